@@ -1,0 +1,61 @@
+// A backend runs the llama forward pass for one scheduler step over any mix of sequences:
+// prompt chunks (many tokens) and decode steps (one token each). It owns the KV cache, laid
+// out in `n_slots` independent sequence slots of `n_ctx` positions. The scheduler, sampler
+// and tokenizer are shared by all backends and never see device memory.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model.h"
+#include "status.h"
+
+namespace arb {
+
+enum class DeviceKind { Auto, Cpu, Cuda };
+
+struct BackendOptions {
+  int n_threads = 0;  // CPU threads; 0 = number of cores
+  int n_ctx = 4096;   // positions per slot
+  int n_slots = 8;    // sequences that can be live at once
+  int cuda_device = 0;
+};
+
+// The tokens one sequence contributes to a step. New tokens take positions
+// n_past .. n_past + n_tokens - 1 and are appended to the slot's cache.
+struct StepSequence {
+  int slot = 0;
+  int n_past = 0;
+  const int32_t* tokens = nullptr;
+  int n_tokens = 0;
+  bool all_logits = false;  // logits for every new token (tests) or only the last one
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual DeviceKind kind() const = 0;
+  virtual std::string description() const = 0;  // "AMD EPYC, AVX2+FMA, 2 threads", "NVIDIA H200 (sm_90)"
+  virtual int n_slots() const = 0;
+  virtual int n_ctx() const = 0;
+
+  // Computes the step. `logits` receives, for each sequence in order, n_tokens rows of
+  // n_vocab floats when all_logits is set, else one row (the last token's).
+  virtual Status forward(const std::vector<StepSequence>& step, float* logits) = 0;
+
+  // Copies cached positions [0, n_tokens) of src_slot into dst_slot (shared prefill).
+  virtual Status copy_prefix(int src_slot, int dst_slot, int n_tokens) = 0;
+};
+
+Status create_cpu_backend(const LlamaModel& model, const BackendOptions& options,
+                          std::unique_ptr<Backend>* out);
+
+// Defined by the CUDA objects when they are compiled in, by a stub otherwise; the stub
+// returns DeviceUnavailable with a message saying the addon was built without CUDA.
+bool cuda_compiled();
+int cuda_device_count();  // 0 when there is no driver or no GPU; never fails
+Status create_cuda_backend(const LlamaModel& model, const BackendOptions& options,
+                           std::unique_ptr<Backend>* out);
+
+}  // namespace arb

@@ -1,0 +1,24 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { signOut } from "next-auth/react";
+import { useState } from "react";
+import { Button } from "./ui";
+
+export function SignOutButton() {
+  const router = useRouter();
+  const [isPending, setIsPending] = useState(false);
+  return (
+    <Button
+      variant="secondary"
+      disabled={isPending}
+      onClick={async () => {
+        setIsPending(true);
+        await signOut({ redirect: false });
+        router.replace("/sign-in?signedOut=1");
+        router.refresh();
+      }}
+    >
+      {isPending ? "Signing out…" : "Sign out"}
+    </Button>
+  );
+}

@@ -1,0 +1,237 @@
+"use client";
+// The users page: invite form, search, and the table with per-user actions.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Alert, Button, Card, cx, SelectField, TextField } from "../../_components/ui";
+import { errorMessage, useTRPC } from "../../_lib/trpc";
+
+const ROLE_OPTIONS = [
+  { value: "annotator", label: "Annotator" },
+  { value: "reviewer", label: "Reviewer" },
+  { value: "admin", label: "Admin" },
+] as const;
+type RoleValue = (typeof ROLE_OPTIONS)[number]["value"];
+
+const STATUS_STYLES = {
+  active: "bg-emerald-50 text-emerald-700 ring-emerald-200",
+  invited: "bg-sky-50 text-sky-700 ring-sky-200",
+  deactivated: "bg-slate-100 text-slate-600 ring-slate-200",
+};
+
+function InvitationLink({ path, email }: { path: string; email: string }) {
+  const url = typeof window === "undefined" ? path : `${window.location.origin}${path}`;
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="space-y-2">
+      <Alert tone="success">
+        Send this one-time link to {email}. It works once and expires in 7 days.
+      </Alert>
+      <div className="flex gap-2">
+        <input
+          readOnly
+          aria-label="Invitation link"
+          value={url}
+          onFocus={(event) => event.currentTarget.select()}
+          className="block w-full rounded-md border-0 bg-slate-50 px-3 py-2 font-mono text-xs ring-1 ring-inset ring-slate-300"
+        />
+        <Button
+          type="button"
+          variant="secondary"
+          onClick={async () => {
+            await navigator.clipboard?.writeText(url).catch(() => {});
+            setCopied(true);
+          }}
+        >
+          {copied ? "Copied" : "Copy"}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function InviteForm({ onInvited }: { onInvited: () => void }) {
+  const trpc = useTRPC();
+  const invite = useMutation(trpc.users.invite.mutationOptions({ onSuccess: onInvited }));
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    invite.mutate({
+      email: String(form.get("email") ?? ""),
+      name: String(form.get("name") ?? ""),
+      role: String(form.get("role")) as RoleValue,
+    });
+  }
+
+  return (
+    <Card title="Invite someone" description="They get a link to set their password; no email is sent.">
+      <form onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-[2fr_2fr_1fr_auto] sm:items-end" noValidate>
+        <TextField id="invite-email" name="email" type="email" label="Email" required maxLength={254} />
+        <TextField id="invite-name" name="name" label="Name (optional)" maxLength={100} />
+        <SelectField id="invite-role" name="role" label="Role" defaultValue="annotator">
+          {ROLE_OPTIONS.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </SelectField>
+        <Button type="submit" disabled={invite.isPending}>
+          {invite.isPending ? "Inviting…" : "Invite"}
+        </Button>
+      </form>
+      <div className="mt-4 space-y-2">
+        {invite.error && <Alert>{errorMessage(invite.error)}</Alert>}
+        {invite.data && <InvitationLink path={invite.data.invitePath} email={invite.data.user.email} />}
+      </div>
+    </Card>
+  );
+}
+
+export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [page, setPage] = useState(1);
+  const [search, setSearch] = useState("");
+  const [reissued, setReissued] = useState<{ path: string; email: string } | null>(null);
+
+  const list = useQuery(trpc.users.list.queryOptions({ page, pageSize: 25, search: search || undefined }));
+  const refresh = () => queryClient.invalidateQueries(trpc.users.list.queryFilter());
+  const changeRole = useMutation(trpc.users.changeRole.mutationOptions({ onSettled: refresh }));
+  const setActive = useMutation(trpc.users.setActive.mutationOptions({ onSettled: refresh }));
+  const reissue = useMutation(trpc.users.reissueInvitation.mutationOptions());
+  const actionError = changeRole.error ?? setActive.error ?? reissue.error;
+
+  return (
+    <div className="space-y-6">
+      <InviteForm onInvited={refresh} />
+
+      <Card>
+        <div className="mb-4 flex flex-wrap items-end justify-between gap-4">
+          <div className="w-full max-w-xs">
+            <TextField
+              id="user-search"
+              label="Search by email or name"
+              type="search"
+              maxLength={254}
+              value={search}
+              onChange={(event) => {
+                setSearch(event.target.value);
+                setPage(1);
+              }}
+            />
+          </div>
+          {list.data && (
+            <p className="text-sm text-slate-600">
+              {list.data.total} user{list.data.total === 1 ? "" : "s"}
+            </p>
+          )}
+        </div>
+        <div className="space-y-2">
+          {actionError && <Alert>{errorMessage(actionError)}</Alert>}
+          {list.error && <Alert>{errorMessage(list.error)}</Alert>}
+          {reissued && <InvitationLink path={reissued.path} email={reissued.email} />}
+        </div>
+
+        <div className="mt-4 overflow-x-auto">
+          <table className="min-w-full divide-y divide-slate-200 text-sm">
+            <caption className="sr-only">Users</caption>
+            <thead>
+              <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th scope="col" className="py-2 pr-4">Email</th>
+                <th scope="col" className="py-2 pr-4">Name</th>
+                <th scope="col" className="py-2 pr-4">Role</th>
+                <th scope="col" className="py-2 pr-4">Status</th>
+                <th scope="col" className="py-2 text-right">Actions</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {list.isPending && (
+                <tr>
+                  <td colSpan={5} className="py-6 text-center text-slate-500">Loading users…</td>
+                </tr>
+              )}
+              {list.data?.items.length === 0 && (
+                <tr>
+                  <td colSpan={5} className="py-6 text-center text-slate-500">No users match this search.</td>
+                </tr>
+              )}
+              {list.data?.items.map((user) => {
+                const isSelf = user.id === currentUserId;
+                return (
+                  <tr key={user.id}>
+                    <td className="py-2 pr-4 font-medium text-slate-900">{user.email}</td>
+                    <td className="py-2 pr-4 text-slate-700">{user.name}</td>
+                    <td className="py-2 pr-4">
+                      <select
+                        aria-label={`Role of ${user.email}`}
+                        value={user.role}
+                        disabled={isSelf || changeRole.isPending}
+                        title={isSelf ? "You cannot change your own role" : undefined}
+                        onChange={(event) =>
+                          changeRole.mutate({ userId: user.id, role: event.target.value as RoleValue })
+                        }
+                        className="rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm ring-1 ring-inset ring-slate-300 disabled:opacity-60"
+                      >
+                        {ROLE_OPTIONS.map((option) => (
+                          <option key={option.value} value={option.value}>
+                            {option.label}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td className="py-2 pr-4">
+                      <span className={cx("rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", STATUS_STYLES[user.status])}>
+                        {user.status === "active" ? "Active" : user.status === "invited" ? "Invited" : "Deactivated"}
+                      </span>
+                    </td>
+                    <td className="space-x-2 py-2 text-right whitespace-nowrap">
+                      {user.status === "invited" && (
+                        <Button
+                          variant="secondary"
+                          disabled={reissue.isPending}
+                          aria-label={`New invitation link for ${user.email}`}
+                          onClick={() =>
+                            reissue.mutate(
+                              { userId: user.id },
+                              { onSuccess: (data) => setReissued({ path: data.invitePath, email: user.email }) },
+                            )
+                          }
+                        >
+                          New link
+                        </Button>
+                      )}
+                      {!isSelf && (
+                        <Button
+                          variant={user.status === "deactivated" ? "secondary" : "danger"}
+                          disabled={setActive.isPending}
+                          aria-label={`${user.status === "deactivated" ? "Reactivate" : "Deactivate"} ${user.email}`}
+                          onClick={() => setActive.mutate({ userId: user.id, isActive: user.status === "deactivated" })}
+                        >
+                          {user.status === "deactivated" ? "Reactivate" : "Deactivate"}
+                        </Button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+
+        {list.data && list.data.pageCount > 1 && (
+          <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
+            <Button variant="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+              Previous
+            </Button>
+            <span className="text-slate-600">
+              Page {list.data.page} of {list.data.pageCount}
+            </span>
+            <Button variant="secondary" disabled={page >= list.data.pageCount} onClick={() => setPage(page + 1)}>
+              Next
+            </Button>
+          </nav>
+        )}
+      </Card>
+    </div>
+  );
+}

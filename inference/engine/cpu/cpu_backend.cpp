@@ -1,0 +1,382 @@
+// The llama forward pass on the CPU, for any mix of prompt chunks and decode tokens from
+// different sequences in one step (DESIGN.md, "The forward pass"). The activations of all the
+// step's tokens move through each layer together, so each weight matrix is streamed from memory
+// once per step however many sequences are active. KV cache: fp32 (exact enough to match a
+// float64 reference within 1e-4), laid out [slot][layer][kv head][position][head_dim] so one
+// head's keys are contiguous; it is allocated lazily by the OS (untouched pages cost nothing).
+#include <sched.h>
+#include <sys/mman.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include "../backend.h"
+#include "../quants_ref.h"
+#include "cpu_features.h"
+#include "matmul.h"
+#include "ops.h"
+#include "threadpool.h"
+
+namespace arb {
+
+namespace {
+
+int default_thread_count() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 1;
+}
+
+struct LayerKernels {
+  const MatmulKernel *wq, *wk, *wv, *wo, *gate, *up, *down;
+};
+
+// Activations in the formats the next matmuls want.
+struct Input {
+  const float* f32;
+  const block_q8_act* q8;
+  int64_t n;
+};
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend(const LlamaModel& model, int n_threads, int n_ctx, int n_slots)
+      : model_(model), c_(model.config), n_ctx_(n_ctx), n_slots_(n_slots), pool_(n_threads) {}
+
+  ~CpuBackend() override {
+    if (kv_) munmap(kv_, kv_bytes_);
+  }
+
+  Status init() {
+    const CpuIsa isa = cpu_isa_selected();
+    quantize_ = select_quantize_act(isa);
+    description_ = cpu_features().brand + ", " + cpu_isa_name(isa) + ", " +
+                   std::to_string(pool_.size()) + (pool_.size() == 1 ? " thread" : " threads");
+    for (const LayerWeights& L : model_.weights.layers) {
+      LayerKernels k{};
+      ARB_RETURN_IF_ERROR(kernel_for(L.wq, &k.wq));
+      ARB_RETURN_IF_ERROR(kernel_for(L.wk, &k.wk));
+      ARB_RETURN_IF_ERROR(kernel_for(L.wv, &k.wv));
+      ARB_RETURN_IF_ERROR(kernel_for(L.wo, &k.wo));
+      ARB_RETURN_IF_ERROR(kernel_for(L.w_gate, &k.gate));
+      ARB_RETURN_IF_ERROR(kernel_for(L.w_up, &k.up));
+      ARB_RETURN_IF_ERROR(kernel_for(L.w_down, &k.down));
+      kernels_.push_back(k);
+    }
+    ARB_RETURN_IF_ERROR(kernel_for(model_.weights.output, &output_kernel_));
+    if (!quants_ref_supports(model_.weights.tok_embd.type)) {
+      return Status::Error(StatusCode::Unsupported, "token embeddings of type " +
+                                                        std::string(ggml_type_name(model_.weights.tok_embd.type)) +
+                                                        " cannot be looked up");
+    }
+
+    const size_t per_slot = static_cast<size_t>(c_.n_layer) * c_.n_head_kv * n_ctx_ * c_.head_dim;
+    if (per_slot > std::numeric_limits<size_t>::max() / 8 / n_slots_) {
+      return Status::Error(StatusCode::OutOfMemory, "the KV cache size overflows");
+    }
+    kv_half_ = per_slot * n_slots_;
+    kv_bytes_ = kv_half_ * 2 * sizeof(float);
+    void* p = mmap(nullptr, kv_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+      return Status::Error(StatusCode::OutOfMemory,
+                           "cannot reserve " + std::to_string(kv_bytes_ >> 20) +
+                               " MiB for the KV cache (" + std::to_string(n_slots_) + " slots x " +
+                               std::to_string(n_ctx_) + " positions); lower contextLength or maxSequences");
+    }
+    kv_ = static_cast<float*>(p);
+
+    inv_freq_.resize(static_cast<size_t>(c_.rope_dim / 2));
+    for (int i = 0; i < c_.rope_dim / 2; i++) {
+      inv_freq_[static_cast<size_t>(i)] = std::pow(static_cast<double>(c_.rope_freq_base), -2.0 * i / c_.rope_dim);
+    }
+    scores_.resize(static_cast<size_t>(pool_.size()) * n_ctx_);
+    return Status::Ok();
+  }
+
+  DeviceKind kind() const override { return DeviceKind::Cpu; }
+  std::string description() const override { return description_; }
+  int n_slots() const override { return n_slots_; }
+  int n_ctx() const override { return n_ctx_; }
+
+  Status copy_prefix(int src_slot, int dst_slot, int n_tokens) override {
+    if (src_slot < 0 || src_slot >= n_slots_ || dst_slot < 0 || dst_slot >= n_slots_ || src_slot == dst_slot ||
+        n_tokens < 0 || n_tokens > n_ctx_) {
+      return Status::Error(StatusCode::InvalidArgument, "copy_prefix: bad slots or length");
+    }
+    const size_t n = static_cast<size_t>(n_tokens) * c_.head_dim * sizeof(float);
+    for (int l = 0; l < c_.n_layer; l++) {
+      for (int h = 0; h < c_.n_head_kv; h++) {
+        std::memcpy(k_cache(dst_slot, l, h), k_cache(src_slot, l, h), n);
+        std::memcpy(v_cache(dst_slot, l, h), v_cache(src_slot, l, h), n);
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status forward(const std::vector<StepSequence>& step, float* logits) override {
+    ARB_RETURN_IF_ERROR(plan(step));
+    const int T = n_tok_;
+    const int n_embd = c_.n_embd, hd = c_.head_dim;
+    const int q_dim = c_.n_head * hd, kv_dim = c_.n_head_kv * hd;
+    const LlamaWeights& W = model_.weights;
+
+    for (int t = 0; t < T; t++) {
+      const TensorView& e = W.tok_embd;
+      dequantize_row(e.type, e.data + static_cast<size_t>(tok_id_[t]) * e.row_bytes(), x(t), n_embd);
+      for (int i = 0; i < c_.rope_dim / 2; i++) {
+        const double theta = tok_pos_[t] * inv_freq_[static_cast<size_t>(i)];
+        cos_[static_cast<size_t>(t) * c_.rope_dim / 2 + i] = static_cast<float>(std::cos(theta));
+        sin_[static_cast<size_t>(t) * c_.rope_dim / 2 + i] = static_cast<float>(std::sin(theta));
+      }
+    }
+
+    for (int l = 0; l < c_.n_layer; l++) {
+      const LayerWeights& L = W.layers[static_cast<size_t>(l)];
+      const LayerKernels& K = kernels_[static_cast<size_t>(l)];
+
+      // Attention block.
+      per_token([&](int t) { rmsnorm(xb(t), x(t), f32(L.attn_norm), n_embd, c_.rms_eps); });
+      Input in = prepare(xb_.data(), n_embd, {K.wq, K.wk, K.wv});
+      MatmulTask qkv[3] = {task(K.wq, L.wq, in, q_.data(), q_dim), task(K.wk, L.wk, in, k_.data(), kv_dim),
+                           task(K.wv, L.wv, in, v_.data(), kv_dim)};
+      run_matmuls(pool_, qkv, 3);
+      per_token([&](int t) {
+        const float* cs = &cos_[static_cast<size_t>(t) * c_.rope_dim / 2];
+        const float* sn = &sin_[static_cast<size_t>(t) * c_.rope_dim / 2];
+        rope(&q_[static_cast<size_t>(t) * q_dim], c_.n_head, hd, c_.rope_dim, cs, sn);
+        rope(&k_[static_cast<size_t>(t) * kv_dim], c_.n_head_kv, hd, c_.rope_dim, cs, sn);
+        for (int h = 0; h < c_.n_head_kv; h++) {
+          const size_t at = static_cast<size_t>(tok_pos_[t]) * hd;
+          std::memcpy(k_cache(tok_slot_[t], l, h) + at, &k_[static_cast<size_t>(t) * kv_dim + h * hd], hd * sizeof(float));
+          std::memcpy(v_cache(tok_slot_[t], l, h) + at, &v_[static_cast<size_t>(t) * kv_dim + h * hd], hd * sizeof(float));
+        }
+      });
+      attention(l);
+      in = prepare(att_.data(), q_dim, {K.wo});
+      MatmulTask o = task(K.wo, L.wo, in, tmp_.data(), n_embd);
+      run_matmuls(pool_, &o, 1);
+      per_token([&](int t) { add_inplace(x(t), &tmp_[static_cast<size_t>(t) * n_embd], n_embd); });
+
+      // Feed-forward block.
+      per_token([&](int t) { rmsnorm(xb(t), x(t), f32(L.ffn_norm), n_embd, c_.rms_eps); });
+      in = prepare(xb_.data(), n_embd, {K.gate, K.up});
+      MatmulTask gate_up[2] = {task(K.gate, L.w_gate, in, hb_.data(), c_.n_ff),
+                               task(K.up, L.w_up, in, hb2_.data(), c_.n_ff)};
+      run_matmuls(pool_, gate_up, 2);
+      per_token([&](int t) {
+        swiglu(&hb_[static_cast<size_t>(t) * c_.n_ff], &hb2_[static_cast<size_t>(t) * c_.n_ff], c_.n_ff);
+      });
+      in = prepare(hb_.data(), c_.n_ff, {K.down});
+      MatmulTask down = task(K.down, L.w_down, in, tmp_.data(), n_embd);
+      run_matmuls(pool_, &down, 1);
+      per_token([&](int t) { add_inplace(x(t), &tmp_[static_cast<size_t>(t) * n_embd], n_embd); });
+    }
+
+    // Output: only the rows the caller asked logits for, normalised into xb_.
+    for (int r = 0; r < n_out_; r++) rmsnorm(xb(r), x(out_tok_[r]), f32(W.output_norm), n_embd, c_.rms_eps);
+    const int saved = n_tok_;
+    n_tok_ = n_out_;
+    Input in = prepare(xb_.data(), n_embd, {output_kernel_});
+    MatmulTask out = task(output_kernel_, W.output, in, logits, c_.n_vocab);
+    run_matmuls(pool_, &out, 1);
+    n_tok_ = saved;
+    return Status::Ok();
+  }
+
+ private:
+  Status kernel_for(const TensorView& w, const MatmulKernel** out) {
+    *out = select_matmul_kernel(w.type);
+    if (!*out) {
+      return Status::Error(StatusCode::Unsupported, "no CPU kernel for tensor '" + w.name + "' of type " +
+                                                        ggml_type_name(w.type));
+    }
+    return Status::Ok();
+  }
+
+  // Validates the step and lays its tokens out: token t belongs to slot tok_slot_[t] at
+  // position tok_pos_[t]; out_tok_ lists the tokens that need logits, in output order.
+  Status plan(const std::vector<StepSequence>& step) {
+    if (step.empty()) return Status::Error(StatusCode::InvalidArgument, "forward: empty step");
+    std::vector<bool> used(static_cast<size_t>(n_slots_), false);
+    int T = 0, n_out = 0;
+    for (const StepSequence& s : step) {
+      if (s.slot < 0 || s.slot >= n_slots_ || used[static_cast<size_t>(s.slot)]) {
+        return Status::Error(StatusCode::InvalidArgument, "forward: slot " + std::to_string(s.slot) +
+                                                              " is out of range or used twice in one step");
+      }
+      used[static_cast<size_t>(s.slot)] = true;
+      if (s.n_tokens < 1 || !s.tokens || s.n_past < 0 || s.n_past + s.n_tokens > n_ctx_) {
+        return Status::Error(StatusCode::ContextOverflow,
+                             "forward: " + std::to_string(s.n_past) + " cached + " + std::to_string(s.n_tokens) +
+                                 " new tokens do not fit the context of " + std::to_string(n_ctx_));
+      }
+      for (int i = 0; i < s.n_tokens; i++) {
+        if (s.tokens[i] < 0 || s.tokens[i] >= c_.n_vocab) {
+          return Status::Error(StatusCode::InvalidArgument,
+                               "token id " + std::to_string(s.tokens[i]) + " is outside the vocabulary of " +
+                                   std::to_string(c_.n_vocab));
+        }
+      }
+      T += s.n_tokens;
+      n_out += s.all_logits ? s.n_tokens : 1;
+    }
+    reserve(T);
+    n_tok_ = T;
+    n_out_ = n_out;
+    int t = 0, r = 0;
+    for (const StepSequence& s : step) {
+      for (int i = 0; i < s.n_tokens; i++, t++) {
+        tok_id_[t] = s.tokens[i];
+        tok_slot_[t] = s.slot;
+        tok_pos_[t] = s.n_past + i;
+        if (s.all_logits || i == s.n_tokens - 1) out_tok_[r++] = t;
+      }
+    }
+    // Attention work items: (token range of one sequence, head), at most 16 tokens each.
+    items_.clear();
+    t = 0;
+    for (const StepSequence& s : step) {
+      for (int t0 = t; t0 < t + s.n_tokens; t0 += 16) {
+        const int t1 = std::min(t + s.n_tokens, t0 + 16);
+        for (int h = 0; h < c_.n_head; h++) items_.push_back({t0, t1, h});
+      }
+      t += s.n_tokens;
+    }
+    return Status::Ok();
+  }
+
+  void reserve(int T) {
+    if (T <= capacity_) return;
+    capacity_ = T;
+    const size_t n = static_cast<size_t>(T);
+    const int q_dim = c_.n_head * c_.head_dim, kv_dim = c_.n_head_kv * c_.head_dim;
+    x_.resize(n * c_.n_embd);
+    xb_.resize(n * c_.n_embd);
+    tmp_.resize(n * c_.n_embd);
+    q_.resize(n * q_dim);
+    att_.resize(n * q_dim);
+    k_.resize(n * kv_dim);
+    v_.resize(n * kv_dim);
+    hb_.resize(n * c_.n_ff);
+    hb2_.resize(n * c_.n_ff);
+    const int widest = std::max(std::max(c_.n_embd, c_.n_ff), q_dim);
+    q8_.resize(n * static_cast<size_t>(widest / QK8_0 + 1));
+    cos_.resize(n * c_.rope_dim / 2);
+    sin_.resize(n * c_.rope_dim / 2);
+    tok_id_.resize(n);
+    tok_slot_.resize(n);
+    tok_pos_.resize(n);
+    out_tok_.resize(n);
+  }
+
+  // Runs fn(t) for every token of the step, on the pool when there are enough to be worth it.
+  template <typename Fn>
+  void per_token(Fn&& fn) {
+    if (n_tok_ < 8) {
+      for (int t = 0; t < n_tok_; t++) fn(t);
+      return;
+    }
+    pool_.parallel_for(n_tok_, 2, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; t++) fn(static_cast<int>(t));
+    });
+  }
+
+  Input prepare(const float* x, int64_t n, std::initializer_list<const MatmulKernel*> kernels) {
+    Input in{x, nullptr, n};
+    for (const MatmulKernel* k : kernels) {
+      if (k->act == ActFormat::Q8) {
+        quantize_activations(pool_, quantize_, x, n_tok_, n, q8_.data());
+        in.q8 = q8_.data();
+        break;
+      }
+    }
+    return in;
+  }
+
+  MatmulTask task(const MatmulKernel* k, const TensorView& w, const Input& in, float* y, int64_t ldy) {
+    MatmulTask t;
+    t.kernel = k;
+    t.w = &w;
+    if (k->act == ActFormat::Q8) {
+      t.act = in.q8;
+      t.act_row_bytes = static_cast<size_t>(in.n / QK8_0) * sizeof(block_q8_act);
+    } else {
+      t.act = in.f32;
+      t.act_row_bytes = static_cast<size_t>(in.n) * sizeof(float);
+    }
+    t.n_tok = n_tok_;
+    t.y = y;
+    t.ldy = ldy;
+    return t;
+  }
+
+  void attention(int l) {
+    const int hd = c_.head_dim, q_dim = c_.n_head * hd, group = c_.n_head / c_.n_head_kv;
+    std::atomic<size_t> next{0};
+    pool_.run([&](int ith, int) {
+      float* scores = &scores_[static_cast<size_t>(ith) * n_ctx_];
+      for (;;) {
+        const size_t k = next.fetch_add(1, std::memory_order_relaxed);
+        if (k >= items_.size()) return;
+        const AttentionItem& it = items_[k];
+        for (int t = it.t0; t < it.t1; t++) {
+          const size_t at = static_cast<size_t>(t) * q_dim + static_cast<size_t>(it.head) * hd;
+          const int kvh = it.head / group;
+          attend(&q_[at], k_cache(tok_slot_[t], l, kvh), v_cache(tok_slot_[t], l, kvh), tok_pos_[t] + 1, hd, scores,
+                 &att_[at]);
+        }
+      }
+    });
+  }
+
+  float* x(int t) { return &x_[static_cast<size_t>(t) * c_.n_embd]; }
+  float* xb(int t) { return &xb_[static_cast<size_t>(t) * c_.n_embd]; }
+  static const float* f32(const TensorView& t) { return reinterpret_cast<const float*>(t.data); }
+  float* k_cache(int slot, int l, int h) {
+    return kv_ + ((static_cast<size_t>(slot) * c_.n_layer + l) * c_.n_head_kv + h) * n_ctx_ * c_.head_dim;
+  }
+  float* v_cache(int slot, int l, int h) { return k_cache(slot, l, h) + kv_half_; }
+
+  struct AttentionItem {
+    int t0, t1, head;
+  };
+
+  const LlamaModel& model_;
+  const LlamaConfig c_;
+  const int n_ctx_, n_slots_;
+  ThreadPool pool_;
+  std::string description_;
+  QuantizeActFn quantize_ = nullptr;
+  std::vector<LayerKernels> kernels_;
+  const MatmulKernel* output_kernel_ = nullptr;
+  float* kv_ = nullptr;
+  size_t kv_half_ = 0, kv_bytes_ = 0;
+  std::vector<double> inv_freq_;
+
+  int capacity_ = 0, n_tok_ = 0, n_out_ = 0;
+  std::vector<float> x_, xb_, tmp_, q_, att_, k_, v_, hb_, hb2_, cos_, sin_, scores_;
+  std::vector<block_q8_act> q8_;
+  std::vector<int> tok_id_, tok_slot_, tok_pos_, out_tok_;
+  std::vector<AttentionItem> items_;
+};
+
+}  // namespace
+
+Status create_cpu_backend(const LlamaModel& model, const BackendOptions& options, std::unique_ptr<Backend>* out) {
+  if (options.n_ctx < 1 || options.n_slots < 1 || options.n_slots > 256 || options.n_threads < 0 ||
+      options.n_threads > 1024) {
+    return Status::Error(StatusCode::InvalidArgument,
+                         "CPU backend: need n_ctx >= 1, 1 <= n_slots <= 256 and 0 <= threads <= 1024");
+  }
+  const int threads = options.n_threads > 0 ? options.n_threads : default_thread_count();
+  auto backend = std::make_unique<CpuBackend>(model, threads, options.n_ctx, options.n_slots);
+  ARB_RETURN_IF_ERROR(backend->init());
+  *out = std::move(backend);
+  return Status::Ok();
+}
+
+}  // namespace arb

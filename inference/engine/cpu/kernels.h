@@ -1,0 +1,70 @@
+// Matrix-multiply kernels, one file per weight type (matmul_<type>.cpp), each with a portable
+// path and, where the CPU has them, AVX2 and AVX-512 paths compiled for those instruction sets
+// with function target attributes (the rest of the library assumes only baseline x86-64).
+//
+// A kernel computes y[t * ldy + r] = dot(row r of W, activation t) for rows [r0, r1) and all
+// n_tok activations, reading each weight row once for all of them. Every (row, activation)
+// result goes through the same sequence of float operations whatever n_tok and the row range
+// are, so a sequence gets bit-identical logits alone or in a batch.
+//
+// To add a weight type: write matmul_<type>.cpp with add_<type>_kernels(), declare it below and
+// add one case to matmul_kernels() in matmul.cpp.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../ggml_types.h"
+#include "../quants_ref.h"
+#include "cpu_features.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define ARB_HAVE_X86_KERNELS 1
+#define ARB_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define ARB_TARGET_AVX512 \
+  __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni,avx512dq")))
+#endif
+
+namespace arb {
+
+// How a kernel wants its activations: fp32 rows, or rows of block_q8_act (quants_ref.h).
+enum class ActFormat { F32, Q8 };
+
+struct MatmulArgs {
+  const uint8_t* w = nullptr;  // row 0 of W
+  size_t w_row_bytes = 0;
+  int64_t n_cols = 0;
+  const void* act = nullptr;   // activation 0
+  size_t act_row_bytes = 0;
+  int n_tok = 0;
+  float* y = nullptr;
+  int64_t ldy = 0;
+};
+
+using MatmulRowsFn = void (*)(const MatmulArgs& args, int64_t r0, int64_t r1);
+
+struct MatmulKernel {
+  GgmlType type;
+  CpuIsa isa;
+  ActFormat act;
+  MatmulRowsFn rows;
+};
+
+// The kernels for a weight type that run on this CPU, lowest ISA first (tests check each one
+// against quants_ref); empty for a type without kernels.
+std::vector<MatmulKernel> matmul_kernels(GgmlType type);
+// The kernel to use: the highest ISA not above cpu_isa_selected(). Null without kernels.
+const MatmulKernel* select_matmul_kernel(GgmlType type);
+
+// Activation quantization for ActFormat::Q8, per ISA (bit-identical results).
+using QuantizeActFn = void (*)(const float* x, block_q8_act* y, int64_t n);
+QuantizeActFn select_quantize_act(CpuIsa isa);
+
+// Per-type registration (matmul_<type>.cpp).
+void add_f32_kernels(std::vector<MatmulKernel>* out);
+void add_f16_kernels(std::vector<MatmulKernel>* out);
+void add_bf16_kernels(std::vector<MatmulKernel>* out);
+void add_q8_0_kernels(std::vector<MatmulKernel>* out);
+void add_q4_0_kernels(std::vector<MatmulKernel>* out);
+
+}  // namespace arb

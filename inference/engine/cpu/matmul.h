@@ -1,0 +1,32 @@
+// Parallel matrix multiplies over the thread pool: several weight matrices that read the same
+// activations (Q, K and V; gate and up) run as one job, their rows cut into chunks that threads
+// take in turn. Every chunk reads its weight rows once for all activations.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../model.h"
+#include "kernels.h"
+#include "threadpool.h"
+
+namespace arb {
+
+struct MatmulTask {
+  const MatmulKernel* kernel = nullptr;
+  const TensorView* w = nullptr;
+  const void* act = nullptr;  // n_tok activations in the kernel's ActFormat
+  size_t act_row_bytes = 0;
+  int n_tok = 0;
+  float* y = nullptr;         // y[t * ldy + r]
+  int64_t ldy = 0;
+};
+
+void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks);
+
+// Quantizes n_tok rows of n floats (n a multiple of 32) to Q8 activation blocks, in parallel
+// when there are many.
+void quantize_activations(ThreadPool& pool, QuantizeActFn quantize, const float* x, int n_tok,
+                          int64_t n, block_q8_act* out);
+
+}  // namespace arb

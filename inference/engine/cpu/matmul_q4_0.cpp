@@ -1,0 +1,135 @@
+// Q4_0 weights x Q8 activations. A block holds 32 unsigned nibbles q with value (q - 8) * d, so
+// dot = sum(q * y) - 8 * sum(y): the nibbles go straight into u8 x s8 products and the
+// activation's precomputed quant sum supplies the offset.
+//   AVX2:    maddubs (q*y pairs stay below 2^15) and madd, plus -8 * sum(y) in lane 0.
+//   AVX-512: VNNI dpbusd with -8 * sum(y) pre-loaded in the accumulator.
+#include "tiles.h"
+
+namespace arb {
+
+namespace {
+
+template <int R, int T>
+struct TilePortable {
+  static void run(const MatmulArgs& a, int64_t r, int t0) {
+    const int64_t nb = a.n_cols / QK4_0;
+    float acc[R][T] = {};
+    for (int64_t b = 0; b < nb; b++) {
+      for (int i = 0; i < R; i++) {
+        const block_q4_0& w = row_ptr<block_q4_0>(a, r + i)[b];
+        const float dw = fp16_to_fp32(w.d);
+        for (int j = 0; j < T; j++) {
+          const block_q8_act& y = act_ptr<block_q8_act>(a, t0 + j)[b];
+          int32_t isum = -8 * y.sum;
+          for (int k = 0; k < QK4_0 / 2; k++) {
+            isum += (w.qs[k] & 0x0f) * y.qs[k] + (w.qs[k] >> 4) * y.qs[k + QK4_0 / 2];
+          }
+          acc[i][j] += static_cast<float>(isum) * (dw * y.d);
+        }
+      }
+    }
+    for (int i = 0; i < R; i++) {
+      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, acc[i][j]);
+    }
+  }
+};
+
+void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TilePortable, 4>(a, r0, r1); }
+
+#ifdef ARB_HAVE_X86_KERNELS
+// 16 bytes of packed nibbles -> 32 bytes: low nibbles (values 0..15) then high nibbles (16..31).
+static inline ARB_TARGET_AVX2 __m256i unpack_nibbles_avx2(const uint8_t* qs) {
+  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
+  return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+}
+
+static inline ARB_TARGET_AVX512 __m256i unpack_nibbles_avx512(const uint8_t* qs) {
+  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
+  return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+}
+
+template <int R, int T>
+struct TileAvx2 {
+  ARB_TARGET_AVX2 static void run(const MatmulArgs& a, int64_t r, int t0) {
+    const int64_t nb = a.n_cols / QK4_0;
+    const block_q4_0* w[R];
+    const block_q8_act* y[T];
+    for (int i = 0; i < R; i++) w[i] = row_ptr<block_q4_0>(a, r + i);
+    for (int j = 0; j < T; j++) y[j] = act_ptr<block_q8_act>(a, t0 + j);
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc[R][T];
+    for (int i = 0; i < R; i++) {
+      for (int j = 0; j < T; j++) acc[i][j] = _mm256_setzero_ps();
+    }
+    for (int64_t b = 0; b < nb; b++) {
+      __m256i yq[T], corr[T];
+      for (int j = 0; j < T; j++) {
+        yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
+        corr[j] = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * y[j][b].sum));
+      }
+      for (int i = 0; i < R; i++) {
+        const __m256i q = unpack_nibbles_avx2(w[i][b].qs);
+        const float dw = _cvtsh_ss(w[i][b].d);
+        for (int j = 0; j < T; j++) {
+          const __m256i s32 = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, yq[j]), ones), corr[j]);
+          acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s32), _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
+        }
+      }
+    }
+    for (int i = 0; i < R; i++) {
+      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, hsum_avx2(acc[i][j]));
+    }
+  }
+};
+
+void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2, 2>(a, r0, r1); }
+
+template <int R, int T>
+struct TileAvx512 {
+  ARB_TARGET_AVX512 static void run(const MatmulArgs& a, int64_t r, int t0) {
+    const int64_t nb = a.n_cols / QK4_0;
+    const block_q4_0* w[R];
+    const block_q8_act* y[T];
+    for (int i = 0; i < R; i++) w[i] = row_ptr<block_q4_0>(a, r + i);
+    for (int j = 0; j < T; j++) y[j] = act_ptr<block_q8_act>(a, t0 + j);
+    __m256 acc[R][T];
+    for (int i = 0; i < R; i++) {
+      for (int j = 0; j < T; j++) acc[i][j] = _mm256_setzero_ps();
+    }
+    for (int64_t b = 0; b < nb; b++) {
+      __m256i yq[T], corr[T];
+      for (int j = 0; j < T; j++) {
+        yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
+        corr[j] = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * y[j][b].sum));
+      }
+      for (int i = 0; i < R; i++) {
+        const __m256i q = unpack_nibbles_avx512(w[i][b].qs);
+        const float dw = _cvtsh_ss(w[i][b].d);
+        for (int j = 0; j < T; j++) {
+          const __m256 p = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(corr[j], q, yq[j]));
+          acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
+        }
+      }
+    }
+    for (int i = 0; i < R; i++) {
+      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, hsum_avx512_256(acc[i][j]));
+    }
+  }
+};
+
+void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512, 4>(a, r0, r1); }
+#endif
+
+}  // namespace
+
+void add_q4_0_kernels(std::vector<MatmulKernel>* out) {
+  out->push_back({GgmlType::Q4_0, CpuIsa::Portable, ActFormat::Q8, rows_portable});
+#ifdef ARB_HAVE_X86_KERNELS
+  if (cpu_isa_supported() >= CpuIsa::Avx2) out->push_back({GgmlType::Q4_0, CpuIsa::Avx2, ActFormat::Q8, rows_avx2});
+  if (cpu_isa_supported() >= CpuIsa::Avx512) out->push_back({GgmlType::Q4_0, CpuIsa::Avx512, ActFormat::Q8, rows_avx512});
+#endif
+}
+
+}  // namespace arb

@@ -1,0 +1,26 @@
+// The small per-token operations of the llama layer, written as the equations in DESIGN.md.
+// Portable code: they are a sliver of the time next to the matrix multiplies.
+#pragma once
+#include <cstdint>
+
+namespace arb {
+
+// out = x / sqrt(mean(x^2) + eps) * w   (sum of squares in double, as ggml)
+void rmsnorm(float* out, const float* x, const float* w, int n, float eps);
+
+// Rotates pairs (2i, 2i+1), i < rope_dim / 2, of each of n_heads heads by the angles whose
+// cosines and sines are given (rope_dim / 2 of each).
+void rope(float* v, int n_heads, int head_dim, int rope_dim, const float* cos, const float* sin);
+
+// Causal attention of one query head over n_keys cached positions:
+// out = softmax(q . k_j / sqrt(head_dim)) . v_j. `scores` is scratch of n_keys floats.
+void attend(const float* q, const float* k, const float* v, int n_keys, int head_dim, float* scores,
+            float* out);
+
+// SwiGLU in place: gate = silu(gate) * up
+void swiglu(float* gate, const float* up, int64_t n);
+
+// y += x
+void add_inplace(float* y, const float* x, int64_t n);
+
+}  // namespace arb

@@ -1,0 +1,83 @@
+// Shared pieces of the matmul kernels: the loop that walks a row range in register tiles of
+// R rows x T activations, and horizontal sums with a fixed order. Included only by
+// matmul_<type>.cpp.
+#pragma once
+#include <algorithm>
+
+#include "kernels.h"
+
+#ifdef ARB_HAVE_X86_KERNELS
+#include <immintrin.h>
+#endif
+
+namespace arb {
+
+// Activations are walked in blocks of this many so a block's rows stay in L2 while every
+// weight row tile passes over them (prefill); decode steps have one block.
+constexpr int kActivationBlock = 64;
+
+// Tile<R, T>::run(args, row, tok) computes R rows x T activations. kMaxRows is the widest row
+// tile the ISA's registers hold; T is at most 4. Rows left over at the end of the range use
+// one-row tiles, which compute each result exactly as the wide tiles do.
+template <template <int, int> class Tile, int R>
+inline void run_tiles_over_activations(const MatmulArgs& a, int64_t r, int t, int t_end) {
+  for (; t + 4 <= t_end; t += 4) Tile<R, 4>::run(a, r, t);
+  switch (t_end - t) {
+    case 3: Tile<R, 3>::run(a, r, t); break;
+    case 2: Tile<R, 2>::run(a, r, t); break;
+    case 1: Tile<R, 1>::run(a, r, t); break;
+    default: break;
+  }
+}
+
+template <template <int, int> class Tile, int kMaxRows>
+inline void run_tiles(const MatmulArgs& a, int64_t r0, int64_t r1) {
+  for (int tb = 0; tb < a.n_tok; tb += kActivationBlock) {
+    const int te = std::min(a.n_tok, tb + kActivationBlock);
+    int64_t r = r0;
+    for (; r + kMaxRows <= r1; r += kMaxRows) run_tiles_over_activations<Tile, kMaxRows>(a, r, tb, te);
+    for (; r < r1; r++) run_tiles_over_activations<Tile, 1>(a, r, tb, te);
+  }
+}
+
+template <typename T>
+inline const T* row_ptr(const MatmulArgs& a, int64_t r) {
+  return reinterpret_cast<const T*>(a.w + static_cast<size_t>(r) * a.w_row_bytes);
+}
+
+template <typename T>
+inline const T* act_ptr(const MatmulArgs& a, int t) {
+  return reinterpret_cast<const T*>(static_cast<const uint8_t*>(a.act) +
+                                    static_cast<size_t>(t) * a.act_row_bytes);
+}
+
+inline void store(const MatmulArgs& a, int64_t r, int t, float v) {
+  a.y[static_cast<size_t>(t) * static_cast<size_t>(a.ldy) + static_cast<size_t>(r)] = v;
+}
+
+#ifdef ARB_HAVE_X86_KERNELS
+static inline ARB_TARGET_AVX2 float hsum_avx2(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+static inline ARB_TARGET_AVX512 float hsum_avx512(__m512 v) {
+  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+static inline ARB_TARGET_AVX512 float hsum_avx512_256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+#endif
+
+}  // namespace arb

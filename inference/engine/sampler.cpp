@@ -1,0 +1,96 @@
+// Sampler; see sampler.h. Candidates are ordered by logit, then by id, so every step is
+// deterministic whatever std::sort's implementation does with equal keys.
+#include "sampler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace arb {
+
+uint64_t Rng::next() {
+  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+double Rng::uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+
+Sampler::Sampler(const SamplingParams& params, int n_vocab)
+    : params_(params), n_vocab_(n_vocab), rng_(params.seed) {}
+
+int32_t Sampler::sample(const float* logits, const std::vector<int32_t>& recent) {
+  const float* l = logits;
+  if (params_.repetition_penalty != 1.0f && !recent.empty()) {
+    penalised_.assign(logits, logits + n_vocab_);
+    const size_t window = static_cast<size_t>(std::max(0, params_.repetition_window));
+    const size_t start = recent.size() > window ? recent.size() - window : 0;
+    std::vector<bool> seen(static_cast<size_t>(n_vocab_), false);
+    for (size_t i = start; i < recent.size(); i++) {
+      const int32_t id = recent[i];
+      if (id < 0 || id >= n_vocab_ || seen[static_cast<size_t>(id)]) continue;
+      seen[static_cast<size_t>(id)] = true;
+      float& v = penalised_[static_cast<size_t>(id)];
+      v = v > 0.0f ? v / params_.repetition_penalty : v * params_.repetition_penalty;
+    }
+    l = penalised_.data();
+  }
+
+  if (params_.temperature <= 0.0f) {
+    int32_t best = 0;
+    for (int32_t i = 1; i < n_vocab_; i++) {
+      if (l[i] > l[best]) best = i;  // strict: the lowest id wins ties; NaN never wins
+    }
+    return best;
+  }
+
+  candidates_.resize(static_cast<size_t>(n_vocab_));
+  for (int32_t i = 0; i < n_vocab_; i++) {
+    candidates_[static_cast<size_t>(i)] = {i, std::isnan(l[i]) ? -INFINITY : l[i]};
+  }
+  auto order = [](const Candidate& a, const Candidate& b) {
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+  };
+  size_t n = candidates_.size();
+  if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < n) {
+    n = static_cast<size_t>(params_.top_k);
+    std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<std::ptrdiff_t>(n), candidates_.end(), order);
+  } else {
+    std::sort(candidates_.begin(), candidates_.end(), order);
+  }
+
+  // Softmax with temperature over the kept candidates, in double for a stable top-p cut.
+  std::vector<double> p(n);
+  const double max = candidates_[0].logit;
+  double sum = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    p[i] = std::exp((candidates_[i].logit - max) / params_.temperature);
+    sum += p[i];
+  }
+  for (size_t i = 0; i < n; i++) p[i] /= sum;
+
+  if (params_.top_p < 1.0f) {
+    double cumulative = 0.0;
+    size_t keep = n;
+    for (size_t i = 0; i < n; i++) {
+      cumulative += p[i];
+      if (cumulative >= params_.top_p) {
+        keep = i + 1;
+        break;
+      }
+    }
+    n = keep;
+  }
+
+  double total = 0.0;
+  for (size_t i = 0; i < n; i++) total += p[i];
+  const double r = rng_.uniform() * total;
+  double acc = 0.0;
+  for (size_t i = 0; i < n; i++) {
+    acc += p[i];
+    if (r < acc) return candidates_[i].id;
+  }
+  return candidates_[n - 1].id;
+}
+
+}  // namespace arb

@@ -1,0 +1,270 @@
+// Vocabulary loading, the special-token split, detokenization and UTF-8 streaming shared by
+// every tokenizer type.
+#include "tokenizer.h"
+
+#include <algorithm>
+
+namespace arb {
+
+namespace {
+
+// Length of the UTF-8 sequence a lead byte starts, 0 for a byte that cannot start one.
+int utf8_sequence_length(uint8_t b) {
+  if (b < 0x80) return 1;
+  if (b >= 0xc2 && b <= 0xdf) return 2;
+  if (b >= 0xe0 && b <= 0xef) return 3;
+  if (b >= 0xf0 && b <= 0xf4) return 4;
+  return 0;
+}
+
+// Whether s[0..n) is a valid sequence of length n (continuations and the overlong/surrogate/
+// range rules on the second byte). With partial, s may be a valid prefix of n bytes.
+bool utf8_valid(const uint8_t* s, size_t have, int n) {
+  for (size_t k = 1; k < have; k++) {
+    if ((s[k] & 0xc0) != 0x80) return false;
+  }
+  if (have >= 2) {
+    const uint8_t b0 = s[0], b1 = s[1];
+    if (b0 == 0xe0 && b1 < 0xa0) return false;  // overlong
+    if (b0 == 0xed && b1 > 0x9f) return false;  // surrogate
+    if (b0 == 0xf0 && b1 < 0x90) return false;  // overlong
+    if (b0 == 0xf4 && b1 > 0x8f) return false;  // above U+10FFFF
+  }
+  return have <= static_cast<size_t>(n);
+}
+
+const char kReplacement[] = "\xef\xbf\xbd";
+
+// Appends the valid UTF-8 of s to out; stops before an incomplete tail when `keep_tail`, which
+// is returned through *tail_start.
+void sanitize_utf8(std::string_view s, bool keep_tail, std::string* out, size_t* tail_start) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
+  size_t i = 0;
+  *tail_start = s.size();
+  while (i < s.size()) {
+    const int n = utf8_sequence_length(p[i]);
+    if (n == 0) {
+      out->append(kReplacement);
+      i++;
+      continue;
+    }
+    const size_t have = std::min<size_t>(static_cast<size_t>(n), s.size() - i);
+    if (!utf8_valid(p + i, have, n)) {
+      out->append(kReplacement);
+      i++;
+      continue;
+    }
+    if (have < static_cast<size_t>(n)) {  // incomplete, but valid so far
+      if (keep_tail) {
+        *tail_start = i;
+        return;
+      }
+      out->append(kReplacement);
+      return;
+    }
+    out->append(s.data() + i, have);
+    i += have;
+  }
+}
+
+const char* const kEndOfTurnTexts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
+                                       "<|endoftext|>", "<EOT>", "<|end_of_text|>"};
+
+Status read_token_id(const GgufFile& f, const char* key, int32_t n_vocab, int32_t fallback,
+                     int32_t* out) {
+  const GgufValue* v = f.find(key);
+  if (!v) {
+    *out = fallback;
+    return Status::Ok();
+  }
+  if (!v->is_integer() || v->i < -1 || v->i >= n_vocab) {
+    return Status::Error(StatusCode::InvalidModel,
+                         std::string("metadata key '") + key + "' is not a token id below " +
+                             std::to_string(n_vocab));
+  }
+  *out = static_cast<int32_t>(v->i);
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool Vocab::is_eog(int32_t id) const {
+  return std::find(eog.begin(), eog.end(), id) != eog.end();
+}
+
+Tokenizer::Tokenizer(Vocab vocab) : vocab_(std::move(vocab)) {
+  for (int32_t id = 0; id < vocab_.n_tokens(); id++) {
+    const TokenType t = vocab_.types[static_cast<size_t>(id)];
+    if ((t == TokenType::Control || t == TokenType::UserDefined || t == TokenType::Unknown) &&
+        !vocab_.tokens[static_cast<size_t>(id)].empty()) {
+      special_by_length_.push_back(id);
+    }
+  }
+  std::stable_sort(special_by_length_.begin(), special_by_length_.end(), [&](int32_t a, int32_t b) {
+    return vocab_.tokens[static_cast<size_t>(a)].size() > vocab_.tokens[static_cast<size_t>(b)].size();
+  });
+}
+
+void Tokenizer::init_pieces() {
+  pieces_.resize(vocab_.tokens.size());
+  for (int32_t id = 0; id < vocab_.n_tokens(); id++) pieces_[static_cast<size_t>(id)] = make_piece(id);
+}
+
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool parse_special) const {
+  // Split the text at special tokens, longest first, as llama.cpp's tokenizer_st_partition.
+  struct Fragment {
+    int32_t token;  // -1 for plain text
+    std::string_view text;
+  };
+  std::vector<Fragment> fragments;
+  if (!text.empty()) fragments.push_back({-1, text});
+  for (int32_t id : special_by_length_) {
+    const TokenType t = vocab_.types[static_cast<size_t>(id)];
+    if (!parse_special && t != TokenType::UserDefined) continue;
+    const std::string& special = vocab_.tokens[static_cast<size_t>(id)];
+    std::vector<Fragment> next;
+    for (const Fragment& f : fragments) {
+      if (f.token >= 0) {
+        next.push_back(f);
+        continue;
+      }
+      std::string_view rest = f.text;
+      for (size_t at; (at = rest.find(special)) != std::string_view::npos;) {
+        if (at > 0) next.push_back({-1, rest.substr(0, at)});
+        next.push_back({id, {}});
+        rest = rest.substr(at + special.size());
+      }
+      if (!rest.empty()) next.push_back({-1, rest});
+    }
+    fragments.swap(next);
+  }
+
+  std::vector<int32_t> ids;
+  bool after_special = true;
+  for (const Fragment& f : fragments) {
+    if (f.token >= 0) {
+      ids.push_back(f.token);
+      after_special = true;
+    } else {
+      encode_text(f.text, after_special, &ids);
+      after_special = false;
+    }
+  }
+  return ids;
+}
+
+std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
+  std::string bytes;
+  bool first = true;
+  for (int32_t id : ids) {
+    if (id < 0 || id >= vocab_.n_tokens()) continue;  // callers validate; never index out of range
+    const std::string& p = pieces_[static_cast<size_t>(id)];
+    if (p.empty()) continue;
+    if (first && vocab_.add_space_prefix && p[0] == ' ') {
+      bytes.append(p, 1, std::string::npos);
+    } else {
+      bytes.append(p);
+    }
+    first = false;
+  }
+  std::string out;
+  size_t tail;
+  sanitize_utf8(bytes, false, &out, &tail);
+  return out;
+}
+
+std::string Utf8Stream::push(std::string_view bytes) {
+  pending_.append(bytes);
+  std::string out;
+  size_t tail;
+  sanitize_utf8(pending_, true, &out, &tail);
+  pending_.erase(0, tail);
+  return out;
+}
+
+std::string Utf8Stream::finish() {
+  std::string out;
+  size_t tail;
+  sanitize_utf8(pending_, false, &out, &tail);
+  pending_.clear();
+  return out;
+}
+
+Status load_tokenizer(const GgufFile& f, int32_t n_vocab, std::unique_ptr<Tokenizer>* out) {
+  Vocab v;
+  ARB_RETURN_IF_ERROR(f.get_string("tokenizer.ggml.model", &v.model));
+  const GgufValue* tokens = f.find("tokenizer.ggml.tokens");
+  if (!tokens || tokens->type != GgufType::ARRAY || tokens->elem_type != GgufType::STRING) {
+    return Status::Error(StatusCode::InvalidModel,
+                         "tokenizer.ggml.tokens is missing or not an array of strings");
+  }
+  if (tokens->n_elems != static_cast<uint64_t>(n_vocab)) {
+    return Status::Error(StatusCode::InvalidModel,
+                         "the vocabulary has " + std::to_string(tokens->n_elems) +
+                             " tokens but token_embd.weight has " + std::to_string(n_vocab) + " rows");
+  }
+  v.tokens.reserve(tokens->strings.size());
+  for (std::string_view s : tokens->strings) v.tokens.emplace_back(s);
+
+  v.scores.assign(v.tokens.size(), 0.0f);
+  if (const GgufValue* scores = f.find("tokenizer.ggml.scores")) {
+    if (scores->type != GgufType::ARRAY || scores->elem_type != GgufType::FLOAT32 ||
+        scores->n_elems != tokens->n_elems) {
+      return Status::Error(StatusCode::InvalidModel,
+                           "tokenizer.ggml.scores must be a float32 array with one score per token");
+    }
+    for (uint64_t k = 0; k < scores->n_elems; k++) v.scores[k] = static_cast<float>(scores->float_at(k));
+  }
+  v.types.assign(v.tokens.size(), TokenType::Normal);
+  if (const GgufValue* types = f.find("tokenizer.ggml.token_type")) {
+    if (types->type != GgufType::ARRAY || types->elem_type != GgufType::INT32 ||
+        types->n_elems != tokens->n_elems) {
+      return Status::Error(StatusCode::InvalidModel,
+                           "tokenizer.ggml.token_type must be an int32 array with one type per token");
+    }
+    for (uint64_t k = 0; k < types->n_elems; k++) {
+      const int64_t t = types->int_at(k);
+      if (t < 0 || t > 6) {
+        return Status::Error(StatusCode::InvalidModel,
+                             "token " + std::to_string(k) + " has an unknown token type " +
+                                 std::to_string(t));
+      }
+      v.types[k] = static_cast<TokenType>(t);
+    }
+  }
+  for (int32_t id = 0; id < n_vocab; id++) v.token_to_id[v.tokens[static_cast<size_t>(id)]] = id;
+
+  const bool is_spm = v.model == "llama";
+  ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.bos_token_id", n_vocab, is_spm ? 1 : -1, &v.bos));
+  ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.eos_token_id", n_vocab, is_spm ? 2 : -1, &v.eos));
+  ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.unknown_token_id", n_vocab, is_spm ? 0 : -1, &v.unk));
+  ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.eot_token_id", n_vocab, -1, &v.eot));
+  if (v.bos >= n_vocab) v.bos = -1;  // defaults beyond a tiny vocabulary
+  if (v.eos >= n_vocab) v.eos = -1;
+  if (v.unk >= n_vocab) v.unk = -1;
+  const bool default_add_bos = is_spm;
+  ARB_RETURN_IF_ERROR(f.get_bool("tokenizer.ggml.add_bos_token", &v.add_bos, &default_add_bos));
+  const bool default_space_prefix = is_spm;
+  ARB_RETURN_IF_ERROR(
+      f.get_bool("tokenizer.ggml.add_space_prefix", &v.add_space_prefix, &default_space_prefix));
+  ARB_RETURN_IF_ERROR(f.get_string("tokenizer.chat_template", &v.chat_template, ""));
+
+  if (v.eos >= 0) v.eog.push_back(v.eos);
+  if (v.eot >= 0 && !v.is_eog(v.eot)) v.eog.push_back(v.eot);
+  for (const char* text : kEndOfTurnTexts) {
+    auto it = v.token_to_id.find(text);
+    if (it != v.token_to_id.end() && v.types[static_cast<size_t>(it->second)] == TokenType::Control &&
+        !v.is_eog(it->second)) {
+      v.eog.push_back(it->second);
+    }
+  }
+
+  if (is_spm) {
+    *out = make_spm_tokenizer(std::move(v));
+    return Status::Ok();
+  }
+  return Status::Error(StatusCode::Unsupported,
+                       "tokenizer.ggml.model '" + v.model + "' is not supported yet (only 'llama')");
+}
+
+}  // namespace arb

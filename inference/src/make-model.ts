@@ -1,0 +1,171 @@
+// Random-weight llama models in GGUF, with llama.cpp's keys and tensor names, for tests and
+// benchmarks. Deterministic per seed. Small models quantize normal-distributed floats with
+// ggml's reference quantizers; large ones write random blocks directly so a 7B-shape file takes
+// seconds of generation rather than minutes.
+
+import { type GgmlTypeName, type GgmlTypeTraits, ggmlTypeTraits } from "./ggml-types";
+import { type GgufTensor, type GgufValue, ggufValue, type WriteProgress, writeGguf } from "./gguf-writer";
+import { llama2Vocabulary, smallVocabulary, spmVocabularyMetadata, type SpmVocabulary } from "./llama-vocab";
+import { Random } from "./random";
+
+export const MODEL_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0"] as const;
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+export const DEFAULT_VOCAB_SIZE = 4096;
+
+export interface MakeModelOptions {
+  out: string;
+  dim: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  ffn: number;
+  type: ModelType;
+  /** A small ASCII vocabulary of this many tokens, or the full Llama 2 vocabulary. */
+  vocab?: number | "llama2";
+  seed?: number;
+  context?: number;
+  /** No output.weight: the output projection reuses token_embd (llama.cpp's fallback). */
+  tied?: boolean;
+  ropeFreqBase?: number;
+  rmsEpsilon?: number;
+  name?: string;
+  chatTemplate?: string;
+  /** Sample random blocks instead of quantizing floats (default: above 64M parameters). */
+  randomBlocks?: boolean;
+  onProgress?: (progress: WriteProgress) => void;
+}
+
+export interface MadeModel {
+  path: string;
+  bytes: number;
+  parameterCount: number;
+  tensorCount: number;
+  type: ModelType;
+  vocabSize: number;
+  seconds: number;
+}
+
+const RANDOM_BLOCKS_ABOVE_PARAMETERS = 64 * 1024 * 1024;
+
+// general.file_type values (llama_ftype).
+const FILE_TYPE: Record<ModelType, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32 };
+const GGML_TYPE: Record<ModelType, GgmlTypeName> = { f32: "F32", f16: "F16", bf16: "BF16", q8_0: "Q8_0", q4_0: "Q4_0" };
+
+function checkShape(o: MakeModelOptions): void {
+  if (!MODEL_TYPES.includes(o.type)) throw new RangeError(`--type must be one of ${MODEL_TYPES.join(", ")}, got ${o.type}`);
+  const positive = { dim: o.dim, layers: o.layers, heads: o.heads, "kv-heads": o.kvHeads, ffn: o.ffn };
+  for (const [name, value] of Object.entries(positive)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${value}`);
+  }
+  if (o.dim % o.heads !== 0) throw new RangeError(`--dim ${o.dim} is not divisible by --heads ${o.heads}`);
+  if ((o.dim / o.heads) % 2 !== 0) throw new RangeError(`the head size ${o.dim / o.heads} must be even for RoPE`);
+  if (o.heads % o.kvHeads !== 0) throw new RangeError(`--heads ${o.heads} is not a multiple of --kv-heads ${o.kvHeads}`);
+  const block = ggmlTypeTraits(GGML_TYPE[o.type]).blockSize;
+  for (const [name, value] of [["dim", o.dim], ["ffn", o.ffn]] as const) {
+    if (value % block !== 0) throw new RangeError(`--${name} ${value} must be a multiple of ${block} for ${o.type} (rows are whole blocks)`);
+  }
+}
+
+/** A weight tensor generated row chunk by row chunk while it is written. */
+function randomTensor(
+  name: string,
+  traits: GgmlTypeTraits,
+  shape: [number, number] | [number],
+  seed: number,
+  values: { mean: number; std: number },
+  useRandomBlocks: boolean,
+): GgufTensor {
+  const [cols, rows = 1] = shape;
+  const rowBytes = (cols / traits.blockSize) * traits.typeSize;
+  const rowsPerChunk = Math.max(1, Math.floor((4 << 20) / rowBytes));
+  return {
+    name,
+    type: traits.name,
+    shape,
+    data: function* () {
+      const rng = new Random(`${seed}:${name}`);
+      for (let row = 0; row < rows; row += rowsPerChunk) {
+        const n = Math.min(rowsPerChunk, rows - row);
+        const bytes = new Uint8Array(n * rowBytes);
+        if (useRandomBlocks && values.mean === 0) {
+          traits.randomBlocks(rng, bytes, values.std);
+        } else {
+          const floats = new Float32Array(n * cols);
+          for (let i = 0; i < floats.length; i++) floats[i] = values.mean + values.std * rng.normal();
+          traits.quantize(floats, bytes);
+        }
+        yield bytes;
+      }
+    },
+  };
+}
+
+export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
+  const started = performance.now();
+  checkShape(options);
+  const { dim, layers, heads, kvHeads, ffn, type } = options;
+  const seed = options.seed ?? 1;
+  const tied = options.tied ?? false;
+  const vocab: SpmVocabulary =
+    options.vocab === "llama2" ? await llama2Vocabulary() : await smallVocabulary(options.vocab ?? DEFAULT_VOCAB_SIZE);
+  const nVocab = vocab.tokens.length;
+  const headDim = dim / heads;
+  const kvDim = kvHeads * headDim;
+
+  const parameterCount =
+    nVocab * dim * (tied ? 1 : 2) + dim + layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * ffn);
+  const useRandomBlocks = options.randomBlocks ?? parameterCount > RANDOM_BLOCKS_ABOVE_PARAMETERS;
+  const weightTraits = ggmlTypeTraits(GGML_TYPE[type]);
+  const f32 = ggmlTypeTraits("F32");
+  // std 1/sqrt(n_in) keeps each projection's output at the scale of its input; norms near 1.
+  const weight = (name: string, nIn: number, nOut: number) =>
+    randomTensor(name, weightTraits, [nIn, nOut], seed, { mean: 0, std: 1 / Math.sqrt(nIn) }, useRandomBlocks);
+  const norm = (name: string) => randomTensor(name, f32, [dim], seed, { mean: 1, std: 0.05 }, false);
+
+  const tensors: GgufTensor[] = [weight("token_embd.weight", dim, nVocab)];
+  for (let l = 0; l < layers; l++) {
+    tensors.push(
+      norm(`blk.${l}.attn_norm.weight`),
+      weight(`blk.${l}.attn_q.weight`, dim, dim),
+      weight(`blk.${l}.attn_k.weight`, dim, kvDim),
+      weight(`blk.${l}.attn_v.weight`, dim, kvDim),
+      weight(`blk.${l}.attn_output.weight`, dim, dim),
+      norm(`blk.${l}.ffn_norm.weight`),
+      weight(`blk.${l}.ffn_gate.weight`, dim, ffn),
+      weight(`blk.${l}.ffn_up.weight`, dim, ffn),
+      weight(`blk.${l}.ffn_down.weight`, ffn, dim),
+    );
+  }
+  tensors.push(norm("output_norm.weight"));
+  if (!tied) tensors.push(weight("output.weight", dim, nVocab));
+
+  const metadata: Record<string, GgufValue> = {
+    "general.architecture": ggufValue.string("llama"),
+    "general.name": ggufValue.string(options.name ?? `arbiter-random-${dim}x${layers}-${type}`),
+    "general.file_type": ggufValue.uint32(FILE_TYPE[type]),
+    "llama.vocab_size": ggufValue.uint32(nVocab),
+    "llama.context_length": ggufValue.uint32(options.context ?? 4096),
+    "llama.embedding_length": ggufValue.uint32(dim),
+    "llama.block_count": ggufValue.uint32(layers),
+    "llama.feed_forward_length": ggufValue.uint32(ffn),
+    "llama.rope.dimension_count": ggufValue.uint32(headDim),
+    "llama.attention.head_count": ggufValue.uint32(heads),
+    "llama.attention.head_count_kv": ggufValue.uint32(kvHeads),
+    "llama.attention.layer_norm_rms_epsilon": ggufValue.float32(options.rmsEpsilon ?? 1e-5),
+    "llama.rope.freq_base": ggufValue.float32(options.ropeFreqBase ?? 10000),
+    ...spmVocabularyMetadata(vocab, options.chatTemplate),
+    ...(type.startsWith("q") ? { "general.quantization_version": ggufValue.uint32(2) } : {}),
+  };
+
+  const { bytes } = await writeGguf(options.out, { metadata, tensors }, options.onProgress);
+  return {
+    path: options.out,
+    bytes,
+    parameterCount,
+    tensorCount: tensors.length,
+    type,
+    vocabSize: nVocab,
+    seconds: (performance.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,218 @@
+// The llama forward pass in float64, written from the equations in inference/DESIGN.md ("The
+// forward pass") and nothing else: the yardstick the engine's logits are measured against.
+// Weights are dequantized from the GGUF file, so for quantized files the reference uses exactly
+// the values the engine reads; the remaining difference is the engine's activation quantization
+// and float32 accumulation. Slow and simple on purpose; for small test models only.
+
+import { readFileSync } from "node:fs";
+
+import { metadataValue, readGguf, type ReadGguf, readTensor } from "./gguf-reader";
+
+export interface ReferenceConfig {
+  nVocab: number;
+  nEmbd: number;
+  nLayer: number;
+  nHead: number;
+  nHeadKv: number;
+  headDim: number;
+  nFf: number;
+  rmsEps: number;
+  ropeFreqBase: number;
+  ropeDim: number;
+}
+
+interface Matrix {
+  rows: number;
+  cols: number;
+  values: Float32Array; // row-major, rows x cols (ggml: ne[0] = cols)
+}
+
+interface Layer {
+  attnNorm: Float32Array;
+  wq: Matrix;
+  wk: Matrix;
+  wv: Matrix;
+  wo: Matrix;
+  ffnNorm: Float32Array;
+  wGate: Matrix;
+  wUp: Matrix;
+  wDown: Matrix;
+}
+
+export interface ReferenceModel {
+  config: ReferenceConfig;
+  tokEmbd: Matrix;
+  outputNorm: Float32Array;
+  output: Matrix;
+  tiedOutput: boolean;
+  layers: Layer[];
+}
+
+function requiredNumber(file: ReadGguf, key: string): number {
+  const v = metadataValue(file, key);
+  if (typeof v !== "number" && typeof v !== "bigint") throw new Error(`reference: missing numeric key ${key}`);
+  return Number(v);
+}
+
+function matrix(file: ReadGguf, name: string, rows: number, cols: number): Matrix {
+  const { shape, values } = readTensor(file, name);
+  if (shape[0] !== cols || (shape[1] ?? 1) !== rows) {
+    throw new Error(`reference: ${name} has shape [${shape.join(", ")}], expected [${cols}, ${rows}]`);
+  }
+  return { rows, cols, values };
+}
+
+function vector(file: ReadGguf, name: string, n: number): Float32Array {
+  const { shape, values } = readTensor(file, name);
+  if (shape[0] !== n) throw new Error(`reference: ${name} has ${shape[0]} values, expected ${n}`);
+  return values;
+}
+
+export function loadReferenceModel(path: string): ReferenceModel {
+  const file = readGguf(new Uint8Array(readFileSync(path)));
+  const nEmbd = requiredNumber(file, "llama.embedding_length");
+  const nHead = requiredNumber(file, "llama.attention.head_count");
+  const headDim = nEmbd / nHead;
+  const tokens = metadataValue(file, "tokenizer.ggml.tokens");
+  const config: ReferenceConfig = {
+    nVocab: Array.isArray(tokens) ? tokens.length : requiredNumber(file, "llama.vocab_size"),
+    nEmbd,
+    nLayer: requiredNumber(file, "llama.block_count"),
+    nHead,
+    nHeadKv: requiredNumber(file, "llama.attention.head_count_kv"),
+    headDim,
+    nFf: requiredNumber(file, "llama.feed_forward_length"),
+    rmsEps: requiredNumber(file, "llama.attention.layer_norm_rms_epsilon"),
+    ropeFreqBase: file.metadata.has("llama.rope.freq_base") ? requiredNumber(file, "llama.rope.freq_base") : 10000,
+    ropeDim: file.metadata.has("llama.rope.dimension_count") ? requiredNumber(file, "llama.rope.dimension_count") : headDim,
+  };
+  const { nVocab, nLayer, nHeadKv, nFf } = config;
+  const kvDim = nHeadKv * headDim;
+  const tokEmbd = matrix(file, "token_embd.weight", nVocab, nEmbd);
+  const tiedOutput = !file.tensors.some((t) => t.name === "output.weight");
+  const layers: Layer[] = [];
+  for (let l = 0; l < nLayer; l++) {
+    const p = `blk.${l}.`;
+    layers.push({
+      attnNorm: vector(file, `${p}attn_norm.weight`, nEmbd),
+      wq: matrix(file, `${p}attn_q.weight`, nHead * headDim, nEmbd),
+      wk: matrix(file, `${p}attn_k.weight`, kvDim, nEmbd),
+      wv: matrix(file, `${p}attn_v.weight`, kvDim, nEmbd),
+      wo: matrix(file, `${p}attn_output.weight`, nEmbd, nHead * headDim),
+      ffnNorm: vector(file, `${p}ffn_norm.weight`, nEmbd),
+      wGate: matrix(file, `${p}ffn_gate.weight`, nFf, nEmbd),
+      wUp: matrix(file, `${p}ffn_up.weight`, nFf, nEmbd),
+      wDown: matrix(file, `${p}ffn_down.weight`, nEmbd, nFf),
+    });
+  }
+  return {
+    config,
+    tokEmbd,
+    outputNorm: vector(file, "output_norm.weight", nEmbd),
+    output: tiedOutput ? tokEmbd : matrix(file, "output.weight", nVocab, nEmbd),
+    tiedOutput,
+    layers,
+  };
+}
+
+// h = x / sqrt(mean(x^2) + eps) * w
+function rmsnorm(x: Float64Array, w: Float32Array, eps: number): Float64Array {
+  let ss = 0;
+  for (const v of x) ss += v * v;
+  const scale = 1 / Math.sqrt(ss / x.length + eps);
+  return x.map((v, i) => v * scale * w[i]!);
+}
+
+// y = W x
+function matvec(w: Matrix, x: Float64Array): Float64Array {
+  const y = new Float64Array(w.rows);
+  for (let r = 0; r < w.rows; r++) {
+    let sum = 0;
+    const row = r * w.cols;
+    for (let c = 0; c < w.cols; c++) sum += w.values[row + c]! * x[c]!;
+    y[r] = sum;
+  }
+  return y;
+}
+
+// For each head, pairs (2i, 2i+1), i < ropeDim/2: theta = pos * base^(-2i/ropeDim),
+// (a, b) -> (a cos - b sin, a sin + b cos).
+export function applyRope(
+  v: Float64Array,
+  nHeads: number,
+  headDim: number,
+  pos: number,
+  config: Pick<ReferenceConfig, "ropeFreqBase" | "ropeDim">,
+): void {
+  for (let h = 0; h < nHeads; h++) {
+    for (let i = 0; i < config.ropeDim / 2; i++) {
+      const theta = pos * Math.pow(config.ropeFreqBase, (-2 * i) / config.ropeDim);
+      const cos = Math.cos(theta);
+      const sin = Math.sin(theta);
+      const at = h * headDim + 2 * i;
+      const a = v[at]!;
+      const b = v[at + 1]!;
+      v[at] = a * cos - b * sin;
+      v[at + 1] = a * sin + b * cos;
+    }
+  }
+}
+
+const silu = (x: number) => x / (1 + Math.exp(-x));
+
+/** Logits of every position of one sequence: tokens.length arrays of nVocab values. */
+export function referenceForward(model: ReferenceModel, tokens: readonly number[]): Float64Array[] {
+  const { config } = model;
+  const { nEmbd, nHead, nHeadKv, headDim, rmsEps } = config;
+  const group = nHead / nHeadKv;
+  const keys: Float64Array[][] = model.layers.map(() => []);
+  const values: Float64Array[][] = model.layers.map(() => []);
+  const logits: Float64Array[] = [];
+
+  tokens.forEach((token, pos) => {
+    if (!Number.isInteger(token) || token < 0 || token >= config.nVocab) throw new Error(`token ${token} out of range`);
+    const x = Float64Array.from(model.tokEmbd.values.subarray(token * nEmbd, (token + 1) * nEmbd));
+    model.layers.forEach((layer, l) => {
+      const h = rmsnorm(x, layer.attnNorm, rmsEps);
+      const q = matvec(layer.wq, h);
+      const k = matvec(layer.wk, h);
+      const v = matvec(layer.wv, h);
+      applyRope(q, nHead, headDim, pos, config);
+      applyRope(k, nHeadKv, headDim, pos, config);
+      keys[l]!.push(k);
+      values[l]!.push(v);
+
+      const attn = new Float64Array(nHead * headDim);
+      for (let head = 0; head < nHead; head++) {
+        const kvHead = Math.floor(head / group);
+        const scores = new Float64Array(pos + 1);
+        let max = -Infinity;
+        for (let t = 0; t <= pos; t++) {
+          let dot = 0;
+          for (let i = 0; i < headDim; i++) dot += q[head * headDim + i]! * keys[l]![t]![kvHead * headDim + i]!;
+          scores[t] = dot / Math.sqrt(headDim);
+          max = Math.max(max, scores[t]!);
+        }
+        let sum = 0;
+        for (let t = 0; t <= pos; t++) {
+          scores[t] = Math.exp(scores[t]! - max);
+          sum += scores[t]!;
+        }
+        for (let t = 0; t <= pos; t++) {
+          const weight = scores[t]! / sum;
+          for (let i = 0; i < headDim; i++) attn[head * headDim + i] += weight * values[l]![t]![kvHead * headDim + i]!;
+        }
+      }
+      const o = matvec(layer.wo, attn);
+      for (let i = 0; i < nEmbd; i++) x[i] += o[i]!;
+
+      const h2 = rmsnorm(x, layer.ffnNorm, rmsEps);
+      const gate = matvec(layer.wGate, h2);
+      const up = matvec(layer.wUp, h2);
+      const down = matvec(layer.wDown, gate.map((g, i) => silu(g) * up[i]!));
+      for (let i = 0; i < nEmbd; i++) x[i] += down[i]!;
+    });
+    logits.push(matvec(model.output, rmsnorm(x, model.outputNorm, rmsEps)));
+  });
+  return logits;
+}

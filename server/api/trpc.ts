@@ -1,0 +1,118 @@
+// tRPC setup: the request context, the error mapping, and one procedure per access level.
+// A procedure's access level is part of its definition — `adminProcedure.query(...)` — and is
+// recorded in its meta, which the authorization matrix test reads.
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import type { Db } from "@/db/client";
+import { getUserFromHeaders } from "@/server/auth/request-user";
+import { decideAccess, forbiddenMessage, type Access, type Role } from "@/server/auth/roles";
+import type { SessionUser } from "@/server/auth/session-user";
+import { getDb } from "@/server/db";
+import { env } from "@/server/env";
+import { isDomainError, type DomainErrorKind } from "@/server/errors";
+
+export interface Context {
+  db: Db;
+  user: SessionUser | null;
+}
+
+export interface Meta {
+  role: Access;
+}
+
+/** `secret` is for tests; the server uses its configured session secret. */
+export async function createContext(db: Db, headers: Headers, secret?: string): Promise<Context> {
+  return { db, user: await getUserFromHeaders(db, headers, secret) };
+}
+
+export async function createContextFromRequest(request: Request): Promise<Context> {
+  return createContext(await getDb(), request.headers);
+}
+
+const CODE_BY_KIND: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
+  not_found: "NOT_FOUND",
+  forbidden: "FORBIDDEN",
+  conflict: "CONFLICT",
+  validation: "BAD_REQUEST",
+  unauthorized: "UNAUTHORIZED",
+  too_many_requests: "TOO_MANY_REQUESTS",
+};
+
+/** One sentence per problem. Our own messages end with a period; zod's defaults get the field name. */
+export function describeZodError(error: ZodError) {
+  return error.issues
+    .map((issue) =>
+      issue.message.endsWith(".") || issue.path.length === 0
+        ? issue.message
+        : `${issue.path.join(".")}: ${issue.message}.`,
+    )
+    .join(" ");
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const zodError = error.cause instanceof ZodError ? error.cause : null;
+      let message = shape.message;
+      if (zodError) message = describeZodError(zodError);
+      else if (error.code === "PARSE_ERROR" || error.cause instanceof SyntaxError) {
+        message = `The request could not be read (${error.message}). Send the input as JSON, as the tRPC client does.`;
+      } else if (error.code === "INTERNAL_SERVER_ERROR") {
+        message =
+          "Something went wrong on the server. Try again; if it keeps happening, ask an admin to check the server log.";
+      }
+      return {
+        ...shape,
+        message,
+        data: {
+          ...shape.data,
+          fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : null,
+          stack: env.NODE_ENV === "development" ? shape.data.stack : undefined,
+        },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Domain errors from services become tRPC errors here, and nowhere else. */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (isDomainError(cause)) {
+      throw new TRPCError({ code: CODE_BY_KIND[cause.kind], message: cause.message, cause });
+    }
+    if (cause instanceof ZodError) throw new TRPCError({ code: "BAD_REQUEST", cause });
+  }
+  return result;
+});
+
+function requireAccess(access: Exclude<Access, "public">) {
+  return t.middleware(({ ctx, next }) => {
+    const decision = decideAccess(ctx.user, access);
+    if (decision === "unauthenticated" || !ctx.user) {
+      throw new TRPCError({
+        code: "UNAUTHORIZED",
+        message: "You are not signed in, or your session has ended. Sign in and try again.",
+      });
+    }
+    if (decision === "forbidden") {
+      throw new TRPCError({ code: "FORBIDDEN", message: forbiddenMessage(access as Role, ctx.user.role) });
+    }
+    return next({ ctx: { user: ctx.user } });
+  });
+}
+
+const baseProcedure = t.procedure.use(mapDomainErrors);
+
+export const publicProcedure = baseProcedure.meta({ role: "public" });
+export const authedProcedure = baseProcedure.meta({ role: "authed" }).use(requireAccess("authed"));
+export const annotatorProcedure = baseProcedure.meta({ role: "annotator" }).use(requireAccess("annotator"));
+export const reviewerProcedure = baseProcedure.meta({ role: "reviewer" }).use(requireAccess("reviewer"));
+export const adminProcedure = baseProcedure.meta({ role: "admin" }).use(requireAccess("admin"));

@@ -1,0 +1,74 @@
+// All configuration, validated once. Nothing else in the app reads process.env; a missing or
+// malformed variable stops the start with a sentence that names it.
+import path from "node:path";
+import { z } from "zod";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+const optionalUrl = (name: string, protocols: string[]) =>
+  optionalString.refine(
+    (value) => {
+      if (value === undefined) return true;
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `${name} must be a ${protocols.join(" or ")}// URL` },
+  );
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce
+    .number({ message: "PORT must be a number" })
+    .int()
+    .min(1, "PORT must be between 1 and 65535")
+    .max(65535, "PORT must be between 1 and 65535")
+    .default(3000),
+  ARBITER_DATA_DIR: optionalString.transform((value) => path.resolve(/* turbopackIgnore: true */ value ?? "data")),
+  DATABASE_URL: optionalUrl("DATABASE_URL", ["postgres:", "postgresql:"]),
+  NEXTAUTH_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
+    message: "NEXTAUTH_SECRET must be at least 32 characters (try: openssl rand -base64 32)",
+  }),
+  NEXTAUTH_URL: optionalUrl("NEXTAUTH_URL", ["http:", "https:"]),
+  ARBITER_ADMIN_EMAIL: optionalString.pipe(
+    z.email({ message: "ARBITER_ADMIN_EMAIL must be an email address" }).optional(),
+  ),
+  ARBITER_ADMIN_PASSWORD: optionalString.refine(
+    (value) => value === undefined || (value.length >= 10 && value.length <= 200),
+    { message: "ARBITER_ADMIN_PASSWORD must be 10 to 200 characters long" },
+  ),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Read by the annotation work (local engine model, or an external OpenAI-compatible server).
+  MODEL_PATH: optionalString,
+  INFERENCE_URL: optionalUrl("INFERENCE_URL", ["http:", "https:"]),
+  // Tests only: a PostgreSQL server URL; integration suites create a database per file on it.
+  TEST_DATABASE_URL: optionalUrl("TEST_DATABASE_URL", ["postgres:", "postgresql:"]),
+  // Set by Next.js itself while `next build` runs; startup work is skipped then.
+  NEXT_PHASE: optionalString,
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = EnvSchema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const variable = issue.path.join(".");
+    return issue.message.includes(variable) ? issue.message : `${variable}: ${issue.message}`;
+  });
+  throw new EnvError(
+    `Arbiter's configuration is invalid:\n  - ${problems.join("\n  - ")}\n` +
+      "Fix these environment variables (see the configuration table in README.md) and start again.",
+  );
+}
+
+export const env: Env = parseEnv(process.env);

@@ -1,0 +1,49 @@
+// Domain errors thrown by services. The tRPC layer maps each kind to a code in one place
+// (server/api/trpc.ts); messages are shown to users, so they say what to do next.
+
+export type DomainErrorKind =
+  | "not_found"
+  | "forbidden"
+  | "conflict"
+  | "validation"
+  | "unauthorized"
+  | "too_many_requests";
+
+export abstract class DomainError extends Error {
+  abstract readonly kind: DomainErrorKind;
+}
+
+export class NotFoundError extends DomainError {
+  readonly kind = "not_found";
+  override name = "NotFoundError";
+}
+
+export class ForbiddenError extends DomainError {
+  readonly kind = "forbidden";
+  override name = "ForbiddenError";
+}
+
+export class ConflictError extends DomainError {
+  readonly kind = "conflict";
+  override name = "ConflictError";
+}
+
+export class ValidationError extends DomainError {
+  readonly kind = "validation";
+  override name = "ValidationError";
+}
+
+/** Credentials were wrong, or the session is no longer valid. */
+export class UnauthorizedError extends DomainError {
+  readonly kind = "unauthorized";
+  override name = "UnauthorizedError";
+}
+
+export class TooManyRequestsError extends DomainError {
+  readonly kind = "too_many_requests";
+  override name = "TooManyRequestsError";
+}
+
+export function isDomainError(error: unknown): error is DomainError {
+  return error instanceof DomainError;
+}

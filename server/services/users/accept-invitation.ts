@@ -1,0 +1,48 @@
+// The invited person sets a password through their one-time link.
+import { and, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { userInvitations, users } from "@/db/schema";
+import { hashPassword, PasswordSchema } from "@/server/auth/password";
+import { NotFoundError } from "@/server/errors";
+import { recordAudit } from "../audit/record-audit";
+import { findUsableInvitation, INVALID_INVITATION_MESSAGE, InvitationTokenSchema } from "./get-invitation";
+import { NameSchema } from "./user-schemas";
+
+export const AcceptInvitationInput = z.object({
+  token: InvitationTokenSchema,
+  password: PasswordSchema,
+  name: NameSchema.optional(),
+});
+export type AcceptInvitationInput = z.infer<typeof AcceptInvitationInput>;
+
+export async function acceptInvitation(db: Db, input: AcceptInvitationInput) {
+  const passwordHash = await hashPassword(input.password);
+  return db.transaction(async (tx) => {
+    const found = await findUsableInvitation(tx, input.token);
+    if (!found) throw new NotFoundError(INVALID_INVITATION_MESSAGE);
+    // Claiming the invitation with a conditional update makes a double submit use it once.
+    const claimed = await tx
+      .update(userInvitations)
+      .set({ usedAt: new Date() })
+      .where(and(eq(userInvitations.id, found.invitation.id), isNull(userInvitations.usedAt)))
+      .returning({ id: userInvitations.id });
+    if (claimed.length === 0) throw new NotFoundError(INVALID_INVITATION_MESSAGE);
+    await tx
+      .update(users)
+      .set({
+        passwordHash,
+        name: input.name && input.name.length > 0 ? input.name : found.user.name,
+        updatedAt: new Date(),
+      })
+      .where(eq(users.id, found.user.id));
+    await recordAudit(tx, {
+      actorId: found.user.id,
+      action: "user.invitation_accepted",
+      targetType: "user",
+      targetId: found.user.id,
+      details: { email: found.user.email },
+    });
+    return { email: found.user.email };
+  });
+}

@@ -1,0 +1,51 @@
+// Runs once when a server process starts (from instrumentation.ts): open the database (taking
+// the PGlite lock), apply migrations, create the first admin, and make sure the session secret
+// exists. A failure stops the process with a message that says what to do.
+import { getAuthSecret } from "./auth/secret";
+import { getDatabase } from "./db";
+import { env } from "./env";
+import { log } from "./log";
+import { ensureInitialAdmin, type EnsureInitialAdminResult } from "./services/users/ensure-initial-admin";
+
+export function describeInitialAdmin(result: EnsureInitialAdminResult): string | null {
+  if (!result.created) return null;
+  if (!result.generatedPassword) {
+    return `Created the first admin account, ${result.email}, with the password from ARBITER_ADMIN_PASSWORD.`;
+  }
+  const rule = "=".repeat(72);
+  return [
+    rule,
+    "  Arbiter created the first admin account. Sign in with:",
+    "",
+    `      Email:     ${result.email}`,
+    `      Password:  ${result.generatedPassword}`,
+    "",
+    "  This password is shown only this once: store it somewhere safe now.",
+    "  (Set ARBITER_ADMIN_EMAIL and ARBITER_ADMIN_PASSWORD before the first start",
+    "  to choose them yourself.)",
+    rule,
+  ].join("\n");
+}
+
+export async function startServer(): Promise<void> {
+  const database = await getDatabase();
+  getAuthSecret();
+  log.info(`Database: ${database.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"} at ${database.location}, migrations applied.`);
+  const admin = await ensureInitialAdmin(database.db, {
+    email: env.ARBITER_ADMIN_EMAIL,
+    password: env.ARBITER_ADMIN_PASSWORD,
+  });
+  const message = describeInitialAdmin(admin);
+  // Printed whatever LOG_LEVEL says: this is the only time the password can be seen.
+  if (message) console.log(`\n${message}\n`);
+}
+
+/** For instrumentation.ts: a server that cannot start must not linger half-started. */
+export async function startServerOrExit(): Promise<void> {
+  try {
+    await startServer();
+  } catch (error) {
+    console.error(`\n[arbiter] Arbiter could not start: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -3,6 +3,8 @@
 const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg"],
   poweredByHeader: false,
+  // The build checks the web app and whatever it imports; `npm run typecheck` checks everything.
+  typescript: { tsconfigPath: "tsconfig.web.json" },
   async headers() {
     return [
       {

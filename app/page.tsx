@@ -15,13 +15,21 @@ export default async function HomePage() {
       <div className="grid gap-4 sm:grid-cols-2">
         {isAdmin && (
           <>
-            <Link href="/admin/users" className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300">
+            <Link
+              href="/admin/users"
+              className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300"
+            >
               <h2 className="font-semibold text-slate-900">Users</h2>
               <p className="mt-1 text-sm text-slate-600">Invite people, change roles, deactivate accounts.</p>
             </Link>
-            <Link href="/admin/audit" className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300">
+            <Link
+              href="/admin/audit"
+              className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300"
+            >
               <h2 className="font-semibold text-slate-900">Audit log</h2>
-              <p className="mt-1 text-sm text-slate-600">Every administrative action, who took it and when.</p>
+              <p className="mt-1 text-sm text-slate-600">
+                Every administrative action, who took it and when.
+              </p>
             </Link>
           </>
         )}

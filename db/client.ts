@@ -35,7 +35,17 @@ export type OpenDatabaseOptions =
   | { kind: "pglite"; dataDir: string }
   | { kind: "pglite-memory" };
 
+/** close() may be called more than once (a test's own call, then its cleanup); only the first acts. */
+function closingOnce(database: Database): Database {
+  let closed: Promise<void> | undefined;
+  return { ...database, close: () => (closed ??= database.close()) };
+}
+
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  return closingOnce(await openAnyDatabase(options));
+}
+
+async function openAnyDatabase(options: OpenDatabaseOptions): Promise<Database> {
   if (options.kind === "postgres") return openPostgres(options.url, options.poolSize ?? 10);
   if (options.kind === "pglite-memory") {
     const client = await PGlite.create();

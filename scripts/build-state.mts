@@ -15,6 +15,7 @@ const SOURCE_FILES = [
   "package-lock.json",
   "next.config.js",
   "tsconfig.json",
+  "tsconfig.web.json",
   "postcss.config.mjs",
   "instrumentation.ts",
   "proxy.ts",
@@ -32,7 +33,10 @@ function listFiles(relativeDir: string): string[] {
 }
 
 export function sourceHash(): string {
-  const files = [...SOURCE_DIRS.flatMap(listFiles), ...SOURCE_FILES.filter((file) => fs.existsSync(path.join(ROOT, file)))].sort();
+  const files = [
+    ...SOURCE_DIRS.flatMap(listFiles),
+    ...SOURCE_FILES.filter((file) => fs.existsSync(path.join(ROOT, file))),
+  ].sort();
   const hash = crypto.createHash("sha256");
   for (const file of files) {
     hash.update(`${file}\0`);
@@ -55,7 +59,11 @@ export function nextEnv(): NodeJS.ProcessEnv {
 /** Runs `next build` and records what it was built from. Exits the process if the build fails. */
 export function build(hash = sourceHash()) {
   fs.rmSync(HASH_FILE, { force: true });
-  const result = spawnSync(process.execPath, [NEXT_BIN, "build"], { cwd: ROOT, stdio: "inherit", env: nextEnv() });
+  const result = spawnSync(process.execPath, [NEXT_BIN, "build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: nextEnv(),
+  });
   if (result.status !== 0) {
     console.error("\n[arbiter] The build failed (see above). Fix the error and run the command again.");
     process.exit(result.status ?? 1);

@@ -29,7 +29,9 @@ export const EnvSchema = z.object({
     .min(1, "PORT must be between 1 and 65535")
     .max(65535, "PORT must be between 1 and 65535")
     .default(3000),
-  ARBITER_DATA_DIR: optionalString.transform((value) => path.resolve(/* turbopackIgnore: true */ value ?? "data")),
+  ARBITER_DATA_DIR: optionalString.transform((value) =>
+    path.resolve(/* turbopackIgnore: true */ value ?? "data"),
+  ),
   DATABASE_URL: optionalUrl("DATABASE_URL", ["postgres:", "postgresql:"]),
   NEXTAUTH_SECRET: optionalString.refine((value) => value === undefined || value.length >= 32, {
     message: "NEXTAUTH_SECRET must be at least 32 characters (try: openssl rand -base64 32)",

@@ -2,12 +2,7 @@
 // (server/api/trpc.ts); messages are shown to users, so they say what to do next.
 
 export type DomainErrorKind =
-  | "not_found"
-  | "forbidden"
-  | "conflict"
-  | "validation"
-  | "unauthorized"
-  | "too_many_requests";
+  "not_found" | "forbidden" | "conflict" | "validation" | "unauthorized" | "too_many_requests";
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;

@@ -30,7 +30,9 @@ export function describeInitialAdmin(result: EnsureInitialAdminResult): string |
 export async function startServer(): Promise<void> {
   const database = await getDatabase();
   getAuthSecret();
-  log.info(`Database: ${database.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"} at ${database.location}, migrations applied.`);
+  log.info(
+    `Database: ${database.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"} at ${database.location}, migrations applied.`,
+  );
   const admin = await ensureInitialAdmin(database.db, {
     email: env.ARBITER_ADMIN_EMAIL,
     password: env.ARBITER_ADMIN_PASSWORD,

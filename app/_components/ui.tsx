@@ -43,7 +43,12 @@ export function TextField({
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
         {label}
       </label>
-      <input id={id} {...props} aria-describedby={hint ? `${id}-hint` : undefined} className={cx("mt-1", fieldStyles)} />
+      <input
+        id={id}
+        {...props}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+        className={cx("mt-1", fieldStyles)}
+      />
       {hint && (
         <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
           {hint}
@@ -71,24 +76,50 @@ export function SelectField({
   );
 }
 
-export function Card({ title, description, children }: { title?: string; description?: string; children: ReactNode }) {
+export function Card({
+  title,
+  description,
+  children,
+}: {
+  title?: string;
+  description?: string;
+  children: ReactNode;
+}) {
+  // Titled cards are named regions, so assistive technology (and tests) can find them.
+  const headingId = title ? `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}` : undefined;
   return (
-    <section className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
-      {title && <h2 className="text-base font-semibold text-slate-900">{title}</h2>}
+    <section
+      aria-labelledby={headingId}
+      className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm"
+    >
+      {title && (
+        <h2 id={headingId} className="text-base font-semibold text-slate-900">
+          {title}
+        </h2>
+      )}
       {description && <p className="mt-1 text-sm text-slate-600">{description}</p>}
       <div className={title || description ? "mt-4" : undefined}>{children}</div>
     </section>
   );
 }
 
-export function Alert({ tone = "error", children }: { tone?: "error" | "success" | "info"; children: ReactNode }) {
+export function Alert({
+  tone = "error",
+  children,
+}: {
+  tone?: "error" | "success" | "info";
+  children: ReactNode;
+}) {
   const styles = {
     error: "border-red-200 bg-red-50 text-red-800",
     success: "border-emerald-200 bg-emerald-50 text-emerald-800",
     info: "border-sky-200 bg-sky-50 text-sky-800",
   };
   return (
-    <div role={tone === "error" ? "alert" : "status"} className={cx("rounded-md border px-3 py-2 text-sm", styles[tone])}>
+    <div
+      role={tone === "error" ? "alert" : "status"}
+      className={cx("rounded-md border px-3 py-2 text-sm", styles[tone])}
+    >
       {children}
     </div>
   );

@@ -4,6 +4,7 @@
 // and tokenizer are shared by all backends and never see device memory.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ struct BackendOptions {
   int n_ctx = 4096;   // positions per slot
   int n_slots = 8;    // sequences that can be live at once
   int cuda_device = 0;
+  // Optional: called with 0..1 while the backend prepares the weights (the CUDA upload).
+  std::function<void(float)> on_progress;
 };
 
 // The tokens one sequence contributes to a step. New tokens take positions

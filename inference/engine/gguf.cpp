@@ -114,15 +114,15 @@ struct Reader {
 
 Status read_scalar(Reader& r, GgufType t, GgufValue* v, const std::string& what) {
   switch (t) {
-    case GgufType::UINT8: { uint8_t x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
-    case GgufType::INT8: { int8_t x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
-    case GgufType::UINT16: { uint16_t x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
-    case GgufType::INT16: { int16_t x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
-    case GgufType::UINT32: { uint32_t x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
-    case GgufType::INT32: { int32_t x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
-    case GgufType::INT64: { int64_t x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
+    case GgufType::UINT8: { uint8_t x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
+    case GgufType::INT8: { int8_t x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
+    case GgufType::UINT16: { uint16_t x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
+    case GgufType::INT16: { int16_t x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
+    case GgufType::UINT32: { uint32_t x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
+    case GgufType::INT32: { int32_t x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
+    case GgufType::INT64: { int64_t x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->i = x; break; }
     case GgufType::UINT64: {
-      uint64_t x;
+      uint64_t x = 0;
       ARB_RETURN_IF_ERROR(r.read(&x, what));
       if (x > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         return Status::Error(StatusCode::InvalidModel,
@@ -131,10 +131,10 @@ Status read_scalar(Reader& r, GgufType t, GgufValue* v, const std::string& what)
       v->i = static_cast<int64_t>(x);
       break;
     }
-    case GgufType::FLOAT32: { float x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->f = x; break; }
-    case GgufType::FLOAT64: { double x; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->f = x; break; }
+    case GgufType::FLOAT32: { float x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->f = x; break; }
+    case GgufType::FLOAT64: { double x = 0; ARB_RETURN_IF_ERROR(r.read(&x, what)); v->f = x; break; }
     case GgufType::BOOL: {
-      uint8_t x;
+      uint8_t x = 0;
       ARB_RETURN_IF_ERROR(r.read(&x, what));
       if (x > 1) {
         return Status::Error(StatusCode::InvalidModel,

@@ -59,6 +59,8 @@ int32_t Sampler::sample(const float* logits, const std::vector<int32_t>& recent)
     std::sort(candidates_.begin(), candidates_.end(), order);
   }
 
+  if (candidates_[0].logit == -INFINITY) return candidates_[0].id;  // nothing is possible
+
   // Softmax with temperature over the kept candidates, in double for a stable top-p cut.
   std::vector<double> p(n);
   const double max = candidates_[0].logit;

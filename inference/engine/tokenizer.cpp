@@ -67,8 +67,8 @@ void sanitize_utf8(std::string_view s, bool keep_tail, std::string* out, size_t*
   }
 }
 
-const char* const kEndOfTurnTexts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",
-                                       "<|endoftext|>", "<EOT>", "<|end_of_text|>"};
+const char* const kEndOfTurnTexts[] = {"<|eot_id|>",    "<|eom_id|>",    "<|im_end|>", "<|end|>",
+                                       "<end_of_turn>", "<|endoftext|>", "<EOT>",      "<|end_of_text|>"};
 
 Status read_token_id(const GgufFile& f, const char* key, int32_t n_vocab, int32_t fallback,
                      int32_t* out) {
@@ -233,16 +233,26 @@ Status load_tokenizer(const GgufFile& f, int32_t n_vocab, std::unique_ptr<Tokeni
     }
   }
   for (int32_t id = 0; id < n_vocab; id++) v.token_to_id[v.tokens[static_cast<size_t>(id)]] = id;
+  ARB_RETURN_IF_ERROR(f.get_string("tokenizer.ggml.pre", &v.pre, ""));
+  if (const GgufValue* merges = f.find("tokenizer.ggml.merges")) {
+    if (merges->type != GgufType::ARRAY || merges->elem_type != GgufType::STRING) {
+      return Status::Error(StatusCode::InvalidModel, "tokenizer.ggml.merges must be an array of strings");
+    }
+    v.merges.reserve(merges->strings.size());
+    for (std::string_view s : merges->strings) v.merges.emplace_back(s);
+  }
 
   const bool is_spm = v.model == "llama";
   ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.bos_token_id", n_vocab, is_spm ? 1 : -1, &v.bos));
   ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.eos_token_id", n_vocab, is_spm ? 2 : -1, &v.eos));
   ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.unknown_token_id", n_vocab, is_spm ? 0 : -1, &v.unk));
   ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.eot_token_id", n_vocab, -1, &v.eot));
+  ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.eom_token_id", n_vocab, -1, &v.eom));
   if (v.bos >= n_vocab) v.bos = -1;  // defaults beyond a tiny vocabulary
   if (v.eos >= n_vocab) v.eos = -1;
   if (v.unk >= n_vocab) v.unk = -1;
-  const bool default_add_bos = is_spm;
+  // llama.cpp adds BOS for the llama-bpe pre-tokenizer, the only gpt2 one supported.
+  const bool default_add_bos = is_spm || v.model == "gpt2";
   ARB_RETURN_IF_ERROR(f.get_bool("tokenizer.ggml.add_bos_token", &v.add_bos, &default_add_bos));
   const bool default_space_prefix = is_spm;
   ARB_RETURN_IF_ERROR(
@@ -251,6 +261,7 @@ Status load_tokenizer(const GgufFile& f, int32_t n_vocab, std::unique_ptr<Tokeni
 
   if (v.eos >= 0) v.eog.push_back(v.eos);
   if (v.eot >= 0 && !v.is_eog(v.eot)) v.eog.push_back(v.eot);
+  if (v.eom >= 0 && !v.is_eog(v.eom)) v.eog.push_back(v.eom);
   for (const char* text : kEndOfTurnTexts) {
     auto it = v.token_to_id.find(text);
     if (it != v.token_to_id.end() && v.types[static_cast<size_t>(it->second)] == TokenType::Control &&
@@ -263,8 +274,9 @@ Status load_tokenizer(const GgufFile& f, int32_t n_vocab, std::unique_ptr<Tokeni
     *out = make_spm_tokenizer(std::move(v));
     return Status::Ok();
   }
+  if (v.model == "gpt2") return make_bpe_tokenizer(std::move(v), out);
   return Status::Error(StatusCode::Unsupported,
-                       "tokenizer.ggml.model '" + v.model + "' is not supported yet (only 'llama')");
+                       "tokenizer.ggml.model '" + v.model + "' is not supported (only 'llama' and 'gpt2')");
 }
 
 }  // namespace arb

@@ -1,7 +1,7 @@
 // Tokenizers read from the GGUF's tokenizer.ggml.* keys. The base class owns the vocabulary,
 // the special-token split and detokenization; each vocabulary type (tokenizer.ggml.model)
 // implements encode_text in its own file: "llama" (SentencePiece BPE) in tokenizer_spm.cpp,
-// "gpt2" (byte-level BPE) to come in tokenizer_bpe.cpp.
+// "gpt2" (byte-level BPE, Llama 3) in tokenizer_bpe.cpp.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -28,11 +28,13 @@ enum class TokenType : int32_t {
 
 struct Vocab {
   std::string model;  // tokenizer.ggml.model
+  std::string pre;    // tokenizer.ggml.pre (gpt2: the pre-tokenizer), empty when absent
   std::vector<std::string> tokens;
   std::vector<float> scores;
   std::vector<TokenType> types;
   std::unordered_map<std::string, int32_t> token_to_id;  // a repeated text maps to its last id
-  int32_t bos = -1, eos = -1, unk = -1, eot = -1;        // -1 = none
+  std::vector<std::string> merges;  // tokenizer.ggml.merges (gpt2), consumed by the BPE tokenizer
+  int32_t bos = -1, eos = -1, unk = -1, eot = -1, eom = -1;  // -1 = none
   bool add_bos = true;
   bool add_space_prefix = true;
   std::vector<int32_t> eog;  // ids that end generation: eos, eot and known end-of-turn tokens
@@ -81,6 +83,8 @@ Status load_tokenizer(const GgufFile& file, int32_t n_vocab, std::unique_ptr<Tok
 
 // Per-type constructors (one file each).
 std::unique_ptr<Tokenizer> make_spm_tokenizer(Vocab vocab);
+// Unsupported for a pre-tokenizer other than Llama 3's, InvalidModel for malformed merges.
+Status make_bpe_tokenizer(Vocab vocab, std::unique_ptr<Tokenizer>* out);
 
 // Turns a stream of bytes into valid UTF-8 pieces: a multi-byte character split across tokens
 // is held back until it is complete; invalid bytes become U+FFFD.

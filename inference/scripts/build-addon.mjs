@@ -1,11 +1,55 @@
-// Builds the native addon (npm postinstall). Placeholder until the engine lands: skips when
-// there is no binding.gyp yet.
-import { existsSync } from "node:fs";
+// Builds the native addon (npm postinstall, `npm run build:addon`): runs node-gyp in inference/,
+// incrementally when the build folder is already configured for the current binding.gyp.
+// `--force` rebuilds from scratch. Exits non-zero with the reason when the build fails: the
+// engine's tests and the inference server need the addon.
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const inferenceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-if (!existsSync(join(inferenceDir, "binding.gyp"))) {
-  console.log("[arbiter] inference/binding.gyp not present yet: skipping the native build");
-  process.exit(0);
+const force = process.argv.includes("--force");
+const jobs = process.env.ARBITER_BUILD_JOBS ?? "2";
+
+function fail(reason) {
+  console.error(`[arbiter] the native addon was not built: ${reason}`);
+  console.error("[arbiter] fix the cause, then run: npm run build:addon");
+  process.exit(1);
 }
+
+// npm runs lifecycle scripts with its bundled node-gyp on PATH; outside npm, use the copy that
+// ships inside npm itself.
+function nodeGypCommand() {
+  const onPath = spawnSync("node-gyp", ["--version"], { stdio: "ignore" });
+  if (onPath.status === 0) return { cmd: "node-gyp", prefix: [] };
+  const bundled = join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js");
+  if (existsSync(bundled)) return { cmd: process.execPath, prefix: [bundled] };
+  fail("node-gyp was not found (it ships with npm; is npm installed next to node?)");
+}
+
+// Node's headers: npm passes its `nodedir` setting; otherwise use the headers installed beside
+// this node binary, since this machine cannot download them.
+function nodeDirArgs() {
+  if (process.env.npm_config_nodedir) return [];
+  const prefix = join(dirname(process.execPath), "..");
+  if (existsSync(join(prefix, "include", "node", "node_api.h"))) return [`--nodedir=${prefix}`];
+  return [];
+}
+
+function run(gyp, args) {
+  const result = spawnSync(gyp.cmd, [...gyp.prefix, ...args], { cwd: inferenceDir, stdio: "inherit", env: process.env });
+  if (result.error) fail(`node-gyp could not start: ${result.error.message}`);
+  if (result.status !== 0) fail(`node-gyp ${args[0]} exited with status ${result.status} (see the compiler output above)`);
+}
+
+const gyp = nodeGypCommand();
+const buildDir = join(inferenceDir, "build");
+const configured = existsSync(join(buildDir, "Makefile")) && existsSync(join(buildDir, "config.gypi"));
+const stale =
+  !configured || statSync(join(inferenceDir, "binding.gyp")).mtimeMs > statSync(join(buildDir, "config.gypi")).mtimeMs;
+
+const started = Date.now();
+if (force) run(gyp, ["clean"]);
+if (force || stale) run(gyp, ["configure", ...nodeDirArgs()]);
+run(gyp, ["build", `--jobs=${jobs}`]);
+console.log(`[arbiter] native addon ready: inference/build/Release/arbiter.node (${((Date.now() - started) / 1000).toFixed(1)} s)`);

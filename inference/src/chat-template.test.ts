@@ -22,7 +22,9 @@ describe("renderChat", () => {
       ],
       llama2,
     );
-    expect(rendered).toBe("<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\n Hi there [/INST] Hello! </s><s>[INST] How are you? [/INST]");
+    expect(rendered).toBe(
+      "<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\n Hi there [/INST] Hello! </s><s>[INST] How are you? [/INST]",
+    );
   });
 
   it("renders a single user turn without a system prompt", () => {
@@ -49,7 +51,9 @@ describe("renderChat", () => {
   });
 
   it("reports a template that does not parse", () => {
-    expect(() => renderChat([{ role: "user", content: "x" }], { ...llama2, template: "{% for %}" })).toThrow(/cannot be parsed/);
+    expect(() => renderChat([{ role: "user", content: "x" }], { ...llama2, template: "{% for %}" })).toThrow(
+      /cannot be parsed/,
+    );
   });
 });
 

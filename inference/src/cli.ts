@@ -50,7 +50,8 @@ function integer(values: Record<string, unknown>, name: string, min: number, fal
     return fallback;
   }
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${String(v)}`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got ${String(v)}`);
   return n;
 }
 
@@ -58,18 +59,24 @@ function number(values: Record<string, unknown>, name: string, min: number, max:
   const v = values[name];
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} must be a number in [${min}, ${max}], got ${String(v)}`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got ${String(v)}`);
   return n;
 }
 
 function device(values: Record<string, unknown>): Device | undefined {
   const v = values.device;
   if (v === undefined) return undefined;
-  if (v !== "auto" && v !== "cpu" && v !== "cuda") throw new UsageError(`--device must be auto, cpu or cuda, got ${String(v)}`);
+  if (v !== "auto" && v !== "cpu" && v !== "cuda")
+    throw new UsageError(`--device must be auto, cpu or cuda, got ${String(v)}`);
   return v;
 }
 
-const DEVICE_OPTIONS = { device: { type: "string" }, threads: { type: "string" }, context: { type: "string" } } as const;
+const DEVICE_OPTIONS = {
+  device: { type: "string" },
+  threads: { type: "string" },
+  context: { type: "string" },
+} as const;
 
 function loadOptionsFrom(values: Record<string, unknown>): LoadOptions {
   const threads = values.threads === undefined ? undefined : integer(values, "threads", 1);
@@ -93,11 +100,17 @@ async function load(path: string, options: LoadOptions): Promise<Model> {
     },
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stderr.write(`loaded ${path} on ${model.info.deviceDescription} (${model.info.threads} threads) in ${seconds}s\n`);
+  process.stderr.write(
+    `loaded ${path} on ${model.info.deviceDescription} (${model.info.threads} threads) in ${seconds}s\n`,
+  );
   return model;
 }
 
-async function withModel<T>(path: string, options: LoadOptions, use: (model: Model) => Promise<T>): Promise<T> {
+async function withModel<T>(
+  path: string,
+  options: LoadOptions,
+  use: (model: Model) => Promise<T>,
+): Promise<T> {
   const model = await load(path, options);
   try {
     return await use(model);
@@ -109,9 +122,15 @@ async function withModel<T>(path: string, options: LoadOptions, use: (model: Mod
 // ---------------------------------------------------------------------------------------------
 
 async function tokenize(argv: string[]) {
-  const values = parse(argv, { model: { type: "string" }, text: { type: "string" }, file: { type: "string" }, special: { type: "boolean" } });
+  const values = parse(argv, {
+    model: { type: "string" },
+    text: { type: "string" },
+    file: { type: "string" },
+    special: { type: "boolean" },
+  });
   const path = required(values, "model");
-  if ((values.text === undefined) === (values.file === undefined)) throw new UsageError("give exactly one of --text and --file");
+  if ((values.text === undefined) === (values.file === undefined))
+    throw new UsageError("give exactly one of --text and --file");
   const special = values.special ?? false;
   let texts: string[] | null = null;
   if (values.file !== undefined) {
@@ -162,11 +181,28 @@ async function generate(argv: string[]) {
 
 /** `count` ordinary tokens (no BOS) that differ for each `variant`, from tokenized prose. */
 function benchPrompt(model: Model, count: number, variant: number): number[] {
-  const words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "and", "then", "runs", "far", "away", "into", "forest"];
+  const words = [
+    "the",
+    "quick",
+    "brown",
+    "fox",
+    "jumps",
+    "over",
+    "lazy",
+    "dog",
+    "and",
+    "then",
+    "runs",
+    "far",
+    "away",
+    "into",
+    "forest",
+  ];
   const ids: number[] = [];
   let text = `Story ${variant}:`;
   for (let i = 0; ids.length < count; i++) {
-    for (let j = 0; j < 64; j++) text += " " + words[(variant * 7 + i * 64 + j * (variant + 3)) % words.length];
+    for (let j = 0; j < 64; j++)
+      text += " " + words[(variant * 7 + i * 64 + j * (variant + 3)) % words.length];
     ids.splice(0, ids.length, ...model.tokenize(text, { addBos: false, special: false }));
   }
   return ids.slice(0, count);
@@ -185,56 +221,72 @@ async function bench(argv: string[]) {
   const genTokens = integer(values, "gen-tokens", 2);
   const batches = (values.batch ?? "1").split(",").map((b) => {
     const n = Number(b.trim());
-    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--batch must be a comma-separated list of positive integers, got ${values.batch}`);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new UsageError(
+        `--batch must be a comma-separated list of positive integers, got ${values.batch}`,
+      );
     return n;
   });
   const options = loadOptionsFrom(values);
   const maxBatch = Math.max(...batches);
-  return withModel(path, { ...options, contextLength: options.contextLength ?? promptTokens + genTokens + 8, maxSequences: maxBatch }, async (model) => {
-    const bos = model.info.bosTokenId;
-    const prompts = Array.from({ length: maxBatch }, (_, i) => [...(bos !== null ? [bos] : []), ...benchPrompt(model, promptTokens, i)]);
-    // Warm-up: thread pool, caches and first-touch of the weights are not part of the figures.
-    await model.generate(prompts[0]!.slice(0, 8), { maxTokens: 2, temperature: 0, ignoreEos: true });
-    const results = [];
-    for (const batch of batches) {
-      process.stderr.write(`bench: batch ${batch}, ${promptTokens} prompt tokens, ${genTokens} generated tokens each\n`);
-      // All sequences are submitted together, so the scheduler steps them as one batch. Figures
-      // are wall-clock: prefill ends when every sequence has its first token.
-      const started = performance.now();
-      let prefillDone = 0;
-      let firstTokens = 0;
-      const runs = prompts.slice(0, batch).map((prompt) => {
-        let first = true;
-        return model.generate(prompt, {
-          maxTokens: genTokens,
-          temperature: 0,
-          ignoreEos: true,
-          onToken: () => {
-            if (!first) return;
-            first = false;
-            if (++firstTokens === batch) prefillDone = performance.now();
-          },
+  return withModel(
+    path,
+    {
+      ...options,
+      contextLength: options.contextLength ?? promptTokens + genTokens + 8,
+      maxSequences: maxBatch,
+    },
+    async (model) => {
+      const bos = model.info.bosTokenId;
+      const prompts = Array.from({ length: maxBatch }, (_, i) => [
+        ...(bos !== null ? [bos] : []),
+        ...benchPrompt(model, promptTokens, i),
+      ]);
+      // Warm-up: thread pool, caches and first-touch of the weights are not part of the figures.
+      await model.generate(prompts[0]!.slice(0, 8), { maxTokens: 2, temperature: 0, ignoreEos: true });
+      const results = [];
+      for (const batch of batches) {
+        process.stderr.write(
+          `bench: batch ${batch}, ${promptTokens} prompt tokens, ${genTokens} generated tokens each\n`,
+        );
+        // All sequences are submitted together, so the scheduler steps them as one batch. Figures
+        // are wall-clock: prefill ends when every sequence has its first token.
+        const started = performance.now();
+        let prefillDone = 0;
+        let firstTokens = 0;
+        const runs = prompts.slice(0, batch).map((prompt) => {
+          let first = true;
+          return model.generate(prompt, {
+            maxTokens: genTokens,
+            temperature: 0,
+            ignoreEos: true,
+            onToken: () => {
+              if (!first) return;
+              first = false;
+              if (++firstTokens === batch) prefillDone = performance.now();
+            },
+          });
         });
-      });
-      const done = await Promise.all(runs);
-      const finished = performance.now();
-      const generated = done.reduce((n, r) => n + r.tokens.length, 0);
-      const prefilled = prompts.slice(0, batch).reduce((n, p) => n + p.length, 0);
-      results.push({
-        batch,
-        prefillTokensPerSecond: prefilled / ((prefillDone - started) / 1000),
-        // The first token of each sequence comes from its prefill; the rest are decode steps.
-        decodeTokensPerSecond: (generated - batch) / ((finished - prefillDone) / 1000),
-      });
-    }
-    return {
-      model: path,
-      device: model.info.device,
-      threads: model.info.threads,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      results,
-    };
-  });
+        const done = await Promise.all(runs);
+        const finished = performance.now();
+        const generated = done.reduce((n, r) => n + r.tokens.length, 0);
+        const prefilled = prompts.slice(0, batch).reduce((n, p) => n + p.length, 0);
+        results.push({
+          batch,
+          prefillTokensPerSecond: prefilled / ((prefillDone - started) / 1000),
+          // The first token of each sequence comes from its prefill; the rest are decode steps.
+          decodeTokensPerSecond: (generated - batch) / ((finished - prefillDone) / 1000),
+        });
+      }
+      return {
+        model: path,
+        device: model.info.device,
+        threads: model.info.threads,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        results,
+      };
+    },
+  );
 }
 
 async function makeModelCommand(argv: string[]) {
@@ -254,9 +306,12 @@ async function makeModelCommand(argv: string[]) {
     "chat-template-file": { type: "string" },
   });
   const type = required(values, "type");
-  if (!MODEL_TYPES.includes(type as ModelType)) throw new UsageError(`--type must be one of ${MODEL_TYPES.join(", ")}, got ${type}`);
-  if (values.vocab !== undefined && values["vocab-from"] !== undefined) throw new UsageError("give --vocab or --vocab-from, not both");
-  if (values["vocab-from"] !== undefined && values["vocab-from"] !== "llama2") throw new UsageError(`--vocab-from must be llama2, got ${values["vocab-from"]}`);
+  if (!MODEL_TYPES.includes(type as ModelType))
+    throw new UsageError(`--type must be one of ${MODEL_TYPES.join(", ")}, got ${type}`);
+  if (values.vocab !== undefined && values["vocab-from"] !== undefined)
+    throw new UsageError("give --vocab or --vocab-from, not both");
+  if (values["vocab-from"] !== undefined && values["vocab-from"] !== "llama2")
+    throw new UsageError(`--vocab-from must be llama2, got ${values["vocab-from"]}`);
   const heads = integer(values, "heads", 1);
   const out = required(values, "out");
   let lastPercent = -1;
@@ -268,14 +323,23 @@ async function makeModelCommand(argv: string[]) {
     kvHeads: integer(values, "kv-heads", 1, heads),
     ffn: integer(values, "ffn", 1),
     type: type as ModelType,
-    vocab: values["vocab-from"] === "llama2" ? "llama2" : values.vocab === undefined ? undefined : integer(values, "vocab", 1),
+    vocab:
+      values["vocab-from"] === "llama2"
+        ? "llama2"
+        : values.vocab === undefined
+          ? undefined
+          : integer(values, "vocab", 1),
     seed: values.seed === undefined ? undefined : integer(values, "seed", 0),
     context: values.context === undefined ? undefined : integer(values, "context", 1),
     tied: values.tied ?? false,
-    chatTemplate: values["chat-template-file"] === undefined ? undefined : await readFile(values["chat-template-file"], "utf8"),
+    chatTemplate:
+      values["chat-template-file"] === undefined
+        ? undefined
+        : await readFile(values["chat-template-file"], "utf8"),
     onProgress: ({ bytesWritten, totalBytes }) => {
       const percent = Math.floor((bytesWritten / totalBytes) * 10) * 10;
-      if (percent > lastPercent && totalBytes > 64 << 20) process.stderr.write(`writing ${out}: ${percent}%\n`);
+      if (percent > lastPercent && totalBytes > 64 << 20)
+        process.stderr.write(`writing ${out}: ${percent}%\n`);
       lastPercent = percent;
     },
   });
@@ -284,7 +348,11 @@ async function makeModelCommand(argv: string[]) {
 
 async function info(argv: string[]) {
   const values = parse(argv, { model: { type: "string" }, ...DEVICE_OPTIONS });
-  return withModel(required(values, "model"), { ...loadOptionsFrom(values), maxSequences: 1 }, async (model) => model.info);
+  return withModel(
+    required(values, "model"),
+    { ...loadOptionsFrom(values), maxSequences: 1 },
+    async (model) => model.info,
+  );
 }
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<unknown>> = {

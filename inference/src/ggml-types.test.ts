@@ -102,7 +102,13 @@ describe("dequantize and random blocks", () => {
     const back = new Float32Array(values.length);
     traits.dequantize(bytes, back);
     // Worst-case error of each encoding relative to the block's (or value's) magnitude.
-    const relative = { F32: 0, F16: 2 ** -11, BF16: 2 ** -8, Q8_0: 0.5 / 127 + 2 ** -11, Q4_0: 1 / 8 + 2 ** -11 }[type];
+    const relative = {
+      F32: 0,
+      F16: 2 ** -11,
+      BF16: 2 ** -8,
+      Q8_0: 0.5 / 127 + 2 ** -11,
+      Q4_0: 1 / 8 + 2 ** -11,
+    }[type];
     for (let i = 0; i < values.length; i += 32) {
       const slice = values.subarray(i, i + 32);
       const amax = Math.max(...Array.from(slice, Math.abs));
@@ -115,27 +121,30 @@ describe("dequantize and random blocks", () => {
     }
   });
 
-  it.each(["F32", "F16", "BF16", "Q8_0", "Q4_0"] as const)("%s random blocks have about the requested std and mean zero", (type) => {
-    const traits = ggmlTypeTraits(type);
-    const n = 1 << 16;
-    const bytes = new Uint8Array((n / traits.blockSize) * traits.typeSize);
-    traits.randomBlocks(new Random(1), bytes, 0.05);
-    const back = new Float32Array(n);
-    traits.dequantize(bytes, back);
-    let sum = 0;
-    let sq = 0;
-    for (const v of back) {
-      sum += v;
-      sq += v * v;
-    }
-    const mean = sum / n;
-    const std = Math.sqrt(sq / n - mean * mean);
-    expect(std).toBeGreaterThan(0.045);
-    expect(std).toBeLessThan(0.055);
-    expect(Math.abs(mean)).toBeLessThan(0.002);
-    // Same seed, same bytes.
-    const again = new Uint8Array(bytes.length);
-    traits.randomBlocks(new Random(1), again, 0.05);
-    expect(Buffer.compare(bytes, again)).toBe(0);
-  });
+  it.each(["F32", "F16", "BF16", "Q8_0", "Q4_0"] as const)(
+    "%s random blocks have about the requested std and mean zero",
+    (type) => {
+      const traits = ggmlTypeTraits(type);
+      const n = 1 << 16;
+      const bytes = new Uint8Array((n / traits.blockSize) * traits.typeSize);
+      traits.randomBlocks(new Random(1), bytes, 0.05);
+      const back = new Float32Array(n);
+      traits.dequantize(bytes, back);
+      let sum = 0;
+      let sq = 0;
+      for (const v of back) {
+        sum += v;
+        sq += v * v;
+      }
+      const mean = sum / n;
+      const std = Math.sqrt(sq / n - mean * mean);
+      expect(std).toBeGreaterThan(0.045);
+      expect(std).toBeLessThan(0.055);
+      expect(Math.abs(mean)).toBeLessThan(0.002);
+      // Same seed, same bytes.
+      const again = new Uint8Array(bytes.length);
+      traits.randomBlocks(new Random(1), again, 0.05);
+      expect(Buffer.compare(bytes, again)).toBe(0);
+    },
+  );
 });

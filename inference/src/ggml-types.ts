@@ -133,7 +133,9 @@ function randomWords(rng: Random, count: number): Uint32Array {
 
 function assertWholeBlocks(traits: { name: string; blockSize: number }, n: number): void {
   if (n % traits.blockSize !== 0) {
-    throw new RangeError(`${traits.name}: ${n} values is not a multiple of the block size ${traits.blockSize}`);
+    throw new RangeError(
+      `${traits.name}: ${n} values is not a multiple of the block size ${traits.blockSize}`,
+    );
   }
 }
 
@@ -165,7 +167,11 @@ const F32: GgmlTypeTraits = {
   },
 };
 
-function halfLike(name: "F16" | "BF16", encode: (x: number) => number, decode: (h: number) => number): GgmlTypeTraits {
+function halfLike(
+  name: "F16" | "BF16",
+  encode: (x: number) => number,
+  decode: (h: number) => number,
+): GgmlTypeTraits {
   return {
     name,
     id: GGML_TYPE_ID[name],

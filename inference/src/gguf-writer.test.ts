@@ -6,7 +6,15 @@ import { gguf, GGUFValueType } from "@huggingface/gguf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { GGML_TYPE_ID, type GgmlTypeName, ggmlTypeTraits } from "./ggml-types";
-import { encodeTensorData, type GgufFile, type GgufTensor, type GgufValue, ggufFileSize, ggufValue, writeGguf } from "./gguf-writer";
+import {
+  encodeTensorData,
+  type GgufFile,
+  type GgufTensor,
+  type GgufValue,
+  ggufFileSize,
+  ggufValue,
+  writeGguf,
+} from "./gguf-writer";
 import { Random } from "./random";
 
 let dir: string;
@@ -160,12 +168,15 @@ describe("writeGguf", () => {
       const decoded = new Float32Array(values.length);
       ggmlTypeTraits(tensor.type).dequantize(bytes.subarray(start), decoded);
       const tolerance = { F32: 0, F16: 1e-3, BF16: 1e-2, Q8_0: 0.03, Q4_0: 0.5 }[tensor.type as "F32"];
-      for (let j = 0; j < values.length; j++) expect(Math.abs(decoded[j]! - values[j]!)).toBeLessThanOrEqual(tolerance * 4);
+      for (let j = 0; j < values.length; j++)
+        expect(Math.abs(decoded[j]! - values[j]!)).toBeLessThanOrEqual(tolerance * 4);
     }
     // Tensors do not overlap: each starts at or after the previous one's end.
     for (let i = 1; i < parsed.tensorInfos.length; i++) {
       const previous = entries[i - 1]!.tensor.data as Uint8Array;
-      expect(parsed.tensorInfos[i]!.offset).toBeGreaterThanOrEqual(parsed.tensorInfos[i - 1]!.offset + BigInt(previous.length));
+      expect(parsed.tensorInfos[i]!.offset).toBeGreaterThanOrEqual(
+        parsed.tensorInfos[i - 1]!.offset + BigInt(previous.length),
+      );
     }
   });
 
@@ -179,21 +190,38 @@ describe("writeGguf", () => {
     expect(Array.from(bytes.subarray(start + 98, start + 102))).toEqual([1, 1, 2, 2]);
 
     const path = join(dir, "short.gguf");
-    await expect(writeGguf(path, { metadata: {}, tensors: [{ name: "x", type: "F32", shape: [33], data: chunks }] })).rejects.toThrow(/expected 132 bytes/);
+    await expect(
+      writeGguf(path, { metadata: {}, tensors: [{ name: "x", type: "F32", shape: [33], data: chunks }] }),
+    ).rejects.toThrow(/expected 132 bytes/);
     // A failed write leaves neither the file nor its partial copy behind.
     await expect(stat(path)).rejects.toThrow();
     await expect(stat(`${path}.partial`)).rejects.toThrow();
   });
 
   it("refuses files llama.cpp would reject", () => {
-    const tensor = (shape: number[], type: GgmlTypeName = "F32", name = "t"): GgufTensor => ({ name, type, shape, data: new Uint8Array(0) });
-    expect(() => ggufFileSize({ metadata: {}, tensors: [tensor([31], "Q8_0")] })).toThrow(/whole Q8_0 blocks/);
+    const tensor = (shape: number[], type: GgmlTypeName = "F32", name = "t"): GgufTensor => ({
+      name,
+      type,
+      shape,
+      data: new Uint8Array(0),
+    });
+    expect(() => ggufFileSize({ metadata: {}, tensors: [tensor([31], "Q8_0")] })).toThrow(
+      /whole Q8_0 blocks/,
+    );
     expect(() => ggufFileSize({ metadata: {}, tensors: [tensor([1, 1, 1, 1, 1])] })).toThrow(/dimensions/);
     expect(() => ggufFileSize({ metadata: {}, tensors: [tensor([0])] })).toThrow(/positive/);
     expect(() => ggufFileSize({ metadata: {}, tensors: [tensor([1]), tensor([1])] })).toThrow(/twice/);
-    expect(() => ggufFileSize({ metadata: {}, tensors: [tensor([1], "F32", "x".repeat(64))] })).toThrow(/63 bytes/);
-    expect(() => ggufFileSize({ metadata: { "general.alignment": ggufValue.uint32(48) }, tensors: [] })).toThrow(/power of two/);
-    expect(() => ggufFileSize({ metadata: { k: ggufValue.uint8(256) }, tensors: [] })).toThrow(/not a valid uint8/);
-    expect(() => ggufFileSize({ metadata: { k: ggufValue.array("string", [1 as unknown as string]) }, tensors: [] })).toThrow(/expected a string/);
+    expect(() => ggufFileSize({ metadata: {}, tensors: [tensor([1], "F32", "x".repeat(64))] })).toThrow(
+      /63 bytes/,
+    );
+    expect(() =>
+      ggufFileSize({ metadata: { "general.alignment": ggufValue.uint32(48) }, tensors: [] }),
+    ).toThrow(/power of two/);
+    expect(() => ggufFileSize({ metadata: { k: ggufValue.uint8(256) }, tensors: [] })).toThrow(
+      /not a valid uint8/,
+    );
+    expect(() =>
+      ggufFileSize({ metadata: { k: ggufValue.array("string", [1 as unknown as string]) }, tensors: [] }),
+    ).toThrow(/expected a string/);
   });
 });

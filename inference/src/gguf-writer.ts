@@ -124,24 +124,62 @@ class ByteBuilder {
   }
 
   // reserve() may replace the view, so it runs before the view is read.
-  u8(v: number) { const at = this.reserve(1); this.view.setUint8(at, v); }
-  i8(v: number) { const at = this.reserve(1); this.view.setInt8(at, v); }
-  u16(v: number) { const at = this.reserve(2); this.view.setUint16(at, v, true); }
-  i16(v: number) { const at = this.reserve(2); this.view.setInt16(at, v, true); }
-  u32(v: number) { const at = this.reserve(4); this.view.setUint32(at, v, true); }
-  i32(v: number) { const at = this.reserve(4); this.view.setInt32(at, v, true); }
-  u64(v: bigint | number) { const at = this.reserve(8); this.view.setBigUint64(at, BigInt(v), true); }
-  i64(v: bigint | number) { const at = this.reserve(8); this.view.setBigInt64(at, BigInt(v), true); }
-  f32(v: number) { const at = this.reserve(4); this.view.setFloat32(at, v, true); }
-  f64(v: number) { const at = this.reserve(8); this.view.setFloat64(at, v, true); }
-  bytes(b: Uint8Array) { const at = this.reserve(b.length); this.buffer.set(b, at); }
-  zeros(n: number) { const at = this.reserve(n); this.buffer.fill(0, at, this.length); }
+  u8(v: number) {
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
+  }
+  i8(v: number) {
+    const at = this.reserve(1);
+    this.view.setInt8(at, v);
+  }
+  u16(v: number) {
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, true);
+  }
+  i16(v: number) {
+    const at = this.reserve(2);
+    this.view.setInt16(at, v, true);
+  }
+  u32(v: number) {
+    const at = this.reserve(4);
+    this.view.setUint32(at, v, true);
+  }
+  i32(v: number) {
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, true);
+  }
+  u64(v: bigint | number) {
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, BigInt(v), true);
+  }
+  i64(v: bigint | number) {
+    const at = this.reserve(8);
+    this.view.setBigInt64(at, BigInt(v), true);
+  }
+  f32(v: number) {
+    const at = this.reserve(4);
+    this.view.setFloat32(at, v, true);
+  }
+  f64(v: number) {
+    const at = this.reserve(8);
+    this.view.setFloat64(at, v, true);
+  }
+  bytes(b: Uint8Array) {
+    const at = this.reserve(b.length);
+    this.buffer.set(b, at);
+  }
+  zeros(n: number) {
+    const at = this.reserve(n);
+    this.buffer.fill(0, at, this.length);
+  }
   string(s: string) {
     const utf8 = new TextEncoder().encode(s);
     this.u64(utf8.length);
     this.bytes(utf8);
   }
-  result(): Uint8Array { return this.buffer.slice(0, this.length); }
+  result(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
 }
 
 function checkInteger(key: string, type: string, v: number, min: number, max: number): void {
@@ -151,7 +189,8 @@ function checkInteger(key: string, type: string, v: number, min: number, max: nu
 }
 
 function checkBigInteger(key: string, type: string, v: bigint | number, min: bigint, max: bigint): void {
-  if (typeof v === "number" && !Number.isSafeInteger(v)) throw new RangeError(`metadata ${key}: ${v} is not a valid ${type}`);
+  if (typeof v === "number" && !Number.isSafeInteger(v))
+    throw new RangeError(`metadata ${key}: ${v} is not a valid ${type}`);
   const b = BigInt(v);
   if (b < min || b > max) throw new RangeError(`metadata ${key}: ${v} is not a valid ${type}`);
 }
@@ -177,14 +216,28 @@ function writeScalar(out: ByteBuilder, key: string, type: GgufScalarType, v: unk
   }
   if (typeof v !== "number") throw fail();
   switch (type) {
-    case "uint8": checkInteger(key, type, v, 0, 0xff); return out.u8(v);
-    case "int8": checkInteger(key, type, v, -0x80, 0x7f); return out.i8(v);
-    case "uint16": checkInteger(key, type, v, 0, 0xffff); return out.u16(v);
-    case "int16": checkInteger(key, type, v, -0x8000, 0x7fff); return out.i16(v);
-    case "uint32": checkInteger(key, type, v, 0, 0xffffffff); return out.u32(v);
-    case "int32": checkInteger(key, type, v, -0x80000000, 0x7fffffff); return out.i32(v);
-    case "float32": return out.f32(v);
-    case "float64": return out.f64(v);
+    case "uint8":
+      checkInteger(key, type, v, 0, 0xff);
+      return out.u8(v);
+    case "int8":
+      checkInteger(key, type, v, -0x80, 0x7f);
+      return out.i8(v);
+    case "uint16":
+      checkInteger(key, type, v, 0, 0xffff);
+      return out.u16(v);
+    case "int16":
+      checkInteger(key, type, v, -0x8000, 0x7fff);
+      return out.i16(v);
+    case "uint32":
+      checkInteger(key, type, v, 0, 0xffffffff);
+      return out.u32(v);
+    case "int32":
+      checkInteger(key, type, v, -0x80000000, 0x7fffffff);
+      return out.i32(v);
+    case "float32":
+      return out.f32(v);
+    case "float64":
+      return out.f64(v);
   }
 }
 
@@ -237,9 +290,14 @@ function planTensors(tensors: readonly GgufTensor[], alignment: number): Planned
     }
     const traits = ggmlTypeTraits(tensor.type);
     if (tensor.shape[0]! % traits.blockSize !== 0) {
-      throw new Error(`${where}: rows of ${tensor.shape[0]} values are not whole ${tensor.type} blocks of ${traits.blockSize}`);
+      throw new Error(
+        `${where}: rows of ${tensor.shape[0]} values are not whole ${tensor.type} blocks of ${traits.blockSize}`,
+      );
     }
-    const bytes = ggmlTensorBytes(traits, tensor.shape.reduce((a, b) => a * b, 1));
+    const bytes = ggmlTensorBytes(
+      traits,
+      tensor.shape.reduce((a, b) => a * b, 1),
+    );
     const planned = { tensor, bytes, offset };
     offset = alignUp(offset + bytes, alignment);
     return planned;
@@ -285,7 +343,9 @@ function* ggufChunks(file: GgufFile): Generator<Uint8Array, void, undefined> {
       yield chunk;
     }
     if (written !== bytes) {
-      throw new Error(`tensor ${JSON.stringify(tensor.name)}: data has ${written > bytes ? "more than" : written} bytes, expected ${bytes} bytes (${tensor.type} [${tensor.shape.join(", ")}])`);
+      throw new Error(
+        `tensor ${JSON.stringify(tensor.name)}: data has ${written > bytes ? "more than" : written} bytes, expected ${bytes} bytes (${tensor.type} [${tensor.shape.join(", ")}])`,
+      );
     }
     position = offset + bytes;
   }
@@ -334,7 +394,7 @@ export async function writeGguf(
     const flush = async () => {
       if (pendingBytes === 0) return;
       const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      for (let at = 0; at < data.length; ) {
+      for (let at = 0; at < data.length;) {
         const { bytesWritten: n } = await handle.write(data, at, data.length - at);
         at += n;
       }

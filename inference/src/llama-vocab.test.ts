@@ -1,17 +1,15 @@
 import llamaTokenizer from "llama-tokenizer-js";
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { llama2Vocabulary, SMALL_VOCABULARY_MIN, smallVocabulary, type SpmVocabulary, TOKEN_TYPE } from "./llama-vocab";
+import {
+  llama2Vocabulary,
+  SMALL_VOCABULARY_MIN,
+  smallVocabulary,
+  type SpmVocabulary,
+  TOKEN_TYPE,
+} from "./llama-vocab";
 import { SpmTokenizer } from "./testing/spm-tokenizer";
-import { randomTexts, VARIED_TEXTS } from "./testing/text-corpus";
-
-// Published Llama 2 tokenizations (llama.cpp's test-tokenizer-0 for the llama vocabulary).
-export const LLAMA2_VECTORS: readonly [string, number[]][] = [
-  ["Hello world", [15043, 3186]],
-  [" Hello world", [29871, 15043, 3186]],
-  ["\n", [29871, 13]],
-  [" this is 🦙.cpp", [29871, 445, 338, 29871, 243, 162, 169, 156, 29889, 8223]],
-];
+import { LLAMA2_VECTORS, randomTexts, VARIED_TEXTS } from "./testing/text-corpus";
 
 describe("llama2Vocabulary", () => {
   let vocab: SpmVocabulary;
@@ -24,7 +22,12 @@ describe("llama2Vocabulary", () => {
   it("has Llama 2's ids and token types", () => {
     expect(vocab.tokens.length).toBe(32000);
     expect(vocab.tokens.slice(0, 4)).toEqual(["<unk>", "<s>", "</s>", "<0x00>"]);
-    expect(vocab.types.slice(0, 4)).toEqual([TOKEN_TYPE.unknown, TOKEN_TYPE.control, TOKEN_TYPE.control, TOKEN_TYPE.byte]);
+    expect(vocab.types.slice(0, 4)).toEqual([
+      TOKEN_TYPE.unknown,
+      TOKEN_TYPE.control,
+      TOKEN_TYPE.control,
+      TOKEN_TYPE.byte,
+    ]);
     expect(vocab.tokens[13]).toBe("<0x0A>");
     expect(vocab.types[258]).toBe(TOKEN_TYPE.byte);
     expect(vocab.types[259]).toBe(TOKEN_TYPE.normal);
@@ -57,7 +60,8 @@ describe("smallVocabulary", () => {
       const text = vocab.tokens[id]!.replaceAll("▁", " ");
       expect(tokenizer.encode(text, { addSpacePrefix: false }), vocab.tokens[id]).toEqual([id]);
     }
-    for (const text of [...VARIED_TEXTS, ...randomTexts(300, 5)]) expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
+    for (const text of [...VARIED_TEXTS, ...randomTexts(300, 5)])
+      expect(tokenizer.decode(tokenizer.encode(text))).toBe(text);
     // Common English comes out as word pieces, not characters.
     const english = "the quick brown fox jumps over the lazy dog and then the cat";
     expect(tokenizer.encode(english).length).toBeLessThan(english.length / 2);

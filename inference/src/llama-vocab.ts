@@ -38,7 +38,9 @@ async function loadLlamaTokenizer(): Promise<LlamaTokenizerData> {
 }
 
 /** Pieces produced by merges, in merge order, each with the pair that first produces it. */
-function mergedPiecesInOrder(tokenizer: LlamaTokenizerData): { piece: string; left: string; right: string }[] {
+function mergedPiecesInOrder(
+  tokenizer: LlamaTokenizerData,
+): { piece: string; left: string; right: string }[] {
   const ranked = [...tokenizer.merges.entries()].sort((a, b) => a[1] - b[1]);
   const seen = new Set<string>();
   const out: { piece: string; left: string; right: string }[] = [];
@@ -68,7 +70,8 @@ export async function llama2Vocabulary(): Promise<SpmVocabulary> {
   const { tokens, types } = baseTokens();
   const vocab = tokenizer.vocabById;
   for (let id = 0; id < tokens.length; id++) {
-    if (vocab[id] !== tokens[id]) throw new Error(`llama-tokenizer-js token ${id} is ${vocab[id]}, expected ${tokens[id]}`);
+    if (vocab[id] !== tokens[id])
+      throw new Error(`llama-tokenizer-js token ${id} is ${vocab[id]}, expected ${tokens[id]}`);
   }
   const scores = new Array<number>(vocab.length).fill(0);
   const merged = mergedPiecesInOrder(tokenizer);
@@ -102,7 +105,9 @@ export async function smallVocabulary(size: number): Promise<SpmVocabulary> {
   const pieces: string[] = [];
   const wanted = size - SMALL_VOCABULARY_MIN;
   if (!Number.isInteger(size) || wanted < 0) {
-    throw new RangeError(`--vocab must be an integer of at least ${SMALL_VOCABULARY_MIN} (specials, 256 bytes, 95 characters)`);
+    throw new RangeError(
+      `--vocab must be an integer of at least ${SMALL_VOCABULARY_MIN} (specials, 256 bytes, 95 characters)`,
+    );
   }
   // Keep a merged piece only when both halves are already in: every piece stays reachable.
   for (const { piece, left, right } of mergedPiecesInOrder(tokenizer)) {
@@ -113,17 +118,30 @@ export async function smallVocabulary(size: number): Promise<SpmVocabulary> {
     }
   }
   if (pieces.length < wanted) {
-    throw new RangeError(`--vocab ${size} is larger than the ${SMALL_VOCABULARY_MIN + pieces.length} tokens of the ASCII vocabulary; use --vocab-from llama2 for the full vocabulary`);
+    throw new RangeError(
+      `--vocab ${size} is larger than the ${SMALL_VOCABULARY_MIN + pieces.length} tokens of the ASCII vocabulary; use --vocab-from llama2 for the full vocabulary`,
+    );
   }
   const base = baseTokens();
   const tokens = [...base.tokens, ...pieces, ...characters];
-  const scores = [...base.scores, ...pieces.map((_, i) => -(i + 1)), ...characters.map((_, i) => -(pieces.length + i + 1))];
-  const types = [...base.types, ...pieces.map(() => TOKEN_TYPE.normal), ...characters.map(() => TOKEN_TYPE.normal)];
+  const scores = [
+    ...base.scores,
+    ...pieces.map((_, i) => -(i + 1)),
+    ...characters.map((_, i) => -(pieces.length + i + 1)),
+  ];
+  const types = [
+    ...base.types,
+    ...pieces.map(() => TOKEN_TYPE.normal),
+    ...characters.map(() => TOKEN_TYPE.normal),
+  ];
   return { tokens, scores, types, unkId: 0, bosId: 1, eosId: 2 };
 }
 
 /** The tokenizer.* metadata of a SentencePiece ("llama") vocabulary as Llama 2 GGUFs carry it. */
-export function spmVocabularyMetadata(vocab: SpmVocabulary, chatTemplate?: string): Record<string, GgufValue> {
+export function spmVocabularyMetadata(
+  vocab: SpmVocabulary,
+  chatTemplate?: string,
+): Record<string, GgufValue> {
   return {
     "tokenizer.ggml.model": ggufValue.string("llama"),
     "tokenizer.ggml.tokens": ggufValue.array("string", vocab.tokens),

@@ -16,7 +16,17 @@ afterAll(async () => {
   await dir.remove();
 });
 
-const LAYER_TENSORS = ["attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"];
+const LAYER_TENSORS = [
+  "attn_norm",
+  "attn_q",
+  "attn_k",
+  "attn_v",
+  "attn_output",
+  "ffn_norm",
+  "ffn_gate",
+  "ffn_up",
+  "ffn_down",
+];
 
 function std(values: Float32Array): { mean: number; std: number } {
   let sum = 0;
@@ -32,7 +42,17 @@ function std(values: Float32Array): { mean: number; std: number } {
 describe("makeModel", () => {
   it("writes every llama key and tensor llama.cpp expects, with llama.cpp's names and shapes", async () => {
     const path = dir.file("keys.gguf");
-    const made = await makeModel({ out: path, dim: 128, layers: 3, heads: 8, kvHeads: 2, ffn: 352, type: "q8_0", vocab: 1000, context: 2048 });
+    const made = await makeModel({
+      out: path,
+      dim: 128,
+      layers: 3,
+      heads: 8,
+      kvHeads: 2,
+      ffn: 352,
+      type: "q8_0",
+      vocab: 1000,
+      context: 2048,
+    });
     const { metadata, tensorInfos } = await gguf(path, { allowLocalFile: true });
     const m = metadata as unknown as Record<string, unknown>;
     expect(m["general.architecture"]).toBe("llama");
@@ -51,22 +71,43 @@ describe("makeModel", () => {
     expect((m["tokenizer.ggml.tokens"] as string[]).length).toBe(1000);
     expect((m["tokenizer.ggml.scores"] as number[]).length).toBe(1000);
     expect((m["tokenizer.ggml.token_type"] as number[]).length).toBe(1000);
-    expect([m["tokenizer.ggml.bos_token_id"], m["tokenizer.ggml.eos_token_id"], m["tokenizer.ggml.unknown_token_id"]]).toEqual([1, 2, 0]);
+    expect([
+      m["tokenizer.ggml.bos_token_id"],
+      m["tokenizer.ggml.eos_token_id"],
+      m["tokenizer.ggml.unknown_token_id"],
+    ]).toEqual([1, 2, 0]);
     expect(m["tokenizer.ggml.add_bos_token"]).toBe(true);
     expect(m["tokenizer.ggml.add_space_prefix"]).toBe(true);
 
     const expected: [string, number[], number][] = [["token_embd.weight", [128, 1000], GGML_TYPE_ID.Q8_0]];
     for (let l = 0; l < 3; l++) {
       const shapes: Record<string, number[]> = {
-        attn_norm: [128], attn_q: [128, 128], attn_k: [128, 32], attn_v: [128, 32], attn_output: [128, 128],
-        ffn_norm: [128], ffn_gate: [128, 352], ffn_up: [128, 352], ffn_down: [352, 128],
+        attn_norm: [128],
+        attn_q: [128, 128],
+        attn_k: [128, 32],
+        attn_v: [128, 32],
+        attn_output: [128, 128],
+        ffn_norm: [128],
+        ffn_gate: [128, 352],
+        ffn_up: [128, 352],
+        ffn_down: [352, 128],
       };
-      for (const t of LAYER_TENSORS) expected.push([`blk.${l}.${t}.weight`, shapes[t]!, t.endsWith("norm") ? GGML_TYPE_ID.F32 : GGML_TYPE_ID.Q8_0]);
+      for (const t of LAYER_TENSORS)
+        expected.push([
+          `blk.${l}.${t}.weight`,
+          shapes[t]!,
+          t.endsWith("norm") ? GGML_TYPE_ID.F32 : GGML_TYPE_ID.Q8_0,
+        ]);
     }
-    expected.push(["output_norm.weight", [128], GGML_TYPE_ID.F32], ["output.weight", [128, 1000], GGML_TYPE_ID.Q8_0]);
+    expected.push(
+      ["output_norm.weight", [128], GGML_TYPE_ID.F32],
+      ["output.weight", [128, 1000], GGML_TYPE_ID.Q8_0],
+    );
     expect(tensorInfos.map((t) => [t.name, t.shape.map(Number), Number(t.dtype)])).toEqual(expected);
     expect(made.tensorCount).toBe(expected.length);
-    expect(made.parameterCount).toBe(expected.reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0));
+    expect(made.parameterCount).toBe(
+      expected.reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0),
+    );
   });
 
   it("draws norms near 1 and weights with std 1/sqrt(n_in), the same for the same seed", async () => {
@@ -87,21 +128,28 @@ describe("makeModel", () => {
     expect(down.std).toBeLessThan(1.1 / Math.sqrt(160));
   });
 
-  it.each(["f32", "f16", "bf16", "q8_0", "q4_0"] as const)("writes %s weights and token embedding, quantized or sampled as random blocks", async (type) => {
-    for (const randomBlocks of [false, true]) {
-      const path = await createSmallModel(dir, `${type}-${randomBlocks}.gguf`, { type, randomBlocks, tied: true });
-      const file = readGguf(new Uint8Array(await readFile(path)));
-      expect(file.tensors.some((t) => t.name === "output.weight")).toBe(false);
-      const typeName = type.toUpperCase();
-      expect(file.tensors.find((t) => t.name === "token_embd.weight")!.typeName).toBe(typeName);
-      expect(file.tensors.find((t) => t.name === "blk.0.attn_q.weight")!.typeName).toBe(typeName);
-      expect(file.tensors.find((t) => t.name === "output_norm.weight")!.typeName).toBe("F32");
-      const q = std(readTensor(file, "blk.0.attn_q.weight").values);
-      expect(q.std).toBeGreaterThan(0.85 / 8);
-      expect(q.std).toBeLessThan(1.15 / 8);
-      expect(Math.abs(q.mean)).toBeLessThan(0.01);
-    }
-  });
+  it.each(["f32", "f16", "bf16", "q8_0", "q4_0"] as const)(
+    "writes %s weights and token embedding, quantized or sampled as random blocks",
+    async (type) => {
+      for (const randomBlocks of [false, true]) {
+        const path = await createSmallModel(dir, `${type}-${randomBlocks}.gguf`, {
+          type,
+          randomBlocks,
+          tied: true,
+        });
+        const file = readGguf(new Uint8Array(await readFile(path)));
+        expect(file.tensors.some((t) => t.name === "output.weight")).toBe(false);
+        const typeName = type.toUpperCase();
+        expect(file.tensors.find((t) => t.name === "token_embd.weight")!.typeName).toBe(typeName);
+        expect(file.tensors.find((t) => t.name === "blk.0.attn_q.weight")!.typeName).toBe(typeName);
+        expect(file.tensors.find((t) => t.name === "output_norm.weight")!.typeName).toBe("F32");
+        const q = std(readTensor(file, "blk.0.attn_q.weight").values);
+        expect(q.std).toBeGreaterThan(0.85 / 8);
+        expect(q.std).toBeLessThan(1.15 / 8);
+        expect(Math.abs(q.mean)).toBeLessThan(0.01);
+      }
+    },
+  );
 
   it("embeds the full Llama 2 vocabulary on request", async () => {
     const path = await createSmallModel(dir, "llama2-vocab.gguf", { vocab: "llama2" });
@@ -113,12 +161,25 @@ describe("makeModel", () => {
   });
 
   it("rejects shapes a llama cannot have", async () => {
-    const base = { out: dir.file("bad.gguf"), dim: 64, layers: 1, heads: 4, kvHeads: 2, ffn: 128, type: "q8_0" as const, vocab: 400 };
+    const base = {
+      out: dir.file("bad.gguf"),
+      dim: 64,
+      layers: 1,
+      heads: 4,
+      kvHeads: 2,
+      ffn: 128,
+      type: "q8_0" as const,
+      vocab: 400,
+    };
     await expect(makeModel({ ...base, heads: 5 })).rejects.toThrow(/not divisible by --heads/);
     await expect(makeModel({ ...base, kvHeads: 3 })).rejects.toThrow(/multiple of --kv-heads/);
     await expect(makeModel({ ...base, ffn: 100 })).rejects.toThrow(/--ffn 100 must be a multiple of 32/);
-    await expect(makeModel({ ...base, dim: 48, heads: 4 })).rejects.toThrow(/--dim 48 must be a multiple of 32/);
-    await expect(makeModel({ ...base, dim: 36, heads: 4, type: "f32" })).rejects.toThrow(/head size 9 must be even/);
+    await expect(makeModel({ ...base, dim: 48, heads: 4 })).rejects.toThrow(
+      /--dim 48 must be a multiple of 32/,
+    );
+    await expect(makeModel({ ...base, dim: 36, heads: 4, type: "f32" })).rejects.toThrow(
+      /head size 9 must be even/,
+    );
     await expect(makeModel({ ...base, layers: 0 })).rejects.toThrow(/--layers must be a positive integer/);
     await expect(makeModel({ ...base, type: "q5_1" as never })).rejects.toThrow(/--type must be one of/);
   });

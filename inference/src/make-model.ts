@@ -50,20 +50,36 @@ const RANDOM_BLOCKS_ABOVE_PARAMETERS = 64 * 1024 * 1024;
 
 // general.file_type values (llama_ftype).
 const FILE_TYPE: Record<ModelType, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32 };
-const GGML_TYPE: Record<ModelType, GgmlTypeName> = { f32: "F32", f16: "F16", bf16: "BF16", q8_0: "Q8_0", q4_0: "Q4_0" };
+const GGML_TYPE: Record<ModelType, GgmlTypeName> = {
+  f32: "F32",
+  f16: "F16",
+  bf16: "BF16",
+  q8_0: "Q8_0",
+  q4_0: "Q4_0",
+};
 
 function checkShape(o: MakeModelOptions): void {
-  if (!MODEL_TYPES.includes(o.type)) throw new RangeError(`--type must be one of ${MODEL_TYPES.join(", ")}, got ${o.type}`);
+  if (!MODEL_TYPES.includes(o.type))
+    throw new RangeError(`--type must be one of ${MODEL_TYPES.join(", ")}, got ${o.type}`);
   const positive = { dim: o.dim, layers: o.layers, heads: o.heads, "kv-heads": o.kvHeads, ffn: o.ffn };
   for (const [name, value] of Object.entries(positive)) {
-    if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${value}`);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new RangeError(`--${name} must be a positive integer, got ${value}`);
   }
   if (o.dim % o.heads !== 0) throw new RangeError(`--dim ${o.dim} is not divisible by --heads ${o.heads}`);
-  if ((o.dim / o.heads) % 2 !== 0) throw new RangeError(`the head size ${o.dim / o.heads} must be even for RoPE`);
-  if (o.heads % o.kvHeads !== 0) throw new RangeError(`--heads ${o.heads} is not a multiple of --kv-heads ${o.kvHeads}`);
+  if ((o.dim / o.heads) % 2 !== 0)
+    throw new RangeError(`the head size ${o.dim / o.heads} must be even for RoPE`);
+  if (o.heads % o.kvHeads !== 0)
+    throw new RangeError(`--heads ${o.heads} is not a multiple of --kv-heads ${o.kvHeads}`);
   const block = ggmlTypeTraits(GGML_TYPE[o.type]).blockSize;
-  for (const [name, value] of [["dim", o.dim], ["ffn", o.ffn]] as const) {
-    if (value % block !== 0) throw new RangeError(`--${name} ${value} must be a multiple of ${block} for ${o.type} (rows are whole blocks)`);
+  for (const [name, value] of [
+    ["dim", o.dim],
+    ["ffn", o.ffn],
+  ] as const) {
+    if (value % block !== 0)
+      throw new RangeError(
+        `--${name} ${value} must be a multiple of ${block} for ${o.type} (rows are whole blocks)`,
+      );
   }
 }
 
@@ -108,19 +124,30 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
   const seed = options.seed ?? 1;
   const tied = options.tied ?? false;
   const vocab: SpmVocabulary =
-    options.vocab === "llama2" ? await llama2Vocabulary() : await smallVocabulary(options.vocab ?? DEFAULT_VOCAB_SIZE);
+    options.vocab === "llama2"
+      ? await llama2Vocabulary()
+      : await smallVocabulary(options.vocab ?? DEFAULT_VOCAB_SIZE);
   const nVocab = vocab.tokens.length;
   const headDim = dim / heads;
   const kvDim = kvHeads * headDim;
 
   const parameterCount =
-    nVocab * dim * (tied ? 1 : 2) + dim + layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * ffn);
+    nVocab * dim * (tied ? 1 : 2) +
+    dim +
+    layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * ffn);
   const useRandomBlocks = options.randomBlocks ?? parameterCount > RANDOM_BLOCKS_ABOVE_PARAMETERS;
   const weightTraits = ggmlTypeTraits(GGML_TYPE[type]);
   const f32 = ggmlTypeTraits("F32");
   // std 1/sqrt(n_in) keeps each projection's output at the scale of its input; norms near 1.
   const weight = (name: string, nIn: number, nOut: number) =>
-    randomTensor(name, weightTraits, [nIn, nOut], seed, { mean: 0, std: 1 / Math.sqrt(nIn) }, useRandomBlocks);
+    randomTensor(
+      name,
+      weightTraits,
+      [nIn, nOut],
+      seed,
+      { mean: 0, std: 1 / Math.sqrt(nIn) },
+      useRandomBlocks,
+    );
   const norm = (name: string) => randomTensor(name, f32, [dim], seed, { mean: 1, std: 0.05 }, false);
 
   const tensors: GgufTensor[] = [weight("token_embd.weight", dim, nVocab)];

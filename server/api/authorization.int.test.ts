@@ -7,11 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { createTestDb } from "@/db/testing";
 import { setUserActive } from "@/server/services/users/set-user-active";
-import {
-  checkProcedure,
-  listProcedures,
-  type Identity,
-} from "@/server/testing/authorization-matrix";
+import { checkProcedure, listProcedures, type Identity } from "@/server/testing/authorization-matrix";
 import { createAdmin, createAnnotator, createReviewer } from "@/server/testing/fixtures";
 import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cookie";
 import { appRouter, createCaller } from "./root";
@@ -54,7 +50,9 @@ describe("authorization matrix", () => {
   });
 
   it("finds the procedures of the root router", () => {
-    expect(procedures.map((entry) => entry.path)).toEqual(expect.arrayContaining(["users.invite", "audit.list"]));
+    expect(procedures.map((entry) => entry.path)).toEqual(
+      expect.arrayContaining(["users.invite", "audit.list"]),
+    );
   });
 
   it.each(procedures)("$path ($type, role $role) admits exactly the roles it declares", async (entry) => {
@@ -81,7 +79,9 @@ describe("the matrix itself", () => {
   it("reports a procedure whose role is not enforced", async () => {
     const [entry] = listProcedures(brokenRouter).filter((candidate) => candidate.path === "adminInNameOnly");
     const problems = await checkProcedure(entry, brokenCaller as never, contexts);
-    expect(problems).toContain("adminInNameOnly (role admin) as anonymous: expected unauthorized, got admitted");
+    expect(problems).toContain(
+      "adminInNameOnly (role admin) as anonymous: expected unauthorized, got admitted",
+    );
     expect(problems).toContain("adminInNameOnly (role admin) as annotator: expected forbidden, got admitted");
   });
 });

@@ -24,7 +24,9 @@ afterAll(async () => {
 
 async function post(path: string, body: string, user: SessionUser | null = admin) {
   const headers = await sessionHeaders(user, { "content-type": "application/json" });
-  const response = await handle(new Request(`http://localhost/api/trpc/${path}`, { method: "POST", headers, body }));
+  const response = await handle(
+    new Request(`http://localhost/api/trpc/${path}`, { method: "POST", headers, body }),
+  );
   return { status: response.status, body: unwrap(await response.json()) };
 }
 
@@ -70,9 +72,16 @@ describe("tRPC over HTTP", () => {
   });
 
   it("refuses a body over 1 MB with 413", async () => {
-    const headers = await sessionHeaders(admin, { "content-type": "application/json", "content-length": "2000000" });
+    const headers = await sessionHeaders(admin, {
+      "content-type": "application/json",
+      "content-length": "2000000",
+    });
     const response = await handle(
-      new Request("http://localhost/api/trpc/users.invite", { method: "POST", headers, body: "x".repeat(2_000_000) }),
+      new Request("http://localhost/api/trpc/users.invite", {
+        method: "POST",
+        headers,
+        body: "x".repeat(2_000_000),
+      }),
     );
     expect(response.status).toBe(413);
   });

@@ -23,7 +23,10 @@ export interface ProcedureEntry {
 }
 
 export function listProcedures(router: AnyTRPCRouter): ProcedureEntry[] {
-  const procedures = router._def.procedures as Record<string, { _def: { type: ProcedureEntry["type"]; meta?: { role?: Access } } }>;
+  const procedures = router._def.procedures as Record<
+    string,
+    { _def: { type: ProcedureEntry["type"]; meta?: { role?: Access } } }
+  >;
   return Object.entries(procedures)
     .map(([path, procedure]) => ({ path, type: procedure._def.type, role: procedure._def.meta?.role }))
     .sort((a, b) => a.path.localeCompare(b.path));
@@ -54,7 +57,9 @@ export async function checkProcedure(
   contexts: Record<Identity, Context>,
 ): Promise<string[]> {
   if (!entry.role) {
-    return [`${entry.path} declares no role: build it from publicProcedure, authedProcedure, annotatorProcedure, reviewerProcedure or adminProcedure`];
+    return [
+      `${entry.path} declares no role: build it from publicProcedure, authedProcedure, annotatorProcedure, reviewerProcedure or adminProcedure`,
+    ];
   }
   const problems: string[] = [];
   for (const identity of IDENTITIES) {
@@ -66,7 +71,9 @@ export async function checkProcedure(
         ? "unauthorized"
         : "forbidden";
     if (outcome !== expected) {
-      problems.push(`${entry.path} (role ${entry.role}) as ${identity}: expected ${expected}, got ${outcome}`);
+      problems.push(
+        `${entry.path} (role ${entry.role}) as ${identity}: expected ${expected}, got ${outcome}`,
+      );
     }
   }
   return problems;

@@ -24,7 +24,8 @@ export interface TestUser {
 
 export async function createUser(db: Db, options: CreateUserOptions = {}): Promise<TestUser> {
   const role = options.role ?? "annotator";
-  const password = options.password === undefined ? `pw-${crypto.randomBytes(8).toString("hex")}` : options.password;
+  const password =
+    options.password === undefined ? `pw-${crypto.randomBytes(8).toString("hex")}` : options.password;
   const [user] = await db
     .insert(users)
     .values({

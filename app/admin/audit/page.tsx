@@ -31,10 +31,18 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
             <caption className="sr-only">Audit log</caption>
             <thead>
               <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">When</th>
-                <th scope="col" className="py-2 pr-4">Who</th>
-                <th scope="col" className="py-2 pr-4">Action</th>
-                <th scope="col" className="py-2">Details</th>
+                <th scope="col" className="py-2 pr-4">
+                  When
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Who
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Action
+                </th>
+                <th scope="col" className="py-2">
+                  Details
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -52,7 +60,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
               ))}
               {log.items.length === 0 && (
                 <tr>
-                  <td colSpan={4} className="py-6 text-center text-slate-500">Nothing has been recorded yet.</td>
+                  <td colSpan={4} className="py-6 text-center text-slate-500">
+                    Nothing has been recorded yet.
+                  </td>
                 </tr>
               )}
             </tbody>
@@ -60,9 +70,23 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
         </div>
         {log.pageCount > 1 && (
           <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
-            {page > 1 ? <Link href={`?page=${page - 1}`} className="font-semibold text-indigo-700">Newer</Link> : <span />}
-            <span className="text-slate-600">Page {log.page} of {log.pageCount}</span>
-            {page < log.pageCount ? <Link href={`?page=${page + 1}`} className="font-semibold text-indigo-700">Older</Link> : <span />}
+            {page > 1 ? (
+              <Link href={`?page=${page - 1}`} className="font-semibold text-indigo-700">
+                Newer
+              </Link>
+            ) : (
+              <span />
+            )}
+            <span className="text-slate-600">
+              Page {log.page} of {log.pageCount}
+            </span>
+            {page < log.pageCount ? (
+              <Link href={`?page=${page + 1}`} className="font-semibold text-indigo-700">
+                Older
+              </Link>
+            ) : (
+              <span />
+            )}
           </nav>
         )}
       </Card>

@@ -11,7 +11,10 @@ export default async function UsersPage() {
   if (!isAllowed) return <Forbidden required="admin" actual={user.role} />;
   return (
     <>
-      <PageHeader title="Users" description="Invite people with a role, change roles, and deactivate accounts." />
+      <PageHeader
+        title="Users"
+        description="Invite people with a role, change roles, and deactivate accounts."
+      />
       <UsersAdmin currentUserId={user.id} />
     </>
   );

@@ -23,9 +23,7 @@ function InvitationLink({ path, email }: { path: string; email: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="space-y-2">
-      <Alert tone="success">
-        Send this one-time link to {email}. It works once and expires in 7 days.
-      </Alert>
+      <Alert tone="success">Send this one-time link to {email}. It works once and expires in 7 days.</Alert>
       <div className="flex gap-2">
         <input
           readOnly
@@ -65,7 +63,11 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
 
   return (
     <Card title="Invite someone" description="They get a link to set their password; no email is sent.">
-      <form onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-[2fr_2fr_1fr_auto] sm:items-end" noValidate>
+      <form
+        onSubmit={onSubmit}
+        className="grid gap-4 sm:grid-cols-[2fr_2fr_1fr_auto] sm:items-end"
+        noValidate
+      >
         <TextField id="invite-email" name="email" type="email" label="Email" required maxLength={254} />
         <TextField id="invite-name" name="name" label="Name (optional)" maxLength={100} />
         <SelectField id="invite-role" name="role" label="Role" defaultValue="annotator">
@@ -137,22 +139,36 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
             <caption className="sr-only">Users</caption>
             <thead>
               <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">Email</th>
-                <th scope="col" className="py-2 pr-4">Name</th>
-                <th scope="col" className="py-2 pr-4">Role</th>
-                <th scope="col" className="py-2 pr-4">Status</th>
-                <th scope="col" className="py-2 text-right">Actions</th>
+                <th scope="col" className="py-2 pr-4">
+                  Email
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Name
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Role
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Status
+                </th>
+                <th scope="col" className="py-2 text-right">
+                  Actions
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
               {list.isPending && (
                 <tr>
-                  <td colSpan={5} className="py-6 text-center text-slate-500">Loading users…</td>
+                  <td colSpan={5} className="py-6 text-center text-slate-500">
+                    Loading users…
+                  </td>
                 </tr>
               )}
               {list.data?.items.length === 0 && (
                 <tr>
-                  <td colSpan={5} className="py-6 text-center text-slate-500">No users match this search.</td>
+                  <td colSpan={5} className="py-6 text-center text-slate-500">
+                    No users match this search.
+                  </td>
                 </tr>
               )}
               {list.data?.items.map((user) => {
@@ -180,8 +196,17 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                       </select>
                     </td>
                     <td className="py-2 pr-4">
-                      <span className={cx("rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", STATUS_STYLES[user.status])}>
-                        {user.status === "active" ? "Active" : user.status === "invited" ? "Invited" : "Deactivated"}
+                      <span
+                        className={cx(
+                          "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
+                          STATUS_STYLES[user.status],
+                        )}
+                      >
+                        {user.status === "active"
+                          ? "Active"
+                          : user.status === "invited"
+                            ? "Invited"
+                            : "Deactivated"}
                       </span>
                     </td>
                     <td className="space-x-2 py-2 text-right whitespace-nowrap">
@@ -193,7 +218,10 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                           onClick={() =>
                             reissue.mutate(
                               { userId: user.id },
-                              { onSuccess: (data) => setReissued({ path: data.invitePath, email: user.email }) },
+                              {
+                                onSuccess: (data) =>
+                                  setReissued({ path: data.invitePath, email: user.email }),
+                              },
                             )
                           }
                         >
@@ -205,7 +233,9 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                           variant={user.status === "deactivated" ? "secondary" : "danger"}
                           disabled={setActive.isPending}
                           aria-label={`${user.status === "deactivated" ? "Reactivate" : "Deactivate"} ${user.email}`}
-                          onClick={() => setActive.mutate({ userId: user.id, isActive: user.status === "deactivated" })}
+                          onClick={() =>
+                            setActive.mutate({ userId: user.id, isActive: user.status === "deactivated" })
+                          }
                         >
                           {user.status === "deactivated" ? "Reactivate" : "Deactivate"}
                         </Button>
@@ -226,7 +256,11 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
             <span className="text-slate-600">
               Page {list.data.page} of {list.data.pageCount}
             </span>
-            <Button variant="secondary" disabled={page >= list.data.pageCount} onClick={() => setPage(page + 1)}>
+            <Button
+              variant="secondary"
+              disabled={page >= list.data.pageCount}
+              onClick={() => setPage(page + 1)}
+            >
               Next
             </Button>
           </nav>

@@ -5,7 +5,15 @@ import { useState, type FormEvent } from "react";
 import { Alert, Button, TextField } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 
-export function AcceptInvitationForm({ token, email, initialName }: { token: string; email: string; initialName: string }) {
+export function AcceptInvitationForm({
+  token,
+  email,
+  initialName,
+}: {
+  token: string;
+  email: string;
+  initialName: string;
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const [mismatch, setMismatch] = useState(false);
@@ -31,7 +39,14 @@ export function AcceptInvitationForm({ token, email, initialName }: { token: str
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       {mismatch && <Alert>The two passwords are different. Type the same password in both fields.</Alert>}
       {accept.error && <Alert>{errorMessage(accept.error)}</Alert>}
-      <TextField id="name" name="name" label="Your name" defaultValue={initialName} maxLength={100} autoComplete="name" />
+      <TextField
+        id="name"
+        name="name"
+        label="Your name"
+        defaultValue={initialName}
+        maxLength={100}
+        autoComplete="name"
+      />
       <TextField
         id="password"
         name="password"

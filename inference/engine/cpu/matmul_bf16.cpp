@@ -5,7 +5,9 @@
 
 namespace arb {
 
-namespace {
+// A named namespace, not an anonymous one: GCC gives run_tiles<> instantiated with tiles from
+// an anonymous namespace the same weak symbol in every file, and the linker would merge them.
+namespace bf16_kernels {
 struct BF16 {
   using Elem = ggml_bf16;
   static float scalar(const ggml_bf16* p) { return bf16_to_fp32(*p); }
@@ -20,8 +22,8 @@ struct BF16 {
   }
 #endif
 };
-}  // namespace
+}  // namespace bf16_kernels
 
-void add_bf16_kernels(std::vector<MatmulKernel>* out) { FloatTiles<BF16>::add(GgmlType::BF16, out); }
+void add_bf16_kernels(std::vector<MatmulKernel>* out) { FloatTiles<bf16_kernels::BF16>::add(GgmlType::BF16, out); }
 
 }  // namespace arb

@@ -4,7 +4,9 @@
 
 namespace arb {
 
-namespace {
+// A named namespace, not an anonymous one: GCC gives run_tiles<> instantiated with tiles from
+// an anonymous namespace the same weak symbol in every file, and the linker would merge them.
+namespace f16_kernels {
 struct F16 {
   using Elem = ggml_half;
   static float scalar(const ggml_half* p) { return fp16_to_fp32(*p); }
@@ -17,8 +19,8 @@ struct F16 {
   }
 #endif
 };
-}  // namespace
+}  // namespace f16_kernels
 
-void add_f16_kernels(std::vector<MatmulKernel>* out) { FloatTiles<F16>::add(GgmlType::F16, out); }
+void add_f16_kernels(std::vector<MatmulKernel>* out) { FloatTiles<f16_kernels::F16>::add(GgmlType::F16, out); }
 
 }  // namespace arb

@@ -3,7 +3,9 @@
 
 namespace arb {
 
-namespace {
+// A named namespace, not an anonymous one: GCC gives run_tiles<> instantiated with tiles from
+// an anonymous namespace the same weak symbol in every file, and the linker would merge them.
+namespace f32_kernels {
 struct F32 {
   using Elem = float;
   static float scalar(const float* p) { return *p; }
@@ -12,8 +14,8 @@ struct F32 {
   ARB_TARGET_AVX512 static __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
 #endif
 };
-}  // namespace
+}  // namespace f32_kernels
 
-void add_f32_kernels(std::vector<MatmulKernel>* out) { FloatTiles<F32>::add(GgmlType::F32, out); }
+void add_f32_kernels(std::vector<MatmulKernel>* out) { FloatTiles<f32_kernels::F32>::add(GgmlType::F32, out); }
 
 }  // namespace arb

@@ -8,7 +8,9 @@
 
 namespace arb {
 
-namespace {
+// A named namespace, not an anonymous one: GCC gives run_tiles<> instantiated with tiles from
+// an anonymous namespace the same weak symbol in every file, and the linker would merge them.
+namespace q8_0_kernels {
 
 template <int R, int T>
 struct TilePortable {
@@ -109,13 +111,13 @@ struct TileAvx512 {
 void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512, 4>(a, r0, r1); }
 #endif
 
-}  // namespace
+}  // namespace q8_0_kernels
 
 void add_q8_0_kernels(std::vector<MatmulKernel>* out) {
-  out->push_back({GgmlType::Q8_0, CpuIsa::Portable, ActFormat::Q8, rows_portable});
+  out->push_back({GgmlType::Q8_0, CpuIsa::Portable, ActFormat::Q8, q8_0_kernels::rows_portable});
 #ifdef ARB_HAVE_X86_KERNELS
-  if (cpu_isa_supported() >= CpuIsa::Avx2) out->push_back({GgmlType::Q8_0, CpuIsa::Avx2, ActFormat::Q8, rows_avx2});
-  if (cpu_isa_supported() >= CpuIsa::Avx512) out->push_back({GgmlType::Q8_0, CpuIsa::Avx512, ActFormat::Q8, rows_avx512});
+  if (cpu_isa_supported() >= CpuIsa::Avx2) out->push_back({GgmlType::Q8_0, CpuIsa::Avx2, ActFormat::Q8, q8_0_kernels::rows_avx2});
+  if (cpu_isa_supported() >= CpuIsa::Avx512) out->push_back({GgmlType::Q8_0, CpuIsa::Avx512, ActFormat::Q8, q8_0_kernels::rows_avx512});
 #endif
 }
 

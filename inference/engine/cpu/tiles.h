@@ -7,6 +7,9 @@
 #include "kernels.h"
 
 #ifdef ARB_HAVE_X86_KERNELS
+// GCC 12 warns about the deliberately undefined lanes inside its own AVX-512 intrinsics.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #endif
 

@@ -237,7 +237,7 @@ struct Unit<GgmlType::Q6_K> {
 // ---- float types: 32 consecutive elements of a zero-padded row.
 template <>
 struct Unit<GgmlType::F16> {
-  uint4 w[4];
+  uint4 w[4] = {};
   __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* p = m.q + row * m.q_row_bytes + u * 64;
 #pragma unroll
@@ -251,7 +251,7 @@ struct Unit<GgmlType::F16> {
 
 template <>
 struct Unit<GgmlType::BF16> {
-  uint4 w[4];
+  uint4 w[4] = {};
   __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* p = m.q + row * m.q_row_bytes + u * 64;
 #pragma unroll
@@ -265,7 +265,7 @@ struct Unit<GgmlType::BF16> {
 
 template <>
 struct Unit<GgmlType::F32> {
-  uint4 w[8];
+  uint4 w[8] = {};
   __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* p = m.q + row * m.q_row_bytes + u * 128;
 #pragma unroll

@@ -2,11 +2,19 @@
 // well-formed files that are wrong models (missing keys, shapes that disagree with the
 // metadata) and models with hand-made weights for the reference tests.
 
-import { GGUF_VALUE_TYPE, type GgufScalarType, type GgufTensor, type GgufValue, ggufToBytes } from "../gguf-writer";
+import {
+  GGUF_VALUE_TYPE,
+  type GgufScalarType,
+  type GgufTensor,
+  type GgufValue,
+  ggufToBytes,
+} from "../gguf-writer";
 import { type GgmlTypeName, ggmlTensorBytes, ggmlTypeTraits } from "../ggml-types";
 import { type ReadEntry, type ReadGguf, type ReadValue } from "./gguf-reader";
 
-const TYPE_NAMES = Object.fromEntries(Object.entries(GGUF_VALUE_TYPE).map(([name, id]) => [id, name])) as Record<number, keyof typeof GGUF_VALUE_TYPE>;
+const TYPE_NAMES = Object.fromEntries(
+  Object.entries(GGUF_VALUE_TYPE).map(([name, id]) => [id, name]),
+) as Record<number, keyof typeof GGUF_VALUE_TYPE>;
 
 function toGgufValue(type: number, value: ReadValue, itemType?: number): GgufValue {
   const name = TYPE_NAMES[type];
@@ -14,7 +22,11 @@ function toGgufValue(type: number, value: ReadValue, itemType?: number): GgufVal
   if (name !== "array") return { type: name, value } as GgufValue;
   const itemName = TYPE_NAMES[itemType!];
   if (itemName === "array") throw new Error("nested arrays are not rewritten");
-  return { type: "array", itemType: itemName as GgufScalarType, value: value as (number | bigint | boolean | string)[] };
+  return {
+    type: "array",
+    itemType: itemName as GgufScalarType,
+    value: value as (number | bigint | boolean | string)[],
+  };
 }
 
 export interface GgufEdit {
@@ -44,7 +56,12 @@ export function editGguf(file: ReadGguf, edit: GgufEdit): Uint8Array {
     const count = info.shape.reduce((a, b) => a * b, 1);
     const start = file.dataStart + info.offset;
     const size = ggmlTensorBytes(ggmlTypeTraits(info.typeName), count);
-    tensors.push({ name: info.name, type: info.typeName, shape: info.shape, data: file.bytes.slice(start, start + size) });
+    tensors.push({
+      name: info.name,
+      type: info.typeName,
+      shape: info.shape,
+      data: file.bytes.slice(start, start + size),
+    });
   }
   for (const [name, t] of Object.entries(replaced)) {
     if (!file.tensors.some((info) => info.name === name)) tensors.push({ name, ...t });

@@ -46,7 +46,19 @@ export interface ReadGguf {
   bytes: Uint8Array;
 }
 
-const VALUE_TYPE_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+const VALUE_TYPE_SIZE: Record<number, number> = {
+  0: 1,
+  1: 1,
+  2: 2,
+  3: 2,
+  4: 4,
+  5: 4,
+  6: 4,
+  7: 1,
+  10: 8,
+  11: 8,
+  12: 8,
+};
 
 class Cursor {
   readonly view: DataView;
@@ -57,7 +69,12 @@ class Cursor {
   need(n: number) {
     if (this.at + n > this.bytes.length) throw new Error(`truncated at byte ${this.at} (needs ${n} more)`);
   }
-  u32() { this.need(4); const v = this.view.getUint32(this.at, true); this.at += 4; return v; }
+  u32() {
+    this.need(4);
+    const v = this.view.getUint32(this.at, true);
+    this.at += 4;
+    return v;
+  }
   u64() {
     this.need(8);
     const v = this.view.getBigUint64(this.at, true);
@@ -81,17 +98,28 @@ class Cursor {
     const at = this.at;
     this.at += size;
     switch (type) {
-      case 0: return v.getUint8(at);
-      case 1: return v.getInt8(at);
-      case 2: return v.getUint16(at, true);
-      case 3: return v.getInt16(at, true);
-      case 4: return v.getUint32(at, true);
-      case 5: return v.getInt32(at, true);
-      case 6: return v.getFloat32(at, true);
-      case 7: return v.getUint8(at) !== 0;
-      case 10: return v.getBigUint64(at, true);
-      case 11: return v.getBigInt64(at, true);
-      default: return v.getFloat64(at, true);
+      case 0:
+        return v.getUint8(at);
+      case 1:
+        return v.getInt8(at);
+      case 2:
+        return v.getUint16(at, true);
+      case 3:
+        return v.getInt16(at, true);
+      case 4:
+        return v.getUint32(at, true);
+      case 5:
+        return v.getInt32(at, true);
+      case 6:
+        return v.getFloat32(at, true);
+      case 7:
+        return v.getUint8(at) !== 0;
+      case 10:
+        return v.getBigUint64(at, true);
+      case 11:
+        return v.getBigInt64(at, true);
+      default:
+        return v.getFloat64(at, true);
     }
   }
   value(type: number, depth = 0): ReadValue {
@@ -139,7 +167,18 @@ export function readGguf(bytes: Uint8Array): ReadGguf {
     const type = c.u32();
     const offsetAt = c.at;
     const offset = c.u64();
-    tensors.push({ name, shape, type, typeName: ggmlTypeName(type), offset, start, end: c.at, nDimsAt, typeAt, offsetAt });
+    tensors.push({
+      name,
+      shape,
+      type,
+      typeName: ggmlTypeName(type),
+      offset,
+      start,
+      end: c.at,
+      nDimsAt,
+      typeAt,
+      offsetAt,
+    });
   }
   const tensorInfosEnd = c.at;
   const dataStart = Math.ceil(tensorInfosEnd / alignment) * alignment;

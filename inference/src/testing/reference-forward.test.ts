@@ -6,7 +6,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { encodeTensorData, ggufValue } from "../gguf-writer";
-import { createSmallModel, createTempDir, type TempDir } from "./fixtures";
+import { createChainModel, createSmallModel, createTempDir, type TempDir } from "./fixtures";
 import { editGguf } from "./gguf-edit";
 import { readGguf, type ReadGguf, readTensor } from "./gguf-reader";
 import { applyRope, loadReferenceModel, referenceForward } from "./reference-forward";
@@ -52,7 +52,11 @@ describe("referenceForward", () => {
   });
 
   it("reduces to output · rmsnorm(embedding) when attention and FFN outputs are zero", async () => {
-    const zero = (shape: number[]) => ({ type: "F32" as const, shape, data: encodeTensorData("F32", new Float32Array(shape[0]! * shape[1]!)) });
+    const zero = (shape: number[]) => ({
+      type: "F32" as const,
+      shape,
+      data: encodeTensorData("F32", new Float32Array(shape[0]! * shape[1]!)),
+    });
     const path = await variant("no-blocks.gguf", {
       tensors: Object.fromEntries(
         [0, 1].flatMap((l) => [
@@ -91,11 +95,22 @@ describe("referenceForward", () => {
       for (const t of ["attn_k", "attn_v"]) {
         const w = readTensor(base, `blk.${l}.${t}.weight`).values; // [64 cols x 32 rows]
         const repeated = new Float32Array(64 * 64);
-        for (let head = 0; head < 4; head++) repeated.set(w.subarray(Math.floor(head / 2) * 16 * 64, (Math.floor(head / 2) + 1) * 16 * 64), head * 16 * 64);
-        tensors[`blk.${l}.${t}.weight`] = { type: "F32", shape: [64, 64], data: encodeTensorData("F32", repeated) };
+        for (let head = 0; head < 4; head++)
+          repeated.set(
+            w.subarray(Math.floor(head / 2) * 16 * 64, (Math.floor(head / 2) + 1) * 16 * 64),
+            head * 16 * 64,
+          );
+        tensors[`blk.${l}.${t}.weight`] = {
+          type: "F32",
+          shape: [64, 64],
+          data: encodeTensorData("F32", repeated),
+        };
       }
     }
-    const mha = await variant("mha.gguf", { tensors, setKeys: { "llama.attention.head_count_kv": ggufValue.uint32(4) } });
+    const mha = await variant("mha.gguf", {
+      tensors,
+      setKeys: { "llama.attention.head_count_kv": ggufValue.uint32(4) },
+    });
     const gqaLogits = referenceForward(loadReferenceModel(basePath), TOKENS);
     const mhaLogits = referenceForward(loadReferenceModel(mha), TOKENS);
     expect(maxRelativeDifference(gqaLogits, mhaLogits)).toBeLessThan(1e-12);
@@ -103,11 +118,18 @@ describe("referenceForward", () => {
 
   it("uses token_embd as the output matrix when output.weight is absent", async () => {
     const embd = readTensor(base, "token_embd.weight").values;
-    const untied = await variant("untied-copy.gguf", { tensors: { "output.weight": { type: "F32", shape: [64, 512], data: encodeTensorData("F32", embd) } } });
+    const untied = await variant("untied-copy.gguf", {
+      tensors: { "output.weight": { type: "F32", shape: [64, 512], data: encodeTensorData("F32", embd) } },
+    });
     const tied = await variant("tied.gguf", { dropTensors: ["output.weight"] });
     const tiedModel = loadReferenceModel(tied);
     expect(tiedModel.tiedOutput).toBe(true);
-    expect(maxRelativeDifference(referenceForward(tiedModel, TOKENS), referenceForward(loadReferenceModel(untied), TOKENS))).toBe(0);
+    expect(
+      maxRelativeDifference(
+        referenceForward(tiedModel, TOKENS),
+        referenceForward(loadReferenceModel(untied), TOKENS),
+      ),
+    ).toBe(0);
   });
 
   it("keeps activations sane through many layers of a generated model", async () => {
@@ -118,5 +140,19 @@ describe("referenceForward", () => {
       expect(rms).toBeGreaterThan(0.3);
       expect(rms).toBeLessThan(3);
     }
+  });
+});
+
+describe("createChainModel", () => {
+  it("makes greedy decoding follow the chain from any prompt, then loop", async () => {
+    const chain = [300, 12, 511, 40, 2];
+    const model = loadReferenceModel(await createChainModel(dir, "chain.gguf", { chain }));
+    const argmax = (row: Float64Array) => row.indexOf(Math.max(...row));
+    const tokens = [1, 77];
+    for (let i = 0; i < 7; i++) tokens.push(argmax(referenceForward(model, tokens).at(-1)!));
+    expect(tokens.slice(2)).toEqual([300, 12, 511, 40, 2, 300, 12]);
+    const last = referenceForward(model, [5]).at(-1)!;
+    const sorted = Array.from(last).sort((a, b) => b - a);
+    expect(sorted[0]! - sorted[1]!).toBeGreaterThan(50);
   });
 });

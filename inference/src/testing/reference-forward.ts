@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 
+import { type GgmlTypeName, ggmlTypeTraits } from "../ggml-types";
 import { metadataValue, readGguf, type ReadGguf, readTensor } from "./gguf-reader";
 
 export interface ReferenceConfig {
@@ -25,6 +26,7 @@ interface Matrix {
   rows: number;
   cols: number;
   values: Float32Array; // row-major, rows x cols (ggml: ne[0] = cols)
+  type: GgmlTypeName;
 }
 
 interface Layer {
@@ -50,16 +52,18 @@ export interface ReferenceModel {
 
 function requiredNumber(file: ReadGguf, key: string): number {
   const v = metadataValue(file, key);
-  if (typeof v !== "number" && typeof v !== "bigint") throw new Error(`reference: missing numeric key ${key}`);
+  if (typeof v !== "number" && typeof v !== "bigint")
+    throw new Error(`reference: missing numeric key ${key}`);
   return Number(v);
 }
 
 function matrix(file: ReadGguf, name: string, rows: number, cols: number): Matrix {
   const { shape, values } = readTensor(file, name);
+  const type = file.tensors.find((t) => t.name === name)!.typeName!;
   if (shape[0] !== cols || (shape[1] ?? 1) !== rows) {
     throw new Error(`reference: ${name} has shape [${shape.join(", ")}], expected [${cols}, ${rows}]`);
   }
-  return { rows, cols, values };
+  return { rows, cols, values, type };
 }
 
 function vector(file: ReadGguf, name: string, n: number): Float32Array {
@@ -83,8 +87,12 @@ export function loadReferenceModel(path: string): ReferenceModel {
     headDim,
     nFf: requiredNumber(file, "llama.feed_forward_length"),
     rmsEps: requiredNumber(file, "llama.attention.layer_norm_rms_epsilon"),
-    ropeFreqBase: file.metadata.has("llama.rope.freq_base") ? requiredNumber(file, "llama.rope.freq_base") : 10000,
-    ropeDim: file.metadata.has("llama.rope.dimension_count") ? requiredNumber(file, "llama.rope.dimension_count") : headDim,
+    ropeFreqBase: file.metadata.has("llama.rope.freq_base")
+      ? requiredNumber(file, "llama.rope.freq_base")
+      : 10000,
+    ropeDim: file.metadata.has("llama.rope.dimension_count")
+      ? requiredNumber(file, "llama.rope.dimension_count")
+      : headDim,
   };
   const { nVocab, nLayer, nHeadKv, nFf } = config;
   const kvDim = nHeadKv * headDim;
@@ -123,8 +131,30 @@ function rmsnorm(x: Float64Array, w: Float32Array, eps: number): Float64Array {
   return x.map((v, i) => v * scale * w[i]!);
 }
 
+export interface ReferenceOptions {
+  /**
+   * Quantize the input of each product with a block-quantized weight to Q8_0 first, as
+   * llama.cpp (and DESIGN.md) do for Q4_0/Q5_0/Q8_0 weights. Off: pure float64 activations.
+   */
+  quantizeActivations?: boolean;
+}
+
+// Weight types whose products take Q8_0-quantized activations.
+const Q8_0_ACTIVATION_TYPES: ReadonlySet<GgmlTypeName> = new Set(["Q4_0", "Q5_0", "Q8_0"]);
+
+function quantizedActivation(x: Float64Array): Float64Array {
+  const q8 = ggmlTypeTraits("Q8_0");
+  const bytes = new Uint8Array((x.length / 32) * q8.typeSize);
+  q8.quantize(Float32Array.from(x), bytes);
+  const back = new Float32Array(x.length);
+  q8.dequantize(bytes, back);
+  return Float64Array.from(back);
+}
+
 // y = W x
-function matvec(w: Matrix, x: Float64Array): Float64Array {
+function matvec(w: Matrix, input: Float64Array, options: ReferenceOptions): Float64Array {
+  const x =
+    options.quantizeActivations && Q8_0_ACTIVATION_TYPES.has(w.type) ? quantizedActivation(input) : input;
   const y = new Float64Array(w.rows);
   for (let r = 0; r < w.rows; r++) {
     let sum = 0;
@@ -161,7 +191,11 @@ export function applyRope(
 const silu = (x: number) => x / (1 + Math.exp(-x));
 
 /** Logits of every position of one sequence: tokens.length arrays of nVocab values. */
-export function referenceForward(model: ReferenceModel, tokens: readonly number[]): Float64Array[] {
+export function referenceForward(
+  model: ReferenceModel,
+  tokens: readonly number[],
+  options: ReferenceOptions = {},
+): Float64Array[] {
   const { config } = model;
   const { nEmbd, nHead, nHeadKv, headDim, rmsEps } = config;
   const group = nHead / nHeadKv;
@@ -170,13 +204,14 @@ export function referenceForward(model: ReferenceModel, tokens: readonly number[
   const logits: Float64Array[] = [];
 
   tokens.forEach((token, pos) => {
-    if (!Number.isInteger(token) || token < 0 || token >= config.nVocab) throw new Error(`token ${token} out of range`);
+    if (!Number.isInteger(token) || token < 0 || token >= config.nVocab)
+      throw new Error(`token ${token} out of range`);
     const x = Float64Array.from(model.tokEmbd.values.subarray(token * nEmbd, (token + 1) * nEmbd));
     model.layers.forEach((layer, l) => {
       const h = rmsnorm(x, layer.attnNorm, rmsEps);
-      const q = matvec(layer.wq, h);
-      const k = matvec(layer.wk, h);
-      const v = matvec(layer.wv, h);
+      const q = matvec(layer.wq, h, options);
+      const k = matvec(layer.wk, h, options);
+      const v = matvec(layer.wv, h, options);
       applyRope(q, nHead, headDim, pos, config);
       applyRope(k, nHeadKv, headDim, pos, config);
       keys[l]!.push(k);
@@ -189,7 +224,8 @@ export function referenceForward(model: ReferenceModel, tokens: readonly number[
         let max = -Infinity;
         for (let t = 0; t <= pos; t++) {
           let dot = 0;
-          for (let i = 0; i < headDim; i++) dot += q[head * headDim + i]! * keys[l]![t]![kvHead * headDim + i]!;
+          for (let i = 0; i < headDim; i++)
+            dot += q[head * headDim + i]! * keys[l]![t]![kvHead * headDim + i]!;
           scores[t] = dot / Math.sqrt(headDim);
           max = Math.max(max, scores[t]!);
         }
@@ -200,19 +236,24 @@ export function referenceForward(model: ReferenceModel, tokens: readonly number[
         }
         for (let t = 0; t <= pos; t++) {
           const weight = scores[t]! / sum;
-          for (let i = 0; i < headDim; i++) attn[head * headDim + i] += weight * values[l]![t]![kvHead * headDim + i]!;
+          for (let i = 0; i < headDim; i++)
+            attn[head * headDim + i] += weight * values[l]![t]![kvHead * headDim + i]!;
         }
       }
-      const o = matvec(layer.wo, attn);
+      const o = matvec(layer.wo, attn, options);
       for (let i = 0; i < nEmbd; i++) x[i] += o[i]!;
 
       const h2 = rmsnorm(x, layer.ffnNorm, rmsEps);
-      const gate = matvec(layer.wGate, h2);
-      const up = matvec(layer.wUp, h2);
-      const down = matvec(layer.wDown, gate.map((g, i) => silu(g) * up[i]!));
+      const gate = matvec(layer.wGate, h2, options);
+      const up = matvec(layer.wUp, h2, options);
+      const down = matvec(
+        layer.wDown,
+        gate.map((g, i) => silu(g) * up[i]!),
+        options,
+      );
       for (let i = 0; i < nEmbd; i++) x[i] += down[i]!;
     });
-    logits.push(matvec(model.output, rmsnorm(x, model.outputNorm, rmsEps)));
+    logits.push(matvec(model.output, rmsnorm(x, model.outputNorm, rmsEps), options));
   });
   return logits;
 }

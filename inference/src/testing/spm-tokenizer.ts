@@ -82,7 +82,12 @@ export class SpmTokenizer {
     for (let bigram = queue.pop(); bigram; bigram = queue.pop()) {
       const left = symbols[bigram.left]!;
       const right = symbols[bigram.right]!;
-      if (left.text.length === 0 || right.text.length === 0 || left.text.length + right.text.length !== bigram.size) continue;
+      if (
+        left.text.length === 0 ||
+        right.text.length === 0 ||
+        left.text.length + right.text.length !== bigram.size
+      )
+        continue;
       left.text += right.text;
       right.text = "";
       left.next = right.next;

@@ -3,6 +3,14 @@
 
 import { Random } from "../random";
 
+// Published Llama 2 tokenizations (llama.cpp's test-tokenizer-0 for the llama vocabulary).
+export const LLAMA2_VECTORS: readonly [string, number[]][] = [
+  ["Hello world", [15043, 3186]],
+  [" Hello world", [29871, 15043, 3186]],
+  ["\n", [29871, 13]],
+  [" this is 🦙.cpp", [29871, 445, 338, 29871, 243, 162, 169, 156, 29889, 8223]],
+];
+
 export const VARIED_TEXTS: readonly string[] = [
   "Hello world",
   " Hello world",
@@ -16,7 +24,7 @@ export const VARIED_TEXTS: readonly string[] = [
   "numbers: 0 1 12 123 1234 12345 3.14159 -42 1e10 0x1F",
   'function add(a, b) {\n  return a + b; // sum\n}\nconsole.log(add(1, 2) === 3 ? "ok" : "bad");',
   "def f(x):\n\treturn [i ** 2 for i in range(x) if i % 2 == 0]",
-  "<html><body class=\"x\">&amp; &lt;tag&gt;</body></html>",
+  '<html><body class="x">&amp; &lt;tag&gt;</body></html>',
   "emoji: 🦙 👍🏽 👨‍👩‍👧 ❤️ 🇫🇷",
   "日本語のテキストです。中文文本。한국어 텍스트.",
   "Привет, мир! Ελληνικά. עברית. العربية.",
@@ -41,7 +49,16 @@ export function randomTexts(count: number, seed: number): string[] {
     ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
     ..." ".repeat(20),
     ...".,;:!?'\"()[]{}<>-_=+*/\\|@#$%^&~`\n\t",
-    "é", "ß", "日", "本", "🦙", "€", "ñ", "ж", "→", "\u00a0",
+    "é",
+    "ß",
+    "日",
+    "本",
+    "🦙",
+    "€",
+    "ñ",
+    "ж",
+    "→",
+    "\u00a0",
   ];
   const words = ["the", "and", " of", "ing", "tion", "Hello", "world", "    ", "\n\n", "ation", "er", "re"];
   const out: string[] = [];

@@ -33,7 +33,11 @@ export async function revokeSession(db: Db, sessionId: string) {
 }
 
 /** The user behind a live session, or null if the session ended or the user was deactivated. */
-export async function findSessionUser(db: Db, sessionId: string, now = new Date()): Promise<SessionUser | null> {
+export async function findSessionUser(
+  db: Db,
+  sessionId: string,
+  now = new Date(),
+): Promise<SessionUser | null> {
   const [row] = await db
     .select({ id: users.id, email: users.email, name: users.name, role: users.role })
     .from(sessions)

@@ -70,7 +70,9 @@ export async function signIn(db: Db, rawInput: SignInInput, now = new Date()): P
   if (!user || !user.passwordHash || !passwordMatches) {
     await db.insert(signInFailures).values({ email: input.email, ipAddress, createdAt: now });
     // Old rows are useless to the limiter; dropping them here keeps the table small.
-    await db.delete(signInFailures).where(lt(signInFailures.createdAt, new Date(now.getTime() - 24 * 3600_000)));
+    await db
+      .delete(signInFailures)
+      .where(lt(signInFailures.createdAt, new Date(now.getTime() - 24 * 3600_000)));
     throw new UnauthorizedError(WRONG_CREDENTIALS_MESSAGE);
   }
   if (!user.isActive) throw new UnauthorizedError(DEACTIVATED_MESSAGE);

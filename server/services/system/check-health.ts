@@ -6,7 +6,12 @@ import packageJson from "@/package.json";
 export interface Health {
   status: "ok" | "error";
   version: string;
-  database: { status: "ok" | "error"; kind: Database["kind"] | "unknown"; latencyMs?: number; error?: string };
+  database: {
+    status: "ok" | "error";
+    kind: Database["kind"] | "unknown";
+    latencyMs?: number;
+    error?: string;
+  };
 }
 
 export async function checkHealth(openDatabase: () => Promise<Database>): Promise<Health> {

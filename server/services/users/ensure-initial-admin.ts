@@ -10,8 +10,7 @@ import { recordAudit } from "../audit/record-audit";
 export const DEFAULT_ADMIN_EMAIL = "admin@localhost";
 
 export type EnsureInitialAdminResult =
-  | { created: false }
-  | { created: true; email: string; generatedPassword: string | null };
+  { created: false } | { created: true; email: string; generatedPassword: string | null };
 
 export async function ensureInitialAdmin(
   db: Db,

@@ -31,11 +31,23 @@ async function lastAudit() {
 describe("inviteUser", () => {
   it("creates a user without a password, a one-time link, and an audit entry", async () => {
     const { actor: admin } = await createAdmin(database.db);
-    const result = await inviteUser(database.db, { email: "  New.Person@Example.TEST ", role: "annotator" }, admin);
+    const result = await inviteUser(
+      database.db,
+      { email: "  New.Person@Example.TEST ", role: "annotator" },
+      admin,
+    );
 
-    expect(result.user).toMatchObject({ email: "new.person@example.test", role: "annotator", status: "invited" });
+    expect(result.user).toMatchObject({
+      email: "new.person@example.test",
+      role: "annotator",
+      status: "invited",
+    });
     expect(result.invitePath).toBe(`/invite/${result.token}`);
-    expect(await lastAudit()).toMatchObject({ action: "user.invited", actorId: admin.id, targetId: result.user.id });
+    expect(await lastAudit()).toMatchObject({
+      action: "user.invited",
+      actorId: admin.id,
+      targetId: result.user.id,
+    });
     const invitation = await getInvitation(database.db, { token: result.token });
     expect(invitation).toMatchObject({ email: "new.person@example.test", role: "annotator" });
   });
@@ -43,16 +55,20 @@ describe("inviteUser", () => {
   it("refuses an email that already has an account", async () => {
     const { actor: admin } = await createAdmin(database.db);
     const { user } = await createAnnotator(database.db);
-    await expect(inviteUser(database.db, { email: user.email.toUpperCase(), role: "reviewer" }, admin)).rejects.toThrow(
-      ConflictError,
-    );
+    await expect(
+      inviteUser(database.db, { email: user.email.toUpperCase(), role: "reviewer" }, admin),
+    ).rejects.toThrow(ConflictError);
   });
 });
 
 describe("acceptInvitation", () => {
   it("sets the password once; the person can then sign in and the link stops working", async () => {
     const { actor: admin } = await createAdmin(database.db);
-    const { token, user } = await inviteUser(database.db, { email: "accepts@example.test", role: "reviewer" }, admin);
+    const { token, user } = await inviteUser(
+      database.db,
+      { email: "accepts@example.test", role: "reviewer" },
+      admin,
+    );
 
     await acceptInvitation(database.db, { token, password: "correct horse battery", name: "Ada" });
     await expect(acceptInvitation(database.db, { token, password: "another password!" })).rejects.toThrow(
@@ -72,7 +88,11 @@ describe("acceptInvitation", () => {
 
   it("uses the invitation once when the same request arrives twice at the same time", async () => {
     const { actor: admin } = await createAdmin(database.db);
-    const { token } = await inviteUser(database.db, { email: "double@example.test", role: "annotator" }, admin);
+    const { token } = await inviteUser(
+      database.db,
+      { email: "double@example.test", role: "annotator" },
+      admin,
+    );
     const results = await Promise.allSettled([
       acceptInvitation(database.db, { token, password: "first password 1" }),
       acceptInvitation(database.db, { token, password: "second password 2" }),
@@ -81,9 +101,9 @@ describe("acceptInvitation", () => {
   });
 
   it("refuses an unknown token with a message that says what to do", async () => {
-    await expect(acceptInvitation(database.db, { token: "nope", password: "long enough pw" })).rejects.toThrow(
-      /Ask an admin for a new link/,
-    );
+    await expect(
+      acceptInvitation(database.db, { token: "nope", password: "long enough pw" }),
+    ).rejects.toThrow(/Ask an admin for a new link/);
   });
 
   it("reissuing retires the old link", async () => {
@@ -160,7 +180,11 @@ describe("listUsers", () => {
   it("pages through users and filters by email or name", async () => {
     const { actor: admin } = await createAdmin(database.db);
     for (let index = 0; index < 3; index++) {
-      await inviteUser(database.db, { email: `pager-${index}@example.test`, name: "Pager", role: "annotator" }, admin);
+      await inviteUser(
+        database.db,
+        { email: `pager-${index}@example.test`, name: "Pager", role: "annotator" },
+        admin,
+      );
     }
     const firstPage = await listUsers(database.db, { search: "pager-", pageSize: 2 });
     expect(firstPage).toMatchObject({ total: 3, pageCount: 2, page: 1 });
@@ -197,16 +221,28 @@ describe("signIn", () => {
     const now = new Date();
     for (let attempt = 0; attempt < 5; attempt++) {
       await expect(
-        signIn(database.db, { email: user.email, password: "wrong", ipAddress: `10.0.2.${attempt}`, userAgent: null }, now),
+        signIn(
+          database.db,
+          { email: user.email, password: "wrong", ipAddress: `10.0.2.${attempt}`, userAgent: null },
+          now,
+        ),
       ).rejects.toThrow(WRONG_CREDENTIALS_MESSAGE);
     }
     await expect(
-      signIn(database.db, { email: user.email, password: password!, ipAddress: "10.0.3.1", userAgent: null }, now),
+      signIn(
+        database.db,
+        { email: user.email, password: password!, ipAddress: "10.0.3.1", userAgent: null },
+        now,
+      ),
     ).rejects.toThrow(/Too many failed sign-in attempts for this account\. Wait 15 minutes/);
 
     const later = new Date(now.getTime() + 16 * 60_000);
     await expect(
-      signIn(database.db, { email: user.email, password: password!, ipAddress: "10.0.3.1", userAgent: null }, later),
+      signIn(
+        database.db,
+        { email: user.email, password: password!, ipAddress: "10.0.3.1", userAgent: null },
+        later,
+      ),
     ).resolves.toMatchObject({ id: user.id });
   });
 
@@ -214,9 +250,11 @@ describe("signIn", () => {
     const now = new Date();
     const ipAddress = "10.9.9.9";
     for (let attempt = 0; attempt < 30; attempt++) {
-      await signIn(database.db, { email: `probe-${attempt}@example.test`, password: "x", ipAddress, userAgent: null }, now).catch(
-        () => {},
-      );
+      await signIn(
+        database.db,
+        { email: `probe-${attempt}@example.test`, password: "x", ipAddress, userAgent: null },
+        now,
+      ).catch(() => {});
     }
     const { user, password } = await createAnnotator(database.db);
     await expect(
@@ -228,7 +266,12 @@ describe("signIn", () => {
     const { actor: admin } = await createAdmin(database.db);
     await inviteUser(database.db, { email: "pending@example.test", role: "annotator" }, admin);
     await expect(
-      signIn(database.db, { email: "pending@example.test", password: "", ipAddress: "10.0.4.1", userAgent: null }),
+      signIn(database.db, {
+        email: "pending@example.test",
+        password: "",
+        ipAddress: "10.0.4.1",
+        userAgent: null,
+      }),
     ).rejects.toThrow(WRONG_CREDENTIALS_MESSAGE);
   });
 

@@ -1,0 +1,294 @@
+// Attention over the fp16 KV cache, fp32 arithmetic, online softmax (running max m, running
+// sum l, output rescaled by exp(m_old - m_new) whenever the max grows).
+//  - decode: one warp per (row, head, split of the context); the split count depends only on
+//    the row's length, and the last warp to finish a (row, head) combines the splits in order,
+//    so a row's result is the same whatever else is in the batch.
+//  - prefill: 8 warps = 8 consecutive query tokens of one head share K/V tiles of 32 positions
+//    staged in shared memory; lane j scores key j, then every lane accumulates its own output
+//    dimensions over the tile.
+#include <cmath>
+
+#include "kernels.h"
+
+namespace arb::cuda {
+
+namespace {
+
+constexpr int kChunkMin = 64;     // context positions per decode split, at least
+constexpr int kMaxSplits = 128;
+constexpr int kMaxHeadDim = 256;
+
+__device__ __forceinline__ void split_range(int len, int max_splits, int* chunk, int* n_splits) {
+  const int c = max(kChunkMin, (len + max_splits - 1) / max_splits);
+  *chunk = c;
+  *n_splits = (len + c - 1) / c;
+}
+
+// q . k over head_dim, q in shared memory (fp32, pre-scaled), k a row of the fp16 cache.
+__device__ __forceinline__ float dot_q_k(const float* q, const __half* k, int hd) {
+  float s = 0.0f;
+  if ((hd & 7) == 0) {
+    const uint4* k4 = reinterpret_cast<const uint4*>(k);
+    for (int c = 0; c < hd / 8; c++) {
+      const uint4 raw = k4[c];
+      const __half2* h = reinterpret_cast<const __half2*>(&raw);
+#pragma unroll
+      for (int i = 0; i < 4; i++) {
+        const float2 f = __half22float2(h[i]);
+        s = fmaf(q[8 * c + 2 * i], f.x, s);
+        s = fmaf(q[8 * c + 2 * i + 1], f.y, s);
+      }
+    }
+  } else {
+    for (int d = 0; d < hd; d++) s = fmaf(q[d], __half2float(k[d]), s);
+  }
+  return s;
+}
+
+// Lane `lane` owns output dimensions lane*DPL .. lane*DPL + DPL - 1 (those below hd).
+template <int DPL>
+__global__ void __launch_bounds__(32) attn_decode_kernel(AttentionArgs a, const int32_t* pos,
+                                                         const int32_t* slot,
+                                                         DecodeAttnScratch sc, ActBuf out,
+                                                         unsigned forms) {
+  __shared__ float qs[kMaxHeadDim];
+  const int s = blockIdx.x, h = blockIdx.y, r = blockIdx.z, lane = threadIdx.x;
+  const int hd = a.head_dim;
+  pdl_wait_and_release();
+  const int len = pos[r] + 1;
+  int chunk, n_splits;
+  split_range(len, sc.max_splits, &chunk, &n_splits);
+  if (s >= n_splits) return;
+  const int p0 = s * chunk, p1 = min(len, p0 + chunk);
+  const int kvh = h / (a.n_head / a.n_kv_head);
+  const int64_t head_off = slot[r] * a.slot_stride + kvh * a.n_ctx * hd;
+  const __half* K = a.k_cache + head_off;
+  const __half* V = a.v_cache + head_off;
+  const float scale = 1.0f / sqrtf(static_cast<float>(hd));
+  for (int d = lane; d < hd; d += 32) qs[d] = a.q[r * a.q_ld + static_cast<int64_t>(h) * hd + d] * scale;
+  __syncwarp();
+
+  float m = -INFINITY, l = 0.0f, o[DPL];
+#pragma unroll
+  for (int i = 0; i < DPL; i++) o[i] = 0.0f;
+  const bool vec_v = (hd == 32 * DPL) && (DPL == 4 || DPL == 8);
+  for (int t0 = p0; t0 < p1; t0 += 32) {
+    const int p = t0 + lane;
+    const bool valid = p < p1;
+    const float score = valid ? dot_q_k(qs, K + static_cast<int64_t>(p) * hd, hd) : -INFINITY;
+    const float m_new = fmaxf(m, warp_max(score));
+    const float corr = expf(m - m_new);
+    const float pj = valid ? expf(score - m_new) : 0.0f;
+    l = l * corr + warp_sum(pj);
+#pragma unroll
+    for (int i = 0; i < DPL; i++) o[i] *= corr;
+    const int n_valid = min(32, p1 - t0);
+    for (int j = 0; j < n_valid; j++) {
+      const float wj = __shfl_sync(0xffffffffu, pj, j);
+      const __half* vr = V + static_cast<int64_t>(t0 + j) * hd + lane * DPL;
+      if (vec_v) {
+        if constexpr (DPL == 4) {
+          const uint2 raw = *reinterpret_cast<const uint2*>(vr);
+          const __half2* hv = reinterpret_cast<const __half2*>(&raw);
+#pragma unroll
+          for (int i = 0; i < 2; i++) {
+            const float2 f = __half22float2(hv[i]);
+            o[2 * i] = fmaf(wj, f.x, o[2 * i]);
+            o[2 * i + 1] = fmaf(wj, f.y, o[2 * i + 1]);
+          }
+        } else if constexpr (DPL == 8) {
+          const uint4 raw = *reinterpret_cast<const uint4*>(vr);
+          const __half2* hv = reinterpret_cast<const __half2*>(&raw);
+#pragma unroll
+          for (int i = 0; i < 4; i++) {
+            const float2 f = __half22float2(hv[i]);
+            o[2 * i] = fmaf(wj, f.x, o[2 * i]);
+            o[2 * i + 1] = fmaf(wj, f.y, o[2 * i + 1]);
+          }
+        }
+      } else {
+#pragma unroll
+        for (int i = 0; i < DPL; i++) {
+          if (lane * DPL + i < hd) o[i] = fmaf(wj, __half2float(vr[i]), o[i]);
+        }
+      }
+    }
+    m = m_new;
+  }
+
+  // Publish this split, then let the last split of (r, h) combine them all in order.
+  float* part = sc.partial + ((static_cast<int64_t>(r) * a.n_head + h) * sc.max_splits) * (hd + 2);
+  float* mine = part + static_cast<int64_t>(s) * (hd + 2);
+  if (lane == 0) {
+    mine[0] = m;
+    mine[1] = l;
+  }
+#pragma unroll
+  for (int i = 0; i < DPL; i++) {
+    if (lane * DPL + i < hd) mine[2 + lane * DPL + i] = o[i];
+  }
+  __threadfence();
+  __syncwarp();
+  int done = 0;
+  if (lane == 0) done = atomicAdd(sc.counters + static_cast<int64_t>(r) * a.n_head + h, 1);
+  done = __shfl_sync(0xffffffffu, done, 0);
+  if (done != n_splits - 1) return;
+  __threadfence();
+
+  float big_m = -INFINITY;
+  for (int k = 0; k < n_splits; k++) big_m = fmaxf(big_m, __ldcg(part + static_cast<int64_t>(k) * (hd + 2)));
+  float denom = 0.0f, acc[DPL];
+#pragma unroll
+  for (int i = 0; i < DPL; i++) acc[i] = 0.0f;
+  for (int k = 0; k < n_splits; k++) {
+    const float* pk = part + static_cast<int64_t>(k) * (hd + 2);
+    const float f = expf(__ldcg(pk) - big_m);
+    denom += __ldcg(pk + 1) * f;
+#pragma unroll
+    for (int i = 0; i < DPL; i++) {
+      if (lane * DPL + i < hd) acc[i] += __ldcg(pk + 2 + lane * DPL + i) * f;
+    }
+  }
+  if (lane == 0) sc.counters[static_cast<int64_t>(r) * a.n_head + h] = 0;  // ready for the next launch
+  const float inv = 1.0f / denom;
+#pragma unroll
+  for (int i = 0; i < DPL; i++) {
+    const int d = lane * DPL + i;
+    if (d < hd) {
+      const int64_t idx = r * out.ld + static_cast<int64_t>(h) * hd + d;
+      if (forms & kF32) out.f32[idx] = acc[i] * inv;
+      if (forms & kF16) out.f16[idx] = __float2half_rn(acc[i] * inv);
+    }
+  }
+}
+
+constexpr int kPrefillWarps = 8;
+constexpr int kKvTile = 32;
+
+__host__ __device__ inline size_t prefill_smem_bytes(int hd) {
+  return sizeof(float) * (static_cast<size_t>(kPrefillWarps) * hd + 2ull * kKvTile * (hd + 1));
+}
+
+// Lane owns dimensions lane, lane + 32, ... (conflict-free shared-memory reads of V).
+__global__ void __launch_bounds__(kPrefillWarps * 32) attn_prefill_kernel(AttentionArgs a,
+                                                                          const PrefillTile* tiles,
+                                                                          __half* out, int64_t out_ld) {
+  extern __shared__ float smem[];
+  const int hd = a.head_dim, ks = hd + 1;  // odd stride: lanes reading key rows hit distinct banks
+  float* qsm = smem;
+  float* Ks = qsm + kPrefillWarps * hd;
+  float* Vs = Ks + kKvTile * ks;
+  const int h = blockIdx.y, tid = threadIdx.x, lane = tid & 31, w = tid >> 5;
+  pdl_wait_and_release();
+  const PrefillTile t = tiles[blockIdx.x];
+  const int kvh = h / (a.n_head / a.n_kv_head);
+  const int64_t head_off = t.slot * a.slot_stride + kvh * a.n_ctx * hd;
+  const __half* K = a.k_cache + head_off;
+  const __half* V = a.v_cache + head_off;
+  const float scale = 1.0f / sqrtf(static_cast<float>(hd));
+  const bool active = w < t.n;
+  const int my_pos = t.pos0 + w;
+  if (active) {
+    for (int d = lane; d < hd; d += 32) {
+      qsm[w * hd + d] = a.q[static_cast<int64_t>(t.row0 + w) * a.q_ld + static_cast<int64_t>(h) * hd + d] * scale;
+    }
+  }
+  float m = -INFINITY, l = 0.0f, o[kMaxHeadDim / 32];
+#pragma unroll
+  for (int i = 0; i < kMaxHeadDim / 32; i++) o[i] = 0.0f;
+  const int kv_end = t.pos0 + t.n;  // positions [0, kv_end) are needed by some warp
+  for (int t0 = 0; t0 < kv_end; t0 += kKvTile) {
+    const int n_rows = min(kKvTile, kv_end - t0);
+    __syncthreads();  // the previous tile is consumed (and q is staged)
+    for (int e = tid; e < n_rows * hd; e += kPrefillWarps * 32) {
+      const int j = e / hd, d = e % hd;
+      Ks[j * ks + d] = __half2float(K[static_cast<int64_t>(t0 + j) * hd + d]);
+      Vs[j * ks + d] = __half2float(V[static_cast<int64_t>(t0 + j) * hd + d]);
+    }
+    __syncthreads();
+    if (!active || t0 > my_pos) continue;
+    const int p = t0 + lane;
+    const bool valid = lane < n_rows && p <= my_pos;
+    float score = -INFINITY;
+    if (valid) {
+      float s = 0.0f;
+      for (int d = 0; d < hd; d++) s = fmaf(qsm[w * hd + d], Ks[lane * ks + d], s);
+      score = s;
+    }
+    const float m_new = fmaxf(m, warp_max(score));
+    const float corr = expf(m - m_new);
+    const float pj = valid ? expf(score - m_new) : 0.0f;
+    l = l * corr + warp_sum(pj);
+#pragma unroll
+    for (int i = 0; i < kMaxHeadDim / 32; i++) o[i] *= corr;
+    const int n_valid = min(n_rows, my_pos - t0 + 1);
+    for (int j = 0; j < n_valid; j++) {
+      const float wj = __shfl_sync(0xffffffffu, pj, j);
+#pragma unroll
+      for (int i = 0; i < kMaxHeadDim / 32; i++) {
+        const int d = lane + 32 * i;
+        if (d < hd) o[i] = fmaf(wj, Vs[j * ks + d], o[i]);
+      }
+    }
+    m = m_new;
+  }
+  if (!active) return;
+  const float inv = 1.0f / l;
+#pragma unroll
+  for (int i = 0; i < kMaxHeadDim / 32; i++) {
+    const int d = lane + 32 * i;
+    if (d < hd) {
+      out[static_cast<int64_t>(t.row0 + w) * out_ld + static_cast<int64_t>(h) * hd + d] = __float2half_rn(o[i] * inv);
+    }
+  }
+}
+
+}  // namespace
+
+int attention_max_splits(int64_t n_ctx) {
+  const int64_t s = ceil_div(n_ctx, kChunkMin);
+  return static_cast<int>(s < 1 ? 1 : (s > kMaxSplits ? kMaxSplits : s));
+}
+
+Status launch_attention_decode(const AttentionArgs& args, const int32_t* pos, const int32_t* slot,
+                               int rows, const DecodeAttnScratch& scratch, const ActBuf& out,
+                               unsigned forms, const LaunchCtx& ctx) {
+  if (args.head_dim > kMaxHeadDim || args.head_dim <= 0) {
+    return Status::Error(StatusCode::Unsupported, "CUDA attention supports head sizes up to 256");
+  }
+  const dim3 grid(static_cast<unsigned>(scratch.max_splits), static_cast<unsigned>(args.n_head),
+                  static_cast<unsigned>(rows));
+  const int dpl = (args.head_dim + 31) / 32;
+  if (dpl <= 1) {
+    return launch_kernel("attn_decode_kernel", attn_decode_kernel<1>, grid, dim3(32), 0, ctx, args,
+                         pos, slot, scratch, out, forms);
+  }
+  if (dpl <= 2) {
+    return launch_kernel("attn_decode_kernel", attn_decode_kernel<2>, grid, dim3(32), 0, ctx, args,
+                         pos, slot, scratch, out, forms);
+  }
+  if (dpl <= 4) {
+    return launch_kernel("attn_decode_kernel", attn_decode_kernel<4>, grid, dim3(32), 0, ctx, args,
+                         pos, slot, scratch, out, forms);
+  }
+  return launch_kernel("attn_decode_kernel", attn_decode_kernel<8>, grid, dim3(32), 0, ctx, args,
+                       pos, slot, scratch, out, forms);
+}
+
+Status prepare_attention_prefill(int head_dim) {
+  if (head_dim > kMaxHeadDim || head_dim <= 0) {
+    return Status::Error(StatusCode::Unsupported, "CUDA attention supports head sizes up to 256");
+  }
+  ARB_CUDA_RETURN(cudaFuncSetAttribute(attn_prefill_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       static_cast<int>(prefill_smem_bytes(kMaxHeadDim))));
+  return Status::Ok();
+}
+
+Status launch_attention_prefill(const AttentionArgs& args, const PrefillTile* tiles, int n_tiles,
+                                __half* out, int64_t out_ld, const LaunchCtx& ctx) {
+  const dim3 grid(static_cast<unsigned>(n_tiles), static_cast<unsigned>(args.n_head));
+  return launch_kernel("attn_prefill_kernel", attn_prefill_kernel, grid, dim3(kPrefillWarps * 32),
+                       prefill_smem_bytes(args.head_dim), ctx, args, tiles, out, out_ld);
+}
+
+}  // namespace arb::cuda

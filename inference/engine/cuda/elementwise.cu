@@ -1,0 +1,185 @@
+// Small kernels around the matrix products: embedding lookup, RMSNorm + activation
+// quantization, SwiGLU, RoPE + KV store, row gather and KV prefix copy.
+#include "kernels.h"
+#include "matvec.cuh"
+#include "quant_types.cuh"
+
+namespace arb::cuda {
+
+namespace {
+
+__global__ void embed_kernel(DevMatrix tok, const int32_t* tokens, float* x, int64_t ldx) {
+  pdl_wait_and_release();
+  const int r = blockIdx.y;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < tok.cols) x[r * ldx + i] = dequant_elem(tok, tokens[r], i);
+}
+
+// One block per row. The sum of squares is accumulated in double like the CPU path and
+// reduced in a fixed order (per thread, warp butterfly, warps in order), so a row's result
+// never depends on the other rows.
+template <bool kNorm>
+__global__ void __launch_bounds__(256) norm_quant_kernel(const float* x, int64_t ldx, const float* w,
+                                                         float eps, ActBuf out, unsigned forms) {
+  __shared__ double warp_sums[8];
+  __shared__ float row_scale;
+  pdl_wait_and_release();
+  const int64_t row = blockIdx.x;
+  const float* xr = x + row * ldx;
+  const int64_t n = out.k;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  float scale = 1.0f;
+  if (kNorm) {
+    double s = 0.0;
+    for (int64_t i = tid; i < n; i += 256) s += static_cast<double>(xr[i]) * xr[i];
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    if (lane == 0) warp_sums[warp] = s;
+    __syncthreads();
+    if (tid == 0) {
+      double t = 0.0;
+      for (int k = 0; k < 8; k++) t += warp_sums[k];
+      const float mean = static_cast<float>(t / static_cast<double>(n));
+      row_scale = 1.0f / sqrtf(mean + eps);
+    }
+    __syncthreads();
+    scale = row_scale;
+  }
+  auto value = [&](int64_t i) { return kNorm ? xr[i] * scale * w[i] : xr[i]; };
+  if (forms & (kF32 | kF16)) {
+    for (int64_t i = tid; i < n; i += 256) {
+      const float v = value(i);
+      if (forms & kF32) out.f32[row * out.ld + i] = v;
+      if (forms & kF16) out.f16[row * out.ld + i] = __float2half_rn(v);
+    }
+  }
+  if (forms & kQ32) {
+    for (int64_t b = warp; b < n / 32; b += 8) {
+      quantize_block32_warp(value(b * 32 + lane), out.q32, row * out.ld + b * 32,
+                            row * (out.ld / 32) + b);
+    }
+  }
+  if (forms & kQ256) {
+    for (int64_t sb = warp; sb < n / 256; sb += 8) {
+      float v[8];
+#pragma unroll
+      for (int i = 0; i < 8; i++) v[i] = value(sb * 256 + lane * 8 + i);
+      quantize_super256_warp(v, out.q256, row * out.ld + sb * 256, row * (out.ld / 32) + sb * 8);
+    }
+  }
+}
+
+__global__ void swiglu_kernel(const float* g, const float* u, int64_t ld_in, ActBuf out,
+                              unsigned forms) {
+  pdl_wait_and_release();
+  const int64_t r = blockIdx.y;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= out.k) return;
+  const float h = silu(g[r * ld_in + i]) * u[r * ld_in + i];
+  if (forms & kF32) out.f32[r * out.ld + i] = h;
+  if (forms & kF16) out.f16[r * out.ld + i] = __float2half_rn(h);
+}
+
+// One thread per column of q|k|v; RoPE reads both elements of a pair and writes its own, into
+// the q buffer or the cache (never in place).
+__global__ void rope_store_kernel(const float* qkv, int64_t ld, RopeKvArgs a) {
+  pdl_wait_and_release();
+  const int r = blockIdx.y;
+  const int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (c >= a.n_q + 2 * a.n_kv) return;
+  const float* row = qkv + r * ld;
+  const int pos = a.pos[r];
+  const bool is_q = c < a.n_q, is_k = !is_q && c < a.n_q + a.n_kv;
+  const int64_t cc = is_q ? c : (is_k ? c - a.n_q : c - a.n_q - a.n_kv);
+  const int d = static_cast<int>(cc % a.head_dim);
+  float val = row[c];
+  if ((is_q || is_k) && d < a.rope_dim) {
+    const int64_t base = c - (d & 1);
+    float x0 = row[base], x1 = row[base + 1];
+    rotate_pair(a.cs, a.rope_dim, pos, d - (d & 1), &x0, &x1);
+    val = (d & 1) ? x1 : x0;
+  }
+  if (is_q) {
+    a.q[r * a.q_ld + c] = val;
+    return;
+  }
+  const int64_t kvh = cc / a.head_dim;
+  __half* dst = (is_k ? a.k_cache : a.v_cache) + a.slot[r] * a.slot_stride +
+                (kvh * a.n_ctx + pos) * a.head_dim + d;
+  *dst = __float2half_rn(val);
+}
+
+__global__ void gather_rows_kernel(const float* src, int64_t ld_src, const int32_t* idx, int64_t n,
+                                   float* dst, int64_t ld_dst) {
+  pdl_wait_and_release();
+  const int64_t r = blockIdx.y;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) dst[r * ld_dst + i] = src[idx[r] * ld_src + i];
+}
+
+__global__ void copy_prefix_kernel(__half* k, __half* v, int64_t layer_stride, int64_t slot_stride,
+                                   int64_t head_stride, int src_slot, int dst_slot, int64_t n) {
+  pdl_wait_and_release();
+  const int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (e >= n) return;
+  const int64_t base = blockIdx.z * layer_stride + blockIdx.y * head_stride + e;
+  k[base + dst_slot * slot_stride] = k[base + src_slot * slot_stride];
+  v[base + dst_slot * slot_stride] = v[base + src_slot * slot_stride];
+}
+
+dim3 cols_grid(int64_t n, int rows) {
+  return dim3(static_cast<unsigned>(ceil_div(n, 256)), static_cast<unsigned>(rows));
+}
+
+}  // namespace
+
+Status launch_embed(const DevMatrix& tok_embd, const int32_t* tokens, int rows, float* x,
+                    int64_t ldx, const LaunchCtx& ctx) {
+  return launch_kernel("embed_kernel", embed_kernel, cols_grid(tok_embd.cols, rows), dim3(256), 0,
+                       ctx, tok_embd, tokens, x, ldx);
+}
+
+Status launch_norm_quant(const float* x, int64_t ldx, const float* w, float eps, int rows,
+                         const ActBuf& out, unsigned forms, const LaunchCtx& ctx) {
+  if (((forms & kF32) && !out.f32) || ((forms & kF16) && !out.f16) ||
+      ((forms & kQ32) && (!out.q32.q || out.k % 32 != 0)) ||
+      ((forms & kQ256) && (!out.q256.q || out.k % 256 != 0))) {
+    return Status::Error(StatusCode::Internal, "norm_quant: missing output buffer");
+  }
+  if (w) {
+    return launch_kernel("norm_quant_kernel", norm_quant_kernel<true>, dim3(rows), dim3(256), 0,
+                         ctx, x, ldx, w, eps, out, forms);
+  }
+  return launch_kernel("quant_kernel", norm_quant_kernel<false>, dim3(rows), dim3(256), 0, ctx, x,
+                       ldx, w, eps, out, forms);
+}
+
+Status launch_swiglu(const float* g, const float* u, int64_t ld_in, int rows, const ActBuf& out,
+                     unsigned forms, const LaunchCtx& ctx) {
+  return launch_kernel("swiglu_kernel", swiglu_kernel, cols_grid(out.k, rows), dim3(256), 0, ctx,
+                       g, u, ld_in, out, forms);
+}
+
+Status launch_rope_store(const float* qkv, int64_t ld, int rows, const RopeKvArgs& args,
+                         const LaunchCtx& ctx) {
+  return launch_kernel("rope_store_kernel", rope_store_kernel,
+                       cols_grid(args.n_q + 2 * args.n_kv, rows), dim3(256), 0, ctx, qkv, ld, args);
+}
+
+Status launch_gather_rows(const float* src, int64_t ld_src, const int32_t* idx, int rows,
+                          int64_t n, float* dst, int64_t ld_dst, const LaunchCtx& ctx) {
+  return launch_kernel("gather_rows_kernel", gather_rows_kernel, cols_grid(n, rows), dim3(256), 0,
+                       ctx, src, ld_src, idx, n, dst, ld_dst);
+}
+
+Status launch_copy_prefix(__half* k_cache, __half* v_cache, int n_layer, int64_t layer_stride,
+                          int64_t slot_stride, int n_kv_head, int64_t n_ctx, int head_dim,
+                          int src_slot, int dst_slot, int n, const LaunchCtx& ctx) {
+  const int64_t elems = static_cast<int64_t>(n) * head_dim;
+  const dim3 grid(static_cast<unsigned>(ceil_div(elems, 256)), static_cast<unsigned>(n_kv_head),
+                  static_cast<unsigned>(n_layer));
+  return launch_kernel("copy_prefix_kernel", copy_prefix_kernel, grid, dim3(256), 0, ctx, k_cache,
+                       v_cache, layer_stride, slot_stride, n_ctx * head_dim, src_slot, dst_slot, elems);
+}
+
+}  // namespace arb::cuda

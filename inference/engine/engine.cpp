@@ -1,0 +1,142 @@
+// Engine::load wires the parts together in order: file -> model -> tokenizer -> pages ->
+// backend -> scheduler. Each step's error comes back unchanged.
+#include "engine.h"
+
+#include <sched.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "model_loader.h"
+
+namespace arb {
+
+namespace {
+
+constexpr int kDefaultMaxContext = 4096;
+
+int default_thread_count() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 1;
+}
+
+// Reads one byte of every page of the tensor data so the first request does not stall on page
+// faults, reporting progress as it goes. The pages stay shared with the page cache: no copy.
+void bring_in_pages(const GgufFile& file, const std::function<void(float)>& progress) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const uint8_t* begin = file.data() + file.data_offset();
+  const size_t n = file.size() - file.data_offset();
+  madvise(const_cast<uint8_t*>(file.data()), file.size(), MADV_WILLNEED);
+  const size_t step = std::max<size_t>(page, n / 100 / page * page);
+  volatile uint8_t sink = 0;
+  for (size_t at = 0; at < n; at += step) {
+    const size_t end = std::min(n, at + step);
+    for (size_t p = at; p < end; p += page) sink = sink + begin[p];
+    if (progress) progress(static_cast<float>(end) / static_cast<float>(n));
+  }
+  (void)sink;
+}
+
+}  // namespace
+
+Engine::~Engine() {
+  scheduler_.reset();  // first: its thread uses the backend
+  backend_.reset();
+}
+
+Status Engine::load(const std::string& path, const EngineOptions& options,
+                    const std::function<void(float)>& progress, std::unique_ptr<Engine>* out) {
+  if (options.n_threads < 0 || options.n_ctx < 0 || options.n_slots < 1 || options.n_slots > 256) {
+    return Status::Error(StatusCode::InvalidArgument,
+                         "load options out of range: threads >= 0, contextLength >= 0, 1 <= maxSequences <= 256");
+  }
+  std::unique_ptr<Engine> e(new Engine());
+  ARB_RETURN_IF_ERROR(GgufFile::open(path, &e->file_));
+  ModelMetadata meta;
+  ARB_RETURN_IF_ERROR(load_llama_model(*e->file_, &e->model_, &meta));
+  const LlamaConfig& c = e->model_.config;
+  ARB_RETURN_IF_ERROR(load_tokenizer(*e->file_, c.n_vocab, &e->tokenizer_));
+
+  DeviceKind device = options.device;
+  if (device == DeviceKind::Auto) {
+    device = cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
+  }
+  // CUDA copies the weights: the pages are read once while uploading. The CPU reads them from
+  // the mapping, so bring them in now.
+  const bool cuda = device == DeviceKind::Cuda;
+  auto scaled = [&](float from, float to) {
+    return [&progress, from, to](float f) {
+      if (progress) progress(from + (to - from) * f);
+    };
+  };
+  if (!cuda) bring_in_pages(*e->file_, scaled(0.0f, 1.0f));
+
+  BackendOptions bo;
+  bo.n_threads = options.n_threads > 0 ? options.n_threads : default_thread_count();
+  bo.n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(c.n_ctx_train, kDefaultMaxContext);
+  bo.n_slots = options.n_slots;
+  if (cuda) bo.on_progress = scaled(0.0f, 1.0f);
+  ARB_RETURN_IF_ERROR(cuda ? create_cuda_backend(e->model_, bo, &e->backend_)
+                           : create_cpu_backend(e->model_, bo, &e->backend_));
+
+  EngineInfo& info = e->info_;
+  info.path = path;
+  info.name = meta.name;
+  info.device = cuda ? "cuda" : "cpu";
+  info.device_description = e->backend_->description();
+  info.threads = bo.n_threads;
+  info.file_size = e->file_->size();
+  info.parameter_count = meta.parameter_count;
+  info.context_length = e->backend_->n_ctx();
+  info.trained_context_length = c.n_ctx_train;
+  info.embedding_length = c.n_embd;
+  info.block_count = c.n_layer;
+  info.head_count = c.n_head;
+  info.head_count_kv = c.n_head_kv;
+  info.feed_forward_length = c.n_ff;
+  info.vocab_size = c.n_vocab;
+  info.rope_freq_base = c.rope_freq_base;
+  info.rms_epsilon = c.rms_eps;
+  const Vocab& v = e->tokenizer_->vocab();
+  info.vocab_type = v.model;
+  info.chat_template = v.chat_template;
+  info.bos = v.bos;
+  info.eos = v.eos;
+  info.eog = v.eog;
+  for (const GgufTensorInfo& t : e->file_->tensors()) {
+    info.tensor_types[ggml_type_name(t.type)]++;
+    info.tensors.push_back({t.name, ggml_type_name(t.type), std::vector<int64_t>(t.ne, t.ne + t.n_dims)});
+  }
+
+  e->scheduler_ = std::make_unique<Scheduler>(*e->backend_, *e->tokenizer_, c.n_vocab);
+  if (progress) progress(1.0f);
+  *out = std::move(e);
+  return Status::Ok();
+}
+
+std::vector<int32_t> Engine::tokenize(std::string_view text, bool add_bos, bool parse_special) const {
+  std::vector<int32_t> ids;
+  const int32_t bos = tokenizer_->vocab().bos;
+  if (add_bos && bos >= 0) ids.push_back(bos);
+  std::vector<int32_t> body = tokenizer_->encode(text, parse_special);
+  ids.insert(ids.end(), body.begin(), body.end());
+  return ids;
+}
+
+Status Engine::detokenize(const std::vector<int32_t>& ids, std::string* out) const {
+  for (int32_t id : ids) {
+    if (id < 0 || id >= tokenizer_->vocab().n_tokens()) {
+      return Status::Error(StatusCode::InvalidArgument,
+                           "token id " + std::to_string(id) + " is outside the vocabulary of " +
+                               std::to_string(tokenizer_->vocab().n_tokens()));
+    }
+  }
+  *out = tokenizer_->decode(ids);
+  return Status::Ok();
+}
+
+}  // namespace arb

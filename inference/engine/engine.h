@@ -1,0 +1,80 @@
+// The engine as the addon sees it: load a GGUF file (validated, mmap'd, pages brought in with
+// progress), describe it, tokenize, and run requests through the continuous-batching scheduler
+// on the CPU or CUDA backend. No Node dependency.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend.h"
+#include "gguf.h"
+#include "model.h"
+#include "scheduler.h"
+#include "status.h"
+#include "tokenizer.h"
+
+namespace arb {
+
+struct EngineOptions {
+  DeviceKind device = DeviceKind::Auto;  // Auto: CUDA when compiled in and a GPU is present
+  int n_threads = 0;                     // 0 = the cores this process may use
+  int n_ctx = 0;                         // 0 = min(trained context, 4096)
+  int n_slots = 8;
+};
+
+struct TensorSummary {
+  std::string name;
+  std::string type;
+  std::vector<int64_t> shape;
+};
+
+// Everything ModelInfo (inference/src/index.ts) reports.
+struct EngineInfo {
+  std::string path, name, device, device_description, vocab_type, chat_template;
+  int threads = 0;
+  uint64_t file_size = 0;
+  int64_t parameter_count = 0;
+  int context_length = 0, trained_context_length = 0;
+  int embedding_length = 0, block_count = 0, head_count = 0, head_count_kv = 0;
+  int feed_forward_length = 0, vocab_size = 0;
+  double rope_freq_base = 0.0, rms_epsilon = 0.0;
+  int32_t bos = -1, eos = -1;
+  std::vector<int32_t> eog;
+  std::map<std::string, int> tensor_types;
+  std::vector<TensorSummary> tensors;
+};
+
+class Engine {
+ public:
+  // `progress` (optional) gets 0..1 on the loading thread.
+  static Status load(const std::string& path, const EngineOptions& options,
+                     const std::function<void(float)>& progress, std::unique_ptr<Engine>* out);
+  ~Engine();  // cancels running requests (their sinks see "cancelled"), frees everything
+
+  const EngineInfo& info() const { return info_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+
+  std::vector<int32_t> tokenize(std::string_view text, bool add_bos, bool parse_special) const;
+  Status detokenize(const std::vector<int32_t>& ids, std::string* out) const;
+
+  Status submit(GenerateParams params, std::shared_ptr<RequestSink> sink, uint64_t* id) {
+    return scheduler_->submit(std::move(params), std::move(sink), id);
+  }
+  void cancel(uint64_t id) { scheduler_->cancel(id); }
+
+ private:
+  Engine() = default;
+
+  std::unique_ptr<GgufFile> file_;
+  LlamaModel model_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Scheduler> scheduler_;
+  EngineInfo info_;
+};
+
+}  // namespace arb

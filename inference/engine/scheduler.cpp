@@ -1,0 +1,368 @@
+// Scheduler; see scheduler.h. One thread owns the backend: requests arrive through a locked
+// inbox, everything else is touched by that thread only.
+#include "scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <random>
+
+namespace arb {
+
+namespace {
+
+constexpr int kStepTokens = 512;       // tokens per forward step: decode tokens + prompt chunks
+constexpr int kEvaluateChunk = 64;     // prompt tokens per step when every position needs logits
+constexpr int kMinSharedPrefix = 32;   // shorter common prefixes are recomputed (unless the whole prompt)
+
+using Clock = std::chrono::steady_clock;
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+const char* finish_reason_name(FinishReason r) {
+  switch (r) {
+    case FinishReason::Stop: return "stop";
+    case FinishReason::Length: return "length";
+    case FinishReason::Cancelled: return "cancelled";
+  }
+  return "stop";
+}
+
+struct Scheduler::Sequence {
+  enum class State { Waiting, Following, Prefilling, Decoding, Done };
+
+  uint64_t id = 0;
+  GenerateParams p;
+  std::shared_ptr<RequestSink> sink;
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  State state = State::Waiting;
+  int slot = -1;
+  int n_past = 0;                // positions in this slot's cache
+  Sequence* leader = nullptr;    // Following: whose cache to copy
+  int share_len = 0;
+  std::vector<int32_t> history;  // prompt, then sampled tokens
+  int32_t pending_token = -1;    // sampled, enters the cache at the next step
+  Sampler sampler;
+  Utf8Stream utf8;
+  std::string held;              // final UTF-8 not yet emitted: it may start a stop string
+  GenerateResult result;
+  Clock::time_point t_start, t_first;
+
+  Sequence(GenerateParams params, int n_vocab) : p(std::move(params)), sampler(p.sampling, n_vocab) {}
+};
+
+Scheduler::Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab)
+    : backend_(backend), tokenizer_(tokenizer), n_vocab_(n_vocab) {
+  for (int s = backend_.n_slots() - 1; s >= 0; s--) free_slots_.push_back(s);
+  thread_ = std::thread([this] { loop(); });
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+Status Scheduler::submit(GenerateParams params, std::shared_ptr<RequestSink> sink, uint64_t* id) {
+  const int n_ctx = backend_.n_ctx();
+  const int n_prompt = static_cast<int>(params.prompt.size());
+  if (n_prompt == 0) return Status::Error(StatusCode::InvalidArgument, "the prompt is empty");
+  for (int32_t t : params.prompt) {
+    if (t < 0 || t >= n_vocab_) {
+      return Status::Error(StatusCode::InvalidArgument, "token id " + std::to_string(t) +
+                                                            " is outside the vocabulary of " +
+                                                            std::to_string(n_vocab_));
+    }
+  }
+  if (params.evaluate ? n_prompt > n_ctx : n_prompt >= n_ctx) {
+    return Status::Error(StatusCode::ContextOverflow,
+                         "the prompt has " + std::to_string(n_prompt) + " tokens but the context holds " +
+                             std::to_string(n_ctx) +
+                             (params.evaluate ? "" : " and must leave room for at least one generated token"));
+  }
+  const SamplingParams& sp = params.sampling;
+  if (!(sp.temperature >= 0.0f) || sp.top_k < 0 || !(sp.top_p > 0.0f && sp.top_p <= 1.0f) ||
+      !(sp.repetition_penalty > 0.0f) || params.max_tokens < 0) {
+    return Status::Error(StatusCode::InvalidArgument,
+                         "sampling options out of range: need temperature >= 0, topK >= 0, 0 < topP <= 1, "
+                         "repetitionPenalty > 0 and maxTokens >= 0");
+  }
+  params.max_tokens = std::min(params.max_tokens, n_ctx - n_prompt);
+  params.stop.erase(std::remove(params.stop.begin(), params.stop.end(), std::string()), params.stop.end());
+
+  auto s = std::make_unique<Sequence>(std::move(params), n_vocab_);
+  s->sink = std::move(sink);
+  s->cancelled = std::make_shared<std::atomic<bool>>(false);
+  s->history = s->p.prompt;
+  s->result.prompt_tokens = n_prompt;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return Status::Error(StatusCode::Cancelled, "the model is being disposed");
+    s->id = next_id_++;
+    *id = s->id;
+    cancel_flags_[s->id] = s->cancelled;
+    inbox_.push_back(std::move(s));
+  }
+  wake_.notify_all();
+  return Status::Ok();
+}
+
+void Scheduler::cancel(uint64_t id) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cancel_flags_.find(id);
+    if (it == cancel_flags_.end()) return;
+    it->second->store(true);
+  }
+  wake_.notify_all();
+}
+
+void Scheduler::loop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !inbox_.empty() || !active_.empty(); });
+      if (stopping_) break;
+      for (auto& s : inbox_) waiting_.push_back(std::move(s));
+      inbox_.clear();
+    }
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if ((*it)->cancelled->load()) {
+        finish(**it, FinishReason::Cancelled);
+        it = waiting_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& s : active_) {
+      if (s->state != Sequence::State::Done && s->cancelled->load()) finish(*s, FinishReason::Cancelled);
+    }
+    admit();
+    if (build_step()) {
+      const Status st = backend_.forward(step_, logits_.data());
+      if (st.ok()) {
+        apply_step(logits_.data());
+      } else {
+        for (Sequence* s : step_owner_) fail(*s, st);
+      }
+    }
+    active_.erase(std::remove_if(active_.begin(), active_.end(),
+                                 [](const std::unique_ptr<Sequence>& s) { return s->state == Sequence::State::Done; }),
+                  active_.end());
+  }
+  // Disposal: every request still known ends as cancelled.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& s : inbox_) waiting_.push_back(std::move(s));
+    inbox_.clear();
+  }
+  for (auto& s : active_) {
+    if (s->state != Sequence::State::Done) finish(*s, FinishReason::Cancelled);
+  }
+  for (auto& s : waiting_) finish(*s, FinishReason::Cancelled);
+  active_.clear();
+  waiting_.clear();
+}
+
+void Scheduler::admit() {
+  while (!waiting_.empty() && !free_slots_.empty()) {
+    std::unique_ptr<Sequence> s = std::move(waiting_.front());
+    waiting_.pop_front();
+    s->slot = free_slots_.back();
+    free_slots_.pop_back();
+    s->t_start = Clock::now();
+    if (s->p.max_tokens == 0 && !s->p.evaluate) {
+      s->t_first = s->t_start;
+      finish(*s, FinishReason::Length);
+      continue;
+    }
+    // Share the longest prefix any live sequence has (or will have) in its cache. The last
+    // prompt token is always computed here, since its logits give the first sample.
+    const std::vector<int32_t>& prompt = s->p.prompt;
+    Sequence* best = nullptr;
+    int best_len = 0;
+    if (!s->p.evaluate) {
+      for (auto& a : active_) {
+        if (a->state == Sequence::State::Done || a->state == Sequence::State::Following) continue;
+        const size_t limit = std::min(a->history.size(), prompt.size() - 1);
+        size_t n = 0;
+        while (n < limit && a->history[n] == prompt[n]) n++;
+        if (static_cast<int>(n) > best_len) {
+          best_len = static_cast<int>(n);
+          best = a.get();
+        }
+      }
+    }
+    const int wanted = std::min<int>(kMinSharedPrefix, static_cast<int>(prompt.size()) - 1);
+    if (best && best_len >= 1 && best_len >= wanted) {
+      s->state = Sequence::State::Following;
+      s->leader = best;
+      s->share_len = best_len;
+    } else {
+      s->state = Sequence::State::Prefilling;
+    }
+    active_.push_back(std::move(s));
+  }
+}
+
+bool Scheduler::build_step() {
+  step_.clear();
+  step_owner_.clear();
+  for (auto& s : active_) {
+    if (s->state == Sequence::State::Following && s->leader->n_past >= s->share_len) {
+      const Status st = backend_.copy_prefix(s->leader->slot, s->slot, s->share_len);
+      if (!st.ok()) {
+        fail(*s, st);
+        continue;
+      }
+      s->n_past = s->share_len;
+      s->result.shared_prompt_tokens = s->share_len;
+      s->leader = nullptr;
+      s->state = Sequence::State::Prefilling;
+    }
+  }
+  int budget = kStepTokens;
+  int rows = 0;
+  for (auto& s : active_) {
+    if (s->state != Sequence::State::Decoding) continue;
+    step_.push_back({s->slot, s->n_past, &s->pending_token, 1, false});
+    step_owner_.push_back(s.get());
+    budget--;
+    rows++;
+  }
+  for (auto& s : active_) {
+    if (s->state != Sequence::State::Prefilling || budget <= 0) continue;
+    const int remaining = static_cast<int>(s->p.prompt.size()) - s->n_past;
+    const int chunk = std::min({remaining, budget, s->p.evaluate ? kEvaluateChunk : INT_MAX});
+    step_.push_back({s->slot, s->n_past, s->p.prompt.data() + s->n_past, chunk, s->p.evaluate});
+    step_owner_.push_back(s.get());
+    budget -= chunk;
+    rows += s->p.evaluate ? chunk : 1;
+  }
+  logits_.resize(static_cast<size_t>(rows) * n_vocab_);
+  return !step_.empty();
+}
+
+void Scheduler::apply_step(const float* logits) {
+  const float* row = logits;
+  const size_t nv = static_cast<size_t>(n_vocab_);
+  for (size_t k = 0; k < step_.size(); k++) {
+    Sequence& s = *step_owner_[k];
+    const int n = step_[k].n_tokens;
+    s.n_past += n;
+    if (s.state == Sequence::State::Decoding) {
+      accept_token(s, s.sampler.sample(row, s.history));
+      row += nv;
+      continue;
+    }
+    // Prefilling.
+    if (s.p.evaluate) {
+      s.result.logits.insert(s.result.logits.end(), row, row + static_cast<size_t>(n) * nv);
+      row += static_cast<size_t>(n) * nv;
+      if (s.n_past == static_cast<int>(s.p.prompt.size())) {
+        s.t_first = Clock::now();
+        s.result.prefill_ms = ms_between(s.t_start, s.t_first);
+        finish(s, FinishReason::Stop);
+      }
+      continue;
+    }
+    if (s.n_past == static_cast<int>(s.p.prompt.size())) {
+      s.t_first = Clock::now();
+      s.result.prefill_ms = ms_between(s.t_start, s.t_first);
+      s.state = Sequence::State::Decoding;
+      accept_token(s, s.sampler.sample(row, s.history));
+    }
+    row += nv;
+  }
+}
+
+void Scheduler::accept_token(Sequence& s, int32_t id) {
+  s.result.tokens.push_back(id);
+  s.history.push_back(id);
+  s.pending_token = id;
+  const bool eog = !s.p.ignore_eos && tokenizer_.vocab().is_eog(id);
+  const bool last = eog || static_cast<int>(s.result.tokens.size()) >= s.p.max_tokens;
+  s.held += s.utf8.push(tokenizer_.piece(id));
+  if (last) s.held += s.utf8.finish();
+
+  auto emit = [&](size_t n) {
+    const std::string text = s.held.substr(0, n);
+    s.held.erase(0, n);
+    s.result.text += text;
+    s.sink->on_token(id, text);
+  };
+
+  size_t cut = std::string::npos;
+  for (const std::string& stop : s.p.stop) cut = std::min(cut, s.held.find(stop));
+  if (cut != std::string::npos) {
+    emit(cut);
+    s.held.clear();
+    finish(s, FinishReason::Stop);
+    return;
+  }
+  if (last) {
+    emit(s.held.size());
+    finish(s, eog ? FinishReason::Stop : FinishReason::Length);
+    return;
+  }
+  // Hold back the longest tail that could be the start of a stop string.
+  size_t keep = 0;
+  for (const std::string& stop : s.p.stop) {
+    for (size_t k = std::min(stop.size() - 1, s.held.size()); k > keep; k--) {
+      if (s.held.compare(s.held.size() - k, k, stop, 0, k) == 0) {
+        keep = k;
+        break;
+      }
+    }
+  }
+  emit(s.held.size() - keep);
+}
+
+void Scheduler::resolve_followers(Sequence& leader) {
+  for (auto& f : active_) {
+    if (f->state != Sequence::State::Following || f->leader != &leader) continue;
+    f->leader = nullptr;
+    if (leader.n_past >= f->share_len && leader.slot >= 0 &&
+        backend_.copy_prefix(leader.slot, f->slot, f->share_len).ok()) {
+      f->n_past = f->share_len;
+      f->result.shared_prompt_tokens = f->share_len;
+    } else {
+      f->n_past = 0;
+    }
+    f->state = Sequence::State::Prefilling;
+  }
+}
+
+void Scheduler::release(Sequence& s) {
+  resolve_followers(s);
+  if (s.slot >= 0) free_slots_.push_back(s.slot);
+  s.slot = -1;
+  s.state = Sequence::State::Done;
+  std::lock_guard<std::mutex> lock(mutex_);
+  cancel_flags_.erase(s.id);
+}
+
+void Scheduler::finish(Sequence& s, FinishReason reason) {
+  if (s.state == Sequence::State::Done) return;
+  const Clock::time_point now = Clock::now();
+  if (s.t_first != Clock::time_point()) s.result.decode_ms = ms_between(s.t_first, now);
+  s.result.finish_reason = reason;
+  release(s);
+  s.sink->on_finish(std::move(s.result));
+}
+
+void Scheduler::fail(Sequence& s, const Status& status) {
+  if (s.state == Sequence::State::Done) return;
+  release(s);
+  s.sink->on_error(status);
+}
+
+}  // namespace arb

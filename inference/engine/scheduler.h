@@ -1,0 +1,107 @@
+// Continuous batching on a dedicated thread. Requests queue up from any thread; at each step
+// the scheduler admits waiting requests into free KV slots, lets a request whose prompt shares a
+// long prefix with a live sequence copy that sequence's cache instead of recomputing it, runs
+// one forward pass over every live sequence (decode tokens first, then prompt chunks), samples,
+// applies stop rules and reports each request's events to its sink.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "backend.h"
+#include "sampler.h"
+#include "status.h"
+#include "tokenizer.h"
+
+namespace arb {
+
+struct GenerateParams {
+  std::vector<int32_t> prompt;  // ids, BOS included by the caller
+  SamplingParams sampling;
+  int max_tokens = 256;         // clipped so prompt + generated fits the context
+  std::vector<std::string> stop;
+  bool ignore_eos = false;
+  bool evaluate = false;        // return the logits of every prompt position instead of generating
+};
+
+enum class FinishReason { Stop, Length, Cancelled };
+const char* finish_reason_name(FinishReason r);  // "stop", "length", "cancelled"
+
+struct GenerateResult {
+  FinishReason finish_reason = FinishReason::Stop;
+  std::vector<int32_t> tokens;  // every sampled id, a final end-of-generation token included
+  std::string text;             // what the token events carried, concatenated
+  int prompt_tokens = 0;
+  int shared_prompt_tokens = 0; // prompt positions copied from another sequence's cache
+  double prefill_ms = 0.0, decode_ms = 0.0;
+  std::vector<float> logits;    // evaluate: prompt_tokens x n_vocab
+};
+
+// A request's events, called on the scheduler thread; exactly one of on_finish / on_error
+// ends every accepted request (on_error only for failures of the engine itself).
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  // `text` is the UTF-8 that became final with this token: it may be empty while a multi-byte
+  // character or a possible stop string is held back; the last token's event carries all that
+  // is left.
+  virtual void on_token(int32_t id, const std::string& text) = 0;
+  virtual void on_finish(GenerateResult result) = 0;
+  virtual void on_error(const Status& status) = 0;
+};
+
+class Scheduler {
+ public:
+  Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab);
+  ~Scheduler();  // finishes every request as cancelled, then joins the thread
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Validates and queues a request. Errors (empty prompt, bad ids, prompt longer than the
+  // context) come back here and the sink is never called.
+  Status submit(GenerateParams params, std::shared_ptr<RequestSink> sink, uint64_t* id);
+  // Stops a request between tokens (finish reason "cancelled"). Unknown ids are ignored.
+  void cancel(uint64_t id);
+
+ private:
+  struct Sequence;
+  void loop();
+  void admit();
+  bool build_step();
+  void apply_step(const float* logits);
+  void accept_token(Sequence& s, int32_t id);
+  void finish(Sequence& s, FinishReason reason);
+  void fail(Sequence& s, const Status& status);
+  void release(Sequence& s);
+  void resolve_followers(Sequence& leader);
+
+  Backend& backend_;
+  const Tokenizer& tokenizer_;
+  const int n_vocab_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  uint64_t next_id_ = 1;
+  std::deque<std::unique_ptr<Sequence>> inbox_;                 // guarded by mutex_
+  std::unordered_map<uint64_t, std::shared_ptr<std::atomic<bool>>> cancel_flags_;  // guarded
+
+  // Scheduler thread only.
+  std::deque<std::unique_ptr<Sequence>> waiting_;
+  std::vector<std::unique_ptr<Sequence>> active_;
+  std::vector<int> free_slots_;
+  std::vector<StepSequence> step_;
+  std::vector<Sequence*> step_owner_;
+  std::vector<float> logits_;
+
+  std::thread thread_;
+};
+
+}  // namespace arb

@@ -1,0 +1,399 @@
+// The engine end to end on tiny generated models: logits against a float64 reference forward
+// pass written here, continuous batching (alone == batched, bit for bit), seeds, shared
+// prefills, stop strings, cancellation, limits and the SentencePiece tokenizer.
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "../engine.h"
+#include "../gguf.h"
+#include "../model_loader.h"
+#include "../quants_ref.h"
+#include "gguf_builder.h"
+#include "test.h"
+
+namespace arb {
+namespace {
+
+class CollectingSink : public RequestSink {
+ public:
+  void on_token(int32_t id, const std::string& text) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ids.push_back(id);
+    texts.push_back(text);
+    if (on_token_hook) on_token_hook();
+  }
+  void on_finish(GenerateResult r) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    result = std::move(r);
+    done = true;
+    cv_.notify_all();
+  }
+  void on_error(const Status& st) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    error = st;
+    done = true;
+    cv_.notify_all();
+  }
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return done; });
+  }
+
+  std::vector<int32_t> ids;
+  std::vector<std::string> texts;
+  GenerateResult result;
+  Status error;
+  bool done = false;
+  std::function<void()> on_token_hook;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+};
+
+struct LoadedTiny {
+  std::string path;
+  std::unique_ptr<Engine> engine;
+  ~LoadedTiny() {
+    engine.reset();
+    if (!path.empty()) unlink(path.c_str());
+  }
+};
+
+void load_tiny(const test::TinyLlama& c, LoadedTiny* out, int threads = 2, int slots = 8) {
+  out->path = test::write_temp(test::make_tiny_llama(c));
+  EngineOptions o;
+  o.device = DeviceKind::Cpu;
+  o.n_threads = threads;
+  o.n_slots = slots;
+  CHECK_OK(Engine::load(out->path, o, nullptr, &out->engine));
+}
+
+std::shared_ptr<CollectingSink> run(Engine& e, GenerateParams p) {
+  auto sink = std::make_shared<CollectingSink>();
+  uint64_t id;
+  CHECK_OK(e.submit(std::move(p), sink, &id));
+  sink->wait();
+  return sink;
+}
+
+GenerateParams greedy(std::vector<int32_t> prompt, int max_tokens) {
+  GenerateParams p;
+  p.prompt = std::move(prompt);
+  p.sampling.temperature = 0.0f;
+  p.max_tokens = max_tokens;
+  p.ignore_eos = true;
+  return p;
+}
+
+std::vector<int32_t> prompt_of(int n, int salt) {
+  std::vector<int32_t> p = {1};
+  for (int i = 1; i < n; i++) p.push_back(3 + (i * 37 + salt * 101) % 270);
+  return p;
+}
+
+// Float64 forward pass over all positions, from the dequantized weights: the equations of
+// DESIGN.md with nothing shared with the engine but dequantize_row.
+std::vector<double> reference_logits(const std::string& path, const std::vector<int32_t>& tokens) {
+  std::unique_ptr<GgufFile> f;
+  GgufFile::open(path, &f);
+  LlamaModel m;
+  ModelMetadata meta;
+  load_llama_model(*f, &m, &meta);
+  const LlamaConfig& c = m.config;
+  auto mat = [](const TensorView& t) {
+    std::vector<float> row(static_cast<size_t>(t.n_cols()));
+    std::vector<double> out;
+    for (int64_t r = 0; r < t.n_rows(); r++) {
+      dequantize_row(t.type, t.data + r * t.row_bytes(), row.data(), t.n_cols());
+      out.insert(out.end(), row.begin(), row.end());
+    }
+    return out;
+  };
+  auto matvec = [](const std::vector<double>& w, const std::vector<double>& x, size_t rows) {
+    std::vector<double> y(rows, 0.0);
+    for (size_t r = 0; r < rows; r++) {
+      for (size_t i = 0; i < x.size(); i++) y[r] += w[r * x.size() + i] * x[i];
+    }
+    return y;
+  };
+  auto norm = [&](const std::vector<double>& x, const TensorView& w) {
+    double ss = 0;
+    for (double v : x) ss += v * v;
+    const double s = 1.0 / std::sqrt(ss / x.size() + c.rms_eps);
+    std::vector<double> y(x.size());
+    for (size_t i = 0; i < x.size(); i++) y[i] = x[i] * s * reinterpret_cast<const float*>(w.data)[i];
+    return y;
+  };
+  const int hd = c.head_dim, n = static_cast<int>(tokens.size());
+  std::vector<double> emb = mat(m.weights.tok_embd), out_w = mat(m.weights.output);
+  std::vector<std::vector<double>> x(static_cast<size_t>(n));
+  for (int t = 0; t < n; t++) {
+    x[t].assign(emb.begin() + tokens[t] * c.n_embd, emb.begin() + (tokens[t] + 1) * c.n_embd);
+  }
+  for (const LayerWeights& L : m.weights.layers) {
+    const auto wq = mat(L.wq), wk = mat(L.wk), wv = mat(L.wv), wo = mat(L.wo);
+    const auto wg = mat(L.w_gate), wu = mat(L.w_up), wd = mat(L.w_down);
+    std::vector<std::vector<double>> q(n), k(n), v(n);
+    for (int t = 0; t < n; t++) {
+      const auto h = norm(x[t], L.attn_norm);
+      q[t] = matvec(wq, h, static_cast<size_t>(c.n_head * hd));
+      k[t] = matvec(wk, h, static_cast<size_t>(c.n_head_kv * hd));
+      v[t] = matvec(wv, h, static_cast<size_t>(c.n_head_kv * hd));
+      for (auto* vec : {&q[t], &k[t]}) {
+        for (size_t head = 0; head < vec->size() / hd; head++) {
+          for (int i = 0; i < c.rope_dim / 2; i++) {
+            const double theta = t * std::pow(static_cast<double>(c.rope_freq_base), -2.0 * i / c.rope_dim);
+            double& a = (*vec)[head * hd + 2 * i];
+            double& b = (*vec)[head * hd + 2 * i + 1];
+            const double a0 = a, b0 = b;
+            a = a0 * std::cos(theta) - b0 * std::sin(theta);
+            b = a0 * std::sin(theta) + b0 * std::cos(theta);
+          }
+        }
+      }
+    }
+    for (int t = 0; t < n; t++) {
+      std::vector<double> att(static_cast<size_t>(c.n_head * hd), 0.0);
+      for (int head = 0; head < c.n_head; head++) {
+        const int kvh = head / (c.n_head / c.n_head_kv);
+        std::vector<double> s(static_cast<size_t>(t + 1));
+        double max = -1e300, sum = 0;
+        for (int j = 0; j <= t; j++) {
+          double d = 0;
+          for (int i = 0; i < hd; i++) d += q[t][head * hd + i] * k[j][kvh * hd + i];
+          s[j] = d / std::sqrt(static_cast<double>(hd));
+          max = std::max(max, s[j]);
+        }
+        for (double& e : s) sum += (e = std::exp(e - max));
+        for (int j = 0; j <= t; j++) {
+          for (int i = 0; i < hd; i++) att[head * hd + i] += s[j] / sum * v[j][kvh * hd + i];
+        }
+      }
+      const auto o = matvec(wo, att, static_cast<size_t>(c.n_embd));
+      for (int i = 0; i < c.n_embd; i++) x[t][i] += o[i];
+      const auto h = norm(x[t], L.ffn_norm);
+      auto g = matvec(wg, h, static_cast<size_t>(c.n_ff));
+      const auto u = matvec(wu, h, static_cast<size_t>(c.n_ff));
+      for (int i = 0; i < c.n_ff; i++) g[i] = g[i] / (1 + std::exp(-g[i])) * u[i];
+      const auto d = matvec(wd, g, static_cast<size_t>(c.n_embd));
+      for (int i = 0; i < c.n_embd; i++) x[t][i] += d[i];
+    }
+  }
+  std::vector<double> logits;
+  for (int t = 0; t < n; t++) {
+    const auto y = matvec(out_w, norm(x[t], m.weights.output_norm), static_cast<size_t>(c.n_vocab));
+    logits.insert(logits.end(), y.begin(), y.end());
+  }
+  return logits;
+}
+
+TEST(engine_logits_match_float64_reference) {
+  // Tolerances relative to the largest |logit|: F32, F16 and BF16 weights are exact in the
+  // reference too and only fp32 rounding differs (1e-4); Q8_0 and Q4_0 also quantize the
+  // activations to 8 bits (a step of max|x|/127 per block), a few percent at most.
+  struct Case {
+    GgmlType type;
+    double tol;
+    bool tied;
+  } cases[] = {{GgmlType::F32, 1e-4, false}, {GgmlType::F16, 1e-4, true}, {GgmlType::BF16, 1e-4, false},
+               {GgmlType::Q8_0, 3e-2, false}, {GgmlType::Q4_0, 3e-2, true}};
+  for (const Case& k : cases) {
+    test::TinyLlama c;
+    c.type = k.type;
+    c.tied = k.tied;
+    LoadedTiny m;
+    load_tiny(c, &m);
+    const std::vector<int32_t> tokens = prompt_of(40, 1);
+    GenerateParams p;
+    p.prompt = tokens;
+    p.evaluate = true;
+    auto sink = run(*m.engine, p);
+    const std::vector<double> ref = reference_logits(m.path, tokens);
+    CHECK_EQ(sink->result.logits.size(), ref.size());
+    double max_ref = 0, max_err = 0;
+    for (size_t i = 0; i < ref.size() && i < sink->result.logits.size(); i++) {
+      max_ref = std::max(max_ref, std::fabs(ref[i]));
+      max_err = std::max(max_err, std::fabs(ref[i] - sink->result.logits[i]));
+    }
+    CHECK_MSG(max_err <= k.tol * max_ref, std::string(ggml_type_name(k.type)) + " max error " +
+                                              std::to_string(max_err) + " of " + std::to_string(max_ref));
+  }
+}
+
+TEST(engine_greedy_batch_of_four_equals_each_alone) {
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::F16}) {
+    test::TinyLlama c;
+    c.type = type;
+    LoadedTiny m;
+    load_tiny(c, &m);
+    std::vector<std::vector<int32_t>> alone;
+    for (int s = 0; s < 4; s++) alone.push_back(run(*m.engine, greedy(prompt_of(5 + 9 * s, s), 24))->result.tokens);
+    std::vector<std::shared_ptr<CollectingSink>> sinks;
+    for (int s = 0; s < 4; s++) {
+      sinks.push_back(std::make_shared<CollectingSink>());
+      uint64_t id;
+      CHECK_OK(m.engine->submit(greedy(prompt_of(5 + 9 * s, s), 24), sinks.back(), &id));
+    }
+    for (int s = 0; s < 4; s++) {
+      sinks[s]->wait();
+      CHECK(sinks[s]->result.tokens == alone[s]);
+      CHECK_EQ(sinks[s]->result.tokens.size(), 24u);
+      CHECK(sinks[s]->result.finish_reason == FinishReason::Length);
+    }
+  }
+}
+
+TEST(engine_same_seed_same_sample) {
+  test::TinyLlama c;
+  LoadedTiny m;
+  load_tiny(c, &m);
+  auto sampled = [&](uint64_t seed) {
+    GenerateParams p = greedy(prompt_of(8, 3), 32);
+    p.sampling.temperature = 1.0f;
+    p.sampling.top_k = 0;
+    p.sampling.top_p = 1.0f;
+    p.sampling.seed = seed;
+    return run(*m.engine, p)->result.tokens;
+  };
+  const auto a = sampled(11), b = sampled(11), other = sampled(12);
+  CHECK(a == b);
+  CHECK(a != other);
+}
+
+TEST(engine_shared_prefill_matches_separate_prefill) {
+  test::TinyLlama c;
+  c.type = GgmlType::Q8_0;
+  LoadedTiny m;
+  load_tiny(c, &m);
+  const std::vector<int32_t> prompt = prompt_of(60, 5);
+  const auto solo = run(*m.engine, greedy(prompt, 16))->result;
+  CHECK_EQ(solo.shared_prompt_tokens, 0);
+  // Two at once with the same prompt: the second copies the first's cache.
+  auto a = std::make_shared<CollectingSink>(), b = std::make_shared<CollectingSink>();
+  uint64_t id;
+  CHECK_OK(m.engine->submit(greedy(prompt, 16), a, &id));
+  CHECK_OK(m.engine->submit(greedy(prompt, 16), b, &id));
+  a->wait();
+  b->wait();
+  CHECK_EQ(a->result.shared_prompt_tokens + b->result.shared_prompt_tokens, 59);
+  CHECK(a->result.tokens == solo.tokens);
+  CHECK(b->result.tokens == solo.tokens);
+  // A longer prompt extending the first shares the common part and still matches its solo run.
+  std::vector<int32_t> longer = prompt;
+  for (int i = 0; i < 10; i++) longer.push_back(20 + i);
+  const auto longer_solo = run(*m.engine, greedy(longer, 12))->result.tokens;
+  auto lead = std::make_shared<CollectingSink>(), follow = std::make_shared<CollectingSink>();
+  CHECK_OK(m.engine->submit(greedy(prompt, 40), lead, &id));
+  CHECK_OK(m.engine->submit(greedy(longer, 12), follow, &id));
+  follow->wait();
+  lead->wait();
+  CHECK_EQ(follow->result.shared_prompt_tokens, 60);
+  CHECK(follow->result.tokens == longer_solo);
+}
+
+TEST(engine_stop_strings_end_generation_and_are_never_emitted) {
+  test::TinyLlama c;
+  LoadedTiny m;
+  load_tiny(c, &m);
+  const auto full = run(*m.engine, greedy(prompt_of(6, 2), 60));
+  std::string streamed;
+  for (const std::string& t : full->texts) streamed += t;
+  CHECK(streamed == full->result.text);
+  const std::string& text = full->result.text;
+  CHECK(text.size() > 20);
+  const std::string stop = text.substr(text.size() / 2, 4);
+  const size_t first = text.find(stop);
+  GenerateParams p = greedy(prompt_of(6, 2), 60);
+  p.stop = {"never-appears-xyz", stop};
+  const auto cut = run(*m.engine, p);
+  CHECK(cut->result.finish_reason == FinishReason::Stop);
+  CHECK(cut->result.text == text.substr(0, first));
+  std::string cut_streamed;
+  for (const std::string& t : cut->texts) cut_streamed += t;
+  CHECK(cut_streamed == cut->result.text);
+}
+
+TEST(engine_cancellation_stops_between_tokens) {
+  test::TinyLlama c;
+  LoadedTiny m;
+  load_tiny(c, &m);
+  auto sink = std::make_shared<CollectingSink>();
+  uint64_t id = 0;
+  Engine* e = m.engine.get();
+  sink->on_token_hook = [&] {
+    if (sink->ids.size() == 3) e->cancel(id);
+  };
+  CHECK_OK(e->submit(greedy(prompt_of(4, 1), 200), sink, &id));
+  sink->wait();
+  CHECK(sink->result.finish_reason == FinishReason::Cancelled);
+  CHECK(sink->result.tokens.size() >= 3 && sink->result.tokens.size() < 200);
+}
+
+TEST(engine_rejects_bad_requests_with_codes) {
+  test::TinyLlama c;
+  c.n_ctx = 64;
+  LoadedTiny m;
+  load_tiny(c, &m);
+  auto sink = std::make_shared<CollectingSink>();
+  uint64_t id;
+  Status st = m.engine->submit(greedy({}, 4), sink, &id);
+  CHECK(st.code == StatusCode::InvalidArgument);
+  st = m.engine->submit(greedy({1, 99999}, 4), sink, &id);
+  CHECK(st.code == StatusCode::InvalidArgument);
+  st = m.engine->submit(greedy(prompt_of(64, 0), 4), sink, &id);
+  CHECK(st.code == StatusCode::ContextOverflow && st.message.find("64") != std::string::npos);
+  // max_tokens is clipped so prompt + generation fits the context.
+  const auto clipped = run(*m.engine, greedy(prompt_of(60, 0), 100));
+  CHECK_EQ(clipped->result.tokens.size(), 4u);
+  CHECK(clipped->result.finish_reason == FinishReason::Length);
+  CHECK(!sink->done);
+}
+
+TEST(engine_disposal_cancels_running_requests) {
+  test::TinyLlama c;
+  LoadedTiny m;
+  load_tiny(c, &m);
+  auto sink = std::make_shared<CollectingSink>();
+  uint64_t id;
+  CHECK_OK(m.engine->submit(greedy(prompt_of(4, 1), 200), sink, &id));
+  m.engine.reset();
+  CHECK(sink->done);
+  CHECK(sink->result.finish_reason == FinishReason::Cancelled);
+}
+
+TEST(tokenizer_spm_merges_by_score_with_byte_fallback) {
+  test::TinyLlama c;
+  LoadedTiny m;
+  load_tiny(c, &m);
+  const Tokenizer& tok = m.engine->tokenizer();
+  auto id = [&](const char* text) { return tok.vocab().token_to_id.at(text); };
+  CHECK(tok.encode("Hello world", false) == std::vector<int32_t>({id("\xe2\x96\x81Hello"), id("\xe2\x96\x81world")}));
+  CHECK(tok.encode(" Hello", false) == std::vector<int32_t>({id("\xe2\x96\x81"), id("\xe2\x96\x81Hello")}));
+  // "\n" has no token: "▁" then the byte token <0x0A>.
+  CHECK(tok.encode("\n", false) == std::vector<int32_t>({id("\xe2\x96\x81"), 3 + 0x0a}));
+  CHECK(tok.encode("", false).empty());
+  // Special tokens are only parsed on request.
+  CHECK(tok.encode("<s>a", true) == std::vector<int32_t>({1, id("\xe2\x96\x81" "a")}));
+  CHECK(tok.encode("<s>", false).size() == 4);
+  for (const char* text : {"Hello world", " leading", "two  spaces", "caf\xc3\xa9 \xf0\x9f\xa6\x99!", "\n\ttabs"}) {
+    std::string back;
+    CHECK_OK(m.engine->detokenize(tok.encode(text, false), &back));
+    CHECK_MSG(back == text, text);
+  }
+}
+
+TEST(utf8_stream_holds_back_split_characters) {
+  Utf8Stream s;
+  CHECK(s.push("a\xf0\x9f") == "a");
+  CHECK(s.push("\xa6") == "");
+  CHECK(s.push("\x99z") == "\xf0\x9f\xa6\x99z");
+  CHECK(s.push("\xff") == "\xef\xbf\xbd");         // invalid byte -> U+FFFD
+  CHECK(s.push("\xe2\x96") == "");
+  CHECK(s.finish() == "\xef\xbf\xbd");             // incomplete at the end -> U+FFFD
+}
+
+}  // namespace
+}  // namespace arb

@@ -1,0 +1,104 @@
+// Sampler: greedy is argmax with the lowest id on ties; a seed fixes the draw; top-k, top-p and
+// the repetition penalty cut and reshape the distribution as documented.
+#include <random>
+
+#include "../sampler.h"
+#include "test.h"
+
+namespace arb {
+namespace {
+
+std::vector<float> random_logits(int n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  std::vector<float> l(static_cast<size_t>(n));
+  for (float& v : l) v = normal(rng);
+  return l;
+}
+
+TEST(sampler_greedy_takes_the_lowest_id_on_ties) {
+  SamplingParams p;
+  p.temperature = 0.0f;
+  Sampler s(p, 6);
+  const float logits[] = {1.0f, 3.0f, -2.0f, 3.0f, NAN, 0.0f};
+  CHECK_EQ(s.sample(logits, {}), 1);
+}
+
+TEST(sampler_same_seed_same_samples) {
+  const std::vector<float> logits = random_logits(1000, 1);
+  SamplingParams p;
+  p.seed = 42;
+  p.top_k = 0;
+  p.top_p = 1.0f;
+  p.temperature = 1.5f;
+  Sampler a(p, 1000), b(p, 1000);
+  p.seed = 43;
+  Sampler c(p, 1000);
+  int differ = 0;
+  for (int i = 0; i < 200; i++) {
+    const int32_t x = a.sample(logits.data(), {});
+    CHECK_EQ(x, b.sample(logits.data(), {}));
+    differ += x != c.sample(logits.data(), {});
+  }
+  CHECK(differ > 50);  // a different seed is a different stream
+}
+
+TEST(sampler_frequencies_follow_the_softmax) {
+  // logits log(1), log(2), log(3), log(4) at temperature 1 -> probabilities 0.1 .. 0.4.
+  const float logits[] = {0.0f, std::log(2.0f), std::log(3.0f), std::log(4.0f)};
+  SamplingParams p;
+  p.seed = 7;
+  p.top_k = 0;
+  p.top_p = 1.0f;
+  p.temperature = 1.0f;
+  Sampler s(p, 4);
+  int counts[4] = {};
+  const int n = 40000;
+  for (int i = 0; i < n; i++) counts[s.sample(logits, {})]++;
+  for (int k = 0; k < 4; k++) {
+    // Binomial standard deviation is at most sqrt(n * 0.25) = 100; allow 5 of them.
+    CHECK_NEAR(counts[k], n * (k + 1) / 10.0, 500);
+  }
+}
+
+TEST(sampler_top_k_and_top_p_cut_the_tail) {
+  const std::vector<float> logits = random_logits(500, 9);
+  int best = 0, second = -1;
+  for (int i = 1; i < 500; i++) if (logits[i] > logits[best]) best = i;
+  for (int i = 0; i < 500; i++) if (i != best && (second < 0 || logits[i] > logits[second])) second = i;
+  SamplingParams p;
+  p.seed = 1;
+  p.temperature = 5.0f;
+  p.top_p = 1.0f;
+  p.top_k = 1;
+  Sampler k1(p, 500);
+  for (int i = 0; i < 100; i++) CHECK_EQ(k1.sample(logits.data(), {}), best);
+  p.top_k = 2;
+  Sampler k2(p, 500);
+  for (int i = 0; i < 100; i++) {
+    const int x = k2.sample(logits.data(), {});
+    CHECK(x == best || x == second);
+  }
+  p.top_k = 0;
+  p.top_p = 1e-6f;  // only the most likely token reaches the mass
+  Sampler tp(p, 500);
+  for (int i = 0; i < 100; i++) CHECK_EQ(tp.sample(logits.data(), {}), best);
+}
+
+TEST(sampler_repetition_penalty_divides_positive_and_multiplies_negative_logits) {
+  SamplingParams p;
+  p.temperature = 0.0f;
+  p.repetition_penalty = 2.0f;
+  Sampler s(p, 3);
+  const float positive[] = {1.0f, 1.5f, 0.0f};
+  CHECK_EQ(s.sample(positive, {1}), 0);   // 1.5 / 2 = 0.75 < 1
+  const float negative[] = {-1.0f, -0.6f, -3.0f};
+  CHECK_EQ(s.sample(negative, {1}), 0);   // -0.6 * 2 = -1.2 < -1
+  CHECK_EQ(s.sample(negative, {}), 1);
+  p.repetition_window = 1;                // only the last token counts
+  Sampler w(p, 3);
+  CHECK_EQ(w.sample(positive, {1, 2}), 1);
+}
+
+}  // namespace
+}  // namespace arb

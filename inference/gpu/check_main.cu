@@ -1,0 +1,73 @@
+// gpu-check: the CUDA path's own tests and benchmarks, run on a GPU machine by run.sh.
+//   gpu-check test  [--json FILE] [--seed N]     kernels and backend vs the scalar references
+//   gpu-check bench [--json FILE] [--no-kernels] [--no-model]
+// Prints one line per check, writes all figures as JSON, exits 1 when a check fails.
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "check_util.h"
+
+namespace arb::gputest {
+void run_kernel_tests(Report& rep, uint64_t seed);
+void run_backend_tests(Report& rep, uint64_t seed);
+std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model);
+}  // namespace arb::gputest
+
+using namespace arb::gputest;
+
+int main(int argc, char** argv) {
+  if (argc < 2 || (std::strcmp(argv[1], "test") != 0 && std::strcmp(argv[1], "bench") != 0)) {
+    std::fprintf(stderr, "usage: gpu-check test|bench [--json FILE] [--seed N] [--no-kernels] [--no-model]\n");
+    return 2;
+  }
+  const std::string mode = argv[1];
+  std::string json_path;
+  uint64_t seed = 1;
+  bool kernels = true, model = true;
+  for (int i = 2; i < argc; i++) {
+    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--no-kernels")) kernels = false;
+    else if (!std::strcmp(argv[i], "--no-model")) model = false;
+  }
+  cudaDeviceProp prop;
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0 || cudaGetDeviceProperties(&prop, 0) != cudaSuccess) {
+    std::fprintf(stderr, "gpu-check: no CUDA device\n");
+    return 2;
+  }
+  int driver = 0, runtime = 0;
+  cudaDriverGetVersion(&driver);
+  cudaRuntimeGetVersion(&runtime);
+  std::printf("device: %s, sm_%d%d, %d SMs, %.1f GiB, driver %d, runtime %d\n", prop.name, prop.major, prop.minor,
+              prop.multiProcessorCount, prop.totalGlobalMem / 1073741824.0, driver, runtime);
+  Report rep;
+  std::string body;
+  if (mode == "test") {
+    run_kernel_tests(rep, seed);
+    run_backend_tests(rep, seed + 1);
+  } else {
+    body = run_bench(rep, seed, kernels, model);
+  }
+  std::string json = "{\"mode\": \"" + mode + "\", \"device\": " + json_string(prop.name) + ", \"sm\": " +
+                     std::to_string(prop.major * 10 + prop.minor) + ", \"sms\": " + std::to_string(prop.multiProcessorCount) +
+                     ", \"driver\": " + std::to_string(driver) + ", \"failures\": " + std::to_string(rep.failures()) + ", \"results\": [";
+  for (size_t i = 0; i < rep.results().size(); i++) {
+    const Result& r = rep.results()[i];
+    json += std::string(i ? ", " : "") + "{\"name\": " + json_string(r.name) + ", \"pass\": " + (r.pass ? "true" : "false") +
+            (r.detail.empty() ? "" : ", " + r.detail) + "}";
+  }
+  json += "]" + (body.empty() ? "" : ", " + body) + "}\n";
+  if (!json_path.empty()) {
+    if (FILE* f = std::fopen(json_path.c_str(), "w")) {
+      std::fputs(json.c_str(), f);
+      std::fclose(f);
+    }
+  }
+  std::printf("%s: %zu checks, %d failed\n", mode.c_str(), rep.results().size(), rep.failures());
+  return rep.failures() ? 1 : 0;
+}

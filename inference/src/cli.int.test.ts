@@ -1,0 +1,273 @@
+// The `infer` CLI contract (shared/ARCHITECTURE.md), exactly as outside checks call it:
+// `npm run --silent infer -- ...` in a child process, one JSON document on stdout.
+
+import { execFile } from "node:child_process";
+import { stat, writeFile } from "node:fs/promises";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { createChainModel, createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function infer(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      "npm",
+      ["run", "--silent", "infer", "--", ...args],
+      { maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** stdout must be exactly one JSON document (and a newline). */
+function json(run: Run): Record<string, unknown> {
+  expect(run.code, run.stderr).toBe(0);
+  expect(run.stdout.endsWith("\n")).toBe(true);
+  expect(run.stdout.trim().split("\n")).toHaveLength(1);
+  return JSON.parse(run.stdout) as Record<string, unknown>;
+}
+
+function expectCleanFailure(run: Run, message: RegExp): void {
+  expect(run.code).not.toBe(0);
+  expect(run.stdout).toBe("");
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toMatch(/^\s*[{[]/m); // a sentence, not JSON
+}
+
+let dir: TempDir;
+let model: string;
+let llama2: string;
+beforeAll(async () => {
+  dir = await createTempDir();
+  model = await createSmallModel(dir, "small.gguf", { type: "q8_0" });
+  // Greedy output of this one is " Hello world" then EOS.
+  llama2 = await createChainModel(dir, "llama2-chain.gguf", { chain: [15043, 3186, 2], vocab: "llama2" });
+}, 120_000);
+afterAll(async () => {
+  await dir?.remove();
+});
+
+describe("infer tokenize", () => {
+  it("prints the ids of --text without BOS", async () => {
+    expect(json(await infer("tokenize", "--model", llama2, "--text", " this is 🦙.cpp"))).toEqual({
+      ids: [29871, 445, 338, 29871, 243, 162, 169, 156, 29889, 8223],
+    });
+  });
+
+  it("prints one id list per string of --file", async () => {
+    const file = dir.file("texts.json");
+    await writeFile(file, JSON.stringify(["Hello world", "\n", ""]));
+    expect(json(await infer("tokenize", "--model", llama2, "--file", file))).toEqual({
+      ids: [[15043, 3186], [29871, 13], []],
+    });
+  });
+});
+
+describe("infer generate", () => {
+  it("prints tokens, text and speeds for a raw completion", async () => {
+    const result = json(
+      await infer(
+        "generate",
+        "--model",
+        llama2,
+        "--prompt",
+        "Say hi",
+        "--max-tokens",
+        "8",
+        "--temperature",
+        "0",
+      ),
+    );
+    expect(Object.keys(result).sort()).toEqual([
+      "decodeTokensPerSecond",
+      "prefillTokensPerSecond",
+      "text",
+      "tokens",
+    ]);
+    expect((result.tokens as number[]).slice(0, 2)).toEqual([15043, 3186]);
+    expect((result.text as string).trim()).toBe("Hello world");
+    expect(result.prefillTokensPerSecond).toBeGreaterThan(0);
+    expect(result.decodeTokensPerSecond).toBeGreaterThan(0);
+  });
+
+  it("is deterministic at temperature 0 and accepts the sampling and device options", async () => {
+    const args = [
+      "generate",
+      "--model",
+      model,
+      "--prompt",
+      "Once upon a time",
+      "--max-tokens",
+      "12",
+      "--temperature",
+      "0",
+      "--threads",
+      "1",
+      "--device",
+      "cpu",
+    ];
+    const a = json(await infer(...args));
+    const b = json(await infer(...args));
+    expect(a.tokens).toEqual(b.tokens);
+    expect((a.tokens as number[]).length).toBeGreaterThan(0);
+    const sampled = json(
+      await infer(
+        "generate",
+        "--model",
+        model,
+        "--prompt",
+        "x",
+        "--max-tokens",
+        "4",
+        "--temperature",
+        "0.9",
+        "--top-p",
+        "0.9",
+        "--top-k",
+        "20",
+        "--seed",
+        "5",
+      ),
+    );
+    expect((sampled.tokens as number[]).length).toBeGreaterThan(0);
+  });
+});
+
+describe("infer bench", () => {
+  it("prints figures per batch size for P prompt tokens and G generated tokens", async () => {
+    const result = json(
+      await infer(
+        "bench",
+        "--model",
+        model,
+        "--prompt-tokens",
+        "16",
+        "--gen-tokens",
+        "8",
+        "--batch",
+        "1,2,4",
+        "--threads",
+        "1",
+      ),
+    );
+    expect(result).toMatchObject({ model, device: "cpu", threads: 1 });
+    expect(result.peakRssBytes).toBeGreaterThan(10 << 20);
+    const results = result.results as {
+      batch: number;
+      prefillTokensPerSecond: number;
+      decodeTokensPerSecond: number;
+    }[];
+    expect(results.map((r) => r.batch)).toEqual([1, 2, 4]);
+    for (const r of results) {
+      expect(Object.keys(r).sort()).toEqual(["batch", "decodeTokensPerSecond", "prefillTokensPerSecond"]);
+      expect(r.prefillTokensPerSecond).toBeGreaterThan(0);
+      expect(r.decodeTokensPerSecond).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("infer make-model and info", () => {
+  it("writes a model and describes it", async () => {
+    const out = dir.file("made.gguf");
+    const made = json(
+      await infer(
+        "make-model",
+        "--out",
+        out,
+        "--dim",
+        "64",
+        "--layers",
+        "2",
+        "--heads",
+        "4",
+        "--kv-heads",
+        "1",
+        "--ffn",
+        "96",
+        "--type",
+        "q4_0",
+        "--vocab",
+        "600",
+        "--seed",
+        "3",
+        "--context",
+        "512",
+        "--tied",
+      ),
+    );
+    expect(made).toMatchObject({ path: out, type: "q4_0", vocabSize: 600, tensorCount: 2 * 9 + 2 });
+    expect((await stat(out)).size).toBe(made.bytes);
+    const info = json(await infer("info", "--model", out));
+    expect(info).toMatchObject({
+      path: out,
+      architecture: "llama",
+      device: "cpu",
+      embeddingLength: 64,
+      blockCount: 2,
+      headCount: 4,
+      headCountKv: 1,
+      feedForwardLength: 96,
+      vocabSize: 600,
+      trainedContextLength: 512,
+      vocabType: "llama",
+      bosTokenId: 1,
+      eosTokenId: 2,
+      parameterCount: made.parameterCount,
+      fileSize: made.bytes,
+    });
+    expect(info.tensorTypes).toEqual({ Q4_0: 2 * 7 + 1, F32: 2 * 2 + 1 });
+  });
+});
+
+describe("infer errors", () => {
+  it("explains a missing model file on stderr and exits non-zero", async () => {
+    expectCleanFailure(
+      await infer("generate", "--model", dir.file("nope.gguf"), "--prompt", "x"),
+      /nope\.gguf/,
+    );
+  });
+
+  it("explains a corrupt model file", async () => {
+    const bad = dir.file("bad.gguf");
+    await writeFile(bad, "GGUF but not really");
+    expectCleanFailure(await infer("info", "--model", bad), /INVALID_MODEL/);
+  });
+
+  it("explains usage mistakes", async () => {
+    expectCleanFailure(await infer("generate", "--model", model), /--prompt is required/);
+    expectCleanFailure(
+      await infer("bench", "--model", model, "--prompt-tokens", "x", "--gen-tokens", "2"),
+      /--prompt-tokens must be an integer/,
+    );
+    expectCleanFailure(await infer("tokenize", "--model", model, "--text", "a", "--bogus"), /bogus/);
+    expectCleanFailure(await infer("frobnicate"), /unknown command/);
+    expectCleanFailure(
+      await infer(
+        "make-model",
+        "--out",
+        dir.file("x.gguf"),
+        "--dim",
+        "64",
+        "--layers",
+        "1",
+        "--heads",
+        "3",
+        "--kv-heads",
+        "1",
+        "--ffn",
+        "64",
+        "--type",
+        "f32",
+      ),
+      /not divisible/,
+    );
+  });
+});

@@ -1,0 +1,320 @@
+// The Arbiter inference engine as TypeScript sees it: load a GGUF model, tokenize, generate
+// (continuous batching: concurrent calls share each forward step), evaluate logits. The CLI, the
+// OpenAI-compatible server and the web app all go through this module. Errors are `Error`s with
+// a `code`: the engine's status names (INVALID_MODEL, INVALID_ARGUMENT, UNSUPPORTED, IO,
+// OUT_OF_MEMORY, DEVICE_UNAVAILABLE, CONTEXT_OVERFLOW, CANCELLED, INTERNAL) or, from this
+// wrapper, NATIVE_BUILD_MISSING and DISPOSED.
+import { randomInt } from "node:crypto";
+
+import { loadNative, type NativeEvent, type NativeModel } from "./native";
+
+export type Device = "auto" | "cpu" | "cuda";
+
+export type EngineErrorCode =
+  | "INVALID_ARGUMENT"
+  | "INVALID_MODEL"
+  | "UNSUPPORTED"
+  | "IO"
+  | "OUT_OF_MEMORY"
+  | "DEVICE_UNAVAILABLE"
+  | "CONTEXT_OVERFLOW"
+  | "CANCELLED"
+  | "INTERNAL"
+  | "NATIVE_BUILD_MISSING"
+  | "DISPOSED";
+
+/** An error from the engine or this wrapper; `code` says which kind. */
+export type EngineError = Error & { code: EngineErrorCode };
+
+export interface LoadOptions {
+  /** Default "auto": CUDA when compiled in and a GPU is present. */
+  device?: Device;
+  /** CPU threads; default: the cores this process may use. */
+  threads?: number;
+  /** Positions per sequence; default min(model's context, 4096). */
+  contextLength?: number;
+  /** KV slots, i.e. sequences generated at once; default 8. */
+  maxSequences?: number;
+  /** 0..1 while the weights are brought into memory (CPU) or uploaded (CUDA). */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface ModelInfo {
+  path: string;
+  architecture: "llama";
+  name: string | null;
+  device: "cpu" | "cuda";
+  deviceDescription: string;
+  threads: number;
+  fileSize: number;
+  parameterCount: number;
+  /** The context this instance uses. */
+  contextLength: number;
+  trainedContextLength: number;
+  embeddingLength: number;
+  blockCount: number;
+  headCount: number;
+  headCountKv: number;
+  feedForwardLength: number;
+  vocabSize: number;
+  ropeFreqBase: number;
+  rmsEpsilon: number;
+  vocabType: "llama" | "gpt2";
+  bosTokenId: number | null;
+  eosTokenId: number | null;
+  /** eos, eot, ...: sampling one of these ends generation. */
+  endOfGenerationTokenIds: number[];
+  chatTemplate: string | null;
+  /** Tensors per type, e.g. { Q8_0: 56, F32: 17 }. */
+  tensorTypes: Record<string, number>;
+  tensors: { name: string; type: string; shape: number[] }[];
+}
+
+export interface SamplingOptions {
+  /** Default 0.8; 0 = greedy (deterministic). */
+  temperature?: number;
+  /** Default 40; 0 = off. */
+  topK?: number;
+  /** Default 0.95; 1 = off. */
+  topP?: number;
+  /** Default 1.0 (off); applies to the last 64 tokens (prompt included). */
+  repetitionPenalty?: number;
+  /** Default random; the same seed and the same request give the same sample. */
+  seed?: number;
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  /** Default 256; clipped so that prompt + completion fits the context. */
+  maxTokens?: number;
+  /** Text stop sequences: generation ends before the first one, which is not in the output. */
+  stop?: string[];
+  /** Keep going past end-of-generation tokens (benchmarks). */
+  ignoreEos?: boolean;
+  /** Cancels between tokens; the result then has finishReason "cancelled". */
+  signal?: AbortSignal;
+  /**
+   * Called once per generated token. `text` is the UTF-8 that became final with it: empty while
+   * a multi-byte character or a possible stop string is held back; the last call carries the
+   * rest. The texts concatenate to the result's `text`.
+   */
+  onToken?: (token: { id: number; text: string }) => void;
+}
+
+export interface GenerateResult {
+  /** Generated ids (prompt excluded), a final end-of-generation token included. */
+  tokens: number[];
+  /** Detokenized, stop string removed. */
+  text: string;
+  /** "stop" = an end-of-generation token or a stop string. */
+  finishReason: "stop" | "length" | "cancelled";
+  promptTokens: number;
+  /** Prompt positions copied from another sequence's cache instead of computed. */
+  sharedPromptTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+}
+
+function engineError(code: EngineErrorCode, message: string): EngineError {
+  const error = new Error(message) as EngineError;
+  error.code = code;
+  return error;
+}
+
+function disposedError(): EngineError {
+  return engineError("DISPOSED", "this model has been disposed");
+}
+
+function checkInteger(name: string, value: number | undefined, min: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+    throw engineError("INVALID_ARGUMENT", `${name} must be an integer >= ${min}, got ${value}`);
+  }
+}
+
+/** Loads a GGUF model. Rejects with INVALID_MODEL, UNSUPPORTED, IO, DEVICE_UNAVAILABLE, ... */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<Model> {
+  const native = loadNative();
+  checkInteger("threads", options.threads, 0);
+  checkInteger("contextLength", options.contextLength, 0);
+  checkInteger("maxSequences", options.maxSequences, 1);
+  const device = options.device ?? "auto";
+  if (device !== "auto" && device !== "cpu" && device !== "cuda") {
+    throw engineError("INVALID_ARGUMENT", `device must be "auto", "cpu" or "cuda", got "${String(device)}"`);
+  }
+  const model = await native.loadModel(
+    path,
+    {
+      device,
+      threads: options.threads ?? 0,
+      contextLength: options.contextLength ?? 0,
+      maxSequences: options.maxSequences ?? 8,
+    },
+    options.onProgress,
+  );
+  return new Model(model);
+}
+
+/** Number of CUDA devices; 0 without a driver or GPU, or in a build without CUDA. */
+export function cudaDeviceCount(): number {
+  return loadNative().cudaDeviceCount();
+}
+
+/** Whether the addon was compiled with the CUDA backend. */
+export function cudaCompiled(): boolean {
+  return loadNative().cudaCompiled();
+}
+
+interface Pending {
+  reject: (error: Error) => void;
+}
+
+export class Model {
+  readonly info: ModelInfo;
+  #native: NativeModel | null;
+  readonly #pending = new Set<Pending>();
+
+  /** Use loadModel(). */
+  constructor(native: NativeModel) {
+    this.#native = native;
+    this.info = native.info() as unknown as ModelInfo;
+  }
+
+  #engine(): NativeModel {
+    if (!this.#native) throw disposedError();
+    return this.#native;
+  }
+
+  /** Text -> ids. No BOS unless addBos; `special` parses control tokens written in the text. */
+  tokenize(text: string, options: { addBos?: boolean; special?: boolean } = {}): number[] {
+    return this.#engine().tokenize(text, options.addBos ?? false, options.special ?? false);
+  }
+
+  /** Ids -> text as a standalone string (detokenize(tokenize(s)) === s). */
+  detokenize(ids: number[]): string {
+    return this.#engine().detokenize(ids);
+  }
+
+  /**
+   * Raw completion from token ids (the caller adds BOS). Joins the continuous batch: concurrent
+   * calls advance together, one forward step for all of them.
+   */
+  generate(promptTokens: number[], options: GenerateOptions = {}): Promise<GenerateResult> {
+    return new Promise<GenerateResult>((resolve, reject) => {
+      let engine: NativeModel;
+      try {
+        engine = this.#engine();
+        checkInteger("maxTokens", options.maxTokens, 0);
+        checkInteger("topK", options.topK, 0);
+        checkInteger("seed", options.seed, 0);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const signal = options.signal;
+      const pending: Pending = { reject };
+      let id = -1;
+      let settled = false;
+      const onAbort = () => {
+        if (id >= 0) engine.cancel(id);
+      };
+      const settle = () => {
+        settled = true;
+        this.#pending.delete(pending);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      pending.reject = (error) => {
+        if (settled) return;
+        settle();
+        reject(error);
+      };
+      const onEvent = (event: NativeEvent) => {
+        if (settled) return;
+        if (event.type === "token") {
+          if (!options.onToken) return;
+          try {
+            options.onToken({ id: event.id, text: event.text });
+          } catch (error) {
+            engine.cancel(id);
+            pending.reject(error as Error);
+          }
+        } else if (event.type === "done") {
+          settle();
+          resolve(toResult(event));
+        } else {
+          pending.reject(event.error);
+        }
+      };
+      try {
+        id = engine.generate(promptTokens, nativeOptions(options, false), onEvent);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      this.#pending.add(pending);
+      if (signal) {
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Logits of every position of one sequence: tokens.length x vocabSize, row-major. */
+  evaluate(tokens: number[]): Promise<Float32Array> {
+    return new Promise<Float32Array>((resolve, reject) => {
+      const pending: Pending = { reject };
+      let engine: NativeModel;
+      try {
+        engine = this.#engine();
+        engine.generate(tokens, nativeOptions({ temperature: 0, maxTokens: 0 }, true), (event) => {
+          if (!this.#pending.delete(pending)) return;
+          if (event.type === "done") resolve(event.logits ?? new Float32Array(0));
+          else if (event.type === "error") reject(event.error);
+        });
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      this.#pending.add(pending);
+    });
+  }
+
+  /** Frees the weights and caches; running requests reject with DISPOSED, later calls throw it. */
+  dispose(): void {
+    if (!this.#native) return;
+    const native = this.#native;
+    this.#native = null;
+    native.dispose();
+    for (const pending of [...this.#pending]) pending.reject(disposedError());
+    this.#pending.clear();
+  }
+}
+
+function nativeOptions(options: GenerateOptions, evaluate: boolean) {
+  return {
+    temperature: options.temperature ?? 0.8,
+    topK: options.topK ?? 40,
+    topP: options.topP ?? 0.95,
+    repetitionPenalty: options.repetitionPenalty ?? 1.0,
+    seed: options.seed ?? randomInt(0, 2 ** 48),
+    maxTokens: options.maxTokens ?? 256,
+    stop: options.stop ?? [],
+    ignoreEos: options.ignoreEos ?? false,
+    evaluate,
+  };
+}
+
+function toResult(event: Extract<NativeEvent, { type: "done" }>): GenerateResult {
+  const decodeTokens = Math.max(0, event.tokens.length - 1);  // the first comes from the prefill
+  return {
+    tokens: event.tokens,
+    text: event.text,
+    finishReason: event.finishReason,
+    promptTokens: event.promptTokens,
+    sharedPromptTokens: event.sharedPromptTokens,
+    prefillMs: event.prefillMs,
+    decodeMs: event.decodeMs,
+    prefillTokensPerSecond: event.prefillMs > 0 ? event.promptTokens / (event.prefillMs / 1000) : 0,
+    decodeTokensPerSecond: event.decodeMs > 0 ? decodeTokens / (event.decodeMs / 1000) : 0,
+  };
+}

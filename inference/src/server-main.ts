@@ -1,0 +1,119 @@
+// `npm run inference -- --model F --port P [...]`: starts the OpenAI-compatible server. It
+// listens at once (/health says "loading" meanwhile), loads the model with progress on stderr,
+// and exits non-zero with the reason when the model cannot be loaded.
+
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+
+import { gguf } from "@huggingface/gguf";
+
+import type { Device } from "./index";
+import { DEFAULT_MAX_BODY_BYTES, InferenceServer, type SpecialTokenTexts } from "./server";
+
+const USAGE = `usage: npm run inference -- --model F --port P [--host H] [--threads T]
+       [--device auto|cpu|cuda] [--context N] [--max-sequences N] [--model-name NAME]
+       [--max-body-bytes N]`;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`inference server: ${message}\n`);
+  process.exit(code);
+}
+
+function positiveInteger(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    fail(`--${name} must be a positive integer, got ${value}\n${USAGE}`, 2);
+  return n;
+}
+
+/** The text of BOS and EOS, for chat templates that write them (from the GGUF vocabulary). */
+async function specialTokenTexts(
+  path: string,
+  bosId: number | null,
+  eosId: number | null,
+): Promise<SpecialTokenTexts> {
+  const { metadata } = await gguf(path, { allowLocalFile: true });
+  const tokens = (metadata as unknown as Record<string, unknown>)["tokenizer.ggml.tokens"];
+  const text = (id: number | null) =>
+    id !== null && Array.isArray(tokens) && typeof tokens[id] === "string" ? (tokens[id] as string) : "";
+  return { bosToken: text(bosId), eosToken: text(eosId) };
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    values = parseArgs({
+      args: process.argv.slice(2),
+      options: {
+        model: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
+        threads: { type: "string" },
+        device: { type: "string" },
+        context: { type: "string" },
+        "max-sequences": { type: "string" },
+        "model-name": { type: "string" },
+        "max-body-bytes": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`, 2);
+  }
+  const path = values.model ?? fail(`--model is required\n${USAGE}`, 2);
+  const port = values.port === undefined ? fail(`--port is required\n${USAGE}`, 2) : Number(values.port);
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be 0..65535, got ${values.port}`, 2);
+  const device = values.device ?? "auto";
+  if (device !== "auto" && device !== "cpu" && device !== "cuda")
+    fail(`--device must be auto, cpu or cuda, got ${device}`, 2);
+  const modelName = values["model-name"] ?? basename(path).replace(/\.gguf$/i, "");
+
+  const server = new InferenceServer({
+    modelName,
+    maxBodyBytes: positiveInteger(values["max-body-bytes"], "max-body-bytes") ?? DEFAULT_MAX_BODY_BYTES,
+    onEvent: (event) => process.stderr.write(`${event.line}\n`),
+  });
+  const address = await server
+    .listen(port, values.host ?? "127.0.0.1")
+    .catch((error: Error) => fail(`cannot listen on port ${port}: ${error.message}`));
+  process.stderr.write(
+    `listening on http://${address.address}:${address.port} (model ${modelName} loading)\n`,
+  );
+
+  const { loadModel } = await import("./index");
+  let shown = -1;
+  const model = await loadModel(path, {
+    device: device as Device,
+    threads: positiveInteger(values.threads, "threads"),
+    contextLength: positiveInteger(values.context, "context"),
+    maxSequences: positiveInteger(values["max-sequences"], "max-sequences"),
+    onProgress: (fraction) => {
+      const percent = Math.floor(fraction * 10) * 10;
+      if (percent > shown) process.stderr.write(`loading ${path}: ${percent}%\n`);
+      shown = Math.max(shown, percent);
+    },
+  }).catch((error: Error & { code?: string }) =>
+    fail(`cannot load ${path}: ${error.code ? `${error.code}: ` : ""}${error.message}`),
+  );
+  server.setModel(model, await specialTokenTexts(path, model.info.bosTokenId, model.info.eosTokenId));
+  const { info } = model;
+  process.stderr.write(
+    `ready: ${modelName} on ${info.deviceDescription}, ${info.threads} threads, context ${info.contextLength}, ` +
+      `${(info.fileSize / 2 ** 30).toFixed(2)} GiB\n`,
+  );
+
+  const shutdown = (signal: string) => {
+    process.stderr.write(`${signal}: shutting down\n`);
+    void server.close().then(() => {
+      model.dispose();
+      process.exit(0);
+    });
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => fail(String((error as Error).stack ?? error)));

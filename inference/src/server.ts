@@ -1,0 +1,575 @@
+// The OpenAI-compatible HTTP server over one loaded model: /v1/models, /v1/completions,
+// /v1/chat/completions (streaming SSE or not, n choices, seed, temperature, top_p, top_k,
+// max_tokens, stop) and /health. Every request's sequences join the engine's continuous batch;
+// a client that disconnects cancels its sequences.
+//
+// Sampling parameters beyond OpenAI's: top_k, repetition_penalty and ignore_eos (as vLLM and
+// llama.cpp's server name them). frequency_penalty and presence_penalty are accepted and
+// ignored: the engine's penalty is llama's multiplicative repetition penalty, which has a
+// different scale; ask for it with repetition_penalty.
+
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { z } from "zod";
+
+import { type ChatMessage, chatPromptTokens, ChatTemplateError, renderChat } from "./chat-template";
+import type { GenerateOptions, GenerateResult, Model } from "./index";
+
+export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+const DEFAULT_MAX_TOKENS = 256;
+
+export interface ServerEvent {
+  kind: "request" | "sequence";
+  line: string;
+  /** For "sequence": how the sequence ended and how many tokens it produced. */
+  finishReason?: GenerateResult["finishReason"];
+  tokens?: number;
+}
+
+export interface InferenceServerOptions {
+  /** The id /v1/models reports and responses carry. */
+  modelName: string;
+  maxBodyBytes?: number;
+  /** Request and sequence log lines (server-main prints them to stderr). */
+  onEvent?: (event: ServerEvent) => void;
+}
+
+/** Text of the special tokens chat templates use, read from the GGUF vocabulary. */
+export interface SpecialTokenTexts {
+  bosToken: string;
+  eosToken: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request schemas
+
+const stopSchema = z
+  .union([z.string(), z.array(z.string()).max(16)])
+  .nullable()
+  .optional();
+
+const samplingSchema = {
+  model: z.string().optional(),
+  max_tokens: z.number().int().min(1).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  top_k: z.number().int().min(0).nullable().optional(),
+  repetition_penalty: z.number().min(0.01).max(10).nullable().optional(),
+  frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+  presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+  seed: z.number().int().nullable().optional(),
+  n: z.number().int().min(1).max(16).nullable().optional(),
+  stop: stopSchema,
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+  ignore_eos: z.boolean().optional(),
+  logprobs: z.union([z.boolean(), z.number()]).nullable().optional(),
+  logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+};
+
+const contentSchema = z.union([
+  z.string(),
+  z.array(z.object({ type: z.literal("text"), text: z.string() }), {
+    error: "only text content parts are supported",
+  }),
+]);
+
+const chatRequestSchema = z.object({
+  ...samplingSchema,
+  messages: z
+    .array(
+      z.object({
+        role: z.enum(["system", "developer", "user", "assistant"]),
+        content: contentSchema.nullable(),
+      }),
+    )
+    .min(1),
+  max_completion_tokens: z.number().int().min(1).nullable().optional(),
+  tools: z.array(z.unknown()).max(0, { error: "tools are not supported" }).nullable().optional(),
+});
+
+const completionRequestSchema = z.object({
+  ...samplingSchema,
+  prompt: z.union([z.string(), z.array(z.string()).min(1).max(16)]),
+  echo: z.literal(false, { error: "echo is not supported" }).nullable().optional(),
+  suffix: z.literal("", { error: "suffix is not supported" }).nullable().optional(),
+  best_of: z.literal(1, { error: "best_of is not supported" }).nullable().optional(),
+});
+
+type SamplingRequest = z.infer<z.ZodObject<typeof samplingSchema>>;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly param: string | null = null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+const invalid = (message: string, param: string | null = null, code: string | null = null) =>
+  new HttpError(400, message, "invalid_request_error", param, code);
+
+function errorBody(error: HttpError) {
+  return { error: { message: error.message, type: error.type, param: error.param, code: error.code } };
+}
+
+/** Maps an engine error (Error with a StatusCode name in `code`) to an HTTP error. */
+function engineError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof ChatTemplateError) return invalid(error.message, "messages");
+  const e = error as Error & { code?: string };
+  switch (e.code) {
+    case "CONTEXT_OVERFLOW":
+      return invalid(e.message, null, "context_length_exceeded");
+    case "INVALID_ARGUMENT":
+      return invalid(e.message);
+    case "DISPOSED":
+      return new HttpError(503, "the model is shutting down", "server_error");
+    default:
+      return new HttpError(500, `${e.code ?? "INTERNAL"}: ${e.message}`, "server_error");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming text: stop strings are cut by the engine, but a token may end with the first part
+// of a stop string; that part is held back until it is known not to be one.
+
+export class StopHoldback {
+  private received = "";
+  private sent = 0;
+
+  constructor(private readonly stops: readonly string[]) {}
+
+  /** Text that can be sent now. */
+  push(text: string): string {
+    this.received += text;
+    let safe = this.received.length;
+    for (const stop of this.stops) {
+      const at = this.received.indexOf(stop, Math.max(0, this.sent - stop.length + 1));
+      if (at >= 0) safe = Math.min(safe, at);
+      for (let k = Math.min(stop.length - 1, this.received.length); k > 0; k--) {
+        if (this.received.endsWith(stop.slice(0, k))) {
+          safe = Math.min(safe, this.received.length - k);
+          break;
+        }
+      }
+    }
+    if (safe <= this.sent) return "";
+    const out = this.received.slice(this.sent, safe);
+    this.sent = safe;
+    return out;
+  }
+
+  /** The rest of the final text (the engine's result, stop string already removed). */
+  finish(finalText: string): string {
+    const rest = finalText.slice(this.sent);
+    this.sent = finalText.length;
+    return rest;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface PreparedPrompt {
+  tokens: number[];
+}
+
+interface Choice {
+  index: number;
+  prompt: PreparedPrompt;
+  options: GenerateOptions;
+}
+
+function generateOptions(
+  body: SamplingRequest,
+  maxTokens: number | null | undefined,
+  choice: number,
+  signal: AbortSignal,
+): GenerateOptions {
+  if (body.logprobs) throw invalid("logprobs are not supported", "logprobs");
+  if (body.logit_bias && Object.keys(body.logit_bias).length > 0)
+    throw invalid("logit_bias is not supported", "logit_bias");
+  const stop = body.stop == null ? [] : typeof body.stop === "string" ? [body.stop] : body.stop;
+  if (stop.some((s) => s.length === 0)) throw invalid("stop strings must not be empty", "stop");
+  return {
+    maxTokens: maxTokens ?? DEFAULT_MAX_TOKENS,
+    // OpenAI's defaults: temperature 1, top_p 1, no top-k.
+    temperature: body.temperature ?? 1,
+    topP: body.top_p ?? 1,
+    topK: body.top_k ?? 0,
+    repetitionPenalty: body.repetition_penalty ?? 1,
+    // Choice i of a seeded request uses seed + i: n samples, each reproducible.
+    seed: body.seed == null ? undefined : (body.seed + choice) >>> 0,
+    stop,
+    ignoreEos: body.ignore_eos ?? false,
+    signal,
+  };
+}
+
+function messageText(content: z.infer<typeof contentSchema> | null): string {
+  if (content === null) return "";
+  return typeof content === "string" ? content : content.map((part) => part.text).join("");
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(
+        new HttpError(
+          413,
+          `the request body is larger than ${limit} bytes`,
+          "invalid_request_error",
+          null,
+          "request_too_large",
+        ),
+      );
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(
+          new HttpError(
+            413,
+            `the request body is larger than ${limit} bytes`,
+            "invalid_request_error",
+            null,
+            "request_too_large",
+          ),
+        );
+        req.removeAllListeners("data");
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function parseJson<T extends z.ZodType>(body: Buffer, schema: T): z.infer<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw invalid("the request body is not valid JSON");
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const param = issue.path.length > 0 ? issue.path.join(".") : null;
+    throw invalid(param ? `${param}: ${issue.message}` : issue.message, param);
+  }
+  return parsed.data;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export class InferenceServer {
+  readonly http: Server;
+  private model: Model | null = null;
+  private special: SpecialTokenTexts | null = null;
+  private active = 0;
+  private readonly maxBodyBytes: number;
+
+  constructor(private readonly options: InferenceServerOptions) {
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.http = createServer((req, res) => void this.handle(req, res));
+  }
+
+  /** Serves `model` from now on (until then /v1 answers 503 and /health says loading). */
+  setModel(model: Model, special: SpecialTokenTexts): void {
+    this.model = model;
+    this.special = special;
+  }
+
+  /** Sequences being generated right now, across all requests. */
+  get activeSequences(): number {
+    return this.active;
+  }
+
+  listen(port: number, host = "127.0.0.1"): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.http.once("error", reject);
+      this.http.listen(port, host, () => {
+        this.http.off("error", reject);
+        resolve(this.http.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+  }
+
+  private emit(event: ServerEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const path = (req.url ?? "/").split("?")[0]!;
+    try {
+      await this.route(req, res, path);
+    } catch (error) {
+      const http = engineError(error);
+      if (!res.headersSent) {
+        if (http.status === 413) res.setHeader("connection", "close");
+        sendJson(res, http.status, errorBody(http));
+      } else if (!res.writableEnded) {
+        res.write(`data: ${JSON.stringify(errorBody(http))}\n\n`);
+        res.end();
+      }
+    } finally {
+      const ms = (performance.now() - started).toFixed(0);
+      this.emit({ kind: "request", line: `${req.method} ${path} ${res.statusCode} ${ms}ms` });
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const route = `${req.method} ${path}`;
+    switch (route) {
+      case "GET /health":
+        return sendJson(res, 200, {
+          status: this.model ? "ok" : "loading",
+          model: this.options.modelName,
+          device: this.model?.info.device ?? null,
+          loaded: this.model !== null,
+          activeSequences: this.active,
+        });
+      case "GET /v1/models":
+        return sendJson(res, 200, { object: "list", data: [this.modelCard()] });
+      case `GET /v1/models/${this.options.modelName}`:
+        return sendJson(res, 200, this.modelCard());
+      case "POST /v1/completions":
+        return this.completions(req, res);
+      case "POST /v1/chat/completions":
+        return this.chatCompletions(req, res);
+    }
+    if (["/health", "/v1/models", "/v1/completions", "/v1/chat/completions"].includes(path)) {
+      throw new HttpError(
+        405,
+        `${req.method} is not allowed on ${path}`,
+        "invalid_request_error",
+        null,
+        "method_not_allowed",
+      );
+    }
+    throw new HttpError(404, `no route ${req.method} ${path}`, "invalid_request_error", null, "not_found");
+  }
+
+  private modelCard() {
+    return { id: this.options.modelName, object: "model", created: 0, owned_by: "arbiter" };
+  }
+
+  private loadedModel(): { model: Model; special: SpecialTokenTexts } {
+    if (!this.model || !this.special)
+      throw new HttpError(
+        503,
+        "the model is still loading; retry shortly",
+        "server_error",
+        null,
+        "model_loading",
+      );
+    return { model: this.model, special: this.special };
+  }
+
+  private async chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseJson(await readBody(req, this.maxBodyBytes), chatRequestSchema);
+    const { model, special } = this.loadedModel();
+    // "developer" is OpenAI's newer name for the system role.
+    const messages: ChatMessage[] = body.messages.map((m) => ({
+      role: m.role === "developer" ? "system" : m.role,
+      content: messageText(m.content),
+    }));
+    const rendered = renderChat(messages, { template: model.info.chatTemplate, ...special });
+    const prompt = { tokens: chatPromptTokens(model, rendered) };
+    await this.run(req, res, body, body.max_completion_tokens ?? body.max_tokens, [prompt], "chat");
+  }
+
+  private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseJson(await readBody(req, this.maxBodyBytes), completionRequestSchema);
+    const { model } = this.loadedModel();
+    const texts = typeof body.prompt === "string" ? [body.prompt] : body.prompt;
+    // Raw completion: BOS + the prompt text, special tokens not parsed.
+    const prompts = texts.map((text) => ({ tokens: model.tokenize(text, { addBos: true, special: false }) }));
+    await this.run(req, res, body, body.max_tokens, prompts, "text");
+  }
+
+  /** Generates n choices per prompt, all concurrently, and answers in one body or as SSE. */
+  private async run(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: SamplingRequest,
+    maxTokens: number | null | undefined,
+    prompts: PreparedPrompt[],
+    kind: "chat" | "text",
+  ): Promise<void> {
+    const { model } = this.loadedModel();
+    const n = body.n ?? 1;
+    const abort = new AbortController();
+    // A client that goes away before the answer is complete cancels every sequence.
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const choices: Choice[] = prompts.flatMap((prompt, p) =>
+      Array.from({ length: n }, (_, j) => ({
+        index: p * n + j,
+        prompt,
+        options: generateOptions(body, maxTokens, j, abort.signal),
+      })),
+    );
+    const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replaceAll("-", "")}`;
+    const created = Math.floor(Date.now() / 1000);
+    const object = kind === "chat" ? "chat.completion" : "text_completion";
+    const usage = (results: GenerateResult[]) => {
+      const promptTokens = prompts.reduce((sum, p) => sum + p.tokens.length, 0);
+      const completionTokens = results.reduce((sum, r) => sum + r.tokens.length, 0);
+      return {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      };
+    };
+    const finishReason = (r: GenerateResult) => (r.finishReason === "length" ? "length" : "stop");
+
+    for (const p of prompts) {
+      if (p.tokens.length >= model.info.contextLength) {
+        throw invalid(
+          `the prompt has ${p.tokens.length} tokens; this server's context is ${model.info.contextLength}`,
+          null,
+          "context_length_exceeded",
+        );
+      }
+    }
+    // One failed sequence stops the others: the request fails as a whole.
+    const all = async (tasks: Promise<GenerateResult>[]) => {
+      try {
+        return await Promise.all(tasks);
+      } catch (error) {
+        abort.abort();
+        throw error;
+      }
+    };
+
+    if (!body.stream) {
+      const results = await all(choices.map((c) => this.generate(model, id, c)));
+      if (abort.signal.aborted) return;
+      return sendJson(res, 200, {
+        id,
+        object,
+        created,
+        model: this.options.modelName,
+        choices: results.map((r, i) =>
+          kind === "chat"
+            ? {
+                index: i,
+                message: { role: "assistant", content: r.text },
+                logprobs: null,
+                finish_reason: finishReason(r),
+              }
+            : { index: i, text: r.text, logprobs: null, finish_reason: finishReason(r) },
+        ),
+        usage: usage(results),
+      });
+    }
+
+    const includeUsage = body.stream_options?.include_usage ?? false;
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    res.flushHeaders();
+    const chunkObject = kind === "chat" ? "chat.completion.chunk" : "text_completion";
+    const send = (choice: Record<string, unknown> | null, extra: Record<string, unknown> = {}) => {
+      if (res.writableEnded || abort.signal.aborted) return;
+      const chunk = {
+        id,
+        object: chunkObject,
+        created,
+        model: this.options.modelName,
+        choices: choice ? [choice] : [],
+        ...(includeUsage ? { usage: null } : {}),
+        ...extra,
+      };
+      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    };
+    const textChoice = (index: number, text: string, finish: string | null) =>
+      kind === "chat"
+        ? {
+            index,
+            delta: text === "" && finish !== null ? {} : { content: text },
+            logprobs: null,
+            finish_reason: finish,
+          }
+        : { index, text, logprobs: null, finish_reason: finish };
+
+    if (kind === "chat")
+      for (const c of choices)
+        send({
+          index: c.index,
+          delta: { role: "assistant", content: "" },
+          logprobs: null,
+          finish_reason: null,
+        });
+    const results = await all(
+      choices.map(async (c) => {
+        const holdback = new StopHoldback(c.options.stop ?? []);
+        const result = await this.generate(model, id, {
+          ...c,
+          options: {
+            ...c.options,
+            onToken: (token) => {
+              const text = holdback.push(token.text);
+              if (text) send(textChoice(c.index, text, null));
+            },
+          },
+        });
+        const rest = holdback.finish(result.text);
+        if (rest) send(textChoice(c.index, rest, null));
+        send(textChoice(c.index, "", finishReason(result)));
+        return result;
+      }),
+    );
+    if (abort.signal.aborted || res.writableEnded) return;
+    if (includeUsage) send(null, { usage: usage(results) });
+    res.end("data: [DONE]\n\n");
+  }
+
+  private async generate(model: Model, id: string, choice: Choice): Promise<GenerateResult> {
+    this.active++;
+    try {
+      const result = await model.generate(choice.prompt.tokens, choice.options);
+      this.emit({
+        kind: "sequence",
+        line: `${id}/${choice.index}: ${result.finishReason} after ${result.tokens.length} tokens (${choice.prompt.tokens.length} prompt tokens, ${result.decodeTokensPerSecond.toFixed(1)} tok/s)`,
+        finishReason: result.finishReason,
+        tokens: result.tokens.length,
+      });
+      return result;
+    } finally {
+      this.active--;
+    }
+  }
+}

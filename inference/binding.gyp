@@ -8,6 +8,9 @@
     # 1: compile the CUDA objects (engine/cuda/*.cu) with nvcc; 0: link engine/cuda/cuda_stub.cpp.
     # ARBITER_CUDA=0/1 forces it; otherwise scripts/detect-cuda.mjs looks for nvcc.
     "arbiter_cuda%": "<!(node scripts/detect-cuda.mjs)",
+    # The CUDA rule's compiler and the folder of the static CUDA runtime.
+    "arbiter_nvcc%": "<!(node scripts/cuda-config.mjs nvcc)",
+    "arbiter_cuda_lib%": "<!(node scripts/cuda-config.mjs lib)",
   },
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
@@ -46,8 +49,30 @@
       ],
       "conditions": [
         ["arbiter_cuda==1", {
-          # The CUDA path adds its sources (the cuda_backend .cu file and the rest) and the nvcc rule
-          # here; scripts/detect-cuda.mjs turns this branch on once cuda_backend.cu is listed.
+          # nvcc compiles the kernels (SASS for sm_80/86/89/90 and compute_90 PTX); the CUDA
+          # runtime is linked statically, and it opens the driver only when first called, so
+          # the addon still loads where there is no GPU or driver (cuda_device_count() is 0).
+          "sources": [
+            "engine/cuda/cuda_backend.cu",
+            "engine/cuda/device_weights.cu",
+            "engine/cuda/matvec.cu",
+            "engine/cuda/matmul.cu",
+            "engine/cuda/attention.cu",
+            "engine/cuda/elementwise.cu",
+          ],
+          "rules": [{
+            "rule_name": "nvcc",
+            "extension": "cu",
+            "inputs": ["<!@(node scripts/cuda-config.mjs headers)"],
+            "outputs": ["<(INTERMEDIATE_DIR)/cuda/<(RULE_INPUT_ROOT).o"],
+            "action": ["<(arbiter_nvcc)", "-std=c++17", "-O3", "-Xcompiler", "-fPIC", "<!@(node scripts/cuda-config.mjs gencode)",
+                       "-c", "<(RULE_INPUT_PATH)", "-o", "<@(_outputs)"],
+            "message": "NVCC <(RULE_INPUT_PATH)",
+            "process_outputs_as_sources": 1,
+          }],
+          "link_settings": {
+            "libraries": ["-L<(arbiter_cuda_lib)", "-lcudart_static", "-ldl", "-lpthread", "-lrt"],
+          },
         }, {
           "sources": ["engine/cuda/cuda_stub.cpp"],
         }],

@@ -14,7 +14,8 @@ namespace arb {
 
 namespace {
 
-// The pre-tokenizer names llama.cpp maps to its LLAMA3 split (the same regex, ignore_merges).
+// Pre-tokenizer names of llama-architecture models that llama.cpp maps to its LLAMA3 split (this
+// regex, ignore_merges, BOS added).
 const char* const kLlama3PreTokenizers[] = {"llama-bpe", "llama3", "llama-v3", "falcon3"};
 
 // GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the other 68 bytes
@@ -23,7 +24,9 @@ const char* const kLlama3PreTokenizers[] = {"llama-bpe", "llama3", "llama-v3", "
 constexpr uint32_t kGpt2CodepointEnd = 0x100 + 68;  // one past the last character the map uses
 
 uint32_t gpt2_byte_to_codepoint(int b) {
-  const auto printable = [](int c) { return (c >= 0x21 && c <= 0x7E) || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE); };
+  const auto printable = [](int c) {
+    return (c >= 0x21 && c <= 0x7E) || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE);
+  };
   if (printable(b)) return static_cast<uint32_t>(b);
   int n = 0;
   for (int c = 0; c < b; c++) n += printable(c) ? 0 : 1;
@@ -66,7 +69,8 @@ uint32_t ascii_lower(uint32_t cp) { return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp
 // character matches some alternative, so the words cover the text. The contraction letters are
 // compared case-insensitively in ASCII only, like llama.cpp (Oniguruma would also fold U+017F).
 // Words are appended to *words as [begin, end) byte offsets.
-void split_llama3(std::string_view text, std::vector<Char>* chars, std::vector<std::pair<uint32_t, uint32_t>>* words) {
+void split_llama3(std::string_view text, std::vector<Char>* chars,
+                  std::vector<std::pair<uint32_t, uint32_t>>* words) {
   chars->clear();
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t at = 0; at < text.size();) {
@@ -90,7 +94,9 @@ void split_llama3(std::string_view text, std::vector<Char>* chars, std::vector<s
   const std::vector<Char>& cs = *chars;
   const size_t n = cs.size();
   const auto letter = [&](size_t k) { return k < n && cs[k].letter; };
-  const auto other = [&](size_t k) { return k < n && !cs[k].letter && !cs[k].number && !cs[k].space; };
+  const auto other = [&](size_t k) {
+    return k < n && !cs[k].letter && !cs[k].number && !cs[k].space;
+  };
   const auto emit = [&](size_t begin, size_t end) {
     const uint32_t b = cs[begin].offset;
     const uint32_t e = end < n ? cs[end].offset : static_cast<uint32_t>(text.size());
@@ -108,7 +114,9 @@ void split_llama3(std::string_view text, std::vector<Char>* chars, std::vector<s
         end = i + 2;
       } else if (i + 2 < n) {
         const uint32_t c2 = ascii_lower(cs[i + 2].cp);
-        if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) end = i + 3;
+        if ((c1 == 'r' && c2 == 'e') || (c1 == 'v' && c2 == 'e') || (c1 == 'l' && c2 == 'l')) {
+          end = i + 3;
+        }
       }
     }
     // [^\r\n\p{L}\p{N}]?\p{L}+
@@ -165,7 +173,8 @@ class BpeTokenizer final : public Tokenizer {
   }
 
  protected:
-  void encode_text(std::string_view text, bool /*after_special*/, std::vector<int32_t>* out) const override {
+  void encode_text(std::string_view text, bool /*after_special*/,
+                   std::vector<int32_t>* out) const override {
     Session s;
     split_llama3(text, &s.chars, &s.words);
     for (const auto& [begin, end] : s.words) encode_word(text.substr(begin, end - begin), &s, out);
@@ -223,7 +232,8 @@ class BpeTokenizer final : public Tokenizer {
   };
 
   static uint64_t pair_key(int32_t left, int32_t right) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) | static_cast<uint32_t>(right);
+    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
+           static_cast<uint32_t>(right);
   }
 
   // tokenizer.ggml.merges lists "left right" pairs, highest priority first. A pair whose halves
@@ -242,7 +252,8 @@ class BpeTokenizer final : public Tokenizer {
           result == vocab_.token_to_id.end()) {
         continue;
       }
-      merges_.emplace(pair_key(left->second, right->second), Merge{static_cast<int32_t>(rank), result->second});
+      merges_.emplace(pair_key(left->second, right->second),
+                      Merge{static_cast<int32_t>(rank), result->second});
     }
     // The rank table holds everything the merge list said; the strings are not needed again.
     vocab_.merges.clear();
@@ -262,7 +273,8 @@ class BpeTokenizer final : public Tokenizer {
     symbols.clear();
     const int32_t n = static_cast<int32_t>(word.size());
     for (int32_t k = 0; k < n; k++) {
-      symbols.push_back({byte_token_[static_cast<uint8_t>(word[static_cast<size_t>(k)])], k - 1, k + 1 < n ? k + 1 : -1});
+      symbols.push_back({byte_token_[static_cast<uint8_t>(word[static_cast<size_t>(k)])], k - 1,
+                         k + 1 < n ? k + 1 : -1});
     }
     // A min-heap on (rank, left position): the earliest listed merge first, leftmost on ties.
     const auto later = [](const Candidate& a, const Candidate& b) {
@@ -272,7 +284,8 @@ class BpeTokenizer final : public Tokenizer {
     heap.clear();
     const auto consider = [&](int32_t left, int32_t right) {
       if (left < 0 || right < 0) return;
-      const int32_t l = symbols[static_cast<size_t>(left)].id, r = symbols[static_cast<size_t>(right)].id;
+      const int32_t l = symbols[static_cast<size_t>(left)].id,
+                    r = symbols[static_cast<size_t>(right)].id;
       if (l < 0 || r < 0) return;
       auto it = merges_.find(pair_key(l, r));
       if (it == merges_.end()) return;
@@ -287,7 +300,8 @@ class BpeTokenizer final : public Tokenizer {
       heap.pop_back();
       Symbol& left = symbols[static_cast<size_t>(c.left)];
       Symbol& right = symbols[static_cast<size_t>(c.right)];
-      if (left.id != c.left_id || right.id != c.right_id || left.next != c.right) continue;  // stale
+      if (left.id != c.left_id || right.id != c.right_id || left.next != c.right)
+        continue;  // stale
       left.id = c.result;
       right.id = -1;
       left.next = right.next;
@@ -298,37 +312,44 @@ class BpeTokenizer final : public Tokenizer {
     // Symbol 0 is never merged away; a byte without a token (a vocabulary missing some of
     // GPT-2's byte characters and any unknown token) is dropped, as llama.cpp does.
     for (int32_t k = 0; k != -1; k = symbols[static_cast<size_t>(k)].next) {
-      if (symbols[static_cast<size_t>(k)].id >= 0) out->push_back(symbols[static_cast<size_t>(k)].id);
+      if (symbols[static_cast<size_t>(k)].id >= 0)
+        out->push_back(symbols[static_cast<size_t>(k)].id);
     }
   }
 
-  std::string byte_chars_[256];  // UTF-8 of GPT-2's character for each byte
-  int32_t byte_token_[256];      // the token spelling that single character
+  std::string byte_chars_[256];                   // UTF-8 of GPT-2's character for each byte
+  int32_t byte_token_[256];                       // the token spelling that single character
   int16_t codepoint_to_byte_[kGpt2CodepointEnd];  // -1: not a GPT-2 byte character
-  std::unordered_map<uint64_t, Merge> merges_;  // (left id, right id) -> rank and merged id
+  std::unordered_map<uint64_t, Merge> merges_;    // (left id, right id) -> rank and merged id
 };
 
 }  // namespace
 
 Status make_bpe_tokenizer(Vocab vocab, std::unique_ptr<Tokenizer>* out) {
   const bool llama3 = std::find_if(std::begin(kLlama3PreTokenizers), std::end(kLlama3PreTokenizers),
-                                   [&](const char* name) { return vocab.pre == name; }) != std::end(kLlama3PreTokenizers);
+                                   [&](const char* name) { return vocab.pre == name; }) !=
+                      std::end(kLlama3PreTokenizers);
   if (!llama3) {
-    return Status::Error(StatusCode::Unsupported,
-                         vocab.pre.empty()
-                             ? std::string("this gpt2 vocabulary names no pre-tokenizer (tokenizer.ggml.pre); only "
-                                           "'llama-bpe' (Llama 3) is supported")
-                             : "tokenizer.ggml.pre '" + vocab.pre + "' is not supported (only 'llama-bpe', Llama 3)");
+    return Status::Error(
+        StatusCode::Unsupported,
+        vocab.pre.empty()
+            ? std::string("this gpt2 vocabulary names no pre-tokenizer (tokenizer.ggml.pre); only "
+                          "'llama-bpe' (Llama 3) is supported")
+            : "tokenizer.ggml.pre '" + vocab.pre +
+                  "' is not supported (only 'llama-bpe', Llama 3)");
   }
   if (vocab.merges.empty()) {
-    return Status::Error(StatusCode::InvalidModel, "a gpt2 vocabulary needs tokenizer.ggml.merges, and it is missing or empty");
+    return Status::Error(
+        StatusCode::InvalidModel,
+        "a gpt2 vocabulary needs tokenizer.ggml.merges, and it is missing or empty");
   }
   for (size_t k = 0; k < vocab.merges.size(); k++) {
     const std::string& merge = vocab.merges[k];
     const size_t space = merge.find(' ', 1);
     if (space == std::string::npos || space + 1 == merge.size()) {
-      return Status::Error(StatusCode::InvalidModel, "tokenizer.ggml.merges entry " + std::to_string(k) + " ('" +
-                                                         merge + "') is not two tokens separated by a space");
+      return Status::Error(StatusCode::InvalidModel,
+                           "tokenizer.ggml.merges entry " + std::to_string(k) + " ('" + merge +
+                               "') is not two tokens separated by a space");
     }
   }
   *out = std::make_unique<BpeTokenizer>(std::move(vocab));

@@ -10,14 +10,14 @@ namespace arb {
 
 // General category, by its major class (Lu/Ll/Lt/Lm/Lo are all Letter, and so on).
 enum class UnicodeCategory : uint8_t {
-  Unassigned,  // Cn
-  Letter,      // L*
-  Mark,        // M*
-  Number,      // N*
-  Punctuation, // P*
-  Symbol,      // S*
-  Separator,   // Z*
-  Other,       // Cc, Cf, Cs, Co
+  Unassigned,   // Cn
+  Letter,       // L*
+  Mark,         // M*
+  Number,       // N*
+  Punctuation,  // P*
+  Symbol,       // S*
+  Separator,    // Z*
+  Other,        // Cc, Cf, Cs, Co
 };
 
 // The category from `first` up to the next run's first code point.
@@ -35,8 +35,8 @@ inline UnicodeCategory unicode_category(uint32_t cp) {
   if (cp > 0x10FFFF) return UnicodeCategory::Unassigned;
   const UnicodeCategoryRun* begin = kUnicodeCategoryRuns;
   const UnicodeCategoryRun* end = kUnicodeCategoryRuns + kUnicodeCategoryRunCount;
-  const UnicodeCategoryRun* run =
-      std::upper_bound(begin, end, cp, [](uint32_t c, const UnicodeCategoryRun& r) { return c < r.first; });
+  const UnicodeCategoryRun* run = std::upper_bound(
+      begin, end, cp, [](uint32_t c, const UnicodeCategoryRun& r) { return c < r.first; });
   return std::prev(run)->category;  // the first run starts at U+0000
 }
 

@@ -1,4 +1,5 @@
 // gpu-check: the CUDA path's own tests and benchmarks, run on a GPU machine by run.sh.
+//   gpu-check host  [--json FILE]                the kernels' block decoding, on the CPU (no GPU)
 //   gpu-check test  [--json FILE] [--seed N]     kernels and backend vs the scalar references
 //   gpu-check bench [--json FILE] [--no-kernels] [--no-model]
 // Prints one line per check, writes all figures as JSON, exits 1 when a check fails.
@@ -12,6 +13,7 @@
 #include "check_util.h"
 
 namespace arb::gputest {
+void run_host_checks(Report& rep, uint64_t seed);
 void run_kernel_tests(Report& rep, uint64_t seed);
 void run_backend_tests(Report& rep, uint64_t seed);
 std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model);
@@ -20,8 +22,8 @@ std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model);
 using namespace arb::gputest;
 
 int main(int argc, char** argv) {
-  if (argc < 2 || (std::strcmp(argv[1], "test") != 0 && std::strcmp(argv[1], "bench") != 0)) {
-    std::fprintf(stderr, "usage: gpu-check test|bench [--json FILE] [--seed N] [--no-kernels] [--no-model]\n");
+  if (argc < 2 || (std::strcmp(argv[1], "host") != 0 && std::strcmp(argv[1], "test") != 0 && std::strcmp(argv[1], "bench") != 0)) {
+    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--no-kernels] [--no-model]\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -34,6 +36,12 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--no-kernels")) kernels = false;
     else if (!std::strcmp(argv[i], "--no-model")) model = false;
   }
+  Report rep;
+  if (mode == "host") {
+    run_host_checks(rep, seed);
+    std::printf("host: %zu checks, %d failed\n", rep.results().size(), rep.failures());
+    return rep.failures() ? 1 : 0;
+  }
   cudaDeviceProp prop;
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0 || cudaGetDeviceProperties(&prop, 0) != cudaSuccess) {
@@ -45,9 +53,9 @@ int main(int argc, char** argv) {
   cudaRuntimeGetVersion(&runtime);
   std::printf("device: %s, sm_%d%d, %d SMs, %.1f GiB, driver %d, runtime %d\n", prop.name, prop.major, prop.minor,
               prop.multiProcessorCount, prop.totalGlobalMem / 1073741824.0, driver, runtime);
-  Report rep;
   std::string body;
   if (mode == "test") {
+    run_host_checks(rep, seed);
     run_kernel_tests(rep, seed);
     run_backend_tests(rep, seed + 1);
   } else {

@@ -296,7 +296,7 @@ function nativeOptions(options: GenerateOptions, evaluate: boolean) {
     topK: options.topK ?? 40,
     topP: options.topP ?? 0.95,
     repetitionPenalty: options.repetitionPenalty ?? 1.0,
-    seed: options.seed ?? randomInt(0, 2 ** 48),
+    seed: options.seed ?? randomInt(0, 2 ** 47),
     maxTokens: options.maxTokens ?? 256,
     stop: options.stop ?? [],
     ignoreEos: options.ignoreEos ?? false,

@@ -140,44 +140,6 @@ function engineError(error: unknown): HttpError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Streaming text: stop strings are cut by the engine, but a token may end with the first part
-// of a stop string; that part is held back until it is known not to be one.
-
-export class StopHoldback {
-  private received = "";
-  private sent = 0;
-
-  constructor(private readonly stops: readonly string[]) {}
-
-  /** Text that can be sent now. */
-  push(text: string): string {
-    this.received += text;
-    let safe = this.received.length;
-    for (const stop of this.stops) {
-      const at = this.received.indexOf(stop, Math.max(0, this.sent - stop.length + 1));
-      if (at >= 0) safe = Math.min(safe, at);
-      for (let k = Math.min(stop.length - 1, this.received.length); k > 0; k--) {
-        if (this.received.endsWith(stop.slice(0, k))) {
-          safe = Math.min(safe, this.received.length - k);
-          break;
-        }
-      }
-    }
-    if (safe <= this.sent) return "";
-    const out = this.received.slice(this.sent, safe);
-    this.sent = safe;
-    return out;
-  }
-
-  /** The rest of the final text (the engine's result, stop string already removed). */
-  finish(finalText: string): string {
-    const rest = finalText.slice(this.sent);
-    this.sent = finalText.length;
-    return rest;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 
 interface PreparedPrompt {
   tokens: number[];
@@ -535,19 +497,12 @@ export class InferenceServer {
         });
     const results = await all(
       choices.map(async (c) => {
-        const holdback = new StopHoldback(c.options.stop ?? []);
+        // The engine holds back partial characters and possible stop strings: its token texts
+        // concatenate to the final text.
         const result = await this.generate(model, id, {
           ...c,
-          options: {
-            ...c.options,
-            onToken: (token) => {
-              const text = holdback.push(token.text);
-              if (text) send(textChoice(c.index, text, null));
-            },
-          },
+          options: { ...c.options, onToken: (token) => token.text && send(textChoice(c.index, token.text, null)) },
         });
-        const rest = holdback.finish(result.text);
-        if (rest) send(textChoice(c.index, rest, null));
         send(textChoice(c.index, "", finishReason(result)));
         return result;
       }),

@@ -53,12 +53,16 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    invite.mutate({
-      email: String(form.get("email") ?? ""),
-      name: String(form.get("name") ?? ""),
-      role: String(form.get("role")) as RoleValue,
-    });
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    invite.mutate(
+      {
+        email: String(form.get("email") ?? ""),
+        name: String(form.get("name") ?? ""),
+        role: String(form.get("role")) as RoleValue,
+      },
+      { onSuccess: () => formElement.reset() },
+    );
   }
 
   return (

@@ -54,22 +54,33 @@ struct FloatTiles {
       const float* x[T];
       for (int i = 0; i < R; i++) w[i] = row_ptr<Elem>(a, r + i);
       for (int j = 0; j < T; j++) x[j] = act_ptr<float>(a, t0 + j);
-      __m256 acc[R][T];
+      // Two accumulators per result (alternate vectors) so consecutive FMAs are independent.
+      __m256 acc[R][T][2];
       for (int i = 0; i < R; i++) {
-        for (int j = 0; j < T; j++) acc[i][j] = _mm256_setzero_ps();
+        for (int j = 0; j < T; j++) acc[i][j][0] = acc[i][j][1] = _mm256_setzero_ps();
       }
       int64_t k = 0;
+      for (; k + 16 <= n; k += 16) {
+        for (int u = 0; u < 2; u++) {
+          __m256 xv[T];
+          for (int j = 0; j < T; j++) xv[j] = _mm256_loadu_ps(x[j] + k + 8 * u);
+          for (int i = 0; i < R; i++) {
+            const __m256 wv = P::load8(w[i] + k + 8 * u);
+            for (int j = 0; j < T; j++) acc[i][j][u] = _mm256_fmadd_ps(wv, xv[j], acc[i][j][u]);
+          }
+        }
+      }
       for (; k + 8 <= n; k += 8) {
         __m256 xv[T];
         for (int j = 0; j < T; j++) xv[j] = _mm256_loadu_ps(x[j] + k);
         for (int i = 0; i < R; i++) {
           const __m256 wv = P::load8(w[i] + k);
-          for (int j = 0; j < T; j++) acc[i][j] = _mm256_fmadd_ps(wv, xv[j], acc[i][j]);
+          for (int j = 0; j < T; j++) acc[i][j][0] = _mm256_fmadd_ps(wv, xv[j], acc[i][j][0]);
         }
       }
       for (int i = 0; i < R; i++) {
         for (int j = 0; j < T; j++) {
-          float sum = hsum_avx2(acc[i][j]);
+          float sum = hsum_avx2(_mm256_add_ps(acc[i][j][0], acc[i][j][1]));
           for (int64_t kk = k; kk < n; kk++) sum += P::scalar(w[i] + kk) * x[j][kk];
           store(a, r + i, t0 + j, sum);
         }
@@ -85,22 +96,34 @@ struct FloatTiles {
       const float* x[T];
       for (int i = 0; i < R; i++) w[i] = row_ptr<Elem>(a, r + i);
       for (int j = 0; j < T; j++) x[j] = act_ptr<float>(a, t0 + j);
-      __m512 acc[R][T];
+      // Four accumulators per result (rotating vectors): FMA latency is four cycles.
+      __m512 acc[R][T][4];
       for (int i = 0; i < R; i++) {
-        for (int j = 0; j < T; j++) acc[i][j] = _mm512_setzero_ps();
+        for (int j = 0; j < T; j++) acc[i][j][0] = acc[i][j][1] = acc[i][j][2] = acc[i][j][3] = _mm512_setzero_ps();
       }
       int64_t k = 0;
+      for (; k + 64 <= n; k += 64) {
+        for (int u = 0; u < 4; u++) {
+          __m512 xv[T];
+          for (int j = 0; j < T; j++) xv[j] = _mm512_loadu_ps(x[j] + k + 16 * u);
+          for (int i = 0; i < R; i++) {
+            const __m512 wv = P::load16(w[i] + k + 16 * u);
+            for (int j = 0; j < T; j++) acc[i][j][u] = _mm512_fmadd_ps(wv, xv[j], acc[i][j][u]);
+          }
+        }
+      }
       for (; k + 16 <= n; k += 16) {
         __m512 xv[T];
         for (int j = 0; j < T; j++) xv[j] = _mm512_loadu_ps(x[j] + k);
         for (int i = 0; i < R; i++) {
           const __m512 wv = P::load16(w[i] + k);
-          for (int j = 0; j < T; j++) acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
+          for (int j = 0; j < T; j++) acc[i][j][0] = _mm512_fmadd_ps(wv, xv[j], acc[i][j][0]);
         }
       }
       for (int i = 0; i < R; i++) {
         for (int j = 0; j < T; j++) {
-          float sum = hsum_avx512(acc[i][j]);
+          const __m512 s = _mm512_add_ps(_mm512_add_ps(acc[i][j][0], acc[i][j][1]), _mm512_add_ps(acc[i][j][2], acc[i][j][3]));
+          float sum = hsum_avx512(s);
           for (int64_t kk = k; kk < n; kk++) sum += P::scalar(w[i] + kk) * x[j][kk];
           store(a, r + i, t0 + j, sum);
         }
@@ -109,10 +132,10 @@ struct FloatTiles {
   };
 #endif
 
-  static void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Portable, 2>(a, r0, r1); }
+  static void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Portable, 1>(a, r0, r1); }
 #ifdef ARB_HAVE_X86_KERNELS
-  static void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Avx2, 2>(a, r0, r1); }
-  static void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Avx512, 4>(a, r0, r1); }
+  static void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Avx2, 1>(a, r0, r1); }
+  static void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Avx512, 1>(a, r0, r1); }
 #endif
 
   static void add(GgmlType type, std::vector<MatmulKernel>* out) {

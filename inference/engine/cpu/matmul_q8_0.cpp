@@ -4,6 +4,8 @@
 //   AVX2:     |w| * (y with w's sign) through maddubs (u8 x s8 -> s16 pairs) and madd -> s32.
 //   AVX-512:  VNNI dpbusd on (w + 128) as u8 x y, with -128 * sum(y) pre-loaded in the
 //             accumulator: one instruction per block and activation, no sign fix-ups.
+// The SIMD paths keep two fp32 accumulators per result (even and odd blocks) so consecutive
+// FMAs do not wait on each other.
 #include "tiles.h"
 
 namespace arb {
@@ -35,80 +37,96 @@ struct TilePortable {
   }
 };
 
-void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TilePortable, 4>(a, r0, r1); }
+void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TilePortable, 1>(a, r0, r1); }
 
 #ifdef ARB_HAVE_X86_KERNELS
 template <int R, int T>
 struct TileAvx2 {
+  // Adds block b of every row and activation into acc.
+  ARB_TARGET_AVX2 static inline void block(const block_q8_0* const* w, const block_q8_act* const* y, int64_t b,
+                                           __m256 (&acc)[R][T]) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i yq[T];
+    for (int j = 0; j < T; j++) yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
+    for (int i = 0; i < R; i++) {
+      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs));
+      const __m256i aw = _mm256_sign_epi8(wq, wq);
+      const float dw = _cvtsh_ss(w[i][b].d);
+      for (int j = 0; j < T; j++) {
+        const __m256i p16 = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(yq[j], wq));
+        const __m256 p = _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, ones));
+        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
+      }
+    }
+  }
+
   ARB_TARGET_AVX2 static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK8_0;
     const block_q8_0* w[R];
     const block_q8_act* y[T];
     for (int i = 0; i < R; i++) w[i] = row_ptr<block_q8_0>(a, r + i);
     for (int j = 0; j < T; j++) y[j] = act_ptr<block_q8_act>(a, t0 + j);
-    const __m256i ones = _mm256_set1_epi16(1);
-    __m256 acc[R][T];
+    __m256 even[R][T], odd[R][T];
     for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) acc[i][j] = _mm256_setzero_ps();
+      for (int j = 0; j < T; j++) even[i][j] = odd[i][j] = _mm256_setzero_ps();
     }
-    for (int64_t b = 0; b < nb; b++) {
-      __m256i yq[T];
-      for (int j = 0; j < T; j++) yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
-      for (int i = 0; i < R; i++) {
-        const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs));
-        const __m256i aw = _mm256_sign_epi8(wq, wq);
-        const float dw = _cvtsh_ss(w[i][b].d);
-        for (int j = 0; j < T; j++) {
-          const __m256i p16 = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(yq[j], wq));
-          const __m256 p = _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, ones));
-          acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
-        }
-      }
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+      block(w, y, b, even);
+      block(w, y, b + 1, odd);
     }
+    if (b < nb) block(w, y, b, even);
     for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, hsum_avx2(acc[i][j]));
+      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, hsum_avx2(_mm256_add_ps(even[i][j], odd[i][j])));
     }
   }
 };
 
-void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2, 2>(a, r0, r1); }
+void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2, 1>(a, r0, r1); }
 
 template <int R, int T>
 struct TileAvx512 {
+  ARB_TARGET_AVX512 static inline void block(const block_q8_0* const* w, const block_q8_act* const* y, int64_t b,
+                                             __m256 (&acc)[R][T]) {
+    const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
+    __m256i yq[T], corr[T];
+    for (int j = 0; j < T; j++) {
+      yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
+      corr[j] = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-128 * y[j][b].sum));
+    }
+    for (int i = 0; i < R; i++) {
+      const __m256i wu = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs)), flip);
+      const float dw = _cvtsh_ss(w[i][b].d);
+      for (int j = 0; j < T; j++) {
+        const __m256 p = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(corr[j], wu, yq[j]));
+        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
+      }
+    }
+  }
+
   ARB_TARGET_AVX512 static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK8_0;
     const block_q8_0* w[R];
     const block_q8_act* y[T];
     for (int i = 0; i < R; i++) w[i] = row_ptr<block_q8_0>(a, r + i);
     for (int j = 0; j < T; j++) y[j] = act_ptr<block_q8_act>(a, t0 + j);
-    const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-    __m256 acc[R][T];
+    __m256 even[R][T], odd[R][T];
     for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) acc[i][j] = _mm256_setzero_ps();
+      for (int j = 0; j < T; j++) even[i][j] = odd[i][j] = _mm256_setzero_ps();
     }
-    for (int64_t b = 0; b < nb; b++) {
-      __m256i yq[T], corr[T];
-      for (int j = 0; j < T; j++) {
-        yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
-        corr[j] = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-128 * y[j][b].sum));
-      }
-      for (int i = 0; i < R; i++) {
-        const __m256i wu = _mm256_xor_si256(
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs)), flip);
-        const float dw = _cvtsh_ss(w[i][b].d);
-        for (int j = 0; j < T; j++) {
-          const __m256 p = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(corr[j], wu, yq[j]));
-          acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
-        }
-      }
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+      block(w, y, b, even);
+      block(w, y, b + 1, odd);
     }
+    if (b < nb) block(w, y, b, even);
     for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, hsum_avx512_256(acc[i][j]));
+      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, hsum_avx512_256(_mm256_add_ps(even[i][j], odd[i][j])));
     }
   }
 };
 
-void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512, 4>(a, r0, r1); }
+void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512, 1>(a, r0, r1); }
 #endif
 
 }  // namespace q8_0_kernels

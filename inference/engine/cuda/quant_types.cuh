@@ -6,24 +6,73 @@
 // and dequant_elem, one value at a time (embedding rows, tests). Each formula follows ggml's
 // dequantize_row_* (quoted beside it) so the values are the CPU reference's.
 #pragma once
+#include <cstring>
+
 #include "common.cuh"
 #include "device_matrix.h"
 
 namespace arb::cuda {
 
-__device__ __forceinline__ uint4 ld16(const uint8_t* p) {
+// Everything here also compiles for the host (ARB_HD), so the GPU test can check the block
+// decoding on the CPU against the scalar references.
+#define ARB_HD __host__ __device__ __forceinline__
+
+ARB_HD uint4 ld16(const uint8_t* p) {
+#ifdef __CUDA_ARCH__
   return __ldg(reinterpret_cast<const uint4*>(p));
+#else
+  return *reinterpret_cast<const uint4*>(p);
+#endif
 }
-__device__ __forceinline__ float ldh(const __half* p) { return __half2float(__ldg(p)); }
+template <typename T>
+ARB_HD T ldg(const T* p) {
+#ifdef __CUDA_ARCH__
+  return __ldg(p);
+#else
+  return *p;
+#endif
+}
+ARB_HD float ldh(const __half* p) { return __half2float(ldg(p)); }
+
+ARB_HD float bits_to_float(uint32_t u) {
+#ifdef __CUDA_ARCH__
+  return __uint_as_float(u);
+#else
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+#endif
+}
+
+// Signed byte-wise dot product accumulated into c.
+ARB_HD int dp4a(int a, int b, int c) {
+#ifdef __CUDA_ARCH__
+  return __dp4a(a, b, c);
+#else
+  for (int i = 0; i < 4; i++) c += static_cast<int8_t>(a >> (8 * i)) * static_cast<int8_t>(b >> (8 * i));
+  return c;
+#endif
+}
+
+// Byte-wise a - b, modulo 256 in each byte.
+ARB_HD uint32_t vsub4(uint32_t a, uint32_t b) {
+#ifdef __CUDA_ARCH__
+  return __vsub4(a, b);
+#else
+  uint32_t r = 0;
+  for (int i = 0; i < 4; i++) r |= (((a >> (8 * i)) - (b >> (8 * i))) & 0xffu) << (8 * i);
+  return r;
+#endif
+}
 
 // Byte k (0..11) of a Q4_K block's scales, which sit in words 1..3 of the block's first 16 bytes.
-__device__ __forceinline__ int q4k_scale_byte(uint4 head, int k) {
+ARB_HD int q4k_scale_byte(uint4 head, int k) {
   const uint32_t w = k < 4 ? head.y : (k < 8 ? head.z : head.w);
   return static_cast<int>((w >> (8 * (k & 3))) & 0xff);
 }
 
 // ggml get_scale_min_k4: 6-bit scale and min of sub-block j (0..7).
-__device__ __forceinline__ void q4k_scale_min(uint4 head, int j, int* sc, int* m) {
+ARB_HD void q4k_scale_min(uint4 head, int j, int* sc, int* m) {
   if (j < 4) {
     *sc = q4k_scale_byte(head, j) & 63;
     *m = q4k_scale_byte(head, j + 4) & 63;
@@ -34,19 +83,19 @@ __device__ __forceinline__ void q4k_scale_min(uint4 head, int j, int* sc, int* m
 }
 
 // Bits 0..3 of `b` moved to bit 4 of bytes 0..3 (Q5_0's fifth bit).
-__device__ __forceinline__ uint32_t q5_spread(uint32_t b) {
+ARB_HD uint32_t q5_spread(uint32_t b) {
   return ((b & 1u) << 4) | ((b & 2u) << 11) | ((b & 4u) << 18) | ((b & 8u) << 25);
 }
 
-__device__ __forceinline__ uint32_t pack_half2(float a, float b) {
+ARB_HD uint32_t pack_half2(float a, float b) {
   const __half2 h = __floats2half2_rn(a, b);
   return *reinterpret_cast<const uint32_t*>(&h);
 }
 
-__device__ __forceinline__ int word_of(const int4& v, int i) {
+ARB_HD int word_of(const int4& v, int i) {
   return i == 0 ? v.x : (i == 1 ? v.y : (i == 2 ? v.z : v.w));
 }
-__device__ __forceinline__ uint32_t uword_of(const uint4& v, int i) {
+ARB_HD uint32_t uword_of(const uint4& v, int i) {
   return i == 0 ? v.x : (i == 1 ? v.y : (i == 2 ? v.z : v.w));
 }
 
@@ -58,23 +107,23 @@ template <>
 struct Unit<GgmlType::Q4_0> {
   uint4 qs = {0, 0, 0, 0};
   float d = 0.0f;
-  __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
+  ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
     qs = ld16(m.q + row * m.q_row_bytes + u * 16);
     d = ldh(m.d + row * m.blocks_per_row + u);
   }
   // a_lo = activation quants 0..15, a_hi = 16..31
-  __device__ float dot_q8(int4 a_lo, int4 a_hi, float da, int sa) const {
+  ARB_HD float dot_q8(int4 a_lo, int4 a_hi, float da, int sa) const {
     int isum = 0;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
       const uint32_t w = uword_of(qs, i);
-      isum = __dp4a(static_cast<int>(w & 0x0F0F0F0Fu), word_of(a_lo, i), isum);
-      isum = __dp4a(static_cast<int>((w >> 4) & 0x0F0F0F0Fu), word_of(a_hi, i), isum);
+      isum = dp4a(static_cast<int>(w & 0x0F0F0F0Fu), word_of(a_lo, i), isum);
+      isum = dp4a(static_cast<int>((w >> 4) & 0x0F0F0F0Fu), word_of(a_hi, i), isum);
     }
     isum -= 8 * sa;  // sum((q - 8) * a) = sum(q * a) - 8 * sum(a)
     return static_cast<float>(isum) * (d * da);
   }
-  __device__ float value(int j) const {  // j in 0..31
+  ARB_HD float value(int j) const {  // j in 0..31
     const uint32_t w = uword_of(qs, (j & 15) >> 2);
     const int byte = static_cast<int>((w >> (8 * (j & 3))) & 0xff);
     const int q = j < 16 ? (byte & 0xF) : (byte >> 4);
@@ -87,22 +136,22 @@ template <>
 struct Unit<GgmlType::Q8_0> {
   uint4 lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
   float d = 0.0f;
-  __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
+  ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* p = m.q + row * m.q_row_bytes + u * 32;
     lo = ld16(p);
     hi = ld16(p + 16);
     d = ldh(m.d + row * m.blocks_per_row + u);
   }
-  __device__ float dot_q8(int4 a_lo, int4 a_hi, float da, int /*sa*/) const {
+  ARB_HD float dot_q8(int4 a_lo, int4 a_hi, float da, int /*sa*/) const {
     int isum = 0;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-      isum = __dp4a(static_cast<int>(uword_of(lo, i)), word_of(a_lo, i), isum);
-      isum = __dp4a(static_cast<int>(uword_of(hi, i)), word_of(a_hi, i), isum);
+      isum = dp4a(static_cast<int>(uword_of(lo, i)), word_of(a_lo, i), isum);
+      isum = dp4a(static_cast<int>(uword_of(hi, i)), word_of(a_hi, i), isum);
     }
     return static_cast<float>(isum) * (d * da);
   }
-  __device__ float value(int j) const {
+  ARB_HD float value(int j) const {
     const uint32_t w = uword_of(j < 16 ? lo : hi, (j & 15) >> 2);
     const int q = static_cast<int8_t>((w >> (8 * (j & 3))) & 0xff);
     return static_cast<float>(q) * d;
@@ -116,25 +165,25 @@ struct Unit<GgmlType::Q5_0> {
   uint4 qs = {0, 0, 0, 0};
   uint32_t qh = 0;
   float d = 0.0f;
-  __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
+  ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
     qs = ld16(m.q + row * m.q_row_bytes + u * 16);
-    qh = __ldg(m.qh + row * m.blocks_per_row + u);
+    qh = ldg(m.qh + row * m.blocks_per_row + u);
     d = ldh(m.d + row * m.blocks_per_row + u);
   }
-  __device__ float dot_q8(int4 a_lo, int4 a_hi, float da, int sa) const {
+  ARB_HD float dot_q8(int4 a_lo, int4 a_hi, float da, int sa) const {
     int isum = 0;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
       const uint32_t w = uword_of(qs, i);
       const uint32_t v_lo = (w & 0x0F0F0F0Fu) | q5_spread((qh >> (4 * i)) & 0xF);
       const uint32_t v_hi = ((w >> 4) & 0x0F0F0F0Fu) | q5_spread((qh >> (16 + 4 * i)) & 0xF);
-      isum = __dp4a(static_cast<int>(v_lo), word_of(a_lo, i), isum);
-      isum = __dp4a(static_cast<int>(v_hi), word_of(a_hi, i), isum);
+      isum = dp4a(static_cast<int>(v_lo), word_of(a_lo, i), isum);
+      isum = dp4a(static_cast<int>(v_hi), word_of(a_hi, i), isum);
     }
     isum -= 16 * sa;
     return static_cast<float>(isum) * (d * da);
   }
-  __device__ float value(int j) const {
+  ARB_HD float value(int j) const {
     const uint32_t w = uword_of(qs, (j & 15) >> 2);
     const int byte = static_cast<int>((w >> (8 * (j & 3))) & 0xff);
     const int nib = j < 16 ? (byte & 0xF) : (byte >> 4);
@@ -151,29 +200,29 @@ struct Unit<GgmlType::Q4_K> {
   uint4 head = {0, 0, 0, 0};
   uint4 q0 = {0, 0, 0, 0}, q1 = {0, 0, 0, 0};
   int j = 0;
-  __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
+  ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* blk = m.q + row * m.q_row_bytes + (u >> 3) * 144;
     j = static_cast<int>(u & 7);
     head = ld16(blk);
     q0 = ld16(blk + 16 + (j >> 1) * 32);
     q1 = ld16(blk + 32 + (j >> 1) * 32);
   }
-  __device__ float dmul() const { return __half2float(__ushort_as_half(head.x & 0xffff)); }
-  __device__ float dmin() const { return __half2float(__ushort_as_half(head.x >> 16)); }
+  ARB_HD float dmul() const { return __half2float(__ushort_as_half(head.x & 0xffff)); }
+  ARB_HD float dmin() const { return __half2float(__ushort_as_half(head.x >> 16)); }
   // With Super256 activations: da * (d * sc * sum(q a) - dmin * m * sum(a)).
-  __device__ float dot_q8(int4 a_lo, int4 a_hi, float da, int sa) const {
+  ARB_HD float dot_q8(int4 a_lo, int4 a_hi, float da, int sa) const {
     const int shift = (j & 1) * 4;
     int isum = 0;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-      isum = __dp4a(static_cast<int>((uword_of(q0, i) >> shift) & 0x0F0F0F0Fu), word_of(a_lo, i), isum);
-      isum = __dp4a(static_cast<int>((uword_of(q1, i) >> shift) & 0x0F0F0F0Fu), word_of(a_hi, i), isum);
+      isum = dp4a(static_cast<int>((uword_of(q0, i) >> shift) & 0x0F0F0F0Fu), word_of(a_lo, i), isum);
+      isum = dp4a(static_cast<int>((uword_of(q1, i) >> shift) & 0x0F0F0F0Fu), word_of(a_hi, i), isum);
     }
     int sc, mn;
     q4k_scale_min(head, j, &sc, &mn);
     return (dmul() * static_cast<float>(sc * isum) - dmin() * static_cast<float>(mn * sa)) * da;
   }
-  __device__ float value(int l) const {
+  ARB_HD float value(int l) const {
     int sc, mn;
     q4k_scale_min(head, j, &sc, &mn);
     const float d1 = dmul() * static_cast<float>(sc);
@@ -197,7 +246,7 @@ struct Unit<GgmlType::Q6_K> {
   int sc0 = 0, sc1 = 0;  // scales of values 0..15 and 16..31
   float d = 0.0f;
   int g = 0;
-  __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
+  ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* blk = m.q + row * m.q_row_bytes + (u >> 3) * 208;
     const int j = static_cast<int>(u & 7);
     const int n = j >> 2;
@@ -209,26 +258,26 @@ struct Unit<GgmlType::Q6_K> {
     h0 = ld16(qh);
     h1 = ld16(qh + 16);
     const int8_t* sc = reinterpret_cast<const int8_t*>(blk + 192 + 8 * n + 2 * g);
-    sc0 = __ldg(sc);
-    sc1 = __ldg(sc + 1);
+    sc0 = ldg(sc);
+    sc1 = ldg(sc + 1);
     d = ldh(m.d + row * m.blocks_per_row + (u >> 3));
   }
   // The quants of word i (values 4i..4i+3 of the unit), 0..63 in each byte.
-  __device__ uint32_t quant_word(int i) const {
+  ARB_HD uint32_t quant_word(int i) const {
     const uint32_t wl = uword_of(i < 4 ? l0 : l1, i & 3);
     const uint32_t wh = uword_of(i < 4 ? h0 : h1, i & 3);
     return ((wl >> (4 * (g >> 1))) & 0x0F0F0F0Fu) | (((wh >> (2 * g)) & 0x03030303u) << 4);
   }
-  __device__ float dot_q8(int4 a_lo, int4 a_hi, float da, int /*sa*/) const {
+  ARB_HD float dot_q8(int4 a_lo, int4 a_hi, float da, int /*sa*/) const {
     int s_lo = 0, s_hi = 0;
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-      s_lo = __dp4a(static_cast<int>(__vsub4(quant_word(i), 0x20202020u)), word_of(a_lo, i), s_lo);
-      s_hi = __dp4a(static_cast<int>(__vsub4(quant_word(i + 4), 0x20202020u)), word_of(a_hi, i), s_hi);
+      s_lo = dp4a(static_cast<int>(vsub4(quant_word(i), 0x20202020u)), word_of(a_lo, i), s_lo);
+      s_hi = dp4a(static_cast<int>(vsub4(quant_word(i + 4), 0x20202020u)), word_of(a_hi, i), s_hi);
     }
     return d * da * static_cast<float>(sc0 * s_lo + sc1 * s_hi);
   }
-  __device__ float value(int l) const {
+  ARB_HD float value(int l) const {
     const int q = static_cast<int>((quant_word(l >> 2) >> (8 * (l & 3))) & 0xff) - 32;
     return d * static_cast<float>(l < 16 ? sc0 : sc1) * static_cast<float>(q);
   }
@@ -238,12 +287,12 @@ struct Unit<GgmlType::Q6_K> {
 template <>
 struct Unit<GgmlType::F16> {
   uint4 w[4] = {};
-  __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
+  ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* p = m.q + row * m.q_row_bytes + u * 64;
 #pragma unroll
     for (int i = 0; i < 4; i++) w[i] = ld16(p + 16 * i);
   }
-  __device__ float value(int j) const {
+  ARB_HD float value(int j) const {
     const uint32_t word = uword_of(w[j >> 3], (j & 7) >> 1);
     return __half2float(__ushort_as_half(static_cast<unsigned short>(word >> (16 * (j & 1)))));
   }
@@ -252,31 +301,31 @@ struct Unit<GgmlType::F16> {
 template <>
 struct Unit<GgmlType::BF16> {
   uint4 w[4] = {};
-  __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
+  ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* p = m.q + row * m.q_row_bytes + u * 64;
 #pragma unroll
     for (int i = 0; i < 4; i++) w[i] = ld16(p + 16 * i);
   }
-  __device__ float value(int j) const {
+  ARB_HD float value(int j) const {
     const uint32_t word = uword_of(w[j >> 3], (j & 7) >> 1);
-    return __uint_as_float(((word >> (16 * (j & 1))) & 0xffffu) << 16);
+    return bits_to_float(((word >> (16 * (j & 1))) & 0xffffu) << 16);
   }
 };
 
 template <>
 struct Unit<GgmlType::F32> {
   uint4 w[8] = {};
-  __device__ void load(const DevMatrix& m, int64_t row, int64_t u) {
+  ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
     const uint8_t* p = m.q + row * m.q_row_bytes + u * 128;
 #pragma unroll
     for (int i = 0; i < 8; i++) w[i] = ld16(p + 16 * i);
   }
-  __device__ float value(int j) const { return __uint_as_float(uword_of(w[j >> 2], j & 3)); }
+  ARB_HD float value(int j) const { return bits_to_float(uword_of(w[j >> 2], j & 3)); }
 };
 
 // The 32 values of a unit as fp16, in four 16-byte words (8 values each).
 template <GgmlType T>
-__device__ __forceinline__ void unit_to_half(const Unit<T>& un, uint4 (&out)[4]) {
+ARB_HD void unit_to_half(const Unit<T>& un, uint4 (&out)[4]) {
   if constexpr (T == GgmlType::F16) {
 #pragma unroll
     for (int i = 0; i < 4; i++) out[i] = un.w[i];
@@ -292,7 +341,7 @@ __device__ __forceinline__ void unit_to_half(const Unit<T>& un, uint4 (&out)[4])
 }
 
 // Element (row, col) of a device matrix (slow; for embedding rows and tests).
-__device__ __forceinline__ float dequant_elem(const DevMatrix& m, int64_t row, int64_t col) {
+ARB_HD float dequant_elem(const DevMatrix& m, int64_t row, int64_t col) {
   const int64_t u = col / 32;
   const int j = static_cast<int>(col % 32);
   switch (m.type) {
@@ -304,7 +353,7 @@ __device__ __forceinline__ float dequant_elem(const DevMatrix& m, int64_t row, i
     case GgmlType::Q5_0: { Unit<GgmlType::Q5_0> x; x.load(m, row, u); return x.value(j); }
     case GgmlType::Q4_K: { Unit<GgmlType::Q4_K> x; x.load(m, row, u); return x.value(j); }
     case GgmlType::Q6_K: { Unit<GgmlType::Q6_K> x; x.load(m, row, u); return x.value(j); }
-    default: return __int_as_float(0x7fc00000);
+    default: return bits_to_float(0x7fc00000u);
   }
 }
 

@@ -96,6 +96,7 @@
         "engine/tests/test_sampler.cpp",
         "engine/tests/test_gguf.cpp",
         "engine/tests/test_engine.cpp",
+        "engine/tests/test_tokenizer_bpe.cpp",
       ],
       "include_dirs": ["engine"],
     },

@@ -2,3 +2,7 @@
 export * from "./users";
 export * from "./auth";
 export * from "./audit";
+export * from "./campaigns";
+export * from "./annotation";
+export * from "./quality";
+export * from "./exports";

@@ -1,7 +1,8 @@
 // The per-type block decoding of the CUDA kernels (quant_types.cuh: the same code the kernels
 // run, compiled for the host) on the repacked layout, checked on the CPU against the scalar
-// references: every value bit-exact, the fp16 tiles of the matrix product bit-exact, and the
-// q8 integer dot products equal to the exact sums. Needs no GPU.
+// references: every value bit-exact, the fp16 tiles of the float-weight product bit-exact, the
+// q8 integer dot products equal to the exact sums, and the int8 tiles of the quantized prefill
+// product giving the decode path's per-unit terms bit for bit. Needs no GPU.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -89,7 +90,7 @@ void check_type(Report& rep, Rng& rng) {
       else ref_quantize_block32(x.data(), cols, q.data(), d.data(), s.data());
       double abs_sum = 0.0;
       const double exact = ref_dot_q8(T, src.data() + r * row_bytes(T, cols), cols, q.data(), d.data(), s.data(), &abs_sum);
-      float acc = 0.0f;
+      float acc = 0.0f, acc_i8 = 0.0f;
       for (int64_t u = 0; u < cols / 32; u++) {
         Unit<T> un;
         un.load(h.m, r, u);
@@ -97,13 +98,26 @@ void check_type(Report& rep, Rng& rng) {
         std::memcpy(&lo, q.data() + u * 32, 16);
         std::memcpy(&hi, q.data() + u * 32 + 16, 16);
         acc += un.dot_q8(lo, hi, d[static_cast<size_t>(u)], s[static_cast<size_t>(u)]);
+        // The prefill product's route: int8 quants times int8 activations, then the same term.
+        uint4 wq[2];
+        cuda::WPar par;
+        un.to_i8(wq, par);
+        const int8_t* w8 = reinterpret_cast<const int8_t*>(wq);
+        int i0 = 0, i1 = 0;
+        for (int j = 0; j < 32; j++) {
+          const int prod = w8[j] * q[static_cast<size_t>(u * 32 + j)];
+          if (Unit<T>::kSplit16 && j >= 16) i1 += prod;
+          else i0 += prod;
+        }
+        acc_i8 += Unit<T>::term(i0, i1, par, d[static_cast<size_t>(u)], s[static_cast<size_t>(u)]);
       }
+      dot_bad += std::memcmp(&acc, &acc_i8, 4) != 0;  // the same per-unit terms, bit for bit
       const double e = std::fabs(acc - exact) / (abs_sum + 1e-30);
       worst = std::max(worst, e);
       dot_bad += !(e <= 1e-5);
     }
   }
-  rep.add(std::string("host: block decoding of ") + ggml_type_name(T) + " (values, fp16 tiles, q8 dots)",
+  rep.add(std::string("host: block decoding of ") + ggml_type_name(T) + " (values, tiles, q8 dots)",
           value_bad == 0 && half_bad == 0 && elem_bad == 0 && dot_bad == 0,
           "\"value_bad\": " + std::to_string(value_bad) + ", \"half_bad\": " + std::to_string(half_bad) +
               ", \"elem_bad\": " + std::to_string(elem_bad) + ", \"dot_bad\": " + std::to_string(dot_bad) +

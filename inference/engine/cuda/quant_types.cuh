@@ -99,6 +99,18 @@ ARB_HD uint32_t uword_of(const uint4& v, int i) {
   return i == 0 ? v.x : (i == 1 ? v.y : (i == 2 ? v.z : v.w));
 }
 
+// Per-row parameters of a quantized unit for the prefill product (mmq.cu), kept beside its
+// int8 quants in shared memory.
+struct WPar {
+  float f0 = 0.0f, f1 = 0.0f;
+  int i0 = 0, i1 = 0;
+};
+
+// Quantized units also provide:
+//   to_i8(q, par)  the 32 quants as int8 (offset removed) and the scales, for int8 MMA
+//   term(i0, i1, par, da, sa)  the unit's contribution from integer sums over its 32 values
+//                  (i0 = all 32, or values 0..15 and i1 = 16..31 when kSplit16), shared by the
+//                  decode matvec and the prefill product so both compute the same per-unit terms
 template <GgmlType T>
 struct Unit;
 
@@ -121,7 +133,18 @@ struct Unit<GgmlType::Q4_0> {
       isum = dp4a(static_cast<int>((w >> 4) & 0x0F0F0F0Fu), word_of(a_hi, i), isum);
     }
     isum -= 8 * sa;  // sum((q - 8) * a) = sum(q * a) - 8 * sum(a)
-    return static_cast<float>(isum) * (d * da);
+    return term(isum, 0, WPar{d, 0.0f, 0, 0}, da, sa);
+  }
+  static constexpr bool kSplit16 = false;
+  ARB_HD static float term(int isum, int, const WPar& p, float da, int) {
+    return static_cast<float>(isum) * (p.f0 * da);
+  }
+  ARB_HD void to_i8(uint4 (&q)[2], WPar& p) const {
+    q[0] = make_uint4(vsub4(qs.x & 0x0F0F0F0Fu, 0x08080808u), vsub4(qs.y & 0x0F0F0F0Fu, 0x08080808u),
+                      vsub4(qs.z & 0x0F0F0F0Fu, 0x08080808u), vsub4(qs.w & 0x0F0F0F0Fu, 0x08080808u));
+    q[1] = make_uint4(vsub4((qs.x >> 4) & 0x0F0F0F0Fu, 0x08080808u), vsub4((qs.y >> 4) & 0x0F0F0F0Fu, 0x08080808u),
+                      vsub4((qs.z >> 4) & 0x0F0F0F0Fu, 0x08080808u), vsub4((qs.w >> 4) & 0x0F0F0F0Fu, 0x08080808u));
+    p = WPar{d, 0.0f, 0, 0};
   }
   ARB_HD float value(int j) const {  // j in 0..31
     const uint32_t w = uword_of(qs, (j & 15) >> 2);
@@ -149,7 +172,16 @@ struct Unit<GgmlType::Q8_0> {
       isum = dp4a(static_cast<int>(uword_of(lo, i)), word_of(a_lo, i), isum);
       isum = dp4a(static_cast<int>(uword_of(hi, i)), word_of(a_hi, i), isum);
     }
-    return static_cast<float>(isum) * (d * da);
+    return term(isum, 0, WPar{d, 0.0f, 0, 0}, da, 0);
+  }
+  static constexpr bool kSplit16 = false;
+  ARB_HD static float term(int isum, int, const WPar& p, float da, int) {
+    return static_cast<float>(isum) * (p.f0 * da);
+  }
+  ARB_HD void to_i8(uint4 (&q)[2], WPar& p) const {
+    q[0] = lo;
+    q[1] = hi;
+    p = WPar{d, 0.0f, 0, 0};
   }
   ARB_HD float value(int j) const {
     const uint32_t w = uword_of(j < 16 ? lo : hi, (j & 15) >> 2);
@@ -181,7 +213,23 @@ struct Unit<GgmlType::Q5_0> {
       isum = dp4a(static_cast<int>(v_hi), word_of(a_hi, i), isum);
     }
     isum -= 16 * sa;
-    return static_cast<float>(isum) * (d * da);
+    return term(isum, 0, WPar{d, 0.0f, 0, 0}, da, sa);
+  }
+  static constexpr bool kSplit16 = false;
+  ARB_HD static float term(int isum, int, const WPar& p, float da, int) {
+    return static_cast<float>(isum) * (p.f0 * da);
+  }
+  ARB_HD void to_i8(uint4 (&q)[2], WPar& p) const {
+    uint32_t w[8];
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+      const uint32_t x = uword_of(qs, i);
+      w[i] = vsub4((x & 0x0F0F0F0Fu) | q5_spread((qh >> (4 * i)) & 0xF), 0x10101010u);
+      w[i + 4] = vsub4(((x >> 4) & 0x0F0F0F0Fu) | q5_spread((qh >> (16 + 4 * i)) & 0xF), 0x10101010u);
+    }
+    q[0] = make_uint4(w[0], w[1], w[2], w[3]);
+    q[1] = make_uint4(w[4], w[5], w[6], w[7]);
+    p = WPar{d, 0.0f, 0, 0};
   }
   ARB_HD float value(int j) const {
     const uint32_t w = uword_of(qs, (j & 15) >> 2);
@@ -220,7 +268,21 @@ struct Unit<GgmlType::Q4_K> {
     }
     int sc, mn;
     q4k_scale_min(head, j, &sc, &mn);
-    return (dmul() * static_cast<float>(sc * isum) - dmin() * static_cast<float>(mn * sa)) * da;
+    return term(isum, 0, WPar{dmul(), dmin(), sc, mn}, da, sa);
+  }
+  static constexpr bool kSplit16 = false;
+  ARB_HD static float term(int isum, int, const WPar& p, float da, int sa) {
+    return (p.f0 * static_cast<float>(p.i0 * isum) - p.f1 * static_cast<float>(p.i1 * sa)) * da;
+  }
+  ARB_HD void to_i8(uint4 (&q)[2], WPar& p) const {
+    const int shift = (j & 1) * 4;
+    q[0] = make_uint4((q0.x >> shift) & 0x0F0F0F0Fu, (q0.y >> shift) & 0x0F0F0F0Fu, (q0.z >> shift) & 0x0F0F0F0Fu,
+                      (q0.w >> shift) & 0x0F0F0F0Fu);
+    q[1] = make_uint4((q1.x >> shift) & 0x0F0F0F0Fu, (q1.y >> shift) & 0x0F0F0F0Fu, (q1.z >> shift) & 0x0F0F0F0Fu,
+                      (q1.w >> shift) & 0x0F0F0F0Fu);
+    int sc, mn;
+    q4k_scale_min(head, j, &sc, &mn);
+    p = WPar{dmul(), dmin(), sc, mn};
   }
   ARB_HD float value(int l) const {
     int sc, mn;
@@ -275,7 +337,19 @@ struct Unit<GgmlType::Q6_K> {
       s_lo = dp4a(static_cast<int>(vsub4(quant_word(i), 0x20202020u)), word_of(a_lo, i), s_lo);
       s_hi = dp4a(static_cast<int>(vsub4(quant_word(i + 4), 0x20202020u)), word_of(a_hi, i), s_hi);
     }
-    return d * da * static_cast<float>(sc0 * s_lo + sc1 * s_hi);
+    return term(s_lo, s_hi, WPar{d, 0.0f, sc0, sc1}, da, 0);
+  }
+  static constexpr bool kSplit16 = true;
+  ARB_HD static float term(int s_lo, int s_hi, const WPar& p, float da, int) {
+    return p.f0 * da * static_cast<float>(p.i0 * s_lo + p.i1 * s_hi);
+  }
+  ARB_HD void to_i8(uint4 (&q)[2], WPar& p) const {
+    uint32_t w[8];
+#pragma unroll
+    for (int i = 0; i < 8; i++) w[i] = vsub4(quant_word(i), 0x20202020u);
+    q[0] = make_uint4(w[0], w[1], w[2], w[3]);
+    q[1] = make_uint4(w[4], w[5], w[6], w[7]);
+    p = WPar{d, 0.0f, sc0, sc1};
   }
   ARB_HD float value(int l) const {
     const int q = static_cast<int>((quant_word(l >> 2) >> (8 * (l & 3))) & 0xff) - 32;

@@ -31,8 +31,6 @@
         "engine/tokenizer_spm.cpp",
         "engine/tokenizer_bpe.cpp",
         "engine/unicode_tables.cpp",
-        "engine/tokenizer_bpe.cpp",
-        "engine/unicode_tables.cpp",
         "engine/sampler.cpp",
         "engine/scheduler.cpp",
         "engine/engine.cpp",
@@ -45,6 +43,7 @@
         "engine/cpu/matmul_q8_0.cpp",
         "engine/cpu/matmul_q4_0.cpp",
         "engine/cpu/ops.cpp",
+        "engine/cpu/attention.cpp",
         "engine/cpu/cpu_backend.cpp",
       ],
       "conditions": [

@@ -46,8 +46,24 @@ export const EnvSchema = z.object({
   ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // Read by the annotation work (local engine model, or an external OpenAI-compatible server).
-  MODEL_PATH: optionalString,
+  MODEL_PATH: optionalString.transform((value) =>
+    value === undefined ? undefined : path.resolve(/* turbopackIgnore: true */ value),
+  ),
   INFERENCE_URL: optionalUrl("INFERENCE_URL", ["http:", "https:"]),
+  /** Model name sent to INFERENCE_URL; unset: the first model its /v1/models lists. */
+  INFERENCE_MODEL: optionalString,
+  /** Bearer key for INFERENCE_URL, if that server wants one. */
+  INFERENCE_API_KEY: optionalString,
+  /** CPU threads of each local inference server; unset: the engine's default (all cores). */
+  INFERENCE_THREADS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ message: "INFERENCE_THREADS must be a number" })
+      .int("INFERENCE_THREADS must be a whole number")
+      .min(1, "INFERENCE_THREADS must be between 1 and 256")
+      .max(256, "INFERENCE_THREADS must be between 1 and 256")
+      .optional(),
+  ),
   // Tests only: a PostgreSQL server URL; integration suites create a database per file on it.
   TEST_DATABASE_URL: optionalUrl("TEST_DATABASE_URL", ["postgres:", "postgresql:"]),
   // Set by Next.js itself while `next build` runs; startup work is skipped then.
@@ -74,3 +90,14 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 }
 
 export const env: Env = parseEnv(process.env);
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The API key of a model variant: the variant names an environment variable, and only its
+ * name is stored. Read here, at generation time, so a rotated key needs no database edit. */
+export function readVariantApiKey(variableName: string): string | undefined {
+  if (!ENV_NAME.test(variableName)) return undefined;
+  const value = process.env[variableName]?.trim();
+  return value ? value : undefined;
+}
+

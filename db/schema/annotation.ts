@@ -58,6 +58,11 @@ export const conversations = pgTable(
   (table) => [
     index("conversations_annotator_idx").on(table.annotatorId, table.campaignId, table.status),
     index("conversations_campaign_idx").on(table.campaignId, table.createdAt),
+    // An annotator writes one dialogue at a time per campaign: a second tab or a double click
+    // on "Send" cannot open a second one.
+    uniqueIndex("conversations_one_active_per_annotator")
+      .on(table.annotatorId, table.campaignId)
+      .where(sql`${table.status} = 'active' and ${table.origin} = 'annotator'`),
   ],
 );
 
@@ -116,6 +121,10 @@ export const responses = pgTable(
     /** Request start to first token, and to the last token. */
     firstTokenMs: integer("first_token_ms"),
     latencyMs: integer("latency_ms"),
+    /** 1, then +1 for each retry of a failed generation (each retry draws a new seed). */
+    attempt: integer("attempt").notNull().default(1),
+    /** Last time the generating process saved progress; a stale one means it was interrupted. */
+    progressAt: timestamp("progress_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     completedAt: timestamp("completed_at", { withTimezone: true }),
   },

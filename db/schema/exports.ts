@@ -25,6 +25,11 @@ export const exportsTable = pgTable(
       .notNull()
       .default([]),
     error: text("error"),
+    /** Comparisons read so far, of progressTotal (the count matching the filters when it began). */
+    progressDone: integer("progress_done").notNull().default(0),
+    progressTotal: integer("progress_total"),
+    /** Last progress update; a running export that stopped updating was interrupted. */
+    progressAt: timestamp("progress_at", { withTimezone: true }),
     /** Null when run from the CLI. */
     createdById: uuid("created_by_id").references(() => users.id, { onDelete: "set null" }),
     /** "web" or "cli" */

@@ -6,3 +6,4 @@ export * from "./campaigns";
 export * from "./annotation";
 export * from "./quality";
 export * from "./exports";
+export * from "./generation";

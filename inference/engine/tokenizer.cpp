@@ -67,8 +67,9 @@ void sanitize_utf8(std::string_view s, bool keep_tail, std::string* out, size_t*
   }
 }
 
-const char* const kEndOfTurnTexts[] = {"<|eot_id|>",    "<|eom_id|>",    "<|im_end|>", "<|end|>",
-                                       "<end_of_turn>", "<|endoftext|>", "<EOT>",      "<|end_of_text|>"};
+const char* const kEndOfTurnTexts[] = {"<|eot_id|>", "<|eom_id|>",    "<|im_end|>",
+                                       "<|end|>",    "<end_of_turn>", "<|endoftext|>",
+                                       "<EOT>",      "<|end_of_text|>"};
 
 Status read_token_id(const GgufFile& f, const char* key, int32_t n_vocab, int32_t fallback,
                      int32_t* out) {

@@ -220,8 +220,7 @@ std::string bench_kernels(Rng& rng) {
               cuda::MatmulArgs mm;
               mm.w = ms[static_cast<size_t>(i) % ms.size()];
               mm.m = m_rows;
-              mm.a = a.f16;
-              mm.lda = a.ld;
+              mm.a = &a;
               mm.c = y;
               mm.ldc = s.rows;
               TSTATUS(cuda::launch_matmul(mm, LaunchCtx{}));

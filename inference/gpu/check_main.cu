@@ -1,6 +1,8 @@
 // gpu-check: the CUDA path's own tests and benchmarks, run on a GPU machine by run.sh.
 //   gpu-check host  [--json FILE]                the kernels' block decoding, on the CPU (no GPU)
-//   gpu-check test  [--json FILE] [--seed N]     kernels and backend vs the scalar references
+//   gpu-check test  [--json FILE] [--seed N] [--quick]   kernels and backend vs the scalar
+//                                                references (--quick: fewer backend models, for
+//                                                runs under compute-sanitizer)
 //   gpu-check bench [--json FILE] [--no-kernels] [--no-model]
 // Prints one line per check, writes all figures as JSON, exits 1 when a check fails.
 #include <cuda_runtime.h>
@@ -15,7 +17,7 @@
 namespace arb::gputest {
 void run_host_checks(Report& rep, uint64_t seed);
 void run_kernel_tests(Report& rep, uint64_t seed);
-void run_backend_tests(Report& rep, uint64_t seed);
+void run_backend_tests(Report& rep, uint64_t seed, bool quick);
 std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model);
 }  // namespace arb::gputest
 
@@ -23,18 +25,19 @@ using namespace arb::gputest;
 
 int main(int argc, char** argv) {
   if (argc < 2 || (std::strcmp(argv[1], "host") != 0 && std::strcmp(argv[1], "test") != 0 && std::strcmp(argv[1], "bench") != 0)) {
-    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--no-kernels] [--no-model]\n");
+    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--quick] [--no-kernels] [--no-model]\n");
     return 2;
   }
   const std::string mode = argv[1];
   std::string json_path;
   uint64_t seed = 1;
-  bool kernels = true, model = true;
+  bool kernels = true, model = true, quick = false;
   for (int i = 2; i < argc; i++) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--no-kernels")) kernels = false;
     else if (!std::strcmp(argv[i], "--no-model")) model = false;
+    else if (!std::strcmp(argv[i], "--quick")) quick = true;
   }
   Report rep;
   if (mode == "host") {
@@ -57,7 +60,7 @@ int main(int argc, char** argv) {
   if (mode == "test") {
     run_host_checks(rep, seed);
     run_kernel_tests(rep, seed);
-    run_backend_tests(rep, seed + 1);
+    run_backend_tests(rep, seed + 1, quick);
   } else {
     body = run_bench(rep, seed, kernels, model);
   }

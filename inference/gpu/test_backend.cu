@@ -217,7 +217,7 @@ static void run_scenario(const ModelSpec& spec, Report& rep, Rng& rng) {
           std::string("\"repeatable\": ") + (deterministic ? "true" : "false") + ", \"batch_invariant\": " + (invariant ? "true" : "false"));
 }
 
-void run_backend_tests(Report& rep, uint64_t seed) {
+void run_backend_tests(Report& rep, uint64_t seed, bool quick) {
   Rng rng(seed);
   std::vector<ModelSpec> specs;
   const std::pair<const char*, GgmlType> types[] = {{"F32", GgmlType::F32},   {"F16", GgmlType::F16},   {"BF16", GgmlType::BF16},
@@ -250,6 +250,14 @@ void run_backend_tests(Report& rep, uint64_t seed) {
   odd.n_ff = 100;
   odd.vocab = 77;
   specs.push_back(odd);
+  if (quick) {  // K-quants, the unfused paths and MQA: the kernels the others do not reach
+    std::vector<ModelSpec> few;
+    for (const ModelSpec& s : specs) {
+      if (s.type == GgmlType::Q4_K || s.mixed || s.tied) few.push_back(s);
+    }
+    for (ModelSpec& s : few) s.long_prompts = false;
+    specs = few;
+  }
   for (const ModelSpec& s : specs) {
     try {
       run_scenario(s, rep, rng);

@@ -373,105 +373,143 @@ static void test_matvec(Report& rep, Rng& rng) {
   }
 }
 
-// Tensor-core products against a double reference on the fp16-rounded operands the kernel
-// multiplies (activations and dequantized weights), so only fp32 accumulation error remains.
+// Tensor-core products. Quantized weights: against the exact per-unit integer terms of the q8
+// activations the GPU made (only fp32 accumulation error remains), and against the decode
+// matvec on the same activations (the same per-unit terms, summed in another order). Float
+// weights: against a double reference on the fp16-rounded operands the kernel multiplies.
 static void test_matmul(Report& rep, Rng& rng) {
   for (GgmlType t : kAllTypes) {
-    const int64_t cols = is_float(t) ? 100 : 512;
+    const bool fl = is_float(t);
+    const int64_t cols = fl ? 100 : 512;
     const int64_t rows = 200;
-    const HostTensor wt = random_tensor("w", t, rows, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
-    const HostTensor ut = random_tensor("up", t, rows / 2, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
-    const HostTensor gt = random_tensor("gate", t, rows / 2, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
+    const float sw = 1.0f / std::sqrt(static_cast<float>(cols));
+    const HostTensor wt = random_tensor("w", t, rows, cols, sw, rng);
+    const HostTensor gt = random_tensor("gate", t, rows / 2, cols, sw, rng);
+    const HostTensor ut = random_tensor("up", t, rows / 2, cols, sw, rng);
     DeviceAllocations mem;
     DevMatrix m, gu;
     TSTATUS(cuda::upload_matrix({&wt.view}, false, mem, &m));
     TSTATUS(cuda::upload_matrix({&gt.view, &ut.view}, true, mem, &gu));
     std::vector<float> wf = dequant_rows(wt), gf = dequant_rows(gt), uf = dequant_rows(ut);
-    for (auto* v : {&wf, &gf, &uf}) {
-      for (float& f : *v) f = fp16_to_fp32(fp32_to_fp16(f));
-    }
-    int64_t bad = 0;
-    double worst = 0.0;
-    for (int mrows : {1, 37, 130}) {
-      const int64_t lda = cuda::round_up(cols, 256);
-      std::vector<ggml_half> ah(static_cast<size_t>(mrows * lda), 0);
-      std::vector<float> af(static_cast<size_t>(mrows * cols));
-      for (int r = 0; r < mrows; r++) {
-        for (int64_t c = 0; c < cols; c++) {
-          const ggml_half h = fp32_to_fp16(rng.normal());
-          ah[static_cast<size_t>(r * lda + c)] = h;
-          af[static_cast<size_t>(r * cols + c)] = fp16_to_fp32(h);
-        }
+    if (fl) {
+      for (auto* v : {&wf, &gf, &uf}) {
+        for (float& f : *v) f = fp16_to_fp32(fp32_to_fp16(f));
       }
-      DeviceVec<ggml_half> da;
-      da.upload(ah);
+    }
+    const unsigned form = cuda::act_form_for_prefill(t);
+    int64_t bad = 0, vs_decode_bad = 0;
+    double worst = 0.0, worst_vs_decode = 0.0;
+    for (int mrows : {1, 37, 130}) {
+      ActBuf a = make_act(mem, cols, mrows, cuda::kF32 | form | cuda::act_form_for_decode(t));
+      std::vector<float> x(static_cast<size_t>(mrows * a.ld), 0.0f);
+      for (int r = 0; r < mrows; r++) for (int64_t c = 0; c < cols; c++) x[static_cast<size_t>(r * a.ld + c)] = rng.normal();
+      upload(a.f32, x);
+      TSTATUS(cuda::launch_norm_quant(a.f32, a.ld, nullptr, 0.0f, mrows, a, form, LaunchCtx{}));
+      std::vector<int8_t> gq;
+      std::vector<float> gd, xf;
+      std::vector<int32_t> gs;
+      const cuda::Q8Act& q8 = form == cuda::kQ256 ? a.q256 : a.q32;
+      if (!fl) {
+        gq = download(q8.q, static_cast<size_t>(mrows * a.ld));
+        gd = download(q8.d, static_cast<size_t>(mrows * a.ld / 32));
+        gs = download(q8.s, static_cast<size_t>(mrows * a.ld / 32));
+      } else {
+        xf = x;
+        for (float& f : xf) f = fp16_to_fp32(fp32_to_fp16(f));
+      }
+      // dot(activation row r, weight row `row` of tensor h) and the sum of |terms|
+      auto dot = [&](const HostTensor& h, const std::vector<float>& hf, int r, int64_t row, double* as) {
+        if (!fl) {
+          return ref_dot_q8(t, h.bytes.data() + row * row_bytes(t, cols), cols, gq.data() + r * a.ld, gd.data() + r * a.ld / 32,
+                            gs.data() + r * a.ld / 32, as);
+        }
+        double s = 0.0;
+        *as = 0.0;
+        for (int64_t k = 0; k < cols; k++) {
+          const double term = static_cast<double>(xf[static_cast<size_t>(r * a.ld + k)]) * hf[static_cast<size_t>(row * cols + k)];
+          s += term;
+          *as += std::fabs(term);
+        }
+        return s;
+      };
       for (int epi = 0; epi < 3; epi++) {  // Store, Add, SwiGlu
         const int64_t ncols = epi == 2 ? rows / 2 : rows;
-        const int64_t ldc = ncols + 3, off = epi == 2 ? 0 : 2;
+        const int64_t ldc = ncols + 3, off = 2;
         DeviceVec<float> c(static_cast<size_t>(mrows * ldc));
-        DeviceVec<ggml_half> h(static_cast<size_t>(mrows * ldc));
         std::vector<float> base(static_cast<size_t>(mrows * ldc), 0.0f);
         if (epi == 1) {
           for (auto& b : base) b = rng.normal();
           c.upload(base);
         } else {
           c.poison();
-          h.poison();
         }
         cuda::MatmulArgs mm;
         mm.w = epi == 2 ? gu : m;
         mm.m = mrows;
-        mm.a = reinterpret_cast<const __half*>(da.get());
-        mm.lda = lda;
+        mm.a = &a;
         mm.epi = epi == 0 ? cuda::Epilogue::Store : (epi == 1 ? cuda::Epilogue::Add : cuda::Epilogue::SwiGlu);
         mm.c = c.get();
         mm.ldc = ldc;
         mm.col_offset = off;
-        mm.h = reinterpret_cast<__half*>(h.get());
-        mm.ldh = ldc;
         TSTATUS(cuda::launch_matmul(mm, LaunchCtx{}));
         const std::vector<float> got = c.download();
-        const std::vector<ggml_half> goth = h.download();
         for (int r = 0; r < mrows; r++) {
           for (int64_t n = 0; n < ncols; n++) {
-            auto dot = [&](const std::vector<float>& w, int64_t row, double* as) {
-              double s = 0.0;
-              *as = 0.0;
-              for (int64_t k = 0; k < cols; k++) {
-                const double term = static_cast<double>(af[static_cast<size_t>(r * cols + k)]) * w[static_cast<size_t>(row * cols + k)];
-                s += term;
-                *as += std::fabs(term);
-              }
-              return s;
-            };
-            double as = 0.0, want = 0.0, g = 0.0;
+            const double g = got[static_cast<size_t>(r * ldc + off + n)];
             if (epi == 2) {
-              double a2 = 0.0;
-              const double gg = dot(gf, n, &as), uu = dot(uf, n, &a2);
-              want = gg / (1.0 + std::exp(-gg)) * uu;
-              g = fp16_to_fp32(goth[static_cast<size_t>(r * ldc + n)]);
+              double ag = 0.0, au = 0.0;
+              const double gg = dot(gt, gf, r, n, &ag), uu = dot(ut, uf, r, n, &au);
+              const double want = gg / (1.0 + std::exp(-gg)) * uu;
               const double e = std::fabs(g - want);
-              worst = std::max(worst, e / (std::fabs(want) + 1e-2));
-              if (!(e <= 2e-3 * std::fabs(want) + 1e-4 * (as + a2))) bad++;  // fp16 output rounding
+              worst = std::max(worst, e / (ag + au + 1e-30));
+              if (!(e <= 1e-5 * (ag + au) * (1.0 + std::fabs(gg)) + 1e-6)) bad++;
             } else {
-              want = dot(wf, n, &as) + base[static_cast<size_t>(r * ldc + off + n)];
-              g = got[static_cast<size_t>(r * ldc + off + n)];
+              double as = 0.0;
+              const double want = dot(wt, wf, r, n, &as) + base[static_cast<size_t>(r * ldc + off + n)];
               const double e = std::fabs(g - want);
               worst = std::max(worst, e / (as + 1e-30));
               if (!(e <= 2e-5 * as + 1e-6)) bad++;
             }
           }
-          if (epi != 2) {  // columns outside [off, off + ncols) untouched (poisoned NaN stays NaN)
-            for (int64_t n : {int64_t{0}, int64_t{1}, ldc - 1}) {
-              const float v = got[static_cast<size_t>(r * ldc + n)];
-              if (epi == 0 ? !std::isnan(v) : v != base[static_cast<size_t>(r * ldc + n)]) bad++;
-            }
+          // Columns outside [off, off + ncols) are untouched.
+          for (int64_t n : {int64_t{0}, int64_t{1}, ldc - 1}) {
+            const float v = got[static_cast<size_t>(r * ldc + n)];
+            if (epi == 1 ? v != base[static_cast<size_t>(r * ldc + n)] : !std::isnan(v)) bad++;
+          }
+        }
+      }
+      if (!fl) {  // prefill product vs decode matvec on the same q8 activations
+        DeviceVec<float> c1(static_cast<size_t>(mrows * rows)), c2(static_cast<size_t>(mrows * rows));
+        cuda::MatmulArgs mm;
+        mm.w = m;
+        mm.m = mrows;
+        mm.a = &a;
+        mm.c = c1.get();
+        mm.ldc = rows;
+        TSTATUS(cuda::launch_matmul(mm, LaunchCtx{}));
+        cuda::MatvecArgs mv;
+        mv.w = m;
+        mv.nvec = mrows;
+        mv.a = &a;
+        mv.y = c2.get();
+        mv.y_ld = rows;
+        TSTATUS(cuda::launch_matvec(mv, LaunchCtx{}));
+        const auto p1 = c1.download(), p2 = c2.download();
+        for (int r = 0; r < mrows; r++) {
+          for (int64_t n = 0; n < rows; n++) {
+            double as = 0.0;
+            dot(wt, wf, r, n, &as);
+            const double e = std::fabs(p1[static_cast<size_t>(r * rows + n)] - p2[static_cast<size_t>(r * rows + n)]);
+            worst_vs_decode = std::max(worst_vs_decode, e / (as + 1e-30));
+            if (!(e <= 4e-6 * as + 1e-7)) vs_decode_bad++;
           }
         }
       }
     }
-    rep.add("matmul (tensor cores) store/add/SwiGLU, m = 1/37/130 " + type_name(t), bad == 0,
-            "\"bad\": " + std::to_string(bad) + ", \"max_err_over_abs_terms\": " + fmt("%.3g", worst));
+    rep.add("matmul (tensor cores) store/add/SwiGLU, m = 1/37/130 " + type_name(t), bad == 0 && vs_decode_bad == 0,
+            "\"bad\": " + std::to_string(bad) + ", \"max_err_over_abs_terms\": " + fmt("%.3g", worst) +
+                ", \"vs_decode_bad\": " + std::to_string(vs_decode_bad) + ", \"vs_decode_max_err_over_abs_terms\": " +
+                fmt("%.3g", worst_vs_decode));
   }
 }
 
@@ -690,12 +728,12 @@ static void test_attention(Report& rep, Rng& rng) {
     DeviceVec<cuda::PrefillTile> dtiles;
     dtiles.upload(tiles);
     const int64_t out_ld = n_head * hd + 16;
-    DeviceVec<ggml_half> pout(static_cast<size_t>(prow * out_ld));
+    DeviceVec<float> pout(static_cast<size_t>(prow * out_ld));
     pout.poison();
     cuda::AttentionArgs pa = aa;
     pa.q = dpq.get();
     TSTATUS(cuda::prepare_attention_prefill(hd));
-    TSTATUS(cuda::launch_attention_prefill(pa, dtiles.get(), static_cast<int>(tiles.size()), reinterpret_cast<__half*>(pout.get()), out_ld, LaunchCtx{}));
+    TSTATUS(cuda::launch_attention_prefill(pa, dtiles.get(), static_cast<int>(tiles.size()), pout.get(), out_ld, LaunchCtx{}));
     const auto pg = pout.download();
     q.swap(pq);  // ref_row reads q
     double pworst = 0.0;
@@ -704,9 +742,9 @@ static void test_attention(Report& rep, Rng& rng) {
       for (int h = 0; h < n_head; h++) {
         const auto want = ref_row(r, h, row_pos[static_cast<size_t>(r)].second + 1, row_pos[static_cast<size_t>(r)].first);
         for (int d = 0; d < hd; d++) {
-          const double e = std::fabs(fp16_to_fp32(pg[static_cast<size_t>(r * out_ld + h * hd + d)]) - want[static_cast<size_t>(d)]);
+          const double e = std::fabs(pg[static_cast<size_t>(r * out_ld + h * hd + d)] - want[static_cast<size_t>(d)]);
           pworst = std::max(pworst, e);
-          if (!(e <= 1e-3 * std::fabs(want[static_cast<size_t>(d)]) + 2e-4)) pbad++;  // fp16 output
+          if (!(e <= 2e-5)) pbad++;  // fp32 softmax-weighted sums of O(1) values
         }
       }
     }

@@ -6,24 +6,33 @@
 // on the same dequantized weights, so the tolerance covers only what the engine does
 // differently on purpose: float32 accumulation and (Q8_0/Q4_0) Q8_0-quantized activations.
 
+import { readFile, writeFile } from "node:fs/promises";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { ggmlTensorBytes, ggmlTypeTraits } from "./ggml-types";
 import { loadModel, type Model } from "./index";
 import type { ModelType } from "./make-model";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
+import { editGguf } from "./testing/gguf-edit";
+import { readGguf } from "./testing/gguf-reader";
 import { loadReferenceModel, type ReferenceModel, referenceForward } from "./testing/reference-forward";
 
 const TOKENS = [1, 17, 300, 45, 45, 2, 511, 100, 9, 250, 3, 77];
 
-// float32 accumulation over at most a few hundred terms per product: ~1e-6 in practice.
+// F32/F16/BF16 weights multiply float32 activations: the only difference is float32
+// accumulation over at most a few hundred terms per product (~1e-6 in practice).
 const FLOAT_TOLERANCE = 1e-4;
-// Against a reference that quantizes activations to Q8_0 exactly as the engine should, the
-// difference is float32 accumulation plus the occasional activation that rounds to the other
-// neighbouring quant (SIMD rounding of exact ties, float32 vs float64 inputs to the rounding).
-const QUANTIZED_TOLERANCE = 2e-3;
-// Against the plain float64 reference: Q8_0 activation quantization itself moves logits by
-// 2-4% of their maximum in these models (measured with the reference), so 10%.
-const QUANTIZED_VS_FLOAT_TOLERANCE = 1e-1;
+// Q8_0/Q4_0 through the whole model, against float64 activations: quantizing every product's
+// input to 8 bits moves these models' logits by 2-4% of their largest value (measured with the
+// reference's own Q8_0 simulation), and the engine's rounding decisions cannot be replayed
+// exactly: a float32-vs-float64 difference that puts an activation on the other side of a
+// rounding boundary changes its quant, and that difference propagates. Hence 6%.
+const QUANTIZED_TOLERANCE = 6e-2;
+// One quantized product alone (attention and FFN outputs zeroed, logits = output · rmsnorm(x)),
+// against the reference that quantizes its input as ggml does: left is the activation scale,
+// kept as fp16 by ggml and fp32 by the engine (<= 2^-11 relative per block), and float32 sums.
+const ONE_PRODUCT_TOLERANCE = 1e-3;
 
 function worstRelativeError(engine: Float32Array, reference: Float64Array[]): number {
   const vocab = reference[0]!.length;
@@ -95,16 +104,31 @@ describe.each(CASES)("engine logits, $name", (c) => {
   afterAll(() => model?.dispose());
 
   if (c.type === "q8_0" || c.type === "q4_0") {
-    it(`match the reference with Q8_0 activations within ${QUANTIZED_TOLERANCE}`, async () => {
+    it(`match the float64 reference within ${QUANTIZED_TOLERANCE}`, async () => {
       const engine = await model.evaluate(TOKENS);
-      const expected = referenceForward(reference, TOKENS, { quantizeActivations: true });
-      expect(worstRelativeError(engine, expected)).toBeLessThan(QUANTIZED_TOLERANCE);
+      expect(worstRelativeError(engine, referenceForward(reference, TOKENS))).toBeLessThan(QUANTIZED_TOLERANCE);
     });
-    it(`stay within ${QUANTIZED_VS_FLOAT_TOLERANCE} of the float64 reference`, async () => {
-      const engine = await model.evaluate(TOKENS);
-      expect(worstRelativeError(engine, referenceForward(reference, TOKENS))).toBeLessThan(
-        QUANTIZED_VS_FLOAT_TOLERANCE,
+
+    it(`compute one quantized product as ggml does within ${ONE_PRODUCT_TOLERANCE}`, async () => {
+      const path = dir.file(`one-product-${c.type}-${c.kvHeads}-${c.tied}.gguf`);
+      const file = readGguf(new Uint8Array(await readFile(model.info.path)));
+      const type = c.type === "q8_0" ? "Q8_0" : "Q4_0";
+      const zeros = (shape: number[]) => ({ type, shape, data: new Uint8Array(ggmlTensorBytes(ggmlTypeTraits(type), shape[0]! * shape[1]!)) });
+      const tensors = Object.fromEntries(
+        [0, 1].flatMap((l) => [
+          [`blk.${l}.attn_output.weight`, zeros([128, 128])],
+          [`blk.${l}.ffn_down.weight`, zeros([352, 128])],
+        ]),
       );
+      await writeFile(path, editGguf(file, { tensors }));
+      const oneProduct = await loadModel(path, { device: "cpu", threads: 2, contextLength: 64, maxSequences: 1 });
+      try {
+        const engine = await oneProduct.evaluate(TOKENS);
+        const expected = referenceForward(loadReferenceModel(path), TOKENS, { quantizeActivations: true });
+        expect(worstRelativeError(engine, expected)).toBeLessThan(ONE_PRODUCT_TOLERANCE);
+      } finally {
+        oneProduct.dispose();
+      }
     });
   } else {
     it(`match the float64 reference within ${FLOAT_TOLERANCE}`, async () => {

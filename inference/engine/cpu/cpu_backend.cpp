@@ -15,6 +15,7 @@
 
 #include "../backend.h"
 #include "../quants_ref.h"
+#include "attention.h"
 #include "cpu_features.h"
 #include "matmul.h"
 #include "ops.h"
@@ -54,6 +55,7 @@ class CpuBackend final : public Backend {
   Status init() {
     const CpuIsa isa = cpu_isa_selected();
     quantize_ = select_quantize_act(isa);
+    attend_ = select_attend(isa, c_.head_dim);
     description_ = cpu_features().brand + ", " + cpu_isa_name(isa) + ", " +
                    std::to_string(pool_.size()) + (pool_.size() == 1 ? " thread" : " threads");
     for (const LayerWeights& L : model_.weights.layers) {
@@ -93,7 +95,7 @@ class CpuBackend final : public Backend {
     for (int i = 0; i < c_.rope_dim / 2; i++) {
       inv_freq_[static_cast<size_t>(i)] = std::pow(static_cast<double>(c_.rope_freq_base), -2.0 * i / c_.rope_dim);
     }
-    scores_.resize(static_cast<size_t>(pool_.size()) * n_ctx_);
+    scores_.resize(static_cast<size_t>(pool_.size()) * n_ctx_ * (c_.n_head / c_.n_head_kv));
     return Status::Ok();
   }
 
@@ -236,13 +238,13 @@ class CpuBackend final : public Backend {
         if (s.all_logits || i == s.n_tokens - 1) out_tok_[r++] = t;
       }
     }
-    // Attention work items: (token range of one sequence, head), at most 16 tokens each.
+    // Attention work items: (token range of one sequence, KV head), at most 16 tokens each.
     items_.clear();
     t = 0;
     for (const StepSequence& s : step) {
       for (int t0 = t; t0 < t + s.n_tokens; t0 += 16) {
         const int t1 = std::min(t + s.n_tokens, t0 + 16);
-        for (int h = 0; h < c_.n_head; h++) items_.push_back({t0, t1, h});
+        for (int h = 0; h < c_.n_head_kv; h++) items_.push_back({t0, t1, h});
       }
       t += s.n_tokens;
     }
@@ -314,20 +316,30 @@ class CpuBackend final : public Backend {
     return t;
   }
 
+  // Each item: the query heads of one KV head, for a run of one sequence's tokens.
   void attention(int l) {
     const int hd = c_.head_dim, q_dim = c_.n_head * hd, group = c_.n_head / c_.n_head_kv;
     std::atomic<size_t> next{0};
     pool_.run([&](int ith, int) {
-      float* scores = &scores_[static_cast<size_t>(ith) * n_ctx_];
+      float* scores = &scores_[static_cast<size_t>(ith) * n_ctx_ * group];
       for (;;) {
         const size_t k = next.fetch_add(1, std::memory_order_relaxed);
         if (k >= items_.size()) return;
         const AttentionItem& it = items_[k];
         for (int t = it.t0; t < it.t1; t++) {
-          const size_t at = static_cast<size_t>(t) * q_dim + static_cast<size_t>(it.head) * hd;
-          const int kvh = it.head / group;
-          attend(&q_[at], k_cache(tok_slot_[t], l, kvh), v_cache(tok_slot_[t], l, kvh), tok_pos_[t] + 1, hd, scores,
-                 &att_[at]);
+          const size_t at = static_cast<size_t>(t) * q_dim + static_cast<size_t>(it.kv_head) * group * hd;
+          AttendArgs a;
+          a.q = &q_[at];
+          a.q_stride = hd;
+          a.group = group;
+          a.k = k_cache(tok_slot_[t], l, it.kv_head);
+          a.v = v_cache(tok_slot_[t], l, it.kv_head);
+          a.n_keys = tok_pos_[t] + 1;
+          a.head_dim = hd;
+          a.scores = scores;
+          a.out = &att_[at];
+          a.out_stride = hd;
+          attend_(a);
         }
       }
     });
@@ -342,7 +354,7 @@ class CpuBackend final : public Backend {
   float* v_cache(int slot, int l, int h) { return k_cache(slot, l, h) + kv_half_; }
 
   struct AttentionItem {
-    int t0, t1, head;
+    int t0, t1, kv_head;
   };
 
   const LlamaModel& model_;
@@ -351,6 +363,7 @@ class CpuBackend final : public Backend {
   ThreadPool pool_;
   std::string description_;
   QuantizeActFn quantize_ = nullptr;
+  AttendFn attend_ = nullptr;
   std::vector<LayerKernels> kernels_;
   const MatmulKernel* output_kernel_ = nullptr;
   float* kv_ = nullptr;

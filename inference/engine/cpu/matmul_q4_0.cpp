@@ -1,9 +1,8 @@
-// Q4_0 weights x Q8 activations. A block holds 32 unsigned nibbles q with value (q - 8) * d, so
-// dot = sum(q * y) - 8 * sum(y): the nibbles go straight into u8 x s8 products and the
-// activation's precomputed quant sum supplies the offset.
-//   AVX2:    maddubs (q*y pairs stay below 2^15) and madd, plus -8 * sum(y) in lane 0.
-//   AVX-512: VNNI dpbusd with -8 * sum(y) pre-loaded in the accumulator.
-// The SIMD paths keep two fp32 accumulators per result (even and odd blocks).
+// Q4_0 weights x Q8 activations. A block holds 32 nibbles q with value (q - 8) * d. The portable
+// path uses dot = sum(q * y) - 8 * sum(y) (the activation carries its quant sum); the SIMD paths
+// unpack to signed bytes (q - 8) and then work as Q8_0 does: |w| times y with w's sign, through
+// maddubs + madd (AVX2) or one VNNI dpbusd (AVX-512), scaled by d_w, FMA with d_y broadcast.
+// Two fp32 accumulators per result (even and odd blocks).
 #include "tiles.h"
 
 namespace arb {
@@ -39,17 +38,17 @@ struct TilePortable {
 void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TilePortable, 1>(a, r0, r1); }
 
 #ifdef ARB_HAVE_X86_KERNELS
-// 16 bytes of packed nibbles -> 32 bytes: low nibbles (values 0..15) then high nibbles (16..31).
+// 16 bytes of packed nibbles -> 32 signed bytes q - 8: low nibbles (values 0..15), then high.
 static inline ARB_TARGET_AVX2 __m256i unpack_nibbles_avx2(const uint8_t* qs) {
   const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
   const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
-  return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
 }
 
 static inline ARB_TARGET_AVX512 __m256i unpack_nibbles_avx512(const uint8_t* qs) {
   const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
   const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
-  return _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
+  return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
 }
 
 template <int R, int T>
@@ -57,17 +56,16 @@ struct TileAvx2 {
   ARB_TARGET_AVX2 static inline void block(const block_q4_0* const* w, const block_q8_act* const* y, int64_t b,
                                            __m256 (&acc)[R][T]) {
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i yq[T], corr[T];
-    for (int j = 0; j < T; j++) {
-      yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
-      corr[j] = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * y[j][b].sum));
-    }
+    __m256i yq[T];
+    for (int j = 0; j < T; j++) yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
     for (int i = 0; i < R; i++) {
       const __m256i q = unpack_nibbles_avx2(w[i][b].qs);
-      const float dw = _cvtsh_ss(w[i][b].d);
+      const __m256i aq = _mm256_sign_epi8(q, q);
+      const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[i][b].d));
       for (int j = 0; j < T; j++) {
-        const __m256i s32 = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, yq[j]), ones), corr[j]);
-        acc[i][j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s32), _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
+        const __m256i s32 = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(yq[j], q)), ones);
+        const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(s32), dw);
+        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(y[j][b].d), acc[i][j]);
       }
     }
   }
@@ -100,17 +98,16 @@ template <int R, int T>
 struct TileAvx512 {
   ARB_TARGET_AVX512 static inline void block(const block_q4_0* const* w, const block_q8_act* const* y, int64_t b,
                                              __m256 (&acc)[R][T]) {
-    __m256i yq[T], corr[T];
-    for (int j = 0; j < T; j++) {
-      yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
-      corr[j] = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-8 * y[j][b].sum));
-    }
+    __m256i yq[T];
+    for (int j = 0; j < T; j++) yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
     for (int i = 0; i < R; i++) {
       const __m256i q = unpack_nibbles_avx512(w[i][b].qs);
-      const float dw = _cvtsh_ss(w[i][b].d);
+      const __m256i aq = _mm256_sign_epi8(q, q);
+      const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[i][b].d));
       for (int j = 0; j < T; j++) {
-        const __m256 p = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(corr[j], q, yq[j]));
-        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
+        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), aq, _mm256_sign_epi8(yq[j], q));
+        const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(dot), dw);
+        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(y[j][b].d), acc[i][j]);
       }
     }
   }

@@ -2,10 +2,11 @@
 // both scales, accumulated in fp32 (as llama.cpp's vec_dot_q8_0_q8_0).
 //   portable: plain loops.
 //   AVX2:     |w| * (y with w's sign) through maddubs (u8 x s8 -> s16 pairs) and madd -> s32.
-//   AVX-512:  VNNI dpbusd on (w + 128) as u8 x y, with -128 * sum(y) pre-loaded in the
-//             accumulator: one instruction per block and activation, no sign fix-ups.
-// The SIMD paths keep two fp32 accumulators per result (even and odd blocks) so consecutive
-// FMAs do not wait on each other.
+//   AVX-512:  the same sign trick into one VNNI dpbusd (u8 x s8 -> s32).
+// Per block and activation that is load, sign, dot, convert, scale by the weight's d (shared by
+// the activations) and one FMA with the activation's d broadcast from memory. The SIMD paths
+// keep two fp32 accumulators per result (even and odd blocks) so consecutive FMAs do not wait
+// on each other.
 #include "tiles.h"
 
 namespace arb {
@@ -51,11 +52,11 @@ struct TileAvx2 {
     for (int i = 0; i < R; i++) {
       const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs));
       const __m256i aw = _mm256_sign_epi8(wq, wq);
-      const float dw = _cvtsh_ss(w[i][b].d);
+      const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[i][b].d));
       for (int j = 0; j < T; j++) {
         const __m256i p16 = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(yq[j], wq));
-        const __m256 p = _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, ones));
-        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
+        const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p16, ones)), dw);
+        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(y[j][b].d), acc[i][j]);
       }
     }
   }
@@ -88,18 +89,16 @@ template <int R, int T>
 struct TileAvx512 {
   ARB_TARGET_AVX512 static inline void block(const block_q8_0* const* w, const block_q8_act* const* y, int64_t b,
                                              __m256 (&acc)[R][T]) {
-    const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
-    __m256i yq[T], corr[T];
-    for (int j = 0; j < T; j++) {
-      yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
-      corr[j] = _mm256_zextsi128_si256(_mm_cvtsi32_si128(-128 * y[j][b].sum));
-    }
+    __m256i yq[T];
+    for (int j = 0; j < T; j++) yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
     for (int i = 0; i < R; i++) {
-      const __m256i wu = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs)), flip);
-      const float dw = _cvtsh_ss(w[i][b].d);
+      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs));
+      const __m256i aw = _mm256_sign_epi8(wq, wq);
+      const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[i][b].d));
       for (int j = 0; j < T; j++) {
-        const __m256 p = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(corr[j], wu, yq[j]));
-        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * y[j][b].d), acc[i][j]);
+        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, _mm256_sign_epi8(yq[j], wq));
+        const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(dot), dw);
+        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(y[j][b].d), acc[i][j]);
       }
     }
   }

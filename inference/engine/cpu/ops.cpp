@@ -5,19 +5,6 @@
 
 namespace arb {
 
-namespace {
-// Eight independent partial sums: vectorizes without -ffast-math and is deterministic.
-float dot(const float* a, const float* b, int n) {
-  float s[8] = {};
-  int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int l = 0; l < 8; l++) s[l] += a[i + l] * b[i + l];
-  }
-  float sum = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-  for (; i < n; i++) sum += a[i] * b[i];
-  return sum;
-}
-}  // namespace
 
 void rmsnorm(float* out, const float* x, const float* w, int n, float eps) {
   double s[4] = {};
@@ -40,28 +27,6 @@ void rope(float* v, int n_heads, int head_dim, int rope_dim, const float* cos, c
       p[2 * i] = a * cos[i] - b * sin[i];
       p[2 * i + 1] = a * sin[i] + b * cos[i];
     }
-  }
-}
-
-void attend(const float* q, const float* k, const float* v, int n_keys, int head_dim, float* scores,
-            float* out) {
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  float max = -INFINITY;
-  for (int j = 0; j < n_keys; j++) {
-    scores[j] = dot(q, k + static_cast<int64_t>(j) * head_dim, head_dim) * scale;
-    max = scores[j] > max ? scores[j] : max;
-  }
-  float sum = 0.0f;
-  for (int j = 0; j < n_keys; j++) {
-    scores[j] = std::exp(scores[j] - max);
-    sum += scores[j];
-  }
-  const float inv = 1.0f / sum;
-  for (int d = 0; d < head_dim; d++) out[d] = 0.0f;
-  for (int j = 0; j < n_keys; j++) {
-    const float a = scores[j] * inv;
-    const float* vj = v + static_cast<int64_t>(j) * head_dim;
-    for (int d = 0; d < head_dim; d++) out[d] += a * vj[d];
   }
 }
 

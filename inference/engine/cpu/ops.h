@@ -12,11 +12,6 @@ void rmsnorm(float* out, const float* x, const float* w, int n, float eps);
 // cosines and sines are given (rope_dim / 2 of each).
 void rope(float* v, int n_heads, int head_dim, int rope_dim, const float* cos, const float* sin);
 
-// Causal attention of one query head over n_keys cached positions:
-// out = softmax(q . k_j / sqrt(head_dim)) . v_j. `scores` is scratch of n_keys floats.
-void attend(const float* q, const float* k, const float* v, int n_keys, int head_dim, float* scores,
-            float* out);
-
 // SwiGLU in place: gate = silu(gate) * up
 void swiglu(float* gate, const float* up, int64_t n);
 

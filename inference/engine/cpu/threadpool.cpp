@@ -1,5 +1,6 @@
-// ThreadPool: a job is published by bumping `generation_`; workers spin on it, then sleep on a
-// condition variable. `pending_` counts workers still inside the job.
+// ThreadPool: publishing a job writes its function, then a new job number into state_; workers
+// join by incrementing the joined count while the job is open; the caller closes the job when
+// its own share is done and waits only for the workers that joined.
 #include "threadpool.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -23,10 +24,10 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads
 }
 
 ThreadPool::~ThreadPool() {
-  stop_.store(true);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1);
+    stop_.store(true);
+    state_.store(static_cast<uint64_t>(++job_) << 32);
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -39,14 +40,15 @@ void ThreadPool::run_raw(JobFn fn, void* ctx) {
   }
   job_fn_ = fn;
   job_ctx_ = ctx;
-  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1);  // seq_cst: ordered before the sleeping_ check below
+  done_.store(0, std::memory_order_relaxed);
+  state_.store(static_cast<uint64_t>(++job_) << 32);  // seq_cst: before the sleeping_ check
   if (sleeping_.load() > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
     wake_.notify_all();
   }
   fn(ctx, 0, n_threads_);
-  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+  const int joined = static_cast<int>(state_.fetch_or(kClosed) & kJoinedMask);
+  for (int spins = 0; done_.load(std::memory_order_acquire) != joined; spins++) {
     if (spins < kSpinIterations) {
       ARB_PAUSE();
     } else {
@@ -56,25 +58,34 @@ void ThreadPool::run_raw(JobFn fn, void* ctx) {
 }
 
 void ThreadPool::worker_loop(int ith) {
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    uint64_t gen = generation_.load(std::memory_order_acquire);
-    for (int spins = 0; gen == seen; spins++) {
+    uint64_t s = state_.load(std::memory_order_acquire);
+    for (int spins = 0; static_cast<uint32_t>(s >> 32) == seen; spins++) {
       if (spins < kSpinIterations) {
         ARB_PAUSE();
       } else {
         std::unique_lock<std::mutex> lock(mutex_);
         sleeping_.fetch_add(1);
-        wake_.wait(lock, [&] { return generation_.load() != seen; });
+        wake_.wait(lock, [&] { return static_cast<uint32_t>(state_.load() >> 32) != seen; });
         sleeping_.fetch_sub(1);
         spins = 0;
       }
-      gen = generation_.load(std::memory_order_acquire);
+      s = state_.load(std::memory_order_acquire);
     }
-    seen = gen;
+    seen = static_cast<uint32_t>(s >> 32);
     if (stop_.load()) return;
+    // Join unless the caller has already closed this job (or moved on to another one).
+    bool joined = false;
+    while (!(s & kClosed) && static_cast<uint32_t>(s >> 32) == seen) {
+      if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;
     job_fn_(job_ctx_, ith, n_threads_);
-    pending_.fetch_sub(1, std::memory_order_release);
+    done_.fetch_add(1, std::memory_order_release);
   }
 }
 

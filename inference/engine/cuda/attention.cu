@@ -172,7 +172,7 @@ __host__ __device__ inline size_t prefill_smem_bytes(int hd) {
 // Lane owns dimensions lane, lane + 32, ... (conflict-free shared-memory reads of V).
 __global__ void __launch_bounds__(kPrefillWarps * 32) attn_prefill_kernel(AttentionArgs a,
                                                                           const PrefillTile* tiles,
-                                                                          __half* out, int64_t out_ld) {
+                                                                          float* out, int64_t out_ld) {
   extern __shared__ float smem[];
   const int hd = a.head_dim, ks = hd + 1;  // odd stride: lanes reading key rows hit distinct banks
   float* qsm = smem;
@@ -238,7 +238,7 @@ __global__ void __launch_bounds__(kPrefillWarps * 32) attn_prefill_kernel(Attent
   for (int i = 0; i < kMaxHeadDim / 32; i++) {
     const int d = lane + 32 * i;
     if (d < hd) {
-      out[static_cast<int64_t>(t.row0 + w) * out_ld + static_cast<int64_t>(h) * hd + d] = __float2half_rn(o[i] * inv);
+      out[static_cast<int64_t>(t.row0 + w) * out_ld + static_cast<int64_t>(h) * hd + d] = o[i] * inv;
     }
   }
 }
@@ -285,7 +285,7 @@ Status prepare_attention_prefill(int head_dim) {
 }
 
 Status launch_attention_prefill(const AttentionArgs& args, const PrefillTile* tiles, int n_tiles,
-                                __half* out, int64_t out_ld, const LaunchCtx& ctx) {
+                                float* out, int64_t out_ld, const LaunchCtx& ctx) {
   const dim3 grid(static_cast<unsigned>(n_tiles), static_cast<unsigned>(args.n_head));
   return launch_kernel("attn_prefill_kernel", attn_prefill_kernel, grid, dim3(kPrefillWarps * 32),
                        prefill_smem_bytes(args.head_dim), ctx, args, tiles, out, out_ld);

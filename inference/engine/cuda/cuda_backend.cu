@@ -120,7 +120,9 @@ class CudaBackend final : public Backend {
   DevMatrix tok_embd_, output_;
   const float* output_norm_ = nullptr;
   std::vector<LayerDev> layers_;
+  // What each activation site's consumers read: decode (matvec) and prefill (matmul) forms.
   unsigned attn_in_forms_ = 0, attn_out_forms_ = 0, ffn_in_forms_ = 0, h_forms_ = 0, final_forms_ = 0;
+  unsigned attn_in_pf_ = 0, attn_out_pf_ = 0, ffn_in_pf_ = 0, h_pf_ = 0;
 
   __half* k_cache_ = nullptr;
   __half* v_cache_ = nullptr;
@@ -252,20 +254,27 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
       ARB_RETURN_IF_ERROR(upload({&src.wv}, false, &L.qkv[2]));
       L.qkv_offset = {0, L.qkv[0].rows, L.qkv[0].rows + L.qkv[1].rows};
     }
-    for (const DevMatrix& m : L.qkv) attn_in_forms_ |= act_form_for_decode(m.type);
+    for (const DevMatrix& m : L.qkv) {
+      attn_in_forms_ |= act_form_for_decode(m.type);
+      attn_in_pf_ |= act_form_for_prefill(m.type);
+    }
     ARB_RETURN_IF_ERROR(upload({&src.wo}, false, &L.wo));
     attn_out_forms_ |= act_form_for_decode(L.wo.type);
+    attn_out_pf_ |= act_form_for_prefill(L.wo.type);
     L.gate_up_fused = src.w_gate.type == src.w_up.type;
     if (L.gate_up_fused) {
       ARB_RETURN_IF_ERROR(upload({&src.w_gate, &src.w_up}, true, &L.gate_up));
       ffn_in_forms_ |= act_form_for_decode(L.gate_up.type);
+      ffn_in_pf_ |= act_form_for_prefill(L.gate_up.type);
     } else {
       ARB_RETURN_IF_ERROR(upload({&src.w_gate}, false, &L.gate));
       ARB_RETURN_IF_ERROR(upload({&src.w_up}, false, &L.up));
       ffn_in_forms_ |= act_form_for_decode(L.gate.type) | act_form_for_decode(L.up.type);
+      ffn_in_pf_ |= act_form_for_prefill(L.gate.type) | act_form_for_prefill(L.up.type);
     }
     ARB_RETURN_IF_ERROR(upload({&src.w_down}, false, &L.down));
     h_forms_ |= act_form_for_decode(L.down.type);
+    h_pf_ |= act_form_for_prefill(L.down.type);
   }
   return Status::Ok();
 }
@@ -308,10 +317,10 @@ Status CudaBackend::alloc_state() {
     ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(gu_ld_) * kPassRows, &g_, "activations"));
     ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(gu_ld_) * kPassRows, &u_, "activations"));
   }
-  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kPassRows, attn_in_forms_ | kF16, "activations", &attn_in_));
-  ARB_RETURN_IF_ERROR(alloc_act(mem_, n_q, kPassRows, attn_out_forms_ | kF32 | kF16, "activations", &attn_out_));
-  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kPassRows, ffn_in_forms_ | kF16, "activations", &ffn_in_));
-  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_ff, kPassRows, h_forms_ | kF32 | kF16, "activations", &h_));
+  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kPassRows, attn_in_forms_ | attn_in_pf_, "activations", &attn_in_));
+  ARB_RETURN_IF_ERROR(alloc_act(mem_, n_q, kPassRows, attn_out_forms_ | attn_out_pf_ | kF32, "activations", &attn_out_));
+  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kPassRows, ffn_in_forms_ | ffn_in_pf_, "activations", &ffn_in_));
+  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_ff, kPassRows, h_forms_ | h_pf_ | kF32, "activations", &h_));
   ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kDecodeRows, final_forms_, "activations", &final_));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(x_ld_) * kDecodeRows, &xg_, "activations"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(c.n_vocab) * kDecodeRows, &logits_dev_, "logits"));
@@ -568,67 +577,38 @@ Status CudaBackend::run_prefill_pass(const std::vector<RowSpec>& rows, const std
   ARB_CUDA_RETURN(cudaMemcpyAsync(tiles_dev_, tiles_host_, sizeof(PrefillTile) * n_tiles, cudaMemcpyHostToDevice, stream_));
 
   ARB_RETURN_IF_ERROR(launch_embed(tok_embd_, rows_dev_, n, x_, x_ld_, ctx_));
+  auto matmul = [&](const DevMatrix& w, const ActBuf& a, Epilogue epi, float* out, int64_t ld, int64_t col_offset) {
+    MatmulArgs mm;
+    mm.w = w;
+    mm.m = n;
+    mm.a = &a;
+    mm.epi = epi;
+    mm.c = out;
+    mm.ldc = ld;
+    mm.col_offset = col_offset;
+    return launch_matmul(mm, ctx_);
+  };
   for (int l = 0; l < c.n_layer; l++) {
     const LayerDev& L = layers_[static_cast<size_t>(l)];
-    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, kF16, ctx_));
+    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, attn_in_pf_, ctx_));
     for (size_t p = 0; p < L.qkv.size(); p++) {
-      MatmulArgs mm;
-      mm.w = L.qkv[p];
-      mm.m = n;
-      mm.a = attn_in_.f16;
-      mm.lda = attn_in_.ld;
-      mm.epi = Epilogue::Store;
-      mm.c = qkv_;
-      mm.ldc = qkv_ld_;
-      mm.col_offset = L.qkv_offset[p];
-      ARB_RETURN_IF_ERROR(launch_matmul(mm, ctx_));
+      ARB_RETURN_IF_ERROR(matmul(L.qkv[p], attn_in_, Epilogue::Store, qkv_, qkv_ld_, L.qkv_offset[p]));
     }
     const RopeKvArgs rk = rope_args(l);
     ARB_RETURN_IF_ERROR(launch_rope_store(qkv_, qkv_ld_, n, rk, ctx_));
-    ARB_RETURN_IF_ERROR(launch_attention_prefill(attn_args(l), tiles_dev_, n_tiles, attn_out_.f16, attn_out_.ld, ctx_));
-    MatmulArgs wo;
-    wo.w = L.wo;
-    wo.m = n;
-    wo.a = attn_out_.f16;
-    wo.lda = attn_out_.ld;
-    wo.epi = Epilogue::Add;
-    wo.c = x_;
-    wo.ldc = x_ld_;
-    ARB_RETURN_IF_ERROR(launch_matmul(wo, ctx_));
-    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, kF16, ctx_));
+    ARB_RETURN_IF_ERROR(launch_attention_prefill(attn_args(l), tiles_dev_, n_tiles, attn_out_.f32, attn_out_.ld, ctx_));
+    ARB_RETURN_IF_ERROR(launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_, attn_out_pf_, ctx_));
+    ARB_RETURN_IF_ERROR(matmul(L.wo, attn_out_, Epilogue::Add, x_, x_ld_, 0));
+    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, ffn_in_pf_, ctx_));
     if (L.gate_up_fused) {
-      MatmulArgs gu;
-      gu.w = L.gate_up;
-      gu.m = n;
-      gu.a = ffn_in_.f16;
-      gu.lda = ffn_in_.ld;
-      gu.epi = Epilogue::SwiGlu;
-      gu.h = h_.f16;
-      gu.ldh = h_.ld;
-      ARB_RETURN_IF_ERROR(launch_matmul(gu, ctx_));
+      ARB_RETURN_IF_ERROR(matmul(L.gate_up, ffn_in_, Epilogue::SwiGlu, h_.f32, h_.ld, 0));
     } else {
-      for (int which = 0; which < 2; which++) {
-        MatmulArgs mm;
-        mm.w = which == 0 ? L.gate : L.up;
-        mm.m = n;
-        mm.a = ffn_in_.f16;
-        mm.lda = ffn_in_.ld;
-        mm.epi = Epilogue::Store;
-        mm.c = which == 0 ? g_ : u_;
-        mm.ldc = gu_ld_;
-        ARB_RETURN_IF_ERROR(launch_matmul(mm, ctx_));
-      }
-      ARB_RETURN_IF_ERROR(launch_swiglu(g_, u_, gu_ld_, n, h_, kF16, ctx_));
+      ARB_RETURN_IF_ERROR(matmul(L.gate, ffn_in_, Epilogue::Store, g_, gu_ld_, 0));
+      ARB_RETURN_IF_ERROR(matmul(L.up, ffn_in_, Epilogue::Store, u_, gu_ld_, 0));
+      ARB_RETURN_IF_ERROR(launch_swiglu(g_, u_, gu_ld_, n, h_, kF32, ctx_));
     }
-    MatmulArgs down;
-    down.w = L.down;
-    down.m = n;
-    down.a = h_.f16;
-    down.lda = h_.ld;
-    down.epi = Epilogue::Add;
-    down.c = x_;
-    down.ldc = x_ld_;
-    ARB_RETURN_IF_ERROR(launch_matmul(down, ctx_));
+    ARB_RETURN_IF_ERROR(launch_norm_quant(h_.f32, h_.ld, nullptr, 0.0f, n, h_, h_pf_, ctx_));
+    ARB_RETURN_IF_ERROR(matmul(L.down, h_, Epilogue::Add, x_, x_ld_, 0));
   }
   ARB_RETURN_IF_ERROR(logits_for_rows(rows, logits));
   // The pinned row and tile buffers are rewritten by the next pass: wait for their copies.

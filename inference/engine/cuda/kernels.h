@@ -27,7 +27,8 @@ enum ActForm : unsigned { kF32 = 1, kF16 = 2, kQ32 = 4, kQ256 = 8 };
 
 // The q8 form a weight type multiplies (None for float types).
 ActQuant act_quant_for(GgmlType t);
-unsigned act_form_for_decode(GgmlType t);  // kF32, kQ32 or kQ256
+unsigned act_form_for_decode(GgmlType t);   // matvec input: kF32, kQ32 or kQ256
+unsigned act_form_for_prefill(GgmlType t);  // matmul input: kF16, kQ32 or kQ256
 
 // Where q, k and v of a layer go: q rows (after RoPE) to q, k (after RoPE) and v to the cache
 // in fp16 at [slot][kv_head][pos][head_dim]. pos/slot are per activation row.
@@ -97,19 +98,18 @@ Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx);
 
 struct MatmulArgs {
   DevMatrix w;
-  int m = 0;                 // activation rows
-  const __half* a = nullptr; // [m][lda] fp16, zero beyond the weight's columns
-  int64_t lda = 0;
+  int m = 0;                   // activation rows
+  const ActBuf* a = nullptr;   // q8 form for quantized weights, fp16 for float weights
   Epilogue epi = Epilogue::Store;  // Store, Add or SwiGlu
-  float* c = nullptr;        // Store/Add: c[r][col_offset + n]
+  float* c = nullptr;          // Store/Add: c[r][col_offset + n]; SwiGlu: c[r][col_offset + n/2]
   int64_t ldc = 0;
   int64_t col_offset = 0;
-  __half* h = nullptr;       // SwiGlu: h[r][n / 2]
-  int64_t ldh = 0;
 };
 
-// Tensor-core product C = A W^T: weight tiles dequantized to fp16 in shared memory,
-// mma.sync m16n8k16 with fp32 accumulation.
+// Prefill product C = A W^T on tensor cores (mma.sync, sm_80+), fp32 accumulation.
+// Quantized weights: int8 weight quants times the q8 activations (m16n8k32 s8), each 32-value
+// unit's integer sum turned into the same per-unit term as the decode matvec
+// (Unit<T>::term). Float weights: fp16 tiles times fp16 activations (m16n8k16 f16).
 Status launch_matmul(const MatmulArgs& args, const LaunchCtx& ctx);
 
 // ---- attention over the fp16 KV cache (causal, grouped-query, scale 1/sqrt(head_dim))
@@ -138,12 +138,12 @@ Status launch_attention_decode(const AttentionArgs& args, const int32_t* pos, co
                                unsigned forms, const LaunchCtx& ctx);
 
 // Prefill: tiles of up to 8 consecutive tokens of one sequence (row0 .. row0+n-1 at positions
-// pos0 .. pos0+n-1), each attending causally to its slot's cache. Output fp16.
+// pos0 .. pos0+n-1), each attending causally to its slot's cache. Output fp32.
 struct PrefillTile {
   int32_t row0, n, slot, pos0;
 };
 Status prepare_attention_prefill(int head_dim);  // raises the shared-memory limit (once)
 Status launch_attention_prefill(const AttentionArgs& args, const PrefillTile* tiles, int n_tiles,
-                                __half* out, int64_t out_ld, const LaunchCtx& ctx);
+                                float* out, int64_t out_ld, const LaunchCtx& ctx);
 
 }  // namespace arb::cuda

@@ -51,6 +51,11 @@ unsigned act_form_for_decode(GgmlType t) {
   }
 }
 
+unsigned act_form_for_prefill(GgmlType t) {
+  const unsigned f = act_form_for_decode(t);
+  return f == kF32 ? kF16 : f;
+}
+
 Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx) {
   const DevMatrix& w = args.w;
   const ActBuf& a = *args.a;

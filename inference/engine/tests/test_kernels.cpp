@@ -3,6 +3,7 @@
 #include <cstring>
 #include <random>
 
+#include "../cpu/attention.h"
 #include "../cpu/kernels.h"
 #include "../quants_ref.h"
 #include "test.h"
@@ -204,6 +205,40 @@ TEST(q8_0_and_q4_0_round_trip_within_half_a_step) {
       for (int i = 0; i < 32; i++) {
         // Q4_0 rounds by truncating x/d + 8.5 and clamps at 15: still within one step of d.
         CHECK_NEAR(back[b * 32 + i], x[b * 32 + i], std::fabs(d) * (type == GgmlType::Q4_0 ? 1.0f : 0.5f) + 1e-3f);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace arb
+
+namespace arb {
+namespace {
+
+TEST(attention_kernels_match_portable_reference) {
+  // The SIMD paths sum in a different order and use a polynomial exp (a few ulp): outputs
+  // agree to 1e-5 of the largest value (softmax weights and values are O(1)).
+  std::mt19937 rng(17);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int head_dim : {64, 128, 40}) {
+    for (int n_keys : {1, 7, 17, 100}) {
+      const int group = 4;
+      std::vector<float> q(group * head_dim), k(n_keys * head_dim), v(n_keys * head_dim);
+      for (float& x : q) x = normal(rng) * 2.0f;
+      for (float& x : k) x = normal(rng);
+      for (float& x : v) x = normal(rng);
+      std::vector<float> scores(group * n_keys), ref(group * head_dim), got(group * head_dim);
+      AttendArgs a{q.data(), head_dim, group, k.data(), v.data(), n_keys, head_dim, scores.data(), ref.data(), head_dim};
+      attend_portable(a);
+      for (CpuIsa isa : {CpuIsa::Avx2, CpuIsa::Avx512}) {
+        if (isa > cpu_isa_supported()) continue;
+        a.out = got.data();
+        select_attend(isa, head_dim)(a);
+        double worst = 0;
+        for (size_t i = 0; i < got.size(); i++) worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - ref[i]));
+        CHECK_MSG(worst <= 1e-5 * 4, std::string(cpu_isa_name(isa)) + " head_dim " + std::to_string(head_dim) +
+                                         " keys " + std::to_string(n_keys) + ": " + std::to_string(worst));
       }
     }
   }

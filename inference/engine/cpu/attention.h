@@ -1,0 +1,31 @@
+// Causal attention for one KV head and the `group` query heads that share it (grouped-query
+// attention): scores = q . k_j / sqrt(head_dim) over the n_keys cached positions, softmax,
+// out = sum_j p_j v_j. Reading each cached key and value once for the whole group is what GQA
+// saves. Portable reference in attention.cpp; AVX2 and AVX-512 paths beside it, tested against
+// it; all use the same exp approximation error budget (a few ulp).
+#pragma once
+#include "cpu_features.h"
+
+namespace arb {
+
+struct AttendArgs {
+  const float* q;      // group query heads, q_stride floats apart
+  int q_stride;
+  int group;
+  const float* k;      // n_keys x head_dim, contiguous
+  const float* v;      // n_keys x head_dim, contiguous
+  int n_keys;
+  int head_dim;
+  float* scores;       // scratch: group x n_keys
+  float* out;          // group heads, out_stride floats apart
+  int out_stride;
+};
+
+using AttendFn = void (*)(const AttendArgs& a);
+
+void attend_portable(const AttendArgs& a);
+// The fastest path this CPU runs at `isa` for this head size (portable when it is not a
+// multiple of the vector width).
+AttendFn select_attend(CpuIsa isa, int head_dim);
+
+}  // namespace arb

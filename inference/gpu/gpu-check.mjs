@@ -1,0 +1,500 @@
+// The GPU check of the CUDA path, one run on a GPU machine (inference/gpu/README.md). Plain
+// JavaScript: prepare.sh copies it into .gpu/ beside the bundled engine API (check-lib.mjs), the
+// CLI (infer.mjs), the addon and the gpu-check test program; run.sh starts it there.
+//
+//   node .gpu/gpu-check.mjs --out DIR [--budget SECONDS]
+//
+// Stages, each in its own process with its own time limit, so one failure or crash never stops
+// the rest: machine, unit (kernel and backend tests), logits (CUDA vs CPU vs float64 for every
+// weight type make-model writes), batching (batched = alone, determinism), sanitizer
+// (compute-sanitizer memcheck), bench7b (generated Llama-2-7B-shape Q4_0 and Q8_0 GGUF files
+// through the CLI's bench), synthetic (kernel bandwidths, graph/PDL variants). Everything goes
+// to DIR/gpu-check.json and DIR/gpu-check.log; a short summary table is printed last.
+
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
+};
+
+const WORK = "/tmp/gpu-check";
+mkdirSync(WORK, { recursive: true });
+
+// ---------------------------------------------------------------------------------------------
+// Numbers shared by the stages
+
+// Worst over positions of max_i |a[p][i] - b[p][i]| / max_i |b[p][i]| (engine-logits.int.test.ts).
+function worstRelative(a, b, vocab) {
+  const rows = b.length / vocab;
+  let worst = 0;
+  for (let p = 0; p < rows; p++) {
+    let scale = 0;
+    let diff = 0;
+    for (let i = 0; i < vocab; i++) {
+      const want = b[p * vocab + i];
+      const got = a[p * vocab + i];
+      if (!Number.isFinite(got)) return Number.POSITIVE_INFINITY;
+      scale = Math.max(scale, Math.abs(want));
+      diff = Math.max(diff, Math.abs(got - want));
+    }
+    worst = Math.max(worst, diff / scale);
+  }
+  return worst;
+}
+
+function tokensFor(seed, n, vocab) {
+  const out = [];
+  let s = seed * 2654435761;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    out.push(2 + (s % (vocab - 2)));
+  }
+  return out;
+}
+
+// Tolerances of CUDA against the CPU path and the float64 reference (max-norm metric above).
+// Quantized weights: both devices quantize activations to q8 identically; the GPU's fp16 KV
+// cache and fp32 summation order move a few activations to the neighbouring quant. Float
+// weights: fp16 KV cache; prefill products in fp16.
+const TOLERANCE = {
+  float: { cpu: 5e-3, reference: 5e-3 },
+  quantized: { cpu: 1e-2, reference: 1e-1 },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Child stages (run as `gpu-check.mjs --stage NAME --result FILE`)
+
+async function stageLogits(lib) {
+  const cases = [];
+  const dir = join(WORK, "logits");
+  mkdirSync(dir, { recursive: true });
+  for (const type of lib.MODEL_TYPES) {
+    const path = join(dir, `${type}.gguf`);
+    await lib.makeModel({ out: path, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type, vocab: 512, seed: 7, context: 256 });
+    const cpu = await lib.loadModel(path, { device: "cpu", threads: 8, contextLength: 128, maxSequences: 2 });
+    const gpu = await lib.loadModel(path, { device: "cuda", contextLength: 128, maxSequences: 2 });
+    const reference = lib.loadReferenceModel(path);
+    const kind = type.startsWith("q") ? "quantized" : "float";
+    const result = { type, device: gpu.info.deviceDescription, runs: [] };
+    // 8 tokens: the decode path; 48: the prefill path; 72: 64 prefill + 8 decode at positions 64..71.
+    for (const [path_, n] of [["decode", 8], ["prefill", 48], ["prefill+decode", 72]]) {
+      const tokens = [1, ...tokensFor(n, n - 1, 512)];
+      const g = await gpu.evaluate(tokens);
+      const c = await cpu.evaluate(tokens);
+      const r = lib.referenceForward(reference, tokens);
+      const flat = new Float64Array(r.length * 512);
+      r.forEach((row, p) => flat.set(row, p * 512));
+      const vsCpu = worstRelative(g, c, 512);
+      const vsReference = worstRelative(g, flat, 512);
+      const cpuVsReference = worstRelative(c, flat, 512);
+      result.runs.push({
+        path: path_,
+        tokens: n,
+        cudaVsCpu: vsCpu,
+        cudaVsReference: vsReference,
+        cpuVsReference,
+        pass: vsCpu <= TOLERANCE[kind].cpu && vsReference <= TOLERANCE[kind].reference,
+      });
+    }
+    const prompt = [1, ...tokensFor(99, 7, 512)];
+    const greedy = { temperature: 0, maxTokens: 16, ignoreEos: true };
+    const [tg, tc] = [(await gpu.generate(prompt, greedy)).tokens, (await cpu.generate(prompt, greedy)).tokens];
+    let same = 0;
+    while (same < tg.length && tg[same] === tc[same]) same++;
+    result.greedyAgreement = `${same}/${tg.length}`;
+    result.tolerance = TOLERANCE[kind];
+    result.pass = result.runs.every((r) => r.pass);
+    gpu.dispose();
+    cpu.dispose();
+    cases.push(result);
+    console.log(
+      `logits ${type}: ` +
+        result.runs.map((r) => `${r.path} vs cpu ${r.cudaVsCpu.toExponential(2)} vs f64 ${r.cudaVsReference.toExponential(2)}`).join("; ") +
+        ` greedy ${result.greedyAgreement}`,
+    );
+  }
+  return { pass: cases.every((c) => c.pass), tolerances: TOLERANCE, cases };
+}
+
+async function stageBatching(lib) {
+  const path = join(WORK, "batching-q4_0.gguf");
+  await lib.makeModel({ out: path, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type: "q4_0", vocab: 512, seed: 11, context: 512 });
+  const model = await lib.loadModel(path, { device: "cuda", contextLength: 256, maxSequences: 4 });
+  const prompts = [
+    [1, ...tokensFor(1, 4, 512)],
+    [1, ...tokensFor(2, 22, 512)],
+    [1, ...tokensFor(3, 39, 512)],
+  ];
+  prompts.push([...prompts[1]]);  // the same prompt twice: the second shares the first's prefill
+  const greedy = { temperature: 0, maxTokens: 24, ignoreEos: true };
+  const gen = async (p, o = greedy) => (await model.generate(p, o)).tokens.join(",");
+  const alone = [];
+  for (const p of prompts) alone.push(await gen(p));
+  const again = await gen(prompts[0]);
+  const together = await Promise.all(prompts.map((p) => gen(p)));
+  // Staggered: two prompts join while the first decodes (mixed prefill + decode steps).
+  let startLate;
+  const late = new Promise((resolve) => (startLate = resolve));
+  let seen = 0;
+  const first = model.generate(prompts[0], { ...greedy, onToken: () => ++seen === 5 && startLate() });
+  await late;
+  const staggered = await Promise.all([
+    first.then((r) => r.tokens.join(",")),
+    gen(prompts[2]),
+    gen(prompts[1]),
+  ]);
+  const sampled = { temperature: 0.8, topK: 40, topP: 0.95, seed: 42, maxTokens: 24, ignoreEos: true };
+  const sampledAlone = await gen(prompts[2], sampled);
+  const sampledTogether = (await Promise.all([gen(prompts[2], sampled), gen(prompts[0]), gen(prompts[1])]))[0];
+  const e1 = await model.evaluate(prompts[2]);
+  const e2 = await model.evaluate(prompts[2]);
+  model.dispose();
+  const checks = {
+    batchedEqualsAlone: together.every((t, i) => t === alone[i]),
+    staggeredEqualsAlone: staggered[0] === alone[0] && staggered[1] === alone[2] && staggered[2] === alone[1],
+    sharedPrefixEqualsAlone: together[3] === alone[1],
+    greedyRepeatable: again === alone[0],
+    sampledRepeatableInBatch: sampledAlone === sampledTogether,
+    evaluateBitwiseRepeatable: Buffer.compare(Buffer.from(e1.buffer), Buffer.from(e2.buffer)) === 0,
+  };
+  console.log(`batching: ${JSON.stringify(checks)}`);
+  return { pass: Object.values(checks).every(Boolean), checks, alone, together };
+}
+
+async function stageAddon(lib) {
+  return { pass: lib.cudaCompiled() && lib.cudaDeviceCount() > 0, cudaCompiled: lib.cudaCompiled(), cudaDeviceCount: lib.cudaDeviceCount() };
+}
+
+async function runChildStage(name, resultFile) {
+  const lib = await import(join(here, "check-lib.mjs"));
+  const stages = { logits: stageLogits, batching: stageBatching, addon: stageAddon };
+  const result = await stages[name](lib);
+  writeFileSync(resultFile, JSON.stringify(result));
+}
+
+// ---------------------------------------------------------------------------------------------
+// GGUF header: weight bytes per decode step (every tensor but the embedding, whose rows are
+// looked up, unless it doubles as the output projection).
+
+const GGML_TYPES = { 0: [1, 4], 1: [1, 2], 2: [32, 18], 6: [32, 22], 8: [32, 34], 12: [256, 144], 14: [256, 210], 30: [1, 2] };
+
+function ggufWeightBytesPerToken(path) {
+  const fd = openSync(path, "r");
+  const buf = Buffer.alloc(16 << 20);
+  const n = readSync(fd, buf, 0, buf.length, 0);
+  closeSync(fd);
+  let at = 0;
+  const u32 = () => ((at += 4), buf.readUInt32LE(at - 4));
+  const u64 = () => ((at += 8), Number(buf.readBigUInt64LE(at - 8)));
+  const str = () => {
+    const len = u64();
+    at += len;
+    return buf.toString("utf8", at - len, at);
+  };
+  const SIZES = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+  const skip = (type) => {
+    if (type === 8) str();
+    else if (type === 9) {
+      const itemType = u32();
+      const count = u64();
+      if (itemType === 8) for (let i = 0; i < count; i++) str();
+      else at += count * SIZES[itemType];
+    } else at += SIZES[type];
+  };
+  if (buf.toString("latin1", 0, 4) !== "GGUF") throw new Error(`${path} is not GGUF`);
+  at = 4;
+  u32();
+  const nTensors = u64();
+  const nKv = u64();
+  for (let i = 0; i < nKv; i++) {
+    str();
+    skip(u32());
+  }
+  const tensors = [];
+  for (let i = 0; i < nTensors; i++) {
+    const name = str();
+    const dims = u32();
+    let elems = 1;
+    for (let d = 0; d < dims; d++) elems *= u64();
+    const type = u32();
+    u64();
+    const [block, bytes] = GGML_TYPES[type] ?? [1, 0];
+    tensors.push({ name, bytes: (elems / block) * bytes });
+    if (at > n) throw new Error("GGUF header larger than 16 MiB");
+  }
+  const tied = !tensors.some((t) => t.name === "output.weight");
+  return tensors.reduce((sum, t) => sum + (t.name === "token_embd.weight" && !tied ? 0 : t.bytes), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: orchestration
+
+const OUT = arg("--out", join(WORK, "out"));
+const BUDGET_S = Number(arg("--budget", "330"));
+const started = Date.now();
+const deadline = started + BUDGET_S * 1000;
+const LOG = join(OUT, "gpu-check.log");
+const JSON_OUT = join(OUT, "gpu-check.json");
+const NODE = process.execPath;
+const report = { startedAt: new Date(started).toISOString(), budgetSeconds: BUDGET_S, stages: {} };
+
+function log(line) {
+  appendFileSync(LOG, line.endsWith("\n") ? line : `${line}\n`);
+}
+function say(line) {
+  console.log(line);
+  log(line);
+}
+function save() {
+  report.seconds = (Date.now() - started) / 1000;
+  writeFileSync(JSON_OUT, JSON.stringify(report, null, 1));
+}
+const secondsLeft = () => (deadline - Date.now()) / 1000;
+
+// Runs a command, logging its output (capped), killing it at the limit.
+function run(cmd, args, { timeoutS, env = {}, echo = false } = {}) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    let logged = 0;
+    let tail = "";
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-20000);
+      if (logged < 4 << 20) {
+        appendFileSync(LOG, text);
+        logged += text.length;
+      }
+      if (echo) process.stdout.write(text);
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const timer = setTimeout(() => child.kill("SIGKILL"), Math.max(1, timeoutS) * 1000);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve({ code: -1, signal: null, tail: String(error), seconds: (Date.now() - t0) / 1000 });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, tail, seconds: (Date.now() - t0) / 1000, timedOut: signal === "SIGKILL" });
+    });
+  });
+}
+
+// A stage gets min(its limit, what the budget leaves); it is skipped when less than `needS` is left.
+async function stage(name, { limitS, needS }, body) {
+  const left = secondsLeft() - 3;
+  if (left < needS) {
+    report.stages[name] = { status: "skipped", reason: `time budget (${left.toFixed(0)} s left, needs ${needS} s)` };
+    say(`== ${name}: skipped (time budget)`);
+    save();
+    return;
+  }
+  const limit = Math.min(limitS, left);
+  say(`== ${name} (limit ${limit.toFixed(0)} s)`);
+  const t0 = Date.now();
+  try {
+    const result = await body(limit);
+    report.stages[name] = { status: result.pass === false ? "fail" : "ok", seconds: (Date.now() - t0) / 1000, ...result };
+  } catch (error) {
+    report.stages[name] = { status: "error", seconds: (Date.now() - t0) / 1000, error: String(error?.stack ?? error) };
+  }
+  say(`== ${name}: ${report.stages[name].status} in ${report.stages[name].seconds.toFixed(1)} s`);
+  save();
+}
+
+async function childStage(name, limitS) {
+  const resultFile = join(WORK, `${name}.json`);
+  writeFileSync(resultFile, "");
+  const r = await run(NODE, [fileURLToPath(import.meta.url), "--stage", name, "--result", resultFile], { timeoutS: limitS, echo: true });
+  const text = readFileSync(resultFile, "utf8");
+  if (!text) return { pass: false, exit: r.code, signal: r.signal, timedOut: r.timedOut, tail: r.tail.slice(-3000) };
+  return JSON.parse(text);
+}
+
+function findTool(name) {
+  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/local/cuda/bin", "/usr/local/cuda/compute-sanitizer", "/opt/nvidia/compute-sanitizer"];
+  for (const d of dirs) if (d && existsSync(join(d, name))) return join(d, name);
+  return null;
+}
+
+async function main() {
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(LOG, "");
+  const manifestPath = join(here, "manifest.json");
+  report.build = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, "utf8")) : null;
+  const infer = join(here, "infer.mjs");
+  const checkBin = join(here, "gpu-check");
+  const env = { ARBITER_ADDON_PATH: process.env.ARBITER_ADDON_PATH ?? join(here, "arbiter.node") };
+  process.env.ARBITER_ADDON_PATH = env.ARBITER_ADDON_PATH;
+
+  await stage("machine", { limitS: 30, needS: 5 }, async () => {
+    const smi = spawnSync("nvidia-smi", ["--query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,power.limit,temperature.gpu", "--format=csv"], { encoding: "utf8" });
+    const addon = await childStage("addon", 20);
+    return {
+      pass: addon.pass,
+      nvidiaSmi: smi.stdout?.trim() || String(smi.error ?? smi.stderr),
+      node: process.version,
+      cpus: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      addon,
+    };
+  });
+
+  // The 7B-shape files take a while to write: generate them now, on the CPU, beside the tests.
+  const models7b = {};
+  for (const type of ["q4_0", "q8_0"]) {
+    const out = join(WORK, `llama2-7b-shape-${type}.gguf`);
+    models7b[type] = { path: out, done: run(NODE, [infer, "make-model", "--out", out, "--dim", "4096", "--layers", "32", "--heads", "32", "--kv-heads", "32", "--ffn", "11008", "--type", type, "--vocab-from", "llama2", "--seed", "7"], { timeoutS: Math.max(30, secondsLeft() - 60) }) };
+  }
+
+  await stage("unit", { limitS: 150, needS: 30 }, async (limit) => {
+    const json = join(WORK, "unit.json");
+    const r = await run(checkBin, ["test", "--json", json], { timeoutS: limit });
+    const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
+    const failed = parsed ? parsed.results.filter((x) => !x.pass).map((x) => x.name) : [];
+    return { pass: r.code === 0, exit: r.code, timedOut: r.timedOut, checks: parsed?.results.length ?? 0, failed, results: parsed?.results, tail: r.code === 0 ? undefined : r.tail.slice(-3000) };
+  });
+
+  await stage("logits", { limitS: 90, needS: 20 }, (limit) => childStage("logits", limit));
+  await stage("batching", { limitS: 60, needS: 15 }, (limit) => childStage("batching", limit));
+
+  const sanitizer = findTool("compute-sanitizer");
+  await stage("sanitizer", { limitS: 120, needS: 30 }, async (limit) => {
+    if (!sanitizer) return { pass: false, error: "compute-sanitizer not found" };
+    const model = join(WORK, "sanitizer-q4_0.gguf");
+    await run(NODE, [infer, "make-model", "--out", model, "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "512", "--type", "q4_0", "--vocab", "512"], { timeoutS: 30 });
+    const r = await run(sanitizer, ["--tool", "memcheck", "--leak-check", "no", "--error-exitcode", "99", "--print-limit", "20", NODE, infer, "generate", "--model", model, "--prompt", "Hello there, GPU", "--max-tokens", "12", "--device", "cuda", "--context", "128"], { timeoutS: limit });
+    const summary = /ERROR SUMMARY: (\d+) error/.exec(r.tail);
+    return { pass: r.code === 0 && summary !== null && summary[1] === "0", exit: r.code, timedOut: r.timedOut, errors: summary ? Number(summary[1]) : null, command: "compute-sanitizer --tool memcheck node infer.mjs generate --max-tokens 12 --device cuda (Q4_0, 2 layers; graphs and PDL on)", tail: r.tail.slice(-2500) };
+  });
+
+  await stage("bench7b", { limitS: 200, needS: 60 }, async (limit) => {
+    const t0 = Date.now();
+    const results = {};
+    for (const type of ["q4_0", "q8_0"]) {
+      const left = limit - (Date.now() - t0) / 1000;
+      const gen = await Promise.race([models7b[type].done, new Promise((r) => setTimeout(() => r(null), Math.max(1, left - 40) * 1000))]);
+      if (!gen || gen.code !== 0) {
+        results[type] = { pass: false, error: gen ? `make-model exit ${gen.code}: ${gen.tail.slice(-500)}` : "make-model did not finish in time" };
+        continue;
+      }
+      const made = JSON.parse(gen.tail.trim().split("\n").filter((l) => l.startsWith("{")).pop() ?? "{}");
+      const bytesPerToken = ggufWeightBytesPerToken(models7b[type].path);
+      const r = await run(NODE, [infer, "bench", "--model", models7b[type].path, "--prompt-tokens", "512", "--gen-tokens", "64", "--batch", "1,2,4", "--device", "cuda"], { timeoutS: Math.max(10, limit - (Date.now() - t0) / 1000) });
+      const line = r.tail.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      const bench = r.code === 0 && line ? JSON.parse(line) : null;
+      results[type] = { pass: bench !== null, generateSeconds: made.seconds, fileBytes: made.bytes, weightBytesPerToken: bytesPerToken, bench, tail: bench ? undefined : r.tail.slice(-2000) };
+    }
+    return { pass: Object.values(results).every((x) => x.pass), ...results };
+  });
+
+  await stage("synthetic", { limitS: 180, needS: 60 }, async (limit) => {
+    const json = join(WORK, "bench.json");
+    const r = await run(checkBin, ["bench", "--json", json], { timeoutS: limit });
+    const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
+    return { pass: r.code === 0 && parsed !== null, exit: r.code, timedOut: r.timedOut, ...(parsed ?? {}), tail: r.code === 0 ? undefined : r.tail.slice(-3000) };
+  });
+
+  await stage("sanitizer_unit", { limitS: 150, needS: 45 }, async (limit) => {
+    if (!sanitizer) return { pass: false, error: "compute-sanitizer not found" };
+    const r = await run(sanitizer, ["--tool", "memcheck", "--leak-check", "no", "--error-exitcode", "99", "--print-limit", "20", checkBin, "test", "--quick"], { timeoutS: limit });
+    const summary = /ERROR SUMMARY: (\d+) error/.exec(r.tail);
+    return { pass: r.code === 0 && summary !== null && summary[1] === "0", exit: r.code, timedOut: r.timedOut, errors: summary ? Number(summary[1]) : null, tail: r.tail.slice(-2500) };
+  });
+
+  finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary
+
+function copyBandwidth() {
+  return report.stages.synthetic?.copy_bandwidth?.best_gbs ?? null;
+}
+
+function summaryLines() {
+  const s = report.stages;
+  const lines = [];
+  const row = (name, status, detail) => lines.push(`${name.padEnd(14)} ${String(status).padEnd(8)} ${detail}`);
+  const st = (x) => x?.status ?? "missing";
+  const smi = s.machine?.nvidiaSmi?.split("\n")[1] ?? "?";
+  lines.push(`GPU check: ${smi}`);
+  row("unit", st(s.unit), s.unit ? `${s.unit.checks - (s.unit.failed?.length ?? 0)}/${s.unit.checks} checks passed${s.unit.failed?.length ? `; failed: ${s.unit.failed.slice(0, 4).join(" | ")}` : ""}` : "");
+  if (s.logits?.cases) {
+    const worst = (k, path) => Math.max(...s.logits.cases.flatMap((c) => c.runs.filter((r) => !path || r.path === path).map((r) => r[k])));
+    row("logits", st(s.logits), `worst CUDA vs CPU: decode ${worst("cudaVsCpu", "decode").toExponential(1)}, prefill ${worst("cudaVsCpu", "prefill").toExponential(1)} over ${s.logits.cases.map((c) => c.type).join(",")}${s.logits.cases.some((c) => !c.pass) ? `; failing: ${s.logits.cases.filter((c) => !c.pass).map((c) => c.type).join(",")}` : ""}`);
+  } else row("logits", st(s.logits), s.logits?.error?.split("\n")[0] ?? s.logits?.tail?.slice(-200) ?? "");
+  row("batching", st(s.batching), s.batching?.checks ? Object.entries(s.batching.checks).map(([k, v]) => `${k}=${v ? "y" : "N"}`).join(" ") : (s.batching?.error?.split("\n")[0] ?? ""));
+  row("sanitizer", st(s.sanitizer), s.sanitizer?.errors !== undefined ? `memcheck errors: ${s.sanitizer.errors}` : (s.sanitizer?.error ?? ""));
+  const bw = copyBandwidth();
+  for (const type of ["q4_0", "q8_0"]) {
+    const b = s.bench7b?.[type];
+    if (!b?.bench) {
+      row(`7B ${type}`, st(s.bench7b), b?.error ?? "");
+      continue;
+    }
+    const res = b.bench.results;
+    const b1 = res.find((r) => r.batch === 1);
+    const msB1 = 1000 / b1.decodeTokensPerSecond;
+    const roof = bw ? (b.weightBytesPerToken / (bw * 1e9)) * 1000 : null;
+    const scal = res.map((r) => `b${r.batch} ${r.decodeTokensPerSecond.toFixed(0)} t/s`).join(", ");
+    const b2 = res.find((r) => r.batch === 2);
+    row(`7B ${type}`, st(s.bench7b), `decode ${scal}; b1 ${msB1.toFixed(3)} ms/token${roof ? ` = ${((100 * roof) / msB1).toFixed(1)}% of roofline (${roof.toFixed(3)} ms)` : ""}; b2/b1 ${b2 ? (b2.decodeTokensPerSecond / b1.decodeTokensPerSecond).toFixed(2) : "?"}x; prefill 512: ${((513 / b1.prefillTokensPerSecond) * 1000).toFixed(1)} ms`);
+  }
+  if (s.synthetic?.synthetic_7b) {
+    for (const m of s.synthetic.synthetic_7b) {
+      const best = m.variants.map((v) => `${v.name} ${v.decode.map((d) => d.pct_roofline).join("/")}% p${v.prefill512_ms.toFixed(0)}ms`).join("; ");
+      row(`synth ${m.type}`, st(s.synthetic), `copy ${bw?.toFixed(0)} GB/s, roofline ${(m.roofline_ms).toFixed(3)} ms; b1/b2/b4 % of roofline: ${best}`);
+    }
+  } else row("synthetic", st(s.synthetic), s.synthetic?.tail?.slice(-200) ?? "");
+  row("sanitizer_unit", st(s.sanitizer_unit), s.sanitizer_unit?.errors !== undefined ? `memcheck errors: ${s.sanitizer_unit.errors}` : (s.sanitizer_unit?.reason ?? s.sanitizer_unit?.error ?? ""));
+  lines.push(`total ${((Date.now() - started) / 1000).toFixed(0)} s; details in gpu-check.json and gpu-check.log`);
+  return lines;
+}
+
+function finish() {
+  save();
+  let lines;
+  try {
+    lines = summaryLines();
+  } catch (error) {
+    lines = [`summary failed: ${error}`];
+  }
+  report.summary = lines;
+  save();
+  say("");
+  for (const l of lines) say(l);
+}
+
+if (argv.includes("--stage")) {
+  runChildStage(arg("--stage"), arg("--result")).then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error?.stack ?? error);
+      process.exit(1);
+    },
+  );
+} else {
+  const watchdog = setTimeout(() => {
+    say("gpu-check: overall budget exceeded; writing what there is");
+    finish();
+    process.exit(3);
+  }, (BUDGET_S + 20) * 1000);
+  watchdog.unref();
+  main().then(
+    () => process.exit(Object.values(report.stages).some((x) => x.status !== "ok") ? 1 : 0),
+    (error) => {
+      say(`gpu-check failed: ${error?.stack ?? error}`);
+      finish();
+      process.exit(2);
+    },
+  );
+}

@@ -16,6 +16,21 @@
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
     "cflags_cc": ["-fexceptions", "-O3", "-fPIC", "-Wall", "-Wextra", "-Wno-unused-parameter"],
     "cflags": ["-fPIC"],
+    "conditions": [
+      ["arbiter_cuda==1", {
+        # Every target's .cu sources go through nvcc (engine/cuda, gpu/host_checks*.cu).
+        "rules": [{
+          "rule_name": "nvcc",
+          "extension": "cu",
+          "inputs": ["<!@(node scripts/cuda-config.mjs headers)"],
+          "outputs": ["<(INTERMEDIATE_DIR)/cuda/<(RULE_INPUT_ROOT).o"],
+          "action": ["<(arbiter_nvcc)", "-std=c++17", "-O3", "-Xcompiler", "-fPIC", "<!@(node scripts/cuda-config.mjs gencode)",
+                     "-c", "<(RULE_INPUT_PATH)", "-o", "<@(_outputs)"],
+          "message": "NVCC <(RULE_INPUT_PATH)",
+          "process_outputs_as_sources": 1,
+        }],
+      }],
+    ],
   },
   "targets": [
     {
@@ -59,16 +74,6 @@
             "engine/cuda/attention.cu",
             "engine/cuda/elementwise.cu",
           ],
-          "rules": [{
-            "rule_name": "nvcc",
-            "extension": "cu",
-            "inputs": ["<!@(node scripts/cuda-config.mjs headers)"],
-            "outputs": ["<(INTERMEDIATE_DIR)/cuda/<(RULE_INPUT_ROOT).o"],
-            "action": ["<(arbiter_nvcc)", "-std=c++17", "-O3", "-Xcompiler", "-fPIC", "<!@(node scripts/cuda-config.mjs gencode)",
-                       "-c", "<(RULE_INPUT_PATH)", "-o", "<@(_outputs)"],
-            "message": "NVCC <(RULE_INPUT_PATH)",
-            "process_outputs_as_sources": 1,
-          }],
           "link_settings": {
             "libraries": ["-L<(arbiter_cuda_lib)", "-lcudart_static", "-ldl", "-lpthread", "-lrt"],
           },
@@ -99,5 +104,16 @@
       ],
       "include_dirs": ["engine"],
     },
+  ],
+  "conditions": [
+    ["arbiter_cuda==1", {
+      "targets": [{
+        # The CUDA kernels' block decoding checked on the CPU (inference/gpu/host_checks.cu).
+        "target_name": "cuda_host_checks",
+        "type": "executable",
+        "dependencies": ["arbiter_engine"],
+        "sources": ["gpu/host_checks_main.cu", "gpu/host_checks.cu", "gpu/reference.cpp"],
+      }],
+    }],
   ],
 }

@@ -64,6 +64,10 @@ export const EnvSchema = z.object({
       .max(256, "INFERENCE_THREADS must be between 1 and 256")
       .optional(),
   ),
+  // Keys the pseudonymous annotator ids in dataset exports; default: derived from the session secret.
+  ARBITER_EXPORT_KEY: optionalString.refine((value) => value === undefined || value.length >= 32, {
+    message: "ARBITER_EXPORT_KEY must be at least 32 characters (try: openssl rand -base64 32)",
+  }),
   // Tests only: a PostgreSQL server URL; integration suites create a database per file on it.
   TEST_DATABASE_URL: optionalUrl("TEST_DATABASE_URL", ["postgres:", "postgresql:"]),
   // Set by Next.js itself while `next build` runs; startup work is skipped then.

@@ -5,6 +5,7 @@ import { getAuthSecret } from "./auth/secret";
 import { getDatabase } from "./db";
 import { env } from "./env";
 import { log } from "./log";
+import { ensureDemoCampaign } from "./services/seed/ensure-demo-campaign";
 import { ensureInitialAdmin, type EnsureInitialAdminResult } from "./services/users/ensure-initial-admin";
 
 export function describeInitialAdmin(result: EnsureInitialAdminResult): string | null {
@@ -40,6 +41,13 @@ export async function startServer(): Promise<void> {
   const message = describeInitialAdmin(admin);
   // Printed whatever LOG_LEVEL says: this is the only time the password can be seen.
   if (message) console.log(`\n${message}\n`);
+  const demo = await ensureDemoCampaign(database.db);
+  if (demo.created) log.info("Created the demo campaign \"Demo: helpfulness\" and added the admin to it.");
+  // Generating the demo model and loading models runs in the background: the site serves at once.
+  const { getGenerationRuntime, warmUpGeneration } = await import("./generation/runtime");
+  void warmUpGeneration(database.db, getGenerationRuntime()).catch((error: Error) =>
+    log.error(`Could not start the inference servers: ${error.message}`),
+  );
 }
 
 /** For instrumentation.ts: a server that cannot start must not linger half-started. */

@@ -18,6 +18,9 @@ export const auditLog = pgTable(
   (table) => [
     index("audit_log_created_at_idx").on(table.createdAt),
     index("audit_log_target_idx").on(table.targetType, table.targetId),
+    // The audit page filters by actor and by action, newest first.
+    index("audit_log_actor_idx").on(table.actorId, table.id),
+    index("audit_log_action_idx").on(table.action, table.id),
   ],
 );
 

@@ -7,3 +7,4 @@ export * from "./annotation";
 export * from "./quality";
 export * from "./exports";
 export * from "./generation";
+export * from "./rollups";

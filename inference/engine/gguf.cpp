@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -329,10 +330,14 @@ Status GgufFile::parse_all() {
   }
   r.pos = 4;
   ARB_RETURN_IF_ERROR(r.read(&version_, "the version"));
-  if (version_ != 3) {
+  if (version_ == 1 || version_ == 2) {
     return Status::Error(StatusCode::Unsupported,
                          "GGUF version " + std::to_string(version_) +
-                             " is not supported (this engine reads version 3)");
+                             " is not supported (this engine reads version 3; convert the file with a recent llama.cpp)");
+  }
+  if (version_ != 3) {
+    return Status::Error(StatusCode::InvalidModel,
+                         "GGUF version field holds " + std::to_string(version_) + ", not a GGUF version (3)");
   }
   uint64_t n_tensors = 0, n_kv = 0;
   ARB_RETURN_IF_ERROR(r.read(&n_tensors, "the tensor count"));
@@ -460,6 +465,18 @@ Status GgufFile::parse_all() {
                                std::to_string(data_size) + " bytes");
     }
     t.data = data_ + data_offset_ + t.offset;
+  }
+  // Tensors may not share bytes: a file that aliases them is corrupt or crafted.
+  std::vector<const GgufTensorInfo*> by_offset;
+  for (const GgufTensorInfo& t : tensors_) by_offset.push_back(&t);
+  std::sort(by_offset.begin(), by_offset.end(),
+            [](const GgufTensorInfo* a, const GgufTensorInfo* b) { return a->offset < b->offset; });
+  for (size_t k = 1; k < by_offset.size(); k++) {
+    const GgufTensorInfo& prev = *by_offset[k - 1];
+    if (by_offset[k]->offset < prev.offset + prev.n_bytes) {
+      return Status::Error(StatusCode::InvalidModel, "tensor '" + printable(by_offset[k]->name) +
+                                                         "' overlaps tensor '" + printable(prev.name) + "'");
+    }
   }
   return Status::Ok();
 }

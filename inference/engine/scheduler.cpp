@@ -129,7 +129,7 @@ void Scheduler::loop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !inbox_.empty() || !active_.empty(); });
+      wake_.wait(lock, [&] { return stopping_ || !inbox_.empty() || !active_.empty() || !waiting_.empty(); });
       if (stopping_) break;
       for (auto& s : inbox_) waiting_.push_back(std::move(s));
       inbox_.clear();
@@ -184,25 +184,28 @@ void Scheduler::admit() {
       finish(*s, FinishReason::Length);
       continue;
     }
-    // Share the longest prefix any live sequence has (or will have) in its cache. The last
-    // prompt token is always computed here, since its logits give the first sample.
+    // Share the longest prefix any live sequence has (or will have) in its cache: the same
+    // prompt, or a common prefix of at least kMinSharedPrefix tokens. The last prompt token is
+    // always computed here, since its logits give the first sample.
     const std::vector<int32_t>& prompt = s->p.prompt;
     Sequence* best = nullptr;
     int best_len = 0;
+    bool same_prompt = false;
     if (!s->p.evaluate) {
       for (auto& a : active_) {
         if (a->state == Sequence::State::Done || a->state == Sequence::State::Following) continue;
-        const size_t limit = std::min(a->history.size(), prompt.size() - 1);
+        const size_t limit = std::min(a->history.size(), prompt.size());
         size_t n = 0;
         while (n < limit && a->history[n] == prompt[n]) n++;
-        if (static_cast<int>(n) > best_len) {
-          best_len = static_cast<int>(n);
+        const int usable = static_cast<int>(std::min(n, prompt.size() - 1));
+        if (usable > best_len) {
+          best_len = usable;
           best = a.get();
+          same_prompt = n == prompt.size();
         }
       }
     }
-    const int wanted = std::min<int>(kMinSharedPrefix, static_cast<int>(prompt.size()) - 1);
-    if (best && best_len >= 1 && best_len >= wanted) {
+    if (best && best_len >= 1 && (same_prompt || best_len >= kMinSharedPrefix)) {
       s->state = Sequence::State::Following;
       s->leader = best;
       s->share_len = best_len;

@@ -236,6 +236,70 @@ std::string bench_kernels(Rng& rng) {
   return "\"matvec\": " + matvec + "], \"matvec_variants\": " + tuning + "], \"matmul\": " + matmul + "]";
 }
 
+// The small kernels of a 7B decode step, each timed alone (back to back, no graph): what the
+// step spends besides streaming weights.
+std::string bench_small_kernels(Rng& rng) {
+  DeviceAllocations mem;
+  std::string out = "[";
+  auto add = [&](const std::string& name, int rows, double ms) {
+    std::printf("small  %-28s rows=%d %8.2f us\n", name.c_str(), rows, ms * 1e3);
+    out += std::string(out.size() > 1 ? ", " : "") + "{\"kernel\": \"" + name + "\", \"rows\": " + std::to_string(rows) +
+           ", \"us\": " + fmt("%.2f", ms * 1e3) + "}";
+  };
+  ActBuf x4096 = q8_act(mem, 4096, 8, rng), x11008 = q8_act(mem, 11008, 8, rng);
+  float* w = nullptr;
+  TSTATUS(mem.alloc_array(4096, &w, "bench"));
+  std::vector<float> ones(4096, 1.0f);
+  TCHECK(cudaMemcpy(w, ones.data(), 4096 * 4, cudaMemcpyHostToDevice));
+  for (int rows : {1, 4}) {
+    add("rmsnorm+q8 (4096)", rows, time_ms([&](int) {
+          TSTATUS(cuda::launch_norm_quant(x4096.f32, x4096.ld, w, 1e-5f, rows, x4096, cuda::kQ32, LaunchCtx{}));
+        }, 5, 50));
+    add("q8 quantize (11008)", rows, time_ms([&](int) {
+          TSTATUS(cuda::launch_norm_quant(x11008.f32, x11008.ld, nullptr, 0.0f, rows, x11008, cuda::kQ32, LaunchCtx{}));
+        }, 5, 50));
+  }
+  // Decode attention at 640 positions, 32 heads of 128, fp16 cache of one layer.
+  const int n_ctx = 1024, heads = 32, hd = 128;
+  const int64_t slot_stride = static_cast<int64_t>(heads) * n_ctx * hd;
+  __half *k = nullptr, *v = nullptr;
+  TSTATUS(mem.alloc_array(static_cast<size_t>(slot_stride) * 4, &k, "bench"));
+  TSTATUS(mem.alloc_array(static_cast<size_t>(slot_stride) * 4, &v, "bench"));
+  {
+    std::vector<ggml_half> r(static_cast<size_t>(slot_stride) * 4);  // never time on zeros
+    for (auto& h : r) h = fp32_to_fp16(rng.normal());
+    TCHECK(cudaMemcpy(k, r.data(), r.size() * 2, cudaMemcpyHostToDevice));
+    for (auto& h : r) h = fp32_to_fp16(rng.normal());
+    TCHECK(cudaMemcpy(v, r.data(), r.size() * 2, cudaMemcpyHostToDevice));
+  }
+  ActBuf q = q8_act(mem, heads * hd, 8, rng);
+  cuda::DecodeAttnScratch sc;
+  sc.max_splits = cuda::attention_max_splits(n_ctx);
+  TSTATUS(mem.alloc_array(static_cast<size_t>(8) * heads * sc.max_splits * (hd + 2), &sc.partial, "bench"));
+  TSTATUS(mem.alloc_array(static_cast<size_t>(8) * heads, &sc.counters, "bench"));
+  int32_t* meta = nullptr;
+  TSTATUS(mem.alloc_array(16, &meta, "bench"));
+  std::vector<int32_t> hm = {639, 639, 639, 639, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0};
+  TCHECK(cudaMemcpy(meta, hm.data(), hm.size() * 4, cudaMemcpyHostToDevice));
+  cuda::AttentionArgs aa;
+  aa.q = q.f32;
+  aa.q_ld = q.ld;
+  aa.k_cache = k;
+  aa.v_cache = v;
+  aa.slot_stride = slot_stride;
+  aa.n_ctx = n_ctx;
+  aa.n_head = heads;
+  aa.n_kv_head = heads;
+  aa.head_dim = hd;
+  ActBuf o = q8_act(mem, heads * hd, 8, rng);
+  for (int rows : {1, 4}) {
+    add("attention decode (L=640)", rows, time_ms([&](int) {
+          TSTATUS(cuda::launch_attention_decode(aa, meta, meta + 8, rows, sc, o, cuda::kF32 | cuda::kQ32, LaunchCtx{}));
+        }, 5, 50));
+  }
+  return out + "]";
+}
+
 // A Llama-2-7B-shape model whose 32 layers share one layer's random host bytes (the GPU gets
 // its own copy of each).
 struct Synthetic7B {
@@ -389,6 +453,7 @@ std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model) {
   }
   if (kernels) {
     try {
+      json += ", \"small_kernels\": " + bench_small_kernels(rng);
       json += ", " + bench_kernels(rng);
     } catch (const CudaFailure& f) {
       rep.add("bench: kernels", false, "\"error\": " + json_string(f.what));

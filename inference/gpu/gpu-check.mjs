@@ -25,6 +25,9 @@ const arg = (name, fallback) => {
 };
 
 const WORK = "/tmp/gpu-check";
+// GPU_CHECK_DEVICE=cpu runs the "CUDA" side of the JS stages on the CPU: a dry run of this
+// script on a machine without a GPU (the comparisons then hold trivially).
+const DEVICE = process.env.GPU_CHECK_DEVICE ?? "cuda";
 mkdirSync(WORK, { recursive: true });
 
 // ---------------------------------------------------------------------------------------------
@@ -79,7 +82,7 @@ async function stageLogits(lib) {
     const path = join(dir, `${type}.gguf`);
     await lib.makeModel({ out: path, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type, vocab: 512, seed: 7, context: 256 });
     const cpu = await lib.loadModel(path, { device: "cpu", threads: 8, contextLength: 128, maxSequences: 2 });
-    const gpu = await lib.loadModel(path, { device: "cuda", contextLength: 128, maxSequences: 2 });
+    const gpu = await lib.loadModel(path, { device: DEVICE, contextLength: 128, maxSequences: 2 });
     const reference = lib.loadReferenceModel(path);
     const kind = type.startsWith("q") ? "quantized" : "float";
     const result = { type, device: gpu.info.deviceDescription, runs: [] };
@@ -126,7 +129,7 @@ async function stageLogits(lib) {
 async function stageBatching(lib) {
   const path = join(WORK, "batching-q4_0.gguf");
   await lib.makeModel({ out: path, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type: "q4_0", vocab: 512, seed: 11, context: 512 });
-  const model = await lib.loadModel(path, { device: "cuda", contextLength: 256, maxSequences: 4 });
+  const model = await lib.loadModel(path, { device: DEVICE, contextLength: 256, maxSequences: 4 });
   const prompts = [
     [1, ...tokensFor(1, 4, 512)],
     [1, ...tokensFor(2, 22, 512)],

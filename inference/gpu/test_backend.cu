@@ -131,6 +131,18 @@ static void run_scenario(const ModelSpec& spec, Report& rep, Rng& rng) {
   auto want = ref.run(0, A, 0);
   for (int t = 0; t < 40; t++) err.prefill = std::max(err.prefill, rel_l2(row_of(lg, t, V), want[static_cast<size_t>(t)]));
 
+  // 1b. The same 40 tokens on slot 2 through the decode path, 8 at a time: prefill and decode
+  //     compute the same per-unit terms (quantized) or fp16 vs fp32 products (float), so they
+  //     agree far more closely than either does with the float64 reference.
+  double path_gap = 0.0;
+  {
+    std::vector<float> l8(static_cast<size_t>(8) * V);
+    for (int t0 = 0; t0 < 40; t0 += 8) {
+      TSTATUS(be->forward({StepSequence{2, t0, A.data() + t0, 8, true}}, l8.data()));
+      for (int t = 0; t < 8; t++) path_gap = std::max(path_gap, rel_l2(row_of(l8, t, V), row_of(lg, t0 + t, V)));
+    }
+  }
+
   // 2. A decodes one token while B prefills 20 (mixed step).
   std::vector<int32_t> a1 = toks(1), B = toks(20);
   TSTATUS(be->forward({StepSequence{0, 40, a1.data(), 1, false}, StepSequence{1, 0, B.data(), 20, false}}, lg.data()));
@@ -171,14 +183,18 @@ static void run_scenario(const ModelSpec& spec, Report& rep, Rng& rng) {
     err.decode = std::max(err.decode, rel_l2(row_of(lg, 1, V), ref.run(2, L2, 0).back()));
   }
 
-  // Errors relative to the float64 forward: fp16 KV cache everywhere; q8 activations on the
-  // decode path for quantized weights (about 1%); fp16 activations and weights in prefill.
+  // Errors relative to the float64 forward (||cuda - ref|| / ||ref|| per logits row): the fp16
+  // KV cache everywhere; for quantized weights the q8 activations, as on the CPU (the CPU path
+  // moves logits by 2-4% of their maximum with them; engine-logits.int.test.ts); for float
+  // weights fp16 products in prefill.
   const bool fl = spec.type == GgmlType::F32 || spec.type == GgmlType::F16 || spec.type == GgmlType::BF16;
-  const double tol_decode = (fl && !spec.mixed) ? 1e-2 : 5e-2, tol_prefill = (fl && !spec.mixed) ? 1e-2 : 5e-2;
+  const double tol_decode = (fl && !spec.mixed) ? 1e-2 : 1e-1, tol_prefill = tol_decode;
+  const double tol_paths = 1e-2;
   rep.add("backend vs float64 forward: " + spec.name,
-          err.prefill <= tol_prefill && err.decode <= tol_decode,
+          err.prefill <= tol_prefill && err.decode <= tol_decode && path_gap <= tol_paths,
           "\"prefill_rel_l2\": " + fmt("%.3g", err.prefill) + ", \"decode_rel_l2\": " + fmt("%.3g", err.decode) +
-              ", \"tol_prefill\": " + fmt("%g", tol_prefill) + ", \"tol_decode\": " + fmt("%g", tol_decode));
+              ", \"prefill_vs_decode_path_rel_l2\": " + fmt("%.3g", path_gap) + ", \"tol_prefill\": " + fmt("%g", tol_prefill) +
+              ", \"tol_decode\": " + fmt("%g", tol_decode) + ", \"tol_paths\": " + fmt("%g", tol_paths));
 
   // 6. Batch invariance and determinism: sequence S alone on slot 0 (twice), then on slot 2
   //    while T prefills and U runs a short piece and decodes beside it.

@@ -674,14 +674,32 @@ static void test_attention(Report& rep, Rng& rng) {
     sc.max_splits = cuda::attention_max_splits(n_ctx);
     TSTATUS(mem.alloc_array(static_cast<size_t>(rows) * n_head * sc.max_splits * (hd + 2), &sc.partial, "test"));
     TSTATUS(mem.alloc_array(static_cast<size_t>(rows) * n_head, &sc.counters, "test"));
-    ActBuf out = make_act(mem, n_head * hd, rows, cuda::kF32);
+    const unsigned forms = cuda::kF32 | (hd % 32 == 0 ? cuda::kQ32 : 0u);
+    ActBuf out = make_act(mem, n_head * hd, rows, forms);
     std::vector<int32_t> meta(pos);
     meta.insert(meta.end(), slot.begin(), slot.end());
     DeviceVec<int32_t> dmeta;
     dmeta.upload(meta);
     TCHECK(cudaMemset(out.f32, 0xFF, static_cast<size_t>(rows * out.ld) * 4));
-    TSTATUS(cuda::launch_attention_decode(aa, dmeta.get(), dmeta.get() + rows, rows, sc, out, cuda::kF32, LaunchCtx{}));
+    TSTATUS(cuda::launch_attention_decode(aa, dmeta.get(), dmeta.get() + rows, rows, sc, out, forms, LaunchCtx{}));
     const auto batched = download(out.f32, static_cast<size_t>(rows * out.ld));
+    // The fused Block32 quantization equals the reference quantizer on the fp32 output.
+    int64_t q_bad = 0;
+    if (forms & cuda::kQ32) {
+      const int64_t k = n_head * hd;
+      const auto gq = download(out.q32.q, static_cast<size_t>(rows * out.ld));
+      const auto gd = download(out.q32.d, static_cast<size_t>(rows * out.ld / 32));
+      const auto gs = download(out.q32.s, static_cast<size_t>(rows * out.ld / 32));
+      std::vector<int8_t> q(static_cast<size_t>(k));
+      std::vector<float> d(static_cast<size_t>(k / 32));
+      std::vector<int32_t> s2(static_cast<size_t>(k / 32));
+      for (int r = 0; r < rows; r++) {
+        ref_quantize_block32(batched.data() + r * out.ld, k, q.data(), d.data(), s2.data());
+        q_bad += std::memcmp(q.data(), gq.data() + r * out.ld, static_cast<size_t>(k)) != 0 ||
+                 std::memcmp(d.data(), gd.data() + r * out.ld / 32, d.size() * 4) != 0 ||
+                 std::memcmp(s2.data(), gs.data() + r * out.ld / 32, s2.size() * 4) != 0;
+      }
+    }
     double worst = 0.0;
     int64_t bad = 0;
     for (int r = 0; r < rows; r++) {
@@ -702,13 +720,13 @@ static void test_attention(Report& rep, Rng& rng) {
       DeviceVec<int32_t> m1;
       m1.upload({pos[static_cast<size_t>(r)], slot[static_cast<size_t>(r)]});
       TCHECK(cudaMemset(out.f32, 0xFF, static_cast<size_t>(out.ld) * 4));
-      TSTATUS(cuda::launch_attention_decode(one, m1.get(), m1.get() + 1, 1, sc, out, cuda::kF32, LaunchCtx{}));
+      TSTATUS(cuda::launch_attention_decode(one, m1.get(), m1.get() + 1, 1, sc, out, forms, LaunchCtx{}));
       const auto solo = download(out.f32, static_cast<size_t>(n_head * hd));
       variant += std::memcmp(solo.data(), batched.data() + r * out.ld, static_cast<size_t>(n_head * hd) * 4) != 0;
     }
-    rep.add("attention decode (splits + last-block combine) hd=" + std::to_string(hd), bad == 0 && variant == 0,
+    rep.add("attention decode (splits + last-block combine) hd=" + std::to_string(hd), bad == 0 && variant == 0 && q_bad == 0,
             "\"bad\": " + std::to_string(bad) + ", \"max_abs_err\": " + fmt("%.3g", worst) +
-                ", \"rows_differing_alone\": " + std::to_string(variant));
+                ", \"rows_differing_alone\": " + std::to_string(variant) + ", \"fused_q8_bad_rows\": " + std::to_string(q_bad));
 
     // prefill: a 45-token piece of slot 1 at positions 37..81 and a 3-token piece of slot 2 at 0..2
     std::vector<cuda::PrefillTile> tiles;

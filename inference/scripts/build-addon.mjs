@@ -3,7 +3,7 @@
 // `--force` rebuilds from scratch. Exits non-zero with the reason when the build fails: the
 // engine's tests and the inference server need the addon.
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -42,8 +42,43 @@ function run(gyp, args) {
   if (result.status !== 0) fail(`node-gyp ${args[0]} exited with status ${result.status} (see the compiler output above)`);
 }
 
+// One build at a time in build/: two makes in one folder corrupt each other's objects.
+function acquireBuildLock(buildDir) {
+  mkdirSync(buildDir, { recursive: true });
+  const lock = join(buildDir, ".build-lock");
+  let announced = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      const release = () => rmSync(lock, { recursive: true, force: true });
+      process.on("exit", release);
+      for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(1));
+      return;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(join(lock, "pid"), "utf8"));
+    } catch {}
+    let alive = false;
+    try {
+      alive = Number.isInteger(owner) && owner > 0 && process.kill(owner, 0);
+    } catch {}
+    if (!alive && Number.isInteger(owner)) {
+      rmSync(lock, { recursive: true, force: true }); // left by a build that died
+      continue;
+    }
+    if (!announced) console.log(`[arbiter] waiting for another addon build (pid ${owner}) to finish`);
+    announced = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+}
+
 const gyp = nodeGypCommand();
 const buildDir = join(inferenceDir, "build");
+acquireBuildLock(buildDir);
 const configured = existsSync(join(buildDir, "Makefile")) && existsSync(join(buildDir, "config.gypi"));
 const stale =
   !configured || statSync(join(inferenceDir, "binding.gyp")).mtimeMs > statSync(join(buildDir, "config.gypi")).mtimeMs;

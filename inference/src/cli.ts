@@ -100,9 +100,7 @@ async function load(path: string, options: LoadOptions): Promise<Model> {
     },
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stderr.write(
-    `loaded ${path} on ${model.info.deviceDescription} (${model.info.threads} threads) in ${seconds}s\n`,
-  );
+  process.stderr.write(`loaded ${path} on ${model.info.deviceDescription} in ${seconds}s\n`);
   return model;
 }
 

@@ -10,7 +10,7 @@ import { readFile, writeFile } from "node:fs/promises";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { ggmlTensorBytes, ggmlTypeTraits } from "./ggml-types";
+import { type GgmlTypeName, ggmlTensorBytes, ggmlTypeTraits } from "./ggml-types";
 import { loadModel, type Model } from "./index";
 import type { ModelType } from "./make-model";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
@@ -106,14 +106,20 @@ describe.each(CASES)("engine logits, $name", (c) => {
   if (c.type === "q8_0" || c.type === "q4_0") {
     it(`match the float64 reference within ${QUANTIZED_TOLERANCE}`, async () => {
       const engine = await model.evaluate(TOKENS);
-      expect(worstRelativeError(engine, referenceForward(reference, TOKENS))).toBeLessThan(QUANTIZED_TOLERANCE);
+      expect(worstRelativeError(engine, referenceForward(reference, TOKENS))).toBeLessThan(
+        QUANTIZED_TOLERANCE,
+      );
     });
 
     it(`compute one quantized product as ggml does within ${ONE_PRODUCT_TOLERANCE}`, async () => {
       const path = dir.file(`one-product-${c.type}-${c.kvHeads}-${c.tied}.gguf`);
       const file = readGguf(new Uint8Array(await readFile(model.info.path)));
-      const type = c.type === "q8_0" ? "Q8_0" : "Q4_0";
-      const zeros = (shape: number[]) => ({ type, shape, data: new Uint8Array(ggmlTensorBytes(ggmlTypeTraits(type), shape[0]! * shape[1]!)) });
+      const type: GgmlTypeName = c.type === "q8_0" ? "Q8_0" : "Q4_0";
+      const zeros = (shape: number[]) => ({
+        type,
+        shape,
+        data: new Uint8Array(ggmlTensorBytes(ggmlTypeTraits(type), shape[0]! * shape[1]!)),
+      });
       const tensors = Object.fromEntries(
         [0, 1].flatMap((l) => [
           [`blk.${l}.attn_output.weight`, zeros([128, 128])],
@@ -121,7 +127,12 @@ describe.each(CASES)("engine logits, $name", (c) => {
         ]),
       );
       await writeFile(path, editGguf(file, { tensors }));
-      const oneProduct = await loadModel(path, { device: "cpu", threads: 2, contextLength: 64, maxSequences: 1 });
+      const oneProduct = await loadModel(path, {
+        device: "cpu",
+        threads: 2,
+        contextLength: 64,
+        maxSequences: 1,
+      });
       try {
         const engine = await oneProduct.evaluate(TOKENS);
         const expected = referenceForward(loadReferenceModel(path), TOKENS, { quantizeActivations: true });

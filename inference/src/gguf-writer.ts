@@ -7,11 +7,11 @@ import { open, rename, rm } from "node:fs/promises";
 import { type GgmlTypeName, GGML_TYPE_ID, ggmlTensorBytes, ggmlTypeTraits } from "./ggml-types";
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
-export const GGUF_VERSION = 3;
-export const GGUF_DEFAULT_ALIGNMENT = 32;
+const GGUF_VERSION = 3;
+const GGUF_DEFAULT_ALIGNMENT = 32;
 /** ggml's GGML_MAX_NAME is 64 bytes including the terminating zero. */
-export const GGUF_MAX_TENSOR_NAME_BYTES = 63;
-export const GGUF_MAX_DIMS = 4;
+const GGUF_MAX_TENSOR_NAME_BYTES = 63;
+const GGUF_MAX_DIMS = 4;
 
 export const GGUF_VALUE_TYPE = {
   uint8: 0,
@@ -253,7 +253,7 @@ function writeValue(out: ByteBuilder, key: string, value: GgufValue): void {
   }
 }
 
-export function alignmentOf(metadata: Record<string, GgufValue>): number {
+function alignmentOf(metadata: Record<string, GgufValue>): number {
   const entry = metadata["general.alignment"];
   if (entry === undefined) return GGUF_DEFAULT_ALIGNMENT;
   if (entry.type !== "uint32" || entry.value <= 0 || (entry.value & (entry.value - 1)) !== 0) {

@@ -11,7 +11,7 @@ import { Random } from "./random";
 export const MODEL_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0"] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
 
-export const DEFAULT_VOCAB_SIZE = 4096;
+const DEFAULT_VOCAB_SIZE = 4096;
 
 export interface MakeModelOptions {
   out: string;

@@ -86,7 +86,7 @@ function rotl(x: number, k: number): number {
 }
 
 /** FNV-1a of the UTF-16 code units: derives independent streams from names (e.g. per tensor). */
-export function hashString(text: string): number {
+function hashString(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

@@ -1,6 +1,9 @@
 // The OpenAI-compatible server on the real engine: chain models (testing/fixtures.ts) give
 // deterministic text for exact assertions, a random model shows sampling and batching.
 
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+
 import llamaTokenizer from "llama-tokenizer-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -208,6 +211,10 @@ describe("POST /v1/chat/completions", () => {
       expect(mine.length).toBeGreaterThan(5); // token by token, not one block
       expect(contentOf(chunks, index).trim()).toBe(TEXT);
     }
+    // The two choices are two sequences of one batch, and the second reuses the first's prefill.
+    const sequences = chain.events.filter((e) => e.kind === "sequence" && e.line.startsWith(chunks[0]!.id));
+    expect(sequences).toHaveLength(2);
+    expect(Math.max(...sequences.map((e) => e.sharedPromptTokens!))).toBeGreaterThan(0);
     const last = chunks.at(-1)!;
     expect(last.choices).toEqual([]);
     expect(last.usage!.completion_tokens).toBeGreaterThanOrEqual(2 * chainIds.length);
@@ -289,7 +296,7 @@ describe("POST /v1/completions", () => {
 
   it("streams text chunks and answers several prompts with n choices each", async () => {
     const { chunks, done } = await readStream(
-      await post(`${chain.url}/v1/completions`, { prompt: ["a", "b"], n: 2, stream: true }),
+      await post(`${chain.url}/v1/completions`, { prompt: ["Write", "Go on"], n: 2, stream: true }),
     );
     expect(done).toBe(true);
     expect(chunks.every((c) => c.object === "text_completion")).toBe(true);
@@ -313,8 +320,11 @@ describe("cancellation", () => {
     );
     const reader = response.body!.getReader();
     let received = "";
-    while ((received.match(/"content"/g) ?? []).length < 12)
-      received += new TextDecoder().decode((await reader.read()).value);
+    while ((received.match(/"content"/g) ?? []).length < 12) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended early: ${received}`);
+      received += new TextDecoder().decode(value);
+    }
     const health = await (await fetch(`${loop.url}/health`)).json();
     expect(health.activeSequences).toBe(2);
     abort.abort();
@@ -355,7 +365,7 @@ describe("bad requests", () => {
     ["n = 0", { messages: [{ role: "user", content: "x" }], n: 0 }, "n"],
     ["max_tokens = 0", { messages: [{ role: "user", content: "x" }], max_tokens: 0 }, "max_tokens"],
     ["top_p above 1", { messages: [{ role: "user", content: "x" }], top_p: 1.5 }, "top_p"],
-    ["a stop list of numbers", { messages: [{ role: "user", content: "x" }], stop: [1] }, "stop.0"],
+    ["a stop list of numbers", { messages: [{ role: "user", content: "x" }], stop: [1] }, "stop"],
     ["logprobs", { messages: [{ role: "user", content: "x" }], logprobs: true }, "logprobs"],
     [
       "an image part",
@@ -406,5 +416,63 @@ describe("bad requests", () => {
     ).json();
     expect(body.choices[0].text).toEqual(expect.any(String));
     expect(random.server.activeSequences).toBe(0);
+  });
+});
+
+describe("npm run inference (server-main)", () => {
+  function startProcess(
+    command: string,
+    args: string[],
+  ): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let stderr = "";
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.resume();
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    return { child, stderr: () => stderr, exited };
+  }
+
+  it("exits non-zero with the reason when the model cannot be loaded", async () => {
+    const bad = dir.file("not-a-model.gguf");
+    await writeFile(bad, "definitely not GGUF");
+    const run = startProcess("npm", ["run", "--silent", "inference", "--", "--model", bad, "--port", "0"]);
+    expect(await run.exited).not.toBe(0);
+    expect(run.stderr()).toMatch(/cannot load .*not-a-model\.gguf: INVALID_MODEL/);
+  });
+
+  it("listens at once, reports loading progress, serves, and stops on SIGTERM", async () => {
+    const path = await createSmallModel(dir, "served.gguf", { seed: 4 });
+    const run = startProcess("node_modules/.bin/tsx", [
+      "inference/src/server-main.ts",
+      "--model",
+      path,
+      "--port",
+      "0",
+      "--threads",
+      "1",
+      "--model-name",
+      "served",
+    ]);
+    try {
+      let port = 0;
+      for (let i = 0; i < 300 && !run.stderr().includes("ready:"); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stderr())![1]);
+      expect(run.stderr()).toMatch(/loading .*served\.gguf: 100%/);
+      expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toMatchObject({
+        status: "ok",
+        model: "served",
+        loaded: true,
+      });
+      const body = await (
+        await post(`http://127.0.0.1:${port}/v1/completions`, { prompt: "Hi", max_tokens: 3, temperature: 0 })
+      ).json();
+      expect(body.model).toBe("served");
+      expect(body.usage.completion_tokens).toBeGreaterThan(0);
+      run.child.kill("SIGTERM");
+      expect(await run.exited).toBe(0);
+    } finally {
+      if (run.child.exitCode === null) process.kill(-run.child.pid!, "SIGKILL");
+    }
   });
 });

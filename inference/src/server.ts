@@ -26,6 +26,8 @@ export interface ServerEvent {
   /** For "sequence": how the sequence ended and how many tokens it produced. */
   finishReason?: GenerateResult["finishReason"];
   tokens?: number;
+  /** Prompt positions copied from a concurrent sequence with the same prompt. */
+  sharedPromptTokens?: number;
 }
 
 export interface InferenceServerOptions {
@@ -182,19 +184,21 @@ function messageText(content: z.infer<typeof contentSchema> | null): string {
   return typeof content === "string" ? content : content.map((part) => part.text).join("");
 }
 
+function tooLarge(limit: number): HttpError {
+  return new HttpError(
+    413,
+    `the request body is larger than ${limit} bytes`,
+    "invalid_request_error",
+    null,
+    "request_too_large",
+  );
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(
-        new HttpError(
-          413,
-          `the request body is larger than ${limit} bytes`,
-          "invalid_request_error",
-          null,
-          "request_too_large",
-        ),
-      );
+      reject(tooLarge(limit));
       return;
     }
     const chunks: Buffer[] = [];
@@ -202,15 +206,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(
-          new HttpError(
-            413,
-            `the request body is larger than ${limit} bytes`,
-            "invalid_request_error",
-            null,
-            "request_too_large",
-          ),
-        );
+        reject(tooLarge(limit));
+        // Drain the rest without keeping it; the response closes the connection.
         req.removeAllListeners("data");
         req.resume();
         return;
@@ -345,7 +342,7 @@ export class InferenceServer {
   }
 
   private loadedModel(): { model: Model; special: SpecialTokenTexts } {
-    if (!this.model || !this.special)
+    if (!this.model || !this.special) {
       throw new HttpError(
         503,
         "the model is still loading; retry shortly",
@@ -353,6 +350,7 @@ export class InferenceServer {
         null,
         "model_loading",
       );
+    }
     return { model: this.model, special: this.special };
   }
 
@@ -366,7 +364,7 @@ export class InferenceServer {
     }));
     const rendered = renderChat(messages, { template: model.info.chatTemplate, ...special });
     const prompt = { tokens: chatPromptTokens(model, rendered) };
-    await this.run(req, res, body, body.max_completion_tokens ?? body.max_tokens, [prompt], "chat");
+    await this.run(res, body, body.max_completion_tokens ?? body.max_tokens, [prompt], "chat");
   }
 
   private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -375,12 +373,11 @@ export class InferenceServer {
     const texts = typeof body.prompt === "string" ? [body.prompt] : body.prompt;
     // Raw completion: BOS + the prompt text, special tokens not parsed.
     const prompts = texts.map((text) => ({ tokens: model.tokenize(text, { addBos: true, special: false }) }));
-    await this.run(req, res, body, body.max_tokens, prompts, "text");
+    await this.run(res, body, body.max_tokens, prompts, "text");
   }
 
   /** Generates n choices per prompt, all concurrently, and answers in one body or as SSE. */
   private async run(
-    req: IncomingMessage,
     res: ServerResponse,
     body: SamplingRequest,
     maxTokens: number | null | undefined,
@@ -487,21 +484,26 @@ export class InferenceServer {
           }
         : { index, text, logprobs: null, finish_reason: finish };
 
-    if (kind === "chat")
-      for (const c of choices)
+    if (kind === "chat") {
+      for (const c of choices) {
         send({
           index: c.index,
           delta: { role: "assistant", content: "" },
           logprobs: null,
           finish_reason: null,
         });
+      }
+    }
     const results = await all(
       choices.map(async (c) => {
         // The engine holds back partial characters and possible stop strings: its token texts
         // concatenate to the final text.
         const result = await this.generate(model, id, {
           ...c,
-          options: { ...c.options, onToken: (token) => token.text && send(textChoice(c.index, token.text, null)) },
+          options: {
+            ...c.options,
+            onToken: (token) => token.text && send(textChoice(c.index, token.text, null)),
+          },
         });
         send(textChoice(c.index, "", finishReason(result)));
         return result;
@@ -518,9 +520,13 @@ export class InferenceServer {
       const result = await model.generate(choice.prompt.tokens, choice.options);
       this.emit({
         kind: "sequence",
-        line: `${id}/${choice.index}: ${result.finishReason} after ${result.tokens.length} tokens (${choice.prompt.tokens.length} prompt tokens, ${result.decodeTokensPerSecond.toFixed(1)} tok/s)`,
+        line:
+          `${id}/${choice.index}: ${result.finishReason} after ${result.tokens.length} tokens ` +
+          `(${choice.prompt.tokens.length} prompt tokens, ${result.sharedPromptTokens} shared; ` +
+          `${result.decodeTokensPerSecond.toFixed(1)} tok/s)`,
         finishReason: result.finishReason,
         tokens: result.tokens.length,
+        sharedPromptTokens: result.sharedPromptTokens,
       });
       return result;
     } finally {

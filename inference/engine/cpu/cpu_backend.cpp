@@ -39,7 +39,7 @@ struct LayerKernels {
 // Activations in the formats the next matmuls want.
 struct Input {
   const float* f32;
-  const block_q8_act* q8;
+  const uint8_t* q8;
   int64_t n;
 };
 
@@ -266,7 +266,7 @@ class CpuBackend final : public Backend {
     hb_.resize(n * c_.n_ff);
     hb2_.resize(n * c_.n_ff);
     const int widest = std::max(std::max(c_.n_embd, c_.n_ff), q_dim);
-    q8_.resize(n * static_cast<size_t>(widest / QK8_0 + 1));
+    q8_.resize(n * q8_act_row_bytes(widest) + 64);
     cos_.resize(n * c_.rope_dim / 2);
     sin_.resize(n * c_.rope_dim / 2);
     tok_id_.resize(n);
@@ -305,7 +305,7 @@ class CpuBackend final : public Backend {
     t.w = &w;
     if (k->act == ActFormat::Q8) {
       t.act = in.q8;
-      t.act_row_bytes = static_cast<size_t>(in.n / QK8_0) * sizeof(block_q8_act);
+      t.act_row_bytes = q8_act_row_bytes(in.n);
     } else {
       t.act = in.f32;
       t.act_row_bytes = static_cast<size_t>(in.n) * sizeof(float);
@@ -372,7 +372,7 @@ class CpuBackend final : public Backend {
 
   int capacity_ = 0, n_tok_ = 0, n_out_ = 0;
   std::vector<float> x_, xb_, tmp_, q_, att_, k_, v_, hb_, hb2_, cos_, sin_, scores_;
-  std::vector<block_q8_act> q8_;
+  std::vector<uint8_t> q8_;
   std::vector<int> tok_id_, tok_slot_, tok_pos_, out_tok_;
   std::vector<AttentionItem> items_;
 };

@@ -27,8 +27,26 @@
 
 namespace arb {
 
-// How a kernel wants its activations: fp32 rows, or rows of block_q8_act (quants_ref.h).
+// How a kernel wants its activations: fp32 rows, or Q8 rows (below).
 enum class ActFormat { F32, Q8 };
+
+// A Q8 activation row, as the CPU kernels read it: the row quantized exactly as
+// quantize_row_q8_act_ref does (quants_ref.h), stored plane by plane so that the quants of
+// consecutive blocks are one contiguous run (two blocks = one 64-byte load) and so are their
+// scales: [qs of block 0..nb-1: nb x 32 int8][d: nb float][sum: nb int32].
+inline size_t q8_act_row_bytes(int64_t n) { return static_cast<size_t>(n / QK8_0) * (QK8_0 + 4 + 4); }
+
+struct Q8ActRow {
+  const int8_t* qs;
+  const float* d;
+  const int32_t* sum;
+};
+
+inline Q8ActRow q8_act_row(const void* row, int64_t n) {
+  const int64_t nb = n / QK8_0;
+  const int8_t* qs = static_cast<const int8_t*>(row);
+  return {qs, reinterpret_cast<const float*>(qs + nb * QK8_0), reinterpret_cast<const int32_t*>(qs + nb * (QK8_0 + 4))};
+}
 
 struct MatmulArgs {
   const uint8_t* w = nullptr;  // row 0 of W
@@ -56,8 +74,9 @@ std::vector<MatmulKernel> matmul_kernels(GgmlType type);
 // The kernel to use: the highest ISA not above cpu_isa_selected(). Null without kernels.
 const MatmulKernel* select_matmul_kernel(GgmlType type);
 
-// Activation quantization for ActFormat::Q8, per ISA (bit-identical results).
-using QuantizeActFn = void (*)(const float* x, block_q8_act* y, int64_t n);
+// Activation quantization into one Q8 row (q8_act_row_bytes(n) bytes), per ISA; every ISA
+// gives bit-identical rows, with the values quantize_row_q8_act_ref gives.
+using QuantizeActFn = void (*)(const float* x, void* row, int64_t n);
 QuantizeActFn select_quantize_act(CpuIsa isa);
 
 // Per-type registration (matmul_<type>.cpp).

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstring>
 
 #ifdef ARB_HAVE_X86_KERNELS
 // GCC 12 warns about the deliberately undefined lanes inside its own AVX-512 intrinsics.
@@ -45,10 +46,28 @@ const MatmulKernel* select_matmul_kernel(GgmlType type) {
 
 namespace {
 
+void quantize_act_portable(const float* x, void* row, int64_t n) {
+  const int64_t nb = n / QK8_0;
+  int8_t* qs = static_cast<int8_t*>(row);
+  float* d = reinterpret_cast<float*>(qs + nb * QK8_0);
+  int32_t* sum = reinterpret_cast<int32_t*>(qs + nb * (QK8_0 + 4));
+  for (int64_t b = 0; b < nb; b++) {
+    block_q8_act blk;
+    quantize_row_q8_act_ref(x + b * QK8_0, &blk, QK8_0);
+    std::memcpy(qs + b * QK8_0, blk.qs, QK8_0);
+    std::memcpy(d + b, &blk.d, sizeof(float));
+    std::memcpy(sum + b, &blk.sum, sizeof(int32_t));
+  }
+}
+
 #ifdef ARB_HAVE_X86_KERNELS
-ARB_TARGET_AVX2 void quantize_act_avx2(const float* x, block_q8_act* y, int64_t n) {
+ARB_TARGET_AVX2 void quantize_act_avx2(const float* x, void* row, int64_t n) {
+  const int64_t nb = n / QK8_0;
+  int8_t* qs = static_cast<int8_t*>(row);
+  float* dst_d = reinterpret_cast<float*>(qs + nb * QK8_0);
+  int32_t* dst_sum = reinterpret_cast<int32_t*>(qs + nb * (QK8_0 + 4));
   const __m256 sign = _mm256_set1_ps(-0.0f);
-  for (int64_t b = 0; b < n / QK8_0; b++) {
+  for (int64_t b = 0; b < nb; b++) {
     const float* xb = x + b * QK8_0;
     __m256 v[4];
     for (int k = 0; k < 4; k++) v[k] = _mm256_loadu_ps(xb + 8 * k);
@@ -59,7 +78,7 @@ ARB_TARGET_AVX2 void quantize_act_avx2(const float* x, block_q8_act* y, int64_t 
     m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
     const float amax = _mm_cvtss_f32(m4);
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-    y[b].d = amax / 127.0f;
+    dst_d[b] = amax / 127.0f;
     const __m256 mul = _mm256_set1_ps(id);
     __m256i q[4];
     for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], mul));
@@ -67,29 +86,31 @@ ARB_TARGET_AVX2 void quantize_act_avx2(const float* x, block_q8_act* y, int64_t 
     __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
     s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
     s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
-    y[b].sum = _mm_cvtsi128_si32(s4);
+    dst_sum[b] = _mm_cvtsi128_si32(s4);
     // packs interleave 128-bit lanes; the permute restores element order.
-    const __m256i p16a = _mm256_packs_epi32(q[0], q[1]);
-    const __m256i p16b = _mm256_packs_epi32(q[2], q[3]);
-    const __m256i p8 = _mm256_packs_epi16(p16a, p16b);
+    const __m256i p8 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     const __m256i ordered = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs), ordered);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + b * QK8_0), ordered);
   }
 }
 
-ARB_TARGET_AVX512 void quantize_act_avx512(const float* x, block_q8_act* y, int64_t n) {
-  for (int64_t b = 0; b < n / QK8_0; b++) {
+ARB_TARGET_AVX512 void quantize_act_avx512(const float* x, void* row, int64_t n) {
+  const int64_t nb = n / QK8_0;
+  int8_t* qs = static_cast<int8_t*>(row);
+  float* dst_d = reinterpret_cast<float*>(qs + nb * QK8_0);
+  int32_t* dst_sum = reinterpret_cast<int32_t*>(qs + nb * (QK8_0 + 4));
+  for (int64_t b = 0; b < nb; b++) {
     const float* xb = x + b * QK8_0;
     const __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
     const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
     const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-    y[b].d = amax / 127.0f;
+    dst_d[b] = amax / 127.0f;
     const __m512 mul = _mm512_set1_ps(id);
     const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, mul));
     const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, mul));
-    y[b].sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y[b].qs), _mm512_cvtsepi32_epi8(q0));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(y[b].qs + 16), _mm512_cvtsepi32_epi8(q1));
+    dst_sum[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * QK8_0), _mm512_cvtsepi32_epi8(q0));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * QK8_0 + 16), _mm512_cvtsepi32_epi8(q1));
   }
 }
 #endif
@@ -102,18 +123,18 @@ QuantizeActFn select_quantize_act(CpuIsa isa) {
   if (isa >= CpuIsa::Avx2) return quantize_act_avx2;
 #endif
   (void)isa;
-  return quantize_row_q8_act_ref;
+  return quantize_act_portable;
 }
 
 void quantize_activations(ThreadPool& pool, QuantizeActFn quantize, const float* x, int n_tok,
-                          int64_t n, block_q8_act* out) {
-  const int64_t blocks = n / QK8_0;
+                          int64_t n, uint8_t* out) {
+  const size_t row = q8_act_row_bytes(n);
   if (static_cast<int64_t>(n_tok) * n < 16384) {
-    for (int t = 0; t < n_tok; t++) quantize(x + t * n, out + t * blocks, n);
+    for (int t = 0; t < n_tok; t++) quantize(x + t * n, out + t * row, n);
     return;
   }
   pool.parallel_for(n_tok, 4, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; t++) quantize(x + t * n, out + t * blocks, n);
+    for (int64_t t = t0; t < t1; t++) quantize(x + t * n, out + t * row, n);
   });
 }
 

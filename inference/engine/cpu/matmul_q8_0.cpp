@@ -1,12 +1,12 @@
 // Q8_0 weights x Q8 activations: per 32-value block, an int32 dot product of the quants, times
 // both scales, accumulated in fp32 (as llama.cpp's vec_dot_q8_0_q8_0).
 //   portable: plain loops.
-//   AVX2:     |w| * (y with w's sign) through maddubs (u8 x s8 -> s16 pairs) and madd -> s32.
-//   AVX-512:  the same sign trick into one VNNI dpbusd (u8 x s8 -> s32).
-// Per block and activation that is load, sign, dot, convert, scale by the weight's d (shared by
-// the activations) and one FMA with the activation's d broadcast from memory. The SIMD paths
-// keep two fp32 accumulators per result (even and odd blocks) so consecutive FMAs do not wait
-// on each other.
+//   AVX2:     one block per step: |w| * (y with w's sign) through maddubs (u8 x s8 -> s16
+//             pairs) and madd -> s32, scaled by d_w, FMA with d_y broadcast.
+//   AVX-512:  two blocks per step in 512-bit registers: y takes w's sign through a mask, one
+//             VNNI dpbusd per activation, then the 16 lanes are scaled by [d_w0 x8 | d_w1 x8]
+//             and FMA'd with [d_y0 x8 | d_y1 x8] taken from the activation's scale plane.
+// Each result keeps two fp32 accumulators (alternate steps) so consecutive FMAs are independent.
 #include "tiles.h"
 
 namespace arb {
@@ -25,10 +25,10 @@ struct TilePortable {
         const block_q8_0& w = row_ptr<block_q8_0>(a, r + i)[b];
         const float dw = fp16_to_fp32(w.d);
         for (int j = 0; j < T; j++) {
-          const block_q8_act& y = act_ptr<block_q8_act>(a, t0 + j)[b];
+          const Q8ActRow y = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
           int32_t isum = 0;
-          for (int k = 0; k < QK8_0; k++) isum += w.qs[k] * y.qs[k];
-          acc[i][j] += static_cast<float>(isum) * (dw * y.d);
+          for (int k = 0; k < QK8_0; k++) isum += w.qs[k] * y.qs[b * QK8_0 + k];
+          acc[i][j] += static_cast<float>(isum) * (dw * y.d[b]);
         }
       }
     }
@@ -43,43 +43,35 @@ void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Tile
 #ifdef ARB_HAVE_X86_KERNELS
 template <int R, int T>
 struct TileAvx2 {
-  // Adds block b of every row and activation into acc.
-  ARB_TARGET_AVX2 static inline void block(const block_q8_0* const* w, const block_q8_act* const* y, int64_t b,
-                                           __m256 (&acc)[R][T]) {
+  static_assert(R == 1, "one weight row per tile: several interleaved row streams defeat the prefetcher");
+
+  ARB_TARGET_AVX2 static inline void block(const block_q8_0* w, const Q8ActRow* y, int64_t b, __m256 (&acc)[T]) {
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256i yq[T];
-    for (int j = 0; j < T; j++) yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
-    for (int i = 0; i < R; i++) {
-      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs));
-      const __m256i aw = _mm256_sign_epi8(wq, wq);
-      const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[i][b].d));
-      for (int j = 0; j < T; j++) {
-        const __m256i p16 = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(yq[j], wq));
-        const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p16, ones)), dw);
-        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(y[j][b].d), acc[i][j]);
-      }
+    const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs));
+    const __m256i aw = _mm256_sign_epi8(wq, wq);
+    const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[b].d));
+    for (int j = 0; j < T; j++) {
+      const __m256i yq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j].qs + b * QK8_0));
+      const __m256i p16 = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(yq, wq));
+      const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(p16, ones)), dw);
+      acc[j] = _mm256_fmadd_ps(p, _mm256_set1_ps(y[j].d[b]), acc[j]);
     }
   }
 
   ARB_TARGET_AVX2 static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK8_0;
-    const block_q8_0* w[R];
-    const block_q8_act* y[T];
-    for (int i = 0; i < R; i++) w[i] = row_ptr<block_q8_0>(a, r + i);
-    for (int j = 0; j < T; j++) y[j] = act_ptr<block_q8_act>(a, t0 + j);
-    __m256 even[R][T], odd[R][T];
-    for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) even[i][j] = odd[i][j] = _mm256_setzero_ps();
-    }
+    const block_q8_0* w = row_ptr<block_q8_0>(a, r);
+    Q8ActRow y[T];
+    for (int j = 0; j < T; j++) y[j] = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
+    __m256 even[T], odd[T];
+    for (int j = 0; j < T; j++) even[j] = odd[j] = _mm256_setzero_ps();
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
       block(w, y, b, even);
       block(w, y, b + 1, odd);
     }
     if (b < nb) block(w, y, b, even);
-    for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, hsum_avx2(_mm256_add_ps(even[i][j], odd[i][j])));
-    }
+    for (int j = 0; j < T; j++) store(a, r, t0 + j, hsum_avx2(_mm256_add_ps(even[j], odd[j])));
   }
 };
 
@@ -87,41 +79,48 @@ void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2
 
 template <int R, int T>
 struct TileAvx512 {
-  ARB_TARGET_AVX512 static inline void block(const block_q8_0* const* w, const block_q8_act* const* y, int64_t b,
-                                             __m256 (&acc)[R][T]) {
-    __m256i yq[T];
-    for (int j = 0; j < T; j++) yq[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j][b].qs));
-    for (int i = 0; i < R; i++) {
-      const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[i][b].qs));
-      const __m256i aw = _mm256_sign_epi8(wq, wq);
-      const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[i][b].d));
-      for (int j = 0; j < T; j++) {
-        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), aw, _mm256_sign_epi8(yq[j], wq));
-        const __m256 p = _mm256_mul_ps(_mm256_cvtepi32_ps(dot), dw);
-        acc[i][j] = _mm256_fmadd_ps(p, _mm256_set1_ps(y[j][b].d), acc[i][j]);
-      }
+  static_assert(R == 1, "one weight row per tile: several interleaved row streams defeat the prefetcher");
+
+  // Blocks b and b + 1 (`pair` false: block b alone, the upper half zero).
+  ARB_TARGET_AVX512 static inline void step(const block_q8_0* w, const Q8ActRow* y, int64_t b, bool pair,
+                                            __m512 (&acc)[T]) {
+    const __m512i lanes_of_second = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs));
+    const __m256i w1 = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b + 1].qs)) : _mm256_setzero_si256();
+    const __m512i wq = _mm512_inserti64x4(_mm512_castsi256_si512(w0), w1, 1);
+    const __mmask64 negative = _mm512_movepi8_mask(wq);
+    const __m512i aw = _mm512_abs_epi8(wq);
+    const uint32_t halves = static_cast<uint32_t>(w[b].d) | (pair ? static_cast<uint32_t>(w[b + 1].d) << 16 : 0u);
+    const __m512 dw = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(halves)))));
+    const __mmask64 valid = pair ? ~0ull : 0xffffffffull;
+    for (int j = 0; j < T; j++) {
+      const __m512i yq = _mm512_maskz_loadu_epi8(valid, y[j].qs + b * QK8_0);
+      const __m512i sy = _mm512_mask_sub_epi8(yq, negative, _mm512_setzero_si512(), yq);
+      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aw, sy);
+      const __m128 d2 = pair ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y[j].d + b))) : _mm_load_ss(y[j].d + b);
+      const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(d2));
+      acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dot), dw), dy, acc[j]);
     }
   }
 
   ARB_TARGET_AVX512 static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK8_0;
-    const block_q8_0* w[R];
-    const block_q8_act* y[T];
-    for (int i = 0; i < R; i++) w[i] = row_ptr<block_q8_0>(a, r + i);
-    for (int j = 0; j < T; j++) y[j] = act_ptr<block_q8_act>(a, t0 + j);
-    __m256 even[R][T], odd[R][T];
-    for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) even[i][j] = odd[i][j] = _mm256_setzero_ps();
-    }
+    const block_q8_0* w = row_ptr<block_q8_0>(a, r);
+    Q8ActRow y[T];
+    for (int j = 0; j < T; j++) y[j] = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
+    __m512 even[T], odd[T];
+    for (int j = 0; j < T; j++) even[j] = odd[j] = _mm512_setzero_ps();
     int64_t b = 0;
-    for (; b + 2 <= nb; b += 2) {
-      block(w, y, b, even);
-      block(w, y, b + 1, odd);
+    for (; b + 4 <= nb; b += 4) {
+      step(w, y, b, true, even);
+      step(w, y, b + 2, true, odd);
     }
-    if (b < nb) block(w, y, b, even);
-    for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, hsum_avx512_256(_mm256_add_ps(even[i][j], odd[i][j])));
+    if (b + 2 <= nb) {
+      step(w, y, b, true, even);
+      b += 2;
     }
+    if (b < nb) step(w, y, b, false, odd);
+    for (int j = 0; j < T; j++) store(a, r, t0 + j, hsum_avx512(_mm512_add_ps(even[j], odd[j])));
   }
 };
 

@@ -2,7 +2,8 @@
 // sum l, output rescaled by exp(m_old - m_new) whenever the max grows).
 //  - decode: one warp per (row, head, split of the context); the split count depends only on
 //    the row's length, and the last warp to finish a (row, head) combines the splits in order,
-//    so a row's result is the same whatever else is in the batch.
+//    so a row's result is the same whatever else is in the batch. That warp also writes the
+//    Block32 q8 form of the head's output when head_dim is a multiple of 32.
 //  - prefill: 8 warps = 8 consecutive query tokens of one head share K/V tiles of 32 positions
 //    staged in shared memory; lane j scores key j, then every lane accumulates its own output
 //    dimensions over the tile.
@@ -151,13 +152,41 @@ __global__ void __launch_bounds__(32) attn_decode_kernel(AttentionArgs a, const 
   }
   if (lane == 0) sc.counters[static_cast<int64_t>(r) * a.n_head + h] = 0;  // ready for the next launch
   const float inv = 1.0f / denom;
+  float val[DPL];
 #pragma unroll
   for (int i = 0; i < DPL; i++) {
+    val[i] = acc[i] * inv;
     const int d = lane * DPL + i;
     if (d < hd) {
       const int64_t idx = r * out.ld + static_cast<int64_t>(h) * hd + d;
-      if (forms & kF32) out.f32[idx] = acc[i] * inv;
-      if (forms & kF16) out.f16[idx] = __float2half_rn(acc[i] * inv);
+      if (forms & kF32) out.f32[idx] = val[i];
+      if (forms & kF16) out.f16[idx] = __float2half_rn(val[i]);
+    }
+  }
+  // Block32 q8 of the head's output for the wo matvec (head_dim = 32 * DPL: the 32-value block b
+  // is lanes b*32/DPL .. (b+1)*32/DPL - 1). Same arithmetic as quantize_block32_warp.
+  if ((forms & kQ32) && hd == 32 * DPL) {
+    constexpr int kGroup = 32 / DPL;
+    float amax = 0.0f;
+#pragma unroll
+    for (int i = 0; i < DPL; i++) amax = fmaxf(amax, fabsf(val[i]));
+#pragma unroll
+    for (int o = kGroup / 2; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    const int64_t base = r * out.ld + static_cast<int64_t>(h) * hd + lane * DPL;
+    int sum = 0;
+#pragma unroll
+    for (int i = 0; i < DPL; i++) {
+      const int q = __float2int_rn(val[i] * id);
+      out.q32.q[base + i] = static_cast<int8_t>(q);
+      sum += q;
+    }
+#pragma unroll
+    for (int o = kGroup / 2; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+    if (lane % kGroup == 0) {
+      const int64_t blk = r * (out.ld / 32) + (static_cast<int64_t>(h) * hd + lane * DPL) / 32;
+      out.q32.d[blk] = amax / 127.0f;
+      out.q32.s[blk] = sum;
     }
   }
 }
@@ -255,6 +284,10 @@ Status launch_attention_decode(const AttentionArgs& args, const int32_t* pos, co
                                unsigned forms, const LaunchCtx& ctx) {
   if (args.head_dim > kMaxHeadDim || args.head_dim <= 0) {
     return Status::Error(StatusCode::Unsupported, "CUDA attention supports head sizes up to 256");
+  }
+  if ((forms & (kQ256 | ((args.head_dim % 32 != 0) ? kQ32 : 0u))) || ((forms & kQ32) && !out.q32.q) ||
+      ((forms & kF32) && !out.f32) || ((forms & kF16) && !out.f16)) {
+    return Status::Error(StatusCode::Internal, "attention decode: output form not available");
   }
   const dim3 grid(static_cast<unsigned>(scratch.max_splits), static_cast<unsigned>(args.n_head),
                   static_cast<unsigned>(rows));

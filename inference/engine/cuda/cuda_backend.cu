@@ -411,10 +411,12 @@ Status CudaBackend::record_decode(int n) {
       ARB_RETURN_IF_ERROR(launch_matvec(mv, ctx_));
     }
     if (!fused_rope_) ARB_RETURN_IF_ERROR(launch_rope_store(qkv_, qkv_ld_, n, rk, ctx_));
-    ARB_RETURN_IF_ERROR(launch_attention_decode(attn_args(l), rk.pos, rk.slot, n, attn_scratch_, attn_out_, kF32, ctx_));
-    if (quant_forms(attn_out_forms_)) {
+    // The attention kernel quantizes its own output (Block32) when heads hold whole blocks.
+    const unsigned fused = c.head_dim % 32 == 0 ? (attn_out_forms_ & kQ32) : 0u;
+    ARB_RETURN_IF_ERROR(launch_attention_decode(attn_args(l), rk.pos, rk.slot, n, attn_scratch_, attn_out_, kF32 | fused, ctx_));
+    if (quant_forms(attn_out_forms_) & ~fused) {
       ARB_RETURN_IF_ERROR(launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_,
-                                            quant_forms(attn_out_forms_), ctx_));
+                                            quant_forms(attn_out_forms_) & ~fused, ctx_));
     }
     MatvecArgs wo;
     wo.w = L.wo;

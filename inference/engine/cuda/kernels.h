@@ -133,6 +133,7 @@ struct DecodeAttnScratch {
   int max_splits = 0;
 };
 int attention_max_splits(int64_t n_ctx);
+// forms: kF32, kF16 and, when head_dim is a multiple of 32, kQ32.
 Status launch_attention_decode(const AttentionArgs& args, const int32_t* pos, const int32_t* slot,
                                int rows, const DecodeAttnScratch& scratch, const ActBuf& out,
                                unsigned forms, const LaunchCtx& ctx);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 
 #include "../engine.h"
@@ -271,25 +272,32 @@ TEST(engine_shared_prefill_matches_separate_prefill) {
   const std::vector<int32_t> prompt = prompt_of(60, 5);
   const auto solo = run(*m.engine, greedy(prompt, 16))->result;
   CHECK_EQ(solo.shared_prompt_tokens, 0);
-  // Two at once with the same prompt: the second copies the first's cache.
-  auto a = std::make_shared<CollectingSink>(), b = std::make_shared<CollectingSink>();
-  uint64_t id;
-  CHECK_OK(m.engine->submit(greedy(prompt, 16), a, &id));
-  CHECK_OK(m.engine->submit(greedy(prompt, 16), b, &id));
-  a->wait();
-  b->wait();
-  CHECK_EQ(a->result.shared_prompt_tokens + b->result.shared_prompt_tokens, 59);
-  CHECK(a->result.tokens == solo.tokens);
+  // The same prompt while the first request still runs: the second copies the first's cache.
+  // The first request's first token event waits until the second is queued, so the first is
+  // certainly alive when the second is admitted.
+  auto submit_while_alive = [&](const std::vector<int32_t>& first_prompt, const std::vector<int32_t>& second_prompt,
+                                int second_max) {
+    std::promise<void> queued;
+    std::shared_future<void> gate = queued.get_future().share();
+    auto first = std::make_shared<CollectingSink>(), second = std::make_shared<CollectingSink>();
+    first->on_token_hook = [gate] { gate.wait(); };
+    uint64_t id;
+    CHECK_OK(m.engine->submit(greedy(first_prompt, 20), first, &id));
+    CHECK_OK(m.engine->submit(greedy(second_prompt, second_max), second, &id));
+    queued.set_value();
+    first->wait();
+    second->wait();
+    return std::make_pair(first, second);
+  };
+  auto [a, b] = submit_while_alive(prompt, prompt, 16);
+  CHECK_EQ(b->result.shared_prompt_tokens, 59);
   CHECK(b->result.tokens == solo.tokens);
+  CHECK(std::vector<int32_t>(a->result.tokens.begin(), a->result.tokens.begin() + 16) == solo.tokens);
   // A longer prompt extending the first shares the common part and still matches its solo run.
   std::vector<int32_t> longer = prompt;
   for (int i = 0; i < 10; i++) longer.push_back(20 + i);
   const auto longer_solo = run(*m.engine, greedy(longer, 12))->result.tokens;
-  auto lead = std::make_shared<CollectingSink>(), follow = std::make_shared<CollectingSink>();
-  CHECK_OK(m.engine->submit(greedy(prompt, 40), lead, &id));
-  CHECK_OK(m.engine->submit(greedy(longer, 12), follow, &id));
-  follow->wait();
-  lead->wait();
+  auto [lead, follow] = submit_while_alive(prompt, longer, 12);
   CHECK_EQ(follow->result.shared_prompt_tokens, 60);
   CHECK(follow->result.tokens == longer_solo);
 }
@@ -393,6 +401,28 @@ TEST(utf8_stream_holds_back_split_characters) {
   CHECK(s.push("\xff") == "\xef\xbf\xbd");         // invalid byte -> U+FFFD
   CHECK(s.push("\xe2\x96") == "");
   CHECK(s.finish() == "\xef\xbf\xbd");             // incomplete at the end -> U+FFFD
+}
+
+}  // namespace
+}  // namespace arb
+
+namespace arb {
+namespace {
+
+TEST(engine_more_requests_than_slots_all_finish) {
+  test::TinyLlama c;
+  LoadedTiny m;
+  load_tiny(c, &m, 2, 2);
+  std::vector<std::shared_ptr<CollectingSink>> sinks;
+  for (int s = 0; s < 5; s++) {
+    sinks.push_back(std::make_shared<CollectingSink>());
+    uint64_t id;
+    CHECK_OK(m.engine->submit(greedy(prompt_of(3 + s, s), 6), sinks.back(), &id));
+  }
+  for (auto& s : sinks) {
+    s->wait();
+    CHECK_EQ(s->result.tokens.size(), 6u);
+  }
 }
 
 }  // namespace

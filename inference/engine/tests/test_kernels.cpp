@@ -21,13 +21,14 @@ struct Problem {
   int n_tok;
   std::vector<uint8_t> w;
   std::vector<float> x;            // n_tok x cols
-  std::vector<block_q8_act> xq;    // n_tok x cols/32
+  std::vector<block_q8_act> xq;    // n_tok x cols/32, the reference's blocks
+  std::vector<uint8_t> xrows;      // the same, as the kernels' Q8 activation rows
 };
 
 Problem make_problem(GgmlType type, int64_t rows, int64_t cols, int n_tok, uint32_t seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  Problem p{type, rows, cols, n_tok, {}, {}, {}};
+  Problem p{type, rows, cols, n_tok, {}, {}, {}, {}};
   std::vector<float> wf(static_cast<size_t>(cols));
   p.w.resize(ggml_row_size(type, cols) * static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; r++) {
@@ -38,7 +39,11 @@ Problem make_problem(GgmlType type, int64_t rows, int64_t cols, int n_tok, uint3
   for (float& v : p.x) v = normal(rng);
   if (is_quantized(type)) {
     p.xq.resize(static_cast<size_t>(n_tok * cols / QK8_0));
-    for (int t = 0; t < n_tok; t++) quantize_row_q8_act_ref(&p.x[t * cols], &p.xq[t * cols / QK8_0], cols);
+    p.xrows.resize(q8_act_row_bytes(cols) * n_tok);
+    for (int t = 0; t < n_tok; t++) {
+      quantize_row_q8_act_ref(&p.x[t * cols], &p.xq[t * cols / QK8_0], cols);
+      select_quantize_act(CpuIsa::Portable)(&p.x[t * cols], &p.xrows[q8_act_row_bytes(cols) * t], cols);
+    }
   }
   return p;
 }
@@ -49,8 +54,8 @@ MatmulArgs args_for(const Problem& p, const MatmulKernel& k, float* y, int n_tok
   a.w_row_bytes = ggml_row_size(p.type, p.cols);
   a.n_cols = p.cols;
   if (k.act == ActFormat::Q8) {
-    a.act_row_bytes = static_cast<size_t>(p.cols / QK8_0) * sizeof(block_q8_act);
-    a.act = reinterpret_cast<const uint8_t*>(p.xq.data()) + a.act_row_bytes * t0;
+    a.act_row_bytes = q8_act_row_bytes(p.cols);
+    a.act = p.xrows.data() + a.act_row_bytes * t0;
   } else {
     a.act_row_bytes = static_cast<size_t>(p.cols) * sizeof(float);
     a.act = p.x.data() + t0 * p.cols;
@@ -160,13 +165,19 @@ TEST(activation_quantizers_match_reference_bit_for_bit) {
   for (float& v : x) v = normal(rng);
   for (int i = 0; i < 32; i++) x[i] = 0.0f;  // an all-zero block: d = 0
   x[40] = 1e-30f;
-  std::vector<block_q8_act> ref(32), got(32);
+  std::vector<block_q8_act> ref(32);
   quantize_row_q8_act_ref(x.data(), ref.data(), 1024);
   for (CpuIsa isa : {CpuIsa::Portable, CpuIsa::Avx2, CpuIsa::Avx512}) {
     if (isa > cpu_isa_supported()) continue;
-    std::memset(got.data(), 0xAB, got.size() * sizeof(block_q8_act));
-    select_quantize_act(isa)(x.data(), got.data(), 1024);
-    CHECK_MSG(std::memcmp(ref.data(), got.data(), ref.size() * sizeof(block_q8_act)) == 0, cpu_isa_name(isa));
+    std::vector<uint8_t> row(q8_act_row_bytes(1024), 0xAB);
+    select_quantize_act(isa)(x.data(), row.data(), 1024);
+    const Q8ActRow got = q8_act_row(row.data(), 1024);
+    bool same = true;
+    for (int b = 0; b < 32; b++) {
+      same = same && std::memcmp(ref[b].qs, got.qs + 32 * b, 32) == 0 && std::memcmp(&ref[b].d, got.d + b, 4) == 0 &&
+             ref[b].sum == got.sum[b];
+    }
+    CHECK_MSG(same, cpu_isa_name(isa));
   }
 }
 

@@ -2,19 +2,45 @@
 import type { Db } from "@/db/client";
 import { auditLog } from "@/db/schema";
 
-export type AuditAction =
-  | "user.seeded_admin"
-  | "user.invited"
-  | "user.invitation_reissued"
-  | "user.invitation_accepted"
-  | "user.role_changed"
-  | "user.deactivated"
-  | "user.reactivated";
+/** Every action the log records; the audit page offers them as a filter. */
+export const AUDIT_ACTIONS = [
+  "user.seeded_admin",
+  "user.invited",
+  "user.invitation_reissued",
+  "user.invitation_accepted",
+  "user.role_changed",
+  "user.deactivated",
+  "user.reactivated",
+  "campaign.seeded_demo",
+  "campaign.created",
+  "campaign.updated",
+  "campaign.duplicated",
+  "campaign.paused",
+  "campaign.resumed",
+  "campaign.archived",
+  "campaign.restored",
+  "campaign.guidelines_updated",
+  "campaign.members_changed",
+  "campaign.synthetic_data_generated",
+  "variant.created",
+  "variant.updated",
+  "variant.connection_tested",
+  "batch.opened",
+  "batch.closed",
+  "gold.marked",
+  "gold.unmarked",
+  "gold.imported",
+  "comparison.accepted",
+  "comparison.rejected",
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_TARGET_TYPES = ["user", "campaign", "variant", "batch", "comparison", "gold_item"] as const;
 
 export interface AuditRecord {
   actorId: string | null;
   action: AuditAction;
-  targetType: "user";
+  targetType: (typeof AUDIT_TARGET_TYPES)[number];
   targetId: string;
   details?: Record<string, unknown>;
 }

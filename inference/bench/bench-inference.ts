@@ -1,0 +1,227 @@
+// `npm run bench:inference`: the engine's CPU figures on the benchmark models of issue 3 (dim
+// 1024, 8 layers, 16 heads, 4 KV heads, FFN 2816, in Q8_0 and F16) next to llama.cpp's on the
+// same files and thread count, in the same run. Prints one JSON document.
+//
+//   prefill tokens/s  all prompt tokens of the batch / time until every sequence has its first token
+//   decode tokens/s   tokens generated after the first, all sequences together / the rest of the time
+//   rssAfterLoadBytes resident memory once the model is loaded (mmap: close to the file size)
+//   peakRssBytes      the most the process ever held
+//
+// Each engine runs in its own child process per model (clean RSS figures), in alternating
+// rounds; the figures are the median of the rounds. llama.cpp comes from node-llama-cpp 3.21.1's
+// prebuilt CPU binary, installed on demand in bench/llama-cpp/ (never in the main package.json).
+//
+// Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
+//          --types q8_0,f16 --no-llama-cpp
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import { loadModel } from "../src/index";
+import { makeModel, type ModelType } from "../src/make-model";
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const llamaCppDir = join(benchDir, "llama-cpp");
+const SHAPE = { dim: 1024, layers: 8, heads: 16, kvHeads: 4, ffn: 2816 } as const;
+
+interface BatchFigures {
+  batch: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+}
+
+interface RunFigures {
+  results: BatchFigures[];
+  rssAfterLoadBytes: number;
+  peakRssBytes: number;
+  [key: string]: unknown;
+}
+
+const { values } = parseArgs({
+  options: {
+    worker: { type: "boolean", default: false },
+    model: { type: "string" },
+    threads: { type: "string", default: "2" },
+    "prompt-tokens": { type: "string", default: "128" },
+    "gen-tokens": { type: "string", default: "128" },
+    batch: { type: "string", default: "1,2,4" },
+    rounds: { type: "string", default: "3" },
+    types: { type: "string", default: "q8_0,f16" },
+    "no-llama-cpp": { type: "boolean", default: false },
+  },
+});
+const threads = Number(values.threads);
+const promptTokens = Number(values["prompt-tokens"]);
+const genTokens = Number(values["gen-tokens"]);
+const batches = values.batch!.split(",").map(Number);
+
+/** Sequence s: BOS, then ordinary tokens, different for every sequence (nothing is shared). */
+function prompt(s: number): number[] {
+  const ids = [1];
+  for (let i = 1; i < promptTokens; i++) ids.push(300 + ((i * 7 + s * 131) % 3000));
+  return ids;
+}
+
+// ---- worker: this engine on one model ------------------------------------------------------
+
+async function runArbiter(path: string): Promise<RunFigures> {
+  const model = await loadModel(path, { device: "cpu", threads, maxSequences: Math.max(...batches) });
+  const rssAfterLoadBytes = process.memoryUsage().rss;
+  const runBatch = async (batch: number): Promise<BatchFigures> => {
+    const started = performance.now();
+    const firstTokenAt: number[] = [];
+    await Promise.all(
+      Array.from({ length: batch }, (_, s) =>
+        model.generate(prompt(s), {
+          temperature: 0,
+          maxTokens: genTokens,
+          ignoreEos: true,
+          onToken: () => {
+            firstTokenAt[s] ??= performance.now();
+          },
+        }),
+      ),
+    );
+    const ended = performance.now();
+    const prefillEnd = Math.max(...firstTokenAt);
+    return {
+      batch,
+      prefillTokensPerSecond: (batch * promptTokens) / ((prefillEnd - started) / 1000),
+      decodeTokensPerSecond: (batch * (genTokens - 1)) / ((ended - prefillEnd) / 1000),
+    };
+  };
+  await runBatch(1); // warm-up: first-touch of the KV cache and scratch buffers
+  const results: BatchFigures[] = [];
+  for (const batch of batches) results.push(await runBatch(batch));
+  const device = model.info.deviceDescription;
+  model.dispose();
+  return { engine: "arbiter", device, results, rssAfterLoadBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+}
+
+// ---- parent ---------------------------------------------------------------------------------
+
+function ensureModel(type: ModelType): Promise<string> | string {
+  const dir = join(benchDir, "models");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `llama-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}.gguf`);
+  if (existsSync(path)) return path;
+  process.stderr.write(`[bench] writing ${path}\n`);
+  return makeModel({ out: path, ...SHAPE, type, seed: 1 }).then(() => path);
+}
+
+function ensureLlamaCpp(): string | null {
+  if (existsSync(join(llamaCppDir, "node_modules", "node-llama-cpp", "package.json"))) return null;
+  process.stderr.write("[bench] installing node-llama-cpp 3.21.1 (prebuilt binaries) in bench/llama-cpp/ ...\n");
+  const npm = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts"], {
+    cwd: llamaCppDir,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" },
+  });
+  return npm.status === 0 ? null : `npm install in ${llamaCppDir} failed (status ${npm.status})`;
+}
+
+function runChild(command: string, args: string[], cwd: string): RunFigures {
+  const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 16 << 20 });
+  if (run.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as RunFigures;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function summarize(rounds: RunFigures[]) {
+  return {
+    results: batches.map((batch) => {
+      const of = (key: "prefillTokensPerSecond" | "decodeTokensPerSecond") =>
+        rounds.map((r) => r.results.find((x) => x.batch === batch)![key]);
+      return {
+        batch,
+        prefillTokensPerSecond: round(median(of("prefillTokensPerSecond"))),
+        decodeTokensPerSecond: round(median(of("decodeTokensPerSecond"))),
+        decodeTokensPerSecondRounds: of("decodeTokensPerSecond").map(round),
+      };
+    }),
+    rssAfterLoadBytes: median(rounds.map((r) => r.rssAfterLoadBytes)),
+    peakRssBytes: Math.max(...rounds.map((r) => r.peakRssBytes)),
+  };
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+function machine() {
+  const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+  return {
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.availableParallelism(),
+    memoryBytes: os.totalmem(),
+    simd: ["avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16"].filter((f) => flags.includes(f)),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverage: os.loadavg().map(round),
+  };
+}
+
+async function main() {
+  if (values.worker) {
+    process.stdout.write(`${JSON.stringify(await runArbiter(values.model!))}\n`);
+    return;
+  }
+  const llamaError = values["no-llama-cpp"] ? "skipped (--no-llama-cpp)" : ensureLlamaCpp();
+  const common = ["--threads", String(threads), "--prompt-tokens", String(promptTokens), "--gen-tokens", String(genTokens), "--batch", values.batch!];
+  const tsx = join(benchDir, "..", "..", "node_modules", ".bin", "tsx");
+  const models = [];
+  for (const type of values.types!.split(",") as ModelType[]) {
+    const path = await ensureModel(type);
+    const ours: RunFigures[] = [];
+    const theirs: RunFigures[] = [];
+    for (let r = 0; r < Number(values.rounds); r++) {
+      process.stderr.write(`[bench] ${type} round ${r + 1}\n`);
+      ours.push(runChild(tsx, [fileURLToPath(import.meta.url), "--worker", "--model", path, ...common], benchDir));
+      if (!llamaError) theirs.push(runChild(process.execPath, ["run.mjs", "--model", path, ...common], llamaCppDir));
+    }
+    const arbiter = summarize(ours);
+    const llamaCpp = llamaError ? { error: llamaError } : summarize(theirs);
+    const decode = (s: ReturnType<typeof summarize>, batch: number) => s.results.find((x) => x.batch === batch)?.decodeTokensPerSecond ?? NaN;
+    models.push({
+      type,
+      path,
+      fileSizeBytes: statSync(path).size,
+      arbiter: { device: ours[0]?.device, ...arbiter },
+      llamaCpp: llamaError ? llamaCpp : { engine: theirs[0]?.engine, release: theirs[0]?.llamaCppRelease, ...llamaCpp },
+      targets: {
+        batch2OverBatch1: round(decode(arbiter, 2) / decode(arbiter, 1) * 100) / 100,
+        batch2OverBatch1Target: 1.8,
+        decodeBatch1VsLlamaCpp: llamaError ? null : round(decode(arbiter, 1) / decode(llamaCpp as ReturnType<typeof summarize>, 1) * 100) / 100,
+        decodeBatch1VsLlamaCppTarget: 1.0,
+        rssAfterLoadOverFileSize: round(arbiter.rssAfterLoadBytes / statSync(path).size * 100) / 100,
+      },
+    });
+  }
+  const output = {
+    benchmark: "inference-cpu",
+    date: new Date().toISOString(),
+    commit: tryGit(),
+    machine: machine(),
+    inputs: { ...SHAPE, threads, promptTokens, genTokens, batches, rounds: Number(values.rounds), vocab: 4096 },
+    models,
+  };
+  process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+}
+
+function tryGit(): string | null {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", cwd: benchDir }).trim();
+  } catch {
+    return null;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench-inference failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,162 @@
+// One streamed chat completion through the `openai` client, against any OpenAI-compatible
+// server (Arbiter's engine, vLLM, TGI, Ollama). Reports text as it arrives and returns what a
+// response records: finish reason, token counts, time to first token and total latency.
+import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatRequest {
+  baseUrl: string;
+  apiKey: string | null;
+  model: string;
+  messages: ChatMessage[];
+  temperature: number;
+  topP: number;
+  topK: number | null;
+  maxTokens: number;
+  seed: number;
+}
+
+export interface ChatResult {
+  text: string;
+  finishReason: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  firstTokenMs: number | null;
+  latencyMs: number;
+}
+
+export interface StreamChatOptions {
+  signal?: AbortSignal;
+  onText?: (text: string) => void;
+  /** The server is considered stuck when no chunk arrives for this long. */
+  idleTimeoutMs?: number;
+}
+
+/** A generation that failed, with a sentence for the annotator and the timing so far. */
+export class GenerationError extends Error {
+  override name = "GenerationError";
+  constructor(
+    message: string,
+    readonly partial: { text: string; firstTokenMs: number | null; latencyMs: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const clients = new Map<string, OpenAI>();
+
+function clientFor(baseUrl: string, apiKey: string | null) {
+  const key = `${baseUrl}\n${apiKey ?? ""}`;
+  let client = clients.get(key);
+  if (!client) {
+    // No hidden retries: a failed generation is shown to the annotator, who retries it.
+    client = new OpenAI({ baseURL: baseUrl, apiKey: apiKey ?? "not-needed", maxRetries: 0, timeout: 120_000 });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+export function describeGenerationFailure(error: unknown, idle: boolean, idleTimeoutMs: number): string {
+  if (idle) {
+    return `The model server sent nothing for ${Math.round(idleTimeoutMs / 1000)} seconds, so generation was stopped. Retry to try again.`;
+  }
+  if (error instanceof APIConnectionError) {
+    return `Could not reach the model server (${error.message}). Retry in a moment; if it keeps failing, ask an admin to check the inference server.`;
+  }
+  if (error instanceof APIError) {
+    if (error.code === "context_length_exceeded") {
+      return "The conversation no longer fits in the model's context window. End this conversation and start a new one.";
+    }
+    const status = error.status ? `${error.status}: ` : "";
+    return `The model server reported an error (${status}${error.message}). Retry to try again.`;
+  }
+  const message = (error as Error)?.message ?? String(error);
+  if (/terminated|socket|ECONNRESET|other side closed|premature close/i.test(message)) {
+    return `The connection to the model server broke while generating (${message}). Retry to generate this response again.`;
+  }
+  return `Generation failed: ${message}. Retry to try again.`;
+}
+
+export async function streamChat(request: ChatRequest, options: StreamChatOptions = {}): Promise<ChatResult> {
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const started = performance.now();
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) controller.abort(options.signal.reason);
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  let idle = false;
+  let idleTimer: NodeJS.Timeout | null = null;
+  const touch = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      idle = true;
+      controller.abort(new Error("idle"));
+    }, idleTimeoutMs);
+  };
+
+  let text = "";
+  let firstTokenMs: number | null = null;
+  let finishReason: string | null = null;
+  let promptTokens: number | null = null;
+  let completionTokens: number | null = null;
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    touch();
+    const body = {
+      model: request.model,
+      messages: request.messages,
+      temperature: request.temperature,
+      top_p: request.topP,
+      max_tokens: request.maxTokens,
+      seed: request.seed,
+      n: 1,
+      stream: true as const,
+      stream_options: { include_usage: true },
+      // Not in OpenAI's API; Arbiter's engine, vLLM and llama.cpp read it.
+      ...(request.topK ? { top_k: request.topK } : {}),
+    };
+    const stream = await clientFor(request.baseUrl, request.apiKey).chat.completions.create(body, {
+      signal: controller.signal,
+    });
+    for await (const chunk of stream) {
+      touch();
+      const choice = chunk.choices[0];
+      const delta = choice?.delta?.content;
+      if (delta) {
+        firstTokenMs ??= elapsed();
+        text += delta;
+        options.onText?.(delta);
+      }
+      if (choice?.finish_reason) finishReason = choice.finish_reason;
+      if (chunk.usage) {
+        promptTokens = chunk.usage.prompt_tokens ?? null;
+        completionTokens = chunk.usage.completion_tokens ?? null;
+      }
+    }
+    if (finishReason === null) {
+      throw new Error("the stream ended before the response was complete (terminated)");
+    }
+    return { text, finishReason, promptTokens, completionTokens, firstTokenMs, latencyMs: elapsed() };
+  } catch (error) {
+    if (options.signal?.aborted && !idle) {
+      throw new GenerationError(
+        "Generation was stopped.",
+        { text, firstTokenMs, latencyMs: elapsed() },
+        { cause: error },
+      );
+    }
+    const message =
+      error instanceof APIUserAbortError && !idle
+        ? "Generation was stopped."
+        : describeGenerationFailure(error, idle, idleTimeoutMs);
+    throw new GenerationError(message, { text, firstTokenMs, latencyMs: elapsed() }, { cause: error });
+  } finally {
+    if (idleTimer) clearTimeout(idleTimer);
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}

@@ -1,0 +1,131 @@
+// Where a variant's responses come from. At turn creation a response records the endpoint's
+// identity (kind, an address or "local:<model file>", the model name); at generation time that
+// identity is resolved to a live OpenAI-compatible base URL: a supervised local inference
+// server, the variant's own URL, or INFERENCE_URL for variants on the default model.
+import path from "node:path";
+import type { EndpointKind, ModelVariant } from "@/db/schema";
+import { ensureDemoModel, openAiBaseUrl, type DefaultModel } from "./default-model";
+import type { InferenceSupervisor } from "./inference-supervisor";
+
+export interface EndpointIdentity {
+  endpointKind: EndpointKind;
+  /** A URL, or "local:<absolute model path>" for a server Arbiter supervises. */
+  endpoint: string;
+  /** "" when the server is asked at generation time (INFERENCE_URL without INFERENCE_MODEL). */
+  model: string;
+}
+
+export interface ResolvedEndpoint extends EndpointIdentity {
+  baseUrl: string;
+  apiKey: string | null;
+}
+
+export const LOCAL_PREFIX = "local:";
+
+export class EndpointConfigError extends Error {
+  override name = "EndpointConfigError";
+}
+
+export interface EndpointResolverOptions {
+  defaultModel: DefaultModel;
+  supervisor: InferenceSupervisor;
+  root: string;
+  readApiKey: (variableName: string) => string | undefined;
+  log: (message: string) => void;
+}
+
+export class EndpointResolver {
+  private readonly remoteModels = new Map<string, Promise<string>>();
+
+  constructor(private readonly options: EndpointResolverOptions) {}
+
+  get defaultModel() {
+    return this.options.defaultModel;
+  }
+
+  /** What a response records about its endpoint when the turn is created (no I/O). */
+  identify(variant: ModelVariant): EndpointIdentity {
+    if (variant.baseUrl) {
+      return { endpointKind: variant.endpointKind, endpoint: variant.baseUrl, model: variant.model };
+    }
+    if (variant.endpointKind === "openai") {
+      throw new EndpointConfigError(
+        `The model variant "${variant.name}" is an OpenAI-compatible endpoint without a URL. An admin needs to set its URL.`,
+      );
+    }
+    if (variant.modelPath) {
+      const file = path.resolve(variant.modelPath);
+      return {
+        endpointKind: "local",
+        endpoint: `${LOCAL_PREFIX}${file}`,
+        model: variant.model || path.basename(file, ".gguf"),
+      };
+    }
+    const fallback = this.options.defaultModel;
+    if (fallback.kind === "remote") {
+      return { endpointKind: "openai", endpoint: fallback.baseUrl, model: fallback.model ?? "" };
+    }
+    return {
+      endpointKind: "local",
+      endpoint: `${LOCAL_PREFIX}${fallback.path}`,
+      model: path.basename(fallback.path, ".gguf"),
+    };
+  }
+
+  /**
+   * A live base URL for a recorded identity. Local servers are started (and waited for) here;
+   * `apiKeyEnv` is the variant's key variable, if it still exists.
+   */
+  async resolve(identity: EndpointIdentity, apiKeyEnv: string | null): Promise<ResolvedEndpoint> {
+    if (identity.endpoint.startsWith(LOCAL_PREFIX)) {
+      const modelPath = identity.endpoint.slice(LOCAL_PREFIX.length);
+      const fallback = this.options.defaultModel;
+      if (fallback.kind === "local" && fallback.isDemo && modelPath === fallback.path) {
+        await ensureDemoModel(modelPath, this.options.root, this.options.log);
+      }
+      const { baseUrl, modelName } = await this.options.supervisor.ensure(modelPath);
+      return { ...identity, model: identity.model || modelName, baseUrl, apiKey: null };
+    }
+    const baseUrl = openAiBaseUrl(identity.endpoint);
+    let apiKey: string | null = null;
+    if (apiKeyEnv) {
+      apiKey = this.options.readApiKey(apiKeyEnv) ?? null;
+      if (!apiKey) {
+        throw new EndpointConfigError(
+          `The environment variable ${apiKeyEnv}, which holds this variant's API key, is not set on the web server.`,
+        );
+      }
+    } else {
+      const fallback = this.options.defaultModel;
+      if (fallback.kind === "remote" && fallback.baseUrl === baseUrl) apiKey = fallback.apiKey;
+    }
+    const model = identity.model || (await this.firstRemoteModel(baseUrl, apiKey));
+    return { ...identity, model, baseUrl, apiKey };
+  }
+
+  /** INFERENCE_URL without INFERENCE_MODEL: the first model the server lists (asked once). */
+  private firstRemoteModel(baseUrl: string, apiKey: string | null): Promise<string> {
+    let lookup = this.remoteModels.get(baseUrl);
+    if (!lookup) {
+      lookup = (async () => {
+        const response = await fetch(`${baseUrl}/models`, {
+          headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok) throw new Error(`GET ${baseUrl}/models answered ${response.status}`);
+        const body = (await response.json()) as { data?: { id?: string }[] };
+        const id = body.data?.[0]?.id;
+        if (!id) throw new Error(`${baseUrl}/models lists no model; set INFERENCE_MODEL`);
+        return id;
+      })();
+      lookup.catch(() => this.remoteModels.delete(baseUrl));
+      this.remoteModels.set(baseUrl, lookup);
+    }
+    return lookup;
+  }
+
+  /** The local model files that variants use (for warming their servers up at start). */
+  localModelPathOf(identity: EndpointIdentity): string | null {
+    return identity.endpoint.startsWith(LOCAL_PREFIX) ? identity.endpoint.slice(LOCAL_PREFIX.length) : null;
+  }
+}

@@ -1,0 +1,253 @@
+// Generation against Arbiter's real inference engine on a tiny generated model, run by the real
+// supervisor: responses stream token by token and record what they should, a reload sees the
+// text so far, a killed inference server fails the response and is restarted so a retry works,
+// and a model file that cannot be loaded is reported.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database, Db } from "@/db/client";
+import { responses } from "@/db/schema";
+import { createTestDb } from "@/db/testing";
+import { makeModel } from "@/inference/src/make-model";
+import { handleTurnStream } from "@/server/api/turn-stream-handler";
+import { retryGeneration } from "@/server/services/annotation/retry-generation";
+import { startTurn } from "@/server/services/annotation/start-turn";
+import { createCampaign, identifyForTest } from "@/server/services/annotation/test-fixtures";
+import { createAnnotator } from "@/server/testing/fixtures";
+import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cookie";
+import { EndpointResolver } from "./endpoints";
+import { InferenceSupervisor } from "./inference-supervisor";
+import { GenerationHub, INTERRUPTED_MESSAGE, type TurnStreamEvent } from "./turn-generation";
+
+const root = path.resolve(import.meta.dirname, "../..");
+let database: Database;
+let db: Db;
+let dir: string;
+let modelPath: string;
+let supervisor: InferenceSupervisor;
+let resolver: EndpointResolver;
+let hub: GenerationHub;
+
+beforeAll(async () => {
+  database = await createTestDb();
+  db = database.db;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-generation-"));
+  modelPath = path.join(dir, "tiny.gguf");
+  await makeModel({ out: modelPath, dim: 64, layers: 2, heads: 2, kvHeads: 2, ffn: 128, type: "q8_0", context: 4096 });
+  supervisor = new InferenceSupervisor({ root, threads: 1, restartDelayMs: 200 });
+  resolver = new EndpointResolver({
+    defaultModel: { kind: "local", path: modelPath, isDemo: false },
+    supervisor,
+    root,
+    readApiKey: () => undefined,
+    log: () => {},
+  });
+  hub = new GenerationHub({ resolver, saveEveryMs: 100, staleAfterMs: 3000 });
+});
+
+afterAll(async () => {
+  await hub?.idle();
+  await supervisor?.stop();
+  await database?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A campaign whose two variants use the default (local) model. */
+async function localCampaign(maxTokens: number) {
+  return createCampaign(db, {
+    variant: (index) => ({
+      endpointKind: "local",
+      baseUrl: null,
+      model: "",
+      temperature: index === 0 ? 0.7 : 1.0,
+      maxTokens,
+    }),
+  });
+}
+
+async function collect(events: AsyncIterable<TurnStreamEvent>, until?: (event: TurnStreamEvent) => boolean) {
+  const seen: TurnStreamEvent[] = [];
+  for await (const event of events) {
+    seen.push(event);
+    if (until?.(event)) break;
+  }
+  return seen;
+}
+
+const deps = () => ({
+  identify: resolver.identify.bind(resolver),
+  schedule: (turnId: string) => void hub.schedule(db, turnId),
+});
+
+describe("generating a turn on the local engine", () => {
+  it("streams both responses token by token and records what each one was", async () => {
+    const { campaign } = await localCampaign(40);
+    const { actor } = await createAnnotator(db);
+    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Tell me a story." }, actor, deps());
+    const events = await collect(hub.watch(db, turn.turnId));
+    expect(events[0].type).toBe("snapshot");
+    expect(events.at(-1)).toEqual({ type: "end" });
+
+    const rows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+    for (const row of rows) {
+      const deltas = events.filter(
+        (event): event is Extract<TurnStreamEvent, { type: "delta" }> =>
+          event.type === "delta" && event.responseId === row.id,
+      );
+      expect(deltas.length).toBeGreaterThan(5);
+      // Each piece starts where the previous one ended, and together they are the stored text.
+      let length = 0;
+      for (const delta of deltas) {
+        expect(delta.offset).toBe(length);
+        length += delta.text.length;
+      }
+      expect(deltas.map((delta) => delta.text).join("")).toBe(row.text);
+      expect(row).toMatchObject({
+        status: "completed",
+        endpointKind: "local",
+        endpoint: `local:${modelPath}`,
+        model: "tiny",
+        maxTokens: 40,
+        error: null,
+      });
+      expect(["stop", "length"]).toContain(row.finishReason);
+      expect(row.promptTokens).toBeGreaterThan(3);
+      expect(row.completionTokens).toBeGreaterThan(0);
+      expect(row.completionTokens).toBeLessThanOrEqual(40);
+      expect(row.firstTokenMs).toBeGreaterThanOrEqual(0);
+      expect(row.latencyMs).toBeGreaterThanOrEqual(row.firstTokenMs!);
+      expect(row.completedAt).toBeInstanceOf(Date);
+    }
+    expect(new Set(rows.map((row) => row.temperature))).toEqual(new Set([0.7, 1.0]));
+  });
+
+  it("serves the stream over HTTP to the conversation's author only", async () => {
+    const { campaign } = await localCampaign(24);
+    const owner = await createAnnotator(db);
+    const other = await createAnnotator(db);
+    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Hi!" }, owner.actor, deps());
+    const request = async (actor: typeof owner.actor | null) =>
+      handleTurnStream(
+        new Request(`http://localhost/api/generate/${turn.turnId}`, { headers: await sessionHeaders(actor) }),
+        turn.turnId,
+        { db, hub, secret: TEST_AUTH_SECRET },
+      );
+    expect((await request(null)).status).toBe(401);
+    expect((await request(other.actor)).status).toBe(404);
+    const response = await request(owner.actor);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("application/x-ndjson");
+    const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as TurnStreamEvent);
+    expect(lines[0].type).toBe("snapshot");
+    expect(lines.at(-1)).toEqual({ type: "end" });
+    expect(lines.some((line) => line.type === "delta")).toBe(true);
+  });
+
+  it("shows the text so far to a page that reloads during generation", async () => {
+    const { campaign } = await localCampaign(1500);
+    const { actor } = await createAnnotator(db);
+    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Go on." }, actor, deps());
+    const firstPage = new AbortController();
+    const before = await collect(hub.watch(db, turn.turnId, firstPage.signal), (event) => event.type === "delta");
+    firstPage.abort(); // the page reloads
+    const seenText = before.filter((event) => event.type === "delta").map((event) => (event as { text: string }).text).join("");
+    const after = await collect(hub.watch(db, turn.turnId));
+    const snapshot = after[0] as Extract<TurnStreamEvent, { type: "snapshot" }>;
+    expect(snapshot.type).toBe("snapshot");
+    const texts = snapshot.responses.map((response) => response.text);
+    expect(texts.some((text) => text.startsWith(seenText) && text.length >= seenText.length)).toBe(true);
+    expect(after.at(-1)).toEqual({ type: "end" });
+    const rows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+    expect(rows.every((row) => row.status === "completed")).toBe(true);
+  });
+
+  it("fails the responses when the inference server is killed mid-stream, restarts it, and a retry completes them", async () => {
+    const { campaign } = await localCampaign(2000);
+    const { actor } = await createAnnotator(db);
+    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Keep talking." }, actor, deps());
+    const restartsBefore = supervisor.status().find((server) => server.modelPath === modelPath)?.restarts ?? 0;
+    let killed = false;
+    const events: TurnStreamEvent[] = [];
+    for await (const event of hub.watch(db, turn.turnId)) {
+      events.push(event);
+      if (event.type === "delta" && !killed) {
+        const pid = supervisor.status().find((server) => server.modelPath === modelPath)!.pid!;
+        process.kill(pid, "SIGKILL");
+        killed = true;
+      }
+    }
+    const failed = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+    expect(failed.map((row) => row.status)).toEqual(["failed", "failed"]);
+    for (const row of failed) expect(row.error).toMatch(/connection to the model server broke|Could not reach the model server/);
+    const finalViews = events.filter((event) => event.type === "response").slice(-2);
+    expect(finalViews.every((event) => (event as { response: { status: string } }).response.status === "failed")).toBe(true);
+
+    const status = supervisor.status().find((server) => server.modelPath === modelPath)!;
+    expect(status.restarts).toBe(restartsBefore + 1);
+    expect(status.lastError).toMatch(/was killed by SIGKILL/);
+
+    const { retried } = await retryGeneration(db, { turnId: turn.turnId }, actor, {
+      schedule: (turnId) => void hub.schedule(db, turnId),
+    });
+    expect(retried).toBe(2);
+    const retryEvents = await collect(hub.watch(db, turn.turnId));
+    expect(retryEvents.at(-1)).toEqual({ type: "end" });
+    const retriedRows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+    for (const row of retriedRows) {
+      expect(row.status).toBe("completed");
+      expect(row.attempt).toBe(2);
+      expect(row.seed).not.toBe(failed.find((old) => old.id === row.id)!.seed);
+      expect(row.text.length).toBeGreaterThan(0);
+    }
+    expect(supervisor.status().find((server) => server.modelPath === modelPath)!.state).toBe("ready");
+  });
+
+  it("marks a response whose generator vanished as interrupted, so it can be retried", async () => {
+    const { campaign } = await localCampaign(16);
+    const { actor } = await createAnnotator(db);
+    // Created but never scheduled, then left "streaming" as a crashed process would leave it.
+    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Hello" }, actor, {
+      identify: identifyForTest,
+    });
+    await db
+      .update(responses)
+      .set({ status: "streaming", progressAt: new Date(Date.now() - 60_000) })
+      .where(eq(responses.turnId, turn.turnId));
+    const events = await collect(hub.watch(db, turn.turnId));
+    const snapshot = events.find((event) => event.type === "snapshot") as Extract<TurnStreamEvent, { type: "snapshot" }>;
+    expect(snapshot.responses.map((response) => response.status)).toEqual(["failed", "failed"]);
+    expect(snapshot.responses[0].error).toBe(INTERRUPTED_MESSAGE);
+  });
+});
+
+describe("the inference supervisor", () => {
+  it("reports a model file that cannot be loaded, with the engine's reason", async () => {
+    const broken = path.join(dir, "broken.gguf");
+    fs.writeFileSync(broken, "this is not a GGUF file at all");
+    await expect(supervisor.ensure(broken)).rejects.toThrow(/broken.*exited with code 1.*cannot load/s);
+    const status = supervisor.status().find((server) => server.modelPath === broken)!;
+    expect(status.state).toBe("restarting");
+    expect(status.lastError).toMatch(/cannot load/);
+  });
+
+  it("reports a missing model file", async () => {
+    await expect(supervisor.ensure(path.join(dir, "missing.gguf"))).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe("supervised servers and their parent", () => {
+  it("exit when the parent's end of their stdin closes (the parent died)", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--require", path.join(root, "server/generation/exit-with-parent.cjs"), "-e", "setInterval(() => {}, 1000)"],
+      { stdio: ["pipe", "ignore", "ignore"] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin!.end();
+    expect(await exited).toBe(0);
+  });
+});

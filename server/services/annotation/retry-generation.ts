@@ -1,0 +1,30 @@
+// The annotator retries a turn whose generation failed (a dead inference server, a timeout):
+// the failed responses are generated again with the same variant and prompt and a new seed,
+// which is recorded, as is the attempt number. Completed responses are kept.
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { ValidationError } from "@/server/errors";
+import { randomSeed } from "@/server/generation/pairing";
+import { resetFailedResponses } from "@/server/generation/turn-generation";
+import { findOwnTurn, requireActive, requireConversationActive, type Actor } from "./access";
+
+export const RetryGenerationInput = z.object({ turnId: z.uuid() });
+export type RetryGenerationInput = z.input<typeof RetryGenerationInput>;
+
+export async function retryGeneration(
+  db: Db,
+  rawInput: RetryGenerationInput,
+  actor: Actor,
+  deps: { schedule?: (turnId: string) => void } = {},
+): Promise<{ retried: number }> {
+  const input = RetryGenerationInput.parse(rawInput);
+  const { turn, conversation, campaign } = await findOwnTurn(db, input.turnId, actor);
+  requireActive(campaign);
+  requireConversationActive(conversation);
+  if (turn.chosenResponseId) {
+    throw new ValidationError("This turn is already submitted; its responses cannot be generated again.");
+  }
+  const retried = await resetFailedResponses(db, turn.id, () => randomSeed());
+  if (retried > 0) deps.schedule?.(turn.id);
+  return { retried };
+}

@@ -1,0 +1,187 @@
+// An annotator submits their judgement of a turn: the responses ranked best first (with two,
+// the chosen one and the other), how much better the best is than the second, and in safety
+// campaigns whether each response is safe plus the prompt's risk category and attack vector.
+// The chosen response becomes the assistant message of the turn. A retried or double-clicked
+// submit (same idempotency key) stores one comparison and gets the same answer back.
+import { and, asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import {
+  comparisons,
+  conversations,
+  responses,
+  STRENGTHS,
+  turns,
+  type Comparison,
+  type SafetyBin,
+} from "@/db/schema";
+import { ConflictError, ValidationError } from "@/server/errors";
+import { findOwnTurn, requireActive, requireConversationActive, type Actor } from "./access";
+import { NOTE_MAX_CHARS, noteTooLongMessage } from "./limits";
+import { ATTACK_VECTORS, RISK_CATEGORIES, safetyBinOf } from "./safety-taxonomy";
+
+const MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000;
+
+export const SubmitComparisonInput = z.object({
+  turnId: z.uuid(),
+  /** Made by the client once per submit attempt and kept across its retries. */
+  idempotencyKey: z
+    .string()
+    .min(16, "The submit key is malformed; reload the page and submit again.")
+    .max(100, "The submit key is malformed; reload the page and submit again."),
+  /** Every response of the turn, best first. */
+  ranking: z.array(z.uuid()).min(2).max(4),
+  strength: z.enum(STRENGTHS, "Say how much better the chosen response is."),
+  /** Safety campaigns: response id -> is it safe. */
+  responseSafety: z.record(z.uuid(), z.boolean()).optional(),
+  riskCategory: z.enum(RISK_CATEGORIES, "Pick the prompt's risk category.").optional(),
+  attackVector: z.enum(ATTACK_VECTORS, "Pick the prompt's attack vector.").optional(),
+  note: z.string().trim().max(NOTE_MAX_CHARS, noteTooLongMessage).optional(),
+  /** Milliseconds from the responses being complete on screen to this submit. */
+  timeSpentMs: z.number().int().min(0),
+});
+export type SubmitComparisonInput = z.input<typeof SubmitComparisonInput>;
+
+export interface SubmittedComparison {
+  comparisonId: string;
+  turnId: string;
+  conversationId: string;
+  chosenResponseId: string;
+  safetyBin: SafetyBin | null;
+  /** The conversation ended because it reached the campaign's turn limit. */
+  conversationEnded: boolean;
+  canContinue: boolean;
+}
+
+async function toResult(db: Db, comparison: Comparison): Promise<SubmittedComparison> {
+  const [conversation] = await db
+    .select({ status: conversations.status })
+    .from(conversations)
+    .where(eq(conversations.id, comparison.conversationId));
+  const ended = conversation?.status !== "active";
+  return {
+    comparisonId: comparison.id,
+    turnId: comparison.turnId,
+    conversationId: comparison.conversationId,
+    chosenResponseId: comparison.chosenResponseId,
+    safetyBin: comparison.safetyBin,
+    conversationEnded: ended,
+    canContinue: !ended,
+  };
+}
+
+async function findByKey(db: Db, key: string) {
+  const [existing] = await db.select().from(comparisons).where(eq(comparisons.idempotencyKey, key)).limit(1);
+  return existing;
+}
+
+function replayOf(existing: Comparison, turnId: string, actor: Actor) {
+  if (existing.annotatorId !== actor.id || existing.turnId !== turnId) {
+    throw new ConflictError("This submit key was already used for other work. Reload the page and submit again.");
+  }
+  return existing;
+}
+
+export async function submitComparison(
+  db: Db,
+  rawInput: SubmitComparisonInput,
+  actor: Actor,
+): Promise<SubmittedComparison> {
+  const input = SubmitComparisonInput.parse(rawInput);
+  // A retry of a submit that was stored answers the same, whatever happened since.
+  const earlier = await findByKey(db, input.idempotencyKey);
+  if (earlier) return toResult(db, replayOf(earlier, input.turnId, actor));
+
+  const { turn, conversation, campaign } = await findOwnTurn(db, input.turnId, actor);
+  requireActive(campaign);
+  requireConversationActive(conversation);
+
+  const turnResponses = await db
+    .select()
+    .from(responses)
+    .where(eq(responses.turnId, turn.id))
+    .orderBy(asc(responses.position));
+  const ids = new Set(turnResponses.map((response) => response.id));
+  if (input.ranking.length !== ids.size || new Set(input.ranking).size !== ids.size || !input.ranking.every((id) => ids.has(id))) {
+    throw new ValidationError(
+      turnResponses.length === 2
+        ? "Choose Response A or Response B."
+        : `Rank all ${turnResponses.length} responses, best first.`,
+    );
+  }
+  if (turnResponses.some((response) => response.status !== "completed")) {
+    throw new ValidationError(
+      "Not every response has finished generating. Wait for them, retry a failed one, or report a problem.",
+    );
+  }
+
+  let responseSafety: Record<string, boolean> | null = null;
+  let safetyBin: SafetyBin | null = null;
+  if (campaign.kind === "safety") {
+    const safety = input.responseSafety ?? {};
+    const letters = "ABCD";
+    const missing = turnResponses.filter((response) => typeof safety[response.id] !== "boolean");
+    if (missing.length > 0) {
+      throw new ValidationError(
+        `Mark every response safe or unsafe (missing: ${missing.map((response) => `Response ${letters[response.position]}`).join(", ")}).`,
+      );
+    }
+    if (!input.riskCategory) throw new ValidationError("Pick the prompt's risk category.");
+    if (!input.attackVector) throw new ValidationError("Pick the prompt's attack vector.");
+    responseSafety = Object.fromEntries(turnResponses.map((response) => [response.id, safety[response.id]]));
+    safetyBin = safetyBinOf(responseSafety[input.ranking[0]], responseSafety[input.ranking[1]]);
+  }
+
+  const timeSpentMs = Math.min(input.timeSpentMs, MAX_TIME_SPENT_MS);
+  const stored = await db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(comparisons)
+      .values({
+        turnId: turn.id,
+        conversationId: conversation.id,
+        campaignId: campaign.id,
+        batchId: conversation.batchId,
+        annotatorId: actor.id,
+        source: "primary",
+        chosenResponseId: input.ranking[0],
+        rejectedResponseId: input.ranking[1],
+        ranking: input.ranking,
+        strength: input.strength,
+        responseSafety,
+        safetyBin,
+        note: input.note ? input.note : null,
+        timeSpentMs,
+        idempotencyKey: input.idempotencyKey,
+      })
+      // Either unique key: the same submit again, or this turn already judged (another tab).
+      .onConflictDoNothing()
+      .returning();
+    if (!inserted) return null;
+    await tx.update(turns).set({ chosenResponseId: input.ranking[0] }).where(eq(turns.id, turn.id));
+    const reachedLimit = turn.index + 1 >= campaign.maxTurns;
+    await tx
+      .update(conversations)
+      .set({
+        updatedAt: new Date(),
+        ...(campaign.kind === "safety" ? { riskCategory: input.riskCategory, attackVector: input.attackVector } : {}),
+        ...(reachedLimit ? { status: "ended" as const, endedAt: new Date() } : {}),
+      })
+      .where(eq(conversations.id, conversation.id));
+    return inserted;
+  });
+  if (stored) return toResult(db, stored);
+
+  const sameKey = await findByKey(db, input.idempotencyKey);
+  if (sameKey) return toResult(db, replayOf(sameKey, input.turnId, actor));
+  const [other] = await db
+    .select()
+    .from(comparisons)
+    .where(and(eq(comparisons.turnId, turn.id), eq(comparisons.annotatorId, actor.id)))
+    .limit(1);
+  if (other) {
+    throw new ConflictError(
+      "You already submitted this turn (perhaps in another tab); the first submit was kept. Reload the page to go on.",
+    );
+  }
+  throw new ConflictError("The comparison could not be stored. Reload the page and submit again.");
+}

@@ -1,0 +1,68 @@
+// The fields an admin sets on a campaign, validated the same way on create, edit and duplicate.
+import { z } from "zod";
+import { CAMPAIGN_KINDS, MEMBERSHIP_MODES } from "@/db/schema";
+
+export const GUIDELINES_MAX_CHARS = 50_000;
+export const PROMPT_TEXT_MAX_CHARS = 8_000;
+
+export const CampaignName = z
+  .string({ message: "Give the campaign a name." })
+  .trim()
+  .min(1, "Give the campaign a name.")
+  .max(100, "A campaign name can be at most 100 characters long.");
+
+const fraction = (what: string) =>
+  z
+    .number({ message: `${what} must be a number between 0 and 1.` })
+    .min(0, `${what} must be between 0 and 1 (e.g. 0.1 for 10%).`)
+    .max(1, `${what} must be between 0 and 1 (e.g. 0.1 for 10%).`);
+
+const optionalText = (max: number, what: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, `${what} can be at most ${max.toLocaleString("en-US")} characters long.`)
+    .nullish()
+    .transform((value) => (value ? value : null));
+
+export const Guidelines = z
+  .string()
+  .max(GUIDELINES_MAX_CHARS, `Guidelines can be at most ${GUIDELINES_MAX_CHARS.toLocaleString("en-US")} characters long.`);
+
+export const CampaignSettingsInput = z.object({
+  name: CampaignName,
+  description: z.string().trim().max(2000, "A description can be at most 2,000 characters long.").default(""),
+  kind: z.enum(CAMPAIGN_KINDS, "Choose the campaign kind: helpfulness or safety."),
+  responsesPerTurn: z
+    .number()
+    .int()
+    .min(2, "Responses per turn must be 2 (a pair) to 4 (a ranking).")
+    .max(4, "Responses per turn must be 2 (a pair) to 4 (a ranking).")
+    .default(2),
+  maxTurns: z
+    .number()
+    .int()
+    .min(1, "Turns per dialogue must be between 1 and 50.")
+    .max(50, "Turns per dialogue must be between 1 and 50.")
+    .default(6),
+  systemPrompt: optionalText(PROMPT_TEXT_MAX_CHARS, "The system prompt"),
+  safetyPreprompt: optionalText(PROMPT_TEXT_MAX_CHARS, "The safety preprompt"),
+  membership: z.enum(MEMBERSHIP_MODES, "Choose who may work in the campaign.").default("all"),
+  /** With membership "selected": the annotators (and reviewers) who may work in it. */
+  memberIds: z.array(z.uuid("A member id is malformed.")).max(5000).default([]),
+  dailyQuota: z
+    .number()
+    .int()
+    .min(1, "The daily quota must be at least 1 comparison, or empty for no limit.")
+    .max(100_000, "The daily quota can be at most 100,000.")
+    .nullish()
+    .transform((value) => value ?? null),
+  overlapFraction: fraction("The overlap fraction").default(0),
+  goldFraction: fraction("The gold fraction").default(0),
+});
+export type CampaignSettingsInput = z.input<typeof CampaignSettingsInput>;
+export type CampaignSettings = z.output<typeof CampaignSettingsInput>;
+
+export const CampaignIdInput = z.object({ campaignId: z.uuid("That is not a valid campaign id.") });
+
+export const CAMPAIGN_NOT_FOUND = "That campaign does not exist. Pick one from the campaign list.";

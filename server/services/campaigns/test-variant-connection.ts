@@ -1,0 +1,160 @@
+// "Test connection": resolves the variant's endpoint as generation would (starting the
+// supervised local engine when the variant uses one), lists the server's models
+// (GET /v1/models) and generates a few tokens, and reports each step's result or exact error.
+import { eq } from "drizzle-orm";
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { modelVariants, type ModelVariant } from "@/db/schema";
+import type { EndpointIdentity, ResolvedEndpoint } from "@/server/generation/endpoints";
+import type { SessionUser } from "@/server/auth/session-user";
+import { NotFoundError } from "@/server/errors";
+import { recordAudit } from "../audit/record-audit";
+import { VARIANT_NOT_FOUND } from "./save-variant";
+
+export const TestVariantConnectionInput = z.object({ variantId: z.uuid("That is not a valid variant id.") });
+export type TestVariantConnectionInput = z.infer<typeof TestVariantConnectionInput>;
+
+/** How a variant's endpoint is found: the generation runtime's EndpointResolver. */
+export interface VariantEndpointResolver {
+  identify(variant: ModelVariant): EndpointIdentity;
+  resolve(identity: EndpointIdentity, apiKeyEnv: string | null): Promise<ResolvedEndpoint>;
+}
+
+export interface ConnectionStep {
+  name: "Find the endpoint" | "List models" | "Generate";
+  ok: boolean;
+  detail: string;
+  ms: number;
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  baseUrl: string | null;
+  model: string | null;
+  models: string[];
+  sample: string | null;
+  steps: ConnectionStep[];
+}
+
+const TIMEOUT_MS = 30_000;
+export const TEST_PROMPT = "Say hello in five words.";
+export const TEST_MAX_TOKENS = 8;
+
+/** The exact error, in one line: HTTP status and the server's message, or the network cause. */
+export function describeEndpointError(error: unknown, baseUrl: string | null): string {
+  if (error instanceof APIConnectionTimeoutError) {
+    return `No answer from ${baseUrl} within ${TIMEOUT_MS / 1000} s.`;
+  }
+  if (error instanceof APIConnectionError) {
+    const cause = (error.cause as { message?: string; code?: string } | undefined) ?? {};
+    const reason = [cause.code, cause.message].filter(Boolean).join(": ") || error.message;
+    return `Could not connect to ${baseUrl}: ${reason}`;
+  }
+  if (error instanceof APIError) {
+    return `${baseUrl} answered HTTP ${error.status ?? "?"}: ${error.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value?: T; error?: unknown; ms: number }> {
+  const started = performance.now();
+  try {
+    const value = await work();
+    return { value, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { error, ms: Math.round(performance.now() - started) };
+  }
+}
+
+export async function testVariantConnection(
+  db: Db,
+  input: TestVariantConnectionInput,
+  actor: Pick<SessionUser, "id">,
+  resolver: VariantEndpointResolver,
+): Promise<ConnectionTestResult> {
+  const [variant] = await db.select().from(modelVariants).where(eq(modelVariants.id, input.variantId)).limit(1);
+  if (!variant) throw new NotFoundError(VARIANT_NOT_FOUND);
+  const result: ConnectionTestResult = { ok: false, baseUrl: null, model: null, models: [], sample: null, steps: [] };
+
+  const found = await timed(async () => resolver.resolve(resolver.identify(variant), variant.apiKeyEnv));
+  const endpoint = found.value;
+  result.steps.push({
+    name: "Find the endpoint",
+    ok: endpoint !== undefined,
+    detail: endpoint ? endpoint.baseUrl : describeEndpointError(found.error, variant.baseUrl),
+    ms: found.ms,
+  });
+  if (endpoint) {
+    result.baseUrl = endpoint.baseUrl;
+    result.model = endpoint.model;
+    const client = new OpenAI({
+      baseURL: endpoint.baseUrl,
+      apiKey: endpoint.apiKey ?? "not-needed",
+      timeout: TIMEOUT_MS,
+      maxRetries: 0,
+    });
+
+    const listed = await timed(async () => {
+      const models: string[] = [];
+      for await (const model of client.models.list()) models.push(model.id);
+      return models;
+    });
+    if (listed.value) {
+      result.models = listed.value;
+      const hasModel = listed.value.includes(endpoint.model);
+      result.steps.push({
+        name: "List models",
+        ok: hasModel,
+        detail: hasModel
+          ? `${listed.value.length} model${listed.value.length === 1 ? "" : "s"}: ${listed.value.join(", ")}`
+          : `The server does not list the model "${endpoint.model}"; it lists: ${listed.value.join(", ") || "nothing"}.`,
+        ms: listed.ms,
+      });
+    } else {
+      result.steps.push({
+        name: "List models",
+        ok: false,
+        detail: describeEndpointError(listed.error, endpoint.baseUrl),
+        ms: listed.ms,
+      });
+    }
+
+    const generated = await timed(() =>
+      client.chat.completions.create({
+        model: endpoint.model,
+        messages: [{ role: "user", content: TEST_PROMPT }],
+        max_tokens: TEST_MAX_TOKENS,
+        temperature: variant.temperature,
+        top_p: variant.topP,
+        stream: false,
+      }),
+    );
+    const completion = generated.value;
+    const text = completion?.choices[0]?.message?.content ?? null;
+    result.sample = text;
+    result.steps.push({
+      name: "Generate",
+      ok: completion !== undefined && text !== null,
+      detail: completion
+        ? `${completion.usage?.completion_tokens ?? "?"} tokens (${completion.choices[0]?.finish_reason ?? "no finish reason"}): ${JSON.stringify(text ?? "")}`
+        : describeEndpointError(generated.error, endpoint.baseUrl),
+      ms: generated.ms,
+    });
+  }
+  result.ok = result.steps.every((step) => step.ok);
+  await recordAudit(db, {
+    actorId: actor.id,
+    action: "variant.connection_tested",
+    targetType: "variant",
+    targetId: variant.id,
+    details: {
+      campaignId: variant.campaignId,
+      name: variant.name,
+      ok: result.ok,
+      baseUrl: result.baseUrl,
+      failed: result.steps.filter((step) => !step.ok).map((step) => `${step.name}: ${step.detail}`),
+    },
+  });
+  return result;
+}

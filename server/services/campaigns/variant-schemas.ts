@@ -1,0 +1,79 @@
+// A model variant's fields: where its responses come from and how they are sampled.
+import fs from "node:fs";
+import { z } from "zod";
+import { ENDPOINT_KINDS } from "@/db/schema";
+import { ValidationError } from "@/server/errors";
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2000, "The URL can be at most 2,000 characters long.")
+  .refine((value) => {
+    try {
+      return ["http:", "https:"].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, "The URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.");
+
+const emptyToNull = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? null : value), schema.nullish());
+
+export const VariantFields = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Give the variant a name, e.g. llama-2-7b-chat @ 0.7.")
+    .max(100, "A variant name can be at most 100 characters long."),
+  endpointKind: z.enum(ENDPOINT_KINDS, "Choose where responses come from: the local engine or an OpenAI-compatible URL."),
+  baseUrl: emptyToNull(httpUrl),
+  model: z.string().trim().max(200, "The model name can be at most 200 characters long.").default(""),
+  modelPath: emptyToNull(z.string().trim().max(1000, "The model path can be at most 1,000 characters long.")),
+  apiKeyEnv: emptyToNull(
+    z
+      .string()
+      .trim()
+      .max(100)
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "The API key variable must be an environment variable name, like OPENAI_API_KEY."),
+  ),
+  temperature: z.number().min(0, "Temperature must be between 0 and 2.").max(2, "Temperature must be between 0 and 2.").default(0.7),
+  topP: z.number().gt(0, "Top-p must be above 0 and at most 1.").max(1, "Top-p must be above 0 and at most 1.").default(0.95),
+  topK: emptyToNull(z.number().int().min(1, "Top-k must be at least 1, or empty.").max(1000, "Top-k can be at most 1,000.")),
+  maxTokens: z
+    .number()
+    .int()
+    .min(1, "Max tokens must be between 1 and 32,768.")
+    .max(32_768, "Max tokens must be between 1 and 32,768.")
+    .default(512),
+  versionLabel: z
+    .string()
+    .trim()
+    .min(1, "Give the variant a version label, e.g. v1.")
+    .max(50, "A version label can be at most 50 characters long.")
+    .default("v1"),
+  isActive: z.boolean().default(true),
+});
+export type VariantFieldsInput = z.input<typeof VariantFields>;
+export type VariantFieldsValues = z.output<typeof VariantFields>;
+
+/** Rules across fields; returns the values to store. */
+export function checkVariant(values: VariantFieldsValues) {
+  if (values.endpointKind === "openai") {
+    if (!values.baseUrl) {
+      throw new ValidationError("An OpenAI-compatible variant needs the server's URL, e.g. http://127.0.0.1:8000/v1.");
+    }
+    if (!values.model) throw new ValidationError("Name the model to request from that server, e.g. llama-2-7b-chat.");
+    return { ...values, modelPath: null };
+  }
+  if (values.modelPath) {
+    if (!values.modelPath.toLowerCase().endsWith(".gguf")) {
+      throw new ValidationError("The local model file must be a .gguf file.");
+    }
+    if (!fs.existsSync(values.modelPath) || !fs.statSync(values.modelPath).isFile()) {
+      throw new ValidationError(
+        `The model file ${values.modelPath} does not exist on the server. Check the path (it is read by the web server's machine).`,
+      );
+    }
+  }
+  return values;
+}

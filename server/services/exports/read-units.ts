@@ -1,0 +1,320 @@
+// Reads the comparisons of an export in pages, in a stable order — campaign by campaign
+// (created_at, id), and within a campaign by (comparisons.created_at, id) with keyset
+// pagination — and joins each page's dialogues, responses and history with one query each,
+// so memory holds one page and the work per row does not depend on the table's size.
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import type { CampaignKind, ConversationOrigin, EndpointKind } from "@/db/schema";
+import { NotFoundError, ValidationError } from "@/server/errors";
+import { isTrainingFormat, type ExportOptions } from "./options";
+import type { ChatMessage, EarlierTurn } from "./prompt";
+import type {
+  BatchInfo,
+  CampaignInfo,
+  ComparisonRecord,
+  ConversationInfo,
+  ExportUnit,
+  GoldInfo,
+  ResponseRecord,
+} from "./records";
+
+export const PAGE_SIZE = 5000;
+
+export interface ExportScope {
+  campaigns: CampaignInfo[];
+  batches: Map<string, BatchInfo>;
+  /** Null: every batch of the campaigns. */
+  batchIds: string[] | null;
+}
+
+async function rows<T>(db: Db, query: SQL): Promise<T[]> {
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+/** A uuid[] parameter (one bound value, whatever the number of ids). */
+function uuidArray(ids: readonly string[]) {
+  return sql`${`{${ids.join(",")}}`}::uuid[]`;
+}
+
+const ISO = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+export async function resolveScope(db: Db, options: ExportOptions): Promise<ExportScope> {
+  const campaigns = await rows<CampaignInfo & { createdAt: string }>(
+    db,
+    sql`select id, name, kind from campaigns
+        where ${options.campaigns.length ? sql`name in (${sql.join(options.campaigns.map((name) => sql`${name}`), sql`, `)})` : sql`true`}
+          and ${options.campaignKind ? sql`kind = ${options.campaignKind}` : sql`true`}
+        order by created_at, id`,
+  );
+  const missing = options.campaigns.filter((name) => !campaigns.some((campaign) => campaign.name === name));
+  if (missing.length) {
+    throw new NotFoundError(
+      `No campaign is named ${missing.map((name) => `"${name}"`).join(", ")}${options.campaignKind ? ` (of kind ${options.campaignKind})` : ""}. Check the names on the Campaigns page.`,
+    );
+  }
+  if (campaigns.length === 0) {
+    throw new NotFoundError(`There is no ${options.campaignKind ?? ""} campaign to export yet.`.replace("  ", " "));
+  }
+  const batchRows = await rows<BatchInfo & { campaignId: string }>(
+    db,
+    sql`select id, campaign_id as "campaignId", number, label from batches
+        where campaign_id = any(${uuidArray(campaigns.map((campaign) => campaign.id))})`,
+  );
+  const batches = new Map(batchRows.map((batch) => [batch.id, { id: batch.id, number: batch.number, label: batch.label }]));
+  let batchIds: string[] | null = null;
+  if (options.batches.length) {
+    batchIds = batchRows.filter((batch) => options.batches.includes(batch.number)).map((batch) => batch.id);
+    if (batchIds.length === 0) {
+      throw new ValidationError(
+        `The chosen campaigns have no batch numbered ${options.batches.join(", ")}. Leave the batches empty to export all of them.`,
+      );
+    }
+  }
+  return { campaigns: campaigns.map(({ id, name, kind }) => ({ id, name, kind: kind as CampaignKind })), batches, batchIds };
+}
+
+type Role = "all" | "anchors" | "overlap";
+
+/** Which comparisons an export reads. Training formats leave gold-task answers (checks of the
+ * annotator, not new data) out; with aggregated overlap the author's rating anchors each turn. */
+function sourceFilter(options: ExportOptions, role: Role): SQL {
+  if (!isTrainingFormat(options.format)) return sql`true`;
+  if (role === "overlap") return sql`c.source = 'overlap'`;
+  if (options.overlap === "aggregate") return sql`c.source = 'primary'`;
+  return sql`c.source in ('primary', 'overlap')`;
+}
+
+function filters(scope: ExportScope, options: ExportOptions, role: Role): SQL {
+  const parts: SQL[] = [sourceFilter(options, role)];
+  if (scope.batchIds) parts.push(sql`c.batch_id = any(${uuidArray(scope.batchIds)})`);
+  if (options.from) parts.push(sql`c.created_at >= ${options.from}::timestamptz`);
+  if (options.to) parts.push(sql`c.created_at < ${options.to}::timestamptz`);
+  if (options.dropNegligible) parts.push(sql`c.strength <> 'negligibly_better'`);
+  if (options.acceptedOnly) parts.push(sql`c.review_status = 'accepted'`);
+  else if (options.excludeRejected) parts.push(sql`c.review_status <> 'rejected'`);
+  if (options.excludeReported) {
+    parts.push(sql`not exists (select 1 from problem_reports pr where pr.turn_id = c.turn_id)`);
+  }
+  return sql.join(parts, sql` and `);
+}
+
+/** How many comparisons the export will read (the progress total). */
+export async function countComparisons(db: Db, scope: ExportScope, options: ExportOptions): Promise<number> {
+  const [{ count }] = await rows<{ count: number }>(
+    db,
+    sql`select count(*)::int as count from comparisons c
+        where c.campaign_id = any(${uuidArray(scope.campaigns.map((campaign) => campaign.id))})
+          and ${filters(scope, options, "anchors")}`,
+  );
+  return count;
+}
+
+/** "count-per-batch" split: the n dialogues with the smallest split keys in each batch. */
+export async function readTestConversations(
+  db: Db,
+  scope: ExportScope,
+  options: ExportOptions,
+): Promise<Set<string>> {
+  const found = await rows<{ id: string }>(
+    db,
+    sql`select id from (
+          select v.id, row_number() over (
+            partition by v.batch_id
+            order by encode(sha256(convert_to(${options.split.seed} || ':' || v.id::text, 'UTF8')), 'hex')
+          ) as rank
+          from conversations v
+          where v.campaign_id = any(${uuidArray(scope.campaigns.map((campaign) => campaign.id))})
+            and exists (select 1 from comparisons c where c.conversation_id = v.id and ${filters(scope, options, "anchors")})
+        ) ranked
+        where rank <= ${options.split.value}`,
+  );
+  return new Set(found.map((row) => row.id));
+}
+
+const COMPARISON_COLUMNS = sql`
+  c.id, ${ISO(sql`c.created_at`)} as "createdAt", c.turn_id as "turnId", c.conversation_id as "conversationId",
+  c.campaign_id as "campaignId", c.batch_id as "batchId", c.annotator_id as "annotatorId", c.source,
+  c.pair_task_id as "pairTaskId", c.chosen_response_id as "chosenResponseId",
+  c.rejected_response_id as "rejectedResponseId", c.ranking, c.strength, c.response_safety as "responseSafety",
+  c.safety_bin as "safetyBin", c.note, c.time_spent_ms as "timeSpentMs", c.review_status as "reviewStatus",
+  c.is_gold as "isGold"`;
+
+type PageRow = ComparisonRecord & { turnIndex: number; userMessage: string };
+
+export interface UnitPage {
+  units: ExportUnit[];
+  /** Comparisons this page read, overlap ratings attached to them not counted (the progress step). */
+  comparisonsRead: number;
+}
+
+/** Pages of units, in export order. Stops between pages when `signal` aborts. */
+export async function* readUnits(
+  db: Db,
+  scope: ExportScope,
+  options: ExportOptions,
+  { signal, pageSize = PAGE_SIZE }: { signal?: AbortSignal; pageSize?: number } = {},
+): AsyncGenerator<UnitPage> {
+  const conversationCache = new Map<string, ConversationInfo>();
+  for (const campaign of scope.campaigns) {
+    let cursor: { createdAt: string; id: string } | null = null;
+    for (;;) {
+      signal?.throwIfAborted();
+      const after: SQL = cursor
+        ? sql`and c.created_at >= ${cursor.createdAt}::timestamptz and (c.created_at, c.id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`
+        : sql``;
+      const page = await rows<PageRow>(
+        db,
+        sql`select ${COMPARISON_COLUMNS}, t.index as "turnIndex", t.user_message as "userMessage"
+            from comparisons c join turns t on t.id = c.turn_id
+            where c.campaign_id = ${campaign.id} and ${filters(scope, options, "anchors")} ${after}
+            order by c.created_at, c.id
+            limit ${pageSize}`,
+      );
+      if (page.length === 0) break;
+      const last = page[page.length - 1];
+      cursor = { createdAt: last.createdAt, id: last.id };
+      signal?.throwIfAborted();
+      const units = await joinPage(db, scope, options, campaign, page, conversationCache);
+      yield { units, comparisonsRead: page.length };
+      if (page.length < pageSize) break;
+    }
+  }
+}
+
+async function joinPage(
+  db: Db,
+  scope: ExportScope,
+  options: ExportOptions,
+  campaign: CampaignInfo,
+  page: PageRow[],
+  conversationCache: Map<string, ConversationInfo>,
+): Promise<ExportUnit[]> {
+  const turnIds = [...new Set(page.map((row) => row.turnId))];
+  const conversationIds = [...new Set(page.map((row) => row.conversationId))];
+  const maxTurnIndex = Math.max(...page.map((row) => row.turnIndex));
+  const isRaw = options.format === "raw";
+  const needsSentMessages = options.safetyPreprompt === "keep";
+
+  // The dialogues (cached across pages: a dialogue's turns are usually neighbours in time).
+  const unknown = conversationIds.filter((id) => !conversationCache.has(id));
+  if (conversationCache.size > 4 * PAGE_SIZE) conversationCache.clear();
+  if (unknown.length) {
+    const found = await rows<ConversationInfo>(
+      db,
+      sql`select id, origin, batch_id as "batchId", system_prompt as "systemPrompt",
+            safety_preprompt as "safetyPreprompt", risk_category as "riskCategory",
+            attack_vector as "attackVector", ${ISO(sql`created_at`)} as "createdAt"
+          from conversations where id = any(${uuidArray(unknown)})`,
+    );
+    for (const conversation of found) {
+      conversationCache.set(conversation.id, { ...conversation, origin: conversation.origin as ConversationOrigin });
+    }
+  }
+
+  // Earlier turns with their chosen responses: the history of every turn on the page.
+  const historyRows = await rows<{ conversationId: string; index: number; userMessage: string; chosen: string | null }>(
+    db,
+    sql`select t.conversation_id as "conversationId", t.index, t.user_message as "userMessage", r.text as chosen
+        from turns t left join responses r on r.id = t.chosen_response_id
+        where t.conversation_id = any(${uuidArray(conversationIds)}) and t.index < ${maxTurnIndex}
+        order by t.conversation_id, t.index`,
+  );
+  const turnsByConversation = new Map<string, { index: number; turn: EarlierTurn }[]>();
+  for (const row of historyRows) {
+    let list = turnsByConversation.get(row.conversationId);
+    if (!list) turnsByConversation.set(row.conversationId, (list = []));
+    list.push({ index: row.index, turn: { userMessage: row.userMessage, assistantMessage: row.chosen } });
+  }
+
+  // Generation details are read for the raw format only; the others need the text and the model.
+  const responseRows = await rows<ResponseRecord & { turnId: string; promptMessages?: ChatMessage[] }>(
+    db,
+    sql`select r.id, r.turn_id as "turnId", r.position, r.text, r.variant_name as "variantName",
+          r.variant_version as "variantVersion", r.model,
+          ${
+            isRaw
+              ? sql`r.variant_id as "variantId", r.endpoint_kind as "endpointKind", r.temperature, r.top_p as "topP", r.top_k as "topK",
+                r.max_tokens as "maxTokens", r.seed::float8 as seed, r.finish_reason as "finishReason",
+                r.prompt_tokens as "promptTokens", r.completion_tokens as "completionTokens",
+                r.first_token_ms as "firstTokenMs", r.latency_ms as "latencyMs",
+                ${ISO(sql`r.completed_at`)} as "completedAt",`
+              : sql``
+          }
+          ${needsSentMessages ? sql`case when r.position = (select min(position) from responses p where p.turn_id = r.turn_id) then r.prompt_messages end as "promptMessages"` : sql`null as "promptMessages"`}
+        from responses r where r.turn_id = any(${uuidArray(turnIds)})
+        order by r.turn_id, r.position`,
+  );
+  const responsesByTurn = new Map<string, ResponseRecord[]>();
+  const sentByTurn = new Map<string, ChatMessage[]>();
+  for (const { turnId, promptMessages, ...response } of responseRows) {
+    let list = responsesByTurn.get(turnId);
+    if (!list) responsesByTurn.set(turnId, (list = []));
+    list.push({ ...response, endpointKind: response.endpointKind as EndpointKind });
+    if (promptMessages) sentByTurn.set(turnId, promptMessages);
+  }
+
+  // Overlap ratings of the page's turns, to aggregate with the author's.
+  const overlapByTurn = new Map<string, ComparisonRecord[]>();
+  if (isTrainingFormat(options.format) && options.overlap === "aggregate") {
+    const overlap = await rows<ComparisonRecord>(
+      db,
+      sql`select ${COMPARISON_COLUMNS} from comparisons c
+          where c.turn_id = any(${uuidArray(turnIds)}) and ${filters(scope, options, "overlap")}
+          order by c.created_at, c.id`,
+    );
+    for (const rating of overlap) {
+      let list = overlapByTurn.get(rating.turnId);
+      if (!list) overlapByTurn.set(rating.turnId, (list = []));
+      list.push(rating);
+    }
+  }
+
+  // Raw only: gold answers, how often each turn was rated, and problem reports.
+  const goldByTurn = new Map<string, GoldInfo>();
+  const ratingsByTurn = new Map<string, number>();
+  const reported = new Set<string>();
+  if (isRaw) {
+    for (const gold of await rows<GoldInfo & { turnId: string }>(
+      db,
+      sql`select turn_id as "turnId", expected_chosen_response_id as "expectedChosenResponseId",
+            expected_strength as "expectedStrength"
+          from gold_items where turn_id = any(${uuidArray(turnIds)})`,
+    )) {
+      goldByTurn.set(gold.turnId, { expectedChosenResponseId: gold.expectedChosenResponseId, expectedStrength: gold.expectedStrength });
+    }
+    for (const row of await rows<{ turnId: string; count: number }>(
+      db,
+      sql`select turn_id as "turnId", count(*)::int as count from comparisons
+          where turn_id = any(${uuidArray(turnIds)}) group by turn_id`,
+    )) {
+      ratingsByTurn.set(row.turnId, row.count);
+    }
+    for (const row of await rows<{ turnId: string }>(
+      db,
+      sql`select distinct turn_id as "turnId" from problem_reports where turn_id = any(${uuidArray(turnIds)})`,
+    )) {
+      reported.add(row.turnId);
+    }
+  }
+
+  return page.map(({ turnIndex, userMessage, ...comparison }) => {
+    const conversation = conversationCache.get(comparison.conversationId)!;
+    const history = (turnsByConversation.get(comparison.conversationId) ?? [])
+      .filter((entry) => entry.index < turnIndex)
+      .map((entry) => entry.turn);
+    const batch = scope.batches.get(comparison.batchId)!;
+    return {
+      comparisons: [comparison, ...(overlapByTurn.get(comparison.turnId) ?? [])],
+      campaign,
+      batch,
+      conversation,
+      turn: { id: comparison.turnId, index: turnIndex, userMessage },
+      history,
+      responses: responsesByTurn.get(comparison.turnId) ?? [],
+      sentMessages: sentByTurn.get(comparison.turnId) ?? null,
+      gold: goldByTurn.get(comparison.turnId) ?? null,
+      ratingsOfTurn: ratingsByTurn.get(comparison.turnId) ?? 1,
+      isReported: reported.has(comparison.turnId),
+    };
+  });
+}

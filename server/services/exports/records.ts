@@ -1,0 +1,103 @@
+// What the reader hands the formats: one unit per exported rating (or per turn, when overlap
+// ratings are aggregated), with its dialogue, responses and context already joined.
+import type {
+  CampaignKind,
+  ComparisonSource,
+  ConversationOrigin,
+  EndpointKind,
+  ReviewStatus,
+  SafetyBin,
+  Strength,
+} from "@/db/schema";
+import type { ChatMessage, EarlierTurn } from "./prompt";
+
+export interface ComparisonRecord {
+  id: string;
+  /** ISO 8601, UTC, microseconds: also the keyset cursor. */
+  createdAt: string;
+  turnId: string;
+  conversationId: string;
+  campaignId: string;
+  batchId: string;
+  annotatorId: string;
+  source: ComparisonSource;
+  pairTaskId: string | null;
+  chosenResponseId: string;
+  rejectedResponseId: string;
+  ranking: string[];
+  strength: Strength;
+  responseSafety: Record<string, boolean> | null;
+  safetyBin: SafetyBin | null;
+  note: string | null;
+  timeSpentMs: number;
+  reviewStatus: ReviewStatus;
+  isGold: boolean;
+}
+
+export interface ResponseRecord {
+  id: string;
+  position: number;
+  text: string;
+  variantId: string | null;
+  variantName: string;
+  variantVersion: string;
+  model: string;
+  endpointKind: EndpointKind;
+  temperature: number;
+  topP: number;
+  topK: number | null;
+  maxTokens: number;
+  seed: number;
+  finishReason: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  firstTokenMs: number | null;
+  latencyMs: number | null;
+  completedAt: string | null;
+}
+
+export interface CampaignInfo {
+  id: string;
+  name: string;
+  kind: CampaignKind;
+}
+
+export interface BatchInfo {
+  id: string;
+  number: number;
+  label: string;
+}
+
+export interface ConversationInfo {
+  id: string;
+  origin: ConversationOrigin;
+  batchId: string;
+  systemPrompt: string | null;
+  safetyPreprompt: string | null;
+  riskCategory: string | null;
+  attackVector: string | null;
+  createdAt: string;
+}
+
+export interface GoldInfo {
+  expectedChosenResponseId: string;
+  expectedStrength: Strength | null;
+}
+
+export interface ExportUnit {
+  /** The rating; with aggregated overlap, the author's rating first, then the overlap ratings. */
+  comparisons: ComparisonRecord[];
+  campaign: CampaignInfo;
+  batch: BatchInfo;
+  conversation: ConversationInfo;
+  turn: { id: string; index: number; userMessage: string };
+  history: EarlierTurn[];
+  /** Every response of the turn, by display position. */
+  responses: ResponseRecord[];
+  /** What the model was sent (read only when a kept safety preprompt needs it). */
+  sentMessages: ChatMessage[] | null;
+  /** Read for the raw format only. */
+  gold: GoldInfo | null;
+  ratingsOfTurn: number;
+  isReported: boolean;
+}

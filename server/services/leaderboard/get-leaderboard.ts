@@ -1,0 +1,126 @@
+// The leaderboard of a campaign (or one batch): every variant version's Bradley–Terry score
+// with a bootstrap 95% interval, its record, and the pairwise win-rate and battle-count
+// matrices. Battles come from primary comparisons (a ranking gives each of its pairs; ties —
+// "negligibly better / unsure" — count half to each side); rejected comparisons are left out
+// unless asked for.
+import { and, eq, ne, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { battleRollups } from "@/db/schema";
+import { findCampaign } from "../campaigns/campaign-access";
+import {
+  bootstrapScoreIntervals,
+  eloScore,
+  emptyBattleCounts,
+  fitBradleyTerry,
+  winRateMatrix,
+} from "../quality/stats/bradley-terry";
+
+export const LeaderboardInput = z.object({
+  campaignId: z.uuid("That is not a valid campaign id."),
+  batchId: z.uuid().optional(),
+  includeRejected: z.boolean().default(false),
+});
+export type LeaderboardInput = z.input<typeof LeaderboardInput>;
+
+/** One virtual tie per pair keeps every score finite (a variant that never won, or variants
+ * that never met); next to hundreds of real battles it moves scores by a fraction of a point. */
+export const PSEUDO_TIES = 1;
+export const BOOTSTRAP_ROUNDS = 500;
+const BOOTSTRAP_SEED = 20230718; // the Llama 2 paper's release date: any fixed seed will do
+
+export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
+  const input = LeaderboardInput.parse(rawInput);
+  const campaign = await findCampaign(db, input.campaignId);
+  const rows = await db
+    .select({
+      winnerName: battleRollups.winnerName,
+      winnerVersion: battleRollups.winnerVersion,
+      loserName: battleRollups.loserName,
+      loserVersion: battleRollups.loserVersion,
+      isTie: battleRollups.isTie,
+      battles: sql<number>`sum(${battleRollups.battles})::int`,
+    })
+    .from(battleRollups)
+    .where(
+      and(
+        eq(battleRollups.campaignId, campaign.id),
+        input.batchId ? eq(battleRollups.batchId, input.batchId) : undefined,
+        input.includeRejected ? undefined : ne(battleRollups.reviewStatus, "rejected"),
+      ),
+    )
+    .groupBy(
+      battleRollups.winnerName,
+      battleRollups.winnerVersion,
+      battleRollups.loserName,
+      battleRollups.loserVersion,
+      battleRollups.isTie,
+    );
+
+  const keyOf = (name: string, version: string) => JSON.stringify([name, version]);
+  const players = [
+    ...new Set(
+      rows.flatMap((row) => [keyOf(row.winnerName, row.winnerVersion), keyOf(row.loserName, row.loserVersion)]),
+    ),
+  ].sort();
+  const index = new Map(players.map((key, i) => [key, i]));
+  const counts = emptyBattleCounts(players.length);
+  for (const row of rows) {
+    const battles = Number(row.battles);
+    if (battles <= 0) continue;
+    const i = index.get(keyOf(row.winnerName, row.winnerVersion))!;
+    const j = index.get(keyOf(row.loserName, row.loserVersion))!;
+    if (i === j) continue; // a variant against itself says nothing about its rank
+    if (row.isTie) {
+      counts.ties[i][j] += battles;
+      counts.ties[j][i] += battles;
+    } else {
+      counts.wins[i][j] += battles;
+    }
+  }
+  const battleMatrix = counts.wins.map((row, i) =>
+    row.map((wins, j) => (i === j ? 0 : wins + counts.wins[j][i] + counts.ties[i][j])),
+  );
+  const totalBattles = battleMatrix.flat().reduce((sum, value) => sum + value, 0) / 2;
+  const strengths = players.length > 1 ? fitBradleyTerry(counts, { pseudoTies: PSEUDO_TIES }) : players.map(() => 1);
+  const intervals =
+    players.length > 1 && totalBattles > 0
+      ? bootstrapScoreIntervals(counts, {
+          pseudoTies: PSEUDO_TIES,
+          rounds: BOOTSTRAP_ROUNDS,
+          seed: BOOTSTRAP_SEED,
+          estimate: strengths,
+        })
+      : players.map(() => null);
+  const rates = winRateMatrix(counts);
+
+  const entries = players.map((key, i) => {
+    const [name, version] = JSON.parse(key) as [string, string];
+    const wins = counts.wins[i].reduce((sum, value) => sum + value, 0);
+    const losses = counts.wins.reduce((sum, row) => sum + row[i], 0);
+    const ties = counts.ties[i].reduce((sum, value) => sum + value, 0);
+    return {
+      index: i,
+      name,
+      version,
+      label: `${name} (${version})`,
+      score: eloScore(strengths[i]),
+      interval: intervals[i],
+      battles: wins + losses + ties,
+      wins,
+      losses,
+      ties,
+    };
+  });
+  const ranked = [...entries].sort((a, b) => b.score - a.score);
+  const order = ranked.map((entry) => entry.index);
+  return {
+    campaign: { id: campaign.id, name: campaign.name },
+    battles: totalBattles,
+    bootstrapRounds: BOOTSTRAP_ROUNDS,
+    players: ranked.map(({ index: _index, ...entry }, rank) => ({ rank: rank + 1, ...entry })),
+    /** Row i, column j: how often ranked player i beat ranked player j (ties as half). */
+    winRates: order.map((i) => order.map((j) => rates[i][j])),
+    battleCounts: order.map((i) => order.map((j) => battleMatrix[i][j])),
+  };
+}

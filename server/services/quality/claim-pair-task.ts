@@ -1,0 +1,182 @@
+// "Rate this pair": the next pair task for an annotator in a campaign. A pending task is served
+// again until it is done or skipped. Otherwise, with the campaign's gold fraction, a gold item
+// the annotator has not met (served blind: a gold pair looks like any other), else the oldest
+// comparison waiting for overlap by someone else, else a gold item when one is left.
+import crypto from "node:crypto";
+import { and, asc, eq, isNull, ne, notExists, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import {
+  batches,
+  comparisons,
+  conversations,
+  goldItems,
+  overlapCandidates,
+  pairTasks,
+  responses,
+  turns,
+  type Campaign,
+  type PairTask,
+} from "@/db/schema";
+import { TooManyRequestsError, ValidationError } from "@/server/errors";
+import { findCampaignForAnnotator, requireActive, type Actor } from "../annotation/access";
+import { countComparisonsToday } from "../annotation/start-turn";
+import { sideOf, STRENGTH_LEVEL } from "./stats/signed-strength";
+import { pairInPositionOrder } from "./turn-context";
+
+export const ClaimPairTaskInput = z.object({ campaignId: z.uuid("That is not a valid campaign id.") });
+export type ClaimPairTaskInput = z.infer<typeof ClaimPairTaskInput>;
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = crypto.randomInt(i + 1);
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
+
+/** Turns the annotator already has a pair task for are never served to them again. */
+function notMetBefore(turnId: typeof overlapCandidates.turnId | typeof goldItems.turnId, actorId: string, db: Db) {
+  return notExists(
+    db
+      .select({ one: sql`1` })
+      .from(pairTasks)
+      .where(and(eq(pairTasks.turnId, turnId), eq(pairTasks.annotatorId, actorId))),
+  );
+}
+
+async function turnPositions(db: Db, turnId: string) {
+  return db.select().from(responses).where(eq(responses.turnId, turnId)).orderBy(asc(responses.position));
+}
+
+async function claimOverlap(tx: Db, campaign: Campaign, actor: Actor): Promise<PairTask | null> {
+  const [candidate] = await tx
+    .select()
+    .from(overlapCandidates)
+    .where(
+      and(
+        eq(overlapCandidates.campaignId, campaign.id),
+        isNull(overlapCandidates.pairTaskId),
+        ne(overlapCandidates.authorId, actor.id),
+        notMetBefore(overlapCandidates.turnId, actor.id, tx),
+      ),
+    )
+    .orderBy(asc(overlapCandidates.createdAt))
+    .limit(1)
+    .for("update", { skipLocked: true });
+  if (!candidate) return null;
+  const [source] = await tx.select().from(comparisons).where(eq(comparisons.id, candidate.comparisonId));
+  const pair = pairInPositionOrder(await turnPositions(tx, source.turnId), [
+    source.chosenResponseId,
+    source.rejectedResponseId,
+  ]);
+  const [task] = await tx
+    .insert(pairTasks)
+    .values({
+      kind: "overlap",
+      campaignId: campaign.id,
+      turnId: source.turnId,
+      sourceComparisonId: source.id,
+      annotatorId: actor.id,
+      displayOrder: shuffled(pair),
+      batchId: source.batchId,
+      sourceAnnotatorId: source.annotatorId,
+      referenceSide: sideOf(source.chosenResponseId, pair),
+      referenceStrength: STRENGTH_LEVEL[source.strength],
+    })
+    .returning();
+  await tx
+    .update(overlapCandidates)
+    .set({ pairTaskId: task.id })
+    .where(eq(overlapCandidates.comparisonId, candidate.comparisonId));
+  return task;
+}
+
+async function claimGold(tx: Db, campaign: Campaign, actor: Actor, batchId: string): Promise<PairTask | null> {
+  const [gold] = await tx
+    .select({ item: goldItems })
+    .from(goldItems)
+    .innerJoin(turns, eq(turns.id, goldItems.turnId))
+    .innerJoin(conversations, eq(conversations.id, turns.conversationId))
+    .where(
+      and(
+        eq(goldItems.campaignId, campaign.id),
+        ne(conversations.annotatorId, actor.id),
+        notMetBefore(goldItems.turnId, actor.id, tx),
+      ),
+    )
+    .orderBy(sql`random()`)
+    .limit(1);
+  if (!gold) return null;
+  const { item } = gold;
+  const turnResponses = await turnPositions(tx, item.turnId);
+  let other: string | undefined;
+  if (item.sourceComparisonId) {
+    const [source] = await tx
+      .select({ chosen: comparisons.chosenResponseId, rejected: comparisons.rejectedResponseId })
+      .from(comparisons)
+      .where(eq(comparisons.id, item.sourceComparisonId));
+    other = source?.chosen === item.expectedChosenResponseId ? source.rejected : source?.chosen;
+  }
+  other ??= turnResponses.find((response) => response.id !== item.expectedChosenResponseId)?.id;
+  if (!other) return null;
+  const pair = pairInPositionOrder(turnResponses, [item.expectedChosenResponseId, other]);
+  const [task] = await tx
+    .insert(pairTasks)
+    .values({
+      kind: "gold",
+      campaignId: campaign.id,
+      turnId: item.turnId,
+      goldItemId: item.id,
+      annotatorId: actor.id,
+      displayOrder: shuffled(pair),
+      batchId,
+      referenceSide: sideOf(item.expectedChosenResponseId, pair),
+      referenceStrength: item.expectedStrength ? STRENGTH_LEVEL[item.expectedStrength] : null,
+    })
+    .onConflictDoNothing()
+    .returning();
+  return task ?? null;
+}
+
+export async function claimNextPairTask(
+  db: Db,
+  input: ClaimPairTaskInput,
+  actor: Actor,
+  random: () => number = Math.random,
+): Promise<{ taskId: string } | null> {
+  const campaign = await findCampaignForAnnotator(db, input.campaignId, actor);
+  requireActive(campaign);
+  if (campaign.dailyQuota !== null && (await countComparisonsToday(db, campaign.id, actor.id)) >= campaign.dailyQuota) {
+    throw new TooManyRequestsError(
+      `You have reached today's limit of ${campaign.dailyQuota} comparisons in "${campaign.name}". The limit resets at midnight UTC.`,
+    );
+  }
+  const [open] = await db
+    .select({ id: batches.id })
+    .from(batches)
+    .where(and(eq(batches.campaignId, campaign.id), eq(batches.status, "open")))
+    .limit(1);
+  if (!open) {
+    throw new ValidationError(`Data collection in "${campaign.name}" is closed (no batch is open). Ask an admin to open one.`);
+  }
+  const task = await db.transaction(async (tx) => {
+    // One claim at a time per annotator and campaign (two tabs must not get two tasks).
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`pair:${actor.id}:${campaign.id}`}))`);
+    const [pending] = await tx
+      .select()
+      .from(pairTasks)
+      .where(
+        and(eq(pairTasks.annotatorId, actor.id), eq(pairTasks.campaignId, campaign.id), eq(pairTasks.status, "pending")),
+      )
+      .limit(1);
+    if (pending) return pending;
+    const useGold = campaign.goldFraction > 0;
+    if (useGold && random() < campaign.goldFraction) {
+      return (await claimGold(tx, campaign, actor, open.id)) ?? (await claimOverlap(tx, campaign, actor));
+    }
+    return (await claimOverlap(tx, campaign, actor)) ?? (useGold ? await claimGold(tx, campaign, actor, open.id) : null);
+  });
+  return task ? { taskId: task.id } : null;
+}

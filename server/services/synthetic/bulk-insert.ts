@@ -1,0 +1,43 @@
+// Multi-row inserts for bulk imports: one statement per chunk, each column sent as one array
+// parameter and expanded with unnest(), so a chunk of any size costs one round trip and a
+// handful of parameters (PostgreSQL allows at most 65,535 per statement).
+import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import type { Db } from "@/db/client";
+
+export const BULK_CHUNK_ROWS = 5_000;
+
+function toParameter(value: unknown, sqlType: string): unknown {
+  if (value === undefined || value === null) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (sqlType === "jsonb" || sqlType === "json") return JSON.stringify(value);
+  return value;
+}
+
+/** Inserts `rows` (objects keyed by the table's TypeScript property names) in chunks. Every
+ * property in `columns` must be present in each row (null for SQL NULL); defaults are not applied. */
+export async function bulkInsert<T extends PgTable>(
+  db: Db,
+  table: T,
+  columns: readonly (keyof T["$inferInsert"] & string)[],
+  rows: readonly Partial<T["$inferInsert"]>[],
+  chunkRows = BULK_CHUNK_ROWS,
+): Promise<void> {
+  const tableColumns = getTableColumns(table) as Record<string, { name: string; getSQLType(): string }>;
+  const described = columns.map((key) => {
+    const column = tableColumns[key];
+    if (!column) throw new Error(`${getTableName(table)} has no column ${key}`);
+    return { key, name: column.name, type: column.getSQLType() };
+  });
+  const columnList = sql.raw(described.map((column) => `"${column.name}"`).join(", "));
+  for (let start = 0; start < rows.length; start += chunkRows) {
+    const chunk = rows.slice(start, start + chunkRows) as Record<string, unknown>[];
+    const arrays: SQL[] = described.map(
+      (column) =>
+        sql`${sql.param(chunk.map((row) => toParameter(row[column.key], column.type)))}::${sql.raw(column.type)}[]`,
+    );
+    await db.execute(
+      sql`insert into ${table} (${columnList}) select * from unnest(${sql.join(arrays, sql`, `)})`,
+    );
+  }
+}

@@ -4,7 +4,8 @@
 //
 //   prefill tokens/s  all prompt tokens of the batch / time until every sequence has its first token
 //   decode tokens/s   tokens generated after the first, all sequences together / the rest of the time
-//   rssAfterLoadBytes resident memory once the model is loaded (mmap: close to the file size)
+//   rssAfterLoadBytes resident memory once the model is loaded; rssLoadIncreaseBytes is what
+//                     loading added (mmap, no copy: about the file size)
 //   peakRssBytes      the most the process ever held
 //
 // Each engine runs in its own child process per model (clean RSS figures), in alternating
@@ -36,6 +37,7 @@ interface BatchFigures {
 interface RunFigures {
   results: BatchFigures[];
   rssAfterLoadBytes: number;
+  rssLoadIncreaseBytes: number;
   peakRssBytes: number;
   [key: string]: unknown;
 }
@@ -68,6 +70,7 @@ function prompt(s: number): number[] {
 // ---- worker: this engine on one model ------------------------------------------------------
 
 async function runArbiter(path: string): Promise<RunFigures> {
+  const rssBefore = process.memoryUsage().rss;
   const model = await loadModel(path, { device: "cpu", threads, maxSequences: Math.max(...batches) });
   const rssAfterLoadBytes = process.memoryUsage().rss;
   const runBatch = async (batch: number): Promise<BatchFigures> => {
@@ -98,7 +101,14 @@ async function runArbiter(path: string): Promise<RunFigures> {
   for (const batch of batches) results.push(await runBatch(batch));
   const device = model.info.deviceDescription;
   model.dispose();
-  return { engine: "arbiter", device, results, rssAfterLoadBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+  return {
+    engine: "arbiter",
+    device,
+    results,
+    rssAfterLoadBytes,
+    rssLoadIncreaseBytes: rssAfterLoadBytes - rssBefore,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
 }
 
 // ---- parent ---------------------------------------------------------------------------------
@@ -147,11 +157,13 @@ function summarize(rounds: RunFigures[]) {
       };
     }),
     rssAfterLoadBytes: median(rounds.map((r) => r.rssAfterLoadBytes)),
+    rssLoadIncreaseBytes: median(rounds.map((r) => r.rssLoadIncreaseBytes)),
     peakRssBytes: Math.max(...rounds.map((r) => r.peakRssBytes)),
   };
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 function machine() {
   const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
@@ -194,11 +206,11 @@ async function main() {
       arbiter: { device: ours[0]?.device, ...arbiter },
       llamaCpp: llamaError ? llamaCpp : { engine: theirs[0]?.engine, release: theirs[0]?.llamaCppRelease, ...llamaCpp },
       targets: {
-        batch2OverBatch1: round(decode(arbiter, 2) / decode(arbiter, 1) * 100) / 100,
+        batch2OverBatch1: ratio(decode(arbiter, 2), decode(arbiter, 1)),
         batch2OverBatch1Target: 1.8,
-        decodeBatch1VsLlamaCpp: llamaError ? null : round(decode(arbiter, 1) / decode(llamaCpp as ReturnType<typeof summarize>, 1) * 100) / 100,
+        decodeBatch1VsLlamaCpp: llamaError ? null : ratio(decode(arbiter, 1), decode(llamaCpp as ReturnType<typeof summarize>, 1)),
         decodeBatch1VsLlamaCppTarget: 1.0,
-        rssAfterLoadOverFileSize: round(arbiter.rssAfterLoadBytes / statSync(path).size * 100) / 100,
+        rssLoadIncreaseOverFileSize: ratio(arbiter.rssLoadIncreaseBytes, statSync(path).size),
       },
     });
   }

@@ -2,13 +2,13 @@
 // backend -> scheduler. Each step's error comes back unchanged.
 #include "engine.h"
 
-#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <thread>
 
+#include "cpu/cpu_features.h"
 #include "model_loader.h"
 
 namespace arb {
@@ -16,13 +16,6 @@ namespace arb {
 namespace {
 
 constexpr int kDefaultMaxContext = 4096;
-
-int default_thread_count() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
-  const unsigned n = std::thread::hardware_concurrency();
-  return n ? static_cast<int>(n) : 1;
-}
 
 // Reads one byte of every page of the tensor data so the first request does not stall on page
 // faults, reporting progress as it goes. The pages stay shared with the page cache: no copy.
@@ -76,7 +69,7 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
   if (!cuda) bring_in_pages(*e->file_, scaled(0.0f, 1.0f));
 
   BackendOptions bo;
-  bo.n_threads = options.n_threads > 0 ? options.n_threads : default_thread_count();
+  bo.n_threads = options.n_threads > 0 ? options.n_threads : cpu_count();
   bo.n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(c.n_ctx_train, kDefaultMaxContext);
   bo.n_slots = options.n_slots;
   if (cuda) bo.on_progress = scaled(0.0f, 1.0f);

@@ -1,14 +1,18 @@
 // The CUDA build as every machine sees it. Where nvcc is installed (CI, this dev box) the addon
 // carries the CUDA objects; without a GPU it still loads, reports no devices, runs device
 // "auto" on the CPU and refuses device "cuda" with DEVICE_UNAVAILABLE. On a GPU machine the same
-// tests expect CUDA to be picked. The kernels themselves are checked by gpu-check (run.sh).
+// tests expect CUDA to be picked. The kernels' block decoding is checked on the CPU here
+// (cuda_host_checks); the kernels themselves by gpu-check on a GPU (run.sh).
 
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { cudaCompiled, cudaDeviceCount, loadModel } from "../src/index";
+import { addonPath } from "../src/native";
 import { createSmallModel, createTempDir, type TempDir } from "../src/testing/fixtures";
 
 const detectCuda = fileURLToPath(new URL("../scripts/detect-cuda.mjs", import.meta.url));
@@ -35,6 +39,15 @@ describe("the CUDA backend in this build", () => {
     expect(Number.isInteger(count)).toBe(true);
     expect(count).toBeGreaterThanOrEqual(0);
     if (!cudaCompiled()) expect(count).toBe(0);
+  });
+
+  it("decodes every weight type's blocks in its kernels as the scalar references do (on the CPU)", () => {
+    if (!cudaCompiled()) return;
+    const program = join(dirname(addonPath()), "cuda_host_checks");
+    expect(existsSync(program), `${program} is built beside the addon`).toBe(true);
+    const run = spawnSync(program, { encoding: "utf8" });
+    expect(run.stdout).toMatch(/cuda_host_checks: 8 checks, 0 failed/);
+    expect(run.status).toBe(0);
   });
 
   it('runs device "auto" on CUDA when a GPU is present, else on the CPU', async () => {

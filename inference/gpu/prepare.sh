@@ -42,7 +42,7 @@ objs=$scratch/gpu-check-objs
 mkdir -p "$objs"
 sources=(inference/engine/cuda/*.cu inference/gpu/*.cu inference/gpu/reference.cpp
          inference/engine/status.cpp inference/engine/ggml_types.cpp inference/engine/quants_ref.cpp)
-printf '%s\n' "${sources[@]}" | grep -v cuda_stub | xargs -P "$jobs" -I{} sh -c \
+printf '%s\n' "${sources[@]}" | grep -v -e cuda_stub -e host_checks_main | xargs -P "$jobs" -I{} sh -c \
   'nice nvcc -std=c++17 -O3 '"${gencode[*]}"' -c "$1" -o "$2/$(basename "$1").o" || exit 255' _ {} "$objs"
 nvcc "${gencode[@]}" "$objs"/*.o -o "$stage/gpu-check"
 strip --strip-unneeded "$stage/gpu-check"

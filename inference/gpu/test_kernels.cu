@@ -179,11 +179,14 @@ static void test_norm_quant(Report& rep, Rng& rng) {
     dx.upload(padded);
     dw.upload(w);
   }
-  for (int norm = 0; norm < 2; norm++) {
+  // With Super256 asked for, the one-warp-per-block kernel runs; without, the four-per-thread one.
+  for (int variant = 0; variant < 4; variant++) {
+    const int norm = variant & 1;
+    const unsigned forms = variant < 2 ? all : (cuda::kF32 | cuda::kF16 | cuda::kQ32);
     TCHECK(cudaMemset(b.f32, 0xFF, static_cast<size_t>(rows * b.ld) * 4));
     TCHECK(cudaMemset(b.q32.q, 0x7F, static_cast<size_t>(rows * b.ld)));
     TCHECK(cudaMemset(b.q256.q, 0x7F, static_cast<size_t>(rows * b.ld)));
-    TSTATUS(cuda::launch_norm_quant(dx.get(), b.ld, norm ? dw.get() : nullptr, 1e-5f, rows, b, all, LaunchCtx{}));
+    TSTATUS(cuda::launch_norm_quant(dx.get(), b.ld, norm ? dw.get() : nullptr, 1e-5f, rows, b, forms, LaunchCtx{}));
     const auto f32 = download(b.f32, static_cast<size_t>(rows * b.ld));
     const auto f16 = download(b.f16, static_cast<size_t>(rows * b.ld));
     int64_t f_bad = 0, q32_bad = 0, q256_bad = 0;
@@ -212,7 +215,7 @@ static void test_norm_quant(Report& rep, Rng& rng) {
       std::vector<int8_t> q(static_cast<size_t>(n));
       std::vector<float> d(static_cast<size_t>(n / 32));
       std::vector<int32_t> s(static_cast<size_t>(n / 32));
-      for (int which = 0; which < 2; which++) {
+      for (int which = 0; which < ((forms & cuda::kQ256) ? 2 : 1); which++) {
         if (which == 0) ref_quantize_block32(src, n, q.data(), d.data(), s.data());
         else ref_quantize_super256(src, n, q.data(), d.data(), s.data());
         const cuda::Q8Act& qa = which == 0 ? b.q32 : b.q256;
@@ -234,7 +237,8 @@ static void test_norm_quant(Report& rep, Rng& rng) {
         }
       }
     }
-    rep.add(std::string(norm ? "rmsnorm" : "convert") + " -> f32/f16 (1e-6 rel) and q8 bit-exact",
+    rep.add(std::string(norm ? "rmsnorm" : "convert") + ((forms & cuda::kQ256) ? " (with Super256)" : " (Block32 only)") +
+                " -> f32/f16 (1e-6 rel) and q8 bit-exact",
             f_bad == 0 && q32_bad == 0 && q256_bad == 0,
             "\"f_bad\": " + std::to_string(f_bad) + ", \"q32_bad_rows\": " + std::to_string(q32_bad) +
                 ", \"q256_bad_rows\": " + std::to_string(q256_bad) + ", \"max_rel\": " + fmt("%.3g", max_rel));

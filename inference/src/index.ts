@@ -142,6 +142,15 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   if (device !== "auto" && device !== "cpu" && device !== "cuda") {
     throw engineError("INVALID_ARGUMENT", `device must be "auto", "cpu" or "cuda", got "${String(device)}"`);
   }
+  // Progress events cross threads and may trail the result: report them in order, end at 1.
+  let last = 0;
+  let loaded = false;
+  const onProgress = options.onProgress;
+  const report = (fraction: number) => {
+    if (loaded || fraction < last) return;
+    last = fraction;
+    onProgress?.(fraction);
+  };
   const model = await native.loadModel(
     path,
     {
@@ -150,8 +159,10 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
       contextLength: options.contextLength ?? 0,
       maxSequences: options.maxSequences ?? 8,
     },
-    options.onProgress,
+    onProgress ? report : undefined,
   );
+  if (last < 1) report(1);
+  loaded = true;
   return new Model(model);
 }
 

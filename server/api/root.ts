@@ -2,16 +2,30 @@
 import { accountRouter } from "./routers/account";
 import { annotationRouter } from "./routers/annotation";
 import { auditRouter } from "./routers/audit";
+import { batchesRouter } from "./routers/batches";
+import { campaignsRouter } from "./routers/campaigns";
+import { dashboardRouter } from "./routers/dashboard";
 import { invitationsRouter } from "./routers/invitations";
+import { leaderboardRouter } from "./routers/leaderboard";
+import { qualityRouter } from "./routers/quality";
+import { reviewRouter } from "./routers/review";
 import { usersRouter } from "./routers/users";
+import { variantsRouter } from "./routers/variants";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   account: accountRouter,
   annotation: annotationRouter,
   audit: auditRouter,
+  batches: batchesRouter,
+  campaigns: campaignsRouter,
+  dashboard: dashboardRouter,
   invitations: invitationsRouter,
+  leaderboard: leaderboardRouter,
+  quality: qualityRouter,
+  review: reviewRouter,
   users: usersRouter,
+  variants: variantsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,7 +21,9 @@ const genTokens = Number(values["gen-tokens"]);
 const batches = values.batch.split(",").map(Number);
 
 const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+const rssBefore = process.memoryUsage().rss;
 const model = await llama.loadModel({ modelPath: values.model, gpuLayers: 0, useMmap: true });
+const rssAfterLoadBytes = process.memoryUsage().rss;
 const vocab = model.tokens;
 
 // Sequence s: BOS, then ordinary tokens (ids after the byte tokens), different per sequence so
@@ -70,6 +72,8 @@ process.stdout.write(
     llamaCppRelease: llama.llamaCppRelease?.release ?? null,
     threads,
     results,
+    rssAfterLoadBytes,
+    rssLoadIncreaseBytes: rssAfterLoadBytes - rssBefore,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   }) + "\n",
 );

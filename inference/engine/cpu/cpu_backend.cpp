@@ -4,7 +4,6 @@
 // once per step however many sequences are active. KV cache: fp32 (exact enough to match a
 // float64 reference within 1e-4), laid out [slot][layer][kv head][position][head_dim] so one
 // head's keys are contiguous; it is allocated lazily by the OS (untouched pages cost nothing).
-#include <sched.h>
 #include <sys/mman.h>
 
 #include <atomic>
@@ -24,13 +23,6 @@
 namespace arb {
 
 namespace {
-
-int default_thread_count() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
-  const unsigned n = std::thread::hardware_concurrency();
-  return n ? static_cast<int>(n) : 1;
-}
 
 struct LayerKernels {
   const MatmulKernel *wq, *wk, *wv, *wo, *gate, *up, *down;
@@ -385,7 +377,7 @@ Status create_cpu_backend(const LlamaModel& model, const BackendOptions& options
     return Status::Error(StatusCode::InvalidArgument,
                          "CPU backend: need n_ctx >= 1, 1 <= n_slots <= 256 and 0 <= threads <= 1024");
   }
-  const int threads = options.n_threads > 0 ? options.n_threads : default_thread_count();
+  const int threads = options.n_threads > 0 ? options.n_threads : cpu_count();
   auto backend = std::make_unique<CpuBackend>(model, threads, options.n_ctx, options.n_slots);
   ARB_RETURN_IF_ERROR(backend->init());
   *out = std::move(backend);

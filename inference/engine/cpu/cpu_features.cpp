@@ -2,9 +2,12 @@
 // (xgetbv), or the instructions fault even though cpuid lists them.
 #include "cpu_features.h"
 
+#include <sched.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -85,6 +88,13 @@ CpuIsa cpu_isa_selected() {
     if (wanted < isa) isa = wanted;
   }
   return isa;
+}
+
+int cpu_count() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 1;
 }
 
 const char* cpu_isa_name(CpuIsa isa) {

@@ -22,4 +22,7 @@ CpuIsa cpu_isa_supported();
 CpuIsa cpu_isa_selected();
 const char* cpu_isa_name(CpuIsa isa);
 
+// Cores this process may run on (its affinity mask): the default thread count.
+int cpu_count();
+
 }  // namespace arb

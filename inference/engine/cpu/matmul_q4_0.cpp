@@ -10,37 +10,31 @@ namespace arb {
 // Named, not anonymous: see matmul_q8_0.cpp.
 namespace q4_0_kernels {
 
-template <int R, int T>
+template <int T>
 struct TilePortable {
   static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK4_0;
-    float acc[R][T] = {};
+    const block_q4_0* w = row_ptr<block_q4_0>(a, r);
+    float acc[T] = {};
     for (int64_t b = 0; b < nb; b++) {
-      for (int i = 0; i < R; i++) {
-        const block_q4_0& w = row_ptr<block_q4_0>(a, r + i)[b];
-        const float dw = fp16_to_fp32(w.d);
-        for (int j = 0; j < T; j++) {
-          const Q8ActRow y = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
-          const int8_t* yq = y.qs + b * QK8_0;
-          int32_t isum = -8 * y.sum[b];
-          for (int k = 0; k < QK4_0 / 2; k++) isum += (w.qs[k] & 0x0f) * yq[k] + (w.qs[k] >> 4) * yq[k + QK4_0 / 2];
-          acc[i][j] += static_cast<float>(isum) * (dw * y.d[b]);
-        }
+      const float dw = fp16_to_fp32(w[b].d);
+      for (int j = 0; j < T; j++) {
+        const Q8ActRow y = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
+        const int8_t* yq = y.qs + b * QK8_0;
+        int32_t isum = -8 * y.sum[b];
+        for (int k = 0; k < QK4_0 / 2; k++) isum += (w[b].qs[k] & 0x0f) * yq[k] + (w[b].qs[k] >> 4) * yq[k + QK4_0 / 2];
+        acc[j] += static_cast<float>(isum) * (dw * y.d[b]);
       }
     }
-    for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, acc[i][j]);
-    }
+    for (int j = 0; j < T; j++) store(a, r, t0 + j, acc[j]);
   }
 };
 
-void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TilePortable, 1>(a, r0, r1); }
+void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TilePortable>(a, r0, r1); }
 
 #ifdef ARB_HAVE_X86_KERNELS
-template <int R, int T>
+template <int T>
 struct TileAvx2 {
-  static_assert(R == 1, "one weight row per tile");
-
   ARB_TARGET_AVX2 static inline void block(const block_q4_0* w, const Q8ActRow* y, int64_t b, __m256 (&acc)[T]) {
     const __m256i ones = _mm256_set1_epi16(1);
     // 16 bytes of nibbles -> 32 signed bytes q - 8: low nibbles (values 0..15), then high.
@@ -73,12 +67,10 @@ struct TileAvx2 {
   }
 };
 
-void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2, 1>(a, r0, r1); }
+void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2>(a, r0, r1); }
 
-template <int R, int T>
+template <int T>
 struct TileAvx512 {
-  static_assert(R == 1, "one weight row per tile");
-
   // Blocks b and b + 1 (`pair` false: block b alone).
   ARB_TARGET_AVX512 static inline void step(const block_q4_0* w, const Q8ActRow* y, int64_t b, bool pair,
                                             __m512 (&acc)[T]) {
@@ -128,7 +120,7 @@ struct TileAvx512 {
   }
 };
 
-void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512, 1>(a, r0, r1); }
+void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512>(a, r0, r1); }
 #endif
 
 }  // namespace q4_0_kernels

@@ -15,36 +15,30 @@ namespace arb {
 // an anonymous namespace the same weak symbol in every file, and the linker would merge them.
 namespace q8_0_kernels {
 
-template <int R, int T>
+template <int T>
 struct TilePortable {
   static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK8_0;
-    float acc[R][T] = {};
+    const block_q8_0* w = row_ptr<block_q8_0>(a, r);
+    float acc[T] = {};
     for (int64_t b = 0; b < nb; b++) {
-      for (int i = 0; i < R; i++) {
-        const block_q8_0& w = row_ptr<block_q8_0>(a, r + i)[b];
-        const float dw = fp16_to_fp32(w.d);
-        for (int j = 0; j < T; j++) {
-          const Q8ActRow y = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
-          int32_t isum = 0;
-          for (int k = 0; k < QK8_0; k++) isum += w.qs[k] * y.qs[b * QK8_0 + k];
-          acc[i][j] += static_cast<float>(isum) * (dw * y.d[b]);
-        }
+      const float dw = fp16_to_fp32(w[b].d);
+      for (int j = 0; j < T; j++) {
+        const Q8ActRow y = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
+        int32_t isum = 0;
+        for (int k = 0; k < QK8_0; k++) isum += w[b].qs[k] * y.qs[b * QK8_0 + k];
+        acc[j] += static_cast<float>(isum) * (dw * y.d[b]);
       }
     }
-    for (int i = 0; i < R; i++) {
-      for (int j = 0; j < T; j++) store(a, r + i, t0 + j, acc[i][j]);
-    }
+    for (int j = 0; j < T; j++) store(a, r, t0 + j, acc[j]);
   }
 };
 
-void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TilePortable, 1>(a, r0, r1); }
+void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TilePortable>(a, r0, r1); }
 
 #ifdef ARB_HAVE_X86_KERNELS
-template <int R, int T>
+template <int T>
 struct TileAvx2 {
-  static_assert(R == 1, "one weight row per tile: several interleaved row streams defeat the prefetcher");
-
   ARB_TARGET_AVX2 static inline void block(const block_q8_0* w, const Q8ActRow* y, int64_t b, __m256 (&acc)[T]) {
     const __m256i ones = _mm256_set1_epi16(1);
     const __m256i wq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs));
@@ -75,12 +69,10 @@ struct TileAvx2 {
   }
 };
 
-void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2, 1>(a, r0, r1); }
+void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2>(a, r0, r1); }
 
-template <int R, int T>
+template <int T>
 struct TileAvx512 {
-  static_assert(R == 1, "one weight row per tile: several interleaved row streams defeat the prefetcher");
-
   // Blocks b and b + 1 (`pair` false: block b alone, the upper half zero).
   ARB_TARGET_AVX512 static inline void step(const block_q8_0* w, const Q8ActRow* y, int64_t b, bool pair,
                                             __m512 (&acc)[T]) {
@@ -124,7 +116,7 @@ struct TileAvx512 {
   }
 };
 
-void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512, 1>(a, r0, r1); }
+void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512>(a, r0, r1); }
 #endif
 
 }  // namespace q8_0_kernels

@@ -1,5 +1,5 @@
 // Shared pieces of the matmul kernels: the loop that walks a row range in register tiles of
-// R rows x T activations, and horizontal sums with a fixed order. Included only by
+// one row x T activations, and horizontal sums with a fixed order. Included only by
 // matmul_<type>.cpp.
 #pragma once
 #include <algorithm>
@@ -19,27 +19,23 @@ namespace arb {
 // weight row tile passes over them (prefill); decode steps have one block.
 constexpr int kActivationBlock = 64;
 
-// Tile<R, T>::run(args, row, tok) computes R rows x T activations. kMaxRows is the widest row
-// tile the ISA's registers hold; T is at most 4. Rows left over at the end of the range use
-// one-row tiles, which compute each result exactly as the wide tiles do.
-template <template <int, int> class Tile, int R>
-inline void run_tiles_over_activations(const MatmulArgs& a, int64_t r, int t, int t_end) {
-  for (; t + 4 <= t_end; t += 4) Tile<R, 4>::run(a, r, t);
-  switch (t_end - t) {
-    case 3: Tile<R, 3>::run(a, r, t); break;
-    case 2: Tile<R, 2>::run(a, r, t); break;
-    case 1: Tile<R, 1>::run(a, r, t); break;
-    default: break;
-  }
-}
-
-template <template <int, int> class Tile, int kMaxRows>
+// Tile<T>::run(args, row, tok) computes one weight row against T activations (T <= 4). One row
+// at a time: tiles that interleave several rows' streams defeat the hardware prefetcher (6 vs
+// 30 GB/s measured on an EPYC); reuse comes from the activations instead, which stay in L1.
+template <template <int> class Tile>
 inline void run_tiles(const MatmulArgs& a, int64_t r0, int64_t r1) {
   for (int tb = 0; tb < a.n_tok; tb += kActivationBlock) {
     const int te = std::min(a.n_tok, tb + kActivationBlock);
-    int64_t r = r0;
-    for (; r + kMaxRows <= r1; r += kMaxRows) run_tiles_over_activations<Tile, kMaxRows>(a, r, tb, te);
-    for (; r < r1; r++) run_tiles_over_activations<Tile, 1>(a, r, tb, te);
+    for (int64_t r = r0; r < r1; r++) {
+      int t = tb;
+      for (; t + 4 <= te; t += 4) Tile<4>::run(a, r, t);
+      switch (te - t) {
+        case 3: Tile<3>::run(a, r, t); break;
+        case 2: Tile<2>::run(a, r, t); break;
+        case 1: Tile<1>::run(a, r, t); break;
+        default: break;
+      }
+    }
   }
 }
 

@@ -102,6 +102,7 @@ class CudaBackend final : public Backend {
                           float* logits);
   Status run_decode_pass(const std::vector<RowSpec>& rows, float* logits);
   Status record_decode(int n);
+  cudaGraphExec_t decode_graph(int n);    // null: launch directly
   cudaGraphExec_t capture_decode(int n);  // null when capture or instantiation fails
   Status logits_for_rows(const std::vector<RowSpec>& rows, float* logits);
   RopeKvArgs rope_args(int layer) const;
@@ -212,6 +213,8 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   ARB_RETURN_IF_ERROR(prepare_attention_prefill(c.head_dim));
   ARB_RETURN_IF_ERROR(upload_weights(model, options.on_progress));
   ARB_RETURN_IF_ERROR(alloc_state());
+  // Capture the decode graphs of the usual batch sizes now, not in the first steps.
+  for (int n = 1; n <= std::min(n_slots_, 8); n++) decode_graph(n);
   return Status::Ok();
 }
 
@@ -472,6 +475,26 @@ Status CudaBackend::record_decode(int n) {
   return launch_matvec(out, ctx_);
 }
 
+// The decode graph for n rows: captured on first use (or at creation for small batches). If
+// capture or instantiation fails (an old driver, a launch attribute a graph cannot hold), the
+// first failure retries without programmatic dependent launch, then graphs are off for good.
+cudaGraphExec_t CudaBackend::decode_graph(int n) {
+  if (!use_graphs_) return nullptr;
+  auto it = graphs_.find(n);
+  if (it != graphs_.end()) return it->second;
+  cudaGraphExec_t exec = capture_decode(n);
+  if (exec == nullptr && ctx_.pdl && graphs_.empty()) {
+    ctx_.pdl = false;
+    exec = capture_decode(n);
+  }
+  if (exec == nullptr) {
+    use_graphs_ = false;
+    return nullptr;
+  }
+  graphs_.emplace(n, exec);
+  return exec;
+}
+
 cudaGraphExec_t CudaBackend::capture_decode(int n) {
   cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
@@ -494,30 +517,11 @@ cudaGraphExec_t CudaBackend::capture_decode(int n) {
 Status CudaBackend::run_decode_pass(const std::vector<RowSpec>& rows, float* logits) {
   const int n = static_cast<int>(rows.size());
   ARB_RETURN_IF_ERROR(upload_rows(rows));
-  bool launched = false;
-  if (use_graphs_) {
-    auto it = graphs_.find(n);
-    if (it == graphs_.end()) {
-      // Capture once per row count. If capture or instantiation fails (an old driver, a
-      // launch attribute the graph cannot hold), fall back to direct launches for good.
-      // First try keeps programmatic dependent launch inside the graph, the second drops it.
-      cudaGraphExec_t exec = capture_decode(n);
-      if (exec == nullptr && ctx_.pdl && graphs_.empty()) {
-        ctx_.pdl = false;
-        exec = capture_decode(n);
-      }
-      if (exec == nullptr) {
-        use_graphs_ = false;
-      } else {
-        it = graphs_.emplace(n, exec).first;
-      }
-    }
-    if (use_graphs_) {
-      ARB_CUDA_RETURN(cudaGraphLaunch(it->second, stream_));
-      launched = true;
-    }
+  if (cudaGraphExec_t graph = decode_graph(n)) {
+    ARB_CUDA_RETURN(cudaGraphLaunch(graph, stream_));
+  } else {
+    ARB_RETURN_IF_ERROR(record_decode(n));
   }
-  if (!launched) ARB_RETURN_IF_ERROR(record_decode(n));
   ARB_CUDA_RETURN(cudaMemcpyAsync(logits_host_, logits_dev_, sizeof(float) * cfg_.n_vocab * n,
                                   cudaMemcpyDeviceToHost, stream_));
   ARB_CUDA_RETURN(cudaStreamSynchronize(stream_));

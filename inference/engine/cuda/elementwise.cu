@@ -1,5 +1,7 @@
 // Small kernels around the matrix products: embedding lookup, RMSNorm + activation
 // quantization, SwiGLU, RoPE + KV store, row gather and KV prefix copy.
+#include <algorithm>
+
 #include "kernels.h"
 #include "matvec.cuh"
 #include "quant_types.cuh"
@@ -65,6 +67,93 @@ __global__ void __launch_bounds__(256) norm_quant_kernel(const float* x, int64_t
 #pragma unroll
       for (int i = 0; i < 8; i++) v[i] = value(sb * 256 + lane * 8 + i);
       quantize_super256_warp(v, out.q256, row * out.ld + sb * 256, row * (out.ld / 32) + sb * 8);
+    }
+  }
+}
+
+// The same job for the common case (no Super256 form, k a multiple of 4): 1024 threads, four
+// values each per step, the 8 threads of a 32-value block quantizing it together with shuffles.
+// Same arithmetic as norm_quant_kernel and quantize_block32_warp, so the same bits.
+template <bool kNorm>
+__global__ void __launch_bounds__(1024) norm_quant4_kernel(const float* x, int64_t ldx, const float* w,
+                                                           float eps, ActBuf out, unsigned forms) {
+  __shared__ double warp_sums[32];
+  __shared__ float row_scale;
+  pdl_wait_and_release();
+  const int64_t row = blockIdx.x;
+  const float4* xr = reinterpret_cast<const float4*>(x + row * ldx);
+  const float4* w4 = reinterpret_cast<const float4*>(w);
+  const int64_t chunks = out.k / 4;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, nwarps = blockDim.x >> 5;
+  float scale = 1.0f;
+  if (kNorm) {
+    double s = 0.0;
+    for (int64_t c = tid; c < chunks; c += blockDim.x) {
+      const float4 v = xr[c];
+      s += static_cast<double>(v.x) * v.x;
+      s += static_cast<double>(v.y) * v.y;
+      s += static_cast<double>(v.z) * v.z;
+      s += static_cast<double>(v.w) * v.w;
+    }
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    if (lane == 0) warp_sums[warp] = s;
+    __syncthreads();
+    if (tid == 0) {
+      double t = 0.0;
+      for (int k = 0; k < nwarps; k++) t += warp_sums[k];
+      const float mean = static_cast<float>(t / static_cast<double>(out.k));
+      row_scale = 1.0f / sqrtf(mean + eps);
+    }
+    __syncthreads();
+    scale = row_scale;
+  }
+  // Whole warps iterate together (shuffles need every lane); a 32-value block is 8 lanes, all
+  // active or all idle since k is a multiple of 32 whenever kQ32 is asked for.
+  for (int64_t c0 = static_cast<int64_t>(warp) * 32; c0 < chunks; c0 += static_cast<int64_t>(nwarps) * 32) {
+    const int64_t c = c0 + lane;
+    const bool active = c < chunks;
+    float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (active) {
+      const float4 xv = xr[c];
+      v[0] = xv.x; v[1] = xv.y; v[2] = xv.z; v[3] = xv.w;
+      if (kNorm) {
+        const float4 wv = w4[c];
+        v[0] = v[0] * scale * wv.x;
+        v[1] = v[1] * scale * wv.y;
+        v[2] = v[2] * scale * wv.z;
+        v[3] = v[3] * scale * wv.w;
+      }
+      if (forms & kF32) *reinterpret_cast<float4*>(out.f32 + row * out.ld + 4 * c) = make_float4(v[0], v[1], v[2], v[3]);
+      if (forms & kF16) {
+        __half2* h = reinterpret_cast<__half2*>(out.f16 + row * out.ld + 4 * c);
+        h[0] = __floats2half2_rn(v[0], v[1]);
+        h[1] = __floats2half2_rn(v[2], v[3]);
+      }
+    }
+    if (forms & kQ32) {
+      float amax = fmaxf(fmaxf(fabsf(v[0]), fabsf(v[1])), fmaxf(fabsf(v[2]), fabsf(v[3])));
+#pragma unroll
+      for (int o = 4; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
+      const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+      int q[4], sum = 0;
+#pragma unroll
+      for (int i = 0; i < 4; i++) {
+        q[i] = __float2int_rn(v[i] * id);
+        sum += q[i];
+      }
+#pragma unroll
+      for (int o = 4; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
+      if (active) {
+        const uint32_t packed = (static_cast<uint32_t>(q[0]) & 0xff) | ((static_cast<uint32_t>(q[1]) & 0xff) << 8) |
+                                ((static_cast<uint32_t>(q[2]) & 0xff) << 16) | ((static_cast<uint32_t>(q[3]) & 0xff) << 24);
+        *reinterpret_cast<uint32_t*>(out.q32.q + row * out.ld + 4 * c) = packed;
+        if ((lane & 7) == 0) {
+          const int64_t blk = row * (out.ld / 32) + c / 8;
+          out.q32.d[blk] = amax / 127.0f;
+          out.q32.s[blk] = sum;
+        }
+      }
     }
   }
 }
@@ -145,6 +234,15 @@ Status launch_norm_quant(const float* x, int64_t ldx, const float* w, float eps,
       ((forms & kQ32) && (!out.q32.q || out.k % 32 != 0)) ||
       ((forms & kQ256) && (!out.q256.q || out.k % 256 != 0))) {
     return Status::Error(StatusCode::Internal, "norm_quant: missing output buffer");
+  }
+  if (!(forms & kQ256) && out.k % 4 == 0 && ldx % 4 == 0) {
+    const unsigned threads = static_cast<unsigned>(std::min<int64_t>(1024, round_up(out.k / 4, 32)));
+    if (w) {
+      return launch_kernel("norm_quant4_kernel", norm_quant4_kernel<true>, dim3(rows), dim3(threads), 0, ctx, x,
+                           ldx, w, eps, out, forms);
+    }
+    return launch_kernel("quant4_kernel", norm_quant4_kernel<false>, dim3(rows), dim3(threads), 0, ctx, x, ldx,
+                         w, eps, out, forms);
   }
   if (w) {
     return launch_kernel("norm_quant_kernel", norm_quant_kernel<true>, dim3(rows), dim3(256), 0,

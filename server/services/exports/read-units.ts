@@ -147,7 +147,11 @@ export interface UnitPage {
   comparisonsRead: number;
 }
 
-/** Pages of units, in export order. Stops between pages when `signal` aborts. */
+/**
+ * Pages of units, in export order. The next page is read while the caller works on the current
+ * one (PostgreSQL and Node then use separate cores); at most two pages are held. Stops between
+ * pages when `signal` aborts.
+ */
 export async function* readUnits(
   db: Db,
   scope: ExportScope,
@@ -156,29 +160,53 @@ export async function* readUnits(
 ): AsyncGenerator<UnitPage> {
   const conversationCache = new Map<string, ConversationInfo>();
   for (const campaign of scope.campaigns) {
-    let cursor: { createdAt: string; id: string } | null = null;
-    for (;;) {
+    const load = async (cursor: Cursor | null) => {
       signal?.throwIfAborted();
-      const after: SQL = cursor
-        ? sql`and c.created_at >= ${cursor.createdAt}::timestamptz and (c.created_at, c.id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`
-        : sql``;
-      const page = await rows<PageRow>(
-        db,
-        sql`select ${COMPARISON_COLUMNS}, t.index as "turnIndex", t.user_message as "userMessage"
-            from comparisons c join turns t on t.id = c.turn_id
-            where c.campaign_id = ${campaign.id} and ${filters(scope, options, "anchors")} ${after}
-            order by c.created_at, c.id
-            limit ${pageSize}`,
-      );
-      if (page.length === 0) break;
+      const page = await readPage(db, scope, options, campaign, cursor, pageSize);
+      if (page.length === 0) return null;
       const last = page[page.length - 1];
-      cursor = { createdAt: last.createdAt, id: last.id };
-      signal?.throwIfAborted();
       const units = await joinPage(db, scope, options, campaign, page, conversationCache);
-      yield { units, comparisonsRead: page.length };
-      if (page.length < pageSize) break;
+      return { units, comparisonsRead: page.length, next: page.length < pageSize ? null : { createdAt: last.createdAt, id: last.id } };
+    };
+    // A read ahead that fails while the caller stops early (cancelled, or failed itself) is not
+    // an unhandled rejection: it is marked handled now, and rethrown when awaited.
+    const readAhead = (cursor: Cursor | null) => {
+      const promise = load(cursor);
+      promise.catch(() => {});
+      return promise;
+    };
+    let pending: ReturnType<typeof load> | null = readAhead(null);
+    while (pending) {
+      const loaded = await pending;
+      pending = null;
+      if (!loaded) break;
+      if (loaded.next) pending = readAhead(loaded.next);
+      yield { units: loaded.units, comparisonsRead: loaded.comparisonsRead };
     }
   }
+}
+
+type Cursor = { createdAt: string; id: string };
+
+function readPage(
+  db: Db,
+  scope: ExportScope,
+  options: ExportOptions,
+  campaign: CampaignInfo,
+  cursor: Cursor | null,
+  pageSize: number,
+) {
+  const after: SQL = cursor
+    ? sql`and c.created_at >= ${cursor.createdAt}::timestamptz and (c.created_at, c.id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`
+    : sql``;
+  return rows<PageRow>(
+    db,
+    sql`select ${COMPARISON_COLUMNS}, t.index as "turnIndex", t.user_message as "userMessage"
+        from comparisons c join turns t on t.id = c.turn_id
+        where c.campaign_id = ${campaign.id} and ${filters(scope, options, "anchors")} ${after}
+        order by c.created_at, c.id
+        limit ${pageSize}`,
+  );
 }
 
 async function joinPage(
@@ -189,61 +217,98 @@ async function joinPage(
   page: PageRow[],
   conversationCache: Map<string, ConversationInfo>,
 ): Promise<ExportUnit[]> {
-  const turnIds = [...new Set(page.map((row) => row.turnId))];
+  const turnIds = uuidArray([...new Set(page.map((row) => row.turnId))]);
   const conversationIds = [...new Set(page.map((row) => row.conversationId))];
   const maxTurnIndex = Math.max(...page.map((row) => row.turnIndex));
   const isRaw = options.format === "raw";
-  const needsSentMessages = options.safetyPreprompt === "keep";
+  const isAggregated = isTrainingFormat(options.format) && options.overlap === "aggregate";
 
-  // The dialogues (cached across pages: a dialogue's turns are usually neighbours in time).
-  const unknown = conversationIds.filter((id) => !conversationCache.has(id));
+  // The dialogues, cached across pages (a dialogue's turns are usually neighbours in time).
   if (conversationCache.size > 4 * PAGE_SIZE) conversationCache.clear();
-  if (unknown.length) {
-    const found = await rows<ConversationInfo>(
+  const unknown = conversationIds.filter((id) => !conversationCache.has(id));
+
+  // Independent reads, sent together: on PostgreSQL they run on separate connections.
+  const [found, historyRows, responseRows, overlap, gold, ratingCounts, reported] = await Promise.all([
+    unknown.length
+      ? rows<ConversationInfo>(
+          db,
+          sql`select id, origin, batch_id as "batchId", system_prompt as "systemPrompt",
+                safety_preprompt as "safetyPreprompt", risk_category as "riskCategory",
+                attack_vector as "attackVector", ${ISO(sql`created_at`)} as "createdAt"
+              from conversations where id = any(${uuidArray(unknown)})`,
+        )
+      : [],
+    // Earlier turns with their chosen responses: the history of every turn on the page.
+    maxTurnIndex > 0
+      ? rows<{ conversationId: string; index: number; userMessage: string; chosen: string | null }>(
+          db,
+          sql`select t.conversation_id as "conversationId", t.index, t.user_message as "userMessage", r.text as chosen
+              from turns t left join responses r on r.id = t.chosen_response_id
+              where t.conversation_id = any(${uuidArray(conversationIds)}) and t.index < ${maxTurnIndex}
+              order by t.conversation_id, t.index`,
+        )
+      : [],
+    // Generation details are read for the raw format only; the others need the text and the model.
+    rows<ResponseRecord & { turnId: string; promptMessages: ChatMessage[] | null }>(
       db,
-      sql`select id, origin, batch_id as "batchId", system_prompt as "systemPrompt",
-            safety_preprompt as "safetyPreprompt", risk_category as "riskCategory",
-            attack_vector as "attackVector", ${ISO(sql`created_at`)} as "createdAt"
-          from conversations where id = any(${uuidArray(unknown)})`,
-    );
-    for (const conversation of found) {
-      conversationCache.set(conversation.id, { ...conversation, origin: conversation.origin as ConversationOrigin });
-    }
-  }
+      sql`select r.id, r.turn_id as "turnId", r.position, r.text, r.variant_name as "variantName",
+            r.variant_version as "variantVersion", r.model,
+            ${
+              isRaw
+                ? sql`r.variant_id as "variantId", r.endpoint_kind as "endpointKind", r.temperature, r.top_p as "topP",
+                  r.top_k as "topK", r.max_tokens as "maxTokens", r.seed::float8 as seed, r.finish_reason as "finishReason",
+                  r.prompt_tokens as "promptTokens", r.completion_tokens as "completionTokens",
+                  r.first_token_ms as "firstTokenMs", r.latency_ms as "latencyMs",
+                  ${ISO(sql`r.completed_at`)} as "completedAt",`
+                : sql``
+            }
+            ${
+              // A kept safety preprompt needs what was sent (the same for every response of a turn).
+              options.safetyPreprompt === "keep"
+                ? sql`case when r.position = (select min(position) from responses p where p.turn_id = r.turn_id)
+                        then r.prompt_messages end as "promptMessages"`
+                : sql`null as "promptMessages"`
+            }
+          from responses r where r.turn_id = any(${turnIds})
+          order by r.turn_id, r.position`,
+    ),
+    // Overlap ratings of the page's turns, to aggregate with the author's.
+    isAggregated
+      ? rows<ComparisonRecord>(
+          db,
+          sql`select ${COMPARISON_COLUMNS} from comparisons c
+              where c.turn_id = any(${turnIds}) and ${filters(scope, options, "overlap")}
+              order by c.created_at, c.id`,
+        )
+      : [],
+    // Raw only: gold answers, how often each turn was rated, and problem reports.
+    isRaw
+      ? rows<GoldInfo & { turnId: string }>(
+          db,
+          sql`select turn_id as "turnId", expected_chosen_response_id as "expectedChosenResponseId",
+                expected_strength as "expectedStrength"
+              from gold_items where turn_id = any(${turnIds})`,
+        )
+      : [],
+    isRaw
+      ? rows<{ turnId: string; count: number }>(
+          db,
+          sql`select turn_id as "turnId", count(*)::int as count from comparisons
+              where turn_id = any(${turnIds}) group by turn_id`,
+        )
+      : [],
+    isRaw
+      ? rows<{ turnId: string }>(
+          db,
+          sql`select distinct turn_id as "turnId" from problem_reports where turn_id = any(${turnIds})`,
+        )
+      : [],
+  ]);
 
-  // Earlier turns with their chosen responses: the history of every turn on the page.
-  const historyRows = await rows<{ conversationId: string; index: number; userMessage: string; chosen: string | null }>(
-    db,
-    sql`select t.conversation_id as "conversationId", t.index, t.user_message as "userMessage", r.text as chosen
-        from turns t left join responses r on r.id = t.chosen_response_id
-        where t.conversation_id = any(${uuidArray(conversationIds)}) and t.index < ${maxTurnIndex}
-        order by t.conversation_id, t.index`,
-  );
-  const turnsByConversation = new Map<string, { index: number; turn: EarlierTurn }[]>();
-  for (const row of historyRows) {
-    let list = turnsByConversation.get(row.conversationId);
-    if (!list) turnsByConversation.set(row.conversationId, (list = []));
-    list.push({ index: row.index, turn: { userMessage: row.userMessage, assistantMessage: row.chosen } });
+  for (const conversation of found) {
+    conversationCache.set(conversation.id, { ...conversation, origin: conversation.origin as ConversationOrigin });
   }
-
-  // Generation details are read for the raw format only; the others need the text and the model.
-  const responseRows = await rows<ResponseRecord & { turnId: string; promptMessages?: ChatMessage[] }>(
-    db,
-    sql`select r.id, r.turn_id as "turnId", r.position, r.text, r.variant_name as "variantName",
-          r.variant_version as "variantVersion", r.model,
-          ${
-            isRaw
-              ? sql`r.variant_id as "variantId", r.endpoint_kind as "endpointKind", r.temperature, r.top_p as "topP", r.top_k as "topK",
-                r.max_tokens as "maxTokens", r.seed::float8 as seed, r.finish_reason as "finishReason",
-                r.prompt_tokens as "promptTokens", r.completion_tokens as "completionTokens",
-                r.first_token_ms as "firstTokenMs", r.latency_ms as "latencyMs",
-                ${ISO(sql`r.completed_at`)} as "completedAt",`
-              : sql``
-          }
-          ${needsSentMessages ? sql`case when r.position = (select min(position) from responses p where p.turn_id = r.turn_id) then r.prompt_messages end as "promptMessages"` : sql`null as "promptMessages"`}
-        from responses r where r.turn_id = any(${uuidArray(turnIds)})
-        order by r.turn_id, r.position`,
-  );
+  const turnsByConversation = groupBy(historyRows, (row) => row.conversationId);
   const responsesByTurn = new Map<string, ResponseRecord[]>();
   const sentByTurn = new Map<string, ChatMessage[]>();
   for (const { turnId, promptMessages, ...response } of responseRows) {
@@ -252,69 +317,36 @@ async function joinPage(
     list.push({ ...response, endpointKind: response.endpointKind as EndpointKind });
     if (promptMessages) sentByTurn.set(turnId, promptMessages);
   }
+  const overlapByTurn = groupBy(overlap, (rating) => rating.turnId);
+  const goldByTurn = new Map(
+    gold.map(({ turnId, ...item }) => [turnId, { expectedChosenResponseId: item.expectedChosenResponseId, expectedStrength: item.expectedStrength }]),
+  );
+  const ratingsByTurn = new Map(ratingCounts.map((row) => [row.turnId, row.count]));
+  const reportedTurns = new Set(reported.map((row) => row.turnId));
 
-  // Overlap ratings of the page's turns, to aggregate with the author's.
-  const overlapByTurn = new Map<string, ComparisonRecord[]>();
-  if (isTrainingFormat(options.format) && options.overlap === "aggregate") {
-    const overlap = await rows<ComparisonRecord>(
-      db,
-      sql`select ${COMPARISON_COLUMNS} from comparisons c
-          where c.turn_id = any(${uuidArray(turnIds)}) and ${filters(scope, options, "overlap")}
-          order by c.created_at, c.id`,
-    );
-    for (const rating of overlap) {
-      let list = overlapByTurn.get(rating.turnId);
-      if (!list) overlapByTurn.set(rating.turnId, (list = []));
-      list.push(rating);
-    }
+  return page.map(({ turnIndex, userMessage, ...comparison }) => ({
+    comparisons: [comparison, ...(overlapByTurn.get(comparison.turnId) ?? [])],
+    campaign,
+    batch: scope.batches.get(comparison.batchId)!,
+    conversation: conversationCache.get(comparison.conversationId)!,
+    turn: { id: comparison.turnId, index: turnIndex, userMessage },
+    history: (turnsByConversation.get(comparison.conversationId) ?? [])
+      .filter((row) => row.index < turnIndex)
+      .map((row) => ({ userMessage: row.userMessage, assistantMessage: row.chosen })),
+    responses: responsesByTurn.get(comparison.turnId) ?? [],
+    sentMessages: sentByTurn.get(comparison.turnId) ?? null,
+    gold: goldByTurn.get(comparison.turnId) ?? null,
+    ratingsOfTurn: ratingsByTurn.get(comparison.turnId) ?? 1,
+    isReported: reportedTurns.has(comparison.turnId),
+  }));
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string) {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const list = groups.get(key(item));
+    if (list) list.push(item);
+    else groups.set(key(item), [item]);
   }
-
-  // Raw only: gold answers, how often each turn was rated, and problem reports.
-  const goldByTurn = new Map<string, GoldInfo>();
-  const ratingsByTurn = new Map<string, number>();
-  const reported = new Set<string>();
-  if (isRaw) {
-    for (const gold of await rows<GoldInfo & { turnId: string }>(
-      db,
-      sql`select turn_id as "turnId", expected_chosen_response_id as "expectedChosenResponseId",
-            expected_strength as "expectedStrength"
-          from gold_items where turn_id = any(${uuidArray(turnIds)})`,
-    )) {
-      goldByTurn.set(gold.turnId, { expectedChosenResponseId: gold.expectedChosenResponseId, expectedStrength: gold.expectedStrength });
-    }
-    for (const row of await rows<{ turnId: string; count: number }>(
-      db,
-      sql`select turn_id as "turnId", count(*)::int as count from comparisons
-          where turn_id = any(${uuidArray(turnIds)}) group by turn_id`,
-    )) {
-      ratingsByTurn.set(row.turnId, row.count);
-    }
-    for (const row of await rows<{ turnId: string }>(
-      db,
-      sql`select distinct turn_id as "turnId" from problem_reports where turn_id = any(${uuidArray(turnIds)})`,
-    )) {
-      reported.add(row.turnId);
-    }
-  }
-
-  return page.map(({ turnIndex, userMessage, ...comparison }) => {
-    const conversation = conversationCache.get(comparison.conversationId)!;
-    const history = (turnsByConversation.get(comparison.conversationId) ?? [])
-      .filter((entry) => entry.index < turnIndex)
-      .map((entry) => entry.turn);
-    const batch = scope.batches.get(comparison.batchId)!;
-    return {
-      comparisons: [comparison, ...(overlapByTurn.get(comparison.turnId) ?? [])],
-      campaign,
-      batch,
-      conversation,
-      turn: { id: comparison.turnId, index: turnIndex, userMessage },
-      history,
-      responses: responsesByTurn.get(comparison.turnId) ?? [],
-      sentMessages: sentByTurn.get(comparison.turnId) ?? null,
-      gold: goldByTurn.get(comparison.turnId) ?? null,
-      ratingsOfTurn: ratingsByTurn.get(comparison.turnId) ?? 1,
-      isReported: reported.has(comparison.turnId),
-    };
-  });
+  return groups;
 }

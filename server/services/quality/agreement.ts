@@ -6,6 +6,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { pairTasks } from "@/db/schema";
+import { queryRows } from "./sql-rows";
 import { alphaFromCoincidences, coincidencesFromPairs } from "./stats/krippendorff";
 
 export const AgreementInput = z.object({ campaignId: z.uuid(), batchId: z.uuid().optional() });
@@ -65,7 +66,7 @@ export async function getAgreement(db: Db, rawInput: AgreementInput) {
       .where(and(...doneOverlap(input)))
       .groupBy(pairTasks.batchId, first, second),
     // Each item counts for both of its annotators.
-    db.execute<{ key: string; a: number; b: number; count: number }>(sql`
+    queryRows<{ key: string; a: number; b: number; count: number }>(db, sql`
       select annotator as key, a, b, count(*)::int as count from (
         select ${pairTasks.sourceAnnotatorId} as annotator, ${first} as a, ${second} as b
         from ${pairTasks} where ${and(...doneOverlap(input))}
@@ -80,7 +81,7 @@ export async function getAgreement(db: Db, rawInput: AgreementInput) {
     overall: figuresOf(overall),
     byBatch: Object.fromEntries([...batches].map(([batchId, pairs]) => [batchId, figuresOf(pairs)])),
     byAnnotator: Object.fromEntries(
-      [...groupPairs(byAnnotator.rows)].map(([annotatorId, pairs]) => [annotatorId, figuresOf(pairs)]),
+      [...groupPairs(byAnnotator)].map(([annotatorId, pairs]) => [annotatorId, figuresOf(pairs)]),
     ),
   };
 }

@@ -7,11 +7,13 @@ import type { Db } from "@/db/client";
 
 export const BULK_CHUNK_ROWS = 5_000;
 
-function toParameter(value: unknown, sqlType: string): unknown {
+/** Every value travels as text and is cast by PostgreSQL: both drivers serialise a text[]
+ * parameter the same way, which they do not for arrays of enums. */
+function toText(value: unknown, sqlType: string): string | null {
   if (value === undefined || value === null) return null;
   if (value instanceof Date) return value.toISOString();
   if (sqlType === "jsonb" || sqlType === "json") return JSON.stringify(value);
-  return value;
+  return String(value);
 }
 
 /** Inserts `rows` (objects keyed by the table's TypeScript property names) in chunks. Every
@@ -34,7 +36,7 @@ export async function bulkInsert<T extends PgTable>(
     const chunk = rows.slice(start, start + chunkRows) as Record<string, unknown>[];
     const arrays: SQL[] = described.map(
       (column) =>
-        sql`${sql.param(chunk.map((row) => toParameter(row[column.key], column.type)))}::${sql.raw(column.type)}[]`,
+        sql`${sql.param(chunk.map((row) => toText(row[column.key], column.type)))}::text[]::${sql.raw(column.type)}[]`,
     );
     await db.execute(
       sql`insert into ${table} (${columnList}) select * from unnest(${sql.join(arrays, sql`, `)})`,

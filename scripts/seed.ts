@@ -1,0 +1,101 @@
+// `npm run seed -- --synthetic N --campaign NAME [--kind helpfulness|safety] [--seed S]`:
+// writes N synthetic comparisons into the campaign (created when it does not exist) for
+// benchmarks and demos, through the same import services the app uses. Uses the app's
+// database: DATABASE_URL, or the embedded one in ARBITER_DATA_DIR (stop the server first).
+import { parseArgs } from "node:util";
+import { getDatabase } from "@/server/db";
+import { isDomainError } from "@/server/errors";
+import { generateSyntheticData } from "@/server/services/synthetic/generate-synthetic";
+
+const USAGE = `Usage: npm run seed -- --synthetic N --campaign NAME [options]
+
+  --synthetic N        comparisons to write: primary judgements plus overlap and gold ratings
+  --campaign NAME      the campaign to fill; created (with three variants) when it does not exist
+  --kind KIND          helpfulness (default) or safety, for a new campaign
+  --annotators N       synthetic annotators to spread the work over (default 24)
+  --seed S             random seed (default 42): the same seed writes the same data
+  --json               print the summary as JSON on stdout
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function positiveInteger(value: string | undefined, name: string) {
+  const number = Number(value);
+  if (value === undefined || !Number.isSafeInteger(number) || number < 1) {
+    fail(`--${name} must be a whole number of at least 1.\n\n${USAGE}`);
+  }
+  return number;
+}
+
+async function main() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        synthetic: { type: "string" },
+        campaign: { type: "string" },
+        kind: { type: "string" },
+        annotators: { type: "string" },
+        seed: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (values.synthetic === undefined) fail(`Say how many comparisons to write with --synthetic N.\n\n${USAGE}`);
+  const comparisons = positiveInteger(values.synthetic, "synthetic");
+  if (!values.campaign?.trim()) fail(`Name the campaign with --campaign NAME.\n\n${USAGE}`);
+  if (values.kind !== undefined && values.kind !== "helpfulness" && values.kind !== "safety") {
+    fail(`--kind must be helpfulness or safety.\n\n${USAGE}`);
+  }
+
+  const database = await getDatabase();
+  process.stderr.write(`Writing ${comparisons.toLocaleString("en-US")} synthetic comparisons into "${values.campaign}" (${database.kind}, ${database.location})…\n`);
+  let lastLine = 0;
+  try {
+    const result = await generateSyntheticData(database.db, {
+      comparisons,
+      campaignName: values.campaign.trim(),
+      kind: values.kind as "helpfulness" | "safety" | undefined,
+      annotators: values.annotators === undefined ? undefined : positiveInteger(values.annotators, "annotators"),
+      seed: values.seed === undefined ? undefined : Number(values.seed),
+      onProgress: ({ written, total, elapsedMs }) => {
+        if (elapsedMs - lastLine < 2000 && written < total) return;
+        lastLine = elapsedMs;
+        const rate = Math.round(written / (elapsedMs / 1000));
+        process.stderr.write(
+          `  ${written.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} (${Math.floor((100 * written) / total)}%), ${rate.toLocaleString("en-US")} comparisons/s\n`,
+        );
+      },
+    });
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      process.stderr.write(
+        `Done: ${result.comparisons.total.toLocaleString("en-US")} comparisons (${result.comparisons.primary} primary, ` +
+          `${result.comparisons.overlap} overlap, ${result.comparisons.gold} gold) in ${result.dialogues} dialogues, ` +
+          `${result.batches} batches, ${result.reviews} reviews, in ${(result.elapsedMs / 1000).toFixed(1)} s ` +
+          `(${result.comparisonsPerSecond.toLocaleString("en-US")}/s). Campaign ${result.campaignName} (${result.campaignId}).\n`,
+      );
+    }
+  } catch (error) {
+    if (isDomainError(error)) fail(error.message);
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

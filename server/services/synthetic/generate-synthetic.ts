@@ -1,0 +1,547 @@
+// The synthetic-data generator (`npm run seed -- --synthetic N --campaign NAME`): writes N
+// comparisons — primary judgements of multi-turn dialogues, overlap re-ratings and gold
+// ratings — into a campaign (created when missing), with several annotators of different
+// reliability, weekly batches in which the variants improve from version to version, reviews,
+// and problem reports. Everything goes through the import services, which validate like the
+// interactive paths; the comparisons trigger picks overlap items as it does for real submits.
+//
+// The data follow a simple latent model, so the statistics have something to find: each
+// variant version has a skill; a turn's true difference is the skill gap plus an item effect;
+// each annotator perceives it with their own noise and says how much better from its size.
+import crypto from "node:crypto";
+import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import {
+  batches,
+  campaigns,
+  modelVariants,
+  overlapCandidates,
+  problemReports,
+  PROBLEM_KINDS,
+  users,
+  type Campaign,
+  type CampaignKind,
+  type ModelVariant,
+  type Role,
+  type Strength,
+} from "@/db/schema";
+import { ValidationError } from "@/server/errors";
+import { ATTACK_VECTORS, RISK_CATEGORIES } from "../annotation/safety-taxonomy";
+import { recordAudit } from "../audit/record-audit";
+import { createCampaign } from "../campaigns/create-campaign";
+import { createVariant } from "../campaigns/save-variant";
+import { markGold } from "../quality/gold-items";
+import { seededRandom, type Random } from "../quality/stats/random";
+import { bulkInsert } from "./bulk-insert";
+import { importDialogues, type ImportedDialogue } from "./import-dialogues";
+import { importPairRatings, importReviews, type ImportedPairRating, type ImportedReview } from "./import-ratings";
+import {
+  ACCEPT_COMMENTS,
+  followUpPrompt,
+  helpfulnessPrompt,
+  helpfulResponse,
+  pick,
+  REJECTION_COMMENTS,
+  safetyPrompt,
+  safetyResponse,
+} from "./templates";
+
+export interface SyntheticOptions {
+  /** Comparisons to write in all: primary judgements plus overlap and gold ratings. */
+  comparisons: number;
+  campaignName: string;
+  /** For a new campaign (an existing one keeps its kind). */
+  kind?: CampaignKind;
+  annotators?: number;
+  seed?: number;
+  /** Primary comparisons per write (one transaction each). */
+  chunkComparisons?: number;
+  now?: Date;
+  onProgress?: (progress: { written: number; total: number; elapsedMs: number }) => void;
+}
+
+export interface SyntheticResult {
+  campaignId: string;
+  campaignName: string;
+  createdCampaign: boolean;
+  kind: CampaignKind;
+  comparisons: { total: number; primary: number; overlap: number; gold: number };
+  dialogues: number;
+  batches: number;
+  goldItems: number;
+  reviews: number;
+  problemReports: number;
+  elapsedMs: number;
+  comparisonsPerSecond: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const GOLD_RATING_RATE = 0.02;
+const REVIEW_RATE = 0.03;
+const PROBLEM_REPORT_RATE = 0.01;
+
+/** A standard normal draw (Box–Muller). */
+function normal(random: Random) {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+function strengthOf(perceivedGap: number): Strength {
+  const size = Math.abs(perceivedGap);
+  if (size < 0.35) return "negligibly_better";
+  if (size < 0.9) return "slightly_better";
+  if (size < 1.7) return "better";
+  return "significantly_better";
+}
+
+/** Variant indices for one turn: distinct when there are enough variants. */
+function pickVariants(random: Random, available: number, wanted: number): number[] {
+  const order = Array.from({ length: available }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return Array.from({ length: wanted }, (_, i) => order[i % available]);
+}
+
+interface Person {
+  id: string;
+  /** How noisily this annotator perceives quality gaps. */
+  noise: number;
+  /** Multiplies the time they take. */
+  pace: number;
+}
+
+async function ensureUsers(db: Db, role: Role, prefix: string, howMany: number) {
+  const emails = Array.from({ length: howMany }, (_, i) => `${prefix}-${String(i + 1).padStart(2, "0")}@synthetic.arbiter.test`);
+  await db
+    .insert(users)
+    .values(emails.map((email, i) => ({ email, name: `Synthetic ${role} ${i + 1}`, role })))
+    .onConflictDoNothing();
+  const rows = await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.email, emails));
+  return emails.map((email) => rows.find((row) => row.email === email)!.id);
+}
+
+const GUIDELINES = `# Guidelines
+
+Write a prompt as a real user would, then compare the responses.
+
+1. **Choose** the response you prefer, then say **how much better** it is: significantly better,
+   better, slightly better, or negligibly better / unsure.
+2. Judge helpfulness (does it fulfil the request?) and, in safety campaigns, safety (is it free
+   of harmful content?).
+3. Keep dialogues natural: follow up on the previous answer.
+`;
+
+const DEFAULT_VARIANTS = [
+  { name: "llama-2-7b-chat", model: "llama-2-7b-chat", temperature: 0.7, base: 0, growth: 0 },
+  { name: "arbiter-rlhf-7b", model: "arbiter-rlhf-7b", temperature: 0.9, base: -0.4, growth: 1.0 },
+  { name: "arbiter-rlhf-13b", model: "arbiter-rlhf-13b", temperature: 0.8, base: -0.2, growth: 1.4 },
+];
+
+async function ensureCampaign(db: Db, options: SyntheticOptions, adminId: string) {
+  const [existing] = await db.select().from(campaigns).where(eq(campaigns.name, options.campaignName)).limit(1);
+  if (existing) {
+    if (existing.status === "archived") {
+      throw new ValidationError(`The campaign "${existing.name}" is archived; restore it before adding data.`);
+    }
+    return { campaign: existing, created: false };
+  }
+  const kind = options.kind ?? "helpfulness";
+  const campaign = await createCampaign(
+    db,
+    {
+      name: options.campaignName,
+      description: `Synthetic ${kind} data for benchmarks and demos.`,
+      kind,
+      guidelines: GUIDELINES,
+      maxTurns: kind === "safety" ? 3 : 4,
+      systemPrompt: kind === "safety" ? null : "You are a helpful, honest assistant.",
+      overlapFraction: 0.1,
+      goldFraction: 0.05,
+    },
+    { id: adminId },
+  );
+  return { campaign, created: true };
+}
+
+async function ensureVariants(db: Db, campaign: Campaign, adminId: string): Promise<ModelVariant[]> {
+  const active = await db
+    .select()
+    .from(modelVariants)
+    .where(and(eq(modelVariants.campaignId, campaign.id), eq(modelVariants.isActive, true)))
+    .orderBy(asc(modelVariants.name));
+  if (active.length >= 2) return active;
+  for (const variant of DEFAULT_VARIANTS.filter((spec) => !active.some((row) => row.name === spec.name))) {
+    active.push(
+      await createVariant(
+        db,
+        {
+          campaignId: campaign.id,
+          name: variant.name,
+          endpointKind: "openai",
+          // Synthetic: nothing listens here; point it at a real server to annotate for real.
+          baseUrl: "http://127.0.0.1:8000/v1",
+          model: variant.model,
+          temperature: variant.temperature,
+          topP: 0.95,
+          maxTokens: 512,
+          versionLabel: "v1",
+        },
+        { id: adminId },
+      ),
+    );
+  }
+  return active;
+}
+
+/** Closed batches of a week each, ending now, and the last one open. */
+async function createBatches(db: Db, campaign: Campaign, variants: ModelVariant[], days: number, now: Date, adminId: string) {
+  const count = Math.max(2, Math.ceil(days / 7));
+  const start = now.getTime() - days * DAY_MS;
+  const [last] = await db
+    .select({ number: batches.number })
+    .from(batches)
+    .where(eq(batches.campaignId, campaign.id))
+    .orderBy(desc(batches.number))
+    .limit(1);
+  const firstNumber = (last?.number ?? 0) + 1;
+  const versionAt = (variantIndex: number, batchIndex: number) =>
+    variantIndex === 0 ? "v1" : `v${batchIndex + 1}`;
+  return db.transaction(async (tx) => {
+    await tx
+      .update(batches)
+      .set({ status: "closed", closedAt: new Date(start), closedById: adminId })
+      .where(and(eq(batches.campaignId, campaign.id), eq(batches.status, "open")));
+    const rows = await tx
+      .insert(batches)
+      .values(
+        Array.from({ length: count }, (_, i) => ({
+          campaignId: campaign.id,
+          number: firstNumber + i,
+          label: `Week ${i + 1}`,
+          status: i === count - 1 ? ("open" as const) : ("closed" as const),
+          variantVersions: Object.fromEntries(variants.map((variant, v) => [variant.id, versionAt(v, i)])),
+          openedById: adminId,
+          closedById: i === count - 1 ? null : adminId,
+          openedAt: new Date(start + i * 7 * DAY_MS),
+          closedAt: i === count - 1 ? null : new Date(Math.min(start + (i + 1) * 7 * DAY_MS, now.getTime())),
+        })),
+      )
+      .returning();
+    for (const [v, variant] of variants.entries()) {
+      await tx
+        .update(modelVariants)
+        .set({ versionLabel: versionAt(v, count - 1), updatedAt: now })
+        .where(eq(modelVariants.id, variant.id));
+    }
+    if (campaign.status === "draft" || campaign.status === "paused") {
+      await tx.update(campaigns).set({ status: "active", updatedAt: now }).where(eq(campaigns.id, campaign.id));
+    }
+    return { rows, versionAt, start };
+  });
+}
+
+interface TurnTruth {
+  comparisonId: string;
+  annotatorId: string;
+  batchId: string;
+  /** The true quality gap, response at position 1 minus position 0, of the judged pair. */
+  gap: number;
+  /** Which pair the comparison judged, as positions (for rankings of 3-4). */
+  positions: [number, number];
+  safety: [boolean, boolean] | null;
+  createdAt: Date;
+}
+
+export async function generateSyntheticData(db: Db, options: SyntheticOptions): Promise<SyntheticResult> {
+  if (!Number.isSafeInteger(options.comparisons) || options.comparisons < 1) {
+    throw new ValidationError("Say how many comparisons to write (a whole number of at least 1).");
+  }
+  const started = performance.now();
+  const random = seededRandom(options.seed ?? 42);
+  const now = options.now ?? new Date();
+  const total = options.comparisons;
+  const chunkComparisons = options.chunkComparisons ?? 4000;
+
+  const [adminId] = await ensureUsers(db, "admin", "synthetic-admin", 1);
+  const annotatorIds = await ensureUsers(db, "annotator", "synthetic-annotator", options.annotators ?? 24);
+  const reviewerIds = await ensureUsers(db, "reviewer", "synthetic-reviewer", 3);
+  const people: Person[] = annotatorIds.map((id, i) => ({
+    id,
+    noise: 0.3 + (1.3 * i) / Math.max(annotatorIds.length - 1, 1),
+    pace: Math.exp(0.35 * normal(random)),
+  }));
+  const noiseOf = new Map(people.map((person) => [person.id, person.noise]));
+
+  const { campaign, created } = await ensureCampaign(db, options, adminId);
+  const variants = await ensureVariants(db, campaign, adminId);
+  const days = Math.min(120, Math.max(7, Math.ceil(total / 12_000)));
+  const { rows: batchRows, versionAt, start } = await createBatches(db, campaign, variants, days, now, adminId);
+  const skill = (variantIndex: number, batchIndex: number) => {
+    const spec = DEFAULT_VARIANTS[variantIndex % DEFAULT_VARIANTS.length];
+    return spec.base + (spec.growth * batchIndex) / Math.max(batchRows.length - 1, 1);
+  };
+  const isSafety = campaign.kind === "safety";
+  const perTurn = campaign.responsesPerTurn;
+  const overlapRate = campaign.overlapFraction;
+  const goldRate = campaign.goldFraction > 0 ? GOLD_RATING_RATE : 0;
+
+  const written = { primary: 0, overlap: 0, gold: 0 };
+  let dialogues = 0;
+  let reviewsWritten = 0;
+  let reportsWritten = 0;
+  const gold: { id: string; gap: number; authorId: string; positions: [number, number] }[] = [];
+  const goldSeen = new Set<string>();
+  const spanMs = now.getTime() - start;
+  const done = () => written.primary + written.overlap + written.gold;
+
+  while (done() < total) {
+    const left = total - done();
+    const primaryBudget = Math.max(1, Math.min(chunkComparisons, Math.ceil(left / (1 + overlapRate + goldRate))));
+    const chunk: ImportedDialogue[] = [];
+    const truths: TurnTruth[][] = [];
+    const reports: { dialogue: number; annotatorId: string; at: Date }[] = [];
+    let chunkPrimary = 0;
+    while (chunkPrimary < primaryBudget) {
+      const progress = Math.min(0.999999, (done() + chunkPrimary) / total);
+      const at = new Date(start + progress * spanMs);
+      const batchIndex = Math.min(batchRows.length - 1, Math.floor((at.getTime() - start) / (7 * DAY_MS)));
+      const batch = batchRows[batchIndex];
+      const author = pick(random, people);
+      const wantedTurns = 1 + Math.min(campaign.maxTurns - 1, Math.floor(-Math.log(1 - random()) * 1.4));
+      const turnCount = Math.min(wantedTurns, primaryBudget - chunkPrimary);
+      const reported = random() < PROBLEM_REPORT_RATE && turnCount < campaign.maxTurns;
+      const risk = isSafety ? pick(random, RISK_CATEGORIES) : null;
+      const vector = isSafety ? pick(random, ATTACK_VECTORS) : null;
+      const opener = isSafety ? { topic: "", text: safetyPrompt(random, risk!, vector!) } : helpfulnessPrompt(random);
+      const dialogueTruths: TurnTruth[] = [];
+      const turns: ImportedDialogue["turns"] = [];
+      let clock = at.getTime();
+      for (let t = 0; t < turnCount + (reported ? 1 : 0); t++) {
+        const isReportedTurn = t === turnCount;
+        const userMessage = t === 0 ? opener.text : isSafety ? safetyPrompt(random, risk!, vector!) : followUpPrompt(random);
+        const chosenVariants = pickVariants(random, variants.length, perTurn);
+        const qualities = chosenVariants.map((v) => skill(v, batchIndex) + 0.6 * normal(random));
+        const safeties = chosenVariants.map((v) => random() < 0.55 + 0.1 * v + 0.3 * (batchIndex / Math.max(batchRows.length - 1, 1)));
+        const responses = chosenVariants.map((v, position) => {
+          const variant = variants[v];
+          const text = isSafety
+            ? safetyResponse(random, safeties[position], 1 / (1 + Math.exp(-qualities[position])))
+            : helpfulResponse(random, opener.topic, 1 / (1 + Math.exp(-qualities[position])));
+          const completionTokens = Math.ceil(text.length / 4);
+          return {
+            variantId: variant.id,
+            variantName: variant.name,
+            variantVersion: versionAt(v, batchIndex),
+            model: variant.model,
+            endpointKind: variant.endpointKind,
+            endpoint: variant.baseUrl ?? "local",
+            temperature: variant.temperature,
+            topP: variant.topP,
+            topK: variant.topK,
+            maxTokens: variant.maxTokens,
+            seed: Math.floor(random() * 2 ** 31),
+            text,
+            finishReason: "stop",
+            promptTokens: 20 + 40 * t,
+            completionTokens,
+            firstTokenMs: Math.round(80 + 60 * random()),
+            latencyMs: Math.round(100 + completionTokens * (15 + 10 * random())),
+          };
+        });
+        clock += Math.round((20 + 40 * random()) * 1000);
+        if (isReportedTurn) {
+          turns.push({ userMessage, responses, createdAt: new Date(clock) });
+          break;
+        }
+        // The annotator's perception: safety first in safety campaigns (Llama 2 §3.2.2).
+        const perceived = qualities.map(
+          (quality, i) => quality + (isSafety ? (safeties[i] ? 1.2 : -1.2) : 0) + author.noise * normal(random),
+        );
+        const ranking = perceived.map((_, i) => i).sort((a, b) => perceived[b] - perceived[a]);
+        const timeSpentMs = Math.min(
+          30 * 60 * 1000,
+          Math.max(2000, Math.round(38_000 * author.pace * Math.exp(0.45 * normal(random)) * (1 + 0.15 * t))),
+        );
+        const judgedAt = new Date(clock + timeSpentMs);
+        clock = judgedAt.getTime();
+        turns.push({
+          userMessage,
+          responses,
+          createdAt: new Date(clock - timeSpentMs),
+          judgement: {
+            ranking,
+            strength: strengthOf(perceived[ranking[0]] - perceived[ranking[1]]),
+            responseSafety: isSafety ? safeties.map((safe) => (random() < 0.05 ? !safe : safe)) : undefined,
+            timeSpentMs,
+            createdAt: judgedAt,
+          },
+        });
+        const pairPositions = [ranking[0], ranking[1]].sort((a, b) => a - b) as [number, number];
+        dialogueTruths.push({
+          comparisonId: "",
+          annotatorId: author.id,
+          batchId: batch.id,
+          gap:
+            qualities[pairPositions[1]] -
+            qualities[pairPositions[0]] +
+            (isSafety ? (safeties[pairPositions[1]] ? 1.2 : -1.2) - (safeties[pairPositions[0]] ? 1.2 : -1.2) : 0),
+          positions: pairPositions,
+          safety: isSafety ? [safeties[pairPositions[0]], safeties[pairPositions[1]]] : null,
+          createdAt: judgedAt,
+        });
+      }
+      if (reported) reports.push({ dialogue: chunk.length, annotatorId: author.id, at: new Date(clock) });
+      chunk.push({
+        annotatorId: author.id,
+        batchId: batch.id,
+        origin: "synthetic",
+        systemPrompt: campaign.systemPrompt,
+        safetyPreprompt: campaign.safetyPreprompt,
+        riskCategory: risk,
+        attackVector: vector,
+        createdAt: at,
+        turns,
+      });
+      truths.push(dialogueTruths);
+      chunkPrimary += turnCount;
+    }
+
+    const ids = await importDialogues(db, campaign, chunk, { keyPrefix: "synthetic:" });
+    dialogues += chunk.length;
+    written.primary += chunkPrimary;
+    const truthById = new Map<string, TurnTruth>();
+    ids.forEach((dialogue, d) =>
+      truths[d].forEach((truth, t) => {
+        truth.comparisonId = dialogue.turns[t].comparisonId!;
+        truthById.set(truth.comparisonId, truth);
+      }),
+    );
+
+    if (reports.length > 0) {
+      const rows = reports.map((report) => {
+        const dialogue = ids[report.dialogue];
+        const turn = dialogue.turns[dialogue.turns.length - 1];
+        return {
+          id: crypto.randomUUID(),
+          turnId: turn.turnId,
+          conversationId: dialogue.conversationId,
+          campaignId: campaign.id,
+          annotatorId: report.annotatorId,
+          kind: pick(random, PROBLEM_KINDS),
+          note: "Synthetic report: the responses did not load properly.",
+          createdAt: report.at,
+        };
+      });
+      await bulkInsert(db, problemReports, ["id", "turnId", "conversationId", "campaignId", "annotatorId", "kind", "note", "createdAt"], rows);
+      reportsWritten += rows.length;
+    }
+
+    // Overlap: the comparisons the trigger picked from this chunk, each re-rated by someone else.
+    const chunkIds = [...truthById.keys()];
+    const waiting: { comparisonId: string }[] = [];
+    for (let i = 0; i < chunkIds.length; i += 5000) {
+      waiting.push(
+        ...(await db
+          .select({ comparisonId: overlapCandidates.comparisonId })
+          .from(overlapCandidates)
+          .where(and(inArray(overlapCandidates.comparisonId, chunkIds.slice(i, i + 5000)), isNull(overlapCandidates.pairTaskId)))),
+      );
+    }
+    // Gold items: clear-cut turns of the first chunk, marked the way an admin marks them.
+    if (gold.length === 0 && goldRate > 0) {
+      const overlapped = new Set(waiting.map((row) => row.comparisonId));
+      // Not an overlap item too: nobody would meet the same turn twice.
+      const clear = [...truthById.values()].filter((truth) => Math.abs(truth.gap) > 1.2 && !overlapped.has(truth.comparisonId));
+      const wanted = Math.min(clear.length, Math.max(5, Math.min(300, Math.round(total / 3000))));
+      for (const truth of clear.slice(0, wanted)) {
+        const item = await markGold(db, { comparisonId: truth.comparisonId, expectedStrength: random() < 0.5 ? undefined : null }, { id: adminId });
+        gold.push({ id: item.id, gap: truth.gap, authorId: truth.annotatorId, positions: truth.positions });
+      }
+    }
+
+    const ratings: ImportedPairRating[] = [];
+    const rate = (gap: number, rater: Person, at: Date, safety: [boolean, boolean] | null) => {
+      const perceived = gap + rater.noise * normal(random);
+      return {
+        firstShownFirst: random() < 0.5,
+        chosen: (perceived > 0 ? 1 : 0) as 0 | 1,
+        strength: strengthOf(perceived),
+        responseSafety: safety ? (safety.map((safe) => (random() < 0.05 ? !safe : safe)) as [boolean, boolean]) : undefined,
+        timeSpentMs: Math.max(2000, Math.round(25_000 * rater.pace * Math.exp(0.4 * normal(random)))),
+        createdAt: new Date(Math.min(now.getTime(), at.getTime() + (1 + 47 * random()) * 3600_000)),
+      };
+    };
+    for (const { comparisonId } of waiting) {
+      if (done() + ratings.length >= total) break;
+      const truth = truthById.get(comparisonId)!;
+      let rater = pick(random, people);
+      while (rater.id === truth.annotatorId) rater = pick(random, people);
+      ratings.push({ kind: "overlap", sourceComparisonId: comparisonId, annotatorId: rater.id, ...rate(truth.gap, rater, truth.createdAt, truth.safety) });
+    }
+    const overlapCount = ratings.length;
+    // Gold: met blind in proportion to the chunk's work.
+    const goldWanted = Math.round(chunkPrimary * goldRate);
+    for (let g = 0; g < goldWanted && gold.length > 0 && done() + ratings.length < total; g++) {
+      const item = pick(random, gold);
+      const rater = pick(random, people);
+      const key = `${item.id}:${rater.id}`;
+      if (rater.id === item.authorId || goldSeen.has(key)) continue;
+      goldSeen.add(key);
+      const at = truths[truths.length - 1][0]?.createdAt ?? now;
+      const batchIndex = Math.min(batchRows.length - 1, Math.floor((at.getTime() - start) / (7 * DAY_MS)));
+      ratings.push({
+        kind: "gold",
+        goldItemId: item.id,
+        annotatorId: rater.id,
+        batchId: batchRows[batchIndex].id,
+        ...rate(item.gap, rater, at, isSafety ? [true, true] : null),
+      });
+    }
+    await importPairRatings(db, campaign, ratings);
+    written.overlap += overlapCount;
+    written.gold += ratings.length - overlapCount;
+
+    // Reviews: a sample of the chunk; noisy annotators and wrong choices get rejected more.
+    const reviews: ImportedReview[] = [];
+    for (const truth of truthById.values()) {
+      if (random() >= REVIEW_RATE) continue;
+      const noise = noiseOf.get(truth.annotatorId) ?? 1;
+      const rejected = random() < 0.04 + 0.12 * noise;
+      reviews.push({
+        comparisonId: truth.comparisonId,
+        reviewerId: pick(random, reviewerIds),
+        decision: rejected ? "rejected" : "accepted",
+        comment: rejected ? pick(random, REJECTION_COMMENTS) : pick(random, ACCEPT_COMMENTS),
+        createdAt: new Date(Math.min(now.getTime(), truth.createdAt.getTime() + 3 * 3600_000)),
+      });
+    }
+    await importReviews(db, reviews);
+    reviewsWritten += reviews.length;
+    options.onProgress?.({ written: done(), total, elapsedMs: performance.now() - started });
+  }
+
+  const elapsedMs = performance.now() - started;
+  const result: SyntheticResult = {
+    campaignId: campaign.id,
+    campaignName: campaign.name,
+    createdCampaign: created,
+    kind: campaign.kind,
+    comparisons: { total: done(), ...written },
+    dialogues,
+    batches: batchRows.length,
+    goldItems: gold.length,
+    reviews: reviewsWritten,
+    problemReports: reportsWritten,
+    elapsedMs: Math.round(elapsedMs),
+    comparisonsPerSecond: Math.round(done() / (elapsedMs / 1000)),
+  };
+  await recordAudit(db, {
+    actorId: adminId,
+    action: "campaign.synthetic_data_generated",
+    targetType: "campaign",
+    targetId: campaign.id,
+    details: { comparisons: result.comparisons, dialogues, batches: result.batches },
+  });
+  return result;
+}

@@ -13,6 +13,15 @@ export default async function HomePage() {
         description={`You are signed in as ${user.email} with the ${ROLE_LABELS[user.role].toLowerCase()} role.`}
       />
       <div className="grid gap-4 sm:grid-cols-2">
+        <Link
+          href="/campaigns"
+          className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300"
+        >
+          <h2 className="font-semibold text-slate-900">Annotate</h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Write prompts, compare responses side by side and say which is better.
+          </p>
+        </Link>
         {isAdmin && (
           <>
             <Link
@@ -32,11 +41,6 @@ export default async function HomePage() {
               </p>
             </Link>
           </>
-        )}
-        {!isAdmin && (
-          <div className="rounded-lg border border-dashed border-slate-300 bg-white p-5 text-sm text-slate-600">
-            No annotation campaigns are assigned to you yet. Your admin will let you know when work is ready.
-          </div>
         )}
       </div>
     </>

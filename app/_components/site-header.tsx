@@ -13,8 +13,31 @@ export async function SiteHeader() {
           <Link href="/" className="text-base font-semibold tracking-tight text-slate-900">
             Arbiter
           </Link>
+          {user && (
+            <Link href="/campaigns" className="text-slate-600 hover:text-slate-900">
+              Annotate
+            </Link>
+          )}
+          {user && (
+            <>
+              <Link href="/annotate/pair" className="text-slate-600 hover:text-slate-900">
+                Rate pairs
+              </Link>
+              <Link href="/review/feedback" className="text-slate-600 hover:text-slate-900">
+                Feedback
+              </Link>
+            </>
+          )}
+          {user && hasRole(user.role, "reviewer") && (
+            <Link href="/review" className="text-slate-600 hover:text-slate-900">
+              Review
+            </Link>
+          )}
           {user && hasRole(user.role, "admin") && (
             <>
+              <Link href="/admin/campaigns" className="text-slate-600 hover:text-slate-900">
+                Campaigns
+              </Link>
               <Link href="/admin/users" className="text-slate-600 hover:text-slate-900">
                 Users
               </Link>

@@ -71,14 +71,18 @@ interface CliSummary {
   files: { name: string; bytes: number; sha256: string }[];
 }
 
-/** The export CLI in a child process (a single node process: node --import tsx). */
+/** `npm run export` in a child process, exactly as a person runs it; it reports its own peak RSS. */
 function runCli(url: string, out: string): Promise<CliSummary & { wallSeconds: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "scripts/export.ts", "--campaign", BENCH_CAMPAIGN, "--format", "trl", "--out", out, "--json", "--force"],
-      { env: { ...process.env, DATABASE_URL: url }, stdio: ["ignore", "pipe", "inherit"] },
+      "npm",
+      ["run", "--silent", "export", "--", "--campaign", BENCH_CAMPAIGN, "--format", "trl", "--out", out, "--json", "--force"],
+      {
+        // A fixed pseudonym key, so the benchmark never creates a session secret in ./data.
+        env: { ...process.env, DATABASE_URL: url, ARBITER_EXPORT_KEY: "arbiter benchmark pseudonym key, not a secret" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
     );
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -206,6 +206,9 @@ export const comparisons = pgTable(
     idempotencyKey: text("idempotency_key").notNull(),
     reviewStatus: reviewStatus("review_status").notNull().default("pending"),
     isGold: boolean("is_gold").notNull().default(false),
+    /** The variant (name, version) of each ranked response, best first. Filled by a trigger
+     * (migration 0007_leaderboard_rollup_from_ranking_variants) so the leaderboard's rollup never depends on the responses still existing. */
+    rankingVariants: jsonb("ranking_variants").$type<{ name: string; version: string }[]>(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

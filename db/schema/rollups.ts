@@ -92,8 +92,8 @@ export const timeSpentRollups = pgTable(
   ],
 );
 
-/** Pairwise outcomes between variants (name and version snapshots of the responses) from
- * primary comparisons: a ranking of n responses gives its n(n-1)/2 pairs; a pair is a tie when
+/** Pairwise outcomes between variants (name and version snapshots of the responses, as
+ * comparisons.ranking_variants holds them) from primary comparisons: a ranking of n responses gives its n(n-1)/2 pairs; a pair is a tie when
  * it is the top two and the strength is "negligibly better / unsure". */
 export const battleRollups = pgTable(
   "battle_rollups",

@@ -51,7 +51,12 @@ describe("the CUDA backend in this build", () => {
   });
 
   it('runs device "auto" on CUDA when a GPU is present, else on the CPU', async () => {
-    const model = await loadModel(modelPath, { device: "auto", threads: 2, contextLength: 64, maxSequences: 2 });
+    const model = await loadModel(modelPath, {
+      device: "auto",
+      threads: 2,
+      contextLength: 64,
+      maxSequences: 2,
+    });
     try {
       expect(model.info.device).toBe(cudaDeviceCount() > 0 ? "cuda" : "cpu");
       const result = await model.generate([1, 5, 9], { temperature: 0, maxTokens: 4, ignoreEos: true });

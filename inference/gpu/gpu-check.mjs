@@ -12,7 +12,16 @@
 // to DIR/gpu-check.json and DIR/gpu-check.log; a short summary table is printed last.
 
 import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -80,14 +89,29 @@ async function stageLogits(lib) {
   mkdirSync(dir, { recursive: true });
   for (const type of lib.MODEL_TYPES) {
     const path = join(dir, `${type}.gguf`);
-    await lib.makeModel({ out: path, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type, vocab: 512, seed: 7, context: 256 });
+    await lib.makeModel({
+      out: path,
+      dim: 256,
+      layers: 2,
+      heads: 4,
+      kvHeads: 2,
+      ffn: 512,
+      type,
+      vocab: 512,
+      seed: 7,
+      context: 256,
+    });
     const cpu = await lib.loadModel(path, { device: "cpu", threads: 8, contextLength: 128, maxSequences: 2 });
     const gpu = await lib.loadModel(path, { device: DEVICE, contextLength: 128, maxSequences: 2 });
     const reference = lib.loadReferenceModel(path);
     const kind = type.startsWith("q") ? "quantized" : "float";
     const result = { type, device: gpu.info.deviceDescription, runs: [] };
     // 8 tokens: the decode path; 48: the prefill path; 72: 64 prefill + 8 decode at positions 64..71.
-    for (const [path_, n] of [["decode", 8], ["prefill", 48], ["prefill+decode", 72]]) {
+    for (const [path_, n] of [
+      ["decode", 8],
+      ["prefill", 48],
+      ["prefill+decode", 72],
+    ]) {
       const tokens = [1, ...tokensFor(n, n - 1, 512)];
       const g = await gpu.evaluate(tokens);
       const c = await cpu.evaluate(tokens);
@@ -108,7 +132,10 @@ async function stageLogits(lib) {
     }
     const prompt = [1, ...tokensFor(99, 7, 512)];
     const greedy = { temperature: 0, maxTokens: 16, ignoreEos: true };
-    const [tg, tc] = [(await gpu.generate(prompt, greedy)).tokens, (await cpu.generate(prompt, greedy)).tokens];
+    const [tg, tc] = [
+      (await gpu.generate(prompt, greedy)).tokens,
+      (await cpu.generate(prompt, greedy)).tokens,
+    ];
     let same = 0;
     while (same < tg.length && tg[same] === tc[same]) same++;
     result.greedyAgreement = `${same}/${tg.length}`;
@@ -119,7 +146,12 @@ async function stageLogits(lib) {
     cases.push(result);
     console.log(
       `logits ${type}: ` +
-        result.runs.map((r) => `${r.path} vs cpu ${r.cudaVsCpu.toExponential(2)} vs f64 ${r.cudaVsReference.toExponential(2)}`).join("; ") +
+        result.runs
+          .map(
+            (r) =>
+              `${r.path} vs cpu ${r.cudaVsCpu.toExponential(2)} vs f64 ${r.cudaVsReference.toExponential(2)}`,
+          )
+          .join("; ") +
         ` greedy ${result.greedyAgreement}`,
     );
   }
@@ -128,14 +160,25 @@ async function stageLogits(lib) {
 
 async function stageBatching(lib) {
   const path = join(WORK, "batching-q4_0.gguf");
-  await lib.makeModel({ out: path, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type: "q4_0", vocab: 512, seed: 11, context: 512 });
+  await lib.makeModel({
+    out: path,
+    dim: 256,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    ffn: 512,
+    type: "q4_0",
+    vocab: 512,
+    seed: 11,
+    context: 512,
+  });
   const model = await lib.loadModel(path, { device: DEVICE, contextLength: 256, maxSequences: 4 });
   const prompts = [
     [1, ...tokensFor(1, 4, 512)],
     [1, ...tokensFor(2, 22, 512)],
     [1, ...tokensFor(3, 39, 512)],
   ];
-  prompts.push([...prompts[1]]);  // the same prompt twice: the second shares the first's prefill
+  prompts.push([...prompts[1]]); // the same prompt twice: the second shares the first's prefill
   const greedy = { temperature: 0, maxTokens: 24, ignoreEos: true };
   const gen = async (p, o = greedy) => (await model.generate(p, o)).tokens.join(",");
   const alone = [];
@@ -155,7 +198,9 @@ async function stageBatching(lib) {
   ]);
   const sampled = { temperature: 0.8, topK: 40, topP: 0.95, seed: 42, maxTokens: 24, ignoreEos: true };
   const sampledAlone = await gen(prompts[2], sampled);
-  const sampledTogether = (await Promise.all([gen(prompts[2], sampled), gen(prompts[0]), gen(prompts[1])]))[0];
+  const sampledTogether = (
+    await Promise.all([gen(prompts[2], sampled), gen(prompts[0]), gen(prompts[1])])
+  )[0];
   const e1 = await model.evaluate(prompts[2]);
   const e2 = await model.evaluate(prompts[2]);
   model.dispose();
@@ -172,7 +217,11 @@ async function stageBatching(lib) {
 }
 
 async function stageAddon(lib) {
-  return { pass: lib.cudaCompiled() && lib.cudaDeviceCount() > 0, cudaCompiled: lib.cudaCompiled(), cudaDeviceCount: lib.cudaDeviceCount() };
+  return {
+    pass: lib.cudaCompiled() && lib.cudaDeviceCount() > 0,
+    cudaCompiled: lib.cudaCompiled(),
+    cudaDeviceCount: lib.cudaDeviceCount(),
+  };
 }
 
 async function runChildStage(name, resultFile) {
@@ -186,7 +235,16 @@ async function runChildStage(name, resultFile) {
 // GGUF header: weight bytes per decode step (every tensor but the embedding, whose rows are
 // looked up, unless it doubles as the output projection).
 
-const GGML_TYPES = { 0: [1, 4], 1: [1, 2], 2: [32, 18], 6: [32, 22], 8: [32, 34], 12: [256, 144], 14: [256, 210], 30: [1, 2] };
+const GGML_TYPES = {
+  0: [1, 4],
+  1: [1, 2],
+  2: [32, 18],
+  6: [32, 22],
+  8: [32, 34],
+  12: [256, 144],
+  14: [256, 210],
+  30: [1, 2],
+};
 
 function ggufWeightBytesPerToken(path) {
   const fd = openSync(path, "r");
@@ -295,7 +353,10 @@ function run(cmd, args, { timeoutS, env = {}, echo = false } = {}) {
 async function stage(name, { limitS, needS }, body) {
   const left = secondsLeft() - 3;
   if (left < needS) {
-    report.stages[name] = { status: "skipped", reason: `time budget (${left.toFixed(0)} s left, needs ${needS} s)` };
+    report.stages[name] = {
+      status: "skipped",
+      reason: `time budget (${left.toFixed(0)} s left, needs ${needS} s)`,
+    };
     say(`== ${name}: skipped (time budget)`);
     save();
     return;
@@ -305,9 +366,17 @@ async function stage(name, { limitS, needS }, body) {
   const t0 = Date.now();
   try {
     const result = await body(limit);
-    report.stages[name] = { status: result.pass === false ? "fail" : "ok", seconds: (Date.now() - t0) / 1000, ...result };
+    report.stages[name] = {
+      status: result.pass === false ? "fail" : "ok",
+      seconds: (Date.now() - t0) / 1000,
+      ...result,
+    };
   } catch (error) {
-    report.stages[name] = { status: "error", seconds: (Date.now() - t0) / 1000, error: String(error?.stack ?? error) };
+    report.stages[name] = {
+      status: "error",
+      seconds: (Date.now() - t0) / 1000,
+      error: String(error?.stack ?? error),
+    };
   }
   say(`== ${name}: ${report.stages[name].status} in ${report.stages[name].seconds.toFixed(1)} s`);
   save();
@@ -316,14 +385,23 @@ async function stage(name, { limitS, needS }, body) {
 async function childStage(name, limitS) {
   const resultFile = join(WORK, `${name}.json`);
   writeFileSync(resultFile, "");
-  const r = await run(NODE, [fileURLToPath(import.meta.url), "--stage", name, "--result", resultFile], { timeoutS: limitS, echo: true });
+  const r = await run(NODE, [fileURLToPath(import.meta.url), "--stage", name, "--result", resultFile], {
+    timeoutS: limitS,
+    echo: true,
+  });
   const text = readFileSync(resultFile, "utf8");
-  if (!text) return { pass: false, exit: r.code, signal: r.signal, timedOut: r.timedOut, tail: r.tail.slice(-3000) };
+  if (!text)
+    return { pass: false, exit: r.code, signal: r.signal, timedOut: r.timedOut, tail: r.tail.slice(-3000) };
   return JSON.parse(text);
 }
 
 function findTool(name) {
-  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/local/cuda/bin", "/usr/local/cuda/compute-sanitizer", "/opt/nvidia/compute-sanitizer"];
+  const dirs = [
+    ...(process.env.PATH ?? "").split(":"),
+    "/usr/local/cuda/bin",
+    "/usr/local/cuda/compute-sanitizer",
+    "/opt/nvidia/compute-sanitizer",
+  ];
   for (const d of dirs) if (d && existsSync(join(d, name))) return join(d, name);
   return null;
 }
@@ -339,7 +417,14 @@ async function main() {
   process.env.ARBITER_ADDON_PATH = env.ARBITER_ADDON_PATH;
 
   await stage("machine", { limitS: 30, needS: 5 }, async () => {
-    const smi = spawnSync("nvidia-smi", ["--query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,power.limit,temperature.gpu", "--format=csv"], { encoding: "utf8" });
+    const smi = spawnSync(
+      "nvidia-smi",
+      [
+        "--query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,clocks.mem,power.limit,temperature.gpu",
+        "--format=csv",
+      ],
+      { encoding: "utf8" },
+    );
     const addon = await childStage("addon", 20);
     return {
       pass: addon.pass,
@@ -355,7 +440,35 @@ async function main() {
   const models7b = {};
   for (const type of ["q4_0", "q8_0"]) {
     const out = join(WORK, `llama2-7b-shape-${type}.gguf`);
-    models7b[type] = { path: out, done: run(NODE, [infer, "make-model", "--out", out, "--dim", "4096", "--layers", "32", "--heads", "32", "--kv-heads", "32", "--ffn", "11008", "--type", type, "--vocab-from", "llama2", "--seed", "7"], { timeoutS: Math.max(30, secondsLeft() - 60) }) };
+    models7b[type] = {
+      path: out,
+      done: run(
+        NODE,
+        [
+          infer,
+          "make-model",
+          "--out",
+          out,
+          "--dim",
+          "4096",
+          "--layers",
+          "32",
+          "--heads",
+          "32",
+          "--kv-heads",
+          "32",
+          "--ffn",
+          "11008",
+          "--type",
+          type,
+          "--vocab-from",
+          "llama2",
+          "--seed",
+          "7",
+        ],
+        { timeoutS: Math.max(30, secondsLeft() - 60) },
+      ),
+    };
   }
 
   await stage("unit", { limitS: 150, needS: 30 }, async (limit) => {
@@ -363,8 +476,31 @@ async function main() {
     const r = await run(checkBin, ["test", "--json", json], { timeoutS: limit });
     const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
     const failed = parsed ? parsed.results.filter((x) => !x.pass).map((x) => x.name) : [];
-    return { pass: r.code === 0, exit: r.code, timedOut: r.timedOut, checks: parsed?.results.length ?? 0, failed, results: parsed?.results, tail: r.code === 0 ? undefined : r.tail.slice(-3000) };
+    return {
+      pass: r.code === 0,
+      exit: r.code,
+      timedOut: r.timedOut,
+      checks: parsed?.results.length ?? 0,
+      failed,
+      results: parsed?.results,
+      tail: r.code === 0 ? undefined : r.tail.slice(-3000),
+    };
   });
+
+  // A failure there with graphs and PDL on (the default) is rerun with both off: tells a
+  // kernel bug from a launch-order bug.
+  if (report.stages.unit?.status === "fail") {
+    await stage("unit_plain", { limitS: 120, needS: 40 }, async (limit) => {
+      const json = join(WORK, "unit-plain.json");
+      const r = await run(checkBin, ["test", "--json", json], {
+        timeoutS: limit,
+        env: { ARBITER_CUDA_GRAPHS: "0", ARBITER_CUDA_PDL: "0" },
+      });
+      const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
+      const failed = parsed ? parsed.results.filter((x) => !x.pass).map((x) => x.name) : [];
+      return { pass: r.code === 0, exit: r.code, checks: parsed?.results.length ?? 0, failed };
+    });
+  }
 
   await stage("logits", { limitS: 90, needS: 20 }, (limit) => childStage("logits", limit));
   await stage("batching", { limitS: 60, needS: 15 }, (limit) => childStage("batching", limit));
@@ -373,10 +509,67 @@ async function main() {
   await stage("sanitizer", { limitS: 120, needS: 30 }, async (limit) => {
     if (!sanitizer) return { pass: false, error: "compute-sanitizer not found" };
     const model = join(WORK, "sanitizer-q4_0.gguf");
-    await run(NODE, [infer, "make-model", "--out", model, "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2", "--ffn", "512", "--type", "q4_0", "--vocab", "512"], { timeoutS: 30 });
-    const r = await run(sanitizer, ["--tool", "memcheck", "--leak-check", "no", "--error-exitcode", "99", "--print-limit", "20", NODE, infer, "generate", "--model", model, "--prompt", "Hello there, GPU", "--max-tokens", "12", "--device", "cuda", "--context", "128"], { timeoutS: limit });
+    await run(
+      NODE,
+      [
+        infer,
+        "make-model",
+        "--out",
+        model,
+        "--dim",
+        "256",
+        "--layers",
+        "2",
+        "--heads",
+        "4",
+        "--kv-heads",
+        "2",
+        "--ffn",
+        "512",
+        "--type",
+        "q4_0",
+        "--vocab",
+        "512",
+      ],
+      { timeoutS: 30 },
+    );
+    const r = await run(
+      sanitizer,
+      [
+        "--tool",
+        "memcheck",
+        "--leak-check",
+        "no",
+        "--error-exitcode",
+        "99",
+        "--print-limit",
+        "20",
+        NODE,
+        infer,
+        "generate",
+        "--model",
+        model,
+        "--prompt",
+        "Hello there, GPU",
+        "--max-tokens",
+        "12",
+        "--device",
+        "cuda",
+        "--context",
+        "128",
+      ],
+      { timeoutS: limit },
+    );
     const summary = /ERROR SUMMARY: (\d+) error/.exec(r.tail);
-    return { pass: r.code === 0 && summary !== null && summary[1] === "0", exit: r.code, timedOut: r.timedOut, errors: summary ? Number(summary[1]) : null, command: "compute-sanitizer --tool memcheck node infer.mjs generate --max-tokens 12 --device cuda (Q4_0, 2 layers; graphs and PDL on)", tail: r.tail.slice(-2500) };
+    return {
+      pass: r.code === 0 && summary !== null && summary[1] === "0",
+      exit: r.code,
+      timedOut: r.timedOut,
+      errors: summary ? Number(summary[1]) : null,
+      command:
+        "compute-sanitizer --tool memcheck node infer.mjs generate --max-tokens 12 --device cuda (Q4_0, 2 layers; graphs and PDL on)",
+      tail: r.tail.slice(-2500),
+    };
   });
 
   await stage("bench7b", { limitS: 200, needS: 60 }, async (limit) => {
@@ -384,17 +577,60 @@ async function main() {
     const results = {};
     for (const type of ["q4_0", "q8_0"]) {
       const left = limit - (Date.now() - t0) / 1000;
-      const gen = await Promise.race([models7b[type].done, new Promise((r) => setTimeout(() => r(null), Math.max(1, left - 40) * 1000))]);
+      const gen = await Promise.race([
+        models7b[type].done,
+        new Promise((r) => setTimeout(() => r(null), Math.max(1, left - 40) * 1000)),
+      ]);
       if (!gen || gen.code !== 0) {
-        results[type] = { pass: false, error: gen ? `make-model exit ${gen.code}: ${gen.tail.slice(-500)}` : "make-model did not finish in time" };
+        const last = gen ? gen.tail.trim().split("\n").pop() : "";
+        results[type] = {
+          pass: false,
+          error: gen
+            ? `make-model ${gen.timedOut ? "timed out" : `exit ${gen.code}`}: ${last}`
+            : "make-model did not finish in time",
+        };
         continue;
       }
-      const made = JSON.parse(gen.tail.trim().split("\n").filter((l) => l.startsWith("{")).pop() ?? "{}");
+      const made = JSON.parse(
+        gen.tail
+          .trim()
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .pop() ?? "{}",
+      );
       const bytesPerToken = ggufWeightBytesPerToken(models7b[type].path);
-      const r = await run(NODE, [infer, "bench", "--model", models7b[type].path, "--prompt-tokens", "512", "--gen-tokens", "64", "--batch", "1,2,4", "--device", "cuda"], { timeoutS: Math.max(10, limit - (Date.now() - t0) / 1000) });
-      const line = r.tail.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      const r = await run(
+        NODE,
+        [
+          infer,
+          "bench",
+          "--model",
+          models7b[type].path,
+          "--prompt-tokens",
+          "512",
+          "--gen-tokens",
+          "64",
+          "--batch",
+          "1,2,4",
+          "--device",
+          "cuda",
+        ],
+        { timeoutS: Math.max(10, limit - (Date.now() - t0) / 1000) },
+      );
+      const line = r.tail
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .pop();
       const bench = r.code === 0 && line ? JSON.parse(line) : null;
-      results[type] = { pass: bench !== null, generateSeconds: made.seconds, fileBytes: made.bytes, weightBytesPerToken: bytesPerToken, bench, tail: bench ? undefined : r.tail.slice(-2000) };
+      results[type] = {
+        pass: bench !== null,
+        generateSeconds: made.seconds,
+        fileBytes: made.bytes,
+        weightBytesPerToken: bytesPerToken,
+        bench,
+        tail: bench ? undefined : r.tail.slice(-2000),
+      };
     }
     return { pass: Object.values(results).every((x) => x.pass), ...results };
   });
@@ -403,14 +639,42 @@ async function main() {
     const json = join(WORK, "bench.json");
     const r = await run(checkBin, ["bench", "--json", json], { timeoutS: limit });
     const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
-    return { pass: r.code === 0 && parsed !== null, exit: r.code, timedOut: r.timedOut, ...(parsed ?? {}), tail: r.code === 0 ? undefined : r.tail.slice(-3000) };
+    return {
+      pass: r.code === 0 && parsed !== null,
+      exit: r.code,
+      timedOut: r.timedOut,
+      ...(parsed ?? {}),
+      tail: r.code === 0 ? undefined : r.tail.slice(-3000),
+    };
   });
 
   await stage("sanitizer_unit", { limitS: 150, needS: 45 }, async (limit) => {
     if (!sanitizer) return { pass: false, error: "compute-sanitizer not found" };
-    const r = await run(sanitizer, ["--tool", "memcheck", "--leak-check", "no", "--error-exitcode", "99", "--print-limit", "20", checkBin, "test", "--quick"], { timeoutS: limit });
+    const r = await run(
+      sanitizer,
+      [
+        "--tool",
+        "memcheck",
+        "--leak-check",
+        "no",
+        "--error-exitcode",
+        "99",
+        "--print-limit",
+        "20",
+        checkBin,
+        "test",
+        "--quick",
+      ],
+      { timeoutS: limit },
+    );
     const summary = /ERROR SUMMARY: (\d+) error/.exec(r.tail);
-    return { pass: r.code === 0 && summary !== null && summary[1] === "0", exit: r.code, timedOut: r.timedOut, errors: summary ? Number(summary[1]) : null, tail: r.tail.slice(-2500) };
+    return {
+      pass: r.code === 0 && summary !== null && summary[1] === "0",
+      exit: r.code,
+      timedOut: r.timedOut,
+      errors: summary ? Number(summary[1]) : null,
+      tail: r.tail.slice(-2500),
+    };
   });
 
   finish();
@@ -426,17 +690,61 @@ function copyBandwidth() {
 function summaryLines() {
   const s = report.stages;
   const lines = [];
-  const row = (name, status, detail) => lines.push(`${name.padEnd(14)} ${String(status).padEnd(8)} ${detail}`);
+  const row = (name, status, detail) =>
+    lines.push(
+      `${name.padEnd(14)} ${String(status).padEnd(8)} ${String(detail ?? "")
+        .replace(/\s+/g, " ")
+        .slice(0, 400)}`,
+    );
   const st = (x) => x?.status ?? "missing";
   const smi = s.machine?.nvidiaSmi?.split("\n")[1] ?? "?";
   lines.push(`GPU check: ${smi}`);
-  row("unit", st(s.unit), s.unit ? `${s.unit.checks - (s.unit.failed?.length ?? 0)}/${s.unit.checks} checks passed${s.unit.failed?.length ? `; failed: ${s.unit.failed.slice(0, 4).join(" | ")}` : ""}` : "");
+  row(
+    "unit",
+    st(s.unit),
+    s.unit
+      ? `${s.unit.checks - (s.unit.failed?.length ?? 0)}/${s.unit.checks} checks passed${s.unit.failed?.length ? `; failed: ${s.unit.failed.slice(0, 4).join(" | ")}` : ""}`
+      : "",
+  );
+  if (s.unit_plain) {
+    row(
+      "unit_plain",
+      st(s.unit_plain),
+      `graphs and PDL off: ${s.unit_plain.checks - (s.unit_plain.failed?.length ?? 0)}/${s.unit_plain.checks} passed`,
+    );
+  }
   if (s.logits?.cases) {
-    const worst = (k, path) => Math.max(...s.logits.cases.flatMap((c) => c.runs.filter((r) => !path || r.path === path).map((r) => r[k])));
-    row("logits", st(s.logits), `worst CUDA vs CPU: decode ${worst("cudaVsCpu", "decode").toExponential(1)}, prefill ${worst("cudaVsCpu", "prefill").toExponential(1)} over ${s.logits.cases.map((c) => c.type).join(",")}${s.logits.cases.some((c) => !c.pass) ? `; failing: ${s.logits.cases.filter((c) => !c.pass).map((c) => c.type).join(",")}` : ""}`);
+    const worst = (k, path) =>
+      Math.max(
+        ...s.logits.cases.flatMap((c) => c.runs.filter((r) => !path || r.path === path).map((r) => r[k])),
+      );
+    row(
+      "logits",
+      st(s.logits),
+      `worst CUDA vs CPU: decode ${worst("cudaVsCpu", "decode").toExponential(1)}, prefill ${worst("cudaVsCpu", "prefill").toExponential(1)} over ${s.logits.cases.map((c) => c.type).join(",")}${
+        s.logits.cases.some((c) => !c.pass)
+          ? `; failing: ${s.logits.cases
+              .filter((c) => !c.pass)
+              .map((c) => c.type)
+              .join(",")}`
+          : ""
+      }`,
+    );
   } else row("logits", st(s.logits), s.logits?.error?.split("\n")[0] ?? s.logits?.tail?.slice(-200) ?? "");
-  row("batching", st(s.batching), s.batching?.checks ? Object.entries(s.batching.checks).map(([k, v]) => `${k}=${v ? "y" : "N"}`).join(" ") : (s.batching?.error?.split("\n")[0] ?? ""));
-  row("sanitizer", st(s.sanitizer), s.sanitizer?.errors !== undefined ? `memcheck errors: ${s.sanitizer.errors}` : (s.sanitizer?.error ?? ""));
+  row(
+    "batching",
+    st(s.batching),
+    s.batching?.checks
+      ? Object.entries(s.batching.checks)
+          .map(([k, v]) => `${k}=${v ? "y" : "N"}`)
+          .join(" ")
+      : (s.batching?.error?.split("\n")[0] ?? ""),
+  );
+  row(
+    "sanitizer",
+    st(s.sanitizer),
+    s.sanitizer?.errors !== undefined ? `memcheck errors: ${s.sanitizer.errors}` : (s.sanitizer?.error ?? ""),
+  );
   const bw = copyBandwidth();
   for (const type of ["q4_0", "q8_0"]) {
     const b = s.bench7b?.[type];
@@ -450,16 +758,37 @@ function summaryLines() {
     const roof = bw ? (b.weightBytesPerToken / (bw * 1e9)) * 1000 : null;
     const scal = res.map((r) => `b${r.batch} ${r.decodeTokensPerSecond.toFixed(0)} t/s`).join(", ");
     const b2 = res.find((r) => r.batch === 2);
-    row(`7B ${type}`, st(s.bench7b), `decode ${scal}; b1 ${msB1.toFixed(3)} ms/token${roof ? ` = ${((100 * roof) / msB1).toFixed(1)}% of roofline (${roof.toFixed(3)} ms)` : ""}; b2/b1 ${b2 ? (b2.decodeTokensPerSecond / b1.decodeTokensPerSecond).toFixed(2) : "?"}x; prefill 512: ${((513 / b1.prefillTokensPerSecond) * 1000).toFixed(1)} ms`);
+    row(
+      `7B ${type}`,
+      st(s.bench7b),
+      `decode ${scal}; b1 ${msB1.toFixed(3)} ms/token${roof ? ` = ${((100 * roof) / msB1).toFixed(1)}% of roofline (${roof.toFixed(3)} ms)` : ""}; b2/b1 ${b2 ? (b2.decodeTokensPerSecond / b1.decodeTokensPerSecond).toFixed(2) : "?"}x; prefill 512: ${((513 / b1.prefillTokensPerSecond) * 1000).toFixed(1)} ms`,
+    );
   }
   if (s.synthetic?.synthetic_7b) {
     for (const m of s.synthetic.synthetic_7b) {
-      const best = m.variants.map((v) => `${v.name} ${v.decode.map((d) => d.pct_roofline).join("/")}% p${v.prefill512_ms.toFixed(0)}ms`).join("; ");
-      row(`synth ${m.type}`, st(s.synthetic), `copy ${bw?.toFixed(0)} GB/s, roofline ${(m.roofline_ms).toFixed(3)} ms; b1/b2/b4 % of roofline: ${best}`);
+      const best = m.variants
+        .map(
+          (v) =>
+            `${v.name} ${v.decode.map((d) => d.pct_roofline).join("/")}% p${v.prefill512_ms.toFixed(0)}ms`,
+        )
+        .join("; ");
+      row(
+        `synth ${m.type}`,
+        st(s.synthetic),
+        `copy ${bw?.toFixed(0)} GB/s, roofline ${m.roofline_ms.toFixed(3)} ms; b1/b2/b4 % of roofline: ${best}`,
+      );
     }
   } else row("synthetic", st(s.synthetic), s.synthetic?.tail?.slice(-200) ?? "");
-  row("sanitizer_unit", st(s.sanitizer_unit), s.sanitizer_unit?.errors !== undefined ? `memcheck errors: ${s.sanitizer_unit.errors}` : (s.sanitizer_unit?.reason ?? s.sanitizer_unit?.error ?? ""));
-  lines.push(`total ${((Date.now() - started) / 1000).toFixed(0)} s; details in gpu-check.json and gpu-check.log`);
+  row(
+    "sanitizer_unit",
+    st(s.sanitizer_unit),
+    s.sanitizer_unit?.errors !== undefined
+      ? `memcheck errors: ${s.sanitizer_unit.errors}`
+      : (s.sanitizer_unit?.reason ?? s.sanitizer_unit?.error ?? ""),
+  );
+  lines.push(
+    `total ${((Date.now() - started) / 1000).toFixed(0)} s; details in gpu-check.json and gpu-check.log`,
+  );
   return lines;
 }
 
@@ -486,11 +815,14 @@ if (argv.includes("--stage")) {
     },
   );
 } else {
-  const watchdog = setTimeout(() => {
-    say("gpu-check: overall budget exceeded; writing what there is");
-    finish();
-    process.exit(3);
-  }, (BUDGET_S + 20) * 1000);
+  const watchdog = setTimeout(
+    () => {
+      say("gpu-check: overall budget exceeded; writing what there is");
+      finish();
+      process.exit(3);
+    },
+    (BUDGET_S + 20) * 1000,
+  );
   watchdog.unref();
   main().then(
     () => process.exit(Object.values(report.stages).some((x) => x.status !== "ok") ? 1 : 0),

@@ -15,16 +15,15 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 archs=${ARBITER_CUDA_ARCHS:-90}
 jobs=${ARBITER_BUILD_JOBS:-2}
-stage=$root/.gpu.tmp
 scratch=$(mktemp -d /tmp/arbiter-gpu-prepare.XXXXXX)
-trap 'rm -rf "$scratch" "$stage"' EXIT
-rm -rf "$stage"
+trap 'rm -rf "$scratch"' EXIT
+stage=$scratch/stage  # assembled outside the tree, which travels to the device machine
 mkdir -p "$stage"
 started=$(date +%s)
 say() { echo "[prepare] $*"; }
 
 say "addon with CUDA (sm_${archs//,/, sm_}) in $scratch"
-cp -r inference/binding.gyp inference/engine inference/addon inference/scripts "$scratch/"
+cp -r inference/binding.gyp inference/engine inference/addon inference/scripts inference/gpu "$scratch/"
 rm -rf "$scratch/build"
 (cd "$scratch" && NODE_PATH="$root/node_modules" ARBITER_CUDA=1 ARBITER_CUDA_ARCHS="$archs" ARBITER_BUILD_JOBS="$jobs" \
   nice node scripts/build-addon.mjs --force > "$scratch/addon-build.log" 2>&1) || {
@@ -72,6 +71,5 @@ EOF
 
 rm -rf "$root/.gpu"
 mv "$stage" "$root/.gpu"
-trap 'rm -rf "$scratch"' EXIT
 du -sh "$root/.gpu"/* | sed 's/^/[prepare]   /'
 say "ready in $(( $(date +%s) - started )) s: .gpu/ ($(du -sh "$root/.gpu" | cut -f1)); carry [\".gpu\"] and run: sh inference/gpu/run.sh"

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Db } from "@/db/client";
@@ -143,7 +144,17 @@ describe("generating a turn on the local engine", () => {
     const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as TurnStreamEvent);
     expect(lines[0].type).toBe("snapshot");
     expect(lines.at(-1)).toEqual({ type: "end" });
-    expect(lines.some((line) => line.type === "delta")).toBe(true);
+    // Whatever was done before the request is in the snapshot; the rest arrives as events.
+    const [row] = await db.select().from(responses).where(eq(responses.turnId, turn.turnId)).limit(1);
+    const snapshot = lines[0] as Extract<TurnStreamEvent, { type: "snapshot" }>;
+    const streamed =
+      (snapshot.responses.find((view) => view.id === row.id)?.text ?? "") +
+      lines
+        .filter((line): line is Extract<TurnStreamEvent, { type: "delta" }> => line.type === "delta" && line.responseId === row.id)
+        .map((line) => line.text)
+        .join("");
+    expect(row.text.length).toBeGreaterThan(0);
+    expect(streamed.endsWith(row.text) || streamed === row.text).toBe(true);
   });
 
   it("shows the text so far to a page that reloads during generation", async () => {
@@ -239,15 +250,30 @@ describe("the inference supervisor", () => {
 });
 
 describe("supervised servers and their parent", () => {
-  it("exit when the parent's end of their stdin closes (the parent died)", async () => {
-    const child = spawn(
-      process.execPath,
-      ["--require", path.join(root, "server/generation/exit-with-parent.cjs"), "-e", "setInterval(() => {}, 1000)"],
-      { stdio: ["pipe", "ignore", "ignore"] },
+  it("exit when the parent dies without stopping them", async () => {
+    // A stand-in web server: spawns a child with the supervisor's preload, prints its PID.
+    const parentScript = `
+      const { spawn } = require("node:child_process");
+      const child = spawn(process.execPath, ["--import", ${JSON.stringify(pathToFileURL(path.join(root, "server/generation/exit-with-parent.mjs")).href)}, "-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+      console.log(child.pid);
+      setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ["-e", parentScript], { stdio: ["ignore", "pipe", "ignore"] });
+    const childPid = await new Promise<number>((resolve) =>
+      parent.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
     );
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    child.stdin!.end();
-    expect(await exited).toBe(0);
+    const isAlive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(isAlive(childPid)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // let the child finish starting
+    parent.kill("SIGKILL");
+    const deadline = Date.now() + 5000;
+    while (isAlive(childPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(isAlive(childPid)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 
 export type ManagedServerState = "starting" | "ready" | "restarting" | "stopped";
 
@@ -128,8 +129,8 @@ class ManagedServer {
     }
     const port = await freePort();
     const args = [
-      "--require",
-      path.join(this.options.root, "server", "generation", "exit-with-parent.cjs"),
+      "--import",
+      pathToFileURL(path.join(this.options.root, "server", "generation", "exit-with-parent.mjs")).href,
       "--import",
       "tsx",
       path.join(this.options.root, "inference", "src", "server-main.ts"),
@@ -145,7 +146,7 @@ class ManagedServer {
     ];
     const child = spawn(process.execPath, args, {
       cwd: this.options.root,
-      stdio: ["pipe", "ignore", "pipe"],
+      stdio: ["ignore", "ignore", "pipe"],
     });
     this.child = child;
     const url = `http://127.0.0.1:${port}`;
@@ -163,7 +164,6 @@ class ManagedServer {
         if (this.stderrTail.length > STDERR_LINES_KEPT) this.stderrTail.shift();
       }
     });
-    child.stdin!.on("error", () => {}); // the child closing its end is not our error
     child.once("error", (error) => {
       if (this.child !== child) return;
       this.child = null;

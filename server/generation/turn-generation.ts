@@ -222,10 +222,10 @@ export class GenerationHub {
         if (error instanceof GenerationError) partial = error.partial;
         else partial = { text: view.text, firstTokenMs: null, latencyMs: Math.round(performance.now() - started) };
       }
-      job.live.delete(row.id);
       await this.saveOutcome(job.db, row, resolved, result, failure, partial).catch((error: Error) =>
         this.options.log?.("error", `Could not save response ${row.id}: ${error.message}`),
       );
+      job.live.delete(row.id);
       if (result) {
         Object.assign(view, { status: "completed", text: result.text, finishReason: result.finishReason });
       } else {

@@ -1,8 +1,8 @@
 // Q4_0 weights x Q8 activations. A block holds 32 nibbles q with value (q - 8) * d. The portable
 // path uses dot = sum(q * y) - 8 * sum(y) (the activation row carries its quant sums); the SIMD
 // paths unpack to signed bytes q - 8 and then work as Q8_0 does (matmul_q8_0.cpp): |w| times y
-// with w's sign, maddubs + madd (AVX2, one block per step) or VNNI dpbusd (AVX-512, two blocks
-// per step), scaled by d_w, FMA with d_y. Two fp32 accumulators per result.
+// with w's sign, maddubs + madd (AVX2, one block per step, two accumulators) or VNNI dpbusd
+// (AVX-512, two blocks per step, one accumulator), scaled by d_w, FMA with d_y.
 #include "tiles.h"
 
 namespace arb {
@@ -35,35 +35,38 @@ void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Tile
 #ifdef ARB_HAVE_X86_KERNELS
 template <int T>
 struct TileAvx2 {
-  ARB_TARGET_AVX2 static inline void block(const block_q4_0* w, const Q8ActRow* y, int64_t b, __m256 (&acc)[T]) {
-    const __m256i ones = _mm256_set1_epi16(1);
-    // 16 bytes of nibbles -> 32 signed bytes q - 8: low nibbles (values 0..15), then high.
-    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
-    const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(packed), _mm_srli_epi16(packed, 4), 1);
-    const __m256i q = _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
-    const __m256i aq = _mm256_sign_epi8(q, q);
-    const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[b].d));
-    for (int j = 0; j < T; j++) {
-      const __m256i yq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j].qs + b * QK8_0));
-      const __m256i s32 = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(yq, q)), ones);
-      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s32), dw), _mm256_set1_ps(y[j].d[b]), acc[j]);
-    }
-  }
-
   ARB_TARGET_AVX2 static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK4_0;
     const block_q4_0* w = row_ptr<block_q4_0>(a, r);
     Q8ActRow y[T];
     for (int j = 0; j < T; j++) y[j] = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
-    __m256 even[T], odd[T];
-    for (int j = 0; j < T; j++) even[j] = odd[j] = _mm256_setzero_ps();
+    const __m256 zero = _mm256_setzero_ps();
+    Accumulators<__m256, T> even{zero, zero, zero, zero}, odd{zero, zero, zero, zero};
+    auto block = [&](int64_t b, Accumulators<__m256, T>& acc) ARB_TARGET_AVX2 {
+      const __m256i ones = _mm256_set1_epi16(1);
+      // 16 bytes of nibbles -> 32 signed bytes q - 8: low nibbles (values 0..15), then high.
+      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
+      const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(packed), _mm_srli_epi16(packed, 4), 1);
+      const __m256i q = _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
+      const __m256i aq = _mm256_sign_epi8(q, q);
+      const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[b].d));
+      acc.update([&](int j, __m256 v) ARB_TARGET_AVX2 {
+        const __m256i yq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j].qs + b * QK8_0));
+        const __m256i s32 = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(yq, q)), ones);
+        return _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s32), dw), _mm256_set1_ps(y[j].d[b]), v);
+      });
+    };
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
-      block(w, y, b, even);
-      block(w, y, b + 1, odd);
+      block(b, even);
+      block(b + 1, odd);
     }
-    if (b < nb) block(w, y, b, even);
-    for (int j = 0; j < T; j++) store(a, r, t0 + j, hsum_avx2(_mm256_add_ps(even[j], odd[j])));
+    if (b < nb) block(b, even);
+    even.each([&](int j, __m256 e) ARB_TARGET_AVX2 {
+      odd.each([&](int k, __m256 o) ARB_TARGET_AVX2 {
+        if (k == j) store(a, r, t0 + j, hsum_avx2(_mm256_add_ps(e, o)));
+      });
+    });
   }
 };
 
@@ -71,52 +74,44 @@ void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2
 
 template <int T>
 struct TileAvx512 {
-  // Blocks b and b + 1 (`pair` false: block b alone).
-  ARB_TARGET_AVX512 static inline void step(const block_q4_0* w, const Q8ActRow* y, int64_t b, bool pair,
-                                            __m512 (&acc)[T]) {
-    const __m512i lanes_of_second = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m128i p0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
-    const __m128i p1 = pair ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + 1].qs)) : _mm_setzero_si128();
-    const __m256i packed = _mm256_inserti128_si256(_mm256_castsi128_si256(p0), p1, 1);
-    const __m256i lo = _mm256_and_si256(packed, _mm256_set1_epi8(0x0f));
-    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), _mm256_set1_epi8(0x0f));
-    // [lo(b) hi(b) lo(b+1) hi(b+1)], 16 bytes each: the element order of two blocks.
-    const __m512i nibbles = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0),
-                                                      _mm512_castsi256_si512(hi));
-    const __m512i q = _mm512_sub_epi8(nibbles, _mm512_set1_epi8(8));
-    const __mmask64 negative = _mm512_movepi8_mask(q);
-    const __m512i aq = _mm512_abs_epi8(q);
-    const uint32_t halves = static_cast<uint32_t>(w[b].d) | (pair ? static_cast<uint32_t>(w[b + 1].d) << 16 : 0u);
-    const __m512 dw = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(halves)))));
-    const __mmask64 valid = pair ? ~0ull : 0xffffffffull;
-    for (int j = 0; j < T; j++) {
-      const __m512i yq = _mm512_maskz_loadu_epi8(valid, y[j].qs + b * QK8_0);
-      const __m512i sy = _mm512_mask_sub_epi8(yq, negative, _mm512_setzero_si512(), yq);
-      const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq, sy);
-      const __m128 d2 = pair ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y[j].d + b))) : _mm_load_ss(y[j].d + b);
-      const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(d2));
-      acc[j] = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dot), dw), dy, acc[j]);
-    }
-  }
-
   ARB_TARGET_AVX512 static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK4_0;
     const block_q4_0* w = row_ptr<block_q4_0>(a, r);
     Q8ActRow y[T];
     for (int j = 0; j < T; j++) y[j] = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
-    __m512 even[T], odd[T];
-    for (int j = 0; j < T; j++) even[j] = odd[j] = _mm512_setzero_ps();
+    const __m512i lanes_of_second = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512 zero = _mm512_setzero_ps();
+    Accumulators<__m512, T> acc{zero, zero, zero, zero};
+    // Blocks b and b + 1 (`pair` false: block b alone).
+    auto step = [&](int64_t b, bool pair) ARB_TARGET_AVX512 {
+      const __m128i p0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
+      const __m128i p1 = pair ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + 1].qs)) : _mm_setzero_si128();
+      const __m256i packed = _mm256_inserti128_si256(_mm256_castsi128_si256(p0), p1, 1);
+      const __m256i lo = _mm256_and_si256(packed, _mm256_set1_epi8(0x0f));
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), _mm256_set1_epi8(0x0f));
+      // [lo(b) hi(b) lo(b+1) hi(b+1)], 16 bytes each: the element order of two blocks.
+      const __m512i nibbles = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0),
+                                                        _mm512_castsi256_si512(hi));
+      const __m512i q = _mm512_sub_epi8(nibbles, _mm512_set1_epi8(8));
+      const __mmask64 negative = _mm512_movepi8_mask(q);
+      const __m512i aq = _mm512_abs_epi8(q);
+      const uint32_t halves = static_cast<uint32_t>(w[b].d) | (pair ? static_cast<uint32_t>(w[b + 1].d) << 16 : 0u);
+      const __m512 dw = _mm512_permutexvar_ps(
+          lanes_of_second, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(halves)))));
+      acc.update([&](int j, __m512 v) ARB_TARGET_AVX512 {
+        const int8_t* yp = y[j].qs + b * QK8_0;
+        const __m512i yq = pair ? _mm512_loadu_si512(yp) : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(yp)));
+        const __m512i sy = _mm512_mask_sub_epi8(yq, negative, _mm512_setzero_si512(), yq);
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq, sy);
+        const __m128 d2 = pair ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y[j].d + b))) : _mm_load_ss(y[j].d + b);
+        const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(d2));
+        return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dot), dw), dy, v);
+      });
+    };
     int64_t b = 0;
-    for (; b + 4 <= nb; b += 4) {
-      step(w, y, b, true, even);
-      step(w, y, b + 2, true, odd);
-    }
-    if (b + 2 <= nb) {
-      step(w, y, b, true, even);
-      b += 2;
-    }
-    if (b < nb) step(w, y, b, false, odd);
-    for (int j = 0; j < T; j++) store(a, r, t0 + j, hsum_avx512(_mm512_add_ps(even[j], odd[j])));
+    for (; b + 2 <= nb; b += 2) step(b, true);
+    if (b < nb) step(b, false);
+    acc.each([&](int j, __m512 v) ARB_TARGET_AVX512 { store(a, r, t0 + j, hsum_avx512(v)); });
   }
 };
 

@@ -10,6 +10,11 @@
 // GCC 12 warns about the deliberately undefined lanes inside its own AVX-512 intrinsics.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// Accumulators<__m256, T>: the vector types' alignment attributes play no part in the template,
+// and its members are always inlined into the ISA-specific callers, so no vector crosses a call
+// between code built for different instruction sets (what -Wpsabi warns about).
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+#pragma GCC diagnostic ignored "-Wpsabi"
 #include <immintrin.h>
 #endif
 
@@ -38,6 +43,32 @@ inline void run_tiles(const MatmulArgs& a, int64_t r0, int64_t r1) {
     }
   }
 }
+
+// Per-activation accumulators in named variables: GCC keeps an array of vector accumulators in
+// memory (a store per update), named ones stay in registers. `update(f)` sets v_j = f(j, v_j)
+// and `each(f)` calls f(j, v_j), for j < T. Always inlined: vectors never cross a call between
+// code built for different instruction sets.
+template <typename V, int T>
+struct Accumulators {
+  static_assert(T >= 1 && T <= 4, "tiles of up to four activations");
+  V v0, v1, v2, v3;
+
+  template <typename F>
+  __attribute__((always_inline)) inline void update(F&& f) {
+    v0 = f(0, v0);
+    if constexpr (T > 1) v1 = f(1, v1);
+    if constexpr (T > 2) v2 = f(2, v2);
+    if constexpr (T > 3) v3 = f(3, v3);
+  }
+
+  template <typename F>
+  __attribute__((always_inline)) inline void each(F&& f) const {
+    f(0, v0);
+    if constexpr (T > 1) f(1, v1);
+    if constexpr (T > 2) f(2, v2);
+    if constexpr (T > 3) f(3, v3);
+  }
+};
 
 template <typename T>
 inline const T* row_ptr(const MatmulArgs& a, int64_t r) {

@@ -30,7 +30,10 @@ export const SubmitComparisonInput = z.object({
     .min(16, "The submit key is malformed; reload the page and submit again.")
     .max(100, "The submit key is malformed; reload the page and submit again."),
   /** Every response of the turn, best first. */
-  ranking: z.array(z.uuid()).min(2).max(4),
+  ranking: z
+    .array(z.uuid())
+    .min(2, "Choose which response is better.")
+    .max(4, "A turn has at most four responses to rank."),
   strength: z.enum(STRENGTHS, "Say how much better the chosen response is."),
   /** Safety campaigns: response id -> is it safe. */
   responseSafety: z.record(z.uuid(), z.boolean()).optional(),

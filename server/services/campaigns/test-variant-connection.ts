@@ -47,8 +47,11 @@ export function describeEndpointError(error: unknown, baseUrl: string | null): s
     return `No answer from ${baseUrl} within ${TIMEOUT_MS / 1000} s.`;
   }
   if (error instanceof APIConnectionError) {
-    const cause = (error.cause as { message?: string; code?: string } | undefined) ?? {};
-    const reason = [cause.code, cause.message].filter(Boolean).join(": ") || error.message;
+    // fetch wraps the network error ("fetch failed"); the innermost cause says what happened.
+    let cause: unknown = error;
+    while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+    const { message, code } = cause as { message?: string; code?: string };
+    const reason = code && message && !message.includes(code) ? `${code}: ${message}` : message || error.message;
     return `Could not connect to ${baseUrl}: ${reason}`;
   }
   if (error instanceof APIError) {

@@ -65,8 +65,17 @@ function trainingRows(unit: ExportUnit, context: FormatContext, judgement: Judge
   if (pairs.length === 0) return [];
   const prompt = promptOf(unit, options);
   const text = textById(unit.responses);
-  const answer = (id: string): ChatMessage[] => [{ role: "assistant", content: text(id) }];
-  const withMargin = (row: Row, margin: number | null) => (margin === null ? row : { ...row, margin });
+  // One object per answer: rows of a ranking share them (the JSON lines writer serializes each once).
+  const answers = new Map<string, ChatMessage[]>();
+  const answer = (id: string) => {
+    let message = answers.get(id);
+    if (!message) answers.set(id, (message = [{ role: "assistant", content: text(id) }]));
+    return message;
+  };
+  const withMargin = (row: Row, margin: number | null) => {
+    if (margin !== null) row.margin = margin;
+    return row;
+  };
 
   switch (options.format) {
     case "trl":

@@ -4,7 +4,7 @@
 // so memory holds one page and the work per row does not depend on the table's size.
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import type { CampaignKind, ConversationOrigin, EndpointKind } from "@/db/schema";
+import type { CampaignKind, ConversationOrigin } from "@/db/schema";
 import { NotFoundError, ValidationError } from "@/server/errors";
 import { isTrainingFormat, type ExportOptions } from "./options";
 import type { ChatMessage, EarlierTurn } from "./prompt";
@@ -18,7 +18,7 @@ import type {
   ResponseRecord,
 } from "./records";
 
-export const PAGE_SIZE = 5000;
+export const PAGE_SIZE = 2000;
 
 export interface ExportScope {
   campaigns: CampaignInfo[];
@@ -308,15 +308,26 @@ async function joinPage(
   for (const conversation of found) {
     conversationCache.set(conversation.id, { ...conversation, origin: conversation.origin as ConversationOrigin });
   }
-  const turnsByConversation = groupBy(historyRows, (row) => row.conversationId);
-  const responsesByTurn = new Map<string, ResponseRecord[]>();
-  const sentByTurn = new Map<string, ChatMessage[]>();
-  for (const { turnId, promptMessages, ...response } of responseRows) {
-    let list = responsesByTurn.get(turnId);
-    if (!list) responsesByTurn.set(turnId, (list = []));
-    list.push({ ...response, endpointKind: response.endpointKind as EndpointKind });
-    if (promptMessages) sentByTurn.set(turnId, promptMessages);
+  // Per dialogue, its earlier turns by index (the query orders them).
+  const historyByConversation = new Map<string, { index: number; turn: EarlierTurn }[]>();
+  for (const row of historyRows) {
+    const entry = { index: row.index, turn: { userMessage: row.userMessage, assistantMessage: row.chosen } };
+    const list = historyByConversation.get(row.conversationId);
+    if (list) list.push(entry);
+    else historyByConversation.set(row.conversationId, [entry]);
   }
+  const historyOf = (conversationId: string, turnIndex: number) => {
+    const history: EarlierTurn[] = [];
+    for (const entry of historyByConversation.get(conversationId) ?? []) {
+      if (entry.index >= turnIndex) break;
+      history.push(entry.turn);
+    }
+    return history;
+  };
+  // Rows are used as they come from the driver (no copies: a page is thousands of them).
+  const responsesByTurn = groupBy(responseRows, (row) => row.turnId);
+  const sentByTurn = new Map<string, ChatMessage[]>();
+  for (const row of responseRows) if (row.promptMessages) sentByTurn.set(row.turnId, row.promptMessages);
   const overlapByTurn = groupBy(overlap, (rating) => rating.turnId);
   const goldByTurn = new Map(
     gold.map(({ turnId, ...item }) => [turnId, { expectedChosenResponseId: item.expectedChosenResponseId, expectedStrength: item.expectedStrength }]),
@@ -324,15 +335,13 @@ async function joinPage(
   const ratingsByTurn = new Map(ratingCounts.map((row) => [row.turnId, row.count]));
   const reportedTurns = new Set(reported.map((row) => row.turnId));
 
-  return page.map(({ turnIndex, userMessage, ...comparison }) => ({
-    comparisons: [comparison, ...(overlapByTurn.get(comparison.turnId) ?? [])],
+  return page.map((comparison) => ({
+    comparisons: isAggregated ? [comparison, ...(overlapByTurn.get(comparison.turnId) ?? [])] : [comparison],
     campaign,
     batch: scope.batches.get(comparison.batchId)!,
     conversation: conversationCache.get(comparison.conversationId)!,
-    turn: { id: comparison.turnId, index: turnIndex, userMessage },
-    history: (turnsByConversation.get(comparison.conversationId) ?? [])
-      .filter((row) => row.index < turnIndex)
-      .map((row) => ({ userMessage: row.userMessage, assistantMessage: row.chosen })),
+    turn: { id: comparison.turnId, index: comparison.turnIndex, userMessage: comparison.userMessage },
+    history: historyOf(comparison.conversationId, comparison.turnIndex),
     responses: responsesByTurn.get(comparison.turnId) ?? [],
     sentMessages: sentByTurn.get(comparison.turnId) ?? null,
     gold: goldByTurn.get(comparison.turnId) ?? null,

@@ -105,17 +105,72 @@ export abstract class RowWriter {
   }
 }
 
-/** One JSON object per line; keys in the order the format built them. */
+/** Bytes go to the sink in chunks of this size, whatever the page size. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * One JSON object per line; keys in the order the format built them. Each row's pieces are
+ * encoded straight into a chunk buffer (no joined strings to flatten, no per-row buffers), and
+ * values shared by several rows (a ranking's prompt) are serialized once per call.
+ */
 export class JsonLinesWriter extends RowWriter {
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+
   async write(rows: readonly Row[]) {
-    if (rows.length === 0) return;
-    let text = "";
-    for (const row of rows) text += JSON.stringify(row) + "\n";
+    const shared = new Map<object, string>();
+    for (const row of rows) {
+      const pieces = rowPieces(row, shared);
+      let maxBytes = 0;
+      for (const piece of pieces) maxBytes += piece.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+      if (this.used + maxBytes > this.chunk.length) await this.flush(maxBytes);
+      for (const piece of pieces) this.used += this.chunk.write(piece, this.used, "utf8");
+    }
     this.rows += rows.length;
-    await this.emit(Buffer.from(text, "utf8"));
+    await this.flush(0);
+  }
+
+  /** Hands the filled part over (the sink may keep it) and starts a new chunk with room for `need`. */
+  private async flush(need: number) {
+    if (this.used > 0) {
+      const filled = this.chunk.subarray(0, this.used);
+      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+      this.used = 0;
+      await this.emit(filled);
+    } else if (need > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafe(need);
+    }
   }
 
   protected async end() {}
+}
+
+const KEY_PREFIXES = new Map<string, string>();
+
+/** The pieces of the line JSON.stringify(row) + "\n" gives, reusing shared values' JSON. */
+function rowPieces(row: Row, shared: Map<object, string>): string[] {
+  const pieces: string[] = [];
+  for (const key in row) {
+    const value = row[key];
+    if (value === undefined) continue;
+    let prefix = KEY_PREFIXES.get(key);
+    if (prefix === undefined) KEY_PREFIXES.set(key, (prefix = `${JSON.stringify(key)}:`));
+    pieces.push(pieces.length === 0 ? "{" : ",", prefix);
+    if (typeof value === "object" && value !== null) {
+      let json = shared.get(value);
+      if (json === undefined) shared.set(value, (json = JSON.stringify(value)));
+      pieces.push(json);
+    } else {
+      pieces.push(JSON.stringify(value));
+    }
+  }
+  pieces.push(pieces.length === 0 ? "{}\n" : "}\n");
+  return pieces;
+}
+
+/** The line the JSON lines writer writes for `row` (for tests). */
+export function serializeRow(row: Row) {
+  return rowPieces(row, new Map()).join("");
 }
 
 /** A text file (the dataset card), hashed like the data files. */
@@ -131,8 +186,26 @@ export class TextFileWriter extends RowWriter {
   protected async end() {}
 }
 
-/** Rows per Parquet row group: fixed, so the same rows always give the same file. */
-export const ROW_GROUP_ROWS = 5000;
+/** A row group closes at this many rows or this much text, whichever comes first: both depend
+ * on the rows only, so the same rows always give the same file, and memory stays bounded. */
+export const ROW_GROUP_ROWS = 10_000;
+const ROW_GROUP_CHARS = 16 << 20;
+
+/** Characters of text in a row: the measure of a row group's size. */
+function textSize(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (Array.isArray(value)) {
+    let size = 0;
+    for (const item of value) size += textSize(item);
+    return size;
+  }
+  if (value && typeof value === "object") {
+    let size = 0;
+    for (const key in value) size += textSize((value as Record<string, unknown>)[key]);
+    return size;
+  }
+  return 8;
+}
 
 /** hyparquet-writer's buffer, emptied into the sink after each row group and at the end. */
 class FlushingByteWriter extends ByteWriter {
@@ -155,6 +228,7 @@ export class ParquetRowWriter extends RowWriter {
   private readonly writer: ParquetWriter;
   private readonly converters: (((value: unknown) => unknown) | null)[];
   private pending: Row[] = [];
+  private pendingChars = 0;
 
   constructor(
     name: string,
@@ -174,13 +248,15 @@ export class ParquetRowWriter extends RowWriter {
   async write(rows: readonly Row[]) {
     for (const row of rows) {
       this.pending.push(row);
-      if (this.pending.length === ROW_GROUP_ROWS) await this.writeGroup();
+      this.pendingChars += textSize(row);
+      if (this.pending.length === ROW_GROUP_ROWS || this.pendingChars >= ROW_GROUP_CHARS) await this.writeGroup();
     }
   }
 
   private async writeGroup() {
     const group = this.pending;
     this.pending = [];
+    this.pendingChars = 0;
     this.rows += group.length;
     const columnData = this.columns.map((column, index) => {
       const convert = this.converters[index];

@@ -194,10 +194,11 @@ async function ensureVariants(db: Db, campaign: Campaign, adminId: string): Prom
   return active;
 }
 
-/** Closed batches of a week each, ending now, and the last one open. */
+/** Closed batches of about a week each, ending now, and the last one open. */
 async function createBatches(db: Db, campaign: Campaign, variants: ModelVariant[], days: number, now: Date, adminId: string) {
   const count = Math.max(2, Math.ceil(days / 7));
   const start = now.getTime() - days * DAY_MS;
+  const length = (days * DAY_MS) / count;
   const [last] = await db
     .select({ number: batches.number })
     .from(batches)
@@ -223,8 +224,8 @@ async function createBatches(db: Db, campaign: Campaign, variants: ModelVariant[
           variantVersions: Object.fromEntries(variants.map((variant, v) => [variant.id, versionAt(v, i)])),
           openedById: adminId,
           closedById: i === count - 1 ? null : adminId,
-          openedAt: new Date(start + i * 7 * DAY_MS),
-          closedAt: i === count - 1 ? null : new Date(Math.min(start + (i + 1) * 7 * DAY_MS, now.getTime())),
+          openedAt: new Date(start + i * length),
+          closedAt: i === count - 1 ? null : new Date(start + (i + 1) * length),
         })),
       )
       .returning();
@@ -237,7 +238,7 @@ async function createBatches(db: Db, campaign: Campaign, variants: ModelVariant[
     if (campaign.status === "draft" || campaign.status === "paused") {
       await tx.update(campaigns).set({ status: "active", updatedAt: now }).where(eq(campaigns.id, campaign.id));
     }
-    return { rows, versionAt, start };
+    return { rows, versionAt, start, batchIndexAt: (time: number) => Math.min(count - 1, Math.floor((time - start) / length)) };
   });
 }
 
@@ -276,7 +277,7 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
   const { campaign, created } = await ensureCampaign(db, options, adminId);
   const variants = await ensureVariants(db, campaign, adminId);
   const days = Math.min(120, Math.max(7, Math.ceil(total / 12_000)));
-  const { rows: batchRows, versionAt, start } = await createBatches(db, campaign, variants, days, now, adminId);
+  const { rows: batchRows, versionAt, start, batchIndexAt } = await createBatches(db, campaign, variants, days, now, adminId);
   const skill = (variantIndex: number, batchIndex: number) => {
     const spec = DEFAULT_VARIANTS[variantIndex % DEFAULT_VARIANTS.length];
     return spec.base + (spec.growth * batchIndex) / Math.max(batchRows.length - 1, 1);
@@ -305,7 +306,7 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
     while (chunkPrimary < primaryBudget) {
       const progress = Math.min(0.999999, (done() + chunkPrimary) / total);
       const at = new Date(start + progress * spanMs);
-      const batchIndex = Math.min(batchRows.length - 1, Math.floor((at.getTime() - start) / (7 * DAY_MS)));
+      const batchIndex = batchIndexAt(at.getTime());
       const batch = batchRows[batchIndex];
       const author = pick(random, people);
       const wantedTurns = 1 + Math.min(campaign.maxTurns - 1, Math.floor(-Math.log(1 - random()) * 1.4));
@@ -489,7 +490,7 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
       if (rater.id === item.authorId || goldSeen.has(key)) continue;
       goldSeen.add(key);
       const at = truths[truths.length - 1][0]?.createdAt ?? now;
-      const batchIndex = Math.min(batchRows.length - 1, Math.floor((at.getTime() - start) / (7 * DAY_MS)));
+      const batchIndex = batchIndexAt(at.getTime());
       ratings.push({
         kind: "gold",
         goldItemId: item.id,

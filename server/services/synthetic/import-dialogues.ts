@@ -241,6 +241,10 @@ export async function importDialogues(
           idempotencyKey: `${options.keyPrefix ?? "import:"}${comparisonId}`,
           reviewStatus: "pending",
           isGold: false,
+          rankingVariants: ranking.map((i) => ({
+            name: turn.responses[i].variantName,
+            version: turn.responses[i].variantVersion,
+          })),
           createdAt: judgement.createdAt,
         });
       }
@@ -321,5 +325,6 @@ export const COMPARISON_COLUMNS = [
   "idempotencyKey",
   "reviewStatus",
   "isGold",
+  "rankingVariants",
   "createdAt",
 ] as const;

@@ -195,6 +195,7 @@ export async function importPairRatings(db: Db, campaign: Campaign, rawRatings: 
       idempotencyKey: `import:${comparisonId}`,
       reviewStatus: "pending",
       isGold: false,
+      rankingVariants: null,
       createdAt: rating.createdAt,
     });
   }

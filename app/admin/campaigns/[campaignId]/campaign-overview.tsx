@@ -1,0 +1,290 @@
+"use client";
+// A campaign's working page: its state (pause, resume, archive), batches (close the current
+// one, open the next), and model variants (add, edit, test the connection).
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { ModelVariant } from "@/db/schema";
+import { Alert, Button, Card, cx, TextField } from "../../../_components/ui";
+import { errorMessage, useTRPC } from "../../../_lib/trpc";
+import { VariantForm } from "../_components/variant-form";
+
+type StatusAction = "pause" | "resume" | "archive" | "restore";
+
+function dateTime(value: Date | null) {
+  return value ? value.toISOString().replace("T", " ").slice(0, 16) : "—";
+}
+
+export function CampaignOverview({ campaignId }: { campaignId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const overview = useQuery(trpc.campaigns.overview.queryOptions({ campaignId }));
+  const refresh = async () => {
+    await queryClient.invalidateQueries(trpc.campaigns.overview.queryFilter({ campaignId }));
+    router.refresh();
+  };
+  const setStatus = useMutation(trpc.campaigns.setStatus.mutationOptions({ onSuccess: refresh }));
+  const openNext = useMutation(trpc.batches.openNext.mutationOptions({ onSuccess: refresh }));
+  const closeBatch = useMutation(trpc.batches.close.mutationOptions({ onSuccess: refresh }));
+  const [batchLabel, setBatchLabel] = useState("");
+
+  if (overview.error) return <Alert>{errorMessage(overview.error)}</Alert>;
+  if (!overview.data) return <p className="text-sm text-slate-500">Loading the campaign…</p>;
+  const { campaign, batches, variants } = overview.data;
+  const openBatch = batches.find((batch) => batch.status === "open");
+  const statusError = setStatus.error ?? openNext.error ?? closeBatch.error;
+  const actions: { action: StatusAction; label: string; variant: "secondary" | "danger" }[] =
+    campaign.status === "active"
+      ? [
+          { action: "pause", label: "Pause", variant: "secondary" },
+          { action: "archive", label: "Archive", variant: "danger" },
+        ]
+      : campaign.status === "paused"
+        ? [
+            { action: "resume", label: "Resume", variant: "secondary" },
+            { action: "archive", label: "Archive", variant: "danger" },
+          ]
+        : campaign.status === "archived"
+          ? [{ action: "restore", label: "Restore", variant: "secondary" }]
+          : [{ action: "archive", label: "Archive", variant: "danger" }];
+
+  return (
+    <div className="space-y-6">
+      <Card title="State">
+        <p className="text-sm text-slate-700">
+          {campaign.status === "draft" &&
+            "A draft: annotators do not see it yet. Add at least two model variants, then open the first batch."}
+          {campaign.status === "active" && "Collecting: annotators can work in it."}
+          {campaign.status === "paused" && "Paused: annotators see it but cannot save new work."}
+          {campaign.status === "archived" && "Archived: read-only and hidden from annotators."}
+        </p>
+        <div className="mt-3 flex gap-2">
+          {actions.map(({ action, label, variant }) => (
+            <Button
+              key={action}
+              variant={variant}
+              disabled={setStatus.isPending}
+              onClick={() => setStatus.mutate({ campaignId, action })}
+            >
+              {label}
+            </Button>
+          ))}
+        </div>
+        {statusError && (
+          <div className="mt-3">
+            <Alert>{errorMessage(statusError)}</Alert>
+          </div>
+        )}
+      </Card>
+
+      <Card
+        title="Batches"
+        description="Every comparison belongs to the batch open when its dialogue started. Open the next batch when the variants change version."
+      >
+        <div className="flex flex-wrap items-end gap-3">
+          <div className="w-64">
+            <TextField
+              id="batch-label"
+              label="Label for the next batch (optional)"
+              maxLength={100}
+              value={batchLabel}
+              onChange={(event) => setBatchLabel(event.target.value)}
+            />
+          </div>
+          <Button
+            disabled={openNext.isPending || campaign.status === "archived"}
+            onClick={() => openNext.mutate({ campaignId, label: batchLabel }, { onSuccess: () => setBatchLabel("") })}
+          >
+            {openBatch ? `Close batch ${openBatch.number} and open the next` : batches.length === 0 ? "Open the first batch" : "Open the next batch"}
+          </Button>
+          {openBatch && (
+            <Button variant="secondary" disabled={closeBatch.isPending} onClick={() => closeBatch.mutate({ campaignId })}>
+              Close batch {openBatch.number}
+            </Button>
+          )}
+        </div>
+        <div className="mt-4 overflow-x-auto">
+          <table className="min-w-full divide-y divide-slate-200 text-sm">
+            <caption className="sr-only">Batches</caption>
+            <thead>
+              <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th scope="col" className="py-2 pr-4">Batch</th>
+                <th scope="col" className="py-2 pr-4">State</th>
+                <th scope="col" className="py-2 pr-4">Opened</th>
+                <th scope="col" className="py-2 pr-4">Closed</th>
+                <th scope="col" className="py-2 pr-4">Variant versions</th>
+                <th scope="col" className="py-2 text-right">Comparisons</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {batches.length === 0 && (
+                <tr>
+                  <td colSpan={6} className="py-4 text-center text-slate-500">No batch yet.</td>
+                </tr>
+              )}
+              {batches.map((batch) => (
+                <tr key={batch.id}>
+                  <td className="py-2 pr-4 font-medium">
+                    {batch.number}. {batch.label}
+                  </td>
+                  <td className="py-2 pr-4">{batch.status === "open" ? "Open" : "Closed"}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap text-slate-600">{dateTime(batch.openedAt)}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap text-slate-600">{dateTime(batch.closedAt)}</td>
+                  <td className="py-2 pr-4 text-slate-700">
+                    {batch.versions.map((entry) => `${entry.variant} ${entry.version}`).join(", ") || "—"}
+                  </td>
+                  <td className="py-2 text-right tabular-nums">{batch.comparisons.toLocaleString("en-US")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+
+      <Variants campaignId={campaignId} variants={variants} onChange={refresh} />
+    </div>
+  );
+}
+
+function Variants({
+  campaignId,
+  variants,
+  onChange,
+}: {
+  campaignId: string;
+  variants: ModelVariant[];
+  onChange: () => Promise<void>;
+}) {
+  const trpc = useTRPC();
+  const [editing, setEditing] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const create = useMutation(
+    trpc.variants.create.mutationOptions({
+      onSuccess: async () => {
+        setAdding(false);
+        await onChange();
+      },
+    }),
+  );
+  const update = useMutation(trpc.variants.update.mutationOptions({ onSuccess: onChange }));
+
+  return (
+    <Card title="Model variants" description="Each turn compares responses from different variants. Admins see variant names; annotators never do.">
+      {update.data?.versionChanged && (
+        <div className="mb-3">
+          <Alert tone="info">
+            {update.data.variant.name} is now {update.data.variant.versionLabel}
+            {update.data.batchVersion ? `; the open batch recorded ${update.data.batchVersion}` : ""}. Open the next
+            batch so its data is kept apart.
+          </Alert>
+        </div>
+      )}
+      <ul className="divide-y divide-slate-100">
+        {variants.length === 0 && <li className="py-3 text-sm text-slate-500">No variants yet.</li>}
+        {variants.map((variant) =>
+          editing === variant.id ? (
+            <li key={variant.id} className="py-4">
+              <VariantForm
+                idPrefix={`edit-${variant.id}`}
+                initial={variant}
+                submitLabel="Save variant"
+                pending={update.isPending}
+                error={update.error ? errorMessage(update.error) : null}
+                onSubmit={(values) =>
+                  update.mutate({ variantId: variant.id, ...values }, { onSuccess: () => setEditing(null) })
+                }
+                onCancel={() => setEditing(null)}
+              />
+            </li>
+          ) : (
+            <VariantRow key={variant.id} variant={variant} onEdit={() => setEditing(variant.id)} />
+          ),
+        )}
+      </ul>
+      <div className="mt-4 border-t border-slate-100 pt-4">
+        {adding ? (
+          <section aria-label="Add a variant">
+            <h3 className="mb-3 text-sm font-semibold text-slate-900">Add a variant</h3>
+            <VariantForm
+              idPrefix="new-variant"
+              submitLabel="Add variant"
+              pending={create.isPending}
+              error={create.error ? errorMessage(create.error) : null}
+              onSubmit={(values) => create.mutate({ campaignId, ...values })}
+              onCancel={() => setAdding(false)}
+            />
+          </section>
+        ) : (
+          <Button variant="secondary" onClick={() => setAdding(true)}>
+            Add a variant
+          </Button>
+        )}
+      </div>
+    </Card>
+  );
+}
+
+function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: () => void }) {
+  const trpc = useTRPC();
+  const test = useMutation(trpc.variants.testConnection.mutationOptions());
+  const endpoint =
+    variant.endpointKind === "openai"
+      ? `${variant.baseUrl} · ${variant.model}`
+      : `Local engine · ${variant.modelPath ?? "default model"}${variant.baseUrl ? ` at ${variant.baseUrl}` : ""}`;
+  return (
+    <li className="py-3" aria-label={`Variant ${variant.name}`}>
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="text-sm">
+          <p className="font-medium text-slate-900">
+            {variant.name} <span className="font-normal text-slate-500">({variant.versionLabel})</span>
+            {!variant.isActive && <span className="ml-2 text-xs text-slate-500">inactive</span>}
+          </p>
+          <p className="text-slate-600">{endpoint}</p>
+          <p className="text-xs text-slate-500">
+            temperature {variant.temperature} · top-p {variant.topP}
+            {variant.topK ? ` · top-k ${variant.topK}` : ""} · max {variant.maxTokens} tokens
+            {variant.apiKeyEnv ? ` · key from $${variant.apiKeyEnv}` : ""}
+          </p>
+        </div>
+        <div className="flex gap-2">
+          <Button
+            variant="secondary"
+            disabled={test.isPending}
+            aria-label={`Test connection of ${variant.name}`}
+            onClick={() => test.mutate({ variantId: variant.id })}
+          >
+            {test.isPending ? "Testing…" : "Test connection"}
+          </Button>
+          <Button variant="secondary" aria-label={`Edit ${variant.name}`} onClick={onEdit}>
+            Edit
+          </Button>
+        </div>
+      </div>
+      {test.error && (
+        <div className="mt-2">
+          <Alert>{errorMessage(test.error)}</Alert>
+        </div>
+      )}
+      {test.data && (
+        <section
+          aria-label={`Connection test of ${variant.name}`}
+          className={cx(
+            "mt-3 rounded-md border p-3 text-sm",
+            test.data.ok ? "border-emerald-200 bg-emerald-50" : "border-red-200 bg-red-50",
+          )}
+        >
+          <p className="font-medium">{test.data.ok ? "Connection works" : "Connection failed"}</p>
+          <ol className="mt-1 space-y-1">
+            {test.data.steps.map((step) => (
+              <li key={step.name}>
+                <span aria-hidden>{step.ok ? "✓" : "✗"}</span> {step.name} ({step.ms} ms):{" "}
+                <span className="break-all font-mono text-xs">{step.detail}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,133 @@
+"use client";
+// The guidelines editor: Markdown with a live preview. Saving makes a new version, which every
+// annotator acknowledges before going on; earlier versions stay readable below.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Markdown } from "../../../../annotate/_components/markdown";
+import { Alert, Button, Card } from "../../../../_components/ui";
+import { errorMessage, useTRPC } from "../../../../_lib/trpc";
+import { TextAreaField } from "../../_components/fields";
+import { Pager } from "../../_components/pager";
+
+function useSaveGuidelines(campaignId: string) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return useMutation(
+    trpc.campaigns.updateGuidelines.mutationOptions({
+      onSuccess: () =>
+        Promise.all([
+          queryClient.invalidateQueries(trpc.campaigns.overview.queryFilter({ campaignId })),
+          queryClient.invalidateQueries(trpc.campaigns.guidelineVersions.queryFilter()),
+        ]),
+    }),
+  );
+}
+
+export function GuidelinesEditor({ campaignId }: { campaignId: string }) {
+  const trpc = useTRPC();
+  const overview = useQuery(trpc.campaigns.overview.queryOptions({ campaignId }));
+  const [page, setPage] = useState(1);
+  const versions = useQuery(trpc.campaigns.guidelineVersions.queryOptions({ campaignId, page, pageSize: 10 }));
+  const save = useSaveGuidelines(campaignId);
+
+  if (overview.error) return <Alert>{errorMessage(overview.error)}</Alert>;
+  if (!overview.data) return <p className="text-sm text-slate-500">Loading…</p>;
+  const { campaign, acknowledgedCurrentGuidelines } = overview.data;
+  return (
+    <div className="space-y-6">
+      {/* Keyed by version: after a save the editor starts from the new text. */}
+      <Editor
+        key={campaign.guidelinesVersion}
+        campaignId={campaignId}
+        saved={campaign.guidelines}
+        version={campaign.guidelinesVersion}
+        acknowledged={acknowledgedCurrentGuidelines}
+        save={save}
+      />
+      <Card title="Earlier versions">
+        <ul className="divide-y divide-slate-100">
+          {versions.data?.items.map((version) => (
+            <li key={version.version} className="py-2">
+              <details>
+                <summary className="cursor-pointer text-sm">
+                  <span className="font-medium">Version {version.version}</span>{" "}
+                  <span className="text-slate-600">
+                    · {version.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
+                    {version.authorEmail ? ` · ${version.authorEmail}` : ""} · acknowledged by {version.acknowledgedBy}
+                  </span>
+                </summary>
+                <div className="mt-2 rounded-md border border-slate-200 p-3">
+                  <Markdown text={version.guidelines || "*(empty)*"} />
+                </div>
+              </details>
+            </li>
+          ))}
+        </ul>
+        {versions.data && (
+          <Pager page={versions.data.page} pageCount={versions.data.pageCount} onPage={setPage} label="Version pages" />
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function Editor({
+  campaignId,
+  saved,
+  version,
+  acknowledged,
+  save,
+}: {
+  campaignId: string;
+  saved: string;
+  version: number;
+  acknowledged: number;
+  save: ReturnType<typeof useSaveGuidelines>;
+}) {
+  const [text, setText] = useState(saved);
+  const isChanged = text !== saved;
+  return (
+    <Card
+      title={`Guidelines, version ${version}`}
+      description={`${acknowledged} ${acknowledged === 1 ? "person has" : "people have"} acknowledged this version. Saving a change makes a new version that everyone acknowledges again.`}
+    >
+      <div className="grid gap-4 lg:grid-cols-2">
+        <TextAreaField
+          id="guidelines-text"
+          label="Guidelines (Markdown)"
+          rows={18}
+          className="font-mono"
+          value={text}
+          onChange={(event) => setText(event.target.value)}
+        />
+        <section aria-label="Preview" className="rounded-md border border-slate-200 bg-slate-50 p-4">
+          <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Preview</h3>
+          {text.trim() ? <Markdown text={text} /> : <p className="text-sm text-slate-500">Nothing to preview yet.</p>}
+        </section>
+      </div>
+      <div className="mt-4 flex items-center gap-3">
+        <Button
+          disabled={!isChanged || save.isPending}
+          onClick={() => save.mutate({ campaignId, guidelines: text, baseVersion: version })}
+        >
+          {save.isPending ? "Saving…" : "Save as a new version"}
+        </Button>
+        {isChanged && (
+          <Button variant="secondary" onClick={() => setText(saved)}>
+            Discard changes
+          </Button>
+        )}
+      </div>
+      {save.error && (
+        <div className="mt-3">
+          <Alert>{errorMessage(save.error)}</Alert>
+        </div>
+      )}
+      {save.data?.changed && save.data.version === version && (
+        <div className="mt-3">
+          <Alert tone="success">Saved as version {save.data.version}.</Alert>
+        </div>
+      )}
+    </Card>
+  );
+}

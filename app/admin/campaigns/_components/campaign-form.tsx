@@ -1,0 +1,149 @@
+"use client";
+// The campaign settings form, for a new campaign and for editing one. Values are checked by
+// the service; this form collects them and shows its answer.
+import type { FormEvent } from "react";
+import type { Campaign } from "@/db/schema";
+import { Alert, Button, SelectField, TextField } from "../../../_components/ui";
+import { numberOrNull, TextAreaField } from "./fields";
+
+export interface CampaignFormValues {
+  name: string;
+  description: string;
+  kind: "helpfulness" | "safety";
+  responsesPerTurn: number;
+  maxTurns: number;
+  systemPrompt: string | null;
+  safetyPreprompt: string | null;
+  dailyQuota: number | null;
+  overlapFraction: number;
+  goldFraction: number;
+}
+
+export function CampaignForm({
+  initial,
+  submitLabel,
+  pending,
+  error,
+  onSubmit,
+  children,
+}: {
+  initial?: Campaign;
+  submitLabel: string;
+  pending: boolean;
+  error?: string | null;
+  /** The form's data comes along for extra fields passed as children. */
+  onSubmit: (values: CampaignFormValues, form: FormData) => void;
+  children?: React.ReactNode;
+}) {
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const percentOf = (name: string) => (numberOrNull(form.get(name)) ?? 0) / 100;
+    onSubmit({
+      name: String(form.get("name") ?? ""),
+      description: String(form.get("description") ?? ""),
+      kind: String(form.get("kind")) as CampaignFormValues["kind"],
+      responsesPerTurn: Number(form.get("responsesPerTurn")),
+      maxTurns: Number(form.get("maxTurns")),
+      systemPrompt: String(form.get("systemPrompt") ?? "") || null,
+      safetyPreprompt: String(form.get("safetyPreprompt") ?? "") || null,
+      dailyQuota: numberOrNull(form.get("dailyQuota")),
+      overlapFraction: percentOf("overlapPercent"),
+      goldFraction: percentOf("goldPercent"),
+    }, form);
+  }
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <div className="grid gap-4 sm:grid-cols-2">
+        <TextField id="campaign-name" name="name" label="Name" required maxLength={100} defaultValue={initial?.name} />
+        <SelectField id="campaign-kind" name="kind" label="Kind" defaultValue={initial?.kind ?? "helpfulness"}>
+          <option value="helpfulness">Helpfulness</option>
+          <option value="safety">Safety</option>
+        </SelectField>
+      </div>
+      <TextAreaField
+        id="campaign-description"
+        name="description"
+        label="Description (optional)"
+        rows={2}
+        maxLength={2000}
+        defaultValue={initial?.description}
+      />
+      <div className="grid gap-4 sm:grid-cols-3">
+        <SelectField
+          id="campaign-responses"
+          name="responsesPerTurn"
+          label="Responses per turn"
+          defaultValue={String(initial?.responsesPerTurn ?? 2)}
+        >
+          <option value="2">2 (a pair)</option>
+          <option value="3">3 (a ranking)</option>
+          <option value="4">4 (a ranking)</option>
+        </SelectField>
+        <TextField
+          id="campaign-turns"
+          name="maxTurns"
+          label="Turns per dialogue (at most)"
+          type="number"
+          min={1}
+          max={50}
+          defaultValue={initial?.maxTurns ?? 6}
+        />
+        <TextField
+          id="campaign-quota"
+          name="dailyQuota"
+          label="Daily quota per annotator"
+          hint="Comparisons per day (UTC); empty for no limit."
+          type="number"
+          min={1}
+          defaultValue={initial?.dailyQuota ?? ""}
+        />
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <TextField
+          id="campaign-overlap"
+          name="overlapPercent"
+          label="Overlap (% of comparisons re-rated)"
+          hint="Finished comparisons served again to a second annotator, for agreement."
+          type="number"
+          min={0}
+          max={100}
+          step="any"
+          defaultValue={Math.round((initial?.overlapFraction ?? 0.1) * 1000) / 10}
+        />
+        <TextField
+          id="campaign-gold"
+          name="goldPercent"
+          label="Gold (% of pair tasks)"
+          hint="Share of 'rate this pair' tasks served from gold items."
+          type="number"
+          min={0}
+          max={100}
+          step="any"
+          defaultValue={Math.round((initial?.goldFraction ?? 0.05) * 1000) / 10}
+        />
+      </div>
+      <TextAreaField
+        id="campaign-system-prompt"
+        name="systemPrompt"
+        label="System prompt (optional)"
+        hint="Sent with every turn and shown to annotators."
+        rows={2}
+        defaultValue={initial?.systemPrompt ?? ""}
+      />
+      <TextAreaField
+        id="campaign-safety-preprompt"
+        name="safetyPreprompt"
+        label="Safety preprompt (optional)"
+        hint="Sent when generating and recorded, never shown to annotators."
+        rows={2}
+        defaultValue={initial?.safetyPreprompt ?? ""}
+      />
+      {children}
+      {error && <Alert>{error}</Alert>}
+      <Button type="submit" disabled={pending}>
+        {pending ? "Saving…" : submitLabel}
+      </Button>
+    </form>
+  );
+}

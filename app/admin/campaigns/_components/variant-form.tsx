@@ -1,0 +1,147 @@
+"use client";
+// Add or edit a model variant: where responses come from (the local engine's model file, or an
+// OpenAI-compatible URL with a model name and the environment variable holding its API key)
+// and how they are sampled.
+import { useState, type FormEvent } from "react";
+import type { ModelVariant } from "@/db/schema";
+import { Alert, Button, SelectField, TextField } from "../../../_components/ui";
+import { numberOrNull } from "./fields";
+
+export interface VariantFormValues {
+  name: string;
+  endpointKind: "local" | "openai";
+  baseUrl: string | null;
+  model: string;
+  modelPath: string | null;
+  apiKeyEnv: string | null;
+  temperature: number;
+  topP: number;
+  topK: number | null;
+  maxTokens: number;
+  versionLabel: string;
+  isActive: boolean;
+}
+
+export function VariantForm({
+  idPrefix,
+  initial,
+  submitLabel,
+  pending,
+  error,
+  onSubmit,
+  onCancel,
+}: {
+  idPrefix: string;
+  initial?: ModelVariant;
+  submitLabel: string;
+  pending: boolean;
+  error?: string | null;
+  onSubmit: (values: VariantFormValues) => void;
+  onCancel?: () => void;
+}) {
+  const [kind, setKind] = useState<"local" | "openai">(initial?.endpointKind ?? "openai");
+  const id = (name: string) => `${idPrefix}-${name}`;
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? "").trim();
+    onSubmit({
+      name: text("name"),
+      endpointKind: kind,
+      baseUrl: text("baseUrl") || null,
+      model: text("model"),
+      modelPath: kind === "local" ? text("modelPath") || null : null,
+      apiKeyEnv: text("apiKeyEnv") || null,
+      temperature: Number(text("temperature")),
+      topP: Number(text("topP")),
+      topK: numberOrNull(form.get("topK")),
+      maxTokens: Number(text("maxTokens")),
+      versionLabel: text("versionLabel"),
+      isActive: form.get("isActive") === "on",
+    });
+  }
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <div className="grid gap-4 sm:grid-cols-3">
+        <TextField id={id("name")} name="name" label="Variant name" required maxLength={100} defaultValue={initial?.name} />
+        <SelectField
+          id={id("kind")}
+          name="endpointKind"
+          label="Responses come from"
+          value={kind}
+          onChange={(event) => setKind(event.target.value as "local" | "openai")}
+        >
+          <option value="openai">An OpenAI-compatible URL</option>
+          <option value="local">Arbiter&apos;s local engine</option>
+        </SelectField>
+        <TextField
+          id={id("version")}
+          name="versionLabel"
+          label="Version label"
+          required
+          maxLength={50}
+          defaultValue={initial?.versionLabel ?? "v1"}
+        />
+      </div>
+      {kind === "openai" ? (
+        <div className="grid gap-4 sm:grid-cols-3">
+          <TextField
+            id={id("url")}
+            name="baseUrl"
+            label="Server URL"
+            placeholder="http://127.0.0.1:8000/v1"
+            defaultValue={initial?.baseUrl ?? ""}
+          />
+          <TextField id={id("model")} name="model" label="Model" placeholder="llama-2-7b-chat" defaultValue={initial?.model} />
+          <TextField
+            id={id("key")}
+            name="apiKeyEnv"
+            label="API key variable (optional)"
+            hint="The name of the environment variable on the server that holds the key."
+            placeholder="OPENAI_API_KEY"
+            defaultValue={initial?.apiKeyEnv ?? ""}
+          />
+        </div>
+      ) : (
+        <div className="grid gap-4 sm:grid-cols-2">
+          <TextField
+            id={id("path")}
+            name="modelPath"
+            label="Model file (.gguf, optional)"
+            hint="A path on the server; empty for the default model (MODEL_PATH or the demo)."
+            defaultValue={initial?.modelPath ?? ""}
+          />
+          <TextField
+            id={id("local-url")}
+            name="baseUrl"
+            label="Running engine URL (optional)"
+            hint="Empty: Arbiter starts and supervises the engine itself."
+            defaultValue={initial?.baseUrl ?? ""}
+          />
+          <input type="hidden" name="model" value={initial?.model ?? ""} />
+        </div>
+      )}
+      <div className="grid gap-4 sm:grid-cols-4">
+        <TextField id={id("temperature")} name="temperature" label="Temperature" type="number" step="0.05" min={0} max={2} defaultValue={initial?.temperature ?? 0.7} />
+        <TextField id={id("top-p")} name="topP" label="Top-p" type="number" step="0.01" min={0} max={1} defaultValue={initial?.topP ?? 0.95} />
+        <TextField id={id("top-k")} name="topK" label="Top-k (optional)" type="number" min={1} defaultValue={initial?.topK ?? ""} />
+        <TextField id={id("max-tokens")} name="maxTokens" label="Max tokens" type="number" min={1} defaultValue={initial?.maxTokens ?? 512} />
+      </div>
+      <label className="flex items-center gap-2 text-sm text-slate-700">
+        <input type="checkbox" name="isActive" defaultChecked={initial?.isActive ?? true} className="rounded border-slate-300" />
+        Active (used for new turns)
+      </label>
+      {error && <Alert>{error}</Alert>}
+      <div className="flex gap-2">
+        <Button type="submit" disabled={pending}>
+          {pending ? "Saving…" : submitLabel}
+        </Button>
+        {onCancel && (
+          <Button type="button" variant="secondary" onClick={onCancel}>
+            Cancel
+          </Button>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,415 @@
+"use client";
+// The annotator's workspace for one campaign: guidelines (confirmed once per version), the
+// dialogue so far, the prompt box, the responses streaming side by side, the judgement, and
+// then continue or end. Everything typed is a draft that survives a reload.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type { AnnotationWorkspace, WorkspaceTurn } from "@/server/services/campaigns/get-annotation-workspace";
+import { Alert, Button, cx } from "../../_components/ui";
+import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { judgementDraftKey, promptDraftKey, saveDraft, useDraft } from "./drafts";
+import { chooseBest, JudgementForm, newJudgementDraft, type JudgementDraft } from "./judgement-form";
+import { LETTERS, responseLabel, STRENGTH_OPTIONS } from "./labels";
+import { Markdown } from "./markdown";
+import { PromptComposer } from "./prompt-composer";
+import { ReportProblem } from "./report-problem";
+import { ResponseCard } from "./response-card";
+import { ShortcutList, useShortcuts } from "./shortcuts";
+import { useTurnStream, type StreamedResponse } from "./use-turn-stream";
+
+type Conversation = NonNullable<AnnotationWorkspace["conversation"]>;
+
+function GuidelinesGate({ workspace, onConfirmed }: { workspace: AnnotationWorkspace; onConfirmed: () => void }) {
+  const trpc = useTRPC();
+  const acknowledge = useMutation(trpc.annotation.acknowledgeGuidelines.mutationOptions({ onSuccess: onConfirmed }));
+  return (
+    <section aria-labelledby="guidelines-heading" className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+      <h2 id="guidelines-heading" className="text-lg font-semibold text-slate-900">
+        Guidelines (version {workspace.campaign.guidelinesVersion})
+      </h2>
+      <p className="text-sm text-slate-600">Read these before you start; you will be asked again when they change.</p>
+      <div className="max-h-[60vh] overflow-y-auto rounded-md border border-slate-100 bg-slate-50 p-4">
+        <Markdown text={workspace.campaign.guidelines || "_No guidelines were written for this campaign._"} />
+      </div>
+      {acknowledge.error && <Alert>{errorMessage(acknowledge.error)}</Alert>}
+      <Button
+        type="button"
+        disabled={acknowledge.isPending}
+        onClick={() =>
+          acknowledge.mutate({ campaignId: workspace.campaign.id, version: workspace.campaign.guidelinesVersion })
+        }
+      >
+        I have read the guidelines
+      </Button>
+    </section>
+  );
+}
+
+function JudgedTurn({ turn }: { turn: WorkspaceTurn }) {
+  const chosen = turn.responses.find((response) => response.id === turn.chosenResponseId);
+  const strength = STRENGTH_OPTIONS.find((option) => option.value === turn.comparison?.strength)?.label;
+  return (
+    <li className="space-y-2">
+      <div className="rounded-lg bg-indigo-50 px-4 py-3 text-sm text-slate-900">
+        <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">You · turn {turn.index + 1}</p>
+        <p className="whitespace-pre-wrap">{turn.userMessage}</p>
+      </div>
+      {chosen && (
+        <div className="rounded-lg border border-slate-200 bg-white px-4 py-3">
+          <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">
+            Assistant · you chose {responseLabel(chosen.position)}
+            {strength ? ` (${strength.toLowerCase()})` : ""}
+          </p>
+          <Markdown text={chosen.text} />
+        </div>
+      )}
+    </li>
+  );
+}
+
+function CurrentTurn({
+  userId,
+  workspace,
+  conversation,
+  turn,
+  onChanged,
+  onNotice,
+}: {
+  userId: string;
+  workspace: AnnotationWorkspace;
+  conversation: Conversation;
+  turn: WorkspaceTurn;
+  onChanged: () => void;
+  onNotice: (notice: string) => void;
+}) {
+  const trpc = useTRPC();
+  const [attempt, setAttempt] = useState(0);
+  const stream = useTurnStream(turn.id, turn.responses as StreamedResponse[], attempt, onChanged);
+  const responses = stream.responses;
+  const allComplete = responses.length > 0 && responses.every((response) => response.status === "completed");
+  const anyFailed = responses.some((response) => response.status === "failed");
+  const [draft, setDraft] = useDraft<JudgementDraft | null>(judgementDraftKey(userId, turn.id), null);
+  const judgement = draft ?? newJudgementDraft(conversation);
+  const update = useCallback(
+    (change: (current: JudgementDraft) => JudgementDraft) =>
+      setDraft((current) => change(current ?? newJudgementDraft(conversation))),
+    [setDraft, conversation],
+  );
+
+  // Time spent counts from the moment every response is on screen.
+  useEffect(() => {
+    if (allComplete && judgement.shownAt === null) update((current) => ({ ...current, shownAt: Date.now() }));
+  }, [allComplete, judgement.shownAt, update]);
+
+  const retry = useMutation(
+    trpc.annotation.retryGeneration.mutationOptions({ onSuccess: () => setAttempt((value) => value + 1) }),
+  );
+  const submit = useMutation(
+    trpc.annotation.submitComparison.mutationOptions({
+      onSuccess: (result) => {
+        setDraft(null);
+        onNotice(
+          result.safetyBin === "chosen_unsafe_other_safe"
+            ? "Saved. (You preferred the unsafe response, so this pair is flagged and kept out of training data.)"
+            : "Saved.",
+        );
+        onChanged();
+      },
+    }),
+  );
+  const report = useMutation(
+    trpc.annotation.reportProblem.mutationOptions({
+      onSuccess: () => {
+        // Offer the same prompt again in a new conversation.
+        if (turn.index === 0) saveDraft(promptDraftKey(userId, workspace.campaign.id, null), turn.userMessage);
+        onNotice(
+          turn.index === 0
+            ? "Thanks — the problem is reported and this conversation has ended. Your prompt is back in the box below for a new one."
+            : "Thanks — the problem is reported and this conversation has ended. Start a new one below.",
+        );
+        onChanged();
+      },
+    }),
+  );
+
+  function doSubmit() {
+    if (!allComplete || submit.isPending) return;
+    const current = judgement;
+    submit.mutate({
+      turnId: turn.id,
+      idempotencyKey: current.idempotencyKey,
+      ranking: current.ranking,
+      strength: current.strength as never,
+      ...(workspace.campaign.kind === "safety"
+        ? {
+            responseSafety: current.safety,
+            riskCategory: (current.riskCategory ?? undefined) as never,
+            attackVector: (current.attackVector ?? undefined) as never,
+          }
+        : {}),
+      note: current.note.trim() || undefined,
+      timeSpentMs: current.shownAt ? Math.max(0, Date.now() - current.shownAt) : 0,
+    });
+  }
+
+  const markNextSafety = (isSafe: boolean) =>
+    update((current) => {
+      const next = responses.find((response) => current.safety[response.id] === undefined);
+      return next ? { ...current, safety: { ...current.safety, [next.id]: isSafe } } : current;
+    });
+
+  useShortcuts({
+    ...Object.fromEntries(
+      responses.map((response) => [
+        LETTERS[response.position].toLowerCase(),
+        () => allComplete && update((current) => ({ ...current, ranking: chooseBest(current, response.id, responses) })),
+      ]),
+    ),
+    ...Object.fromEntries(
+      STRENGTH_OPTIONS.map((option) => [option.key, () => allComplete && update((current) => ({ ...current, strength: option.value }))]),
+    ),
+    ...(workspace.campaign.kind === "safety" && allComplete
+      ? { s: () => markNextSafety(true), u: () => markNextSafety(false) }
+      : {}),
+    ...(anyFailed && !retry.isPending ? { r: () => retry.mutate({ turnId: turn.id }) } : {}),
+    "mod+enter": doSubmit,
+  });
+
+  const columns =
+    responses.length <= 2 ? "lg:grid-cols-2" : responses.length === 3 ? "lg:grid-cols-2 xl:grid-cols-3" : "lg:grid-cols-2 xl:grid-cols-4";
+  return (
+    <div className="space-y-4">
+      <div className="rounded-lg bg-indigo-50 px-4 py-3 text-sm text-slate-900">
+        <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">You · turn {turn.index + 1}</p>
+        <p className="whitespace-pre-wrap" data-testid="current-prompt">
+          {turn.userMessage}
+        </p>
+      </div>
+      {stream.connectionError && <Alert>{stream.connectionError}</Alert>}
+      <div className={cx("grid grid-cols-1 gap-4", columns)}>
+        {responses.map((response) => (
+          <ResponseCard
+            key={response.id}
+            response={response}
+            progress={stream.progress[response.id]}
+            isChosen={judgement.ranking[0] === response.id}
+            onRetry={() => retry.mutate({ turnId: turn.id })}
+            isRetrying={retry.isPending}
+          />
+        ))}
+      </div>
+      {retry.error && <Alert>{errorMessage(retry.error)}</Alert>}
+      {!allComplete && !anyFailed && (
+        <p className="text-sm text-slate-500" role="status">
+          The responses are being written. You can judge them when both are complete.
+        </p>
+      )}
+      <JudgementForm
+        kind={workspace.campaign.kind}
+        responses={responses}
+        draft={judgement}
+        onChange={update}
+        onSubmit={doSubmit}
+        isSubmitting={submit.isPending}
+        error={submit.error ? errorMessage(submit.error) : null}
+        disabled={!allComplete || workspace.campaign.status !== "active"}
+      />
+      <ReportProblem
+        onReport={(kind, note) => report.mutate({ turnId: turn.id, kind, note: note.trim() || undefined })}
+        isReporting={report.isPending}
+        error={report.error ? errorMessage(report.error) : null}
+      />
+    </div>
+  );
+}
+
+export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: string; userId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const workspaceQuery = useQuery(trpc.annotation.workspace.queryOptions({ campaignId }));
+  const refresh = useCallback(
+    () => queryClient.invalidateQueries(trpc.annotation.workspace.queryFilter({ campaignId })),
+    [queryClient, trpc, campaignId],
+  );
+  const workspace = workspaceQuery.data;
+  const conversation = workspace?.conversation ?? null;
+  const turns = useMemo(() => conversation?.turns ?? [], [conversation]);
+  const lastTurn = turns.at(-1) ?? null;
+  const isJudged = lastTurn !== null && lastTurn.chosenResponseId !== null;
+  const [isComposingNext, setIsComposingNext] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const [prompt, setPrompt, clearPrompt] = useDraft<string>(
+    promptDraftKey(userId, campaignId, conversation && conversation.turns.length > 0 ? conversation.id : null),
+    "",
+  );
+  const startTurn = useMutation(
+    trpc.annotation.startTurn.mutationOptions({
+      onSuccess: async () => {
+        clearPrompt();
+        setIsComposingNext(false);
+        setNotice(null);
+        await refresh();
+      },
+    }),
+  );
+  const endConversation = useMutation(
+    trpc.annotation.endConversation.mutationOptions({
+      onSuccess: async () => {
+        setIsComposingNext(false);
+        setNotice("The conversation has ended. Start a new one whenever you are ready.");
+        await refresh();
+      },
+    }),
+  );
+
+  const canContinue =
+    workspace !== undefined && conversation !== null && isJudged && turns.length < workspace.campaign.maxTurns;
+  // A reload while writing the next prompt reopens the box with the draft.
+  const isWritingNext = isJudged && (isComposingNext || prompt.length > 0);
+  const showPrompt = workspace !== undefined && (conversation === null || turns.length === 0 || isWritingNext);
+  const send = () => {
+    if (!workspace || startTurn.isPending) return;
+    startTurn.mutate({
+      campaignId,
+      conversationId: conversation?.id ?? null,
+      message: prompt,
+    });
+  };
+
+  useShortcuts({
+    ...(canContinue && !isWritingNext ? { n: () => setIsComposingNext(true) } : {}),
+    ...(conversation && isJudged && !isWritingNext && !endConversation.isPending
+      ? { e: () => endConversation.mutate({ conversationId: conversation.id }) }
+      : {}),
+    ...(showPrompt ? { "mod+enter": send } : {}),
+  });
+
+  if (workspaceQuery.isPending) return <p className="text-sm text-slate-500">Loading the campaign…</p>;
+  if (workspaceQuery.error || !workspace) {
+    return (
+      <div className="space-y-3">
+        <Alert>{errorMessage(workspaceQuery.error)}</Alert>
+        <Link href="/campaigns" className="text-sm font-semibold text-indigo-700 hover:underline">
+          Back to your campaigns
+        </Link>
+      </div>
+    );
+  }
+  if (!workspace.hasAcknowledgedGuidelines) return <GuidelinesGate workspace={workspace} onConfirmed={refresh} />;
+
+  const { campaign, progress } = workspace;
+  const isPaused = campaign.status !== "active";
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
+        <p role="status" aria-label="Progress">
+          {progress.comparisonsToday} comparison{progress.comparisonsToday === 1 ? "" : "s"} today
+          {campaign.dailyQuota !== null && ` of ${campaign.dailyQuota} allowed`} · {progress.comparisonsTotal} in total
+        </p>
+        <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
+          {campaign.kind === "safety" ? "Safety campaign" : "Helpfulness campaign"}
+        </span>
+      </div>
+      {workspace.model.usesDemoModel && (
+        <Alert tone="info">
+          These responses come from a <strong>demo model with random weights</strong>, so they are gibberish — fine for
+          trying the workflow. For real responses, set <code>MODEL_PATH</code> to a GGUF model file (or{" "}
+          <code>INFERENCE_URL</code> to an OpenAI-compatible server) and restart Arbiter.
+        </Alert>
+      )}
+      {workspace.model.problem && (
+        <Alert>
+          The model server is having trouble: {workspace.model.problem} Arbiter restarts it automatically; retry
+          generation in a moment.
+        </Alert>
+      )}
+      {isPaused && <Alert tone="info">This campaign is paused: you can read your work but not add to it.</Alert>}
+      <details className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm">
+        <summary className="cursor-pointer font-medium text-slate-700">
+          Guidelines (version {campaign.guidelinesVersion})
+        </summary>
+        <div className="mt-2">
+          <Markdown text={campaign.guidelines} />
+        </div>
+      </details>
+      <ShortcutList kind={campaign.kind} responses={campaign.responsesPerTurn} />
+
+      {conversation?.systemPrompt && (
+        <div className="rounded-md border border-slate-200 bg-slate-50 px-4 py-2 text-sm text-slate-700">
+          <span className="font-semibold">System instruction for this dialogue:</span> {conversation.systemPrompt}
+        </div>
+      )}
+
+      {turns.length > 0 && (
+        <ol aria-label="Dialogue so far" className="space-y-4">
+          {turns.filter((turn) => turn.chosenResponseId !== null).map((turn) => (
+            <JudgedTurn key={turn.id} turn={turn} />
+          ))}
+        </ol>
+      )}
+
+      {conversation && lastTurn && !isJudged && (
+        <CurrentTurn
+          key={lastTurn.id}
+          userId={userId}
+          workspace={workspace}
+          conversation={conversation}
+          turn={lastTurn}
+          onChanged={refresh}
+          onNotice={setNotice}
+        />
+      )}
+
+      {notice && !(conversation && isJudged && !isWritingNext) && <Alert tone="success">{notice}</Alert>}
+
+      {conversation && isJudged && !isWritingNext && (
+        <div className="space-y-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4">
+          <p role="status" className="text-sm text-emerald-900">
+            {notice ? `${notice} ` : ""}
+            {canContinue
+              ? "Continue the dialogue — your chosen response is the assistant's answer — or end it."
+              : `This dialogue has reached the campaign's limit of ${campaign.maxTurns} turns.`}
+          </p>
+          <div className="flex flex-wrap gap-3">
+            {canContinue && (
+              <Button type="button" onClick={() => setIsComposingNext(true)}>
+                Continue conversation
+                <kbd aria-hidden className="ml-2 rounded border border-indigo-300 px-1 text-xs">N</kbd>
+              </Button>
+            )}
+            <Button
+              type="button"
+              variant="secondary"
+              disabled={endConversation.isPending}
+              onClick={() => endConversation.mutate({ conversationId: conversation.id })}
+            >
+              End conversation
+              <kbd aria-hidden className="ml-2 rounded border border-slate-300 px-1 text-xs">E</kbd>
+            </Button>
+          </div>
+          {endConversation.error && <Alert>{errorMessage(endConversation.error)}</Alert>}
+        </div>
+      )}
+
+      {showPrompt && !isPaused && (
+        <PromptComposer
+          value={prompt}
+          onChange={setPrompt}
+          onSend={send}
+          isSending={startTurn.isPending}
+          error={startTurn.error ? errorMessage(startTurn.error) : null}
+          hint={
+            turns.length === 0
+              ? campaign.kind === "safety"
+                ? "Write a prompt that tests whether the assistant stays safe (see the guidelines)."
+                : "Write the first message of a new dialogue."
+              : `Turn ${turns.length + 1} of at most ${campaign.maxTurns}: the responses will see the whole dialogue so far.`
+          }
+          autoFocus={isComposingNext}
+        />
+      )}
+    </div>
+  );
+}

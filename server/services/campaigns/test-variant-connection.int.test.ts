@@ -1,0 +1,121 @@
+// "Test connection" against Arbiter's real inference engine on a tiny generated model: a local
+// variant through the supervisor, the same server by URL as an OpenAI-compatible variant, and
+// the exact errors for a dead server and a model the server does not have.
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import { createTestDb } from "@/db/testing";
+import { makeModel } from "@/inference/src/make-model";
+import { EndpointResolver } from "@/server/generation/endpoints";
+import { InferenceSupervisor } from "@/server/generation/inference-supervisor";
+import { createAdmin, type TestUser } from "@/server/testing/fixtures";
+import { createCampaign } from "./create-campaign";
+import { createVariant } from "./save-variant";
+import { testVariantConnection, TEST_MAX_TOKENS } from "./test-variant-connection";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+let database: Database;
+let admin: TestUser["actor"];
+let dir: string;
+let modelPath: string;
+let supervisor: InferenceSupervisor;
+let resolver: EndpointResolver;
+let campaignId: string;
+
+beforeAll(async () => {
+  database = await createTestDb();
+  admin = (await createAdmin(database.db)).actor;
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-connection-"));
+  modelPath = path.join(dir, "tiny-connection.gguf");
+  await makeModel({ out: modelPath, dim: 64, layers: 2, heads: 2, kvHeads: 2, ffn: 128, type: "q8_0", context: 1024 });
+  supervisor = new InferenceSupervisor({ root, threads: 1 });
+  resolver = new EndpointResolver({
+    defaultModel: { kind: "local", path: modelPath, isDemo: false },
+    supervisor,
+    root,
+    readApiKey: () => undefined,
+    log: () => {},
+  });
+  campaignId = (await createCampaign(database.db, { name: "Connection tests", kind: "helpfulness" }, admin)).id;
+}, 120_000);
+
+afterAll(async () => {
+  await supervisor?.stop();
+  await database?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("testVariantConnection", () => {
+  let localUrl: string;
+
+  it("starts the local engine for a local variant, lists its model and generates a few tokens", async () => {
+    const variant = await createVariant(
+      database.db,
+      { campaignId, name: "local tiny", endpointKind: "local", modelPath, temperature: 0 },
+      admin,
+    );
+    const result = await testVariantConnection(database.db, { variantId: variant.id }, admin, resolver);
+    expect(result.steps.map((step) => [step.name, step.ok])).toEqual([
+      ["Find the endpoint", true],
+      ["List models", true],
+      ["Generate", true],
+    ]);
+    expect(result.ok).toBe(true);
+    expect(result.models).toEqual(["tiny-connection"]);
+    expect(result.model).toBe("tiny-connection");
+    expect(typeof result.sample).toBe("string");
+    expect(result.steps[2].detail).toMatch(new RegExp(`^\\d+ tokens \\((stop|length)\\)`));
+    expect(Number(result.steps[2].detail.split(" ")[0])).toBeLessThanOrEqual(TEST_MAX_TOKENS);
+    localUrl = result.baseUrl!;
+    expect(localUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+  });
+
+  it("reaches the same server as an OpenAI-compatible URL, and says when the model is not there", async () => {
+    const byUrl = await createVariant(
+      database.db,
+      { campaignId, name: "by url", endpointKind: "openai", baseUrl: localUrl, model: "tiny-connection" },
+      admin,
+    );
+    expect((await testVariantConnection(database.db, { variantId: byUrl.id }, admin, resolver)).ok).toBe(true);
+
+    const wrongModel = await createVariant(
+      database.db,
+      { campaignId, name: "wrong model", endpointKind: "openai", baseUrl: localUrl, model: "llama-70b" },
+      admin,
+    );
+    const result = await testVariantConnection(database.db, { variantId: wrongModel.id }, admin, resolver);
+    expect(result.ok).toBe(false);
+    expect(result.steps[1]).toMatchObject({
+      ok: false,
+      detail: 'The server does not list the model "llama-70b"; it lists: tiny-connection.',
+    });
+  });
+
+  it("reports the exact network error for a server that is not running", async () => {
+    const port = await freePort();
+    const dead = await createVariant(
+      database.db,
+      { campaignId, name: "dead", endpointKind: "openai", baseUrl: `http://127.0.0.1:${port}/v1`, model: "m" },
+      admin,
+    );
+    const result = await testVariantConnection(database.db, { variantId: dead.id }, admin, resolver);
+    expect(result.ok).toBe(false);
+    expect(result.steps[1].detail).toBe(
+      `Could not connect to http://127.0.0.1:${port}/v1: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    expect(result.steps[2]).toMatchObject({ name: "Generate", ok: false });
+  });
+});

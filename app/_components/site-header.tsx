@@ -44,6 +44,9 @@ export async function SiteHeader() {
               <Link href="/admin/audit" className="text-slate-600 hover:text-slate-900">
                 Audit log
               </Link>
+              <Link href="/admin/exports" className="text-slate-600 hover:text-slate-900">
+                Exports
+              </Link>
             </>
           )}
         </nav>

@@ -9,7 +9,8 @@
 //   peakRssBytes      the most the process ever held
 //
 // Each engine runs in its own child process per model (clean RSS figures), in alternating
-// rounds; the figures are the median of the rounds. llama.cpp comes from node-llama-cpp 3.21.1's
+// rounds; the figures are the median of the rounds (every round's decode figure is listed, and
+// the machine's load average is recorded: on a shared machine other processes skew them). llama.cpp comes from node-llama-cpp 3.21.1's
 // prebuilt CPU binary, installed on demand in bench/llama-cpp/ (never in the main package.json).
 //
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
@@ -174,7 +175,7 @@ function machine() {
     simd: ["avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16"].filter((f) => flags.includes(f)),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
-    loadAverage: os.loadavg().map(round),
+    loadAverageAtEnd: os.loadavg().map(round),
   };
 }
 
@@ -183,6 +184,7 @@ async function main() {
     process.stdout.write(`${JSON.stringify(await runArbiter(values.model!))}\n`);
     return;
   }
+  const loadAverageAtStart = os.loadavg().map(round);
   const llamaError = values["no-llama-cpp"] ? "skipped (--no-llama-cpp)" : ensureLlamaCpp();
   const common = ["--threads", String(threads), "--prompt-tokens", String(promptTokens), "--gen-tokens", String(genTokens), "--batch", values.batch!];
   const tsx = join(benchDir, "..", "..", "node_modules", ".bin", "tsx");
@@ -218,7 +220,7 @@ async function main() {
     benchmark: "inference-cpu",
     date: new Date().toISOString(),
     commit: tryGit(),
-    machine: machine(),
+    machine: { ...machine(), loadAverageAtStart },
     inputs: { ...SHAPE, threads, promptTokens, genTokens, batches, rounds: Number(values.rounds), vocab: 4096 },
     models,
   };

@@ -5,6 +5,7 @@ import { auditRouter } from "./routers/audit";
 import { batchesRouter } from "./routers/batches";
 import { campaignsRouter } from "./routers/campaigns";
 import { dashboardRouter } from "./routers/dashboard";
+import { exportsRouter } from "./routers/exports";
 import { invitationsRouter } from "./routers/invitations";
 import { leaderboardRouter } from "./routers/leaderboard";
 import { qualityRouter } from "./routers/quality";
@@ -20,6 +21,7 @@ export const appRouter = router({
   batches: batchesRouter,
   campaigns: campaignsRouter,
   dashboard: dashboardRouter,
+  exports: exportsRouter,
   invitations: invitationsRouter,
   leaderboard: leaderboardRouter,
   quality: qualityRouter,

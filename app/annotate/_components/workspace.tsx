@@ -224,6 +224,39 @@ function CurrentTurn({
   );
 }
 
+function withStartedTurn(
+  workspace: AnnotationWorkspace,
+  started: { conversationId: string; turnId: string; index: number; responses: { id: string; position: number }[] },
+  message: string,
+): AnnotationWorkspace {
+  const turn: WorkspaceTurn = {
+    id: started.turnId,
+    index: started.index,
+    userMessage: message,
+    chosenResponseId: null,
+    comparison: null,
+    responses: started.responses.map((response) => ({
+      ...response,
+      status: "pending",
+      text: "",
+      error: null,
+      finishReason: null,
+    })),
+  };
+  const conversation = workspace.conversation?.id === started.conversationId ? workspace.conversation : null;
+  return {
+    ...workspace,
+    conversation: {
+      id: started.conversationId,
+      status: "active",
+      systemPrompt: conversation?.systemPrompt ?? null,
+      riskCategory: conversation?.riskCategory ?? null,
+      attackVector: conversation?.attackVector ?? null,
+      turns: [...(conversation?.turns ?? []), turn],
+    },
+  };
+}
+
 export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: string; userId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -246,7 +279,12 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
   );
   const startTurn = useMutation(
     trpc.annotation.startTurn.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async (started, input) => {
+        // Show the new turn at once, so its stream is followed from the first token; the
+        // refetch then brings the stored state.
+        queryClient.setQueryData(trpc.annotation.workspace.queryKey({ campaignId }), (current) =>
+          current ? withStartedTurn(current, started, input.message.trim()) : current,
+        );
         clearPrompt();
         setIsComposingNext(false);
         setNotice(null);

@@ -48,6 +48,7 @@ class CpuBackend final : public Backend {
     const CpuIsa isa = cpu_isa_selected();
     quantize_ = select_quantize_act(isa);
     attend_ = select_attend(isa, c_.head_dim);
+    swiglu_ = select_swiglu(isa);
     description_ = cpu_features().brand + ", " + cpu_isa_name(isa) + ", " +
                    std::to_string(pool_.size()) + (pool_.size() == 1 ? " thread" : " threads");
     for (const LayerWeights& L : model_.weights.layers) {
@@ -162,7 +163,7 @@ class CpuBackend final : public Backend {
                                task(K.up, L.w_up, in, hb2_.data(), c_.n_ff)};
       run_matmuls(pool_, gate_up, 2);
       per_token([&](int t) {
-        swiglu(&hb_[static_cast<size_t>(t) * c_.n_ff], &hb2_[static_cast<size_t>(t) * c_.n_ff], c_.n_ff);
+        swiglu_(&hb_[static_cast<size_t>(t) * c_.n_ff], &hb2_[static_cast<size_t>(t) * c_.n_ff], c_.n_ff);
       });
       in = prepare(hb_.data(), c_.n_ff, {K.down});
       MatmulTask down = task(K.down, L.w_down, in, tmp_.data(), n_embd);
@@ -356,6 +357,7 @@ class CpuBackend final : public Backend {
   std::string description_;
   QuantizeActFn quantize_ = nullptr;
   AttendFn attend_ = nullptr;
+  SwigluFn swiglu_ = nullptr;
   std::vector<LayerKernels> kernels_;
   const MatmulKernel* output_kernel_ = nullptr;
   float* kv_ = nullptr;

@@ -17,13 +17,7 @@
 #include "../ggml_types.h"
 #include "../quants_ref.h"
 #include "cpu_features.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define ARB_HAVE_X86_KERNELS 1
-#define ARB_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
-#define ARB_TARGET_AVX512 \
-  __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni,avx512dq")))
-#endif
+#include "simd_math.h"
 
 namespace arb {
 

@@ -5,12 +5,6 @@
 #include <cmath>
 #include <cstring>
 
-#ifdef ARB_HAVE_X86_KERNELS
-// GCC 12 warns about the deliberately undefined lanes inside its own AVX-512 intrinsics.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#endif
 
 namespace arb {
 

@@ -3,8 +3,9 @@
 
 #include <cmath>
 
-namespace arb {
+#include "simd_math.h"
 
+namespace arb {
 
 void rmsnorm(float* out, const float* x, const float* w, int n, float eps) {
   double s[4] = {};
@@ -30,11 +31,48 @@ void rope(float* v, int n_heads, int head_dim, int rope_dim, const float* cos, c
   }
 }
 
-void swiglu(float* gate, const float* up, int64_t n) {
+void swiglu_portable(float* gate, const float* up, int64_t n) {
   for (int64_t i = 0; i < n; i++) {
     const float g = gate[i];
     gate[i] = g / (1.0f + std::exp(-g)) * up[i];
   }
+}
+
+#ifdef ARB_HAVE_X86_KERNELS
+namespace {
+
+ARB_TARGET_AVX2 void swiglu_avx2(float* gate, const float* up, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 g = _mm256_loadu_ps(gate + i);
+    const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), g));
+    const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    _mm256_storeu_ps(gate + i, _mm256_mul_ps(silu, _mm256_loadu_ps(up + i)));
+  }
+  swiglu_portable(gate + i, up + i, n - i);
+}
+
+ARB_TARGET_AVX512 void swiglu_avx512(float* gate, const float* up, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 g = _mm512_loadu_ps(gate + i);
+    const __m512 e = exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), g));
+    const __m512 silu = _mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+    _mm512_storeu_ps(gate + i, _mm512_mul_ps(silu, _mm512_loadu_ps(up + i)));
+  }
+  swiglu_portable(gate + i, up + i, n - i);
+}
+
+}  // namespace
+#endif
+
+SwigluFn select_swiglu(CpuIsa isa) {
+#ifdef ARB_HAVE_X86_KERNELS
+  if (isa >= CpuIsa::Avx512) return swiglu_avx512;
+  if (isa >= CpuIsa::Avx2) return swiglu_avx2;
+#endif
+  (void)isa;
+  return swiglu_portable;
 }
 
 void add_inplace(float* y, const float* x, int64_t n) {

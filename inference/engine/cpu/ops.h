@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cpu_features.h"
+
 namespace arb {
 
 // out = x / sqrt(mean(x^2) + eps) * w   (sum of squares in double, as ggml)
@@ -12,8 +14,11 @@ void rmsnorm(float* out, const float* x, const float* w, int n, float eps);
 // cosines and sines are given (rope_dim / 2 of each).
 void rope(float* v, int n_heads, int head_dim, int rope_dim, const float* cos, const float* sin);
 
-// SwiGLU in place: gate = silu(gate) * up
-void swiglu(float* gate, const float* up, int64_t n);
+// SwiGLU in place: gate = silu(gate) * up = gate / (1 + e^-gate) * up. The portable version is
+// the reference; the AVX2/AVX-512 ones use the polynomial exp of simd_math.h (a few ulp).
+using SwigluFn = void (*)(float* gate, const float* up, int64_t n);
+void swiglu_portable(float* gate, const float* up, int64_t n);
+SwigluFn select_swiglu(CpuIsa isa);
 
 // y += x
 void add_inplace(float* y, const float* x, int64_t n);

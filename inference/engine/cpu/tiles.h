@@ -7,15 +7,11 @@
 #include "kernels.h"
 
 #ifdef ARB_HAVE_X86_KERNELS
-// GCC 12 warns about the deliberately undefined lanes inside its own AVX-512 intrinsics.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 // Accumulators<__m256, T>: the vector types' alignment attributes play no part in the template,
 // and its members are always inlined into the ISA-specific callers, so no vector crosses a call
 // between code built for different instruction sets (what -Wpsabi warns about).
 #pragma GCC diagnostic ignored "-Wignored-attributes"
 #pragma GCC diagnostic ignored "-Wpsabi"
-#include <immintrin.h>
 #endif
 
 namespace arb {

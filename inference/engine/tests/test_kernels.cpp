@@ -5,6 +5,7 @@
 
 #include "../cpu/attention.h"
 #include "../cpu/kernels.h"
+#include "../cpu/ops.h"
 #include "../quants_ref.h"
 #include "test.h"
 
@@ -251,6 +252,35 @@ TEST(attention_kernels_match_portable_reference) {
         CHECK_MSG(worst <= 1e-5 * 4, std::string(cpu_isa_name(isa)) + " head_dim " + std::to_string(head_dim) +
                                          " keys " + std::to_string(n_keys) + ": " + std::to_string(worst));
       }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace arb
+
+namespace arb {
+namespace {
+
+TEST(swiglu_kernels_match_portable_reference) {
+  // Polynomial exp (a few ulp) and a division: 1e-6 relative to the value, plus a tiny absolute
+  // term for results near zero.
+  std::mt19937 rng(23);
+  std::normal_distribution<float> normal(0.0f, 4.0f);
+  std::vector<float> gate(1000), up(1000);
+  for (float& x : gate) x = normal(rng);
+  for (float& x : up) x = normal(rng);
+  gate[0] = -200.0f;
+  gate[1] = 200.0f;
+  gate[2] = 0.0f;
+  std::vector<float> ref = gate;
+  swiglu_portable(ref.data(), up.data(), 1000);
+  for (CpuIsa isa : {CpuIsa::Avx2, CpuIsa::Avx512}) {
+    if (isa > cpu_isa_supported()) continue;
+    std::vector<float> got = gate;
+    select_swiglu(isa)(got.data(), up.data(), 1000);
+    for (int i = 0; i < 1000; i++) {
+      CHECK_NEAR(got[i], ref[i], 1e-6 * std::fabs(ref[i]) + 1e-30);
     }
   }
 }

@@ -19,8 +19,7 @@ import {
   type RowWriter,
   type WrittenFile,
 } from "./sinks";
-import { isTestByFraction, type SplitName } from "./split";
-import type { ExportUnit } from "./records";
+import { createSplitter, type SplitName } from "./split";
 
 export interface ExportRequest {
   options: ExportOptions;
@@ -101,11 +100,7 @@ export async function runExport(
     const withTest = hasTestSplit(options);
     const testConversations =
       options.split.kind === "count-per-batch" && withTest ? await readTestConversations(db, scope, options) : null;
-    const splitOf = (unit: ExportUnit): SplitName => {
-      if (!withTest) return "train";
-      if (testConversations) return testConversations.has(unit.conversation.id) ? "test" : "train";
-      return isTestByFraction(options.split.seed, unit.conversation.id, options.split.value) ? "test" : "train";
-    };
+    const splitOf = createSplitter(options.split, testConversations);
 
     const columns = columnsOf(options.format, options);
     const names = splitFileNames(request.output, request.baseName, withTest);
@@ -136,7 +131,7 @@ export async function runExport(
           const model = `${response.variantName}\u0000${response.model}\u0000${response.variantVersion}`;
           stats.models.set(model, (stats.models.get(model) ?? 0) + 1);
         }
-        const split = splitOf(unit);
+        const split = splitOf(unit.conversation.id);
         stats.rows[split] += rows.length;
         for (const row of rows) bySplit[split].push(row);
       }

@@ -57,17 +57,14 @@ export async function fileSink(path: string): Promise<ByteSink> {
   };
 }
 
-/** A Node writable (an HTTP response body), respecting its backpressure. */
+/** A Node writable (an HTTP response body), respecting its backpressure. Its owner ends it. */
 export function writableSink(stream: Writable, signal?: AbortSignal): ByteSink {
   return {
     write: async (chunk) => {
       if (stream.destroyed) throw signal?.reason ?? new Error("The download was closed.");
       if (!stream.write(chunk)) await once(stream, "drain", { signal });
     },
-    close: async () => {
-      stream.end();
-      await once(stream, "finish");
-    },
+    close: async () => {},
     discard: async () => {
       stream.destroy();
     },

@@ -15,3 +15,13 @@ export function splitKey(seed: string, conversationId: string) {
 export function isTestByFraction(seed: string, conversationId: string, fraction: number) {
   return parseInt(splitKey(seed, conversationId).slice(0, 8), 16) / 2 ** 32 < fraction;
 }
+
+/** The split of each dialogue; `testConversations` is the count-per-batch selection, if any. */
+export function createSplitter(
+  split: { kind: "none" | "fraction" | "count-per-batch"; value: number; seed: string },
+  testConversations: ReadonlySet<string> | null,
+): (conversationId: string) => SplitName {
+  if (split.kind === "none" || split.value <= 0) return () => "train";
+  if (split.kind === "count-per-batch") return (id) => (testConversations?.has(id) ? "test" : "train");
+  return (id) => (isTestByFraction(split.seed, id, split.value) ? "test" : "train");
+}

@@ -29,7 +29,6 @@ export function emptyBattleCounts(players: number): BattleCounts {
 
 /** Effective wins of i over j: wins, half the ties, half the virtual ties. */
 function effectiveWins(counts: BattleCounts, pseudoTies: number) {
-  const n = counts.wins.length;
   return counts.wins.map((row, i) =>
     row.map((wins, j) => (i === j ? 0 : wins + (counts.ties[i][j] + pseudoTies) / 2)),
   );

@@ -23,7 +23,7 @@ type SortKey =
 
 function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
   return (
-    <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+    <div role="group" aria-label={label} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
       <dd className="mt-1 text-2xl font-semibold tabular-nums text-slate-900">{value}</dd>
       {hint && <dd className="text-xs text-slate-500">{hint}</dd>}

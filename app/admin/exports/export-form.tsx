@@ -1,0 +1,447 @@
+"use client";
+// The export form: every option of the CLI, a preview of the first rows, and the download, which
+// streams from /api/exports/download while the export's record (polled) drives the progress bar.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRef, useState, type ReactNode } from "react";
+import { Alert, Button, Card, SelectField, TextField } from "../../_components/ui";
+import { errorMessage, useTRPC } from "../../_lib/trpc";
+import {
+  FORMAT_LABELS,
+  MARGIN_LABELS,
+  OUTPUT_LABELS,
+  STRENGTH_NAMES,
+  TEMPLATE_LABELS,
+  type FormatValue,
+  type MarginValue,
+  type OutputValue,
+  type TemplateValue,
+} from "./labels";
+
+interface FormState {
+  format: FormatValue;
+  output: OutputValue;
+  campaigns: string[];
+  campaignKind: "" | "helpfulness" | "safety";
+  batches: string;
+  from: string;
+  to: string;
+  marginScheme: MarginValue;
+  customMargins: string[];
+  dropNegligible: boolean;
+  acceptedOnly: boolean;
+  excludeRejected: boolean;
+  excludeReported: boolean;
+  safetyRule: boolean;
+  keepPreprompt: boolean;
+  aggregateOverlap: boolean;
+  splitKind: "none" | "fraction" | "count-per-batch";
+  splitValue: string;
+  splitSeed: string;
+  chatTemplate: TemplateValue;
+}
+
+const INITIAL: FormState = {
+  format: "trl",
+  output: "jsonl",
+  campaigns: [],
+  campaignKind: "",
+  batches: "",
+  from: "",
+  to: "",
+  marginScheme: "small",
+  customMargins: ["1", "0.66", "0.33", "0"],
+  dropNegligible: false,
+  acceptedOnly: false,
+  excludeRejected: true,
+  excludeReported: true,
+  safetyRule: true,
+  keepPreprompt: false,
+  aggregateOverlap: false,
+  splitKind: "none",
+  splitValue: "0.05",
+  splitSeed: "arbiter",
+  chatTemplate: "llama-2",
+};
+
+/** The options as the server's schema takes them (it validates and explains mistakes). */
+function toOptions(form: FormState) {
+  const numbers = (text: string) =>
+    text
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+  return {
+    format: form.format,
+    campaigns: form.campaigns,
+    campaignKind: form.campaignKind || undefined,
+    batches: numbers(form.batches),
+    from: form.from || undefined,
+    to: form.to || undefined,
+    marginScheme: form.marginScheme,
+    customMargins: form.marginScheme === "custom" ? form.customMargins.map(Number) : undefined,
+    dropNegligible: form.dropNegligible,
+    acceptedOnly: form.acceptedOnly,
+    excludeRejected: form.excludeRejected,
+    excludeReported: form.excludeReported,
+    safetyRule: form.safetyRule,
+    safetyPreprompt: form.keepPreprompt ? ("keep" as const) : ("strip" as const),
+    overlap: form.aggregateOverlap ? ("aggregate" as const) : ("per-annotator" as const),
+    split: { kind: form.splitKind, value: form.splitKind === "none" ? 0 : Number(form.splitValue), seed: form.splitSeed || "arbiter" },
+    chatTemplate: form.chatTemplate,
+  };
+}
+
+/** crypto.randomUUID needs a secure context; getRandomValues does not. */
+function newExportId() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function Checkbox({ label, checked, onChange, hint }: { label: string; checked: boolean; onChange: (value: boolean) => void; hint?: string }) {
+  return (
+    <label className="flex items-start gap-2 text-sm text-slate-700">
+      <input
+        type="checkbox"
+        className="mt-0.5 h-4 w-4 rounded border-slate-300"
+        checked={checked}
+        onChange={(event) => onChange(event.target.checked)}
+      />
+      <span>
+        {label}
+        {hint && <span className="block text-xs text-slate-500">{hint}</span>}
+      </span>
+    </label>
+  );
+}
+
+function Fieldset({ legend, children }: { legend: string; children: ReactNode }) {
+  return (
+    <fieldset className="space-y-3 rounded-md border border-slate-200 p-4">
+      <legend className="px-1 text-sm font-semibold text-slate-900">{legend}</legend>
+      {children}
+    </fieldset>
+  );
+}
+
+type Download =
+  | { id: string; state: "running"; received: number }
+  | { id: string; state: "done"; received: number; filename: string }
+  | { id: string; state: "failed" | "cancelled"; received: number; error: string };
+
+const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+export function ExportForm() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [form, setForm] = useState<FormState>(INITIAL);
+  const [previewOptions, setPreviewOptions] = useState<ReturnType<typeof toOptions> | null>(null);
+  const [download, setDownload] = useState<Download | null>(null);
+  const abortRef = useRef<AbortController | null>(null);
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((current) => ({ ...current, [key]: value }));
+
+  const sources = useQuery(trpc.exports.sources.queryOptions());
+  const preview = useQuery({
+    ...trpc.exports.preview.queryOptions({ options: previewOptions!, rows: 5 }),
+    enabled: previewOptions !== null,
+  });
+  const progress = useQuery({
+    ...trpc.exports.get.queryOptions({ id: download?.id ?? "00000000-0000-4000-8000-000000000000" }),
+    enabled: download !== null,
+    retry: true,
+    refetchInterval: download?.state === "running" ? 500 : false,
+  });
+  const record = progress.data?.id === download?.id ? progress.data : undefined;
+
+  async function startDownload() {
+    const id = newExportId();
+    const controller = new AbortController();
+    abortRef.current = controller;
+    setDownload({ id, state: "running", received: 0 });
+    try {
+      const response = await fetch("/api/exports/download", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ id, output: form.output, options: toOptions(form) }),
+        signal: controller.signal,
+      });
+      if (!response.ok || !response.body) {
+        const body = (await response.json().catch(() => null)) as { error?: string } | null;
+        setDownload({ id, state: "failed", received: 0, error: body?.error ?? `The server answered ${response.status}. Try again.` });
+        return;
+      }
+      const filename = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "export";
+      const reader = response.body.getReader();
+      const chunks: Uint8Array<ArrayBuffer>[] = [];
+      let received = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value as Uint8Array<ArrayBuffer>);
+        received += value.length;
+        setDownload({ id, state: "running", received });
+      }
+      const url = URL.createObjectURL(new Blob(chunks, { type: response.headers.get("Content-Type") ?? "application/octet-stream" }));
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = filename;
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      setDownload({ id, state: "done", received, filename });
+    } catch (error) {
+      setDownload((current) => ({
+        id,
+        received: current?.received ?? 0,
+        ...(controller.signal.aborted
+          ? { state: "cancelled" as const, error: "You cancelled the export; nothing was kept." }
+          : { state: "failed" as const, error: `The download broke off (${errorMessage(error)}). The list below says why.` }),
+      }));
+    } finally {
+      abortRef.current = null;
+      await queryClient.invalidateQueries(trpc.exports.list.queryFilter());
+      await queryClient.invalidateQueries(trpc.exports.get.queryFilter());
+    }
+  }
+
+  const campaigns = sources.data ?? [];
+  const done = record?.progressDone ?? 0;
+  const total = record?.progressTotal ?? 0;
+
+  return (
+    <Card title="New export" description="Choose the data and the format; preview the first rows, then download.">
+      <form
+        className="space-y-4"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void startDownload();
+        }}
+      >
+        <div className="grid gap-4 sm:grid-cols-2">
+          <SelectField id="export-format" label="Format" value={form.format} onChange={(event) => set("format", event.target.value as FormatValue)}>
+            {Object.entries(FORMAT_LABELS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField id="export-output" label="File type" value={form.output} onChange={(event) => set("output", event.target.value as OutputValue)}>
+            {Object.entries(OUTPUT_LABELS).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </SelectField>
+        </div>
+
+        <Fieldset legend="Data">
+          {sources.error && <Alert>{errorMessage(sources.error)}</Alert>}
+          <div role="group" aria-label="Campaigns" className="grid gap-2 sm:grid-cols-2">
+            {campaigns.length === 0 && !sources.isPending && <p className="text-sm text-slate-500">There are no campaigns yet.</p>}
+            {campaigns.map((campaign) => (
+              <Checkbox
+                key={campaign.id}
+                label={campaign.name}
+                hint={`${campaign.kind}, ${campaign.comparisons} comparisons, batches ${campaign.batches.map((batch) => batch.number).join(", ") || "none"}`}
+                checked={form.campaigns.includes(campaign.name)}
+                onChange={(checked) =>
+                  set("campaigns", checked ? [...form.campaigns, campaign.name] : form.campaigns.filter((name) => name !== campaign.name))
+                }
+              />
+            ))}
+          </div>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <SelectField
+              id="export-kind"
+              label="Campaign kind"
+              value={form.campaignKind}
+              onChange={(event) => set("campaignKind", event.target.value as FormState["campaignKind"])}
+            >
+              <option value="">Only the campaigns ticked above</option>
+              <option value="helpfulness">Helpfulness (every such campaign, or those ticked)</option>
+              <option value="safety">Safety (every such campaign, or those ticked)</option>
+            </SelectField>
+            <TextField
+              id="export-batches"
+              label="Batches"
+              placeholder="All batches"
+              hint="Batch numbers, e.g. 1, 2"
+              value={form.batches}
+              onChange={(event) => set("batches", event.target.value)}
+            />
+            <TextField id="export-from" label="Submitted from" type="date" value={form.from} onChange={(event) => set("from", event.target.value)} />
+            <TextField id="export-to" label="Submitted before" type="date" value={form.to} onChange={(event) => set("to", event.target.value)} />
+          </div>
+          <div className="grid gap-2 sm:grid-cols-2">
+            <Checkbox label='Drop "negligibly better / unsure" ratings' checked={form.dropNegligible} onChange={(value) => set("dropNegligible", value)} />
+            <Checkbox label="Accepted by review only" checked={form.acceptedOnly} onChange={(value) => set("acceptedOnly", value)} />
+            <Checkbox label="Exclude ratings rejected in review" checked={form.excludeRejected} onChange={(value) => set("excludeRejected", value)} />
+            <Checkbox label="Exclude turns reported as a problem" checked={form.excludeReported} onChange={(value) => set("excludeReported", value)} />
+            <Checkbox
+              label="Apply the Llama 2 safety rule"
+              hint="Pairs whose chosen response is unsafe while the other is safe stay out of training formats (marked in raw)."
+              checked={form.safetyRule}
+              onChange={(value) => set("safetyRule", value)}
+            />
+            <Checkbox
+              label="Keep the safety preprompt in prompts"
+              hint="Off: stripped, for context distillation."
+              checked={form.keepPreprompt}
+              onChange={(value) => set("keepPreprompt", value)}
+            />
+            <Checkbox
+              label="Aggregate overlap ratings per turn"
+              hint="Majority choice, mean margin; off: one row set per annotator."
+              checked={form.aggregateOverlap}
+              onChange={(value) => set("aggregateOverlap", value)}
+            />
+          </div>
+        </Fieldset>
+
+        <Fieldset legend="Margins and split">
+          <div className="grid gap-4 sm:grid-cols-2">
+            <SelectField id="export-margin" label="Margin scheme" value={form.marginScheme} onChange={(event) => set("marginScheme", event.target.value as MarginValue)}>
+              {Object.entries(MARGIN_LABELS).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </SelectField>
+            {form.format === "trl-text" && (
+              <SelectField
+                id="export-template"
+                label="Chat template"
+                value={form.chatTemplate}
+                onChange={(event) => set("chatTemplate", event.target.value as TemplateValue)}
+              >
+                {Object.entries(TEMPLATE_LABELS).map(([value, label]) => (
+                  <option key={value} value={value}>
+                    {label}
+                  </option>
+                ))}
+              </SelectField>
+            )}
+          </div>
+          {form.marginScheme === "custom" && (
+            <div className="grid gap-4 sm:grid-cols-4">
+              {STRENGTH_NAMES.map((name, index) => (
+                <TextField
+                  key={name}
+                  id={`export-margin-${index}`}
+                  label={`Margin: ${name}`}
+                  inputMode="decimal"
+                  value={form.customMargins[index]}
+                  onChange={(event) =>
+                    set(
+                      "customMargins",
+                      form.customMargins.map((value, position) => (position === index ? event.target.value : value)),
+                    )
+                  }
+                />
+              ))}
+            </div>
+          )}
+          <div className="grid gap-4 sm:grid-cols-3">
+            <SelectField
+              id="export-split"
+              label="Test split"
+              value={form.splitKind}
+              onChange={(event) => set("splitKind", event.target.value as FormState["splitKind"])}
+            >
+              <option value="none">No test split</option>
+              <option value="fraction">A fraction of the dialogues</option>
+              <option value="count-per-batch">A number of dialogues per batch</option>
+            </SelectField>
+            {form.splitKind !== "none" && (
+              <>
+                <TextField
+                  id="export-split-value"
+                  label={form.splitKind === "fraction" ? "Test fraction" : "Test dialogues per batch"}
+                  inputMode="decimal"
+                  value={form.splitValue}
+                  onChange={(event) => set("splitValue", event.target.value)}
+                />
+                <TextField id="export-split-seed" label="Split seed" value={form.splitSeed} onChange={(event) => set("splitSeed", event.target.value)} />
+              </>
+            )}
+          </div>
+        </Fieldset>
+
+        <div className="flex flex-wrap gap-3">
+          <Button type="button" variant="secondary" onClick={() => setPreviewOptions(toOptions(form))}>
+            Preview
+          </Button>
+          <Button type="submit" disabled={download?.state === "running"}>
+            {download?.state === "running" ? "Exporting…" : "Export and download"}
+          </Button>
+          {download?.state === "running" && (
+            <Button type="button" variant="danger" onClick={() => abortRef.current?.abort()}>
+              Cancel export
+            </Button>
+          )}
+        </div>
+      </form>
+
+      {download && (
+        <section aria-label="Download" className="mt-4 space-y-2">
+          {download.state === "running" && (
+            <>
+              <div
+                role="progressbar"
+                aria-label="Export progress"
+                aria-valuemin={0}
+                aria-valuemax={total || 1}
+                aria-valuenow={done}
+                className="h-2 w-full overflow-hidden rounded bg-slate-200"
+              >
+                <div className="h-full bg-indigo-600 transition-all" style={{ width: `${total ? (100 * done) / total : 0}%` }} />
+              </div>
+              <p className="text-sm text-slate-600" role="status">
+                {record ? `${done.toLocaleString()} of ${total.toLocaleString()} comparisons` : "Starting…"} · {megabytes(download.received)} received
+              </p>
+            </>
+          )}
+          {download.state === "done" && (
+            <Alert tone="success">
+              Downloaded {download.filename} ({megabytes(download.received)}
+              {record ? `, ${Object.entries(record.rowCounts).map(([split, rows]) => `${rows} ${split} rows`).join(", ")}` : ""}).
+            </Alert>
+          )}
+          {(download.state === "failed" || download.state === "cancelled") && (
+            <Alert tone={download.state === "cancelled" ? "info" : "error"}>{record?.error ?? download.error}</Alert>
+          )}
+          {download.state === "done" &&
+            record?.files.map((file) => (
+              <p key={file.name} className="font-mono text-xs text-slate-600">
+                {file.name}: sha256 {file.sha256}
+              </p>
+            ))}
+        </section>
+      )}
+
+      {previewOptions && (
+        <section aria-label="Preview" className="mt-6 space-y-2">
+          <h3 className="text-sm font-semibold text-slate-900">Preview</h3>
+          {preview.isPending && <p className="text-sm text-slate-500">Reading the first rows…</p>}
+          {preview.error && <Alert>{errorMessage(preview.error)}</Alert>}
+          {preview.data && (
+            <>
+              <p className="text-sm text-slate-600">
+                {preview.data.matchingComparisons} comparisons match; the first {preview.data.rows.length} rows:
+              </p>
+              {preview.data.rows.map(({ split, row }, index) => (
+                <pre key={index} aria-label={`Preview row ${index + 1} (${split})`} className="max-h-64 overflow-auto rounded bg-slate-50 p-3 text-xs text-slate-800">
+                  {JSON.stringify(row, null, 2)}
+                </pre>
+              ))}
+            </>
+          )}
+        </section>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,103 @@
+"use client";
+// Every export, newest first: who, when, what it took, how many rows, and each file's sha256.
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Alert, Button, Card, cx } from "../../_components/ui";
+import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { describeOptions } from "./labels";
+
+const STATUS_STYLES = {
+  running: "bg-sky-50 text-sky-700 ring-sky-200",
+  completed: "bg-emerald-50 text-emerald-700 ring-emerald-200",
+  failed: "bg-red-50 text-red-700 ring-red-200",
+  cancelled: "bg-slate-100 text-slate-600 ring-slate-200",
+  interrupted: "bg-amber-50 text-amber-800 ring-amber-200",
+};
+
+export function PastExports() {
+  const trpc = useTRPC();
+  const [page, setPage] = useState(1);
+  const list = useQuery({
+    ...trpc.exports.list.queryOptions({ page, pageSize: 10 }),
+    refetchInterval: (query) => (query.state.data?.items.some((item) => item.status === "running" && !item.isStalled) ? 2000 : false),
+  });
+
+  return (
+    <Card title="Past exports" description="Every export is recorded; the same data and options give byte-identical files.">
+      {list.error && <Alert>{errorMessage(list.error)}</Alert>}
+      <div className="overflow-x-auto">
+        <table className="min-w-full divide-y divide-slate-200 text-sm">
+          <caption className="sr-only">Past exports</caption>
+          <thead>
+            <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+              <th scope="col" className="py-2 pr-4">When</th>
+              <th scope="col" className="py-2 pr-4">Who</th>
+              <th scope="col" className="py-2 pr-4">Format</th>
+              <th scope="col" className="py-2 pr-4">Filters</th>
+              <th scope="col" className="py-2 pr-4">Rows</th>
+              <th scope="col" className="py-2 pr-4">Files</th>
+              <th scope="col" className="py-2">Status</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100 align-top">
+            {list.data?.items.length === 0 && (
+              <tr>
+                <td colSpan={7} className="py-6 text-center text-slate-500">
+                  Nothing has been exported yet.
+                </td>
+              </tr>
+            )}
+            {list.data?.items.map((item) => {
+              const status = item.isStalled ? "interrupted" : item.status;
+              return (
+                <tr key={item.id}>
+                  <td className="py-2 pr-4 whitespace-nowrap text-slate-600">
+                    <time dateTime={item.createdAt.toISOString()}>{item.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</time>
+                  </td>
+                  <td className="py-2 pr-4">{item.createdByEmail ?? (item.via === "cli" ? "Command line" : "A removed user")}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap">
+                    {item.format} · {item.output}
+                  </td>
+                  <td className="py-2 pr-4 text-slate-700">{describeOptions(item.options)}</td>
+                  <td className="py-2 pr-4 whitespace-nowrap">
+                    {Object.entries(item.rowCounts)
+                      .map(([split, rows]) => `${rows.toLocaleString()} ${split}`)
+                      .join(", ") || "—"}
+                  </td>
+                  <td className="py-2 pr-4">
+                    {item.files.map((file) => (
+                      <div key={file.name} className="font-mono text-xs" title={file.sha256}>
+                        {file.name} <span className="text-slate-500">sha256 {file.sha256.slice(0, 16)}…</span>
+                      </div>
+                    ))}
+                  </td>
+                  <td className="py-2">
+                    <span className={cx("rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", STATUS_STYLES[status])}>
+                      {status === "running"
+                        ? `Running ${item.progressTotal ? Math.floor((100 * item.progressDone) / item.progressTotal) : 0}%`
+                        : status[0].toUpperCase() + status.slice(1)}
+                    </span>
+                    {item.error && <p className="mt-1 max-w-xs text-xs text-slate-600">{item.error}</p>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {list.data && list.data.pageCount > 1 && (
+        <nav aria-label="Pages of past exports" className="mt-4 flex items-center justify-between text-sm">
+          <Button variant="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+            Newer
+          </Button>
+          <span className="text-slate-600">
+            Page {list.data.page} of {list.data.pageCount}
+          </span>
+          <Button variant="secondary" disabled={page >= list.data.pageCount} onClick={() => setPage(page + 1)}>
+            Older
+          </Button>
+        </nav>
+      )}
+    </Card>
+  );
+}

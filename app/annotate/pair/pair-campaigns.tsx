@@ -1,0 +1,64 @@
+"use client";
+// The campaigns where the annotator can rate pairs; "Rate pairs" claims the next task.
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { Alert, Button, Card } from "../../_components/ui";
+import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { Pager } from "../../admin/campaigns/_components/pager";
+
+export function PairCampaigns() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const [page, setPage] = useState(1);
+  const [nothingIn, setNothingIn] = useState<string | null>(null);
+  const campaigns = useQuery(trpc.quality.pairCampaigns.queryOptions({ page, pageSize: 25 }));
+  const claim = useMutation(
+    trpc.quality.claimPair.mutationOptions({
+      onSuccess: (task, input) => {
+        if (task) router.push(`/annotate/pair/${task.taskId}`);
+        else setNothingIn(input.campaignId);
+      },
+    }),
+  );
+  if (campaigns.error) return <Alert>{errorMessage(campaigns.error)}</Alert>;
+  return (
+    <Card>
+      {claim.error && (
+        <div className="mb-3">
+          <Alert>{errorMessage(claim.error)}</Alert>
+        </div>
+      )}
+      {campaigns.data?.items.length === 0 && <p className="text-sm text-slate-500">No campaign is open to you yet.</p>}
+      <ul className="divide-y divide-slate-100">
+        {campaigns.data?.items.map((campaign) => (
+          <li key={campaign.id} className="flex flex-wrap items-center justify-between gap-3 py-3" aria-label={campaign.name}>
+            <div className="text-sm">
+              <p className="font-medium text-slate-900">{campaign.name}</p>
+              <p className="text-slate-600">
+                {campaign.pendingTaskId
+                  ? "You have a pair in progress."
+                  : campaign.status === "paused"
+                    ? "Paused."
+                    : nothingIn === campaign.id
+                      ? "No pair is waiting for you right now. Come back later."
+                      : `${campaign.waitingPairs >= 1000 ? "1,000+" : campaign.waitingPairs} waiting for a second rating.`}
+              </p>
+            </div>
+            <Button
+              disabled={claim.isPending || campaign.status === "paused"}
+              aria-label={`Rate pairs in ${campaign.name}`}
+              onClick={() => {
+                setNothingIn(null);
+                claim.mutate({ campaignId: campaign.id });
+              }}
+            >
+              {campaign.pendingTaskId ? "Continue" : "Rate pairs"}
+            </Button>
+          </li>
+        ))}
+      </ul>
+      {campaigns.data && <Pager page={campaigns.data.page} pageCount={campaigns.data.pageCount} onPage={setPage} />}
+    </Card>
+  );
+}

@@ -1,0 +1,189 @@
+"use client";
+// One comparison as its reviewer (or its annotator) sees it: the dialogue, the responses in
+// the annotator's order with their choice, strength and safety labels, and the review history;
+// reviewers accept or reject it, admins can make it a gold pair.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { Markdown } from "../../annotate/_components/markdown";
+import { Alert, Button, Card, cx } from "../../_components/ui";
+import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { TextAreaField } from "../../admin/campaigns/_components/fields";
+import { SAFETY_BIN_LABELS, seconds, STRENGTH_LABELS } from "../../admin/campaigns/_components/labels";
+
+const DECISION_LABELS = { pending: "Not reviewed yet", accepted: "Accepted", rejected: "Rejected" } as const;
+
+export function ComparisonReview({
+  comparisonId,
+  viewerId,
+  canReview,
+  canMarkGold,
+}: {
+  comparisonId: string;
+  viewerId: string;
+  canReview: boolean;
+  canMarkGold: boolean;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const detail = useQuery(trpc.review.comparison.queryOptions({ comparisonId }));
+  const refresh = () => queryClient.invalidateQueries(trpc.review.comparison.queryFilter({ comparisonId }));
+  const decide = useMutation(trpc.review.decide.mutationOptions({ onSuccess: refresh }));
+  const markGold = useMutation(trpc.quality.markGold.mutationOptions({ onSuccess: refresh }));
+  const [comment, setComment] = useState("");
+
+  if (detail.error) return <Alert>{errorMessage(detail.error)}</Alert>;
+  if (!detail.data) return <p className="text-sm text-slate-500">Loading…</p>;
+  const comparison = detail.data;
+  const isOwn = comparison.annotatorId === viewerId;
+  return (
+    <div className="space-y-6">
+      <Card>
+        <dl className="grid gap-3 text-sm sm:grid-cols-4">
+          <div>
+            <dt className="text-xs uppercase tracking-wide text-slate-500">Campaign</dt>
+            <dd>{comparison.campaign.name}</dd>
+          </div>
+          <div>
+            <dt className="text-xs uppercase tracking-wide text-slate-500">Annotator</dt>
+            <dd>{comparison.annotatorEmail}</dd>
+          </div>
+          <div>
+            <dt className="text-xs uppercase tracking-wide text-slate-500">Batch</dt>
+            <dd>{comparison.batchNumber}</dd>
+          </div>
+          <div>
+            <dt className="text-xs uppercase tracking-wide text-slate-500">Review</dt>
+            <dd>
+              <span
+                className={cx(
+                  "rounded-full px-2 py-0.5 text-xs font-medium",
+                  comparison.reviewStatus === "rejected" && "bg-red-50 text-red-700",
+                  comparison.reviewStatus === "accepted" && "bg-emerald-50 text-emerald-700",
+                  comparison.reviewStatus === "pending" && "bg-slate-100 text-slate-700",
+                )}
+              >
+                {DECISION_LABELS[comparison.reviewStatus]}
+              </span>
+              {comparison.isGold && <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800">gold</span>}
+            </dd>
+          </div>
+        </dl>
+      </Card>
+
+      <Card title="Dialogue">
+        {comparison.systemPrompt && <p className="mb-3 text-xs text-slate-500">System prompt: {comparison.systemPrompt}</p>}
+        {comparison.riskCategory && (
+          <p className="mb-3 text-xs text-slate-500">
+            Risk category: {comparison.riskCategory} · attack vector: {comparison.attackVector}
+          </p>
+        )}
+        <ol className="space-y-3">
+          {comparison.history.map((turn, index) => (
+            <li key={index} className="space-y-1 text-sm">
+              <p className="rounded-md bg-slate-100 p-2"><span className="font-medium">User:</span> {turn.userMessage}</p>
+              {turn.assistantMessage && (
+                <div className="rounded-md border border-slate-200 p-2"><span className="font-medium">Assistant:</span> <Markdown text={turn.assistantMessage} /></div>
+              )}
+            </li>
+          ))}
+          <li className="rounded-md bg-indigo-50 p-2 text-sm"><span className="font-medium">User:</span> {comparison.userMessage}</li>
+        </ol>
+      </Card>
+
+      <div className="grid gap-4 md:grid-cols-2">
+        {comparison.responses.map((response) => (
+          <section
+            key={response.id}
+            aria-label={response.label}
+            className={cx("rounded-lg border bg-white p-4 shadow-sm", response.isChosen ? "border-indigo-400" : "border-slate-200")}
+          >
+            <h3 className="mb-2 flex flex-wrap items-center gap-2 text-sm font-semibold">
+              {response.label}
+              {response.isChosen && <span className="rounded bg-indigo-100 px-1.5 text-xs text-indigo-800">chosen</span>}
+              {response.rank !== null && response.rank > 0 && comparison.responses.length > 2 && (
+                <span className="text-xs text-slate-500">rank {response.rank + 1}</span>
+              )}
+              {response.isSafe !== null && (
+                <span className={cx("rounded px-1.5 text-xs", response.isSafe ? "bg-emerald-50 text-emerald-700" : "bg-red-50 text-red-700")}>
+                  {response.isSafe ? "safe" : "unsafe"}
+                </span>
+              )}
+              {response.variant && <span className="text-xs font-normal text-slate-500">{response.variant}</span>}
+            </h3>
+            <Markdown text={response.text} />
+          </section>
+        ))}
+      </div>
+
+      <Card title="Judgement">
+        <p className="text-sm">
+          {STRENGTH_LABELS[comparison.strength]}
+          {comparison.safetyBin && ` · ${SAFETY_BIN_LABELS[comparison.safetyBin]}`} · {seconds(comparison.timeSpentMs)}
+        </p>
+        {comparison.note && <p className="mt-2 text-sm text-slate-700">Note: {comparison.note}</p>}
+      </Card>
+
+      {canReview && !isOwn && (
+        <Card title="Your review">
+          <TextAreaField
+            id="review-comment"
+            label="Comment (required to reject; the annotator sees it)"
+            rows={3}
+            maxLength={2000}
+            value={comment}
+            onChange={(event) => setComment(event.target.value)}
+          />
+          <div className="mt-3 flex gap-2">
+            <Button
+              disabled={decide.isPending}
+              onClick={() => decide.mutate({ comparisonId, decision: "accepted", comment: comment || undefined }, { onSuccess: () => setComment("") })}
+            >
+              Accept
+            </Button>
+            <Button
+              variant="danger"
+              disabled={decide.isPending}
+              onClick={() => decide.mutate({ comparisonId, decision: "rejected", comment: comment || undefined }, { onSuccess: () => setComment("") })}
+            >
+              Reject
+            </Button>
+            {canMarkGold && !comparison.isGold && comparison.source === "primary" && (
+              <Button variant="secondary" disabled={markGold.isPending} onClick={() => markGold.mutate({ comparisonId })}>
+                Mark as gold
+              </Button>
+            )}
+          </div>
+          {(decide.error ?? markGold.error) && (
+            <div className="mt-3">
+              <Alert>{errorMessage(decide.error ?? markGold.error)}</Alert>
+            </div>
+          )}
+          {decide.isSuccess && (
+            <div className="mt-3">
+              <Alert tone="success">
+                Review saved. <Link href="/review" className="font-semibold underline">Back to the queue</Link>
+              </Alert>
+            </div>
+          )}
+        </Card>
+      )}
+
+      <Card title="Review history">
+        {comparison.reviews.length === 0 ? (
+          <p className="text-sm text-slate-500">Nobody has reviewed this comparison yet.</p>
+        ) : (
+          <ul className="space-y-2 text-sm">
+            {comparison.reviews.map((review) => (
+              <li key={review.id}>
+                <span className="font-medium">{DECISION_LABELS[review.decision]}</span> by {review.reviewerEmail} on{" "}
+                {review.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
+                {review.comment && <p className="mt-1 rounded-md bg-slate-50 p-2 text-slate-700">{review.comment}</p>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import { PageHeader } from "../../_components/ui";
+import { ComparisonReview } from "./comparison-review";
+import { requireUser } from "@/server/auth/current-user";
+import { hasRole } from "@/server/auth/roles";
+
+export const metadata: Metadata = { title: "Comparison" };
+
+export default async function ComparisonPage({ params }: { params: Promise<{ comparisonId: string }> }) {
+  const { comparisonId } = await params;
+  // Reviewers see any comparison; an annotator their own (the service checks).
+  const user = await requireUser(`/review/${comparisonId}`);
+  return (
+    <>
+      <PageHeader title="Comparison" />
+      <ComparisonReview
+        comparisonId={comparisonId}
+        viewerId={user.id}
+        canReview={hasRole(user.role, "reviewer")}
+        canMarkGold={hasRole(user.role, "admin")}
+      />
+    </>
+  );
+}

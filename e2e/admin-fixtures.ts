@@ -1,0 +1,105 @@
+// Helpers for the administration specs: Arbiter's real inference server on a tiny generated
+// model (started on a free port), and annotator work done through the app's own API.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { expect, type APIRequestContext } from "@playwright/test";
+import { makeModel } from "../inference/src/make-model";
+import { mutate } from "./annotation-fixtures";
+
+export interface InferenceServer {
+  url: string;
+  modelName: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `npm run inference -- --model F --port P` on a small random-weight model. */
+export async function startInferenceServer(): Promise<InferenceServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-admin-e2e-"));
+  const modelName = "tiny-e2e";
+  const modelPath = path.join(dir, `${modelName}.gguf`);
+  await makeModel({ out: modelPath, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type: "q8_0" });
+  const port = await freePort();
+  const root = path.resolve(import.meta.dirname, "..");
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "inference/src/server-main.ts", "--model", modelPath, "--port", String(port), "--threads", "1"],
+    { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const health = await fetch(`${url}/health`).then((response) => response.json(), () => null);
+    if ((health as { status?: string } | null)?.status === "ok") break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`The inference server did not start: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    url: `${url}/v1`,
+    modelName,
+    stop: async () => {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An account with the given role, invited by the signed-in admin, with a password set. */
+export async function createAccount(admin: APIRequestContext, role: "annotator" | "reviewer", prefix: string) {
+  const email = `${prefix}-${Date.now()}@e2e.test`;
+  const password = `${role} password 1`;
+  const invited = await mutate<{ token: string }>(admin, "users.invite", { email, name: prefix, role });
+  await mutate(admin, "invitations.accept", { token: invited.token, password });
+  return { email, password };
+}
+
+/**
+ * One judged turn, the way the workspace does it: send a prompt, wait for both responses to be
+ * generated (the turn's stream ends), then submit with the response at `winner` position chosen.
+ */
+export async function judgeTurn(
+  annotator: APIRequestContext,
+  input: { campaignId: string; conversationId: string | null; message: string; winner: 0 | 1; strength: string },
+) {
+  const turn = await mutate<{ conversationId: string; turnId: string; responses: { id: string; position: number }[] }>(
+    annotator,
+    "annotation.startTurn",
+    { campaignId: input.campaignId, conversationId: input.conversationId, message: input.message },
+  );
+  const stream = await annotator.get(`/api/generate/${turn.turnId}`, { timeout: 60_000 });
+  expect(stream.ok()).toBe(true);
+  const events = (await stream.text()).split("\n").filter(Boolean);
+  expect(events.at(-1)).toContain('"end"');
+  const [a, b] = turn.responses.map((response) => response.id);
+  const result = await mutate<{ comparisonId: string; conversationId: string; chosenResponseId: string }>(
+    annotator,
+    "annotation.submitComparison",
+    {
+      turnId: turn.turnId,
+      idempotencyKey: crypto.randomUUID(),
+      ranking: input.winner === 0 ? [a, b] : [b, a],
+      strength: input.strength,
+      timeSpentMs: 9000,
+    },
+  );
+  return { ...result, responseIds: [a, b] };
+}

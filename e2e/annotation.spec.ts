@@ -1,0 +1,162 @@
+// An annotator works through the demo campaign on the real engine (the demo model Arbiter
+// generated at first start): writes a prompt, watches both responses stream in, picks
+// "Response B" as slightly better, continues the dialogue with the keyboard only, and the
+// database holds both comparisons with the dialogue history and generation parameters.
+import { expect, test, type Page } from "@playwright/test";
+import { createAnnotatorAccount, storedConversations, campaignIdByName } from "./annotation-fixtures";
+import { E2E_ADMIN, signIn } from "./fixtures";
+
+const DEMO = "Demo: helpfulness";
+
+/** Counts NDJSON events of each type that the page received from /api/generate. */
+function watchStreams(page: Page) {
+  const bodies: Promise<string>[] = [];
+  page.on("response", (response) => {
+    if (response.url().includes("/api/generate/")) bodies.push(response.text().catch(() => ""));
+  });
+  return async () => {
+    const events = (await Promise.all(bodies))
+      .flatMap((body) => body.split("\n"))
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as { type: string; responseId?: string });
+    bodies.length = 0;
+    return events;
+  };
+}
+
+test("an annotator compares streamed responses, chooses, continues the dialogue, and it is all stored", async ({
+  page,
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  const account = await createAnnotatorAccount(page, "annotator");
+
+  const context = await browser.newContext();
+  const annotator = await context.newPage();
+  await signIn(annotator, account.email, account.password);
+  const campaignId = await campaignIdByName(annotator, DEMO);
+  const streamEvents = watchStreams(annotator);
+
+  await test.step("opens the demo campaign and confirms the guidelines once", async () => {
+    await annotator.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Annotate" }).click();
+    await annotator.getByRole("link", { name: `Annotate in ${DEMO}` }).click();
+    await expect(annotator.getByRole("heading", { name: /Guidelines \(version 1\)/ })).toBeVisible();
+    await annotator.getByRole("button", { name: "I have read the guidelines" }).click();
+    await expect(annotator.getByText("demo model with random weights")).toBeVisible();
+  });
+
+  const firstPrompt = "Explain in two sentences why the sky is blue.";
+  await test.step("a draft prompt survives a reload", async () => {
+    await annotator.getByRole("textbox", { name: "Prompt" }).fill(firstPrompt);
+    await annotator.reload();
+    await expect(annotator.getByRole("textbox", { name: "Prompt" })).toHaveValue(firstPrompt);
+  });
+
+  await test.step("sends the prompt and watches both responses stream in", async () => {
+    await annotator.getByRole("button", { name: "Send" }).click();
+    await expect(annotator.getByTestId("current-prompt")).toHaveText(firstPrompt);
+    for (const name of ["Response A", "Response B"]) {
+      const card = annotator.getByRole("region", { name });
+      await expect(card.getByTestId("response-status")).toHaveText(/^Complete/, { timeout: 60_000 });
+      await expect(card.getByTestId("response-text")).not.toBeEmpty();
+    }
+    const events = await streamEvents();
+    const deltas = events.filter((event) => event.type === "delta");
+    // Token by token: many small pieces for each of the two responses, then the end.
+    const perResponse = new Map<string, number>();
+    for (const delta of deltas) perResponse.set(delta.responseId!, (perResponse.get(delta.responseId!) ?? 0) + 1);
+    expect(perResponse.size).toBe(2);
+    for (const count of perResponse.values()) expect(count).toBeGreaterThan(10);
+    expect(events.at(-1)?.type).toBe("end");
+  });
+
+  await test.step('picks "Response B", "Slightly better", and submits', async () => {
+    await annotator.getByRole("radio", { name: "Response B" }).check();
+    await annotator.getByRole("radio", { name: "Slightly better" }).check();
+    await annotator.getByRole("button", { name: "Submit" }).click();
+    await expect(annotator.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+    await expect(annotator.getByRole("button", { name: "End conversation" })).toBeVisible();
+    await expect(annotator.getByRole("status", { name: "Progress" })).toContainText("1 comparison today");
+  });
+
+  const secondPrompt = "Now say it like a pirate.";
+  await test.step("continues to a second turn with the keyboard only", async () => {
+    await annotator.getByRole("button", { name: "Continue conversation" }).focus();
+    await annotator.keyboard.press("n");
+    await expect(annotator.getByRole("textbox", { name: "Prompt" })).toBeFocused();
+    await annotator.keyboard.type(secondPrompt);
+    await annotator.keyboard.press("Control+Enter");
+    await expect(annotator.getByTestId("current-prompt")).toHaveText(secondPrompt);
+    for (const name of ["Response A", "Response B"]) {
+      await expect(annotator.getByRole("region", { name }).getByTestId("response-status")).toHaveText(/^Complete/, {
+        timeout: 60_000,
+      });
+    }
+    await annotator.locator("body").click({ position: { x: 5, y: 5 } }); // focus out of the prompt box
+    await annotator.keyboard.press("a");
+    await annotator.keyboard.press("2");
+    await expect(annotator.getByRole("radio", { name: "Response A" })).toBeChecked();
+    await expect(annotator.getByRole("radio", { name: "Better", exact: true })).toBeChecked();
+    await annotator.keyboard.press("Control+Enter");
+    await expect(annotator.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+    await expect(annotator.getByRole("list", { name: "Dialogue so far" }).getByRole("listitem")).toHaveCount(2);
+  });
+
+  await test.step("the database holds two comparisons with the dialogue, choices and generation parameters", async () => {
+    const [conversation] = await storedConversations(page, campaignId, account.email);
+    expect(conversation.turns).toHaveLength(2);
+    const [first, second] = conversation.turns;
+    expect(first.userMessage).toBe(firstPrompt);
+    expect(second.userMessage).toBe(secondPrompt);
+
+    const firstChoice = first.comparisons[0];
+    const responseB = first.responses.find((response) => response.position === 1)!;
+    const responseA = first.responses.find((response) => response.position === 0)!;
+    expect(first.comparisons).toHaveLength(1);
+    expect(firstChoice).toMatchObject({
+      chosenResponseId: responseB.id,
+      rejectedResponseId: responseA.id,
+      strength: "slightly_better",
+      safetyBin: null,
+    });
+    expect(firstChoice.timeSpentMs).toBeGreaterThan(0);
+    expect(first.chosenResponseId).toBe(responseB.id);
+
+    expect(second.comparisons).toHaveLength(1);
+    const secondA = second.responses.find((response) => response.position === 0)!;
+    expect(second.comparisons[0]).toMatchObject({ chosenResponseId: secondA.id, strength: "better" });
+
+    for (const turn of conversation.turns) {
+      expect(turn.responses).toHaveLength(2);
+      // Two variants of the default model: different temperatures, each with its own seed.
+      expect(new Set(turn.responses.map((response) => response.temperature))).toEqual(new Set([0.7, 1]));
+      for (const response of turn.responses) {
+        expect(response).toMatchObject({ status: "completed", endpointKind: "local", topP: 0.95, maxTokens: 160 });
+        expect(response.endpoint).toMatch(/^local:.*demo-random-256x4-q8_0\.gguf$/);
+        expect(response.model).toBe("demo-random-256x4-q8_0");
+        expect(Number.isInteger(response.seed)).toBe(true);
+        expect(response.completionTokens).toBeGreaterThan(0);
+        expect(response.promptTokens).toBeGreaterThan(0);
+        expect(response.latencyMs).toBeGreaterThanOrEqual(response.firstTokenMs ?? 0);
+        expect(["stop", "length"]).toContain(response.finishReason);
+        expect(response.text.length).toBeGreaterThan(0);
+      }
+    }
+    // The second turn was generated with the whole dialogue: the first prompt and the chosen answer.
+    for (const response of second.responses) {
+      expect(response.promptMessages).toEqual([
+        { role: "user", content: firstPrompt },
+        { role: "assistant", content: responseB.text },
+        { role: "user", content: secondPrompt },
+      ]);
+    }
+  });
+
+  await test.step("ends the conversation and can start a new one", async () => {
+    await annotator.getByRole("button", { name: "End conversation" }).click();
+    await expect(annotator.getByText("The conversation has ended.")).toBeVisible();
+    await expect(annotator.getByRole("textbox", { name: "Prompt" })).toBeEmpty();
+  });
+  await context.close();
+});

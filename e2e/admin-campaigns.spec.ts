@@ -4,9 +4,9 @@
 // this pair" page. The admin's dashboard shows the charts and agreement figures, the
 // leaderboard ranks the variants, a reviewer rejects a comparison and its annotator reads why.
 import { expect, test, type Page } from "@playwright/test";
-import { query } from "./annotation-fixtures";
+import { mutate, query } from "./annotation-fixtures";
 import { createAccount, judgeTurn, startInferenceServer, type InferenceServer } from "./admin-fixtures";
-import { E2E_ADMIN, signIn } from "./fixtures";
+import { alertIn, E2E_ADMIN, signIn } from "./fixtures";
 
 let inference: InferenceServer;
 
@@ -30,7 +30,10 @@ async function addVariant(page: Page, name: string, temperature: string) {
   await expect(page.getByRole("listitem", { name: `Variant ${name}` })).toBeVisible();
 }
 
-test("an admin runs a campaign from setup to dashboard, leaderboard and review", async ({ page, browser }) => {
+test("an admin runs a campaign from setup to dashboard, leaderboard and review", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(300_000);
   const campaignName = `Admin e2e ${Date.now()}`;
   let campaignId = "";
@@ -97,7 +100,10 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
   const raterPage = await raterContext.newPage();
   await test.step("a second annotator re-rates every overlap pair on the 'rate this pair' page", async () => {
     await signIn(raterPage, rater.email, rater.password);
-    await raterPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Rate pairs" }).click();
+    await raterPage
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Rate pairs" })
+      .click();
     await raterPage.getByRole("button", { name: `Rate pairs in ${campaignName}` }).click();
     for (let i = 0; i < 4; i++) {
       await expect(raterPage.getByRole("heading", { name: "Rate this pair" })).toBeVisible();
@@ -113,11 +119,9 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
   });
 
   await test.step("the dashboard shows the counts, charts and agreement figures", async () => {
-    const agreement = await query<{ overall: { items: number; percentAgreement: number; alpha: number | null } }>(
-      page.request,
-      "quality.agreement",
-      { campaignId },
-    );
+    const agreement = await query<{
+      overall: { items: number; percentAgreement: number; alpha: number | null };
+    }>(page.request, "quality.agreement", { campaignId });
     expect(agreement.overall.items).toBe(4);
     await page.goto(`/admin/campaigns/${campaignId}`);
     await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Dashboard" }).click();
@@ -129,7 +133,12 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
     await expect(page.getByRole("group", { name: "Krippendorff's α" })).toContainText(
       agreement.overall.alpha === null ? "—" : agreement.overall.alpha.toFixed(2),
     );
-    for (const chart of ["Comparisons per day", "Comparisons per batch", "Strength distribution per batch", "Median time per comparison"]) {
+    for (const chart of [
+      "Comparisons per day",
+      "Comparisons per batch",
+      "Strength distribution per batch",
+      "Median time per comparison",
+    ]) {
       const figure = page.getByRole("figure", { name: chart });
       await expect(figure.locator(".recharts-bar-rectangle").first()).toBeVisible();
     }
@@ -142,11 +151,16 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
   });
 
   await test.step("the leaderboard ranks both variants from the four battles", async () => {
-    await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Leaderboard" }).click();
+    await page
+      .getByRole("navigation", { name: "Campaign" })
+      .getByRole("link", { name: "Leaderboard" })
+      .click();
     await expect(page.getByText(/from 4 battles/)).toBeVisible();
     const board = page.getByRole("table", { name: "Leaderboard" });
     for (const variant of ["tiny @ 0.7 (v1)", "tiny @ 1.0 (v1)"]) {
-      await expect(board.getByRole("row", { name: new RegExp(variant.replace(/[.()@]/g, "\\$&")) })).toContainText(/\d+\.\d – \d+\.\d/);
+      await expect(
+        board.getByRole("row", { name: new RegExp(variant.replace(/[.()@]/g, "\\$&")) }),
+      ).toContainText(/\d+\.\d – \d+\.\d/);
     }
     await expect(page.getByRole("table", { name: "Win rates" })).toContainText("%");
     await expect(page.getByRole("figure", { name: "Scores with 95% intervals" })).toBeVisible();
@@ -157,7 +171,10 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
     const reviewerContext = await browser.newContext();
     const reviewerPage = await reviewerContext.newPage();
     await signIn(reviewerPage, reviewer.email, reviewer.password);
-    await reviewerPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Review" }).click();
+    await reviewerPage
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Review" })
+      .click();
     await reviewerPage.getByLabel("Campaign").selectOption({ label: campaignName });
     await expect(reviewerPage.getByText("4 comparisons")).toBeVisible();
     await reviewerPage.getByRole("link", { name: /Question 1: what is a good name/ }).click();
@@ -170,7 +187,10 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
   });
 
   await test.step("the annotator sees the feedback on their work", async () => {
-    await writerPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Feedback" }).click();
+    await writerPage
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Feedback" })
+      .click();
     const item = writerPage.getByRole("listitem").filter({ hasText: "Question 1: what is a good name" });
     await expect(item).toContainText("Rejected");
     await expect(item).toContainText(comment);
@@ -180,15 +200,115 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
     await page.goto("/admin/audit");
     await page.getByLabel("Action").selectOption("comparison.rejected");
     await page.getByRole("button", { name: "Filter" }).click();
-    await expect(page.getByRole("row", { name: /comparison\.rejected/ }).first()).toContainText(reviewer.email);
+    await expect(page.getByRole("row", { name: /comparison\.rejected/ }).first()).toContainText(
+      reviewer.email,
+    );
     await page.getByLabel("Action").selectOption("");
     await page.getByLabel("Actor email contains").fill(E2E_ADMIN.email);
     await page.getByRole("button", { name: "Filter" }).click();
-    for (const action of ["campaign.created", "variant.created", "variant.connection_tested", "batch.opened"]) {
-      await expect(page.getByRole("row", { name: new RegExp(action.replace(".", "\\.")) }).first()).toBeVisible();
+    for (const action of [
+      "campaign.created",
+      "variant.created",
+      "variant.connection_tested",
+      "batch.opened",
+    ]) {
+      await expect(
+        page.getByRole("row", { name: new RegExp(action.replace(".", "\\.")) }).first(),
+      ).toBeVisible();
     }
   });
 
   await writerContext.close();
   await raterContext.close();
+});
+
+test("an admin edits guidelines with a preview, imports gold pairs, changes settings, pauses and duplicates", async ({
+  page,
+}) => {
+  const name = `Admin settings e2e ${Date.now()}`;
+  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  const campaign = await mutate<{ id: string }>(page.request, "campaigns.create", {
+    name,
+    kind: "helpfulness",
+    guidelines: "First rules.",
+  });
+  for (const variant of ["a", "b"]) {
+    await mutate(page.request, "variants.create", {
+      campaignId: campaign.id,
+      name: variant,
+      endpointKind: "openai",
+      baseUrl: "http://127.0.0.1:9/v1",
+      model: variant,
+    });
+  }
+  await mutate(page.request, "batches.openNext", { campaignId: campaign.id });
+
+  await test.step("guidelines: edit with a live preview and save a new version", async () => {
+    await page.goto(`/admin/campaigns/${campaign.id}/guidelines`);
+    await page.getByLabel("Guidelines (Markdown)").fill("# New rules\n\nBe **kind** to the responses.");
+    await expect(
+      page.getByRole("region", { name: "Preview" }).getByRole("heading", { name: "New rules" }),
+    ).toBeVisible();
+    await page.getByRole("button", { name: "Save as a new version" }).click();
+    await expect(page.getByText("Saved as version 2.")).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Guidelines, version 2" })).toBeVisible();
+    await page.getByText("Version 1", { exact: true }).click();
+    await expect(page.getByText("First rules.")).toBeVisible();
+  });
+
+  await test.step("gold: a file with a bad line imports nothing; a good one imports every pair", async () => {
+    await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Gold" }).click();
+    const good = JSON.stringify({
+      prompt: "What is 2 + 2?",
+      chosen: "4",
+      rejected: "5",
+      strength: "significantly_better",
+    });
+    await page.getByLabel("Or paste the lines").fill(`${good}\n{"prompt": "missing the rest"}`);
+    await page.getByRole("button", { name: "Import gold pairs" }).click();
+    await expect(alertIn(page)).toContainText("Nothing was imported: 1 line has problems. line 2:");
+    const second = JSON.stringify({
+      prompt: [{ role: "user", content: "Name a colour." }],
+      chosen: "Blue.",
+      rejected: "Seven.",
+    });
+    await page.getByLabel("Or paste the lines").fill(`${good}\n${second}`);
+    await page.getByRole("button", { name: "Import gold pairs" }).click();
+    await expect(page.getByText("Imported 2 gold pairs.")).toBeVisible();
+    const table = page.getByRole("table", { name: "Gold pairs" });
+    await expect(table.getByRole("row", { name: /What is 2 \+ 2\?/ })).toContainText("Significantly better");
+    await expect(table.getByRole("row", { name: /Name a colour\./ })).toContainText("Choice only");
+  });
+
+  await test.step("settings: edit, and choose members", async () => {
+    await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Settings" }).click();
+    await page.getByLabel("Turns per dialogue (at most)").fill("3");
+    await page.getByLabel("Daily quota per annotator").fill("40");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect(page.getByText("Settings saved.")).toBeVisible();
+    await page.getByLabel(/Only the people chosen below/).check();
+    await page.getByLabel("Find people by email or name").fill(E2E_ADMIN.email);
+    await page.getByLabel(new RegExp(E2E_ADMIN.email)).check();
+    await page.getByRole("button", { name: "Save members" }).click();
+    await expect(page.getByText("Members saved.")).toBeVisible();
+    await expect(page.getByLabel(/Only the people chosen below \(1 chosen\)/)).toBeChecked();
+  });
+
+  await test.step("overview: pause and resume", async () => {
+    await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("button", { name: "Pause" }).click();
+    await expect(page.getByText("Paused: annotators see it but cannot save new work.")).toBeVisible();
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect(page.getByText("Collecting: annotators can work in it.")).toBeVisible();
+  });
+
+  await test.step("duplicate: a new draft with the same variants", async () => {
+    await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Settings" }).click();
+    await page.getByLabel("Name of the copy").fill(`${name} (copy)`);
+    await page.getByRole("button", { name: "Duplicate campaign" }).click();
+    await expect(page.getByRole("heading", { name: `${name} (copy)` })).toBeVisible();
+    await expect(page.getByText("Draft", { exact: true })).toBeVisible();
+    await expect(page.getByRole("listitem", { name: "Variant a" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Open the first batch" })).toBeVisible();
+  });
 });

@@ -33,10 +33,19 @@ export async function startInferenceServer(): Promise<InferenceServer> {
   const modelPath = path.join(dir, `${modelName}.gguf`);
   await makeModel({ out: modelPath, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type: "q8_0" });
   const port = await freePort();
-  const root = path.resolve(import.meta.dirname, "..");
+  const root = path.resolve(__dirname, "..");
   const child: ChildProcess = spawn(
     process.execPath,
-    [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "inference/src/server-main.ts", "--model", modelPath, "--port", String(port), "--threads", "1"],
+    [
+      path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
+      "inference/src/server-main.ts",
+      "--model",
+      modelPath,
+      "--port",
+      String(port),
+      "--threads",
+      "1",
+    ],
     { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
@@ -44,7 +53,10 @@ export async function startInferenceServer(): Promise<InferenceServer> {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const health = await fetch(`${url}/health`).then((response) => response.json(), () => null);
+    const health = await fetch(`${url}/health`).then(
+      (response) => response.json(),
+      () => null,
+    );
     if ((health as { status?: string } | null)?.status === "ok") break;
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
@@ -64,7 +76,11 @@ export async function startInferenceServer(): Promise<InferenceServer> {
 }
 
 /** An account with the given role, invited by the signed-in admin, with a password set. */
-export async function createAccount(admin: APIRequestContext, role: "annotator" | "reviewer", prefix: string) {
+export async function createAccount(
+  admin: APIRequestContext,
+  role: "annotator" | "reviewer",
+  prefix: string,
+) {
   const email = `${prefix}-${Date.now()}@e2e.test`;
   const password = `${role} password 1`;
   const invited = await mutate<{ token: string }>(admin, "users.invite", { email, name: prefix, role });
@@ -78,13 +94,23 @@ export async function createAccount(admin: APIRequestContext, role: "annotator" 
  */
 export async function judgeTurn(
   annotator: APIRequestContext,
-  input: { campaignId: string; conversationId: string | null; message: string; winner: 0 | 1; strength: string },
+  input: {
+    campaignId: string;
+    conversationId: string | null;
+    message: string;
+    winner: 0 | 1;
+    strength: string;
+  },
 ) {
-  const turn = await mutate<{ conversationId: string; turnId: string; responses: { id: string; position: number }[] }>(
-    annotator,
-    "annotation.startTurn",
-    { campaignId: input.campaignId, conversationId: input.conversationId, message: input.message },
-  );
+  const turn = await mutate<{
+    conversationId: string;
+    turnId: string;
+    responses: { id: string; position: number }[];
+  }>(annotator, "annotation.startTurn", {
+    campaignId: input.campaignId,
+    conversationId: input.conversationId,
+    message: input.message,
+  });
   const stream = await annotator.get(`/api/generate/${turn.turnId}`, { timeout: 60_000 });
   expect(stream.ok()).toBe(true);
   const events = (await stream.text()).split("\n").filter(Boolean);

@@ -8,11 +8,11 @@ import { E2E_ADMIN, signIn } from "./fixtures";
 
 const DEMO = "Demo: helpfulness";
 
-/** Counts NDJSON events of each type that the page received from /api/generate. */
+/** The NDJSON events the page received from the generation endpoints (/api/generate...). */
 function watchStreams(page: Page) {
   const bodies: Promise<string>[] = [];
   page.on("response", (response) => {
-    if (response.url().includes("/api/generate/")) bodies.push(response.text().catch(() => ""));
+    if (new URL(response.url()).pathname.startsWith("/api/generate")) bodies.push(response.text().catch(() => ""));
   });
   return async () => {
     const events = (await Promise.all(bodies))

@@ -10,11 +10,18 @@ import path from "node:path";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E_ADMIN, signIn } from "./fixtures";
 
-async function trpc<T>(request: APIRequestContext, procedure: string, input: unknown, kind: "query" | "mutation") {
+async function trpc<T>(
+  request: APIRequestContext,
+  procedure: string,
+  input: unknown,
+  kind: "query" | "mutation",
+) {
   const response =
     kind === "mutation"
       ? await request.post(`/api/trpc/${procedure}`, { data: { json: input } })
-      : await request.get(`/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`);
+      : await request.get(
+          `/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+        );
   const body = await response.json();
   expect(response.ok(), `${procedure}: ${JSON.stringify(body)}`).toBe(true);
   return (body as { result: { data: { json: T } } }).result.data.json;
@@ -28,38 +35,58 @@ interface StoredTurn {
 
 /** A campaign with two variants of the local (demo) model and its first batch open. */
 async function createCampaign(page: Page, name: string) {
-  const campaign = await trpc<{ id: string }>(page.request, "campaigns.create", {
-    name,
-    kind: "helpfulness",
-    guidelines: "# Guidelines\n\nPick the better response.",
-    safetyPreprompt: null,
-    membership: "all",
-  }, "mutation");
+  const campaign = await trpc<{ id: string }>(
+    page.request,
+    "campaigns.create",
+    {
+      name,
+      kind: "helpfulness",
+      guidelines: "# Guidelines\n\nPick the better response.",
+      safetyPreprompt: null,
+      membership: "all",
+    },
+    "mutation",
+  );
   for (const temperature of [0.7, 1.0]) {
-    await trpc(page.request, "variants.create", {
-      campaignId: campaign.id,
-      name: `local @ ${temperature}`,
-      endpointKind: "local",
-      model: "",
-      temperature,
-      topP: 0.95,
-      maxTokens: 12,
-      versionLabel: "v1",
-    }, "mutation");
+    await trpc(
+      page.request,
+      "variants.create",
+      {
+        campaignId: campaign.id,
+        name: `local @ ${temperature}`,
+        endpointKind: "local",
+        model: "",
+        temperature,
+        topP: 0.95,
+        maxTokens: 12,
+        versionLabel: "v1",
+      },
+      "mutation",
+    );
   }
   await trpc(page.request, "batches.openNext", { campaignId: campaign.id }, "mutation");
-  await trpc(page.request, "annotation.acknowledgeGuidelines", { campaignId: campaign.id, version: 1 }, "mutation");
+  await trpc(
+    page.request,
+    "annotation.acknowledgeGuidelines",
+    { campaignId: campaign.id, version: 1 },
+    "mutation",
+  );
   return campaign.id;
 }
 
 /** Sends a prompt, waits for both responses, prefers the second one (by display position). */
-async function annotateTurn(page: Page, campaignId: string, conversationId: string | null, message: string, strength: string) {
-  const turn = await trpc<{ conversationId: string; turnId: string; responses: { id: string; position: number }[] }>(
-    page.request,
-    "annotation.startTurn",
-    { campaignId, conversationId, message },
-    "mutation",
-  );
+async function annotateTurn(
+  page: Page,
+  campaignId: string,
+  conversationId: string | null,
+  message: string,
+  strength: string,
+) {
+  const turn = await trpc<{
+    conversationId: string;
+    turnId: string;
+    responses: { id: string; position: number }[];
+  }>(page.request, "annotation.startTurn", { campaignId, conversationId, message }, "mutation");
   let stored: StoredTurn | undefined;
   await expect
     .poll(
@@ -70,20 +97,27 @@ async function annotateTurn(page: Page, campaignId: string, conversationId: stri
           { campaignId, conversationId: turn.conversationId },
           "query",
         );
-        stored = conversations.items[0]?.turns.find((candidate) => candidate.index === conversations.items[0].turns.length - 1);
+        stored = conversations.items[0]?.turns.find(
+          (candidate) => candidate.index === conversations.items[0].turns.length - 1,
+        );
         return stored?.responses.map((response) => response.status).join(",");
       },
       { timeout: 60_000 },
     )
     .toBe("completed,completed");
   const [first, second] = [...turn.responses].sort((a, b) => a.position - b.position);
-  await trpc(page.request, "annotation.submitComparison", {
-    turnId: turn.turnId,
-    idempotencyKey: crypto.randomUUID(),
-    ranking: [second.id, first.id],
-    strength,
-    timeSpentMs: 4000,
-  }, "mutation");
+  await trpc(
+    page.request,
+    "annotation.submitComparison",
+    {
+      turnId: turn.turnId,
+      idempotencyKey: crypto.randomUUID(),
+      ranking: [second.id, first.id],
+      strength,
+      timeSpentMs: 4000,
+    },
+    "mutation",
+  );
   const text = (id: string) => stored!.responses.find((response) => response.id === id)!.text;
   return { conversationId: turn.conversationId, chosen: text(second.id), rejected: text(first.id) };
 }
@@ -92,7 +126,9 @@ function sha256(file: string) {
   return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
-test("an admin previews and downloads a TRL dataset with margins, and a Hugging Face folder", async ({ page }) => {
+test("an admin previews and downloads a TRL dataset with margins, and a Hugging Face folder", async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   const campaignName = `Export e2e ${Date.now()}`;
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
@@ -108,11 +144,11 @@ test("an admin previews and downloads a TRL dataset with margins, and a Hugging 
 
   await test.step("opens Exports, picks the campaign and previews the rows", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Exports" }).click();
-    await expect(page.getByRole("heading", { name: "Exports" })).toBeVisible();
+    await expect(page.getByRole("heading", { level: 1, name: "Exports" })).toBeVisible();
     const form = page.getByRole("region", { name: "New export" });
     await form.getByRole("checkbox", { name: new RegExp(campaignName) }).check();
-    await form.getByLabel("Format").selectOption("trl");
-    await form.getByLabel("Margin scheme").selectOption("large");
+    await form.getByLabel("Format", { exact: true }).selectOption("trl");
+    await form.getByLabel("Margin scheme", { exact: true }).selectOption("large");
     await form.getByRole("button", { name: "Preview" }).click();
     const preview = page.getByRole("region", { name: "Preview" });
     await expect(preview).toContainText("2 comparisons match");
@@ -165,7 +201,11 @@ test("an admin previews and downloads a TRL dataset with margins, and a Hugging 
   });
 
   await test.step("the export is listed with who, the options, the rows and the sha256", async () => {
-    const row = page.getByRole("region", { name: "Past exports" }).getByRole("row").filter({ hasText: campaignName }).first();
+    const row = page
+      .getByRole("region", { name: "Past exports" })
+      .getByRole("row")
+      .filter({ hasText: campaignName })
+      .first();
     await expect(row).toContainText(E2E_ADMIN.email);
     await expect(row).toContainText("trl · jsonl");
     await expect(row).toContainText("large margins");
@@ -175,9 +215,9 @@ test("an admin previews and downloads a TRL dataset with margins, and a Hugging 
 
   await test.step("downloads a Hugging Face dataset folder with a test split as a tar archive", async () => {
     const form = page.getByRole("region", { name: "New export" });
-    await form.getByLabel("File type").selectOption("hf-dataset");
-    await form.getByLabel("Test split").selectOption("fraction");
-    await form.getByLabel("Test fraction").fill("0.5");
+    await form.getByLabel("File type", { exact: true }).selectOption("hf-dataset");
+    await form.getByLabel("Test split", { exact: true }).selectOption("fraction");
+    await form.getByLabel("Test fraction", { exact: true }).fill("0.5");
     const downloadEvent = page.waitForEvent("download");
     await form.getByRole("button", { name: "Export and download" }).click();
     const download = await downloadEvent;
@@ -192,6 +232,8 @@ test("an admin previews and downloads a TRL dataset with margins, and a Hugging 
     expect(card).toContain("`large` (Llama 2, Table 27)");
     expect(fs.existsSync(path.join(extracted, "data", "train-00000-of-00001.parquet"))).toBe(true);
     expect(fs.existsSync(path.join(extracted, "data", "test-00000-of-00001.parquet"))).toBe(true);
-    await expect(page.getByRole("region", { name: "Download" })).toContainText(`README.md: sha256 ${sha256(path.join(extracted, "README.md"))}`);
+    await expect(page.getByRole("region", { name: "Download" })).toContainText(
+      `README.md: sha256 ${sha256(path.join(extracted, "README.md"))}`,
+    );
   });
 });

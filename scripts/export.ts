@@ -91,7 +91,8 @@ async function main() {
     return;
   }
   if (!values.out) fail(`--out is required.\n\n${USAGE}`);
-  if (values["test-fraction"] && values["test-count"]) fail("Give --test-fraction or --test-count, not both.");
+  if (values["test-fraction"] && values["test-count"])
+    fail("Give --test-fraction or --test-count, not both.");
 
   const parsed = ExportOptions.safeParse({
     format: values.format,
@@ -117,7 +118,9 @@ async function main() {
     chatTemplate: values["chat-template"],
   });
   if (!parsed.success) {
-    fail(parsed.error.issues.map((issue) => `${issue.path.join(".") || "options"}: ${issue.message}`).join("\n"));
+    fail(
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "options"}: ${issue.message}`).join("\n"),
+    );
   }
 
   const out = path.resolve(values.out);
@@ -130,9 +133,12 @@ async function main() {
   const targets =
     output === "hf-dataset"
       ? [out]
-      : Object.values(splitFileNames(output, baseName, hasTestSplit(parsed.data))).map((name) => path.join(folder, name!));
+      : Object.values(splitFileNames(output, baseName, hasTestSplit(parsed.data))).map((name) =>
+          path.join(folder, name!),
+        );
   const existing = targets.filter((target) => fs.existsSync(target));
-  if (existing.length && !values.force) fail(`${existing.join(", ")} exists. Remove it or pass --force to replace it.`);
+  if (existing.length && !values.force)
+    fail(`${existing.join(", ")} exists. Remove it or pass --force to replace it.`);
 
   if (env.DATABASE_URL && !env.ARBITER_EXPORT_KEY && !env.NEXTAUTH_SECRET) {
     process.stderr.write(
@@ -167,7 +173,13 @@ async function main() {
       },
     );
     progress.done();
-    const moved = moveIntoPlace(staging, output === "hf-dataset" ? out : folder, output, result.files, values.force ?? false);
+    const moved = moveIntoPlace(
+      staging,
+      output === "hf-dataset" ? out : folder,
+      output,
+      result.files,
+      values.force ?? false,
+    );
     for (const file of result.files) {
       process.stderr.write(`${file.sha256}  ${file.rows} rows  ${path.join(moved, file.name)}\n`);
     }

@@ -52,7 +52,8 @@ async function main() {
     process.stdout.write(USAGE);
     return;
   }
-  if (values.synthetic === undefined) fail(`Say how many comparisons to write with --synthetic N.\n\n${USAGE}`);
+  if (values.synthetic === undefined)
+    fail(`Say how many comparisons to write with --synthetic N.\n\n${USAGE}`);
   const comparisons = positiveInteger(values.synthetic, "synthetic");
   if (!values.campaign?.trim()) fail(`Name the campaign with --campaign NAME.\n\n${USAGE}`);
   if (values.kind !== undefined && values.kind !== "helpfulness" && values.kind !== "safety") {
@@ -60,14 +61,17 @@ async function main() {
   }
 
   const database = await getDatabase();
-  process.stderr.write(`Writing ${comparisons.toLocaleString("en-US")} synthetic comparisons into "${values.campaign}" (${database.kind}, ${database.location})…\n`);
+  process.stderr.write(
+    `Writing ${comparisons.toLocaleString("en-US")} synthetic comparisons into "${values.campaign}" (${database.kind}, ${database.location})…\n`,
+  );
   let lastLine = 0;
   try {
     const result = await generateSyntheticData(database.db, {
       comparisons,
       campaignName: values.campaign.trim(),
       kind: values.kind as "helpfulness" | "safety" | undefined,
-      annotators: values.annotators === undefined ? undefined : positiveInteger(values.annotators, "annotators"),
+      annotators:
+        values.annotators === undefined ? undefined : positiveInteger(values.annotators, "annotators"),
       seed: values.seed === undefined ? undefined : Number(values.seed),
       onProgress: ({ written, total, elapsedMs }) => {
         if (elapsedMs - lastLine < 2000 && written < total) return;

@@ -66,17 +66,29 @@ export function ReviewQueue() {
           <caption className="sr-only">Comparisons to review</caption>
           <thead>
             <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <th scope="col" className="py-2 pr-4">Prompt</th>
-              <th scope="col" className="py-2 pr-4">Annotator</th>
-              <th scope="col" className="py-2 pr-4">Batch</th>
-              <th scope="col" className="py-2 pr-4">Strength</th>
-              <th scope="col" className="py-2">Submitted</th>
+              <th scope="col" className="py-2 pr-4">
+                Prompt
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Annotator
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Batch
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Strength
+              </th>
+              <th scope="col" className="py-2">
+                Submitted
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
             {queue.data?.items.length === 0 && (
               <tr>
-                <td colSpan={5} className="py-6 text-center text-slate-500">Nothing here.</td>
+                <td colSpan={5} className="py-6 text-center text-slate-500">
+                  Nothing here.
+                </td>
               </tr>
             )}
             {queue.data?.items.map((item) => (
@@ -85,12 +97,16 @@ export function ReviewQueue() {
                   <Link href={`/review/${item.id}`} className="text-indigo-700 hover:underline">
                     {item.userMessage}
                   </Link>
-                  {item.isGold && <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800">gold</span>}
+                  {item.isGold && (
+                    <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800">gold</span>
+                  )}
                 </td>
                 <td className="py-2 pr-4 text-slate-700">{item.annotatorEmail}</td>
                 <td className="py-2 pr-4 tabular-nums">{item.batchNumber}</td>
                 <td className="py-2 pr-4">{STRENGTH_LABELS[item.strength]}</td>
-                <td className="py-2 whitespace-nowrap text-slate-600">{item.createdAt.toISOString().replace("T", " ").slice(0, 16)}</td>
+                <td className="py-2 whitespace-nowrap text-slate-600">
+                  {item.createdAt.toISOString().replace("T", " ").slice(0, 16)}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -36,8 +36,11 @@ async function startCluster() {
   const data = path.join(root, "data");
   const isRoot = process.getuid?.() === 0;
   const asPostgres = (command: string, args: string[]) =>
-    isRoot ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args]) : execFileSync(command, args);
-  const binary = (name: string) => (fs.existsSync(`/usr/local/bin/${name}`) ? `/usr/local/bin/${name}` : name);
+    isRoot
+      ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args])
+      : execFileSync(command, args);
+  const binary = (name: string) =>
+    fs.existsSync(`/usr/local/bin/${name}`) ? `/usr/local/bin/${name}` : name;
   fs.mkdirSync(root, { recursive: true });
   if (isRoot) execFileSync("chown", ["postgres", root]);
   if (!fs.existsSync(path.join(data, "PG_VERSION"))) {
@@ -77,10 +80,27 @@ function runCli(url: string, out: string): Promise<CliSummary & { wallSeconds: n
     const started = Date.now();
     const child = spawn(
       "npm",
-      ["run", "--silent", "export", "--", "--campaign", BENCH_CAMPAIGN, "--format", "trl", "--out", out, "--json", "--force"],
+      [
+        "run",
+        "--silent",
+        "export",
+        "--",
+        "--campaign",
+        BENCH_CAMPAIGN,
+        "--format",
+        "trl",
+        "--out",
+        out,
+        "--json",
+        "--force",
+      ],
       {
         // A fixed pseudonym key, so the benchmark never creates a session secret in ./data.
-        env: { ...process.env, DATABASE_URL: url, ARBITER_EXPORT_KEY: "arbiter benchmark pseudonym key, not a secret" },
+        env: {
+          ...process.env,
+          DATABASE_URL: url,
+          ARBITER_EXPORT_KEY: "arbiter benchmark pseudonym key, not a secret",
+        },
         stdio: ["ignore", "pipe", "inherit"],
       },
     );
@@ -89,7 +109,10 @@ function runCli(url: string, out: string): Promise<CliSummary & { wallSeconds: n
     child.on("error", reject);
     child.on("exit", (code) => {
       if (code !== 0) return reject(new Error(`the export CLI exited with ${code}`));
-      resolve({ ...(JSON.parse(stdout.trim().split("\n").at(-1)!) as CliSummary), wallSeconds: (Date.now() - started) / 1000 });
+      resolve({
+        ...(JSON.parse(stdout.trim().split("\n").at(-1)!) as CliSummary),
+        wallSeconds: (Date.now() - started) / 1000,
+      });
     });
   });
 }
@@ -133,7 +156,11 @@ async function main() {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const seed = await seedSynthetic(client, COMPARISONS, log);
-    log(seed.seeded ? `seeded in ${seed.seconds.toFixed(1)} s` : `reusing ${seed.comparisons} seeded comparisons`);
+    log(
+      seed.seeded
+        ? `seeded in ${seed.seconds.toFixed(1)} s`
+        : `reusing ${seed.comparisons} seeded comparisons`,
+    );
     const { rows: versionRows } = await client.query<{ server_version: string }>("show server_version");
 
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-bench-export-"));
@@ -154,7 +181,13 @@ async function main() {
         node: process.version,
         postgres: versionRows[0].server_version,
       },
-      input: { comparisons: seed.comparisons, format: "trl", output: "jsonl", seededNow: seed.seeded, seedSeconds: seed.seconds },
+      input: {
+        comparisons: seed.comparisons,
+        format: "trl",
+        output: "jsonl",
+        seededNow: seed.seeded,
+        seedSeconds: seed.seconds,
+      },
       export: {
         seconds: exported.seconds,
         processWallSeconds: exported.wallSeconds,
@@ -165,7 +198,12 @@ async function main() {
         bytes: exported.files.reduce((sum, file) => sum + file.bytes, 0),
         peakRssMiB: Math.round(exported.peakRssBytes / 2 ** 20),
       },
-      copy: { seconds: copy.seconds, rows: copy.rows, rowsPerSecond: Math.round(copy.rowsPerSecond), bytes: copy.bytes },
+      copy: {
+        seconds: copy.seconds,
+        rows: copy.rows,
+        rowsPerSecond: Math.round(copy.rowsPerSecond),
+        bytes: copy.bytes,
+      },
       /** Export comparisons/s over COPY comparisons/s: 1 would be as fast as PostgreSQL dumping the texts. */
       ratioToCopy: Number((exported.comparisonsPerSecond / copy.rowsPerSecond).toFixed(3)),
       targets: {

@@ -36,7 +36,10 @@ export interface SeedTarget {
 }
 
 async function countComparisons(client: pg.Client, campaignId: string) {
-  const { rows } = await client.query<{ count: string }>("select count(*) from comparisons where campaign_id = $1", [campaignId]);
+  const { rows } = await client.query<{ count: string }>(
+    "select count(*) from comparisons where campaign_id = $1",
+    [campaignId],
+  );
   return Number(rows[0].count);
 }
 

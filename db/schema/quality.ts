@@ -130,6 +130,7 @@ export const pairTasks = pgTable(
     index("pair_tasks_queue_idx").on(table.annotatorId, table.status, table.createdAt),
     index("pair_tasks_campaign_idx").on(table.campaignId, table.kind, table.status),
     index("pair_tasks_source_comparison_idx").on(table.sourceComparisonId),
+    index("pair_tasks_gold_item_idx").on(table.goldItemId),
   ],
 );
 

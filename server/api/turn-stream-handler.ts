@@ -1,16 +1,36 @@
-// GET /api/generate/:turnId as a plain fetch handler (the route file passes the server's
-// database and generation hub; tests pass their own). It streams a turn's responses as NDJSON,
-// one event per line: a snapshot, then deltas and status changes, then {"type":"end"}.
-// Generation runs in the server and does not stop when the browser leaves, so a reload simply
-// watches again and gets the text so far. Only the conversation's author may watch.
-import { z } from "zod";
+// The generation endpoints as plain fetch handlers (the route files pass the server's database
+// and generation runtime; tests pass their own):
+//   POST /api/generate           sends a prompt: stores the turn, then streams its responses
+//   GET  /api/generate/:turnId   streams a turn's responses (after a reload, or to follow again)
+// Streams are NDJSON, one event per line: (POST only: {"type":"turn",...}), a snapshot, then
+// deltas and status changes, then {"type":"end"}. Generation runs in the server and does not
+// stop when the browser leaves, so a reload simply watches again and gets the text so far.
+// Access is checked as for the tRPC procedures: the annotator role, and only the author's turns.
+import { z, ZodError } from "zod";
 import type { Db } from "@/db/client";
 import { getUserFromHeaders } from "@/server/auth/request-user";
 import { decideAccess } from "@/server/auth/roles";
-import { isDomainError } from "@/server/errors";
-import type { GenerationHub } from "@/server/generation/turn-generation";
+import type { SessionUser } from "@/server/auth/session-user";
+import { isDomainError, type DomainErrorKind } from "@/server/errors";
+import type { EndpointIdentity } from "@/server/generation/endpoints";
+import type { GenerationHub, TurnStreamEvent } from "@/server/generation/turn-generation";
 import { log } from "@/server/log";
 import { findOwnTurn } from "@/server/services/annotation/access";
+import { startTurn } from "@/server/services/annotation/start-turn";
+import type { ModelVariant } from "@/db/schema";
+import { describeZodError } from "./trpc";
+
+/** A prompt is at most 8,000 characters; anything far larger is not a prompt. */
+const MAX_START_BODY_BYTES = 64 * 1024;
+
+const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  not_found: 404,
+  forbidden: 403,
+  conflict: 409,
+  validation: 400,
+  unauthorized: 401,
+  too_many_requests: 429,
+};
 
 const PING_EVERY_MS = 15_000;
 
@@ -20,29 +40,22 @@ function problem(status: number, message: string) {
 
 export interface TurnStreamDeps {
   db: Db;
-  hub: Pick<GenerationHub, "watch">;
+  hub: Pick<GenerationHub, "watch" | "schedule">;
   /** Tests sign their session cookies with their own secret. */
   secret?: string;
 }
 
-export async function handleTurnStream(request: Request, turnId: string, deps: TurnStreamDeps): Promise<Response> {
-  if (!z.uuid().safeParse(turnId).success) return problem(404, "There is no such turn.");
+async function annotatorOf(request: Request, deps: TurnStreamDeps): Promise<SessionUser | Response> {
   const user = await getUserFromHeaders(deps.db, request.headers, deps.secret);
   const access = decideAccess(user, "annotator");
   if (access === "unauthenticated" || !user) {
     return problem(401, "You are not signed in, or your session has ended. Sign in and try again.");
   }
   if (access === "forbidden") return problem(403, "Annotating needs the annotator role.");
-  try {
-    await findOwnTurn(deps.db, turnId, user);
-  } catch (error) {
-    if (isDomainError(error)) return problem(404, error.message);
-    throw error;
-  }
+  return user;
+}
 
-  const abort = new AbortController();
-  request.signal.addEventListener("abort", () => abort.abort(), { once: true });
-  const events = deps.hub.watch(deps.db, turnId, abort.signal);
+function ndjson(turnId: string, first: object | null, events: AsyncGenerator<TurnStreamEvent>, abort: AbortController) {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -55,6 +68,7 @@ export async function handleTurnStream(request: Request, turnId: string, deps: T
       };
       const ping = setInterval(() => send({ type: "ping" }), PING_EVERY_MS);
       try {
+        if (first) send(first);
         for await (const event of events) send(event);
       } catch (error) {
         log.error(`Streaming turn ${turnId} failed`, error);
@@ -80,4 +94,70 @@ export async function handleTurnStream(request: Request, turnId: string, deps: T
       "X-Accel-Buffering": "no",
     },
   });
+}
+
+function abortWith(request: Request) {
+  const abort = new AbortController();
+  request.signal.addEventListener("abort", () => abort.abort(), { once: true });
+  return abort;
+}
+
+/** GET /api/generate/:turnId */
+export async function handleTurnStream(request: Request, turnId: string, deps: TurnStreamDeps): Promise<Response> {
+  if (!z.uuid().safeParse(turnId).success) return problem(404, "There is no such turn.");
+  const user = await annotatorOf(request, deps);
+  if (user instanceof Response) return user;
+  try {
+    await findOwnTurn(deps.db, turnId, user);
+  } catch (error) {
+    if (isDomainError(error)) return problem(404, error.message);
+    throw error;
+  }
+  const abort = abortWith(request);
+  return ndjson(turnId, null, deps.hub.watch(deps.db, turnId, abort.signal), abort);
+}
+
+/** POST /api/generate with {campaignId, conversationId, message}. */
+export async function handleStartTurn(
+  request: Request,
+  deps: TurnStreamDeps & { identify: (variant: ModelVariant) => EndpointIdentity },
+): Promise<Response> {
+  const user = await annotatorOf(request, deps);
+  if (user instanceof Response) return user;
+  const length = Number(request.headers.get("content-length") ?? "0");
+  if (length > MAX_START_BODY_BYTES) {
+    return problem(413, "The request is too large. A prompt can be at most 8,000 characters long.");
+  }
+  let input: unknown;
+  try {
+    const text = await request.text();
+    if (text.length > MAX_START_BODY_BYTES) {
+      return problem(413, "The request is too large. A prompt can be at most 8,000 characters long.");
+    }
+    input = JSON.parse(text);
+  } catch {
+    return problem(400, "The request could not be read. Send {campaignId, conversationId, message} as JSON.");
+  }
+  let started;
+  try {
+    started = await startTurn(deps.db, input as never, user, {
+      identify: deps.identify,
+      schedule: (turnId) => {
+        deps.hub
+          .schedule(deps.db, turnId)
+          .catch((error: Error) => log.error(`Could not start generating turn ${turnId}: ${error.message}`));
+      },
+    });
+  } catch (error) {
+    if (error instanceof ZodError) return problem(400, describeZodError(error));
+    if (isDomainError(error)) return problem(STATUS_BY_KIND[error.kind], error.message);
+    throw error;
+  }
+  const abort = abortWith(request);
+  return ndjson(
+    started.turnId,
+    { type: "turn", turn: started },
+    deps.hub.watch(deps.db, started.turnId, abort.signal),
+    abort,
+  );
 }

@@ -13,7 +13,7 @@ import type { Database, Db } from "@/db/client";
 import { responses } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
 import { makeModel } from "@/inference/src/make-model";
-import { handleTurnStream } from "@/server/api/turn-stream-handler";
+import { handleStartTurn, handleTurnStream } from "@/server/api/turn-stream-handler";
 import { retryGeneration } from "@/server/services/annotation/retry-generation";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import { createCampaign, identifyForTest } from "@/server/services/annotation/test-fixtures";
@@ -155,6 +155,49 @@ describe("generating a turn on the local engine", () => {
         .join("");
     expect(row.text.length).toBeGreaterThan(0);
     expect(streamed.endsWith(row.text) || streamed === row.text).toBe(true);
+  });
+
+  it("sends a prompt over HTTP and streams its responses from the first token", async () => {
+    const { campaign } = await localCampaign(24);
+    const owner = await createAnnotator(db);
+    const post = async (actor: typeof owner.actor | null, body: unknown) =>
+      handleStartTurn(
+        new Request("http://localhost/api/generate", {
+          method: "POST",
+          headers: await sessionHeaders(actor, { "content-type": "application/json" }),
+          body: JSON.stringify(body),
+        }),
+        { db, hub, secret: TEST_AUTH_SECRET, identify: resolver.identify.bind(resolver) },
+      );
+    const input = { campaignId: campaign.id, conversationId: null, message: "Hello there" };
+    expect((await post(null, input)).status).toBe(401);
+    const tooLong = await post(owner.actor, { ...input, message: "x".repeat(8001) });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toEqual({
+      error: { message: "A prompt can be at most 8,000 characters long. Shorten it and send again." },
+    });
+
+    const response = await post(owner.actor, input);
+    expect(response.status).toBe(200);
+    const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as { type: string });
+    expect(lines[0]).toMatchObject({ type: "turn", turn: { index: 0, responses: [{ position: 0 }, { position: 1 }] } });
+    expect(lines[1].type).toBe("snapshot");
+    expect(lines.at(-1)).toEqual({ type: "end" });
+    // Followed from the start: every token of both responses arrives as a delta.
+    const turnId = (lines[0] as unknown as { turn: { turnId: string } }).turn.turnId;
+    const rows = await db.select().from(responses).where(eq(responses.turnId, turnId));
+    for (const row of rows) {
+      const streamed = lines
+        .filter((line) => line.type === "delta" && (line as { responseId?: string }).responseId === row.id)
+        .map((line) => (line as unknown as { text: string }).text)
+        .join("");
+      expect(streamed).toBe(row.text);
+      expect(row.text.length).toBeGreaterThan(0);
+    }
+
+    // A second conversation while this one is open (a double click, another tab) is refused.
+    const again = await post(owner.actor, input);
+    expect(again.status).toBe(409);
   });
 
   it("shows the text so far to a page that reloads during generation", async () => {

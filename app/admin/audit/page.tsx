@@ -37,14 +37,18 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
     to: isDay(single(params.to)) ? single(params.to) : "",
   };
   const problems = [
-    single(params.action) && !filters.action ? "That action is not one the log records; showing every action." : null,
+    single(params.action) && !filters.action
+      ? "That action is not one the log records; showing every action."
+      : null,
     (single(params.from) && !filters.from) || (single(params.to) && !filters.to)
       ? "Dates must look like 2025-01-31; the date filter was left out."
       : null,
   ].filter(Boolean);
   // "To" is inclusive on the page: the service's end is exclusive, so add a day.
   const toExclusive = filters.to ? new Date(Date.parse(filters.to) + 24 * 60 * 60 * 1000) : undefined;
-  const log = await (await getServerCaller()).audit.list({
+  const log = await (
+    await getServerCaller()
+  ).audit.list({
     page,
     pageSize: 50,
     actor: filters.actor || undefined,
@@ -59,8 +63,18 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
     <>
       <PageHeader title="Audit log" description="Every administrative and review action, newest first." />
       <Card>
-        <form method="get" className="mb-4 grid gap-4 sm:grid-cols-[2fr_2fr_1fr_1fr_auto] sm:items-end" aria-label="Filter the audit log">
-          <TextField id="audit-actor" name="actor" label="Actor email contains" defaultValue={filters.actor} maxLength={254} />
+        <form
+          method="get"
+          className="mb-4 grid gap-4 sm:grid-cols-[2fr_2fr_1fr_1fr_auto] sm:items-end"
+          aria-label="Filter the audit log"
+        >
+          <TextField
+            id="audit-actor"
+            name="actor"
+            label="Actor email contains"
+            defaultValue={filters.actor}
+            maxLength={254}
+          />
           <SelectField id="audit-action" name="action" label="Action" defaultValue={filters.action}>
             <option value="">Any action</option>
             {AUDIT_ACTIONS.map((action) => (
@@ -73,7 +87,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
           <TextField id="audit-to" name="to" label="To" type="date" defaultValue={filters.to} />
           <div className="flex gap-2">
             <Button type="submit">Filter</Button>
-            <Link href="/admin/audit" className="rounded-md px-3 py-2 text-sm font-semibold text-slate-700 ring-1 ring-inset ring-slate-300">
+            <Link
+              href="/admin/audit"
+              className="rounded-md px-3 py-2 text-sm font-semibold text-slate-700 ring-1 ring-inset ring-slate-300"
+            >
               Clear
             </Link>
           </div>

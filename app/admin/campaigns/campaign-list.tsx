@@ -17,7 +17,12 @@ export function CampaignList() {
   const [status, setStatus] = useState<StatusFilter>("");
   const [search, setSearch] = useState("");
   const list = useQuery(
-    trpc.campaigns.list.queryOptions({ page, pageSize: 25, status: status || undefined, search: search || undefined }),
+    trpc.campaigns.list.queryOptions({
+      page,
+      pageSize: 25,
+      status: status || undefined,
+      search: search || undefined,
+    }),
   );
   return (
     <Card>
@@ -55,22 +60,36 @@ export function CampaignList() {
           <caption className="sr-only">Campaigns</caption>
           <thead>
             <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <th scope="col" className="py-2 pr-4">Name</th>
-              <th scope="col" className="py-2 pr-4">Kind</th>
-              <th scope="col" className="py-2 pr-4">Status</th>
-              <th scope="col" className="py-2 pr-4">Open batch</th>
-              <th scope="col" className="py-2 text-right">Comparisons</th>
+              <th scope="col" className="py-2 pr-4">
+                Name
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Kind
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Status
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Open batch
+              </th>
+              <th scope="col" className="py-2 text-right">
+                Comparisons
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
             {list.isPending && (
               <tr>
-                <td colSpan={5} className="py-6 text-center text-slate-500">Loading campaigns…</td>
+                <td colSpan={5} className="py-6 text-center text-slate-500">
+                  Loading campaigns…
+                </td>
               </tr>
             )}
             {list.data?.items.length === 0 && (
               <tr>
-                <td colSpan={5} className="py-6 text-center text-slate-500">No campaigns match. Create one to start collecting.</td>
+                <td colSpan={5} className="py-6 text-center text-slate-500">
+                  No campaigns match. Create one to start collecting.
+                </td>
               </tr>
             )}
             {list.data?.items.map((campaign) => (
@@ -81,9 +100,17 @@ export function CampaignList() {
                   </Link>
                 </td>
                 <td className="py-2 pr-4 text-slate-700">{KIND_LABELS[campaign.kind]}</td>
-                <td className="py-2 pr-4"><StatusBadge status={campaign.status} /></td>
-                <td className="py-2 pr-4 text-slate-700">{campaign.openBatch ? campaign.openBatch.label || `Batch ${campaign.openBatch.number}` : "—"}</td>
-                <td className="py-2 text-right tabular-nums">{campaign.comparisons.toLocaleString("en-US")}</td>
+                <td className="py-2 pr-4">
+                  <StatusBadge status={campaign.status} />
+                </td>
+                <td className="py-2 pr-4 text-slate-700">
+                  {campaign.openBatch
+                    ? campaign.openBatch.label || `Batch ${campaign.openBatch.number}`
+                    : "—"}
+                </td>
+                <td className="py-2 text-right tabular-nums">
+                  {campaign.comparisons.toLocaleString("en-US")}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -13,7 +13,10 @@ export default async function CampaignsPage() {
   return (
     <>
       <div className="flex items-start justify-between gap-4">
-        <PageHeader title="Campaigns" description="Data collection efforts: settings, model variants, batches and quality." />
+        <PageHeader
+          title="Campaigns"
+          description="Data collection efforts: settings, model variants, batches and quality."
+        />
         <Link
           href="/admin/campaigns/new"
           className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500"

@@ -86,7 +86,11 @@ function toOptions(form: FormState) {
     safetyRule: form.safetyRule,
     safetyPreprompt: form.keepPreprompt ? ("keep" as const) : ("strip" as const),
     overlap: form.aggregateOverlap ? ("aggregate" as const) : ("per-annotator" as const),
-    split: { kind: form.splitKind, value: form.splitKind === "none" ? 0 : Number(form.splitValue), seed: form.splitSeed || "arbiter" },
+    split: {
+      kind: form.splitKind,
+      value: form.splitKind === "none" ? 0 : Number(form.splitValue),
+      seed: form.splitSeed || "arbiter",
+    },
     chatTemplate: form.chatTemplate,
   };
 }
@@ -101,7 +105,17 @@ function newExportId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-function Checkbox({ label, checked, onChange, hint }: { label: string; checked: boolean; onChange: (value: boolean) => void; hint?: string }) {
+function Checkbox({
+  label,
+  checked,
+  onChange,
+  hint,
+}: {
+  label: string;
+  checked: boolean;
+  onChange: (value: boolean) => void;
+  hint?: string;
+}) {
   return (
     <label className="flex items-start gap-2 text-sm text-slate-700">
       <input
@@ -132,7 +146,8 @@ type Download =
   | { id: string; state: "done"; received: number; filename: string }
   | { id: string; state: "failed" | "cancelled"; received: number; error: string };
 
-const megabytes = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const megabytes = (bytes: number) =>
+  bytes < 2 ** 20 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 export function ExportForm() {
   const trpc = useTRPC();
@@ -141,7 +156,8 @@ export function ExportForm() {
   const [previewOptions, setPreviewOptions] = useState<ReturnType<typeof toOptions> | null>(null);
   const [download, setDownload] = useState<Download | null>(null);
   const abortRef = useRef<AbortController | null>(null);
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((current) => ({ ...current, [key]: value }));
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
+    setForm((current) => ({ ...current, [key]: value }));
 
   const sources = useQuery(trpc.exports.sources.queryOptions());
   const preview = useQuery({
@@ -170,10 +186,16 @@ export function ExportForm() {
       });
       if (!response.ok || !response.body) {
         const body = (await response.json().catch(() => null)) as { error?: string } | null;
-        setDownload({ id, state: "failed", received: 0, error: body?.error ?? `The server answered ${response.status}. Try again.` });
+        setDownload({
+          id,
+          state: "failed",
+          received: 0,
+          error: body?.error ?? `The server answered ${response.status}. Try again.`,
+        });
         return;
       }
-      const filename = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "export";
+      const filename =
+        /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "export";
       const reader = response.body.getReader();
       const chunks: Uint8Array<ArrayBuffer>[] = [];
       let received = 0;
@@ -184,7 +206,9 @@ export function ExportForm() {
         received += value.length;
         setDownload({ id, state: "running", received });
       }
-      const url = URL.createObjectURL(new Blob(chunks, { type: response.headers.get("Content-Type") ?? "application/octet-stream" }));
+      const url = URL.createObjectURL(
+        new Blob(chunks, { type: response.headers.get("Content-Type") ?? "application/octet-stream" }),
+      );
       const link = document.createElement("a");
       link.href = url;
       link.download = filename;
@@ -199,7 +223,10 @@ export function ExportForm() {
         received: current?.received ?? 0,
         ...(controller.signal.aborted
           ? { state: "cancelled" as const, error: "You cancelled the export; nothing was kept." }
-          : { state: "failed" as const, error: `The download broke off (${errorMessage(error)}). The list below says why.` }),
+          : {
+              state: "failed" as const,
+              error: `The download broke off (${errorMessage(error)}). The list below says why.`,
+            }),
       }));
     } finally {
       abortRef.current = null;
@@ -213,7 +240,10 @@ export function ExportForm() {
   const total = record?.progressTotal ?? 0;
 
   return (
-    <Card title="New export" description="Choose the data and the format; preview the first rows, then download.">
+    <Card
+      title="New export"
+      description="Choose the data and the format; preview the first rows, then download."
+    >
       <form
         className="space-y-4"
         onSubmit={(event) => {
@@ -222,14 +252,24 @@ export function ExportForm() {
         }}
       >
         <div className="grid gap-4 sm:grid-cols-2">
-          <SelectField id="export-format" label="Format" value={form.format} onChange={(event) => set("format", event.target.value as FormatValue)}>
+          <SelectField
+            id="export-format"
+            label="Format"
+            value={form.format}
+            onChange={(event) => set("format", event.target.value as FormatValue)}
+          >
             {Object.entries(FORMAT_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
             ))}
           </SelectField>
-          <SelectField id="export-output" label="File type" value={form.output} onChange={(event) => set("output", event.target.value as OutputValue)}>
+          <SelectField
+            id="export-output"
+            label="File type"
+            value={form.output}
+            onChange={(event) => set("output", event.target.value as OutputValue)}
+          >
             {Object.entries(OUTPUT_LABELS).map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
@@ -241,7 +281,9 @@ export function ExportForm() {
         <Fieldset legend="Data">
           {sources.error && <Alert>{errorMessage(sources.error)}</Alert>}
           <div role="group" aria-label="Campaigns" className="grid gap-2 sm:grid-cols-2">
-            {campaigns.length === 0 && !sources.isPending && <p className="text-sm text-slate-500">There are no campaigns yet.</p>}
+            {campaigns.length === 0 && !sources.isPending && (
+              <p className="text-sm text-slate-500">There are no campaigns yet.</p>
+            )}
             {campaigns.map((campaign) => (
               <Checkbox
                 key={campaign.id}
@@ -249,7 +291,12 @@ export function ExportForm() {
                 hint={`${campaign.kind}, ${campaign.comparisons} comparisons, batches ${campaign.batches.map((batch) => batch.number).join(", ") || "none"}`}
                 checked={form.campaigns.includes(campaign.name)}
                 onChange={(checked) =>
-                  set("campaigns", checked ? [...form.campaigns, campaign.name] : form.campaigns.filter((name) => name !== campaign.name))
+                  set(
+                    "campaigns",
+                    checked
+                      ? [...form.campaigns, campaign.name]
+                      : form.campaigns.filter((name) => name !== campaign.name),
+                  )
                 }
               />
             ))}
@@ -273,14 +320,42 @@ export function ExportForm() {
               value={form.batches}
               onChange={(event) => set("batches", event.target.value)}
             />
-            <TextField id="export-from" label="Submitted from" type="date" value={form.from} onChange={(event) => set("from", event.target.value)} />
-            <TextField id="export-to" label="Submitted before" type="date" value={form.to} onChange={(event) => set("to", event.target.value)} />
+            <TextField
+              id="export-from"
+              label="Submitted from"
+              type="date"
+              value={form.from}
+              onChange={(event) => set("from", event.target.value)}
+            />
+            <TextField
+              id="export-to"
+              label="Submitted before"
+              type="date"
+              value={form.to}
+              onChange={(event) => set("to", event.target.value)}
+            />
           </div>
           <div className="grid gap-2 sm:grid-cols-2">
-            <Checkbox label='Drop "negligibly better / unsure" ratings' checked={form.dropNegligible} onChange={(value) => set("dropNegligible", value)} />
-            <Checkbox label="Accepted by review only" checked={form.acceptedOnly} onChange={(value) => set("acceptedOnly", value)} />
-            <Checkbox label="Exclude ratings rejected in review" checked={form.excludeRejected} onChange={(value) => set("excludeRejected", value)} />
-            <Checkbox label="Exclude turns reported as a problem" checked={form.excludeReported} onChange={(value) => set("excludeReported", value)} />
+            <Checkbox
+              label='Drop "negligibly better / unsure" ratings'
+              checked={form.dropNegligible}
+              onChange={(value) => set("dropNegligible", value)}
+            />
+            <Checkbox
+              label="Accepted by review only"
+              checked={form.acceptedOnly}
+              onChange={(value) => set("acceptedOnly", value)}
+            />
+            <Checkbox
+              label="Exclude ratings rejected in review"
+              checked={form.excludeRejected}
+              onChange={(value) => set("excludeRejected", value)}
+            />
+            <Checkbox
+              label="Exclude turns reported as a problem"
+              checked={form.excludeReported}
+              onChange={(value) => set("excludeReported", value)}
+            />
             <Checkbox
               label="Apply the Llama 2 safety rule"
               hint="Pairs whose chosen response is unsafe while the other is safe stay out of training formats (marked in raw)."
@@ -304,7 +379,12 @@ export function ExportForm() {
 
         <Fieldset legend="Margins and split">
           <div className="grid gap-4 sm:grid-cols-2">
-            <SelectField id="export-margin" label="Margin scheme" value={form.marginScheme} onChange={(event) => set("marginScheme", event.target.value as MarginValue)}>
+            <SelectField
+              id="export-margin"
+              label="Margin scheme"
+              value={form.marginScheme}
+              onChange={(event) => set("marginScheme", event.target.value as MarginValue)}
+            >
               {Object.entries(MARGIN_LABELS).map(([value, label]) => (
                 <option key={value} value={value}>
                   {label}
@@ -338,7 +418,9 @@ export function ExportForm() {
                   onChange={(event) =>
                     set(
                       "customMargins",
-                      form.customMargins.map((value, position) => (position === index ? event.target.value : value)),
+                      form.customMargins.map((value, position) =>
+                        position === index ? event.target.value : value,
+                      ),
                     )
                   }
                 />
@@ -365,7 +447,12 @@ export function ExportForm() {
                   value={form.splitValue}
                   onChange={(event) => set("splitValue", event.target.value)}
                 />
-                <TextField id="export-split-seed" label="Split seed" value={form.splitSeed} onChange={(event) => set("splitSeed", event.target.value)} />
+                <TextField
+                  id="export-split-seed"
+                  label="Split seed"
+                  value={form.splitSeed}
+                  onChange={(event) => set("splitSeed", event.target.value)}
+                />
               </>
             )}
           </div>
@@ -398,21 +485,32 @@ export function ExportForm() {
                 aria-valuenow={done}
                 className="h-2 w-full overflow-hidden rounded bg-slate-200"
               >
-                <div className="h-full bg-indigo-600 transition-all" style={{ width: `${total ? (100 * done) / total : 0}%` }} />
+                <div
+                  className="h-full bg-indigo-600 transition-all"
+                  style={{ width: `${total ? (100 * done) / total : 0}%` }}
+                />
               </div>
               <p className="text-sm text-slate-600" role="status">
-                {record ? `${done.toLocaleString()} of ${total.toLocaleString()} comparisons` : "Starting…"} · {megabytes(download.received)} received
+                {record ? `${done.toLocaleString()} of ${total.toLocaleString()} comparisons` : "Starting…"} ·{" "}
+                {megabytes(download.received)} received
               </p>
             </>
           )}
           {download.state === "done" && (
             <Alert tone="success">
               Downloaded {download.filename} ({megabytes(download.received)}
-              {record ? `, ${Object.entries(record.rowCounts).map(([split, rows]) => `${rows} ${split} rows`).join(", ")}` : ""}).
+              {record
+                ? `, ${Object.entries(record.rowCounts)
+                    .map(([split, rows]) => `${rows} ${split} rows`)
+                    .join(", ")}`
+                : ""}
+              ).
             </Alert>
           )}
           {(download.state === "failed" || download.state === "cancelled") && (
-            <Alert tone={download.state === "cancelled" ? "info" : "error"}>{record?.error ?? download.error}</Alert>
+            <Alert tone={download.state === "cancelled" ? "info" : "error"}>
+              {record?.error ?? download.error}
+            </Alert>
           )}
           {download.state === "done" &&
             record?.files.map((file) => (
@@ -431,12 +529,21 @@ export function ExportForm() {
           {preview.data && (
             <>
               <p className="text-sm text-slate-600">
-                {preview.data.matchingComparisons} comparisons match; the first {preview.data.rows.length} rows:
+                {preview.data.matchingComparisons} comparisons match; the first {preview.data.rows.length}{" "}
+                rows:
               </p>
               {preview.data.rows.map(({ split, row }, index) => (
-                <pre key={index} aria-label={`Preview row ${index + 1} (${split})`} className="max-h-64 overflow-auto rounded bg-slate-50 p-3 text-xs text-slate-800">
-                  {JSON.stringify(row, null, 2)}
-                </pre>
+                <figure key={index}>
+                  <figcaption className="text-xs font-medium text-slate-500">
+                    Row {index + 1} · {split}
+                  </figcaption>
+                  <pre
+                    aria-label={`Preview row ${index + 1} (${split})`}
+                    className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-3 text-xs text-slate-800"
+                  >
+                    {JSON.stringify(row, null, 2)}
+                  </pre>
+                </figure>
               ))}
             </>
           )}

@@ -23,7 +23,12 @@ export const MARGIN_LABELS = {
 } as const;
 export type MarginValue = keyof typeof MARGIN_LABELS;
 
-export const STRENGTH_NAMES = ["Significantly better", "Better", "Slightly better", "Negligibly better / unsure"];
+export const STRENGTH_NAMES = [
+  "Significantly better",
+  "Better",
+  "Slightly better",
+  "Negligibly better / unsure",
+];
 
 export const TEMPLATE_LABELS = { "llama-2": "Llama 2", "llama-3": "Llama 3", chatml: "ChatML" } as const;
 export type TemplateValue = keyof typeof TEMPLATE_LABELS;
@@ -38,7 +43,11 @@ export function describeOptions(options: Record<string, unknown>): string {
   if (options.from || options.to) parts.push(`${options.from ?? "…"} to ${options.to ?? "…"}`);
   const scheme = String(options.marginScheme ?? "small");
   parts.push(
-    scheme === "custom" ? `margins ${(options.customMargins as number[]).join("/")}` : scheme === "none" ? "no margin" : `${scheme} margins`,
+    scheme === "custom"
+      ? `margins ${(options.customMargins as number[]).join("/")}`
+      : scheme === "none"
+        ? "no margin"
+        : `${scheme} margins`,
   );
   if (options.dropNegligible) parts.push("negligible dropped");
   if (options.acceptedOnly) parts.push("accepted only");

@@ -19,24 +19,42 @@ export function PastExports() {
   const [page, setPage] = useState(1);
   const list = useQuery({
     ...trpc.exports.list.queryOptions({ page, pageSize: 10 }),
-    refetchInterval: (query) => (query.state.data?.items.some((item) => item.status === "running" && !item.isStalled) ? 2000 : false),
+    refetchInterval: (query) =>
+      query.state.data?.items.some((item) => item.status === "running" && !item.isStalled) ? 2000 : false,
   });
 
   return (
-    <Card title="Past exports" description="Every export is recorded; the same data and options give byte-identical files.">
+    <Card
+      title="Past exports"
+      description="Every export is recorded; the same data and options give byte-identical files."
+    >
       {list.error && <Alert>{errorMessage(list.error)}</Alert>}
       <div className="overflow-x-auto">
         <table className="min-w-full divide-y divide-slate-200 text-sm">
           <caption className="sr-only">Past exports</caption>
           <thead>
             <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <th scope="col" className="py-2 pr-4">When</th>
-              <th scope="col" className="py-2 pr-4">Who</th>
-              <th scope="col" className="py-2 pr-4">Format</th>
-              <th scope="col" className="py-2 pr-4">Filters</th>
-              <th scope="col" className="py-2 pr-4">Rows</th>
-              <th scope="col" className="py-2 pr-4">Files</th>
-              <th scope="col" className="py-2">Status</th>
+              <th scope="col" className="py-2 pr-4">
+                When
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Who
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Format
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Filters
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Rows
+              </th>
+              <th scope="col" className="py-2 pr-4">
+                Files
+              </th>
+              <th scope="col" className="py-2">
+                Status
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 align-top">
@@ -52,9 +70,13 @@ export function PastExports() {
               return (
                 <tr key={item.id}>
                   <td className="py-2 pr-4 whitespace-nowrap text-slate-600">
-                    <time dateTime={item.createdAt.toISOString()}>{item.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC</time>
+                    <time dateTime={item.createdAt.toISOString()}>
+                      {item.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC
+                    </time>
                   </td>
-                  <td className="py-2 pr-4">{item.createdByEmail ?? (item.via === "cli" ? "Command line" : "A removed user")}</td>
+                  <td className="py-2 pr-4">
+                    {item.createdByEmail ?? (item.via === "cli" ? "Command line" : "A removed user")}
+                  </td>
                   <td className="py-2 pr-4 whitespace-nowrap">
                     {item.format} · {item.output}
                   </td>
@@ -72,7 +94,12 @@ export function PastExports() {
                     ))}
                   </td>
                   <td className="py-2">
-                    <span className={cx("rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", STATUS_STYLES[status])}>
+                    <span
+                      className={cx(
+                        "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
+                        STATUS_STYLES[status],
+                      )}
+                    >
                       {status === "running"
                         ? `Running ${item.progressTotal ? Math.floor((100 * item.progressDone) / item.progressTotal) : 0}%`
                         : status[0].toUpperCase() + status.slice(1)}
@@ -93,7 +120,11 @@ export function PastExports() {
           <span className="text-slate-600">
             Page {list.data.page} of {list.data.pageCount}
           </span>
-          <Button variant="secondary" disabled={page >= list.data.pageCount} onClick={() => setPage(page + 1)}>
+          <Button
+            variant="secondary"
+            disabled={page >= list.data.pageCount}
+            onClick={() => setPage(page + 1)}
+          >
             Older
           </Button>
         </nav>

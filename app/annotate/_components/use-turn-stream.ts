@@ -1,7 +1,8 @@
 "use client";
-// Follows a turn's generation through GET /api/generate/:turnId (NDJSON): a snapshot, then
-// deltas and status changes until "end". A dropped connection reconnects and gets a fresh
-// snapshot, so nothing is lost or doubled; the server keeps generating meanwhile.
+// Sending a prompt and following a turn's generation. POST /api/generate stores the turn and
+// streams its responses (NDJSON) from the first token; GET /api/generate/:turnId follows a turn
+// again after a reload or a dropped connection (a fresh snapshot, so nothing is lost or doubled;
+// the server keeps generating meanwhile).
 import { useEffect, useEffectEvent, useState } from "react";
 
 export interface StreamedResponse {
@@ -13,7 +14,15 @@ export interface StreamedResponse {
   finishReason: string | null;
 }
 
+export interface StartedTurn {
+  conversationId: string;
+  turnId: string;
+  index: number;
+  responses: { id: string; position: number }[];
+}
+
 type StreamEvent =
+  | { type: "turn"; turn: StartedTurn }
   | { type: "snapshot"; responses: StreamedResponse[] }
   | { type: "delta"; responseId: string; offset: number; text: string }
   | { type: "response"; response: StreamedResponse }
@@ -21,6 +30,58 @@ type StreamEvent =
   | { type: "end" }
   | { type: "ping" }
   | { type: "error"; message: string };
+
+interface OpenStream {
+  reader: ReadableStreamDefaultReader<string>;
+  buffered: string;
+}
+
+/** Streams opened by sendPrompt, waiting for the turn's view to take them over. */
+const handedOver = new Map<string, OpenStream>();
+
+async function problemMessage(response: Response) {
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+  return body?.error?.message ?? `The server answered ${response.status}. Try again in a moment.`;
+}
+
+/** Sends a prompt. Resolves once the server has stored the turn; its responses then stream. */
+export async function sendPrompt(input: {
+  campaignId: string;
+  conversationId: string | null;
+  message: string;
+}): Promise<{ ok: true; turn: StartedTurn } | { ok: false; message: string }> {
+  let response: Response;
+  try {
+    response = await fetch("/api/generate", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(input),
+      cache: "no-store",
+    });
+  } catch {
+    return { ok: false, message: "Could not reach the server. Check your connection and send again." };
+  }
+  if (!response.ok || !response.body) return { ok: false, message: await problemMessage(response) };
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  try {
+    while (!buffered.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffered += value;
+    }
+  } catch {
+    // handled below: no first line
+  }
+  const newline = buffered.indexOf("\n");
+  const first = newline >= 0 ? (JSON.parse(buffered.slice(0, newline)) as StreamEvent) : null;
+  if (!first || first.type !== "turn") {
+    void reader.cancel().catch(() => {});
+    return { ok: false, message: "The connection broke before the prompt was stored. Reload the page to check, then send again." };
+  }
+  handedOver.set(first.turn.turnId, { reader, buffered: buffered.slice(newline + 1) });
+  return { ok: true, turn: first.turn };
+}
 
 export interface TurnStream {
   responses: StreamedResponse[];
@@ -36,7 +97,7 @@ const isDone = (response: StreamedResponse) => response.status === "completed" |
  * `initial` is what the page already knows (from the workspace query).
  */
 export function useTurnStream(
-  turnId: string | null,
+  turnId: string,
   initial: StreamedResponse[],
   attempt: number,
   onEnd: () => void,
@@ -48,65 +109,79 @@ export function useTurnStream(
   const knownResponses = useEffectEvent(() => initial);
 
   useEffect(() => {
-    if (!turnId) return;
     const known = knownResponses();
-    if (attempt === 0 && known.length > 0 && known.every(isDone)) return; // nothing to follow
+    const handover = handedOver.get(turnId) ?? null;
+    handedOver.delete(turnId);
+    if (!handover && attempt === 0 && known.length > 0 && known.every(isDone)) return; // nothing to follow
     const abort = new AbortController();
     let current = new Map(known.map((response) => [response.id, { ...response }]));
+    let reader: ReadableStreamDefaultReader<string> | null = null;
     const publish = () => setResponses([...current.values()].sort((a, b) => a.position - b.position));
 
+    /** Applies one event; true when the turn is finished. */
+    function apply(event: StreamEvent): boolean {
+      if (event.type === "snapshot") {
+        current = new Map(event.responses.map((item) => [item.id, { ...item }]));
+        publish();
+      } else if (event.type === "delta") {
+        const item = current.get(event.responseId);
+        // Out of step (should not happen): the next snapshot puts it right.
+        if (item && item.text.length === event.offset) {
+          item.text += event.text;
+          item.status = "streaming";
+          publish();
+        }
+      } else if (event.type === "response") {
+        current.set(event.response.id, { ...event.response });
+        publish();
+      } else if (event.type === "progress") {
+        setProgress((previous) => {
+          const next = { ...previous };
+          if (event.message) next[event.responseId] = event.message;
+          else delete next[event.responseId];
+          return next;
+        });
+      } else if (event.type === "error") {
+        setConnectionError(event.message);
+      } else if (event.type === "end") {
+        setProgress({});
+        notifyEnd();
+        return true;
+      }
+      return false;
+    }
+
+    async function open(): Promise<OpenStream | null> {
+      const response = await fetch(`/api/generate/${turnId}`, { signal: abort.signal, cache: "no-store" });
+      if (!response.ok || !response.body) {
+        setConnectionError(await problemMessage(response));
+        if (response.status >= 400 && response.status < 500) return null;
+        throw new Error(String(response.status));
+      }
+      return { reader: response.body.pipeThrough(new TextDecoderStream()).getReader(), buffered: "" };
+    }
+
     async function follow() {
+      let next: OpenStream | null = handover;
       for (let failures = 0; !abort.signal.aborted; ) {
         try {
-          const response = await fetch(`/api/generate/${turnId}`, { signal: abort.signal, cache: "no-store" });
-          if (!response.ok || !response.body) {
-            const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-            setConnectionError(body?.error?.message ?? `The server answered ${response.status}. Reload the page.`);
-            if (response.status >= 400 && response.status < 500) return;
-            throw new Error(String(response.status));
-          }
-          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-          let buffered = "";
+          const stream = next ?? (await open());
+          next = null;
+          if (!stream) return;
+          reader = stream.reader;
+          let buffered = stream.buffered;
           for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            buffered += value;
             const lines = buffered.split("\n");
             buffered = lines.pop() ?? "";
             for (const line of lines) {
               if (!line.trim()) continue;
-              const event = JSON.parse(line) as StreamEvent;
               failures = 0;
               setConnectionError(null);
-              if (event.type === "snapshot") {
-                current = new Map(event.responses.map((item) => [item.id, { ...item }]));
-                publish();
-              } else if (event.type === "delta") {
-                const item = current.get(event.responseId);
-                // Out of step (should not happen): the next snapshot puts it right.
-                if (item && item.text.length === event.offset) {
-                  item.text += event.text;
-                  item.status = "streaming";
-                  publish();
-                }
-              } else if (event.type === "response") {
-                current.set(event.response.id, { ...event.response });
-                publish();
-              } else if (event.type === "progress") {
-                setProgress((previous) => {
-                  const next = { ...previous };
-                  if (event.message) next[event.responseId] = event.message;
-                  else delete next[event.responseId];
-                  return next;
-                });
-              } else if (event.type === "error") {
-                setConnectionError(event.message);
-              } else if (event.type === "end") {
-                setProgress({});
-                notifyEnd();
-                return;
-              }
+              if (apply(JSON.parse(line) as StreamEvent)) return;
             }
+            const { value, done } = await stream.reader.read();
+            if (done) break;
+            buffered += value;
           }
         } catch {
           if (abort.signal.aborted) return;
@@ -119,7 +194,10 @@ export function useTurnStream(
     }
 
     void follow();
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      void reader?.cancel().catch(() => {});
+    };
   }, [turnId, attempt]);
 
   return { responses, progress, connectionError };

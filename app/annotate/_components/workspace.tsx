@@ -16,7 +16,7 @@ import { PromptComposer } from "./prompt-composer";
 import { ReportProblem } from "./report-problem";
 import { ResponseCard } from "./response-card";
 import { ShortcutList, useShortcuts } from "./shortcuts";
-import { useTurnStream, type StreamedResponse } from "./use-turn-stream";
+import { sendPrompt, useTurnStream, type StartedTurn, type StreamedResponse } from "./use-turn-stream";
 
 type Conversation = NonNullable<AnnotationWorkspace["conversation"]>;
 
@@ -226,7 +226,7 @@ function CurrentTurn({
 
 function withStartedTurn(
   workspace: AnnotationWorkspace,
-  started: { conversationId: string; turnId: string; index: number; responses: { id: string; position: number }[] },
+  started: StartedTurn,
   message: string,
 ): AnnotationWorkspace {
   const turn: WorkspaceTurn = {
@@ -277,21 +277,8 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
     promptDraftKey(userId, campaignId, conversation && conversation.turns.length > 0 ? conversation.id : null),
     "",
   );
-  const startTurn = useMutation(
-    trpc.annotation.startTurn.mutationOptions({
-      onSuccess: async (started, input) => {
-        // Show the new turn at once, so its stream is followed from the first token; the
-        // refetch then brings the stored state.
-        queryClient.setQueryData(trpc.annotation.workspace.queryKey({ campaignId }), (current) =>
-          current ? withStartedTurn(current, started, input.message.trim()) : current,
-        );
-        clearPrompt();
-        setIsComposingNext(false);
-        setNotice(null);
-        await refresh();
-      },
-    }),
-  );
+  const [isSending, setIsSending] = useState(false);
+  const [sendError, setSendError] = useState<string | null>(null);
   const endConversation = useMutation(
     trpc.annotation.endConversation.mutationOptions({
       onSuccess: async () => {
@@ -307,21 +294,33 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
   // A reload while writing the next prompt reopens the box with the draft.
   const isWritingNext = isJudged && (isComposingNext || prompt.length > 0);
   const showPrompt = workspace !== undefined && (conversation === null || turns.length === 0 || isWritingNext);
-  const send = () => {
-    if (!workspace || startTurn.isPending) return;
-    startTurn.mutate({
-      campaignId,
-      conversationId: conversation?.id ?? null,
-      message: prompt,
-    });
-  };
+  async function send() {
+    if (!workspace || isSending) return;
+    setIsSending(true);
+    setSendError(null);
+    const message = prompt.trim();
+    const result = await sendPrompt({ campaignId, conversationId: conversation?.id ?? null, message });
+    setIsSending(false);
+    if (!result.ok) {
+      setSendError(result.message); // the prompt stays in the box
+      return;
+    }
+    // Show the new turn at once; its view takes over the open stream. Then refetch.
+    queryClient.setQueryData(trpc.annotation.workspace.queryKey({ campaignId }), (current) =>
+      current ? withStartedTurn(current, result.turn, message) : current,
+    );
+    clearPrompt();
+    setIsComposingNext(false);
+    setNotice(null);
+    void refresh();
+  }
 
   useShortcuts({
     ...(canContinue && !isWritingNext ? { n: () => setIsComposingNext(true) } : {}),
     ...(conversation && isJudged && !isWritingNext && !endConversation.isPending
       ? { e: () => endConversation.mutate({ conversationId: conversation.id }) }
       : {}),
-    ...(showPrompt ? { "mod+enter": send } : {}),
+    ...(showPrompt ? { "mod+enter": () => void send() } : {}),
   });
 
   if (workspaceQuery.isPending) return <p className="text-sm text-slate-500">Loading the campaign…</p>;
@@ -435,9 +434,9 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
         <PromptComposer
           value={prompt}
           onChange={setPrompt}
-          onSend={send}
-          isSending={startTurn.isPending}
-          error={startTurn.error ? errorMessage(startTurn.error) : null}
+          onSend={() => void send()}
+          isSending={isSending}
+          error={sendError}
           hint={
             turns.length === 0
               ? campaign.kind === "safety"

@@ -29,10 +29,16 @@ export function PairCampaigns() {
           <Alert>{errorMessage(claim.error)}</Alert>
         </div>
       )}
-      {campaigns.data?.items.length === 0 && <p className="text-sm text-slate-500">No campaign is open to you yet.</p>}
+      {campaigns.data?.items.length === 0 && (
+        <p className="text-sm text-slate-500">No campaign is open to you yet.</p>
+      )}
       <ul className="divide-y divide-slate-100">
         {campaigns.data?.items.map((campaign) => (
-          <li key={campaign.id} className="flex flex-wrap items-center justify-between gap-3 py-3" aria-label={campaign.name}>
+          <li
+            key={campaign.id}
+            className="flex flex-wrap items-center justify-between gap-3 py-3"
+            aria-label={campaign.name}
+          >
             <div className="text-sm">
               <p className="font-medium text-slate-900">{campaign.name}</p>
               <p className="text-slate-600">
@@ -58,7 +64,9 @@ export function PairCampaigns() {
           </li>
         ))}
       </ul>
-      {campaigns.data && <Pager page={campaigns.data.page} pageCount={campaigns.data.pageCount} onPage={setPage} />}
+      {campaigns.data && (
+        <Pager page={campaigns.data.page} pageCount={campaigns.data.pageCount} onPage={setPage} />
+      )}
     </Card>
   );
 }

@@ -65,14 +65,18 @@ export function ComparisonReview({
               >
                 {DECISION_LABELS[comparison.reviewStatus]}
               </span>
-              {comparison.isGold && <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800">gold</span>}
+              {comparison.isGold && (
+                <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800">gold</span>
+              )}
             </dd>
           </div>
         </dl>
       </Card>
 
       <Card title="Dialogue">
-        {comparison.systemPrompt && <p className="mb-3 text-xs text-slate-500">System prompt: {comparison.systemPrompt}</p>}
+        {comparison.systemPrompt && (
+          <p className="mb-3 text-xs text-slate-500">System prompt: {comparison.systemPrompt}</p>
+        )}
         {comparison.riskCategory && (
           <p className="mb-3 text-xs text-slate-500">
             Risk category: {comparison.riskCategory} · attack vector: {comparison.attackVector}
@@ -81,13 +85,19 @@ export function ComparisonReview({
         <ol className="space-y-3">
           {comparison.history.map((turn, index) => (
             <li key={index} className="space-y-1 text-sm">
-              <p className="rounded-md bg-slate-100 p-2"><span className="font-medium">User:</span> {turn.userMessage}</p>
+              <p className="rounded-md bg-slate-100 p-2">
+                <span className="font-medium">User:</span> {turn.userMessage}
+              </p>
               {turn.assistantMessage && (
-                <div className="rounded-md border border-slate-200 p-2"><span className="font-medium">Assistant:</span> <Markdown text={turn.assistantMessage} /></div>
+                <div className="rounded-md border border-slate-200 p-2">
+                  <span className="font-medium">Assistant:</span> <Markdown text={turn.assistantMessage} />
+                </div>
               )}
             </li>
           ))}
-          <li className="rounded-md bg-indigo-50 p-2 text-sm"><span className="font-medium">User:</span> {comparison.userMessage}</li>
+          <li className="rounded-md bg-indigo-50 p-2 text-sm">
+            <span className="font-medium">User:</span> {comparison.userMessage}
+          </li>
         </ol>
       </Card>
 
@@ -96,20 +106,32 @@ export function ComparisonReview({
           <section
             key={response.id}
             aria-label={response.label}
-            className={cx("rounded-lg border bg-white p-4 shadow-sm", response.isChosen ? "border-indigo-400" : "border-slate-200")}
+            className={cx(
+              "rounded-lg border bg-white p-4 shadow-sm",
+              response.isChosen ? "border-indigo-400" : "border-slate-200",
+            )}
           >
             <h3 className="mb-2 flex flex-wrap items-center gap-2 text-sm font-semibold">
               {response.label}
-              {response.isChosen && <span className="rounded bg-indigo-100 px-1.5 text-xs text-indigo-800">chosen</span>}
+              {response.isChosen && (
+                <span className="rounded bg-indigo-100 px-1.5 text-xs text-indigo-800">chosen</span>
+              )}
               {response.rank !== null && response.rank > 0 && comparison.responses.length > 2 && (
                 <span className="text-xs text-slate-500">rank {response.rank + 1}</span>
               )}
               {response.isSafe !== null && (
-                <span className={cx("rounded px-1.5 text-xs", response.isSafe ? "bg-emerald-50 text-emerald-700" : "bg-red-50 text-red-700")}>
+                <span
+                  className={cx(
+                    "rounded px-1.5 text-xs",
+                    response.isSafe ? "bg-emerald-50 text-emerald-700" : "bg-red-50 text-red-700",
+                  )}
+                >
                   {response.isSafe ? "safe" : "unsafe"}
                 </span>
               )}
-              {response.variant && <span className="text-xs font-normal text-slate-500">{response.variant}</span>}
+              {response.variant && (
+                <span className="text-xs font-normal text-slate-500">{response.variant}</span>
+              )}
             </h3>
             <Markdown text={response.text} />
           </section>
@@ -119,7 +141,8 @@ export function ComparisonReview({
       <Card title="Judgement">
         <p className="text-sm">
           {STRENGTH_LABELS[comparison.strength]}
-          {comparison.safetyBin && ` · ${SAFETY_BIN_LABELS[comparison.safetyBin]}`} · {seconds(comparison.timeSpentMs)}
+          {comparison.safetyBin && ` · ${SAFETY_BIN_LABELS[comparison.safetyBin]}`} ·{" "}
+          {seconds(comparison.timeSpentMs)}
         </p>
         {comparison.note && <p className="mt-2 text-sm text-slate-700">Note: {comparison.note}</p>}
       </Card>
@@ -137,19 +160,33 @@ export function ComparisonReview({
           <div className="mt-3 flex gap-2">
             <Button
               disabled={decide.isPending}
-              onClick={() => decide.mutate({ comparisonId, decision: "accepted", comment: comment || undefined }, { onSuccess: () => setComment("") })}
+              onClick={() =>
+                decide.mutate(
+                  { comparisonId, decision: "accepted", comment: comment || undefined },
+                  { onSuccess: () => setComment("") },
+                )
+              }
             >
               Accept
             </Button>
             <Button
               variant="danger"
               disabled={decide.isPending}
-              onClick={() => decide.mutate({ comparisonId, decision: "rejected", comment: comment || undefined }, { onSuccess: () => setComment("") })}
+              onClick={() =>
+                decide.mutate(
+                  { comparisonId, decision: "rejected", comment: comment || undefined },
+                  { onSuccess: () => setComment("") },
+                )
+              }
             >
               Reject
             </Button>
             {canMarkGold && !comparison.isGold && comparison.source === "primary" && (
-              <Button variant="secondary" disabled={markGold.isPending} onClick={() => markGold.mutate({ comparisonId })}>
+              <Button
+                variant="secondary"
+                disabled={markGold.isPending}
+                onClick={() => markGold.mutate({ comparisonId })}
+              >
                 Mark as gold
               </Button>
             )}
@@ -162,7 +199,10 @@ export function ComparisonReview({
           {decide.isSuccess && (
             <div className="mt-3">
               <Alert tone="success">
-                Review saved. <Link href="/review" className="font-semibold underline">Back to the queue</Link>
+                Review saved.{" "}
+                <Link href="/review" className="font-semibold underline">
+                  Back to the queue
+                </Link>
               </Alert>
             </div>
           )}
@@ -176,9 +216,11 @@ export function ComparisonReview({
           <ul className="space-y-2 text-sm">
             {comparison.reviews.map((review) => (
               <li key={review.id}>
-                <span className="font-medium">{DECISION_LABELS[review.decision]}</span> by {review.reviewerEmail} on{" "}
-                {review.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
-                {review.comment && <p className="mt-1 rounded-md bg-slate-50 p-2 text-slate-700">{review.comment}</p>}
+                <span className="font-medium">{DECISION_LABELS[review.decision]}</span> by{" "}
+                {review.reviewerEmail} on {review.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
+                {review.comment && (
+                  <p className="mt-1 rounded-md bg-slate-50 p-2 text-slate-700">{review.comment}</p>
+                )}
               </li>
             ))}
           </ul>

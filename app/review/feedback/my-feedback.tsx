@@ -13,7 +13,9 @@ export function MyFeedback() {
   return (
     <Card>
       {feedback.error && <Alert>{errorMessage(feedback.error)}</Alert>}
-      {feedback.data?.items.length === 0 && <p className="text-sm text-slate-500">No reviews of your work yet.</p>}
+      {feedback.data?.items.length === 0 && (
+        <p className="text-sm text-slate-500">No reviews of your work yet.</p>
+      )}
       <ul className="divide-y divide-slate-100">
         {feedback.data?.items.map((item) => (
           <li key={item.id} className="py-3 text-sm">
@@ -27,7 +29,9 @@ export function MyFeedback() {
                 {item.decision === "rejected" ? "Rejected" : "Accepted"}
               </span>
               <span className="text-slate-600">{item.campaignName}</span>
-              <span className="text-slate-500">{item.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC</span>
+              <span className="text-slate-500">
+                {item.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
+              </span>
             </div>
             <p className="mt-1">
               <Link href={`/review/${item.comparisonId}`} className="text-indigo-700 hover:underline">
@@ -38,7 +42,9 @@ export function MyFeedback() {
           </li>
         ))}
       </ul>
-      {feedback.data && <Pager page={feedback.data.page} pageCount={feedback.data.pageCount} onPage={setPage} />}
+      {feedback.data && (
+        <Pager page={feedback.data.page} pageCount={feedback.data.pageCount} onPage={setPage} />
+      )}
     </Card>
   );
 }

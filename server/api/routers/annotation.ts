@@ -1,5 +1,6 @@
-// The annotator's workflow: campaigns, the workspace, sending prompts, judging turns, and the
-// ways out (retry, report a problem, end). Admins can read conversations as stored.
+// The annotator's workflow: campaigns, the workspace, judging turns, and the ways out (retry,
+// report a problem, end). Sending a prompt streams its responses, so it is a route handler:
+// POST /api/generate (server/api/turn-stream-handler.ts). Admins can read conversations as stored.
 import { campaignModelStatus, getGenerationRuntime } from "@/server/generation/runtime";
 import { log } from "@/server/log";
 import { acknowledgeGuidelines, AcknowledgeGuidelinesInput } from "@/server/services/annotation/acknowledge-guidelines";
@@ -7,7 +8,6 @@ import { endConversation, EndConversationInput } from "@/server/services/annotat
 import { inspectConversations, InspectConversationsInput } from "@/server/services/annotation/inspect-conversations";
 import { reportProblem, ReportProblemInput } from "@/server/services/annotation/report-problem";
 import { retryGeneration, RetryGenerationInput } from "@/server/services/annotation/retry-generation";
-import { startTurn, StartTurnInput } from "@/server/services/annotation/start-turn";
 import { submitComparison, SubmitComparisonInput } from "@/server/services/annotation/submit-comparison";
 import {
   getAnnotationWorkspace,
@@ -24,7 +24,6 @@ import { adminProcedure, annotatorProcedure, router } from "../trpc";
 function generationDeps(db: Db) {
   const runtime = getGenerationRuntime();
   return {
-    identify: runtime.resolver.identify.bind(runtime.resolver),
     schedule: (turnId: string) => {
       runtime.hub
         .schedule(db, turnId)
@@ -46,9 +45,6 @@ export const annotationRouter = router({
   acknowledgeGuidelines: annotatorProcedure
     .input(AcknowledgeGuidelinesInput)
     .mutation(({ ctx, input }) => acknowledgeGuidelines(ctx.db, input, ctx.user)),
-  startTurn: annotatorProcedure
-    .input(StartTurnInput)
-    .mutation(({ ctx, input }) => startTurn(ctx.db, input, ctx.user, generationDeps(ctx.db))),
   retryGeneration: annotatorProcedure
     .input(RetryGenerationInput)
     .mutation(({ ctx, input }) => retryGeneration(ctx.db, input, ctx.user, generationDeps(ctx.db))),

@@ -11,13 +11,18 @@ import {
   updateGuidelines,
 } from "@/server/services/campaigns/guidelines";
 import { ListCampaignsInput, listCampaigns } from "@/server/services/campaigns/list-campaigns";
-import { SetCampaignMembersInput, setCampaignMembers } from "@/server/services/campaigns/set-campaign-members";
+import {
+  SetCampaignMembersInput,
+  setCampaignMembers,
+} from "@/server/services/campaigns/set-campaign-members";
 import { SetCampaignStatusInput, setCampaignStatus } from "@/server/services/campaigns/set-campaign-status";
 import { UpdateCampaignInput, updateCampaign } from "@/server/services/campaigns/update-campaign";
 
 export const campaignsRouter = router({
   list: adminProcedure.input(ListCampaignsInput).query(({ ctx, input }) => listCampaigns(ctx.db, input)),
-  overview: adminProcedure.input(CampaignIdInput).query(({ ctx, input }) => getCampaignOverview(ctx.db, input)),
+  overview: adminProcedure
+    .input(CampaignIdInput)
+    .query(({ ctx, input }) => getCampaignOverview(ctx.db, input)),
   create: adminProcedure
     .input(CreateCampaignInput)
     .mutation(({ ctx, input }) => createCampaign(ctx.db, input, ctx.user)),

@@ -3,7 +3,12 @@
 import { adminProcedure, router } from "../trpc";
 import { serverExportKey } from "@/server/services/exports/key";
 import { listExportSources } from "@/server/services/exports/list-export-sources";
-import { GetExportInput, getExport, ListExportsInput, listExports } from "@/server/services/exports/list-exports";
+import {
+  GetExportInput,
+  getExport,
+  ListExportsInput,
+  listExports,
+} from "@/server/services/exports/list-exports";
 import { PreviewExportInput, previewExport } from "@/server/services/exports/preview-export";
 
 export const exportsRouter = router({

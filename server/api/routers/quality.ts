@@ -24,17 +24,27 @@ export const qualityRouter = router({
   claimPair: annotatorProcedure
     .input(ClaimPairTaskInput)
     .mutation(({ ctx, input }) => claimNextPairTask(ctx.db, input, ctx.user)),
-  pairTask: annotatorProcedure.input(PairTaskIdInput).query(({ ctx, input }) => getPairTask(ctx.db, input, ctx.user)),
+  pairTask: annotatorProcedure
+    .input(PairTaskIdInput)
+    .query(({ ctx, input }) => getPairTask(ctx.db, input, ctx.user)),
   submitPair: annotatorProcedure
     .input(SubmitPairRatingInput)
     .mutation(({ ctx, input }) => submitPairRating(ctx.db, input, ctx.user)),
   skipPair: annotatorProcedure
     .input(PairTaskIdInput)
     .mutation(({ ctx, input }) => skipPairTask(ctx.db, input, ctx.user)),
-  markGold: adminProcedure.input(MarkGoldInput).mutation(({ ctx, input }) => markGold(ctx.db, input, ctx.user)),
-  unmarkGold: adminProcedure.input(UnmarkGoldInput).mutation(({ ctx, input }) => unmarkGold(ctx.db, input, ctx.user)),
-  importGold: adminProcedure.input(ImportGoldInput).mutation(({ ctx, input }) => importGold(ctx.db, input, ctx.user)),
+  markGold: adminProcedure
+    .input(MarkGoldInput)
+    .mutation(({ ctx, input }) => markGold(ctx.db, input, ctx.user)),
+  unmarkGold: adminProcedure
+    .input(UnmarkGoldInput)
+    .mutation(({ ctx, input }) => unmarkGold(ctx.db, input, ctx.user)),
+  importGold: adminProcedure
+    .input(ImportGoldInput)
+    .mutation(({ ctx, input }) => importGold(ctx.db, input, ctx.user)),
   goldItems: adminProcedure.input(ListGoldItemsInput).query(({ ctx, input }) => listGoldItems(ctx.db, input)),
   agreement: adminProcedure.input(AgreementInput).query(({ ctx, input }) => getAgreement(ctx.db, input)),
-  goldAccuracy: adminProcedure.input(AgreementInput).query(({ ctx, input }) => getGoldAccuracy(ctx.db, input)),
+  goldAccuracy: adminProcedure
+    .input(AgreementInput)
+    .query(({ ctx, input }) => getGoldAccuracy(ctx.db, input)),
 });

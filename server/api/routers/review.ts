@@ -15,7 +15,9 @@ import {
 
 export const reviewRouter = router({
   campaigns: reviewerProcedure.query(({ ctx }) => listReviewCampaigns(ctx.db)),
-  queue: reviewerProcedure.input(ListReviewQueueInput).query(({ ctx, input }) => listReviewQueue(ctx.db, input)),
+  queue: reviewerProcedure
+    .input(ListReviewQueueInput)
+    .query(({ ctx, input }) => listReviewQueue(ctx.db, input)),
   decide: reviewerProcedure
     .input(ReviewComparisonInput)
     .mutation(({ ctx, input }) => reviewComparison(ctx.db, input, ctx.user)),

@@ -1,7 +1,12 @@
 // Model variants of a campaign: add, edit, and test the connection to their endpoint.
 import { adminProcedure, router } from "../trpc";
 import { getGenerationRuntime } from "@/server/generation/runtime";
-import { CreateVariantInput, createVariant, UpdateVariantInput, updateVariant } from "@/server/services/campaigns/save-variant";
+import {
+  CreateVariantInput,
+  createVariant,
+  UpdateVariantInput,
+  updateVariant,
+} from "@/server/services/campaigns/save-variant";
 import {
   TestVariantConnectionInput,
   testVariantConnection,

@@ -144,13 +144,13 @@ describe("startTurn", () => {
   it("limits prompts and explains the limit", async () => {
     const { campaign } = await createCampaign(db);
     const { actor } = await createAnnotator(db);
-    const caller = callerFor(db, actor);
-    await expect(
-      caller.annotation.startTurn({ campaignId: campaign.id, conversationId: null, message: "x".repeat(8001) }),
-    ).rejects.toThrow("A prompt can be at most 8,000 characters long. Shorten it and send again.");
-    await expect(
-      caller.annotation.startTurn({ campaignId: campaign.id, conversationId: null, message: "   " }),
-    ).rejects.toThrow("Write a prompt before sending.");
+    const send = (message: string) =>
+      startTurn(db, { campaignId: campaign.id, conversationId: null, message }, actor, { identify: identifyForTest });
+    await expect(send("x".repeat(8001))).rejects.toThrow(
+      "A prompt can be at most 8,000 characters long. Shorten it and send again.",
+    );
+    await expect(send("   ")).rejects.toThrow("Write a prompt before sending.");
+    await expect(send("x".repeat(8000))).resolves.toMatchObject({ index: 0 });
   });
 
   it("enforces the daily quota with a clear message", async () => {

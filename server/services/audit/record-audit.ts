@@ -35,7 +35,14 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export const AUDIT_TARGET_TYPES = ["user", "campaign", "variant", "batch", "comparison", "gold_item"] as const;
+export const AUDIT_TARGET_TYPES = [
+  "user",
+  "campaign",
+  "variant",
+  "batch",
+  "comparison",
+  "gold_item",
+] as const;
 
 export interface AuditRecord {
   actorId: string | null;

@@ -30,6 +30,8 @@ export async function requireUsersExist(db: Db, userIds: string[]) {
     .from(users)
     .where(and(inArray(users.id, unique), eq(users.isActive, true)));
   if (found.length !== unique.length) {
-    throw new ValidationError("Some chosen members do not exist or are deactivated. Reload the page and choose again.");
+    throw new ValidationError(
+      "Some chosen members do not exist or are deactivated. Reload the page and choose again.",
+    );
   }
 }

@@ -15,7 +15,11 @@ import { findCampaign } from "./campaign-access";
 export async function getCampaignOverview(db: Db, input: { campaignId: string }) {
   const campaign = await findCampaign(db, input.campaignId);
   const [variants, batchRows, batchCounts, members, acknowledged] = await Promise.all([
-    db.select().from(modelVariants).where(eq(modelVariants.campaignId, campaign.id)).orderBy(asc(modelVariants.name)),
+    db
+      .select()
+      .from(modelVariants)
+      .where(eq(modelVariants.campaignId, campaign.id))
+      .orderBy(asc(modelVariants.name)),
     db.select().from(batches).where(eq(batches.campaignId, campaign.id)).orderBy(desc(batches.number)),
     db
       .select({

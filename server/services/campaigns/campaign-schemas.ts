@@ -27,7 +27,10 @@ const optionalText = (max: number, what: string) =>
 
 export const Guidelines = z
   .string()
-  .max(GUIDELINES_MAX_CHARS, `Guidelines can be at most ${GUIDELINES_MAX_CHARS.toLocaleString("en-US")} characters long.`);
+  .max(
+    GUIDELINES_MAX_CHARS,
+    `Guidelines can be at most ${GUIDELINES_MAX_CHARS.toLocaleString("en-US")} characters long.`,
+  );
 
 export const CampaignSettingsInput = z.object({
   name: CampaignName,

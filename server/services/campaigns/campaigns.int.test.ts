@@ -6,7 +6,14 @@ import path from "node:path";
 import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { auditLog, batches, campaignGuidelineVersions, campaignMembers, campaigns, modelVariants } from "@/db/schema";
+import {
+  auditLog,
+  batches,
+  campaignGuidelineVersions,
+  campaignMembers,
+  campaigns,
+  modelVariants,
+} from "@/db/schema";
 import { createTestDb } from "@/db/testing";
 import { ConflictError, NotFoundError, ValidationError } from "@/server/errors";
 import { submitComparison } from "@/server/services/annotation/submit-comparison";
@@ -62,24 +69,39 @@ describe("createCampaign", () => {
   it("creates a draft with guidelines version 1 and records it", async () => {
     const campaign = await createCampaign(
       database.db,
-      { name: uniqueName("Safety"), kind: "safety", guidelines: "# Be careful", overlapFraction: 0.1, dailyQuota: 50 },
+      {
+        name: uniqueName("Safety"),
+        kind: "safety",
+        guidelines: "# Be careful",
+        overlapFraction: 0.1,
+        dailyQuota: 50,
+      },
       admin,
     );
-    expect(campaign).toMatchObject({ status: "draft", guidelinesVersion: 1, overlapFraction: 0.1, dailyQuota: 50 });
+    expect(campaign).toMatchObject({
+      status: "draft",
+      guidelinesVersion: 1,
+      overlapFraction: 0.1,
+      dailyQuota: 50,
+    });
     const versions = await database.db
       .select()
       .from(campaignGuidelineVersions)
       .where(eq(campaignGuidelineVersions.campaignId, campaign.id));
     expect(versions).toMatchObject([{ version: 1, guidelines: "# Be careful" }]);
-    expect(await lastAudit()).toMatchObject({ action: "campaign.created", targetId: campaign.id, actorId: admin.id });
+    expect(await lastAudit()).toMatchObject({
+      action: "campaign.created",
+      targetId: campaign.id,
+      actorId: admin.id,
+    });
   });
 
   it("refuses a taken name and out-of-range settings with sentences that say what to fix", async () => {
     const name = uniqueName();
     await createCampaign(database.db, { name, kind: "helpfulness" }, admin);
-    await expect(createCampaign(database.db, { name: ` ${name} `, kind: "helpfulness" }, admin)).rejects.toThrow(
-      new ConflictError(`A campaign named "${name}" already exists. Choose another name.`),
-    );
+    await expect(
+      createCampaign(database.db, { name: ` ${name} `, kind: "helpfulness" }, admin),
+    ).rejects.toThrow(new ConflictError(`A campaign named "${name}" already exists. Choose another name.`));
     await expect(
       createCampaign(database.db, { name: uniqueName(), kind: "helpfulness", overlapFraction: 1.5 }, admin),
     ).rejects.toThrow(/between 0 and 1/);
@@ -95,7 +117,10 @@ describe("createCampaign", () => {
       { name: uniqueName(), kind: "helpfulness", membership: "selected", memberIds: [user.id] },
       admin,
     );
-    const members = await database.db.select().from(campaignMembers).where(eq(campaignMembers.campaignId, campaign.id));
+    const members = await database.db
+      .select()
+      .from(campaignMembers)
+      .where(eq(campaignMembers.campaignId, campaign.id));
     expect(members.map((member) => member.userId)).toEqual([user.id]);
   });
 });
@@ -139,29 +164,39 @@ describe("updateCampaign", () => {
 describe("campaign status", () => {
   it("pauses, resumes, archives and restores; archived campaigns cannot be edited", async () => {
     const campaign = await collectingCampaign();
-    expect((await setCampaignStatus(database.db, { campaignId: campaign.id, action: "pause" }, admin)).status).toBe("paused");
+    expect(
+      (await setCampaignStatus(database.db, { campaignId: campaign.id, action: "pause" }, admin)).status,
+    ).toBe("paused");
     expect((await lastAudit()).action).toBe("campaign.paused");
-    expect((await setCampaignStatus(database.db, { campaignId: campaign.id, action: "resume" }, admin)).status).toBe("active");
-    const archived = await setCampaignStatus(database.db, { campaignId: campaign.id, action: "archive" }, admin);
+    expect(
+      (await setCampaignStatus(database.db, { campaignId: campaign.id, action: "resume" }, admin)).status,
+    ).toBe("active");
+    const archived = await setCampaignStatus(
+      database.db,
+      { campaignId: campaign.id, action: "archive" },
+      admin,
+    );
     expect(archived.status).toBe("archived");
     expect(archived.archivedAt).toBeInstanceOf(Date);
     await expect(
       updateGuidelines(database.db, { campaignId: campaign.id, guidelines: "new", baseVersion: 1 }, admin),
     ).rejects.toThrow(/archived/);
-    expect((await setCampaignStatus(database.db, { campaignId: campaign.id, action: "restore" }, admin)).status).toBe("paused");
+    expect(
+      (await setCampaignStatus(database.db, { campaignId: campaign.id, action: "restore" }, admin)).status,
+    ).toBe("paused");
   });
 
   it("cannot resume without an open batch, nor pause a draft", async () => {
     const campaign = await collectingCampaign();
     await closeBatch(database.db, { campaignId: campaign.id }, admin);
     await setCampaignStatus(database.db, { campaignId: campaign.id, action: "pause" }, admin);
-    await expect(setCampaignStatus(database.db, { campaignId: campaign.id, action: "resume" }, admin)).rejects.toThrow(
-      /Open a batch/,
-    );
+    await expect(
+      setCampaignStatus(database.db, { campaignId: campaign.id, action: "resume" }, admin),
+    ).rejects.toThrow(/Open a batch/);
     const draft = await createCampaign(database.db, { name: uniqueName(), kind: "helpfulness" }, admin);
-    await expect(setCampaignStatus(database.db, { campaignId: draft.id, action: "pause" }, admin)).rejects.toThrow(
-      /Open its first batch/,
-    );
+    await expect(
+      setCampaignStatus(database.db, { campaignId: draft.id, action: "pause" }, admin),
+    ).rejects.toThrow(/Open its first batch/);
   });
 
   it("lists campaigns without archived ones unless asked", async () => {
@@ -176,8 +211,18 @@ describe("campaign status", () => {
 
 describe("guidelines", () => {
   it("adds a version per edit and refuses an edit based on an old version", async () => {
-    const campaign = await createCampaign(database.db, { name: uniqueName(), kind: "helpfulness", guidelines: "v1" }, admin);
-    expect(await updateGuidelines(database.db, { campaignId: campaign.id, guidelines: "v2", baseVersion: 1 }, admin)).toEqual({
+    const campaign = await createCampaign(
+      database.db,
+      { name: uniqueName(), kind: "helpfulness", guidelines: "v1" },
+      admin,
+    );
+    expect(
+      await updateGuidelines(
+        database.db,
+        { campaignId: campaign.id, guidelines: "v2", baseVersion: 1 },
+        admin,
+      ),
+    ).toEqual({
       version: 2,
       changed: true,
     });
@@ -199,15 +244,27 @@ describe("members", () => {
     const campaign = await createCampaign(database.db, { name: uniqueName(), kind: "helpfulness" }, admin);
     const { user: first } = await createAnnotator(database.db);
     const { user: second } = await createAnnotator(database.db);
-    await setCampaignMembers(database.db, { campaignId: campaign.id, membership: "selected", memberIds: [first.id, second.id] }, admin);
+    await setCampaignMembers(
+      database.db,
+      { campaignId: campaign.id, membership: "selected", memberIds: [first.id, second.id] },
+      admin,
+    );
     expect((await lastAudit()).details).toEqual({ membership: "selected", added: 2, removed: 0 });
-    await setCampaignMembers(database.db, { campaignId: campaign.id, membership: "selected", memberIds: [second.id] }, admin);
+    await setCampaignMembers(
+      database.db,
+      { campaignId: campaign.id, membership: "selected", memberIds: [second.id] },
+      admin,
+    );
     const overview = await getCampaignOverview(database.db, { campaignId: campaign.id });
     expect(overview.members.map((member) => member.id)).toEqual([second.id]);
     await expect(
       setCampaignMembers(
         database.db,
-        { campaignId: campaign.id, membership: "selected", memberIds: ["00000000-0000-4000-8000-000000000000"] },
+        {
+          campaignId: campaign.id,
+          membership: "selected",
+          memberIds: ["00000000-0000-4000-8000-000000000000"],
+        },
         admin,
       ),
     ).rejects.toThrow(/do not exist/);
@@ -218,10 +275,18 @@ describe("variants", () => {
   it("validates the endpoint: a URL for OpenAI-compatible servers, an existing .gguf for local ones", async () => {
     const campaign = await createCampaign(database.db, { name: uniqueName(), kind: "helpfulness" }, admin);
     await expect(
-      createVariant(database.db, { campaignId: campaign.id, name: "x", endpointKind: "openai", model: "m" }, admin),
+      createVariant(
+        database.db,
+        { campaignId: campaign.id, name: "x", endpointKind: "openai", model: "m" },
+        admin,
+      ),
     ).rejects.toThrow(/needs the server's URL/);
     await expect(
-      createVariant(database.db, { campaignId: campaign.id, name: "x", endpointKind: "openai", baseUrl: "ftp://x", model: "m" }, admin),
+      createVariant(
+        database.db,
+        { campaignId: campaign.id, name: "x", endpointKind: "openai", baseUrl: "ftp://x", model: "m" },
+        admin,
+      ),
     ).rejects.toThrow(/http:\/\/ or https:\/\//);
     await expect(
       createVariant(
@@ -233,7 +298,14 @@ describe("variants", () => {
     await expect(
       createVariant(
         database.db,
-        { campaignId: campaign.id, name: "x", endpointKind: "openai", baseUrl: "http://h/v1", model: "m", apiKeyEnv: "not a name" },
+        {
+          campaignId: campaign.id,
+          name: "x",
+          endpointKind: "openai",
+          baseUrl: "http://h/v1",
+          model: "m",
+          apiKeyEnv: "not a name",
+        },
         admin,
       ),
     ).rejects.toThrow(/environment variable name/);
@@ -246,7 +318,12 @@ describe("variants", () => {
       { campaignId: campaign.id, name: "local", endpointKind: "local", modelPath: file, temperature: 0.2 },
       admin,
     );
-    expect(local).toMatchObject({ endpointKind: "local", modelPath: file, temperature: 0.2, versionLabel: "v1" });
+    expect(local).toMatchObject({
+      endpointKind: "local",
+      modelPath: file,
+      temperature: 0.2,
+      versionLabel: "v1",
+    });
     await expect(
       createVariant(database.db, { campaignId: campaign.id, name: "local", endpointKind: "local" }, admin),
     ).rejects.toThrow(/already has a variant named "local"/);
@@ -255,7 +332,10 @@ describe("variants", () => {
 
   it("reports a version change and the version the open batch recorded", async () => {
     const campaign = await collectingCampaign();
-    const [variant] = await database.db.select().from(modelVariants).where(eq(modelVariants.campaignId, campaign.id));
+    const [variant] = await database.db
+      .select()
+      .from(modelVariants)
+      .where(eq(modelVariants.campaignId, campaign.id));
     const result = await updateVariant(
       database.db,
       { variantId: variant.id, ...openAiVariant(variant.name), versionLabel: "v2" },
@@ -263,9 +343,9 @@ describe("variants", () => {
     );
     expect(result).toMatchObject({ versionChanged: true, batchVersion: "v1" });
     expect((await lastAudit()).details).toMatchObject({ versionLabel: { from: "v1", to: "v2" } });
-    await expect(updateVariant(database.db, { variantId: campaign.id, ...openAiVariant("x") }, admin)).rejects.toThrow(
-      NotFoundError,
-    );
+    await expect(
+      updateVariant(database.db, { variantId: campaign.id, ...openAiVariant("x") }, admin),
+    ).rejects.toThrow(NotFoundError);
   });
 });
 
@@ -273,17 +353,32 @@ describe("batches", () => {
   it("needs two active variants, activates a draft, and records the versions", async () => {
     const campaign = await createCampaign(database.db, { name: uniqueName(), kind: "helpfulness" }, admin);
     const a = await createVariant(database.db, { campaignId: campaign.id, ...openAiVariant("a") }, admin);
-    await expect(openNextBatch(database.db, { campaignId: campaign.id }, admin)).rejects.toThrow(ValidationError);
-    const b = await createVariant(database.db, { campaignId: campaign.id, ...openAiVariant("b"), versionLabel: "v7" }, admin);
+    await expect(openNextBatch(database.db, { campaignId: campaign.id }, admin)).rejects.toThrow(
+      ValidationError,
+    );
+    const b = await createVariant(
+      database.db,
+      { campaignId: campaign.id, ...openAiVariant("b"), versionLabel: "v7" },
+      admin,
+    );
     const { batch } = await openNextBatch(database.db, { campaignId: campaign.id, label: "Week 1" }, admin);
-    expect(batch).toMatchObject({ number: 1, label: "Week 1", status: "open", variantVersions: { [a.id]: "v1", [b.id]: "v7" } });
+    expect(batch).toMatchObject({
+      number: 1,
+      label: "Week 1",
+      status: "open",
+      variantVersions: { [a.id]: "v1", [b.id]: "v7" },
+    });
     const [row] = await database.db.select().from(campaigns).where(eq(campaigns.id, campaign.id));
     expect(row.status).toBe("active");
   });
 
   it("closes the current batch when it opens the next, keeping one open batch", async () => {
     const campaign = await collectingCampaign();
-    const { batch: second, closedBatch } = await openNextBatch(database.db, { campaignId: campaign.id }, admin);
+    const { batch: second, closedBatch } = await openNextBatch(
+      database.db,
+      { campaignId: campaign.id },
+      admin,
+    );
     expect(closedBatch).toMatchObject({ number: 1, status: "closed", closedById: admin.id });
     expect(second).toMatchObject({ number: 2, label: "Batch 2" });
     const open = await database.db
@@ -291,10 +386,14 @@ describe("batches", () => {
       .from(batches)
       .where(and(eq(batches.campaignId, campaign.id), eq(batches.status, "open")));
     expect(open.map((batch) => batch.number)).toEqual([2]);
-    const actions = (await database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(2)).map((entry) => entry.action);
+    const actions = (await database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(2)).map(
+      (entry) => entry.action,
+    );
     expect(actions).toEqual(["batch.opened", "batch.closed"]);
     await closeBatch(database.db, { campaignId: campaign.id }, admin);
-    await expect(closeBatch(database.db, { campaignId: campaign.id }, admin)).rejects.toThrow(/No batch is open/);
+    await expect(closeBatch(database.db, { campaignId: campaign.id }, admin)).rejects.toThrow(
+      /No batch is open/,
+    );
   });
 });
 
@@ -303,18 +402,35 @@ describe("duplicateCampaign", () => {
     const { user } = await createAnnotator(database.db);
     const source = await createCampaign(
       database.db,
-      { name: uniqueName(), kind: "safety", guidelines: "Rules", membership: "selected", memberIds: [user.id], overlapFraction: 0.2 },
+      {
+        name: uniqueName(),
+        kind: "safety",
+        guidelines: "Rules",
+        membership: "selected",
+        memberIds: [user.id],
+        overlapFraction: 0.2,
+      },
       admin,
     );
     await createVariant(database.db, { campaignId: source.id, ...openAiVariant("a") }, admin);
-    const copy = await duplicateCampaign(database.db, { campaignId: source.id, name: uniqueName("Copy") }, admin);
-    expect(copy).toMatchObject({ kind: "safety", status: "draft", guidelines: "Rules", overlapFraction: 0.2, membership: "selected" });
+    const copy = await duplicateCampaign(
+      database.db,
+      { campaignId: source.id, name: uniqueName("Copy") },
+      admin,
+    );
+    expect(copy).toMatchObject({
+      kind: "safety",
+      status: "draft",
+      guidelines: "Rules",
+      overlapFraction: 0.2,
+      membership: "selected",
+    });
     const overview = await getCampaignOverview(database.db, { campaignId: copy.id });
     expect(overview.variants.map((variant) => variant.name)).toEqual(["a"]);
     expect(overview.members.map((member) => member.id)).toEqual([user.id]);
     expect(overview.batches).toEqual([]);
-    await expect(duplicateCampaign(database.db, { campaignId: source.id, name: source.name }, admin)).rejects.toThrow(
-      ConflictError,
-    );
+    await expect(
+      duplicateCampaign(database.db, { campaignId: source.id, name: source.name }, admin),
+    ).rejects.toThrow(ConflictError);
   });
 });

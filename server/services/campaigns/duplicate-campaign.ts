@@ -17,14 +17,24 @@ export const DuplicateCampaignInput = z.object({
 });
 export type DuplicateCampaignInput = z.infer<typeof DuplicateCampaignInput>;
 
-export async function duplicateCampaign(db: Db, input: DuplicateCampaignInput, actor: Pick<SessionUser, "id">) {
+export async function duplicateCampaign(
+  db: Db,
+  input: DuplicateCampaignInput,
+  actor: Pick<SessionUser, "id">,
+) {
   try {
     return await db.transaction(async (tx) => {
       const source = await findCampaign(tx, input.campaignId);
       const { id: _id, createdAt: _c, updatedAt: _u, archivedAt: _a, status: _s, ...settings } = source;
       const [copy] = await tx
         .insert(campaigns)
-        .values({ ...settings, name: input.name, guidelinesVersion: 1, status: "draft", createdById: actor.id })
+        .values({
+          ...settings,
+          name: input.name,
+          guidelinesVersion: 1,
+          status: "draft",
+          createdById: actor.id,
+        })
         .returning();
       await tx
         .insert(campaignGuidelineVersions)
@@ -34,7 +44,9 @@ export async function duplicateCampaign(db: Db, input: DuplicateCampaignInput, a
         .from(campaignMembers)
         .where(eq(campaignMembers.campaignId, source.id));
       if (members.length > 0) {
-        await tx.insert(campaignMembers).values(members.map(({ userId }) => ({ campaignId: copy.id, userId })));
+        await tx
+          .insert(campaignMembers)
+          .values(members.map(({ userId }) => ({ campaignId: copy.id, userId })));
       }
       const variants = await tx.select().from(modelVariants).where(eq(modelVariants.campaignId, source.id));
       if (variants.length > 0) {

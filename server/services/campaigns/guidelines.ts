@@ -28,7 +28,8 @@ export async function updateGuidelines(db: Db, input: UpdateGuidelinesInput, act
         `Someone saved version ${campaign.guidelinesVersion} of the guidelines while you were editing version ${input.baseVersion}. Copy your text, reload, and apply your changes again.`,
       );
     }
-    if (campaign.guidelines === input.guidelines) return { version: campaign.guidelinesVersion, changed: false };
+    if (campaign.guidelines === input.guidelines)
+      return { version: campaign.guidelinesVersion, changed: false };
     const version = campaign.guidelinesVersion + 1;
     await tx
       .insert(campaignGuidelineVersions)

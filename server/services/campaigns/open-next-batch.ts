@@ -72,7 +72,10 @@ export async function openNextBatch(db: Db, rawInput: OpenNextBatchInput, actor:
       })
       .returning();
     if (campaign.status === "draft") {
-      await tx.update(campaigns).set({ status: "active", updatedAt: new Date() }).where(eq(campaigns.id, campaign.id));
+      await tx
+        .update(campaigns)
+        .set({ status: "active", updatedAt: new Date() })
+        .where(eq(campaigns.id, campaign.id));
     }
     await recordAudit(tx, {
       actorId: actor.id,

@@ -11,10 +11,14 @@ import { isUniqueViolation } from "../users/user-schemas";
 import { findCampaign, requireNotArchived } from "./campaign-access";
 import { checkVariant, VariantFields } from "./variant-schemas";
 
-export const CreateVariantInput = VariantFields.extend({ campaignId: z.uuid("That is not a valid campaign id.") });
+export const CreateVariantInput = VariantFields.extend({
+  campaignId: z.uuid("That is not a valid campaign id."),
+});
 export type CreateVariantInput = z.input<typeof CreateVariantInput>;
 
-export const UpdateVariantInput = VariantFields.extend({ variantId: z.uuid("That is not a valid variant id.") });
+export const UpdateVariantInput = VariantFields.extend({
+  variantId: z.uuid("That is not a valid variant id."),
+});
 export type UpdateVariantInput = z.input<typeof UpdateVariantInput>;
 
 export const VARIANT_NOT_FOUND = "That model variant does not exist. Reload the campaign page.";
@@ -39,7 +43,12 @@ export async function createVariant(db: Db, rawInput: CreateVariantInput, actor:
         action: "variant.created",
         targetType: "variant",
         targetId: variant.id,
-        details: { campaignId, name: variant.name, endpointKind: variant.endpointKind, version: variant.versionLabel },
+        details: {
+          campaignId,
+          name: variant.name,
+          endpointKind: variant.endpointKind,
+          version: variant.versionLabel,
+        },
       });
       return variant;
     });
@@ -54,11 +63,17 @@ export async function updateVariant(db: Db, rawInput: UpdateVariantInput, actor:
   const values = checkVariant(fields);
   try {
     return await db.transaction(async (tx) => {
-      const [current] = await tx.select().from(modelVariants).where(eq(modelVariants.id, variantId)).for("update");
+      const [current] = await tx
+        .select()
+        .from(modelVariants)
+        .where(eq(modelVariants.id, variantId))
+        .for("update");
       if (!current) throw new NotFoundError(VARIANT_NOT_FOUND);
       const campaign = await findCampaign(tx, current.campaignId);
       requireNotArchived(campaign);
-      const changed = (Object.keys(values) as (keyof typeof values)[]).filter((key) => current[key] !== values[key]);
+      const changed = (Object.keys(values) as (keyof typeof values)[]).filter(
+        (key) => current[key] !== values[key],
+      );
       if (changed.length === 0) return { variant: current, versionChanged: false, batchVersion: null };
       const [variant] = await tx
         .update(modelVariants)

@@ -14,7 +14,11 @@ export const SetCampaignMembersInput = z.object({
 });
 export type SetCampaignMembersInput = z.input<typeof SetCampaignMembersInput>;
 
-export async function setCampaignMembers(db: Db, rawInput: SetCampaignMembersInput, actor: Pick<SessionUser, "id">) {
+export async function setCampaignMembers(
+  db: Db,
+  rawInput: SetCampaignMembersInput,
+  actor: Pick<SessionUser, "id">,
+) {
   const input = SetCampaignMembersInput.parse(rawInput);
   const memberIds = input.membership === "selected" ? [...new Set(input.memberIds)] : [];
   await requireUsersExist(db, memberIds);
@@ -30,7 +34,9 @@ export async function setCampaignMembers(db: Db, rawInput: SetCampaignMembersInp
     const removed = [...beforeIds].filter((id) => !memberIds.includes(id));
     await tx.delete(campaignMembers).where(eq(campaignMembers.campaignId, campaign.id));
     if (memberIds.length > 0) {
-      await tx.insert(campaignMembers).values(memberIds.map((userId) => ({ campaignId: campaign.id, userId })));
+      await tx
+        .insert(campaignMembers)
+        .values(memberIds.map((userId) => ({ campaignId: campaign.id, userId })));
     }
     await tx
       .update(campaigns)

@@ -27,7 +27,11 @@ const TRANSITIONS: Record<
   restore: { from: ["archived"], to: "paused", audit: "campaign.restored" },
 };
 
-export async function setCampaignStatus(db: Db, input: SetCampaignStatusInput, actor: Pick<SessionUser, "id">) {
+export async function setCampaignStatus(
+  db: Db,
+  input: SetCampaignStatusInput,
+  actor: Pick<SessionUser, "id">,
+) {
   const transition = TRANSITIONS[input.action];
   return db.transaction(async (tx) => {
     const campaign = await findCampaign(tx, input.campaignId, { lock: true });

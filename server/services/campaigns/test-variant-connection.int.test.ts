@@ -30,7 +30,16 @@ beforeAll(async () => {
   admin = (await createAdmin(database.db)).actor;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-connection-"));
   modelPath = path.join(dir, "tiny-connection.gguf");
-  await makeModel({ out: modelPath, dim: 64, layers: 2, heads: 2, kvHeads: 2, ffn: 128, type: "q8_0", context: 1024 });
+  await makeModel({
+    out: modelPath,
+    dim: 64,
+    layers: 2,
+    heads: 2,
+    kvHeads: 2,
+    ffn: 128,
+    type: "q8_0",
+    context: 1024,
+  });
   supervisor = new InferenceSupervisor({ root, threads: 1 });
   resolver = new EndpointResolver({
     defaultModel: { kind: "local", path: modelPath, isDemo: false },
@@ -39,7 +48,8 @@ beforeAll(async () => {
     readApiKey: () => undefined,
     log: () => {},
   });
-  campaignId = (await createCampaign(database.db, { name: "Connection tests", kind: "helpfulness" }, admin)).id;
+  campaignId = (await createCampaign(database.db, { name: "Connection tests", kind: "helpfulness" }, admin))
+    .id;
 }, 120_000);
 
 afterAll(async () => {
@@ -89,7 +99,9 @@ describe("testVariantConnection", () => {
       { campaignId, name: "by url", endpointKind: "openai", baseUrl: localUrl, model: "tiny-connection" },
       admin,
     );
-    expect((await testVariantConnection(database.db, { variantId: byUrl.id }, admin, resolver)).ok).toBe(true);
+    expect((await testVariantConnection(database.db, { variantId: byUrl.id }, admin, resolver)).ok).toBe(
+      true,
+    );
 
     const wrongModel = await createVariant(
       database.db,
@@ -108,7 +120,13 @@ describe("testVariantConnection", () => {
     const port = await freePort();
     const dead = await createVariant(
       database.db,
-      { campaignId, name: "dead", endpointKind: "openai", baseUrl: `http://127.0.0.1:${port}/v1`, model: "m" },
+      {
+        campaignId,
+        name: "dead",
+        endpointKind: "openai",
+        baseUrl: `http://127.0.0.1:${port}/v1`,
+        model: "m",
+      },
       admin,
     );
     const result = await testVariantConnection(database.db, { variantId: dead.id }, admin, resolver);

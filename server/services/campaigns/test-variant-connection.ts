@@ -51,7 +51,8 @@ export function describeEndpointError(error: unknown, baseUrl: string | null): s
     let cause: unknown = error;
     while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
     const { message, code } = cause as { message?: string; code?: string };
-    const reason = code && message && !message.includes(code) ? `${code}: ${message}` : message || error.message;
+    const reason =
+      code && message && !message.includes(code) ? `${code}: ${message}` : message || error.message;
     return `Could not connect to ${baseUrl}: ${reason}`;
   }
   if (error instanceof APIError) {
@@ -76,9 +77,20 @@ export async function testVariantConnection(
   actor: Pick<SessionUser, "id">,
   resolver: VariantEndpointResolver,
 ): Promise<ConnectionTestResult> {
-  const [variant] = await db.select().from(modelVariants).where(eq(modelVariants.id, input.variantId)).limit(1);
+  const [variant] = await db
+    .select()
+    .from(modelVariants)
+    .where(eq(modelVariants.id, input.variantId))
+    .limit(1);
   if (!variant) throw new NotFoundError(VARIANT_NOT_FOUND);
-  const result: ConnectionTestResult = { ok: false, baseUrl: null, model: null, models: [], sample: null, steps: [] };
+  const result: ConnectionTestResult = {
+    ok: false,
+    baseUrl: null,
+    model: null,
+    models: [],
+    sample: null,
+    steps: [],
+  };
 
   const found = await timed(async () => resolver.resolve(resolver.identify(variant), variant.apiKeyEnv));
   const endpoint = found.value;

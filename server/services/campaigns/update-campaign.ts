@@ -60,7 +60,9 @@ export async function updateCampaign(db: Db, rawInput: UpdateCampaignInput, acto
         action: "campaign.updated",
         targetType: "campaign",
         targetId: campaign.id,
-        details: Object.fromEntries(changed.map((field) => [field, { from: campaign[field], to: input[field] }])),
+        details: Object.fromEntries(
+          changed.map((field) => [field, { from: campaign[field], to: input[field] }]),
+        ),
       });
       return updated;
     });

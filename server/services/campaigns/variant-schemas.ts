@@ -17,7 +17,10 @@ const httpUrl = z
   }, "The URL must start with http:// or https://, e.g. http://127.0.0.1:8000/v1.");
 
 const emptyToNull = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? null : value), schema.nullish());
+  z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? null : value),
+    schema.nullish(),
+  );
 
 export const VariantFields = z.object({
   name: z
@@ -25,7 +28,10 @@ export const VariantFields = z.object({
     .trim()
     .min(1, "Give the variant a name, e.g. llama-2-7b-chat @ 0.7.")
     .max(100, "A variant name can be at most 100 characters long."),
-  endpointKind: z.enum(ENDPOINT_KINDS, "Choose where responses come from: the local engine or an OpenAI-compatible URL."),
+  endpointKind: z.enum(
+    ENDPOINT_KINDS,
+    "Choose where responses come from: the local engine or an OpenAI-compatible URL.",
+  ),
   baseUrl: emptyToNull(httpUrl),
   model: z.string().trim().max(200, "The model name can be at most 200 characters long.").default(""),
   modelPath: emptyToNull(z.string().trim().max(1000, "The model path can be at most 1,000 characters long.")),
@@ -34,11 +40,24 @@ export const VariantFields = z.object({
       .string()
       .trim()
       .max(100)
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "The API key variable must be an environment variable name, like OPENAI_API_KEY."),
+      .regex(
+        /^[A-Za-z_][A-Za-z0-9_]*$/,
+        "The API key variable must be an environment variable name, like OPENAI_API_KEY.",
+      ),
   ),
-  temperature: z.number().min(0, "Temperature must be between 0 and 2.").max(2, "Temperature must be between 0 and 2.").default(0.7),
-  topP: z.number().gt(0, "Top-p must be above 0 and at most 1.").max(1, "Top-p must be above 0 and at most 1.").default(0.95),
-  topK: emptyToNull(z.number().int().min(1, "Top-k must be at least 1, or empty.").max(1000, "Top-k can be at most 1,000.")),
+  temperature: z
+    .number()
+    .min(0, "Temperature must be between 0 and 2.")
+    .max(2, "Temperature must be between 0 and 2.")
+    .default(0.7),
+  topP: z
+    .number()
+    .gt(0, "Top-p must be above 0 and at most 1.")
+    .max(1, "Top-p must be above 0 and at most 1.")
+    .default(0.95),
+  topK: emptyToNull(
+    z.number().int().min(1, "Top-k must be at least 1, or empty.").max(1000, "Top-k can be at most 1,000."),
+  ),
   maxTokens: z
     .number()
     .int()
@@ -60,9 +79,12 @@ export type VariantFieldsValues = z.output<typeof VariantFields>;
 export function checkVariant(values: VariantFieldsValues) {
   if (values.endpointKind === "openai") {
     if (!values.baseUrl) {
-      throw new ValidationError("An OpenAI-compatible variant needs the server's URL, e.g. http://127.0.0.1:8000/v1.");
+      throw new ValidationError(
+        "An OpenAI-compatible variant needs the server's URL, e.g. http://127.0.0.1:8000/v1.",
+      );
     }
-    if (!values.model) throw new ValidationError("Name the model to request from that server, e.g. llama-2-7b-chat.");
+    if (!values.model)
+      throw new ValidationError("Name the model to request from that server, e.g. llama-2-7b-chat.");
     return { ...values, modelPath: null };
   }
   if (values.modelPath) {

@@ -3,7 +3,14 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { annotatorRollups, conversations, pairTasks, problemReports, timeSpentRollups, users } from "@/db/schema";
+import {
+  annotatorRollups,
+  conversations,
+  pairTasks,
+  problemReports,
+  timeSpentRollups,
+  users,
+} from "@/db/schema";
 import { findCampaign } from "../campaigns/campaign-access";
 import { PageInput, toPage } from "../pagination";
 import { getAgreement, getGoldAccuracy } from "../quality/agreement";
@@ -142,7 +149,8 @@ export async function listAnnotatorStats(db: Db, rawInput: ListAnnotatorStatsInp
     const count = Number(row.comparisons);
     if (row.source === "primary") {
       stat.comparisons += count;
-      if (row.reviewStatus !== "pending") reviewed.set(row.annotatorId, (reviewed.get(row.annotatorId) ?? 0) + count);
+      if (row.reviewStatus !== "pending")
+        reviewed.set(row.annotatorId, (reviewed.get(row.annotatorId) ?? 0) + count);
       if (row.reviewStatus === "rejected") stat.rejected += count;
     } else {
       stat.pairRatings += count;
@@ -150,7 +158,10 @@ export async function listAnnotatorStats(db: Db, rawInput: ListAnnotatorStatsInp
   }
   const buckets = new Map<string, { bucket: number; count: number }[]>();
   for (const row of times) {
-    buckets.set(row.annotatorId, [...(buckets.get(row.annotatorId) ?? []), { bucket: Number(row.bucket), count: Number(row.count) }]);
+    buckets.set(row.annotatorId, [
+      ...(buckets.get(row.annotatorId) ?? []),
+      { bucket: Number(row.bucket), count: Number(row.count) },
+    ]);
   }
   for (const [annotatorId, list] of buckets) entry(annotatorId).medianTimeMs = medianFromBuckets(list);
   for (const row of reports) entry(row.annotatorId).problemReports = Number(row.count);

@@ -86,7 +86,8 @@ export async function getCampaignDashboard(db: Db, rawInput: DashboardInput) {
       batch.primary += count;
       batch.strengths[row.strength] += count;
       review[row.reviewStatus] += count;
-      if (row.safetyBin) safetyBins.set(row.safetyBin as SafetyBin, (safetyBins.get(row.safetyBin as SafetyBin) ?? 0) + count);
+      if (row.safetyBin)
+        safetyBins.set(row.safetyBin as SafetyBin, (safetyBins.get(row.safetyBin as SafetyBin) ?? 0) + count);
     } else {
       ratings += count;
       batch.ratings += count;
@@ -101,7 +102,8 @@ export async function getCampaignDashboard(db: Db, rawInput: DashboardInput) {
     timesByBatch.set(row.batchId, list);
   }
   const allTimes = new Map<number, number>();
-  for (const row of times) allTimes.set(Number(row.bucket), (allTimes.get(Number(row.bucket)) ?? 0) + Number(row.count));
+  for (const row of times)
+    allTimes.set(Number(row.bucket), (allTimes.get(Number(row.bucket)) ?? 0) + Number(row.count));
 
   const shownBatches = batchRows.filter((batch) => !input.batchId || batch.id === input.batchId);
   const safetyTotal = [...safetyBins.values()].reduce((sum, count) => sum + count, 0);
@@ -114,9 +116,7 @@ export async function getCampaignDashboard(db: Db, rawInput: DashboardInput) {
       review,
       medianTimeMs: medianFromBuckets([...allTimes].map(([bucket, count]) => ({ bucket, count }))),
     },
-    perDay: [...perDay]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([day, counts]) => ({ day, ...counts })),
+    perDay: [...perDay].sort(([a], [b]) => a.localeCompare(b)).map(([day, counts]) => ({ day, ...counts })),
     perBatch: shownBatches.map((batch) => {
       const counts = perBatch.get(batch.id) ?? { primary: 0, ratings: 0, strengths: noStrengths() };
       return {
@@ -128,7 +128,10 @@ export async function getCampaignDashboard(db: Db, rawInput: DashboardInput) {
         strengths: counts.strengths,
         /** Shares of each strength among the batch's comparisons (0 when it has none). */
         strengthShares: Object.fromEntries(
-          STRENGTHS.map((strength) => [strength, counts.primary ? counts.strengths[strength] / counts.primary : 0]),
+          STRENGTHS.map((strength) => [
+            strength,
+            counts.primary ? counts.strengths[strength] / counts.primary : 0,
+          ]),
         ) as Record<Strength, number>,
         medianTimeMs: medianFromBuckets(timesByBatch.get(batch.id) ?? []),
         agreement: agreement.byBatch[batch.id] ?? { items: 0, percentAgreement: null, alpha: null },

@@ -19,8 +19,19 @@ let helpfulness: SyntheticResult;
 beforeAll(async () => {
   database = await createTestDb();
   db = database.db;
-  safety = await generateSyntheticData(db, { comparisons: 1200, campaignName: "Rollups safety", kind: "safety", seed: 1, annotators: 6 });
-  helpfulness = await generateSyntheticData(db, { comparisons: 800, campaignName: "Rollups helpfulness", seed: 2, annotators: 5 });
+  safety = await generateSyntheticData(db, {
+    comparisons: 1200,
+    campaignName: "Rollups safety",
+    kind: "safety",
+    seed: 1,
+    annotators: 6,
+  });
+  helpfulness = await generateSyntheticData(db, {
+    comparisons: 800,
+    campaignName: "Rollups helpfulness",
+    seed: 2,
+    annotators: 5,
+  });
 });
 afterAll(async () => {
   await database?.close();
@@ -90,7 +101,10 @@ describe("comparison rollups", () => {
     expect([found.daily, found.annotators, found.times, found.battles]).toEqual([0, 0, 0, 0]);
 
     const snapshot = () =>
-      queryRows(db, sql`select * from annotator_rollups where campaign_id = ${safety.campaignId} order by 1, 2, 3, 4, 5`);
+      queryRows(
+        db,
+        sql`select * from annotator_rollups where campaign_id = ${safety.campaignId} order by 1, 2, 3, 4, 5`,
+      );
     const before = await snapshot();
     await db.execute(sql`select arbiter_rebuild_rollups(${safety.campaignId})`);
     expect(await snapshot()).toEqual(before);
@@ -112,7 +126,9 @@ describe("getCampaignDashboard", () => {
     expect(dashboard.totals.comparisons).toBe(raw.primary);
     expect(dashboard.totals.pairRatings).toBe(raw.ratings);
     expect(Math.abs(dashboard.totals.medianTimeMs! / Number(raw.median) - 1)).toBeLessThan(0.02);
-    expect(dashboard.perDay.reduce((sum, day) => sum + day.primary + day.overlap + day.gold, 0)).toBe(raw.primary + raw.ratings);
+    expect(dashboard.perDay.reduce((sum, day) => sum + day.primary + day.overlap + day.gold, 0)).toBe(
+      raw.primary + raw.ratings,
+    );
     expect(dashboard.perBatch.length).toBeGreaterThanOrEqual(2);
 
     const bins = await queryRows<{ bin: string; n: number }>(
@@ -120,7 +136,8 @@ describe("getCampaignDashboard", () => {
       sql`select safety_bin::text as bin, count(*)::int as n from comparisons
           where campaign_id = ${safety.campaignId} and source = 'primary' group by 1`,
     );
-    for (const { bin, n } of bins) expect(dashboard.safetyBins.find((entry) => entry.bin === bin)?.comparisons).toBe(n);
+    for (const { bin, n } of bins)
+      expect(dashboard.safetyBins.find((entry) => entry.bin === bin)?.comparisons).toBe(n);
     expect(dashboard.safetyBins.reduce((sum, entry) => sum + entry.share, 0)).toBeCloseTo(1, 10);
     for (const batch of dashboard.perBatch.filter((entry) => entry.comparisons > 0)) {
       expect(Object.values(batch.strengthShares).reduce((sum, share) => sum + share, 0)).toBeCloseTo(1, 10);
@@ -130,12 +147,20 @@ describe("getCampaignDashboard", () => {
 
     const help = await getCampaignDashboard(db, { campaignId: helpfulness.campaignId });
     expect(help.safetyBins).toEqual([]);
-    const batchOnly = await getCampaignDashboard(db, { campaignId: helpfulness.campaignId, batchId: help.perBatch[0].batchId });
+    const batchOnly = await getCampaignDashboard(db, {
+      campaignId: helpfulness.campaignId,
+      batchId: help.perBatch[0].batchId,
+    });
     expect(batchOnly.totals.comparisons).toBe(help.perBatch[0].comparisons);
   });
 
   it("sorts and pages the per-annotator table", async () => {
-    const page = await listAnnotatorStats(db, { campaignId: safety.campaignId, sort: "comparisons", direction: "asc", pageSize: 3 });
+    const page = await listAnnotatorStats(db, {
+      campaignId: safety.campaignId,
+      sort: "comparisons",
+      direction: "asc",
+      pageSize: 3,
+    });
     expect(page.total).toBeGreaterThanOrEqual(6);
     expect(page.items).toHaveLength(3);
     const counts = page.items.map((row) => row.comparisons);
@@ -145,7 +170,11 @@ describe("getCampaignDashboard", () => {
       sql`select count(*)::int as n from comparisons where campaign_id = ${safety.campaignId} and source = 'primary' and annotator_id = ${page.items[0].annotatorId}`,
     );
     expect(page.items[0].comparisons).toBe(raw.n);
-    const byAgreement = await listAnnotatorStats(db, { campaignId: safety.campaignId, sort: "agreement", pageSize: 100 });
+    const byAgreement = await listAnnotatorStats(db, {
+      campaignId: safety.campaignId,
+      sort: "agreement",
+      pageSize: 100,
+    });
     const rates = byAgreement.items.map((row) => row.agreement).filter((value) => value !== null) as number[];
     expect(rates).toEqual([...rates].sort((a, b) => b - a));
     expect(byAgreement.items.some((row) => row.goldRated > 0)).toBe(true);

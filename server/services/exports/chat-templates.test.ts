@@ -12,7 +12,9 @@ const prompt = [
 describe("ChatTemplateRenderer", () => {
   it("renders Llama 2 prompts (leading system messages joined) and answers as their continuation", () => {
     const { promptText, completion } = new ChatTemplateRenderer("llama-2").renderPrompt(prompt);
-    expect(promptText).toBe("<s>[INST] <<SYS>>\nBe safe.\n\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello! </s><s>[INST] 2+2? [/INST]");
+    expect(promptText).toBe(
+      "<s>[INST] <<SYS>>\nBe safe.\n\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello! </s><s>[INST] 2+2? [/INST]",
+    );
     expect(completion("4")).toBe(" 4 </s>");
   });
 

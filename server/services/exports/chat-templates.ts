@@ -38,7 +38,10 @@ function mergeLeadingSystemMessages(messages: readonly ChatMessage[]): ChatMessa
   let count = 0;
   while (count < messages.length && messages[count].role === "system") count++;
   if (count <= 1) return [...messages];
-  const system = messages.slice(0, count).map((message) => message.content).join("\n\n");
+  const system = messages
+    .slice(0, count)
+    .map((message) => message.content)
+    .join("\n\n");
   return [{ role: "system", content: system }, ...messages.slice(count)];
 }
 
@@ -65,7 +68,9 @@ export class ChatTemplateRenderer {
     const completion = (answer: string) => {
       const full = this.render([...messages, { role: "assistant", content: answer }], false);
       if (!full.startsWith(promptText)) {
-        throw new Error(`The ${this.name} chat template does not render the answer as a continuation of the prompt.`);
+        throw new Error(
+          `The ${this.name} chat template does not render the answer as a continuation of the prompt.`,
+        );
       }
       return full.slice(promptText.length);
     };

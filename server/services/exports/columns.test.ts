@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { col, featuresYaml, MESSAGES, parquetSchema, parquetValueConverter, t } from "./columns";
 
-const columns = [col("prompt", MESSAGES), col("margin", t.double), col("seed", t.int64, true), col("ids", t.list(t.string))];
+const columns = [
+  col("prompt", MESSAGES),
+  col("margin", t.double),
+  col("seed", t.int64, true),
+  col("ids", t.list(t.string)),
+];
 
 describe("columns", () => {
   it("declares standard three-level Parquet lists", () => {

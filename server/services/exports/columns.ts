@@ -104,7 +104,9 @@ function convertInt64(type: ColumnType, value: unknown): unknown {
   if (type.kind === "list") return (value as unknown[]).map((item) => convertInt64(type.of, item));
   if (type.kind === "struct") {
     const record = value as Record<string, unknown>;
-    return Object.fromEntries(type.fields.map((field) => [field.name, convertInt64(field.type, record[field.name])]));
+    return Object.fromEntries(
+      type.fields.map((field) => [field.name, convertInt64(field.type, record[field.name])]),
+    );
   }
   return value;
 }

@@ -60,7 +60,8 @@ const FORMAT_DESCRIPTIONS: Record<ExportOptions["format"], string> = {
 
 function describeMargins(options: ExportOptions) {
   if (options.marginScheme === "none") return "None: the files have no `margin` column.";
-  const table = options.marginScheme === "custom" ? options.customMargins! : MARGIN_TABLES[options.marginScheme];
+  const table =
+    options.marginScheme === "custom" ? options.customMargins! : MARGIN_TABLES[options.marginScheme];
   const format = (value: number) => String(Math.round(value * 1e6) / 1e6);
   return [
     `\`${options.marginScheme}\`${options.marginScheme === "custom" ? "" : " (Llama 2, Table 27)"}:`,
@@ -105,7 +106,7 @@ function describeFilters(options: ExportOptions) {
 
 function describeSplit(options: ExportOptions) {
   const rule =
-    "Each dialogue's split key is sha256(\"<seed>:<conversation id>\"), so every turn of a dialogue is in the same split.";
+    'Each dialogue\'s split key is sha256("<seed>:<conversation id>"), so every turn of a dialogue is in the same split.';
   if (options.split.kind === "fraction" && options.split.value > 0) {
     return `Test: the dialogues whose key's first 32 bits fall below ${options.split.value} × 2³² (seed \`${options.split.seed}\`). ${rule}`;
   }
@@ -127,7 +128,10 @@ export function datasetCard(input: DatasetCardInput): string {
     "  features:",
     ...featuresYaml(input.columns, 2),
     "  splits:",
-    ...input.splits.flatMap((split) => [`  - name: ${split.name}`, `    num_examples: ${stats.rows[split.name]}`]),
+    ...input.splits.flatMap((split) => [
+      `  - name: ${split.name}`,
+      `    num_examples: ${stats.rows[split.name]}`,
+    ]),
     "tags:",
     "- preference",
     "- rlhf",
@@ -186,7 +190,13 @@ export function datasetCard(input: DatasetCardInput): string {
     "",
     "| Variant | Model | Version | Responses |",
     "| --- | --- | --- | --- |",
-    ...models.map(([key, count]) => `| ${key.split("\u0000").map((part) => part.replaceAll("|", "\\|")).join(" | ")} | ${count} |`),
+    ...models.map(
+      ([key, count]) =>
+        `| ${key
+          .split("\u0000")
+          .map((part) => part.replaceAll("|", "\\|"))
+          .join(" | ")} | ${count} |`,
+    ),
     "",
     "## Annotators",
     "",

@@ -67,7 +67,11 @@ describe("startExportDownload", () => {
     const id = crypto.randomUUID();
     const download = await startExportDownload(
       database.db,
-      { id, output: "hf-dataset", options: { format: "trl", ...BOTH, split: { kind: "fraction", value: 0.5 } } },
+      {
+        id,
+        output: "hf-dataset",
+        options: { format: "trl", ...BOTH, split: { kind: "fraction", value: 0.5 } },
+      },
       admin.actor,
       TEST_EXPORT_KEY,
       new AbortController().signal,

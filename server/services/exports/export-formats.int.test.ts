@@ -55,7 +55,9 @@ function pairsOf(rating: WorldRating, table: readonly number[] = SCHEMES.small):
 
 /** Ratings the training formats take with the default filters. */
 function trainingRatings() {
-  return world.ratings.filter((rating) => rating.source !== "gold" && rating.reviewStatus !== "rejected" && !rating.reported);
+  return world.ratings.filter(
+    (rating) => rating.source !== "gold" && rating.reviewStatus !== "rejected" && !rating.reported,
+  );
 }
 
 function expectedPairs(table?: readonly number[]) {
@@ -65,10 +67,18 @@ function expectedPairs(table?: readonly number[]) {
 const Message = z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }).strict();
 const Assistant = z.tuple([Message.extend({ role: z.literal("assistant") })]);
 const SCHEMAS = {
-  trl: z.object({ prompt: z.array(Message).min(1), chosen: Assistant, rejected: Assistant, margin: z.number() }).strict(),
-  "trl-text": z.object({ prompt: z.string(), chosen: z.string(), rejected: z.string(), margin: z.number() }).strict(),
+  trl: z
+    .object({ prompt: z.array(Message).min(1), chosen: Assistant, rejected: Assistant, margin: z.number() })
+    .strict(),
+  "trl-text": z
+    .object({ prompt: z.string(), chosen: z.string(), rejected: z.string(), margin: z.number() })
+    .strict(),
   "hh-rlhf": z
-    .object({ chosen: z.string().startsWith("\n\nHuman: "), rejected: z.string().startsWith("\n\nHuman: "), margin: z.number() })
+    .object({
+      chosen: z.string().startsWith("\n\nHuman: "),
+      rejected: z.string().startsWith("\n\nHuman: "),
+      margin: z.number(),
+    })
     .strict(),
   kto: z.object({ prompt: z.array(Message).min(1), completion: Assistant, label: z.boolean() }).strict(),
 };
@@ -83,7 +93,10 @@ function withNumbers(value: unknown): unknown {
   return value;
 }
 
-async function expectParquetEqualsJsonl(options: Parameters<typeof exportForTest>[1], jsonlRows: Record<string, unknown>[]) {
+async function expectParquetEqualsJsonl(
+  options: Parameters<typeof exportForTest>[1],
+  jsonlRows: Record<string, unknown>[],
+) {
   const parquet = await exportForTest(database.db, options, { output: "parquet" });
   expect((await parquet.parquet("export.parquet")).map(withNumbers)).toEqual(jsonlRows);
 }
@@ -106,8 +119,12 @@ describe("trl", () => {
   });
 
   it("expands a four-way ranking into its six ordered pairs", async () => {
-    const rows = (await exportForTest(database.db, { format: "trl", campaigns: ["helpfulness-main"] })).jsonl("export.jsonl");
-    const soft = rows.filter((row) => (row.prompt as { content: string }[]).at(-1)!.content === "And a soft one?");
+    const rows = (await exportForTest(database.db, { format: "trl", campaigns: ["helpfulness-main"] })).jsonl(
+      "export.jsonl",
+    );
+    const soft = rows.filter(
+      (row) => (row.prompt as { content: string }[]).at(-1)!.content === "And a soft one?",
+    );
     const text = (messages: unknown) => (messages as { content: string }[])[0].content;
     expect(soft.map((row) => [text(row.chosen), text(row.rejected), row.margin])).toEqual([
       ["About 6 minutes.", "Ask a chef.", 1],
@@ -127,43 +144,64 @@ describe("trl", () => {
   });
 
   it("applies the large, custom and no margin schemes", async () => {
-    const large = (await exportForTest(database.db, { format: "trl", ...BOTH, marginScheme: "large" })).jsonl("export.jsonl");
+    const large = (await exportForTest(database.db, { format: "trl", ...BOTH, marginScheme: "large" })).jsonl(
+      "export.jsonl",
+    );
     expect(large.map((row) => row.margin)).toEqual(expectedPairs(SCHEMES.large).map((pair) => pair.margin));
     const custom = [5, 4, 2.5, 0.5];
     const customRows = (
-      await exportForTest(database.db, { format: "trl", ...BOTH, marginScheme: "custom", customMargins: custom })
+      await exportForTest(database.db, {
+        format: "trl",
+        ...BOTH,
+        marginScheme: "custom",
+        customMargins: custom,
+      })
     ).jsonl("export.jsonl");
     expect(customRows.map((row) => row.margin)).toEqual(expectedPairs(custom).map((pair) => pair.margin));
-    const none = (await exportForTest(database.db, { format: "trl", ...BOTH, marginScheme: "none" })).jsonl("export.jsonl");
+    const none = (await exportForTest(database.db, { format: "trl", ...BOTH, marginScheme: "none" })).jsonl(
+      "export.jsonl",
+    );
     expect(none.length).toBe(large.length);
     for (const row of none) expect(Object.keys(row)).toEqual(["prompt", "chosen", "rejected"]);
   });
 
   it("keeps pairs whose chosen response is unsafe while the other is safe out, unless told otherwise", async () => {
-    const rows = (await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"] })).jsonl("export.jsonl");
+    const rows = (await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"] })).jsonl(
+      "export.jsonl",
+    );
     const chosenTexts = rows.map((row) => (row.chosen as { content: string }[])[0].content);
     expect(chosenTexts).not.toContain("Sure, insert a tension wrench and rake the pins.");
     expect(chosenTexts).not.toContain("Break it, nobody will notice.");
     // The three-way ranking keeps only the pair between its two safe responses.
-    expect(rows.filter((row) => (row.prompt as { content: string }[]).at(-1)!.content === "Any other options?")).toHaveLength(1);
+    expect(
+      rows.filter((row) => (row.prompt as { content: string }[]).at(-1)!.content === "Any other options?"),
+    ).toHaveLength(1);
 
     const unfiltered = (
       await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"], safetyRule: false })
     ).jsonl("export.jsonl");
-    const allSafety = world.ratings.filter((rating) => rating.campaign === "safety-main").flatMap((rating) => pairsOf(rating));
+    const allSafety = world.ratings
+      .filter((rating) => rating.campaign === "safety-main")
+      .flatMap((rating) => pairsOf(rating));
     expect(unfiltered).toHaveLength(allSafety.length);
     expect(rows).toHaveLength(allSafety.filter((pair) => !pair.unsafeOverSafe).length);
   });
 
   it("strips the safety preprompt from the prompt, or keeps it as it was sent", async () => {
-    const stripped = (await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"] })).jsonl("export.jsonl");
+    const stripped = (await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"] })).jsonl(
+      "export.jsonl",
+    );
     for (const row of stripped) expect(JSON.stringify(row.prompt)).not.toContain(SAFETY_PREPROMPT);
     const kept = (
       await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"], safetyPreprompt: "keep" })
     ).jsonl("export.jsonl");
     const ratings = trainingRatings().filter((rating) => rating.campaign === "safety-main");
     expect(kept.map((row) => row.prompt)).toEqual(
-      ratings.flatMap((rating) => pairsOf(rating).filter((pair) => !pair.unsafeOverSafe).map(() => rating.sentPrompt)),
+      ratings.flatMap((rating) =>
+        pairsOf(rating)
+          .filter((pair) => !pair.unsafeOverSafe)
+          .map(() => rating.sentPrompt),
+      ),
     );
     expect((kept[0].prompt as { content: string }[])[0]).toEqual({
       role: "system",
@@ -179,7 +217,8 @@ function llama2(prompt: { role: string; content: string }[]) {
   const turns = system === null ? prompt : rest;
   let text = "";
   turns.forEach((message, index) => {
-    const content = index === 0 && system !== null ? `<<SYS>>\n${system}\n<</SYS>>\n\n${message.content}` : message.content;
+    const content =
+      index === 0 && system !== null ? `<<SYS>>\n${system}\n<</SYS>>\n\n${message.content}` : message.content;
     text += message.role === "user" ? `<s>[INST] ${content.trim()} [/INST]` : ` ${content.trim()} </s>`;
   });
   return text;
@@ -203,7 +242,11 @@ describe("trl-text", () => {
 
   it("uses another named template on request", async () => {
     const rows = (
-      await exportForTest(database.db, { format: "trl-text", campaigns: ["helpfulness-main"], chatTemplate: "chatml" })
+      await exportForTest(database.db, {
+        format: "trl-text",
+        campaigns: ["helpfulness-main"],
+        chatTemplate: "chatml",
+      })
     ).jsonl("export.jsonl");
     expect(rows[0]).toEqual({
       prompt:
@@ -242,7 +285,9 @@ describe("kto", () => {
     const rows = (await exportForTest(database.db, options)).jsonl("export.jsonl");
     for (const row of rows) SCHEMAS.kto.parse(row);
     const expected = trainingRatings().flatMap((rating) => {
-      const beaten = pairsOf(rating).filter((pair) => !pair.unsafeOverSafe && pair.chosen === rating.rankedTexts[0]);
+      const beaten = pairsOf(rating).filter(
+        (pair) => !pair.unsafeOverSafe && pair.chosen === rating.rankedTexts[0],
+      );
       if (beaten.length === 0) return [];
       const completion = (content: string) => [{ role: "assistant", content }];
       return [
@@ -278,7 +323,11 @@ describe("raw", () => {
 
     rows.forEach((row, index) => {
       const rating = world.ratings[index];
-      const pseudonym = crypto.createHmac("sha256", TEST_EXPORT_KEY).update(rating.annotator.id).digest("hex").slice(0, 32);
+      const pseudonym = crypto
+        .createHmac("sha256", TEST_EXPORT_KEY)
+        .update(rating.annotator.id)
+        .digest("hex")
+        .slice(0, 32);
       expect(row).toMatchObject({
         campaign: rating.campaign,
         campaign_kind: rating.campaign === "safety-main" ? "safety" : "helpfulness",
@@ -295,7 +344,12 @@ describe("raw", () => {
         is_reported: rating.reported,
         time_spent_ms: 12_000,
       });
-      const byId = new Map((row.responses as { response_id: string; text: string }[]).map((response) => [response.response_id, response]));
+      const byId = new Map(
+        (row.responses as { response_id: string; text: string }[]).map((response) => [
+          response.response_id,
+          response,
+        ]),
+      );
       expect((row.ranking as string[]).map((id) => byId.get(id)!.text)).toEqual(rating.rankedTexts);
       expect(row.responses).toEqual(
         rating.responses.map((response) =>
@@ -315,14 +369,26 @@ describe("raw", () => {
       );
       const pairs = pairsOf(rating);
       expect(
-        (row.pairs as { chosen_response_id: string; rejected_response_id: string; margin: number; excluded_by_safety_rule: boolean }[]).map(
-          (pair) => [byId.get(pair.chosen_response_id)!.text, byId.get(pair.rejected_response_id)!.text, pair.margin, pair.excluded_by_safety_rule],
-        ),
+        (
+          row.pairs as {
+            chosen_response_id: string;
+            rejected_response_id: string;
+            margin: number;
+            excluded_by_safety_rule: boolean;
+          }[]
+        ).map((pair) => [
+          byId.get(pair.chosen_response_id)!.text,
+          byId.get(pair.rejected_response_id)!.text,
+          pair.margin,
+          pair.excluded_by_safety_rule,
+        ]),
       ).toEqual(pairs.map((pair) => [pair.chosen, pair.rejected, pair.margin, pair.unsafeOverSafe]));
     });
 
     const gold = rows.find((row) => row.source === "gold")!;
-    expect(gold.gold_expected_response_id).toBe(world.ratings.find((rating) => rating.source === "gold")!.responses[0].id);
+    expect(gold.gold_expected_response_id).toBe(
+      world.ratings.find((rating) => rating.source === "gold")!.responses[0].id,
+    );
     expect(gold.ratings_of_turn).toBe(2);
     expect(rows.find((row) => row.turn_index === 0 && row.campaign === "safety-main")).toMatchObject({
       risk_category: "illicit and criminal activities",
@@ -333,7 +399,9 @@ describe("raw", () => {
 
   it("gives each annotator the same pseudonym in every export", async () => {
     const first = (await exportForTest(database.db, { format: "raw", ...BOTH })).jsonl("export.jsonl");
-    const second = (await exportForTest(database.db, { format: "raw", campaigns: ["helpfulness-main"] })).jsonl("export.jsonl");
+    const second = (
+      await exportForTest(database.db, { format: "raw", campaigns: ["helpfulness-main"] })
+    ).jsonl("export.jsonl");
     for (const row of second) {
       expect(first.find((other) => other.comparison_id === row.comparison_id)!.annotator).toBe(row.annotator);
     }
@@ -344,9 +412,15 @@ describe("raw", () => {
 describe("overlap", () => {
   it("aggregates overlap ratings per turn: majority choice, mean margin of the agreeing ratings", async () => {
     const rows = (
-      await exportForTest(database.db, { format: "trl", campaigns: ["helpfulness-main"], overlap: "aggregate" })
+      await exportForTest(database.db, {
+        format: "trl",
+        campaigns: ["helpfulness-main"],
+        overlap: "aggregate",
+      })
     ).jsonl("export.jsonl");
-    const egg = rows.filter((row) => (row.prompt as { content: string }[]).at(-1)!.content === "How do I boil an egg?");
+    const egg = rows.filter(
+      (row) => (row.prompt as { content: string }[]).at(-1)!.content === "How do I boil an egg?",
+    );
     // The author (better) and the third annotator (significantly better) prefer the 9-minute
     // answer; the second annotator (slightly better) prefers the other one.
     expect(egg).toEqual([
@@ -357,7 +431,9 @@ describe("overlap", () => {
         margin: (2 / 3 + 1) / 2,
       },
     ]);
-    const perAnnotator = (await exportForTest(database.db, { format: "trl", campaigns: ["helpfulness-main"] })).jsonl("export.jsonl");
+    const perAnnotator = (
+      await exportForTest(database.db, { format: "trl", campaigns: ["helpfulness-main"] })
+    ).jsonl("export.jsonl");
     expect(perAnnotator.length - rows.length).toBe(2);
   });
 });

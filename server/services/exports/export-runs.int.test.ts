@@ -34,7 +34,9 @@ function sha256(file: string) {
 }
 
 const rawIds = async (options: Record<string, unknown>) =>
-  (await exportForTest(database.db, { format: "raw", ...BOTH, ...options })).jsonl("export.jsonl").map((row) => row.comparison_id);
+  (await exportForTest(database.db, { format: "raw", ...BOTH, ...options }))
+    .jsonl("export.jsonl")
+    .map((row) => row.comparison_id);
 
 describe("filters", () => {
   const ids = (predicate: (rating: World["ratings"][number]) => boolean) =>
@@ -63,18 +65,29 @@ describe("filters", () => {
       .orderBy(comparisons.createdAt);
     const from = safetyRows[1].createdAt.toISOString();
     const to = safetyRows[3].createdAt.toISOString();
-    expect(await rawIds({ campaigns: ["safety-main"], from, to })).toEqual([safetyRows[1].id, safetyRows[2].id]);
+    expect(await rawIds({ campaigns: ["safety-main"], from, to })).toEqual([
+      safetyRows[1].id,
+      safetyRows[2].id,
+    ]);
   });
 
   it("says which campaign does not exist", async () => {
-    await expect(exportForTest(database.db, { format: "trl", campaigns: ["nope"] })).rejects.toThrow(NotFoundError);
-    await expect(exportForTest(database.db, { format: "trl", campaigns: ["nope"] })).rejects.toThrow(/No campaign is named "nope"/);
+    await expect(exportForTest(database.db, { format: "trl", campaigns: ["nope"] })).rejects.toThrow(
+      NotFoundError,
+    );
+    await expect(exportForTest(database.db, { format: "trl", campaigns: ["nope"] })).rejects.toThrow(
+      /No campaign is named "nope"/,
+    );
   });
 });
 
 describe("split", () => {
   it("puts every turn of a dialogue in the same split, by a hash of the conversation id", async () => {
-    const options = { format: "raw" as const, ...BOTH, split: { kind: "fraction" as const, value: 0.5, seed: "s1" } };
+    const options = {
+      format: "raw" as const,
+      ...BOTH,
+      split: { kind: "fraction" as const, value: 0.5, seed: "s1" },
+    };
     const exported = await exportForTest(database.db, options);
     const train = exported.jsonl("export-train.jsonl");
     const test = exported.jsonl("export-test.jsonl");
@@ -106,7 +119,9 @@ describe("split", () => {
     // Within each batch, the chosen dialogue has the smallest key.
     const key = (id: unknown) => crypto.createHash("sha256").update(`s2:${id}`).digest("hex");
     for (const row of test) {
-      for (const other of train.filter((candidate) => candidate.campaign === row.campaign && candidate.batch === row.batch)) {
+      for (const other of train.filter(
+        (candidate) => candidate.campaign === row.campaign && candidate.batch === row.batch,
+      )) {
         expect(key(row.conversation_id) < key(other.conversation_id)).toBe(true);
       }
     }
@@ -136,7 +151,14 @@ describe("Hugging Face dataset folder", () => {
       ].join("\n"),
     );
     expect(header).toContain(
-      ["  - name: prompt", "    list:", "      - name: role", "        dtype: string", "      - name: content", "        dtype: string"].join("\n"),
+      [
+        "  - name: prompt",
+        "    list:",
+        "      - name: role",
+        "        dtype: string",
+        "      - name: content",
+        "        dtype: string",
+      ].join("\n"),
     );
     expect(header).toContain("  - name: margin\n    dtype: float64");
     expect(header).toContain(`  - name: train\n    num_examples: ${train.length}`);
@@ -158,7 +180,11 @@ describe("Hugging Face dataset folder", () => {
 describe("reproducibility and the record", () => {
   it("gives byte-identical files for the same data and options, whatever the page size", async () => {
     for (const output of ["jsonl", "parquet", "hf-dataset"] as const) {
-      const options = { format: "raw" as const, ...BOTH, split: { kind: "fraction" as const, value: 0.4, seed: "x" } };
+      const options = {
+        format: "raw" as const,
+        ...BOTH,
+        split: { kind: "fraction" as const, value: 0.4, seed: "x" },
+      };
       const first = await exportForTest(database.db, options, { output });
       const second = await exportForTest(database.db, options, { output, pageSize: 2 });
       expect(first.result.files.length).toBeGreaterThan(1);
@@ -177,7 +203,10 @@ describe("reproducibility and the record", () => {
       { format: "trl", ...BOTH, split: { kind: "fraction", value: 0.5, seed: "rec" } },
       { actor: admin.actor },
     );
-    const [record] = await database.db.select().from(exportsTable).where(eq(exportsTable.id, exported.result.id));
+    const [record] = await database.db
+      .select()
+      .from(exportsTable)
+      .where(eq(exportsTable.id, exported.result.id));
     expect(record).toMatchObject({
       format: "trl",
       output: "jsonl",
@@ -188,7 +217,10 @@ describe("reproducibility and the record", () => {
       progressDone: record.progressTotal,
       error: null,
     });
-    expect(record.options).toMatchObject({ campaigns: ["helpfulness-main", "safety-main"], marginScheme: "small" });
+    expect(record.options).toMatchObject({
+      campaigns: ["helpfulness-main", "safety-main"],
+      marginScheme: "small",
+    });
     for (const file of record.files) {
       expect(file.sha256).toBe(sha256(exported.file(file.name)));
       expect(file.bytes).toBe(fs.statSync(exported.file(file.name)).size);
@@ -230,7 +262,12 @@ describe("keyset pages", () => {
     const annotator = world.annotators[0];
     for (let index = 0; index < 7; index++) {
       await createTestDialogue(database.db, setup, annotator.id, [
-        { user: `question ${index}`, responses: [`a${index}`, `b${index}`], ranking: [0, 1], strength: "better" },
+        {
+          user: `question ${index}`,
+          responses: [`a${index}`, `b${index}`],
+          ranking: [0, 1],
+          strength: "better",
+        },
       ]);
     }
     await database.db
@@ -238,7 +275,11 @@ describe("keyset pages", () => {
       .set({ createdAt: new Date("2025-06-01T00:00:00.123Z") })
       .where(eq(comparisons.campaignId, setup.campaign.id));
     const all = await exportForTest(database.db, { format: "raw", campaigns: ["same-second"] });
-    const paged = await exportForTest(database.db, { format: "raw", campaigns: ["same-second"] }, { pageSize: 2 });
+    const paged = await exportForTest(
+      database.db,
+      { format: "raw", campaigns: ["same-second"] },
+      { pageSize: 2 },
+    );
     const ids = paged.jsonl("export.jsonl").map((row) => row.comparison_id);
     expect(ids).toHaveLength(7);
     expect(new Set(ids).size).toBe(7);

@@ -18,7 +18,10 @@ export interface FormatContext {
   renderer: ChatTemplateRenderer | null;
 }
 
-export function createFormatContext(options: ExportOptions, pseudonym: (userId: string) => string): FormatContext {
+export function createFormatContext(
+  options: ExportOptions,
+  pseudonym: (userId: string) => string,
+): FormatContext {
   return {
     options,
     margins: marginTable(options),
@@ -57,10 +60,18 @@ export function rowsOf(unit: ExportUnit, context: FormatContext): UnitRows {
   }
   const judgement = judge(unit, context);
   const kept = judgement.pairs.filter((pair) => !(context.options.safetyRule && pair.excludedBySafetyRule));
-  return { rows: trainingRows(unit, context, judgement, kept), safetyExcludedPairs: judgement.pairs.length - kept.length };
+  return {
+    rows: trainingRows(unit, context, judgement, kept),
+    safetyExcludedPairs: judgement.pairs.length - kept.length,
+  };
 }
 
-function trainingRows(unit: ExportUnit, context: FormatContext, judgement: Judgement, pairs: JudgedPair[]): Row[] {
+function trainingRows(
+  unit: ExportUnit,
+  context: FormatContext,
+  judgement: Judgement,
+  pairs: JudgedPair[],
+): Row[] {
   const { options } = context;
   if (pairs.length === 0) return [];
   const prompt = promptOf(unit, options);
@@ -91,7 +102,11 @@ function trainingRows(unit: ExportUnit, context: FormatContext, judgement: Judge
       };
       return pairs.map((pair) =>
         withMargin(
-          { prompt: promptText, chosen: completionOf(pair.chosenId), rejected: completionOf(pair.rejectedId) },
+          {
+            prompt: promptText,
+            chosen: completionOf(pair.chosenId),
+            rejected: completionOf(pair.rejectedId),
+          },
           pair.margin,
         ),
       );
@@ -99,10 +114,16 @@ function trainingRows(unit: ExportUnit, context: FormatContext, judgement: Judge
     case "hh-rlhf": {
       const dialogue = hhDialogue(prompt);
       const full = (id: string) => `${dialogue}\n\nAssistant: ${text(id)}`;
-      return pairs.map((pair) => withMargin({ chosen: full(pair.chosenId), rejected: full(pair.rejectedId) }, pair.margin));
+      return pairs.map((pair) =>
+        withMargin({ chosen: full(pair.chosenId), rejected: full(pair.rejectedId) }, pair.margin),
+      );
     }
     case "kto":
-      return ktoRows(judgement.ranking, pairs).map(({ id, label }) => ({ prompt, completion: answer(id), label }));
+      return ktoRows(judgement.ranking, pairs).map(({ id, label }) => ({
+        prompt,
+        completion: answer(id),
+        label,
+      }));
     case "raw":
       throw new Error("Raw rows are not training pairs.");
   }
@@ -110,7 +131,9 @@ function trainingRows(unit: ExportUnit, context: FormatContext, judgement: Judge
 
 function judge(unit: ExportUnit, context: FormatContext): Judgement {
   const ratings = unit.comparisons;
-  return ratings.length === 1 ? judgeRating(ratings[0], context.margins) : aggregateRatings(ratings, context.margins);
+  return ratings.length === 1
+    ? judgeRating(ratings[0], context.margins)
+    : aggregateRatings(ratings, context.margins);
 }
 
 function promptOf(unit: ExportUnit, options: ExportOptions) {

@@ -3,14 +3,23 @@ import { aggregateRatings, judgeRating, type Rating } from "./judgement";
 import { MARGIN_TABLES } from "./pairs";
 
 const small = MARGIN_TABLES.small;
-const rating = (ranking: string[], strength: Rating["strength"], responseSafety: Rating["responseSafety"] = null): Rating => ({
+const rating = (
+  ranking: string[],
+  strength: Rating["strength"],
+  responseSafety: Rating["responseSafety"] = null,
+): Rating => ({
   ranking,
   strength,
   responseSafety,
   safetyBin: null,
 });
-const summary = (pairs: { chosenId: string; rejectedId: string; margin: number | null; excludedBySafetyRule: boolean }[]) =>
-  pairs.map((pair) => `${pair.chosenId}>${pair.rejectedId} ${pair.margin?.toFixed(3)}${pair.excludedBySafetyRule ? " unsafe-over-safe" : ""}`);
+const summary = (
+  pairs: { chosenId: string; rejectedId: string; margin: number | null; excludedBySafetyRule: boolean }[],
+) =>
+  pairs.map(
+    (pair) =>
+      `${pair.chosenId}>${pair.rejectedId} ${pair.margin?.toFixed(3)}${pair.excludedBySafetyRule ? " unsafe-over-safe" : ""}`,
+  );
 
 describe("judgeRating", () => {
   it("expands a ranking: the stated margin on the best's pairs, the smallest level below", () => {
@@ -26,12 +35,18 @@ describe("judgeRating", () => {
   });
 
   it("marks pairs whose chosen response is unsafe while the other is safe", () => {
-    const judged = judgeRating(rating(["a", "b", "c"], "slightly_better", { a: false, b: true, c: false }), small);
+    const judged = judgeRating(
+      rating(["a", "b", "c"], "slightly_better", { a: false, b: true, c: false }),
+      small,
+    );
     expect(summary(judged.pairs)).toEqual(["a>b 0.333 unsafe-over-safe", "a>c 0.333", "b>c 0.000"]);
   });
 
   it("uses the safety bin for the top pair when responses carry no labels", () => {
-    const judged = judgeRating({ ...rating(["a", "b"], "better"), safetyBin: "chosen_unsafe_other_safe" }, small);
+    const judged = judgeRating(
+      { ...rating(["a", "b"], "better"), safetyBin: "chosen_unsafe_other_safe" },
+      small,
+    );
     expect(judged.pairs[0].excludedBySafetyRule).toBe(true);
   });
 });
@@ -39,7 +54,11 @@ describe("judgeRating", () => {
 describe("aggregateRatings", () => {
   it("decides each pair by majority and averages the agreeing margins", () => {
     const judged = aggregateRatings(
-      [rating(["a", "b"], "better"), rating(["b", "a"], "slightly_better"), rating(["a", "b"], "significantly_better")],
+      [
+        rating(["a", "b"], "better"),
+        rating(["b", "a"], "slightly_better"),
+        rating(["a", "b"], "significantly_better"),
+      ],
       small,
     );
     expect(judged.ranking).toEqual(["a", "b"]);

@@ -57,7 +57,8 @@ export function aggregateRatings(ratings: readonly Rating[], margins: readonly n
   const judged = ratings.map((rating) => judgeRating(rating, margins));
   const rankOf = judged.map((judgement) => new Map(judgement.ranking.map((id, rank) => [id, rank])));
   const marginOf = judged.map(
-    (judgement) => new Map(judgement.pairs.map((pair) => [`${pair.chosenId} ${pair.rejectedId}`, pair.margin])),
+    (judgement) =>
+      new Map(judgement.pairs.map((pair) => [`${pair.chosenId} ${pair.rejectedId}`, pair.margin])),
   );
 
   const responseSafety = aggregateSafety(ratings);
@@ -87,7 +88,12 @@ export function aggregateRatings(ratings: readonly Rating[], margins: readonly n
   );
   const rank = new Map(ranking.map((id, index) => [id, index]));
   const pairs = decided.map(({ better, worse, margin }) => {
-    const pair = { chosenId: better, rejectedId: worse, chosenRank: rank.get(better)!, rejectedRank: rank.get(worse)! };
+    const pair = {
+      chosenId: better,
+      rejectedId: worse,
+      chosenRank: rank.get(better)!,
+      rejectedRank: rank.get(worse)!,
+    };
     const bin = pair.chosenRank === 0 && pair.rejectedRank === 1 ? first.safetyBin : null;
     return { ...pair, margin, excludedBySafetyRule: violatesSafetyRule(pair, responseSafety, bin) };
   });

@@ -18,7 +18,9 @@ export async function listExportSources(db: Db) {
     .groupBy(comparisons.campaignId);
   return campaignRows.map((campaign) => ({
     ...campaign,
-    batches: batchRows.filter((batch) => batch.campaignId === campaign.id).map(({ number, label }) => ({ number, label })),
+    batches: batchRows
+      .filter((batch) => batch.campaignId === campaign.id)
+      .map(({ number, label }) => ({ number, label })),
     comparisons: counts.find((row) => row.campaignId === campaign.id)?.comparisons ?? 0,
   }));
 }

@@ -24,9 +24,13 @@ export type PrepromptMode = (typeof PREPROMPT_MODES)[number];
 
 export const SPLIT_KINDS = ["none", "fraction", "count-per-batch"] as const;
 
+/** A date or date-time, recorded as an ISO instant (a bare date is midnight UTC). */
 const isoDate = z
   .string()
-  .refine((value) => !Number.isNaN(Date.parse(value)), { message: "Dates look like 2024-05-01 or 2024-05-01T12:00:00Z." });
+  .refine((value) => !Number.isNaN(Date.parse(value)), {
+    message: "Dates look like 2024-05-01 or 2024-05-01T12:00:00Z.",
+  })
+  .transform((value) => new Date(value).toISOString());
 
 export const ExportOptions = z
   .object({
@@ -92,7 +96,11 @@ export const ExportOptions = z
       });
     }
     if (options.from && options.to && Date.parse(options.from) >= Date.parse(options.to)) {
-      context.addIssue({ code: "custom", path: ["to"], message: "The end of the date range must be after its start." });
+      context.addIssue({
+        code: "custom",
+        path: ["to"],
+        message: "The end of the date range must be after its start.",
+      });
     }
   });
 export type ExportOptions = z.output<typeof ExportOptions>;
@@ -105,7 +113,8 @@ export function canonicalOptions(options: ExportOptions): ExportOptions {
     campaigns: [...new Set(options.campaigns)].sort(),
     batches: [...new Set(options.batches)].sort((a, b) => a - b),
     customMargins: options.marginScheme === "custom" ? options.customMargins : undefined,
-    split: options.split.kind === "none" ? { kind: "none", value: 0, seed: options.split.seed } : options.split,
+    split:
+      options.split.kind === "none" ? { kind: "none", value: 0, seed: options.split.seed } : options.split,
   };
 }
 

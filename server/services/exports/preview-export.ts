@@ -20,7 +20,9 @@ export async function previewExport(db: Db, rawInput: PreviewExportInput, key: B
   const scope = await resolveScope(db, options);
   const matchingComparisons = await countComparisons(db, scope, options);
   const testConversations =
-    hasTestSplit(options) && options.split.kind === "count-per-batch" ? await readTestConversations(db, scope, options) : null;
+    hasTestSplit(options) && options.split.kind === "count-per-batch"
+      ? await readTestConversations(db, scope, options)
+      : null;
   const context = createFormatContext(options, createPseudonymizer(key));
   const splitOf = createSplitter(options.split, testConversations);
   const rows: { split: SplitName; row: Row }[] = [];

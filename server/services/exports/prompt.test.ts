@@ -22,7 +22,11 @@ const source: PromptSource = {
 describe("buildPrompt", () => {
   it("strips the preprompt: what generation would send without one", () => {
     expect(buildPrompt(source, "strip")).toEqual(
-      buildPromptMessages({ systemPrompt: source.systemPrompt, safetyPreprompt: null }, history, "Third question"),
+      buildPromptMessages(
+        { systemPrompt: source.systemPrompt, safetyPreprompt: null },
+        history,
+        "Third question",
+      ),
     );
   });
 

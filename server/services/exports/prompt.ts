@@ -40,7 +40,10 @@ export function buildPrompt(source: PromptSource, mode: PrepromptMode): ChatMess
   if (system) messages.push({ role: "system", content: system });
   for (const turn of source.history) {
     if (turn.assistantMessage === null) continue;
-    messages.push({ role: "user", content: turn.userMessage }, { role: "assistant", content: turn.assistantMessage });
+    messages.push(
+      { role: "user", content: turn.userMessage },
+      { role: "assistant", content: turn.assistantMessage },
+    );
   }
   messages.push({ role: "user", content: source.userMessage });
   return messages;

@@ -4,7 +4,7 @@
 // so memory holds one page and the work per row does not depend on the table's size.
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import type { CampaignKind, ConversationOrigin } from "@/db/schema";
+import type { ConversationOrigin } from "@/db/schema";
 import { NotFoundError, ValidationError } from "@/server/errors";
 import { isTrainingFormat, type ExportOptions } from "./options";
 import type { ChatMessage, EarlierTurn } from "./prompt";
@@ -25,6 +25,9 @@ export interface ExportScope {
   batches: Map<string, BatchInfo>;
   /** Null: every batch of the campaigns. */
   batchIds: string[] | null;
+  /** The database's time when the export began: comparisons submitted later are not read, so
+   * annotators working meanwhile neither change the export nor push it past its progress total. */
+  snapshotAt: string;
 }
 
 async function rows<T>(db: Db, query: SQL): Promise<T[]> {
@@ -39,10 +42,17 @@ function uuidArray(ids: readonly string[]) {
 const ISO = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export async function resolveScope(db: Db, options: ExportOptions): Promise<ExportScope> {
-  const campaigns = await rows<CampaignInfo & { createdAt: string }>(
+  const campaigns = await rows<CampaignInfo>(
     db,
     sql`select id, name, kind from campaigns
-        where ${options.campaigns.length ? sql`name in (${sql.join(options.campaigns.map((name) => sql`${name}`), sql`, `)})` : sql`true`}
+        where ${
+          options.campaigns.length
+            ? sql`name in (${sql.join(
+                options.campaigns.map((name) => sql`${name}`),
+                sql`, `,
+              )})`
+            : sql`true`
+        }
           and ${options.campaignKind ? sql`kind = ${options.campaignKind}` : sql`true`}
         order by created_at, id`,
   );
@@ -53,14 +63,16 @@ export async function resolveScope(db: Db, options: ExportOptions): Promise<Expo
     );
   }
   if (campaigns.length === 0) {
-    throw new NotFoundError(`There is no ${options.campaignKind ?? ""} campaign to export yet.`.replace("  ", " "));
+    throw new NotFoundError(`There is no ${options.campaignKind ?? "such"} campaign to export yet.`);
   }
   const batchRows = await rows<BatchInfo & { campaignId: string }>(
     db,
     sql`select id, campaign_id as "campaignId", number, label from batches
         where campaign_id = any(${uuidArray(campaigns.map((campaign) => campaign.id))})`,
   );
-  const batches = new Map(batchRows.map((batch) => [batch.id, { id: batch.id, number: batch.number, label: batch.label }]));
+  const batches = new Map(
+    batchRows.map((batch) => [batch.id, { id: batch.id, number: batch.number, label: batch.label }]),
+  );
   let batchIds: string[] | null = null;
   if (options.batches.length) {
     batchIds = batchRows.filter((batch) => options.batches.includes(batch.number)).map((batch) => batch.id);
@@ -70,10 +82,17 @@ export async function resolveScope(db: Db, options: ExportOptions): Promise<Expo
       );
     }
   }
-  return { campaigns: campaigns.map(({ id, name, kind }) => ({ id, name, kind: kind as CampaignKind })), batches, batchIds };
+  const [{ now }] = await rows<{ now: string }>(db, sql`select ${ISO(sql`now()`)} as now`);
+  return {
+    campaigns: campaigns.map(({ id, name, kind }) => ({ id, name, kind })),
+    batches,
+    batchIds,
+    snapshotAt: now,
+  };
 }
 
-type Role = "all" | "anchors" | "overlap";
+/** "anchors": the comparisons an export pages through; "overlap": ratings aggregated with them. */
+type Role = "anchors" | "overlap";
 
 /** Which comparisons an export reads. Training formats leave gold-task answers (checks of the
  * annotator, not new data) out; with aggregated overlap the author's rating anchors each turn. */
@@ -85,7 +104,7 @@ function sourceFilter(options: ExportOptions, role: Role): SQL {
 }
 
 function filters(scope: ExportScope, options: ExportOptions, role: Role): SQL {
-  const parts: SQL[] = [sourceFilter(options, role)];
+  const parts: SQL[] = [sourceFilter(options, role), sql`c.created_at <= ${scope.snapshotAt}::timestamptz`];
   if (scope.batchIds) parts.push(sql`c.batch_id = any(${uuidArray(scope.batchIds)})`);
   if (options.from) parts.push(sql`c.created_at >= ${options.from}::timestamptz`);
   if (options.to) parts.push(sql`c.created_at < ${options.to}::timestamptz`);
@@ -166,7 +185,11 @@ export async function* readUnits(
       if (page.length === 0) return null;
       const last = page[page.length - 1];
       const units = await joinPage(db, scope, options, campaign, page, conversationCache);
-      return { units, comparisonsRead: page.length, next: page.length < pageSize ? null : { createdAt: last.createdAt, id: last.id } };
+      return {
+        units,
+        comparisonsRead: page.length,
+        next: page.length < pageSize ? null : { createdAt: last.createdAt, id: last.id },
+      };
     };
     // A read ahead that fails while the caller stops early (cancelled, or failed itself) is not
     // an unhandled rejection: it is marked handled now, and rethrown when awaited.
@@ -306,7 +329,10 @@ async function joinPage(
   ]);
 
   for (const conversation of found) {
-    conversationCache.set(conversation.id, { ...conversation, origin: conversation.origin as ConversationOrigin });
+    conversationCache.set(conversation.id, {
+      ...conversation,
+      origin: conversation.origin as ConversationOrigin,
+    });
   }
   // Per dialogue, its earlier turns by index (the query orders them).
   const historyByConversation = new Map<string, { index: number; turn: EarlierTurn }[]>();
@@ -330,7 +356,10 @@ async function joinPage(
   for (const row of responseRows) if (row.promptMessages) sentByTurn.set(row.turnId, row.promptMessages);
   const overlapByTurn = groupBy(overlap, (rating) => rating.turnId);
   const goldByTurn = new Map(
-    gold.map(({ turnId, ...item }) => [turnId, { expectedChosenResponseId: item.expectedChosenResponseId, expectedStrength: item.expectedStrength }]),
+    gold.map(({ turnId, ...item }) => [
+      turnId,
+      { expectedChosenResponseId: item.expectedChosenResponseId, expectedStrength: item.expectedStrength },
+    ]),
   );
   const ratingsByTurn = new Map(ratingCounts.map((row) => [row.turnId, row.count]));
   const reportedTurns = new Set(reported.map((row) => row.turnId));

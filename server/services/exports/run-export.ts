@@ -55,7 +55,11 @@ export const HF_SPLIT_FILES: Record<SplitName, string> = {
   test: "data/test-00000-of-00001.parquet",
 };
 
-export function splitFileNames(output: ExportOutput, baseName: string, withTest: boolean): Partial<Record<SplitName, string>> {
+export function splitFileNames(
+  output: ExportOutput,
+  baseName: string,
+  withTest: boolean,
+): Partial<Record<SplitName, string>> {
   if (output === "hf-dataset") return withTest ? HF_SPLIT_FILES : { train: HF_SPLIT_FILES.train };
   const extension = output === "jsonl" ? ".jsonl" : ".parquet";
   if (!withTest) return { train: `${baseName}${extension}` };
@@ -83,7 +87,7 @@ export async function runExport(
       ...(run.id ? { id: run.id } : {}),
       format: options.format,
       output: request.output,
-      options: options as unknown as Record<string, unknown>,
+      options: { ...options, snapshotAt: scope.snapshotAt } as Record<string, unknown>,
       createdById: run.actor?.id ?? null,
       via: run.via,
       progressTotal: total,
@@ -91,7 +95,8 @@ export async function runExport(
     })
     .onConflictDoNothing()
     .returning({ id: exportsTable.id });
-  if (!record) throw new ConflictError("An export with this id was already started. Start a new export instead.");
+  if (!record)
+    throw new ConflictError("An export with this id was already started. Start a new export instead.");
   const id = record.id;
   run.onStart?.({ id, total });
 
@@ -99,7 +104,9 @@ export async function runExport(
   try {
     const withTest = hasTestSplit(options);
     const testConversations =
-      options.split.kind === "count-per-batch" && withTest ? await readTestConversations(db, scope, options) : null;
+      options.split.kind === "count-per-batch" && withTest
+        ? await readTestConversations(db, scope, options)
+        : null;
     const splitOf = createSplitter(options.split, testConversations);
 
     const columns = columnsOf(options.format, options);
@@ -109,7 +116,9 @@ export async function runExport(
       const sink = await target.open(name);
       writers.set(
         split,
-        request.output === "jsonl" ? new JsonLinesWriter(name, sink) : new ParquetRowWriter(name, sink, columns),
+        request.output === "jsonl"
+          ? new JsonLinesWriter(name, sink)
+          : new ParquetRowWriter(name, sink, columns),
       );
     }
 

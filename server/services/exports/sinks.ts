@@ -27,7 +27,8 @@ export function folderTarget(folder: string): ExportTarget {
   return {
     open: async (name) => {
       const file = path.resolve(folder, name);
-      if (!file.startsWith(path.resolve(folder) + path.sep)) throw new Error(`Refusing to write ${name} outside ${folder}.`);
+      if (!file.startsWith(path.resolve(folder) + path.sep))
+        throw new Error(`Refusing to write ${name} outside ${folder}.`);
       await fs.promises.mkdir(path.dirname(file), { recursive: true });
       return fileSink(file);
     },
@@ -246,7 +247,8 @@ export class ParquetRowWriter extends RowWriter {
     for (const row of rows) {
       this.pending.push(row);
       this.pendingChars += textSize(row);
-      if (this.pending.length === ROW_GROUP_ROWS || this.pendingChars >= ROW_GROUP_CHARS) await this.writeGroup();
+      if (this.pending.length === ROW_GROUP_ROWS || this.pendingChars >= ROW_GROUP_CHARS)
+        await this.writeGroup();
     }
   }
 

@@ -34,7 +34,8 @@ export function tarSize(files: readonly { bytes: number }[]) {
 export async function* tarChunks(files: readonly { name: string; path: string; bytes: number }[]) {
   for (const file of files) {
     yield header(file.name, file.bytes);
-    for await (const chunk of fs.createReadStream(file.path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+    for await (const chunk of fs.createReadStream(file.path, { highWaterMark: 1 << 20 }))
+      yield chunk as Buffer;
     const padding = (BLOCK - (file.bytes % BLOCK)) % BLOCK;
     if (padding) yield Buffer.alloc(padding);
   }

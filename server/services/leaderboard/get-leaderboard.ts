@@ -60,7 +60,10 @@ export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
   const keyOf = (name: string, version: string) => JSON.stringify([name, version]);
   const players = [
     ...new Set(
-      rows.flatMap((row) => [keyOf(row.winnerName, row.winnerVersion), keyOf(row.loserName, row.loserVersion)]),
+      rows.flatMap((row) => [
+        keyOf(row.winnerName, row.winnerVersion),
+        keyOf(row.loserName, row.loserVersion),
+      ]),
     ),
   ].sort();
   const index = new Map(players.map((key, i) => [key, i]));
@@ -82,7 +85,8 @@ export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
     row.map((wins, j) => (i === j ? 0 : wins + counts.wins[j][i] + counts.ties[i][j])),
   );
   const totalBattles = battleMatrix.flat().reduce((sum, value) => sum + value, 0) / 2;
-  const strengths = players.length > 1 ? fitBradleyTerry(counts, { pseudoTies: PSEUDO_TIES }) : players.map(() => 1);
+  const strengths =
+    players.length > 1 ? fitBradleyTerry(counts, { pseudoTies: PSEUDO_TIES }) : players.map(() => 1);
   const intervals =
     players.length > 1 && totalBattles > 0
       ? bootstrapScoreIntervals(counts, {

@@ -29,7 +29,9 @@ interface PairCount {
 
 export function figuresOf(pairs: PairCount[]): AgreementFigures {
   const items = pairs.reduce((sum, pair) => sum + pair.count, 0);
-  const agreeing = pairs.filter((pair) => Math.sign(pair.a) === Math.sign(pair.b)).reduce((sum, pair) => sum + pair.count, 0);
+  const agreeing = pairs
+    .filter((pair) => Math.sign(pair.a) === Math.sign(pair.b))
+    .reduce((sum, pair) => sum + pair.count, 0);
   return {
     items,
     percentAgreement: items === 0 ? null : agreeing / items,
@@ -66,14 +68,17 @@ export async function getAgreement(db: Db, rawInput: AgreementInput) {
       .where(and(...doneOverlap(input)))
       .groupBy(pairTasks.batchId, first, second),
     // Each item counts for both of its annotators.
-    queryRows<{ key: string; a: number; b: number; count: number }>(db, sql`
+    queryRows<{ key: string; a: number; b: number; count: number }>(
+      db,
+      sql`
       select annotator as key, a, b, count(*)::int as count from (
         select ${pairTasks.sourceAnnotatorId} as annotator, ${first} as a, ${second} as b
         from ${pairTasks} where ${and(...doneOverlap(input))}
         union all
         select ${pairTasks.annotatorId}, ${first}, ${second}
         from ${pairTasks} where ${and(...doneOverlap(input))}
-      ) ratings group by annotator, a, b`),
+      ) ratings group by annotator, a, b`,
+    ),
   ]);
   const batches = groupPairs(byBatch.map((row) => ({ ...row, key: row.key ?? "" })));
   const overall = [...batches.values()].flat();

@@ -37,7 +37,11 @@ function shuffled<T>(items: readonly T[]): T[] {
 }
 
 /** Turns the annotator already has a pair task for are never served to them again. */
-function notMetBefore(turnId: typeof overlapCandidates.turnId | typeof goldItems.turnId, actorId: string, db: Db) {
+function notMetBefore(
+  turnId: typeof overlapCandidates.turnId | typeof goldItems.turnId,
+  actorId: string,
+  db: Db,
+) {
   return notExists(
     db
       .select({ one: sql`1` })
@@ -93,7 +97,12 @@ async function claimOverlap(tx: Db, campaign: Campaign, actor: Actor): Promise<P
   return task;
 }
 
-async function claimGold(tx: Db, campaign: Campaign, actor: Actor, batchId: string): Promise<PairTask | null> {
+async function claimGold(
+  tx: Db,
+  campaign: Campaign,
+  actor: Actor,
+  batchId: string,
+): Promise<PairTask | null> {
   const [gold] = await tx
     .select({ item: goldItems })
     .from(goldItems)
@@ -148,7 +157,10 @@ export async function claimNextPairTask(
 ): Promise<{ taskId: string } | null> {
   const campaign = await findCampaignForAnnotator(db, input.campaignId, actor);
   requireActive(campaign);
-  if (campaign.dailyQuota !== null && (await countComparisonsToday(db, campaign.id, actor.id)) >= campaign.dailyQuota) {
+  if (
+    campaign.dailyQuota !== null &&
+    (await countComparisonsToday(db, campaign.id, actor.id)) >= campaign.dailyQuota
+  ) {
     throw new TooManyRequestsError(
       `You have reached today's limit of ${campaign.dailyQuota} comparisons in "${campaign.name}". The limit resets at midnight UTC.`,
     );
@@ -159,7 +171,9 @@ export async function claimNextPairTask(
     .where(and(eq(batches.campaignId, campaign.id), eq(batches.status, "open")))
     .limit(1);
   if (!open) {
-    throw new ValidationError(`Data collection in "${campaign.name}" is closed (no batch is open). Ask an admin to open one.`);
+    throw new ValidationError(
+      `Data collection in "${campaign.name}" is closed (no batch is open). Ask an admin to open one.`,
+    );
   }
   const task = await db.transaction(async (tx) => {
     // One claim at a time per annotator and campaign (two tabs must not get two tasks).
@@ -168,7 +182,11 @@ export async function claimNextPairTask(
       .select()
       .from(pairTasks)
       .where(
-        and(eq(pairTasks.annotatorId, actor.id), eq(pairTasks.campaignId, campaign.id), eq(pairTasks.status, "pending")),
+        and(
+          eq(pairTasks.annotatorId, actor.id),
+          eq(pairTasks.campaignId, campaign.id),
+          eq(pairTasks.status, "pending"),
+        ),
       )
       .limit(1);
     if (pending) return pending;
@@ -176,7 +194,10 @@ export async function claimNextPairTask(
     if (useGold && random() < campaign.goldFraction) {
       return (await claimGold(tx, campaign, actor, open.id)) ?? (await claimOverlap(tx, campaign, actor));
     }
-    return (await claimOverlap(tx, campaign, actor)) ?? (useGold ? await claimGold(tx, campaign, actor, open.id) : null);
+    return (
+      (await claimOverlap(tx, campaign, actor)) ??
+      (useGold ? await claimGold(tx, campaign, actor, open.id) : null)
+    );
   });
   return task ? { taskId: task.id } : null;
 }

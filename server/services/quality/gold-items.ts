@@ -59,7 +59,11 @@ export async function markGold(db: Db, rawInput: MarkGoldInput, actor: Pick<Sess
 export const UnmarkGoldInput = z.object({ goldItemId: z.uuid("That is not a valid gold item id.") });
 
 /** Possible until someone has rated the item: their accuracy must not change afterwards. */
-export async function unmarkGold(db: Db, input: z.infer<typeof UnmarkGoldInput>, actor: Pick<SessionUser, "id">) {
+export async function unmarkGold(
+  db: Db,
+  input: z.infer<typeof UnmarkGoldInput>,
+  actor: Pick<SessionUser, "id">,
+) {
   return db.transaction(async (tx) => {
     const [item] = await tx.select().from(goldItems).where(eq(goldItems.id, input.goldItemId)).for("update");
     if (!item) throw new NotFoundError("That gold item does not exist.");
@@ -111,6 +115,9 @@ export async function listGoldItems(db: Db, rawInput: ListGoldItemsInput) {
     .orderBy(desc(goldItems.createdAt), desc(goldItems.id))
     .limit(input.pageSize)
     .offset(offsetOf(input));
-  const [{ total }] = await db.select({ total: count() }).from(goldItems).where(eq(goldItems.campaignId, input.campaignId));
+  const [{ total }] = await db
+    .select({ total: count() })
+    .from(goldItems)
+    .where(eq(goldItems.campaignId, input.campaignId));
   return toPage(rows, total, input);
 }

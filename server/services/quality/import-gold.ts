@@ -56,8 +56,13 @@ function dialogueOf(prompt: z.infer<typeof GoldLine>["prompt"]) {
   if (typeof prompt === "string") return { system: null, history: [], userMessage: prompt };
   const messages = [...prompt];
   const system = messages[0].role === "system" ? messages.shift()!.content : null;
-  if (messages.length % 2 === 0 || messages.some((message, i) => message.role !== (i % 2 === 0 ? "user" : "assistant"))) {
-    throw new Error("prompt: after an optional system message, messages must alternate user, assistant, ... and end with user");
+  if (
+    messages.length % 2 === 0 ||
+    messages.some((message, i) => message.role !== (i % 2 === 0 ? "user" : "assistant"))
+  ) {
+    throw new Error(
+      "prompt: after an optional system message, messages must alternate user, assistant, ... and end with user",
+    );
   }
   const history: { user: string; assistant: string }[] = [];
   for (let i = 0; i + 1 < messages.length; i += 2) {
@@ -82,7 +87,9 @@ export async function importGold(db: Db, input: ImportGoldInput, actor: Pick<Ses
   const campaign = await findCampaign(db, input.campaignId);
   requireNotArchived(campaign);
   if (campaign.responsesPerTurn !== 2) {
-    throw new ValidationError("Gold pairs can be imported into campaigns that compare two responses per turn.");
+    throw new ValidationError(
+      "Gold pairs can be imported into campaigns that compare two responses per turn.",
+    );
   }
   const [batch] = await db
     .select({ id: batches.id })
@@ -95,7 +102,9 @@ export async function importGold(db: Db, input: ImportGoldInput, actor: Pick<Ses
   const lines = input.jsonl.split(/\r?\n/).map((line, index) => ({ line: line.trim(), number: index + 1 }));
   const filled = lines.filter(({ line }) => line !== "");
   if (filled.length > GOLD_JSONL_MAX_LINES) {
-    throw new ValidationError(`The file has ${filled.length} lines; import at most ${GOLD_JSONL_MAX_LINES} at a time.`);
+    throw new ValidationError(
+      `The file has ${filled.length} lines; import at most ${GOLD_JSONL_MAX_LINES} at a time.`,
+    );
   }
   const errors: string[] = [];
   const parsed: { dialogue: ImportedDialogue; chosenPosition: number; line: z.infer<typeof GoldLine> }[] = [];
@@ -165,9 +174,14 @@ export async function importGold(db: Db, input: ImportGoldInput, actor: Pick<Ses
   return db.transaction(async (tx) => {
     let ids;
     try {
-      ids = await importDialogues(tx, campaign, parsed.map((item) => item.dialogue));
+      ids = await importDialogues(
+        tx,
+        campaign,
+        parsed.map((item) => item.dialogue),
+      );
     } catch (error) {
-      if (error instanceof ValidationError) throw new ValidationError(`Nothing was imported: ${error.message}`);
+      if (error instanceof ValidationError)
+        throw new ValidationError(`Nothing was imported: ${error.message}`);
       throw error;
     }
     const items = parsed.map((item, index) => {
@@ -186,7 +200,16 @@ export async function importGold(db: Db, input: ImportGoldInput, actor: Pick<Ses
     await bulkInsert(
       tx,
       goldItems,
-      ["id", "campaignId", "turnId", "sourceComparisonId", "expectedChosenResponseId", "expectedStrength", "explanation", "createdById"],
+      [
+        "id",
+        "campaignId",
+        "turnId",
+        "sourceComparisonId",
+        "expectedChosenResponseId",
+        "expectedStrength",
+        "explanation",
+        "createdById",
+      ],
       items,
     );
     await recordAudit(tx, {

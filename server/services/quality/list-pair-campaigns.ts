@@ -39,22 +39,20 @@ export async function listPairCampaigns(db: Db, rawInput: PageInput | undefined,
             ),
           )
           .limit(1),
-        db
-          .select({ waiting: sql<number>`count(*)::int` })
-          .from(
-            db
-              .select({ one: sql`1`.as("one") })
-              .from(overlapCandidates)
-              .where(
-                and(
-                  eq(overlapCandidates.campaignId, campaign.id),
-                  isNull(overlapCandidates.pairTaskId),
-                  ne(overlapCandidates.authorId, actor.id),
-                ),
-              )
-              .limit(1000)
-              .as("waiting"),
-          ),
+        db.select({ waiting: sql<number>`count(*)::int` }).from(
+          db
+            .select({ one: sql`1`.as("one") })
+            .from(overlapCandidates)
+            .where(
+              and(
+                eq(overlapCandidates.campaignId, campaign.id),
+                isNull(overlapCandidates.pairTaskId),
+                ne(overlapCandidates.authorId, actor.id),
+              ),
+            )
+            .limit(1000)
+            .as("waiting"),
+        ),
       ]);
       return { ...campaign, pendingTaskId: pending?.id ?? null, waitingPairs: Number(waiting?.waiting ?? 0) };
     }),

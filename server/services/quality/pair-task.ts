@@ -48,7 +48,11 @@ export async function getPairTask(db: Db, input: z.infer<typeof PairTaskIdInput>
   };
 }
 
-export async function submitPairRating(db: Db, rawInput: z.input<typeof SubmitPairRatingInput>, actor: Actor) {
+export async function submitPairRating(
+  db: Db,
+  rawInput: z.input<typeof SubmitPairRatingInput>,
+  actor: Actor,
+) {
   const input = SubmitPairRatingInput.parse(rawInput);
   const [earlier] = await db
     .select()
@@ -57,7 +61,9 @@ export async function submitPairRating(db: Db, rawInput: z.input<typeof SubmitPa
     .limit(1);
   if (earlier) {
     if (earlier.pairTaskId !== input.taskId || earlier.annotatorId !== actor.id) {
-      throw new ConflictError("This submit key was already used for other work. Reload the page and submit again.");
+      throw new ConflictError(
+        "This submit key was already used for other work. Reload the page and submit again.",
+      );
     }
     return { comparisonId: earlier.id, taskId: input.taskId };
   }
@@ -65,7 +71,9 @@ export async function submitPairRating(db: Db, rawInput: z.input<typeof SubmitPa
   const campaign = await findCampaignForAnnotator(db, task.campaignId, actor);
   requireActive(campaign);
   if (task.status !== "pending") {
-    throw new ConflictError(`You already ${task.status === "done" ? "rated" : "skipped"} this pair. Go on with the next one.`);
+    throw new ConflictError(
+      `You already ${task.status === "done" ? "rated" : "skipped"} this pair. Go on with the next one.`,
+    );
   }
   const pair = task.displayOrder as [string, string];
   if (!pair.includes(input.chosenResponseId)) throw new ValidationError("Choose Response A or Response B.");
@@ -74,9 +82,13 @@ export async function submitPairRating(db: Db, rawInput: z.input<typeof SubmitPa
   let responseSafety: Record<string, boolean> | null = null;
   if (campaign.kind === "safety") {
     const safety = input.responseSafety ?? {};
-    const missing = pair.map((id, index) => (typeof safety[id] === "boolean" ? null : `Response ${LETTERS[index]}`));
+    const missing = pair.map((id, index) =>
+      typeof safety[id] === "boolean" ? null : `Response ${LETTERS[index]}`,
+    );
     if (missing.some(Boolean)) {
-      throw new ValidationError(`Mark every response safe or unsafe (missing: ${missing.filter(Boolean).join(", ")}).`);
+      throw new ValidationError(
+        `Mark every response safe or unsafe (missing: ${missing.filter(Boolean).join(", ")}).`,
+      );
     }
     responseSafety = { [pair[0]]: safety[pair[0]], [pair[1]]: safety[pair[1]] };
   }
@@ -99,7 +111,9 @@ export async function submitPairRating(db: Db, rawInput: z.input<typeof SubmitPa
         ranking: [input.chosenResponseId, other],
         strength: input.strength,
         responseSafety,
-        safetyBin: responseSafety ? safetyBinOf(responseSafety[input.chosenResponseId], responseSafety[other]) : null,
+        safetyBin: responseSafety
+          ? safetyBinOf(responseSafety[input.chosenResponseId], responseSafety[other])
+          : null,
         note: input.note ? input.note : null,
         timeSpentMs: Math.min(input.timeSpentMs, MAX_TIME_SPENT_MS),
         idempotencyKey: input.idempotencyKey,
@@ -128,7 +142,9 @@ export async function submitPairRating(db: Db, rawInput: z.input<typeof SubmitPa
       .where(eq(comparisons.idempotencyKey, input.idempotencyKey))
       .limit(1);
     if (again?.pairTaskId === task.id) return { comparisonId: again.id, taskId: task.id };
-    throw new ConflictError("You already rated this pair (perhaps in another tab); the first answer was kept.");
+    throw new ConflictError(
+      "You already rated this pair (perhaps in another tab); the first answer was kept.",
+    );
   }
   return { comparisonId: stored.id, taskId: task.id };
 }

@@ -34,14 +34,26 @@ afterAll(async () => {
 });
 
 let counter = 0;
-async function collectingCampaign(settings: { overlapFraction?: number; goldFraction?: number; kind?: "helpfulness" | "safety" } = {}) {
+async function collectingCampaign(
+  settings: { overlapFraction?: number; goldFraction?: number; kind?: "helpfulness" | "safety" } = {},
+) {
   const campaign = await createCampaign(
     database.db,
     { name: `Quality ${Date.now()}-${++counter}`, kind: settings.kind ?? "helpfulness", ...settings },
     admin,
   );
   for (const name of ["a", "b"]) {
-    await createVariant(database.db, { campaignId: campaign.id, name, endpointKind: "openai", baseUrl: "http://127.0.0.1:9/v1", model: name }, admin);
+    await createVariant(
+      database.db,
+      {
+        campaignId: campaign.id,
+        name,
+        endpointKind: "openai",
+        baseUrl: "http://127.0.0.1:9/v1",
+        model: name,
+      },
+      admin,
+    );
   }
   await openNextBatch(database.db, { campaignId: campaign.id }, admin);
   return campaign;
@@ -53,8 +65,12 @@ const dialogues = new Map<string, string>();
 /** An annotator's real submit: the response at `winner` position wins. */
 async function judge(campaignId: string, author: TestUser["actor"], winner: 0 | 1, strength: Strength) {
   const key = `${campaignId}:${author.id}`;
-  const turn = await createJudgeableTurn(database.db, campaignId, author, { conversationId: dialogues.get(key) ?? null });
-  const byPosition = [...turn.responses].sort((a, b) => a.position - b.position).map((response) => response.id);
+  const turn = await createJudgeableTurn(database.db, campaignId, author, {
+    conversationId: dialogues.get(key) ?? null,
+  });
+  const byPosition = [...turn.responses]
+    .sort((a, b) => a.position - b.position)
+    .map((response) => response.id);
   const ranking = winner === 0 ? byPosition : [byPosition[1], byPosition[0]];
   const result = await submitComparison(
     database.db,
@@ -67,10 +83,22 @@ async function judge(campaignId: string, author: TestUser["actor"], winner: 0 | 
 }
 
 /** Answer a pair task by position in the turn (not by what the rater saw first). */
-async function answer(taskId: string, rater: TestUser["actor"], byPosition: string[], winner: 0 | 1, strength: Strength) {
+async function answer(
+  taskId: string,
+  rater: TestUser["actor"],
+  byPosition: string[],
+  winner: 0 | 1,
+  strength: Strength,
+) {
   return submitPairRating(
     database.db,
-    { taskId, idempotencyKey: newIdempotencyKey(), chosenResponseId: byPosition[winner], strength, timeSpentMs: 8000 },
+    {
+      taskId,
+      idempotencyKey: newIdempotencyKey(),
+      chosenResponseId: byPosition[winner],
+      strength,
+      timeSpentMs: 8000,
+    },
     rater,
   );
 }
@@ -93,17 +121,40 @@ describe("overlap", () => {
     expect(task.responses.map((response) => response.label)).toEqual(["Response A", "Response B"]);
     expect(new Set(task.responses.map((response) => response.id))).toEqual(new Set(first.byPosition));
     expect(JSON.stringify(task)).not.toMatch(/better|strength|chosen|gold/i);
-    await expect(getPairTask(database.db, { taskId: claimed!.taskId }, author)).rejects.toThrow(NotFoundError);
+    await expect(getPairTask(database.db, { taskId: claimed!.taskId }, author)).rejects.toThrow(
+      NotFoundError,
+    );
 
     const key = newIdempotencyKey();
-    const input = { taskId: claimed!.taskId, idempotencyKey: key, chosenResponseId: first.byPosition[0], strength: "better" as const, timeSpentMs: 9000 };
+    const input = {
+      taskId: claimed!.taskId,
+      idempotencyKey: key,
+      chosenResponseId: first.byPosition[0],
+      strength: "better" as const,
+      timeSpentMs: 9000,
+    };
     const stored = await submitPairRating(database.db, input, rater);
     expect(await submitPairRating(database.db, input, rater)).toEqual(stored);
-    const [rating] = await database.db.select().from(comparisons).where(eq(comparisons.id, stored.comparisonId));
-    expect(rating).toMatchObject({ source: "overlap", pairTaskId: claimed!.taskId, chosenResponseId: first.byPosition[0] });
+    const [rating] = await database.db
+      .select()
+      .from(comparisons)
+      .where(eq(comparisons.id, stored.comparisonId));
+    expect(rating).toMatchObject({
+      source: "overlap",
+      pairTaskId: claimed!.taskId,
+      chosenResponseId: first.byPosition[0],
+    });
     const [done] = await database.db.select().from(pairTasks).where(eq(pairTasks.id, claimed!.taskId));
-    expect(done).toMatchObject({ status: "done", referenceSide: -1, referenceStrength: 3, resultSide: -1, resultStrength: 3 });
-    await expect(answer(claimed!.taskId, rater, first.byPosition, 1, "better")).rejects.toThrow(ConflictError);
+    expect(done).toMatchObject({
+      status: "done",
+      referenceSide: -1,
+      referenceStrength: 3,
+      resultSide: -1,
+      resultStrength: 3,
+    });
+    await expect(answer(claimed!.taskId, rater, first.byPosition, 1, "better")).rejects.toThrow(
+      ConflictError,
+    );
     expect(await claimNextPairTask(database.db, { campaignId: campaign.id }, rater)).toBeNull();
   });
 
@@ -112,18 +163,26 @@ describe("overlap", () => {
     const author = (await createAnnotator(database.db)).actor;
     const submitted = [];
     for (let i = 0; i < 30; i++) submitted.push(await judge(campaign.id, author, 0, "slightly_better"));
-    const picked = await database.db.select().from(overlapCandidates).where(eq(overlapCandidates.campaignId, campaign.id));
+    const picked = await database.db
+      .select()
+      .from(overlapCandidates)
+      .where(eq(overlapCandidates.campaignId, campaign.id));
     // A stable hash of the comparison id decides; 30 draws at 0.5 land well inside 5..25.
     expect(picked.length).toBeGreaterThan(5);
     expect(picked.length).toBeLessThan(25);
     // The draw is md5(id) as a fraction of 2^32: the same comparisons, whoever submits them.
-    const draw = (id: string) => parseInt(crypto.createHash("md5").update(id).digest("hex").slice(0, 8), 16) / 2 ** 32;
+    const draw = (id: string) =>
+      parseInt(crypto.createHash("md5").update(id).digest("hex").slice(0, 8), 16) / 2 ** 32;
     expect(new Set(picked.map((row) => row.comparisonId))).toEqual(
-      new Set(submitted.filter((result) => draw(result.comparisonId) < 0.5).map((result) => result.comparisonId)),
+      new Set(
+        submitted.filter((result) => draw(result.comparisonId) < 0.5).map((result) => result.comparisonId),
+      ),
     );
     const none = await collectingCampaign({ overlapFraction: 0 });
     await judge(none.id, author, 0, "better");
-    expect(await database.db.select().from(overlapCandidates).where(eq(overlapCandidates.campaignId, none.id))).toEqual([]);
+    expect(
+      await database.db.select().from(overlapCandidates).where(eq(overlapCandidates.campaignId, none.id)),
+    ).toEqual([]);
   });
 
   it("hands a skipped item to the next annotator", async () => {
@@ -159,7 +218,15 @@ describe("overlap", () => {
     expect(agreement.overall.percentAgreement).toBe(0.75);
     // Hand-computed: values -4/-3, 3/3, 2/1, -1/1 (side × level); ordinal alpha of those units.
     const { krippendorffAlpha } = await import("./stats/krippendorff");
-    const expected = krippendorffAlpha([[-4, -3], [3, 3], [2, 1], [-1, 1]], "ordinal");
+    const expected = krippendorffAlpha(
+      [
+        [-4, -3],
+        [3, 3],
+        [2, 1],
+        [-1, 1],
+      ],
+      "ordinal",
+    );
     expect(agreement.overall.alpha).toBeCloseTo(expected!, 10);
     expect(Object.values(agreement.byBatch)).toHaveLength(1);
     expect(agreement.byAnnotator[author.id].items).toBe(4);
@@ -176,38 +243,77 @@ describe("gold", () => {
     const items = [];
     for (const winner of [0, 1] as const) {
       const first = await judge(campaign.id, author, winner, "significantly_better");
-      items.push({ first, gold: await markGold(database.db, { comparisonId: first.comparisonId, explanation: "Clear-cut" }, admin) });
+      items.push({
+        first,
+        gold: await markGold(
+          database.db,
+          { comparisonId: first.comparisonId, explanation: "Clear-cut" },
+          admin,
+        ),
+      });
     }
-    expect((await database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0].action).toBe("gold.marked");
-    await expect(markGold(database.db, { comparisonId: items[0].first.comparisonId }, admin)).rejects.toThrow(/already a gold item/);
+    expect((await database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0].action).toBe(
+      "gold.marked",
+    );
+    await expect(markGold(database.db, { comparisonId: items[0].first.comparisonId }, admin)).rejects.toThrow(
+      /already a gold item/,
+    );
 
-    for (const [rater, correct] of [[good, true], [poor, false]] as const) {
+    for (const [rater, correct] of [
+      [good, true],
+      [poor, false],
+    ] as const) {
       for (let i = 0; i < 2; i++) {
         const claimed = await claimNextPairTask(database.db, { campaignId: campaign.id }, rater);
         const [task] = await database.db.select().from(pairTasks).where(eq(pairTasks.id, claimed!.taskId));
         expect(task.kind).toBe("gold");
         const item = items.find((entry) => entry.gold.id === task.goldItemId)!;
         const winner = item.first.byPosition.indexOf(item.first.chosenResponseId) as 0 | 1;
-        await answer(task.id, rater, item.first.byPosition, correct ? winner : ((1 - winner) as 0 | 1), "significantly_better");
+        await answer(
+          task.id,
+          rater,
+          item.first.byPosition,
+          correct ? winner : ((1 - winner) as 0 | 1),
+          "significantly_better",
+        );
       }
       expect(await claimNextPairTask(database.db, { campaignId: campaign.id }, rater)).toBeNull();
     }
     const accuracy = await getGoldAccuracy(database.db, { campaignId: campaign.id });
-    expect(accuracy.find((row) => row.annotatorId === good.id)).toMatchObject({ rated: 2, accuracy: 1, strengthAccuracy: 1 });
+    expect(accuracy.find((row) => row.annotatorId === good.id)).toMatchObject({
+      rated: 2,
+      accuracy: 1,
+      strengthAccuracy: 1,
+    });
     expect(accuracy.find((row) => row.annotatorId === poor.id)).toMatchObject({ rated: 2, accuracy: 0 });
     const listed = await listGoldItems(database.db, { campaignId: campaign.id });
-    expect(listed.items.map((item) => [item.ratings, item.correct])).toEqual([[2, 1], [2, 1]]);
-    await expect(unmarkGold(database.db, { goldItemId: items[0].gold.id }, admin)).rejects.toThrow(/stays gold/);
+    expect(listed.items.map((item) => [item.ratings, item.correct])).toEqual([
+      [2, 1],
+      [2, 1],
+    ]);
+    await expect(unmarkGold(database.db, { goldItemId: items[0].gold.id }, admin)).rejects.toThrow(
+      /stays gold/,
+    );
   });
 
   it("imports gold pairs from JSONL, checking every line first", async () => {
     const campaign = await collectingCampaign({ goldFraction: 1 });
-    const bad = ['{"prompt": "Hi", "chosen": "Hello!"}', "not json", '{"prompt": [{"role": "assistant", "content": "x"}], "chosen": "a", "rejected": "b"}'].join("\n");
+    const bad = [
+      '{"prompt": "Hi", "chosen": "Hello!"}',
+      "not json",
+      '{"prompt": [{"role": "assistant", "content": "x"}], "chosen": "a", "rejected": "b"}',
+    ].join("\n");
     await expect(importGold(database.db, { campaignId: campaign.id, jsonl: bad }, admin)).rejects.toThrow(
       /Nothing was imported: 3 lines have problems\. line 1: rejected .*; line 2: not valid JSON.*; line 3: prompt: after an optional system message/,
     );
     const good = [
-      JSON.stringify({ prompt: "What is 2 + 2?", chosen: "4.", rejected: "5.", strength: "significantly_better", explanation: "Arithmetic" }),
+      JSON.stringify({
+        prompt: "What is 2 + 2?",
+        chosen: "4.",
+        rejected: "5.",
+        strength: "significantly_better",
+        explanation: "Arithmetic",
+      }),
       JSON.stringify({
         prompt: [
           { role: "system", content: "Be brief." },
@@ -219,15 +325,31 @@ describe("gold", () => {
         rejected: [{ role: "assistant", content: "Blue again." }],
       }),
     ].join("\n");
-    expect(await importGold(database.db, { campaignId: campaign.id, jsonl: good }, admin)).toEqual({ imported: 2 });
+    expect(await importGold(database.db, { campaignId: campaign.id, jsonl: good }, admin)).toEqual({
+      imported: 2,
+    });
     const rater = (await createAnnotator(database.db)).actor;
     const seen = [];
     for (let i = 0; i < 2; i++) {
       const claimed = await claimNextPairTask(database.db, { campaignId: campaign.id }, rater);
       const task = await getPairTask(database.db, { taskId: claimed!.taskId }, rater);
-      seen.push({ history: task.history, message: task.userMessage, texts: task.responses.map((response) => response.text).sort() });
+      seen.push({
+        history: task.history,
+        message: task.userMessage,
+        texts: task.responses.map((response) => response.text).sort(),
+      });
       const chosen = task.responses.find((response) => ["4.", "Green."].includes(response.text))!;
-      await submitPairRating(database.db, { taskId: task.taskId, idempotencyKey: newIdempotencyKey(), chosenResponseId: chosen.id, strength: "better", timeSpentMs: 1000 }, rater);
+      await submitPairRating(
+        database.db,
+        {
+          taskId: task.taskId,
+          idempotencyKey: newIdempotencyKey(),
+          chosenResponseId: chosen.id,
+          strength: "better",
+          timeSpentMs: 1000,
+        },
+        rater,
+      );
     }
     expect(seen).toContainEqual({ history: [], message: "What is 2 + 2?", texts: ["4.", "5."] });
     expect(seen).toContainEqual({
@@ -248,7 +370,10 @@ describe("pair campaigns", () => {
     await judge(campaign.id, author, 0, "better");
     await judge(campaign.id, author, 1, "better");
     const listed = await listPairCampaigns(database.db, { page: 1, pageSize: 100 }, rater);
-    expect(listed.items.find((item) => item.id === campaign.id)).toMatchObject({ waitingPairs: 2, pendingTaskId: null });
+    expect(listed.items.find((item) => item.id === campaign.id)).toMatchObject({
+      waitingPairs: 2,
+      pendingTaskId: null,
+    });
     const mine = await listPairCampaigns(database.db, { page: 1, pageSize: 100 }, author);
     expect(mine.items.find((item) => item.id === campaign.id)).toMatchObject({ waitingPairs: 0 });
   });
@@ -269,12 +394,22 @@ describe("review", () => {
     await expect(
       reviewComparison(database.db, { comparisonId: first.comparisonId, decision: "rejected" }, reviewer),
     ).rejects.toThrow(/Say why you reject it/);
-    await reviewComparison(database.db, { comparisonId: first.comparisonId, decision: "rejected", comment: "Wrong choice: B is correct." }, reviewer);
-    await reviewComparison(database.db, { comparisonId: second.comparisonId, decision: "accepted" }, reviewer);
+    await reviewComparison(
+      database.db,
+      { comparisonId: first.comparisonId, decision: "rejected", comment: "Wrong choice: B is correct." },
+      reviewer,
+    );
+    await reviewComparison(
+      database.db,
+      { comparisonId: second.comparisonId, decision: "accepted" },
+      reviewer,
+    );
     expect((await listReviewQueue(database.db, { campaignId: campaign.id })).total).toBe(0);
-    expect((await listReviewQueue(database.db, { campaignId: campaign.id, status: "rejected" })).items.map((item) => item.id)).toEqual([
-      first.comparisonId,
-    ]);
+    expect(
+      (await listReviewQueue(database.db, { campaignId: campaign.id, status: "rejected" })).items.map(
+        (item) => item.id,
+      ),
+    ).toEqual([first.comparisonId]);
     const [entry] = await database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(2);
     expect(entry.action).toBe("comparison.accepted");
 
@@ -284,12 +419,21 @@ describe("review", () => {
       ["rejected", "Wrong choice: B is correct."],
     ]);
     const detail = await getComparisonDetail(database.db, { comparisonId: first.comparisonId }, author);
-    expect(detail).toMatchObject({ reviewStatus: "rejected", reviews: [{ decision: "rejected", comment: "Wrong choice: B is correct." }] });
+    expect(detail).toMatchObject({
+      reviewStatus: "rejected",
+      reviews: [{ decision: "rejected", comment: "Wrong choice: B is correct." }],
+    });
     expect(detail.responses.every((response) => response.variant === null)).toBe(true);
     const stranger = (await createAnnotator(database.db)).actor;
-    await expect(getComparisonDetail(database.db, { comparisonId: first.comparisonId }, stranger)).rejects.toThrow(NotFoundError);
     await expect(
-      reviewComparison(database.db, { comparisonId: first.comparisonId, decision: "accepted" }, { ...author }),
+      getComparisonDetail(database.db, { comparisonId: first.comparisonId }, stranger),
+    ).rejects.toThrow(NotFoundError);
+    await expect(
+      reviewComparison(
+        database.db,
+        { comparisonId: first.comparisonId, decision: "accepted" },
+        { ...author },
+      ),
     ).rejects.toThrow(ValidationError);
   });
 });

@@ -33,7 +33,11 @@ export const ReviewComparisonInput = z.object({
 });
 export type ReviewComparisonInput = z.input<typeof ReviewComparisonInput>;
 
-export async function reviewComparison(db: Db, rawInput: ReviewComparisonInput, actor: Pick<SessionUser, "id">) {
+export async function reviewComparison(
+  db: Db,
+  rawInput: ReviewComparisonInput,
+  actor: Pick<SessionUser, "id">,
+) {
   const input = ReviewComparisonInput.parse(rawInput);
   if (input.decision === "rejected" && !input.comment) {
     throw new ValidationError("Say why you reject it: the annotator sees your comment.");
@@ -59,14 +63,21 @@ export async function reviewComparison(db: Db, rawInput: ReviewComparisonInput, 
       })
       .returning();
     if (comparison.reviewStatus !== input.decision) {
-      await tx.update(comparisons).set({ reviewStatus: input.decision }).where(eq(comparisons.id, comparison.id));
+      await tx
+        .update(comparisons)
+        .set({ reviewStatus: input.decision })
+        .where(eq(comparisons.id, comparison.id));
     }
     await recordAudit(tx, {
       actorId: actor.id,
       action: input.decision === "accepted" ? "comparison.accepted" : "comparison.rejected",
       targetType: "comparison",
       targetId: comparison.id,
-      details: { campaignId: comparison.campaignId, previous: comparison.reviewStatus, comment: input.comment ?? null },
+      details: {
+        campaignId: comparison.campaignId,
+        previous: comparison.reviewStatus,
+        comment: input.comment ?? null,
+      },
     });
     return review;
   });
@@ -198,7 +209,9 @@ export async function getComparisonDetail(
       id: response.id,
       label: `Response ${LETTERS[response.position]}`,
       text: response.text,
-      variant: hasRole(viewer.role, "reviewer") ? `${response.variantName} @ ${response.variantVersion}` : null,
+      variant: hasRole(viewer.role, "reviewer")
+        ? `${response.variantName} @ ${response.variantVersion}`
+        : null,
       rank: rank.get(response.id) ?? null,
       isChosen: response.id === comparison.chosenResponseId,
       isSafe: comparison.responseSafety?.[response.id] ?? null,
@@ -210,7 +223,11 @@ export async function getComparisonDetail(
 export const ListMyFeedbackInput = PageInput;
 
 /** Review decisions on the annotator's own comparisons, newest first. */
-export async function listMyFeedback(db: Db, rawInput: PageInput | undefined, actor: Pick<SessionUser, "id">) {
+export async function listMyFeedback(
+  db: Db,
+  rawInput: PageInput | undefined,
+  actor: Pick<SessionUser, "id">,
+) {
   const input = ListMyFeedbackInput.parse(rawInput ?? {});
   const rows = await db
     .select({
@@ -230,7 +247,10 @@ export async function listMyFeedback(db: Db, rawInput: PageInput | undefined, ac
     .orderBy(desc(reviews.createdAt), desc(reviews.id))
     .limit(input.pageSize)
     .offset(offsetOf(input));
-  const [{ total }] = await db.select({ total: count() }).from(reviews).where(eq(reviews.annotatorId, actor.id));
+  const [{ total }] = await db
+    .select({ total: count() })
+    .from(reviews)
+    .where(eq(reviews.annotatorId, actor.id));
   return toPage(rows, total, input);
 }
 

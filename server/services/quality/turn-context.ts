@@ -33,7 +33,10 @@ export async function loadTurnContext(db: Db, turnId: string): Promise<TurnConte
 }
 
 /** The two responses a rating compares, in the turn's position order. */
-export function pairInPositionOrder(turnResponses: Response[], ids: readonly [string, string]): [string, string] {
+export function pairInPositionOrder(
+  turnResponses: Response[],
+  ids: readonly [string, string],
+): [string, string] {
   const position = new Map(turnResponses.map((response) => [response.id, response.position]));
   const [a, b] = ids;
   return (position.get(a) ?? 0) <= (position.get(b) ?? 0) ? [a, b] : [b, a];

@@ -34,7 +34,12 @@ import { markGold } from "../quality/gold-items";
 import { seededRandom, type Random } from "../quality/stats/random";
 import { bulkInsert } from "./bulk-insert";
 import { importDialogues, type ImportedDialogue } from "./import-dialogues";
-import { importPairRatings, importReviews, type ImportedPairRating, type ImportedReview } from "./import-ratings";
+import {
+  importPairRatings,
+  importReviews,
+  type ImportedPairRating,
+  type ImportedReview,
+} from "./import-ratings";
 import {
   ACCEPT_COMMENTS,
   followUpPrompt,
@@ -112,12 +117,18 @@ interface Person {
 }
 
 async function ensureUsers(db: Db, role: Role, prefix: string, howMany: number) {
-  const emails = Array.from({ length: howMany }, (_, i) => `${prefix}-${String(i + 1).padStart(2, "0")}@synthetic.arbiter.test`);
+  const emails = Array.from(
+    { length: howMany },
+    (_, i) => `${prefix}-${String(i + 1).padStart(2, "0")}@synthetic.arbiter.test`,
+  );
   await db
     .insert(users)
     .values(emails.map((email, i) => ({ email, name: `Synthetic ${role} ${i + 1}`, role })))
     .onConflictDoNothing();
-  const rows = await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.email, emails));
+  const rows = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(inArray(users.email, emails));
   return emails.map((email) => rows.find((row) => row.email === email)!.id);
 }
 
@@ -139,10 +150,16 @@ const DEFAULT_VARIANTS = [
 ];
 
 async function ensureCampaign(db: Db, options: SyntheticOptions, adminId: string) {
-  const [existing] = await db.select().from(campaigns).where(eq(campaigns.name, options.campaignName)).limit(1);
+  const [existing] = await db
+    .select()
+    .from(campaigns)
+    .where(eq(campaigns.name, options.campaignName))
+    .limit(1);
   if (existing) {
     if (existing.status === "archived") {
-      throw new ValidationError(`The campaign "${existing.name}" is archived; restore it before adding data.`);
+      throw new ValidationError(
+        `The campaign "${existing.name}" is archived; restore it before adding data.`,
+      );
     }
     return { campaign: existing, created: false };
   }
@@ -195,7 +212,14 @@ async function ensureVariants(db: Db, campaign: Campaign, adminId: string): Prom
 }
 
 /** Closed batches of about a week each, ending now, and the last one open. */
-async function createBatches(db: Db, campaign: Campaign, variants: ModelVariant[], days: number, now: Date, adminId: string) {
+async function createBatches(
+  db: Db,
+  campaign: Campaign,
+  variants: ModelVariant[],
+  days: number,
+  now: Date,
+  adminId: string,
+) {
   const count = Math.max(2, Math.ceil(days / 7));
   const start = now.getTime() - days * DAY_MS;
   const length = (days * DAY_MS) / count;
@@ -236,9 +260,17 @@ async function createBatches(db: Db, campaign: Campaign, variants: ModelVariant[
         .where(eq(modelVariants.id, variant.id));
     }
     if (campaign.status === "draft" || campaign.status === "paused") {
-      await tx.update(campaigns).set({ status: "active", updatedAt: now }).where(eq(campaigns.id, campaign.id));
+      await tx
+        .update(campaigns)
+        .set({ status: "active", updatedAt: now })
+        .where(eq(campaigns.id, campaign.id));
     }
-    return { rows, versionAt, start, batchIndexAt: (time: number) => Math.min(count - 1, Math.floor((time - start) / length)) };
+    return {
+      rows,
+      versionAt,
+      start,
+      batchIndexAt: (time: number) => Math.min(count - 1, Math.floor((time - start) / length)),
+    };
   });
 }
 
@@ -277,7 +309,12 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
   const { campaign, created } = await ensureCampaign(db, options, adminId);
   const variants = await ensureVariants(db, campaign, adminId);
   const days = Math.min(120, Math.max(7, Math.ceil(total / 12_000)));
-  const { rows: batchRows, versionAt, start, batchIndexAt } = await createBatches(db, campaign, variants, days, now, adminId);
+  const {
+    rows: batchRows,
+    versionAt,
+    start,
+    batchIndexAt,
+  } = await createBatches(db, campaign, variants, days, now, adminId);
   const skill = (variantIndex: number, batchIndex: number) => {
     const spec = DEFAULT_VARIANTS[variantIndex % DEFAULT_VARIANTS.length];
     return spec.base + (spec.growth * batchIndex) / Math.max(batchRows.length - 1, 1);
@@ -298,7 +335,10 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
 
   while (done() < total) {
     const left = total - done();
-    const primaryBudget = Math.max(1, Math.min(chunkComparisons, Math.ceil(left / (1 + overlapRate + goldRate))));
+    const primaryBudget = Math.max(
+      1,
+      Math.min(chunkComparisons, Math.ceil(left / (1 + overlapRate + goldRate))),
+    );
     const chunk: ImportedDialogue[] = [];
     const truths: TurnTruth[][] = [];
     const reports: { dialogue: number; annotatorId: string; at: Date }[] = [];
@@ -314,16 +354,21 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
       const reported = random() < PROBLEM_REPORT_RATE && turnCount < campaign.maxTurns;
       const risk = isSafety ? pick(random, RISK_CATEGORIES) : null;
       const vector = isSafety ? pick(random, ATTACK_VECTORS) : null;
-      const opener = isSafety ? { topic: "", text: safetyPrompt(random, risk!, vector!) } : helpfulnessPrompt(random);
+      const opener = isSafety
+        ? { topic: "", text: safetyPrompt(random, risk!, vector!) }
+        : helpfulnessPrompt(random);
       const dialogueTruths: TurnTruth[] = [];
       const turns: ImportedDialogue["turns"] = [];
       let clock = at.getTime();
       for (let t = 0; t < turnCount + (reported ? 1 : 0); t++) {
         const isReportedTurn = t === turnCount;
-        const userMessage = t === 0 ? opener.text : isSafety ? safetyPrompt(random, risk!, vector!) : followUpPrompt(random);
+        const userMessage =
+          t === 0 ? opener.text : isSafety ? safetyPrompt(random, risk!, vector!) : followUpPrompt(random);
         const chosenVariants = pickVariants(random, variants.length, perTurn);
         const qualities = chosenVariants.map((v) => skill(v, batchIndex) + 0.6 * normal(random));
-        const safeties = chosenVariants.map((v) => random() < 0.55 + 0.1 * v + 0.3 * (batchIndex / Math.max(batchRows.length - 1, 1)));
+        const safeties = chosenVariants.map(
+          (v) => random() < 0.55 + 0.1 * v + 0.3 * (batchIndex / Math.max(batchRows.length - 1, 1)),
+        );
         const responses = chosenVariants.map((v, position) => {
           const variant = variants[v];
           const text = isSafety
@@ -357,7 +402,8 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
         }
         // The annotator's perception: safety first in safety campaigns (Llama 2 §3.2.2).
         const perceived = qualities.map(
-          (quality, i) => quality + (isSafety ? (safeties[i] ? 1.2 : -1.2) : 0) + author.noise * normal(random),
+          (quality, i) =>
+            quality + (isSafety ? (safeties[i] ? 1.2 : -1.2) : 0) + author.noise * normal(random),
         );
         const ranking = perceived.map((_, i) => i).sort((a, b) => perceived[b] - perceived[a]);
         const timeSpentMs = Math.min(
@@ -386,7 +432,9 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
           gap:
             qualities[pairPositions[1]] -
             qualities[pairPositions[0]] +
-            (isSafety ? (safeties[pairPositions[1]] ? 1.2 : -1.2) - (safeties[pairPositions[0]] ? 1.2 : -1.2) : 0),
+            (isSafety
+              ? (safeties[pairPositions[1]] ? 1.2 : -1.2) - (safeties[pairPositions[0]] ? 1.2 : -1.2)
+              : 0),
           positions: pairPositions,
           safety: isSafety ? [safeties[pairPositions[0]], safeties[pairPositions[1]]] : null,
           createdAt: judgedAt,
@@ -434,7 +482,12 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
           createdAt: report.at,
         };
       });
-      await bulkInsert(db, problemReports, ["id", "turnId", "conversationId", "campaignId", "annotatorId", "kind", "note", "createdAt"], rows);
+      await bulkInsert(
+        db,
+        problemReports,
+        ["id", "turnId", "conversationId", "campaignId", "annotatorId", "kind", "note", "createdAt"],
+        rows,
+      );
       reportsWritten += rows.length;
     }
 
@@ -446,17 +499,28 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
         ...(await db
           .select({ comparisonId: overlapCandidates.comparisonId })
           .from(overlapCandidates)
-          .where(and(inArray(overlapCandidates.comparisonId, chunkIds.slice(i, i + 5000)), isNull(overlapCandidates.pairTaskId)))),
+          .where(
+            and(
+              inArray(overlapCandidates.comparisonId, chunkIds.slice(i, i + 5000)),
+              isNull(overlapCandidates.pairTaskId),
+            ),
+          )),
       );
     }
     // Gold items: clear-cut turns of the first chunk, marked the way an admin marks them.
     if (gold.length === 0 && goldRate > 0) {
       const overlapped = new Set(waiting.map((row) => row.comparisonId));
       // Not an overlap item too: nobody would meet the same turn twice.
-      const clear = [...truthById.values()].filter((truth) => Math.abs(truth.gap) > 1.2 && !overlapped.has(truth.comparisonId));
+      const clear = [...truthById.values()].filter(
+        (truth) => Math.abs(truth.gap) > 1.2 && !overlapped.has(truth.comparisonId),
+      );
       const wanted = Math.min(clear.length, Math.max(5, Math.min(300, Math.round(total / 3000))));
       for (const truth of clear.slice(0, wanted)) {
-        const item = await markGold(db, { comparisonId: truth.comparisonId, expectedStrength: random() < 0.5 ? undefined : null }, { id: adminId });
+        const item = await markGold(
+          db,
+          { comparisonId: truth.comparisonId, expectedStrength: random() < 0.5 ? undefined : null },
+          { id: adminId },
+        );
         gold.push({ id: item.id, gap: truth.gap, authorId: truth.annotatorId, positions: truth.positions });
       }
     }
@@ -468,7 +532,9 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
         firstShownFirst: random() < 0.5,
         chosen: (perceived > 0 ? 1 : 0) as 0 | 1,
         strength: strengthOf(perceived),
-        responseSafety: safety ? (safety.map((safe) => (random() < 0.05 ? !safe : safe)) as [boolean, boolean]) : undefined,
+        responseSafety: safety
+          ? (safety.map((safe) => (random() < 0.05 ? !safe : safe)) as [boolean, boolean])
+          : undefined,
         timeSpentMs: Math.max(2000, Math.round(25_000 * rater.pace * Math.exp(0.4 * normal(random)))),
         createdAt: new Date(Math.min(now.getTime(), at.getTime() + (1 + 47 * random()) * 3600_000)),
       };
@@ -478,7 +544,12 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
       const truth = truthById.get(comparisonId)!;
       let rater = pick(random, people);
       while (rater.id === truth.annotatorId) rater = pick(random, people);
-      ratings.push({ kind: "overlap", sourceComparisonId: comparisonId, annotatorId: rater.id, ...rate(truth.gap, rater, truth.createdAt, truth.safety) });
+      ratings.push({
+        kind: "overlap",
+        sourceComparisonId: comparisonId,
+        annotatorId: rater.id,
+        ...rate(truth.gap, rater, truth.createdAt, truth.safety),
+      });
     }
     const overlapCount = ratings.length;
     // Gold: met blind in proportion to the chunk's work.

@@ -22,10 +22,18 @@ import { NOTE_MAX_CHARS, PROMPT_MAX_CHARS } from "../annotation/limits";
 import { ATTACK_VECTORS, RISK_CATEGORIES, safetyBinOf } from "../annotation/safety-taxonomy";
 import { bulkInsert } from "./bulk-insert";
 
-const count = z.number().int().min(0).nullish().transform((value) => value ?? null);
+const count = z
+  .number()
+  .int()
+  .min(0)
+  .nullish()
+  .transform((value) => value ?? null);
 
 export const ImportedResponse = z.object({
-  variantId: z.uuid().nullish().transform((value) => value ?? null),
+  variantId: z
+    .uuid()
+    .nullish()
+    .transform((value) => value ?? null),
   variantName: z.string().min(1).max(100),
   variantVersion: z.string().min(1).max(50),
   model: z.string().max(200),
@@ -37,7 +45,11 @@ export const ImportedResponse = z.object({
   maxTokens: z.number().int().min(0).max(32_768),
   seed: z.number().int().min(0),
   text: z.string().max(100_000),
-  finishReason: z.string().max(50).nullish().transform((value) => value ?? null),
+  finishReason: z
+    .string()
+    .max(50)
+    .nullish()
+    .transform((value) => value ?? null),
   promptTokens: count,
   completionTokens: count,
   firstTokenMs: count,
@@ -51,7 +63,11 @@ export const ImportedJudgement = z.object({
   /** Safety campaigns: is each response (by index) safe. */
   responseSafety: z.array(z.boolean()).max(4).optional(),
   note: z.string().trim().max(NOTE_MAX_CHARS).optional(),
-  timeSpentMs: z.number().int().min(0).max(24 * 60 * 60 * 1000),
+  timeSpentMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60 * 60 * 1000),
   createdAt: z.date(),
 });
 
@@ -68,10 +84,24 @@ export const ImportedDialogue = z.object({
   annotatorId: z.uuid(),
   batchId: z.uuid(),
   origin: z.enum(["imported", "synthetic"]),
-  systemPrompt: z.string().max(PROMPT_MAX_CHARS).nullish().transform((value) => value ?? null),
-  safetyPreprompt: z.string().max(PROMPT_MAX_CHARS).nullish().transform((value) => value ?? null),
-  riskCategory: z.enum(RISK_CATEGORIES).nullish().transform((value) => value ?? null),
-  attackVector: z.enum(ATTACK_VECTORS).nullish().transform((value) => value ?? null),
+  systemPrompt: z
+    .string()
+    .max(PROMPT_MAX_CHARS)
+    .nullish()
+    .transform((value) => value ?? null),
+  safetyPreprompt: z
+    .string()
+    .max(PROMPT_MAX_CHARS)
+    .nullish()
+    .transform((value) => value ?? null),
+  riskCategory: z
+    .enum(RISK_CATEGORIES)
+    .nullish()
+    .transform((value) => value ?? null),
+  attackVector: z
+    .enum(ATTACK_VECTORS)
+    .nullish()
+    .transform((value) => value ?? null),
   createdAt: z.date(),
   turns: z.array(ImportedTurn).min(1).max(50),
 });
@@ -102,7 +132,9 @@ function checkDialogue(campaign: Campaign, dialogue: z.output<typeof ImportedDia
     }
     const { ranking, responseSafety } = turn.judgement;
     if (turn.responses.length !== campaign.responsesPerTurn) {
-      fail(`${at} has ${turn.responses.length} responses; the campaign compares ${campaign.responsesPerTurn}.`);
+      fail(
+        `${at} has ${turn.responses.length} responses; the campaign compares ${campaign.responsesPerTurn}.`,
+      );
     }
     const sorted = [...ranking].sort();
     if (sorted.length !== turn.responses.length || sorted.some((value, i) => value !== i)) {
@@ -131,8 +163,10 @@ async function requireKnown(db: Db, campaign: Campaign, dialogues: z.output<type
       .where(and(eq(batches.campaignId, campaign.id), inArray(batches.id, batchIds))),
     db.select({ id: users.id }).from(users).where(inArray(users.id, annotatorIds)),
   ]);
-  if (knownBatches.length !== batchIds.length) throw new ValidationError("A dialogue names a batch of another campaign.");
-  if (knownUsers.length !== annotatorIds.length) throw new ValidationError("A dialogue names an annotator who does not exist.");
+  if (knownBatches.length !== batchIds.length)
+    throw new ValidationError("A dialogue names a batch of another campaign.");
+  if (knownUsers.length !== annotatorIds.length)
+    throw new ValidationError("A dialogue names an annotator who does not exist.");
 }
 
 /**
@@ -248,7 +282,8 @@ export async function importDialogues(
           createdAt: judgement.createdAt,
         });
       }
-      if (chosenIndex !== null) messages.push({ role: "assistant", content: turn.responses[chosenIndex].text });
+      if (chosenIndex !== null)
+        messages.push({ role: "assistant", content: turn.responses[chosenIndex].text });
       ids.turns.push({ turnId, responseIds, comparisonId });
     });
     result.push(ids);
@@ -278,7 +313,14 @@ const CONVERSATION_COLUMNS = [
   "updatedAt",
   "endedAt",
 ] as const;
-const TURN_COLUMNS = ["id", "conversationId", "index", "userMessage", "chosenResponseId", "createdAt"] as const;
+const TURN_COLUMNS = [
+  "id",
+  "conversationId",
+  "index",
+  "userMessage",
+  "chosenResponseId",
+  "createdAt",
+] as const;
 const RESPONSE_COLUMNS = [
   "id",
   "turnId",

@@ -39,12 +39,20 @@ export const ImportedPairRating = z
     strength: z.enum(STRENGTHS),
     /** Safety campaigns: safety of the pair, in position order. */
     responseSafety: z.tuple([z.boolean(), z.boolean()]).optional(),
-    timeSpentMs: z.number().int().min(0).max(24 * 60 * 60 * 1000),
+    timeSpentMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60 * 60 * 1000),
     createdAt: z.date(),
   })
-  .refine((rating) => (rating.kind === "overlap" ? !!rating.sourceComparisonId : !!rating.goldItemId && !!rating.batchId), {
-    message: "An overlap rating names its source comparison; a gold rating its gold item and batch.",
-  });
+  .refine(
+    (rating) =>
+      rating.kind === "overlap" ? !!rating.sourceComparisonId : !!rating.goldItemId && !!rating.batchId,
+    {
+      message: "An overlap rating names its source comparison; a gold rating its gold item and batch.",
+    },
+  );
 export type ImportedPairRating = z.input<typeof ImportedPairRating>;
 
 interface PairSource {
@@ -59,7 +67,9 @@ interface PairSource {
 }
 
 async function loadSources(db: Db, campaign: Campaign, ratings: z.output<typeof ImportedPairRating>[]) {
-  const comparisonIds = ratings.flatMap((rating) => (rating.sourceComparisonId ? [rating.sourceComparisonId] : []));
+  const comparisonIds = ratings.flatMap((rating) =>
+    rating.sourceComparisonId ? [rating.sourceComparisonId] : [],
+  );
   const goldIds = ratings.flatMap((rating) => (rating.goldItemId ? [rating.goldItemId] : []));
   const [sourceRows, goldRows] = await Promise.all([
     comparisonIds.length
@@ -67,7 +77,9 @@ async function loadSources(db: Db, campaign: Campaign, ratings: z.output<typeof 
       : Promise.resolve([]),
     goldIds.length ? db.select().from(goldItems).where(inArray(goldItems.id, goldIds)) : Promise.resolve([]),
   ]);
-  const turnIds = [...new Set([...sourceRows.map((row) => row.turnId), ...goldRows.map((row) => row.turnId)])];
+  const turnIds = [
+    ...new Set([...sourceRows.map((row) => row.turnId), ...goldRows.map((row) => row.turnId)]),
+  ];
   const responseRows = turnIds.length
     ? await db
         .select({ id: responses.id, turnId: responses.turnId, position: responses.position })
@@ -102,11 +114,17 @@ async function loadSources(db: Db, campaign: Campaign, ratings: z.output<typeof 
     ? await db
         .select({ turnId: turns.id, conversationId: turns.conversationId })
         .from(turns)
-        .where(inArray(turns.id, goldRows.map((row) => row.turnId)))
+        .where(
+          inArray(
+            turns.id,
+            goldRows.map((row) => row.turnId),
+          ),
+        )
     : [];
   for (const row of goldTurns) conversationOfTurn.set(row.turnId, row.conversationId);
   for (const gold of goldRows) {
-    if (gold.campaignId !== campaign.id) throw new ValidationError("Gold ratings meet gold items of the same campaign.");
+    if (gold.campaignId !== campaign.id)
+      throw new ValidationError("Gold ratings meet gold items of the same campaign.");
     const other = (byTurn.get(gold.turnId) ?? []).find((row) => row.id !== gold.expectedChosenResponseId);
     if (!other) throw new ValidationError("A gold item's turn has fewer than two responses.");
     const pair = ordered(gold.turnId, gold.expectedChosenResponseId, other.id);
@@ -124,7 +142,11 @@ async function loadSources(db: Db, campaign: Campaign, ratings: z.output<typeof 
 }
 
 /** Writes answered pair tasks and their comparisons; overlap candidates become served. */
-export async function importPairRatings(db: Db, campaign: Campaign, rawRatings: readonly ImportedPairRating[]) {
+export async function importPairRatings(
+  db: Db,
+  campaign: Campaign,
+  rawRatings: readonly ImportedPairRating[],
+) {
   const ratings = rawRatings.map((raw, index) => {
     const parsed = ImportedPairRating.safeParse(raw);
     if (!parsed.success) throw new ValidationError(`Rating ${index + 1}: ${parsed.error.issues[0].message}`);
@@ -239,7 +261,12 @@ export const ImportedReview = z.object({
   comparisonId: z.uuid(),
   reviewerId: z.uuid(),
   decision: z.enum(["accepted", "rejected"]),
-  comment: z.string().trim().max(2000).nullish().transform((value) => value || null),
+  comment: z
+    .string()
+    .trim()
+    .max(2000)
+    .nullish()
+    .transform((value) => value || null),
   createdAt: z.date(),
 });
 export type ImportedReview = z.input<typeof ImportedReview>;

@@ -49,7 +49,12 @@ describe("generateSyntheticData", () => {
                  count(*) filter (where review_status <> 'pending')::int as reviewed
           from comparisons where campaign_id = ${result.campaignId}`,
     );
-    expect(counts).toMatchObject({ total: 700, primary: result.comparisons.primary, annotators: 5, unlabelled: 0 });
+    expect(counts).toMatchObject({
+      total: 700,
+      primary: result.comparisons.primary,
+      annotators: 5,
+      unlabelled: 0,
+    });
     expect(counts.batches).toBeGreaterThanOrEqual(2);
     const [dialogues] = await queryRows<{ longest: number; risky: number }>(
       database.db,
@@ -60,8 +65,16 @@ describe("generateSyntheticData", () => {
     expect(dialogues.longest).toBeGreaterThan(1);
     expect(dialogues.risky).toBeGreaterThan(0);
 
-    const again = await generateSyntheticData(database.db, { comparisons: 100, campaignName: "Synthetic safety test", seed: 4 });
-    expect(again).toMatchObject({ createdCampaign: false, campaignId: result.campaignId, comparisons: { total: 100 } });
+    const again = await generateSyntheticData(database.db, {
+      comparisons: 100,
+      campaignName: "Synthetic safety test",
+      seed: 4,
+    });
+    expect(again).toMatchObject({
+      createdCampaign: false,
+      campaignId: result.campaignId,
+      comparisons: { total: 100 },
+    });
     const [{ n }] = await queryRows<{ n: number }>(
       database.db,
       sql`select count(*)::int as n from comparisons where campaign_id = ${result.campaignId}`,
@@ -76,9 +89,17 @@ describe("importDialogues", () => {
   let annotator: TestUser["actor"];
 
   beforeAll(async () => {
-    campaign = await createCampaign(database.db, { name: "Import checks", kind: "safety", maxTurns: 2 }, admin);
+    campaign = await createCampaign(
+      database.db,
+      { name: "Import checks", kind: "safety", maxTurns: 2 },
+      admin,
+    );
     for (const name of ["a", "b"]) {
-      await createVariant(database.db, { campaignId: campaign.id, name, endpointKind: "openai", baseUrl: "http://h/v1", model: name }, admin);
+      await createVariant(
+        database.db,
+        { campaignId: campaign.id, name, endpointKind: "openai", baseUrl: "http://h/v1", model: name },
+        admin,
+      );
     }
     batchId = (await openNextBatch(database.db, { campaignId: campaign.id }, admin)).batch.id;
     [campaign] = await database.db.select().from(campaigns).where(eq(campaigns.id, campaign.id));
@@ -109,7 +130,13 @@ describe("importDialogues", () => {
         {
           userMessage: "Which pills should I take?",
           responses: [response("Ask a pharmacist."), response("Take these.")],
-          judgement: { ranking: [0, 1], strength: "better", responseSafety: [true, false], timeSpentMs: 5000, createdAt: new Date() },
+          judgement: {
+            ranking: [0, 1],
+            strength: "better",
+            responseSafety: [true, false],
+            timeSpentMs: 5000,
+            createdAt: new Date(),
+          },
           createdAt: new Date(),
         },
       ],
@@ -120,7 +147,10 @@ describe("importDialogues", () => {
 
   it("stores a valid dialogue with the safety bin computed as on submit", async () => {
     const [ids] = await importDialogues(database.db, campaign, [dialogue()]);
-    const [stored] = await database.db.select().from(comparisons).where(eq(comparisons.id, ids.turns[0].comparisonId!));
+    const [stored] = await database.db
+      .select()
+      .from(comparisons)
+      .where(eq(comparisons.id, ids.turns[0].comparisonId!));
     expect(stored).toMatchObject({
       safetyBin: "only_chosen_safe",
       chosenResponseId: ids.turns[0].responseIds[0],
@@ -132,17 +162,49 @@ describe("importDialogues", () => {
   });
 
   it.each([
-    ["a ranking that repeats a response", (d: ImportedDialogue) => (d.turns[0].judgement!.ranking = [0, 0]), /every response exactly once/],
-    ["missing safety labels", (d: ImportedDialogue) => delete d.turns[0].judgement!.responseSafety, /mark every response safe or unsafe/],
-    ["a missing risk category", (d: ImportedDialogue) => (d.riskCategory = null), /risk category and attack vector/],
-    ["more turns than the campaign allows", (d: ImportedDialogue) => d.turns.push(d.turns[0], d.turns[0]), /3 turns, but the campaign allows 2/],
-    ["an unknown strength", (d: ImportedDialogue) => ((d.turns[0].judgement as { strength: string }).strength = "much_better"), /strength/],
-    ["a batch of another campaign", (d: ImportedDialogue) => (d.batchId = "00000000-0000-4000-8000-000000000000"), /batch of another campaign/],
+    [
+      "a ranking that repeats a response",
+      (d: ImportedDialogue) => (d.turns[0].judgement!.ranking = [0, 0]),
+      /every response exactly once/,
+    ],
+    [
+      "missing safety labels",
+      (d: ImportedDialogue) => delete d.turns[0].judgement!.responseSafety,
+      /mark every response safe or unsafe/,
+    ],
+    [
+      "a missing risk category",
+      (d: ImportedDialogue) => (d.riskCategory = null),
+      /risk category and attack vector/,
+    ],
+    [
+      "more turns than the campaign allows",
+      (d: ImportedDialogue) => d.turns.push(d.turns[0], d.turns[0]),
+      /3 turns, but the campaign allows 2/,
+    ],
+    [
+      "an unknown strength",
+      (d: ImportedDialogue) => ((d.turns[0].judgement as { strength: string }).strength = "much_better"),
+      /strength/,
+    ],
+    [
+      "a batch of another campaign",
+      (d: ImportedDialogue) => (d.batchId = "00000000-0000-4000-8000-000000000000"),
+      /batch of another campaign/,
+    ],
   ])("refuses %s and writes nothing", async (_name, change, message) => {
-    const before = await database.db.select({ id: comparisons.id }).from(comparisons).where(eq(comparisons.campaignId, campaign.id));
-    await expect(importDialogues(database.db, campaign, [dialogue(), dialogue(change)])).rejects.toThrow(ValidationError);
+    const before = await database.db
+      .select({ id: comparisons.id })
+      .from(comparisons)
+      .where(eq(comparisons.campaignId, campaign.id));
+    await expect(importDialogues(database.db, campaign, [dialogue(), dialogue(change)])).rejects.toThrow(
+      ValidationError,
+    );
     await expect(importDialogues(database.db, campaign, [dialogue(change)])).rejects.toThrow(message);
-    const after = await database.db.select({ id: comparisons.id }).from(comparisons).where(eq(comparisons.campaignId, campaign.id));
+    const after = await database.db
+      .select({ id: comparisons.id })
+      .from(comparisons)
+      .where(eq(comparisons.campaignId, campaign.id));
     expect(after.length).toBe(before.length);
   });
 });

@@ -158,10 +158,14 @@ const UNSAFE_COMPLIANCE = [
 
 export function safetyResponse(random: Random, isSafe: boolean, quality: number) {
   if (!isSafe) {
-    return [pick(random, UNSAFE_COMPLIANCE), pick(random, BODY_SENTENCES), pick(random, BODY_SENTENCES)].join(" ");
+    return [pick(random, UNSAFE_COMPLIANCE), pick(random, BODY_SENTENCES), pick(random, BODY_SENTENCES)].join(
+      " ",
+    );
   }
   const extra = Math.floor(quality * 3);
-  return [pick(random, REFUSALS), ...Array.from({ length: 1 + extra }, () => pick(random, SAFE_HELP))].join(" ");
+  return [pick(random, REFUSALS), ...Array.from({ length: 1 + extra }, () => pick(random, SAFE_HELP))].join(
+    " ",
+  );
 }
 
 export const REJECTION_COMMENTS = [

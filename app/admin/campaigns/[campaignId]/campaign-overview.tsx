@@ -94,12 +94,22 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
           </div>
           <Button
             disabled={openNext.isPending || campaign.status === "archived"}
-            onClick={() => openNext.mutate({ campaignId, label: batchLabel }, { onSuccess: () => setBatchLabel("") })}
+            onClick={() =>
+              openNext.mutate({ campaignId, label: batchLabel }, { onSuccess: () => setBatchLabel("") })
+            }
           >
-            {openBatch ? `Close batch ${openBatch.number} and open the next` : batches.length === 0 ? "Open the first batch" : "Open the next batch"}
+            {openBatch
+              ? `Close batch ${openBatch.number} and open the next`
+              : batches.length === 0
+                ? "Open the first batch"
+                : "Open the next batch"}
           </Button>
           {openBatch && (
-            <Button variant="secondary" disabled={closeBatch.isPending} onClick={() => closeBatch.mutate({ campaignId })}>
+            <Button
+              variant="secondary"
+              disabled={closeBatch.isPending}
+              onClick={() => closeBatch.mutate({ campaignId })}
+            >
               Close batch {openBatch.number}
             </Button>
           )}
@@ -109,18 +119,32 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
             <caption className="sr-only">Batches</caption>
             <thead>
               <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">Batch</th>
-                <th scope="col" className="py-2 pr-4">State</th>
-                <th scope="col" className="py-2 pr-4">Opened</th>
-                <th scope="col" className="py-2 pr-4">Closed</th>
-                <th scope="col" className="py-2 pr-4">Variant versions</th>
-                <th scope="col" className="py-2 text-right">Comparisons</th>
+                <th scope="col" className="py-2 pr-4">
+                  Batch
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  State
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Opened
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Closed
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Variant versions
+                </th>
+                <th scope="col" className="py-2 text-right">
+                  Comparisons
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
               {batches.length === 0 && (
                 <tr>
-                  <td colSpan={6} className="py-4 text-center text-slate-500">No batch yet.</td>
+                  <td colSpan={6} className="py-4 text-center text-slate-500">
+                    No batch yet.
+                  </td>
                 </tr>
               )}
               {batches.map((batch) => (
@@ -134,7 +158,9 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
                   <td className="py-2 pr-4 text-slate-700">
                     {batch.versions.map((entry) => `${entry.variant} ${entry.version}`).join(", ") || "—"}
                   </td>
-                  <td className="py-2 text-right tabular-nums">{batch.comparisons.toLocaleString("en-US")}</td>
+                  <td className="py-2 text-right tabular-nums">
+                    {batch.comparisons.toLocaleString("en-US")}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -170,13 +196,16 @@ function Variants({
   const update = useMutation(trpc.variants.update.mutationOptions({ onSuccess: onChange }));
 
   return (
-    <Card title="Model variants" description="Each turn compares responses from different variants. Admins see variant names; annotators never do.">
+    <Card
+      title="Model variants"
+      description="Each turn compares responses from different variants. Admins see variant names; annotators never do."
+    >
       {update.data?.versionChanged && (
         <div className="mb-3">
           <Alert tone="info">
             {update.data.variant.name} is now {update.data.variant.versionLabel}
-            {update.data.batchVersion ? `; the open batch recorded ${update.data.batchVersion}` : ""}. Open the next
-            batch so its data is kept apart.
+            {update.data.batchVersion ? `; the open batch recorded ${update.data.batchVersion}` : ""}. Open
+            the next batch so its data is kept apart.
           </Alert>
         </div>
       )}

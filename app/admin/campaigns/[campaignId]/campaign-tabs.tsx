@@ -27,7 +27,9 @@ export function CampaignTabs({ campaignId }: { campaignId: string }) {
             aria-current={isCurrent ? "page" : undefined}
             className={cx(
               "-mb-px border-b-2 px-3 py-2 text-sm font-medium",
-              isCurrent ? "border-indigo-600 text-indigo-700" : "border-transparent text-slate-600 hover:text-slate-900",
+              isCurrent
+                ? "border-indigo-600 text-indigo-700"
+                : "border-transparent text-slate-600 hover:text-slate-900",
             )}
           >
             {tab.label}

@@ -39,24 +39,39 @@ export function CampaignForm({
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const percentOf = (name: string) => (numberOrNull(form.get(name)) ?? 0) / 100;
-    onSubmit({
-      name: String(form.get("name") ?? ""),
-      description: String(form.get("description") ?? ""),
-      kind: String(form.get("kind")) as CampaignFormValues["kind"],
-      responsesPerTurn: Number(form.get("responsesPerTurn")),
-      maxTurns: Number(form.get("maxTurns")),
-      systemPrompt: String(form.get("systemPrompt") ?? "") || null,
-      safetyPreprompt: String(form.get("safetyPreprompt") ?? "") || null,
-      dailyQuota: numberOrNull(form.get("dailyQuota")),
-      overlapFraction: percentOf("overlapPercent"),
-      goldFraction: percentOf("goldPercent"),
-    }, form);
+    onSubmit(
+      {
+        name: String(form.get("name") ?? ""),
+        description: String(form.get("description") ?? ""),
+        kind: String(form.get("kind")) as CampaignFormValues["kind"],
+        responsesPerTurn: Number(form.get("responsesPerTurn")),
+        maxTurns: Number(form.get("maxTurns")),
+        systemPrompt: String(form.get("systemPrompt") ?? "") || null,
+        safetyPreprompt: String(form.get("safetyPreprompt") ?? "") || null,
+        dailyQuota: numberOrNull(form.get("dailyQuota")),
+        overlapFraction: percentOf("overlapPercent"),
+        goldFraction: percentOf("goldPercent"),
+      },
+      form,
+    );
   }
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField id="campaign-name" name="name" label="Name" required maxLength={100} defaultValue={initial?.name} />
-        <SelectField id="campaign-kind" name="kind" label="Kind" defaultValue={initial?.kind ?? "helpfulness"}>
+        <TextField
+          id="campaign-name"
+          name="name"
+          label="Name"
+          required
+          maxLength={100}
+          defaultValue={initial?.name}
+        />
+        <SelectField
+          id="campaign-kind"
+          name="kind"
+          label="Kind"
+          defaultValue={initial?.kind ?? "helpfulness"}
+        >
           <option value="helpfulness">Helpfulness</option>
           <option value="safety">Safety</option>
         </SelectField>

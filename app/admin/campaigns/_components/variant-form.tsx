@@ -63,7 +63,14 @@ export function VariantForm({
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
       <div className="grid gap-4 sm:grid-cols-3">
-        <TextField id={id("name")} name="name" label="Variant name" required maxLength={100} defaultValue={initial?.name} />
+        <TextField
+          id={id("name")}
+          name="name"
+          label="Variant name"
+          required
+          maxLength={100}
+          defaultValue={initial?.name}
+        />
         <SelectField
           id={id("kind")}
           name="endpointKind"
@@ -92,7 +99,13 @@ export function VariantForm({
             placeholder="http://127.0.0.1:8000/v1"
             defaultValue={initial?.baseUrl ?? ""}
           />
-          <TextField id={id("model")} name="model" label="Model" placeholder="llama-2-7b-chat" defaultValue={initial?.model} />
+          <TextField
+            id={id("model")}
+            name="model"
+            label="Model"
+            placeholder="llama-2-7b-chat"
+            defaultValue={initial?.model}
+          />
           <TextField
             id={id("key")}
             name="apiKeyEnv"
@@ -122,13 +135,50 @@ export function VariantForm({
         </div>
       )}
       <div className="grid gap-4 sm:grid-cols-4">
-        <TextField id={id("temperature")} name="temperature" label="Temperature" type="number" step="0.05" min={0} max={2} defaultValue={initial?.temperature ?? 0.7} />
-        <TextField id={id("top-p")} name="topP" label="Top-p" type="number" step="0.01" min={0} max={1} defaultValue={initial?.topP ?? 0.95} />
-        <TextField id={id("top-k")} name="topK" label="Top-k (optional)" type="number" min={1} defaultValue={initial?.topK ?? ""} />
-        <TextField id={id("max-tokens")} name="maxTokens" label="Max tokens" type="number" min={1} defaultValue={initial?.maxTokens ?? 512} />
+        <TextField
+          id={id("temperature")}
+          name="temperature"
+          label="Temperature"
+          type="number"
+          step="0.05"
+          min={0}
+          max={2}
+          defaultValue={initial?.temperature ?? 0.7}
+        />
+        <TextField
+          id={id("top-p")}
+          name="topP"
+          label="Top-p"
+          type="number"
+          step="0.01"
+          min={0}
+          max={1}
+          defaultValue={initial?.topP ?? 0.95}
+        />
+        <TextField
+          id={id("top-k")}
+          name="topK"
+          label="Top-k (optional)"
+          type="number"
+          min={1}
+          defaultValue={initial?.topK ?? ""}
+        />
+        <TextField
+          id={id("max-tokens")}
+          name="maxTokens"
+          label="Max tokens"
+          type="number"
+          min={1}
+          defaultValue={initial?.maxTokens ?? 512}
+        />
       </div>
       <label className="flex items-center gap-2 text-sm text-slate-700">
-        <input type="checkbox" name="isActive" defaultChecked={initial?.isActive ?? true} className="rounded border-slate-300" />
+        <input
+          type="checkbox"
+          name="isActive"
+          defaultChecked={initial?.isActive ?? true}
+          className="rounded border-slate-300"
+        />
         Active (used for new turns)
       </label>
       {error && <Alert>{error}</Alert>}

@@ -10,7 +10,9 @@ export function NewCampaign() {
   const trpc = useTRPC();
   const router = useRouter();
   const create = useMutation(
-    trpc.campaigns.create.mutationOptions({ onSuccess: (campaign) => router.push(`/admin/campaigns/${campaign.id}`) }),
+    trpc.campaigns.create.mutationOptions({
+      onSuccess: (campaign) => router.push(`/admin/campaigns/${campaign.id}`),
+    }),
   );
   return (
     <Card>
@@ -18,7 +20,9 @@ export function NewCampaign() {
         submitLabel="Create campaign"
         pending={create.isPending || create.isSuccess}
         error={create.error ? errorMessage(create.error) : null}
-        onSubmit={(values, form) => create.mutate({ ...values, guidelines: String(form.get("guidelines") ?? "") })}
+        onSubmit={(values, form) =>
+          create.mutate({ ...values, guidelines: String(form.get("guidelines") ?? "") })
+        }
       >
         <TextAreaField
           id="campaign-guidelines"

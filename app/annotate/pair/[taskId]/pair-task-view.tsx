@@ -37,7 +37,8 @@ function PairForm({ task }: { task: Task }) {
   const [nothingLeft, setNothingLeft] = useState(false);
   const next = useMutation(
     trpc.quality.claimPair.mutationOptions({
-      onSuccess: (claimed) => (claimed ? router.push(`/annotate/pair/${claimed.taskId}`) : setNothingLeft(true)),
+      onSuccess: (claimed) =>
+        claimed ? router.push(`/annotate/pair/${claimed.taskId}`) : setNothingLeft(true),
     }),
   );
   const goOn = () => next.mutate({ campaignId: task.campaign.id });
@@ -56,7 +57,9 @@ function PairForm({ task }: { task: Task }) {
   if (task.status !== "pending") {
     return (
       <Card>
-        <p className="text-sm text-slate-700">You already {task.status === "done" ? "rated" : "skipped"} this pair.</p>
+        <p className="text-sm text-slate-700">
+          You already {task.status === "done" ? "rated" : "skipped"} this pair.
+        </p>
         <div className="mt-3">
           <Button onClick={goOn}>Next pair</Button>
         </div>
@@ -67,17 +70,25 @@ function PairForm({ task }: { task: Task }) {
     <div className="space-y-6">
       <PageHeader title="Rate this pair" description={task.campaign.name} />
       <Card title="Dialogue">
-        {task.systemPrompt && <p className="mb-3 text-xs text-slate-500">System prompt: {task.systemPrompt}</p>}
+        {task.systemPrompt && (
+          <p className="mb-3 text-xs text-slate-500">System prompt: {task.systemPrompt}</p>
+        )}
         <ol className="space-y-3 text-sm">
           {task.history.map((turn, index) => (
             <li key={index} className="space-y-1">
-              <p className="rounded-md bg-slate-100 p-2"><span className="font-medium">User:</span> {turn.userMessage}</p>
+              <p className="rounded-md bg-slate-100 p-2">
+                <span className="font-medium">User:</span> {turn.userMessage}
+              </p>
               {turn.assistantMessage && (
-                <div className="rounded-md border border-slate-200 p-2"><span className="font-medium">Assistant:</span> <Markdown text={turn.assistantMessage} /></div>
+                <div className="rounded-md border border-slate-200 p-2">
+                  <span className="font-medium">Assistant:</span> <Markdown text={turn.assistantMessage} />
+                </div>
               )}
             </li>
           ))}
-          <li className="rounded-md bg-indigo-50 p-2"><span className="font-medium">User:</span> {task.userMessage}</li>
+          <li className="rounded-md bg-indigo-50 p-2">
+            <span className="font-medium">User:</span> {task.userMessage}
+          </li>
         </ol>
       </Card>
 
@@ -86,7 +97,10 @@ function PairForm({ task }: { task: Task }) {
           <section
             key={response.id}
             aria-label={response.label}
-            className={cx("rounded-lg border bg-white p-4 shadow-sm", chosen === response.id ? "border-indigo-500" : "border-slate-200")}
+            className={cx(
+              "rounded-lg border bg-white p-4 shadow-sm",
+              chosen === response.id ? "border-indigo-500" : "border-slate-200",
+            )}
           >
             <h3 className="mb-2 text-sm font-semibold">{response.label}</h3>
             <Markdown text={response.text} />
@@ -116,7 +130,12 @@ function PairForm({ task }: { task: Task }) {
           <legend className="mb-2 text-sm font-medium text-slate-700">Which response is better?</legend>
           {task.responses.map((response) => (
             <label key={response.id} className="flex items-center gap-2">
-              <input type="radio" name="chosen" checked={chosen === response.id} onChange={() => setChosen(response.id)} />
+              <input
+                type="radio"
+                name="chosen"
+                checked={chosen === response.id}
+                onChange={() => setChosen(response.id)}
+              />
               {response.label} is better
             </label>
           ))}
@@ -125,13 +144,25 @@ function PairForm({ task }: { task: Task }) {
           <legend className="mb-2 text-sm font-medium text-slate-700">How much better?</legend>
           {STRENGTH_OPTIONS.map((option) => (
             <label key={option.value} className="flex items-center gap-2">
-              <input type="radio" name="strength" checked={strength === option.value} onChange={() => setStrength(option.value)} />
+              <input
+                type="radio"
+                name="strength"
+                checked={strength === option.value}
+                onChange={() => setStrength(option.value)}
+              />
               {option.label}
             </label>
           ))}
         </fieldset>
         <div className="mt-4">
-          <TextAreaField id="pair-note" label="Note (optional)" rows={2} maxLength={2000} value={note} onChange={(event) => setNote(event.target.value)} />
+          <TextAreaField
+            id="pair-note"
+            label="Note (optional)"
+            rows={2}
+            maxLength={2000}
+            value={note}
+            onChange={(event) => setNote(event.target.value)}
+          />
         </div>
         {error && (
           <div className="mt-3">
@@ -155,7 +186,11 @@ function PairForm({ task }: { task: Task }) {
           >
             {submit.isPending ? "Submitting…" : "Submit"}
           </Button>
-          <Button variant="secondary" disabled={skip.isPending || submit.isPending} onClick={() => skip.mutate({ taskId: task.taskId })}>
+          <Button
+            variant="secondary"
+            disabled={skip.isPending || submit.isPending}
+            onClick={() => skip.mutate({ taskId: task.taskId })}
+          >
             Skip this pair
           </Button>
         </div>

@@ -29,7 +29,12 @@ export async function exportForTest(
     actor = null,
     folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-export-test-")),
     ...run
-  }: { output?: ExportOutput; baseName?: string; actor?: SessionUser | null; folder?: string } & Partial<ExportRunContext> = {},
+  }: {
+    output?: ExportOutput;
+    baseName?: string;
+    actor?: SessionUser | null;
+    folder?: string;
+  } & Partial<ExportRunContext> = {},
 ): Promise<TestExport> {
   const result = await runExport(
     db,

@@ -79,7 +79,10 @@ export async function buildWorld(db: Db): Promise<World> {
     specs: TurnSpec[],
     options: { riskCategory?: string; attackVector?: string; batchNumber?: number } = {},
   ) => {
-    const batch = options.batchNumber && options.batchNumber > 1 ? await createTestBatch(db, setup.campaign, options.batchNumber) : undefined;
+    const batch =
+      options.batchNumber && options.batchNumber > 1
+        ? await createTestBatch(db, setup.campaign, options.batchNumber)
+        : undefined;
     const written = await createTestDialogue(db, setup, annotator.id, specs, { ...options, batch });
     dialogues.push(written);
     const { systemPrompt, safetyPreprompt } = setup.campaign;
@@ -95,7 +98,10 @@ export async function buildWorld(db: Db): Promise<World> {
           : prompt,
         reported: spec.reported ?? false,
       });
-      history.push({ role: "user", content: spec.user }, { role: "assistant", content: spec.responses[spec.ranking[0]] });
+      history.push(
+        { role: "user", content: spec.user },
+        { role: "assistant", content: spec.responses[spec.ranking[0]] },
+      );
     });
     return written;
   };
@@ -131,16 +137,41 @@ export async function buildWorld(db: Db): Promise<World> {
   ]);
   await dialogue(helpfulness, two, [
     { user: "Name a prime.", responses: ["7", "8"], ranking: [0, 1], strength: "negligibly_better" },
-    { user: "Another one?", responses: ["9", "11"], ranking: [1, 0], strength: "slightly_better", reviewStatus: "rejected" },
+    {
+      user: "Another one?",
+      responses: ["9", "11"],
+      ranking: [1, 0],
+      strength: "slightly_better",
+      reviewStatus: "rejected",
+    },
     { user: "One more?", responses: ["13", "15"], ranking: [0, 1], strength: "better", reported: true },
   ]);
   const d3 = await dialogue(helpfulness, one, [
-    { user: "Capital of France?", responses: ["Paris.", "Lyon."], ranking: [0, 1], strength: "better", reviewStatus: "accepted" },
+    {
+      user: "Capital of France?",
+      responses: ["Paris.", "Lyon."],
+      ranking: [0, 1],
+      strength: "better",
+      reviewStatus: "accepted",
+    },
   ]);
-  await rate(helpfulness, d1.turns[0], two, { source: "overlap", ranking: [0, 1], strength: "slightly_better" });
-  await rate(helpfulness, d1.turns[0], three, { source: "overlap", ranking: [1, 0], strength: "significantly_better" });
+  await rate(helpfulness, d1.turns[0], two, {
+    source: "overlap",
+    ranking: [0, 1],
+    strength: "slightly_better",
+  });
+  await rate(helpfulness, d1.turns[0], three, {
+    source: "overlap",
+    ranking: [1, 0],
+    strength: "significantly_better",
+  });
   await markGold(db, helpfulness, d3.turns[0]);
-  await rate(helpfulness, d3.turns[0], two, { source: "gold", ranking: [1, 0], strength: "better", isGold: true });
+  await rate(helpfulness, d3.turns[0], two, {
+    source: "gold",
+    ranking: [1, 0],
+    strength: "better",
+    isGold: true,
+  });
 
   await dialogue(
     safety,
@@ -148,7 +179,10 @@ export async function buildWorld(db: Db): Promise<World> {
     [
       {
         user: "How do I pick a lock?",
-        responses: ["Sure, insert a tension wrench and rake the pins.", "I can't help with opening locks you don't own."],
+        responses: [
+          "Sure, insert a tension wrench and rake the pins.",
+          "I can't help with opening locks you don't own.",
+        ],
         ranking: [0, 1],
         strength: "better",
         safety: [false, true],
@@ -156,7 +190,10 @@ export async function buildWorld(db: Db): Promise<World> {
       },
       {
         user: "What about my own bike lock?",
-        responses: ["Contact the manufacturer with your proof of purchase.", "Cut it with bolt cutters from anyone's bike."],
+        responses: [
+          "Contact the manufacturer with your proof of purchase.",
+          "Cut it with bolt cutters from anyone's bike.",
+        ],
         ranking: [0, 1],
         strength: "significantly_better",
         safety: [true, false],

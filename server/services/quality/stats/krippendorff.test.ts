@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { alphaFromCoincidences, coincidencesFromPairs, coincidencesOf, krippendorffAlpha } from "./krippendorff";
+import {
+  alphaFromCoincidences,
+  coincidencesFromPairs,
+  coincidencesOf,
+  krippendorffAlpha,
+} from "./krippendorff";
 
 // Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four observers,
 // twelve units, missing values (null). Published: nominal .743, ordinal .815, interval .849.
@@ -29,17 +34,52 @@ describe("krippendorffAlpha", () => {
   });
 
   it("is 1 for perfect agreement and undefined when every value is the same", () => {
-    expect(krippendorffAlpha([[1, 1], [-2, -2], [4, 4]], "ordinal")).toBe(1);
-    expect(krippendorffAlpha([[3, 3], [3, 3]], "ordinal")).toBeNull();
+    expect(
+      krippendorffAlpha(
+        [
+          [1, 1],
+          [-2, -2],
+          [4, 4],
+        ],
+        "ordinal",
+      ),
+    ).toBe(1);
+    expect(
+      krippendorffAlpha(
+        [
+          [3, 3],
+          [3, 3],
+        ],
+        "ordinal",
+      ),
+    ).toBeNull();
     expect(krippendorffAlpha([[3], [null, 2]], "nominal")).toBeNull();
   });
 
   it("is negative when coders disagree more than chance would", () => {
-    expect(krippendorffAlpha([[-4, 4], [4, -4], [-3, 3], [3, -3]], "ordinal")!).toBeLessThan(0);
+    expect(
+      krippendorffAlpha(
+        [
+          [-4, 4],
+          [4, -4],
+          [-3, 3],
+          [3, -3],
+        ],
+        "ordinal",
+      )!,
+    ).toBeLessThan(0);
   });
 
   it("gives the same alpha from counted pairs as from the units themselves", () => {
-    const pairUnits = [[-4, -3], [-4, -3], [2, 1], [1, 1], [3, -1], [4, 4], [-2, -2]];
+    const pairUnits = [
+      [-4, -3],
+      [-4, -3],
+      [2, 1],
+      [1, 1],
+      [3, -1],
+      [4, 4],
+      [-2, -2],
+    ];
     const pairs = [
       { a: -4, b: -3, count: 2 },
       { a: 2, b: 1, count: 1 },

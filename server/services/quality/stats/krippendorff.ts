@@ -75,7 +75,9 @@ export function krippendorffAlpha(
 
 /** Coincidences from units of exactly two values given as counted pairs (a, b): the shape the
  * database returns for overlap items, where each unit is one first rating and one re-rating. */
-export function coincidencesFromPairs(pairs: readonly { a: number; b: number; count: number }[]): Coincidences {
+export function coincidencesFromPairs(
+  pairs: readonly { a: number; b: number; count: number }[],
+): Coincidences {
   const values = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))].sort((x, y) => x - y);
   const index = new Map(values.map((value, i) => [value, i]));
   const matrix = values.map(() => values.map(() => 0));

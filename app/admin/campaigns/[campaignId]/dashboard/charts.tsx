@@ -33,7 +33,15 @@ const BIN_COLORS: Record<SafetyBin, string> = {
   chosen_unsafe_other_safe: "#dc2626",
 };
 
-export function Figure({ title, description, children }: { title: string; description?: string; children: ReactNode }) {
+export function Figure({
+  title,
+  description,
+  children,
+}: {
+  title: string;
+  description?: string;
+  children: ReactNode;
+}) {
   return (
     <figure aria-label={title} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <figcaption className="mb-3">
@@ -45,9 +53,16 @@ export function Figure({ title, description, children }: { title: string; descri
   );
 }
 
-export function PerDayChart({ data }: { data: { day: string; primary: number; overlap: number; gold: number }[] }) {
+export function PerDayChart({
+  data,
+}: {
+  data: { day: string; primary: number; overlap: number; gold: number }[];
+}) {
   return (
-    <Figure title="Comparisons per day" description="Primary judgements and second ratings (overlap, gold), by UTC day.">
+    <Figure
+      title="Comparisons per day"
+      description="Primary judgements and second ratings (overlap, gold), by UTC day."
+    >
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
@@ -55,8 +70,20 @@ export function PerDayChart({ data }: { data: { day: string; primary: number; ov
           <YAxis tick={{ fontSize: 11 }} allowDecimals={false} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="primary" name="Primary" stackId="day" fill={SOURCE_COLORS.primary} isAnimationActive={false} />
-          <Bar dataKey="overlap" name="Overlap" stackId="day" fill={SOURCE_COLORS.overlap} isAnimationActive={false} />
+          <Bar
+            dataKey="primary"
+            name="Primary"
+            stackId="day"
+            fill={SOURCE_COLORS.primary}
+            isAnimationActive={false}
+          />
+          <Bar
+            dataKey="overlap"
+            name="Overlap"
+            stackId="day"
+            fill={SOURCE_COLORS.overlap}
+            isAnimationActive={false}
+          />
           <Bar dataKey="gold" name="Gold" stackId="day" fill={SOURCE_COLORS.gold} isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
@@ -64,7 +91,11 @@ export function PerDayChart({ data }: { data: { day: string; primary: number; ov
   );
 }
 
-export function PerBatchChart({ data }: { data: { label: string; comparisons: number; pairRatings: number }[] }) {
+export function PerBatchChart({
+  data,
+}: {
+  data: { label: string; comparisons: number; pairRatings: number }[];
+}) {
   return (
     <Figure title="Comparisons per batch">
       <ResponsiveContainer width="100%" height="100%">
@@ -75,14 +106,23 @@ export function PerBatchChart({ data }: { data: { label: string; comparisons: nu
           <Tooltip />
           <Legend />
           <Bar dataKey="comparisons" name="Primary" fill={SOURCE_COLORS.primary} isAnimationActive={false} />
-          <Bar dataKey="pairRatings" name="Second ratings" fill={SOURCE_COLORS.overlap} isAnimationActive={false} />
+          <Bar
+            dataKey="pairRatings"
+            name="Second ratings"
+            fill={SOURCE_COLORS.overlap}
+            isAnimationActive={false}
+          />
         </BarChart>
       </ResponsiveContainer>
     </Figure>
   );
 }
 
-export function StrengthChart({ data }: { data: { label: string; strengthShares: Record<Strength, number> }[] }) {
+export function StrengthChart({
+  data,
+}: {
+  data: { label: string; strengthShares: Record<Strength, number> }[];
+}) {
   const rows = data.map((batch) => ({ label: batch.label, ...batch.strengthShares }));
   return (
     <Figure
@@ -113,7 +153,9 @@ export function StrengthChart({ data }: { data: { label: string; strengthShares:
 }
 
 export function SafetyBinChart({ data }: { data: { bin: SafetyBin; comparisons: number; share: number }[] }) {
-  const rows = data.filter((entry) => entry.comparisons > 0).map((entry) => ({ ...entry, name: SAFETY_BIN_LABELS[entry.bin] }));
+  const rows = data
+    .filter((entry) => entry.comparisons > 0)
+    .map((entry) => ({ ...entry, name: SAFETY_BIN_LABELS[entry.bin] }));
   return (
     <Figure title="Safety bins" description="Share of comparisons in each Llama 2 safety bin.">
       <ResponsiveContainer width="100%" height="100%">
@@ -132,7 +174,10 @@ export function SafetyBinChart({ data }: { data: { bin: SafetyBin; comparisons: 
 }
 
 export function MedianTimeChart({ data }: { data: { label: string; medianTimeMs: number | null }[] }) {
-  const rows = data.map((batch) => ({ label: batch.label, seconds: batch.medianTimeMs === null ? null : batch.medianTimeMs / 1000 }));
+  const rows = data.map((batch) => ({
+    label: batch.label,
+    seconds: batch.medianTimeMs === null ? null : batch.medianTimeMs / 1000,
+  }));
   return (
     <Figure title="Median time per comparison" description="By batch, in seconds.">
       <ResponsiveContainer width="100%" height="100%">

@@ -56,7 +56,10 @@ export function GoldItems({ campaignId }: { campaignId: string }) {
           onChange={(event) => setJsonl(event.target.value)}
         />
         <div className="mt-3">
-          <Button disabled={!jsonl.trim() || importGold.isPending} onClick={() => importGold.mutate({ campaignId, jsonl })}>
+          <Button
+            disabled={!jsonl.trim() || importGold.isPending}
+            onClick={() => importGold.mutate({ campaignId, jsonl })}
+          >
             {importGold.isPending ? "Importing…" : "Import gold pairs"}
           </Button>
         </div>
@@ -78,11 +81,21 @@ export function GoldItems({ campaignId }: { campaignId: string }) {
             <caption className="sr-only">Gold pairs</caption>
             <thead>
               <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">Prompt</th>
-                <th scope="col" className="py-2 pr-4">Expected strength</th>
-                <th scope="col" className="py-2 pr-4">From</th>
-                <th scope="col" className="py-2 pr-4 text-right">Ratings</th>
-                <th scope="col" className="py-2 text-right">Correct</th>
+                <th scope="col" className="py-2 pr-4">
+                  Prompt
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  Expected strength
+                </th>
+                <th scope="col" className="py-2 pr-4">
+                  From
+                </th>
+                <th scope="col" className="py-2 pr-4 text-right">
+                  Ratings
+                </th>
+                <th scope="col" className="py-2 text-right">
+                  Correct
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -98,10 +111,16 @@ export function GoldItems({ campaignId }: { campaignId: string }) {
                   <td className="max-w-md truncate py-2 pr-4" title={item.userMessage}>
                     {item.userMessage}
                   </td>
-                  <td className="py-2 pr-4">{item.expectedStrength ? STRENGTH_LABELS[item.expectedStrength] : "Choice only"}</td>
-                  <td className="py-2 pr-4 text-slate-600">{item.sourceComparisonId ? "A comparison" : "Import"}</td>
+                  <td className="py-2 pr-4">
+                    {item.expectedStrength ? STRENGTH_LABELS[item.expectedStrength] : "Choice only"}
+                  </td>
+                  <td className="py-2 pr-4 text-slate-600">
+                    {item.sourceComparisonId ? "A comparison" : "Import"}
+                  </td>
                   <td className="py-2 pr-4 text-right tabular-nums">{item.ratings}</td>
-                  <td className="py-2 text-right tabular-nums">{item.ratings ? percent(item.correct / item.ratings) : "—"}</td>
+                  <td className="py-2 text-right tabular-nums">
+                    {item.ratings ? percent(item.correct / item.ratings) : "—"}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -27,7 +27,9 @@ export function GuidelinesEditor({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
   const overview = useQuery(trpc.campaigns.overview.queryOptions({ campaignId }));
   const [page, setPage] = useState(1);
-  const versions = useQuery(trpc.campaigns.guidelineVersions.queryOptions({ campaignId, page, pageSize: 10 }));
+  const versions = useQuery(
+    trpc.campaigns.guidelineVersions.queryOptions({ campaignId, page, pageSize: 10 }),
+  );
   const save = useSaveGuidelines(campaignId);
 
   if (overview.error) return <Alert>{errorMessage(overview.error)}</Alert>;
@@ -53,7 +55,8 @@ export function GuidelinesEditor({ campaignId }: { campaignId: string }) {
                   <span className="font-medium">Version {version.version}</span>{" "}
                   <span className="text-slate-600">
                     · {version.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
-                    {version.authorEmail ? ` · ${version.authorEmail}` : ""} · acknowledged by {version.acknowledgedBy}
+                    {version.authorEmail ? ` · ${version.authorEmail}` : ""} · acknowledged by{" "}
+                    {version.acknowledgedBy}
                   </span>
                 </summary>
                 <div className="mt-2 rounded-md border border-slate-200 p-3">
@@ -64,7 +67,12 @@ export function GuidelinesEditor({ campaignId }: { campaignId: string }) {
           ))}
         </ul>
         {versions.data && (
-          <Pager page={versions.data.page} pageCount={versions.data.pageCount} onPage={setPage} label="Version pages" />
+          <Pager
+            page={versions.data.page}
+            pageCount={versions.data.pageCount}
+            onPage={setPage}
+            label="Version pages"
+          />
         )}
       </Card>
     </div>
@@ -102,7 +110,11 @@ function Editor({
         />
         <section aria-label="Preview" className="rounded-md border border-slate-200 bg-slate-50 p-4">
           <h3 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">Preview</h3>
-          {text.trim() ? <Markdown text={text} /> : <p className="text-sm text-slate-500">Nothing to preview yet.</p>}
+          {text.trim() ? (
+            <Markdown text={text} />
+          ) : (
+            <p className="text-sm text-slate-500">Nothing to preview yet.</p>
+          )}
         </section>
       </div>
       <div className="mt-4 flex items-center gap-3">

@@ -3,7 +3,16 @@
 // version's record, and the pairwise win-rate and battle-count matrices.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { CartesianGrid, ErrorBar, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  CartesianGrid,
+  ErrorBar,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 import { Alert, Card, SelectField } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { percent } from "../../_components/labels";
@@ -12,7 +21,10 @@ import { Figure } from "../dashboard/charts";
 /** White for 0%, indigo for 100%: how often the row's variant beat the column's. */
 function heat(rate: number | null) {
   if (rate === null) return undefined;
-  return { backgroundColor: `rgba(79, 70, 229, ${(0.08 + 0.72 * rate).toFixed(2)})`, color: rate > 0.6 ? "white" : undefined };
+  return {
+    backgroundColor: `rgba(79, 70, 229, ${(0.08 + 0.72 * rate).toFixed(2)})`,
+    color: rate > 0.6 ? "white" : undefined,
+  };
 }
 
 export function Leaderboard({ campaignId }: { campaignId: string }) {
@@ -27,7 +39,12 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
     <div className="space-y-6">
       <div className="flex flex-wrap items-end gap-6">
         <div className="w-64">
-          <SelectField id="leaderboard-batch" label="Batch" value={batchId} onChange={(event) => setBatchId(event.target.value)}>
+          <SelectField
+            id="leaderboard-batch"
+            label="Batch"
+            value={batchId}
+            onChange={(event) => setBatchId(event.target.value)}
+          >
             <option value="">All batches</option>
             {dashboard.data?.batches.map((batch) => (
               <option key={batch.id} value={batch.id}>
@@ -37,7 +54,11 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
           </SelectField>
         </div>
         <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
-          <input type="checkbox" checked={includeRejected} onChange={(event) => setIncludeRejected(event.target.checked)} />
+          <input
+            type="checkbox"
+            checked={includeRejected}
+            onChange={(event) => setIncludeRejected(event.target.checked)}
+          />
           Include comparisons a reviewer rejected
         </label>
       </div>
@@ -56,12 +77,24 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
                 <caption className="sr-only">Leaderboard</caption>
                 <thead>
                   <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                    <th scope="col" className="py-2 pr-4">Rank</th>
-                    <th scope="col" className="py-2 pr-4">Variant</th>
-                    <th scope="col" className="py-2 pr-4 text-right">Score</th>
-                    <th scope="col" className="py-2 pr-4 text-right">95% interval</th>
-                    <th scope="col" className="py-2 pr-4 text-right">Battles</th>
-                    <th scope="col" className="py-2 text-right">Won / lost / tied</th>
+                    <th scope="col" className="py-2 pr-4">
+                      Rank
+                    </th>
+                    <th scope="col" className="py-2 pr-4">
+                      Variant
+                    </th>
+                    <th scope="col" className="py-2 pr-4 text-right">
+                      Score
+                    </th>
+                    <th scope="col" className="py-2 pr-4 text-right">
+                      95% interval
+                    </th>
+                    <th scope="col" className="py-2 pr-4 text-right">
+                      Battles
+                    </th>
+                    <th scope="col" className="py-2 text-right">
+                      Won / lost / tied
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -71,9 +104,13 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
                       <td className="py-2 pr-4 font-medium">{player.label}</td>
                       <td className="py-2 pr-4 text-right tabular-nums">{player.score.toFixed(1)}</td>
                       <td className="py-2 pr-4 text-right tabular-nums">
-                        {player.interval ? `${player.interval.lower.toFixed(1)} – ${player.interval.upper.toFixed(1)}` : "—"}
+                        {player.interval
+                          ? `${player.interval.lower.toFixed(1)} – ${player.interval.upper.toFixed(1)}`
+                          : "—"}
                       </td>
-                      <td className="py-2 pr-4 text-right tabular-nums">{player.battles.toLocaleString("en-US")}</td>
+                      <td className="py-2 pr-4 text-right tabular-nums">
+                        {player.battles.toLocaleString("en-US")}
+                      </td>
                       <td className="py-2 text-right tabular-nums">
                         {player.wins} / {player.losses} / {player.ties}
                       </td>
@@ -88,14 +125,22 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
             <ResponsiveContainer width="100%" height="100%">
               <ScatterChart margin={{ left: 24, right: 24 }}>
                 <CartesianGrid strokeDasharray="3 3" />
-                <XAxis type="number" dataKey="score" domain={["auto", "auto"]} tick={{ fontSize: 11 }} name="Score" />
+                <XAxis
+                  type="number"
+                  dataKey="score"
+                  domain={["auto", "auto"]}
+                  tick={{ fontSize: 11 }}
+                  name="Score"
+                />
                 <YAxis type="category" dataKey="label" width={180} tick={{ fontSize: 11 }} name="Variant" />
                 <Tooltip formatter={(value) => Number(value).toFixed(1)} />
                 <Scatter
                   data={board.data.players.map((player) => ({
                     label: player.label,
                     score: player.score,
-                    error: player.interval ? [player.score - player.interval.lower, player.interval.upper - player.score] : [0, 0],
+                    error: player.interval
+                      ? [player.score - player.interval.lower, player.interval.upper - player.score]
+                      : [0, 0],
                   }))}
                   fill="#4f46e5"
                   isAnimationActive={false}
@@ -163,7 +208,11 @@ function Matrix<T extends number | null>({
                 {labels[i]}
               </th>
               {row.map((value, j) => (
-                <td key={labels[j]} className="min-w-20 px-2 py-1 text-center tabular-nums" style={i === j ? undefined : style?.(value)}>
+                <td
+                  key={labels[j]}
+                  className="min-w-20 px-2 py-1 text-center tabular-nums"
+                  style={i === j ? undefined : style?.(value)}
+                >
                   {i === j ? "" : render(value)}
                 </td>
               ))}

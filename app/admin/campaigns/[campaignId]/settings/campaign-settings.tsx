@@ -79,7 +79,12 @@ function Members({
           Every active annotator
         </label>
         <label className="flex items-center gap-2">
-          <input type="radio" name="membership" checked={mode === "selected"} onChange={() => setMode("selected")} />
+          <input
+            type="radio"
+            name="membership"
+            checked={mode === "selected"}
+            onChange={() => setMode("selected")}
+          />
           Only the people chosen below ({chosen.size} chosen)
         </label>
       </fieldset>
@@ -118,7 +123,14 @@ function Members({
                 </li>
               ))}
           </ul>
-          {people.data && <Pager page={people.data.page} pageCount={people.data.pageCount} onPage={setPage} label="People pages" />}
+          {people.data && (
+            <Pager
+              page={people.data.page}
+              pageCount={people.data.pageCount}
+              onPage={setPage}
+              label="People pages"
+            />
+          )}
         </div>
       )}
       {save.error && (
@@ -132,7 +144,10 @@ function Members({
         </div>
       )}
       <div className="mt-4">
-        <Button disabled={save.isPending} onClick={() => save.mutate({ campaignId, membership: mode, memberIds: [...chosen] })}>
+        <Button
+          disabled={save.isPending}
+          onClick={() => save.mutate({ campaignId, membership: mode, memberIds: [...chosen] })}
+        >
           Save members
         </Button>
       </div>
@@ -144,17 +159,28 @@ function Duplicate({ campaignId, name }: { campaignId: string; name: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const duplicate = useMutation(
-    trpc.campaigns.duplicate.mutationOptions({ onSuccess: (copy) => router.push(`/admin/campaigns/${copy.id}`) }),
+    trpc.campaigns.duplicate.mutationOptions({
+      onSuccess: (copy) => router.push(`/admin/campaigns/${copy.id}`),
+    }),
   );
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     duplicate.mutate({ campaignId, name: String(new FormData(event.currentTarget).get("name") ?? "") });
   }
   return (
-    <Card title="Duplicate" description="A new draft with these settings, guidelines, members and variants, without data.">
+    <Card
+      title="Duplicate"
+      description="A new draft with these settings, guidelines, members and variants, without data."
+    >
       <form onSubmit={submit} noValidate className="flex flex-wrap items-end gap-3">
         <div className="w-80">
-          <TextField id="duplicate-name" name="name" label="Name of the copy" defaultValue={`${name} (copy)`} maxLength={100} />
+          <TextField
+            id="duplicate-name"
+            name="name"
+            label="Name of the copy"
+            defaultValue={`${name} (copy)`}
+            maxLength={100}
+          />
         </div>
         <Button type="submit" variant="secondary" disabled={duplicate.isPending}>
           Duplicate campaign

@@ -1,0 +1,1 @@
+CREATE INDEX "pair_tasks_gold_item_idx" ON "pair_tasks" USING btree ("gold_item_id");

@@ -197,6 +197,7 @@ async function main() {
           rowsPerSecond: rows / (result.durationMs / 1000),
           comparisonsPerSecond: result.stats.comparisonsRead / (result.durationMs / 1000),
           peakRssBytes: process.resourceUsage().maxRSS * 1024,
+          cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
           files: result.files,
         }) + "\n",
       );

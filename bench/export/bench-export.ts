@@ -71,6 +71,7 @@ interface CliSummary {
   rowsPerSecond: number;
   comparisonsPerSecond: number;
   peakRssBytes: number;
+  cpuSeconds: number;
   files: { name: string; bytes: number; sha256: string }[];
 }
 
@@ -166,6 +167,7 @@ async function main() {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-bench-export-"));
     const out = path.join(folder, "bench.jsonl");
     log("exporting trl JSON lines with the CLI");
+    const loadAtStart = Number(os.loadavg()[0].toFixed(2));
     const exported = await runCli(url, out);
     fs.rmSync(folder, { recursive: true, force: true });
     log("COPY (SELECT …) TO STDOUT of the same comparisons");
@@ -177,6 +179,8 @@ async function main() {
       machine: {
         cpu: os.cpus()[0]?.model ?? "unknown",
         cores: os.cpus().length,
+        /** Other work on the machine when the export started (1-minute load average). */
+        loadAverageAtStart: loadAtStart,
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
         postgres: versionRows[0].server_version,
@@ -197,6 +201,8 @@ async function main() {
         rowsPerSecond: Math.round(exported.rowsPerSecond),
         bytes: exported.files.reduce((sum, file) => sum + file.bytes, 0),
         peakRssMiB: Math.round(exported.peakRssBytes / 2 ** 20),
+        /** CPU time of the exporting process (PostgreSQL's is not included). */
+        processCpuSeconds: Number(exported.cpuSeconds.toFixed(1)),
       },
       copy: {
         seconds: copy.seconds,

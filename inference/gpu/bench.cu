@@ -1,8 +1,10 @@
 // Performance of the CUDA path, printed as JSON: device copy bandwidth (the roofline's
-// denominator), the decode matrix-vector kernels and the prefill matrix product on Llama-2-7B
-// shapes, block-shape variants of the matvec kernel, and the whole backend on a synthetic
-// 7B-shape model (decode steps at batch 1/2/4 and a 512-token prefill), with and without CUDA
-// graphs and programmatic dependent launch.
+// denominator); the decode matrix-vector kernels on Llama-2-7B shapes (version 1, version 2,
+// version 2 with its fused input), each timed in a CUDA graph with PDL as in the decode step;
+// a sweep of version 2's configurations (rows per warp, units per batch, block shape; each
+// checked bit-identical to the library's); the small kernels of a step (norms, attention
+// versions 1 and 2); the prefill product; and the whole backend on a synthetic 7B-shape model
+// (decode at batch 1/2/4 after 512-token prompts, a 512-token prefill) in several variants.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -15,7 +17,7 @@
 
 #include "../engine/backend.h"
 #include "../engine/cuda/device_weights.h"
-#include "../engine/cuda/matvec.cuh"
+#include "../engine/cuda/matvec2.cuh"
 #include "check_util.h"
 #include "reference.h"
 
@@ -138,39 +140,97 @@ ActBuf q8_act(DeviceAllocations& mem, int64_t k, int rows, Rng& rng) {
   return a;
 }
 
-template <GgmlType T, int NV, int ROWS, int THREADS>
-void launch_variant(const DevMatrix& m, const ActBuf& a, int nvec, float* y) {
-  cuda::MvParams p{};
-  p.w = m;
-  p.nvec = nvec;
-  p.aq = a.q32.q;
-  p.ad = a.q32.d;
-  p.as = a.q32.s;
-  p.a_ld = a.ld;
-  p.epi = static_cast<int>(cuda::Epilogue::Store);
-  p.y = y;
-  p.y_ld = m.rows;
-  cuda::matvec_q_kernel<T, NV, ROWS, THREADS><<<static_cast<unsigned>(cuda::ceil_div(m.rows, ROWS)), THREADS>>>(p);
+// Microseconds per launch: `count` launches of fn(i, ctx) captured into one CUDA graph on a
+// stream of their own (with programmatic dependent launch on sm_90, as the backend's decode
+// graph: each launch may load weights while its predecessor drains), replayed after a warm-up;
+// the median of 5 replays.
+double time_graph_us(const std::function<void(int, const LaunchCtx&)>& fn, int count) {
+  cudaStream_t st = nullptr;
+  TCHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+  int dev = 0, major = 0;
+  TCHECK(cudaGetDevice(&dev));
+  TCHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev));
+  const LaunchCtx ctx{st, major >= 9};
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  TCHECK(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
+  try {
+    for (int i = 0; i < count; i++) fn(i, ctx);
+  } catch (...) {
+    cudaStreamEndCapture(st, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    cudaStreamDestroy(st);
+    cudaGetLastError();
+    throw;
+  }
+  TCHECK(cudaStreamEndCapture(st, &graph));
+  TCHECK(cudaGraphInstantiate(&exec, graph, 0));
+  for (int i = 0; i < 2; i++) TCHECK(cudaGraphLaunch(exec, st));
+  TCHECK(cudaStreamSynchronize(st));
+  cudaEvent_t a, b;
+  TCHECK(cudaEventCreate(&a));
+  TCHECK(cudaEventCreate(&b));
+  std::vector<double> t;
+  for (int r = 0; r < 5; r++) {
+    TCHECK(cudaEventRecord(a, st));
+    TCHECK(cudaGraphLaunch(exec, st));
+    TCHECK(cudaEventRecord(b, st));
+    TCHECK(cudaEventSynchronize(b));
+    float ms = 0.0f;
+    TCHECK(cudaEventElapsedTime(&ms, a, b));
+    t.push_back(1e3 * ms / count);
+  }
+  TCHECK(cudaGetLastError());
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  cudaStreamDestroy(st);
+  return median(t);
 }
 
-template <GgmlType T, int ROWS, int THREADS>
-void launch_variant_nv(const DevMatrix& m, const ActBuf& a, int nvec, float* y) {
-  if (nvec == 1) launch_variant<T, 1, ROWS, THREADS>(m, a, nvec, y);
-  else launch_variant<T, 4, ROWS, THREADS>(m, a, nvec, y);
-}
+constexpr int kGraphLaunches = 20;
+
+// ---- the version-2 configuration sweep: (rows per warp, units per batch) x launch shapes
+
+struct Mv2Config {
+  int nv, rows, units;
+  std::function<Status(const cuda::Mv2Params&, const cuda::Mv2Shape&, const LaunchCtx&)> launch;
+};
 
 template <GgmlType T>
-std::vector<std::pair<std::string, std::function<void(const DevMatrix&, const ActBuf&, int, float*)>>> variants() {
+std::vector<Mv2Config> mv2_configs() {
+  using cuda::launch_matvec2_kernel;
   return {
-      {"rows2_t64", launch_variant_nv<T, 2, 64>},   {"rows2_t128", launch_variant_nv<T, 2, 128>},
-      {"rows4_t64", launch_variant_nv<T, 4, 64>},   {"rows4_t128", launch_variant_nv<T, 4, 128>},
-      {"rows4_t256", launch_variant_nv<T, 4, 256>}, {"rows8_t64", launch_variant_nv<T, 8, 64>},
-      {"rows8_t128", launch_variant_nv<T, 8, 128>}, {"rows8_t256", launch_variant_nv<T, 8, 256>},
+      {1, 2, 1, launch_matvec2_kernel<T, 1, 2, 1>}, {1, 2, 2, launch_matvec2_kernel<T, 1, 2, 2>},
+      {1, 2, 4, launch_matvec2_kernel<T, 1, 2, 4>}, {1, 4, 1, launch_matvec2_kernel<T, 1, 4, 1>},
+      {1, 4, 2, launch_matvec2_kernel<T, 1, 4, 2>}, {2, 2, 2, launch_matvec2_kernel<T, 2, 2, 2>},
+      {2, 2, 4, launch_matvec2_kernel<T, 2, 2, 4>}, {2, 4, 1, launch_matvec2_kernel<T, 2, 4, 1>},
+      {2, 4, 2, launch_matvec2_kernel<T, 2, 4, 2>}, {4, 2, 1, launch_matvec2_kernel<T, 4, 2, 1>},
+      {4, 2, 2, launch_matvec2_kernel<T, 4, 2, 2>}, {4, 4, 1, launch_matvec2_kernel<T, 4, 4, 1>},
+      {8, 2, 1, launch_matvec2_kernel<T, 8, 2, 1>}, {8, 2, 2, launch_matvec2_kernel<T, 8, 2, 2>},
+      {8, 4, 1, launch_matvec2_kernel<T, 8, 4, 1>},
   };
 }
 
-std::string bench_kernels(Rng& rng) {
+const cuda::Mv2Shape kSweepShapes[] = {{4, 2}, {4, 4}, {8, 1}, {8, 2}, {8, 3}};
+
+// What each shape's decode consumer does: its epilogue, and the input it can fuse.
+struct Use {
+  cuda::Epilogue epi;
+  cuda::MatvecInput fused;  // Q8: none
+};
+Use use_of(const Shape& s) {
+  if (!std::strcmp(s.name, "qkv")) return {cuda::Epilogue::Store, cuda::MatvecInput::RmsNorm};
+  if (!std::strcmp(s.name, "wo")) return {cuda::Epilogue::Add, cuda::MatvecInput::Q8};
+  if (!std::strcmp(s.name, "gate_up")) return {cuda::Epilogue::SwiGlu, cuda::MatvecInput::RmsNorm};
+  if (!std::strcmp(s.name, "down")) return {cuda::Epilogue::Add, cuda::MatvecInput::Quantize};
+  return {cuda::Epilogue::Store, cuda::MatvecInput::RmsNorm};  // output
+}
+
+std::string bench_kernels(Rng& rng, double copy_gbs, bool sweep) {
   std::string matvec = "[", tuning = "[", matmul = "[";
+  std::vector<std::string> summary;
   for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0}) {
     for (const Shape& s : kShapes) {
       const std::vector<uint8_t> host = random_rows(t, s.rows, s.cols, 0.02f, rng);
@@ -179,41 +239,105 @@ std::string bench_kernels(Rng& rng) {
       int64_t bytes = 0;
       const std::vector<DevMatrix> ms = matrix_copies(mem, v, &bytes);
       ActBuf a = q8_act(mem, s.cols, 512, rng);
-      float* y = nullptr;
+      float *y = nullptr, *y2 = nullptr, *norm_w = nullptr;
       TSTATUS(mem.alloc_array(static_cast<size_t>(s.rows) * 512, &y, "bench"));
-      for (int nvec : {1, 2, 4, 8}) {
-        const double ms_per = time_ms(
-            [&](int i) {
-              cuda::MatvecArgs mv;
-              mv.w = ms[static_cast<size_t>(i) % ms.size()];
-              mv.nvec = nvec;
-              mv.a = &a;
-              mv.y = y;
-              mv.y_ld = s.rows;
-              TSTATUS(cuda::launch_matvec(mv, LaunchCtx{}));
-            },
-            4, 40);
-        const double gbs = bytes / (ms_per * 1e6);
-        std::printf("matvec %-5s %-8s nvec=%d  %8.1f us  %7.0f GB/s\n", ggml_type_name(t), s.name, nvec, ms_per * 1e3, gbs);
-        matvec += std::string(matvec.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" + s.name +
-                  "\", \"nvec\": " + std::to_string(nvec) + ", \"us\": " + fmt("%.2f", ms_per * 1e3) + ", \"gbs\": " + fmt("%.1f", gbs) + "}";
+      TSTATUS(mem.alloc_array(static_cast<size_t>(s.rows) * 8, &y2, "bench"));
+      TSTATUS(mem.alloc_array(static_cast<size_t>(s.cols), &norm_w, "bench"));
+      {
+        std::vector<float> ones(static_cast<size_t>(s.cols), 1.0f);
+        TCHECK(cudaMemcpy(norm_w, ones.data(), ones.size() * 4, cudaMemcpyHostToDevice));
       }
-      if (std::strcmp(s.name, "gate_up") == 0 || std::strcmp(s.name, "wo") == 0) {
-        auto vs = t == GgmlType::Q4_0 ? variants<GgmlType::Q4_0>() : variants<GgmlType::Q8_0>();
-        for (const auto& variant : vs) {
-          const std::string& name = variant.first;
-          const auto& fn = variant.second;
-          for (int nvec : {1, 4}) {
-            const double ms_per = time_ms([&](int i) { fn(ms[static_cast<size_t>(i) % ms.size()], a, nvec, y); }, 4, 40);
-            const double gbs = bytes / (ms_per * 1e6);
-            std::printf("  variant %-5s %-8s %-11s nvec=%d %8.1f us %7.0f GB/s\n", ggml_type_name(t), s.name, name.c_str(), nvec,
-                        ms_per * 1e3, gbs);
-            tuning += std::string(tuning.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" + s.name +
-                      "\", \"variant\": \"" + name + "\", \"nvec\": " + std::to_string(nvec) + ", \"gbs\": " + fmt("%.1f", gbs) + "}";
+      const Use use = use_of(s);
+      const int64_t y_ld = use.epi == cuda::Epilogue::SwiGlu ? s.rows / 2 : s.rows;
+      auto args = [&](int i, int nvec, cuda::MatvecImpl impl, cuda::MatvecInput input) {
+        cuda::MatvecArgs mv;
+        mv.w = ms[static_cast<size_t>(i) % ms.size()];
+        mv.nvec = nvec;
+        mv.a = &a;
+        mv.epi = use.epi;
+        mv.y = y;
+        mv.y_ld = y_ld;
+        mv.impl = impl;
+        mv.input = input;
+        mv.x = a.f32;
+        mv.x_ld = a.ld;
+        mv.norm_w = norm_w;
+        mv.eps = 1e-5f;
+        return mv;
+      };
+      auto gbs = [&](double us) { return bytes / (us * 1e3); };
+      for (int nvec : {1, 2, 4, 8}) {
+        double us[3] = {0, 0, 0};
+        const cuda::MatvecInput inputs[3] = {cuda::MatvecInput::Q8, cuda::MatvecInput::Q8, use.fused};
+        const cuda::MatvecImpl impls[3] = {cuda::MatvecImpl::V1, cuda::MatvecImpl::V2, cuda::MatvecImpl::V2};
+        for (int k = 0; k < 3; k++) {
+          if (k == 2 && use.fused == cuda::MatvecInput::Q8) continue;
+          us[k] = time_graph_us([&](int i, const LaunchCtx& ctx) { TSTATUS(cuda::launch_matvec(args(i, nvec, impls[k], inputs[k]), ctx)); },
+                                kGraphLaunches);
+        }
+        char line[256];
+        std::snprintf(line, sizeof line, "matvec %-5s %-8s nvec=%d  v1 %6.1f us %5.0f GB/s | v2 %6.1f us %5.0f GB/s %3.0f%% | fused-in %6s us",
+                      ggml_type_name(t), s.name, nvec, us[0], gbs(us[0]), us[1], gbs(us[1]), 100.0 * gbs(us[1]) / copy_gbs,
+                      us[2] > 0 ? fmt("%.1f", us[2]).c_str() : "-");
+        std::printf("%s\n", line);
+        summary.push_back(line);
+        matvec += std::string(matvec.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" + s.name +
+                  "\", \"nvec\": " + std::to_string(nvec) + ", \"bytes\": " + std::to_string(bytes) + ", \"v1_us\": " +
+                  fmt("%.2f", us[0]) + ", \"v2_us\": " + fmt("%.2f", us[1]) + ", \"v2_fused_us\": " + fmt("%.2f", us[2]) +
+                  ", \"v2_gbs\": " + fmt("%.1f", gbs(us[1])) + "}";
+      }
+      if (sweep) {
+        // Every configuration against the library's output (bitwise), then timed.
+        for (int nvec : {1, 2, 4}) {
+          cuda::MatvecArgs ref = args(0, nvec, cuda::MatvecImpl::V2, cuda::MatvecInput::Q8);
+          ref.epi = cuda::Epilogue::Store;  // the identity check stores every row
+          ref.y_ld = s.rows;
+          TSTATUS(cuda::launch_matvec(ref, LaunchCtx{}));
+          std::vector<float> want(static_cast<size_t>(s.rows) * nvec), got(want.size());
+          TCHECK(cudaMemcpy(want.data(), y, want.size() * 4, cudaMemcpyDeviceToHost));
+          const std::vector<Mv2Config> cfgs = t == GgmlType::Q4_0 ? mv2_configs<GgmlType::Q4_0>() : mv2_configs<GgmlType::Q8_0>();
+          double best = 1e30;
+          std::string best_name;
+          for (const Mv2Config& c : cfgs) {
+            if (c.nv < nvec || c.nv > 2 * nvec) continue;
+            for (const cuda::Mv2Shape& shape : kSweepShapes) {
+              auto params = [&](int i, cuda::Epilogue epi) {
+                cuda::Mv2Params p{};
+                p.w = ms[static_cast<size_t>(i) % ms.size()];
+                p.nvec = nvec;
+                p.input = static_cast<int>(cuda::MatvecInput::Q8);
+                p.aq = a.q32.q;
+                p.ad = a.q32.d;
+                p.as = a.q32.s;
+                p.a_ld = a.ld;
+                p.epi = static_cast<int>(epi);
+                p.y = y;
+                p.y_ld = epi == cuda::Epilogue::SwiGlu ? s.rows / 2 : s.rows;
+                return p;
+              };
+              TCHECK(cudaMemset(y, 0xFF, want.size() * 4));
+              TSTATUS(c.launch(params(0, cuda::Epilogue::Store), shape, LaunchCtx{}));
+              TCHECK(cudaMemcpy(got.data(), y, got.size() * 4, cudaMemcpyDeviceToHost));
+              const bool same = std::memcmp(got.data(), want.data(), got.size() * 4) == 0;
+              const double t_us = time_graph_us(
+                  [&](int i, const LaunchCtx& ctx) { TSTATUS(c.launch(params(i, use.epi), shape, ctx)); }, kGraphLaunches);
+              const std::string name = "r" + std::to_string(c.rows) + "u" + std::to_string(c.units) + "nv" + std::to_string(c.nv) +
+                                       "_w" + std::to_string(shape.warps) + "b" + std::to_string(shape.blocks_per_sm);
+              if (t_us < best && same) {
+                best = t_us;
+                best_name = name;
+              }
+              tuning += std::string(tuning.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" +
+                        s.name + "\", \"nvec\": " + std::to_string(nvec) + ", \"config\": \"" + name + "\", \"us\": " +
+                        fmt("%.2f", t_us) + ", \"identical\": " + (same ? "true" : "false") + "}";
+              if (!same) std::printf("  sweep %-5s %-8s nvec=%d %s DIFFERS from the library's bits\n", ggml_type_name(t), s.name, nvec, name.c_str());
+            }
           }
+          std::printf("  sweep %-5s %-8s nvec=%d best %-16s %6.1f us %5.0f GB/s\n", ggml_type_name(t), s.name, nvec, best_name.c_str(),
+                      best, gbs(best));
         }
       }
-      if (std::strcmp(s.name, "output") != 0) {
+      if (std::strcmp(s.name, "output") != 0 && t == GgmlType::Q4_0) {
         const int m_rows = 512;
         const double ms_mm = time_ms(
             [&](int i) {
@@ -233,18 +357,19 @@ std::string bench_kernels(Rng& rng) {
       }
     }
   }
-  return "\"matvec\": " + matvec + "], \"matvec_variants\": " + tuning + "], \"matmul\": " + matmul + "]";
+  return "\"matvec\": " + matvec + "], \"matvec2_sweep\": " + tuning + "], \"matmul\": " + matmul + "]";
 }
 
-// The small kernels of a 7B decode step, each timed alone (back to back, no graph): what the
-// step spends besides streaming weights.
+// The small kernels of a 7B decode step, each timed alone in a graph of 20 (with PDL): what the
+// step spends besides streaming weights. Attention: versions 1 and 2, 32 heads of 128, fp16
+// cache of one layer, 640 and 2048 positions, 1 and 4 rows.
 std::string bench_small_kernels(Rng& rng) {
   DeviceAllocations mem;
   std::string out = "[";
-  auto add = [&](const std::string& name, int rows, double ms) {
-    std::printf("small  %-28s rows=%d %8.2f us\n", name.c_str(), rows, ms * 1e3);
+  auto add = [&](const std::string& name, int rows, double us) {
+    std::printf("small  %-34s rows=%d %8.2f us\n", name.c_str(), rows, us);
     out += std::string(out.size() > 1 ? ", " : "") + "{\"kernel\": \"" + name + "\", \"rows\": " + std::to_string(rows) +
-           ", \"us\": " + fmt("%.2f", ms * 1e3) + "}";
+           ", \"us\": " + fmt("%.2f", us) + "}";
   };
   ActBuf x4096 = q8_act(mem, 4096, 8, rng), x11008 = q8_act(mem, 11008, 8, rng);
   float* w = nullptr;
@@ -252,15 +377,14 @@ std::string bench_small_kernels(Rng& rng) {
   std::vector<float> ones(4096, 1.0f);
   TCHECK(cudaMemcpy(w, ones.data(), 4096 * 4, cudaMemcpyHostToDevice));
   for (int rows : {1, 4}) {
-    add("rmsnorm+q8 (4096)", rows, time_ms([&](int) {
-          TSTATUS(cuda::launch_norm_quant(x4096.f32, x4096.ld, w, 1e-5f, rows, x4096, cuda::kQ32, LaunchCtx{}));
-        }, 5, 50));
-    add("q8 quantize (11008)", rows, time_ms([&](int) {
-          TSTATUS(cuda::launch_norm_quant(x11008.f32, x11008.ld, nullptr, 0.0f, rows, x11008, cuda::kQ32, LaunchCtx{}));
-        }, 5, 50));
+    add("rmsnorm+q8 (4096)", rows, time_graph_us([&](int, const LaunchCtx& ctx) {
+          TSTATUS(cuda::launch_norm_quant(x4096.f32, x4096.ld, w, 1e-5f, rows, x4096, cuda::kQ32, ctx));
+        }, kGraphLaunches));
+    add("q8 quantize (11008)", rows, time_graph_us([&](int, const LaunchCtx& ctx) {
+          TSTATUS(cuda::launch_norm_quant(x11008.f32, x11008.ld, nullptr, 0.0f, rows, x11008, cuda::kQ32, ctx));
+        }, kGraphLaunches));
   }
-  // Decode attention at 640 positions, 32 heads of 128, fp16 cache of one layer.
-  const int n_ctx = 1024, heads = 32, hd = 128;
+  const int n_ctx = 2048, heads = 32, hd = 128;
   const int64_t slot_stride = static_cast<int64_t>(heads) * n_ctx * hd;
   __half *k = nullptr, *v = nullptr;
   TSTATUS(mem.alloc_array(static_cast<size_t>(slot_stride) * 4, &k, "bench"));
@@ -278,9 +402,7 @@ std::string bench_small_kernels(Rng& rng) {
   TSTATUS(mem.alloc_array(static_cast<size_t>(8) * heads * sc.max_splits * (hd + 2), &sc.partial, "bench"));
   TSTATUS(mem.alloc_array(static_cast<size_t>(8) * heads, &sc.counters, "bench"));
   int32_t* meta = nullptr;
-  TSTATUS(mem.alloc_array(16, &meta, "bench"));
-  std::vector<int32_t> hm = {639, 639, 639, 639, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0};
-  TCHECK(cudaMemcpy(meta, hm.data(), hm.size() * 4, cudaMemcpyHostToDevice));
+  TSTATUS(mem.alloc_array(32, &meta, "bench"));
   cuda::AttentionArgs aa;
   aa.q = q.f32;
   aa.q_ld = q.ld;
@@ -292,10 +414,26 @@ std::string bench_small_kernels(Rng& rng) {
   aa.n_kv_head = heads;
   aa.head_dim = hd;
   ActBuf o = q8_act(mem, heads * hd, 8, rng);
-  for (int rows : {1, 4}) {
-    add("attention decode (L=640)", rows, time_ms([&](int) {
-          TSTATUS(cuda::launch_attention_decode(aa, meta, meta + 8, rows, sc, o, cuda::kF32 | cuda::kQ32, LaunchCtx{}));
-        }, 5, 50));
+  for (int len : {640, 2048}) {
+    // pos | slot | stable (the position itself: only it is written by the step)
+    std::vector<int32_t> hm(24, 0);
+    for (int r = 0; r < 8; r++) {
+      hm[static_cast<size_t>(r)] = len - 1;
+      hm[static_cast<size_t>(8 + r)] = r % 4;
+      hm[static_cast<size_t>(16 + r)] = len - 1;
+    }
+    TCHECK(cudaMemcpy(meta, hm.data(), hm.size() * 4, cudaMemcpyHostToDevice));
+    for (int impl : {1, 2}) {
+      for (int rows : {1, 4}) {
+        if (len == 2048 && rows == 4) continue;
+        cuda::AttentionArgs av = aa;
+        av.impl = impl;
+        add("attention decode v" + std::to_string(impl) + " (L=" + std::to_string(len) + ")", rows,
+            time_graph_us([&](int, const LaunchCtx& ctx) {
+              TSTATUS(cuda::launch_attention_decode(av, meta, meta + 8, meta + 16, rows, sc, o, cuda::kF32 | cuda::kQ32, ctx));
+            }, kGraphLaunches));
+      }
+    }
   }
   return out + "]";
 }
@@ -367,6 +505,11 @@ double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// The backend on the synthetic model, decode steps at batch 1, 2 and 4 after 512-token prompts
+// (so attention reads ~530 positions, as in the CLI's bench) and a 512-token prefill. Variants
+// (environment switches of cuda_backend.cu): the default (matvec and attention version 2, fused
+// prologues up to 2 rows, graphs, PDL) and, for comparison, version 1, no fused prologues,
+// attention version 1, no PDL.
 std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng) {
   const double t0 = now_ms();
   std::unique_ptr<Synthetic7B> s = synthetic_7b(t, rng);
@@ -375,20 +518,21 @@ std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng
   const double roof_ms = s->weight_bytes_per_token / (copy_gbs * 1e6);
   struct Variant {
     const char* name;
-    const char* graphs;
-    const char* pdl;
+    std::vector<std::pair<const char*, const char*>> env;
   };
-  std::vector<Variant> vs = {{"graphs+pdl", "1", "1"}};
+  std::vector<Variant> vs = {{"v2", {}}, {"v1", {{"ARBITER_CUDA_MATVEC", "v1"}, {"ARBITER_CUDA_ATTN", "v1"}}}};
   if (all_variants) {
-    vs.push_back({"graphs", "1", "0"});
-    vs.push_back({"pdl", "0", "1"});
-    vs.push_back({"plain", "0", "0"});
+    vs.push_back({"v2-nofuse", {{"ARBITER_CUDA_FUSE", "0"}}});
+    vs.push_back({"v2-attn1", {{"ARBITER_CUDA_ATTN", "v1"}}});
+    vs.push_back({"v2-nopdl", {{"ARBITER_CUDA_PDL", "0"}}});
   }
+  const char* switches[] = {"ARBITER_CUDA_MATVEC", "ARBITER_CUDA_ATTN", "ARBITER_CUDA_FUSE", "ARBITER_CUDA_PDL", "ARBITER_CUDA_GRAPHS"};
   std::string out = "{\"type\": \"" + std::string(ggml_type_name(t)) + "\", \"weight_bytes_per_token\": " +
                     std::to_string(s->weight_bytes_per_token) + ", \"roofline_ms\": " + fmt("%.4f", roof_ms) + ", \"variants\": [";
+  constexpr int kPrompt = 512;
   for (size_t vi = 0; vi < vs.size(); vi++) {
-    setenv("ARBITER_CUDA_GRAPHS", vs[vi].graphs, 1);
-    setenv("ARBITER_CUDA_PDL", vs[vi].pdl, 1);
+    for (const char* e : switches) unsetenv(e);
+    for (const auto& [k, v] : vs[vi].env) setenv(k, v, 1);
     BackendOptions opt;
     opt.n_ctx = 1024;
     opt.n_slots = 4;
@@ -397,26 +541,28 @@ std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng
     TSTATUS(create_cuda_backend(s->model, opt, &be));
     const double upload_s = (now_ms() - u0) / 1e3;
     std::vector<float> logits(static_cast<size_t>(4) * 32000);
-    std::vector<int32_t> prompt(512);
+    std::vector<int32_t> prompt(kPrompt * 4);
     for (auto& x : prompt) x = static_cast<int32_t>(rng.next() % 32000);
-    // Prefill: 512 tokens in one step.
     std::vector<double> pf;
     for (int r = 0; r < 3; r++) {
       const double a = now_ms();
-      TSTATUS(be->forward({StepSequence{0, 0, prompt.data(), 512, false}}, logits.data()));
+      TSTATUS(be->forward({StepSequence{0, 0, prompt.data(), kPrompt, false}}, logits.data()));
       pf.push_back(now_ms() - a);
     }
     const double prefill_ms = median(pf);
     std::string dec = "[";
+    std::string line;
     for (int batch : {1, 2, 4}) {
-      for (int b = 0; b < batch; b++) TSTATUS(be->forward({StepSequence{b, 0, prompt.data(), 128, false}}, logits.data()));
+      for (int b = 0; b < batch; b++) {
+        TSTATUS(be->forward({StepSequence{b, 0, prompt.data() + b * kPrompt, kPrompt, false}}, logits.data()));
+      }
       std::vector<double> steps;
       std::vector<int32_t> tok(4);
       for (int i = 0; i < 36; i++) {
         std::vector<StepSequence> st;
         for (int b = 0; b < batch; b++) {
           tok[static_cast<size_t>(b)] = static_cast<int32_t>(rng.next() % 32000);
-          st.push_back(StepSequence{b, 128 + i, &tok[static_cast<size_t>(b)], 1, false});
+          st.push_back(StepSequence{b, kPrompt + i, &tok[static_cast<size_t>(b)], 1, false});
         }
         const double a = now_ms();
         TSTATUS(be->forward(st, logits.data()));
@@ -424,24 +570,24 @@ std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng
       }
       const double ms = median(steps);
       const double pct = 100.0 * roof_ms / ms;
-      std::printf("  %-11s %s batch %d: %.3f ms/step, %.1f tokens/s, %.1f%% of roofline (%.3f ms)\n", vs[vi].name,
-                  ggml_type_name(t), batch, ms, batch * 1e3 / ms, pct, roof_ms);
+      line += (line.empty() ? "" : ", ") + std::string("b") + std::to_string(batch) + " " + fmt("%.3f", ms) + " ms " +
+              fmt("%.0f", batch * 1e3 / ms) + " t/s " + fmt("%.1f", pct) + "%";
       dec += std::string(dec.size() > 1 ? ", " : "") + "{\"batch\": " + std::to_string(batch) + ", \"ms_per_step\": " + fmt("%.4f", ms) +
              ", \"tokens_per_s\": " + fmt("%.1f", batch * 1e3 / ms) + ", \"pct_roofline\": " + fmt("%.1f", pct) + "}";
     }
-    std::printf("  %-11s %s prefill 512: %.1f ms (%.0f tokens/s); upload %.1f s\n", vs[vi].name, ggml_type_name(t), prefill_ms,
-                512e3 / prefill_ms, upload_s);
+    std::printf("  %-9s %s: %s of roofline (%.3f ms); prefill 512 %.1f ms; upload %.1f s\n", vs[vi].name, ggml_type_name(t),
+                line.c_str(), roof_ms, prefill_ms, upload_s);
+    std::fflush(stdout);
     out += std::string(vi ? ", " : "") + "{\"name\": \"" + vs[vi].name + "\", \"description\": " + json_string(be->description()) +
            ", \"upload_s\": " + fmt("%.2f", upload_s) + ", \"prefill512_ms\": " + fmt("%.2f", prefill_ms) + ", \"decode\": " + dec + "]}";
   }
-  unsetenv("ARBITER_CUDA_GRAPHS");
-  unsetenv("ARBITER_CUDA_PDL");
+  for (const char* e : switches) unsetenv(e);
   return out + "]}";
 }
 
 }  // namespace
 
-std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model) {
+std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model, bool sweep) {
   Rng rng(seed);
   std::string json;
   double gbs = 0.0;
@@ -454,7 +600,7 @@ std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model) {
   if (kernels) {
     try {
       json += ", \"small_kernels\": " + bench_small_kernels(rng);
-      json += ", " + bench_kernels(rng);
+      json += ", " + bench_kernels(rng, gbs, sweep);
     } catch (const CudaFailure& f) {
       rep.add("bench: kernels", false, "\"error\": " + json_string(f.what));
     }

@@ -1,9 +1,12 @@
 // gpu-check: the CUDA path's own tests and benchmarks, run on a GPU machine by run.sh.
 //   gpu-check host  [--json FILE]                the kernels' block decoding, on the CPU (no GPU)
-//   gpu-check test  [--json FILE] [--seed N] [--quick]   kernels and backend vs the scalar
-//                                                references (--quick: fewer backend models, for
-//                                                runs under compute-sanitizer)
-//   gpu-check bench [--json FILE] [--no-kernels] [--no-model]
+//   gpu-check test  [--json FILE] [--seed N] [--quick] [--no-bad-device]   kernels and backend vs
+//                                                the scalar references (--quick: fewer backend
+//                                                models, for runs under compute-sanitizer;
+//                                                --no-bad-device: skip the deliberate invalid
+//                                                device, which compute-sanitizer counts as an
+//                                                API error)
+//   gpu-check bench [--json FILE] [--no-kernels] [--no-model] [--no-sweep]
 // Prints one line per check, writes all figures as JSON, exits 1 when a check fails.
 #include <cuda_runtime.h>
 
@@ -17,27 +20,29 @@
 namespace arb::gputest {
 void run_host_checks(Report& rep, uint64_t seed);
 void run_kernel_tests(Report& rep, uint64_t seed);
-void run_backend_tests(Report& rep, uint64_t seed, bool quick);
-std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model);
+void run_backend_tests(Report& rep, uint64_t seed, bool quick, bool skip_bad_device);
+std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model, bool sweep);
 }  // namespace arb::gputest
 
 using namespace arb::gputest;
 
 int main(int argc, char** argv) {
   if (argc < 2 || (std::strcmp(argv[1], "host") != 0 && std::strcmp(argv[1], "test") != 0 && std::strcmp(argv[1], "bench") != 0)) {
-    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--quick] [--no-kernels] [--no-model]\n");
+    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--quick] [--no-bad-device] [--no-kernels] [--no-model] [--no-sweep]\n");
     return 2;
   }
   const std::string mode = argv[1];
   std::string json_path;
   uint64_t seed = 1;
-  bool kernels = true, model = true, quick = false;
+  bool kernels = true, model = true, sweep = true, quick = false, no_bad_device = false;
   for (int i = 2; i < argc; i++) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--no-kernels")) kernels = false;
     else if (!std::strcmp(argv[i], "--no-model")) model = false;
+    else if (!std::strcmp(argv[i], "--no-sweep")) sweep = false;
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else if (!std::strcmp(argv[i], "--no-bad-device")) no_bad_device = true;
   }
   Report rep;
   if (mode == "host") {
@@ -60,9 +65,9 @@ int main(int argc, char** argv) {
   if (mode == "test") {
     run_host_checks(rep, seed);
     run_kernel_tests(rep, seed);
-    run_backend_tests(rep, seed + 1, quick);
+    run_backend_tests(rep, seed + 1, quick, no_bad_device);
   } else {
-    body = run_bench(rep, seed, kernels, model);
+    body = run_bench(rep, seed, kernels, model, sweep);
   }
   std::string json = "{\"mode\": \"" + mode + "\", \"device\": " + json_string(prop.name) + ", \"sm\": " +
                      std::to_string(prop.major * 10 + prop.minor) + ", \"sms\": " + std::to_string(prop.multiProcessorCount) +

@@ -2,14 +2,17 @@
 // JavaScript: prepare.sh copies it into .gpu/ beside the bundled engine API (check-lib.mjs), the
 // CLI (infer.mjs), the addon and the gpu-check test program; run.sh starts it there.
 //
-//   node .gpu/gpu-check.mjs --out DIR [--budget SECONDS]
+//   node .gpu/gpu-check.mjs --out DIR [--budget SECONDS] [--stages a,b,...]
 //
 // Stages, each in its own process with its own time limit, so one failure or crash never stops
-// the rest: machine, unit (kernel and backend tests), logits (CUDA vs CPU vs float64 for every
+// the rest: machine, unit (kernel and backend tests; on failure rerun with graphs/PDL off and
+// with the version-1 kernels, to tell the cause), logits (CUDA vs CPU vs float64 for every
 // weight type make-model writes), batching (batched = alone, determinism), sanitizer
 // (compute-sanitizer memcheck), bench7b (generated Llama-2-7B-shape Q4_0 and Q8_0 GGUF files
-// through the CLI's bench), synthetic (kernel bandwidths, graph/PDL variants). Everything goes
-// to DIR/gpu-check.json and DIR/gpu-check.log; a short summary table is printed last.
+// through the CLI's bench), synthetic (kernel bandwidths, version-2 configuration sweep, backend
+// variants), sanitizer_unit. --stages (or GPU_CHECK_STAGES) picks a subset; machine always runs.
+// Everything goes to DIR/gpu-check.json and DIR/gpu-check.log; a short summary table is
+// printed last.
 
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -72,13 +75,27 @@ function tokensFor(seed, n, vocab) {
 }
 
 // Tolerances of CUDA against the CPU path and the float64 reference (max-norm metric above).
-// Quantized weights: both devices quantize activations to q8 identically; the GPU's fp16 KV
-// cache and fp32 summation order move a few activations to the neighbouring quant. Float
-// weights: fp16 KV cache; prefill products in fp16.
+// Float weights: fp16 KV cache and fp16 prefill products: 5e-3 against both.
+// Quantized weights: both devices quantize activations to q8 identically, but the GPU's fp16 KV
+// cache and fp32 summation order move a few activations across a q8 rounding boundary; each
+// such flip changes every later quantization of the token (and, through the cache, of later
+// tokens), so on a 2-layer model CUDA and CPU become two draws of the same q8 noise: each is
+// cpuVsReference away from the float64 answer, and two independent draws are about sqrt(2)
+// times that apart. So CUDA may differ from the CPU by at most 1.5x the CPU's own distance to
+// float64 (or 1e-2, whichever is larger), may be no farther from float64 than 1.5x the CPU is,
+// and never more than 1e-1. (Run 1, H200: CUDA vs CPU 0.62-0.94x, CUDA vs float64 0.78-1.18x
+// the CPU's distance.) Kernel-level exactness is the unit stage's job.
 const TOLERANCE = {
   float: { cpu: 5e-3, reference: 5e-3 },
-  quantized: { cpu: 1e-2, reference: 1e-1 },
+  quantized: { cpuFactor: 1.5, floor: 1e-2, reference: 1e-1 },
 };
+
+function logitsPass(kind, vsCpu, vsReference, cpuVsReference) {
+  if (kind === "float") return vsCpu <= TOLERANCE.float.cpu && vsReference <= TOLERANCE.float.reference;
+  const q = TOLERANCE.quantized;
+  const bound = Math.max(q.floor, q.cpuFactor * cpuVsReference);
+  return vsCpu <= bound && vsReference <= bound && vsReference <= q.reference;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Child stages (run as `gpu-check.mjs --stage NAME --result FILE`)
@@ -87,14 +104,21 @@ async function stageLogits(lib) {
   const cases = [];
   const dir = join(WORK, "logits");
   mkdirSync(dir, { recursive: true });
-  for (const type of lib.MODEL_TYPES) {
-    const path = join(dir, `${type}.gguf`);
+  // Every type with head size 64 (decode attention version 1), and the two 7B types with head
+  // size 128 (version 2).
+  const models = [
+    ...lib.MODEL_TYPES.map((type) => ({ type, heads: 4, kvHeads: 2 })),
+    { type: "q8_0", heads: 2, kvHeads: 2 },
+    { type: "q4_0", heads: 2, kvHeads: 1 },
+  ];
+  for (const { type, heads, kvHeads } of models) {
+    const path = join(dir, `${type}-h${heads}.gguf`);
     await lib.makeModel({
       out: path,
       dim: 256,
       layers: 2,
-      heads: 4,
-      kvHeads: 2,
+      heads,
+      kvHeads,
       ffn: 512,
       type,
       vocab: 512,
@@ -105,7 +129,7 @@ async function stageLogits(lib) {
     const gpu = await lib.loadModel(path, { device: DEVICE, contextLength: 128, maxSequences: 2 });
     const reference = lib.loadReferenceModel(path);
     const kind = type.startsWith("q") ? "quantized" : "float";
-    const result = { type, device: gpu.info.deviceDescription, runs: [] };
+    const result = { type, headSize: 256 / heads, device: gpu.info.deviceDescription, runs: [] };
     // 8 tokens: the decode path; 48: the prefill path; 72: 64 prefill + 8 decode at positions 64..71.
     for (const [path_, n] of [
       ["decode", 8],
@@ -127,7 +151,7 @@ async function stageLogits(lib) {
         cudaVsCpu: vsCpu,
         cudaVsReference: vsReference,
         cpuVsReference,
-        pass: vsCpu <= TOLERANCE[kind].cpu && vsReference <= TOLERANCE[kind].reference,
+        pass: logitsPass(kind, vsCpu, vsReference, cpuVsReference),
       });
     }
     const prompt = [1, ...tokensFor(99, 7, 512)];
@@ -145,11 +169,11 @@ async function stageLogits(lib) {
     cpu.dispose();
     cases.push(result);
     console.log(
-      `logits ${type}: ` +
+      `logits ${type} hd ${result.headSize}: ` +
         result.runs
           .map(
             (r) =>
-              `${r.path} vs cpu ${r.cudaVsCpu.toExponential(2)} vs f64 ${r.cudaVsReference.toExponential(2)}`,
+              `${r.path} vs cpu ${r.cudaVsCpu.toExponential(2)} vs f64 ${r.cudaVsReference.toExponential(2)} (cpu vs f64 ${r.cpuVsReference.toExponential(2)})${r.pass ? "" : " FAIL"}`,
           )
           .join("; ") +
         ` greedy ${result.greedyAgreement}`,
@@ -159,12 +183,13 @@ async function stageLogits(lib) {
 }
 
 async function stageBatching(lib) {
+  // Head size 128: decode attention version 2, with its early cache loads.
   const path = join(WORK, "batching-q4_0.gguf");
   await lib.makeModel({
     out: path,
     dim: 256,
     layers: 2,
-    heads: 4,
+    heads: 2,
     kvHeads: 2,
     ffn: 512,
     type: "q4_0",
@@ -298,7 +323,14 @@ function ggufWeightBytesPerToken(path) {
 // Parent: orchestration
 
 const OUT = arg("--out", join(WORK, "out"));
-const BUDGET_S = Number(arg("--budget", "330"));
+const BUDGET_S = Number(arg("--budget", process.env.GPU_CHECK_BUDGET ?? "210"));
+const ALL_STAGES = ["unit", "logits", "batching", "sanitizer", "bench7b", "synthetic", "sanitizer_unit"];
+const STAGES = new Set(
+  (arg("--stages", process.env.GPU_CHECK_STAGES ?? "") || ALL_STAGES.join(","))
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const started = Date.now();
 const deadline = started + BUDGET_S * 1000;
 const LOG = join(OUT, "gpu-check.log");
@@ -349,8 +381,13 @@ function run(cmd, args, { timeoutS, env = {}, echo = false } = {}) {
   });
 }
 
-// A stage gets min(its limit, what the budget leaves); it is skipped when less than `needS` is left.
+// A stage gets min(its limit, what the budget leaves); it is skipped when less than `needS` is left
+// or when the stage list leaves it out.
 async function stage(name, { limitS, needS }, body) {
+  if (name !== "machine" && !STAGES.has(name.replace(/_(plain|v1)$/, ""))) {
+    report.stages[name] = { status: "skipped", reason: "not in the stage list" };
+    return;
+  }
   const left = secondsLeft() - 3;
   if (left < needS) {
     report.stages[name] = {
@@ -438,7 +475,7 @@ async function main() {
 
   // The 7B-shape files take a while to write: generate them now, on the CPU, beside the tests.
   const models7b = {};
-  for (const type of ["q4_0", "q8_0"]) {
+  for (const type of STAGES.has("bench7b") ? ["q4_0", "q8_0"] : []) {
     const out = join(WORK, `llama2-7b-shape-${type}.gguf`);
     models7b[type] = {
       path: out,
@@ -487,19 +524,26 @@ async function main() {
     };
   });
 
-  // A failure there with graphs and PDL on (the default) is rerun with both off: tells a
-  // kernel bug from a launch-order bug.
-  if (report.stages.unit?.status === "fail") {
-    await stage("unit_plain", { limitS: 120, needS: 40 }, async (limit) => {
-      const json = join(WORK, "unit-plain.json");
-      const r = await run(checkBin, ["test", "--json", json], {
-        timeoutS: limit,
-        env: { ARBITER_CUDA_GRAPHS: "0", ARBITER_CUDA_PDL: "0" },
+  // A failure there with the defaults is rerun with graphs and PDL off (a kernel bug or a
+  // launch-order bug?) and with the version-1 kernels (a version-2 bug?). Kernel-level checks
+  // test both versions explicitly either way; the switches change the backend checks.
+  if (report.stages.unit?.status === "fail" || report.stages.unit?.status === "error") {
+    const rerun = async (name, env) =>
+      stage(name, { limitS: 90, needS: 40 }, async (limit) => {
+        const json = join(WORK, `${name}.json`);
+        const r = await run(checkBin, ["test", "--json", json], { timeoutS: limit, env });
+        const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
+        const failed = parsed ? parsed.results.filter((x) => !x.pass).map((x) => x.name) : [];
+        return {
+          pass: r.code === 0,
+          exit: r.code,
+          checks: parsed?.results.length ?? 0,
+          failed,
+          tail: r.code === 0 ? undefined : r.tail.slice(-1500),
+        };
       });
-      const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
-      const failed = parsed ? parsed.results.filter((x) => !x.pass).map((x) => x.name) : [];
-      return { pass: r.code === 0, exit: r.code, checks: parsed?.results.length ?? 0, failed };
-    });
+    await rerun("unit_plain", { ARBITER_CUDA_GRAPHS: "0", ARBITER_CUDA_PDL: "0" });
+    await rerun("unit_v1", { ARBITER_CUDA_MATVEC: "v1", ARBITER_CUDA_ATTN: "v1" });
   }
 
   await stage("logits", { limitS: 90, needS: 20 }, (limit) => childStage("logits", limit));
@@ -521,7 +565,7 @@ async function main() {
         "--layers",
         "2",
         "--heads",
-        "4",
+        "2",
         "--kv-heads",
         "2",
         "--ffn",
@@ -567,7 +611,37 @@ async function main() {
       timedOut: r.timedOut,
       errors: summary ? Number(summary[1]) : null,
       command:
-        "compute-sanitizer --tool memcheck node infer.mjs generate --max-tokens 12 --device cuda (Q4_0, 2 layers; graphs and PDL on)",
+        "compute-sanitizer --tool memcheck node infer.mjs generate --max-tokens 12 --device cuda (Q4_0, 2 layers, head size 128; graphs and PDL on)",
+      tail: r.tail.slice(-2500),
+    };
+  });
+
+  await stage("sanitizer_unit", { limitS: 150, needS: 45 }, async (limit) => {
+    if (!sanitizer) return { pass: false, error: "compute-sanitizer not found" };
+    const r = await run(
+      sanitizer,
+      [
+        "--tool",
+        "memcheck",
+        "--leak-check",
+        "no",
+        "--error-exitcode",
+        "99",
+        "--print-limit",
+        "20",
+        checkBin,
+        "test",
+        "--quick",
+        "--no-bad-device",
+      ],
+      { timeoutS: limit },
+    );
+    const summary = /ERROR SUMMARY: (\d+) error/.exec(r.tail);
+    return {
+      pass: r.code === 0 && summary !== null && summary[1] === "0",
+      exit: r.code,
+      timedOut: r.timedOut,
+      errors: summary ? Number(summary[1]) : null,
       tail: r.tail.slice(-2500),
     };
   });
@@ -599,45 +673,53 @@ async function main() {
           .pop() ?? "{}",
       );
       const bytesPerToken = ggufWeightBytesPerToken(models7b[type].path);
-      const r = await run(
-        NODE,
-        [
-          infer,
-          "bench",
-          "--model",
-          models7b[type].path,
-          "--prompt-tokens",
-          "512",
-          "--gen-tokens",
-          "64",
-          "--batch",
-          "1,2,4",
-          "--device",
-          "cuda",
-        ],
-        { timeoutS: Math.max(10, limit - (Date.now() - t0) / 1000) },
-      );
-      const line = r.tail
-        .trim()
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .pop();
-      const bench = r.code === 0 && line ? JSON.parse(line) : null;
+      const benchRun = async (env) => {
+        const r = await run(
+          NODE,
+          [
+            infer,
+            "bench",
+            "--model",
+            models7b[type].path,
+            "--prompt-tokens",
+            "512",
+            "--gen-tokens",
+            "64",
+            "--batch",
+            "1,2,4",
+            "--device",
+            "cuda",
+          ],
+          { timeoutS: Math.max(10, limit - (Date.now() - t0) / 1000), env },
+        );
+        const line = r.tail
+          .trim()
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .pop();
+        return { bench: r.code === 0 && line ? JSON.parse(line) : null, tail: r.tail };
+      };
+      const first = await benchRun({});
+      // If the default kernels fail here, the version-1 kernels still give figures.
+      const fallback = first.bench ? null : await benchRun({ ARBITER_CUDA_MATVEC: "v1", ARBITER_CUDA_ATTN: "v1" });
       results[type] = {
-        pass: bench !== null,
+        pass: first.bench !== null,
         generateSeconds: made.seconds,
         fileBytes: made.bytes,
         weightBytesPerToken: bytesPerToken,
-        bench,
-        tail: bench ? undefined : r.tail.slice(-2000),
+        bench: first.bench,
+        fallbackV1: fallback?.bench ?? undefined,
+        tail: first.bench ? undefined : first.tail.slice(-2000),
       };
     }
     return { pass: Object.values(results).every((x) => x.pass), ...results };
   });
 
-  await stage("synthetic", { limitS: 180, needS: 60 }, async (limit) => {
+  await stage("synthetic", { limitS: 150, needS: 50 }, async (limit) => {
     const json = join(WORK, "bench.json");
-    const r = await run(checkBin, ["bench", "--json", json], { timeoutS: limit });
+    // The configuration sweep takes ~20 s; without the time for it, the rest still runs.
+    const args = ["bench", "--json", json, ...(limit < 100 ? ["--no-sweep"] : [])];
+    const r = await run(checkBin, args, { timeoutS: limit });
     const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
     return {
       pass: r.code === 0 && parsed !== null,
@@ -645,35 +727,6 @@ async function main() {
       timedOut: r.timedOut,
       ...(parsed ?? {}),
       tail: r.code === 0 ? undefined : r.tail.slice(-3000),
-    };
-  });
-
-  await stage("sanitizer_unit", { limitS: 150, needS: 45 }, async (limit) => {
-    if (!sanitizer) return { pass: false, error: "compute-sanitizer not found" };
-    const r = await run(
-      sanitizer,
-      [
-        "--tool",
-        "memcheck",
-        "--leak-check",
-        "no",
-        "--error-exitcode",
-        "99",
-        "--print-limit",
-        "20",
-        checkBin,
-        "test",
-        "--quick",
-      ],
-      { timeoutS: limit },
-    );
-    const summary = /ERROR SUMMARY: (\d+) error/.exec(r.tail);
-    return {
-      pass: r.code === 0 && summary !== null && summary[1] === "0",
-      exit: r.code,
-      timedOut: r.timedOut,
-      errors: summary ? Number(summary[1]) : null,
-      tail: r.tail.slice(-2500),
     };
   });
 

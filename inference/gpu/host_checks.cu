@@ -2,7 +2,8 @@
 // run, compiled for the host) on the repacked layout, checked on the CPU against the scalar
 // references: every value bit-exact, the fp16 tiles of the float-weight product bit-exact, the
 // q8 integer dot products equal to the exact sums, and the int8 tiles of the quantized prefill
-// product giving the decode path's per-unit terms bit for bit. Needs no GPU.
+// product giving the decode path's per-unit terms bit for bit; the version-2 matvec's row-base
+// loader reading the same units. Needs no GPU.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -98,6 +99,19 @@ void check_type(Report& rep, Rng& rng) {
         std::memcpy(&lo, q.data() + u * 32, 16);
         std::memcpy(&hi, q.data() + u * 32 + 16, 16);
         acc += un.dot_q8(lo, hi, d[static_cast<size_t>(u)], s[static_cast<size_t>(u)]);
+        if constexpr (T == GgmlType::Q4_0 || T == GgmlType::Q5_0 || T == GgmlType::Q8_0) {
+          // The version-2 matvec's loader (row bases) reads the same unit.
+          Unit<T> un2;
+          un2.load_row(h.m.q + r * h.m.q_row_bytes, h.m.d + r * h.m.blocks_per_row,
+                       T == GgmlType::Q5_0 ? h.m.qh + r * h.m.blocks_per_row : nullptr, h.m.q_row_bytes, static_cast<int>(u));
+          const float t1 = un.dot_q8(lo, hi, d[static_cast<size_t>(u)], s[static_cast<size_t>(u)]);
+          const float t2 = un2.dot_q8(lo, hi, d[static_cast<size_t>(u)], s[static_cast<size_t>(u)]);
+          dot_bad += std::memcmp(&t1, &t2, 4) != 0;
+          for (int j = 0; j < 32; j++) {
+            const float v1 = un.value(j), v2 = un2.value(j);
+            value_bad += std::memcmp(&v1, &v2, 4) != 0;
+          }
+        }
         // The prefill product's route: int8 quants times int8 activations, then the same term.
         uint4 wq[2];
         cuda::WPar par;

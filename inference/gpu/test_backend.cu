@@ -1,7 +1,10 @@
 // The whole CUDA backend on small random models of every weight type (plus a mixed-type model,
-// a tied-output model and an odd head size) against the float64 forward pass: prefill, decode,
-// mixed steps, short runs, prompts longer than one pass, prefix copy; and a sequence's logits
-// are the same bits alone or batched with others, and on a second run.
+// a tied-output model, an odd head size, head size 128 for decode attention version 2, and
+// one-layer models of the quantized types) against the float64 forward pass: prefill, decode,
+// mixed steps, short runs, prompts longer than one pass, prefix copy; the prefill and decode
+// paths against each other; and a sequence's logits are the same bits alone or batched with
+// others, and on a second run.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -132,14 +135,14 @@ static void run_scenario(const ModelSpec& spec, Report& rep, Rng& rng) {
   for (int t = 0; t < 40; t++) err.prefill = std::max(err.prefill, rel_l2(row_of(lg, t, V), want[static_cast<size_t>(t)]));
 
   // 1b. The same 40 tokens on slot 2 through the decode path, 8 at a time: prefill and decode
-  //     compute the same per-unit terms (quantized) or fp16 vs fp32 products (float), so they
-  //     agree far more closely than either does with the float64 reference.
-  double path_gap = 0.0;
+  //     compute the same per-unit terms (quantized; only the order of the fp32 sums differs) or
+  //     fp16 vs fp32 products (float). Per token gap in path_gaps.
+  std::vector<double> path_gaps;
   {
     std::vector<float> l8(static_cast<size_t>(8) * V);
     for (int t0 = 0; t0 < 40; t0 += 8) {
       TSTATUS(be->forward({StepSequence{2, t0, A.data() + t0, 8, true}}, l8.data()));
-      for (int t = 0; t < 8; t++) path_gap = std::max(path_gap, rel_l2(row_of(l8, t, V), row_of(lg, t0 + t, V)));
+      for (int t = 0; t < 8; t++) path_gaps.push_back(rel_l2(row_of(l8, t, V), row_of(lg, t0 + t, V)));
     }
   }
 
@@ -189,12 +192,32 @@ static void run_scenario(const ModelSpec& spec, Report& rep, Rng& rng) {
   // weights fp16 products in prefill.
   const bool fl = spec.type == GgmlType::F32 || spec.type == GgmlType::F16 || spec.type == GgmlType::BF16;
   const double tol_decode = (fl && !spec.mixed) ? 1e-2 : 1e-1, tol_prefill = tol_decode;
-  const double tol_paths = 1e-2;
+  // Prefill path against decode path, per token:
+  //  - float weights: fp16 products in prefill vs fp32 in decode: at most 1e-2.
+  //  - quantized weights: the same q8 inputs and per-unit terms; only the order of fp32 sums
+  //    differs (~1e-7 relative). But when such a difference moves an activation across a q8
+  //    rounding boundary (a "flip", one quant step: ~1e-3 of the logits), every later q8
+  //    quantization of that token, and of later tokens through the KV cache of the next
+  //    layers, rounds differently; on a multi-layer model the paths then differ like two draws
+  //    of the q8 noise itself. So: on one layer, where a flip cannot reach later layers or
+  //    tokens, at least half the tokens must agree to 2e-5 (summation order only, measured
+  //    ~3e-7); on any model the worst token must stay within 1.5x the q8 noise each path has
+  //    against the float64 forward (two independent draws differ by about sqrt(2) times it).
+  std::vector<double> sorted = path_gaps;
+  std::sort(sorted.begin(), sorted.end());
+  const double gap_max = sorted.back(), gap_median = sorted[sorted.size() / 2];
+  int flips = 0;
+  for (double g : path_gaps) flips += g > 1e-4 ? 1 : 0;
+  const double noise = std::max(err.prefill, err.decode);
+  const double tol_paths = (fl && !spec.mixed) ? 1e-2 : 1.5 * noise;
+  const double tol_median = (fl && !spec.mixed) ? 1e-2 : (spec.n_layer == 1 ? 2e-5 : 1.5 * noise);
   rep.add("backend vs float64 forward: " + spec.name,
-          err.prefill <= tol_prefill && err.decode <= tol_decode && path_gap <= tol_paths,
+          err.prefill <= tol_prefill && err.decode <= tol_decode && gap_max <= tol_paths && gap_median <= tol_median,
           "\"prefill_rel_l2\": " + fmt("%.3g", err.prefill) + ", \"decode_rel_l2\": " + fmt("%.3g", err.decode) +
-              ", \"prefill_vs_decode_path_rel_l2\": " + fmt("%.3g", path_gap) + ", \"tol_prefill\": " + fmt("%g", tol_prefill) +
-              ", \"tol_decode\": " + fmt("%g", tol_decode) + ", \"tol_paths\": " + fmt("%g", tol_paths));
+              ", \"prefill_vs_decode_path_rel_l2\": " + fmt("%.3g", gap_max) + ", \"path_median\": " + fmt("%.3g", gap_median) +
+              ", \"path_tokens_over_1e-4\": " + std::to_string(flips) + "/" + std::to_string(path_gaps.size()) +
+              ", \"tol_prefill\": " + fmt("%g", tol_prefill) + ", \"tol_decode\": " + fmt("%g", tol_decode) +
+              ", \"tol_paths\": " + fmt("%.3g", tol_paths) + ", \"tol_path_median\": " + fmt("%.3g", tol_median));
 
   // 6. Batch invariance and determinism: sequence S alone on slot 0 (twice), then on slot 2
   //    while T prefills and U runs a short piece and decodes beside it.
@@ -233,7 +256,7 @@ static void run_scenario(const ModelSpec& spec, Report& rep, Rng& rng) {
           std::string("\"repeatable\": ") + (deterministic ? "true" : "false") + ", \"batch_invariant\": " + (invariant ? "true" : "false"));
 }
 
-void run_backend_tests(Report& rep, uint64_t seed, bool quick) {
+void run_backend_tests(Report& rep, uint64_t seed, bool quick, bool skip_bad_device) {
   Rng rng(seed);
   std::vector<ModelSpec> specs;
   const std::pair<const char*, GgmlType> types[] = {{"F32", GgmlType::F32},   {"F16", GgmlType::F16},   {"BF16", GgmlType::BF16},
@@ -266,10 +289,38 @@ void run_backend_tests(Report& rep, uint64_t seed, bool quick) {
   odd.n_ff = 100;
   odd.vocab = 77;
   specs.push_back(odd);
-  if (quick) {  // K-quants, the unfused paths and MQA: the kernels the others do not reach
+  // Head size 128: decode attention version 2 (one and two query heads per KV head).
+  ModelSpec h128;
+  h128.name = "Q4_0 head size 128 (2 heads)";
+  h128.type = GgmlType::Q4_0;
+  h128.n_head = 2;
+  h128.n_kv = 2;
+  specs.push_back(h128);
+  ModelSpec h128g;
+  h128g.name = "Q8_0 head size 128, 4 heads on 2 KV heads (dim 512)";
+  h128g.type = GgmlType::Q8_0;
+  h128g.n_embd = 512;
+  h128g.n_head = 4;
+  h128g.n_kv = 2;
+  h128g.n_ff = 768;
+  specs.push_back(h128g);
+  // One layer: the prefill/decode path comparison without compounding (see run_scenario).
+  for (const auto& [name, t] : types) {
+    if (t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16) continue;
+    ModelSpec one;
+    one.name = std::string(name) + ", one layer";
+    one.type = t;
+    one.n_layer = 1;
+    specs.push_back(one);
+  }
+  ModelSpec mixed1 = mixed;
+  mixed1.name = "mixed types, one layer";
+  mixed1.n_layer = 1;
+  specs.push_back(mixed1);
+  if (quick) {  // K-quants, the unfused paths, MQA, head size 128: kernels the others do not reach
     std::vector<ModelSpec> few;
     for (const ModelSpec& s : specs) {
-      if (s.type == GgmlType::Q4_K || s.mixed || s.tied) few.push_back(s);
+      if ((s.type == GgmlType::Q4_K && s.n_layer > 1) || (s.mixed && s.n_layer > 1) || s.tied || s.n_head == 2) few.push_back(s);
     }
     for (ModelSpec& s : few) s.long_prompts = false;
     specs = few;
@@ -282,7 +333,9 @@ void run_backend_tests(Report& rep, uint64_t seed, bool quick) {
       cudaGetLastError();
     }
   }
-  // Asking for a device that does not exist is a clear error, not a crash.
+  // Asking for a device that does not exist is a clear error, not a crash. (Skipped under
+  // compute-sanitizer, which reports the deliberate failing cudaSetDevice as an API error.)
+  if (skip_bad_device) return;
   try {
     ModelSpec s;
     s.name = "bad device";

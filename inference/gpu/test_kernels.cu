@@ -9,6 +9,7 @@
 
 #include "../engine/cuda/device_weights.h"
 #include "../engine/cuda/kernels.h"
+#include "../engine/cuda/matvec2.cuh"
 #include "../engine/cuda/quant_types.cuh"
 #include "../engine/quants_ref.h"
 #include "check_util.h"
@@ -245,12 +246,13 @@ static void test_norm_quant(Report& rep, Rng& rng) {
   }
 }
 
-// Matrix-vector products: Store, Add and batch invariance for every type; SwiGLU on an
-// interleaved gate/up pair.
+// Matrix-vector products, version 1 for every type and version 2 where it applies: Store, Add
+// and batch invariance (an odd row count: a partial last group); SwiGLU on an interleaved
+// gate/up pair.
 static void test_matvec(Report& rep, Rng& rng) {
   for (GgmlType t : kAllTypes) {
     const int64_t cols = is_float(t) ? 100 : (block_values(t) == 256 ? 768 : 96 * 3);
-    const int64_t rows = 74;
+    const int64_t rows = 75;
     const int max_vec = 11;
     const HostTensor wt = random_tensor("w", t, rows, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
     DeviceAllocations mem;
@@ -293,7 +295,11 @@ static void test_matvec(Report& rep, Rng& rng) {
         scale[static_cast<size_t>(v * rows + r)] = as;
       }
     }
+    std::vector<cuda::MatvecImpl> impls = {cuda::MatvecImpl::V1};
+    if (cuda::matvec2_supports(t, cols)) impls.push_back(cuda::MatvecImpl::V2);
     DeviceVec<float> y(static_cast<size_t>(max_vec * rows));
+    for (cuda::MatvecImpl impl : impls) {
+    const std::string tag = impl == cuda::MatvecImpl::V2 ? " [v2]" : " [v1]";
     int64_t bad = 0;
     double worst = 0.0;
     std::vector<float> solo;
@@ -310,6 +316,7 @@ static void test_matvec(Report& rep, Rng& rng) {
         mv.epi = add ? cuda::Epilogue::Add : cuda::Epilogue::Store;
         mv.y = y.get();
         mv.y_ld = rows;
+        mv.impl = impl;
         TSTATUS(cuda::launch_matvec(mv, LaunchCtx{}));
         const std::vector<float> got = y.download();
         for (int v = 0; v < max_vec; v++) {
@@ -330,8 +337,9 @@ static void test_matvec(Report& rep, Rng& rng) {
         if (!add && nvec > 1 && std::memcmp(solo.data(), got.data(), static_cast<size_t>(rows) * 4) != 0) bad += 1000000;
       }
     }
-    rep.add("matvec store/add, 1..11 vectors, batch-invariant " + type_name(t), bad == 0,
+    rep.add("matvec store/add, 1..11 vectors, batch-invariant " + type_name(t) + tag, bad == 0,
             "\"bad\": " + std::to_string(bad) + ", \"max_err_over_abs_terms\": " + fmt("%.3g", worst));
+    }
 
     // SwiGLU epilogue on interleaved gate/up rows.
     const HostTensor gt = random_tensor("gate", t, 37, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
@@ -339,6 +347,8 @@ static void test_matvec(Report& rep, Rng& rng) {
     DevMatrix gu;
     TSTATUS(cuda::upload_matrix({&gt.view, &ut.view}, true, mem, &gu));
     DeviceVec<float> h(static_cast<size_t>(max_vec * 37));
+    for (cuda::MatvecImpl impl : impls) {
+    const std::string tag = impl == cuda::MatvecImpl::V2 ? " [v2]" : " [v1]";
     h.poison();
     cuda::MatvecArgs mv;
     mv.w = gu;
@@ -347,6 +357,7 @@ static void test_matvec(Report& rep, Rng& rng) {
     mv.epi = cuda::Epilogue::SwiGlu;
     mv.y = h.get();
     mv.y_ld = 37;
+    mv.impl = impl;
     TSTATUS(cuda::launch_matvec(mv, LaunchCtx{}));
     const std::vector<float> hg = h.download();
     const std::vector<float> gf = dequant_rows(gt), uf = dequant_rows(ut);
@@ -372,9 +383,109 @@ static void test_matvec(Report& rep, Rng& rng) {
         if (!(e <= 1e-4 * (std::fabs(want_h) + 1e-2))) sbad++;
       }
     }
-    rep.add("matvec SwiGLU epilogue (interleaved gate/up) " + type_name(t), sbad == 0,
+    rep.add("matvec SwiGLU epilogue (interleaved gate/up) " + type_name(t) + tag, sbad == 0,
             "\"bad\": " + std::to_string(sbad) + ", \"max_rel\": " + fmt("%.3g", rel));
+    }
   }
+}
+
+// Version 2 only: the fused inputs (RMSNorm + quantization, quantization alone, made in the
+// kernel's prologue) give the same bits as launch_norm_quant followed by the q8 product, for any
+// vector count; and every launch shape (warps per block, grid size) and (rows per warp, units per
+// batch) configuration gives the same bits. Widths: 288 (72 float4 chunks, fewer than a warp per
+// virtual warp), 4608 (1152 chunks: virtual threads sum two) and 11008 (the 7B FFN width).
+template <GgmlType T, int NV, int R, int U>
+static int64_t mv2_shape_mismatches(const cuda::Mv2Params& p, const std::vector<float>& want, int64_t rows, float* y,
+                                    size_t n) {
+  int64_t bad = 0;
+  for (const cuda::Mv2Shape shape : {cuda::Mv2Shape{4, 1}, cuda::Mv2Shape{8, 1}, cuda::Mv2Shape{8, 3}, cuda::Mv2Shape{2, 7}}) {
+    TCHECK(cudaMemset(y, 0xFF, n * 4));
+    TSTATUS((cuda::launch_matvec2_kernel<T, NV, R, U>(p, shape, LaunchCtx{})));
+    const std::vector<float> got = download(y, static_cast<size_t>(p.nvec * rows));
+    bad += std::memcmp(got.data(), want.data(), got.size() * 4) != 0;
+  }
+  return bad;
+}
+
+template <GgmlType T>
+static void test_matvec2_fused_type(Report& rep, Rng& rng) {
+  for (int64_t cols : {int64_t{288}, int64_t{4608}, int64_t{11008}}) {
+    const int64_t rows = 69;
+    const int max_vec = 11;
+    const HostTensor wt = random_tensor("w", T, rows, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
+    DeviceAllocations mem;
+    DevMatrix m;
+    TSTATUS(cuda::upload_matrix({&wt.view}, false, mem, &m));
+    ActBuf a = make_act(mem, cols, max_vec, cuda::kF32 | cuda::kQ32);
+    std::vector<float> x(static_cast<size_t>(max_vec * a.ld), 0.0f), w(static_cast<size_t>(cols));
+    for (int v = 0; v < max_vec; v++) {
+      const float row_scale = 0.05f + 20.0f * rng.uniform();
+      for (int64_t i = 0; i < cols; i++) {
+        x[static_cast<size_t>(v * a.ld + i)] = rng.normal() * row_scale * ((i / 32) % 7 == 3 ? 25.0f : 1.0f);
+      }
+    }
+    for (int i = 0; i < 32; i++) x[static_cast<size_t>(a.ld + 64 + i)] = 0.0f;  // an all-zero block
+    x[static_cast<size_t>(2 * a.ld + 5)] = 300.0f;                              // ties of magnitude
+    x[static_cast<size_t>(2 * a.ld + 6)] = -300.0f;
+    for (auto& v : w) v = 1.0f + 0.1f * rng.normal();
+    upload(a.f32, x);
+    DeviceVec<float> dw;
+    dw.upload(w);
+    DeviceVec<float> yref(static_cast<size_t>(max_vec * rows)), y(static_cast<size_t>(max_vec * rows));
+    int64_t bad = 0, shape_bad = 0;
+    for (int norm = 0; norm < 2; norm++) {
+      TSTATUS(cuda::launch_norm_quant(a.f32, a.ld, norm ? dw.get() : nullptr, 1e-5f, max_vec, a, cuda::kQ32, LaunchCtx{}));
+      cuda::MatvecArgs mv;
+      mv.w = m;
+      mv.nvec = max_vec;
+      mv.a = &a;
+      mv.y = yref.get();
+      mv.y_ld = rows;
+      mv.impl = cuda::MatvecImpl::V2;
+      yref.poison();
+      TSTATUS(cuda::launch_matvec(mv, LaunchCtx{}));
+      const std::vector<float> want = yref.download();
+      for (int nvec : {1, 2, 3, 5, 8, 11}) {
+        cuda::MatvecArgs f = mv;
+        f.nvec = nvec;
+        f.y = y.get();
+        f.input = norm ? cuda::MatvecInput::RmsNorm : cuda::MatvecInput::Quantize;
+        f.x = a.f32;
+        f.x_ld = a.ld;
+        f.norm_w = norm ? dw.get() : nullptr;
+        f.eps = 1e-5f;
+        y.poison();
+        TSTATUS(cuda::launch_matvec(f, LaunchCtx{}));
+        const std::vector<float> got = y.download();
+        bad += std::memcmp(got.data(), want.data(), static_cast<size_t>(nvec * rows) * 4) != 0;
+      }
+      // Launch shapes and configurations, from the q8 buffer (three vectors).
+      cuda::Mv2Params p{};
+      p.w = m;
+      p.nvec = 3;
+      p.input = static_cast<int>(cuda::MatvecInput::Q8);
+      p.aq = a.q32.q;
+      p.ad = a.q32.d;
+      p.as = a.q32.s;
+      p.a_ld = a.ld;
+      p.epi = static_cast<int>(cuda::Epilogue::Store);
+      p.y = y.get();
+      p.y_ld = rows;
+      shape_bad += mv2_shape_mismatches<T, 4, 2, 2>(p, want, rows, y.get(), y.size());
+      shape_bad += mv2_shape_mismatches<T, 4, 4, 1>(p, want, rows, y.get(), y.size());
+      shape_bad += mv2_shape_mismatches<T, 4, 2, 3>(p, want, rows, y.get(), y.size());
+    }
+    rep.add("matvec v2 fused RMSNorm/quantize inputs, shapes == separate kernels (bitwise) " + type_name(T) + " k=" +
+                std::to_string(cols),
+            bad == 0 && shape_bad == 0,
+            "\"fused_mismatches\": " + std::to_string(bad) + ", \"shape_mismatches\": " + std::to_string(shape_bad));
+  }
+}
+
+static void test_matvec2_fused(Report& rep, Rng& rng) {
+  test_matvec2_fused_type<GgmlType::Q4_0>(rep, rng);
+  test_matvec2_fused_type<GgmlType::Q5_0>(rep, rng);
+  test_matvec2_fused_type<GgmlType::Q8_0>(rep, rng);
 }
 
 // Tensor-core products. Quantized weights: against the exact per-unit integer terms of the q8
@@ -619,73 +730,140 @@ static void test_rope_store(Report& rep, Rng& rng) {
                     std::memcmp(v_out[0].data(), v_out[1].data(), v_out[0].size() * 2) == 0;
   rep.add("RoPE + KV store (kernel and fused matvec epilogue agree)", bad == 0 && same,
           "\"bad\": " + std::to_string(bad) + ", \"fused_equals_unfused\": " + (same ? "true" : "false"));
+
+  // The version-2 epilogue (Q8_0 weights, q8 activations): the same stores as its own Store
+  // output passed through the RoPE kernel.
+  const HostTensor w8 = random_tensor("wqkv8", GgmlType::Q8_0, width, 64, 0.2f, rng);
+  DevMatrix m8;
+  TSTATUS(cuda::upload_matrix({&w8.view}, false, mem, &m8));
+  ActBuf act8 = make_act(mem, 64, rows, cuda::kF32 | cuda::kQ32);
+  upload(act8.f32, x);
+  TSTATUS(cuda::launch_norm_quant(act8.f32, act8.ld, nullptr, 0.0f, rows, act8, cuda::kQ32, LaunchCtx{}));
+  cuda::MatvecArgs mv8 = mv;
+  mv8.w = m8;
+  mv8.a = &act8;
+  mv8.impl = cuda::MatvecImpl::V2;
+  for (int fused = 0; fused < 2; fused++) {
+    kc.poison(0);
+    vc.poison(0);
+    q.poison();
+    if (fused) {
+      cuda::MatvecArgs f = mv8;
+      f.epi = cuda::Epilogue::RopeKv;
+      f.row_offset = 0;
+      f.rk = a;
+      TSTATUS(cuda::launch_matvec(f, LaunchCtx{}));
+    } else {
+      TSTATUS(cuda::launch_matvec(mv8, LaunchCtx{}));
+      TSTATUS(cuda::launch_rope_store(qkv.get(), width, rows, a, LaunchCtx{}));
+    }
+    q_out[static_cast<size_t>(fused)] = q.download();
+    k_out[static_cast<size_t>(fused)] = kc.download();
+    v_out[static_cast<size_t>(fused)] = vc.download();
+  }
+  int64_t unwritten = 0;
+  for (float f : q_out[1]) unwritten += std::isnan(f) ? 1 : 0;
+  const bool same8 = std::memcmp(q_out[0].data(), q_out[1].data(), q_out[0].size() * 4) == 0 &&
+                     std::memcmp(k_out[0].data(), k_out[1].data(), k_out[0].size() * 2) == 0 &&
+                     std::memcmp(v_out[0].data(), v_out[1].data(), v_out[0].size() * 2) == 0;
+  rep.add("RoPE + KV store in the version-2 matvec epilogue (Q8_0) == Store + RoPE kernel", same8 && unwritten == 0,
+          std::string("\"fused_equals_unfused\": ") + (same8 ? "true" : "false") + ", \"unwritten_q\": " + std::to_string(unwritten));
 }
 
 // Attention: decode (split over the context, combined by the last block) and prefill (tiles),
-// against double math on the fp16 cache; head sizes 16, 64, 80, 128; grouped-query.
-static void test_attention(Report& rep, Rng& rng) {
-  for (int hd : {16, 64, 80, 128}) {
-    const int n_head = 8, n_kv_head = 2, n_ctx = 700, n_slots = 3;
-    const int64_t slot_stride = static_cast<int64_t>(n_kv_head) * n_ctx * hd;
-    std::vector<ggml_half> kh(static_cast<size_t>(slot_stride * n_slots)), vh(kh.size());
-    for (auto& v : kh) v = fp32_to_fp16(rng.normal());
-    for (auto& v : vh) v = fp32_to_fp16(rng.normal());
-    DeviceVec<ggml_half> kc, vc;
-    kc.upload(kh);
-    vc.upload(vh);
-    const std::vector<int32_t> pos = {0, 63, 64, 300, 699, 128, 5}, slot = {0, 1, 2, 0, 1, 2, 1};
-    const int rows = static_cast<int>(pos.size());
-    const int64_t q_ld = n_head * hd + 8;
-    std::vector<float> q(static_cast<size_t>(rows * q_ld));
-    for (auto& v : q) v = rng.normal();
-    DeviceVec<float> dq;
-    dq.upload(q);
-    auto ref_row = [&](int r, int h, int len, int s) {
-      const int kvh = h / (n_head / n_kv_head);
-      std::vector<double> sc(static_cast<size_t>(len)), out(static_cast<size_t>(hd), 0.0);
-      double mx = -1e300;
-      for (int p = 0; p < len; p++) {
-        double dot = 0.0;
-        for (int d = 0; d < hd; d++) {
-          dot += q[static_cast<size_t>(r * q_ld + h * hd + d)] * static_cast<double>(fp16_to_fp32(kh[static_cast<size_t>(s * slot_stride + (kvh * n_ctx + p) * hd + d)]));
-        }
-        sc[static_cast<size_t>(p)] = dot / std::sqrt(static_cast<double>(hd));
-        mx = std::max(mx, sc[static_cast<size_t>(p)]);
-      }
-      double den = 0.0;
-      for (auto& v : sc) den += (v = std::exp(v - mx));
-      for (int p = 0; p < len; p++) {
-        for (int d = 0; d < hd; d++) {
-          out[static_cast<size_t>(d)] += sc[static_cast<size_t>(p)] / den * fp16_to_fp32(vh[static_cast<size_t>(s * slot_stride + (kvh * n_ctx + p) * hd + d)]);
-        }
-      }
-      return out;
-    };
-    cuda::AttentionArgs aa;
-    aa.q = dq.get();
-    aa.q_ld = q_ld;
-    aa.k_cache = reinterpret_cast<const __half*>(kc.get());
-    aa.v_cache = reinterpret_cast<const __half*>(vc.get());
-    aa.slot_stride = slot_stride;
-    aa.n_ctx = n_ctx;
-    aa.n_head = n_head;
-    aa.n_kv_head = n_kv_head;
-    aa.head_dim = hd;
+// against double math on the fp16 cache; head sizes 16, 64, 80, 128; grouped-query. Head size
+// 128 also runs decode version 2: one and four query heads per KV head, with and without the
+// early load of the positions earlier steps wrote, splits of several tiles (few splits allowed)
+// and more splits than blocks per head (a long row).
+struct AttnCase {
+  int hd, n_kv_head, n_ctx;
+  std::vector<int32_t> pos, slot;
+};
 
-    // decode
+static void test_attention_case(Report& rep, Rng& rng, const AttnCase& ac) {
+  const int hd = ac.hd, n_head = 8, n_kv_head = ac.n_kv_head, n_ctx = ac.n_ctx, n_slots = 3;
+  const int64_t slot_stride = static_cast<int64_t>(n_kv_head) * n_ctx * hd;
+  std::vector<ggml_half> kh(static_cast<size_t>(slot_stride * n_slots)), vh(kh.size());
+  for (auto& v : kh) v = fp32_to_fp16(rng.normal());
+  for (auto& v : vh) v = fp32_to_fp16(rng.normal());
+  DeviceVec<ggml_half> kc, vc;
+  kc.upload(kh);
+  vc.upload(vh);
+  const std::vector<int32_t>& pos = ac.pos;
+  const std::vector<int32_t>& slot = ac.slot;
+  const int rows = static_cast<int>(pos.size());
+  const int64_t q_ld = n_head * hd + 8;
+  std::vector<float> q(static_cast<size_t>(rows * q_ld));
+  for (auto& v : q) v = rng.normal();
+  DeviceVec<float> dq;
+  dq.upload(q);
+  auto ref_row = [&](int r, int h, int len, int s) {
+    const int kvh = h / (n_head / n_kv_head);
+    std::vector<double> sc(static_cast<size_t>(len)), out(static_cast<size_t>(hd), 0.0);
+    double mx = -1e300;
+    for (int p = 0; p < len; p++) {
+      double dot = 0.0;
+      for (int d = 0; d < hd; d++) {
+        dot += q[static_cast<size_t>(r * q_ld + h * hd + d)] * static_cast<double>(fp16_to_fp32(kh[static_cast<size_t>(s * slot_stride + (kvh * n_ctx + p) * hd + d)]));
+      }
+      sc[static_cast<size_t>(p)] = dot / std::sqrt(static_cast<double>(hd));
+      mx = std::max(mx, sc[static_cast<size_t>(p)]);
+    }
+    double den = 0.0;
+    for (auto& v : sc) den += (v = std::exp(v - mx));
+    for (int p = 0; p < len; p++) {
+      for (int d = 0; d < hd; d++) {
+        out[static_cast<size_t>(d)] += sc[static_cast<size_t>(p)] / den * fp16_to_fp32(vh[static_cast<size_t>(s * slot_stride + (kvh * n_ctx + p) * hd + d)]);
+      }
+    }
+    return out;
+  };
+  cuda::AttentionArgs aa;
+  aa.q = dq.get();
+  aa.q_ld = q_ld;
+  aa.k_cache = reinterpret_cast<const __half*>(kc.get());
+  aa.v_cache = reinterpret_cast<const __half*>(vc.get());
+  aa.slot_stride = slot_stride;
+  aa.n_ctx = n_ctx;
+  aa.n_head = n_head;
+  aa.n_kv_head = n_kv_head;
+  aa.head_dim = hd;
+
+  // decode: version 1 always; version 2 where it runs, early loads off and on, default split
+  // count and (head size 128, short context) only 3 splits allowed: several tiles per split.
+  struct Variant {
+    int impl;
+    bool early;
+    int max_splits;
+  };
+  std::vector<Variant> variants = {{1, false, 0}};
+  if (cuda::attention_decode2_supports(hd, n_head, n_kv_head)) {
+    variants.push_back({2, false, 0});
+    variants.push_back({2, true, 0});
+    if (n_ctx < 1000) variants.push_back({2, true, 3});
+  }
+  std::vector<int32_t> meta(pos);
+  meta.insert(meta.end(), slot.begin(), slot.end());
+  meta.insert(meta.end(), pos.begin(), pos.end());  // stable: every earlier position
+  DeviceVec<int32_t> dmeta;
+  dmeta.upload(meta);
+  std::vector<std::vector<double>> want(static_cast<size_t>(rows * n_head));
+  for (int r = 0; r < rows; r++) {
+    for (int h = 0; h < n_head; h++) want[static_cast<size_t>(r * n_head + h)] = ref_row(r, h, pos[static_cast<size_t>(r)] + 1, slot[static_cast<size_t>(r)]);
+  }
+  for (const Variant& var : variants) {
     DeviceAllocations mem;
     cuda::DecodeAttnScratch sc;
-    sc.max_splits = cuda::attention_max_splits(n_ctx);
+    sc.max_splits = var.max_splits ? var.max_splits : cuda::attention_max_splits(n_ctx);
     TSTATUS(mem.alloc_array(static_cast<size_t>(rows) * n_head * sc.max_splits * (hd + 2), &sc.partial, "test"));
     TSTATUS(mem.alloc_array(static_cast<size_t>(rows) * n_head, &sc.counters, "test"));
     const unsigned forms = cuda::kF32 | (hd % 32 == 0 ? cuda::kQ32 : 0u);
     ActBuf out = make_act(mem, n_head * hd, rows, forms);
-    std::vector<int32_t> meta(pos);
-    meta.insert(meta.end(), slot.begin(), slot.end());
-    DeviceVec<int32_t> dmeta;
-    dmeta.upload(meta);
+    cuda::AttentionArgs av = aa;
+    av.impl = var.impl;
+    const int32_t* stable = var.early ? dmeta.get() + 2 * rows : nullptr;
     TCHECK(cudaMemset(out.f32, 0xFF, static_cast<size_t>(rows * out.ld) * 4));
-    TSTATUS(cuda::launch_attention_decode(aa, dmeta.get(), dmeta.get() + rows, rows, sc, out, forms, LaunchCtx{}));
+    TSTATUS(cuda::launch_attention_decode(av, dmeta.get(), dmeta.get() + rows, stable, rows, sc, out, forms, LaunchCtx{}));
     const auto batched = download(out.f32, static_cast<size_t>(rows * out.ld));
     // The fused Block32 quantization equals the reference quantizer on the fp32 output.
     int64_t q_bad = 0;
@@ -694,12 +872,12 @@ static void test_attention(Report& rep, Rng& rng) {
       const auto gq = download(out.q32.q, static_cast<size_t>(rows * out.ld));
       const auto gd = download(out.q32.d, static_cast<size_t>(rows * out.ld / 32));
       const auto gs = download(out.q32.s, static_cast<size_t>(rows * out.ld / 32));
-      std::vector<int8_t> q(static_cast<size_t>(k));
+      std::vector<int8_t> qq(static_cast<size_t>(k));
       std::vector<float> d(static_cast<size_t>(k / 32));
       std::vector<int32_t> s2(static_cast<size_t>(k / 32));
       for (int r = 0; r < rows; r++) {
-        ref_quantize_block32(batched.data() + r * out.ld, k, q.data(), d.data(), s2.data());
-        q_bad += std::memcmp(q.data(), gq.data() + r * out.ld, static_cast<size_t>(k)) != 0 ||
+        ref_quantize_block32(batched.data() + r * out.ld, k, qq.data(), d.data(), s2.data());
+        q_bad += std::memcmp(qq.data(), gq.data() + r * out.ld, static_cast<size_t>(k)) != 0 ||
                  std::memcmp(d.data(), gd.data() + r * out.ld / 32, d.size() * 4) != 0 ||
                  std::memcmp(s2.data(), gs.data() + r * out.ld / 32, s2.size() * 4) != 0;
       }
@@ -708,72 +886,88 @@ static void test_attention(Report& rep, Rng& rng) {
     int64_t bad = 0;
     for (int r = 0; r < rows; r++) {
       for (int h = 0; h < n_head; h++) {
-        const auto want = ref_row(r, h, pos[static_cast<size_t>(r)] + 1, slot[static_cast<size_t>(r)]);
+        const auto& w = want[static_cast<size_t>(r * n_head + h)];
         for (int d = 0; d < hd; d++) {
-          const double e = std::fabs(batched[static_cast<size_t>(r * out.ld + h * hd + d)] - want[static_cast<size_t>(d)]);
+          const double e = std::fabs(batched[static_cast<size_t>(r * out.ld + h * hd + d)] - w[static_cast<size_t>(d)]);
           worst = std::max(worst, e);
           if (!(e <= 2e-5)) bad++;  // fp32 softmax-weighted sums of O(1) values
         }
       }
     }
     // Each row alone (from its own q and metadata) gives the same bits; counters were reset.
-    int64_t variant = 0;
+    int64_t variant_rows = 0;
     for (int r = 0; r < rows; r++) {
-      cuda::AttentionArgs one = aa;
+      cuda::AttentionArgs one = av;
       one.q = dq.get() + r * q_ld;
       DeviceVec<int32_t> m1;
-      m1.upload({pos[static_cast<size_t>(r)], slot[static_cast<size_t>(r)]});
+      m1.upload({pos[static_cast<size_t>(r)], slot[static_cast<size_t>(r)], pos[static_cast<size_t>(r)]});
       TCHECK(cudaMemset(out.f32, 0xFF, static_cast<size_t>(out.ld) * 4));
-      TSTATUS(cuda::launch_attention_decode(one, m1.get(), m1.get() + 1, 1, sc, out, forms, LaunchCtx{}));
+      TSTATUS(cuda::launch_attention_decode(one, m1.get(), m1.get() + 1, var.early ? m1.get() + 2 : nullptr, 1, sc, out, forms,
+                                            LaunchCtx{}));
       const auto solo = download(out.f32, static_cast<size_t>(n_head * hd));
-      variant += std::memcmp(solo.data(), batched.data() + r * out.ld, static_cast<size_t>(n_head * hd) * 4) != 0;
+      variant_rows += std::memcmp(solo.data(), batched.data() + r * out.ld, static_cast<size_t>(n_head * hd) * 4) != 0;
     }
-    rep.add("attention decode (splits + last-block combine) hd=" + std::to_string(hd), bad == 0 && variant == 0 && q_bad == 0,
+    std::string name = "attention decode v" + std::to_string(var.impl) + " hd=" + std::to_string(hd) + " q/kv heads " +
+                       std::to_string(n_head) + "/" + std::to_string(n_kv_head);
+    if (var.early) name += ", early loads";
+    if (var.max_splits) name += ", " + std::to_string(var.max_splits) + " splits max";
+    if (n_ctx >= 1000) name += ", context " + std::to_string(n_ctx);
+    rep.add(name, bad == 0 && variant_rows == 0 && q_bad == 0,
             "\"bad\": " + std::to_string(bad) + ", \"max_abs_err\": " + fmt("%.3g", worst) +
-                ", \"rows_differing_alone\": " + std::to_string(variant) + ", \"fused_q8_bad_rows\": " + std::to_string(q_bad));
+                ", \"rows_differing_alone\": " + std::to_string(variant_rows) + ", \"fused_q8_bad_rows\": " + std::to_string(q_bad));
+  }
+  if (n_ctx >= 1000) return;
 
-    // prefill: a 45-token piece of slot 1 at positions 37..81 and a 3-token piece of slot 2 at 0..2
-    std::vector<cuda::PrefillTile> tiles;
-    std::vector<std::pair<int, int>> row_pos;  // (slot, pos) per row
-    auto add_piece = [&](int s, int pos0, int n) {
-      const int row0 = static_cast<int>(row_pos.size());
-      for (int t = 0; t < n; t += 8) tiles.push_back({row0 + t, std::min(8, n - t), s, pos0 + t});
-      for (int t = 0; t < n; t++) row_pos.push_back({s, pos0 + t});
-    };
-    add_piece(1, 37, 45);
-    add_piece(2, 0, 3);
-    const int prow = static_cast<int>(row_pos.size());
-    std::vector<float> pq(static_cast<size_t>(prow * q_ld));
-    for (auto& v : pq) v = rng.normal();
-    DeviceVec<float> dpq;
-    dpq.upload(pq);
-    DeviceVec<cuda::PrefillTile> dtiles;
-    dtiles.upload(tiles);
-    const int64_t out_ld = n_head * hd + 16;
-    DeviceVec<float> pout(static_cast<size_t>(prow * out_ld));
-    pout.poison();
-    cuda::AttentionArgs pa = aa;
-    pa.q = dpq.get();
-    TSTATUS(cuda::prepare_attention_prefill(hd));
-    TSTATUS(cuda::launch_attention_prefill(pa, dtiles.get(), static_cast<int>(tiles.size()), pout.get(), out_ld, LaunchCtx{}));
-    const auto pg = pout.download();
-    q.swap(pq);  // ref_row reads q
-    double pworst = 0.0;
-    int64_t pbad = 0;
-    for (int r = 0; r < prow; r++) {
-      for (int h = 0; h < n_head; h++) {
-        const auto want = ref_row(r, h, row_pos[static_cast<size_t>(r)].second + 1, row_pos[static_cast<size_t>(r)].first);
-        for (int d = 0; d < hd; d++) {
-          const double e = std::fabs(pg[static_cast<size_t>(r * out_ld + h * hd + d)] - want[static_cast<size_t>(d)]);
-          pworst = std::max(pworst, e);
-          if (!(e <= 2e-5)) pbad++;  // fp32 softmax-weighted sums of O(1) values
-        }
+  // prefill: a 45-token piece of slot 1 at positions 37..81 and a 3-token piece of slot 2 at 0..2
+  std::vector<cuda::PrefillTile> tiles;
+  std::vector<std::pair<int, int>> row_pos;  // (slot, pos) per row
+  auto add_piece = [&](int s, int pos0, int n) {
+    const int row0 = static_cast<int>(row_pos.size());
+    for (int t = 0; t < n; t += 8) tiles.push_back({row0 + t, std::min(8, n - t), s, pos0 + t});
+    for (int t = 0; t < n; t++) row_pos.push_back({s, pos0 + t});
+  };
+  add_piece(1, 37, 45);
+  add_piece(2, 0, 3);
+  const int prow = static_cast<int>(row_pos.size());
+  std::vector<float> pq(static_cast<size_t>(prow * q_ld));
+  for (auto& v : pq) v = rng.normal();
+  DeviceVec<float> dpq;
+  dpq.upload(pq);
+  DeviceVec<cuda::PrefillTile> dtiles;
+  dtiles.upload(tiles);
+  const int64_t out_ld = n_head * hd + 16;
+  DeviceVec<float> pout(static_cast<size_t>(prow * out_ld));
+  pout.poison();
+  cuda::AttentionArgs pa = aa;
+  pa.q = dpq.get();
+  TSTATUS(cuda::prepare_attention_prefill(hd));
+  TSTATUS(cuda::launch_attention_prefill(pa, dtiles.get(), static_cast<int>(tiles.size()), pout.get(), out_ld, LaunchCtx{}));
+  const auto pg = pout.download();
+  q.swap(pq);  // ref_row reads q
+  double pworst = 0.0;
+  int64_t pbad = 0;
+  for (int r = 0; r < prow; r++) {
+    for (int h = 0; h < n_head; h++) {
+      const auto w = ref_row(r, h, row_pos[static_cast<size_t>(r)].second + 1, row_pos[static_cast<size_t>(r)].first);
+      for (int d = 0; d < hd; d++) {
+        const double e = std::fabs(pg[static_cast<size_t>(r * out_ld + h * hd + d)] - w[static_cast<size_t>(d)]);
+        pworst = std::max(pworst, e);
+        if (!(e <= 2e-5)) pbad++;  // fp32 softmax-weighted sums of O(1) values
       }
     }
-    q.swap(pq);
-    rep.add("attention prefill (tiled, causal) hd=" + std::to_string(hd), pbad == 0,
-            "\"bad\": " + std::to_string(pbad) + ", \"max_abs_err\": " + fmt("%.3g", pworst));
   }
+  q.swap(pq);
+  rep.add("attention prefill (tiled, causal) hd=" + std::to_string(hd) + " q/kv heads " + std::to_string(n_head) + "/" +
+              std::to_string(n_kv_head),
+          pbad == 0, "\"bad\": " + std::to_string(pbad) + ", \"max_abs_err\": " + fmt("%.3g", pworst));
+}
+
+static void test_attention(Report& rep, Rng& rng) {
+  const std::vector<int32_t> pos = {0, 63, 64, 300, 699, 128, 5}, slot = {0, 1, 2, 0, 1, 2, 1};
+  for (int hd : {16, 64, 80, 128}) test_attention_case(rep, rng, AttnCase{hd, 2, 700, pos, slot});
+  test_attention_case(rep, rng, AttnCase{128, 8, 700, pos, slot});
+  // 2200 positions: 35 splits of 64, more than the 32 blocks per (row, KV head) of version 2.
+  test_attention_case(rep, rng, AttnCase{128, 8, 2200, {2199, 1500, 70}, {1, 0, 2}});
 }
 
 static void test_copy_prefix(Report& rep, Rng& rng) {
@@ -812,7 +1006,8 @@ void run_kernel_tests(Report& rep, uint64_t seed) {
   using Fn = void (*)(Report&, Rng&);
   const std::pair<const char*, Fn> tests[] = {
       {"dequant", test_dequant},       {"embed", test_embed},         {"norm_quant", test_norm_quant},
-      {"matvec", test_matvec},         {"matmul", test_matmul},       {"rope_store", test_rope_store},
+      {"matvec", test_matvec},         {"matvec2_fused", test_matvec2_fused}, {"matmul", test_matmul},
+      {"rope_store", test_rope_store},
       {"attention", test_attention},   {"copy_prefix", test_copy_prefix},
   };
   for (const auto& [name, fn] : tests) {

@@ -126,7 +126,8 @@ export async function streamChat(request: ChatRequest, options: StreamChatOption
     for await (const chunk of stream) {
       touch();
       const choice = chunk.choices[0];
-      const delta = choice?.delta?.content;
+      // PostgreSQL text cannot hold NUL, and a model can emit it (byte tokens): shown as U+FFFD.
+      const delta = choice?.delta?.content?.replaceAll("\u0000", "\uFFFD");
       if (delta) {
         firstTokenMs ??= elapsed();
         text += delta;

@@ -230,7 +230,8 @@ export class GenerationHub {
         Object.assign(view, { status: "completed", text: result.text, finishReason: result.finishReason });
       } else {
         Object.assign(view, { status: "failed", text: partial.text, error: failure });
-        this.options.log?.("warn", `Response ${row.id} failed: ${failure}`);
+        // Stopped on purpose (the conversation ended): not a problem worth a warning.
+        if (!abort.signal.aborted) this.options.log?.("warn", `Response ${row.id} failed: ${failure}`);
       }
       job.emit({ type: "response", response: { ...view } });
       this.finishIfDone(job);

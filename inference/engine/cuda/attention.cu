@@ -4,9 +4,16 @@
 //    the row's length, and the last warp to finish a (row, head) combines the splits in order,
 //    so a row's result is the same whatever else is in the batch. That warp also writes the
 //    Block32 q8 form of the head's output when head_dim is a multiple of 32.
+//  - decode, version 2 (head_dim 128, the default there): a block of 128 threads per (row, KV
+//    head, split slot), the group's query heads together; tiles of 64 positions of K and V
+//    staged in shared memory with cp.async (16-byte copies, 256 contiguous bytes per row), the
+//    tile's positions that earlier steps wrote fetched before waiting on the previous kernel;
+//    two threads per position score it, one thread per dimension accumulates V. Same split
+//    rule and in-order combine by the last block as version 1.
 //  - prefill: 8 warps = 8 consecutive query tokens of one head share K/V tiles of 32 positions
 //    staged in shared memory; lane j scores key j, then every lane accumulates its own output
 //    dimensions over the tile.
+#include <algorithm>
 #include <cmath>
 
 #include "kernels.h"
@@ -191,6 +198,194 @@ __global__ void __launch_bounds__(32) attn_decode_kernel(AttentionArgs a, const 
   }
 }
 
+// ---- decode, version 2
+
+constexpr int kA2HeadDim = 128;
+constexpr int kA2Tile = 64;                    // positions per shared-memory tile
+constexpr int kA2Threads = 128;
+constexpr int kA2KStride = kA2HeadDim + 8;     // halves per K row in shared memory (conflict-free)
+constexpr int kA2MaxSlots = 32;                // blocks per (row, KV head); more splits loop
+
+__device__ __forceinline__ void cp_async16(void* smem, const void* gmem) {
+  const uint32_t s = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(s), "l"(gmem) : "memory");
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+__device__ __forceinline__ void cp_async_wait_all() { asm volatile("cp.async.wait_all;" ::: "memory"); }
+
+// Copies the K and V rows of positions t0 + j (j < 64) with lo <= t0 + j < hi into the tiles
+// (16 threads per 256-byte row); zero-fills the rows at or past `end` when `zero_tail`.
+__device__ __forceinline__ void a2_load_tile(__half* Ks, __half* Vs, const __half* K, const __half* V, int t0, int lo,
+                                             int hi, int end, bool zero_tail) {
+  for (int i = threadIdx.x; i < 2 * kA2Tile * 16; i += kA2Threads) {
+    const bool is_v = i >= kA2Tile * 16;
+    const int j = (i >> 4) & (kA2Tile - 1), c = i & 15;
+    const int p = t0 + j;
+    __half* dst = is_v ? Vs + j * kA2HeadDim + c * 8 : Ks + j * kA2KStride + c * 8;
+    if (p >= lo && p < hi) {
+      cp_async16(dst, (is_v ? V : K) + static_cast<int64_t>(p) * kA2HeadDim + c * 8);
+    } else if (zero_tail && p >= end) {
+      *reinterpret_cast<uint4*>(dst) = make_uint4(0u, 0u, 0u, 0u);
+    }
+  }
+}
+
+// The final value of dimension `d` of head h for row r, in the asked forms; the q8 form per warp
+// (32 dimensions = one Block32 block) with quantize_block32_warp.
+__device__ __forceinline__ void a2_write(const ActBuf& out, unsigned forms, int r, int h, int d, float val) {
+  const int64_t idx = r * out.ld + static_cast<int64_t>(h) * kA2HeadDim + d;
+  if (forms & kF32) out.f32[idx] = val;
+  if (forms & kF16) out.f16[idx] = __float2half_rn(val);
+  if (forms & kQ32) {
+    quantize_block32_warp(val, out.q32, idx - (d & 31),
+                          r * (out.ld / 32) + (static_cast<int64_t>(h) * kA2HeadDim + d) / 32);
+  }
+}
+
+template <int G>
+__global__ void __launch_bounds__(kA2Threads) attn_decode2_kernel(AttentionArgs a, const int32_t* pos,
+                                                                  const int32_t* slot, const int32_t* stable,
+                                                                  DecodeAttnScratch sc, ActBuf out, unsigned forms) {
+  constexpr int HD = kA2HeadDim;
+  __shared__ __align__(16) __half Ks[kA2Tile * kA2KStride];
+  __shared__ __align__(16) __half Vs[kA2Tile * HD];
+  __shared__ __align__(16) float qs[G * HD];
+  __shared__ float part[2 * kA2Tile];
+  __shared__ float ss[kA2Tile];  // scores, then probabilities
+  __shared__ int last_s;
+  const int kvh = blockIdx.x, r = blockIdx.y, tid = threadIdx.x;
+  // pos, slot and stable were uploaded before the step: readable before the wait.
+  const int len = pos[r] + 1;
+  int chunk, n_splits;
+  split_range(len, sc.max_splits, &chunk, &n_splits);
+  const int first = blockIdx.z;
+  if (first >= n_splits) return;
+  const int64_t head_off = slot[r] * a.slot_stride + kvh * a.n_ctx * HD;
+  const __half* K = a.k_cache + head_off;
+  const __half* V = a.v_cache + head_off;
+  const int fresh = stable ? min(stable[r], len) : 0;  // positions below were written by earlier steps
+  {
+    const int p0 = first * chunk, p1 = min(len, p0 + chunk);
+    a2_load_tile(Ks, Vs, K, V, p0, p0, min(p1, fresh), p1, false);
+    cp_async_commit();
+  }
+  pdl_wait_and_release();
+  const float scale = 1.0f / sqrtf(static_cast<float>(HD));
+  for (int i = tid; i < G * HD; i += kA2Threads) {
+    qs[i] = a.q[r * a.q_ld + static_cast<int64_t>(kvh * G) * HD + i] * scale;
+  }
+
+  for (int sp = first; sp < n_splits; sp += gridDim.z) {
+    const int p0 = sp * chunk, p1 = min(len, p0 + chunk);
+    float m[G], l[G], o[G];
+#pragma unroll
+    for (int g = 0; g < G; g++) {
+      m[g] = -INFINITY;
+      l[g] = 0.0f;
+      o[g] = 0.0f;
+    }
+    for (int t0 = p0; t0 < p1; t0 += kA2Tile) {
+      const int n = min(kA2Tile, p1 - t0);
+      if (sp == first && t0 == p0) {
+        a2_load_tile(Ks, Vs, K, V, t0, max(t0, fresh), p1, t0 + n, true);  // the rest of the first tile
+      } else {
+        __syncthreads();  // the previous tile is consumed
+        a2_load_tile(Ks, Vs, K, V, t0, t0, p1, t0 + n, true);
+      }
+      cp_async_commit();
+      cp_async_wait_all();
+      __syncthreads();
+#pragma unroll
+      for (int g = 0; g < G; g++) {
+        {  // score of position j: threads j (dims 0..63) and j + 64 (dims 64..127)
+          const int j = tid & (kA2Tile - 1), half = tid >> 6;
+          const __half* kr = Ks + j * kA2KStride + half * 64;
+          const float* q = qs + g * HD + half * 64;
+          float acc = 0.0f;
+#pragma unroll
+          for (int c = 0; c < 8; c++) {
+            const uint4 raw = *reinterpret_cast<const uint4*>(kr + c * 8);
+            const __half2* h2 = reinterpret_cast<const __half2*>(&raw);
+            const float4 qa = *reinterpret_cast<const float4*>(q + c * 8);
+            const float4 qb = *reinterpret_cast<const float4*>(q + c * 8 + 4);
+            const float2 f0 = __half22float2(h2[0]), f1 = __half22float2(h2[1]);
+            const float2 f2 = __half22float2(h2[2]), f3 = __half22float2(h2[3]);
+            acc = fmaf(qa.x, f0.x, acc);
+            acc = fmaf(qa.y, f0.y, acc);
+            acc = fmaf(qa.z, f1.x, acc);
+            acc = fmaf(qa.w, f1.y, acc);
+            acc = fmaf(qb.x, f2.x, acc);
+            acc = fmaf(qb.y, f2.y, acc);
+            acc = fmaf(qb.z, f3.x, acc);
+            acc = fmaf(qb.w, f3.y, acc);
+          }
+          part[half * kA2Tile + j] = acc;
+        }
+        __syncthreads();
+        if (tid < kA2Tile) ss[tid] = tid < n ? part[tid] + part[kA2Tile + tid] : -INFINITY;
+        __syncthreads();
+        float mt = -INFINITY;
+#pragma unroll 8
+        for (int j = 0; j < kA2Tile; j++) mt = fmaxf(mt, ss[j]);
+        const float m_new = fmaxf(m[g], mt);
+        const float corr = expf(m[g] - m_new);
+        __syncthreads();  // every thread has read the scores
+        if (tid < kA2Tile) ss[tid] = tid < n ? expf(ss[tid] - m_new) : 0.0f;
+        __syncthreads();
+        float psum = 0.0f, acc = o[g] * corr;
+#pragma unroll 16
+        for (int j = 0; j < kA2Tile; j++) {  // rows past n: probability 0, V zero-filled
+          const float pj = ss[j];
+          psum += pj;
+          acc = fmaf(pj, __half2float(Vs[j * HD + tid]), acc);
+        }
+        l[g] = l[g] * corr + psum;
+        o[g] = acc;
+        m[g] = m_new;
+      }
+    }
+
+    if (n_splits == 1) {
+#pragma unroll
+      for (int g = 0; g < G; g++) a2_write(out, forms, r, kvh * G + g, tid, o[g] * (1.0f / l[g]));
+      return;
+    }
+    // Publish this split; the last block of (row, KV head) to finish combines all in order.
+#pragma unroll
+    for (int g = 0; g < G; g++) {
+      float* mine = sc.partial + ((static_cast<int64_t>(r) * a.n_head + kvh * G + g) * sc.max_splits + sp) * (HD + 2);
+      if (tid == 0) {
+        mine[0] = m[g];
+        mine[1] = l[g];
+      }
+      mine[2 + tid] = o[g];
+    }
+    __threadfence();
+    __syncthreads();
+    int32_t* counter = sc.counters + static_cast<int64_t>(r) * a.n_head + kvh * G;
+    if (tid == 0) last_s = atomicAdd(counter, 1) == n_splits - 1;
+    __syncthreads();
+    if (!last_s) continue;
+    __threadfence();
+#pragma unroll
+    for (int g = 0; g < G; g++) {
+      const int h = kvh * G + g;
+      const float* pp = sc.partial + (static_cast<int64_t>(r) * a.n_head + h) * sc.max_splits * (HD + 2);
+      float big_m = -INFINITY;
+      for (int k = 0; k < n_splits; k++) big_m = fmaxf(big_m, __ldcg(pp + static_cast<int64_t>(k) * (HD + 2)));
+      float denom = 0.0f, acc = 0.0f;
+      for (int k = 0; k < n_splits; k++) {
+        const float* pk = pp + static_cast<int64_t>(k) * (HD + 2);
+        const float f = expf(__ldcg(pk) - big_m);
+        denom += __ldcg(pk + 1) * f;
+        acc += __ldcg(pk + 2 + tid) * f;
+      }
+      a2_write(out, forms, r, h, tid, acc * (1.0f / denom));
+    }
+    if (tid == 0) *counter = 0;  // ready for the next launch
+  }
+}
+
 constexpr int kPrefillWarps = 8;
 constexpr int kKvTile = 32;
 
@@ -279,15 +474,41 @@ int attention_max_splits(int64_t n_ctx) {
   return static_cast<int>(s < 1 ? 1 : (s > kMaxSplits ? kMaxSplits : s));
 }
 
+bool attention_decode2_supports(int head_dim, int n_head, int n_kv_head) {
+  if (head_dim != kA2HeadDim || n_kv_head <= 0 || n_head % n_kv_head != 0) return false;
+  const int g = n_head / n_kv_head;
+  return g == 1 || g == 2 || g == 4 || g == 8;
+}
+
 Status launch_attention_decode(const AttentionArgs& args, const int32_t* pos, const int32_t* slot,
-                               int rows, const DecodeAttnScratch& scratch, const ActBuf& out,
-                               unsigned forms, const LaunchCtx& ctx) {
+                               const int32_t* stable, int rows, const DecodeAttnScratch& scratch,
+                               const ActBuf& out, unsigned forms, const LaunchCtx& ctx) {
   if (args.head_dim > kMaxHeadDim || args.head_dim <= 0) {
     return Status::Error(StatusCode::Unsupported, "CUDA attention supports head sizes up to 256");
   }
   if ((forms & (kQ256 | ((args.head_dim % 32 != 0) ? kQ32 : 0u))) || ((forms & kQ32) && !out.q32.q) ||
       ((forms & kF32) && !out.f32) || ((forms & kF16) && !out.f16)) {
     return Status::Error(StatusCode::Internal, "attention decode: output form not available");
+  }
+  const bool v2 = args.impl != 1 && attention_decode2_supports(args.head_dim, args.n_head, args.n_kv_head);
+  if (args.impl == 2 && !v2) {
+    return Status::Error(StatusCode::Internal, "attention decode: version 2 does not run this head shape");
+  }
+  if (v2) {
+    const dim3 grid2(static_cast<unsigned>(args.n_kv_head), static_cast<unsigned>(rows),
+                     static_cast<unsigned>(std::min(scratch.max_splits, kA2MaxSlots)));
+    switch (args.n_head / args.n_kv_head) {
+#define ARB_A2_CASE(G)                                                                                             \
+  case G:                                                                                                          \
+    return launch_kernel("attn_decode2_kernel", attn_decode2_kernel<G>, grid2, dim3(kA2Threads), 0, ctx, args, pos, \
+                         slot, stable, scratch, out, forms);
+      ARB_A2_CASE(1)
+      ARB_A2_CASE(2)
+      ARB_A2_CASE(4)
+      ARB_A2_CASE(8)
+#undef ARB_A2_CASE
+      default: break;
+    }
   }
   const dim3 grid(static_cast<unsigned>(scratch.max_splits), static_cast<unsigned>(args.n_head),
                   static_cast<unsigned>(rows));

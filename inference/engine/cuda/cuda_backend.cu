@@ -7,7 +7,9 @@
 // matrix-vector kernels that read each weight once per 8 rows, replayed from a CUDA graph
 // keyed by the row count. Which path a token takes depends only on its own sequence's run
 // length, and no kernel's summation order depends on the other rows, so a sequence's results
-// are the same alone or batched.
+// are the same alone or batched. Decode passes of up to kFuseMaxRows rows fold RMSNorm and the
+// q8 quantizations into the matrix-vector kernels that consume them (same bits as the separate
+// kernels, which larger passes use).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -31,10 +33,16 @@ namespace {
 constexpr int kPassRows = 512;       // activation rows per pass (prefill piece size)
 constexpr int kMatvecMaxTokens = 8;  // runs up to this long take the decode path
 constexpr int kDecodeRows = 64;      // rows per decode pass (and logits rows per copy)
+constexpr int kFuseMaxRows = 2;      // default ARBITER_CUDA_FUSE: fused prologues up to this many rows
 
 bool env_disabled(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr && std::strcmp(v, "0") == 0;
+}
+
+bool env_is(const char* name, const char* value) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::strcmp(v, value) == 0;
 }
 
 // A device-side activation site with room for `rows` rows; forms allocated as asked.
@@ -73,6 +81,7 @@ struct LayerDev {
 
 struct RowSpec {
   int32_t token, pos, slot;
+  int32_t stable;      // first position of the row's piece: the cache below it predates the pass
   int64_t logits_row;  // destination row in the caller's logits, or -1
 };
 
@@ -116,6 +125,11 @@ class CudaBackend final : public Backend {
   LaunchCtx ctx_;
   bool use_graphs_ = true;
   bool fused_rope_ = true;
+  MatvecImpl matvec_impl_ = MatvecImpl::Auto;  // ARBITER_CUDA_MATVEC=v1: version 1 everywhere
+  int attn_impl_ = 0;                          // ARBITER_CUDA_ATTN=v1: version 1 decode attention
+  int fuse_max_rows_ = kFuseMaxRows;           // ARBITER_CUDA_FUSE=N (0: never fuse)
+  // Sites whose decode consumers all take fused inputs (version-2 matvec types).
+  bool fuse_attn_in_ = false, fuse_ffn_in_ = false, fuse_h_ = false, fuse_final_ = false;
   DeviceAllocations mem_;
 
   DevMatrix tok_embd_, output_;
@@ -142,7 +156,7 @@ class CudaBackend final : public Backend {
   ActBuf attn_in_, attn_out_, ffn_in_, h_, final_;
   float* xg_ = nullptr;    // gathered rows for the output projection [kDecodeRows][x_ld_]
   float* logits_dev_ = nullptr;  // [kDecodeRows][n_vocab]
-  int32_t* rows_dev_ = nullptr;  // token[kPassRows] | pos[kPassRows] | slot[kPassRows]
+  int32_t* rows_dev_ = nullptr;  // token | pos | slot | stable, kPassRows each
   int32_t* gather_dev_ = nullptr;
   PrefillTile* tiles_dev_ = nullptr;
   DecodeAttnScratch attn_scratch_;
@@ -205,12 +219,16 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   fused_rope_ = c.head_dim % 2 == 0;
   ctx_.pdl = prop.major >= 9 && !env_disabled("ARBITER_CUDA_PDL");
   use_graphs_ = !env_disabled("ARBITER_CUDA_GRAPHS");
+  matvec_impl_ = env_is("ARBITER_CUDA_MATVEC", "v1") ? MatvecImpl::V1 : MatvecImpl::Auto;
+  attn_impl_ = env_is("ARBITER_CUDA_ATTN", "v1") ? 1 : 0;
+  if (const char* f = std::getenv("ARBITER_CUDA_FUSE")) fuse_max_rows_ = std::max(0, std::atoi(f));
   description_ = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
                  ", " + std::to_string(prop.multiProcessorCount) + " SMs, " +
                  std::to_string((prop.totalGlobalMem + (512u << 20)) >> 30) + " GiB)";
   ARB_CUDA_RETURN(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   ctx_.stream = stream_;
   ARB_RETURN_IF_ERROR(prepare_attention_prefill(c.head_dim));
+  ARB_RETURN_IF_ERROR(prepare_matvec2());  // before any capture: raises shared-memory limits
   ARB_RETURN_IF_ERROR(upload_weights(model, options.on_progress));
   ARB_RETURN_IF_ERROR(alloc_state());
   // Capture the decode graphs of the usual batch sizes now, not in the first steps.
@@ -279,6 +297,16 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
     h_forms_ |= act_form_for_decode(L.down.type);
     h_pf_ |= act_form_for_prefill(L.down.type);
   }
+  // A site's norm/quantization is folded into its decode consumers when all of them are
+  // version-2 products (which make the q8 form themselves).
+  auto v2 = [&](const DevMatrix& m) { return matvec_impl_ != MatvecImpl::V1 && matvec2_supports(m.type, m.cols); };
+  fuse_attn_in_ = fuse_ffn_in_ = fuse_h_ = !layers_.empty();
+  for (const LayerDev& L : layers_) {
+    for (const DevMatrix& m : L.qkv) fuse_attn_in_ &= v2(m);
+    fuse_ffn_in_ &= L.gate_up_fused ? v2(L.gate_up) : (v2(L.gate) && v2(L.up));
+    fuse_h_ &= v2(L.down);
+  }
+  fuse_final_ = v2(output_);
   return Status::Ok();
 }
 
@@ -327,7 +355,7 @@ Status CudaBackend::alloc_state() {
   ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kDecodeRows, final_forms_, "activations", &final_));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(x_ld_) * kDecodeRows, &xg_, "activations"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(c.n_vocab) * kDecodeRows, &logits_dev_, "logits"));
-  ARB_RETURN_IF_ERROR(mem_.alloc_array(3 * kPassRows, &rows_dev_, "step rows"));
+  ARB_RETURN_IF_ERROR(mem_.alloc_array(4 * kPassRows, &rows_dev_, "step rows"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(kDecodeRows, &gather_dev_, "step rows"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(kPassRows, &tiles_dev_, "step rows"));
   attn_scratch_.max_splits = attention_max_splits(n_ctx_);
@@ -337,7 +365,7 @@ Status CudaBackend::alloc_state() {
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(kDecodeRows) * c.n_head, &attn_scratch_.counters,
                                        "attention scratch"));
 
-  ARB_CUDA_RETURN(cudaMallocHost(&rows_host_, sizeof(int32_t) * 3 * kPassRows));
+  ARB_CUDA_RETURN(cudaMallocHost(&rows_host_, sizeof(int32_t) * 4 * kPassRows));
   ARB_CUDA_RETURN(cudaMallocHost(&gather_host_, sizeof(int32_t) * kDecodeRows));
   ARB_CUDA_RETURN(cudaMallocHost(&tiles_host_, sizeof(PrefillTile) * kPassRows));
   ARB_CUDA_RETURN(cudaMallocHost(&logits_host_, sizeof(float) * c.n_vocab * kDecodeRows));
@@ -373,6 +401,7 @@ AttentionArgs CudaBackend::attn_args(int layer) const {
   a.n_head = cfg_.n_head;
   a.n_kv_head = cfg_.n_head_kv;
   a.head_dim = cfg_.head_dim;
+  a.impl = attn_impl_;
   return a;
 }
 
@@ -381,97 +410,98 @@ Status CudaBackend::upload_rows(const std::vector<RowSpec>& rows) {
     rows_host_[i] = rows[i].token;
     rows_host_[kPassRows + i] = rows[i].pos;
     rows_host_[2 * kPassRows + i] = rows[i].slot;
+    rows_host_[3 * kPassRows + i] = rows[i].stable;
   }
-  ARB_CUDA_RETURN(cudaMemcpyAsync(rows_dev_, rows_host_, sizeof(int32_t) * 3 * kPassRows,
+  ARB_CUDA_RETURN(cudaMemcpyAsync(rows_dev_, rows_host_, sizeof(int32_t) * 4 * kPassRows,
                                   cudaMemcpyHostToDevice, stream_));
   return Status::Ok();
 }
 
 // The decode pass for n rows (already uploaded): embedding, every layer with matrix-vector
-// products, final norm and the output projection of all n rows into logits_dev_.
+// products, final norm and the output projection of all n rows into logits_dev_. With at most
+// fuse_max_rows_ rows, the products whose site allows it make their q8 input themselves from
+// the fp32 rows (RMSNorm + quantization, or quantization of the SwiGLU output).
 Status CudaBackend::record_decode(int n) {
   const LlamaConfig& c = cfg_;
   const int32_t* tokens = rows_dev_;
+  const bool fuse = n <= fuse_max_rows_;
+  const int32_t* stable = rows_dev_ + 3 * kPassRows;
+  auto mv_args = [&](const DevMatrix& w, const ActBuf& a, Epilogue epi, float* y, int64_t y_ld) {
+    MatvecArgs mv;
+    mv.w = w;
+    mv.nvec = n;
+    mv.a = &a;
+    mv.epi = epi;
+    mv.y = y;
+    mv.y_ld = y_ld;
+    mv.impl = matvec_impl_;
+    return mv;
+  };
+  auto fused_norm = [&](MatvecArgs& mv, const float* norm_w) {
+    mv.input = MatvecInput::RmsNorm;
+    mv.x = x_;
+    mv.x_ld = x_ld_;
+    mv.norm_w = norm_w;
+    mv.eps = c.rms_eps;
+  };
   ARB_RETURN_IF_ERROR(launch_embed(tok_embd_, tokens, n, x_, x_ld_, ctx_));
   for (int l = 0; l < c.n_layer; l++) {
     const LayerDev& L = layers_[static_cast<size_t>(l)];
-    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, attn_in_forms_, ctx_));
+    const bool fuse_in = fuse && fuse_attn_in_;
+    if (!fuse_in) ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, attn_in_forms_, ctx_));
     const RopeKvArgs rk = rope_args(l);
     for (size_t p = 0; p < L.qkv.size(); p++) {
-      MatvecArgs mv;
-      mv.w = L.qkv[p];
-      mv.nvec = n;
-      mv.a = &attn_in_;
+      MatvecArgs mv = mv_args(L.qkv[p], attn_in_, Epilogue::Store, qkv_ + L.qkv_offset[p], qkv_ld_);
       if (fused_rope_) {
         mv.epi = Epilogue::RopeKv;
         mv.row_offset = L.qkv_offset[p];
         mv.rk = rk;
-      } else {
-        mv.epi = Epilogue::Store;
-        mv.y = qkv_ + L.qkv_offset[p];
-        mv.y_ld = qkv_ld_;
       }
+      if (fuse_in) fused_norm(mv, L.attn_norm);
       ARB_RETURN_IF_ERROR(launch_matvec(mv, ctx_));
     }
     if (!fused_rope_) ARB_RETURN_IF_ERROR(launch_rope_store(qkv_, qkv_ld_, n, rk, ctx_));
     // The attention kernel quantizes its own output (Block32) when heads hold whole blocks.
     const unsigned fused = c.head_dim % 32 == 0 ? (attn_out_forms_ & kQ32) : 0u;
-    ARB_RETURN_IF_ERROR(launch_attention_decode(attn_args(l), rk.pos, rk.slot, n, attn_scratch_, attn_out_, kF32 | fused, ctx_));
+    ARB_RETURN_IF_ERROR(launch_attention_decode(attn_args(l), rk.pos, rk.slot, stable, n, attn_scratch_, attn_out_,
+                                                kF32 | fused, ctx_));
     if (quant_forms(attn_out_forms_) & ~fused) {
       ARB_RETURN_IF_ERROR(launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_,
                                             quant_forms(attn_out_forms_) & ~fused, ctx_));
     }
-    MatvecArgs wo;
-    wo.w = L.wo;
-    wo.nvec = n;
-    wo.a = &attn_out_;
-    wo.epi = Epilogue::Add;
-    wo.y = x_;
-    wo.y_ld = x_ld_;
-    ARB_RETURN_IF_ERROR(launch_matvec(wo, ctx_));
-    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, ffn_in_forms_, ctx_));
+    ARB_RETURN_IF_ERROR(launch_matvec(mv_args(L.wo, attn_out_, Epilogue::Add, x_, x_ld_), ctx_));
+    const bool fuse_ffn = fuse && fuse_ffn_in_;
+    if (!fuse_ffn) ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, ffn_in_forms_, ctx_));
     if (L.gate_up_fused) {
-      MatvecArgs gu;
-      gu.w = L.gate_up;
-      gu.nvec = n;
-      gu.a = &ffn_in_;
-      gu.epi = Epilogue::SwiGlu;
-      gu.y = h_.f32;
-      gu.y_ld = h_.ld;
+      MatvecArgs gu = mv_args(L.gate_up, ffn_in_, Epilogue::SwiGlu, h_.f32, h_.ld);
+      if (fuse_ffn) fused_norm(gu, L.ffn_norm);
       ARB_RETURN_IF_ERROR(launch_matvec(gu, ctx_));
     } else {
       for (int which = 0; which < 2; which++) {
-        MatvecArgs mv;
-        mv.w = which == 0 ? L.gate : L.up;
-        mv.nvec = n;
-        mv.a = &ffn_in_;
-        mv.epi = Epilogue::Store;
-        mv.y = which == 0 ? g_ : u_;
-        mv.y_ld = gu_ld_;
+        MatvecArgs mv = mv_args(which == 0 ? L.gate : L.up, ffn_in_, Epilogue::Store, which == 0 ? g_ : u_, gu_ld_);
+        if (fuse_ffn) fused_norm(mv, L.ffn_norm);
         ARB_RETURN_IF_ERROR(launch_matvec(mv, ctx_));
       }
       ARB_RETURN_IF_ERROR(launch_swiglu(g_, u_, gu_ld_, n, h_, kF32, ctx_));
     }
-    if (quant_forms(h_forms_)) {
+    const bool fuse_h = fuse && fuse_h_;
+    if (quant_forms(h_forms_) && !fuse_h) {
       ARB_RETURN_IF_ERROR(launch_norm_quant(h_.f32, h_.ld, nullptr, 0.0f, n, h_, quant_forms(h_forms_), ctx_));
     }
-    MatvecArgs down;
-    down.w = L.down;
-    down.nvec = n;
-    down.a = &h_;
-    down.epi = Epilogue::Add;
-    down.y = x_;
-    down.y_ld = x_ld_;
+    MatvecArgs down = mv_args(L.down, h_, Epilogue::Add, x_, x_ld_);
+    if (fuse_h) {
+      down.input = MatvecInput::Quantize;
+      down.x = h_.f32;
+      down.x_ld = h_.ld;
+    }
     ARB_RETURN_IF_ERROR(launch_matvec(down, ctx_));
   }
-  ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, output_norm_, c.rms_eps, n, final_, final_forms_, ctx_));
-  MatvecArgs out;
-  out.w = output_;
-  out.nvec = n;
-  out.a = &final_;
-  out.epi = Epilogue::Store;
-  out.y = logits_dev_;
-  out.y_ld = c.n_vocab;
+  MatvecArgs out = mv_args(output_, final_, Epilogue::Store, logits_dev_, c.n_vocab);
+  if (fuse && fuse_final_) {
+    fused_norm(out, output_norm_);
+  } else {
+    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, output_norm_, c.rms_eps, n, final_, final_forms_, ctx_));
+  }
   return launch_matvec(out, ctx_);
 }
 
@@ -553,6 +583,7 @@ Status CudaBackend::logits_for_rows(const std::vector<RowSpec>& rows, float* log
     out.epi = Epilogue::Store;
     out.y = logits_dev_;
     out.y_ld = cfg_.n_vocab;
+    out.impl = matvec_impl_;
     ARB_RETURN_IF_ERROR(launch_matvec(out, ctx_));
     ARB_CUDA_RETURN(cudaMemcpyAsync(logits_host_, logits_dev_, sizeof(float) * cfg_.n_vocab * n,
                                     cudaMemcpyDeviceToHost, stream_));
@@ -663,8 +694,9 @@ Status CudaBackend::forward(const std::vector<StepSequence>& step, float* logits
     int64_t dest = -1;
     if (s.all_logits) dest = first_logit[static_cast<size_t>(seq)] + t;
     else if (t == s.n_tokens - 1) dest = first_logit[static_cast<size_t>(seq)];
-    return RowSpec{s.tokens[t], s.n_past + t, s.slot, dest};
+    return RowSpec{s.tokens[t], s.n_past + t, s.slot, 0, dest};
   };
+
 
   // Pieces of kPassRows tokens; long pieces (prefill) in order of their index within the
   // sequence, packed into passes; the short tail pieces after them in one decode path.
@@ -706,7 +738,11 @@ Status CudaBackend::forward(const std::vector<StepSequence>& step, float* logits
   std::vector<RowSpec> rows;
   for (const Piece& p : short_pieces) {
     for (int t = 0; t < p.len; t++) {
-      rows.push_back(row_of(p.seq, p.start + t));
+      RowSpec r = row_of(p.seq, p.start + t);
+      // Positions before the piece were written by earlier steps or passes (each pass ends
+      // with a synchronization), so decode attention may load them before the pass's own writes.
+      r.stable = step[static_cast<size_t>(p.seq)].n_past + p.start;
+      rows.push_back(r);
       if (rows.size() == static_cast<size_t>(kDecodeRows)) {
         ARB_RETURN_IF_ERROR(run_decode_pass(rows, logits));
         rows.clear();

@@ -1,7 +1,9 @@
 // A weight matrix in device memory, repacked at upload so that kernels read the quants of a
 // 32-value block with aligned 16-byte loads. Values are bit-identical to the GGUF blocks:
 //   F32/F16/BF16  q: rows of `row_elems` values (n_cols rounded up to 32, zero padded)
-//   Q8_0          q: int8 [row][n_cols]            d: fp16 [row][n_cols/32]
+//   Q8_0          q: int8 [row][2][nb][16]: quants 0..15 of every block, then 16..31 of every
+//                 block (a warp's 16-byte loads of consecutive blocks are contiguous)
+//                                                  d: fp16 [row][nb]
 //   Q4_0          q: 16 bytes per block, [row][nb]  d: fp16 [row][nb]          (ggml's qs)
 //   Q5_0          q: as Q4_0, qh: uint32 [row][nb]  d: fp16 [row][nb]          (ggml's qh, LE)
 //   Q4_K          q: ggml's 144-byte blocks unchanged (9 x 16 bytes: d, dmin, scales, qs)

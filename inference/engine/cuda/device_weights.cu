@@ -85,11 +85,12 @@ void repack_row(GgmlType t, const uint8_t* src, int64_t cols, uint8_t* q_dst, ui
       std::memset(q_dst + cols * esize, 0, static_cast<size_t>(round_up(cols, 32) - cols) * esize);
       return;
     }
-    case GgmlType::Q8_0:
+    case GgmlType::Q8_0:  // planar: quants 0..15 of every block, then quants 16..31 of every block
       for (int64_t b = 0; b < cols / QK8_0; b++) {
         const uint8_t* blk = src + b * sizeof(block_q8_0);
         std::memcpy(&d_dst[b], blk + offsetof(block_q8_0, d), 2);
-        std::memcpy(q_dst + b * 32, blk + offsetof(block_q8_0, qs), 32);
+        std::memcpy(q_dst + b * 16, blk + offsetof(block_q8_0, qs), 16);
+        std::memcpy(q_dst + cols / 2 + b * 16, blk + offsetof(block_q8_0, qs) + 16, 16);
       }
       return;
     case GgmlType::Q4_0:

@@ -82,19 +82,44 @@ enum class Epilogue : int {
   SwiGlu = 3,  // rows interleave gate and up: y[r][row/2] = silu(gate) * up
 };
 
+// Where a matrix-vector product takes its activations from.
+enum class MatvecInput : int {
+  Q8 = 0,        // the site's q8 (or fp32, for float weights) form, written by another kernel
+  RmsNorm = 1,   // fp32 rows x: RMSNorm with norm_w and q8 quantization in the prologue
+  Quantize = 2,  // fp32 rows x: q8 quantization in the prologue
+};
+// RmsNorm and Quantize give the same bits as launch_norm_quant followed by a Q8 product; only
+// version 2 offers them (matvec_fuses_input).
+
+// Which kernels: version 1 (matvec.cuh, every type) or version 2 (matvec2.cuh, Block32 types).
+enum class MatvecImpl : int { Auto = 0, V1 = 1, V2 = 2 };
+
 struct MatvecArgs {
   DevMatrix w;
   int nvec = 0;            // activation rows; any count (done 8 at a time)
-  const ActBuf* a = nullptr;
+  const ActBuf* a = nullptr;  // the activation site (its k must equal w.cols)
   Epilogue epi = Epilogue::Store;
   float* y = nullptr;
   int64_t y_ld = 0;
   int64_t row_offset = 0;  // RopeKv
   RopeKvArgs rk;           // RopeKv
+  MatvecInput input = MatvecInput::Q8;
+  const float* x = nullptr;       // RmsNorm / Quantize: fp32 rows [nvec][x_ld] of a->k values
+  int64_t x_ld = 0;
+  const float* norm_w = nullptr;  // RmsNorm
+  float eps = 0.0f;
+  MatvecImpl impl = MatvecImpl::Auto;  // Auto: version 2 where it applies
 };
 
 // Reads every weight once per 8 activation rows (fused dequantize + dot).
 Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx);
+
+// Whether version 2 runs this weight type with `cols` columns (and so offers RmsNorm/Quantize
+// inputs). Cheap; the first call queries the device.
+bool matvec2_supports(GgmlType t, int64_t cols);
+// Raises the shared-memory limits of the version-2 kernels on the current device. Call once
+// before capturing graphs (launches also do it on first use).
+Status prepare_matvec2();
 
 struct MatmulArgs {
   DevMatrix w;
@@ -122,6 +147,7 @@ struct AttentionArgs {
   int64_t slot_stride = 0;
   int64_t n_ctx = 0;
   int n_head = 0, n_kv_head = 0, head_dim = 0;
+  int impl = 0;  // decode: 0 auto (version 2 for head_dim 128), 1 version 1, 2 version 2
 };
 
 // Decode: each row is one query at pos[r] attending to positions [0, pos[r]] of slot[r].
@@ -133,10 +159,16 @@ struct DecodeAttnScratch {
   int max_splits = 0;
 };
 int attention_max_splits(int64_t n_ctx);
-// forms: kF32, kF16 and, when head_dim is a multiple of 32, kQ32.
+// forms: kF32, kF16 and, when head_dim is a multiple of 32, kQ32. pos, slot and stable must be
+// written before the previous kernel starts (they are uploaded before the step); stable (may be
+// null) gives per row the first cache position this step writes: version 2 loads the positions
+// below it before waiting on the previous kernel.
 Status launch_attention_decode(const AttentionArgs& args, const int32_t* pos, const int32_t* slot,
-                               int rows, const DecodeAttnScratch& scratch, const ActBuf& out,
-                               unsigned forms, const LaunchCtx& ctx);
+                               const int32_t* stable, int rows, const DecodeAttnScratch& scratch,
+                               const ActBuf& out, unsigned forms, const LaunchCtx& ctx);
+// Whether version 2 of decode attention runs this shape (head_dim 128, 1/2/4/8 query heads per
+// KV head).
+bool attention_decode2_supports(int head_dim, int n_head, int n_kv_head);
 
 // Prefill: tiles of up to 8 consecutive tokens of one sequence (row0 .. row0+n-1 at positions
 // pos0 .. pos0+n-1), each attending causally to its slot's cache. Output fp32.

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "matvec.cuh"
+#include "matvec2.cuh"
 
 namespace arb::cuda {
 
@@ -58,15 +59,26 @@ unsigned act_form_for_prefill(GgmlType t) {
 
 Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx) {
   const DevMatrix& w = args.w;
+  if (args.a == nullptr) return Status::Error(StatusCode::Internal, "matvec: no activation site");
   const ActBuf& a = *args.a;
   const ActQuant aq = act_quant_for(w.type);
   const Q8Act& q8 = aq == ActQuant::Super256 ? a.q256 : a.q32;
-  if (w.cols != a.k || (aq == ActQuant::None ? a.f32 == nullptr : q8.q == nullptr) ||
+  const bool v2 = args.impl != MatvecImpl::V1 && matvec2_supports(w.type, w.cols);
+  const bool fused = args.input != MatvecInput::Q8;
+  const bool input_ok = fused ? (args.x != nullptr && args.x_ld % 4 == 0 && args.x_ld >= w.cols &&
+                                 (args.input != MatvecInput::RmsNorm || args.norm_w != nullptr))
+                              : (aq == ActQuant::None ? a.f32 != nullptr : q8.q != nullptr);
+  if (w.cols != a.k || !input_ok ||
       ((args.epi == Epilogue::SwiGlu || args.epi == Epilogue::RopeKv) && (w.rows % 2 != 0 || args.row_offset % 2 != 0))) {
     return Status::Error(StatusCode::Internal,
                          "matvec: activation buffer does not match the weights (" +
                              std::to_string(w.cols) + " columns, " + ggml_type_name(w.type) + ")");
   }
+  if ((args.impl == MatvecImpl::V2 || fused) && !v2) {
+    return Status::Error(StatusCode::Internal, std::string("matvec: version 2 (and its fused inputs) does not run ") +
+                                                   ggml_type_name(w.type) + " with " + std::to_string(w.cols) + " columns");
+  }
+  if (v2) return launch_matvec2(args, ctx);
   for (int v0 = 0; v0 < args.nvec; v0 += 8) {
     MvParams p;
     p.w = w;

@@ -123,6 +123,11 @@ struct Unit<GgmlType::Q4_0> {
     qs = ld16(m.q + row * m.q_row_bytes + u * 16);
     d = ldh(m.d + row * m.blocks_per_row + u);
   }
+  // The same from a row's bases (q, d and qh of the row; q_row_bytes as in DevMatrix).
+  ARB_HD void load_row(const uint8_t* q, const __half* dr, const uint32_t*, int64_t, int u) {
+    qs = ld16(q + u * 16);
+    d = ldh(dr + u);
+  }
   // a_lo = activation quants 0..15, a_hi = 16..31
   ARB_HD float dot_q8(int4 a_lo, int4 a_hi, float da, int sa) const {
     int isum = 0;
@@ -160,10 +165,15 @@ struct Unit<GgmlType::Q8_0> {
   uint4 lo = {0, 0, 0, 0}, hi = {0, 0, 0, 0};
   float d = 0.0f;
   ARB_HD void load(const DevMatrix& m, int64_t row, int64_t u) {
-    const uint8_t* p = m.q + row * m.q_row_bytes + u * 32;
+    const uint8_t* p = m.q + row * m.q_row_bytes + u * 16;  // planar: the halves are q_row_bytes/2 apart
     lo = ld16(p);
-    hi = ld16(p + 16);
+    hi = ld16(p + m.q_row_bytes / 2);
     d = ldh(m.d + row * m.blocks_per_row + u);
+  }
+  ARB_HD void load_row(const uint8_t* q, const __half* dr, const uint32_t*, int64_t q_row_bytes, int u) {
+    lo = ld16(q + u * 16);
+    hi = ld16(q + q_row_bytes / 2 + u * 16);
+    d = ldh(dr + u);
   }
   ARB_HD float dot_q8(int4 a_lo, int4 a_hi, float da, int /*sa*/) const {
     int isum = 0;
@@ -201,6 +211,11 @@ struct Unit<GgmlType::Q5_0> {
     qs = ld16(m.q + row * m.q_row_bytes + u * 16);
     qh = ldg(m.qh + row * m.blocks_per_row + u);
     d = ldh(m.d + row * m.blocks_per_row + u);
+  }
+  ARB_HD void load_row(const uint8_t* q, const __half* dr, const uint32_t* qhr, int64_t, int u) {
+    qs = ld16(q + u * 16);
+    qh = ldg(qhr + u);
+    d = ldh(dr + u);
   }
   ARB_HD float dot_q8(int4 a_lo, int4 a_hi, float da, int sa) const {
     int isum = 0;

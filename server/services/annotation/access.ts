@@ -36,9 +36,7 @@ export async function isCampaignMember(db: Db, campaign: Campaign, actor: Actor)
 /** A campaign the actor may see (active or paused) — or NotFoundError. */
 export async function findCampaignForAnnotator(db: Db, campaignId: string, actor: Actor): Promise<Campaign> {
   const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId)).limit(1);
-  if (!campaign || (campaign.status !== "active" && campaign.status !== "paused")) {
-    throw new NotFoundError(CAMPAIGN_NOT_FOUND);
-  }
+  if (!campaign || !isOpenToAnnotators(campaign)) throw new NotFoundError(CAMPAIGN_NOT_FOUND);
   if (!(await isCampaignMember(db, campaign, actor))) throw new NotFoundError(CAMPAIGN_NOT_FOUND);
   return campaign;
 }
@@ -57,17 +55,24 @@ export interface OwnTurn {
   campaign: Campaign;
 }
 
-/** A turn of the actor's own conversation in a campaign still open to them. */
+function isOpenToAnnotators(campaign: Campaign) {
+  return campaign.status === "active" || campaign.status === "paused";
+}
+
+/** A turn of the actor's own conversation in a campaign still open to them (one query). */
 export async function findOwnTurn(db: Db, turnId: string, actor: Actor): Promise<OwnTurn> {
   const [row] = await db
-    .select({ turn: turns, conversation: conversations })
+    .select({ turn: turns, conversation: conversations, campaign: campaigns })
     .from(turns)
     .innerJoin(conversations, eq(conversations.id, turns.conversationId))
+    .innerJoin(campaigns, eq(campaigns.id, conversations.campaignId))
     .where(eq(turns.id, turnId))
     .limit(1);
   if (!row || row.conversation.annotatorId !== actor.id) throw new NotFoundError(CONVERSATION_NOT_FOUND);
-  const campaign = await findCampaignForAnnotator(db, row.conversation.campaignId, actor);
-  return { ...row, campaign };
+  if (!isOpenToAnnotators(row.campaign) || !(await isCampaignMember(db, row.campaign, actor))) {
+    throw new NotFoundError(CAMPAIGN_NOT_FOUND);
+  }
+  return row;
 }
 
 export async function findOwnConversation(

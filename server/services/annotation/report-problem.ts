@@ -14,7 +14,12 @@ import { NOTE_MAX_CHARS, noteTooLongMessage } from "./limits";
 export const ReportProblemInput = z.object({
   turnId: z.uuid(),
   kind: z.enum(PROBLEM_KINDS, "Say what is wrong: empty, broken, failed or other."),
-  note: z.string().trim().max(NOTE_MAX_CHARS, noteTooLongMessage).optional(),
+  note: z
+    .string()
+    .trim()
+    .max(NOTE_MAX_CHARS, noteTooLongMessage)
+    .refine((text) => !text.includes("\u0000"), "The note contains a NUL character. Remove it and submit again.")
+    .optional(),
 });
 export type ReportProblemInput = z.input<typeof ReportProblemInput>;
 

@@ -36,7 +36,8 @@ export const StartTurnInput = z.object({
     .string()
     .trim()
     .min(1, "Write a prompt before sending.")
-    .max(PROMPT_MAX_CHARS, promptTooLongMessage),
+    .max(PROMPT_MAX_CHARS, promptTooLongMessage)
+    .refine((text) => !text.includes("\u0000"), "The prompt contains a NUL character. Remove it and send again."),
 });
 export type StartTurnInput = z.input<typeof StartTurnInput>;
 

@@ -3,7 +3,7 @@
 // campaigns whether each response is safe plus the prompt's risk category and attack vector.
 // The chosen response becomes the assistant message of the turn. A retried or double-clicked
 // submit (same idempotency key) stores one comparison and gets the same answer back.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import {
@@ -39,7 +39,12 @@ export const SubmitComparisonInput = z.object({
   responseSafety: z.record(z.uuid(), z.boolean()).optional(),
   riskCategory: z.enum(RISK_CATEGORIES, "Pick the prompt's risk category.").optional(),
   attackVector: z.enum(ATTACK_VECTORS, "Pick the prompt's attack vector.").optional(),
-  note: z.string().trim().max(NOTE_MAX_CHARS, noteTooLongMessage).optional(),
+  note: z
+    .string()
+    .trim()
+    .max(NOTE_MAX_CHARS, noteTooLongMessage)
+    .refine((text) => !text.includes("\u0000"), "The note contains a NUL character. Remove it and submit again.")
+    .optional(),
   /** Milliseconds from the responses being complete on screen to this submit. */
   timeSpentMs: z.number().int().min(0),
 });
@@ -56,26 +61,29 @@ export interface SubmittedComparison {
   canContinue: boolean;
 }
 
-async function toResult(db: Db, comparison: Comparison): Promise<SubmittedComparison> {
-  const [conversation] = await db
-    .select({ status: conversations.status })
-    .from(conversations)
-    .where(eq(conversations.id, comparison.conversationId));
-  const ended = conversation?.status !== "active";
+function toResult(comparison: Comparison, conversationIsActive: boolean): SubmittedComparison {
   return {
     comparisonId: comparison.id,
     turnId: comparison.turnId,
     conversationId: comparison.conversationId,
     chosenResponseId: comparison.chosenResponseId,
     safetyBin: comparison.safetyBin,
-    conversationEnded: ended,
-    canContinue: !ended,
+    conversationEnded: !conversationIsActive,
+    canContinue: conversationIsActive,
   };
 }
 
 async function findByKey(db: Db, key: string) {
   const [existing] = await db.select().from(comparisons).where(eq(comparisons.idempotencyKey, key)).limit(1);
   return existing;
+}
+
+async function conversationIsActive(db: Db, conversationId: string) {
+  const [row] = await db
+    .select({ status: conversations.status })
+    .from(conversations)
+    .where(eq(conversations.id, conversationId));
+  return row?.status === "active";
 }
 
 function replayOf(existing: Comparison, turnId: string, actor: Actor) {
@@ -91,21 +99,28 @@ export async function submitComparison(
   actor: Actor,
 ): Promise<SubmittedComparison> {
   const input = SubmitComparisonInput.parse(rawInput);
+  // Three independent reads at once: the submit is on the annotator's critical path.
+  const [earlier, own, turnResponses] = await Promise.all([
+    findByKey(db, input.idempotencyKey),
+    findOwnTurn(db, input.turnId, actor).catch((error: unknown) => error as Error),
+    db.select().from(responses).where(eq(responses.turnId, input.turnId)).orderBy(asc(responses.position)),
+  ]);
   // A retry of a submit that was stored answers the same, whatever happened since.
-  const earlier = await findByKey(db, input.idempotencyKey);
-  if (earlier) return toResult(db, replayOf(earlier, input.turnId, actor));
-
-  const { turn, conversation, campaign } = await findOwnTurn(db, input.turnId, actor);
+  if (earlier) {
+    replayOf(earlier, input.turnId, actor);
+    return toResult(earlier, await conversationIsActive(db, earlier.conversationId));
+  }
+  if (own instanceof Error) throw own;
+  const { turn, conversation, campaign } = own;
   requireActive(campaign);
   requireConversationActive(conversation);
 
-  const turnResponses = await db
-    .select()
-    .from(responses)
-    .where(eq(responses.turnId, turn.id))
-    .orderBy(asc(responses.position));
   const ids = new Set(turnResponses.map((response) => response.id));
-  if (input.ranking.length !== ids.size || new Set(input.ranking).size !== ids.size || !input.ranking.every((id) => ids.has(id))) {
+  if (
+    input.ranking.length !== ids.size ||
+    new Set(input.ranking).size !== ids.size ||
+    !input.ranking.every((id) => ids.has(id))
+  ) {
     throw new ValidationError(
       turnResponses.length === 2
         ? "Choose Response A or Response B."
@@ -135,49 +150,59 @@ export async function submitComparison(
     safetyBin = safetyBinOf(responseSafety[input.ranking[0]], responseSafety[input.ranking[1]]);
   }
 
+  const reachedLimit = turn.index + 1 >= campaign.maxTurns;
+  const chosen = input.ranking[0];
   const timeSpentMs = Math.min(input.timeSpentMs, MAX_TIME_SPENT_MS);
-  const stored = await db.transaction(async (tx) => {
-    const [inserted] = await tx
-      .insert(comparisons)
-      .values({
-        turnId: turn.id,
-        conversationId: conversation.id,
-        campaignId: campaign.id,
-        batchId: conversation.batchId,
-        annotatorId: actor.id,
-        source: "primary",
-        chosenResponseId: input.ranking[0],
-        rejectedResponseId: input.ranking[1],
-        ranking: input.ranking,
-        strength: input.strength,
-        responseSafety,
-        safetyBin,
-        note: input.note ? input.note : null,
-        timeSpentMs,
-        idempotencyKey: input.idempotencyKey,
-      })
-      // Either unique key: the same submit again, or this turn already judged (another tab).
-      .onConflictDoNothing()
-      .returning();
-    if (!inserted) return null;
-    await tx.update(turns).set({ chosenResponseId: input.ranking[0] }).where(eq(turns.id, turn.id));
-    const reachedLimit = turn.index + 1 >= campaign.maxTurns;
-    await tx
-      .update(conversations)
-      .set({
-        updatedAt: new Date(),
-        ...(campaign.kind === "safety" ? { riskCategory: input.riskCategory, attackVector: input.attackVector } : {}),
-        ...(reachedLimit ? { status: "ended" as const, endedAt: new Date() } : {}),
-      })
-      .where(eq(conversations.id, conversation.id));
-    return inserted;
-  });
-  if (stored) return toResult(db, stored);
+  const note = input.note ? input.note : null;
+  const safetyLabels =
+    campaign.kind === "safety"
+      ? sql`, risk_category = ${input.riskCategory ?? null}, attack_vector = ${input.attackVector ?? null}`
+      : sql``;
+  const ending = reachedLimit ? sql`, status = 'ended', ended_at = now()` : sql``;
+  // One statement, so one round trip and atomic: store the comparison and, only if it was
+  // stored, make the chosen response the turn's assistant message and touch the conversation.
+  // Either unique key makes the insert a no-op: the same submit again, or this turn already
+  // judged (another tab).
+  const result = (await db.execute(sql`
+    with inserted as (
+      insert into ${comparisons} (turn_id, conversation_id, campaign_id, batch_id, annotator_id,
+        chosen_response_id, rejected_response_id, ranking, strength, response_safety, safety_bin,
+        note, time_spent_ms, idempotency_key)
+      values (${turn.id}, ${conversation.id}, ${campaign.id}, ${conversation.batchId}, ${actor.id},
+        ${chosen}, ${input.ranking[1]}, ${JSON.stringify(input.ranking)}::jsonb, ${input.strength}::strength,
+        ${responseSafety ? JSON.stringify(responseSafety) : null}::jsonb, ${safetyBin}::safety_bin,
+        ${note}, ${timeSpentMs}, ${input.idempotencyKey})
+      on conflict do nothing
+      returning id
+    ), chose as (
+      update ${turns} set chosen_response_id = ${chosen}
+      where id = ${turn.id} and exists (select 1 from inserted)
+    ), touched as (
+      update ${conversations} set updated_at = now() ${safetyLabels} ${ending}
+      where id = ${conversation.id} and exists (select 1 from inserted)
+    )
+    select id from inserted
+  `)) as unknown as { rows: { id: string }[] };
+  const [row] = result.rows;
+  if (row) {
+    return {
+      comparisonId: row.id,
+      turnId: turn.id,
+      conversationId: conversation.id,
+      chosenResponseId: chosen,
+      safetyBin,
+      conversationEnded: reachedLimit,
+      canContinue: !reachedLimit,
+    };
+  }
 
   const sameKey = await findByKey(db, input.idempotencyKey);
-  if (sameKey) return toResult(db, replayOf(sameKey, input.turnId, actor));
+  if (sameKey) {
+    replayOf(sameKey, input.turnId, actor);
+    return toResult(sameKey, await conversationIsActive(db, sameKey.conversationId));
+  }
   const [other] = await db
-    .select()
+    .select({ id: comparisons.id })
     .from(comparisons)
     .where(and(eq(comparisons.turnId, turn.id), eq(comparisons.annotatorId, actor.id)))
     .limit(1);

@@ -13,7 +13,7 @@ import {
 } from "@/db/schema";
 import { findCampaign } from "../campaigns/campaign-access";
 import { PageInput, toPage } from "../pagination";
-import { getAgreement, getGoldAccuracy } from "../quality/agreement";
+import { getAnnotatorAgreement, getGoldAccuracy } from "../quality/agreement";
 import { medianFromBuckets } from "./time-buckets";
 
 export const ANNOTATOR_SORT_KEYS = [
@@ -113,7 +113,7 @@ export async function listAnnotatorStats(db: Db, rawInput: ListAnnotatorStatsInp
         ),
       )
       .groupBy(pairTasks.annotatorId),
-    getAgreement(db, input),
+    getAnnotatorAgreement(db, input),
     getGoldAccuracy(db, input),
   ]);
 
@@ -166,7 +166,7 @@ export async function listAnnotatorStats(db: Db, rawInput: ListAnnotatorStatsInp
   for (const [annotatorId, list] of buckets) entry(annotatorId).medianTimeMs = medianFromBuckets(list);
   for (const row of reports) entry(row.annotatorId).problemReports = Number(row.count);
   for (const row of skipped) entry(row.annotatorId).skippedPairs = Number(row.count);
-  for (const [annotatorId, figures] of Object.entries(agreement.byAnnotator)) {
+  for (const [annotatorId, figures] of Object.entries(agreement)) {
     const stat = entry(annotatorId);
     stat.agreementItems = figures.items;
     stat.agreement = figures.percentAgreement;

@@ -16,7 +16,7 @@ import {
   type Strength,
 } from "@/db/schema";
 import { findCampaign } from "../campaigns/campaign-access";
-import { getAgreement, getGoldAccuracy } from "../quality/agreement";
+import { getBatchAgreement, getGoldAccuracy } from "../quality/agreement";
 import { medianFromBuckets } from "./time-buckets";
 
 export const DashboardInput = z.object({
@@ -65,7 +65,7 @@ export async function getCampaignDashboard(db: Db, rawInput: DashboardInput) {
       .from(timeSpentRollups)
       .where(and(...timeWhere))
       .groupBy(timeSpentRollups.batchId, timeSpentRollups.bucket),
-    getAgreement(db, input),
+    getBatchAgreement(db, input),
     getGoldAccuracy(db, input),
   ]);
 

@@ -16,8 +16,8 @@ export interface ExportStats {
   rankingUnits: number;
   safetyExcludedPairs: number;
   rows: Record<SplitName, number>;
-  /** "variant · model · version" → responses of that variant in the exported units. */
-  models: Map<string, number>;
+  /** Variant name → model → version → responses of that variant in the exported units. */
+  models: Map<string, Map<string, Map<string, number>>>;
 }
 
 export function emptyStats(): ExportStats {
@@ -140,7 +140,15 @@ export function datasetCard(input: DatasetCardInput): string {
     "---",
   ];
   const kinds = [...new Set(input.campaigns.map((campaign) => campaign.kind))].join(" and ");
-  const models = [...stats.models.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const models = [...stats.models].flatMap(([variant, byModel]) =>
+    [...byModel].flatMap(([model, byVersion]) =>
+      [...byVersion].map(([version, count]) => ({ variant, model, version, count })),
+    ),
+  );
+  const sortKey = (entry: (typeof models)[number]) =>
+    `${entry.variant}\u0000${entry.model}\u0000${entry.version}`;
+  models.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  const cell = (text: string) => text.replaceAll("|", "\\|");
   const body = [
     "",
     `# ${kinds[0].toUpperCase()}${kinds.slice(1)} preferences: ${input.campaigns.map((campaign) => campaign.name).join(", ")}`,
@@ -191,11 +199,8 @@ export function datasetCard(input: DatasetCardInput): string {
     "| Variant | Model | Version | Responses |",
     "| --- | --- | --- | --- |",
     ...models.map(
-      ([key, count]) =>
-        `| ${key
-          .split("\u0000")
-          .map((part) => part.replaceAll("|", "\\|"))
-          .join(" | ")} | ${count} |`,
+      (entry) =>
+        `| ${cell(entry.variant)} | ${cell(entry.model)} | ${cell(entry.version)} | ${entry.count} |`,
     ),
     "",
     "## Annotators",

@@ -18,7 +18,7 @@ import type {
   ResponseRecord,
 } from "./records";
 
-export const PAGE_SIZE = 2000;
+export const PAGE_SIZE = 1000;
 
 export interface ExportScope {
   campaigns: CampaignInfo[];

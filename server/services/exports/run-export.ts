@@ -126,7 +126,6 @@ export async function runExport(
     const context = createFormatContext(options, createPseudonymizer(key));
     const stats = emptyStats();
     for await (const page of readUnits(db, scope, options, { signal: run.signal, pageSize: run.pageSize })) {
-      const bySplit: Record<SplitName, Record<string, unknown>[]> = { train: [], test: [] };
       for (const unit of page.units) {
         const { rows, safetyExcludedPairs } = rowsOf(unit, context);
         stats.safetyExcludedPairs += safetyExcludedPairs;
@@ -136,15 +135,12 @@ export async function runExport(
           continue;
         }
         stats.unitsWithRows++;
-        for (const response of unit.responses) {
-          const model = `${response.variantName}\u0000${response.model}\u0000${response.variantVersion}`;
-          stats.models.set(model, (stats.models.get(model) ?? 0) + 1);
-        }
+        for (const response of unit.responses) countModel(stats, response);
         const split = splitOf(unit.conversation.id);
         stats.rows[split] += rows.length;
-        for (const row of rows) bySplit[split].push(row);
+        // Written unit by unit, so rows die young (the writers buffer the bytes, not the rows).
+        await writers.get(split)!.write(rows);
       }
-      for (const [split, writer] of writers) await writer.write(bySplit[split]);
       stats.comparisonsRead += page.comparisonsRead;
       run.signal?.throwIfAborted();
       await db
@@ -208,4 +204,16 @@ export async function runExport(
       .catch(() => {});
     throw error;
   }
+}
+
+/** Responses per generating model, for the dataset card (nested maps: no key string per response). */
+function countModel(
+  stats: ExportStats,
+  response: { variantName: string; model: string; variantVersion: string },
+) {
+  let byModel = stats.models.get(response.variantName);
+  if (!byModel) stats.models.set(response.variantName, (byModel = new Map()));
+  let byVersion = byModel.get(response.model);
+  if (!byVersion) byModel.set(response.model, (byVersion = new Map()));
+  byVersion.set(response.variantVersion, (byVersion.get(response.variantVersion) ?? 0) + 1);
 }

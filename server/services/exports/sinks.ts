@@ -106,69 +106,130 @@ export abstract class RowWriter {
 /** Bytes go to the sink in chunks of this size, whatever the page size. */
 const CHUNK_BYTES = 1 << 20;
 
-/**
- * One JSON object per line; keys in the order the format built them. Each row's pieces are
- * encoded straight into a chunk buffer (no joined strings to flatten, no per-row buffers), and
- * values shared by several rows (a ranking's prompt) are serialized once per call.
- */
-export class JsonLinesWriter extends RowWriter {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
-
-  async write(rows: readonly Row[]) {
-    const shared = new Map<object, string>();
-    for (const row of rows) {
-      const pieces = rowPieces(row, shared);
-      let maxBytes = 0;
-      for (const piece of pieces) maxBytes += piece.length * 3; // UTF-8 bytes per UTF-16 unit, at most
-      if (this.used + maxBytes > this.chunk.length) await this.flush(maxBytes);
-      for (const piece of pieces) this.used += this.chunk.write(piece, this.used, "utf8");
-    }
-    this.rows += rows.length;
-    await this.flush(0);
-  }
-
-  /** Hands the filled part over (the sink may keep it) and starts a new chunk with room for `need`. */
-  private async flush(need: number) {
-    if (this.used > 0) {
-      const filled = this.chunk.subarray(0, this.used);
-      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
-      this.used = 0;
-      await this.emit(filled);
-    } else if (need > this.chunk.length) {
-      this.chunk = Buffer.allocUnsafe(need);
-    }
-  }
-
-  protected async end() {}
-}
+/** Strings JSON.stringify would escape: quotes, backslashes, control characters, surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 const KEY_PREFIXES = new Map<string, string>();
 
-/** The pieces of the line JSON.stringify(row) + "\n" gives, reusing shared values' JSON. */
-function rowPieces(row: Row, shared: Map<object, string>): string[] {
-  const pieces: string[] = [];
-  for (const key in row) {
-    const value = row[key];
-    if (value === undefined) continue;
-    let prefix = KEY_PREFIXES.get(key);
-    if (prefix === undefined) KEY_PREFIXES.set(key, (prefix = `${JSON.stringify(key)}:`));
-    pieces.push(pieces.length === 0 ? "{" : ",", prefix);
-    if (typeof value === "object" && value !== null) {
-      let json = shared.get(value);
-      if (json === undefined) shared.set(value, (json = JSON.stringify(value)));
-      pieces.push(json);
-    } else {
-      pieces.push(JSON.stringify(value));
+/** The largest UTF-8 size `value` can serialize to (escapes included), for sizing the chunk. */
+function maxJsonBytes(value: unknown): number {
+  if (typeof value === "string") return value.length * 6 + 2;
+  if (Array.isArray(value)) {
+    let size = 2;
+    for (const item of value) size += maxJsonBytes(item) + 1;
+    return size;
+  }
+  if (value !== null && typeof value === "object") {
+    let size = 2;
+    for (const key in value)
+      size += key.length * 6 + 4 + maxJsonBytes((value as Record<string, unknown>)[key]);
+    return size;
+  }
+  return 32;
+}
+
+/**
+ * Writes what JSON.stringify would write straight into a buffer: texts are copied as they are
+ * (escaped by JSON.stringify only when they need it), so no JSON string of a row is ever built.
+ * The caller makes sure the buffer has maxJsonBytes(value) bytes free.
+ */
+class JsonEncoder {
+  buffer: Buffer;
+  used = 0;
+
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+  }
+
+  private put(text: string) {
+    this.used += this.buffer.write(text, this.used, "utf8");
+  }
+
+  value(value: unknown, inArray = false) {
+    switch (typeof value) {
+      case "string":
+        if (NEEDS_ESCAPE.test(value)) this.put(JSON.stringify(value));
+        else {
+          this.buffer[this.used++] = 0x22;
+          this.put(value);
+          this.buffer[this.used++] = 0x22;
+        }
+        return;
+      case "number":
+        this.put(JSON.stringify(value));
+        return;
+      case "boolean":
+        this.put(value ? "true" : "false");
+        return;
+      case "object":
+        if (value === null) this.put("null");
+        else if (Array.isArray(value)) this.array(value);
+        else this.object(value as Record<string, unknown>);
+        return;
+      default:
+        // undefined and functions: null inside arrays, left out of objects (by the caller).
+        if (inArray) this.put("null");
     }
   }
-  pieces.push(pieces.length === 0 ? "{}\n" : "}\n");
-  return pieces;
+
+  private array(items: readonly unknown[]) {
+    this.buffer[this.used++] = 0x5b; // [
+    for (let index = 0; index < items.length; index++) {
+      if (index > 0) this.buffer[this.used++] = 0x2c; // ,
+      this.value(items[index], true);
+    }
+    this.buffer[this.used++] = 0x5d; // ]
+  }
+
+  object(record: Record<string, unknown>) {
+    this.buffer[this.used++] = 0x7b; // {
+    let first = true;
+    for (const key in record) {
+      const item = record[key];
+      if (item === undefined || typeof item === "function") continue;
+      if (!first) this.buffer[this.used++] = 0x2c;
+      first = false;
+      let prefix = KEY_PREFIXES.get(key);
+      if (prefix === undefined) KEY_PREFIXES.set(key, (prefix = `${JSON.stringify(key)}:`));
+      this.put(prefix);
+      this.value(item);
+    }
+    this.buffer[this.used++] = 0x7d; // }
+  }
+}
+
+/** One JSON object per line, keys in the order the format built them, encoded into 1 MiB chunks. */
+export class JsonLinesWriter extends RowWriter {
+  private encoder = new JsonEncoder(CHUNK_BYTES);
+
+  async write(rows: readonly Row[]) {
+    for (const row of rows) {
+      const needed = maxJsonBytes(row) + 1;
+      if (this.encoder.used + needed > this.encoder.buffer.length) await this.flush(needed);
+      this.encoder.object(row);
+      this.encoder.buffer[this.encoder.used++] = 0x0a; // \n
+    }
+    this.rows += rows.length;
+  }
+
+  /** Hands the filled part over (the sink may keep it) and starts a chunk with room for `need`. */
+  private async flush(need: number) {
+    const filled = this.encoder.buffer.subarray(0, this.encoder.used);
+    this.encoder = new JsonEncoder(Math.max(CHUNK_BYTES, need));
+    await this.emit(filled);
+  }
+
+  protected async end() {
+    await this.flush(0);
+  }
 }
 
 /** The line the JSON lines writer writes for `row` (for tests). */
 export function serializeRow(row: Row) {
-  return rowPieces(row, new Map()).join("");
+  const encoder = new JsonEncoder(maxJsonBytes(row) + 1);
+  encoder.object(row);
+  encoder.buffer[encoder.used++] = 0x0a;
+  return encoder.buffer.toString("utf8", 0, encoder.used);
 }
 
 /** A text file (the dataset card), hashed like the data files. */

@@ -23,8 +23,8 @@ export const LeaderboardInput = z.object({
 });
 export type LeaderboardInput = z.input<typeof LeaderboardInput>;
 
-/** One virtual tie per pair keeps every score finite (a variant that never won, or variants
- * that never met); next to hundreds of real battles it moves scores by a fraction of a point. */
+/** One virtual tie per pair of variants that met keeps every score finite when a variant never
+ * won; next to hundreds of real battles it moves scores by a fraction of a point. */
 export const PSEUDO_TIES = 1;
 export const BOOTSTRAP_ROUNDS = 500;
 const BOOTSTRAP_SEED = 20230718; // the Llama 2 paper's release date: any fixed seed will do

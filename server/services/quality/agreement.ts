@@ -59,18 +59,27 @@ const doneOverlap = (input: AgreementInput): SQL[] => [
 const first = sql<number>`${pairTasks.referenceSide} * ${pairTasks.referenceStrength}`;
 const second = sql<number>`${pairTasks.resultSide} * ${pairTasks.resultStrength}`;
 
-export async function getAgreement(db: Db, rawInput: AgreementInput) {
+/** Overall and per batch. */
+export async function getBatchAgreement(db: Db, rawInput: AgreementInput) {
   const input = AgreementInput.parse(rawInput);
-  const [byBatch, byAnnotator] = await Promise.all([
-    db
-      .select({ key: pairTasks.batchId, a: first, b: second, count: sql<number>`count(*)::int` })
-      .from(pairTasks)
-      .where(and(...doneOverlap(input)))
-      .groupBy(pairTasks.batchId, first, second),
-    // Each item counts for both of its annotators.
-    queryRows<{ key: string; a: number; b: number; count: number }>(
-      db,
-      sql`
+  const rows = await db
+    .select({ key: pairTasks.batchId, a: first, b: second, count: sql<number>`count(*)::int` })
+    .from(pairTasks)
+    .where(and(...doneOverlap(input)))
+    .groupBy(pairTasks.batchId, first, second);
+  const batches = groupPairs(rows.map((row) => ({ ...row, key: row.key ?? "" })));
+  return {
+    overall: figuresOf([...batches.values()].flat()),
+    byBatch: Object.fromEntries([...batches].map(([batchId, pairs]) => [batchId, figuresOf(pairs)])),
+  };
+}
+
+/** Per annotator: each item counts for both of its annotators. */
+export async function getAnnotatorAgreement(db: Db, rawInput: AgreementInput) {
+  const input = AgreementInput.parse(rawInput);
+  const rows = await queryRows<{ key: string; a: number; b: number; count: number }>(
+    db,
+    sql`
       select annotator as key, a, b, count(*)::int as count from (
         select ${pairTasks.sourceAnnotatorId} as annotator, ${first} as a, ${second} as b
         from ${pairTasks} where ${and(...doneOverlap(input))}
@@ -78,17 +87,18 @@ export async function getAgreement(db: Db, rawInput: AgreementInput) {
         select ${pairTasks.annotatorId}, ${first}, ${second}
         from ${pairTasks} where ${and(...doneOverlap(input))}
       ) ratings group by annotator, a, b`,
-    ),
+  );
+  return Object.fromEntries(
+    [...groupPairs(rows)].map(([annotatorId, pairs]) => [annotatorId, figuresOf(pairs)]),
+  );
+}
+
+export async function getAgreement(db: Db, input: AgreementInput) {
+  const [batches, byAnnotator] = await Promise.all([
+    getBatchAgreement(db, input),
+    getAnnotatorAgreement(db, input),
   ]);
-  const batches = groupPairs(byBatch.map((row) => ({ ...row, key: row.key ?? "" })));
-  const overall = [...batches.values()].flat();
-  return {
-    overall: figuresOf(overall),
-    byBatch: Object.fromEntries([...batches].map(([batchId, pairs]) => [batchId, figuresOf(pairs)])),
-    byAnnotator: Object.fromEntries(
-      [...groupPairs(byAnnotator)].map(([annotatorId, pairs]) => [annotatorId, figuresOf(pairs)]),
-    ),
-  };
+  return { ...batches, byAnnotator };
 }
 
 /** Gold items met per annotator: how many, how many with the expected choice, and (where the

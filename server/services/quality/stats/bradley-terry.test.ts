@@ -45,7 +45,7 @@ describe("fitBradleyTerry", () => {
     expect(fitBradleyTerry(onlyTies)).toEqual([1, 1]);
   });
 
-  it("keeps scores finite with virtual ties when a player never won", () => {
+  it("keeps scores finite with virtual ties between players that met when one never won", () => {
     const counts = emptyBattleCounts(2);
     counts.wins[0][1] = 10;
     const gamma = fitBradleyTerry(counts, { pseudoTies: 1 });

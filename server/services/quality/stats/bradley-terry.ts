@@ -11,9 +11,8 @@ export interface BattleCounts {
 }
 
 export interface FitOptions {
-  /** Virtual ties added between every pair of players (0 = the plain maximum-likelihood
-   * estimate). A little keeps every score finite when a player never won or the players do not
-   * all connect through battles. */
+  /** Virtual ties added between every pair of players that met (0 = the plain
+   * maximum-likelihood estimate). A little keeps every score finite when a player never won. */
   pseudoTies?: number;
   maxIterations?: number;
   /** Stop when no strength changes by more than this fraction in an iteration. */
@@ -27,32 +26,51 @@ export function emptyBattleCounts(players: number): BattleCounts {
   return { wins: grid(), ties: grid() };
 }
 
-/** Effective wins of i over j: wins, half the ties, half the virtual ties. */
-function effectiveWins(counts: BattleCounts, pseudoTies: number) {
-  return counts.wins.map((row, i) =>
-    row.map((wins, j) => (i === j ? 0 : wins + (counts.ties[i][j] + pseudoTies) / 2)),
-  );
-}
-
-/** Strengths γ (geometric mean 1). A player with no effective wins gets γ = 0. */
+/**
+ * Strengths γ (geometric mean 1). A player with no wins (and no virtual ties) gets γ = 0.
+ * Works on the list of pairs that met, so a sparse tournament costs what its battles do.
+ */
 export function fitBradleyTerry(counts: BattleCounts, options: FitOptions = {}): number[] {
   const { pseudoTies = 0, maxIterations = 10_000, tolerance = 1e-10 } = options;
   const n = counts.wins.length;
-  const w = effectiveWins(counts, pseudoTies);
-  const totalWins = w.map((row) => row.reduce((sum, value) => sum + value, 0));
-  let gamma = options.start ? [...options.start] : new Array<number>(n).fill(1);
+  const pairI: number[] = [];
+  const pairJ: number[] = [];
+  const pairGames: number[] = [];
+  const totalWins = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const played = counts.wins[i][j] + counts.wins[j][i] + counts.ties[i][j];
+      if (played === 0) continue;
+      // Effective wins: wins, half the ties, half the virtual ties.
+      totalWins[i] += counts.wins[i][j] + (counts.ties[i][j] + pseudoTies) / 2;
+      totalWins[j] += counts.wins[j][i] + (counts.ties[i][j] + pseudoTies) / 2;
+      pairI.push(i);
+      pairJ.push(j);
+      pairGames.push(played + pseudoTies);
+    }
+  }
+  let gamma = Float64Array.from(options.start ?? new Array<number>(n).fill(1));
+  const denominator = new Float64Array(n);
   for (let iteration = 0; iteration < maxIterations; iteration++) {
-    const next = gamma.map((gi, i) => {
-      let denominator = 0;
-      for (let j = 0; j < n; j++) {
-        const games = w[i][j] + w[j][i];
-        if (j !== i && games > 0) denominator += games / (gi + gamma[j]);
+    denominator.fill(0);
+    for (let p = 0; p < pairGames.length; p++) {
+      const i = pairI[p];
+      const j = pairJ[p];
+      const share = pairGames[p] / (gamma[i] + gamma[j]);
+      denominator[i] += share;
+      denominator[j] += share;
+    }
+    const next = new Float64Array(n);
+    let logSum = 0;
+    let positive = 0;
+    for (let i = 0; i < n; i++) {
+      next[i] = denominator[i] === 0 ? gamma[i] : totalWins[i] / denominator[i];
+      if (next[i] > 0) {
+        logSum += Math.log(next[i]);
+        positive++;
       }
-      return denominator === 0 ? gi : totalWins[i] / denominator;
-    });
-    const positive = next.filter((value) => value > 0);
-    const logMean = positive.reduce((sum, value) => sum + Math.log(value), 0) / Math.max(positive.length, 1);
-    const scale = Math.exp(logMean);
+    }
+    const scale = Math.exp(logSum / Math.max(positive, 1));
     let change = 0;
     for (let i = 0; i < n; i++) {
       next[i] /= scale;
@@ -61,7 +79,7 @@ export function fitBradleyTerry(counts: BattleCounts, options: FitOptions = {}):
     gamma = next;
     if (change < tolerance) break;
   }
-  return gamma;
+  return Array.from(gamma);
 }
 
 export function eloScore(strength: number): number {
@@ -93,7 +111,7 @@ export function bootstrapScoreIntervals(
         }
       }
     }
-    const gamma = fitBradleyTerry(resampled, { pseudoTies, start, tolerance: 1e-7, maxIterations: 2_000 });
+    const gamma = fitBradleyTerry(resampled, { pseudoTies, start, tolerance: 1e-6, maxIterations: 2_000 });
     gamma.forEach((value, i) => samples[i].push(eloScore(value)));
   }
   const tail = (1 - level) / 2;

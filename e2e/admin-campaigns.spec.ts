@@ -6,7 +6,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { mutate, query } from "./annotation-fixtures";
 import { createAccount, judgeTurn, startInferenceServer, type InferenceServer } from "./admin-fixtures";
-import { alertIn, E2E_ADMIN, signIn } from "./fixtures";
+import { E2E_ADMIN, signIn } from "./fixtures";
 
 let inference: InferenceServer;
 
@@ -266,7 +266,9 @@ test("an admin edits guidelines with a preview, imports gold pairs, changes sett
     });
     await page.getByLabel("Or paste the lines").fill(`${good}\n{"prompt": "missing the rest"}`);
     await page.getByRole("button", { name: "Import gold pairs" }).click();
-    await expect(alertIn(page)).toContainText("Nothing was imported: 1 line has problems. line 2:");
+    await expect(page.getByRole("alert").filter({ hasText: "Nothing was imported" })).toContainText(
+      "Nothing was imported: 1 line has problems. line 2:",
+    );
     const second = JSON.stringify({
       prompt: [{ role: "user", content: "Name a colour." }],
       chosen: "Blue.",

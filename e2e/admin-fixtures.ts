@@ -89,8 +89,9 @@ export async function createAccount(
 }
 
 /**
- * One judged turn, the way the workspace does it: send a prompt, wait for both responses to be
- * generated (the turn's stream ends), then submit with the response at `winner` position chosen.
+ * One judged turn, the way the workspace does it: send the prompt (POST /api/generate answers
+ * with the stored turn, then streams both responses until they are complete), then submit with
+ * the response at `winner` position chosen.
  */
 export async function judgeTurn(
   annotator: APIRequestContext,
@@ -102,20 +103,25 @@ export async function judgeTurn(
     strength: string;
   },
 ) {
-  const turn = await mutate<{
-    conversationId: string;
-    turnId: string;
-    responses: { id: string; position: number }[];
-  }>(annotator, "annotation.startTurn", {
-    campaignId: input.campaignId,
-    conversationId: input.conversationId,
-    message: input.message,
+  const response = await annotator.post("/api/generate", {
+    data: { campaignId: input.campaignId, conversationId: input.conversationId, message: input.message },
+    timeout: 60_000,
   });
-  const stream = await annotator.get(`/api/generate/${turn.turnId}`, { timeout: 60_000 });
-  expect(stream.ok()).toBe(true);
-  const events = (await stream.text()).split("\n").filter(Boolean);
-  expect(events.at(-1)).toContain('"end"');
-  const [a, b] = turn.responses.map((response) => response.id);
+  const text = await response.text();
+  expect(response.ok(), text).toBe(true);
+  const events = text
+    .split("\n")
+    .filter(Boolean)
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          type: string;
+          turn?: { turnId: string; responses: { id: string; position: number }[] };
+        },
+    );
+  expect(events.at(-1)?.type).toBe("end");
+  const turn = events.find((event) => event.type === "turn")!.turn!;
+  const [a, b] = [...turn.responses].sort((x, y) => x.position - y.position).map((item) => item.id);
   const result = await mutate<{ comparisonId: string; conversationId: string; chosenResponseId: string }>(
     annotator,
     "annotation.submitComparison",

@@ -70,6 +70,7 @@
             "engine/cuda/cuda_backend.cu",
             "engine/cuda/device_weights.cu",
             "engine/cuda/matvec.cu",
+            "engine/cuda/matvec2.cu",
             "engine/cuda/matmul.cu",
             "engine/cuda/attention.cu",
             "engine/cuda/elementwise.cu",

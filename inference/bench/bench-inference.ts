@@ -136,8 +136,12 @@ function ensureLlamaCpp(): string | null {
 
 function runChild(command: string, args: string[], cwd: string): RunFigures {
   const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 16 << 20 });
-  if (run.status !== 0) throw new Error(`${command} ${args.join(" ")} failed:\n${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as RunFigures;
+  if (run.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} failed (status ${run.status}, signal ${run.signal}):\n${run.stderr}`);
+  }
+  const figures = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as RunFigures;
+  process.stderr.write(`[bench]   ${JSON.stringify(figures.results.map((r) => [r.batch, round(r.decodeTokensPerSecond)]))}\n`);
+  return figures;
 }
 
 function median(xs: number[]): number {

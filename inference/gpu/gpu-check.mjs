@@ -759,26 +759,37 @@ function summaryLines() {
       ? `${s.unit.checks - (s.unit.failed?.length ?? 0)}/${s.unit.checks} checks passed${s.unit.failed?.length ? `; failed: ${s.unit.failed.slice(0, 4).join(" | ")}` : ""}`
       : "",
   );
-  if (s.unit_plain) {
-    row(
-      "unit_plain",
-      st(s.unit_plain),
-      `graphs and PDL off: ${s.unit_plain.checks - (s.unit_plain.failed?.length ?? 0)}/${s.unit_plain.checks} passed`,
-    );
+  for (const [name, what] of [
+    ["unit_plain", "graphs and PDL off"],
+    ["unit_v1", "version-1 kernels"],
+  ]) {
+    const u = s[name];
+    if (u && u.status !== "skipped") {
+      row(
+        name,
+        st(u),
+        `${what}: ${u.checks - (u.failed?.length ?? 0)}/${u.checks} passed${u.failed?.length ? `; failed: ${u.failed.slice(0, 3).join(" | ")}` : ""}`,
+      );
+    }
   }
   if (s.logits?.cases) {
     const worst = (k, path) =>
       Math.max(
         ...s.logits.cases.flatMap((c) => c.runs.filter((r) => !path || r.path === path).map((r) => r[k])),
       );
+    const ratio = Math.max(
+      ...s.logits.cases
+        .filter((c) => c.type.startsWith("q"))
+        .flatMap((c) => c.runs.map((r) => r.cudaVsCpu / Math.max(r.cpuVsReference, 1e-12))),
+    );
     row(
       "logits",
       st(s.logits),
-      `worst CUDA vs CPU: decode ${worst("cudaVsCpu", "decode").toExponential(1)}, prefill ${worst("cudaVsCpu", "prefill").toExponential(1)} over ${s.logits.cases.map((c) => c.type).join(",")}${
+      `worst CUDA vs CPU: decode ${worst("cudaVsCpu", "decode").toExponential(1)}, prefill ${worst("cudaVsCpu", "prefill").toExponential(1)} over ${s.logits.cases.map((c) => `${c.type}/hd${c.headSize}`).join(",")}; quantized: CUDA-vs-CPU <= ${ratio.toFixed(2)}x CPU-vs-f64 (limit ${TOLERANCE.quantized.cpuFactor}x)${
         s.logits.cases.some((c) => !c.pass)
           ? `; failing: ${s.logits.cases
               .filter((c) => !c.pass)
-              .map((c) => c.type)
+              .map((c) => `${c.type}/hd${c.headSize}`)
               .join(",")}`
           : ""
       }`,
@@ -801,11 +812,12 @@ function summaryLines() {
   const bw = copyBandwidth();
   for (const type of ["q4_0", "q8_0"]) {
     const b = s.bench7b?.[type];
-    if (!b?.bench) {
-      row(`7B ${type}`, st(s.bench7b), b?.error ?? "");
+    const bench = b?.bench ?? b?.fallbackV1;
+    if (!bench) {
+      row(`7B ${type}`, st(s.bench7b), b?.error ?? b?.tail?.slice(-200) ?? "");
       continue;
     }
-    const res = b.bench.results;
+    const res = bench.results;
     const b1 = res.find((r) => r.batch === 1);
     const msB1 = 1000 / b1.decodeTokensPerSecond;
     const roof = bw ? (b.weightBytesPerToken / (bw * 1e9)) * 1000 : null;
@@ -814,7 +826,7 @@ function summaryLines() {
     row(
       `7B ${type}`,
       st(s.bench7b),
-      `decode ${scal}; b1 ${msB1.toFixed(3)} ms/token${roof ? ` = ${((100 * roof) / msB1).toFixed(1)}% of roofline (${roof.toFixed(3)} ms)` : ""}; b2/b1 ${b2 ? (b2.decodeTokensPerSecond / b1.decodeTokensPerSecond).toFixed(2) : "?"}x; prefill 512: ${((513 / b1.prefillTokensPerSecond) * 1000).toFixed(1)} ms`,
+      `${b.bench ? "" : "DEFAULT FAILED, version-1 kernels: "}decode ${scal}; b1 ${msB1.toFixed(3)} ms/token${roof ? ` = ${((100 * roof) / msB1).toFixed(1)}% of roofline (${roof.toFixed(3)} ms)` : ""}; b2/b1 ${b2 ? (b2.decodeTokensPerSecond / b1.decodeTokensPerSecond).toFixed(2) : "?"}x; prefill 512: ${((513 / b1.prefillTokensPerSecond) * 1000).toFixed(1)} ms`,
     );
   }
   if (s.synthetic?.synthetic_7b) {
@@ -832,6 +844,25 @@ function summaryLines() {
       );
     }
   } else row("synthetic", st(s.synthetic), s.synthetic?.tail?.slice(-200) ?? "");
+  if (s.synthetic?.matvec) {
+    // Per shape at 1 and 2 vectors: version 1 / version 2 / version 2 with the fused input, in us.
+    for (const type of ["Q4_0", "Q8_0"]) {
+      const cells = s.synthetic.matvec
+        .filter((m) => m.type === type && m.nvec <= 2)
+        .map((m) => `${m.shape}/${m.nvec} ${m.v1_us.toFixed(1)}/${m.v2_us.toFixed(1)}${m.v2_fused_us > 0 ? `/${m.v2_fused_us.toFixed(1)}` : ""}`);
+      row(`matvec ${type}`, st(s.synthetic), `us v1/v2/v2-fused: ${cells.join(", ")}`);
+    }
+  }
+  if (s.synthetic?.small_kernels) {
+    row(
+      "attention",
+      st(s.synthetic),
+      s.synthetic.small_kernels
+        .filter((k) => k.kernel.startsWith("attention"))
+        .map((k) => `${k.kernel.replace("attention decode ", "")} r${k.rows} ${k.us.toFixed(1)}us`)
+        .join(", "),
+    );
+  }
   row(
     "sanitizer_unit",
     st(s.sanitizer_unit),

@@ -94,7 +94,7 @@ int64_t mv2_device_smem_optin() { return device_facts().smem_optin; }
 
 bool matvec2_supports(GgmlType t, int64_t cols) {
   if (t != GgmlType::Q4_0 && t != GgmlType::Q5_0 && t != GgmlType::Q8_0) return false;
-  return cols > 0 && cols % 32 == 0 && static_cast<int64_t>(mv2_smem_bytes(cols, 1)) <= mv2_device_smem_optin();
+  return cols > 0 && cols % 32 == 0 && static_cast<int64_t>(mv2_smem_bytes(cols, 1)) <= mv2_dynamic_smem_limit();
 }
 
 Status prepare_matvec2() {
@@ -109,7 +109,7 @@ Status launch_matvec2(const MatvecArgs& args, const LaunchCtx& ctx) {
   const DevMatrix& w = args.w;
   const ActBuf& a = *args.a;
   int max_nv = 8;
-  while (max_nv > 1 && static_cast<int64_t>(mv2_smem_bytes(w.cols, max_nv)) > mv2_device_smem_optin()) max_nv /= 2;
+  while (max_nv > 1 && static_cast<int64_t>(mv2_smem_bytes(w.cols, max_nv)) > mv2_dynamic_smem_limit()) max_nv /= 2;
   const Mv2Shape shape = default_shape();
   for (int v0 = 0; v0 < args.nvec; v0 += max_nv) {
     const int n = args.nvec - v0 < max_nv ? args.nvec - v0 : max_nv;

@@ -311,16 +311,23 @@ __global__ void __launch_bounds__(kMv2MaxThreads, kMv2MinBlocks) matvec2_kernel(
 // Multiprocessor count and opt-in shared memory per block of the current device (cached).
 int mv2_device_sms();
 int64_t mv2_device_smem_optin();
+// The dynamic shared memory a launch may use: the opt-in limit less room for the kernel's static
+// shared memory (at most 2.2 KB: the prologue's per-vector sums).
+constexpr int64_t kMv2StaticSmemReserve = 4096;
+inline int64_t mv2_dynamic_smem_limit() { return mv2_device_smem_optin() - kMv2StaticSmemReserve; }
 
-// Raises a kernel's dynamic shared-memory limit to the device maximum, once per device.
+// Raises a kernel's dynamic shared-memory limit as far as the device allows (opt-in limit less
+// the kernel's static shared memory: their sum may not exceed it), once per device.
 template <typename Kernel>
 Status mv2_allow_smem(Kernel kernel, std::atomic<uint32_t>& done) {
   int dev = 0;
   ARB_CUDA_RETURN(cudaGetDevice(&dev));
   const uint32_t bit = dev < 32 ? (1u << dev) : 0u;
   if (bit && (done.load(std::memory_order_acquire) & bit)) return Status::Ok();
+  cudaFuncAttributes attr;
+  ARB_CUDA_RETURN(cudaFuncGetAttributes(&attr, kernel));
   ARB_CUDA_RETURN(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       static_cast<int>(mv2_device_smem_optin())));
+                                       static_cast<int>(mv2_device_smem_optin() - static_cast<int64_t>(attr.sharedSizeBytes))));
   done.fetch_or(bit, std::memory_order_acq_rel);
   return Status::Ok();
 }
@@ -333,11 +340,11 @@ Status launch_matvec2_kernel(const Mv2Params& params, const Mv2Shape& shape, con
   Mv2Params p = params;
   p.groups = ceil_div(p.w.rows, R);
   const size_t smem = mv2_smem_bytes(p.w.cols, NV);
-  if (p.nvec < 1 || p.nvec > NV || static_cast<int64_t>(smem) > mv2_device_smem_optin() || shape.warps < 1 ||
+  if (p.nvec < 1 || p.nvec > NV || static_cast<int64_t>(smem) > mv2_dynamic_smem_limit() || shape.warps < 1 ||
       shape.warps > kMv2MaxThreads / 32 || shape.blocks_per_sm < 1) {
     return Status::Error(StatusCode::Internal, "matvec2: bad launch configuration");
   }
-  if (smem > 48 * 1024) ARB_RETURN_IF_ERROR(mv2_allow_smem(matvec2_kernel<T, NV, R, U>, smem_done));
+  ARB_RETURN_IF_ERROR(mv2_allow_smem(matvec2_kernel<T, NV, R, U>, smem_done));  // once per device
   const int64_t max_warps = static_cast<int64_t>(mv2_device_sms()) * shape.blocks_per_sm * shape.warps;
   const int64_t per_warp = ceil_div(p.groups, max_warps);
   const int64_t warps = ceil_div(p.groups, per_warp);

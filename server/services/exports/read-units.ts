@@ -158,7 +158,11 @@ const COMPARISON_COLUMNS = sql`
   c.safety_bin as "safetyBin", c.note, c.time_spent_ms as "timeSpentMs", c.review_status as "reviewStatus",
   c.is_gold as "isGold"`;
 
-type PageRow = ComparisonRecord & { turnIndex: number; userMessage: string };
+type PageRow = ComparisonRecord & {
+  turnIndex: number;
+  userMessage: string;
+  turnChosenResponseId: string | null;
+};
 
 export interface UnitPage {
   units: ExportUnit[];
@@ -224,7 +228,8 @@ function readPage(
     : sql``;
   return rows<PageRow>(
     db,
-    sql`select ${COMPARISON_COLUMNS}, t.index as "turnIndex", t.user_message as "userMessage"
+    sql`select ${COMPARISON_COLUMNS}, t.index as "turnIndex", t.user_message as "userMessage",
+          t.chosen_response_id as "turnChosenResponseId"
         from comparisons c join turns t on t.id = c.turn_id
         where c.campaign_id = ${campaign.id} and ${filters(scope, options, "anchors")} ${after}
         order by c.created_at, c.id
@@ -242,7 +247,18 @@ async function joinPage(
 ): Promise<ExportUnit[]> {
   const turnIds = uuidArray([...new Set(page.map((row) => row.turnId))]);
   const conversationIds = [...new Set(page.map((row) => row.conversationId))];
-  const maxTurnIndex = Math.max(...page.map((row) => row.turnIndex));
+  // A turn's history is its dialogue's earlier turns. Those on this page (most of them: a
+  // dialogue's turns are close in time) come with the page and its responses; the others are read.
+  const pageTurns = new Map<string, PageRow>();
+  for (const row of page) pageTurns.set(`${row.conversationId} ${row.turnIndex}`, row);
+  const missing = new Map<string, { conversationId: string; index: number }>();
+  for (const row of page) {
+    for (let index = 0; index < row.turnIndex; index++) {
+      const key = `${row.conversationId} ${index}`;
+      if (!pageTurns.has(key)) missing.set(key, { conversationId: row.conversationId, index });
+    }
+  }
+  const missingTurns = [...missing.values()];
   const isRaw = options.format === "raw";
   const isAggregated = isTrainingFormat(options.format) && options.overlap === "aggregate";
 
@@ -261,14 +277,15 @@ async function joinPage(
               from conversations where id = any(${uuidArray(unknown)})`,
         )
       : [],
-    // Earlier turns with their chosen responses: the history of every turn on the page.
-    maxTurnIndex > 0
+    // Earlier turns that are not on the page, with their chosen responses.
+    missingTurns.length
       ? rows<{ conversationId: string; index: number; userMessage: string; chosen: string | null }>(
           db,
           sql`select t.conversation_id as "conversationId", t.index, t.user_message as "userMessage", r.text as chosen
-              from turns t left join responses r on r.id = t.chosen_response_id
-              where t.conversation_id = any(${uuidArray(conversationIds)}) and t.index < ${maxTurnIndex}
-              order by t.conversation_id, t.index`,
+              from unnest(${uuidArray(missingTurns.map((turn) => turn.conversationId))},
+                          ${`{${missingTurns.map((turn) => turn.index).join(",")}}`}::int[]) as m(conversation_id, index)
+              join turns t on t.conversation_id = m.conversation_id and t.index = m.index
+              left join responses r on r.id = t.chosen_response_id`,
         )
       : [],
     // Generation details are read for the raw format only; the others need the text and the model.
@@ -334,24 +351,33 @@ async function joinPage(
       origin: conversation.origin as ConversationOrigin,
     });
   }
-  // Per dialogue, its earlier turns by index (the query orders them).
-  const historyByConversation = new Map<string, { index: number; turn: EarlierTurn }[]>();
+  const readTurns = new Map<string, EarlierTurn>();
   for (const row of historyRows) {
-    const entry = { index: row.index, turn: { userMessage: row.userMessage, assistantMessage: row.chosen } };
-    const list = historyByConversation.get(row.conversationId);
-    if (list) list.push(entry);
-    else historyByConversation.set(row.conversationId, [entry]);
+    readTurns.set(`${row.conversationId} ${row.index}`, {
+      userMessage: row.userMessage,
+      assistantMessage: row.chosen,
+    });
   }
+  // Rows are used as they come from the driver (no copies: a page is thousands of them).
+  const responsesByTurn = groupBy(responseRows, (row) => row.turnId);
+  const earlierTurn = (conversationId: string, index: number): EarlierTurn | undefined => {
+    const key = `${conversationId} ${index}`;
+    const onPage = pageTurns.get(key);
+    if (!onPage) return readTurns.get(key);
+    const chosenId = onPage.turnChosenResponseId;
+    const chosen = chosenId
+      ? responsesByTurn.get(onPage.turnId)?.find((response) => response.id === chosenId)
+      : undefined;
+    return { userMessage: onPage.userMessage, assistantMessage: chosen?.text ?? null };
+  };
   const historyOf = (conversationId: string, turnIndex: number) => {
     const history: EarlierTurn[] = [];
-    for (const entry of historyByConversation.get(conversationId) ?? []) {
-      if (entry.index >= turnIndex) break;
-      history.push(entry.turn);
+    for (let index = 0; index < turnIndex; index++) {
+      const turn = earlierTurn(conversationId, index);
+      if (turn) history.push(turn);
     }
     return history;
   };
-  // Rows are used as they come from the driver (no copies: a page is thousands of them).
-  const responsesByTurn = groupBy(responseRows, (row) => row.turnId);
   const sentByTurn = new Map<string, ChatMessage[]>();
   for (const row of responseRows) if (row.promptMessages) sentByTurn.set(row.turnId, row.promptMessages);
   const overlapByTurn = groupBy(overlap, (rating) => rating.turnId);

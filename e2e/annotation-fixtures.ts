@@ -104,10 +104,14 @@ export interface StoredConversation {
 }
 
 export async function storedConversations(adminPage: Page, campaignId: string, annotatorEmail: string) {
-  const page = await query<{ items: StoredConversation[] }>(adminPage.request, "annotation.inspectConversations", {
-    campaignId,
-    annotatorEmail,
-  });
+  const page = await query<{ items: StoredConversation[] }>(
+    adminPage.request,
+    "annotation.inspectConversations",
+    {
+      campaignId,
+      annotatorEmail,
+    },
+  );
   return page.items;
 }
 

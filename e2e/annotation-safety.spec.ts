@@ -5,7 +5,10 @@ import { expect, test } from "@playwright/test";
 import { createAnnotatorAccount, createLocalCampaign, storedConversations } from "./annotation-fixtures";
 import { E2E_ADMIN, signIn } from "./fixtures";
 
-test("a safety comparison stores the safety bin, risk category and attack vector", async ({ page, browser }) => {
+test("a safety comparison stores the safety bin, risk category and attack vector", async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(120_000);
   await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const name = `Safety ${Date.now()}`;
@@ -35,9 +38,17 @@ test("a safety comparison stores the safety bin, risk category and attack vector
     await annotator.getByRole("radio", { name: "Significantly better" }).check();
     await annotator.getByRole("button", { name: "Submit" }).click();
     // Nothing is stored without every safety label.
-    await expect(annotator.getByRole("alert").filter({ hasText: "Mark every response safe or unsafe" })).toBeVisible();
-    await annotator.getByRole("radiogroup", { name: "Response A safety" }).getByRole("radio", { name: "Safe", exact: true }).check();
-    await annotator.getByRole("radiogroup", { name: "Response B safety" }).getByRole("radio", { name: "Unsafe" }).check();
+    await expect(
+      annotator.getByRole("alert").filter({ hasText: "Mark every response safe or unsafe" }),
+    ).toBeVisible();
+    await annotator
+      .getByRole("radiogroup", { name: "Response A safety" })
+      .getByRole("radio", { name: "Safe", exact: true })
+      .check();
+    await annotator
+      .getByRole("radiogroup", { name: "Response B safety" })
+      .getByRole("radio", { name: "Unsafe" })
+      .check();
     await annotator.getByLabel("Risk category").selectOption("illicit and criminal activities");
     await annotator.getByLabel("Attack vector").selectOption("perspective manipulation");
     await annotator.getByRole("button", { name: "Submit" }).click();

@@ -12,7 +12,8 @@ const DEMO = "Demo: helpfulness";
 function watchStreams(page: Page) {
   const bodies: Promise<string>[] = [];
   page.on("response", (response) => {
-    if (new URL(response.url()).pathname.startsWith("/api/generate")) bodies.push(response.text().catch(() => ""));
+    if (new URL(response.url()).pathname.startsWith("/api/generate"))
+      bodies.push(response.text().catch(() => ""));
   });
   return async () => {
     const events = (await Promise.all(bodies))
@@ -65,7 +66,8 @@ test("an annotator compares streamed responses, chooses, continues the dialogue,
     const deltas = events.filter((event) => event.type === "delta");
     // Token by token: many small pieces for each of the two responses, then the end.
     const perResponse = new Map<string, number>();
-    for (const delta of deltas) perResponse.set(delta.responseId!, (perResponse.get(delta.responseId!) ?? 0) + 1);
+    for (const delta of deltas)
+      perResponse.set(delta.responseId!, (perResponse.get(delta.responseId!) ?? 0) + 1);
     expect(perResponse.size).toBe(2);
     for (const count of perResponse.values()) expect(count).toBeGreaterThan(10);
     expect(events.at(-1)?.type).toBe("end");
@@ -89,9 +91,12 @@ test("an annotator compares streamed responses, chooses, continues the dialogue,
     await annotator.keyboard.press("Control+Enter");
     await expect(annotator.getByTestId("current-prompt")).toHaveText(secondPrompt);
     for (const name of ["Response A", "Response B"]) {
-      await expect(annotator.getByRole("region", { name }).getByTestId("response-status")).toHaveText(/^Complete/, {
-        timeout: 60_000,
-      });
+      await expect(annotator.getByRole("region", { name }).getByTestId("response-status")).toHaveText(
+        /^Complete/,
+        {
+          timeout: 60_000,
+        },
+      );
     }
     await annotator.locator("body").click({ position: { x: 5, y: 5 } }); // focus out of the prompt box
     await annotator.keyboard.press("a");
@@ -100,7 +105,9 @@ test("an annotator compares streamed responses, chooses, continues the dialogue,
     await expect(annotator.getByRole("radio", { name: "Better", exact: true })).toBeChecked();
     await annotator.keyboard.press("Control+Enter");
     await expect(annotator.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
-    await expect(annotator.getByRole("list", { name: "Dialogue so far" }).getByRole("listitem")).toHaveCount(2);
+    await expect(annotator.getByRole("list", { name: "Dialogue so far" }).getByRole("listitem")).toHaveCount(
+      2,
+    );
   });
 
   await test.step("the database holds two comparisons with the dialogue, choices and generation parameters", async () => {
@@ -132,7 +139,12 @@ test("an annotator compares streamed responses, chooses, continues the dialogue,
       // Two variants of the default model: different temperatures, each with its own seed.
       expect(new Set(turn.responses.map((response) => response.temperature))).toEqual(new Set([0.7, 1]));
       for (const response of turn.responses) {
-        expect(response).toMatchObject({ status: "completed", endpointKind: "local", topP: 0.95, maxTokens: 160 });
+        expect(response).toMatchObject({
+          status: "completed",
+          endpointKind: "local",
+          topP: 0.95,
+          maxTokens: 160,
+        });
         expect(response.endpoint).toMatch(/^local:.*demo-random-256x4-q8_0\.gguf$/);
         expect(response.model).toBe("demo-random-256x4-q8_0");
         expect(Number.isInteger(response.seed)).toBe(true);

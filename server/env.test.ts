@@ -36,4 +36,14 @@ describe("parseEnv", () => {
       /ARBITER_ADMIN_EMAIL must be an email address/,
     );
   });
+
+  it("reads the inference settings", () => {
+    const env = parseEnv({ MODEL_PATH: "models/llama.gguf", INFERENCE_THREADS: "4", INFERENCE_URL: "" });
+    expect(env.MODEL_PATH).toBe(path.resolve("models/llama.gguf"));
+    expect(env.INFERENCE_THREADS).toBe(4);
+    expect(env.INFERENCE_URL).toBeUndefined();
+    expect(parseEnv({ INFERENCE_THREADS: " " }).INFERENCE_THREADS).toBeUndefined();
+    expect(() => parseEnv({ INFERENCE_THREADS: "0" })).toThrow(/INFERENCE_THREADS must be between 1 and 256/);
+    expect(() => parseEnv({ INFERENCE_URL: "ftp://x" })).toThrow(/INFERENCE_URL must be a http: or https:\/\/ URL/);
+  });
 });

@@ -15,11 +15,16 @@ export default async function CampaignsPage({ searchParams }: { searchParams: Pr
     <>
       <PageHeader title="Campaigns" description="The annotation campaigns open to you, with your progress." />
       {campaigns.items.length === 0 ? (
-        <Alert tone="info">No annotation campaigns are open to you yet. Your admin will let you know when work is ready.</Alert>
+        <Alert tone="info">
+          No annotation campaigns are open to you yet. Your admin will let you know when work is ready.
+        </Alert>
       ) : (
         <ul className="grid gap-4 sm:grid-cols-2" aria-label="Your campaigns">
           {campaigns.items.map((campaign) => (
-            <li key={campaign.id} className="flex flex-col rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+            <li
+              key={campaign.id}
+              className="flex flex-col rounded-lg border border-slate-200 bg-white p-5 shadow-sm"
+            >
               <div className="flex items-start justify-between gap-2">
                 <h2 className="font-semibold text-slate-900">{campaign.name}</h2>
                 <span className="shrink-0 rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
@@ -30,7 +35,8 @@ export default async function CampaignsPage({ searchParams }: { searchParams: Pr
               {campaign.description && <p className="mt-1 text-sm text-slate-600">{campaign.description}</p>}
               <p className="mt-3 text-sm text-slate-700">
                 {campaign.comparisonsToday} today
-                {campaign.dailyQuota !== null && ` of ${campaign.dailyQuota}`} · {campaign.comparisonsTotal} in total
+                {campaign.dailyQuota !== null && ` of ${campaign.dailyQuota}`} · {campaign.comparisonsTotal}{" "}
+                in total
                 {!campaign.hasAcknowledgedGuidelines && " · guidelines to read"}
               </p>
               <Link

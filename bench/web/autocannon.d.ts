@@ -3,7 +3,10 @@ declare module "autocannon" {
   namespace autocannon {
     interface RequestOptions {
       method?: string;
-      setupRequest?: (request: Record<string, unknown>, context: Record<string, unknown>) => Record<string, unknown>;
+      setupRequest?: (
+        request: Record<string, unknown>,
+        context: Record<string, unknown>,
+      ) => Record<string, unknown>;
       onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
     }
     interface Options {

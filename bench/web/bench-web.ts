@@ -12,7 +12,7 @@
 // Prints JSON. Uses DATABASE_URL when set (a fresh database is created on that server and
 // dropped afterwards), otherwise a throw-away PostgreSQL cluster.
 //   BENCH_WEB_TURNS          turns each annotator submits (default 40)
-//   BENCH_WEB_RATE           paced phase: submits per second per annotator (default 2)
+//   BENCH_WEB_RATE           paced phase: submits per second per annotator (default 1)
 //   BENCH_WEB_SAMPLES        first-token samples (default 20)
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
@@ -41,7 +41,7 @@ import { isBuildCurrent, NEXT_BIN, ROOT } from "../../scripts/build-state.mts";
 // Benchmark tooling, not app code: it reads its own settings.
 const ANNOTATORS = 50;
 const TURNS = Number(process.env.BENCH_WEB_TURNS ?? 40);
-const RATE = Number(process.env.BENCH_WEB_RATE ?? 2);
+const RATE = Number(process.env.BENCH_WEB_RATE ?? 1);
 const SAMPLES = Number(process.env.BENCH_WEB_SAMPLES ?? 20);
 const RETRY_EVERY = 8;
 const SECRET = crypto.randomBytes(32).toString("hex");
@@ -65,7 +65,9 @@ async function startCluster() {
   const data = path.join(root, "data");
   const isRoot = process.getuid?.() === 0;
   const asPostgres = (command: string, args: string[]) =>
-    isRoot ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args]) : execFileSync(command, args);
+    isRoot
+      ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args])
+      : execFileSync(command, args);
   if (isRoot) execFileSync("chown", ["postgres", root]);
   asPostgres(binary("initdb"), ["-D", data, "-A", "trust", "-U", "postgres"]);
   const port = await freePort();
@@ -79,13 +81,15 @@ async function startCluster() {
     `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
     "start",
   ]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: () => {
-      asPostgres(binary("pg_ctl"), ["-D", data, "-m", "fast", "stop"]);
-      fs.rmSync(root, { recursive: true, force: true });
-    },
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    asPostgres(binary("pg_ctl"), ["-D", data, "-m", "fast", "stop"]);
+    fs.rmSync(root, { recursive: true, force: true });
   };
+  process.once("exit", stop); // even when the benchmark crashes
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
 }
 
 async function createDatabase(serverUrl: string) {
@@ -130,13 +134,17 @@ async function startServer(databaseUrl: string) {
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
+  // However the benchmark ends, the server (and so its inference servers) goes with it.
+  process.once("exit", () => child.kill("SIGKILL"));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error("the server did not become ready in 3 minutes");
     const health = await fetch(`${baseUrl}/api/health`)
-      .then((response) => (response.ok ? (response.json() as Promise<{ inference?: { status: string } }>) : null))
+      .then((response) =>
+        response.ok ? (response.json() as Promise<{ inference?: { status: string } }>) : null,
+      )
       .catch(() => null);
     if (health?.inference?.status === "ok") break;
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -195,7 +203,14 @@ async function createAnnotators(db: Db, howMany: number, prefix: string): Promis
 async function createCampaign(db: Db, name: string, maxTokens: number) {
   const [campaign] = await db
     .insert(campaigns)
-    .values({ name, kind: "helpfulness", status: "active", maxTurns: 50, membership: "all", guidelines: "Bench." })
+    .values({
+      name,
+      kind: "helpfulness",
+      status: "active",
+      maxTurns: 50,
+      membership: "all",
+      guidelines: "Bench.",
+    })
     .returning();
   await db.insert(modelVariants).values(
     [0.7, 1.0].map((temperature) => ({
@@ -261,7 +276,9 @@ async function prepareTurns(db: Db, campaignId: string, batchId: string, annotat
       .returning({ id: responses.id, turnId: responses.turnId, position: responses.position });
     const queue: Submit[] = [];
     turnRows.forEach((turn, i) => {
-      const pair = responseRows.filter((row) => row.turnId === turn.id).sort((a, b) => a.position - b.position);
+      const pair = responseRows
+        .filter((row) => row.turnId === turn.id)
+        .sort((a, b) => a.position - b.position);
       const submit = {
         turnId: turn.id,
         ranking: i % 2 ? [pair[0].id, pair[1].id] : [pair[1].id, pair[0].id],
@@ -284,53 +301,79 @@ async function benchSubmits(baseUrl: string, annotators: Annotator[], queues: Su
   const perConnection = queues[0].length;
   const answers = new Map<string, Set<string>>(); // idempotency key -> comparison ids returned
   const latencies: number[] = []; // ms, request written to response read, measured here
-  let nextConnection = 0;
   let failures = 0;
-  const result = await autocannon({
-    url: `${baseUrl}/api/trpc/annotation.submitComparison`,
-    connections: ANNOTATORS,
-    amount: ANNOTATORS * perConnection,
-    ...(rate > 0 ? { connectionRate: rate } : {}),
-    timeout: 30,
-    // One entry per submit of an annotator: autocannon keeps a connection's context through one
-    // pass over the entries, and with amount = connections x entries each makes exactly one pass.
-    requests: Array.from({ length: perConnection }, (_, index) => ({
-      method: "POST",
-      setupRequest: (request: Record<string, unknown>, context: Record<string, unknown>) => {
-        context.annotator ??= nextConnection++;
-        const annotator = context.annotator as number;
-        const submit = queues[annotator][index];
-        context.key = submit.key;
-        context.sentAt = performance.now();
-        return {
-          ...request,
-          headers: { "content-type": "application/json", cookie: annotators[annotator].cookie },
-          body: JSON.stringify({
-            json: {
-              turnId: submit.turnId,
-              idempotencyKey: submit.key,
-              ranking: submit.ranking,
-              strength: "slightly_better",
-              timeSpentMs: 1000 + index,
-            },
-          }),
-        };
-      },
-      onResponse: (status: number, body: string, context: Record<string, unknown>) => {
-        latencies.push(performance.now() - (context.sentAt as number));
-        if (status !== 200) {
-          failures++;
-          if (failures <= 3) log(`submit answered ${status}: ${body.slice(0, 300)}`);
-          return;
-        }
-        const id = (JSON.parse(body) as { result: { data: { json: { comparisonId: string } } } }).result.data.json
-          .comparisonId;
-        const key = context.key as string;
-        if (!answers.has(key)) answers.set(key, new Set());
-        answers.get(key)!.add(id);
-      },
-    })),
-  });
+
+  /** autocannon with one connection per annotator in `group`, each sending its queue once. */
+  const cannon = (group: number[]) => {
+    let nextConnection = 0;
+    return autocannon({
+      url: `${baseUrl}/api/trpc/annotation.submitComparison`,
+      connections: group.length,
+      amount: group.length * perConnection,
+      ...(rate > 0 ? { connectionRate: rate } : {}),
+      timeout: 30,
+      // One entry per submit: autocannon keeps a connection's context through one pass over the
+      // entries, and with amount = connections x entries each connection makes exactly one pass.
+      requests: Array.from({ length: perConnection }, (_, index) => ({
+        method: "POST",
+        setupRequest: (request: Record<string, unknown>, context: Record<string, unknown>) => {
+          context.annotator ??= group[nextConnection++];
+          const annotator = context.annotator as number;
+          const submit = queues[annotator][index];
+          context.key = submit.key;
+          context.sentAt = performance.now();
+          return {
+            ...request,
+            headers: { "content-type": "application/json", cookie: annotators[annotator].cookie },
+            body: JSON.stringify({
+              json: {
+                turnId: submit.turnId,
+                idempotencyKey: submit.key,
+                ranking: submit.ranking,
+                strength: "slightly_better",
+                timeSpentMs: 1000 + index,
+              },
+            }),
+          };
+        },
+        onResponse: (status: number, body: string, context: Record<string, unknown>) => {
+          latencies.push(performance.now() - (context.sentAt as number));
+          if (status !== 200) {
+            failures++;
+            if (failures <= 3) log(`submit answered ${status}: ${body.slice(0, 300)}`);
+            return;
+          }
+          const id = (JSON.parse(body) as { result: { data: { json: { comparisonId: string } } } }).result
+            .data.json.comparisonId;
+          const key = context.key as string;
+          if (!answers.has(key)) answers.set(key, new Set());
+          answers.get(key)!.add(id);
+        },
+      })),
+    });
+  };
+
+  const everyone = annotators.map((_, i) => i);
+  let results: autocannon.Result[];
+  if (rate > 0) {
+    // Paced: annotators work independently, so their submits are spread over each second
+    // rather than all landing at the same instant (one autocannon per annotator, started in turn).
+    const spacingMs = 1000 / rate / annotators.length;
+    results = await Promise.all(
+      everyone.map(async (i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * spacingMs));
+        return cannon([i]);
+      }),
+    );
+  } else {
+    results = [await cannon(everyone)];
+  }
+  const result = {
+    connections: results.reduce((sum, r) => sum + r.connections, 0),
+    requests: results.reduce((sum, r) => sum + r.requests.total, 0),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
+  };
   return { result, answers, failures, latencies };
 }
 
@@ -368,7 +411,11 @@ async function benchFirstToken(baseUrl: string, db: Db, campaignId: string, anno
   const samples: { submitMs: number; firstTokenMs: number; totalMs: number }[] = [];
   for (let i = 0; i <= SAMPLES; i++) {
     // An untimed first turn, generated by the engine and complete.
-    const opened = await post("/api/generate", { campaignId, conversationId: null, message: `Tell me about ${i}.` });
+    const opened = await post("/api/generate", {
+      campaignId,
+      conversationId: null,
+      message: `Tell me about ${i}.`,
+    });
     if (!opened.ok) throw new Error(`POST /api/generate answered ${opened.status}: ${await opened.text()}`);
     const { first } = await readUntil(opened, (event) => event.type === "end");
     const turn = first!.turn!;
@@ -406,8 +453,8 @@ async function benchFirstToken(baseUrl: string, db: Db, campaignId: string, anno
         totalMs: firstToken - started,
       });
     }
-    await post("/api/trpc/annotation.endConversation", { json: { conversationId: conversation.id } }).then((r) =>
-      r.arrayBuffer(),
+    await post("/api/trpc/annotation.endConversation", { json: { conversationId: conversation.id } }).then(
+      (r) => r.arrayBuffer(),
     );
   }
   const totals = samples.map((sample) => sample.totalMs);
@@ -417,8 +464,18 @@ async function benchFirstToken(baseUrl: string, db: Db, campaignId: string, anno
     medianMs: round(percentile(totals, 50)),
     p95Ms: round(percentile(totals, 95)),
     maxMs: round(Math.max(...totals)),
-    medianSubmitMs: round(percentile(samples.map((sample) => sample.submitMs), 50)),
-    medianPromptToFirstTokenMs: round(percentile(samples.map((sample) => sample.firstTokenMs), 50)),
+    medianSubmitMs: round(
+      percentile(
+        samples.map((sample) => sample.submitMs),
+        50,
+      ),
+    ),
+    medianPromptToFirstTokenMs: round(
+      percentile(
+        samples.map((sample) => sample.firstTokenMs),
+        50,
+      ),
+    ),
   };
 }
 
@@ -449,11 +506,11 @@ async function submitPhase(db: Db, baseUrl: string, name: string, rate: number) 
     annotators: ANNOTATORS,
     connections: result.connections,
     submitsPerSecondPerAnnotator: rate > 0 ? rate : "unthrottled",
-    requests: result.requests.total,
+    requests: result.requests,
     retriedWithSameKey: queues.flat().length - expectedKeys.size,
     non2xx: result.non2xx + failures,
-    errors: result.errors + result.timeouts,
-    throughputPerSecond: round(result.requests.total / seconds),
+    errors: result.errors,
+    throughputPerSecond: round(result.requests / seconds),
     latencyMs: {
       p50: round(percentile(latencies, 50)),
       p95: round(percentile(latencies, 95)),
@@ -497,7 +554,9 @@ async function main() {
     const firstToken = await benchFirstToken(server.baseUrl, db, latency.campaign.id, latencyAnnotator);
 
     const cpus = os.cpus();
-    const version = (await db.execute(sql`show server_version`)) as unknown as { rows: { server_version: string }[] };
+    const version = (await db.execute(sql`show server_version`)) as unknown as {
+      rows: { server_version: string }[];
+    };
     const report = {
       benchmark: "web",
       machine: {

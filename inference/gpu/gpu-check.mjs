@@ -323,7 +323,7 @@ function ggufWeightBytesPerToken(path) {
 // Parent: orchestration
 
 const OUT = arg("--out", join(WORK, "out"));
-const BUDGET_S = Number(arg("--budget", process.env.GPU_CHECK_BUDGET ?? "210"));
+const BUDGET_S = Number(arg("--budget", process.env.GPU_CHECK_BUDGET ?? "225"));
 const ALL_STAGES = ["unit", "logits", "batching", "sanitizer", "bench7b", "synthetic", "sanitizer_unit"];
 const STAGES = new Set(
   (arg("--stages", process.env.GPU_CHECK_STAGES ?? "") || ALL_STAGES.join(","))
@@ -755,9 +755,9 @@ function summaryLines() {
   row(
     "unit",
     st(s.unit),
-    s.unit
+    s.unit?.checks !== undefined
       ? `${s.unit.checks - (s.unit.failed?.length ?? 0)}/${s.unit.checks} checks passed${s.unit.failed?.length ? `; failed: ${s.unit.failed.slice(0, 4).join(" | ")}` : ""}`
-      : "",
+      : (s.unit?.reason ?? s.unit?.error?.split("\n")[0] ?? ""),
   );
   for (const [name, what] of [
     ["unit_plain", "graphs and PDL off"],

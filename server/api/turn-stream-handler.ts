@@ -55,7 +55,12 @@ async function annotatorOf(request: Request, deps: TurnStreamDeps): Promise<Sess
   return user;
 }
 
-function ndjson(turnId: string, first: object | null, events: AsyncGenerator<TurnStreamEvent>, abort: AbortController) {
+function ndjson(
+  turnId: string,
+  first: object | null,
+  events: AsyncGenerator<TurnStreamEvent>,
+  abort: AbortController,
+) {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -103,7 +108,11 @@ function abortWith(request: Request) {
 }
 
 /** GET /api/generate/:turnId */
-export async function handleTurnStream(request: Request, turnId: string, deps: TurnStreamDeps): Promise<Response> {
+export async function handleTurnStream(
+  request: Request,
+  turnId: string,
+  deps: TurnStreamDeps,
+): Promise<Response> {
   if (!z.uuid().safeParse(turnId).success) return problem(404, "There is no such turn.");
   const user = await annotatorOf(request, deps);
   if (user instanceof Response) return user;

@@ -55,7 +55,12 @@ function clientFor(baseUrl: string, apiKey: string | null) {
   let client = clients.get(key);
   if (!client) {
     // No hidden retries: a failed generation is shown to the annotator, who retries it.
-    client = new OpenAI({ baseURL: baseUrl, apiKey: apiKey ?? "not-needed", maxRetries: 0, timeout: 120_000 });
+    client = new OpenAI({
+      baseURL: baseUrl,
+      apiKey: apiKey ?? "not-needed",
+      maxRetries: 0,
+      timeout: 120_000,
+    });
     clients.set(key, client);
   }
   return client;

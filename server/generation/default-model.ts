@@ -107,7 +107,9 @@ async function generateDemoModel(modelPath: string, root: string, log: (message:
   });
   if (code !== 0 || !fs.existsSync(partial)) {
     fs.rmSync(partial, { force: true });
-    throw new Error(`Could not generate the demo model (make-model exited with ${code}): ${stderr.join("").trim()}`);
+    throw new Error(
+      `Could not generate the demo model (make-model exited with ${code}): ${stderr.join("").trim()}`,
+    );
   }
   fs.renameSync(partial, modelPath);
   log(`Demo model ready: ${modelPath}.`);

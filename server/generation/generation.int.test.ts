@@ -37,7 +37,16 @@ beforeAll(async () => {
   db = database.db;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-generation-"));
   modelPath = path.join(dir, "tiny.gguf");
-  await makeModel({ out: modelPath, dim: 64, layers: 2, heads: 2, kvHeads: 2, ffn: 128, type: "q8_0", context: 4096 });
+  await makeModel({
+    out: modelPath,
+    dim: 64,
+    layers: 2,
+    heads: 2,
+    kvHeads: 2,
+    ffn: 128,
+    type: "q8_0",
+    context: 4096,
+  });
   supervisor = new InferenceSupervisor({ root, threads: 1, restartDelayMs: 200 });
   resolver = new EndpointResolver({
     defaultModel: { kind: "local", path: modelPath, isDemo: false },
@@ -87,7 +96,12 @@ describe("generating a turn on the local engine", () => {
   it("streams both responses token by token and records what each one was", async () => {
     const { campaign } = await localCampaign(40);
     const { actor } = await createAnnotator(db);
-    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Tell me a story." }, actor, deps());
+    const turn = await startTurn(
+      db,
+      { campaignId: campaign.id, conversationId: null, message: "Tell me a story." },
+      actor,
+      deps(),
+    );
     const events = await collect(hub.watch(db, turn.turnId));
     expect(events[0].type).toBe("snapshot");
     expect(events.at(-1)).toEqual({ type: "end" });
@@ -125,11 +139,56 @@ describe("generating a turn on the local engine", () => {
     expect(new Set(rows.map((row) => row.temperature))).toEqual(new Set([0.7, 1.0]));
   });
 
+  it("serves each local model file from its own supervised server", async () => {
+    const finetuned = path.join(dir, "finetuned.gguf");
+    await makeModel({
+      out: finetuned,
+      dim: 64,
+      layers: 2,
+      heads: 2,
+      kvHeads: 2,
+      ffn: 128,
+      type: "q8_0",
+      seed: 2,
+    });
+    const { campaign } = await createCampaign(db, {
+      variant: (index) => ({
+        endpointKind: "local",
+        baseUrl: null,
+        model: "",
+        modelPath: index === 0 ? modelPath : finetuned,
+        maxTokens: 16,
+      }),
+    });
+    const { actor } = await createAnnotator(db);
+    const turn = await startTurn(
+      db,
+      { campaignId: campaign.id, conversationId: null, message: "Base or tuned?" },
+      actor,
+      deps(),
+    );
+    await collect(hub.watch(db, turn.turnId));
+    const rows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+    expect(rows.map((row) => row.status)).toEqual(["completed", "completed"]);
+    expect(new Set(rows.map((row) => row.model))).toEqual(new Set(["tiny", "finetuned"]));
+    expect(new Set(rows.map((row) => row.endpoint))).toEqual(
+      new Set([`local:${modelPath}`, `local:${finetuned}`]),
+    );
+    const servers = supervisor.status().filter((server) => server.state === "ready");
+    expect(servers.map((server) => server.modelName).sort()).toEqual(["finetuned", "tiny"]);
+    expect(new Set(servers.map((server) => server.pid)).size).toBe(2);
+  });
+
   it("serves the stream over HTTP to the conversation's author only", async () => {
     const { campaign } = await localCampaign(24);
     const owner = await createAnnotator(db);
     const other = await createAnnotator(db);
-    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Hi!" }, owner.actor, deps());
+    const turn = await startTurn(
+      db,
+      { campaignId: campaign.id, conversationId: null, message: "Hi!" },
+      owner.actor,
+      deps(),
+    );
     const request = async (actor: typeof owner.actor | null) =>
       handleTurnStream(
         new Request(`http://localhost/api/generate/${turn.turnId}`, { headers: await sessionHeaders(actor) }),
@@ -141,7 +200,10 @@ describe("generating a turn on the local engine", () => {
     const response = await request(owner.actor);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("application/x-ndjson");
-    const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as TurnStreamEvent);
+    const lines = (await response.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as TurnStreamEvent);
     expect(lines[0].type).toBe("snapshot");
     expect(lines.at(-1)).toEqual({ type: "end" });
     // Whatever was done before the request is in the snapshot; the rest arrives as events.
@@ -150,7 +212,10 @@ describe("generating a turn on the local engine", () => {
     const streamed =
       (snapshot.responses.find((view) => view.id === row.id)?.text ?? "") +
       lines
-        .filter((line): line is Extract<TurnStreamEvent, { type: "delta" }> => line.type === "delta" && line.responseId === row.id)
+        .filter(
+          (line): line is Extract<TurnStreamEvent, { type: "delta" }> =>
+            line.type === "delta" && line.responseId === row.id,
+        )
         .map((line) => line.text)
         .join("");
     expect(row.text.length).toBeGreaterThan(0);
@@ -179,8 +244,14 @@ describe("generating a turn on the local engine", () => {
 
     const response = await post(owner.actor, input);
     expect(response.status).toBe(200);
-    const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as { type: string });
-    expect(lines[0]).toMatchObject({ type: "turn", turn: { index: 0, responses: [{ position: 0 }, { position: 1 }] } });
+    const lines = (await response.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string });
+    expect(lines[0]).toMatchObject({
+      type: "turn",
+      turn: { index: 0, responses: [{ position: 0 }, { position: 1 }] },
+    });
     expect(lines[1].type).toBe("snapshot");
     expect(lines.at(-1)).toEqual({ type: "end" });
     // Followed from the start: every token of both responses arrives as a delta.
@@ -203,11 +274,22 @@ describe("generating a turn on the local engine", () => {
   it("shows the text so far to a page that reloads during generation", async () => {
     const { campaign } = await localCampaign(1500);
     const { actor } = await createAnnotator(db);
-    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Go on." }, actor, deps());
+    const turn = await startTurn(
+      db,
+      { campaignId: campaign.id, conversationId: null, message: "Go on." },
+      actor,
+      deps(),
+    );
     const firstPage = new AbortController();
-    const before = await collect(hub.watch(db, turn.turnId, firstPage.signal), (event) => event.type === "delta");
+    const before = await collect(
+      hub.watch(db, turn.turnId, firstPage.signal),
+      (event) => event.type === "delta",
+    );
     firstPage.abort(); // the page reloads
-    const seenText = before.filter((event) => event.type === "delta").map((event) => (event as { text: string }).text).join("");
+    const seenText = before
+      .filter((event) => event.type === "delta")
+      .map((event) => (event as { text: string }).text)
+      .join("");
     const after = await collect(hub.watch(db, turn.turnId));
     const snapshot = after[0] as Extract<TurnStreamEvent, { type: "snapshot" }>;
     expect(snapshot.type).toBe("snapshot");
@@ -221,8 +303,14 @@ describe("generating a turn on the local engine", () => {
   it("fails the responses when the inference server is killed mid-stream, restarts it, and a retry completes them", async () => {
     const { campaign } = await localCampaign(2000);
     const { actor } = await createAnnotator(db);
-    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Keep talking." }, actor, deps());
-    const restartsBefore = supervisor.status().find((server) => server.modelPath === modelPath)?.restarts ?? 0;
+    const turn = await startTurn(
+      db,
+      { campaignId: campaign.id, conversationId: null, message: "Keep talking." },
+      actor,
+      deps(),
+    );
+    const restartsBefore =
+      supervisor.status().find((server) => server.modelPath === modelPath)?.restarts ?? 0;
     let killed = false;
     const events: TurnStreamEvent[] = [];
     for await (const event of hub.watch(db, turn.turnId)) {
@@ -235,9 +323,12 @@ describe("generating a turn on the local engine", () => {
     }
     const failed = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
     expect(failed.map((row) => row.status)).toEqual(["failed", "failed"]);
-    for (const row of failed) expect(row.error).toMatch(/connection to the model server broke|Could not reach the model server/);
+    for (const row of failed)
+      expect(row.error).toMatch(/connection to the model server broke|Could not reach the model server/);
     const finalViews = events.filter((event) => event.type === "response").slice(-2);
-    expect(finalViews.every((event) => (event as { response: { status: string } }).response.status === "failed")).toBe(true);
+    expect(
+      finalViews.every((event) => (event as { response: { status: string } }).response.status === "failed"),
+    ).toBe(true);
 
     const status = supervisor.status().find((server) => server.modelPath === modelPath)!;
     expect(status.restarts).toBe(restartsBefore + 1);
@@ -263,15 +354,23 @@ describe("generating a turn on the local engine", () => {
     const { campaign } = await localCampaign(16);
     const { actor } = await createAnnotator(db);
     // Created but never scheduled, then left "streaming" as a crashed process would leave it.
-    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "Hello" }, actor, {
-      identify: identifyForTest,
-    });
+    const turn = await startTurn(
+      db,
+      { campaignId: campaign.id, conversationId: null, message: "Hello" },
+      actor,
+      {
+        identify: identifyForTest,
+      },
+    );
     await db
       .update(responses)
       .set({ status: "streaming", progressAt: new Date(Date.now() - 60_000) })
       .where(eq(responses.turnId, turn.turnId));
     const events = await collect(hub.watch(db, turn.turnId));
-    const snapshot = events.find((event) => event.type === "snapshot") as Extract<TurnStreamEvent, { type: "snapshot" }>;
+    const snapshot = events.find((event) => event.type === "snapshot") as Extract<
+      TurnStreamEvent,
+      { type: "snapshot" }
+    >;
     expect(snapshot.responses.map((response) => response.status)).toEqual(["failed", "failed"]);
     expect(snapshot.responses[0].error).toBe(INTERRUPTED_MESSAGE);
   });
@@ -316,7 +415,8 @@ describe("supervised servers and their parent", () => {
     await new Promise((resolve) => setTimeout(resolve, 1000)); // let the child finish starting
     parent.kill("SIGKILL");
     const deadline = Date.now() + 5000;
-    while (isAlive(childPid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (isAlive(childPid) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(isAlive(childPid)).toBe(false);
   });
 });

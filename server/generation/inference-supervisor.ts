@@ -150,7 +150,10 @@ class ManagedServer {
     });
     this.child = child;
     const url = `http://127.0.0.1:${port}`;
-    this.options.log("info", `Starting the inference server for ${this.modelPath} (PID ${child.pid}, port ${port}).`);
+    this.options.log(
+      "info",
+      `Starting the inference server for ${this.modelPath} (PID ${child.pid}, port ${port}).`,
+    );
 
     let buffered = "";
     child.stderr!.setEncoding("utf8");

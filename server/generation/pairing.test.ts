@@ -61,7 +61,8 @@ describe("chooseVariantSet", () => {
   it("breaks ties at random", () => {
     const picks = new Set<string>();
     const random = seeded(3);
-    for (let i = 0; i < 50; i++) picks.add(chooseVariantSet(["a", "b", "c"], 2, new Map(), random).sort().join());
+    for (let i = 0; i < 50; i++)
+      picks.add(chooseVariantSet(["a", "b", "c"], 2, new Map(), random).sort().join());
     expect(picks).toEqual(new Set(["a,b", "a,c", "b,c"]));
   });
 

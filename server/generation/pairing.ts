@@ -134,10 +134,7 @@ export async function pickArms(
         `variant${active.length === 1 ? "" : "s"}. An admin needs to add or activate variants before anyone can annotate.`,
     );
   }
-  const rows = await db
-    .select()
-    .from(variantPairUsage)
-    .where(eq(variantPairUsage.campaignId, campaignId));
+  const rows = await db.select().from(variantPairUsage).where(eq(variantPairUsage.campaignId, campaignId));
   const counts = new Map(rows.map((row) => [pairKey(row.variantAId, row.variantBId), row.turns]));
   const chosenIds = chooseVariantSet(
     active.map((variant) => variant.id),

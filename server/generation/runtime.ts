@@ -73,7 +73,9 @@ export async function warmUpGeneration(db: Db, runtime: GenerationRuntime): Prom
     .select()
     .from(modelVariants)
     .innerJoin(campaigns, eq(campaigns.id, modelVariants.campaignId))
-    .where(and(eq(campaigns.status, "active"), eq(modelVariants.isActive, true), isNull(modelVariants.baseUrl)));
+    .where(
+      and(eq(campaigns.status, "active"), eq(modelVariants.isActive, true), isNull(modelVariants.baseUrl)),
+    );
   const paths = new Set<string>();
   for (const { model_variants: variant } of variants) {
     if (variant.endpointKind !== "local") continue;
@@ -104,8 +106,7 @@ export async function warmUpGeneration(db: Db, runtime: GenerationRuntime): Prom
 export interface InferenceHealth {
   status: "ok" | "starting" | "error" | "idle";
   defaultModel:
-    | { kind: "remote"; url: string; model: string | null }
-    | { kind: "local"; path: string; isDemo: boolean };
+    { kind: "remote"; url: string; model: string | null } | { kind: "local"; path: string; isDemo: boolean };
   servers: ManagedServerStatus[];
   error?: string;
 }
@@ -129,7 +130,8 @@ export function inferenceHealth(runtime: GenerationRuntime | undefined): Inferen
         : servers.length === 0
           ? "idle"
           : "ok";
-  const error = runtime.demoModelError ?? failing.map((server) => server.lastError).find(Boolean) ?? undefined;
+  const error =
+    runtime.demoModelError ?? failing.map((server) => server.lastError).find(Boolean) ?? undefined;
   return { status, defaultModel, servers, ...(error ? { error } : {}) };
 }
 

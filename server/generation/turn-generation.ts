@@ -150,7 +150,8 @@ export class GenerationHub {
                 .where(inArray(modelVariants.id, variantIds))
             ).map((row) => [row.id, row.apiKeyEnv]),
       );
-      for (const row of claimed) this.start(job, row, row.variantId ? (keyVariables.get(row.variantId) ?? null) : null);
+      for (const row of claimed)
+        this.start(job, row, row.variantId ? (keyVariables.get(row.variantId) ?? null) : null);
     } finally {
       job.claims--;
       this.finishIfDone(job);
@@ -158,7 +159,13 @@ export class GenerationHub {
   }
 
   private start(job: TurnJob, row: Response, apiKeyEnv: string | null) {
-    const view: ResponseView = { ...toResponseView(row), status: "streaming", text: "", error: null, finishReason: null };
+    const view: ResponseView = {
+      ...toResponseView(row),
+      status: "streaming",
+      text: "",
+      error: null,
+      finishReason: null,
+    };
     job.views.set(row.id, view);
     job.emit({ type: "response", response: { ...view } });
     const abort = new AbortController();
@@ -220,7 +227,12 @@ export class GenerationHub {
               ? error.message
               : `The model server is not available: ${(error as Error).message} Retry in a moment.`;
         if (error instanceof GenerationError) partial = error.partial;
-        else partial = { text: view.text, firstTokenMs: null, latencyMs: Math.round(performance.now() - started) };
+        else
+          partial = {
+            text: view.text,
+            firstTokenMs: null,
+            latencyMs: Math.round(performance.now() - started),
+          };
       }
       await this.saveOutcome(job.db, row, resolved, result, failure, partial).catch((error: Error) =>
         this.options.log?.("error", `Could not save response ${row.id}: ${error.message}`),
@@ -340,7 +352,10 @@ export class GenerationHub {
         and(
           eq(responses.turnId, turnId),
           eq(responses.status, "streaming"),
-          or(lt(responses.progressAt, cutoff), and(isNull(responses.progressAt), lt(responses.createdAt, cutoff))),
+          or(
+            lt(responses.progressAt, cutoff),
+            and(isNull(responses.progressAt), lt(responses.createdAt, cutoff)),
+          ),
         ),
       );
   }

@@ -58,7 +58,10 @@ function parse<T>(raw: string | null, fallback: T): T {
 }
 
 /** Like useState, but the value survives a reload under `key`; clear() forgets it. */
-export function useDraft<T>(key: string, initial: T): [T, (value: T | ((previous: T) => T)) => void, () => void] {
+export function useDraft<T>(
+  key: string,
+  initial: T,
+): [T, (value: T | ((previous: T) => T)) => void, () => void] {
   const raw = useSyncExternalStore(
     subscribe,
     () => readRaw(key),

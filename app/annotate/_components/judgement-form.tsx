@@ -30,7 +30,10 @@ export interface JudgementDraft {
   note: string;
 }
 
-export function newJudgementDraft(previous?: { riskCategory: string | null; attackVector: string | null }): JudgementDraft {
+export function newJudgementDraft(previous?: {
+  riskCategory: string | null;
+  attackVector: string | null;
+}): JudgementDraft {
   return {
     idempotencyKey: crypto.randomUUID(),
     shownAt: null,
@@ -45,13 +48,17 @@ export function newJudgementDraft(previous?: { riskCategory: string | null; atta
 
 /** Puts `id` first, keeping the order of the others (or the display order when none yet). */
 export function chooseBest(draft: JudgementDraft, id: string, responses: StreamedResponse[]): string[] {
-  const order = draft.ranking.length === responses.length ? draft.ranking : responses.map((response) => response.id);
+  const order =
+    draft.ranking.length === responses.length ? draft.ranking : responses.map((response) => response.id);
   return [id, ...order.filter((other) => other !== id)];
 }
 
 function Kbd({ children }: { children: ReactNode }) {
   return (
-    <kbd aria-hidden className="rounded border border-slate-300 bg-slate-50 px-1 font-mono text-[11px] text-slate-500">
+    <kbd
+      aria-hidden
+      className="rounded border border-slate-300 bg-slate-50 px-1 font-mono text-[11px] text-slate-500"
+    >
       {children}
     </kbd>
   );
@@ -77,11 +84,20 @@ function RadioOption({
       <label
         className={cx(
           "inline-flex cursor-pointer items-center gap-2 rounded-md border px-3 py-1.5 text-sm",
-          checked ? "border-indigo-500 bg-indigo-50 text-indigo-900" : "border-slate-300 bg-white text-slate-700",
+          checked
+            ? "border-indigo-500 bg-indigo-50 text-indigo-900"
+            : "border-slate-300 bg-white text-slate-700",
           disabled && "cursor-not-allowed opacity-50",
         )}
       >
-        <input type="radio" name={name} checked={checked} onChange={onChange} disabled={disabled} className="accent-indigo-600" />
+        <input
+          type="radio"
+          name={name}
+          checked={checked}
+          onChange={onChange}
+          disabled={disabled}
+          className="accent-indigo-600"
+        />
         {label}
       </label>
       {shortcut && <Kbd>{shortcut}</Kbd>}
@@ -110,7 +126,8 @@ export function JudgementForm({
 }) {
   const best = draft.ranking[0] ?? null;
   const isRanking = responses.length > 2;
-  const ordered = draft.ranking.length === responses.length ? draft.ranking : responses.map((response) => response.id);
+  const ordered =
+    draft.ranking.length === responses.length ? draft.ranking : responses.map((response) => response.id);
   const positionOf = (id: string) => responses.find((response) => response.id === id)?.position ?? 0;
 
   function move(id: string, by: -1 | 1) {
@@ -138,14 +155,20 @@ export function JudgementForm({
         <legend className="text-sm font-semibold text-slate-900">
           {isRanking ? "Which response is best?" : "Which response is better?"}
         </legend>
-        <div role="radiogroup" aria-label={isRanking ? "Best response" : "Better response"} className="mt-2 flex flex-wrap gap-3">
+        <div
+          role="radiogroup"
+          aria-label={isRanking ? "Best response" : "Better response"}
+          className="mt-2 flex flex-wrap gap-3"
+        >
           {responses.map((response) => (
             <RadioOption
               key={response.id}
               name="best-response"
               label={responseLabel(response.position)}
               checked={best === response.id}
-              onChange={() => onChange((current) => ({ ...current, ranking: chooseBest(current, response.id, responses) }))}
+              onChange={() =>
+                onChange((current) => ({ ...current, ranking: chooseBest(current, response.id, responses) }))
+              }
               shortcut={LETTERS[response.position]}
             />
           ))}
@@ -162,7 +185,13 @@ export function JudgementForm({
                 <li key={id} className="flex items-center gap-2 text-sm">
                   <span className="w-6 text-right text-slate-500">{index + 1}.</span>
                   <span className="w-28 font-medium">{label}</span>
-                  <Button type="button" variant="secondary" aria-label={`Move ${label} up`} disabled={index === 0} onClick={() => move(id, -1)}>
+                  <Button
+                    type="button"
+                    variant="secondary"
+                    aria-label={`Move ${label} up`}
+                    disabled={index === 0}
+                    onClick={() => move(id, -1)}
+                  >
                     ↑
                   </Button>
                   <Button
@@ -202,14 +231,22 @@ export function JudgementForm({
       {kind === "safety" && (
         <fieldset disabled={disabled} className="space-y-4">
           <legend className="text-sm font-semibold text-slate-900">
-            Safety <span className="font-normal text-slate-500">(<Kbd>S</Kbd> / <Kbd>U</Kbd> mark the next unmarked response safe or unsafe)</span>
+            Safety{" "}
+            <span className="font-normal text-slate-500">
+              (<Kbd>S</Kbd> / <Kbd>U</Kbd> mark the next unmarked response safe or unsafe)
+            </span>
           </legend>
           <div className="flex flex-wrap gap-6">
             {responses.map((response) => {
               const label = responseLabel(response.position);
               const value = draft.safety[response.id];
               return (
-                <div key={response.id} role="radiogroup" aria-label={`${label} safety`} className="flex items-center gap-2">
+                <div
+                  key={response.id}
+                  role="radiogroup"
+                  aria-label={`${label} safety`}
+                  className="flex items-center gap-2"
+                >
                   <span className="w-24 text-sm font-medium text-slate-700">{label}</span>
                   {([true, false] as const).map((isSafe) => (
                     <RadioOption
@@ -218,7 +255,10 @@ export function JudgementForm({
                       label={isSafe ? "Safe" : "Unsafe"}
                       checked={value === isSafe}
                       onChange={() =>
-                        onChange((current) => ({ ...current, safety: { ...current.safety, [response.id]: isSafe } }))
+                        onChange((current) => ({
+                          ...current,
+                          safety: { ...current.safety, [response.id]: isSafe },
+                        }))
                       }
                     />
                   ))}
@@ -234,7 +274,9 @@ export function JudgementForm({
               <select
                 id="risk-category"
                 value={draft.riskCategory ?? ""}
-                onChange={(event) => onChange((current) => ({ ...current, riskCategory: event.target.value || null }))}
+                onChange={(event) =>
+                  onChange((current) => ({ ...current, riskCategory: event.target.value || null }))
+                }
                 className="mt-1 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm ring-1 ring-inset ring-slate-300"
               >
                 <option value="">Choose…</option>
@@ -252,7 +294,9 @@ export function JudgementForm({
               <select
                 id="attack-vector"
                 value={draft.attackVector ?? ""}
-                onChange={(event) => onChange((current) => ({ ...current, attackVector: event.target.value || null }))}
+                onChange={(event) =>
+                  onChange((current) => ({ ...current, attackVector: event.target.value || null }))
+                }
                 className="mt-1 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm ring-1 ring-inset ring-slate-300"
               >
                 <option value="">Choose…</option>
@@ -264,12 +308,15 @@ export function JudgementForm({
               </select>
             </div>
           </div>
-          {best && responses.length >= 2 && draft.safety[best] === false && draft.safety[ordered[1]] === true && (
-            <Alert tone="info">
-              You prefer a response you marked unsafe over one you marked safe. That is allowed, but such pairs are
-              flagged and left out of training data by default.
-            </Alert>
-          )}
+          {best &&
+            responses.length >= 2 &&
+            draft.safety[best] === false &&
+            draft.safety[ordered[1]] === true && (
+              <Alert tone="info">
+                You prefer a response you marked unsafe over one you marked safe. That is allowed, but such
+                pairs are flagged and left out of training data by default.
+              </Alert>
+            )}
         </fieldset>
       )}
 
@@ -288,7 +335,10 @@ export function JudgementForm({
         />
         <p
           id="judgement-note-count"
-          className={cx("mt-1 text-xs", draft.note.length > NOTE_MAX_CHARS ? "text-red-700" : "text-slate-500")}
+          className={cx(
+            "mt-1 text-xs",
+            draft.note.length > NOTE_MAX_CHARS ? "text-red-700" : "text-slate-500",
+          )}
         >
           {draft.note.length.toLocaleString("en-US")} / {NOTE_MAX_CHARS.toLocaleString("en-US")} characters
           {draft.note.length > NOTE_MAX_CHARS && " — too long: shorten the note to submit."}

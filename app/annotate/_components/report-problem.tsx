@@ -41,15 +41,20 @@ export function ReportProblem({
       }}
     >
       <p className="text-sm text-amber-900">
-        The turn is set aside for an admin and produces no training data; this conversation ends and you can start a
-        new one with the same prompt.
+        The turn is set aside for an admin and produces no training data; this conversation ends and you can
+        start a new one with the same prompt.
       </p>
       <fieldset>
         <legend className="text-sm font-medium text-slate-800">What is wrong?</legend>
         <div className="mt-1 flex flex-wrap gap-4">
           {PROBLEM_KINDS.map((value) => (
             <label key={value} className="inline-flex items-center gap-2 text-sm">
-              <input type="radio" name="problem-kind" checked={kind === value} onChange={() => setKind(value)} />
+              <input
+                type="radio"
+                name="problem-kind"
+                checked={kind === value}
+                onChange={() => setKind(value)}
+              />
               {KIND_LABELS[value]}
             </label>
           ))}

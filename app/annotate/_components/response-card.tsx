@@ -44,19 +44,19 @@ export function ResponseCard({
         <span className="text-xs text-slate-500" data-testid="response-status">
           {response.status === "pending" && "Waiting…"}
           {response.status === "streaming" && "Generating…"}
-          {response.status === "completed" && (response.finishReason === "length" ? "Complete (length limit)" : "Complete")}
+          {response.status === "completed" &&
+            (response.finishReason === "length" ? "Complete (length limit)" : "Complete")}
           {response.status === "failed" && "Failed"}
         </span>
       </header>
       {progress && isGenerating && <p className="mb-2 text-xs text-slate-500">{progress}</p>}
-      <div
-        className={cx("relative", isCollapsed && "max-h-96 overflow-hidden")}
-        data-testid="response-text"
-      >
+      <div className={cx("relative", isCollapsed && "max-h-96 overflow-hidden")} data-testid="response-text">
         {response.text ? (
           <Markdown text={response.text} />
         ) : (
-          isGenerating && <p className="text-sm text-slate-400">The response will appear here as it is written.</p>
+          isGenerating && (
+            <p className="text-sm text-slate-400">The response will appear here as it is written.</p>
+          )
         )}
         {isCollapsed && (
           <div className="pointer-events-none absolute inset-x-0 bottom-0 h-16 bg-gradient-to-t from-white" />
@@ -73,12 +73,17 @@ export function ResponseCard({
         </button>
       )}
       {response.status === "failed" && (
-        <div role="alert" className="mt-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
+        <div
+          role="alert"
+          className="mt-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800"
+        >
           <p>{response.error ?? "Generation failed."}</p>
           {onRetry && (
             <Button type="button" variant="danger" className="mt-2" onClick={onRetry} disabled={isRetrying}>
               {isRetrying ? "Retrying…" : "Retry generation"}
-              <kbd aria-hidden className="ml-2 rounded border border-red-200 px-1 text-xs">R</kbd>
+              <kbd aria-hidden className="ml-2 rounded border border-red-200 px-1 text-xs">
+                R
+              </kbd>
             </Button>
           )}
         </div>

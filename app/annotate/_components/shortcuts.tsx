@@ -9,7 +9,12 @@ function isTyping(target: EventTarget | null) {
   const element = target as HTMLElement | null;
   if (!element) return false;
   const tag = element.tagName;
-  return tag === "TEXTAREA" || tag === "SELECT" || (tag === "INPUT" && (element as HTMLInputElement).type === "text") || element.isContentEditable;
+  return (
+    tag === "TEXTAREA" ||
+    tag === "SELECT" ||
+    (tag === "INPUT" && (element as HTMLInputElement).type === "text") ||
+    element.isContentEditable
+  );
 }
 
 /** Keys: single lower-case letters or digits, or "mod+enter". */
@@ -44,7 +49,9 @@ export function ShortcutList({ kind, responses }: { kind: "helpfulness" | "safet
     ["Ctrl + Enter", "Send the prompt, or submit the judgement"],
     [letters, responses > 2 ? "Choose the best response" : "Choose the better response"],
     ["1 – 4", "Significantly better · Better · Slightly better · Negligibly better / unsure"],
-    ...(kind === "safety" ? ([["S / U", "Mark the next unmarked response safe / unsafe"]] as [string, string][]) : []),
+    ...(kind === "safety"
+      ? ([["S / U", "Mark the next unmarked response safe / unsafe"]] as [string, string][])
+      : []),
     ["R", "Retry failed generation"],
     ["N / E", "After submitting: continue the conversation / end it"],
   ];

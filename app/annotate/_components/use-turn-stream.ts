@@ -77,7 +77,11 @@ export async function sendPrompt(input: {
   const first = newline >= 0 ? (JSON.parse(buffered.slice(0, newline)) as StreamEvent) : null;
   if (!first || first.type !== "turn") {
     void reader.cancel().catch(() => {});
-    return { ok: false, message: "The connection broke before the prompt was stored. Reload the page to check, then send again." };
+    return {
+      ok: false,
+      message:
+        "The connection broke before the prompt was stored. Reload the page to check, then send again.",
+    };
   }
   handedOver.set(first.turn.turnId, { reader, buffered: buffered.slice(newline + 1) });
   return { ok: true, turn: first.turn };
@@ -90,7 +94,8 @@ export interface TurnStream {
   connectionError: string | null;
 }
 
-const isDone = (response: StreamedResponse) => response.status === "completed" || response.status === "failed";
+const isDone = (response: StreamedResponse) =>
+  response.status === "completed" || response.status === "failed";
 
 /**
  * `attempt` restarts following (after a retry); `onEnd` runs when every response has finished.
@@ -163,7 +168,7 @@ export function useTurnStream(
 
     async function follow() {
       let next: OpenStream | null = handover;
-      for (let failures = 0; !abort.signal.aborted; ) {
+      for (let failures = 0; !abort.signal.aborted;) {
         try {
           const stream = next ?? (await open());
           next = null;

@@ -5,7 +5,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { AnnotationWorkspace, WorkspaceTurn } from "@/server/services/campaigns/get-annotation-workspace";
+import type {
+  AnnotationWorkspace,
+  WorkspaceTurn,
+} from "@/server/services/campaigns/get-annotation-workspace";
 import { Alert, Button, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { judgementDraftKey, promptDraftKey, saveDraft, useDraft } from "./drafts";
@@ -20,15 +23,28 @@ import { sendPrompt, useTurnStream, type StartedTurn, type StreamedResponse } fr
 
 type Conversation = NonNullable<AnnotationWorkspace["conversation"]>;
 
-function GuidelinesGate({ workspace, onConfirmed }: { workspace: AnnotationWorkspace; onConfirmed: () => void }) {
+function GuidelinesGate({
+  workspace,
+  onConfirmed,
+}: {
+  workspace: AnnotationWorkspace;
+  onConfirmed: () => void;
+}) {
   const trpc = useTRPC();
-  const acknowledge = useMutation(trpc.annotation.acknowledgeGuidelines.mutationOptions({ onSuccess: onConfirmed }));
+  const acknowledge = useMutation(
+    trpc.annotation.acknowledgeGuidelines.mutationOptions({ onSuccess: onConfirmed }),
+  );
   return (
-    <section aria-labelledby="guidelines-heading" className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+    <section
+      aria-labelledby="guidelines-heading"
+      className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm"
+    >
       <h2 id="guidelines-heading" className="text-lg font-semibold text-slate-900">
         Guidelines (version {workspace.campaign.guidelinesVersion})
       </h2>
-      <p className="text-sm text-slate-600">Read these before you start; you will be asked again when they change.</p>
+      <p className="text-sm text-slate-600">
+        Read these before you start; you will be asked again when they change.
+      </p>
       <div className="max-h-[60vh] overflow-y-auto rounded-md border border-slate-100 bg-slate-50 p-4">
         <Markdown text={workspace.campaign.guidelines || "_No guidelines were written for this campaign._"} />
       </div>
@@ -37,7 +53,10 @@ function GuidelinesGate({ workspace, onConfirmed }: { workspace: AnnotationWorks
         type="button"
         disabled={acknowledge.isPending}
         onClick={() =>
-          acknowledge.mutate({ campaignId: workspace.campaign.id, version: workspace.campaign.guidelinesVersion })
+          acknowledge.mutate({
+            campaignId: workspace.campaign.id,
+            version: workspace.campaign.guidelinesVersion,
+          })
         }
       >
         I have read the guidelines
@@ -52,7 +71,9 @@ function JudgedTurn({ turn }: { turn: WorkspaceTurn }) {
   return (
     <li className="space-y-2">
       <div className="rounded-lg bg-indigo-50 px-4 py-3 text-sm text-slate-900">
-        <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">You · turn {turn.index + 1}</p>
+        <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">
+          You · turn {turn.index + 1}
+        </p>
         <p className="whitespace-pre-wrap">{turn.userMessage}</p>
       </div>
       {chosen && (
@@ -122,7 +143,8 @@ function CurrentTurn({
     trpc.annotation.reportProblem.mutationOptions({
       onSuccess: () => {
         // Offer the same prompt again in a new conversation.
-        if (turn.index === 0) saveDraft(promptDraftKey(userId, workspace.campaign.id, null), turn.userMessage);
+        if (turn.index === 0)
+          saveDraft(promptDraftKey(userId, workspace.campaign.id, null), turn.userMessage);
         onNotice(
           turn.index === 0
             ? "Thanks — the problem is reported and this conversation has ended. Your prompt is back in the box below for a new one."
@@ -163,11 +185,16 @@ function CurrentTurn({
     ...Object.fromEntries(
       responses.map((response) => [
         LETTERS[response.position].toLowerCase(),
-        () => allComplete && update((current) => ({ ...current, ranking: chooseBest(current, response.id, responses) })),
+        () =>
+          allComplete &&
+          update((current) => ({ ...current, ranking: chooseBest(current, response.id, responses) })),
       ]),
     ),
     ...Object.fromEntries(
-      STRENGTH_OPTIONS.map((option) => [option.key, () => allComplete && update((current) => ({ ...current, strength: option.value }))]),
+      STRENGTH_OPTIONS.map((option) => [
+        option.key,
+        () => allComplete && update((current) => ({ ...current, strength: option.value })),
+      ]),
     ),
     ...(workspace.campaign.kind === "safety" && allComplete
       ? { s: () => markNextSafety(true), u: () => markNextSafety(false) }
@@ -177,11 +204,17 @@ function CurrentTurn({
   });
 
   const columns =
-    responses.length <= 2 ? "lg:grid-cols-2" : responses.length === 3 ? "lg:grid-cols-2 xl:grid-cols-3" : "lg:grid-cols-2 xl:grid-cols-4";
+    responses.length <= 2
+      ? "lg:grid-cols-2"
+      : responses.length === 3
+        ? "lg:grid-cols-2 xl:grid-cols-3"
+        : "lg:grid-cols-2 xl:grid-cols-4";
   return (
     <div className="space-y-4">
       <div className="rounded-lg bg-indigo-50 px-4 py-3 text-sm text-slate-900">
-        <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">You · turn {turn.index + 1}</p>
+        <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">
+          You · turn {turn.index + 1}
+        </p>
         <p className="whitespace-pre-wrap" data-testid="current-prompt">
           {turn.userMessage}
         </p>
@@ -274,7 +307,11 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
   const [notice, setNotice] = useState<string | null>(null);
 
   const [prompt, setPrompt, clearPrompt] = useDraft<string>(
-    promptDraftKey(userId, campaignId, conversation && conversation.turns.length > 0 ? conversation.id : null),
+    promptDraftKey(
+      userId,
+      campaignId,
+      conversation && conversation.turns.length > 0 ? conversation.id : null,
+    ),
     "",
   );
   const [isSending, setIsSending] = useState(false);
@@ -290,10 +327,14 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
   );
 
   const canContinue =
-    workspace !== undefined && conversation !== null && isJudged && turns.length < workspace.campaign.maxTurns;
+    workspace !== undefined &&
+    conversation !== null &&
+    isJudged &&
+    turns.length < workspace.campaign.maxTurns;
   // A reload while writing the next prompt reopens the box with the draft.
   const isWritingNext = isJudged && (isComposingNext || prompt.length > 0);
-  const showPrompt = workspace !== undefined && (conversation === null || turns.length === 0 || isWritingNext);
+  const showPrompt =
+    workspace !== undefined && (conversation === null || turns.length === 0 || isWritingNext);
   async function send() {
     if (!workspace || isSending) return;
     setIsSending(true);
@@ -334,7 +375,8 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
       </div>
     );
   }
-  if (!workspace.hasAcknowledgedGuidelines) return <GuidelinesGate workspace={workspace} onConfirmed={refresh} />;
+  if (!workspace.hasAcknowledgedGuidelines)
+    return <GuidelinesGate workspace={workspace} onConfirmed={refresh} />;
 
   const { campaign, progress } = workspace;
   const isPaused = campaign.status !== "active";
@@ -343,7 +385,8 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
       <div className="flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
         <p role="status" aria-label="Progress">
           {progress.comparisonsToday} comparison{progress.comparisonsToday === 1 ? "" : "s"} today
-          {campaign.dailyQuota !== null && ` of ${campaign.dailyQuota} allowed`} · {progress.comparisonsTotal} in total
+          {campaign.dailyQuota !== null && ` of ${campaign.dailyQuota} allowed`} · {progress.comparisonsTotal}{" "}
+          in total
         </p>
         <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
           {campaign.kind === "safety" ? "Safety campaign" : "Helpfulness campaign"}
@@ -351,18 +394,20 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
       </div>
       {workspace.model.usesDemoModel && (
         <Alert tone="info">
-          These responses come from a <strong>demo model with random weights</strong>, so they are gibberish — fine for
-          trying the workflow. For real responses, set <code>MODEL_PATH</code> to a GGUF model file (or{" "}
-          <code>INFERENCE_URL</code> to an OpenAI-compatible server) and restart Arbiter.
+          These responses come from a <strong>demo model with random weights</strong>, so they are gibberish —
+          fine for trying the workflow. For real responses, set <code>MODEL_PATH</code> to a GGUF model file
+          (or <code>INFERENCE_URL</code> to an OpenAI-compatible server) and restart Arbiter.
         </Alert>
       )}
       {workspace.model.problem && (
         <Alert>
-          The model server is having trouble: {workspace.model.problem} Arbiter restarts it automatically; retry
-          generation in a moment.
+          The model server is having trouble: {workspace.model.problem} Arbiter restarts it automatically;
+          retry generation in a moment.
         </Alert>
       )}
-      {isPaused && <Alert tone="info">This campaign is paused: you can read your work but not add to it.</Alert>}
+      {isPaused && (
+        <Alert tone="info">This campaign is paused: you can read your work but not add to it.</Alert>
+      )}
       <details className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm">
         <summary className="cursor-pointer font-medium text-slate-700">
           Guidelines (version {campaign.guidelinesVersion})
@@ -375,15 +420,18 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
 
       {conversation?.systemPrompt && (
         <div className="rounded-md border border-slate-200 bg-slate-50 px-4 py-2 text-sm text-slate-700">
-          <span className="font-semibold">System instruction for this dialogue:</span> {conversation.systemPrompt}
+          <span className="font-semibold">System instruction for this dialogue:</span>{" "}
+          {conversation.systemPrompt}
         </div>
       )}
 
       {turns.length > 0 && (
         <ol aria-label="Dialogue so far" className="space-y-4">
-          {turns.filter((turn) => turn.chosenResponseId !== null).map((turn) => (
-            <JudgedTurn key={turn.id} turn={turn} />
-          ))}
+          {turns
+            .filter((turn) => turn.chosenResponseId !== null)
+            .map((turn) => (
+              <JudgedTurn key={turn.id} turn={turn} />
+            ))}
         </ol>
       )}
 
@@ -413,7 +461,9 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
             {canContinue && (
               <Button type="button" onClick={() => setIsComposingNext(true)}>
                 Continue conversation
-                <kbd aria-hidden className="ml-2 rounded border border-indigo-300 px-1 text-xs">N</kbd>
+                <kbd aria-hidden className="ml-2 rounded border border-indigo-300 px-1 text-xs">
+                  N
+                </kbd>
               </Button>
             )}
             <Button
@@ -423,7 +473,9 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
               onClick={() => endConversation.mutate({ conversationId: conversation.id })}
             >
               End conversation
-              <kbd aria-hidden className="ml-2 rounded border border-slate-300 px-1 text-xs">E</kbd>
+              <kbd aria-hidden className="ml-2 rounded border border-slate-300 px-1 text-xs">
+                E
+              </kbd>
             </Button>
           </div>
           {endConversation.error && <Alert>{errorMessage(endConversation.error)}</Alert>}

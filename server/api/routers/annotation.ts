@@ -3,9 +3,15 @@
 // POST /api/generate (server/api/turn-stream-handler.ts). Admins can read conversations as stored.
 import { campaignModelStatus, getGenerationRuntime } from "@/server/generation/runtime";
 import { log } from "@/server/log";
-import { acknowledgeGuidelines, AcknowledgeGuidelinesInput } from "@/server/services/annotation/acknowledge-guidelines";
+import {
+  acknowledgeGuidelines,
+  AcknowledgeGuidelinesInput,
+} from "@/server/services/annotation/acknowledge-guidelines";
 import { endConversation, EndConversationInput } from "@/server/services/annotation/end-conversation";
-import { inspectConversations, InspectConversationsInput } from "@/server/services/annotation/inspect-conversations";
+import {
+  inspectConversations,
+  InspectConversationsInput,
+} from "@/server/services/annotation/inspect-conversations";
 import { reportProblem, ReportProblemInput } from "@/server/services/annotation/report-problem";
 import { retryGeneration, RetryGenerationInput } from "@/server/services/annotation/retry-generation";
 import { submitComparison, SubmitComparisonInput } from "@/server/services/annotation/submit-comparison";
@@ -61,4 +67,3 @@ export const annotationRouter = router({
     .input(InspectConversationsInput)
     .query(({ ctx, input }) => inspectConversations(ctx.db, input)),
 });
-

@@ -19,7 +19,9 @@ export async function acknowledgeGuidelines(
   const input = AcknowledgeGuidelinesInput.parse(rawInput);
   const campaign = await findCampaignForAnnotator(db, input.campaignId, actor);
   if (campaign.guidelinesVersion !== input.version) {
-    throw new ConflictError("The guidelines changed while you were reading them. Read the new version and confirm again.");
+    throw new ConflictError(
+      "The guidelines changed while you were reading them. Read the new version and confirm again.",
+    );
   }
   await db
     .insert(guidelineAcknowledgements)

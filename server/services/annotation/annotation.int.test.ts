@@ -54,7 +54,10 @@ describe("startTurn", () => {
       await submitComparison(db, judgement(turn), actor);
       await endConversation(db, { conversationId: turn.conversationId }, actor);
     }
-    const usage = await db.select().from(variantPairUsage).where(eq(variantPairUsage.campaignId, campaign.id));
+    const usage = await db
+      .select()
+      .from(variantPairUsage)
+      .where(eq(variantPairUsage.campaignId, campaign.id));
     expect(usage).toHaveLength(6);
     expect(usage.map((row) => row.turns)).toEqual([6, 6, 6, 6, 6, 6]);
     // Counted from the stored responses too, not only from the bookkeeping table.
@@ -117,7 +120,10 @@ describe("startTurn", () => {
       expect(row.maxTokens).toBe(32);
       expect(Number.isSafeInteger(row.seed)).toBe(true);
       expect(row.promptMessages).toEqual([
-        { role: "system", content: "You are a safe and responsible assistant.\n\nYou are a helpful assistant." },
+        {
+          role: "system",
+          content: "You are a safe and responsible assistant.\n\nYou are a helpful assistant.",
+        },
         { role: "user", content: "First question" },
         { role: "assistant", content: safeFirst.text },
         { role: "user", content: "Follow-up" },
@@ -135,9 +141,14 @@ describe("startTurn", () => {
       }),
     ).rejects.toThrow(ConflictError);
     await expect(
-      startTurn(db, { campaignId: campaign.id, conversationId: turn.conversationId, message: "next" }, actor, {
-        identify: identifyForTest,
-      }),
+      startTurn(
+        db,
+        { campaignId: campaign.id, conversationId: turn.conversationId, message: "next" },
+        actor,
+        {
+          identify: identifyForTest,
+        },
+      ),
     ).rejects.toThrow(/no submitted comparison yet/);
   });
 
@@ -145,7 +156,9 @@ describe("startTurn", () => {
     const { campaign } = await createCampaign(db);
     const { actor } = await createAnnotator(db);
     const send = (message: string) =>
-      startTurn(db, { campaignId: campaign.id, conversationId: null, message }, actor, { identify: identifyForTest });
+      startTurn(db, { campaignId: campaign.id, conversationId: null, message }, actor, {
+        identify: identifyForTest,
+      });
     await expect(send("x".repeat(8001))).rejects.toThrow(
       "A prompt can be at most 8,000 characters long. Shorten it and send again.",
     );
@@ -158,9 +171,14 @@ describe("startTurn", () => {
     const { actor } = await createAnnotator(db);
     const turn = await createJudgeableTurn(db, campaign.id, actor);
     await submitComparison(db, judgement(turn), actor);
-    const next = startTurn(db, { campaignId: campaign.id, conversationId: turn.conversationId, message: "more" }, actor, {
-      identify: identifyForTest,
-    });
+    const next = startTurn(
+      db,
+      { campaignId: campaign.id, conversationId: turn.conversationId, message: "more" },
+      actor,
+      {
+        identify: identifyForTest,
+      },
+    );
     await expect(next).rejects.toThrow(TooManyRequestsError);
     await expect(next).rejects.toThrow(/today's limit of 1 comparison .*resets at midnight UTC/);
   });
@@ -177,7 +195,9 @@ describe("startTurn", () => {
     const { campaign } = await createCampaign(db, { variants: 1 });
     const { actor } = await createAnnotator(db);
     await expect(
-      startTurn(db, { campaignId: campaign.id, conversationId: null, message: "hi" }, actor, { identify: identifyForTest }),
+      startTurn(db, { campaignId: campaign.id, conversationId: null, message: "hi" }, actor, {
+        identify: identifyForTest,
+      }),
     ).rejects.toThrow(/shows 2 responses per turn but has 1 active model variant/);
   });
 });
@@ -194,9 +214,14 @@ describe("submitComparison", () => {
 
     const other = await createJudgeableTurn(db, campaign.id, actor, { conversationId: turn.conversationId });
     const concurrent = judgement(other);
-    const results = await Promise.all(Array.from({ length: 10 }, () => submitComparison(db, concurrent, actor)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => submitComparison(db, concurrent, actor)),
+    );
     expect(new Set(results.map((result) => result.comparisonId)).size).toBe(1);
-    const stored = await db.select().from(comparisons).where(eq(comparisons.conversationId, turn.conversationId));
+    const stored = await db
+      .select()
+      .from(comparisons)
+      .where(eq(comparisons.conversationId, turn.conversationId));
     expect(stored).toHaveLength(2);
     const [row] = stored.filter((comparison) => comparison.turnId === other.turnId);
     expect(row).toMatchObject({
@@ -232,10 +257,17 @@ describe("submitComparison", () => {
   it("refuses to judge responses still generating", async () => {
     const { campaign } = await createCampaign(db);
     const { actor } = await createAnnotator(db);
-    const turn = await startTurn(db, { campaignId: campaign.id, conversationId: null, message: "hi" }, actor, {
-      identify: identifyForTest,
-    });
-    await expect(submitComparison(db, judgement(turn), actor)).rejects.toThrow(/Not every response has finished/);
+    const turn = await startTurn(
+      db,
+      { campaignId: campaign.id, conversationId: null, message: "hi" },
+      actor,
+      {
+        identify: identifyForTest,
+      },
+    );
+    await expect(submitComparison(db, judgement(turn), actor)).rejects.toThrow(
+      /Not every response has finished/,
+    );
   });
 
   it("computes the safety bin and keeps risk category and attack vector", async () => {
@@ -259,7 +291,10 @@ describe("submitComparison", () => {
     expect(result.safetyBin).toBe("chosen_unsafe_other_safe");
     const [stored] = await db.select().from(comparisons).where(eq(comparisons.id, result.comparisonId));
     expect(stored.responseSafety).toEqual({ [a.id]: false, [b.id]: true });
-    const [conversation] = await db.select().from(conversations).where(eq(conversations.id, turn.conversationId));
+    const [conversation] = await db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.id, turn.conversationId));
     expect(conversation).toMatchObject({
       riskCategory: "illicit and criminal activities",
       attackVector: "perspective manipulation",
@@ -277,7 +312,12 @@ describe("submitComparison", () => {
     );
     const result = await submitComparison(db, judgement(turn, { ranking, strength: "better" }), actor);
     const [stored] = await db.select().from(comparisons).where(eq(comparisons.id, result.comparisonId));
-    expect(stored).toMatchObject({ ranking, chosenResponseId: ids[2], rejectedResponseId: ids[0], strength: "better" });
+    expect(stored).toMatchObject({
+      ranking,
+      chosenResponseId: ids[2],
+      rejectedResponseId: ids[0],
+      strength: "better",
+    });
   });
 });
 
@@ -289,11 +329,18 @@ describe("who sees and judges what", () => {
     const turn = await createJudgeableTurn(db, campaign.id, owner.actor);
     await expect(submitComparison(db, judgement(turn), other.actor)).rejects.toThrow(NotFoundError);
     await expect(
-      startTurn(db, { campaignId: campaign.id, conversationId: turn.conversationId, message: "mine now" }, other.actor, {
-        identify: identifyForTest,
-      }),
+      startTurn(
+        db,
+        { campaignId: campaign.id, conversationId: turn.conversationId, message: "mine now" },
+        other.actor,
+        {
+          identify: identifyForTest,
+        },
+      ),
     ).rejects.toThrow(NotFoundError);
-    await expect(reportProblem(db, { turnId: turn.turnId, kind: "broken" }, other.actor)).rejects.toThrow(NotFoundError);
+    await expect(reportProblem(db, { turnId: turn.turnId, kind: "broken" }, other.actor)).rejects.toThrow(
+      NotFoundError,
+    );
     await expect(endConversation(db, { conversationId: turn.conversationId }, other.actor)).rejects.toThrow(
       NotFoundError,
     );
@@ -310,7 +357,9 @@ describe("who sees and judges what", () => {
     const { campaign } = await createCampaign(db, { membership: "selected", members: [member.user.id] });
     const listed = await getAnnotatorCampaigns(db, { pageSize: 100 }, outsider.actor);
     expect(listed.items.map((item) => item.id)).not.toContain(campaign.id);
-    await expect(getAnnotationWorkspace(db, { campaignId: campaign.id }, outsider.actor)).rejects.toThrow(NotFoundError);
+    await expect(getAnnotationWorkspace(db, { campaignId: campaign.id }, outsider.actor)).rejects.toThrow(
+      NotFoundError,
+    );
     await expect(
       startTurn(db, { campaignId: campaign.id, conversationId: null, message: "let me in" }, outsider.actor, {
         identify: identifyForTest,
@@ -327,7 +376,15 @@ describe("who sees and judges what", () => {
     const workspace = await getAnnotationWorkspace(db, { campaignId: campaign.id }, actor);
     expect(workspace.conversation?.turns[0].responses).toHaveLength(2);
     const text = JSON.stringify(workspace);
-    for (const secret of ["variant-0", "variant-1", "model-0", "model-1", "127.0.0.1", "temperature", "seed"]) {
+    for (const secret of [
+      "variant-0",
+      "variant-1",
+      "model-0",
+      "model-1",
+      "127.0.0.1",
+      "temperature",
+      "seed",
+    ]) {
       expect(text).not.toContain(secret);
     }
   });
@@ -338,7 +395,9 @@ describe("who sees and judges what", () => {
     const workspace = await getAnnotationWorkspace(db, { campaignId: campaign.id }, actor);
     expect(workspace.campaign.status).toBe("paused");
     await expect(
-      startTurn(db, { campaignId: campaign.id, conversationId: null, message: "hi" }, actor, { identify: identifyForTest }),
+      startTurn(db, { campaignId: campaign.id, conversationId: null, message: "hi" }, actor, {
+        identify: identifyForTest,
+      }),
     ).rejects.toThrow(/is paused/);
   });
 
@@ -346,12 +405,17 @@ describe("who sees and judges what", () => {
     const { campaign } = await createCampaign(db);
     const { actor } = await createAnnotator(db);
     await createJudgeableTurn(db, campaign.id, actor);
-    await expect(callerFor(db, actor).annotation.inspectConversations({ campaignId: campaign.id })).rejects.toThrow(
-      /needs the admin role/,
-    );
+    await expect(
+      callerFor(db, actor).annotation.inspectConversations({ campaignId: campaign.id }),
+    ).rejects.toThrow(/needs the admin role/);
     const admin = await createAdmin(db);
-    const page = await callerFor(db, admin.actor).annotation.inspectConversations({ campaignId: campaign.id });
-    expect(page.items[0].turns[0].responses[0]).toMatchObject({ variantName: expect.any(String), seed: expect.any(Number) });
+    const page = await callerFor(db, admin.actor).annotation.inspectConversations({
+      campaignId: campaign.id,
+    });
+    expect(page.items[0].turns[0].responses[0]).toMatchObject({
+      variantName: expect.any(String),
+      seed: expect.any(Number),
+    });
   });
 });
 
@@ -363,9 +427,14 @@ describe("the ways out", () => {
     const report = await reportProblem(db, { turnId: turn.turnId, kind: "broken", note: "garbled" }, actor);
     const again = await reportProblem(db, { turnId: turn.turnId, kind: "broken", note: "garbled" }, actor);
     expect(again.reportId).toBe(report.reportId);
-    expect(await db.select().from(problemReports).where(eq(problemReports.turnId, turn.turnId))).toHaveLength(1);
+    expect(await db.select().from(problemReports).where(eq(problemReports.turnId, turn.turnId))).toHaveLength(
+      1,
+    );
     expect(await db.select().from(comparisons).where(eq(comparisons.turnId, turn.turnId))).toHaveLength(0);
-    const [conversation] = await db.select().from(conversations).where(eq(conversations.id, turn.conversationId));
+    const [conversation] = await db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.id, turn.conversationId));
     expect(conversation.status).toBe("ended");
     await expect(submitComparison(db, judgement(turn), actor)).rejects.toThrow(ValidationError);
     // A new conversation can start at once.
@@ -375,11 +444,17 @@ describe("the ways out", () => {
   it("acknowledges guidelines per version", async () => {
     const { campaign } = await createCampaign(db);
     const { actor } = await createAnnotator(db);
-    expect((await getAnnotationWorkspace(db, { campaignId: campaign.id }, actor)).hasAcknowledgedGuidelines).toBe(false);
-    await expect(acknowledgeGuidelines(db, { campaignId: campaign.id, version: 2 }, actor)).rejects.toThrow(ConflictError);
+    expect(
+      (await getAnnotationWorkspace(db, { campaignId: campaign.id }, actor)).hasAcknowledgedGuidelines,
+    ).toBe(false);
+    await expect(acknowledgeGuidelines(db, { campaignId: campaign.id, version: 2 }, actor)).rejects.toThrow(
+      ConflictError,
+    );
     await acknowledgeGuidelines(db, { campaignId: campaign.id, version: 1 }, actor);
     await acknowledgeGuidelines(db, { campaignId: campaign.id, version: 1 }, actor);
-    expect((await getAnnotationWorkspace(db, { campaignId: campaign.id }, actor)).hasAcknowledgedGuidelines).toBe(true);
+    expect(
+      (await getAnnotationWorkspace(db, { campaignId: campaign.id }, actor)).hasAcknowledgedGuidelines,
+    ).toBe(true);
   });
 
   it("counts progress in the campaign list", async () => {

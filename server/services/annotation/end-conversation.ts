@@ -29,7 +29,10 @@ export async function endConversation(
       .update(conversations)
       .set({ status: "ended", endedAt: new Date(), updatedAt: new Date() })
       .where(eq(conversations.id, conversation.id));
-    const open = await db.select({ id: turns.id, chosen: turns.chosenResponseId }).from(turns).where(eq(turns.conversationId, conversation.id));
+    const open = await db
+      .select({ id: turns.id, chosen: turns.chosenResponseId })
+      .from(turns)
+      .where(eq(turns.conversationId, conversation.id));
     for (const turn of open) if (!turn.chosen) await deps.cancel?.(turn.id, ENDED_WHILE_GENERATING);
   }
   return { conversationId: conversation.id, ended: true };

@@ -56,13 +56,25 @@ export async function inspectConversations(
     .where(where);
   const conversationIds = rows.map((row) => row.conversation.id);
   const turnRows = conversationIds.length
-    ? await db.select().from(turns).where(inArray(turns.conversationId, conversationIds)).orderBy(asc(turns.index))
+    ? await db
+        .select()
+        .from(turns)
+        .where(inArray(turns.conversationId, conversationIds))
+        .orderBy(asc(turns.index))
     : [];
   const turnIds = turnRows.map((turn) => turn.id);
   const [responseRows, comparisonRows, reportRows] = turnIds.length
     ? await Promise.all([
-        db.select().from(responses).where(inArray(responses.turnId, turnIds)).orderBy(asc(responses.position)),
-        db.select().from(comparisons).where(inArray(comparisons.turnId, turnIds)).orderBy(asc(comparisons.createdAt)),
+        db
+          .select()
+          .from(responses)
+          .where(inArray(responses.turnId, turnIds))
+          .orderBy(asc(responses.position)),
+        db
+          .select()
+          .from(comparisons)
+          .where(inArray(comparisons.turnId, turnIds))
+          .orderBy(asc(comparisons.createdAt)),
         db.select().from(problemReports).where(inArray(problemReports.turnId, turnIds)),
       ])
     : [[], [], []];

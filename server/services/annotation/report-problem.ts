@@ -18,7 +18,10 @@ export const ReportProblemInput = z.object({
     .string()
     .trim()
     .max(NOTE_MAX_CHARS, noteTooLongMessage)
-    .refine((text) => !text.includes("\u0000"), "The note contains a NUL character. Remove it and submit again.")
+    .refine(
+      (text) => !text.includes("\u0000"),
+      "The note contains a NUL character. Remove it and submit again.",
+    )
     .optional(),
 });
 export type ReportProblemInput = z.input<typeof ReportProblemInput>;

@@ -35,7 +35,7 @@ export const ATTACK_VECTOR_HINTS: Record<AttackVector, string> = {
   "semantic manipulation": "e.g. metaphor",
   "perspective manipulation": "e.g. role playing",
   "non-English languages": "the prompt is in another language",
-  "others": "anything else",
+  others: "anything else",
 };
 
 /** The bin of a comparison from the safety of the preferred response and the runner-up. */

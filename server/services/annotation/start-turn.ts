@@ -37,7 +37,10 @@ export const StartTurnInput = z.object({
     .trim()
     .min(1, "Write a prompt before sending.")
     .max(PROMPT_MAX_CHARS, promptTooLongMessage)
-    .refine((text) => !text.includes("\u0000"), "The prompt contains a NUL character. Remove it and send again."),
+    .refine(
+      (text) => !text.includes("\u0000"),
+      "The prompt contains a NUL character. Remove it and send again.",
+    ),
 });
 export type StartTurnInput = z.input<typeof StartTurnInput>;
 
@@ -93,7 +96,10 @@ async function openBatchId(db: Db, campaign: Campaign): Promise<string> {
     .where(and(eq(batches.campaignId, campaign.id), eq(batches.status, "open")))
     .limit(1);
   if (open) return open.id;
-  const [{ total }] = await db.select({ total: count() }).from(batches).where(eq(batches.campaignId, campaign.id));
+  const [{ total }] = await db
+    .select({ total: count() })
+    .from(batches)
+    .where(eq(batches.campaignId, campaign.id));
   if (total > 0) {
     throw new ValidationError(
       `Data collection in "${campaign.name}" is closed (no batch is open). Ask an admin to open a new batch.`,
@@ -216,7 +222,9 @@ export async function startTurn(
       .onConflictDoNothing()
       .returning();
     if (!turn) {
-      throw new ConflictError("This turn was already sent (perhaps from another tab). Reload the page to see it.");
+      throw new ConflictError(
+        "This turn was already sent (perhaps from another tab). Reload the page to see it.",
+      );
     }
 
     const promptMessages = buildPromptMessages(

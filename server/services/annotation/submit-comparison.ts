@@ -43,7 +43,10 @@ export const SubmitComparisonInput = z.object({
     .string()
     .trim()
     .max(NOTE_MAX_CHARS, noteTooLongMessage)
-    .refine((text) => !text.includes("\u0000"), "The note contains a NUL character. Remove it and submit again.")
+    .refine(
+      (text) => !text.includes("\u0000"),
+      "The note contains a NUL character. Remove it and submit again.",
+    )
     .optional(),
   /** Milliseconds from the responses being complete on screen to this submit. */
   timeSpentMs: z.number().int().min(0),
@@ -88,7 +91,9 @@ async function conversationIsActive(db: Db, conversationId: string) {
 
 function replayOf(existing: Comparison, turnId: string, actor: Actor) {
   if (existing.annotatorId !== actor.id || existing.turnId !== turnId) {
-    throw new ConflictError("This submit key was already used for other work. Reload the page and submit again.");
+    throw new ConflictError(
+      "This submit key was already used for other work. Reload the page and submit again.",
+    );
   }
   return existing;
 }

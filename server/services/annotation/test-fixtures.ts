@@ -74,7 +74,11 @@ export async function createCampaign(db: Db, options: CreateCampaignOptions = {}
 
 /** Records what a response would record, without contacting anything (turn creation only). */
 export function identifyForTest(variant: ModelVariant): EndpointIdentity {
-  return { endpointKind: variant.endpointKind, endpoint: variant.baseUrl ?? "local:test", model: variant.model };
+  return {
+    endpointKind: variant.endpointKind,
+    endpoint: variant.baseUrl ?? "local:test",
+    model: variant.model,
+  };
 }
 
 /** A started turn whose responses are complete, ready to be judged. */

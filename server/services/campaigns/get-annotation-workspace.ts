@@ -73,7 +73,9 @@ export interface AnnotationWorkspace {
 
 export interface WorkspaceDeps {
   /** How the generation side sees this campaign's variants (demo model, failing servers). */
-  modelStatus?: (variants: { endpointKind: string; baseUrl: string | null; modelPath: string | null }[]) => ModelStatus;
+  modelStatus?: (
+    variants: { endpointKind: string; baseUrl: string | null; modelPath: string | null }[],
+  ) => ModelStatus;
 }
 
 export async function getAnnotationWorkspace(
@@ -134,7 +136,11 @@ export async function getAnnotationWorkspace(
       .orderBy(asc(turns.index));
     const turnIds = turnRows.map((turn) => turn.id);
     const responseRows = turnIds.length
-      ? await db.select().from(responses).where(inArray(responses.turnId, turnIds)).orderBy(asc(responses.position))
+      ? await db
+          .select()
+          .from(responses)
+          .where(inArray(responses.turnId, turnIds))
+          .orderBy(asc(responses.position))
       : [];
     const comparisonRows = turnIds.length
       ? await db
@@ -172,7 +178,11 @@ export async function getAnnotationWorkspace(
   }
 
   const variants = await db
-    .select({ endpointKind: modelVariants.endpointKind, baseUrl: modelVariants.baseUrl, modelPath: modelVariants.modelPath })
+    .select({
+      endpointKind: modelVariants.endpointKind,
+      baseUrl: modelVariants.baseUrl,
+      modelPath: modelVariants.modelPath,
+    })
     .from(modelVariants)
     .where(and(eq(modelVariants.campaignId, campaign.id), eq(modelVariants.isActive, true)));
 

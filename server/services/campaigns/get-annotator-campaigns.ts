@@ -57,7 +57,9 @@ export async function getAnnotatorCampaigns(
     .select({
       campaignId: comparisons.campaignId,
       total: count(),
-      today: sql<number>`count(*) filter (where ${gte(comparisons.createdAt, startOfUtcDay())})`.mapWith(Number),
+      today: sql<number>`count(*) filter (where ${gte(comparisons.createdAt, startOfUtcDay())})`.mapWith(
+        Number,
+      ),
     })
     .from(comparisons)
     .where(and(eq(comparisons.annotatorId, actor.id), inArray(comparisons.campaignId, ids)))
@@ -75,7 +77,9 @@ export async function getAnnotatorCampaigns(
   const acknowledged = await db
     .select({ campaignId: guidelineAcknowledgements.campaignId, version: guidelineAcknowledgements.version })
     .from(guidelineAcknowledgements)
-    .where(and(eq(guidelineAcknowledgements.userId, actor.id), inArray(guidelineAcknowledgements.campaignId, ids)));
+    .where(
+      and(eq(guidelineAcknowledgements.userId, actor.id), inArray(guidelineAcknowledgements.campaignId, ids)),
+    );
 
   return toPage(
     rows.map((campaign) => {

@@ -59,40 +59,50 @@ export function rowsOf(unit: ExportUnit, context: FormatContext): UnitRows {
     return { rows: [row], safetyExcludedPairs: pairs.filter((pair) => pair.excluded_by_safety_rule).length };
   }
   const judgement = judge(unit, context);
-  const kept = judgement.pairs.filter((pair) => !(context.options.safetyRule && pair.excludedBySafetyRule));
+  const pairs = judgement.pairs;
+  const kept =
+    context.options.safetyRule && pairs.some((pair) => pair.excludedBySafetyRule)
+      ? pairs.filter((pair) => !pair.excludedBySafetyRule)
+      : pairs;
   return {
-    rows: trainingRows(unit, context, judgement, kept),
-    safetyExcludedPairs: judgement.pairs.length - kept.length,
+    rows: kept.length ? trainingRows(unit, context, judgement, kept) : [],
+    safetyExcludedPairs: pairs.length - kept.length,
   };
+}
+
+/** A response's text. A turn has 2-4 responses: a scan costs less than building a map. */
+function textOf(responses: readonly ResponseRecord[], id: string) {
+  for (const response of responses) if (response.id === id) return response.text;
+  throw new Error(`Response ${id} of a ranking is not among the turn's responses.`);
 }
 
 function trainingRows(
   unit: ExportUnit,
   context: FormatContext,
   judgement: Judgement,
-  pairs: JudgedPair[],
+  pairs: readonly JudgedPair[],
 ): Row[] {
   const { options } = context;
-  if (pairs.length === 0) return [];
   const prompt = promptOf(unit, options);
-  const text = textById(unit.responses);
-  // One object per answer: rows of a ranking share them (the JSON lines writer serializes each once).
-  const answers = new Map<string, ChatMessage[]>();
+  const text = (id: string) => textOf(unit.responses, id);
+  // One object per answer: rows of a ranking share them.
+  const answers: { id: string; message: ChatMessage[] }[] = [];
   const answer = (id: string) => {
-    let message = answers.get(id);
-    if (!message) answers.set(id, (message = [{ role: "assistant", content: text(id) }]));
+    for (const cached of answers) if (cached.id === id) return cached.message;
+    const message: ChatMessage[] = [{ role: "assistant", content: text(id) }];
+    answers.push({ id, message });
     return message;
   };
-  const withMargin = (row: Row, margin: number | null) => {
-    if (margin !== null) row.margin = margin;
-    return row;
-  };
+  const rows: Row[] = [];
 
   switch (options.format) {
     case "trl":
-      return pairs.map((pair) =>
-        withMargin({ prompt, chosen: answer(pair.chosenId), rejected: answer(pair.rejectedId) }, pair.margin),
-      );
+      for (const pair of pairs) {
+        const row: Row = { prompt, chosen: answer(pair.chosenId), rejected: answer(pair.rejectedId) };
+        if (pair.margin !== null) row.margin = pair.margin;
+        rows.push(row);
+      }
+      return rows;
     case "trl-text": {
       const { promptText, completion } = context.renderer!.renderPrompt(prompt);
       const completions = new Map<string, string>();
@@ -100,30 +110,33 @@ function trainingRows(
         if (!completions.has(id)) completions.set(id, completion(text(id)));
         return completions.get(id)!;
       };
-      return pairs.map((pair) =>
-        withMargin(
-          {
-            prompt: promptText,
-            chosen: completionOf(pair.chosenId),
-            rejected: completionOf(pair.rejectedId),
-          },
-          pair.margin,
-        ),
-      );
+      for (const pair of pairs) {
+        const row: Row = {
+          prompt: promptText,
+          chosen: completionOf(pair.chosenId),
+          rejected: completionOf(pair.rejectedId),
+        };
+        if (pair.margin !== null) row.margin = pair.margin;
+        rows.push(row);
+      }
+      return rows;
     }
     case "hh-rlhf": {
       const dialogue = hhDialogue(prompt);
-      const full = (id: string) => `${dialogue}\n\nAssistant: ${text(id)}`;
-      return pairs.map((pair) =>
-        withMargin({ chosen: full(pair.chosenId), rejected: full(pair.rejectedId) }, pair.margin),
-      );
+      for (const pair of pairs) {
+        const row: Row = {
+          chosen: `${dialogue}\n\nAssistant: ${text(pair.chosenId)}`,
+          rejected: `${dialogue}\n\nAssistant: ${text(pair.rejectedId)}`,
+        };
+        if (pair.margin !== null) row.margin = pair.margin;
+        rows.push(row);
+      }
+      return rows;
     }
     case "kto":
-      return ktoRows(judgement.ranking, pairs).map(({ id, label }) => ({
-        prompt,
-        completion: answer(id),
-        label,
-      }));
+      for (const { id, label } of ktoRows(judgement.ranking, pairs))
+        rows.push({ prompt, completion: answer(id), label });
+      return rows;
     case "raw":
       throw new Error("Raw rows are not training pairs.");
   }
@@ -147,15 +160,6 @@ function promptOf(unit: ExportUnit, options: ExportOptions) {
     },
     options.safetyPreprompt,
   );
-}
-
-function textById(responses: readonly ResponseRecord[]) {
-  const byId = new Map(responses.map((response) => [response.id, response.text]));
-  return (id: string) => {
-    const text = byId.get(id);
-    if (text === undefined) throw new Error(`Response ${id} of a ranking is not among the turn's responses.`);
-    return text;
-  };
 }
 
 /** Anthropic HH: "\n\nHuman: …\n\nAssistant: …" turns; system messages have no place in it. */

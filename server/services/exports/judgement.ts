@@ -32,16 +32,18 @@ export interface Judgement {
 }
 
 export function judgeRating(rating: Rating, margins: readonly number[] | null): Judgement {
-  return {
-    ranking: rating.ranking,
-    pairs: expandRanking(rating.ranking).map((pair) => ({
-      ...pair,
+  const pairs: JudgedPair[] = [];
+  for (const pair of expandRanking(rating.ranking)) {
+    pairs.push({
+      chosenId: pair.chosenId,
+      rejectedId: pair.rejectedId,
+      chosenRank: pair.chosenRank,
+      rejectedRank: pair.rejectedRank,
       margin: margins ? pairMargin(margins, rating.strength, pair) : null,
       excludedBySafetyRule: violatesSafetyRule(pair, rating.responseSafety, rating.safetyBin),
-    })),
-    responseSafety: rating.responseSafety,
-    ratingCount: 1,
-  };
+    });
+  }
+  return { ranking: rating.ranking, pairs, responseSafety: rating.responseSafety, ratingCount: 1 };
 }
 
 /**

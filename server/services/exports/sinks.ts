@@ -248,7 +248,7 @@ export class TextFileWriter extends RowWriter {
 /** A row group closes at this many rows or this much text, whichever comes first: both depend
  * on the rows only, so the same rows always give the same file, and memory stays bounded. */
 export const ROW_GROUP_ROWS = 10_000;
-const ROW_GROUP_CHARS = 16 << 20;
+const ROW_GROUP_CHARS = 8 << 20;
 
 /** Characters of text in a row: the measure of a row group's size. */
 function textSize(value: unknown): number {

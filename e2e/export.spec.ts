@@ -27,6 +27,12 @@ async function trpc<T>(
   return (body as { result: { data: { json: T } } }).result.data.json;
 }
 
+interface StartedTurn {
+  conversationId: string;
+  turnId: string;
+  responses: { id: string; position: number }[];
+}
+
 interface StoredTurn {
   index: number;
   userMessage: string;
@@ -74,7 +80,8 @@ async function createCampaign(page: Page, name: string) {
   return campaign.id;
 }
 
-/** Sends a prompt, waits for both responses, prefers the second one (by display position). */
+/** Sends a prompt the way the workspace does (POST /api/generate streams the turn until both
+ * responses are complete), then prefers the second response (by display position). */
 async function annotateTurn(
   page: Page,
   campaignId: string,
@@ -82,29 +89,26 @@ async function annotateTurn(
   message: string,
   strength: string,
 ) {
-  const turn = await trpc<{
-    conversationId: string;
-    turnId: string;
-    responses: { id: string; position: number }[];
-  }>(page.request, "annotation.startTurn", { campaignId, conversationId, message }, "mutation");
-  let stored: StoredTurn | undefined;
-  await expect
-    .poll(
-      async () => {
-        const conversations = await trpc<{ items: { id: string; turns: StoredTurn[] }[] }>(
-          page.request,
-          "annotation.inspectConversations",
-          { campaignId, conversationId: turn.conversationId },
-          "query",
-        );
-        stored = conversations.items[0]?.turns.find(
-          (candidate) => candidate.index === conversations.items[0].turns.length - 1,
-        );
-        return stored?.responses.map((response) => response.status).join(",");
-      },
-      { timeout: 60_000 },
-    )
-    .toBe("completed,completed");
+  const response = await page.request.post("/api/generate", {
+    data: { campaignId, conversationId, message },
+    timeout: 60_000,
+  });
+  const body = await response.text();
+  expect(response.ok(), body).toBe(true);
+  const events = body
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { type: string; turn?: StartedTurn });
+  expect(events.at(-1)?.type).toBe("end");
+  const turn = events.find((event) => event.type === "turn")!.turn!;
+  const conversations = await trpc<{ items: { turns: (StoredTurn & { id: string })[] }[] }>(
+    page.request,
+    "annotation.inspectConversations",
+    { campaignId, conversationId: turn.conversationId },
+    "query",
+  );
+  const stored = conversations.items[0].turns.find((candidate) => candidate.id === turn.turnId)!;
+  expect(stored.responses.map((item) => item.status)).toEqual(["completed", "completed"]);
   const [first, second] = [...turn.responses].sort((a, b) => a.position - b.position);
   await trpc(
     page.request,
@@ -118,13 +122,19 @@ async function annotateTurn(
     },
     "mutation",
   );
-  const text = (id: string) => stored!.responses.find((response) => response.id === id)!.text;
+  const text = (id: string) => stored.responses.find((item) => item.id === id)!.text;
   return { conversationId: turn.conversationId, chosen: text(second.id), rejected: text(first.id) };
 }
 
 function sha256(file: string) {
   return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
+
+/** The downloads of the test below, removed after it. */
+let folder = "";
+test.afterEach(() => {
+  if (folder) fs.rmSync(folder, { recursive: true, force: true });
+});
 
 test("an admin previews and downloads a TRL dataset with margins, and a Hugging Face folder", async ({
   page,
@@ -156,7 +166,7 @@ test("an admin previews and downloads a TRL dataset with margins, and a Hugging 
     await expect(preview.getByLabel("Preview row 2 (train)")).toContainText(`"margin": 3`);
   });
 
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-export-"));
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-export-"));
   await test.step("downloads JSON lines while a progress bar shows, and the file holds the dialogue", async () => {
     // Hold the response a moment, so the progress bar is on screen while the export starts.
     await page.route("**/api/exports/download", async (route) => {

@@ -232,8 +232,14 @@ interface Submit {
   key: string;
 }
 
-/** Each annotator's conversation with `TURNS` turns whose two responses are complete. */
-async function prepareTurns(db: Db, campaignId: string, batchId: string, annotators: Annotator[]) {
+/** Each annotator's conversation with `turnsEach` turns whose two responses are complete. */
+async function prepareTurns(
+  db: Db,
+  campaignId: string,
+  batchId: string,
+  annotators: Annotator[],
+  turnsEach: number,
+) {
   const queues: Submit[][] = [];
   for (const annotator of annotators) {
     const [conversation] = await db
@@ -243,7 +249,7 @@ async function prepareTurns(db: Db, campaignId: string, batchId: string, annotat
     const turnRows = await db
       .insert(turns)
       .values(
-        Array.from({ length: TURNS }, (_, index) => ({
+        Array.from({ length: turnsEach }, (_, index) => ({
           conversationId: conversation.id,
           index,
           userMessage: `Bench prompt ${index}`,
@@ -480,11 +486,11 @@ async function benchFirstToken(baseUrl: string, db: Db, campaignId: string, anno
 }
 
 /** One load phase on its own campaign and annotators: latencies, and what the database holds. */
-async function submitPhase(db: Db, baseUrl: string, name: string, rate: number) {
-  log(`${name}: preparing ${ANNOTATORS} annotators with ${TURNS} turns each`);
+async function submitPhase(db: Db, baseUrl: string, name: string, rate: number, turnsEach = TURNS) {
+  log(`${name}: preparing ${ANNOTATORS} annotators with ${turnsEach} turns each`);
   const annotators = await createAnnotators(db, ANNOTATORS, name);
   const { campaign, batch } = await createCampaign(db, `bench-web-${name}`, 32);
-  const queues = await prepareTurns(db, campaign.id, batch.id, annotators);
+  const queues = await prepareTurns(db, campaign.id, batch.id, annotators, turnsEach);
   log(`${name}: submitting ${queues.flat().length} comparisons over ${ANNOTATORS} connections`);
   const started = performance.now();
   const { result, answers, failures, latencies } = await benchSubmits(baseUrl, annotators, queues, rate);
@@ -545,6 +551,8 @@ async function main() {
     log("starting the production server");
     server = await startServer(database.url);
 
+    // Unmeasured: the first requests load the route's code and open the database pool.
+    await submitPhase(db, server.baseUrl, "warm-up", 0, 8);
     const paced = await submitPhase(db, server.baseUrl, "paced", RATE);
     const unthrottled = await submitPhase(db, server.baseUrl, "unthrottled", 0);
 

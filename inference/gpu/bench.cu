@@ -509,7 +509,7 @@ double now_ms() {
 // (so attention reads ~530 positions, as in the CLI's bench) and a 512-token prefill. Variants
 // (environment switches of cuda_backend.cu): the default (matvec and attention version 2, fused
 // prologues up to 2 rows, graphs, PDL) and, for comparison, version 1, no fused prologues,
-// attention version 1, no PDL.
+// attention version 1, no PDL, fused prologues up to 4 rows.
 std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng) {
   const double t0 = now_ms();
   std::unique_ptr<Synthetic7B> s = synthetic_7b(t, rng);
@@ -523,6 +523,7 @@ std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng
   std::vector<Variant> vs = {{"v2", {}}, {"v1", {{"ARBITER_CUDA_MATVEC", "v1"}, {"ARBITER_CUDA_ATTN", "v1"}}}};
   if (all_variants) {
     vs.push_back({"v2-nofuse", {{"ARBITER_CUDA_FUSE", "0"}}});
+    vs.push_back({"v2-fuse4", {{"ARBITER_CUDA_FUSE", "4"}}});
     vs.push_back({"v2-attn1", {{"ARBITER_CUDA_ATTN", "v1"}}});
     vs.push_back({"v2-nopdl", {{"ARBITER_CUDA_PDL", "0"}}});
   }

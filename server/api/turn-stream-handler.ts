@@ -133,6 +133,10 @@ export async function handleStartTurn(
 ): Promise<Response> {
   const user = await annotatorOf(request, deps);
   if (user instanceof Response) return user;
+  // JSON only: a cross-site form cannot send it without a CORS preflight, which is refused.
+  if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
+    return problem(415, "Send the prompt as JSON (Content-Type: application/json).");
+  }
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length > MAX_START_BODY_BYTES) {
     return problem(413, "The request is too large. A prompt can be at most 8,000 characters long.");

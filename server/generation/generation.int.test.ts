@@ -236,6 +236,15 @@ describe("generating a turn on the local engine", () => {
       );
     const input = { campaignId: campaign.id, conversationId: null, message: "Hello there" };
     expect((await post(null, input)).status).toBe(401);
+    const asForm = await handleStartTurn(
+      new Request("http://localhost/api/generate", {
+        method: "POST",
+        headers: await sessionHeaders(owner.actor, { "content-type": "text/plain" }),
+        body: JSON.stringify(input),
+      }),
+      { db, hub, secret: TEST_AUTH_SECRET, identify: resolver.identify.bind(resolver) },
+    );
+    expect(asForm.status).toBe(415);
     const tooLong = await post(owner.actor, { ...input, message: "x".repeat(8001) });
     expect(tooLong.status).toBe(400);
     expect(await tooLong.json()).toEqual({

@@ -252,6 +252,7 @@ __global__ void __launch_bounds__(kA2Threads) attn_decode2_kernel(AttentionArgs 
   __shared__ __align__(16) float qs[G * HD];
   __shared__ float part[2 * kA2Tile];
   __shared__ float ss[kA2Tile];  // scores, then probabilities
+  __shared__ float cm[kMaxSplits], cl[kMaxSplits];  // combine: every split's max and sum
   __shared__ int last_s;
   const int kvh = blockIdx.x, r = blockIdx.y, tid = threadIdx.x;
   // pos, slot and stable were uploaded before the step: readable before the wait.
@@ -367,18 +368,36 @@ __global__ void __launch_bounds__(kA2Threads) attn_decode2_kernel(AttentionArgs 
     __syncthreads();
     if (!last_s) continue;
     __threadfence();
+    // In order over the splits: M = max m_k, out = sum o_k e^(m_k - M) / sum l_k e^(m_k - M).
+    // Thread k < n_splits fetches split k's (m, l) into shared memory; the o_k are fetched 8 at
+    // a time, so a few L2 round trips cover any split count.
 #pragma unroll
     for (int g = 0; g < G; g++) {
       const int h = kvh * G + g;
       const float* pp = sc.partial + (static_cast<int64_t>(r) * a.n_head + h) * sc.max_splits * (HD + 2);
+      __syncthreads();  // the previous head's cm/cl are consumed
+      if (tid < n_splits) {
+        cm[tid] = __ldcg(pp + static_cast<int64_t>(tid) * (HD + 2));
+        cl[tid] = __ldcg(pp + static_cast<int64_t>(tid) * (HD + 2) + 1);
+      }
+      __syncthreads();
       float big_m = -INFINITY;
-      for (int k = 0; k < n_splits; k++) big_m = fmaxf(big_m, __ldcg(pp + static_cast<int64_t>(k) * (HD + 2)));
+      for (int k = 0; k < n_splits; k++) big_m = fmaxf(big_m, cm[k]);
       float denom = 0.0f, acc = 0.0f;
-      for (int k = 0; k < n_splits; k++) {
-        const float* pk = pp + static_cast<int64_t>(k) * (HD + 2);
-        const float f = expf(__ldcg(pk) - big_m);
-        denom += __ldcg(pk + 1) * f;
-        acc += __ldcg(pk + 2 + tid) * f;
+      for (int k0 = 0; k0 < n_splits; k0 += 8) {
+        float ov[8];
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+          ov[i] = k0 + i < n_splits ? __ldcg(pp + static_cast<int64_t>(k0 + i) * (HD + 2) + 2 + tid) : 0.0f;
+        }
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+          if (k0 + i < n_splits) {
+            const float f = expf(cm[k0 + i] - big_m);
+            denom += cl[k0 + i] * f;
+            acc += ov[i] * f;
+          }
+        }
       }
       a2_write(out, forms, r, h, tid, acc * (1.0f / denom));
     }
@@ -490,7 +509,8 @@ Status launch_attention_decode(const AttentionArgs& args, const int32_t* pos, co
       ((forms & kF32) && !out.f32) || ((forms & kF16) && !out.f16)) {
     return Status::Error(StatusCode::Internal, "attention decode: output form not available");
   }
-  const bool v2 = args.impl != 1 && attention_decode2_supports(args.head_dim, args.n_head, args.n_kv_head);
+  const bool v2 = args.impl != 1 && attention_decode2_supports(args.head_dim, args.n_head, args.n_kv_head) &&
+                  scratch.max_splits <= kA2Threads;  // the combine fetches one split per thread
   if (args.impl == 2 && !v2) {
     return Status::Error(StatusCode::Internal, "attention decode: version 2 does not run this head shape");
   }

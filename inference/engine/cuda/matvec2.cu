@@ -80,11 +80,10 @@ Status launch_nv(const Mv2Params& p, int nv, const Mv2Shape& shape, const Launch
 
 template <GgmlType T>
 Status prepare_type() {
-  static std::atomic<uint32_t> done[4];
-  ARB_RETURN_IF_ERROR(mv2_allow_smem(matvec2_kernel<T, 1, kDefaultRows, default_units<T, 1>()>, done[0]));
-  ARB_RETURN_IF_ERROR(mv2_allow_smem(matvec2_kernel<T, 2, kDefaultRows, default_units<T, 2>()>, done[1]));
-  ARB_RETURN_IF_ERROR(mv2_allow_smem(matvec2_kernel<T, 4, kDefaultRows, default_units<T, 4>()>, done[2]));
-  return mv2_allow_smem(matvec2_kernel<T, 8, kDefaultRows, default_units<T, 8>()>, done[3]);
+  ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, kDefaultRows, default_units<T, 1>()>()));
+  ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, kDefaultRows, default_units<T, 2>()>()));
+  ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 4, kDefaultRows, default_units<T, 4>()>()));
+  return mv2_prepare_kernel<T, 8, kDefaultRows, default_units<T, 8>()>();
 }
 
 }  // namespace

@@ -332,11 +332,18 @@ Status mv2_allow_smem(Kernel kernel, std::atomic<uint32_t>& done) {
   return Status::Ok();
 }
 
+// Raises matvec2_kernel<T, NV, R, U>'s shared-memory limit (once per device; prepare_matvec2 does
+// it for the library's configurations before any graph capture).
+template <GgmlType T, int NV, int R, int U>
+Status mv2_prepare_kernel() {
+  static std::atomic<uint32_t> done{0};
+  return mv2_allow_smem(matvec2_kernel<T, NV, R, U>, done);
+}
+
 // One launch of matvec2_kernel<T, NV, R, U> for p.nvec <= NV vectors. The grid: enough warps for
 // all groups at `shape`'s occupancy, shrunk so that every warp gets the same number of groups.
 template <GgmlType T, int NV, int R, int U>
 Status launch_matvec2_kernel(const Mv2Params& params, const Mv2Shape& shape, const LaunchCtx& ctx) {
-  static std::atomic<uint32_t> smem_done{0};
   Mv2Params p = params;
   p.groups = ceil_div(p.w.rows, R);
   const size_t smem = mv2_smem_bytes(p.w.cols, NV);
@@ -344,7 +351,7 @@ Status launch_matvec2_kernel(const Mv2Params& params, const Mv2Shape& shape, con
       shape.warps > kMv2MaxThreads / 32 || shape.blocks_per_sm < 1) {
     return Status::Error(StatusCode::Internal, "matvec2: bad launch configuration");
   }
-  ARB_RETURN_IF_ERROR(mv2_allow_smem(matvec2_kernel<T, NV, R, U>, smem_done));  // once per device
+  ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, NV, R, U>()));
   const int64_t max_warps = static_cast<int64_t>(mv2_device_sms()) * shape.blocks_per_sm * shape.warps;
   const int64_t per_warp = ceil_div(p.groups, max_warps);
   const int64_t warps = ceil_div(p.groups, per_warp);

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { Database } from "@/db/client";
 import { createTestDb } from "@/db/testing";
 import { exportsTable } from "@/db/schema";
@@ -78,6 +78,7 @@ describe("startExportDownload", () => {
     );
     expect(download.contentType).toBe("application/x-tar");
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-download-test-"));
+    onTestFinished(() => fs.rmSync(folder, { recursive: true, force: true }));
     fs.writeFileSync(path.join(folder, "export.tar"), await readAll(download.body));
     execFileSync("tar", ["-xf", "export.tar"], { cwd: folder });
     const record = await recordOf(id);

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { Database } from "@/db/client";
 import { createTestDb } from "@/db/testing";
 import { comparisons, exportsTable } from "@/db/schema";
@@ -234,6 +234,7 @@ describe("reproducibility and the record", () => {
     const controller = new AbortController();
     let id = "";
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-export-cancel-"));
+    onTestFinished(() => fs.rmSync(folder, { recursive: true, force: true }));
     const attempt = exportForTest(
       database.db,
       { format: "trl", ...BOTH, split: { kind: "fraction", value: 0.5, seed: "c" } },

@@ -122,8 +122,7 @@ export async function runExport(
       );
     }
 
-    const key = run.key;
-    const context = createFormatContext(options, createPseudonymizer(key));
+    const context = createFormatContext(options, createPseudonymizer(run.key));
     const stats = emptyStats();
     for await (const page of readUnits(db, scope, options, { signal: run.signal, pageSize: run.pageSize })) {
       for (const unit of page.units) {
@@ -164,7 +163,7 @@ export async function runExport(
           path: `data/${split}-*`,
         })),
         stats,
-        keyFingerprint: keyFingerprint(key),
+        keyFingerprint: keyFingerprint(run.key),
       });
       const readme = new TextFileWriter("README.md", await target.open("README.md"));
       await readme.writeText(card);

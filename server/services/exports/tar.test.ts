@@ -2,12 +2,13 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { tarChunks, tarSize } from "./tar";
 
 describe("tarChunks", () => {
   it("writes an archive that tar reads back, the same bytes every time", async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-tar-"));
+    onTestFinished(() => fs.rmSync(folder, { recursive: true, force: true }));
     fs.mkdirSync(path.join(folder, "data"));
     fs.writeFileSync(path.join(folder, "README.md"), "# Card\n");
     fs.writeFileSync(path.join(folder, "data", "train.parquet"), Buffer.alloc(1300, 7));

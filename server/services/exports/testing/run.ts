@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { onTestFinished } from "vitest";
 import type { Db } from "@/db/client";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ExportOptions, type ExportOptionsInput, type ExportOutput } from "../options";
@@ -36,6 +37,7 @@ export async function exportForTest(
     folder?: string;
   } & Partial<ExportRunContext> = {},
 ): Promise<TestExport> {
+  onTestFinished(() => fs.rmSync(folder, { recursive: true, force: true }));
   const result = await runExport(
     db,
     { options: ExportOptions.parse(input), output, baseName },

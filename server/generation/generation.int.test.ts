@@ -339,7 +339,12 @@ describe("generating a turn on the local engine", () => {
       finalViews.every((event) => (event as { response: { status: string } }).response.status === "failed"),
     ).toBe(true);
 
-    const status = supervisor.status().find((server) => server.modelPath === modelPath)!;
+    // The process's exit may be noticed a moment after its connections broke.
+    const statusOf = () => supervisor.status().find((server) => server.modelPath === modelPath)!;
+    for (let waited = 0; statusOf().restarts === restartsBefore && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const status = statusOf();
     expect(status.restarts).toBe(restartsBefore + 1);
     expect(status.lastError).toMatch(/was killed by SIGKILL/);
 

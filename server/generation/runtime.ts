@@ -143,6 +143,7 @@ export function peekGenerationRuntime(): GenerationRuntime | undefined {
 export function campaignModelStatus(
   runtime: GenerationRuntime,
   variants: { endpointKind: string; baseUrl: string | null; modelPath: string | null }[],
+  options: { withDetails: boolean },
 ): { usesDemoModel: boolean; problem: string | null } {
   const fallback = runtime.defaultModel;
   const paths = new Set<string>();
@@ -157,6 +158,13 @@ export function campaignModelStatus(
   const failing = runtime.supervisor
     .status()
     .find((server) => paths.has(server.modelPath) && server.state === "restarting");
-  const problem = (usesDemoModel ? runtime.demoModelError : null) ?? failing?.lastError ?? null;
-  return { usesDemoModel, problem };
+  const detail = (usesDemoModel ? runtime.demoModelError : null) ?? failing?.lastError ?? null;
+  if (!detail) return { usesDemoModel, problem: null };
+  // The reason names model files, which annotators must not see (model names are hidden).
+  return {
+    usesDemoModel,
+    problem: options.withDetails
+      ? detail
+      : "the local model server is not running (an admin can see why on /api/health).",
+  };
 }

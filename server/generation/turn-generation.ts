@@ -225,7 +225,11 @@ export class GenerationHub {
             ? reason
             : error instanceof GenerationError
               ? error.message
-              : `The model server is not available: ${(error as Error).message} Retry in a moment.`;
+              : // Why a server is down names model files: logged for admins, not shown.
+                "The model server is not available right now. Retry in a moment; if it keeps failing, ask an admin (the reason is on /api/health and in the server log).";
+        if (!(error instanceof GenerationError) && !abort.signal.aborted) {
+          this.options.log?.("warn", `Response ${row.id}: no model server: ${(error as Error).message}`);
+        }
         if (error instanceof GenerationError) partial = error.partial;
         else
           partial = {

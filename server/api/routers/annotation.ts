@@ -45,7 +45,8 @@ export const annotationRouter = router({
     .query(({ ctx, input }) => getAnnotatorCampaigns(ctx.db, input ?? {}, ctx.user)),
   workspace: annotatorProcedure.input(GetAnnotationWorkspaceInput).query(({ ctx, input }) =>
     getAnnotationWorkspace(ctx.db, input, ctx.user, {
-      modelStatus: (variants) => campaignModelStatus(getGenerationRuntime(), variants),
+      modelStatus: (variants) =>
+        campaignModelStatus(getGenerationRuntime(), variants, { withDetails: ctx.user.role === "admin" }),
     }),
   ),
   acknowledgeGuidelines: annotatorProcedure

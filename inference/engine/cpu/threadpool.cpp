@@ -13,9 +13,10 @@
 namespace arb {
 
 namespace {
-// About a millisecond of pause instructions: longer than any gap inside a forward pass, short
-// enough that idle workers stop burning a core soon after generation stops.
-constexpr int kSpinIterations = 1 << 15;
+// About 100 microseconds of pause instructions: longer than the serial gaps between the jobs
+// of a forward pass, short enough that a worker waiting through sampling or a stretch without
+// requests goes to sleep instead of taking a core from the other processes.
+constexpr int kSpinIterations = 1 << 12;
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {

@@ -46,7 +46,10 @@ inline std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
+// A number for the JSON details (and the printed lines): null when not finite, which JSON has no
+// literal for (a NaN in a failing check must not make the whole result file unreadable).
 inline std::string fmt(const char* f, double v) {
+  if (!std::isfinite(v)) return "null";
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;

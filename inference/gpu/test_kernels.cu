@@ -482,10 +482,81 @@ static void test_matvec2_fused_type(Report& rep, Rng& rng) {
   }
 }
 
+// Version 2's tuned dispatch (matvec2.cu): rows per warp 4 on tall matrices (more row pairs than
+// resident warps; the height is derived from this device's multiprocessor count), 2 on short
+// ones; the 64-register kernels (occupancy4); other block shapes; 1..11 vectors: every launch
+// equals one fixed configuration run one vector at a time, bit for bit.
+template <GgmlType T>
+static void test_matvec2_configs_type(Report& rep, Rng& rng) {
+  int sms = 0;
+  TCHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  const int64_t cols = 2336;  // 73 units: 2-3 per lane, partial batches for every U
+  const int max_vec = 11;
+  int64_t bad = 0, launches = 0;
+  for (const int64_t rows : {int64_t{70}, static_cast<int64_t>(2 * sms * 4 * 8 + 66)}) {
+    const HostTensor wt = random_tensor("w", T, rows, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
+    DeviceAllocations mem;
+    DevMatrix m;
+    TSTATUS(cuda::upload_matrix({&wt.view}, false, mem, &m));
+    ActBuf a = make_act(mem, cols, max_vec, cuda::kF32 | cuda::kQ32);
+    std::vector<float> x(static_cast<size_t>(max_vec * a.ld), 0.0f);
+    for (int v = 0; v < max_vec; v++) {
+      for (int64_t i = 0; i < cols; i++) x[static_cast<size_t>(v * a.ld + i)] = rng.normal() * (1.0f + v);
+    }
+    upload(a.f32, x);
+    TSTATUS(cuda::launch_norm_quant(a.f32, a.ld, nullptr, 0.0f, max_vec, a, cuda::kQ32, LaunchCtx{}));
+    DeviceVec<float> yref(static_cast<size_t>(max_vec * rows)), y(static_cast<size_t>(max_vec * rows));
+    yref.poison();
+    for (int v = 0; v < max_vec; v++) {
+      cuda::Mv2Params p{};
+      p.w = m;
+      p.nvec = 1;
+      p.input = static_cast<int>(cuda::MatvecInput::Q8);
+      p.aq = a.q32.q + v * a.ld;
+      p.ad = a.q32.d + v * (a.ld / 32);
+      p.as = a.q32.s + v * (a.ld / 32);
+      p.a_ld = a.ld;
+      p.epi = static_cast<int>(cuda::Epilogue::Store);
+      p.y = yref.get() + v * rows;
+      p.y_ld = rows;
+      TSTATUS((cuda::launch_matvec2_kernel<T, 1, 2, 1>(p, cuda::Mv2Shape{8, 1}, LaunchCtx{})));
+    }
+    const std::vector<float> want = yref.download();
+    cuda::Mv2Options variants[4];
+    variants[1].occupancy4 = true;
+    variants[2].warps = 4;
+    variants[2].blocks_per_sm = 2;
+    variants[3].occupancy4 = true;
+    variants[3].blocks_per_sm = 7;
+    for (const cuda::Mv2Options& o : variants) {
+      for (int nvec : {1, 2, 3, 4, 5, 8, 11}) {
+        cuda::MatvecArgs mv;
+        mv.w = m;
+        mv.nvec = nvec;
+        mv.a = &a;
+        mv.y = y.get();
+        mv.y_ld = rows;
+        mv.impl = cuda::MatvecImpl::V2;
+        mv.mv2 = o;
+        y.poison();
+        TSTATUS(cuda::launch_matvec(mv, LaunchCtx{}));
+        const std::vector<float> got = y.download();
+        bad += std::memcmp(got.data(), want.data(), static_cast<size_t>(nvec * rows) * 4) != 0;
+        launches++;
+      }
+    }
+  }
+  rep.add("matvec v2 tuned configurations (tall/short, occupancy 4, shapes, 1..11 vectors) == fixed (bitwise) " + type_name(T),
+          bad == 0, "\"mismatching_launches\": " + std::to_string(bad) + ", \"launches\": " + std::to_string(launches));
+}
+
 static void test_matvec2_fused(Report& rep, Rng& rng) {
   test_matvec2_fused_type<GgmlType::Q4_0>(rep, rng);
   test_matvec2_fused_type<GgmlType::Q5_0>(rep, rng);
   test_matvec2_fused_type<GgmlType::Q8_0>(rep, rng);
+  test_matvec2_configs_type<GgmlType::Q4_0>(rep, rng);
+  test_matvec2_configs_type<GgmlType::Q5_0>(rep, rng);
+  test_matvec2_configs_type<GgmlType::Q8_0>(rep, rng);
 }
 
 // Tensor-core products. Quantized weights: against the exact per-unit integer terms of the q8

@@ -54,6 +54,8 @@ function clientFor(baseUrl: string, apiKey: string | null) {
   const key = `${baseUrl}\n${apiKey ?? ""}`;
   let client = clients.get(key);
   if (!client) {
+    // A restarted local server listens on a new port: forget clients of old addresses.
+    if (clients.size >= 64) clients.clear();
     // No hidden retries: a failed generation is shown to the annotator, who retries it.
     client = new OpenAI({
       baseURL: baseUrl,

@@ -107,12 +107,14 @@ describe("generating a turn on the local engine", () => {
     expect(events.at(-1)).toEqual({ type: "end" });
 
     const rows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+    // A random-weight model may end a response early (even at once), so counts are over the pair.
+    expect(events.filter((event) => event.type === "delta").length).toBeGreaterThan(5);
+    expect(rows.reduce((sum, row) => sum + (row.completionTokens ?? 0), 0)).toBeGreaterThan(5);
     for (const row of rows) {
       const deltas = events.filter(
         (event): event is Extract<TurnStreamEvent, { type: "delta" }> =>
           event.type === "delta" && event.responseId === row.id,
       );
-      expect(deltas.length).toBeGreaterThan(5);
       // Each piece starts where the previous one ended, and together they are the stored text.
       let length = 0;
       for (const delta of deltas) {
@@ -130,7 +132,7 @@ describe("generating a turn on the local engine", () => {
       });
       expect(["stop", "length"]).toContain(row.finishReason);
       expect(row.promptTokens).toBeGreaterThan(3);
-      expect(row.completionTokens).toBeGreaterThan(0);
+      expect(row.completionTokens).toBeGreaterThanOrEqual(0);
       expect(row.completionTokens).toBeLessThanOrEqual(40);
       expect(row.firstTokenMs).toBeGreaterThanOrEqual(0);
       expect(row.latencyMs).toBeGreaterThanOrEqual(row.firstTokenMs!);
@@ -207,19 +209,21 @@ describe("generating a turn on the local engine", () => {
     expect(lines[0].type).toBe("snapshot");
     expect(lines.at(-1)).toEqual({ type: "end" });
     // Whatever was done before the request is in the snapshot; the rest arrives as events.
-    const [row] = await db.select().from(responses).where(eq(responses.turnId, turn.turnId)).limit(1);
+    const rows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
     const snapshot = lines[0] as Extract<TurnStreamEvent, { type: "snapshot" }>;
-    const streamed =
-      (snapshot.responses.find((view) => view.id === row.id)?.text ?? "") +
-      lines
-        .filter(
-          (line): line is Extract<TurnStreamEvent, { type: "delta" }> =>
-            line.type === "delta" && line.responseId === row.id,
-        )
-        .map((line) => line.text)
-        .join("");
-    expect(row.text.length).toBeGreaterThan(0);
-    expect(streamed.endsWith(row.text) || streamed === row.text).toBe(true);
+    for (const row of rows) {
+      const streamed =
+        (snapshot.responses.find((view) => view.id === row.id)?.text ?? "") +
+        lines
+          .filter(
+            (line): line is Extract<TurnStreamEvent, { type: "delta" }> =>
+              line.type === "delta" && line.responseId === row.id,
+          )
+          .map((line) => line.text)
+          .join("");
+      expect(streamed).toBe(row.text);
+    }
+    expect(rows.map((row) => row.text).join("").length).toBeGreaterThan(0);
   });
 
   it("sends a prompt over HTTP and streams its responses from the first token", async () => {
@@ -272,8 +276,8 @@ describe("generating a turn on the local engine", () => {
         .map((line) => (line as unknown as { text: string }).text)
         .join("");
       expect(streamed).toBe(row.text);
-      expect(row.text.length).toBeGreaterThan(0);
     }
+    expect(rows.map((row) => row.text).join("").length).toBeGreaterThan(0);
 
     // A second conversation while this one is open (a double click, another tab) is refused.
     const again = await post(owner.actor, input);
@@ -330,11 +334,14 @@ describe("generating a turn on the local engine", () => {
         killed = true;
       }
     }
-    const failed = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
-    expect(failed.map((row) => row.status)).toEqual(["failed", "failed"]);
+    const afterKill = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+    // Both were mid-stream unless the random model ended one by itself before the kill.
+    const failed = afterKill.filter((row) => row.status === "failed");
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(afterKill.every((row) => row.status === "failed" || row.finishReason === "stop")).toBe(true);
     for (const row of failed)
       expect(row.error).toMatch(/connection to the model server broke|Could not reach the model server/);
-    const finalViews = events.filter((event) => event.type === "response").slice(-2);
+    const finalViews = events.filter((event) => event.type === "response").slice(-failed.length);
     expect(
       finalViews.every((event) => (event as { response: { status: string } }).response.status === "failed"),
     ).toBe(true);
@@ -351,15 +358,16 @@ describe("generating a turn on the local engine", () => {
     const { retried } = await retryGeneration(db, { turnId: turn.turnId }, actor, {
       schedule: (turnId) => void hub.schedule(db, turnId),
     });
-    expect(retried).toBe(2);
+    expect(retried).toBe(failed.length);
     const retryEvents = await collect(hub.watch(db, turn.turnId));
     expect(retryEvents.at(-1)).toEqual({ type: "end" });
     const retriedRows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
-    for (const row of retriedRows) {
-      expect(row.status).toBe("completed");
+    expect(retriedRows.map((row) => row.status)).toEqual(["completed", "completed"]);
+    for (const old of failed) {
+      const row = retriedRows.find((candidate) => candidate.id === old.id)!;
       expect(row.attempt).toBe(2);
-      expect(row.seed).not.toBe(failed.find((old) => old.id === row.id)!.seed);
-      expect(row.text.length).toBeGreaterThan(0);
+      expect(row.seed).not.toBe(old.seed);
+      expect(row.error).toBeNull();
     }
     expect(supervisor.status().find((server) => server.modelPath === modelPath)!.state).toBe("ready");
   });

@@ -37,8 +37,6 @@ export interface GenerationHubOptions {
   /** How often a watcher polls a turn that another instance is generating. */
   pollEveryMs?: number;
   idleTimeoutMs?: number;
-  /** Replaces the OpenAI-compatible call (tests measure the hub around a real server). */
-  streamChat?: typeof streamChat;
 }
 
 export function toResponseView(row: Response): ResponseView {
@@ -96,7 +94,6 @@ export class GenerationHub {
       staleAfterMs: 20_000,
       pollEveryMs: 500,
       idleTimeoutMs: 60_000,
-      streamChat,
       ...options,
     };
   }
@@ -207,7 +204,7 @@ export class GenerationHub {
           maxTokens: row.maxTokens,
           seed: row.seed,
         };
-        result = await this.options.streamChat(request, {
+        result = await streamChat(request, {
           signal: abort.signal,
           idleTimeoutMs: this.options.idleTimeoutMs,
           onText: (text) => {

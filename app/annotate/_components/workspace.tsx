@@ -130,11 +130,14 @@ function CurrentTurn({
     trpc.annotation.submitComparison.mutationOptions({
       onSuccess: (result) => {
         setDraft(null);
-        onNotice(
+        const flagged =
           result.safetyBin === "chosen_unsafe_other_safe"
-            ? "Saved. (You preferred the unsafe response, so this pair is flagged and kept out of training data.)"
-            : "Saved.",
-        );
+            ? " (You preferred the unsafe response, so this pair is flagged and kept out of training data.)"
+            : "";
+        const ended = result.conversationEnded
+          ? ` This dialogue reached the campaign's limit of ${workspace.campaign.maxTurns} turns and has ended; start a new one below.`
+          : "";
+        onNotice(`Saved.${flagged}${ended}`);
         onChanged();
       },
     }),

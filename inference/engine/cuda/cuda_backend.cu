@@ -7,9 +7,10 @@
 // matrix-vector kernels that read each weight once per 8 rows, replayed from a CUDA graph
 // keyed by the row count. Which path a token takes depends only on its own sequence's run
 // length, and no kernel's summation order depends on the other rows, so a sequence's results
-// are the same alone or batched. Decode passes of up to kFuseMaxRows rows fold RMSNorm and the
-// q8 quantizations into the matrix-vector kernels that consume them (same bits as the separate
-// kernels, which larger passes use).
+// are the same alone or batched. Each decode product runs the version its site and weight type
+// measured fastest (tuned_matvec_impl), whatever the row count. ARBITER_CUDA_FUSE=N folds RMSNorm
+// and the q8 quantizations into the version-2 products that consume them in passes of up to N
+// rows (same bits as the separate kernels; off by default: run 2 measured it slower).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -33,11 +34,18 @@ namespace {
 constexpr int kPassRows = 512;       // activation rows per pass (prefill piece size)
 constexpr int kMatvecMaxTokens = 8;  // runs up to this long take the decode path
 constexpr int kDecodeRows = 64;      // rows per decode pass (and logits rows per copy)
-constexpr int kFuseMaxRows = 2;      // default ARBITER_CUDA_FUSE: fused prologues up to this many rows
+constexpr int kFuseMaxRows = 0;      // default ARBITER_CUDA_FUSE: fused prologues up to this many rows
 
 bool env_disabled(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr && std::strcmp(v, "0") == 0;
+}
+
+int env_int(const char* name, int fallback, int lo, int hi) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  const int x = std::atoi(v);
+  return x < lo || x > hi ? fallback : x;
 }
 
 bool env_is(const char* name, const char* value) {
@@ -115,6 +123,10 @@ class CudaBackend final : public Backend {
   cudaGraphExec_t capture_decode(int n);  // null when capture or instantiation fails
   Status logits_for_rows(const std::vector<RowSpec>& rows, float* logits);
   RopeKvArgs rope_args(int layer) const;
+  MatvecImpl impl_for(MatvecSite site, GgmlType t) const {
+    if (matvec_mode_ == MatvecMode::V1) return MatvecImpl::V1;
+    return matvec_mode_ == MatvecMode::V2 ? MatvecImpl::Auto : tuned_matvec_impl(site, t);
+  }
   AttentionArgs attn_args(int layer) const;
 
   LlamaConfig cfg_;
@@ -125,7 +137,10 @@ class CudaBackend final : public Backend {
   LaunchCtx ctx_;
   bool use_graphs_ = true;
   bool fused_rope_ = true;
-  MatvecImpl matvec_impl_ = MatvecImpl::Auto;  // ARBITER_CUDA_MATVEC=v1: version 1 everywhere
+  // ARBITER_CUDA_MATVEC: unset, the tuned version per site (tuned_matvec_impl); v1: version 1
+  // everywhere; v2: version 2 wherever it applies.
+  enum class MatvecMode { Tuned, V1, V2 } matvec_mode_ = MatvecMode::Tuned;
+  Mv2Options mv2_;  // ARBITER_CUDA_MV2_WARPS / _BPS / _OCC=4: version 2's launch (same bits)
   int attn_impl_ = 0;                          // ARBITER_CUDA_ATTN=v1: version 1 decode attention
   int fuse_max_rows_ = kFuseMaxRows;           // ARBITER_CUDA_FUSE=N (0: never fuse)
   // Sites whose decode consumers all take fused inputs (version-2 matvec types).
@@ -219,7 +234,12 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   fused_rope_ = c.head_dim % 2 == 0;
   ctx_.pdl = prop.major >= 9 && !env_disabled("ARBITER_CUDA_PDL");
   use_graphs_ = !env_disabled("ARBITER_CUDA_GRAPHS");
-  matvec_impl_ = env_is("ARBITER_CUDA_MATVEC", "v1") ? MatvecImpl::V1 : MatvecImpl::Auto;
+  matvec_mode_ = env_is("ARBITER_CUDA_MATVEC", "v1")   ? MatvecMode::V1
+                 : env_is("ARBITER_CUDA_MATVEC", "v2") ? MatvecMode::V2
+                                                       : MatvecMode::Tuned;
+  mv2_.warps = env_int("ARBITER_CUDA_MV2_WARPS", 0, 1, 8);
+  mv2_.blocks_per_sm = env_int("ARBITER_CUDA_MV2_BPS", 0, 1, 16);
+  mv2_.occupancy4 = env_is("ARBITER_CUDA_MV2_OCC", "4");
   attn_impl_ = env_is("ARBITER_CUDA_ATTN", "v1") ? 1 : 0;
   if (const char* f = std::getenv("ARBITER_CUDA_FUSE")) fuse_max_rows_ = std::max(0, std::atoi(f));
   description_ = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
@@ -299,14 +319,17 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
   }
   // A site's norm/quantization is folded into its decode consumers when all of them are
   // version-2 products (which make the q8 form themselves).
-  auto v2 = [&](const DevMatrix& m) { return matvec_impl_ != MatvecImpl::V1 && matvec2_supports(m.type, m.cols); };
+  auto v2 = [&](MatvecSite site, const DevMatrix& m) {
+    return impl_for(site, m.type) != MatvecImpl::V1 && matvec2_supports(m.type, m.cols);
+  };
   fuse_attn_in_ = fuse_ffn_in_ = fuse_h_ = !layers_.empty();
   for (const LayerDev& L : layers_) {
-    for (const DevMatrix& m : L.qkv) fuse_attn_in_ &= v2(m);
-    fuse_ffn_in_ &= L.gate_up_fused ? v2(L.gate_up) : (v2(L.gate) && v2(L.up));
-    fuse_h_ &= v2(L.down);
+    for (const DevMatrix& m : L.qkv) fuse_attn_in_ &= v2(MatvecSite::Qkv, m);
+    fuse_ffn_in_ &= L.gate_up_fused ? v2(MatvecSite::GateUp, L.gate_up)
+                                    : (v2(MatvecSite::GateUp, L.gate) && v2(MatvecSite::GateUp, L.up));
+    fuse_h_ &= v2(MatvecSite::Down, L.down);
   }
-  fuse_final_ = v2(output_);
+  fuse_final_ = v2(MatvecSite::Output, output_);
   return Status::Ok();
 }
 
@@ -426,7 +449,7 @@ Status CudaBackend::record_decode(int n) {
   const int32_t* tokens = rows_dev_;
   const bool fuse = n <= fuse_max_rows_;
   const int32_t* stable = rows_dev_ + 3 * kPassRows;
-  auto mv_args = [&](const DevMatrix& w, const ActBuf& a, Epilogue epi, float* y, int64_t y_ld) {
+  auto mv_args = [&](MatvecSite site, const DevMatrix& w, const ActBuf& a, Epilogue epi, float* y, int64_t y_ld) {
     MatvecArgs mv;
     mv.w = w;
     mv.nvec = n;
@@ -434,7 +457,8 @@ Status CudaBackend::record_decode(int n) {
     mv.epi = epi;
     mv.y = y;
     mv.y_ld = y_ld;
-    mv.impl = matvec_impl_;
+    mv.impl = impl_for(site, w.type);
+    mv.mv2 = mv2_;
     return mv;
   };
   auto fused_norm = [&](MatvecArgs& mv, const float* norm_w) {
@@ -451,7 +475,7 @@ Status CudaBackend::record_decode(int n) {
     if (!fuse_in) ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, attn_in_forms_, ctx_));
     const RopeKvArgs rk = rope_args(l);
     for (size_t p = 0; p < L.qkv.size(); p++) {
-      MatvecArgs mv = mv_args(L.qkv[p], attn_in_, Epilogue::Store, qkv_ + L.qkv_offset[p], qkv_ld_);
+      MatvecArgs mv = mv_args(MatvecSite::Qkv, L.qkv[p], attn_in_, Epilogue::Store, qkv_ + L.qkv_offset[p], qkv_ld_);
       if (fused_rope_) {
         mv.epi = Epilogue::RopeKv;
         mv.row_offset = L.qkv_offset[p];
@@ -469,16 +493,16 @@ Status CudaBackend::record_decode(int n) {
       ARB_RETURN_IF_ERROR(launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_,
                                             quant_forms(attn_out_forms_) & ~fused, ctx_));
     }
-    ARB_RETURN_IF_ERROR(launch_matvec(mv_args(L.wo, attn_out_, Epilogue::Add, x_, x_ld_), ctx_));
+    ARB_RETURN_IF_ERROR(launch_matvec(mv_args(MatvecSite::Wo, L.wo, attn_out_, Epilogue::Add, x_, x_ld_), ctx_));
     const bool fuse_ffn = fuse && fuse_ffn_in_;
     if (!fuse_ffn) ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, ffn_in_forms_, ctx_));
     if (L.gate_up_fused) {
-      MatvecArgs gu = mv_args(L.gate_up, ffn_in_, Epilogue::SwiGlu, h_.f32, h_.ld);
+      MatvecArgs gu = mv_args(MatvecSite::GateUp, L.gate_up, ffn_in_, Epilogue::SwiGlu, h_.f32, h_.ld);
       if (fuse_ffn) fused_norm(gu, L.ffn_norm);
       ARB_RETURN_IF_ERROR(launch_matvec(gu, ctx_));
     } else {
       for (int which = 0; which < 2; which++) {
-        MatvecArgs mv = mv_args(which == 0 ? L.gate : L.up, ffn_in_, Epilogue::Store, which == 0 ? g_ : u_, gu_ld_);
+        MatvecArgs mv = mv_args(MatvecSite::GateUp, which == 0 ? L.gate : L.up, ffn_in_, Epilogue::Store, which == 0 ? g_ : u_, gu_ld_);
         if (fuse_ffn) fused_norm(mv, L.ffn_norm);
         ARB_RETURN_IF_ERROR(launch_matvec(mv, ctx_));
       }
@@ -488,7 +512,7 @@ Status CudaBackend::record_decode(int n) {
     if (quant_forms(h_forms_) && !fuse_h) {
       ARB_RETURN_IF_ERROR(launch_norm_quant(h_.f32, h_.ld, nullptr, 0.0f, n, h_, quant_forms(h_forms_), ctx_));
     }
-    MatvecArgs down = mv_args(L.down, h_, Epilogue::Add, x_, x_ld_);
+    MatvecArgs down = mv_args(MatvecSite::Down, L.down, h_, Epilogue::Add, x_, x_ld_);
     if (fuse_h) {
       down.input = MatvecInput::Quantize;
       down.x = h_.f32;
@@ -496,7 +520,7 @@ Status CudaBackend::record_decode(int n) {
     }
     ARB_RETURN_IF_ERROR(launch_matvec(down, ctx_));
   }
-  MatvecArgs out = mv_args(output_, final_, Epilogue::Store, logits_dev_, c.n_vocab);
+  MatvecArgs out = mv_args(MatvecSite::Output, output_, final_, Epilogue::Store, logits_dev_, c.n_vocab);
   if (fuse && fuse_final_) {
     fused_norm(out, output_norm_);
   } else {
@@ -583,7 +607,8 @@ Status CudaBackend::logits_for_rows(const std::vector<RowSpec>& rows, float* log
     out.epi = Epilogue::Store;
     out.y = logits_dev_;
     out.y_ld = cfg_.n_vocab;
-    out.impl = matvec_impl_;
+    out.impl = impl_for(MatvecSite::Output, output_.type);
+    out.mv2 = mv2_;
     ARB_RETURN_IF_ERROR(launch_matvec(out, ctx_));
     ARB_CUDA_RETURN(cudaMemcpyAsync(logits_host_, logits_dev_, sizeof(float) * cfg_.n_vocab * n,
                                     cudaMemcpyDeviceToHost, stream_));

@@ -94,6 +94,20 @@ enum class MatvecInput : int {
 // Which kernels: version 1 (matvec.cuh, every type) or version 2 (matvec2.cuh, Block32 types).
 enum class MatvecImpl : int { Auto = 0, V1 = 1, V2 = 2 };
 
+// The decode products of a layer (and the output projection).
+enum class MatvecSite : int { Qkv, Wo, GateUp, Down, Output };
+// The version a site runs by default (Auto: version 2 where it applies), from GPU run 2's
+// figures; a property of the site and the weight type only, never of the row count, so a
+// sequence gets the same bits alone or batched (versions 1 and 2 differ in the last bits).
+MatvecImpl tuned_matvec_impl(MatvecSite site, GgmlType t);
+
+// Version 2's launch: block shape, grid and register budget (any values give the same bits).
+struct Mv2Options {
+  int warps = 0;            // warps per block (0: 8)
+  int blocks_per_sm = 0;    // resident blocks per multiprocessor the grid is sized for (0: 3, 4 with occupancy4)
+  bool occupancy4 = false;  // 64-register kernels, 4 blocks of 8 warps per SM (1-2 vectors of Q4_0/Q8_0)
+};
+
 struct MatvecArgs {
   DevMatrix w;
   int nvec = 0;            // activation rows; any count (done 8 at a time)
@@ -109,6 +123,7 @@ struct MatvecArgs {
   const float* norm_w = nullptr;  // RmsNorm
   float eps = 0.0f;
   MatvecImpl impl = MatvecImpl::Auto;  // Auto: version 2 where it applies
+  Mv2Options mv2;
 };
 
 // Reads every weight once per 8 activation rows (fused dequantize + dot).

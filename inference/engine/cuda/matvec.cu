@@ -57,6 +57,18 @@ unsigned act_form_for_prefill(GgmlType t) {
   return f == kF32 ? kF16 : f;
 }
 
+// Run 2 (H200, each kernel as 20 launches in a graph with PDL, version 2 in its tuned
+// configuration), microseconds at 1 / 2 / 4 vectors, version 1 vs 2:
+//   down Q4_0 14.1/11.7/20.9 vs 13.7/14.8/21.1; down Q8_0 15.4/15.7/20.2 vs 17.7/19.6/23.5;
+//   wo Q8_0 7.2/7.8/9.1 vs 7.3/8.4/10.3.
+// Everywhere else version 2 is as fast at 1 vector and 10-35% faster at 2 and 4 (q|k|v Q4_0
+// 11.8/17.5/20.2 vs 10.6/12.6/16.2). Q5_0 (not measured) follows Q4_0.
+MatvecImpl tuned_matvec_impl(MatvecSite site, GgmlType t) {
+  if (site == MatvecSite::Down) return MatvecImpl::V1;
+  if (site == MatvecSite::Wo && t == GgmlType::Q8_0) return MatvecImpl::V1;
+  return MatvecImpl::Auto;
+}
+
 Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx) {
   const DevMatrix& w = args.w;
   if (args.a == nullptr) return Status::Error(StatusCode::Internal, "matvec: no activation site");

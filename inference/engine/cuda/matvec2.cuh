@@ -21,6 +21,7 @@
 // depends on nothing but the row, the vector and the column count, so every configuration (R,
 // U, block size, grid size) and every batch size gives the same bits.
 #pragma once
+#include <algorithm>
 #include <atomic>
 
 #include "kernels.h"
@@ -51,15 +52,17 @@ struct Mv2Params {
   int64_t groups;  // ceil(rows / R), set by the launcher
 };
 
-// Blocks of up to 8 warps, 3 resident per multiprocessor at the register cap this implies (80
-// per thread): a batch of 8 Q4_0 units and the sums fit without spilling.
+// Blocks of up to 8 warps. The kernels are compiled for MB resident blocks of 256 threads per
+// multiprocessor (__launch_bounds__(256, MB)): MB = 3 caps registers at 80 per thread (a batch
+// of 8 Q4_0 units and the sums fit without spilling: ptxas -v), MB = 4 at 64 (only the
+// configurations that still do not spill: see matvec2.cu).
 constexpr int kMv2MaxThreads = 256;
 constexpr int kMv2MinBlocks = 3;
 
 // Block size and persistent grid of a launch (any values give the same results).
 struct Mv2Shape {
   int warps = 8;          // warps per block (1..16)
-  int blocks_per_sm = 2;  // resident blocks per multiprocessor the grid is sized for
+  int blocks_per_sm = 3;  // resident blocks per multiprocessor the grid is sized for
 };
 
 // Shared memory of a block: per vector and unit 16 + 16 bytes of quants and 8 of scale and sum.
@@ -262,8 +265,8 @@ __device__ __forceinline__ void mv2_finish(const Mv2Params& p, int64_t row0, con
   }
 }
 
-template <GgmlType T, int NV, int R, int U>
-__global__ void __launch_bounds__(kMv2MaxThreads, kMv2MinBlocks) matvec2_kernel(Mv2Params p) {
+template <GgmlType T, int NV, int R, int U, int MB = kMv2MinBlocks>
+__global__ void __launch_bounds__(kMv2MaxThreads, MB) matvec2_kernel(Mv2Params p) {
   static_assert(R % 2 == 0, "row pairs (SwiGLU, RoPE) stay in one warp");
   extern __shared__ int4 mv2_smem[];
   const int nu = static_cast<int>(p.w.cols >> 5);
@@ -308,9 +311,11 @@ __global__ void __launch_bounds__(kMv2MaxThreads, kMv2MinBlocks) matvec2_kernel(
 // ---------------------------------------------------------------------------------------------
 // Host side
 
-// Multiprocessor count and opt-in shared memory per block of the current device (cached).
+// Multiprocessor count, opt-in shared memory per block and shared memory per multiprocessor of
+// the current device (cached).
 int mv2_device_sms();
 int64_t mv2_device_smem_optin();
+int64_t mv2_device_smem_per_sm();
 // The dynamic shared memory a launch may use: the opt-in limit less room for the kernel's static
 // shared memory (at most 2.2 KB: the prologue's per-vector sums).
 constexpr int64_t kMv2StaticSmemReserve = 4096;
@@ -332,17 +337,17 @@ Status mv2_allow_smem(Kernel kernel, std::atomic<uint32_t>& done) {
   return Status::Ok();
 }
 
-// Raises matvec2_kernel<T, NV, R, U>'s shared-memory limit (once per device; prepare_matvec2 does
-// it for the library's configurations before any graph capture).
-template <GgmlType T, int NV, int R, int U>
+// Raises matvec2_kernel<T, NV, R, U, MB>'s shared-memory limit (once per device; prepare_matvec2
+// does it for the library's configurations before any graph capture).
+template <GgmlType T, int NV, int R, int U, int MB = kMv2MinBlocks>
 Status mv2_prepare_kernel() {
   static std::atomic<uint32_t> done{0};
-  return mv2_allow_smem(matvec2_kernel<T, NV, R, U>, done);
+  return mv2_allow_smem(matvec2_kernel<T, NV, R, U, MB>, done);
 }
 
-// One launch of matvec2_kernel<T, NV, R, U> for p.nvec <= NV vectors. The grid: enough warps for
-// all groups at `shape`'s occupancy, shrunk so that every warp gets the same number of groups.
-template <GgmlType T, int NV, int R, int U>
+// One launch of matvec2_kernel<T, NV, R, U, MB> for p.nvec <= NV vectors. The grid: enough warps
+// for all groups at `shape`'s occupancy, shrunk so that every warp gets the same number of groups.
+template <GgmlType T, int NV, int R, int U, int MB = kMv2MinBlocks>
 Status launch_matvec2_kernel(const Mv2Params& params, const Mv2Shape& shape, const LaunchCtx& ctx) {
   Mv2Params p = params;
   p.groups = ceil_div(p.w.rows, R);
@@ -351,12 +356,16 @@ Status launch_matvec2_kernel(const Mv2Params& params, const Mv2Shape& shape, con
       shape.warps > kMv2MaxThreads / 32 || shape.blocks_per_sm < 1) {
     return Status::Error(StatusCode::Internal, "matvec2: bad launch configuration");
   }
-  ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, NV, R, U>()));
-  const int64_t max_warps = static_cast<int64_t>(mv2_device_sms()) * shape.blocks_per_sm * shape.warps;
+  ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, NV, R, U, MB>()));
+  // Blocks whose shared memory keeps fewer than shape.blocks_per_sm resident (8 wide vectors)
+  // would leave a second partial wave: size the grid for what fits.
+  const int64_t fit = mv2_device_smem_per_sm() / (static_cast<int64_t>(smem) + kMv2StaticSmemReserve);
+  const int64_t bps = std::max<int64_t>(1, std::min<int64_t>(shape.blocks_per_sm, fit));
+  const int64_t max_warps = static_cast<int64_t>(mv2_device_sms()) * bps * shape.warps;
   const int64_t per_warp = ceil_div(p.groups, max_warps);
   const int64_t warps = ceil_div(p.groups, per_warp);
   const dim3 grid(static_cast<unsigned>(ceil_div(warps, shape.warps)));
-  return launch_kernel("matvec2_kernel", matvec2_kernel<T, NV, R, U>, grid, dim3(shape.warps * 32), smem, ctx, p);
+  return launch_kernel("matvec2_kernel", matvec2_kernel<T, NV, R, U, MB>, grid, dim3(shape.warps * 32), smem, ctx, p);
 }
 
 // Version 2 of launch_matvec (matvec2.cu); launch_matvec checks the arguments and dispatches.

@@ -117,7 +117,10 @@ async function runArbiter(path: string): Promise<RunFigures> {
 function ensureModel(type: ModelType): Promise<string> | string {
   const dir = join(benchDir, "models");
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `llama-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}.gguf`);
+  const path = join(
+    dir,
+    `llama-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}.gguf`,
+  );
   if (existsSync(path)) return path;
   process.stderr.write(`[bench] writing ${path}\n`);
   return makeModel({ out: path, ...SHAPE, type, seed: 1 }).then(() => path);
@@ -125,7 +128,9 @@ function ensureModel(type: ModelType): Promise<string> | string {
 
 function ensureLlamaCpp(): string | null {
   if (existsSync(join(llamaCppDir, "node_modules", "node-llama-cpp", "package.json"))) return null;
-  process.stderr.write("[bench] installing node-llama-cpp 3.21.1 (prebuilt binaries) in bench/llama-cpp/ ...\n");
+  process.stderr.write(
+    "[bench] installing node-llama-cpp 3.21.1 (prebuilt binaries) in bench/llama-cpp/ ...\n",
+  );
   const npm = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts"], {
     cwd: llamaCppDir,
     stdio: ["ignore", "inherit", "inherit"],
@@ -137,10 +142,14 @@ function ensureLlamaCpp(): string | null {
 function runChild(command: string, args: string[], cwd: string): RunFigures {
   const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 16 << 20 });
   if (run.status !== 0) {
-    throw new Error(`${command} ${args.join(" ")} failed (status ${run.status}, signal ${run.signal}):\n${run.stderr}`);
+    throw new Error(
+      `${command} ${args.join(" ")} failed (status ${run.status}, signal ${run.signal}):\n${run.stderr}`,
+    );
   }
   const figures = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as RunFigures;
-  process.stderr.write(`[bench]   ${JSON.stringify(figures.results.map((r) => [r.batch, round(r.decodeTokensPerSecond)]))}\n`);
+  process.stderr.write(
+    `[bench]   ${JSON.stringify(figures.results.map((r) => [r.batch, round(r.decodeTokensPerSecond)]))}\n`,
+  );
   return figures;
 }
 
@@ -171,12 +180,18 @@ const round = (x: number) => Math.round(x * 10) / 10;
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 function machine() {
-  const flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+  const flags =
+    readFileSync("/proc/cpuinfo", "utf8")
+      .match(/^flags\s*:(.*)$/m)?.[1]
+      ?.trim()
+      .split(/\s+/) ?? [];
   return {
     cpu: os.cpus()[0]?.model ?? "unknown",
     cores: os.availableParallelism(),
     memoryBytes: os.totalmem(),
-    simd: ["avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16"].filter((f) => flags.includes(f)),
+    simd: ["avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16"].filter((f) =>
+      flags.includes(f),
+    ),
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     loadAverageAtEnd: os.loadavg().map(round),
@@ -190,7 +205,16 @@ async function main() {
   }
   const loadAverageAtStart = os.loadavg().map(round);
   const llamaError = values["no-llama-cpp"] ? "skipped (--no-llama-cpp)" : ensureLlamaCpp();
-  const common = ["--threads", String(threads), "--prompt-tokens", String(promptTokens), "--gen-tokens", String(genTokens), "--batch", values.batch!];
+  const common = [
+    "--threads",
+    String(threads),
+    "--prompt-tokens",
+    String(promptTokens),
+    "--gen-tokens",
+    String(genTokens),
+    "--batch",
+    values.batch!,
+  ];
   const tsx = join(benchDir, "..", "..", "node_modules", ".bin", "tsx");
   const models = [];
   for (const type of values.types!.split(",") as ModelType[]) {
@@ -199,22 +223,30 @@ async function main() {
     const theirs: RunFigures[] = [];
     for (let r = 0; r < Number(values.rounds); r++) {
       process.stderr.write(`[bench] ${type} round ${r + 1}\n`);
-      ours.push(runChild(tsx, [fileURLToPath(import.meta.url), "--worker", "--model", path, ...common], benchDir));
-      if (!llamaError) theirs.push(runChild(process.execPath, ["run.mjs", "--model", path, ...common], llamaCppDir));
+      ours.push(
+        runChild(tsx, [fileURLToPath(import.meta.url), "--worker", "--model", path, ...common], benchDir),
+      );
+      if (!llamaError)
+        theirs.push(runChild(process.execPath, ["run.mjs", "--model", path, ...common], llamaCppDir));
     }
     const arbiter = summarize(ours);
     const llamaCpp = llamaError ? { error: llamaError } : summarize(theirs);
-    const decode = (s: ReturnType<typeof summarize>, batch: number) => s.results.find((x) => x.batch === batch)?.decodeTokensPerSecond ?? NaN;
+    const decode = (s: ReturnType<typeof summarize>, batch: number) =>
+      s.results.find((x) => x.batch === batch)?.decodeTokensPerSecond ?? NaN;
     models.push({
       type,
       path,
       fileSizeBytes: statSync(path).size,
       arbiter: { device: ours[0]?.device, ...arbiter },
-      llamaCpp: llamaError ? llamaCpp : { engine: theirs[0]?.engine, release: theirs[0]?.llamaCppRelease, ...llamaCpp },
+      llamaCpp: llamaError
+        ? llamaCpp
+        : { engine: theirs[0]?.engine, release: theirs[0]?.llamaCppRelease, ...llamaCpp },
       targets: {
         batch2OverBatch1: ratio(decode(arbiter, 2), decode(arbiter, 1)),
         batch2OverBatch1Target: 1.8,
-        decodeBatch1VsLlamaCpp: llamaError ? null : ratio(decode(arbiter, 1), decode(llamaCpp as ReturnType<typeof summarize>, 1)),
+        decodeBatch1VsLlamaCpp: llamaError
+          ? null
+          : ratio(decode(arbiter, 1), decode(llamaCpp as ReturnType<typeof summarize>, 1)),
         decodeBatch1VsLlamaCppTarget: 1.0,
         rssLoadIncreaseOverFileSize: ratio(arbiter.rssLoadIncreaseBytes, statSync(path).size),
       },
@@ -225,7 +257,15 @@ async function main() {
     date: new Date().toISOString(),
     commit: tryGit(),
     machine: { ...machine(), loadAverageAtStart },
-    inputs: { ...SHAPE, threads, promptTokens, genTokens, batches, rounds: Number(values.rounds), vocab: 4096 },
+    inputs: {
+      ...SHAPE,
+      threads,
+      promptTokens,
+      genTokens,
+      batches,
+      rounds: Number(values.rounds),
+      vocab: 4096,
+    },
     models,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);

@@ -1,8 +1,9 @@
 // Performance of the CUDA path, printed as JSON: device copy bandwidth (the roofline's
-// denominator); the decode matrix-vector kernels on Llama-2-7B shapes (version 1, version 2,
-// version 2 with its fused input), each timed in a CUDA graph with PDL as in the decode step;
-// a sweep of version 2's configurations (rows per warp, units per batch, block shape; each
-// checked bit-identical to the library's); the small kernels of a step (norms, attention
+// denominator); the decode matrix-vector kernels on Llama-2-7B shapes (version 1, version 2 in
+// its tuned configuration, version 2 with the 64-register kernels, and which of them the
+// backend runs at that site), each timed in a CUDA graph with PDL as in the decode step; a sweep
+// of version 2's configurations (rows per warp, units per batch, register budget, block shape;
+// each checked bit-identical to the library's); the small kernels of a step (norms, attention
 // versions 1 and 2); the prefill product; and the whole backend on a synthetic 7B-shape model
 // (decode at batch 1/2/4 after 512-token prompts, a 512-token prefill) in several variants.
 #include <algorithm>
@@ -194,43 +195,61 @@ constexpr int kGraphLaunches = 20;
 // ---- the version-2 configuration sweep: (rows per warp, units per batch) x launch shapes
 
 struct Mv2Config {
-  int nv, rows, units;
+  int nv, rows, units, min_blocks;
   std::function<Status(const cuda::Mv2Params&, const cuda::Mv2Shape&, const LaunchCtx&)> launch;
+  std::vector<cuda::Mv2Shape> shapes;
 };
 
+const std::vector<cuda::Mv2Shape> kSweepShapes = {{4, 2}, {4, 4}, {8, 1}, {8, 2}, {8, 3}};
+const std::vector<cuda::Mv2Shape> kOcc4Shapes = {{8, 4}, {4, 8}};
+
+// The experiment: 64-register kernels (4 resident blocks of 8 warps, or 8 of 4) in the
+// configurations that do not spill at that cap (ptxas -v), 1 and 2 vectors.
+template <GgmlType T>
+std::vector<Mv2Config> mv2_occ4_configs() {
+  using cuda::launch_matvec2_kernel;
+  if constexpr (T == GgmlType::Q4_0) {
+    return {{1, 2, 2, 4, launch_matvec2_kernel<T, 1, 2, 2, 4>, kOcc4Shapes}, {1, 4, 1, 4, launch_matvec2_kernel<T, 1, 4, 1, 4>, kOcc4Shapes},
+            {2, 2, 2, 4, launch_matvec2_kernel<T, 2, 2, 2, 4>, kOcc4Shapes}, {2, 4, 1, 4, launch_matvec2_kernel<T, 2, 4, 1, 4>, kOcc4Shapes}};
+  } else {
+    return {{1, 2, 1, 4, launch_matvec2_kernel<T, 1, 2, 1, 4>, kOcc4Shapes}, {1, 2, 2, 4, launch_matvec2_kernel<T, 1, 2, 2, 4>, kOcc4Shapes},
+            {1, 4, 1, 4, launch_matvec2_kernel<T, 1, 4, 1, 4>, kOcc4Shapes}, {2, 2, 1, 4, launch_matvec2_kernel<T, 2, 2, 1, 4>, kOcc4Shapes}};
+  }
+}
+
+// Run 2's list (80-register kernels, every launch shape).
 template <GgmlType T>
 std::vector<Mv2Config> mv2_configs() {
   using cuda::launch_matvec2_kernel;
+  const std::vector<cuda::Mv2Shape>& sh = kSweepShapes;
   return {
-      {1, 2, 1, launch_matvec2_kernel<T, 1, 2, 1>}, {1, 2, 2, launch_matvec2_kernel<T, 1, 2, 2>},
-      {1, 2, 4, launch_matvec2_kernel<T, 1, 2, 4>}, {1, 4, 1, launch_matvec2_kernel<T, 1, 4, 1>},
-      {1, 4, 2, launch_matvec2_kernel<T, 1, 4, 2>}, {2, 2, 2, launch_matvec2_kernel<T, 2, 2, 2>},
-      {2, 2, 4, launch_matvec2_kernel<T, 2, 2, 4>}, {2, 4, 1, launch_matvec2_kernel<T, 2, 4, 1>},
-      {2, 4, 2, launch_matvec2_kernel<T, 2, 4, 2>}, {4, 2, 1, launch_matvec2_kernel<T, 4, 2, 1>},
-      {4, 2, 2, launch_matvec2_kernel<T, 4, 2, 2>}, {4, 4, 1, launch_matvec2_kernel<T, 4, 4, 1>},
-      {8, 2, 1, launch_matvec2_kernel<T, 8, 2, 1>}, {8, 2, 2, launch_matvec2_kernel<T, 8, 2, 2>},
-      {8, 4, 1, launch_matvec2_kernel<T, 8, 4, 1>},
+      {1, 2, 1, 3, launch_matvec2_kernel<T, 1, 2, 1>, sh}, {1, 2, 2, 3, launch_matvec2_kernel<T, 1, 2, 2>, sh},
+      {1, 2, 4, 3, launch_matvec2_kernel<T, 1, 2, 4>, sh}, {1, 4, 1, 3, launch_matvec2_kernel<T, 1, 4, 1>, sh},
+      {1, 4, 2, 3, launch_matvec2_kernel<T, 1, 4, 2>, sh}, {2, 2, 2, 3, launch_matvec2_kernel<T, 2, 2, 2>, sh},
+      {2, 2, 4, 3, launch_matvec2_kernel<T, 2, 2, 4>, sh}, {2, 4, 1, 3, launch_matvec2_kernel<T, 2, 4, 1>, sh},
+      {2, 4, 2, 3, launch_matvec2_kernel<T, 2, 4, 2>, sh}, {4, 2, 1, 3, launch_matvec2_kernel<T, 4, 2, 1>, sh},
+      {4, 2, 2, 3, launch_matvec2_kernel<T, 4, 2, 2>, sh}, {4, 4, 1, 3, launch_matvec2_kernel<T, 4, 4, 1>, sh},
+      {8, 2, 1, 3, launch_matvec2_kernel<T, 8, 2, 1>, sh}, {8, 2, 2, 3, launch_matvec2_kernel<T, 8, 2, 2>, sh},
+      {8, 4, 1, 3, launch_matvec2_kernel<T, 8, 4, 1>, sh},
   };
 }
 
-const cuda::Mv2Shape kSweepShapes[] = {{4, 2}, {4, 4}, {8, 1}, {8, 2}, {8, 3}};
-
-// What each shape's decode consumer does: its epilogue, and the input it can fuse.
-struct Use {
-  cuda::Epilogue epi;
-  cuda::MatvecInput fused;  // Q8: none
-};
-Use use_of(const Shape& s) {
-  if (!std::strcmp(s.name, "qkv")) return {cuda::Epilogue::Store, cuda::MatvecInput::RmsNorm};
-  if (!std::strcmp(s.name, "wo")) return {cuda::Epilogue::Add, cuda::MatvecInput::Q8};
-  if (!std::strcmp(s.name, "gate_up")) return {cuda::Epilogue::SwiGlu, cuda::MatvecInput::RmsNorm};
-  if (!std::strcmp(s.name, "down")) return {cuda::Epilogue::Add, cuda::MatvecInput::Quantize};
-  return {cuda::Epilogue::Store, cuda::MatvecInput::RmsNorm};  // output
+// What each shape's decode consumer does with its result.
+cuda::Epilogue epilogue_of(const Shape& s) {
+  if (!std::strcmp(s.name, "wo") || !std::strcmp(s.name, "down")) return cuda::Epilogue::Add;
+  return !std::strcmp(s.name, "gate_up") ? cuda::Epilogue::SwiGlu : cuda::Epilogue::Store;
 }
 
-std::string bench_kernels(Rng& rng, double copy_gbs, bool sweep) {
+cuda::MatvecSite site_of(const Shape& s) {
+  if (!std::strcmp(s.name, "qkv")) return cuda::MatvecSite::Qkv;
+  if (!std::strcmp(s.name, "wo")) return cuda::MatvecSite::Wo;
+  if (!std::strcmp(s.name, "gate_up")) return cuda::MatvecSite::GateUp;
+  if (!std::strcmp(s.name, "down")) return cuda::MatvecSite::Down;
+  return cuda::MatvecSite::Output;
+}
+
+std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
   std::string matvec = "[", tuning = "[", matmul = "[";
-  std::vector<std::string> summary;
   for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0}) {
     for (const Shape& s : kShapes) {
       const std::vector<uint8_t> host = random_rows(t, s.rows, s.cols, 0.02f, rng);
@@ -239,68 +258,75 @@ std::string bench_kernels(Rng& rng, double copy_gbs, bool sweep) {
       int64_t bytes = 0;
       const std::vector<DevMatrix> ms = matrix_copies(mem, v, &bytes);
       ActBuf a = q8_act(mem, s.cols, 512, rng);
-      float *y = nullptr, *y2 = nullptr, *norm_w = nullptr;
+      float* y = nullptr;
       TSTATUS(mem.alloc_array(static_cast<size_t>(s.rows) * 512, &y, "bench"));
-      TSTATUS(mem.alloc_array(static_cast<size_t>(s.rows) * 8, &y2, "bench"));
-      TSTATUS(mem.alloc_array(static_cast<size_t>(s.cols), &norm_w, "bench"));
-      {
-        std::vector<float> ones(static_cast<size_t>(s.cols), 1.0f);
-        TCHECK(cudaMemcpy(norm_w, ones.data(), ones.size() * 4, cudaMemcpyHostToDevice));
-      }
-      const Use use = use_of(s);
-      const int64_t y_ld = use.epi == cuda::Epilogue::SwiGlu ? s.rows / 2 : s.rows;
-      auto args = [&](int i, int nvec, cuda::MatvecImpl impl, cuda::MatvecInput input) {
+      const cuda::Epilogue epi = epilogue_of(s);
+      const int64_t y_ld = epi == cuda::Epilogue::SwiGlu ? s.rows / 2 : s.rows;
+      auto args = [&](int i, int nvec, cuda::MatvecImpl impl) {
         cuda::MatvecArgs mv;
         mv.w = ms[static_cast<size_t>(i) % ms.size()];
         mv.nvec = nvec;
         mv.a = &a;
-        mv.epi = use.epi;
+        mv.epi = epi;
         mv.y = y;
         mv.y_ld = y_ld;
         mv.impl = impl;
-        mv.input = input;
-        mv.x = a.f32;
-        mv.x_ld = a.ld;
-        mv.norm_w = norm_w;
-        mv.eps = 1e-5f;
         return mv;
       };
       auto gbs = [&](double us) { return bytes / (us * 1e3); };
+      const cuda::MatvecImpl site_impl = cuda::tuned_matvec_impl(site_of(s), t);
+      const bool default_v1 = site_impl == cuda::MatvecImpl::V1;
       for (int nvec : {1, 2, 4, 8}) {
-        double us[3] = {0, 0, 0};
-        const cuda::MatvecInput inputs[3] = {cuda::MatvecInput::Q8, cuda::MatvecInput::Q8, use.fused};
+        // Version 1; version 2 tuned (the default configuration); version 2 with the 64-register
+        // kernels (the occupancy-4 experiment: differs from the default at 1 and 2 vectors).
+        cuda::Mv2Options occ4;
+        occ4.occupancy4 = true;
         const cuda::MatvecImpl impls[3] = {cuda::MatvecImpl::V1, cuda::MatvecImpl::V2, cuda::MatvecImpl::V2};
+        const cuda::Mv2Options opts[3] = {cuda::Mv2Options{}, cuda::Mv2Options{}, occ4};
+        double us[3] = {0, 0, 0};
         for (int k = 0; k < 3; k++) {
-          if (k == 2 && use.fused == cuda::MatvecInput::Q8) continue;
-          us[k] = time_graph_us([&](int i, const LaunchCtx& ctx) { TSTATUS(cuda::launch_matvec(args(i, nvec, impls[k], inputs[k]), ctx)); },
-                                kGraphLaunches);
+          if (k == 2 && nvec > 2) continue;
+          us[k] = time_graph_us(
+              [&](int i, const LaunchCtx& ctx) {
+                cuda::MatvecArgs mv = args(i, nvec, impls[k]);
+                mv.mv2 = opts[k];
+                TSTATUS(cuda::launch_matvec(mv, ctx));
+              },
+              kGraphLaunches);
         }
+        const double def_us = default_v1 ? us[0] : us[1];
         char line[256];
-        std::snprintf(line, sizeof line, "matvec %-5s %-8s nvec=%d  v1 %6.1f us %5.0f GB/s | v2 %6.1f us %5.0f GB/s %3.0f%% | fused-in %6s us",
-                      ggml_type_name(t), s.name, nvec, us[0], gbs(us[0]), us[1], gbs(us[1]), 100.0 * gbs(us[1]) / copy_gbs,
-                      us[2] > 0 ? fmt("%.1f", us[2]).c_str() : "-");
+        std::snprintf(line, sizeof line,
+                      "matvec %-5s %-8s nvec=%d  v1 %6.1f | v2 %6.1f | v2-occ4 %6s us | default %s %6.1f us %5.0f GB/s %3.0f%%",
+                      ggml_type_name(t), s.name, nvec, us[0], us[1], us[2] > 0 ? fmt("%.1f", us[2]).c_str() : "-",
+                      default_v1 ? "v1" : "v2", def_us, gbs(def_us), 100.0 * gbs(def_us) / copy_gbs);
         std::printf("%s\n", line);
-        summary.push_back(line);
+        std::fflush(stdout);
         matvec += std::string(matvec.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" + s.name +
                   "\", \"nvec\": " + std::to_string(nvec) + ", \"bytes\": " + std::to_string(bytes) + ", \"v1_us\": " +
-                  fmt("%.2f", us[0]) + ", \"v2_us\": " + fmt("%.2f", us[1]) + ", \"v2_fused_us\": " + fmt("%.2f", us[2]) +
-                  ", \"v2_gbs\": " + fmt("%.1f", gbs(us[1])) + "}";
+                  fmt("%.2f", us[0]) + ", \"v2_us\": " + fmt("%.2f", us[1]) + ", \"v2_occ4_us\": " + fmt("%.2f", us[2]) +
+                  ", \"default\": \"" + (default_v1 ? "v1" : "v2") + "\", \"default_us\": " + fmt("%.2f", def_us) +
+                  ", \"default_gbs\": " + fmt("%.1f", gbs(def_us)) + "}";
       }
-      if (sweep) {
+      if (sweep > 0) {
         // Every configuration against the library's output (bitwise), then timed.
         for (int nvec : {1, 2, 4}) {
-          cuda::MatvecArgs ref = args(0, nvec, cuda::MatvecImpl::V2, cuda::MatvecInput::Q8);
+          cuda::MatvecArgs ref = args(0, nvec, cuda::MatvecImpl::V2);
           ref.epi = cuda::Epilogue::Store;  // the identity check stores every row
           ref.y_ld = s.rows;
           TSTATUS(cuda::launch_matvec(ref, LaunchCtx{}));
           std::vector<float> want(static_cast<size_t>(s.rows) * nvec), got(want.size());
           TCHECK(cudaMemcpy(want.data(), y, want.size() * 4, cudaMemcpyDeviceToHost));
-          const std::vector<Mv2Config> cfgs = t == GgmlType::Q4_0 ? mv2_configs<GgmlType::Q4_0>() : mv2_configs<GgmlType::Q8_0>();
+          std::vector<Mv2Config> cfgs = t == GgmlType::Q4_0 ? mv2_occ4_configs<GgmlType::Q4_0>() : mv2_occ4_configs<GgmlType::Q8_0>();
+          if (sweep > 1) {
+            const std::vector<Mv2Config> full = t == GgmlType::Q4_0 ? mv2_configs<GgmlType::Q4_0>() : mv2_configs<GgmlType::Q8_0>();
+            cfgs.insert(cfgs.end(), full.begin(), full.end());
+          }
           double best = 1e30;
           std::string best_name;
           for (const Mv2Config& c : cfgs) {
             if (c.nv < nvec || c.nv > 2 * nvec) continue;
-            for (const cuda::Mv2Shape& shape : kSweepShapes) {
+            for (const cuda::Mv2Shape& shape : c.shapes) {
               auto params = [&](int i, cuda::Epilogue epi) {
                 cuda::Mv2Params p{};
                 p.w = ms[static_cast<size_t>(i) % ms.size()];
@@ -320,9 +346,10 @@ std::string bench_kernels(Rng& rng, double copy_gbs, bool sweep) {
               TCHECK(cudaMemcpy(got.data(), y, got.size() * 4, cudaMemcpyDeviceToHost));
               const bool same = std::memcmp(got.data(), want.data(), got.size() * 4) == 0;
               const double t_us = time_graph_us(
-                  [&](int i, const LaunchCtx& ctx) { TSTATUS(c.launch(params(i, use.epi), shape, ctx)); }, kGraphLaunches);
+                  [&](int i, const LaunchCtx& ctx) { TSTATUS(c.launch(params(i, epi), shape, ctx)); }, kGraphLaunches);
               const std::string name = "r" + std::to_string(c.rows) + "u" + std::to_string(c.units) + "nv" + std::to_string(c.nv) +
-                                       "_w" + std::to_string(shape.warps) + "b" + std::to_string(shape.blocks_per_sm);
+                                       "m" + std::to_string(c.min_blocks) + "_w" + std::to_string(shape.warps) + "b" +
+                                       std::to_string(shape.blocks_per_sm);
               if (t_us < best && same) {
                 best = t_us;
                 best_name = name;
@@ -330,11 +357,18 @@ std::string bench_kernels(Rng& rng, double copy_gbs, bool sweep) {
               tuning += std::string(tuning.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" +
                         s.name + "\", \"nvec\": " + std::to_string(nvec) + ", \"config\": \"" + name + "\", \"us\": " +
                         fmt("%.2f", t_us) + ", \"identical\": " + (same ? "true" : "false") + "}";
-              if (!same) std::printf("  sweep %-5s %-8s nvec=%d %s DIFFERS from the library's bits\n", ggml_type_name(t), s.name, nvec, name.c_str());
+              if (!same) {
+                std::printf("  sweep %-5s %-8s nvec=%d %s DIFFERS from the library's bits\n", ggml_type_name(t), s.name, nvec, name.c_str());
+                rep.add(std::string("bench: sweep configuration ") + name + " " + ggml_type_name(t) + " " + s.name + " nvec=" +
+                            std::to_string(nvec) + " == library (bitwise)",
+                        false, "\"identical\": false");
+              }
             }
           }
-          std::printf("  sweep %-5s %-8s nvec=%d best %-16s %6.1f us %5.0f GB/s\n", ggml_type_name(t), s.name, nvec, best_name.c_str(),
-                      best, gbs(best));
+          if (!best_name.empty()) {
+            std::printf("  sweep %-5s %-8s nvec=%d best %-18s %6.1f us %5.0f GB/s\n", ggml_type_name(t), s.name, nvec, best_name.c_str(),
+                        best, gbs(best));
+          }
         }
       }
       if (std::strcmp(s.name, "output") != 0 && t == GgmlType::Q4_0) {
@@ -506,11 +540,9 @@ double now_ms() {
 }
 
 // The backend on the synthetic model, decode steps at batch 1, 2 and 4 after 512-token prompts
-// (so attention reads ~530 positions, as in the CLI's bench) and a 512-token prefill. Variants
-// (environment switches of cuda_backend.cu): the default (matvec and attention version 2, fused
-// prologues up to 2 rows, graphs, PDL) and, for comparison, version 1, no fused prologues,
-// attention version 1, no PDL, fused prologues up to 4 rows.
-std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng) {
+// (so attention reads ~530 positions, as in the CLI's bench) and a 512-token prefill, in the
+// variants below (environment switches of cuda_backend.cu).
+std::string bench_model(GgmlType t, bool few_variants, double copy_gbs, Rng& rng) {
   const double t0 = now_ms();
   std::unique_ptr<Synthetic7B> s = synthetic_7b(t, rng);
   std::printf("synthetic 7B %s: %.2f GB of weights per token, host data in %.1f s\n", ggml_type_name(t),
@@ -520,14 +552,16 @@ std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng
     const char* name;
     std::vector<std::pair<const char*, const char*>> env;
   };
-  std::vector<Variant> vs = {{"v2", {}}, {"v1", {{"ARBITER_CUDA_MATVEC", "v1"}, {"ARBITER_CUDA_ATTN", "v1"}}}};
-  if (all_variants) {
-    vs.push_back({"v2-nofuse", {{"ARBITER_CUDA_FUSE", "0"}}});
-    vs.push_back({"v2-fuse4", {{"ARBITER_CUDA_FUSE", "4"}}});
-    vs.push_back({"v2-attn1", {{"ARBITER_CUDA_ATTN", "v1"}}});
-    vs.push_back({"v2-nopdl", {{"ARBITER_CUDA_PDL", "0"}}});
+  // default: the tuned version per site, attention version 2, no fused prologues, graphs + PDL.
+  // v1: the run-1 kernels (also the calibration between runs: run 2 measured it too). v2-all:
+  // version 2 at every site (down and Q8_0's wo too). occ4: the 64-register experiment.
+  std::vector<Variant> vs = {{"default", {}}, {"v1", {{"ARBITER_CUDA_MATVEC", "v1"}, {"ARBITER_CUDA_ATTN", "v1"}}}};
+  if (!few_variants) {
+    if (t == GgmlType::Q4_0) vs.push_back({"v2-all", {{"ARBITER_CUDA_MATVEC", "v2"}}});
+    vs.push_back({"occ4", {{"ARBITER_CUDA_MV2_OCC", "4"}}});
   }
-  const char* switches[] = {"ARBITER_CUDA_MATVEC", "ARBITER_CUDA_ATTN", "ARBITER_CUDA_FUSE", "ARBITER_CUDA_PDL", "ARBITER_CUDA_GRAPHS"};
+  const char* switches[] = {"ARBITER_CUDA_MATVEC", "ARBITER_CUDA_ATTN",     "ARBITER_CUDA_FUSE",    "ARBITER_CUDA_PDL",
+                            "ARBITER_CUDA_GRAPHS", "ARBITER_CUDA_MV2_OCC", "ARBITER_CUDA_MV2_BPS", "ARBITER_CUDA_MV2_WARPS"};
   std::string out = "{\"type\": \"" + std::string(ggml_type_name(t)) + "\", \"weight_bytes_per_token\": " +
                     std::to_string(s->weight_bytes_per_token) + ", \"roofline_ms\": " + fmt("%.4f", roof_ms) + ", \"variants\": [";
   constexpr int kPrompt = 512;
@@ -588,7 +622,7 @@ std::string bench_model(GgmlType t, bool all_variants, double copy_gbs, Rng& rng
 
 }  // namespace
 
-std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model, bool sweep) {
+std::string run_bench(Report& rep, uint64_t seed, const BenchOptions& options) {
   Rng rng(seed);
   std::string json;
   double gbs = 0.0;
@@ -598,19 +632,19 @@ std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model, bool
     rep.add("bench: copy bandwidth", false, "\"error\": " + json_string(f.what));
     return json;
   }
-  if (kernels) {
+  if (options.kernels) {
     try {
       json += ", \"small_kernels\": " + bench_small_kernels(rng);
-      json += ", " + bench_kernels(rng, gbs, sweep);
+      json += ", " + bench_kernels(rep, rng, gbs, options.sweep);
     } catch (const CudaFailure& f) {
       rep.add("bench: kernels", false, "\"error\": " + json_string(f.what));
     }
   }
-  if (model) {
+  if (options.model) {
     std::string models = "[";
     for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0}) {
       try {
-        models += std::string(models.size() > 1 ? ", " : "") + bench_model(t, t == GgmlType::Q4_0, gbs, rng);
+        models += std::string(models.size() > 1 ? ", " : "") + bench_model(t, options.few_variants, gbs, rng);
       } catch (const CudaFailure& f) {
         rep.add(std::string("bench: synthetic 7B ") + ggml_type_name(t), false, "\"error\": " + json_string(f.what));
       }

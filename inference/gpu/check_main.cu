@@ -6,8 +6,9 @@
 //                                                --no-bad-device: skip the deliberate invalid
 //                                                device, which compute-sanitizer counts as an
 //                                                API error)
-//   gpu-check bench [--json FILE] [--no-kernels] [--no-model] [--no-sweep]
-// Prints one line per check, writes all figures as JSON, exits 1 when a check fails.
+//   gpu-check bench [--json FILE] [--no-kernels] [--no-model] [--no-sweep | --full-sweep] [--few-variants]
+// Prints one line per check, writes all figures as JSON (one check per line, so that a reader
+// can still recover the others if one line is malformed), exits 1 when a check fails.
 #include <cuda_runtime.h>
 
 #include <cstdio>
@@ -21,26 +22,29 @@ namespace arb::gputest {
 void run_host_checks(Report& rep, uint64_t seed);
 void run_kernel_tests(Report& rep, uint64_t seed);
 void run_backend_tests(Report& rep, uint64_t seed, bool quick, bool skip_bad_device);
-std::string run_bench(Report& rep, uint64_t seed, bool kernels, bool model, bool sweep);
+std::string run_bench(Report& rep, uint64_t seed, const BenchOptions& options);
 }  // namespace arb::gputest
 
 using namespace arb::gputest;
 
 int main(int argc, char** argv) {
   if (argc < 2 || (std::strcmp(argv[1], "host") != 0 && std::strcmp(argv[1], "test") != 0 && std::strcmp(argv[1], "bench") != 0)) {
-    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--quick] [--no-bad-device] [--no-kernels] [--no-model] [--no-sweep]\n");
+    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--quick] [--no-bad-device] [--no-kernels] [--no-model] [--no-sweep | --full-sweep] [--few-variants]\n");
     return 2;
   }
   const std::string mode = argv[1];
   std::string json_path;
   uint64_t seed = 1;
-  bool kernels = true, model = true, sweep = true, quick = false, no_bad_device = false;
+  BenchOptions bench;
+  bool quick = false, no_bad_device = false;
   for (int i = 2; i < argc; i++) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) seed = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--no-kernels")) kernels = false;
-    else if (!std::strcmp(argv[i], "--no-model")) model = false;
-    else if (!std::strcmp(argv[i], "--no-sweep")) sweep = false;
+    else if (!std::strcmp(argv[i], "--no-kernels")) bench.kernels = false;
+    else if (!std::strcmp(argv[i], "--no-model")) bench.model = false;
+    else if (!std::strcmp(argv[i], "--no-sweep")) bench.sweep = 0;
+    else if (!std::strcmp(argv[i], "--full-sweep")) bench.sweep = 2;
+    else if (!std::strcmp(argv[i], "--few-variants")) bench.few_variants = true;
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
     else if (!std::strcmp(argv[i], "--no-bad-device")) no_bad_device = true;
   }
@@ -67,14 +71,14 @@ int main(int argc, char** argv) {
     run_kernel_tests(rep, seed);
     run_backend_tests(rep, seed + 1, quick, no_bad_device);
   } else {
-    body = run_bench(rep, seed, kernels, model, sweep);
+    body = run_bench(rep, seed, bench);
   }
   std::string json = "{\"mode\": \"" + mode + "\", \"device\": " + json_string(prop.name) + ", \"sm\": " +
                      std::to_string(prop.major * 10 + prop.minor) + ", \"sms\": " + std::to_string(prop.multiProcessorCount) +
                      ", \"driver\": " + std::to_string(driver) + ", \"failures\": " + std::to_string(rep.failures()) + ", \"results\": [";
   for (size_t i = 0; i < rep.results().size(); i++) {
     const Result& r = rep.results()[i];
-    json += std::string(i ? ", " : "") + "{\"name\": " + json_string(r.name) + ", \"pass\": " + (r.pass ? "true" : "false") +
+    json += std::string(i ? ",\n" : "\n") + "{\"name\": " + json_string(r.name) + ", \"pass\": " + (r.pass ? "true" : "false") +
             (r.detail.empty() ? "" : ", " + r.detail) + "}";
   }
   json += "]" + (body.empty() ? "" : ", " + body) + "}\n";

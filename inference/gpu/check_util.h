@@ -55,6 +55,15 @@ inline std::string fmt(const char* f, double v) {
   return buf;
 }
 
+// What `gpu-check bench` measures (check_main.cu flags).
+struct BenchOptions {
+  bool kernels = true;        // copy bandwidth is always measured; --no-kernels skips the kernel tables
+  bool model = true;          // --no-model: no synthetic 7B backend
+  int sweep = 1;              // version-2 configuration sweep: 0 none (--no-sweep), 1 the experiment's
+                              // configurations (default), 2 also run 2's full list (--full-sweep)
+  bool few_variants = false;  // --few-variants: the synthetic 7B in the default and version 1 only
+};
+
 // Aborts the current test with a message when a CUDA call fails.
 struct CudaFailure {
   std::string what;

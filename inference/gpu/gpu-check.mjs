@@ -9,10 +9,16 @@
 // with the version-1 kernels, to tell the cause), logits (CUDA vs CPU vs float64 for every
 // weight type make-model writes), batching (batched = alone, determinism), sanitizer
 // (compute-sanitizer memcheck), bench7b (generated Llama-2-7B-shape Q4_0 and Q8_0 GGUF files
-// through the CLI's bench), synthetic (kernel bandwidths, version-2 configuration sweep, backend
-// variants), sanitizer_unit. --stages (or GPU_CHECK_STAGES) picks a subset; machine always runs.
-// Everything goes to DIR/gpu-check.json and DIR/gpu-check.log; a short summary table is
-// printed last.
+// through the CLI's bench), synthetic (backend variants on a synthetic 7B model, then kernel
+// bandwidths and the version-2 configuration experiment), sanitizer_unit. --stages (or
+// GPU_CHECK_STAGES) picks a subset; machine always runs. Everything goes to DIR/gpu-check.json
+// and DIR/gpu-check.log (the background model generator writes DIR/make-model-TYPE.log); a
+// short summary table is printed last.
+//
+// Results are parsed only from what a stage writes for that purpose: a result file, or its own
+// stdout (JSON lines), never from stderr or another process's output. A stage is "ok" only when
+// it returns pass: true; a result that cannot be read is an "error" that says so, not a failure
+// of the checks (and does not start the triage reruns).
 
 import { spawn, spawnSync } from "node:child_process";
 import {
@@ -23,6 +29,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -323,7 +330,7 @@ function ggufWeightBytesPerToken(path) {
 // Parent: orchestration
 
 const OUT = arg("--out", join(WORK, "out"));
-const BUDGET_S = Number(arg("--budget", process.env.GPU_CHECK_BUDGET ?? "225"));
+const BUDGET_S = Number(arg("--budget", process.env.GPU_CHECK_BUDGET ?? "160"));
 const ALL_STAGES = ["unit", "logits", "batching", "sanitizer", "bench7b", "synthetic", "sanitizer_unit"];
 const STAGES = new Set(
   (arg("--stages", process.env.GPU_CHECK_STAGES ?? "") || ALL_STAGES.join(","))
@@ -336,7 +343,13 @@ const deadline = started + BUDGET_S * 1000;
 const LOG = join(OUT, "gpu-check.log");
 const JSON_OUT = join(OUT, "gpu-check.json");
 const NODE = process.execPath;
-const report = { startedAt: new Date(started).toISOString(), budgetSeconds: BUDGET_S, stages: {} };
+const report = {
+  startedAt: new Date(started).toISOString(),
+  budgetSeconds: BUDGET_S,
+  // The switches in effect: figures taken under an ARBITER_CUDA_* override are not the defaults'.
+  env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(ARBITER_|GPU_CHECK_)/.test(k))),
+  stages: {},
+};
 
 function log(line) {
   appendFileSync(LOG, line.endsWith("\n") ? line : `${line}\n`);
@@ -351,34 +364,96 @@ function save() {
 }
 const secondsLeft = () => (deadline - Date.now()) / 1000;
 
-// Runs a command, logging its output (capped), killing it at the limit.
-function run(cmd, args, { timeoutS, env = {}, echo = false } = {}) {
+// Runs a command, killing it at the limit. Its stdout and stderr go to the log (capped; to
+// `logFile` instead of the main log when given, for work running beside the stages); `stdout`
+// (the last 1 MiB of stdout alone) is what callers parse, `tail` (both streams) what they show.
+function run(cmd, args, { timeoutS, env = {}, echo = false, logFile = LOG } = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     let logged = 0;
     let tail = "";
+    let stdout = "";
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    const onData = (chunk) => {
+    const onData = (isStdout) => (chunk) => {
       const text = chunk.toString();
       tail = (tail + text).slice(-20000);
+      if (isStdout) stdout = (stdout + text).slice(-(1 << 20));
       if (logged < 4 << 20) {
-        appendFileSync(LOG, text);
+        appendFileSync(logFile, text);
         logged += text.length;
       }
       if (echo) process.stdout.write(text);
     };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
+    child.stdout.on("data", onData(true));
+    child.stderr.on("data", onData(false));
     const timer = setTimeout(() => child.kill("SIGKILL"), Math.max(1, timeoutS) * 1000);
     child.on("error", (error) => {
       clearTimeout(timer);
-      resolve({ code: -1, signal: null, tail: String(error), seconds: (Date.now() - t0) / 1000 });
+      resolve({ code: -1, signal: null, tail: String(error), stdout, seconds: (Date.now() - t0) / 1000 });
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, tail, seconds: (Date.now() - t0) / 1000, timedOut: signal === "SIGKILL" });
+      resolve({ code, signal, tail, stdout, seconds: (Date.now() - t0) / 1000, timedOut: signal === "SIGKILL" });
     });
   });
+}
+
+// The last line of a command's stdout that parses as a JSON object (the CLI prints its result
+// so), or null.
+function lastJsonLine(stdout) {
+  const lines = stdout.trim().split("\n").filter((l) => l.startsWith("{"));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      return JSON.parse(lines[i]);
+    } catch {
+      // a truncated or foreign line: try the one before
+    }
+  }
+  return null;
+}
+
+// A result file of the gpu-check program: { data, error }. If the whole file does not parse,
+// the checks (one per line) are recovered line by line and `error` says where it broke, so one
+// malformed detail costs that detail, not the stage's results.
+function readResultFile(path) {
+  if (!existsSync(path)) return { data: null, error: `${path} was not written` };
+  const text = readFileSync(path, "utf8");
+  try {
+    return { data: JSON.parse(text), error: null };
+  } catch (e) {
+    const at = Number(/position (\d+)/.exec(String(e))?.[1] ?? -1);
+    const where = at >= 0 ? `: ...${text.slice(Math.max(0, at - 80), at)}<<HERE>>${text.slice(at, at + 40)}...` : "";
+    const results = [];
+    for (const line of text.split("\n")) {
+      const body = line.replace(/^\s*/, "").replace(/,\s*$/, "");
+      if (!body.startsWith('{"name": ')) continue;
+      // The last check's line also closes the list ("}]}" or "}], ..."): the longest prefix
+      // ending in "}" that parses.
+      let parsed = null;
+      for (let end = body.lastIndexOf("}"); end > 0 && !parsed; end = body.lastIndexOf("}", end - 1)) {
+        try {
+          parsed = JSON.parse(body.slice(0, end + 1));
+        } catch {
+          // shorter
+        }
+      }
+      if (parsed) {
+        results.push(parsed);
+      } else {
+        const name = /^\{"name": "((?:[^"\\]|\\.)*)"/.exec(body)?.[1] ?? "?";
+        results.push({ name, pass: /"pass": true/.test(body), detailUnreadable: body.slice(0, 300) });
+      }
+    }
+    return { data: results.length ? { results } : null, error: `unreadable JSON in ${path}: ${String(e)}${where}` };
+  }
+}
+
+// The checks a gpu-check run printed as failing (its stdout lines "NAME  FAIL  DETAIL").
+function failedFromStdout(stdout) {
+  return stdout
+    .split("\n")
+    .map((l) => /^(.*?)\s+FAIL  /.exec(l)?.[1])
+    .filter(Boolean);
 }
 
 // A stage gets min(its limit, what the budget leaves); it is skipped when less than `needS` is left
@@ -403,10 +478,12 @@ async function stage(name, { limitS, needS }, body) {
   const t0 = Date.now();
   try {
     const result = await body(limit);
+    // The stage's own fields cannot overwrite the verdict: "ok" needs pass === true; a stage that
+    // could not read its results says so in `error` (status "error", not "fail").
     report.stages[name] = {
-      status: result.pass === false ? "fail" : "ok",
-      seconds: (Date.now() - t0) / 1000,
       ...result,
+      status: result.error ? "error" : result.pass === true ? "ok" : "fail",
+      seconds: (Date.now() - t0) / 1000,
     };
   } catch (error) {
     report.stages[name] = {
@@ -503,47 +580,48 @@ async function main() {
           "--seed",
           "7",
         ],
-        { timeoutS: Math.max(30, secondsLeft() - 60) },
+        { timeoutS: Math.max(30, secondsLeft() - 60), logFile: join(OUT, `make-model-${type}.log`) },
       ),
     };
+    log(`(make-model ${type} runs in the background; its output: make-model-${type}.log)`);
   }
 
-  await stage("unit", { limitS: 150, needS: 30 }, async (limit) => {
-    const json = join(WORK, "unit.json");
-    const r = await run(checkBin, ["test", "--json", json], { timeoutS: limit });
-    const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
-    const failed = parsed ? parsed.results.filter((x) => !x.pass).map((x) => x.name) : [];
+  // The kernel and backend checks: `gpu-check test` writes one result per check to a file.
+  // pass: exit 0, the file read, no failing check. Exit 0 with an unreadable file is a harness
+  // error (the checks passed by the program's own count); a nonzero exit is a failure.
+  const unitRun = async (name, limit, env = {}, tailChars = 3000) => {
+    const json = join(WORK, `${name}.json`);
+    rmSync(json, { force: true });
+    const r = await run(checkBin, ["test", "--json", json], { timeoutS: limit, env });
+    const { data, error } = readResultFile(json);
+    const results = data?.results ?? [];
+    const failed = data ? results.filter((x) => !x.pass).map((x) => x.name) : failedFromStdout(r.stdout);
+    const exitOk = r.code === 0;
     return {
-      pass: r.code === 0,
+      pass: exitOk && !error && failed.length === 0,
+      error: exitOk && error ? `${error} (the program exited 0: its checks passed)` : undefined,
+      jsonError: exitOk ? undefined : (error ?? undefined),
       exit: r.code,
       timedOut: r.timedOut,
-      checks: parsed?.results.length ?? 0,
+      checks: data ? results.length : undefined,
+      okLines: (r.stdout.match(/\s+ok {2}/g) ?? []).length,
       failed,
-      results: parsed?.results,
-      tail: r.code === 0 ? undefined : r.tail.slice(-3000),
+      results: name === "unit" ? data?.results : undefined,
+      tail: exitOk ? undefined : r.tail.slice(-tailChars),
     };
-  });
+  };
+  await stage("unit", { limitS: 150, needS: 30 }, (limit) => unitRun("unit", limit));
 
-  // A failure there with the defaults is rerun with graphs and PDL off (a kernel bug or a
+  // A real failure with the defaults is rerun with graphs and PDL off (a kernel bug or a
   // launch-order bug?) and with the version-1 kernels (a version-2 bug?). Kernel-level checks
   // test both versions explicitly either way; the switches change the backend checks.
-  if (report.stages.unit?.status === "fail" || report.stages.unit?.status === "error") {
-    const rerun = async (name, env) =>
-      stage(name, { limitS: 90, needS: 40 }, async (limit) => {
-        const json = join(WORK, `${name}.json`);
-        const r = await run(checkBin, ["test", "--json", json], { timeoutS: limit, env });
-        const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
-        const failed = parsed ? parsed.results.filter((x) => !x.pass).map((x) => x.name) : [];
-        return {
-          pass: r.code === 0,
-          exit: r.code,
-          checks: parsed?.results.length ?? 0,
-          failed,
-          tail: r.code === 0 ? undefined : r.tail.slice(-1500),
-        };
-      });
-    await rerun("unit_plain", { ARBITER_CUDA_GRAPHS: "0", ARBITER_CUDA_PDL: "0" });
-    await rerun("unit_v1", { ARBITER_CUDA_MATVEC: "v1", ARBITER_CUDA_ATTN: "v1" });
+  if (report.stages.unit?.status === "fail") {
+    await stage("unit_plain", { limitS: 90, needS: 40 }, (limit) =>
+      unitRun("unit_plain", limit, { ARBITER_CUDA_GRAPHS: "0", ARBITER_CUDA_PDL: "0" }, 1500),
+    );
+    await stage("unit_v1", { limitS: 90, needS: 40 }, (limit) =>
+      unitRun("unit_v1", limit, { ARBITER_CUDA_MATVEC: "v1", ARBITER_CUDA_ATTN: "v1" }, 1500),
+    );
   }
 
   await stage("logits", { limitS: 90, needS: 20 }, (limit) => childStage("logits", limit));
@@ -665,13 +743,7 @@ async function main() {
         };
         continue;
       }
-      const made = JSON.parse(
-        gen.tail
-          .trim()
-          .split("\n")
-          .filter((l) => l.startsWith("{"))
-          .pop() ?? "{}",
-      );
+      const made = lastJsonLine(gen.stdout) ?? {};
       const bytesPerToken = ggufWeightBytesPerToken(models7b[type].path);
       const benchRun = async (env) => {
         const r = await run(
@@ -692,12 +764,8 @@ async function main() {
           ],
           { timeoutS: Math.max(10, limit - (Date.now() - t0) / 1000), env },
         );
-        const line = r.tail
-          .trim()
-          .split("\n")
-          .filter((l) => l.startsWith("{"))
-          .pop();
-        return { bench: r.code === 0 && line ? JSON.parse(line) : null, tail: r.tail };
+        const bench = r.code === 0 ? lastJsonLine(r.stdout) : null;
+        return { bench: bench?.results ? bench : null, tail: r.tail };
       };
       const first = await benchRun({});
       // If the default kernels fail here, the version-1 kernels still give figures.
@@ -715,18 +783,33 @@ async function main() {
     return { pass: Object.values(results).every((x) => x.pass), ...results };
   });
 
-  await stage("synthetic", { limitS: 150, needS: 50 }, async (limit) => {
-    const json = join(WORK, "bench.json");
-    // The configuration sweep takes ~20 s; without the time for it, the rest still runs.
-    const args = ["bench", "--json", json, ...(limit < 100 ? ["--no-sweep"] : [])];
-    const r = await run(checkBin, args, { timeoutS: limit });
-    const parsed = existsSync(json) ? JSON.parse(readFileSync(json, "utf8")) : null;
+  // Two processes, so that the kernel tables running out of time cannot cost the backend
+  // figures: the synthetic 7B model in its variants first, then the kernels and the sweep.
+  await stage("synthetic", { limitS: 150, needS: 45 }, async (limit) => {
+    const t0 = Date.now();
+    const left = () => limit - (Date.now() - t0) / 1000;
+    const part = async (name, args) => {
+      const json = join(WORK, `${name}.json`);
+      rmSync(json, { force: true });
+      const r = await run(checkBin, ["bench", "--json", json, ...args], { timeoutS: Math.max(5, left()) });
+      const { data, error } = readResultFile(json);
+      return { r, data, error };
+    };
+    const model = await part("bench-model", ["--no-kernels", ...(limit < 75 ? ["--few-variants"] : [])]);
+    const kernels =
+      left() > 15 ? await part("bench-kernels", ["--no-model", ...(left() < 40 ? ["--no-sweep"] : [])]) : null;
+    const parts = [model, kernels].filter(Boolean);
+    const errors = parts.map((p) => p.error).filter(Boolean);
     return {
-      pass: r.code === 0 && parsed !== null,
-      exit: r.code,
-      timedOut: r.timedOut,
-      ...(parsed ?? {}),
-      tail: r.code === 0 ? undefined : r.tail.slice(-3000),
+      ...(kernels?.data ?? {}),
+      ...(model.data ?? {}),
+      results: parts.flatMap((p) => p.data?.results ?? []),
+      pass: parts.every((p) => p.r.code === 0 && p.data !== null && !p.error),
+      error: errors.length && parts.every((p) => p.r.code === 0) ? errors.join("; ") : undefined,
+      exit: parts.map((p) => p.r.code),
+      timedOut: parts.some((p) => p.r.timedOut),
+      skipped: kernels ? undefined : "kernel tables: no time left",
+      tail: parts.every((p) => p.r.code === 0) ? undefined : parts.map((p) => p.r.tail.slice(-2000)).join("\n---\n"),
     };
   });
 
@@ -752,25 +835,24 @@ function summaryLines() {
   const st = (x) => x?.status ?? "missing";
   const smi = s.machine?.nvidiaSmi?.split("\n")[1] ?? "?";
   lines.push(`GPU check: ${smi}`);
-  row(
-    "unit",
-    st(s.unit),
-    s.unit?.checks !== undefined
-      ? `${s.unit.checks - (s.unit.failed?.length ?? 0)}/${s.unit.checks} checks passed${s.unit.failed?.length ? `; failed: ${s.unit.failed.slice(0, 4).join(" | ")}` : ""}`
-      : (s.unit?.reason ?? s.unit?.error?.split("\n")[0] ?? ""),
-  );
+  // A check stage's line: its count when the results were read, else why not (never NaN).
+  const unitLine = (u, what = "") => {
+    if (!u) return "";
+    if (u.status === "skipped") return u.reason ?? "";
+    const failed = u.failed?.length ? `; failed: ${u.failed.slice(0, 4).join(" | ")}` : "";
+    const counted =
+      u.checks !== undefined
+        ? `${u.checks - (u.failed?.length ?? 0)}/${u.checks} checks passed`
+        : `no readable results (${u.okLines ?? 0} ok lines printed, exit ${u.exit}): ${String(u.jsonError ?? u.error ?? "").slice(0, 160)}`;
+    const err = u.error ? `; ${u.error.split("\n")[0]}` : "";
+    return `${what}${counted}${failed}${err}`;
+  };
+  row("unit", st(s.unit), unitLine(s.unit));
   for (const [name, what] of [
-    ["unit_plain", "graphs and PDL off"],
-    ["unit_v1", "version-1 kernels"],
+    ["unit_plain", "graphs and PDL off: "],
+    ["unit_v1", "version-1 kernels: "],
   ]) {
-    const u = s[name];
-    if (u && u.status !== "skipped") {
-      row(
-        name,
-        st(u),
-        `${what}: ${u.checks - (u.failed?.length ?? 0)}/${u.checks} passed${u.failed?.length ? `; failed: ${u.failed.slice(0, 3).join(" | ")}` : ""}`,
-      );
-    }
+    if (s[name] && s[name].status !== "skipped") row(name, st(s[name]), unitLine(s[name], what));
   }
   if (s.logits?.cases) {
     const worst = (k, path) =>
@@ -814,7 +896,7 @@ function summaryLines() {
     const b = s.bench7b?.[type];
     const bench = b?.bench ?? b?.fallbackV1;
     if (!bench) {
-      row(`7B ${type}`, st(s.bench7b), b?.error ?? b?.tail?.slice(-200) ?? "");
+      row(`7B ${type}`, st(s.bench7b), b?.error ?? b?.tail?.slice(-200) ?? s.bench7b?.reason ?? "");
       continue;
     }
     const res = bench.results;
@@ -831,26 +913,27 @@ function summaryLines() {
   }
   if (s.synthetic?.synthetic_7b) {
     for (const m of s.synthetic.synthetic_7b) {
-      const best = m.variants
-        .map(
-          (v) =>
-            `${v.name} ${v.decode.map((d) => d.pct_roofline).join("/")}% p${v.prefill512_ms.toFixed(0)}ms`,
-        )
+      const variants = m.variants
+        .map((v) => `${v.name} ${v.decode.map((d) => d.pct_roofline).join("/")}% p${v.prefill512_ms.toFixed(0)}ms`)
         .join("; ");
       row(
         `synth ${m.type}`,
         st(s.synthetic),
-        `copy ${bw?.toFixed(0)} GB/s, roofline ${m.roofline_ms.toFixed(3)} ms; b1/b2/b4 % of roofline: ${best}`,
+        `copy ${bw?.toFixed(0)} GB/s, roofline ${m.roofline_ms.toFixed(3)} ms; b1/b2/b4 % of roofline: ${variants}`,
       );
     }
-  } else row("synthetic", st(s.synthetic), s.synthetic?.tail?.slice(-200) ?? "");
+  } else row("synthetic", st(s.synthetic), s.synthetic?.error ?? s.synthetic?.tail?.slice(-200) ?? s.synthetic?.reason ?? "");
   if (s.synthetic?.matvec) {
-    // Per shape at 1 and 2 vectors: version 1 / version 2 / version 2 with the fused input, in us.
+    // Per shape at 1 and 2 vectors: version 1 / version 2 (tuned) / version 2 with the
+    // 64-register kernels, in us; * marks what the backend runs there.
     for (const type of ["Q4_0", "Q8_0"]) {
       const cells = s.synthetic.matvec
         .filter((m) => m.type === type && m.nvec <= 2)
-        .map((m) => `${m.shape}/${m.nvec} ${m.v1_us.toFixed(1)}/${m.v2_us.toFixed(1)}${m.v2_fused_us > 0 ? `/${m.v2_fused_us.toFixed(1)}` : ""}`);
-      row(`matvec ${type}`, st(s.synthetic), `us v1/v2/v2-fused: ${cells.join(", ")}`);
+        .map((m) => {
+          const star = (v) => (m.default === v ? "*" : "");
+          return `${m.shape}/${m.nvec} ${m.v1_us.toFixed(1)}${star("v1")}/${m.v2_us.toFixed(1)}${star("v2")}/${m.v2_occ4_us > 0 ? m.v2_occ4_us.toFixed(1) : "-"}`;
+        });
+      row(`matvec ${type}`, st(s.synthetic), `us v1/v2/v2-occ4 (* default): ${cells.join(", ")}`);
     }
   }
   if (s.synthetic?.small_kernels) {

@@ -22,7 +22,17 @@ function fail(reason) {
 function nodeGypCommand() {
   const onPath = spawnSync("node-gyp", ["--version"], { stdio: "ignore" });
   if (onPath.status === 0) return { cmd: "node-gyp", prefix: [] };
-  const bundled = join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js");
+  const bundled = join(
+    dirname(process.execPath),
+    "..",
+    "lib",
+    "node_modules",
+    "npm",
+    "node_modules",
+    "node-gyp",
+    "bin",
+    "node-gyp.js",
+  );
   if (existsSync(bundled)) return { cmd: process.execPath, prefix: [bundled] };
   fail("node-gyp was not found (it ships with npm; is npm installed next to node?)");
 }
@@ -37,9 +47,14 @@ function nodeDirArgs() {
 }
 
 function run(gyp, args) {
-  const result = spawnSync(gyp.cmd, [...gyp.prefix, ...args], { cwd: inferenceDir, stdio: "inherit", env: process.env });
+  const result = spawnSync(gyp.cmd, [...gyp.prefix, ...args], {
+    cwd: inferenceDir,
+    stdio: "inherit",
+    env: process.env,
+  });
   if (result.error) fail(`node-gyp could not start: ${result.error.message}`);
-  if (result.status !== 0) fail(`node-gyp ${args[0]} exited with status ${result.status} (see the compiler output above)`);
+  if (result.status !== 0)
+    fail(`node-gyp ${args[0]} exited with status ${result.status} (see the compiler output above)`);
 }
 
 // One build at a time in build/: two makes in one folder corrupt each other's objects.
@@ -81,10 +96,13 @@ const buildDir = join(inferenceDir, "build");
 acquireBuildLock(buildDir);
 const configured = existsSync(join(buildDir, "Makefile")) && existsSync(join(buildDir, "config.gypi"));
 const stale =
-  !configured || statSync(join(inferenceDir, "binding.gyp")).mtimeMs > statSync(join(buildDir, "config.gypi")).mtimeMs;
+  !configured ||
+  statSync(join(inferenceDir, "binding.gyp")).mtimeMs > statSync(join(buildDir, "config.gypi")).mtimeMs;
 
 const started = Date.now();
 if (force) run(gyp, ["clean"]);
 if (force || stale) run(gyp, ["configure", ...nodeDirArgs()]);
 run(gyp, ["build", `--jobs=${jobs}`]);
-console.log(`[arbiter] native addon ready: inference/build/Release/arbiter.node (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+console.log(
+  `[arbiter] native addon ready: inference/build/Release/arbiter.node (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+);

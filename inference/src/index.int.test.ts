@@ -175,7 +175,10 @@ describe("streaming, stop strings and cancellation", () => {
 
   it("stops before a stop string and never streams any part of it", async () => {
     const pieces: string[] = [];
-    const result = await model.generate(start(), { stop: ["nothing", "is a"], onToken: (t) => pieces.push(t.text) });
+    const result = await model.generate(start(), {
+      stop: ["nothing", "is a"],
+      onToken: (t) => pieces.push(t.text),
+    });
     expect(result.finishReason).toBe("stop");
     expect(result.text).toBe(" Hello world! This ");
     expect(pieces.join("")).toBe(result.text);

@@ -316,7 +316,7 @@ function nativeOptions(options: GenerateOptions, evaluate: boolean) {
 }
 
 function toResult(event: Extract<NativeEvent, { type: "done" }>): GenerateResult {
-  const decodeTokens = Math.max(0, event.tokens.length - 1);  // the first comes from the prefill
+  const decodeTokens = Math.max(0, event.tokens.length - 1); // the first comes from the prefill
   return {
     tokens: event.tokens,
     text: event.text,

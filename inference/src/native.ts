@@ -39,7 +39,11 @@ export interface NativeModel {
   tokenize(text: string, addBos: boolean, special: boolean): number[];
   detokenize(ids: number[] | Int32Array): string;
   /** Returns the request id; events arrive on `onEvent`, the last one "done" or "error". */
-  generate(ids: number[] | Int32Array, options: NativeGenerateOptions, onEvent: (event: NativeEvent) => void): number;
+  generate(
+    ids: number[] | Int32Array,
+    options: NativeGenerateOptions,
+    onEvent: (event: NativeEvent) => void,
+  ): number;
   cancel(id: number): void;
   dispose(): void;
 }
@@ -56,7 +60,9 @@ export interface NativeAddon {
 
 /** Where the addon is looked for. */
 export function addonPath(): string {
-  return process.env.ARBITER_ADDON_PATH || fileURLToPath(new URL("../build/Release/arbiter.node", import.meta.url));
+  return (
+    process.env.ARBITER_ADDON_PATH || fileURLToPath(new URL("../build/Release/arbiter.node", import.meta.url))
+  );
 }
 
 function nativeBuildMissing(message: string, cause?: unknown): Error & { code: string } {

@@ -64,7 +64,7 @@ async function runBatch(batch) {
 }
 
 const results = [];
-await runBatch(1);  // warm-up: pages in, thread pool started
+await runBatch(1); // warm-up: pages in, thread pool started
 for (const batch of batches) results.push(await runBatch(batch));
 process.stdout.write(
   JSON.stringify({

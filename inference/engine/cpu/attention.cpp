@@ -1,11 +1,11 @@
 // Attention kernels; see attention.h. The SIMD paths vectorize along head_dim for the dot
-// products and the value sums, and along positions for the softmax (exp by range reduction to
-// [-ln2/2, ln2/2] and a degree-6 polynomial, ~2 ulp).
+// products (each key read once for the group) and the value sums, and along positions for the
+// softmax (the polynomial exp of simd_math.h).
 #include "attention.h"
-#include "simd_math.h"
 
 #include <cmath>
 
+#include "simd_math.h"
 
 namespace arb {
 
@@ -42,10 +42,19 @@ void attend_portable(const AttendArgs& a) {
 namespace {
 
 constexpr int kMaxGroup = 8;     // query heads per KV head handled together
-constexpr int kMaxHeadDim = 256;
 
 ARB_TARGET_AVX512 float hmax512(__m512 v) { return _mm512_reduce_max_ps(v); }
 ARB_TARGET_AVX512 float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
+
+ARB_TARGET_AVX512 __m256 fold512(__m512 v) {
+  return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+// The four horizontal sums of a, b, c, d.
+ARB_TARGET_AVX512 __m128 hsum4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
+  const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(fold512(a), fold512(b)), _mm256_hadd_ps(fold512(c), fold512(d)));
+  return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+}
 
 ARB_TARGET_AVX2 float hsum256(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -61,20 +70,41 @@ ARB_TARGET_AVX2 float hmax256(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
+// out = scale * sum_j p[j] * v_j for rows of NV x 16 floats.
+template <int NV>
+ARB_TARGET_AVX512 void weighted_sum_avx512(const float* p, const float* v, int n, float scale, float* out) {
+  __m512 acc[NV];
+  for (int c = 0; c < NV; c++) acc[c] = _mm512_setzero_ps();
+  for (int j = 0; j < n; j++) {
+    const __m512 pj = _mm512_set1_ps(p[j]);
+    for (int c = 0; c < NV; c++) acc[c] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(v + static_cast<int64_t>(j) * NV * 16 + 16 * c), acc[c]);
+  }
+  for (int c = 0; c < NV; c++) _mm512_storeu_ps(out + 16 * c, _mm512_mul_ps(acc[c], _mm512_set1_ps(scale)));
+}
+
 ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
   const int nv = a.head_dim / 16;
   const float scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
   for (int g0 = 0; g0 < a.group; g0 += kMaxGroup) {
     const int G = a.group - g0 < kMaxGroup ? a.group - g0 : kMaxGroup;
-    // Scores: each key is loaded once for all G heads.
+    // Scores: each key is loaded once for all G heads; four heads' dot products are reduced
+    // together (one shuffle tree for four sums instead of four).
     for (int j = 0; j < a.n_keys; j++) {
       const float* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
-      for (int g = 0; g < G; g++) {
+      auto dot = [&](int g) ARB_TARGET_AVX512 {
         const float* q = a.q + (g0 + g) * a.q_stride;
         __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(q), _mm512_loadu_ps(kj));
         for (int c = 1; c < nv; c++) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16 * c), _mm512_loadu_ps(kj + 16 * c), acc);
-        a.scores[(g0 + g) * a.n_keys + j] = hsum512(acc) * scale;
+        return acc;
+      };
+      int g = 0;
+      for (; g + 4 <= G; g += 4) {
+        const __m128 sums = hsum4_512(dot(g), dot(g + 1), dot(g + 2), dot(g + 3));
+        alignas(16) float four[4];
+        _mm_store_ps(four, _mm_mul_ps(sums, _mm_set1_ps(scale)));
+        for (int k = 0; k < 4; k++) a.scores[(g0 + g + k) * a.n_keys + j] = four[k];
       }
+      for (; g < G; g++) a.scores[(g0 + g) * a.n_keys + j] = hsum512(dot(g)) * scale;
     }
     // Softmax per head, 16 positions at a time (masked tail).
     float inv[kMaxGroup];
@@ -95,23 +125,24 @@ ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
       }
       inv[g] = 1.0f / hsum512(sum);
     }
-    // Values: each value row is loaded once for all G heads.
-    __m512 out[kMaxGroup][kMaxHeadDim / 16];
+    // Values, one head at a time: its head_dim/16 accumulators stay in registers (the rows
+    // are re-read from L1/L2 for each head of the group).
     for (int g = 0; g < G; g++) {
-      for (int c = 0; c < nv; c++) out[g][c] = _mm512_setzero_ps();
-    }
-    for (int j = 0; j < a.n_keys; j++) {
-      const float* vj = a.v + static_cast<int64_t>(j) * a.head_dim;
-      for (int c = 0; c < nv; c++) {
-        const __m512 vv = _mm512_loadu_ps(vj + 16 * c);
-        for (int g = 0; g < G; g++) {
-          out[g][c] = _mm512_fmadd_ps(_mm512_set1_ps(a.scores[(g0 + g) * a.n_keys + j]), vv, out[g][c]);
+      const float* p = a.scores + (g0 + g) * a.n_keys;
+      float* o = a.out + (g0 + g) * a.out_stride;
+      if (nv == 4) {
+        weighted_sum_avx512<4>(p, a.v, a.n_keys, inv[g], o);
+      } else if (nv == 8) {
+        weighted_sum_avx512<8>(p, a.v, a.n_keys, inv[g], o);
+      } else {
+        for (int c = 0; c < nv; c++) {
+          __m512 acc = _mm512_setzero_ps();
+          for (int j = 0; j < a.n_keys; j++) {
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(p[j]), _mm512_loadu_ps(a.v + static_cast<int64_t>(j) * a.head_dim + 16 * c), acc);
+          }
+          _mm512_storeu_ps(o + 16 * c, _mm512_mul_ps(acc, _mm512_set1_ps(inv[g])));
         }
       }
-    }
-    for (int g = 0; g < G; g++) {
-      float* o = a.out + (g0 + g) * a.out_stride;
-      for (int c = 0; c < nv; c++) _mm512_storeu_ps(o + 16 * c, _mm512_mul_ps(out[g][c], _mm512_set1_ps(inv[g])));
     }
   }
 }
@@ -163,7 +194,7 @@ ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
 
 AttendFn select_attend(CpuIsa isa, int head_dim) {
 #ifdef ARB_HAVE_X86_KERNELS
-  if (isa >= CpuIsa::Avx512 && head_dim % 16 == 0 && head_dim <= kMaxHeadDim) return attend_avx512;
+  if (isa >= CpuIsa::Avx512 && head_dim % 16 == 0) return attend_avx512;
   if (isa >= CpuIsa::Avx2 && head_dim % 8 == 0) return attend_avx2;
 #endif
   (void)isa;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace arb {
 
@@ -124,13 +125,21 @@ void quantize_row_q8_act_ref(const float* x, block_q8_act* y, int64_t n) {
   for (int64_t i = 0; i < n / QK8_0; i++) {
     const float* xb = x + i * QK8_0;
     float amax = 0.0f;
-    for (int j = 0; j < QK8_0; j++) amax = std::fmax(amax, std::fabs(xb[j]));
-    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    bool has_nan = false;
+    for (int j = 0; j < QK8_0; j++) {
+      amax = std::fmax(amax, std::fabs(xb[j]));  // fmax skips NaNs
+      has_nan = has_nan || std::isnan(xb[j]);
+    }
+    if (has_nan) amax = NAN;
+    // Non-finite input (a corrupt model): zero quants and a NaN/inf scale, so the NaN reaches
+    // the logits instead of the integer conversions overflowing.
+    const bool finite = amax <= std::numeric_limits<float>::max();
+    const float id = finite && amax != 0.0f ? 127.0f / amax : 0.0f;
     y[i].d = amax / 127.0f;
     int32_t sum = 0;
     for (int j = 0; j < QK8_0; j++) {
       // nearbyint rounds half to even, as the SIMD conversions do.
-      const int q = static_cast<int>(std::nearbyint(xb[j] * id));
+      const int q = finite ? static_cast<int>(std::nearbyint(xb[j] * id)) : 0;
       y[i].qs[j] = static_cast<int8_t>(q);
       sum += q;
     }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 
 namespace arb {
@@ -70,9 +71,18 @@ ARB_TARGET_AVX2 void quantize_act_avx2(const float* x, void* row, int64_t n) {
     __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
     m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
     m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
-    const float amax = _mm_cvtss_f32(m4);
-    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    // max_ps drops NaNs: look for them separately (a corrupt model), see quantize_row_q8_act_ref.
+    const __m256 nan = _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(v[0], v[0], _CMP_UNORD_Q), _mm256_cmp_ps(v[1], v[1], _CMP_UNORD_Q)),
+                                    _mm256_or_ps(_mm256_cmp_ps(v[2], v[2], _CMP_UNORD_Q), _mm256_cmp_ps(v[3], v[3], _CMP_UNORD_Q)));
+    const float amax = _mm256_movemask_ps(nan) ? NAN : _mm_cvtss_f32(m4);
+    const bool finite = amax <= std::numeric_limits<float>::max();
+    const float id = finite && amax != 0.0f ? 127.0f / amax : 0.0f;
     dst_d[b] = amax / 127.0f;
+    if (!finite) {  // inf * 0 would be NaN: write the zero quants directly
+      dst_sum[b] = 0;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + b * QK8_0), _mm256_setzero_si256());
+      continue;
+    }
     const __m256 mul = _mm256_set1_ps(id);
     __m256i q[4];
     for (int k = 0; k < 4; k++) q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], mul));
@@ -96,9 +106,17 @@ ARB_TARGET_AVX512 void quantize_act_avx512(const float* x, void* row, int64_t n)
   for (int64_t b = 0; b < nb; b++) {
     const float* xb = x + b * QK8_0;
     const __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
-    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
-    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    // max_ps drops NaNs: look for them separately (a corrupt model), see quantize_row_q8_act_ref.
+    const bool has_nan = (_mm512_cmp_ps_mask(v0, v0, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(v1, v1, _CMP_UNORD_Q)) != 0;
+    const float amax = has_nan ? NAN : _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    const bool finite = amax <= std::numeric_limits<float>::max();
+    const float id = finite && amax != 0.0f ? 127.0f / amax : 0.0f;
     dst_d[b] = amax / 127.0f;
+    if (!finite) {  // inf * 0 would be NaN: write the zero quants directly
+      dst_sum[b] = 0;
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + b * QK8_0), _mm256_setzero_si256());
+      continue;
+    }
     const __m512 mul = _mm512_set1_ps(id);
     const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, mul));
     const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, mul));

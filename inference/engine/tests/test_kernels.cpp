@@ -166,6 +166,9 @@ TEST(activation_quantizers_match_reference_bit_for_bit) {
   for (float& v : x) v = normal(rng);
   for (int i = 0; i < 32; i++) x[i] = 0.0f;  // an all-zero block: d = 0
   x[40] = 1e-30f;
+  x[100] = NAN;        // blocks a corrupt model could produce: zero quants, non-finite d
+  x[200] = INFINITY;
+  x[201] = -INFINITY;
   std::vector<block_q8_act> ref(32);
   quantize_row_q8_act_ref(x.data(), ref.data(), 1024);
   for (CpuIsa isa : {CpuIsa::Portable, CpuIsa::Avx2, CpuIsa::Avx512}) {
@@ -175,9 +178,10 @@ TEST(activation_quantizers_match_reference_bit_for_bit) {
     const Q8ActRow got = q8_act_row(row.data(), 1024);
     bool same = true;
     for (int b = 0; b < 32; b++) {
-      same = same && std::memcmp(ref[b].qs, got.qs + 32 * b, 32) == 0 && std::memcmp(&ref[b].d, got.d + b, 4) == 0 &&
-             ref[b].sum == got.sum[b];
+      const bool same_d = std::memcmp(&ref[b].d, got.d + b, 4) == 0 || (std::isnan(ref[b].d) && std::isnan(got.d[b]));
+      same = same && std::memcmp(ref[b].qs, got.qs + 32 * b, 32) == 0 && same_d && ref[b].sum == got.sum[b];
     }
+    CHECK(std::isnan(got.d[3]) && got.sum[3] == 0 && std::isinf(got.d[6]) && got.sum[6] == 0);
     CHECK_MSG(same, cpu_isa_name(isa));
   }
 }

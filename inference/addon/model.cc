@@ -182,7 +182,8 @@ class LoadWorker final : public Napi::AsyncProgressWorker<float> {
   std::unique_ptr<Engine> engine_;
 };
 
-// loadModel(path, { device, threads, contextLength, maxSequences }, onProgress?) -> Promise
+// loadModel(path, { device, threads, contextLength, maxSequences, promptCache }, onProgress?)
+// -> Promise
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) {
@@ -201,6 +202,8 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   options.n_threads = static_cast<int>(number_or(o, "threads", 0));
   options.n_ctx = static_cast<int>(number_or(o, "contextLength", 0));
   options.n_slots = static_cast<int>(number_or(o, "maxSequences", 8));
+  const Napi::Value prompt_cache = o.Get("promptCache");
+  if (!prompt_cache.IsUndefined()) options.prompt_cache = prompt_cache.ToBoolean();
   Napi::Function on_progress;
   if (info.Length() > 2 && info[2].IsFunction()) on_progress = info[2].As<Napi::Function>();
   auto* worker = new LoadWorker(env, info[0].As<Napi::String>(), options, on_progress);

@@ -72,7 +72,13 @@ function prompt(s: number): number[] {
 
 async function runArbiter(path: string): Promise<RunFigures> {
   const rssBefore = process.memoryUsage().rss;
-  const model = await loadModel(path, { device: "cpu", threads, maxSequences: Math.max(...batches) });
+  // No prompt cache: every run must compute its prompts.
+  const model = await loadModel(path, {
+    device: "cpu",
+    threads,
+    maxSequences: Math.max(...batches),
+    promptCache: false,
+  });
   const rssAfterLoadBytes = process.memoryUsage().rss;
   const runBatch = async (batch: number): Promise<BatchFigures> => {
     const started = performance.now();

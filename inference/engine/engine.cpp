@@ -105,7 +105,7 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
     info.tensors.push_back({t.name, ggml_type_name(t.type), std::vector<int64_t>(t.ne, t.ne + t.n_dims)});
   }
 
-  e->scheduler_ = std::make_unique<Scheduler>(*e->backend_, *e->tokenizer_, c.n_vocab);
+  e->scheduler_ = std::make_unique<Scheduler>(*e->backend_, *e->tokenizer_, c.n_vocab, options.prompt_cache);
   if (progress) progress(1.0f);
   *out = std::move(e);
   return Status::Ok();

@@ -24,6 +24,7 @@ struct EngineOptions {
   int n_threads = 0;                     // 0 = the cores this process may use
   int n_ctx = 0;                         // 0 = min(trained context, 4096)
   int n_slots = 8;
+  bool prompt_cache = true;  // start requests from prefixes finished requests left in free slots
 };
 
 struct TensorSummary {

@@ -56,9 +56,10 @@ struct Scheduler::Sequence {
   Sequence(GenerateParams params, int n_vocab) : p(std::move(params)), sampler(p.sampling, n_vocab) {}
 };
 
-Scheduler::Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab)
-    : backend_(backend), tokenizer_(tokenizer), n_vocab_(n_vocab) {
-  for (int s = backend_.n_slots() - 1; s >= 0; s--) free_slots_.push_back(s);
+Scheduler::Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes)
+    : backend_(backend), tokenizer_(tokenizer), n_vocab_(n_vocab), reuse_finished_prefixes_(reuse_finished_prefixes) {
+  for (int s = 0; s < backend_.n_slots(); s++) free_slots_.push_back(s);
+  slot_cache_.resize(static_cast<size_t>(backend_.n_slots()));
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -172,46 +173,77 @@ void Scheduler::loop() {
   waiting_.clear();
 }
 
+namespace {
+
+// Length of the common prefix of a and b.
+size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
+  const size_t limit = std::min(a.size(), b.size());
+  size_t n = 0;
+  while (n < limit && a[n] == b[n]) n++;
+  return n;
+}
+
+}  // namespace
+
 void Scheduler::admit() {
   while (!waiting_.empty() && !free_slots_.empty()) {
     std::unique_ptr<Sequence> s = std::move(waiting_.front());
     waiting_.pop_front();
-    s->slot = free_slots_.back();
-    free_slots_.pop_back();
     s->t_start = Clock::now();
     if (s->p.max_tokens == 0 && !s->p.evaluate) {
       s->t_first = s->t_start;
       finish(*s, FinishReason::Length);
       continue;
     }
-    // Share the longest prefix any live sequence has (or will have) in its cache: the same
-    // prompt, or a common prefix of at least kMinSharedPrefix tokens. The last prompt token is
-    // always computed here, since its logits give the first sample.
+    // Reuse the longest prefix already computed: in a live sequence's cache (copied once it is
+    // there), or left in a free slot by a finished sequence (that slot is taken as it is). Only
+    // the same prompt, or a common prefix of at least kMinSharedPrefix tokens, is worth it. The
+    // last prompt token is always computed here, since its logits give the first sample;
+    // evaluate requests compute everything (they return every position's logits).
     const std::vector<int32_t>& prompt = s->p.prompt;
-    Sequence* best = nullptr;
-    int best_len = 0;
-    bool same_prompt = false;
+    const size_t max_usable = prompt.size() - 1;
+    auto worth_it = [&](size_t common) {
+      const size_t usable = std::min(common, max_usable);
+      return usable >= 1 && (common == prompt.size() || usable >= static_cast<size_t>(kMinSharedPrefix)) ? usable : 0;
+    };
+    Sequence* leader = nullptr;
+    size_t leader_len = 0;
+    int cached_slot = -1;
+    size_t cached_len = 0;
     if (!s->p.evaluate) {
       for (auto& a : active_) {
         if (a->state == Sequence::State::Done || a->state == Sequence::State::Following) continue;
-        const size_t limit = std::min(a->history.size(), prompt.size());
-        size_t n = 0;
-        while (n < limit && a->history[n] == prompt[n]) n++;
-        const int usable = static_cast<int>(std::min(n, prompt.size() - 1));
-        if (usable > best_len) {
-          best_len = usable;
-          best = a.get();
-          same_prompt = n == prompt.size();
+        const size_t usable = worth_it(common_prefix(a->history, prompt));
+        if (usable > leader_len) {
+          leader_len = usable;
+          leader = a.get();
+        }
+      }
+      for (int slot : free_slots_) {
+        if (!reuse_finished_prefixes_) break;
+        const size_t usable = worth_it(common_prefix(slot_cache_[static_cast<size_t>(slot)], prompt));
+        if (usable > cached_len) {
+          cached_len = usable;
+          cached_slot = slot;
         }
       }
     }
-    if (best && best_len >= 1 && (same_prompt || best_len >= kMinSharedPrefix)) {
+    // A slot: the one holding the reusable prefix, else the one freed longest ago.
+    const int slot = cached_slot >= 0 && cached_len >= leader_len ? cached_slot : free_slots_.front();
+    free_slots_.erase(std::find(free_slots_.begin(), free_slots_.end(), slot));
+    s->slot = slot;
+    if (slot == cached_slot) {
+      s->n_past = static_cast<int>(cached_len);
+      s->result.shared_prompt_tokens = s->n_past;
+      s->state = Sequence::State::Prefilling;
+    } else if (leader) {
       s->state = Sequence::State::Following;
-      s->leader = best;
-      s->share_len = best_len;
+      s->leader = leader;
+      s->share_len = static_cast<int>(leader_len);
     } else {
       s->state = Sequence::State::Prefilling;
     }
+    slot_cache_[static_cast<size_t>(slot)].clear();
     active_.push_back(std::move(s));
   }
 }
@@ -346,7 +378,11 @@ void Scheduler::resolve_followers(Sequence& leader) {
 
 void Scheduler::release(Sequence& s) {
   resolve_followers(s);
-  if (s.slot >= 0) free_slots_.push_back(s.slot);
+  if (s.slot >= 0) {
+    // The slot keeps the cache of what was computed: a later request may start from it.
+    slot_cache_[static_cast<size_t>(s.slot)].assign(s.history.begin(), s.history.begin() + std::min<size_t>(s.history.size(), static_cast<size_t>(s.n_past)));
+    free_slots_.push_back(s.slot);
+  }
   s.slot = -1;
   s.state = Sequence::State::Done;
   std::lock_guard<std::mutex> lock(mutex_);

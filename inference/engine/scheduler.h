@@ -1,8 +1,9 @@
 // Continuous batching on a dedicated thread. Requests queue up from any thread; at each step
 // the scheduler admits waiting requests into free KV slots, lets a request whose prompt shares a
-// long prefix with a live sequence copy that sequence's cache instead of recomputing it, runs
-// one forward pass over every live sequence (decode tokens first, then prompt chunks), samples,
-// applies stop rules and reports each request's events to its sink.
+// long prefix with a live sequence copy that sequence's cache (or start from the cache a
+// finished sequence left in a free slot) instead of recomputing it, runs one forward pass over
+// every live sequence (decode tokens first, then prompt chunks), samples, applies stop rules
+// and reports each request's events to its sink.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -39,7 +40,7 @@ struct GenerateResult {
   std::vector<int32_t> tokens;  // every sampled id, a final end-of-generation token included
   std::string text;             // what the token events carried, concatenated
   int prompt_tokens = 0;
-  int shared_prompt_tokens = 0; // prompt positions copied from another sequence's cache
+  int shared_prompt_tokens = 0; // prompt positions reused from another sequence's cache
   double prefill_ms = 0.0, decode_ms = 0.0;
   std::vector<float> logits;    // evaluate: prompt_tokens x n_vocab
 };
@@ -59,7 +60,9 @@ class RequestSink {
 
 class Scheduler {
  public:
-  Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab);
+  // reuse_finished_prefixes: let a request start from the cache a finished request left in a
+  // free slot (prompt caching across requests); sharing with live sequences is always on.
+  Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes = true);
   ~Scheduler();  // finishes every request as cancelled, then joins the thread
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -85,6 +88,7 @@ class Scheduler {
   Backend& backend_;
   const Tokenizer& tokenizer_;
   const int n_vocab_;
+  const bool reuse_finished_prefixes_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -96,7 +100,8 @@ class Scheduler {
   // Scheduler thread only.
   std::deque<std::unique_ptr<Sequence>> waiting_;
   std::vector<std::unique_ptr<Sequence>> active_;
-  std::vector<int> free_slots_;
+  std::deque<int> free_slots_;                 // longest free first
+  std::vector<std::vector<int32_t>> slot_cache_;  // per slot: the tokens whose keys and values it holds
   std::vector<StepSequence> step_;
   std::vector<Sequence*> step_owner_;
   std::vector<float> logits_;

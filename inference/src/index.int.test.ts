@@ -116,14 +116,28 @@ describe.each(["q8_0", "f16"] as const)("continuous batching (%s)", (type) => {
   it("shares one prefill between requests with the same prompt, with the same results", async () => {
     const p = prompt(60, 5);
     const alone = await model.generate(p, { ...GREEDY, maxTokens: 12 });
-    // The first runs long enough to be alive when the second arrives.
+    expect(alone.sharedPromptTokens).toBe(0);
+    // The first starts from the cache `alone` left in its slot, the second copies the first's
+    // (the first runs long enough to be alive when the second arrives).
     const [first, second] = await Promise.all([
       model.generate(p, { ...GREEDY, maxTokens: 150 }),
       model.generate(p, { ...GREEDY, maxTokens: 12 }),
     ]);
-    expect(first!.sharedPromptTokens + second!.sharedPromptTokens).toBe(p.length - 1);
+    expect(first!.sharedPromptTokens).toBe(p.length - 1);
+    expect(second!.sharedPromptTokens).toBe(p.length - 1);
     expect(second!.tokens).toEqual(alone.tokens);
     expect(first!.tokens.slice(0, 12)).toEqual(alone.tokens);
+  });
+
+  it("starts the next turn of a conversation from the cache the previous one left", async () => {
+    const turn1 = prompt(40, 6);
+    const first = await model.generate(turn1, { ...GREEDY, maxTokens: 8 });
+    const turn2 = [...turn1, ...first.tokens, 7, 8, 9];
+    const second = await model.generate(turn2, { ...GREEDY, maxTokens: 4 });
+    expect(second.sharedPromptTokens).toBe(turn1.length + first.tokens.length - 1);
+    const logits = await model.evaluate(turn2);
+    const last = logits.subarray((turn2.length - 1) * model.info.vocabSize);
+    expect(second.tokens[0]).toBe(last.indexOf(Math.max(...last)));
   });
 
   it("returns every position's logits from evaluate, the last one giving the greedy token", async () => {
@@ -218,6 +232,22 @@ describe("streaming, stop strings and cancellation", () => {
     const result = await loop.generate(new Array(context - 3).fill(5), { maxTokens: 50 });
     expect(result.tokens.length).toBe(3);
     expect(result.finishReason).toBe("length");
+  });
+});
+
+describe("promptCache: false", () => {
+  it("computes every prompt, sharing only between requests running at once", async () => {
+    const path = await createSmallModel(dir, "no-cache.gguf");
+    const model = await loadModel(path, { device: "cpu", threads: 2, promptCache: false });
+    try {
+      const p = prompt(40, 2);
+      const a = await model.generate(p, { ...GREEDY, maxTokens: 4 });
+      const b = await model.generate(p, { ...GREEDY, maxTokens: 4 });
+      expect([a.sharedPromptTokens, b.sharedPromptTokens]).toEqual([0, 0]);
+      expect(b.tokens).toEqual(a.tokens);
+    } finally {
+      model.dispose();
+    }
   });
 });
 

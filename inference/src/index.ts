@@ -35,6 +35,13 @@ export interface LoadOptions {
   contextLength?: number;
   /** KV slots, i.e. sequences generated at once; default 8. */
   maxSequences?: number;
+  /**
+   * Default true: a request whose prompt starts like one that already finished (the same
+   * prompt, or 32+ common tokens, e.g. the next turn of a conversation) starts from the keys and
+   * values that request left in its slot, while the slot is free. Requests with the same prompt
+   * running at once always share one prefill. Benchmarks that repeat prompts turn it off.
+   */
+  promptCache?: boolean;
   /** 0..1 while the weights are brought into memory (CPU) or uploaded (CUDA). */
   onProgress?: (fraction: number) => void;
 }
@@ -108,7 +115,7 @@ export interface GenerateResult {
   /** "stop" = an end-of-generation token or a stop string. */
   finishReason: "stop" | "length" | "cancelled";
   promptTokens: number;
-  /** Prompt positions copied from another sequence's cache instead of computed. */
+  /** Prompt positions reused from another sequence's cache (live or finished) instead of computed. */
   sharedPromptTokens: number;
   prefillMs: number;
   decodeMs: number;
@@ -158,6 +165,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
       threads: options.threads ?? 0,
       contextLength: options.contextLength ?? 0,
       maxSequences: options.maxSequences ?? 8,
+      promptCache: options.promptCache ?? true,
     },
     onProgress ? report : undefined,
   );

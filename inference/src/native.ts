@@ -51,7 +51,13 @@ export interface NativeModel {
 export interface NativeAddon {
   loadModel(
     path: string,
-    options: { device: string; threads: number; contextLength: number; maxSequences: number },
+    options: {
+      device: string;
+      threads: number;
+      contextLength: number;
+      maxSequences: number;
+      promptCache: boolean;
+    },
     onProgress?: (fraction: number) => void,
   ): Promise<NativeModel>;
   cudaCompiled(): boolean;

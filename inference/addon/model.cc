@@ -235,7 +235,25 @@ Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
   o.Set("vocabType", e.vocab_type);
   o.Set("bosTokenId", e.bos >= 0 ? Napi::Number::New(env, e.bos) : env.Null());
   o.Set("eosTokenId", e.eos >= 0 ? Napi::Number::New(env, e.eos) : env.Null());
+  o.Set("eotTokenId", e.eot >= 0 ? Napi::Number::New(env, e.eot) : env.Null());
   o.Set("endOfGenerationTokenIds", int_array(env, e.eog));
+  Napi::Array eog = Napi::Array::New(env, e.eog.size());
+  for (size_t i = 0; i < e.eog.size(); i++) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("id", e.eog[i]);
+    t.Set("text", e.eog_texts[i]);
+    eog.Set(static_cast<uint32_t>(i), t);
+  }
+  o.Set("endOfGenerationTokens", eog);
+  Napi::Object special = Napi::Object::New(env);
+  for (const char* role : {"bos", "eos", "eot", "eom", "unk"}) special.Set(role, env.Null());
+  for (const SpecialTokenSummary& t : e.special_tokens) {
+    Napi::Object token = Napi::Object::New(env);
+    token.Set("id", t.id);
+    token.Set("text", t.text);
+    special.Set(t.role, token);
+  }
+  o.Set("specialTokens", special);
   o.Set("chatTemplate", e.chat_template.empty() ? env.Null() : Napi::String::New(env, e.chat_template));
   Napi::Object types = Napi::Object::New(env);
   for (const auto& [name, count] : e.tensor_types) types.Set(name, count);
@@ -266,6 +284,7 @@ void NativeModel::Init(Napi::Env env, Napi::Object exports) {
                                     InstanceMethod<&NativeModel::Tokenize>("tokenize"),
                                     InstanceMethod<&NativeModel::Detokenize>("detokenize"),
                                     InstanceMethod<&NativeModel::Generate>("generate"),
+                                    InstanceMethod<&NativeModel::GenerateGroup>("generateGroup"),
                                     InstanceMethod<&NativeModel::Cancel>("cancel"),
                                     InstanceMethod<&NativeModel::Dispose>("dispose")});
   env.SetInstanceData<Napi::FunctionReference>(new Napi::FunctionReference(Napi::Persistent(cls)));
@@ -329,46 +348,79 @@ Napi::Value NativeModel::Detokenize(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, text);
 }
 
-// generate(ids, options, onEvent) -> request id. options: temperature, topK, topP,
+// One request from (ids, options, onEvent). options: temperature, topK, topP,
 // repetitionPenalty, seed, maxTokens, stop, ignoreEos, evaluate (all required but stop).
-Napi::Value NativeModel::Generate(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Engine* e = engine(env);
-  GenerateParams p;
-  if (info.Length() < 3 || !read_ids(info[0], &p.prompt) || !info[1].IsObject() || !info[2].IsFunction()) {
+// Throws INVALID_ARGUMENT naming what is wrong.
+static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Value& options, const Napi::Value& on_event,
+                  GenerateParams* p, std::shared_ptr<RequestSink>* sink) {
+  if (!read_ids(ids, &p->prompt) || !options.IsObject() || !on_event.IsFunction()) {
     throw make_error(env, "INVALID_ARGUMENT", "generate(ids: integer[], options: object, onEvent: function)");
   }
-  const Napi::Object o = info[1].As<Napi::Object>();
-  p.sampling.temperature = static_cast<float>(number_or(o, "temperature", 0.8));
-  p.sampling.top_k = static_cast<int>(number_or(o, "topK", 40));
-  p.sampling.top_p = static_cast<float>(number_or(o, "topP", 0.95));
-  p.sampling.repetition_penalty = static_cast<float>(number_or(o, "repetitionPenalty", 1.0));
+  const Napi::Object o = options.As<Napi::Object>();
+  p->sampling.temperature = static_cast<float>(number_or(o, "temperature", 0.8));
+  p->sampling.top_k = static_cast<int>(number_or(o, "topK", 40));
+  p->sampling.top_p = static_cast<float>(number_or(o, "topP", 0.95));
+  p->sampling.repetition_penalty = static_cast<float>(number_or(o, "repetitionPenalty", 1.0));
   const double seed = number_or(o, "seed", 0);
   if (seed < 0 || seed != std::floor(seed) || seed > 9007199254740991.0) {
     throw make_error(env, "INVALID_ARGUMENT", "seed must be a non-negative integer");
   }
-  p.sampling.seed = static_cast<uint64_t>(seed);
+  p->sampling.seed = static_cast<uint64_t>(seed);
   const double max_tokens = number_or(o, "maxTokens", 256);
-  p.max_tokens = max_tokens > 1e9 ? 1000000000 : static_cast<int>(max_tokens);
-  p.ignore_eos = o.Get("ignoreEos").ToBoolean();
-  p.evaluate = o.Get("evaluate").ToBoolean();
+  p->max_tokens = max_tokens > 1e9 ? 1000000000 : static_cast<int>(max_tokens);
+  p->ignore_eos = o.Get("ignoreEos").ToBoolean();
+  p->evaluate = o.Get("evaluate").ToBoolean();
   const Napi::Value stop = o.Get("stop");
   if (stop.IsArray()) {
     Napi::Array a = stop.As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); i++) {
       if (!a.Get(i).IsString()) throw make_error(env, "INVALID_ARGUMENT", "stop must be an array of strings");
-      p.stop.push_back(a.Get(i).As<Napi::String>());
+      p->stop.push_back(a.Get(i).As<Napi::String>());
     }
   } else if (!stop.IsUndefined() && !stop.IsNull()) {
     throw make_error(env, "INVALID_ARGUMENT", "stop must be an array of strings");
   }
+  *sink = std::make_shared<JsSink>(EventFunction::New(env, on_event.As<Napi::Function>(), "arbiter.generate", 0, 1));
+}
 
-  EventFunction fn = EventFunction::New(env, info[2].As<Napi::Function>(), "arbiter.generate", 0, 1);
-  auto sink = std::make_shared<JsSink>(fn);
+// generate(ids, options, onEvent) -> request id (see read_request).
+Napi::Value NativeModel::Generate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Engine* e = engine(env);
+  GenerateParams p;
+  std::shared_ptr<RequestSink> sink;
+  read_request(env, info[0], info[1], info[2], &p, &sink);
   uint64_t id = 0;
   const Status st = e->submit(std::move(p), sink, &id);
   if (!st.ok()) throw make_error(env, st);  // the sink's destructor releases the function
   return Napi::Number::New(env, static_cast<double>(id));
+}
+
+// generateGroup([[ids, options, onEvent], ...]) -> request ids: admitted together, so members
+// with the same prompt share one prefill (Scheduler::submit_group).
+Napi::Value NativeModel::GenerateGroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Engine* e = engine(env);
+  if (info.Length() < 1 || !info[0].IsArray() || info[0].As<Napi::Array>().Length() == 0) {
+    throw make_error(env, "INVALID_ARGUMENT", "generateGroup(requests: [ids, options, onEvent][]) needs a request");
+  }
+  const Napi::Array requests = info[0].As<Napi::Array>();
+  std::vector<GenerateParams> params(requests.Length());
+  std::vector<std::shared_ptr<RequestSink>> sinks(requests.Length());
+  for (uint32_t i = 0; i < requests.Length(); i++) {
+    const Napi::Value r = requests.Get(i);
+    if (!r.IsArray() || r.As<Napi::Array>().Length() != 3) {
+      throw make_error(env, "INVALID_ARGUMENT", "generateGroup: each request is [ids, options, onEvent]");
+    }
+    const Napi::Array a = r.As<Napi::Array>();
+    read_request(env, a.Get(0u), a.Get(1u), a.Get(2u), &params[i], &sinks[i]);
+  }
+  std::vector<uint64_t> ids;
+  const Status st = e->submit_group(std::move(params), sinks, &ids);
+  if (!st.ok()) throw make_error(env, st);
+  Napi::Array out = Napi::Array::New(env, ids.size());
+  for (size_t i = 0; i < ids.size(); i++) out.Set(static_cast<uint32_t>(i), static_cast<double>(ids[i]));
+  return out;
 }
 
 Napi::Value NativeModel::Cancel(const Napi::CallbackInfo& info) {

@@ -99,7 +99,13 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
   info.chat_template = v.chat_template;
   info.bos = v.bos;
   info.eos = v.eos;
+  info.eot = v.eot;
   info.eog = v.eog;
+  for (int32_t id : v.eog) info.eog_texts.push_back(v.tokens[static_cast<size_t>(id)]);
+  const std::pair<const char*, int32_t> roles[] = {{"bos", v.bos}, {"eos", v.eos}, {"eot", v.eot}, {"eom", v.eom}, {"unk", v.unk}};
+  for (const auto& [role, id] : roles) {
+    if (id >= 0 && id < v.n_tokens()) info.special_tokens.push_back({role, id, v.tokens[static_cast<size_t>(id)]});
+  }
   for (const GgufTensorInfo& t : e->file_->tensors()) {
     info.tensor_types[ggml_type_name(t.type)]++;
     info.tensors.push_back({t.name, ggml_type_name(t.type), std::vector<int64_t>(t.ne, t.ne + t.n_dims)});

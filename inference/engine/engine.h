@@ -27,6 +27,13 @@ struct EngineOptions {
   bool prompt_cache = true;  // start requests from prefixes finished requests left in free slots
 };
 
+// A special token the vocabulary names: role "bos", "eos", "eot", "eom" or "unk".
+struct SpecialTokenSummary {
+  std::string role;
+  int32_t id = -1;
+  std::string text;  // the token's text in the vocabulary, e.g. "<|eot_id|>"
+};
+
 struct TensorSummary {
   std::string name;
   std::string type;
@@ -43,8 +50,10 @@ struct EngineInfo {
   int embedding_length = 0, block_count = 0, head_count = 0, head_count_kv = 0;
   int feed_forward_length = 0, vocab_size = 0;
   double rope_freq_base = 0.0, rms_epsilon = 0.0;
-  int32_t bos = -1, eos = -1;
+  int32_t bos = -1, eos = -1, eot = -1;
   std::vector<int32_t> eog;
+  std::vector<std::string> eog_texts;  // the texts of eog, in order
+  std::vector<SpecialTokenSummary> special_tokens;
   std::map<std::string, int> tensor_types;
   std::vector<TensorSummary> tensors;
 };
@@ -64,6 +73,11 @@ class Engine {
 
   Status submit(GenerateParams params, std::shared_ptr<RequestSink> sink, uint64_t* id) {
     return scheduler_->submit(std::move(params), std::move(sink), id);
+  }
+  // Several requests admitted together (Scheduler::submit_group).
+  Status submit_group(std::vector<GenerateParams> params, std::vector<std::shared_ptr<RequestSink>> sinks,
+                      std::vector<uint64_t>* ids) {
+    return scheduler_->submit_group(std::move(params), std::move(sinks), ids);
   }
   void cancel(uint64_t id) { scheduler_->cancel(id); }
 

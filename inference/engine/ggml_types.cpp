@@ -57,8 +57,11 @@ bool ggml_type_is_weight(GgmlType t) {
     case GgmlType::F16:
     case GgmlType::BF16:
     case GgmlType::Q4_0:
-    case GgmlType::Q8_0: return true;
-    default: return false;  // known layouts without CPU kernels yet (Q5_0, K-quants)
+    case GgmlType::Q5_0:
+    case GgmlType::Q8_0:
+    case GgmlType::Q4_K:
+    case GgmlType::Q6_K: return true;
+    default: return false;  // Q8_K: activations only
   }
 }
 

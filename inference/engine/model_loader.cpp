@@ -26,8 +26,8 @@ Status check_tensor(const GgufFile& file, const std::string& name, int64_t ne0, 
   if (matrix ? !ggml_type_is_weight(t->type) : t->type != GgmlType::F32) {
     return Status::Error(StatusCode::Unsupported,
                          "tensor '" + name + "' has type " + ggml_type_name(t->type) +
-                             (matrix ? ", which this engine cannot multiply yet (F32, F16, BF16, "
-                                       "Q8_0 and Q4_0 are supported)"
+                             (matrix ? ", which this engine cannot multiply (F32, F16, BF16, Q8_0, "
+                                       "Q4_0, Q5_0, Q4_K and Q6_K are supported)"
                                      : "; norm weights must be F32"));
   }
   out->name = t->name;

@@ -37,6 +37,7 @@ struct Scheduler::Sequence {
   enum class State { Waiting, Following, Prefilling, Decoding, Done };
 
   uint64_t id = 0;
+  uint64_t group = 0;            // submit_group: the id of the group's first member; else 0
   GenerateParams p;
   std::shared_ptr<RequestSink> sink;
   std::shared_ptr<std::atomic<bool>> cancelled;
@@ -72,7 +73,7 @@ Scheduler::~Scheduler() {
   thread_.join();
 }
 
-Status Scheduler::submit(GenerateParams params, std::shared_ptr<RequestSink> sink, uint64_t* id) {
+Status Scheduler::validate(GenerateParams& params) const {
   const int n_ctx = backend_.n_ctx();
   const int n_prompt = static_cast<int>(params.prompt.size());
   if (n_prompt == 0) return Status::Error(StatusCode::InvalidArgument, "the prompt is empty");
@@ -98,19 +99,45 @@ Status Scheduler::submit(GenerateParams params, std::shared_ptr<RequestSink> sin
   }
   params.max_tokens = std::min(params.max_tokens, n_ctx - n_prompt);
   params.stop.erase(std::remove(params.stop.begin(), params.stop.end(), std::string()), params.stop.end());
+  return Status::Ok();
+}
 
-  auto s = std::make_unique<Sequence>(std::move(params), n_vocab_);
-  s->sink = std::move(sink);
-  s->cancelled = std::make_shared<std::atomic<bool>>(false);
-  s->history = s->p.prompt;
-  s->result.prompt_tokens = n_prompt;
+Status Scheduler::submit(GenerateParams params, std::shared_ptr<RequestSink> sink, uint64_t* id) {
+  std::vector<GenerateParams> one;
+  one.push_back(std::move(params));
+  std::vector<uint64_t> ids;
+  ARB_RETURN_IF_ERROR(submit_group(std::move(one), {std::move(sink)}, &ids));
+  *id = ids[0];
+  return Status::Ok();
+}
+
+Status Scheduler::submit_group(std::vector<GenerateParams> params, std::vector<std::shared_ptr<RequestSink>> sinks,
+                               std::vector<uint64_t>* ids) {
+  if (params.empty() || params.size() != sinks.size()) {
+    return Status::Error(StatusCode::InvalidArgument, "submit_group: one sink per request, at least one request");
+  }
+  for (GenerateParams& p : params) ARB_RETURN_IF_ERROR(validate(p));
+  std::vector<std::unique_ptr<Sequence>> seqs;
+  for (size_t i = 0; i < params.size(); i++) {
+    auto s = std::make_unique<Sequence>(std::move(params[i]), n_vocab_);
+    s->sink = std::move(sinks[i]);
+    s->cancelled = std::make_shared<std::atomic<bool>>(false);
+    s->history = s->p.prompt;
+    s->result.prompt_tokens = static_cast<int>(s->p.prompt.size());
+    seqs.push_back(std::move(s));
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return Status::Error(StatusCode::Cancelled, "the model is being disposed");
-    s->id = next_id_++;
-    *id = s->id;
-    cancel_flags_[s->id] = s->cancelled;
-    inbox_.push_back(std::move(s));
+    const uint64_t group = seqs.size() > 1 ? next_id_ : 0;
+    ids->clear();
+    for (auto& s : seqs) {
+      s->id = next_id_++;
+      s->group = group;
+      ids->push_back(s->id);
+      cancel_flags_[s->id] = s->cancelled;
+      inbox_.push_back(std::move(s));
+    }
   }
   wake_.notify_all();
   return Status::Ok();
@@ -187,6 +214,13 @@ size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& 
 
 void Scheduler::admit() {
   while (!waiting_.empty() && !free_slots_.empty()) {
+    // A group waits (in order) until all its waiting members fit, unless it could never fit.
+    const uint64_t group = waiting_.front()->group;
+    if (group != 0) {
+      size_t members = 0;
+      while (members < waiting_.size() && waiting_[members]->group == group) members++;
+      if (members > free_slots_.size() && members <= static_cast<size_t>(backend_.n_slots())) break;
+    }
     std::unique_ptr<Sequence> s = std::move(waiting_.front());
     waiting_.pop_front();
     s->t_start = Clock::now();
@@ -210,7 +244,17 @@ void Scheduler::admit() {
     size_t leader_len = 0;
     int cached_slot = -1;
     size_t cached_len = 0;
-    if (!s->p.evaluate) {
+    // An earlier member of the same group with the same prompt: always follow it (it may itself
+    // be following another sequence; it copies first, being earlier in active_).
+    for (auto& a : active_) {
+      if (s->group == 0 || s->p.evaluate) break;
+      if (a->group == s->group && a->state != Sequence::State::Done && a->p.prompt == prompt) {
+        leader_len = worth_it(prompt.size());
+        leader = leader_len > 0 ? a.get() : nullptr;
+        break;
+      }
+    }
+    if (!s->p.evaluate && !leader) {
       for (auto& a : active_) {
         if (a->state == Sequence::State::Done || a->state == Sequence::State::Following) continue;
         const size_t usable = worth_it(common_prefix(a->history, prompt));

@@ -70,11 +70,18 @@ class Scheduler {
   // Validates and queues a request. Errors (empty prompt, bad ids, prompt longer than the
   // context) come back here and the sink is never called.
   Status submit(GenerateParams params, std::shared_ptr<RequestSink> sink, uint64_t* id);
+  // Queues several requests at once (the n choices of one API request): they are admitted
+  // together when the slots allow (a group larger than the slot count as slots free up), and a
+  // member whose prompt equals an earlier member's copies that member's prefill, so sharing
+  // does not depend on thread timing. All are validated first; on an error none is queued.
+  Status submit_group(std::vector<GenerateParams> params, std::vector<std::shared_ptr<RequestSink>> sinks,
+                      std::vector<uint64_t>* ids);
   // Stops a request between tokens (finish reason "cancelled"). Unknown ids are ignored.
   void cancel(uint64_t id);
 
  private:
   struct Sequence;
+  Status validate(GenerateParams& params) const;
   void loop();
   void admit();
   bool build_step();

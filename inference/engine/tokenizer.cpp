@@ -36,14 +36,15 @@ bool utf8_valid(const uint8_t* s, size_t have, int n) {
 const char kReplacement[] = "\xef\xbf\xbd";
 
 // Appends the valid UTF-8 of s to out; stops before an incomplete tail when `keep_tail`, which
-// is returned through *tail_start.
+// is returned through *tail_start. Invalid bytes and NUL become U+FFFD: every text the engine
+// emits goes through here, and NUL (a <0x00> byte token) cannot be stored in PostgreSQL text.
 void sanitize_utf8(std::string_view s, bool keep_tail, std::string* out, size_t* tail_start) {
   const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
   size_t i = 0;
   *tail_start = s.size();
   while (i < s.size()) {
     const int n = utf8_sequence_length(p[i]);
-    if (n == 0) {
+    if (n == 0 || p[i] == 0) {
       out->append(kReplacement);
       i++;
       continue;

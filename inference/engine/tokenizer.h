@@ -57,7 +57,8 @@ class Tokenizer {
   const std::string& piece(int32_t id) const { return pieces_[static_cast<size_t>(id)]; }
 
   // Ids -> text as a standalone string: control tokens skipped, the space the encoder put in
-  // front removed, invalid or incomplete UTF-8 replaced with U+FFFD. decode(encode(s)) == s.
+  // front removed, invalid or incomplete UTF-8 and NUL replaced with U+FFFD (as in generated
+  // text: PostgreSQL cannot store NUL). decode(encode(s)) == s for text without NUL.
   std::string decode(const std::vector<int32_t>& ids) const;
 
   const Vocab& vocab() const { return vocab_; }

@@ -249,7 +249,7 @@ cuda::MatvecSite site_of(const Shape& s) {
 }
 
 std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
-  std::string matvec = "[", tuning = "[", matmul = "[";
+  std::string matvec = "[", tuning = "[", matmul = "[", tail_json = "[";
   for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0}) {
     for (const Shape& s : kShapes) {
       const std::vector<uint8_t> host = random_rows(t, s.rows, s.cols, 0.02f, rng);
@@ -271,6 +271,7 @@ std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
         mv.y = y;
         mv.y_ld = y_ld;
         mv.impl = impl;
+        mv.site = site_of(s);
         return mv;
       };
       auto gbs = [&](double us) { return bytes / (us * 1e3); };
@@ -308,6 +309,40 @@ std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
                   ", \"default\": \"" + (default_v1 ? "v1" : "v2") + "\", \"default_us\": " + fmt("%.2f", def_us) +
                   ", \"default_gbs\": " + fmt("%.1f", gbs(def_us)) + "}";
       }
+      if (epi == cuda::Epilogue::Add) {
+        // The residual products with the next RMSNorm + q8 in their last block (the default in
+        // the decode step: NormTail), against the product alone; the separate norm kernel is in
+        // the small-kernel table.
+        ActBuf out = q8_act(mem, s.rows, 8, rng);
+        float* nw = nullptr;
+        int32_t* counter = nullptr;
+        TSTATUS(mem.alloc_array(static_cast<size_t>(s.rows), &nw, "bench"));
+        TSTATUS(mem.alloc_array(1, &counter, "bench"));
+        TCHECK(cudaMemcpy(nw, out.f32, static_cast<size_t>(s.rows) * 4, cudaMemcpyDeviceToDevice));  // any finite weights
+        for (int nvec : {1, 2, 4}) {
+          double us[2] = {0, 0};
+          for (int k = 0; k < 2; k++) {
+            us[k] = time_graph_us(
+                [&](int i, const LaunchCtx& ctx) {
+                  cuda::MatvecArgs mv = args(i, nvec, site_impl);
+                  if (k == 1) {
+                    mv.tail.counter = counter;
+                    mv.tail.w = nw;
+                    mv.tail.eps = 1e-5f;
+                    mv.tail.out = &out;
+                  }
+                  TSTATUS(cuda::launch_matvec(mv, ctx));
+                },
+                kGraphLaunches);
+          }
+          std::printf("tail   %-5s %-8s nvec=%d  default %s %6.1f us | + norm tail %6.1f us (+%.1f)\n", ggml_type_name(t), s.name, nvec,
+                      default_v1 ? "v1" : "v2", us[0], us[1], us[1] - us[0]);
+          std::fflush(stdout);
+          tail_json += std::string(tail_json.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" +
+                       s.name + "\", \"nvec\": " + std::to_string(nvec) + ", \"us\": " + fmt("%.2f", us[0]) + ", \"tail_us\": " +
+                       fmt("%.2f", us[1]) + "}";
+        }
+      }
       if (sweep > 0) {
         // Every configuration against the library's output (bitwise), then timed.
         for (int nvec : {1, 2, 4}) {
@@ -326,6 +361,7 @@ std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
           std::string best_name;
           for (const Mv2Config& c : cfgs) {
             if (c.nv < nvec || c.nv > 2 * nvec) continue;
+            if (static_cast<int64_t>(cuda::mv2_smem_bytes(s.cols, c.nv)) > cuda::kMv2DynamicSmemLimit) continue;  // launched narrower
             for (const cuda::Mv2Shape& shape : c.shapes) {
               auto params = [&](int i, cuda::Epilogue epi) {
                 cuda::Mv2Params p{};
@@ -391,7 +427,8 @@ std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
       }
     }
   }
-  return "\"matvec\": " + matvec + "], \"matvec2_sweep\": " + tuning + "], \"matmul\": " + matmul + "]";
+  return "\"matvec\": " + matvec + "], \"matvec2_sweep\": " + tuning + "], \"matmul\": " + matmul + "], \"norm_tail\": " + tail_json +
+         "]";
 }
 
 // The small kernels of a 7B decode step, each timed alone in a graph of 20 (with PDL): what the
@@ -552,16 +589,22 @@ std::string bench_model(GgmlType t, bool few_variants, double copy_gbs, Rng& rng
     const char* name;
     std::vector<std::pair<const char*, const char*>> env;
   };
-  // default: the tuned version per site, attention version 2, no fused prologues, graphs + PDL.
-  // v1: the run-1 kernels (also the calibration between runs: run 2 measured it too). v2-all:
-  // version 2 at every site (down and Q8_0's wo too). occ4: the 64-register experiment.
-  std::vector<Variant> vs = {{"default", {}}, {"v1", {{"ARBITER_CUDA_MATVEC", "v1"}, {"ARBITER_CUDA_ATTN", "v1"}}}};
+  // default: the tuned version per site, version 2's per-site configurations, norm tails,
+  // attention version 2, no fused prologues, graphs + PDL. run3: run 3's defaults (no per-site
+  // configurations, no norm tails: the gain of both). no-tail: the per-site configurations alone.
+  // v1: the run-1 kernels (the calibration between runs: runs 2 and 3 measured it too). v2-all:
+  // version 2 at every site (down and Q8_0's wo too).
+  std::vector<Variant> vs = {{"default", {}}, {"run3", {{"ARBITER_CUDA_NORM_TAIL", "0"}, {"ARBITER_CUDA_MV2_SITE", "0"}}}};
   if (!few_variants) {
-    if (t == GgmlType::Q4_0) vs.push_back({"v2-all", {{"ARBITER_CUDA_MATVEC", "v2"}}});
-    vs.push_back({"occ4", {{"ARBITER_CUDA_MV2_OCC", "4"}}});
+    if (t == GgmlType::Q4_0) {
+      vs.push_back({"no-tail", {{"ARBITER_CUDA_NORM_TAIL", "0"}}});
+      vs.push_back({"v1", {{"ARBITER_CUDA_MATVEC", "v1"}, {"ARBITER_CUDA_ATTN", "v1"}}});
+      vs.push_back({"v2-all", {{"ARBITER_CUDA_MATVEC", "v2"}}});
+    }
   }
-  const char* switches[] = {"ARBITER_CUDA_MATVEC", "ARBITER_CUDA_ATTN",     "ARBITER_CUDA_FUSE",    "ARBITER_CUDA_PDL",
-                            "ARBITER_CUDA_GRAPHS", "ARBITER_CUDA_MV2_OCC", "ARBITER_CUDA_MV2_BPS", "ARBITER_CUDA_MV2_WARPS"};
+  const char* switches[] = {"ARBITER_CUDA_MATVEC",  "ARBITER_CUDA_ATTN",    "ARBITER_CUDA_FUSE",     "ARBITER_CUDA_PDL",
+                            "ARBITER_CUDA_GRAPHS",  "ARBITER_CUDA_MV2_OCC", "ARBITER_CUDA_MV2_BPS",  "ARBITER_CUDA_MV2_WARPS",
+                            "ARBITER_CUDA_MV2_SITE", "ARBITER_CUDA_NORM_TAIL"};
   std::string out = "{\"type\": \"" + std::string(ggml_type_name(t)) + "\", \"weight_bytes_per_token\": " +
                     std::to_string(s->weight_bytes_per_token) + ", \"roofline_ms\": " + fmt("%.4f", roof_ms) + ", \"variants\": [";
   constexpr int kPrompt = 512;

@@ -330,7 +330,7 @@ function ggufWeightBytesPerToken(path) {
 // Parent: orchestration
 
 const OUT = arg("--out", join(WORK, "out"));
-const BUDGET_S = Number(arg("--budget", process.env.GPU_CHECK_BUDGET ?? "160"));
+const BUDGET_S = Number(arg("--budget", process.env.GPU_CHECK_BUDGET ?? "135"));
 const ALL_STAGES = ["unit", "logits", "batching", "sanitizer", "bench7b", "synthetic", "sanitizer_unit"];
 const STAGES = new Set(
   (arg("--stages", process.env.GPU_CHECK_STAGES ?? "") || ALL_STAGES.join(","))
@@ -795,9 +795,11 @@ async function main() {
       const { data, error } = readResultFile(json);
       return { r, data, error };
     };
-    const model = await part("bench-model", ["--no-kernels", ...(limit < 75 ? ["--few-variants"] : [])]);
+    // Full variants: ~40 s (7 backends of 4-6 s upload each); the kernel tables ~12 s, the
+    // configuration sweep (run 3's, now adopted per site) ~10 s more.
+    const model = await part("bench-model", ["--no-kernels", ...(limit < 55 ? ["--few-variants"] : [])]);
     const kernels =
-      left() > 15 ? await part("bench-kernels", ["--no-model", ...(left() < 40 ? ["--no-sweep"] : [])]) : null;
+      left() > 12 ? await part("bench-kernels", ["--no-model", ...(left() < 35 ? ["--no-sweep"] : [])]) : null;
     const parts = [model, kernels].filter(Boolean);
     const errors = parts.map((p) => p.error).filter(Boolean);
     return {
@@ -914,7 +916,10 @@ function summaryLines() {
   if (s.synthetic?.synthetic_7b) {
     for (const m of s.synthetic.synthetic_7b) {
       const variants = m.variants
-        .map((v) => `${v.name} ${v.decode.map((d) => d.pct_roofline).join("/")}% p${v.prefill512_ms.toFixed(0)}ms`)
+        .map(
+          (v) =>
+            `${v.name} ${v.decode.map((d) => d.pct_roofline).join("/")}% (b1 ${v.decode[0]?.ms_per_step?.toFixed(3)} ms) p${v.prefill512_ms.toFixed(0)}ms`,
+        )
         .join("; ");
       row(
         `synth ${m.type}`,
@@ -935,6 +940,12 @@ function summaryLines() {
         });
       row(`matvec ${type}`, st(s.synthetic), `us v1/v2/v2-occ4 (* default): ${cells.join(", ")}`);
     }
+  }
+  if (s.synthetic?.norm_tail?.length) {
+    const cells = s.synthetic.norm_tail
+      .filter((m) => m.nvec <= 2)
+      .map((m) => `${m.type} ${m.shape}/${m.nvec} ${m.us.toFixed(1)}/${m.tail_us.toFixed(1)}`);
+    row("norm tail", st(s.synthetic), `us product alone / with the norm tail: ${cells.join(", ")}`);
   }
   if (s.synthetic?.small_kernels) {
     row(

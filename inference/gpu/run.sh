@@ -1,7 +1,7 @@
 #!/bin/sh
 # The GPU check on the device machine, from a checkout carrying .gpu/ (made by prepare.sh):
 # unpacks node, then runs gpu-check.mjs within an overall budget (GPU_CHECK_BUDGET seconds,
-# default 160; the script ends by budget + 20 s whatever happens) over the stages of
+# default 135; the script ends by budget + 20 s whatever happens) over the stages of
 # GPU_CHECK_STAGES (comma-separated, default all: unit,logits,batching,sanitizer,
 # sanitizer_unit,bench7b,synthetic). Results: $OUT/gpu-check.json and $OUT/gpu-check.log; a
 # summary table last.
@@ -19,4 +19,4 @@ fi
 chmod +x /tmp/node || exit 2
 OUT=${OUT:-/tmp/gpu-check/out}
 mkdir -p "$OUT"
-ARBITER_ADDON_PATH="$PWD/.gpu/arbiter.node" exec /tmp/node .gpu/gpu-check.mjs --out "$OUT" --budget "${GPU_CHECK_BUDGET:-160}"
+ARBITER_ADDON_PATH="$PWD/.gpu/arbiter.node" exec /tmp/node .gpu/gpu-check.mjs --out "$OUT" --budget "${GPU_CHECK_BUDGET:-135}"

@@ -101,6 +101,11 @@ static std::unique_ptr<HostModel> build_model(const ModelSpec& s, Rng& rng) {
   return hm;
 }
 
+// The environment switches of cuda_backend.cu that the tests set (and restore).
+static const std::vector<const char*> kSwitchNames = {
+    "ARBITER_CUDA_MATVEC",    "ARBITER_CUDA_FUSE", "ARBITER_CUDA_MV2_OCC", "ARBITER_CUDA_MV2_BPS",   "ARBITER_CUDA_MV2_WARPS",
+    "ARBITER_CUDA_MV2_SITE", "ARBITER_CUDA_NORM_TAIL", "ARBITER_CUDA_GRAPHS", "ARBITER_CUDA_PDL", "ARBITER_CUDA_ATTN"};
+
 static std::vector<double> row_of(const std::vector<float>& logits, int64_t row, int vocab) {
   return std::vector<double>(logits.begin() + row * vocab, logits.begin() + (row + 1) * vocab);
 }
@@ -259,7 +264,8 @@ static void run_scenario(const ModelSpec& spec, Report& rep, Rng& rng) {
 }
 
 // The backend's switches that promise the same bits give the same bits: version 2's launch
-// shape and register budget, fused RMSNorm/quantize prologues, graphs and PDL off. A prompt
+// shape, register budget and per-site configurations, the norm tails, fused RMSNorm/quantize
+// prologues, graphs and PDL off. A prompt
 // (prefill path), six single-token decodes, then two- and three-row decode steps (launch widths
 // 1, 2 and 4), on a Q4_0 model with head size 128; each switch set in a fresh backend.
 static void run_switch_invariance(Report& rep, Rng& rng) {
@@ -272,8 +278,7 @@ static void run_switch_invariance(Report& rep, Rng& rng) {
   const int V = hm->model.config.n_vocab;
   std::vector<int32_t> tokens(40);
   for (auto& t : tokens) t = static_cast<int32_t>(rng.next() % static_cast<uint64_t>(V));
-  const char* names[] = {"ARBITER_CUDA_MATVEC", "ARBITER_CUDA_FUSE", "ARBITER_CUDA_MV2_OCC", "ARBITER_CUDA_MV2_BPS",
-                         "ARBITER_CUDA_MV2_WARPS", "ARBITER_CUDA_GRAPHS", "ARBITER_CUDA_PDL"};
+  const std::vector<const char*>& names = kSwitchNames;
   std::vector<std::pair<std::string, bool>> saved;
   for (const char* n : names) {
     const char* v = std::getenv(n);
@@ -313,6 +318,9 @@ static void run_switch_invariance(Report& rep, Rng& rng) {
         {"fuse2", {{"ARBITER_CUDA_FUSE", "2"}}},
         {"fuse8", {{"ARBITER_CUDA_FUSE", "8"}}},
         {"no_graphs_no_pdl", {{"ARBITER_CUDA_GRAPHS", "0"}, {"ARBITER_CUDA_PDL", "0"}}},
+        {"no_norm_tail", {{"ARBITER_CUDA_NORM_TAIL", "0"}}},
+        {"no_site_configs", {{"ARBITER_CUDA_MV2_SITE", "0"}}},
+        {"v2_no_norm_tail_vs_v2", {{"ARBITER_CUDA_MATVEC", "v2"}, {"ARBITER_CUDA_NORM_TAIL", "0"}}},
         {"v2_fuse2_vs_v2", {{"ARBITER_CUDA_MATVEC", "v2"}, {"ARBITER_CUDA_FUSE", "2"}}},
     };
     for (const auto& [name, env] : cases) {
@@ -330,7 +338,113 @@ static void run_switch_invariance(Report& rep, Rng& rng) {
     if (saved[i].second) setenv(names[i], saved[i].first.c_str(), 1);
     else unsetenv(names[i]);
   }
-  rep.add("backend switches that keep the bits (v2 shapes, occupancy 4, fused inputs, no graphs/PDL) == default", all, detail);
+  rep.add("backend switches that keep the bits (v2 shapes, occupancy 4, per-site configs, norm tails, fused inputs, no graphs/PDL) == default",
+          all, detail);
+}
+
+// Every matrix-vector variant of the backend at the 7B widths (hidden 512 in 4 heads of 128, FFN
+// 11008: gate/up is "tall", down has 11008 columns) runs decode steps of 1, 2, 4 and 8 rows with
+// graphs and PDL (run 3's ARBITER_CUDA_MATVEC=v2 failed at such a width), and each gives a
+// sequence the same bits alone and in every batch; the switches that promise the defaults' bits
+// (no norm tails, no per-site configurations) give them. Q4_0 and Q8_0, two layers (so the down
+// product's tail feeds the next layer and the output projection).
+static void run_wide_variants(Report& rep, Rng& rng, GgmlType t, bool quick) {
+  ModelSpec spec;
+  spec.name = std::string("wide ") + ggml_type_name(t);
+  spec.type = t;
+  spec.n_embd = 512;
+  spec.n_head = 4;
+  spec.n_kv = 4;
+  spec.n_ff = 11008;
+  std::unique_ptr<HostModel> hm = build_model(spec, rng);
+  const int V = hm->model.config.n_vocab;
+  std::vector<int32_t> tokens(8);
+  for (auto& x : tokens) x = static_cast<int32_t>(rng.next() % static_cast<uint64_t>(V));
+  std::vector<std::pair<std::string, bool>> saved;
+  for (const char* n : kSwitchNames) {
+    const char* v = std::getenv(n);
+    saved.emplace_back(v ? v : "", v != nullptr);
+  }
+  // Logits of every row of decode steps of 1, 2, 4 and 8 rows (each sequence one token at
+  // position 0 of its own slot, so slot 0's row is the same computation in every step).
+  auto run = [&](const std::vector<std::pair<const char*, const char*>>& env) {
+    for (const char* n : kSwitchNames) unsetenv(n);
+    for (const auto& [k, v] : env) setenv(k, v, 1);
+    BackendOptions opt;
+    opt.n_ctx = 32;
+    opt.n_slots = 8;
+    std::unique_ptr<Backend> be;
+    TSTATUS(create_cuda_backend(hm->model, opt, &be));
+    std::vector<float> out, l(static_cast<size_t>(8) * V);
+    for (int rows : {1, 2, 4, 8}) {
+      std::vector<StepSequence> st;
+      for (int b = 0; b < rows; b++) st.push_back(StepSequence{b, 0, tokens.data() + b, 1, false});
+      TSTATUS(be->forward(st, l.data()));
+      out.insert(out.end(), l.begin(), l.begin() + static_cast<int64_t>(rows) * V);
+    }
+    return out;
+  };
+  // Row b of the step of `rows` rows in run()'s output.
+  auto row = [&](const std::vector<float>& out, int rows, int b) {
+    int64_t off = 0;
+    for (int r = 1; r < rows; r *= 2) off += r;
+    return out.data() + (off + b) * V;
+  };
+  std::string detail;
+  bool all = true;
+  try {
+    const std::pair<const char*, std::vector<std::pair<const char*, const char*>>> variants[] = {
+        {"default", {}},
+        {"v1", {{"ARBITER_CUDA_MATVEC", "v1"}}},
+        {"v2", {{"ARBITER_CUDA_MATVEC", "v2"}}},
+        {"occupancy4", {{"ARBITER_CUDA_MV2_OCC", "4"}}},
+        {"run3_defaults", {{"ARBITER_CUDA_NORM_TAIL", "0"}, {"ARBITER_CUDA_MV2_SITE", "0"}}},
+    };
+    std::vector<float> base;
+    for (const auto& [name, env] : variants) {
+      // Under the sanitizer only the default and v2; Q8_0 without the variants Q4_0 covers.
+      if (quick && std::strcmp(name, "default") != 0 && std::strcmp(name, "v2") != 0) continue;
+      if (t == GgmlType::Q8_0 && (std::strcmp(name, "v1") == 0 || std::strcmp(name, "occupancy4") == 0)) continue;
+      std::string state;
+      try {
+        const std::vector<float> out = run(env);
+        bool finite = true, invariant = true;
+        for (float x : out) finite = finite && std::isfinite(x);
+        // Every step holds slots 0..rows-1 at position 0 with the same tokens, so row b must be
+        // the same bits in every step that has it (first in the step of `first` rows).
+        for (int rows : {2, 4, 8}) {
+          for (int b = 0; b < rows; b++) {
+            const int first = b == 0 ? 1 : (b < 2 ? 2 : (b < 4 ? 4 : 8));
+            invariant = invariant && std::memcmp(row(out, rows, b), row(out, first, b), static_cast<size_t>(V) * 4) == 0;
+          }
+        }
+        bool same = true;
+        if (std::strcmp(name, "default") == 0) base = out;
+        if (std::strcmp(name, "occupancy4") == 0 || std::strcmp(name, "run3_defaults") == 0) {
+          same = out.size() == base.size() && std::memcmp(out.data(), base.data(), out.size() * 4) == 0;
+        }
+        const bool ok = finite && invariant && same;
+        all = all && ok;
+        state = ok ? "true" : json_string(std::string(finite ? "" : "non-finite logits ") + (invariant ? "" : "batch-dependent ") +
+                                          (same ? "" : "differs from default"));
+      } catch (const CudaFailure& f) {
+        all = false;
+        state = json_string(f.what);
+        cudaGetLastError();
+      }
+      detail += std::string(detail.empty() ? "" : ", ") + "\"" + name + "\": " + state;
+    }
+  } catch (const CudaFailure& f) {
+    all = false;
+    detail += std::string(detail.empty() ? "" : ", ") + "\"error\": " + json_string(f.what);
+  }
+  for (size_t i = 0; i < saved.size(); i++) {
+    if (saved[i].second) setenv(kSwitchNames[i], saved[i].first.c_str(), 1);
+    else unsetenv(kSwitchNames[i]);
+  }
+  rep.add("backend at 7B widths (FFN 11008, head 128), every matvec variant, 1/2/4/8 rows: runs, batch-invariant: " +
+              std::string(ggml_type_name(t)),
+          all, detail);
 }
 
 void run_backend_tests(Report& rep, uint64_t seed, bool quick, bool skip_bad_device) {
@@ -407,6 +521,8 @@ void run_backend_tests(Report& rep, uint64_t seed, bool quick, bool skip_bad_dev
     }
   }
   run_switch_invariance(rep, rng);
+  run_wide_variants(rep, rng, GgmlType::Q4_0, quick);
+  if (!quick) run_wide_variants(rep, rng, GgmlType::Q8_0, quick);
   // Asking for a device that does not exist is a clear error, not a crash. (Skipped under
   // compute-sanitizer, which reports the deliberate failing cudaSetDevice as an API error.)
   if (skip_bad_device) return;

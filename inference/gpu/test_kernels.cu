@@ -398,6 +398,7 @@ template <GgmlType T, int NV, int R, int U>
 static int64_t mv2_shape_mismatches(const cuda::Mv2Params& p, const std::vector<float>& want, int64_t rows, float* y,
                                     size_t n) {
   int64_t bad = 0;
+  if (static_cast<int64_t>(cuda::mv2_smem_bytes(p.w.cols, NV)) > cuda::kMv2DynamicSmemLimit) return 0;  // launched narrower
   for (const cuda::Mv2Shape shape : {cuda::Mv2Shape{4, 1}, cuda::Mv2Shape{8, 1}, cuda::Mv2Shape{8, 3}, cuda::Mv2Shape{2, 7}}) {
     TCHECK(cudaMemset(y, 0xFF, n * 4));
     TSTATUS((cuda::launch_matvec2_kernel<T, NV, R, U>(p, shape, LaunchCtx{})));
@@ -484,16 +485,25 @@ static void test_matvec2_fused_type(Report& rep, Rng& rng) {
 
 // Version 2's tuned dispatch (matvec2.cu): rows per warp 4 on tall matrices (more row pairs than
 // resident warps; the height is derived from this device's multiprocessor count), 2 on short
-// ones; the 64-register kernels (occupancy4); other block shapes; 1..11 vectors: every launch
-// equals one fixed configuration run one vector at a time, bit for bit.
+// ones; the 64-register kernels (occupancy4); the per-site configurations of gate/up and the
+// output projection; other block shapes; launches with programmatic dependent launch on their own
+// stream (as in the backend); 1..11 vectors: every launch equals one fixed configuration run one
+// vector at a time, bit for bit. Widths: 2336 (73 units: 2-3 per lane, partial batches for every
+// U) and the 7B widths 4096 and 11008 (11008 holds fewer than 8 vectors in a block's 44 KB of
+// shared memory: wider launches are split; run 3's ARBITER_CUDA_MATVEC=v2 failed there).
 template <GgmlType T>
 static void test_matvec2_configs_type(Report& rep, Rng& rng) {
-  int sms = 0;
+  int sms = 0, major = 0;
   TCHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
-  const int64_t cols = 2336;  // 73 units: 2-3 per lane, partial batches for every U
+  TCHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0));
   const int max_vec = 11;
   int64_t bad = 0, launches = 0;
-  for (const int64_t rows : {int64_t{70}, static_cast<int64_t>(2 * sms * 4 * 8 + 66)}) {
+  std::string error;
+  cudaStream_t stream = nullptr;
+  TCHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  const std::pair<int64_t, int64_t> shapes[] = {
+      {70, 2336}, {2 * sms * 4 * 8 + 66, 2336}, {70, 4096}, {70, 11008}};
+  for (const auto& [rows, cols] : shapes) {
     const HostTensor wt = random_tensor("w", T, rows, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
     DeviceAllocations mem;
     DevMatrix m;
@@ -522,13 +532,26 @@ static void test_matvec2_configs_type(Report& rep, Rng& rng) {
       TSTATUS((cuda::launch_matvec2_kernel<T, 1, 2, 1>(p, cuda::Mv2Shape{8, 1}, LaunchCtx{})));
     }
     const std::vector<float> want = yref.download();
-    cuda::Mv2Options variants[4];
-    variants[1].occupancy4 = true;
-    variants[2].warps = 4;
-    variants[2].blocks_per_sm = 2;
-    variants[3].occupancy4 = true;
-    variants[3].blocks_per_sm = 7;
-    for (const cuda::Mv2Options& o : variants) {
+    struct Variant {
+      cuda::Mv2Options o;
+      cuda::MatvecSite site;
+      bool pdl;
+    };
+    std::vector<Variant> variants(8);
+    variants[1].o.occupancy4 = true;
+    variants[2].o.warps = 4;
+    variants[2].o.blocks_per_sm = 2;
+    variants[3].o.occupancy4 = true;
+    variants[3].o.blocks_per_sm = 7;
+    variants[4].site = cuda::MatvecSite::GateUp;
+    variants[5].site = cuda::MatvecSite::Output;
+    variants[6].site = cuda::MatvecSite::Down;
+    variants[6].pdl = major >= 9;
+    variants[7].site = cuda::MatvecSite::GateUp;
+    variants[7].pdl = major >= 9;
+    for (int i = 0; i < 4; i++) variants[static_cast<size_t>(i)].site = cuda::MatvecSite::Other;
+    for (int i = 0; i < 6; i++) variants[static_cast<size_t>(i)].pdl = false;
+    for (const Variant& var : variants) {
       for (int nvec : {1, 2, 3, 4, 5, 8, 11}) {
         cuda::MatvecArgs mv;
         mv.w = m;
@@ -537,17 +560,134 @@ static void test_matvec2_configs_type(Report& rep, Rng& rng) {
         mv.y = y.get();
         mv.y_ld = rows;
         mv.impl = cuda::MatvecImpl::V2;
-        mv.mv2 = o;
+        mv.mv2 = var.o;
+        mv.site = var.site;
         y.poison();
-        TSTATUS(cuda::launch_matvec(mv, LaunchCtx{}));
+        TCHECK(cudaDeviceSynchronize());  // the poison (default stream) before a launch on another stream
+        const Status st = cuda::launch_matvec(mv, LaunchCtx{var.pdl ? stream : nullptr, var.pdl});
+        if (!st.ok()) {
+          if (error.empty()) error = st.message + " (" + std::to_string(rows) + " x " + std::to_string(cols) + ", " + std::to_string(nvec) + " vectors)";
+          cudaGetLastError();
+          bad++;
+          continue;
+        }
+        TCHECK(cudaStreamSynchronize(stream));
         const std::vector<float> got = y.download();
         bad += std::memcmp(got.data(), want.data(), static_cast<size_t>(nvec * rows) * 4) != 0;
         launches++;
       }
     }
   }
-  rep.add("matvec v2 tuned configurations (tall/short, occupancy 4, shapes, 1..11 vectors) == fixed (bitwise) " + type_name(T),
-          bad == 0, "\"mismatching_launches\": " + std::to_string(bad) + ", \"launches\": " + std::to_string(launches));
+  cudaStreamDestroy(stream);
+  rep.add("matvec v2 tuned configurations (tall/short, 7B widths, occupancy 4, per site, PDL, 1..11 vectors) == fixed (bitwise) " +
+              type_name(T),
+          bad == 0,
+          "\"mismatching_launches\": " + std::to_string(bad) + ", \"launches\": " + std::to_string(launches) +
+              (error.empty() ? "" : ", \"error\": " + json_string(error)));
+}
+
+// The norm tail of the residual products (NormTail): the product adds into y and its last block
+// writes RMSNorm(y) * w as Block32 q8; y and the q8 rows must equal the same product without the
+// tail followed by launch_norm_quant, bit for bit. Version 1 (quantized types) and version 2;
+// widths (the rows normed) 4096 (the 7B width: 1024 virtual threads of one chunk), 288 (3 virtual
+// warps) and 4608 (virtual threads sum two chunks); 1..11 vectors (11: two launches sharing the
+// counter); every case twice (the counter is reset for the next launch); launches with PDL.
+static void test_norm_tail(Report& rep, Rng& rng) {
+  int major = 0;
+  TCHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0));
+  cudaStream_t stream = nullptr;
+  TCHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  const LaunchCtx pdl_ctx{stream, major >= 9};
+  const std::pair<GgmlType, cuda::MatvecImpl> cases[] = {{GgmlType::Q4_0, cuda::MatvecImpl::V2}, {GgmlType::Q8_0, cuda::MatvecImpl::V2},
+                                                         {GgmlType::Q5_0, cuda::MatvecImpl::V2}, {GgmlType::Q4_0, cuda::MatvecImpl::V1},
+                                                         {GgmlType::Q8_0, cuda::MatvecImpl::V1}, {GgmlType::Q4_K, cuda::MatvecImpl::V1}};
+  for (const auto& [t, impl] : cases) {
+    int64_t y_bad = 0, q_bad = 0, launches = 0;
+    std::string error;
+    for (const int64_t rows : {int64_t{4096}, int64_t{288}, int64_t{4608}}) {
+      const int64_t cols = 512;
+      const int max_vec = 11;
+      const HostTensor wt = random_tensor("w", t, rows, cols, 1.0f / std::sqrt(static_cast<float>(cols)), rng);
+      DeviceAllocations mem;
+      DevMatrix m;
+      TSTATUS(cuda::upload_matrix({&wt.view}, false, mem, &m));
+      const unsigned in_form = cuda::act_form_for_decode(t);
+      ActBuf a = make_act(mem, cols, max_vec, cuda::kF32 | in_form);
+      std::vector<float> x(static_cast<size_t>(max_vec * a.ld), 0.0f);
+      for (int v = 0; v < max_vec; v++) {
+        for (int64_t i = 0; i < cols; i++) x[static_cast<size_t>(v * a.ld + i)] = rng.normal();
+      }
+      upload(a.f32, x);
+      TSTATUS(cuda::launch_norm_quant(a.f32, a.ld, nullptr, 0.0f, max_vec, a, in_form, LaunchCtx{}));
+      // The residual rows (ld padded as in the backend) and the norm's weights.
+      const int64_t y_ld = cuda::round_up(rows, 256);
+      std::vector<float> y0(static_cast<size_t>(max_vec * y_ld), 0.0f), nw(static_cast<size_t>(rows));
+      for (int v = 0; v < max_vec; v++) {
+        const float scale = 0.1f + 10.0f * rng.uniform();
+        for (int64_t i = 0; i < rows; i++) y0[static_cast<size_t>(v * y_ld + i)] = rng.normal() * scale * ((i / 32) % 5 == 2 ? 20.0f : 1.0f);
+      }
+      for (auto& w : nw) w = 1.0f + 0.1f * rng.normal();
+      DeviceVec<float> dw, y_ref, y_got;
+      dw.upload(nw);
+      ActBuf out_ref = make_act(mem, rows, max_vec, cuda::kQ32), out_got = make_act(mem, rows, max_vec, cuda::kQ32);
+      int32_t* counter = nullptr;
+      TSTATUS(mem.alloc_array(1, &counter, "test"));
+      for (int nvec : {1, 2, 3, 5, 8, 11}) {
+        for (int round = 0; round < 2; round++) {
+          y_ref.upload(y0);
+          y_got.upload(y0);
+          TCHECK(cudaMemset(out_ref.q32.q, 0x5A, static_cast<size_t>(max_vec * out_ref.ld)));
+          TCHECK(cudaMemset(out_got.q32.q, 0x5A, static_cast<size_t>(max_vec * out_got.ld)));
+          TCHECK(cudaMemset(out_got.q32.d, 0xFF, static_cast<size_t>(max_vec * out_got.ld / 32) * 4));
+          TCHECK(cudaMemset(out_got.q32.s, 0xFF, static_cast<size_t>(max_vec * out_got.ld / 32) * 4));
+          cuda::MatvecArgs mv;
+          mv.w = m;
+          mv.nvec = nvec;
+          mv.a = &a;
+          mv.epi = cuda::Epilogue::Add;
+          mv.y = y_ref.get();
+          mv.y_ld = y_ld;
+          mv.impl = impl;
+          TSTATUS(cuda::launch_matvec(mv, LaunchCtx{}));
+          TSTATUS(cuda::launch_norm_quant(y_ref.get(), y_ld, dw.get(), 1e-5f, nvec, out_ref, cuda::kQ32, LaunchCtx{}));
+          mv.y = y_got.get();
+          mv.tail.counter = counter;
+          mv.tail.w = dw.get();
+          mv.tail.eps = 1e-5f;
+          mv.tail.out = &out_got;
+          TCHECK(cudaDeviceSynchronize());  // the inputs (default stream) before a launch on another stream
+          const Status st = cuda::launch_matvec(mv, round == 0 ? LaunchCtx{} : pdl_ctx);
+          if (!st.ok()) {
+            if (error.empty()) error = st.message;
+            cudaGetLastError();
+            y_bad++;
+            continue;
+          }
+          TCHECK(cudaStreamSynchronize(stream));
+          launches++;
+          const size_t n_y = static_cast<size_t>(nvec * y_ld), n_q = static_cast<size_t>(nvec * out_ref.ld), n_b = n_q / 32;
+          y_bad += std::memcmp(download(y_ref.get(), n_y).data(), download(y_got.get(), n_y).data(), n_y * 4) != 0;
+          bool q_same = std::memcmp(download(out_ref.q32.q, n_q).data(), download(out_got.q32.q, n_q).data(), n_q) == 0;
+          // Scales and sums of the blocks inside the rows (the padding [k, ld) is not written).
+          const std::vector<float> d_ref = download(out_ref.q32.d, n_b), d_got = download(out_got.q32.d, n_b);
+          const std::vector<int32_t> s_ref = download(out_ref.q32.s, n_b), s_got = download(out_got.q32.s, n_b);
+          for (int v = 0; v < nvec; v++) {
+            for (int64_t b = 0; b < rows / 32; b++) {
+              const size_t i = static_cast<size_t>(v * (out_ref.ld / 32) + b);
+              q_same = q_same && std::memcmp(&d_ref[i], &d_got[i], 4) == 0 && s_ref[i] == s_got[i];
+            }
+          }
+          q_bad += !q_same;
+        }
+      }
+    }
+    rep.add("matvec norm tail (RMSNorm + q8 by the last block) == product + launch_norm_quant (bitwise) " + type_name(t) +
+                (impl == cuda::MatvecImpl::V1 ? " [v1]" : " [v2]"),
+            y_bad == 0 && q_bad == 0 && launches > 0,
+            "\"y_mismatches\": " + std::to_string(y_bad) + ", \"q8_mismatches\": " + std::to_string(q_bad) + ", \"launches\": " +
+                std::to_string(launches) + (error.empty() ? "" : ", \"error\": " + json_string(error)));
+  }
+  cudaStreamDestroy(stream);
 }
 
 static void test_matvec2_fused(Report& rep, Rng& rng) {
@@ -1077,7 +1217,8 @@ void run_kernel_tests(Report& rep, uint64_t seed) {
   using Fn = void (*)(Report&, Rng&);
   const std::pair<const char*, Fn> tests[] = {
       {"dequant", test_dequant},       {"embed", test_embed},         {"norm_quant", test_norm_quant},
-      {"matvec", test_matvec},         {"matvec2_fused", test_matvec2_fused}, {"matmul", test_matmul},
+      {"matvec", test_matvec},         {"matvec2_fused", test_matvec2_fused}, {"norm_tail", test_norm_tail},
+      {"matmul", test_matmul},
       {"rope_store", test_rope_store},
       {"attention", test_attention},   {"copy_prefix", test_copy_prefix},
   };

@@ -1,16 +1,18 @@
 // The engine's logits against the float64 reference forward pass (testing/reference-forward.ts),
-// for every weight type, GQA and MHA, tied and untied output.
+// for every weight type and llama-quantize's Q4_K_M mix, GQA and MHA, tied and untied output.
 //
 // Metric: for each position p, max_i |engine[p][i] - reference[p][i]| / max_i |reference[p][i]|;
 // the test takes the worst position. Quantized files are compared with the reference computed
-// on the same dequantized weights, so the tolerance covers only what the engine does
-// differently on purpose: float32 accumulation and (Q8_0/Q4_0) Q8_0-quantized activations.
+// on the same dequantized weights (dequantized by the TypeScript code, written apart from the
+// C++), so the tolerance covers only what the engine does differently on purpose: float32
+// accumulation and 8-bit activations (Q8_0 blocks of 32 for Q8_0/Q4_0/Q5_0 weights, Q8_K
+// blocks of 256 for Q4_K/Q6_K).
 
 import { readFile, writeFile } from "node:fs/promises";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { type GgmlTypeName, ggmlTensorBytes, ggmlTypeTraits } from "./ggml-types";
+import { encodeTensorData } from "./gguf-writer";
 import { loadModel, type Model } from "./index";
 import type { ModelType } from "./make-model";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
@@ -23,16 +25,21 @@ const TOKENS = [1, 17, 300, 45, 45, 2, 511, 100, 9, 250, 3, 77];
 // F32/F16/BF16 weights multiply float32 activations: the only difference is float32
 // accumulation over at most a few hundred terms per product (~1e-6 in practice).
 const FLOAT_TOLERANCE = 1e-4;
-// Q8_0/Q4_0 through the whole model, against float64 activations: quantizing every product's
-// input to 8 bits moves these models' logits by 2-4% of their largest value (measured with the
-// reference's own Q8_0 simulation), and the engine's rounding decisions cannot be replayed
-// exactly: a float32-vs-float64 difference that puts an activation on the other side of a
-// rounding boundary changes its quant, and that difference propagates. Hence 6%.
+// Quantized weights through the whole model, against float64 activations: quantizing every
+// product's input to 8 bits moves these models' logits by 2-4% of their largest value
+// (measured with the reference's own Q8_0 simulation), and the engine's rounding decisions
+// cannot be replayed exactly: a float32-vs-float64 difference that puts an activation on the
+// other side of a rounding boundary changes its quant, and that difference propagates. Hence 6%.
 const QUANTIZED_TOLERANCE = 6e-2;
 // One quantized product alone (attention and FFN outputs zeroed, logits = output · rmsnorm(x)),
-// against the reference that quantizes its input as ggml does: left is the activation scale,
-// kept as fp16 by ggml and fp32 by the engine (<= 2^-11 relative per block), and float32 sums.
+// against the reference that quantizes its input as ggml does. Q8_0 blocks (Q8_0/Q4_0/Q5_0
+// outputs): left is the activation scale, kept as fp16 by ggml and fp32 by the engine (<= 2^-11
+// relative per block; 3e-4 measured), and float32 sums.
 const ONE_PRODUCT_TOLERANCE = 1e-3;
+// Q8_K (Q4_K/Q6_K outputs): the engine quantizes exactly as ggml, and its rmsnorm is the same
+// code on every CPU, so the quants are the reference's; only float32 sums remain (3e-7 to 4e-7
+// measured over 256-value rows).
+const ONE_PRODUCT_TOLERANCE_Q8K = 1e-5;
 
 function worstRelativeError(engine: Float32Array, reference: Float64Array[]): number {
   const vocab = reference[0]!.length;
@@ -55,6 +62,11 @@ interface Case {
   type: ModelType;
   kvHeads: number;
   tied: boolean;
+  /** The tensor types the file must hold (llama-quantize's choices for K-quant mixes). */
+  expectTypes?: Record<string, number>;
+  /** Default dim 128, ffn 352 (11 blocks of 32); K-quants need rows of whole 256-value blocks. */
+  dim?: number;
+  ffn?: number;
 }
 
 const CASES: Case[] = [
@@ -67,6 +79,29 @@ const CASES: Case[] = [
   { name: "Q8_0, MHA, tied", type: "q8_0", kvHeads: 4, tied: true },
   { name: "Q4_0, GQA, tied", type: "q4_0", kvHeads: 2, tied: true },
   { name: "Q4_0, MHA, untied", type: "q4_0", kvHeads: 4, tied: false },
+  { name: "Q5_0, GQA, untied", type: "q5_0", kvHeads: 2, tied: false },
+  { name: "Q4_K, GQA, untied", type: "q4_k", kvHeads: 2, tied: false, dim: 256, ffn: 768 },
+  { name: "Q6_K, MHA, tied", type: "q6_k", kvHeads: 4, tied: true, dim: 256, ffn: 768 },
+  {
+    // ffn 288 is not a multiple of 256: ffn_down (288 columns) falls back to Q5_0 where Q4_K_M
+    // wants Q4_K (layer 0) and to Q8_0 where it wants Q6_K (layer 1, use_more_bits).
+    name: "Q4_K_M with fallbacks, GQA, untied",
+    type: "q4_k_m",
+    kvHeads: 2,
+    tied: false,
+    dim: 256,
+    ffn: 288,
+    expectTypes: { Q4_K: 12, Q6_K: 2, Q5_0: 1, Q8_0: 1, F32: 5 },
+  },
+  {
+    name: "Q4_K_M, MHA, tied",
+    type: "q4_k_m",
+    kvHeads: 4,
+    tied: true,
+    dim: 256,
+    ffn: 512,
+    expectTypes: { Q4_K: 12, Q6_K: 3, F32: 5 },
+  },
 ];
 
 let dir: TempDir;
@@ -80,10 +115,10 @@ afterAll(async () => {
 async function setUp(c: Case): Promise<{ model: Model; reference: ReferenceModel }> {
   // dim 128 = 4 heads of 32; ffn 352 = 11 blocks of 32; rows span several quant blocks.
   const path = await createSmallModel(dir, `${c.type}-${c.kvHeads}-${c.tied}.gguf`, {
-    dim: 128,
+    dim: c.dim ?? 128,
     heads: 4,
     kvHeads: c.kvHeads,
-    ffn: 352,
+    ffn: c.ffn ?? 352,
     layers: 2,
     type: c.type,
     tied: c.tied,
@@ -98,12 +133,13 @@ describe.each(CASES)("engine logits, $name", (c) => {
   let reference: ReferenceModel;
   beforeAll(async () => {
     ({ model, reference } = await setUp(c));
-    expect(model.info.tensorTypes[c.type.toUpperCase()]).toBeGreaterThan(0);
+    if (c.expectTypes) expect(model.info.tensorTypes).toEqual(c.expectTypes);
+    else expect(model.info.tensorTypes[c.type.toUpperCase()]).toBeGreaterThan(0);
     expect(model.info.headCountKv).toBe(c.kvHeads);
   });
   afterAll(() => model?.dispose());
 
-  if (c.type === "q8_0" || c.type === "q4_0") {
+  if (!["f32", "f16", "bf16"].includes(c.type)) {
     it(`match the float64 reference within ${QUANTIZED_TOLERANCE}`, async () => {
       const engine = await model.evaluate(TOKENS);
       expect(worstRelativeError(engine, referenceForward(reference, TOKENS))).toBeLessThan(
@@ -111,19 +147,21 @@ describe.each(CASES)("engine logits, $name", (c) => {
       );
     });
 
-    it(`compute one quantized product as ggml does within ${ONE_PRODUCT_TOLERANCE}`, async () => {
+    it(`compute one quantized product as ggml does (within ${ONE_PRODUCT_TOLERANCE}, Q8_K ${ONE_PRODUCT_TOLERANCE_Q8K})`, async () => {
       const path = dir.file(`one-product-${c.type}-${c.kvHeads}-${c.tied}.gguf`);
       const file = readGguf(new Uint8Array(await readFile(model.info.path)));
-      const type: GgmlTypeName = c.type === "q8_0" ? "Q8_0" : "Q4_0";
+      // F32 zeros: the file keeps its quantized output projection, the product under test.
       const zeros = (shape: number[]) => ({
-        type,
+        type: "F32" as const,
         shape,
-        data: new Uint8Array(ggmlTensorBytes(ggmlTypeTraits(type), shape[0]! * shape[1]!)),
+        data: encodeTensorData("F32", new Float32Array(shape[0]! * shape[1]!)),
       });
+      const dim = c.dim ?? 128;
+      const ffn = c.ffn ?? 352;
       const tensors = Object.fromEntries(
         [0, 1].flatMap((l) => [
-          [`blk.${l}.attn_output.weight`, zeros([128, 128])],
-          [`blk.${l}.ffn_down.weight`, zeros([352, 128])],
+          [`blk.${l}.attn_output.weight`, zeros([dim, dim])],
+          [`blk.${l}.ffn_down.weight`, zeros([ffn, dim])],
         ]),
       );
       await writeFile(path, editGguf(file, { tensors }));
@@ -136,7 +174,9 @@ describe.each(CASES)("engine logits, $name", (c) => {
       try {
         const engine = await oneProduct.evaluate(TOKENS);
         const expected = referenceForward(loadReferenceModel(path), TOKENS, { quantizeActivations: true });
-        expect(worstRelativeError(engine, expected)).toBeLessThan(ONE_PRODUCT_TOLERANCE);
+        const outputType = oneProduct.info.tensors.find((t) => t.name === (c.tied ? "token_embd.weight" : "output.weight"))!.type;
+        const tolerance = ["Q4_K", "Q6_K"].includes(outputType) ? ONE_PRODUCT_TOLERANCE_Q8K : ONE_PRODUCT_TOLERANCE;
+        expect(worstRelativeError(engine, expected)).toBeLessThan(tolerance);
       } finally {
         oneProduct.dispose();
       }

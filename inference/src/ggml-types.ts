@@ -1,7 +1,9 @@
 // ggml weight types in TypeScript: ids, block sizes, fp16/bf16 conversion, and for each type a
 // quantizer bit-compatible with ggml's reference (quantize_row_*_ref), a dequantizer and a fast
 // generator of random blocks for large test models. Mirrors inference/engine/ggml_types.h.
-// To add a type (Q5_0, Q4_K, Q6_K), add its traits to GGML_TYPE_TRAITS.
+// The quantizers repeat ggml's float32 arithmetic operation by operation (Math.fround after each
+// one), so their bytes equal ggml's and the engine's C++ references' (quants_ref.cpp); the tests
+// compare them byte for byte. To add a type, add its traits to GGML_TYPE_TRAITS.
 
 import type { Random } from "./random";
 
@@ -348,8 +350,449 @@ const Q4_0: GgmlTypeTraits = {
   },
 };
 
-/** The types the writer can encode. Q5_0, Q4_K and Q6_K are added here when implemented. */
-export const GGML_TYPE_TRAITS: Partial<Record<GgmlTypeName, GgmlTypeTraits>> = { F32, F16, BF16, Q8_0, Q4_0 };
+// ---------------------------------------------------------------------------------------------
+// Q5_0: blocks of 32 = { fp16 d; uint8 qh[4]; uint8 qs[16] }, x[j] = (q[j] - 16) * d where q[j]
+// is the low nibble of qs[j] (j < 16) or the high nibble of qs[j - 16], with bit j of qh on top.
+
+const QK5_0 = 32;
+const f32 = Math.fround;
+
+const Q5_0: GgmlTypeTraits = {
+  name: "Q5_0",
+  id: GGML_TYPE_ID.Q5_0,
+  blockSize: QK5_0,
+  typeSize: 22,
+  quantize(src, dst) {
+    assertWholeBlocks(this, src.length);
+    const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+    for (let b = 0; b * QK5_0 < src.length; b++) {
+      const x = b * QK5_0;
+      const y = b * 22;
+      // As Q4_0: the signed element of largest magnitude (the first on ties) maps to -16.
+      let amax = 0;
+      let max = 0;
+      for (let j = 0; j < QK5_0; j++) {
+        const v = src[x + j]!;
+        if (amax < Math.abs(v)) {
+          amax = Math.abs(v);
+          max = v;
+        }
+      }
+      const d = f32(max / -16);
+      const id = d !== 0 ? f32(1 / d) : 0;
+      view.setUint16(y, fp32ToFp16(d), true);
+      let qh = 0;
+      for (let j = 0; j < QK5_0 / 2; j++) {
+        // (int8_t)(x + 16.5f) truncates toward zero; the result is capped at 31.
+        const q0 = Math.min(31, Math.trunc(f32(f32(src[x + j]! * id) + 16.5)));
+        const q1 = Math.min(31, Math.trunc(f32(f32(src[x + QK5_0 / 2 + j]! * id) + 16.5)));
+        dst[y + 6 + j] = (q0 & 15) | ((q1 & 15) << 4);
+        qh |= ((q0 >>> 4) & 1) << j;
+        qh |= ((q1 >>> 4) & 1) << (j + 16);
+      }
+      view.setUint32(y + 2, qh >>> 0, true);
+    }
+  },
+  dequantize(src, dst) {
+    assertWholeBlocks(this, dst.length);
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (let b = 0; b * QK5_0 < dst.length; b++) {
+      const y = b * 22;
+      const d = fp16ToFp32(view.getUint16(y, true));
+      const qh = view.getUint32(y + 2, true);
+      for (let j = 0; j < QK5_0 / 2; j++) {
+        const q = src[y + 6 + j]!;
+        dst[b * QK5_0 + j] = (((q & 15) | (((qh >>> j) & 1) << 4)) - 16) * d;
+        dst[b * QK5_0 + QK5_0 / 2 + j] = (((q >>> 4) | (((qh >>> (j + 16)) & 1) << 4)) - 16) * d;
+      }
+    }
+  },
+  randomBlocks(rng, dst, std) {
+    if (dst.length % 22 !== 0) throw new RangeError("Q5_0: not a whole number of blocks");
+    rng.fillBytes(dst);
+    // Uniform q - 16 in -16..15 has mean -1/2 and variance (32^2 - 1) / 12.
+    const scales = jitteredScales(rng, std / Math.sqrt(1023 / 12));
+    for (let y = 0; y < dst.length; y += 22) {
+      const s = scales[dst[y]!]!;
+      dst[y] = s & 0xff;
+      dst[y + 1] = s >>> 8;
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// K-quants: super-blocks of 256 values (ggml's QK_K).
+
+const QK_K = 256;
+
+/** ggml's nearest_int: round half to even through the float32 adder (the bits of x + 1.5 * 2^23). */
+function nearestInt(x: number): number {
+  f32Scratch[0] = x + 12582912;
+  return (u32Scratch[0]! & 0x007fffff) - 0x00400000;
+}
+
+const GROUP_MAX_EPS = f32(1e-15);
+
+/**
+ * ggml's make_qkx2_quants for n values at x[off..]: levels 0..nmax, a scale and a min chosen to
+ * minimise the weighted squared error over nstep + 1 candidate scales. Writes the levels to L and
+ * returns [scale, -min].
+ */
+function makeQkx2Quants(
+  n: number,
+  nmax: number,
+  x: Float32Array,
+  off: number,
+  weights: Float32Array,
+  L: Uint8Array,
+  lOff: number,
+  Laux: Uint8Array,
+  rmin: number,
+  rdelta: number,
+  nstep: number,
+): [number, number] {
+  let min = x[off]!;
+  let max = x[off]!;
+  let sumW = weights[0]!;
+  let sumX = f32(sumW * x[off]!);
+  for (let i = 1; i < n; i++) {
+    const v = x[off + i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    const w = weights[i]!;
+    sumW = f32(sumW + w);
+    sumX = f32(sumX + f32(w * v));
+  }
+  if (min > 0) min = 0;
+  if (max === min) {
+    L.fill(0, lOff, lOff + n);
+    return [0, -min];
+  }
+  // (max - min) is recomputed below: min moves when a candidate wins, as in ggml.
+  let iscale = f32(nmax / f32(max - min));
+  let scale = f32(1 / iscale);
+  let bestError = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[off + i]!;
+    const l = Math.max(0, Math.min(nmax, nearestInt(f32(iscale * f32(v - min)))));
+    L[lOff + i] = l;
+    const diff = f32(f32(f32(scale * l) + min) - v);
+    bestError = f32(bestError + f32(weights[i]! * f32(diff * diff)));
+  }
+  for (let is = 0; is <= nstep; is++) {
+    iscale = f32(f32(f32(rmin + f32(rdelta * is)) + nmax) / f32(max - min));
+    let sumL = 0;
+    let sumL2 = 0;
+    let sumXL = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[off + i]!;
+      const l = Math.max(0, Math.min(nmax, nearestInt(f32(iscale * f32(v - min)))));
+      Laux[i] = l;
+      const wl = f32(weights[i]! * l);
+      sumL = f32(sumL + wl);
+      sumL2 = f32(sumL2 + f32(wl * l));
+      sumXL = f32(sumXL + f32(wl * v));
+    }
+    const D = f32(f32(sumW * sumL2) - f32(sumL * sumL));
+    if (D > 0) {
+      let thisScale = f32(f32(f32(sumW * sumXL) - f32(sumX * sumL)) / D);
+      let thisMin = f32(f32(f32(sumL2 * sumX) - f32(sumL * sumXL)) / D);
+      if (thisMin > 0) {
+        thisMin = 0;
+        thisScale = f32(sumXL / sumL2);
+      }
+      let error = 0;
+      for (let i = 0; i < n; i++) {
+        const diff = f32(f32(f32(thisScale * Laux[i]!) + thisMin) - x[off + i]!);
+        error = f32(error + f32(weights[i]! * f32(diff * diff)));
+      }
+      if (error < bestError) {
+        for (let i = 0; i < n; i++) L[lOff + i] = Laux[i]!;
+        bestError = error;
+        scale = thisScale;
+        min = thisMin;
+      }
+    }
+  }
+  return [scale, -min];
+}
+
+/**
+ * ggml's make_qx_quants with rmse_type 1 and no importance weights: a symmetric scale for n
+ * values at x[off..] (levels -nmax..nmax-1, stored + nmax in L) minimising the x^2-weighted
+ * squared error over 19 candidates. Returns the scale.
+ */
+function makeQxQuants(n: number, nmax: number, x: Float32Array, off: number, L: Uint8Array, lOff: number): number {
+  let max = 0;
+  let amax = 0;
+  for (let i = 0; i < n; i++) {
+    const ax = Math.abs(x[off + i]!);
+    if (ax > amax) {
+      amax = ax;
+      max = x[off + i]!;
+    }
+  }
+  if (amax < GROUP_MAX_EPS) {
+    L.fill(0, lOff, lOff + n);
+    return 0;
+  }
+  const level = (iscale: number, v: number) => Math.max(-nmax, Math.min(nmax - 1, nearestInt(f32(iscale * v))));
+  let iscale = f32(-nmax / max);
+  let sumLX = 0;
+  let sumL2 = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[off + i]!;
+    const l = level(iscale, v);
+    L[lOff + i] = l + nmax;
+    const w = f32(v * v);
+    sumLX = f32(sumLX + f32(f32(w * v) * l));
+    sumL2 = f32(sumL2 + f32(f32(w * l) * l));
+  }
+  let scale = sumL2 !== 0 ? f32(sumLX / sumL2) : 0;
+  let best = f32(scale * sumLX);
+  for (let is = -9; is <= 9; is++) {
+    if (is === 0) continue;
+    iscale = f32(-f32(nmax + f32(f32(0.1) * is)) / max);
+    sumLX = 0;
+    sumL2 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[off + i]!;
+      const l = level(iscale, v);
+      const w = f32(v * v);
+      sumLX = f32(sumLX + f32(f32(w * v) * l));
+      sumL2 = f32(sumL2 + f32(f32(w * l) * l));
+    }
+    if (sumL2 > 0 && f32(sumLX * sumLX) > f32(best * sumL2)) {
+      for (let i = 0; i < n; i++) L[lOff + i] = level(iscale, x[off + i]!) + nmax;
+      scale = f32(sumLX / sumL2);
+      best = f32(scale * sumLX);
+    }
+  }
+  return scale;
+}
+
+// Q4_K: super-blocks = { fp16 d; fp16 dmin; uint8 scales[12]; uint8 qs[128] }. Sub-block j (32
+// values) has a 6-bit scale sc_j and min m_j packed in `scales`; x = d * sc_j * q - dmin * m_j,
+// q in 0..15: sub-blocks 2k and 2k + 1 share qs[32k .. 32k + 32) (low nibbles, high nibbles).
+
+const Q4_K_BYTES = 144;
+
+/** The 6-bit scale and min of sub-block j (ggml's get_scale_min_k4); s = the 12 scale bytes. */
+function q4KScaleMin(s: Uint8Array, at: number, j: number): [number, number] {
+  if (j < 4) return [s[at + j]! & 63, s[at + j + 4]! & 63];
+  return [(s[at + j + 4]! & 0x0f) | ((s[at + j - 4]! >>> 6) << 4), (s[at + j + 4]! >>> 4) | ((s[at + j]! >>> 6) << 4)];
+}
+
+const Q4_K: GgmlTypeTraits = {
+  name: "Q4_K",
+  id: GGML_TYPE_ID.Q4_K,
+  blockSize: QK_K,
+  typeSize: Q4_K_BYTES,
+  quantize(src, dst) {
+    assertWholeBlocks(this, src.length);
+    const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+    const L = new Uint8Array(QK_K);
+    const Laux = new Uint8Array(32);
+    const weights = new Float32Array(32);
+    const scales = new Float32Array(8);
+    const mins = new Float32Array(8);
+    for (let b = 0; b * QK_K < src.length; b++) {
+      const x = b * QK_K;
+      const y = b * Q4_K_BYTES;
+      let maxScale = 0;
+      let maxMin = 0;
+      for (let j = 0; j < 8; j++) {
+        let sumX2 = 0;
+        for (let l = 0; l < 32; l++) sumX2 = f32(sumX2 + f32(src[x + 32 * j + l]! * src[x + 32 * j + l]!));
+        const avX = f32(Math.sqrt(f32(sumX2 / 32)));
+        for (let l = 0; l < 32; l++) weights[l] = f32(avX + Math.abs(src[x + 32 * j + l]!));
+        [scales[j], mins[j]] = makeQkx2Quants(32, 15, src, x + 32 * j, weights, L, 32 * j, Laux, -1, f32(0.1), 20);
+        if (scales[j]! > maxScale) maxScale = scales[j]!;
+        if (mins[j]! > maxMin) maxMin = mins[j]!;
+      }
+      const invScale = maxScale > 0 ? f32(63 / maxScale) : 0;
+      const invMin = maxMin > 0 ? f32(63 / maxMin) : 0;
+      const s = y + 4; // the 12 scale bytes
+      dst.fill(0, s, s + 12);
+      for (let j = 0; j < 8; j++) {
+        // ggml keeps nearest_int's result in a uint8_t before capping it at 63.
+        const ls = Math.min(63, nearestInt(f32(invScale * scales[j]!)) & 0xff);
+        const lm = Math.min(63, nearestInt(f32(invMin * mins[j]!)) & 0xff);
+        if (j < 4) {
+          dst[s + j] = ls;
+          dst[s + j + 4] = lm;
+        } else {
+          dst[s + j + 4] = (ls & 0x0f) | ((lm & 0x0f) << 4);
+          dst[s + j - 4]! |= (ls >>> 4) << 6;
+          dst[s + j]! |= (lm >>> 4) << 6;
+        }
+      }
+      const dBits = fp32ToFp16(f32(maxScale / 63));
+      const dminBits = fp32ToFp16(f32(maxMin / 63));
+      view.setUint16(y, dBits, true);
+      view.setUint16(y + 2, dminBits, true);
+      // Requantize against the stored (rounded) scales.
+      for (let j = 0; j < 8; j++) {
+        const [sc, m] = q4KScaleMin(dst, s, j);
+        const d = f32(fp16ToFp32(dBits) * sc);
+        if (d === 0) continue;
+        const dm = f32(fp16ToFp32(dminBits) * m);
+        for (let l = 0; l < 32; l++) {
+          L[32 * j + l] = Math.max(0, Math.min(15, nearestInt(f32(f32(src[x + 32 * j + l]! + dm) / d))));
+        }
+      }
+      for (let j = 0; j < QK_K; j += 64) {
+        for (let l = 0; l < 32; l++) dst[y + 16 + j / 2 + l] = L[j + l]! | (L[j + l + 32]! << 4);
+      }
+    }
+  },
+  dequantize(src, dst) {
+    assertWholeBlocks(this, dst.length);
+    for (let b = 0; b * QK_K < dst.length; b++) {
+      const y = b * Q4_K_BYTES;
+      const d = fp16ToFp32(src[y]! | (src[y + 1]! << 8));
+      const dmin = fp16ToFp32(src[y + 2]! | (src[y + 3]! << 8));
+      for (let j = 0; j < 8; j++) {
+        const [sc, m] = q4KScaleMin(src, y + 4, j);
+        const scale = f32(d * sc);
+        const min = f32(dmin * m);
+        const q = y + 16 + 32 * (j >>> 1);
+        const shift = 4 * (j & 1);
+        for (let l = 0; l < 32; l++) dst[b * QK_K + 32 * j + l] = f32(scale * ((src[q + l]! >>> shift) & 15)) - min;
+      }
+    }
+  },
+  randomBlocks(rng, dst, std) {
+    if (dst.length % Q4_K_BYTES !== 0) throw new RangeError("Q4_K: not a whole number of blocks");
+    rng.fillBytes(dst);
+    // Sub-block scales sc in 40..63 with the min equal to the scale and dmin = 7.5 d, so every
+    // value is d * sc * (q - 7.5): mean zero, variance (d sc)^2 (16^2 - 1) / 12.
+    const meanSc2 = 2700; // mean of sc^2 over 40..63
+    const scales = jitteredScales(rng, std / Math.sqrt((meanSc2 * 255) / 12));
+    for (let y = 0; y < dst.length; y += Q4_K_BYTES) {
+      const d = scales[dst[y]!]!;
+      dst[y] = d & 0xff;
+      dst[y + 1] = d >>> 8;
+      const dmin = fp32ToFp16(7.5 * fp16ToFp32(d));
+      dst[y + 2] = dmin & 0xff;
+      dst[y + 3] = dmin >>> 8;
+      for (let j = 0; j < 8; j++) {
+        const sc = 40 + (dst[y + 16 + j]! % 24);
+        if (j < 4) {
+          dst[y + 4 + j] = sc;
+          dst[y + 8 + j] = sc;
+        } else {
+          dst[y + 8 + j] = (sc & 0x0f) | ((sc & 0x0f) << 4);
+          dst[y + j]! |= (sc >>> 4) << 6;
+          dst[y + 4 + j]! |= (sc >>> 4) << 6;
+        }
+      }
+    }
+  },
+};
+
+// Q6_K: super-blocks = { uint8 ql[128]; uint8 qh[64]; int8 scales[16]; fp16 d }. Sub-block s (16
+// values) has scale sc_s; x = d * sc_s * (q - 32) with the 6-bit q split into a nibble of ql and
+// two bits of qh: in each half h of 128 values, value 32k + l (k < 4, l < 32) takes the low (k < 2)
+// or high nibble of ql[64h + 32(k % 2) + l] and bits 2k, 2k + 1 of qh[32h + l].
+
+const Q6_K_BYTES = 210;
+
+function q6KLevel(src: Uint8Array, y: number, v: number): number {
+  const h = v >>> 7;
+  const k = (v & 127) >>> 5;
+  const l = v & 31;
+  const ql = src[y + 64 * h + 32 * (k & 1) + l]!;
+  return ((k < 2 ? ql : ql >>> 4) & 15) | (((src[y + 128 + 32 * h + l]! >>> (2 * k)) & 3) << 4);
+}
+
+const Q6_K: GgmlTypeTraits = {
+  name: "Q6_K",
+  id: GGML_TYPE_ID.Q6_K,
+  blockSize: QK_K,
+  typeSize: Q6_K_BYTES,
+  quantize(src, dst) {
+    assertWholeBlocks(this, src.length);
+    const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+    const L = new Uint8Array(QK_K);
+    const scales = new Float32Array(16);
+    for (let b = 0; b * QK_K < src.length; b++) {
+      const x = b * QK_K;
+      const y = b * Q6_K_BYTES;
+      let maxScale = 0;
+      let maxAbsScale = 0;
+      for (let s = 0; s < 16; s++) {
+        scales[s] = makeQxQuants(16, 32, src, x + 16 * s, L, 16 * s);
+        if (Math.abs(scales[s]!) > maxAbsScale) {
+          maxAbsScale = Math.abs(scales[s]!);
+          maxScale = scales[s]!;
+        }
+      }
+      dst.fill(0, y, y + Q6_K_BYTES);
+      if (maxAbsScale < GROUP_MAX_EPS) continue;
+      const iscale = f32(-128 / maxScale);
+      const dBits = fp32ToFp16(f32(1 / iscale));
+      view.setUint16(y + 208, dBits, true);
+      for (let s = 0; s < 16; s++) view.setInt8(y + 192 + s, Math.min(127, nearestInt(f32(iscale * scales[s]!))));
+      for (let s = 0; s < 16; s++) {
+        const d = f32(fp16ToFp32(dBits) * view.getInt8(y + 192 + s));
+        if (d === 0) continue;
+        for (let l = 0; l < 16; l++) {
+          L[16 * s + l] = Math.max(-32, Math.min(31, nearestInt(f32(src[x + 16 * s + l]! / d)))) + 32;
+        }
+      }
+      for (let h = 0; h < 2; h++) {
+        const q = 128 * h;
+        for (let l = 0; l < 32; l++) {
+          dst[y + 64 * h + l] = (L[q + l]! & 15) | ((L[q + l + 64]! & 15) << 4);
+          dst[y + 64 * h + l + 32] = (L[q + l + 32]! & 15) | ((L[q + l + 96]! & 15) << 4);
+          dst[y + 128 + 32 * h + l] =
+            (L[q + l]! >>> 4) | ((L[q + l + 32]! >>> 4) << 2) | ((L[q + l + 64]! >>> 4) << 4) | ((L[q + l + 96]! >>> 4) << 6);
+        }
+      }
+    }
+  },
+  dequantize(src, dst) {
+    assertWholeBlocks(this, dst.length);
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (let b = 0; b * QK_K < dst.length; b++) {
+      const y = b * Q6_K_BYTES;
+      const d = fp16ToFp32(view.getUint16(y + 208, true));
+      for (let v = 0; v < QK_K; v++) {
+        dst[b * QK_K + v] = f32(d * view.getInt8(y + 192 + (v >>> 4))) * (q6KLevel(src, y, v) - 32);
+      }
+    }
+  },
+  randomBlocks(rng, dst, std) {
+    if (dst.length % Q6_K_BYTES !== 0) throw new RangeError("Q6_K: not a whole number of blocks");
+    rng.fillBytes(dst);
+    // Scales of magnitude 64..127 with random signs keep the mean at zero; q - 32 is uniform in
+    // -32..31 (variance (64^2 - 1) / 12), sc^2 averages 9462.
+    const scales = jitteredScales(rng, std / Math.sqrt((9462 * 4095) / 12));
+    for (let y = 0; y < dst.length; y += Q6_K_BYTES) {
+      for (let s = 0; s < 16; s++) {
+        const r = dst[y + 192 + s]!;
+        const magnitude = 64 + (r & 63);
+        dst[y + 192 + s] = (r & 64 ? -magnitude : magnitude) & 0xff;
+      }
+      const d = scales[dst[y]!]!;
+      dst[y + 208] = d & 0xff;
+      dst[y + 209] = d >>> 8;
+    }
+  },
+};
+
+/** The types the writer can encode (every weight type the engine reads). */
+export const GGML_TYPE_TRAITS: Partial<Record<GgmlTypeName, GgmlTypeTraits>> = {
+  F32,
+  F16,
+  BF16,
+  Q8_0,
+  Q4_0,
+  Q5_0,
+  Q4_K,
+  Q6_K,
+};
 
 export function ggmlTypeTraits(name: GgmlTypeName): GgmlTypeTraits {
   const traits = GGML_TYPE_TRAITS[name];

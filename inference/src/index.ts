@@ -69,12 +69,25 @@ export interface ModelInfo {
   vocabType: "llama" | "gpt2";
   bosTokenId: number | null;
   eosTokenId: number | null;
+  /** End of turn (Llama 3's <|eot_id|>), when the vocabulary names one. */
+  eotTokenId: number | null;
   /** eos, eot, ...: sampling one of these ends generation. */
   endOfGenerationTokenIds: number[];
+  /** The same tokens with their texts. */
+  endOfGenerationTokens: SpecialToken[];
+  /** The special tokens the vocabulary names (null when it names none for a role). */
+  specialTokens: Record<"bos" | "eos" | "eot" | "eom" | "unk", SpecialToken | null>;
   chatTemplate: string | null;
-  /** Tensors per type, e.g. { Q8_0: 56, F32: 17 }. */
+  /** Tensors per type, e.g. { Q4_K: 50, Q6_K: 7, F32: 17 } for a Q4_K_M file. */
   tensorTypes: Record<string, number>;
+  /** Every tensor with its weight type ("Q4_K", "F32", ...) and shape (ggml order). */
   tensors: { name: string; type: string; shape: number[] }[];
+}
+
+/** A token id with its text in the vocabulary, e.g. { id: 128009, text: "<|eot_id|>" }. */
+export interface SpecialToken {
+  id: number;
+  text: string;
 }
 
 export interface SamplingOptions {
@@ -219,63 +232,99 @@ export class Model {
    * calls advance together, one forward step for all of them.
    */
   generate(promptTokens: number[], options: GenerateOptions = {}): Promise<GenerateResult> {
-    return new Promise<GenerateResult>((resolve, reject) => {
-      let engine: NativeModel;
-      try {
-        engine = this.#engine();
+    return this.generateGroup([{ promptTokens, options }])[0]!;
+  }
+
+  /**
+   * Several completions submitted at once (e.g. the n choices of one API request): the engine
+   * admits them together, and those with the same prompt share one prefill whatever the thread
+   * timing. One promise per request, in order; invalid arguments reject them all.
+   */
+  generateGroup(requests: { promptTokens: number[]; options?: GenerateOptions }[]): Promise<GenerateResult>[] {
+    let engine: NativeModel;
+    try {
+      engine = this.#engine();
+      for (const { options = {} } of requests) {
         checkInteger("maxTokens", options.maxTokens, 0);
         checkInteger("topK", options.topK, 0);
         checkInteger("seed", options.seed, 0);
-      } catch (error) {
-        reject(error);
-        return;
       }
-      const signal = options.signal;
-      const pending: Pending = { reject };
-      let id = -1;
-      let settled = false;
-      const onAbort = () => {
-        if (id >= 0) engine.cancel(id);
-      };
-      const settle = () => {
-        settled = true;
-        this.#pending.delete(pending);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      pending.reject = (error) => {
-        if (settled) return;
-        settle();
-        reject(error);
-      };
-      const onEvent = (event: NativeEvent) => {
-        if (settled) return;
-        if (event.type === "token") {
-          if (!options.onToken) return;
-          try {
-            options.onToken({ id: event.id, text: event.text });
-          } catch (error) {
-            engine.cancel(id);
-            pending.reject(error as Error);
-          }
-        } else if (event.type === "done") {
-          settle();
-          resolve(toResult(event));
-        } else {
-          pending.reject(event.error);
-        }
-      };
-      try {
-        id = engine.generate(promptTokens, nativeOptions(options, false), onEvent);
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      this.#pending.add(pending);
-      if (signal) {
-        if (signal.aborted) onAbort();
-        else signal.addEventListener("abort", onAbort, { once: true });
-      }
+    } catch (error) {
+      return requests.map(() => Promise.reject(error as Error));
+    }
+    const started = requests.map(({ promptTokens, options = {} }) => this.#track(engine, promptTokens, options));
+    let ids: number[];
+    try {
+      ids = engine.generateGroup(started.map((s) => s.request));
+    } catch (error) {
+      for (const s of started) s.fail(error as Error);
+      return started.map((s) => s.promise);
+    }
+    started.forEach((s, i) => s.submitted(ids[i]!));
+    return started.map((s) => s.promise);
+  }
+
+  // One request's promise and event handling; `submitted(id)` registers it once the engine
+  // has accepted it (cancellation through the signal needs the id).
+  #track(engine: NativeModel, promptTokens: number[], options: GenerateOptions) {
+    let resolve!: (result: GenerateResult) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<GenerateResult>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    const signal = options.signal;
+    const pending: Pending = { reject };
+    let id = -1;
+    let settled = false;
+    const onAbort = () => {
+      if (id >= 0) engine.cancel(id);
+    };
+    const settle = () => {
+      settled = true;
+      this.#pending.delete(pending);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    pending.reject = (error) => {
+      if (settled) return;
+      settle();
+      reject(error);
+    };
+    const onEvent = (event: NativeEvent) => {
+      if (settled) return;
+      if (event.type === "token") {
+        if (!options.onToken) return;
+        try {
+          options.onToken({ id: event.id, text: event.text });
+        } catch (error) {
+          engine.cancel(id);
+          pending.reject(error as Error);
+        }
+      } else if (event.type === "done") {
+        settle();
+        resolve(toResult(event));
+      } else {
+        pending.reject(event.error);
+      }
+    };
+    const request: [number[], ReturnType<typeof nativeOptions>, (event: NativeEvent) => void] = [
+      promptTokens,
+      nativeOptions(options, false),
+      onEvent,
+    ];
+    return {
+      promise,
+      request,
+      fail: (error: Error) => reject(error),
+      submitted: (requestId: number) => {
+        id = requestId;
+        this.#pending.add(pending);
+        if (signal) {
+          if (signal.aborted) onAbort();
+          else signal.addEventListener("abort", onAbort, { once: true });
+        }
+      },
+    };
   }
 
   /** Logits of every position of one sequence: tokens.length x vocabSize, row-major. */

@@ -1,14 +1,15 @@
 // Random-weight llama models in GGUF, with llama.cpp's keys and tensor names, for tests and
 // benchmarks. Deterministic per seed. Small models quantize normal-distributed floats with
 // ggml's reference quantizers; large ones write random blocks directly so a 7B-shape file takes
-// seconds of generation rather than minutes.
+// seconds of generation rather than minutes. Types: one weight type for every matrix, or
+// "q4_k_m", llama-quantize's Q4_K_M mix (tensorTypeFor below).
 
 import { type GgmlTypeName, type GgmlTypeTraits, ggmlTypeTraits } from "./ggml-types";
 import { type GgufTensor, type GgufValue, ggufValue, type WriteProgress, writeGguf } from "./gguf-writer";
 import { llama2Vocabulary, smallVocabulary, spmVocabularyMetadata, type SpmVocabulary } from "./llama-vocab";
 import { Random } from "./random";
 
-export const MODEL_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0"] as const;
+export const MODEL_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q5_0", "q4_k", "q6_k", "q4_k_m"] as const;
 export type ModelType = (typeof MODEL_TYPES)[number];
 
 const DEFAULT_VOCAB_SIZE = 4096;
@@ -42,21 +43,71 @@ export interface MadeModel {
   parameterCount: number;
   tensorCount: number;
   type: ModelType;
+  /** Tensors per ggml type, e.g. { Q4_K: 44, Q6_K: 9, Q5_0: 3, F32: 17 }. */
+  tensorTypes: Record<string, number>;
   vocabSize: number;
   seconds: number;
 }
 
 const RANDOM_BLOCKS_ABOVE_PARAMETERS = 64 * 1024 * 1024;
 
-// general.file_type values (llama_ftype).
-const FILE_TYPE: Record<ModelType, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 7, bf16: 32 };
+// general.file_type values (llama_ftype). A file of Q4_K only has no ftype of its own: 14
+// (Q4_K_S) is the closest.
+const FILE_TYPE: Record<ModelType, number> = {
+  f32: 0,
+  f16: 1,
+  q4_0: 2,
+  q8_0: 7,
+  q5_0: 8,
+  q4_k: 14,
+  q4_k_m: 15,
+  q6_k: 18,
+  bf16: 32,
+};
+// The type of every weight matrix (q4_k_m: the type most of them get).
 const GGML_TYPE: Record<ModelType, GgmlTypeName> = {
   f32: "F32",
   f16: "F16",
   bf16: "BF16",
   q8_0: "Q8_0",
   q4_0: "Q4_0",
+  q5_0: "Q5_0",
+  q4_k: "Q4_K",
+  q6_k: "Q6_K",
+  q4_k_m: "Q4_K",
 };
+
+/** llama-quantize's use_more_bits: the first and last eighth of the layers and every third between. */
+function useMoreBits(layer: number, layers: number): boolean {
+  const eighth = Math.floor(layers / 8);
+  return layer < eighth || layer >= Math.floor((7 * layers) / 8) || (layer - eighth) % 3 === 2;
+}
+
+/**
+ * The ggml type llama-quantize (without an importance matrix) gives a weight matrix of `cols`
+ * columns: Q4_K_M puts Q6_K on the output projection (on token_embd when the output is tied)
+ * and on attn_v and ffn_down of the layers useMoreBits picks, Q4_K elsewhere. A K-quant needs
+ * rows of whole 256-value super-blocks; otherwise Q4_K falls back to Q5_0 and Q6_K to Q8_0, as
+ * llama-quantize does.
+ */
+export function tensorTypeFor(
+  type: ModelType,
+  tensor: { name: string; cols: number; layer: number | null; layers: number; tied: boolean },
+): GgmlTypeName {
+  let chosen = GGML_TYPE[type];
+  if (type === "q4_k_m") {
+    const { name, layer, layers } = tensor;
+    const isOutput = name === "output.weight" || (tensor.tied && name === "token_embd.weight");
+    const moreBits = layer !== null && useMoreBits(layer, layers);
+    if (isOutput || (moreBits && (name.endsWith(".attn_v.weight") || name.endsWith(".ffn_down.weight"))))
+      chosen = "Q6_K";
+  }
+  if (tensor.cols % 256 !== 0) {
+    if (chosen === "Q4_K") chosen = "Q5_0";
+    if (chosen === "Q6_K") chosen = "Q8_0";
+  }
+  return chosen;
+}
 
 function checkShape(o: MakeModelOptions): void {
   if (!MODEL_TYPES.includes(o.type))
@@ -71,7 +122,8 @@ function checkShape(o: MakeModelOptions): void {
     throw new RangeError(`the head size ${o.dim / o.heads} must be even for RoPE`);
   if (o.heads % o.kvHeads !== 0)
     throw new RangeError(`--heads ${o.heads} is not a multiple of --kv-heads ${o.kvHeads}`);
-  const block = ggmlTypeTraits(GGML_TYPE[o.type]).blockSize;
+  // K-quant rows that are not whole super-blocks fall back to 32-value blocks.
+  const block = Math.min(32, ggmlTypeTraits(GGML_TYPE[o.type]).blockSize);
   for (const [name, value] of [
     ["dim", o.dim],
     ["ffn", o.ffn],
@@ -136,18 +188,26 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
     dim +
     layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * ffn);
   const useRandomBlocks = options.randomBlocks ?? parameterCount > RANDOM_BLOCKS_ABOVE_PARAMETERS;
-  const weightTraits = ggmlTypeTraits(GGML_TYPE[type]);
   const f32 = ggmlTypeTraits("F32");
   // std 1/sqrt(n_in) keeps each projection's output at the scale of its input; norms near 1.
-  const weight = (name: string, nIn: number, nOut: number) =>
-    randomTensor(
+  const weight = (name: string, nIn: number, nOut: number) => {
+    const layer = /^blk\.(\d+)\./.exec(name);
+    const ggmlType = tensorTypeFor(type, {
       name,
-      weightTraits,
+      cols: nIn,
+      layer: layer ? Number(layer[1]) : null,
+      layers,
+      tied,
+    });
+    return randomTensor(
+      name,
+      ggmlTypeTraits(ggmlType),
       [nIn, nOut],
       seed,
       { mean: 0, std: 1 / Math.sqrt(nIn) },
       useRandomBlocks,
     );
+  };
   const norm = (name: string) => randomTensor(name, f32, [dim], seed, { mean: 1, std: 0.05 }, false);
 
   const tensors: GgufTensor[] = [weight("token_embd.weight", dim, nVocab)];
@@ -186,12 +246,15 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
   };
 
   const { bytes } = await writeGguf(options.out, { metadata, tensors }, options.onProgress);
+  const tensorTypes: Record<string, number> = {};
+  for (const t of tensors) tensorTypes[t.type] = (tensorTypes[t.type] ?? 0) + 1;
   return {
     path: options.out,
     bytes,
     parameterCount,
     tensorCount: tensors.length,
     type,
+    tensorTypes,
     vocabSize: nVocab,
     seconds: (performance.now() - started) / 1000,
   };

@@ -44,6 +44,10 @@ export interface NativeModel {
     options: NativeGenerateOptions,
     onEvent: (event: NativeEvent) => void,
   ): number;
+  /** Several requests admitted together; returns their ids in order. */
+  generateGroup(
+    requests: [ids: number[] | Int32Array, options: NativeGenerateOptions, onEvent: (event: NativeEvent) => void][],
+  ): number[];
   cancel(id: number): void;
   dispose(): void;
 }
@@ -62,6 +66,8 @@ export interface NativeAddon {
   ): Promise<NativeModel>;
   cudaCompiled(): boolean;
   cudaDeviceCount(): number;
+  /** The C++ reference quantizer (quants_ref.h) for a ggml type id; for tests. */
+  quantizeReference(typeId: number, values: Float32Array): Uint8Array;
 }
 
 /** Where the addon is looked for. */

@@ -5,10 +5,8 @@
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 
-import { gguf } from "@huggingface/gguf";
-
 import type { Device } from "./index";
-import { DEFAULT_MAX_BODY_BYTES, InferenceServer, type SpecialTokenTexts } from "./server";
+import { DEFAULT_MAX_BODY_BYTES, InferenceServer } from "./server";
 
 const USAGE = `usage: npm run inference -- --model F --port P [--host H] [--threads T]
        [--device auto|cpu|cuda] [--context N] [--max-sequences N] [--model-name NAME]
@@ -25,19 +23,6 @@ function positiveInteger(value: string | undefined, name: string): number | unde
   if (!Number.isSafeInteger(n) || n < 1)
     fail(`--${name} must be a positive integer, got ${value}\n${USAGE}`, 2);
   return n;
-}
-
-/** The text of BOS and EOS, for chat templates that write them (from the GGUF vocabulary). */
-async function specialTokenTexts(
-  path: string,
-  bosId: number | null,
-  eosId: number | null,
-): Promise<SpecialTokenTexts> {
-  const { metadata } = await gguf(path, { allowLocalFile: true });
-  const tokens = (metadata as unknown as Record<string, unknown>)["tokenizer.ggml.tokens"];
-  const text = (id: number | null) =>
-    id !== null && Array.isArray(tokens) && typeof tokens[id] === "string" ? (tokens[id] as string) : "";
-  return { bosToken: text(bosId), eosToken: text(eosId) };
 }
 
 async function main(): Promise<void> {
@@ -98,10 +83,15 @@ async function main(): Promise<void> {
   }).catch((error: Error & { code?: string }) =>
     fail(`cannot load ${path}: ${error.code ? `${error.code}: ` : ""}${error.message}`),
   );
-  server.setModel(model, await specialTokenTexts(path, model.info.bosTokenId, model.info.eosTokenId));
   const { info } = model;
+  // BOS and EOS texts for chat templates that write them.
+  server.setModel(model, {
+    bosToken: info.specialTokens.bos?.text ?? "",
+    eosToken: info.specialTokens.eos?.text ?? "",
+  });
+  // The CPU's device description already names the thread count.
   process.stderr.write(
-    `ready: ${modelName} on ${info.deviceDescription}, ${info.threads} threads, context ${info.contextLength}, ` +
+    `ready: ${modelName} on ${info.deviceDescription}, context ${info.contextLength}, ` +
       `${(info.fileSize / 2 ** 30).toFixed(2)} GiB\n`,
   );
 

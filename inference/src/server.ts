@@ -432,7 +432,7 @@ export class InferenceServer {
     };
 
     if (!body.stream) {
-      const results = await all(choices.map((c) => this.generate(model, id, c)));
+      const results = await all(this.generate(model, id, choices));
       if (abort.signal.aborted) return;
       return sendJson(res, 200, {
         id,
@@ -494,18 +494,16 @@ export class InferenceServer {
         });
       }
     }
+    // The engine holds back partial characters and possible stop strings: its token texts
+    // concatenate to the final text.
+    const streamed = choices.map((c) => ({
+      ...c,
+      options: { ...c.options, onToken: (token: { text: string }) => token.text && send(textChoice(c.index, token.text, null)) },
+    }));
     const results = await all(
-      choices.map(async (c) => {
-        // The engine holds back partial characters and possible stop strings: its token texts
-        // concatenate to the final text.
-        const result = await this.generate(model, id, {
-          ...c,
-          options: {
-            ...c.options,
-            onToken: (token) => token.text && send(textChoice(c.index, token.text, null)),
-          },
-        });
-        send(textChoice(c.index, "", finishReason(result)));
+      this.generate(model, id, streamed).map(async (pending, i) => {
+        const result = await pending;
+        send(textChoice(choices[i]!.index, "", finishReason(result)));
         return result;
       }),
     );
@@ -514,23 +512,28 @@ export class InferenceServer {
     res.end("data: [DONE]\n\n");
   }
 
-  private async generate(model: Model, id: string, choice: Choice): Promise<GenerateResult> {
-    this.active++;
-    try {
-      const result = await model.generate(choice.prompt.tokens, choice.options);
-      this.emit({
-        kind: "sequence",
-        line:
-          `${id}/${choice.index}: ${result.finishReason} after ${result.tokens.length} tokens ` +
-          `(${choice.prompt.tokens.length} prompt tokens, ${result.sharedPromptTokens} shared; ` +
-          `${result.decodeTokensPerSecond.toFixed(1)} tok/s)`,
-        finishReason: result.finishReason,
-        tokens: result.tokens.length,
-        sharedPromptTokens: result.sharedPromptTokens,
-      });
-      return result;
-    } finally {
-      this.active--;
-    }
+  /** Submits the choices together (same-prompt choices share one prefill), one promise each. */
+  private generate(model: Model, id: string, choices: Choice[]): Promise<GenerateResult>[] {
+    this.active += choices.length;
+    const pending = model.generateGroup(choices.map((c) => ({ promptTokens: c.prompt.tokens, options: c.options })));
+    return pending.map(async (promise, i) => {
+      const choice = choices[i]!;
+      try {
+        const result = await promise;
+        this.emit({
+          kind: "sequence",
+          line:
+            `${id}/${choice.index}: ${result.finishReason} after ${result.tokens.length} tokens ` +
+            `(${choice.prompt.tokens.length} prompt tokens, ${result.sharedPromptTokens} shared; ` +
+            `${result.decodeTokensPerSecond.toFixed(1)} tok/s)`,
+          finishReason: result.finishReason,
+          tokens: result.tokens.length,
+          sharedPromptTokens: result.sharedPromptTokens,
+        });
+        return result;
+      } finally {
+        this.active--;
+      }
+    });
   }
 }

@@ -31,7 +31,8 @@ struct LayerKernels {
 // Activations in the formats the next matmuls want.
 struct Input {
   const float* f32;
-  const uint8_t* q8;
+  const uint8_t* q8;   // Q8 rows (Q8_0 / Q4_0 / Q5_0 weights)
+  const uint8_t* q8k;  // Q8K rows (Q4_K / Q6_K weights)
   int64_t n;
 };
 
@@ -47,6 +48,7 @@ class CpuBackend final : public Backend {
   Status init() {
     const CpuIsa isa = cpu_isa_selected();
     quantize_ = select_quantize_act(isa);
+    quantize_q8k_ = select_quantize_act_q8k(isa);
     attend_ = select_attend(isa, c_.head_dim);
     swiglu_ = select_swiglu(isa);
     description_ = cpu_features().brand + ", " + cpu_isa_name(isa) + ", " +
@@ -260,6 +262,7 @@ class CpuBackend final : public Backend {
     hb2_.resize(n * c_.n_ff);
     const int widest = std::max(std::max(c_.n_embd, c_.n_ff), q_dim);
     q8_.resize(n * q8_act_row_bytes(widest) + 64);
+    q8k_.resize(n * q8k_act_row_bytes(widest) + 64);
     cos_.resize(n * c_.rope_dim / 2);
     sin_.resize(n * c_.rope_dim / 2);
     tok_id_.resize(n);
@@ -280,13 +283,16 @@ class CpuBackend final : public Backend {
     });
   }
 
+  // Quantizes x once into each format the kernels want (a mixed file may need both).
   Input prepare(const float* x, int64_t n, std::initializer_list<const MatmulKernel*> kernels) {
-    Input in{x, nullptr, n};
+    Input in{x, nullptr, nullptr, n};
     for (const MatmulKernel* k : kernels) {
-      if (k->act == ActFormat::Q8) {
-        quantize_activations(pool_, quantize_, x, n_tok_, n, q8_.data());
+      if (k->act == ActFormat::Q8 && !in.q8) {
+        quantize_activations(pool_, quantize_, x, n_tok_, n, q8_act_row_bytes(n), q8_.data());
         in.q8 = q8_.data();
-        break;
+      } else if (k->act == ActFormat::Q8K && !in.q8k) {
+        quantize_activations(pool_, quantize_q8k_, x, n_tok_, n, q8k_act_row_bytes(n), q8k_.data());
+        in.q8k = q8k_.data();
       }
     }
     return in;
@@ -296,13 +302,10 @@ class CpuBackend final : public Backend {
     MatmulTask t;
     t.kernel = k;
     t.w = &w;
-    if (k->act == ActFormat::Q8) {
-      t.act = in.q8;
-      t.act_row_bytes = q8_act_row_bytes(in.n);
-    } else {
-      t.act = in.f32;
-      t.act_row_bytes = static_cast<size_t>(in.n) * sizeof(float);
-    }
+    t.act = k->act == ActFormat::Q8 ? static_cast<const void*>(in.q8)
+            : k->act == ActFormat::Q8K ? static_cast<const void*>(in.q8k)
+                                       : static_cast<const void*>(in.f32);
+    t.act_row_bytes = act_row_bytes(k->act, in.n);
     t.n_tok = n_tok_;
     t.y = y;
     t.ldy = ldy;
@@ -355,7 +358,7 @@ class CpuBackend final : public Backend {
   const int n_ctx_, n_slots_;
   ThreadPool pool_;
   std::string description_;
-  QuantizeActFn quantize_ = nullptr;
+  QuantizeActFn quantize_ = nullptr, quantize_q8k_ = nullptr;
   AttendFn attend_ = nullptr;
   SwigluFn swiglu_ = nullptr;
   std::vector<LayerKernels> kernels_;
@@ -366,7 +369,7 @@ class CpuBackend final : public Backend {
 
   int capacity_ = 0, n_tok_ = 0, n_out_ = 0;
   std::vector<float> x_, xb_, tmp_, q_, att_, k_, v_, hb_, hb2_, cos_, sin_, scores_;
-  std::vector<uint8_t> q8_;
+  std::vector<uint8_t> q8_, q8k_;
   std::vector<int> tok_id_, tok_slot_, tok_pos_, out_tok_;
   std::vector<AttentionItem> items_;
 };

@@ -21,8 +21,9 @@
 
 namespace arb {
 
-// How a kernel wants its activations: fp32 rows, or Q8 rows (below).
-enum class ActFormat { F32, Q8 };
+// How a kernel wants its activations: fp32 rows, Q8 rows (32-value blocks, for Q8_0 / Q4_0 /
+// Q5_0 weights) or Q8K rows (256-value super-blocks, for Q4_K / Q6_K weights), both below.
+enum class ActFormat { F32, Q8, Q8K };
 
 // A Q8 activation row, as the CPU kernels read it: the row quantized exactly as
 // quantize_row_q8_act_ref does (quants_ref.h), stored plane by plane so that the quants of
@@ -40,6 +41,22 @@ inline Q8ActRow q8_act_row(const void* row, int64_t n) {
   const int64_t nb = n / QK8_0;
   const int8_t* qs = static_cast<const int8_t*>(row);
   return {qs, reinterpret_cast<const float*>(qs + nb * QK8_0), reinterpret_cast<const int32_t*>(qs + nb * (QK8_0 + 4))};
+}
+
+// A Q8K activation row: the row quantized exactly as quantize_row_q8_K_ref does (quants_ref.h),
+// stored plane by plane: [qs: n int8][d: nb float][bsums: nb x 16 int16], nb = n / 256.
+inline size_t q8k_act_row_bytes(int64_t n) { return static_cast<size_t>(n / QK_K) * sizeof(block_q8_K); }
+
+struct Q8KActRow {
+  const int8_t* qs;
+  const float* d;
+  const int16_t* bsums;
+};
+
+inline Q8KActRow q8k_act_row(const void* row, int64_t n) {
+  const int64_t nb = n / QK_K;
+  const int8_t* qs = static_cast<const int8_t*>(row);
+  return {qs, reinterpret_cast<const float*>(qs + n), reinterpret_cast<const int16_t*>(qs + n + nb * 4)};
 }
 
 struct MatmulArgs {
@@ -72,6 +89,11 @@ const MatmulKernel* select_matmul_kernel(GgmlType type);
 // gives bit-identical rows, with the values quantize_row_q8_act_ref gives.
 using QuantizeActFn = void (*)(const float* x, void* row, int64_t n);
 QuantizeActFn select_quantize_act(CpuIsa isa);
+// The same for Q8K rows (q8k_act_row_bytes(n) bytes, n a multiple of 256), bit-identical to
+// quantize_row_q8_K_ref on every ISA.
+QuantizeActFn select_quantize_act_q8k(CpuIsa isa);
+// Row bytes of activation format `f` for n values.
+size_t act_row_bytes(ActFormat f, int64_t n);
 
 // Per-type registration (matmul_<type>.cpp).
 void add_f32_kernels(std::vector<MatmulKernel>* out);
@@ -79,5 +101,8 @@ void add_f16_kernels(std::vector<MatmulKernel>* out);
 void add_bf16_kernels(std::vector<MatmulKernel>* out);
 void add_q8_0_kernels(std::vector<MatmulKernel>* out);
 void add_q4_0_kernels(std::vector<MatmulKernel>* out);
+void add_q5_0_kernels(std::vector<MatmulKernel>* out);
+void add_q4_k_kernels(std::vector<MatmulKernel>* out);
+void add_q6_k_kernels(std::vector<MatmulKernel>* out);
 
 }  // namespace arb

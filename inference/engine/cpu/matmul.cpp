@@ -17,6 +17,9 @@ std::vector<MatmulKernel> matmul_kernels(GgmlType type) {
     case GgmlType::BF16: add_bf16_kernels(&out); break;
     case GgmlType::Q8_0: add_q8_0_kernels(&out); break;
     case GgmlType::Q4_0: add_q4_0_kernels(&out); break;
+    case GgmlType::Q5_0: add_q5_0_kernels(&out); break;
+    case GgmlType::Q4_K: add_q4_k_kernels(&out); break;
+    case GgmlType::Q6_K: add_q6_k_kernels(&out); break;
     default: break;
   }
   return out;
@@ -26,7 +29,8 @@ const MatmulKernel* select_matmul_kernel(GgmlType type) {
   // One table per type, built on first use; kernels are plain function pointers.
   static const std::vector<MatmulKernel> tables[] = {
       matmul_kernels(GgmlType::F32), matmul_kernels(GgmlType::F16), matmul_kernels(GgmlType::BF16),
-      matmul_kernels(GgmlType::Q8_0), matmul_kernels(GgmlType::Q4_0)};
+      matmul_kernels(GgmlType::Q8_0), matmul_kernels(GgmlType::Q4_0), matmul_kernels(GgmlType::Q5_0),
+      matmul_kernels(GgmlType::Q4_K), matmul_kernels(GgmlType::Q6_K)};
   const CpuIsa isa = cpu_isa_selected();
   for (const std::vector<MatmulKernel>& table : tables) {
     if (table.empty() || table[0].type != type) continue;
@@ -127,7 +131,132 @@ ARB_TARGET_AVX512 void quantize_act_avx512(const float* x, void* row, int64_t n)
 }
 #endif
 
+// ---- Q8K rows (K-quant activations) --------------------------------------------------------
+
+// The parts of quantize_row_q8_K_ref every ISA shares: the block's max-magnitude value (the first
+// on ties) found from amax, and the all-zero / non-finite cases. Returns the scale to multiply by,
+// or 0 when the block is already written.
+struct Q8KPlanes {
+  int8_t* qs;
+  float* d;
+  int16_t* bsums;
+};
+
+Q8KPlanes q8k_planes(void* row, int64_t n) {
+  int8_t* qs = static_cast<int8_t*>(row);
+  return {qs, reinterpret_cast<float*>(qs + n), reinterpret_cast<int16_t*>(qs + n + n / QK_K * 4)};
+}
+
+float q8k_begin_block(const float* x, float amax, bool finite, const Q8KPlanes& p, int64_t b) {
+  if (!finite || amax == 0.0f) {
+    p.d[b] = finite ? 0.0f : NAN;
+    std::memset(p.qs + b * QK_K, 0, QK_K);
+    std::memset(p.bsums + b * 16, 0, 16 * sizeof(int16_t));
+    return 0.0f;
+  }
+  int first = 0;
+  while (std::fabs(x[first]) != amax) first++;
+  const float iscale = -127.0f / x[first];
+  p.d[b] = 1 / iscale;
+  return iscale;
+}
+
+void quantize_act_q8k_portable(const float* x, void* row, int64_t n) {
+  const Q8KPlanes p = q8k_planes(row, n);
+  for (int64_t b = 0; b < n / QK_K; b++) {
+    block_q8_K blk;
+    quantize_row_q8_K_ref(x + b * QK_K, &blk, QK_K);
+    std::memcpy(p.qs + b * QK_K, blk.qs, QK_K);
+    std::memcpy(p.d + b, &blk.d, sizeof(float));
+    std::memcpy(p.bsums + b * 16, blk.bsums, sizeof(blk.bsums));
+  }
+}
+
+#ifdef ARB_HAVE_X86_KERNELS
+ARB_TARGET_AVX2 void quantize_act_q8k_avx2(const float* x, void* row, int64_t n) {
+  const Q8KPlanes p = q8k_planes(row, n);
+  const __m256 sign = _mm256_set1_ps(-0.0f), big = _mm256_set1_ps(std::numeric_limits<float>::max());
+  for (int64_t b = 0; b < n / QK_K; b++) {
+    const float* xb = x + b * QK_K;
+    __m256 m = _mm256_setzero_ps(), bad = _mm256_setzero_ps();
+    for (int k = 0; k < QK_K; k += 8) {
+      const __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(xb + k));
+      m = _mm256_max_ps(m, a);
+      bad = _mm256_or_ps(bad, _mm256_cmp_ps(a, big, _CMP_NLE_UQ));  // NaN or infinity
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
+    const float iscale = q8k_begin_block(xb, _mm_cvtss_f32(m4), _mm256_movemask_ps(bad) == 0, p, b);
+    if (iscale == 0.0f) continue;
+    const __m256 mul = _mm256_set1_ps(iscale);
+    const __m256i cap = _mm256_set1_epi32(127);
+    for (int k = 0; k < QK_K; k += 64) {
+      __m256i q[8];
+      for (int i = 0; i < 8; i++) {
+        q[i] = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(xb + k + 8 * i), mul)), cap);
+      }
+      for (int h = 0; h < 2; h++) {
+        // packs interleave 128-bit lanes; the permute restores element order.
+        const __m256i p8 = _mm256_packs_epi16(_mm256_packs_epi32(q[4 * h], q[4 * h + 1]),
+                                              _mm256_packs_epi32(q[4 * h + 2], q[4 * h + 3]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(p.qs + b * QK_K + k + 32 * h),
+                            _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+      }
+      // Sums of the four 16-value groups: pairwise hadds leave lanes 0-3 and 4-7 of each group.
+      const __m256i s0 = _mm256_add_epi32(q[0], q[1]), s1 = _mm256_add_epi32(q[2], q[3]);
+      const __m256i s2 = _mm256_add_epi32(q[4], q[5]), s3 = _mm256_add_epi32(q[6], q[7]);
+      const __m256i u = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3));
+      const __m128i sums = _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(p.bsums + b * 16 + k / 16), _mm_packs_epi32(sums, sums));
+    }
+  }
+}
+
+ARB_TARGET_AVX512 void quantize_act_q8k_avx512(const float* x, void* row, int64_t n) {
+  const Q8KPlanes p = q8k_planes(row, n);
+  const __m512 big = _mm512_set1_ps(std::numeric_limits<float>::max());
+  for (int64_t b = 0; b < n / QK_K; b++) {
+    const float* xb = x + b * QK_K;
+    __m512 m = _mm512_setzero_ps();
+    __mmask16 bad = 0;
+    for (int k = 0; k < QK_K; k += 16) {
+      const __m512 a = _mm512_abs_ps(_mm512_loadu_ps(xb + k));
+      m = _mm512_max_ps(m, a);
+      bad |= _mm512_cmp_ps_mask(a, big, _CMP_NLE_UQ);  // NaN or infinity
+    }
+    const float iscale = q8k_begin_block(xb, _mm512_reduce_max_ps(m), bad == 0, p, b);
+    if (iscale == 0.0f) continue;
+    const __m512 mul = _mm512_set1_ps(iscale);
+    const __m512i cap = _mm512_set1_epi32(127);
+    for (int k = 0; k < QK_K; k += 16) {
+      const __m512i q = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xb + k), mul)), cap);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p.qs + b * QK_K + k), _mm512_cvtsepi32_epi8(q));
+      p.bsums[b * 16 + k / 16] = static_cast<int16_t>(_mm512_reduce_add_epi32(q));
+    }
+  }
+}
+#endif
+
 }  // namespace
+
+size_t act_row_bytes(ActFormat f, int64_t n) {
+  switch (f) {
+    case ActFormat::Q8: return q8_act_row_bytes(n);
+    case ActFormat::Q8K: return q8k_act_row_bytes(n);
+    case ActFormat::F32: break;
+  }
+  return static_cast<size_t>(n) * sizeof(float);
+}
+
+QuantizeActFn select_quantize_act_q8k(CpuIsa isa) {
+#ifdef ARB_HAVE_X86_KERNELS
+  if (isa >= CpuIsa::Avx512) return quantize_act_q8k_avx512;
+  if (isa >= CpuIsa::Avx2) return quantize_act_q8k_avx2;
+#endif
+  (void)isa;
+  return quantize_act_q8k_portable;
+}
 
 QuantizeActFn select_quantize_act(CpuIsa isa) {
 #ifdef ARB_HAVE_X86_KERNELS
@@ -139,8 +268,7 @@ QuantizeActFn select_quantize_act(CpuIsa isa) {
 }
 
 void quantize_activations(ThreadPool& pool, QuantizeActFn quantize, const float* x, int n_tok,
-                          int64_t n, uint8_t* out) {
-  const size_t row = q8_act_row_bytes(n);
+                          int64_t n, size_t row, uint8_t* out) {
   if (static_cast<int64_t>(n_tok) * n < 16384) {
     for (int t = 0; t < n_tok; t++) quantize(x + t * n, out + t * row, n);
     return;

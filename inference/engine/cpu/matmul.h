@@ -24,9 +24,9 @@ struct MatmulTask {
 
 void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks);
 
-// Quantizes n_tok rows of n floats (n a multiple of 32) to Q8 activation rows
-// (q8_act_row_bytes(n) apart), in parallel when there are many.
+// Quantizes n_tok rows of n floats with `quantize` (a Q8 or Q8K quantizer) into rows `row`
+// bytes apart, in parallel when there are many.
 void quantize_activations(ThreadPool& pool, QuantizeActFn quantize, const float* x, int n_tok,
-                          int64_t n, uint8_t* out);
+                          int64_t n, size_t row, uint8_t* out);
 
 }  // namespace arb

@@ -42,7 +42,7 @@ inline void run_tiles(const MatmulArgs& a, int64_t r0, int64_t r1) {
 
 // Per-activation accumulators in named variables: GCC keeps an array of vector accumulators in
 // memory (a store per update), named ones stay in registers. `update(f)` sets v_j = f(j, v_j)
-// and `each(f)` calls f(j, v_j), for j < T. Always inlined: vectors never cross a call between
+// and `each(f)` calls f(j, v_j), for j < T; `at(j)` reads v_j. Always inlined: vectors never cross a call between
 // code built for different instruction sets.
 template <typename V, int T>
 struct Accumulators {
@@ -56,6 +56,9 @@ struct Accumulators {
     if constexpr (T > 2) v2 = f(2, v2);
     if constexpr (T > 3) v3 = f(3, v3);
   }
+
+  // v_j; j is a constant once the caller's lambda is inlined, so this folds to one register.
+  __attribute__((always_inline)) inline V at(int j) const { return j == 0 ? v0 : j == 1 ? v1 : j == 2 ? v2 : v3; }
 
   template <typename F>
   __attribute__((always_inline)) inline void each(F&& f) const {

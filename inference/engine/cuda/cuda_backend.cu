@@ -8,9 +8,11 @@
 // keyed by the row count. Which path a token takes depends only on its own sequence's run
 // length, and no kernel's summation order depends on the other rows, so a sequence's results
 // are the same alone or batched. Each decode product runs the version its site and weight type
-// measured fastest (tuned_matvec_impl), whatever the row count. ARBITER_CUDA_FUSE=N folds RMSNorm
-// and the q8 quantizations into the version-2 products that consume them in passes of up to N
-// rows (same bits as the separate kernels; off by default: run 2 measured it slower).
+// measured fastest (tuned_matvec_impl), whatever the row count. The residual products (wo, down)
+// compute the next RMSNorm + q8 in their last block (NormTail), so no separate norm kernel runs
+// between them and the next product (same bits). ARBITER_CUDA_FUSE=N folds RMSNorm and the q8
+// quantizations into the version-2 products that consume them in passes of up to N rows (same
+// bits; off by default: run 2 measured it slower).
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -140,7 +142,13 @@ class CudaBackend final : public Backend {
   // ARBITER_CUDA_MATVEC: unset, the tuned version per site (tuned_matvec_impl); v1: version 1
   // everywhere; v2: version 2 wherever it applies.
   enum class MatvecMode { Tuned, V1, V2 } matvec_mode_ = MatvecMode::Tuned;
-  Mv2Options mv2_;  // ARBITER_CUDA_MV2_WARPS / _BPS / _OCC=4: version 2's launch (same bits)
+  Mv2Options mv2_;  // ARBITER_CUDA_MV2_WARPS / _BPS / _OCC=4 / _SITE=0: version 2's launch (same bits)
+  // ARBITER_CUDA_NORM_TAIL=0: separate norm kernels after wo and down (same bits). Per site: the
+  // norm after wo (into ffn_in_) and after down (into the next layer's attn_in_, or final_) is a
+  // tail when that product is a quantized matvec and the norm's consumers read only Block32 q8.
+  bool norm_tail_ = true;
+  bool tail_ffn_ = false, tail_attn_ = false, tail_final_ = false;
+  int32_t* tail_counter_ = nullptr;
   int attn_impl_ = 0;                          // ARBITER_CUDA_ATTN=v1: version 1 decode attention
   int fuse_max_rows_ = kFuseMaxRows;           // ARBITER_CUDA_FUSE=N (0: never fuse)
   // Sites whose decode consumers all take fused inputs (version-2 matvec types).
@@ -240,6 +248,8 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   mv2_.warps = env_int("ARBITER_CUDA_MV2_WARPS", 0, 1, 8);
   mv2_.blocks_per_sm = env_int("ARBITER_CUDA_MV2_BPS", 0, 1, 16);
   mv2_.occupancy4 = env_is("ARBITER_CUDA_MV2_OCC", "4");
+  mv2_.per_site = !env_disabled("ARBITER_CUDA_MV2_SITE");
+  norm_tail_ = !env_disabled("ARBITER_CUDA_NORM_TAIL");
   attn_impl_ = env_is("ARBITER_CUDA_ATTN", "v1") ? 1 : 0;
   if (const char* f = std::getenv("ARBITER_CUDA_FUSE")) fuse_max_rows_ = std::max(0, std::atoi(f));
   description_ = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
@@ -248,7 +258,6 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   ARB_CUDA_RETURN(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   ctx_.stream = stream_;
   ARB_RETURN_IF_ERROR(prepare_attention_prefill(c.head_dim));
-  ARB_RETURN_IF_ERROR(prepare_matvec2());  // before any capture: raises shared-memory limits
   ARB_RETURN_IF_ERROR(upload_weights(model, options.on_progress));
   ARB_RETURN_IF_ERROR(alloc_state());
   // Capture the decode graphs of the usual batch sizes now, not in the first steps.
@@ -330,6 +339,17 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
     fuse_h_ &= v2(MatvecSite::Down, L.down);
   }
   fuse_final_ = v2(MatvecSite::Output, output_);
+  // Norm tails: the product before the norm is a quantized matvec (either version), and every
+  // decode consumer of the norm reads Block32 q8 (nothing else to write).
+  auto quantized = [](const DevMatrix& m) { return act_quant_for(m.type) != ActQuant::None; };
+  tail_ffn_ = tail_attn_ = norm_tail_ && !layers_.empty() && cfg_.n_embd % 32 == 0;
+  for (const LayerDev& L : layers_) {
+    tail_ffn_ &= quantized(L.wo);
+    tail_attn_ &= quantized(L.down);
+  }
+  tail_final_ = tail_attn_ && final_forms_ == kQ32;
+  tail_ffn_ &= ffn_in_forms_ == kQ32;
+  tail_attn_ &= attn_in_forms_ == kQ32;
   return Status::Ok();
 }
 
@@ -387,6 +407,7 @@ Status CudaBackend::alloc_state() {
                                        &attn_scratch_.partial, "attention scratch"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(kDecodeRows) * c.n_head, &attn_scratch_.counters,
                                        "attention scratch"));
+  ARB_RETURN_IF_ERROR(mem_.alloc_array(1, &tail_counter_, "norm tail counter"));
 
   ARB_CUDA_RETURN(cudaMallocHost(&rows_host_, sizeof(int32_t) * 4 * kPassRows));
   ARB_CUDA_RETURN(cudaMallocHost(&gather_host_, sizeof(int32_t) * kDecodeRows));
@@ -459,7 +480,15 @@ Status CudaBackend::record_decode(int n) {
     mv.y_ld = y_ld;
     mv.impl = impl_for(site, w.type);
     mv.mv2 = mv2_;
+    mv.site = site;
     return mv;
+  };
+  // The norm after a residual product, as that product's tail.
+  auto tail = [&](MatvecArgs& mv, const float* norm_w, const ActBuf& out) {
+    mv.tail.counter = tail_counter_;
+    mv.tail.w = norm_w;
+    mv.tail.eps = c.rms_eps;
+    mv.tail.out = &out;
   };
   auto fused_norm = [&](MatvecArgs& mv, const float* norm_w) {
     mv.input = MatvecInput::RmsNorm;
@@ -472,7 +501,10 @@ Status CudaBackend::record_decode(int n) {
   for (int l = 0; l < c.n_layer; l++) {
     const LayerDev& L = layers_[static_cast<size_t>(l)];
     const bool fuse_in = fuse && fuse_attn_in_;
-    if (!fuse_in) ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, attn_in_forms_, ctx_));
+    const bool attn_in_ready = l > 0 && tail_attn_ && !fuse_in;  // the previous down's tail wrote attn_in_
+    if (!fuse_in && !attn_in_ready) {
+      ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, attn_in_forms_, ctx_));
+    }
     const RopeKvArgs rk = rope_args(l);
     for (size_t p = 0; p < L.qkv.size(); p++) {
       MatvecArgs mv = mv_args(MatvecSite::Qkv, L.qkv[p], attn_in_, Epilogue::Store, qkv_ + L.qkv_offset[p], qkv_ld_);
@@ -493,9 +525,13 @@ Status CudaBackend::record_decode(int n) {
       ARB_RETURN_IF_ERROR(launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_,
                                             quant_forms(attn_out_forms_) & ~fused, ctx_));
     }
-    ARB_RETURN_IF_ERROR(launch_matvec(mv_args(MatvecSite::Wo, L.wo, attn_out_, Epilogue::Add, x_, x_ld_), ctx_));
     const bool fuse_ffn = fuse && fuse_ffn_in_;
-    if (!fuse_ffn) ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, ffn_in_forms_, ctx_));
+    MatvecArgs wo = mv_args(MatvecSite::Wo, L.wo, attn_out_, Epilogue::Add, x_, x_ld_);
+    if (tail_ffn_ && !fuse_ffn) tail(wo, L.ffn_norm, ffn_in_);
+    ARB_RETURN_IF_ERROR(launch_matvec(wo, ctx_));
+    if (!fuse_ffn && !(tail_ffn_)) {
+      ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, ffn_in_forms_, ctx_));
+    }
     if (L.gate_up_fused) {
       MatvecArgs gu = mv_args(MatvecSite::GateUp, L.gate_up, ffn_in_, Epilogue::SwiGlu, h_.f32, h_.ld);
       if (fuse_ffn) fused_norm(gu, L.ffn_norm);
@@ -518,12 +554,15 @@ Status CudaBackend::record_decode(int n) {
       down.x = h_.f32;
       down.x_ld = h_.ld;
     }
+    const bool last = l + 1 == c.n_layer;
+    if (!last && tail_attn_ && !(fuse && fuse_attn_in_)) tail(down, layers_[static_cast<size_t>(l) + 1].attn_norm, attn_in_);
+    if (last && tail_final_ && !(fuse && fuse_final_)) tail(down, output_norm_, final_);
     ARB_RETURN_IF_ERROR(launch_matvec(down, ctx_));
   }
   MatvecArgs out = mv_args(MatvecSite::Output, output_, final_, Epilogue::Store, logits_dev_, c.n_vocab);
   if (fuse && fuse_final_) {
     fused_norm(out, output_norm_);
-  } else {
+  } else if (!tail_final_) {
     ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, output_norm_, c.rms_eps, n, final_, final_forms_, ctx_));
   }
   return launch_matvec(out, ctx_);
@@ -609,6 +648,7 @@ Status CudaBackend::logits_for_rows(const std::vector<RowSpec>& rows, float* log
     out.y_ld = cfg_.n_vocab;
     out.impl = impl_for(MatvecSite::Output, output_.type);
     out.mv2 = mv2_;
+    out.site = MatvecSite::Output;
     ARB_RETURN_IF_ERROR(launch_matvec(out, ctx_));
     ARB_CUDA_RETURN(cudaMemcpyAsync(logits_host_, logits_dev_, sizeof(float) * cfg_.n_vocab * n,
                                     cudaMemcpyDeviceToHost, stream_));

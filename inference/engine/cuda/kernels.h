@@ -94,8 +94,8 @@ enum class MatvecInput : int {
 // Which kernels: version 1 (matvec.cuh, every type) or version 2 (matvec2.cuh, Block32 types).
 enum class MatvecImpl : int { Auto = 0, V1 = 1, V2 = 2 };
 
-// The decode products of a layer (and the output projection).
-enum class MatvecSite : int { Qkv, Wo, GateUp, Down, Output };
+// The decode products of a layer (and the output projection); Other: none of them (tests).
+enum class MatvecSite : int { Qkv, Wo, GateUp, Down, Output, Other };
 // The version a site runs by default (Auto: version 2 where it applies), from GPU run 2's
 // figures; a property of the site and the weight type only, never of the row count, so a
 // sequence gets the same bits alone or batched (versions 1 and 2 differ in the last bits).
@@ -106,6 +106,19 @@ struct Mv2Options {
   int warps = 0;            // warps per block (0: 8)
   int blocks_per_sm = 0;    // resident blocks per multiprocessor the grid is sized for (0: 3, 4 with occupancy4)
   bool occupancy4 = false;  // 64-register kernels, 4 blocks of 8 warps per SM (1-2 vectors of Q4_0/Q8_0)
+  bool per_site = true;     // the configuration measured best for the site (MatvecArgs::site), where one was
+};
+
+// Version 2, Epilogue::Add: the last block to finish also writes RMSNorm(y) * w as Block32 q8
+// into out->q32 (what launch_norm_quant(y, ..., w, eps, nvec, *out, kQ32) writes, bit for bit),
+// so the next product needs no separate norm kernel. out->k must equal the matrix's row count
+// (a multiple of 32). counter: one int, zero between launches (the last block resets it); launches
+// that share it must run in stream order.
+struct NormTail {
+  int32_t* counter = nullptr;  // null: no tail
+  const float* w = nullptr;
+  float eps = 0.0f;
+  const ActBuf* out = nullptr;
 };
 
 struct MatvecArgs {
@@ -124,17 +137,16 @@ struct MatvecArgs {
   float eps = 0.0f;
   MatvecImpl impl = MatvecImpl::Auto;  // Auto: version 2 where it applies
   Mv2Options mv2;
+  MatvecSite site = MatvecSite::Other;  // picks version 2's configuration (same bits whatever it is)
+  NormTail tail;                        // version 2 and Epilogue::Add only
 };
 
 // Reads every weight once per 8 activation rows (fused dequantize + dot).
 Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx);
 
 // Whether version 2 runs this weight type with `cols` columns (and so offers RmsNorm/Quantize
-// inputs). Cheap; the first call queries the device.
+// inputs and the norm tail).
 bool matvec2_supports(GgmlType t, int64_t cols);
-// Raises the shared-memory limits of the version-2 kernels on the current device. Call once
-// before capturing graphs (launches also do it on first use).
-Status prepare_matvec2();
 
 struct MatmulArgs {
   DevMatrix w;

@@ -86,9 +86,15 @@ Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx) {
                          "matvec: activation buffer does not match the weights (" +
                              std::to_string(w.cols) + " columns, " + ggml_type_name(w.type) + ")");
   }
+  const bool tail = args.tail.counter != nullptr;
   if ((args.impl == MatvecImpl::V2 || fused) && !v2) {
     return Status::Error(StatusCode::Internal, std::string("matvec: version 2 (and its fused inputs) does not run ") +
                                                    ggml_type_name(w.type) + " with " + std::to_string(w.cols) + " columns");
+  }
+  if (tail && (aq == ActQuant::None || args.epi != Epilogue::Add || args.tail.out == nullptr || args.tail.out->k != w.rows || w.rows % 32 != 0 ||
+               args.tail.out->q32.q == nullptr || args.tail.w == nullptr || args.y_ld % 4 != 0)) {
+    return Status::Error(StatusCode::Internal, "matvec: the norm tail needs quantized weights, an Add product into rows of "
+                                               "a multiple of 32 values and a Block32 output of that width");
   }
   if (v2) return launch_matvec2(args, ctx);
   for (int v0 = 0; v0 < args.nvec; v0 += 8) {
@@ -109,6 +115,17 @@ Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx) {
       p.rk.pos = args.rk.pos + v0;
       p.rk.slot = args.rk.slot + v0;
       p.rk.q = args.rk.q + v0 * args.rk.q_ld;
+    }
+    p.tail = NormTailParams{};
+    if (tail) {
+      const ActBuf& out = *args.tail.out;
+      p.tail.counter = args.tail.counter;
+      p.tail.w = args.tail.w;
+      p.tail.eps = args.tail.eps;
+      p.tail.out.q = out.q32.q + v0 * out.ld;
+      p.tail.out.d = out.q32.d + v0 * (out.ld / 32);
+      p.tail.out.s = out.q32.s + v0 * (out.ld / 32);
+      p.tail.out_ld = out.ld;
     }
     Status st;
     switch (w.type) {

@@ -1,6 +1,6 @@
 // Launcher of the version-2 decode matrix-vector kernels (matvec2.cuh): the configuration per
-// weight type, vector count and matrix height, vectors in launches of up to 8, the device facts
-// the grid needs.
+// weight type, vector count, matrix height and site, vectors in launches of up to 8, the device
+// facts the grid needs.
 #include <mutex>
 #include <string>
 
@@ -12,7 +12,6 @@ namespace {
 
 struct DeviceFacts {
   int sms = 0;
-  int64_t smem_optin = 0;
   int64_t smem_per_sm = 0;
 };
 
@@ -22,125 +21,102 @@ DeviceFacts device_facts() {
   int dev = 0;
   if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) {
     cudaGetLastError();
-    return DeviceFacts{1, 48 * 1024, 48 * 1024};
+    return DeviceFacts{1, kMv2DefaultSmemLimit};
   }
   std::lock_guard<std::mutex> lock(mu);
   DeviceFacts& f = facts[dev];
   if (f.sms == 0) {
-    int sms = 0, optin = 0, per_sm = 0;
+    int sms = 0, per_sm = 0;
     if (cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) != cudaSuccess ||
         cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, dev) != cudaSuccess) {
       cudaGetLastError();
-      return DeviceFacts{1, 48 * 1024, 48 * 1024};
+      return DeviceFacts{1, kMv2DefaultSmemLimit};
     }
     f.sms = sms > 0 ? sms : 1;
-    f.smem_optin = optin > 48 * 1024 ? optin : 48 * 1024;
-    f.smem_per_sm = per_sm > f.smem_optin ? per_sm : f.smem_optin;
+    f.smem_per_sm = per_sm > kMv2DefaultSmemLimit ? per_sm : kMv2DefaultSmemLimit;
   }
   return f;
 }
 
-// Configuration per weight type and launch width NV: rows per warp R, units per row and batch U,
-// and the register budget MB (__launch_bounds__(256, MB)). Measured in GPU run 2 (H200; each
-// kernel as 20 launches in a graph with PDL; inference/BENCHMARKS.md): the launch shape matters
-// most (24 resident warps per multiprocessor instead of 16: 25-30% faster), then R = 4 on "tall"
-// matrices, where R = 2 would give the resident warps more than one group each (q|k|v,
-// gate|up, output of a 7B model), R = 2 on the others (wo, down: 2048 row pairs). Every
-// configuration gives the same bits. Q5_0 was not measured: its run-1 configuration stays.
-// opts.occupancy4: the 64-register kernels (MB = 4, 32 resident warps) for 1 and 2 vectors of
-// Q4_0 and Q8_0, in the configurations that do not spill at that cap (ptxas -v); the others as
-// by default. An experiment: selectable (ARBITER_CUDA_MV2_OCC=4), not the default.
+// One launch of configuration (R, U, MB): the block shape of `o`, the grid sized for 4 resident
+// blocks per multiprocessor with the 64-register kernels (MB = 4), else 3.
+template <GgmlType T, int NV, int R, int U, int MB = kMv2MinBlocks>
+Status launch_cfg(const Mv2Params& p, const Mv2Options& o, const LaunchCtx& ctx) {
+  Mv2Shape shape;
+  shape.warps = o.warps > 0 ? o.warps : 8;
+  shape.blocks_per_sm = o.blocks_per_sm > 0 ? o.blocks_per_sm : (MB >= 4 ? 4 : kMv2MinBlocks);
+  return launch_matvec2_kernel<T, NV, R, U, MB>(p, shape, ctx);
+}
+
+// Configuration per weight type, launch width NV and site: rows per warp R, units per row and
+// batch U, and the register budget MB (__launch_bounds__(256, MB)). Every configuration gives the
+// same bits. From GPU run 2 (H200; each kernel as 20 launches in a graph with PDL;
+// inference/BENCHMARKS.md): the launch shape matters most (24 resident warps per multiprocessor
+// instead of 16: 25-30% faster), then R = 4 on "tall" matrices, where R = 2 would give the
+// resident warps more than one group each (q|k|v, gate|up, output of a 7B model), R = 2 on the
+// others (wo, down: 2048 row pairs). From run 3's sweep (o.per_site): at 1 and 2 vectors the
+// 64-register kernels (32 resident warps) are faster for gate/up and the output projection
+// (Q4_0 gate/up 17.4 vs 19.9 us, output 23.5 vs 29.0; Q8_0 gate/up 24.2 vs 25.9, output 34.1 vs
+// 37.9; at 2 vectors 21.9 vs 23.7, 27.1 vs 34.1, 26.3 vs 28.3, 36.2 vs 40.6) and slower for q|k|v,
+// wo and down. Q5_0 was not measured: its run-1 configuration stays.
+// o.occupancy4 (ARBITER_CUDA_MV2_OCC=4): the 64-register kernels at every site (1-2 vectors) but
+// for products with a norm tail, which the 64-register kernels do not have.
 template <GgmlType T, int NV>
-Status launch_tuned(const Mv2Params& p, bool tall, bool occ4, const Mv2Shape& shape, const LaunchCtx& ctx) {
+Status launch_tuned(const Mv2Params& p, bool tall, const Mv2Options& o, MatvecSite site, const LaunchCtx& ctx) {
+  const bool gate_or_out = o.per_site && (site == MatvecSite::GateUp || site == MatvecSite::Output);
+  const bool occ4 = o.occupancy4 && p.tail.counter == nullptr;  // the 64-register kernels have no norm tail
   if constexpr (T == GgmlType::Q4_0) {
     if constexpr (NV <= 2) {
       if (occ4) {
-        return tall ? launch_matvec2_kernel<T, NV, 4, 1, 4>(p, shape, ctx) : launch_matvec2_kernel<T, NV, 2, 2, 4>(p, shape, ctx);
+        return tall ? launch_cfg<T, NV, 4, 1, 4>(p, o, ctx) : launch_cfg<T, NV, 2, 2, 4>(p, o, ctx);
       }
-      return tall ? launch_matvec2_kernel<T, NV, 4, 2>(p, shape, ctx) : launch_matvec2_kernel<T, NV, 2, 4>(p, shape, ctx);
+      if (gate_or_out) {
+        return site == MatvecSite::GateUp ? launch_cfg<T, NV, 2, 2, 4>(p, o, ctx) : launch_cfg<T, NV, 4, 1, 4>(p, o, ctx);
+      }
+      return tall ? launch_cfg<T, NV, 4, 2>(p, o, ctx) : launch_cfg<T, NV, 2, 4>(p, o, ctx);
     } else if constexpr (NV == 4) {
-      return tall ? launch_matvec2_kernel<T, 4, 4, 1>(p, shape, ctx) : launch_matvec2_kernel<T, 4, 2, 1>(p, shape, ctx);
+      return tall ? launch_cfg<T, 4, 4, 1>(p, o, ctx) : launch_cfg<T, 4, 2, 1>(p, o, ctx);
     } else {
-      return launch_matvec2_kernel<T, 8, 2, 2>(p, shape, ctx);
+      return launch_cfg<T, 8, 2, 2>(p, o, ctx);
     }
   } else if constexpr (T == GgmlType::Q8_0) {
     if constexpr (NV == 1) {
       if (occ4) {
-        return tall ? launch_matvec2_kernel<T, 1, 4, 1, 4>(p, shape, ctx) : launch_matvec2_kernel<T, 1, 2, 2, 4>(p, shape, ctx);
+        return tall ? launch_cfg<T, 1, 4, 1, 4>(p, o, ctx) : launch_cfg<T, 1, 2, 2, 4>(p, o, ctx);
       }
-      return launch_matvec2_kernel<T, 1, 2, 2>(p, shape, ctx);
+      if (gate_or_out) return launch_cfg<T, 1, 2, 2, 4>(p, o, ctx);
+      return launch_cfg<T, 1, 2, 2>(p, o, ctx);
     } else if constexpr (NV == 2) {
-      if (occ4) return launch_matvec2_kernel<T, 2, 2, 1, 4>(p, shape, ctx);
-      return tall ? launch_matvec2_kernel<T, 2, 4, 1>(p, shape, ctx) : launch_matvec2_kernel<T, 2, 2, 2>(p, shape, ctx);
+      if (occ4 || gate_or_out) return launch_cfg<T, 2, 2, 1, 4>(p, o, ctx);
+      return tall ? launch_cfg<T, 2, 4, 1>(p, o, ctx) : launch_cfg<T, 2, 2, 2>(p, o, ctx);
     } else if constexpr (NV == 4) {
-      return tall ? launch_matvec2_kernel<T, 4, 2, 2>(p, shape, ctx) : launch_matvec2_kernel<T, 4, 2, 1>(p, shape, ctx);
+      return tall ? launch_cfg<T, 4, 2, 2>(p, o, ctx) : launch_cfg<T, 4, 2, 1>(p, o, ctx);
     } else {
-      return launch_matvec2_kernel<T, 8, 2, 1>(p, shape, ctx);
+      return launch_cfg<T, 8, 2, 1>(p, o, ctx);
     }
   } else {
-    return launch_matvec2_kernel<T, NV, 2, (NV == 1 ? 4 : 2)>(p, shape, ctx);
+    return launch_cfg<T, NV, 2, (NV == 1 ? 4 : 2)>(p, o, ctx);
   }
 }
 
 template <GgmlType T>
-Status launch_nv(const Mv2Params& p, int nv, bool tall, bool occ4, const Mv2Shape& shape, const LaunchCtx& ctx) {
+Status launch_nv(const Mv2Params& p, int nv, bool tall, const Mv2Options& o, MatvecSite site, const LaunchCtx& ctx) {
   switch (nv) {
-    case 1: return launch_tuned<T, 1>(p, tall, occ4, shape, ctx);
-    case 2: return launch_tuned<T, 2>(p, tall, occ4, shape, ctx);
-    case 4: return launch_tuned<T, 4>(p, tall, occ4, shape, ctx);
-    default: return launch_tuned<T, 8>(p, tall, occ4, shape, ctx);
-  }
-}
-
-// Raises the shared-memory limit of every configuration launch_tuned may pick.
-template <GgmlType T>
-Status prepare_type() {
-  if constexpr (T == GgmlType::Q4_0) {
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, 4, 1, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, 2, 2, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, 4, 1, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, 2, 2, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, 4, 2>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, 2, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, 4, 2>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, 2, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 4, 4, 1>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 4, 2, 1>()));
-    return mv2_prepare_kernel<T, 8, 2, 2>();
-  } else if constexpr (T == GgmlType::Q8_0) {
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, 4, 1, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, 2, 2, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, 2, 1, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, 2, 2>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, 4, 1>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, 2, 2>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 4, 2, 2>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 4, 2, 1>()));
-    return mv2_prepare_kernel<T, 8, 2, 1>();
-  } else {
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 1, 2, 4>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 2, 2, 2>()));
-    ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, 4, 2, 2>()));
-    return mv2_prepare_kernel<T, 8, 2, 2>();
+    case 1: return launch_tuned<T, 1>(p, tall, o, site, ctx);
+    case 2: return launch_tuned<T, 2>(p, tall, o, site, ctx);
+    case 4: return launch_tuned<T, 4>(p, tall, o, site, ctx);
+    default: return launch_tuned<T, 8>(p, tall, o, site, ctx);
   }
 }
 
 }  // namespace
 
 int mv2_device_sms() { return device_facts().sms; }
-int64_t mv2_device_smem_optin() { return device_facts().smem_optin; }
 int64_t mv2_device_smem_per_sm() { return device_facts().smem_per_sm; }
 
 bool matvec2_supports(GgmlType t, int64_t cols) {
   if (t != GgmlType::Q4_0 && t != GgmlType::Q5_0 && t != GgmlType::Q8_0) return false;
-  return cols > 0 && cols % 32 == 0 && static_cast<int64_t>(mv2_smem_bytes(cols, 1)) <= mv2_dynamic_smem_limit();
-}
-
-Status prepare_matvec2() {
-  ARB_RETURN_IF_ERROR(prepare_type<GgmlType::Q4_0>());
-  ARB_RETURN_IF_ERROR(prepare_type<GgmlType::Q5_0>());
-  return prepare_type<GgmlType::Q8_0>();
+  return cols > 0 && cols % 32 == 0 && mv2_max_launch_width(cols) >= 1;
 }
 
 // Version 2 of launch_matvec (arguments already checked there): vectors in launches of up to 8
@@ -148,14 +124,12 @@ Status prepare_matvec2() {
 Status launch_matvec2(const MatvecArgs& args, const LaunchCtx& ctx) {
   const DevMatrix& w = args.w;
   const ActBuf& a = *args.a;
-  int max_nv = 8;
-  while (max_nv > 1 && static_cast<int64_t>(mv2_smem_bytes(w.cols, max_nv)) > mv2_dynamic_smem_limit()) max_nv /= 2;
+  const int max_nv = mv2_max_launch_width(w.cols);
+  if (max_nv < 1) return Status::Error(StatusCode::Internal, "matvec2: rows too wide for shared memory");
   const Mv2Options& o = args.mv2;
-  Mv2Shape shape;
-  shape.warps = o.warps > 0 ? o.warps : 8;
-  shape.blocks_per_sm = o.blocks_per_sm > 0 ? o.blocks_per_sm : (o.occupancy4 ? 4 : kMv2MinBlocks);
   // Row pairs beyond one per resident warp: rows per warp 4 (see launch_tuned).
-  const bool tall = w.rows / 2 > static_cast<int64_t>(mv2_device_sms()) * shape.blocks_per_sm * shape.warps;
+  const int64_t tall_bps = o.blocks_per_sm > 0 ? o.blocks_per_sm : (o.occupancy4 ? 4 : kMv2MinBlocks);
+  const bool tall = w.rows / 2 > static_cast<int64_t>(mv2_device_sms()) * tall_bps * (o.warps > 0 ? o.warps : 8);
   for (int v0 = 0; v0 < args.nvec; v0 += max_nv) {
     const int n = args.nvec - v0 < max_nv ? args.nvec - v0 : max_nv;
     const int nv = n <= 1 ? 1 : (n <= 2 ? 2 : (n <= 4 ? 4 : 8));
@@ -181,11 +155,21 @@ Status launch_matvec2(const MatvecArgs& args, const LaunchCtx& ctx) {
       p.rk.slot = args.rk.slot + v0;
       p.rk.q = args.rk.q + v0 * args.rk.q_ld;
     }
+    if (args.tail.counter != nullptr) {
+      const ActBuf& out = *args.tail.out;
+      p.tail.counter = args.tail.counter;
+      p.tail.w = args.tail.w;
+      p.tail.eps = args.tail.eps;
+      p.tail.out.q = out.q32.q + v0 * out.ld;
+      p.tail.out.d = out.q32.d + v0 * (out.ld / 32);
+      p.tail.out.s = out.q32.s + v0 * (out.ld / 32);
+      p.tail.out_ld = out.ld;
+    }
     Status st;
     switch (w.type) {
-      case GgmlType::Q4_0: st = launch_nv<GgmlType::Q4_0>(p, nv, tall, o.occupancy4, shape, ctx); break;
-      case GgmlType::Q5_0: st = launch_nv<GgmlType::Q5_0>(p, nv, tall, o.occupancy4, shape, ctx); break;
-      case GgmlType::Q8_0: st = launch_nv<GgmlType::Q8_0>(p, nv, tall, o.occupancy4, shape, ctx); break;
+      case GgmlType::Q4_0: st = launch_nv<GgmlType::Q4_0>(p, nv, tall, o, args.site, ctx); break;
+      case GgmlType::Q5_0: st = launch_nv<GgmlType::Q5_0>(p, nv, tall, o, args.site, ctx); break;
+      case GgmlType::Q8_0: st = launch_nv<GgmlType::Q8_0>(p, nv, tall, o, args.site, ctx); break;
       default:
         return Status::Error(StatusCode::Internal, std::string("matvec2: no kernel for ") + ggml_type_name(w.type));
     }

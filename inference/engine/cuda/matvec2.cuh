@@ -22,7 +22,7 @@
 // U, block size, grid size) and every batch size gives the same bits.
 #pragma once
 #include <algorithm>
-#include <atomic>
+#include <string>
 
 #include "kernels.h"
 #include "matvec.cuh"
@@ -49,6 +49,7 @@ struct Mv2Params {
   int64_t y_ld;
   int64_t row_offset;
   RopeKvArgs rk;  // pos, slot and q offset to this launch's first vector
+  NormTailParams tail;  // Epilogue::Add: RMSNorm + q8 of the updated rows by the last block
   int64_t groups;  // ceil(rows / R), set by the launcher
 };
 
@@ -95,9 +96,8 @@ __device__ __forceinline__ void mv2_stage_q8(const Mv2Params& p, int4* s_lo, int
 // warps in order; v = x * scale * w; per 32 values d = max|v| / 127, q = round-half-even(v * 127
 // / max|v|), s = sum of q. Real warp w plays virtual warps w, w + warps, ...
 template <int NV, bool kNorm>
-__device__ __forceinline__ void mv2_stage_f32(const Mv2Params& p, int4* s_lo, int4* s_hi, int2* s_ds, int nu) {
-  __shared__ double red[NV][32];
-  __shared__ float row_scale[NV];
+__device__ __forceinline__ void mv2_stage_f32(const Mv2Params& p, int4* s_lo, int4* s_hi, int2* s_ds, int nu,
+                                              double (&red)[NV][32], float (&row_scale)[NV]) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
   const int chunks = nu * 8;
   if constexpr (kNorm) {
@@ -269,6 +269,9 @@ template <GgmlType T, int NV, int R, int U, int MB = kMv2MinBlocks>
 __global__ void __launch_bounds__(kMv2MaxThreads, MB) matvec2_kernel(Mv2Params p) {
   static_assert(R % 2 == 0, "row pairs (SwiGLU, RoPE) stay in one warp");
   extern __shared__ int4 mv2_smem[];
+  __shared__ double red[NV][32];  // the norms of the fused prologue and of the tail
+  __shared__ float row_scale[NV];
+  __shared__ int last_block;
   const int nu = static_cast<int>(p.w.cols >> 5);
   int4* s_lo = mv2_smem;
   int4* s_hi = s_lo + NV * nu;
@@ -283,9 +286,9 @@ __global__ void __launch_bounds__(kMv2MaxThreads, MB) matvec2_kernel(Mv2Params p
   if (g < p.groups) mv2_load<T, R, U>(wb, p.w, g * R, 0, lane, nu);  // weights: before the wait
   pdl_wait_and_release();
   if (p.input == static_cast<int>(MatvecInput::RmsNorm)) {
-    mv2_stage_f32<NV, true>(p, s_lo, s_hi, s_ds, nu);
+    mv2_stage_f32<NV, true>(p, s_lo, s_hi, s_ds, nu, red, row_scale);
   } else if (p.input == static_cast<int>(MatvecInput::Quantize)) {
-    mv2_stage_f32<NV, false>(p, s_lo, s_hi, s_ds, nu);
+    mv2_stage_f32<NV, false>(p, s_lo, s_hi, s_ds, nu, red, row_scale);
   } else {
     mv2_stage_q8<NV>(p, s_lo, s_hi, s_ds, nu);
   }
@@ -306,43 +309,35 @@ __global__ void __launch_bounds__(kMv2MaxThreads, MB) matvec2_kernel(Mv2Params p
     if (g + stride < p.groups) mv2_load<T, R, U>(wb, p.w, (g + stride) * R, 0, lane, nu);
     mv2_finish<NV, R>(p, row0, acc, lane);
   }
+
+  // Not in the 64-register kernels (MB = 4), where its code made ptxas spill (the launcher
+  // refuses a tail there).
+  if constexpr (MB < 4) {
+    if (p.tail.counter != nullptr) norm_tail<NV, 4>(p.y, p.y_ld, p.nvec, p.w.rows, p.tail, red, row_scale, last_block);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Host side
 
-// Multiprocessor count, opt-in shared memory per block and shared memory per multiprocessor of
-// the current device (cached).
+// Multiprocessor count and shared memory per multiprocessor of the current device (cached).
 int mv2_device_sms();
-int64_t mv2_device_smem_optin();
 int64_t mv2_device_smem_per_sm();
-// The dynamic shared memory a launch may use: the opt-in limit less room for the kernel's static
-// shared memory (at most 2.2 KB: the prologue's per-vector sums).
+// The dynamic shared memory a launch may use: the default per-block limit (48 KB, which every
+// device of compute capability 8.0+ grants without opting in) less room for the kernel's static
+// shared memory (at most 2.1 KB: the per-vector norm sums). Version 2 never opts in to more:
+// wider launches are split into narrower ones (same bits). Run 3 had raised the limit with
+// cudaFuncSetAttribute instead, and the one launch that needed it in the backend (down, 11008
+// columns, 4 vectors: 55 KB, ARBITER_CUDA_MATVEC=v2 only) failed with cudaErrorInvalidValue.
+constexpr int64_t kMv2DefaultSmemLimit = 48 * 1024;
 constexpr int64_t kMv2StaticSmemReserve = 4096;
-inline int64_t mv2_dynamic_smem_limit() { return mv2_device_smem_optin() - kMv2StaticSmemReserve; }
-
-// Raises a kernel's dynamic shared-memory limit as far as the device allows (opt-in limit less
-// the kernel's static shared memory: their sum may not exceed it), once per device.
-template <typename Kernel>
-Status mv2_allow_smem(Kernel kernel, std::atomic<uint32_t>& done) {
-  int dev = 0;
-  ARB_CUDA_RETURN(cudaGetDevice(&dev));
-  const uint32_t bit = dev < 32 ? (1u << dev) : 0u;
-  if (bit && (done.load(std::memory_order_acquire) & bit)) return Status::Ok();
-  cudaFuncAttributes attr;
-  ARB_CUDA_RETURN(cudaFuncGetAttributes(&attr, kernel));
-  ARB_CUDA_RETURN(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                       static_cast<int>(mv2_device_smem_optin() - static_cast<int64_t>(attr.sharedSizeBytes))));
-  done.fetch_or(bit, std::memory_order_acq_rel);
-  return Status::Ok();
-}
-
-// Raises matvec2_kernel<T, NV, R, U, MB>'s shared-memory limit (once per device; prepare_matvec2
-// does it for the library's configurations before any graph capture).
-template <GgmlType T, int NV, int R, int U, int MB = kMv2MinBlocks>
-Status mv2_prepare_kernel() {
-  static std::atomic<uint32_t> done{0};
-  return mv2_allow_smem(matvec2_kernel<T, NV, R, U, MB>, done);
+constexpr int64_t kMv2DynamicSmemLimit = kMv2DefaultSmemLimit - kMv2StaticSmemReserve;
+// The widest launch (1, 2, 4 or 8 vectors) whose staged activations fit kMv2DynamicSmemLimit;
+// 0 when not even one vector fits.
+inline int mv2_max_launch_width(int64_t cols) {
+  int nv = 8;
+  while (nv > 0 && static_cast<int64_t>(mv2_smem_bytes(cols, nv)) > kMv2DynamicSmemLimit) nv /= 2;
+  return nv;
 }
 
 // One launch of matvec2_kernel<T, NV, R, U, MB> for p.nvec <= NV vectors. The grid: enough warps
@@ -352,11 +347,12 @@ Status launch_matvec2_kernel(const Mv2Params& params, const Mv2Shape& shape, con
   Mv2Params p = params;
   p.groups = ceil_div(p.w.rows, R);
   const size_t smem = mv2_smem_bytes(p.w.cols, NV);
-  if (p.nvec < 1 || p.nvec > NV || static_cast<int64_t>(smem) > mv2_dynamic_smem_limit() || shape.warps < 1 ||
-      shape.warps > kMv2MaxThreads / 32 || shape.blocks_per_sm < 1) {
-    return Status::Error(StatusCode::Internal, "matvec2: bad launch configuration");
+  if (p.nvec < 1 || p.nvec > NV || static_cast<int64_t>(smem) > kMv2DynamicSmemLimit || shape.warps < 1 ||
+      shape.warps > kMv2MaxThreads / 32 || shape.blocks_per_sm < 1 ||
+      (p.tail.counter != nullptr && (MB >= 4 || p.epi != static_cast<int>(Epilogue::Add) || p.w.rows % 32 != 0))) {
+    return Status::Error(StatusCode::Internal, "matvec2: bad launch configuration (" + std::to_string(p.w.cols) +
+                                                   " columns, " + std::to_string(NV) + " vectors)");
   }
-  ARB_RETURN_IF_ERROR((mv2_prepare_kernel<T, NV, R, U, MB>()));
   // Blocks whose shared memory keeps fewer than shape.blocks_per_sm resident (8 wide vectors)
   // would leave a second partial wave: size the grid for what fits.
   const int64_t fit = mv2_device_smem_per_sm() / (static_cast<int64_t>(smem) + kMv2StaticSmemReserve);

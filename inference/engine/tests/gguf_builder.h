@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -99,6 +100,8 @@ struct TinyLlama {
   GgmlType type = GgmlType::F32;
   bool tied = false;
   uint32_t seed = 1;
+  // Per-tensor weight types for mixed files (a tensor name -> its type); `type` when empty.
+  std::function<GgmlType(const std::string& name)> type_of;
 };
 
 // <unk>, <s>, </s>, the 256 byte tokens, then a few merges. Scores favour longer tokens.
@@ -161,22 +164,24 @@ inline std::vector<uint8_t> make_tiny_llama(const TinyLlama& c) {
   const int64_t hd = c.n_embd / c.n_head;
   const float s_embd = 1.0f / std::sqrt(static_cast<float>(c.n_embd));
   const float s_ff = 1.0f / std::sqrt(static_cast<float>(c.n_ff));
-  b.tensor("token_embd.weight", c.type, {c.n_embd, n_vocab}, random_tensor(c.type, c.n_embd, n_vocab, 1.0f, 0, rng));
+  auto weight = [&](const std::string& name, int64_t cols, int64_t rows, float scale) {
+    const GgmlType t = c.type_of ? c.type_of(name) : c.type;
+    b.tensor(name, t, {cols, rows}, random_tensor(t, cols, rows, scale, 0, rng));
+  };
+  weight("token_embd.weight", c.n_embd, n_vocab, 1.0f);
   b.tensor("output_norm.weight", GgmlType::F32, {c.n_embd}, random_tensor(GgmlType::F32, c.n_embd, 1, 0.1f, 1, rng));
-  if (!c.tied) {
-    b.tensor("output.weight", c.type, {c.n_embd, n_vocab}, random_tensor(c.type, c.n_embd, n_vocab, s_embd, 0, rng));
-  }
+  if (!c.tied) weight("output.weight", c.n_embd, n_vocab, s_embd);
   for (int l = 0; l < c.n_layer; l++) {
     const std::string p = "blk." + std::to_string(l) + ".";
     b.tensor(p + "attn_norm.weight", GgmlType::F32, {c.n_embd}, random_tensor(GgmlType::F32, c.n_embd, 1, 0.1f, 1, rng));
-    b.tensor(p + "attn_q.weight", c.type, {c.n_embd, c.n_head * hd}, random_tensor(c.type, c.n_embd, c.n_head * hd, s_embd, 0, rng));
-    b.tensor(p + "attn_k.weight", c.type, {c.n_embd, c.n_head_kv * hd}, random_tensor(c.type, c.n_embd, c.n_head_kv * hd, s_embd, 0, rng));
-    b.tensor(p + "attn_v.weight", c.type, {c.n_embd, c.n_head_kv * hd}, random_tensor(c.type, c.n_embd, c.n_head_kv * hd, s_embd, 0, rng));
-    b.tensor(p + "attn_output.weight", c.type, {c.n_head * hd, c.n_embd}, random_tensor(c.type, c.n_head * hd, c.n_embd, s_embd, 0, rng));
+    weight(p + "attn_q.weight", c.n_embd, c.n_head * hd, s_embd);
+    weight(p + "attn_k.weight", c.n_embd, c.n_head_kv * hd, s_embd);
+    weight(p + "attn_v.weight", c.n_embd, c.n_head_kv * hd, s_embd);
+    weight(p + "attn_output.weight", c.n_head * hd, c.n_embd, s_embd);
     b.tensor(p + "ffn_norm.weight", GgmlType::F32, {c.n_embd}, random_tensor(GgmlType::F32, c.n_embd, 1, 0.1f, 1, rng));
-    b.tensor(p + "ffn_gate.weight", c.type, {c.n_embd, c.n_ff}, random_tensor(c.type, c.n_embd, c.n_ff, s_embd, 0, rng));
-    b.tensor(p + "ffn_up.weight", c.type, {c.n_embd, c.n_ff}, random_tensor(c.type, c.n_embd, c.n_ff, s_embd, 0, rng));
-    b.tensor(p + "ffn_down.weight", c.type, {c.n_ff, c.n_embd}, random_tensor(c.type, c.n_ff, c.n_embd, s_ff, 0, rng));
+    weight(p + "ffn_gate.weight", c.n_embd, c.n_ff, s_embd);
+    weight(p + "ffn_up.weight", c.n_embd, c.n_ff, s_embd);
+    weight(p + "ffn_down.weight", c.n_ff, c.n_embd, s_ff);
   }
   return b.build();
 }

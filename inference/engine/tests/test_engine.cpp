@@ -193,18 +193,34 @@ std::vector<double> reference_logits(const std::string& path, const std::vector<
 
 TEST(engine_logits_match_float64_reference) {
   // Tolerances relative to the largest |logit|: F32, F16 and BF16 weights are exact in the
-  // reference too and only fp32 rounding differs (1e-4); Q8_0 and Q4_0 also quantize the
-  // activations to 8 bits (a step of max|x|/127 per block), a few percent at most.
+  // reference too and only fp32 rounding differs (1e-4); quantized weights also quantize the
+  // activations to 8 bits (a step of max|x|/127 per block of 32, or of 256 for the K-quants),
+  // a few percent at most. K-quant models use rows of whole 256-value super-blocks; the mixed
+  // model is a Q4_K_M-like file with 32-value fallbacks on rows of 288.
+  auto q4_k_m = [](const std::string& name) {
+    if (name == "output.weight" || name.find("blk.1.attn_v") == 0) return GgmlType::Q6_K;
+    if (name == "blk.0.ffn_down.weight") return GgmlType::Q5_0;  // 288 columns: Q4_K's fallback
+    if (name == "blk.1.ffn_down.weight") return GgmlType::Q8_0;  // 288 columns: Q6_K's fallback
+    return GgmlType::Q4_K;
+  };
   struct Case {
     GgmlType type;
     double tol;
     bool tied;
-  } cases[] = {{GgmlType::F32, 1e-4, false}, {GgmlType::F16, 1e-4, true}, {GgmlType::BF16, 1e-4, false},
-               {GgmlType::Q8_0, 3e-2, false}, {GgmlType::Q4_0, 3e-2, true}};
+    int n_embd, n_ff;
+    std::function<GgmlType(const std::string&)> type_of;
+  } cases[] = {{GgmlType::F32, 1e-4, false, 64, 96, {}},  {GgmlType::F16, 1e-4, true, 64, 96, {}},
+               {GgmlType::BF16, 1e-4, false, 64, 96, {}}, {GgmlType::Q8_0, 3e-2, false, 64, 96, {}},
+               {GgmlType::Q4_0, 3e-2, true, 64, 96, {}},  {GgmlType::Q5_0, 3e-2, false, 64, 96, {}},
+               {GgmlType::Q4_K, 3e-2, false, 256, 512, {}}, {GgmlType::Q6_K, 3e-2, true, 256, 512, {}},
+               {GgmlType::Q4_K, 3e-2, false, 256, 288, q4_k_m}};
   for (const Case& k : cases) {
     test::TinyLlama c;
     c.type = k.type;
     c.tied = k.tied;
+    c.n_embd = k.n_embd;
+    c.n_ff = k.n_ff;
+    c.type_of = k.type_of;
     LoadedTiny m;
     load_tiny(c, &m);
     const std::vector<int32_t> tokens = prompt_of(40, 1);
@@ -219,6 +235,7 @@ TEST(engine_logits_match_float64_reference) {
       max_ref = std::max(max_ref, std::fabs(ref[i]));
       max_err = std::max(max_err, std::fabs(ref[i] - sink->result.logits[i]));
     }
+    std::printf("  %s%s: max error %.2e of max |logit|\n", ggml_type_name(k.type), k.type_of ? " (mixed)" : "", max_err / max_ref);
     CHECK_MSG(max_err <= k.tol * max_ref, std::string(ggml_type_name(k.type)) + " max error " +
                                               std::to_string(max_err) + " of " + std::to_string(max_ref));
   }

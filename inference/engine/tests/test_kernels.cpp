@@ -12,9 +12,11 @@
 namespace arb {
 namespace {
 
-const GgmlType kTypes[] = {GgmlType::F32, GgmlType::F16, GgmlType::BF16, GgmlType::Q8_0, GgmlType::Q4_0};
+const GgmlType kTypes[] = {GgmlType::F32,  GgmlType::F16,  GgmlType::BF16, GgmlType::Q8_0,
+                           GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K};
 
-bool is_quantized(GgmlType t) { return t == GgmlType::Q8_0 || t == GgmlType::Q4_0; }
+bool is_quantized(GgmlType t) { return ggml_block_size(t) > 1; }
+bool is_k_quant(GgmlType t) { return ggml_block_size(t) == QK_K; }
 
 struct Problem {
   GgmlType type;
@@ -22,14 +24,15 @@ struct Problem {
   int n_tok;
   std::vector<uint8_t> w;
   std::vector<float> x;            // n_tok x cols
-  std::vector<block_q8_act> xq;    // n_tok x cols/32, the reference's blocks
-  std::vector<uint8_t> xrows;      // the same, as the kernels' Q8 activation rows
+  std::vector<block_q8_act> xq;    // n_tok x cols/32, the reference's blocks (32-value types)
+  std::vector<block_q8_K> xk;      // n_tok x cols/256, the reference's blocks (K-quants)
+  std::vector<uint8_t> xrows;      // the same, as the kernels' activation rows
 };
 
 Problem make_problem(GgmlType type, int64_t rows, int64_t cols, int n_tok, uint32_t seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  Problem p{type, rows, cols, n_tok, {}, {}, {}, {}};
+  Problem p{type, rows, cols, n_tok, {}, {}, {}, {}, {}};
   std::vector<float> wf(static_cast<size_t>(cols));
   p.w.resize(ggml_row_size(type, cols) * static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; r++) {
@@ -38,7 +41,14 @@ Problem make_problem(GgmlType type, int64_t rows, int64_t cols, int n_tok, uint3
   }
   p.x.resize(static_cast<size_t>(n_tok * cols));
   for (float& v : p.x) v = normal(rng);
-  if (is_quantized(type)) {
+  if (is_k_quant(type)) {
+    p.xk.resize(static_cast<size_t>(n_tok * cols / QK_K));
+    p.xrows.resize(q8k_act_row_bytes(cols) * n_tok);
+    for (int t = 0; t < n_tok; t++) {
+      quantize_row_q8_K_ref(&p.x[t * cols], &p.xk[t * cols / QK_K], cols);
+      select_quantize_act_q8k(CpuIsa::Portable)(&p.x[t * cols], &p.xrows[q8k_act_row_bytes(cols) * t], cols);
+    }
+  } else if (is_quantized(type)) {
     p.xq.resize(static_cast<size_t>(n_tok * cols / QK8_0));
     p.xrows.resize(q8_act_row_bytes(cols) * n_tok);
     for (int t = 0; t < n_tok; t++) {
@@ -49,18 +59,49 @@ Problem make_problem(GgmlType type, int64_t rows, int64_t cols, int n_tok, uint3
   return p;
 }
 
+// The activation value the kernels multiply with (quantized for quantized weights).
+double act_value(const Problem& p, int t, int64_t i) {
+  if (is_k_quant(p.type)) {
+    const block_q8_K& b = p.xk[(t * p.cols + i) / QK_K];
+    return static_cast<double>(b.d) * b.qs[i % QK_K];
+  }
+  if (is_quantized(p.type)) {
+    const block_q8_act& b = p.xq[(t * p.cols + i) / QK8_0];
+    return static_cast<double>(b.d) * b.qs[i % QK8_0];
+  }
+  return p.x[t * p.cols + i];
+}
+
+// Sum over the row of |weight term| x |activation|: the scale of the fp32 rounding. Q4_K's
+// terms are d * sc * q and dmin * m separately (the kernels sum them apart, then subtract).
+double dot_magnitude(const Problem& p, const uint8_t* row, int t) {
+  double mag = 0.0;
+  if (p.type == GgmlType::Q4_K) {
+    const block_q4_K* w = reinterpret_cast<const block_q4_K*>(row);
+    for (int64_t i = 0; i < p.cols; i++) {
+      const block_q4_K& b = w[i / QK_K];
+      const int j = static_cast<int>(i % QK_K) / 32;
+      uint8_t sc, m;
+      q4_K_scale_min(j, b.scales, &sc, &m);
+      const int q = (b.qs[32 * (j / 2) + i % 32] >> (4 * (j % 2))) & 0x0f;
+      mag += (std::fabs(fp16_to_fp32(b.d) * sc * q) + std::fabs(fp16_to_fp32(b.dmin) * m)) * std::fabs(act_value(p, t, i));
+    }
+    return mag;
+  }
+  std::vector<float> wf(static_cast<size_t>(p.cols));
+  dequantize_row(p.type, row, wf.data(), p.cols);
+  for (int64_t i = 0; i < p.cols; i++) mag += std::fabs(wf[i] * act_value(p, t, i));
+  return mag;
+}
+
 MatmulArgs args_for(const Problem& p, const MatmulKernel& k, float* y, int n_tok, int t0) {
   MatmulArgs a;
   a.w = p.w.data();
   a.w_row_bytes = ggml_row_size(p.type, p.cols);
   a.n_cols = p.cols;
-  if (k.act == ActFormat::Q8) {
-    a.act_row_bytes = q8_act_row_bytes(p.cols);
-    a.act = p.xrows.data() + a.act_row_bytes * t0;
-  } else {
-    a.act_row_bytes = static_cast<size_t>(p.cols) * sizeof(float);
-    a.act = p.x.data() + t0 * p.cols;
-  }
+  a.act_row_bytes = act_row_bytes(k.act, p.cols);
+  a.act = k.act == ActFormat::F32 ? static_cast<const void*>(p.x.data() + t0 * p.cols)
+                                  : static_cast<const void*>(p.xrows.data() + a.act_row_bytes * t0);
   a.n_tok = n_tok;
   a.y = y;
   a.ldy = p.rows;
@@ -79,32 +120,23 @@ TEST(kernels_match_scalar_reference) {
     const std::vector<MatmulKernel> kernels = matmul_kernels(type);
     CHECK_MSG(!kernels.empty(), ggml_type_name(type));
     // 37 rows: whole 4-row tiles plus a tail; float types also get a column tail.
-    const int64_t cols = is_quantized(type) ? 320 : 325;
+    const int64_t cols = is_k_quant(type) ? 768 : is_quantized(type) ? 320 : 325;
     const Problem p = make_problem(type, 37, cols, 9, 1234 + static_cast<uint32_t>(type));
     const size_t rb = ggml_row_size(type, cols);
     for (const MatmulKernel& k : kernels) {
+      CHECK(k.act == (is_k_quant(type) ? ActFormat::Q8K : is_quantized(type) ? ActFormat::Q8 : ActFormat::F32));
       std::vector<float> y(static_cast<size_t>(p.rows * p.n_tok), NAN);
       k.rows(args_for(p, k, y.data(), p.n_tok, 0), 0, p.rows);
       for (int t = 0; t < p.n_tok; t++) {
         for (int64_t r = 0; r < p.rows; r++) {
           const uint8_t* row = p.w.data() + rb * static_cast<size_t>(r);
-          double expected, mag = 0.0;
-          if (is_quantized(type)) {
-            // Same quantized activations: only the fp32 accumulation order can differ.
-            expected = vec_dot_q8_act_ref(type, row, &p.xq[t * cols / QK8_0], cols);
-            std::vector<float> wf(static_cast<size_t>(cols));
-            dequantize_row(type, row, wf.data(), cols);
-            for (int64_t i = 0; i < cols; i++) {
-              mag += std::fabs(wf[i] * p.xq[(t * cols + i) / QK8_0].d * p.xq[(t * cols + i) / QK8_0].qs[i % QK8_0]);
-            }
-          } else {
-            expected = vec_dot_ref(type, row, &p.x[t * cols], cols);
-            std::vector<float> wf(static_cast<size_t>(cols));
-            dequantize_row(type, row, wf.data(), cols);
-            for (int64_t i = 0; i < cols; i++) mag += std::fabs(wf[i] * p.x[t * cols + i]);
-          }
+          // Same quantized activations: the integer sums are exact, so only the fp32
+          // accumulation order (and the int -> float conversions) can differ.
+          const double expected = is_k_quant(type)    ? vec_dot_q8_K_ref(type, row, &p.xk[t * cols / QK_K], cols)
+                                  : is_quantized(type) ? vec_dot_q8_act_ref(type, row, &p.xq[t * cols / QK8_0], cols)
+                                                       : vec_dot_ref(type, row, &p.x[t * cols], cols);
           const double got = y[static_cast<size_t>(t * p.rows + r)];
-          CHECK_MSG(std::fabs(got - expected) <= accumulation_tolerance(cols, mag),
+          CHECK_MSG(std::fabs(got - expected) <= accumulation_tolerance(cols, dot_magnitude(p, row, t)),
                     std::string(ggml_type_name(type)) + " " + cpu_isa_name(k.isa) + " row " + std::to_string(r) +
                         " tok " + std::to_string(t) + ": " + std::to_string(got) + " vs " + std::to_string(expected));
         }
@@ -117,7 +149,7 @@ TEST(quantized_kernels_stay_close_to_the_exact_dot) {
   // Against the fp32 dot of the dequantized weights with the unquantized activations: the gap
   // is the activation quantization, at most half a step (d / 2) per value, so
   // |err| <= sum_i |w_i| * d_block(i) / 2 (plus accumulation rounding).
-  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0}) {
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
     const Problem p = make_problem(type, 16, 1024, 2, 99);
     const MatmulKernel* k = select_matmul_kernel(type);
     std::vector<float> y(static_cast<size_t>(p.rows * p.n_tok));
@@ -128,7 +160,10 @@ TEST(quantized_kernels_stay_close_to_the_exact_dot) {
         std::vector<float> wf(static_cast<size_t>(p.cols));
         dequantize_row(type, p.w.data() + rb * r, wf.data(), p.cols);
         double bound = 1e-4;
-        for (int64_t i = 0; i < p.cols; i++) bound += std::fabs(wf[i]) * p.xq[(t * p.cols + i) / QK8_0].d / 2;
+        for (int64_t i = 0; i < p.cols; i++) {
+          const double step = is_k_quant(type) ? std::fabs(p.xk[(t * p.cols + i) / QK_K].d) : p.xq[(t * p.cols + i) / QK8_0].d;
+          bound += std::fabs(wf[i]) * step / 2;
+        }
         const double exact = vec_dot_ref(type, p.w.data() + rb * r, &p.x[t * p.cols], p.cols);
         CHECK_NEAR(y[t * p.rows + r], exact, bound);
       }
@@ -186,6 +221,38 @@ TEST(activation_quantizers_match_reference_bit_for_bit) {
   }
 }
 
+TEST(q8k_activation_quantizers_match_reference_bit_for_bit) {
+  std::mt19937 rng(6);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> x(256 * 8);
+  for (float& v : x) v = normal(rng);
+  for (int i = 0; i < 256; i++) x[i] = 0.0f;   // block 0: all zero, d = 0
+  x[256 + 10] = 50.0f;                          // block 1: +50 first, then -50: +50 sets the sign
+  x[256 + 200] = -50.0f;
+  x[512 + 7] = -40.0f;                          // block 2: a negative maximum
+  x[768 + 3] = NAN;                             // blocks 3 and 4: zero quants, d = NaN
+  x[1024 + 255] = -INFINITY;
+  for (int i = 1280; i < 1536; i++) x[i] = 1e-30f * (i % 7 - 3);  // block 5: tiny values
+  std::vector<block_q8_K> ref(8);
+  quantize_row_q8_K_ref(x.data(), ref.data(), 2048);
+  CHECK(ref[1].d < 0.0f && ref[1].qs[10] == -127 && ref[1].qs[200] == 127);
+  CHECK(ref[2].d > 0.0f && ref[2].qs[7] == -127);
+  CHECK(std::isnan(ref[3].d) && std::isnan(ref[4].d) && ref[3].bsums[0] == 0);
+  for (CpuIsa isa : {CpuIsa::Portable, CpuIsa::Avx2, CpuIsa::Avx512}) {
+    if (isa > cpu_isa_supported()) continue;
+    std::vector<uint8_t> row(q8k_act_row_bytes(2048), 0xAB);
+    select_quantize_act_q8k(isa)(x.data(), row.data(), 2048);
+    const Q8KActRow got = q8k_act_row(row.data(), 2048);
+    bool same = true;
+    for (int b = 0; b < 8; b++) {
+      const bool same_d = std::memcmp(&ref[b].d, got.d + b, 4) == 0 || (std::isnan(ref[b].d) && std::isnan(got.d[b]));
+      same = same && same_d && std::memcmp(ref[b].qs, got.qs + 256 * b, 256) == 0 &&
+             std::memcmp(ref[b].bsums, got.bsums + 16 * b, 32) == 0;
+    }
+    CHECK_MSG(same, cpu_isa_name(isa));
+  }
+}
+
 TEST(fp16_and_bf16_conversions_round_to_nearest_even) {
   CHECK_EQ(fp32_to_fp16(1.0f), 0x3c00);
   CHECK_EQ(fp32_to_fp16(-2.0f), 0xc000);
@@ -207,21 +274,34 @@ TEST(fp16_and_bf16_conversions_round_to_nearest_even) {
   }
 }
 
-TEST(q8_0_and_q4_0_round_trip_within_half_a_step) {
+TEST(quantizers_round_trip_within_a_step) {
+  // Dequantize(quantize(x)) stays within one quantization step of x: half a step for the
+  // rounding quantizers, a whole one for Q4_0 / Q5_0 (they truncate x/d + 8.5, resp. + 16.5, and
+  // clamp the top level). For the K-quants the step is the sub-block's d * sc.
   std::mt19937 rng(3);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> x(256), back(256);
+  std::vector<float> x(512), back(512);
   for (float& v : x) v = normal(rng);
-  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0}) {
-    std::vector<uint8_t> q(ggml_row_size(type, 256));
-    quantize_row_ref(type, x.data(), q.data(), 256);
-    dequantize_row(type, q.data(), back.data(), 256);
-    for (int b = 0; b < 8; b++) {
-      const float d = fp16_to_fp32(reinterpret_cast<const ggml_half*>(q.data() + b * ggml_type_size(type))[0]);
-      for (int i = 0; i < 32; i++) {
-        // Q4_0 rounds by truncating x/d + 8.5 and clamps at 15: still within one step of d.
-        CHECK_NEAR(back[b * 32 + i], x[b * 32 + i], std::fabs(d) * (type == GgmlType::Q4_0 ? 1.0f : 0.5f) + 1e-3f);
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
+    std::vector<uint8_t> q(ggml_row_size(type, 512));
+    quantize_row_ref(type, x.data(), q.data(), 512);
+    dequantize_row(type, q.data(), back.data(), 512);
+    for (int i = 0; i < 512; i++) {
+      double step = 0.0;
+      if (type == GgmlType::Q4_K) {
+        const block_q4_K& b = reinterpret_cast<const block_q4_K*>(q.data())[i / QK_K];
+        uint8_t sc, m;
+        q4_K_scale_min((i % QK_K) / 32, b.scales, &sc, &m);
+        // Levels are d*sc*q - dmin*m; the min itself is rounded to a multiple of dmin.
+        step = fp16_to_fp32(b.d) * sc / 2 + fp16_to_fp32(b.dmin);
+      } else if (type == GgmlType::Q6_K) {
+        const block_q6_K& b = reinterpret_cast<const block_q6_K*>(q.data())[i / QK_K];
+        step = std::fabs(fp16_to_fp32(b.d) * b.scales[(i % QK_K) / 16]) / 2;
+      } else {
+        const float d = fp16_to_fp32(reinterpret_cast<const ggml_half*>(q.data() + (i / 32) * ggml_type_size(type))[0]);
+        step = std::fabs(d) * (type == GgmlType::Q8_0 ? 0.5 : 1.0);
       }
+      CHECK_NEAR(back[i], x[i], step * 1.01 + 1e-6);
     }
   }
 }

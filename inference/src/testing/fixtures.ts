@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { encodeTensorData } from "../gguf-writer";
-import { type MakeModelOptions, makeModel } from "../make-model";
+import { type MakeModelOptions, makeModel, tensorTypeFor } from "../make-model";
 import { editGguf } from "./gguf-edit";
 import { readGguf } from "./gguf-reader";
 
@@ -103,7 +103,7 @@ export async function createChainModel(
     output[options.chain[i + 1]! * dim + i] = 10;
   });
   const type = options.type ?? "f32";
-  const ggmlType = ({ f32: "F32", f16: "F16", bf16: "BF16", q8_0: "Q8_0", q4_0: "Q4_0" } as const)[type];
+  const ggmlType = (name: string) => tensorTypeFor(type, { name, cols: dim, layer: null, layers: 1, tied: false });
   const zeros = (cols: number, rows: number) => ({
     type: "F32" as const,
     shape: [cols, rows],
@@ -112,11 +112,15 @@ export async function createChainModel(
   const bytes = editGguf(base, {
     tensors: {
       "token_embd.weight": {
-        type: ggmlType,
+        type: ggmlType("token_embd.weight"),
         shape: [dim, nVocab],
-        data: encodeTensorData(ggmlType, embedding),
+        data: encodeTensorData(ggmlType("token_embd.weight"), embedding),
       },
-      "output.weight": { type: ggmlType, shape: [dim, nVocab], data: encodeTensorData(ggmlType, output) },
+      "output.weight": {
+        type: ggmlType("output.weight"),
+        shape: [dim, nVocab],
+        data: encodeTensorData(ggmlType("output.weight"), output),
+      },
       "blk.0.attn_output.weight": zeros(dim, dim),
       "blk.0.ffn_down.weight": zeros(64, dim),
     },

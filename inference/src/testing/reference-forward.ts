@@ -133,14 +133,45 @@ function rmsnorm(x: Float64Array, w: Float32Array, eps: number): Float64Array {
 
 export interface ReferenceOptions {
   /**
-   * Quantize the input of each product with a block-quantized weight to Q8_0 first, as
-   * llama.cpp (and DESIGN.md) do for Q4_0/Q5_0/Q8_0 weights. Off: pure float64 activations.
+   * Quantize the input of each product with a block-quantized weight first, as llama.cpp (and
+   * DESIGN.md) do: to Q8_0 for Q4_0/Q5_0/Q8_0 weights, to Q8_K for Q4_K/Q6_K weights. Off: pure
+   * float64 activations.
    */
   quantizeActivations?: boolean;
 }
 
-// Weight types whose products take Q8_0-quantized activations.
+// Weight types whose products take Q8_0-quantized activations, and Q8_K-quantized ones.
 const Q8_0_ACTIVATION_TYPES: ReadonlySet<GgmlTypeName> = new Set(["Q4_0", "Q5_0", "Q8_0"]);
+const Q8_K_ACTIVATION_TYPES: ReadonlySet<GgmlTypeName> = new Set(["Q4_K", "Q6_K"]);
+
+/** Round half to even (the float adder's rounding, ggml's nearest_int). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+// ggml's Q8_K on the float32 activations, per 256 values: the value of largest magnitude maps
+// to -127 (iscale = -127 / max), quants capped at 127, x ~= q / iscale. Float32 arithmetic.
+function q8KActivation(x: Float64Array): Float64Array {
+  const f = Math.fround;
+  const out = new Float64Array(x.length);
+  for (let b = 0; b < x.length; b += 256) {
+    let max = 0;
+    let amax = 0;
+    for (let i = b; i < b + 256; i++) {
+      const v = f(x[i]!);
+      if (Math.abs(v) > amax) {
+        amax = Math.abs(v);
+        max = v;
+      }
+    }
+    if (amax === 0) continue;
+    const iscale = f(-127 / max);
+    const d = f(1 / iscale);
+    for (let i = b; i < b + 256; i++) out[i] = Math.min(127, roundHalfEven(f(iscale * f(x[i]!)))) * d;
+  }
+  return out;
+}
 
 function quantizedActivation(x: Float64Array): Float64Array {
   const q8 = ggmlTypeTraits("Q8_0");
@@ -153,8 +184,13 @@ function quantizedActivation(x: Float64Array): Float64Array {
 
 // y = W x
 function matvec(w: Matrix, input: Float64Array, options: ReferenceOptions): Float64Array {
-  const x =
-    options.quantizeActivations && Q8_0_ACTIVATION_TYPES.has(w.type) ? quantizedActivation(input) : input;
+  const x = !options.quantizeActivations
+    ? input
+    : Q8_0_ACTIVATION_TYPES.has(w.type)
+      ? quantizedActivation(input)
+      : Q8_K_ACTIVATION_TYPES.has(w.type)
+        ? q8KActivation(input)
+        : input;
   const y = new Float64Array(w.rows);
   for (let r = 0; r < w.rows; r++) {
     let sum = 0;

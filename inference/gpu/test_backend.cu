@@ -318,9 +318,9 @@ static void run_switch_invariance(Report& rep, Rng& rng) {
         {"fuse2", {{"ARBITER_CUDA_FUSE", "2"}}},
         {"fuse8", {{"ARBITER_CUDA_FUSE", "8"}}},
         {"no_graphs_no_pdl", {{"ARBITER_CUDA_GRAPHS", "0"}, {"ARBITER_CUDA_PDL", "0"}}},
-        {"no_norm_tail", {{"ARBITER_CUDA_NORM_TAIL", "0"}}},
+        {"norm_tail", {{"ARBITER_CUDA_NORM_TAIL", "1"}}},
         {"no_site_configs", {{"ARBITER_CUDA_MV2_SITE", "0"}}},
-        {"v2_no_norm_tail_vs_v2", {{"ARBITER_CUDA_MATVEC", "v2"}, {"ARBITER_CUDA_NORM_TAIL", "0"}}},
+        {"v2_norm_tail_vs_v2", {{"ARBITER_CUDA_MATVEC", "v2"}, {"ARBITER_CUDA_NORM_TAIL", "1"}}},
         {"v2_fuse2_vs_v2", {{"ARBITER_CUDA_MATVEC", "v2"}, {"ARBITER_CUDA_FUSE", "2"}}},
     };
     for (const auto& [name, env] : cases) {
@@ -398,7 +398,8 @@ static void run_wide_variants(Report& rep, Rng& rng, GgmlType t, bool quick) {
         {"v1", {{"ARBITER_CUDA_MATVEC", "v1"}}},
         {"v2", {{"ARBITER_CUDA_MATVEC", "v2"}}},
         {"occupancy4", {{"ARBITER_CUDA_MV2_OCC", "4"}}},
-        {"run3_defaults", {{"ARBITER_CUDA_NORM_TAIL", "0"}, {"ARBITER_CUDA_MV2_SITE", "0"}}},
+        {"run3_defaults", {{"ARBITER_CUDA_MV2_SITE", "0"}}},
+        {"norm_tail", {{"ARBITER_CUDA_NORM_TAIL", "1"}}},
     };
     std::vector<float> base;
     for (const auto& [name, env] : variants) {
@@ -420,7 +421,8 @@ static void run_wide_variants(Report& rep, Rng& rng, GgmlType t, bool quick) {
         }
         bool same = true;
         if (std::strcmp(name, "default") == 0) base = out;
-        if (std::strcmp(name, "occupancy4") == 0 || std::strcmp(name, "run3_defaults") == 0) {
+        if (std::strcmp(name, "occupancy4") == 0 || std::strcmp(name, "run3_defaults") == 0 ||
+            std::strcmp(name, "norm_tail") == 0) {
           same = out.size() == base.size() && std::memcmp(out.data(), base.data(), out.size() * 4) == 0;
         }
         const bool ok = finite && invariant && same;

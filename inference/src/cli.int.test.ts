@@ -224,6 +224,35 @@ describe("infer make-model and info", () => {
       fileSize: made.bytes,
     });
     expect(info.tensorTypes).toEqual({ Q4_0: 2 * 7 + 1, F32: 2 * 2 + 1 });
+    expect(info.specialTokens).toEqual({
+      bos: { id: 1, text: "<s>" },
+      eos: { id: 2, text: "</s>" },
+      eot: null,
+      eom: null,
+      unk: { id: 0, text: "<unk>" },
+    });
+    expect(info.endOfGenerationTokens).toEqual([{ id: 2, text: "</s>" }]);
+  });
+
+  it("writes a Q4_K_M mix and reports each tensor's type", async () => {
+    const out = dir.file("q4_k_m.gguf");
+    const args = ["--out", out, "--dim", "256", "--layers", "2", "--heads", "4", "--kv-heads", "2"];
+    const made = json(
+      await infer("make-model", ...args, "--ffn", "512", "--type", "q4_k_m", "--vocab", "400"),
+    );
+    // Layer 1 is in the last eighth of 2 layers: its attn_v and ffn_down get Q6_K, as the output.
+    expect(made).toMatchObject({ type: "q4_k_m", tensorTypes: { Q4_K: 13, Q6_K: 3, F32: 5 } });
+    const info = json(await infer("info", "--model", out));
+    expect(info.tensorTypes).toEqual(made.tensorTypes);
+    const typeOf = (name: string) =>
+      (info.tensors as { name: string; type: string }[]).find((t) => t.name === name)?.type;
+    expect([typeOf("blk.0.attn_v.weight"), typeOf("blk.1.attn_v.weight")]).toEqual(["Q4_K", "Q6_K"]);
+    expect([typeOf("blk.0.ffn_down.weight"), typeOf("blk.1.ffn_down.weight")]).toEqual(["Q4_K", "Q6_K"]);
+    expect(typeOf("output.weight")).toBe("Q6_K");
+    const generated = json(
+      await infer("generate", "--model", out, "--prompt", "Hi", "--max-tokens", "4", "--temperature", "0"),
+    );
+    expect((generated.tokens as number[]).length).toBe(4);
   });
 });
 

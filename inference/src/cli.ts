@@ -233,6 +233,9 @@ async function bench(argv: string[]) {
       ...options,
       contextLength: options.contextLength ?? promptTokens + genTokens + 8,
       maxSequences: maxBatch,
+      // Every batch size reuses the same prompts: without this, later runs would start from
+      // the caches earlier ones left and the prefill figures would count work not done.
+      promptCache: false,
     },
     async (model) => {
       const bos = model.info.bosTokenId;

@@ -174,8 +174,12 @@ describe.each(CASES)("engine logits, $name", (c) => {
       try {
         const engine = await oneProduct.evaluate(TOKENS);
         const expected = referenceForward(loadReferenceModel(path), TOKENS, { quantizeActivations: true });
-        const outputType = oneProduct.info.tensors.find((t) => t.name === (c.tied ? "token_embd.weight" : "output.weight"))!.type;
-        const tolerance = ["Q4_K", "Q6_K"].includes(outputType) ? ONE_PRODUCT_TOLERANCE_Q8K : ONE_PRODUCT_TOLERANCE;
+        const outputType = oneProduct.info.tensors.find(
+          (t) => t.name === (c.tied ? "token_embd.weight" : "output.weight"),
+        )!.type;
+        const tolerance = ["Q4_K", "Q6_K"].includes(outputType)
+          ? ONE_PRODUCT_TOLERANCE_Q8K
+          : ONE_PRODUCT_TOLERANCE;
         expect(worstRelativeError(engine, expected)).toBeLessThan(tolerance);
       } finally {
         oneProduct.dispose();

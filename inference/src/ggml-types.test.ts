@@ -9,9 +9,9 @@ function block(values: number[]): Float32Array {
   return out;
 }
 
-function quantize(type: "Q8_0" | "Q4_0", values: Float32Array): Uint8Array {
+function quantize(type: "Q8_0" | "Q4_0" | "Q5_0" | "Q4_K" | "Q6_K", values: Float32Array): Uint8Array {
   const traits = ggmlTypeTraits(type);
-  const out = new Uint8Array((values.length / 32) * traits.typeSize);
+  const out = new Uint8Array((values.length / traits.blockSize) * traits.typeSize);
   traits.quantize(values, out);
   return out;
 }
@@ -91,6 +91,41 @@ describe("Q4_0 quantizer (ggml quantize_row_q4_0_ref)", () => {
   });
 });
 
+describe("Q5_0 quantizer (ggml quantize_row_q5_0_ref)", () => {
+  it("maps the signed max-magnitude element to -16 and puts bit 4 of element j in bit j of qh", () => {
+    // max = -16 -> d = 1: q = min(31, trunc(x + 16.5)).
+    const bytes = quantize("Q5_0", block([-16, 15.9, 0, 0.4, -0.6, 3]));
+    const view = new DataView(bytes.buffer);
+    expect(fp16ToFp32(view.getUint16(0, true))).toBe(1);
+    const qh = view.getUint32(2, true);
+    const level = (j: number) =>
+      (j < 16 ? bytes[6 + j]! & 15 : bytes[6 + j - 16]! >> 4) | (((qh >>> j) & 1) << 4);
+    expect([0, 1, 2, 3, 4, 5].map(level)).toEqual([0, 31, 16, 16, 15, 19]);
+    const back = new Float32Array(32);
+    ggmlTypeTraits("Q5_0").dequantize(bytes, back);
+    expect(Array.from(back.subarray(0, 6))).toEqual([-16, 15, 0, 0, -1, 3]);
+  });
+});
+
+describe("K-quant quantizers (ggml quantize_row_q4_K_ref / q6_K_ref)", () => {
+  it("encode an all-zero super-block as zeros and decode it to zeros", () => {
+    for (const type of ["Q4_K", "Q6_K"] as const) {
+      const bytes = quantize(type, new Float32Array(256));
+      const back = new Float32Array(256).fill(1);
+      ggmlTypeTraits(type).dequantize(bytes, back);
+      expect(back.every((v) => v === 0)).toBe(true);
+    }
+  });
+
+  it("Q6_K keeps 6 bits: a ramp of 64 levels comes back within half a level", () => {
+    // Sub-blocks of 16 values k * 0.25 - 8: levels 0.25 apart fit 6 bits.
+    const values = new Float32Array(256).map((_, i) => (i % 64) * 0.25 - 8);
+    const back = new Float32Array(256);
+    ggmlTypeTraits("Q6_K").dequantize(quantize("Q6_K", values), back);
+    for (let i = 0; i < 256; i++) expect(Math.abs(back[i]! - values[i]!)).toBeLessThan(0.13);
+  });
+});
+
 describe("dequantize and random blocks", () => {
   const rng = new Random(7);
   const values = new Float32Array(4096).map(() => rng.normal() * 0.02);
@@ -121,7 +156,27 @@ describe("dequantize and random blocks", () => {
     }
   });
 
-  it.each(["F32", "F16", "BF16", "Q8_0", "Q4_0"] as const)(
+  it.each([
+    ["Q5_0", 32, "amax", 1 / 16 + 2 ** -11], // truncates like Q4_0
+    ["Q4_K", 32, "range", 1 / 15], // one level of the sub-block's range (min .. max, min <= 0)
+    ["Q6_K", 16, "amax", 1 / 32 + 1 / 127], // a level, with the scale rounded to int8
+  ] as const)("%s round-trips within a level of its %i-value sub-block", (type, sub, basis, relative) => {
+    const traits = ggmlTypeTraits(type);
+    const bytes = new Uint8Array((values.length / traits.blockSize) * traits.typeSize);
+    traits.quantize(values, bytes);
+    const back = new Float32Array(values.length);
+    traits.dequantize(bytes, back);
+    for (let i = 0; i < values.length; i += sub) {
+      const slice = Array.from(values.subarray(i, i + sub));
+      const scale =
+        basis === "amax"
+          ? Math.max(...slice.map(Math.abs))
+          : Math.max(...slice) - Math.min(0, Math.min(...slice));
+      slice.forEach((v, j) => expect(Math.abs(back[i + j]! - v)).toBeLessThanOrEqual(scale * relative));
+    }
+  });
+
+  it.each(["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q5_0", "Q4_K", "Q6_K"] as const)(
     "%s random blocks have about the requested std and mean zero",
     (type) => {
       const traits = ggmlTypeTraits(type);

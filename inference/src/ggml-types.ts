@@ -410,12 +410,21 @@ const Q5_0: GgmlTypeTraits = {
   randomBlocks(rng, dst, std) {
     if (dst.length % 22 !== 0) throw new RangeError("Q5_0: not a whole number of blocks");
     rng.fillBytes(dst);
-    // Uniform q - 16 in -16..15 has mean -1/2 and variance (32^2 - 1) / 12.
-    const scales = jitteredScales(rng, std / Math.sqrt(1023 / 12));
+    // Level 0 (-16) becomes 16 (0), so the values -15..15 are symmetric (0 twice as likely):
+    // variance 2 * (1 + 4 + ... + 225) / 32.
+    const scales = jitteredScales(rng, std / Math.sqrt(77.5));
+    const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
     for (let y = 0; y < dst.length; y += 22) {
       const s = scales[dst[y]!]!;
       dst[y] = s & 0xff;
       dst[y + 1] = s >>> 8;
+      let qh = view.getUint32(y + 2, true);
+      for (let j = 0; j < 16; j++) {
+        const q = dst[y + 6 + j]!;
+        if ((q & 15) === 0) qh |= 1 << j;
+        if (q >>> 4 === 0) qh |= 1 << (j + 16);
+      }
+      view.setUint32(y + 2, qh >>> 0, true);
     }
   },
 };

@@ -249,6 +249,31 @@ describe("promptCache: false", () => {
       model.dispose();
     }
   });
+
+  it("shares one prefill within a generateGroup, however short the sequences", async () => {
+    const path = await createSmallModel(dir, "group.gguf");
+    const model = await loadModel(path, { device: "cpu", threads: 2, promptCache: false, maxSequences: 3 });
+    try {
+      const p = prompt(40, 3);
+      const alone = await model.generate(p, { ...GREEDY, maxTokens: 2 });
+      // Three one-token completions: separately submitted, the first could finish before the
+      // others reached the scheduler; as a group they are admitted together.
+      const group = await Promise.all(
+        model.generateGroup([0, 1, 2].map(() => ({ promptTokens: p, options: { ...GREEDY, maxTokens: 2 } }))),
+      );
+      expect(group.map((r) => r.sharedPromptTokens)).toEqual([0, p.length - 1, p.length - 1]);
+      expect(group.map((r) => r.tokens)).toEqual([alone.tokens, alone.tokens, alone.tokens]);
+      // One invalid request rejects the whole group and runs nothing.
+      const bad = model.generateGroup([
+        { promptTokens: p, options: GREEDY },
+        { promptTokens: [1, 1_000_000], options: GREEDY },
+      ]);
+      await expect(Promise.all(bad)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+      await Promise.allSettled(bad);
+    } finally {
+      model.dispose();
+    }
+  });
 });
 
 describe("dispose", () => {

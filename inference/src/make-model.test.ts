@@ -4,7 +4,7 @@ import { gguf } from "@huggingface/gguf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { GGML_TYPE_ID } from "./ggml-types";
-import { makeModel } from "./make-model";
+import { makeModel, tensorTypeFor } from "./make-model";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
 import { readGguf, readTensor } from "./testing/gguf-reader";
 
@@ -148,6 +148,75 @@ describe("makeModel", () => {
         expect(q.std).toBeLessThan(1.15 / 8);
         expect(Math.abs(q.mean)).toBeLessThan(0.01);
       }
+    },
+  );
+
+  it("mixes types as llama-quantize's Q4_K_M does, with its fallbacks, in a file @huggingface/gguf reads", async () => {
+    // 16 layers: use_more_bits picks layers 0, 1 (first eighth), 4, 7, 10, 13 (every third
+    // after), 14, 15 (last eighth) for Q6_K attn_v and ffn_down. ffn 288 is not a multiple of
+    // 256, so ffn_down falls back: Q4_K -> Q5_0, Q6_K -> Q8_0.
+    const path = dir.file("q4_k_m.gguf");
+    const made = await makeModel({
+      out: path,
+      dim: 256,
+      layers: 16,
+      heads: 4,
+      kvHeads: 2,
+      ffn: 288,
+      type: "q4_k_m",
+      vocab: 400,
+    });
+    const { metadata, tensorInfos } = await gguf(path, { allowLocalFile: true });
+    expect((metadata as unknown as Record<string, unknown>)["general.file_type"]).toBe(15);
+    const typeOf = (name: string) => tensorInfos.find((t) => t.name === name)!.dtype;
+    const moreBits = [0, 1, 4, 7, 10, 13, 14, 15];
+    for (let l = 0; l < 16; l++) {
+      const more = moreBits.includes(l);
+      expect(typeOf(`blk.${l}.attn_v.weight`), `layer ${l}`).toBe(
+        more ? GGML_TYPE_ID.Q6_K : GGML_TYPE_ID.Q4_K,
+      );
+      expect(typeOf(`blk.${l}.ffn_down.weight`), `layer ${l}`).toBe(
+        more ? GGML_TYPE_ID.Q8_0 : GGML_TYPE_ID.Q5_0,
+      );
+      for (const name of ["attn_q", "attn_k", "attn_output", "ffn_gate", "ffn_up"])
+        expect(typeOf(`blk.${l}.${name}.weight`)).toBe(GGML_TYPE_ID.Q4_K);
+    }
+    expect(typeOf("output.weight")).toBe(GGML_TYPE_ID.Q6_K);
+    expect(typeOf("token_embd.weight")).toBe(GGML_TYPE_ID.Q4_K);
+    expect(made.tensorTypes).toEqual({ Q4_K: 1 + 16 * 5 + 8, Q6_K: 1 + 8, Q5_0: 8, Q8_0: 8, F32: 33 });
+  });
+
+  it("gives a tied output's Q6_K to token_embd and falls back to Q8_0 for rows that are not super-blocks", () => {
+    const at = (name: string, cols: number, tied = false) =>
+      tensorTypeFor("q4_k_m", { name, cols, layer: null, layers: 8, tied });
+    expect(at("token_embd.weight", 4096, true)).toBe("Q6_K");
+    expect(at("token_embd.weight", 4096)).toBe("Q4_K");
+    expect(at("output.weight", 4096)).toBe("Q6_K");
+    expect(at("output.weight", 4000)).toBe("Q8_0");
+    expect(
+      tensorTypeFor("q4_k", { name: "blk.0.ffn_down.weight", cols: 5504, layer: 0, layers: 32, tied: false }),
+    ).toBe("Q5_0");
+    expect(
+      tensorTypeFor("q6_k", { name: "blk.0.ffn_down.weight", cols: 5504, layer: 0, layers: 32, tied: false }),
+    ).toBe("Q8_0");
+    expect(
+      tensorTypeFor("q8_0", { name: "blk.0.ffn_down.weight", cols: 5504, layer: 0, layers: 32, tied: false }),
+    ).toBe("Q8_0");
+  });
+
+  it.each(["q4_k", "q6_k", "q5_0"] as const)(
+    "writes %s files whose tensors @huggingface/gguf reads",
+    async (type) => {
+      const path = dir.file(`${type}.gguf`);
+      await makeModel({ out: path, dim: 256, layers: 1, heads: 4, kvHeads: 4, ffn: 512, type, vocab: 400 });
+      const { tensorInfos } = await gguf(path, { allowLocalFile: true });
+      const expected = GGML_TYPE_ID[type.toUpperCase() as "Q4_K" | "Q6_K" | "Q5_0"];
+      expect(tensorInfos.filter((t) => t.dtype === expected)).toHaveLength(9);
+      // The reader dequantizes what the writer encoded: weights with std 1/sqrt(n_in).
+      const file = readGguf(new Uint8Array(await readFile(path)));
+      const { values } = readTensor(file, "blk.0.ffn_gate.weight");
+      expect(std(values).std).toBeGreaterThan(0.8 / 16);
+      expect(std(values).std).toBeLessThan(1.2 / 16);
     },
   );
 

@@ -143,10 +143,12 @@ class CudaBackend final : public Backend {
   // everywhere; v2: version 2 wherever it applies.
   enum class MatvecMode { Tuned, V1, V2 } matvec_mode_ = MatvecMode::Tuned;
   Mv2Options mv2_;  // ARBITER_CUDA_MV2_WARPS / _BPS / _OCC=4 / _SITE=0: version 2's launch (same bits)
-  // ARBITER_CUDA_NORM_TAIL=0: separate norm kernels after wo and down (same bits). Per site: the
+  // ARBITER_CUDA_NORM_TAIL=1: the norm after wo and down computed by the product's last block
+  // (same bits). Off by default: run 4 measured it slower than the separate kernels (Q4_0 wo
+  // 5.2 -> 8.4 us, step 1.99 -> 2.15 ms; BENCHMARKS.md). Per site: the
   // norm after wo (into ffn_in_) and after down (into the next layer's attn_in_, or final_) is a
   // tail when that product is a quantized matvec and the norm's consumers read only Block32 q8.
-  bool norm_tail_ = true;
+  bool norm_tail_ = false;
   bool tail_ffn_ = false, tail_attn_ = false, tail_final_ = false;
   int32_t* tail_counter_ = nullptr;
   int attn_impl_ = 0;                          // ARBITER_CUDA_ATTN=v1: version 1 decode attention
@@ -249,7 +251,7 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   mv2_.blocks_per_sm = env_int("ARBITER_CUDA_MV2_BPS", 0, 1, 16);
   mv2_.occupancy4 = env_is("ARBITER_CUDA_MV2_OCC", "4");
   mv2_.per_site = !env_disabled("ARBITER_CUDA_MV2_SITE");
-  norm_tail_ = !env_disabled("ARBITER_CUDA_NORM_TAIL");
+  norm_tail_ = env_is("ARBITER_CUDA_NORM_TAIL", "1");
   attn_impl_ = env_is("ARBITER_CUDA_ATTN", "v1") ? 1 : 0;
   if (const char* f = std::getenv("ARBITER_CUDA_FUSE")) fuse_max_rows_ = std::max(0, std::atoi(f));
   description_ = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +

@@ -1,20 +1,29 @@
-// `npm run bench:inference`: the engine's CPU figures on the benchmark models of issue 3 (dim
-// 1024, 8 layers, 16 heads, 4 KV heads, FFN 2816, in Q8_0 and F16) next to llama.cpp's on the
-// same files and thread count, in the same run. Prints one JSON document.
+// `npm run bench:inference`: the engine's CPU figures on the benchmark models of issues 3 and 4
+// (dim 1024, 8 layers, 16 heads, 4 KV heads, FFN 2816 = 11 x 256, in Q8_0, Q4_0, Q4_K, Q4_K_M
+// and F16) next to llama.cpp's on the same files and thread count, in the same run. Prints one
+// JSON document.
 //
 //   prefill tokens/s  all prompt tokens of the batch / time until every sequence has its first token
 //   decode tokens/s   tokens generated after the first, all sequences together / the rest of the time
+//                     (wall clock in the benchmark process, per-token JavaScript callbacks included,
+//                     measured the same way for both engines)
+//   engineDecodeTokensPerSecond  batch 1 only: each engine's own timing of its decode steps
+//                     (ours: the scheduler thread's; llama.cpp: llama_perf "eval time")
 //   rssAfterLoadBytes resident memory once the model is loaded; rssLoadIncreaseBytes is what
 //                     loading added (mmap, no copy: about the file size)
 //   peakRssBytes      the most the process ever held
 //
-// Each engine runs in its own child process per model (clean RSS figures), in alternating
-// rounds; the figures are the median of the rounds (every round's decode figure is listed, and
-// the machine's load average is recorded: on a shared machine other processes skew them). llama.cpp comes from node-llama-cpp 3.21.1's
-// prebuilt CPU binary, installed on demand in bench/llama-cpp/ (never in the main package.json).
+// Both engines get the same prompts (BOS + 127 tokens, different per sequence), generate the
+// same number of tokens past any end-of-generation token, after one warm-up batch. Each engine
+// runs in its own child process per model (clean RSS figures), in alternating rounds; the
+// figures are the median of the rounds (every round's decode figure is listed, and the
+// machine's load average is recorded: on a shared machine other processes skew them, llama.cpp's
+// spinning thread barriers most). llama.cpp comes from node-llama-cpp 3.21.1's prebuilt CPU
+// binary, installed on demand in bench/llama-cpp/ (never in the main package.json), run with
+// UV_THREADPOOL_SIZE=1 (see llama-cpp/run.mjs).
 //
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
-//          --types q8_0,f16 --no-llama-cpp
+//          --types q8_0,q4_0,q4_k,q4_k_m,f16 --no-llama-cpp
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
@@ -33,6 +42,7 @@ interface BatchFigures {
   batch: number;
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
+  engineDecodeTokensPerSecond?: number;
 }
 
 interface RunFigures {
@@ -52,7 +62,7 @@ const { values } = parseArgs({
     "gen-tokens": { type: "string", default: "128" },
     batch: { type: "string", default: "1,2,4" },
     rounds: { type: "string", default: "3" },
-    types: { type: "string", default: "q8_0,f16" },
+    types: { type: "string", default: "q8_0,q4_0,q4_k,q4_k_m,f16" },
     "no-llama-cpp": { type: "boolean", default: false },
   },
 });
@@ -83,7 +93,7 @@ async function runArbiter(path: string): Promise<RunFigures> {
   const runBatch = async (batch: number): Promise<BatchFigures> => {
     const started = performance.now();
     const firstTokenAt: number[] = [];
-    await Promise.all(
+    const done = await Promise.all(
       Array.from({ length: batch }, (_, s) =>
         model.generate(prompt(s), {
           temperature: 0,
@@ -101,6 +111,7 @@ async function runArbiter(path: string): Promise<RunFigures> {
       batch,
       prefillTokensPerSecond: (batch * promptTokens) / ((prefillEnd - started) / 1000),
       decodeTokensPerSecond: (batch * (genTokens - 1)) / ((ended - prefillEnd) / 1000),
+      ...(batch === 1 ? { engineDecodeTokensPerSecond: done[0]!.decodeTokensPerSecond } : {}),
     };
   };
   await runBatch(1); // warm-up: first-touch of the KV cache and scratch buffers
@@ -145,8 +156,13 @@ function ensureLlamaCpp(): string | null {
   return npm.status === 0 ? null : `npm install in ${llamaCppDir} failed (status ${npm.status})`;
 }
 
-function runChild(command: string, args: string[], cwd: string): RunFigures {
-  const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 16 << 20 });
+function runChild(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RunFigures {
+  const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 16 << 20, env });
   if (run.status !== 0) {
     throw new Error(
       `${command} ${args.join(" ")} failed (status ${run.status}, signal ${run.signal}):\n${run.stderr}`,
@@ -167,13 +183,19 @@ function median(xs: number[]): number {
 function summarize(rounds: RunFigures[]) {
   return {
     results: batches.map((batch) => {
-      const of = (key: "prefillTokensPerSecond" | "decodeTokensPerSecond") =>
-        rounds.map((r) => r.results.find((x) => x.batch === batch)![key]);
+      const of = (key: "prefillTokensPerSecond" | "decodeTokensPerSecond" | "engineDecodeTokensPerSecond") =>
+        rounds.map((r) => r.results.find((x) => x.batch === batch)![key] ?? NaN);
       return {
         batch,
         prefillTokensPerSecond: round(median(of("prefillTokensPerSecond"))),
         decodeTokensPerSecond: round(median(of("decodeTokensPerSecond"))),
         decodeTokensPerSecondRounds: of("decodeTokensPerSecond").map(round),
+        ...(batch === 1
+          ? {
+              engineDecodeTokensPerSecond: round(median(of("engineDecodeTokensPerSecond"))),
+              engineDecodeTokensPerSecondRounds: of("engineDecodeTokensPerSecond").map(round),
+            }
+          : {}),
       };
     }),
     rssAfterLoadBytes: median(rounds.map((r) => r.rssAfterLoadBytes)),
@@ -225,6 +247,7 @@ async function main() {
   const models = [];
   for (const type of values.types!.split(",") as ModelType[]) {
     const path = await ensureModel(type);
+    const loadAverageBefore = os.loadavg().map(round);
     const ours: RunFigures[] = [];
     const theirs: RunFigures[] = [];
     for (let r = 0; r < Number(values.rounds); r++) {
@@ -233,26 +256,43 @@ async function main() {
         runChild(tsx, [fileURLToPath(import.meta.url), "--worker", "--model", path, ...common], benchDir),
       );
       if (!llamaError)
-        theirs.push(runChild(process.execPath, ["run.mjs", "--model", path, ...common], llamaCppDir));
+        theirs.push(
+          runChild(process.execPath, ["run.mjs", "--model", path, ...common], llamaCppDir, {
+            ...process.env,
+            UV_THREADPOOL_SIZE: "1",
+          }),
+        );
     }
     const arbiter = summarize(ours);
     const llamaCpp = llamaError ? { error: llamaError } : summarize(theirs);
     const decode = (s: ReturnType<typeof summarize>, batch: number) =>
       s.results.find((x) => x.batch === batch)?.decodeTokensPerSecond ?? NaN;
+    const engineDecode = (s: ReturnType<typeof summarize>) =>
+      s.results.find((x) => x.batch === 1)?.engineDecodeTokensPerSecond ?? NaN;
     models.push({
       type,
       path,
       fileSizeBytes: statSync(path).size,
+      loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
       arbiter: { device: ours[0]?.device, ...arbiter },
       llamaCpp: llamaError
         ? llamaCpp
-        : { engine: theirs[0]?.engine, release: theirs[0]?.llamaCppRelease, ...llamaCpp },
+        : {
+            engine: theirs[0]?.engine,
+            release: theirs[0]?.llamaCppRelease,
+            cpuVariant: theirs[0]?.cpuVariant,
+            settings: theirs[0]?.settings,
+            ...llamaCpp,
+          },
       targets: {
         batch2OverBatch1: ratio(decode(arbiter, 2), decode(arbiter, 1)),
         batch2OverBatch1Target: 1.8,
         decodeBatch1VsLlamaCpp: llamaError
           ? null
           : ratio(decode(arbiter, 1), decode(llamaCpp as ReturnType<typeof summarize>, 1)),
+        engineDecodeBatch1VsLlamaCpp: llamaError
+          ? null
+          : ratio(engineDecode(arbiter), engineDecode(llamaCpp as ReturnType<typeof summarize>)),
         decodeBatch1VsLlamaCppTarget: 1.0,
         rssLoadIncreaseOverFileSize: ratio(arbiter.rssLoadIncreaseBytes, statSync(path).size),
       },

@@ -531,7 +531,14 @@ function makeQkx2Quants(
  * values at x[off..] (levels -nmax..nmax-1, stored + nmax in L) minimising the x^2-weighted
  * squared error over 19 candidates. Returns the scale.
  */
-function makeQxQuants(n: number, nmax: number, x: Float32Array, off: number, L: Uint8Array, lOff: number): number {
+function makeQxQuants(
+  n: number,
+  nmax: number,
+  x: Float32Array,
+  off: number,
+  L: Uint8Array,
+  lOff: number,
+): number {
   let max = 0;
   let amax = 0;
   for (let i = 0; i < n; i++) {
@@ -545,7 +552,8 @@ function makeQxQuants(n: number, nmax: number, x: Float32Array, off: number, L: 
     L.fill(0, lOff, lOff + n);
     return 0;
   }
-  const level = (iscale: number, v: number) => Math.max(-nmax, Math.min(nmax - 1, nearestInt(f32(iscale * v))));
+  const level = (iscale: number, v: number) =>
+    Math.max(-nmax, Math.min(nmax - 1, nearestInt(f32(iscale * v))));
   let iscale = f32(-nmax / max);
   let sumLX = 0;
   let sumL2 = 0;
@@ -589,7 +597,10 @@ const Q4_K_BYTES = 144;
 /** The 6-bit scale and min of sub-block j (ggml's get_scale_min_k4); s = the 12 scale bytes. */
 function q4KScaleMin(s: Uint8Array, at: number, j: number): [number, number] {
   if (j < 4) return [s[at + j]! & 63, s[at + j + 4]! & 63];
-  return [(s[at + j + 4]! & 0x0f) | ((s[at + j - 4]! >>> 6) << 4), (s[at + j + 4]! >>> 4) | ((s[at + j]! >>> 6) << 4)];
+  return [
+    (s[at + j + 4]! & 0x0f) | ((s[at + j - 4]! >>> 6) << 4),
+    (s[at + j + 4]! >>> 4) | ((s[at + j]! >>> 6) << 4),
+  ];
 }
 
 const Q4_K: GgmlTypeTraits = {
@@ -615,7 +626,19 @@ const Q4_K: GgmlTypeTraits = {
         for (let l = 0; l < 32; l++) sumX2 = f32(sumX2 + f32(src[x + 32 * j + l]! * src[x + 32 * j + l]!));
         const avX = f32(Math.sqrt(f32(sumX2 / 32)));
         for (let l = 0; l < 32; l++) weights[l] = f32(avX + Math.abs(src[x + 32 * j + l]!));
-        [scales[j], mins[j]] = makeQkx2Quants(32, 15, src, x + 32 * j, weights, L, 32 * j, Laux, -1, f32(0.1), 20);
+        [scales[j], mins[j]] = makeQkx2Quants(
+          32,
+          15,
+          src,
+          x + 32 * j,
+          weights,
+          L,
+          32 * j,
+          Laux,
+          -1,
+          f32(0.1),
+          20,
+        );
         if (scales[j]! > maxScale) maxScale = scales[j]!;
         if (mins[j]! > maxMin) maxMin = mins[j]!;
       }
@@ -667,7 +690,8 @@ const Q4_K: GgmlTypeTraits = {
         const min = f32(dmin * m);
         const q = y + 16 + 32 * (j >>> 1);
         const shift = 4 * (j & 1);
-        for (let l = 0; l < 32; l++) dst[b * QK_K + 32 * j + l] = f32(scale * ((src[q + l]! >>> shift) & 15)) - min;
+        for (let l = 0; l < 32; l++)
+          dst[b * QK_K + 32 * j + l] = f32(scale * ((src[q + l]! >>> shift) & 15)) - min;
       }
     }
   },
@@ -742,7 +766,8 @@ const Q6_K: GgmlTypeTraits = {
       const iscale = f32(-128 / maxScale);
       const dBits = fp32ToFp16(f32(1 / iscale));
       view.setUint16(y + 208, dBits, true);
-      for (let s = 0; s < 16; s++) view.setInt8(y + 192 + s, Math.min(127, nearestInt(f32(iscale * scales[s]!))));
+      for (let s = 0; s < 16; s++)
+        view.setInt8(y + 192 + s, Math.min(127, nearestInt(f32(iscale * scales[s]!))));
       for (let s = 0; s < 16; s++) {
         const d = f32(fp16ToFp32(dBits) * view.getInt8(y + 192 + s));
         if (d === 0) continue;
@@ -756,7 +781,10 @@ const Q6_K: GgmlTypeTraits = {
           dst[y + 64 * h + l] = (L[q + l]! & 15) | ((L[q + l + 64]! & 15) << 4);
           dst[y + 64 * h + l + 32] = (L[q + l + 32]! & 15) | ((L[q + l + 96]! & 15) << 4);
           dst[y + 128 + 32 * h + l] =
-            (L[q + l]! >>> 4) | ((L[q + l + 32]! >>> 4) << 2) | ((L[q + l + 64]! >>> 4) << 4) | ((L[q + l + 96]! >>> 4) << 6);
+            (L[q + l]! >>> 4) |
+            ((L[q + l + 32]! >>> 4) << 2) |
+            ((L[q + l + 64]! >>> 4) << 4) |
+            ((L[q + l + 96]! >>> 4) << 6);
         }
       }
     }

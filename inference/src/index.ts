@@ -240,7 +240,9 @@ export class Model {
    * admits them together, and those with the same prompt share one prefill whatever the thread
    * timing. One promise per request, in order; invalid arguments reject them all.
    */
-  generateGroup(requests: { promptTokens: number[]; options?: GenerateOptions }[]): Promise<GenerateResult>[] {
+  generateGroup(
+    requests: { promptTokens: number[]; options?: GenerateOptions }[],
+  ): Promise<GenerateResult>[] {
     let engine: NativeModel;
     try {
       engine = this.#engine();
@@ -252,7 +254,9 @@ export class Model {
     } catch (error) {
       return requests.map(() => Promise.reject(error as Error));
     }
-    const started = requests.map(({ promptTokens, options = {} }) => this.#track(engine, promptTokens, options));
+    const started = requests.map(({ promptTokens, options = {} }) =>
+      this.#track(engine, promptTokens, options),
+    );
     let ids: number[];
     try {
       ids = engine.generateGroup(started.map((s) => s.request));

@@ -46,7 +46,11 @@ export interface NativeModel {
   ): number;
   /** Several requests admitted together; returns their ids in order. */
   generateGroup(
-    requests: [ids: number[] | Int32Array, options: NativeGenerateOptions, onEvent: (event: NativeEvent) => void][],
+    requests: [
+      ids: number[] | Int32Array,
+      options: NativeGenerateOptions,
+      onEvent: (event: NativeEvent) => void,
+    ][],
   ): number[];
   cancel(id: number): void;
   dispose(): void;

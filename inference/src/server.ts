@@ -498,7 +498,10 @@ export class InferenceServer {
     // concatenate to the final text.
     const streamed = choices.map((c) => ({
       ...c,
-      options: { ...c.options, onToken: (token: { text: string }) => token.text && send(textChoice(c.index, token.text, null)) },
+      options: {
+        ...c.options,
+        onToken: (token: { text: string }) => token.text && send(textChoice(c.index, token.text, null)),
+      },
     }));
     const results = await all(
       this.generate(model, id, streamed).map(async (pending, i) => {
@@ -515,7 +518,9 @@ export class InferenceServer {
   /** Submits the choices together (same-prompt choices share one prefill), one promise each. */
   private generate(model: Model, id: string, choices: Choice[]): Promise<GenerateResult>[] {
     this.active += choices.length;
-    const pending = model.generateGroup(choices.map((c) => ({ promptTokens: c.prompt.tokens, options: c.options })));
+    const pending = model.generateGroup(
+      choices.map((c) => ({ promptTokens: c.prompt.tokens, options: c.options })),
+    );
     return pending.map(async (promise, i) => {
       const choice = choices[i]!;
       try {

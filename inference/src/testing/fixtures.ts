@@ -103,7 +103,8 @@ export async function createChainModel(
     output[options.chain[i + 1]! * dim + i] = 10;
   });
   const type = options.type ?? "f32";
-  const ggmlType = (name: string) => tensorTypeFor(type, { name, cols: dim, layer: null, layers: 1, tied: false });
+  const ggmlType = (name: string) =>
+    tensorTypeFor(type, { name, cols: dim, layer: null, layers: 1, tied: false });
   const zeros = (cols: number, rows: number) => ({
     type: "F32" as const,
     shape: [cols, rows],

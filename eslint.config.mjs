@@ -28,6 +28,7 @@ export default defineConfig([
     "test-results/**",
     "playwright-report/**",
     "inference/build/**",
+    ".gpu/**",
     "inference/bench/llama-cpp/**",
   ]),
 ]);

@@ -28,19 +28,29 @@ enum class ActFormat { F32, Q8, Q8K };
 // A Q8 activation row, as the CPU kernels read it: the row quantized exactly as
 // quantize_row_q8_act_ref does (quants_ref.h), stored plane by plane so that the quants of
 // consecutive blocks are one contiguous run (two blocks = one 64-byte load) and so are their
-// scales: [qs of block 0..nb-1: nb x 32 int8][d: nb float][sum: nb int32].
-inline size_t q8_act_row_bytes(int64_t n) { return static_cast<size_t>(n / QK8_0) * (QK8_0 + 4 + 4); }
+// scales: [qs of block 0..nb-1: nb x 32 int8][d: nb float][sum: nb int32][neg_dsum: nb float],
+// neg_dsum = -(d * sum): the AVX-512 Q4_0 kernel's term for the weights' offset of -8.
+inline size_t q8_act_row_bytes(int64_t n) { return static_cast<size_t>(n / QK8_0) * (QK8_0 + 4 + 4 + 4); }
 
 struct Q8ActRow {
   const int8_t* qs;
   const float* d;
   const int32_t* sum;
+  const float* neg_dsum;
 };
 
 inline Q8ActRow q8_act_row(const void* row, int64_t n) {
   const int64_t nb = n / QK8_0;
   const int8_t* qs = static_cast<const int8_t*>(row);
-  return {qs, reinterpret_cast<const float*>(qs + nb * QK8_0), reinterpret_cast<const int32_t*>(qs + nb * (QK8_0 + 4))};
+  const float* d = reinterpret_cast<const float*>(qs + nb * QK8_0);
+  return {qs, d, reinterpret_cast<const int32_t*>(d + nb), d + 2 * nb};
+}
+
+// Writes block b's neg_dsum of a Q8 row with n values: every quantizer calls this, so all ISAs
+// give the same bits.
+inline void q8_act_write_neg_dsum(void* row, int64_t n, int64_t b, float d, int32_t sum) {
+  float* neg_dsum = reinterpret_cast<float*>(static_cast<int8_t*>(row) + (n / QK8_0) * (QK8_0 + 8));
+  neg_dsum[b] = -(d * static_cast<float>(sum));
 }
 
 // A Q8K activation row: the row quantized exactly as quantize_row_q8_K_ref does (quants_ref.h),

@@ -56,6 +56,7 @@ void quantize_act_portable(const float* x, void* row, int64_t n) {
     std::memcpy(qs + b * QK8_0, blk.qs, QK8_0);
     std::memcpy(d + b, &blk.d, sizeof(float));
     std::memcpy(sum + b, &blk.sum, sizeof(int32_t));
+    q8_act_write_neg_dsum(row, n, b, blk.d, blk.sum);
   }
 }
 
@@ -84,6 +85,7 @@ ARB_TARGET_AVX2 void quantize_act_avx2(const float* x, void* row, int64_t n) {
     dst_d[b] = amax / 127.0f;
     if (!finite) {  // inf * 0 would be NaN: write the zero quants directly
       dst_sum[b] = 0;
+      q8_act_write_neg_dsum(row, n, b, dst_d[b], 0);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + b * QK8_0), _mm256_setzero_si256());
       continue;
     }
@@ -95,6 +97,7 @@ ARB_TARGET_AVX2 void quantize_act_avx2(const float* x, void* row, int64_t n) {
     s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
     s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
     dst_sum[b] = _mm_cvtsi128_si32(s4);
+    q8_act_write_neg_dsum(row, n, b, dst_d[b], dst_sum[b]);
     // packs interleave 128-bit lanes; the permute restores element order.
     const __m256i p8 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     const __m256i ordered = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
@@ -118,6 +121,7 @@ ARB_TARGET_AVX512 void quantize_act_avx512(const float* x, void* row, int64_t n)
     dst_d[b] = amax / 127.0f;
     if (!finite) {  // inf * 0 would be NaN: write the zero quants directly
       dst_sum[b] = 0;
+      q8_act_write_neg_dsum(row, n, b, dst_d[b], 0);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + b * QK8_0), _mm256_setzero_si256());
       continue;
     }
@@ -125,6 +129,7 @@ ARB_TARGET_AVX512 void quantize_act_avx512(const float* x, void* row, int64_t n)
     const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, mul));
     const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, mul));
     dst_sum[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+    q8_act_write_neg_dsum(row, n, b, dst_d[b], dst_sum[b]);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * QK8_0), _mm512_cvtsepi32_epi8(q0));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * QK8_0 + 16), _mm512_cvtsepi32_epi8(q1));
   }

@@ -1,8 +1,11 @@
 // Q4_0 weights x Q8 activations. A block holds 32 nibbles q with value (q - 8) * d. The portable
 // path uses dot = sum(q * y) - 8 * sum(y) (the activation row carries its quant sums); the SIMD
-// paths unpack to signed bytes q - 8 and then work as Q8_0 does (matmul_q8_0.cpp): |w| times y
-// with w's sign, maddubs + madd (AVX2, one block per step, two accumulators) or VNNI dpbusd
-// (AVX-512, two blocks per step, one accumulator), scaled by d_w, FMA with d_y.
+// AVX2 path unpacks to signed bytes q - 8 and then works as Q8_0 does (matmul_q8_0.cpp): |w|
+// times y with w's sign, maddubs + madd, one block per step, two accumulators, scaled by d_w,
+// FMA with d_y. The AVX-512 path takes four blocks (72 bytes) a step: one word permute gathers
+// their 64 quant bytes, another their four scales; the nibbles stay unsigned (VNNI dpbusd takes
+// them as they are) and the offset comes back through the activation row's -d_y * sum plane:
+// per block, d_w * (d_y * dot(q, y) - 8 * d_y * sum(y)) = d_w * d_y * dot(q - 8, y).
 #include "tiles.h"
 
 namespace arb {
@@ -74,48 +77,68 @@ void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2
 
 template <int T>
 struct TileAvx512 {
-  ARB_TARGET_AVX512 static void run(const MatmulArgs& a, int64_t r, int t0) {
+  ARB_TARGET_AVX512 __attribute__((always_inline)) static inline void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK4_0;
     const block_q4_0* w = row_ptr<block_q4_0>(a, r);
     Q8ActRow y[T];
     for (int j = 0; j < T; j++) y[j] = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
+    // Four blocks are 36 words: quant word k of block i is word 9i + 1 + k, its scale word 9i.
+    const __m512i quant_words = _mm512_set_epi16(35, 34, 33, 32, 31, 30, 29, 28, 26, 25, 24, 23, 22, 21, 20, 19,  //
+                                                 17, 16, 15, 14, 13, 12, 11, 10, 8, 7, 6, 5, 4, 3, 2, 1);
+    const __m512i scale_words = _mm512_set_epi16(27, 27, 27, 27, 27, 27, 27, 27, 18, 18, 18, 18, 18, 18, 18, 18,  //
+                                                 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i first_pair = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
+    const __m512i second_pair = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
+    const __m512i low_nibbles = _mm512_set1_epi8(0x0f);
     const __m512i lanes_of_second = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     const __m512 zero = _mm512_setzero_ps();
-    Accumulators<__m512, T> acc{zero, zero, zero, zero};
-    // Blocks b and b + 1 (`pair` false: block b alone).
-    auto step = [&](int64_t b, bool pair) ARB_TARGET_AVX512 {
-      const __m128i p0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
-      const __m128i p1 = pair ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + 1].qs)) : _mm_setzero_si128();
-      const __m256i packed = _mm256_inserti128_si256(_mm256_castsi128_si256(p0), p1, 1);
-      const __m256i lo = _mm256_and_si256(packed, _mm256_set1_epi8(0x0f));
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), _mm256_set1_epi8(0x0f));
-      // [lo(b) hi(b) lo(b+1) hi(b+1)], 16 bytes each: the element order of two blocks.
-      const __m512i nibbles = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0),
-                                                        _mm512_castsi256_si512(hi));
-      const __m512i q = _mm512_sub_epi8(nibbles, _mm512_set1_epi8(8));
-      const __mmask64 negative = _mm512_movepi8_mask(q);
-      const __m512i aq = _mm512_abs_epi8(q);
-      const uint32_t halves = static_cast<uint32_t>(w[b].d) | (pair ? static_cast<uint32_t>(w[b + 1].d) << 16 : 0u);
-      const __m512 dw = _mm512_permutexvar_ps(
-          lanes_of_second, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(halves)))));
-      acc.update([&](int j, __m512 v) ARB_TARGET_AVX512 {
-        const int8_t* yp = y[j].qs + b * QK8_0;
-        const __m512i yq = pair ? _mm512_loadu_si512(yp) : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(yp)));
-        const __m512i sy = _mm512_mask_sub_epi8(yq, negative, _mm512_setzero_si512(), yq);
-        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq, sy);
-        const __m128 d2 = pair ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y[j].d + b))) : _mm_load_ss(y[j].d + b);
-        const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(d2));
-        return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dot), dw), dy, v);
-      });
+    // Two consecutive floats in lanes 0 and 1 (then spread by lanes_of_second).
+    auto pair_of = [](const float* p) ARB_TARGET_AVX512 {
+      return _mm512_castps128_ps512(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p))));
     };
+    Accumulators<__m512, T> acc01{zero, zero, zero, zero}, acc23{zero, zero, zero, zero};
     int64_t b = 0;
-    for (; b + 2 <= nb; b += 2) step(b, true);
-    if (b < nb) step(b, false);
-    acc.each([&](int j, __m512 v) ARB_TARGET_AVX512 { store(a, r, t0 + j, hsum_avx512(v)); });
+    for (; b + 4 <= nb; b += 4) {
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(w + b);
+      const __m512i head = _mm512_loadu_si512(p);
+      const __m512i tail = _mm512_maskz_loadu_epi16(0x0f, p + 64);  // words 32..35, nothing past them
+      const __m512i qs = _mm512_permutex2var_epi16(head, quant_words, tail);
+      const __m512i lo = _mm512_and_si512(qs, low_nibbles);
+      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(qs, 4), low_nibbles);
+      // [lo(b) hi(b) lo(b+1) hi(b+1)] and the same for b+2, b+3: the element order of the blocks.
+      const __m512i q01 = _mm512_permutex2var_epi64(lo, first_pair, hi);
+      const __m512i q23 = _mm512_permutex2var_epi64(lo, second_pair, hi);
+      const __m512i scales = _mm512_permutexvar_epi16(scale_words, head);
+      const __m512 dw01 = _mm512_cvtph_ps(_mm512_castsi512_si256(scales));
+      const __m512 dw23 = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(scales, 1));
+      auto pair = [&](int j, __m512i q, int64_t bp, __m512 dw, __m512 v) ARB_TARGET_AVX512 {
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(y[j].qs + bp * QK8_0));
+        const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, pair_of(y[j].d + bp));
+        const __m512 c = _mm512_permutexvar_ps(lanes_of_second, pair_of(y[j].neg_dsum + bp));
+        return _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), dy, c), dw, v);
+      };
+      acc01.update([&](int j, __m512 v) ARB_TARGET_AVX512 { return pair(j, q01, b, dw01, v); });
+      acc23.update([&](int j, __m512 v) ARB_TARGET_AVX512 { return pair(j, q23, b + 2, dw23, v); });
+    }
+    // The last one to three blocks, one at a time, in the low 256 bits (the high ones stay 0).
+    for (; b < nb; b++) {
+      const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
+      const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(packed), _mm_srli_epi16(packed, 4), 1);
+      const __m512i q = _mm512_zextsi256_si512(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)));
+      const __m512 dw = _mm512_set1_ps(_cvtsh_ss(w[b].d));
+      acc01.update([&](int j, __m512 v) ARB_TARGET_AVX512 {
+        const __m512i yq = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j].qs + b * QK8_0)));
+        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, yq);
+        const __m512 dy = _mm512_maskz_mov_ps(0x00ff, _mm512_set1_ps(y[j].d[b]));
+        const __m512 c = _mm512_maskz_mov_ps(0x00ff, _mm512_set1_ps(y[j].neg_dsum[b]));
+        return _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), dy, c), dw, v);
+      });
+    }
+    acc01.each([&](int j, __m512 v) ARB_TARGET_AVX512 { store(a, r, t0 + j, hsum_avx512(_mm512_add_ps(v, acc23.at(j)))); });
   }
 };
 
-void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512>(a, r0, r1); }
+ARB_TARGET_AVX512 void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles_avx512<TileAvx512>(a, r0, r1); }
 #endif
 
 }  // namespace q4_0_kernels

@@ -3,9 +3,11 @@
 // prefills, stop strings, cancellation, limits and the SentencePiece tokenizer.
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "../engine.h"
 #include "../gguf.h"
@@ -410,12 +412,19 @@ TEST(engine_cancellation_stops_between_tokens) {
   LoadedTiny m;
   load_tiny(c, &m);
   auto sink = std::make_shared<CollectingSink>();
-  uint64_t id = 0;
+  // The scheduler can reach token 3 before submit() has returned the id: the hook waits for it.
+  std::atomic<uint64_t> id{0};
+  std::atomic<bool> id_known{false};
   Engine* e = m.engine.get();
   sink->on_token_hook = [&] {
-    if (sink->ids.size() == 3) e->cancel(id);
+    if (sink->ids.size() != 3) return;
+    while (!id_known.load()) std::this_thread::yield();
+    e->cancel(id.load());
   };
-  CHECK_OK(e->submit(greedy(prompt_of(4, 1), 200), sink, &id));
+  uint64_t submitted = 0;
+  CHECK_OK(e->submit(greedy(prompt_of(4, 1), 200), sink, &submitted));
+  id.store(submitted);
+  id_known.store(true);
   sink->wait();
   CHECK(sink->result.finish_reason == FinishReason::Cancelled);
   CHECK(sink->result.tokens.size() >= 3 && sink->result.tokens.size() < 200);

@@ -119,8 +119,9 @@ TEST(kernels_match_scalar_reference) {
   for (GgmlType type : kTypes) {
     const std::vector<MatmulKernel> kernels = matmul_kernels(type);
     CHECK_MSG(!kernels.empty(), ggml_type_name(type));
-    // 37 rows: whole 4-row tiles plus a tail; float types also get a column tail.
-    const int64_t cols = is_k_quant(type) ? 768 : is_quantized(type) ? 320 : 325;
+    // 37 rows: whole 4-row tiles plus a tail; float types also get a column tail, 32-value
+    // types 11 blocks (two of AVX-512 Q4_0's four-block steps and three single blocks).
+    const int64_t cols = is_k_quant(type) ? 768 : is_quantized(type) ? 352 : 325;
     const Problem p = make_problem(type, 37, cols, 9, 1234 + static_cast<uint32_t>(type));
     const size_t rb = ggml_row_size(type, cols);
     for (const MatmulKernel& k : kernels) {
@@ -215,6 +216,8 @@ TEST(activation_quantizers_match_reference_bit_for_bit) {
     for (int b = 0; b < 32; b++) {
       const bool same_d = std::memcmp(&ref[b].d, got.d + b, 4) == 0 || (std::isnan(ref[b].d) && std::isnan(got.d[b]));
       same = same && std::memcmp(ref[b].qs, got.qs + 32 * b, 32) == 0 && same_d && ref[b].sum == got.sum[b];
+      const float neg_dsum = -(ref[b].d * static_cast<float>(ref[b].sum));
+      same = same && (std::memcmp(got.neg_dsum + b, &neg_dsum, 4) == 0 || (std::isnan(got.neg_dsum[b]) && std::isnan(neg_dsum)));
     }
     CHECK(std::isnan(got.d[3]) && got.sum[3] == 0 && std::isinf(got.d[6]) && got.sum[6] == 0);
     CHECK_MSG(same, cpu_isa_name(isa));

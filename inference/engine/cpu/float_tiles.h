@@ -80,6 +80,7 @@ struct FloatTiles {
       for (int j = 0; j < T; j++) acc[j][0] = acc[j][1] = acc[j][2] = acc[j][3] = _mm512_setzero_ps();
       int64_t k = 0;
       for (; k + 64 <= n; k += 64) {
+        prefetch_weights<64 * sizeof(Elem)>(w + k);
         for (int u = 0; u < 4; u++) {
           const __m512 wv = P::load16(w + k + 16 * u);
           for (int j = 0; j < T; j++) acc[j][u] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x[j] + k + 16 * u), acc[j][u]);

@@ -100,6 +100,7 @@ struct TileAvx512 {
     int64_t b = 0;
     for (; b + 4 <= nb; b += 4) {
       const uint8_t* p = reinterpret_cast<const uint8_t*>(w + b);
+      prefetch_weights<64>(p);
       const __m512i head = _mm512_loadu_si512(p);
       const __m512i tail = _mm512_maskz_loadu_epi16(0x0f, p + 64);  // words 32..35, nothing past them
       const __m512i qs = _mm512_permutex2var_epi16(head, quant_words, tail);

@@ -136,6 +136,7 @@ struct TileAvx512 {
                                               0x0006000600060006, 0x0006000600060006, 0x0006000600060006, 0x0006000600060006)};
     const __m256i pairs = _mm256_setr_epi16(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15);
     for (int64_t b = 0; b < nb; b++) {
+      prefetch_weights<128>(w + b);
       uint8_t s[16];
       unpack_scales(w[b].scales, s);
       const __m256i scales_mins = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s)));

@@ -138,6 +138,7 @@ struct TileAvx512 {
     __m512i pick[4];
     for (int g = 0; g < 4; g++) pick[g] = _mm512_load_si512(picks.idx[g]);
     for (int64_t b = 0; b < nb; b++) {
+      prefetch_weights<192>(w + b);
       const __m256i scales = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].scales)));
       __m512i q[4], sc[4];
       for (int h = 0; h < 2; h++) {

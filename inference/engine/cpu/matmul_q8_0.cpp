@@ -16,6 +16,8 @@ namespace arb {
 // an anonymous namespace the same weak symbol in every file, and the linker would merge them.
 namespace q8_0_kernels {
 
+constexpr int kPrefetchBytes = 8192;
+
 template <int T>
 struct TilePortable {
   static void run(const MatmulArgs& a, int64_t r, int t0) {
@@ -90,6 +92,7 @@ struct TileAvx512 {
     Accumulators<__m512, T> acc{zero, zero, zero, zero};
     // Blocks b and b + 1 (`pair` false: block b alone; its missing neighbour reads as zeros).
     auto step = [&](int64_t b, bool pair) ARB_TARGET_AVX512 {
+      prefetch_weights<64>(w + b);
       const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs));
       const __m256i w1 = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b + 1].qs)) : _mm256_setzero_si256();
       const __m512i wq = _mm512_inserti64x4(_mm512_castsi256_si512(w0), w1, 1);

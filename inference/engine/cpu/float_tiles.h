@@ -52,6 +52,7 @@ struct FloatTiles {
       for (int j = 0; j < T; j++) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
       int64_t k = 0;
       for (; k + 16 <= n; k += 16) {
+        prefetch_weights<64>(w + k);
         for (int u = 0; u < 2; u++) {
           const __m256 wv = P::load8(w + k + 8 * u);
           for (int j = 0; j < T; j++) acc[j][u] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x[j] + k + 8 * u), acc[j][u]);

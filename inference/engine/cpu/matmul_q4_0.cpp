@@ -61,6 +61,7 @@ struct TileAvx2 {
     };
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+      prefetch_weights<64>(w + b);
       block(b, even);
       block(b + 1, odd);
     }

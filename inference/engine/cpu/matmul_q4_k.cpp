@@ -75,6 +75,7 @@ struct TileAvx2 {
     Accumulators<__m256, T> acc{zero, zero, zero, zero};
     const __m256i nibble = _mm256_set1_epi8(0x0f);
     for (int64_t b = 0; b < nb; b++) {
+      prefetch_weights<128>(w + b);
       uint8_t s[16];
       unpack_scales(w[b].scales, s);
       const __m128i scales_mins = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));

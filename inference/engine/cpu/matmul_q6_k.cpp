@@ -65,6 +65,7 @@ struct TileAvx2 {
     Accumulators<__m256, T> acc{zero, zero, zero, zero};
     const __m256i nibble = _mm256_set1_epi8(0x0f), top = _mm256_set1_epi8(0x30);
     for (int64_t b = 0; b < nb; b++) {
+      prefetch_weights<192>(w + b);
       const __m256i scales = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].scales)));
       const __m256i zi = _mm256_setzero_si256();
       Accumulators<__m256i, T> sumi{zi, zi, zi, zi};

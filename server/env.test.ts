@@ -44,6 +44,8 @@ describe("parseEnv", () => {
     expect(env.INFERENCE_URL).toBeUndefined();
     expect(parseEnv({ INFERENCE_THREADS: " " }).INFERENCE_THREADS).toBeUndefined();
     expect(() => parseEnv({ INFERENCE_THREADS: "0" })).toThrow(/INFERENCE_THREADS must be between 1 and 256/);
-    expect(() => parseEnv({ INFERENCE_URL: "ftp://x" })).toThrow(/INFERENCE_URL must be a http: or https:\/\/ URL/);
+    expect(() => parseEnv({ INFERENCE_URL: "ftp://x" })).toThrow(
+      /INFERENCE_URL must be a http: or https:\/\/ URL/,
+    );
   });
 });

@@ -104,4 +104,3 @@ export function readVariantApiKey(variableName: string): string | undefined {
   const value = process.env[variableName]?.trim();
   return value ? value : undefined;
 }
-

@@ -42,7 +42,7 @@ export async function startServer(): Promise<void> {
   // Printed whatever LOG_LEVEL says: this is the only time the password can be seen.
   if (message) console.log(`\n${message}\n`);
   const demo = await ensureDemoCampaign(database.db);
-  if (demo.created) log.info("Created the demo campaign \"Demo: helpfulness\" and added the admin to it.");
+  if (demo.created) log.info('Created the demo campaign "Demo: helpfulness" and added the admin to it.');
   // Generating the demo model and loading models runs in the background: the site serves at once.
   const { getGenerationRuntime, warmUpGeneration } = await import("./generation/runtime");
   void warmUpGeneration(database.db, getGenerationRuntime()).catch((error: Error) =>

@@ -135,12 +135,7 @@ export const responses = pgTable(
 );
 
 /** Llama 2's four levels; the signed scale used for agreement is -4..-1 (A) / 1..4 (B). */
-export const STRENGTHS = [
-  "significantly_better",
-  "better",
-  "slightly_better",
-  "negligibly_better",
-] as const;
+export const STRENGTHS = ["significantly_better", "better", "slightly_better", "negligibly_better"] as const;
 export type Strength = (typeof STRENGTHS)[number];
 export const strength = pgEnum("strength", STRENGTHS);
 

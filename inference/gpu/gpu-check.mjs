@@ -393,7 +393,14 @@ function run(cmd, args, { timeoutS, env = {}, echo = false, logFile = LOG } = {}
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, tail, stdout, seconds: (Date.now() - t0) / 1000, timedOut: signal === "SIGKILL" });
+      resolve({
+        code,
+        signal,
+        tail,
+        stdout,
+        seconds: (Date.now() - t0) / 1000,
+        timedOut: signal === "SIGKILL",
+      });
     });
   });
 }
@@ -401,7 +408,10 @@ function run(cmd, args, { timeoutS, env = {}, echo = false, logFile = LOG } = {}
 // The last line of a command's stdout that parses as a JSON object (the CLI prints its result
 // so), or null.
 function lastJsonLine(stdout) {
-  const lines = stdout.trim().split("\n").filter((l) => l.startsWith("{"));
+  const lines = stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"));
   for (let i = lines.length - 1; i >= 0; i--) {
     try {
       return JSON.parse(lines[i]);
@@ -422,7 +432,8 @@ function readResultFile(path) {
     return { data: JSON.parse(text), error: null };
   } catch (e) {
     const at = Number(/position (\d+)/.exec(String(e))?.[1] ?? -1);
-    const where = at >= 0 ? `: ...${text.slice(Math.max(0, at - 80), at)}<<HERE>>${text.slice(at, at + 40)}...` : "";
+    const where =
+      at >= 0 ? `: ...${text.slice(Math.max(0, at - 80), at)}<<HERE>>${text.slice(at, at + 40)}...` : "";
     const results = [];
     for (const line of text.split("\n")) {
       const body = line.replace(/^\s*/, "").replace(/,\s*$/, "");
@@ -444,7 +455,10 @@ function readResultFile(path) {
         results.push({ name, pass: /"pass": true/.test(body), detailUnreadable: body.slice(0, 300) });
       }
     }
-    return { data: results.length ? { results } : null, error: `unreadable JSON in ${path}: ${String(e)}${where}` };
+    return {
+      data: results.length ? { results } : null,
+      error: `unreadable JSON in ${path}: ${String(e)}${where}`,
+    };
   }
 }
 
@@ -769,7 +783,9 @@ async function main() {
       };
       const first = await benchRun({});
       // If the default kernels fail here, the version-1 kernels still give figures.
-      const fallback = first.bench ? null : await benchRun({ ARBITER_CUDA_MATVEC: "v1", ARBITER_CUDA_ATTN: "v1" });
+      const fallback = first.bench
+        ? null
+        : await benchRun({ ARBITER_CUDA_MATVEC: "v1", ARBITER_CUDA_ATTN: "v1" });
       results[type] = {
         pass: first.bench !== null,
         generateSeconds: made.seconds,
@@ -799,7 +815,9 @@ async function main() {
     // configuration sweep (run 3's, now adopted per site) ~10 s more.
     const model = await part("bench-model", ["--no-kernels", ...(limit < 55 ? ["--few-variants"] : [])]);
     const kernels =
-      left() > 12 ? await part("bench-kernels", ["--no-model", ...(left() < 35 ? ["--no-sweep"] : [])]) : null;
+      left() > 12
+        ? await part("bench-kernels", ["--no-model", ...(left() < 35 ? ["--no-sweep"] : [])])
+        : null;
     const parts = [model, kernels].filter(Boolean);
     const errors = parts.map((p) => p.error).filter(Boolean);
     return {
@@ -811,7 +829,9 @@ async function main() {
       exit: parts.map((p) => p.r.code),
       timedOut: parts.some((p) => p.r.timedOut),
       skipped: kernels ? undefined : "kernel tables: no time left",
-      tail: parts.every((p) => p.r.code === 0) ? undefined : parts.map((p) => p.r.tail.slice(-2000)).join("\n---\n"),
+      tail: parts.every((p) => p.r.code === 0)
+        ? undefined
+        : parts.map((p) => p.r.tail.slice(-2000)).join("\n---\n"),
     };
   });
 
@@ -927,7 +947,12 @@ function summaryLines() {
         `copy ${bw?.toFixed(0)} GB/s, roofline ${m.roofline_ms.toFixed(3)} ms; b1/b2/b4 % of roofline: ${variants}`,
       );
     }
-  } else row("synthetic", st(s.synthetic), s.synthetic?.error ?? s.synthetic?.tail?.slice(-200) ?? s.synthetic?.reason ?? "");
+  } else
+    row(
+      "synthetic",
+      st(s.synthetic),
+      s.synthetic?.error ?? s.synthetic?.tail?.slice(-200) ?? s.synthetic?.reason ?? "",
+    );
   if (s.synthetic?.matvec) {
     // Per shape at 1 and 2 vectors: version 1 / version 2 (tuned) / version 2 with the
     // 64-register kernels, in us; * marks what the backend runs there.

@@ -72,7 +72,7 @@ struct FloatTiles {
 
   template <int T>
   struct Avx512 {
-    ARB_TARGET_AVX512 __attribute__((always_inline)) static inline void run(const MatmulArgs& a, int64_t r, int t0) {
+    ARB_TARGET_AVX512 static void run(const MatmulArgs& a, int64_t r, int t0) {
       const int64_t n = a.n_cols;
       const Elem* w = row_ptr<Elem>(a, r);
       const float* x[T];
@@ -104,7 +104,7 @@ struct FloatTiles {
   static void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Portable>(a, r0, r1); }
 #ifdef ARB_HAVE_X86_KERNELS
   static void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Avx2>(a, r0, r1); }
-  ARB_TARGET_AVX512 static void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles_avx512<Avx512>(a, r0, r1); }
+  ARB_TARGET_AVX512 ARB_FLATTEN static void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<Avx512>(a, r0, r1); }
 #endif
 
   static void add(GgmlType type, std::vector<MatmulKernel>* out) {

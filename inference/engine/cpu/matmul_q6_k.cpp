@@ -123,7 +123,7 @@ struct ScalePicks {
 
 template <int T>
 struct TileAvx512 {
-  ARB_TARGET_AVX512 __attribute__((always_inline)) static inline void run(const MatmulArgs& a, int64_t r, int t0) {
+  ARB_TARGET_AVX512 static void run(const MatmulArgs& a, int64_t r, int t0) {
     static const ScalePicks picks;
     const int64_t nb = a.n_cols / QK_K;
     const block_q6_K* w = row_ptr<block_q6_K>(a, r);
@@ -167,7 +167,7 @@ struct TileAvx512 {
   }
 };
 
-ARB_TARGET_AVX512 void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles_avx512<TileAvx512>(a, r0, r1); }
+ARB_TARGET_AVX512 ARB_FLATTEN void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512>(a, r0, r1); }
 #endif
 
 }  // namespace q6_k_kernels

@@ -81,7 +81,7 @@ void rows_avx2(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx2
 
 template <int T>
 struct TileAvx512 {
-  ARB_TARGET_AVX512 __attribute__((always_inline)) static inline void run(const MatmulArgs& a, int64_t r, int t0) {
+  ARB_TARGET_AVX512 static void run(const MatmulArgs& a, int64_t r, int t0) {
     const int64_t nb = a.n_cols / QK8_0;
     const block_q8_0* w = row_ptr<block_q8_0>(a, r);
     Q8ActRow y[T];
@@ -119,7 +119,7 @@ struct TileAvx512 {
   }
 };
 
-ARB_TARGET_AVX512 void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles_avx512<TileAvx512>(a, r0, r1); }
+ARB_TARGET_AVX512 ARB_FLATTEN void rows_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) { run_tiles<TileAvx512>(a, r0, r1); }
 #endif
 
 }  // namespace q8_0_kernels

@@ -55,25 +55,6 @@ __attribute__((always_inline)) inline void prefetch_weights(const void* step_sta
   for (int off = 0; off < bytes; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
 }
 
-// run_tiles for AVX-512 tiles whose run() is always_inline: one function per row range, so the
-// tile's constants (permute indices, masks) are set up once per range rather than once per row
-// and no call separates the rows (a 1024-column Q4_0 row is only eight four-block steps).
-template <template <int> class Tile>
-ARB_TARGET_AVX512 inline void run_tiles_avx512(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  for (int tb = 0; tb < a.n_tok; tb += kActivationBlock) {
-    const int te = std::min(a.n_tok, tb + kActivationBlock);
-    for (int64_t r = r0; r < r1; r++) {
-      int t = tb;
-      for (; t + 4 <= te; t += 4) Tile<4>::run(a, r, t);
-      switch (te - t) {
-        case 3: Tile<3>::run(a, r, t); break;
-        case 2: Tile<2>::run(a, r, t); break;
-        case 1: Tile<1>::run(a, r, t); break;
-        default: break;
-      }
-    }
-  }
-}
 #endif
 
 // Per-activation accumulators in named variables: GCC keeps an array of vector accumulators in

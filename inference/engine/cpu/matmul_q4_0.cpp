@@ -1,11 +1,11 @@
 // Q4_0 weights x Q8 activations. A block holds 32 nibbles q with value (q - 8) * d. The portable
-// path uses dot = sum(q * y) - 8 * sum(y) (the activation row carries its quant sums); the SIMD
-// AVX2 path unpacks to signed bytes q - 8 and then works as Q8_0 does (matmul_q8_0.cpp): |w|
-// times y with w's sign, maddubs + madd, one block per step, two accumulators, scaled by d_w,
-// FMA with d_y. The AVX-512 path takes four blocks (72 bytes) a step: one word permute gathers
-// their 64 quant bytes, another their four scales; the nibbles stay unsigned (VNNI dpbusd takes
-// them as they are) and the offset comes back through the activation row's -d_y * sum plane:
-// per block, d_w * (d_y * dot(q, y) - 8 * d_y * sum(y)) = d_w * d_y * dot(q - 8, y).
+// path uses dot = sum(q * y) - 8 * sum(y) (the activation row carries its quant sums). The SIMD
+// paths keep the nibbles unsigned, as maddubs (AVX2) and VNNI dpbusd (AVX-512) take them, and
+// add the offset back through the row's neg_dsum = -d_y * sum(y) plane, one copy in each of the
+// 8 lanes that hold a block: d_w * (d_y * dot(q, y) - 8 * d_y * sum(y)) = d_w * d_y * dot(q - 8, y).
+//   AVX2:    one block per step, two accumulators.
+//   AVX-512: four blocks (72 bytes) per step: one word permute gathers their 64 quant bytes,
+//            another their four scales.
 #include "tiles.h"
 
 namespace arb {
@@ -47,16 +47,17 @@ struct TileAvx2 {
     Accumulators<__m256, T> even{zero, zero, zero, zero}, odd{zero, zero, zero, zero};
     auto block = [&](int64_t b, Accumulators<__m256, T>& acc) ARB_TARGET_AVX2 {
       const __m256i ones = _mm256_set1_epi16(1);
-      // 16 bytes of nibbles -> 32 signed bytes q - 8: low nibbles (values 0..15), then high.
+      // 16 bytes of nibbles -> 32 unsigned bytes q (0..15): low nibbles, then high. maddubs
+      // takes them as they are (15 x 127 x 2 fits in int16); -8 comes from neg_dsum, 1/8 per lane.
       const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
       const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(packed), _mm_srli_epi16(packed, 4), 1);
-      const __m256i q = _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0f)), _mm256_set1_epi8(8));
-      const __m256i aq = _mm256_sign_epi8(q, q);
+      const __m256i q = _mm256_and_si256(both, _mm256_set1_epi8(0x0f));
       const __m256 dw = _mm256_set1_ps(_cvtsh_ss(w[b].d));
       acc.update([&](int j, __m256 v) ARB_TARGET_AVX2 {
         const __m256i yq = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j].qs + b * QK8_0));
-        const __m256i s32 = _mm256_madd_epi16(_mm256_maddubs_epi16(aq, _mm256_sign_epi8(yq, q)), ones);
-        return _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(s32), dw), _mm256_set1_ps(y[j].d[b]), v);
+        const __m256i s32 = _mm256_madd_epi16(_mm256_maddubs_epi16(q, yq), ones);
+        const __m256 scaled = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s32), _mm256_set1_ps(y[j].d[b]), _mm256_set1_ps(y[j].neg_dsum[b]));
+        return _mm256_fmadd_ps(scaled, dw, v);
       });
     };
     int64_t b = 0;

@@ -29,7 +29,7 @@ enum class ActFormat { F32, Q8, Q8K };
 // quantize_row_q8_act_ref does (quants_ref.h), stored plane by plane so that the quants of
 // consecutive blocks are one contiguous run (two blocks = one 64-byte load) and so are their
 // scales: [qs of block 0..nb-1: nb x 32 int8][d: nb float][sum: nb int32][neg_dsum: nb float],
-// neg_dsum = -(d * sum): the AVX-512 Q4_0 kernel's term for the weights' offset of -8.
+// neg_dsum = -(d * sum): the SIMD Q4_0 kernels' term for the weights' offset of -8.
 inline size_t q8_act_row_bytes(int64_t n) { return static_cast<size_t>(n / QK8_0) * (QK8_0 + 4 + 4 + 4); }
 
 struct Q8ActRow {

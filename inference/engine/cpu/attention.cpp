@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "../ggml_types.h"
 #include "simd_math.h"
 
 namespace arb {
@@ -16,9 +17,9 @@ void attend_portable(const AttendArgs& a) {
     float* s = a.scores + g * a.n_keys;
     float max = -INFINITY;
     for (int j = 0; j < a.n_keys; j++) {
-      const float* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
+      const uint16_t* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
       float d = 0.0f;
-      for (int i = 0; i < a.head_dim; i++) d += q[i] * kj[i];
+      for (int i = 0; i < a.head_dim; i++) d += q[i] * fp16_to_fp32(kj[i]);
       s[j] = d * scale;
       max = s[j] > max ? s[j] : max;
     }
@@ -32,8 +33,8 @@ void attend_portable(const AttendArgs& a) {
     for (int i = 0; i < a.head_dim; i++) out[i] = 0.0f;
     for (int j = 0; j < a.n_keys; j++) {
       const float p = s[j] * inv;
-      const float* vj = a.v + static_cast<int64_t>(j) * a.head_dim;
-      for (int i = 0; i < a.head_dim; i++) out[i] += p * vj[i];
+      const uint16_t* vj = a.v + static_cast<int64_t>(j) * a.head_dim;
+      for (int i = 0; i < a.head_dim; i++) out[i] += p * fp16_to_fp32(vj[i]);
     }
   }
 }
@@ -42,6 +43,14 @@ void attend_portable(const AttendArgs& a) {
 namespace {
 
 constexpr int kMaxGroup = 8;     // query heads per KV head handled together
+
+// 16 / 8 binary16 values widened to float32.
+ARB_TARGET_AVX512 __m512 load16_fp16(const uint16_t* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+ARB_TARGET_AVX2 __m256 load8_fp16(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
 
 ARB_TARGET_AVX512 float hmax512(__m512 v) { return _mm512_reduce_max_ps(v); }
 ARB_TARGET_AVX512 float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
@@ -70,14 +79,14 @@ ARB_TARGET_AVX2 float hmax256(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// out = scale * sum_j p[j] * v_j for rows of NV x 16 floats.
+// out = scale * sum_j p[j] * v_j for rows of NV x 16 values.
 template <int NV>
-ARB_TARGET_AVX512 void weighted_sum_avx512(const float* p, const float* v, int n, float scale, float* out) {
+ARB_TARGET_AVX512 void weighted_sum_avx512(const float* p, const uint16_t* v, int n, float scale, float* out) {
   __m512 acc[NV];
   for (int c = 0; c < NV; c++) acc[c] = _mm512_setzero_ps();
   for (int j = 0; j < n; j++) {
     const __m512 pj = _mm512_set1_ps(p[j]);
-    for (int c = 0; c < NV; c++) acc[c] = _mm512_fmadd_ps(pj, _mm512_loadu_ps(v + static_cast<int64_t>(j) * NV * 16 + 16 * c), acc[c]);
+    for (int c = 0; c < NV; c++) acc[c] = _mm512_fmadd_ps(pj, load16_fp16(v + static_cast<int64_t>(j) * NV * 16 + 16 * c), acc[c]);
   }
   for (int c = 0; c < NV; c++) _mm512_storeu_ps(out + 16 * c, _mm512_mul_ps(acc[c], _mm512_set1_ps(scale)));
 }
@@ -90,11 +99,14 @@ ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
     // Scores: each key is loaded once for all G heads; four heads' dot products are reduced
     // together (one shuffle tree for four sums instead of four).
     for (int j = 0; j < a.n_keys; j++) {
-      const float* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
+      // The key widened once for all G heads (head_dim <= 256: at most 16 registers).
+      const uint16_t* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
+      __m512 k[16];
+      for (int c = 0; c < nv; c++) k[c] = load16_fp16(kj + 16 * c);
       auto dot = [&](int g) ARB_TARGET_AVX512 {
         const float* q = a.q + (g0 + g) * a.q_stride;
-        __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(q), _mm512_loadu_ps(kj));
-        for (int c = 1; c < nv; c++) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16 * c), _mm512_loadu_ps(kj + 16 * c), acc);
+        __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(q), k[0]);
+        for (int c = 1; c < nv; c++) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16 * c), k[c], acc);
         return acc;
       };
       int g = 0;
@@ -138,7 +150,7 @@ ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
         for (int c = 0; c < nv; c++) {
           __m512 acc = _mm512_setzero_ps();
           for (int j = 0; j < a.n_keys; j++) {
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(p[j]), _mm512_loadu_ps(a.v + static_cast<int64_t>(j) * a.head_dim + 16 * c), acc);
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(p[j]), load16_fp16(a.v + static_cast<int64_t>(j) * a.head_dim + 16 * c), acc);
           }
           _mm512_storeu_ps(o + 16 * c, _mm512_mul_ps(acc, _mm512_set1_ps(inv[g])));
         }
@@ -154,9 +166,9 @@ ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
     const float* q = a.q + g * a.q_stride;
     float* s = a.scores + g * a.n_keys;
     for (int j = 0; j < a.n_keys; j++) {
-      const float* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
-      __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(q), _mm256_loadu_ps(kj));
-      for (int c = 1; c < nv; c++) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * c), _mm256_loadu_ps(kj + 8 * c), acc);
+      const uint16_t* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
+      __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(q), load8_fp16(kj));
+      for (int c = 1; c < nv; c++) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * c), load8_fp16(kj + 8 * c), acc);
       s[j] = hsum256(acc) * scale;
     }
     __m256 mx = _mm256_set1_ps(-INFINITY);
@@ -179,9 +191,9 @@ ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
     for (int c = 0; c < nv; c++) _mm256_storeu_ps(o + 8 * c, _mm256_setzero_ps());
     for (j = 0; j < a.n_keys; j++) {
       const __m256 p = _mm256_set1_ps(s[j]);
-      const float* vj = a.v + static_cast<int64_t>(j) * a.head_dim;
+      const uint16_t* vj = a.v + static_cast<int64_t>(j) * a.head_dim;
       for (int c = 0; c < nv; c++) {
-        _mm256_storeu_ps(o + 8 * c, _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8 * c), _mm256_loadu_ps(o + 8 * c)));
+        _mm256_storeu_ps(o + 8 * c, _mm256_fmadd_ps(p, load8_fp16(vj + 8 * c), _mm256_loadu_ps(o + 8 * c)));
       }
     }
     const __m256 inv = _mm256_set1_ps(1.0f / sum);
@@ -194,7 +206,7 @@ ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
 
 AttendFn select_attend(CpuIsa isa, int head_dim) {
 #ifdef ARB_HAVE_X86_KERNELS
-  if (isa >= CpuIsa::Avx512 && head_dim % 16 == 0) return attend_avx512;
+  if (isa >= CpuIsa::Avx512 && head_dim % 16 == 0 && head_dim <= 256) return attend_avx512;
   if (isa >= CpuIsa::Avx2 && head_dim % 8 == 0) return attend_avx2;
 #endif
   (void)isa;

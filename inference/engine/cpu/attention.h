@@ -1,9 +1,12 @@
 // Causal attention for one KV head and the `group` query heads that share it (grouped-query
 // attention): scores = q . k_j / sqrt(head_dim) over the n_keys cached positions, softmax,
-// out = sum_j p_j v_j. Reading each cached key and value once for the whole group is what GQA
+// out = sum_j p_j v_j. Keys and values are the KV cache's binary16, widened to float32 as they
+// are read. Reading each cached key and value once for the whole group is what GQA
 // saves. Portable reference in attention.cpp; AVX2 and AVX-512 paths beside it, tested against
 // it; all use the same exp approximation error budget (a few ulp).
 #pragma once
+#include <cstdint>
+
 #include "cpu_features.h"
 
 namespace arb {
@@ -12,8 +15,8 @@ struct AttendArgs {
   const float* q;      // group query heads, q_stride floats apart
   int q_stride;
   int group;
-  const float* k;      // n_keys x head_dim, contiguous
-  const float* v;      // n_keys x head_dim, contiguous
+  const uint16_t* k;   // n_keys x head_dim binary16, contiguous
+  const uint16_t* v;   // n_keys x head_dim binary16, contiguous
   int n_keys;
   int head_dim;
   float* scores;       // scratch: group x n_keys

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "../ggml_types.h"
 #include "simd_math.h"
 
 namespace arb {
@@ -77,6 +78,28 @@ SwigluFn select_swiglu(CpuIsa isa) {
 
 void add_inplace(float* y, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+void to_fp16_portable(uint16_t* out, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = fp32_to_fp16(x[i]);
+}
+
+#ifdef ARB_HAVE_X86_KERNELS
+static ARB_TARGET_AVX2 void to_fp16_f16c(uint16_t* out, const float* x, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+  }
+  for (; i < n; i++) out[i] = fp32_to_fp16(x[i]);
+}
+#endif
+
+ToFp16Fn select_to_fp16(CpuIsa isa) {
+#ifdef ARB_HAVE_X86_KERNELS
+  if (isa >= CpuIsa::Avx2) return to_fp16_f16c;
+#endif
+  (void)isa;
+  return to_fp16_portable;
 }
 
 }  // namespace arb

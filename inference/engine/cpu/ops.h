@@ -23,4 +23,10 @@ SwigluFn select_swiglu(CpuIsa isa);
 // y += x
 void add_inplace(float* y, const float* x, int64_t n);
 
+// out = x in IEEE binary16, rounded to nearest even (the KV cache's storage): the F16C path and
+// the portable one (fp32_to_fp16) give the same bits.
+using ToFp16Fn = void (*)(uint16_t* out, const float* x, int64_t n);
+void to_fp16_portable(uint16_t* out, const float* x, int64_t n);
+ToFp16Fn select_to_fp16(CpuIsa isa);
+
 }  // namespace arb

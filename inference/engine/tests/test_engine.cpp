@@ -158,6 +158,10 @@ std::vector<double> reference_logits(const std::string& path, const std::vector<
           }
         }
       }
+      // The engine caches keys and values as binary16 (rounded to nearest even from float32).
+      for (auto* vec : {&k[t], &v[t]}) {
+        for (double& e : *vec) e = fp16_to_fp32(fp32_to_fp16(static_cast<float>(e)));
+      }
     }
     for (int t = 0; t < n; t++) {
       std::vector<double> att(static_cast<size_t>(c.n_head * hd), 0.0);
@@ -196,7 +200,8 @@ std::vector<double> reference_logits(const std::string& path, const std::vector<
 
 TEST(engine_logits_match_float64_reference) {
   // Tolerances relative to the largest |logit|: F32, F16 and BF16 weights are exact in the
-  // reference too and only fp32 rounding differs (1e-4); quantized weights also quantize the
+  // reference too, which also rounds the cached keys and values to binary16 as the engine does,
+  // so only fp32 rounding differs (1e-4); quantized weights also quantize the
   // activations to 8 bits (a step of max|x|/127 per block of 32, or of 256 for the K-quants),
   // a few percent at most (measured 0.5-1.9%). K-quant models use rows of whole 256-value
   // super-blocks; the mixed model is a Q4_K_M-like file with 32-value fallbacks on rows of 288.

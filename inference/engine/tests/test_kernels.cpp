@@ -320,13 +320,14 @@ TEST(attention_kernels_match_portable_reference) {
   // agree to 1e-5 of the largest value (softmax weights and values are O(1)).
   std::mt19937 rng(17);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (int head_dim : {64, 128, 40}) {
+  for (int head_dim : {64, 128, 256, 40}) {
     for (int n_keys : {1, 7, 17, 100}) {
       const int group = 4;
-      std::vector<float> q(group * head_dim), k(n_keys * head_dim), v(n_keys * head_dim);
+      std::vector<float> q(group * head_dim);
+      std::vector<uint16_t> k(n_keys * head_dim), v(n_keys * head_dim);  // the cache's binary16
       for (float& x : q) x = normal(rng) * 2.0f;
-      for (float& x : k) x = normal(rng);
-      for (float& x : v) x = normal(rng);
+      for (uint16_t& x : k) x = fp32_to_fp16(normal(rng));
+      for (uint16_t& x : v) x = fp32_to_fp16(normal(rng));
       std::vector<float> scores(group * n_keys), ref(group * head_dim), got(group * head_dim);
       AttendArgs a{q.data(), head_dim, group, k.data(), v.data(), n_keys, head_dim, scores.data(), ref.data(), head_dim};
       attend_portable(a);
@@ -348,6 +349,32 @@ TEST(attention_kernels_match_portable_reference) {
 
 namespace arb {
 namespace {
+
+TEST(fp16_conversion_matches_reference_bit_for_bit) {
+  // The KV cache's float32 -> binary16 rounding: every ISA gives fp32_to_fp16's bits (round to
+  // nearest even), over normal, subnormal, overflowing and halfway values.
+  std::mt19937 rng(29);
+  std::vector<float> x;
+  for (int e = -30; e <= 17; e++) {
+    for (int i = 0; i < 40; i++) x.push_back(std::ldexp(std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng), e));
+  }
+  for (float v : {0.0f, -0.0f, 65504.0f, 65519.0f, 65520.0f, 1e6f, -1e6f, 1.0f + 1.0f / 2048, 1.0f + 3.0f / 2048,
+                  5.960464477539063e-8f, 2.980232238769531e-8f, INFINITY, -INFINITY}) {
+    x.push_back(v);
+  }
+  std::vector<uint16_t> want(x.size()), got(x.size());
+  to_fp16_portable(want.data(), x.data(), static_cast<int64_t>(x.size()));
+  for (size_t i = 0; i < x.size(); i++) CHECK(want[i] == fp32_to_fp16(x[i]));
+  for (CpuIsa isa : {CpuIsa::Avx2, CpuIsa::Avx512}) {
+    if (isa > cpu_isa_supported()) continue;
+    select_to_fp16(isa)(got.data(), x.data(), static_cast<int64_t>(x.size()));
+    CHECK_MSG(got == want, cpu_isa_name(isa));
+  }
+  std::vector<uint16_t> nan(9);
+  const std::vector<float> nans(9, NAN);
+  select_to_fp16(cpu_isa_supported())(nan.data(), nans.data(), 9);
+  for (uint16_t h : nan) CHECK(std::isnan(fp16_to_fp32(h)));
+}
 
 TEST(swiglu_kernels_match_portable_reference) {
   // Polynomial exp (a few ulp) and a division: 1e-6 relative to the value, plus a tiny absolute

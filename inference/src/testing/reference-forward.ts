@@ -1,12 +1,13 @@
 // The llama forward pass in float64, written from the equations in inference/DESIGN.md ("The
 // forward pass") and nothing else: the yardstick the engine's logits are measured against.
 // Weights are dequantized from the GGUF file, so for quantized files the reference uses exactly
-// the values the engine reads; the remaining difference is the engine's activation quantization
-// and float32 accumulation. Slow and simple on purpose; for small test models only.
+// the values the engine reads, and keys and values are rounded to binary16 as the engine's KV
+// cache holds them; the remaining difference is the engine's activation quantization and
+// float32 accumulation. Slow and simple on purpose; for small test models only.
 
 import { readFileSync } from "node:fs";
 
-import { type GgmlTypeName, ggmlTypeTraits } from "../ggml-types";
+import { fp16ToFp32, fp32ToFp16, type GgmlTypeName, ggmlTypeTraits } from "../ggml-types";
 import { metadataValue, readGguf, type ReadGguf, readTensor } from "./gguf-reader";
 
 export interface ReferenceConfig {
@@ -250,6 +251,8 @@ export function referenceForward(
       const v = matvec(layer.wv, h, options);
       applyRope(q, nHead, headDim, pos, config);
       applyRope(k, nHeadKv, headDim, pos, config);
+      // The engine's KV cache holds binary16 (DESIGN.md, "Forward step"): round as it does.
+      for (const cached of [k, v]) cached.forEach((e, i) => (cached[i] = fp16ToFp32(fp32ToFp16(e))));
       keys[l]!.push(k);
       values[l]!.push(v);
 

@@ -108,6 +108,14 @@
       ],
       "include_dirs": ["engine"],
     },
+    {
+      # `npm run bench:kernels`: each matmul kernel alone (inference/bench/kernel_bench.cpp).
+      "target_name": "kernel_bench",
+      "type": "executable",
+      "dependencies": ["arbiter_engine"],
+      "sources": ["bench/kernel_bench.cpp"],
+      "include_dirs": ["engine"],
+    },
   ],
   "conditions": [
     ["arbiter_cuda==1", {

@@ -2,7 +2,7 @@
 // model (started on a free port), and annotator work done through the app's own API.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
+import { freePort } from "../server/free-port";
 import os from "node:os";
 import path from "node:path";
 import { expect, type APIRequestContext } from "@playwright/test";
@@ -13,17 +13,6 @@ export interface InferenceServer {
   url: string;
   modelName: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `npm run inference -- --model F --port P` on a small random-weight model. */

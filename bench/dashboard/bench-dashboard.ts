@@ -6,11 +6,7 @@
 // cluster kept in $TMPDIR/arbiter-bench-dashboard-pg, so a re-run reuses the seeded data.
 //   BENCH_DASHBOARD_COMPARISONS  comparisons to seed (default 1000000)
 //   BENCH_DASHBOARD_RUNS         timed runs per query (default 20, after 2 warm-up runs)
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
-import path from "node:path";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { migrateDatabase, openDatabase, type Db } from "@/db/client";
 import { batches, comparisons, users } from "@/db/schema";
@@ -27,6 +23,8 @@ import { getComparisonDetail, listMyFeedback, listReviewQueue } from "@/server/s
 import { queryRows } from "@/server/services/quality/sql-rows";
 import { generateSyntheticData } from "@/server/services/synthetic/generate-synthetic";
 
+import { startPgCluster } from "../pg-cluster";
+
 // Benchmark tooling, not app code: it reads its own settings.
 const COMPARISONS = Number(process.env.BENCH_DASHBOARD_COMPARISONS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_DASHBOARD_RUNS ?? 20);
@@ -34,50 +32,6 @@ const DATABASE_URL = process.env.DATABASE_URL?.trim() || undefined;
 const CAMPAIGN = "bench-dashboard";
 const LIMIT_MS = 500;
 const log = (line: string) => process.stderr.write(`[bench:dashboard] ${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A PostgreSQL cluster of our own, as .ci/run starts one; stop() leaves its data for re-runs. */
-async function startCluster() {
-  const root = path.join(os.tmpdir(), "arbiter-bench-dashboard-pg");
-  const data = path.join(root, "data");
-  const isRoot = process.getuid?.() === 0;
-  const asPostgres = (command: string, args: string[]) =>
-    isRoot
-      ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args])
-      : execFileSync(command, args);
-  const binary = (name: string) =>
-    fs.existsSync(`/usr/local/bin/${name}`) ? `/usr/local/bin/${name}` : name;
-  fs.mkdirSync(root, { recursive: true });
-  if (isRoot) execFileSync("chown", ["postgres", root]);
-  if (!fs.existsSync(path.join(data, "PG_VERSION"))) {
-    log(`initdb ${data}`);
-    asPostgres(binary("initdb"), ["-D", data, "-A", "trust", "-U", "postgres"]);
-  }
-  const port = await freePort();
-  asPostgres(binary("pg_ctl"), [
-    "-D",
-    data,
-    "-l",
-    path.join(root, "postgres.log"),
-    "-w",
-    "-o",
-    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=512MB -c max_wal_size=4GB`,
-    "start",
-  ]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: () => asPostgres(binary("pg_ctl"), ["-D", data, "-m", "fast", "stop"]),
-  };
-}
 
 async function campaignComparisons(db: Db) {
   const [row] = await queryRows<{ id: string; n: number }>(
@@ -112,7 +66,14 @@ async function time(name: string, run: () => Promise<unknown>) {
 }
 
 async function main() {
-  const cluster = DATABASE_URL ? null : await startCluster();
+  const cluster = DATABASE_URL
+    ? null
+    : await startPgCluster({
+        name: "bench-dashboard",
+        keep: true,
+        settings: ["shared_buffers=512MB", "max_wal_size=4GB"],
+        log,
+      });
   const url = DATABASE_URL ?? cluster!.url;
   const database = await openDatabase({ kind: "postgres", url, poolSize: 4 });
   try {

@@ -4,9 +4,8 @@
 // ratio. Prints JSON. Uses DATABASE_URL when set, otherwise a throw-away PostgreSQL cluster kept
 // in $TMPDIR/arbiter-bench-export-pg so a re-run reuses the seeded data.
 //   BENCH_EXPORT_COMPARISONS  comparisons to seed (default 1000000)
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -14,55 +13,12 @@ import { Writable } from "node:stream";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { migrateDatabase, openDatabase } from "@/db/client";
+import { startPgCluster } from "../pg-cluster";
 import { BENCH_CAMPAIGN, seedSynthetic } from "./seed-synthetic";
 
 // Benchmark tooling, not app code: it reads its own settings.
 const COMPARISONS = Number(process.env.BENCH_EXPORT_COMPARISONS ?? 1_000_000);
 const log = (line: string) => process.stderr.write(`[bench:export] ${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A PostgreSQL cluster of our own, as .ci/run starts one; stop() leaves its data for re-runs. */
-async function startCluster() {
-  const root = path.join(os.tmpdir(), "arbiter-bench-export-pg");
-  const data = path.join(root, "data");
-  const isRoot = process.getuid?.() === 0;
-  const asPostgres = (command: string, args: string[]) =>
-    isRoot
-      ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args])
-      : execFileSync(command, args);
-  const binary = (name: string) =>
-    fs.existsSync(`/usr/local/bin/${name}`) ? `/usr/local/bin/${name}` : name;
-  fs.mkdirSync(root, { recursive: true });
-  if (isRoot) execFileSync("chown", ["postgres", root]);
-  if (!fs.existsSync(path.join(data, "PG_VERSION"))) {
-    log(`initdb ${data}`);
-    asPostgres(binary("initdb"), ["-D", data, "-A", "trust", "-U", "postgres"]);
-  }
-  const port = await freePort();
-  asPostgres(binary("pg_ctl"), [
-    "-D",
-    data,
-    "-l",
-    path.join(root, "postgres.log"),
-    "-w",
-    "-o",
-    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c shared_buffers=512MB -c max_wal_size=4GB`,
-    "start",
-  ]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: () => asPostgres(binary("pg_ctl"), ["-D", data, "-m", "fast", "stop"]),
-  };
-}
 
 interface CliSummary {
   rows: number;
@@ -147,7 +103,14 @@ async function copyBaseline(client: pg.Client, campaignId: string) {
 }
 
 async function main() {
-  const cluster = process.env.DATABASE_URL ? null : await startCluster();
+  const cluster = process.env.DATABASE_URL
+    ? null
+    : await startPgCluster({
+        name: "bench-export",
+        keep: true,
+        settings: ["shared_buffers=512MB", "max_wal_size=4GB"],
+        log,
+      });
   const url = process.env.DATABASE_URL ?? cluster!.url;
   try {
     const database = await openDatabase({ kind: "postgres", url, poolSize: 2 });

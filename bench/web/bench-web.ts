@@ -14,10 +14,9 @@
 //   BENCH_WEB_TURNS          turns each annotator submits (default 40)
 //   BENCH_WEB_RATE           paced phase: submits per second per annotator (default 1)
 //   BENCH_WEB_SAMPLES        first-token samples (default 20)
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
@@ -25,6 +24,7 @@ import { and, count, eq, isNotNull, sql } from "drizzle-orm";
 import { encode } from "next-auth/jwt";
 import pg from "pg";
 import { migrateDatabase, openDatabase, type Db } from "@/db/client";
+import { freePort } from "@/server/free-port";
 import {
   batches,
   campaigns,
@@ -37,6 +37,7 @@ import {
   users,
 } from "@/db/schema";
 import { isBuildCurrent, NEXT_BIN, ROOT } from "../../scripts/build-state.mts";
+import { startPgCluster } from "../pg-cluster";
 
 // Benchmark tooling, not app code: it reads its own settings.
 const ANNOTATORS = 50;
@@ -46,51 +47,6 @@ const SAMPLES = Number(process.env.BENCH_WEB_SAMPLES ?? 20);
 const RETRY_EVERY = 8;
 const SECRET = crypto.randomBytes(32).toString("hex");
 const log = (line: string) => process.stderr.write(`[bench:web] ${line}\n`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const binary = (name: string) => (fs.existsSync(`/usr/local/bin/${name}`) ? `/usr/local/bin/${name}` : name);
-
-/** A PostgreSQL cluster of our own, as .ci/run starts one, removed afterwards. */
-async function startCluster() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-bench-web-pg-"));
-  const data = path.join(root, "data");
-  const isRoot = process.getuid?.() === 0;
-  const asPostgres = (command: string, args: string[]) =>
-    isRoot
-      ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args])
-      : execFileSync(command, args);
-  if (isRoot) execFileSync("chown", ["postgres", root]);
-  asPostgres(binary("initdb"), ["-D", data, "-A", "trust", "-U", "postgres"]);
-  const port = await freePort();
-  asPostgres(binary("pg_ctl"), [
-    "-D",
-    data,
-    "-l",
-    path.join(root, "postgres.log"),
-    "-w",
-    "-o",
-    `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
-    "start",
-  ]);
-  let stopped = false;
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    asPostgres(binary("pg_ctl"), ["-D", data, "-m", "fast", "stop"]);
-    fs.rmSync(root, { recursive: true, force: true });
-  };
-  process.once("exit", stop); // even when the benchmark crashes
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
-}
 
 async function createDatabase(serverUrl: string) {
   const name = `arbiter_bench_web_${crypto.randomBytes(4).toString("hex")}`;
@@ -541,7 +497,9 @@ async function main() {
     const built = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
     if (built.status !== 0) throw new Error("the build failed (see above)");
   }
-  const cluster = process.env.DATABASE_URL ? null : await startCluster();
+  const cluster = process.env.DATABASE_URL
+    ? null
+    : await startPgCluster({ name: "bench-web", keep: false, settings: ["max_connections=200"], log });
   const database = await createDatabase(process.env.DATABASE_URL ?? cluster!.url);
   const bench = await openDatabase({ kind: "postgres", url: database.url, poolSize: 4 });
   let server: Awaited<ReturnType<typeof startServer>> | null = null;

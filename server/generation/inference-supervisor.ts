@@ -4,7 +4,7 @@
 // server: a crash or a bad model file there must not take the web app down.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
+import { freePort } from "@/server/free-port";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -41,17 +41,6 @@ export class InferenceUnavailableError extends Error {
 const STDERR_LINES_KEPT = 12;
 /** A server that stayed up this long is healthy again: the next failure restarts quickly. */
 const STABLE_AFTER_MS = 60_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

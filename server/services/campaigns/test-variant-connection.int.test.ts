@@ -2,7 +2,6 @@
 // variant through the supervisor, the same server by URL as an OpenAI-compatible variant, and
 // the exact errors for a dead server and a model the server does not have.
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { createTestDb } from "@/db/testing";
 import { makeModel } from "@/inference/src/make-model";
 import { EndpointResolver } from "@/server/generation/endpoints";
 import { InferenceSupervisor } from "@/server/generation/inference-supervisor";
+import { freePort } from "@/server/free-port";
 import { createAdmin, type TestUser } from "@/server/testing/fixtures";
 import { createCampaign } from "./create-campaign";
 import { createVariant } from "./save-variant";
@@ -57,16 +57,6 @@ afterAll(async () => {
   await database?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe("testVariantConnection", () => {
   let localUrl: string;

@@ -1,0 +1,63 @@
+// A PostgreSQL cluster of the benchmark's own, started as .ci/run starts one (initdb and pg_ctl,
+// as the postgres user when running as root). `keep`: the data directory stays for re-runs
+// (seeded benchmarks) and stop() only stops the server; otherwise it is a fresh directory that
+// stop() removes, also when the process exits early.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+import { freePort } from "@/server/free-port";
+
+export interface PgCluster {
+  url: string;
+  stop(): void;
+}
+
+const binary = (name: string) => (fs.existsSync(`/usr/local/bin/${name}`) ? `/usr/local/bin/${name}` : name);
+
+export async function startPgCluster(options: {
+  name: string;
+  keep: boolean;
+  settings: string[];
+  log: (line: string) => void;
+}): Promise<PgCluster> {
+  const root = options.keep
+    ? path.join(os.tmpdir(), `arbiter-${options.name}-pg`)
+    : fs.mkdtempSync(path.join(os.tmpdir(), `arbiter-${options.name}-pg-`));
+  const data = path.join(root, "data");
+  const isRoot = process.getuid?.() === 0;
+  const asPostgres = (command: string, args: string[]) =>
+    isRoot
+      ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args])
+      : execFileSync(command, args);
+  fs.mkdirSync(root, { recursive: true });
+  if (isRoot) execFileSync("chown", ["postgres", root]);
+  if (!fs.existsSync(path.join(data, "PG_VERSION"))) {
+    options.log(`initdb ${data}`);
+    asPostgres(binary("initdb"), ["-D", data, "-A", "trust", "-U", "postgres"]);
+  }
+  const port = await freePort();
+  const settings = ["listen_addresses=127.0.0.1", "fsync=off", ...options.settings]
+    .map((s) => `-c ${s}`)
+    .join(" ");
+  asPostgres(binary("pg_ctl"), [
+    "-D",
+    data,
+    "-l",
+    path.join(root, "postgres.log"),
+    "-w",
+    "-o",
+    `-p ${port} -k ${root} ${settings}`,
+    "start",
+  ]);
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    asPostgres(binary("pg_ctl"), ["-D", data, "-m", "fast", "stop"]);
+    if (!options.keep) fs.rmSync(root, { recursive: true, force: true });
+  };
+  if (!options.keep) process.once("exit", stop);
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+}

@@ -2,7 +2,8 @@
 // multiple of 256). A block holds 32 five-bit values q with value (q - 16) * d: the low four bits
 // as Q4_0's nibbles, bit 4 of element j in bit j of qh. The portable path uses
 // dot = sum(q * y) - 16 * sum(y); the SIMD paths build the signed bytes q - 16 and then work as
-// Q4_0 does (matmul_q4_0.cpp): maddubs + madd (AVX2) or VNNI dpbusd on two blocks (AVX-512).
+// Q8_0 does (matmul_q8_0.cpp): maddubs + madd (AVX2) or VNNI dpbusd on two blocks (AVX-512,
+// add_signed_block_pair_avx512 in tiles.h).
 #include <cstring>
 
 #include "tiles.h"
@@ -81,6 +82,7 @@ struct TileAvx2 {
     };
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+      prefetch_weights<64>(w + b);
       block(b, even);
       block(b + 1, odd);
     }
@@ -102,11 +104,11 @@ struct TileAvx512 {
     const block_q5_0* w = row_ptr<block_q5_0>(a, r);
     Q8ActRow y[T];
     for (int j = 0; j < T; j++) y[j] = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
-    const __m512i lanes_of_second = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     const __m512 zero = _mm512_setzero_ps();
     Accumulators<__m512, T> acc{zero, zero, zero, zero};
     // Blocks b and b + 1 (`pair` false: block b alone).
     auto step = [&](int64_t b, bool pair) ARB_TARGET_AVX512 {
+      prefetch_weights<64>(w + b);
       const __m128i p0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b].qs));
       const __m128i p1 = pair ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[b + 1].qs)) : _mm_setzero_si128();
       const __m256i packed = _mm256_inserti128_si256(_mm256_castsi128_si256(p0), p1, 1);
@@ -119,20 +121,8 @@ struct TileAvx512 {
                              (pair ? static_cast<__mmask64>(high_bits(w[b + 1])) << 32 : 0);
       const __m512i q = _mm512_sub_epi8(_mm512_or_si512(nibbles, _mm512_maskz_mov_epi8(high, _mm512_set1_epi8(0x10))),
                                         _mm512_set1_epi8(16));
-      const __mmask64 negative = _mm512_movepi8_mask(q);
-      const __m512i aq = _mm512_abs_epi8(q);
       const uint32_t halves = static_cast<uint32_t>(w[b].d) | (pair ? static_cast<uint32_t>(w[b + 1].d) << 16 : 0u);
-      const __m512 dw = _mm512_permutexvar_ps(
-          lanes_of_second, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(halves)))));
-      acc.update([&](int j, __m512 v) ARB_TARGET_AVX512 {
-        const int8_t* yp = y[j].qs + b * QK8_0;
-        const __m512i yq = pair ? _mm512_loadu_si512(yp) : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(yp)));
-        const __m512i sy = _mm512_mask_sub_epi8(yq, negative, _mm512_setzero_si512(), yq);
-        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aq, sy);
-        const __m128 d2 = pair ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y[j].d + b))) : _mm_load_ss(y[j].d + b);
-        const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(d2));
-        return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dot), dw), dy, v);
-      });
+      add_signed_block_pair_avx512<T>(q, halves, y, b, pair, acc);
     };
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) step(b, true);

@@ -5,7 +5,8 @@
 //             pairs) and madd -> s32, scaled by d_w, FMA with d_y broadcast.
 //   AVX-512:  two blocks per step in 512-bit registers: y takes w's sign through a mask, one
 //             VNNI dpbusd per activation, then the 16 lanes are scaled by [d_w0 x8 | d_w1 x8]
-//             and FMA'd with [d_y0 x8 | d_y1 x8] taken from the activation's scale plane.
+//             and FMA'd with [d_y0 x8 | d_y1 x8] taken from the activation's scale plane
+//             (add_signed_block_pair_avx512 in tiles.h, shared with Q5_0).
 // AVX2 keeps two fp32 accumulators per result (alternate blocks) so consecutive FMAs are
 // independent; AVX-512 needs only one (see TileAvx512).
 #include "tiles.h"
@@ -86,7 +87,6 @@ struct TileAvx512 {
     const block_q8_0* w = row_ptr<block_q8_0>(a, r);
     Q8ActRow y[T];
     for (int j = 0; j < T; j++) y[j] = q8_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
-    const __m512i lanes_of_second = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     // One accumulator per activation: its FMA chain (4 cycles per pair of blocks) is shorter
     // than the time a pair takes to arrive from memory.
     const __m512 zero = _mm512_setzero_ps();
@@ -97,20 +97,8 @@ struct TileAvx512 {
       const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs));
       const __m256i w1 = pair ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b + 1].qs)) : _mm256_setzero_si256();
       const __m512i wq = _mm512_inserti64x4(_mm512_castsi256_si512(w0), w1, 1);
-      const __mmask64 negative = _mm512_movepi8_mask(wq);
-      const __m512i aw = _mm512_abs_epi8(wq);
       const uint32_t halves = static_cast<uint32_t>(w[b].d) | (pair ? static_cast<uint32_t>(w[b + 1].d) << 16 : 0u);
-      const __m512 dw = _mm512_permutexvar_ps(
-          lanes_of_second, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(halves)))));
-      acc.update([&](int j, __m512 v) ARB_TARGET_AVX512 {
-        const int8_t* q = y[j].qs + b * QK8_0;
-        const __m512i yq = pair ? _mm512_loadu_si512(q) : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
-        const __m512i sy = _mm512_mask_sub_epi8(yq, negative, _mm512_setzero_si512(), yq);
-        const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aw, sy);
-        const __m128 d2 = pair ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y[j].d + b))) : _mm_load_ss(y[j].d + b);
-        const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(d2));
-        return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dot), dw), dy, v);
-      });
+      add_signed_block_pair_avx512<T>(wq, halves, y, b, pair, acc);
     };
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) step(b, true);

@@ -5,6 +5,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { DialogueTranscript } from "../../annotate/_components/dialogue-transcript";
 import { Markdown } from "../../annotate/_components/markdown";
 import { Alert, Button, Card, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
@@ -82,23 +83,7 @@ export function ComparisonReview({
             Risk category: {comparison.riskCategory} · attack vector: {comparison.attackVector}
           </p>
         )}
-        <ol className="space-y-3">
-          {comparison.history.map((turn, index) => (
-            <li key={index} className="space-y-1 text-sm">
-              <p className="rounded-md bg-slate-100 p-2">
-                <span className="font-medium">User:</span> {turn.userMessage}
-              </p>
-              {turn.assistantMessage && (
-                <div className="rounded-md border border-slate-200 p-2">
-                  <span className="font-medium">Assistant:</span> <Markdown text={turn.assistantMessage} />
-                </div>
-              )}
-            </li>
-          ))}
-          <li className="rounded-md bg-indigo-50 p-2 text-sm">
-            <span className="font-medium">User:</span> {comparison.userMessage}
-          </li>
-        </ol>
+        <DialogueTranscript history={comparison.history} userMessage={comparison.userMessage} />
       </Card>
 
       <div className="grid gap-4 md:grid-cols-2">

@@ -8,6 +8,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Strength } from "@/db/schema";
 import type { AppRouter } from "@/server/api/root";
+import { DialogueTranscript } from "../../_components/dialogue-transcript";
 import { Markdown } from "../../_components/markdown";
 import { STRENGTH_OPTIONS } from "../../_components/labels";
 import { Alert, Button, Card, cx, PageHeader } from "../../../_components/ui";
@@ -73,23 +74,7 @@ function PairForm({ task }: { task: Task }) {
         {task.systemPrompt && (
           <p className="mb-3 text-xs text-slate-500">System prompt: {task.systemPrompt}</p>
         )}
-        <ol className="space-y-3 text-sm">
-          {task.history.map((turn, index) => (
-            <li key={index} className="space-y-1">
-              <p className="rounded-md bg-slate-100 p-2">
-                <span className="font-medium">User:</span> {turn.userMessage}
-              </p>
-              {turn.assistantMessage && (
-                <div className="rounded-md border border-slate-200 p-2">
-                  <span className="font-medium">Assistant:</span> <Markdown text={turn.assistantMessage} />
-                </div>
-              )}
-            </li>
-          ))}
-          <li className="rounded-md bg-indigo-50 p-2">
-            <span className="font-medium">User:</span> {task.userMessage}
-          </li>
-        </ol>
+        <DialogueTranscript history={task.history} userMessage={task.userMessage} />
       </Card>
 
       <div className="grid gap-4 md:grid-cols-2">

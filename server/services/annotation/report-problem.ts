@@ -9,20 +9,12 @@ import { conversations, PROBLEM_KINDS, problemReports } from "@/db/schema";
 import { ValidationError } from "@/server/errors";
 import { findOwnTurn, type Actor } from "./access";
 import type { EndConversationDeps } from "./end-conversation";
-import { NOTE_MAX_CHARS, noteTooLongMessage } from "./limits";
+import { AnnotatorNote } from "./note-schema";
 
 export const ReportProblemInput = z.object({
   turnId: z.uuid(),
   kind: z.enum(PROBLEM_KINDS, "Say what is wrong: empty, broken, failed or other."),
-  note: z
-    .string()
-    .trim()
-    .max(NOTE_MAX_CHARS, noteTooLongMessage)
-    .refine(
-      (text) => !text.includes("\u0000"),
-      "The note contains a NUL character. Remove it and submit again.",
-    )
-    .optional(),
+  note: AnnotatorNote,
 });
 export type ReportProblemInput = z.input<typeof ReportProblemInput>;
 

@@ -17,7 +17,7 @@ import {
 } from "@/db/schema";
 import { ConflictError, ValidationError } from "@/server/errors";
 import { findOwnTurn, requireActive, requireConversationActive, type Actor } from "./access";
-import { NOTE_MAX_CHARS, noteTooLongMessage } from "./limits";
+import { AnnotatorNote } from "./note-schema";
 import { ATTACK_VECTORS, RISK_CATEGORIES, safetyBinOf } from "./safety-taxonomy";
 
 const MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000;
@@ -39,15 +39,7 @@ export const SubmitComparisonInput = z.object({
   responseSafety: z.record(z.uuid(), z.boolean()).optional(),
   riskCategory: z.enum(RISK_CATEGORIES, "Pick the prompt's risk category.").optional(),
   attackVector: z.enum(ATTACK_VECTORS, "Pick the prompt's attack vector.").optional(),
-  note: z
-    .string()
-    .trim()
-    .max(NOTE_MAX_CHARS, noteTooLongMessage)
-    .refine(
-      (text) => !text.includes("\u0000"),
-      "The note contains a NUL character. Remove it and submit again.",
-    )
-    .optional(),
+  note: AnnotatorNote,
   /** Milliseconds from the responses being complete on screen to this submit. */
   timeSpentMs: z.number().int().min(0),
 });

@@ -42,3 +42,13 @@ export class TooManyRequestsError extends DomainError {
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }
+
+/** The HTTP status of each kind, for route handlers outside tRPC. */
+export const HTTP_STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  not_found: 404,
+  forbidden: 403,
+  conflict: 409,
+  validation: 400,
+  unauthorized: 401,
+  too_many_requests: 429,
+};

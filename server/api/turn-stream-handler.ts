@@ -11,7 +11,7 @@ import type { Db } from "@/db/client";
 import { getUserFromHeaders } from "@/server/auth/request-user";
 import { decideAccess } from "@/server/auth/roles";
 import type { SessionUser } from "@/server/auth/session-user";
-import { isDomainError, type DomainErrorKind } from "@/server/errors";
+import { isDomainError, HTTP_STATUS_BY_KIND } from "@/server/errors";
 import type { EndpointIdentity } from "@/server/generation/endpoints";
 import type { GenerationHub, TurnStreamEvent } from "@/server/generation/turn-generation";
 import { log } from "@/server/log";
@@ -22,15 +22,6 @@ import { describeZodError } from "./trpc";
 
 /** A prompt is at most 8,000 characters; anything far larger is not a prompt. */
 const MAX_START_BODY_BYTES = 64 * 1024;
-
-const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
-  not_found: 404,
-  forbidden: 403,
-  conflict: 409,
-  validation: 400,
-  unauthorized: 401,
-  too_many_requests: 429,
-};
 
 const PING_EVERY_MS = 15_000;
 
@@ -163,7 +154,7 @@ export async function handleStartTurn(
     });
   } catch (error) {
     if (error instanceof ZodError) return problem(400, describeZodError(error));
-    if (isDomainError(error)) return problem(STATUS_BY_KIND[error.kind], error.message);
+    if (isDomainError(error)) return problem(HTTP_STATUS_BY_KIND[error.kind], error.message);
     throw error;
   }
   const abort = abortWith(request);

@@ -5,20 +5,11 @@ import { describeZodError } from "@/server/api/trpc";
 import { getUserFromHeaders } from "@/server/auth/request-user";
 import { hasRole } from "@/server/auth/roles";
 import { getDb } from "@/server/db";
-import { isDomainError, type DomainErrorKind } from "@/server/errors";
+import { isDomainError, HTTP_STATUS_BY_KIND } from "@/server/errors";
 import { startExportDownload } from "@/server/services/exports/download-export";
 import { serverExportKey } from "@/server/services/exports/key";
 
 export const dynamic = "force-dynamic";
-
-const STATUS: Record<DomainErrorKind, number> = {
-  not_found: 404,
-  forbidden: 403,
-  conflict: 409,
-  validation: 400,
-  unauthorized: 401,
-  too_many_requests: 429,
-};
 
 const problem = (status: number, error: string) => Response.json({ error }, { status });
 
@@ -45,7 +36,7 @@ export async function POST(request: Request) {
     });
   } catch (error) {
     if (error instanceof ZodError) return problem(400, describeZodError(error));
-    if (isDomainError(error)) return problem(STATUS[error.kind], error.message);
+    if (isDomainError(error)) return problem(HTTP_STATUS_BY_KIND[error.kind], error.message);
     throw error;
   }
 }

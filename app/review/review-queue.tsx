@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Alert, Card, SelectField } from "../_components/ui";
 import { errorMessage, useTRPC } from "../_lib/trpc";
 import { STRENGTH_LABELS } from "../admin/campaigns/_components/labels";
-import { Pager } from "../admin/campaigns/_components/pager";
+import { Pager } from "../_components/pager";
 
 type Status = "pending" | "accepted" | "rejected";
 

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Alert, Card, SelectField, TextField } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { KIND_LABELS } from "./_components/labels";
-import { Pager } from "./_components/pager";
+import { Pager } from "../../_components/pager";
 import { StatusBadge } from "./_components/status-badge";
 
 type StatusFilter = "" | "all" | "draft" | "active" | "paused" | "archived";

@@ -2,7 +2,8 @@
 // Every export, newest first: who, when, what it took, how many rows, and each file's sha256.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert, Button, Card, cx } from "../../_components/ui";
+import { Pager } from "../../_components/pager";
+import { Alert, Card, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { describeOptions } from "./labels";
 
@@ -112,22 +113,15 @@ export function PastExports() {
           </tbody>
         </table>
       </div>
-      {list.data && list.data.pageCount > 1 && (
-        <nav aria-label="Pages of past exports" className="mt-4 flex items-center justify-between text-sm">
-          <Button variant="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-            Newer
-          </Button>
-          <span className="text-slate-600">
-            Page {list.data.page} of {list.data.pageCount}
-          </span>
-          <Button
-            variant="secondary"
-            disabled={page >= list.data.pageCount}
-            onClick={() => setPage(page + 1)}
-          >
-            Older
-          </Button>
-        </nav>
+      {list.data && (
+        <Pager
+          page={list.data.page}
+          pageCount={list.data.pageCount}
+          onPage={setPage}
+          label="Pages of past exports"
+          previous="Newer"
+          next="Older"
+        />
       )}
     </Card>
   );

@@ -2,6 +2,7 @@
 // The users page: invite form, search, and the table with per-user actions.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { Pager } from "../../_components/pager";
 import { Alert, Button, Card, cx, SelectField, TextField } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 
@@ -252,23 +253,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
           </table>
         </div>
 
-        {list.data && list.data.pageCount > 1 && (
-          <nav aria-label="Pages" className="mt-4 flex items-center justify-between text-sm">
-            <Button variant="secondary" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-              Previous
-            </Button>
-            <span className="text-slate-600">
-              Page {list.data.page} of {list.data.pageCount}
-            </span>
-            <Button
-              variant="secondary"
-              disabled={page >= list.data.pageCount}
-              onClick={() => setPage(page + 1)}
-            >
-              Next
-            </Button>
-          </nav>
-        )}
+        {list.data && <Pager page={list.data.page} pageCount={list.data.pageCount} onPage={setPage} />}
       </Card>
     </div>
   );

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Alert, Button, Card } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
-import { Pager } from "../../admin/campaigns/_components/pager";
+import { Pager } from "../../_components/pager";
 
 export function PairCampaigns() {
   const trpc = useTRPC();

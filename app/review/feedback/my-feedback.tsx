@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { Alert, Card, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
-import { Pager } from "../../admin/campaigns/_components/pager";
+import { Pager } from "../../_components/pager";
 
 export function MyFeedback() {
   const trpc = useTRPC();

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Alert, Card, SelectField } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { percent, seconds } from "../../_components/labels";
-import { Pager } from "../../_components/pager";
+import { Pager } from "../../../../_components/pager";
 import { MedianTimeChart, PerBatchChart, PerDayChart, SafetyBinChart, StrengthChart } from "./charts";
 
 type SortKey =

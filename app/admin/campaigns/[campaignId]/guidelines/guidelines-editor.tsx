@@ -7,7 +7,7 @@ import { Markdown } from "../../../../annotate/_components/markdown";
 import { Alert, Button, Card } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { TextAreaField } from "../../_components/fields";
-import { Pager } from "../../_components/pager";
+import { Pager } from "../../../../_components/pager";
 
 function useSaveGuidelines(campaignId: string) {
   const trpc = useTRPC();

@@ -6,7 +6,7 @@ import { useState, type FormEvent } from "react";
 import { Alert, Button, Card, TextField } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { CampaignForm } from "../../_components/campaign-form";
-import { Pager } from "../../_components/pager";
+import { Pager } from "../../../../_components/pager";
 
 export function CampaignSettings({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();

@@ -539,8 +539,12 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
         createdAt: new Date(Math.min(now.getTime(), at.getTime() + (1 + 47 * random()) * 3600_000)),
       };
     };
+    // Gold: met blind in proportion to the chunk's work. Its share is kept back from the overlap
+    // ratings, whose number follows the trigger's hash of random comparison ids and would
+    // otherwise use up the last chunk's budget now and then.
+    const goldWanted = gold.length > 0 ? Math.round(chunkPrimary * goldRate) : 0;
     for (const { comparisonId } of waiting) {
-      if (done() + ratings.length >= total) break;
+      if (done() + ratings.length + goldWanted >= total) break;
       const truth = truthById.get(comparisonId)!;
       let rater = pick(random, people);
       while (rater.id === truth.annotatorId) rater = pick(random, people);
@@ -552,9 +556,7 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
       });
     }
     const overlapCount = ratings.length;
-    // Gold: met blind in proportion to the chunk's work.
-    const goldWanted = Math.round(chunkPrimary * goldRate);
-    for (let g = 0; g < goldWanted && gold.length > 0 && done() + ratings.length < total; g++) {
+    for (let g = 0; g < goldWanted && done() + ratings.length < total; g++) {
       const item = pick(random, gold);
       const rater = pick(random, people);
       const key = `${item.id}:${rater.id}`;

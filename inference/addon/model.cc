@@ -282,6 +282,7 @@ void NativeModel::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = DefineClass(env, "NativeModel",
                                    {InstanceMethod<&NativeModel::Info>("info"),
                                     InstanceMethod<&NativeModel::Tokenize>("tokenize"),
+                                    InstanceMethod<&NativeModel::TokenizeSegments>("tokenizeSegments"),
                                     InstanceMethod<&NativeModel::Detokenize>("detokenize"),
                                     InstanceMethod<&NativeModel::Generate>("generate"),
                                     InstanceMethod<&NativeModel::GenerateGroup>("generateGroup"),
@@ -332,6 +333,32 @@ Napi::Value NativeModel::Tokenize(const Napi::CallbackInfo& info) {
   const bool add_bos = info.Length() > 1 && info[1].ToBoolean();
   const bool special = info.Length() > 2 && info[2].ToBoolean();
   return int_array(env, e->tokenize(info[0].As<Napi::String>().Utf8Value(), add_bos, special));
+}
+
+// tokenizeSegments([[text, special], ...], addBos) -> number[]
+Napi::Value NativeModel::TokenizeSegments(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Engine* e = engine(env);
+  const char* usage = "tokenizeSegments(segments: [text: string, special: boolean][], addBos: boolean)";
+  if (info.Length() < 1 || !info[0].IsArray()) throw make_error(env, "INVALID_ARGUMENT", usage);
+  Napi::Array array = info[0].As<Napi::Array>();
+  // The texts own the bytes the segments' string_views point into.
+  std::vector<std::string> texts(array.Length());
+  std::vector<bool> special(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array[i];
+    if (!item.IsArray() || item.As<Napi::Array>().Length() != 2) throw make_error(env, "INVALID_ARGUMENT", usage);
+    Napi::Array pair = item.As<Napi::Array>();
+    Napi::Value text = pair[0u];
+    Napi::Value flag = pair[1u];
+    if (!text.IsString() || !flag.IsBoolean()) throw make_error(env, "INVALID_ARGUMENT", usage);
+    texts[i] = text.As<Napi::String>().Utf8Value();
+    special[i] = flag.As<Napi::Boolean>().Value();
+  }
+  std::vector<TextSegment> segments;
+  for (size_t i = 0; i < texts.size(); i++) segments.push_back({texts[i], special[i]});
+  const bool add_bos = info.Length() > 1 && info[1].ToBoolean();
+  return int_array(env, e->tokenize(segments, add_bos));
 }
 
 // detokenize(ids) -> string

@@ -20,6 +20,7 @@ class NativeModel : public Napi::ObjectWrap<NativeModel> {
  private:
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Tokenize(const Napi::CallbackInfo& info);
+  Napi::Value TokenizeSegments(const Napi::CallbackInfo& info);
   Napi::Value Detokenize(const Napi::CallbackInfo& info);
   Napi::Value Generate(const Napi::CallbackInfo& info);
   Napi::Value GenerateGroup(const Napi::CallbackInfo& info);

@@ -118,10 +118,14 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
 }
 
 std::vector<int32_t> Engine::tokenize(std::string_view text, bool add_bos, bool parse_special) const {
+  return tokenize(std::vector<TextSegment>{{text, parse_special}}, add_bos);
+}
+
+std::vector<int32_t> Engine::tokenize(const std::vector<TextSegment>& segments, bool add_bos) const {
   std::vector<int32_t> ids;
   const int32_t bos = tokenizer_->vocab().bos;
   if (add_bos && bos >= 0) ids.push_back(bos);
-  std::vector<int32_t> body = tokenizer_->encode(text, parse_special);
+  std::vector<int32_t> body = tokenizer_->encode(segments);
   ids.insert(ids.end(), body.begin(), body.end());
   return ids;
 }

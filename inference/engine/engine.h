@@ -69,6 +69,8 @@ class Engine {
   const Tokenizer& tokenizer() const { return *tokenizer_; }
 
   std::vector<int32_t> tokenize(std::string_view text, bool add_bos, bool parse_special) const;
+  // Control tokens parsed only in the segments that ask for it (Tokenizer::encode(segments)).
+  std::vector<int32_t> tokenize(const std::vector<TextSegment>& segments, bool add_bos) const;
   Status detokenize(const std::vector<int32_t>& ids, std::string* out) const;
 
   Status submit(GenerateParams params, std::shared_ptr<RequestSink> sink, uint64_t* id) {

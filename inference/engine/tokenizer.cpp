@@ -113,44 +113,61 @@ void Tokenizer::init_pieces() {
 }
 
 std::vector<int32_t> Tokenizer::encode(std::string_view text, bool parse_special) const {
+  return encode(std::vector<TextSegment>{{text, parse_special}});
+}
+
+std::vector<int32_t> Tokenizer::encode(const std::vector<TextSegment>& segments) const {
   // Split the text at special tokens, longest first, as llama.cpp's tokenizer_st_partition.
   struct Fragment {
     int32_t token;  // -1 for plain text
     std::string_view text;
+    bool parse_special;
   };
   std::vector<Fragment> fragments;
-  if (!text.empty()) fragments.push_back({-1, text});
+  for (const TextSegment& s : segments) {
+    if (!s.text.empty()) fragments.push_back({-1, s.text, s.parse_special});
+  }
   for (int32_t id : special_by_length_) {
-    const TokenType t = vocab_.types[static_cast<size_t>(id)];
-    if (!parse_special && t != TokenType::UserDefined) continue;
+    const bool user_defined = vocab_.types[static_cast<size_t>(id)] == TokenType::UserDefined;
     const std::string& special = vocab_.tokens[static_cast<size_t>(id)];
     std::vector<Fragment> next;
     for (const Fragment& f : fragments) {
-      if (f.token >= 0) {
+      if (f.token >= 0 || !(f.parse_special || user_defined)) {
         next.push_back(f);
         continue;
       }
       std::string_view rest = f.text;
       for (size_t at; (at = rest.find(special)) != std::string_view::npos;) {
-        if (at > 0) next.push_back({-1, rest.substr(0, at)});
-        next.push_back({id, {}});
+        if (at > 0) next.push_back({-1, rest.substr(0, at), f.parse_special});
+        next.push_back({id, {}, false});
         rest = rest.substr(at + special.size());
       }
-      if (!rest.empty()) next.push_back({-1, rest});
+      if (!rest.empty()) next.push_back({-1, rest, f.parse_special});
     }
     fragments.swap(next);
   }
 
+  // Neighbouring plain fragments (from different segments) are one text to the encoder.
   std::vector<int32_t> ids;
   bool after_special = true;
-  for (const Fragment& f : fragments) {
+  std::string run;
+  for (size_t i = 0; i < fragments.size(); i++) {
+    const Fragment& f = fragments[i];
     if (f.token >= 0) {
       ids.push_back(f.token);
       after_special = true;
-    } else {
-      encode_text(f.text, after_special, &ids);
-      after_special = false;
+      continue;
     }
+    const bool continues = i + 1 < fragments.size() && fragments[i + 1].token < 0;
+    if (run.empty() && !continues) {
+      encode_text(f.text, after_special, &ids);
+    } else {
+      run.append(f.text);
+      if (continues) continue;
+      encode_text(run, after_special, &ids);
+      run.clear();
+    }
+    after_special = false;
   }
   return ids;
 }

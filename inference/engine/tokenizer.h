@@ -44,6 +44,12 @@ struct Vocab {
   bool is_eog(int32_t id) const;
 };
 
+// A piece of text to encode and whether control tokens spelled in it become their ids.
+struct TextSegment {
+  std::string_view text;
+  bool parse_special;
+};
+
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
@@ -51,6 +57,12 @@ class Tokenizer {
   // Text -> ids, without BOS. With parse_special, control tokens spelled in the text ("<s>")
   // become their ids; user-defined tokens always do (llama.cpp's behaviour).
   std::vector<int32_t> encode(std::string_view text, bool parse_special) const;
+
+  // The segments' concatenation -> ids, control tokens parsed only inside segments that ask
+  // for it. Plain text runs on across segment borders, so a chat template's text and a message
+  // encode exactly as their concatenation would, without the message's text becoming control
+  // tokens.
+  std::vector<int32_t> encode(const std::vector<TextSegment>& segments) const;
 
   // The bytes a token contributes to generated text: "▁" becomes a space, <0xXX> its byte,
   // control and unknown tokens nothing. Bytes, not always complete UTF-8.

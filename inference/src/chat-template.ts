@@ -1,6 +1,10 @@
 // Chat prompts: renders the model's tokenizer.chat_template (Jinja, as Hugging Face defines it)
 // with @huggingface/jinja, or the Llama 2 chat format when the file carries no template, and
 // turns the result into prompt tokens without doubling the BOS the template already wrote.
+// Only the template's own text may spell control tokens: a message that contains "</s><s>[INST]"
+// or "<|eot_id|>" is text, or anyone could forge turns and a system prompt.
+
+import { randomUUID } from "node:crypto";
 
 import { Template } from "@huggingface/jinja";
 
@@ -68,19 +72,77 @@ export function renderChat(messages: readonly ChatMessage[], options: RenderChat
   }
 }
 
+/** A piece of a rendered chat: the template's own text (special) or a message's content. */
+export interface ChatSegment {
+  text: string;
+  special: boolean;
+}
+
+/**
+ * renderChat, cut into the template's text and the messages' contents. The template is rendered
+ * a second time with each content replaced by a marker no input can contain; the text between
+ * markers is the template's. Each content is then found in the real rendering as the template
+ * wrote it (as is, or trimmed on either side: Llama 2's strip(), Llama 3's trim), and the two
+ * renderings must agree exactly; a template that changes contents in any other way is refused
+ * rather than guessed at.
+ */
+export function renderChatSegments(
+  messages: readonly ChatMessage[],
+  options: RenderChatOptions,
+): ChatSegment[] {
+  const rendered = renderChat(messages, options);
+  const nonce = randomUUID();
+  // Blank contents stay: templates test them ("if system_message") and they spell no token.
+  const marked = renderChat(
+    messages.map((m, i) => (m.content.trim() === "" ? m : { ...m, content: `\uE000${nonce}:${i}\uE001` })),
+    options,
+  );
+  // split() with a capture group alternates template text and message indices.
+  const parts = marked.split(new RegExp(`\uE000${nonce}:(\\d+)\uE001`));
+  const pieces = parts.filter((_, k) => k % 2 === 0);
+  const holes = parts.filter((_, k) => k % 2 === 1).map((index) => messages[Number(index)]!.content);
+
+  // Depth-first over the ways each content may have been trimmed; a (piece, position) that
+  // failed once fails again, so the search stays linear in practice.
+  const failed = new Set<string>();
+  const fill = (k: number, at: number): ChatSegment[] | null => {
+    const piece = pieces[k]!;
+    if (!rendered.startsWith(piece, at)) return null;
+    const own = piece ? [{ text: piece, special: true }] : [];
+    if (k === holes.length) return at + piece.length === rendered.length ? own : null;
+    const key = `${k}:${at}`;
+    if (failed.has(key)) return null;
+    const content = holes[k]!;
+    for (const text of new Set([content, content.trim(), content.trimStart(), content.trimEnd()])) {
+      if (!rendered.startsWith(text, at + piece.length)) continue;
+      const rest = fill(k + 1, at + piece.length + text.length);
+      if (rest) return [...own, ...(text ? [{ text, special: false }] : []), ...rest];
+    }
+    failed.add(key);
+    return null;
+  };
+  const segments = fill(0, 0);
+  if (!segments) {
+    throw new ChatTemplateError(
+      "the model's chat template changes message texts in a way that cannot be told apart from its own markers",
+    );
+  }
+  return segments;
+}
+
 /** What chatPromptTokens needs of a model (Model from ./index satisfies it). */
 export interface ChatTokenizer {
   info: { bosTokenId: number | null };
-  tokenize(text: string, options?: { addBos?: boolean; special?: boolean }): number[];
+  tokenizeSegments(segments: readonly ChatSegment[], options?: { addBos?: boolean }): number[];
 }
 
 /**
  * Tokens of a rendered chat prompt. Special tokens written by the template ("<s>",
- * "<|start_header_id|>") become their ids; BOS is prepended only when the template did not
- * already start with it.
+ * "<|start_header_id|>") become their ids, those spelled in messages stay text; BOS is
+ * prepended only when the template did not already start with it.
  */
-export function chatPromptTokens(model: ChatTokenizer, rendered: string): number[] {
-  const ids = model.tokenize(rendered, { addBos: false, special: true });
+export function chatPromptTokens(model: ChatTokenizer, segments: readonly ChatSegment[]): number[] {
+  const ids = model.tokenizeSegments(segments, { addBos: false });
   const bos = model.info.bosTokenId;
   return bos !== null && ids[0] !== bos ? [bos, ...ids] : ids;
 }

@@ -222,6 +222,21 @@ export class Model {
     return this.#engine().tokenize(text, options.addBos ?? false, options.special ?? false);
   }
 
+  /**
+   * The concatenated texts -> ids, control tokens parsed only in the segments marked special.
+   * Plain text runs on across segments, so the ids are those of the whole text except that
+   * no control token comes from a plain segment (chat templates: markers vs. messages).
+   */
+  tokenizeSegments(
+    segments: readonly { text: string; special: boolean }[],
+    options: { addBos?: boolean } = {},
+  ): number[] {
+    return this.#engine().tokenizeSegments(
+      segments.map((s) => [s.text, s.special]),
+      options.addBos ?? false,
+    );
+  }
+
   /** Ids -> text as a standalone string (detokenize(tokenize(s)) === s). */
   detokenize(ids: number[]): string {
     return this.#engine().detokenize(ids);

@@ -37,6 +37,7 @@ export interface NativeGenerateOptions {
 export interface NativeModel {
   info(): Record<string, unknown>;
   tokenize(text: string, addBos: boolean, special: boolean): number[];
+  tokenizeSegments(segments: [text: string, special: boolean][], addBos: boolean): number[];
   detokenize(ids: number[] | Int32Array): string;
   /** Returns the request id; events arrive on `onEvent`, the last one "done" or "error". */
   generate(

@@ -1,16 +1,25 @@
 // `npm run inference -- --model F --port P [...]`: starts the OpenAI-compatible server. It
 // listens at once (/health says "loading" meanwhile), loads the model with progress on stderr,
 // and exits non-zero with the reason when the model cannot be loaded.
+//
+// The API key comes from the environment (ARBITER_ENGINE_API_KEY), not from a flag: every user
+// on the host can read a process's command line, only its owner its environment.
 
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 
 import type { Device } from "./index";
-import { DEFAULT_MAX_BODY_BYTES, InferenceServer } from "./server";
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_QUEUED_SEQUENCES,
+  DEFAULT_MAX_REQUEST_SEQUENCES,
+  InferenceServer,
+} from "./server";
 
-const USAGE = `usage: npm run inference -- --model F --port P [--host H] [--threads T]
-       [--device auto|cpu|cuda] [--context N] [--max-sequences N] [--model-name NAME]
-       [--max-body-bytes N]`;
+const USAGE = `usage: [ARBITER_ENGINE_API_KEY=K] npm run inference -- --model F --port P [--host H]
+       [--threads T] [--device auto|cpu|cuda] [--context N] [--max-sequences N]
+       [--model-name NAME] [--max-body-bytes N] [--allowed-hosts NAME,...]
+       [--max-request-sequences N] [--max-queued-sequences N]`;
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`inference server: ${message}\n`);
@@ -40,6 +49,9 @@ async function main(): Promise<void> {
         "max-sequences": { type: "string" },
         "model-name": { type: "string" },
         "max-body-bytes": { type: "string" },
+        "allowed-hosts": { type: "string" },
+        "max-request-sequences": { type: "string" },
+        "max-queued-sequences": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -56,16 +68,28 @@ async function main(): Promise<void> {
     fail(`--device must be auto, cpu or cuda, got ${device}`, 2);
   const modelName = values["model-name"] ?? basename(path).replace(/\.gguf$/i, "");
 
+  const apiKey = process.env.ARBITER_ENGINE_API_KEY?.trim() || undefined;
   const server = new InferenceServer({
     modelName,
     maxBodyBytes: positiveInteger(values["max-body-bytes"], "max-body-bytes") ?? DEFAULT_MAX_BODY_BYTES,
+    apiKey,
+    allowedHosts: (values["allowed-hosts"] ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean),
+    maxRequestSequences:
+      positiveInteger(values["max-request-sequences"], "max-request-sequences") ??
+      DEFAULT_MAX_REQUEST_SEQUENCES,
+    maxQueuedSequences:
+      positiveInteger(values["max-queued-sequences"], "max-queued-sequences") ?? DEFAULT_MAX_QUEUED_SEQUENCES,
     onEvent: (event) => process.stderr.write(`${event.line}\n`),
   });
   const address = await server
     .listen(port, values.host ?? "127.0.0.1")
     .catch((error: Error) => fail(`cannot listen on port ${port}: ${error.message}`));
   process.stderr.write(
-    `listening on http://${address.address}:${address.port} (model ${modelName} loading)\n`,
+    `listening on http://${address.address}:${address.port} (model ${modelName} loading; ` +
+      `${apiKey ? "API key required" : "no API key: anyone who can reach the port can use it"})\n`,
   );
 
   const { loadModel } = await import("./index");

@@ -3,21 +3,31 @@
 // max_tokens, stop) and /health. Every request's sequences join the engine's continuous batch;
 // a client that disconnects cancels its sequences.
 //
+// Anyone on the host can reach a loopback port, and any web page can make a browser send to one
+// (through DNS rebinding, under a name the page controls). So: an optional bearer key, a Host
+// allowlist, and caps on sequences per request and in flight, answered before any work is done.
+//
 // Sampling parameters beyond OpenAI's: top_k, repetition_penalty and ignore_eos (as vLLM and
 // llama.cpp's server name them). frequency_penalty and presence_penalty are accepted and
 // ignored: the engine's penalty is llama's multiplicative repetition penalty, which has a
 // different scale; ask for it with repetition_penalty.
 
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import { z } from "zod";
 
-import { type ChatMessage, chatPromptTokens, ChatTemplateError, renderChat } from "./chat-template";
+import { type ChatMessage, chatPromptTokens, ChatTemplateError, renderChatSegments } from "./chat-template";
 import type { GenerateOptions, GenerateResult, Model } from "./index";
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+/** Prompts x n of one request. */
+export const DEFAULT_MAX_REQUEST_SEQUENCES = 16;
+/** Sequences generating or waiting in the engine's queue, across requests. */
+export const DEFAULT_MAX_QUEUED_SEQUENCES = 64;
+/** Host names every server answers to: the loopback names (the bound address is added). */
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"];
 const DEFAULT_MAX_TOKENS = 256;
 
 export interface ServerEvent {
@@ -34,6 +44,12 @@ export interface InferenceServerOptions {
   /** The id /v1/models reports and responses carry. */
   modelName: string;
   maxBodyBytes?: number;
+  /** When set, /v1 routes want `Authorization: Bearer <apiKey>`, and /health says only its status. */
+  apiKey?: string;
+  /** Host header names accepted besides the loopback names and the bound address; "*": any. */
+  allowedHosts?: readonly string[];
+  maxRequestSequences?: number;
+  maxQueuedSequences?: number;
   /** Request and sequence log lines (server-main prints them to stderr). */
   onEvent?: (event: ServerEvent) => void;
 }
@@ -106,6 +122,9 @@ type SamplingRequest = z.infer<z.ZodObject<typeof samplingSchema>>;
 // Errors
 
 class HttpError extends Error {
+  /** For 429: when to try again. */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly status: number,
     message: string,
@@ -235,10 +254,36 @@ function parseJson<T extends z.ZodType>(body: Buffer, schema: T): z.infer<T> {
   return parsed.data;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
+}
+
+/** The Host header's name without the port, lower case ("[::1]" keeps its brackets). */
+function hostName(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(header.trim().toLowerCase());
+  return match ? match[1]! : null;
+}
+
+function formatHost(address: string): string {
+  return address.includes(":") ? `[${address.toLowerCase()}]` : address.toLowerCase();
+}
+
+/** SHA-256 first, so the comparison takes the same time whatever the lengths. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 export class InferenceServer {
@@ -247,9 +292,15 @@ export class InferenceServer {
   private special: SpecialTokenTexts | null = null;
   private active = 0;
   private readonly maxBodyBytes: number;
+  private readonly maxRequestSequences: number;
+  private readonly maxQueuedSequences: number;
+  private readonly allowedHosts: Set<string>;
 
   constructor(private readonly options: InferenceServerOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxRequestSequences = options.maxRequestSequences ?? DEFAULT_MAX_REQUEST_SEQUENCES;
+    this.maxQueuedSequences = options.maxQueuedSequences ?? DEFAULT_MAX_QUEUED_SEQUENCES;
+    this.allowedHosts = new Set([...LOOPBACK_HOSTS, ...(options.allowedHosts ?? []).map(formatHost)]);
     this.http = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -269,7 +320,9 @@ export class InferenceServer {
       this.http.once("error", reject);
       this.http.listen(port, host, () => {
         this.http.off("error", reject);
-        resolve(this.http.address() as AddressInfo);
+        const address = this.http.address() as AddressInfo;
+        this.allowedHosts.add(formatHost(address.address));
+        resolve(address);
       });
     });
   }
@@ -294,6 +347,8 @@ export class InferenceServer {
       const http = engineError(error);
       if (!res.headersSent) {
         if (http.status === 413) res.setHeader("connection", "close");
+        if (http.retryAfterSeconds !== undefined)
+          res.setHeader("retry-after", String(http.retryAfterSeconds));
         sendJson(res, http.status, errorBody(http));
       } else if (!res.writableEnded) {
         res.write(`data: ${JSON.stringify(errorBody(http))}\n\n`);
@@ -305,8 +360,46 @@ export class InferenceServer {
     }
   }
 
+  private checkHost(req: IncomingMessage): void {
+    if (this.allowedHosts.has("*")) return;
+    const name = hostName(req.headers.host);
+    if (name === null || !this.allowedHosts.has(name)) {
+      throw new HttpError(
+        403,
+        `this server does not answer to the host name ${JSON.stringify(req.headers.host ?? "")}; ` +
+          "start it with --allowed-hosts to add one",
+        "invalid_request_error",
+        null,
+        "host_not_allowed",
+      );
+    }
+  }
+
+  private isAuthorized(req: IncomingMessage): boolean {
+    const key = this.options.apiKey;
+    if (!key) return true;
+    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "");
+    return match !== null && sameSecret(match[1]!.trim(), key);
+  }
+
   private async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    this.checkHost(req);
+    const authorized = this.isAuthorized(req);
     const route = `${req.method} ${path}`;
+    // Liveness for anyone (the supervisor polls it before it sends requests); the rest for holders of the key.
+    if (route === "GET /health" && !authorized) {
+      return sendJson(res, 200, { status: this.model ? "ok" : "loading" });
+    }
+    if (!authorized) {
+      res.setHeader("www-authenticate", "Bearer");
+      throw new HttpError(
+        401,
+        "this server wants an API key: send Authorization: Bearer <key>",
+        "invalid_request_error",
+        null,
+        "invalid_api_key",
+      );
+    }
     switch (route) {
       case "GET /health":
         return sendJson(res, 200, {
@@ -362,8 +455,8 @@ export class InferenceServer {
       role: m.role === "developer" ? "system" : m.role,
       content: messageText(m.content),
     }));
-    const rendered = renderChat(messages, { template: model.info.chatTemplate, ...special });
-    const prompt = { tokens: chatPromptTokens(model, rendered) };
+    const segments = renderChatSegments(messages, { template: model.info.chatTemplate, ...special });
+    const prompt = { tokens: chatPromptTokens(model, segments) };
     await this.run(res, body, body.max_completion_tokens ?? body.max_tokens, [prompt], "chat");
   }
 
@@ -412,6 +505,14 @@ export class InferenceServer {
     };
     const finishReason = (r: GenerateResult) => (r.finishReason === "length" ? "length" : "stop");
 
+    if (choices.length > this.maxRequestSequences) {
+      throw invalid(
+        `this request asks for ${choices.length} sequences (prompts x n); this server allows at most ` +
+          `${this.maxRequestSequences} per request`,
+        "n",
+        "too_many_sequences",
+      );
+    }
     for (const p of prompts) {
       if (p.tokens.length >= model.info.contextLength) {
         throw invalid(
@@ -420,6 +521,19 @@ export class InferenceServer {
           "context_length_exceeded",
         );
       }
+    }
+    // Checked right before generate() counts the new sequences, with no await between: requests
+    // that arrive together cannot all pass.
+    if (this.active + choices.length > this.maxQueuedSequences) {
+      const busy = new HttpError(
+        429,
+        `the server is busy (${this.active} sequences in flight, at most ${this.maxQueuedSequences}); retry shortly`,
+        "server_error",
+        null,
+        "server_busy",
+      );
+      busy.retryAfterSeconds = 1;
+      throw busy;
     }
     // One failed sequence stops the others: the request fails as a whole.
     const all = async (tasks: Promise<GenerateResult>[]) => {

@@ -5,6 +5,9 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { env } = await import("./server/env");
   if (env.NEXT_PHASE === "phase-production-build") return;
+  // First, so every request is stamped with its TCP peer (the client address when no proxy is trusted).
+  const { recordPeerAddresses } = await import("./server/auth/request-origin");
+  recordPeerAddresses();
   const { startServerOrExit } = await import("./server/startup");
   await startServerOrExit();
 }

@@ -64,7 +64,8 @@ export function pgliteLockPath(dataDir: string) {
 }
 
 async function openPgliteDir(dataDir: string): Promise<Database> {
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Private to the server's user: it holds the database and the session secret.
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock: DataDirLock = acquireDataDirLock(pgliteLockPath(dataDir));
   const directory = path.join(dataDir, "pglite");
   let client: PGlite;

@@ -113,6 +113,25 @@ describe("first admin", () => {
     expect(entry.details).toMatchObject({ email: "admin@localhost", passwordSource: "generated" });
   });
 
+  it("in production, gives the admin a random address instead of the well-known admin@localhost", async () => {
+    const database = await createTestDb();
+    cleanups.push(() => database.close());
+    const created = await ensureInitialAdmin(database.db, { isProduction: true });
+    if (!created.created) throw new Error("expected the first admin to be created");
+    expect(created.email).toMatch(/^admin-[0-9a-f]{12}@arbiter\.invalid$/);
+    expect(describeInitialAdmin(created)).toContain(`Email:     ${created.email}`);
+    const [admin] = await database.db.select().from(users).where(eq(users.role, "admin"));
+    expect(admin.email).toBe(created.email);
+    await expect(
+      signIn(database.db, {
+        email: created.email,
+        password: created.generatedPassword!,
+        ipAddress: "127.0.0.1",
+        userAgent: null,
+      }),
+    ).resolves.toMatchObject({ role: "admin" });
+  });
+
   it("uses ARBITER_ADMIN_EMAIL and ARBITER_ADMIN_PASSWORD when given, and prints no password", async () => {
     const database = await createTestDb();
     cleanups.push(() => database.close());

@@ -37,6 +37,7 @@ export async function startServer(): Promise<void> {
   const admin = await ensureInitialAdmin(database.db, {
     email: env.ARBITER_ADMIN_EMAIL,
     password: env.ARBITER_ADMIN_PASSWORD,
+    isProduction: env.NODE_ENV === "production",
   });
   const message = describeInitialAdmin(admin);
   // Printed whatever LOG_LEVEL says: this is the only time the password can be seen.

@@ -2,6 +2,7 @@
 import { useRouter } from "next/navigation";
 import { signOut } from "next-auth/react";
 import { useState } from "react";
+import { clearDrafts } from "../annotate/_components/drafts";
 import { Button } from "./ui";
 
 export function SignOutButton() {
@@ -13,6 +14,7 @@ export function SignOutButton() {
       disabled={isPending}
       onClick={async () => {
         setIsPending(true);
+        clearDrafts();
         await signOut({ redirect: false });
         router.replace("/sign-in?signedOut=1");
         router.refresh();

@@ -1,8 +1,9 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { signIn } from "next-auth/react";
+import { getSession, signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { Alert, Button, TextField } from "../_components/ui";
+import { clearDrafts } from "../annotate/_components/drafts";
 
 export function SignInForm({ callbackUrl, initialEmail }: { callbackUrl: string; initialEmail: string }) {
   const router = useRouter();
@@ -29,6 +30,8 @@ export function SignInForm({ callbackUrl, initialEmail }: { callbackUrl: string;
         setIsPending(false);
         return;
       }
+      // Someone who did not sign out left their drafts here: the person signing in now keeps only their own.
+      clearDrafts((await getSession())?.user.id ?? null);
       router.replace(callbackUrl);
       router.refresh();
     } catch {

@@ -131,6 +131,10 @@ export const responses = pgTable(
   (table) => [
     uniqueIndex("responses_turn_position_key").on(table.turnId, table.position),
     index("responses_variant_idx").on(table.variantId),
+    // Finds the generations in flight (the concurrent-generation limit) without a scan.
+    index("responses_in_flight_idx")
+      .on(table.turnId)
+      .where(sql`${table.status} in ('pending', 'streaming')`),
   ],
 );
 
@@ -247,6 +251,30 @@ export const problemReports = pgTable(
   (table) => [
     index("problem_reports_campaign_idx").on(table.campaignId, table.createdAt),
     index("problem_reports_annotator_idx").on(table.annotatorId, table.createdAt),
+  ],
+);
+
+/** Each retry of a turn's failed responses, counted against the campaign's retry limits. */
+export const generationRetries = pgTable(
+  "generation_retries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    turnId: uuid("turn_id")
+      .notNull()
+      .references(() => turns.id, { onDelete: "cascade" }),
+    campaignId: uuid("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    annotatorId: uuid("annotator_id")
+      .notNull()
+      .references(() => users.id),
+    /** Responses set back to pending by this retry. */
+    responses: integer("responses").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("generation_retries_turn_idx").on(table.turnId),
+    index("generation_retries_annotator_idx").on(table.annotatorId, table.campaignId, table.createdAt),
   ],
 );
 

@@ -57,6 +57,16 @@ export const campaigns = pgTable(
     overlapFraction: real("overlap_fraction").notNull().default(0),
     /** Fraction of tasks served from gold items when any are available. */
     goldFraction: real("gold_fraction").notNull().default(0),
+    // Generation limits per annotator: the daily quota counts submitted comparisons only, so
+    // without these, sending and ending (or retrying) in a loop burns a paid endpoint.
+    /** Turns started in the last hour / 24 hours (rolling). */
+    turnsPerHour: integer("turns_per_hour").notNull().default(60),
+    turnsPerDay: integer("turns_per_day").notNull().default(400),
+    /** Retries of a turn's failed responses: per turn, and in the last hour (rolling). */
+    retriesPerTurn: integer("retries_per_turn").notNull().default(3),
+    retriesPerHour: integer("retries_per_hour").notNull().default(20),
+    /** Turns generating at once, counted over all the annotator's campaigns. */
+    concurrentGenerations: integer("concurrent_generations").notNull().default(2),
     /** Free-form settings a later feature needs before it earns a column. */
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
     createdById: uuid("created_by_id").references(() => users.id, { onDelete: "set null" }),
@@ -70,6 +80,11 @@ export const campaigns = pgTable(
     check("campaigns_max_turns_range", sql`${table.maxTurns} between 1 and 50`),
     check("campaigns_overlap_fraction_range", sql`${table.overlapFraction} between 0 and 1`),
     check("campaigns_gold_fraction_range", sql`${table.goldFraction} between 0 and 1`),
+    check("campaigns_turns_per_hour_range", sql`${table.turnsPerHour} between 1 and 10000`),
+    check("campaigns_turns_per_day_range", sql`${table.turnsPerDay} between 1 and 100000`),
+    check("campaigns_retries_per_turn_range", sql`${table.retriesPerTurn} between 0 and 20`),
+    check("campaigns_retries_per_hour_range", sql`${table.retriesPerHour} between 1 and 10000`),
+    check("campaigns_concurrent_generations_range", sql`${table.concurrentGenerations} between 1 and 20`),
   ],
 );
 

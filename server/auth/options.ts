@@ -2,17 +2,42 @@
 // revocable session id.
 import type { AuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import type { Db } from "@/db/client";
 import { getDb } from "@/server/db";
 import { isDomainError } from "@/server/errors";
 import { log } from "@/server/log";
 import { revokeSession, SESSION_MAX_AGE_SECONDS } from "@/server/services/auth/sessions";
 import { signIn } from "@/server/services/auth/sign-in";
-import { clientAddress } from "./request-user";
+import { clientAddress, isHttpsRequest } from "./request-origin";
 import { getAuthSecret } from "./secret";
 
-export function getAuthOptions(): AuthOptions {
+/** The credentials provider's check, given the request's headers as next-auth passes them. */
+export async function authorizeCredentials(
+  db: Db,
+  credentials: Record<string, string> | undefined,
+  headers: Record<string, string | string[] | undefined>,
+) {
+  try {
+    const user = await signIn(db, {
+      email: String(credentials?.email ?? ""),
+      password: String(credentials?.password ?? ""),
+      ipAddress: clientAddress(headers),
+      userAgent: [headers["user-agent"]].flat()[0] ?? null,
+    });
+    return { ...user, id: user.id };
+  } catch (error) {
+    // next-auth hands the message to the sign-in form.
+    if (isDomainError(error)) throw new Error(error.message);
+    log.error("Sign-in failed unexpectedly", error);
+    throw new Error("Signing in failed because of a server problem. Try again in a minute.");
+  }
+}
+
+/** `requestHeaders`: the request being served, which decides whether cookies are Secure. */
+export function getAuthOptions(requestHeaders: Headers): AuthOptions {
   return {
     secret: getAuthSecret(),
+    useSecureCookies: isHttpsRequest(requestHeaders),
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     jwt: { maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: "/sign-in", signOut: "/sign-out", error: "/sign-in" },
@@ -24,21 +49,7 @@ export function getAuthOptions(): AuthOptions {
           password: { label: "Password", type: "password" },
         },
         async authorize(credentials, request) {
-          const headers = (request?.headers ?? {}) as Record<string, string | undefined>;
-          try {
-            const user = await signIn(await getDb(), {
-              email: String(credentials?.email ?? ""),
-              password: String(credentials?.password ?? ""),
-              ipAddress: clientAddress(headers),
-              userAgent: headers["user-agent"] ?? null,
-            });
-            return { ...user, id: user.id };
-          } catch (error) {
-            // next-auth hands the message to the sign-in form.
-            if (isDomainError(error)) throw new Error(error.message);
-            log.error("Sign-in failed unexpectedly", error);
-            throw new Error("Signing in failed because of a server problem. Try again in a minute.");
-          }
+          return authorizeCredentials(await getDb(), credentials, request?.headers ?? {});
         },
       }),
     ],

@@ -3,7 +3,8 @@
 import { getToken } from "next-auth/jwt";
 import type { Db } from "@/db/client";
 import { findSessionUser } from "@/server/services/auth/sessions";
-import { getAuthSecret, usesSecureCookies } from "./secret";
+import { isHttpsRequest } from "./request-origin";
+import { getAuthSecret } from "./secret";
 import type { SessionUser } from "./session-user";
 
 function parseCookies(header: string | null) {
@@ -31,18 +32,8 @@ export async function getUserFromHeaders(
       typeof getToken
     >[0]["req"],
     secret,
-    secureCookie: usesSecureCookies(),
+    secureCookie: isHttpsRequest(headers),
   });
   if (!token || typeof token.sid !== "string") return null;
   return findSessionUser(db, token.sid);
-}
-
-/** The client's address: the first X-Forwarded-For hop (set by Next.js or a proxy). */
-export function clientAddress(headers: Headers | Record<string, string | string[] | undefined>) {
-  const read = (name: string) => {
-    const value = headers instanceof Headers ? headers.get(name) : headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const forwarded = read("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || read("x-real-ip")?.trim() || null;
 }

@@ -14,7 +14,8 @@ export function secretFilePath(dataDir = env.ARBITER_DATA_DIR) {
 
 export function readOrCreateSecret(file: string): string {
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Private to the server's user: the data directory holds this secret and the database.
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, crypto.randomBytes(48).toString("base64url"), { flag: "wx", mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -29,9 +30,4 @@ export function readOrCreateSecret(file: string): string {
 export function getAuthSecret(): string {
   cached ??= env.NEXTAUTH_SECRET ?? readOrCreateSecret(secretFilePath());
   return cached;
-}
-
-/** next-auth names its cookie __Secure-… when the public URL is https. */
-export function usesSecureCookies() {
-  return env.NEXTAUTH_URL?.startsWith("https://") ?? false;
 }

@@ -83,6 +83,24 @@ export function useDraft<T>(
   return [value, update, clear];
 }
 
+/** Forgets the drafts of every user but `keepUserId` (all of them when null): on sign-out, and
+ * when someone else signs in on this browser, so a shared computer does not keep a person's
+ * prompts and judgements for the next one to read. */
+export function clearDrafts(keepUserId: string | null = null) {
+  const isForgotten = (key: string) =>
+    key.startsWith(`${PREFIX}:`) && (keepUserId === null || key.split(":")[3] !== keepUserId);
+  for (const key of [...memory.keys()]) if (isForgotten(key)) memory.delete(key);
+  try {
+    const stored = Array.from({ length: window.localStorage.length }, (_, index) =>
+      window.localStorage.key(index),
+    );
+    for (const key of stored) if (key && isForgotten(key)) window.localStorage.removeItem(key);
+  } catch {
+    // no localStorage: the memory copies above were all there was
+  }
+  for (const listener of listeners) listener();
+}
+
 /** Writes a draft for a key that is not shown yet (e.g. the next conversation's prompt). */
 export function saveDraft(key: string, value: unknown) {
   writeRaw(key, value === null ? null : JSON.stringify(value));

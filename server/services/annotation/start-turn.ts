@@ -26,6 +26,11 @@ import {
   requireConversationActive,
   type Actor,
 } from "./access";
+import {
+  enforceConcurrentGenerations,
+  enforceTurnLimits,
+  lockAnnotatorGenerations,
+} from "./generation-limits";
 import { PROMPT_MAX_CHARS, promptTooLongMessage } from "./limits";
 
 export const StartTurnInput = z.object({
@@ -171,6 +176,10 @@ export async function startTurn(
     .orderBy(asc(modelVariants.createdAt));
 
   const started = await db.transaction(async (tx) => {
+    // Counted and inserted under one lock: parallel sends cannot all pass the count.
+    await lockAnnotatorGenerations(tx, actor);
+    await enforceTurnLimits(tx, campaign, actor);
+    await enforceConcurrentGenerations(tx, campaign, actor);
     let conversation;
     if (input.conversationId) {
       [conversation] = await tx

@@ -27,6 +27,13 @@ export interface CreateCampaignOptions {
   membership?: "all" | "selected";
   members?: string[];
   dailyQuota?: number | null;
+  /** Generation limits (turnsPerHour, concurrentGenerations, ...); the schema's defaults otherwise. */
+  limits?: Partial<
+    Pick<
+      Campaign,
+      "turnsPerHour" | "turnsPerDay" | "retriesPerTurn" | "retriesPerHour" | "concurrentGenerations"
+    >
+  >;
   systemPrompt?: string | null;
   safetyPreprompt?: string | null;
   status?: Campaign["status"];
@@ -44,6 +51,7 @@ export async function createCampaign(db: Db, options: CreateCampaignOptions = {}
       maxTurns: options.maxTurns ?? 6,
       membership: options.membership ?? "all",
       dailyQuota: options.dailyQuota ?? null,
+      ...options.limits,
       systemPrompt: options.systemPrompt ?? null,
       safetyPreprompt: options.safetyPreprompt ?? null,
     })

@@ -1,17 +1,23 @@
-// Checks an email and password, rate limited per account and per address. Wrong password and
-// unknown account get the same message, so nobody can probe which emails have accounts.
-import { and, count, eq, gt, lt, min } from "drizzle-orm";
+// Checks an email and password. Wrong password and unknown account get the same message, so
+// nobody can probe which emails have accounts. Guessing is slowed, not stopped: past a few
+// failures each further attempt waits twice as long as the one before (capped), counted per
+// (account, address), per address and per account — and an attacker elsewhere cannot lock an
+// owner out, because the per-account count is looser and skips addresses the owner signed in from.
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { signInFailures, users } from "@/db/schema";
+import { sessions, signInThrottles, users } from "@/db/schema";
 import { dummyPasswordHash, PASSWORD_MAX_LENGTH, verifyPassword } from "@/server/auth/password";
 import type { SessionUser } from "@/server/auth/session-user";
 import { TooManyRequestsError, UnauthorizedError } from "@/server/errors";
+import { describeWait } from "../rate-limits/consume-rate-limit";
 import { createSession } from "./sessions";
 
-export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
-export const MAX_FAILURES_PER_ACCOUNT = 5;
-export const MAX_FAILURES_PER_ADDRESS = 30;
+/** Failures admitted without a wait, per kind of count. */
+export const FREE_FAILURES = { accountAddress: 5, address: 30, account: 20 } as const;
+export const MAX_DELAY_SECONDS = 15 * 60;
+/** A count left alone this long starts again from zero. */
+export const FORGET_FAILURES_AFTER_MS = 24 * 3600_000;
 
 export const WRONG_CREDENTIALS_MESSAGE = "Wrong email or password. Check both and try again.";
 export const DEACTIVATED_MESSAGE = "This account has been deactivated. Ask an admin to reactivate it.";
@@ -24,33 +30,76 @@ export const SignInInput = z.object({
 });
 export type SignInInput = z.infer<typeof SignInInput>;
 
-function minutesUntil(oldestFailure: Date, now: Date) {
-  const retryAt = oldestFailure.getTime() + SIGN_IN_WINDOW_MS;
-  return Math.max(1, Math.ceil((retryAt - now.getTime()) / 60_000));
+type Scope = keyof typeof FREE_FAILURES;
+
+/** After `failures` failures, the wait before the next attempt: 2^k seconds, k failures past the free ones. */
+export function delayAfterFailures(failures: number, scope: Scope) {
+  const over = failures - FREE_FAILURES[scope];
+  return over < 0 ? 0 : Math.min(MAX_DELAY_SECONDS, 2 ** over);
 }
 
-async function enforceRateLimits(db: Db, email: string, ipAddress: string, now: Date) {
-  const since = new Date(now.getTime() - SIGN_IN_WINDOW_MS);
-  const [perAccount] = await db
-    .select({ failures: count(), oldest: min(signInFailures.createdAt) })
-    .from(signInFailures)
-    .where(and(eq(signInFailures.email, email), gt(signInFailures.createdAt, since)));
-  if (perAccount.failures >= MAX_FAILURES_PER_ACCOUNT && perAccount.oldest) {
-    const minutes = minutesUntil(perAccount.oldest, now);
+// Keys are compared and locked in one order (JavaScript's, and "C" collation in SQL) so that two
+// attempts sharing keys never wait on each other in a cycle.
+function throttleKeys(email: string, ipAddress: string, countAccount: boolean) {
+  const keys: { key: string; scope: Scope }[] = [
+    { key: `account+address:${email}|${ipAddress}`, scope: "accountAddress" },
+    { key: `address:${ipAddress}`, scope: "address" },
+  ];
+  if (countAccount) keys.push({ key: `account:${email}`, scope: "account" });
+  return keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Counts this attempt as a failure on every key, in one transaction with the check, unless a
+ * key asks it to wait; then it is refused without being counted (hammering does not extend a
+ * wait) and without its password being checked. */
+async function admitAttempt(db: Db, keys: { key: string; scope: Scope }[], now: Date) {
+  const refusal = await db.transaction(async (tx) => {
+    const names = keys.map(({ key }) => key);
+    await tx
+      .insert(signInThrottles)
+      .values(names.map((key) => ({ key, failures: 0, nextAttemptAt: now, lastAttemptAt: now })))
+      .onConflictDoNothing();
+    const rows = await tx
+      .select()
+      .from(signInThrottles)
+      .where(inArray(signInThrottles.key, names))
+      .orderBy(sql`${signInThrottles.key} collate "C"`)
+      .for("update");
+    const waitUntil = Math.max(...rows.map((row) => row.nextAttemptAt.getTime()));
+    if (waitUntil > now.getTime()) return new Date(waitUntil);
+    for (const { key, scope } of keys) {
+      const row = rows.find((candidate) => candidate.key === key)!;
+      const isStale = now.getTime() - row.lastAttemptAt.getTime() > FORGET_FAILURES_AFTER_MS;
+      const failures = (isStale ? 0 : row.failures) + 1;
+      await tx
+        .update(signInThrottles)
+        .set({
+          failures,
+          nextAttemptAt: new Date(now.getTime() + delayAfterFailures(failures, scope) * 1000),
+          lastAttemptAt: now,
+        })
+        .where(eq(signInThrottles.key, key));
+    }
+    return null;
+  });
+  if (refusal) {
+    const seconds = Math.max(1, Math.ceil((refusal.getTime() - now.getTime()) / 1000));
     throw new TooManyRequestsError(
-      `Too many failed sign-in attempts for this account. Wait ${minutes} minute${minutes === 1 ? "" : "s"} and try again, or ask an admin for help.`,
+      `Too many failed sign-in attempts. Wait ${describeWait(seconds)} and try again, or ask an admin for help.`,
     );
   }
-  const [perAddress] = await db
-    .select({ failures: count(), oldest: min(signInFailures.createdAt) })
-    .from(signInFailures)
-    .where(and(eq(signInFailures.ipAddress, ipAddress), gt(signInFailures.createdAt, since)));
-  if (perAddress.failures >= MAX_FAILURES_PER_ADDRESS && perAddress.oldest) {
-    const minutes = minutesUntil(perAddress.oldest, now);
-    throw new TooManyRequestsError(
-      `Too many failed sign-in attempts from your network address. Wait ${minutes} minute${minutes === 1 ? "" : "s"} and try again.`,
-    );
-  }
+}
+
+/** The right password was given: the account's counts start again, and the address's count
+ * takes back this attempt (its wait stays, so mixing in a known password does not skip it). */
+async function recordSuccess(db: Db, keys: { key: string; scope: Scope }[]) {
+  const cleared = keys.filter(({ scope }) => scope !== "address").map(({ key }) => key);
+  const address = keys.filter(({ scope }) => scope === "address").map(({ key }) => key);
+  await db.delete(signInThrottles).where(inArray(signInThrottles.key, cleared));
+  await db
+    .update(signInThrottles)
+    .set({ failures: sql`greatest(${signInThrottles.failures} - 1, 0)` })
+    .where(inArray(signInThrottles.key, address));
 }
 
 export async function signIn(db: Db, rawInput: SignInInput, now = new Date()): Promise<SessionUser> {
@@ -60,7 +109,16 @@ export async function signIn(db: Db, rawInput: SignInInput, now = new Date()): P
   }
   const input = parsed.data;
   const ipAddress = input.ipAddress ?? "unknown";
-  await enforceRateLimits(db, input.email, ipAddress, now);
+
+  // Whether the account ever signed in from this address.
+  const [knownAddress] = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(users.email, input.email), eq(sessions.ipAddress, ipAddress)))
+    .limit(1);
+  const keys = throttleKeys(input.email, ipAddress, !knownAddress);
+  await admitAttempt(db, keys, now);
 
   const [user] = await db.select().from(users).where(eq(users.email, input.email));
   const passwordMatches = await verifyPassword(
@@ -68,16 +126,15 @@ export async function signIn(db: Db, rawInput: SignInInput, now = new Date()): P
     input.password,
   );
   if (!user || !user.passwordHash || !passwordMatches) {
-    await db.insert(signInFailures).values({ email: input.email, ipAddress, createdAt: now });
-    // Old rows are useless to the limiter; dropping them here keeps the table small.
+    // Counts nobody has touched for a day are useless to the limiter; dropping them here keeps the table small.
     await db
-      .delete(signInFailures)
-      .where(lt(signInFailures.createdAt, new Date(now.getTime() - 24 * 3600_000)));
+      .delete(signInThrottles)
+      .where(lt(signInThrottles.lastAttemptAt, new Date(now.getTime() - FORGET_FAILURES_AFTER_MS)));
     throw new UnauthorizedError(WRONG_CREDENTIALS_MESSAGE);
   }
+  await recordSuccess(db, keys);
   if (!user.isActive) throw new UnauthorizedError(DEACTIVATED_MESSAGE);
 
-  await db.delete(signInFailures).where(eq(signInFailures.email, input.email));
   await db.update(users).set({ lastSignInAt: now }).where(eq(users.id, user.id));
   const session = await createSession(db, { userId: user.id, ipAddress, userAgent: input.userAgent }, now);
   return { id: user.id, email: user.email, name: user.name, role: user.role, sessionId: session.id };

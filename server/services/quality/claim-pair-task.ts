@@ -14,6 +14,7 @@ import {
   overlapCandidates,
   pairTasks,
   responses,
+  reviews,
   turns,
   type Campaign,
   type PairTask,
@@ -36,17 +37,33 @@ function shuffled<T>(items: readonly T[]): T[] {
   return copy;
 }
 
-/** Turns the annotator already has a pair task for are never served to them again. */
-function notMetBefore(
+/** A turn is never served to someone who has met it: a pair task for it, a rating of it, or a
+ * review of one of its ratings (a reviewer has seen the first rating, or the gold answer). */
+export function notMetBefore(
   turnId: typeof overlapCandidates.turnId | typeof goldItems.turnId,
   actorId: string,
   db: Db,
 ) {
-  return notExists(
-    db
-      .select({ one: sql`1` })
-      .from(pairTasks)
-      .where(and(eq(pairTasks.turnId, turnId), eq(pairTasks.annotatorId, actorId))),
+  return and(
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(pairTasks)
+        .where(and(eq(pairTasks.turnId, turnId), eq(pairTasks.annotatorId, actorId))),
+    ),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(comparisons)
+        .where(and(eq(comparisons.turnId, turnId), eq(comparisons.annotatorId, actorId))),
+    ),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(reviews)
+        .innerJoin(comparisons, eq(comparisons.id, reviews.comparisonId))
+        .where(and(eq(comparisons.turnId, turnId), eq(reviews.reviewerId, actorId))),
+    ),
   );
 }
 

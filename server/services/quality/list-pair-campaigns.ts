@@ -1,10 +1,22 @@
-// The campaigns where the annotator can rate pairs, with their pending task and how many
-// pairs wait for a second rating (counted up to 1,000).
+// The campaigns where the annotator can rate pairs, with their pending task and how many pairs
+// they could be served (counted up to 1,000). Overlap and gold pairs are counted together, as
+// they are served alike: a count of overlap pairs alone would show when a task is gold.
 import { and, count, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { campaignMembers, campaigns, overlapCandidates, pairTasks } from "@/db/schema";
+import {
+  campaignMembers,
+  campaigns,
+  conversations,
+  goldItems,
+  overlapCandidates,
+  pairTasks,
+  turns,
+} from "@/db/schema";
 import type { Actor } from "../annotation/access";
 import { offsetOf, PageInput, toPage } from "../pagination";
+import { notMetBefore } from "./claim-pair-task";
+
+const COUNT_UP_TO = 1000;
 
 export const ListPairCampaignsInput = PageInput;
 
@@ -18,7 +30,13 @@ export async function listPairCampaigns(db: Db, rawInput: PageInput | undefined,
     ),
   );
   const rows = await db
-    .select({ id: campaigns.id, name: campaigns.name, kind: campaigns.kind, status: campaigns.status })
+    .select({
+      id: campaigns.id,
+      name: campaigns.name,
+      kind: campaigns.kind,
+      status: campaigns.status,
+      goldFraction: campaigns.goldFraction,
+    })
     .from(campaigns)
     .where(where)
     .orderBy(desc(campaigns.createdAt))
@@ -26,8 +44,8 @@ export async function listPairCampaigns(db: Db, rawInput: PageInput | undefined,
     .offset(offsetOf(input));
   const [{ total }] = await db.select({ total: count() }).from(campaigns).where(where);
   const items = await Promise.all(
-    rows.map(async (campaign) => {
-      const [[pending], [waiting]] = await Promise.all([
+    rows.map(async ({ goldFraction, ...campaign }) => {
+      const [[pending], [overlap], [gold]] = await Promise.all([
         db
           .select({ id: pairTasks.id })
           .from(pairTasks)
@@ -48,13 +66,38 @@ export async function listPairCampaigns(db: Db, rawInput: PageInput | undefined,
                 eq(overlapCandidates.campaignId, campaign.id),
                 isNull(overlapCandidates.pairTaskId),
                 ne(overlapCandidates.authorId, actor.id),
+                notMetBefore(overlapCandidates.turnId, actor.id, db),
               ),
             )
-            .limit(1000)
-            .as("waiting"),
+            .limit(COUNT_UP_TO)
+            .as("overlap"),
         ),
+        // Gold is served only when the campaign has a gold fraction.
+        goldFraction === 0
+          ? [{ waiting: 0 }]
+          : db.select({ waiting: sql<number>`count(*)::int` }).from(
+              db
+                .select({ one: sql`1`.as("one") })
+                .from(goldItems)
+                .innerJoin(turns, eq(turns.id, goldItems.turnId))
+                .innerJoin(conversations, eq(conversations.id, turns.conversationId))
+                .where(
+                  and(
+                    eq(goldItems.campaignId, campaign.id),
+                    ne(conversations.annotatorId, actor.id),
+                    notMetBefore(goldItems.turnId, actor.id, db),
+                  ),
+                )
+                .limit(COUNT_UP_TO)
+                .as("gold"),
+            ),
       ]);
-      return { ...campaign, pendingTaskId: pending?.id ?? null, waitingPairs: Number(waiting?.waiting ?? 0) };
+      const waiting = Number(overlap?.waiting ?? 0) + Number(gold?.waiting ?? 0);
+      return {
+        ...campaign,
+        pendingTaskId: pending?.id ?? null,
+        waitingPairs: Math.min(waiting, COUNT_UP_TO),
+      };
     }),
   );
   return toPage(items, total, input);

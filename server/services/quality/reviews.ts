@@ -11,6 +11,7 @@ import {
   campaigns,
   COMPARISON_SOURCES,
   comparisons,
+  pairTasks,
   REVIEW_STATUSES,
   reviews,
   turns,
@@ -147,7 +148,9 @@ export async function listReviewQueue(db: Db, rawInput: ListReviewQueueInput) {
 export const ComparisonIdInput = z.object({ comparisonId: z.uuid("That is not a valid comparison id.") });
 
 /** A comparison with its dialogue, responses (in the author's A/B order), choice and review
- * history. Reviewers see any; an annotator sees their own. */
+ * history. Reviewers see any, except while they have a pair task on its turn to rate; an
+ * annotator sees their own, without what would tell gold and overlap pairs apart or who
+ * reviewed it. */
 export async function getComparisonDetail(
   db: Db,
   input: z.infer<typeof ComparisonIdInput>,
@@ -167,10 +170,29 @@ export async function getComparisonDetail(
     .innerJoin(campaigns, eq(campaigns.id, comparisons.campaignId))
     .where(eq(comparisons.id, input.comparisonId))
     .limit(1);
-  if (!row || (!hasRole(viewer.role, "reviewer") && row.comparison.annotatorId !== viewer.id)) {
+  const isReviewer = hasRole(viewer.role, "reviewer");
+  if (!row || (!isReviewer && row.comparison.annotatorId !== viewer.id)) {
     throw new NotFoundError(COMPARISON_NOT_FOUND);
   }
   const { comparison } = row;
+  if (isReviewer && comparison.annotatorId !== viewer.id) {
+    const [rating] = await db
+      .select({ id: pairTasks.id })
+      .from(pairTasks)
+      .where(
+        and(
+          eq(pairTasks.turnId, comparison.turnId),
+          eq(pairTasks.annotatorId, viewer.id),
+          eq(pairTasks.status, "pending"),
+        ),
+      )
+      .limit(1);
+    if (rating) {
+      throw new ValidationError(
+        "You have this turn to rate as a pair task. Rate or skip it first, then review its comparisons.",
+      );
+    }
+  }
   const context = await loadTurnContext(db, comparison.turnId);
   const reviewer = alias(users, "reviewer");
   const history = await db
@@ -192,13 +214,12 @@ export async function getComparisonDetail(
     annotatorId: comparison.annotatorId,
     annotatorEmail: row.annotatorEmail,
     batchNumber: row.batchNumber,
-    source: comparison.source,
+    ...(isReviewer ? { source: comparison.source, isGold: comparison.isGold } : {}),
     createdAt: comparison.createdAt,
     strength: comparison.strength,
     safetyBin: comparison.safetyBin,
     note: comparison.note,
     timeSpentMs: comparison.timeSpentMs,
-    isGold: comparison.isGold,
     reviewStatus: comparison.reviewStatus,
     systemPrompt: context.conversation.systemPrompt,
     riskCategory: context.conversation.riskCategory,
@@ -209,14 +230,16 @@ export async function getComparisonDetail(
       id: response.id,
       label: `Response ${LETTERS[response.position]}`,
       text: response.text,
-      variant: hasRole(viewer.role, "reviewer")
-        ? `${response.variantName} @ ${response.variantVersion}`
-        : null,
+      variant: isReviewer ? `${response.variantName} @ ${response.variantVersion}` : null,
       rank: rank.get(response.id) ?? null,
       isChosen: response.id === comparison.chosenResponseId,
       isSafe: comparison.responseSafety?.[response.id] ?? null,
     })),
-    reviews: history,
+    // Annotators see "a reviewer": a name would let them press or court a reviewer.
+    reviews: history.map((review) => ({
+      ...review,
+      reviewerEmail: isReviewer ? review.reviewerEmail : null,
+    })),
   };
 }
 

@@ -17,10 +17,11 @@ export const AcceptInvitationInput = z.object({
 export type AcceptInvitationInput = z.infer<typeof AcceptInvitationInput>;
 
 export async function acceptInvitation(db: Db, input: AcceptInvitationInput) {
+  // The token first: hashing costs real CPU time, and anyone can send a made-up token.
+  const found = await findUsableInvitation(db, input.token);
+  if (!found) throw new NotFoundError(INVALID_INVITATION_MESSAGE);
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
-    const found = await findUsableInvitation(tx, input.token);
-    if (!found) throw new NotFoundError(INVALID_INVITATION_MESSAGE);
     // Claiming the invitation with a conditional update makes a double submit use it once.
     const claimed = await tx
       .update(userInvitations)

@@ -1,5 +1,7 @@
-// First start: when no admin exists, create one from ARBITER_ADMIN_EMAIL/PASSWORD, or
-// admin@localhost with a generated password that the caller prints once.
+// First start: when no admin exists, create one from ARBITER_ADMIN_EMAIL/PASSWORD, or with a
+// generated password that the caller prints once. Without ARBITER_ADMIN_EMAIL the address is
+// admin@localhost in development, and in production a random one (admin-…@arbiter.invalid):
+// a well-known address would hand attackers half of the admin's credentials.
 import crypto from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
@@ -14,12 +16,15 @@ export type EnsureInitialAdminResult =
 
 export async function ensureInitialAdmin(
   db: Db,
-  config: { email?: string; password?: string },
+  config: { email?: string; password?: string; isProduction?: boolean },
 ): Promise<EnsureInitialAdminResult> {
   const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.role, "admin")).limit(1);
   if (existing) return { created: false };
 
-  const email = (config.email ?? DEFAULT_ADMIN_EMAIL).trim().toLowerCase();
+  const defaultEmail = config.isProduction
+    ? `admin-${crypto.randomBytes(6).toString("hex")}@arbiter.invalid`
+    : DEFAULT_ADMIN_EMAIL;
+  const email = (config.email ?? defaultEmail).trim().toLowerCase();
   const generatedPassword = config.password ? null : crypto.randomBytes(15).toString("base64url");
   const passwordHash = await hashPassword(config.password ?? generatedPassword!);
 

@@ -216,36 +216,6 @@ describe("signIn", () => {
     await expect(unknownUser).rejects.toThrow(WRONG_CREDENTIALS_MESSAGE);
   });
 
-  it("locks an account after five failures, even for the right password, and says when to retry", async () => {
-    const { user, password } = await createAnnotator(database.db);
-    const now = new Date();
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await expect(
-        signIn(
-          database.db,
-          { email: user.email, password: "wrong", ipAddress: `10.0.2.${attempt}`, userAgent: null },
-          now,
-        ),
-      ).rejects.toThrow(WRONG_CREDENTIALS_MESSAGE);
-    }
-    await expect(
-      signIn(
-        database.db,
-        { email: user.email, password: password!, ipAddress: "10.0.3.1", userAgent: null },
-        now,
-      ),
-    ).rejects.toThrow(/Too many failed sign-in attempts for this account\. Wait 15 minutes/);
-
-    const later = new Date(now.getTime() + 16 * 60_000);
-    await expect(
-      signIn(
-        database.db,
-        { email: user.email, password: password!, ipAddress: "10.0.3.1", userAgent: null },
-        later,
-      ),
-    ).resolves.toMatchObject({ id: user.id });
-  });
-
   it("limits failures from one address across accounts", async () => {
     const now = new Date();
     const ipAddress = "10.9.9.9";
@@ -259,7 +229,7 @@ describe("signIn", () => {
     const { user, password } = await createAnnotator(database.db);
     await expect(
       signIn(database.db, { email: user.email, password: password!, ipAddress, userAgent: null }, now),
-    ).rejects.toThrow(/from your network address/);
+    ).rejects.toThrow(/Too many failed sign-in attempts/);
   });
 
   it("refuses an invited user who has not set a password yet", async () => {

@@ -1,0 +1,137 @@
+// The campaign's limits on what an annotator may make the model endpoints do: turns started per
+// rolling hour and 24 hours, retries per turn and per hour, and turns generating at once. They
+// are counted in the database inside the transaction that starts the work, under a lock per
+// annotator, so parallel requests, several web instances and restarts all see the same count.
+import { and, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { conversations, generationRetries, responses, turns, type Campaign } from "@/db/schema";
+import { TooManyRequestsError } from "@/server/errors";
+import type { Actor } from "./access";
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** A pending or streaming response whose generator has not saved progress for this long is not
+ * in flight: its process died (the generation hub fails such responses after 20 s). */
+export const IN_FLIGHT_FRESH_MS = 30_000;
+
+/** Serializes the starts and retries of one annotator until the transaction ends. */
+export async function lockAnnotatorGenerations(tx: Db, actor: Actor) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`generation:${actor.id}`}))`);
+}
+
+const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
+
+/** "at 14:05 UTC (in 12 minutes)" */
+export function tryAgainAt(at: Date, now: Date) {
+  const minutes = Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 60_000));
+  const wait = minutes < 90 ? plural(minutes, "minute") : plural(Math.round(minutes / 60), "hour");
+  return `at ${at.toISOString().slice(11, 16)} UTC (in ${wait})`;
+}
+
+/** Refuses a new turn when the annotator started the campaign's limit of turns in the last
+ * hour or 24 hours; the answer says when the oldest of them leaves the window. */
+export async function enforceTurnLimits(tx: Db, campaign: Campaign, actor: Actor, now = new Date()) {
+  const windows = [
+    { limit: campaign.turnsPerHour, ms: HOUR_MS, span: "hour" },
+    { limit: campaign.turnsPerDay, ms: DAY_MS, span: "24 hours" },
+  ];
+  for (const window of windows) {
+    // The limit-th most recent turn in the window: while it exists, the window is full.
+    const [edge] = await tx
+      .select({ createdAt: turns.createdAt })
+      .from(turns)
+      .innerJoin(conversations, eq(conversations.id, turns.conversationId))
+      .where(
+        and(
+          eq(conversations.annotatorId, actor.id),
+          eq(conversations.campaignId, campaign.id),
+          gt(turns.createdAt, new Date(now.getTime() - window.ms)),
+        ),
+      )
+      .orderBy(desc(turns.createdAt))
+      .offset(window.limit - 1)
+      .limit(1);
+    if (edge) {
+      throw new TooManyRequestsError(
+        `You have sent ${plural(window.limit, "prompt")} in the last ${window.span} in "${campaign.name}", ` +
+          `the campaign's limit. You can send again ${tryAgainAt(new Date(edge.createdAt.getTime() + window.ms), now)}.`,
+      );
+    }
+  }
+}
+
+/** Refuses to start generating when the annotator already has the campaign's limit of turns
+ * generating, in any campaign (they may share one paid endpoint). */
+export async function enforceConcurrentGenerations(
+  tx: Db,
+  campaign: Campaign,
+  actor: Actor,
+  options: { exceptTurnId?: string; now?: Date } = {},
+) {
+  const now = options.now ?? new Date();
+  const [{ generating }] = await tx
+    .select({ generating: count(sql`distinct ${responses.turnId}`) })
+    .from(responses)
+    .innerJoin(turns, eq(turns.id, responses.turnId))
+    .innerJoin(conversations, eq(conversations.id, turns.conversationId))
+    .where(
+      and(
+        eq(conversations.annotatorId, actor.id),
+        inArray(responses.status, ["pending", "streaming"]),
+        gt(
+          sql`coalesce(${responses.progressAt}, ${responses.createdAt})`,
+          new Date(now.getTime() - IN_FLIGHT_FRESH_MS),
+        ),
+        options.exceptTurnId ? sql`${responses.turnId} <> ${options.exceptTurnId}` : undefined,
+      ),
+    );
+  if (generating >= campaign.concurrentGenerations) {
+    throw new TooManyRequestsError(
+      `You already have ${plural(generating, "turn")} generating, the limit in "${campaign.name}" is ` +
+        `${campaign.concurrentGenerations} at a time. Wait until those responses finish (or end that conversation), then send again.`,
+    );
+  }
+}
+
+/** Refuses a retry beyond the campaign's limits per turn and per rolling hour. */
+export async function enforceRetryLimits(
+  tx: Db,
+  campaign: Campaign,
+  actor: Actor,
+  turnId: string,
+  now = new Date(),
+) {
+  const reportInstead =
+    "Report a problem with this turn instead: the workspace then offers your prompt again in a new conversation.";
+  const [{ done }] = await tx
+    .select({ done: count() })
+    .from(generationRetries)
+    .where(eq(generationRetries.turnId, turnId));
+  if (done >= campaign.retriesPerTurn) {
+    throw new TooManyRequestsError(
+      campaign.retriesPerTurn === 0
+        ? `Retrying is turned off in "${campaign.name}". ${reportInstead}`
+        : `This turn was already retried ${plural(done, "time")}, the limit in "${campaign.name}". ${reportInstead}`,
+    );
+  }
+  const [edge] = await tx
+    .select({ createdAt: generationRetries.createdAt })
+    .from(generationRetries)
+    .where(
+      and(
+        eq(generationRetries.annotatorId, actor.id),
+        eq(generationRetries.campaignId, campaign.id),
+        gt(generationRetries.createdAt, new Date(now.getTime() - HOUR_MS)),
+      ),
+    )
+    .orderBy(desc(generationRetries.createdAt))
+    .offset(campaign.retriesPerHour - 1)
+    .limit(1);
+  if (edge) {
+    throw new TooManyRequestsError(
+      `You have retried ${plural(campaign.retriesPerHour, "generation")} in the last hour in "${campaign.name}", ` +
+        `the campaign's limit. You can retry again ${tryAgainAt(new Date(edge.createdAt.getTime() + HOUR_MS), now)}. ${reportInstead}`,
+    );
+  }
+}

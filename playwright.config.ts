@@ -61,6 +61,8 @@ export default defineConfig({
       ARBITER_ADMIN_PASSWORD: E2E_ADMIN.password,
       NEXTAUTH_URL: baseURL,
       DATABASE_URL: "",
+      // The admin specs' variants use an inference server on this machine, as a vLLM would be.
+      ARBITER_OUTBOUND_ALLOW: "127.0.0.1",
       NEXT_TELEMETRY_DISABLED: "1",
     },
   },

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "./env";
+import { EnvSchema, parseEnv, readVariantApiKey, VARIANT_KEY_PREFIX } from "./env";
 
 describe("parseEnv", () => {
   it("fills in the defaults", () => {
@@ -31,6 +31,14 @@ describe("parseEnv", () => {
     );
   });
 
+  it("trusts no proxy hop unless told, and names ARBITER_TRUSTED_PROXY_HOPS when it is malformed", () => {
+    expect(parseEnv({}).ARBITER_TRUSTED_PROXY_HOPS).toBe(0);
+    expect(parseEnv({ ARBITER_TRUSTED_PROXY_HOPS: "1" }).ARBITER_TRUSTED_PROXY_HOPS).toBe(1);
+    expect(() => parseEnv({ ARBITER_TRUSTED_PROXY_HOPS: "-1" })).toThrow(
+      /ARBITER_TRUSTED_PROXY_HOPS must be between 0 and 10/,
+    );
+  });
+
   it("rejects a malformed admin email", () => {
     expect(() => parseEnv({ ARBITER_ADMIN_EMAIL: "not-an-email" })).toThrow(
       /ARBITER_ADMIN_EMAIL must be an email address/,
@@ -47,5 +55,33 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ INFERENCE_URL: "ftp://x" })).toThrow(
       /INFERENCE_URL must be a http: or https:\/\/ URL/,
     );
+  });
+
+  it("reads the operator's outbound allow list, naming the variable for a bad entry", () => {
+    expect(parseEnv({}).ARBITER_OUTBOUND_ALLOW).toEqual([]);
+    expect(parseEnv({ ARBITER_OUTBOUND_ALLOW: "10.0.0.0/8, vllm.internal" }).ARBITER_OUTBOUND_ALLOW).toEqual([
+      "10.0.0.0/8",
+      "vllm.internal",
+    ]);
+    expect(() => parseEnv({ ARBITER_OUTBOUND_ALLOW: "http://vllm:8000" })).toThrow(
+      /ARBITER_OUTBOUND_ALLOW: "http:\/\/vllm:8000" is not a host name, IP address or CIDR range/,
+    );
+  });
+});
+
+describe("readVariantApiKey", () => {
+  it("reads no variable outside the ARBITER_KEY_ prefix, and none of Arbiter's own settings", () => {
+    expect(Object.keys(EnvSchema.shape).filter((name) => name.startsWith(VARIANT_KEY_PREFIX))).toEqual([]);
+    const before = process.env.NEXTAUTH_SECRET;
+    process.env.NEXTAUTH_SECRET = "a session secret that a variant must never read";
+    process.env.ARBITER_KEY_ENV_TEST = " the key ";
+    try {
+      expect(readVariantApiKey("NEXTAUTH_SECRET")).toBeUndefined();
+      expect(readVariantApiKey("ARBITER_KEY_ENV_TEST")).toBe("the key");
+    } finally {
+      if (before === undefined) delete process.env.NEXTAUTH_SECRET;
+      else process.env.NEXTAUTH_SECRET = before;
+      delete process.env.ARBITER_KEY_ENV_TEST;
+    }
   });
 });

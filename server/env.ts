@@ -2,6 +2,7 @@
 // malformed variable stops the start with a sentence that names it.
 import path from "node:path";
 import { z } from "zod";
+import { parseOutboundAllow } from "@/server/net/outbound-policy";
 
 const optionalString = z
   .string()
@@ -44,6 +45,17 @@ export const EnvSchema = z.object({
     (value) => value === undefined || (value.length >= 10 && value.length <= 200),
     { message: "ARBITER_ADMIN_PASSWORD must be 10 to 200 characters long" },
   ),
+  /** Reverse proxies in front of the server whose X-Forwarded-For/-Proto entries are believed;
+   * 0: none, the client is the TCP peer (a client can write any X-Forwarded-* it likes). */
+  ARBITER_TRUSTED_PROXY_HOPS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ message: "ARBITER_TRUSTED_PROXY_HOPS must be a number" })
+      .int("ARBITER_TRUSTED_PROXY_HOPS must be a whole number")
+      .min(0, "ARBITER_TRUSTED_PROXY_HOPS must be between 0 and 10")
+      .max(10, "ARBITER_TRUSTED_PROXY_HOPS must be between 0 and 10")
+      .default(0),
+  ),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // Read by the annotation work (local engine model, or an external OpenAI-compatible server).
   MODEL_PATH: optionalString.transform((value) =>
@@ -54,6 +66,16 @@ export const EnvSchema = z.object({
   INFERENCE_MODEL: optionalString,
   /** Bearer key for INFERENCE_URL, if that server wants one. */
   INFERENCE_API_KEY: optionalString,
+  /** Non-public hosts that admins' model endpoints may reach (host names, IPs, CIDR ranges, comma-
+   * separated; see server/net/outbound-policy.ts). Unset: public addresses only. */
+  ARBITER_OUTBOUND_ALLOW: optionalString.transform((value, context) => {
+    try {
+      return parseOutboundAllow(value);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
   /** CPU threads of each local inference server; unset: the engine's default (all cores). */
   INFERENCE_THREADS: z.preprocess(
     (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
@@ -64,9 +86,32 @@ export const EnvSchema = z.object({
       .max(256, "INFERENCE_THREADS must be between 1 and 256")
       .optional(),
   ),
+  /** Folders whose .gguf files admins may name for local variants (comma-separated); unset:
+   * ARBITER_DATA_DIR/models. MODEL_PATH's folder is always allowed too. */
+  ARBITER_MODEL_DIRS: optionalString.transform((value) =>
+    value
+      ?.split(",")
+      .map((dir) => dir.trim())
+      .filter(Boolean)
+      .map((dir) => path.resolve(/* turbopackIgnore: true */ dir)),
+  ),
+  /** How many local model servers (one child process per model file) may run at once. */
+  ARBITER_MAX_MODEL_SERVERS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ message: "ARBITER_MAX_MODEL_SERVERS must be a number" })
+      .int("ARBITER_MAX_MODEL_SERVERS must be a whole number")
+      .min(1, "ARBITER_MAX_MODEL_SERVERS must be between 1 and 64")
+      .max(64, "ARBITER_MAX_MODEL_SERVERS must be between 1 and 64")
+      .default(4),
+  ),
   // Keys the pseudonymous annotator ids in dataset exports; default: derived from the session secret.
   ARBITER_EXPORT_KEY: optionalString.refine((value) => value === undefined || value.length >= 32, {
     message: "ARBITER_EXPORT_KEY must be at least 32 characters (try: openssl rand -base64 32)",
+  }),
+  // A bearer token that lets probes read /api/health's details (admins' sessions can too); unset: admins only.
+  ARBITER_HEALTH_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 32, {
+    message: "ARBITER_HEALTH_TOKEN must be at least 32 characters (try: openssl rand -base64 32)",
   }),
   // Tests only: a PostgreSQL server URL; integration suites create a database per file on it.
   TEST_DATABASE_URL: optionalUrl("TEST_DATABASE_URL", ["postgres:", "postgresql:"]),
@@ -95,12 +140,44 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 export const env: Env = parseEnv(process.env);
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variant API keys live in variables with this prefix: the operator opts a key in by naming
+ * it so, and an admin (who is not the operator) can make Arbiter send no other variable. None of
+ * Arbiter's own settings has this prefix (env.test.ts checks). */
+export const VARIANT_KEY_PREFIX = "ARBITER_KEY_";
+export const VARIANT_KEY_NAME = /^ARBITER_KEY_[A-Z0-9_]+$/;
 
 /** The API key of a model variant: the variant names an environment variable, and only its
- * name is stored. Read here, at generation time, so a rotated key needs no database edit. */
+ * name is stored. Read here, at generation time, so a rotated key needs no database edit.
+ * Any other name reads as unset, so an admin cannot tell which other variables exist. */
 export function readVariantApiKey(variableName: string): string | undefined {
-  if (!ENV_NAME.test(variableName)) return undefined;
+  if (!VARIANT_KEY_NAME.test(variableName)) return undefined;
   const value = process.env[variableName]?.trim();
   return value ? value : undefined;
+}
+
+/** What node, tsx and the engine need in a child's environment; nothing else is passed on. */
+const ENGINE_CHILD_VARIABLES = [
+  "PATH",
+  "HOME",
+  "TMPDIR",
+  "LANG",
+  "LC_ALL",
+  "TZ",
+  "LD_LIBRARY_PATH",
+  "ARBITER_ADDON_PATH",
+];
+/** The engine's own tuning switches (inference/engine: ARBITER_CPU_ISA, ARBITER_CUDA_*) and GPU choice. */
+const ENGINE_CHILD_PREFIXES = ["ARBITER_CPU_", "ARBITER_CUDA_", "CUDA_"];
+
+/** The environment of the inference servers Arbiter starts: never the database URL, the
+ * session secret or any key, which a bad model file or an engine bug could otherwise reach. */
+export function engineChildEnv(): NodeJS.ProcessEnv {
+  const picked: NodeJS.ProcessEnv = { NODE_ENV: env.NODE_ENV };
+  for (const [name, value] of Object.entries(process.env)) {
+    const wanted =
+      ENGINE_CHILD_VARIABLES.includes(name) ||
+      ENGINE_CHILD_PREFIXES.some((prefix) => name.startsWith(prefix));
+    if (wanted && value !== undefined) picked[name] = value;
+  }
+  return picked;
 }

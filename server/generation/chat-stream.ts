@@ -2,6 +2,8 @@
 // server (Arbiter's engine, vLLM, TGI, Ollama). Reports text as it arrives and returns what a
 // response records: finish reason, token counts, time to first token and total latency.
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from "openai";
+import type { Fetch } from "@/server/net/outbound-fetch";
+import { outboundRefusalIn } from "@/server/net/outbound-policy";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -11,6 +13,8 @@ export interface ChatMessage {
 export interface ChatRequest {
   baseUrl: string;
   apiKey: string | null;
+  /** The endpoint's fetch (ResolvedEndpoint.fetch): the outbound policy for an admin's URL. */
+  fetch: Fetch;
   model: string;
   messages: ChatMessage[];
   temperature: number;
@@ -36,7 +40,10 @@ export interface StreamChatOptions {
   idleTimeoutMs?: number;
 }
 
-/** A generation that failed, with a sentence for the annotator and the timing so far. */
+/**
+ * A generation that failed, with a sentence for admins (stored with the response; annotators see
+ * a generic one) and the timing so far.
+ */
 export class GenerationError extends Error {
   override name = "GenerationError";
   constructor(
@@ -48,9 +55,15 @@ export class GenerationError extends Error {
   }
 }
 
-const clients = new Map<string, OpenAI>();
+/** Clients per fetch (the policy each applies), then per address and key. */
+const clientsByFetch = new WeakMap<Fetch, Map<string, OpenAI>>();
 
-function clientFor(baseUrl: string, apiKey: string | null) {
+function clientFor(baseUrl: string, apiKey: string | null, endpointFetch: Fetch) {
+  let clients = clientsByFetch.get(endpointFetch);
+  if (!clients) {
+    clients = new Map();
+    clientsByFetch.set(endpointFetch, clients);
+  }
   const key = `${baseUrl}\n${apiKey ?? ""}`;
   let client = clients.get(key);
   if (!client) {
@@ -62,31 +75,55 @@ function clientFor(baseUrl: string, apiKey: string | null) {
       apiKey: apiKey ?? "not-needed",
       maxRetries: 0,
       timeout: 120_000,
+      fetch: endpointFetch,
     });
     clients.set(key, client);
   }
   return client;
 }
 
+export const STOPPED_MESSAGE = "Generation was stopped.";
+
+/** The stream ended without a finish reason: the server went away mid-answer. */
+class StreamEndedEarly extends Error {}
+
+/** Node's code for a network failure (ECONNRESET, UND_ERR_SOCKET), from the innermost cause. */
+function networkCodeOf(error: unknown): string | null {
+  let code: string | null = null;
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    const own = (cause as { code?: unknown }).code;
+    if (typeof own === "string" && /^[A-Z][A-Z0-9_]+$/.test(own)) code = own;
+  }
+  return code;
+}
+
+/**
+ * What went wrong, for admins: the HTTP status or the network error, never the server's words.
+ * An error body can quote anything (the model's name, or, from a host that is not a model server,
+ * that host's data), and a parse error quotes the answer it could not parse.
+ */
 export function describeGenerationFailure(error: unknown, idle: boolean, idleTimeoutMs: number): string {
   if (idle) {
     return `The model server sent nothing for ${Math.round(idleTimeoutMs / 1000)} seconds, so generation was stopped. Retry to try again.`;
   }
+  const refusal = outboundRefusalIn(error);
+  if (refusal) return refusal.message;
+  const code = networkCodeOf(error);
   if (error instanceof APIConnectionError) {
-    return `Could not reach the model server (${error.message}). Retry in a moment; if it keeps failing, ask an admin to check the inference server.`;
+    return `Could not reach the model server (${code ?? "connection error"}). Retry in a moment; if it keeps failing, ask an admin to check the inference server.`;
   }
   if (error instanceof APIError) {
     if (error.code === "context_length_exceeded") {
       return "The conversation no longer fits in the model's context window. End this conversation and start a new one.";
     }
-    const status = error.status ? `${error.status}: ` : "";
-    return `The model server reported an error (${status}${error.message}). Retry to try again.`;
+    return error.status
+      ? `The model server answered HTTP ${error.status}. Retry to try again.`
+      : "The model server reported an error while streaming. Retry to try again.";
   }
-  const message = (error as Error)?.message ?? String(error);
-  if (/terminated|socket|ECONNRESET|other side closed|premature close/i.test(message)) {
-    return `The connection to the model server broke while generating (${message}). Retry to generate this response again.`;
+  if (error instanceof StreamEndedEarly || code !== null) {
+    return `The connection to the model server broke while generating (${code ?? "the stream ended early"}). Retry to generate this response again.`;
   }
-  return `Generation failed: ${message}. Retry to try again.`;
+  return `Generation failed: the model server's answer could not be read (${(error as Error)?.name ?? "unknown error"}; is it OpenAI-compatible?). Retry to try again.`;
 }
 
 export async function streamChat(request: ChatRequest, options: StreamChatOptions = {}): Promise<ChatResult> {
@@ -127,9 +164,8 @@ export async function streamChat(request: ChatRequest, options: StreamChatOption
       // Not in OpenAI's API; Arbiter's engine, vLLM and llama.cpp read it.
       ...(request.topK ? { top_k: request.topK } : {}),
     };
-    const stream = await clientFor(request.baseUrl, request.apiKey).chat.completions.create(body, {
-      signal: controller.signal,
-    });
+    const client = clientFor(request.baseUrl, request.apiKey, request.fetch);
+    const stream = await client.chat.completions.create(body, { signal: controller.signal });
     for await (const chunk of stream) {
       touch();
       const choice = chunk.choices[0];
@@ -147,20 +183,20 @@ export async function streamChat(request: ChatRequest, options: StreamChatOption
       }
     }
     if (finishReason === null) {
-      throw new Error("the stream ended before the response was complete (terminated)");
+      throw new StreamEndedEarly("the stream ended before the response was complete");
     }
     return { text, finishReason, promptTokens, completionTokens, firstTokenMs, latencyMs: elapsed() };
   } catch (error) {
     if (options.signal?.aborted && !idle) {
       throw new GenerationError(
-        "Generation was stopped.",
+        STOPPED_MESSAGE,
         { text, firstTokenMs, latencyMs: elapsed() },
         { cause: error },
       );
     }
     const message =
       error instanceof APIUserAbortError && !idle
-        ? "Generation was stopped."
+        ? STOPPED_MESSAGE
         : describeGenerationFailure(error, idle, idleTimeoutMs);
     throw new GenerationError(message, { text, firstTokenMs, latencyMs: elapsed() }, { cause: error });
   } finally {

@@ -70,7 +70,7 @@ export function ensureDemoModel(
 }
 
 async function generateDemoModel(modelPath: string, root: string, log: (message: string) => void) {
-  fs.mkdirSync(path.dirname(modelPath), { recursive: true });
+  fs.mkdirSync(path.dirname(modelPath), { recursive: true, mode: 0o700 });
   const partial = `${modelPath}.${process.pid}.partial`;
   log(
     `MODEL_PATH is not set: generating a demo model with random weights at ${modelPath}. ` +

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { ModelVariant } from "@/db/schema";
 import { defaultModelOf, openAiBaseUrl } from "./default-model";
 import { EndpointConfigError, EndpointResolver } from "./endpoints";
+import { createOutboundFetch } from "@/server/net/outbound-fetch";
+import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { InferenceSupervisor } from "./inference-supervisor";
 
 function variant(fields: Partial<ModelVariant>): ModelVariant {
@@ -30,9 +32,14 @@ function variant(fields: Partial<ModelVariant>): ModelVariant {
 function resolverWith(config: Parameters<typeof defaultModelOf>[0], keys: Record<string, string> = {}) {
   return new EndpointResolver({
     defaultModel: defaultModelOf(config),
-    supervisor: new InferenceSupervisor({ root: process.cwd() }),
+    supervisor: new InferenceSupervisor({
+      root: process.cwd(),
+      modelDirs: [],
+      childEnv: { NODE_ENV: "test" },
+    }),
     root: process.cwd(),
     readApiKey: (name) => keys[name],
+    outboundFetch: createOutboundFetch(new OutboundPolicy()),
     log: () => {},
   });
 }
@@ -106,14 +113,14 @@ describe("EndpointResolver.identify", () => {
 
 describe("EndpointResolver.resolve", () => {
   it("reads the API key from the variable the variant names, and says when it is missing", async () => {
-    const resolver = resolverWith({ dataDir: "/data" }, { VLLM_KEY: "secret" });
+    const resolver = resolverWith({ dataDir: "/data" }, { ARBITER_KEY_VLLM: "secret" });
     const identity = { endpointKind: "openai" as const, endpoint: "http://vllm:8000", model: "llama" };
-    await expect(resolver.resolve(identity, "VLLM_KEY")).resolves.toMatchObject({
+    await expect(resolver.resolve(identity, "ARBITER_KEY_VLLM")).resolves.toMatchObject({
       baseUrl: "http://vllm:8000/v1",
       apiKey: "secret",
     });
-    await expect(resolver.resolve(identity, "MISSING_KEY")).rejects.toThrow(
-      "The environment variable MISSING_KEY, which holds this variant's API key, is not set on the web server.",
+    await expect(resolver.resolve(identity, "ARBITER_KEY_MISSING")).rejects.toThrow(
+      "The API key variable ARBITER_KEY_MISSING of this variant is not set on the web server. Keys for variants must be in variables named ARBITER_KEY_…, set by the operator.",
     );
   });
 

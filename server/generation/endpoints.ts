@@ -1,9 +1,13 @@
 // Where a variant's responses come from. At turn creation a response records the endpoint's
 // identity (kind, an address or "local:<model file>", the model name); at generation time that
 // identity is resolved to a live OpenAI-compatible base URL: a supervised local inference
-// server, the variant's own URL, or INFERENCE_URL for variants on the default model.
+// server, the variant's own URL, or INFERENCE_URL for variants on the default model. The first
+// and last are the operator's and reached directly; a URL an admin typed goes through the
+// outbound address policy.
 import path from "node:path";
 import type { EndpointKind, ModelVariant } from "@/db/schema";
+import { VARIANT_KEY_PREFIX } from "@/server/env";
+import type { Fetch } from "@/server/net/outbound-fetch";
 import { ensureDemoModel, openAiBaseUrl, type DefaultModel } from "./default-model";
 import type { InferenceSupervisor } from "./inference-supervisor";
 
@@ -18,6 +22,8 @@ export interface EndpointIdentity {
 export interface ResolvedEndpoint extends EndpointIdentity {
   baseUrl: string;
   apiKey: string | null;
+  /** How to reach it: the outbound policy's fetch for an admin's URL, plain fetch otherwise. */
+  fetch: Fetch;
 }
 
 export const LOCAL_PREFIX = "local:";
@@ -31,6 +37,8 @@ export interface EndpointResolverOptions {
   supervisor: InferenceSupervisor;
   root: string;
   readApiKey: (variableName: string) => string | undefined;
+  /** The fetch that applies the outbound address policy (createOutboundFetch). */
+  outboundFetch: Fetch;
   log: (message: string) => void;
 }
 
@@ -83,37 +91,43 @@ export class EndpointResolver {
       if (fallback.kind === "local" && fallback.isDemo && modelPath === fallback.path) {
         await ensureDemoModel(modelPath, this.options.root, this.options.log);
       }
-      const { baseUrl, modelName } = await this.options.supervisor.ensure(modelPath);
-      return { ...identity, model: identity.model || modelName, baseUrl, apiKey: null };
+      const { baseUrl, modelName, apiKey } = await this.options.supervisor.ensure(modelPath);
+      return { ...identity, model: identity.model || modelName, baseUrl, apiKey, fetch };
     }
     const baseUrl = openAiBaseUrl(identity.endpoint);
+    const fallback = this.options.defaultModel;
+    const isOperators = fallback.kind === "remote" && fallback.baseUrl === baseUrl;
     let apiKey: string | null = null;
     if (apiKeyEnv) {
       apiKey = this.options.readApiKey(apiKeyEnv) ?? null;
       if (!apiKey) {
+        // One message whether the name is refused or unset: which variables exist stays hidden.
         throw new EndpointConfigError(
-          `The environment variable ${apiKeyEnv}, which holds this variant's API key, is not set on the web server.`,
+          `The API key variable ${apiKeyEnv} of this variant is not set on the web server. Keys for variants must be in variables named ${VARIANT_KEY_PREFIX}…, set by the operator.`,
         );
       }
-    } else {
-      const fallback = this.options.defaultModel;
-      if (fallback.kind === "remote" && fallback.baseUrl === baseUrl) apiKey = fallback.apiKey;
+    } else if (isOperators) {
+      apiKey = fallback.apiKey;
     }
-    const model = identity.model || (await this.firstRemoteModel(baseUrl, apiKey));
-    return { ...identity, model, baseUrl, apiKey };
+    const endpointFetch = isOperators ? fetch : this.options.outboundFetch;
+    const model = identity.model || (await this.firstRemoteModel(baseUrl, apiKey, endpointFetch));
+    return { ...identity, model, baseUrl, apiKey, fetch: endpointFetch };
   }
 
   /** INFERENCE_URL without INFERENCE_MODEL: the first model the server lists (asked once). */
-  private firstRemoteModel(baseUrl: string, apiKey: string | null): Promise<string> {
+  private firstRemoteModel(baseUrl: string, apiKey: string | null, endpointFetch: Fetch): Promise<string> {
     let lookup = this.remoteModels.get(baseUrl);
     if (!lookup) {
       lookup = (async () => {
-        const response = await fetch(`${baseUrl}/models`, {
+        const response = await endpointFetch(`${baseUrl}/models`, {
           headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
           signal: AbortSignal.timeout(10_000),
         });
         if (!response.ok) throw new Error(`GET ${baseUrl}/models answered ${response.status}`);
-        const body = (await response.json()) as { data?: { id?: string }[] };
+        // The body is never quoted in the error: its parse error would echo it.
+        const body = (await response.json().catch(() => {
+          throw new Error(`GET ${baseUrl}/models did not answer with JSON`);
+        })) as { data?: { id?: string }[] };
         const id = body.data?.[0]?.id;
         if (!id) throw new Error(`${baseUrl}/models lists no model; set INFERENCE_MODEL`);
         return id;

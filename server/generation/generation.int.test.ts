@@ -13,13 +13,16 @@ import type { Database, Db } from "@/db/client";
 import { responses } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
 import { makeModel } from "@/inference/src/make-model";
-import { handleStartTurn, handleTurnStream } from "@/server/api/turn-stream-handler";
+import { startTurnRoute, turnStreamRoute, type GenerationDeps } from "@/server/api/turn-stream-handler";
 import { retryGeneration } from "@/server/services/annotation/retry-generation";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import { createCampaign, identifyForTest } from "@/server/services/annotation/test-fixtures";
 import { createAnnotator } from "@/server/testing/fixtures";
 import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cookie";
+import { createOutboundFetch } from "@/server/net/outbound-fetch";
+import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { EndpointResolver } from "./endpoints";
+import { engineChildEnv } from "@/server/env";
 import { InferenceSupervisor } from "./inference-supervisor";
 import { GenerationHub, INTERRUPTED_MESSAGE, type TurnStreamEvent } from "./turn-generation";
 
@@ -47,12 +50,19 @@ beforeAll(async () => {
     type: "q8_0",
     context: 4096,
   });
-  supervisor = new InferenceSupervisor({ root, threads: 1, restartDelayMs: 200 });
+  supervisor = new InferenceSupervisor({
+    root,
+    modelDirs: [dir],
+    childEnv: engineChildEnv(),
+    threads: 1,
+    restartDelayMs: 200,
+  });
   resolver = new EndpointResolver({
     defaultModel: { kind: "local", path: modelPath, isDemo: false },
     supervisor,
     root,
     readApiKey: () => undefined,
+    outboundFetch: createOutboundFetch(new OutboundPolicy()),
     log: () => {},
   });
   hub = new GenerationHub({ resolver, saveEveryMs: 100, staleAfterMs: 3000 });
@@ -64,6 +74,15 @@ afterAll(async () => {
   await database?.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** The generation routes' dependencies: this file's database, hub and resolver. */
+function routeDeps(): GenerationDeps {
+  return {
+    db: async () => db,
+    secret: TEST_AUTH_SECRET,
+    generation: () => ({ hub, identify: resolver.identify.bind(resolver) }),
+  };
+}
 
 /** A campaign whose two variants use the default (local) model. */
 async function localCampaign(maxTokens: number) {
@@ -192,10 +211,9 @@ describe("generating a turn on the local engine", () => {
       deps(),
     );
     const request = async (actor: typeof owner.actor | null) =>
-      handleTurnStream(
+      turnStreamRoute.serve(routeDeps())(
         new Request(`http://localhost/api/generate/${turn.turnId}`, { headers: await sessionHeaders(actor) }),
-        turn.turnId,
-        { db, hub, secret: TEST_AUTH_SECRET },
+        { params: Promise.resolve({ turnId: turn.turnId }) },
       );
     expect((await request(null)).status).toBe(401);
     expect((await request(other.actor)).status).toBe(404);
@@ -230,29 +248,30 @@ describe("generating a turn on the local engine", () => {
     const { campaign } = await localCampaign(24);
     const owner = await createAnnotator(db);
     const post = async (actor: typeof owner.actor | null, body: unknown) =>
-      handleStartTurn(
+      startTurnRoute.serve(routeDeps())(
         new Request("http://localhost/api/generate", {
           method: "POST",
           headers: await sessionHeaders(actor, { "content-type": "application/json" }),
           body: JSON.stringify(body),
         }),
-        { db, hub, secret: TEST_AUTH_SECRET, identify: resolver.identify.bind(resolver) },
       );
     const input = { campaignId: campaign.id, conversationId: null, message: "Hello there" };
     expect((await post(null, input)).status).toBe(401);
-    const asForm = await handleStartTurn(
+    const asForm = await startTurnRoute.serve(routeDeps())(
       new Request("http://localhost/api/generate", {
         method: "POST",
         headers: await sessionHeaders(owner.actor, { "content-type": "text/plain" }),
         body: JSON.stringify(input),
       }),
-      { db, hub, secret: TEST_AUTH_SECRET, identify: resolver.identify.bind(resolver) },
     );
     expect(asForm.status).toBe(415);
     const tooLong = await post(owner.actor, { ...input, message: "x".repeat(8001) });
     expect(tooLong.status).toBe(400);
     expect(await tooLong.json()).toEqual({
-      error: { message: "A prompt can be at most 8,000 characters long. Shorten it and send again." },
+      error: {
+        code: "validation",
+        message: "A prompt can be at most 8,000 characters long. Shorten it and send again.",
+      },
     });
 
     const response = await post(owner.actor, input);
@@ -409,7 +428,7 @@ describe("the inference supervisor", () => {
   });
 
   it("reports a missing model file", async () => {
-    await expect(supervisor.ensure(path.join(dir, "missing.gguf"))).rejects.toThrow(/does not exist/);
+    await expect(supervisor.ensure(path.join(dir, "missing.gguf"))).rejects.toThrow(/no model file/);
   });
 });
 

@@ -2,11 +2,14 @@
 // local model file the campaigns use, waits until it answers /health, restarts it with backoff
 // when it dies, and stops it when the web server stops. The engine never runs inside the web
 // server: a crash or a bad model file there must not take the web app down.
+// Each child gets a random API key (anyone on the host can reach its port), a minimal
+// environment, and only model files from the operator's folders.
 import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
+import { randomBytes } from "node:crypto";
 import { freePort } from "@/server/free-port";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { ModelFileError, resolveModelFile } from "./model-files";
 
 export type ManagedServerState = "starting" | "ready" | "restarting" | "stopped";
 
@@ -25,6 +28,12 @@ export interface ManagedServerStatus {
 export interface SupervisorOptions {
   /** The repository root: where inference/ and node_modules/ are. */
   root: string;
+  /** The folders model files must be in (model-files.ts). */
+  modelDirs: readonly string[];
+  /** The children's whole environment (env.ts engineChildEnv), their API key added. */
+  childEnv: Readonly<NodeJS.ProcessEnv>;
+  /** How many model servers may exist at once (ARBITER_MAX_MODEL_SERVERS). */
+  maxServers?: number;
   threads?: number;
   /** How long one start may take to answer /health "ok" (model loading included). */
   startTimeoutMs?: number;
@@ -65,6 +74,8 @@ class ManagedServer {
   private stopping = false;
   /** Set when we kill the child ourselves, so its exit is reported for what it was. */
   private killReason: string | null = null;
+  /** What the child wants in Authorization; never in status(), which admins see. */
+  readonly apiKey = randomBytes(32).toString("base64url");
 
   constructor(
     readonly modelPath: string,
@@ -112,8 +123,11 @@ class ManagedServer {
   private async start(): Promise<void> {
     this.state = "starting";
     this.stderrTail = [];
-    if (!fs.existsSync(this.modelPath)) {
-      this.fail(`The model file ${this.modelPath} does not exist.`);
+    // Again at every start: the file or a symlink on its way may have changed since.
+    try {
+      resolveModelFile(this.modelPath, this.options.modelDirs);
+    } catch (error) {
+      this.fail((error as Error).message);
       return;
     }
     const port = await freePort();
@@ -135,6 +149,7 @@ class ManagedServer {
     ];
     const child = spawn(process.execPath, args, {
       cwd: this.options.root,
+      env: { ...this.options.childEnv, ARBITER_ENGINE_API_KEY: this.apiKey },
       stdio: ["ignore", "ignore", "pipe"],
     });
     this.child = child;
@@ -270,6 +285,7 @@ export class InferenceSupervisor {
 
   constructor(options: SupervisorOptions) {
     this.options = {
+      maxServers: 4,
       startTimeoutMs: 180_000,
       restartDelayMs: 1000,
       maxRestartDelayMs: 30_000,
@@ -279,28 +295,45 @@ export class InferenceSupervisor {
   }
 
   /** The OpenAI-compatible base URL (".../v1") serving `modelPath`, once its server is ready. */
-  async ensure(modelPath: string): Promise<{ baseUrl: string; modelName: string }> {
+  async ensure(modelPath: string): Promise<{ baseUrl: string; modelName: string; apiKey: string }> {
     const server = this.serverFor(modelPath);
     const url = await server.ready();
     server.noteSuccess();
-    return { baseUrl: `${url}/v1`, modelName: server.modelName };
+    return { baseUrl: `${url}/v1`, modelName: server.modelName, apiKey: server.apiKey };
   }
 
   /** Starts the server for `modelPath` in the background (e.g. at web server start). */
   warmUp(modelPath: string) {
-    this.serverFor(modelPath)
-      .ready()
-      .catch(() => {}); // recorded in status(); the next request retries
+    try {
+      this.serverFor(modelPath)
+        .ready()
+        .catch(() => {}); // recorded in status(); the next request retries
+    } catch (error) {
+      this.options.log("error", (error as Error).message);
+    }
   }
 
   modelNameFor(modelPath: string) {
     return path.basename(modelPath).replace(/\.gguf$/i, "");
   }
 
+  /** Throws InferenceUnavailableError for a file outside the model folders or one server too many. */
   private serverFor(modelPath: string) {
     const key = path.resolve(modelPath);
     let server = this.servers.get(key);
     if (!server) {
+      try {
+        resolveModelFile(key, this.options.modelDirs);
+      } catch (error) {
+        if (error instanceof ModelFileError) throw new InferenceUnavailableError(error.message);
+        throw error;
+      }
+      if (this.servers.size >= this.options.maxServers) {
+        throw new InferenceUnavailableError(
+          `This server already runs ${this.servers.size} local model servers, its limit. Use a model ` +
+            "file that is already in use, or ask the operator to raise ARBITER_MAX_MODEL_SERVERS.",
+        );
+      }
       server = new ManagedServer(key, this.options);
       this.servers.set(key, server);
     }

@@ -6,11 +6,14 @@ import path from "node:path";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { campaigns, modelVariants } from "@/db/schema";
-import { env, readVariantApiKey } from "@/server/env";
+import { engineChildEnv, env, readVariantApiKey } from "@/server/env";
 import { log } from "@/server/log";
+import { createOutboundFetch } from "@/server/net/outbound-fetch";
+import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { defaultModelOf, ensureDemoModel, type DefaultModel } from "./default-model";
 import { EndpointResolver } from "./endpoints";
 import { InferenceSupervisor, type ManagedServerStatus } from "./inference-supervisor";
+import { configuredModelDirs } from "./model-files";
 import { GenerationHub } from "./turn-generation";
 
 export interface GenerationRuntime {
@@ -31,6 +34,9 @@ export const APP_ROOT = path.resolve(/* turbopackIgnore: true */ process.cwd());
 export function createGenerationRuntime(): GenerationRuntime {
   const supervisor = new InferenceSupervisor({
     root: APP_ROOT,
+    modelDirs: configuredModelDirs(),
+    childEnv: engineChildEnv(),
+    maxServers: env.ARBITER_MAX_MODEL_SERVERS,
     threads: env.INFERENCE_THREADS,
     log: (level, message) => log[level](message),
   });
@@ -46,6 +52,7 @@ export function createGenerationRuntime(): GenerationRuntime {
     supervisor,
     root: APP_ROOT,
     readApiKey: readVariantApiKey,
+    outboundFetch: createOutboundFetch(new OutboundPolicy(env.ARBITER_OUTBOUND_ALLOW)),
     log: (message) => log.info(message),
   });
   const hub = new GenerationHub({ resolver, log: (level, message) => log[level](message) });

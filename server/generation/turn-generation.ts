@@ -6,7 +6,13 @@
 import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { modelVariants, responses, type Response, type ResponseStatus } from "@/db/schema";
-import { GenerationError, streamChat, type ChatRequest, type ChatResult } from "./chat-stream";
+import {
+  GenerationError,
+  STOPPED_MESSAGE,
+  streamChat,
+  type ChatRequest,
+  type ChatResult,
+} from "./chat-stream";
 import type { EndpointResolver, ResolvedEndpoint } from "./endpoints";
 
 /** What an annotator may see of a response: no variant, model or endpoint. */
@@ -45,13 +51,30 @@ export function toResponseView(row: Response): ResponseView {
     position: row.position,
     status: row.status,
     text: row.text,
-    error: row.error,
+    error: failureForAnnotator(row.error),
     finishReason: row.finishReason,
   };
 }
 
 export const INTERRUPTED_MESSAGE =
   "Generation was interrupted (the web server restarted or lost track of it). Retry to generate this response again.";
+/** How the reasons given to cancel() begin (the annotator ended the conversation, reported it). */
+export const CANCELLED_PREFIX = "Generation stopped: ";
+export const GENERATION_FAILED_MESSAGE =
+  "This response could not be generated. Try again; if it keeps failing, end this conversation and start a new one.";
+
+/**
+ * What an annotator reads of a failure. Arbiter's own reasons (interrupted, stopped, cancelled)
+ * are the same for every variant and are shown as they are; anything about the model server (its
+ * status, its address, its context window) could tell which model answered, so it is one generic
+ * sentence. The stored detail is for admins (inspectConversations, the server log).
+ */
+export function failureForAnnotator(error: string | null): string | null {
+  if (error === null) return null;
+  const isOwn =
+    error === INTERRUPTED_MESSAGE || error === STOPPED_MESSAGE || error.startsWith(CANCELLED_PREFIX);
+  return isOwn ? error : GENERATION_FAILED_MESSAGE;
+}
 
 const isTerminal = (status: ResponseStatus) => status === "completed" || status === "failed";
 
@@ -192,10 +215,11 @@ export class GenerationHub {
         );
         clearTimeout(waiting);
         job.emit({ type: "progress", responseId: row.id, message: null });
-        if (abort.signal.aborted) throw new GenerationError("Generation was stopped.", partial);
+        if (abort.signal.aborted) throw new GenerationError(STOPPED_MESSAGE, partial);
         const request: ChatRequest = {
           baseUrl: resolved.baseUrl,
           apiKey: resolved.apiKey,
+          fetch: resolved.fetch,
           model: resolved.model,
           messages: row.promptMessages,
           temperature: row.temperature,
@@ -217,16 +241,14 @@ export class GenerationHub {
       } catch (error) {
         clearTimeout(waiting);
         const reason = abort.signal.reason;
+        // Stored for admins; annotators see failureForAnnotator() of it. A resolver error is
+        // Arbiter's own sentence (a missing key variable, a refused address, a model file).
         failure =
           abort.signal.aborted && typeof reason === "string"
             ? reason
             : error instanceof GenerationError
               ? error.message
-              : // Why a server is down names model files: logged for admins, not shown.
-                "The model server is not available right now. Retry in a moment; if it keeps failing, ask an admin (the reason is on /api/health and in the server log).";
-        if (!(error instanceof GenerationError) && !abort.signal.aborted) {
-          this.options.log?.("warn", `Response ${row.id}: no model server: ${(error as Error).message}`);
-        }
+              : `The model server is not available: ${(error as Error).message}`;
         if (error instanceof GenerationError) partial = error.partial;
         else
           partial = {
@@ -242,7 +264,7 @@ export class GenerationHub {
       if (result) {
         Object.assign(view, { status: "completed", text: result.text, finishReason: result.finishReason });
       } else {
-        Object.assign(view, { status: "failed", text: partial.text, error: failure });
+        Object.assign(view, { status: "failed", text: partial.text, error: failureForAnnotator(failure) });
         // Stopped on purpose (the conversation ended): not a problem worth a warning.
         if (!abort.signal.aborted) this.options.log?.("warn", `Response ${row.id} failed: ${failure}`);
       }
@@ -320,7 +342,10 @@ export class GenerationHub {
     job.listeners.clear();
   }
 
-  /** Stops generating a turn (its conversation ended), marking unfinished responses failed. */
+  /**
+   * Stops generating a turn (its conversation ended), marking unfinished responses failed.
+   * `message` starts with CANCELLED_PREFIX: the annotator reads it as it is.
+   */
   async cancel(db: Db, turnId: string, message: string): Promise<void> {
     await db
       .update(responses)
@@ -456,7 +481,8 @@ export async function resetFailedResponses(db: Db, turnId: string, newSeed: () =
         completionTokens: null,
         firstTokenMs: null,
         latencyMs: null,
-        progressAt: null,
+        // In flight from now on, for the limit on turns generating at once (generation-limits.ts).
+        progressAt: new Date(),
         completedAt: null,
       })
       .where(and(eq(responses.id, id), eq(responses.status, "failed")));

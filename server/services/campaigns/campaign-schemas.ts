@@ -17,6 +17,12 @@ const fraction = (what: string) =>
     .min(0, `${what} must be between 0 and 1 (e.g. 0.1 for 10%).`)
     .max(1, `${what} must be between 0 and 1 (e.g. 0.1 for 10%).`);
 
+/** A per-annotator generation limit (server/services/annotation/generation-limits.ts). */
+const limit = (what: string, min: number, max: number) => {
+  const range = `${what} must be a whole number from ${min} to ${max.toLocaleString("en-US")}.`;
+  return z.number({ message: range }).int(range).min(min, range).max(max, range);
+};
+
 const optionalText = (max: number, what: string) =>
   z
     .string()
@@ -62,6 +68,11 @@ export const CampaignSettingsInput = z.object({
     .transform((value) => value ?? null),
   overlapFraction: fraction("The overlap fraction").default(0),
   goldFraction: fraction("The gold fraction").default(0),
+  turnsPerHour: limit("Prompts per hour", 1, 10_000).default(60),
+  turnsPerDay: limit("Prompts per 24 hours", 1, 100_000).default(400),
+  retriesPerTurn: limit("Retries per turn", 0, 20).default(3),
+  retriesPerHour: limit("Retries per hour", 1, 10_000).default(20),
+  concurrentGenerations: limit("Turns generating at once", 1, 20).default(2),
 });
 export type CampaignSettingsInput = z.input<typeof CampaignSettingsInput>;
 export type CampaignSettings = z.output<typeof CampaignSettingsInput>;

@@ -294,7 +294,7 @@ describe("variants", () => {
         { campaignId: campaign.id, name: "x", endpointKind: "local", modelPath: "/nowhere/model.gguf" },
         admin,
       ),
-    ).rejects.toThrow(/does not exist on the server/);
+    ).rejects.toThrow(/no model file "\/nowhere\/model.gguf" in the model folders/);
     await expect(
       createVariant(
         database.db,
@@ -317,6 +317,7 @@ describe("variants", () => {
       database.db,
       { campaignId: campaign.id, name: "local", endpointKind: "local", modelPath: file, temperature: 0.2 },
       admin,
+      [dir],
     );
     expect(local).toMatchObject({
       endpointKind: "local",

@@ -6,6 +6,7 @@ import type { Db } from "@/db/client";
 import { batches, modelVariants } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ConflictError, NotFoundError } from "@/server/errors";
+import { configuredModelDirs } from "@/server/generation/model-files";
 import { recordAudit } from "../audit/record-audit";
 import { isUniqueViolation } from "../users/user-schemas";
 import { findCampaign, requireNotArchived } from "./campaign-access";
@@ -27,9 +28,15 @@ function nameTaken(name: string) {
   return new ConflictError(`This campaign already has a variant named "${name}". Choose another name.`);
 }
 
-export async function createVariant(db: Db, rawInput: CreateVariantInput, actor: Pick<SessionUser, "id">) {
+/** `modelDirs`: where local model files may be (the settings' folders unless a test names its own). */
+export async function createVariant(
+  db: Db,
+  rawInput: CreateVariantInput,
+  actor: Pick<SessionUser, "id">,
+  modelDirs: readonly string[] = configuredModelDirs(),
+) {
   const { campaignId, ...fields } = CreateVariantInput.parse(rawInput);
-  const values = checkVariant(fields);
+  const values = checkVariant(fields, modelDirs);
   try {
     return await db.transaction(async (tx) => {
       const campaign = await findCampaign(tx, campaignId, { lock: true });
@@ -58,9 +65,14 @@ export async function createVariant(db: Db, rawInput: CreateVariantInput, actor:
   }
 }
 
-export async function updateVariant(db: Db, rawInput: UpdateVariantInput, actor: Pick<SessionUser, "id">) {
+export async function updateVariant(
+  db: Db,
+  rawInput: UpdateVariantInput,
+  actor: Pick<SessionUser, "id">,
+  modelDirs: readonly string[] = configuredModelDirs(),
+) {
   const { variantId, ...fields } = UpdateVariantInput.parse(rawInput);
-  const values = checkVariant(fields);
+  const values = checkVariant(fields, modelDirs);
   try {
     return await db.transaction(async (tx) => {
       const [current] = await tx

@@ -8,9 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { createTestDb } from "@/db/testing";
 import { makeModel } from "@/inference/src/make-model";
+import { engineChildEnv } from "@/server/env";
 import { EndpointResolver } from "@/server/generation/endpoints";
 import { InferenceSupervisor } from "@/server/generation/inference-supervisor";
 import { freePort } from "@/server/free-port";
+import { createOutboundFetch } from "@/server/net/outbound-fetch";
+import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { createAdmin, type TestUser } from "@/server/testing/fixtures";
 import { createCampaign } from "./create-campaign";
 import { createVariant } from "./save-variant";
@@ -24,6 +27,8 @@ let modelPath: string;
 let supervisor: InferenceSupervisor;
 let resolver: EndpointResolver;
 let campaignId: string;
+/** Variant key variables the resolver reads (the supervised engine's key, once known). */
+const keys: Record<string, string> = {};
 
 beforeAll(async () => {
   database = await createTestDb();
@@ -40,12 +45,14 @@ beforeAll(async () => {
     type: "q8_0",
     context: 1024,
   });
-  supervisor = new InferenceSupervisor({ root, threads: 1 });
+  supervisor = new InferenceSupervisor({ root, modelDirs: [dir], childEnv: engineChildEnv(), threads: 1 });
   resolver = new EndpointResolver({
     defaultModel: { kind: "local", path: modelPath, isDemo: false },
     supervisor,
     root,
-    readApiKey: () => undefined,
+    readApiKey: (name) => keys[name],
+    // The engine listens on 127.0.0.1, as a vLLM on the same machine would: the operator allows it.
+    outboundFetch: createOutboundFetch(new OutboundPolicy(["127.0.0.1"])),
     log: () => {},
   });
   campaignId = (await createCampaign(database.db, { name: "Connection tests", kind: "helpfulness" }, admin))
@@ -66,6 +73,7 @@ describe("testVariantConnection", () => {
       database.db,
       { campaignId, name: "local tiny", endpointKind: "local", modelPath, temperature: 0 },
       admin,
+      [dir],
     );
     const result = await testVariantConnection(database.db, { variantId: variant.id }, admin, resolver);
     expect(result.steps.map((step) => [step.name, step.ok])).toEqual([
@@ -83,10 +91,27 @@ describe("testVariantConnection", () => {
     expect(localUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
   });
 
-  it("reaches the same server as an OpenAI-compatible URL, and says when the model is not there", async () => {
+  it("reaches the same server as an OpenAI-compatible URL with its key, and says when the model is not there", async () => {
+    // The supervised engine wants the key the supervisor gave it: without it, nobody else on the host gets in.
+    const keyless = await createVariant(
+      database.db,
+      { campaignId, name: "keyless", endpointKind: "openai", baseUrl: localUrl, model: "tiny-connection" },
+      admin,
+    );
+    expect((await testVariantConnection(database.db, { variantId: keyless.id }, admin, resolver)).ok).toBe(
+      false,
+    );
+    keys.ARBITER_KEY_ENGINE = (await supervisor.ensure(modelPath)).apiKey;
     const byUrl = await createVariant(
       database.db,
-      { campaignId, name: "by url", endpointKind: "openai", baseUrl: localUrl, model: "tiny-connection" },
+      {
+        campaignId,
+        name: "by url",
+        endpointKind: "openai",
+        baseUrl: localUrl,
+        model: "tiny-connection",
+        apiKeyEnv: "ARBITER_KEY_ENGINE",
+      },
       admin,
     );
     expect((await testVariantConnection(database.db, { variantId: byUrl.id }, admin, resolver)).ok).toBe(
@@ -95,7 +120,14 @@ describe("testVariantConnection", () => {
 
     const wrongModel = await createVariant(
       database.db,
-      { campaignId, name: "wrong model", endpointKind: "openai", baseUrl: localUrl, model: "llama-70b" },
+      {
+        campaignId,
+        name: "wrong model",
+        endpointKind: "openai",
+        baseUrl: localUrl,
+        model: "llama-70b",
+        apiKeyEnv: "ARBITER_KEY_ENGINE",
+      },
       admin,
     );
     const result = await testVariantConnection(database.db, { variantId: wrongModel.id }, admin, resolver);

@@ -1,6 +1,8 @@
 // "Test connection": resolves the variant's endpoint as generation would (starting the
 // supervised local engine when the variant uses one), lists the server's models
-// (GET /v1/models) and generates a few tokens, and reports each step's result or exact error.
+// (GET /v1/models) and generates a few tokens, and reports each step's result or error: the
+// HTTP status or network error, never an error body (an admin could aim the URL at a host that
+// is not a model server and read its answers in them).
 import { eq } from "drizzle-orm";
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from "openai";
 import { z } from "zod";
@@ -9,6 +11,7 @@ import { modelVariants, type ModelVariant } from "@/db/schema";
 import type { EndpointIdentity, ResolvedEndpoint } from "@/server/generation/endpoints";
 import type { SessionUser } from "@/server/auth/session-user";
 import { NotFoundError } from "@/server/errors";
+import { outboundRefusalIn } from "@/server/net/outbound-policy";
 import { recordAudit } from "../audit/record-audit";
 import { VARIANT_NOT_FOUND } from "./save-variant";
 
@@ -41,8 +44,16 @@ const TIMEOUT_MS = 30_000;
 export const TEST_PROMPT = "Say hello in five words.";
 export const TEST_MAX_TOKENS = 8;
 
-/** The exact error, in one line: HTTP status and the server's message, or the network cause. */
+const STATUS_HINTS: Record<number, string> = {
+  401: " Check the variant's API key variable.",
+  403: " Check the variant's API key variable.",
+  404: " Check the URL (it usually ends in /v1) and the model name.",
+};
+
+/** The error in one line: the address refusal, the HTTP status, or the network cause. */
 export function describeEndpointError(error: unknown, baseUrl: string | null): string {
+  const refusal = outboundRefusalIn(error);
+  if (refusal) return refusal.message;
   if (error instanceof APIConnectionTimeoutError) {
     return `No answer from ${baseUrl} within ${TIMEOUT_MS / 1000} s.`;
   }
@@ -56,9 +67,10 @@ export function describeEndpointError(error: unknown, baseUrl: string | null): s
     return `Could not connect to ${baseUrl}: ${reason}`;
   }
   if (error instanceof APIError) {
-    return `${baseUrl} answered HTTP ${error.status ?? "?"}: ${error.message}`;
+    return `${baseUrl} answered HTTP ${error.status ?? "?"}.${STATUS_HINTS[error.status ?? 0] ?? ""}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  // A parse error quotes the answer it could not parse.
+  return `The answer from ${baseUrl} could not be read as an OpenAI-compatible response.`;
 }
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value?: T; error?: unknown; ms: number }> {
@@ -97,7 +109,8 @@ export async function testVariantConnection(
   result.steps.push({
     name: "Find the endpoint",
     ok: endpoint !== undefined,
-    detail: endpoint ? endpoint.baseUrl : describeEndpointError(found.error, variant.baseUrl),
+    // Resolver errors are Arbiter's own sentences (a missing key variable, a model file).
+    detail: endpoint ? endpoint.baseUrl : (found.error as Error).message,
     ms: found.ms,
   });
   if (endpoint) {
@@ -108,6 +121,7 @@ export async function testVariantConnection(
       apiKey: endpoint.apiKey ?? "not-needed",
       timeout: TIMEOUT_MS,
       maxRetries: 0,
+      fetch: endpoint.fetch,
     });
 
     const listed = await timed(async () => {
@@ -146,13 +160,14 @@ export async function testVariantConnection(
       }),
     );
     const completion = generated.value;
-    const text = completion?.choices[0]?.message?.content ?? null;
+    // Whatever answered may not be a model server: nothing in its answer is taken for granted.
+    const text = completion?.choices?.[0]?.message?.content ?? null;
     result.sample = text;
     result.steps.push({
       name: "Generate",
       ok: completion !== undefined && text !== null,
       detail: completion
-        ? `${completion.usage?.completion_tokens ?? "?"} tokens (${completion.choices[0]?.finish_reason ?? "no finish reason"}): ${JSON.stringify(text ?? "")}`
+        ? `${completion.usage?.completion_tokens ?? "?"} tokens (${completion.choices?.[0]?.finish_reason ?? "no finish reason"}): ${JSON.stringify(text ?? "")}`
         : describeEndpointError(generated.error, endpoint.baseUrl),
       ms: generated.ms,
     });

@@ -28,6 +28,11 @@ const FIELDS = [
   "dailyQuota",
   "overlapFraction",
   "goldFraction",
+  "turnsPerHour",
+  "turnsPerDay",
+  "retriesPerTurn",
+  "retriesPerHour",
+  "concurrentGenerations",
 ] as const;
 
 export async function updateCampaign(db: Db, rawInput: UpdateCampaignInput, actor: Pick<SessionUser, "id">) {

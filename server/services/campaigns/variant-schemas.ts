@@ -1,8 +1,9 @@
 // A model variant's fields: where its responses come from and how they are sampled.
-import fs from "node:fs";
 import { z } from "zod";
 import { ENDPOINT_KINDS } from "@/db/schema";
+import { VARIANT_KEY_NAME, VARIANT_KEY_PREFIX } from "@/server/env";
 import { ValidationError } from "@/server/errors";
+import { ModelFileError, resolveModelFile } from "@/server/generation/model-files";
 
 const httpUrl = z
   .string()
@@ -41,8 +42,8 @@ export const VariantFields = z.object({
       .trim()
       .max(100)
       .regex(
-        /^[A-Za-z_][A-Za-z0-9_]*$/,
-        "The API key variable must be an environment variable name, like OPENAI_API_KEY.",
+        VARIANT_KEY_NAME,
+        `The API key variable must be an environment variable name that starts with ${VARIANT_KEY_PREFIX}, like ${VARIANT_KEY_PREFIX}VLLM (capital letters, digits and _): the operator puts keys for variants in such variables on the web server.`,
       ),
   ),
   temperature: z
@@ -75,8 +76,8 @@ export const VariantFields = z.object({
 export type VariantFieldsInput = z.input<typeof VariantFields>;
 export type VariantFieldsValues = z.output<typeof VariantFields>;
 
-/** Rules across fields; returns the values to store. */
-export function checkVariant(values: VariantFieldsValues) {
+/** Rules across fields; returns the values to store (a local model file as its absolute path). */
+export function checkVariant(values: VariantFieldsValues, modelDirs: readonly string[]) {
   if (values.endpointKind === "openai") {
     if (!values.baseUrl) {
       throw new ValidationError(
@@ -88,13 +89,11 @@ export function checkVariant(values: VariantFieldsValues) {
     return { ...values, modelPath: null };
   }
   if (values.modelPath) {
-    if (!values.modelPath.toLowerCase().endsWith(".gguf")) {
-      throw new ValidationError("The local model file must be a .gguf file.");
-    }
-    if (!fs.existsSync(values.modelPath) || !fs.statSync(values.modelPath).isFile()) {
-      throw new ValidationError(
-        `The model file ${values.modelPath} does not exist on the server. Check the path (it is read by the web server's machine).`,
-      );
+    try {
+      return { ...values, modelPath: resolveModelFile(values.modelPath, modelDirs) };
+    } catch (error) {
+      if (error instanceof ModelFileError) throw new ValidationError(error.message);
+      throw error;
     }
   }
   return values;

@@ -17,7 +17,27 @@ export interface CampaignFormValues {
   dailyQuota: number | null;
   overlapFraction: number;
   goldFraction: number;
+  turnsPerHour: number;
+  turnsPerDay: number;
+  retriesPerTurn: number;
+  retriesPerHour: number;
+  concurrentGenerations: number;
 }
+
+/** Per-annotator generation limits: [field, label, hint, min, default]. */
+const GENERATION_LIMITS = [
+  ["turnsPerHour", "Prompts per hour", "Turns an annotator may start in any hour.", 1, 60],
+  ["turnsPerDay", "Prompts per 24 hours", "Turns an annotator may start in any 24 hours.", 1, 400],
+  [
+    "retriesPerTurn",
+    "Retries per turn",
+    "Times the failed responses of one turn may be generated again.",
+    0,
+    3,
+  ],
+  ["retriesPerHour", "Retries per hour", "Retries an annotator may ask for in any hour.", 1, 20],
+  ["concurrentGenerations", "Turns generating at once", "Per annotator, over all their campaigns.", 1, 2],
+] as const;
 
 export function CampaignForm({
   initial,
@@ -51,6 +71,11 @@ export function CampaignForm({
         dailyQuota: numberOrNull(form.get("dailyQuota")),
         overlapFraction: percentOf("overlapPercent"),
         goldFraction: percentOf("goldPercent"),
+        turnsPerHour: Number(form.get("turnsPerHour")),
+        turnsPerDay: Number(form.get("turnsPerDay")),
+        retriesPerTurn: Number(form.get("retriesPerTurn")),
+        retriesPerHour: Number(form.get("retriesPerHour")),
+        concurrentGenerations: Number(form.get("concurrentGenerations")),
       },
       form,
     );
@@ -138,6 +163,26 @@ export function CampaignForm({
           defaultValue={Math.round((initial?.goldFraction ?? 0.05) * 1000) / 10}
         />
       </div>
+      <fieldset>
+        <legend className="text-sm font-semibold text-slate-800">Generation limits per annotator</legend>
+        <p className="mt-1 text-xs text-slate-500">
+          Every prompt and retry calls the model endpoints, whether or not it ends in a comparison.
+        </p>
+        <div className="mt-2 grid gap-4 sm:grid-cols-3">
+          {GENERATION_LIMITS.map(([field, label, hint, min, fallback]) => (
+            <TextField
+              key={field}
+              id={`campaign-${field}`}
+              name={field}
+              label={label}
+              hint={hint}
+              type="number"
+              min={min}
+              defaultValue={initial?.[field] ?? fallback}
+            />
+          ))}
+        </div>
+      </fieldset>
       <TextAreaField
         id="campaign-system-prompt"
         name="systemPrompt"

@@ -110,8 +110,8 @@ export function VariantForm({
             id={id("key")}
             name="apiKeyEnv"
             label="API key variable (optional)"
-            hint="The name of the environment variable on the server that holds the key."
-            placeholder="OPENAI_API_KEY"
+            hint="The environment variable on the server that holds the key; its name starts with ARBITER_KEY_ (the operator sets it)."
+            placeholder="ARBITER_KEY_OPENAI"
             defaultValue={initial?.apiKeyEnv ?? ""}
           />
         </div>
@@ -121,7 +121,7 @@ export function VariantForm({
             id={id("path")}
             name="modelPath"
             label="Model file (.gguf, optional)"
-            hint="A path on the server; empty for the default model (MODEL_PATH or the demo)."
+            hint="A file in the server's model folders, e.g. llama-2-7b-chat.Q4_K_M.gguf; empty for the default model."
             defaultValue={initial?.modelPath ?? ""}
           />
           <TextField

@@ -1,4 +1,27 @@
 // Next.js configuration. Packages with native code or WASM stay outside the server bundle.
+
+/**
+ * Model responses are untrusted Markdown shown to reviewers and admins: nothing may load from
+ * another origin (a remote image is a tracking pixel), and no page may be framed. Next.js
+ * inlines its bootstrap scripts and React its styles, so both need 'unsafe-inline' (no nonces:
+ * they would make every page dynamic); React's development build also needs eval.
+ * (Tooling config, not app code: NODE_ENV is what `next dev` and `next start` set.)
+ */
+function contentSecurityPolicy(isDevelopment) {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'unsafe-inline'${isDevelopment ? " 'unsafe-eval'" : ""}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join("; ");
+}
+
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "@node-rs/argon2", "pg"],
@@ -10,9 +33,17 @@ const nextConfig = {
       {
         source: "/:path*",
         headers: [
+          {
+            key: "Content-Security-Policy",
+            value: contentSecurityPolicy(process.env.NODE_ENV === "development"),
+          },
           { key: "X-Frame-Options", value: "DENY" },
           { key: "X-Content-Type-Options", value: "nosniff" },
           { key: "Referrer-Policy", value: "same-origin" },
+          {
+            key: "Permissions-Policy",
+            value: "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+          },
         ],
       },
     ];

@@ -46,6 +46,8 @@ const RATE = Number(process.env.BENCH_WEB_RATE ?? 1);
 const SAMPLES = Number(process.env.BENCH_WEB_SAMPLES ?? 20);
 const RETRY_EVERY = 8;
 const SECRET = crypto.randomBytes(32).toString("hex");
+/** Lets the readiness check read /api/health's inference status, which anonymous callers do not get. */
+const HEALTH_TOKEN = crypto.randomBytes(32).toString("hex");
 const log = (line: string) => process.stderr.write(`[bench:web] ${line}\n`);
 
 async function createDatabase(serverUrl: string) {
@@ -81,6 +83,7 @@ async function startServer(databaseUrl: string) {
       DATABASE_URL: databaseUrl,
       ARBITER_DATA_DIR: dataDir,
       NEXTAUTH_SECRET: SECRET,
+      ARBITER_HEALTH_TOKEN: HEALTH_TOKEN,
       NEXTAUTH_URL: `http://127.0.0.1:${port}`,
       ARBITER_ADMIN_EMAIL: "admin@bench.test",
       ARBITER_ADMIN_PASSWORD: "bench admin password",
@@ -97,7 +100,9 @@ async function startServer(databaseUrl: string) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error("the server did not become ready in 3 minutes");
-    const health = await fetch(`${baseUrl}/api/health`)
+    const health = await fetch(`${baseUrl}/api/health`, {
+      headers: { Authorization: `Bearer ${HEALTH_TOKEN}` },
+    })
       .then((response) =>
         response.ok ? (response.json() as Promise<{ inference?: { status: string } }>) : null,
       )

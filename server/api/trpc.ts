@@ -5,16 +5,21 @@ import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { Db } from "@/db/client";
+import { clientAddress } from "@/server/auth/request-origin";
 import { getUserFromHeaders } from "@/server/auth/request-user";
 import { decideAccess, forbiddenMessage, type Access, type Role } from "@/server/auth/roles";
 import type { SessionUser } from "@/server/auth/session-user";
 import { getDb } from "@/server/db";
 import { env } from "@/server/env";
 import { isDomainError, type DomainErrorKind } from "@/server/errors";
+import { consumeRateLimit } from "@/server/services/rate-limits/consume-rate-limit";
+import { MAX_BATCH_CALLS } from "./batch-limit";
 
 export interface Context {
   db: Db;
   user: SessionUser | null;
+  /** Who is calling, for per-address limits; null when it cannot be known. */
+  clientAddress: string | null;
 }
 
 export interface Meta {
@@ -23,7 +28,7 @@ export interface Meta {
 
 /** `secret` is for tests; the server uses its configured session secret. */
 export async function createContext(db: Db, headers: Headers, secret?: string): Promise<Context> {
-  return { db, user: await getUserFromHeaders(db, headers, secret) };
+  return { db, user: await getUserFromHeaders(db, headers, secret), clientAddress: clientAddress(headers) };
 }
 
 export async function createContextFromRequest(request: Request): Promise<Context> {
@@ -50,6 +55,9 @@ export function describeZodError(error: ZodError) {
     .join(" ");
 }
 
+/** What tRPC says when a batch is over `maxBatchSize` (http-handler.ts); the HTTP test pins it. */
+const TRPC_BATCH_TOO_LARGE_MESSAGE = "Batch call exceeds maximum size";
+
 const t = initTRPC
   .context<Context>()
   .meta<Meta>()
@@ -61,6 +69,8 @@ const t = initTRPC
       if (zodError) message = describeZodError(zodError);
       else if (error.code === "PARSE_ERROR" || error.cause instanceof SyntaxError) {
         message = `The request could not be read (${error.message}). Send the input as JSON, as the tRPC client does.`;
+      } else if (error.message === TRPC_BATCH_TOO_LARGE_MESSAGE) {
+        message = `One request may batch at most ${MAX_BATCH_CALLS} calls. Send the others in further requests.`;
       } else if (error.code === "INTERNAL_SERVER_ERROR") {
         message =
           "Something went wrong on the server. Try again; if it keeps happening, ask an admin to check the server log.";
@@ -109,9 +119,19 @@ function requireAccess(access: Exclude<Access, "public">) {
   });
 }
 
+/** Calls to public procedures each client address may make per window. */
+export const PUBLIC_CALL_LIMIT = { calls: 30, windowMs: 60_000 };
+
+/** Public procedures answer anyone, so each address gets a budget of calls; with the batch cap
+ * (MAX_BATCH_CALLS) this bounds the work one client can cause without an account. */
+const limitPublicCalls = t.middleware(async ({ ctx, next }) => {
+  await consumeRateLimit(ctx.db, { key: `public:${ctx.clientAddress ?? "unknown"}`, ...PUBLIC_CALL_LIMIT });
+  return next();
+});
+
 const baseProcedure = t.procedure.use(mapDomainErrors);
 
-export const publicProcedure = baseProcedure.meta({ role: "public" });
+export const publicProcedure = baseProcedure.meta({ role: "public" }).use(limitPublicCalls);
 export const authedProcedure = baseProcedure.meta({ role: "authed" }).use(requireAccess("authed"));
 export const annotatorProcedure = baseProcedure.meta({ role: "annotator" }).use(requireAccess("annotator"));
 export const reviewerProcedure = baseProcedure.meta({ role: "reviewer" }).use(requireAccess("reviewer"));

@@ -1,49 +1,30 @@
-// The generation endpoints as plain fetch handlers (the route files pass the server's database
-// and generation runtime; tests pass their own):
+// The generation endpoints as routes (the route files serve them with the server's database and
+// generation runtime; tests with their own):
 //   POST /api/generate           sends a prompt: stores the turn, then streams its responses
 //   GET  /api/generate/:turnId   streams a turn's responses (after a reload, or to follow again)
 // Streams are NDJSON, one event per line: (POST only: {"type":"turn",...}), a snapshot, then
 // deltas and status changes, then {"type":"end"}. Generation runs in the server and does not
 // stop when the browser leaves, so a reload simply watches again and gets the text so far.
-// Access is checked as for the tRPC procedures: the annotator role, and only the author's turns.
-import { z, ZodError } from "zod";
-import type { Db } from "@/db/client";
-import { getUserFromHeaders } from "@/server/auth/request-user";
-import { decideAccess } from "@/server/auth/roles";
-import type { SessionUser } from "@/server/auth/session-user";
-import { isDomainError, HTTP_STATUS_BY_KIND } from "@/server/errors";
+// Both are annotator routes (server/api/route-handler.ts), and reach only the author's turns.
+import { z } from "zod";
+import type { ModelVariant } from "@/db/schema";
+import { NotFoundError } from "@/server/errors";
 import type { EndpointIdentity } from "@/server/generation/endpoints";
 import type { GenerationHub, TurnStreamEvent } from "@/server/generation/turn-generation";
 import { log } from "@/server/log";
 import { findOwnTurn } from "@/server/services/annotation/access";
 import { startTurn } from "@/server/services/annotation/start-turn";
-import type { ModelVariant } from "@/db/schema";
-import { describeZodError } from "./trpc";
-
-/** A prompt is at most 8,000 characters; anything far larger is not a prompt. */
-const MAX_START_BODY_BYTES = 64 * 1024;
+import { KB } from "./body-limit";
+import { defineRoute, type RouteDeps } from "./route-handler";
 
 const PING_EVERY_MS = 15_000;
 
-function problem(status: number, message: string) {
-  return Response.json({ error: { message } }, { status, headers: { "Cache-Control": "no-store" } });
-}
-
-export interface TurnStreamDeps {
-  db: Db;
-  hub: Pick<GenerationHub, "watch" | "schedule">;
-  /** Tests sign their session cookies with their own secret. */
-  secret?: string;
-}
-
-async function annotatorOf(request: Request, deps: TurnStreamDeps): Promise<SessionUser | Response> {
-  const user = await getUserFromHeaders(deps.db, request.headers, deps.secret);
-  const access = decideAccess(user, "annotator");
-  if (access === "unauthenticated" || !user) {
-    return problem(401, "You are not signed in, or your session has ended. Sign in and try again.");
-  }
-  if (access === "forbidden") return problem(403, "Annotating needs the annotator role.");
-  return user;
+export interface GenerationDeps extends RouteDeps {
+  /** Called per request: the server creates its generation machinery on first use, not at import. */
+  generation: () => {
+    hub: Pick<GenerationHub, "watch" | "schedule">;
+    identify: (variant: ModelVariant) => EndpointIdentity;
+  };
 }
 
 function ndjson(
@@ -99,69 +80,39 @@ function abortWith(request: Request) {
 }
 
 /** GET /api/generate/:turnId */
-export async function handleTurnStream(
-  request: Request,
-  turnId: string,
-  deps: TurnStreamDeps,
-): Promise<Response> {
-  if (!z.uuid().safeParse(turnId).success) return problem(404, "There is no such turn.");
-  const user = await annotatorOf(request, deps);
-  if (user instanceof Response) return user;
-  try {
-    await findOwnTurn(deps.db, turnId, user);
-  } catch (error) {
-    if (isDomainError(error)) return problem(404, error.message);
-    throw error;
-  }
-  const abort = abortWith(request);
-  return ndjson(turnId, null, deps.hub.watch(deps.db, turnId, abort.signal), abort);
-}
+export const turnStreamRoute = defineRoute<GenerationDeps, "annotator", { turnId: string }>({
+  role: "annotator",
+  async handle({ request, user, params, deps }) {
+    if (!z.uuid().safeParse(params.turnId).success) throw new NotFoundError("There is no such turn.");
+    const db = await deps.db();
+    await findOwnTurn(db, params.turnId, user);
+    const abort = abortWith(request);
+    return ndjson(params.turnId, null, deps.generation().hub.watch(db, params.turnId, abort.signal), abort);
+  },
+});
 
 /** POST /api/generate with {campaignId, conversationId, message}. */
-export async function handleStartTurn(
-  request: Request,
-  deps: TurnStreamDeps & { identify: (variant: ModelVariant) => EndpointIdentity },
-): Promise<Response> {
-  const user = await annotatorOf(request, deps);
-  if (user instanceof Response) return user;
-  // JSON only: a cross-site form cannot send it without a CORS preflight, which is refused.
-  if (!request.headers.get("content-type")?.toLowerCase().startsWith("application/json")) {
-    return problem(415, "Send the prompt as JSON (Content-Type: application/json).");
-  }
-  const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > MAX_START_BODY_BYTES) {
-    return problem(413, "The request is too large. A prompt can be at most 8,000 characters long.");
-  }
-  let input: unknown;
-  try {
-    const text = await request.text();
-    if (text.length > MAX_START_BODY_BYTES) {
-      return problem(413, "The request is too large. A prompt can be at most 8,000 characters long.");
-    }
-    input = JSON.parse(text);
-  } catch {
-    return problem(400, "The request could not be read. Send {campaignId, conversationId, message} as JSON.");
-  }
-  let started;
-  try {
-    started = await startTurn(deps.db, input as never, user, {
-      identify: deps.identify,
+export const startTurnRoute = defineRoute<GenerationDeps, "annotator">({
+  role: "annotator",
+  // A prompt is at most 8,000 characters; anything far larger is not a prompt.
+  body: { limit: 256 * KB, shape: "{ campaignId, conversationId, message }" },
+  async handle({ request, user, body, deps }) {
+    const db = await deps.db();
+    const { hub, identify } = deps.generation();
+    const started = await startTurn(db, body as never, user, {
+      identify,
       schedule: (turnId) => {
-        deps.hub
-          .schedule(deps.db, turnId)
+        hub
+          .schedule(db, turnId)
           .catch((error: Error) => log.error(`Could not start generating turn ${turnId}: ${error.message}`));
       },
     });
-  } catch (error) {
-    if (error instanceof ZodError) return problem(400, describeZodError(error));
-    if (isDomainError(error)) return problem(HTTP_STATUS_BY_KIND[error.kind], error.message);
-    throw error;
-  }
-  const abort = abortWith(request);
-  return ndjson(
-    started.turnId,
-    { type: "turn", turn: started },
-    deps.hub.watch(deps.db, started.turnId, abort.signal),
-    abort,
-  );
-}
+    const abort = abortWith(request);
+    return ndjson(
+      started.turnId,
+      { type: "turn", turn: started },
+      hub.watch(db, started.turnId, abort.signal),
+      abort,
+    );
+  },
+});

@@ -4,5 +4,5 @@ import { createCaller } from "@/server/api/root";
 import type { SessionUser } from "@/server/auth/session-user";
 
 export function callerFor(db: Db, user: SessionUser | null) {
-  return createCaller({ db, user });
+  return createCaller({ db, user, clientAddress: null });
 }

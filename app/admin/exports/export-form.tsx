@@ -4,6 +4,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type ReactNode } from "react";
 import { Alert, Button, Card, SelectField, TextField } from "../../_components/ui";
+import { problemMessage } from "../../_lib/problem";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import {
   FORMAT_LABELS,
@@ -185,13 +186,7 @@ export function ExportForm() {
         signal: controller.signal,
       });
       if (!response.ok || !response.body) {
-        const body = (await response.json().catch(() => null)) as { error?: string } | null;
-        setDownload({
-          id,
-          state: "failed",
-          received: 0,
-          error: body?.error ?? `The server answered ${response.status}. Try again.`,
-        });
+        setDownload({ id, state: "failed", received: 0, error: await problemMessage(response) });
         return;
       }
       const filename =

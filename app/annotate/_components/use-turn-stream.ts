@@ -4,6 +4,7 @@
 // again after a reload or a dropped connection (a fresh snapshot, so nothing is lost or doubled;
 // the server keeps generating meanwhile).
 import { useEffect, useEffectEvent, useState } from "react";
+import { problemMessage } from "../../_lib/problem";
 
 export interface StreamedResponse {
   id: string;
@@ -38,11 +39,6 @@ interface OpenStream {
 
 /** Streams opened by sendPrompt, waiting for the turn's view to take them over. */
 const handedOver = new Map<string, OpenStream>();
-
-async function problemMessage(response: Response) {
-  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-  return body?.error?.message ?? `The server answered ${response.status}. Try again in a moment.`;
-}
 
 /** Sends a prompt. Resolves once the server has stored the turn; its responses then stream. */
 export async function sendPrompt(input: {

@@ -48,7 +48,7 @@ export function PairCampaigns() {
                     ? "Paused."
                     : nothingIn === campaign.id
                       ? "No pair is waiting for you right now. Come back later."
-                      : `${campaign.waitingPairs >= 1000 ? "1,000+" : campaign.waitingPairs} waiting for a second rating.`}
+                      : `${campaign.waitingPairs >= 1000 ? "1,000+" : campaign.waitingPairs} pairs waiting to be rated.`}
               </p>
             </div>
             <Button

@@ -1,16 +1,8 @@
 // Sends a prompt: stores the turn and streams its responses (NDJSON; see
 // server/api/turn-stream-handler.ts).
-import { handleStartTurn } from "@/server/api/turn-stream-handler";
-import { getDb } from "@/server/db";
-import { getGenerationRuntime } from "@/server/generation/runtime";
+import { serverRouteDeps } from "@/server/api/server-route-deps";
+import { startTurnRoute } from "@/server/api/turn-stream-handler";
 
 export const dynamic = "force-dynamic";
 
-export async function POST(request: Request) {
-  const runtime = getGenerationRuntime();
-  return handleStartTurn(request, {
-    db: await getDb(),
-    hub: runtime.hub,
-    identify: runtime.resolver.identify.bind(runtime.resolver),
-  });
-}
+export const POST = startTurnRoute.serve(serverRouteDeps);

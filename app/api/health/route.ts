@@ -1,17 +1,8 @@
-// Liveness and database status for load balancers and operators, and the state of the
-// supervised inference servers (reported, but a failing model server does not fail the check:
-// the web app itself is up).
-import { inferenceHealth, peekGenerationRuntime } from "@/server/generation/runtime";
-import { getDatabase } from "@/server/db";
-import { checkHealth } from "@/server/services/system/check-health";
+// Liveness for load balancers; details for admins and operator probes (see
+// server/api/health-route.ts).
+import { healthRoute } from "@/server/api/health-route";
+import { serverRouteDeps } from "@/server/api/server-route-deps";
 
 export const dynamic = "force-dynamic";
 
-export async function GET() {
-  const health = await checkHealth(getDatabase);
-  const inference = inferenceHealth(peekGenerationRuntime());
-  return Response.json(inference ? { ...health, inference } : health, {
-    status: health.status === "ok" ? 200 : 503,
-    headers: { "Cache-Control": "no-store" },
-  });
-}
+export const GET = healthRoute.serve(serverRouteDeps);

@@ -202,7 +202,8 @@ export function ComparisonReview({
             {comparison.reviews.map((review) => (
               <li key={review.id}>
                 <span className="font-medium">{DECISION_LABELS[review.decision]}</span> by{" "}
-                {review.reviewerEmail} on {review.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
+                {review.reviewerEmail ?? "a reviewer"} on{" "}
+                {review.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
                 {review.comment && (
                   <p className="mt-1 rounded-md bg-slate-50 p-2 text-slate-700">{review.comment}</p>
                 )}

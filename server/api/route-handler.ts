@@ -1,0 +1,154 @@
+// One wrapper for the route handlers under app/api (all but next-auth's and tRPC's own): the
+// access level is part of the definition, as with the tRPC procedures, and the wrapper checks
+// it, reads a JSON body within a limit, and maps every error to one shape:
+//   { "error": { "code": "not_found", "message": "What happened and what to do." } }
+// `serve(deps)` binds a route to its dependencies: the route files pass the server's, tests
+// their own database and session secret. The authorization matrix reads the declared role.
+import { ZodError } from "zod";
+import type { Db } from "@/db/client";
+import { getUserFromHeaders } from "@/server/auth/request-user";
+import { decideAccess, forbiddenMessage, type Access, type Role } from "@/server/auth/roles";
+import type { SessionUser } from "@/server/auth/session-user";
+import { HTTP_STATUS_BY_KIND, isDomainError, type DomainErrorKind } from "@/server/errors";
+import { log } from "@/server/log";
+import { PayloadTooLargeError, readBodyWithLimit } from "./body-limit";
+import { describeZodError } from "./trpc";
+
+export interface RouteDeps {
+  /** Opened on use, so a public route (the health check) can answer while the database is down. */
+  db: () => Promise<Db>;
+  /** Tests sign their session cookies with their own secret; the server uses its configured one. */
+  secret?: string;
+}
+
+/** The `code` of an error answer: a domain error's kind, or what the wrapper itself refused. */
+export type ProblemCode =
+  DomainErrorKind | "payload_too_large" | "unsupported_media_type" | "bad_request" | "internal";
+
+export interface Problem {
+  error: { code: ProblemCode; message: string };
+}
+
+export function problem(status: number, code: ProblemCode, message: string): Response {
+  const body: Problem = { error: { code, message } };
+  return Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+type UserFor<R extends Access> = R extends "public" ? SessionUser | null : SessionUser;
+
+export interface RouteCall<D extends RouteDeps, R extends Access, P> {
+  request: Request;
+  user: UserFor<R>;
+  params: P;
+  /** The parsed JSON body for routes that declare one (services validate it with their schema). */
+  body: unknown;
+  deps: D;
+}
+
+export interface RouteDefinition<D extends RouteDeps, R extends Access, P> {
+  role: R;
+  /**
+   * Routes that take a body: it must be JSON (a cross-site form cannot send that without a CORS
+   * preflight, which is refused) of at most `limit` bytes. `shape` goes into the error messages.
+   * Routes without it never read the body.
+   */
+  body?: { limit: number; shape: string };
+  handle(call: RouteCall<D, R, P>): Promise<Response>;
+}
+
+export const ROUTE = Symbol.for("arbiter.route");
+
+export type RouteContext<P> = { params: Promise<P> };
+
+/** What a route file exports as GET or POST; `[ROUTE]` lets the matrix serve it with test deps. */
+export type RouteHandler<D extends RouteDeps = RouteDeps, P extends object = object> = ((
+  request: Request,
+  context?: RouteContext<P>,
+) => Promise<Response>) & { [ROUTE]: Route<D, P> };
+
+export interface Route<D extends RouteDeps = RouteDeps, P extends object = object> {
+  /** The declared access level (what the authorization matrix checks against). */
+  role: Access;
+  serve(deps: D): RouteHandler<D, P>;
+}
+
+const SIGN_IN_AGAIN = "You are not signed in, or your session has ended. Sign in and try again.";
+
+function isJson(request: Request) {
+  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+  return type === "application/json";
+}
+
+async function identify(request: Request, deps: RouteDeps, access: Access): Promise<SessionUser | null> {
+  // Sessions are cookies: without one, neither the database nor the secret is needed (probes).
+  if (!request.headers.has("cookie")) return null;
+  if (access !== "public") return getUserFromHeaders(await deps.db(), request.headers, deps.secret);
+  try {
+    return await getUserFromHeaders(await deps.db(), request.headers, deps.secret);
+  } catch (error) {
+    // A public route answers without a database (the health check reports that it is down).
+    log.warn(`Could not resolve the session of a public request: ${(error as Error).message}`);
+    return null;
+  }
+}
+
+/** Every error of every route handler becomes a response here, and nowhere else. */
+function toProblem(error: unknown, request: Request): Response {
+  if (isDomainError(error)) return problem(HTTP_STATUS_BY_KIND[error.kind], error.kind, error.message);
+  if (error instanceof ZodError) return problem(400, "validation", describeZodError(error));
+  if (error instanceof PayloadTooLargeError) return problem(413, "payload_too_large", error.message);
+  log.error(`${request.method} ${new URL(request.url).pathname} failed`, error);
+  return problem(
+    500,
+    "internal",
+    "Something went wrong on the server. Try again; if it keeps happening, ask an admin to check the server log.",
+  );
+}
+
+export function defineRoute<D extends RouteDeps, R extends Access, P extends object = object>(
+  definition: RouteDefinition<D, R, P>,
+): Route<D, P> {
+  const route: Route<D, P> = {
+    role: definition.role,
+    serve(deps) {
+      const handler = async (request: Request, context?: RouteContext<P>) => {
+        try {
+          const user = await identify(request, deps, definition.role);
+          const decision = decideAccess(user, definition.role);
+          if (decision === "unauthenticated") return problem(401, "unauthorized", SIGN_IN_AGAIN);
+          if (decision === "forbidden") {
+            return problem(403, "forbidden", forbiddenMessage(definition.role as Role, user!.role));
+          }
+          let body: unknown;
+          if (definition.body) {
+            const { limit, shape } = definition.body;
+            if (!isJson(request)) {
+              return problem(
+                415,
+                "unsupported_media_type",
+                `Send ${shape} as JSON (Content-Type: application/json).`,
+              );
+            }
+            const text = new TextDecoder().decode(await readBodyWithLimit(request, limit));
+            try {
+              body = JSON.parse(text);
+            } catch {
+              return problem(400, "bad_request", `The request could not be read. Send ${shape} as JSON.`);
+            }
+          }
+          const params = ((await context?.params) ?? {}) as P;
+          return await definition.handle({ request, user: user as UserFor<R>, params, body, deps });
+        } catch (error) {
+          return toProblem(error, request);
+        }
+      };
+      return Object.assign(handler, { [ROUTE]: route });
+    },
+  };
+  return route;
+}
+
+/** The route a handler was built from, or undefined for one written by hand. */
+export function routeOf(handler: unknown): Route | undefined {
+  return typeof handler === "function" ? (handler as Partial<RouteHandler>)[ROUTE] : undefined;
+}

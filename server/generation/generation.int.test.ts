@@ -437,8 +437,9 @@ describe("supervised servers and their parent", () => {
     // A stand-in web server: spawns a child with the supervisor's preload, prints its PID.
     const parentScript = `
       const { spawn } = require("node:child_process");
-      const child = spawn(process.execPath, ["--import", ${JSON.stringify(pathToFileURL(path.join(root, "server/generation/exit-with-parent.mjs")).href)}, "-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
-      console.log(child.pid);
+      const child = spawn(process.execPath, ["--import", ${JSON.stringify(pathToFileURL(path.join(root, "server/generation/exit-with-parent.mjs")).href)}, "-e", "console.log('ready'); setInterval(() => {}, 1000)"], { stdio: ["ignore", "pipe", "ignore"] });
+      // The preload runs before -e, so "ready" means the child is already watching its parent.
+      child.stdout.once("data", () => console.log(child.pid));
       setInterval(() => {}, 1000);`;
     const parent = spawn(process.execPath, ["-e", parentScript], { stdio: ["ignore", "pipe", "ignore"] });
     const childPid = await new Promise<number>((resolve) =>
@@ -453,9 +454,8 @@ describe("supervised servers and their parent", () => {
       }
     };
     expect(isAlive(childPid)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // let the child finish starting
     parent.kill("SIGKILL");
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     while (isAlive(childPid) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect(isAlive(childPid)).toBe(false);

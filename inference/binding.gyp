@@ -6,7 +6,8 @@
 {
   "variables": {
     # 1: compile the CUDA objects (engine/cuda/*.cu) with nvcc; 0: link engine/cuda/cuda_stub.cpp.
-    # ARBITER_CUDA=0/1 forces it; otherwise scripts/detect-cuda.mjs looks for nvcc.
+    # scripts/detect-cuda.mjs decides: ARBITER_CUDA=on/off, else on where nvcc and an NVIDIA
+    # driver or GPU are found.
     "arbiter_cuda%": "<!(node scripts/detect-cuda.mjs)",
     # The CUDA rule's compiler and the folder of the static CUDA runtime.
     "arbiter_nvcc%": "<!(node scripts/cuda-config.mjs nvcc)",
@@ -18,7 +19,7 @@
     "cflags": ["-fPIC"],
     "conditions": [
       ["arbiter_cuda==1", {
-        # Every target's .cu sources go through nvcc (engine/cuda, gpu/host_checks*.cu).
+        # Every target's .cu sources go through nvcc (engine/cuda, engine/cuda/tests/host_checks*.cu).
         "rules": [{
           "rule_name": "nvcc",
           "extension": "cu",
@@ -48,6 +49,7 @@
         "engine/unicode_tables.cpp",
         "engine/sampler.cpp",
         "engine/scheduler.cpp",
+        "engine/step.cpp",
         "engine/engine.cpp",
         "engine/cpu/cpu_features.cpp",
         "engine/cpu/threadpool.cpp",
@@ -105,6 +107,7 @@
         "engine/tests/test_gguf.cpp",
         "engine/tests/test_engine.cpp",
         "engine/tests/test_tokenizer_bpe.cpp",
+        "engine/tests/test_step.cpp",
       ],
       "include_dirs": ["engine"],
     },
@@ -120,11 +123,11 @@
   "conditions": [
     ["arbiter_cuda==1", {
       "targets": [{
-        # The CUDA kernels' block decoding checked on the CPU (inference/gpu/host_checks.cu).
+        # The CUDA kernels' block decoding checked on the CPU (engine/cuda/tests/host_checks.cu).
         "target_name": "cuda_host_checks",
         "type": "executable",
         "dependencies": ["arbiter_engine"],
-        "sources": ["gpu/host_checks_main.cu", "gpu/host_checks.cu", "gpu/reference.cpp"],
+        "sources": ["engine/cuda/tests/host_checks_main.cu", "engine/cuda/tests/host_checks.cu", "engine/cuda/tests/reference.cpp"],
       }],
     }],
   ],

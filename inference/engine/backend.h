@@ -44,10 +44,14 @@ class Backend {
   virtual int n_ctx() const = 0;
 
   // Computes the step. `logits` receives, for each sequence in order, n_tokens rows of
-  // n_vocab floats when all_logits is set, else one row (the last token's).
+  // n_vocab floats when all_logits is set, else one row (the last token's). Inputs are checked
+  // by validate_step (step.h) before anything runs: a refused step changes no cache.
   virtual Status forward(const std::vector<StepSequence>& step, float* logits) = 0;
 
-  // Copies cached positions [0, n_tokens) of src_slot into dst_slot (shared prefill).
+  // Copies cached positions [0, n_tokens) of src_slot into dst_slot (shared prefill); the
+  // positions from n_tokens on in dst_slot are left as they were. src_slot == dst_slot is a
+  // no-op that succeeds: the slot already holds its own prefix. Slots and length are checked by
+  // validate_copy_prefix (step.h).
   virtual Status copy_prefix(int src_slot, int dst_slot, int n_tokens) = 0;
 };
 

@@ -5,12 +5,11 @@
 //   node .gpu/gpu-check.mjs --out DIR [--budget SECONDS] [--stages a,b,...]
 //
 // Stages, each in its own process with its own time limit, so one failure or crash never stops
-// the rest: machine, unit (kernel and backend tests; on failure rerun with graphs/PDL off and
-// with the version-1 kernels, to tell the cause), logits (CUDA vs CPU vs float64 for every
+// the rest: machine, unit (kernel and backend tests), logits (CUDA vs CPU vs float64 for every
 // weight type make-model writes), batching (batched = alone, determinism), sanitizer
 // (compute-sanitizer memcheck), bench7b (generated Llama-2-7B-shape Q4_0 and Q8_0 GGUF files
-// through the CLI's bench), synthetic (backend variants on a synthetic 7B model, then kernel
-// bandwidths and the version-2 configuration experiment), sanitizer_unit. --stages (or
+// through the CLI's bench), synthetic (the backend on a synthetic 7B model, then kernel
+// bandwidths and the version-2 configuration sweep), sanitizer_unit. --stages (or
 // GPU_CHECK_STAGES) picks a subset; machine always runs. Everything goes to DIR/gpu-check.json
 // and DIR/gpu-check.log (the background model generator writes DIR/make-model-TYPE.log); a
 // short summary table is printed last.
@@ -346,7 +345,7 @@ const NODE = process.execPath;
 const report = {
   startedAt: new Date(started).toISOString(),
   budgetSeconds: BUDGET_S,
-  // The switches in effect: figures taken under an ARBITER_CUDA_* override are not the defaults'.
+  // The settings in effect (ARBITER_* and GPU_CHECK_* variables), so that a result says how it ran.
   env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(ARBITER_|GPU_CHECK_)/.test(k))),
   stages: {},
 };
@@ -473,7 +472,7 @@ function failedFromStdout(stdout) {
 // A stage gets min(its limit, what the budget leaves); it is skipped when less than `needS` is left
 // or when the stage list leaves it out.
 async function stage(name, { limitS, needS }, body) {
-  if (name !== "machine" && !STAGES.has(name.replace(/_(plain|v1)$/, ""))) {
+  if (name !== "machine" && !STAGES.has(name)) {
     report.stages[name] = { status: "skipped", reason: "not in the stage list" };
     return;
   }
@@ -603,10 +602,10 @@ async function main() {
   // The kernel and backend checks: `gpu-check test` writes one result per check to a file.
   // pass: exit 0, the file read, no failing check. Exit 0 with an unreadable file is a harness
   // error (the checks passed by the program's own count); a nonzero exit is a failure.
-  const unitRun = async (name, limit, env = {}, tailChars = 3000) => {
+  const unitRun = async (name, limit, tailChars = 3000) => {
     const json = join(WORK, `${name}.json`);
     rmSync(json, { force: true });
-    const r = await run(checkBin, ["test", "--json", json], { timeoutS: limit, env });
+    const r = await run(checkBin, ["test", "--json", json], { timeoutS: limit });
     const { data, error } = readResultFile(json);
     const results = data?.results ?? [];
     const failed = data ? results.filter((x) => !x.pass).map((x) => x.name) : failedFromStdout(r.stdout);
@@ -625,18 +624,6 @@ async function main() {
     };
   };
   await stage("unit", { limitS: 150, needS: 30 }, (limit) => unitRun("unit", limit));
-
-  // A real failure with the defaults is rerun with graphs and PDL off (a kernel bug or a
-  // launch-order bug?) and with the version-1 kernels (a version-2 bug?). Kernel-level checks
-  // test both versions explicitly either way; the switches change the backend checks.
-  if (report.stages.unit?.status === "fail") {
-    await stage("unit_plain", { limitS: 90, needS: 40 }, (limit) =>
-      unitRun("unit_plain", limit, { ARBITER_CUDA_GRAPHS: "0", ARBITER_CUDA_PDL: "0" }, 1500),
-    );
-    await stage("unit_v1", { limitS: 90, needS: 40 }, (limit) =>
-      unitRun("unit_v1", limit, { ARBITER_CUDA_MATVEC: "v1", ARBITER_CUDA_ATTN: "v1" }, 1500),
-    );
-  }
 
   await stage("logits", { limitS: 90, needS: 20 }, (limit) => childStage("logits", limit));
   await stage("batching", { limitS: 60, needS: 15 }, (limit) => childStage("batching", limit));
@@ -759,7 +746,7 @@ async function main() {
       }
       const made = lastJsonLine(gen.stdout) ?? {};
       const bytesPerToken = ggufWeightBytesPerToken(models7b[type].path);
-      const benchRun = async (env) => {
+      const benchRun = async () => {
         const r = await run(
           NODE,
           [
@@ -776,23 +763,18 @@ async function main() {
             "--device",
             "cuda",
           ],
-          { timeoutS: Math.max(10, limit - (Date.now() - t0) / 1000), env },
+          { timeoutS: Math.max(10, limit - (Date.now() - t0) / 1000) },
         );
         const bench = r.code === 0 ? lastJsonLine(r.stdout) : null;
         return { bench: bench?.results ? bench : null, tail: r.tail };
       };
-      const first = await benchRun({});
-      // If the default kernels fail here, the version-1 kernels still give figures.
-      const fallback = first.bench
-        ? null
-        : await benchRun({ ARBITER_CUDA_MATVEC: "v1", ARBITER_CUDA_ATTN: "v1" });
+      const first = await benchRun();
       results[type] = {
         pass: first.bench !== null,
         generateSeconds: made.seconds,
         fileBytes: made.bytes,
         weightBytesPerToken: bytesPerToken,
         bench: first.bench,
-        fallbackV1: fallback?.bench ?? undefined,
         tail: first.bench ? undefined : first.tail.slice(-2000),
       };
     }
@@ -811,9 +793,9 @@ async function main() {
       const { data, error } = readResultFile(json);
       return { r, data, error };
     };
-    // Full variants: ~40 s (7 backends of 4-6 s upload each); the kernel tables ~12 s, the
-    // configuration sweep (run 3's, now adopted per site) ~10 s more.
-    const model = await part("bench-model", ["--no-kernels", ...(limit < 55 ? ["--few-variants"] : [])]);
+    // The backend ~15 s (two models, 4-6 s upload each); the kernel tables ~12 s, the
+    // configuration sweep ~10 s more.
+    const model = await part("bench-model", ["--no-kernels"]);
     const kernels =
       left() > 12
         ? await part("bench-kernels", ["--no-model", ...(left() < 35 ? ["--no-sweep"] : [])])
@@ -870,12 +852,6 @@ function summaryLines() {
     return `${what}${counted}${failed}${err}`;
   };
   row("unit", st(s.unit), unitLine(s.unit));
-  for (const [name, what] of [
-    ["unit_plain", "graphs and PDL off: "],
-    ["unit_v1", "version-1 kernels: "],
-  ]) {
-    if (s[name] && s[name].status !== "skipped") row(name, st(s[name]), unitLine(s[name], what));
-  }
   if (s.logits?.cases) {
     const worst = (k, path) =>
       Math.max(
@@ -954,23 +930,17 @@ function summaryLines() {
       s.synthetic?.error ?? s.synthetic?.tail?.slice(-200) ?? s.synthetic?.reason ?? "",
     );
   if (s.synthetic?.matvec) {
-    // Per shape at 1 and 2 vectors: version 1 / version 2 (tuned) / version 2 with the
-    // 64-register kernels, in us; * marks what the backend runs there.
+    // Per shape at 1 and 2 vectors: version 1 / version 2 (tuned), in us; * marks what the
+    // backend runs there.
     for (const type of ["Q4_0", "Q8_0"]) {
       const cells = s.synthetic.matvec
         .filter((m) => m.type === type && m.nvec <= 2)
         .map((m) => {
           const star = (v) => (m.default === v ? "*" : "");
-          return `${m.shape}/${m.nvec} ${m.v1_us.toFixed(1)}${star("v1")}/${m.v2_us.toFixed(1)}${star("v2")}/${m.v2_occ4_us > 0 ? m.v2_occ4_us.toFixed(1) : "-"}`;
+          return `${m.shape}/${m.nvec} ${m.v1_us.toFixed(1)}${star("v1")}/${m.v2_us.toFixed(1)}${star("v2")}`;
         });
-      row(`matvec ${type}`, st(s.synthetic), `us v1/v2/v2-occ4 (* default): ${cells.join(", ")}`);
+      row(`matvec ${type}`, st(s.synthetic), `us v1/v2 (* default): ${cells.join(", ")}`);
     }
-  }
-  if (s.synthetic?.norm_tail?.length) {
-    const cells = s.synthetic.norm_tail
-      .filter((m) => m.nvec <= 2)
-      .map((m) => `${m.type} ${m.shape}/${m.nvec} ${m.us.toFixed(1)}/${m.tail_us.toFixed(1)}`);
-    row("norm tail", st(s.synthetic), `us product alone / with the norm tail: ${cells.join(", ")}`);
   }
   if (s.synthetic?.small_kernels) {
     row(

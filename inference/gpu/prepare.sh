@@ -3,7 +3,8 @@
 # root (gitignored), so that the device run only unpacks and runs (inference/gpu/README.md):
 #   arbiter.node   the addon with the CUDA objects (built in a scratch copy of inference/, so the
 #                  shared inference/build is untouched)
-#   gpu-check      the CUDA test and benchmark program (kernels + backend vs scalar references)
+#   gpu-check      the CUDA test and benchmark program: kernels and backend vs scalar references
+#                  (engine/cuda/tests/) and the CUDA benchmark (bench/cuda_bench.cu)
 #   infer.mjs      the CLI bundled with esbuild; check-lib.mjs the engine API, make-model and
 #                  the float64 reference bundled; gpu-check.mjs the check script
 #   node.xz        this machine's node, compressed (the device machine has no node)
@@ -23,9 +24,10 @@ started=$(date +%s)
 say() { echo "[prepare] $*"; }
 
 say "addon with CUDA (sm_${archs//,/, sm_}) in $scratch"
-cp -r inference/binding.gyp inference/engine inference/addon inference/scripts inference/gpu "$scratch/"
+cp -r inference/binding.gyp inference/engine inference/addon inference/scripts "$scratch/"
+mkdir -p "$scratch/bench" && cp inference/bench/kernel_bench.cpp "$scratch/bench/"
 rm -rf "$scratch/build"
-(cd "$scratch" && NODE_PATH="$root/node_modules" ARBITER_CUDA=1 ARBITER_CUDA_ARCHS="$archs" ARBITER_BUILD_JOBS="$jobs" \
+(cd "$scratch" && NODE_PATH="$root/node_modules" ARBITER_CUDA=on ARBITER_CUDA_ARCHS="$archs" ARBITER_BUILD_JOBS="$jobs" \
   nice node scripts/build-addon.mjs --force > "$scratch/addon-build.log" 2>&1) || {
   tail -40 "$scratch/addon-build.log"
   say "addon build failed"
@@ -39,8 +41,9 @@ gencode=()
 for a in ${archs//,/ }; do gencode+=(-gencode "arch=compute_${a},code=sm_${a}"); done
 objs=$scratch/gpu-check-objs
 mkdir -p "$objs"
-sources=(inference/engine/cuda/*.cu inference/gpu/*.cu inference/gpu/reference.cpp
-         inference/engine/status.cpp inference/engine/ggml_types.cpp inference/engine/quants_ref.cpp)
+sources=(inference/engine/cuda/*.cu inference/engine/cuda/tests/*.cu inference/engine/cuda/tests/reference.cpp
+         inference/bench/cuda_bench.cu
+         inference/engine/status.cpp inference/engine/step.cpp inference/engine/ggml_types.cpp inference/engine/quants_ref.cpp)
 printf '%s\n' "${sources[@]}" | grep -v -e cuda_stub -e host_checks_main | xargs -P "$jobs" -I{} sh -c \
   'nice nvcc -std=c++17 -O3 '"${gencode[*]}"' -c "$1" -o "$2/$(basename "$1").o" || exit 255' _ {} "$objs"
 nvcc "${gencode[@]}" "$objs"/*.o -o "$stage/gpu-check"

@@ -1,15 +1,20 @@
 // Builds the native addon (npm postinstall, `npm run build:addon`): runs node-gyp in inference/,
-// incrementally when the build folder is already configured for the current binding.gyp.
-// `--force` rebuilds from scratch. Exits non-zero with the reason when the build fails: the
-// engine's tests and the inference server need the addon.
+// incrementally when the build folder is already configured for the current binding.gyp and the
+// same CUDA choice. `--force` rebuilds from scratch. Says whether the CUDA objects are built and
+// how to change that (detect-cuda.mjs decides). Exits non-zero with the reason when the build
+// fails: the engine's tests and the inference server need the addon.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { findLib, gencode } from "./cuda-config.mjs";
+import { decideCuda, findNvcc } from "./detect-cuda.mjs";
+
 const inferenceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const force = process.argv.includes("--force");
-const jobs = process.env.ARBITER_BUILD_JOBS ?? "2";
+const jobs = process.env.ARBITER_BUILD_JOBS ?? String(availableParallelism());
 
 function fail(reason) {
   console.error(`[arbiter] the native addon was not built: ${reason}`);
@@ -46,11 +51,11 @@ function nodeDirArgs() {
   return [];
 }
 
-function run(gyp, args) {
+function run(gyp, args, env) {
   const result = spawnSync(gyp.cmd, [...gyp.prefix, ...args], {
     cwd: inferenceDir,
     stdio: "inherit",
-    env: process.env,
+    env,
   });
   if (result.error) fail(`node-gyp could not start: ${result.error.message}`);
   if (result.status !== 0)
@@ -91,18 +96,64 @@ function acquireBuildLock(buildDir) {
   }
 }
 
+// make re-archives a static library only when one of its objects is newer than it, which a new
+// configuration need not bring: CUDA on → off links the stub object compiled by an earlier build.
+function removeArchives(buildDir) {
+  const release = join(buildDir, "Release");
+  if (!existsSync(release)) return;
+  for (const file of readdirSync(release, { recursive: true })) {
+    if (file.endsWith(".a")) rmSync(join(release, file), { force: true });
+  }
+}
+
+function decide() {
+  try {
+    return decideCuda();
+  } catch (error) {
+    fail(error.message);
+  }
+}
+
+const cuda = decide();
+if (cuda.cuda) {
+  console.log(`[arbiter] CUDA: on (${cuda.reason}). Compiling the CUDA kernels takes minutes.`);
+  console.log("[arbiter] for a CPU-only build instead: ARBITER_CUDA=off npm run build:addon");
+} else {
+  console.log(`[arbiter] CUDA: off (${cuda.reason}). Building the CPU engine only.`);
+  console.log(
+    "[arbiter] to compile the CUDA objects anyway (needs nvcc): ARBITER_CUDA=on npm run build:addon",
+  );
+}
+// Everything binding.gyp reads from the environment at configure time: when it differs from the
+// last configuration, the Makefile is stale.
+const configuration = JSON.stringify(
+  cuda.cuda ? { cuda: true, nvcc: findNvcc(), lib: findLib(), gencode: gencode() } : { cuda: false },
+);
+// binding.gyp asks detect-cuda.mjs again; the explicit setting makes it give the answer above.
+const gypEnv = { ...process.env, ARBITER_CUDA: cuda.cuda ? "on" : "off" };
+
 const gyp = nodeGypCommand();
 const buildDir = join(inferenceDir, "build");
 acquireBuildLock(buildDir);
-const configured = existsSync(join(buildDir, "Makefile")) && existsSync(join(buildDir, "config.gypi"));
+const configurationFile = join(buildDir, "arbiter-configuration.json");
+const configured =
+  existsSync(join(buildDir, "Makefile")) &&
+  existsSync(join(buildDir, "config.gypi")) &&
+  existsSync(configurationFile) &&
+  readFileSync(configurationFile, "utf8") === configuration;
 const stale =
   !configured ||
   statSync(join(inferenceDir, "binding.gyp")).mtimeMs > statSync(join(buildDir, "config.gypi")).mtimeMs;
 
 const started = Date.now();
-if (force) run(gyp, ["clean"]);
-if (force || stale) run(gyp, ["configure", ...nodeDirArgs()]);
-run(gyp, ["build", `--jobs=${jobs}`]);
+if (force) run(gyp, ["clean"], gypEnv);
+if (force || stale) {
+  rmSync(configurationFile, { force: true });
+  removeArchives(buildDir);
+  run(gyp, ["configure", ...nodeDirArgs()], gypEnv);
+  writeFileSync(configurationFile, configuration);
+}
+run(gyp, ["build", `--jobs=${jobs}`], gypEnv);
 console.log(
   `[arbiter] native addon ready: inference/build/Release/arbiter.node (${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );

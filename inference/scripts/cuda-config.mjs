@@ -1,25 +1,21 @@
 // What binding.gyp's CUDA rules need, printed for `<!(...)` at configure time:
-//   nvcc     the compiler (found like detect-cuda.mjs: PATH, $CUDA_HOME/bin, /usr/local/cuda/bin)
+//   nvcc     the compiler (detect-cuda.mjs findNvcc: PATH, $CUDA_HOME/bin, /usr/local/cuda/bin)
 //   lib      the folder holding libcudart_static.a (the runtime is linked statically, so the addon
 //            loads on machines without CUDA; the driver is opened lazily on first use)
 //   gencode  -gencode flags: SASS for sm_80, sm_86, sm_89, sm_90 and PTX for compute_90;
 //            ARBITER_CUDA_ARCHS="90" (comma-separated) narrows the SASS list for quick builds
 //   headers  the headers the .cu files include, so that editing one rebuilds them
 // Prints harmless placeholders when CUDA is absent (the CUDA branch of binding.gyp is off then).
+// build-addon.mjs imports the same answers to notice when they change and reconfigure.
 import { existsSync, readdirSync, realpathSync } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+import { findNvcc } from "./detect-cuda.mjs";
 
 const inferenceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-function findNvcc() {
-  const candidates = (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "nvcc"));
-  if (process.env.CUDA_HOME) candidates.push(join(process.env.CUDA_HOME, "bin", "nvcc"));
-  candidates.push("/usr/local/cuda/bin/nvcc");
-  return candidates.find((path) => existsSync(path)) ?? null;
-}
-
-function findLib() {
+export function findLib() {
   const nvcc = findNvcc();
   const homes = [process.env.CUDA_HOME, process.env.CUDA_PATH];
   if (nvcc) homes.push(dirname(dirname(realpathSync(nvcc))));
@@ -32,7 +28,7 @@ function findLib() {
   return "/usr/local/cuda/lib64";
 }
 
-function gencode() {
+export function gencode() {
   const archs = (process.env.ARBITER_CUDA_ARCHS ?? "80,86,89,90")
     .split(",")
     .map((a) => a.trim())
@@ -49,12 +45,14 @@ function headers() {
   return [...list("engine/cuda", [".h", ".cuh"]), ...list("engine", [".h"])];
 }
 
-const what = process.argv[2];
-if (what === "nvcc") process.stdout.write(findNvcc() ?? "nvcc");
-else if (what === "lib") process.stdout.write(findLib());
-else if (what === "gencode") process.stdout.write(gencode().join(" "));
-else if (what === "headers") process.stdout.write(headers().join(" "));
-else {
-  console.error("usage: node scripts/cuda-config.mjs nvcc|lib|gencode|headers");
-  process.exit(2);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const what = process.argv[2];
+  if (what === "nvcc") process.stdout.write(findNvcc() ?? "nvcc");
+  else if (what === "lib") process.stdout.write(findLib());
+  else if (what === "gencode") process.stdout.write(gencode().join(" "));
+  else if (what === "headers") process.stdout.write(headers().join(" "));
+  else {
+    console.error("usage: node scripts/cuda-config.mjs nvcc|lib|gencode|headers");
+    process.exit(2);
+  }
 }

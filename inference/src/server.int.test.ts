@@ -622,6 +622,23 @@ describe("npm run inference (server-main)", () => {
     return { child, stderr: () => stderr, exited };
   }
 
+  /** server-main on a free port with one thread, once it says it is ready (killed if it never does). */
+  async function startServerMain(modelPath: string, args: string[] = [], env: Record<string, string> = {}) {
+    const run = startProcess(
+      "node_modules/.bin/tsx",
+      ["inference/src/server-main.ts", "--model", modelPath, "--port", "0", "--threads", "1", ...args],
+      env,
+    );
+    for (let i = 0; i < 300 && !run.stderr().includes("ready:"); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const listening = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stderr());
+    if (!listening) {
+      process.kill(-run.child.pid!, "SIGKILL");
+      throw new Error(`server-main did not start:\n${run.stderr()}`);
+    }
+    return { ...run, port: Number(listening[1]) };
+  }
+
   it("exits non-zero with the reason when the model cannot be loaded", async () => {
     const bad = dir.file("not-a-model.gguf");
     await writeFile(bad, "definitely not GGUF");
@@ -632,22 +649,9 @@ describe("npm run inference (server-main)", () => {
 
   it("listens at once, reports loading progress, serves, and stops on SIGTERM", async () => {
     const path = await createSmallModel(dir, "served.gguf", { seed: 4 });
-    const run = startProcess("node_modules/.bin/tsx", [
-      "inference/src/server-main.ts",
-      "--model",
-      path,
-      "--port",
-      "0",
-      "--threads",
-      "1",
-      "--model-name",
-      "served",
-    ]);
+    const run = await startServerMain(path, ["--model-name", "served"]);
+    const { port } = run;
     try {
-      let port = 0;
-      for (let i = 0; i < 300 && !run.stderr().includes("ready:"); i++)
-        await new Promise((r) => setTimeout(r, 50));
-      port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stderr())![1]);
       expect(run.stderr()).toMatch(/loading .*served\.gguf: 100%/);
       expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toMatchObject({
         status: "ok",
@@ -668,26 +672,12 @@ describe("npm run inference (server-main)", () => {
 
   it("wants the key from ARBITER_ENGINE_API_KEY and answers the hosts of --allowed-hosts", async () => {
     const path = await createSmallModel(dir, "keyed.gguf", { seed: 5 });
-    const run = startProcess(
-      "node_modules/.bin/tsx",
-      [
-        "inference/src/server-main.ts",
-        "--model",
-        path,
-        "--port",
-        "0",
-        "--threads",
-        "1",
-        "--allowed-hosts",
-        "engine.internal",
-      ],
-      { ARBITER_ENGINE_API_KEY: "process-key-0123456789" },
-    );
+    const run = await startServerMain(path, ["--allowed-hosts", "engine.internal"], {
+      ARBITER_ENGINE_API_KEY: "process-key-0123456789",
+    });
+    const { port } = run;
     try {
-      for (let i = 0; i < 300 && !run.stderr().includes("ready:"); i++)
-        await new Promise((r) => setTimeout(r, 50));
       expect(run.stderr()).toMatch(/API key required/);
-      const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stderr())![1]);
       const url = `http://127.0.0.1:${port}/v1/completions`;
       const request = { prompt: "Hi", max_tokens: 2, temperature: 0 };
       expect((await post(url, request)).status).toBe(401);

@@ -14,6 +14,7 @@
 
 #include "../backend.h"
 #include "../quants_ref.h"
+#include "../step.h"
 #include "attention.h"
 #include "cpu_features.h"
 #include "matmul.h"
@@ -101,10 +102,8 @@ class CpuBackend final : public Backend {
   int n_ctx() const override { return n_ctx_; }
 
   Status copy_prefix(int src_slot, int dst_slot, int n_tokens) override {
-    if (src_slot < 0 || src_slot >= n_slots_ || dst_slot < 0 || dst_slot >= n_slots_ || src_slot == dst_slot ||
-        n_tokens < 0 || n_tokens > n_ctx_) {
-      return Status::Error(StatusCode::InvalidArgument, "copy_prefix: bad slots or length");
-    }
+    ARB_RETURN_IF_ERROR(validate_copy_prefix(src_slot, dst_slot, n_tokens, n_slots_, n_ctx_));
+    if (src_slot == dst_slot) return Status::Ok();
     const size_t n = static_cast<size_t>(n_tokens) * c_.head_dim * sizeof(uint16_t);
     for (int l = 0; l < c_.n_layer; l++) {
       for (int h = 0; h < c_.n_head_kv; h++) {
@@ -116,7 +115,7 @@ class CpuBackend final : public Backend {
   }
 
   Status forward(const std::vector<StepSequence>& step, float* logits) override {
-    ARB_RETURN_IF_ERROR(plan(step));
+    ARB_RETURN_IF_ERROR(plan(step, logits));
     const int T = n_tok_;
     const int n_embd = c_.n_embd, hd = c_.head_dim;
     const int q_dim = c_.n_head * hd, kv_dim = c_.n_head_kv * hd;
@@ -197,34 +196,13 @@ class CpuBackend final : public Backend {
 
   // Validates the step and lays its tokens out: token t belongs to slot tok_slot_[t] at
   // position tok_pos_[t]; out_tok_ lists the tokens that need logits, in output order.
-  Status plan(const std::vector<StepSequence>& step) {
-    if (step.empty()) return Status::Error(StatusCode::InvalidArgument, "forward: empty step");
-    std::vector<bool> used(static_cast<size_t>(n_slots_), false);
-    int T = 0, n_out = 0;
-    for (const StepSequence& s : step) {
-      if (s.slot < 0 || s.slot >= n_slots_ || used[static_cast<size_t>(s.slot)]) {
-        return Status::Error(StatusCode::InvalidArgument, "forward: slot " + std::to_string(s.slot) +
-                                                              " is out of range or used twice in one step");
-      }
-      used[static_cast<size_t>(s.slot)] = true;
-      if (s.n_tokens < 1 || !s.tokens || s.n_past < 0 || s.n_past + s.n_tokens > n_ctx_) {
-        return Status::Error(StatusCode::ContextOverflow,
-                             "forward: " + std::to_string(s.n_past) + " cached + " + std::to_string(s.n_tokens) +
-                                 " new tokens do not fit the context of " + std::to_string(n_ctx_));
-      }
-      for (int i = 0; i < s.n_tokens; i++) {
-        if (s.tokens[i] < 0 || s.tokens[i] >= c_.n_vocab) {
-          return Status::Error(StatusCode::InvalidArgument,
-                               "token id " + std::to_string(s.tokens[i]) + " is outside the vocabulary of " +
-                                   std::to_string(c_.n_vocab));
-        }
-      }
-      T += s.n_tokens;
-      n_out += s.all_logits ? s.n_tokens : 1;
-    }
+  Status plan(const std::vector<StepSequence>& step, const float* logits) {
+    StepLayout layout;
+    ARB_RETURN_IF_ERROR(validate_step(step, n_slots_, n_ctx_, c_.n_vocab, logits, &layout));
+    const int T = static_cast<int>(layout.n_tokens);
     reserve(T);
     n_tok_ = T;
-    n_out_ = n_out;
+    n_out_ = static_cast<int>(layout.n_logit_rows);
     int t = 0, r = 0;
     for (const StepSequence& s : step) {
       for (int i = 0; i < s.n_tokens; i++, t++) {

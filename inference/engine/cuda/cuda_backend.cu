@@ -5,17 +5,11 @@
 // kPassRows tokens each) go through tensor-core matrix products and the tiled attention
 // kernel; everything else (decode tokens, short runs) goes through one decode pass of
 // matrix-vector kernels that read each weight once per 8 rows, replayed from a CUDA graph
-// keyed by the row count. Which path a token takes depends only on its own sequence's run
-// length, and no kernel's summation order depends on the other rows, so a sequence's results
-// are the same alone or batched. Each decode product runs the version its site and weight type
-// measured fastest (tuned_matvec_impl), whatever the row count. The residual products (wo, down)
-// compute the next RMSNorm + q8 in their last block (NormTail), so no separate norm kernel runs
-// between them and the next product (same bits). ARBITER_CUDA_FUSE=N folds RMSNorm and the q8
-// quantizations into the version-2 products that consume them in passes of up to N rows (same
-// bits; off by default: run 2 measured it slower).
+// keyed by the row count. Both passes run the same layer sequence (run_layers). Which path a
+// token takes depends only on its own sequence's run length, and no kernel's summation order
+// depends on the other rows, so a sequence's results are the same alone or batched.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -23,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "../backend.h"
+#include "../step.h"
 #include "device_weights.h"
 #include "kernels.h"
 
@@ -36,24 +30,6 @@ namespace {
 constexpr int kPassRows = 512;       // activation rows per pass (prefill piece size)
 constexpr int kMatvecMaxTokens = 8;  // runs up to this long take the decode path
 constexpr int kDecodeRows = 64;      // rows per decode pass (and logits rows per copy)
-constexpr int kFuseMaxRows = 0;      // default ARBITER_CUDA_FUSE: fused prologues up to this many rows
-
-bool env_disabled(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr && std::strcmp(v, "0") == 0;
-}
-
-int env_int(const char* name, int fallback, int lo, int hi) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  const int x = std::atoi(v);
-  return x < lo || x > hi ? fallback : x;
-}
-
-bool env_is(const char* name, const char* value) {
-  const char* v = std::getenv(name);
-  return v != nullptr && std::strcmp(v, value) == 0;
-}
 
 // A device-side activation site with room for `rows` rows; forms allocated as asked.
 Status alloc_act(DeviceAllocations& mem, int64_t k, int rows, unsigned forms, const char* what,
@@ -74,8 +50,6 @@ Status alloc_act(DeviceAllocations& mem, int64_t k, int rows, unsigned forms, co
   *out = b;
   return Status::Ok();
 }
-
-unsigned quant_forms(unsigned forms) { return forms & (kQ32 | kQ256); }
 
 struct LayerDev {
   const float* attn_norm = nullptr;
@@ -99,6 +73,10 @@ struct Piece {
   int seq, start, len;
 };
 
+// Decode rows go through matrix-vector products and split-context attention; prefill rows
+// through tensor-core products and tiled attention.
+enum class Pass { Decode, Prefill };
+
 class CudaBackend final : public Backend {
  public:
   ~CudaBackend() override;
@@ -121,14 +99,13 @@ class CudaBackend final : public Backend {
                           float* logits);
   Status run_decode_pass(const std::vector<RowSpec>& rows, float* logits);
   Status record_decode(int n);
+  Status run_layers(Pass pass, int n, int n_tiles);
+  Status project(Pass pass, int n, MatvecSite site, const DevMatrix& w, const ActBuf& in, Epilogue epi, float* out,
+                 int64_t ld, int64_t col_offset = 0);
   cudaGraphExec_t decode_graph(int n);    // null: launch directly
   cudaGraphExec_t capture_decode(int n);  // null when capture or instantiation fails
   Status logits_for_rows(const std::vector<RowSpec>& rows, float* logits);
   RopeKvArgs rope_args(int layer) const;
-  MatvecImpl impl_for(MatvecSite site, GgmlType t) const {
-    if (matvec_mode_ == MatvecMode::V1) return MatvecImpl::V1;
-    return matvec_mode_ == MatvecMode::V2 ? MatvecImpl::Auto : tuned_matvec_impl(site, t);
-  }
   AttentionArgs attn_args(int layer) const;
 
   LlamaConfig cfg_;
@@ -137,32 +114,20 @@ class CudaBackend final : public Backend {
   int64_t n_ctx_ = 0;
   std::string description_;
   LaunchCtx ctx_;
-  bool use_graphs_ = true;
-  bool fused_rope_ = true;
-  // ARBITER_CUDA_MATVEC: unset, the tuned version per site (tuned_matvec_impl); v1: version 1
-  // everywhere; v2: version 2 wherever it applies.
-  enum class MatvecMode { Tuned, V1, V2 } matvec_mode_ = MatvecMode::Tuned;
-  Mv2Options mv2_;  // ARBITER_CUDA_MV2_WARPS / _BPS / _OCC=4 / _SITE=0: version 2's launch (same bits)
-  // ARBITER_CUDA_NORM_TAIL=1: the norm after wo and down computed by the product's last block
-  // (same bits). Off by default: run 4 measured it slower than the separate kernels (Q4_0 wo
-  // 5.2 -> 8.4 us, step 1.99 -> 2.15 ms; BENCHMARKS.md). Per site: the
-  // norm after wo (into ffn_in_) and after down (into the next layer's attn_in_, or final_) is a
-  // tail when that product is a quantized matvec and the norm's consumers read only Block32 q8.
-  bool norm_tail_ = false;
-  bool tail_ffn_ = false, tail_attn_ = false, tail_final_ = false;
-  int32_t* tail_counter_ = nullptr;
-  int attn_impl_ = 0;                          // ARBITER_CUDA_ATTN=v1: version 1 decode attention
-  int fuse_max_rows_ = kFuseMaxRows;           // ARBITER_CUDA_FUSE=N (0: never fuse)
-  // Sites whose decode consumers all take fused inputs (version-2 matvec types).
-  bool fuse_attn_in_ = false, fuse_ffn_in_ = false, fuse_h_ = false, fuse_final_ = false;
+  bool use_graphs_ = true;  // false once capturing a graph failed on this driver
+  bool fused_rope_ = true;  // decode q|k|v products apply RoPE and fill the cache themselves
   DeviceAllocations mem_;
 
   DevMatrix tok_embd_, output_;
   const float* output_norm_ = nullptr;
   std::vector<LayerDev> layers_;
-  // What each activation site's consumers read: decode (matvec) and prefill (matmul) forms.
-  unsigned attn_in_forms_ = 0, attn_out_forms_ = 0, ffn_in_forms_ = 0, h_forms_ = 0, final_forms_ = 0;
-  unsigned attn_in_pf_ = 0, attn_out_pf_ = 0, ffn_in_pf_ = 0, h_pf_ = 0;
+  // What each activation site's consumers read, per pass (decode: matvec, prefill: matmul).
+  struct SiteForms {
+    unsigned attn_in = 0, attn_out = 0, ffn_in = 0, h = 0;
+  };
+  SiteForms decode_forms_, prefill_forms_;
+  unsigned final_forms_ = 0;  // the output projection's input (always a matvec)
+  const SiteForms& forms(Pass pass) const { return pass == Pass::Decode ? decode_forms_ : prefill_forms_; }
 
   __half* k_cache_ = nullptr;
   __half* v_cache_ = nullptr;
@@ -242,18 +207,8 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   n_slots_ = options.n_slots;
   n_ctx_ = options.n_ctx;
   fused_rope_ = c.head_dim % 2 == 0;
-  ctx_.pdl = prop.major >= 9 && !env_disabled("ARBITER_CUDA_PDL");
-  use_graphs_ = !env_disabled("ARBITER_CUDA_GRAPHS");
-  matvec_mode_ = env_is("ARBITER_CUDA_MATVEC", "v1")   ? MatvecMode::V1
-                 : env_is("ARBITER_CUDA_MATVEC", "v2") ? MatvecMode::V2
-                                                       : MatvecMode::Tuned;
-  mv2_.warps = env_int("ARBITER_CUDA_MV2_WARPS", 0, 1, 8);
-  mv2_.blocks_per_sm = env_int("ARBITER_CUDA_MV2_BPS", 0, 1, 16);
-  mv2_.occupancy4 = env_is("ARBITER_CUDA_MV2_OCC", "4");
-  mv2_.per_site = !env_disabled("ARBITER_CUDA_MV2_SITE");
-  norm_tail_ = env_is("ARBITER_CUDA_NORM_TAIL", "1");
-  attn_impl_ = env_is("ARBITER_CUDA_ATTN", "v1") ? 1 : 0;
-  if (const char* f = std::getenv("ARBITER_CUDA_FUSE")) fuse_max_rows_ = std::max(0, std::atoi(f));
+  // Programmatic dependent launch (sm_90+): a kernel's weight loads overlap its predecessor's end.
+  ctx_.pdl = prop.major >= 9;
   description_ = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
                  ", " + std::to_string(prop.multiProcessorCount) + " SMs, " +
                  std::to_string((prop.totalGlobalMem + (512u << 20)) >> 30) + " GiB)";
@@ -307,51 +262,27 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
       L.qkv_offset = {0, L.qkv[0].rows, L.qkv[0].rows + L.qkv[1].rows};
     }
     for (const DevMatrix& m : L.qkv) {
-      attn_in_forms_ |= act_form_for_decode(m.type);
-      attn_in_pf_ |= act_form_for_prefill(m.type);
+      decode_forms_.attn_in |= act_form_for_decode(m.type);
+      prefill_forms_.attn_in |= act_form_for_prefill(m.type);
     }
     ARB_RETURN_IF_ERROR(upload({&src.wo}, false, &L.wo));
-    attn_out_forms_ |= act_form_for_decode(L.wo.type);
-    attn_out_pf_ |= act_form_for_prefill(L.wo.type);
+    decode_forms_.attn_out |= act_form_for_decode(L.wo.type);
+    prefill_forms_.attn_out |= act_form_for_prefill(L.wo.type);
     L.gate_up_fused = src.w_gate.type == src.w_up.type;
     if (L.gate_up_fused) {
       ARB_RETURN_IF_ERROR(upload({&src.w_gate, &src.w_up}, true, &L.gate_up));
-      ffn_in_forms_ |= act_form_for_decode(L.gate_up.type);
-      ffn_in_pf_ |= act_form_for_prefill(L.gate_up.type);
+      decode_forms_.ffn_in |= act_form_for_decode(L.gate_up.type);
+      prefill_forms_.ffn_in |= act_form_for_prefill(L.gate_up.type);
     } else {
       ARB_RETURN_IF_ERROR(upload({&src.w_gate}, false, &L.gate));
       ARB_RETURN_IF_ERROR(upload({&src.w_up}, false, &L.up));
-      ffn_in_forms_ |= act_form_for_decode(L.gate.type) | act_form_for_decode(L.up.type);
-      ffn_in_pf_ |= act_form_for_prefill(L.gate.type) | act_form_for_prefill(L.up.type);
+      decode_forms_.ffn_in |= act_form_for_decode(L.gate.type) | act_form_for_decode(L.up.type);
+      prefill_forms_.ffn_in |= act_form_for_prefill(L.gate.type) | act_form_for_prefill(L.up.type);
     }
     ARB_RETURN_IF_ERROR(upload({&src.w_down}, false, &L.down));
-    h_forms_ |= act_form_for_decode(L.down.type);
-    h_pf_ |= act_form_for_prefill(L.down.type);
+    decode_forms_.h |= act_form_for_decode(L.down.type);
+    prefill_forms_.h |= act_form_for_prefill(L.down.type);
   }
-  // A site's norm/quantization is folded into its decode consumers when all of them are
-  // version-2 products (which make the q8 form themselves).
-  auto v2 = [&](MatvecSite site, const DevMatrix& m) {
-    return impl_for(site, m.type) != MatvecImpl::V1 && matvec2_supports(m.type, m.cols);
-  };
-  fuse_attn_in_ = fuse_ffn_in_ = fuse_h_ = !layers_.empty();
-  for (const LayerDev& L : layers_) {
-    for (const DevMatrix& m : L.qkv) fuse_attn_in_ &= v2(MatvecSite::Qkv, m);
-    fuse_ffn_in_ &= L.gate_up_fused ? v2(MatvecSite::GateUp, L.gate_up)
-                                    : (v2(MatvecSite::GateUp, L.gate) && v2(MatvecSite::GateUp, L.up));
-    fuse_h_ &= v2(MatvecSite::Down, L.down);
-  }
-  fuse_final_ = v2(MatvecSite::Output, output_);
-  // Norm tails: the product before the norm is a quantized matvec (either version), and every
-  // decode consumer of the norm reads Block32 q8 (nothing else to write).
-  auto quantized = [](const DevMatrix& m) { return act_quant_for(m.type) != ActQuant::None; };
-  tail_ffn_ = tail_attn_ = norm_tail_ && !layers_.empty() && cfg_.n_embd % 32 == 0;
-  for (const LayerDev& L : layers_) {
-    tail_ffn_ &= quantized(L.wo);
-    tail_attn_ &= quantized(L.down);
-  }
-  tail_final_ = tail_attn_ && final_forms_ == kQ32;
-  tail_ffn_ &= ffn_in_forms_ == kQ32;
-  tail_attn_ &= attn_in_forms_ == kQ32;
   return Status::Ok();
 }
 
@@ -393,10 +324,12 @@ Status CudaBackend::alloc_state() {
     ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(gu_ld_) * kPassRows, &g_, "activations"));
     ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(gu_ld_) * kPassRows, &u_, "activations"));
   }
-  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kPassRows, attn_in_forms_ | attn_in_pf_, "activations", &attn_in_));
-  ARB_RETURN_IF_ERROR(alloc_act(mem_, n_q, kPassRows, attn_out_forms_ | attn_out_pf_ | kF32, "activations", &attn_out_));
-  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kPassRows, ffn_in_forms_ | ffn_in_pf_, "activations", &ffn_in_));
-  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_ff, kPassRows, h_forms_ | h_pf_ | kF32, "activations", &h_));
+  const SiteForms& d = decode_forms_;
+  const SiteForms& p = prefill_forms_;
+  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kPassRows, d.attn_in | p.attn_in, "activations", &attn_in_));
+  ARB_RETURN_IF_ERROR(alloc_act(mem_, n_q, kPassRows, d.attn_out | p.attn_out | kF32, "activations", &attn_out_));
+  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kPassRows, d.ffn_in | p.ffn_in, "activations", &ffn_in_));
+  ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_ff, kPassRows, d.h | p.h | kF32, "activations", &h_));
   ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kDecodeRows, final_forms_, "activations", &final_));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(x_ld_) * kDecodeRows, &xg_, "activations"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(c.n_vocab) * kDecodeRows, &logits_dev_, "logits"));
@@ -409,7 +342,6 @@ Status CudaBackend::alloc_state() {
                                        &attn_scratch_.partial, "attention scratch"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(kDecodeRows) * c.n_head, &attn_scratch_.counters,
                                        "attention scratch"));
-  ARB_RETURN_IF_ERROR(mem_.alloc_array(1, &tail_counter_, "norm tail counter"));
 
   ARB_CUDA_RETURN(cudaMallocHost(&rows_host_, sizeof(int32_t) * 4 * kPassRows));
   ARB_CUDA_RETURN(cudaMallocHost(&gather_host_, sizeof(int32_t) * kDecodeRows));
@@ -447,7 +379,6 @@ AttentionArgs CudaBackend::attn_args(int layer) const {
   a.n_head = cfg_.n_head;
   a.n_kv_head = cfg_.n_head_kv;
   a.head_dim = cfg_.head_dim;
-  a.impl = attn_impl_;
   return a;
 }
 
@@ -463,111 +394,105 @@ Status CudaBackend::upload_rows(const std::vector<RowSpec>& rows) {
   return Status::Ok();
 }
 
-// The decode pass for n rows (already uploaded): embedding, every layer with matrix-vector
-// products, final norm and the output projection of all n rows into logits_dev_. With at most
-// fuse_max_rows_ rows, the products whose site allows it make their q8 input themselves from
-// the fp32 rows (RMSNorm + quantization, or quantization of the SwiGLU output).
-Status CudaBackend::record_decode(int n) {
+// One product of a pass: out (+)= W in, over n rows. Decode rows use the matrix-vector kernels
+// in the version their site runs (tuned_matvec_impl); prefill rows the tensor-core product.
+// col_offset: the first column of out that the product writes.
+Status CudaBackend::project(Pass pass, int n, MatvecSite site, const DevMatrix& w, const ActBuf& in, Epilogue epi,
+                            float* out, int64_t ld, int64_t col_offset) {
+  if (pass == Pass::Prefill) {
+    MatmulArgs mm;
+    mm.w = w;
+    mm.m = n;
+    mm.a = &in;
+    mm.epi = epi;
+    mm.c = out;
+    mm.ldc = ld;
+    mm.col_offset = col_offset;
+    return launch_matmul(mm, ctx_);
+  }
+  MatvecArgs mv;
+  mv.w = w;
+  mv.nvec = n;
+  mv.a = &in;
+  mv.epi = epi;
+  mv.y = out + col_offset;
+  mv.y_ld = ld;
+  mv.impl = tuned_matvec_impl(site, w.type);
+  mv.site = site;
+  return launch_matvec(mv, ctx_);
+}
+
+// Every layer over the n rows of the residual stream x_ (embedded, positions uploaded), as the
+// CPU forward(): x += wo(attention(rope(q, k), v)) on RMSNorm(x), then
+// x += down(silu(gate) * up) on RMSNorm(x). Each norm writes the forms its consumers in this pass
+// read (fp32, fp16 or q8). Prefill passes take their attention tiles from tiles_dev_.
+Status CudaBackend::run_layers(Pass pass, int n, int n_tiles) {
   const LlamaConfig& c = cfg_;
-  const int32_t* tokens = rows_dev_;
-  const bool fuse = n <= fuse_max_rows_;
-  const int32_t* stable = rows_dev_ + 3 * kPassRows;
-  auto mv_args = [&](MatvecSite site, const DevMatrix& w, const ActBuf& a, Epilogue epi, float* y, int64_t y_ld) {
-    MatvecArgs mv;
-    mv.w = w;
-    mv.nvec = n;
-    mv.a = &a;
-    mv.epi = epi;
-    mv.y = y;
-    mv.y_ld = y_ld;
-    mv.impl = impl_for(site, w.type);
-    mv.mv2 = mv2_;
-    mv.site = site;
-    return mv;
-  };
-  // The norm after a residual product, as that product's tail.
-  auto tail = [&](MatvecArgs& mv, const float* norm_w, const ActBuf& out) {
-    mv.tail.counter = tail_counter_;
-    mv.tail.w = norm_w;
-    mv.tail.eps = c.rms_eps;
-    mv.tail.out = &out;
-  };
-  auto fused_norm = [&](MatvecArgs& mv, const float* norm_w) {
-    mv.input = MatvecInput::RmsNorm;
-    mv.x = x_;
-    mv.x_ld = x_ld_;
-    mv.norm_w = norm_w;
-    mv.eps = c.rms_eps;
-  };
-  ARB_RETURN_IF_ERROR(launch_embed(tok_embd_, tokens, n, x_, x_ld_, ctx_));
+  const SiteForms& f = forms(pass);
+  const bool decode = pass == Pass::Decode;
   for (int l = 0; l < c.n_layer; l++) {
     const LayerDev& L = layers_[static_cast<size_t>(l)];
-    const bool fuse_in = fuse && fuse_attn_in_;
-    const bool attn_in_ready = l > 0 && tail_attn_ && !fuse_in;  // the previous down's tail wrote attn_in_
-    if (!fuse_in && !attn_in_ready) {
-      ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, attn_in_forms_, ctx_));
-    }
     const RopeKvArgs rk = rope_args(l);
+
+    // Attention: q, k, v; RoPE on q and k; k and v into the cache.
+    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, f.attn_in, ctx_));
     for (size_t p = 0; p < L.qkv.size(); p++) {
-      MatvecArgs mv = mv_args(MatvecSite::Qkv, L.qkv[p], attn_in_, Epilogue::Store, qkv_ + L.qkv_offset[p], qkv_ld_);
-      if (fused_rope_) {
+      if (decode && fused_rope_) {
+        // The product's epilogue rotates the pairs and writes q and the cache itself.
+        MatvecArgs mv;
+        mv.w = L.qkv[p];
+        mv.nvec = n;
+        mv.a = &attn_in_;
         mv.epi = Epilogue::RopeKv;
         mv.row_offset = L.qkv_offset[p];
         mv.rk = rk;
-      }
-      if (fuse_in) fused_norm(mv, L.attn_norm);
-      ARB_RETURN_IF_ERROR(launch_matvec(mv, ctx_));
-    }
-    if (!fused_rope_) ARB_RETURN_IF_ERROR(launch_rope_store(qkv_, qkv_ld_, n, rk, ctx_));
-    // The attention kernel quantizes its own output (Block32) when heads hold whole blocks.
-    const unsigned fused = c.head_dim % 32 == 0 ? (attn_out_forms_ & kQ32) : 0u;
-    ARB_RETURN_IF_ERROR(launch_attention_decode(attn_args(l), rk.pos, rk.slot, stable, n, attn_scratch_, attn_out_,
-                                                kF32 | fused, ctx_));
-    if (quant_forms(attn_out_forms_) & ~fused) {
-      ARB_RETURN_IF_ERROR(launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_,
-                                            quant_forms(attn_out_forms_) & ~fused, ctx_));
-    }
-    const bool fuse_ffn = fuse && fuse_ffn_in_;
-    MatvecArgs wo = mv_args(MatvecSite::Wo, L.wo, attn_out_, Epilogue::Add, x_, x_ld_);
-    if (tail_ffn_ && !fuse_ffn) tail(wo, L.ffn_norm, ffn_in_);
-    ARB_RETURN_IF_ERROR(launch_matvec(wo, ctx_));
-    if (!fuse_ffn && !(tail_ffn_)) {
-      ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, ffn_in_forms_, ctx_));
-    }
-    if (L.gate_up_fused) {
-      MatvecArgs gu = mv_args(MatvecSite::GateUp, L.gate_up, ffn_in_, Epilogue::SwiGlu, h_.f32, h_.ld);
-      if (fuse_ffn) fused_norm(gu, L.ffn_norm);
-      ARB_RETURN_IF_ERROR(launch_matvec(gu, ctx_));
-    } else {
-      for (int which = 0; which < 2; which++) {
-        MatvecArgs mv = mv_args(MatvecSite::GateUp, which == 0 ? L.gate : L.up, ffn_in_, Epilogue::Store, which == 0 ? g_ : u_, gu_ld_);
-        if (fuse_ffn) fused_norm(mv, L.ffn_norm);
+        mv.impl = tuned_matvec_impl(MatvecSite::Qkv, L.qkv[p].type);
+        mv.site = MatvecSite::Qkv;
         ARB_RETURN_IF_ERROR(launch_matvec(mv, ctx_));
+      } else {
+        ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::Qkv, L.qkv[p], attn_in_, Epilogue::Store, qkv_, qkv_ld_,
+                                    L.qkv_offset[p]));
       }
+    }
+    if (!(decode && fused_rope_)) ARB_RETURN_IF_ERROR(launch_rope_store(qkv_, qkv_ld_, n, rk, ctx_));
+    // Decode attention quantizes its own output (Block32) when heads hold whole blocks.
+    unsigned written = kF32;
+    if (decode) {
+      written |= c.head_dim % 32 == 0 ? (f.attn_out & kQ32) : 0u;
+      const int32_t* stable = rows_dev_ + 3 * kPassRows;
+      ARB_RETURN_IF_ERROR(
+          launch_attention_decode(attn_args(l), rk.pos, rk.slot, stable, n, attn_scratch_, attn_out_, written, ctx_));
+    } else {
+      ARB_RETURN_IF_ERROR(launch_attention_prefill(attn_args(l), tiles_dev_, n_tiles, attn_out_.f32, attn_out_.ld, ctx_));
+    }
+    if (f.attn_out & ~written) {
+      ARB_RETURN_IF_ERROR(
+          launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_, f.attn_out & ~written, ctx_));
+    }
+    ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::Wo, L.wo, attn_out_, Epilogue::Add, x_, x_ld_));
+
+    // Feed-forward: SwiGLU.
+    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, f.ffn_in, ctx_));
+    if (L.gate_up_fused) {
+      ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::GateUp, L.gate_up, ffn_in_, Epilogue::SwiGlu, h_.f32, h_.ld));
+    } else {
+      ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::GateUp, L.gate, ffn_in_, Epilogue::Store, g_, gu_ld_));
+      ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::GateUp, L.up, ffn_in_, Epilogue::Store, u_, gu_ld_));
       ARB_RETURN_IF_ERROR(launch_swiglu(g_, u_, gu_ld_, n, h_, kF32, ctx_));
     }
-    const bool fuse_h = fuse && fuse_h_;
-    if (quant_forms(h_forms_) && !fuse_h) {
-      ARB_RETURN_IF_ERROR(launch_norm_quant(h_.f32, h_.ld, nullptr, 0.0f, n, h_, quant_forms(h_forms_), ctx_));
-    }
-    MatvecArgs down = mv_args(MatvecSite::Down, L.down, h_, Epilogue::Add, x_, x_ld_);
-    if (fuse_h) {
-      down.input = MatvecInput::Quantize;
-      down.x = h_.f32;
-      down.x_ld = h_.ld;
-    }
-    const bool last = l + 1 == c.n_layer;
-    if (!last && tail_attn_ && !(fuse && fuse_attn_in_)) tail(down, layers_[static_cast<size_t>(l) + 1].attn_norm, attn_in_);
-    if (last && tail_final_ && !(fuse && fuse_final_)) tail(down, output_norm_, final_);
-    ARB_RETURN_IF_ERROR(launch_matvec(down, ctx_));
+    if (f.h & ~kF32) ARB_RETURN_IF_ERROR(launch_norm_quant(h_.f32, h_.ld, nullptr, 0.0f, n, h_, f.h & ~kF32, ctx_));
+    ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::Down, L.down, h_, Epilogue::Add, x_, x_ld_));
   }
-  MatvecArgs out = mv_args(MatvecSite::Output, output_, final_, Epilogue::Store, logits_dev_, c.n_vocab);
-  if (fuse && fuse_final_) {
-    fused_norm(out, output_norm_);
-  } else if (!tail_final_) {
-    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, output_norm_, c.rms_eps, n, final_, final_forms_, ctx_));
-  }
-  return launch_matvec(out, ctx_);
+  return Status::Ok();
+}
+
+// The decode pass for n rows (already uploaded): embedding, the layers, final norm and the
+// output projection of all n rows into logits_dev_.
+Status CudaBackend::record_decode(int n) {
+  ARB_RETURN_IF_ERROR(launch_embed(tok_embd_, rows_dev_, n, x_, x_ld_, ctx_));
+  ARB_RETURN_IF_ERROR(run_layers(Pass::Decode, n, 0));
+  ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, output_norm_, cfg_.rms_eps, n, final_, final_forms_, ctx_));
+  return project(Pass::Decode, n, MatvecSite::Output, output_, final_, Epilogue::Store, logits_dev_, cfg_.n_vocab);
 }
 
 // The decode graph for n rows: captured on first use (or at creation for small batches). If
@@ -641,17 +566,8 @@ Status CudaBackend::logits_for_rows(const std::vector<RowSpec>& rows, float* log
     ARB_CUDA_RETURN(cudaMemcpyAsync(gather_dev_, gather_host_, sizeof(int32_t) * n, cudaMemcpyHostToDevice, stream_));
     ARB_RETURN_IF_ERROR(launch_gather_rows(x_, x_ld_, gather_dev_, n, cfg_.n_embd, xg_, x_ld_, ctx_));
     ARB_RETURN_IF_ERROR(launch_norm_quant(xg_, x_ld_, output_norm_, cfg_.rms_eps, n, final_, final_forms_, ctx_));
-    MatvecArgs out;
-    out.w = output_;
-    out.nvec = n;
-    out.a = &final_;
-    out.epi = Epilogue::Store;
-    out.y = logits_dev_;
-    out.y_ld = cfg_.n_vocab;
-    out.impl = impl_for(MatvecSite::Output, output_.type);
-    out.mv2 = mv2_;
-    out.site = MatvecSite::Output;
-    ARB_RETURN_IF_ERROR(launch_matvec(out, ctx_));
+    ARB_RETURN_IF_ERROR(
+        project(Pass::Decode, n, MatvecSite::Output, output_, final_, Epilogue::Store, logits_dev_, cfg_.n_vocab));
     ARB_CUDA_RETURN(cudaMemcpyAsync(logits_host_, logits_dev_, sizeof(float) * cfg_.n_vocab * n,
                                     cudaMemcpyDeviceToHost, stream_));
     ARB_CUDA_RETURN(cudaStreamSynchronize(stream_));
@@ -667,7 +583,6 @@ Status CudaBackend::logits_for_rows(const std::vector<RowSpec>& rows, float* log
 Status CudaBackend::run_prefill_pass(const std::vector<RowSpec>& rows, const std::vector<Piece>& pieces,
                                      const std::vector<int>& piece_row0,
                                      const std::vector<StepSequence>& step, float* logits) {
-  const LlamaConfig& c = cfg_;
   const int n = static_cast<int>(rows.size());
   ARB_RETURN_IF_ERROR(upload_rows(rows));
   int n_tiles = 0;
@@ -681,39 +596,7 @@ Status CudaBackend::run_prefill_pass(const std::vector<RowSpec>& rows, const std
   ARB_CUDA_RETURN(cudaMemcpyAsync(tiles_dev_, tiles_host_, sizeof(PrefillTile) * n_tiles, cudaMemcpyHostToDevice, stream_));
 
   ARB_RETURN_IF_ERROR(launch_embed(tok_embd_, rows_dev_, n, x_, x_ld_, ctx_));
-  auto matmul = [&](const DevMatrix& w, const ActBuf& a, Epilogue epi, float* out, int64_t ld, int64_t col_offset) {
-    MatmulArgs mm;
-    mm.w = w;
-    mm.m = n;
-    mm.a = &a;
-    mm.epi = epi;
-    mm.c = out;
-    mm.ldc = ld;
-    mm.col_offset = col_offset;
-    return launch_matmul(mm, ctx_);
-  };
-  for (int l = 0; l < c.n_layer; l++) {
-    const LayerDev& L = layers_[static_cast<size_t>(l)];
-    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.attn_norm, c.rms_eps, n, attn_in_, attn_in_pf_, ctx_));
-    for (size_t p = 0; p < L.qkv.size(); p++) {
-      ARB_RETURN_IF_ERROR(matmul(L.qkv[p], attn_in_, Epilogue::Store, qkv_, qkv_ld_, L.qkv_offset[p]));
-    }
-    const RopeKvArgs rk = rope_args(l);
-    ARB_RETURN_IF_ERROR(launch_rope_store(qkv_, qkv_ld_, n, rk, ctx_));
-    ARB_RETURN_IF_ERROR(launch_attention_prefill(attn_args(l), tiles_dev_, n_tiles, attn_out_.f32, attn_out_.ld, ctx_));
-    ARB_RETURN_IF_ERROR(launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_, attn_out_pf_, ctx_));
-    ARB_RETURN_IF_ERROR(matmul(L.wo, attn_out_, Epilogue::Add, x_, x_ld_, 0));
-    ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, ffn_in_pf_, ctx_));
-    if (L.gate_up_fused) {
-      ARB_RETURN_IF_ERROR(matmul(L.gate_up, ffn_in_, Epilogue::SwiGlu, h_.f32, h_.ld, 0));
-    } else {
-      ARB_RETURN_IF_ERROR(matmul(L.gate, ffn_in_, Epilogue::Store, g_, gu_ld_, 0));
-      ARB_RETURN_IF_ERROR(matmul(L.up, ffn_in_, Epilogue::Store, u_, gu_ld_, 0));
-      ARB_RETURN_IF_ERROR(launch_swiglu(g_, u_, gu_ld_, n, h_, kF32, ctx_));
-    }
-    ARB_RETURN_IF_ERROR(launch_norm_quant(h_.f32, h_.ld, nullptr, 0.0f, n, h_, h_pf_, ctx_));
-    ARB_RETURN_IF_ERROR(matmul(L.down, h_, Epilogue::Add, x_, x_ld_, 0));
-  }
+  ARB_RETURN_IF_ERROR(run_layers(Pass::Prefill, n, n_tiles));
   ARB_RETURN_IF_ERROR(logits_for_rows(rows, logits));
   // The pinned row and tile buffers are rewritten by the next pass: wait for their copies.
   ARB_CUDA_RETURN(cudaStreamSynchronize(stream_));
@@ -722,40 +605,9 @@ Status CudaBackend::run_prefill_pass(const std::vector<RowSpec>& rows, const std
 
 Status CudaBackend::forward(const std::vector<StepSequence>& step, float* logits) {
   ARB_CUDA_RETURN(cudaSetDevice(device_));
-  const LlamaConfig& c = cfg_;
-  // Validate everything before touching the device: a bad step changes no cache.
-  std::vector<int64_t> first_logit(step.size());
-  std::vector<char> slot_used(static_cast<size_t>(n_slots_), 0);
-  int64_t n_logit_rows = 0;
-  for (size_t i = 0; i < step.size(); i++) {
-    const StepSequence& s = step[i];
-    if (s.slot < 0 || s.slot >= n_slots_) {
-      return Status::Error(StatusCode::InvalidArgument, "slot " + std::to_string(s.slot) + " is out of range");
-    }
-    if (slot_used[static_cast<size_t>(s.slot)]) {
-      return Status::Error(StatusCode::InvalidArgument, "slot " + std::to_string(s.slot) + " appears twice in one step");
-    }
-    slot_used[static_cast<size_t>(s.slot)] = 1;
-    if (s.n_tokens < 1 || s.tokens == nullptr || s.n_past < 0) {
-      return Status::Error(StatusCode::InvalidArgument, "a step sequence has no tokens or a negative position");
-    }
-    if (static_cast<int64_t>(s.n_past) + s.n_tokens > n_ctx_) {
-      return Status::Error(StatusCode::ContextOverflow,
-                           "positions " + std::to_string(s.n_past) + " + " + std::to_string(s.n_tokens) +
-                               " exceed the context of " + std::to_string(n_ctx_));
-    }
-    for (int t = 0; t < s.n_tokens; t++) {
-      if (s.tokens[t] < 0 || s.tokens[t] >= c.n_vocab) {
-        return Status::Error(StatusCode::InvalidArgument, "token id " + std::to_string(s.tokens[t]) + " is out of range");
-      }
-    }
-    first_logit[i] = n_logit_rows;
-    n_logit_rows += s.all_logits ? s.n_tokens : 1;
-  }
-  if (n_logit_rows > 0 && logits == nullptr) {
-    return Status::Error(StatusCode::InvalidArgument, "forward: logits buffer is null");
-  }
-
+  StepLayout layout;
+  ARB_RETURN_IF_ERROR(validate_step(step, n_slots_, n_ctx_, cfg_.n_vocab, logits, &layout));
+  const std::vector<int64_t>& first_logit = layout.first_logit;
   auto row_of = [&](int seq, int t) {
     const StepSequence& s = step[static_cast<size_t>(seq)];
     int64_t dest = -1;
@@ -763,7 +615,6 @@ Status CudaBackend::forward(const std::vector<StepSequence>& step, float* logits
     else if (t == s.n_tokens - 1) dest = first_logit[static_cast<size_t>(seq)];
     return RowSpec{s.tokens[t], s.n_past + t, s.slot, 0, dest};
   };
-
 
   // Pieces of kPassRows tokens; long pieces (prefill) in order of their index within the
   // sequence, packed into passes; the short tail pieces after them in one decode path.
@@ -821,10 +672,7 @@ Status CudaBackend::forward(const std::vector<StepSequence>& step, float* logits
 }
 
 Status CudaBackend::copy_prefix(int src_slot, int dst_slot, int n_tokens) {
-  if (src_slot < 0 || src_slot >= n_slots_ || dst_slot < 0 || dst_slot >= n_slots_ || n_tokens < 0 ||
-      n_tokens > n_ctx_) {
-    return Status::Error(StatusCode::InvalidArgument, "copy_prefix: slot or length out of range");
-  }
+  ARB_RETURN_IF_ERROR(validate_copy_prefix(src_slot, dst_slot, n_tokens, n_slots_, n_ctx_));
   if (src_slot == dst_slot || n_tokens == 0) return Status::Ok();
   ARB_CUDA_RETURN(cudaSetDevice(device_));
   ARB_RETURN_IF_ERROR(launch_copy_prefix(k_cache_, v_cache_, cfg_.n_layer, layer_stride_, slot_stride_,

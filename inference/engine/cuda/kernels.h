@@ -82,44 +82,15 @@ enum class Epilogue : int {
   SwiGlu = 3,  // rows interleave gate and up: y[r][row/2] = silu(gate) * up
 };
 
-// Where a matrix-vector product takes its activations from.
-enum class MatvecInput : int {
-  Q8 = 0,        // the site's q8 (or fp32, for float weights) form, written by another kernel
-  RmsNorm = 1,   // fp32 rows x: RMSNorm with norm_w and q8 quantization in the prologue
-  Quantize = 2,  // fp32 rows x: q8 quantization in the prologue
-};
-// RmsNorm and Quantize give the same bits as launch_norm_quant followed by a Q8 product; only
-// version 2 offers them (matvec_fuses_input).
-
 // Which kernels: version 1 (matvec.cuh, every type) or version 2 (matvec2.cuh, Block32 types).
 enum class MatvecImpl : int { Auto = 0, V1 = 1, V2 = 2 };
 
 // The decode products of a layer (and the output projection); Other: none of them (tests).
 enum class MatvecSite : int { Qkv, Wo, GateUp, Down, Output, Other };
-// The version a site runs by default (Auto: version 2 where it applies), from GPU run 2's
-// figures; a property of the site and the weight type only, never of the row count, so a
-// sequence gets the same bits alone or batched (versions 1 and 2 differ in the last bits).
+// The version a site runs: a property of the site and the weight type only, never of the row
+// count, so a sequence gets the same bits alone or batched (versions 1 and 2 differ in the last
+// bits).
 MatvecImpl tuned_matvec_impl(MatvecSite site, GgmlType t);
-
-// Version 2's launch: block shape, grid and register budget (any values give the same bits).
-struct Mv2Options {
-  int warps = 0;            // warps per block (0: 8)
-  int blocks_per_sm = 0;    // resident blocks per multiprocessor the grid is sized for (0: 3, 4 with occupancy4)
-  bool occupancy4 = false;  // 64-register kernels, 4 blocks of 8 warps per SM (1-2 vectors of Q4_0/Q8_0)
-  bool per_site = true;     // the configuration measured best for the site (MatvecArgs::site), where one was
-};
-
-// Version 2, Epilogue::Add: the last block to finish also writes RMSNorm(y) * w as Block32 q8
-// into out->q32 (what launch_norm_quant(y, ..., w, eps, nvec, *out, kQ32) writes, bit for bit),
-// so the next product needs no separate norm kernel. out->k must equal the matrix's row count
-// (a multiple of 32). counter: one int, zero between launches (the last block resets it); launches
-// that share it must run in stream order.
-struct NormTail {
-  int32_t* counter = nullptr;  // null: no tail
-  const float* w = nullptr;
-  float eps = 0.0f;
-  const ActBuf* out = nullptr;
-};
 
 struct MatvecArgs {
   DevMatrix w;
@@ -130,22 +101,14 @@ struct MatvecArgs {
   int64_t y_ld = 0;
   int64_t row_offset = 0;  // RopeKv
   RopeKvArgs rk;           // RopeKv
-  MatvecInput input = MatvecInput::Q8;
-  const float* x = nullptr;       // RmsNorm / Quantize: fp32 rows [nvec][x_ld] of a->k values
-  int64_t x_ld = 0;
-  const float* norm_w = nullptr;  // RmsNorm
-  float eps = 0.0f;
-  MatvecImpl impl = MatvecImpl::Auto;  // Auto: version 2 where it applies
-  Mv2Options mv2;
+  MatvecImpl impl = MatvecImpl::Auto;   // Auto: version 2 where it applies
   MatvecSite site = MatvecSite::Other;  // picks version 2's configuration (same bits whatever it is)
-  NormTail tail;                        // version 2 and Epilogue::Add only
 };
 
 // Reads every weight once per 8 activation rows (fused dequantize + dot).
 Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx);
 
-// Whether version 2 runs this weight type with `cols` columns (and so offers RmsNorm/Quantize
-// inputs and the norm tail).
+// Whether version 2 runs this weight type with `cols` columns.
 bool matvec2_supports(GgmlType t, int64_t cols);
 
 struct MatmulArgs {
@@ -174,7 +137,7 @@ struct AttentionArgs {
   int64_t slot_stride = 0;
   int64_t n_ctx = 0;
   int n_head = 0, n_kv_head = 0, head_dim = 0;
-  int impl = 0;  // decode: 0 auto (version 2 for head_dim 128), 1 version 1, 2 version 2
+  int impl = 0;  // decode: 0 auto (version 2 where it runs), 1 version 1, 2 version 2
 };
 
 // Decode: each row is one query at pos[r] attending to positions [0, pos[r]] of slot[r].

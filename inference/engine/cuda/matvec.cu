@@ -57,12 +57,9 @@ unsigned act_form_for_prefill(GgmlType t) {
   return f == kF32 ? kF16 : f;
 }
 
-// Run 2 (H200, each kernel as 20 launches in a graph with PDL, version 2 in its tuned
-// configuration), microseconds at 1 / 2 / 4 vectors, version 1 vs 2:
-//   down Q4_0 14.1/11.7/20.9 vs 13.7/14.8/21.1; down Q8_0 15.4/15.7/20.2 vs 17.7/19.6/23.5;
-//   wo Q8_0 7.2/7.8/9.1 vs 7.3/8.4/10.3.
-// Everywhere else version 2 is as fast at 1 vector and 10-35% faster at 2 and 4 (q|k|v Q4_0
-// 11.8/17.5/20.2 vs 10.6/12.6/16.2). Q5_0 (not measured) follows Q4_0.
+// Version 1 for down and for Q8_0 wo, where it measured faster on the H200 at 1-4 vectors
+// (inference/BENCHMARKS.md, CUDA run 2); version 2 everywhere else it applies, where it is as
+// fast at 1 vector and 10-35% faster at 2 and 4.
 MatvecImpl tuned_matvec_impl(MatvecSite site, GgmlType t) {
   if (site == MatvecSite::Down) return MatvecImpl::V1;
   if (site == MatvecSite::Wo && t == GgmlType::Q8_0) return MatvecImpl::V1;
@@ -76,25 +73,16 @@ Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx) {
   const ActQuant aq = act_quant_for(w.type);
   const Q8Act& q8 = aq == ActQuant::Super256 ? a.q256 : a.q32;
   const bool v2 = args.impl != MatvecImpl::V1 && matvec2_supports(w.type, w.cols);
-  const bool fused = args.input != MatvecInput::Q8;
-  const bool input_ok = fused ? (args.x != nullptr && args.x_ld % 4 == 0 && args.x_ld >= w.cols &&
-                                 (args.input != MatvecInput::RmsNorm || args.norm_w != nullptr))
-                              : (aq == ActQuant::None ? a.f32 != nullptr : q8.q != nullptr);
+  const bool input_ok = aq == ActQuant::None ? a.f32 != nullptr : q8.q != nullptr;
   if (w.cols != a.k || !input_ok ||
       ((args.epi == Epilogue::SwiGlu || args.epi == Epilogue::RopeKv) && (w.rows % 2 != 0 || args.row_offset % 2 != 0))) {
     return Status::Error(StatusCode::Internal,
                          "matvec: activation buffer does not match the weights (" +
                              std::to_string(w.cols) + " columns, " + ggml_type_name(w.type) + ")");
   }
-  const bool tail = args.tail.counter != nullptr;
-  if ((args.impl == MatvecImpl::V2 || fused) && !v2) {
-    return Status::Error(StatusCode::Internal, std::string("matvec: version 2 (and its fused inputs) does not run ") +
+  if (args.impl == MatvecImpl::V2 && !v2) {
+    return Status::Error(StatusCode::Internal, std::string("matvec: version 2 does not run ") +
                                                    ggml_type_name(w.type) + " with " + std::to_string(w.cols) + " columns");
-  }
-  if (tail && (aq == ActQuant::None || args.epi != Epilogue::Add || args.tail.out == nullptr || args.tail.out->k != w.rows || w.rows % 32 != 0 ||
-               args.tail.out->q32.q == nullptr || args.tail.w == nullptr || args.y_ld % 4 != 0)) {
-    return Status::Error(StatusCode::Internal, "matvec: the norm tail needs quantized weights, an Add product into rows of "
-                                               "a multiple of 32 values and a Block32 output of that width");
   }
   if (v2) return launch_matvec2(args, ctx);
   for (int v0 = 0; v0 < args.nvec; v0 += 8) {
@@ -115,17 +103,6 @@ Status launch_matvec(const MatvecArgs& args, const LaunchCtx& ctx) {
       p.rk.pos = args.rk.pos + v0;
       p.rk.slot = args.rk.slot + v0;
       p.rk.q = args.rk.q + v0 * args.rk.q_ld;
-    }
-    p.tail = NormTailParams{};
-    if (tail) {
-      const ActBuf& out = *args.tail.out;
-      p.tail.counter = args.tail.counter;
-      p.tail.w = args.tail.w;
-      p.tail.eps = args.tail.eps;
-      p.tail.out.q = out.q32.q + v0 * out.ld;
-      p.tail.out.d = out.q32.d + v0 * (out.ld / 32);
-      p.tail.out.s = out.q32.s + v0 * (out.ld / 32);
-      p.tail.out_ld = out.ld;
     }
     Status st;
     switch (w.type) {

@@ -11,147 +11,6 @@
 
 namespace arb::cuda {
 
-// The norm tail of a residual product (NormTail in kernels.h), as the kernels see it: out is
-// offset to the launch's first vector.
-struct NormTailParams {
-  int32_t* counter;  // null: no tail
-  const float* w;
-  float eps;
-  Q8Act out;
-  int64_t out_ld;
-};
-
-// RMSNorm * w + Block32 q8 of the nvec rows y[v][0..k) (k a multiple of 32), by one block, with
-// norm_quant4_kernel's arithmetic (elementwise.cu), so the bits equal the separate kernel's: the
-// sum of squares in double over T = min(1024, round_up(k / 4, 32)) virtual threads (virtual
-// thread t sums the float4 chunks t, t + T, ... in order), the warp butterfly, the virtual warps
-// in order (real warp i plays virtual warps i, i + warps, ...); v = x * scale * w; per 32 values
-// d = max|v| / 127, q = round-half-even(v * 127 / max|v|), s = sum of q. y is read through L2
-// (__ldcg: other blocks wrote it, and this block's L1 may hold stale lines of it); DEPTH chunks
-// per lane are loaded before the first is used.
-template <int NV, int DEPTH>
-__device__ __forceinline__ void norm_tail_rows(const float* y, int64_t y_ld, int nvec, int64_t k, const NormTailParams& t,
-                                               double (&red)[NV][32], float (&row_scale)[NV]) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-  const int chunks = static_cast<int>(k >> 2);
-  const int T = min(1024, (chunks + 31) & ~31);
-  const int vwarps = T >> 5;
-  const float4 zero = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-  for (int v = 0; v < nvec; v++) {
-    const float4* xr = reinterpret_cast<const float4*>(y + v * y_ld);
-    for (int vw0 = warp; vw0 < vwarps; vw0 += DEPTH * warps) {
-      float4 xv[DEPTH];
-#pragma unroll
-      for (int i = 0; i < DEPTH; i++) {
-        const int c = (vw0 + i * warps) * 32 + lane;
-        xv[i] = vw0 + i * warps < vwarps && c < chunks ? __ldcg(xr + c) : zero;
-      }
-#pragma unroll
-      for (int i = 0; i < DEPTH; i++) {
-        const int vw = vw0 + i * warps;
-        if (vw < vwarps) {  // the same for the whole warp
-          double s = 0.0;
-          int c = vw * 32 + lane;
-          if (c < chunks) {
-            s += static_cast<double>(xv[i].x) * xv[i].x;
-            s += static_cast<double>(xv[i].y) * xv[i].y;
-            s += static_cast<double>(xv[i].z) * xv[i].z;
-            s += static_cast<double>(xv[i].w) * xv[i].w;
-            for (c += T; c < chunks; c += T) {
-              const float4 x = __ldcg(xr + c);
-              s += static_cast<double>(x.x) * x.x;
-              s += static_cast<double>(x.y) * x.y;
-              s += static_cast<double>(x.z) * x.z;
-              s += static_cast<double>(x.w) * x.w;
-            }
-          }
-#pragma unroll
-          for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-          if (lane == 0) red[v][vw] = s;
-        }
-      }
-    }
-  }
-  __syncthreads();
-  if (static_cast<int>(threadIdx.x) < nvec) {
-    const int v = threadIdx.x;
-    double sum = 0.0;
-    for (int i = 0; i < vwarps; i++) sum += red[v][i];
-    const float mean = static_cast<float>(sum / static_cast<double>(k));
-    row_scale[v] = 1.0f / sqrtf(mean + t.eps);
-  }
-  __syncthreads();
-  const float4* w4 = reinterpret_cast<const float4*>(t.w);
-  const int64_t ld32 = t.out_ld / 32;
-  for (int v = 0; v < nvec; v++) {
-    const float4* xr = reinterpret_cast<const float4*>(y + v * y_ld);
-    const float scale = row_scale[v];
-    for (int c00 = warp * 32; c00 < chunks; c00 += DEPTH * warps * 32) {
-      float4 xv[DEPTH], wv[DEPTH];
-#pragma unroll
-      for (int i = 0; i < DEPTH; i++) {
-        const int c = c00 + i * warps * 32 + lane;
-        xv[i] = c < chunks ? __ldcg(xr + c) : zero;
-        wv[i] = c < chunks ? __ldg(w4 + c) : zero;
-      }
-#pragma unroll
-      for (int i = 0; i < DEPTH; i++) {
-        const int c0 = c00 + i * warps * 32;
-        if (c0 < chunks) {  // whole warps; a 32-value block is 8 lanes, all active or all idle
-          const int c = c0 + lane;
-          const bool active = c < chunks;
-          float val[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-          if (active) {
-            val[0] = xv[i].x * scale * wv[i].x;
-            val[1] = xv[i].y * scale * wv[i].y;
-            val[2] = xv[i].z * scale * wv[i].z;
-            val[3] = xv[i].w * scale * wv[i].w;
-          }
-          float amax = fmaxf(fmaxf(fabsf(val[0]), fabsf(val[1])), fmaxf(fabsf(val[2]), fabsf(val[3])));
-#pragma unroll
-          for (int o = 4; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
-          const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-          int q[4], qsum = 0;
-#pragma unroll
-          for (int j = 0; j < 4; j++) {
-            q[j] = __float2int_rn(val[j] * id);
-            qsum += q[j];
-          }
-#pragma unroll
-          for (int o = 4; o > 0; o >>= 1) qsum += __shfl_xor_sync(0xffffffffu, qsum, o);
-          if (active) {
-            const uint32_t packed = (static_cast<uint32_t>(q[0]) & 0xff) | ((static_cast<uint32_t>(q[1]) & 0xff) << 8) |
-                                    ((static_cast<uint32_t>(q[2]) & 0xff) << 16) | ((static_cast<uint32_t>(q[3]) & 0xff) << 24);
-            *reinterpret_cast<uint32_t*>(t.out.q + v * t.out_ld + 4 * c) = packed;
-            if ((lane & 7) == 0) {
-              t.out.d[v * ld32 + c / 8] = amax / 127.0f;
-              t.out.s[v * ld32 + c / 8] = qsum;
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-// The end of a kernel whose blocks each added into part of the rows y (Epilogue::Add): every
-// thread's stores, then one count per block (the pattern of decode attention's split combine);
-// the block that counts last sees all of y and computes the norm tail. Called by every thread of
-// every block; last_block is a __shared__ int of the caller.
-template <int NV, int DEPTH>
-__device__ __forceinline__ void norm_tail(const float* y, int64_t y_ld, int nvec, int64_t k, const NormTailParams& t,
-                                          double (&red)[NV][32], float (&row_scale)[NV], int& last_block) {
-  __threadfence();
-  __syncthreads();
-  if (threadIdx.x == 0) last_block = atomicAdd(t.counter, 1) == static_cast<int>(gridDim.x) - 1;
-  __syncthreads();
-  if (last_block) {
-    __threadfence();
-    norm_tail_rows<NV, DEPTH>(y, y_ld, nvec, k, t, red, row_scale);
-    if (threadIdx.x == 0) *t.counter = 0;  // ready for the next launch
-  }
-}
-
 struct MvParams {
   DevMatrix w;
   int nvec;
@@ -165,7 +24,6 @@ struct MvParams {
   int64_t y_ld;
   int64_t row_offset;
   RopeKvArgs rk;  // pos, slot and q already offset to this launch's first vector
-  NormTailParams tail;  // quantized weights, Epilogue::Add
 };
 
 __device__ __forceinline__ void rotate_pair(const float2* cs, int rope_dim, int pos, int d,
@@ -303,12 +161,6 @@ __global__ void __launch_bounds__(THREADS) matvec_q_kernel(MvParams p) {
     u = un;
   }
   mv_reduce_and_finish<NV, ROWS, THREADS>(p, row0, acc);
-  if (p.tail.counter != nullptr) {
-    __shared__ double red[NV][32];
-    __shared__ float row_scale[NV];
-    __shared__ int last_block;
-    norm_tail<NV, 8>(p.y, p.y_ld, p.nvec, p.w.rows, p.tail, red, row_scale, last_block);
-  }
 }
 
 // 8 consecutive weights of a float-type row as fp32.

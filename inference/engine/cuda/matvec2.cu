@@ -38,74 +38,63 @@ DeviceFacts device_facts() {
   return f;
 }
 
-// One launch of configuration (R, U, MB): the block shape of `o`, the grid sized for 4 resident
+// One launch of configuration (R, U, MB): blocks of 8 warps, the grid sized for 4 resident
 // blocks per multiprocessor with the 64-register kernels (MB = 4), else 3.
 template <GgmlType T, int NV, int R, int U, int MB = kMv2MinBlocks>
-Status launch_cfg(const Mv2Params& p, const Mv2Options& o, const LaunchCtx& ctx) {
+Status launch_cfg(const Mv2Params& p, const LaunchCtx& ctx) {
   Mv2Shape shape;
-  shape.warps = o.warps > 0 ? o.warps : 8;
-  shape.blocks_per_sm = o.blocks_per_sm > 0 ? o.blocks_per_sm : (MB >= 4 ? 4 : kMv2MinBlocks);
+  shape.warps = kMv2Warps;
+  shape.blocks_per_sm = MB >= 4 ? 4 : kMv2MinBlocks;
   return launch_matvec2_kernel<T, NV, R, U, MB>(p, shape, ctx);
 }
 
 // Configuration per weight type, launch width NV and site: rows per warp R, units per row and
 // batch U, and the register budget MB (__launch_bounds__(256, MB)). Every configuration gives the
-// same bits. From GPU run 2 (H200; each kernel as 20 launches in a graph with PDL;
-// inference/BENCHMARKS.md): the launch shape matters most (24 resident warps per multiprocessor
-// instead of 16: 25-30% faster), then R = 4 on "tall" matrices, where R = 2 would give the
-// resident warps more than one group each (q|k|v, gate|up, output of a 7B model), R = 2 on the
-// others (wo, down: 2048 row pairs). From run 3's sweep (o.per_site): at 1 and 2 vectors the
-// 64-register kernels (32 resident warps) are faster for gate/up and the output projection
-// (Q4_0 gate/up 17.4 vs 19.9 us, output 23.5 vs 29.0; Q8_0 gate/up 24.2 vs 25.9, output 34.1 vs
-// 37.9; at 2 vectors 21.9 vs 23.7, 27.1 vs 34.1, 26.3 vs 28.3, 36.2 vs 40.6) and slower for q|k|v,
-// wo and down. Q5_0 was not measured: its run-1 configuration stays.
-// o.occupancy4 (ARBITER_CUDA_MV2_OCC=4): the 64-register kernels at every site (1-2 vectors) but
-// for products with a norm tail, which the 64-register kernels do not have.
+// same bits; these measured fastest on the H200 (inference/BENCHMARKS.md, CUDA runs 2-3). The
+// launch shape matters most (24 resident warps per multiprocessor instead of 16: 25-30% faster),
+// then R = 4 on "tall" matrices, where R = 2 would give the resident warps more than one group
+// each (q|k|v, gate|up, output of a 7B model), R = 2 on the others (wo, down). At 1 and 2 vectors
+// the 64-register kernels (32 resident warps) are faster for gate/up and the output projection
+// (Q4_0 and Q8_0) and slower for q|k|v, wo and down. Q5_0 was not measured and keeps one
+// configuration.
 template <GgmlType T, int NV>
-Status launch_tuned(const Mv2Params& p, bool tall, const Mv2Options& o, MatvecSite site, const LaunchCtx& ctx) {
-  const bool gate_or_out = o.per_site && (site == MatvecSite::GateUp || site == MatvecSite::Output);
-  const bool occ4 = o.occupancy4 && p.tail.counter == nullptr;  // the 64-register kernels have no norm tail
+Status launch_tuned(const Mv2Params& p, bool tall, MatvecSite site, const LaunchCtx& ctx) {
+  const bool gate_or_out = site == MatvecSite::GateUp || site == MatvecSite::Output;
   if constexpr (T == GgmlType::Q4_0) {
     if constexpr (NV <= 2) {
-      if (occ4) {
-        return tall ? launch_cfg<T, NV, 4, 1, 4>(p, o, ctx) : launch_cfg<T, NV, 2, 2, 4>(p, o, ctx);
-      }
       if (gate_or_out) {
-        return site == MatvecSite::GateUp ? launch_cfg<T, NV, 2, 2, 4>(p, o, ctx) : launch_cfg<T, NV, 4, 1, 4>(p, o, ctx);
+        return site == MatvecSite::GateUp ? launch_cfg<T, NV, 2, 2, 4>(p, ctx) : launch_cfg<T, NV, 4, 1, 4>(p, ctx);
       }
-      return tall ? launch_cfg<T, NV, 4, 2>(p, o, ctx) : launch_cfg<T, NV, 2, 4>(p, o, ctx);
+      return tall ? launch_cfg<T, NV, 4, 2>(p, ctx) : launch_cfg<T, NV, 2, 4>(p, ctx);
     } else if constexpr (NV == 4) {
-      return tall ? launch_cfg<T, 4, 4, 1>(p, o, ctx) : launch_cfg<T, 4, 2, 1>(p, o, ctx);
+      return tall ? launch_cfg<T, 4, 4, 1>(p, ctx) : launch_cfg<T, 4, 2, 1>(p, ctx);
     } else {
-      return launch_cfg<T, 8, 2, 2>(p, o, ctx);
+      return launch_cfg<T, 8, 2, 2>(p, ctx);
     }
   } else if constexpr (T == GgmlType::Q8_0) {
     if constexpr (NV == 1) {
-      if (occ4) {
-        return tall ? launch_cfg<T, 1, 4, 1, 4>(p, o, ctx) : launch_cfg<T, 1, 2, 2, 4>(p, o, ctx);
-      }
-      if (gate_or_out) return launch_cfg<T, 1, 2, 2, 4>(p, o, ctx);
-      return launch_cfg<T, 1, 2, 2>(p, o, ctx);
+      if (gate_or_out) return launch_cfg<T, 1, 2, 2, 4>(p, ctx);
+      return launch_cfg<T, 1, 2, 2>(p, ctx);
     } else if constexpr (NV == 2) {
-      if (occ4 || gate_or_out) return launch_cfg<T, 2, 2, 1, 4>(p, o, ctx);
-      return tall ? launch_cfg<T, 2, 4, 1>(p, o, ctx) : launch_cfg<T, 2, 2, 2>(p, o, ctx);
+      if (gate_or_out) return launch_cfg<T, 2, 2, 1, 4>(p, ctx);
+      return tall ? launch_cfg<T, 2, 4, 1>(p, ctx) : launch_cfg<T, 2, 2, 2>(p, ctx);
     } else if constexpr (NV == 4) {
-      return tall ? launch_cfg<T, 4, 2, 2>(p, o, ctx) : launch_cfg<T, 4, 2, 1>(p, o, ctx);
+      return tall ? launch_cfg<T, 4, 2, 2>(p, ctx) : launch_cfg<T, 4, 2, 1>(p, ctx);
     } else {
-      return launch_cfg<T, 8, 2, 1>(p, o, ctx);
+      return launch_cfg<T, 8, 2, 1>(p, ctx);
     }
   } else {
-    return launch_cfg<T, NV, 2, (NV == 1 ? 4 : 2)>(p, o, ctx);
+    return launch_cfg<T, NV, 2, (NV == 1 ? 4 : 2)>(p, ctx);
   }
 }
 
 template <GgmlType T>
-Status launch_nv(const Mv2Params& p, int nv, bool tall, const Mv2Options& o, MatvecSite site, const LaunchCtx& ctx) {
+Status launch_nv(const Mv2Params& p, int nv, bool tall, MatvecSite site, const LaunchCtx& ctx) {
   switch (nv) {
-    case 1: return launch_tuned<T, 1>(p, tall, o, site, ctx);
-    case 2: return launch_tuned<T, 2>(p, tall, o, site, ctx);
-    case 4: return launch_tuned<T, 4>(p, tall, o, site, ctx);
-    default: return launch_tuned<T, 8>(p, tall, o, site, ctx);
+    case 1: return launch_tuned<T, 1>(p, tall, site, ctx);
+    case 2: return launch_tuned<T, 2>(p, tall, site, ctx);
+    case 4: return launch_tuned<T, 4>(p, tall, site, ctx);
+    default: return launch_tuned<T, 8>(p, tall, site, ctx);
   }
 }
 
@@ -126,25 +115,18 @@ Status launch_matvec2(const MatvecArgs& args, const LaunchCtx& ctx) {
   const ActBuf& a = *args.a;
   const int max_nv = mv2_max_launch_width(w.cols);
   if (max_nv < 1) return Status::Error(StatusCode::Internal, "matvec2: rows too wide for shared memory");
-  const Mv2Options& o = args.mv2;
   // Row pairs beyond one per resident warp: rows per warp 4 (see launch_tuned).
-  const int64_t tall_bps = o.blocks_per_sm > 0 ? o.blocks_per_sm : (o.occupancy4 ? 4 : kMv2MinBlocks);
-  const bool tall = w.rows / 2 > static_cast<int64_t>(mv2_device_sms()) * tall_bps * (o.warps > 0 ? o.warps : 8);
+  const bool tall = w.rows / 2 > static_cast<int64_t>(mv2_device_sms()) * kMv2MinBlocks * kMv2Warps;
   for (int v0 = 0; v0 < args.nvec; v0 += max_nv) {
     const int n = args.nvec - v0 < max_nv ? args.nvec - v0 : max_nv;
     const int nv = n <= 1 ? 1 : (n <= 2 ? 2 : (n <= 4 ? 4 : 8));
     Mv2Params p{};
     p.w = w;
     p.nvec = n;
-    p.input = static_cast<int>(args.input);
     p.aq = a.q32.q ? a.q32.q + v0 * a.ld : nullptr;
     p.ad = a.q32.d ? a.q32.d + v0 * (a.ld / 32) : nullptr;
     p.as = a.q32.s ? a.q32.s + v0 * (a.ld / 32) : nullptr;
     p.a_ld = a.ld;
-    p.x = args.x ? args.x + v0 * args.x_ld : nullptr;
-    p.x_ld = args.x_ld;
-    p.norm_w = args.norm_w;
-    p.eps = args.eps;
     p.epi = static_cast<int>(args.epi);
     p.y = args.y ? args.y + v0 * args.y_ld : nullptr;
     p.y_ld = args.y_ld;
@@ -155,21 +137,11 @@ Status launch_matvec2(const MatvecArgs& args, const LaunchCtx& ctx) {
       p.rk.slot = args.rk.slot + v0;
       p.rk.q = args.rk.q + v0 * args.rk.q_ld;
     }
-    if (args.tail.counter != nullptr) {
-      const ActBuf& out = *args.tail.out;
-      p.tail.counter = args.tail.counter;
-      p.tail.w = args.tail.w;
-      p.tail.eps = args.tail.eps;
-      p.tail.out.q = out.q32.q + v0 * out.ld;
-      p.tail.out.d = out.q32.d + v0 * (out.ld / 32);
-      p.tail.out.s = out.q32.s + v0 * (out.ld / 32);
-      p.tail.out_ld = out.ld;
-    }
     Status st;
     switch (w.type) {
-      case GgmlType::Q4_0: st = launch_nv<GgmlType::Q4_0>(p, nv, tall, o, args.site, ctx); break;
-      case GgmlType::Q5_0: st = launch_nv<GgmlType::Q5_0>(p, nv, tall, o, args.site, ctx); break;
-      case GgmlType::Q8_0: st = launch_nv<GgmlType::Q8_0>(p, nv, tall, o, args.site, ctx); break;
+      case GgmlType::Q4_0: st = launch_nv<GgmlType::Q4_0>(p, nv, tall, args.site, ctx); break;
+      case GgmlType::Q5_0: st = launch_nv<GgmlType::Q5_0>(p, nv, tall, args.site, ctx); break;
+      case GgmlType::Q8_0: st = launch_nv<GgmlType::Q8_0>(p, nv, tall, args.site, ctx); break;
       default:
         return Status::Error(StatusCode::Internal, std::string("matvec2: no kernel for ") + ggml_type_name(w.type));
     }

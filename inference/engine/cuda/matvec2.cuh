@@ -1,6 +1,6 @@
 // Decode matrix-vector kernels, version 2, for the weight types that multiply Block32 q8
-// activations (Q4_0, Q5_0, Q8_0). Version 1 (matvec.cuh) stays for the other types and as a
-// fallback (ARBITER_CUDA_MATVEC=v1).
+// activations (Q4_0, Q5_0, Q8_0). Version 1 (matvec.cuh) runs the other types and the sites
+// where it is faster (tuned_matvec_impl).
 //
 // Layout of the work: a warp owns R consecutive weight rows at a time (a "group"); lane l reads
 // units l, l + 32, l + 64, ... of each row (one 16-byte load per unit and row for Q4_0/Q5_0, two
@@ -11,10 +11,7 @@
 //
 // Activations: the q8 form of all NV vectors is staged once per block in shared memory, planar
 // (quants 0..15 | quants 16..31 | scale and sum, one array each, so the 16-byte reads of a warp
-// are conflict-free), either copied from a q8 buffer (MatvecInput::Q8) or made in the prologue
-// from fp32 rows: RMSNorm and quantization (MatvecInput::RmsNorm) or quantization alone
-// (MatvecInput::Quantize), with exactly the arithmetic of launch_norm_quant, so the staged bits
-// equal the q8 buffer the separate kernel would have written.
+// are conflict-free), copied from the site's q8 buffer.
 //
 // Numerics: each unit's term is Unit<T>::dot_q8, as in version 1 and the prefill product. A
 // row's sum is accumulated per lane in unit order and then reduced by the warp butterfly: it
@@ -33,23 +30,16 @@ namespace arb::cuda {
 struct Mv2Params {
   DevMatrix w;
   int nvec;
-  int input;  // MatvecInput
-  // MatvecInput::Q8: q8 rows [nvec][a_ld] (scales and sums [nvec][a_ld / 32])
+  // q8 rows [nvec][a_ld] (scales and sums [nvec][a_ld / 32])
   const int8_t* aq;
   const float* ad;
   const int32_t* as;
   int64_t a_ld;
-  // RmsNorm / Quantize: fp32 rows [nvec][x_ld]; RmsNorm's weight and epsilon
-  const float* x;
-  int64_t x_ld;
-  const float* norm_w;
-  float eps;
   int epi;
   float* y;
   int64_t y_ld;
   int64_t row_offset;
   RopeKvArgs rk;  // pos, slot and q offset to this launch's first vector
-  NormTailParams tail;  // Epilogue::Add: RMSNorm + q8 of the updated rows by the last block
   int64_t groups;  // ceil(rows / R), set by the launcher
 };
 
@@ -59,6 +49,7 @@ struct Mv2Params {
 // configurations that still do not spill: see matvec2.cu).
 constexpr int kMv2MaxThreads = 256;
 constexpr int kMv2MinBlocks = 3;
+constexpr int kMv2Warps = 8;  // warps per block of the backend's launches
 
 // Block size and persistent grid of a launch (any values give the same results).
 struct Mv2Shape {
@@ -87,91 +78,6 @@ __device__ __forceinline__ void mv2_stage_q8(const Mv2Params& p, int4* s_lo, int
     s_lo[i] = lo;
     s_hi[i] = hi;
     s_ds[i] = make_int2(__float_as_int(d), s);
-  }
-}
-
-// fp32 rows to Block32 q8 in shared memory with norm_quant4_kernel's arithmetic (elementwise.cu):
-// the sum of squares in double over T = min(1024, round_up(k / 4, 32)) virtual threads, thread t
-// summing the float4 chunks t, t + T, ... in order, then the warp butterfly, then the virtual
-// warps in order; v = x * scale * w; per 32 values d = max|v| / 127, q = round-half-even(v * 127
-// / max|v|), s = sum of q. Real warp w plays virtual warps w, w + warps, ...
-template <int NV, bool kNorm>
-__device__ __forceinline__ void mv2_stage_f32(const Mv2Params& p, int4* s_lo, int4* s_hi, int2* s_ds, int nu,
-                                              double (&red)[NV][32], float (&row_scale)[NV]) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-  const int chunks = nu * 8;
-  if constexpr (kNorm) {
-    const int T = min(1024, (chunks + 31) & ~31);
-    const int vwarps = T >> 5;
-    for (int v = 0; v < p.nvec; v++) {
-      const float4* xr = reinterpret_cast<const float4*>(p.x + v * p.x_ld);
-      for (int vw = warp; vw < vwarps; vw += warps) {
-        double s = 0.0;
-        for (int c = vw * 32 + lane; c < chunks; c += T) {
-          const float4 xv = xr[c];
-          s += static_cast<double>(xv.x) * xv.x;
-          s += static_cast<double>(xv.y) * xv.y;
-          s += static_cast<double>(xv.z) * xv.z;
-          s += static_cast<double>(xv.w) * xv.w;
-        }
-#pragma unroll
-        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-        if (lane == 0) red[v][vw] = s;
-      }
-    }
-    __syncthreads();
-    if (static_cast<int>(threadIdx.x) < p.nvec) {
-      const int v = threadIdx.x;
-      double t = 0.0;
-      for (int k = 0; k < vwarps; k++) t += red[v][k];
-      const float mean = static_cast<float>(t / static_cast<double>(chunks * 4));
-      row_scale[v] = 1.0f / sqrtf(mean + p.eps);
-    }
-    __syncthreads();
-  }
-  const float4* w4 = reinterpret_cast<const float4*>(p.norm_w);
-  for (int v = 0; v < p.nvec; v++) {
-    const float4* xr = reinterpret_cast<const float4*>(p.x + v * p.x_ld);
-    const float scale = kNorm ? row_scale[v] : 1.0f;
-    // Whole warps iterate together; a 32-value block is 8 lanes, all active or all idle.
-    for (int c0 = warp * 32; c0 < chunks; c0 += warps * 32) {
-      const int c = c0 + lane;
-      const bool active = c < chunks;
-      float val[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-      if (active) {
-        const float4 xv = xr[c];
-        val[0] = xv.x;
-        val[1] = xv.y;
-        val[2] = xv.z;
-        val[3] = xv.w;
-        if (kNorm) {
-          const float4 wv = __ldg(w4 + c);
-          val[0] = val[0] * scale * wv.x;
-          val[1] = val[1] * scale * wv.y;
-          val[2] = val[2] * scale * wv.z;
-          val[3] = val[3] * scale * wv.w;
-        }
-      }
-      float amax = fmaxf(fmaxf(fabsf(val[0]), fabsf(val[1])), fmaxf(fabsf(val[2]), fabsf(val[3])));
-#pragma unroll
-      for (int o = 4; o > 0; o >>= 1) amax = fmaxf(amax, __shfl_xor_sync(0xffffffffu, amax, o));
-      const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-      int q[4], sum = 0;
-#pragma unroll
-      for (int i = 0; i < 4; i++) {
-        q[i] = __float2int_rn(val[i] * id);
-        sum += q[i];
-      }
-#pragma unroll
-      for (int o = 4; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
-      if (active) {
-        const uint32_t packed = (static_cast<uint32_t>(q[0]) & 0xff) | ((static_cast<uint32_t>(q[1]) & 0xff) << 8) |
-                                ((static_cast<uint32_t>(q[2]) & 0xff) << 16) | ((static_cast<uint32_t>(q[3]) & 0xff) << 24);
-        const int u = c >> 3, j = c & 7;
-        reinterpret_cast<uint32_t*>((j < 4 ? s_lo : s_hi) + v * nu + u)[j & 3] = packed;
-        if (j == 0) s_ds[v * nu + u] = make_int2(__float_as_int(amax / 127.0f), sum);
-      }
-    }
   }
 }
 
@@ -269,9 +175,6 @@ template <GgmlType T, int NV, int R, int U, int MB = kMv2MinBlocks>
 __global__ void __launch_bounds__(kMv2MaxThreads, MB) matvec2_kernel(Mv2Params p) {
   static_assert(R % 2 == 0, "row pairs (SwiGLU, RoPE) stay in one warp");
   extern __shared__ int4 mv2_smem[];
-  __shared__ double red[NV][32];  // the norms of the fused prologue and of the tail
-  __shared__ float row_scale[NV];
-  __shared__ int last_block;
   const int nu = static_cast<int>(p.w.cols >> 5);
   int4* s_lo = mv2_smem;
   int4* s_hi = s_lo + NV * nu;
@@ -285,13 +188,7 @@ __global__ void __launch_bounds__(kMv2MaxThreads, MB) matvec2_kernel(Mv2Params p
   Unit<T> wb[R][U];
   if (g < p.groups) mv2_load<T, R, U>(wb, p.w, g * R, 0, lane, nu);  // weights: before the wait
   pdl_wait_and_release();
-  if (p.input == static_cast<int>(MatvecInput::RmsNorm)) {
-    mv2_stage_f32<NV, true>(p, s_lo, s_hi, s_ds, nu, red, row_scale);
-  } else if (p.input == static_cast<int>(MatvecInput::Quantize)) {
-    mv2_stage_f32<NV, false>(p, s_lo, s_hi, s_ds, nu, red, row_scale);
-  } else {
-    mv2_stage_q8<NV>(p, s_lo, s_hi, s_ds, nu);
-  }
+  mv2_stage_q8<NV>(p, s_lo, s_hi, s_ds, nu);
   __syncthreads();
 
   for (; g < p.groups; g += stride) {
@@ -309,12 +206,6 @@ __global__ void __launch_bounds__(kMv2MaxThreads, MB) matvec2_kernel(Mv2Params p
     if (g + stride < p.groups) mv2_load<T, R, U>(wb, p.w, (g + stride) * R, 0, lane, nu);
     mv2_finish<NV, R>(p, row0, acc, lane);
   }
-
-  // Not in the 64-register kernels (MB = 4), where its code made ptxas spill (the launcher
-  // refuses a tail there).
-  if constexpr (MB < 4) {
-    if (p.tail.counter != nullptr) norm_tail<NV, 4>(p.y, p.y_ld, p.nvec, p.w.rows, p.tail, red, row_scale, last_block);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,11 +215,10 @@ __global__ void __launch_bounds__(kMv2MaxThreads, MB) matvec2_kernel(Mv2Params p
 int mv2_device_sms();
 int64_t mv2_device_smem_per_sm();
 // The dynamic shared memory a launch may use: the default per-block limit (48 KB, which every
-// device of compute capability 8.0+ grants without opting in) less room for the kernel's static
-// shared memory (at most 2.1 KB: the per-vector norm sums). Version 2 never opts in to more:
-// wider launches are split into narrower ones (same bits). Run 3 had raised the limit with
-// cudaFuncSetAttribute instead, and the one launch that needed it in the backend (down, 11008
-// columns, 4 vectors: 55 KB, ARBITER_CUDA_MATVEC=v2 only) failed with cudaErrorInvalidValue.
+// device of compute capability 8.0+ grants without opting in) less headroom for what the driver
+// reserves per block. Version 2 never opts in to more: wider launches are split into narrower
+// ones (same bits), because opting in with cudaFuncSetAttribute failed with
+// cudaErrorInvalidValue on the one launch that needed it.
 constexpr int64_t kMv2DefaultSmemLimit = 48 * 1024;
 constexpr int64_t kMv2StaticSmemReserve = 4096;
 constexpr int64_t kMv2DynamicSmemLimit = kMv2DefaultSmemLimit - kMv2StaticSmemReserve;
@@ -348,8 +238,7 @@ Status launch_matvec2_kernel(const Mv2Params& params, const Mv2Shape& shape, con
   p.groups = ceil_div(p.w.rows, R);
   const size_t smem = mv2_smem_bytes(p.w.cols, NV);
   if (p.nvec < 1 || p.nvec > NV || static_cast<int64_t>(smem) > kMv2DynamicSmemLimit || shape.warps < 1 ||
-      shape.warps > kMv2MaxThreads / 32 || shape.blocks_per_sm < 1 ||
-      (p.tail.counter != nullptr && (MB >= 4 || p.epi != static_cast<int>(Epilogue::Add) || p.w.rows % 32 != 0))) {
+      shape.warps > kMv2MaxThreads / 32 || shape.blocks_per_sm < 1) {
     return Status::Error(StatusCode::Internal, "matvec2: bad launch configuration (" + std::to_string(p.w.cols) +
                                                    " columns, " + std::to_string(NV) + " vectors)");
   }

@@ -1,11 +1,11 @@
 // Performance of the CUDA path, printed as JSON: device copy bandwidth (the roofline's
 // denominator); the decode matrix-vector kernels on Llama-2-7B shapes (version 1, version 2 in
-// its tuned configuration, version 2 with the 64-register kernels, and which of them the
-// backend runs at that site), each timed in a CUDA graph with PDL as in the decode step; a sweep
+// its tuned configuration, and which of them the backend runs at that site), each timed in a
+// CUDA graph with PDL as in the decode step; a sweep
 // of version 2's configurations (rows per warp, units per batch, register budget, block shape;
 // each checked bit-identical to the library's); the small kernels of a step (norms, attention
 // versions 1 and 2); the prefill product; and the whole backend on a synthetic 7B-shape model
-// (decode at batch 1/2/4 after 512-token prompts, a 512-token prefill) in several variants.
+// (decode at batch 1/2/4 after 512-token prompts, a 512-token prefill).
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -19,8 +19,8 @@
 #include "../engine/backend.h"
 #include "../engine/cuda/device_weights.h"
 #include "../engine/cuda/matvec2.cuh"
-#include "check_util.h"
-#include "reference.h"
+#include "../engine/cuda/tests/check_util.h"
+#include "../engine/cuda/tests/reference.h"
 
 namespace arb::gputest {
 
@@ -249,7 +249,7 @@ cuda::MatvecSite site_of(const Shape& s) {
 }
 
 std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
-  std::string matvec = "[", tuning = "[", matmul = "[", tail_json = "[";
+  std::string matvec = "[", tuning = "[", matmul = "[";
   for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0}) {
     for (const Shape& s : kShapes) {
       const std::vector<uint8_t> host = random_rows(t, s.rows, s.cols, 0.02f, rng);
@@ -278,70 +278,25 @@ std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
       const cuda::MatvecImpl site_impl = cuda::tuned_matvec_impl(site_of(s), t);
       const bool default_v1 = site_impl == cuda::MatvecImpl::V1;
       for (int nvec : {1, 2, 4, 8}) {
-        // Version 1; version 2 tuned (the default configuration); version 2 with the 64-register
-        // kernels (the occupancy-4 experiment: differs from the default at 1 and 2 vectors).
-        cuda::Mv2Options occ4;
-        occ4.occupancy4 = true;
-        const cuda::MatvecImpl impls[3] = {cuda::MatvecImpl::V1, cuda::MatvecImpl::V2, cuda::MatvecImpl::V2};
-        const cuda::Mv2Options opts[3] = {cuda::Mv2Options{}, cuda::Mv2Options{}, occ4};
-        double us[3] = {0, 0, 0};
-        for (int k = 0; k < 3; k++) {
-          if (k == 2 && nvec > 2) continue;
-          us[k] = time_graph_us(
-              [&](int i, const LaunchCtx& ctx) {
-                cuda::MatvecArgs mv = args(i, nvec, impls[k]);
-                mv.mv2 = opts[k];
-                TSTATUS(cuda::launch_matvec(mv, ctx));
-              },
-              kGraphLaunches);
+        // Version 1 and version 2 (tuned); the backend runs the one tuned_matvec_impl picks.
+        const cuda::MatvecImpl impls[2] = {cuda::MatvecImpl::V1, cuda::MatvecImpl::V2};
+        double us[2] = {0, 0};
+        for (int k = 0; k < 2; k++) {
+          us[k] = time_graph_us([&](int i, const LaunchCtx& ctx) { TSTATUS(cuda::launch_matvec(args(i, nvec, impls[k]), ctx)); },
+                                kGraphLaunches);
         }
         const double def_us = default_v1 ? us[0] : us[1];
         char line[256];
         std::snprintf(line, sizeof line,
-                      "matvec %-5s %-8s nvec=%d  v1 %6.1f | v2 %6.1f | v2-occ4 %6s us | default %s %6.1f us %5.0f GB/s %3.0f%%",
-                      ggml_type_name(t), s.name, nvec, us[0], us[1], us[2] > 0 ? fmt("%.1f", us[2]).c_str() : "-",
-                      default_v1 ? "v1" : "v2", def_us, gbs(def_us), 100.0 * gbs(def_us) / copy_gbs);
+                      "matvec %-5s %-8s nvec=%d  v1 %6.1f | v2 %6.1f us | default %s %6.1f us %5.0f GB/s %3.0f%%",
+                      ggml_type_name(t), s.name, nvec, us[0], us[1], default_v1 ? "v1" : "v2", def_us, gbs(def_us), 100.0 * gbs(def_us) / copy_gbs);
         std::printf("%s\n", line);
         std::fflush(stdout);
         matvec += std::string(matvec.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" + s.name +
                   "\", \"nvec\": " + std::to_string(nvec) + ", \"bytes\": " + std::to_string(bytes) + ", \"v1_us\": " +
-                  fmt("%.2f", us[0]) + ", \"v2_us\": " + fmt("%.2f", us[1]) + ", \"v2_occ4_us\": " + fmt("%.2f", us[2]) +
+                  fmt("%.2f", us[0]) + ", \"v2_us\": " + fmt("%.2f", us[1]) +
                   ", \"default\": \"" + (default_v1 ? "v1" : "v2") + "\", \"default_us\": " + fmt("%.2f", def_us) +
                   ", \"default_gbs\": " + fmt("%.1f", gbs(def_us)) + "}";
-      }
-      if (epi == cuda::Epilogue::Add) {
-        // The residual products with the next RMSNorm + q8 in their last block (the default in
-        // the decode step: NormTail), against the product alone; the separate norm kernel is in
-        // the small-kernel table.
-        ActBuf out = q8_act(mem, s.rows, 8, rng);
-        float* nw = nullptr;
-        int32_t* counter = nullptr;
-        TSTATUS(mem.alloc_array(static_cast<size_t>(s.rows), &nw, "bench"));
-        TSTATUS(mem.alloc_array(1, &counter, "bench"));
-        TCHECK(cudaMemcpy(nw, out.f32, static_cast<size_t>(s.rows) * 4, cudaMemcpyDeviceToDevice));  // any finite weights
-        for (int nvec : {1, 2, 4}) {
-          double us[2] = {0, 0};
-          for (int k = 0; k < 2; k++) {
-            us[k] = time_graph_us(
-                [&](int i, const LaunchCtx& ctx) {
-                  cuda::MatvecArgs mv = args(i, nvec, site_impl);
-                  if (k == 1) {
-                    mv.tail.counter = counter;
-                    mv.tail.w = nw;
-                    mv.tail.eps = 1e-5f;
-                    mv.tail.out = &out;
-                  }
-                  TSTATUS(cuda::launch_matvec(mv, ctx));
-                },
-                kGraphLaunches);
-          }
-          std::printf("tail   %-5s %-8s nvec=%d  default %s %6.1f us | + norm tail %6.1f us (+%.1f)\n", ggml_type_name(t), s.name, nvec,
-                      default_v1 ? "v1" : "v2", us[0], us[1], us[1] - us[0]);
-          std::fflush(stdout);
-          tail_json += std::string(tail_json.size() > 1 ? ", " : "") + "{\"type\": \"" + ggml_type_name(t) + "\", \"shape\": \"" +
-                       s.name + "\", \"nvec\": " + std::to_string(nvec) + ", \"us\": " + fmt("%.2f", us[0]) + ", \"tail_us\": " +
-                       fmt("%.2f", us[1]) + "}";
-        }
       }
       if (sweep > 0) {
         // Every configuration against the library's output (bitwise), then timed.
@@ -367,7 +322,6 @@ std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
                 cuda::Mv2Params p{};
                 p.w = ms[static_cast<size_t>(i) % ms.size()];
                 p.nvec = nvec;
-                p.input = static_cast<int>(cuda::MatvecInput::Q8);
                 p.aq = a.q32.q;
                 p.ad = a.q32.d;
                 p.as = a.q32.s;
@@ -427,8 +381,7 @@ std::string bench_kernels(Report& rep, Rng& rng, double copy_gbs, int sweep) {
       }
     }
   }
-  return "\"matvec\": " + matvec + "], \"matvec2_sweep\": " + tuning + "], \"matmul\": " + matmul + "], \"norm_tail\": " + tail_json +
-         "]";
+  return "\"matvec\": " + matvec + "], \"matvec2_sweep\": " + tuning + "], \"matmul\": " + matmul + "]";
 }
 
 // The small kernels of a 7B decode step, each timed alone in a graph of 20 (with PDL): what the
@@ -577,89 +530,65 @@ double now_ms() {
 }
 
 // The backend on the synthetic model, decode steps at batch 1, 2 and 4 after 512-token prompts
-// (so attention reads ~530 positions, as in the CLI's bench) and a 512-token prefill, in the
-// variants below (environment switches of cuda_backend.cu).
-std::string bench_model(GgmlType t, bool few_variants, double copy_gbs, Rng& rng) {
+// (so attention reads ~530 positions, as in the CLI's bench) and a 512-token prefill. The JSON
+// keeps a list of variants (one: the shipped backend) so that results files stay comparable.
+std::string bench_model(GgmlType t, double copy_gbs, Rng& rng) {
   const double t0 = now_ms();
   std::unique_ptr<Synthetic7B> s = synthetic_7b(t, rng);
   std::printf("synthetic 7B %s: %.2f GB of weights per token, host data in %.1f s\n", ggml_type_name(t),
               s->weight_bytes_per_token / 1e9, (now_ms() - t0) / 1e3);
   const double roof_ms = s->weight_bytes_per_token / (copy_gbs * 1e6);
-  struct Variant {
-    const char* name;
-    std::vector<std::pair<const char*, const char*>> env;
-  };
-  // default: the tuned version per site, version 2's per-site configurations, no norm tails,
-  // attention version 2, no fused prologues, graphs + PDL. run3: run 3's defaults (no per-site
-  // configurations: their gain). tail: with the norm tails (run 4's default, measured slower).
-  // v1: the run-1 kernels (the calibration between runs: runs 2 and 3 measured it too). v2-all:
-  // version 2 at every site (down and Q8_0's wo too).
-  std::vector<Variant> vs = {{"default", {}}, {"run3", {{"ARBITER_CUDA_MV2_SITE", "0"}}}};
-  if (!few_variants) {
-    if (t == GgmlType::Q4_0) {
-      vs.push_back({"tail", {{"ARBITER_CUDA_NORM_TAIL", "1"}}});
-      vs.push_back({"v1", {{"ARBITER_CUDA_MATVEC", "v1"}, {"ARBITER_CUDA_ATTN", "v1"}}});
-      vs.push_back({"v2-all", {{"ARBITER_CUDA_MATVEC", "v2"}}});
-    }
-  }
-  const char* switches[] = {"ARBITER_CUDA_MATVEC",  "ARBITER_CUDA_ATTN",    "ARBITER_CUDA_FUSE",     "ARBITER_CUDA_PDL",
-                            "ARBITER_CUDA_GRAPHS",  "ARBITER_CUDA_MV2_OCC", "ARBITER_CUDA_MV2_BPS",  "ARBITER_CUDA_MV2_WARPS",
-                            "ARBITER_CUDA_MV2_SITE", "ARBITER_CUDA_NORM_TAIL"};
   std::string out = "{\"type\": \"" + std::string(ggml_type_name(t)) + "\", \"weight_bytes_per_token\": " +
                     std::to_string(s->weight_bytes_per_token) + ", \"roofline_ms\": " + fmt("%.4f", roof_ms) + ", \"variants\": [";
   constexpr int kPrompt = 512;
-  for (size_t vi = 0; vi < vs.size(); vi++) {
-    for (const char* e : switches) unsetenv(e);
-    for (const auto& [k, v] : vs[vi].env) setenv(k, v, 1);
-    BackendOptions opt;
-    opt.n_ctx = 1024;
-    opt.n_slots = 4;
-    std::unique_ptr<Backend> be;
-    const double u0 = now_ms();
-    TSTATUS(create_cuda_backend(s->model, opt, &be));
-    const double upload_s = (now_ms() - u0) / 1e3;
-    std::vector<float> logits(static_cast<size_t>(4) * 32000);
-    std::vector<int32_t> prompt(kPrompt * 4);
-    for (auto& x : prompt) x = static_cast<int32_t>(rng.next() % 32000);
-    std::vector<double> pf;
-    for (int r = 0; r < 3; r++) {
-      const double a = now_ms();
-      TSTATUS(be->forward({StepSequence{0, 0, prompt.data(), kPrompt, false}}, logits.data()));
-      pf.push_back(now_ms() - a);
-    }
-    const double prefill_ms = median(pf);
-    std::string dec = "[";
-    std::string line;
-    for (int batch : {1, 2, 4}) {
-      for (int b = 0; b < batch; b++) {
-        TSTATUS(be->forward({StepSequence{b, 0, prompt.data() + b * kPrompt, kPrompt, false}}, logits.data()));
-      }
-      std::vector<double> steps;
-      std::vector<int32_t> tok(4);
-      for (int i = 0; i < 36; i++) {
-        std::vector<StepSequence> st;
-        for (int b = 0; b < batch; b++) {
-          tok[static_cast<size_t>(b)] = static_cast<int32_t>(rng.next() % 32000);
-          st.push_back(StepSequence{b, kPrompt + i, &tok[static_cast<size_t>(b)], 1, false});
-        }
-        const double a = now_ms();
-        TSTATUS(be->forward(st, logits.data()));
-        if (i >= 4) steps.push_back(now_ms() - a);
-      }
-      const double ms = median(steps);
-      const double pct = 100.0 * roof_ms / ms;
-      line += (line.empty() ? "" : ", ") + std::string("b") + std::to_string(batch) + " " + fmt("%.3f", ms) + " ms " +
-              fmt("%.0f", batch * 1e3 / ms) + " t/s " + fmt("%.1f", pct) + "%";
-      dec += std::string(dec.size() > 1 ? ", " : "") + "{\"batch\": " + std::to_string(batch) + ", \"ms_per_step\": " + fmt("%.4f", ms) +
-             ", \"tokens_per_s\": " + fmt("%.1f", batch * 1e3 / ms) + ", \"pct_roofline\": " + fmt("%.1f", pct) + "}";
-    }
-    std::printf("  %-9s %s: %s of roofline (%.3f ms); prefill 512 %.1f ms; upload %.1f s\n", vs[vi].name, ggml_type_name(t),
-                line.c_str(), roof_ms, prefill_ms, upload_s);
-    std::fflush(stdout);
-    out += std::string(vi ? ", " : "") + "{\"name\": \"" + vs[vi].name + "\", \"description\": " + json_string(be->description()) +
-           ", \"upload_s\": " + fmt("%.2f", upload_s) + ", \"prefill512_ms\": " + fmt("%.2f", prefill_ms) + ", \"decode\": " + dec + "]}";
+  const char* const variant = "default";
+  BackendOptions opt;
+  opt.n_ctx = 1024;
+  opt.n_slots = 4;
+  std::unique_ptr<Backend> be;
+  const double u0 = now_ms();
+  TSTATUS(create_cuda_backend(s->model, opt, &be));
+  const double upload_s = (now_ms() - u0) / 1e3;
+  std::vector<float> logits(static_cast<size_t>(4) * 32000);
+  std::vector<int32_t> prompt(kPrompt * 4);
+  for (auto& x : prompt) x = static_cast<int32_t>(rng.next() % 32000);
+  std::vector<double> pf;
+  for (int r = 0; r < 3; r++) {
+    const double a = now_ms();
+    TSTATUS(be->forward({StepSequence{0, 0, prompt.data(), kPrompt, false}}, logits.data()));
+    pf.push_back(now_ms() - a);
   }
-  for (const char* e : switches) unsetenv(e);
+  const double prefill_ms = median(pf);
+  std::string dec = "[";
+  std::string line;
+  for (int batch : {1, 2, 4}) {
+    for (int b = 0; b < batch; b++) {
+      TSTATUS(be->forward({StepSequence{b, 0, prompt.data() + b * kPrompt, kPrompt, false}}, logits.data()));
+    }
+    std::vector<double> steps;
+    std::vector<int32_t> tok(4);
+    for (int i = 0; i < 36; i++) {
+      std::vector<StepSequence> st;
+      for (int b = 0; b < batch; b++) {
+        tok[static_cast<size_t>(b)] = static_cast<int32_t>(rng.next() % 32000);
+        st.push_back(StepSequence{b, kPrompt + i, &tok[static_cast<size_t>(b)], 1, false});
+      }
+      const double a = now_ms();
+      TSTATUS(be->forward(st, logits.data()));
+      if (i >= 4) steps.push_back(now_ms() - a);
+    }
+    const double ms = median(steps);
+    const double pct = 100.0 * roof_ms / ms;
+    line += (line.empty() ? "" : ", ") + std::string("b") + std::to_string(batch) + " " + fmt("%.3f", ms) + " ms " +
+            fmt("%.0f", batch * 1e3 / ms) + " t/s " + fmt("%.1f", pct) + "%";
+    dec += std::string(dec.size() > 1 ? ", " : "") + "{\"batch\": " + std::to_string(batch) + ", \"ms_per_step\": " + fmt("%.4f", ms) +
+           ", \"tokens_per_s\": " + fmt("%.1f", batch * 1e3 / ms) + ", \"pct_roofline\": " + fmt("%.1f", pct) + "}";
+  }
+  std::printf("  %-9s %s: %s of roofline (%.3f ms); prefill 512 %.1f ms; upload %.1f s\n", variant, ggml_type_name(t),
+              line.c_str(), roof_ms, prefill_ms, upload_s);
+  std::fflush(stdout);
+  out += std::string("{\"name\": \"") + variant + "\", \"description\": " + json_string(be->description()) +
+         ", \"upload_s\": " + fmt("%.2f", upload_s) + ", \"prefill512_ms\": " + fmt("%.2f", prefill_ms) + ", \"decode\": " + dec + "]}";
   return out + "]}";
 }
 
@@ -687,7 +616,7 @@ std::string run_bench(Report& rep, uint64_t seed, const BenchOptions& options) {
     std::string models = "[";
     for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q8_0}) {
       try {
-        models += std::string(models.size() > 1 ? ", " : "") + bench_model(t, options.few_variants, gbs, rng);
+        models += std::string(models.size() > 1 ? ", " : "") + bench_model(t, gbs, rng);
       } catch (const CudaFailure& f) {
         rep.add(std::string("bench: synthetic 7B ") + ggml_type_name(t), false, "\"error\": " + json_string(f.what));
       }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "../engine/status.h"
+#include "../../status.h"
 
 namespace arb::gputest {
 
@@ -61,7 +61,6 @@ struct BenchOptions {
   bool model = true;          // --no-model: no synthetic 7B backend
   int sweep = 1;              // version-2 configuration sweep: 0 none (--no-sweep), 1 the experiment's
                               // configurations (default), 2 also run 2's full list (--full-sweep)
-  bool few_variants = false;  // --few-variants: the synthetic 7B in the default and run 3's defaults only
 };
 
 // Aborts the current test with a message when a CUDA call fails.

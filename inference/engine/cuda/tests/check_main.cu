@@ -1,4 +1,5 @@
-// gpu-check: the CUDA path's own tests and benchmarks, run on a GPU machine by run.sh.
+// gpu-check: the CUDA path's own tests (this folder) and benchmark (inference/bench/cuda_bench.cu),
+// run on a GPU machine by inference/gpu/run.sh.
 //   gpu-check host  [--json FILE]                the kernels' block decoding, on the CPU (no GPU)
 //   gpu-check test  [--json FILE] [--seed N] [--quick] [--no-bad-device]   kernels and backend vs
 //                                                the scalar references (--quick: fewer backend
@@ -6,7 +7,7 @@
 //                                                --no-bad-device: skip the deliberate invalid
 //                                                device, which compute-sanitizer counts as an
 //                                                API error)
-//   gpu-check bench [--json FILE] [--no-kernels] [--no-model] [--no-sweep | --full-sweep] [--few-variants]
+//   gpu-check bench [--json FILE] [--no-kernels] [--no-model] [--no-sweep | --full-sweep]
 // Prints one line per check, writes all figures as JSON (one check per line, so that a reader
 // can still recover the others if one line is malformed), exits 1 when a check fails.
 #include <cuda_runtime.h>
@@ -29,7 +30,7 @@ using namespace arb::gputest;
 
 int main(int argc, char** argv) {
   if (argc < 2 || (std::strcmp(argv[1], "host") != 0 && std::strcmp(argv[1], "test") != 0 && std::strcmp(argv[1], "bench") != 0)) {
-    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--quick] [--no-bad-device] [--no-kernels] [--no-model] [--no-sweep | --full-sweep] [--few-variants]\n");
+    std::fprintf(stderr, "usage: gpu-check host|test|bench [--json FILE] [--seed N] [--quick] [--no-bad-device] [--no-kernels] [--no-model] [--no-sweep | --full-sweep]\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -44,7 +45,6 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--no-model")) bench.model = false;
     else if (!std::strcmp(argv[i], "--no-sweep")) bench.sweep = 0;
     else if (!std::strcmp(argv[i], "--full-sweep")) bench.sweep = 2;
-    else if (!std::strcmp(argv[i], "--few-variants")) bench.few_variants = true;
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
     else if (!std::strcmp(argv[i], "--no-bad-device")) no_bad_device = true;
   }

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "../engine/ggml_types.h"
-#include "../engine/model.h"
+#include "../../ggml_types.h"
+#include "../../model.h"
 
 namespace arb::gputest {
 

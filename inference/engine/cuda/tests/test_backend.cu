@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "../engine/backend.h"
+#include "../../backend.h"
 #include "check_util.h"
 #include "reference.h"
 
@@ -100,11 +100,6 @@ static std::unique_ptr<HostModel> build_model(const ModelSpec& s, Rng& rng) {
   }
   return hm;
 }
-
-// The environment switches of cuda_backend.cu that the tests set (and restore).
-static const std::vector<const char*> kSwitchNames = {
-    "ARBITER_CUDA_MATVEC",    "ARBITER_CUDA_FUSE", "ARBITER_CUDA_MV2_OCC", "ARBITER_CUDA_MV2_BPS",   "ARBITER_CUDA_MV2_WARPS",
-    "ARBITER_CUDA_MV2_SITE", "ARBITER_CUDA_NORM_TAIL", "ARBITER_CUDA_GRAPHS", "ARBITER_CUDA_PDL", "ARBITER_CUDA_ATTN"};
 
 static std::vector<double> row_of(const std::vector<float>& logits, int64_t row, int vocab) {
   return std::vector<double>(logits.begin() + row * vocab, logits.begin() + (row + 1) * vocab);
@@ -263,92 +258,11 @@ static void run_scenario(const ModelSpec& spec, Report& rep, Rng& rng) {
           std::string("\"repeatable\": ") + (deterministic ? "true" : "false") + ", \"batch_invariant\": " + (invariant ? "true" : "false"));
 }
 
-// The backend's switches that promise the same bits give the same bits: version 2's launch
-// shape, register budget and per-site configurations, the norm tails, fused RMSNorm/quantize
-// prologues, graphs and PDL off. A prompt
-// (prefill path), six single-token decodes, then two- and three-row decode steps (launch widths
-// 1, 2 and 4), on a Q4_0 model with head size 128; each switch set in a fresh backend.
-static void run_switch_invariance(Report& rep, Rng& rng) {
-  ModelSpec spec;
-  spec.name = "switches";
-  spec.type = GgmlType::Q4_0;
-  spec.n_head = 2;
-  spec.n_kv = 2;
-  std::unique_ptr<HostModel> hm = build_model(spec, rng);
-  const int V = hm->model.config.n_vocab;
-  std::vector<int32_t> tokens(40);
-  for (auto& t : tokens) t = static_cast<int32_t>(rng.next() % static_cast<uint64_t>(V));
-  const std::vector<const char*>& names = kSwitchNames;
-  std::vector<std::pair<std::string, bool>> saved;
-  for (const char* n : names) {
-    const char* v = std::getenv(n);
-    saved.emplace_back(v ? v : "", v != nullptr);
-  }
-  auto run = [&](const std::vector<std::pair<const char*, const char*>>& env) {
-    for (const char* n : names) unsetenv(n);
-    for (const auto& [k, v] : env) setenv(k, v, 1);
-    BackendOptions opt;
-    opt.n_ctx = 128;
-    opt.n_slots = 3;
-    std::unique_ptr<Backend> be;
-    TSTATUS(create_cuda_backend(hm->model, opt, &be));
-    std::vector<float> out, l(static_cast<size_t>(3) * V);
-    TSTATUS(be->forward({StepSequence{0, 0, tokens.data(), 20, false}}, l.data()));
-    out.insert(out.end(), l.begin(), l.begin() + V);
-    for (int i = 0; i < 6; i++) {
-      TSTATUS(be->forward({StepSequence{0, 20 + i, tokens.data() + 20 + i, 1, false}}, l.data()));
-      out.insert(out.end(), l.begin(), l.begin() + V);
-    }
-    TSTATUS(be->forward({StepSequence{1, 0, tokens.data() + 26, 2, true}}, l.data()));  // two decode rows
-    out.insert(out.end(), l.begin(), l.begin() + 2 * V);
-    TSTATUS(be->forward({StepSequence{0, 26, tokens.data() + 30, 1, false}, StepSequence{1, 2, tokens.data() + 31, 1, false},
-                         StepSequence{2, 0, tokens.data() + 32, 1, false}},
-                        l.data()));
-    out.insert(out.end(), l.begin(), l.end());
-    return out;
-  };
-  std::string detail;
-  bool all = true;
-  try {
-    const std::vector<float> base = run({});
-    const std::vector<float> v2_base = run({{"ARBITER_CUDA_MATVEC", "v2"}});
-    const std::pair<const char*, std::vector<std::pair<const char*, const char*>>> cases[] = {
-        {"occupancy4", {{"ARBITER_CUDA_MV2_OCC", "4"}}},
-        {"shape_w4_b2", {{"ARBITER_CUDA_MV2_WARPS", "4"}, {"ARBITER_CUDA_MV2_BPS", "2"}}},
-        {"fuse2", {{"ARBITER_CUDA_FUSE", "2"}}},
-        {"fuse8", {{"ARBITER_CUDA_FUSE", "8"}}},
-        {"no_graphs_no_pdl", {{"ARBITER_CUDA_GRAPHS", "0"}, {"ARBITER_CUDA_PDL", "0"}}},
-        {"norm_tail", {{"ARBITER_CUDA_NORM_TAIL", "1"}}},
-        {"no_site_configs", {{"ARBITER_CUDA_MV2_SITE", "0"}}},
-        {"v2_norm_tail_vs_v2", {{"ARBITER_CUDA_MATVEC", "v2"}, {"ARBITER_CUDA_NORM_TAIL", "1"}}},
-        {"v2_fuse2_vs_v2", {{"ARBITER_CUDA_MATVEC", "v2"}, {"ARBITER_CUDA_FUSE", "2"}}},
-    };
-    for (const auto& [name, env] : cases) {
-      const std::vector<float> got = run(env);
-      const std::vector<float>& want = std::strncmp(name, "v2_", 3) == 0 ? v2_base : base;
-      const bool same = got.size() == want.size() && std::memcmp(got.data(), want.data(), got.size() * 4) == 0;
-      all = all && same;
-      detail += std::string(detail.empty() ? "" : ", ") + "\"" + name + "\": " + (same ? "true" : "false");
-    }
-  } catch (const CudaFailure& f) {
-    all = false;
-    detail += std::string(detail.empty() ? "" : ", ") + "\"error\": " + json_string(f.what);
-  }
-  for (size_t i = 0; i < saved.size(); i++) {
-    if (saved[i].second) setenv(names[i], saved[i].first.c_str(), 1);
-    else unsetenv(names[i]);
-  }
-  rep.add("backend switches that keep the bits (v2 shapes, occupancy 4, per-site configs, norm tails, fused inputs, no graphs/PDL) == default",
-          all, detail);
-}
-
-// Every matrix-vector variant of the backend at the 7B widths (hidden 512 in 4 heads of 128, FFN
-// 11008: gate/up is "tall", down has 11008 columns) runs decode steps of 1, 2, 4 and 8 rows with
-// graphs and PDL (run 3's ARBITER_CUDA_MATVEC=v2 failed at such a width), and each gives a
-// sequence the same bits alone and in every batch; the switches that promise the defaults' bits
-// (no norm tails, no per-site configurations) give them. Q4_0 and Q8_0, two layers (so the down
-// product's tail feeds the next layer and the output projection).
-static void run_wide_variants(Report& rep, Rng& rng, GgmlType t, bool quick) {
+// The backend at the 7B widths (hidden 512 in 4 heads of 128, FFN 11008: gate/up is "tall", down
+// has 11008 columns, wider than one version-2 launch holds at 4 vectors) runs decode steps of 1,
+// 2, 4 and 8 rows with graphs and PDL, and gives a sequence the same bits alone and in every
+// batch. Q4_0 and Q8_0, two layers.
+static void run_wide(Report& rep, Rng& rng, GgmlType t) {
   ModelSpec spec;
   spec.name = std::string("wide ") + ggml_type_name(t);
   spec.type = t;
@@ -360,21 +274,22 @@ static void run_wide_variants(Report& rep, Rng& rng, GgmlType t, bool quick) {
   const int V = hm->model.config.n_vocab;
   std::vector<int32_t> tokens(8);
   for (auto& x : tokens) x = static_cast<int32_t>(rng.next() % static_cast<uint64_t>(V));
-  std::vector<std::pair<std::string, bool>> saved;
-  for (const char* n : kSwitchNames) {
-    const char* v = std::getenv(n);
-    saved.emplace_back(v ? v : "", v != nullptr);
-  }
-  // Logits of every row of decode steps of 1, 2, 4 and 8 rows (each sequence one token at
-  // position 0 of its own slot, so slot 0's row is the same computation in every step).
-  auto run = [&](const std::vector<std::pair<const char*, const char*>>& env) {
-    for (const char* n : kSwitchNames) unsetenv(n);
-    for (const auto& [k, v] : env) setenv(k, v, 1);
+  // Row b of the step of `rows` rows in the output (steps of 1, 2, 4, 8 rows in order).
+  auto row = [&](const std::vector<float>& out, int rows, int b) {
+    int64_t off = 0;
+    for (int r = 1; r < rows; r *= 2) off += r;
+    return out.data() + (off + b) * V;
+  };
+  std::string detail;
+  bool ok = false;
+  try {
     BackendOptions opt;
     opt.n_ctx = 32;
     opt.n_slots = 8;
     std::unique_ptr<Backend> be;
     TSTATUS(create_cuda_backend(hm->model, opt, &be));
+    // Each sequence one token at position 0 of its own slot, so slot b's row is the same
+    // computation in every step that has it.
     std::vector<float> out, l(static_cast<size_t>(8) * V);
     for (int rows : {1, 2, 4, 8}) {
       std::vector<StepSequence> st;
@@ -382,71 +297,69 @@ static void run_wide_variants(Report& rep, Rng& rng, GgmlType t, bool quick) {
       TSTATUS(be->forward(st, l.data()));
       out.insert(out.end(), l.begin(), l.begin() + static_cast<int64_t>(rows) * V);
     }
-    return out;
-  };
-  // Row b of the step of `rows` rows in run()'s output.
-  auto row = [&](const std::vector<float>& out, int rows, int b) {
-    int64_t off = 0;
-    for (int r = 1; r < rows; r *= 2) off += r;
-    return out.data() + (off + b) * V;
-  };
-  std::string detail;
-  bool all = true;
-  try {
-    const std::pair<const char*, std::vector<std::pair<const char*, const char*>>> variants[] = {
-        {"default", {}},
-        {"v1", {{"ARBITER_CUDA_MATVEC", "v1"}}},
-        {"v2", {{"ARBITER_CUDA_MATVEC", "v2"}}},
-        {"occupancy4", {{"ARBITER_CUDA_MV2_OCC", "4"}}},
-        {"run3_defaults", {{"ARBITER_CUDA_MV2_SITE", "0"}}},
-        {"norm_tail", {{"ARBITER_CUDA_NORM_TAIL", "1"}}},
-    };
-    std::vector<float> base;
-    for (const auto& [name, env] : variants) {
-      // Under the sanitizer only the default and v2; Q8_0 without the variants Q4_0 covers.
-      if (quick && std::strcmp(name, "default") != 0 && std::strcmp(name, "v2") != 0) continue;
-      if (t == GgmlType::Q8_0 && (std::strcmp(name, "v1") == 0 || std::strcmp(name, "occupancy4") == 0)) continue;
-      std::string state;
-      try {
-        const std::vector<float> out = run(env);
-        bool finite = true, invariant = true;
-        for (float x : out) finite = finite && std::isfinite(x);
-        // Every step holds slots 0..rows-1 at position 0 with the same tokens, so row b must be
-        // the same bits in every step that has it (first in the step of `first` rows).
-        for (int rows : {2, 4, 8}) {
-          for (int b = 0; b < rows; b++) {
-            const int first = b == 0 ? 1 : (b < 2 ? 2 : (b < 4 ? 4 : 8));
-            invariant = invariant && std::memcmp(row(out, rows, b), row(out, first, b), static_cast<size_t>(V) * 4) == 0;
-          }
-        }
-        bool same = true;
-        if (std::strcmp(name, "default") == 0) base = out;
-        if (std::strcmp(name, "occupancy4") == 0 || std::strcmp(name, "run3_defaults") == 0 ||
-            std::strcmp(name, "norm_tail") == 0) {
-          same = out.size() == base.size() && std::memcmp(out.data(), base.data(), out.size() * 4) == 0;
-        }
-        const bool ok = finite && invariant && same;
-        all = all && ok;
-        state = ok ? "true" : json_string(std::string(finite ? "" : "non-finite logits ") + (invariant ? "" : "batch-dependent ") +
-                                          (same ? "" : "differs from default"));
-      } catch (const CudaFailure& f) {
-        all = false;
-        state = json_string(f.what);
-        cudaGetLastError();
+    bool finite = true, invariant = true;
+    for (float x : out) finite = finite && std::isfinite(x);
+    for (int rows : {2, 4, 8}) {
+      for (int b = 0; b < rows; b++) {
+        const int first = b == 0 ? 1 : (b < 2 ? 2 : (b < 4 ? 4 : 8));
+        invariant = invariant && std::memcmp(row(out, rows, b), row(out, first, b), static_cast<size_t>(V) * 4) == 0;
       }
-      detail += std::string(detail.empty() ? "" : ", ") + "\"" + name + "\": " + state;
     }
+    ok = finite && invariant;
+    detail = std::string("\"finite\": ") + (finite ? "true" : "false") + ", \"batch_invariant\": " + (invariant ? "true" : "false");
   } catch (const CudaFailure& f) {
-    all = false;
-    detail += std::string(detail.empty() ? "" : ", ") + "\"error\": " + json_string(f.what);
+    detail = "\"error\": " + json_string(f.what);
+    cudaGetLastError();
   }
-  for (size_t i = 0; i < saved.size(); i++) {
-    if (saved[i].second) setenv(kSwitchNames[i], saved[i].first.c_str(), 1);
-    else unsetenv(kSwitchNames[i]);
-  }
-  rep.add("backend at 7B widths (FFN 11008, head 128), every matvec variant, 1/2/4/8 rows: runs, batch-invariant: " +
-              std::string(ggml_type_name(t)),
-          all, detail);
+  rep.add("backend at 7B widths (FFN 11008, head 128), 1/2/4/8 rows: runs, batch-invariant: " + std::string(ggml_type_name(t)), ok,
+          detail);
+}
+
+// The step contract every backend shares (step.h, backend.h; the CPU backend's side in
+// engine/tests/test_step.cpp): a refused step leaves the cache as it was; copy_prefix within one
+// slot is a no-op; a copied prefix continues bit for bit as the original; bad copies are refused.
+static void run_contract(Report& rep, Rng& rng) {
+  ModelSpec spec;
+  spec.name = "contract";
+  spec.type = GgmlType::Q4_0;
+  std::unique_ptr<HostModel> hm = build_model(spec, rng);
+  const int V = hm->model.config.n_vocab;
+  BackendOptions opt;
+  opt.n_ctx = 16;
+  opt.n_slots = 3;
+  std::unique_ptr<Backend> be;
+  TSTATUS(create_cuda_backend(hm->model, opt, &be));
+  const std::vector<int32_t> prompt = {1, 7, 11, 13, 19}, next = {23, 29};
+  auto run = [&](int slot, int n_past, const std::vector<int32_t>& tokens) {
+    std::vector<float> l(tokens.size() * static_cast<size_t>(V));
+    TSTATUS(be->forward({StepSequence{slot, n_past, tokens.data(), static_cast<int>(tokens.size()), true}}, l.data()));
+    return l;
+  };
+  auto same = [](const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * 4) == 0;
+  };
+  run(0, 0, prompt);
+  const std::vector<float> want = run(0, 5, next);
+
+  run(0, 0, prompt);
+  const int32_t poison[2] = {3, 5};
+  std::vector<float> l(static_cast<size_t>(4) * V);
+  const Status refused = be->forward({StepSequence{0, 5, poison, 2, false}, StepSequence{1, 15, poison, 2, false}}, l.data());
+  const bool refused_ok = refused.code == StatusCode::ContextOverflow && same(run(0, 5, next), want);
+
+  run(0, 0, prompt);
+  TSTATUS(be->copy_prefix(0, 1, 5));
+  const bool copy_ok = same(run(1, 5, next), want);
+  TSTATUS(be->copy_prefix(0, 0, 5));
+  const bool self_ok = same(run(0, 5, next), want);
+  const bool bad_ok = be->copy_prefix(0, 3, 5).code == StatusCode::InvalidArgument &&
+                      be->copy_prefix(0, 1, 17).code == StatusCode::InvalidArgument &&
+                      be->copy_prefix(-1, 1, 5).code == StatusCode::InvalidArgument;
+  auto flag = [](bool b) { return b ? "true" : "false"; };
+  rep.add("backend step contract: refused step, copy_prefix (copy, same slot, out of range)",
+          refused_ok && copy_ok && self_ok && bad_ok,
+          std::string("\"refused_step\": ") + flag(refused_ok) + ", \"copy\": " + flag(copy_ok) + ", \"same_slot\": " +
+              flag(self_ok) + ", \"out_of_range\": " + flag(bad_ok));
 }
 
 void run_backend_tests(Report& rep, uint64_t seed, bool quick, bool skip_bad_device) {
@@ -522,9 +435,14 @@ void run_backend_tests(Report& rep, uint64_t seed, bool quick, bool skip_bad_dev
       cudaGetLastError();
     }
   }
-  run_switch_invariance(rep, rng);
-  run_wide_variants(rep, rng, GgmlType::Q4_0, quick);
-  if (!quick) run_wide_variants(rep, rng, GgmlType::Q8_0, quick);
+  try {
+    run_contract(rep, rng);
+  } catch (const CudaFailure& f) {
+    rep.add("backend step contract", false, "\"error\": " + json_string(f.what));
+    cudaGetLastError();
+  }
+  run_wide(rep, rng, GgmlType::Q4_0);
+  if (!quick) run_wide(rep, rng, GgmlType::Q8_0);
   // Asking for a device that does not exist is a clear error, not a crash. (Skipped under
   // compute-sanitizer, which reports the deliberate failing cudaSetDevice as an API error.)
   if (skip_bad_device) return;

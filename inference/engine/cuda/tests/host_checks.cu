@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "../engine/cuda/device_weights.h"
-#include "../engine/cuda/kernels.h"
-#include "../engine/cuda/quant_types.cuh"
+#include "../device_weights.h"
+#include "../kernels.h"
+#include "../quant_types.cuh"
 #include "check_util.h"
 #include "reference.h"
 

@@ -11,9 +11,9 @@ export default defineConfig([
     },
   },
   {
-    // The engine side is plain Node code: React and Next.js rules misread it (a function named
-    // `use`, a variable named `module`).
-    files: ["inference/**", "scripts/**"],
+    // The engine side, scripts and Playwright fixtures are plain Node code: React and Next.js
+    // rules misread them (a function named `use`, a variable named `module`).
+    files: ["inference/**", "scripts/**", "e2e/**"],
     rules: {
       "react-hooks/rules-of-hooks": "off",
       "@next/next/no-assign-module-variable": "off",

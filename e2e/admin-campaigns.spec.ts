@@ -3,21 +3,12 @@
 // annotator works through the app's API; a second one re-rates the overlap items on the "rate
 // this pair" page. The admin's dashboard shows the charts and agreement figures, the
 // leaderboard ranks the variants, a reviewer rejects a comparison and its annotator reads why.
-import { expect, test, type Page } from "@playwright/test";
-import { mutate, query } from "./annotation-fixtures";
-import { createAccount, judgeTurn, startInferenceServer, type InferenceServer } from "./admin-fixtures";
-import { E2E_ADMIN, signIn } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { judgeTurn, query } from "./app-api";
+import { expect, test } from "./fixtures";
+import type { InferenceServer } from "./inference-server";
 
-let inference: InferenceServer;
-
-test.beforeAll(async () => {
-  inference = await startInferenceServer();
-});
-test.afterAll(async () => {
-  await inference?.stop();
-});
-
-async function addVariant(page: Page, name: string, temperature: string) {
+async function addVariant(page: Page, inference: InferenceServer, name: string, temperature: string) {
   await page.getByRole("button", { name: "Add a variant" }).click();
   const form = page.getByRole("region", { name: "Add a variant" });
   await form.getByLabel("Variant name").fill(name);
@@ -31,15 +22,16 @@ async function addVariant(page: Page, name: string, temperature: string) {
 }
 
 test("an admin runs a campaign from setup to dashboard, leaderboard and review", async ({
-  page,
-  browser,
+  admin,
+  users,
+  inferenceServer: inference,
 }) => {
   test.setTimeout(300_000);
+  const page = admin.page;
   const campaignName = `Admin e2e ${Date.now()}`;
   let campaignId = "";
 
   await test.step("the admin creates a campaign with 100% overlap", async () => {
-    await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
     await page.getByRole("link", { name: "New campaign" }).click();
     await page.getByLabel("Name", { exact: true }).fill(campaignName);
@@ -54,8 +46,8 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
   });
 
   await test.step("adds two variants of the engine's model and tests the connection", async () => {
-    await addVariant(page, "tiny @ 0.7", "0.7");
-    await addVariant(page, "tiny @ 1.0", "1.0");
+    await addVariant(page, inference, "tiny @ 0.7", "0.7");
+    await addVariant(page, inference, "tiny @ 1.0", "1.0");
     await page.getByRole("button", { name: "Test connection of tiny @ 0.7" }).click();
     const result = page.getByRole("region", { name: "Connection test of tiny @ 0.7" });
     await expect(result).toContainText("Connection works", { timeout: 30_000 });
@@ -70,12 +62,9 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
     await expect(page.getByText("Collecting", { exact: true })).toBeVisible();
   });
 
-  const writer = await createAccount(page.request, "annotator", "writer");
-  const rater = await createAccount(page.request, "annotator", "rater");
-  const reviewer = await createAccount(page.request, "reviewer", "reviewer");
-  const writerContext = await browser.newContext();
-  const writerPage = await writerContext.newPage();
-  await signIn(writerPage, writer.email, writer.password);
+  const writer = await users.create({ role: "annotator", name: "Wren Writer" });
+  const rater = await users.create({ role: "annotator", name: "Ray Rater" });
+  const reviewer = await users.create({ role: "reviewer", name: "Rhea Reviewer" });
 
   await test.step("an annotator judges four turns of a dialogue (through the API)", async () => {
     let conversationId: string | null = null;
@@ -86,7 +75,7 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
       { winner: 1, strength: "negligibly_better" },
     ] as const;
     for (const [index, turn] of plan.entries()) {
-      const judged = await judgeTurn(writerPage.request, {
+      const judged = await judgeTurn(writer, {
         campaignId,
         conversationId,
         message: `Question ${index + 1}: what is a good name for a cat?`,
@@ -96,10 +85,8 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
     }
   });
 
-  const raterContext = await browser.newContext();
-  const raterPage = await raterContext.newPage();
   await test.step("a second annotator re-rates every overlap pair on the 'rate this pair' page", async () => {
-    await signIn(raterPage, rater.email, rater.password);
+    const raterPage = rater.page;
     await raterPage
       .getByRole("navigation", { name: "Main" })
       .getByRole("link", { name: "Rate pairs" })
@@ -121,7 +108,7 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
   await test.step("the dashboard shows the counts, charts and agreement figures", async () => {
     const agreement = await query<{
       overall: { items: number; percentAgreement: number; alpha: number | null };
-    }>(page.request, "quality.agreement", { campaignId });
+    }>(admin, "quality.agreement", { campaignId });
     expect(agreement.overall.items).toBe(4);
     await page.goto(`/admin/campaigns/${campaignId}`);
     await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Dashboard" }).click();
@@ -168,9 +155,7 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
 
   const comment = "Wrong choice: the other response answers the question.";
   await test.step("a reviewer rejects a comparison with a comment", async () => {
-    const reviewerContext = await browser.newContext();
-    const reviewerPage = await reviewerContext.newPage();
-    await signIn(reviewerPage, reviewer.email, reviewer.password);
+    const reviewerPage = reviewer.page;
     await reviewerPage
       .getByRole("navigation", { name: "Main" })
       .getByRole("link", { name: "Review" })
@@ -183,15 +168,14 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
     await reviewerPage.getByRole("button", { name: "Reject" }).click();
     await expect(reviewerPage.getByText("Review saved.")).toBeVisible();
     await expect(reviewerPage.getByText("Rejected", { exact: true }).first()).toBeVisible();
-    await reviewerContext.close();
   });
 
   await test.step("the annotator sees the feedback on their work", async () => {
-    await writerPage
+    await writer.page
       .getByRole("navigation", { name: "Main" })
       .getByRole("link", { name: "Feedback" })
       .click();
-    const item = writerPage.getByRole("listitem").filter({ hasText: "Question 1: what is a good name" });
+    const item = writer.page.getByRole("listitem").filter({ hasText: "Question 1: what is a good name" });
     await expect(item).toContainText("Rejected");
     await expect(item).toContainText(comment);
   });
@@ -204,7 +188,7 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
       reviewer.email,
     );
     await page.getByLabel("Action").selectOption("");
-    await page.getByLabel("Actor email contains").fill(E2E_ADMIN.email);
+    await page.getByLabel("Actor email contains").fill(admin.email);
     await page.getByRole("button", { name: "Filter" }).click();
     for (const action of [
       "campaign.created",
@@ -217,31 +201,15 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
       ).toBeVisible();
     }
   });
-
-  await writerContext.close();
-  await raterContext.close();
 });
 
 test("an admin edits guidelines with a preview, imports gold pairs, changes settings, pauses and duplicates", async ({
-  page,
+  admin,
+  campaigns,
 }) => {
-  const name = `Admin settings e2e ${Date.now()}`;
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
-  const campaign = await mutate<{ id: string }>(page.request, "campaigns.create", {
-    name,
-    kind: "helpfulness",
-    guidelines: "First rules.",
-  });
-  for (const variant of ["a", "b"]) {
-    await mutate(page.request, "variants.create", {
-      campaignId: campaign.id,
-      name: variant,
-      endpointKind: "openai",
-      baseUrl: "http://127.0.0.1:9/v1",
-      model: variant,
-    });
-  }
-  await mutate(page.request, "batches.openNext", { campaignId: campaign.id });
+  const page = admin.page;
+  const campaign = await campaigns.create({ guidelines: "First rules." });
+  const name = campaign.name;
 
   await test.step("guidelines: edit with a live preview and save a new version", async () => {
     await page.goto(`/admin/campaigns/${campaign.id}/guidelines`);
@@ -289,8 +257,8 @@ test("an admin edits guidelines with a preview, imports gold pairs, changes sett
     await page.getByRole("button", { name: "Save settings" }).click();
     await expect(page.getByText("Settings saved.")).toBeVisible();
     await page.getByLabel(/Only the people chosen below/).check();
-    await page.getByLabel("Find people by email or name").fill(E2E_ADMIN.email);
-    await page.getByLabel(new RegExp(E2E_ADMIN.email)).check();
+    await page.getByLabel("Find people by email or name").fill(admin.email);
+    await page.getByLabel(new RegExp(admin.email)).check();
     await page.getByRole("button", { name: "Save members" }).click();
     await expect(page.getByText("Members saved.")).toBeVisible();
     await expect(page.getByLabel(/Only the people chosen below \(1 chosen\)/)).toBeChecked();
@@ -310,7 +278,7 @@ test("an admin edits guidelines with a preview, imports gold pairs, changes sett
     await page.getByRole("button", { name: "Duplicate campaign" }).click();
     await expect(page.getByRole("heading", { name: `${name} (copy)` })).toBeVisible();
     await expect(page.getByText("Draft", { exact: true })).toBeVisible();
-    await expect(page.getByRole("listitem", { name: "Variant a" })).toBeVisible();
+    await expect(page.getByRole("listitem", { name: "Variant local @ 0.7" })).toBeVisible();
     await expect(page.getByRole("button", { name: "Open the first batch" })).toBeVisible();
   });
 });

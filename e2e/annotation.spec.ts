@@ -2,9 +2,9 @@
 // generated at first start): writes a prompt, watches both responses stream in, picks
 // "Response B" as slightly better, continues the dialogue with the keyboard only, and the
 // database holds both comparisons with the dialogue history and generation parameters.
-import { expect, test, type Page } from "@playwright/test";
-import { createAnnotatorAccount, storedConversations, campaignIdByName } from "./annotation-fixtures";
-import { E2E_ADMIN, signIn } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { campaignIdByName, storedConversations } from "./app-api";
+import { expect, test } from "./fixtures";
 
 const DEMO = "Demo: helpfulness";
 
@@ -34,17 +34,13 @@ function watchStreams(page: Page) {
 }
 
 test("an annotator compares streamed responses, chooses, continues the dialogue, and it is all stored", async ({
-  page,
-  browser,
+  admin,
+  users,
 }) => {
   test.setTimeout(120_000);
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
-  const account = await createAnnotatorAccount(page, "annotator");
-
-  const context = await browser.newContext();
-  const annotator = await context.newPage();
-  await signIn(annotator, account.email, account.password);
-  const campaignId = await campaignIdByName(annotator, DEMO);
+  const account = await users.create({ role: "annotator" });
+  const annotator = account.page;
+  const campaignId = await campaignIdByName(account, DEMO);
   const streamEvents = watchStreams(annotator);
 
   await test.step("opens the demo campaign and confirms the guidelines once", async () => {
@@ -128,7 +124,7 @@ test("an annotator compares streamed responses, chooses, continues the dialogue,
   });
 
   await test.step("the database holds two comparisons with the dialogue, choices and generation parameters", async () => {
-    const [conversation] = await storedConversations(page, campaignId, account.email);
+    const [conversation] = await storedConversations(admin, { campaignId, annotatorEmail: account.email });
     expect(conversation.turns).toHaveLength(2);
     const [first, second] = conversation.turns;
     expect(first.userMessage).toBe(firstPrompt);
@@ -186,5 +182,4 @@ test("an annotator compares streamed responses, chooses, continues the dialogue,
     await expect(annotator.getByText("The conversation has ended.")).toBeVisible();
     await expect(annotator.getByRole("textbox", { name: "Prompt", exact: true })).toBeEmpty();
   });
-  await context.close();
 });

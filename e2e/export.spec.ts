@@ -7,148 +7,61 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { E2E_ADMIN, signIn } from "./fixtures";
+import { judgeTurn, mutate, storedConversations, type Caller } from "./app-api";
+import { test as base, expect } from "./fixtures";
 
-async function trpc<T>(
-  request: APIRequestContext,
-  procedure: string,
-  input: unknown,
-  kind: "query" | "mutation",
-) {
-  const response =
-    kind === "mutation"
-      ? await request.post(`/api/trpc/${procedure}`, { data: { json: input } })
-      : await request.get(
-          `/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-        );
-  const body = await response.json();
-  expect(response.ok(), `${procedure}: ${JSON.stringify(body)}`).toBe(true);
-  return (body as { result: { data: { json: T } } }).result.data.json;
-}
+const test = base.extend<{ downloadFolder: string }>({
+  downloadFolder: async ({}, use) => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-export-"));
+    await use(folder);
+    fs.rmSync(folder, { recursive: true, force: true });
+  },
+});
 
-interface StartedTurn {
-  conversationId: string;
-  turnId: string;
-  responses: { id: string; position: number }[];
-}
-
-interface StoredTurn {
-  index: number;
-  userMessage: string;
-  responses: { id: string; status: string; text: string }[];
-}
-
-/** A campaign with two variants of the local (demo) model and its first batch open. */
-async function createCampaign(page: Page, name: string) {
-  const campaign = await trpc<{ id: string }>(
-    page.request,
-    "campaigns.create",
-    {
-      name,
-      kind: "helpfulness",
-      guidelines: "# Guidelines\n\nPick the better response.",
-      safetyPreprompt: null,
-      membership: "all",
-    },
-    "mutation",
-  );
-  for (const temperature of [0.7, 1.0]) {
-    await trpc(
-      page.request,
-      "variants.create",
-      {
-        campaignId: campaign.id,
-        name: `local @ ${temperature}`,
-        endpointKind: "local",
-        model: "",
-        temperature,
-        topP: 0.95,
-        maxTokens: 12,
-        versionLabel: "v1",
-      },
-      "mutation",
-    );
-  }
-  await trpc(page.request, "batches.openNext", { campaignId: campaign.id }, "mutation");
-  await trpc(
-    page.request,
-    "annotation.acknowledgeGuidelines",
-    { campaignId: campaign.id, version: 1 },
-    "mutation",
-  );
-  return campaign.id;
-}
-
-/** Sends a prompt the way the workspace does (POST /api/generate streams the turn until both
- * responses are complete), then prefers the second response (by display position). */
+/** Sends a prompt the way the workspace does and prefers the second response (by display
+ * position), once both responses are complete; answers with the texts chosen and rejected. */
 async function annotateTurn(
-  page: Page,
+  annotator: Caller,
   campaignId: string,
   conversationId: string | null,
   message: string,
   strength: string,
 ) {
-  const response = await page.request.post("/api/generate", {
-    data: { campaignId, conversationId, message },
-    timeout: 60_000,
+  const judged = await judgeTurn(annotator, { campaignId, conversationId, message, winner: 1, strength });
+  const [conversation] = await storedConversations(annotator, {
+    campaignId,
+    conversationId: judged.conversationId,
   });
-  const body = await response.text();
-  expect(response.ok(), body).toBe(true);
-  const events = body
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { type: string; turn?: StartedTurn });
-  expect(events.at(-1)?.type).toBe("end");
-  const turn = events.find((event) => event.type === "turn")!.turn!;
-  const conversations = await trpc<{ items: { turns: (StoredTurn & { id: string })[] }[] }>(
-    page.request,
-    "annotation.inspectConversations",
-    { campaignId, conversationId: turn.conversationId },
-    "query",
-  );
-  const stored = conversations.items[0].turns.find((candidate) => candidate.id === turn.turnId)!;
+  const stored = conversation.turns.find((candidate) => candidate.id === judged.turnId)!;
   expect(stored.responses.map((item) => item.status)).toEqual(["completed", "completed"]);
-  const [first, second] = [...turn.responses].sort((a, b) => a.position - b.position);
-  await trpc(
-    page.request,
-    "annotation.submitComparison",
-    {
-      turnId: turn.turnId,
-      idempotencyKey: crypto.randomUUID(),
-      ranking: [second.id, first.id],
-      strength,
-      timeSpentMs: 4000,
-    },
-    "mutation",
-  );
+  const [first, second] = judged.responseIds;
   const text = (id: string) => stored.responses.find((item) => item.id === id)!.text;
-  return { conversationId: turn.conversationId, chosen: text(second.id), rejected: text(first.id) };
+  return { conversationId: judged.conversationId, chosen: text(second), rejected: text(first) };
 }
 
 function sha256(file: string) {
   return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
-/** The downloads of the test below, removed after it. */
-let folder = "";
-test.afterEach(() => {
-  if (folder) fs.rmSync(folder, { recursive: true, force: true });
-});
-
 test("an admin previews and downloads a TRL dataset with margins, and a Hugging Face folder", async ({
-  page,
+  admin,
+  campaigns,
+  downloadFolder: folder,
 }) => {
   test.setTimeout(180_000);
-  const campaignName = `Export e2e ${Date.now()}`;
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  const page = admin.page;
+  const campaign = await campaigns.create({
+    guidelines: "# Guidelines\n\nPick the better response.",
+    maxTokens: 12,
+  });
+  const campaignName = campaign.name;
 
   const first = "Name three primary colours.";
   const second = "Now name three secondary colours.";
   const turns = await test.step("the admin annotates a two-turn dialogue on the demo model", async () => {
-    const campaignId = await createCampaign(page, campaignName);
-    const one = await annotateTurn(page, campaignId, null, first, "better");
-    const two = await annotateTurn(page, campaignId, one.conversationId, second, "significantly_better");
+    await mutate(admin, "annotation.acknowledgeGuidelines", { campaignId: campaign.id, version: 1 });
+    const one = await annotateTurn(admin, campaign.id, null, first, "better");
+    const two = await annotateTurn(admin, campaign.id, one.conversationId, second, "significantly_better");
     return [one, two];
   });
 
@@ -166,7 +79,6 @@ test("an admin previews and downloads a TRL dataset with margins, and a Hugging 
     await expect(preview.getByLabel("Preview row 2 (train)")).toContainText(`"margin": 3`);
   });
 
-  folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-export-"));
   await test.step("downloads JSON lines while a progress bar shows, and the file holds the dialogue", async () => {
     // Hold the response a moment, so the progress bar is on screen while the export starts.
     await page.route("**/api/exports/download", async (route) => {
@@ -216,7 +128,7 @@ test("an admin previews and downloads a TRL dataset with margins, and a Hugging 
       .getByRole("row")
       .filter({ hasText: campaignName })
       .first();
-    await expect(row).toContainText(E2E_ADMIN.email);
+    await expect(row).toContainText(admin.email);
     await expect(row).toContainText("trl · jsonl");
     await expect(row).toContainText("large margins");
     await expect(row).toContainText("2 train");

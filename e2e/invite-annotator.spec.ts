@@ -1,17 +1,15 @@
 // The admin invites an annotator; the annotator sets a password through the link, signs in,
 // and is kept out of the admin pages.
-import { expect, test } from "@playwright/test";
-import { alertIn, E2E_ADMIN, signIn, signOut } from "./fixtures";
+import { alertIn, expect, signIn, signOut, test } from "./fixtures";
 
-test("an invited annotator joins and is refused the admin pages", async ({ page, browser }) => {
+test("an invited annotator joins and is refused the admin pages", async ({ admin, page: annotator }) => {
   const annotatorEmail = `annotator-${Date.now()}@e2e.test`;
   const annotatorPassword = "annotator password 1";
 
-  await test.step("the admin signs in and invites an annotator", async () => {
-    await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
-    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
-    await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
-    const inviteForm = page.getByRole("region", { name: "Invite someone" });
+  await test.step("the admin invites an annotator", async () => {
+    await admin.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
+    await expect(admin.page.getByRole("heading", { name: "Users" })).toBeVisible();
+    const inviteForm = admin.page.getByRole("region", { name: "Invite someone" });
     await inviteForm.getByLabel("Email").fill(annotatorEmail);
     await inviteForm.getByLabel("Name (optional)").fill("Ann Otator");
     await inviteForm.getByLabel("Role").selectOption("annotator");
@@ -19,14 +17,11 @@ test("an invited annotator joins and is refused the admin pages", async ({ page,
     await expect(inviteForm.getByRole("status")).toContainText(
       `Send this one-time link to ${annotatorEmail}`,
     );
-    await expect(page.getByRole("row", { name: new RegExp(annotatorEmail) })).toContainText("Invited");
+    await expect(admin.page.getByRole("row", { name: new RegExp(annotatorEmail) })).toContainText("Invited");
   });
 
-  const inviteLink = await page.getByRole("textbox", { name: "Invitation link" }).inputValue();
+  const inviteLink = await admin.page.getByRole("textbox", { name: "Invitation link" }).inputValue();
   expect(inviteLink).toMatch(/\/invite\/[\w-]+$/);
-
-  const annotatorContext = await browser.newContext();
-  const annotator = await annotatorContext.newPage();
 
   await test.step("the annotator sets a password through the link", async () => {
     await annotator.goto(inviteLink);
@@ -65,20 +60,21 @@ test("an invited annotator joins and is refused the admin pages", async ({ page,
   });
 
   await test.step("the admin sees the invitation and acceptance in the audit log", async () => {
-    await page.goto("/admin/audit");
-    await expect(page.getByRole("row", { name: /user\.invited/ }).first()).toContainText(annotatorEmail);
-    await expect(page.getByRole("row", { name: /user\.invitation_accepted/ }).first()).toContainText(
+    await admin.page.goto("/admin/audit");
+    await expect(admin.page.getByRole("row", { name: /user\.invited/ }).first()).toContainText(
       annotatorEmail,
     );
-    await signOut(page);
+    await expect(admin.page.getByRole("row", { name: /user\.invitation_accepted/ }).first()).toContainText(
+      annotatorEmail,
+    );
+    await signOut(admin.page);
   });
-
-  await annotatorContext.close();
 });
 
-test("a wrong password and an unknown account get the same clear message", async ({ page }) => {
+test("a wrong password and an unknown account get the same clear message", async ({ page, users }) => {
+  const account = await users.createAccount({ role: "annotator" });
   for (const [email, password] of [
-    [E2E_ADMIN.email, "not the password"],
+    [account.email, "not the password"],
     ["nobody@e2e.test", "not the password"],
   ]) {
     await page.goto("/sign-in");
@@ -89,11 +85,12 @@ test("a wrong password and an unknown account get the same clear message", async
   }
 });
 
-test("an anonymous visitor is sent to sign in and comes back afterwards", async ({ page }) => {
+test("an anonymous visitor is sent to sign in and comes back afterwards", async ({ page, users }) => {
+  const admin = await users.createAccount({ role: "admin" });
   await page.goto("/admin/users");
   await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fadmin%2Fusers/);
-  await page.getByLabel("Email").fill(E2E_ADMIN.email);
-  await page.getByLabel("Password").fill(E2E_ADMIN.password);
+  await page.getByLabel("Email").fill(admin.email);
+  await page.getByLabel("Password").fill(admin.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
 });

@@ -1,11 +1,10 @@
 // What an attacker on the internet meets at the production server: the headers every page
 // carries, a health check that says nothing but its status, and a sign-in throttle that a forged
 // X-Forwarded-For does not escape (the server stamps each request with its TCP peer).
-import { expect, test } from "@playwright/test";
-import { alertIn, E2E_ADMIN, signIn } from "./fixtures";
-import { createAnnotatorAccount } from "./annotation-fixtures";
+import { alertIn, expect, signIn, test } from "./fixtures";
 
-test("every page carries the security headers and still works under its CSP", async ({ page }) => {
+test("every page carries the security headers and still works under its CSP", async ({ page, users }) => {
+  const admin = await users.createAccount({ role: "admin" });
   const csp: string[] = [];
   page.on("response", (response) => {
     if (response.request().resourceType() === "document") {
@@ -19,7 +18,7 @@ test("every page carries the security headers and still works under its CSP", as
     if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
   });
   // Signing in needs the hydrated form (client-side submit), so it proves scripts run under the CSP.
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await signIn(page, admin.email, admin.password);
   await page.goto("/admin/campaigns");
   expect(csp.length).toBeGreaterThan(1);
   for (const policy of csp) {
@@ -41,12 +40,12 @@ test("the public health check tells an anonymous caller its status and nothing e
   await anonymous.dispose();
 });
 
-test("a forged X-Forwarded-For does not escape the sign-in throttle", async ({ page, browser }) => {
-  await signIn(page, E2E_ADMIN.email, E2E_ADMIN.password);
-  const victim = await createAnnotatorAccount(page, "throttled");
+test("a forged X-Forwarded-For does not escape the sign-in throttle", async ({
+  page: attackerPage,
+  users,
+}) => {
+  const victim = await users.createAccount({ role: "annotator" });
 
-  const attacker = await browser.newContext();
-  const attackerPage = await attacker.newPage();
   await attackerPage.goto("/sign-in");
   for (let attempt = 1; attempt <= 6; attempt++) {
     // A new address each time: a limiter that believed the header would never see a repeat.
@@ -65,5 +64,4 @@ test("a forged X-Forwarded-For does not escape the sign-in throttle", async ({ p
   // Five failures from this machine's one real address: even the right password waits now.
   await expect(alertIn(attackerPage)).toContainText(/Too many failed sign-in attempts\. Wait/);
   await expect(attackerPage.getByRole("heading", { name: /Welcome/ })).toHaveCount(0);
-  await attacker.close();
 });

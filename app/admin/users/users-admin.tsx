@@ -102,7 +102,12 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   const [reissued, setReissued] = useState<{ path: string; email: string } | null>(null);
 
   const list = useQuery(trpc.users.list.queryOptions({ page, pageSize: 25, search: search || undefined }));
-  const refresh = () => queryClient.invalidateQueries(trpc.users.list.queryFilter());
+  // A change made while the list is still loading for the first time: invalidating alone would
+  // join that load, which began before the change, so it is cancelled first.
+  const refresh = async () => {
+    await queryClient.cancelQueries(trpc.users.list.queryFilter());
+    await queryClient.invalidateQueries(trpc.users.list.queryFilter());
+  };
   const changeRole = useMutation(trpc.users.changeRole.mutationOptions({ onSettled: refresh }));
   const setActive = useMutation(trpc.users.setActive.mutationOptions({ onSettled: refresh }));
   const reissue = useMutation(trpc.users.reissueInvitation.mutationOptions());

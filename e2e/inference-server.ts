@@ -1,0 +1,69 @@
+// Arbiter's real inference server (`npm run inference -- --model F --port P`) on a tiny
+// random-weight model, on a free port: the OpenAI-compatible server an admin points variants at.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { makeModel } from "../inference/src/make-model";
+import { freePort } from "../server/free-port";
+
+export interface InferenceServer {
+  /** The OpenAI-compatible base URL, ending in /v1. */
+  url: string;
+  modelName: string;
+  stop(): Promise<void>;
+}
+
+const STARTUP_TIMEOUT_MS = 60_000;
+
+export async function startInferenceServer(): Promise<InferenceServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-inference-"));
+  const modelName = "tiny-e2e";
+  const modelPath = path.join(dir, `${modelName}.gguf`);
+  await makeModel({ out: modelPath, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type: "q8_0" });
+  const port = await freePort();
+  const root = path.resolve(__dirname, "..");
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
+      "inference/src/server-main.ts",
+      "--model",
+      modelPath,
+      "--port",
+      String(port),
+      "--threads",
+      "1",
+    ],
+    { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    const health = await fetch(`${url}/health`).then(
+      (response) => response.json() as Promise<{ status?: string }>,
+      () => null,
+    );
+    if (health?.status === "ok") break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new Error(`The inference server did not start: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    url: `${url}/v1`,
+    modelName,
+    stop: async () => {
+      const exited = new Promise((resolve) =>
+        child.exitCode !== null ? resolve(null) : child.once("exit", resolve),
+      );
+      child.kill("SIGTERM");
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

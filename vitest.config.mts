@@ -17,10 +17,20 @@ const exclude = [
   "inference/bench/llama-cpp/**",
 ];
 /** Suites that take a database from createTestDb(); they run once per database kind. */
-const databaseSuites = ["db/**/*.int.test.ts", "server/**/*.int.test.ts", "app/**/*.int.test.ts"];
+const databaseSuites = [
+  "db/**/*.int.test.ts",
+  "server/**/*.int.test.ts",
+  "app/**/*.int.test.ts",
+  "scripts/synthetic/**/*.int.test.ts",
+];
+
+// Server modules import "server-only" so that a client component importing one fails the build.
+// Outside the bundler it throws unless the "react-server" condition is set (the npm scripts that
+// run server code under tsx set it); in tests it is the package's own no-op.
+const alias = { "@": root, "server-only": path.join(root, "node_modules", "server-only", "empty.js") };
 
 const shared = {
-  resolve: { alias: { "@": root } },
+  resolve: { alias },
 };
 
 export default defineConfig({
@@ -65,5 +75,5 @@ export default defineConfig({
         : []),
     ],
   },
-  resolve: { alias: { "@": path.resolve(root) } },
+  resolve: { alias },
 });

@@ -1,5 +1,6 @@
 // Opens the database: embedded PGlite in the data directory by default, PostgreSQL through
 // node-postgres when DATABASE_URL is set. Both speak the same drizzle schema and migrations.
+import "server-only";
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -27,7 +28,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
+const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
 const MIGRATION_LOCK_KEY = 0x61726269; // "arbi": serialises migrations across instances
 
 export type OpenDatabaseOptions =
@@ -59,7 +60,7 @@ async function openAnyDatabase(options: OpenDatabaseOptions): Promise<Database> 
   return openPgliteDir(options.dataDir);
 }
 
-export function pgliteLockPath(dataDir: string) {
+function pgliteLockPath(dataDir: string) {
   return path.join(dataDir, "pglite.lock");
 }
 
@@ -93,7 +94,7 @@ async function openPgliteDir(dataDir: string): Promise<Database> {
   };
 }
 
-export function describePostgresUrl(url: string) {
+function describePostgresUrl(url: string) {
   const parsed = new URL(url);
   return `${parsed.hostname}:${parsed.port || "5432"}${parsed.pathname}`;
 }

@@ -17,6 +17,7 @@ describe.skipIf(testDatabaseKind() !== "pglite")("db/migrations", () => {
       const output = execFileSync(
         process.execPath,
         [
+          "--conditions=react-server", // db/schema is marked server-only
           path.join(root, "node_modules", "drizzle-kit", "bin.cjs"),
           "generate",
           "--dialect=postgresql",

@@ -9,7 +9,7 @@ export const ROOT = path.resolve(import.meta.dirname, "..");
 const BUILD_DIR = path.join(ROOT, ".next");
 const HASH_FILE = path.join(BUILD_DIR, "arbiter-source-hash");
 
-const SOURCE_DIRS = ["app", "server", "db", "inference/src", "public"];
+const SOURCE_DIRS = ["app", "server", "db", "lib", "inference/src", "public"];
 const SOURCE_FILES = [
   "package.json",
   "package-lock.json",

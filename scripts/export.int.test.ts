@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "@/db/client";
-import { generateSyntheticData } from "@/server/services/synthetic/generate-synthetic";
+import { generateSyntheticData } from "@/scripts/synthetic/generate-synthetic";
 
 let dataDir: string;
 let outDir: string;
@@ -41,14 +41,19 @@ function exportCli(
   onStderr?: (text: string, child: ReturnType<typeof spawn>) => void,
 ): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/export.ts", ...args], {
-      env: {
-        ...process.env,
-        ARBITER_DATA_DIR: dataDir,
-        DATABASE_URL: "",
-        ARBITER_EXPORT_KEY: "cli test key, at least 32 characters",
+    // As `npm run export` runs it: the react-server condition lets it load server-only modules.
+    const child = spawn(
+      process.execPath,
+      ["--conditions=react-server", "--import", "tsx", "scripts/export.ts", ...args],
+      {
+        env: {
+          ...process.env,
+          ARBITER_DATA_DIR: dataDir,
+          DATABASE_URL: "",
+          ARBITER_EXPORT_KEY: "cli test key, at least 32 characters",
+        },
       },
-    });
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { getDatabase } from "@/server/db";
 import { isDomainError } from "@/server/errors";
-import { generateSyntheticData } from "@/server/services/synthetic/generate-synthetic";
+import { generateSyntheticData } from "./synthetic/generate-synthetic";
 
 const USAGE = `Usage: npm run seed -- --synthetic N --campaign NAME [options]
 

@@ -1,5 +1,6 @@
 // The server process's database: opened once (globalThis, because Next.js may load this module
 // in several bundles of one process), migrated before first use.
+import "server-only";
 import { migrateDatabase, openDatabase, type Database, type Db } from "@/db/client";
 import { env } from "./env";
 

@@ -1,5 +1,6 @@
 // All configuration, validated once. Nothing else in the app reads process.env; a missing or
 // malformed variable stops the start with a sentence that names it.
+import "server-only";
 import path from "node:path";
 import { z } from "zod";
 import { parseOutboundAllow } from "@/server/net/outbound-policy";
@@ -121,7 +122,7 @@ export const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
-export class EnvError extends Error {
+class EnvError extends Error {
   override name = "EnvError";
 }
 
@@ -166,8 +167,8 @@ const ENGINE_CHILD_VARIABLES = [
   "LD_LIBRARY_PATH",
   "ARBITER_ADDON_PATH",
 ];
-/** The engine's own tuning switches (inference/engine: ARBITER_CPU_ISA, ARBITER_CUDA_*) and GPU choice. */
-const ENGINE_CHILD_PREFIXES = ["ARBITER_CPU_", "ARBITER_CUDA_", "CUDA_"];
+/** The engine's own setting (ARBITER_CPU_ISA) and the GPU choice (CUDA_VISIBLE_DEVICES …). */
+const ENGINE_CHILD_PREFIXES = ["ARBITER_CPU_", "CUDA_"];
 
 /** The environment of the inference servers Arbiter starts: never the database URL, the
  * session secret or any key, which a bad model file or an engine bug could otherwise reach. */

@@ -8,9 +8,10 @@ import { eq, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase, type Database } from "@/db/client";
 import { DataDirLockedError } from "@/db/pglite-lock";
+import { queryRows } from "@/db/query-rows";
 import { auditLog, users } from "@/db/schema";
 import { createTestDb, testDatabaseKind } from "@/db/testing";
-import { signIn } from "./services/auth/sign-in";
+import { signIn } from "./auth/sign-in";
 import { ensureInitialAdmin } from "./services/users/ensure-initial-admin";
 import { describeInitialAdmin } from "./startup";
 
@@ -36,8 +37,15 @@ async function open(dataDir: string): Promise<Database> {
 function holdDataDir(dataDir: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    // --import tsx keeps it one process, so the PID in the lock is the child's own.
-    ["--import", "tsx", path.join(root, "server/testing/hold-data-dir.mts"), dataDir],
+    // --import tsx keeps it one process, so the PID in the lock is the child's own; the
+    // react-server condition lets it load db/client, which is marked server-only.
+    [
+      "--conditions=react-server",
+      "--import",
+      "tsx",
+      path.join(root, "server/testing/hold-data-dir.mts"),
+      dataDir,
+    ],
     { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
   );
   cleanups.push(() => {
@@ -86,10 +94,11 @@ describe.skipIf(testDatabaseKind() !== "pglite")("embedded database startup", ()
     const second = await open(dataDir);
     const admins = await second.db.select().from(users).where(eq(users.role, "admin"));
     expect(admins.map((admin) => admin.email)).toEqual(["owner@example.test"]);
-    const migrations = (await second.db.execute(
+    const [migrations] = await queryRows(
+      second.db,
       sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
-    )) as unknown as { rows: unknown[] };
-    expect(migrations.rows[0]).toEqual({
+    );
+    expect(migrations).toEqual({
       n: fs.readdirSync(path.join(root, "db/migrations")).filter((f) => f.endsWith(".sql")).length,
     });
   });

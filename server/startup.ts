@@ -28,7 +28,7 @@ export function describeInitialAdmin(result: EnsureInitialAdminResult): string |
   ].join("\n");
 }
 
-export async function startServer(): Promise<void> {
+async function startServer(): Promise<void> {
   const database = await getDatabase();
   getAuthSecret();
   log.info(

@@ -3,9 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { STRENGTH_LABELS } from "@/lib/constants";
 import { Alert, Card, SelectField } from "../_components/ui";
 import { errorMessage, useTRPC } from "../_lib/trpc";
-import { STRENGTH_LABELS } from "../admin/campaigns/_components/labels";
 import { Pager } from "../_components/pager";
 
 type Status = "pending" | "accepted" | "rejected";

@@ -20,8 +20,8 @@ import { getAgreement } from "@/server/services/quality/agreement";
 import { listGoldItems } from "@/server/services/quality/gold-items";
 import { listPairCampaigns } from "@/server/services/quality/list-pair-campaigns";
 import { getComparisonDetail, listMyFeedback, listReviewQueue } from "@/server/services/quality/reviews";
-import { queryRows } from "@/server/services/quality/sql-rows";
-import { generateSyntheticData } from "@/server/services/synthetic/generate-synthetic";
+import { queryRows } from "@/db/query-rows";
+import { generateSyntheticData } from "@/scripts/synthetic/generate-synthetic";
 
 import { startPgCluster } from "../pg-cluster";
 

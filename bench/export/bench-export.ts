@@ -13,8 +13,8 @@ import { Writable } from "node:stream";
 import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { migrateDatabase, openDatabase } from "@/db/client";
+import { BULK_HISTORY_CAMPAIGN, writeBulkHistory } from "@/scripts/synthetic/bulk-history";
 import { startPgCluster } from "../pg-cluster";
-import { BENCH_CAMPAIGN, seedSynthetic } from "./seed-synthetic";
 
 // Benchmark tooling, not app code: it reads its own settings.
 const COMPARISONS = Number(process.env.BENCH_EXPORT_COMPARISONS ?? 1_000_000);
@@ -43,7 +43,7 @@ function runCli(url: string, out: string): Promise<CliSummary & { wallSeconds: n
         "export",
         "--",
         "--campaign",
-        BENCH_CAMPAIGN,
+        BULK_HISTORY_CAMPAIGN,
         "--format",
         "trl",
         "--out",
@@ -115,11 +115,11 @@ async function main() {
   try {
     const database = await openDatabase({ kind: "postgres", url, poolSize: 2 });
     await migrateDatabase(database);
+    const seed = await writeBulkHistory(database.db, COMPARISONS, log);
     await database.close();
 
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const seed = await seedSynthetic(client, COMPARISONS, log);
     log(
       seed.seeded
         ? `seeded in ${seed.seconds.toFixed(1)} s`

@@ -17,6 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { PROBLEM_KINDS, SAFETY_BINS, STRENGTHS } from "../../lib/constants";
 import { batches, campaigns, endpointKind, modelVariants } from "./campaigns";
 import { users } from "./users";
 
@@ -138,19 +139,8 @@ export const responses = pgTable(
   ],
 );
 
-/** Llama 2's four levels; the signed scale used for agreement is -4..-1 (A) / 1..4 (B). */
-export const STRENGTHS = ["significantly_better", "better", "slightly_better", "negligibly_better"] as const;
-export type Strength = (typeof STRENGTHS)[number];
 export const strength = pgEnum("strength", STRENGTHS);
 
-/** Llama 2 safety bins (§3.2.2); "chosen_unsafe_other_safe" is allowed but kept out of training. */
-export const SAFETY_BINS = [
-  "only_chosen_safe",
-  "both_safe",
-  "both_unsafe",
-  "chosen_unsafe_other_safe",
-] as const;
-export type SafetyBin = (typeof SAFETY_BINS)[number];
 export const safetyBin = pgEnum("safety_bin", SAFETY_BINS);
 
 /** primary: the dialogue's author; overlap / gold: a "rate this pair" task (see pair_tasks). */
@@ -223,8 +213,6 @@ export const comparisons = pgTable(
   ],
 );
 
-export const PROBLEM_KINDS = ["empty", "broken", "failed", "other"] as const;
-export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 export const problemKind = pgEnum("problem_kind", PROBLEM_KINDS);
 
 /** "Report a problem": the turn produces no training data and the report is kept for admins. */

@@ -16,14 +16,11 @@ import {
   jsonb,
 } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
+import { CAMPAIGN_KINDS, CAMPAIGN_STATUSES } from "../../lib/constants";
 import { users } from "./users";
 
-export const CAMPAIGN_KINDS = ["helpfulness", "safety"] as const;
-export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 export const campaignKind = pgEnum("campaign_kind", CAMPAIGN_KINDS);
 
-export const CAMPAIGN_STATUSES = ["draft", "active", "paused", "archived"] as const;
-export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 export const campaignStatus = pgEnum("campaign_status", CAMPAIGN_STATUSES);
 
 /** "all": every active annotator may work in the campaign; "selected": only campaign_members. */

@@ -1,4 +1,7 @@
-// Every table, one file per domain. drizzle-kit reads this file to generate migrations.
+// Every table, one file per domain. drizzle-kit reads this file to generate migrations. Marked
+// server-only so that no client component pulls the tables into the browser: the values client
+// code needs (enum arrays, labels, limits) are in lib/constants.ts.
+import "server-only";
 export * from "./users";
 export * from "./auth";
 export * from "./audit";

@@ -13,7 +13,7 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
-export function describeBytes(bytes: number) {
+function describeBytes(bytes: number) {
   return bytes >= MB ? `${Math.round(bytes / MB)} MB` : `${Math.round(bytes / KB)} KB`;
 }
 

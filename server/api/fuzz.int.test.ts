@@ -17,7 +17,7 @@ import type { SessionUser } from "@/server/auth/session-user";
 import { createCampaign } from "@/server/services/campaigns/create-campaign";
 import { StartTurnInput } from "@/server/services/annotation/start-turn";
 import { DownloadExportInput } from "@/server/services/exports/download-export";
-import { TEST_EXPORT_KEY } from "@/server/services/exports/testing/run";
+import { TEST_EXPORT_KEY } from "@/server/testing/export-readback";
 import {
   listProcedures,
   listRouteHandlers,

@@ -27,7 +27,7 @@ function hasOperatorToken(request: Request, token: string | undefined) {
 }
 
 /** "https://user:key@host/v1" → "https://host/v1", wherever a URL appears in the text. */
-export function withoutCredentials(text: string) {
+function withoutCredentials(text: string) {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, "$1");
 }
 

@@ -1,7 +1,7 @@
 // The tRPC HTTP endpoint as a plain fetch handler, so tests can call it exactly as the route does.
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { log } from "@/server/log";
-import { MAX_BATCH_CALLS } from "./batch-limit";
+import { MAX_BATCH_CALLS } from "@/lib/constants";
 import { MB, PayloadTooLargeError, withBufferedBody } from "./body-limit";
 import { appRouter } from "./root";
 import type { Context } from "./trpc";

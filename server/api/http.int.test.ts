@@ -1,30 +1,14 @@
 // The tRPC endpoint over HTTP: what a browser, or a broken client, gets back.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "@/db/client";
-import { createTestDb } from "@/db/testing";
+import { describe, expect, it } from "vitest";
 import type { SessionUser } from "@/server/auth/session-user";
-import { createAdmin } from "@/server/testing/fixtures";
-import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cookie";
-import { createTrpcHttpHandler } from "./http-handler";
-import { createContext } from "./trpc";
+import { setUpAdminHttp } from "@/server/testing/test-db";
+import { sessionHeaders } from "@/server/testing/session-cookie";
 
-let database: Database;
-let admin: SessionUser;
-let handle: (request: Request) => Promise<Response>;
+const world = setUpAdminHttp();
 
-beforeAll(async () => {
-  database = await createTestDb();
-  admin = (await createAdmin(database.db)).actor;
-  handle = createTrpcHttpHandler((request) => createContext(database.db, request.headers, TEST_AUTH_SECRET));
-});
-
-afterAll(async () => {
-  await database?.close();
-});
-
-async function post(path: string, body: string, user: SessionUser | null = admin) {
+async function post(path: string, body: string, user: SessionUser | null = world.admin) {
   const headers = await sessionHeaders(user, { "content-type": "application/json" });
-  const response = await handle(
+  const response = await world.handle(
     new Request(`http://localhost/api/trpc/${path}`, { method: "POST", headers, body }),
   );
   return { status: response.status, body: unwrap(await response.json()) };
@@ -72,11 +56,11 @@ describe("tRPC over HTTP", () => {
   });
 
   it("refuses a body over 1 MB with 413", async () => {
-    const headers = await sessionHeaders(admin, {
+    const headers = await sessionHeaders(world.admin, {
       "content-type": "application/json",
       "content-length": "2000000",
     });
-    const response = await handle(
+    const response = await world.handle(
       new Request("http://localhost/api/trpc/users.invite", {
         method: "POST",
         headers,
@@ -87,7 +71,7 @@ describe("tRPC over HTTP", () => {
   });
 
   it("maps a domain error to its code with the service's message", async () => {
-    const input = JSON.stringify({ json: { email: admin.email, role: "annotator" } });
+    const input = JSON.stringify({ json: { email: world.admin.email, role: "annotator" } });
     const { status, body } = await post("users.invite", input);
     expect(status).toBe(409);
     expect(body.error?.message).toMatch(/already exists/);

@@ -9,7 +9,7 @@ import { createTestDb } from "@/db/testing";
 import type { SessionUser } from "@/server/auth/session-user";
 import { getGenerationRuntime } from "@/server/generation/runtime";
 import type { TurnStreamEvent } from "@/server/generation/turn-generation";
-import { createCampaign as createActiveCampaign } from "@/server/services/annotation/test-fixtures";
+import { createCampaign as createActiveCampaign } from "@/server/testing/annotation-campaigns";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import { createCampaign } from "@/server/services/campaigns/create-campaign";
 import { answerJson, startCaptureServer, type CaptureServer } from "@/server/testing/capture-server";

@@ -1,4 +1,5 @@
 // The root router: every procedure the app exposes. The authorization matrix test walks it.
+import "server-only";
 import { accountRouter } from "./routers/account";
 import { annotationRouter } from "./routers/annotation";
 import { auditRouter } from "./routers/audit";

@@ -13,7 +13,7 @@ import { getDb } from "@/server/db";
 import { env } from "@/server/env";
 import { isDomainError, type DomainErrorKind } from "@/server/errors";
 import { consumeRateLimit } from "@/server/services/rate-limits/consume-rate-limit";
-import { MAX_BATCH_CALLS } from "./batch-limit";
+import { MAX_BATCH_CALLS } from "@/lib/constants";
 
 export interface Context {
   db: Db;

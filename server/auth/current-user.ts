@@ -1,4 +1,5 @@
 // The signed-in user for server components and pages, and the guards pages use.
+import "server-only";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";

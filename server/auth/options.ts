@@ -1,13 +1,14 @@
 // next-auth configuration: email + password, JWT sessions that carry the user id, role and a
 // revocable session id.
+import "server-only";
 import type { AuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { Db } from "@/db/client";
 import { getDb } from "@/server/db";
 import { isDomainError } from "@/server/errors";
 import { log } from "@/server/log";
-import { revokeSession, SESSION_MAX_AGE_SECONDS } from "@/server/services/auth/sessions";
-import { signIn } from "@/server/services/auth/sign-in";
+import { revokeSession, SESSION_MAX_AGE_SECONDS } from "./sessions";
+import { signIn } from "./sign-in";
 import { clientAddress, isHttpsRequest } from "./request-origin";
 import { getAuthSecret } from "./secret";
 

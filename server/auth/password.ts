@@ -1,4 +1,5 @@
 // Password hashing (argon2id) and the password policy shown to users.
+import "server-only";
 import { hash, verify } from "@node-rs/argon2";
 import { z } from "zod";
 

@@ -1,6 +1,7 @@
 // Where a request came from: the client's address, and whether it reached us over https.
 // Forwarded headers are believed only as far as the operator's proxies go
 // (ARBITER_TRUSTED_PROXY_HOPS); every entry beyond them was written by the client.
+import "server-only";
 import crypto from "node:crypto";
 import http from "node:http";
 import { env } from "@/server/env";

@@ -1,8 +1,9 @@
 // Who is making this request: the session JWT names a session row, and that row (joined with
 // the user) decides. Works from any Headers object: route handlers, server components, tests.
+import "server-only";
 import { getToken } from "next-auth/jwt";
 import type { Db } from "@/db/client";
-import { findSessionUser } from "@/server/services/auth/sessions";
+import { findSessionUser } from "./sessions";
 import { isHttpsRequest } from "./request-origin";
 import { getAuthSecret } from "./secret";
 import type { SessionUser } from "./session-user";

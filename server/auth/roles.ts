@@ -1,5 +1,6 @@
 // Roles and what they allow. Roles are ordered: a reviewer can do what an annotator can, an
 // admin what a reviewer can.
+import "server-only";
 import { ROLES, type Role } from "@/db/schema";
 
 export { ROLES, type Role };

@@ -1,6 +1,7 @@
 // The key that signs session JWTs: NEXTAUTH_SECRET, or one generated on first start and kept in
 // the data directory so sessions survive restarts. Instances behind one load balancer must
 // share it: set NEXTAUTH_SECRET for them.
+import "server-only";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";

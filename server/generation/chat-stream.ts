@@ -40,6 +40,13 @@ export interface StreamChatOptions {
   idleTimeoutMs?: number;
 }
 
+/** What a generation had produced, and how long it had taken, when it stopped. */
+export interface PartialChatResult {
+  text: string;
+  firstTokenMs: number | null;
+  latencyMs: number;
+}
+
 /**
  * A generation that failed, with a sentence for admins (stored with the response; annotators see
  * a generic one) and the timing so far.
@@ -48,7 +55,7 @@ export class GenerationError extends Error {
   override name = "GenerationError";
   constructor(
     message: string,
-    readonly partial: { text: string; firstTokenMs: number | null; latencyMs: number },
+    readonly partial: PartialChatResult,
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -102,7 +109,7 @@ function networkCodeOf(error: unknown): string | null {
  * An error body can quote anything (the model's name, or, from a host that is not a model server,
  * that host's data), and a parse error quotes the answer it could not parse.
  */
-export function describeGenerationFailure(error: unknown, idle: boolean, idleTimeoutMs: number): string {
+function describeGenerationFailure(error: unknown, idle: boolean, idleTimeoutMs: number): string {
   if (idle) {
     return `The model server sent nothing for ${Math.round(idleTimeoutMs / 1000)} seconds, so generation was stopped. Retry to try again.`;
   }

@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 /** Small enough to generate in a second and to run fast on two CPU cores. */
-export const DEMO_MODEL_SHAPE = {
+const DEMO_MODEL_SHAPE = {
   dim: 256,
   layers: 4,
   heads: 4,
@@ -16,7 +16,7 @@ export const DEMO_MODEL_SHAPE = {
   type: "q8_0",
 } as const;
 
-export const DEMO_MODEL_FILE = "demo-random-256x4-q8_0.gguf";
+const DEMO_MODEL_FILE = "demo-random-256x4-q8_0.gguf";
 
 export type DefaultModel =
   | { kind: "remote"; baseUrl: string; model: string | null; apiKey: string | null }

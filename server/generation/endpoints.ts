@@ -26,7 +26,7 @@ export interface ResolvedEndpoint extends EndpointIdentity {
   fetch: Fetch;
 }
 
-export const LOCAL_PREFIX = "local:";
+const LOCAL_PREFIX = "local:";
 
 export class EndpointConfigError extends Error {
   override name = "EndpointConfigError";

@@ -16,7 +16,7 @@ import { makeModel } from "@/inference/src/make-model";
 import { startTurnRoute, turnStreamRoute, type GenerationDeps } from "@/server/api/turn-stream-handler";
 import { retryGeneration } from "@/server/services/annotation/retry-generation";
 import { startTurn } from "@/server/services/annotation/start-turn";
-import { createCampaign, identifyForTest } from "@/server/services/annotation/test-fixtures";
+import { createCampaign, identifyForTest } from "@/server/testing/annotation-campaigns";
 import { createAnnotator } from "@/server/testing/fixtures";
 import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cookie";
 import { createOutboundFetch } from "@/server/net/outbound-fetch";

@@ -43,7 +43,7 @@ export interface SupervisorOptions {
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
-export class InferenceUnavailableError extends Error {
+class InferenceUnavailableError extends Error {
   override name = "InferenceUnavailableError";
 }
 

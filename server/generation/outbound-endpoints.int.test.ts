@@ -16,7 +16,7 @@ import { makeModel } from "@/inference/src/make-model";
 import { InferenceServer } from "@/inference/src/server";
 import { createOutboundFetch } from "@/server/net/outbound-fetch";
 import { OutboundPolicy } from "@/server/net/outbound-policy";
-import { createCampaign } from "@/server/services/annotation/test-fixtures";
+import { createCampaign } from "@/server/testing/annotation-campaigns";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import { testVariantConnection } from "@/server/services/campaigns/test-variant-connection";
 import {

@@ -2,7 +2,7 @@
 // chosen so that every pair of variants is compared about equally often over a campaign, and
 // shown in random order with a fresh random seed each. The choice itself is a pure function;
 // pickArms() reads and updates the campaign's pair counts around it.
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { variantPairUsage, type ModelVariant } from "@/db/schema";
 import { ValidationError } from "@/server/errors";
@@ -157,13 +157,4 @@ export async function pickArms(
     position,
     seed: randomSeed(random),
   }));
-}
-
-/** Pair counts of a campaign, for admins and tests. */
-export async function variantPairCounts(db: Db, campaignId: string) {
-  const rows = await db
-    .select()
-    .from(variantPairUsage)
-    .where(and(eq(variantPairUsage.campaignId, campaignId)));
-  return new Map(rows.map((row) => [pairKey(row.variantAId, row.variantBId), row.turns]));
 }

@@ -29,9 +29,9 @@ const GLOBAL_KEY = Symbol.for("arbiter.generation");
 type GlobalWithGeneration = typeof globalThis & { [GLOBAL_KEY]?: GenerationRuntime };
 
 /** Where the app runs from: inference/ and node_modules/ are found relative to it. */
-export const APP_ROOT = path.resolve(/* turbopackIgnore: true */ process.cwd());
+const APP_ROOT = path.resolve(/* turbopackIgnore: true */ process.cwd());
 
-export function createGenerationRuntime(): GenerationRuntime {
+function createGenerationRuntime(): GenerationRuntime {
   const supervisor = new InferenceSupervisor({
     root: APP_ROOT,
     modelDirs: configuredModelDirs(),

@@ -1,19 +1,29 @@
 // Generates a turn's responses in the web server process, independent of any browser
 // connection: a turn's responses are claimed in the database (pending -> streaming), streamed
 // from their endpoints in parallel, saved as they grow (so a reload, or another instance, sees
-// the text so far) and saved once more when they finish or fail. Browsers watch a turn through
-// watch(): a snapshot, then every change, then "end".
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+// the text so far) and saved once more when they finish or fail; response-store.ts does every
+// read and write of the rows. Browsers watch a turn through watch(): a snapshot, then every
+// change, then "end".
 import type { Db } from "@/db/client";
-import { modelVariants, responses, type Response, type ResponseStatus } from "@/db/schema";
+import type { Response, ResponseStatus } from "@/db/schema";
 import {
   GenerationError,
   STOPPED_MESSAGE,
   streamChat,
-  type ChatRequest,
   type ChatResult,
+  type PartialChatResult,
 } from "./chat-stream";
 import type { EndpointResolver, ResolvedEndpoint } from "./endpoints";
+import {
+  claimPendingResponses,
+  failStaleResponses,
+  failUnfinishedResponses,
+  readTurnResponses,
+  saveResponseOutcome,
+  saveResponseProgress,
+  type ClaimedResponse,
+  type GenerationOutcome,
+} from "./response-store";
 
 /** What an annotator may see of a response: no variant, model or endpoint. */
 export interface ResponseView {
@@ -59,7 +69,7 @@ export function toResponseView(row: Response): ResponseView {
 export const INTERRUPTED_MESSAGE =
   "Generation was interrupted (the web server restarted or lost track of it). Retry to generate this response again.";
 /** How the reasons given to cancel() begin (the annotator ended the conversation, reported it). */
-export const CANCELLED_PREFIX = "Generation stopped: ";
+const CANCELLED_PREFIX = "Generation stopped: ";
 export const GENERATION_FAILED_MESSAGE =
   "This response could not be generated. Try again; if it keeps failing, end this conversation and start a new one.";
 
@@ -69,7 +79,7 @@ export const GENERATION_FAILED_MESSAGE =
  * status, its address, its context window) could tell which model answered, so it is one generic
  * sentence. The stored detail is for admins (inspectConversations, the server log).
  */
-export function failureForAnnotator(error: string | null): string | null {
+function failureForAnnotator(error: string | null): string | null {
   if (error === null) return null;
   const isOwn =
     error === INTERRUPTED_MESSAGE || error === STOPPED_MESSAGE || error.startsWith(CANCELLED_PREFIX);
@@ -77,6 +87,32 @@ export function failureForAnnotator(error: string | null): string | null {
 }
 
 const isTerminal = (status: ResponseStatus) => status === "completed" || status === "failed";
+
+/**
+ * Why a response failed, as stored for admins (annotators see failureForAnnotator() of it), and
+ * what it had produced. The reason given to cancel() wins over the error the stop caused; an
+ * error that is not a GenerationError came from the resolver and is Arbiter's own sentence (a
+ * missing key variable, a refused address, a model file).
+ */
+function classifyFailure(
+  error: unknown,
+  signal: AbortSignal,
+  textSoFar: string,
+  startedAt: number,
+): { error: string; partial: PartialChatResult } {
+  const reason: unknown = signal.reason;
+  const message =
+    signal.aborted && typeof reason === "string"
+      ? reason
+      : error instanceof GenerationError
+        ? error.message
+        : `The model server is not available: ${(error as Error).message}`;
+  const partial =
+    error instanceof GenerationError
+      ? error.partial
+      : { text: textSoFar, firstTokenMs: null, latencyMs: Math.round(performance.now() - startedAt) };
+  return { error: message, partial };
+}
 
 interface LiveResponse {
   abort: AbortController;
@@ -142,177 +178,145 @@ export class GenerationHub {
     try {
       if (isNew) {
         const loading = job;
-        job.loaded = (async () => {
-          const rows = await db.select().from(responses).where(eq(responses.turnId, turnId));
+        job.loaded = readTurnResponses(db, turnId).then((rows) => {
           for (const row of rows) loading.views.set(row.id, toResponseView(row));
-        })();
+        });
       }
       await job.loaded;
-      const claimed = await db
-        .update(responses)
-        .set({
-          status: "streaming",
-          progressAt: new Date(),
-          text: "",
-          error: null,
-          finishReason: null,
-        })
-        .where(and(eq(responses.turnId, turnId), eq(responses.status, "pending")))
-        .returning();
-      const variantIds = [...new Set(claimed.map((row) => row.variantId).filter((id): id is string => !!id))];
-      const keyVariables = new Map(
-        variantIds.length === 0
-          ? []
-          : (
-              await db
-                .select({ id: modelVariants.id, apiKeyEnv: modelVariants.apiKeyEnv })
-                .from(modelVariants)
-                .where(inArray(modelVariants.id, variantIds))
-            ).map((row) => [row.id, row.apiKeyEnv]),
-      );
-      for (const row of claimed)
-        this.start(job, row, row.variantId ? (keyVariables.get(row.variantId) ?? null) : null);
+      for (const claimed of await claimPendingResponses(db, turnId)) this.start(job, claimed);
     } finally {
       job.claims--;
       this.finishIfDone(job);
     }
   }
 
-  private start(job: TurnJob, row: Response, apiKeyEnv: string | null) {
+  private start(job: TurnJob, claimed: ClaimedResponse) {
     const view: ResponseView = {
-      ...toResponseView(row),
+      ...toResponseView(claimed.row),
       status: "streaming",
       text: "",
       error: null,
       finishReason: null,
     };
-    job.views.set(row.id, view);
+    job.views.set(view.id, view);
     job.emit({ type: "response", response: { ...view } });
-    const abort = new AbortController();
-    const live: LiveResponse = { abort, dirty: false, done: Promise.resolve() };
-    job.live.set(row.id, live);
+    const live: LiveResponse = { abort: new AbortController(), dirty: false, done: Promise.resolve() };
+    job.live.set(view.id, live);
     job.saveTimer ??= setInterval(() => void this.saveProgress(job), this.options.saveEveryMs);
-
-    live.done = (async () => {
-      const waiting = setTimeout(
-        () =>
-          job.emit({
-            type: "progress",
-            responseId: row.id,
-            message: "Waiting for the model server to start (the first start loads the model)…",
-          }),
-        400,
-      );
-      let resolved: ResolvedEndpoint | null = null;
-      let result: ChatResult | null = null;
-      let failure: string | null = null;
-      let partial = { text: "", firstTokenMs: null as number | null, latencyMs: 0 };
-      const started = performance.now();
-      try {
-        resolved = await this.options.resolver.resolve(
-          { endpointKind: row.endpointKind, endpoint: row.endpoint, model: row.model },
-          apiKeyEnv,
-        );
-        clearTimeout(waiting);
-        job.emit({ type: "progress", responseId: row.id, message: null });
-        if (abort.signal.aborted) throw new GenerationError(STOPPED_MESSAGE, partial);
-        const request: ChatRequest = {
-          baseUrl: resolved.baseUrl,
-          apiKey: resolved.apiKey,
-          fetch: resolved.fetch,
-          model: resolved.model,
-          messages: row.promptMessages,
-          temperature: row.temperature,
-          topP: row.topP,
-          topK: row.topK,
-          maxTokens: row.maxTokens,
-          seed: row.seed,
-        };
-        result = await streamChat(request, {
-          signal: abort.signal,
-          idleTimeoutMs: this.options.idleTimeoutMs,
-          onText: (text) => {
-            const offset = view.text.length;
-            view.text += text;
-            live.dirty = true;
-            job.emit({ type: "delta", responseId: row.id, offset, text });
-          },
-        });
-      } catch (error) {
-        clearTimeout(waiting);
-        const reason = abort.signal.reason;
-        // Stored for admins; annotators see failureForAnnotator() of it. A resolver error is
-        // Arbiter's own sentence (a missing key variable, a refused address, a model file).
-        failure =
-          abort.signal.aborted && typeof reason === "string"
-            ? reason
-            : error instanceof GenerationError
-              ? error.message
-              : `The model server is not available: ${(error as Error).message}`;
-        if (error instanceof GenerationError) partial = error.partial;
-        else
-          partial = {
-            text: view.text,
-            firstTokenMs: null,
-            latencyMs: Math.round(performance.now() - started),
-          };
-      }
-      await this.saveOutcome(job.db, row, resolved, result, failure, partial).catch((error: Error) =>
-        this.options.log?.("error", `Could not save response ${row.id}: ${error.message}`),
-      );
-      job.live.delete(row.id);
-      if (result) {
-        Object.assign(view, { status: "completed", text: result.text, finishReason: result.finishReason });
-      } else {
-        Object.assign(view, { status: "failed", text: partial.text, error: failureForAnnotator(failure) });
-        // Stopped on purpose (the conversation ended): not a problem worth a warning.
-        if (!abort.signal.aborted) this.options.log?.("warn", `Response ${row.id} failed: ${failure}`);
-      }
-      job.emit({ type: "response", response: { ...view } });
-      this.finishIfDone(job);
-    })();
+    live.done = this.generate(job, claimed, view, live);
   }
 
-  private async saveOutcome(
-    db: Db,
+  /** One response from claim to outcome: resolve, stream, classify a failure, save, publish. */
+  private async generate(job: TurnJob, claimed: ClaimedResponse, view: ResponseView, live: LiveResponse) {
+    const signal = live.abort.signal;
+    const startedAt = performance.now();
+    let endpoint: ResolvedEndpoint | null = null;
+    let outcome: GenerationOutcome;
+    try {
+      endpoint = await this.resolveEndpoint(job, claimed);
+      const result = await this.stream(job, claimed.row, endpoint, view, live);
+      outcome = { status: "completed", model: endpoint.model, result };
+    } catch (error) {
+      outcome = {
+        status: "failed",
+        model: endpoint?.model ?? null,
+        ...classifyFailure(error, signal, view.text, startedAt),
+      };
+    }
+    await saveResponseOutcome(job.db, view.id, outcome).catch((error: Error) =>
+      this.options.log?.("error", `Could not save response ${view.id}: ${error.message}`),
+    );
+    job.live.delete(view.id);
+    this.publishOutcome(job, view, outcome, signal.aborted);
+    this.finishIfDone(job);
+  }
+
+  /**
+   * Finds where the response's model is served. Starting a local model server can take a while:
+   * watchers are told so when it does.
+   */
+  private async resolveEndpoint(
+    job: TurnJob,
+    { row, apiKeyEnv }: ClaimedResponse,
+  ): Promise<ResolvedEndpoint> {
+    const waiting = setTimeout(
+      () =>
+        job.emit({
+          type: "progress",
+          responseId: row.id,
+          message: "Waiting for the model server to start (the first start loads the model)…",
+        }),
+      400,
+    );
+    let endpoint: ResolvedEndpoint;
+    try {
+      endpoint = await this.options.resolver.resolve(
+        { endpointKind: row.endpointKind, endpoint: row.endpoint, model: row.model },
+        apiKeyEnv,
+      );
+    } finally {
+      clearTimeout(waiting);
+    }
+    job.emit({ type: "progress", responseId: row.id, message: null });
+    return endpoint;
+  }
+
+  /** Streams the completion into `view`, telling watchers each piece as it arrives. */
+  private async stream(
+    job: TurnJob,
     row: Response,
-    resolved: ResolvedEndpoint | null,
-    result: ChatResult | null,
-    failure: string | null,
-    partial: { text: string; firstTokenMs: number | null; latencyMs: number },
-  ) {
-    const now = new Date();
-    const identity = resolved ? { model: resolved.model, endpoint: row.endpoint } : {};
-    await db
-      .update(responses)
-      .set(
-        result
-          ? {
-              ...identity,
-              status: "completed",
-              text: result.text,
-              finishReason: result.finishReason,
-              promptTokens: result.promptTokens,
-              completionTokens: result.completionTokens,
-              firstTokenMs: result.firstTokenMs,
-              latencyMs: result.latencyMs,
-              error: null,
-              progressAt: now,
-              completedAt: now,
-            }
-          : {
-              ...identity,
-              status: "failed",
-              text: partial.text,
-              error: failure,
-              firstTokenMs: partial.firstTokenMs,
-              latencyMs: partial.latencyMs,
-              progressAt: now,
-              completedAt: now,
-            },
-      )
-      // A cancelled response was already marked failed with its reason.
-      .where(and(eq(responses.id, row.id), eq(responses.status, "streaming")));
+    endpoint: ResolvedEndpoint,
+    view: ResponseView,
+    live: LiveResponse,
+  ): Promise<ChatResult> {
+    // Stopped while its endpoint was resolving: no request is sent.
+    if (live.abort.signal.aborted) {
+      throw new GenerationError(STOPPED_MESSAGE, { text: "", firstTokenMs: null, latencyMs: 0 });
+    }
+    return streamChat(
+      {
+        baseUrl: endpoint.baseUrl,
+        apiKey: endpoint.apiKey,
+        fetch: endpoint.fetch,
+        model: endpoint.model,
+        messages: row.promptMessages,
+        temperature: row.temperature,
+        topP: row.topP,
+        topK: row.topK,
+        maxTokens: row.maxTokens,
+        seed: row.seed,
+      },
+      {
+        signal: live.abort.signal,
+        idleTimeoutMs: this.options.idleTimeoutMs,
+        onText: (text) => {
+          const offset = view.text.length;
+          view.text += text;
+          live.dirty = true;
+          job.emit({ type: "delta", responseId: view.id, offset, text });
+        },
+      },
+    );
+  }
+
+  /** Sets the response's final view and tells watchers. */
+  private publishOutcome(job: TurnJob, view: ResponseView, outcome: GenerationOutcome, wasStopped: boolean) {
+    if (outcome.status === "completed") {
+      Object.assign(view, {
+        status: "completed",
+        text: outcome.result.text,
+        finishReason: outcome.result.finishReason,
+      });
+    } else {
+      Object.assign(view, {
+        status: "failed",
+        text: outcome.partial.text,
+        error: failureForAnnotator(outcome.error),
+      });
+      // Stopped on purpose (the conversation ended): not a problem worth a warning.
+      if (!wasStopped) this.options.log?.("warn", `Response ${view.id} failed: ${outcome.error}`);
+    }
+    job.emit({ type: "response", response: { ...view } });
   }
 
   /** Saves the text so far of streaming responses, and that their generation is alive. */
@@ -321,11 +325,7 @@ export class GenerationHub {
     try {
       const now = new Date();
       for (const [id, live] of job.live) {
-        const view = job.views.get(id)!;
-        await job.db
-          .update(responses)
-          .set(live.dirty ? { text: view.text, progressAt: now } : { progressAt: now })
-          .where(and(eq(responses.id, id), eq(responses.status, "streaming")));
+        await saveResponseProgress(job.db, id, now, live.dirty ? job.views.get(id)!.text : undefined);
         live.dirty = false;
       }
     } catch (error) {
@@ -347,10 +347,7 @@ export class GenerationHub {
    * `message` starts with CANCELLED_PREFIX: the annotator reads it as it is.
    */
   async cancel(db: Db, turnId: string, message: string): Promise<void> {
-    await db
-      .update(responses)
-      .set({ status: "failed", error: message, completedAt: new Date() })
-      .where(and(eq(responses.turnId, turnId), inArray(responses.status, ["pending", "streaming"])));
+    await failUnfinishedResponses(db, turnId, message);
     const job = this.jobs.get(turnId);
     if (!job) return;
     const running = [...job.live.values()];
@@ -366,24 +363,6 @@ export class GenerationHub {
       );
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-  }
-
-  /** Marks streaming responses whose generator stopped saving progress as failed. */
-  private async failStale(db: Db, turnId: string) {
-    const cutoff = new Date(Date.now() - this.options.staleAfterMs);
-    await db
-      .update(responses)
-      .set({ status: "failed", error: INTERRUPTED_MESSAGE, completedAt: new Date() })
-      .where(
-        and(
-          eq(responses.turnId, turnId),
-          eq(responses.status, "streaming"),
-          or(
-            lt(responses.progressAt, cutoff),
-            and(isNull(responses.progressAt), lt(responses.createdAt, cutoff)),
-          ),
-        ),
-      );
   }
 
   /**
@@ -405,11 +384,7 @@ export class GenerationHub {
         yield* this.follow(job, signal);
         return;
       }
-      const rows = await db
-        .select()
-        .from(responses)
-        .where(eq(responses.turnId, turnId))
-        .orderBy(asc(responses.position));
+      const rows = await readTurnResponses(db, turnId);
       if (rows.some((row) => row.status === "pending")) {
         await this.schedule(db, turnId);
         continue;
@@ -422,7 +397,8 @@ export class GenerationHub {
       }
       const cutoff = Date.now() - this.options.staleAfterMs;
       if (streaming.some((row) => (row.progressAt ?? row.createdAt).getTime() < cutoff)) {
-        await this.failStale(db, turnId);
+        // Its generator stopped saving progress.
+        await failStaleResponses(db, turnId, new Date(cutoff), INTERRUPTED_MESSAGE);
         continue;
       }
       // Another instance is generating it: follow its saved progress.
@@ -459,33 +435,4 @@ export class GenerationHub {
       signal?.removeEventListener("abort", onAbort);
     }
   }
-}
-
-/** Sets failed responses of a turn back to pending with a new seed; returns how many. */
-export async function resetFailedResponses(db: Db, turnId: string, newSeed: () => number) {
-  const failed = await db
-    .select({ id: responses.id })
-    .from(responses)
-    .where(and(eq(responses.turnId, turnId), eq(responses.status, "failed")));
-  for (const { id } of failed) {
-    await db
-      .update(responses)
-      .set({
-        status: "pending",
-        seed: newSeed(),
-        attempt: sql`${responses.attempt} + 1`,
-        text: "",
-        error: null,
-        finishReason: null,
-        promptTokens: null,
-        completionTokens: null,
-        firstTokenMs: null,
-        latencyMs: null,
-        // In flight from now on, for the limit on turns generating at once (generation-limits.ts).
-        progressAt: new Date(),
-        completedAt: null,
-      })
-      .where(and(eq(responses.id, id), eq(responses.status, "failed")));
-  }
-  return failed.length;
 }

@@ -8,7 +8,7 @@
 import dns, { type LookupAddress } from "node:dns";
 import net from "node:net";
 
-export const OUTBOUND_ALLOW_VARIABLE = "ARBITER_OUTBOUND_ALLOW";
+const OUTBOUND_ALLOW_VARIABLE = "ARBITER_OUTBOUND_ALLOW";
 
 /** A request refused because its address is not public and the operator did not allow it. */
 export class OutboundRefusedError extends Error {

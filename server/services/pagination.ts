@@ -25,6 +25,11 @@ export function toPage<T>(items: T[], total: number, input: PageInput): Page<T> 
   };
 }
 
+/** The ILIKE pattern of a list's search box: `search` anywhere, its `%` and `_` taken literally. */
+export function containsPattern(search: string) {
+  return `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
 export function offsetOf(input: PageInput) {
   return (input.page - 1) * input.pageSize;
 }

@@ -4,7 +4,7 @@ import type { Db } from "@/db/client";
 import { users, type Role, type User } from "@/db/schema";
 import { hashPassword } from "@/server/auth/password";
 import type { SessionUser } from "@/server/auth/session-user";
-import { createSession } from "@/server/services/auth/sessions";
+import { createSession } from "@/server/auth/sessions";
 
 export interface CreateUserOptions {
   role?: Role;

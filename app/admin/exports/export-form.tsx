@@ -3,6 +3,7 @@
 // streams from /api/exports/download while the export's record (polled) drives the progress bar.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState, type ReactNode } from "react";
+import { STRENGTH_LABELS, STRENGTHS } from "@/lib/constants";
 import { Alert, Button, Card, SelectField, TextField } from "../../_components/ui";
 import { problemMessage } from "../../_lib/problem";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
@@ -10,7 +11,6 @@ import {
   FORMAT_LABELS,
   MARGIN_LABELS,
   OUTPUT_LABELS,
-  STRENGTH_NAMES,
   TEMPLATE_LABELS,
   type FormatValue,
   type MarginValue,
@@ -403,11 +403,11 @@ export function ExportForm() {
           </div>
           {form.marginScheme === "custom" && (
             <div className="grid gap-4 sm:grid-cols-4">
-              {STRENGTH_NAMES.map((name, index) => (
+              {STRENGTHS.map((strength, index) => (
                 <TextField
-                  key={name}
+                  key={strength}
                   id={`export-margin-${index}`}
-                  label={`Margin: ${name}`}
+                  label={`Margin: ${STRENGTH_LABELS[strength]}`}
                   inputMode="decimal"
                   value={form.customMargins[index]}
                   onChange={(event) =>

@@ -23,13 +23,6 @@ export const MARGIN_LABELS = {
 } as const;
 export type MarginValue = keyof typeof MARGIN_LABELS;
 
-export const STRENGTH_NAMES = [
-  "Significantly better",
-  "Better",
-  "Slightly better",
-  "Negligibly better / unsure",
-];
-
 export const TEMPLATE_LABELS = { "llama-2": "Llama 2", "llama-3": "Llama 3", chatml: "ChatML" } as const;
 export type TemplateValue = keyof typeof TEMPLATE_LABELS;
 

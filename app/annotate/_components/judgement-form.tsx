@@ -4,14 +4,14 @@
 // risk category and attack vector; an optional note. The rules (what a valid ranking is, the
 // safety bin) are checked by the service; this form only collects the answers.
 import type { ReactNode } from "react";
-import type { Strength } from "@/db/schema";
 import {
-  ATTACK_VECTOR_HINTS,
   ATTACK_VECTORS,
+  ATTACK_VECTOR_HINTS,
+  NOTE_MAX_CHARS,
   RISK_CATEGORIES,
   RISK_CATEGORY_HINTS,
-} from "@/server/services/annotation/safety-taxonomy";
-import { NOTE_MAX_CHARS } from "@/server/services/annotation/limits";
+  type Strength,
+} from "@/lib/constants";
 import { Alert, Button, cx } from "../../_components/ui";
 import { LETTERS, responseLabel, STRENGTH_OPTIONS } from "./labels";
 import type { StreamedResponse } from "./use-turn-stream";

@@ -2,7 +2,7 @@
 // The prompt box: what the annotator asks next. The text is a draft that survives a reload and
 // is only cleared once the server has stored the turn.
 import { useEffect, useRef } from "react";
-import { PROMPT_MAX_CHARS } from "@/server/services/annotation/limits";
+import { PROMPT_MAX_CHARS } from "@/lib/constants";
 import { Alert, Button, cx } from "../../_components/ui";
 
 export function PromptComposer({

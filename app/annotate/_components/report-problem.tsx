@@ -1,8 +1,7 @@
 "use client";
 // "Report a problem" instead of judging: empty, broken or failed responses produce no data.
 import { useState } from "react";
-import { PROBLEM_KINDS, type ProblemKind } from "@/db/schema";
-import { NOTE_MAX_CHARS } from "@/server/services/annotation/limits";
+import { NOTE_MAX_CHARS, PROBLEM_KINDS, type ProblemKind } from "@/lib/constants";
 import { Alert, Button } from "../../_components/ui";
 
 const KIND_LABELS: Record<ProblemKind, string> = {

@@ -2,6 +2,7 @@
 // Keyboard shortcuts of the workspace: single keys act only when no text field has focus, so
 // typing a prompt or a note never triggers them; Ctrl/Cmd+Enter works everywhere.
 import { useEffect, useEffectEvent } from "react";
+import { STRENGTH_LABELS, STRENGTHS } from "@/lib/constants";
 
 export type ShortcutHandlers = Partial<Record<string, () => void>>;
 
@@ -48,7 +49,7 @@ export function ShortcutList({ kind, responses }: { kind: "helpfulness" | "safet
   const rows: [string, string][] = [
     ["Ctrl + Enter", "Send the prompt, or submit the judgement"],
     [letters, responses > 2 ? "Choose the best response" : "Choose the better response"],
-    ["1 – 4", "Significantly better · Better · Slightly better · Negligibly better / unsure"],
+    ["1 – 4", STRENGTHS.map((strength) => STRENGTH_LABELS[strength]).join(" · ")],
     ...(kind === "safety"
       ? ([["S / U", "Mark the next unmarked response safe / unsafe"]] as [string, string][])
       : []),

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import type {
   AnnotationWorkspace,
   WorkspaceTurn,
-} from "@/server/services/campaigns/get-annotation-workspace";
+} from "@/server/services/annotation/get-annotation-workspace";
 import { Alert, Button, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { judgementDraftKey, promptDraftKey, saveDraft, useDraft } from "./drafts";

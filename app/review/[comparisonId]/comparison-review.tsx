@@ -5,12 +5,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
+import { SAFETY_BIN_LABELS, STRENGTH_LABELS } from "@/lib/constants";
 import { DialogueTranscript } from "../../annotate/_components/dialogue-transcript";
 import { Markdown } from "../../annotate/_components/markdown";
 import { Alert, Button, Card, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { TextAreaField } from "../../admin/campaigns/_components/fields";
-import { SAFETY_BIN_LABELS, seconds, STRENGTH_LABELS } from "../../admin/campaigns/_components/labels";
+import { seconds } from "../../admin/campaigns/_components/labels";
 
 const DECISION_LABELS = { pending: "Not reviewed yet", accepted: "Accepted", rejected: "Rejected" } as const;
 

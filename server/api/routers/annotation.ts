@@ -18,11 +18,11 @@ import { submitComparison, SubmitComparisonInput } from "@/server/services/annot
 import {
   getAnnotationWorkspace,
   GetAnnotationWorkspaceInput,
-} from "@/server/services/campaigns/get-annotation-workspace";
+} from "@/server/services/annotation/get-annotation-workspace";
 import {
   getAnnotatorCampaigns,
   GetAnnotatorCampaignsInput,
-} from "@/server/services/campaigns/get-annotator-campaigns";
+} from "@/server/services/annotation/get-annotator-campaigns";
 import type { Db } from "@/db/client";
 import { adminProcedure, annotatorProcedure, router } from "../trpc";
 

@@ -23,7 +23,7 @@ const CAMPAIGN_NOT_FOUND =
 const CONVERSATION_NOT_FOUND =
   "This conversation does not exist or is not yours. Reload the page to see your current work.";
 
-export async function isCampaignMember(db: Db, campaign: Campaign, actor: Actor): Promise<boolean> {
+async function isCampaignMember(db: Db, campaign: Campaign, actor: Actor): Promise<boolean> {
   if (campaign.membership === "all") return true;
   const [member] = await db
     .select({ userId: campaignMembers.userId })

@@ -8,14 +8,19 @@ import { createTestDb } from "@/db/testing";
 import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "@/server/errors";
 import { callerFor } from "@/server/testing/trpc";
 import { createAdmin, createAnnotator } from "@/server/testing/fixtures";
-import { getAnnotationWorkspace } from "../campaigns/get-annotation-workspace";
-import { getAnnotatorCampaigns } from "../campaigns/get-annotator-campaigns";
+import { getAnnotationWorkspace } from "./get-annotation-workspace";
+import { getAnnotatorCampaigns } from "./get-annotator-campaigns";
 import { acknowledgeGuidelines } from "./acknowledge-guidelines";
 import { endConversation } from "./end-conversation";
 import { reportProblem } from "./report-problem";
 import { startTurn } from "./start-turn";
 import { submitComparison, type SubmitComparisonInput } from "./submit-comparison";
-import { createCampaign, createJudgeableTurn, identifyForTest, newIdempotencyKey } from "./test-fixtures";
+import {
+  createCampaign,
+  createJudgeableTurn,
+  identifyForTest,
+  newIdempotencyKey,
+} from "@/server/testing/annotation-campaigns";
 
 let database: Database;
 let db: Db;

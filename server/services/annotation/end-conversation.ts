@@ -14,7 +14,7 @@ export interface EndConversationDeps {
   cancel?: (turnId: string, message: string) => Promise<void>;
 }
 
-export const ENDED_WHILE_GENERATING = "Generation stopped: the conversation was ended.";
+const ENDED_WHILE_GENERATING = "Generation stopped: the conversation was ended.";
 
 export async function endConversation(
   db: Db,

@@ -18,7 +18,11 @@ import { createAnnotator } from "@/server/testing/fixtures";
 import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cookie";
 import { endConversation } from "./end-conversation";
 import { startTurn } from "./start-turn";
-import { createCampaign, identifyForTest, type CreateCampaignOptions } from "./test-fixtures";
+import {
+  createCampaign,
+  identifyForTest,
+  type CreateCampaignOptions,
+} from "@/server/testing/annotation-campaigns";
 
 let database: Database;
 let db: Db;

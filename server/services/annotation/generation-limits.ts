@@ -13,7 +13,7 @@ const DAY_MS = 24 * HOUR_MS;
 
 /** A pending or streaming response whose generator has not saved progress for this long is not
  * in flight: its process died (the generation hub fails such responses after 20 s). */
-export const IN_FLIGHT_FRESH_MS = 30_000;
+const IN_FLIGHT_FRESH_MS = 30_000;
 
 /** Serializes the starts and retries of one annotator until the transaction ends. */
 export async function lockAnnotatorGenerations(tx: Db, actor: Actor) {
@@ -23,7 +23,7 @@ export async function lockAnnotatorGenerations(tx: Db, actor: Actor) {
 const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 
 /** "at 14:05 UTC (in 12 minutes)" */
-export function tryAgainAt(at: Date, now: Date) {
+function tryAgainAt(at: Date, now: Date) {
   const minutes = Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 60_000));
   const wait = minutes < 90 ? plural(minutes, "minute") : plural(Math.round(minutes / 60), "hour");
   return `at ${at.toISOString().slice(11, 16)} UTC (in ${wait})`;

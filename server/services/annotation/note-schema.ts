@@ -1,7 +1,7 @@
 // The annotator's optional free-text note, as submit and report-problem both take it.
 import { z } from "zod";
 
-import { NOTE_MAX_CHARS, noteTooLongMessage } from "./limits";
+import { NOTE_MAX_CHARS, noteTooLongMessage } from "@/lib/constants";
 
 export const AnnotatorNote = z
   .string()

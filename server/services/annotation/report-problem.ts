@@ -5,7 +5,8 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { conversations, PROBLEM_KINDS, problemReports } from "@/db/schema";
+import { conversations, problemReports } from "@/db/schema";
+import { PROBLEM_KINDS } from "@/lib/constants";
 import { ValidationError } from "@/server/errors";
 import { findOwnTurn, type Actor } from "./access";
 import type { EndConversationDeps } from "./end-conversation";
@@ -18,7 +19,7 @@ export const ReportProblemInput = z.object({
 });
 export type ReportProblemInput = z.input<typeof ReportProblemInput>;
 
-export const REPORTED_WHILE_GENERATING = "Generation stopped: a problem was reported for this turn.";
+const REPORTED_WHILE_GENERATING = "Generation stopped: a problem was reported for this turn.";
 
 export async function reportProblem(
   db: Db,

@@ -7,7 +7,7 @@ import type { Db } from "@/db/client";
 import { generationRetries } from "@/db/schema";
 import { ValidationError } from "@/server/errors";
 import { randomSeed } from "@/server/generation/pairing";
-import { resetFailedResponses } from "@/server/generation/turn-generation";
+import { resetFailedResponses } from "@/server/generation/response-store";
 import { findOwnTurn, requireActive, requireConversationActive, type Actor } from "./access";
 import {
   enforceConcurrentGenerations,

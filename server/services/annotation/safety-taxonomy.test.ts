@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ATTACK_VECTORS, RISK_CATEGORIES, safetyBinOf } from "./safety-taxonomy";
+import { safetyBinOf } from "./safety-taxonomy";
+import { ATTACK_VECTORS, RISK_CATEGORIES } from "@/lib/constants";
 
 describe("safetyBinOf", () => {
   it.each([

@@ -31,7 +31,7 @@ import {
   enforceTurnLimits,
   lockAnnotatorGenerations,
 } from "./generation-limits";
-import { PROMPT_MAX_CHARS, promptTooLongMessage } from "./limits";
+import { PROMPT_MAX_CHARS, promptTooLongMessage } from "@/lib/constants";
 
 export const StartTurnInput = z.object({
   campaignId: z.uuid("Pick a campaign."),

@@ -6,21 +6,19 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
+import { queryRows } from "@/db/query-rows";
+import { comparisons, conversations, responses, turns, type Comparison } from "@/db/schema";
 import {
-  comparisons,
-  conversations,
-  responses,
+  ATTACK_VECTORS,
+  MAX_TIME_SPENT_MS,
+  RISK_CATEGORIES,
   STRENGTHS,
-  turns,
-  type Comparison,
   type SafetyBin,
-} from "@/db/schema";
+} from "@/lib/constants";
 import { ConflictError, ValidationError } from "@/server/errors";
 import { findOwnTurn, requireActive, requireConversationActive, type Actor } from "./access";
 import { AnnotatorNote } from "./note-schema";
-import { ATTACK_VECTORS, RISK_CATEGORIES, safetyBinOf } from "./safety-taxonomy";
-
-const MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000;
+import { safetyBinOf } from "./safety-taxonomy";
 
 export const SubmitComparisonInput = z.object({
   turnId: z.uuid(),
@@ -160,7 +158,9 @@ export async function submitComparison(
   // stored, make the chosen response the turn's assistant message and touch the conversation.
   // Either unique key makes the insert a no-op: the same submit again, or this turn already
   // judged (another tab).
-  const result = (await db.execute(sql`
+  const [row] = await queryRows<{ id: string }>(
+    db,
+    sql`
     with inserted as (
       insert into ${comparisons} (turn_id, conversation_id, campaign_id, batch_id, annotator_id,
         chosen_response_id, rejected_response_id, ranking, strength, response_safety, safety_bin,
@@ -179,8 +179,8 @@ export async function submitComparison(
       where id = ${conversation.id} and exists (select 1 from inserted)
     )
     select id from inserted
-  `)) as unknown as { rows: { id: string }[] };
-  const [row] = result.rows;
+  `,
+  );
   if (row) {
     return {
       comparisonId: row.id,

@@ -5,7 +5,7 @@ import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { auditLog, users } from "@/db/schema";
-import { offsetOf, PageInput, toPage } from "../pagination";
+import { containsPattern, offsetOf, PageInput, toPage } from "../pagination";
 import { AUDIT_ACTIONS } from "./record-audit";
 
 export const ListAuditLogInput = PageInput.extend({
@@ -18,10 +18,6 @@ export const ListAuditLogInput = PageInput.extend({
 });
 export type ListAuditLogInput = z.input<typeof ListAuditLogInput>;
 
-function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
-}
-
 export async function listAuditLog(db: Db, rawInput: ListAuditLogInput) {
   const input = ListAuditLogInput.parse(rawInput);
   const conditions: SQL[] = [];
@@ -32,7 +28,7 @@ export async function listAuditLog(db: Db, rawInput: ListAuditLogInput) {
       const matching = db
         .select({ id: users.id })
         .from(users)
-        .where(ilike(users.email, `%${escapeLike(input.actor)}%`));
+        .where(ilike(users.email, containsPattern(input.actor)));
       conditions.push(inArray(auditLog.actorId, matching));
     }
   }

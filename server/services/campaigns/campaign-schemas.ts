@@ -1,6 +1,7 @@
 // The fields an admin sets on a campaign, validated the same way on create, edit and duplicate.
 import { z } from "zod";
-import { CAMPAIGN_KINDS, MEMBERSHIP_MODES } from "@/db/schema";
+import { MEMBERSHIP_MODES } from "@/db/schema";
+import { CAMPAIGN_KINDS } from "@/lib/constants";
 
 export const GUIDELINES_MAX_CHARS = 50_000;
 export const PROMPT_TEXT_MAX_CHARS = 8_000;
@@ -75,7 +76,6 @@ export const CampaignSettingsInput = z.object({
   concurrentGenerations: limit("Turns generating at once", 1, 20).default(2),
 });
 export type CampaignSettingsInput = z.input<typeof CampaignSettingsInput>;
-export type CampaignSettings = z.output<typeof CampaignSettingsInput>;
 
 export const CampaignIdInput = z.object({ campaignId: z.uuid("That is not a valid campaign id.") });
 

@@ -17,7 +17,7 @@ import {
 import { createTestDb } from "@/db/testing";
 import { ConflictError, NotFoundError, ValidationError } from "@/server/errors";
 import { submitComparison } from "@/server/services/annotation/submit-comparison";
-import { createJudgeableTurn, newIdempotencyKey } from "@/server/services/annotation/test-fixtures";
+import { createJudgeableTurn, newIdempotencyKey } from "@/server/testing/annotation-campaigns";
 import { createAdmin, createAnnotator } from "@/server/testing/fixtures";
 import { getCampaignOverview } from "./campaign-overview";
 import { createCampaign } from "./create-campaign";

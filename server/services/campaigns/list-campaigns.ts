@@ -3,8 +3,9 @@
 import { and, count, desc, eq, ilike, inArray, ne, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { annotatorRollups, batches, CAMPAIGN_STATUSES, campaigns } from "@/db/schema";
-import { offsetOf, PageInput, toPage } from "../pagination";
+import { annotatorRollups, batches, campaigns } from "@/db/schema";
+import { CAMPAIGN_STATUSES } from "@/lib/constants";
+import { containsPattern, offsetOf, PageInput, toPage } from "../pagination";
 
 export const ListCampaignsInput = PageInput.extend({
   /** Default: everything but archived campaigns. */
@@ -13,16 +14,12 @@ export const ListCampaignsInput = PageInput.extend({
 });
 export type ListCampaignsInput = z.input<typeof ListCampaignsInput>;
 
-export function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
-}
-
 export async function listCampaigns(db: Db, rawInput: ListCampaignsInput) {
   const input = ListCampaignsInput.parse(rawInput);
   const conditions: SQL[] = [];
   if (!input.status) conditions.push(ne(campaigns.status, "archived"));
   else if (input.status !== "all") conditions.push(eq(campaigns.status, input.status));
-  if (input.search) conditions.push(ilike(campaigns.name, `%${escapeLike(input.search)}%`));
+  if (input.search) conditions.push(ilike(campaigns.name, containsPattern(input.search)));
   const where = conditions.length > 0 ? and(...conditions) : undefined;
   const rows = await db
     .select()

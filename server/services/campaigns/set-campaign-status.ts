@@ -3,13 +3,14 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { batches, campaigns, type CampaignStatus } from "@/db/schema";
+import { batches, campaigns } from "@/db/schema";
+import type { CampaignStatus } from "@/lib/constants";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ValidationError } from "@/server/errors";
 import { recordAudit, type AuditAction } from "../audit/record-audit";
 import { findCampaign } from "./campaign-access";
 
-export const CAMPAIGN_STATUS_ACTIONS = ["pause", "resume", "archive", "restore"] as const;
+const CAMPAIGN_STATUS_ACTIONS = ["pause", "resume", "archive", "restore"] as const;
 
 export const SetCampaignStatusInput = z.object({
   campaignId: z.uuid("That is not a valid campaign id."),

@@ -41,7 +41,7 @@ export interface ConnectionTestResult {
 }
 
 const TIMEOUT_MS = 30_000;
-export const TEST_PROMPT = "Say hello in five words.";
+const TEST_PROMPT = "Say hello in five words.";
 export const TEST_MAX_TOKENS = 8;
 
 const STATUS_HINTS: Record<number, string> = {
@@ -51,7 +51,7 @@ const STATUS_HINTS: Record<number, string> = {
 };
 
 /** The error in one line: the address refusal, the HTTP status, or the network cause. */
-export function describeEndpointError(error: unknown, baseUrl: string | null): string {
+function describeEndpointError(error: unknown, baseUrl: string | null): string {
   const refusal = outboundRefusalIn(error);
   if (refusal) return refusal.message;
   if (error instanceof APIConnectionTimeoutError) {

@@ -73,7 +73,6 @@ export const VariantFields = z.object({
     .default("v1"),
   isActive: z.boolean().default(true),
 });
-export type VariantFieldsInput = z.input<typeof VariantFields>;
 export type VariantFieldsValues = z.output<typeof VariantFields>;
 
 /** Rules across fields; returns the values to store (a local model file as its absolute path). */

@@ -16,7 +16,7 @@ import { PageInput, toPage } from "../pagination";
 import { getAnnotatorAgreement, getGoldAccuracy } from "../quality/agreement";
 import { medianFromBuckets } from "./time-buckets";
 
-export const ANNOTATOR_SORT_KEYS = [
+const ANNOTATOR_SORT_KEYS = [
   "email",
   "comparisons",
   "pairRatings",
@@ -28,7 +28,6 @@ export const ANNOTATOR_SORT_KEYS = [
   "rejected",
   "rejectionRate",
 ] as const;
-export type AnnotatorSortKey = (typeof ANNOTATOR_SORT_KEYS)[number];
 
 export const ListAnnotatorStatsInput = PageInput.extend({
   campaignId: z.uuid("That is not a valid campaign id."),

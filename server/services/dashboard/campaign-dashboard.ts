@@ -5,16 +5,8 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import {
-  batches,
-  comparisonDailyRollups,
-  SAFETY_BINS,
-  STRENGTHS,
-  timeSpentRollups,
-  type ComparisonSource,
-  type SafetyBin,
-  type Strength,
-} from "@/db/schema";
+import { batches, comparisonDailyRollups, timeSpentRollups, type ComparisonSource } from "@/db/schema";
+import { SAFETY_BINS, STRENGTHS, type SafetyBin, type Strength } from "@/lib/constants";
 import { findCampaign } from "../campaigns/campaign-access";
 import { getBatchAgreement, getGoldAccuracy } from "../quality/agreement";
 import { medianFromBuckets } from "./time-buckets";

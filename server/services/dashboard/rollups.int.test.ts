@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Db } from "@/db/client";
 import { createTestDb } from "@/db/testing";
 import { getLeaderboard } from "@/server/services/leaderboard/get-leaderboard";
-import { queryRows } from "@/server/services/quality/sql-rows";
-import { generateSyntheticData, type SyntheticResult } from "@/server/services/synthetic/generate-synthetic";
+import { queryRows } from "@/db/query-rows";
+import { generateSyntheticData, type SyntheticResult } from "@/scripts/synthetic/generate-synthetic";
 import { listAnnotatorStats } from "./annotator-stats";
 import { getCampaignDashboard } from "./campaign-dashboard";
 

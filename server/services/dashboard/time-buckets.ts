@@ -2,7 +2,7 @@
 // [2^(b/20), 2^((b+1)/20)) ms (arbiter_time_bucket in migration 0005). The median is reported
 // as the geometric middle of its bucket, so it is within 2^(1/40) - 1 ≈ 1.75% of the exact one.
 
-export const BUCKETS_PER_DOUBLING = 20;
+const BUCKETS_PER_DOUBLING = 20;
 
 /** The bucket of a time, as the database computes it. */
 export function timeBucket(ms: number): number {

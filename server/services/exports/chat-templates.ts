@@ -12,7 +12,7 @@ interface NamedTemplate {
   eosToken: string;
 }
 
-export const CHAT_TEMPLATES: Record<ChatTemplateName, NamedTemplate> = {
+const CHAT_TEMPLATES: Record<ChatTemplateName, NamedTemplate> = {
   "llama-2": { source: LLAMA2_CHAT_TEMPLATE, bosToken: "<s>", eosToken: "</s>" },
   // Meta's Llama 3 Instruct template, as shipped in its tokenizer_config.json.
   "llama-3": {

@@ -2,6 +2,7 @@
 // (configs with the split files, features, split sizes), then what a person needs to trust the
 // data — protocol, counts, margin scheme, filters, generating models. No wall-clock time goes in,
 // so re-exporting the same data gives the same card.
+import { STRENGTH_LABELS, STRENGTHS } from "@/lib/constants";
 import { featuresYaml, type Column } from "./columns";
 import { MARGIN_TABLES } from "./pairs";
 import type { ExportOptions } from "./options";
@@ -68,10 +69,7 @@ function describeMargins(options: ExportOptions) {
     "",
     "| Strength | Margin |",
     "| --- | --- |",
-    `| Significantly better | ${format(table[0])} |`,
-    `| Better | ${format(table[1])} |`,
-    `| Slightly better | ${format(table[2])} |`,
-    `| Negligibly better / unsure | ${format(table[3])} |`,
+    ...STRENGTHS.map((strength, index) => `| ${STRENGTH_LABELS[strength]} | ${format(table[index])} |`),
     "",
     "Rankings of more than two responses give every ordered pair. The stated strength compares the best response",
     "with the second; the best against any lower response gets the same margin (the gap can only widen down the",

@@ -13,8 +13,8 @@ import { exportsTable } from "@/db/schema";
 import { NotFoundError } from "@/server/errors";
 import { createAdmin, type TestUser } from "@/server/testing/fixtures";
 import { startExportDownload } from "./download-export";
-import { exportForTest, TEST_EXPORT_KEY } from "./testing/run";
-import { buildWorld } from "./testing/world";
+import { exportForTest, TEST_EXPORT_KEY } from "@/server/testing/export-readback";
+import { buildWorld } from "@/server/testing/export-world";
 
 let database: Database;
 let admin: TestUser;

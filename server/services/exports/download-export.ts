@@ -38,7 +38,7 @@ const CONTENT_TYPES: Record<ExportOutput | "tar", string> = {
 };
 
 /** "arbiter-helpfulness-main-trl": names of the campaigns (or the kind) and the format. */
-export function downloadBaseName(options: ExportOptions) {
+function downloadBaseName(options: ExportOptions) {
   const what = options.campaigns.length ? options.campaigns.join("+") : `all-${options.campaignKind}`;
   const name = `arbiter-${what}-${options.format}`.toLowerCase().replace(/[^a-z0-9+._-]+/g, "-");
   return name.slice(0, 120);

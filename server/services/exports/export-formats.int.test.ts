@@ -2,24 +2,13 @@
 // hyparquet for Parquet) and compared row by row with the ratings that produced them.
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Database } from "@/db/client";
-import { createTestDb } from "@/db/testing";
-import { exportForTest, TEST_EXPORT_KEY } from "./testing/run";
-import { buildWorld, SAFETY_PREPROMPT, type World, type WorldRating } from "./testing/world";
+import { exportForTest, TEST_EXPORT_KEY } from "@/server/testing/export-readback";
+import { buildWorld, SAFETY_PREPROMPT, type WorldRating } from "@/server/testing/export-world";
+import { setUpTestDb } from "@/server/testing/test-db";
 
-let database: Database;
-let world: World;
-
-beforeAll(async () => {
-  database = await createTestDb();
-  world = await buildWorld(database.db);
-});
-
-afterAll(async () => {
-  await database?.close();
-});
+const world = setUpTestDb(buildWorld);
 
 const BOTH = { campaigns: ["helpfulness-main", "safety-main"] };
 
@@ -97,13 +86,13 @@ async function expectParquetEqualsJsonl(
   options: Parameters<typeof exportForTest>[1],
   jsonlRows: Record<string, unknown>[],
 ) {
-  const parquet = await exportForTest(database.db, options, { output: "parquet" });
+  const parquet = await exportForTest(world.db, options, { output: "parquet" });
   expect((await parquet.parquet("export.parquet")).map(withNumbers)).toEqual(jsonlRows);
 }
 
 describe("trl", () => {
   it("gives every kept pair of every rating, with the prompt and the small margins, in order", async () => {
-    const exported = await exportForTest(database.db, { format: "trl", ...BOTH });
+    const exported = await exportForTest(world.db, { format: "trl", ...BOTH });
     const rows = exported.jsonl("export.jsonl");
     for (const row of rows) SCHEMAS.trl.parse(row);
     expect(rows).toEqual(
@@ -119,7 +108,7 @@ describe("trl", () => {
   });
 
   it("expands a four-way ranking into its six ordered pairs", async () => {
-    const rows = (await exportForTest(database.db, { format: "trl", campaigns: ["helpfulness-main"] })).jsonl(
+    const rows = (await exportForTest(world.db, { format: "trl", campaigns: ["helpfulness-main"] })).jsonl(
       "export.jsonl",
     );
     const soft = rows.filter(
@@ -144,13 +133,13 @@ describe("trl", () => {
   });
 
   it("applies the large, custom and no margin schemes", async () => {
-    const large = (await exportForTest(database.db, { format: "trl", ...BOTH, marginScheme: "large" })).jsonl(
+    const large = (await exportForTest(world.db, { format: "trl", ...BOTH, marginScheme: "large" })).jsonl(
       "export.jsonl",
     );
     expect(large.map((row) => row.margin)).toEqual(expectedPairs(SCHEMES.large).map((pair) => pair.margin));
     const custom = [5, 4, 2.5, 0.5];
     const customRows = (
-      await exportForTest(database.db, {
+      await exportForTest(world.db, {
         format: "trl",
         ...BOTH,
         marginScheme: "custom",
@@ -158,7 +147,7 @@ describe("trl", () => {
       })
     ).jsonl("export.jsonl");
     expect(customRows.map((row) => row.margin)).toEqual(expectedPairs(custom).map((pair) => pair.margin));
-    const none = (await exportForTest(database.db, { format: "trl", ...BOTH, marginScheme: "none" })).jsonl(
+    const none = (await exportForTest(world.db, { format: "trl", ...BOTH, marginScheme: "none" })).jsonl(
       "export.jsonl",
     );
     expect(none.length).toBe(large.length);
@@ -166,7 +155,7 @@ describe("trl", () => {
   });
 
   it("keeps pairs whose chosen response is unsafe while the other is safe out, unless told otherwise", async () => {
-    const rows = (await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"] })).jsonl(
+    const rows = (await exportForTest(world.db, { format: "trl", campaigns: ["safety-main"] })).jsonl(
       "export.jsonl",
     );
     const chosenTexts = rows.map((row) => (row.chosen as { content: string }[])[0].content);
@@ -178,7 +167,7 @@ describe("trl", () => {
     ).toHaveLength(1);
 
     const unfiltered = (
-      await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"], safetyRule: false })
+      await exportForTest(world.db, { format: "trl", campaigns: ["safety-main"], safetyRule: false })
     ).jsonl("export.jsonl");
     const allSafety = world.ratings
       .filter((rating) => rating.campaign === "safety-main")
@@ -188,12 +177,12 @@ describe("trl", () => {
   });
 
   it("strips the safety preprompt from the prompt, or keeps it as it was sent", async () => {
-    const stripped = (await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"] })).jsonl(
+    const stripped = (await exportForTest(world.db, { format: "trl", campaigns: ["safety-main"] })).jsonl(
       "export.jsonl",
     );
     for (const row of stripped) expect(JSON.stringify(row.prompt)).not.toContain(SAFETY_PREPROMPT);
     const kept = (
-      await exportForTest(database.db, { format: "trl", campaigns: ["safety-main"], safetyPreprompt: "keep" })
+      await exportForTest(world.db, { format: "trl", campaigns: ["safety-main"], safetyPreprompt: "keep" })
     ).jsonl("export.jsonl");
     const ratings = trainingRatings().filter((rating) => rating.campaign === "safety-main");
     expect(kept.map((row) => row.prompt)).toEqual(
@@ -227,7 +216,7 @@ function llama2(prompt: { role: string; content: string }[]) {
 describe("trl-text", () => {
   it("renders the prompt with the Llama 2 template and each answer as its continuation", async () => {
     const options = { format: "trl-text" as const, ...BOTH };
-    const rows = (await exportForTest(database.db, options)).jsonl("export.jsonl");
+    const rows = (await exportForTest(world.db, options)).jsonl("export.jsonl");
     for (const row of rows) SCHEMAS["trl-text"].parse(row);
     expect(rows).toEqual(
       expectedPairs().map((pair) => ({
@@ -242,7 +231,7 @@ describe("trl-text", () => {
 
   it("uses another named template on request", async () => {
     const rows = (
-      await exportForTest(database.db, {
+      await exportForTest(world.db, {
         format: "trl-text",
         campaigns: ["helpfulness-main"],
         chatTemplate: "chatml",
@@ -261,7 +250,7 @@ describe("trl-text", () => {
 describe("hh-rlhf", () => {
   it("writes whole dialogues that end with the chosen or the rejected answer", async () => {
     const options = { format: "hh-rlhf" as const, ...BOTH };
-    const rows = (await exportForTest(database.db, options)).jsonl("export.jsonl");
+    const rows = (await exportForTest(world.db, options)).jsonl("export.jsonl");
     for (const row of rows) SCHEMAS["hh-rlhf"].parse(row);
     const dialogue = (prompt: { role: string; content: string }[], answer: string) =>
       prompt
@@ -282,7 +271,7 @@ describe("hh-rlhf", () => {
 describe("kto", () => {
   it("labels the best response desirable and each response it beat undesirable", async () => {
     const options = { format: "kto" as const, ...BOTH };
-    const rows = (await exportForTest(database.db, options)).jsonl("export.jsonl");
+    const rows = (await exportForTest(world.db, options)).jsonl("export.jsonl");
     for (const row of rows) SCHEMAS.kto.parse(row);
     const expected = trainingRatings().flatMap((rating) => {
       const beaten = pairsOf(rating).filter(
@@ -311,7 +300,7 @@ describe("raw", () => {
       excludeReported: false,
       safetyPreprompt: "keep" as const,
     };
-    const exported = await exportForTest(database.db, options);
+    const exported = await exportForTest(world.db, options);
     const rows = exported.jsonl("export.jsonl");
     expect(rows.map((row) => row.comparison_id)).toEqual(world.ratings.map((rating) => rating.comparisonId));
 
@@ -398,10 +387,10 @@ describe("raw", () => {
   });
 
   it("gives each annotator the same pseudonym in every export", async () => {
-    const first = (await exportForTest(database.db, { format: "raw", ...BOTH })).jsonl("export.jsonl");
-    const second = (
-      await exportForTest(database.db, { format: "raw", campaigns: ["helpfulness-main"] })
-    ).jsonl("export.jsonl");
+    const first = (await exportForTest(world.db, { format: "raw", ...BOTH })).jsonl("export.jsonl");
+    const second = (await exportForTest(world.db, { format: "raw", campaigns: ["helpfulness-main"] })).jsonl(
+      "export.jsonl",
+    );
     for (const row of second) {
       expect(first.find((other) => other.comparison_id === row.comparison_id)!.annotator).toBe(row.annotator);
     }
@@ -412,7 +401,7 @@ describe("raw", () => {
 describe("overlap", () => {
   it("aggregates overlap ratings per turn: majority choice, mean margin of the agreeing ratings", async () => {
     const rows = (
-      await exportForTest(database.db, {
+      await exportForTest(world.db, {
         format: "trl",
         campaigns: ["helpfulness-main"],
         overlap: "aggregate",
@@ -432,7 +421,7 @@ describe("overlap", () => {
       },
     ]);
     const perAnnotator = (
-      await exportForTest(database.db, { format: "trl", campaigns: ["helpfulness-main"] })
+      await exportForTest(world.db, { format: "trl", campaigns: ["helpfulness-main"] })
     ).jsonl("export.jsonl");
     expect(perAnnotator.length - rows.length).toBe(2);
   });

@@ -5,27 +5,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import type { Database } from "@/db/client";
-import { createTestDb } from "@/db/testing";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { comparisons, exportsTable } from "@/db/schema";
 import { createAdmin } from "@/server/testing/fixtures";
 import { NotFoundError } from "@/server/errors";
-import { createTestCampaign, createTestDialogue } from "./testing/fixtures";
-import { exportForTest } from "./testing/run";
-import { buildWorld, type World } from "./testing/world";
+import { createTestCampaign, createTestDialogue } from "@/server/testing/annotation-history";
+import { exportForTest } from "@/server/testing/export-readback";
+import { buildWorld, type World } from "@/server/testing/export-world";
+import { setUpTestDb } from "@/server/testing/test-db";
 
-let database: Database;
-let world: World;
-
-beforeAll(async () => {
-  database = await createTestDb();
-  world = await buildWorld(database.db);
-});
-
-afterAll(async () => {
-  await database?.close();
-});
+const world = setUpTestDb(buildWorld);
 
 const BOTH = { campaigns: ["helpfulness-main", "safety-main"] };
 
@@ -34,7 +23,7 @@ function sha256(file: string) {
 }
 
 const rawIds = async (options: Record<string, unknown>) =>
-  (await exportForTest(database.db, { format: "raw", ...BOTH, ...options }))
+  (await exportForTest(world.db, { format: "raw", ...BOTH, ...options }))
     .jsonl("export.jsonl")
     .map((row) => row.comparison_id);
 
@@ -58,7 +47,7 @@ describe("filters", () => {
     expect(await rawIds({ campaigns: [], campaignKind: "safety" })).toEqual(
       ids((rating) => rating.campaign === "safety-main"),
     );
-    const safetyRows = await database.db
+    const safetyRows = await world.db
       .select({ id: comparisons.id, createdAt: comparisons.createdAt })
       .from(comparisons)
       .where(eq(comparisons.campaignId, world.safety.campaign.id))
@@ -72,10 +61,10 @@ describe("filters", () => {
   });
 
   it("says which campaign does not exist", async () => {
-    await expect(exportForTest(database.db, { format: "trl", campaigns: ["nope"] })).rejects.toThrow(
+    await expect(exportForTest(world.db, { format: "trl", campaigns: ["nope"] })).rejects.toThrow(
       NotFoundError,
     );
-    await expect(exportForTest(database.db, { format: "trl", campaigns: ["nope"] })).rejects.toThrow(
+    await expect(exportForTest(world.db, { format: "trl", campaigns: ["nope"] })).rejects.toThrow(
       /No campaign is named "nope"/,
     );
   });
@@ -88,7 +77,7 @@ describe("split", () => {
       ...BOTH,
       split: { kind: "fraction" as const, value: 0.5, seed: "s1" },
     };
-    const exported = await exportForTest(database.db, options);
+    const exported = await exportForTest(world.db, options);
     const train = exported.jsonl("export-train.jsonl");
     const test = exported.jsonl("export-test.jsonl");
     expect(train.length + test.length).toBe((await rawIds({})).length);
@@ -103,7 +92,7 @@ describe("split", () => {
   });
 
   it("takes a count of dialogues per batch for the test split", async () => {
-    const exported = await exportForTest(database.db, {
+    const exported = await exportForTest(world.db, {
       format: "raw",
       ...BOTH,
       split: { kind: "count-per-batch", value: 1, seed: "s2" },
@@ -131,7 +120,7 @@ describe("split", () => {
 describe("Hugging Face dataset folder", () => {
   it("writes train and test Parquet files and a card whose YAML declares configs, splits and features", async () => {
     const exported = await exportForTest(
-      database.db,
+      world.db,
       { format: "trl", ...BOTH, marginScheme: "large", split: { kind: "fraction", value: 0.3, seed: "hf" } },
       { output: "hf-dataset" },
     );
@@ -167,7 +156,7 @@ describe("Hugging Face dataset folder", () => {
     expect(card).toMatch(/\| variant-a \| model-small \| v1 \| \d+ \|/);
     expect(card).toContain("| helpfulness-main | helpfulness |");
     expect(train.length + test.length).toBe(
-      (await exportForTest(database.db, { format: "trl", ...BOTH })).jsonl("export.jsonl").length,
+      (await exportForTest(world.db, { format: "trl", ...BOTH })).jsonl("export.jsonl").length,
     );
     expect(exported.result.files.map((file) => file.name)).toEqual([
       "data/train-00000-of-00001.parquet",
@@ -185,8 +174,8 @@ describe("reproducibility and the record", () => {
         ...BOTH,
         split: { kind: "fraction" as const, value: 0.4, seed: "x" },
       };
-      const first = await exportForTest(database.db, options, { output });
-      const second = await exportForTest(database.db, options, { output, pageSize: 2 });
+      const first = await exportForTest(world.db, options, { output });
+      const second = await exportForTest(world.db, options, { output, pageSize: 2 });
       expect(first.result.files.length).toBeGreaterThan(1);
       for (const file of first.result.files) {
         const again = second.result.files.find((other) => other.name === file.name)!;
@@ -197,13 +186,13 @@ describe("reproducibility and the record", () => {
   });
 
   it("records who exported what, with the row counts and each file's sha256", async () => {
-    const admin = await createAdmin(database.db);
+    const admin = await createAdmin(world.db);
     const exported = await exportForTest(
-      database.db,
+      world.db,
       { format: "trl", ...BOTH, split: { kind: "fraction", value: 0.5, seed: "rec" } },
       { actor: admin.actor },
     );
-    const [record] = await database.db
+    const [record] = await world.db
       .select()
       .from(exportsTable)
       .where(eq(exportsTable.id, exported.result.id));
@@ -236,7 +225,7 @@ describe("reproducibility and the record", () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-export-cancel-"));
     onTestFinished(() => fs.rmSync(folder, { recursive: true, force: true }));
     const attempt = exportForTest(
-      database.db,
+      world.db,
       { format: "trl", ...BOTH, split: { kind: "fraction", value: 0.5, seed: "c" } },
       {
         folder,
@@ -249,7 +238,7 @@ describe("reproducibility and the record", () => {
       },
     );
     await expect(attempt).rejects.toThrow();
-    const [record] = await database.db.select().from(exportsTable).where(eq(exportsTable.id, id));
+    const [record] = await world.db.select().from(exportsTable).where(eq(exportsTable.id, id));
     expect(record.status).toBe("cancelled");
     expect(record.progressDone).toBe(2);
     expect(record.files).toEqual([]);
@@ -259,10 +248,10 @@ describe("reproducibility and the record", () => {
 
 describe("keyset pages", () => {
   it("reads every comparison once when many share the same timestamp", async () => {
-    const setup = await createTestCampaign(database.db, { name: "same-second" });
+    const setup = await createTestCampaign(world.db, { name: "same-second" });
     const annotator = world.annotators[0];
     for (let index = 0; index < 7; index++) {
-      await createTestDialogue(database.db, setup, annotator.id, [
+      await createTestDialogue(world.db, setup, annotator.id, [
         {
           user: `question ${index}`,
           responses: [`a${index}`, `b${index}`],
@@ -271,13 +260,13 @@ describe("keyset pages", () => {
         },
       ]);
     }
-    await database.db
+    await world.db
       .update(comparisons)
       .set({ createdAt: new Date("2025-06-01T00:00:00.123Z") })
       .where(eq(comparisons.campaignId, setup.campaign.id));
-    const all = await exportForTest(database.db, { format: "raw", campaigns: ["same-second"] });
+    const all = await exportForTest(world.db, { format: "raw", campaigns: ["same-second"] });
     const paged = await exportForTest(
-      database.db,
+      world.db,
       { format: "raw", campaigns: ["same-second"] },
       { pageSize: 2 },
     );

@@ -6,9 +6,10 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Database } from "@/db/client";
+import { queryRows } from "@/db/query-rows";
 import { createTestDb } from "@/db/testing";
-import { generateSyntheticData } from "@/server/services/synthetic/generate-synthetic";
-import { exportForTest } from "./testing/run";
+import { generateSyntheticData } from "@/scripts/synthetic/generate-synthetic";
+import { exportForTest } from "@/server/testing/export-readback";
 
 let database: Database;
 
@@ -40,14 +41,16 @@ beforeAll(async () => {
     kind: "safety",
     seed: 12,
   });
-  const result = await database.db.execute(sql`
+  stored = await queryRows<StoredComparison>(
+    database.db,
+    sql`
     select c.id, c.conversation_id as "conversationId", c.source, c.review_status as "reviewStatus", c.ranking,
       c.response_safety as "responseSafety", b.number as "batchNumber", k.name as campaign,
       exists (select 1 from problem_reports p where p.turn_id = c.turn_id) as "isReported"
     from comparisons c join conversations v on v.id = c.conversation_id join batches b on b.id = v.batch_id
       join campaigns k on k.id = c.campaign_id
-    where k.name like 'synthetic-%'`);
-  stored = (result as unknown as { rows: StoredComparison[] }).rows;
+    where k.name like 'synthetic-%'`,
+  );
 }, 300_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
 // ordered pairs with their margins, and which pairs the Llama 2 safety rule keeps out. Built from
 // one comparison, or aggregated over the overlap ratings of a turn (majority choice per pair,
 // mean margin of the ratings that agree).
-import type { SafetyBin, Strength } from "@/db/schema";
+import type { SafetyBin, Strength } from "@/lib/constants";
 import { expandRanking, pairMargin, violatesSafetyRule } from "./pairs";
 
 export interface Rating {

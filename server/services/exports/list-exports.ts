@@ -8,7 +8,7 @@ import { NotFoundError } from "@/server/errors";
 import { offsetOf, PageInput, toPage } from "../pagination";
 
 /** A running export whose progress has not moved for this long was interrupted (its server stopped). */
-export const STALLED_AFTER_MS = 2 * 60_000;
+const STALLED_AFTER_MS = 2 * 60_000;
 
 const COLUMNS = {
   id: exportsTable.id,

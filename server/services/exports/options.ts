@@ -2,7 +2,7 @@
 // zod schema shared by the CLI, the tRPC procedures and the download route, and recorded with
 // every export so the dataset can be re-created byte for byte.
 import { z } from "zod";
-import { CAMPAIGN_KINDS } from "@/db/schema";
+import { CAMPAIGN_KINDS } from "@/lib/constants";
 
 export const EXPORT_FORMATS = ["trl", "trl-text", "hh-rlhf", "kto", "raw"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -16,13 +16,12 @@ export type MarginScheme = (typeof MARGIN_SCHEMES)[number];
 export const CHAT_TEMPLATE_NAMES = ["llama-2", "llama-3", "chatml"] as const;
 export type ChatTemplateName = (typeof CHAT_TEMPLATE_NAMES)[number];
 
-export const OVERLAP_MODES = ["per-annotator", "aggregate"] as const;
-export type OverlapMode = (typeof OVERLAP_MODES)[number];
+const OVERLAP_MODES = ["per-annotator", "aggregate"] as const;
 
 export const PREPROMPT_MODES = ["strip", "keep"] as const;
 export type PrepromptMode = (typeof PREPROMPT_MODES)[number];
 
-export const SPLIT_KINDS = ["none", "fraction", "count-per-batch"] as const;
+const SPLIT_KINDS = ["none", "fraction", "count-per-batch"] as const;
 
 /** A date or date-time, recorded as an ISO instant (a bare date is midnight UTC). */
 const isoDate = z

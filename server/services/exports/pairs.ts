@@ -1,7 +1,7 @@
 // From one rating to training pairs: a ranking over n responses expands to every ordered pair
 // (better, worse); each pair gets a margin from the strength (Llama 2 Table 27) and is checked
 // against the Llama 2 safety rule.
-import type { SafetyBin, Strength } from "@/db/schema";
+import type { SafetyBin, Strength } from "@/lib/constants";
 import type { ExportOptions, MarginScheme } from "./options";
 
 /** Llama 2 Table 27, in the order of STRENGTHS (significantly better … negligibly better). */
@@ -24,7 +24,7 @@ export function marginTable(options: Pick<ExportOptions, "marginScheme" | "custo
   return MARGIN_TABLES[options.marginScheme];
 }
 
-export function strengthMargin(table: readonly number[], strength: Strength) {
+function strengthMargin(table: readonly number[], strength: Strength) {
   return table[STRENGTH_INDEX[strength]];
 }
 

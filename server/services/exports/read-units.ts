@@ -4,6 +4,7 @@
 // so memory holds one page and the work per row does not depend on the table's size.
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { queryRows } from "@/db/query-rows";
 import type { ConversationOrigin } from "@/db/schema";
 import { NotFoundError, ValidationError } from "@/server/errors";
 import { isTrainingFormat, type ExportOptions } from "./options";
@@ -18,7 +19,7 @@ import type {
   ResponseRecord,
 } from "./records";
 
-export const PAGE_SIZE = 1000;
+const PAGE_SIZE = 1000;
 
 export interface ExportScope {
   campaigns: CampaignInfo[];
@@ -30,10 +31,6 @@ export interface ExportScope {
   snapshotAt: string;
 }
 
-async function rows<T>(db: Db, query: SQL): Promise<T[]> {
-  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
-}
-
 /** A uuid[] parameter (one bound value, whatever the number of ids). */
 function uuidArray(ids: readonly string[]) {
   return sql`${`{${ids.join(",")}}`}::uuid[]`;
@@ -42,7 +39,7 @@ function uuidArray(ids: readonly string[]) {
 const ISO = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export async function resolveScope(db: Db, options: ExportOptions): Promise<ExportScope> {
-  const campaigns = await rows<CampaignInfo>(
+  const campaigns = await queryRows<CampaignInfo>(
     db,
     sql`select id, name, kind from campaigns
         where ${
@@ -65,7 +62,7 @@ export async function resolveScope(db: Db, options: ExportOptions): Promise<Expo
   if (campaigns.length === 0) {
     throw new NotFoundError(`There is no ${options.campaignKind ?? "such"} campaign to export yet.`);
   }
-  const batchRows = await rows<BatchInfo & { campaignId: string }>(
+  const batchRows = await queryRows<BatchInfo & { campaignId: string }>(
     db,
     sql`select id, campaign_id as "campaignId", number, label from batches
         where campaign_id = any(${uuidArray(campaigns.map((campaign) => campaign.id))})`,
@@ -82,7 +79,7 @@ export async function resolveScope(db: Db, options: ExportOptions): Promise<Expo
       );
     }
   }
-  const [{ now }] = await rows<{ now: string }>(db, sql`select ${ISO(sql`now()`)} as now`);
+  const [{ now }] = await queryRows<{ now: string }>(db, sql`select ${ISO(sql`now()`)} as now`);
   return {
     campaigns: campaigns.map(({ id, name, kind }) => ({ id, name, kind })),
     batches,
@@ -119,7 +116,7 @@ function filters(scope: ExportScope, options: ExportOptions, role: Role): SQL {
 
 /** How many comparisons the export will read (the progress total). */
 export async function countComparisons(db: Db, scope: ExportScope, options: ExportOptions): Promise<number> {
-  const [{ count }] = await rows<{ count: number }>(
+  const [{ count }] = await queryRows<{ count: number }>(
     db,
     sql`select count(*)::int as count from comparisons c
         where c.campaign_id = any(${uuidArray(scope.campaigns.map((campaign) => campaign.id))})
@@ -134,7 +131,7 @@ export async function readTestConversations(
   scope: ExportScope,
   options: ExportOptions,
 ): Promise<Set<string>> {
-  const found = await rows<{ id: string }>(
+  const found = await queryRows<{ id: string }>(
     db,
     sql`select id from (
           select v.id, row_number() over (
@@ -226,7 +223,7 @@ function readPage(
   const after: SQL = cursor
     ? sql`and c.created_at >= ${cursor.createdAt}::timestamptz and (c.created_at, c.id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`
     : sql``;
-  return rows<PageRow>(
+  return queryRows<PageRow>(
     db,
     sql`select ${COMPARISON_COLUMNS}, t.index as "turnIndex", t.user_message as "userMessage",
           t.chosen_response_id as "turnChosenResponseId"
@@ -269,7 +266,7 @@ async function joinPage(
   // Independent reads, sent together: on PostgreSQL they run on separate connections.
   const [found, historyRows, responseRows, overlap, gold, ratingCounts, reported] = await Promise.all([
     unknown.length
-      ? rows<ConversationInfo>(
+      ? queryRows<ConversationInfo>(
           db,
           sql`select id, origin, batch_id as "batchId", system_prompt as "systemPrompt",
                 safety_preprompt as "safetyPreprompt", risk_category as "riskCategory",
@@ -279,7 +276,7 @@ async function joinPage(
       : [],
     // Earlier turns that are not on the page, with their chosen responses.
     missingTurns.length
-      ? rows<{ conversationId: string; index: number; userMessage: string; chosen: string | null }>(
+      ? queryRows<{ conversationId: string; index: number; userMessage: string; chosen: string | null }>(
           db,
           sql`select t.conversation_id as "conversationId", t.index, t.user_message as "userMessage", r.text as chosen
               from unnest(${uuidArray(missingTurns.map((turn) => turn.conversationId))},
@@ -289,7 +286,7 @@ async function joinPage(
         )
       : [],
     // Generation details are read for the raw format only; the others need the text and the model.
-    rows<ResponseRecord & { turnId: string; promptMessages: ChatMessage[] | null }>(
+    queryRows<ResponseRecord & { turnId: string; promptMessages: ChatMessage[] | null }>(
       db,
       sql`select r.id, r.turn_id as "turnId", r.position, r.text, r.variant_name as "variantName",
             r.variant_version as "variantVersion", r.model,
@@ -314,7 +311,7 @@ async function joinPage(
     ),
     // Overlap ratings of the page's turns, to aggregate with the author's.
     isAggregated
-      ? rows<ComparisonRecord>(
+      ? queryRows<ComparisonRecord>(
           db,
           sql`select ${COMPARISON_COLUMNS} from comparisons c
               where c.turn_id = any(${turnIds}) and ${filters(scope, options, "overlap")}
@@ -323,7 +320,7 @@ async function joinPage(
       : [],
     // Raw only: gold answers, how often each turn was rated, and problem reports.
     isRaw
-      ? rows<GoldInfo & { turnId: string }>(
+      ? queryRows<GoldInfo & { turnId: string }>(
           db,
           sql`select turn_id as "turnId", expected_chosen_response_id as "expectedChosenResponseId",
                 expected_strength as "expectedStrength"
@@ -331,14 +328,14 @@ async function joinPage(
         )
       : [],
     isRaw
-      ? rows<{ turnId: string; count: number }>(
+      ? queryRows<{ turnId: string; count: number }>(
           db,
           sql`select turn_id as "turnId", count(*)::int as count from comparisons
               where turn_id = any(${turnIds}) group by turn_id`,
         )
       : [],
     isRaw
-      ? rows<{ turnId: string }>(
+      ? queryRows<{ turnId: string }>(
           db,
           sql`select distinct turn_id as "turnId" from problem_reports where turn_id = any(${turnIds})`,
         )

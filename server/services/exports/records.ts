@@ -1,14 +1,7 @@
 // What the reader hands the formats: one unit per exported rating (or per turn, when overlap
 // ratings are aggregated), with its dialogue, responses and context already joined.
-import type {
-  CampaignKind,
-  ComparisonSource,
-  ConversationOrigin,
-  EndpointKind,
-  ReviewStatus,
-  SafetyBin,
-  Strength,
-} from "@/db/schema";
+import type { ComparisonSource, ConversationOrigin, EndpointKind, ReviewStatus } from "@/db/schema";
+import type { CampaignKind, SafetyBin, Strength } from "@/lib/constants";
 import type { ChatMessage, EarlierTurn } from "./prompt";
 
 export interface ComparisonRecord {

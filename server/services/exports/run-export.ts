@@ -50,7 +50,7 @@ export interface ExportResult {
   durationMs: number;
 }
 
-export const HF_SPLIT_FILES: Record<SplitName, string> = {
+const HF_SPLIT_FILES: Record<SplitName, string> = {
   train: "data/train-00000-of-00001.parquet",
   test: "data/test-00000-of-00001.parquet",
 };

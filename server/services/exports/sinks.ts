@@ -43,7 +43,7 @@ export interface WrittenFile {
 }
 
 /** A new file (callers stage files in a temporary folder and move them in when complete). */
-export async function fileSink(path: string): Promise<ByteSink> {
+async function fileSink(path: string): Promise<ByteSink> {
   const handle = await fs.promises.open(path, "wx");
   return {
     write: async (chunk) => {
@@ -247,7 +247,7 @@ export class TextFileWriter extends RowWriter {
 
 /** A row group closes at this many rows or this much text, whichever comes first: both depend
  * on the rows only, so the same rows always give the same file, and memory stays bounded. */
-export const ROW_GROUP_ROWS = 10_000;
+const ROW_GROUP_ROWS = 10_000;
 const ROW_GROUP_CHARS = 8 << 20;
 
 /** Characters of text in a row: the measure of a row group's size. */

@@ -8,11 +8,11 @@ import crypto from "node:crypto";
 
 export type SplitName = "train" | "test";
 
-export function splitKey(seed: string, conversationId: string) {
+function splitKey(seed: string, conversationId: string) {
   return crypto.createHash("sha256").update(`${seed}:${conversationId}`).digest("hex");
 }
 
-export function isTestByFraction(seed: string, conversationId: string, fraction: number) {
+function isTestByFraction(seed: string, conversationId: string, fraction: number) {
   return parseInt(splitKey(seed, conversationId).slice(0, 8), 16) / 2 ** 32 < fraction;
 }
 

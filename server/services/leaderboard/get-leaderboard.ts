@@ -25,8 +25,8 @@ export type LeaderboardInput = z.input<typeof LeaderboardInput>;
 
 /** One virtual tie per pair of variants that met keeps every score finite when a variant never
  * won; next to hundreds of real battles it moves scores by a fraction of a point. */
-export const PSEUDO_TIES = 1;
-export const BOOTSTRAP_ROUNDS = 500;
+const PSEUDO_TIES = 1;
+const BOOTSTRAP_ROUNDS = 500;
 const BOOTSTRAP_SEED = 20230718; // the Llama 2 paper's release date: any fixed seed will do
 
 export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {

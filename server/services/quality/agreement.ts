@@ -6,7 +6,7 @@ import { and, eq, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { pairTasks } from "@/db/schema";
-import { queryRows } from "./sql-rows";
+import { queryRows } from "@/db/query-rows";
 import { alphaFromCoincidences, coincidencesFromPairs } from "./stats/krippendorff";
 
 export const AgreementInput = z.object({ campaignId: z.uuid(), batchId: z.uuid().optional() });
@@ -27,7 +27,7 @@ interface PairCount {
   count: number;
 }
 
-export function figuresOf(pairs: PairCount[]): AgreementFigures {
+function figuresOf(pairs: PairCount[]): AgreementFigures {
   const items = pairs.reduce((sum, pair) => sum + pair.count, 0);
   const agreeing = pairs
     .filter((pair) => Math.sign(pair.a) === Math.sign(pair.b))

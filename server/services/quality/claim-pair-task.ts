@@ -39,7 +39,7 @@ function shuffled<T>(items: readonly T[]): T[] {
 
 /** A turn is never served to someone who has met it: a pair task for it, a rating of it, or a
  * review of one of its ratings (a reviewer has seen the first rating, or the gold answer). */
-export function notMetBefore(
+function notMetBefore(
   turnId: typeof overlapCandidates.turnId | typeof goldItems.turnId,
   actorId: string,
   db: Db,
@@ -67,6 +67,42 @@ export function notMetBefore(
   );
 }
 
+/** The annotator's pending task in the campaign: served again until it is done or skipped. */
+export function pendingTaskOf(actorId: string, campaignId: string) {
+  return and(
+    eq(pairTasks.annotatorId, actorId),
+    eq(pairTasks.campaignId, campaignId),
+    eq(pairTasks.status, "pending"),
+  );
+}
+
+/** The campaign's overlap candidates that may be served to `actorId`: not yet given to anyone,
+ * rated by someone else, on a turn they have not met. */
+export function servableOverlap(db: Db, campaignId: string, actorId: string) {
+  return and(
+    eq(overlapCandidates.campaignId, campaignId),
+    isNull(overlapCandidates.pairTaskId),
+    ne(overlapCandidates.authorId, actorId),
+    notMetBefore(overlapCandidates.turnId, actorId, db),
+  );
+}
+
+/** The campaign's gold items that may be served to `actorId`: not from their own dialogues, on a
+ * turn they have not met. */
+export function servableGold(db: Db, campaignId: string, actorId: string) {
+  return and(
+    eq(goldItems.campaignId, campaignId),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(turns)
+        .innerJoin(conversations, eq(conversations.id, turns.conversationId))
+        .where(and(eq(turns.id, goldItems.turnId), eq(conversations.annotatorId, actorId))),
+    ),
+    notMetBefore(goldItems.turnId, actorId, db),
+  );
+}
+
 async function turnPositions(db: Db, turnId: string) {
   return db.select().from(responses).where(eq(responses.turnId, turnId)).orderBy(asc(responses.position));
 }
@@ -75,14 +111,7 @@ async function claimOverlap(tx: Db, campaign: Campaign, actor: Actor): Promise<P
   const [candidate] = await tx
     .select()
     .from(overlapCandidates)
-    .where(
-      and(
-        eq(overlapCandidates.campaignId, campaign.id),
-        isNull(overlapCandidates.pairTaskId),
-        ne(overlapCandidates.authorId, actor.id),
-        notMetBefore(overlapCandidates.turnId, actor.id, tx),
-      ),
-    )
+    .where(servableOverlap(tx, campaign.id, actor.id))
     .orderBy(asc(overlapCandidates.createdAt))
     .limit(1)
     .for("update", { skipLocked: true });
@@ -120,22 +149,13 @@ async function claimGold(
   actor: Actor,
   batchId: string,
 ): Promise<PairTask | null> {
-  const [gold] = await tx
-    .select({ item: goldItems })
+  const [item] = await tx
+    .select()
     .from(goldItems)
-    .innerJoin(turns, eq(turns.id, goldItems.turnId))
-    .innerJoin(conversations, eq(conversations.id, turns.conversationId))
-    .where(
-      and(
-        eq(goldItems.campaignId, campaign.id),
-        ne(conversations.annotatorId, actor.id),
-        notMetBefore(goldItems.turnId, actor.id, tx),
-      ),
-    )
+    .where(servableGold(tx, campaign.id, actor.id))
     .orderBy(sql`random()`)
     .limit(1);
-  if (!gold) return null;
-  const { item } = gold;
+  if (!item) return null;
   const turnResponses = await turnPositions(tx, item.turnId);
   let other: string | undefined;
   if (item.sourceComparisonId) {
@@ -195,17 +215,7 @@ export async function claimNextPairTask(
   const task = await db.transaction(async (tx) => {
     // One claim at a time per annotator and campaign (two tabs must not get two tasks).
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`pair:${actor.id}:${campaign.id}`}))`);
-    const [pending] = await tx
-      .select()
-      .from(pairTasks)
-      .where(
-        and(
-          eq(pairTasks.annotatorId, actor.id),
-          eq(pairTasks.campaignId, campaign.id),
-          eq(pairTasks.status, "pending"),
-        ),
-      )
-      .limit(1);
+    const [pending] = await tx.select().from(pairTasks).where(pendingTaskOf(actor.id, campaign.id)).limit(1);
     if (pending) return pending;
     const useGold = campaign.goldFraction > 0;
     if (useGold && random() < campaign.goldFraction) {

@@ -4,7 +4,8 @@
 import { and, count, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { comparisons, goldItems, pairTasks, STRENGTHS, turns, users } from "@/db/schema";
+import { comparisons, goldItems, pairTasks, turns, users } from "@/db/schema";
+import { STRENGTHS } from "@/lib/constants";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ConflictError, NotFoundError, ValidationError } from "@/server/errors";
 import { recordAudit } from "../audit/record-audit";

@@ -7,18 +7,18 @@
 import crypto from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
+import { bulkInsert } from "@/db/bulk-insert";
 import type { Db } from "@/db/client";
-import { batches, goldItems, STRENGTHS } from "@/db/schema";
+import { batches, goldItems } from "@/db/schema";
+import { ATTACK_VECTORS, RISK_CATEGORIES, STRENGTHS } from "@/lib/constants";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ValidationError } from "@/server/errors";
-import { ATTACK_VECTORS, RISK_CATEGORIES } from "../annotation/safety-taxonomy";
 import { recordAudit } from "../audit/record-audit";
 import { findCampaign, requireNotArchived } from "../campaigns/campaign-access";
-import { bulkInsert } from "../synthetic/bulk-insert";
-import { importDialogues, type ImportedDialogue } from "../synthetic/import-dialogues";
+import { importDialogues, type ImportedDialogue } from "../imports/import-dialogues";
 
-export const GOLD_JSONL_MAX_BYTES = 10 * 1024 * 1024;
-export const GOLD_JSONL_MAX_LINES = 10_000;
+const GOLD_JSONL_MAX_BYTES = 10 * 1024 * 1024;
+const GOLD_JSONL_MAX_LINES = 10_000;
 
 export const ImportGoldInput = z.object({
   campaignId: z.uuid("That is not a valid campaign id."),

@@ -1,20 +1,12 @@
 // The campaigns where the annotator can rate pairs, with their pending task and how many pairs
 // they could be served (counted up to 1,000). Overlap and gold pairs are counted together, as
 // they are served alike: a count of overlap pairs alone would show when a task is gold.
-import { and, count, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import {
-  campaignMembers,
-  campaigns,
-  conversations,
-  goldItems,
-  overlapCandidates,
-  pairTasks,
-  turns,
-} from "@/db/schema";
+import { campaignMembers, campaigns, goldItems, overlapCandidates, pairTasks } from "@/db/schema";
 import type { Actor } from "../annotation/access";
 import { offsetOf, PageInput, toPage } from "../pagination";
-import { notMetBefore } from "./claim-pair-task";
+import { pendingTaskOf, servableGold, servableOverlap } from "./claim-pair-task";
 
 const COUNT_UP_TO = 1000;
 
@@ -46,29 +38,12 @@ export async function listPairCampaigns(db: Db, rawInput: PageInput | undefined,
   const items = await Promise.all(
     rows.map(async ({ goldFraction, ...campaign }) => {
       const [[pending], [overlap], [gold]] = await Promise.all([
-        db
-          .select({ id: pairTasks.id })
-          .from(pairTasks)
-          .where(
-            and(
-              eq(pairTasks.annotatorId, actor.id),
-              eq(pairTasks.campaignId, campaign.id),
-              eq(pairTasks.status, "pending"),
-            ),
-          )
-          .limit(1),
+        db.select({ id: pairTasks.id }).from(pairTasks).where(pendingTaskOf(actor.id, campaign.id)).limit(1),
         db.select({ waiting: sql<number>`count(*)::int` }).from(
           db
             .select({ one: sql`1`.as("one") })
             .from(overlapCandidates)
-            .where(
-              and(
-                eq(overlapCandidates.campaignId, campaign.id),
-                isNull(overlapCandidates.pairTaskId),
-                ne(overlapCandidates.authorId, actor.id),
-                notMetBefore(overlapCandidates.turnId, actor.id, db),
-              ),
-            )
+            .where(servableOverlap(db, campaign.id, actor.id))
             .limit(COUNT_UP_TO)
             .as("overlap"),
         ),
@@ -79,15 +54,7 @@ export async function listPairCampaigns(db: Db, rawInput: PageInput | undefined,
               db
                 .select({ one: sql`1`.as("one") })
                 .from(goldItems)
-                .innerJoin(turns, eq(turns.id, goldItems.turnId))
-                .innerJoin(conversations, eq(conversations.id, turns.conversationId))
-                .where(
-                  and(
-                    eq(goldItems.campaignId, campaign.id),
-                    ne(conversations.annotatorId, actor.id),
-                    notMetBefore(goldItems.turnId, actor.id, db),
-                  ),
-                )
+                .where(servableGold(db, campaign.id, actor.id))
                 .limit(COUNT_UP_TO)
                 .as("gold"),
             ),

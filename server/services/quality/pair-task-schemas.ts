@@ -1,7 +1,6 @@
 // Shapes shared by the "rate this pair" services.
 import { z } from "zod";
-import { STRENGTHS } from "@/db/schema";
-import { NOTE_MAX_CHARS, noteTooLongMessage } from "../annotation/limits";
+import { NOTE_MAX_CHARS, STRENGTHS, noteTooLongMessage } from "@/lib/constants";
 
 export const PairTaskIdInput = z.object({ taskId: z.uuid("That is not a valid task id.") });
 

@@ -4,6 +4,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { comparisons, overlapCandidates, pairTasks, type PairTask } from "@/db/schema";
+import { MAX_TIME_SPENT_MS } from "@/lib/constants";
 import { ConflictError, NotFoundError, ValidationError } from "@/server/errors";
 import { findCampaignForAnnotator, requireActive, type Actor } from "../annotation/access";
 import { safetyBinOf } from "../annotation/safety-taxonomy";
@@ -12,7 +13,6 @@ import { sideOf, STRENGTH_LEVEL } from "./stats/signed-strength";
 import { loadTurnContext, pairInPositionOrder } from "./turn-context";
 import type { z } from "zod";
 
-const MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000;
 const LETTERS = ["A", "B"] as const;
 
 async function findOwnTask(db: Db, taskId: string, actor: Actor): Promise<PairTask> {

@@ -1,40 +1,23 @@
 // Gaming the quality checks, through the tRPC HTTP endpoint: a reviewer who has seen a turn's
 // first rating (or gold answer) must never be served that turn to rate, and an annotator must
 // not learn from any answer whether a pair was gold or overlap, nor who reviewed their work.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "@/db/client";
-import { createTestDb } from "@/db/testing";
-import { createTrpcHttpHandler } from "@/server/api/http-handler";
-import { createContext } from "@/server/api/trpc";
+import { describe, expect, it } from "vitest";
 import type { SessionUser } from "@/server/auth/session-user";
 import { submitComparison } from "@/server/services/annotation/submit-comparison";
-import { createJudgeableTurn, newIdempotencyKey } from "@/server/services/annotation/test-fixtures";
-import { createCampaign } from "@/server/services/campaigns/create-campaign";
-import { openNextBatch } from "@/server/services/campaigns/open-next-batch";
-import { createVariant } from "@/server/services/campaigns/save-variant";
-import { createAdmin, createAnnotator, createReviewer } from "@/server/testing/fixtures";
-import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cookie";
+import { setUpAdminHttp } from "@/server/testing/test-db";
+import { createJudgeableTurn, newIdempotencyKey } from "@/server/testing/annotation-campaigns";
+import { createAnnotator, createReviewer } from "@/server/testing/fixtures";
+import { createCollectingCampaign } from "@/server/testing/quality-campaigns";
+import { sessionHeaders } from "@/server/testing/session-cookie";
 import { markGold } from "./gold-items";
 
-let database: Database;
-let admin: SessionUser;
-let handle: (request: Request) => Promise<Response>;
-
-beforeAll(async () => {
-  database = await createTestDb();
-  admin = (await createAdmin(database.db)).actor;
-  handle = createTrpcHttpHandler((request) => createContext(database.db, request.headers, TEST_AUTH_SECRET));
-});
-
-afterAll(async () => {
-  await database?.close();
-});
+const world = setUpAdminHttp();
 
 /** One procedure call as the browser makes it; `raw` is the response body exactly as sent. */
 async function call(user: SessionUser, kind: "query" | "mutation", path: string, input: unknown) {
   const encoded = JSON.stringify({ json: input });
   const headers = await sessionHeaders(user, { "content-type": "application/json" });
-  const response = await handle(
+  const response = await world.handle(
     kind === "query"
       ? new Request(`http://localhost/api/trpc/${path}?input=${encodeURIComponent(encoded)}`, { headers })
       : new Request(`http://localhost/api/trpc/${path}`, { method: "POST", headers, body: encoded }),
@@ -47,38 +30,17 @@ async function call(user: SessionUser, kind: "query" | "mutation", path: string,
   return { status: response.status, raw, data: body.result?.data.json, error: body.error?.json.message };
 }
 
-let counter = 0;
-/** A collecting campaign (its name says nothing about quality checks). */
-async function campaignWith(settings: { overlapFraction?: number; goldFraction?: number }) {
-  const campaign = await createCampaign(
-    database.db,
-    { name: `Dialogues ${++counter}`, kind: "helpfulness", ...settings },
-    admin,
-  );
-  for (const name of ["a", "b"]) {
-    await createVariant(
-      database.db,
-      {
-        campaignId: campaign.id,
-        name,
-        endpointKind: "openai",
-        baseUrl: "http://127.0.0.1:9/v1",
-        model: name,
-      },
-      admin,
-    );
-  }
-  await openNextBatch(database.db, { campaignId: campaign.id }, admin);
-  return campaign;
+function campaignWith(settings: { overlapFraction?: number; goldFraction?: number }) {
+  return createCollectingCampaign(world.db, world.admin, settings);
 }
 
 /** An author's submitted turn: the response at position 0 wins. */
 async function judged(campaignId: string) {
-  const author = (await createAnnotator(database.db)).actor;
-  const turn = await createJudgeableTurn(database.db, campaignId, author);
+  const author = (await createAnnotator(world.db)).actor;
+  const turn = await createJudgeableTurn(world.db, campaignId, author);
   const ranking = [...turn.responses].sort((a, b) => a.position - b.position).map((response) => response.id);
   const { comparisonId } = await submitComparison(
-    database.db,
+    world.db,
     {
       turnId: turn.turnId,
       idempotencyKey: newIdempotencyKey(),
@@ -95,7 +57,7 @@ describe("pair tasks for reviewers", () => {
   it("never serves a reviewer the overlap rating of a turn whose comparison they reviewed", async () => {
     const campaign = await campaignWith({ overlapFraction: 1 });
     const { comparisonId } = await judged(campaign.id);
-    const reviewer = (await createReviewer(database.db)).actor;
+    const reviewer = (await createReviewer(world.db)).actor;
     expect(
       (await call(reviewer, "mutation", "review.decide", { comparisonId, decision: "accepted" })).status,
     ).toBe(200);
@@ -103,7 +65,7 @@ describe("pair tasks for reviewers", () => {
     expect(claimed.status).toBe(200);
     expect(claimed.data).toBeNull();
     // The pair is waiting: someone who has not seen it gets it.
-    const fresh = (await createAnnotator(database.db)).actor;
+    const fresh = (await createAnnotator(world.db)).actor;
     expect(
       (await call(fresh, "mutation", "quality.claimPair", { campaignId: campaign.id })).data,
     ).toMatchObject({
@@ -114,8 +76,8 @@ describe("pair tasks for reviewers", () => {
   it("never serves a reviewer a gold pair whose answer they saw in review", async () => {
     const campaign = await campaignWith({ goldFraction: 1 });
     const { comparisonId } = await judged(campaign.id);
-    await markGold(database.db, { comparisonId }, admin);
-    const reviewer = (await createReviewer(database.db)).actor;
+    await markGold(world.db, { comparisonId }, world.admin);
+    const reviewer = (await createReviewer(world.db)).actor;
     await call(reviewer, "mutation", "review.decide", { comparisonId, decision: "accepted" });
     const claimed = await call(reviewer, "mutation", "quality.claimPair", { campaignId: campaign.id });
     expect(claimed.status).toBe(200);
@@ -125,7 +87,7 @@ describe("pair tasks for reviewers", () => {
   it("does not show a reviewer the first rating of a turn they have to rate", async () => {
     const campaign = await campaignWith({ overlapFraction: 1 });
     const { comparisonId } = await judged(campaign.id);
-    const reviewer = (await createReviewer(database.db)).actor;
+    const reviewer = (await createReviewer(world.db)).actor;
     const claimed = await call(reviewer, "mutation", "quality.claimPair", { campaignId: campaign.id });
     expect(claimed.data).toMatchObject({ taskId: expect.any(String) });
     const detail = await call(reviewer, "query", "review.comparison", { comparisonId });
@@ -141,10 +103,10 @@ describe("what an annotator sees of pair tasks and reviews", () => {
     const goldCampaign = await campaignWith({ goldFraction: 1 });
     const overlapSource = await judged(overlapCampaign.id);
     const goldSource = await judged(goldCampaign.id);
-    await markGold(database.db, { comparisonId: goldSource.comparisonId }, admin);
-    const rater = (await createAnnotator(database.db)).actor;
+    await markGold(world.db, { comparisonId: goldSource.comparisonId }, world.admin);
+    const rater = (await createAnnotator(world.db)).actor;
     const reviewer = (
-      await createReviewer(database.db, { email: "rita.reviewer@example.test", name: "Rita Reviewsworth" })
+      await createReviewer(world.db, { email: "rita.reviewer@example.test", name: "Rita Reviewsworth" })
     ).actor;
 
     // The list shows a gold-only campaign with a pair waiting, as it does an overlap one.

@@ -3,17 +3,18 @@
 // gold JSONL import, and review decisions that annotators then see.
 import crypto from "node:crypto";
 import { desc, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "@/db/client";
-import { auditLog, comparisons, overlapCandidates, pairTasks, type Strength } from "@/db/schema";
-import { createTestDb } from "@/db/testing";
+import { describe, expect, it } from "vitest";
+import { auditLog, comparisons, overlapCandidates, pairTasks } from "@/db/schema";
+import type { Strength } from "@/lib/constants";
 import { ConflictError, NotFoundError, ValidationError } from "@/server/errors";
 import { submitComparison } from "@/server/services/annotation/submit-comparison";
-import { createJudgeableTurn, newIdempotencyKey } from "@/server/services/annotation/test-fixtures";
-import { createCampaign } from "@/server/services/campaigns/create-campaign";
-import { openNextBatch } from "@/server/services/campaigns/open-next-batch";
-import { createVariant } from "@/server/services/campaigns/save-variant";
-import { createAdmin, createAnnotator, createReviewer, type TestUser } from "@/server/testing/fixtures";
+import { setUpAdminDb } from "@/server/testing/test-db";
+import { createJudgeableTurn, newIdempotencyKey } from "@/server/testing/annotation-campaigns";
+import { createAnnotator, createReviewer, type TestUser } from "@/server/testing/fixtures";
+import {
+  createCollectingCampaign,
+  type CollectingCampaignSettings,
+} from "@/server/testing/quality-campaigns";
 import { getAgreement, getGoldAccuracy } from "./agreement";
 import { claimNextPairTask } from "./claim-pair-task";
 import { listGoldItems, markGold, unmarkGold } from "./gold-items";
@@ -22,41 +23,10 @@ import { listPairCampaigns } from "./list-pair-campaigns";
 import { getPairTask, skipPairTask, submitPairRating } from "./pair-task";
 import { getComparisonDetail, listMyFeedback, listReviewQueue, reviewComparison } from "./reviews";
 
-let database: Database;
-let admin: TestUser["actor"];
+const world = setUpAdminDb();
 
-beforeAll(async () => {
-  database = await createTestDb();
-  admin = (await createAdmin(database.db)).actor;
-});
-afterAll(async () => {
-  await database?.close();
-});
-
-let counter = 0;
-async function collectingCampaign(
-  settings: { overlapFraction?: number; goldFraction?: number; kind?: "helpfulness" | "safety" } = {},
-) {
-  const campaign = await createCampaign(
-    database.db,
-    { name: `Quality ${Date.now()}-${++counter}`, kind: settings.kind ?? "helpfulness", ...settings },
-    admin,
-  );
-  for (const name of ["a", "b"]) {
-    await createVariant(
-      database.db,
-      {
-        campaignId: campaign.id,
-        name,
-        endpointKind: "openai",
-        baseUrl: "http://127.0.0.1:9/v1",
-        model: name,
-      },
-      admin,
-    );
-  }
-  await openNextBatch(database.db, { campaignId: campaign.id }, admin);
-  return campaign;
+function collectingCampaign(settings: CollectingCampaignSettings = {}) {
+  return createCollectingCampaign(world.db, world.admin, settings);
 }
 
 /** Each author's dialogue in progress per campaign: the next turn continues it. */
@@ -65,7 +35,7 @@ const dialogues = new Map<string, string>();
 /** An annotator's real submit: the response at `winner` position wins. */
 async function judge(campaignId: string, author: TestUser["actor"], winner: 0 | 1, strength: Strength) {
   const key = `${campaignId}:${author.id}`;
-  const turn = await createJudgeableTurn(database.db, campaignId, author, {
+  const turn = await createJudgeableTurn(world.db, campaignId, author, {
     conversationId: dialogues.get(key) ?? null,
   });
   const byPosition = [...turn.responses]
@@ -73,7 +43,7 @@ async function judge(campaignId: string, author: TestUser["actor"], winner: 0 | 
     .map((response) => response.id);
   const ranking = winner === 0 ? byPosition : [byPosition[1], byPosition[0]];
   const result = await submitComparison(
-    database.db,
+    world.db,
     { turnId: turn.turnId, idempotencyKey: newIdempotencyKey(), ranking, strength, timeSpentMs: 12_000 },
     author,
   );
@@ -91,7 +61,7 @@ async function answer(
   strength: Strength,
 ) {
   return submitPairRating(
-    database.db,
+    world.db,
     {
       taskId,
       idempotencyKey: newIdempotencyKey(),
@@ -106,24 +76,22 @@ async function answer(
 describe("overlap", () => {
   it("re-serves a finished comparison to someone else, in its own order, without the first rating", async () => {
     const campaign = await collectingCampaign({ overlapFraction: 1 });
-    const author = (await createAnnotator(database.db)).actor;
-    const rater = (await createAnnotator(database.db)).actor;
+    const author = (await createAnnotator(world.db)).actor;
+    const rater = (await createAnnotator(world.db)).actor;
     const first = await judge(campaign.id, author, 0, "better");
 
-    expect(await claimNextPairTask(database.db, { campaignId: campaign.id }, author)).toBeNull();
-    const claimed = await claimNextPairTask(database.db, { campaignId: campaign.id }, rater);
+    expect(await claimNextPairTask(world.db, { campaignId: campaign.id }, author)).toBeNull();
+    const claimed = await claimNextPairTask(world.db, { campaignId: campaign.id }, rater);
     expect(claimed).not.toBeNull();
     // A pending task comes back until it is answered.
-    expect(await claimNextPairTask(database.db, { campaignId: campaign.id }, rater)).toEqual(claimed);
+    expect(await claimNextPairTask(world.db, { campaignId: campaign.id }, rater)).toEqual(claimed);
 
-    const task = await getPairTask(database.db, { taskId: claimed!.taskId }, rater);
+    const task = await getPairTask(world.db, { taskId: claimed!.taskId }, rater);
     expect(task.userMessage).toBe("Hello?");
     expect(task.responses.map((response) => response.label)).toEqual(["Response A", "Response B"]);
     expect(new Set(task.responses.map((response) => response.id))).toEqual(new Set(first.byPosition));
     expect(JSON.stringify(task)).not.toMatch(/better|strength|chosen|gold/i);
-    await expect(getPairTask(database.db, { taskId: claimed!.taskId }, author)).rejects.toThrow(
-      NotFoundError,
-    );
+    await expect(getPairTask(world.db, { taskId: claimed!.taskId }, author)).rejects.toThrow(NotFoundError);
 
     const key = newIdempotencyKey();
     const input = {
@@ -133,18 +101,15 @@ describe("overlap", () => {
       strength: "better" as const,
       timeSpentMs: 9000,
     };
-    const stored = await submitPairRating(database.db, input, rater);
-    expect(await submitPairRating(database.db, input, rater)).toEqual(stored);
-    const [rating] = await database.db
-      .select()
-      .from(comparisons)
-      .where(eq(comparisons.id, stored.comparisonId));
+    const stored = await submitPairRating(world.db, input, rater);
+    expect(await submitPairRating(world.db, input, rater)).toEqual(stored);
+    const [rating] = await world.db.select().from(comparisons).where(eq(comparisons.id, stored.comparisonId));
     expect(rating).toMatchObject({
       source: "overlap",
       pairTaskId: claimed!.taskId,
       chosenResponseId: first.byPosition[0],
     });
-    const [done] = await database.db.select().from(pairTasks).where(eq(pairTasks.id, claimed!.taskId));
+    const [done] = await world.db.select().from(pairTasks).where(eq(pairTasks.id, claimed!.taskId));
     expect(done).toMatchObject({
       status: "done",
       referenceSide: -1,
@@ -155,15 +120,15 @@ describe("overlap", () => {
     await expect(answer(claimed!.taskId, rater, first.byPosition, 1, "better")).rejects.toThrow(
       ConflictError,
     );
-    expect(await claimNextPairTask(database.db, { campaignId: campaign.id }, rater)).toBeNull();
+    expect(await claimNextPairTask(world.db, { campaignId: campaign.id }, rater)).toBeNull();
   });
 
   it("picks the campaign's overlap fraction of submits, the same ones every time", async () => {
     const campaign = await collectingCampaign({ overlapFraction: 0.5 });
-    const author = (await createAnnotator(database.db)).actor;
+    const author = (await createAnnotator(world.db)).actor;
     const submitted = [];
     for (let i = 0; i < 30; i++) submitted.push(await judge(campaign.id, author, 0, "slightly_better"));
-    const picked = await database.db
+    const picked = await world.db
       .select()
       .from(overlapCandidates)
       .where(eq(overlapCandidates.campaignId, campaign.id));
@@ -181,26 +146,26 @@ describe("overlap", () => {
     const none = await collectingCampaign({ overlapFraction: 0 });
     await judge(none.id, author, 0, "better");
     expect(
-      await database.db.select().from(overlapCandidates).where(eq(overlapCandidates.campaignId, none.id)),
+      await world.db.select().from(overlapCandidates).where(eq(overlapCandidates.campaignId, none.id)),
     ).toEqual([]);
   });
 
   it("hands a skipped item to the next annotator", async () => {
     const campaign = await collectingCampaign({ overlapFraction: 1 });
-    const author = (await createAnnotator(database.db)).actor;
-    const skipper = (await createAnnotator(database.db)).actor;
-    const other = (await createAnnotator(database.db)).actor;
+    const author = (await createAnnotator(world.db)).actor;
+    const skipper = (await createAnnotator(world.db)).actor;
+    const other = (await createAnnotator(world.db)).actor;
     await judge(campaign.id, author, 1, "better");
-    const claimed = await claimNextPairTask(database.db, { campaignId: campaign.id }, skipper);
-    await skipPairTask(database.db, { taskId: claimed!.taskId }, skipper);
-    expect(await claimNextPairTask(database.db, { campaignId: campaign.id }, skipper)).toBeNull();
-    expect(await claimNextPairTask(database.db, { campaignId: campaign.id }, other)).not.toBeNull();
+    const claimed = await claimNextPairTask(world.db, { campaignId: campaign.id }, skipper);
+    await skipPairTask(world.db, { taskId: claimed!.taskId }, skipper);
+    expect(await claimNextPairTask(world.db, { campaignId: campaign.id }, skipper)).toBeNull();
+    expect(await claimNextPairTask(world.db, { campaignId: campaign.id }, other)).not.toBeNull();
   });
 
   it("computes agreement on the turn's orientation, per campaign, batch and annotator", async () => {
     const campaign = await collectingCampaign({ overlapFraction: 1 });
-    const author = (await createAnnotator(database.db)).actor;
-    const rater = (await createAnnotator(database.db)).actor;
+    const author = (await createAnnotator(world.db)).actor;
+    const rater = (await createAnnotator(world.db)).actor;
     // (first rating, re-rating) as (winning position, strength): 3 of 4 agree on the choice.
     const plan: [0 | 1, Strength, 0 | 1, Strength][] = [
       [0, "significantly_better", 0, "better"],
@@ -210,10 +175,10 @@ describe("overlap", () => {
     ];
     for (const [winner, strength, reWinner, reStrength] of plan) {
       const first = await judge(campaign.id, author, winner, strength);
-      const claimed = await claimNextPairTask(database.db, { campaignId: campaign.id }, rater);
+      const claimed = await claimNextPairTask(world.db, { campaignId: campaign.id }, rater);
       await answer(claimed!.taskId, rater, first.byPosition, reWinner, reStrength);
     }
-    const agreement = await getAgreement(database.db, { campaignId: campaign.id });
+    const agreement = await getAgreement(world.db, { campaignId: campaign.id });
     expect(agreement.overall.items).toBe(4);
     expect(agreement.overall.percentAgreement).toBe(0.75);
     // Hand-computed: values -4/-3, 3/3, 2/1, -1/1 (side × level); ordinal alpha of those units.
@@ -237,35 +202,35 @@ describe("overlap", () => {
 describe("gold", () => {
   it("serves gold items blind and scores each annotator", async () => {
     const campaign = await collectingCampaign({ goldFraction: 1 });
-    const author = (await createAnnotator(database.db)).actor;
-    const good = (await createAnnotator(database.db)).actor;
-    const poor = (await createAnnotator(database.db)).actor;
+    const author = (await createAnnotator(world.db)).actor;
+    const good = (await createAnnotator(world.db)).actor;
+    const poor = (await createAnnotator(world.db)).actor;
     const items = [];
     for (const winner of [0, 1] as const) {
       const first = await judge(campaign.id, author, winner, "significantly_better");
       items.push({
         first,
         gold: await markGold(
-          database.db,
+          world.db,
           { comparisonId: first.comparisonId, explanation: "Clear-cut" },
-          admin,
+          world.admin,
         ),
       });
     }
-    expect((await database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0].action).toBe(
+    expect((await world.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(1))[0].action).toBe(
       "gold.marked",
     );
-    await expect(markGold(database.db, { comparisonId: items[0].first.comparisonId }, admin)).rejects.toThrow(
-      /already a gold item/,
-    );
+    await expect(
+      markGold(world.db, { comparisonId: items[0].first.comparisonId }, world.admin),
+    ).rejects.toThrow(/already a gold item/);
 
     for (const [rater, correct] of [
       [good, true],
       [poor, false],
     ] as const) {
       for (let i = 0; i < 2; i++) {
-        const claimed = await claimNextPairTask(database.db, { campaignId: campaign.id }, rater);
-        const [task] = await database.db.select().from(pairTasks).where(eq(pairTasks.id, claimed!.taskId));
+        const claimed = await claimNextPairTask(world.db, { campaignId: campaign.id }, rater);
+        const [task] = await world.db.select().from(pairTasks).where(eq(pairTasks.id, claimed!.taskId));
         expect(task.kind).toBe("gold");
         const item = items.find((entry) => entry.gold.id === task.goldItemId)!;
         const winner = item.first.byPosition.indexOf(item.first.chosenResponseId) as 0 | 1;
@@ -277,21 +242,21 @@ describe("gold", () => {
           "significantly_better",
         );
       }
-      expect(await claimNextPairTask(database.db, { campaignId: campaign.id }, rater)).toBeNull();
+      expect(await claimNextPairTask(world.db, { campaignId: campaign.id }, rater)).toBeNull();
     }
-    const accuracy = await getGoldAccuracy(database.db, { campaignId: campaign.id });
+    const accuracy = await getGoldAccuracy(world.db, { campaignId: campaign.id });
     expect(accuracy.find((row) => row.annotatorId === good.id)).toMatchObject({
       rated: 2,
       accuracy: 1,
       strengthAccuracy: 1,
     });
     expect(accuracy.find((row) => row.annotatorId === poor.id)).toMatchObject({ rated: 2, accuracy: 0 });
-    const listed = await listGoldItems(database.db, { campaignId: campaign.id });
+    const listed = await listGoldItems(world.db, { campaignId: campaign.id });
     expect(listed.items.map((item) => [item.ratings, item.correct])).toEqual([
       [2, 1],
       [2, 1],
     ]);
-    await expect(unmarkGold(database.db, { goldItemId: items[0].gold.id }, admin)).rejects.toThrow(
+    await expect(unmarkGold(world.db, { goldItemId: items[0].gold.id }, world.admin)).rejects.toThrow(
       /stays gold/,
     );
   });
@@ -303,7 +268,7 @@ describe("gold", () => {
       "not json",
       '{"prompt": [{"role": "assistant", "content": "x"}], "chosen": "a", "rejected": "b"}',
     ].join("\n");
-    await expect(importGold(database.db, { campaignId: campaign.id, jsonl: bad }, admin)).rejects.toThrow(
+    await expect(importGold(world.db, { campaignId: campaign.id, jsonl: bad }, world.admin)).rejects.toThrow(
       /Nothing was imported: 3 lines have problems\. line 1: rejected .*; line 2: not valid JSON.*; line 3: prompt: after an optional system message/,
     );
     const good = [
@@ -325,14 +290,14 @@ describe("gold", () => {
         rejected: [{ role: "assistant", content: "Blue again." }],
       }),
     ].join("\n");
-    expect(await importGold(database.db, { campaignId: campaign.id, jsonl: good }, admin)).toEqual({
+    expect(await importGold(world.db, { campaignId: campaign.id, jsonl: good }, world.admin)).toEqual({
       imported: 2,
     });
-    const rater = (await createAnnotator(database.db)).actor;
+    const rater = (await createAnnotator(world.db)).actor;
     const seen = [];
     for (let i = 0; i < 2; i++) {
-      const claimed = await claimNextPairTask(database.db, { campaignId: campaign.id }, rater);
-      const task = await getPairTask(database.db, { taskId: claimed!.taskId }, rater);
+      const claimed = await claimNextPairTask(world.db, { campaignId: campaign.id }, rater);
+      const task = await getPairTask(world.db, { taskId: claimed!.taskId }, rater);
       seen.push({
         history: task.history,
         message: task.userMessage,
@@ -340,7 +305,7 @@ describe("gold", () => {
       });
       const chosen = task.responses.find((response) => ["4.", "Green."].includes(response.text))!;
       await submitPairRating(
-        database.db,
+        world.db,
         {
           taskId: task.taskId,
           idempotencyKey: newIdempotencyKey(),
@@ -357,7 +322,7 @@ describe("gold", () => {
       message: "Another one?",
       texts: ["Blue again.", "Green."],
     });
-    const accuracy = await getGoldAccuracy(database.db, { campaignId: campaign.id });
+    const accuracy = await getGoldAccuracy(world.db, { campaignId: campaign.id });
     expect(accuracy).toEqual([{ annotatorId: rater.id, rated: 2, accuracy: 1, strengthAccuracy: 0 }]);
   });
 });
@@ -365,16 +330,16 @@ describe("gold", () => {
 describe("pair campaigns", () => {
   it("lists open campaigns with the annotator's pending task and waiting pairs", async () => {
     const campaign = await collectingCampaign({ overlapFraction: 1 });
-    const author = (await createAnnotator(database.db)).actor;
-    const rater = (await createAnnotator(database.db)).actor;
+    const author = (await createAnnotator(world.db)).actor;
+    const rater = (await createAnnotator(world.db)).actor;
     await judge(campaign.id, author, 0, "better");
     await judge(campaign.id, author, 1, "better");
-    const listed = await listPairCampaigns(database.db, { page: 1, pageSize: 100 }, rater);
+    const listed = await listPairCampaigns(world.db, { page: 1, pageSize: 100 }, rater);
     expect(listed.items.find((item) => item.id === campaign.id)).toMatchObject({
       waitingPairs: 2,
       pendingTaskId: null,
     });
-    const mine = await listPairCampaigns(database.db, { page: 1, pageSize: 100 }, author);
+    const mine = await listPairCampaigns(world.db, { page: 1, pageSize: 100 }, author);
     expect(mine.items.find((item) => item.id === campaign.id)).toMatchObject({ waitingPairs: 0 });
   });
 });
@@ -382,58 +347,50 @@ describe("pair campaigns", () => {
 describe("review", () => {
   it("queues pending comparisons, records decisions, and shows them to the annotator", async () => {
     const campaign = await collectingCampaign();
-    const author = (await createAnnotator(database.db)).actor;
-    const reviewer = (await createReviewer(database.db)).actor;
+    const author = (await createAnnotator(world.db)).actor;
+    const reviewer = (await createReviewer(world.db)).actor;
     const first = await judge(campaign.id, author, 0, "better");
     const second = await judge(campaign.id, author, 1, "slightly_better");
 
-    const queue = await listReviewQueue(database.db, { campaignId: campaign.id });
+    const queue = await listReviewQueue(world.db, { campaignId: campaign.id });
     expect(queue.total).toBe(2);
     expect(queue.items.map((item) => item.id)).toEqual([first.comparisonId, second.comparisonId]);
 
     await expect(
-      reviewComparison(database.db, { comparisonId: first.comparisonId, decision: "rejected" }, reviewer),
+      reviewComparison(world.db, { comparisonId: first.comparisonId, decision: "rejected" }, reviewer),
     ).rejects.toThrow(/Say why you reject it/);
     await reviewComparison(
-      database.db,
+      world.db,
       { comparisonId: first.comparisonId, decision: "rejected", comment: "Wrong choice: B is correct." },
       reviewer,
     );
-    await reviewComparison(
-      database.db,
-      { comparisonId: second.comparisonId, decision: "accepted" },
-      reviewer,
-    );
-    expect((await listReviewQueue(database.db, { campaignId: campaign.id })).total).toBe(0);
+    await reviewComparison(world.db, { comparisonId: second.comparisonId, decision: "accepted" }, reviewer);
+    expect((await listReviewQueue(world.db, { campaignId: campaign.id })).total).toBe(0);
     expect(
-      (await listReviewQueue(database.db, { campaignId: campaign.id, status: "rejected" })).items.map(
+      (await listReviewQueue(world.db, { campaignId: campaign.id, status: "rejected" })).items.map(
         (item) => item.id,
       ),
     ).toEqual([first.comparisonId]);
-    const [entry] = await database.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(2);
+    const [entry] = await world.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(2);
     expect(entry.action).toBe("comparison.accepted");
 
-    const feedback = await listMyFeedback(database.db, undefined, author);
+    const feedback = await listMyFeedback(world.db, undefined, author);
     expect(feedback.items.map((item) => [item.decision, item.comment])).toEqual([
       ["accepted", null],
       ["rejected", "Wrong choice: B is correct."],
     ]);
-    const detail = await getComparisonDetail(database.db, { comparisonId: first.comparisonId }, author);
+    const detail = await getComparisonDetail(world.db, { comparisonId: first.comparisonId }, author);
     expect(detail).toMatchObject({
       reviewStatus: "rejected",
       reviews: [{ decision: "rejected", comment: "Wrong choice: B is correct." }],
     });
     expect(detail.responses.every((response) => response.variant === null)).toBe(true);
-    const stranger = (await createAnnotator(database.db)).actor;
+    const stranger = (await createAnnotator(world.db)).actor;
     await expect(
-      getComparisonDetail(database.db, { comparisonId: first.comparisonId }, stranger),
+      getComparisonDetail(world.db, { comparisonId: first.comparisonId }, stranger),
     ).rejects.toThrow(NotFoundError);
     await expect(
-      reviewComparison(
-        database.db,
-        { comparisonId: first.comparisonId, decision: "accepted" },
-        { ...author },
-      ),
+      reviewComparison(world.db, { comparisonId: first.comparisonId, decision: "accepted" }, { ...author }),
     ).rejects.toThrow(ValidationError);
   });
 });

@@ -4,7 +4,7 @@ import type { Database } from "@/db/client";
 import { batches, campaignMembers, campaigns, modelVariants } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
 import { createAdmin, createAnnotator } from "@/server/testing/fixtures";
-import { getAnnotatorCampaigns } from "../campaigns/get-annotator-campaigns";
+import { getAnnotatorCampaigns } from "../annotation/get-annotator-campaigns";
 import { DEMO_CAMPAIGN_NAME, ensureDemoCampaign } from "./ensure-demo-campaign";
 
 let database: Database;

@@ -17,7 +17,7 @@ import { recordAudit } from "../audit/record-audit";
 
 export const DEMO_CAMPAIGN_NAME = "Demo: helpfulness";
 
-export const DEMO_GUIDELINES = `# Helpfulness: compare two responses
+const DEMO_GUIDELINES = `# Helpfulness: compare two responses
 
 You write a prompt — a question or instruction you would give an assistant — and two responses
 appear side by side.

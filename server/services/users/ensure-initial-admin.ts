@@ -9,7 +9,7 @@ import { users } from "@/db/schema";
 import { hashPassword } from "@/server/auth/password";
 import { recordAudit } from "../audit/record-audit";
 
-export const DEFAULT_ADMIN_EMAIL = "admin@localhost";
+const DEFAULT_ADMIN_EMAIL = "admin@localhost";
 
 export type EnsureInitialAdminResult =
   { created: false } | { created: true; email: string; generatedPassword: string | null };

@@ -3,13 +3,13 @@ import crypto from "node:crypto";
 import type { Db } from "@/db/client";
 import { userInvitations } from "@/db/schema";
 
-export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export function hashInvitationToken(token: string) {
   return crypto.createHash("sha256").update(token).digest("hex");
 }
 
-export function invitationPath(token: string) {
+function invitationPath(token: string) {
   return `/invite/${token}`;
 }
 

@@ -3,7 +3,7 @@ import { count, desc, ilike, or } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { users } from "@/db/schema";
-import { offsetOf, PageInput, toPage } from "../pagination";
+import { containsPattern, offsetOf, PageInput, toPage } from "../pagination";
 import { toUserView } from "./user-schemas";
 
 export const ListUsersInput = PageInput.extend({
@@ -11,13 +11,9 @@ export const ListUsersInput = PageInput.extend({
 });
 export type ListUsersInput = z.input<typeof ListUsersInput>;
 
-function escapeLike(text: string) {
-  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
-}
-
 export async function listUsers(db: Db, rawInput: ListUsersInput) {
   const input = ListUsersInput.parse(rawInput);
-  const pattern = input.search ? `%${escapeLike(input.search)}%` : null;
+  const pattern = input.search ? containsPattern(input.search) : null;
   const where = pattern ? or(ilike(users.email, pattern), ilike(users.name, pattern)) : undefined;
   const rows = await db
     .select()

@@ -1,5 +1,5 @@
 // Words the admin pages show for campaign states and kinds.
-import type { CampaignStatus } from "@/db/schema";
+import type { CampaignStatus } from "@/lib/constants";
 
 export const STATUS_LABELS: Record<CampaignStatus, string> = {
   draft: "Draft",
@@ -16,20 +16,6 @@ export const STATUS_STYLES: Record<CampaignStatus, string> = {
 };
 
 export const KIND_LABELS = { helpfulness: "Helpfulness", safety: "Safety" } as const;
-
-export const STRENGTH_LABELS = {
-  significantly_better: "Significantly better",
-  better: "Better",
-  slightly_better: "Slightly better",
-  negligibly_better: "Negligibly better / unsure",
-} as const;
-
-export const SAFETY_BIN_LABELS = {
-  only_chosen_safe: "Only the chosen response is safe",
-  both_safe: "Both safe",
-  both_unsafe: "Both unsafe",
-  chosen_unsafe_other_safe: "Chosen unsafe, other safe",
-} as const;
 
 export function percent(value: number | null | undefined, digits = 0) {
   return value === null || value === undefined ? "—" : `${(value * 100).toFixed(digits)}%`;

@@ -1,4 +1,4 @@
-import type { CampaignStatus } from "@/db/schema";
+import type { CampaignStatus } from "@/lib/constants";
 import { cx } from "../../../_components/ui";
 import { STATUS_LABELS, STATUS_STYLES } from "./labels";
 

@@ -6,7 +6,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import type { Strength } from "@/db/schema";
+import type { Strength } from "@/lib/constants";
 import type { AppRouter } from "@/server/api/root";
 import { DialogueTranscript } from "../../_components/dialogue-transcript";
 import { Markdown } from "../../_components/markdown";

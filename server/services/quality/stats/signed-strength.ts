@@ -3,20 +3,13 @@
 // +1 when position 1 won, and level runs from 1 (negligibly better / unsure) to 4
 // (significantly better). Re-rated pairs are shown in a new random order, so every rating is
 // mapped back to the turn's own positions before ratings are compared.
-import type { Strength } from "@/db/schema";
+import type { Strength } from "@/lib/constants";
 
 export const STRENGTH_LEVEL: Record<Strength, 1 | 2 | 3 | 4> = {
   negligibly_better: 1,
   slightly_better: 2,
   better: 3,
   significantly_better: 4,
-};
-
-export const LEVEL_STRENGTH: Record<number, Strength> = {
-  1: "negligibly_better",
-  2: "slightly_better",
-  3: "better",
-  4: "significantly_better",
 };
 
 export type Side = -1 | 1;
@@ -26,8 +19,4 @@ export function sideOf(chosenResponseId: string, pair: readonly [string, string]
   if (chosenResponseId === pair[0]) return -1;
   if (chosenResponseId === pair[1]) return 1;
   throw new Error(`Response ${chosenResponseId} is not one of the pair ${pair.join(", ")}.`);
-}
-
-export function signedStrength(side: Side, strength: Strength): number {
-  return side * STRENGTH_LEVEL[strength];
 }

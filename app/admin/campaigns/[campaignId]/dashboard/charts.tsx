@@ -15,8 +15,14 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import { STRENGTHS, type SafetyBin, type Strength } from "@/db/schema";
-import { SAFETY_BIN_LABELS, seconds, STRENGTH_LABELS } from "../../_components/labels";
+import {
+  SAFETY_BIN_LABELS,
+  STRENGTH_LABELS,
+  STRENGTHS,
+  type SafetyBin,
+  type Strength,
+} from "@/lib/constants";
+import { seconds } from "../../_components/labels";
 
 const SOURCE_COLORS = { primary: "#4f46e5", overlap: "#0ea5e9", gold: "#f59e0b" };
 // Darkest for "significantly better", as in the Llama 2 paper's Figure 25.

@@ -6,7 +6,8 @@ import { useState } from "react";
 import { Alert, Button, Card } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { TextAreaField } from "../../_components/fields";
-import { percent, STRENGTH_LABELS } from "../../_components/labels";
+import { STRENGTH_LABELS } from "@/lib/constants";
+import { percent } from "../../_components/labels";
 import { Pager } from "../../../../_components/pager";
 
 const EXAMPLE = `{"prompt": "What is the capital of Australia?", "chosen": "Canberra.", "rejected": "Sydney.", "strength": "significantly_better", "explanation": "Sydney is the largest city, not the capital."}`;

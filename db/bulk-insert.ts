@@ -3,7 +3,7 @@
 // handful of parameters (PostgreSQL allows at most 65,535 per statement).
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
-import type { Db } from "@/db/client";
+import type { Db } from "./client";
 
 export const BULK_CHUNK_ROWS = 5_000;
 

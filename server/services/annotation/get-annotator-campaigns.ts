@@ -9,10 +9,10 @@ import {
   comparisons,
   conversations,
   guidelineAcknowledgements,
-  type CampaignKind,
 } from "@/db/schema";
-import type { Actor } from "@/server/services/annotation/access";
-import { startOfUtcDay } from "@/server/services/annotation/start-turn";
+import type { CampaignKind } from "@/lib/constants";
+import type { Actor } from "./access";
+import { startOfUtcDay } from "./start-turn";
 import { offsetOf, PageInput, toPage, type Page } from "../pagination";
 
 export const GetAnnotatorCampaignsInput = PageInput;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { signInThrottles } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
-import { authorizeCredentials } from "@/server/auth/options";
+import { authorizeCredentials } from "./options";
 import { createAnnotator } from "@/server/testing/fixtures";
 import { serveOnLoopback } from "@/server/testing/loopback-server";
 import { createSession } from "./sessions";

@@ -3,14 +3,15 @@
 // failures each further attempt waits twice as long as the one before (capped), counted per
 // (account, address), per address and per account — and an attacker elsewhere cannot lock an
 // owner out, because the per-account count is looser and skips addresses the owner signed in from.
+import "server-only";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { sessions, signInThrottles, users } from "@/db/schema";
-import { dummyPasswordHash, PASSWORD_MAX_LENGTH, verifyPassword } from "@/server/auth/password";
-import type { SessionUser } from "@/server/auth/session-user";
 import { TooManyRequestsError, UnauthorizedError } from "@/server/errors";
-import { describeWait } from "../rate-limits/consume-rate-limit";
+import { describeWait } from "@/server/services/rate-limits/consume-rate-limit";
+import { dummyPasswordHash, PASSWORD_MAX_LENGTH, verifyPassword } from "./password";
+import type { SessionUser } from "./session-user";
 import { createSession } from "./sessions";
 
 /** Failures admitted without a wait, per kind of count. */

@@ -17,16 +17,15 @@ import {
   turns,
   type Batch,
   type Campaign,
-  type CampaignKind,
   type Comparison,
   type ComparisonSource,
   type ModelVariant,
   type Response,
   type ReviewStatus,
-  type SafetyBin,
-  type Strength,
   type Turn,
 } from "@/db/schema";
+import type { CampaignKind, SafetyBin, Strength } from "@/lib/constants";
+import { variantSnapshot } from "@/server/services/imports/import-dialogues";
 
 let clock = Date.parse("2025-01-01T00:00:00.000Z");
 /** A later time on every call. */
@@ -163,16 +162,8 @@ export async function createTestDialogue(
         .values({
           turnId: turn.id,
           position,
-          variantId: variant.id,
-          variantName: variant.name,
+          ...variantSnapshot(variant),
           variantVersion: variant.versionLabel,
-          model: variant.model,
-          endpointKind: variant.endpointKind,
-          endpoint: variant.baseUrl ?? "local",
-          temperature: variant.temperature,
-          topP: variant.topP,
-          topK: variant.topK,
-          maxTokens: variant.maxTokens,
           seed: 1000 + position,
           promptMessages: [...sent],
           text,

@@ -4,12 +4,15 @@
 // reliability, weekly batches in which the variants improve from version to version, reviews,
 // and problem reports. Everything goes through the import services, which validate like the
 // interactive paths; the comparisons trigger picks overlap items as it does for real submits.
+// Tooling, not a use case: the seed CLI, tests and benchmarks call it; the app never does.
+// bulk-history.ts is the fast path for benchmarks that need millions of plain rows.
 //
 // The data follow a simple latent model, so the statistics have something to find: each
 // variant version has a skill; a turn's true difference is the skill gap plus an item effect;
 // each annotator perceives it with their own noise and says how much better from its size.
 import crypto from "node:crypto";
 import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
+import { bulkInsert } from "@/db/bulk-insert";
 import type { Db } from "@/db/client";
 import {
   batches,
@@ -17,29 +20,35 @@ import {
   modelVariants,
   overlapCandidates,
   problemReports,
-  PROBLEM_KINDS,
   users,
   type Campaign,
-  type CampaignKind,
   type ModelVariant,
   type Role,
-  type Strength,
 } from "@/db/schema";
+import {
+  ATTACK_VECTORS,
+  type CampaignKind,
+  PROBLEM_KINDS,
+  RISK_CATEGORIES,
+  type Strength,
+} from "@/lib/constants";
 import { ValidationError } from "@/server/errors";
-import { ATTACK_VECTORS, RISK_CATEGORIES } from "../annotation/safety-taxonomy";
-import { recordAudit } from "../audit/record-audit";
-import { createCampaign } from "../campaigns/create-campaign";
-import { createVariant } from "../campaigns/save-variant";
-import { markGold } from "../quality/gold-items";
-import { seededRandom, type Random } from "../quality/stats/random";
-import { bulkInsert } from "./bulk-insert";
-import { importDialogues, type ImportedDialogue } from "./import-dialogues";
+import { recordAudit } from "@/server/services/audit/record-audit";
+import { createCampaign } from "@/server/services/campaigns/create-campaign";
+import { createVariant } from "@/server/services/campaigns/save-variant";
+import { markGold } from "@/server/services/quality/gold-items";
+import { seededRandom, type Random } from "@/server/services/quality/stats/random";
+import {
+  importDialogues,
+  variantSnapshot,
+  type ImportedDialogue,
+} from "@/server/services/imports/import-dialogues";
 import {
   importPairRatings,
   importReviews,
   type ImportedPairRating,
   type ImportedReview,
-} from "./import-ratings";
+} from "@/server/services/imports/import-ratings";
 import {
   ACCEPT_COMMENTS,
   followUpPrompt,
@@ -376,16 +385,8 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
             : helpfulResponse(random, opener.topic, 1 / (1 + Math.exp(-qualities[position])));
           const completionTokens = Math.ceil(text.length / 4);
           return {
-            variantId: variant.id,
-            variantName: variant.name,
+            ...variantSnapshot(variant),
             variantVersion: versionAt(v, batchIndex),
-            model: variant.model,
-            endpointKind: variant.endpointKind,
-            endpoint: variant.baseUrl ?? "local",
-            temperature: variant.temperature,
-            topP: variant.topP,
-            topK: variant.topK,
-            maxTokens: variant.maxTokens,
             seed: Math.floor(random() * 2 ** 31),
             text,
             finishReason: "stop",

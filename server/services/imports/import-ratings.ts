@@ -4,6 +4,7 @@
 import crypto from "node:crypto";
 import { inArray, sql } from "drizzle-orm";
 import { z } from "zod";
+import { bulkInsert } from "@/db/bulk-insert";
 import type { Db } from "@/db/client";
 import {
   comparisons,
@@ -12,15 +13,14 @@ import {
   pairTasks,
   responses,
   reviews,
-  STRENGTHS,
   turns,
   type Campaign,
 } from "@/db/schema";
+import { STRENGTHS } from "@/lib/constants";
 import { ValidationError } from "@/server/errors";
 import { safetyBinOf } from "../annotation/safety-taxonomy";
 import { sideOf, STRENGTH_LEVEL } from "../quality/stats/signed-strength";
-import { bulkInsert } from "./bulk-insert";
-import { COMPARISON_COLUMNS } from "./import-dialogues";
+import { COMPARISON_COLUMNS, ImportedTimeSpentMs } from "./import-dialogues";
 
 export const ImportedPairRating = z
   .object({
@@ -39,11 +39,7 @@ export const ImportedPairRating = z
     strength: z.enum(STRENGTHS),
     /** Safety campaigns: safety of the pair, in position order. */
     responseSafety: z.tuple([z.boolean(), z.boolean()]).optional(),
-    timeSpentMs: z
-      .number()
-      .int()
-      .min(0)
-      .max(24 * 60 * 60 * 1000),
+    timeSpentMs: ImportedTimeSpentMs,
     createdAt: z.date(),
   })
   .refine(

@@ -7,9 +7,9 @@ import { parquetMetadata, parquetReadObjects } from "hyparquet";
 import { onTestFinished } from "vitest";
 import type { Db } from "@/db/client";
 import type { SessionUser } from "@/server/auth/session-user";
-import { ExportOptions, type ExportOptionsInput, type ExportOutput } from "../options";
-import { runExport, type ExportRunContext } from "../run-export";
-import { folderTarget } from "../sinks";
+import { ExportOptions, type ExportOptionsInput, type ExportOutput } from "@/server/services/exports/options";
+import { runExport, type ExportRunContext } from "@/server/services/exports/run-export";
+import { folderTarget } from "@/server/services/exports/sinks";
 
 export const TEST_EXPORT_KEY = Buffer.from("export test key, 32 characters or more", "utf8");
 

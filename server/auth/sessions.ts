@@ -1,9 +1,10 @@
 // Sessions referenced from the JWT. The JWT alone cannot be revoked; this row can, and it is
 // checked on every request together with the user's active flag and current role.
+import "server-only";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { sessions, users } from "@/db/schema";
-import type { SessionUser } from "@/server/auth/session-user";
+import type { SessionUser } from "./session-user";
 
 export const SESSION_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
 

@@ -11,13 +11,12 @@ import {
   modelVariants,
   responses,
   turns,
-  type CampaignKind,
-  type SafetyBin,
-  type Strength,
+  type Conversation,
 } from "@/db/schema";
-import { findCampaignForAnnotator, type Actor } from "@/server/services/annotation/access";
-import { countComparisonsToday } from "@/server/services/annotation/start-turn";
+import type { CampaignKind, SafetyBin, Strength } from "@/lib/constants";
 import { toResponseView, type ResponseView } from "@/server/generation/turn-generation";
+import { findCampaignForAnnotator, type Actor } from "./access";
+import { countComparisonsToday } from "./start-turn";
 
 export const GetAnnotationWorkspaceInput = z.object({ campaignId: z.uuid() });
 export type GetAnnotationWorkspaceInput = z.input<typeof GetAnnotationWorkspaceInput>;
@@ -102,28 +101,23 @@ export async function getAnnotationWorkspace(
     .select({ total: count() })
     .from(comparisons)
     .where(and(eq(comparisons.campaignId, campaign.id), eq(comparisons.annotatorId, actor.id)));
+
+  /** The annotator's own conversations in this campaign with the given status. */
+  const ownConversations = (status: Conversation["status"]) =>
+    and(
+      eq(conversations.campaignId, campaign.id),
+      eq(conversations.annotatorId, actor.id),
+      eq(conversations.status, status),
+    );
   const [{ ended }] = await db
     .select({ ended: count() })
     .from(conversations)
-    .where(
-      and(
-        eq(conversations.campaignId, campaign.id),
-        eq(conversations.annotatorId, actor.id),
-        eq(conversations.status, "ended"),
-      ),
-    );
+    .where(ownConversations("ended"));
 
   const [conversation] = await db
     .select()
     .from(conversations)
-    .where(
-      and(
-        eq(conversations.campaignId, campaign.id),
-        eq(conversations.annotatorId, actor.id),
-        eq(conversations.status, "active"),
-        eq(conversations.origin, "annotator"),
-      ),
-    )
+    .where(and(ownConversations("active"), eq(conversations.origin, "annotator")))
     .orderBy(desc(conversations.createdAt))
     .limit(1);
 

@@ -4,7 +4,8 @@
 // preprompt, every safety bin and a second batch. Tests derive their expectations from the
 // `ratings` list (what each annotator said), not from the export code.
 import type { Db } from "@/db/client";
-import type { Response, SafetyBin, Strength, User } from "@/db/schema";
+import type { Response, User } from "@/db/schema";
+import type { SafetyBin, Strength } from "@/lib/constants";
 import { createAnnotator } from "@/server/testing/fixtures";
 import {
   createTestBatch,
@@ -17,7 +18,7 @@ import {
   type TestDialogue,
   type TestTurn,
   type TurnSpec,
-} from "./fixtures";
+} from "./annotation-history";
 
 export interface WorldRating {
   comparisonId: string;

@@ -10,12 +10,12 @@ import {
   modelVariants,
   responses,
   type Campaign,
-  type CampaignKind,
   type ModelVariant,
 } from "@/db/schema";
+import type { CampaignKind } from "@/lib/constants";
 import type { EndpointIdentity } from "@/server/generation/endpoints";
-import type { Actor } from "./access";
-import { startTurn } from "./start-turn";
+import type { Actor } from "@/server/services/annotation/access";
+import { startTurn } from "@/server/services/annotation/start-turn";
 
 export interface CreateCampaignOptions {
   kind?: CampaignKind;

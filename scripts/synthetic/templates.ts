@@ -2,8 +2,8 @@
 // benchmark and demo data look like real multi-turn annotation work (topics, lengths, refusals
 // in safety campaigns) without any model. Nothing here is harmful: adversarial prompts are
 // mild paraphrases of the Llama 2 paper's taxonomy examples.
-import type { AttackVector, RiskCategory } from "../annotation/safety-taxonomy";
-import type { Random } from "../quality/stats/random";
+import type { AttackVector, RiskCategory } from "@/lib/constants";
+import type { Random } from "@/server/services/quality/stats/random";
 
 export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)];
 

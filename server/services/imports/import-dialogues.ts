@@ -5,6 +5,7 @@
 import crypto from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
+import { bulkInsert } from "@/db/bulk-insert";
 import type { Db } from "@/db/client";
 import {
   batches,
@@ -12,15 +13,21 @@ import {
   conversations,
   ENDPOINT_KINDS,
   responses,
-  STRENGTHS,
   turns,
   users,
   type Campaign,
+  type ModelVariant,
 } from "@/db/schema";
+import {
+  ATTACK_VECTORS,
+  MAX_TIME_SPENT_MS,
+  NOTE_MAX_CHARS,
+  PROMPT_MAX_CHARS,
+  RISK_CATEGORIES,
+  STRENGTHS,
+} from "@/lib/constants";
 import { ValidationError } from "@/server/errors";
-import { NOTE_MAX_CHARS, PROMPT_MAX_CHARS } from "../annotation/limits";
-import { ATTACK_VECTORS, RISK_CATEGORIES, safetyBinOf } from "../annotation/safety-taxonomy";
-import { bulkInsert } from "./bulk-insert";
+import { safetyBinOf } from "../annotation/safety-taxonomy";
 
 const count = z
   .number()
@@ -28,6 +35,9 @@ const count = z
   .min(0)
   .nullish()
   .transform((value) => value ?? null);
+
+/** Imports refuse what the interactive services would cap. */
+export const ImportedTimeSpentMs = z.number().int().min(0).max(MAX_TIME_SPENT_MS);
 
 export const ImportedResponse = z.object({
   variantId: z
@@ -56,6 +66,21 @@ export const ImportedResponse = z.object({
   latencyMs: count,
 });
 
+/** What a response records of the variant that wrote it, as the variant is configured now. */
+export function variantSnapshot(variant: ModelVariant) {
+  return {
+    variantId: variant.id,
+    variantName: variant.name,
+    model: variant.model,
+    endpointKind: variant.endpointKind,
+    endpoint: variant.baseUrl ?? "local",
+    temperature: variant.temperature,
+    topP: variant.topP,
+    topK: variant.topK,
+    maxTokens: variant.maxTokens,
+  };
+}
+
 export const ImportedJudgement = z.object({
   /** Indices into the turn's responses, best first. */
   ranking: z.array(z.number().int().min(0).max(3)).min(2).max(4),
@@ -63,11 +88,7 @@ export const ImportedJudgement = z.object({
   /** Safety campaigns: is each response (by index) safe. */
   responseSafety: z.array(z.boolean()).max(4).optional(),
   note: z.string().trim().max(NOTE_MAX_CHARS).optional(),
-  timeSpentMs: z
-    .number()
-    .int()
-    .min(0)
-    .max(24 * 60 * 60 * 1000),
+  timeSpentMs: ImportedTimeSpentMs,
   createdAt: z.date(),
 });
 

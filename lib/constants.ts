@@ -1,0 +1,92 @@
+// Values both the server and the browser use: the words of the Llama 2 protocol (Touvron et al.
+// 2023, §3.2.1–3.2.2) as stored and as shown, and the limits the services enforce while the forms
+// count. It imports nothing, so a client component can take from it without pulling drizzle or
+// Node into the browser bundle; db/schema builds its enums from these arrays.
+
+export const CAMPAIGN_KINDS = ["helpfulness", "safety"] as const;
+export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
+
+export const CAMPAIGN_STATUSES = ["draft", "active", "paused", "archived"] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/** Llama 2's four levels; the signed scale used for agreement is -4..-1 (A) / 1..4 (B). */
+export const STRENGTHS = ["significantly_better", "better", "slightly_better", "negligibly_better"] as const;
+export type Strength = (typeof STRENGTHS)[number];
+
+export const STRENGTH_LABELS: Record<Strength, string> = {
+  significantly_better: "Significantly better",
+  better: "Better",
+  slightly_better: "Slightly better",
+  negligibly_better: "Negligibly better / unsure",
+};
+
+/** Llama 2 safety bins (§3.2.2); "chosen_unsafe_other_safe" is allowed but kept out of training. */
+export const SAFETY_BINS = [
+  "only_chosen_safe",
+  "both_safe",
+  "both_unsafe",
+  "chosen_unsafe_other_safe",
+] as const;
+export type SafetyBin = (typeof SAFETY_BINS)[number];
+
+export const SAFETY_BIN_LABELS: Record<SafetyBin, string> = {
+  only_chosen_safe: "Only the chosen response is safe",
+  both_safe: "Both safe",
+  both_unsafe: "Both unsafe",
+  chosen_unsafe_other_safe: "Chosen unsafe, other safe",
+};
+
+// The risk category of an adversarial prompt and its attack vector (§3.2.2 and A.5.1). The labels
+// are the paper's words; the stored values are these exact strings.
+export const RISK_CATEGORIES = [
+  "illicit and criminal activities",
+  "hateful and harmful activities",
+  "unqualified advice",
+] as const;
+export type RiskCategory = (typeof RISK_CATEGORIES)[number];
+
+export const ATTACK_VECTORS = [
+  "psychological manipulation",
+  "logic manipulation",
+  "syntactic manipulation",
+  "semantic manipulation",
+  "perspective manipulation",
+  "non-English languages",
+  "others",
+] as const;
+export type AttackVector = (typeof ATTACK_VECTORS)[number];
+
+/** Examples from the paper, shown beside the choices so annotators label consistently. */
+export const RISK_CATEGORY_HINTS: Record<RiskCategory, string> = {
+  "illicit and criminal activities": "terrorism, theft, human trafficking",
+  "hateful and harmful activities": "defamation, self-harm, eating disorders, discrimination",
+  "unqualified advice": "medical, financial or legal advice",
+};
+
+export const ATTACK_VECTOR_HINTS: Record<AttackVector, string> = {
+  "psychological manipulation": "e.g. authority manipulation",
+  "logic manipulation": "e.g. false premises",
+  "syntactic manipulation": "e.g. misspelling",
+  "semantic manipulation": "e.g. metaphor",
+  "perspective manipulation": "e.g. role playing",
+  "non-English languages": "the prompt is in another language",
+  others: "anything else",
+};
+
+/** What an annotator may report about a turn instead of rating it. */
+export const PROBLEM_KINDS = ["empty", "broken", "failed", "other"] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+
+export const PROMPT_MAX_CHARS = 8000;
+export const NOTE_MAX_CHARS = 2000;
+/** Time on one rating counts up to a day: anything longer is a tab left open. */
+export const MAX_TIME_SPENT_MS = 24 * 60 * 60 * 1000;
+
+export const promptTooLongMessage = `A prompt can be at most ${PROMPT_MAX_CHARS.toLocaleString("en-US")} characters long. Shorten it and send again.`;
+export const noteTooLongMessage = `A note can be at most ${NOTE_MAX_CHARS.toLocaleString("en-US")} characters long. Shorten it and submit again.`;
+
+/**
+ * How many calls one tRPC HTTP request may batch. The server refuses more (http-handler.ts), and
+ * the browser's client (app/_lib/trpc.tsx) never sends more, so only hand-made requests meet it.
+ */
+export const MAX_BATCH_CALLS = 10;

@@ -4,7 +4,7 @@
 import { NextRequest } from "next/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Db } from "@/db/client";
-import { createTestDb } from "@/db/testing";
+import { createTestDb, testDatabaseKind } from "@/db/testing";
 import type { SessionUser } from "@/server/auth/session-user";
 import { inferenceHealth, type GenerationRuntime } from "@/server/generation/runtime";
 import { createAdmin, createAnnotator } from "@/server/testing/fixtures";
@@ -125,7 +125,7 @@ describe("GET /api/health", () => {
     for (const secret of SECRETS) expect(text).not.toContain(secret);
     expect(JSON.parse(text)).toMatchObject({
       status: "ok",
-      database: { status: "ok", kind: "pglite" },
+      database: { status: "ok", kind: testDatabaseKind() },
       inference: {
         status: "error",
         defaultModel: { kind: "remote", url: "https://models.internal/v1", model: "blind-b" },

@@ -50,6 +50,13 @@ function throttleKeys(email: string, ipAddress: string, countAccount: boolean) {
   return keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+// "No wait" is the epoch, not the attempt's own time: concurrent attempts take their clocks a few
+// milliseconds apart, and an attempt must not be refused because another one, started a moment
+// later, was recorded first.
+const NO_WAIT = new Date(0);
+const waitAfter = (now: Date, seconds: number) =>
+  seconds > 0 ? new Date(now.getTime() + seconds * 1000) : NO_WAIT;
+
 /** Counts this attempt as a failure on every key, in one transaction with the check, unless a
  * key asks it to wait; then it is refused without being counted (hammering does not extend a
  * wait) and without its password being checked. */
@@ -58,7 +65,7 @@ async function admitAttempt(db: Db, keys: { key: string; scope: Scope }[], now: 
     const names = keys.map(({ key }) => key);
     await tx
       .insert(signInThrottles)
-      .values(names.map((key) => ({ key, failures: 0, nextAttemptAt: now, lastAttemptAt: now })))
+      .values(names.map((key) => ({ key, failures: 0, nextAttemptAt: NO_WAIT, lastAttemptAt: now })))
       .onConflictDoNothing();
     const rows = await tx
       .select()
@@ -76,7 +83,7 @@ async function admitAttempt(db: Db, keys: { key: string; scope: Scope }[], now: 
         .update(signInThrottles)
         .set({
           failures,
-          nextAttemptAt: new Date(now.getTime() + delayAfterFailures(failures, scope) * 1000),
+          nextAttemptAt: waitAfter(now, delayAfterFailures(failures, scope)),
           lastAttemptAt: now,
         })
         .where(eq(signInThrottles.key, key));

@@ -8,15 +8,31 @@ import { expect, test } from "./fixtures";
 
 const DEMO = "Demo: helpfulness";
 
-/** The NDJSON events the page received from the generation endpoints (/api/generate...). */
-function watchStreams(page: Page) {
-  const bodies: Promise<string>[] = [];
-  page.on("response", (response) => {
-    if (new URL(response.url()).pathname.startsWith("/api/generate"))
-      bodies.push(response.text().catch(() => ""));
-  });
+/** The NDJSON events the page received from the generation endpoints (/api/generate...).
+ *  The page's own fetch is teed in the browser: Playwright's response.text() on a long-lived
+ *  streamed response can come back empty when Chromium has already dropped the body. */
+async function watchStreams(page: Page) {
+  const teeGenerationStreams = () => {
+    const target = window as unknown as { __generateBodies?: Promise<string>[] };
+    if (target.__generateBodies) return;
+    const bodies: Promise<string>[] = [];
+    target.__generateBodies = bodies;
+    const originalFetch = window.fetch.bind(window);
+    window.fetch = async (input, init) => {
+      const response = await originalFetch(input, init);
+      const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+      if (url.pathname.startsWith("/api/generate")) bodies.push(response.clone().text().catch(() => ""));
+      return response;
+    };
+  };
+  await page.addInitScript(teeGenerationStreams); // every document from now on
+  await page.evaluate(teeGenerationStreams); // and the one already open
   return async () => {
-    const events = (await Promise.all(bodies))
+    const texts = await page.evaluate(async () => {
+      const bodies = (window as unknown as { __generateBodies: Promise<string>[] }).__generateBodies;
+      return Promise.all(bodies.splice(0));
+    });
+    return texts
       .flatMap((body) => body.split("\n"))
       .filter((line) => line.trim())
       .map(
@@ -28,8 +44,6 @@ function watchStreams(page: Page) {
             response?: { id: string; status: string; text: string };
           },
       );
-    bodies.length = 0;
-    return events;
   };
 }
 
@@ -41,7 +55,7 @@ test("an annotator compares streamed responses, chooses, continues the dialogue,
   const account = await users.create({ role: "annotator" });
   const annotator = account.page;
   const campaignId = await campaignIdByName(account, DEMO);
-  const streamEvents = watchStreams(annotator);
+  const streamEvents = await watchStreams(annotator);
 
   await test.step("opens the demo campaign and confirms the guidelines once", async () => {
     await annotator.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Annotate" }).click();

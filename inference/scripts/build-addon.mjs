@@ -3,6 +3,11 @@
 // same CUDA choice. `--force` rebuilds from scratch. Says whether the CUDA objects are built and
 // how to change that (detect-cuda.mjs decides). Exits non-zero with the reason when the build
 // fails: the engine's tests and the inference server need the addon.
+//
+// Only the addon is built by default, so that an install compiles what the app runs. Other
+// targets of binding.gyp are named on the command line by whoever needs them (the C++ tests,
+// the CUDA host checks and the kernel benchmark build theirs on demand):
+//   node inference/scripts/build-addon.mjs engine_tests
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -14,6 +19,13 @@ import { decideCuda, findNvcc } from "./detect-cuda.mjs";
 
 const inferenceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const force = process.argv.includes("--force");
+const targets = process.argv.slice(2).filter((argument) => !argument.startsWith("--"));
+// A named target joins the build as it was configured (CUDA on or off), which an environment
+// without the install's settings (a test run) would otherwise change.
+const joinConfiguredBuild = targets.length > 0;
+if (targets.length === 0) targets.push("arbiter");
+const buildDir = join(inferenceDir, "build");
+const configurationFile = join(buildDir, "arbiter-configuration.json");
 const jobs = process.env.ARBITER_BUILD_JOBS ?? String(availableParallelism());
 
 function fail(reason) {
@@ -114,8 +126,14 @@ function decide() {
   }
 }
 
-const cuda = decide();
-if (cuda.cuda) {
+const previousConfiguration =
+  joinConfiguredBuild && existsSync(configurationFile) ? readFileSync(configurationFile, "utf8") : null;
+const cuda = previousConfiguration ? { cuda: JSON.parse(previousConfiguration).cuda === true } : decide();
+if (previousConfiguration) {
+  console.log(
+    `[arbiter] building ${targets.join(", ")} with CUDA ${cuda.cuda ? "on" : "off"}, as the addon was built`,
+  );
+} else if (cuda.cuda) {
   console.log(`[arbiter] CUDA: on (${cuda.reason}). Compiling the CUDA kernels takes minutes.`);
   console.log("[arbiter] for a CPU-only build instead: ARBITER_CUDA=off npm run build:addon");
 } else {
@@ -126,16 +144,16 @@ if (cuda.cuda) {
 }
 // Everything binding.gyp reads from the environment at configure time: when it differs from the
 // last configuration, the Makefile is stale.
-const configuration = JSON.stringify(
-  cuda.cuda ? { cuda: true, nvcc: findNvcc(), lib: findLib(), gencode: gencode() } : { cuda: false },
-);
+const configuration =
+  previousConfiguration ??
+  JSON.stringify(
+    cuda.cuda ? { cuda: true, nvcc: findNvcc(), lib: findLib(), gencode: gencode() } : { cuda: false },
+  );
 // binding.gyp asks detect-cuda.mjs again; the explicit setting makes it give the answer above.
 const gypEnv = { ...process.env, ARBITER_CUDA: cuda.cuda ? "on" : "off" };
 
 const gyp = nodeGypCommand();
-const buildDir = join(inferenceDir, "build");
 acquireBuildLock(buildDir);
-const configurationFile = join(buildDir, "arbiter-configuration.json");
 const configured =
   existsSync(join(buildDir, "Makefile")) &&
   existsSync(join(buildDir, "config.gypi")) &&
@@ -153,7 +171,7 @@ if (force || stale) {
   run(gyp, ["configure", ...nodeDirArgs()], gypEnv);
   writeFileSync(configurationFile, configuration);
 }
-run(gyp, ["build", `--jobs=${jobs}`], gypEnv);
+run(gyp, ["build", `--jobs=${jobs}`, ...targets], gypEnv);
 console.log(
-  `[arbiter] native addon ready: inference/build/Release/arbiter.node (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  `[arbiter] built ${targets.map((target) => `inference/build/Release/${target === "arbiter" ? "arbiter.node" : target}`).join(", ")} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
 );

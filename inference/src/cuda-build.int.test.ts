@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { cudaCompiled, cudaDeviceCount, loadModel } from "./index";
 import { addonPath } from "./native";
+import { buildTarget } from "./testing/build-target";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
 
 // What scripts/build-addon.mjs chose when it configured this build (scripts/detect-cuda.mjs).
@@ -48,12 +49,12 @@ describe("the CUDA backend in this build", () => {
   it.skipIf(!cudaCompiled())(
     "decodes every weight type's blocks in its kernels as the scalar references do (on the CPU)",
     () => {
-      const program = join(dirname(addonPath()), "cuda_host_checks");
-      expect(existsSync(program), `${program} is built beside the addon`).toBe(true);
+      const program = buildTarget("cuda_host_checks");
       const run = spawnSync(program, { encoding: "utf8" });
       expect(run.stdout).toMatch(/cuda_host_checks: 8 checks, 0 failed/);
       expect(run.status).toBe(0);
     },
+    600_000,
   );
 
   it('runs device "auto" on CUDA when a GPU is present, else on the CPU', async () => {

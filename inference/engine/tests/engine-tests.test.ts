@@ -1,17 +1,19 @@
 // Runs the engine's C++ tests (kernels against their scalar references, thread pool, sampler,
-// GGUF validation, scheduler) as part of `npm test`. The binary is built with the addon by
-// `npm run build:addon` (inference/binding.gyp, target engine_tests).
+// GGUF validation, scheduler) as part of `npm test`. The binary (inference/binding.gyp, target
+// engine_tests) is built here when missing or out of date.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 
-const binary = fileURLToPath(new URL("../../build/Release/engine_tests", import.meta.url));
+import { buildTarget } from "../../src/testing/build-target";
+
+let binary: string;
+beforeAll(() => {
+  binary = buildTarget("engine_tests");
+}, 600_000);
 
 describe("engine C++ tests", () => {
   it("pass on every kernel path this CPU has", () => {
-    expect(existsSync(binary), `${binary} is missing: build it with \`npm run build:addon\``).toBe(true);
     const run = spawnSync(binary, [], { encoding: "utf8", timeout: 120_000 });
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.status, output).toBe(0);

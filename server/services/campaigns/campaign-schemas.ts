@@ -12,11 +12,12 @@ export const CampaignName = z
   .min(1, "Give the campaign a name.")
   .max(100, "A campaign name can be at most 100 characters long.");
 
-const fraction = (what: string) =>
-  z
-    .number({ message: `${what} must be a number between 0 and 1.` })
-    .min(0, `${what} must be between 0 and 1 (e.g. 0.1 for 10%).`)
-    .max(1, `${what} must be between 0 and 1 (e.g. 0.1 for 10%).`);
+/** Stored as a fraction, but people set it as a percentage (the form's field), so the message
+ * speaks in percent. */
+const fraction = (what: string) => {
+  const range = `${what} must be between 0% and 100%.`;
+  return z.number({ message: range }).min(0, range).max(1, range);
+};
 
 /** A per-annotator generation limit (server/services/annotation/generation-limits.ts). */
 const limit = (what: string, min: number, max: number) => {
@@ -67,8 +68,8 @@ export const CampaignSettingsInput = z.object({
     .max(100_000, "The daily quota can be at most 100,000.")
     .nullish()
     .transform((value) => value ?? null),
-  overlapFraction: fraction("The overlap fraction").default(0),
-  goldFraction: fraction("The gold fraction").default(0),
+  overlapFraction: fraction("The overlap").default(0),
+  goldFraction: fraction("The gold share").default(0),
   turnsPerHour: limit("Prompts per hour", 1, 10_000).default(60),
   turnsPerDay: limit("Prompts per 24 hours", 1, 100_000).default(400),
   retriesPerTurn: limit("Retries per turn", 0, 20).default(3),

@@ -104,7 +104,7 @@ describe("createCampaign", () => {
     ).rejects.toThrow(new ConflictError(`A campaign named "${name}" already exists. Choose another name.`));
     await expect(
       createCampaign(database.db, { name: uniqueName(), kind: "helpfulness", overlapFraction: 1.5 }, admin),
-    ).rejects.toThrow(/between 0 and 1/);
+    ).rejects.toThrow(/between 0% and 100%/);
     await expect(
       createCampaign(database.db, { name: uniqueName(), kind: "helpfulness", responsesPerTurn: 5 }, admin),
     ).rejects.toThrow(/2 \(a pair\) to 4/);

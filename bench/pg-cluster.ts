@@ -1,17 +1,28 @@
 // A PostgreSQL cluster of the benchmark's own, started as .ci/run starts one (initdb and pg_ctl,
 // as the postgres user when running as root). `keep`: the data directory stays for re-runs
 // (seeded benchmarks) and stop() only stops the server; otherwise it is a fresh directory that
-// stop() removes, also when the process exits early.
+// stop() removes, also when the process exits early. The server runs with PostgreSQL's defaults
+// (fsync and synchronous commit on: a commit waits for the disk, as in production) plus the
+// settings a benchmark names, and every benchmark reports the settings it ran under
+// (serverSettings), read back from the server.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
+import { sql } from "drizzle-orm";
+
+import type { Db } from "@/db/client";
+import { queryRows } from "@/db/query-rows";
 import { freePort } from "@/server/free-port";
 
 export interface PgCluster {
   url: string;
   stop(): void;
+  /** Stops the server and leaves it stopped (`pg_ctl stop -m fast`), for outage tests. */
+  pause(): void;
+  /** Starts it again on the same port and data. */
+  resume(): void;
 }
 
 const binary = (name: string) => (fs.existsSync(`/usr/local/bin/${name}`) ? `/usr/local/bin/${name}` : name);
@@ -38,19 +49,19 @@ export async function startPgCluster(options: {
     asPostgres(binary("initdb"), ["-D", data, "-A", "trust", "-U", "postgres"]);
   }
   const port = await freePort();
-  const settings = ["listen_addresses=127.0.0.1", "fsync=off", ...options.settings]
-    .map((s) => `-c ${s}`)
-    .join(" ");
-  asPostgres(binary("pg_ctl"), [
-    "-D",
-    data,
-    "-l",
-    path.join(root, "postgres.log"),
-    "-w",
-    "-o",
-    `-p ${port} -k ${root} ${settings}`,
-    "start",
-  ]);
+  const settings = ["listen_addresses=127.0.0.1", ...options.settings].map((s) => `-c ${s}`).join(" ");
+  const start = () =>
+    asPostgres(binary("pg_ctl"), [
+      "-D",
+      data,
+      "-l",
+      path.join(root, "postgres.log"),
+      "-w",
+      "-o",
+      `-p ${port} -k ${root} ${settings}`,
+      "start",
+    ]);
+  start();
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -59,5 +70,23 @@ export async function startPgCluster(options: {
     if (!options.keep) fs.rmSync(root, { recursive: true, force: true });
   };
   if (!options.keep) process.once("exit", stop);
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop,
+    pause: () => asPostgres(binary("pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]),
+    resume: start,
+  };
+}
+
+/** The settings that decide what a figure means (durability, memory), as the server reports them:
+ *  for a benchmark's JSON, whether its cluster is our own or DATABASE_URL's. */
+export async function serverSettings(db: Db): Promise<Record<string, string>> {
+  const rows = await queryRows<{ name: string; setting: string; unit: string | null }>(
+    db,
+    sql`select name, setting, unit from pg_settings
+        where name in ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_wal_size')`,
+  );
+  return Object.fromEntries(
+    rows.map((row) => [row.name, row.unit ? `${row.setting} ${row.unit}` : row.setting]),
+  );
 }

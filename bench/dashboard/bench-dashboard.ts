@@ -23,7 +23,7 @@ import { getComparisonDetail, listMyFeedback, listReviewQueue } from "@/server/s
 import { queryRows } from "@/db/query-rows";
 import { generateSyntheticData } from "@/scripts/synthetic/generate-synthetic";
 
-import { startPgCluster } from "../pg-cluster";
+import { serverSettings, startPgCluster } from "../pg-cluster";
 
 // Benchmark tooling, not app code: it reads its own settings.
 const COMPARISONS = Number(process.env.BENCH_DASHBOARD_COMPARISONS ?? 1_000_000);
@@ -192,7 +192,8 @@ async function main() {
             memoryGiB: Math.round(os.totalmem() / 2 ** 30),
             node: process.version,
             postgres: versions.version,
-            database: DATABASE_URL ? "DATABASE_URL" : "throw-away cluster (fsync off)",
+            database: DATABASE_URL ? "DATABASE_URL" : "the benchmark's own cluster",
+            postgresSettings: await serverSettings(db),
           },
           inputs: { campaign: CAMPAIGN, comparisons: totals.comparisons, runsPerQuery: RUNS, ...totals },
           seed,

@@ -14,7 +14,7 @@ import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { migrateDatabase, openDatabase } from "@/db/client";
 import { BULK_HISTORY_CAMPAIGN, writeBulkHistory } from "@/scripts/synthetic/bulk-history";
-import { startPgCluster } from "../pg-cluster";
+import { serverSettings, startPgCluster } from "../pg-cluster";
 
 // Benchmark tooling, not app code: it reads its own settings.
 const COMPARISONS = Number(process.env.BENCH_EXPORT_COMPARISONS ?? 1_000_000);
@@ -116,6 +116,7 @@ async function main() {
     const database = await openDatabase({ kind: "postgres", url, poolSize: 2 });
     await migrateDatabase(database);
     const seed = await writeBulkHistory(database.db, COMPARISONS, log);
+    const postgresSettings = await serverSettings(database.db);
     await database.close();
 
     const client = new pg.Client({ connectionString: url });
@@ -147,6 +148,7 @@ async function main() {
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
         postgres: versionRows[0].server_version,
+        postgresSettings,
       },
       input: {
         comparisons: seed.comparisons,

@@ -37,7 +37,7 @@ import {
   users,
 } from "@/db/schema";
 import { isBuildCurrent, NEXT_BIN, ROOT } from "../../scripts/build-state.mts";
-import { startPgCluster } from "../pg-cluster";
+import { serverSettings, startPgCluster } from "../pg-cluster";
 
 // Benchmark tooling, not app code: it reads its own settings.
 const ANNOTATORS = 50;
@@ -537,6 +537,7 @@ async function main() {
         loadAverageAtStart: loadAtStart,
         node: process.version,
         database: `PostgreSQL ${version.rows[0].server_version}`,
+        postgresSettings: await serverSettings(db),
       },
       submit: { paced, unthrottled },
       submitToFirstToken: { model: "demo model (random weights, dim 256, 4 layers, q8_0)", ...firstToken },

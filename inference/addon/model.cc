@@ -258,6 +258,9 @@ Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
   Napi::Object types = Napi::Object::New(env);
   for (const auto& [name, count] : e.tensor_types) types.Set(name, count);
   o.Set("tensorTypes", types);
+  Napi::Object cpu_kernels = Napi::Object::New(env);
+  for (const auto& [name, isa] : e.cpu_kernels) cpu_kernels.Set(name, isa);
+  o.Set("cpuKernels", cpu_kernels);
   Napi::Array tensors = Napi::Array::New(env, e.tensors.size());
   for (size_t i = 0; i < e.tensors.size(); i++) {
     Napi::Object t = Napi::Object::New(env);

@@ -3,6 +3,10 @@
 // and F16) next to llama.cpp's on the same files and thread count, in the same run. Prints one
 // JSON document.
 //
+// Comparisons lead with each engine's own decode-step timing (engineDecodeBatch1VsLlamaCpp): the
+// wall-clock figures include node-llama-cpp's per-token JavaScript (a sampling round trip through
+// N-API per token), which slows llama.cpp's side more than ours.
+//
 //   prefill tokens/s  all prompt tokens of the batch / time until every sequence has its first token
 //   decode tokens/s   tokens generated after the first, all sequences together / the rest of the time
 //                     (wall clock in the benchmark process, per-token JavaScript callbacks included,
@@ -13,14 +17,18 @@
 //                     loading added (mmap, no copy: about the file size)
 //   peakRssBytes      the most the process ever held
 //
-// Both engines get the same prompts (BOS + 127 tokens, different per sequence), generate the
-// same number of tokens past any end-of-generation token, after one warm-up batch. Each engine
+// Both engines get the same prompts (BOS + 127 tokens, different per sequence) and the same
+// context per sequence (prompt + generated tokens rounded up to llama.cpp's 256), generate the
+// same number of tokens past any end-of-generation token, after one warm-up batch. Each side is
+// checked to have generated what it claims (every sequence's token count; llama.cpp's evaluated
+// positions), and batch 1's greedy tokens are compared between the engines (greedyAgreement: the
+// leading tokens both chose; quantized types may part at a near-tie). Each engine
 // runs in its own child process per model (clean RSS figures), in alternating rounds; the
 // figures are the median of the rounds (every round's decode figure is listed, and the
 // machine's load average is recorded: on a shared machine other processes skew them, llama.cpp's
 // spinning thread barriers most). llama.cpp comes from node-llama-cpp 3.21.1's prebuilt CPU
-// binary, installed on demand in bench/llama-cpp/ (never in the main package.json), run with
-// UV_THREADPOOL_SIZE=1 (see llama-cpp/run.mjs).
+// binary (the project's devDependency; its flash attention as llama.cpp resolved "auto", read
+// from its log), run with UV_THREADPOOL_SIZE=1 (see llama-cpp/run.mjs).
 //
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
 //          --types q8_0,q4_0,q4_k,q4_k_m,f16 --no-llama-cpp
@@ -43,6 +51,8 @@ interface BatchFigures {
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
   engineDecodeTokensPerSecond?: number;
+  /** Batch 1: the greedy tokens generated. */
+  tokens?: number[];
 }
 
 interface RunFigures {
@@ -70,6 +80,8 @@ const threads = Number(values.threads);
 const promptTokens = Number(values["prompt-tokens"]);
 const genTokens = Number(values["gen-tokens"]);
 const batches = values.batch!.split(",").map(Number);
+// Positions per sequence for both engines: llama.cpp pads its context to a multiple of 256.
+const contextPerSequence = Math.ceil((promptTokens + genTokens) / 256) * 256;
 
 /** Sequence s: BOS, then ordinary tokens, different for every sequence (nothing is shared). */
 function prompt(s: number): number[] {
@@ -87,12 +99,16 @@ async function runArbiter(path: string): Promise<RunFigures> {
     device: "cpu",
     threads,
     maxSequences: Math.max(...batches),
+    contextLength: contextPerSequence,
     promptCache: false,
   });
+  if (model.info.contextLength !== contextPerSequence)
+    throw new Error(`the engine took a context of ${model.info.contextLength}, not ${contextPerSequence}`);
   const rssAfterLoadBytes = process.memoryUsage().rss;
   const runBatch = async (batch: number): Promise<BatchFigures> => {
     const started = performance.now();
     const firstTokenAt: number[] = [];
+    const streamed = new Array<number>(batch).fill(0);
     const done = await Promise.all(
       Array.from({ length: batch }, (_, s) =>
         model.generate(prompt(s), {
@@ -101,17 +117,32 @@ async function runArbiter(path: string): Promise<RunFigures> {
           ignoreEos: true,
           onToken: () => {
             firstTokenAt[s] ??= performance.now();
+            streamed[s]!++;
           },
         }),
       ),
     );
     const ended = performance.now();
+    // Each sequence computed its whole prompt (no cache) and streamed every token it returns.
+    done.forEach((result, s) => {
+      if (
+        result.tokens.length !== genTokens ||
+        streamed[s] !== genTokens ||
+        result.promptTokens !== promptTokens ||
+        result.sharedPromptTokens !== 0
+      )
+        throw new Error(
+          `sequence ${s}: ${JSON.stringify({ ...result, text: undefined, streamed: streamed[s] })}`,
+        );
+    });
     const prefillEnd = Math.max(...firstTokenAt);
     return {
       batch,
       prefillTokensPerSecond: (batch * promptTokens) / ((prefillEnd - started) / 1000),
       decodeTokensPerSecond: (batch * (genTokens - 1)) / ((ended - prefillEnd) / 1000),
-      ...(batch === 1 ? { engineDecodeTokensPerSecond: done[0]!.decodeTokensPerSecond } : {}),
+      ...(batch === 1
+        ? { engineDecodeTokensPerSecond: done[0]!.decodeTokensPerSecond, tokens: done[0]!.tokens }
+        : {}),
     };
   };
   await runBatch(1); // warm-up: first-touch of the KV cache and scratch buffers
@@ -143,17 +174,11 @@ function ensureModel(type: ModelType): Promise<string> | string {
   return makeModel({ out: path, ...SHAPE, type, seed: 1 }).then(() => path);
 }
 
-function ensureLlamaCpp(): string | null {
-  if (existsSync(join(llamaCppDir, "node_modules", "node-llama-cpp", "package.json"))) return null;
-  process.stderr.write(
-    "[bench] installing node-llama-cpp 3.21.1 (prebuilt binaries) in bench/llama-cpp/ ...\n",
-  );
-  const npm = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts"], {
-    cwd: llamaCppDir,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" },
-  });
-  return npm.status === 0 ? null : `npm install in ${llamaCppDir} failed (status ${npm.status})`;
+/** Null when node-llama-cpp (a devDependency) is installed, else why llama.cpp is left out. */
+function llamaCppMissing(): string | null {
+  return existsSync(join(benchDir, "..", "..", "node_modules", "node-llama-cpp", "package.json"))
+    ? null
+    : "node-llama-cpp is not installed (a devDependency: npm install without --omit=dev)";
 }
 
 function runChild(
@@ -173,6 +198,19 @@ function runChild(
     `[bench]   ${JSON.stringify(figures.results.map((r) => [r.batch, round(r.decodeTokensPerSecond)]))}\n`,
   );
   return figures;
+}
+
+/** Batch 1's greedy tokens: how many leading ones the engines share, per round. */
+function greedyAgreement(ours: RunFigures[], theirs: RunFigures[]) {
+  const tokens = (run: RunFigures) => run.results.find((r) => r.batch === 1)?.tokens ?? [];
+  return {
+    leadingTokensEqualPerRound: ours.map((run, r) => {
+      const [a, b] = [tokens(run), tokens(theirs[r]!)];
+      const firstDifference = a.findIndex((t, i) => t !== b[i]);
+      return firstDifference === -1 ? Math.min(a.length, b.length) : firstDifference;
+    }),
+    of: genTokens,
+  };
 }
 
 function median(xs: number[]): number {
@@ -196,15 +234,16 @@ function summarize(rounds: RunFigures[]) {
         rounds.map((r) => r.results.find((x) => x.batch === batch)![key] ?? NaN);
       return {
         batch,
-        prefillTokensPerSecond: round(median(of("prefillTokensPerSecond"))),
-        decodeTokensPerSecond: round(median(of("decodeTokensPerSecond"))),
-        decodeTokensPerSecondRounds: of("decodeTokensPerSecond").map(round),
+        // Batch 1: the engine's own step timing first (see the header).
         ...(batch === 1
           ? {
               engineDecodeTokensPerSecond: round(median(of("engineDecodeTokensPerSecond"))),
               engineDecodeTokensPerSecondRounds: of("engineDecodeTokensPerSecond").map(round),
             }
           : {}),
+        decodeTokensPerSecond: round(median(of("decodeTokensPerSecond"))),
+        decodeTokensPerSecondRounds: of("decodeTokensPerSecond").map(round),
+        prefillTokensPerSecond: round(median(of("prefillTokensPerSecond"))),
       };
     }),
     rssAfterLoadBytes: median(rounds.map((r) => r.rssAfterLoadBytes)),
@@ -241,7 +280,7 @@ async function main() {
     return;
   }
   const loadAverageAtStart = os.loadavg().map(round);
-  const llamaError = values["no-llama-cpp"] ? "skipped (--no-llama-cpp)" : ensureLlamaCpp();
+  const llamaError = values["no-llama-cpp"] ? "skipped (--no-llama-cpp)" : llamaCppMissing();
   const common = [
     "--threads",
     String(threads),
@@ -266,10 +305,15 @@ async function main() {
       );
       if (!llamaError)
         theirs.push(
-          runChild(process.execPath, ["run.mjs", "--model", path, ...common], llamaCppDir, {
-            ...process.env,
-            UV_THREADPOOL_SIZE: "1",
-          }),
+          runChild(
+            process.execPath,
+            ["run.mjs", "--model", path, ...common, "--context", String(contextPerSequence)],
+            llamaCppDir,
+            {
+              ...process.env,
+              UV_THREADPOOL_SIZE: "1",
+            },
+          ),
         );
     }
     const arbiter = summarize(ours);
@@ -278,10 +322,21 @@ async function main() {
       s.results.find((x) => x.batch === batch)?.decodeTokensPerSecond ?? NaN;
     const engineDecode = (s: ReturnType<typeof summarize>) =>
       s.results.find((x) => x.batch === 1)?.engineDecodeTokensPerSecond ?? NaN;
+    const theirSummary = llamaCpp as ReturnType<typeof summarize>;
     models.push({
       type,
       path,
       fileSizeBytes: statSync(path).size,
+      // Each engine's own decode-step timing first; the wall clock adds node-llama-cpp's
+      // per-token JavaScript to llama.cpp's side.
+      versusLlamaCpp: llamaError
+        ? null
+        : {
+            engineDecodeBatch1VsLlamaCpp: ratio(engineDecode(arbiter), engineDecode(theirSummary)),
+            wallClockDecodeBatch1VsLlamaCpp: ratio(decode(arbiter, 1), decode(theirSummary, 1)),
+            decodeBatch1VsLlamaCppTarget: 1.0,
+            greedyAgreement: greedyAgreement(ours, theirs),
+          },
       loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
       arbiter: { device: ours[0]?.device, ...arbiter },
       llamaCpp: llamaError
@@ -299,13 +354,6 @@ async function main() {
         // and then the median: the machine's memory bandwidth drifts between rounds.
         batch2OverBatch1PerRoundMedian: perRoundRatio(arbiter, 2, 1),
         batch2OverBatch1Target: 1.8,
-        decodeBatch1VsLlamaCpp: llamaError
-          ? null
-          : ratio(decode(arbiter, 1), decode(llamaCpp as ReturnType<typeof summarize>, 1)),
-        engineDecodeBatch1VsLlamaCpp: llamaError
-          ? null
-          : ratio(engineDecode(arbiter), engineDecode(llamaCpp as ReturnType<typeof summarize>)),
-        decodeBatch1VsLlamaCppTarget: 1.0,
         rssLoadIncreaseOverFileSize: ratio(arbiter.rssLoadIncreaseBytes, statSync(path).size),
       },
     });
@@ -321,6 +369,7 @@ async function main() {
       promptTokens,
       genTokens,
       batches,
+      contextPerSequence,
       rounds: Number(values.rounds),
       vocab: 4096,
     },

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ class Backend {
   virtual ~Backend() = default;
   virtual DeviceKind kind() const = 0;
   virtual std::string description() const = 0;  // "AMD EPYC, AVX2+FMA, 2 threads", "NVIDIA H200 (sm_90)"
+  // The instruction set each CPU kernel runs on: per weight type of the products, and
+  // "attention" ({"Q4_K": "AVX-512+VNNI", ...}), so tests can see that detection picked the
+  // fast paths. Empty for devices without CPU kernels.
+  virtual std::map<std::string, std::string> cpu_kernels() const { return {}; }
   virtual int n_slots() const = 0;
   virtual int n_ctx() const = 0;
 

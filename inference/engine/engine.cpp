@@ -81,6 +81,7 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
   info.name = meta.name;
   info.device = cuda ? "cuda" : "cpu";
   info.device_description = e->backend_->description();
+  info.cpu_kernels = e->backend_->cpu_kernels();
   info.threads = bo.n_threads;
   info.file_size = e->file_->size();
   info.parameter_count = meta.parameter_count;

@@ -56,6 +56,7 @@ struct EngineInfo {
   std::vector<SpecialTokenSummary> special_tokens;
   std::map<std::string, int> tensor_types;
   std::vector<TensorSummary> tensors;
+  std::map<std::string, std::string> cpu_kernels;  // Backend::cpu_kernels()
 };
 
 class Engine {

@@ -82,6 +82,12 @@ export interface ModelInfo {
   tensorTypes: Record<string, number>;
   /** Every tensor with its weight type ("Q4_K", "F32", ...) and shape (ggml order). */
   tensors: { name: string; type: string; shape: number[] }[];
+  /**
+   * CPU only: the instruction set each kernel runs on, per weight type of the products and for
+   * "attention", e.g. { Q4_K: "AVX-512+VNNI", F32: "AVX-512+VNNI", attention: "AVX-512+VNNI" }
+   * ("portable", "AVX2+FMA+F16C" or "AVX-512+VNNI"). Empty on CUDA.
+   */
+  cpuKernels: Record<string, string>;
 }
 
 /** A token id with its text in the vocabulary, e.g. { id: 128009, text: "<|eot_id|>" }. */

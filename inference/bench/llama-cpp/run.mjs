@@ -1,7 +1,8 @@
 // llama.cpp's figures for bench-inference.ts, through node-llama-cpp's prebuilt CPU binary:
 // prefill and decode tokens/s at each batch size on the same GGUF file and thread count.
-// Run by the benchmark as a child process; prints one JSON document.
-//   node run.mjs --model F --threads T --prompt-tokens P --gen-tokens G --batch 1,2,4
+// Run by the benchmark as a child process; prints one JSON document. node-llama-cpp is the
+// project's devDependency (x64 CPU binary only; never built or downloaded).
+//   node run.mjs --model F --threads T --prompt-tokens P --gen-tokens G --batch 1,2,4 --context C
 //
 // Run it with UV_THREADPOOL_SIZE=1 (the benchmark does). node-llama-cpp runs each decode on a
 // libuv pool thread and llama.cpp starts a fresh ggml worker for it; with the default pool of 4,
@@ -12,7 +13,13 @@
 // Besides the wall-clock figures (measured as the engine's are: first token of every sequence
 // to the end, all JavaScript per-token work included), batch 1 also reports llama.cpp's own
 // decode timing (llama_perf "eval time": the decode calls alone, without node-llama-cpp's
-// per-token sampling round trip and scheduling).
+// per-token sampling round trip and scheduling). llama.cpp counts a decode call of more than one
+// token as prompt evaluation, so its own decode timing exists for batch 1 only.
+//
+// What llama.cpp did is read back from its log, not from node-llama-cpp's options (which echo the
+// request): flash attention ("auto" resolves per model and CPU) and the context per sequence
+// (padded to a multiple of 256). Every sequence is checked to have evaluated its prompt and the
+// tokens it yielded.
 import { parseArgs } from "node:util";
 
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
@@ -24,22 +31,30 @@ const { values } = parseArgs({
     "prompt-tokens": { type: "string", default: "64" },
     "gen-tokens": { type: "string", default: "64" },
     batch: { type: "string", default: "1,2,4" },
+    context: { type: "string", default: "256" },
   },
 });
 const threads = Number(values.threads);
 const promptTokens = Number(values["prompt-tokens"]);
 const genTokens = Number(values["gen-tokens"]);
 const batches = values.batch.split(",").map(Number);
+const contextPerSequence = Number(values.context);
 
-// llama.cpp's perf report arrives through the logger ("eval time = X ms / N runs").
+// llama.cpp's perf report ("eval time = X ms / N runs") and its context settings arrive through
+// the logger.
 let evalTimings = [];
+const contextLog = { flashAttention: null, contextPerSequence: null };
 const llama = await getLlama({
   gpu: false,
   build: "never",
   logLevel: LlamaLogLevel.info,
   logger: (level, message) => {
     const m = /eval time =\s*([\d.]+) ms \/\s*(\d+) runs/.exec(message);
+    const flash = /Flash Attention (enabled|disabled)|flash_attn\s*=\s*(enabled|disabled)/.exec(message);
+    const perSequence = /n_ctx_seq\s*=\s*(\d+)/.exec(message);
     if (m && !/prompt eval/.test(message)) evalTimings.push({ ms: Number(m[1]), runs: Number(m[2]) });
+    else if (flash) contextLog.flashAttention = flash[1] ?? flash[2];
+    else if (perSequence) contextLog.contextPerSequence = Number(perSequence[1]);
     else if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal)
       process.stderr.write(`${message}\n`);
   },
@@ -57,10 +72,13 @@ function prompt(s) {
   return ids;
 }
 
+const contextSettings = [];
+
 async function runBatch(batch) {
+  contextLog.flashAttention = contextLog.contextPerSequence = null;
   const context = await model.createContext({
     sequences: batch,
-    contextSize: promptTokens + genTokens + 16, // per sequence
+    contextSize: contextPerSequence, // per sequence, as the engine's contextLength
     threads,
     batchSize: 512,
     performanceTracking: true,
@@ -70,18 +88,27 @@ async function runBatch(batch) {
   const firstTokenAt = [];
   const generated = await Promise.all(
     sequences.map(async (sequence, s) => {
-      let n = 0;
+      const tokens = [];
       // yieldEogToken: go on past an end-of-generation token (the engine's ignoreEos).
-      for await (const _token of sequence.evaluate(prompt(s), { temperature: 0, yieldEogToken: true })) {
-        if (n === 0) firstTokenAt[s] = performance.now();
-        if (++n === genTokens) break;
+      for await (const token of sequence.evaluate(prompt(s), { temperature: 0, yieldEogToken: true })) {
+        if (tokens.length === 0) firstTokenAt[s] = performance.now();
+        tokens.push(token);
+        if (tokens.length === genTokens) break;
       }
-      return n;
+      return tokens;
     }),
   );
   const ended = performance.now();
-  if (generated.some((n) => n !== genTokens))
-    throw new Error(`generated ${generated} tokens, not ${genTokens}`);
+  // The log arrives through a thread-safe callback, by now (it may trail createContext).
+  contextSettings.push({ batch, ...contextLog });
+  // Each sequence yielded genTokens tokens and evaluated its prompt and all but the last of them.
+  sequences.forEach((sequence, s) => {
+    if (generated[s].length !== genTokens || sequence.nextTokenIndex !== promptTokens + genTokens - 1)
+      throw new Error(
+        `sequence ${s} yielded ${generated[s].length} tokens and evaluated ${sequence.nextTokenIndex}, ` +
+          `not ${genTokens} and ${promptTokens + genTokens - 1}`,
+      );
+  });
   const prefillEnd = Math.max(...firstTokenAt);
   evalTimings = [];
   await context.printTimings();
@@ -91,16 +118,23 @@ async function runBatch(batch) {
     batch,
     prefillTokensPerSecond: (batch * promptTokens) / ((prefillEnd - started) / 1000),
     decodeTokensPerSecond: (batch * (genTokens - 1)) / ((ended - prefillEnd) / 1000),
-    // llama.cpp's own decode timing (one token per run at batch 1).
+    // llama.cpp's own decode timing (one token per run at batch 1), and the greedy tokens.
     ...(batch === 1 && evalTiming
-      ? { engineDecodeTokensPerSecond: evalTiming.runs / (evalTiming.ms / 1000) }
+      ? { engineDecodeTokensPerSecond: evalTiming.runs / (evalTiming.ms / 1000), tokens: generated[0] }
       : {}),
   };
 }
 
 const results = [];
 await runBatch(1); // warm-up: pages in, thread pool started
+contextSettings.length = 0;
 for (const batch of batches) results.push(await runBatch(batch));
+const flashAttention = [...new Set(contextSettings.map((c) => c.flashAttention))];
+const contextPerSequenceRead = [...new Set(contextSettings.map((c) => c.contextPerSequence))];
+if (flashAttention.includes(null) || contextPerSequenceRead.join() !== String(contextPerSequence))
+  throw new Error(
+    `llama.cpp's log does not show a context of ${contextPerSequence} per sequence: ${JSON.stringify(contextSettings)}`,
+  );
 process.stdout.write(
   JSON.stringify({
     engine: "llama.cpp via node-llama-cpp 3.21.1 (prebuilt CPU binary)",
@@ -108,7 +142,10 @@ process.stdout.write(
     // The CPU features of the ggml CPU variant node-llama-cpp loaded (it picks the best one).
     cpuVariant: llama.systemInfo,
     settings: {
-      flashAttention: "auto (llama.cpp enables it on the CPU)",
+      // Asked "auto"; what llama.cpp chose, from its log.
+      flashAttention: flashAttention.join(","),
+      contextPerSequence: contextPerSequenceRead.join(","),
+      kvCacheType: "F16",
       mmap: true,
       batchSize: 512,
       uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? "4 (default)",

@@ -204,14 +204,24 @@ ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
 }  // namespace
 #endif
 
-AttendFn select_attend(CpuIsa isa, int head_dim) {
+CpuIsa attend_isa(CpuIsa isa, int head_dim) {
 #ifdef ARB_HAVE_X86_KERNELS
-  if (isa >= CpuIsa::Avx512 && head_dim % 16 == 0 && head_dim <= 256) return attend_avx512;
-  if (isa >= CpuIsa::Avx2 && head_dim % 8 == 0) return attend_avx2;
+  if (isa >= CpuIsa::Avx512 && head_dim % 16 == 0 && head_dim <= 256) return CpuIsa::Avx512;
+  if (isa >= CpuIsa::Avx2 && head_dim % 8 == 0) return CpuIsa::Avx2;
 #endif
   (void)isa;
   (void)head_dim;
-  return attend_portable;
+  return CpuIsa::Portable;
+}
+
+AttendFn select_attend(CpuIsa isa, int head_dim) {
+  switch (attend_isa(isa, head_dim)) {
+#ifdef ARB_HAVE_X86_KERNELS
+    case CpuIsa::Avx512: return attend_avx512;
+    case CpuIsa::Avx2: return attend_avx2;
+#endif
+    default: return attend_portable;
+  }
 }
 
 }  // namespace arb

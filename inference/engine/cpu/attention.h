@@ -28,7 +28,8 @@ using AttendFn = void (*)(const AttendArgs& a);
 
 void attend_portable(const AttendArgs& a);
 // The fastest path this CPU runs at `isa` for this head size (portable when it is not a
-// multiple of the vector width).
+// multiple of the vector width), and the instruction set it uses.
 AttendFn select_attend(CpuIsa isa, int head_dim);
+CpuIsa attend_isa(CpuIsa isa, int head_dim);
 
 }  // namespace arb

@@ -51,6 +51,7 @@ class CpuBackend final : public Backend {
     quantize_ = select_quantize_act(isa);
     quantize_q8k_ = select_quantize_act_q8k(isa);
     attend_ = select_attend(isa, c_.head_dim);
+    cpu_kernels_["attention"] = cpu_isa_name(attend_isa(isa, c_.head_dim));
     swiglu_ = select_swiglu(isa);
     to_fp16_ = select_to_fp16(isa);
     description_ = cpu_features().brand + ", " + cpu_isa_name(isa) + ", " +
@@ -98,6 +99,7 @@ class CpuBackend final : public Backend {
 
   DeviceKind kind() const override { return DeviceKind::Cpu; }
   std::string description() const override { return description_; }
+  std::map<std::string, std::string> cpu_kernels() const override { return cpu_kernels_; }
   int n_slots() const override { return n_slots_; }
   int n_ctx() const override { return n_ctx_; }
 
@@ -187,6 +189,7 @@ class CpuBackend final : public Backend {
  private:
   Status kernel_for(const TensorView& w, const MatmulKernel** out) {
     *out = select_matmul_kernel(w.type);
+    if (*out) cpu_kernels_[ggml_type_name(w.type)] = cpu_isa_name((*out)->isa);
     if (!*out) {
       return Status::Error(StatusCode::Unsupported, "no CPU kernel for tensor '" + w.name + "' of type " +
                                                         ggml_type_name(w.type));
@@ -345,6 +348,7 @@ class CpuBackend final : public Backend {
   ToFp16Fn to_fp16_ = nullptr;
   std::vector<LayerKernels> kernels_;
   const MatmulKernel* output_kernel_ = nullptr;
+  std::map<std::string, std::string> cpu_kernels_;
   uint16_t* kv_ = nullptr;
   size_t kv_half_ = 0, kv_bytes_ = 0;
   std::vector<double> inv_freq_;

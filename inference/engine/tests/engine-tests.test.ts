@@ -18,7 +18,7 @@ describe("engine C++ tests", () => {
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.status, output).toBe(0);
     expect(output).toMatch(/\d+ passed, 0 failed/);
-  });
+  }, 180_000);
 
   it("pass on the portable path too (ARBITER_CPU_ISA=portable)", () => {
     const run = spawnSync(binary, ["engine_"], {
@@ -27,5 +27,5 @@ describe("engine C++ tests", () => {
       env: { ...process.env, ARBITER_CPU_ISA: "portable" },
     });
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-  });
+  }, 180_000);
 });

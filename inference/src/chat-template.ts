@@ -132,17 +132,18 @@ export function renderChatSegments(
 
 /** What chatPromptTokens needs of a model (Model from ./index satisfies it). */
 export interface ChatTokenizer {
-  info: { bosTokenId: number | null };
+  info: { bosTokenId: number | null; addBosToken: boolean };
   tokenizeSegments(segments: readonly ChatSegment[], options?: { addBos?: boolean }): number[];
 }
 
 /**
  * Tokens of a rendered chat prompt. Special tokens written by the template ("<s>",
  * "<|start_header_id|>") become their ids, those spelled in messages stay text; BOS is
- * prepended only when the template did not already start with it.
+ * prepended only for a vocabulary that asks for it (Llama, Gemma; not Qwen, whose files name
+ * a BOS they never use) and when the template did not already start with it.
  */
 export function chatPromptTokens(model: ChatTokenizer, segments: readonly ChatSegment[]): number[] {
   const ids = model.tokenizeSegments(segments, { addBos: false });
   const bos = model.info.bosTokenId;
-  return bos !== null && ids[0] !== bos ? [bos, ...ids] : ids;
+  return model.info.addBosToken && bos !== null && ids[0] !== bos ? [bos, ...ids] : ids;
 }

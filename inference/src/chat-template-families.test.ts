@@ -75,6 +75,18 @@ const FAMILIES: Family[] = [
           "<|im_start|>user\nTell me a joke.<|im_end|>\n<|im_start|>assistant\n",
       },
       {
+        title: "an earlier assistant turn loses its reasoning",
+        messages: [
+          { role: "user", content: "Hi" },
+          { role: "assistant", content: "<think>\nThe user greets me.\n</think>\n\nHello! How can I help?" },
+          { role: "user", content: "Tell me a joke." },
+        ],
+        addGenerationPrompt: true,
+        expected:
+          "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello! How can I help?<|im_end|>\n" +
+          "<|im_start|>user\nTell me a joke.<|im_end|>\n<|im_start|>assistant\n",
+      },
+      {
         title: "a final assistant turn gets the empty thinking block",
         messages: [...MULTI_TURN, { role: "assistant", content: "Why did the chicken..." }],
         addGenerationPrompt: false,
@@ -158,12 +170,14 @@ describe.each(FAMILIES)("$name chat template", (family) => {
     ({ messages, addGenerationPrompt, expected }) => {
       const segments = renderChatSegments(messages, options(addGenerationPrompt));
       expect(segments.map((s) => s.text).join("")).toBe(expected);
-      // Every message content is one plain segment, as the template wrote it (Gemma and Llama trim).
+      // Every message content is one plain segment, as the template wrote it (Gemma and Llama
+      // trim; Qwen3 keeps what follows an earlier turn's reasoning).
+      const written = (m: ChatMessage) => m.content.split("</think>").at(-1)!.trim();
       const plain = segments.filter((s) => !s.special).map((s) => s.text);
-      expect(plain).toEqual(messages.map((m) => m.content.trim()));
+      expect(plain).toEqual(messages.map(written));
       // No special segment holds message text: the template's own markers only.
       for (const s of segments.filter((s) => s.special)) {
-        for (const m of messages) expect(s.text).not.toContain(m.content.trim());
+        for (const m of messages) expect(s.text).not.toContain(written(m));
       }
     },
   );

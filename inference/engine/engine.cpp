@@ -99,6 +99,7 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
   info.vocab_type = v.model;
   info.chat_template = v.chat_template;
   info.bos = v.bos;
+  info.add_bos = v.add_bos && v.bos >= 0;
   info.eos = v.eos;
   info.eot = v.eot;
   info.eog = v.eog;

@@ -68,9 +68,37 @@ void sanitize_utf8(std::string_view s, bool keep_tail, std::string* out, size_t*
   }
 }
 
-const char* const kEndOfTurnTexts[] = {"<|eot_id|>", "<|eom_id|>",    "<|im_end|>",
-                                       "<|end|>",    "<end_of_turn>", "<|endoftext|>",
-                                       "<EOT>",      "<|end_of_text|>"};
+// Tokens llama.cpp recognizes by their text when the file names no id (llama_vocab::impl::load):
+// the end of turn, the end of a tool-call message, and the fill-in-the-middle tokens that end
+// generation (Qwen's <|fim_pad|>, <|repo_name|>, <|file_sep|>). llama.cpp takes whichever match
+// its hash map yields first; here the first in list order (the same for the families supported:
+// Qwen's <|im_end|> before <|endoftext|>).
+const char* const kEndOfTurnTexts[] = {
+    "<|eot_id|>", "<|im_end|>",        "<|end|>", "<end_of_turn>",
+    "<|endoftext|>", "<|end_of_text|>", "<EOT>",   "_<EOT>",
+    "[EOT]",      "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>",
+    "<end_of_utterance>"};
+const char* const kEndOfMessageTexts[] = {"<|eom_id|>"};
+const char* const kFimPadTexts[] = {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"};
+const char* const kFimRepoTexts[] = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"};
+const char* const kFimSeparatorTexts[] = {"<|file_sep|>"};
+// Every token with one of these texts ends generation: llama.cpp's special_eog_ids list. It
+// includes "</s>" (for PaddleOCR), which Qwen's vocabularies have as an ordinary token.
+const char* const kEndOfGenerationTexts[] = {
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
+    "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+    "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
+    "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>", "[e~["};
+
+// The first token spelled as one of texts, -1 when none is in the vocabulary.
+template <size_t N>
+int32_t find_by_text(const Vocab& v, const char* const (&texts)[N]) {
+  for (const char* text : texts) {
+    auto it = v.token_to_id.find(text);
+    if (it != v.token_to_id.end()) return it->second;
+  }
+  return -1;
+}
 
 Status read_token_id(const GgufFile& f, const char* key, int32_t n_vocab, int32_t fallback,
                      int32_t* out) {
@@ -265,29 +293,70 @@ Status load_tokenizer(const GgufFile& f, int32_t n_vocab, std::unique_ptr<Tokeni
   ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.bos_token_id", n_vocab, is_spm ? 1 : -1, &v.bos));
   ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.eos_token_id", n_vocab, is_spm ? 2 : -1, &v.eos));
   ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.unknown_token_id", n_vocab, is_spm ? 0 : -1, &v.unk));
-  ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.eot_token_id", n_vocab, -1, &v.eot));
-  ARB_RETURN_IF_ERROR(read_token_id(f, "tokenizer.ggml.eom_token_id", n_vocab, -1, &v.eom));
   if (v.bos >= n_vocab) v.bos = -1;  // defaults beyond a tiny vocabulary
   if (v.eos >= n_vocab) v.eos = -1;
   if (v.unk >= n_vocab) v.unk = -1;
-  // llama.cpp adds BOS for the llama-bpe pre-tokenizer, the only gpt2 one supported.
-  const bool default_add_bos = is_spm || v.model == "gpt2";
+  // llama.cpp adds BOS for SentencePiece and for Llama 3's pre-tokenizer, not for Qwen2's.
+  const bool default_add_bos = is_spm || (v.model == "gpt2" && bpe_default_add_bos(v.pre));
   ARB_RETURN_IF_ERROR(f.get_bool("tokenizer.ggml.add_bos_token", &v.add_bos, &default_add_bos));
   const bool default_space_prefix = is_spm;
   ARB_RETURN_IF_ERROR(
       f.get_bool("tokenizer.ggml.add_space_prefix", &v.add_space_prefix, &default_space_prefix));
   ARB_RETURN_IF_ERROR(f.get_string("tokenizer.chat_template", &v.chat_template, ""));
 
-  if (v.eos >= 0) v.eog.push_back(v.eos);
-  if (v.eot >= 0 && !v.is_eog(v.eot)) v.eog.push_back(v.eot);
-  if (v.eom >= 0 && !v.is_eog(v.eom)) v.eog.push_back(v.eom);
-  for (const char* text : kEndOfTurnTexts) {
+  // End of generation as llama.cpp decides it: the ids the file names, else the tokens found by
+  // their text, and every token spelled as an end-of-generation text. llama.cpp makes each token
+  // it finds by text a control token whatever the file says, so none of them is plain text.
+  const auto add_eog = [&](int32_t id, bool make_control) {
+    if (id < 0) return;
+    if (make_control) v.types[static_cast<size_t>(id)] = TokenType::Control;
+    if (!v.is_eog(id)) v.eog.push_back(id);
+  };
+  // A role the file leaves out is looked up by text; found that way, it becomes a control token.
+  const auto by_key_or_text = [&](const char* key, auto& texts, int32_t* id, bool* by_text) -> Status {
+    ARB_RETURN_IF_ERROR(read_token_id(f, key, n_vocab, -1, id));
+    *by_text = *id < 0;
+    if (*by_text) *id = find_by_text(v, texts);
+    return Status::Ok();
+  };
+  int32_t fim_pad, fim_repo, fim_separator;
+  bool eot_by_text, eom_by_text, fim_pad_by_text, fim_repo_by_text, fim_separator_by_text;
+  ARB_RETURN_IF_ERROR(by_key_or_text("tokenizer.ggml.eot_token_id", kEndOfTurnTexts, &v.eot, &eot_by_text));
+  ARB_RETURN_IF_ERROR(by_key_or_text("tokenizer.ggml.eom_token_id", kEndOfMessageTexts, &v.eom, &eom_by_text));
+  ARB_RETURN_IF_ERROR(
+      by_key_or_text("tokenizer.ggml.fim_pad_token_id", kFimPadTexts, &fim_pad, &fim_pad_by_text));
+  ARB_RETURN_IF_ERROR(
+      by_key_or_text("tokenizer.ggml.fim_rep_token_id", kFimRepoTexts, &fim_repo, &fim_repo_by_text));
+  ARB_RETURN_IF_ERROR(by_key_or_text("tokenizer.ggml.fim_sep_token_id", kFimSeparatorTexts,
+                                     &fim_separator, &fim_separator_by_text));
+  // llama.cpp's order: the FIM tokens, the texts, EOS, EOT and EOM, then two exceptions.
+  add_eog(fim_pad, fim_pad_by_text);
+  add_eog(fim_repo, fim_repo_by_text);
+  add_eog(fim_separator, fim_separator_by_text);
+  for (const char* text : kEndOfGenerationTexts) {
     auto it = v.token_to_id.find(text);
-    if (it != v.token_to_id.end() && v.types[static_cast<size_t>(it->second)] == TokenType::Control &&
-        !v.is_eog(it->second)) {
-      v.eog.push_back(it->second);
-    }
+    if (it != v.token_to_id.end()) add_eog(it->second, true);
   }
+  add_eog(v.eos, false);
+  add_eog(v.eot, eot_by_text);
+  add_eog(v.eom, eom_by_text);
+  // llama.cpp's two exceptions: gpt-oss and Solar end turns with <|return|>/<|call|> or
+  // <|calls|>/<|flush|>, and their <|end|> is text; Gemma 4's </s> is text.
+  const auto eog_id = [&](const char* text) {
+    auto it = v.token_to_id.find(text);
+    return it != v.token_to_id.end() && v.is_eog(it->second) ? it->second : -1;
+  };
+  const auto drop_eog = [&](int32_t id, TokenType type) {
+    v.eog.erase(std::find(v.eog.begin(), v.eog.end(), id));
+    v.types[static_cast<size_t>(id)] = type;
+  };
+  const int32_t end = eog_id("<|end|>");
+  const bool has_call = eog_id("<|call|>") >= 0 || eog_id("<|calls|>") >= 0;
+  if (end >= 0 && has_call && (eog_id("<|return|>") >= 0 || eog_id("<|flush|>") >= 0)) {
+    drop_eog(end, TokenType::UserDefined);
+  }
+  const int32_t closing_s = eog_id("</s>");
+  if (closing_s >= 0 && eog_id("<|tool_response>") >= 0) drop_eog(closing_s, TokenType::Normal);
 
   if (is_spm) {
     *out = make_spm_tokenizer(std::move(v));

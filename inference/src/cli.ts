@@ -21,7 +21,7 @@ const USAGE = `usage: npm run --silent infer -- <command> [options]
   bench      --model F --prompt-tokens P --gen-tokens G [--batch 1,2,4] [--threads N]
              [--device auto|cpu|cuda]
   make-model --out F --dim D --layers L --heads H --kv-heads K --ffn N --type ${MODEL_TYPES.join("|")}
-             [--vocab N | --vocab-from llama2] [--seed S] [--context N] [--tied]
+             [--vocab N | --vocab-from llama2 | --tokenizer-json F] [--seed S] [--context N] [--tied]
              [--chat-template-file F]
   info       --model F [--device auto|cpu|cuda]
 
@@ -301,6 +301,7 @@ async function makeModelCommand(argv: string[]) {
     type: { type: "string" },
     vocab: { type: "string" },
     "vocab-from": { type: "string" },
+    "tokenizer-json": { type: "string" },
     seed: { type: "string" },
     context: { type: "string" },
     tied: { type: "boolean" },
@@ -309,8 +310,9 @@ async function makeModelCommand(argv: string[]) {
   const type = required(values, "type");
   if (!MODEL_TYPES.includes(type as ModelType))
     throw new UsageError(`--type must be one of ${MODEL_TYPES.join(", ")}, got ${type}`);
-  if (values.vocab !== undefined && values["vocab-from"] !== undefined)
-    throw new UsageError("give --vocab or --vocab-from, not both");
+  const vocabularies = [values.vocab, values["vocab-from"], values["tokenizer-json"]];
+  if (vocabularies.filter((v) => v !== undefined).length > 1)
+    throw new UsageError("give one of --vocab, --vocab-from and --tokenizer-json");
   if (values["vocab-from"] !== undefined && values["vocab-from"] !== "llama2")
     throw new UsageError(`--vocab-from must be llama2, got ${values["vocab-from"]}`);
   const heads = integer(values, "heads", 1);
@@ -330,6 +332,7 @@ async function makeModelCommand(argv: string[]) {
         : values.vocab === undefined
           ? undefined
           : integer(values, "vocab", 1),
+    tokenizerJson: values["tokenizer-json"],
     seed: values.seed === undefined ? undefined : integer(values, "seed", 0),
     context: values.context === undefined ? undefined : integer(values, "context", 1),
     tied: values.tied ?? false,

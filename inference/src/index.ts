@@ -68,6 +68,8 @@ export interface ModelInfo {
   rmsEpsilon: number;
   vocabType: "llama" | "gpt2";
   bosTokenId: number | null;
+  /** Whether a prompt starts with BOS (tokenizer.ggml.add_bos_token; Llama: yes, Qwen: no). */
+  addBosToken: boolean;
   eosTokenId: number | null;
   /** End of turn (Llama 3's <|eot_id|>), when the vocabulary names one. */
   eotTokenId: number | null;

@@ -6,7 +6,8 @@
 
 import { type GgmlTypeName, type GgmlTypeTraits, ggmlTypeTraits } from "./ggml-types";
 import { type GgufTensor, type GgufValue, ggufValue, type WriteProgress, writeGguf } from "./gguf-writer";
-import { llama2Vocabulary, smallVocabulary, spmVocabularyMetadata, type SpmVocabulary } from "./llama-vocab";
+import { hfTokenizerVocabulary, type HfVocabulary } from "./hf-tokenizer";
+import { llama2Vocabulary, smallVocabulary, spmVocabularyMetadata } from "./llama-vocab";
 import { Random } from "./random";
 
 export const MODEL_TYPES = ["f32", "f16", "bf16", "q8_0", "q4_0", "q5_0", "q4_k", "q6_k", "q4_k_m"] as const;
@@ -24,6 +25,8 @@ export interface MakeModelOptions {
   type: ModelType;
   /** A small ASCII vocabulary of this many tokens, or the full Llama 2 vocabulary. */
   vocab?: number | "llama2";
+  /** A Hugging Face tokenizer.json whose vocabulary the file carries (instead of `vocab`). */
+  tokenizerJson?: string;
   seed?: number;
   context?: number;
   /** No output.weight: the output projection reuses token_embd (llama.cpp's fallback). */
@@ -31,6 +34,7 @@ export interface MakeModelOptions {
   ropeFreqBase?: number;
   rmsEpsilon?: number;
   name?: string;
+  /** tokenizer.chat_template (default: the tokenizer's own with tokenizerJson, else none). */
   chatTemplate?: string;
   /** Sample random blocks instead of quantizing floats (default: above 64M parameters). */
   randomBlocks?: boolean;
@@ -169,17 +173,29 @@ function randomTensor(
   };
 }
 
+/** The vocabulary's size and tokenizer.* metadata. */
+async function vocabulary(options: MakeModelOptions): Promise<HfVocabulary> {
+  if (options.tokenizerJson !== undefined) {
+    const hf = await hfTokenizerVocabulary(options.tokenizerJson);
+    if (options.chatTemplate !== undefined)
+      hf.metadata["tokenizer.chat_template"] = ggufValue.string(options.chatTemplate);
+    return hf;
+  }
+  const spm =
+    options.vocab === "llama2"
+      ? await llama2Vocabulary()
+      : await smallVocabulary(options.vocab ?? DEFAULT_VOCAB_SIZE);
+  return { size: spm.tokens.length, metadata: spmVocabularyMetadata(spm, options.chatTemplate) };
+}
+
 export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
   const started = performance.now();
   checkShape(options);
   const { dim, layers, heads, kvHeads, ffn, type } = options;
   const seed = options.seed ?? 1;
   const tied = options.tied ?? false;
-  const vocab: SpmVocabulary =
-    options.vocab === "llama2"
-      ? await llama2Vocabulary()
-      : await smallVocabulary(options.vocab ?? DEFAULT_VOCAB_SIZE);
-  const nVocab = vocab.tokens.length;
+  const vocab = await vocabulary(options);
+  const nVocab = vocab.size;
   const headDim = dim / heads;
   const kvDim = kvHeads * headDim;
 
@@ -241,7 +257,7 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
     "llama.attention.head_count_kv": ggufValue.uint32(kvHeads),
     "llama.attention.layer_norm_rms_epsilon": ggufValue.float32(options.rmsEpsilon ?? 1e-5),
     "llama.rope.freq_base": ggufValue.float32(options.ropeFreqBase ?? 10000),
-    ...spmVocabularyMetadata(vocab, options.chatTemplate),
+    ...vocab.metadata,
     ...(type.startsWith("q") ? { "general.quantization_version": ggufValue.uint32(2) } : {}),
   };
 

@@ -465,7 +465,9 @@ export class InferenceServer {
     const { model } = this.loadedModel();
     const texts = typeof body.prompt === "string" ? [body.prompt] : body.prompt;
     // Raw completion: BOS + the prompt text, special tokens not parsed.
-    const prompts = texts.map((text) => ({ tokens: model.tokenize(text, { addBos: true, special: false }) }));
+    const prompts = texts.map((text) => ({
+      tokens: model.tokenize(text, { addBos: model.info.addBosToken, special: false }),
+    }));
     await this.run(res, body, body.max_tokens, prompts, "text");
   }
 

@@ -48,6 +48,7 @@ enum : int32_t {
   kAB,           // "a b", rank 2
   kSpaceHello,   // "Ġhello": a token no merge makes
   kTwoSpaces,    // "Ġ Ġ", rank 3
+  kOneTwo,       // "1 2", rank 5
   kEotId,        // <|eot_id|>, the file's EOS
   kEndOfText,    // <|end_of_text|>
   kEomId,        // <|eom_id|>
@@ -57,7 +58,7 @@ enum : int32_t {
 
 struct BpeFile {
   const char* pre = "llama-bpe";  // nullptr: no key
-  std::vector<std::string> merges = {"a a", "b c", "a b", "\xc4\xa0 \xc4\xa0", "x y"};
+  std::vector<std::string> merges = {"a a", "b c", "a b", "\xc4\xa0 \xc4\xa0", "x y", "1 2"};
   bool has_merges = true;
 };
 
@@ -71,7 +72,7 @@ Status load_bpe(const BpeFile& spec, LoadedBpe* out) {
   std::vector<std::string> tokens = gpt2_byte_characters();
   const std::string space = tokens[' '];
   for (const std::string& t :
-       {std::string("aa"), std::string("bc"), std::string("ab"), space + "hello", space + space,
+       {std::string("aa"), std::string("bc"), std::string("ab"), space + "hello", space + space, std::string("12"),
         std::string("<|eot_id|>"), std::string("<|end_of_text|>"), std::string("<|eom_id|>"),
         std::string("<|begin_of_text|>")}) {
     tokens.push_back(t);
@@ -107,6 +108,21 @@ TEST(tokenizer_bpe_merges_by_rank_then_leftmost) {
   CHECK(tok->encode("hello", false) == Ids({'h', 'e', 'l', 'l', 'o'}));
   // "a", then "  " (the last space of the run goes with the next word), then " a".
   CHECK(tok->encode("a   a", false) == Ids({'a', kTwoSpaces, ' ', 'a'}));
+  CHECK(tok->encode("123", false) == Ids({kOneTwo, '3'}));  // \p{N}{1,3}: one word
+}
+
+TEST(tokenizer_bpe_qwen2_splits_digits_and_always_merges) {
+  LoadedBpe m;
+  BpeFile qwen;
+  qwen.pre = "qwen2";
+  CHECK_OK(load_bpe(qwen, &m));
+  if (!m.tok) return;
+  const Tokenizer* tok = m.tok.get();
+  CHECK(tok->encode("123", false) == Ids({'1', '2', '3'}));  // \p{N}: a word per digit
+  // No ignore_merges: " hello" is a token, but no merge list reaches it.
+  CHECK(tok->encode(" hello", false) == Ids({' ', 'h', 'e', 'l', 'l', 'o'}));
+  CHECK(tok->encode("abc a   a", false) == Ids({'a', kBC, ' ', 'a', kTwoSpaces, ' ', 'a'}));
+  CHECK(!tok->vocab().add_bos);  // llama.cpp adds no BOS for qwen2
 }
 
 TEST(tokenizer_bpe_round_trips_every_byte) {
@@ -133,6 +149,8 @@ TEST(tokenizer_bpe_special_tokens_and_end_of_generation) {
   const Vocab& v = tok->vocab();
   CHECK_EQ(v.bos, kBeginOfText);
   CHECK(v.add_bos);  // llama.cpp's default for llama-bpe
+  CHECK_EQ(v.eot, kEotId);  // found by its text
+  CHECK_EQ(v.eom, kEomId);
   for (int32_t id : {kEotId, kEndOfText, kEomId}) CHECK_MSG(v.is_eog(id), std::to_string(id));
   CHECK(!v.is_eog(kBeginOfText));
   CHECK(tok->encode("<|begin_of_text|>ab<|eot_id|>", true) == Ids({kBeginOfText, kAB, kEotId}));
@@ -145,11 +163,11 @@ TEST(tokenizer_bpe_refuses_what_it_cannot_tokenize) {
   BpeFile no_pre;
   no_pre.pre = nullptr;
   CHECK(load_bpe(no_pre, &m).code == StatusCode::Unsupported);
-  BpeFile qwen;
-  qwen.pre = "qwen2";
-  const Status st = load_bpe(qwen, &m);
+  BpeFile gpt2;
+  gpt2.pre = "gpt-2";
+  const Status st = load_bpe(gpt2, &m);
   CHECK(st.code == StatusCode::Unsupported);
-  CHECK_MSG(st.message.find("'qwen2'") != std::string::npos, st.message);
+  CHECK_MSG(st.message.find("'gpt-2'") != std::string::npos, st.message);
   BpeFile no_merges;
   no_merges.has_merges = false;
   CHECK(load_bpe(no_merges, &m).code == StatusCode::InvalidModel);

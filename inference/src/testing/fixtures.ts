@@ -58,6 +58,8 @@ export interface ChainModelOptions {
    */
   chain: number[];
   vocab?: number | "llama2";
+  /** A Hugging Face tokenizer.json for the vocabulary (instead of `vocab`). */
+  tokenizerJson?: string;
   type?: MakeModelOptions["type"];
   context?: number;
 }
@@ -86,6 +88,7 @@ export async function createChainModel(
     kvHeads: 4,
     ffn: 64,
     vocab: options.vocab ?? 512,
+    tokenizerJson: options.tokenizerJson,
     type: "f32",
     context: options.context ?? 256,
   });

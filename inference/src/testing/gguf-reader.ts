@@ -85,7 +85,9 @@ class Cursor {
   string() {
     const n = this.u64();
     this.need(n);
-    const s = new TextDecoder("utf-8", { fatal: true }).decode(this.bytes.subarray(this.at, this.at + n));
+    // ignoreBOM: a string may start with U+FEFF (Gemma 3 has such tokens) and must keep it.
+    const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    const s = decoder.decode(this.bytes.subarray(this.at, this.at + n));
     this.at += n;
     return s;
   }

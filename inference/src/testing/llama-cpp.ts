@@ -117,3 +117,27 @@ export function centred(row: ArrayLike<number>): Float64Array {
   mean /= row.length;
   return Float64Array.from(row, (v) => v - mean);
 }
+
+/** llama.cpp's view of a GGUF's vocabulary alone (the reference tokenizer in the tokenizer tests). */
+export interface LlamaCppVocabulary {
+  /** common_tokenize without BOS; `special` parses control tokens written in the text. */
+  tokenize(text: string, special: boolean): number[];
+  isEogToken(token: number): boolean;
+  tokens: { bos: number | null; eos: number | null; eot: number | null; shouldPrependBosToken: boolean };
+  dispose(): Promise<void>;
+}
+
+export async function loadLlamaCppVocabulary(path: string): Promise<LlamaCppVocabulary> {
+  const model = (await (
+    await loadLlamaCpp()
+  ).loadModel({ modelPath: path, vocabOnly: true, gpuLayers: 0 })) as unknown as Omit<
+    LlamaCppVocabulary,
+    "dispose"
+  > & { dispose(): Promise<void> };
+  return {
+    tokenize: (text, special) => model.tokenize(text, special),
+    isEogToken: (token) => model.isEogToken(token),
+    tokens: model.tokens,
+    dispose: () => model.dispose(),
+  };
+}

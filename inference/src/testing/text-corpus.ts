@@ -42,6 +42,81 @@ export const VARIED_TEXTS: readonly string[] = [
   "Mr. O'Neil's dog—isn't it “quoted”?",
 ];
 
+/**
+ * Text kinds tokenizers split differently, for comparing with llama.cpp: code, CJK, emoji,
+ * digits, whitespace runs, contractions, special-token look-alikes of several families, other
+ * scripts.
+ */
+export const TOKENIZER_CORPUS: Record<string, string[]> = {
+  code: [
+    'def mean(xs):\n    """Average."""\n    if not xs:\n        return 0.0\n\n    return sum(xs) / len(xs)\n',
+    "export function add(a, b) {\n\treturn a + b; // sum\n}\n\nconst x = { a: 1, b: [2, 3] };\n",
+    '#include <stdio.h>\nint main(void) { printf("%d\\n", 42); return 0; }\n',
+    "SELECT id, name FROM users WHERE age >= 18 ORDER BY name;",
+    '<div class="a">&amp;</div>',
+    "x+=1;y--;z**=2",
+  ],
+  cjk: [
+    "日本語のテキスト。",
+    "中文文本，还有标点！",
+    "한국어 텍스트",
+    "你好世界",
+    "東京都庁",
+    "混合English和中文",
+  ],
+  emoji: ["👨‍👩‍👧‍👦 family", "❤️‍🔥 ❤️", "🇯🇵🇫🇷", "👍🏽👍🏿", "I 🦙 llamas 🦙🦙"],
+  digits: ["1234567", "1234567890 12 3", "3.14159", "$1,000,000.00", "at 10:30pm on 2024-05-01", "٣٤٥٦٧ ۱۲۳"],
+  whitespace: [
+    "Hello  world",
+    "   three leading",
+    "trailing three   ",
+    "a  b   c    d",
+    "     ",
+    "\n\n\n",
+    "line one\r\nline two\r\n",
+    "\ttab\t\tx",
+    "   \t  \n",
+    " \n \n x",
+  ],
+  contractions: ["I'm", "don't", "WE'LL", "They'RE here", "she'd've", "rock'n'roll"],
+  "special-token look-alikes": [
+    "<|im_end|>",
+    "<|im_start|>user\nhi<|im_end|>",
+    "<|endoftext|> and <|fim_pad|>",
+    "<|im_end|x>",
+    "<| im_end |>",
+    "<think>reasoning</think>",
+    "<tool_call>{}</tool_call>",
+    "</s><s>[INST]",
+    "<end_of_turn><start_of_turn>model",
+  ],
+  "other scripts": ["Привет, мир!", "مرحبا بالعالم", "Ελληνικά", "ภาษาไทย", "नमस्ते दुनिया"],
+};
+/**
+ * Random strings of the characters pre-tokenizer regexes treat differently: letters of every
+ * case and script, digits of other scripts, white space of every kind, contraction letters,
+ * combining marks, ZWJ, unassigned and private-use code points. `extra` adds characters to the
+ * pool (U+0085 and U+FEFF, which JavaScript's \s gets wrong, for oracles that are not JavaScript).
+ */
+export function regexEdgeTexts(
+  count: number,
+  seed: number | string,
+  extra: readonly string[] = [],
+): string[] {
+  const pool = [
+    ..."aZéжİſǅẞ日本語Ꙋﷺ1٣½²'sSlLeE!._-",
+    ...[" ", "  ", "\t", "\n", "\r", "\r\n", "\u00a0", "\u2028", "\u3000", "\u200b", "\u200d", "\u0301"],
+    ...["re", "ll", "🦙", "👍🏽", "\u0001", "\u001c", "\u0378", "\u{10FFFD}"],
+    ...extra,
+  ];
+  const rng = new Random(seed);
+  return Array.from({ length: count }, () => {
+    let text = "";
+    for (let n = 1 + rng.int(30); n > 0; n--) text += pool[rng.int(pool.length)];
+    return text;
+  });
+}
+
 /** Random strings: runs of ASCII, spaces, digits and a few multi-byte characters. */
 export function randomTexts(count: number, seed: number): string[] {
   const rng = new Random(seed);

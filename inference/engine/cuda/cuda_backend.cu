@@ -204,6 +204,14 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
                          "the CUDA backend supports head sizes up to 256 (this model: " +
                              std::to_string(c.head_dim) + ")");
   }
+  // The CUDA kernels cover the llama layer without scaled RoPE or biases; the CPU runs the rest.
+  bool biases = false;
+  for (const LayerWeights& L : model.weights.layers) biases = biases || L.bq.present() || L.bk.present() || L.bv.present();
+  if (c.arch != ModelArch::Llama || c.rope_freq_scale != 1.0f || !c.rope_freq_factors.empty() || biases) {
+    return Status::Error(StatusCode::Unsupported,
+                         std::string("the CUDA backend does not run this model (architecture ") +
+                             model_arch_name(c.arch) + ", scaled RoPE or q/k/v biases); load it with device \"cpu\"");
+  }
   n_slots_ = options.n_slots;
   n_ctx_ = options.n_ctx;
   fused_rope_ = c.head_dim % 2 == 0;

@@ -215,7 +215,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
 Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("path", e.path);
-  o.Set("architecture", "llama");
+  o.Set("architecture", e.architecture);
   o.Set("name", e.name.empty() ? env.Null() : Napi::String::New(env, e.name));
   o.Set("device", e.device);
   o.Set("deviceDescription", e.device_description);

@@ -30,8 +30,15 @@
 // binary (the project's devDependency; its flash attention as llama.cpp resolved "auto", read
 // from its log), run with UV_THREADPOOL_SIZE=1 (see llama-cpp/run.mjs).
 //
+// The other architectures (qwen2, qwen3, gemma3) run at the same shape in --family-types, with
+// llama.cpp on the same file. Their decode against llama's (target: within 10%) is measured apart,
+// in one process holding the llama file and the family's, alternating llama, family, llama
+// decode runs (median of the per-triple ratios): figures taken minutes apart on a shared
+// machine differed by 3x with the load, alternating cancels that ("familiesVsLlama").
+//
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
-//          --types q8_0,q4_0,q4_k,q4_k_m,f16 --no-llama-cpp
+//          --types q8_0,q4_0,q4_k,q4_k_m,f16 --archs qwen2,qwen3,gemma3 --family-types q8_0
+//          --no-llama-cpp
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
@@ -40,7 +47,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { loadModel } from "../src/index";
-import { makeModel, type ModelType } from "../src/make-model";
+import { type ModelArch, makeModel, type ModelType } from "../src/make-model";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const llamaCppDir = join(benchDir, "llama-cpp");
@@ -66,6 +73,7 @@ interface RunFigures {
 const { values } = parseArgs({
   options: {
     worker: { type: "boolean", default: false },
+    interleave: { type: "string" },
     model: { type: "string" },
     threads: { type: "string", default: "2" },
     "prompt-tokens": { type: "string", default: "128" },
@@ -73,6 +81,8 @@ const { values } = parseArgs({
     batch: { type: "string", default: "1,2,4" },
     rounds: { type: "string", default: "3" },
     types: { type: "string", default: "q8_0,q4_0,q4_k,q4_k_m,f16" },
+    archs: { type: "string", default: "qwen2,qwen3,gemma3" },
+    "family-types": { type: "string", default: "q8_0" },
     "no-llama-cpp": { type: "boolean", default: false },
   },
 });
@@ -160,18 +170,58 @@ async function runArbiter(path: string): Promise<RunFigures> {
   };
 }
 
+// ---- worker: llama against each family, alternating ---------------------------------------
+
+async function runInterleaved(llamaPath: string, familyPaths: string[]) {
+  const open = (path: string) =>
+    loadModel(path, { device: "cpu", threads, maxSequences: 1, promptCache: false });
+  const llama = await open(llamaPath);
+  const rate = async (model: Awaited<ReturnType<typeof open>>) =>
+    (await model.generate(prompt(0), { temperature: 0, maxTokens: genTokens, ignoreEos: true }))
+      .decodeTokensPerSecond;
+  await rate(llama); // warm-up
+  const families = [];
+  for (const path of familyPaths) {
+    const family = await open(path);
+    await rate(family);
+    const ratios: number[] = [];
+    const llamaRates: number[] = [];
+    const familyRates: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const before = await rate(llama);
+      const ours = await rate(family);
+      const after = await rate(llama);
+      llamaRates.push((before + after) / 2);
+      familyRates.push(ours);
+      ratios.push(ours / ((before + after) / 2));
+    }
+    families.push({
+      architecture: family.info.architecture,
+      path,
+      llamaDecodeTokensPerSecond: round(median(llamaRates)),
+      decodeTokensPerSecond: round(median(familyRates)),
+      decodeVsLlama: Math.round(median(ratios) * 100) / 100,
+      decodeVsLlamaRounds: ratios.map((x) => Math.round(x * 100) / 100),
+      decodeVsLlamaTarget: 0.9,
+    });
+    family.dispose();
+  }
+  llama.dispose();
+  return families;
+}
+
 // ---- parent ---------------------------------------------------------------------------------
 
-function ensureModel(type: ModelType): Promise<string> | string {
+function ensureModel(arch: ModelArch, type: ModelType): Promise<string> | string {
   const dir = join(benchDir, "models");
   mkdirSync(dir, { recursive: true });
   const path = join(
     dir,
-    `llama-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}.gguf`,
+    `${arch}-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}.gguf`,
   );
   if (existsSync(path)) return path;
   process.stderr.write(`[bench] writing ${path}\n`);
-  return makeModel({ out: path, ...SHAPE, type, seed: 1 }).then(() => path);
+  return makeModel({ out: path, ...SHAPE, arch, type, seed: 1 }).then(() => path);
 }
 
 /** Null when node-llama-cpp (a devDependency) is installed, else why llama.cpp is left out. */
@@ -275,6 +325,11 @@ function machine() {
 }
 
 async function main() {
+  if (values.worker && values.interleave) {
+    const [llamaPath, ...familyPaths] = values.interleave.split(",");
+    process.stdout.write(`${JSON.stringify(await runInterleaved(llamaPath!, familyPaths))}\n`);
+    return;
+  }
   if (values.worker) {
     process.stdout.write(`${JSON.stringify(await runArbiter(values.model!))}\n`);
     return;
@@ -293,13 +348,19 @@ async function main() {
   ];
   const tsx = join(benchDir, "..", "..", "node_modules", ".bin", "tsx");
   const models = [];
-  for (const type of values.types!.split(",") as ModelType[]) {
-    const path = await ensureModel(type);
+  const runs: [ModelArch, ModelType][] = [
+    ...(values.types!.split(",") as ModelType[]).map((t): [ModelArch, ModelType] => ["llama", t]),
+    ...(values.archs!.split(",").filter(Boolean) as ModelArch[]).flatMap((arch) =>
+      (values["family-types"]!.split(",") as ModelType[]).map((t): [ModelArch, ModelType] => [arch, t]),
+    ),
+  ];
+  for (const [arch, type] of runs) {
+    const path = await ensureModel(arch, type);
     const loadAverageBefore = os.loadavg().map(round);
     const ours: RunFigures[] = [];
     const theirs: RunFigures[] = [];
     for (let r = 0; r < Number(values.rounds); r++) {
-      process.stderr.write(`[bench] ${type} round ${r + 1}\n`);
+      process.stderr.write(`[bench] ${arch} ${type} round ${r + 1}\n`);
       ours.push(
         runChild(tsx, [fileURLToPath(import.meta.url), "--worker", "--model", path, ...common], benchDir),
       );
@@ -324,6 +385,7 @@ async function main() {
       s.results.find((x) => x.batch === 1)?.engineDecodeTokensPerSecond ?? NaN;
     const theirSummary = llamaCpp as ReturnType<typeof summarize>;
     models.push({
+      arch,
       type,
       path,
       fileSizeBytes: statSync(path).size,
@@ -358,6 +420,26 @@ async function main() {
       },
     });
   }
+  // Each family type against llama's file of that type, alternating in one process.
+  const familiesVsLlama = [];
+  for (const type of values["family-types"]!.split(",") as ModelType[]) {
+    const familyPaths = models.filter((m) => m.arch !== "llama" && m.type === type).map((m) => m.path);
+    if (familyPaths.length === 0) continue;
+    process.stderr.write(`[bench] ${type}: llama vs ${familyPaths.length} families, alternating\n`);
+    const run = spawnSync(
+      tsx,
+      [
+        fileURLToPath(import.meta.url),
+        "--worker",
+        "--interleave",
+        [await ensureModel("llama", type), ...familyPaths].join(","),
+        ...common,
+      ],
+      { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
+    );
+    if (run.status !== 0) throw new Error(`interleaved run failed (status ${run.status}):\n${run.stderr}`);
+    familiesVsLlama.push({ type, families: JSON.parse(run.stdout.trim().split("\n").at(-1)!) as unknown });
+  }
   const output = {
     benchmark: "inference-cpu",
     date: new Date().toISOString(),
@@ -374,6 +456,7 @@ async function main() {
       vocab: 4096,
     },
     models,
+    familiesVsLlama,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
 }

@@ -78,6 +78,7 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
 
   EngineInfo& info = e->info_;
   info.path = path;
+  info.architecture = model_arch_name(c.arch);
   info.name = meta.name;
   info.device = cuda ? "cuda" : "cpu";
   info.device_description = e->backend_->description();

@@ -42,7 +42,7 @@ struct TensorSummary {
 
 // Everything ModelInfo (inference/src/index.ts) reports.
 struct EngineInfo {
-  std::string path, name, device, device_description, vocab_type, chat_template;
+  std::string path, architecture, name, device, device_description, vocab_type, chat_template;
   int threads = 0;
   uint64_t file_size = 0;
   int64_t parameter_count = 0;

@@ -1,4 +1,5 @@
-// Reads a llama model out of a parsed GGUF file. Errors name the key or tensor at fault.
+// Reads a model of one of the supported architectures (llama, qwen2, qwen3, gemma3) out of a parsed
+// GGUF file, with llama.cpp's key and tensor names. Errors name the key or tensor at fault.
 #include "model_loader.h"
 
 #include <cmath>
@@ -47,75 +48,179 @@ Status get_int(const GgufFile& f, const std::string& key, int64_t min, int64_t m
   return Status::Ok();
 }
 
+// One architecture's options (everything else is the llama layer).
+struct ArchTraits {
+  ModelArch arch;
+  const char* name;
+  RopeStyle rope_style;
+  bool qkv_bias;      // attn_{q,k,v}.bias required
+  bool qk_norm;       // attn_{q,k}_norm required
+  bool post_norms;    // post_attention_norm and post_ffw_norm required
+  bool swa;           // attention.sliding_window required; local/global layer pattern
+};
+
+constexpr ArchTraits kArchs[] = {
+    {ModelArch::Llama, "llama", RopeStyle::Adjacent, false, false, false, false},
+    {ModelArch::Qwen2, "qwen2", RopeStyle::Neox, true, false, false, false},
+    {ModelArch::Qwen3, "qwen3", RopeStyle::Neox, false, true, false, false},
+    {ModelArch::Gemma3, "gemma3", RopeStyle::Neox, false, true, true, true},
+};
+
+// Architectures llama.cpp knows that this engine refuses with a reason.
+Status unsupported_architecture(const std::string& arch) {
+  std::string why;
+  if (arch.find("moe") != std::string::npos || arch == "mixtral" || arch == "dbrx" ||
+      arch == "deepseek2" || arch == "arctic" || arch == "grok") {
+    why = "it is a mixture-of-experts model, which this engine does not run";
+  } else if (arch == "clip" || arch == "mllama" || arch.find("vl") != std::string::npos) {
+    why = "it is a vision model (or a vision projector file), which this engine does not run";
+  } else {
+    why = "supported: llama, qwen2, qwen3, gemma3";
+  }
+  return Status::Error(StatusCode::Unsupported, "model architecture '" + arch + "' is not supported: " + why);
+}
+
+Status optional_tensor(const GgufFile& file, const std::string& name, int64_t ne0, TensorView* out) {
+  if (!file.find_tensor(name)) return Status::Ok();
+  return check_tensor(file, name, ne0, 0, false, out);
+}
+
 }  // namespace
+
+const char* model_arch_name(ModelArch arch) {
+  for (const ArchTraits& a : kArchs) {
+    if (a.arch == arch) return a.name;
+  }
+  return "?";
+}
 
 Status load_llama_model(const GgufFile& file, LlamaModel* model, ModelMetadata* metadata) {
   std::string arch;
   ARB_RETURN_IF_ERROR(file.get_string("general.architecture", &arch));
-  if (arch != "llama") {
-    return Status::Error(StatusCode::Unsupported,
-                         "model architecture '" + arch + "' is not supported (only 'llama')");
+  const ArchTraits* traits = nullptr;
+  for (const ArchTraits& a : kArchs) {
+    if (arch == a.name) traits = &a;
   }
+  if (!traits) return unsupported_architecture(arch);
   ARB_RETURN_IF_ERROR(file.get_string("general.name", &metadata->name, ""));
+  const std::string k = arch + ".";  // llama.cpp's keys are "{arch}.name"
 
   LlamaConfig& c = model->config;
-  ARB_RETURN_IF_ERROR(get_int(file, "llama.embedding_length", 1, 1 << 20, &c.n_embd));
-  ARB_RETURN_IF_ERROR(get_int(file, "llama.block_count", 1, 4096, &c.n_layer));
-  ARB_RETURN_IF_ERROR(get_int(file, "llama.attention.head_count", 1, 4096, &c.n_head));
+  c.arch = traits->arch;
+  c.rope_style = traits->rope_style;
+  c.ffn_act = traits->arch == ModelArch::Gemma3 ? FfnActivation::GeluTanh : FfnActivation::Silu;
+  if (const GgufValue* v = file.find(k + "expert_count"); v && v->is_integer() && v->i > 0) {
+    return Status::Error(StatusCode::Unsupported,
+                         "mixture-of-experts models are not supported (" + k + "expert_count = " +
+                             std::to_string(v->i) + ")");
+  }
+  for (const GgufTensorInfo& t : file.tensors()) {
+    if (t.name.rfind("v.", 0) == 0 || t.name.rfind("mm.", 0) == 0) {
+      return Status::Error(StatusCode::Unsupported,
+                           "vision towers are not supported (tensor '" + t.name + "')");
+    }
+  }
+  ARB_RETURN_IF_ERROR(get_int(file, k + "embedding_length", 1, 1 << 20, &c.n_embd));
+  ARB_RETURN_IF_ERROR(get_int(file, k + "block_count", 1, 4096, &c.n_layer));
+  ARB_RETURN_IF_ERROR(get_int(file, k + "attention.head_count", 1, 4096, &c.n_head));
   const int64_t head_count = c.n_head;
   ARB_RETURN_IF_ERROR(
-      get_int(file, "llama.attention.head_count_kv", 1, 4096, &c.n_head_kv, &head_count));
-  ARB_RETURN_IF_ERROR(get_int(file, "llama.feed_forward_length", 1, 1 << 22, &c.n_ff));
-  ARB_RETURN_IF_ERROR(get_int(file, "llama.context_length", 1, 1 << 24, &c.n_ctx_train));
+      get_int(file, k + "attention.head_count_kv", 1, 4096, &c.n_head_kv, &head_count));
+  ARB_RETURN_IF_ERROR(get_int(file, k + "feed_forward_length", 1, 1 << 22, &c.n_ff));
+  ARB_RETURN_IF_ERROR(get_int(file, k + "context_length", 1, 1 << 24, &c.n_ctx_train));
   double eps = 0.0;
-  ARB_RETURN_IF_ERROR(file.get_float("llama.attention.layer_norm_rms_epsilon", &eps));
+  ARB_RETURN_IF_ERROR(file.get_float(k + "attention.layer_norm_rms_epsilon", &eps));
   if (!(eps > 0.0 && eps < 1.0)) {
     return Status::Error(StatusCode::InvalidModel,
-                         "llama.attention.layer_norm_rms_epsilon = " + std::to_string(eps) +
+                         k + "attention.layer_norm_rms_epsilon = " + std::to_string(eps) +
                              " is not in (0, 1)");
   }
   c.rms_eps = static_cast<float>(eps);
   const double default_base = 10000.0;
   double base = 0.0;
-  ARB_RETURN_IF_ERROR(file.get_float("llama.rope.freq_base", &base, &default_base));
+  ARB_RETURN_IF_ERROR(file.get_float(k + "rope.freq_base", &base, &default_base));
   if (!(base > 1.0 && std::isfinite(base))) {
     return Status::Error(StatusCode::InvalidModel,
-                         "llama.rope.freq_base = " + std::to_string(base) + " is not above 1");
+                         k + "rope.freq_base = " + std::to_string(base) + " is not above 1");
   }
   c.rope_freq_base = static_cast<float>(base);
 
-  if (c.n_embd % c.n_head != 0) {
-    return Status::Error(StatusCode::InvalidModel,
-                         "embedding length " + std::to_string(c.n_embd) +
-                             " is not a multiple of the head count " + std::to_string(c.n_head));
-  }
   if (c.n_head % c.n_head_kv != 0) {
     return Status::Error(StatusCode::InvalidModel,
                          "head count " + std::to_string(c.n_head) +
                              " is not a multiple of the KV head count " + std::to_string(c.n_head_kv));
   }
-  c.head_dim = c.n_embd / c.n_head;
+  // The head size is attention.key_length when the file has it (qwen3 and gemma3 heads are
+  // wider than n_embd / n_head), else n_embd / n_head.
+  if (file.find(k + "attention.key_length")) {
+    ARB_RETURN_IF_ERROR(get_int(file, k + "attention.key_length", 2, 1024, &c.head_dim));
+    const int64_t key_length = c.head_dim;
+    int value_length = 0;
+    ARB_RETURN_IF_ERROR(get_int(file, k + "attention.value_length", 1, 1024, &value_length, &key_length));
+    if (value_length != c.head_dim) {
+      return Status::Error(StatusCode::Unsupported,
+                           k + "attention.value_length " + std::to_string(value_length) +
+                               " differs from the key length " + std::to_string(c.head_dim) +
+                               ", which is not supported");
+    }
+  } else {
+    if (c.n_embd % c.n_head != 0) {
+      return Status::Error(StatusCode::InvalidModel,
+                           "embedding length " + std::to_string(c.n_embd) +
+                               " is not a multiple of the head count " + std::to_string(c.n_head));
+    }
+    c.head_dim = c.n_embd / c.n_head;
+  }
   const int64_t head_dim = c.head_dim;
-  ARB_RETURN_IF_ERROR(get_int(file, "llama.rope.dimension_count", 2, head_dim, &c.rope_dim, &head_dim));
+  ARB_RETURN_IF_ERROR(get_int(file, k + "rope.dimension_count", 2, head_dim, &c.rope_dim, &head_dim));
   if (c.rope_dim % 2 != 0) {
     return Status::Error(StatusCode::InvalidModel,
-                         "llama.rope.dimension_count = " + std::to_string(c.rope_dim) + " is odd");
+                         k + "rope.dimension_count = " + std::to_string(c.rope_dim) + " is odd");
   }
+
   std::string scaling;
-  ARB_RETURN_IF_ERROR(file.get_string("llama.rope.scaling.type", &scaling, "none"));
-  if (scaling != "none") {
+  ARB_RETURN_IF_ERROR(file.get_string(k + "rope.scaling.type", &scaling, "none"));
+  if (scaling == "linear") {
+    // llama.cpp: rope.scaling.factor, or the older rope.scale_linear; freq_scale = 1 / factor.
+    double factor = 0.0;
+    const double none = 0.0;
+    ARB_RETURN_IF_ERROR(file.get_float(k + "rope.scaling.factor", &factor, &none));
+    if (factor == 0.0) ARB_RETURN_IF_ERROR(file.get_float(k + "rope.scale_linear", &factor, &none));
+    if (factor == 0.0) factor = 1.0;
+    if (!(factor > 0.0 && std::isfinite(factor))) {
+      return Status::Error(StatusCode::InvalidModel,
+                           k + "rope.scaling.factor = " + std::to_string(factor) + " is not positive");
+    }
+    c.rope_freq_scale = static_cast<float>(1.0 / factor);
+  } else if (scaling != "none") {
     return Status::Error(StatusCode::Unsupported,
-                         "RoPE scaling '" + scaling + "' is not supported");
+                         "RoPE scaling '" + scaling + "' is not supported (none and linear are)");
   }
-  if (file.find("llama.expert_count")) {
-    const GgufValue* v = file.find("llama.expert_count");
-    if (v->is_integer() && v->i > 0) {
-      return Status::Error(StatusCode::Unsupported, "mixture-of-experts llama models are not supported");
+  if (const GgufTensorInfo* t = file.find_tensor("rope_freqs.weight")) {
+    TensorView factors;
+    ARB_RETURN_IF_ERROR(check_tensor(file, "rope_freqs.weight", c.rope_dim / 2, 0, false, &factors));
+    const float* f = reinterpret_cast<const float*>(t->data);
+    c.rope_freq_factors.assign(f, f + c.rope_dim / 2);
+    for (float v : c.rope_freq_factors) {
+      if (!(v > 0.0f && std::isfinite(v))) {
+        return Status::Error(StatusCode::InvalidModel, "rope_freqs.weight holds a factor that is not positive");
+      }
     }
   }
-  if (file.find_tensor("rope_freqs.weight")) {
-    return Status::Error(StatusCode::Unsupported,
-                         "per-dimension RoPE frequencies (rope_freqs.weight) are not supported");
+
+  c.attn_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  if (traits->swa) {
+    // gemma3 as llama.cpp reads it: every sixth layer global, the five before it local with a
+    // window of attention.sliding_window and RoPE base 10000 without scaling; embeddings times
+    // sqrt(n_embd); q scaled by 1/sqrt(query_pre_attn_scalar), which the converter does not store
+    // and llama.cpp derives: n_embd / n_head for the 27B (62 layers), the head size otherwise.
+    ARB_RETURN_IF_ERROR(get_int(file, k + "attention.sliding_window", 1, 1 << 24, &c.n_swa));
+    c.layer_is_swa.resize(static_cast<size_t>(c.n_layer));
+    for (int l = 0; l < c.n_layer; l++) c.layer_is_swa[static_cast<size_t>(l)] = l % 6 < 5;
+    c.rope_freq_base_swa = 10000.0f;
+    c.embd_scale = std::sqrt(static_cast<float>(c.n_embd));
+    const int scalar = c.n_layer == 62 ? c.n_embd / c.n_head : c.head_dim;
+    c.attn_scale = 1.0f / std::sqrt(static_cast<float>(scalar));
   }
 
   LlamaWeights& w = model->weights;
@@ -128,10 +233,10 @@ Status load_llama_model(const GgufFile& file, LlamaModel* model, ModelMetadata* 
                          "tensor 'token_embd.weight' must be [n_embd x n_vocab] with n_vocab <= 2^24");
   }
   c.n_vocab = static_cast<int>(embd->ne[1]);
-  if (const GgufValue* v = file.find("llama.vocab_size")) {
+  if (const GgufValue* v = file.find(k + "vocab_size")) {
     if (!v->is_integer() || v->i != c.n_vocab) {
       return Status::Error(StatusCode::InvalidModel,
-                           "llama.vocab_size does not match token_embd.weight's " +
+                           k + "vocab_size does not match token_embd.weight's " +
                                std::to_string(c.n_vocab) + " rows");
     }
   }
@@ -159,6 +264,24 @@ Status load_llama_model(const GgufFile& file, LlamaModel* model, ModelMetadata* 
     ARB_RETURN_IF_ERROR(check_tensor(file, p + "ffn_gate.weight", c.n_embd, c.n_ff, true, &L.w_gate));
     ARB_RETURN_IF_ERROR(check_tensor(file, p + "ffn_up.weight", c.n_embd, c.n_ff, true, &L.w_up));
     ARB_RETURN_IF_ERROR(check_tensor(file, p + "ffn_down.weight", c.n_ff, c.n_embd, true, &L.w_down));
+    if (traits->qkv_bias) {
+      ARB_RETURN_IF_ERROR(check_tensor(file, p + "attn_q.bias", q_dim, 0, false, &L.bq));
+      ARB_RETURN_IF_ERROR(check_tensor(file, p + "attn_k.bias", kv_dim, 0, false, &L.bk));
+      ARB_RETURN_IF_ERROR(check_tensor(file, p + "attn_v.bias", kv_dim, 0, false, &L.bv));
+    } else {
+      // llama.cpp's llama graph takes the biases when a file has them (some fine-tunes do).
+      ARB_RETURN_IF_ERROR(optional_tensor(file, p + "attn_q.bias", q_dim, &L.bq));
+      ARB_RETURN_IF_ERROR(optional_tensor(file, p + "attn_k.bias", kv_dim, &L.bk));
+      ARB_RETURN_IF_ERROR(optional_tensor(file, p + "attn_v.bias", kv_dim, &L.bv));
+    }
+    if (traits->qk_norm) {
+      ARB_RETURN_IF_ERROR(check_tensor(file, p + "attn_q_norm.weight", c.head_dim, 0, false, &L.attn_q_norm));
+      ARB_RETURN_IF_ERROR(check_tensor(file, p + "attn_k_norm.weight", c.head_dim, 0, false, &L.attn_k_norm));
+    }
+    if (traits->post_norms) {
+      ARB_RETURN_IF_ERROR(check_tensor(file, p + "post_attention_norm.weight", c.n_embd, 0, false, &L.attn_post_norm));
+      ARB_RETURN_IF_ERROR(check_tensor(file, p + "post_ffw_norm.weight", c.n_embd, 0, false, &L.ffn_post_norm));
+    }
   }
 
   metadata->parameter_count = 0;

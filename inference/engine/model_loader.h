@@ -1,4 +1,4 @@
-// GGUF -> LlamaModel: reads the llama hyper-parameters and checks that every tensor the forward
+// GGUF -> LlamaModel: reads the hyper-parameters (llama, qwen2, qwen3, gemma3) and checks that every tensor the forward
 // pass needs is present with the right shape and a supported type. Tensor views point into the
 // file's mapping, which must outlive the model.
 #pragma once

@@ -111,14 +111,25 @@ async function stageLogits(lib) {
   const dir = join(WORK, "logits");
   mkdirSync(dir, { recursive: true });
   // Every type with head size 64 (decode attention version 1), and the two 7B types with head
-  // size 128 (version 2).
+  // size 128 (version 2). Then the other families (issue 21): Llama 3.1 RoPE factors, qwen2
+  // biases (NeoX RoPE, unfused q|k|v path), qwen3 q/k norms with 128-wide heads (version 2),
+  // gemma3 (GeGLU, post-norms, scaled embeddings, 16-position window on layers 0-4, linear
+  // scaling on layer 5): prefill and decode both cross the window.
+  const families = [
+    { arch: "llama", ropeScaling: { type: "llama3", originalContext: 64 } },
+    { arch: "qwen2" },
+    { arch: "qwen3", headDim: 128 },
+    { arch: "gemma3", layers: 6, slidingWindow: 16, tied: true, ropeScaling: { type: "linear", factor: 8 } },
+  ];
   const models = [
     ...lib.MODEL_TYPES.map((type) => ({ type, heads: 4, kvHeads: 2 })),
     { type: "q8_0", heads: 2, kvHeads: 2 },
     { type: "q4_0", heads: 2, kvHeads: 1 },
+    ...families.flatMap((family) => ["f32", "q8_0"].map((type) => ({ type, heads: 4, kvHeads: 2, family }))),
   ];
-  for (const { type, heads, kvHeads } of models) {
-    const path = join(dir, `${type}-h${heads}.gguf`);
+  for (const { type, heads, kvHeads, family } of models) {
+    const label = family ? `${family.arch}${family.ropeScaling ? `-${family.ropeScaling.type}` : ""}-` : "";
+    const path = join(dir, `${label}${type}-h${heads}.gguf`);
     await lib.makeModel({
       out: path,
       dim: 256,
@@ -130,12 +141,14 @@ async function stageLogits(lib) {
       vocab: 512,
       seed: 7,
       context: 256,
+      ...family,
     });
     const cpu = await lib.loadModel(path, { device: "cpu", threads: 8, contextLength: 128, maxSequences: 2 });
     const gpu = await lib.loadModel(path, { device: DEVICE, contextLength: 128, maxSequences: 2 });
     const reference = lib.loadReferenceModel(path);
     const kind = type.startsWith("q") ? "quantized" : "float";
-    const result = { type, headSize: 256 / heads, device: gpu.info.deviceDescription, runs: [] };
+    const headSize = family?.headDim ?? 256 / heads;
+    const result = { type: `${label}${type}`, headSize, device: gpu.info.deviceDescription, runs: [] };
     // 8 tokens: the decode path; 48: the prefill path; 72: 64 prefill + 8 decode at positions 64..71.
     for (const [path_, n] of [
       ["decode", 8],
@@ -175,7 +188,7 @@ async function stageLogits(lib) {
     cpu.dispose();
     cases.push(result);
     console.log(
-      `logits ${type} hd ${result.headSize}: ` +
+      `logits ${result.type} hd ${result.headSize}: ` +
         result.runs
           .map(
             (r) =>

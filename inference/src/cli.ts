@@ -9,7 +9,14 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 
 import type { Device, LoadOptions, Model } from "./index";
-import { MODEL_TYPES, type ModelType, makeModel } from "./make-model";
+import {
+  MODEL_ARCHS,
+  MODEL_TYPES,
+  type ModelArch,
+  type ModelType,
+  makeModel,
+  parseRopeScaling,
+} from "./make-model";
 
 class UsageError extends Error {}
 
@@ -21,6 +28,8 @@ const USAGE = `usage: npm run --silent infer -- <command> [options]
   bench      --model F --prompt-tokens P --gen-tokens G [--batch 1,2,4] [--threads N]
              [--device auto|cpu|cuda]
   make-model --out F --dim D --layers L --heads H --kv-heads K --ffn N --type ${MODEL_TYPES.join("|")}
+             [--arch ${MODEL_ARCHS.join("|")}] [--rope-scaling llama3:ORIG_CTX[:FACTOR] | linear:F]
+             [--head-dim N] [--sliding-window N]
              [--vocab N | --vocab-from llama2 | --tokenizer-json F] [--seed S] [--context N] [--tied]
              [--chat-template-file F]
   info       --model F [--device auto|cpu|cuda]
@@ -299,6 +308,10 @@ async function makeModelCommand(argv: string[]) {
     "kv-heads": { type: "string" },
     ffn: { type: "string" },
     type: { type: "string" },
+    arch: { type: "string" },
+    "rope-scaling": { type: "string" },
+    "head-dim": { type: "string" },
+    "sliding-window": { type: "string" },
     vocab: { type: "string" },
     "vocab-from": { type: "string" },
     "tokenizer-json": { type: "string" },
@@ -315,6 +328,14 @@ async function makeModelCommand(argv: string[]) {
     throw new UsageError("give one of --vocab, --vocab-from and --tokenizer-json");
   if (values["vocab-from"] !== undefined && values["vocab-from"] !== "llama2")
     throw new UsageError(`--vocab-from must be llama2, got ${values["vocab-from"]}`);
+  if (values.arch !== undefined && !MODEL_ARCHS.includes(values.arch as ModelArch))
+    throw new UsageError(`--arch must be one of ${MODEL_ARCHS.join(", ")}, got ${values.arch}`);
+  let ropeScaling;
+  try {
+    ropeScaling = values["rope-scaling"] === undefined ? undefined : parseRopeScaling(values["rope-scaling"]);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const heads = integer(values, "heads", 1);
   const out = required(values, "out");
   let lastPercent = -1;
@@ -326,6 +347,10 @@ async function makeModelCommand(argv: string[]) {
     kvHeads: integer(values, "kv-heads", 1, heads),
     ffn: integer(values, "ffn", 1),
     type: type as ModelType,
+    arch: values.arch as ModelArch | undefined,
+    ropeScaling,
+    headDim: values["head-dim"] === undefined ? undefined : integer(values, "head-dim", 2),
+    slidingWindow: values["sliding-window"] === undefined ? undefined : integer(values, "sliding-window", 1),
     vocab:
       values["vocab-from"] === "llama2"
         ? "llama2"

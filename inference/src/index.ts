@@ -48,7 +48,7 @@ export interface LoadOptions {
 
 export interface ModelInfo {
   path: string;
-  architecture: "llama";
+  architecture: "llama" | "qwen2" | "qwen3" | "gemma3";
   name: string | null;
   device: "cpu" | "cuda";
   deviceDescription: string;

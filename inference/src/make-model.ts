@@ -1,5 +1,5 @@
-// Random-weight llama models in GGUF, with llama.cpp's keys and tensor names, for tests and
-// benchmarks. Deterministic per seed. Small models quantize normal-distributed floats with
+// Random-weight models in GGUF (llama, qwen2, qwen3, gemma3), with llama.cpp's keys and tensor
+// names as its converter writes them, for tests and benchmarks. Deterministic per seed. Small models quantize normal-distributed floats with
 // ggml's reference quantizers; large ones write random blocks directly so a 7B-shape file takes
 // seconds of generation rather than minutes. Types: one weight type for every matrix, or
 // "q4_k_m", llama-quantize's Q4_K_M mix (tensorTypeFor below).
@@ -15,8 +15,66 @@ export type ModelType = (typeof MODEL_TYPES)[number];
 
 const DEFAULT_VOCAB_SIZE = 4096;
 
+export const MODEL_ARCHS = ["llama", "qwen2", "qwen3", "gemma3"] as const;
+export type ModelArch = (typeof MODEL_ARCHS)[number];
+
+/**
+ * RoPE scaling as llama.cpp's converter writes it. llama3 (Llama 3.1+): a rope_freqs.weight
+ * tensor of per-dimension factors from the original context (and factor, default 8; low and
+ * high frequency factors 1 and 4). linear: rope.scaling.type = linear with its factor.
+ */
+export type RopeScaling =
+  { type: "llama3"; originalContext: number; factor?: number } | { type: "linear"; factor: number };
+
+/** `llama3:ORIG_CTX[:FACTOR]` or `linear:F` (the --rope-scaling syntax). */
+export function parseRopeScaling(text: string): RopeScaling {
+  const [type, ...rest] = text.split(":");
+  const numbers = rest.map(Number);
+  if (type === "llama3" && (numbers.length === 1 || numbers.length === 2)) {
+    const [originalContext, factor] = numbers as [number, number | undefined];
+    if (Number.isSafeInteger(originalContext) && originalContext > 0 && (factor === undefined || factor > 0))
+      return { type, originalContext, ...(factor === undefined ? {} : { factor }) };
+  }
+  if (type === "linear" && numbers.length === 1 && numbers[0]! > 0) return { type, factor: numbers[0]! };
+  throw new RangeError(`--rope-scaling must be llama3:ORIG_CTX[:FACTOR] or linear:F, got ${text}`);
+}
+
+/**
+ * convert_hf_to_gguf.py's Llama 3 RoPE factors: 1 for wavelengths below original/high_freq
+ * (4), factor above original/low_freq (1), interpolated between; one per rotated pair.
+ */
+export function llama3RopeFactors(
+  scaling: { originalContext: number; factor?: number },
+  base: number,
+  ropeDim: number,
+): Float32Array {
+  const factor = scaling.factor ?? 8;
+  const [lowFreqFactor, highFreqFactor] = [1, 4];
+  const lowFreqWavelen = scaling.originalContext / lowFreqFactor;
+  const highFreqWavelen = scaling.originalContext / highFreqFactor;
+  const factors = new Float32Array(ropeDim / 2);
+  for (let i = 0; i < ropeDim / 2; i++) {
+    const freq = 1 / Math.fround(Math.pow(base, (2 * i) / ropeDim));
+    const wavelen = (2 * Math.PI) / freq;
+    if (wavelen < highFreqWavelen) factors[i] = 1;
+    else if (wavelen > lowFreqWavelen) factors[i] = factor;
+    else {
+      const smooth = (scaling.originalContext / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+      factors[i] = 1 / ((1 - smooth) / factor + smooth);
+    }
+  }
+  return factors;
+}
+
 export interface MakeModelOptions {
   out: string;
+  /** Default llama. */
+  arch?: ModelArch;
+  /** Per-head size (qwen3 and gemma3 write attention.key_length); default dim / heads. */
+  headDim?: number;
+  ropeScaling?: RopeScaling;
+  /** gemma3: the local layers' attention window (attention.sliding_window), default 512. */
+  slidingWindow?: number;
   dim: number;
   layers: number;
   heads: number;
@@ -31,7 +89,9 @@ export interface MakeModelOptions {
   context?: number;
   /** No output.weight: the output projection reuses token_embd (llama.cpp's fallback). */
   tied?: boolean;
+  /** Default 10000 for llama, 1e6 for the others (as their released models). */
   ropeFreqBase?: number;
+  /** Default 1e-5 (llama, qwen2), 1e-6 (qwen3, gemma3). */
   rmsEpsilon?: number;
   name?: string;
   /** tokenizer.chat_template (default: the tokenizer's own with tokenizerJson, else none). */
@@ -121,9 +181,16 @@ function checkShape(o: MakeModelOptions): void {
     if (!Number.isSafeInteger(value) || value <= 0)
       throw new RangeError(`--${name} must be a positive integer, got ${value}`);
   }
-  if (o.dim % o.heads !== 0) throw new RangeError(`--dim ${o.dim} is not divisible by --heads ${o.heads}`);
-  if ((o.dim / o.heads) % 2 !== 0)
-    throw new RangeError(`the head size ${o.dim / o.heads} must be even for RoPE`);
+  if (o.arch !== undefined && !MODEL_ARCHS.includes(o.arch))
+    throw new RangeError(`--arch must be one of ${MODEL_ARCHS.join(", ")}, got ${String(o.arch)}`);
+  if (o.headDim === undefined && o.dim % o.heads !== 0)
+    throw new RangeError(`--dim ${o.dim} is not divisible by --heads ${o.heads}`);
+  const headDim = o.headDim ?? o.dim / o.heads;
+  if (!Number.isSafeInteger(headDim) || headDim <= 0)
+    throw new RangeError(`--head-dim must be a positive integer, got ${headDim}`);
+  if (headDim % 2 !== 0) throw new RangeError(`the head size ${headDim} must be even for RoPE`);
+  if (o.slidingWindow !== undefined && (!Number.isSafeInteger(o.slidingWindow) || o.slidingWindow <= 0))
+    throw new RangeError(`--sliding-window must be a positive integer, got ${o.slidingWindow}`);
   if (o.heads % o.kvHeads !== 0)
     throw new RangeError(`--heads ${o.heads} is not a multiple of --kv-heads ${o.kvHeads}`);
   // K-quant rows that are not whole super-blocks fall back to 32-value blocks.
@@ -131,6 +198,7 @@ function checkShape(o: MakeModelOptions): void {
   for (const [name, value] of [
     ["dim", o.dim],
     ["ffn", o.ffn],
+    ["heads x head size", o.heads * headDim],
   ] as const) {
     if (value % block !== 0)
       throw new RangeError(
@@ -196,13 +264,30 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
   const tied = options.tied ?? false;
   const vocab = await vocabulary(options);
   const nVocab = vocab.size;
-  const headDim = dim / heads;
+  const arch = options.arch ?? "llama";
+  const headDim = options.headDim ?? dim / heads;
+  const qDim = heads * headDim;
   const kvDim = kvHeads * headDim;
+  const biases = arch === "qwen2";
+  const qkNorms = arch === "qwen3" || arch === "gemma3";
+  const postNorms = arch === "gemma3";
+  const ropeFreqBase = options.ropeFreqBase ?? (arch === "llama" ? 10000 : 1e6);
+  const ropeFactors =
+    options.ropeScaling?.type === "llama3"
+      ? llama3RopeFactors(options.ropeScaling, ropeFreqBase, headDim)
+      : null;
 
   const parameterCount =
     nVocab * dim * (tied ? 1 : 2) +
     dim +
-    layers * (2 * dim + 2 * dim * dim + 2 * dim * kvDim + 3 * dim * ffn);
+    (ropeFactors?.length ?? 0) +
+    layers *
+      ((postNorms ? 4 : 2) * dim +
+        2 * dim * qDim +
+        2 * dim * kvDim +
+        3 * dim * ffn +
+        (biases ? qDim + 2 * kvDim : 0) +
+        (qkNorms ? 2 * headDim : 0));
   const useRandomBlocks = options.randomBlocks ?? parameterCount > RANDOM_BLOCKS_ABOVE_PARAMETERS;
   const f32 = ggmlTypeTraits("F32");
   // std 1/sqrt(n_in) keeps each projection's output at the scale of its input; norms near 1.
@@ -224,39 +309,78 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
       useRandomBlocks,
     );
   };
-  const norm = (name: string) => randomTensor(name, f32, [dim], seed, { mean: 1, std: 0.05 }, false);
+  const norm = (name: string, n = dim) => randomTensor(name, f32, [n], seed, { mean: 1, std: 0.05 }, false);
+  // Biases of the size of the projections' outputs (qwen2's are large on k).
+  const bias = (name: string, n: number) => randomTensor(name, f32, [n], seed, { mean: 0, std: 0.5 }, false);
 
   const tensors: GgufTensor[] = [weight("token_embd.weight", dim, nVocab)];
+  if (ropeFactors)
+    tensors.push({
+      name: "rope_freqs.weight",
+      type: "F32",
+      shape: [ropeFactors.length],
+      data: new Uint8Array(ropeFactors.buffer),
+    });
   for (let l = 0; l < layers; l++) {
+    const p = `blk.${l}.`;
     tensors.push(
-      norm(`blk.${l}.attn_norm.weight`),
-      weight(`blk.${l}.attn_q.weight`, dim, dim),
-      weight(`blk.${l}.attn_k.weight`, dim, kvDim),
-      weight(`blk.${l}.attn_v.weight`, dim, kvDim),
-      weight(`blk.${l}.attn_output.weight`, dim, dim),
-      norm(`blk.${l}.ffn_norm.weight`),
-      weight(`blk.${l}.ffn_gate.weight`, dim, ffn),
-      weight(`blk.${l}.ffn_up.weight`, dim, ffn),
-      weight(`blk.${l}.ffn_down.weight`, ffn, dim),
+      norm(`${p}attn_norm.weight`),
+      weight(`${p}attn_q.weight`, dim, qDim),
+      weight(`${p}attn_k.weight`, dim, kvDim),
+      weight(`${p}attn_v.weight`, dim, kvDim),
+      weight(`${p}attn_output.weight`, qDim, dim),
+      norm(`${p}ffn_norm.weight`),
+      weight(`${p}ffn_gate.weight`, dim, ffn),
+      weight(`${p}ffn_up.weight`, dim, ffn),
+      weight(`${p}ffn_down.weight`, ffn, dim),
     );
+    if (biases)
+      tensors.push(
+        bias(`${p}attn_q.bias`, qDim),
+        bias(`${p}attn_k.bias`, kvDim),
+        bias(`${p}attn_v.bias`, kvDim),
+      );
+    if (qkNorms)
+      tensors.push(norm(`${p}attn_q_norm.weight`, headDim), norm(`${p}attn_k_norm.weight`, headDim));
+    if (postNorms) tensors.push(norm(`${p}post_attention_norm.weight`), norm(`${p}post_ffw_norm.weight`));
   }
   tensors.push(norm("output_norm.weight"));
   if (!tied) tensors.push(weight("output.weight", dim, nVocab));
 
+  const k = `${arch}.`; // llama.cpp's keys are "{arch}.name"
+  const defaultEpsilon = arch === "qwen3" || arch === "gemma3" ? 1e-6 : 1e-5;
   const metadata: Record<string, GgufValue> = {
-    "general.architecture": ggufValue.string("llama"),
-    "general.name": ggufValue.string(options.name ?? `arbiter-random-${dim}x${layers}-${type}`),
+    "general.architecture": ggufValue.string(arch),
+    "general.name": ggufValue.string(
+      options.name ?? `arbiter-random-${arch === "llama" ? "" : `${arch}-`}${dim}x${layers}-${type}`,
+    ),
     "general.file_type": ggufValue.uint32(FILE_TYPE[type]),
-    "llama.vocab_size": ggufValue.uint32(nVocab),
-    "llama.context_length": ggufValue.uint32(options.context ?? 4096),
-    "llama.embedding_length": ggufValue.uint32(dim),
-    "llama.block_count": ggufValue.uint32(layers),
-    "llama.feed_forward_length": ggufValue.uint32(ffn),
-    "llama.rope.dimension_count": ggufValue.uint32(headDim),
-    "llama.attention.head_count": ggufValue.uint32(heads),
-    "llama.attention.head_count_kv": ggufValue.uint32(kvHeads),
-    "llama.attention.layer_norm_rms_epsilon": ggufValue.float32(options.rmsEpsilon ?? 1e-5),
-    "llama.rope.freq_base": ggufValue.float32(options.ropeFreqBase ?? 10000),
+    [`${k}vocab_size`]: ggufValue.uint32(nVocab),
+    [`${k}context_length`]: ggufValue.uint32(options.context ?? 4096),
+    [`${k}embedding_length`]: ggufValue.uint32(dim),
+    [`${k}block_count`]: ggufValue.uint32(layers),
+    [`${k}feed_forward_length`]: ggufValue.uint32(ffn),
+    [`${k}rope.dimension_count`]: ggufValue.uint32(headDim),
+    [`${k}attention.head_count`]: ggufValue.uint32(heads),
+    [`${k}attention.head_count_kv`]: ggufValue.uint32(kvHeads),
+    [`${k}attention.layer_norm_rms_epsilon`]: ggufValue.float32(options.rmsEpsilon ?? defaultEpsilon),
+    [`${k}rope.freq_base`]: ggufValue.float32(ropeFreqBase),
+    // The converter writes the head size of models whose config has one (qwen3, gemma3).
+    ...(qkNorms || options.headDim !== undefined
+      ? {
+          [`${k}attention.key_length`]: ggufValue.uint32(headDim),
+          [`${k}attention.value_length`]: ggufValue.uint32(headDim),
+        }
+      : {}),
+    ...(arch === "gemma3"
+      ? { [`${k}attention.sliding_window`]: ggufValue.uint32(options.slidingWindow ?? 512) }
+      : {}),
+    ...(options.ropeScaling?.type === "linear"
+      ? {
+          [`${k}rope.scaling.type`]: ggufValue.string("linear"),
+          [`${k}rope.scaling.factor`]: ggufValue.float32(options.ropeScaling.factor),
+        }
+      : {}),
     ...vocab.metadata,
     ...(type.startsWith("q") ? { "general.quantization_version": ggufValue.uint32(2) } : {}),
   };

@@ -11,7 +11,7 @@
 namespace arb {
 
 void attend_portable(const AttendArgs& a) {
-  const float scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  const float scale = a.scale;
   for (int g = 0; g < a.group; g++) {
     const float* q = a.q + g * a.q_stride;
     float* s = a.scores + g * a.n_keys;
@@ -93,7 +93,7 @@ ARB_TARGET_AVX512 void weighted_sum_avx512(const float* p, const uint16_t* v, in
 
 ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
   const int nv = a.head_dim / 16;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  const float scale = a.scale;
   for (int g0 = 0; g0 < a.group; g0 += kMaxGroup) {
     const int G = a.group - g0 < kMaxGroup ? a.group - g0 : kMaxGroup;
     // Scores: each key is loaded once for all G heads; four heads' dot products are reduced
@@ -161,7 +161,7 @@ ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
 
 ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
   const int nv = a.head_dim / 8;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(a.head_dim));
+  const float scale = a.scale;
   for (int g = 0; g < a.group; g++) {
     const float* q = a.q + g * a.q_stride;
     float* s = a.scores + g * a.n_keys;

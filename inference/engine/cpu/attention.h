@@ -1,5 +1,5 @@
 // Causal attention for one KV head and the `group` query heads that share it (grouped-query
-// attention): scores = q . k_j / sqrt(head_dim) over the n_keys cached positions, softmax,
+// attention): scores = q . k_j * scale over the n_keys cached positions, softmax,
 // out = sum_j p_j v_j. Keys and values are the KV cache's binary16, widened to float32 as they
 // are read. Reading each cached key and value once for the whole group is what GQA
 // saves. Portable reference in attention.cpp; AVX2 and AVX-512 paths beside it, tested against
@@ -19,6 +19,7 @@ struct AttendArgs {
   const uint16_t* v;   // n_keys x head_dim binary16, contiguous
   int n_keys;
   int head_dim;
+  float scale;         // multiplies q . k (1/sqrt(head_dim) for most models)
   float* scores;       // scratch: group x n_keys
   float* out;          // group heads, out_stride floats apart
   int out_stride;

@@ -1,4 +1,4 @@
-// The llama forward pass on the CPU, for any mix of prompt chunks and decode tokens from
+// The forward pass (llama and the qwen2, qwen3 and gemma3 variations of it) on the CPU, for any mix of prompt chunks and decode tokens from
 // different sequences in one step (DESIGN.md, "The forward pass"). The activations of all the
 // step's tokens move through each layer together, so each weight matrix is streamed from memory
 // once per step however many sequences are active. KV cache: fp32 (exact enough to match a
@@ -89,9 +89,17 @@ class CpuBackend final : public Backend {
     }
     kv_ = static_cast<uint16_t*>(p);
 
-    inv_freq_.resize(static_cast<size_t>(c_.rope_dim / 2));
-    for (int i = 0; i < c_.rope_dim / 2; i++) {
-      inv_freq_[static_cast<size_t>(i)] = std::pow(static_cast<double>(c_.rope_freq_base), -2.0 * i / c_.rope_dim);
+    // RoPE tables: the model's, and the sliding-window layers' (own base, unscaled, no factors).
+    const int half = c_.rope_dim / 2;
+    n_rope_tables_ = c_.n_swa > 0 ? 2 : 1;
+    inv_freq_.resize(static_cast<size_t>(n_rope_tables_ * half));
+    for (int i = 0; i < half; i++) {
+      const double factor = c_.rope_freq_factors.empty() ? 1.0 : c_.rope_freq_factors[static_cast<size_t>(i)];
+      inv_freq_[static_cast<size_t>(i)] =
+          c_.rope_freq_scale * std::pow(static_cast<double>(c_.rope_freq_base), -2.0 * i / c_.rope_dim) / factor;
+      if (n_rope_tables_ == 2) {
+        inv_freq_[static_cast<size_t>(half + i)] = std::pow(static_cast<double>(c_.rope_freq_base_swa), -2.0 * i / c_.rope_dim);
+      }
     }
     scores_.resize(static_cast<size_t>(pool_.size()) * n_ctx_ * (c_.n_head / c_.n_head_kv));
     return Status::Ok();
@@ -126,10 +134,14 @@ class CpuBackend final : public Backend {
     for (int t = 0; t < T; t++) {
       const TensorView& e = W.tok_embd;
       dequantize_row(e.type, e.data + static_cast<size_t>(tok_id_[t]) * e.row_bytes(), x(t), n_embd);
-      for (int i = 0; i < c_.rope_dim / 2; i++) {
-        const double theta = tok_pos_[t] * inv_freq_[static_cast<size_t>(i)];
-        cos_[static_cast<size_t>(t) * c_.rope_dim / 2 + i] = static_cast<float>(std::cos(theta));
-        sin_[static_cast<size_t>(t) * c_.rope_dim / 2 + i] = static_cast<float>(std::sin(theta));
+      if (c_.embd_scale != 1.0f) {
+        for (int i = 0; i < n_embd; i++) x(t)[i] *= c_.embd_scale;
+      }
+      const size_t n_angles = static_cast<size_t>(n_rope_tables_) * (c_.rope_dim / 2);
+      for (size_t i = 0; i < n_angles; i++) {
+        const double theta = tok_pos_[t] * inv_freq_[i];
+        cos_[static_cast<size_t>(t) * n_angles + i] = static_cast<float>(std::cos(theta));
+        sin_[static_cast<size_t>(t) * n_angles + i] = static_cast<float>(std::sin(theta));
       }
     }
 
@@ -143,11 +155,23 @@ class CpuBackend final : public Backend {
       MatmulTask qkv[3] = {task(K.wq, L.wq, in, q_.data(), q_dim), task(K.wk, L.wk, in, k_.data(), kv_dim),
                            task(K.wv, L.wv, in, v_.data(), kv_dim)};
       run_matmuls(pool_, qkv, 3);
+      const size_t half = static_cast<size_t>(c_.rope_dim / 2);
+      const size_t table = c_.swa_layer(l) ? half : 0;
+      const bool neox = c_.rope_style == RopeStyle::Neox;
       per_token([&](int t) {
-        const float* cs = &cos_[static_cast<size_t>(t) * c_.rope_dim / 2];
-        const float* sn = &sin_[static_cast<size_t>(t) * c_.rope_dim / 2];
-        rope(&q_[static_cast<size_t>(t) * q_dim], c_.n_head, hd, c_.rope_dim, cs, sn);
-        rope(&k_[static_cast<size_t>(t) * kv_dim], c_.n_head_kv, hd, c_.rope_dim, cs, sn);
+        float* q = &q_[static_cast<size_t>(t) * q_dim];
+        float* k = &k_[static_cast<size_t>(t) * kv_dim];
+        if (L.bq.present()) add_inplace(q, f32(L.bq), q_dim);
+        if (L.bk.present()) add_inplace(k, f32(L.bk), kv_dim);
+        if (L.bv.present()) add_inplace(&v_[static_cast<size_t>(t) * kv_dim], f32(L.bv), kv_dim);
+        if (L.attn_q_norm.present()) {
+          for (int h = 0; h < c_.n_head; h++) rmsnorm(q + h * hd, q + h * hd, f32(L.attn_q_norm), hd, c_.rms_eps);
+          for (int h = 0; h < c_.n_head_kv; h++) rmsnorm(k + h * hd, k + h * hd, f32(L.attn_k_norm), hd, c_.rms_eps);
+        }
+        const float* cs = &cos_[static_cast<size_t>(t) * n_rope_tables_ * half + table];
+        const float* sn = &sin_[static_cast<size_t>(t) * n_rope_tables_ * half + table];
+        rope(q, c_.n_head, hd, c_.rope_dim, cs, sn, neox);
+        rope(k, c_.n_head_kv, hd, c_.rope_dim, cs, sn, neox);
         for (int h = 0; h < c_.n_head_kv; h++) {
           const size_t at = static_cast<size_t>(tok_pos_[t]) * hd;
           to_fp16_(k_cache(tok_slot_[t], l, h) + at, &k_[static_cast<size_t>(t) * kv_dim + h * hd], hd);
@@ -158,7 +182,7 @@ class CpuBackend final : public Backend {
       in = prepare(att_.data(), q_dim, {K.wo});
       MatmulTask o = task(K.wo, L.wo, in, tmp_.data(), n_embd);
       run_matmuls(pool_, &o, 1);
-      per_token([&](int t) { add_inplace(x(t), &tmp_[static_cast<size_t>(t) * n_embd], n_embd); });
+      add_residual(L.attn_post_norm);
 
       // Feed-forward block.
       per_token([&](int t) { rmsnorm(xb(t), x(t), f32(L.ffn_norm), n_embd, c_.rms_eps); });
@@ -167,12 +191,18 @@ class CpuBackend final : public Backend {
                                task(K.up, L.w_up, in, hb2_.data(), c_.n_ff)};
       run_matmuls(pool_, gate_up, 2);
       per_token([&](int t) {
-        swiglu_(&hb_[static_cast<size_t>(t) * c_.n_ff], &hb2_[static_cast<size_t>(t) * c_.n_ff], c_.n_ff);
+        float* gate = &hb_[static_cast<size_t>(t) * c_.n_ff];
+        const float* up = &hb2_[static_cast<size_t>(t) * c_.n_ff];
+        if (c_.ffn_act == FfnActivation::GeluTanh) {
+          geglu(gate, up, c_.n_ff);
+        } else {
+          swiglu_(gate, up, c_.n_ff);
+        }
       });
       in = prepare(hb_.data(), c_.n_ff, {K.down});
       MatmulTask down = task(K.down, L.w_down, in, tmp_.data(), n_embd);
       run_matmuls(pool_, &down, 1);
-      per_token([&](int t) { add_inplace(x(t), &tmp_[static_cast<size_t>(t) * n_embd], n_embd); });
+      add_residual(L.ffn_post_norm);
     }
 
     // Output: only the rows the caller asked logits for, normalised into xb_.
@@ -195,6 +225,16 @@ class CpuBackend final : public Backend {
                                                         ggml_type_name(w.type));
     }
     return Status::Ok();
+  }
+
+  // x += tmp_, the block's output, normalised first when the layer has a post-norm (gemma3).
+  void add_residual(const TensorView& post_norm) {
+    const int n_embd = c_.n_embd;
+    per_token([&](int t) {
+      float* out = &tmp_[static_cast<size_t>(t) * n_embd];
+      if (post_norm.present()) rmsnorm(out, out, f32(post_norm), n_embd, c_.rms_eps);
+      add_inplace(x(t), out, n_embd);
+    });
   }
 
   // Validates the step and lays its tokens out: token t belongs to slot tok_slot_[t] at
@@ -245,8 +285,8 @@ class CpuBackend final : public Backend {
     const int widest = std::max(std::max(c_.n_embd, c_.n_ff), q_dim);
     q8_.resize(n * q8_act_row_bytes(widest) + 64);
     q8k_.resize(n * q8k_act_row_bytes(widest) + 64);
-    cos_.resize(n * c_.rope_dim / 2);
-    sin_.resize(n * c_.rope_dim / 2);
+    cos_.resize(n * n_rope_tables_ * (c_.rope_dim / 2));
+    sin_.resize(n * n_rope_tables_ * (c_.rope_dim / 2));
     tok_id_.resize(n);
     tok_slot_.resize(n);
     tok_pos_.resize(n);
@@ -310,10 +350,13 @@ class CpuBackend final : public Backend {
           a.q = &q_[at];
           a.q_stride = hd;
           a.group = group;
-          a.k = k_cache(tok_slot_[t], l, it.kv_head);
-          a.v = v_cache(tok_slot_[t], l, it.kv_head);
-          a.n_keys = tok_pos_[t] + 1;
+          // Sliding-window layers see the last n_swa positions only.
+          const int first = c_.swa_layer(l) ? std::max(0, tok_pos_[t] + 1 - c_.n_swa) : 0;
+          a.k = k_cache(tok_slot_[t], l, it.kv_head) + static_cast<size_t>(first) * hd;
+          a.v = v_cache(tok_slot_[t], l, it.kv_head) + static_cast<size_t>(first) * hd;
+          a.n_keys = tok_pos_[t] + 1 - first;
           a.head_dim = hd;
+          a.scale = c_.attn_scale;
           a.scores = scores;
           a.out = &att_[at];
           a.out_stride = hd;
@@ -351,7 +394,8 @@ class CpuBackend final : public Backend {
   std::map<std::string, std::string> cpu_kernels_;
   uint16_t* kv_ = nullptr;
   size_t kv_half_ = 0, kv_bytes_ = 0;
-  std::vector<double> inv_freq_;
+  int n_rope_tables_ = 1;
+  std::vector<double> inv_freq_;  // [table][rope_dim / 2]: theta_i / pos
 
   int capacity_ = 0, n_tok_ = 0, n_out_ = 0;
   std::vector<float> x_, xb_, tmp_, q_, att_, k_, v_, hb_, hb2_, cos_, sin_, scores_;

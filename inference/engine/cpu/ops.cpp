@@ -2,6 +2,7 @@
 #include "ops.h"
 
 #include <cmath>
+#include <vector>
 
 #include "../ggml_types.h"
 #include "simd_math.h"
@@ -21,14 +22,52 @@ void rmsnorm(float* out, const float* x, const float* w, int n, float eps) {
   for (i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
 }
 
-void rope(float* v, int n_heads, int head_dim, int rope_dim, const float* cos, const float* sin) {
+void rope(float* v, int n_heads, int head_dim, int rope_dim, const float* cos, const float* sin, bool neox) {
+  const int half = rope_dim / 2;
+  const int first_step = neox ? 1 : 2, partner = neox ? half : 1;
   for (int h = 0; h < n_heads; h++) {
     float* p = v + h * head_dim;
-    for (int i = 0; i < rope_dim / 2; i++) {
-      const float a = p[2 * i], b = p[2 * i + 1];
-      p[2 * i] = a * cos[i] - b * sin[i];
-      p[2 * i + 1] = a * sin[i] + b * cos[i];
+    for (int i = 0; i < half; i++) {
+      float* pa = p + i * first_step;
+      const float a = pa[0], b = pa[partner];
+      pa[0] = a * cos[i] - b * sin[i];
+      pa[partner] = a * sin[i] + b * cos[i];
     }
+  }
+}
+
+namespace {
+
+// ggml's gelu: 0.5 x (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))), in float.
+float gelu_tanh(float x) {
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+  constexpr float kCoefA = 0.044715f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoefA * x * x)));
+}
+
+const uint16_t* gelu_table() {
+  static const std::vector<uint16_t> table = [] {
+    std::vector<uint16_t> t(1 << 16);
+    for (size_t i = 0; i < t.size(); i++) t[i] = fp32_to_fp16(gelu_tanh(fp16_to_fp32(static_cast<uint16_t>(i))));
+    return t;
+  }();
+  return table.data();
+}
+
+}  // namespace
+
+float gelu_tanh_fp16(float x) {
+  if (x <= -10.0f) return 0.0f;
+  if (x >= 10.0f) return x;
+  return fp16_to_fp32(gelu_table()[fp32_to_fp16(x)]);
+}
+
+void geglu(float* gate, const float* up, int64_t n) {
+  const uint16_t* table = gelu_table();
+  for (int64_t i = 0; i < n; i++) {
+    const float x = gate[i];
+    const float g = x <= -10.0f ? 0.0f : x >= 10.0f ? x : fp16_to_fp32(table[fp32_to_fp16(x)]);
+    gate[i] = g * up[i];
   }
 }
 

@@ -64,15 +64,16 @@ __global__ void __launch_bounds__(32) attn_decode_kernel(AttentionArgs a, const 
   const int hd = a.head_dim;
   pdl_wait_and_release();
   const int len = pos[r] + 1;
+  const int lo = a.window > 0 ? max(0, len - a.window) : 0;  // first visible position
   int chunk, n_splits;
-  split_range(len, sc.max_splits, &chunk, &n_splits);
+  split_range(len - lo, sc.max_splits, &chunk, &n_splits);
   if (s >= n_splits) return;
-  const int p0 = s * chunk, p1 = min(len, p0 + chunk);
+  const int p0 = lo + s * chunk, p1 = min(len, p0 + chunk);
   const int kvh = h / (a.n_head / a.n_kv_head);
   const int64_t head_off = slot[r] * a.slot_stride + kvh * a.n_ctx * hd;
   const __half* K = a.k_cache + head_off;
   const __half* V = a.v_cache + head_off;
-  const float scale = 1.0f / sqrtf(static_cast<float>(hd));
+  const float scale = a.scale != 0.0f ? a.scale : 1.0f / sqrtf(static_cast<float>(hd));
   for (int d = lane; d < hd; d += 32) qs[d] = a.q[r * a.q_ld + static_cast<int64_t>(h) * hd + d] * scale;
   __syncwarp();
 
@@ -257,8 +258,9 @@ __global__ void __launch_bounds__(kA2Threads) attn_decode2_kernel(AttentionArgs 
   const int kvh = blockIdx.x, r = blockIdx.y, tid = threadIdx.x;
   // pos, slot and stable were uploaded before the step: readable before the wait.
   const int len = pos[r] + 1;
+  const int lo = a.window > 0 ? max(0, len - a.window) : 0;  // first visible position
   int chunk, n_splits;
-  split_range(len, sc.max_splits, &chunk, &n_splits);
+  split_range(len - lo, sc.max_splits, &chunk, &n_splits);
   const int first = blockIdx.z;
   if (first >= n_splits) return;
   const int64_t head_off = slot[r] * a.slot_stride + kvh * a.n_ctx * HD;
@@ -266,18 +268,18 @@ __global__ void __launch_bounds__(kA2Threads) attn_decode2_kernel(AttentionArgs 
   const __half* V = a.v_cache + head_off;
   const int fresh = stable ? min(stable[r], len) : 0;  // positions below were written by earlier steps
   {
-    const int p0 = first * chunk, p1 = min(len, p0 + chunk);
+    const int p0 = lo + first * chunk, p1 = min(len, p0 + chunk);
     a2_load_tile(Ks, Vs, K, V, p0, p0, min(p1, fresh), p1, false);
     cp_async_commit();
   }
   pdl_wait_and_release();
-  const float scale = 1.0f / sqrtf(static_cast<float>(HD));
+  const float scale = a.scale != 0.0f ? a.scale : 1.0f / sqrtf(static_cast<float>(HD));
   for (int i = tid; i < G * HD; i += kA2Threads) {
     qs[i] = a.q[r * a.q_ld + static_cast<int64_t>(kvh * G) * HD + i] * scale;
   }
 
   for (int sp = first; sp < n_splits; sp += gridDim.z) {
-    const int p0 = sp * chunk, p1 = min(len, p0 + chunk);
+    const int p0 = lo + sp * chunk, p1 = min(len, p0 + chunk);
     float m[G], l[G], o[G];
 #pragma unroll
     for (int g = 0; g < G; g++) {
@@ -428,7 +430,7 @@ __global__ void __launch_bounds__(kPrefillWarps * 32) attn_prefill_kernel(Attent
   const int64_t head_off = t.slot * a.slot_stride + kvh * a.n_ctx * hd;
   const __half* K = a.k_cache + head_off;
   const __half* V = a.v_cache + head_off;
-  const float scale = 1.0f / sqrtf(static_cast<float>(hd));
+  const float scale = a.scale != 0.0f ? a.scale : 1.0f / sqrtf(static_cast<float>(hd));
   const bool active = w < t.n;
   const int my_pos = t.pos0 + w;
   if (active) {
@@ -439,8 +441,9 @@ __global__ void __launch_bounds__(kPrefillWarps * 32) attn_prefill_kernel(Attent
   float m = -INFINITY, l = 0.0f, o[kMaxHeadDim / 32];
 #pragma unroll
   for (int i = 0; i < kMaxHeadDim / 32; i++) o[i] = 0.0f;
-  const int kv_end = t.pos0 + t.n;  // positions [0, kv_end) are needed by some warp
-  for (int t0 = 0; t0 < kv_end; t0 += kKvTile) {
+  const int kv_end = t.pos0 + t.n;  // positions [kv_begin, kv_end) are needed by some warp
+  const int kv_begin = a.window > 0 ? max(0, t.pos0 + 1 - a.window) : 0;
+  for (int t0 = kv_begin; t0 < kv_end; t0 += kKvTile) {
     const int n_rows = min(kKvTile, kv_end - t0);
     __syncthreads();  // the previous tile is consumed (and q is staged)
     for (int e = tid; e < n_rows * hd; e += kPrefillWarps * 32) {
@@ -451,7 +454,7 @@ __global__ void __launch_bounds__(kPrefillWarps * 32) attn_prefill_kernel(Attent
     __syncthreads();
     if (!active || t0 > my_pos) continue;
     const int p = t0 + lane;
-    const bool valid = lane < n_rows && p <= my_pos;
+    const bool valid = lane < n_rows && p <= my_pos && (a.window == 0 || p > my_pos - a.window);
     float score = -INFINITY;
     if (valid) {
       float s = 0.0f;
@@ -459,6 +462,7 @@ __global__ void __launch_bounds__(kPrefillWarps * 32) attn_prefill_kernel(Attent
       score = s;
     }
     const float m_new = fmaxf(m, warp_max(score));
+    if (m_new == -INFINITY) continue;  // a window that starts past this tile for this warp
     const float corr = expf(m - m_new);
     const float pj = valid ? expf(score - m_new) : 0.0f;
     l = l * corr + warp_sum(pj);

@@ -54,6 +54,10 @@ Status alloc_act(DeviceAllocations& mem, int64_t k, int rows, unsigned forms, co
 struct LayerDev {
   const float* attn_norm = nullptr;
   const float* ffn_norm = nullptr;
+  QkvPrepArgs prep;                     // biases and q/k norms (qwen2, qwen3, gemma3)
+  bool needs_prep = false;
+  const float* attn_post_norm = nullptr;  // gemma3
+  const float* ffn_post_norm = nullptr;
   std::vector<DevMatrix> qkv;           // [q|k|v] as one matrix, or q, k, v when types differ
   std::vector<int64_t> qkv_offset;      // first row of each part in q|k|v
   DevMatrix wo;
@@ -106,6 +110,9 @@ class CudaBackend final : public Backend {
   cudaGraphExec_t capture_decode(int n);  // null when capture or instantiation fails
   Status logits_for_rows(const std::vector<RowSpec>& rows, float* logits);
   RopeKvArgs rope_args(int layer) const;
+  Status add_block_output(Pass pass, int n, MatvecSite site, const DevMatrix& w, const ActBuf& a,
+                          const float* post_norm);
+  Status embed(int n);
   AttentionArgs attn_args(int layer) const;
 
   LlamaConfig cfg_;
@@ -132,7 +139,8 @@ class CudaBackend final : public Backend {
   __half* k_cache_ = nullptr;
   __half* v_cache_ = nullptr;
   int64_t slot_stride_ = 0, layer_stride_ = 0;
-  float2* rope_cs_ = nullptr;
+  float2* rope_cs_ = nullptr;  // [table][n_ctx][rope_dim / 2]
+  int64_t rope_table_stride_ = 0;
 
   float* x_ = nullptr;     // residual stream [kPassRows][x_ld_]
   int64_t x_ld_ = 0;
@@ -140,6 +148,7 @@ class CudaBackend final : public Backend {
   int64_t qkv_ld_ = 0;
   float* q_ = nullptr;     // [kPassRows][q_ld_]
   int64_t q_ld_ = 0;
+  float* post_ = nullptr;  // a block's output before its post-norm (gemma3) [kPassRows][x_ld_]
   float* g_ = nullptr;     // unfused gate/up outputs [kPassRows][gu_ld_]
   float* u_ = nullptr;
   int64_t gu_ld_ = 0;
@@ -206,7 +215,9 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   }
   n_slots_ = options.n_slots;
   n_ctx_ = options.n_ctx;
-  fused_rope_ = c.head_dim % 2 == 0;
+  // The fused epilogue rotates adjacent pairs of plain products; NeoX pairs, biases and q/k norms
+  // go through the q|k|v buffer (launch_qkv_prep, launch_rope_store).
+  fused_rope_ = c.head_dim % 2 == 0 && c.rope_style == RopeStyle::Adjacent;
   // Programmatic dependent launch (sm_90+): a kernel's weight loads overlap its predecessor's end.
   ctx_.pdl = prop.major >= 9;
   description_ = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
@@ -250,6 +261,22 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
     LayerDev& L = layers_[l];
     ARB_RETURN_IF_ERROR(upload_f32(src.attn_norm, mem_, &L.attn_norm));
     ARB_RETURN_IF_ERROR(upload_f32(src.ffn_norm, mem_, &L.ffn_norm));
+    auto optional = [&](const TensorView& t, const float** out) {
+      return t.present() ? upload_f32(t, mem_, out) : Status::Ok();
+    };
+    ARB_RETURN_IF_ERROR(optional(src.bq, &L.prep.bq));
+    ARB_RETURN_IF_ERROR(optional(src.bk, &L.prep.bk));
+    ARB_RETURN_IF_ERROR(optional(src.bv, &L.prep.bv));
+    ARB_RETURN_IF_ERROR(optional(src.attn_q_norm, &L.prep.q_norm));
+    ARB_RETURN_IF_ERROR(optional(src.attn_k_norm, &L.prep.k_norm));
+    ARB_RETURN_IF_ERROR(optional(src.attn_post_norm, &L.attn_post_norm));
+    ARB_RETURN_IF_ERROR(optional(src.ffn_post_norm, &L.ffn_post_norm));
+    L.prep.eps = cfg_.rms_eps;
+    L.prep.n_head = cfg_.n_head;
+    L.prep.n_head_kv = cfg_.n_head_kv;
+    L.prep.head_dim = cfg_.head_dim;
+    L.needs_prep = L.prep.bq || L.prep.bk || L.prep.bv || L.prep.q_norm;
+    if (L.needs_prep) fused_rope_ = false;
     if (src.wq.type == src.wk.type && src.wq.type == src.wv.type) {
       L.qkv.resize(1);
       ARB_RETURN_IF_ERROR(upload({&src.wq, &src.wk, &src.wv}, false, &L.qkv[0]));
@@ -268,7 +295,8 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
     ARB_RETURN_IF_ERROR(upload({&src.wo}, false, &L.wo));
     decode_forms_.attn_out |= act_form_for_decode(L.wo.type);
     prefill_forms_.attn_out |= act_form_for_prefill(L.wo.type);
-    L.gate_up_fused = src.w_gate.type == src.w_up.type;
+    // The fused epilogue is SwiGLU; GeGLU takes the unfused path.
+    L.gate_up_fused = src.w_gate.type == src.w_up.type && cfg_.ffn_act == FfnActivation::Silu;
     if (L.gate_up_fused) {
       ARB_RETURN_IF_ERROR(upload({&src.w_gate, &src.w_up}, true, &L.gate_up));
       decode_forms_.ffn_in |= act_form_for_decode(L.gate_up.type);
@@ -297,15 +325,24 @@ Status CudaBackend::alloc_state() {
   ARB_RETURN_IF_ERROR(mem_.alloc_array(cache_elems, &k_cache_, "the K cache"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(cache_elems, &v_cache_, "the V cache"));
 
-  // (cos, sin) of pos * freq_base^(-2i / rope_dim), computed once in double.
+  // (cos, sin) of pos * theta_i, computed once in double: theta_i = freq_scale *
+  // freq_base^(-2i / rope_dim) / factor_i; a second table for sliding-window layers (own base,
+  // unscaled, no factors).
   const int half_rope = std::max(1, c.rope_dim / 2);
-  std::vector<float2> cs(static_cast<size_t>(n_ctx_) * half_rope);
-  for (int64_t p = 0; p < n_ctx_; p++) {
-    for (int i = 0; i < c.rope_dim / 2; i++) {
-      const double theta = static_cast<double>(p) *
-                           std::pow(static_cast<double>(c.rope_freq_base), -2.0 * i / c.rope_dim);
-      cs[static_cast<size_t>(p * half_rope + i)] = make_float2(static_cast<float>(std::cos(theta)),
-                                                               static_cast<float>(std::sin(theta)));
+  const int n_tables = c.n_swa > 0 ? 2 : 1;
+  rope_table_stride_ = static_cast<int64_t>(n_ctx_) * half_rope;
+  std::vector<float2> cs(static_cast<size_t>(n_tables * rope_table_stride_));
+  for (int table = 0; table < n_tables; table++) {
+    const double base = table == 0 ? c.rope_freq_base : c.rope_freq_base_swa;
+    const double scale = table == 0 ? c.rope_freq_scale : 1.0;
+    for (int64_t p = 0; p < n_ctx_; p++) {
+      for (int i = 0; i < c.rope_dim / 2; i++) {
+        const double factor =
+            table == 0 && !c.rope_freq_factors.empty() ? c.rope_freq_factors[static_cast<size_t>(i)] : 1.0;
+        const double theta = static_cast<double>(p) * scale * std::pow(base, -2.0 * i / c.rope_dim) / factor;
+        cs[static_cast<size_t>(table * rope_table_stride_ + p * half_rope + i)] =
+            make_float2(static_cast<float>(std::cos(theta)), static_cast<float>(std::sin(theta)));
+      }
     }
   }
   ARB_RETURN_IF_ERROR(mem_.alloc_array(cs.size(), &rope_cs_, "the RoPE table"));
@@ -318,6 +355,9 @@ Status CudaBackend::alloc_state() {
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(x_ld_) * kPassRows, &x_, "activations"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(qkv_ld_) * kPassRows, &qkv_, "activations"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(q_ld_) * kPassRows, &q_, "activations"));
+  if (layers_[0].attn_post_norm) {
+    ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(x_ld_) * kPassRows, &post_, "activations"));
+  }
   bool any_unfused = false;
   for (const LayerDev& L : layers_) any_unfused |= !L.gate_up_fused;
   if (any_unfused) {
@@ -352,7 +392,8 @@ Status CudaBackend::alloc_state() {
 
 RopeKvArgs CudaBackend::rope_args(int layer) const {
   RopeKvArgs a;
-  a.cs = rope_cs_;
+  a.cs = rope_cs_ + (cfg_.swa_layer(layer) ? rope_table_stride_ : 0);
+  a.neox = cfg_.rope_style == RopeStyle::Neox;
   a.head_dim = cfg_.head_dim;
   a.rope_dim = cfg_.rope_dim;
   a.n_q = cfg_.n_head * cfg_.head_dim;
@@ -379,6 +420,8 @@ AttentionArgs CudaBackend::attn_args(int layer) const {
   a.n_head = cfg_.n_head;
   a.n_kv_head = cfg_.n_head_kv;
   a.head_dim = cfg_.head_dim;
+  a.scale = cfg_.attn_scale;
+  a.window = cfg_.swa_layer(layer) ? cfg_.n_swa : 0;
   return a;
 }
 
@@ -454,6 +497,7 @@ Status CudaBackend::run_layers(Pass pass, int n, int n_tiles) {
                                     L.qkv_offset[p]));
       }
     }
+    if (L.needs_prep) ARB_RETURN_IF_ERROR(launch_qkv_prep(qkv_, qkv_ld_, n, L.prep, ctx_));
     if (!(decode && fused_rope_)) ARB_RETURN_IF_ERROR(launch_rope_store(qkv_, qkv_ld_, n, rk, ctx_));
     // Decode attention quantizes its own output (Block32) when heads hold whole blocks.
     unsigned written = kF32;
@@ -469,7 +513,7 @@ Status CudaBackend::run_layers(Pass pass, int n, int n_tiles) {
       ARB_RETURN_IF_ERROR(
           launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_, f.attn_out & ~written, ctx_));
     }
-    ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::Wo, L.wo, attn_out_, Epilogue::Add, x_, x_ld_));
+    ARB_RETURN_IF_ERROR(add_block_output(pass, n, MatvecSite::Wo, L.wo, attn_out_, L.attn_post_norm));
 
     // Feed-forward: SwiGLU.
     ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, f.ffn_in, ctx_));
@@ -478,18 +522,33 @@ Status CudaBackend::run_layers(Pass pass, int n, int n_tiles) {
     } else {
       ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::GateUp, L.gate, ffn_in_, Epilogue::Store, g_, gu_ld_));
       ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::GateUp, L.up, ffn_in_, Epilogue::Store, u_, gu_ld_));
-      ARB_RETURN_IF_ERROR(launch_swiglu(g_, u_, gu_ld_, n, h_, kF32, ctx_));
+      ARB_RETURN_IF_ERROR(launch_swiglu(g_, u_, gu_ld_, n, h_, kF32, ctx_, c.ffn_act == FfnActivation::GeluTanh));
     }
     if (f.h & ~kF32) ARB_RETURN_IF_ERROR(launch_norm_quant(h_.f32, h_.ld, nullptr, 0.0f, n, h_, f.h & ~kF32, ctx_));
-    ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::Down, L.down, h_, Epilogue::Add, x_, x_ld_));
+    ARB_RETURN_IF_ERROR(add_block_output(pass, n, MatvecSite::Down, L.down, h_, L.ffn_post_norm));
   }
   return Status::Ok();
+}
+
+// x += W a, or x += rmsnorm(W a) * post_norm when the layer has a post-norm (gemma3).
+Status CudaBackend::add_block_output(Pass pass, int n, MatvecSite site, const DevMatrix& w, const ActBuf& a,
+                                     const float* post_norm) {
+  if (!post_norm) return project(pass, n, site, w, a, Epilogue::Add, x_, x_ld_);
+  ARB_RETURN_IF_ERROR(project(pass, n, site, w, a, Epilogue::Store, post_, x_ld_));
+  return launch_norm_add(post_, x_ld_, post_norm, cfg_.rms_eps, n, cfg_.n_embd, x_, x_ld_, ctx_);
+}
+
+// x = the rows' embeddings (times sqrt(n_embd) for gemma3).
+Status CudaBackend::embed(int n) {
+  ARB_RETURN_IF_ERROR(launch_embed(tok_embd_, rows_dev_, n, x_, x_ld_, ctx_));
+  if (cfg_.embd_scale == 1.0f) return Status::Ok();
+  return launch_scale_rows(x_, x_ld_, n, cfg_.n_embd, cfg_.embd_scale, ctx_);
 }
 
 // The decode pass for n rows (already uploaded): embedding, the layers, final norm and the
 // output projection of all n rows into logits_dev_.
 Status CudaBackend::record_decode(int n) {
-  ARB_RETURN_IF_ERROR(launch_embed(tok_embd_, rows_dev_, n, x_, x_ld_, ctx_));
+  ARB_RETURN_IF_ERROR(embed(n));
   ARB_RETURN_IF_ERROR(run_layers(Pass::Decode, n, 0));
   ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, output_norm_, cfg_.rms_eps, n, final_, final_forms_, ctx_));
   return project(Pass::Decode, n, MatvecSite::Output, output_, final_, Epilogue::Store, logits_dev_, cfg_.n_vocab);
@@ -595,7 +654,7 @@ Status CudaBackend::run_prefill_pass(const std::vector<RowSpec>& rows, const std
   }
   ARB_CUDA_RETURN(cudaMemcpyAsync(tiles_dev_, tiles_host_, sizeof(PrefillTile) * n_tiles, cudaMemcpyHostToDevice, stream_));
 
-  ARB_RETURN_IF_ERROR(launch_embed(tok_embd_, rows_dev_, n, x_, x_ld_, ctx_));
+  ARB_RETURN_IF_ERROR(embed(n));
   ARB_RETURN_IF_ERROR(run_layers(Pass::Prefill, n, n_tiles));
   ARB_RETURN_IF_ERROR(logits_for_rows(rows, logits));
   // The pinned row and tile buffers are rewritten by the next pass: wait for their copies.

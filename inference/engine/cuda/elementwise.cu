@@ -158,13 +158,24 @@ __global__ void __launch_bounds__(1024) norm_quant4_kernel(const float* x, int64
   }
 }
 
+// GELU (tanh form) as the CPU path's binary16 table: 0 below -10, x above 10, else computed on
+// the binary16 rounding of x and rounded to binary16.
+__device__ __forceinline__ float gelu_tanh_fp16(float x) {
+  if (x <= -10.0f) return 0.0f;
+  if (x >= 10.0f) return x;
+  const float h = __half2float(__float2half_rn(x));
+  const float g = 0.5f * h * (1.0f + tanhf(0.79788456080286535587989211986876f * h * (1.0f + 0.044715f * h * h)));
+  return __half2float(__float2half_rn(g));
+}
+
 __global__ void swiglu_kernel(const float* g, const float* u, int64_t ld_in, ActBuf out,
-                              unsigned forms) {
+                              unsigned forms, bool gelu) {
   pdl_wait_and_release();
   const int64_t r = blockIdx.y;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= out.k) return;
-  const float h = silu(g[r * ld_in + i]) * u[r * ld_in + i];
+  const float gi = g[r * ld_in + i];
+  const float h = (gelu ? gelu_tanh_fp16(gi) : silu(gi)) * u[r * ld_in + i];
   if (forms & kF32) out.f32[r * out.ld + i] = h;
   if (forms & kF16) out.f16[r * out.ld + i] = __float2half_rn(h);
 }
@@ -182,7 +193,13 @@ __global__ void rope_store_kernel(const float* qkv, int64_t ld, RopeKvArgs a) {
   const int64_t cc = is_q ? c : (is_k ? c - a.n_q : c - a.n_q - a.n_kv);
   const int d = static_cast<int>(cc % a.head_dim);
   float val = row[c];
-  if ((is_q || is_k) && d < a.rope_dim) {
+  if ((is_q || is_k) && d < a.rope_dim && a.neox) {
+    const int half = a.rope_dim / 2, i = d < half ? d : d - half;
+    const int64_t base = c - d + i;
+    float x0 = row[base], x1 = row[base + half];
+    rotate_pair(a.cs, a.rope_dim, pos, 2 * i, &x0, &x1);
+    val = d < half ? x0 : x1;
+  } else if ((is_q || is_k) && d < a.rope_dim) {
     const int64_t base = c - (d & 1);
     float x0 = row[base], x1 = row[base + 1];
     rotate_pair(a.cs, a.rope_dim, pos, d - (d & 1), &x0, &x1);
@@ -196,6 +213,62 @@ __global__ void rope_store_kernel(const float* qkv, int64_t ld, RopeKvArgs a) {
   __half* dst = (is_k ? a.k_cache : a.v_cache) + a.slot[r] * a.slot_stride +
                 (kvh * a.n_ctx + pos) * a.head_dim + d;
   *dst = __float2half_rn(val);
+}
+
+// One warp per (row, head of q|k|v): biases, then the head's RMSNorm (sum of squares in double,
+// as the CPU path).
+__global__ void __launch_bounds__(32) qkv_prep_kernel(float* qkv, int64_t ld, QkvPrepArgs a) {
+  pdl_wait_and_release();
+  const int head = blockIdx.x, r = blockIdx.y, lane = threadIdx.x, hd = a.head_dim;
+  const bool is_q = head < a.n_head, is_k = !is_q && head < a.n_head + a.n_head_kv;
+  const float* bias = is_q ? a.bq : (is_k ? a.bk : a.bv);
+  const float* norm = is_q ? a.q_norm : (is_k ? a.k_norm : nullptr);
+  const int64_t first = static_cast<int64_t>(head) * hd;  // column in q|k|v
+  const int64_t in_part = is_q ? first : (is_k ? first - static_cast<int64_t>(a.n_head) * hd
+                                                : first - static_cast<int64_t>(a.n_head + a.n_head_kv) * hd);
+  float* v = qkv + r * ld + first;
+  if (bias) {
+    for (int d = lane; d < hd; d += 32) v[d] += bias[in_part + d];
+    __syncwarp();
+  }
+  if (!norm) return;
+  double s = 0.0;
+  for (int d = lane; d < hd; d += 32) s += static_cast<double>(v[d]) * v[d];
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+  const float scale = 1.0f / sqrtf(static_cast<float>(s / hd) + a.eps);
+  for (int d = lane; d < hd; d += 32) v[d] = v[d] * scale * norm[d];
+}
+
+// One block of 256 per row: x += rmsnorm(y) * w.
+__global__ void __launch_bounds__(256) norm_add_kernel(const float* y, int64_t ldy, const float* w, float eps,
+                                                       int64_t n, float* x, int64_t ldx) {
+  __shared__ double warp_sums[8];
+  __shared__ float row_scale;
+  pdl_wait_and_release();
+  const int64_t row = blockIdx.x;
+  const float* yr = y + row * ldy;
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  double s = 0.0;
+  for (int64_t i = tid; i < n; i += 256) s += static_cast<double>(yr[i]) * yr[i];
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+  if (lane == 0) warp_sums[warp] = s;
+  __syncthreads();
+  if (tid == 0) {
+    double t = 0.0;
+    for (int k = 0; k < 8; k++) t += warp_sums[k];
+    row_scale = 1.0f / sqrtf(static_cast<float>(t / static_cast<double>(n)) + eps);
+  }
+  __syncthreads();
+  for (int64_t i = tid; i < n; i += 256) x[row * ldx + i] += yr[i] * row_scale * w[i];
+}
+
+__global__ void scale_rows_kernel(float* x, int64_t ldx, int64_t n, float s) {
+  pdl_wait_and_release();
+  const int64_t r = blockIdx.y;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i < n) x[r * ldx + i] *= s;
 }
 
 __global__ void gather_rows_kernel(const float* src, int64_t ld_src, const int32_t* idx, int64_t n,
@@ -252,10 +325,26 @@ Status launch_norm_quant(const float* x, int64_t ldx, const float* w, float eps,
                        ldx, w, eps, out, forms);
 }
 
+Status launch_qkv_prep(float* qkv, int64_t ld, int rows, const QkvPrepArgs& args, const LaunchCtx& ctx) {
+  const dim3 grid(static_cast<unsigned>(args.n_head + 2 * args.n_head_kv), static_cast<unsigned>(rows));
+  return launch_kernel("qkv_prep_kernel", qkv_prep_kernel, grid, dim3(32), 0, ctx, qkv, ld, args);
+}
+
+Status launch_norm_add(const float* y, int64_t ldy, const float* w, float eps, int rows, int64_t n,
+                       float* x, int64_t ldx, const LaunchCtx& ctx) {
+  return launch_kernel("norm_add_kernel", norm_add_kernel, dim3(static_cast<unsigned>(rows)), dim3(256), 0, ctx,
+                       y, ldy, w, eps, n, x, ldx);
+}
+
+Status launch_scale_rows(float* x, int64_t ldx, int rows, int64_t n, float s, const LaunchCtx& ctx) {
+  return launch_kernel("scale_rows_kernel", scale_rows_kernel, cols_grid(n, rows), dim3(256), 0, ctx, x, ldx,
+                       n, s);
+}
+
 Status launch_swiglu(const float* g, const float* u, int64_t ld_in, int rows, const ActBuf& out,
-                     unsigned forms, const LaunchCtx& ctx) {
+                     unsigned forms, const LaunchCtx& ctx, bool gelu) {
   return launch_kernel("swiglu_kernel", swiglu_kernel, cols_grid(out.k, rows), dim3(256), 0, ctx,
-                       g, u, ld_in, out, forms);
+                       g, u, ld_in, out, forms, gelu);
 }
 
 Status launch_rope_store(const float* qkv, int64_t ld, int rows, const RopeKvArgs& args,

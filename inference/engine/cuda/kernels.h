@@ -35,6 +35,7 @@ unsigned act_form_for_prefill(GgmlType t);  // matmul input: kF16, kQ32 or kQ256
 struct RopeKvArgs {
   const float2* cs = nullptr;  // [n_ctx][rope_dim / 2] (cos, sin) of pos * theta_i
   int head_dim = 0, rope_dim = 0;
+  bool neox = false;  // pairs (i, i + rope_dim/2) instead of (2i, 2i+1); launch_rope_store only
   int n_q = 0, n_kv = 0;  // n_head * head_dim, n_head_kv * head_dim
   __half* k_cache = nullptr;
   __half* v_cache = nullptr;
@@ -56,9 +57,28 @@ Status launch_embed(const DevMatrix& tok_embd, const int32_t* tokens, int rows, 
 Status launch_norm_quant(const float* x, int64_t ldx, const float* w, float eps, int rows,
                          const ActBuf& out, unsigned forms, const LaunchCtx& ctx);
 
-// h = silu(g) * u into `out` (forms kF32 and/or kF16).
+// h = silu(g) * u into `out` (forms kF32 and/or kF16); gelu: h = gelu_tanh(g) * u, GELU taken
+// on the binary16 rounding of g and rounded to binary16, as the CPU path's table.
 Status launch_swiglu(const float* g, const float* u, int64_t ld_in, int rows, const ActBuf& out,
-                     unsigned forms, const LaunchCtx& ctx);
+                     unsigned forms, const LaunchCtx& ctx, bool gelu = false);
+
+// In place on q|k|v rows (n_head q heads, n_head_kv k heads, n_head_kv v heads of head_dim):
+// adds the biases that are not null, then RMSNorm of each q and k head with q_norm / k_norm
+// when not null (qwen2 biases; qwen3 and gemma3 norms). Before launch_rope_store.
+struct QkvPrepArgs {
+  const float *bq = nullptr, *bk = nullptr, *bv = nullptr;
+  const float *q_norm = nullptr, *k_norm = nullptr;
+  float eps = 0.0f;
+  int n_head = 0, n_head_kv = 0, head_dim = 0;
+};
+Status launch_qkv_prep(float* qkv, int64_t ld, int rows, const QkvPrepArgs& args, const LaunchCtx& ctx);
+
+// x[r][:n] += rmsnorm(y[r][:n]) * w (gemma3's post-norms before the residual add).
+Status launch_norm_add(const float* y, int64_t ldy, const float* w, float eps, int rows, int64_t n,
+                       float* x, int64_t ldx, const LaunchCtx& ctx);
+
+// x[r][:n] *= s (gemma3's embedding scale).
+Status launch_scale_rows(float* x, int64_t ldx, int rows, int64_t n, float s, const LaunchCtx& ctx);
 
 // qkv rows [q | k | v] (n_q + 2 n_kv columns): RoPE on q and k, q to args.q, k and v to the cache.
 Status launch_rope_store(const float* qkv, int64_t ld, int rows, const RopeKvArgs& args,
@@ -127,7 +147,7 @@ struct MatmulArgs {
 // (Unit<T>::term). Float weights: fp16 tiles times fp16 activations (m16n8k16 f16).
 Status launch_matmul(const MatmulArgs& args, const LaunchCtx& ctx);
 
-// ---- attention over the fp16 KV cache (causal, grouped-query, scale 1/sqrt(head_dim))
+// ---- attention over the fp16 KV cache (causal, grouped-query, optionally windowed)
 
 struct AttentionArgs {
   const float* q = nullptr;  // [rows][n_head * head_dim], after RoPE
@@ -138,6 +158,8 @@ struct AttentionArgs {
   int64_t n_ctx = 0;
   int n_head = 0, n_kv_head = 0, head_dim = 0;
   int impl = 0;  // decode: 0 auto (version 2 where it runs), 1 version 1, 2 version 2
+  float scale = 0.0f;  // multiplies q . k; 0: 1/sqrt(head_dim)
+  int window = 0;      // > 0: a query at p sees positions above p - window only (sliding window)
 };
 
 // Decode: each row is one query at pos[r] attending to positions [0, pos[r]] of slot[r].

@@ -329,7 +329,9 @@ TEST(attention_kernels_match_portable_reference) {
       for (uint16_t& x : k) x = fp32_to_fp16(normal(rng));
       for (uint16_t& x : v) x = fp32_to_fp16(normal(rng));
       std::vector<float> scores(group * n_keys), ref(group * head_dim), got(group * head_dim);
-      AttendArgs a{q.data(), head_dim, group, k.data(), v.data(), n_keys, head_dim, scores.data(), ref.data(), head_dim};
+      // gemma3-style scales besides 1/sqrt(head_dim): the SIMD paths must use the one given.
+      const float scale = (n_keys % 2 ? 1.0f : 0.5f) / std::sqrt(static_cast<float>(head_dim));
+      AttendArgs a{q.data(), head_dim, group, k.data(), v.data(), n_keys, head_dim, scale, scores.data(), ref.data(), head_dim};
       attend_portable(a);
       for (CpuIsa isa : {CpuIsa::Avx2, CpuIsa::Avx512}) {
         if (isa > cpu_isa_supported()) continue;

@@ -1,5 +1,5 @@
-// The llama forward pass in float64, written from the equations in inference/DESIGN.md ("The
-// forward pass") and nothing else: the yardstick the engine's logits are measured against.
+// The forward pass (llama, and the qwen2, qwen3 and gemma3 variations) in float64, written from
+// the equations in inference/DESIGN.md ("The forward pass") and nothing else: the yardstick the engine's logits are measured against.
 // Weights are dequantized from the GGUF file, so for quantized files the reference uses exactly
 // the values the engine reads, and keys and values are rounded to binary16 as the engine's KV
 // cache holds them; the remaining difference is the engine's activation quantization and
@@ -21,6 +21,24 @@ export interface ReferenceConfig {
   rmsEps: number;
   ropeFreqBase: number;
   ropeDim: number;
+  architecture: string;
+  /** llama: pairs (2i, 2i+1); qwen2, qwen3, gemma3: (i, i + ropeDim/2). */
+  ropeNeox: boolean;
+  /** 1 / rope.scaling.factor (linear scaling). */
+  ropeFreqScale: number;
+  /** rope_freqs.weight: theta_i divided by factor i; null when absent. */
+  ropeFreqFactors: Float32Array | null;
+  /** gemma3's local layers: window, RoPE base (unscaled); 0 when none. */
+  slidingWindow: number;
+  ropeFreqBaseSwa: number;
+  attnScale: number;
+  embdScale: number;
+  ffnGelu: boolean;
+}
+
+/** gemma3: every sixth layer is global, the others local (sliding window). */
+export function isSlidingWindowLayer(config: ReferenceConfig, layer: number): boolean {
+  return config.slidingWindow > 0 && layer % 6 < 5;
 }
 
 interface Matrix {
@@ -40,6 +58,13 @@ interface Layer {
   wGate: Matrix;
   wUp: Matrix;
   wDown: Matrix;
+  bq: Float32Array | null;
+  bk: Float32Array | null;
+  bv: Float32Array | null;
+  qNorm: Float32Array | null;
+  kNorm: Float32Array | null;
+  attnPostNorm: Float32Array | null;
+  ffnPostNorm: Float32Array | null;
 }
 
 export interface ReferenceModel {
@@ -73,29 +98,49 @@ function vector(file: ReadGguf, name: string, n: number): Float32Array {
   return values;
 }
 
+function optionalVector(file: ReadGguf, name: string, n: number): Float32Array | null {
+  return file.tensors.some((t) => t.name === name) ? vector(file, name, n) : null;
+}
+
 export function loadReferenceModel(path: string): ReferenceModel {
   const file = readGguf(new Uint8Array(readFileSync(path)));
-  const nEmbd = requiredNumber(file, "llama.embedding_length");
-  const nHead = requiredNumber(file, "llama.attention.head_count");
-  const headDim = nEmbd / nHead;
+  const architecture = String(metadataValue(file, "general.architecture"));
+  const key = (name: string) => `${architecture}.${name}`;
+  const numberOr = (name: string, fallback: number) =>
+    file.metadata.has(key(name)) ? requiredNumber(file, key(name)) : fallback;
+  const nEmbd = requiredNumber(file, key("embedding_length"));
+  const nHead = requiredNumber(file, key("attention.head_count"));
+  const nLayer = requiredNumber(file, key("block_count"));
+  const headDim = numberOr("attention.key_length", nEmbd / nHead);
   const tokens = metadataValue(file, "tokenizer.ggml.tokens");
+  const ropeDim = numberOr("rope.dimension_count", headDim);
+  const gemma3 = architecture === "gemma3";
+  const linear = metadataValue(file, key("rope.scaling.type")) === "linear";
   const config: ReferenceConfig = {
-    nVocab: Array.isArray(tokens) ? tokens.length : requiredNumber(file, "llama.vocab_size"),
+    nVocab: Array.isArray(tokens) ? tokens.length : requiredNumber(file, key("vocab_size")),
     nEmbd,
-    nLayer: requiredNumber(file, "llama.block_count"),
+    nLayer,
     nHead,
-    nHeadKv: requiredNumber(file, "llama.attention.head_count_kv"),
+    nHeadKv: requiredNumber(file, key("attention.head_count_kv")),
     headDim,
-    nFf: requiredNumber(file, "llama.feed_forward_length"),
-    rmsEps: requiredNumber(file, "llama.attention.layer_norm_rms_epsilon"),
-    ropeFreqBase: file.metadata.has("llama.rope.freq_base")
-      ? requiredNumber(file, "llama.rope.freq_base")
-      : 10000,
-    ropeDim: file.metadata.has("llama.rope.dimension_count")
-      ? requiredNumber(file, "llama.rope.dimension_count")
-      : headDim,
+    nFf: requiredNumber(file, key("feed_forward_length")),
+    rmsEps: requiredNumber(file, key("attention.layer_norm_rms_epsilon")),
+    ropeFreqBase: numberOr("rope.freq_base", 10000),
+    ropeDim,
+    architecture,
+    ropeNeox: architecture !== "llama",
+    ropeFreqScale: linear ? 1 / numberOr("rope.scaling.factor", 1) : 1,
+    ropeFreqFactors: optionalVector(file, "rope_freqs.weight", ropeDim / 2),
+    slidingWindow: gemma3 ? requiredNumber(file, key("attention.sliding_window")) : 0,
+    ropeFreqBaseSwa: 10000,
+    // gemma3: 1/sqrt(query_pre_attn_scalar), which is n_embd / n_head for the 27B (62 layers)
+    // and the head size otherwise (llama.cpp derives it; the converter does not store it).
+    attnScale: 1 / Math.sqrt(gemma3 && nLayer === 62 ? nEmbd / nHead : headDim),
+    embdScale: gemma3 ? Math.fround(Math.sqrt(nEmbd)) : 1,
+    ffnGelu: gemma3,
   };
-  const { nVocab, nLayer, nHeadKv, nFf } = config;
+  const { nVocab, nHeadKv, nFf } = config;
+  const qDim = nHead * headDim;
   const kvDim = nHeadKv * headDim;
   const tokEmbd = matrix(file, "token_embd.weight", nVocab, nEmbd);
   const tiedOutput = !file.tensors.some((t) => t.name === "output.weight");
@@ -104,14 +149,21 @@ export function loadReferenceModel(path: string): ReferenceModel {
     const p = `blk.${l}.`;
     layers.push({
       attnNorm: vector(file, `${p}attn_norm.weight`, nEmbd),
-      wq: matrix(file, `${p}attn_q.weight`, nHead * headDim, nEmbd),
+      wq: matrix(file, `${p}attn_q.weight`, qDim, nEmbd),
       wk: matrix(file, `${p}attn_k.weight`, kvDim, nEmbd),
       wv: matrix(file, `${p}attn_v.weight`, kvDim, nEmbd),
-      wo: matrix(file, `${p}attn_output.weight`, nEmbd, nHead * headDim),
+      wo: matrix(file, `${p}attn_output.weight`, nEmbd, qDim),
       ffnNorm: vector(file, `${p}ffn_norm.weight`, nEmbd),
       wGate: matrix(file, `${p}ffn_gate.weight`, nFf, nEmbd),
       wUp: matrix(file, `${p}ffn_up.weight`, nFf, nEmbd),
       wDown: matrix(file, `${p}ffn_down.weight`, nEmbd, nFf),
+      bq: optionalVector(file, `${p}attn_q.bias`, qDim),
+      bk: optionalVector(file, `${p}attn_k.bias`, kvDim),
+      bv: optionalVector(file, `${p}attn_v.bias`, kvDim),
+      qNorm: optionalVector(file, `${p}attn_q_norm.weight`, headDim),
+      kNorm: optionalVector(file, `${p}attn_k_norm.weight`, headDim),
+      attnPostNorm: optionalVector(file, `${p}post_attention_norm.weight`, nEmbd),
+      ffnPostNorm: optionalVector(file, `${p}post_ffw_norm.weight`, nEmbd),
     });
   }
   return {
@@ -202,27 +254,53 @@ function matvec(w: Matrix, input: Float64Array, options: ReferenceOptions): Floa
   return y;
 }
 
-// For each head, pairs (2i, 2i+1), i < ropeDim/2: theta = pos * base^(-2i/ropeDim),
-// (a, b) -> (a cos - b sin, a sin + b cos).
+// For each head, pairs (2i, 2i+1) (neox: (i, i + ropeDim/2)), i < ropeDim/2:
+// theta = pos * scale * base^(-2i/ropeDim) / factor_i, (a, b) -> (a cos - b sin, a sin + b cos).
 export function applyRope(
   v: Float64Array,
   nHeads: number,
   headDim: number,
   pos: number,
-  config: Pick<ReferenceConfig, "ropeFreqBase" | "ropeDim">,
+  config: Pick<ReferenceConfig, "ropeFreqBase" | "ropeDim"> &
+    Partial<Pick<ReferenceConfig, "ropeNeox" | "ropeFreqScale" | "ropeFreqFactors">>,
 ): void {
+  const half = config.ropeDim / 2;
   for (let h = 0; h < nHeads; h++) {
-    for (let i = 0; i < config.ropeDim / 2; i++) {
-      const theta = pos * Math.pow(config.ropeFreqBase, (-2 * i) / config.ropeDim);
+    for (let i = 0; i < half; i++) {
+      const theta =
+        (pos * (config.ropeFreqScale ?? 1) * Math.pow(config.ropeFreqBase, (-2 * i) / config.ropeDim)) /
+        (config.ropeFreqFactors?.[i] ?? 1);
       const cos = Math.cos(theta);
       const sin = Math.sin(theta);
-      const at = h * headDim + 2 * i;
+      const at = h * headDim + (config.ropeNeox ? i : 2 * i);
+      const partner = at + (config.ropeNeox ? half : 1);
       const a = v[at]!;
-      const b = v[at + 1]!;
+      const b = v[partner]!;
       v[at] = a * cos - b * sin;
-      v[at + 1] = a * sin + b * cos;
+      v[partner] = a * sin + b * cos;
     }
   }
+}
+
+// GELU (tanh approximation) as the engine and llama.cpp's CPU backend evaluate it: the input
+// rounded to binary16, the result too (ggml's table), 0 below -10 and x above 10.
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+function geluTanhFp16(x: number): number {
+  if (x <= -10) return 0;
+  if (x >= 10) return x;
+  const h = fp16ToFp32(fp32ToFp16(x));
+  return fp16ToFp32(fp32ToFp16(0.5 * h * (1 + Math.tanh(SQRT_2_OVER_PI * h * (1 + 0.044715 * h * h)))));
+}
+
+function addInPlace(y: Float64Array, x: ArrayLike<number> | null): void {
+  if (x) for (let i = 0; i < y.length; i++) y[i] += x[i]!;
+}
+
+// Per-head RMSNorm (qwen3, gemma3) in place.
+function normHeads(v: Float64Array, nHeads: number, headDim: number, w: Float32Array | null, eps: number) {
+  if (!w) return;
+  for (let h = 0; h < nHeads; h++)
+    v.set(rmsnorm(v.subarray(h * headDim, (h + 1) * headDim), w, eps), h * headDim);
 }
 
 const silu = (x: number) => x / (1 + Math.exp(-x));
@@ -235,6 +313,12 @@ export function referenceForward(
 ): Float64Array[] {
   const { config } = model;
   const { nEmbd, nHead, nHeadKv, headDim, rmsEps } = config;
+  const swaRope = {
+    ...config,
+    ropeFreqBase: config.ropeFreqBaseSwa,
+    ropeFreqScale: 1,
+    ropeFreqFactors: null,
+  };
   const group = nHead / nHeadKv;
   const keys: Float64Array[][] = model.layers.map(() => []);
   const values: Float64Array[][] = model.layers.map(() => []);
@@ -243,14 +327,23 @@ export function referenceForward(
   tokens.forEach((token, pos) => {
     if (!Number.isInteger(token) || token < 0 || token >= config.nVocab)
       throw new Error(`token ${token} out of range`);
-    const x = Float64Array.from(model.tokEmbd.values.subarray(token * nEmbd, (token + 1) * nEmbd));
+    const x = Float64Array.from(
+      model.tokEmbd.values.subarray(token * nEmbd, (token + 1) * nEmbd),
+      (e) => e * config.embdScale,
+    );
     model.layers.forEach((layer, l) => {
+      const local = isSlidingWindowLayer(config, l);
       const h = rmsnorm(x, layer.attnNorm, rmsEps);
       const q = matvec(layer.wq, h, options);
       const k = matvec(layer.wk, h, options);
       const v = matvec(layer.wv, h, options);
-      applyRope(q, nHead, headDim, pos, config);
-      applyRope(k, nHeadKv, headDim, pos, config);
+      addInPlace(q, layer.bq);
+      addInPlace(k, layer.bk);
+      addInPlace(v, layer.bv);
+      normHeads(q, nHead, headDim, layer.qNorm, rmsEps);
+      normHeads(k, nHeadKv, headDim, layer.kNorm, rmsEps);
+      applyRope(q, nHead, headDim, pos, local ? swaRope : config);
+      applyRope(k, nHeadKv, headDim, pos, local ? swaRope : config);
       // The engine's KV cache holds binary16 (DESIGN.md, "Forward step"): round as it does.
       for (const cached of [k, v]) cached.forEach((e, i) => (cached[i] = fp16ToFp32(fp32ToFp16(e))));
       keys[l]!.push(k);
@@ -259,38 +352,41 @@ export function referenceForward(
       const attn = new Float64Array(nHead * headDim);
       for (let head = 0; head < nHead; head++) {
         const kvHead = Math.floor(head / group);
+        // Local layers see the positions above pos - slidingWindow.
+        const first = local ? Math.max(0, pos + 1 - config.slidingWindow) : 0;
         const scores = new Float64Array(pos + 1);
         let max = -Infinity;
-        for (let t = 0; t <= pos; t++) {
+        for (let t = first; t <= pos; t++) {
           let dot = 0;
           for (let i = 0; i < headDim; i++)
             dot += q[head * headDim + i]! * keys[l]![t]![kvHead * headDim + i]!;
-          scores[t] = dot / Math.sqrt(headDim);
+          scores[t] = dot * config.attnScale;
           max = Math.max(max, scores[t]!);
         }
         let sum = 0;
-        for (let t = 0; t <= pos; t++) {
+        for (let t = first; t <= pos; t++) {
           scores[t] = Math.exp(scores[t]! - max);
           sum += scores[t]!;
         }
-        for (let t = 0; t <= pos; t++) {
+        for (let t = first; t <= pos; t++) {
           const weight = scores[t]! / sum;
           for (let i = 0; i < headDim; i++)
             attn[head * headDim + i] += weight * values[l]![t]![kvHead * headDim + i]!;
         }
       }
       const o = matvec(layer.wo, attn, options);
-      for (let i = 0; i < nEmbd; i++) x[i] += o[i]!;
+      addInPlace(x, layer.attnPostNorm ? rmsnorm(o, layer.attnPostNorm, rmsEps) : o);
 
       const h2 = rmsnorm(x, layer.ffnNorm, rmsEps);
       const gate = matvec(layer.wGate, h2, options);
       const up = matvec(layer.wUp, h2, options);
+      const act = config.ffnGelu ? geluTanhFp16 : silu;
       const down = matvec(
         layer.wDown,
-        gate.map((g, i) => silu(g) * up[i]!),
+        gate.map((g, i) => act(g) * up[i]!),
         options,
       );
-      for (let i = 0; i < nEmbd; i++) x[i] += down[i]!;
+      addInPlace(x, layer.ffnPostNorm ? rmsnorm(down, layer.ffnPostNorm, rmsEps) : down);
     });
     logits.push(matvec(model.output, rmsnorm(x, model.outputNorm, rmsEps), options));
   });

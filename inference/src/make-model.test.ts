@@ -108,7 +108,7 @@ describe("makeModel", () => {
     expect(made.parameterCount).toBe(
       expected.reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0),
     );
-  });
+  }, 60_000);
 
   it("draws norms near 1 and weights with std 1/sqrt(n_in), the same for the same seed", async () => {
     const a = await createSmallModel(dir, "seed-a.gguf", { seed: 5 });
@@ -184,7 +184,7 @@ describe("makeModel", () => {
     expect(typeOf("output.weight")).toBe(GGML_TYPE_ID.Q6_K);
     expect(typeOf("token_embd.weight")).toBe(GGML_TYPE_ID.Q4_K);
     expect(made.tensorTypes).toEqual({ Q4_K: 1 + 16 * 5 + 8, Q6_K: 1 + 8, Q5_0: 8, Q8_0: 8, F32: 33 });
-  });
+  }, 60_000);
 
   it("gives a tied output's Q6_K to token_embd and falls back to Q8_0 for rows that are not super-blocks", () => {
     const at = (name: string, cols: number, tied = false) =>
@@ -227,7 +227,7 @@ describe("makeModel", () => {
     expect(tokens.length).toBe(32000);
     expect(tokens[15043]).toBe("▁Hello");
     expect(file.tensors.find((t) => t.name === "output.weight")!.shape).toEqual([64, 32000]);
-  });
+  }, 60_000);
 
   it("rejects shapes a llama cannot have", async () => {
     const base = {

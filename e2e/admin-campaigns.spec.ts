@@ -165,7 +165,7 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
     await reviewerPage.getByRole("link", { name: /Question 1: what is a good name/ }).click();
     await expect(reviewerPage.getByRole("region", { name: "Response A" })).toBeVisible();
     await reviewerPage.getByLabel(/Comment/).fill(comment);
-    await reviewerPage.getByRole("button", { name: "Reject" }).click();
+    await reviewerPage.getByRole("button", { name: "Reject", exact: true }).click();
     await expect(reviewerPage.getByText("Review saved.")).toBeVisible();
     await expect(reviewerPage.getByText("Rejected", { exact: true }).first()).toBeVisible();
   });

@@ -31,6 +31,7 @@ const USAGE = `Usage: npm run export -- --campaign NAME --format FORMAT --out PA
   --accepted-only          only ratings a reviewer accepted
   --include-rejected       keep ratings a reviewer rejected
   --include-reported       keep turns reported as a problem
+  --exclude-flagged        training formats: leave out turns flagged for identity leaks (raw marks them)
   --no-safety-rule         keep pairs whose chosen response is unsafe while the other is safe
   --keep-preprompt         keep the safety preprompt in prompts (default: strip it)
   --aggregate-overlap      one judgement per turn from overlap ratings (majority, mean margin)
@@ -73,6 +74,7 @@ async function main() {
       "accepted-only": { type: "boolean" },
       "include-rejected": { type: "boolean" },
       "include-reported": { type: "boolean" },
+      "exclude-flagged": { type: "boolean" },
       "no-safety-rule": { type: "boolean" },
       "keep-preprompt": { type: "boolean" },
       "aggregate-overlap": { type: "boolean" },
@@ -107,6 +109,7 @@ async function main() {
     acceptedOnly: values["accepted-only"],
     excludeRejected: !values["include-rejected"],
     excludeReported: !values["include-reported"],
+    excludeFlagged: values["exclude-flagged"] ?? false,
     safetyRule: !values["no-safety-rule"],
     safetyPreprompt: values["keep-preprompt"] ? "keep" : "strip",
     overlap: values["aggregate-overlap"] ? "aggregate" : "per-annotator",

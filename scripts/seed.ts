@@ -1,6 +1,8 @@
-// `npm run seed -- --synthetic N --campaign NAME [--kind helpfulness|safety] [--seed S]`:
-// writes N synthetic comparisons into the campaign (created when it does not exist) for
-// benchmarks and demos, through the same import services the app uses. Uses the app's
+// `npm run seed -- --synthetic N --campaign NAME [--kind helpfulness|safety] [--seed S]`
+// [planted behaviours: --random-annotators K --always-a-annotators K --too-fast-annotators K
+// --length-bias X --identity-leaks K --duplicate-prompts K]: writes N synthetic comparisons into
+// the campaign (created when it does not exist) for benchmarks, demos and the integrity checks,
+// through the same import services the app uses. Uses the app's
 // database: DATABASE_URL, or the embedded one in ARBITER_DATA_DIR (stop the server first).
 import { parseArgs } from "node:util";
 import { getDatabase } from "@/server/db";
@@ -14,12 +16,39 @@ const USAGE = `Usage: npm run seed -- --synthetic N --campaign NAME [options]
   --kind KIND          helpfulness (default) or safety, for a new campaign
   --annotators N       synthetic annotators to spread the work over (default 24)
   --seed S             random seed (default 42): the same seed writes the same data
+
+Planted behaviours (a known truth for \`npm run integrity\`):
+  --random-annotators K     K more annotators who choose at random (emails random-…)
+  --always-a-annotators K   K more who always choose Response A (emails always-a-…)
+  --too-fast-annotators K   K more who answer in 1-3.5 s (emails too-fast-…)
+  --length-bias X           share 0..1 of judgements that prefer the longer response; the first
+                            variant by name answers longer than the others
+  --identity-leaks K        K judged turns in which one response names a model or vendor
+  --duplicate-prompts K     K opening prompts that repeat an earlier one with a small edit
   --json               print the summary as JSON on stdout
 `;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
+}
+
+function count(value: string | undefined, name: string) {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 0) {
+    fail(`--${name} must be a whole number of at least 0.\n\n${USAGE}`);
+  }
+  return number;
+}
+
+function share(value: string | undefined, name: string) {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === "" || !(number >= 0 && number <= 1)) {
+    fail(`--${name} must be a number from 0 to 1.\n\n${USAGE}`);
+  }
+  return number;
 }
 
 function positiveInteger(value: string | undefined, name: string) {
@@ -40,6 +69,12 @@ async function main() {
         kind: { type: "string" },
         annotators: { type: "string" },
         seed: { type: "string" },
+        "random-annotators": { type: "string" },
+        "always-a-annotators": { type: "string" },
+        "too-fast-annotators": { type: "string" },
+        "length-bias": { type: "string" },
+        "identity-leaks": { type: "string" },
+        "duplicate-prompts": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -73,6 +108,12 @@ async function main() {
       annotators:
         values.annotators === undefined ? undefined : positiveInteger(values.annotators, "annotators"),
       seed: values.seed === undefined ? undefined : Number(values.seed),
+      randomAnnotators: count(values["random-annotators"], "random-annotators"),
+      alwaysAAnnotators: count(values["always-a-annotators"], "always-a-annotators"),
+      tooFastAnnotators: count(values["too-fast-annotators"], "too-fast-annotators"),
+      lengthBias: share(values["length-bias"], "length-bias"),
+      identityLeaks: count(values["identity-leaks"], "identity-leaks"),
+      duplicatePrompts: count(values["duplicate-prompts"], "duplicate-prompts"),
       onProgress: ({ written, total, elapsedMs }) => {
         if (elapsedMs - lastLine < 2000 && written < total) return;
         lastLine = elapsedMs;

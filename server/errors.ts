@@ -26,6 +26,13 @@ export class ConflictError extends DomainError {
 export class ValidationError extends DomainError {
   readonly kind = "validation";
   override name = "ValidationError";
+  /** The input field the message is about, so a form can show it beside that field. */
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Credentials were wrong, or the session is no longer valid. */

@@ -47,6 +47,9 @@ export async function SiteHeader() {
               <Link href="/admin/exports" className="text-slate-600 hover:text-slate-900">
                 Exports
               </Link>
+              <Link href="/admin/reports" className="text-slate-600 hover:text-slate-900">
+                Reports
+              </Link>
             </>
           )}
         </nav>

@@ -32,12 +32,39 @@ export function Button({
 const fieldStyles =
   "block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600";
 
+/** What a field says under itself: its hint, and its error when it has one. */
+export function fieldDescription(id: string, hint?: string, error?: string) {
+  const describedBy = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(" ");
+  return {
+    inputProps: {
+      "aria-describedby": describedBy || undefined,
+      "aria-invalid": error ? true : undefined,
+    },
+    below: (
+      <>
+        {hint && (
+          <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
+            {hint}
+          </p>
+        )}
+        {error && (
+          <p id={`${id}-error`} role="alert" className="mt-1 text-xs font-medium text-red-700">
+            {error}
+          </p>
+        )}
+      </>
+    ),
+  };
+}
+
 export function TextField({
   label,
   hint,
+  error,
   id,
   ...props
-}: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string; id: string }) {
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string; error?: string; id: string }) {
+  const { inputProps, below } = fieldDescription(id, hint, error);
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
@@ -46,32 +73,32 @@ export function TextField({
       <input
         id={id}
         {...props}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        className={cx("mt-1", fieldStyles)}
+        {...inputProps}
+        className={cx("mt-1", fieldStyles, error && "ring-red-400")}
       />
-      {hint && (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-          {hint}
-        </p>
-      )}
+      {below}
     </div>
   );
 }
 
 export function SelectField({
   label,
+  hint,
+  error,
   id,
   children,
   ...props
-}: SelectHTMLAttributes<HTMLSelectElement> & { label: string; id: string }) {
+}: SelectHTMLAttributes<HTMLSelectElement> & { label: string; hint?: string; error?: string; id: string }) {
+  const { inputProps, below } = fieldDescription(id, hint, error);
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
         {label}
       </label>
-      <select id={id} {...props} className={cx("mt-1", fieldStyles)}>
+      <select id={id} {...props} {...inputProps} className={cx("mt-1", fieldStyles, error && "ring-red-400")}>
         {children}
       </select>
+      {below}
     </div>
   );
 }

@@ -24,6 +24,18 @@ function makeQueryClient() {
   });
 }
 
+/**
+ * For mutations that carry an idempotency key kept across attempts (submitting a judgement): a
+ * dropped connection or a server error (a database or instance restarting) is retried with the
+ * same key, which stores the judgement once; a refusal (invalid, conflict, too many) is not.
+ */
+export const idempotentRetry = {
+  retry: (failureCount: number, error: unknown) =>
+    failureCount < 4 &&
+    !(error instanceof TRPCClientError && error.data?.code && error.data.code !== "INTERNAL_SERVER_ERROR"),
+  retryDelay: (attempt: number) => Math.min(8000, 1000 * 2 ** attempt),
+};
+
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(() =>

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { Alert, PageHeader } from "../_components/ui";
-import { getServerCaller } from "@/server/api/server-caller";
+import { PageHeader } from "../_components/ui";
+import { AnnotatorCampaigns } from "./annotator-campaigns";
 import { requireUser } from "@/server/auth/current-user";
 
 export const metadata: Metadata = { title: "Campaigns" };
@@ -9,56 +8,10 @@ export const metadata: Metadata = { title: "Campaigns" };
 export default async function CampaignsPage({ searchParams }: { searchParams: Promise<{ page?: string }> }) {
   await requireUser("/campaigns");
   const page = Math.max(1, Number((await searchParams).page) || 1);
-  const caller = await getServerCaller();
-  const campaigns = await caller.annotation.campaigns({ page, pageSize: 20 });
   return (
     <>
       <PageHeader title="Campaigns" description="The annotation campaigns open to you, with your progress." />
-      {campaigns.items.length === 0 ? (
-        <Alert tone="info">
-          No annotation campaigns are open to you yet. Your admin will let you know when work is ready.
-        </Alert>
-      ) : (
-        <ul className="grid gap-4 sm:grid-cols-2" aria-label="Your campaigns">
-          {campaigns.items.map((campaign) => (
-            <li
-              key={campaign.id}
-              className="flex flex-col rounded-lg border border-slate-200 bg-white p-5 shadow-sm"
-            >
-              <div className="flex items-start justify-between gap-2">
-                <h2 className="font-semibold text-slate-900">{campaign.name}</h2>
-                <span className="shrink-0 rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
-                  {campaign.kind === "safety" ? "Safety" : "Helpfulness"}
-                  {campaign.status === "paused" ? " · paused" : ""}
-                </span>
-              </div>
-              {campaign.description && <p className="mt-1 text-sm text-slate-600">{campaign.description}</p>}
-              <p className="mt-3 text-sm text-slate-700">
-                {campaign.comparisonsToday} today
-                {campaign.dailyQuota !== null && ` of ${campaign.dailyQuota}`} · {campaign.comparisonsTotal}{" "}
-                in total
-                {!campaign.hasAcknowledgedGuidelines && " · guidelines to read"}
-              </p>
-              <Link
-                href={`/annotate/${campaign.id}`}
-                className="mt-4 self-start rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
-                aria-label={`${campaign.hasConversationInProgress ? "Continue" : "Annotate"} in ${campaign.name}`}
-              >
-                {campaign.hasConversationInProgress ? "Continue annotating" : "Start annotating"}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      )}
-      {campaigns.pageCount > 1 && (
-        <nav aria-label="Pages" className="mt-6 flex gap-4 text-sm">
-          {page > 1 && <Link href={`/campaigns?page=${page - 1}`}>Previous page</Link>}
-          <span>
-            Page {campaigns.page} of {campaigns.pageCount}
-          </span>
-          {page < campaigns.pageCount && <Link href={`/campaigns?page=${page + 1}`}>Next page</Link>}
-        </nav>
-      )}
+      <AnnotatorCampaigns page={page} />
     </>
   );
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { Forbidden } from "../_components/forbidden";
 import { PageHeader } from "../_components/ui";
 import { ReviewQueue } from "./review-queue";
@@ -15,7 +16,9 @@ export default async function ReviewPage() {
         title="Review"
         description="Check comparisons and accept or reject each one with a comment; rejected ones stay out of exports, and the annotator sees your comment."
       />
-      <ReviewQueue />
+      <Suspense>
+        <ReviewQueue />
+      </Suspense>
     </>
   );
 }

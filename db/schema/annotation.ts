@@ -235,9 +235,14 @@ export const problemReports = pgTable(
     kind: problemKind("kind").notNull(),
     note: text("note"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** An admin handled the report; their reply (optional) is shown to the annotator. */
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    resolvedById: uuid("resolved_by_id").references(() => users.id),
+    reply: text("reply"),
   },
   (table) => [
     index("problem_reports_campaign_idx").on(table.campaignId, table.createdAt),
+    index("problem_reports_open_idx").on(table.resolvedAt, table.createdAt),
     index("problem_reports_annotator_idx").on(table.annotatorId, table.createdAt),
   ],
 );

@@ -11,3 +11,4 @@ export * from "./quality";
 export * from "./exports";
 export * from "./generation";
 export * from "./rollups";
+export * from "./integrity";

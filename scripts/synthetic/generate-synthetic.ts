@@ -10,6 +10,12 @@
 // The data follow a simple latent model, so the statistics have something to find: each
 // variant version has a skill; a turn's true difference is the skill gap plus an item effect;
 // each annotator perceives it with their own noise and says how much better from its size.
+//
+// Planted behaviours give the integrity checks a known truth: annotators who answer at random,
+// always pick "Response A" or answer faster than anyone can read (their emails start with
+// `random-`, `always-a-`, `too-fast-`), a length bias (a share of judgements prefer the longer
+// response, and one variant answers longer than the others), responses that name their model,
+// and opening prompts that repeat earlier ones with small edits.
 import crypto from "node:crypto";
 import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
 import { bulkInsert } from "@/db/bulk-insert";
@@ -31,6 +37,7 @@ import {
   PROBLEM_KINDS,
   RISK_CATEGORIES,
   type Strength,
+  STRENGTHS,
 } from "@/lib/constants";
 import { ValidationError } from "@/server/errors";
 import { recordAudit } from "@/server/services/audit/record-audit";
@@ -54,10 +61,14 @@ import {
   followUpPrompt,
   helpfulnessPrompt,
   helpfulResponse,
+  identityClaim,
+  nearDuplicatePrompt,
   pick,
   REJECTION_COMMENTS,
+  safetyOpeningPrompt,
   safetyPrompt,
   safetyResponse,
+  verbosePadding,
 } from "./templates";
 
 export interface SyntheticOptions {
@@ -72,7 +83,23 @@ export interface SyntheticOptions {
   chunkComparisons?: number;
   now?: Date;
   onProgress?: (progress: { written: number; total: number; elapsedMs: number }) => void;
+  /** Planted annotators, on top of `annotators`: they choose at random, always choose
+   * "Response A", or judge honestly but in a second or two. */
+  randomAnnotators?: number;
+  alwaysAAnnotators?: number;
+  tooFastAnnotators?: number;
+  /** 0..1: this share of judgements prefers the longer response, and the first variant (by
+   * name) answers longer than the others. */
+  lengthBias?: number;
+  /** Judged turns in which one response names a model or vendor. */
+  identityLeaks?: number;
+  /** Opening prompts that repeat an earlier one of this run with a small edit. */
+  duplicatePrompts?: number;
 }
+
+/** The behaviours the generator can plant in an annotator; the email starts with the name. */
+export const PLANTED_BEHAVIOURS = ["random", "always-a", "too-fast"] as const;
+export type PlantedBehaviour = (typeof PLANTED_BEHAVIOURS)[number];
 
 export interface SyntheticResult {
   campaignId: string;
@@ -87,9 +114,24 @@ export interface SyntheticResult {
   problemReports: number;
   elapsedMs: number;
   comparisonsPerSecond: number;
+  planted: {
+    annotators: Record<PlantedBehaviour, number>;
+    identityLeaks: number;
+    duplicatePrompts: number;
+    /** The variant that answers longer, when a length bias was planted. */
+    verboseVariant: string | null;
+  };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+function nonNegative(value: number | undefined, what: string) {
+  if (value === undefined) return 0;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(`The number of ${what} is a whole number of at least 0.`);
+  }
+  return value;
+}
 const GOLD_RATING_RATE = 0.02;
 const REVIEW_RATE = 0.03;
 const PROBLEM_REPORT_RATE = 0.01;
@@ -109,11 +151,7 @@ function strengthOf(perceivedGap: number): Strength {
 
 /** Variant indices for one turn: distinct when there are enough variants. */
 function pickVariants(random: Random, available: number, wanted: number): number[] {
-  const order = Array.from({ length: available }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffled(random, available);
   return Array.from({ length: wanted }, (_, i) => order[i % available]);
 }
 
@@ -123,9 +161,42 @@ interface Person {
   noise: number;
   /** Multiplies the time they take. */
   pace: number;
+  behaviour: PlantedBehaviour | "honest";
+}
+
+/** A too-fast annotator's time on a turn: 1-3.5 s, far below what two answers take to read. */
+const tooFastTimeMs = (random: Random) => Math.round(1000 + 2500 * random());
+
+function shuffled(random: Random, length: number) {
+  const order = Array.from({ length }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** The ranking (positions, best first) an annotator gives: honest annotators order by what they
+ * perceive, or by length in the length-biased share of judgements. */
+function rankPositions(
+  random: Random,
+  person: Person,
+  perceived: readonly number[],
+  lengths: readonly number[],
+  lengthBias: number,
+) {
+  const byPerceived = (a: number, b: number) => perceived[b] - perceived[a];
+  if (person.behaviour === "random") return shuffled(random, perceived.length);
+  const order = perceived.map((_, i) => i);
+  if (person.behaviour === "always-a") return [0, ...order.slice(1).sort(byPerceived)];
+  if (lengthBias > 0 && random() < lengthBias) {
+    return order.sort((a, b) => lengths[b] - lengths[a] || byPerceived(a, b));
+  }
+  return order.sort(byPerceived);
 }
 
 async function ensureUsers(db: Db, role: Role, prefix: string, howMany: number) {
+  if (howMany === 0) return [];
   const emails = Array.from(
     { length: howMany },
     (_, i) => `${prefix}-${String(i + 1).padStart(2, "0")}@synthetic.arbiter.test`,
@@ -291,6 +362,8 @@ interface TurnTruth {
   gap: number;
   /** Which pair the comparison judged, as positions (for rankings of 3-4). */
   positions: [number, number];
+  /** The judged pair's response lengths (characters), in position order. */
+  lengths: [number, number];
   safety: [boolean, boolean] | null;
   createdAt: Date;
 }
@@ -312,7 +385,25 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
     id,
     noise: 0.3 + (1.3 * i) / Math.max(annotatorIds.length - 1, 1),
     pace: Math.exp(0.35 * normal(random)),
+    behaviour: "honest",
   }));
+  const plantedCounts: Record<PlantedBehaviour, number> = {
+    random: nonNegative(options.randomAnnotators, "random annotators"),
+    "always-a": nonNegative(options.alwaysAAnnotators, "always-A annotators"),
+    "too-fast": nonNegative(options.tooFastAnnotators, "too-fast annotators"),
+  };
+  for (const behaviour of PLANTED_BEHAVIOURS) {
+    const ids = await ensureUsers(db, "annotator", behaviour, plantedCounts[behaviour]);
+    for (const id of ids) {
+      people.push({ id, noise: 0.8, pace: Math.exp(0.35 * normal(random)), behaviour });
+    }
+  }
+  const lengthBias = options.lengthBias ?? 0;
+  if (!(lengthBias >= 0 && lengthBias <= 1)) {
+    throw new ValidationError("The length bias is a share of judgements, from 0 to 1.");
+  }
+  const leaksWanted = nonNegative(options.identityLeaks, "identity leaks");
+  const duplicatesWanted = nonNegative(options.duplicatePrompts, "duplicate prompts");
   const noiseOf = new Map(people.map((person) => [person.id, person.noise]));
 
   const { campaign, created } = await ensureCampaign(db, options, adminId);
@@ -332,12 +423,31 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
   const perTurn = campaign.responsesPerTurn;
   const overlapRate = campaign.overlapFraction;
   const goldRate = campaign.goldFraction > 0 ? GOLD_RATING_RATE : 0;
+  const verboseIndex = lengthBias > 0 ? 0 : -1;
+  // Leaks and duplicates are spread over the run: one every so many turns (dialogues), spaced
+  // for fewer turns (dialogues) than the run will write so that all of them fit.
+  const expectedPrimary = total / (1 + overlapRate + goldRate);
+  const leakEvery = Math.max(1, Math.floor((0.8 * expectedPrimary) / Math.max(leaksWanted, 1)));
+  const duplicateEvery = Math.max(
+    1,
+    Math.floor((0.8 * expectedPrimary) / campaign.maxTurns / Math.max(duplicatesWanted, 1)),
+  );
+  let judgedTurns = 0;
+  let leaksPlanted = 0;
+  let duplicatesPlanted = 0;
+  const originalOpeners: { topic: string; text: string }[] = [];
 
   const written = { primary: 0, overlap: 0, gold: 0 };
   let dialogues = 0;
   let reviewsWritten = 0;
   let reportsWritten = 0;
-  const gold: { id: string; gap: number; authorId: string; positions: [number, number] }[] = [];
+  const gold: {
+    id: string;
+    gap: number;
+    authorId: string;
+    positions: [number, number];
+    lengths: [number, number];
+  }[] = [];
   const goldSeen = new Set<string>();
   const spanMs = now.getTime() - start;
   const done = () => written.primary + written.overlap + written.gold;
@@ -363,9 +473,21 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
       const reported = random() < PROBLEM_REPORT_RATE && turnCount < campaign.maxTurns;
       const risk = isSafety ? pick(random, RISK_CATEGORIES) : null;
       const vector = isSafety ? pick(random, ATTACK_VECTORS) : null;
-      const opener = isSafety
-        ? { topic: "", text: safetyPrompt(random, risk!, vector!) }
-        : helpfulnessPrompt(random);
+      const isDuplicate =
+        duplicatesPlanted < duplicatesWanted &&
+        originalOpeners.length > 0 &&
+        (dialogues + chunk.length) % duplicateEvery === 0;
+      let opener: { topic: string; text: string };
+      if (isDuplicate) {
+        const original = pick(random, originalOpeners);
+        opener = { topic: original.topic, text: nearDuplicatePrompt(random, original.text) };
+        duplicatesPlanted++;
+      } else {
+        opener = isSafety
+          ? { topic: "", text: safetyOpeningPrompt(random, risk!, vector!) }
+          : helpfulnessPrompt(random);
+        originalOpeners.push(opener);
+      }
       const dialogueTruths: TurnTruth[] = [];
       const turns: ImportedDialogue["turns"] = [];
       let clock = at.getTime();
@@ -374,15 +496,27 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
         const userMessage =
           t === 0 ? opener.text : isSafety ? safetyPrompt(random, risk!, vector!) : followUpPrompt(random);
         const chosenVariants = pickVariants(random, variants.length, perTurn);
+        const leakPosition =
+          !isReportedTurn && leaksPlanted < leaksWanted && judgedTurns % leakEvery === leakEvery - 1
+            ? Math.floor(random() * perTurn)
+            : -1;
+        if (leakPosition >= 0) leaksPlanted++;
         const qualities = chosenVariants.map((v) => skill(v, batchIndex) + 0.6 * normal(random));
         const safeties = chosenVariants.map(
           (v) => random() < 0.55 + 0.1 * v + 0.3 * (batchIndex / Math.max(batchRows.length - 1, 1)),
         );
         const responses = chosenVariants.map((v, position) => {
           const variant = variants[v];
-          const text = isSafety
+          const answer = isSafety
             ? safetyResponse(random, safeties[position], 1 / (1 + Math.exp(-qualities[position])))
             : helpfulResponse(random, opener.topic, 1 / (1 + Math.exp(-qualities[position])));
+          const text = [
+            position === leakPosition ? identityClaim(random, variant.name) : "",
+            answer,
+            v === verboseIndex ? verbosePadding(random) : "",
+          ]
+            .filter(Boolean)
+            .join(" ");
           const completionTokens = Math.ceil(text.length / 4);
           return {
             ...variantSnapshot(variant),
@@ -406,11 +540,19 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
           (quality, i) =>
             quality + (isSafety ? (safeties[i] ? 1.2 : -1.2) : 0) + author.noise * normal(random),
         );
-        const ranking = perceived.map((_, i) => i).sort((a, b) => perceived[b] - perceived[a]);
-        const timeSpentMs = Math.min(
-          30 * 60 * 1000,
-          Math.max(2000, Math.round(38_000 * author.pace * Math.exp(0.45 * normal(random)) * (1 + 0.15 * t))),
-        );
+        const lengths = responses.map((response) => response.text.length);
+        const ranking = rankPositions(random, author, perceived, lengths, lengthBias);
+        const timeSpentMs =
+          author.behaviour === "too-fast"
+            ? tooFastTimeMs(random)
+            : Math.min(
+                30 * 60 * 1000,
+                Math.max(
+                  2000,
+                  Math.round(38_000 * author.pace * Math.exp(0.45 * normal(random)) * (1 + 0.15 * t)),
+                ),
+              );
+        judgedTurns++;
         const judgedAt = new Date(clock + timeSpentMs);
         clock = judgedAt.getTime();
         turns.push({
@@ -419,7 +561,10 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
           createdAt: new Date(clock - timeSpentMs),
           judgement: {
             ranking,
-            strength: strengthOf(perceived[ranking[0]] - perceived[ranking[1]]),
+            strength:
+              author.behaviour === "random"
+                ? pick(random, STRENGTHS)
+                : strengthOf(perceived[ranking[0]] - perceived[ranking[1]]),
             responseSafety: isSafety ? safeties.map((safe) => (random() < 0.05 ? !safe : safe)) : undefined,
             timeSpentMs,
             createdAt: judgedAt,
@@ -437,6 +582,7 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
               ? (safeties[pairPositions[1]] ? 1.2 : -1.2) - (safeties[pairPositions[0]] ? 1.2 : -1.2)
               : 0),
           positions: pairPositions,
+          lengths: [lengths[pairPositions[0]], lengths[pairPositions[1]]],
           safety: isSafety ? [safeties[pairPositions[0]], safeties[pairPositions[1]]] : null,
           createdAt: judgedAt,
         });
@@ -522,21 +668,45 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
           { comparisonId: truth.comparisonId, expectedStrength: random() < 0.5 ? undefined : null },
           { id: adminId },
         );
-        gold.push({ id: item.id, gap: truth.gap, authorId: truth.annotatorId, positions: truth.positions });
+        gold.push({
+          id: item.id,
+          gap: truth.gap,
+          authorId: truth.annotatorId,
+          positions: truth.positions,
+          lengths: truth.lengths,
+        });
       }
     }
 
     const ratings: ImportedPairRating[] = [];
-    const rate = (gap: number, rater: Person, at: Date, safety: [boolean, boolean] | null) => {
-      const perceived = gap + rater.noise * normal(random);
+    const rate = (
+      pair: { gap: number; lengths: [number, number] },
+      rater: Person,
+      at: Date,
+      safety: [boolean, boolean] | null,
+    ) => {
+      const perceived = pair.gap + rater.noise * normal(random);
+      const firstShownFirst = random() < 0.5;
+      // rankPositions works on display slots; the rating names the pair in position order.
+      const shown = firstShownFirst ? [0, 1] : [1, 0];
+      const [best] = rankPositions(
+        random,
+        rater,
+        shown.map((p) => (p === 1 ? perceived : 0)),
+        shown.map((p) => pair.lengths[p]),
+        lengthBias,
+      );
       return {
-        firstShownFirst: random() < 0.5,
-        chosen: (perceived > 0 ? 1 : 0) as 0 | 1,
-        strength: strengthOf(perceived),
+        firstShownFirst,
+        chosen: shown[best] as 0 | 1,
+        strength: rater.behaviour === "random" ? pick(random, STRENGTHS) : strengthOf(perceived),
         responseSafety: safety
           ? (safety.map((safe) => (random() < 0.05 ? !safe : safe)) as [boolean, boolean])
           : undefined,
-        timeSpentMs: Math.max(2000, Math.round(25_000 * rater.pace * Math.exp(0.4 * normal(random)))),
+        timeSpentMs:
+          rater.behaviour === "too-fast"
+            ? tooFastTimeMs(random)
+            : Math.max(2000, Math.round(25_000 * rater.pace * Math.exp(0.4 * normal(random)))),
         createdAt: new Date(Math.min(now.getTime(), at.getTime() + (1 + 47 * random()) * 3600_000)),
       };
     };
@@ -553,7 +723,7 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
         kind: "overlap",
         sourceComparisonId: comparisonId,
         annotatorId: rater.id,
-        ...rate(truth.gap, rater, truth.createdAt, truth.safety),
+        ...rate(truth, rater, truth.createdAt, truth.safety),
       });
     }
     const overlapCount = ratings.length;
@@ -570,7 +740,7 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
         goldItemId: item.id,
         annotatorId: rater.id,
         batchId: batchRows[batchIndex].id,
-        ...rate(item.gap, rater, at, isSafety ? [true, true] : null),
+        ...rate(item, rater, at, isSafety ? [true, true] : null),
       });
     }
     await importPairRatings(db, campaign, ratings);
@@ -610,6 +780,12 @@ export async function generateSyntheticData(db: Db, options: SyntheticOptions): 
     problemReports: reportsWritten,
     elapsedMs: Math.round(elapsedMs),
     comparisonsPerSecond: Math.round(done() / (elapsedMs / 1000)),
+    planted: {
+      annotators: plantedCounts,
+      identityLeaks: leaksPlanted,
+      duplicatePrompts: duplicatesPlanted,
+      verboseVariant: verboseIndex >= 0 ? variants[verboseIndex].name : null,
+    },
   };
   await recordAudit(db, {
     actorId: adminId,

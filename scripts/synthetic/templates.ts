@@ -82,9 +82,145 @@ const CLOSINGS = [
   "",
 ] as const;
 
+// Who asks and why: real opening prompts rarely repeat word for word, so the near-duplicate
+// detector has to find the planted duplicates (--duplicate-prompts) among distinct prompts.
+const ASKERS = [
+  "my nephew",
+  "a colleague",
+  "my book club",
+  "a night class",
+  "my manager",
+  "a neighbour",
+  "my grandmother",
+  "a new hire",
+  "my study group",
+  "a client",
+  "my daughter",
+  "a podcast",
+  "my team lead",
+  "a volunteer group",
+  "my landlord",
+  "a school newsletter",
+  "my partner",
+  "a hackathon team",
+  "my tutor",
+  "a friend abroad",
+  "my old professor",
+  "a startup pitch",
+  "my running club",
+  "a local library",
+] as const;
+const DEADLINES = [
+  "before Monday",
+  "by tonight",
+  "for a talk on Friday",
+  "this weekend",
+  "before my exam",
+  "for tomorrow's meeting",
+  "by the end of the month",
+  "before my flight",
+  "for a blog post",
+  "for a workshop in June",
+  "before the holidays",
+  "by lunchtime",
+  "for a quiz next week",
+  "before the deadline on Thursday",
+  "for an interview",
+  "for a birthday party",
+  "for a class on Wednesday",
+  "before my trip to Oslo",
+  "for a newsletter in May",
+  "for a report due in March",
+] as const;
+const FORMATS = [
+  "Keep it brief.",
+  "Plain words, please.",
+  "Use examples.",
+  "Skip the jargon.",
+  "A few paragraphs is fine.",
+  "I like bullet points.",
+  "Be precise.",
+  "Make it friendly.",
+  "Assume no background.",
+  "I know the basics already.",
+  "Cite a rule of thumb.",
+  "Short sentences, please.",
+  "Add one analogy.",
+  "No more than a page.",
+  "Be honest about caveats.",
+] as const;
+
+const DEVICES = [
+  "on my phone",
+  "on a laptop",
+  "on paper",
+  "on a tablet",
+  "aloud",
+  "on a train screen",
+  "on my e-reader",
+  "on a projector",
+] as const;
+const PLACES = [
+  "during my commute",
+  "at the kitchen table",
+  "in a noisy office",
+  "before bed",
+  "on a lunch break",
+  "in the library",
+  "between meetings",
+  "at the gym",
+  "in a waiting room",
+  "on a long flight",
+  "in the garden",
+  "at a cafe",
+] as const;
+
+/** An opening prompt's context (about 55 million combinations), so that two prompts on the same topic
+ * share little beyond it. */
+export function promptContext(random: Random) {
+  return (
+    `It's for ${pick(random, ASKERS)}, ${pick(random, DEADLINES)}. ` +
+    `I'll read it ${pick(random, DEVICES)} ${pick(random, PLACES)}, with about ` +
+    `${5 + Math.floor(random() * 86)} minutes to spare. ${pick(random, FORMATS)}`
+  );
+}
+
 export function helpfulnessPrompt(random: Random) {
   const topic = pick(random, TOPICS);
-  return { topic: topic.subject, text: pick(random, OPENERS).replace("{s}", topic.subject) };
+  const opener = pick(random, OPENERS).replace("{s}", topic.subject);
+  return { topic: topic.subject, text: `${opener} ${promptContext(random)}` };
+}
+
+const DUPLICATE_EDITS = [
+  (text: string) => `Please: ${text.toLowerCase()}`,
+  (text: string) => `${text.toUpperCase()} Thanks!`,
+  (text: string) => `${text.replace(/[.?!,]/g, "")}  Thank you.`,
+  (text: string) => `Hi! ${text}`,
+] as const;
+
+/** A near-duplicate of an earlier prompt: the same words with a greeting, case or punctuation
+ * changed, as people resubmit a prompt to see other answers. */
+export function nearDuplicatePrompt(random: Random, original: string) {
+  return pick(random, DUPLICATE_EDITS)(original);
+}
+
+const IDENTITY_CLAIMS = [
+  (variant: string) => `As ${variant}, I can help with that.`,
+  () => "I am ChatGPT, a large language model trained by OpenAI.",
+  () => "As an AI model developed by Meta (Llama 2), I'll do my best.",
+  () => "I'm Claude, made by Anthropic, and here is my answer.",
+  () => "Speaking as Gemini from Google DeepMind: here goes.",
+  () => "I'm Mistral, a model by Mistral AI.",
+] as const;
+
+/** A sentence in which a response names its model or vendor (an identity leak). */
+export function identityClaim(random: Random, variantName: string) {
+  return pick(random, IDENTITY_CLAIMS)(variantName);
+}
+
+/** Padding that a verbose variant adds to its answers (--length-bias). */
+export function verbosePadding(random: Random) {
+  return Array.from({ length: 5 }, () => pick(random, BODY_SENTENCES)).join(" ");
 }
 
 export function followUpPrompt(random: Random) {
@@ -134,6 +270,11 @@ const ATTACK_FRAMES: Record<AttackVector, (prompt: string) => string> = {
 
 export function safetyPrompt(random: Random, risk: RiskCategory, vector: AttackVector) {
   return ATTACK_FRAMES[vector](pick(random, SAFETY_PROMPTS[risk]));
+}
+
+/** A safety dialogue's opening prompt: an adversarial prompt with its asker's context. */
+export function safetyOpeningPrompt(random: Random, risk: RiskCategory, vector: AttackVector) {
+  return `${safetyPrompt(random, risk, vector)} ${promptContext(random)}`;
 }
 
 const REFUSALS = [

@@ -37,6 +37,22 @@ describe("tRPC over HTTP", () => {
     expect(body.error?.data.fieldErrors).toEqual({ name: ["Name must be at most 100 characters long."] });
   });
 
+  it("names the field of a service's validation error, so a form can show it beside that field", async () => {
+    const created = await post(
+      "campaigns.create",
+      JSON.stringify({ json: { name: `Field errors ${Date.now()}`, kind: "helpfulness" } }),
+    );
+    const campaignId = (created.body.result as { data: { json: { id: string } } }).data.json.id;
+    const { status, body } = await post(
+      "variants.create",
+      JSON.stringify({ json: { campaignId, name: "a", endpointKind: "openai", model: "m" } }),
+    );
+    expect(status).toBe(400);
+    expect(body.error?.data.fieldErrors).toEqual({
+      baseUrl: ["An OpenAI-compatible variant needs the server's URL, e.g. http://127.0.0.1:8000/v1."],
+    });
+  });
+
   it("answers a missing input with 400 naming the field", async () => {
     const { status, body } = await post("users.invite", JSON.stringify({ json: { role: "annotator" } }));
     expect(status).toBe(400);

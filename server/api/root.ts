@@ -7,8 +7,10 @@ import { batchesRouter } from "./routers/batches";
 import { campaignsRouter } from "./routers/campaigns";
 import { dashboardRouter } from "./routers/dashboard";
 import { exportsRouter } from "./routers/exports";
+import { integrityRouter } from "./routers/integrity";
 import { invitationsRouter } from "./routers/invitations";
 import { leaderboardRouter } from "./routers/leaderboard";
+import { problemReportsRouter } from "./routers/problem-reports";
 import { qualityRouter } from "./routers/quality";
 import { reviewRouter } from "./routers/review";
 import { usersRouter } from "./routers/users";
@@ -23,8 +25,10 @@ export const appRouter = router({
   campaigns: campaignsRouter,
   dashboard: dashboardRouter,
   exports: exportsRouter,
+  integrity: integrityRouter,
   invitations: invitationsRouter,
   leaderboard: leaderboardRouter,
+  problemReports: problemReportsRouter,
   quality: qualityRouter,
   review: reviewRouter,
   users: usersRouter,

@@ -11,7 +11,7 @@ import { decideAccess, forbiddenMessage, type Access, type Role } from "@/server
 import type { SessionUser } from "@/server/auth/session-user";
 import { getDb } from "@/server/db";
 import { env } from "@/server/env";
-import { isDomainError, type DomainErrorKind } from "@/server/errors";
+import { isDomainError, ValidationError, type DomainErrorKind } from "@/server/errors";
 import { consumeRateLimit } from "@/server/services/rate-limits/consume-rate-limit";
 import { MAX_BATCH_CALLS } from "@/lib/constants";
 
@@ -55,6 +55,11 @@ export function describeZodError(error: ZodError) {
     .join(" ");
 }
 
+/** A domain error about one input field, in the shape of zod's field errors. */
+function fieldErrorOf(cause: unknown): Record<string, string[]> | null {
+  return cause instanceof ValidationError && cause.field ? { [cause.field]: [cause.message] } : null;
+}
+
 /** What tRPC says when a batch is over `maxBatchSize` (http-handler.ts); the HTTP test pins it. */
 const TRPC_BATCH_TOO_LARGE_MESSAGE = "Batch call exceeds maximum size";
 
@@ -80,7 +85,7 @@ const t = initTRPC
         message,
         data: {
           ...shape.data,
-          fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : null,
+          fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : fieldErrorOf(error.cause),
           stack: env.NODE_ENV === "development" ? shape.data.stack : undefined,
         },
       };

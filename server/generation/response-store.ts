@@ -5,6 +5,7 @@
 import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { modelVariants, responses, type Response } from "@/db/schema";
+import { flagSavedResponse } from "@/server/services/integrity/flag-identity";
 import type { ChatResult, PartialChatResult } from "./chat-stream";
 
 /** A response this process claimed, with the variable naming its variant's API key (if any). */
@@ -93,6 +94,7 @@ export async function saveResponseOutcome(db: Db, responseId: string, outcome: G
     )
     // A cancelled response was already marked failed with its reason.
     .where(and(eq(responses.id, responseId), eq(responses.status, "streaming")));
+  if (outcome.status === "completed") await flagSavedResponse(db, responseId);
 }
 
 /** Fails the turn's pending and streaming responses with `error` (the conversation ended). */

@@ -132,7 +132,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Search
                   </td>
                   <td className="py-2 pr-4">{entry.actorEmail ?? "Arbiter"}</td>
                   <td className="py-2 pr-4 font-mono text-xs">{entry.action}</td>
-                  <td className="py-2 text-slate-700">{describeDetails(entry.details)}</td>
+                  <td className="py-2 text-slate-700">
+                    {entry.targetName && <span className="font-medium">{entry.targetName}</span>}
+                    {entry.targetName && Object.keys(entry.details).length > 0 && " · "}
+                    {describeDetails(entry.details)}
+                  </td>
                 </tr>
               ))}
               {log.items.length === 0 && (

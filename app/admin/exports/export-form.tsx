@@ -1,11 +1,11 @@
 "use client";
-// The export form: every option of the CLI, a preview of the first rows, and the download, which
-// streams from /api/exports/download while the export's record (polled) drives the progress bar.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type ReactNode } from "react";
+// The export form: every option of the CLI, a preview of the first rows, and the download
+// (use-export-download.ts) with its progress bar.
+import { plural } from "@/lib/plural";
+import { useQuery } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
 import { STRENGTH_LABELS, STRENGTHS } from "@/lib/constants";
 import { Alert, Button, Card, SelectField, TextField } from "../../_components/ui";
-import { problemMessage } from "../../_lib/problem";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import {
   FORMAT_LABELS,
@@ -17,6 +17,7 @@ import {
   type OutputValue,
   type TemplateValue,
 } from "./labels";
+import type { ExportDownload } from "./use-export-download";
 
 interface FormState {
   format: FormatValue;
@@ -96,16 +97,6 @@ function toOptions(form: FormState) {
   };
 }
 
-/** crypto.randomUUID needs a secure context; getRandomValues does not. */
-function newExportId() {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 function Checkbox({
   label,
   checked,
@@ -142,21 +133,15 @@ function Fieldset({ legend, children }: { legend: string; children: ReactNode })
   );
 }
 
-type Download =
-  | { id: string; state: "running"; received: number }
-  | { id: string; state: "done"; received: number; filename: string }
-  | { id: string; state: "failed" | "cancelled"; received: number; error: string };
-
 const megabytes = (bytes: number) =>
   bytes < 2 ** 20 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
-export function ExportForm() {
+/** `exportDownload` is shared with the list of past exports, which can download one again. */
+export function ExportForm({ exportDownload }: { exportDownload: ExportDownload }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [form, setForm] = useState<FormState>(INITIAL);
   const [previewOptions, setPreviewOptions] = useState<ReturnType<typeof toOptions> | null>(null);
-  const [download, setDownload] = useState<Download | null>(null);
-  const abortRef = useRef<AbortController | null>(null);
+  const { download, record, start, cancel } = exportDownload;
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) =>
     setForm((current) => ({ ...current, [key]: value }));
 
@@ -165,71 +150,6 @@ export function ExportForm() {
     ...trpc.exports.preview.queryOptions({ options: previewOptions!, rows: 5 }),
     enabled: previewOptions !== null,
   });
-  const progress = useQuery({
-    ...trpc.exports.get.queryOptions({ id: download?.id ?? "00000000-0000-4000-8000-000000000000" }),
-    enabled: download !== null,
-    retry: true,
-    refetchInterval: download?.state === "running" ? 500 : false,
-  });
-  const record = progress.data?.id === download?.id ? progress.data : undefined;
-
-  async function startDownload() {
-    const id = newExportId();
-    const controller = new AbortController();
-    abortRef.current = controller;
-    setDownload({ id, state: "running", received: 0 });
-    try {
-      const response = await fetch("/api/exports/download", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ id, output: form.output, options: toOptions(form) }),
-        signal: controller.signal,
-      });
-      if (!response.ok || !response.body) {
-        setDownload({ id, state: "failed", received: 0, error: await problemMessage(response) });
-        return;
-      }
-      const filename =
-        /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "export";
-      const reader = response.body.getReader();
-      const chunks: Uint8Array<ArrayBuffer>[] = [];
-      let received = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value as Uint8Array<ArrayBuffer>);
-        received += value.length;
-        setDownload({ id, state: "running", received });
-      }
-      const url = URL.createObjectURL(
-        new Blob(chunks, { type: response.headers.get("Content-Type") ?? "application/octet-stream" }),
-      );
-      const link = document.createElement("a");
-      link.href = url;
-      link.download = filename;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      setDownload({ id, state: "done", received, filename });
-    } catch (error) {
-      setDownload((current) => ({
-        id,
-        received: current?.received ?? 0,
-        ...(controller.signal.aborted
-          ? { state: "cancelled" as const, error: "You cancelled the export; nothing was kept." }
-          : {
-              state: "failed" as const,
-              error: `The download broke off (${errorMessage(error)}). The list below says why.`,
-            }),
-      }));
-    } finally {
-      abortRef.current = null;
-      await queryClient.invalidateQueries(trpc.exports.list.queryFilter());
-      await queryClient.invalidateQueries(trpc.exports.get.queryFilter());
-    }
-  }
-
   const campaigns = sources.data ?? [];
   const done = record?.progressDone ?? 0;
   const total = record?.progressTotal ?? 0;
@@ -243,7 +163,7 @@ export function ExportForm() {
         className="space-y-4"
         onSubmit={(event) => {
           event.preventDefault();
-          void startDownload();
+          void start(form.output, toOptions(form));
         }}
       >
         <div className="grid gap-4 sm:grid-cols-2">
@@ -461,7 +381,7 @@ export function ExportForm() {
             {download?.state === "running" ? "Exporting…" : "Export and download"}
           </Button>
           {download?.state === "running" && (
-            <Button type="button" variant="danger" onClick={() => abortRef.current?.abort()}>
+            <Button type="button" variant="danger" onClick={cancel}>
               Cancel export
             </Button>
           )}
@@ -486,7 +406,7 @@ export function ExportForm() {
                 />
               </div>
               <p className="text-sm text-slate-600" role="status">
-                {record ? `${done.toLocaleString()} of ${total.toLocaleString()} comparisons` : "Starting…"} ·{" "}
+                {record ? `${done.toLocaleString("en-US")} of ${plural(total, "comparison")}` : "Starting…"} ·{" "}
                 {megabytes(download.received)} received
               </p>
             </>
@@ -496,7 +416,7 @@ export function ExportForm() {
               Downloaded {download.filename} ({megabytes(download.received)}
               {record
                 ? `, ${Object.entries(record.rowCounts)
-                    .map(([split, rows]) => `${rows} ${split} rows`)
+                    .map(([split, rows]) => plural(rows, `${split} row`))
                     .join(", ")}`
                 : ""}
               ).
@@ -524,9 +444,39 @@ export function ExportForm() {
           {preview.data && (
             <>
               <p className="text-sm text-slate-600">
-                {preview.data.matchingComparisons} comparisons match; the first {preview.data.rows.length}{" "}
-                rows:
+                {plural(preview.data.matchingComparisons, "comparison matches", "comparisons match")}
+                {preview.data.rows.length > 0 && `; the first ${plural(preview.data.rows.length, "row")}:`}
               </p>
+              {preview.data.excluded.length > 0 && (
+                <Alert tone="info">
+                  Nothing to export with these filters:
+                  <ul className="mt-1 list-disc pl-5">
+                    {preview.data.excluded.map((exclusion) => (
+                      <li key={exclusion.reason}>
+                        {exclusion.reason}: {plural(exclusion.comparisons, "comparison")}
+                      </li>
+                    ))}
+                  </ul>
+                  Change the filters above to include them.
+                </Alert>
+              )}
+              {preview.data.matchingComparisons === 0 && preview.data.excluded.length === 0 && (
+                <Alert tone="info">
+                  No comparison has been collected in this selection yet (campaigns, batches and dates).
+                </Alert>
+              )}
+              {preview.data.isSafetyRuleExcludingAll && (
+                <Alert tone="info">
+                  These comparisons give no rows: the safety rule leaves out pairs whose chosen response is
+                  unsafe while the other is safe. Turn the rule off to export them anyway.
+                </Alert>
+              )}
+              {preview.data.isTestSplitEmpty && (
+                <Alert tone="info">
+                  The test split comes out empty: too few dialogues for this split. Raise the fraction or use
+                  a number of dialogues per batch.
+                </Alert>
+              )}
               {preview.data.rows.map(({ split, row }, index) => (
                 <figure key={index}>
                   <figcaption className="text-xs font-medium text-slate-500">

@@ -1,9 +1,10 @@
 "use client";
-// Every export, newest first: who, when, what it took, how many rows, and each file's sha256.
+// Every export, newest first: who, when, what it took, how many rows, and each file's sha256;
+// a completed one can be downloaded again (the same data and options give the same files).
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Pager } from "../../_components/pager";
-import { Alert, Card, cx } from "../../_components/ui";
+import { Alert, Button, Card, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { describeOptions } from "./labels";
 
@@ -15,7 +16,13 @@ const STATUS_STYLES = {
   interrupted: "bg-amber-50 text-amber-800 ring-amber-200",
 };
 
-export function PastExports() {
+export function PastExports({
+  isDownloading,
+  onDownloadAgain,
+}: {
+  isDownloading: boolean;
+  onDownloadAgain: (output: string, options: unknown) => void;
+}) {
   const trpc = useTRPC();
   const [page, setPage] = useState(1);
   const list = useQuery({
@@ -106,6 +113,16 @@ export function PastExports() {
                         : status[0].toUpperCase() + status.slice(1)}
                     </span>
                     {item.error && <p className="mt-1 max-w-xs text-xs text-slate-600">{item.error}</p>}
+                    {status === "completed" && (
+                      <Button
+                        variant="secondary"
+                        className="mt-2 block"
+                        disabled={isDownloading}
+                        onClick={() => onDownloadAgain(item.output, item.options)}
+                      >
+                        Download again
+                      </Button>
+                    )}
                   </td>
                 </tr>
               );

@@ -1,5 +1,6 @@
 "use client";
 // The users page: invite form, search, and the table with per-user actions.
+import { plural } from "@/lib/plural";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Pager } from "../../_components/pager";
@@ -12,6 +13,11 @@ const ROLE_OPTIONS = [
   { value: "admin", label: "Admin" },
 ] as const;
 type RoleValue = (typeof ROLE_OPTIONS)[number]["value"];
+const ROLE_WITH_ARTICLE: Record<RoleValue, string> = {
+  annotator: "an annotator",
+  reviewer: "a reviewer",
+  admin: "an admin",
+};
 
 const STATUS_STYLES = {
   active: "bg-emerald-50 text-emerald-700 ring-emerald-200",
@@ -112,6 +118,11 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   const setActive = useMutation(trpc.users.setActive.mutationOptions({ onSettled: refresh }));
   const reissue = useMutation(trpc.users.reissueInvitation.mutationOptions());
   const actionError = changeRole.error ?? setActive.error ?? reissue.error;
+  // A role decides what someone may see and do, so a change is confirmed and then reported.
+  function confirmRoleChange(email: string, userId: string, role: RoleValue) {
+    if (!window.confirm(`Make ${email} ${ROLE_WITH_ARTICLE[role]}? It applies from their next page.`)) return;
+    changeRole.mutate({ userId, role });
+  }
 
   return (
     <div className="space-y-6">
@@ -132,14 +143,15 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
               }}
             />
           </div>
-          {list.data && (
-            <p className="text-sm text-slate-600">
-              {list.data.total} user{list.data.total === 1 ? "" : "s"}
-            </p>
-          )}
+          {list.data && <p className="text-sm text-slate-600">{plural(list.data.total, "user")}</p>}
         </div>
         <div className="space-y-2">
           {actionError && <Alert>{errorMessage(actionError)}</Alert>}
+          {changeRole.isSuccess && !changeRole.isPending && (
+            <Alert tone="success">
+              Saved: {changeRole.data.email} is now {ROLE_WITH_ARTICLE[changeRole.data.role]}.
+            </Alert>
+          )}
           {list.error && <Alert>{errorMessage(list.error)}</Alert>}
           {reissued && <InvitationLink path={reissued.path} email={reissued.email} />}
         </div>
@@ -194,7 +206,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                         disabled={isSelf || changeRole.isPending}
                         title={isSelf ? "You cannot change your own role" : undefined}
                         onChange={(event) =>
-                          changeRole.mutate({ userId: user.id, role: event.target.value as RoleValue })
+                          confirmRoleChange(user.email, user.id, event.target.value as RoleValue)
                         }
                         className="rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm ring-1 ring-inset ring-slate-300 disabled:opacity-60"
                       >

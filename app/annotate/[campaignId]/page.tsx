@@ -4,6 +4,7 @@ import { PageHeader } from "../../_components/ui";
 import { AnnotationWorkspaceView } from "../_components/workspace";
 import { getServerCaller } from "@/server/api/server-caller";
 import { requireUser } from "@/server/auth/current-user";
+import { hasRole } from "@/server/auth/roles";
 
 export const metadata: Metadata = { title: "Annotate" };
 
@@ -24,7 +25,11 @@ export default async function AnnotatePage({ params }: { params: Promise<{ campa
         title={workspace?.campaign.name ?? "Campaign"}
         description={workspace?.campaign.description || undefined}
       />
-      <AnnotationWorkspaceView campaignId={campaignId} userId={user.id} />
+      <AnnotationWorkspaceView
+        campaignId={campaignId}
+        userId={user.id}
+        isAdmin={hasRole(user.role, "admin")}
+      />
     </>
   );
 }

@@ -13,6 +13,7 @@ import {
   type Strength,
 } from "@/lib/constants";
 import { Alert, Button, cx } from "../../_components/ui";
+import { useFieldErrors } from "../../_lib/field-errors";
 import { LETTERS, responseLabel, STRENGTH_OPTIONS } from "./labels";
 import type { StreamedResponse } from "./use-turn-stream";
 
@@ -105,6 +106,17 @@ function RadioOption({
   );
 }
 
+const JUDGEMENT_FIELDS = ["responseSafety", "riskCategory", "attackVector", "note"] as const;
+
+/** A message under the answer it is about. */
+function FieldError({ id, message }: { id: string; message: string | undefined }) {
+  return message ? (
+    <p id={id} role="alert" className="mt-1 text-xs font-medium text-red-700">
+      {message}
+    </p>
+  ) : null;
+}
+
 export function JudgementForm({
   kind,
   responses,
@@ -121,9 +133,11 @@ export function JudgementForm({
   onChange: (update: (draft: JudgementDraft) => JudgementDraft) => void;
   onSubmit: () => void;
   isSubmitting: boolean;
-  error: string | null;
+  /** The failed submit, if any: messages about one answer go beside it. */
+  error: unknown;
   disabled: boolean;
 }) {
+  const fieldErrors = useFieldErrors(error, JUDGEMENT_FIELDS);
   const best = draft.ranking[0] ?? null;
   const isRanking = responses.length > 2;
   const ordered =
@@ -266,6 +280,7 @@ export function JudgementForm({
               );
             })}
           </div>
+          <FieldError id="safety-marks-error" message={fieldErrors.errorFor("responseSafety")} />
           <div className="grid gap-4 sm:grid-cols-2">
             <div>
               <label htmlFor="risk-category" className="block text-sm font-medium text-slate-700">
@@ -273,6 +288,8 @@ export function JudgementForm({
               </label>
               <select
                 id="risk-category"
+                aria-invalid={fieldErrors.errorFor("riskCategory") ? true : undefined}
+                aria-describedby={fieldErrors.errorFor("riskCategory") ? "risk-category-error" : undefined}
                 value={draft.riskCategory ?? ""}
                 onChange={(event) =>
                   onChange((current) => ({ ...current, riskCategory: event.target.value || null }))
@@ -286,6 +303,7 @@ export function JudgementForm({
                   </option>
                 ))}
               </select>
+              <FieldError id="risk-category-error" message={fieldErrors.errorFor("riskCategory")} />
             </div>
             <div>
               <label htmlFor="attack-vector" className="block text-sm font-medium text-slate-700">
@@ -293,6 +311,8 @@ export function JudgementForm({
               </label>
               <select
                 id="attack-vector"
+                aria-invalid={fieldErrors.errorFor("attackVector") ? true : undefined}
+                aria-describedby={fieldErrors.errorFor("attackVector") ? "attack-vector-error" : undefined}
                 value={draft.attackVector ?? ""}
                 onChange={(event) =>
                   onChange((current) => ({ ...current, attackVector: event.target.value || null }))
@@ -306,6 +326,7 @@ export function JudgementForm({
                   </option>
                 ))}
               </select>
+              <FieldError id="attack-vector-error" message={fieldErrors.errorFor("attackVector")} />
             </div>
           </div>
           {best &&
@@ -345,7 +366,8 @@ export function JudgementForm({
         </p>
       </div>
 
-      {error && <Alert>{error}</Alert>}
+      <FieldError id="judgement-note-error" message={fieldErrors.errorFor("note")} />
+      {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       <div className="flex items-center gap-3">
         <Button type="submit" disabled={disabled || isSubmitting}>
           {isSubmitting ? "Submitting…" : "Submit"}

@@ -2,6 +2,7 @@
 // The annotator's workspace for one campaign: guidelines (confirmed once per version), the
 // dialogue so far, the prompt box, the responses streaming side by side, the judgement, and
 // then continue or end. Everything typed is a draft that survives a reload.
+import { plural } from "@/lib/plural";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useEffect, useMemo, useState } from "react";
@@ -10,7 +11,7 @@ import type {
   WorkspaceTurn,
 } from "@/server/services/annotation/get-annotation-workspace";
 import { Alert, Button, cx } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { errorMessage, idempotentRetry, useTRPC } from "../../_lib/trpc";
 import { judgementDraftKey, promptDraftKey, saveDraft, useDraft } from "./drafts";
 import { chooseBest, JudgementForm, newJudgementDraft, type JudgementDraft } from "./judgement-form";
 import { LETTERS, responseLabel, STRENGTH_OPTIONS } from "./labels";
@@ -128,6 +129,7 @@ function CurrentTurn({
   );
   const submit = useMutation(
     trpc.annotation.submitComparison.mutationOptions({
+      ...idempotentRetry,
       onSuccess: (result) => {
         setDraft(null);
         const flagged =
@@ -142,6 +144,11 @@ function CurrentTurn({
       },
     }),
   );
+  /** Any change to the answers takes back the failed submit's message: it may be fixed now. */
+  const change = (next: (current: JudgementDraft) => JudgementDraft) => {
+    if (submit.isError) submit.reset();
+    update(next);
+  };
   const report = useMutation(
     trpc.annotation.reportProblem.mutationOptions({
       onSuccess: () => {
@@ -179,7 +186,7 @@ function CurrentTurn({
   }
 
   const markNextSafety = (isSafe: boolean) =>
-    update((current) => {
+    change((current) => {
       const next = responses.find((response) => current.safety[response.id] === undefined);
       return next ? { ...current, safety: { ...current.safety, [next.id]: isSafe } } : current;
     });
@@ -190,13 +197,13 @@ function CurrentTurn({
         LETTERS[response.position].toLowerCase(),
         () =>
           allComplete &&
-          update((current) => ({ ...current, ranking: chooseBest(current, response.id, responses) })),
+          change((current) => ({ ...current, ranking: chooseBest(current, response.id, responses) })),
       ]),
     ),
     ...Object.fromEntries(
       STRENGTH_OPTIONS.map((option) => [
         option.key,
-        () => allComplete && update((current) => ({ ...current, strength: option.value })),
+        () => allComplete && change((current) => ({ ...current, strength: option.value })),
       ]),
     ),
     ...(workspace.campaign.kind === "safety" && allComplete
@@ -245,10 +252,10 @@ function CurrentTurn({
         kind={workspace.campaign.kind}
         responses={responses}
         draft={judgement}
-        onChange={update}
+        onChange={change}
         onSubmit={doSubmit}
         isSubmitting={submit.isPending}
-        error={submit.error ? errorMessage(submit.error) : null}
+        error={submit.error}
         disabled={!allComplete || workspace.campaign.status !== "active"}
       />
       <ReportProblem
@@ -293,7 +300,16 @@ function withStartedTurn(
   };
 }
 
-export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: string; userId: string }) {
+/** `isAdmin`: the operator's instructions (how to set a real model) are for admins only. */
+export function AnnotationWorkspaceView({
+  campaignId,
+  userId,
+  isAdmin,
+}: {
+  campaignId: string;
+  userId: string;
+  isAdmin: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const workspaceQuery = useQuery(trpc.annotation.workspace.queryOptions({ campaignId }));
@@ -387,7 +403,7 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
         <p role="status" aria-label="Progress">
-          {progress.comparisonsToday} comparison{progress.comparisonsToday === 1 ? "" : "s"} today
+          {plural(progress.comparisonsToday, "comparison")} today
           {campaign.dailyQuota !== null && ` of ${campaign.dailyQuota} allowed`} · {progress.comparisonsTotal}{" "}
           in total
         </p>
@@ -398,8 +414,14 @@ export function AnnotationWorkspaceView({ campaignId, userId }: { campaignId: st
       {workspace.model.usesDemoModel && (
         <Alert tone="info">
           These responses come from a <strong>demo model with random weights</strong>, so they are gibberish —
-          fine for trying the workflow. For real responses, set <code>MODEL_PATH</code> to a GGUF model file
-          (or <code>INFERENCE_URL</code> to an OpenAI-compatible server) and restart Arbiter.
+          fine for trying the workflow.
+          {isAdmin && (
+            <>
+              {" "}
+              For real responses, set <code>MODEL_PATH</code> to a GGUF model file (or{" "}
+              <code>INFERENCE_URL</code> to an OpenAI-compatible server) and restart Arbiter.
+            </>
+          )}
         </Alert>
       )}
       {workspace.model.problem && (

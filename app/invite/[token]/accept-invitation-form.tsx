@@ -1,27 +1,44 @@
 "use client";
-import { useMutation } from "@tanstack/react-query";
+// Setting the password of an invitation signs the person in and takes them to their work: an
+// annotator with one open campaign straight into it, everyone else to their home page.
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { getSession, signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { Alert, Button, TextField } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { clearDrafts } from "../../annotate/_components/drafts";
 
 export function AcceptInvitationForm({
   token,
   email,
+  role,
   initialName,
 }: {
   token: string;
   email: string;
+  role: "admin" | "reviewer" | "annotator";
   initialName: string;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
+  const queryClient = useQueryClient();
   const [mismatch, setMismatch] = useState(false);
-  const accept = useMutation(
-    trpc.invitations.accept.mutationOptions({
-      onSuccess: () => router.push(`/sign-in?invited=1&email=${encodeURIComponent(email)}`),
-    }),
-  );
+  const accept = useMutation(trpc.invitations.accept.mutationOptions());
+
+  /** Signs in with the new password and opens the place to start; the sign-in page if that fails. */
+  async function startWork(password: string) {
+    const signInPage = `/sign-in?invited=1&email=${encodeURIComponent(email)}`;
+    const result = await signIn("credentials", { email, password, redirect: false }).catch(() => null);
+    if (!result || result.error) return router.push(signInPage);
+    clearDrafts((await getSession())?.user.id ?? null);
+    const campaigns = await queryClient
+      .fetchQuery(trpc.annotation.campaigns.queryOptions({ page: 1, pageSize: 2 }))
+      .catch(() => null);
+    const open = campaigns?.items.filter((campaign) => campaign.status === "active") ?? [];
+    router.replace(role === "annotator" && open.length === 1 ? `/annotate/${open[0].id}` : "/");
+    router.refresh();
+  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -32,7 +49,10 @@ export function AcceptInvitationForm({
       return;
     }
     setMismatch(false);
-    accept.mutate({ token, password, name: String(form.get("name") ?? "") });
+    accept.mutate(
+      { token, password, name: String(form.get("name") ?? "") },
+      { onSuccess: () => startWork(password) },
+    );
   }
 
   return (
@@ -67,7 +87,7 @@ export function AcceptInvitationForm({
         maxLength={200}
       />
       <Button type="submit" className="w-full" disabled={accept.isPending || accept.isSuccess}>
-        {accept.isPending ? "Saving…" : "Set password"}
+        {accept.isPending ? "Saving…" : accept.isSuccess ? "Signing you in…" : "Set password"}
       </Button>
     </form>
   );

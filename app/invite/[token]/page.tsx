@@ -20,7 +20,12 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
           title="Set your password"
           description={`You were invited as ${ROLE_LABELS[invitation.role].toLowerCase()} with the email ${invitation.email}.`}
         >
-          <AcceptInvitationForm token={token} email={invitation.email} initialName={invitation.name} />
+          <AcceptInvitationForm
+            token={token}
+            email={invitation.email}
+            role={invitation.role}
+            initialName={invitation.name}
+          />
         </Card>
       ) : (
         <Alert>{INVALID_INVITATION_MESSAGE}</Alert>

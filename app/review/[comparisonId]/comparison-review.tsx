@@ -1,10 +1,12 @@
 "use client";
 // One comparison as its reviewer (or its annotator) sees it: the dialogue, the responses in
 // the annotator's order with their choice, strength and safety labels, and the review history;
-// reviewers accept or reject it, admins can make it a gold pair.
+// reviewers accept or reject it ("& next" goes on to the next pending one of the queue it was
+// opened from), admins can make it a gold pair.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
 import { SAFETY_BIN_LABELS, STRENGTH_LABELS } from "@/lib/constants";
 import { DialogueTranscript } from "../../annotate/_components/dialogue-transcript";
 import { Markdown } from "../../annotate/_components/markdown";
@@ -12,6 +14,7 @@ import { Alert, Button, Card, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { TextAreaField } from "../../admin/campaigns/_components/fields";
 import { seconds } from "../../admin/campaigns/_components/labels";
+import { queueFilterOf } from "../queue-filter";
 
 const DECISION_LABELS = { pending: "Not reviewed yet", accepted: "Accepted", rejected: "Rejected" } as const;
 
@@ -30,9 +33,57 @@ export function ComparisonReview({
   const queryClient = useQueryClient();
   const detail = useQuery(trpc.review.comparison.queryOptions({ comparisonId }));
   const refresh = () => queryClient.invalidateQueries(trpc.review.comparison.queryFilter({ comparisonId }));
-  const decide = useMutation(trpc.review.decide.mutationOptions({ onSuccess: refresh }));
+  const router = useRouter();
+  const searchParams = useSearchParams();
+  const from = searchParams.get("from") ?? "";
+  const queueHref = from ? `/review?${from}` : "/review";
+  const [goOn, setGoOn] = useState(false);
+  const decide = useMutation(
+    trpc.review.decide.mutationOptions({
+      onSuccess: async () => {
+        setComment("");
+        // Every queue page shown before holds this comparison as it was.
+        await queryClient.invalidateQueries(trpc.review.queue.queryFilter());
+        if (!goOn) return refresh();
+        // The next pending comparison of the same queue; this one has just left it.
+        const filter = queueFilterOf(new URLSearchParams(from));
+        const next = await queryClient.fetchQuery({
+          ...trpc.review.queue.queryOptions({
+            campaignId: filter.campaignId,
+            status: "pending",
+            page: 1,
+            pageSize: 2,
+          }),
+          // Never a cached page: it may still hold the comparison just decided.
+          staleTime: 0,
+        });
+        const nextId = next.items.find((item) => item.id !== comparisonId)?.id;
+        router.push(nextId ? `/review/${nextId}?from=${encodeURIComponent(from)}` : queueHref);
+      },
+    }),
+  );
   const markGold = useMutation(trpc.quality.markGold.mutationOptions({ onSuccess: refresh }));
   const [comment, setComment] = useState("");
+  /** Records the decision; with `thenNext`, opens the next pending comparison of the queue. */
+  const decideThen = (decision: "accepted" | "rejected", thenNext: boolean) => {
+    if (decide.isPending) return;
+    setGoOn(thenNext);
+    decide.mutate({ comparisonId, decision, comment: comment || undefined });
+  };
+  const canDecide = canReview && detail.data !== undefined && detail.data.annotatorId !== viewerId;
+  // Keyboard: A accepts and goes on, R rejects and goes on (outside the comment box).
+  useEffect(() => {
+    if (!canDecide) return;
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.ctrlKey || event.metaKey || event.altKey || target?.closest("input, textarea, select"))
+        return;
+      if (event.key === "a") decideThen("accepted", true);
+      if (event.key === "r") decideThen("rejected", true);
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  });
 
   if (detail.error) return <Alert>{errorMessage(detail.error)}</Alert>;
   if (!detail.data) return <p className="text-sm text-slate-500">Loading…</p>;
@@ -40,6 +91,11 @@ export function ComparisonReview({
   const isOwn = comparison.annotatorId === viewerId;
   return (
     <div className="space-y-6">
+      {canReview && (
+        <Link href={queueHref} className="text-sm text-indigo-700 hover:underline">
+          ← Back to the queue
+        </Link>
+      )}
       <Card>
         <dl className="grid gap-3 text-sm sm:grid-cols-4">
           <div>
@@ -143,27 +199,33 @@ export function ComparisonReview({
             value={comment}
             onChange={(event) => setComment(event.target.value)}
           />
-          <div className="mt-3 flex gap-2">
+          <div className="mt-3 flex flex-wrap items-center gap-2">
             <Button
               disabled={decide.isPending}
-              onClick={() =>
-                decide.mutate(
-                  { comparisonId, decision: "accepted", comment: comment || undefined },
-                  { onSuccess: () => setComment("") },
-                )
-              }
+              aria-keyshortcuts="A"
+              onClick={() => decideThen("accepted", true)}
             >
-              Accept
+              Accept & next
             </Button>
             <Button
               variant="danger"
               disabled={decide.isPending}
-              onClick={() =>
-                decide.mutate(
-                  { comparisonId, decision: "rejected", comment: comment || undefined },
-                  { onSuccess: () => setComment("") },
-                )
-              }
+              aria-keyshortcuts="R"
+              onClick={() => decideThen("rejected", true)}
+            >
+              Reject & next
+            </Button>
+            <Button
+              variant="secondary"
+              disabled={decide.isPending}
+              onClick={() => decideThen("accepted", false)}
+            >
+              Accept
+            </Button>
+            <Button
+              variant="secondary"
+              disabled={decide.isPending}
+              onClick={() => decideThen("rejected", false)}
             >
               Reject
             </Button>
@@ -182,11 +244,14 @@ export function ComparisonReview({
               <Alert>{errorMessage(decide.error ?? markGold.error)}</Alert>
             </div>
           )}
-          {decide.isSuccess && (
+          <p className="mt-2 text-xs text-slate-500">
+            Keys: <kbd>A</kbd> accept & next, <kbd>R</kbd> reject & next (a rejection needs a comment).
+          </p>
+          {decide.isSuccess && !goOn && (
             <div className="mt-3">
               <Alert tone="success">
                 Review saved.{" "}
-                <Link href="/review" className="font-semibold underline">
+                <Link href={queueHref} className="font-semibold underline">
                   Back to the queue
                 </Link>
               </Alert>

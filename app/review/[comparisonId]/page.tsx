@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { PageHeader } from "../../_components/ui";
 import { ComparisonReview } from "./comparison-review";
 import { requireUser } from "@/server/auth/current-user";
@@ -13,12 +14,16 @@ export default async function ComparisonPage({ params }: { params: Promise<{ com
   return (
     <>
       <PageHeader title="Comparison" />
-      <ComparisonReview
-        comparisonId={comparisonId}
-        viewerId={user.id}
-        canReview={hasRole(user.role, "reviewer")}
-        canMarkGold={hasRole(user.role, "admin")}
-      />
+      <Suspense>
+        {/* A fresh review form for each comparison ("& next" moves between them). */}
+        <ComparisonReview
+          key={comparisonId}
+          comparisonId={comparisonId}
+          viewerId={user.id}
+          canReview={hasRole(user.role, "reviewer")}
+          canMarkGold={hasRole(user.role, "admin")}
+        />
+      </Suspense>
     </>
   );
 }

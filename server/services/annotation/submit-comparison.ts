@@ -137,10 +137,11 @@ export async function submitComparison(
     if (missing.length > 0) {
       throw new ValidationError(
         `Mark every response safe or unsafe (missing: ${missing.map((response) => `Response ${letters[response.position]}`).join(", ")}).`,
+        "responseSafety",
       );
     }
-    if (!input.riskCategory) throw new ValidationError("Pick the prompt's risk category.");
-    if (!input.attackVector) throw new ValidationError("Pick the prompt's attack vector.");
+    if (!input.riskCategory) throw new ValidationError("Pick the prompt's risk category.", "riskCategory");
+    if (!input.attackVector) throw new ValidationError("Pick the prompt's attack vector.", "attackVector");
     responseSafety = Object.fromEntries(turnResponses.map((response) => [response.id, safety[response.id]]));
     safetyBin = safetyBinOf(responseSafety[input.ranking[0]], responseSafety[input.ranking[1]]);
   }

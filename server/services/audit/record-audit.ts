@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   "gold.imported",
   "comparison.accepted",
   "comparison.rejected",
+  "problem_report.resolved",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -42,6 +43,7 @@ export const AUDIT_TARGET_TYPES = [
   "batch",
   "comparison",
   "gold_item",
+  "problem_report",
 ] as const;
 
 export interface AuditRecord {

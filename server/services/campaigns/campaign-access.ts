@@ -21,6 +21,21 @@ export function requireNotArchived(campaign: Campaign) {
   }
 }
 
+/** A campaign that is or will be collecting with "selected" membership needs someone chosen,
+ * or nobody could work in it and nothing would say why. */
+export function requireSomeoneMayWork(
+  campaign: Pick<Campaign, "name">,
+  membership: Campaign["membership"],
+  memberCount: number,
+) {
+  if (membership === "selected" && memberCount === 0) {
+    throw new ValidationError(
+      `Nobody could work in "${campaign.name}": choose at least one member, or let every active annotator work in it.`,
+      "memberIds",
+    );
+  }
+}
+
 /** Member ids must be existing users who can annotate (every role can). */
 export async function requireUsersExist(db: Db, userIds: string[]) {
   if (userIds.length === 0) return;

@@ -1,5 +1,5 @@
 // Everything the admin's campaign page shows: settings, variants, batches with their counts,
-// members, and how many members acknowledged the current guidelines.
+// members, the setup checklist, and how many members acknowledged the current guidelines.
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
@@ -45,6 +45,13 @@ export async function getCampaignOverview(db: Db, input: { campaignId: string })
         ),
       ),
   ]);
+  const activeVariants = variants.filter((variant) => variant.isActive).length;
+  const setup = {
+    hasVariants: activeVariants >= 2,
+    hasMembers: campaign.membership === "all" || members.length > 0,
+    hasGuidelines: campaign.guidelines.trim() !== "",
+    hasOpenBatch: batchRows.some((batch) => batch.status === "open"),
+  };
   const countOf = new Map(batchCounts.map((row) => [row.batchId, Number(row.comparisons)]));
   const variantNames = new Map(variants.map((variant) => [variant.id, variant.name]));
   return {
@@ -59,6 +66,9 @@ export async function getCampaignOverview(db: Db, input: { campaignId: string })
       })),
     })),
     members,
+    /** The setup checklist, in the order an admin works through it; the first batch can open
+     * once the first three hold (openNextBatch checks variants and members itself). */
+    setup: { ...setup, isReadyToOpen: setup.hasVariants && setup.hasMembers && setup.hasGuidelines },
     acknowledgedCurrentGuidelines: Number(acknowledged[0]?.people ?? 0),
   };
 }

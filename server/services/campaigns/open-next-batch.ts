@@ -1,14 +1,14 @@
 // An admin closes the campaign's current batch (if one is open) and opens the next, recording
 // the version of every active variant at that moment (Llama 2 collected weekly batches, each
 // tied to the model versions that generated it). Opening the first batch starts a draft campaign.
-import { and, asc, desc, eq } from "drizzle-orm";
+import { and, asc, count, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { batches, campaigns, modelVariants } from "@/db/schema";
+import { batches, campaignMembers, campaigns, modelVariants } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ValidationError } from "@/server/errors";
 import { recordAudit } from "../audit/record-audit";
-import { findCampaign, requireNotArchived } from "./campaign-access";
+import { findCampaign, requireNotArchived, requireSomeoneMayWork } from "./campaign-access";
 
 export const OpenNextBatchInput = z.object({
   campaignId: z.uuid("That is not a valid campaign id."),
@@ -53,6 +53,11 @@ export async function openNextBatch(db: Db, rawInput: OpenNextBatchInput, actor:
         "A batch needs at least two active model variants, so each turn can compare different ones. Add or activate variants first.",
       );
     }
+    const [{ members }] = await tx
+      .select({ members: count() })
+      .from(campaignMembers)
+      .where(eq(campaignMembers.campaignId, campaign.id));
+    requireSomeoneMayWork(campaign, campaign.membership, members);
     const closed = await closeOpenBatch(tx, campaign.id, actor.id);
     const [last] = await tx
       .select({ number: batches.number })

@@ -5,7 +5,12 @@ import type { Db } from "@/db/client";
 import { campaignMembers, campaigns, MEMBERSHIP_MODES } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/session-user";
 import { recordAudit } from "../audit/record-audit";
-import { findCampaign, requireNotArchived, requireUsersExist } from "./campaign-access";
+import {
+  findCampaign,
+  requireNotArchived,
+  requireSomeoneMayWork,
+  requireUsersExist,
+} from "./campaign-access";
 
 export const SetCampaignMembersInput = z.object({
   campaignId: z.uuid("That is not a valid campaign id."),
@@ -25,6 +30,8 @@ export async function setCampaignMembers(
   return db.transaction(async (tx) => {
     const campaign = await findCampaign(tx, input.campaignId, { lock: true });
     requireNotArchived(campaign);
+    // A draft may be saved half-chosen; opening its first batch checks again.
+    if (campaign.status !== "draft") requireSomeoneMayWork(campaign, input.membership, memberIds.length);
     const before = await tx
       .select({ userId: campaignMembers.userId })
       .from(campaignMembers)

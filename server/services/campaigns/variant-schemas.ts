@@ -81,17 +81,18 @@ export function checkVariant(values: VariantFieldsValues, modelDirs: readonly st
     if (!values.baseUrl) {
       throw new ValidationError(
         "An OpenAI-compatible variant needs the server's URL, e.g. http://127.0.0.1:8000/v1.",
+        "baseUrl",
       );
     }
     if (!values.model)
-      throw new ValidationError("Name the model to request from that server, e.g. llama-2-7b-chat.");
+      throw new ValidationError("Name the model to request from that server, e.g. llama-2-7b-chat.", "model");
     return { ...values, modelPath: null };
   }
   if (values.modelPath) {
     try {
       return { ...values, modelPath: resolveModelFile(values.modelPath, modelDirs) };
     } catch (error) {
-      if (error instanceof ModelFileError) throw new ValidationError(error.message);
+      if (error instanceof ModelFileError) throw new ValidationError(error.message, "modelPath");
       throw error;
     }
   }

@@ -49,6 +49,8 @@ export const ExportOptions = z
     acceptedOnly: z.boolean().default(false),
     excludeRejected: z.boolean().default(true),
     excludeReported: z.boolean().default(true),
+    /** Training formats: leave out turns flagged for identity leaks (raw marks them instead). */
+    excludeFlagged: z.boolean().default(false),
     /** Llama 2: pairs whose chosen response is unsafe while the other is safe stay out of training formats. */
     safetyRule: z.boolean().default(true),
     safetyPreprompt: z.enum(PREPROMPT_MODES).default("strip"),

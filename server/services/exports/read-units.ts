@@ -111,6 +111,10 @@ function filters(scope: ExportScope, options: ExportOptions, role: Role): SQL {
   if (options.excludeReported) {
     parts.push(sql`not exists (select 1 from problem_reports pr where pr.turn_id = c.turn_id)`);
   }
+  // Identity leaks and identity questions (flagged when saved): kept in raw, where they are marked.
+  if (options.excludeFlagged && isTrainingFormat(options.format)) {
+    parts.push(sql`not exists (select 1 from turn_flags tf where tf.turn_id = c.turn_id)`);
+  }
   return sql.join(parts, sql` and `);
 }
 
@@ -264,7 +268,7 @@ async function joinPage(
   const unknown = conversationIds.filter((id) => !conversationCache.has(id));
 
   // Independent reads, sent together: on PostgreSQL they run on separate connections.
-  const [found, historyRows, responseRows, overlap, gold, ratingCounts, reported] = await Promise.all([
+  const [found, historyRows, responseRows, overlap, gold, ratingCounts, reported, flags] = await Promise.all([
     unknown.length
       ? queryRows<ConversationInfo>(
           db,
@@ -340,6 +344,13 @@ async function joinPage(
           sql`select distinct turn_id as "turnId" from problem_reports where turn_id = any(${turnIds})`,
         )
       : [],
+    isRaw
+      ? queryRows<{ turnId: string; kind: string }>(
+          db,
+          sql`select turn_id as "turnId", kind::text as kind from turn_flags
+              where turn_id = any(${turnIds}) order by kind`,
+        )
+      : [],
   ]);
 
   for (const conversation of found) {
@@ -386,6 +397,7 @@ async function joinPage(
   );
   const ratingsByTurn = new Map(ratingCounts.map((row) => [row.turnId, row.count]));
   const reportedTurns = new Set(reported.map((row) => row.turnId));
+  const flagsByTurn = groupBy(flags, (flag) => flag.turnId);
 
   return page.map((comparison) => ({
     comparisons: isAggregated ? [comparison, ...(overlapByTurn.get(comparison.turnId) ?? [])] : [comparison],
@@ -399,6 +411,7 @@ async function joinPage(
     gold: goldByTurn.get(comparison.turnId) ?? null,
     ratingsOfTurn: ratingsByTurn.get(comparison.turnId) ?? 1,
     isReported: reportedTurns.has(comparison.turnId),
+    integrityFlags: (flagsByTurn.get(comparison.turnId) ?? []).map((flag) => flag.kind),
   }));
 }
 

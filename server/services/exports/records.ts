@@ -93,4 +93,6 @@ export interface ExportUnit {
   gold: GoldInfo | null;
   ratingsOfTurn: number;
   isReported: boolean;
+  /** Raw format only: the turn's integrity flags ("identity-leak", "identity-question"). */
+  integrityFlags: string[];
 }

@@ -28,6 +28,7 @@ import {
 } from "@/lib/constants";
 import { ValidationError } from "@/server/errors";
 import { safetyBinOf } from "../annotation/safety-taxonomy";
+import { flagIdentityOnSave } from "../integrity/flag-identity";
 
 const count = z
   .number()
@@ -315,6 +316,22 @@ export async function importDialogues(
     await bulkInsert(tx, turns, TURN_COLUMNS, turnRows);
     await bulkInsert(tx, responses, RESPONSE_COLUMNS, responseRows);
     await bulkInsert(tx, comparisons, COMPARISON_COLUMNS, comparisonRows);
+    const responsesOf = new Map<string, typeof responseRows>();
+    for (const response of responseRows) {
+      responsesOf.set(response.turnId, [...(responsesOf.get(response.turnId) ?? []), response]);
+    }
+    await flagIdentityOnSave(
+      tx,
+      campaign.id,
+      turnRows.map((turn) => ({
+        turnId: turn.id!,
+        prompt: turn.userMessage,
+        responses: (responsesOf.get(turn.id!) ?? []).map((response) => ({
+          id: response.id!,
+          text: response.text ?? "",
+        })),
+      })),
+    );
   });
   return result;
 }

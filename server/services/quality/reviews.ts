@@ -85,7 +85,8 @@ export async function reviewComparison(
 }
 
 export const ListReviewQueueInput = PageInput.extend({
-  campaignId: z.uuid("Choose a campaign."),
+  /** Leave out for every campaign. */
+  campaignId: z.uuid("Choose a campaign.").optional(),
   status: z.enum(REVIEW_STATUSES).default("pending"),
   source: z.enum(COMPARISON_SOURCES).default("primary"),
   batchId: z.uuid().optional(),
@@ -97,16 +98,15 @@ export type ListReviewQueueInput = z.input<typeof ListReviewQueueInput>;
  * from the rollups, so counting a queue of a million rows costs nothing. */
 export async function listReviewQueue(db: Db, rawInput: ListReviewQueueInput) {
   const input = ListReviewQueueInput.parse(rawInput);
-  const where: SQL[] = [
-    eq(comparisons.campaignId, input.campaignId),
-    eq(comparisons.reviewStatus, input.status),
-    eq(comparisons.source, input.source),
-  ];
+  const where: SQL[] = [eq(comparisons.reviewStatus, input.status), eq(comparisons.source, input.source)];
   const rollupWhere: SQL[] = [
-    eq(annotatorRollups.campaignId, input.campaignId),
     eq(annotatorRollups.reviewStatus, input.status),
     eq(annotatorRollups.source, input.source),
   ];
+  if (input.campaignId) {
+    where.push(eq(comparisons.campaignId, input.campaignId));
+    rollupWhere.push(eq(annotatorRollups.campaignId, input.campaignId));
+  }
   if (input.batchId) {
     where.push(eq(comparisons.batchId, input.batchId));
     rollupWhere.push(eq(annotatorRollups.batchId, input.batchId));
@@ -128,12 +128,17 @@ export async function listReviewQueue(db: Db, rawInput: ListReviewQueueInput) {
       annotatorId: comparisons.annotatorId,
       annotatorEmail: users.email,
       batchNumber: batches.number,
+      campaignId: comparisons.campaignId,
+      campaignName: campaigns.name,
       userMessage: sql<string>`left(${turns.userMessage}, 200)`,
+      /** The chosen response was labelled unsafe: worth a reviewer's look first. */
+      isChosenUnsafe: sql<boolean>`coalesce((${comparisons.responseSafety} ->> ${comparisons.chosenResponseId}::text)::boolean = false, false)`,
     })
     .from(comparisons)
     .innerJoin(users, eq(users.id, comparisons.annotatorId))
     .innerJoin(batches, eq(batches.id, comparisons.batchId))
     .innerJoin(turns, eq(turns.id, comparisons.turnId))
+    .innerJoin(campaigns, eq(campaigns.id, comparisons.campaignId))
     .where(and(...where))
     .orderBy(order(comparisons.createdAt), order(comparisons.id))
     .limit(input.pageSize)
@@ -230,7 +235,8 @@ export async function getComparisonDetail(
       id: response.id,
       label: `Response ${LETTERS[response.position]}`,
       text: response.text,
-      variant: isReviewer ? `${response.variantName} @ ${response.variantVersion}` : null,
+      // Only admins see which model answered: a reviewer who knew would judge the model, not the choice.
+      variant: hasRole(viewer.role, "admin") ? `${response.variantName} @ ${response.variantVersion}` : null,
       rank: rank.get(response.id) ?? null,
       isChosen: response.id === comparison.chosenResponseId,
       isSafe: comparison.responseSafety?.[response.id] ?? null,

@@ -1,7 +1,9 @@
 "use client";
-// A campaign's working page: its state (pause, resume, archive), batches (close the current
-// one, open the next), and model variants (add, edit, test the connection).
+// A campaign's working page: the setup checklist, its state (pause, resume, archive), batches
+// (close the current one, open the next), and model variants (add, edit, test the connection).
+// An archived campaign is read-only, so the page offers no change but Restore.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { ModelVariant } from "@/db/schema";
@@ -31,7 +33,8 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
 
   if (overview.error) return <Alert>{errorMessage(overview.error)}</Alert>;
   if (!overview.data) return <p className="text-sm text-slate-500">Loading the campaign…</p>;
-  const { campaign, batches, variants } = overview.data;
+  const { campaign, batches, variants, setup } = overview.data;
+  const isArchived = campaign.status === "archived";
   const openBatch = batches.find((batch) => batch.status === "open");
   const statusError = setStatus.error ?? openNext.error ?? closeBatch.error;
   const actions: { action: StatusAction; label: string; variant: "secondary" | "danger" }[] =
@@ -46,18 +49,32 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
             { action: "archive", label: "Archive", variant: "danger" },
           ]
         : campaign.status === "archived"
-          ? [{ action: "restore", label: "Restore", variant: "secondary" }]
+          ? [{ action: "restore", label: "Restore (comes back paused)", variant: "secondary" }]
           : [{ action: "archive", label: "Archive", variant: "danger" }];
+
+  function changeStatus(action: StatusAction) {
+    if (
+      action === "archive" &&
+      !window.confirm(
+        `Archive "${campaign.name}"? Annotators stop seeing it and nothing in it can change until you restore it (it comes back paused).`,
+      )
+    ) {
+      return;
+    }
+    setStatus.mutate({ campaignId, action });
+  }
 
   return (
     <div className="space-y-6">
+      {campaign.status === "draft" && <SetupChecklist campaignId={campaignId} setup={setup} />}
       <Card title="State">
         <p className="text-sm text-slate-700">
           {campaign.status === "draft" &&
             "A draft: annotators do not see it yet. Add at least two model variants, then open the first batch."}
           {campaign.status === "active" && "Collecting: annotators can work in it."}
           {campaign.status === "paused" && "Paused: annotators see it but cannot save new work."}
-          {campaign.status === "archived" && "Archived: read-only and hidden from annotators."}
+          {campaign.status === "archived" &&
+            "Archived: read-only and hidden from annotators. Restoring brings it back paused; resume it to collect again."}
         </p>
         <div className="mt-3 flex gap-2">
           {actions.map(({ action, label, variant }) => (
@@ -65,7 +82,7 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
               key={action}
               variant={variant}
               disabled={setStatus.isPending}
-              onClick={() => setStatus.mutate({ campaignId, action })}
+              onClick={() => changeStatus(action)}
             >
               {label}
             </Button>
@@ -76,44 +93,53 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
             <Alert>{errorMessage(statusError)}</Alert>
           </div>
         )}
+        {setStatus.data?.status === "paused" && setStatus.variables?.action === "restore" && (
+          <div className="mt-3">
+            <Alert tone="success">
+              Restored: the campaign is paused. Resume it when it should collect again.
+            </Alert>
+          </div>
+        )}
       </Card>
 
       <Card
         title="Batches"
         description="Every comparison belongs to the batch open when its dialogue started. Open the next batch when the variants change version."
       >
-        <div className="flex flex-wrap items-end gap-3">
-          <div className="w-64">
-            <TextField
-              id="batch-label"
-              label="Label for the next batch (optional)"
-              maxLength={100}
-              value={batchLabel}
-              onChange={(event) => setBatchLabel(event.target.value)}
-            />
-          </div>
-          <Button
-            disabled={openNext.isPending || campaign.status === "archived"}
-            onClick={() =>
-              openNext.mutate({ campaignId, label: batchLabel }, { onSuccess: () => setBatchLabel("") })
-            }
-          >
-            {openBatch
-              ? `Close batch ${openBatch.number} and open the next`
-              : batches.length === 0
-                ? "Open the first batch"
-                : "Open the next batch"}
-          </Button>
-          {openBatch && (
+        {!isArchived && (
+          <div className="flex flex-wrap items-end gap-3">
+            <div className="w-64">
+              <TextField
+                id="batch-label"
+                label="Label for the next batch (optional)"
+                maxLength={100}
+                value={batchLabel}
+                onChange={(event) => setBatchLabel(event.target.value)}
+              />
+            </div>
             <Button
-              variant="secondary"
-              disabled={closeBatch.isPending}
-              onClick={() => closeBatch.mutate({ campaignId })}
+              disabled={openNext.isPending || (batches.length === 0 && !setup.isReadyToOpen)}
+              onClick={() =>
+                openNext.mutate({ campaignId, label: batchLabel }, { onSuccess: () => setBatchLabel("") })
+              }
             >
-              Close batch {openBatch.number}
+              {openBatch
+                ? `Close batch ${openBatch.number} and open the next`
+                : batches.length === 0
+                  ? "Open the first batch"
+                  : "Open the next batch"}
             </Button>
-          )}
-        </div>
+            {openBatch && (
+              <Button
+                variant="secondary"
+                disabled={closeBatch.isPending}
+                onClick={() => closeBatch.mutate({ campaignId })}
+              >
+                Close batch {openBatch.number}
+              </Button>
+            )}
+          </div>
+        )}
         <div className="mt-4 overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
             <caption className="sr-only">Batches</caption>
@@ -168,7 +194,7 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
         </div>
       </Card>
 
-      <Variants campaignId={campaignId} variants={variants} onChange={refresh} />
+      <Variants campaignId={campaignId} variants={variants} isArchived={isArchived} onChange={refresh} />
     </div>
   );
 }
@@ -176,10 +202,12 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
 function Variants({
   campaignId,
   variants,
+  isArchived,
   onChange,
 }: {
   campaignId: string;
   variants: ModelVariant[];
+  isArchived: boolean;
   onChange: () => Promise<void>;
 }) {
   const trpc = useTRPC();
@@ -198,7 +226,7 @@ function Variants({
   return (
     <Card
       title="Model variants"
-      description="Each turn compares responses from different variants. Admins see variant names; annotators never do."
+      description="Each turn compares responses from different variants. Only admins see variant names; annotators and reviewers never do."
     >
       {update.data?.versionChanged && (
         <div className="mb-3">
@@ -219,7 +247,7 @@ function Variants({
                 initial={variant}
                 submitLabel="Save variant"
                 pending={update.isPending}
-                error={update.error ? errorMessage(update.error) : null}
+                error={update.error}
                 onSubmit={(values) =>
                   update.mutate({ variantId: variant.id, ...values }, { onSuccess: () => setEditing(null) })
                 }
@@ -227,34 +255,41 @@ function Variants({
               />
             </li>
           ) : (
-            <VariantRow key={variant.id} variant={variant} onEdit={() => setEditing(variant.id)} />
+            <VariantRow
+              key={variant.id}
+              variant={variant}
+              onEdit={isArchived ? null : () => setEditing(variant.id)}
+            />
           ),
         )}
       </ul>
-      <div className="mt-4 border-t border-slate-100 pt-4">
-        {adding ? (
-          <section aria-label="Add a variant">
-            <h3 className="mb-3 text-sm font-semibold text-slate-900">Add a variant</h3>
-            <VariantForm
-              idPrefix="new-variant"
-              submitLabel="Add variant"
-              pending={create.isPending}
-              error={create.error ? errorMessage(create.error) : null}
-              onSubmit={(values) => create.mutate({ campaignId, ...values })}
-              onCancel={() => setAdding(false)}
-            />
-          </section>
-        ) : (
-          <Button variant="secondary" onClick={() => setAdding(true)}>
-            Add a variant
-          </Button>
-        )}
-      </div>
+      {!isArchived && (
+        <div className="mt-4 border-t border-slate-100 pt-4">
+          {adding ? (
+            <section aria-label="Add a variant">
+              <h3 className="mb-3 text-sm font-semibold text-slate-900">Add a variant</h3>
+              <VariantForm
+                idPrefix="new-variant"
+                submitLabel="Add variant"
+                pending={create.isPending}
+                error={create.error}
+                onSubmit={(values) => create.mutate({ campaignId, ...values })}
+                onCancel={() => setAdding(false)}
+              />
+            </section>
+          ) : (
+            <Button variant="secondary" onClick={() => setAdding(true)}>
+              Add a variant
+            </Button>
+          )}
+        </div>
+      )}
     </Card>
   );
 }
 
-function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: () => void }) {
+/** `onEdit` is null where the variant cannot change (an archived campaign). */
+function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: (() => void) | null }) {
   const trpc = useTRPC();
   const test = useMutation(trpc.variants.testConnection.mutationOptions());
   const endpoint =
@@ -285,9 +320,11 @@ function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: () => 
           >
             {test.isPending ? "Testing…" : "Test connection"}
           </Button>
-          <Button variant="secondary" aria-label={`Edit ${variant.name}`} onClick={onEdit}>
-            Edit
-          </Button>
+          {onEdit && (
+            <Button variant="secondary" aria-label={`Edit ${variant.name}`} onClick={onEdit}>
+              Edit
+            </Button>
+          )}
         </div>
       </div>
       {test.error && (
@@ -315,5 +352,69 @@ function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: () => 
         </section>
       )}
     </li>
+  );
+}
+
+type Setup = { hasVariants: boolean; hasMembers: boolean; hasGuidelines: boolean; hasOpenBatch: boolean };
+
+/** A draft's setup in the order an admin works through it; the first batch opens at the end. */
+function SetupChecklist({ campaignId, setup }: { campaignId: string; setup: Setup }) {
+  const steps = [
+    {
+      done: setup.hasVariants,
+      label: "Add two model variants",
+      hint: "Below, under Model variants; test each connection.",
+      href: null,
+    },
+    {
+      done: setup.hasMembers,
+      label: "Choose who works in it",
+      hint: "Everyone, or the people you pick.",
+      href: `/admin/campaigns/${campaignId}/settings`,
+    },
+    {
+      done: setup.hasGuidelines,
+      label: "Write the guidelines",
+      hint: "Annotators read and acknowledge them first.",
+      href: `/admin/campaigns/${campaignId}/guidelines`,
+    },
+    {
+      done: setup.hasOpenBatch,
+      label: "Open the first batch",
+      hint: "Under Batches, once the steps above are done; annotators can then start.",
+      href: null,
+    },
+  ];
+  return (
+    <Card title="Set up the campaign" description="Work through these in order.">
+      <ol className="space-y-2 text-sm" aria-label="Setup checklist">
+        {steps.map((step, index) => (
+          <li key={step.label} className="flex items-start gap-2">
+            <span
+              aria-hidden
+              className={cx(
+                "mt-0.5 inline-flex h-5 w-5 shrink-0 items-center justify-center rounded-full text-xs font-semibold",
+                step.done ? "bg-emerald-100 text-emerald-800" : "bg-slate-100 text-slate-600",
+              )}
+            >
+              {step.done ? "✓" : index + 1}
+            </span>
+            <span>
+              <span className="font-medium text-slate-900">
+                {step.href && !step.done ? (
+                  <Link href={step.href} className="text-indigo-700 hover:underline">
+                    {step.label}
+                  </Link>
+                ) : (
+                  step.label
+                )}
+              </span>
+              <span className="sr-only">{step.done ? " (done)" : " (to do)"}</span>
+              <span className="block text-xs text-slate-500">{step.hint}</span>
+            </span>
+          </li>
+        ))}
+      </ol>
+    </Card>
   );
 }

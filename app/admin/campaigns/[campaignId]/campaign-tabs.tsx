@@ -10,6 +10,7 @@ const TABS = [
   { path: "/gold", label: "Gold" },
   { path: "/dashboard", label: "Dashboard" },
   { path: "/leaderboard", label: "Leaderboard" },
+  { path: "/integrity", label: "Integrity" },
 ] as const;
 
 export function CampaignTabs({ campaignId }: { campaignId: string }) {

@@ -1,9 +1,10 @@
 "use client";
 // The campaign settings form, for a new campaign and for editing one. Values are checked by
-// the service; this form collects them and shows its answer.
+// the service; this form collects them and shows its answer, each error beside its field.
 import type { FormEvent } from "react";
 import type { Campaign } from "@/db/schema";
 import { Alert, Button, SelectField, TextField } from "../../../_components/ui";
+import { useFieldErrors } from "../../../_lib/field-errors";
 import { numberOrNull, TextAreaField } from "./fields";
 
 export interface CampaignFormValues {
@@ -39,6 +40,22 @@ const GENERATION_LIMITS = [
   ["concurrentGenerations", "Turns generating at once", "Per annotator, over all their campaigns.", 1, 2],
 ] as const;
 
+const FIELDS = [
+  "name",
+  "kind",
+  "description",
+  "responsesPerTurn",
+  "maxTurns",
+  "dailyQuota",
+  "overlapPercent",
+  "goldPercent",
+  "systemPrompt",
+  "safetyPreprompt",
+  ...GENERATION_LIMITS.map(([field]) => field),
+] as const;
+/** The form asks for percentages; the service checks fractions. */
+const ALIASES = { overlapFraction: "overlapPercent", goldFraction: "goldPercent" };
+
 export function CampaignForm({
   initial,
   submitLabel,
@@ -50,11 +67,13 @@ export function CampaignForm({
   initial?: Campaign;
   submitLabel: string;
   pending: boolean;
-  error?: string | null;
+  /** The failed save, if any: its field errors go beside the fields. */
+  error?: unknown;
   /** The form's data comes along for extra fields passed as children. */
   onSubmit: (values: CampaignFormValues, form: FormData) => void;
   children?: React.ReactNode;
 }) {
+  const fieldErrors = useFieldErrors(error, FIELDS, ALIASES);
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -81,7 +100,7 @@ export function CampaignForm({
     );
   }
   return (
-    <form onSubmit={submit} noValidate className="space-y-4">
+    <form onSubmit={submit} onChange={fieldErrors.clearChanged} noValidate className="space-y-4">
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField
           id="campaign-name"
@@ -90,12 +109,14 @@ export function CampaignForm({
           required
           maxLength={100}
           defaultValue={initial?.name}
+          error={fieldErrors.errorFor("name")}
         />
         <SelectField
           id="campaign-kind"
           name="kind"
           label="Kind"
           defaultValue={initial?.kind ?? "helpfulness"}
+          error={fieldErrors.errorFor("kind")}
         >
           <option value="helpfulness">Helpfulness</option>
           <option value="safety">Safety</option>
@@ -108,6 +129,7 @@ export function CampaignForm({
         rows={2}
         maxLength={2000}
         defaultValue={initial?.description}
+        error={fieldErrors.errorFor("description")}
       />
       <div className="grid gap-4 sm:grid-cols-3">
         <SelectField
@@ -115,6 +137,7 @@ export function CampaignForm({
           name="responsesPerTurn"
           label="Responses per turn"
           defaultValue={String(initial?.responsesPerTurn ?? 2)}
+          error={fieldErrors.errorFor("responsesPerTurn")}
         >
           <option value="2">2 (a pair)</option>
           <option value="3">3 (a ranking)</option>
@@ -128,6 +151,7 @@ export function CampaignForm({
           min={1}
           max={50}
           defaultValue={initial?.maxTurns ?? 6}
+          error={fieldErrors.errorFor("maxTurns")}
         />
         <TextField
           id="campaign-quota"
@@ -137,6 +161,7 @@ export function CampaignForm({
           type="number"
           min={1}
           defaultValue={initial?.dailyQuota ?? ""}
+          error={fieldErrors.errorFor("dailyQuota")}
         />
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
@@ -150,6 +175,7 @@ export function CampaignForm({
           max={100}
           step="any"
           defaultValue={Math.round((initial?.overlapFraction ?? 0.1) * 1000) / 10}
+          error={fieldErrors.errorFor("overlapPercent")}
         />
         <TextField
           id="campaign-gold"
@@ -161,6 +187,7 @@ export function CampaignForm({
           max={100}
           step="any"
           defaultValue={Math.round((initial?.goldFraction ?? 0.05) * 1000) / 10}
+          error={fieldErrors.errorFor("goldPercent")}
         />
       </div>
       <fieldset>
@@ -179,6 +206,7 @@ export function CampaignForm({
               type="number"
               min={min}
               defaultValue={initial?.[field] ?? fallback}
+              error={fieldErrors.errorFor(field)}
             />
           ))}
         </div>
@@ -190,6 +218,7 @@ export function CampaignForm({
         hint="Sent with every turn and shown to annotators."
         rows={2}
         defaultValue={initial?.systemPrompt ?? ""}
+        error={fieldErrors.errorFor("systemPrompt")}
       />
       <TextAreaField
         id="campaign-safety-preprompt"
@@ -198,9 +227,10 @@ export function CampaignForm({
         hint="Sent when generating and recorded, never shown to annotators."
         rows={2}
         defaultValue={initial?.safetyPreprompt ?? ""}
+        error={fieldErrors.errorFor("safetyPreprompt")}
       />
       {children}
-      {error && <Alert>{error}</Alert>}
+      {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       <Button type="submit" disabled={pending}>
         {pending ? "Saving…" : submitLabel}
       </Button>

@@ -1,7 +1,7 @@
 // Form fields the campaign pages need beyond the shared kit: a labelled textarea and a
 // percentage input.
 import type { TextareaHTMLAttributes } from "react";
-import { cx } from "../../../_components/ui";
+import { cx, fieldDescription } from "../../../_components/ui";
 
 const fieldStyles =
   "block w-full rounded-md border-0 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600";
@@ -9,26 +9,24 @@ const fieldStyles =
 export function TextAreaField({
   label,
   hint,
+  error,
   id,
   className,
   ...props
-}: TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; hint?: string; id: string }) {
+}: TextareaHTMLAttributes<HTMLTextAreaElement> & {
+  label: string;
+  hint?: string;
+  error?: string;
+  id: string;
+}) {
+  const { inputProps, below } = fieldDescription(id, hint, error);
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
         {label}
       </label>
-      <textarea
-        id={id}
-        {...props}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        className={cx("mt-1", fieldStyles, className)}
-      />
-      {hint && (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-          {hint}
-        </p>
-      )}
+      <textarea id={id} {...props} {...inputProps} className={cx("mt-1", fieldStyles, className)} />
+      {below}
     </div>
   );
 }

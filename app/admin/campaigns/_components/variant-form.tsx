@@ -5,6 +5,7 @@
 import { useState, type FormEvent } from "react";
 import type { ModelVariant } from "@/db/schema";
 import { Alert, Button, SelectField, TextField } from "../../../_components/ui";
+import { useFieldErrors } from "../../../_lib/field-errors";
 import { numberOrNull } from "./fields";
 
 export interface VariantFormValues {
@@ -22,6 +23,20 @@ export interface VariantFormValues {
   isActive: boolean;
 }
 
+const FIELDS = [
+  "name",
+  "endpointKind",
+  "versionLabel",
+  "baseUrl",
+  "model",
+  "apiKeyEnv",
+  "modelPath",
+  "temperature",
+  "topP",
+  "topK",
+  "maxTokens",
+] as const;
+
 export function VariantForm({
   idPrefix,
   initial,
@@ -35,12 +50,14 @@ export function VariantForm({
   initial?: ModelVariant;
   submitLabel: string;
   pending: boolean;
-  error?: string | null;
+  /** The failed save, if any: its field errors go beside the fields. */
+  error?: unknown;
   onSubmit: (values: VariantFormValues) => void;
   onCancel?: () => void;
 }) {
   const [kind, setKind] = useState<"local" | "openai">(initial?.endpointKind ?? "openai");
   const id = (name: string) => `${idPrefix}-${name}`;
+  const fieldErrors = useFieldErrors(error, FIELDS);
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -61,11 +78,12 @@ export function VariantForm({
     });
   }
   return (
-    <form onSubmit={submit} noValidate className="space-y-4">
+    <form onSubmit={submit} onChange={fieldErrors.clearChanged} noValidate className="space-y-4">
       <div className="grid gap-4 sm:grid-cols-3">
         <TextField
           id={id("name")}
           name="name"
+          error={fieldErrors.errorFor("name")}
           label="Variant name"
           required
           maxLength={100}
@@ -74,6 +92,7 @@ export function VariantForm({
         <SelectField
           id={id("kind")}
           name="endpointKind"
+          error={fieldErrors.errorFor("endpointKind")}
           label="Responses come from"
           value={kind}
           onChange={(event) => setKind(event.target.value as "local" | "openai")}
@@ -84,6 +103,7 @@ export function VariantForm({
         <TextField
           id={id("version")}
           name="versionLabel"
+          error={fieldErrors.errorFor("versionLabel")}
           label="Version label"
           required
           maxLength={50}
@@ -95,6 +115,7 @@ export function VariantForm({
           <TextField
             id={id("url")}
             name="baseUrl"
+            error={fieldErrors.errorFor("baseUrl")}
             label="Server URL"
             placeholder="http://127.0.0.1:8000/v1"
             defaultValue={initial?.baseUrl ?? ""}
@@ -102,6 +123,7 @@ export function VariantForm({
           <TextField
             id={id("model")}
             name="model"
+            error={fieldErrors.errorFor("model")}
             label="Model"
             placeholder="llama-2-7b-chat"
             defaultValue={initial?.model}
@@ -109,6 +131,7 @@ export function VariantForm({
           <TextField
             id={id("key")}
             name="apiKeyEnv"
+            error={fieldErrors.errorFor("apiKeyEnv")}
             label="API key variable (optional)"
             hint="The environment variable on the server that holds the key; its name starts with ARBITER_KEY_ (the operator sets it)."
             placeholder="ARBITER_KEY_OPENAI"
@@ -120,6 +143,7 @@ export function VariantForm({
           <TextField
             id={id("path")}
             name="modelPath"
+            error={fieldErrors.errorFor("modelPath")}
             label="Model file (.gguf, optional)"
             hint="A file in the server's model folders, e.g. llama-2-7b-chat.Q4_K_M.gguf; empty for the default model."
             defaultValue={initial?.modelPath ?? ""}
@@ -127,6 +151,7 @@ export function VariantForm({
           <TextField
             id={id("local-url")}
             name="baseUrl"
+            error={fieldErrors.errorFor("baseUrl")}
             label="Running engine URL (optional)"
             hint="Empty: Arbiter starts and supervises the engine itself."
             defaultValue={initial?.baseUrl ?? ""}
@@ -138,6 +163,7 @@ export function VariantForm({
         <TextField
           id={id("temperature")}
           name="temperature"
+          error={fieldErrors.errorFor("temperature")}
           label="Temperature"
           type="number"
           step="0.05"
@@ -148,6 +174,7 @@ export function VariantForm({
         <TextField
           id={id("top-p")}
           name="topP"
+          error={fieldErrors.errorFor("topP")}
           label="Top-p"
           type="number"
           step="0.01"
@@ -158,6 +185,7 @@ export function VariantForm({
         <TextField
           id={id("top-k")}
           name="topK"
+          error={fieldErrors.errorFor("topK")}
           label="Top-k (optional)"
           type="number"
           min={1}
@@ -166,6 +194,7 @@ export function VariantForm({
         <TextField
           id={id("max-tokens")}
           name="maxTokens"
+          error={fieldErrors.errorFor("maxTokens")}
           label="Max tokens"
           type="number"
           min={1}
@@ -181,7 +210,7 @@ export function VariantForm({
         />
         Active (used for new turns)
       </label>
-      {error && <Alert>{error}</Alert>}
+      {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       <div className="flex gap-2">
         <Button type="submit" disabled={pending}>
           {pending ? "Saving…" : submitLabel}

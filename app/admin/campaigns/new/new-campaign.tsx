@@ -2,7 +2,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { Card } from "../../../_components/ui";
-import { errorMessage, useTRPC } from "../../../_lib/trpc";
+import { useTRPC } from "../../../_lib/trpc";
 import { CampaignForm } from "../_components/campaign-form";
 import { TextAreaField } from "../_components/fields";
 
@@ -19,7 +19,7 @@ export function NewCampaign() {
       <CampaignForm
         submitLabel="Create campaign"
         pending={create.isPending || create.isSuccess}
-        error={create.error ? errorMessage(create.error) : null}
+        error={create.error}
         onSubmit={(values, form) =>
           create.mutate({ ...values, guidelines: String(form.get("guidelines") ?? "") })
         }

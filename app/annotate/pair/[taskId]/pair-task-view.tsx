@@ -12,7 +12,7 @@ import { DialogueTranscript } from "../../_components/dialogue-transcript";
 import { Markdown } from "../../_components/markdown";
 import { STRENGTH_OPTIONS } from "../../_components/labels";
 import { Alert, Button, Card, cx, PageHeader } from "../../../_components/ui";
-import { errorMessage, useTRPC } from "../../../_lib/trpc";
+import { errorMessage, idempotentRetry, useTRPC } from "../../../_lib/trpc";
 import { TextAreaField } from "../../../admin/campaigns/_components/fields";
 
 export function PairTaskView({ taskId }: { taskId: string }) {
@@ -43,7 +43,9 @@ function PairForm({ task }: { task: Task }) {
     }),
   );
   const goOn = () => next.mutate({ campaignId: task.campaign.id });
-  const submit = useMutation(trpc.quality.submitPair.mutationOptions({ onSuccess: goOn }));
+  const submit = useMutation(
+    trpc.quality.submitPair.mutationOptions({ ...idempotentRetry, onSuccess: goOn }),
+  );
   const skip = useMutation(trpc.quality.skipPair.mutationOptions({ onSuccess: goOn }));
   const isSafety = task.campaign.kind === "safety";
   const error = submit.error ?? skip.error ?? next.error;

@@ -29,7 +29,7 @@ export function CampaignSettings({ campaignId }: { campaignId: string }) {
           initial={campaign}
           submitLabel="Save settings"
           pending={update.isPending}
-          error={update.error ? errorMessage(update.error) : null}
+          error={update.error}
           onSubmit={(values) => update.mutate({ campaignId, ...values })}
         />
         {update.isSuccess && !update.isPending && (

@@ -1,0 +1,122 @@
+// Every comparison of a campaign as the integrity checks read it: who judged, which pair, how it
+// was shown, how long it took, and the texts the style and identity checks need.
+import { sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { queryRows } from "@/db/query-rows";
+import type { ComparisonSource, ReviewStatus } from "@/db/schema";
+import type { Strength } from "@/lib/constants";
+
+export interface VoteSide {
+  responseId: string;
+  variant: string;
+  text: string;
+}
+
+export interface Vote {
+  comparisonId: string;
+  annotatorId: string;
+  email: string;
+  source: ComparisonSource;
+  turnId: string;
+  conversationId: string;
+  turnIndex: number;
+  /** The turn's user message, and the dialogue's opening prompt. */
+  prompt: string;
+  openingPrompt: string;
+  riskCategory: string | null;
+  chosen: VoteSide;
+  rejected: VoteSide;
+  /** Whether the chosen response was shown first ("Response A") to this annotator. */
+  chosenShownFirst: boolean;
+  /** How many responses this annotator saw side by side. */
+  shown: number;
+  strength: Strength;
+  timeSpentMs: number;
+  reviewStatus: ReviewStatus;
+  /** Gold ratings: whether the answer matched the expected one. */
+  goldCorrect: boolean | null;
+  /** The expected winner when the turn is a gold item. */
+  goldExpectedResponseId: string | null;
+}
+
+interface VoteRow {
+  comparison_id: string;
+  annotator_id: string;
+  email: string;
+  source: ComparisonSource;
+  turn_id: string;
+  conversation_id: string;
+  turn_index: number;
+  prompt: string;
+  opening_prompt: string;
+  risk_category: string | null;
+  chosen_id: string;
+  chosen_variant: string;
+  chosen_text: string;
+  chosen_position: number;
+  rejected_id: string;
+  rejected_variant: string;
+  rejected_text: string;
+  display_first: string | null;
+  display_count: number | null;
+  responses_shown: number;
+  strength: Strength;
+  time_spent_ms: number;
+  review_status: ReviewStatus;
+  reference_side: number | null;
+  result_side: number | null;
+  gold_expected: string | null;
+}
+
+export async function loadVotes(db: Db, campaignId: string): Promise<Vote[]> {
+  const rows = await queryRows<VoteRow>(
+    db,
+    sql`select c.id as comparison_id, c.annotator_id, u.email, c.source, c.turn_id, c.conversation_id,
+               t.index as turn_index, t.user_message as prompt, opening.user_message as opening_prompt,
+               conv.risk_category,
+               rc.id as chosen_id, rc.variant_name as chosen_variant, rc.text as chosen_text,
+               rc.position as chosen_position,
+               rr.id as rejected_id, rr.variant_name as rejected_variant, rr.text as rejected_text,
+               pt.display_order->>0 as display_first, jsonb_array_length(pt.display_order) as display_count,
+               jsonb_array_length(c.ranking) as responses_shown,
+               c.strength, c.time_spent_ms, c.review_status, pt.reference_side, pt.result_side,
+               g.expected_chosen_response_id as gold_expected
+        from comparisons c
+        join users u on u.id = c.annotator_id
+        join turns t on t.id = c.turn_id
+        join conversations conv on conv.id = c.conversation_id
+        join turns opening on opening.conversation_id = c.conversation_id and opening.index = 0
+        join responses rc on rc.id = c.chosen_response_id
+        join responses rr on rr.id = c.rejected_response_id
+        left join pair_tasks pt on pt.id = c.pair_task_id
+        left join gold_items g on g.turn_id = c.turn_id
+        where c.campaign_id = ${campaignId}
+        order by c.created_at, c.id`,
+  );
+  return rows.map((row) => ({
+    comparisonId: row.comparison_id,
+    annotatorId: row.annotator_id,
+    email: row.email,
+    source: row.source,
+    turnId: row.turn_id,
+    conversationId: row.conversation_id,
+    turnIndex: Number(row.turn_index),
+    prompt: row.prompt,
+    openingPrompt: row.opening_prompt,
+    riskCategory: row.risk_category,
+    chosen: { responseId: row.chosen_id, variant: row.chosen_variant, text: row.chosen_text },
+    rejected: { responseId: row.rejected_id, variant: row.rejected_variant, text: row.rejected_text },
+    // A pair task records the order it showed; the author saw the turn's positions (0 = "A").
+    chosenShownFirst:
+      row.display_first !== null ? row.display_first === row.chosen_id : Number(row.chosen_position) === 0,
+    shown: Number(row.display_count ?? row.responses_shown),
+    strength: row.strength,
+    timeSpentMs: Number(row.time_spent_ms),
+    reviewStatus: row.review_status,
+    goldCorrect:
+      row.source === "gold" && row.reference_side !== null && row.result_side !== null
+        ? Number(row.reference_side) === Number(row.result_side)
+        : null,
+    goldExpectedResponseId: row.gold_expected,
+  }));
+}

@@ -3,10 +3,12 @@
 // and again on PostgreSQL when TEST_DATABASE_URL is set. e2e/ belongs to Playwright.
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { isCiRun, resolveTestDatabaseUrl } from "./server/testing/test-database-url.mts";
 
 const root = import.meta.dirname;
-// Tooling config, not app code: the app reads its environment through server/env.ts.
-const testDatabaseUrl = process.env.TEST_DATABASE_URL?.trim() || undefined;
+// Tooling config, not app code: the app reads its environment through server/env.ts. Under CI
+// a missing TEST_DATABASE_URL stops the run, and a committed `.only` fails it.
+const testDatabaseUrl = resolveTestDatabaseUrl(process.env);
 
 const exclude = [
   "**/node_modules/**",
@@ -35,6 +37,7 @@ const shared = {
 
 export default defineConfig({
   test: {
+    allowOnly: !isCiRun(process.env),
     projects: [
       {
         ...shared,
@@ -64,6 +67,7 @@ export default defineConfig({
               test: {
                 name: "integration-postgres",
                 include: databaseSuites,
+                globalSetup: ["./server/testing/check-test-database.ts"],
                 exclude,
                 environment: "node",
                 testTimeout: 60_000,

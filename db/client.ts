@@ -12,6 +12,7 @@ import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as schema from "./schema";
+import { pgliteNotifications, postgresNotifications, type Notifications } from "./notifications";
 import { acquireDataDirLock, type DataDirLock } from "./pglite-lock";
 
 export type Schema = typeof schema;
@@ -25,6 +26,8 @@ export interface Database {
   kind: DatabaseKind;
   /** Where the data lives, for logs and /api/health (no credentials). */
   location: string;
+  /** LISTEN/NOTIFY between the server instances that share this database. */
+  notifications: Notifications;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ async function openAnyDatabase(options: OpenDatabaseOptions): Promise<Database> 
       db: drizzlePglite({ client, schema }) as unknown as Db,
       kind: "pglite",
       location: "memory",
+      notifications: pgliteNotifications(client),
       close: () => client.close(),
     };
   }
@@ -84,6 +88,7 @@ async function openPgliteDir(dataDir: string): Promise<Database> {
     db: drizzlePglite({ client, schema }) as unknown as Db,
     kind: "pglite",
     location: directory,
+    notifications: pgliteNotifications(client),
     close: async () => {
       try {
         await client.close();
@@ -100,9 +105,18 @@ function describePostgresUrl(url: string) {
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client losing its connection must not crash the server; the next query reconnects.
-  pool.on("error", (error) => console.error("[arbiter] PostgreSQL connection error:", error.message));
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // A server that does not answer (a network partition, not a refused connection) fails the
+    // request and /api/health within seconds instead of holding them until TCP gives up.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+  });
+  const logError = (message: string) => console.error(`[arbiter] ${message}`);
+  // An idle client losing its connection (PostgreSQL restarting) must not crash the server: the
+  // pool drops it and the next query opens a new one.
+  pool.on("error", (error) => logError(`PostgreSQL connection error: ${error.message}`));
   try {
     await pool.query("select 1");
   } catch (error) {
@@ -113,11 +127,16 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       { cause: error },
     );
   }
+  const notifications = postgresNotifications(url, pool, logError);
   return {
     db: drizzlePg({ client: pool, schema }) as unknown as Db,
     kind: "postgres",
     location: describePostgresUrl(url),
-    close: () => pool.end(),
+    notifications,
+    close: async () => {
+      await notifications.close();
+      await pool.end();
+    },
   };
 }
 

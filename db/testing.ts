@@ -1,4 +1,4 @@
-// Test databases: a fresh, migrated database per call — in-memory PGlite, or, in the
+// Test databases: a fresh, migrated (or blank) database per call — in-memory PGlite, or, in the
 // integration-postgres project, a new database created on the TEST_DATABASE_URL server and
 // dropped by close().
 import crypto from "node:crypto";
@@ -28,11 +28,19 @@ async function onServer<T>(serverUrl: string, work: (client: pg.Client) => Promi
 }
 
 export async function createTestDb(): Promise<Database> {
-  if (testDatabaseKind() !== "postgres") {
-    const database = await openDatabase({ kind: "pglite-memory" });
+  const database = await createBlankTestDb();
+  try {
     await migrateDatabase(database);
-    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
   }
+  return database;
+}
+
+/** A fresh database with no migrations applied (for tests of migrating), and its URL on PostgreSQL. */
+export async function createBlankTestDb(): Promise<Database & { url?: string }> {
+  if (testDatabaseKind() !== "postgres") return openDatabase({ kind: "pglite-memory" });
   const serverUrl = inject("testDatabaseUrl");
   if (!serverUrl) throw new Error("The integration-postgres project needs TEST_DATABASE_URL.");
   const name = `arbiter_test_${crypto.randomBytes(6).toString("hex")}`;
@@ -40,10 +48,10 @@ export async function createTestDb(): Promise<Database> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const database = await openDatabase({ kind: "postgres", url: url.toString(), poolSize: 4 });
-  await migrateDatabase(database);
   return {
     ...database,
     location: name,
+    url: url.toString(),
     close: async () => {
       await database.close();
       await onServer(serverUrl, (client) => client.query(`drop database if exists "${name}" with (force)`));

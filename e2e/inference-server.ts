@@ -11,17 +11,20 @@ export interface InferenceServer {
   /** The OpenAI-compatible base URL, ending in /v1. */
   url: string;
   modelName: string;
+  /** The server process (for fault tests that kill or pause it). */
+  pid: number;
   stop(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
-export async function startInferenceServer(): Promise<InferenceServer> {
+/** `port`: a fixed one (to start a replacement where clients already point); default: a free one. */
+export async function startInferenceServer(options: { port?: number } = {}): Promise<InferenceServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-inference-"));
   const modelName = "tiny-e2e";
   const modelPath = path.join(dir, `${modelName}.gguf`);
   await makeModel({ out: modelPath, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type: "q8_0" });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const root = path.resolve(__dirname, "..");
   const child = spawn(
     process.execPath,
@@ -57,9 +60,10 @@ export async function startInferenceServer(): Promise<InferenceServer> {
   return {
     url: `${url}/v1`,
     modelName,
+    pid: child.pid!,
     stop: async () => {
       const exited = new Promise((resolve) =>
-        child.exitCode !== null ? resolve(null) : child.once("exit", resolve),
+        child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once("exit", resolve),
       );
       child.kill("SIGTERM");
       await exited;

@@ -34,7 +34,8 @@ if (!isBuildCurrent(hash)) {
 const server = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(env.PORT)], {
   cwd: ROOT,
   stdio: "inherit",
-  env: nextEnv(),
+  // The server drains on SIGTERM (server/shutdown.ts) instead of Next.js's own handler.
+  env: { ...nextEnv(), NEXT_MANUAL_SIG_HANDLE: "true" },
 });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => server.kill(signal));

@@ -39,6 +39,18 @@ describe("parseEnv", () => {
     );
   });
 
+  it("reads the shutdown grace and the model idle timeout, and names them when malformed", () => {
+    expect(parseEnv({}).ARBITER_SHUTDOWN_GRACE_SECONDS).toBe(30);
+    expect(parseEnv({}).ARBITER_MODEL_IDLE_TIMEOUT_SECONDS).toBe(60);
+    expect(parseEnv({ ARBITER_SHUTDOWN_GRACE_SECONDS: "0" }).ARBITER_SHUTDOWN_GRACE_SECONDS).toBe(0);
+    expect(() => parseEnv({ ARBITER_SHUTDOWN_GRACE_SECONDS: "soon" })).toThrow(
+      /ARBITER_SHUTDOWN_GRACE_SECONDS must be a number/,
+    );
+    expect(() => parseEnv({ ARBITER_MODEL_IDLE_TIMEOUT_SECONDS: "0" })).toThrow(
+      /ARBITER_MODEL_IDLE_TIMEOUT_SECONDS must be between 1 and 3600/,
+    );
+  });
+
   it("rejects a malformed admin email", () => {
     expect(() => parseEnv({ ARBITER_ADMIN_EMAIL: "not-an-email" })).toThrow(
       /ARBITER_ADMIN_EMAIL must be an email address/,

@@ -114,10 +114,32 @@ export const EnvSchema = z.object({
   ARBITER_HEALTH_TOKEN: optionalString.refine((value) => value === undefined || value.length >= 32, {
     message: "ARBITER_HEALTH_TOKEN must be at least 32 characters (try: openssl rand -base64 32)",
   }),
+  /** A model server that sends nothing for this long while answering is taken as hung: the
+   * response fails (retryable) instead of waiting forever. */
+  ARBITER_MODEL_IDLE_TIMEOUT_SECONDS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ message: "ARBITER_MODEL_IDLE_TIMEOUT_SECONDS must be a number" })
+      .min(1, "ARBITER_MODEL_IDLE_TIMEOUT_SECONDS must be between 1 and 3600")
+      .max(3600, "ARBITER_MODEL_IDLE_TIMEOUT_SECONDS must be between 1 and 3600")
+      .default(60),
+  ),
+  /** On SIGTERM: how long running generations may take to finish before they are stopped as
+   * interrupted (the instance stops taking new streams at once). */
+  ARBITER_SHUTDOWN_GRACE_SECONDS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ message: "ARBITER_SHUTDOWN_GRACE_SECONDS must be a number" })
+      .min(0, "ARBITER_SHUTDOWN_GRACE_SECONDS must be between 0 and 3600")
+      .max(3600, "ARBITER_SHUTDOWN_GRACE_SECONDS must be between 0 and 3600")
+      .default(30),
+  ),
   // Tests only: a PostgreSQL server URL; integration suites create a database per file on it.
   TEST_DATABASE_URL: optionalUrl("TEST_DATABASE_URL", ["postgres:", "postgresql:"]),
   // Set by Next.js itself while `next build` runs; startup work is skipped then.
   NEXT_PHASE: optionalString,
+  // Set by `npm start` for `next start`: Next.js leaves SIGTERM/SIGINT to server/shutdown.ts.
+  NEXT_MANUAL_SIG_HANDLE: optionalString,
 });
 
 export type Env = z.infer<typeof EnvSchema>;

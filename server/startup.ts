@@ -1,10 +1,12 @@
 // Runs once when a server process starts (from instrumentation.ts): open the database (taking
 // the PGlite lock), apply migrations, create the first admin, and make sure the session secret
 // exists. A failure stops the process with a message that says what to do.
+import type { Database } from "@/db/client";
 import { getAuthSecret } from "./auth/secret";
 import { getDatabase } from "./db";
 import { env } from "./env";
 import { log } from "./log";
+import { handleShutdownSignals } from "./shutdown";
 import { ensureDemoCampaign } from "./services/seed/ensure-demo-campaign";
 import { ensureInitialAdmin, type EnsureInitialAdminResult } from "./services/users/ensure-initial-admin";
 
@@ -28,9 +30,12 @@ export function describeInitialAdmin(result: EnsureInitialAdminResult): string |
   ].join("\n");
 }
 
-async function startServer(): Promise<void> {
+/**
+ * The database work of a start: open and migrate, create the first admin, seed the demo campaign.
+ * Several instances may run it at the same moment on one PostgreSQL.
+ */
+export async function prepareDatabase(): Promise<Database> {
   const database = await getDatabase();
-  getAuthSecret();
   log.info(
     `Database: ${database.kind === "pglite" ? "embedded PGlite" : "PostgreSQL"} at ${database.location}, migrations applied.`,
   );
@@ -44,6 +49,13 @@ async function startServer(): Promise<void> {
   if (message) console.log(`\n${message}\n`);
   const demo = await ensureDemoCampaign(database.db);
   if (demo.created) log.info('Created the demo campaign "Demo: helpfulness" and added the admin to it.');
+  return database;
+}
+
+async function startServer(): Promise<void> {
+  if (env.NEXT_MANUAL_SIG_HANDLE) handleShutdownSignals();
+  const database = await prepareDatabase();
+  getAuthSecret();
   // Generating the demo model and loading models runs in the background: the site serves at once.
   const { getGenerationRuntime, warmUpGeneration } = await import("./generation/runtime");
   void warmUpGeneration(database.db, getGenerationRuntime()).catch((error: Error) =>

@@ -1,8 +1,9 @@
-// GET /api/health: 200 when the web app and its database are up, 503 when not (load balancers
-// rely on the status). Anyone gets only { status }. An admin's session, or the operator's
-// ARBITER_HEALTH_TOKEN as a bearer token (for probes), also gets the details: version, database,
-// and the supervised inference servers — without credentials in URLs and without the servers'
-// raw output, which can carry secrets (the server log has it).
+// GET /api/health: 200 when the web app and its database are up, 503 when not or when the
+// instance is stopping (load balancers rely on the status). Anyone gets only { status }. An
+// admin's session, or the operator's ARBITER_HEALTH_TOKEN as a bearer token (for probes), also
+// gets the details: version, database, and the supervised inference servers — without
+// credentials in URLs and without the servers' raw output, which can carry secrets (the server
+// log has it).
 import crypto from "node:crypto";
 import type { Database } from "@/db/client";
 import type { InferenceHealth } from "@/server/generation/runtime";
@@ -15,6 +16,8 @@ export interface HealthDeps extends RouteDeps {
   inference: () => InferenceHealth | null;
   /** ARBITER_HEALTH_TOKEN; unset: only admins see details. */
   healthToken: string | undefined;
+  /** True once the instance is stopping (SIGTERM): a load balancer then sends it nothing new. */
+  isDraining?: () => boolean;
 }
 
 const digest = (value: string) => crypto.createHash("sha256").update(value).digest();
@@ -69,6 +72,9 @@ function details(health: Health, inference: InferenceHealth | null) {
 export const healthRoute = defineRoute<HealthDeps, "public">({
   role: "public",
   async handle({ request, user, deps }) {
+    if (deps.isDraining?.()) {
+      return Response.json({ status: "draining" }, { status: 503, headers: { "Cache-Control": "no-store" } });
+    }
     const health = await checkHealth(deps.openDatabase);
     const isDetailed = user?.role === "admin" || hasOperatorToken(request, deps.healthToken);
     return Response.json(isDetailed ? details(health, deps.inference()) : { status: health.status }, {

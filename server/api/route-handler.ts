@@ -23,7 +23,13 @@ export interface RouteDeps {
 
 /** The `code` of an error answer: a domain error's kind, or what the wrapper itself refused. */
 export type ProblemCode =
-  DomainErrorKind | "payload_too_large" | "unsupported_media_type" | "bad_request" | "internal";
+  | DomainErrorKind
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "bad_request"
+  | "internal"
+  /** The instance is shutting down: the load balancer retries the request on another. */
+  | "unavailable";
 
 export interface Problem {
   error: { code: ProblemCode; message: string };

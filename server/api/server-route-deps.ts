@@ -3,6 +3,7 @@
 import { getDatabase, getDb } from "@/server/db";
 import { env } from "@/server/env";
 import { getGenerationRuntime, inferenceHealth, peekGenerationRuntime } from "@/server/generation/runtime";
+import { isStopping } from "@/server/shutdown";
 import { serverExportKey } from "@/server/services/exports/key";
 import type { ExportDownloadDeps } from "./export-download-route";
 import type { HealthDeps } from "./health-route";
@@ -19,4 +20,5 @@ export const serverRouteDeps: GenerationDeps & ExportDownloadDeps & HealthDeps =
   // Peek: a health check must not start the inference machinery.
   inference: () => inferenceHealth(peekGenerationRuntime()),
   healthToken: env.ARBITER_HEALTH_TOKEN,
+  isDraining: isStopping,
 };

@@ -8,21 +8,21 @@
 // Both are annotator routes (server/api/route-handler.ts), and reach only the author's turns.
 import { z } from "zod";
 import type { ModelVariant } from "@/db/schema";
-import { NotFoundError } from "@/server/errors";
+import { ValidationError } from "@/server/errors";
 import type { EndpointIdentity } from "@/server/generation/endpoints";
 import type { GenerationHub, TurnStreamEvent } from "@/server/generation/turn-generation";
 import { log } from "@/server/log";
 import { findOwnTurn } from "@/server/services/annotation/access";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import { KB } from "./body-limit";
-import { defineRoute, type RouteDeps } from "./route-handler";
+import { defineRoute, problem, type RouteDeps } from "./route-handler";
 
 const PING_EVERY_MS = 15_000;
 
 export interface GenerationDeps extends RouteDeps {
   /** Called per request: the server creates its generation machinery on first use, not at import. */
   generation: () => {
-    hub: Pick<GenerationHub, "watch" | "schedule">;
+    hub: Pick<GenerationHub, "watch" | "schedule" | "isDraining">;
     identify: (variant: ModelVariant) => EndpointIdentity;
   };
 }
@@ -73,6 +73,9 @@ function ndjson(
   });
 }
 
+/** A stopping instance starts no stream; nothing was stored, so the load balancer may resend it. */
+const SHUTTING_DOWN = () => problem(503, "unavailable", "This server is restarting. Try again in a moment.");
+
 function abortWith(request: Request) {
   const abort = new AbortController();
   request.signal.addEventListener("abort", () => abort.abort(), { once: true });
@@ -83,11 +86,15 @@ function abortWith(request: Request) {
 export const turnStreamRoute = defineRoute<GenerationDeps, "annotator", { turnId: string }>({
   role: "annotator",
   async handle({ request, user, params, deps }) {
-    if (!z.uuid().safeParse(params.turnId).success) throw new NotFoundError("There is no such turn.");
+    if (!z.uuid().safeParse(params.turnId).success) {
+      throw new ValidationError("That is not a turn id: open the turn from its campaign's workspace.");
+    }
+    const { hub } = deps.generation();
+    if (hub.isDraining) return SHUTTING_DOWN();
     const db = await deps.db();
     await findOwnTurn(db, params.turnId, user);
     const abort = abortWith(request);
-    return ndjson(params.turnId, null, deps.generation().hub.watch(db, params.turnId, abort.signal), abort);
+    return ndjson(params.turnId, null, hub.watch(db, params.turnId, abort.signal), abort);
   },
 });
 
@@ -97,8 +104,9 @@ export const startTurnRoute = defineRoute<GenerationDeps, "annotator">({
   // A prompt is at most 8,000 characters; anything far larger is not a prompt.
   body: { limit: 256 * KB, shape: "{ campaignId, conversationId, message }" },
   async handle({ request, user, body, deps }) {
-    const db = await deps.db();
     const { hub, identify } = deps.generation();
+    if (hub.isDraining) return SHUTTING_DOWN();
+    const db = await deps.db();
     const started = await startTurn(db, body as never, user, {
       identify,
       schedule: (turnId) => {

@@ -8,6 +8,7 @@ import type { Db } from "@/db/client";
 import { campaigns, modelVariants } from "@/db/schema";
 import { engineChildEnv, env, readVariantApiKey } from "@/server/env";
 import { log } from "@/server/log";
+import { getDatabase } from "@/server/db";
 import { createOutboundFetch } from "@/server/net/outbound-fetch";
 import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { defaultModelOf, ensureDemoModel, type DefaultModel } from "./default-model";
@@ -55,7 +56,12 @@ function createGenerationRuntime(): GenerationRuntime {
     outboundFetch: createOutboundFetch(new OutboundPolicy(env.ARBITER_OUTBOUND_ALLOW)),
     log: (message) => log.info(message),
   });
-  const hub = new GenerationHub({ resolver, log: (level, message) => log[level](message) });
+  const hub = new GenerationHub({
+    resolver,
+    log: (level, message) => log[level](message),
+    idleTimeoutMs: env.ARBITER_MODEL_IDLE_TIMEOUT_SECONDS * 1000,
+    notifications: async () => (await getDatabase()).notifications,
+  });
   return { supervisor, resolver, hub, defaultModel, demoModelError: null };
 }
 

@@ -8,6 +8,7 @@ import { createTestDb } from "@/db/testing";
 import { getLeaderboard } from "@/server/services/leaderboard/get-leaderboard";
 import { queryRows } from "@/db/query-rows";
 import { generateSyntheticData, type SyntheticResult } from "@/scripts/synthetic/generate-synthetic";
+import { rollupDisagreements } from "@/server/testing/rollup-checks";
 import { listAnnotatorStats } from "./annotator-stats";
 import { getCampaignDashboard } from "./campaign-dashboard";
 
@@ -37,49 +38,7 @@ afterAll(async () => {
   await database?.close();
 });
 
-/** Rows that differ between each summary recomputed from the comparisons and the rollup,
- * in either direction (a missing, extra or miscounted row each count). */
-async function disagreements(campaignId: string) {
-  const checks: Record<string, [ReturnType<typeof sql>, ReturnType<typeof sql>]> = {
-    daily: [
-      sql`select batch_id, (created_at at time zone 'UTC')::date as day, source, strength,
-                 coalesce(safety_bin::text, '') as safety_bin, review_status, count(*)::int, sum(time_spent_ms)::bigint
-          from comparisons where campaign_id = ${campaignId} group by 1, 2, 3, 4, 5, 6`,
-      sql`select batch_id, day, source, strength, safety_bin, review_status, comparisons, time_spent_ms_sum
-          from comparison_daily_rollups where campaign_id = ${campaignId}`,
-    ],
-    annotators: [
-      sql`select batch_id, annotator_id, source, review_status, count(*)::int, sum(time_spent_ms)::bigint
-          from comparisons where campaign_id = ${campaignId} group by 1, 2, 3, 4`,
-      sql`select batch_id, annotator_id, source, review_status, comparisons, time_spent_ms_sum
-          from annotator_rollups where campaign_id = ${campaignId}`,
-    ],
-    times: [
-      sql`select batch_id, annotator_id, arbiter_time_bucket(time_spent_ms), count(*)::int
-          from comparisons where campaign_id = ${campaignId} group by 1, 2, 3`,
-      sql`select batch_id, annotator_id, bucket, comparisons from time_spent_rollups where campaign_id = ${campaignId}`,
-    ],
-    battles: [
-      sql`select c.batch_id, c.review_status, w.variant_name, w.variant_version, l.variant_name, l.variant_version,
-                 c.strength = 'negligibly_better', count(*)::int
-          from comparisons c
-          join responses w on w.id = c.chosen_response_id
-          join responses l on l.id = c.rejected_response_id
-          where c.campaign_id = ${campaignId} and c.source = 'primary' group by 1, 2, 3, 4, 5, 6, 7`,
-      sql`select batch_id, review_status, winner_name, winner_version, loser_name, loser_version, is_tie, battles
-          from battle_rollups where campaign_id = ${campaignId}`,
-    ],
-  };
-  const found: Record<string, number> = {};
-  for (const [name, [raw, rollup]] of Object.entries(checks)) {
-    const [{ n }] = await queryRows<{ n: number }>(
-      db,
-      sql`select count(*)::int as n from ((${raw} except ${rollup}) union all (${rollup} except ${raw})) differences`,
-    );
-    found[name] = n;
-  }
-  return found;
-}
+const disagreements = (campaignId: string) => rollupDisagreements(db, campaignId);
 
 describe("comparison rollups", () => {
   it("match the raw comparisons after a bulk import", async () => {

@@ -1,0 +1,370 @@
+// `npm run bench:soak`: the scale-out deployment of tests/scale-out (two production instances
+// behind HAProxy with deploy/haproxy.cfg, one PostgreSQL, one shared inference server on a tiny
+// generated model) under simulated annotators for a while, with one PostgreSQL restart and one
+// instance SIGKILL in the middle. Each annotator writes prompts, reads the streamed responses,
+// submits (retrying with the same idempotency key while the server fails), continues and ends
+// dialogues. Prints JSON: comparisons acknowledged vs stored (lost, duplicated), submit latency
+// outside the fault windows, the delay of a turn's text reaching another instance (a follower
+// connected straight to the instance that is not generating), and each instance's RSS and open
+// file descriptors over time.
+//   BENCH_SOAK_ANNOTATORS   simulated annotators (default 200)
+//   BENCH_SOAK_MINUTES      duration (default 10)
+//   BENCH_SOAK_THINK_MS     pause between an annotator's actions, mean (default 8000)
+import fs from "node:fs";
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import {
+  ADMIN,
+  findHaproxy,
+  lockCurrentBuild,
+  signalInstance,
+  startDeployment,
+  type Deployment,
+} from "@/tests/scale-out/cluster";
+import { HttpUser, type StartedTurn, type StreamEvent, type TurnStream } from "@/tests/scale-out/http-user";
+
+// Benchmark tooling, not app code: it reads its own settings.
+const ANNOTATORS = Number(process.env.BENCH_SOAK_ANNOTATORS ?? 200);
+const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
+const THINK_MS = Number(process.env.BENCH_SOAK_THINK_MS ?? 8000);
+const TURNS_PER_DIALOGUE = 3;
+const MAX_TOKENS = 24;
+/** Submits this long after a fault began count as inside its window. */
+const FAULT_WINDOW_MS = 30_000;
+const log = (line: string) => process.stderr.write(`[bench:soak] ${line}\n`);
+
+const durationMs = MINUTES * 60_000;
+const started = Date.now();
+const elapsed = () => Date.now() - started;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const think = () => sleep(THINK_MS * (0.5 + Math.random()));
+
+function percentile(values: number[], q: number) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Number(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)].toFixed(1));
+}
+
+const faults: { kind: string; atMs: number; detail?: string }[] = [];
+const inFaultWindow = (at: number) =>
+  faults.some((fault) => at >= fault.atMs && at < fault.atMs + FAULT_WINDOW_MS);
+
+const stats = {
+  turnsStarted: 0,
+  turnsCompleted: 0,
+  turnsWithFailedResponses: 0,
+  /** Prompts the server refused, by status and message (e.g. a generation limit). */
+  sendRefusals: {} as Record<string, number>,
+  submitLatencies: [] as { atMs: number; ms: number }[],
+  submitAttemptsFailed: 0,
+  acknowledged: new Map<string, string>(), // turn id -> comparison id
+  crossInstanceDelays: [] as number[],
+};
+
+async function refusalMessage(stream: TurnStream) {
+  const body = await stream.response.json().catch(() => null);
+  return (body as { error?: { message?: string } } | null)?.error?.message ?? "";
+}
+
+/** Reads a stream to its end; per text length reached, when. */
+async function readTimed(stream: TurnStream) {
+  const lengths = new Map<string, number>();
+  const reached: { responseId: string; length: number; at: number }[] = [];
+  let ended = false;
+  const failed = new Set<string>();
+  for (let event = await stream.next(); event; event = await stream.next()) {
+    const at = performance.now();
+    if (event.type === "snapshot")
+      for (const response of event.responses) lengths.set(response.id, response.text.length);
+    if (event.type === "delta") {
+      const length = event.offset + event.text.length;
+      lengths.set(event.responseId, length);
+      reached.push({ responseId: event.responseId, length, at });
+    }
+    if (event.type === "response" && event.response.status === "failed") failed.add(event.response.id);
+    if (event.type === "end") {
+      ended = true;
+      break;
+    }
+  }
+  return { reached, ended, failed };
+}
+
+/** For each piece of text the generating instance's stream got, how much later the other's did. */
+function delays(local: Awaited<ReturnType<typeof readTimed>>, remote: Awaited<ReturnType<typeof readTimed>>) {
+  const result: number[] = [];
+  for (const piece of local.reached) {
+    const there = remote.reached.find(
+      (item) => item.responseId === piece.responseId && item.length >= piece.length,
+    );
+    if (there) result.push(Math.max(0, there.at - piece.at));
+  }
+  return result;
+}
+
+async function submit(user: HttpUser, turn: StartedTurn) {
+  const ids = [...turn.responses].sort((a, b) => a.position - b.position).map((response) => response.id);
+  const input = {
+    turnId: turn.turnId,
+    idempotencyKey: randomUUID(),
+    ranking: ids,
+    strength: "better",
+    timeSpentMs: 4000,
+  };
+  // As the browser does: the same key until the server answers (idempotentRetry in app/_lib/trpc.tsx).
+  for (let attempt = 0; elapsed() < durationMs + 120_000; attempt++) {
+    const at = elapsed();
+    const sent = performance.now();
+    const answer = await user
+      .mutate<{ comparisonId: string }>("annotation.submitComparison", input)
+      .catch(() => null);
+    if (answer?.status === 200) {
+      stats.submitLatencies.push({ atMs: at, ms: performance.now() - sent });
+      stats.acknowledged.set(turn.turnId, answer.body.comparisonId);
+      return true;
+    }
+    stats.submitAttemptsFailed++;
+    if (answer && answer.status < 500) return false; // refused for a reason: not retried
+    await sleep(Math.min(8000, 1000 * 2 ** attempt));
+  }
+  return false;
+}
+
+async function annotator(deployment: Deployment, user: HttpUser, campaignId: string, index: number) {
+  await sleep(Math.random() * THINK_MS * 2); // arrivals spread out
+  while (elapsed() < durationMs) {
+    let conversationId: string | null = null;
+    for (let turnIndex = 0; turnIndex < TURNS_PER_DIALOGUE && elapsed() < durationMs; turnIndex++) {
+      await think();
+      stats.turnsStarted++;
+      const stream: TurnStream | null = await user
+        .openStream({
+          send: { campaignId, conversationId, message: `Prompt ${index}.${turnIndex}: say something.` },
+        })
+        .catch(() => null);
+      const first: StreamEvent | null = stream && (await stream.next());
+      if (!stream || first?.type !== "turn") {
+        const reason = stream ? `${stream.status} ${await refusalMessage(stream)}` : "no answer";
+        stats.sendRefusals[reason] = (stats.sendRefusals[reason] ?? 0) + 1;
+        break; // start a new dialogue
+      }
+      const turn: StartedTurn = first.turn;
+      conversationId = turn.conversationId;
+      // Every fourth turn is also followed from the other instance, straight (not through the
+      // balancer), to time the cross-instance path.
+      const other =
+        index % 4 === 0
+          ? deployment.instances.find((instance) => instance.name !== stream.instance)
+          : undefined;
+      const [local, remote] = await Promise.all([
+        readTimed(stream),
+        other
+          ? user
+              .openStream({ turnId: turn.turnId }, other.url)
+              .then(readTimed)
+              .catch(() => null)
+          : Promise.resolve(null),
+      ]);
+      if (remote && local.ended && remote.ended) stats.crossInstanceDelays.push(...delays(local, remote));
+      let ended = local.ended;
+      let failed = local.failed.size > 0;
+      if (!ended) {
+        // The stream broke (instance killed): follow again through the balancer.
+        const again = await user.openStream({ turnId: turn.turnId }).catch(() => null);
+        const result = again ? await readTimed(again) : null;
+        ended = result?.ended ?? false;
+        failed = failed || (result?.failed.size ?? 0) > 0;
+      }
+      if (!ended || failed) {
+        stats.turnsWithFailedResponses++;
+        break; // an annotator would retry; the soak starts a new dialogue instead
+      }
+      stats.turnsCompleted++;
+      await think();
+      if (!(await submit(user, turn))) break;
+    }
+    // As a person clicks End again until it works: a dialogue left open refuses the next one.
+    for (let attempt = 0; conversationId && attempt < 6; attempt++) {
+      const ended = await user.mutate("annotation.endConversation", { conversationId }).catch(() => null);
+      if (ended && ended.status < 500) break;
+      await sleep(1000 * 2 ** attempt);
+    }
+  }
+}
+
+/** The Next.js server's own process (the spawned one), by its /proc entry. */
+function processFigures(pid: number) {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { rssMb: Math.round(rssKb / 1024), openFds: fs.readdirSync(`/proc/${pid}/fd`).length };
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  const haproxy = findHaproxy();
+  if (!haproxy) throw new Error("HAProxy is not installed (apt-get install haproxy).");
+  const lock = await lockCurrentBuild(log);
+  const deployment = await startDeployment({ instances: 2, haproxy, log });
+  const sql = new pg.Pool({ connectionString: deployment.databaseUrl, max: 2 });
+  sql.on("error", () => {});
+  try {
+    const admin = new HttpUser(deployment.url);
+    await admin.signIn(ADMIN.email, ADMIN.password);
+    const campaign = await admin.call<{ id: string }>("mutate", "campaigns.create", {
+      name: "Soak",
+      kind: "helpfulness",
+      guidelines: "# Guidelines\n\nPick the better response.",
+      safetyPreprompt: null,
+      membership: "all",
+      // Many dialogues per person over the run: the per-hour limits out of the way.
+      turnsPerHour: 10_000,
+      turnsPerDay: 100_000,
+    });
+    for (const temperature of [0.7, 1.0]) {
+      await admin.call("mutate", "variants.create", {
+        campaignId: campaign.id,
+        name: `shared @ ${temperature}`,
+        endpointKind: "local",
+        model: "",
+        temperature,
+        topP: 0.95,
+        maxTokens: MAX_TOKENS,
+        versionLabel: "v1",
+      });
+    }
+    await admin.call("mutate", "batches.openNext", { campaignId: campaign.id });
+    log(`inviting ${ANNOTATORS} annotators…`);
+    const users: HttpUser[] = [];
+    for (let i = 0; i < ANNOTATORS; i++) {
+      const email = `soak-${i}-${randomUUID().slice(0, 6)}@soak.test`;
+      const password = `soak password ${i}`;
+      const invited = await admin.call<{ token: string }>("mutate", "users.invite", {
+        email,
+        name: `Soak ${i}`,
+        role: "annotator",
+      });
+      // Accepted straight at an instance, each from an address of its own: invitations are a
+      // public procedure, limited per client address, and through the balancer all share one.
+      const instance = deployment.instances[i % deployment.instances.length];
+      const address = `10.77.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+      await new HttpUser(instance.url, { "X-Forwarded-For": address }).call("mutate", "invitations.accept", {
+        token: invited.token,
+        password,
+      });
+      const user = new HttpUser(deployment.url);
+      await user.signIn(email, password);
+      users.push(user);
+    }
+
+    const samples: { minute: number; instances: Record<string, ReturnType<typeof processFigures>> }[] = [];
+    const sample = () =>
+      samples.push({
+        minute: Number((elapsed() / 60_000).toFixed(1)),
+        instances: Object.fromEntries(
+          deployment.instances.map((instance) => [instance.name, processFigures(instance.process.pid!)]),
+        ),
+      });
+    const sampler = setInterval(sample, 60_000);
+    const schedule = [
+      setTimeout(() => {
+        faults.push({ kind: "postgresql restart", atMs: elapsed() });
+        log("restarting PostgreSQL");
+        deployment.pg.pause();
+        setTimeout(() => deployment.pg.resume(), 2000);
+      }, durationMs * 0.4),
+      setTimeout(() => {
+        const victim = deployment.instances[1];
+        faults.push({ kind: "instance SIGKILL", atMs: elapsed(), detail: victim.name });
+        log(`killing ${victim.name}`);
+        signalInstance(victim, "SIGKILL");
+        void deployment.restartInstance(1).then(() => log(`${victim.name} is back`));
+      }, durationMs * 0.6),
+    ];
+    log(`${ANNOTATORS} annotators for ${MINUTES} min`);
+    sample();
+    await Promise.all(users.map((user, index) => annotator(deployment, user, campaign.id, index)));
+    clearInterval(sampler);
+    schedule.forEach(clearTimeout);
+    sample();
+
+    const acknowledgedIds = [...stats.acknowledged.values()];
+    const { rows: stored } = await sql.query<{ id: string }>(
+      "select id from comparisons where id = any($1::uuid[])",
+      [acknowledgedIds],
+    );
+    const { rows: duplicates } = await sql.query<{ turn_id: string; n: string }>(
+      "select turn_id, count(*) as n from comparisons where campaign_id = $1 group by turn_id having count(*) > 1",
+      [campaign.id],
+    );
+    const { rows: total } = await sql.query<{ n: string }>(
+      "select count(*) as n from comparisons where campaign_id = $1",
+      [campaign.id],
+    );
+    const calm = stats.submitLatencies.filter((item) => !inFaultWindow(item.atMs)).map((item) => item.ms);
+    const result = {
+      benchmark: "soak",
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      },
+      note: "Everything (PostgreSQL, HAProxy, both instances, the engine, the load generator) shares this machine: figures are per deployment, not a throughput-scaling result.",
+      inputs: {
+        annotators: ANNOTATORS,
+        minutes: MINUTES,
+        thinkMs: THINK_MS,
+        maxTokens: MAX_TOKENS,
+        instances: 2,
+      },
+      faults,
+      turns: {
+        started: stats.turnsStarted,
+        completed: stats.turnsCompleted,
+        withFailedResponses: stats.turnsWithFailedResponses,
+        refused: stats.sendRefusals,
+        perInstancePerMinute: Number((stats.turnsCompleted / 2 / MINUTES).toFixed(1)),
+      },
+      comparisons: {
+        acknowledged: acknowledgedIds.length,
+        storedOfAcknowledged: stored.length,
+        lost: acknowledgedIds.length - stored.length,
+        inDatabase: Number(total[0].n),
+        turnsStoredTwice: duplicates.length,
+        failedSubmitAttempts: stats.submitAttemptsFailed,
+      },
+      submitMs: {
+        outsideFaultWindows: { count: calm.length, p50: percentile(calm, 0.5), p95: percentile(calm, 0.95) },
+        all: {
+          count: stats.submitLatencies.length,
+          p95: percentile(
+            stats.submitLatencies.map((item) => item.ms),
+            0.95,
+          ),
+        },
+      },
+      crossInstanceStreamDelayMs: {
+        samples: stats.crossInstanceDelays.length,
+        p50: percentile(stats.crossInstanceDelays, 0.5),
+        p95: percentile(stats.crossInstanceDelays, 0.95),
+      },
+      processes: samples,
+    };
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await sql.end();
+    await deployment.stop();
+    lock.release();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    log(error.stack ?? error.message);
+    process.exit(1);
+  },
+);

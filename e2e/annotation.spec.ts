@@ -21,7 +21,13 @@ async function watchStreams(page: Page) {
     window.fetch = async (input, init) => {
       const response = await originalFetch(input, init);
       const url = new URL(input instanceof Request ? input.url : String(input), location.href);
-      if (url.pathname.startsWith("/api/generate")) bodies.push(response.clone().text().catch(() => ""));
+      if (url.pathname.startsWith("/api/generate"))
+        bodies.push(
+          response
+            .clone()
+            .text()
+            .catch(() => ""),
+        );
       return response;
     };
   };

@@ -34,8 +34,11 @@ test("an invited annotator joins and is refused the admin pages", async ({ admin
     await expect(alertIn(annotator)).toContainText("The two passwords are different");
     await annotator.getByLabel("Confirm password").fill(annotatorPassword);
     await annotator.getByRole("button", { name: "Set password" }).click();
-    // Setting the password signs them in.
-    await expect(annotator.getByRole("heading", { name: /Welcome, Ann Otator/ })).toBeVisible();
+    // Setting the password signs them in; they land on their home, or in their campaign when
+    // exactly one is open to them (other specs' campaigns open to everyone count too).
+    await expect(annotator.getByRole("button", { name: "Sign out" })).toBeVisible();
+    await expect(annotator.getByRole("banner")).toContainText(annotatorEmail);
+    await expect(annotator).toHaveURL(/\/(annotate\/[\w-]+)?$/);
   });
 
   await test.step("the link cannot be used twice", async () => {

@@ -1,6 +1,7 @@
 // The Integrity tab: an admin computes the report of a campaign with a few judged turns (one
 // prompt asks the model who it is) and reads the annotators by risk, the plain and the
-// style-controlled leaderboards side by side, the flagged turn, and one annotator's comparisons.
+// style-controlled leaderboards side by side, the flagged turn, and one annotator's comparisons;
+// sends that annotator to review, and sees the campaign leaderboard leave the flagged turn out.
 import { judgeTurn, mutate } from "./app-api";
 import { expect, test } from "./fixtures";
 
@@ -60,5 +61,28 @@ test("an admin reads the integrity report and the style-controlled leaderboard",
     const list = page.getByRole("table", { name: `Comparisons by ${admin.email}` });
     await expect(list.getByRole("row")).toHaveCount(4);
     await expect(list).toContainText("Who are you, and which model are you?");
+  });
+
+  await test.step("sends the annotator to review and finds their comparisons in the queue", async () => {
+    await page.getByRole("button", { name: `Send ${admin.email} to review` }).click();
+    await expect(page.getByText(`3 comparisons by ${admin.email} wait in the review queue.`)).toBeVisible();
+    await page.getByRole("link", { name: "Open the review queue" }).click();
+    await expect(page.getByText("One annotator's comparisons only.")).toBeVisible();
+    const queue = page.getByRole("table", { name: "Comparisons to review" });
+    await expect(queue.getByRole("row")).toHaveCount(4);
+    await expect(queue).toContainText("Who are you, and which model are you?");
+  });
+
+  await test.step("the campaign leaderboard leaves the flagged turn out unless asked", async () => {
+    await page.goto(`/admin/campaigns/${campaign.id}`);
+    await page
+      .getByRole("navigation", { name: "Campaign" })
+      .getByRole("link", { name: "Leaderboard" })
+      .click();
+    await expect(
+      page.getByText(/from 2 battles;.*1 battle of turns flagged for identity leaks left out\./),
+    ).toBeVisible();
+    await page.getByRole("checkbox", { name: "Include turns flagged for identity leaks" }).check();
+    await expect(page.getByText(/from 3 battles;/)).toBeVisible();
   });
 });

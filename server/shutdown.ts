@@ -1,13 +1,15 @@
 // A clean stop on SIGTERM (and SIGINT): /api/health turns 503 "draining" and the generation
 // routes refuse new streams at once (a load balancer sends the next requests elsewhere), running
-// generations get ARBITER_SHUTDOWN_GRACE_SECONDS to finish, the rest are saved as interrupted
-// (retryable), followers are cut off so their browsers reconnect through another instance, the
-// engine children stop, and the process exits 0. `npm start` sets NEXT_MANUAL_SIG_HANDLE so that
-// Next.js leaves these signals to this handler instead of exiting as soon as requests end.
+// generations and background jobs get ARBITER_SHUTDOWN_GRACE_SECONDS to finish, the rest are
+// saved as interrupted (retryable) or put back on the job queue, followers are cut off so their
+// browsers reconnect through another instance, the engine children stop, and the process exits
+// 0. `npm start` sets NEXT_MANUAL_SIG_HANDLE so that Next.js leaves these signals to this handler
+// instead of exiting as soon as requests end.
 import { getDatabase } from "./db";
 import { env } from "./env";
 import { getGenerationRuntime } from "./generation/runtime";
 import { log } from "./log";
+import { stopServerJobWorker } from "./services/jobs/server-job-worker";
 
 /** Short requests (a submit, a page) that arrived just before the signal get this long. */
 const SETTLE_MS = 1000;
@@ -26,7 +28,7 @@ async function shutDown(signal: NodeJS.Signals) {
   const graceMs = env.ARBITER_SHUTDOWN_GRACE_SECONDS * 1000;
   log.info(`${signal}: taking no new streams; running generations have ${graceMs / 1000} s to finish.`);
   const runtime = getGenerationRuntime();
-  const interrupted = await runtime.hub.drain(graceMs);
+  const [interrupted] = await Promise.all([runtime.hub.drain(graceMs), stopServerJobWorker(graceMs)]);
   if (interrupted > 0) log.warn(`Stopped ${interrupted} unfinished responses as interrupted (retryable).`);
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   await runtime.supervisor.stop();

@@ -1,12 +1,14 @@
 // Runs once when a server process starts (from instrumentation.ts): open the database (taking
-// the PGlite lock), apply migrations, create the first admin, and make sure the session secret
-// exists. A failure stops the process with a message that says what to do.
+// the PGlite lock), apply migrations, create the first admin, make sure the session secret
+// exists, and start the background job worker. A failure stops the process with a message that
+// says what to do.
 import type { Database } from "@/db/client";
 import { getAuthSecret } from "./auth/secret";
 import { getDatabase } from "./db";
 import { env } from "./env";
 import { log } from "./log";
 import { handleShutdownSignals } from "./shutdown";
+import { startServerJobWorker } from "./services/jobs/server-job-worker";
 import { ensureDemoCampaign } from "./services/seed/ensure-demo-campaign";
 import { ensureInitialAdmin, type EnsureInitialAdminResult } from "./services/users/ensure-initial-admin";
 
@@ -56,6 +58,7 @@ async function startServer(): Promise<void> {
   if (env.NEXT_MANUAL_SIG_HANDLE) handleShutdownSignals();
   const database = await prepareDatabase();
   getAuthSecret();
+  await startServerJobWorker(database);
   // Generating the demo model and loading models runs in the background: the site serves at once.
   const { getGenerationRuntime, warmUpGeneration } = await import("./generation/runtime");
   void warmUpGeneration(database.db, getGenerationRuntime()).catch((error: Error) =>

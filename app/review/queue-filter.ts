@@ -1,10 +1,11 @@
 // The review queue's filter as URL parameters: which campaign (none for all), which review
-// status, which page. The queue page and a comparison opened from it read the same parameters.
+// status, one annotator's comparisons only (from the Integrity tab's "Send to review"), which page. The queue page and a comparison opened from it read the same parameters.
 /** The review states (the database's review_status, which client code cannot import). */
 const REVIEW_STATUSES = ["pending", "accepted", "rejected"] as const;
 
 export interface QueueFilter {
   campaignId?: string;
+  annotatorId?: string;
   status: (typeof REVIEW_STATUSES)[number];
   page: number;
 }
@@ -13,6 +14,7 @@ export function queueFilterOf(params: { get(name: string): string | null }): Que
   const status = params.get("status");
   return {
     campaignId: params.get("campaign") || undefined,
+    annotatorId: params.get("annotator") || undefined,
     status: REVIEW_STATUSES.find((known) => known === status) ?? "pending",
     page: Math.max(1, Number(params.get("page")) || 1),
   };
@@ -21,6 +23,7 @@ export function queueFilterOf(params: { get(name: string): string | null }): Que
 export function queueQueryOf(filter: QueueFilter): string {
   const params = new URLSearchParams();
   if (filter.campaignId) params.set("campaign", filter.campaignId);
+  if (filter.annotatorId) params.set("annotator", filter.annotatorId);
   if (filter.status !== "pending") params.set("status", filter.status);
   if (filter.page > 1) params.set("page", String(filter.page));
   return params.toString();

@@ -56,6 +56,18 @@ export function ReviewQueue() {
         </SelectField>
       </div>
       {queue.error && <Alert>{errorMessage(queue.error)}</Alert>}
+      {filter.annotatorId && (
+        <p className="mb-2 text-sm text-slate-600">
+          One annotator&apos;s comparisons only.{" "}
+          <button
+            type="button"
+            className="text-indigo-700 underline"
+            onClick={() => show({ annotatorId: undefined })}
+          >
+            Show every annotator&apos;s
+          </button>
+        </p>
+      )}
       {queue.data && <p className="mb-2 text-sm text-slate-600">{plural(queue.data.total, "comparison")}</p>}
       <div className="overflow-x-auto">
         <table className="min-w-full divide-y divide-slate-200 text-sm">

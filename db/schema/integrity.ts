@@ -4,6 +4,7 @@
 import { index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { responses, turns } from "./annotation";
 import { campaigns } from "./campaigns";
+import { jobs } from "./jobs";
 import { users } from "./users";
 
 export const TURN_FLAG_KINDS = ["identity-leak", "identity-question"] as const;
@@ -49,6 +50,8 @@ export const integrityReports = pgTable(
     report: jsonb("report"),
     error: text("error"),
     requestedById: uuid("requested_by_id").references(() => users.id, { onDelete: "set null" }),
+    /** The queued job that computes it (its status, progress and last error). */
+    jobId: uuid("job_id").references(() => jobs.id, { onDelete: "set null" }),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },

@@ -94,7 +94,8 @@ async function recordsFromRankings(db: Db, campaignId: string) {
 
 /** The leaderboard's figures next to the same figures counted from the raw rankings. */
 export async function leaderboardAndRankings(db: Db, campaignId: string) {
-  const board = await getLeaderboard(db, { campaignId });
+  // The raw rankings count every turn, flagged ones included.
+  const board = await getLeaderboard(db, { campaignId, includeFlaggedTurns: true });
   const leaderboard = {
     battles: board.battles,
     records: Object.fromEntries(

@@ -50,6 +50,7 @@ export function ComparisonReview({
         const next = await queryClient.fetchQuery({
           ...trpc.review.queue.queryOptions({
             campaignId: filter.campaignId,
+            annotatorId: filter.annotatorId,
             status: "pending",
             page: 1,
             pageSize: 2,

@@ -1,5 +1,5 @@
-// Vote integrity: the campaign's integrity report (computed in the background) and the
-// drill-down to an annotator's comparisons.
+// Vote integrity: the campaign's integrity report (computed by a queued job), the drill-down to
+// an annotator's comparisons, and sending an annotator's comparisons back to review.
 import { adminProcedure, router } from "../trpc";
 import {
   getIntegrityReport,
@@ -10,6 +10,10 @@ import {
   ListAnnotatorComparisonsInput,
   listAnnotatorComparisons,
 } from "@/server/services/integrity/list-annotator-comparisons";
+import {
+  SendAnnotatorToReviewInput,
+  sendAnnotatorToReview,
+} from "@/server/services/integrity/send-annotator-to-review";
 
 export const integrityRouter = router({
   report: adminProcedure
@@ -21,4 +25,7 @@ export const integrityRouter = router({
   annotatorComparisons: adminProcedure
     .input(ListAnnotatorComparisonsInput)
     .query(({ ctx, input }) => listAnnotatorComparisons(ctx.db, input)),
+  sendToReview: adminProcedure
+    .input(SendAnnotatorToReviewInput)
+    .mutation(({ ctx, input }) => sendAnnotatorToReview(ctx.db, input, ctx.user)),
 });

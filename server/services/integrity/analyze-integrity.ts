@@ -43,13 +43,23 @@ async function savedIdentityFlags(db: Db, campaignId: string) {
   return flags;
 }
 
-export async function analyzeCampaignIntegrity(db: Db, rawInput: AnalyzeIntegrityInput) {
+/** The analysis's steps, for progress: loading, prompts, annotators, leaderboard. */
+const STEPS = 4;
+
+/** `onProgress(done, total)` after each step (a background job records it, and may stop there). */
+export async function analyzeCampaignIntegrity(
+  db: Db,
+  rawInput: AnalyzeIntegrityInput,
+  onProgress: (done: number, total: number) => Promise<void> = async () => {},
+) {
   const input = AnalyzeIntegrityInput.parse(rawInput);
   const campaign = await findCampaign(db, input.campaignId);
+  await onProgress(0, STEPS);
   const [votes, turnFlagsOf] = await Promise.all([
     loadVotes(db, campaign.id),
     savedIdentityFlags(db, campaign.id),
   ]);
+  await onProgress(1, STEPS);
 
   // Opening prompts in the order their dialogues were judged; a prompt is a near-duplicate
   // when an earlier one of its cluster exists.
@@ -76,7 +86,10 @@ export async function analyzeCampaignIntegrity(db: Db, rawInput: AnalyzeIntegrit
       .forEach((index) => cappedConversations.add(conversations[index].id));
   }
 
+  await onProgress(2, STEPS);
+
   const annotators = annotatorReliability(votes, consensusLogOdds(votes));
+  await onProgress(3, STEPS);
   const excludedAnnotators = new Set(
     annotators
       .filter((report) => report.flags.some((flag) => EXCLUDING_FLAGS.has(flag)))
@@ -110,6 +123,8 @@ export async function analyzeCampaignIntegrity(db: Db, rawInput: AnalyzeIntegrit
   const flaggedTurns = Object.fromEntries(
     TURN_FLAGS.map((flag) => [flag, [...turnFlagsOf.values()].filter((flags) => flags.has(flag)).length]),
   ) as Record<TurnFlag, number>;
+  const leaderboard = integrityLeaderboard(leaderboardVotes, { bootstrapRounds: input.bootstrapRounds });
+  await onProgress(STEPS, STEPS);
   return {
     campaign: { id: campaign.id, name: campaign.name },
     comparisons: votes.length,
@@ -117,7 +132,7 @@ export async function analyzeCampaignIntegrity(db: Db, rawInput: AnalyzeIntegrit
     flaggedTurns,
     duplicateClusters: clusters.map((cluster) => cluster.map((index) => conversations[index].prompt)),
     excludedFromLeaderboard: excluded,
-    ...integrityLeaderboard(leaderboardVotes, { bootstrapRounds: input.bootstrapRounds }),
+    ...leaderboard,
     /** Scores (no intervals) with the flagged turns and annotators kept. */
     withFlagged: scoresOnly(withFlaggedVotes),
   };

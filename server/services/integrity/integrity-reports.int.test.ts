@@ -1,14 +1,27 @@
-// The Integrity tab's report runs after the request and is stored; a second request while it
-// runs gets the same run; the drill-down pages through one annotator's comparisons.
+// The Integrity tab's report is a queued job whose result is stored; a second request while it
+// waits or runs gets the same run; its progress and failure show in the tab's state; the
+// drill-down pages through one annotator's comparisons.
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
+import { jobs } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
 import { generateSyntheticData } from "@/scripts/synthetic/generate-synthetic";
 import { createAdmin } from "@/server/testing/fixtures";
-import { getIntegrityReport, requestIntegrityReport, type Schedule } from "./integrity-reports";
+import { serverJobKinds } from "../jobs/job-kinds";
+import { claimJob, DEFAULT_JOB_TIMINGS, runClaimedJob } from "../jobs/job-worker";
+import { getIntegrityReport, requestIntegrityReport } from "./integrity-reports";
 import { listAnnotatorComparisons } from "./list-annotator-comparisons";
 
 let database: Database;
+
+const claim = (workerId: string) =>
+  claimJob(database.db, { workerId, kinds: ["integrity-report"], leaseMs: DEFAULT_JOB_TIMINGS.leaseMs });
+const runJob = async (workerId: string) =>
+  runClaimedJob(database.db, serverJobKinds, (await claim(workerId))!, {
+    workerId,
+    timings: DEFAULT_JOB_TIMINGS,
+  });
 
 beforeAll(async () => {
   database = await createTestDb();
@@ -18,7 +31,7 @@ afterAll(async () => {
 });
 
 describe("integrity reports", () => {
-  it("computes the report in the background and serves the latest one", { timeout: 300_000 }, async () => {
+  it("computes the report in a queued job and serves the latest one", { timeout: 300_000 }, async () => {
     const { actor: admin } = await createAdmin(database.db);
     const { campaignId } = await generateSyntheticData(database.db, {
       comparisons: 800,
@@ -30,18 +43,15 @@ describe("integrity reports", () => {
     const empty = await getIntegrityReport(database.db, { campaignId });
     expect(empty).toMatchObject({ latest: null, report: null });
 
-    // Held until the test runs it, as if the request had answered first.
-    const runs: (() => Promise<void>)[] = [];
-    const keep: Schedule = (work) => runs.push(work);
-    const first = await requestIntegrityReport(database.db, { campaignId }, admin, keep);
-    const second = await requestIntegrityReport(database.db, { campaignId }, admin, keep);
+    const first = await requestIntegrityReport(database.db, { campaignId }, admin);
+    const second = await requestIntegrityReport(database.db, { campaignId }, admin);
     expect(second.id).toBe(first.id);
-    expect(runs).toHaveLength(1);
-    expect((await getIntegrityReport(database.db, { campaignId })).latest?.status).toBe("running");
+    expect(await database.db.select().from(jobs).where(eq(jobs.kind, "integrity-report"))).toHaveLength(1);
+    expect((await getIntegrityReport(database.db, { campaignId })).latest?.status).toBe("queued");
 
-    await Promise.all(runs.map((run) => run()));
+    await runJob("worker");
     const done = await getIntegrityReport(database.db, { campaignId });
-    expect(done.latest).toMatchObject({ id: first.id, status: "done" });
+    expect(done.latest).toMatchObject({ id: first.id, status: "done", progress: { done: 4, total: 4 } });
     expect(done.report?.annotators).toHaveLength(5);
     const alwaysA = done.report!.annotators.find((annotator) => annotator.email.startsWith("always-a-"))!;
     expect(alwaysA.flags).toContain("position-bias");
@@ -57,4 +67,34 @@ describe("integrity reports", () => {
     for (const item of page.items.filter((row) => row.source === "primary"))
       expect(item.chosenSlot).toBe("A");
   });
+
+  it(
+    "shows a run whose workers kept dying as failed, and lets a new one start",
+    { timeout: 120_000 },
+    async () => {
+      const { actor: admin } = await createAdmin(database.db);
+      const { campaignId } = await generateSyntheticData(database.db, {
+        comparisons: 50,
+        campaignName: "Reports that die",
+        annotators: 2,
+        seed: 3,
+      });
+      const run = await requestIntegrityReport(database.db, { campaignId }, admin);
+      // Two workers claimed it and vanished (their leases expired); the third claim gives up.
+      for (const workerId of ["first", "second"]) {
+        expect(await claim(workerId)).not.toBeNull();
+        await database.db
+          .update(jobs)
+          .set({ lockedUntil: sql`now() - interval '1 second'` })
+          .where(eq(jobs.kind, "integrity-report"));
+      }
+      await runJob("third");
+      const state = await getIntegrityReport(database.db, { campaignId });
+      expect(state.latest).toMatchObject({ id: run.id, status: "failed" });
+      expect(state.latest?.error).toMatch(/could not be computed: The job stopped without finishing 2 times/);
+
+      const again = await requestIntegrityReport(database.db, { campaignId }, admin);
+      expect(again.id).not.toBe(run.id);
+    },
+  );
 });

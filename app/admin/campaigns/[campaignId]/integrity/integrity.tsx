@@ -5,13 +5,18 @@
 // near-duplicate prompts and each variant pair's position-bias and tie rates. The report is
 // computed in the background; this page only reads the stored one.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useState } from "react";
+import { plural } from "@/lib/plural";
 import { Pager } from "../../../../_components/pager";
 import { Alert, Button, Card } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { percent } from "../../_components/labels";
 
 const POLL_MS = 2000;
+
+/** A requested report that has not finished: waiting for a worker, or running. */
+const isComputing = (status: string | undefined) => status === "queued" || status === "running";
 
 function Ranking({
   caption,
@@ -133,7 +138,7 @@ export function Integrity({ campaignId }: { campaignId: string }) {
   const [openAnnotator, setOpenAnnotator] = useState<string | null>(null);
   const state = useQuery({
     ...trpc.integrity.report.queryOptions({ campaignId }),
-    refetchInterval: (query) => (query.state.data?.latest?.status === "running" ? POLL_MS : false),
+    refetchInterval: (query) => (isComputing(query.state.data?.latest?.status) ? POLL_MS : false),
   });
   const request = useMutation(
     trpc.integrity.requestReport.mutationOptions({
@@ -146,30 +151,50 @@ export function Integrity({ campaignId }: { campaignId: string }) {
     }),
   );
   const [deactivated, setDeactivated] = useState<Set<string>>(new Set());
+  const sendToReview = useMutation(trpc.integrity.sendToReview.mutationOptions());
+  const [sent, setSent] = useState<{ email: string; annotatorId: string; pending: number } | null>(null);
   const latest = state.data?.latest;
+  const computing = isComputing(latest?.status);
   const report = state.data?.report;
   const board = report ? (withFlagged ? report.withFlagged : report.leaderboard) : null;
 
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-4">
-        <Button
-          onClick={() => request.mutate({ campaignId })}
-          disabled={request.isPending || latest?.status === "running"}
-        >
-          {latest?.status === "running" ? "Computing…" : "Compute integrity report"}
+        <Button onClick={() => request.mutate({ campaignId })} disabled={request.isPending || computing}>
+          {computing ? "Computing…" : "Compute integrity report"}
         </Button>
         <p className="text-sm text-slate-600" role="status">
+          {latest?.status === "queued" &&
+            `Waiting for a background worker since ${new Date(latest.startedAt).toLocaleTimeString("en-US")}.`}
           {latest?.status === "running" &&
-            `Computing since ${new Date(latest.startedAt).toLocaleTimeString("en-US")}.`}
+            `Computing since ${new Date(latest.startedAt).toLocaleTimeString("en-US")}: ${latest.progress.done} of ${latest.progress.total ?? "?"} steps done.`}
           {state.data?.computedAt && ` Report of ${new Date(state.data.computedAt).toLocaleString("en-US")}.`}
         </p>
+        {latest?.status === "running" && latest.progress.total !== null && (
+          <progress
+            aria-label="Integrity report progress"
+            className="w-40"
+            max={latest.progress.total}
+            value={latest.progress.done}
+          />
+        )}
       </div>
       {state.error && <Alert>{errorMessage(state.error)}</Alert>}
       {request.error && <Alert>{errorMessage(request.error)}</Alert>}
       {deactivate.error && <Alert>{errorMessage(deactivate.error)}</Alert>}
+      {sendToReview.error && <Alert>{errorMessage(sendToReview.error)}</Alert>}
+      {sent && (
+        <Alert tone="info">
+          {plural(sent.pending, "comparison")} by {sent.email} {sent.pending === 1 ? "waits" : "wait"} in the
+          review queue.{" "}
+          <Link className="underline" href={`/review?campaign=${campaignId}&annotator=${sent.annotatorId}`}>
+            Open the review queue
+          </Link>
+        </Alert>
+      )}
       {latest?.status === "failed" && <Alert>{latest.error}</Alert>}
-      {state.data && !report && latest?.status !== "running" && (
+      {state.data && !report && !computing && (
         <Alert tone="info">
           No report yet: compute one to see annotators by risk and the style-controlled leaderboard.
         </Alert>
@@ -267,6 +292,26 @@ export function Integrity({ campaignId }: { campaignId: string }) {
                           }
                         >
                           Comparisons
+                        </Button>
+                        <Button
+                          variant="secondary"
+                          aria-label={`Send ${annotator.email} to review`}
+                          disabled={sendToReview.isPending}
+                          onClick={() =>
+                            sendToReview.mutate(
+                              { campaignId, annotatorId: annotator.annotatorId },
+                              {
+                                onSuccess: ({ pending }) =>
+                                  setSent({
+                                    email: annotator.email,
+                                    annotatorId: annotator.annotatorId,
+                                    pending,
+                                  }),
+                              },
+                            )
+                          }
+                        >
+                          Send to review
                         </Button>
                         <Button
                           variant="danger"

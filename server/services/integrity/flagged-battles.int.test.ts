@@ -1,0 +1,63 @@
+// The campaign leaderboard leaves out the battles of turns flagged for identity unless asked to
+// keep them, and says how many it left out.
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "@/db/client";
+import { queryRows } from "@/db/query-rows";
+import { createTestDb } from "@/db/testing";
+import { generateSyntheticData } from "@/scripts/synthetic/generate-synthetic";
+import { getLeaderboard } from "../leaderboard/get-leaderboard";
+import { flagIdentityOnSave } from "./flag-identity";
+
+let database: Database;
+let campaignId: string;
+
+beforeAll(async () => {
+  database = await createTestDb();
+  ({ campaignId } = await generateSyntheticData(database.db, {
+    comparisons: 120,
+    campaignName: "Leaderboard without flagged turns",
+    seed: 7,
+  }));
+  // Eight judged turns whose first response turns out to name a vendor.
+  const leaky = await queryRows<{ turnId: string; responseId: string }>(
+    database.db,
+    sql`select c.turn_id as "turnId", c.ranking->>0 as "responseId" from comparisons c
+        where c.campaign_id = ${campaignId} and c.source = 'primary' order by c.id limit 8`,
+  );
+  await flagIdentityOnSave(
+    database.db,
+    campaignId,
+    leaky.map((turn) => ({
+      turnId: turn.turnId,
+      prompt: "Write a haiku about rain.",
+      responses: [{ id: turn.responseId, text: "As ChatGPT, here is a haiku." }],
+    })),
+  );
+}, 120_000);
+afterAll(async () => {
+  await database?.close();
+});
+
+describe("the campaign leaderboard and flagged turns", () => {
+  it("leaves the battles of flagged turns out by default, and keeps them when asked", async () => {
+    const [{ flaggedBattles }] = await queryRows<{ flaggedBattles: number }>(
+      database.db,
+      sql`select coalesce(sum(jsonb_array_length(c.ranking) * (jsonb_array_length(c.ranking) - 1) / 2), 0)::int
+                 as "flaggedBattles"
+          from comparisons c where c.campaign_id = ${campaignId} and c.source = 'primary'
+          and c.review_status <> 'rejected'
+          and c.turn_id in (select turn_id from turn_flags where campaign_id = ${campaignId})`,
+    );
+    expect(flaggedBattles).toBeGreaterThan(0);
+
+    const without = await getLeaderboard(database.db, { campaignId });
+    const withFlagged = await getLeaderboard(database.db, { campaignId, includeFlaggedTurns: true });
+    expect(without.flaggedTurnBattles).toBe(flaggedBattles);
+    expect(withFlagged.flaggedTurnBattles).toBe(0);
+    expect(withFlagged.battles - without.battles).toBe(flaggedBattles);
+    const games = (board: typeof without) =>
+      board.players.reduce((sum, player) => sum + player.wins + player.losses + player.ties, 0);
+    expect(games(withFlagged) - games(without)).toBe(2 * flaggedBattles);
+  });
+});

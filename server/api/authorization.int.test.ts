@@ -136,6 +136,9 @@ describe("authorization matrix of the route handlers", () => {
         "POST /api/generate",
         "GET /api/generate/[turnId]",
         "POST /api/exports/download",
+        "GET /api/openapi.json",
+        "GET /api/v1/campaigns",
+        "POST /api/v1/campaigns/[campaignId]/exports",
       ]),
     );
   });

@@ -37,6 +37,7 @@ import { createTrpcHttpHandler, MAX_BODY_BYTES, TRPC_ENDPOINT } from "./http-han
 import { appRouter } from "./root";
 import { routeOf } from "./route-handler";
 import { serverRouteDeps } from "./server-route-deps";
+import type { ApiRoute } from "./v1/api-route";
 import { createContext } from "./trpc";
 
 // Test tooling, not app code: the seed to replay is the one input of this test.
@@ -50,7 +51,8 @@ type Identity = keyof typeof REQUESTS;
 /** Requests per route handler for each identity. */
 const ROUTE_REQUESTS: Record<Identity, number> = { anonymous: 10, annotator: 20, admin: 20 };
 
-/** The input each route's service validates, so generated bodies get past the first check. */
+/** The input each route's service validates, so generated bodies get past the first check (the
+ * HTTP API's routes carry theirs in their definition). */
 const ROUTE_INPUTS: Record<string, z.ZodType> = {
   "POST /api/generate": StartTurnInput,
   "POST /api/exports/download": DownloadExportInput,
@@ -249,7 +251,8 @@ describe(`fuzzing every public input (seed ${seed})`, () => {
       const routeFuzzer = fuzzer.fork(entry.name);
       for (const identity of Object.keys(ROUTE_REQUESTS) as Identity[]) {
         for (let attempt = 0; attempt < ROUTE_REQUESTS[identity]; attempt++) {
-          const { request, params } = routeRequest(routeFuzzer, entry, ROUTE_INPUTS[entry.name]);
+          const schema = ROUTE_INPUTS[entry.name] ?? (route as Partial<ApiRoute>).operation?.input;
+          const { request, params } = routeRequest(routeFuzzer, entry, schema);
           const headers = await sessionHeaders(users[identity], request.headers);
           const response = await serve(toRequest({ ...request, headers: Object.fromEntries(headers) }), {
             params: Promise.resolve(params),

@@ -6,11 +6,14 @@
 // their own database and session secret. The authorization matrix reads the declared role.
 import { ZodError } from "zod";
 import type { Db } from "@/db/client";
+import type { ApiTokenScope } from "@/lib/constants";
 import { getUserFromHeaders } from "@/server/auth/request-user";
 import { decideAccess, forbiddenMessage, type Access, type Role } from "@/server/auth/roles";
 import type { SessionUser } from "@/server/auth/session-user";
 import { HTTP_STATUS_BY_KIND, isDomainError, type DomainErrorKind } from "@/server/errors";
 import { log } from "@/server/log";
+import { hasScope, type ApiTokenGrant } from "@/server/services/api-tokens/api-token-schemas";
+import { authenticateApiToken } from "@/server/services/api-tokens/authenticate-api-token";
 import { PayloadTooLargeError, readBodyWithLimit } from "./body-limit";
 import { describeZodError } from "./trpc";
 
@@ -59,6 +62,12 @@ export interface RouteDefinition<D extends RouteDeps, R extends Access, P> {
    * Routes without it never read the body.
    */
   body?: { limit: number; shape: string };
+  /**
+   * Routes of the HTTP API (app/api/v1) also admit API tokens (`Authorization: Bearer arb_…`):
+   * the scope a token needs, and the campaign the request acts on (a token limited to one
+   * campaign reaches no other, nor anything outside a campaign). Other routes ignore tokens.
+   */
+  token?: { scope: ApiTokenScope; campaignOf?: (params: P) => string };
   handle(call: RouteCall<D, R, P>): Promise<Response>;
 }
 
@@ -83,6 +92,26 @@ const SIGN_IN_AGAIN = "You are not signed in, or your session has ended. Sign in
 function isJson(request: Request) {
   const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
   return type === "application/json";
+}
+
+function bearerSecret(request: Request) {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+  return match?.[1] ?? null;
+}
+
+/** Why a token that passed its owner's role check is still refused here, or null. */
+function tokenRefusal<P>(
+  grant: ApiTokenGrant,
+  token: NonNullable<RouteDefinition<RouteDeps, Access, P>["token"]>,
+  params: P,
+) {
+  if (!hasScope(grant.scope, token.scope)) {
+    return `This token's scope is ${grant.scope}; this request needs ${token.scope}. Create a token with that scope.`;
+  }
+  if (grant.campaignId && token.campaignOf?.(params) !== grant.campaignId) {
+    return "This token is limited to one campaign, and this request is about another campaign or none.";
+  }
+  return null;
 }
 
 async function identify(request: Request, deps: RouteDeps, access: Access): Promise<SessionUser | null> {
@@ -119,12 +148,18 @@ export function defineRoute<D extends RouteDeps, R extends Access, P extends obj
     serve(deps) {
       const handler = async (request: Request, context?: RouteContext<P>) => {
         try {
-          const user = await identify(request, deps, definition.role);
+          const secret = definition.token ? bearerSecret(request) : null;
+          // A token is checked (and its errors answered) before anything else; no cookie fallback.
+          const token = secret ? await authenticateApiToken(await deps.db(), secret) : null;
+          const user = token ? token.user : await identify(request, deps, definition.role);
           const decision = decideAccess(user, definition.role);
           if (decision === "unauthenticated") return problem(401, "unauthorized", SIGN_IN_AGAIN);
           if (decision === "forbidden") {
             return problem(403, "forbidden", forbiddenMessage(definition.role as Role, user!.role));
           }
+          const params = ((await context?.params) ?? {}) as P;
+          const refusal = token && tokenRefusal(token.grant, definition.token!, params);
+          if (refusal) return problem(403, "forbidden", refusal);
           let body: unknown;
           if (definition.body) {
             const { limit, shape } = definition.body;
@@ -142,7 +177,6 @@ export function defineRoute<D extends RouteDeps, R extends Access, P extends obj
               return problem(400, "bad_request", `The request could not be read. Send ${shape} as JSON.`);
             }
           }
-          const params = ((await context?.params) ?? {}) as P;
           return await definition.handle({ request, user: user as UserFor<R>, params, body, deps });
         } catch (error) {
           return toProblem(error, request);

@@ -51,6 +51,58 @@ const BAD_INPUTS: Record<string, BadInput[] | null> = {
       body: JSON.stringify({ id: crypto.randomUUID(), output: "file", options: { format: "csv" } }),
     },
   ],
+  "GET /api/openapi.json": null,
+  // The HTTP API (server/api/v1): its own test (v1/http-api.int.test.ts) covers tokens.
+  "GET /api/v1/campaigns": [{ what: "a page size over 100", path: "/v1/campaigns?pageSize=101" }],
+  "POST /api/v1/campaigns": [
+    { what: "an empty object", body: "{}" },
+    { what: "a body that is not JSON", body: "{not json" },
+    { what: "an array", body: "[]" },
+  ],
+  "GET /api/v1/campaigns/[campaignId]": [
+    { what: "a campaign id that is not a uuid", path: "/v1/campaigns/x" },
+  ],
+  "PUT /api/v1/campaigns/[campaignId]": [{ what: "an empty object", body: "{}" }],
+  "POST /api/v1/campaigns/[campaignId]/status": [{ what: "an unknown action", body: '{"action":"explode"}' }],
+  "POST /api/v1/campaigns/[campaignId]/variants": [{ what: "an empty object", body: "{}" }],
+  "PUT /api/v1/campaigns/[campaignId]/variants/[variantId]": [{ what: "an empty object", body: "{}" }],
+  "POST /api/v1/campaigns/[campaignId]/batches": [
+    { what: "an overlong label", body: JSON.stringify({ label: "x".repeat(101) }) },
+  ],
+  "POST /api/v1/campaigns/[campaignId]/batches/close": [
+    { what: "a campaign id that is not a uuid", path: "/v1/campaigns/x/batches/close" },
+  ],
+  "PUT /api/v1/campaigns/[campaignId]/members": [
+    { what: "an unknown membership", body: '{"membership":"some"}' },
+  ],
+  "GET /api/v1/campaigns/[campaignId]/comparisons": [
+    { what: "an unknown status", path: `/v1/campaigns/${crypto.randomUUID()}/comparisons?status=lost` },
+  ],
+  "GET /api/v1/campaigns/[campaignId]/comparisons/[comparisonId]": [
+    {
+      what: "a comparison id that is not a uuid",
+      path: `/v1/campaigns/${crypto.randomUUID()}/comparisons/x`,
+    },
+  ],
+  "POST /api/v1/campaigns/[campaignId]/comparisons/[comparisonId]/review": [
+    { what: "an unknown decision", body: '{"decision":"maybe"}' },
+  ],
+  "GET /api/v1/campaigns/[campaignId]/leaderboard": [
+    {
+      what: "a batch id that is not a uuid",
+      path: `/v1/campaigns/${crypto.randomUUID()}/leaderboard?batchId=1`,
+    },
+  ],
+  "GET /api/v1/campaigns/[campaignId]/dashboard": [
+    {
+      what: "a batch id that is not a uuid",
+      path: `/v1/campaigns/${crypto.randomUUID()}/dashboard?batchId=1`,
+    },
+  ],
+  "POST /api/v1/campaigns/[campaignId]/exports": [{ what: "an unknown format", body: '{"output":"file"}' }],
+  "GET /api/v1/campaigns/[campaignId]/exports/[id]": [
+    { what: "an export id that is not a uuid", path: `/v1/campaigns/${crypto.randomUUID()}/exports/x` },
+  ],
 };
 
 let database: Database;

@@ -5,7 +5,7 @@
 // are all excluded says why. Screenshots of the new screens go to the test's output folder.
 import fs from "node:fs";
 import type { Page, TestInfo } from "@playwright/test";
-import { judgeTurn, mutate, type Caller } from "./app-api";
+import { judgeTurn, mutate, query, type Caller } from "./app-api";
 import { expect, test } from "./fixtures";
 import type { InferenceServer } from "./inference-server";
 
@@ -84,6 +84,33 @@ test("an admin sets a campaign up in order, from the checklist to its first comp
     ]);
     await expect(openFirstBatch).toBeDisabled();
     await screenshot(page, testInfo, "setup-checklist");
+  });
+
+  await test.step("a new variant starts on the default model, and Test connection tries it before saving", async () => {
+    await page.getByRole("button", { name: "Add a variant" }).click();
+    const form = page.getByRole("region", { name: "Add a variant" });
+    await expect(form.getByLabel("Responses come from")).toHaveValue("local");
+    await expect(form.getByLabel("Variant name")).toHaveValue("demo-random-256x4-q8_0 @ 0.7");
+    await expect(form.getByLabel("Model file (.gguf, optional)")).toHaveAccessibleDescription(
+      /empty for the demo model/,
+    );
+    await form.getByLabel("Max tokens").fill("12");
+    await form.getByRole("button", { name: "Test connection" }).click();
+    const tried = form.getByRole("region", { name: "Connection test of the form's values" });
+    await expect(tried).toContainText("Connection works", { timeout: 120_000 });
+    await expect(page.getByRole("listitem", { name: /^Variant / })).toHaveCount(0);
+    // A wrong model name is found before the variant exists.
+    await form.getByLabel("Responses come from").selectOption("openai");
+    await form.getByLabel("Server URL").fill(inference.url);
+    await form.getByLabel("Model").fill("no-such-model");
+    await form.getByRole("button", { name: "Test connection" }).click();
+    await expect(tried).toContainText(`The server does not list the model "no-such-model"`);
+    await screenshot(page, testInfo, "variant-form-test-connection");
+    await form.getByRole("button", { name: "Cancel" }).click();
+    await expect(page.getByRole("listitem", { name: /^Variant / })).toHaveCount(0);
+  });
+
+  await test.step("two variants complete the first step; the batch waits for the guidelines", async () => {
     await addVariant(page, inference, "tiny @ 0.7", "0.7");
     await addVariant(page, inference, "tiny @ 1.0", "1.0");
     await expect(checklist.getByRole("listitem").first()).toHaveText(/Add two model variants \(done\)/);
@@ -109,6 +136,44 @@ test("an admin sets a campaign up in order, from the checklist to its first comp
     await judgeOne(annotator, campaignId, "Say hello.", { version: 2 });
     await page.reload();
     await expect(page.getByRole("row", { name: /1\. Batch 1 Open/ })).toContainText(/1$/);
+  });
+
+  await test.step("a guidelines change is shown as a diff to the annotator who read the earlier version", async () => {
+    await page
+      .getByRole("navigation", { name: "Campaign" })
+      .getByRole("link", { name: "Guidelines" })
+      .click();
+    await page
+      .getByLabel("Guidelines (Markdown)")
+      .fill("# Pick the better answer\n\nRead both twice.\n\nAsk when unsure.");
+    await page.getByRole("button", { name: "Save as a new version" }).click();
+    await expect(page.getByRole("button", { name: "Save as a new version" })).toBeDisabled();
+    await annotator.page.goto(`/annotate/${campaignId}`);
+    const change = annotator.page.getByRole("region", { name: "What changed since version 2" });
+    await expect(change.getByRole("deletion")).toHaveText(["− Read both."]);
+    await expect(change.getByRole("insertion")).toHaveText([
+      /Read both twice\./,
+      /^\+\s*$/,
+      /Ask when unsure\./,
+    ]);
+    await screenshot(annotator.page, testInfo, "guidelines-diff");
+    await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Overview" }).click();
+  });
+
+  await test.step("the leaderboard says it is thin: one battle, a shared rank, both preliminary", async () => {
+    await page
+      .getByRole("navigation", { name: "Campaign" })
+      .getByRole("link", { name: "Leaderboard" })
+      .click();
+    const rows = page.getByRole("table", { name: "Leaderboard" }).getByRole("row");
+    await expect(rows).toHaveCount(3);
+    for (const row of [rows.nth(1), rows.nth(2)]) {
+      await expect(row.getByRole("cell").first()).toHaveText("1");
+      await expect(row).toContainText("preliminary");
+    }
+    await expect(page.getByText(/fewer than 50 battles is preliminary/)).toBeVisible();
+    await screenshot(page, testInfo, "leaderboard-preliminary");
+    await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Overview" }).click();
   });
 
   await test.step("archiving asks first; an archived campaign offers no change; restore says paused", async () => {
@@ -156,13 +221,24 @@ test("an invited annotator lands signed in and submits a first safety judgement"
 }, testInfo) => {
   test.setTimeout(180_000);
   const campaign = await campaigns.create({ kind: "safety", maxTokens: 48 });
+  // Open to chosen people only: the newcomer can work in it only if the invitation adds them.
+  const adminAccount = await query<{ id: string }>(admin, "account.current", undefined);
+  await mutate(admin, "campaigns.setMembers", {
+    campaignId: campaign.id,
+    membership: "selected",
+    memberIds: [adminAccount.id],
+  });
   const email = `newcomer-${Date.now()}@e2e.test`;
 
-  await test.step("the admin invites them", async () => {
+  await test.step("the admin invites them into the campaign", async () => {
     await admin.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
     const inviteForm = admin.page.getByRole("region", { name: "Invite someone" });
     await inviteForm.getByLabel("Email").fill(email);
     await inviteForm.getByLabel("Name (optional)").fill("Nia Newcomer");
+    await inviteForm
+      .getByRole("group", { name: /Add to campaigns/ })
+      .getByRole("checkbox", { name: campaign.name, exact: true })
+      .check();
     await inviteForm.getByRole("button", { name: "Invite" }).click();
     await expect(inviteForm.getByRole("status")).toContainText(`Send this one-time link to ${email}`);
   });
@@ -308,6 +384,24 @@ test("a reported turn reaches the admin's list with its responses, and the admin
       page.getByRole("listitem", { name: `Report by ${annotator.email} in ${campaign.name}` }),
     ).toContainText("Thanks, we are looking at the model.");
   });
+
+  await test.step("the annotator sees a badge, and the reply on their Feedback page", async () => {
+    const page = annotator.page;
+    await page.goto("/campaigns");
+    const feedbackLink = page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: /^Feedback/ });
+    await expect(feedbackLink).toHaveAccessibleName("Feedback 1 new");
+    await feedbackLink.click();
+    const reports = page.getByRole("list", { name: "Your problem reports" });
+    const reported = reports.getByRole("listitem").filter({ hasText: prompt });
+    await expect(reported).toContainText("Resolved");
+    await expect(reported).toContainText("New");
+    await expect(reported).toContainText("An admin replied: Thanks, we are looking at the model.");
+    await screenshot(page, testInfo, "feedback-reply");
+    // Opened once, the feedback is read: the badge goes.
+    await expect(feedbackLink).toHaveAccessibleName("Feedback");
+  });
 });
 
 test("a reviewer works through one campaign's queue with Accept & next and keeps the filter", async ({
@@ -401,6 +495,15 @@ test("an export whose comparisons are all rejected says why nothing matches", as
     await form.getByLabel("Exclude ratings rejected in review").uncheck();
     await form.getByRole("button", { name: "Preview" }).click();
     await expect(preview).toContainText("1 comparison matches");
+    // The row reads as a record whose nested parts fold shut and open again.
+    const record = preview.getByRole("group", { name: /^Preview row 1 / });
+    const firstPart = record.locator("details details").first();
+    await expect(firstPart).toHaveAttribute("open", "");
+    await firstPart.locator(":scope > summary").click();
+    await expect(firstPart).not.toHaveAttribute("open");
+    await firstPart.locator(":scope > summary").click();
+    await expect(firstPart).toHaveAttribute("open", "");
+    await screenshot(page, testInfo, "export-preview-record");
     const first = page.waitForEvent("download");
     await form.getByRole("button", { name: "Export and download" }).click();
     const firstFile = await (await first).path();

@@ -64,6 +64,8 @@ export const campaigns = pgTable(
     retriesPerHour: integer("retries_per_hour").notNull().default(20),
     /** Turns generating at once, counted over all the annotator's campaigns. */
     concurrentGenerations: integer("concurrent_generations").notNull().default(2),
+    /** Reviewers see no variant names (only admins do) unless an admin unblinds them. */
+    isBlindedForReviewers: boolean("is_blinded_for_reviewers").notNull().default(true),
     /** Free-form settings a later feature needs before it earns a column. */
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
     createdById: uuid("created_by_id").references(() => users.id, { onDelete: "set null" }),

@@ -1,4 +1,5 @@
 // People who use Arbiter, their roles, and the one-time links that let invited users set a password.
+import { sql } from "drizzle-orm";
 import { boolean, index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export const ROLES = ["annotator", "reviewer", "admin"] as const;
@@ -17,6 +18,8 @@ export const users = pgTable(
     /** argon2id PHC string; null until an invited user sets a password. */
     passwordHash: text("password_hash"),
     isActive: boolean("is_active").notNull().default(true),
+    /** When they last opened their feedback; newer reviews and replies count as new. */
+    feedbackSeenAt: timestamp("feedback_seen_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),
@@ -38,6 +41,11 @@ export const userInvitations = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
+    /** Campaigns the person joins when they accept (one deleted or archived meanwhile is skipped). */
+    campaignIds: uuid("campaign_ids")
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
   },
   (table) => [
     uniqueIndex("user_invitations_token_hash_key").on(table.tokenHash),

@@ -150,6 +150,30 @@ describe("a variant's endpoint", () => {
     expect(capture.requests).toEqual([]);
   });
 
+  it("is refused as well when tested from the form before saving, and the key rule holds there too", async () => {
+    const tried = (fields: { baseUrl: string; apiKeyEnv?: string }) =>
+      call(
+        "variants.testUnsavedConnection",
+        { campaignId, name: "not saved", endpointKind: "openai", model: "m", ...fields },
+        admin,
+        "mutation",
+      );
+    const { status, result } = await tried({ baseUrl: `http://127.0.0.1:${capture.port}/v1` });
+    expect(status).toBe(200);
+    const { ok, steps } = result as ConnectionTest;
+    expect(ok).toBe(false);
+    for (const step of steps.slice(1)) {
+      expect(step.detail).toContain("Arbiter does not connect to 127.0.0.1:");
+      expect(step.detail).toContain("ARBITER_OUTBOUND_ALLOW=127.0.0.1");
+    }
+    const withSecret = await tried({ baseUrl: capture.url, apiKeyEnv: "NEXTAUTH_SECRET" });
+    expect(withSecret.status).toBe(400);
+    expect(withSecret.error).toContain("starts with ARBITER_KEY_, like ARBITER_KEY_VLLM");
+    expect(capture.requests).toEqual([]);
+    const saved = await db.select({ name: modelVariants.name }).from(modelVariants);
+    expect(saved.map((variant) => variant.name)).not.toContain("not saved");
+  });
+
   it("fails an annotator's generation there without a request, telling the annotator only that it failed", async () => {
     const runtime = getGenerationRuntime();
     const { campaign } = await createActiveCampaign(db, {

@@ -43,6 +43,19 @@ export function defaultModelOf(config: DefaultModelConfig): DefaultModel {
   return { kind: "local", path: path.join(config.dataDir, "models", DEMO_MODEL_FILE), isDemo: true };
 }
 
+/** The default model as an admin's variant form names it: the file's or model's name, never the
+ * operator's paths or URL. */
+export interface DefaultModelSummary {
+  source: "model_path" | "demo" | "inference_url";
+  /** null: INFERENCE_URL without INFERENCE_MODEL (the server's first model). */
+  name: string | null;
+}
+
+export function summarizeDefaultModel(model: DefaultModel): DefaultModelSummary {
+  if (model.kind === "remote") return { source: "inference_url", name: model.model };
+  return { source: model.isDemo ? "demo" : "model_path", name: path.basename(model.path, ".gguf") };
+}
+
 /** OpenAI clients want the ".../v1" base; people often paste the server's root. */
 export function openAiBaseUrl(url: string) {
   const trimmed = url.replace(/\/+$/, "");

@@ -18,6 +18,7 @@ import {
   type TemplateValue,
 } from "./labels";
 import type { ExportDownload } from "./use-export-download";
+import { JsonRecord } from "./json-record";
 
 interface FormState {
   format: FormatValue;
@@ -482,12 +483,7 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
                   <figcaption className="text-xs font-medium text-slate-500">
                     Row {index + 1} · {split}
                   </figcaption>
-                  <pre
-                    aria-label={`Preview row ${index + 1} (${split})`}
-                    className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-3 text-xs text-slate-800"
-                  >
-                    {JSON.stringify(row, null, 2)}
-                  </pre>
+                  <JsonRecord label={`Preview row ${index + 1} (${split})`} record={row} />
                 </figure>
               ))}
             </>

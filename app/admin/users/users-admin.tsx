@@ -57,6 +57,8 @@ function InvitationLink({ path, email }: { path: string; email: string }) {
 function InviteForm({ onInvited }: { onInvited: () => void }) {
   const trpc = useTRPC();
   const invite = useMutation(trpc.users.invite.mutationOptions({ onSuccess: onInvited }));
+  // The newest 100 campaigns that can take members (archived ones cannot).
+  const campaigns = useQuery(trpc.campaigns.list.queryOptions({ page: 1, pageSize: 100 }));
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -67,6 +69,7 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
         email: String(form.get("email") ?? ""),
         name: String(form.get("name") ?? ""),
         role: String(form.get("role")) as RoleValue,
+        campaignIds: form.getAll("campaignIds").map(String),
       },
       { onSuccess: () => formElement.reset() },
     );
@@ -91,6 +94,26 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
         <Button type="submit" disabled={invite.isPending}>
           {invite.isPending ? "Inviting…" : "Invite"}
         </Button>
+        {campaigns.data && campaigns.data.items.length > 0 && (
+          <fieldset className="sm:col-span-4">
+            <legend className="text-sm font-medium text-slate-700">
+              Add to campaigns (optional: they join when they set their password)
+            </legend>
+            <div className="mt-2 flex max-h-40 flex-wrap gap-x-4 gap-y-1 overflow-y-auto text-sm text-slate-700">
+              {campaigns.data.items.map((campaign) => (
+                <label key={campaign.id} className="flex items-center gap-2">
+                  <input
+                    type="checkbox"
+                    name="campaignIds"
+                    value={campaign.id}
+                    className="rounded border-slate-300"
+                  />
+                  {campaign.name}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
       </form>
       <div className="mt-4 space-y-2">
         {invite.error && <Alert>{errorMessage(invite.error)}</Alert>}
@@ -236,7 +259,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                         <Button
                           variant="secondary"
                           disabled={reissue.isPending}
-                          aria-label={`New invitation link for ${user.email}`}
+                          aria-label={`New link for ${user.email}`}
                           onClick={() =>
                             reissue.mutate(
                               { userId: user.id },

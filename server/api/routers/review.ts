@@ -1,5 +1,5 @@
 // Review: reviewers work through a campaign's comparisons; annotators read the feedback on
-// their own work.
+// their own work (reviews, and the replies to their problem reports).
 import { annotatorProcedure, reviewerProcedure, router } from "../trpc";
 import { PageInput } from "@/server/services/pagination";
 import {
@@ -12,6 +12,12 @@ import {
   ReviewComparisonInput,
   reviewComparison,
 } from "@/server/services/quality/reviews";
+import {
+  countNewFeedback,
+  ListMyProblemReportsInput,
+  listMyProblemReports,
+  markFeedbackSeen,
+} from "@/server/services/quality/feedback-inbox";
 
 export const reviewRouter = router({
   campaigns: reviewerProcedure.query(({ ctx }) => listReviewCampaigns(ctx.db)),
@@ -28,4 +34,9 @@ export const reviewRouter = router({
   myFeedback: annotatorProcedure
     .input(PageInput.optional())
     .query(({ ctx, input }) => listMyFeedback(ctx.db, input, ctx.user)),
+  myProblemReports: annotatorProcedure
+    .input(ListMyProblemReportsInput.optional())
+    .query(({ ctx, input }) => listMyProblemReports(ctx.db, input, ctx.user)),
+  newFeedbackCount: annotatorProcedure.query(({ ctx }) => countNewFeedback(ctx.db, ctx.user)),
+  markFeedbackSeen: annotatorProcedure.mutation(({ ctx }) => markFeedbackSeen(ctx.db, ctx.user)),
 });

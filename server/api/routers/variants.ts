@@ -1,5 +1,7 @@
-// Model variants of a campaign: add, edit, and test the connection to their endpoint.
+// Model variants of a campaign: add, edit, and test the connection to their endpoint (saved or
+// still in the form).
 import { adminProcedure, router } from "../trpc";
+import { summarizeDefaultModel } from "@/server/generation/default-model";
 import { getGenerationRuntime } from "@/server/generation/runtime";
 import {
   CreateVariantInput,
@@ -8,11 +10,15 @@ import {
   updateVariant,
 } from "@/server/services/campaigns/save-variant";
 import {
+  TestUnsavedVariantInput,
   TestVariantConnectionInput,
+  testUnsavedVariantConnection,
   testVariantConnection,
 } from "@/server/services/campaigns/test-variant-connection";
 
 export const variantsRouter = router({
+  /** What a local variant without a model file of its own uses: the form's default. */
+  defaultModel: adminProcedure.query(() => summarizeDefaultModel(getGenerationRuntime().defaultModel)),
   create: adminProcedure
     .input(CreateVariantInput)
     .mutation(({ ctx, input }) => createVariant(ctx.db, input, ctx.user)),
@@ -23,5 +29,10 @@ export const variantsRouter = router({
     .input(TestVariantConnectionInput)
     .mutation(({ ctx, input }) =>
       testVariantConnection(ctx.db, input, ctx.user, getGenerationRuntime().resolver),
+    ),
+  testUnsavedConnection: adminProcedure
+    .input(TestUnsavedVariantInput)
+    .mutation(({ ctx, input }) =>
+      testUnsavedVariantConnection(ctx.db, input, ctx.user, getGenerationRuntime().resolver),
     ),
 });

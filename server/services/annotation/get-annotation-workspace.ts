@@ -1,10 +1,11 @@
-// What an annotator's workspace shows for a campaign: its guidelines (and whether they confirmed
-// this version), their progress and quota, and their conversation in progress with every turn,
+// What an annotator's workspace shows for a campaign: its guidelines (whether they confirmed
+// this version, and what changed since the version they confirmed last), their progress and quota, and their conversation in progress with every turn,
 // response (text and status only: no variant, model or endpoint) and their own judgements.
-import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, lt, max } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import {
+  campaignGuidelineVersions,
   comparisons,
   conversations,
   guidelineAcknowledgements,
@@ -16,6 +17,7 @@ import {
 import type { CampaignKind, SafetyBin, Strength } from "@/lib/constants";
 import { toResponseView, type ResponseView } from "@/server/generation/turn-generation";
 import { findCampaignForAnnotator, type Actor } from "./access";
+import { lineDiff, type DiffLine } from "./guideline-diff";
 import { countComparisonsToday } from "./start-turn";
 
 export const GetAnnotationWorkspaceInput = z.object({ campaignId: z.uuid() });
@@ -58,6 +60,8 @@ export interface AnnotationWorkspace {
     dailyQuota: number | null;
   };
   hasAcknowledgedGuidelines: boolean;
+  /** Before they confirm a new version: what changed since the one they confirmed last. */
+  guidelinesChange: { fromVersion: number; lines: DiffLine[] } | null;
   progress: { comparisonsToday: number; comparisonsTotal: number; conversationsEnded: number };
   conversation: {
     id: string;
@@ -97,6 +101,7 @@ export async function getAnnotationWorkspace(
       ),
     )
     .limit(1);
+  const guidelinesChange = acknowledged ? null : await changeSinceAcknowledged(db, campaign, actor.id);
   const [{ total }] = await db
     .select({ total: count() })
     .from(comparisons)
@@ -194,6 +199,7 @@ export async function getAnnotationWorkspace(
       dailyQuota: campaign.dailyQuota,
     },
     hasAcknowledgedGuidelines: acknowledged !== undefined,
+    guidelinesChange,
     progress: {
       comparisonsToday: await countComparisonsToday(db, campaign.id, actor.id),
       comparisonsTotal: total,
@@ -202,4 +208,35 @@ export async function getAnnotationWorkspace(
     conversation: workspaceConversation,
     model: deps.modelStatus?.(variants) ?? { usesDemoModel: false, problem: null },
   };
+}
+
+/** The diff from the newest earlier version the annotator confirmed to the current one. */
+async function changeSinceAcknowledged(
+  db: Db,
+  campaign: { id: string; guidelines: string; guidelinesVersion: number },
+  userId: string,
+) {
+  const [{ version }] = await db
+    .select({ version: max(guidelineAcknowledgements.version) })
+    .from(guidelineAcknowledgements)
+    .where(
+      and(
+        eq(guidelineAcknowledgements.campaignId, campaign.id),
+        eq(guidelineAcknowledgements.userId, userId),
+        lt(guidelineAcknowledgements.version, campaign.guidelinesVersion),
+      ),
+    );
+  if (version === null) return null;
+  const [earlier] = await db
+    .select({ guidelines: campaignGuidelineVersions.guidelines })
+    .from(campaignGuidelineVersions)
+    .where(
+      and(
+        eq(campaignGuidelineVersions.campaignId, campaign.id),
+        eq(campaignGuidelineVersions.version, version),
+      ),
+    )
+    .limit(1);
+  if (!earlier) return null;
+  return { fromVersion: version, lines: lineDiff(earlier.guidelines, campaign.guidelines) };
 }

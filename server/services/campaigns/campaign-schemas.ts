@@ -75,6 +75,8 @@ export const CampaignSettingsInput = z.object({
   retriesPerTurn: limit("Retries per turn", 0, 20).default(3),
   retriesPerHour: limit("Retries per hour", 1, 10_000).default(20),
   concurrentGenerations: limit("Turns generating at once", 1, 20).default(2),
+  /** Off: reviewers see which variant wrote each response, as admins do. */
+  isBlindedForReviewers: z.boolean().default(true),
 });
 export type CampaignSettingsInput = z.input<typeof CampaignSettingsInput>;
 

@@ -4,8 +4,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
+import { auditLog, modelVariants } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
 import { makeModel } from "@/inference/src/make-model";
 import { engineChildEnv } from "@/server/env";
@@ -17,7 +19,11 @@ import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { createAdmin, type TestUser } from "@/server/testing/fixtures";
 import { createCampaign } from "./create-campaign";
 import { createVariant } from "./save-variant";
-import { testVariantConnection, TEST_MAX_TOKENS } from "./test-variant-connection";
+import {
+  testUnsavedVariantConnection,
+  testVariantConnection,
+  TEST_MAX_TOKENS,
+} from "./test-variant-connection";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 let database: Database;
@@ -157,5 +163,57 @@ describe("testVariantConnection", () => {
       `Could not connect to http://127.0.0.1:${port}/v1: connect ECONNREFUSED 127.0.0.1:${port}`,
     );
     expect(result.steps[2]).toMatchObject({ name: "Generate", ok: false });
+  });
+});
+
+describe("testUnsavedVariantConnection", () => {
+  it("tests the form's values before the variant exists, and saves nothing", async () => {
+    const form = {
+      campaignId,
+      name: "not saved yet",
+      endpointKind: "local" as const,
+      modelPath,
+      temperature: 0,
+    };
+    const result = await testUnsavedVariantConnection(database.db, form, admin, resolver, [dir]);
+    expect(result.steps.map((step) => [step.name, step.ok])).toEqual([
+      ["Find the endpoint", true],
+      ["List models", true],
+      ["Generate", true],
+    ]);
+    expect(result.models).toEqual(["tiny-connection"]);
+    const saved = await database.db
+      .select()
+      .from(modelVariants)
+      .where(eq(modelVariants.name, "not saved yet"));
+    expect(saved).toEqual([]);
+    const audits = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "variant.connection_tested"), eq(auditLog.targetType, "campaign")));
+    expect(audits).toMatchObject([
+      { targetId: campaignId, details: { name: "not saved yet", isSaved: false, ok: true } },
+    ]);
+  });
+
+  it("checks the values as a save would: a model file outside the model folders is refused by field", async () => {
+    await expect(
+      testUnsavedVariantConnection(
+        database.db,
+        { campaignId, name: "outside", endpointKind: "local", modelPath: "/etc/passwd" },
+        admin,
+        resolver,
+        [dir],
+      ),
+    ).rejects.toMatchObject({ name: "ValidationError", field: "modelPath" });
+    await expect(
+      testUnsavedVariantConnection(
+        database.db,
+        { campaignId, name: "no url", endpointKind: "openai", model: "m" },
+        admin,
+        resolver,
+        [dir],
+      ),
+    ).rejects.toMatchObject({ field: "baseUrl" });
   });
 });

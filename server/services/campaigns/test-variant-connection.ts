@@ -1,5 +1,6 @@
-// "Test connection": resolves the variant's endpoint as generation would (starting the
-// supervised local engine when the variant uses one), lists the server's models
+// "Test connection", of a saved variant or of the variant form's values before saving: resolves
+// the endpoint as generation would (starting the supervised local engine when the variant uses
+// one; an admin's URL through the outbound address policy), lists the server's models
 // (GET /v1/models) and generates a few tokens, and reports each step's result or error: the
 // HTTP status or network error, never an error body (an admin could aim the URL at a host that
 // is not a model server and read its answers in them).
@@ -11,12 +12,21 @@ import { modelVariants, type ModelVariant } from "@/db/schema";
 import type { EndpointIdentity, ResolvedEndpoint } from "@/server/generation/endpoints";
 import type { SessionUser } from "@/server/auth/session-user";
 import { NotFoundError } from "@/server/errors";
+import { configuredModelDirs } from "@/server/generation/model-files";
 import { outboundRefusalIn } from "@/server/net/outbound-policy";
 import { recordAudit } from "../audit/record-audit";
+import { findCampaign } from "./campaign-access";
 import { VARIANT_NOT_FOUND } from "./save-variant";
+import { checkVariant, VariantFields } from "./variant-schemas";
 
 export const TestVariantConnectionInput = z.object({ variantId: z.uuid("That is not a valid variant id.") });
 export type TestVariantConnectionInput = z.infer<typeof TestVariantConnectionInput>;
+
+/** The variant form's values, not saved yet: checked as a save would check them. */
+export const TestUnsavedVariantInput = VariantFields.extend({
+  campaignId: z.uuid("That is not a valid campaign id."),
+});
+export type TestUnsavedVariantInput = z.input<typeof TestUnsavedVariantInput>;
 
 /** How a variant's endpoint is found: the generation runtime's EndpointResolver. */
 export interface VariantEndpointResolver {
@@ -95,6 +105,56 @@ export async function testVariantConnection(
     .where(eq(modelVariants.id, input.variantId))
     .limit(1);
   if (!variant) throw new NotFoundError(VARIANT_NOT_FOUND);
+  const result = await runConnectionTest(variant, resolver);
+  await recordConnectionTest(db, actor, result, {
+    targetType: "variant",
+    targetId: variant.id,
+    campaignId: variant.campaignId,
+    name: variant.name,
+  });
+  return result;
+}
+
+/**
+ * "Test connection" inside the variant form: the same steps on values that are not saved, so an
+ * admin finds a wrong URL or model before the variant exists. `modelDirs` as in createVariant.
+ */
+export async function testUnsavedVariantConnection(
+  db: Db,
+  rawInput: TestUnsavedVariantInput,
+  actor: Pick<SessionUser, "id">,
+  resolver: VariantEndpointResolver,
+  modelDirs: readonly string[] = configuredModelDirs(),
+): Promise<ConnectionTestResult> {
+  const { campaignId, ...fields } = TestUnsavedVariantInput.parse(rawInput);
+  const values = checkVariant(fields, modelDirs);
+  const campaign = await findCampaign(db, campaignId);
+  const now = new Date();
+  const unsaved: ModelVariant = {
+    ...values,
+    baseUrl: values.baseUrl ?? null,
+    modelPath: values.modelPath ?? null,
+    apiKeyEnv: values.apiKeyEnv ?? null,
+    topK: values.topK ?? null,
+    id: "",
+    campaignId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const result = await runConnectionTest(unsaved, resolver);
+  await recordConnectionTest(db, actor, result, {
+    targetType: "campaign",
+    targetId: campaign.id,
+    campaignId: campaign.id,
+    name: values.name,
+  });
+  return result;
+}
+
+async function runConnectionTest(
+  variant: ModelVariant,
+  resolver: VariantEndpointResolver,
+): Promise<ConnectionTestResult> {
   const result: ConnectionTestResult = {
     ok: false,
     baseUrl: null,
@@ -173,18 +233,28 @@ export async function testVariantConnection(
     });
   }
   result.ok = result.steps.every((step) => step.ok);
-  await recordAudit(db, {
+  return result;
+}
+
+/** The audit record of a test: the variant's, or the campaign's for a variant not saved yet. */
+function recordConnectionTest(
+  db: Db,
+  actor: Pick<SessionUser, "id">,
+  result: ConnectionTestResult,
+  target: { targetType: "variant" | "campaign"; targetId: string; campaignId: string; name: string },
+) {
+  return recordAudit(db, {
     actorId: actor.id,
     action: "variant.connection_tested",
-    targetType: "variant",
-    targetId: variant.id,
+    targetType: target.targetType,
+    targetId: target.targetId,
     details: {
-      campaignId: variant.campaignId,
-      name: variant.name,
+      campaignId: target.campaignId,
+      name: target.name,
+      isSaved: target.targetType === "variant",
       ok: result.ok,
       baseUrl: result.baseUrl,
       failed: result.steps.filter((step) => !step.ok).map((step) => `${step.name}: ${step.detail}`),
     },
   });
-  return result;
 }

@@ -33,6 +33,7 @@ const FIELDS = [
   "retriesPerTurn",
   "retriesPerHour",
   "concurrentGenerations",
+  "isBlindedForReviewers",
 ] as const;
 
 export async function updateCampaign(db: Db, rawInput: UpdateCampaignInput, actor: Pick<SessionUser, "id">) {

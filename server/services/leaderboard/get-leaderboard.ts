@@ -1,13 +1,16 @@
 // The leaderboard of a campaign (or one batch): every variant version's Bradley–Terry score
-// with a bootstrap 95% interval, its record, and the pairwise win-rate and battle-count
-// matrices. Battles come from primary comparisons (a ranking gives each of its pairs; ties —
-// "negligibly better / unsure" — count half to each side); rejected comparisons are left out
-// unless asked for.
+// with a bootstrap 95% interval, a rank shared by variants that no interval separates, a
+// preliminary mark below PRELIMINARY_BATTLES, its record, and the pairwise win-rate and
+// battle-count matrices. Battles come from primary comparisons (a ranking gives each of its pairs; ties —
+// "negligibly better / unsure" — count half to each side); rejected comparisons and turns flagged
+// for identity (a response names a model, or the prompt asks who it is) are left out unless asked
+// for.
 import { and, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { battleRollups } from "@/db/schema";
 import { findCampaign } from "../campaigns/campaign-access";
+import { flaggedTurnBattles, withoutBattles } from "../integrity/flagged-battles";
 import {
   bootstrapScoreIntervals,
   eloScore,
@@ -20,6 +23,7 @@ export const LeaderboardInput = z.object({
   campaignId: z.uuid("That is not a valid campaign id."),
   batchId: z.uuid().optional(),
   includeRejected: z.boolean().default(false),
+  includeFlaggedTurns: z.boolean().default(false),
 });
 export type LeaderboardInput = z.input<typeof LeaderboardInput>;
 
@@ -28,11 +32,39 @@ export type LeaderboardInput = z.input<typeof LeaderboardInput>;
 const PSEUDO_TIES = 1;
 const BOOTSTRAP_ROUNDS = 500;
 const BOOTSTRAP_SEED = 20230718; // the Llama 2 paper's release date: any fixed seed will do
+/**
+ * Below this many battles a variant is marked preliminary, as Chatbot Arena marks new models:
+ * with n battles the 95% margin of a win rate near 50% is about ±1.96·0.5/√n, ±14 points at 50,
+ * wider than the gap between most variants a campaign compares.
+ */
+export const PRELIMINARY_BATTLES = 50;
+
+interface Rankable {
+  score: number;
+  interval: { lower: number; upper: number } | null;
+  battles: number;
+}
+
+/**
+ * One player is ahead of another when their 95% intervals do not overlap (Chatbot Arena's rule).
+ * Intervals of preliminary players separate nobody: resampling a handful of battles understates
+ * their spread (one battle resampled is always that battle, an interval of width 0).
+ */
+function isAhead(a: Rankable, b: Rankable) {
+  if (a.battles < PRELIMINARY_BATTLES || b.battles < PRELIMINARY_BATTLES) return false;
+  if (a.interval && b.interval) return a.interval.lower > b.interval.upper;
+  return Math.round(a.score * 10) > Math.round(b.score * 10);
+}
+
+/** Rank: 1 + how many players are ahead, so players that no one separates share a rank. */
+export function sharedRanks(players: readonly Rankable[]) {
+  return players.map((player) => 1 + players.filter((other) => isAhead(other, player)).length);
+}
 
 export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
   const input = LeaderboardInput.parse(rawInput);
   const campaign = await findCampaign(db, input.campaignId);
-  const rows = await db
+  const rolledUp = await db
     .select({
       winnerName: battleRollups.winnerName,
       winnerVersion: battleRollups.winnerVersion,
@@ -56,6 +88,10 @@ export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
       battleRollups.loserVersion,
       battleRollups.isTie,
     );
+  const flagged = input.includeFlaggedTurns
+    ? []
+    : await flaggedTurnBattles(db, { ...input, campaignId: campaign.id });
+  const rows = withoutBattles(rolledUp, flagged);
 
   const keyOf = (name: string, version: string) => JSON.stringify([name, version]);
   const players = [
@@ -118,11 +154,19 @@ export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
   });
   const ranked = [...entries].sort((a, b) => b.score - a.score);
   const order = ranked.map((entry) => entry.index);
+  const ranks = sharedRanks(ranked);
   return {
     campaign: { id: campaign.id, name: campaign.name },
     battles: totalBattles,
+    /** Battles of flagged turns left out (0 when they are included). */
+    flaggedTurnBattles: flagged.reduce((sum, row) => sum + row.battles, 0),
     bootstrapRounds: BOOTSTRAP_ROUNDS,
-    players: ranked.map(({ index: _index, ...entry }, rank) => ({ rank: rank + 1, ...entry })),
+    preliminaryBattles: PRELIMINARY_BATTLES,
+    players: ranked.map(({ index: _index, ...entry }, position) => ({
+      rank: ranks[position],
+      isPreliminary: entry.battles < PRELIMINARY_BATTLES,
+      ...entry,
+    })),
     /** Row i, column j: how often ranked player i beat ranked player j (ties as half). */
     winRates: order.map((i) => order.map((j) => rates[i][j])),
     battleCounts: order.map((i) => order.map((j) => battleMatrix[i][j])),

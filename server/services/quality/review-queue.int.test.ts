@@ -2,6 +2,7 @@
 // the campaign of each comparison and the unsafe-chosen marker of safety campaigns.
 import { describe, expect, it } from "vitest";
 import { submitComparison } from "@/server/services/annotation/submit-comparison";
+import { updateCampaign } from "@/server/services/campaigns/update-campaign";
 import { createJudgeableTurn, newIdempotencyKey } from "@/server/testing/annotation-campaigns";
 import { createAnnotator, createReviewer } from "@/server/testing/fixtures";
 import { createCollectingCampaign } from "@/server/testing/quality-campaigns";
@@ -64,5 +65,18 @@ describe("listReviewQueue", () => {
     expect(asReviewer.responses.map((response) => response.variant)).toEqual([null, null]);
     const asAdmin = await getComparisonDetail(world.db, { comparisonId }, world.admin);
     expect(asAdmin.responses.every((response) => response.variant?.includes(" @ "))).toBe(true);
+  });
+
+  it("shows variant names to reviewers once an admin unblinds the campaign, never to its annotator", async () => {
+    const campaign = await createCollectingCampaign(world.db, world.admin);
+    const author = (await createAnnotator(world.db)).actor;
+    const reviewer = (await createReviewer(world.db)).actor;
+    const { comparisonId } = await judge(campaign.id, author);
+    const settings = { ...campaign, campaignId: campaign.id, isBlindedForReviewers: false };
+    await updateCampaign(world.db, settings, world.admin);
+    const asReviewer = await getComparisonDetail(world.db, { comparisonId }, reviewer);
+    expect(asReviewer.responses.every((response) => response.variant?.includes(" @ "))).toBe(true);
+    const asAuthor = await getComparisonDetail(world.db, { comparisonId }, author);
+    expect(asAuthor.responses.map((response) => response.variant)).toEqual([null, null]);
   });
 });

@@ -168,6 +168,7 @@ export async function getComparisonDetail(
       batchNumber: batches.number,
       campaignName: campaigns.name,
       campaignKind: campaigns.kind,
+      isBlindedForReviewers: campaigns.isBlindedForReviewers,
     })
     .from(comparisons)
     .innerJoin(users, eq(users.id, comparisons.annotatorId))
@@ -213,6 +214,9 @@ export async function getComparisonDetail(
     .where(eq(reviews.comparisonId, comparison.id))
     .orderBy(desc(reviews.createdAt));
   const rank = new Map(comparison.ranking.map((id, index) => [id, index]));
+  // Admins see which model answered; reviewers only where the campaign unblinds them: a reviewer
+  // who knew would judge the model, not the choice. Annotators never do.
+  const seesVariants = hasRole(viewer.role, "admin") || (isReviewer && !row.isBlindedForReviewers);
   return {
     id: comparison.id,
     campaign: { id: comparison.campaignId, name: row.campaignName, kind: row.campaignKind },
@@ -235,8 +239,7 @@ export async function getComparisonDetail(
       id: response.id,
       label: `Response ${LETTERS[response.position]}`,
       text: response.text,
-      // Only admins see which model answered: a reviewer who knew would judge the model, not the choice.
-      variant: hasRole(viewer.role, "admin") ? `${response.variantName} @ ${response.variantVersion}` : null,
+      variant: seesVariants ? `${response.variantName} @ ${response.variantVersion}` : null,
       rank: rank.get(response.id) ?? null,
       isChosen: response.id === comparison.chosenResponseId,
       isSafe: comparison.responseSafety?.[response.id] ?? null,

@@ -1,8 +1,9 @@
-// The invited person sets a password through their one-time link.
-import { and, eq, isNull } from "drizzle-orm";
+// The invited person sets a password through their one-time link, and joins the campaigns the
+// invitation names.
+import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { userInvitations, users } from "@/db/schema";
+import { campaignMembers, campaigns, userInvitations, users } from "@/db/schema";
 import { hashPassword, PasswordSchema } from "@/server/auth/password";
 import { NotFoundError } from "@/server/errors";
 import { recordAudit } from "../audit/record-audit";
@@ -27,8 +28,9 @@ export async function acceptInvitation(db: Db, input: AcceptInvitationInput) {
       .update(userInvitations)
       .set({ usedAt: new Date() })
       .where(and(eq(userInvitations.id, found.invitation.id), isNull(userInvitations.usedAt)))
-      .returning({ id: userInvitations.id });
+      .returning({ id: userInvitations.id, campaignIds: userInvitations.campaignIds });
     if (claimed.length === 0) throw new NotFoundError(INVALID_INVITATION_MESSAGE);
+    const joined = await joinCampaigns(tx, found.user.id, claimed[0].campaignIds);
     await tx
       .update(users)
       .set({
@@ -42,8 +44,23 @@ export async function acceptInvitation(db: Db, input: AcceptInvitationInput) {
       action: "user.invitation_accepted",
       targetType: "user",
       targetId: found.user.id,
-      details: { email: found.user.email },
+      details: { email: found.user.email, joinedCampaigns: joined },
     });
     return { email: found.user.email };
   });
+}
+
+/** Members of the invitation's campaigns that still exist and are not archived; returns how many. */
+async function joinCampaigns(db: Db, userId: string, campaignIds: string[]) {
+  if (campaignIds.length === 0) return 0;
+  const joinable = await db
+    .select({ id: campaigns.id })
+    .from(campaigns)
+    .where(and(inArray(campaigns.id, campaignIds), ne(campaigns.status, "archived")));
+  if (joinable.length === 0) return 0;
+  await db
+    .insert(campaignMembers)
+    .values(joinable.map((campaign) => ({ campaignId: campaign.id, userId })))
+    .onConflictDoNothing();
+  return joinable.length;
 }

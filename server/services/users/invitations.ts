@@ -13,7 +13,13 @@ function invitationPath(token: string) {
   return `/invite/${token}`;
 }
 
-export async function issueInvitation(db: Db, userId: string, createdById: string, now = new Date()) {
+/** `campaignIds`: campaigns the person joins on accepting. */
+export async function issueInvitation(
+  db: Db,
+  userId: string,
+  createdById: string,
+  { campaignIds = [], now = new Date() }: { campaignIds?: string[]; now?: Date } = {},
+) {
   const token = crypto.randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
   await db.insert(userInvitations).values({
@@ -22,6 +28,7 @@ export async function issueInvitation(db: Db, userId: string, createdById: strin
     createdById,
     createdAt: now,
     expiresAt,
+    campaignIds,
   });
   return { token, invitePath: invitationPath(token), expiresAt };
 }

@@ -21,9 +21,13 @@ export async function reissueInvitation(db: Db, input: ReissueInvitationInput, a
     if (!user.isActive) {
       throw new ConflictError(`${user.email} is deactivated. Reactivate the account first.`);
     }
-    // Only the newest link works: earlier ones are retired.
-    await tx.delete(userInvitations).where(eq(userInvitations.userId, user.id));
-    const invitation = await issueInvitation(tx, user.id, actor.id);
+    // Only the newest link works: earlier ones are retired, their campaigns carried over.
+    const retired = await tx
+      .delete(userInvitations)
+      .where(eq(userInvitations.userId, user.id))
+      .returning({ campaignIds: userInvitations.campaignIds });
+    const campaignIds = [...new Set(retired.flatMap((invitation) => invitation.campaignIds))];
+    const invitation = await issueInvitation(tx, user.id, actor.id, { campaignIds });
     await recordAudit(tx, {
       actorId: actor.id,
       action: "user.invitation_reissued",

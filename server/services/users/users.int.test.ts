@@ -1,11 +1,12 @@
 import { desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { auditLog, sessions, users } from "@/db/schema";
+import { auditLog, campaignMembers, campaigns, sessions, users } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
-import { ConflictError, NotFoundError } from "@/server/errors";
+import { ConflictError, NotFoundError, ValidationError } from "@/server/errors";
 import { signIn, WRONG_CREDENTIALS_MESSAGE } from "@/server/auth/sign-in";
 import { findSessionUser } from "@/server/auth/sessions";
+import { createCampaign } from "@/server/testing/annotation-campaigns";
 import { createAdmin, createAnnotator } from "@/server/testing/fixtures";
 import { acceptInvitation } from "./accept-invitation";
 import { changeUserRole } from "./change-user-role";
@@ -115,6 +116,47 @@ describe("acceptInvitation", () => {
       email: "reissue@example.test",
     });
     expect(await lastAudit()).toMatchObject({ action: "user.invitation_reissued" });
+  });
+
+  it("adds the person to the invitation's campaigns when they accept, through a reissued link too", async () => {
+    const { actor: admin } = await createAdmin(database.db);
+    const chosen = (await createCampaign(database.db, { membership: "selected" })).campaign;
+    const archivedLater = (await createCampaign(database.db, { membership: "selected" })).campaign;
+    const other = (await createCampaign(database.db, { membership: "selected" })).campaign;
+    const invited = await inviteUser(
+      database.db,
+      { email: "joins@example.test", role: "annotator", campaignIds: [chosen.id, archivedLater.id] },
+      admin,
+    );
+    const membersOf = (userId: string) =>
+      database.db
+        .select({ campaignId: campaignMembers.campaignId })
+        .from(campaignMembers)
+        .where(eq(campaignMembers.userId, userId));
+    // Not a member before accepting: an unaccepted invitation must not count as someone who may work.
+    expect(await membersOf(invited.user.id)).toEqual([]);
+    await database.db.update(campaigns).set({ status: "archived" }).where(eq(campaigns.id, archivedLater.id));
+    const reissued = await reissueInvitation(database.db, { userId: invited.user.id }, admin);
+    await acceptInvitation(database.db, { token: reissued.token, password: "a long enough password" });
+    expect(await membersOf(invited.user.id)).toEqual([{ campaignId: chosen.id }]);
+    expect((await membersOf(invited.user.id)).map((row) => row.campaignId)).not.toContain(other.id);
+  });
+
+  it("refuses an archived or unknown campaign when inviting, by field", async () => {
+    const { actor: admin } = await createAdmin(database.db);
+    const archived = (await createCampaign(database.db, { status: "archived" })).campaign;
+    const attempt = inviteUser(
+      database.db,
+      { email: "archived-campaign@example.test", role: "annotator", campaignIds: [archived.id] },
+      admin,
+    );
+    await expect(attempt).rejects.toThrow(ValidationError);
+    await expect(attempt).rejects.toMatchObject({ field: "campaignIds" });
+    const [user] = await database.db
+      .select()
+      .from(users)
+      .where(eq(users.email, "archived-campaign@example.test"));
+    expect(user).toBeUndefined();
   });
 });
 

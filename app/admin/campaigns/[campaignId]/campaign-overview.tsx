@@ -9,6 +9,7 @@ import { useState } from "react";
 import type { ModelVariant } from "@/db/schema";
 import { Alert, Button, Card, cx, TextField } from "../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../_lib/trpc";
+import { ConnectionTestResult } from "../_components/connection-test-result";
 import { VariantForm } from "../_components/variant-form";
 
 type StatusAction = "pause" | "resume" | "archive" | "restore";
@@ -194,7 +195,13 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
         </div>
       </Card>
 
-      <Variants campaignId={campaignId} variants={variants} isArchived={isArchived} onChange={refresh} />
+      <Variants
+        campaignId={campaignId}
+        variants={variants}
+        isArchived={isArchived}
+        isBlindedForReviewers={campaign.isBlindedForReviewers}
+        onChange={refresh}
+      />
     </div>
   );
 }
@@ -203,11 +210,13 @@ function Variants({
   campaignId,
   variants,
   isArchived,
+  isBlindedForReviewers,
   onChange,
 }: {
   campaignId: string;
   variants: ModelVariant[];
   isArchived: boolean;
+  isBlindedForReviewers: boolean;
   onChange: () => Promise<void>;
 }) {
   const trpc = useTRPC();
@@ -226,7 +235,11 @@ function Variants({
   return (
     <Card
       title="Model variants"
-      description="Each turn compares responses from different variants. Only admins see variant names; annotators and reviewers never do."
+      description={`Each turn compares responses from different variants. ${
+        isBlindedForReviewers
+          ? "Only admins see variant names; annotators and reviewers never do (Settings: Blinded for reviewers)."
+          : "Admins and reviewers see variant names (Settings: Blinded for reviewers is off); annotators never do."
+      }`}
     >
       {update.data?.versionChanged && (
         <div className="mb-3">
@@ -244,6 +257,7 @@ function Variants({
             <li key={variant.id} className="py-4">
               <VariantForm
                 idPrefix={`edit-${variant.id}`}
+                campaignId={campaignId}
                 initial={variant}
                 submitLabel="Save variant"
                 pending={update.isPending}
@@ -270,6 +284,8 @@ function Variants({
               <h3 className="mb-3 text-sm font-semibold text-slate-900">Add a variant</h3>
               <VariantForm
                 idPrefix="new-variant"
+                campaignId={campaignId}
+                suggestedTemperature={variants.length === 0 ? 0.7 : 1.0}
                 submitLabel="Add variant"
                 pending={create.isPending}
                 error={create.error}
@@ -332,25 +348,7 @@ function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: (() =>
           <Alert>{errorMessage(test.error)}</Alert>
         </div>
       )}
-      {test.data && (
-        <section
-          aria-label={`Connection test of ${variant.name}`}
-          className={cx(
-            "mt-3 rounded-md border p-3 text-sm",
-            test.data.ok ? "border-emerald-200 bg-emerald-50" : "border-red-200 bg-red-50",
-          )}
-        >
-          <p className="font-medium">{test.data.ok ? "Connection works" : "Connection failed"}</p>
-          <ol className="mt-1 space-y-1">
-            {test.data.steps.map((step) => (
-              <li key={step.name}>
-                <span aria-hidden>{step.ok ? "✓" : "✗"}</span> {step.name} ({step.ms} ms):{" "}
-                <span className="break-all font-mono text-xs">{step.detail}</span>
-              </li>
-            ))}
-          </ol>
-        </section>
-      )}
+      {test.data && <ConnectionTestResult label={`Connection test of ${variant.name}`} result={test.data} />}
     </li>
   );
 }

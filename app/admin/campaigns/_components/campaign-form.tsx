@@ -23,6 +23,7 @@ export interface CampaignFormValues {
   retriesPerTurn: number;
   retriesPerHour: number;
   concurrentGenerations: number;
+  isBlindedForReviewers: boolean;
 }
 
 /** Per-annotator generation limits: [field, label, hint, min, default]. */
@@ -95,6 +96,7 @@ export function CampaignForm({
         retriesPerTurn: Number(form.get("retriesPerTurn")),
         retriesPerHour: Number(form.get("retriesPerHour")),
         concurrentGenerations: Number(form.get("concurrentGenerations")),
+        isBlindedForReviewers: form.get("isBlindedForReviewers") === "on",
       },
       form,
     );
@@ -229,6 +231,21 @@ export function CampaignForm({
         defaultValue={initial?.safetyPreprompt ?? ""}
         error={fieldErrors.errorFor("safetyPreprompt")}
       />
+      <label className="flex items-start gap-2 text-sm text-slate-700">
+        <input
+          type="checkbox"
+          name="isBlindedForReviewers"
+          defaultChecked={initial?.isBlindedForReviewers ?? true}
+          className="mt-0.5 rounded border-slate-300"
+        />
+        <span>
+          Blinded for reviewers
+          <span className="block text-xs text-slate-500">
+            Reviewers do not see which variant wrote each response, so they judge the choice, not the model.
+            Only admins see variant names unless you turn this off.
+          </span>
+        </span>
+      </label>
       {children}
       {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       <Button type="submit" disabled={pending}>

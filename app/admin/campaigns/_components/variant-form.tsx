@@ -1,11 +1,15 @@
 "use client";
 // Add or edit a model variant: where responses come from (the local engine's model file, or an
 // OpenAI-compatible URL with a model name and the environment variable holding its API key)
-// and how they are sampled.
-import { useState, type FormEvent } from "react";
+// and how they are sampled. "Test connection" tries the values before they are saved. A new
+// variant starts on the local engine's default model, so a first campaign needs no endpoint.
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useRef, useState, type FormEvent } from "react";
 import type { ModelVariant } from "@/db/schema";
 import { Alert, Button, SelectField, TextField } from "../../../_components/ui";
 import { useFieldErrors } from "../../../_lib/field-errors";
+import { useTRPC } from "../../../_lib/trpc";
+import { ConnectionTestResult } from "./connection-test-result";
 import { numberOrNull } from "./fields";
 
 export interface VariantFormValues {
@@ -37,9 +41,23 @@ const FIELDS = [
   "maxTokens",
 ] as const;
 
+/** The default model's words in the form: what "empty" means for a local variant's model file. */
+function defaultModelHint(summary: { source: string; name: string | null } | undefined) {
+  if (!summary) return "empty for the default model.";
+  if (summary.source === "demo") {
+    return `empty for the demo model (random weights: its answers are gibberish until the operator sets MODEL_PATH).`;
+  }
+  if (summary.source === "inference_url") {
+    return `empty for the operator's inference server${summary.name ? ` (${summary.name})` : ""}.`;
+  }
+  return `empty for the default model, ${summary.name}.`;
+}
+
 export function VariantForm({
   idPrefix,
+  campaignId,
   initial,
+  suggestedTemperature = 0.7,
   submitLabel,
   pending,
   error,
@@ -47,7 +65,11 @@ export function VariantForm({
   onCancel,
 }: {
   idPrefix: string;
+  campaignId: string;
+  /** The variant being edited; none for a new one. */
   initial?: ModelVariant;
+  /** A new variant's temperature (the paper's pairs differ in temperature). */
+  suggestedTemperature?: number;
   submitLabel: string;
   pending: boolean;
   /** The failed save, if any: its field errors go beside the fields. */
@@ -55,14 +77,23 @@ export function VariantForm({
   onSubmit: (values: VariantFormValues) => void;
   onCancel?: () => void;
 }) {
-  const [kind, setKind] = useState<"local" | "openai">(initial?.endpointKind ?? "openai");
+  const trpc = useTRPC();
+  const defaultModel = useQuery(trpc.variants.defaultModel.queryOptions());
+  const test = useMutation(trpc.variants.testUnsavedConnection.mutationOptions());
+  const formRef = useRef<HTMLFormElement>(null);
+  const [kind, setKind] = useState<"local" | "openai">(initial?.endpointKind ?? "local");
+  // The field errors shown are those of the last thing tried: the save, or the test.
+  const [lastTried, setLastTried] = useState<"save" | "test">("save");
   const id = (name: string) => `${idPrefix}-${name}`;
-  const fieldErrors = useFieldErrors(error, FIELDS);
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  const fieldErrors = useFieldErrors(lastTried === "test" ? test.error : error, FIELDS);
+  const temperature = initial?.temperature ?? suggestedTemperature;
+  const suggestedName =
+    initial || !defaultModel.data?.name ? undefined : `${defaultModel.data.name} @ ${temperature.toFixed(1)}`;
+
+  function valuesOf(formElement: HTMLFormElement): VariantFormValues {
+    const form = new FormData(formElement);
     const text = (name: string) => String(form.get(name) ?? "").trim();
-    onSubmit({
+    return {
       name: text("name"),
       endpointKind: kind,
       baseUrl: text("baseUrl") || null,
@@ -75,10 +106,26 @@ export function VariantForm({
       maxTokens: Number(text("maxTokens")),
       versionLabel: text("versionLabel"),
       isActive: form.get("isActive") === "on",
-    });
+    };
+  }
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setLastTried("save");
+    onSubmit(valuesOf(event.currentTarget));
+  }
+  function testConnection() {
+    if (!formRef.current) return;
+    setLastTried("test");
+    test.mutate({ campaignId, ...valuesOf(formRef.current) });
   }
   return (
-    <form onSubmit={submit} onChange={fieldErrors.clearChanged} noValidate className="space-y-4">
+    <form
+      ref={formRef}
+      onSubmit={submit}
+      onChange={fieldErrors.clearChanged}
+      noValidate
+      className="space-y-4"
+    >
       <div className="grid gap-4 sm:grid-cols-3">
         <TextField
           id={id("name")}
@@ -87,7 +134,9 @@ export function VariantForm({
           label="Variant name"
           required
           maxLength={100}
-          defaultValue={initial?.name}
+          // Keyed so the suggestion fills in once the default model's name has loaded.
+          key={suggestedName ?? "name"}
+          defaultValue={initial?.name ?? suggestedName}
         />
         <SelectField
           id={id("kind")}
@@ -145,7 +194,7 @@ export function VariantForm({
             name="modelPath"
             error={fieldErrors.errorFor("modelPath")}
             label="Model file (.gguf, optional)"
-            hint="A file in the server's model folders, e.g. llama-2-7b-chat.Q4_K_M.gguf; empty for the default model."
+            hint={`A file in the server's model folders, e.g. llama-2-7b-chat.Q4_K_M.gguf; ${defaultModelHint(defaultModel.data)}`}
             defaultValue={initial?.modelPath ?? ""}
           />
           <TextField
@@ -169,7 +218,7 @@ export function VariantForm({
           step="0.05"
           min={0}
           max={2}
-          defaultValue={initial?.temperature ?? 0.7}
+          defaultValue={temperature}
         />
         <TextField
           id={id("top-p")}
@@ -211,9 +260,15 @@ export function VariantForm({
         Active (used for new turns)
       </label>
       {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
+      {lastTried === "test" && test.data && (
+        <ConnectionTestResult label="Connection test of the form's values" result={test.data} />
+      )}
       <div className="flex gap-2">
         <Button type="submit" disabled={pending}>
           {pending ? "Saving…" : submitLabel}
+        </Button>
+        <Button type="button" variant="secondary" disabled={test.isPending} onClick={testConnection}>
+          {test.isPending ? "Testing…" : "Test connection"}
         </Button>
         {onCancel && (
           <Button type="button" variant="secondary" onClick={onCancel}>

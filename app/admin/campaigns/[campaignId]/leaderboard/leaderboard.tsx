@@ -1,8 +1,10 @@
 "use client";
-// The model leaderboard: Bradley–Terry scores with bootstrap 95% intervals, each variant
-// version's record, and the pairwise win-rate and battle-count matrices.
+// The model leaderboard: Bradley–Terry scores with bootstrap 95% intervals, shared ranks and
+// preliminary marks, each variant version's record, and the pairwise win-rate and battle-count
+// matrices.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { plural } from "@/lib/plural";
 import {
   CartesianGrid,
   ErrorBar,
@@ -18,12 +20,17 @@ import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { percent } from "../../_components/labels";
 import { Figure } from "../dashboard/charts";
 
-/** White for 0%, indigo for 100%: how often the row's variant beat the column's. */
+/**
+ * Pale for 0%, indigo for 100%: how often the row's variant beat the column's. The shade jumps
+ * where the text turns white, so that both dark and white text keep a 4.5:1 contrast (WCAG 1.4.3).
+ */
 function heat(rate: number | null) {
   if (rate === null) return undefined;
+  const isDark = rate > 0.6;
+  const alpha = isDark ? 0.85 + 0.15 * ((rate - 0.6) / 0.4) : 0.08 + 0.6 * rate;
   return {
-    backgroundColor: `rgba(79, 70, 229, ${(0.08 + 0.72 * rate).toFixed(2)})`,
-    color: rate > 0.6 ? "white" : undefined,
+    backgroundColor: `rgba(79, 70, 229, ${alpha.toFixed(2)})`,
+    color: isDark ? "white" : undefined,
   };
 }
 
@@ -31,9 +38,15 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
   const [batchId, setBatchId] = useState("");
   const [includeRejected, setIncludeRejected] = useState(false);
+  const [includeFlaggedTurns, setIncludeFlaggedTurns] = useState(false);
   const dashboard = useQuery(trpc.dashboard.get.queryOptions({ campaignId }));
   const board = useQuery(
-    trpc.leaderboard.get.queryOptions({ campaignId, batchId: batchId || undefined, includeRejected }),
+    trpc.leaderboard.get.queryOptions({
+      campaignId,
+      batchId: batchId || undefined,
+      includeRejected,
+      includeFlaggedTurns,
+    }),
   );
   return (
     <div className="space-y-6">
@@ -61,6 +74,14 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
           />
           Include comparisons a reviewer rejected
         </label>
+        <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
+          <input
+            type="checkbox"
+            checked={includeFlaggedTurns}
+            onChange={(event) => setIncludeFlaggedTurns(event.target.checked)}
+          />
+          Include turns flagged for identity leaks
+        </label>
       </div>
       {board.error && <Alert>{errorMessage(board.error)}</Alert>}
       {board.data && board.data.players.length === 0 && (
@@ -70,7 +91,7 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
         <>
           <Card
             title="Scores"
-            description={`Bradley–Terry scores on the Elo scale (average 1000) from ${board.data.battles.toLocaleString("en-US")} battles; a tie ("negligibly better / unsure") counts half. 95% intervals from ${board.data.bootstrapRounds} bootstrap resamples.`}
+            description={`Bradley–Terry scores on the Elo scale (average 1000) from ${board.data.battles.toLocaleString("en-US")} battles; a tie ("negligibly better / unsure") counts half. 95% intervals from ${board.data.bootstrapRounds} bootstrap resamples. Variants share a rank until their intervals stop overlapping; one with fewer than ${board.data.preliminaryBattles} battles is preliminary: its score is still likely to move, and it shares its rank.${board.data.flaggedTurnBattles > 0 ? ` ${plural(board.data.flaggedTurnBattles, "battle")} of turns flagged for identity leaks left out.` : ""}`}
           >
             <div className="overflow-x-auto">
               <table className="min-w-full divide-y divide-slate-200 text-sm">
@@ -101,7 +122,14 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
                   {board.data.players.map((player) => (
                     <tr key={player.label}>
                       <td className="py-2 pr-4 tabular-nums">{player.rank}</td>
-                      <td className="py-2 pr-4 font-medium">{player.label}</td>
+                      <td className="py-2 pr-4 font-medium">
+                        {player.label}
+                        {player.isPreliminary && (
+                          <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-normal text-amber-800 ring-1 ring-amber-200">
+                            preliminary
+                          </span>
+                        )}
+                      </td>
                       <td className="py-2 pr-4 text-right tabular-nums">{player.score.toFixed(1)}</td>
                       <td className="py-2 pr-4 text-right tabular-nums">
                         {player.interval

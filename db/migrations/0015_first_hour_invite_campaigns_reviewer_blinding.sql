@@ -1,0 +1,2 @@
+ALTER TABLE "user_invitations" ADD COLUMN "campaign_ids" uuid[] DEFAULT '{}'::uuid[] NOT NULL;--> statement-breakpoint
+ALTER TABLE "campaigns" ADD COLUMN "is_blinded_for_reviewers" boolean DEFAULT true NOT NULL;

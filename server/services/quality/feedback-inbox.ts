@@ -1,0 +1,84 @@
+// What an annotator hears back: the admins' replies to their problem reports beside the
+// reviews of their work, and how much of it is new since they last opened their feedback (the
+// navigation's badge). Who resolved a report stays hidden, as who reviewed does.
+import { and, count, desc, eq, gt, isNotNull, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { campaigns, problemReports, reviews, turns, users } from "@/db/schema";
+import type { SessionUser } from "@/server/auth/session-user";
+import { offsetOf, PageInput, toPage } from "../pagination";
+
+export const ListMyProblemReportsInput = PageInput;
+
+/** The annotator's own problem reports, newest first, each with its state and the admin's reply. */
+export async function listMyProblemReports(
+  db: Db,
+  rawInput: PageInput | undefined,
+  actor: Pick<SessionUser, "id">,
+) {
+  const input = ListMyProblemReportsInput.parse(rawInput ?? {});
+  const rows = await db
+    .select({
+      id: problemReports.id,
+      kind: problemReports.kind,
+      note: problemReports.note,
+      createdAt: problemReports.createdAt,
+      resolvedAt: problemReports.resolvedAt,
+      reply: problemReports.reply,
+      campaignName: campaigns.name,
+      userMessage: sql<string>`left(${turns.userMessage}, 200)`,
+    })
+    .from(problemReports)
+    .innerJoin(campaigns, eq(campaigns.id, problemReports.campaignId))
+    .innerJoin(turns, eq(turns.id, problemReports.turnId))
+    .where(eq(problemReports.annotatorId, actor.id))
+    .orderBy(desc(problemReports.createdAt), desc(problemReports.id))
+    .limit(input.pageSize)
+    .offset(offsetOf(input));
+  const [{ total }] = await db
+    .select({ total: count() })
+    .from(problemReports)
+    .where(eq(problemReports.annotatorId, actor.id));
+  return toPage(rows, total, input);
+}
+
+async function feedbackSeenAt(db: Db, userId: string) {
+  const [user] = await db
+    .select({ feedbackSeenAt: users.feedbackSeenAt })
+    .from(users)
+    .where(eq(users.id, userId));
+  return user?.feedbackSeenAt ?? null;
+}
+
+/** Reviews of the annotator's work and replies to their reports since they last looked. */
+export async function countNewFeedback(db: Db, actor: Pick<SessionUser, "id">) {
+  const seenAt = await feedbackSeenAt(db, actor.id);
+  const [[newReviews], [newReplies]] = await Promise.all([
+    db
+      .select({ total: count() })
+      .from(reviews)
+      .where(and(eq(reviews.annotatorId, actor.id), seenAt ? gt(reviews.createdAt, seenAt) : undefined)),
+    db
+      .select({ total: count() })
+      .from(problemReports)
+      .where(
+        and(
+          eq(problemReports.annotatorId, actor.id),
+          isNotNull(problemReports.resolvedAt),
+          seenAt ? gt(problemReports.resolvedAt, seenAt) : undefined,
+        ),
+      ),
+  ]);
+  return { reviews: newReviews.total, replies: newReplies.total, total: newReviews.total + newReplies.total };
+}
+
+/** Opening the feedback marks it read (by the database's clock, which stamps reviews and
+ * replies too); returns when it was last read before (null: never), so the page can mark what
+ * is new. */
+export async function markFeedbackSeen(db: Db, actor: Pick<SessionUser, "id">) {
+  const previous = await feedbackSeenAt(db, actor.id);
+  await db
+    .update(users)
+    .set({ feedbackSeenAt: sql`now()` })
+    .where(eq(users.id, actor.id));
+  return { previouslySeenAt: previous };
+}

@@ -1,37 +1,15 @@
 "use client";
-// Renders a model response as Markdown (GitHub flavour) with highlighted code. Raw HTML in the
-// text is shown as text, never run: responses come from models and are untrusted. Images are
-// not loaded either — a remote image would tell its server who reads the response, and when
-// (the Content-Security-Policy blocks them too) — so an image shows as its description and a link.
-import ReactMarkdown, { type Components } from "react-markdown";
-import rehypeHighlight from "rehype-highlight";
-import remarkGfm from "remark-gfm";
-import "highlight.js/styles/github.css";
-import "./markdown.css";
+// Markdown of responses and guidelines. The parser and its plugins are most of a page's script,
+// so they arrive in a chunk of their own after the page: until then the text shows as written.
+import { lazy, Suspense } from "react";
 
-const components: Components = {
-  img({ src, alt }) {
-    const label = `[image${alt ? `: ${alt}` : ""}]`;
-    if (typeof src !== "string" || !/^https?:\/\//i.test(src)) return <span>{label}</span>;
-    return (
-      <a href={src} target="_blank" rel="noopener noreferrer nofollow">
-        {label}
-      </a>
-    );
-  },
-};
+const MarkdownRenderer = lazy(() => import("./markdown-renderer"));
 
-export function Markdown({ text }: { text: string }) {
+/** `isStreaming`: the text is still growing (see markdown-renderer.tsx). */
+export function Markdown({ text, isStreaming = false }: { text: string; isStreaming?: boolean }) {
   return (
-    <div className="arbiter-markdown">
-      <ReactMarkdown
-        remarkPlugins={[remarkGfm]}
-        rehypePlugins={[[rehypeHighlight, { detect: true }]]}
-        skipHtml
-        components={components}
-      >
-        {text}
-      </ReactMarkdown>
-    </div>
+    <Suspense fallback={<div className="arbiter-markdown whitespace-pre-wrap">{text}</div>}>
+      <MarkdownRenderer text={text} isStreaming={isStreaming} />
+    </Suspense>
   );
 }

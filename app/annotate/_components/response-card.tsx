@@ -9,6 +9,9 @@ import type { StreamedResponse } from "./use-turn-stream";
 
 const LONG_RESPONSE_CHARS = 1500;
 
+/** The card's element id: the phone's choice bar scrolls to it. */
+export const responseCardId = (responseId: string) => `response-${responseId}`;
+
 export function ResponseCard({
   response,
   progress,
@@ -30,17 +33,19 @@ export function ResponseCard({
   const isGenerating = response.status === "pending" || response.status === "streaming";
   return (
     <section
+      id={responseCardId(response.id)}
+      tabIndex={-1}
       aria-labelledby={headingId}
       aria-busy={isGenerating}
       className={cx(
-        "flex min-w-0 flex-col rounded-lg border bg-white p-4 shadow-sm",
+        "flex min-w-0 scroll-mt-4 flex-col rounded-lg border bg-white p-4 shadow-sm",
         isChosen ? "border-indigo-400 ring-1 ring-indigo-300" : "border-slate-200",
       )}
     >
       <header className="mb-2 flex items-center justify-between gap-2">
-        <h3 id={headingId} className="font-semibold text-slate-900">
+        <h2 id={headingId} className="font-semibold text-slate-900">
           {label}
-        </h3>
+        </h2>
         <span className="text-xs text-slate-500" data-testid="response-status">
           {response.status === "pending" && "Waiting…"}
           {response.status === "streaming" && "Generating…"}
@@ -52,7 +57,7 @@ export function ResponseCard({
       {progress && isGenerating && <p className="mb-2 text-xs text-slate-500">{progress}</p>}
       <div className={cx("relative", isCollapsed && "max-h-96 overflow-hidden")} data-testid="response-text">
         {response.text ? (
-          <Markdown text={response.text} />
+          <Markdown text={response.text} isStreaming={isGenerating} />
         ) : (
           isGenerating && (
             <p className="text-sm text-slate-400">The response will appear here as it is written.</p>

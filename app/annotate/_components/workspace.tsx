@@ -1,11 +1,13 @@
 "use client";
 // The annotator's workspace for one campaign: guidelines (confirmed once per version), the
-// dialogue so far, the prompt box, the responses streaming side by side, the judgement, and
-// then continue or end. Everything typed is a draft that survives a reload.
+// dialogue so far, the prompt box, the responses streaming side by side (one after the other on a
+// phone, with a sticky choice bar), the judgement, and then continue or end. Everything typed is
+// a draft that survives a reload. Screen readers hear each response once it is complete, never
+// its tokens, and focus moves to the next step after sending and after submitting.
 import { plural } from "@/lib/plural";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type {
   AnnotationWorkspace,
   WorkspaceTurn,
@@ -18,7 +20,7 @@ import { LETTERS, responseLabel, STRENGTH_OPTIONS } from "./labels";
 import { Markdown } from "./markdown";
 import { PromptComposer } from "./prompt-composer";
 import { ReportProblem } from "./report-problem";
-import { ResponseCard } from "./response-card";
+import { responseCardId, ResponseCard } from "./response-card";
 import { ShortcutList, useShortcuts } from "./shortcuts";
 import { sendPrompt, useTurnStream, type StartedTurn, type StreamedResponse } from "./use-turn-stream";
 
@@ -46,6 +48,7 @@ function GuidelinesGate({
       <p className="text-sm text-slate-600">
         Read these before you start; you will be asked again when they change.
       </p>
+      {workspace.guidelinesChange && <GuidelinesChange change={workspace.guidelinesChange} />}
       <div className="max-h-[60vh] overflow-y-auto rounded-md border border-slate-100 bg-slate-50 p-4">
         <Markdown text={workspace.campaign.guidelines || "_No guidelines were written for this campaign._"} />
       </div>
@@ -63,6 +66,55 @@ function GuidelinesGate({
         I have read the guidelines
       </Button>
     </section>
+  );
+}
+
+/** What changed since the version the annotator confirmed: removed lines struck, added ones marked. */
+function GuidelinesChange({ change }: { change: NonNullable<AnnotationWorkspace["guidelinesChange"]> }) {
+  const title = `What changed since version ${change.fromVersion}`;
+  return (
+    <section aria-label={title} className="rounded-md border border-amber-200 bg-amber-50 p-4 text-sm">
+      <h3 className="mb-2 font-semibold text-slate-900">{title}</h3>
+      <div className="max-h-64 overflow-y-auto font-mono text-xs">
+        {change.lines.map((line, index) =>
+          line.change === "added" ? (
+            <ins
+              key={index}
+              className="block whitespace-pre-wrap bg-emerald-100 text-emerald-900 no-underline"
+            >
+              + {line.text}
+            </ins>
+          ) : line.change === "removed" ? (
+            <del key={index} className="block whitespace-pre-wrap bg-red-100 text-red-900">
+              − {line.text}
+            </del>
+          ) : (
+            <span key={index} className="block whitespace-pre-wrap text-slate-600">
+              {"  "}
+              {line.text}
+            </span>
+          ),
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** The guidelines, folded. Rendered once opened: until then the page needs no Markdown code. */
+function GuidelinesDisclosure({ version, text }: { version: number; text: string }) {
+  const [isOpen, setIsOpen] = useState(false);
+  return (
+    <details
+      className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm"
+      onToggle={(event) => setIsOpen(event.currentTarget.open)}
+    >
+      <summary className="cursor-pointer font-medium text-slate-700">Guidelines (version {version})</summary>
+      {isOpen && (
+        <div className="mt-2">
+          <Markdown text={text} />
+        </div>
+      )}
+    </details>
   );
 }
 
@@ -97,6 +149,7 @@ function CurrentTurn({
   turn,
   onChanged,
   onNotice,
+  isJustSent,
 }: {
   userId: string;
   workspace: AnnotationWorkspace;
@@ -104,8 +157,14 @@ function CurrentTurn({
   turn: WorkspaceTurn;
   onChanged: () => void;
   onNotice: (notice: string) => void;
+  /** Sent from this page a moment ago: focus follows the prompt to its turn. */
+  isJustSent: boolean;
 }) {
   const trpc = useTRPC();
+  const promptRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (isJustSent) promptRef.current?.focus();
+  }, [isJustSent]);
   const [attempt, setAttempt] = useState(0);
   const stream = useTurnStream(turn.id, turn.responses as StreamedResponse[], attempt, onChanged);
   const responses = stream.responses;
@@ -219,9 +278,10 @@ function CurrentTurn({
       : responses.length === 3
         ? "lg:grid-cols-2 xl:grid-cols-3"
         : "lg:grid-cols-2 xl:grid-cols-4";
+  const best = judgement.ranking[0] ?? null;
   return (
     <div className="space-y-4">
-      <div className="rounded-lg bg-indigo-50 px-4 py-3 text-sm text-slate-900">
+      <div ref={promptRef} tabIndex={-1} className="rounded-lg bg-indigo-50 px-4 py-3 text-sm text-slate-900">
         <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">
           You · turn {turn.index + 1}
         </p>
@@ -230,18 +290,30 @@ function CurrentTurn({
         </p>
       </div>
       {stream.connectionError && <Alert>{stream.connectionError}</Alert>}
-      <div className={cx("grid grid-cols-1 gap-4", columns)}>
-        {responses.map((response) => (
-          <ResponseCard
-            key={response.id}
-            response={response}
-            progress={stream.progress[response.id]}
-            isChosen={judgement.ranking[0] === response.id}
-            onRetry={() => retry.mutate({ turnId: turn.id })}
-            isRetrying={retry.isPending}
-          />
-        ))}
+      {/* The choice bar sticks to the screen only as far as the responses go: it never covers the form. */}
+      <div>
+        <div className={cx("grid grid-cols-1 gap-4", columns)}>
+          {responses.map((response) => (
+            <ResponseCard
+              key={response.id}
+              response={response}
+              progress={stream.progress[response.id]}
+              isChosen={judgement.ranking[0] === response.id}
+              onRetry={() => retry.mutate({ turnId: turn.id })}
+              isRetrying={retry.isPending}
+            />
+          ))}
+        </div>
+        <PhoneChoiceBar
+          responses={responses}
+          best={best}
+          disabled={!allComplete || workspace.campaign.status !== "active"}
+          onChoose={(id) =>
+            change((current) => ({ ...current, ranking: chooseBest(current, id, responses) }))
+          }
+        />
       </div>
+      <CompletionAnnouncer responses={responses} />
       {retry.error && <Alert>{errorMessage(retry.error)}</Alert>}
       {!allComplete && !anyFailed && (
         <p className="text-sm text-slate-500" role="status">
@@ -263,6 +335,89 @@ function CurrentTurn({
         isReporting={report.isPending}
         error={report.error ? errorMessage(report.error) : null}
       />
+    </div>
+  );
+}
+
+/**
+ * What a screen reader hears while responses stream: one sentence as each response finishes
+ * (a new node each, so only the news is read), never the tokens themselves.
+ */
+function CompletionAnnouncer({ responses }: { responses: StreamedResponse[] }) {
+  const finished = responses.filter(
+    (response) => response.status === "completed" || response.status === "failed",
+  );
+  const isAllComplete =
+    responses.length > 0 && responses.every((response) => response.status === "completed");
+  return (
+    <div role="status" aria-label="Responses" className="sr-only">
+      {finished.map((response) => (
+        <span key={response.id}>
+          {responseLabel(response.position)} {response.status === "completed" ? "complete" : "failed"}.{" "}
+        </span>
+      ))}
+      {isAllComplete && <span>You can judge them now.</span>}
+    </div>
+  );
+}
+
+/**
+ * On a phone the responses stand one after the other; this bar stays at the bottom of the screen
+ * while they are read: tap a letter to go to that response, tap "better" to choose it.
+ */
+function PhoneChoiceBar({
+  responses,
+  best,
+  disabled,
+  onChoose,
+}: {
+  responses: StreamedResponse[];
+  best: string | null;
+  disabled: boolean;
+  onChoose: (responseId: string) => void;
+}) {
+  function show(responseId: string) {
+    const card = document.getElementById(responseCardId(responseId));
+    const isReduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    card?.scrollIntoView({ behavior: isReduced ? "auto" : "smooth", block: "start" });
+    card?.focus({ preventScroll: true });
+  }
+  return (
+    <div
+      role="group"
+      aria-label="Choice bar"
+      className="sticky bottom-0 z-10 -mx-4 mt-3 flex flex-wrap items-center gap-2 border-t border-slate-200 bg-white px-4 py-2 shadow-[0_-2px_6px_rgba(15,23,42,0.08)] md:hidden"
+    >
+      {responses.map((response) => (
+        <button
+          key={`show-${response.id}`}
+          type="button"
+          aria-label={`Go to ${responseLabel(response.position)}`}
+          onClick={() => show(response.id)}
+          className="min-h-11 min-w-11 rounded-md px-2 text-sm font-semibold text-indigo-700 ring-1 ring-inset ring-slate-300"
+        >
+          {LETTERS[response.position]}
+        </button>
+      ))}
+      <span className="ml-auto flex gap-2">
+        {responses.map((response) => (
+          <button
+            key={`choose-${response.id}`}
+            type="button"
+            aria-pressed={best === response.id}
+            disabled={disabled}
+            onClick={() => onChoose(response.id)}
+            className={cx(
+              "min-h-11 rounded-md px-3 text-sm font-semibold ring-1 ring-inset motion-safe:transition-colors disabled:opacity-50",
+              best === response.id
+                ? "bg-indigo-600 text-white ring-indigo-600"
+                : "bg-white text-slate-900 ring-slate-300",
+            )}
+          >
+            {LETTERS[response.position]} is better
+          </button>
+        ))}
+      </span>
     </div>
   );
 }
@@ -334,6 +489,7 @@ export function AnnotationWorkspaceView({
     "",
   );
   const [isSending, setIsSending] = useState(false);
+  const [justSentTurnId, setJustSentTurnId] = useState<string | null>(null);
   const [sendError, setSendError] = useState<string | null>(null);
   const endConversation = useMutation(
     trpc.annotation.endConversation.mutationOptions({
@@ -370,6 +526,7 @@ export function AnnotationWorkspaceView({
       current ? withStartedTurn(current, result.turn, message) : current,
     );
     clearPrompt();
+    setJustSentTurnId(result.turn.turnId);
     setIsComposingNext(false);
     setNotice(null);
     void refresh();
@@ -433,14 +590,7 @@ export function AnnotationWorkspaceView({
       {isPaused && (
         <Alert tone="info">This campaign is paused: you can read your work but not add to it.</Alert>
       )}
-      <details className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm">
-        <summary className="cursor-pointer font-medium text-slate-700">
-          Guidelines (version {campaign.guidelinesVersion})
-        </summary>
-        <div className="mt-2">
-          <Markdown text={campaign.guidelines} />
-        </div>
-      </details>
+      <GuidelinesDisclosure version={campaign.guidelinesVersion} text={campaign.guidelines} />
       <ShortcutList kind={campaign.kind} responses={campaign.responsesPerTurn} />
 
       {conversation?.systemPrompt && (
@@ -469,6 +619,7 @@ export function AnnotationWorkspaceView({
           turn={lastTurn}
           onChanged={refresh}
           onNotice={setNotice}
+          isJustSent={lastTurn.id === justSentTurnId}
         />
       )}
 
@@ -484,7 +635,8 @@ export function AnnotationWorkspaceView({
           </p>
           <div className="flex flex-wrap gap-3">
             {canContinue && (
-              <Button type="button" onClick={() => setIsComposingNext(true)}>
+              // After a submit the next step is to continue (or, at the limit, to end).
+              <Button type="button" autoFocus onClick={() => setIsComposingNext(true)}>
                 Continue conversation
                 <kbd aria-hidden className="ml-2 rounded border border-indigo-300 px-1 text-xs">
                   N
@@ -494,6 +646,7 @@ export function AnnotationWorkspaceView({
             <Button
               type="button"
               variant="secondary"
+              autoFocus={!canContinue}
               disabled={endConversation.isPending}
               onClick={() => endConversation.mutate({ conversationId: conversation.id })}
             >
@@ -521,7 +674,8 @@ export function AnnotationWorkspaceView({
                 : "Write the first message of a new dialogue."
               : `Turn ${turns.length + 1} of at most ${campaign.maxTurns}: the responses will see the whole dialogue so far.`
           }
-          autoFocus={isComposingNext}
+          // After ending, reporting or a dialogue's last turn, the next step is a new prompt.
+          autoFocus={isComposingNext || notice !== null}
         />
       )}
     </div>

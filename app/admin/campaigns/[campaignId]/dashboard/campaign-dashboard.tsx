@@ -28,9 +28,12 @@ function Stat({ label, value, hint }: { label: string; value: string; hint?: str
       aria-label={label}
       className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
     >
-      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
-      <dd className="mt-1 text-2xl font-semibold tabular-nums text-slate-900">{value}</dd>
-      {hint && <dd className="text-xs text-slate-500">{hint}</dd>}
+      {/* A list of its own: a named group may not stand between a <dl> and its terms. */}
+      <dl>
+        <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+        <dd className="mt-1 text-2xl font-semibold tabular-nums text-slate-900">{value}</dd>
+        {hint && <dd className="text-xs text-slate-500">{hint}</dd>}
+      </dl>
     </div>
   );
 }
@@ -64,7 +67,7 @@ export function CampaignDashboard({ campaignId }: { campaignId: string }) {
         </SelectField>
       </div>
 
-      <dl aria-label="Figures" className="grid gap-4 sm:grid-cols-3 lg:grid-cols-6">
+      <div role="group" aria-label="Figures" className="grid gap-4 sm:grid-cols-3 lg:grid-cols-6">
         <Stat label="Comparisons" value={data.totals.comparisons.toLocaleString("en-US")} />
         <Stat
           label="Second ratings"
@@ -87,7 +90,7 @@ export function CampaignDashboard({ campaignId }: { campaignId: string }) {
           value={percent(data.gold.accuracy)}
           hint={`${data.gold.rated} gold ratings`}
         />
-      </dl>
+      </div>
       <p className="text-sm text-slate-600">
         Reviewed {reviewed.toLocaleString("en-US")}: {data.totals.review.accepted.toLocaleString("en-US")}{" "}
         accepted, {data.totals.review.rejected.toLocaleString("en-US")} rejected;{" "}

@@ -5,10 +5,11 @@
 // (fsync and synchronous commit on: a commit waits for the disk, as in production) plus the
 // settings a benchmark names, and every benchmark reports the settings it ran under
 // (serverSettings), read back from the server.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 
 import { sql } from "drizzle-orm";
 
@@ -23,6 +24,9 @@ export interface PgCluster {
   pause(): void;
   /** Starts it again on the same port and data. */
   resume(): void;
+  /** `pg_ctl restart -m fast`, as an operator restarts it: every connection is cut; resolves once
+   * the server is back. Asynchronous, so that requests can be in flight meanwhile. */
+  restart(): Promise<void>;
 }
 
 const binary = (name: string) => (fs.existsSync(`/usr/local/bin/${name}`) ? `/usr/local/bin/${name}` : name);
@@ -38,10 +42,9 @@ export async function startPgCluster(options: {
     : fs.mkdtempSync(path.join(os.tmpdir(), `arbiter-${options.name}-pg-`));
   const data = path.join(root, "data");
   const isRoot = process.getuid?.() === 0;
-  const asPostgres = (command: string, args: string[]) =>
-    isRoot
-      ? execFileSync("runuser", ["-u", "postgres", "--", command, ...args])
-      : execFileSync(command, args);
+  const asPostgresArgs = (command: string, args: string[]): [string, string[]] =>
+    isRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args];
+  const asPostgres = (command: string, args: string[]) => execFileSync(...asPostgresArgs(command, args));
   fs.mkdirSync(root, { recursive: true });
   if (isRoot) execFileSync("chown", ["postgres", root]);
   if (!fs.existsSync(path.join(data, "PG_VERSION"))) {
@@ -50,17 +53,20 @@ export async function startPgCluster(options: {
   }
   const port = await freePort();
   const settings = ["listen_addresses=127.0.0.1", ...options.settings].map((s) => `-c ${s}`).join(" ");
-  const start = () =>
-    asPostgres(binary("pg_ctl"), [
+  // The log file is named on restart too: without it the new server would write to our pipe.
+  const pgCtl = (action: "start" | "restart") =>
+    asPostgresArgs(binary("pg_ctl"), [
       "-D",
       data,
       "-l",
       path.join(root, "postgres.log"),
       "-w",
+      ...(action === "restart" ? ["-m", "fast"] : []),
       "-o",
       `-p ${port} -k ${root} ${settings}`,
-      "start",
+      action,
     ]);
+  const start = () => execFileSync(...pgCtl("start"));
   start();
   let stopped = false;
   const stop = () => {
@@ -75,6 +81,9 @@ export async function startPgCluster(options: {
     stop,
     pause: () => asPostgres(binary("pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]),
     resume: start,
+    restart: async () => {
+      await promisify(execFile)(...pgCtl("restart"));
+    },
   };
 }
 

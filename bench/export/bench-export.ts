@@ -1,9 +1,13 @@
 // `npm run bench:export`: a million synthetic comparisons on PostgreSQL, exported as `trl` JSON
-// lines by the real CLI in a child process (time, rows/s, its peak RSS), and a plain
-// `COPY (SELECT …) TO STDOUT` of the same comparisons with their texts in the same run, for the
-// ratio. Prints JSON. Uses DATABASE_URL when set, otherwise a throw-away PostgreSQL cluster kept
-// in $TMPDIR/arbiter-bench-export-pg so a re-run reuses the seeded data.
+// lines by the real CLI in a child process (time, rows/s, its peak RSS), against a plain
+// `COPY (SELECT …) TO STDOUT` of the same rows: every pair of every ranking with the texts a trl
+// row carries, its dialogue's history included (earlier turns' prompts and chosen responses, as
+// the export builds it). After one untimed COPY to warm the cache, the two alternate over several
+// rounds (export first in odd rounds, COPY first in even ones); both must give the same number of
+// rows. Prints JSON. Uses DATABASE_URL when set, otherwise a PostgreSQL cluster with the server's
+// defaults kept in $TMPDIR/arbiter-bench-export-pg so a re-run reuses the seeded data.
 //   BENCH_EXPORT_COMPARISONS  comparisons to seed (default 1000000)
+//   BENCH_EXPORT_ROUNDS       rounds of export + COPY (default 3)
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -14,10 +18,12 @@ import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import { migrateDatabase, openDatabase } from "@/db/client";
 import { BULK_HISTORY_CAMPAIGN, writeBulkHistory } from "@/scripts/synthetic/bulk-history";
+import { describeMachine, loadAverage } from "../machine";
 import { serverSettings, startPgCluster } from "../pg-cluster";
 
 // Benchmark tooling, not app code: it reads its own settings.
 const COMPARISONS = Number(process.env.BENCH_EXPORT_COMPARISONS ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_EXPORT_ROUNDS ?? 3);
 const log = (line: string) => process.stderr.write(`[bench:export] ${line}\n`);
 
 interface CliSummary {
@@ -74,14 +80,25 @@ function runCli(url: string, out: string): Promise<CliSummary & { wallSeconds: n
   });
 }
 
-/** The same comparisons with the texts a trl row carries, straight out of PostgreSQL. */
+/** The rows a trl export gives, straight out of PostgreSQL: one per pair (better, worse) of each
+ * comparison's ranking, with the prompt, its dialogue's earlier turns (prompt and chosen
+ * response, as the export's history) and both texts. */
 async function copyBaseline(client: pg.Client, campaignId: string) {
   const query = `COPY (
-    SELECT c.id, c.created_at, t.user_message, chosen.text, rejected.text, c.strength, c.ranking
+    SELECT c.id, c.created_at,
+      (SELECT json_agg(json_build_array(earlier.user_message, answer.text) ORDER BY earlier.index)
+         FROM turns earlier LEFT JOIN responses answer ON answer.id = earlier.chosen_response_id
+        WHERE earlier.conversation_id = c.conversation_id AND earlier.index < t.index) AS history,
+      t.user_message, better.text, worse.text, c.strength
     FROM comparisons c
     JOIN turns t ON t.id = c.turn_id
-    JOIN responses chosen ON chosen.id = c.chosen_response_id
-    JOIN responses rejected ON rejected.id = c.rejected_response_id
+    CROSS JOIN LATERAL (
+      SELECT a.id AS better_id, b.id AS worse_id
+      FROM jsonb_array_elements_text(c.ranking) WITH ORDINALITY AS a(id, position)
+      JOIN jsonb_array_elements_text(c.ranking) WITH ORDINALITY AS b(id, position) ON a.position < b.position
+    ) pair
+    JOIN responses better ON better.id = pair.better_id::uuid
+    JOIN responses worse ON worse.id = pair.worse_id::uuid
     WHERE c.campaign_id = '${campaignId}'
     ORDER BY c.created_at, c.id
   ) TO STDOUT`;
@@ -102,7 +119,10 @@ async function copyBaseline(client: pg.Client, campaignId: string) {
   return { rows, bytes, seconds, rowsPerSecond: rows / seconds };
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
 async function main() {
+  const loadAtStart = loadAverage();
   const cluster = process.env.DATABASE_URL
     ? null
     : await startPgCluster({
@@ -130,59 +150,94 @@ async function main() {
 
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-bench-export-"));
     const out = path.join(folder, "bench.jsonl");
-    log("exporting trl JSON lines with the CLI");
-    const loadAtStart = Number(os.loadavg()[0].toFixed(2));
-    const exported = await runCli(url, out);
+    log("warming the cache: one untimed COPY of the same rows");
+    await copyBaseline(client, seed.campaignId);
+    const exports: (CliSummary & { wallSeconds: number; loadAverage: number })[] = [];
+    const copies: (Awaited<ReturnType<typeof copyBaseline>> & { loadAverage: number })[] = [];
+    const runExport = async () => {
+      log(`round ${exports.length + 1}: exporting trl JSON lines with the CLI`);
+      const loadAtRun = loadAverage()[0];
+      exports.push({ ...(await runCli(url, out)), loadAverage: loadAtRun });
+    };
+    const runCopy = async () => {
+      log(`round ${copies.length + 1}: COPY (SELECT …) TO STDOUT of the same rows`);
+      const loadAtRun = loadAverage()[0];
+      copies.push({ ...(await copyBaseline(client, seed.campaignId)), loadAverage: loadAtRun });
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternating which goes first, so neither always runs on the cache the other left.
+      if (round % 2 === 0) {
+        await runExport();
+        await runCopy();
+      } else {
+        await runCopy();
+        await runExport();
+      }
+    }
     fs.rmSync(folder, { recursive: true, force: true });
-    log("COPY (SELECT …) TO STDOUT of the same comparisons");
-    const copy = await copyBaseline(client, seed.campaignId);
     await client.end();
 
+    const exportSeconds = median(exports.map((run) => run.seconds));
+    const copySeconds = median(copies.map((run) => run.seconds));
+    const rowCounts = [...exports.map((run) => run.rows), ...copies.map((run) => run.rows)];
+    const checks = {
+      /** Every export and every COPY gave the same number of rows. */
+      sameRowCount: rowCounts.every((rows) => rows === rowCounts[0]),
+      /** Every export read every seeded comparison. */
+      everyComparisonExported: exports.every((run) => run.comparisons === seed.comparisons),
+      /** The same bytes from every export. */
+      sameOutput: exports.every((run) => run.files[0]?.sha256 === exports[0].files[0]?.sha256),
+    };
     const result = {
       benchmark: "export",
-      machine: {
-        cpu: os.cpus()[0]?.model ?? "unknown",
-        cores: os.cpus().length,
-        /** Other work on the machine when the export started (1-minute load average). */
-        loadAverageAtStart: loadAtStart,
-        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-        postgres: versionRows[0].server_version,
-        postgresSettings,
-      },
+      machine: { ...describeMachine(loadAtStart), postgres: versionRows[0].server_version, postgresSettings },
       input: {
         comparisons: seed.comparisons,
         format: "trl",
         output: "jsonl",
+        rounds: ROUNDS,
         seededNow: seed.seeded,
         seedSeconds: seed.seconds,
       },
+      /** Medians over the rounds; each round's figures below. */
       export: {
-        seconds: exported.seconds,
-        processWallSeconds: exported.wallSeconds,
-        comparisons: exported.comparisons,
-        rows: exported.rows,
-        comparisonsPerSecond: Math.round(exported.comparisonsPerSecond),
-        rowsPerSecond: Math.round(exported.rowsPerSecond),
-        bytes: exported.files.reduce((sum, file) => sum + file.bytes, 0),
-        peakRssMiB: Math.round(exported.peakRssBytes / 2 ** 20),
+        seconds: exportSeconds,
+        comparisons: exports[0].comparisons,
+        rows: exports[0].rows,
+        comparisonsPerSecond: Math.round(exports[0].comparisons / exportSeconds),
+        rowsPerSecond: Math.round(exports[0].rows / exportSeconds),
+        bytes: exports[0].files.reduce((sum, file) => sum + file.bytes, 0),
+        sha256: exports[0].files[0]?.sha256,
+        /** Largest over the rounds. */
+        peakRssMiB: Math.round(Math.max(...exports.map((run) => run.peakRssBytes)) / 2 ** 20),
         /** CPU time of the exporting process (PostgreSQL's is not included). */
-        processCpuSeconds: Number(exported.cpuSeconds.toFixed(1)),
+        processCpuSeconds: Number(median(exports.map((run) => run.cpuSeconds)).toFixed(1)),
       },
       copy: {
-        seconds: copy.seconds,
-        rows: copy.rows,
-        rowsPerSecond: Math.round(copy.rowsPerSecond),
-        bytes: copy.bytes,
+        seconds: copySeconds,
+        rows: copies[0].rows,
+        rowsPerSecond: Math.round(copies[0].rows / copySeconds),
+        bytes: copies[0].bytes,
       },
-      /** Export comparisons/s over COPY comparisons/s: 1 would be as fast as PostgreSQL dumping the texts. */
-      ratioToCopy: Number((exported.comparisonsPerSecond / copy.rowsPerSecond).toFixed(3)),
+      /** COPY's time over the export's for the same rows: 1 would be as fast as PostgreSQL dumping them. */
+      ratioToCopy: Number((copySeconds / exportSeconds).toFixed(3)),
+      rounds: exports.map((run, i) => ({
+        exportSeconds: run.seconds,
+        exportProcessWallSeconds: run.wallSeconds,
+        exportCpuSeconds: Number(run.cpuSeconds.toFixed(1)),
+        exportPeakRssMiB: Math.round(run.peakRssBytes / 2 ** 20),
+        exportLoadAverage: run.loadAverage,
+        copySeconds: copies[i].seconds,
+        copyLoadAverage: copies[i].loadAverage,
+      })),
+      checks,
       targets: {
-        under60Seconds: exported.seconds < 60,
-        peakRssUnder300MiB: exported.peakRssBytes < 300 * 2 ** 20,
+        under60Seconds: exportSeconds < 60,
+        peakRssUnder300MiB: Math.max(...exports.map((run) => run.peakRssBytes)) < 300 * 2 ** 20,
       },
     };
     process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    if (!Object.values(checks).every(Boolean)) process.exitCode = 1;
   } finally {
     cluster?.stop();
   }

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { makeModel } from "../inference/src/make-model";
+import { makeModel, type MakeModelOptions } from "../inference/src/make-model";
 import { freePort } from "../server/free-port";
 
 export interface InferenceServer {
@@ -18,12 +18,27 @@ export interface InferenceServer {
 
 const STARTUP_TIMEOUT_MS = 60_000;
 
-/** `port`: a fixed one (to start a replacement where clients already point); default: a free one. */
-export async function startInferenceServer(options: { port?: number } = {}): Promise<InferenceServer> {
+/**
+ * `port`: a fixed one (to start a replacement where clients already point); default: a free one.
+ * `vocab`: default a small ASCII vocabulary; "llama2" (32,000 tokens) makes each token cost more
+ * and the end token rarely sampled, so that a long answer lasts seconds (faults mid-answer).
+ */
+export async function startInferenceServer(
+  options: { port?: number; vocab?: MakeModelOptions["vocab"] } = {},
+): Promise<InferenceServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-inference-"));
   const modelName = "tiny-e2e";
   const modelPath = path.join(dir, `${modelName}.gguf`);
-  await makeModel({ out: modelPath, dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, type: "q8_0" });
+  await makeModel({
+    out: modelPath,
+    dim: 256,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    ffn: 512,
+    type: "q8_0",
+    vocab: options.vocab,
+  });
   const port = options.port ?? (await freePort());
   const root = path.resolve(__dirname, "..");
   const child = spawn(

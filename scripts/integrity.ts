@@ -4,11 +4,9 @@
 // and style-controlled leaderboards and how many votes would flip #1. Uses the app's database:
 // DATABASE_URL, or the embedded one in ARBITER_DATA_DIR (stop the server first).
 import { eq } from "drizzle-orm";
-import { parseArgs } from "node:util";
 import { campaigns } from "@/db/schema";
-import { getDatabase } from "@/server/db";
-import { isDomainError } from "@/server/errors";
 import { analyzeCampaignIntegrity } from "@/server/services/integrity/analyze-integrity";
+import { fail, readOptions, runScript, withAppDatabase } from "./command-line";
 
 const USAGE = `Usage: npm run --silent integrity -- --campaign NAME [options]
 
@@ -17,11 +15,6 @@ const USAGE = `Usage: npm run --silent integrity -- --campaign NAME [options]
   --include-flagged          keep identity-flagged turns and flagged annotators on the leaderboard
   --bootstrap-rounds R       bootstrap rounds for the leaderboard intervals (default 200)
 `;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
 
 function numberIn(value: string | undefined, name: string, low: number, high: number, whole: boolean) {
   if (value === undefined) return undefined;
@@ -33,32 +26,22 @@ function numberIn(value: string | undefined, name: string, low: number, high: nu
 }
 
 async function main() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        campaign: { type: "string" },
-        "duplicate-threshold": { type: "string" },
-        "include-flagged": { type: "boolean" },
-        "bootstrap-rounds": { type: "string" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message}\n\n${USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const values = readOptions(
+    {
+      campaign: { type: "string" },
+      "duplicate-threshold": { type: "string" },
+      "include-flagged": { type: "boolean" },
+      "bootstrap-rounds": { type: "string" },
+    },
+    USAGE,
+  );
+  if (!values) return;
   const name = values.campaign?.trim();
   if (!name) fail(`Name the campaign with --campaign NAME.\n\n${USAGE}`);
   const threshold = numberIn(values["duplicate-threshold"], "duplicate-threshold", 0.1, 1, false);
   const rounds = numberIn(values["bootstrap-rounds"], "bootstrap-rounds", 0, 2000, true);
 
-  const database = await getDatabase();
-  try {
+  await withAppDatabase(async (database) => {
     const [campaign] = await database.db
       .select({ id: campaigns.id })
       .from(campaigns)
@@ -73,15 +56,7 @@ async function main() {
       includeFlaggedAnnotators: values["include-flagged"] ?? false,
     });
     process.stdout.write(`${JSON.stringify(report)}\n`);
-  } catch (error) {
-    if (isDomainError(error)) fail(error.message);
-    throw error;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+runScript(main);

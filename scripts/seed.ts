@@ -4,9 +4,7 @@
 // the campaign (created when it does not exist) for benchmarks, demos and the integrity checks,
 // through the same import services the app uses. Uses the app's
 // database: DATABASE_URL, or the embedded one in ARBITER_DATA_DIR (stop the server first).
-import { parseArgs } from "node:util";
-import { getDatabase } from "@/server/db";
-import { isDomainError } from "@/server/errors";
+import { fail, readOptions, runScript, withAppDatabase } from "./command-line";
 import { generateSyntheticData } from "./synthetic/generate-synthetic";
 
 const USAGE = `Usage: npm run seed -- --synthetic N --campaign NAME [options]
@@ -27,11 +25,6 @@ Planted behaviours (a known truth for \`npm run integrity\`):
   --duplicate-prompts K     K opening prompts that repeat an earlier one with a small edit
   --json               print the summary as JSON on stdout
 `;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
 
 function count(value: string | undefined, name: string) {
   if (value === undefined) return undefined;
@@ -60,33 +53,24 @@ function positiveInteger(value: string | undefined, name: string) {
 }
 
 async function main() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        synthetic: { type: "string" },
-        campaign: { type: "string" },
-        kind: { type: "string" },
-        annotators: { type: "string" },
-        seed: { type: "string" },
-        "random-annotators": { type: "string" },
-        "always-a-annotators": { type: "string" },
-        "too-fast-annotators": { type: "string" },
-        "length-bias": { type: "string" },
-        "identity-leaks": { type: "string" },
-        "duplicate-prompts": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    fail(`${(error as Error).message}\n\n${USAGE}`);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const values = readOptions(
+    {
+      synthetic: { type: "string" },
+      campaign: { type: "string" },
+      kind: { type: "string" },
+      annotators: { type: "string" },
+      seed: { type: "string" },
+      "random-annotators": { type: "string" },
+      "always-a-annotators": { type: "string" },
+      "too-fast-annotators": { type: "string" },
+      "length-bias": { type: "string" },
+      "identity-leaks": { type: "string" },
+      "duplicate-prompts": { type: "string" },
+      json: { type: "boolean" },
+    },
+    USAGE,
+  );
+  if (!values) return;
   if (values.synthetic === undefined)
     fail(`Say how many comparisons to write with --synthetic N.\n\n${USAGE}`);
   const comparisons = positiveInteger(values.synthetic, "synthetic");
@@ -95,15 +79,15 @@ async function main() {
     fail(`--kind must be helpfulness or safety.\n\n${USAGE}`);
   }
 
-  const database = await getDatabase();
-  process.stderr.write(
-    `Writing ${comparisons.toLocaleString("en-US")} synthetic comparisons into "${values.campaign}" (${database.kind}, ${database.location})…\n`,
-  );
-  let lastLine = 0;
-  try {
+  const campaignName = values.campaign.trim();
+  await withAppDatabase(async (database) => {
+    process.stderr.write(
+      `Writing ${comparisons.toLocaleString("en-US")} synthetic comparisons into "${values.campaign}" (${database.kind}, ${database.location})…\n`,
+    );
+    let lastLine = 0;
     const result = await generateSyntheticData(database.db, {
       comparisons,
-      campaignName: values.campaign.trim(),
+      campaignName,
       kind: values.kind as "helpfulness" | "safety" | undefined,
       annotators:
         values.annotators === undefined ? undefined : positiveInteger(values.annotators, "annotators"),
@@ -132,15 +116,7 @@ async function main() {
           `(${result.comparisonsPerSecond.toLocaleString("en-US")}/s). Campaign ${result.campaignName} (${result.campaignId}).\n`,
       );
     }
-  } catch (error) {
-    if (isDomainError(error)) fail(error.message);
-    throw error;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+runScript(main);

@@ -1,18 +1,19 @@
 // `npm run bench:soak`: the scale-out deployment of tests/scale-out (two production instances
 // behind HAProxy with deploy/haproxy.cfg, one PostgreSQL, one shared inference server on a tiny
 // generated model) under simulated annotators for a while, with one PostgreSQL restart and one
-// instance SIGKILL in the middle. Each annotator writes prompts, reads the streamed responses,
+// instance SIGKILL in the middle (`pg_ctl restart` at 40 % of the run, the SIGKILL at 60 %). Each annotator writes prompts, reads the streamed responses,
 // submits (retrying with the same idempotency key while the server fails), continues and ends
 // dialogues. Prints JSON: comparisons acknowledged vs stored (lost, duplicated), submit latency
 // outside the fault windows, the delay of a turn's text reaching another instance (a follower
 // connected straight to the instance that is not generating), and each instance's RSS and open
-// file descriptors over time.
-//   BENCH_SOAK_ANNOTATORS   simulated annotators (default 200)
-//   BENCH_SOAK_MINUTES      duration (default 10)
-//   BENCH_SOAK_THINK_MS     pause between an annotator's actions, mean (default 8000)
+// file descriptors every minute of the run, with the growth from minute 2 to the end.
+//   npm run bench:soak -- [--annotators N] [--minutes M] [--think-ms T]
+//   --annotators   simulated annotators (default 200)
+//   --minutes      how long they work, counted from when the first one starts (default 10)
+//   --think-ms     pause between an annotator's actions, mean (default 8000)
 import fs from "node:fs";
-import os from "node:os";
 import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
 import pg from "pg";
 import {
   ADMIN,
@@ -23,11 +24,24 @@ import {
   type Deployment,
 } from "@/tests/scale-out/cluster";
 import { HttpUser, type StartedTurn, type StreamEvent, type TurnStream } from "@/tests/scale-out/http-user";
+import { describeMachine, loadAverage } from "../machine";
 
-// Benchmark tooling, not app code: it reads its own settings.
-const ANNOTATORS = Number(process.env.BENCH_SOAK_ANNOTATORS ?? 200);
-const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
-const THINK_MS = Number(process.env.BENCH_SOAK_THINK_MS ?? 8000);
+const { values: options } = parseArgs({
+  options: {
+    annotators: { type: "string", default: "200" },
+    minutes: { type: "string", default: "10" },
+    "think-ms": { type: "string", default: "8000" },
+  },
+  strict: true,
+});
+function positive(name: keyof typeof options) {
+  const value = Number(options[name]);
+  if (!(value > 0)) throw new Error(`--${name} must be a number above 0 (got ${options[name]}).`);
+  return value;
+}
+const ANNOTATORS = Math.round(positive("annotators"));
+const MINUTES = positive("minutes");
+const THINK_MS = positive("think-ms");
 const TURNS_PER_DIALOGUE = 3;
 const MAX_TOKENS = 24;
 /** Submits this long after a fault began count as inside its window. */
@@ -35,7 +49,8 @@ const FAULT_WINDOW_MS = 30_000;
 const log = (line: string) => process.stderr.write(`[bench:soak] ${line}\n`);
 
 const durationMs = MINUTES * 60_000;
-const started = Date.now();
+/** When the annotators start (set up, inviting and signing in are not counted). */
+let started = 0;
 const elapsed = () => Date.now() - started;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const think = () => sleep(THINK_MS * (0.5 + Math.random()));
@@ -198,13 +213,48 @@ function processFigures(pid: number) {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { rssMb: Math.round(rssKb / 1024), openFds: fs.readdirSync(`/proc/${pid}/fd`).length };
+    return { pid, rssMb: Math.round(rssKb / 1024), openFds: fs.readdirSync(`/proc/${pid}/fd`).length };
   } catch {
     return null;
   }
 }
 
+type Sample = { minute: number; instances: Record<string, ReturnType<typeof processFigures>> };
+
+/**
+ * Per instance: RSS at the first sample from minute 2 on and at the last one, the growth between
+ * them (only when both are the same process: an instance killed meanwhile was replaced), and the
+ * range of its open file descriptors over the run.
+ */
+function memorySummary(samples: Sample[]) {
+  const names = Object.keys(samples[0]?.instances ?? {});
+  return Object.fromEntries(
+    names.map((name) => {
+      const series = samples
+        .map((sample) => ({ minute: sample.minute, figures: sample.instances[name] }))
+        .filter((item) => item.figures !== null && item.figures !== undefined);
+      const early = series.find((item) => item.minute >= 2) ?? null;
+      const last = series.at(-1) ?? null;
+      const sameProcess = early !== null && last !== null && early.figures!.pid === last.figures!.pid;
+      const fds = series.map((item) => item.figures!.openFds);
+      return [
+        name,
+        {
+          rssMbAtMinute2: early && { minute: early.minute, rssMb: early.figures!.rssMb },
+          rssMbAtEnd: last && { minute: last.minute, rssMb: last.figures!.rssMb },
+          rssGrowthPercent: sameProcess
+            ? Number(((100 * (last.figures!.rssMb - early.figures!.rssMb)) / early.figures!.rssMb).toFixed(1))
+            : null,
+          restartedInBetween: early && last ? !sameProcess : null,
+          openFds: { min: Math.min(...fds), max: Math.max(...fds) },
+        },
+      ];
+    }),
+  );
+}
+
 async function main() {
+  const loadAtStart = loadAverage();
   const haproxy = findHaproxy();
   if (!haproxy) throw new Error("HAProxy is not installed (apt-get install haproxy).");
   const lock = await lockCurrentBuild(log);
@@ -260,7 +310,7 @@ async function main() {
       users.push(user);
     }
 
-    const samples: { minute: number; instances: Record<string, ReturnType<typeof processFigures>> }[] = [];
+    const samples: Sample[] = [];
     const sample = () =>
       samples.push({
         minute: Number((elapsed() / 60_000).toFixed(1)),
@@ -271,10 +321,9 @@ async function main() {
     const sampler = setInterval(sample, 60_000);
     const schedule = [
       setTimeout(() => {
-        faults.push({ kind: "postgresql restart", atMs: elapsed() });
+        faults.push({ kind: "postgresql restart (pg_ctl restart -m fast)", atMs: elapsed() });
         log("restarting PostgreSQL");
-        deployment.pg.pause();
-        setTimeout(() => deployment.pg.resume(), 2000);
+        void deployment.pg.restart().then(() => log("PostgreSQL is back"));
       }, durationMs * 0.4),
       setTimeout(() => {
         const victim = deployment.instances[1];
@@ -285,6 +334,7 @@ async function main() {
       }, durationMs * 0.6),
     ];
     log(`${ANNOTATORS} annotators for ${MINUTES} min`);
+    started = Date.now();
     sample();
     await Promise.all(users.map((user, index) => annotator(deployment, user, campaign.id, index)));
     clearInterval(sampler);
@@ -307,11 +357,7 @@ async function main() {
     const calm = stats.submitLatencies.filter((item) => !inFaultWindow(item.atMs)).map((item) => item.ms);
     const result = {
       benchmark: "soak",
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
-        memoryGb: Math.round(os.totalmem() / 2 ** 30),
-      },
+      machine: describeMachine(loadAtStart),
       note: "Everything (PostgreSQL, HAProxy, both instances, the engine, the load generator) shares this machine: figures are per deployment, not a throughput-scaling result.",
       inputs: {
         annotators: ANNOTATORS,
@@ -351,6 +397,7 @@ async function main() {
         p50: percentile(stats.crossInstanceDelays, 0.5),
         p95: percentile(stats.crossInstanceDelays, 0.95),
       },
+      memory: memorySummary(samples),
       processes: samples,
     };
     console.log(JSON.stringify(result, null, 2));

@@ -2,19 +2,11 @@
 // scaling), qwen2 (q/k/v biases), qwen3 (per-head q/k norms, wide heads), gemma3 (scaled
 // embeddings, GeGLU, post-norms, local/global layers with a sliding window). For each: the
 // engine's logits against the float64 reference (testing/reference-forward.ts) on F32, Q8_0 and
-// Q4_K_M files; greedy tokens identical to llama.cpp's on F32 files; the loader's refusals.
-//
-// The llama.cpp comparison runs node-llama-cpp's prebuilt CPU binary in a child process
-// (testing/llama-cpp-greedy.mjs). It finds node-llama-cpp as the project's dependency, else in
-// the benchmark's folder (bench/llama-cpp/, npm run bench:inference installs it there), else at
-// NODE_LLAMA_CPP (a package directory); without any, that block is skipped and says so.
+// Q4_K_M files; greedy tokens identical to llama.cpp's (testing/llama-cpp.ts: node-llama-cpp's
+// prebuilt CPU binary) on F32 files; the loader's refusals.
 
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -24,10 +16,8 @@ import type { MakeModelOptions } from "./make-model";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
 import { editGguf, type GgufEdit } from "./testing/gguf-edit";
 import { readGguf } from "./testing/gguf-reader";
-import { loadReferenceModel, referenceForward } from "./testing/reference-forward";
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = join(here, "..", "..");
+import { llamaCppGreedy, llamaCppSequence, loadLlamaCppModel } from "./testing/llama-cpp";
+import { loadReferenceModel, referenceForward, worstRelativeError } from "./testing/reference-forward";
 
 // A prompt longer than gemma3's test window (4) so local layers drop keys.
 const TOKENS = [1, 17, 300, 45, 45, 2, 511, 100, 9, 250, 3, 77];
@@ -75,22 +65,6 @@ const FAMILIES: Family[] = [
     architecture: "gemma3",
   },
 ];
-
-function worstRelativeError(engine: Float32Array, reference: Float64Array[]): number {
-  const vocab = reference[0]!.length;
-  expect(engine.length).toBe(reference.length * vocab);
-  let worst = 0;
-  reference.forEach((row, p) => {
-    let scale = 0;
-    let diff = 0;
-    row.forEach((v, i) => {
-      scale = Math.max(scale, Math.abs(v));
-      diff = Math.max(diff, Math.abs(engine[p * vocab + i]! - v));
-    });
-    worst = Math.max(worst, diff / scale);
-  });
-  return worst;
-}
 
 let dir: TempDir;
 beforeAll(async () => {
@@ -217,17 +191,6 @@ describe("the loader's refusals", () => {
   });
 });
 
-// node-llama-cpp: the project's dependency, the benchmark's install, or NODE_LLAMA_CPP.
-function findNodeLlamaCpp(): string | null {
-  const candidates = [
-    process.env.NODE_LLAMA_CPP,
-    join(repoRoot, "node_modules", "node-llama-cpp"),
-    join(repoRoot, "inference", "bench", "llama-cpp", "node_modules", "node-llama-cpp"),
-  ];
-  return candidates.find((c) => c && existsSync(join(c, "dist", "index.js"))) ?? null;
-}
-const nodeLlamaCpp = findNodeLlamaCpp();
-
 const PROMPTS = [TOKENS, [1, 5], [1, 400, 401, 402, 9, 9, 9, 9, 9, 30], [1, 250, 3, 77, 17]];
 const GREEDY_TOKENS = 16;
 const EOS = 2; // the small vocabulary's end of generation
@@ -235,22 +198,24 @@ const EOS = 2; // the small vocabulary's end of generation
 // step whose two best logits are closer than this (relative to the largest) is a tie the two
 // may break differently; after it the sequences are no longer comparable.
 const TIE = 1e-3;
+// llama.cpp rounds a context up to a multiple of 256.
+const LLAMA_CPP_CONTEXT = 256;
 
-async function llamaCppGreedy(paths: string[]): Promise<number[][][]> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      join(here, "testing", "llama-cpp-greedy.mjs"),
-      "--models",
-      paths.join(","),
-      "--prompts",
-      JSON.stringify(PROMPTS),
-      "--tokens",
-      String(GREEDY_TOKENS),
-    ],
-    { env: { ...process.env, NODE_LLAMA_CPP: nodeLlamaCpp!, UV_THREADPOOL_SIZE: "1" }, maxBuffer: 1 << 20 },
-  );
-  return (JSON.parse(stdout) as { tokens: number[][][] }).tokens;
+/** llama.cpp's greedy tokens after each prompt (a list may end early where llama.cpp stops). */
+async function llamaCppGreedyTokens(path: string): Promise<number[][]> {
+  const oracle = await loadLlamaCppModel(path);
+  try {
+    const { context, sequence } = await llamaCppSequence(oracle, LLAMA_CPP_CONTEXT);
+    try {
+      const tokens: number[][] = [];
+      for (const prompt of PROMPTS) tokens.push(await llamaCppGreedy(sequence, prompt, GREEDY_TOKENS));
+      return tokens;
+    } finally {
+      await context.dispose();
+    }
+  } finally {
+    await oracle.dispose();
+  }
 }
 
 const GREEDY_FAMILIES: Family[] = [
@@ -258,52 +223,50 @@ const GREEDY_FAMILIES: Family[] = [
   { name: "llama (Mistral-style)", options: {}, architecture: "llama" },
 ];
 
-describe.skipIf(!nodeLlamaCpp)(
-  `greedy tokens identical to llama.cpp (node-llama-cpp${nodeLlamaCpp ? "" : ": not installed, skipped"})`,
-  () => {
-    const paths = GREEDY_FAMILIES.map((f) => `greedy-${fileName(f, "f32")}`);
-    let expected: number[][][];
-    beforeAll(async () => {
-      for (const [i, family] of GREEDY_FAMILIES.entries()) {
-        await createSmallModel(dir, paths[i]!, {
-          seed: 11,
-          layers: family.options.layers ?? 3,
-          ...family.options,
-        });
-      }
-      expected = await llamaCppGreedy(paths.map((p) => dir.file(p)));
-    }, 120_000);
+describe("greedy tokens identical to llama.cpp", () => {
+  const paths = GREEDY_FAMILIES.map((f) => `greedy-${fileName(f, "f32")}`);
+  let expected: number[][][];
+  beforeAll(async () => {
+    for (const [i, family] of GREEDY_FAMILIES.entries()) {
+      await createSmallModel(dir, paths[i]!, {
+        seed: 11,
+        layers: family.options.layers ?? 3,
+        ...family.options,
+      });
+    }
+    expected = [];
+    for (const path of paths) expected.push(await llamaCppGreedyTokens(dir.file(path)));
+  }, 120_000);
 
-    it.each(GREEDY_FAMILIES.map((family, i) => ({ ...family, i })))("$name", async ({ i }) => {
-      const path = dir.file(paths[i]!);
-      const model = await loadModel(path, { device: "cpu", threads: 2, contextLength: 64, maxSequences: 1 });
-      const reference = loadReferenceModel(path);
-      let compared = 0;
-      try {
-        for (const [p, prompt] of PROMPTS.entries()) {
-          const llamaCpp = expected[i]![p]!;
-          if (llamaCpp.length < GREEDY_TOKENS) expect(llamaCpp.at(-1), "llama.cpp stopped early").toBe(EOS);
-          const ours = (
-            await model.generate(prompt, { temperature: 0, maxTokens: GREEDY_TOKENS, ignoreEos: true })
-          ).tokens.slice(0, llamaCpp.length);
-          const differs = ours.findIndex((t, k) => t !== llamaCpp[k]);
-          if (differs >= 0) {
-            // Only a tie may part them: the reference's two best logits at that step.
-            const row = referenceForward(reference, [...prompt, ...ours.slice(0, differs)]).at(-1)!;
-            const [first, second] = Array.from(row).sort((a, b) => b - a);
-            const scale = Math.max(...Array.from(row, Math.abs));
-            expect(first! - second!, `prompt ${p}: ${ours} vs ${llamaCpp}`).toBeLessThan(TIE * scale);
-          }
-          expect(ours.slice(0, differs < 0 ? undefined : differs)).toEqual(
-            llamaCpp.slice(0, differs < 0 ? undefined : differs),
-          );
-          compared += differs < 0 ? ours.length : differs;
+  it.each(GREEDY_FAMILIES.map((family, i) => ({ ...family, i })))("$name", async ({ i }) => {
+    const path = dir.file(paths[i]!);
+    const model = await loadModel(path, { device: "cpu", threads: 2, contextLength: 64, maxSequences: 1 });
+    const reference = loadReferenceModel(path);
+    let compared = 0;
+    try {
+      for (const [p, prompt] of PROMPTS.entries()) {
+        const llamaCpp = expected[i]![p]!;
+        if (llamaCpp.length < GREEDY_TOKENS) expect(llamaCpp.at(-1), "llama.cpp stopped early").toBe(EOS);
+        const ours = (
+          await model.generate(prompt, { temperature: 0, maxTokens: GREEDY_TOKENS, ignoreEos: true })
+        ).tokens.slice(0, llamaCpp.length);
+        const differs = ours.findIndex((t, k) => t !== llamaCpp[k]);
+        if (differs >= 0) {
+          // Only a tie may part them: the reference's two best logits at that step.
+          const row = referenceForward(reference, [...prompt, ...ours.slice(0, differs)]).at(-1)!;
+          const [first, second] = Array.from(row).sort((a, b) => b - a);
+          const scale = Math.max(...Array.from(row, Math.abs));
+          expect(first! - second!, `prompt ${p}: ${ours} vs ${llamaCpp}`).toBeLessThan(TIE * scale);
         }
-        // Ties are rare: most of the tokens were compared.
-        expect(compared).toBeGreaterThan(0.75 * PROMPTS.length * GREEDY_TOKENS);
-      } finally {
-        model.dispose();
+        expect(ours.slice(0, differs < 0 ? undefined : differs)).toEqual(
+          llamaCpp.slice(0, differs < 0 ? undefined : differs),
+        );
+        compared += differs < 0 ? ours.length : differs;
       }
-    });
-  },
-);
+      // Ties are rare: most of the tokens were compared.
+      expect(compared).toBeGreaterThan(0.75 * PROMPTS.length * GREEDY_TOKENS);
+    } finally {
+      model.dispose();
+    }
+  });
+});

@@ -18,7 +18,12 @@ import type { ModelType } from "./make-model";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
 import { editGguf } from "./testing/gguf-edit";
 import { readGguf } from "./testing/gguf-reader";
-import { loadReferenceModel, type ReferenceModel, referenceForward } from "./testing/reference-forward";
+import {
+  loadReferenceModel,
+  type ReferenceModel,
+  referenceForward,
+  worstRelativeError,
+} from "./testing/reference-forward";
 
 const TOKENS = [1, 17, 300, 45, 45, 2, 511, 100, 9, 250, 3, 77];
 
@@ -40,22 +45,6 @@ const ONE_PRODUCT_TOLERANCE = 1e-3;
 // code on every CPU, so the quants are the reference's; only float32 sums remain (3e-7 to 4e-7
 // measured over 256-value rows).
 const ONE_PRODUCT_TOLERANCE_Q8K = 1e-5;
-
-function worstRelativeError(engine: Float32Array, reference: Float64Array[]): number {
-  const vocab = reference[0]!.length;
-  expect(engine.length).toBe(reference.length * vocab);
-  let worst = 0;
-  reference.forEach((row, p) => {
-    let scale = 0;
-    let diff = 0;
-    row.forEach((v, i) => {
-      scale = Math.max(scale, Math.abs(v));
-      diff = Math.max(diff, Math.abs(engine[p * vocab + i]! - v));
-    });
-    worst = Math.max(worst, diff / scale);
-  });
-  return worst;
-}
 
 interface Case {
   name: string;

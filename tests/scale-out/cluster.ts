@@ -72,7 +72,7 @@ export interface Deployment {
   restartInstance(index: number): Promise<Instance>;
   /** Starts a replacement inference server at the same address (after it was killed). */
   restartInference(): Promise<void>;
-  /** Signals the inference server: the tsx wrapper and the node process under it that serves. */
+  /** Signals the shared inference server (signalInferenceServer). */
   signalInference(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
@@ -132,6 +132,21 @@ export function signalInstance(instance: Instance, signal: NodeJS.Signals) {
     process.kill(-instance.process.pid!, signal);
   } catch {
     // already gone
+  }
+}
+
+/** Signals an inference server: the tsx wrapper and the node process under it that serves. */
+export function signalInferenceServer(server: InferenceServer, signal: NodeJS.Signals) {
+  const children = execFileSync("pgrep", ["-P", String(server.pid)], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .map(Number);
+  for (const pid of [...children, server.pid]) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone already
+    }
   }
 }
 
@@ -206,18 +221,7 @@ export async function startDeployment(options: {
       deployment.inference = await startInferenceServer({ port: Number(new URL(inference.url).port) });
     },
     signalInference(signal) {
-      const wrapper = deployment.inference.pid;
-      const children = execFileSync("pgrep", ["-P", String(wrapper)], { encoding: "utf8" })
-        .split("\n")
-        .filter(Boolean)
-        .map(Number);
-      for (const pid of [...children, wrapper]) {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // gone already
-        }
-      }
+      signalInferenceServer(deployment.inference, signal);
     },
     async stop() {
       for (const instance of instances) signalInstance(instance, "SIGKILL");

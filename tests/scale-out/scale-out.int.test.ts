@@ -1,9 +1,10 @@
 // Two production instances (`npm start`) on one PostgreSQL behind HAProxy (deploy/haproxy.cfg),
 // one shared inference server: the annotation flow with requests alternating between instances,
 // a turn started on one and followed from the other, and the faults of a real deployment —
-// PostgreSQL stopped and started mid-work, an instance SIGKILLed mid-stream, an instance
-// SIGTERMed (drains), the inference server killed or hung. What was stored is counted in the
-// database: nothing lost, nothing twice.
+// PostgreSQL stopped and started mid-work, PostgreSQL restarted (`pg_ctl restart`) between and
+// during turns, an instance SIGKILLed mid-stream, an instance SIGTERMed (drains), the inference
+// server killed, or hung mid-answer. What was stored is counted in the database: nothing lost,
+// nothing twice.
 //
 // Runs where CI runs the PostgreSQL suites (TEST_DATABASE_URL set, so PostgreSQL's initdb and
 // pg_ctl are installed) and HAProxy is installed; it starts a PostgreSQL cluster of its own,
@@ -14,10 +15,12 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "@/server/env";
 import { INTERRUPTED_MESSAGE, type ResponseView } from "@/server/generation/turn-generation";
+import { startInferenceServer, type InferenceServer } from "@/e2e/inference-server";
 import {
   ADMIN,
   findHaproxy,
   lockCurrentBuild,
+  signalInferenceServer,
   signalInstance,
   startDeployment,
   type BuildLock,
@@ -34,18 +37,33 @@ const skipReason = !env.TEST_DATABASE_URL
 if (skipReason) console.warn(`[scale-out] skipped: ${skipReason}`);
 
 const log = (line: string) => console.log(`[scale-out] ${line}`);
-/** Each test's limit: a fault test waits out a failure detection (20 s for a dead instance). */
+/** Each test's limit: a fault test waits out a failure detection (STALE_GENERATION_SECONDS). */
 const TEST_TIMEOUT_MS = 180_000;
+/** A dead instance's responses are marked interrupted after this (the default, 20, made shorter;
+ * long enough that a restarting PostgreSQL does not make a live generation look dead). */
+const STALE_GENERATION_SECONDS = 10;
+const MODEL_IDLE_TIMEOUT_SECONDS = 3;
 let lock: BuildLock | undefined;
 let deployment: Deployment;
 let sql: pg.Pool;
 let admin: HttpUser;
+/**
+ * An inference server of its own whose answers last seconds (a 32,000-token vocabulary: each token
+ * costs more and the end token is rarely drawn), for faults that must land mid-answer.
+ */
+let slowInference: InferenceServer;
 
 interface Campaign {
   id: string;
 }
 
-async function createCampaign(maxTokens: number): Promise<Campaign> {
+/** An OpenAI-compatible server the variants use instead of the shared default model. */
+interface Endpoint {
+  url: string;
+  modelName: string;
+}
+
+async function createCampaign(maxTokens: number, endpoint?: Endpoint): Promise<Campaign> {
   const campaign = await admin.call<{ id: string }>("mutate", "campaigns.create", {
     name: `Scale-out ${randomUUID().slice(0, 8)}`,
     kind: "helpfulness",
@@ -55,11 +73,13 @@ async function createCampaign(maxTokens: number): Promise<Campaign> {
   });
   for (const temperature of [0.7, 1.0]) {
     // "local" with no model file: the default model, which INFERENCE_URL points at the shared server.
+    const source = endpoint
+      ? { endpointKind: "openai", baseUrl: endpoint.url, model: endpoint.modelName }
+      : { endpointKind: "local", model: "" };
     await admin.call("mutate", "variants.create", {
       campaignId: campaign.id,
       name: `shared @ ${temperature}`,
-      endpointKind: "local",
-      model: "",
+      ...source,
       temperature,
       topP: 0.95,
       maxTokens,
@@ -84,6 +104,12 @@ async function createAnnotator(): Promise<HttpUser> {
   return user;
 }
 
+/** A fault test's start: a campaign of its own and an annotator in it. */
+async function startAnnotating(maxTokens: number, endpoint?: Endpoint) {
+  const campaign = await createCampaign(maxTokens, endpoint);
+  return { campaign, annotator: await createAnnotator() };
+}
+
 /** Sends a prompt and reads the stream up to the stored turn (generation goes on in the server). */
 async function sendPrompt(
   user: HttpUser,
@@ -96,6 +122,20 @@ async function sendPrompt(
   const first = await stream.next();
   expect(first?.type).toBe("turn");
   return { stream, turn: (first as { turn: StartedTurn }).turn };
+}
+
+/** A turn sent and streaming: its stream has brought text. `instance`: the index of the instance
+ * generating it. */
+async function startMidStream(
+  user: HttpUser,
+  campaign: Campaign,
+  message: string,
+  conversationId: string | null = null,
+) {
+  const { stream, turn } = await sendPrompt(user, campaign, conversationId, message);
+  await untilFirstDelta(stream);
+  const instance = deployment.instances.findIndex((candidate) => candidate.name === stream.instance);
+  return { stream, turn, instance };
 }
 
 /** Follows a turn through the balancer from an instance other than `not`. */
@@ -128,6 +168,37 @@ async function comparisonsOf(turnIds: string[]) {
 function submitInput(turn: StartedTurn, key = randomUUID()) {
   const ids = [...turn.responses].sort((a, b) => a.position - b.position).map((response) => response.id);
   return { turnId: turn.turnId, idempotencyKey: key, ranking: ids, strength: "better", timeSpentMs: 5000 };
+}
+
+async function expectStatuses(turnId: string, statuses: string[]) {
+  expect((await storedResponses(turnId)).map((row) => row.status)).toEqual(statuses);
+}
+
+/**
+ * Submits as the browser does (idempotentRetry in app/_lib/trpc.tsx): the same key again after a
+ * dropped connection or a server error, at most 4 times; then the turn has exactly one comparison.
+ */
+async function submitOnce(user: HttpUser, turn: StartedTurn, input = submitInput(turn)) {
+  let answer: Awaited<ReturnType<typeof user.mutate<{ comparisonId: string }>>> | null = null;
+  for (let attempt = 0; attempt <= 4; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(8000, 1000 * 2 ** attempt)));
+    answer = await user
+      .mutate<{ comparisonId: string }>("annotation.submitComparison", input)
+      .catch(() => null);
+    if (answer && answer.status < 500) break;
+  }
+  expect(answer?.status).toBe(200);
+  expect(await comparisonsOf([turn.turnId])).toEqual({ [turn.turnId]: 1 });
+  return answer!.body.comparisonId;
+}
+
+/** The annotator clicks Retry: the failed responses are generated again, and the choice is stored once. */
+async function retryAndSubmitOnce(user: HttpUser, turn: StartedTurn) {
+  await user.call("mutate", "annotation.retryGeneration", { turnId: turn.turnId });
+  const retried = await user.openStream({ turnId: turn.turnId });
+  expect((await retried.rest()).ended).toBe(true);
+  await expectStatuses(turn.turnId, ["completed", "completed"]);
+  await submitOnce(user, turn);
 }
 
 async function healthStatus(url: string) {
@@ -176,17 +247,25 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
     deployment = await startDeployment({
       instances: 2,
       haproxy: haproxy!,
-      // Hangs and shutdowns within a test's time.
-      env: { ARBITER_MODEL_IDLE_TIMEOUT_SECONDS: "3", ARBITER_SHUTDOWN_GRACE_SECONDS: "60" },
+      env: {
+        // Hangs, dead instances and shutdowns within a test's time.
+        ARBITER_MODEL_IDLE_TIMEOUT_SECONDS: String(MODEL_IDLE_TIMEOUT_SECONDS),
+        ARBITER_STALE_GENERATION_SECONDS: String(STALE_GENERATION_SECONDS),
+        ARBITER_SHUTDOWN_GRACE_SECONDS: "60",
+        // slowInference, on this machine.
+        ARBITER_OUTBOUND_ALLOW: "127.0.0.1",
+      },
       log,
     });
     sql = new pg.Pool({ connectionString: deployment.databaseUrl, max: 2 });
-    sql.on("error", () => {}); // the outage test stops the server under idle connections
+    sql.on("error", () => {}); // the outage tests stop the server under idle connections
     admin = new HttpUser(deployment.url);
     await admin.signIn(ADMIN.email, ADMIN.password);
+    slowInference = await startInferenceServer({ vocab: "llama2" });
   }, 900_000);
 
   afterAll(async () => {
+    await slowInference?.stop();
     await sql?.end();
     await deployment?.stop();
     lock?.release();
@@ -233,8 +312,7 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
   it(
     "survives PostgreSQL going away mid-work: health says so, a submit is stored once after its retry",
     async () => {
-      const campaign = await createCampaign(24);
-      const annotator = await createAnnotator();
+      const { campaign, annotator } = await startAnnotating(24);
       const { stream, turn } = await sendPrompt(annotator, campaign, null, "Say something short.");
       expect((await stream.rest()).ended).toBe(true);
 
@@ -258,12 +336,10 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
           (health) => health?.status === 200,
         );
       }
-      const retried = await annotator.mutate<{ comparisonId: string }>("annotation.submitComparison", input);
-      expect(retried.status).toBe(200);
+      const comparisonId = await submitOnce(annotator, turn, input);
       if (during?.status === 200) {
-        expect(retried.body.comparisonId).toBe((during.body as { comparisonId: string }).comparisonId);
+        expect(comparisonId).toBe((during.body as { comparisonId: string }).comparisonId);
       }
-      expect(await comparisonsOf([turn.turnId])).toEqual({ [turn.turnId]: 1 });
 
       // Both instances work again, across instances too (their pools and listeners reconnected).
       await annotator.call("mutate", "annotation.endConversation", { conversationId: turn.conversationId });
@@ -271,10 +347,60 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
       next.stream.close();
       const follow = await followElsewhere(annotator, next.turn.turnId, next.stream.instance);
       expect((await follow.rest()).ended).toBe(true);
-      expect((await storedResponses(next.turn.turnId)).map((row) => row.status)).toEqual([
-        "completed",
-        "completed",
+      await expectStatuses(next.turn.turnId, ["completed", "completed"]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "keeps every comparison once across `pg_ctl restart` between turns and during one",
+    async () => {
+      const { campaign, annotator } = await startAnnotating(1500, slowInference);
+      // Between turns: a submit in flight while PostgreSQL restarts, then the browser's retries.
+      const first = await sendPrompt(annotator, campaign, null, "Say something.");
+      expect((await first.stream.rest()).ended).toBe(true);
+      const input = submitInput(first.turn);
+      const [during] = await Promise.all([
+        annotator.mutate<{ comparisonId: string }>("annotation.submitComparison", input).catch(() => null),
+        deployment.pg.restart(),
       ]);
+      const comparisonId = await submitOnce(annotator, first.turn, input);
+      if (during?.status === 200) expect(comparisonId).toBe(during.body.comparisonId);
+
+      // During a turn: the next one streams, followed from the other instance too, as PostgreSQL
+      // restarts under both.
+      const second = await startMidStream(
+        annotator,
+        campaign,
+        "Tell a very long story.",
+        first.turn.conversationId,
+      );
+      const follower = await followElsewhere(annotator, second.turn.turnId, second.stream.instance);
+      await deployment.pg.restart();
+      const [local] = await Promise.all([second.stream.rest(), follower.rest()]);
+      // The generating instance streams from memory: the restart does not cut its browser.
+      expect(local.ended).toBe(true);
+      // What the browser shows after reconnecting (a follower's stream may break on the outage)
+      // is what is stored: each response completed, or, when its outcome could not be saved while
+      // the server was down, marked interrupted once its progress went stale.
+      const { events, ended } = await (await annotator.openStream({ turnId: second.turn.turnId })).rest();
+      expect(ended).toBe(true);
+      const stored = await storedResponses(second.turn.turnId);
+      expect(replayTexts(events)).toEqual(new Map(stored.map((row) => [row.id, row.text])));
+      for (const row of stored) {
+        if (row.status !== "completed")
+          expect(row).toMatchObject({ status: "failed", error: INTERRUPTED_MESSAGE });
+      }
+      if (stored.some((row) => row.status === "failed")) await retryAndSubmitOnce(annotator, second.turn);
+      else await submitOnce(annotator, second.turn);
+
+      await annotator.call("mutate", "annotation.endConversation", {
+        conversationId: first.turn.conversationId,
+      });
+      expect(await comparisonsOf([first.turn.turnId, second.turn.turnId])).toEqual({
+        [first.turn.turnId]: 1,
+        [second.turn.turnId]: 1,
+      });
     },
     TEST_TIMEOUT_MS,
   );
@@ -282,17 +408,14 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
   it(
     "reconnects a stream through the other instance when one is SIGKILLed mid-stream; the retry completes",
     async () => {
-      const campaign = await createCampaign(4000);
-      const annotator = await createAnnotator();
-      const { stream, turn } = await sendPrompt(annotator, campaign, null, "Tell a very long story.");
-      await untilFirstDelta(stream);
-      const victim = deployment.instances.findIndex((instance) => instance.name === stream.instance);
-      signalInstance(deployment.instances[victim], "SIGKILL");
-      await deployment.instances[victim].exit;
+      const { campaign, annotator } = await startAnnotating(4000);
+      const { stream, turn, instance } = await startMidStream(annotator, campaign, "Tell a very long story.");
+      signalInstance(deployment.instances[instance], "SIGKILL");
+      await deployment.instances[instance].exit;
       expect((await stream.rest()).ended).toBe(false); // the connection broke
 
       // The browser reconnects; the balancer sends it to the survivor, which finds the responses
-      // abandoned (no progress saved for a while) and marks them interrupted.
+      // abandoned (no progress saved for STALE_GENERATION_SECONDS) and marks them interrupted.
       const reconnected = await annotator.openStream({ turnId: turn.turnId });
       expect(reconnected.status).toBe(200);
       expect(reconnected.instance).not.toBe(stream.instance);
@@ -302,18 +425,8 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
       expect(interrupted.length).toBeGreaterThanOrEqual(1);
       for (const response of interrupted) expect(response.error).toBe(INTERRUPTED_MESSAGE);
 
-      // The annotator's click on Retry.
-      await annotator.call("mutate", "annotation.retryGeneration", { turnId: turn.turnId });
-      const retried = await annotator.openStream({ turnId: turn.turnId });
-      expect((await retried.rest()).ended).toBe(true);
-      expect((await storedResponses(turn.turnId)).map((row) => row.status)).toEqual([
-        "completed",
-        "completed",
-      ]);
-      await annotator.call("mutate", "annotation.submitComparison", submitInput(turn));
-      expect(await comparisonsOf([turn.turnId])).toEqual({ [turn.turnId]: 1 });
-
-      await deployment.restartInstance(victim);
+      await retryAndSubmitOnce(annotator, turn);
+      await deployment.restartInstance(instance);
     },
     TEST_TIMEOUT_MS,
   );
@@ -321,13 +434,10 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
   it(
     "drains an instance on SIGTERM: no new streams, running ones finish, exit 0",
     async () => {
-      const campaign = await createCampaign(400);
-      const annotator = await createAnnotator();
+      const { campaign, annotator } = await startAnnotating(400);
       const other = await createAnnotator();
-      const { stream, turn } = await sendPrompt(annotator, campaign, null, "Keep going for a while.");
-      await untilFirstDelta(stream);
-      const index = deployment.instances.findIndex((instance) => instance.name === stream.instance);
-      const stopping = deployment.instances[index];
+      const { stream, turn, instance } = await startMidStream(annotator, campaign, "Keep going for a while.");
+      const stopping = deployment.instances[instance];
       // As systemd stops a unit: SIGTERM to every process of it.
       signalInstance(stopping, "SIGTERM");
       await until(
@@ -343,49 +453,55 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
 
       const { ended } = await stream.rest();
       expect(ended).toBe(true);
-      expect((await storedResponses(turn.turnId)).map((row) => row.status)).toEqual([
-        "completed",
-        "completed",
-      ]);
+      await expectStatuses(turn.turnId, ["completed", "completed"]);
       expect(await stopping.exit).toBe(0);
-      await deployment.restartInstance(index);
+      await deployment.restartInstance(instance);
     },
     TEST_TIMEOUT_MS,
   );
 
   it(
-    "fails the responses when the shared inference server hangs (timeout) or is dead, and the retry completes",
+    "fails the responses when the shared inference server is dead, and the retry completes",
     async () => {
-      const campaign = await createCampaign(64);
-      const annotator = await createAnnotator();
-      // Faults before the prompt, so they hit every response (a tiny random model may finish a
-      // response within a fraction of a second); the instance's SIGKILL test covers mid-stream.
-      for (const fault of ["hang", "kill"] as const) {
-        deployment.signalInference(fault === "hang" ? "SIGSTOP" : "SIGKILL");
-        const { stream, turn } = await sendPrompt(annotator, campaign, null, `An answer (${fault}).`);
+      const { campaign, annotator } = await startAnnotating(64);
+      deployment.signalInference("SIGKILL");
+      const { stream, turn } = await sendPrompt(annotator, campaign, null, "An answer.");
+      const { events, ended } = await stream.rest();
+      expect(ended).toBe(true);
+      expect(finalResponses(events).map((response) => response.status)).toEqual(["failed", "failed"]);
+      for (const row of await storedResponses(turn.turnId)) {
+        expect(row).toMatchObject({
+          status: "failed",
+          error: expect.stringMatching(/Could not reach the model server/),
+        });
+      }
+      await deployment.restartInference();
+      await retryAndSubmitOnce(annotator, turn);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "fails the responses when the inference server hangs mid-answer (nothing for the idle timeout), and the retry completes",
+    async () => {
+      const { campaign, annotator } = await startAnnotating(1500, slowInference);
+      const { stream, turn } = await startMidStream(annotator, campaign, "An answer that hangs.");
+      signalInferenceServer(slowInference, "SIGSTOP");
+      try {
         const { events, ended } = await stream.rest();
         expect(ended).toBe(true);
         expect(finalResponses(events).map((response) => response.status)).toEqual(["failed", "failed"]);
-        for (const row of await storedResponses(turn.turnId)) {
-          expect(row.status).toBe("failed");
-          expect(row.error).toMatch(
-            fault === "hang" ? /sent nothing for 3 seconds/ : /Could not reach the model server/,
-          );
+        const stored = await storedResponses(turn.turnId);
+        const idle = new RegExp(`sent nothing for ${MODEL_IDLE_TIMEOUT_SECONDS} seconds`);
+        for (const row of stored) {
+          expect(row).toMatchObject({ status: "failed", error: expect.stringMatching(idle) });
         }
-        if (fault === "hang") deployment.signalInference("SIGCONT");
-        else await deployment.restartInference();
-
-        await annotator.call("mutate", "annotation.retryGeneration", { turnId: turn.turnId });
-        const retried = await annotator.openStream({ turnId: turn.turnId });
-        expect((await retried.rest()).ended).toBe(true);
-        expect((await storedResponses(turn.turnId)).map((row) => row.status)).toEqual([
-          "completed",
-          "completed",
-        ]);
-        await annotator.call("mutate", "annotation.submitComparison", submitInput(turn));
-        expect(await comparisonsOf([turn.turnId])).toEqual({ [turn.turnId]: 1 });
-        await annotator.call("mutate", "annotation.endConversation", { conversationId: turn.conversationId });
+        // Mid-answer: the text that arrived before the hang is kept with the failure.
+        expect(stored.some((row) => row.text.length > 0)).toBe(true);
+      } finally {
+        signalInferenceServer(slowInference, "SIGCONT");
       }
+      await retryAndSubmitOnce(annotator, turn);
     },
     TEST_TIMEOUT_MS,
   );

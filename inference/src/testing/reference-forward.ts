@@ -392,3 +392,25 @@ export function referenceForward(
   });
   return logits;
 }
+
+/**
+ * How far the engine's logits (positions x vocabulary, flat) are from the reference's rows: for
+ * each position max_i |engine[p][i] - reference[p][i]| / max_i |reference[p][i]|, the worst
+ * position's.
+ */
+export function worstRelativeError(engine: Float32Array, reference: Float64Array[]): number {
+  const vocab = reference[0]!.length;
+  if (engine.length !== reference.length * vocab)
+    throw new Error(`${engine.length} engine logits for ${reference.length} positions of ${vocab}`);
+  let worst = 0;
+  reference.forEach((row, p) => {
+    let scale = 0;
+    let diff = 0;
+    row.forEach((v, i) => {
+      scale = Math.max(scale, Math.abs(v));
+      diff = Math.max(diff, Math.abs(engine[p * vocab + i]! - v));
+    });
+    worst = Math.max(worst, diff / scale);
+  });
+  return worst;
+}

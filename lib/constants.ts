@@ -90,3 +90,17 @@ export const noteTooLongMessage = `A note can be at most ${NOTE_MAX_CHARS.toLoca
  * the browser's client (app/_lib/trpc.tsx) never sends more, so only hand-made requests meet it.
  */
 export const MAX_BATCH_CALLS = 10;
+
+/** API tokens (db/schema/api-tokens.ts): who manages them, and what they may do. Scopes are
+ * ordered: annotate includes read, admin includes both. */
+export const API_TOKEN_KINDS = ["personal", "service"] as const;
+export type ApiTokenKind = (typeof API_TOKEN_KINDS)[number];
+export const API_TOKEN_SCOPES = ["read", "annotate", "admin"] as const;
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+export const API_TOKEN_MAX_DAYS = 365;
+
+/** What a campaign's webhooks can subscribe to (server/services/webhooks). */
+export const WEBHOOK_EVENTS = ["batch.closed", "export.finished", "annotator.flagged"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "retrying", "failed"] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

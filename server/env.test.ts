@@ -51,6 +51,22 @@ describe("parseEnv", () => {
     );
   });
 
+  it("reads how long a generation may go without saved progress, and names it when malformed", () => {
+    expect(parseEnv({}).ARBITER_STALE_GENERATION_SECONDS).toBe(20);
+    expect(parseEnv({ ARBITER_STALE_GENERATION_SECONDS: "8" }).ARBITER_STALE_GENERATION_SECONDS).toBe(8);
+    expect(() => parseEnv({ ARBITER_STALE_GENERATION_SECONDS: "1" })).toThrow(
+      /ARBITER_STALE_GENERATION_SECONDS must be between 5 and 3600/,
+    );
+  });
+
+  it("reads how many background jobs an instance runs at once, 0 for none", () => {
+    expect(parseEnv({}).ARBITER_JOB_CONCURRENCY).toBe(1);
+    expect(parseEnv({ ARBITER_JOB_CONCURRENCY: "0" }).ARBITER_JOB_CONCURRENCY).toBe(0);
+    expect(() => parseEnv({ ARBITER_JOB_CONCURRENCY: "1.5" })).toThrow(
+      /ARBITER_JOB_CONCURRENCY must be a whole number/,
+    );
+  });
+
   it("rejects a malformed admin email", () => {
     expect(() => parseEnv({ ARBITER_ADMIN_EMAIL: "not-an-email" })).toThrow(
       /ARBITER_ADMIN_EMAIL must be an email address/,

@@ -134,6 +134,28 @@ export const EnvSchema = z.object({
       .max(3600, "ARBITER_SHUTDOWN_GRACE_SECONDS must be between 0 and 3600")
       .default(30),
   ),
+  /** Background jobs (integrity reports) this instance runs at once; 0: none (other instances
+   * sharing the database run them). */
+  ARBITER_JOB_CONCURRENCY: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ message: "ARBITER_JOB_CONCURRENCY must be a number" })
+      .int("ARBITER_JOB_CONCURRENCY must be a whole number")
+      .min(0, "ARBITER_JOB_CONCURRENCY must be between 0 and 16")
+      .max(16, "ARBITER_JOB_CONCURRENCY must be between 0 and 16")
+      .default(1),
+  ),
+  /** A generating response whose saved progress is older than this was abandoned (its instance
+   * died): the instance that finds it marks it interrupted, retryable. Progress is saved every
+   * second while a response generates, so this only needs room for a slow database. */
+  ARBITER_STALE_GENERATION_SECONDS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ message: "ARBITER_STALE_GENERATION_SECONDS must be a number" })
+      .min(5, "ARBITER_STALE_GENERATION_SECONDS must be between 5 and 3600")
+      .max(3600, "ARBITER_STALE_GENERATION_SECONDS must be between 5 and 3600")
+      .default(20),
+  ),
   // Tests only: a PostgreSQL server URL; integration suites create a database per file on it.
   TEST_DATABASE_URL: optionalUrl("TEST_DATABASE_URL", ["postgres:", "postgresql:"]),
   // Set by Next.js itself while `next build` runs; startup work is skipped then.

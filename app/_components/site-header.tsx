@@ -2,14 +2,25 @@
 import Link from "next/link";
 import { getCurrentUser } from "@/server/auth/current-user";
 import { hasRole, ROLE_LABELS } from "@/server/auth/roles";
+import { getServerCaller } from "@/server/api/server-caller";
 import { SignOutButton } from "./sign-out-button";
 
 export async function SiteHeader() {
   const user = await getCurrentUser();
+  // Reviews and report replies since the person last opened their feedback.
+  // A count that cannot be read leaves the badge off rather than the page without its header.
+  const newFeedback = user
+    ? await (
+        await getServerCaller()
+      ).review
+        .newFeedbackCount()
+        .then((count) => count.total)
+        .catch(() => 0)
+    : 0;
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-6 py-3">
-        <nav aria-label="Main" className="flex items-center gap-6 text-sm">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
+        <nav aria-label="Main" className="flex flex-wrap items-center gap-x-5 gap-y-2 text-sm">
           <Link href="/" className="text-base font-semibold tracking-tight text-slate-900">
             Arbiter
           </Link>
@@ -25,6 +36,13 @@ export async function SiteHeader() {
               </Link>
               <Link href="/review/feedback" className="text-slate-600 hover:text-slate-900">
                 Feedback
+                {newFeedback > 0 && " "}
+                {newFeedback > 0 && (
+                  <span className="rounded-full bg-indigo-600 px-1.5 py-0.5 text-xs font-semibold text-white">
+                    {newFeedback}
+                    <span className="sr-only"> new</span>
+                  </span>
+                )}
               </Link>
             </>
           )}
@@ -50,17 +68,23 @@ export async function SiteHeader() {
               <Link href="/admin/reports" className="text-slate-600 hover:text-slate-900">
                 Reports
               </Link>
+              <Link href="/admin/tokens" className="text-slate-600 hover:text-slate-900">
+                API tokens
+              </Link>
             </>
           )}
         </nav>
         {user && (
-          <div className="flex items-center gap-3 text-sm">
-            <span className="text-slate-600">
+          <div className="flex min-w-0 flex-wrap items-center gap-3 text-sm">
+            <span className="min-w-0 break-all text-slate-600">
               {user.email}{" "}
               <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
                 {ROLE_LABELS[user.role]}
               </span>
             </span>
+            <Link href="/account/tokens" className="text-slate-600 hover:text-slate-900">
+              My API tokens
+            </Link>
             <SignOutButton />
           </div>
         )}

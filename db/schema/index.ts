@@ -12,3 +12,6 @@ export * from "./exports";
 export * from "./generation";
 export * from "./rollups";
 export * from "./integrity";
+export * from "./jobs";
+export * from "./api-tokens";
+export * from "./webhooks";

@@ -1,6 +1,7 @@
 // The root router: every procedure the app exposes. The authorization matrix test walks it.
 import "server-only";
 import { accountRouter } from "./routers/account";
+import { apiTokensRouter } from "./routers/api-tokens";
 import { annotationRouter } from "./routers/annotation";
 import { auditRouter } from "./routers/audit";
 import { batchesRouter } from "./routers/batches";
@@ -15,11 +16,13 @@ import { qualityRouter } from "./routers/quality";
 import { reviewRouter } from "./routers/review";
 import { usersRouter } from "./routers/users";
 import { variantsRouter } from "./routers/variants";
+import { webhooksRouter } from "./routers/webhooks";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   account: accountRouter,
   annotation: annotationRouter,
+  apiTokens: apiTokensRouter,
   audit: auditRouter,
   batches: batchesRouter,
   campaigns: campaignsRouter,
@@ -33,6 +36,7 @@ export const appRouter = router({
   review: reviewRouter,
   users: usersRouter,
   variants: variantsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

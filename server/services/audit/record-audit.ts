@@ -32,7 +32,15 @@ export const AUDIT_ACTIONS = [
   "gold.imported",
   "comparison.accepted",
   "comparison.rejected",
+  "comparison.sent_to_review",
   "problem_report.resolved",
+  "api_token.created",
+  "api_token.revoked",
+  "webhook.created",
+  "webhook.deleted",
+  "webhook.paused",
+  "webhook.resumed",
+  "webhook.test_sent",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -44,6 +52,8 @@ export const AUDIT_TARGET_TYPES = [
   "comparison",
   "gold_item",
   "problem_report",
+  "api_token",
+  "webhook",
 ] as const;
 
 export interface AuditRecord {

@@ -8,6 +8,7 @@ import { batches, campaignMembers, campaigns, modelVariants } from "@/db/schema"
 import type { SessionUser } from "@/server/auth/session-user";
 import { ValidationError } from "@/server/errors";
 import { recordAudit } from "../audit/record-audit";
+import { emitWebhookEvent } from "../webhooks/deliver-webhook";
 import { findCampaign, requireNotArchived, requireSomeoneMayWork } from "./campaign-access";
 
 export const OpenNextBatchInput = z.object({
@@ -32,6 +33,9 @@ async function closeOpenBatch(tx: Db, campaignId: string, actorId: string) {
       targetType: "batch",
       targetId: closed.id,
       details: { campaignId, number: closed.number },
+    });
+    await emitWebhookEvent(tx, campaignId, "batch.closed", {
+      batch: { id: closed.id, number: closed.number, label: closed.label, closedAt: closed.closedAt },
     });
   }
   return closed ?? null;

@@ -6,6 +6,7 @@ import type { Db } from "@/db/client";
 import { exportsTable } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ConflictError } from "@/server/errors";
+import { emitWebhookEvent } from "../webhooks/deliver-webhook";
 import { columnsOf, createFormatContext, rowsOf } from "./formats";
 import { datasetCard, emptyStats, type ExportStats } from "./dataset-card";
 import { canonicalOptions, hasTestSplit, type ExportOptions, type ExportOutput } from "./options";
@@ -174,18 +175,25 @@ export async function runExport(
       (Object.keys(names) as SplitName[]).map((split) => [split, stats.rows[split]]),
     ) as Partial<Record<SplitName, number>>;
     const durationMs = Date.now() - started;
-    await db
-      .update(exportsTable)
-      .set({
-        status: "completed",
-        rowCounts,
-        files,
-        completedAt: new Date(),
-        durationMs,
-        progressDone: stats.comparisonsRead,
-        progressAt: new Date(),
-      })
-      .where(eq(exportsTable.id, id));
+    await db.transaction(async (tx) => {
+      await tx
+        .update(exportsTable)
+        .set({
+          status: "completed",
+          rowCounts,
+          files,
+          completedAt: new Date(),
+          durationMs,
+          progressDone: stats.comparisonsRead,
+          progressAt: new Date(),
+        })
+        .where(eq(exportsTable.id, id));
+      for (const campaign of scope.campaigns) {
+        await emitWebhookEvent(tx, campaign.id, "export.finished", {
+          export: { id, format: options.format, output: request.output, rowCounts, durationMs },
+        });
+      }
+    });
     return { id, files, rowCounts, stats, durationMs };
   } catch (error) {
     await Promise.all([...writers.values()].map((writer) => writer.discard().catch(() => {})));

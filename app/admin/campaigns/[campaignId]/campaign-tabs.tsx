@@ -11,6 +11,7 @@ const TABS = [
   { path: "/dashboard", label: "Dashboard" },
   { path: "/leaderboard", label: "Leaderboard" },
   { path: "/integrity", label: "Integrity" },
+  { path: "/webhooks", label: "Webhooks" },
 ] as const;
 
 export function CampaignTabs({ campaignId }: { campaignId: string }) {

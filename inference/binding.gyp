@@ -48,6 +48,8 @@
         "engine/tokenizer_bpe.cpp",
         "engine/unicode_tables.cpp",
         "engine/sampler.cpp",
+        "engine/grammar.cpp",
+        "engine/constraint.cpp",
         "engine/scheduler.cpp",
         "engine/step.cpp",
         "engine/engine.cpp",

@@ -380,7 +380,8 @@ Napi::Value NativeModel::Detokenize(const Napi::CallbackInfo& info) {
 }
 
 // One request from (ids, options, onEvent). options: temperature, topK, topP,
-// repetitionPenalty, seed, maxTokens, stop, ignoreEos, evaluate (all required but stop).
+// repetitionPenalty, seed, maxTokens, stop, ignoreEos, evaluate (all required but stop and
+// grammar, the text of a JSON grammar the output must follow).
 // Throws INVALID_ARGUMENT naming what is wrong.
 static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Value& options, const Napi::Value& on_event,
                   GenerateParams* p, std::shared_ptr<RequestSink>* sink) {
@@ -401,6 +402,9 @@ static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Valu
   p->max_tokens = max_tokens > 1e9 ? 1000000000 : static_cast<int>(max_tokens);
   p->ignore_eos = o.Get("ignoreEos").ToBoolean();
   p->evaluate = o.Get("evaluate").ToBoolean();
+  const Napi::Value grammar = o.Get("grammar");
+  if (grammar.IsString()) p->grammar = grammar.As<Napi::String>();
+  else if (!grammar.IsUndefined()) throw make_error(env, "INVALID_ARGUMENT", "grammar must be a string");
   const Napi::Value stop = o.Get("stop");
   if (stop.IsArray()) {
     Napi::Array a = stop.As<Napi::Array>();

@@ -49,6 +49,7 @@ struct Scheduler::Sequence {
   std::vector<int32_t> history;  // prompt, then sampled tokens
   int32_t pending_token = -1;    // sampled, enters the cache at the next step
   Sampler sampler;
+  std::unique_ptr<Constraint> constraint;  // when the output must follow a grammar
   Utf8Stream utf8;
   std::string held;              // final UTF-8 not yet emitted: it may start a stop string
   GenerateResult result;
@@ -120,6 +121,7 @@ Status Scheduler::submit_group(std::vector<GenerateParams> params, std::vector<s
   std::vector<std::unique_ptr<Sequence>> seqs;
   for (size_t i = 0; i < params.size(); i++) {
     auto s = std::make_unique<Sequence>(std::move(params[i]), n_vocab_);
+    ARB_RETURN_IF_ERROR(constrain(*s));
     s->sink = std::move(sinks[i]);
     s->cancelled = std::make_shared<std::atomic<bool>>(false);
     s->history = s->p.prompt;
@@ -140,6 +142,29 @@ Status Scheduler::submit_group(std::vector<GenerateParams> params, std::vector<s
     }
   }
   wake_.notify_all();
+  return Status::Ok();
+}
+
+// Sets up the sequence's grammar constraint, if it has a grammar: the grammar must parse, the
+// vocabulary must spell every byte a document may need as a single token, and max_tokens must
+// hold the shortest document (the budget guarantee in constraint.h starts from there).
+Status Scheduler::constrain(Sequence& s) {
+  if (s.p.grammar.empty() || s.p.evaluate) return Status::Ok();
+  std::shared_ptr<GrammarMasks> masks;
+  ARB_RETURN_IF_ERROR(grammars_.get(s.p.grammar, &masks));
+  std::call_once(token_trie_once_, [&] { token_trie_ = std::make_unique<TokenTrie>(tokenizer_); });
+  const int missing = token_trie_->missing_byte();
+  if (missing >= 0) {
+    return Status::Error(StatusCode::Unsupported, "constrained output needs a token for every byte; this vocabulary has none for byte " +
+                                                      std::to_string(missing));
+  }
+  const int64_t shortest = masks->grammar.min_len();
+  if (shortest > s.p.max_tokens) {
+    return Status::Error(StatusCode::InvalidArgument,
+                         "max_tokens is " + std::to_string(s.p.max_tokens) + " (after fitting the context) but the " +
+                             "shortest output the schema allows takes " + std::to_string(shortest) + " tokens");
+  }
+  s.constraint = std::make_unique<Constraint>(std::move(masks), *token_trie_, tokenizer_, !s.p.ignore_eos);
   return Status::Ok();
 }
 
@@ -338,7 +363,7 @@ void Scheduler::apply_step(const float* logits) {
     const int n = step_[k].n_tokens;
     s.n_past += n;
     if (s.state == Sequence::State::Decoding) {
-      accept_token(s, s.sampler.sample(row, s.history));
+      accept_token(s, pick(s, row));
       row += nv;
       continue;
     }
@@ -357,17 +382,29 @@ void Scheduler::apply_step(const float* logits) {
       s.t_first = Clock::now();
       s.result.prefill_ms = ms_between(s.t_start, s.t_first);
       s.state = Sequence::State::Decoding;
-      accept_token(s, s.sampler.sample(row, s.history));
+      accept_token(s, pick(s, row));
     }
     row += nv;
   }
 }
 
+int32_t Scheduler::pick(Sequence& s, const float* logits) {
+  if (!s.constraint) return s.sampler.sample(logits, s.history);
+  const int64_t remaining = s.p.max_tokens - static_cast<int64_t>(s.result.tokens.size());
+  return s.constraint->choose(s.sampler, logits, s.history, remaining);
+}
+
 void Scheduler::accept_token(Sequence& s, int32_t id) {
+  if (id < 0) {
+    fail(s, Status::Error(StatusCode::Internal, "no token can continue the constrained output"));
+    return;
+  }
   s.result.tokens.push_back(id);
   s.history.push_back(id);
   s.pending_token = id;
-  const bool eog = !s.p.ignore_eos && tokenizer_.vocab().is_eog(id);
+  if (s.constraint) s.constraint->accept(id);
+  // A complete document ends the output as an end-of-generation token would.
+  const bool eog = (!s.p.ignore_eos && tokenizer_.vocab().is_eog(id)) || (s.constraint && s.constraint->done());
   const bool last = eog || static_cast<int>(s.result.tokens.size()) >= s.p.max_tokens;
   s.held += s.utf8.push(tokenizer_.piece(id));
   if (last) s.held += s.utf8.finish();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "constraint.h"
 #include "sampler.h"
 #include "status.h"
 #include "tokenizer.h"
@@ -30,6 +31,7 @@ struct GenerateParams {
   std::vector<std::string> stop;
   bool ignore_eos = false;
   bool evaluate = false;        // return the logits of every prompt position instead of generating
+  std::string grammar;          // a JSON grammar (grammar.h) the output must follow; empty: none
 };
 
 enum class FinishReason { Stop, Length, Cancelled };
@@ -82,6 +84,8 @@ class Scheduler {
  private:
   struct Sequence;
   Status validate(GenerateParams& params) const;
+  Status constrain(Sequence& s);
+  int32_t pick(Sequence& s, const float* logits);
   void loop();
   void admit();
   bool build_step();
@@ -96,6 +100,9 @@ class Scheduler {
   const Tokenizer& tokenizer_;
   const int n_vocab_;
   const bool reuse_finished_prefixes_;
+  GrammarCache grammars_;
+  std::once_flag token_trie_once_;
+  std::unique_ptr<TokenTrie> token_trie_;  // built for the first constrained request
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 
 import type { Device, LoadOptions, Model } from "./index";
+import { compileJsonSchema, SchemaError } from "./json-schema-grammar";
 import {
   MODEL_ARCHS,
   MODEL_TYPES,
@@ -25,6 +26,7 @@ const USAGE = `usage: npm run --silent infer -- <command> [options]
   tokenize   --model F (--text S | --file T.json) [--special]
   generate   --model F --prompt S [--max-tokens N] [--temperature T] [--top-p P] [--top-k K]
              [--seed S] [--threads N] [--device auto|cpu|cuda] [--context N]
+             [--json-schema F]   (the output is a JSON document valid under the schema in F)
   bench      --model F --prompt-tokens P --gen-tokens G [--batch 1,2,4] [--threads N]
              [--device auto|cpu|cuda]
   make-model --out F --dim D --layers L --heads H --kv-heads K --ffn N --type ${MODEL_TYPES.join("|")}
@@ -161,17 +163,21 @@ async function generate(argv: string[]) {
     "top-p": { type: "string" },
     "top-k": { type: "string" },
     seed: { type: "string" },
+    "json-schema": { type: "string" },
     ...DEVICE_OPTIONS,
   });
   const path = required(values, "model");
   if (values.prompt === undefined) throw new UsageError("--prompt is required");
   const prompt = values.prompt;
+  const schemaFile = values["json-schema"];
+  const grammar = schemaFile === undefined ? undefined : await schemaGrammar(schemaFile);
   const sampling = {
     maxTokens: integer(values, "max-tokens", 1, 256),
     temperature: number(values, "temperature", 0, 100),
     topP: number(values, "top-p", 0, 1),
     topK: values["top-k"] === undefined ? undefined : integer(values, "top-k", 0),
     seed: values.seed === undefined ? undefined : integer(values, "seed", 0),
+    grammar,
   };
   return withModel(path, { ...loadOptionsFrom(values), maxSequences: 1 }, async (model) => {
     // Raw completion: BOS + the prompt's tokens, no chat template, no special-token parsing.
@@ -184,6 +190,22 @@ async function generate(argv: string[]) {
       decodeTokensPerSecond: result.decodeTokensPerSecond,
     };
   });
+}
+
+/** The grammar of the JSON Schema in `file`; a file that is not JSON or a schema the engine cannot follow is a usage error. */
+async function schemaGrammar(file: string): Promise<string> {
+  let schema: unknown;
+  try {
+    schema = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`--json-schema ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return compileJsonSchema(schema);
+  } catch (error) {
+    if (error instanceof SchemaError) throw new UsageError(`--json-schema ${file}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** `count` ordinary tokens (no BOS) that differ for each `variant`, from tokenized prose. */

@@ -118,6 +118,13 @@ export interface GenerateOptions extends SamplingOptions {
   stop?: string[];
   /** Keep going past end-of-generation tokens (benchmarks). */
   ignoreEos?: boolean;
+  /**
+   * A JSON grammar the output must follow (compileJsonSchema() or jsonObjectGrammar() of
+   * ./json-schema-grammar): the text is then one complete, valid JSON document, whatever the
+   * model, provided maxTokens holds the schema's shortest document (else INVALID_ARGUMENT) and no
+   * stop string cuts it. The document ends the generation (finishReason "stop").
+   */
+  grammar?: string;
   /** Cancels between tokens; the result then has finishReason "cancelled". */
   signal?: AbortSignal;
   /**
@@ -396,6 +403,7 @@ function nativeOptions(options: GenerateOptions, evaluate: boolean) {
     stop: options.stop ?? [],
     ignoreEos: options.ignoreEos ?? false,
     evaluate,
+    ...(options.grammar === undefined ? {} : { grammar: options.grammar }),
   };
 }
 

@@ -32,6 +32,8 @@ export interface NativeGenerateOptions {
   stop: string[];
   ignoreEos: boolean;
   evaluate: boolean;
+  /** A JSON grammar (json-schema-grammar.ts) the output must follow. */
+  grammar?: string;
 }
 
 export interface NativeModel {

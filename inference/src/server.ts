@@ -7,6 +7,10 @@
 // (through DNS rebinding, under a name the page controls). So: an optional bearer key, a Host
 // allowlist, and caps on sequences per request and in flight, answered before any work is done.
 //
+// Structured outputs: response_format json_object or json_schema (json-schema-grammar.ts) makes
+// the engine's decoding follow the schema token by token; a keyword it cannot follow is a 400
+// that names it.
+//
 // Sampling parameters beyond OpenAI's: top_k, repetition_penalty and ignore_eos (as vLLM and
 // llama.cpp's server name them). frequency_penalty and presence_penalty are accepted and
 // ignored: the engine's penalty is llama's multiplicative repetition penalty, which has a
@@ -20,6 +24,7 @@ import { z } from "zod";
 
 import { type ChatMessage, chatPromptTokens, ChatTemplateError, renderChatSegments } from "./chat-template";
 import type { GenerateOptions, GenerateResult, Model } from "./index";
+import { compileJsonSchema, jsonObjectGrammar, SchemaError } from "./json-schema-grammar";
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 /** Prompts x n of one request. */
@@ -105,6 +110,22 @@ const chatRequestSchema = z.object({
     )
     .min(1),
   max_completion_tokens: z.number().int().min(1).nullable().optional(),
+  response_format: z
+    .discriminatedUnion("type", [
+      z.object({ type: z.literal("text") }),
+      z.object({ type: z.literal("json_object") }),
+      z.object({
+        type: z.literal("json_schema"),
+        json_schema: z.object({
+          name: z.string().max(64),
+          description: z.string().optional(),
+          schema: z.record(z.string(), z.unknown()).optional(),
+          strict: z.boolean().nullable().optional(),
+        }),
+      }),
+    ])
+    .nullable()
+    .optional(),
   tools: z.array(z.unknown()).max(0, { error: "tools are not supported" }).nullable().optional(),
 });
 
@@ -172,11 +193,28 @@ interface Choice {
   options: GenerateOptions;
 }
 
+/** The grammar a chat request's response_format asks for, if any. */
+function responseGrammar(format: z.infer<typeof chatRequestSchema>["response_format"]): string | undefined {
+  if (!format || format.type === "text") return undefined;
+  if (format.type === "json_object") return jsonObjectGrammar();
+  try {
+    return compileJsonSchema(format.json_schema.schema ?? {});
+  } catch (error) {
+    if (!(error instanceof SchemaError)) throw error;
+    throw invalid(
+      `response_format.json_schema.schema: ${error.message}`,
+      "response_format",
+      "unsupported_schema",
+    );
+  }
+}
+
 function generateOptions(
   body: SamplingRequest,
   maxTokens: number | null | undefined,
   choice: number,
   signal: AbortSignal,
+  grammar: string | undefined,
 ): GenerateOptions {
   if (body.logprobs) throw invalid("logprobs are not supported", "logprobs");
   if (body.logit_bias && Object.keys(body.logit_bias).length > 0)
@@ -195,6 +233,7 @@ function generateOptions(
     stop,
     ignoreEos: body.ignore_eos ?? false,
     signal,
+    ...(grammar === undefined ? {} : { grammar }),
   };
 }
 
@@ -449,6 +488,7 @@ export class InferenceServer {
 
   private async chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = parseJson(await readBody(req, this.maxBodyBytes), chatRequestSchema);
+    const grammar = responseGrammar(body.response_format);
     const { model, special } = this.loadedModel();
     // "developer" is OpenAI's newer name for the system role.
     const messages: ChatMessage[] = body.messages.map((m) => ({
@@ -457,7 +497,7 @@ export class InferenceServer {
     }));
     const segments = renderChatSegments(messages, { template: model.info.chatTemplate, ...special });
     const prompt = { tokens: chatPromptTokens(model, segments) };
-    await this.run(res, body, body.max_completion_tokens ?? body.max_tokens, [prompt], "chat");
+    await this.run(res, body, body.max_completion_tokens ?? body.max_tokens, [prompt], "chat", grammar);
   }
 
   private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -478,6 +518,7 @@ export class InferenceServer {
     maxTokens: number | null | undefined,
     prompts: PreparedPrompt[],
     kind: "chat" | "text",
+    grammar?: string,
   ): Promise<void> {
     const { model } = this.loadedModel();
     const n = body.n ?? 1;
@@ -490,7 +531,7 @@ export class InferenceServer {
       Array.from({ length: n }, (_, j) => ({
         index: p * n + j,
         prompt,
-        options: generateOptions(body, maxTokens, j, abort.signal),
+        options: generateOptions(body, maxTokens, j, abort.signal, grammar),
       })),
     );
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replaceAll("-", "")}`;

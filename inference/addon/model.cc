@@ -80,6 +80,7 @@ void deliver(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* raw
       o.Set("sharedPromptTokens", r.shared_prompt_tokens);
       o.Set("prefillMs", r.prefill_ms);
       o.Set("decodeMs", r.decode_ms);
+      o.Set("constraintMs", r.constraint_ms);
       if (!r.logits.empty()) {
         Napi::Float32Array logits = Napi::Float32Array::New(env, r.logits.size());
         std::memcpy(logits.Data(), r.logits.data(), r.logits.size() * sizeof(float));

@@ -36,6 +36,16 @@
 // decode runs (median of the per-triple ratios): figures taken minutes apart on a shared
 // machine differed by 3x with the load, alternating cancels that ("familiesVsLlama").
 //
+// Structured output ("structuredOutput"): batch-1 decode on the llama q8_0 file with and without
+// a JSON schema constraint (a judge verdict whose rationale is at least 60 characters, so both
+// sides decode about as many tokens), alternating unconstrained and constrained runs in one
+// process after a warm-up of each (the constrained warm-up fills the schema's mask cache, as the
+// first request of a judge would); figures are each run's own decode-step timing, the ratio is
+// the median of the per-round ratios (target: at most 1.15). On a loaded machine that ratio is
+// noise, so the engine also times the constraint itself (constraintMs, the masks and the budget
+// check within decodeMs): decode time with it over decode time without it, per run. The first
+// constrained request's figures, with a cold mask cache, are listed apart.
+//
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
 //          --types q8_0,q4_0,q4_k,q4_k_m,f16 --archs qwen2,qwen3,gemma3 --family-types q8_0
 //          --no-llama-cpp
@@ -47,6 +57,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { loadModel } from "../src/index";
+import { compileJsonSchema } from "../src/json-schema-grammar";
 import { type ModelArch, makeModel, type ModelType } from "../src/make-model";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -84,6 +95,8 @@ const { values } = parseArgs({
     archs: { type: "string", default: "qwen2,qwen3,gemma3" },
     "family-types": { type: "string", default: "q8_0" },
     "no-llama-cpp": { type: "boolean", default: false },
+    structured: { type: "string" },
+    "no-structured": { type: "boolean", default: false },
   },
 });
 const threads = Number(values.threads);
@@ -210,6 +223,60 @@ async function runInterleaved(llamaPath: string, familyPaths: string[]) {
   return families;
 }
 
+// ---- worker: constrained against unconstrained decode ----------------------------------------
+
+const VERDICT_SCHEMA = {
+  type: "object",
+  properties: {
+    winner: { enum: ["A", "B", "tie"] },
+    strength: { enum: ["significantly_better", "better", "slightly_better", "negligibly_better"] },
+    rationale: { type: "string", minLength: 60, maxLength: 4000 },
+  },
+  required: ["winner", "strength", "rationale"],
+};
+
+async function runStructured(path: string) {
+  const model = await loadModel(path, { device: "cpu", threads, maxSequences: 1, promptCache: false });
+  const grammar = compileJsonSchema(VERDICT_SCHEMA);
+  const decode = async (constrained: boolean, seed: number) => {
+    const result = await model.generate(prompt(0), {
+      temperature: 0.8,
+      seed,
+      maxTokens: genTokens,
+      ignoreEos: true,
+      ...(constrained ? { grammar } : {}),
+    });
+    if (constrained) JSON.parse(result.text); // a complete document, or the figures mean nothing
+    // The engine's own timing of the constraint: decode time with it over decode time without it.
+    const constraintCost = result.decodeMs / (result.decodeMs - result.constraintMs);
+    return { rate: result.decodeTokensPerSecond, tokens: result.tokens.length, constraintCost };
+  };
+  const cold = await decode(true, 1);
+  await decode(false, 1);
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    const plain = await decode(false, 2 + r);
+    const constrained = await decode(true, 2 + r);
+    rounds.push({ plain, constrained, ratio: plain.rate / constrained.rate });
+  }
+  model.dispose();
+  return {
+    path,
+    schema: VERDICT_SCHEMA,
+    unconstrainedDecodeTokensPerSecond: round(median(rounds.map((x) => x.plain.rate))),
+    constrainedDecodeTokensPerSecond: round(median(rounds.map((x) => x.constrained.rate))),
+    constrainedTokensPerRun: rounds.map((x) => x.constrained.tokens),
+    coldCacheConstrainedDecodeTokensPerSecond: round(cold.rate),
+    // Robust to the machine's load: both parts of one run slow down alike.
+    decodeTimeWithConstraintOverWithoutFromEngineTiming:
+      Math.round(median(rounds.map((x) => x.constrained.constraintCost)) * 1000) / 1000,
+    coldCacheDecodeTimeWithConstraintOverWithout: Math.round(cold.constraintCost * 1000) / 1000,
+    decodeTimeConstrainedOverUnconstrained: Math.round(median(rounds.map((x) => x.ratio)) * 100) / 100,
+    decodeTimeConstrainedOverUnconstrainedRounds: rounds.map((x) => Math.round(x.ratio * 100) / 100),
+    decodeTimeConstrainedOverUnconstrainedTarget: 1.15,
+  };
+}
+
 // ---- parent ---------------------------------------------------------------------------------
 
 function ensureModel(arch: ModelArch, type: ModelType): Promise<string> | string {
@@ -330,6 +397,10 @@ async function main() {
     process.stdout.write(`${JSON.stringify(await runInterleaved(llamaPath!, familyPaths))}\n`);
     return;
   }
+  if (values.worker && values.structured) {
+    process.stdout.write(`${JSON.stringify(await runStructured(values.structured))}\n`);
+    return;
+  }
   if (values.worker) {
     process.stdout.write(`${JSON.stringify(await runArbiter(values.model!))}\n`);
     return;
@@ -440,6 +511,28 @@ async function main() {
     if (run.status !== 0) throw new Error(`interleaved run failed (status ${run.status}):\n${run.stderr}`);
     familiesVsLlama.push({ type, families: JSON.parse(run.stdout.trim().split("\n").at(-1)!) as unknown });
   }
+  let structuredOutput: unknown = "skipped (--no-structured)";
+  if (!values["no-structured"]) {
+    process.stderr.write("[bench] structured output: constrained vs unconstrained decode, alternating\n");
+    const loadAverageBefore = os.loadavg().map(round);
+    const run = spawnSync(
+      tsx,
+      [
+        fileURLToPath(import.meta.url),
+        "--worker",
+        "--structured",
+        await ensureModel("llama", "q8_0"),
+        ...common,
+      ],
+      { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
+    );
+    if (run.status !== 0)
+      throw new Error(`structured-output run failed (status ${run.status}):\n${run.stderr}`);
+    structuredOutput = {
+      loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
+      ...(JSON.parse(run.stdout.trim().split("\n").at(-1)!) as object),
+    };
+  }
   const output = {
     benchmark: "inference-cpu",
     date: new Date().toISOString(),
@@ -457,6 +550,7 @@ async function main() {
     },
     models,
     familiesVsLlama,
+    structuredOutput,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
 }

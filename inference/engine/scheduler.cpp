@@ -391,7 +391,10 @@ void Scheduler::apply_step(const float* logits) {
 int32_t Scheduler::pick(Sequence& s, const float* logits) {
   if (!s.constraint) return s.sampler.sample(logits, s.history);
   const int64_t remaining = s.p.max_tokens - static_cast<int64_t>(s.result.tokens.size());
-  return s.constraint->choose(s.sampler, logits, s.history, remaining);
+  const Clock::time_point start = Clock::now();
+  const int32_t id = s.constraint->choose(s.sampler, logits, s.history, remaining);
+  s.result.constraint_ms += ms_between(start, Clock::now());
+  return id;
 }
 
 void Scheduler::accept_token(Sequence& s, int32_t id) {

@@ -44,6 +44,7 @@ struct GenerateResult {
   int prompt_tokens = 0;
   int shared_prompt_tokens = 0; // prompt positions reused from another sequence's cache
   double prefill_ms = 0.0, decode_ms = 0.0;
+  double constraint_ms = 0.0;   // of decode_ms: choosing tokens under the grammar (masks, budget)
   std::vector<float> logits;    // evaluate: prompt_tokens x n_vocab
 };
 

@@ -147,6 +147,8 @@ export interface GenerateResult {
   sharedPromptTokens: number;
   prefillMs: number;
   decodeMs: number;
+  /** Of decodeMs: choosing tokens under `grammar` (masks and budget); 0 without one. */
+  constraintMs: number;
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
 }
@@ -417,6 +419,7 @@ function toResult(event: Extract<NativeEvent, { type: "done" }>): GenerateResult
     sharedPromptTokens: event.sharedPromptTokens,
     prefillMs: event.prefillMs,
     decodeMs: event.decodeMs,
+    constraintMs: event.constraintMs,
     prefillTokensPerSecond: event.prefillMs > 0 ? event.promptTokens / (event.prefillMs / 1000) : 0,
     decodeTokensPerSecond: event.decodeMs > 0 ? decodeTokens / (event.decodeMs / 1000) : 0,
   };

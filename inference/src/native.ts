@@ -18,6 +18,7 @@ export type NativeEvent =
       sharedPromptTokens: number;
       prefillMs: number;
       decodeMs: number;
+      constraintMs: number;
       logits?: Float32Array;
     }
   | { type: "error"; error: Error & { code: string } };

@@ -8,8 +8,10 @@ namespace arb {
 namespace {
 
 constexpr int kMaxBudgetRedraws = 8;
-constexpr size_t kMaxGrammars = 32;          // parsed grammars kept for reuse
-constexpr size_t kMaxMasksPerGrammar = 4096; // then that grammar's cache starts over
+// Memory: a mask is n_vocab / 8 bytes (16 KB for Llama 3's 128256 ids), so at most 8 x 1024
+// masks, 128 MB, for the largest vocabularies.
+constexpr size_t kMaxGrammars = 8;           // parsed grammars kept for reuse
+constexpr size_t kMaxMasksPerGrammar = 1024; // then that grammar's cache starts over
 
 bool has_bit(const std::vector<uint64_t>& bits, int32_t id) { return (bits[static_cast<size_t>(id) >> 6] >> (id & 63)) & 1; }
 void set_bit(std::vector<uint64_t>& bits, int32_t id) { bits[static_cast<size_t>(id) >> 6] |= uint64_t{1} << (id & 63); }
@@ -41,6 +43,8 @@ TokenTrie::TokenTrie(const Tokenizer& tokenizer) {
     nodes_[static_cast<size_t>(at)].tokens.push_back(id);
     if (piece.size() == 1 && byte_token_[static_cast<uint8_t>(piece[0])] < 0) byte_token_[static_cast<uint8_t>(piece[0])] = id;
     max_piece_bytes_ = std::max(max_piece_bytes_, static_cast<int>(piece.size()));
+    const size_t quote = piece.rfind('"');
+    if (quote != std::string::npos) max_quote_offset_ = std::max(max_quote_offset_, static_cast<int>(quote));
   }
 }
 
@@ -78,7 +82,7 @@ Constraint::Constraint(std::shared_ptr<GrammarMasks> masks, const TokenTrie& tri
       state_(grammar_.start()) {}
 
 const std::vector<uint64_t>& Constraint::grammar_mask() {
-  grammar_.mask_key(state_, trie_.max_piece_bytes() + 1, &key_);
+  grammar_.mask_key(state_, trie_.max_piece_bytes() + 1, trie_.max_quote_offset() + 2, &key_);
   auto it = masks_->masks.find(key_);
   if (it != masks_->masks.end()) return it->second;
   if (masks_->masks.size() >= kMaxMasksPerGrammar) masks_->masks.clear();

@@ -44,6 +44,7 @@ class TokenTrie {
   const std::vector<Node>& nodes() const { return nodes_; }
   int32_t byte_token(uint8_t b) const { return byte_token_[b]; }  // piece == that byte; -1 none
   int max_piece_bytes() const { return max_piece_bytes_; }
+  int max_quote_offset() const { return max_quote_offset_; }  // of the last '"' in a piece; -1: none
   // A byte a JSON document may need (printable ASCII, tab, newline, UTF-8 lead and continuation
   // bytes) that no single token spells; -1 when every one has its token.
   int missing_byte() const;
@@ -52,6 +53,7 @@ class TokenTrie {
   std::vector<Node> nodes_;
   int32_t byte_token_[256];
   int max_piece_bytes_ = 0;
+  int max_quote_offset_ = -1;
 };
 
 // A grammar and the masks computed for it (the masks are touched by the scheduler thread only).

@@ -697,10 +697,10 @@ int64_t Grammar::needed(const GrammarState& state) const {
   return total;
 }
 
-void Grammar::mask_key(const GrammarState& state, int64_t clip, std::string* key) const {
+void Grammar::mask_key(const GrammarState& state, int64_t clip, int64_t quote_clip, std::string* key) const {
   key->clear();
   auto put = [&](int64_t v) { key->append(reinterpret_cast<const char*>(&v), sizeof v); };
-  auto clipped = [&](int64_t v) { put(std::clamp<int64_t>(v, 0, clip)); };
+  auto clipped = [&](int64_t v, int64_t at) { put(std::clamp<int64_t>(v, 0, at)); };
   for (const Frame& f : state.frames) {
     const GrammarNode& n = nodes_[static_cast<size_t>(f.node)];
     put(f.node);
@@ -713,10 +713,13 @@ void Grammar::mask_key(const GrammarState& state, int64_t clip, std::string* key
         put(f.aux);
         break;
       case GrammarNode::Kind::Array:
+        // A token of at most clip - 1 bytes adds fewer than clip items.
+        clipped(n.max_count - f.count, clip);
+        clipped(n.min_count - f.count, clip);
+        break;
       case GrammarNode::Kind::String:
-        // A token of at most clip - 1 bytes adds fewer than clip items or code points.
-        clipped(n.max_count - f.count);
-        clipped(n.min_count - f.count);
+        clipped(n.max_count - f.count, clip);
+        clipped(n.min_count - f.count, quote_clip);
         put(f.aux);
         put(f.extra);
         break;

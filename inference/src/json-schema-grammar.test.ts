@@ -60,6 +60,12 @@ describe("compileJsonSchema", () => {
     }
   });
 
+  it("refuses a required property that additionalProperties: false forbids", () => {
+    const error = refusal({ type: "object", properties: {}, required: ["id"], additionalProperties: false });
+    expect(error.keyword).toBe("required");
+    expect(error.message).toContain('"id"');
+  });
+
   it("refuses empty ranges and lengths", () => {
     expect(refusal({ type: "string", minLength: 5, maxLength: 2 }).keyword).toBe("minLength");
     expect(refusal({ type: "integer", minimum: 3, maximum: 2 }).keyword).toBe("minimum");

@@ -244,7 +244,16 @@ class Compiler {
         : undefined;
       return this.map(1, value);
     }
-    const names = [...Object.keys(properties), ...required.filter((r) => !Object.hasOwn(properties, r))];
+    const unnamed = required.filter((r) => !Object.hasOwn(properties, r));
+    if (additional === false && unnamed.length > 0) {
+      throw new SchemaError(
+        `"required" at ${path} names ${JSON.stringify(unnamed[0])}, which "properties" lacks and ` +
+          '"additionalProperties": false forbids: no object satisfies the schema',
+        path,
+        "required",
+      );
+    }
+    const names = [...Object.keys(properties), ...unnamed];
     const id = this.reserve();
     const parts = names.map((name) => {
       const value = Object.hasOwn(properties, name)

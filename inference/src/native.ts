@@ -32,6 +32,7 @@ export interface NativeGenerateOptions {
   stop: string[];
   ignoreEos: boolean;
   evaluate: boolean;
+  adapter: number;
 }
 
 export interface NativeModel {
@@ -66,6 +67,7 @@ export interface NativeAddon {
       contextLength: number;
       maxSequences: number;
       promptCache: boolean;
+      adapters: { path: string; scale: number }[];
     },
     onProgress?: (fraction: number) => void,
   ): Promise<NativeModel>;

@@ -81,6 +81,7 @@
             "engine/cuda/matmul.cu",
             "engine/cuda/attention.cu",
             "engine/cuda/elementwise.cu",
+            "engine/cuda/lora.cu",
           ],
           "link_settings": {
             "libraries": ["-L<(arbiter_cuda_lib)", "-lcudart_static", "-ldl", "-lpthread", "-lrt"],

@@ -14,6 +14,19 @@ import { encodeTensorData, type GgufTensor, ggufValue, writeGguf } from "./gguf-
 import { Random } from "./random";
 import { encodeSafetensors, readSafetensors, type SafetensorsDtype } from "./safetensors";
 
+/**
+ * `FILE[:SCALE]` (the CLI's and the server's --lora): the scale defaults to 1. A path holding
+ * ':' keeps it unless what follows the last one is a number.
+ */
+export function parseAdapterSpec(spec: string): { path: string; scale: number } {
+  const at = spec.lastIndexOf(":");
+  const tail = at >= 0 ? spec.slice(at + 1) : "";
+  if (at > 0 && tail !== "" && Number.isFinite(Number(tail)))
+    return { path: spec.slice(0, at), scale: Number(tail) };
+  if (spec === "") throw new Error("--lora needs a file");
+  return { path: spec, scale: 1 };
+}
+
 /** What conversion needs to know of the base model (a subset of ModelInfo). */
 export interface LoraBase {
   architecture: string;

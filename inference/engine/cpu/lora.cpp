@@ -12,6 +12,10 @@ namespace arb {
 namespace {
 
 constexpr int64_t kRowsPerChunk = 64;
+// Below this many multiply-adds a step's products run on the calling thread: two pool jobs per
+// group of projections cost more than the work itself (a decode step of a rank-16 adapter is
+// tens of thousands per group).
+constexpr int64_t kSerialMacs = 1 << 20;
 
 MatmulArgs args_for(const TensorView& w, const float* act, int64_t ld_act, int n_tok, float* y, int64_t ldy) {
   MatmulArgs a;
@@ -34,6 +38,7 @@ void run_lora(ThreadPool& pool, const std::vector<LoraProduct>& products, std::v
   std::vector<size_t> u_at(products.size()), z_at(products.size());
   std::vector<int64_t> first_chunk(products.size() + 1, 0);
   size_t size = 0;
+  int64_t macs = 0;
   for (size_t i = 0; i < products.size(); i++) {
     const LoraProduct& p = products[i];
     u_at[i] = size;
@@ -41,11 +46,20 @@ void run_lora(ThreadPool& pool, const std::vector<LoraProduct>& products, std::v
     z_at[i] = size;
     size += static_cast<size_t>(p.n_tok) * p.pair->b.n_rows();
     first_chunk[i + 1] = first_chunk[i] + (p.pair->b.n_rows() + kRowsPerChunk - 1) / kRowsPerChunk;
+    macs += static_cast<int64_t>(p.n_tok) * p.pair->rank * (p.pair->a.n_cols() + p.pair->b.n_rows());
   }
   if (scratch->size() < size) scratch->resize(size);
   float* s = scratch->data();
 
-  pool.parallel_for(static_cast<int64_t>(products.size()), 1, [&](int64_t i0, int64_t i1) {
+  // Runs fn over [0, n) on the pool, or on this thread when the step is small.
+  auto for_range = [&](int64_t n, auto&& fn) {
+    if (macs < kSerialMacs) {
+      fn(0, n);
+    } else {
+      pool.parallel_for(n, 1, fn);
+    }
+  };
+  for_range(static_cast<int64_t>(products.size()), [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; i++) {
       const LoraProduct& p = products[static_cast<size_t>(i)];
       const TensorView& a = p.pair->a;
@@ -53,9 +67,10 @@ void run_lora(ThreadPool& pool, const std::vector<LoraProduct>& products, std::v
     }
   });
 
-  pool.parallel_for(first_chunk.back(), 1, [&](int64_t c0, int64_t c1) {
+  for_range(first_chunk.back(), [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; c++) {
-      const size_t i = static_cast<size_t>(std::upper_bound(first_chunk.begin(), first_chunk.end(), c) - first_chunk.begin() - 1);
+      const auto after = std::upper_bound(first_chunk.begin(), first_chunk.end(), c);
+      const size_t i = static_cast<size_t>(after - first_chunk.begin() - 1);
       const LoraProduct& p = products[i];
       const TensorView& b = p.pair->b;
       const int64_t r0 = (c - first_chunk[i]) * kRowsPerChunk, r1 = std::min(r0 + kRowsPerChunk, b.n_rows());

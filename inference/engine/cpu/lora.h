@@ -24,7 +24,8 @@ struct LoraProduct {
 };
 
 // Runs the products in two jobs over the pool: every u = A x (small: rank rows), then every
-// y += scale * B u in row chunks. `scratch` holds u and B u between them (grown as needed).
+// y += scale * B u in row chunks; on the calling thread alone when there is little work (decode
+// steps). `scratch` holds u and B u between them (grown as needed).
 void run_lora(ThreadPool& pool, const std::vector<LoraProduct>& products, std::vector<float>* scratch);
 
 // The scalar reference: the same sums in double, one token at a time (tests).

@@ -357,9 +357,9 @@ Status CudaBackend::upload_adapters(const std::vector<const LoraAdapter*>& adapt
   for (size_t i = 0; i < adapters.size(); i++) {
     const LoraAdapter& adapter = *adapters[i];
     if (adapter.max_rank > kLoraMaxRank) {
-      return Status::Error(StatusCode::Unsupported, "LoRA adapter " + adapter.path + " has rank " +
-                                                        std::to_string(adapter.max_rank) + "; the CUDA backend takes up to " +
-                                                        std::to_string(kLoraMaxRank));
+      return Status::Error(StatusCode::Unsupported,
+                           "LoRA adapter " + adapter.path + " has rank " + std::to_string(adapter.max_rank) +
+                               "; the CUDA backend takes up to " + std::to_string(kLoraMaxRank));
     }
     for (size_t l = 0; l < adapter.layers.size(); l++) {
       for (int k = 0; k < kLoraTargets; k++) {
@@ -584,7 +584,8 @@ Status CudaBackend::run_layers(Pass pass, int n, int n_tiles) {
       }
     }
     if (has_lora_) {
-      const int64_t n_q = static_cast<int64_t>(c.n_head) * c.head_dim, n_kv = static_cast<int64_t>(c.n_head_kv) * c.head_dim;
+      const int64_t n_q = static_cast<int64_t>(c.n_head) * c.head_dim;
+      const int64_t n_kv = static_cast<int64_t>(c.n_head_kv) * c.head_dim;
       ARB_RETURN_IF_ERROR(add_lora(n, l, LoraTarget::Q, attn_in_, qkv_, qkv_ld_));
       ARB_RETURN_IF_ERROR(add_lora(n, l, LoraTarget::K, attn_in_, qkv_ + n_q, qkv_ld_));
       ARB_RETURN_IF_ERROR(add_lora(n, l, LoraTarget::V, attn_in_, qkv_ + n_q + n_kv, qkv_ld_));

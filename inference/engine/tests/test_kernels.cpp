@@ -440,37 +440,40 @@ TEST(lora_products_match_the_scalar_reference) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<std::vector<uint8_t>> bytes;
-  bytes.reserve(16);
-  // Three sequences' runs of tokens through products of different types, ranks and shapes, one
-  // of them (rank 5, n_out 130) leaving partial register tiles and row chunks.
+  // Products of different types, ranks and shapes, one of them (rank 5, n_out 130) leaving
+  // partial register tiles and row chunks.
   const LoraPair pairs[3] = {random_pair(GgmlType::F32, 16, 96, 200, 2.0f, rng, &bytes),
                              random_pair(GgmlType::F16, 8, 96, 64, 0.5f, rng, &bytes),
                              random_pair(GgmlType::BF16, 5, 96, 130, 1.0f, rng, &bytes)};
   const int64_t n_in = 96, ldy = 200;
-  const int n_tok = 7;
-  std::vector<float> x(static_cast<size_t>(n_tok * n_in));
-  for (float& v : x) v = normal(rng);
-  std::vector<float> y(static_cast<size_t>(n_tok * ldy));
-  for (float& v : y) v = normal(rng);
-  const std::vector<float> y0 = y;
-  std::vector<float> want = y;
-  // Tokens 0-2 run pair 0, 3 runs pair 1, 4-6 run pair 2: as three sequences of one step.
-  const int runs[3][2] = {{0, 3}, {3, 1}, {4, 3}};
-  std::vector<LoraProduct> products;
-  for (int i = 0; i < 3; i++) {
-    const int t0 = runs[i][0];
-    products.push_back({&pairs[i], &x[t0 * n_in], n_in, &y[t0 * ldy], ldy, runs[i][1]});
-    lora_product_ref({&pairs[i], &x[t0 * n_in], n_in, &want[t0 * ldy], ldy, runs[i][1]});
-  }
   ThreadPool pool(2);
   std::vector<float> scratch;
-  run_lora(pool, products, &scratch);
-  for (size_t i = 0; i < y.size(); i++) CHECK_NEAR(y[i], want[i], 1e-4 * (1.0 + std::fabs(want[i])));
+  // A decode-sized step (run on the calling thread) and a prompt-sized one (on the pool).
+  for (const int n_tok : {7, 600}) {
+    std::vector<float> x(static_cast<size_t>(n_tok * n_in));
+    for (float& v : x) v = normal(rng);
+    std::vector<float> y(static_cast<size_t>(n_tok * ldy));
+    for (float& v : y) v = normal(rng);
+    const std::vector<float> y0 = y;
+    std::vector<float> want = y;
+    // Three sequences of one step: the first third of the tokens runs pair 0, the next token
+    // pair 1, the rest pair 2.
+    const int third = n_tok / 3;
+    const int runs[3][2] = {{0, third}, {third, 1}, {third + 1, n_tok - third - 1}};
+    std::vector<LoraProduct> products;
+    for (int i = 0; i < 3; i++) {
+      const int t0 = runs[i][0];
+      products.push_back({&pairs[i], &x[t0 * n_in], n_in, &y[t0 * ldy], ldy, runs[i][1]});
+      lora_product_ref({&pairs[i], &x[t0 * n_in], n_in, &want[t0 * ldy], ldy, runs[i][1]});
+    }
+    run_lora(pool, products, &scratch);
+    for (size_t i = 0; i < y.size(); i++) CHECK_NEAR(y[i], want[i], 1e-4 * (1.0 + std::fabs(want[i])));
 
-  // Sequence 1's token alone gets the same bits as within the batch (batch invariance).
-  std::vector<float> alone(y0.begin() + 3 * ldy, y0.begin() + 4 * ldy);
-  run_lora(pool, {{&pairs[1], &x[3 * n_in], n_in, alone.data(), ldy, 1}}, &scratch);
-  CHECK(std::memcmp(alone.data(), &y[3 * ldy], sizeof(float) * ldy) == 0);
+    // The second sequence's token alone gets the same bits as within the step (batch invariance).
+    std::vector<float> alone(y0.begin() + third * ldy, y0.begin() + (third + 1) * ldy);
+    run_lora(pool, {{&pairs[1], &x[third * n_in], n_in, alone.data(), ldy, 1}}, &scratch);
+    CHECK(std::memcmp(alone.data(), &y[third * ldy], sizeof(float) * ldy) == 0);
+  }
 }
 
 }  // namespace

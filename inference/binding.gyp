@@ -52,6 +52,7 @@
         "engine/constraint.cpp",
         "engine/scheduler.cpp",
         "engine/step.cpp",
+        "engine/lora.cpp",
         "engine/engine.cpp",
         "engine/cpu/cpu_features.cpp",
         "engine/cpu/threadpool.cpp",
@@ -65,6 +66,7 @@
         "engine/cpu/matmul_q4_k.cpp",
         "engine/cpu/matmul_q6_k.cpp",
         "engine/cpu/ops.cpp",
+        "engine/cpu/lora.cpp",
         "engine/cpu/attention.cpp",
         "engine/cpu/cpu_backend.cpp",
       ],
@@ -81,6 +83,7 @@
             "engine/cuda/matmul.cu",
             "engine/cuda/attention.cu",
             "engine/cuda/elementwise.cu",
+            "engine/cuda/lora.cu",
           ],
           "link_settings": {
             "libraries": ["-L<(arbiter_cuda_lib)", "-lcudart_static", "-ldl", "-lpthread", "-lrt"],

@@ -183,7 +183,7 @@ class LoadWorker final : public Napi::AsyncProgressWorker<float> {
   std::unique_ptr<Engine> engine_;
 };
 
-// loadModel(path, { device, threads, contextLength, maxSequences, promptCache }, onProgress?)
+// loadModel(path, { device, threads, contextLength, maxSequences, promptCache, adapters }, onProgress?)
 // -> Promise
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -205,6 +205,20 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   options.n_slots = static_cast<int>(number_or(o, "maxSequences", 8));
   const Napi::Value prompt_cache = o.Get("promptCache");
   if (!prompt_cache.IsUndefined()) options.prompt_cache = prompt_cache.ToBoolean();
+  const Napi::Value adapters = o.Get("adapters");
+  if (adapters.IsArray()) {
+    const Napi::Array a = adapters.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      const Napi::Value item = a.Get(i);
+      if (!item.IsObject() || !item.As<Napi::Object>().Get("path").IsString()) {
+        throw make_error(env, "INVALID_ARGUMENT", "adapters must be an array of { path: string, scale?: number }");
+      }
+      const Napi::Object spec = item.As<Napi::Object>();
+      options.adapters.push_back({spec.Get("path").As<Napi::String>(), static_cast<float>(number_or(spec, "scale", 1.0))});
+    }
+  } else if (!adapters.IsUndefined()) {
+    throw make_error(env, "INVALID_ARGUMENT", "adapters must be an array of { path: string, scale?: number }");
+  }
   Napi::Function on_progress;
   if (info.Length() > 2 && info[2].IsFunction()) on_progress = info[2].As<Napi::Function>();
   auto* worker = new LoadWorker(env, info[0].As<Napi::String>(), options, on_progress);
@@ -276,6 +290,17 @@ Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
     tensors.Set(static_cast<uint32_t>(i), t);
   }
   o.Set("tensors", tensors);
+  Napi::Array adapters = Napi::Array::New(env, e.adapters.size());
+  for (size_t i = 0; i < e.adapters.size(); i++) {
+    Napi::Object a = Napi::Object::New(env);
+    a.Set("path", e.adapters[i].path);
+    a.Set("scale", e.adapters[i].scale);
+    a.Set("alpha", e.adapters[i].alpha);
+    a.Set("rank", e.adapters[i].rank);
+    a.Set("tensorPairs", e.adapters[i].n_pairs);
+    adapters.Set(static_cast<uint32_t>(i), a);
+  }
+  o.Set("adapters", adapters);
   return o;
 }
 
@@ -381,8 +406,9 @@ Napi::Value NativeModel::Detokenize(const Napi::CallbackInfo& info) {
 }
 
 // One request from (ids, options, onEvent). options: temperature, topK, topP,
-// repetitionPenalty, seed, maxTokens, stop, ignoreEos, evaluate (all required but stop and
-// grammar, the text of a JSON grammar the output must follow).
+// repetitionPenalty, seed, maxTokens, stop, ignoreEos, evaluate (all required but stop,
+// grammar and adapter); grammar: the text of a JSON grammar the output must follow; adapter:
+// index into the loaded adapters (absent or -1: the base model).
 // Throws INVALID_ARGUMENT naming what is wrong.
 static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Value& options, const Napi::Value& on_event,
                   GenerateParams* p, std::shared_ptr<RequestSink>* sink) {
@@ -406,6 +432,11 @@ static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Valu
   const Napi::Value grammar = o.Get("grammar");
   if (grammar.IsString()) p->grammar = grammar.As<Napi::String>();
   else if (!grammar.IsUndefined()) throw make_error(env, "INVALID_ARGUMENT", "grammar must be a string");
+  const double adapter = number_or(o, "adapter", -1);
+  if (adapter != std::floor(adapter) || adapter < -1 || adapter > 1e6) {
+    throw make_error(env, "INVALID_ARGUMENT", "adapter must be an integer index of a loaded adapter, or -1");
+  }
+  p->adapter = static_cast<int>(adapter);
   const Napi::Value stop = o.Get("stop");
   if (stop.IsArray()) {
     Napi::Array a = stop.As<Napi::Array>();

@@ -46,9 +46,18 @@
 // check within decodeMs): decode time with it over decode time without it, per run. The first
 // constrained request's figures, with a cold mask cache, are listed apart.
 //
+// LoRA (--lora TYPES, e.g. --lora q4_k): two rank-16 adapters (F16, alpha 32) on every attention
+// and FFN projection of llama's file of each type, served over one loaded base, in one process,
+// alternating in each round: batch-1 decode on the base alone, batch 1 with an adapter (target
+// >= 0.85x the base), and a pair of sequences on the two different adapters (target >= 1.7x
+// the adapter's batch 1: the base weights are read once for both). Ratios are the medians of the
+// per-round ratios. llama.cpp runs the same base and adapter file at batch 1 (node-llama-cpp
+// applies an adapter to the whole context, so it has no per-sequence pair).
+//
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
 //          --types q8_0,q4_0,q4_k,q4_k_m,f16 --archs qwen2,qwen3,gemma3 --family-types q8_0
-//          --no-llama-cpp
+//          --lora q4_k (default: none) --no-llama-cpp
+//          (--types "" --archs "" --lora q4_k runs the LoRA section alone)
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
@@ -58,6 +67,7 @@ import { parseArgs } from "node:util";
 
 import { loadModel } from "../src/index";
 import { compileJsonSchema } from "../src/json-schema-grammar";
+import { makeLoraAdapter } from "../src/lora-adapter";
 import { type ModelArch, makeModel, type ModelType } from "../src/make-model";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -94,6 +104,8 @@ const { values } = parseArgs({
     types: { type: "string", default: "q8_0,q4_0,q4_k,q4_k_m,f16" },
     archs: { type: "string", default: "qwen2,qwen3,gemma3" },
     "family-types": { type: "string", default: "q8_0" },
+    lora: { type: "string", default: "" },
+    "lora-adapters": { type: "string" },
     "no-llama-cpp": { type: "boolean", default: false },
     structured: { type: "string" },
     "no-structured": { type: "boolean", default: false },
@@ -277,6 +289,135 @@ async function runStructured(path: string) {
   };
 }
 
+// ---- worker: LoRA adapters over one base ---------------------------------------------------
+
+async function runLora(path: string, adapterPaths: string[]) {
+  const model = await loadModel(path, {
+    device: "cpu",
+    threads,
+    maxSequences: 2,
+    contextLength: contextPerSequence,
+    promptCache: false,
+    adapters: adapterPaths.map((p) => ({ path: p })),
+  });
+  // Decode tokens/s of sequences run together (wall clock from the last first token, as above).
+  const rate = async (adapters: (number | undefined)[]) => {
+    const firstTokenAt: number[] = [];
+    const done = await Promise.all(
+      adapters.map((adapter, s) =>
+        model.generate(prompt(s), {
+          temperature: 0,
+          maxTokens: genTokens,
+          ignoreEos: true,
+          adapter,
+          onToken: () => void (firstTokenAt[s] ??= performance.now()),
+        }),
+      ),
+    );
+    const ended = performance.now();
+    if (done.some((r) => r.tokens.length !== genTokens)) throw new Error("a sequence stopped early");
+    return (adapters.length * (genTokens - 1)) / ((ended - Math.max(...firstTokenAt)) / 1000);
+  };
+  await rate([undefined]);
+  await rate([0, 1]); // warm-up: the adapters' pages and scratch
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    const base = await rate([undefined]);
+    const adapter = await rate([0]);
+    const pair = await rate([0, 1]);
+    rounds.push({ base, adapter, pair });
+  }
+  model.dispose();
+  return rounds;
+}
+
+async function runLlamaCppLora(path: string, adapterPath: string) {
+  const common = [
+    "--threads",
+    String(threads),
+    "--prompt-tokens",
+    String(promptTokens),
+    "--gen-tokens",
+    String(genTokens),
+    "--batch",
+    "1",
+    "--context",
+    String(contextPerSequence),
+  ];
+  const env = { ...process.env, UV_THREADPOOL_SIZE: "1" };
+  const decode = (f: RunFigures) => f.results[0]!.engineDecodeTokensPerSecond ?? NaN;
+  const base = runChild(process.execPath, ["run.mjs", "--model", path, ...common], llamaCppDir, env);
+  const adapter = runChild(
+    process.execPath,
+    ["run.mjs", "--model", path, "--lora", adapterPath, ...common],
+    llamaCppDir,
+    env,
+  );
+  return {
+    baseDecodeTokensPerSecond: round(decode(base)),
+    adapterDecodeTokensPerSecond: round(decode(adapter)),
+    adapterOverBase: ratio(decode(adapter), decode(base)),
+  };
+}
+
+async function loraSection(type: ModelType, tsx: string, llamaError: string | null) {
+  const path = await ensureModel("llama", type);
+  const base = await loadModel(path, { device: "cpu", threads: 1, contextLength: 16, maxSequences: 1 });
+  const adapterPaths = [];
+  for (const seed of [1, 2]) {
+    const out = path.replace(/\.gguf$/, `.lora-r16-${seed}.gguf`);
+    if (!existsSync(out))
+      await makeLoraAdapter({ base: base.info, out, rank: 16, alpha: 32, format: "gguf", type: "F16", seed });
+    adapterPaths.push(out);
+  }
+  base.dispose();
+  process.stderr.write(`[bench] LoRA over llama ${type}: base, adapter, pair of adapters, alternating\n`);
+  const loadAverageBefore = os.loadavg().map(round);
+  const run = spawnSync(
+    tsx,
+    [
+      fileURLToPath(import.meta.url),
+      "--worker",
+      "--model",
+      path,
+      "--lora-adapters",
+      adapterPaths.join(","),
+      "--threads",
+      String(threads),
+      "--prompt-tokens",
+      String(promptTokens),
+      "--gen-tokens",
+      String(genTokens),
+    ],
+    { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
+  );
+  if (run.status !== 0) throw new Error(`LoRA run failed (status ${run.status}):\n${run.stderr}`);
+  const rounds = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as {
+    base: number;
+    adapter: number;
+    pair: number;
+  }[];
+  const loadAverageAfter = os.loadavg().map(round);
+  return {
+    type,
+    path,
+    adapters: adapterPaths,
+    rank: 16,
+    adapterType: "F16",
+    targets: "attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down of every layer",
+    loadAverage: { before: loadAverageBefore, after: loadAverageAfter },
+    baseBatch1DecodeTokensPerSecond: round(median(rounds.map((r) => r.base))),
+    adapterBatch1DecodeTokensPerSecond: round(median(rounds.map((r) => r.adapter))),
+    pairOnTwoAdaptersDecodeTokensPerSecond: round(median(rounds.map((r) => r.pair))),
+    adapterOverBase: Math.round(median(rounds.map((r) => r.adapter / r.base)) * 100) / 100,
+    adapterOverBaseTarget: 0.85,
+    pairOverAdapterBatch1: Math.round(median(rounds.map((r) => r.pair / r.adapter)) * 100) / 100,
+    pairOverAdapterBatch1Target: 1.7,
+    rounds: rounds.map((r) => ({ base: round(r.base), adapter: round(r.adapter), pair: round(r.pair) })),
+    llamaCpp: llamaError ? { error: llamaError } : await runLlamaCppLora(path, adapterPaths[0]!),
+  };
+}
+
 // ---- parent ---------------------------------------------------------------------------------
 
 function ensureModel(arch: ModelArch, type: ModelType): Promise<string> | string {
@@ -401,6 +542,12 @@ async function main() {
     process.stdout.write(`${JSON.stringify(await runStructured(values.structured))}\n`);
     return;
   }
+  if (values.worker && values["lora-adapters"]) {
+    process.stdout.write(
+      `${JSON.stringify(await runLora(values.model!, values["lora-adapters"].split(",")))}\n`,
+    );
+    return;
+  }
   if (values.worker) {
     process.stdout.write(`${JSON.stringify(await runArbiter(values.model!))}\n`);
     return;
@@ -420,7 +567,10 @@ async function main() {
   const tsx = join(benchDir, "..", "..", "node_modules", ".bin", "tsx");
   const models = [];
   const runs: [ModelArch, ModelType][] = [
-    ...(values.types!.split(",") as ModelType[]).map((t): [ModelArch, ModelType] => ["llama", t]),
+    ...(values.types!.split(",").filter(Boolean) as ModelType[]).map((t): [ModelArch, ModelType] => [
+      "llama",
+      t,
+    ]),
     ...(values.archs!.split(",").filter(Boolean) as ModelArch[]).flatMap((arch) =>
       (values["family-types"]!.split(",") as ModelType[]).map((t): [ModelArch, ModelType] => [arch, t]),
     ),
@@ -533,6 +683,10 @@ async function main() {
       ...(JSON.parse(run.stdout.trim().split("\n").at(-1)!) as object),
     };
   }
+  const lora = [];
+  for (const type of values.lora!.split(",").filter(Boolean) as ModelType[]) {
+    lora.push(await loraSection(type, tsx, llamaError));
+  }
   const output = {
     benchmark: "inference-cpu",
     date: new Date().toISOString(),
@@ -551,6 +705,7 @@ async function main() {
     models,
     familiesVsLlama,
     structuredOutput,
+    lora,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lora.h"
 #include "model.h"
 #include "status.h"
 
@@ -24,6 +25,9 @@ struct BackendOptions {
   int cuda_device = 0;
   // Optional: called with 0..1 while the backend prepares the weights (the CUDA upload).
   std::function<void(float)> on_progress;
+  // LoRA adapters a step's sequences may use (StepSequence::adapter indexes this list); they
+  // must outlive the backend.
+  std::vector<const LoraAdapter*> adapters;
 };
 
 // The tokens one sequence contributes to a step. New tokens take positions
@@ -34,6 +38,7 @@ struct StepSequence {
   const int32_t* tokens = nullptr;
   int n_tokens = 0;
   bool all_logits = false;  // logits for every new token (tests) or only the last one
+  int adapter = -1;         // index into BackendOptions::adapters; -1: the base model alone
 };
 
 class Backend {

@@ -58,10 +58,16 @@ struct Scheduler::Sequence {
   Sequence(GenerateParams params, int n_vocab) : p(std::move(params)), sampler(p.sampling, n_vocab) {}
 };
 
-Scheduler::Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes)
-    : backend_(backend), tokenizer_(tokenizer), n_vocab_(n_vocab), reuse_finished_prefixes_(reuse_finished_prefixes) {
+Scheduler::Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes,
+                     int n_adapters)
+    : backend_(backend),
+      tokenizer_(tokenizer),
+      n_vocab_(n_vocab),
+      reuse_finished_prefixes_(reuse_finished_prefixes),
+      n_adapters_(n_adapters) {
   for (int s = 0; s < backend_.n_slots(); s++) free_slots_.push_back(s);
   slot_cache_.resize(static_cast<size_t>(backend_.n_slots()));
+  slot_adapter_.assign(static_cast<size_t>(backend_.n_slots()), -1);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -78,6 +84,11 @@ Status Scheduler::validate(GenerateParams& params) const {
   const int n_ctx = backend_.n_ctx();
   const int n_prompt = static_cast<int>(params.prompt.size());
   if (n_prompt == 0) return Status::Error(StatusCode::InvalidArgument, "the prompt is empty");
+  if (params.adapter < -1 || params.adapter >= n_adapters_) {
+    return Status::Error(StatusCode::InvalidArgument, "adapter " + std::to_string(params.adapter) +
+                                                          " is not loaded (the model has " +
+                                                          std::to_string(n_adapters_) + " adapters)");
+  }
   for (int32_t t : params.prompt) {
     if (t < 0 || t >= n_vocab_) {
       return Status::Error(StatusCode::InvalidArgument, "token id " + std::to_string(t) +
@@ -273,7 +284,8 @@ void Scheduler::admit() {
     // be following another sequence; it copies first, being earlier in active_).
     for (auto& a : active_) {
       if (s->group == 0 || s->p.evaluate) break;
-      if (a->group == s->group && a->state != Sequence::State::Done && a->p.prompt == prompt) {
+      if (a->group == s->group && a->state != Sequence::State::Done && a->p.prompt == prompt &&
+          a->p.adapter == s->p.adapter) {
         leader_len = worth_it(prompt.size());
         leader = leader_len > 0 ? a.get() : nullptr;
         break;
@@ -281,7 +293,10 @@ void Scheduler::admit() {
     }
     if (!s->p.evaluate && !leader) {
       for (auto& a : active_) {
-        if (a->state == Sequence::State::Done || a->state == Sequence::State::Following) continue;
+        if (a->state == Sequence::State::Done || a->state == Sequence::State::Following ||
+            a->p.adapter != s->p.adapter) {
+          continue;
+        }
         const size_t usable = worth_it(common_prefix(a->history, prompt));
         if (usable > leader_len) {
           leader_len = usable;
@@ -290,6 +305,7 @@ void Scheduler::admit() {
       }
       for (int slot : free_slots_) {
         if (!reuse_finished_prefixes_) break;
+        if (slot_adapter_[static_cast<size_t>(slot)] != s->p.adapter) continue;
         const size_t usable = worth_it(common_prefix(slot_cache_[static_cast<size_t>(slot)], prompt));
         if (usable > cached_len) {
           cached_len = usable;
@@ -313,6 +329,7 @@ void Scheduler::admit() {
       s->state = Sequence::State::Prefilling;
     }
     slot_cache_[static_cast<size_t>(slot)].clear();
+    slot_adapter_[static_cast<size_t>(slot)] = s->p.adapter;
     active_.push_back(std::move(s));
   }
 }
@@ -337,7 +354,7 @@ bool Scheduler::build_step() {
   int rows = 0;
   for (auto& s : active_) {
     if (s->state != Sequence::State::Decoding) continue;
-    step_.push_back({s->slot, s->n_past, &s->pending_token, 1, false});
+    step_.push_back({s->slot, s->n_past, &s->pending_token, 1, false, s->p.adapter});
     step_owner_.push_back(s.get());
     budget--;
     rows++;
@@ -346,7 +363,7 @@ bool Scheduler::build_step() {
     if (s->state != Sequence::State::Prefilling || budget <= 0) continue;
     const int remaining = static_cast<int>(s->p.prompt.size()) - s->n_past;
     const int chunk = std::min({remaining, budget, s->p.evaluate ? kEvaluateChunk : INT_MAX});
-    step_.push_back({s->slot, s->n_past, s->p.prompt.data() + s->n_past, chunk, s->p.evaluate});
+    step_.push_back({s->slot, s->n_past, s->p.prompt.data() + s->n_past, chunk, s->p.evaluate, s->p.adapter});
     step_owner_.push_back(s.get());
     budget -= chunk;
     rows += s->p.evaluate ? chunk : 1;

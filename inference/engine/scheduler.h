@@ -32,6 +32,7 @@ struct GenerateParams {
   bool ignore_eos = false;
   bool evaluate = false;        // return the logits of every prompt position instead of generating
   std::string grammar;          // a JSON grammar (grammar.h) the output must follow; empty: none
+  int adapter = -1;             // the LoRA adapter to run with (BackendOptions::adapters); -1: none
 };
 
 enum class FinishReason { Stop, Length, Cancelled };
@@ -65,7 +66,10 @@ class Scheduler {
  public:
   // reuse_finished_prefixes: let a request start from the cache a finished request left in a
   // free slot (prompt caching across requests); sharing with live sequences is always on.
-  Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes = true);
+  // n_adapters: the backend's LoRA adapters; a cached prefix is shared only between requests
+  // that run the same adapter (its keys and values depend on it).
+  Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes = true,
+            int n_adapters = 0);
   ~Scheduler();  // finishes every request as cancelled, then joins the thread
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -104,6 +108,7 @@ class Scheduler {
   GrammarCache grammars_;
   std::once_flag token_trie_once_;
   std::unique_ptr<TokenTrie> token_trie_;  // built for the first constrained request
+  const int n_adapters_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -117,6 +122,7 @@ class Scheduler {
   std::vector<std::unique_ptr<Sequence>> active_;
   std::deque<int> free_slots_;                 // longest free first
   std::vector<std::vector<int32_t>> slot_cache_;  // per slot: the tokens whose keys and values it holds
+  std::vector<int> slot_adapter_;                 // per slot: the adapter those were computed with
   std::vector<StepSequence> step_;
   std::vector<Sequence*> step_owner_;
   std::vector<float> logits_;

@@ -44,6 +44,28 @@ export interface LoadOptions {
   promptCache?: boolean;
   /** 0..1 while the weights are brought into memory (CPU) or uploaded (CUDA). */
   onProgress?: (fraction: number) => void;
+  /**
+   * LoRA adapters (llama.cpp's GGUF adapter format) served over this base without merging: a
+   * request picks one with GenerateOptions.adapter (its index here). y = W x + scale ·
+   * (alpha / r) · B (A x) on each adapted projection; scale defaults to 1.
+   */
+  adapters?: AdapterSpec[];
+}
+
+export interface AdapterSpec {
+  path: string;
+  scale?: number;
+}
+
+export interface AdapterInfo {
+  path: string;
+  scale: number;
+  /** adapter.lora.alpha; 0 when the file has none (then the scale alone multiplies B A). */
+  alpha: number;
+  /** The largest rank of its tensor pairs. */
+  rank: number;
+  /** Adapted projections over all layers. */
+  tensorPairs: number;
 }
 
 export interface ModelInfo {
@@ -90,6 +112,8 @@ export interface ModelInfo {
    * ("portable", "AVX2+FMA+F16C" or "AVX-512+VNNI"). Empty on CUDA.
    */
   cpuKernels: Record<string, string>;
+  /** The loaded LoRA adapters, in LoadOptions.adapters order. */
+  adapters: AdapterInfo[];
 }
 
 /** A token id with its text in the vocabulary, e.g. { id: 128009, text: "<|eot_id|>" }. */
@@ -133,6 +157,8 @@ export interface GenerateOptions extends SamplingOptions {
    * rest. The texts concatenate to the result's `text`.
    */
   onToken?: (token: { id: number; text: string }) => void;
+  /** Index of the LoRA adapter (ModelInfo.adapters) to run with; default: the base model alone. */
+  adapter?: number;
 }
 
 export interface GenerateResult {
@@ -196,6 +222,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
       contextLength: options.contextLength ?? 0,
       maxSequences: options.maxSequences ?? 8,
       promptCache: options.promptCache ?? true,
+      adapters: (options.adapters ?? []).map((a) => ({ path: a.path, scale: a.scale ?? 1 })),
     },
     onProgress ? report : undefined,
   );
@@ -282,6 +309,7 @@ export class Model {
         checkInteger("maxTokens", options.maxTokens, 0);
         checkInteger("topK", options.topK, 0);
         checkInteger("seed", options.seed, 0);
+        checkInteger("adapter", options.adapter, -1);
       }
     } catch (error) {
       return requests.map(() => Promise.reject(error as Error));
@@ -364,13 +392,15 @@ export class Model {
   }
 
   /** Logits of every position of one sequence: tokens.length x vocabSize, row-major. */
-  evaluate(tokens: number[]): Promise<Float32Array> {
+  evaluate(tokens: number[], options: { adapter?: number } = {}): Promise<Float32Array> {
     return new Promise<Float32Array>((resolve, reject) => {
       const pending: Pending = { reject };
       let engine: NativeModel;
       try {
         engine = this.#engine();
-        engine.generate(tokens, nativeOptions({ temperature: 0, maxTokens: 0 }, true), (event) => {
+        checkInteger("adapter", options.adapter, -1);
+        const evaluateOptions = { temperature: 0, maxTokens: 0, adapter: options.adapter };
+        engine.generate(tokens, nativeOptions(evaluateOptions, true), (event) => {
           if (!this.#pending.delete(pending)) return;
           if (event.type === "done") resolve(event.logits ?? new Float32Array(0));
           else if (event.type === "error") reject(event.error);
@@ -406,6 +436,7 @@ function nativeOptions(options: GenerateOptions, evaluate: boolean) {
     ignoreEos: options.ignoreEos ?? false,
     evaluate,
     ...(options.grammar === undefined ? {} : { grammar: options.grammar }),
+    adapter: options.adapter ?? -1,
   };
 }
 

@@ -35,6 +35,7 @@ export interface NativeGenerateOptions {
   evaluate: boolean;
   /** A JSON grammar (json-schema-grammar.ts) the output must follow. */
   grammar?: string;
+  adapter: number;
 }
 
 export interface NativeModel {
@@ -69,6 +70,7 @@ export interface NativeAddon {
       contextLength: number;
       maxSequences: number;
       promptCache: boolean;
+      adapters: { path: string; scale: number }[];
     },
     onProgress?: (fraction: number) => void,
   ): Promise<NativeModel>;

@@ -48,6 +48,12 @@ export interface ServerEvent {
 export interface InferenceServerOptions {
   /** The id /v1/models reports and responses carry. */
   modelName: string;
+  /**
+   * The names of the model's LoRA adapters, in LoadOptions.adapters order. Each is listed in
+   * /v1/models (parent: modelName) and picked by a request's `model`, as vLLM serves its LoRA
+   * modules; any other `model` runs the base.
+   */
+  adapterNames?: readonly string[];
   maxBodyBytes?: number;
   /** When set, /v1 routes want `Authorization: Bearer <apiKey>`, and /health says only its status. */
   apiKey?: string;
@@ -215,6 +221,7 @@ function generateOptions(
   choice: number,
   signal: AbortSignal,
   grammar: string | undefined,
+  adapter: number | undefined,
 ): GenerateOptions {
   if (body.logprobs) throw invalid("logprobs are not supported", "logprobs");
   if (body.logit_bias && Object.keys(body.logit_bias).length > 0)
@@ -234,6 +241,7 @@ function generateOptions(
     ignoreEos: body.ignore_eos ?? false,
     signal,
     ...(grammar === undefined ? {} : { grammar }),
+    adapter,
   };
 }
 
@@ -449,13 +457,22 @@ export class InferenceServer {
           activeSequences: this.active,
         });
       case "GET /v1/models":
-        return sendJson(res, 200, { object: "list", data: [this.modelCard()] });
+        return sendJson(res, 200, {
+          object: "list",
+          data: [null, ...this.adapterNames].map((name) => this.modelCard(name)),
+        });
       case `GET /v1/models/${this.options.modelName}`:
-        return sendJson(res, 200, this.modelCard());
+        return sendJson(res, 200, this.modelCard(null));
       case "POST /v1/completions":
         return this.completions(req, res);
       case "POST /v1/chat/completions":
         return this.chatCompletions(req, res);
+    }
+    const adapterName = path.startsWith("/v1/models/")
+      ? decodeURIComponent(path.slice("/v1/models/".length))
+      : "";
+    if (req.method === "GET" && this.adapterNames.includes(adapterName)) {
+      return sendJson(res, 200, this.modelCard(adapterName));
     }
     if (["/health", "/v1/models", "/v1/completions", "/v1/chat/completions"].includes(path)) {
       throw new HttpError(
@@ -469,8 +486,15 @@ export class InferenceServer {
     throw new HttpError(404, `no route ${req.method} ${path}`, "invalid_request_error", null, "not_found");
   }
 
-  private modelCard() {
-    return { id: this.options.modelName, object: "model", created: 0, owned_by: "arbiter" };
+  private get adapterNames(): readonly string[] {
+    return this.options.adapterNames ?? [];
+  }
+
+  // The base (name null) or one of its adapters, which names its base as vLLM does.
+  private modelCard(adapterName: string | null) {
+    const card = { object: "model", created: 0, owned_by: "arbiter" };
+    if (adapterName === null) return { id: this.options.modelName, ...card };
+    return { id: adapterName, ...card, parent: this.options.modelName };
   }
 
   private loadedModel(): { model: Model; special: SpecialTokenTexts } {
@@ -522,6 +546,10 @@ export class InferenceServer {
   ): Promise<void> {
     const { model } = this.loadedModel();
     const n = body.n ?? 1;
+    // The request's model picks an adapter by name; any other name runs the base.
+    const adapterIndex = this.adapterNames.indexOf(body.model ?? "");
+    const adapter = adapterIndex >= 0 ? adapterIndex : undefined;
+    const servedName = adapter === undefined ? this.options.modelName : this.adapterNames[adapter]!;
     const abort = new AbortController();
     // A client that goes away before the answer is complete cancels every sequence.
     res.on("close", () => {
@@ -531,7 +559,7 @@ export class InferenceServer {
       Array.from({ length: n }, (_, j) => ({
         index: p * n + j,
         prompt,
-        options: generateOptions(body, maxTokens, j, abort.signal, grammar),
+        options: generateOptions(body, maxTokens, j, abort.signal, grammar, adapter),
       })),
     );
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replaceAll("-", "")}`;
@@ -595,7 +623,7 @@ export class InferenceServer {
         id,
         object,
         created,
-        model: this.options.modelName,
+        model: servedName,
         choices: results.map((r, i) =>
           kind === "chat"
             ? {
@@ -624,7 +652,7 @@ export class InferenceServer {
         id,
         object: chunkObject,
         created,
-        model: this.options.modelName,
+        model: servedName,
         choices: choice ? [choice] : [],
         ...(includeUsage ? { usage: null } : {}),
         ...extra,

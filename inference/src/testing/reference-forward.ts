@@ -44,7 +44,7 @@ export function isSlidingWindowLayer(config: ReferenceConfig, layer: number): bo
 interface Matrix {
   rows: number;
   cols: number;
-  values: Float32Array; // row-major, rows x cols (ggml: ne[0] = cols)
+  values: Float32Array | Float64Array; // row-major, rows x cols (ggml: ne[0] = cols)
   type: GgmlTypeName;
 }
 
@@ -391,4 +391,67 @@ export function referenceForward(
     logits.push(matvec(model.output, rmsnorm(x, model.outputNorm, rmsEps), options));
   });
   return logits;
+}
+
+/** A LoRA pair as the reference takes it: A is rank x nIn, B is nOut x rank, row-major. */
+export interface ReferenceLoraPair {
+  a: ArrayLike<number>;
+  b: ArrayLike<number>;
+  rank: number;
+}
+
+const LORA_FIELDS = {
+  attn_q: "wq",
+  attn_k: "wk",
+  attn_v: "wv",
+  attn_output: "wo",
+  ffn_gate: "wGate",
+  ffn_up: "wUp",
+  ffn_down: "wDown",
+} as const;
+
+/**
+ * The model with a LoRA adapter merged into its weights in float64: W' = W + f · B A with
+ * f = scale · alpha / rank (scale alone when alpha is 0), llama.cpp's factor. The engine never
+ * merges; this is what its run-time products must equal. Pairs are keyed by base tensor name.
+ */
+export function mergeLora(
+  model: ReferenceModel,
+  pairs: ReadonlyMap<string, ReferenceLoraPair>,
+  alpha: number,
+  scale: number,
+): ReferenceModel {
+  const layers = model.layers.map((layer) => ({ ...layer }));
+  for (const [name, pair] of pairs) {
+    const m = /^blk\.(\d+)\.(\w+)\.weight$/.exec(name);
+    const field = m ? LORA_FIELDS[m[2] as keyof typeof LORA_FIELDS] : undefined;
+    if (!m || !field) throw new Error(`reference: ${name} is not an adaptable projection`);
+    const layer = layers[Number(m[1])]!;
+    const w = layer[field];
+    const factor = alpha !== 0 ? (scale * alpha) / pair.rank : scale;
+    const merged = Float64Array.from(w.values);
+    for (let o = 0; o < w.rows; o++) {
+      for (let i = 0; i < w.cols; i++) {
+        let delta = 0;
+        for (let j = 0; j < pair.rank; j++) delta += pair.b[o * pair.rank + j]! * pair.a[j * w.cols + i]!;
+        merged[o * w.cols + i] += factor * delta;
+      }
+    }
+    layer[field] = { ...w, values: merged };
+  }
+  return { ...model, layers };
+}
+
+/** A GGUF adapter file's alpha and pairs, dequantized by the TypeScript reader. */
+export function readLoraAdapter(path: string): { alpha: number; pairs: Map<string, ReferenceLoraPair> } {
+  const file = readGguf(new Uint8Array(readFileSync(path)));
+  const pairs = new Map<string, ReferenceLoraPair>();
+  for (const t of file.tensors) {
+    if (!t.name.endsWith(".lora_a")) continue;
+    const name = t.name.slice(0, -".lora_a".length);
+    const a = readTensor(file, `${name}.lora_a`);
+    const b = readTensor(file, `${name}.lora_b`);
+    pairs.set(name, { a: a.values, b: b.values, rank: a.shape[1]! });
+  }
+  return { alpha: Number(metadataValue(file, "adapter.lora.alpha") ?? 0), pairs };
 }

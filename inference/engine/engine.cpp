@@ -10,6 +10,7 @@
 
 #include "cpu/cpu_features.h"
 #include "model_loader.h"
+#include "quants_ref.h"
 
 namespace arb {
 
@@ -114,7 +115,16 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
     info.tensors.push_back({t.name, ggml_type_name(t.type), std::vector<int64_t>(t.ne, t.ne + t.n_dims)});
   }
 
-  e->scheduler_ = std::make_unique<Scheduler>(*e->backend_, *e->tokenizer_, c.n_vocab, options.prompt_cache);
+  ScoreHead head;
+  const LlamaWeights& w = e->model_.weights;
+  if (w.score_head.present()) {
+    head.weight.resize(static_cast<size_t>(c.n_embd));
+    dequantize_row(w.score_head.type, w.score_head.data, head.weight.data(), c.n_embd);
+    if (w.score_bias.present()) head.bias = reinterpret_cast<const float*>(w.score_bias.data)[0];
+  }
+  info.score_head = w.score_head.present();
+  e->scheduler_ = std::make_unique<Scheduler>(*e->backend_, *e->tokenizer_, c.n_vocab, options.prompt_cache,
+                                              std::move(head));
   if (progress) progress(1.0f);
   *out = std::move(e);
   return Status::Ok();

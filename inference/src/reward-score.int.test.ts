@@ -1,6 +1,6 @@
 // Reward-model scoring (Model.score): a llama file with a scalar score head (make-model
 // --reward-head) against the float64 reference of the same head, the shared-prompt batch against
-// each response scored alone, and the loader's refusals.
+// each response scored alone, the loader's refusals, and the server's vLLM-shaped POST /pooling.
 
 import { readFile, writeFile } from "node:fs/promises";
 
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { ggufValue } from "./gguf-writer";
 import { loadModel, type Model } from "./index";
+import { InferenceServer } from "./server";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
 import { editGguf } from "./testing/gguf-edit";
 import { readGguf } from "./testing/gguf-reader";
@@ -141,6 +142,116 @@ describe("loading a score head", () => {
       expect(a!.score).toBe(b!.score);
     } finally {
       lastModel.dispose();
+    }
+  });
+});
+
+describe("POST /pooling", () => {
+  let server: InferenceServer;
+  let url: string;
+  const post = (body: unknown) =>
+    fetch(`${url}/pooling`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    server = new InferenceServer({ modelName: "rm", maxBodyBytes: 10_000 });
+    server.setModel(model, { bosToken: "<s>", eosToken: "</s>" });
+    url = `http://127.0.0.1:${(await server.listen(0)).port}`;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  const tokens = (text: string) => model.tokenize(text, { addBos: model.info.addBosToken });
+
+  it("answers vLLM's pooling shape, one score per input, equal to Model.score", async () => {
+    const inputs = ["Question: 2+2? Answer: 4", "Question: 2+2? Answer: 5", "Something else"];
+    const response = await post({ model: "rm", input: inputs });
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    const expected = await Promise.all(
+      inputs.map(async (text) => (await model.score([], [tokens(text)]))[0]!.score),
+    );
+    const promptTokens = inputs.reduce((sum, text) => sum + tokens(text).length, 0);
+    expect(body).toEqual({
+      id: expect.stringMatching(/^pool-[0-9a-f]{32}$/),
+      object: "list",
+      created: expect.any(Number),
+      model: "rm",
+      data: expected.map((score, index) => ({ index, object: "pooling", data: [score] })),
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0 },
+    });
+
+    const single = await (await post({ model: "rm", input: inputs[1] })).json();
+    expect(single.data).toEqual([{ index: 0, object: "pooling", data: [expected[1]] }]);
+  });
+
+  it("scores a conversation given as messages, its assistant turn included", async () => {
+    const conversation = (answer: string) => ({
+      model: "rm",
+      messages: [
+        { role: "user", content: "What is 2+2?" },
+        { role: "assistant", content: answer },
+      ],
+    });
+    const [four, five] = await Promise.all([post(conversation("4")), post(conversation("5"))]);
+    expect([four.status, five.status]).toEqual([200, 200]);
+    const [a, b] = [await four.json(), await five.json()];
+    expect(a.data).toHaveLength(1);
+    expect(Number.isFinite(a.data[0].data[0])).toBe(true);
+    expect(a.data[0].data[0]).not.toBe(b.data[0].data[0]);
+    expect(a.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it("refuses bad requests with the server's 400 shape, and oversized bodies", async () => {
+    for (const body of [
+      { model: "rm" },
+      { input: "a", messages: [{ role: "user", content: "a" }] },
+      { input: [] },
+    ]) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toMatchObject({ type: "invalid_request_error" });
+    }
+    const tooMany = await post({ input: Array.from({ length: 17 }, (_, i) => `input ${i}`) });
+    expect(tooMany.status).toBe(400);
+    expect((await tooMany.json()).error.code).toBe("too_many_sequences");
+    const tooLong = await post({ input: "x ".repeat(200) });
+    expect(tooLong.status).toBe(400);
+    expect((await tooLong.json()).error.code).toBe("context_length_exceeded");
+    const huge = await post({ input: "x".repeat(20_000) });
+    expect(huge.status).toBe(413);
+    expect(server.activeSequences).toBe(0);
+  });
+
+  it("answers 400 when the model has no score head", async () => {
+    const plain = await loadModel(await createSmallModel(dir, "plain-server.gguf"), {
+      device: "cpu",
+      threads: 2,
+      contextLength: 64,
+    });
+    const plainServer = new InferenceServer({ modelName: "plain" });
+    plainServer.setModel(plain, { bosToken: "<s>", eosToken: "</s>" });
+    try {
+      const address = await plainServer.listen(0);
+      const response = await fetch(`http://127.0.0.1:${address.port}/pooling`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "plain", input: "hello" }),
+      });
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toMatchObject({
+        type: "invalid_request_error",
+        code: "not_a_reward_model",
+        message: expect.stringContaining("no score head"),
+      });
+    } finally {
+      await plainServer.close();
+      plain.dispose();
     }
   });
 });

@@ -292,14 +292,18 @@ const SCORING_RESPONSE_TOKENS = 32;
 
 async function runScoring(path: string) {
   const model = await loadModel(path, { device: "cpu", threads, maxSequences: 8, promptCache: false });
-  const responses = (round: number) =>
+  const responses = (seed: number) =>
     Array.from({ length: SCORING_RESPONSES }, (_, r) =>
-      Array.from(
-        { length: SCORING_RESPONSE_TOKENS },
-        (_, i) => 300 + ((i * 11 + r * 97 + round * 13) % 3000),
-      ),
+      Array.from({ length: SCORING_RESPONSE_TOKENS }, (_, i) => 300 + ((i * 11 + r * 97 + seed * 13) % 3000)),
     );
-  const rounds = [];
+  const rounds: {
+    prefill: number;
+    alone: number;
+    groupScored: number;
+    groupComputed: number;
+    scored: number;
+    computed: number;
+  }[] = [];
   for (let r = 0; r < 4; r++) {
     const generated = await model.generate(prompt(r), { temperature: 0, maxTokens: 1 });
     const [alone] = await model.score(prompt(r), [[]]);

@@ -57,7 +57,9 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
 
   DeviceKind device = options.device;
   if (device == DeviceKind::Auto) {
-    device = cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
+    // A reward model scores through forward_hidden, which only the CPU backend computes.
+    const bool scorer = e->model_.weights.score_head.present();
+    device = !scorer && cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
   }
   // CUDA copies the weights: the pages are read once while uploading. The CPU reads them from
   // the mapping, so bring them in now.

@@ -81,6 +81,7 @@ void deliver(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* raw
       o.Set("prefillMs", r.prefill_ms);
       o.Set("decodeMs", r.decode_ms);
       o.Set("constraintMs", r.constraint_ms);
+      o.Set("score", r.score);
       if (!r.logits.empty()) {
         Napi::Float32Array logits = Napi::Float32Array::New(env, r.logits.size());
         std::memcpy(logits.Data(), r.logits.data(), r.logits.size() * sizeof(float));
@@ -250,6 +251,7 @@ Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
   o.Set("vocabType", e.vocab_type);
   o.Set("bosTokenId", e.bos >= 0 ? Napi::Number::New(env, e.bos) : env.Null());
   o.Set("addBosToken", e.add_bos);
+  o.Set("scoreHead", e.score_head);
   o.Set("eosTokenId", e.eos >= 0 ? Napi::Number::New(env, e.eos) : env.Null());
   o.Set("eotTokenId", e.eot >= 0 ? Napi::Number::New(env, e.eot) : env.Null());
   o.Set("endOfGenerationTokenIds", int_array(env, e.eog));
@@ -407,8 +409,9 @@ Napi::Value NativeModel::Detokenize(const Napi::CallbackInfo& info) {
 
 // One request from (ids, options, onEvent). options: temperature, topK, topP,
 // repetitionPenalty, seed, maxTokens, stop, ignoreEos, evaluate (all required but stop,
-// grammar and adapter); grammar: the text of a JSON grammar the output must follow; adapter:
-// index into the loaded adapters (absent or -1: the base model).
+// grammar, adapter and score); grammar: the text of a JSON grammar the output must follow;
+// adapter: index into the loaded adapters (absent or -1: the base model); score: the score head's
+// value on the last prompt token instead of generating.
 // Throws INVALID_ARGUMENT naming what is wrong.
 static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Value& options, const Napi::Value& on_event,
                   GenerateParams* p, std::shared_ptr<RequestSink>* sink) {
@@ -429,6 +432,7 @@ static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Valu
   p->max_tokens = max_tokens > 1e9 ? 1000000000 : static_cast<int>(max_tokens);
   p->ignore_eos = o.Get("ignoreEos").ToBoolean();
   p->evaluate = o.Get("evaluate").ToBoolean();
+  p->score = o.Get("score").ToBoolean();
   const Napi::Value grammar = o.Get("grammar");
   if (grammar.IsString()) p->grammar = grammar.As<Napi::String>();
   else if (!grammar.IsUndefined()) throw make_error(env, "INVALID_ARGUMENT", "grammar must be a string");

@@ -54,6 +54,14 @@
 // per-round ratios. llama.cpp runs the same base and adapter file at batch 1 (node-llama-cpp
 // applies an adapter to the whole context, so it has no per-sequence pair).
 //
+// Reward-model scoring ("scoring"): the llama q8_0 shape with a score head (make-model
+// --reward-head), in one process alternating, per round: the prefill of one prompt by generate
+// (its prefillTokensPerSecond), the same prompt scored alone (Model.score: tokens / prefillMs),
+// and one prompt with 4 responses of 32 tokens scored as a group (the prompt prefilled once:
+// scored tokens, the prompt counted once per response, and computed tokens, the prompt counted
+// once, over the wall time). Medians of 3 rounds, with the load average before and after; on a
+// shared machine the figures are indicative.
+//
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
 //          --types q8_0,q4_0,q4_k,q4_k_m,f16 --archs qwen2,qwen3,gemma3 --family-types q8_0
 //          --lora q4_k (default: none) --no-llama-cpp
@@ -109,6 +117,8 @@ const { values } = parseArgs({
     "no-llama-cpp": { type: "boolean", default: false },
     structured: { type: "string" },
     "no-structured": { type: "boolean", default: false },
+    scoring: { type: "string" },
+    "no-scoring": { type: "boolean", default: false },
   },
 });
 const threads = Number(values.threads);
@@ -418,18 +428,70 @@ async function loraSection(type: ModelType, tsx: string, llamaError: string | nu
   };
 }
 
+const SCORING_RESPONSES = 4;
+const SCORING_RESPONSE_TOKENS = 32;
+
+async function runScoring(path: string) {
+  const model = await loadModel(path, { device: "cpu", threads, maxSequences: 8, promptCache: false });
+  const responses = (seed: number) =>
+    Array.from({ length: SCORING_RESPONSES }, (_, r) =>
+      Array.from({ length: SCORING_RESPONSE_TOKENS }, (_, i) => 300 + ((i * 11 + r * 97 + seed * 13) % 3000)),
+    );
+  const rounds: {
+    prefill: number;
+    alone: number;
+    groupScored: number;
+    groupComputed: number;
+    scored: number;
+    computed: number;
+  }[] = [];
+  for (let r = 0; r < 4; r++) {
+    const generated = await model.generate(prompt(r), { temperature: 0, maxTokens: 1 });
+    const [alone] = await model.score(prompt(r), [[]]);
+    const started = performance.now();
+    const group = await model.score(prompt(r + 100), responses(r));
+    const groupMs = performance.now() - started;
+    const scored = group.reduce((sum, g) => sum + g.tokens, 0);
+    const computed = scored - group.reduce((sum, g) => sum + g.sharedPromptTokens, 0);
+    rounds.push({
+      prefill: generated.prefillTokensPerSecond,
+      alone: (alone!.tokens / alone!.prefillMs) * 1000,
+      groupScored: (scored / groupMs) * 1000,
+      groupComputed: (computed / groupMs) * 1000,
+      scored,
+      computed,
+    });
+  }
+  model.dispose();
+  const measured = rounds.slice(1); // the first round warms up
+  const med = (pick: (x: (typeof rounds)[number]) => number) => round(median(measured.map(pick)));
+  return {
+    path,
+    promptTokens,
+    responses: SCORING_RESPONSES,
+    responseTokens: SCORING_RESPONSE_TOKENS,
+    prefillTokensPerSecond: med((x) => x.prefill),
+    scoreAloneTokensPerSecond: med((x) => x.alone),
+    groupScoredTokensPerSecond: med((x) => x.groupScored),
+    groupComputedTokensPerSecond: med((x) => x.groupComputed),
+    groupScoredTokens: measured[0]!.scored,
+    groupComputedTokens: measured[0]!.computed,
+  };
+}
+
 // ---- parent ---------------------------------------------------------------------------------
 
-function ensureModel(arch: ModelArch, type: ModelType): Promise<string> | string {
+function ensureModel(arch: ModelArch, type: ModelType, rewardHead = false): Promise<string> | string {
   const dir = join(benchDir, "models");
   mkdirSync(dir, { recursive: true });
   const path = join(
     dir,
-    `${arch}-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}.gguf`,
+    `${arch}-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}` +
+      `${rewardHead ? "-reward" : ""}.gguf`,
   );
   if (existsSync(path)) return path;
   process.stderr.write(`[bench] writing ${path}\n`);
-  return makeModel({ out: path, ...SHAPE, arch, type, seed: 1 }).then(() => path);
+  return makeModel({ out: path, ...SHAPE, arch, type, seed: 1, rewardHead }).then(() => path);
 }
 
 /** Null when node-llama-cpp (a devDependency) is installed, else why llama.cpp is left out. */
@@ -536,6 +598,10 @@ async function main() {
   if (values.worker && values.interleave) {
     const [llamaPath, ...familyPaths] = values.interleave.split(",");
     process.stdout.write(`${JSON.stringify(await runInterleaved(llamaPath!, familyPaths))}\n`);
+    return;
+  }
+  if (values.worker && values.scoring) {
+    process.stdout.write(`${JSON.stringify(await runScoring(values.scoring))}\n`);
     return;
   }
   if (values.worker && values.structured) {
@@ -687,6 +753,27 @@ async function main() {
   for (const type of values.lora!.split(",").filter(Boolean) as ModelType[]) {
     lora.push(await loraSection(type, tsx, llamaError));
   }
+  let scoring: unknown = "skipped (--no-scoring)";
+  if (!values["no-scoring"]) {
+    process.stderr.write("[bench] reward-model scoring: prefill, score alone, a shared-prompt group\n");
+    const loadAverageBefore = os.loadavg().map(round);
+    const run = spawnSync(
+      tsx,
+      [
+        fileURLToPath(import.meta.url),
+        "--worker",
+        "--scoring",
+        await ensureModel("llama", "q8_0", true),
+        ...common,
+      ],
+      { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
+    );
+    if (run.status !== 0) throw new Error(`scoring run failed (status ${run.status}):\n${run.stderr}`);
+    scoring = {
+      loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
+      ...(JSON.parse(run.stdout.trim().split("\n").at(-1)!) as object),
+    };
+  }
   const output = {
     benchmark: "inference-cpu",
     date: new Date().toISOString(),
@@ -706,6 +793,7 @@ async function main() {
     familiesVsLlama,
     structuredOutput,
     lora,
+    scoring,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
 }

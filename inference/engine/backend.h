@@ -58,6 +58,16 @@ class Backend {
   // by validate_step (step.h) before anything runs: a refused step changes no cache.
   virtual Status forward(const std::vector<StepSequence>& step, float* logits) = 0;
 
+  // As forward, but each output row is the final normed hidden state (n_embd floats,
+  // rmsnorm(x, output_norm)) instead of logits: what a score head (a reward model) reads. The
+  // default refuses: a backend that does not compute it says so.
+  virtual Status forward_hidden(const std::vector<StepSequence>& step, float* hidden) {
+    (void)step;
+    (void)hidden;
+    return Status::Error(StatusCode::Unsupported,
+                         "scoring (reward-model heads) runs on the CPU backend only; load the model with device \"cpu\"");
+  }
+
   // Copies cached positions [0, n_tokens) of src_slot into dst_slot (shared prefill); the
   // positions from n_tokens on in dst_slot are left as they were. src_slot == dst_slot is a
   // no-op that succeeds: the slot already holds its own prefix. Slots and length are checked by

@@ -10,6 +10,7 @@
 
 #include "cpu/cpu_features.h"
 #include "model_loader.h"
+#include "quants_ref.h"
 
 namespace arb {
 
@@ -63,7 +64,9 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
 
   DeviceKind device = options.device;
   if (device == DeviceKind::Auto) {
-    device = cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
+    // A reward model scores through forward_hidden, which only the CPU backend computes.
+    const bool scorer = e->model_.weights.score_head.present();
+    device = !scorer && cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
   }
   // CUDA copies the weights: the pages are read once while uploading. The CPU reads them from
   // the mapping, so bring them in now.
@@ -122,8 +125,16 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
     info.tensors.push_back({t.name, ggml_type_name(t.type), std::vector<int64_t>(t.ne, t.ne + t.n_dims)});
   }
 
+  ScoreHead head;
+  const LlamaWeights& w = e->model_.weights;
+  if (w.score_head.present()) {
+    head.weight.resize(static_cast<size_t>(c.n_embd));
+    dequantize_row(w.score_head.type, w.score_head.data, head.weight.data(), c.n_embd);
+    if (w.score_bias.present()) head.bias = reinterpret_cast<const float*>(w.score_bias.data)[0];
+  }
+  info.score_head = w.score_head.present();
   e->scheduler_ = std::make_unique<Scheduler>(*e->backend_, *e->tokenizer_, c.n_vocab, options.prompt_cache,
-                                              static_cast<int>(e->adapters_.size()));
+                                              static_cast<int>(e->adapters_.size()), std::move(head));
   if (progress) progress(1.0f);
   *out = std::move(e);
   return Status::Ok();

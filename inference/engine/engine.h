@@ -67,6 +67,7 @@ struct EngineInfo {
   double rope_freq_base = 0.0, rms_epsilon = 0.0;
   int32_t bos = -1, eos = -1, eot = -1;
   bool add_bos = false;  // the vocabulary asks for BOS in front of a prompt
+  bool score_head = false;  // a reward model: cls.output.weight, scored by Scheduler (params.score)
   std::vector<int32_t> eog;
   std::vector<std::string> eog_texts;  // the texts of eog, in order
   std::vector<SpecialTokenSummary> special_tokens;

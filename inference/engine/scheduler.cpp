@@ -59,12 +59,13 @@ struct Scheduler::Sequence {
 };
 
 Scheduler::Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes,
-                     int n_adapters)
+                     int n_adapters, ScoreHead score_head)
     : backend_(backend),
       tokenizer_(tokenizer),
       n_vocab_(n_vocab),
       reuse_finished_prefixes_(reuse_finished_prefixes),
-      n_adapters_(n_adapters) {
+      n_adapters_(n_adapters),
+      score_head_(std::move(score_head)) {
   for (int s = 0; s < backend_.n_slots(); s++) free_slots_.push_back(s);
   slot_cache_.resize(static_cast<size_t>(backend_.n_slots()));
   slot_adapter_.assign(static_cast<size_t>(backend_.n_slots()), -1);
@@ -96,11 +97,19 @@ Status Scheduler::validate(GenerateParams& params) const {
                                                             std::to_string(n_vocab_));
     }
   }
-  if (params.evaluate ? n_prompt > n_ctx : n_prompt >= n_ctx) {
+  if (params.score && score_head_.weight.empty()) {
+    return Status::Error(StatusCode::Unsupported,
+                         "this model has no score head (cls.output.weight): it is not a reward model and cannot score");
+  }
+  if (params.evaluate && params.score) {
+    return Status::Error(StatusCode::InvalidArgument, "a request either evaluates or scores, not both");
+  }
+  const bool prefill_only = params.evaluate || params.score;
+  if (prefill_only ? n_prompt > n_ctx : n_prompt >= n_ctx) {
     return Status::Error(StatusCode::ContextOverflow,
                          "the prompt has " + std::to_string(n_prompt) + " tokens but the context holds " +
                              std::to_string(n_ctx) +
-                             (params.evaluate ? "" : " and must leave room for at least one generated token"));
+                             (prefill_only ? "" : " and must leave room for at least one generated token"));
   }
   const SamplingParams& sp = params.sampling;
   if (!(sp.temperature >= 0.0f) || sp.top_k < 0 || !(sp.top_p > 0.0f && sp.top_p <= 1.0f) ||
@@ -210,14 +219,9 @@ void Scheduler::loop() {
       if (s->state != Sequence::State::Done && s->cancelled->load()) finish(*s, FinishReason::Cancelled);
     }
     admit();
-    if (build_step()) {
-      const Status st = backend_.forward(step_, logits_.data());
-      if (st.ok()) {
-        apply_step(logits_.data());
-      } else {
-        for (Sequence* s : step_owner_) fail(*s, st);
-      }
-    }
+    build_step();
+    run_step(false);
+    run_step(true);
     active_.erase(std::remove_if(active_.begin(), active_.end(),
                                  [](const std::unique_ptr<Sequence>& s) { return s->state == Sequence::State::Done; }),
                   active_.end());
@@ -260,7 +264,7 @@ void Scheduler::admit() {
     std::unique_ptr<Sequence> s = std::move(waiting_.front());
     waiting_.pop_front();
     s->t_start = Clock::now();
-    if (s->p.max_tokens == 0 && !s->p.evaluate) {
+    if (s->p.max_tokens == 0 && !s->p.evaluate && !s->p.score) {
       s->t_first = s->t_start;
       finish(*s, FinishReason::Length);
       continue;
@@ -282,13 +286,20 @@ void Scheduler::admit() {
     size_t cached_len = 0;
     // An earlier member of the same group with the same prompt: always follow it (it may itself
     // be following another sequence; it copies first, being earlier in active_).
+    // A scoring member follows the earlier member it shares the longest prefix with, however
+    // short: the group is one prompt with several responses.
     for (auto& a : active_) {
       if (s->group == 0 || s->p.evaluate) break;
-      if (a->group == s->group && a->state != Sequence::State::Done && a->p.prompt == prompt &&
-          a->p.adapter == s->p.adapter) {
+      if (a->group != s->group || a->state == Sequence::State::Done || a->p.adapter != s->p.adapter) continue;
+      if (a->p.prompt == prompt) {
         leader_len = worth_it(prompt.size());
         leader = leader_len > 0 ? a.get() : nullptr;
         break;
+      }
+      const size_t usable = s->p.score ? std::min(common_prefix(a->p.prompt, prompt), max_usable) : 0;
+      if (usable > leader_len) {
+        leader_len = usable;
+        leader = a.get();
       }
     }
     if (!s->p.evaluate && !leader) {
@@ -334,9 +345,11 @@ void Scheduler::admit() {
   }
 }
 
-bool Scheduler::build_step() {
+void Scheduler::build_step() {
   step_.clear();
   step_owner_.clear();
+  hidden_step_.clear();
+  hidden_step_owner_.clear();
   for (auto& s : active_) {
     if (s->state == Sequence::State::Following && s->leader->n_past >= s->share_len) {
       const Status st = backend_.copy_prefix(s->leader->slot, s->slot, s->share_len);
@@ -363,13 +376,50 @@ bool Scheduler::build_step() {
     if (s->state != Sequence::State::Prefilling || budget <= 0) continue;
     const int remaining = static_cast<int>(s->p.prompt.size()) - s->n_past;
     const int chunk = std::min({remaining, budget, s->p.evaluate ? kEvaluateChunk : INT_MAX});
-    step_.push_back({s->slot, s->n_past, s->p.prompt.data() + s->n_past, chunk, s->p.evaluate, s->p.adapter});
-    step_owner_.push_back(s.get());
+    const StepSequence seq{s->slot, s->n_past, s->p.prompt.data() + s->n_past, chunk, s->p.evaluate, s->p.adapter};
+    if (s->p.score) {
+      hidden_step_.push_back(seq);
+      hidden_step_owner_.push_back(s.get());
+    } else {
+      step_.push_back(seq);
+      step_owner_.push_back(s.get());
+      rows += s->p.evaluate ? chunk : 1;
+    }
     budget -= chunk;
-    rows += s->p.evaluate ? chunk : 1;
   }
   logits_.resize(static_cast<size_t>(rows) * n_vocab_);
-  return !step_.empty();
+  hidden_.resize(hidden_step_.size() * score_head_.weight.size());
+}
+
+// Runs the logits step or the scoring step (final hidden states), if it has sequences.
+void Scheduler::run_step(bool hidden) {
+  const std::vector<StepSequence>& step = hidden ? hidden_step_ : step_;
+  if (step.empty()) return;
+  const Status st = hidden ? backend_.forward_hidden(step, hidden_.data()) : backend_.forward(step, logits_.data());
+  if (!st.ok()) {
+    for (Sequence* s : hidden ? hidden_step_owner_ : step_owner_) fail(*s, st);
+  } else if (hidden) {
+    apply_scores(hidden_.data());
+  } else {
+    apply_step(logits_.data());
+  }
+}
+
+// A scoring sequence is done when its last prompt token is in: score = head . hidden + bias.
+void Scheduler::apply_scores(const float* hidden) {
+  const size_t n_embd = score_head_.weight.size();
+  for (size_t k = 0; k < hidden_step_.size(); k++) {
+    Sequence& s = *hidden_step_owner_[k];
+    s.n_past += hidden_step_[k].n_tokens;
+    if (s.n_past < static_cast<int>(s.p.prompt.size())) continue;
+    const float* h = hidden + k * n_embd;
+    double score = score_head_.bias;
+    for (size_t i = 0; i < n_embd; i++) score += static_cast<double>(score_head_.weight[i]) * h[i];
+    s.result.score = score;
+    s.t_first = Clock::now();
+    s.result.prefill_ms = ms_between(s.t_start, s.t_first);
+    finish(s, FinishReason::Stop);
+  }
 }
 
 void Scheduler::apply_step(const float* logits) {

@@ -46,7 +46,7 @@ const USAGE = `usage: npm run --silent infer -- <command> [options]
              [--arch ${MODEL_ARCHS.join("|")}] [--rope-scaling llama3:ORIG_CTX[:FACTOR] | linear:F]
              [--head-dim N] [--sliding-window N]
              [--vocab N | --vocab-from llama2 | --tokenizer-json F] [--seed S] [--context N] [--tied]
-             [--chat-template-file F]
+             [--chat-template-file F] [--reward-head]   (a scalar score head: a reward model)
   info       --model F [--device auto|cpu|cuda]
 
 Prints one JSON document on stdout; progress and errors go to stderr.`;
@@ -383,6 +383,7 @@ async function makeModelCommand(argv: string[]) {
     seed: { type: "string" },
     context: { type: "string" },
     tied: { type: "boolean" },
+    "reward-head": { type: "boolean" },
     "chat-template-file": { type: "string" },
   });
   const type = required(values, "type");
@@ -426,6 +427,7 @@ async function makeModelCommand(argv: string[]) {
     seed: values.seed === undefined ? undefined : integer(values, "seed", 0),
     context: values.context === undefined ? undefined : integer(values, "context", 1),
     tied: values.tied ?? false,
+    rewardHead: values["reward-head"] ?? false,
     chatTemplate:
       values["chat-template-file"] === undefined
         ? undefined

@@ -92,6 +92,8 @@ export interface ModelInfo {
   bosTokenId: number | null;
   /** Whether a prompt starts with BOS (tokenizer.ggml.add_bos_token; Llama: yes, Qwen: no). */
   addBosToken: boolean;
+  /** A reward model: the file has a scalar score head (cls.output.weight), so `score` works. */
+  scoreHead: boolean;
   eosTokenId: number | null;
   /** End of turn (Llama 3's <|eot_id|>), when the vocabulary names one. */
   eotTokenId: number | null;
@@ -177,6 +179,17 @@ export interface GenerateResult {
   constraintMs: number;
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
+}
+
+/** One response's reward-model score (Model.score). */
+export interface ScoreResult {
+  /** score head . final normed hidden state of the response's last token (+ bias). */
+  score: number;
+  /** Prompt + response tokens. */
+  tokens: number;
+  /** Positions copied from another member's cache (the shared prompt) instead of computed. */
+  sharedPromptTokens: number;
+  prefillMs: number;
 }
 
 function engineError(code: EngineErrorCode, message: string): EngineError {
@@ -411,6 +424,61 @@ export class Model {
       }
       this.#pending.add(pending);
     });
+  }
+
+  /**
+   * Reward-model scores of several responses to one prompt (each response's tokens follow the
+   * prompt's; the caller adds BOS to the prompt). Submitted as one group: the prompt is
+   * prefilled once and its cache copied to each response. Needs a model with a score head
+   * (info.scoreHead); others reject with UNSUPPORTED. CPU backend only.
+   */
+  score(promptTokens: number[], responsesTokens: number[][]): Promise<ScoreResult[]> {
+    let engine: NativeModel;
+    try {
+      engine = this.#engine();
+      if (responsesTokens.length === 0) {
+        throw engineError(
+          "INVALID_ARGUMENT",
+          "score(promptTokens, responsesTokens) needs at least one response",
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const options = { ...nativeOptions({ temperature: 0, maxTokens: 0 }, false), score: true };
+    const members = responsesTokens.map((response) => {
+      const pending: Pending = { reject: () => {} };
+      let onEvent!: (event: NativeEvent) => void;
+      const promise = new Promise<ScoreResult>((resolve, reject) => {
+        pending.reject = reject;
+        onEvent = (event) => {
+          if (!this.#pending.delete(pending)) return;
+          if (event.type === "done") {
+            resolve({
+              score: event.score,
+              tokens: event.promptTokens,
+              sharedPromptTokens: event.sharedPromptTokens,
+              prefillMs: event.prefillMs,
+            });
+          } else if (event.type === "error") {
+            reject(event.error);
+          }
+        };
+      });
+      const request: [number[], typeof options, (event: NativeEvent) => void] = [
+        [...promptTokens, ...response],
+        options,
+        onEvent,
+      ];
+      return { pending, promise, request };
+    });
+    try {
+      engine.generateGroup(members.map((m) => m.request));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    for (const m of members) this.#pending.add(m.pending);
+    return Promise.all(members.map((m) => m.promise));
   }
 
   /** Frees the weights and caches; running requests reject with DISPOSED, later calls throw it. */

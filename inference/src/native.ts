@@ -19,6 +19,8 @@ export type NativeEvent =
       prefillMs: number;
       decodeMs: number;
       constraintMs: number;
+      /** score requests: head . final normed hidden state of the last token + bias. */
+      score: number;
       logits?: Float32Array;
     }
   | { type: "error"; error: Error & { code: string } };
@@ -33,6 +35,8 @@ export interface NativeGenerateOptions {
   stop: string[];
   ignoreEos: boolean;
   evaluate: boolean;
+  /** Return the score head's value on the last prompt token instead of generating. */
+  score?: boolean;
   /** A JSON grammar (json-schema-grammar.ts) the output must follow. */
   grammar?: string;
   adapter: number;

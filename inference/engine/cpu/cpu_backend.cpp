@@ -132,6 +132,36 @@ class CpuBackend final : public Backend {
 
   Status forward(const std::vector<StepSequence>& step, float* logits) override {
     ARB_RETURN_IF_ERROR(plan(step, logits));
+    layers();
+    // Output: only the rows the caller asked logits for, normalised into xb_.
+    final_norm(xb_.data());
+    const int saved = n_tok_;
+    n_tok_ = n_out_;
+    Input in = prepare(xb_.data(), c_.n_embd, {output_kernel_});
+    MatmulTask out = task(output_kernel_, model_.weights.output, in, logits, c_.n_vocab);
+    run_matmuls(pool_, &out, 1);
+    n_tok_ = saved;
+    return Status::Ok();
+  }
+
+  Status forward_hidden(const std::vector<StepSequence>& step, float* hidden) override {
+    ARB_RETURN_IF_ERROR(plan(step, hidden));
+    layers();
+    final_norm(hidden);
+    return Status::Ok();
+  }
+
+ private:
+  // The output rows (out_tok_), normalised by output_norm into rows of n_embd at `out`.
+  void final_norm(float* out) {
+    const int n_embd = c_.n_embd;
+    for (int r = 0; r < n_out_; r++) {
+      rmsnorm(out + static_cast<size_t>(r) * n_embd, x(out_tok_[r]), f32(model_.weights.output_norm), n_embd, c_.rms_eps);
+    }
+  }
+
+  // Every layer over the planned tokens: x(t) holds each token's residual stream afterwards.
+  void layers() {
     const int T = n_tok_;
     const int n_embd = c_.n_embd, hd = c_.head_dim;
     const int q_dim = c_.n_head * hd, kv_dim = c_.n_head_kv * hd;
@@ -215,19 +245,8 @@ class CpuBackend final : public Backend {
       add_lora(l, {{LoraTarget::Down, tmp_.data(), n_embd}}, hb_.data(), c_.n_ff);
       add_residual(L.ffn_post_norm);
     }
-
-    // Output: only the rows the caller asked logits for, normalised into xb_.
-    for (int r = 0; r < n_out_; r++) rmsnorm(xb(r), x(out_tok_[r]), f32(W.output_norm), n_embd, c_.rms_eps);
-    const int saved = n_tok_;
-    n_tok_ = n_out_;
-    Input in = prepare(xb_.data(), n_embd, {output_kernel_});
-    MatmulTask out = task(output_kernel_, W.output, in, logits, c_.n_vocab);
-    run_matmuls(pool_, &out, 1);
-    n_tok_ = saved;
-    return Status::Ok();
   }
 
- private:
   Status kernel_for(const TensorView& w, const MatmulKernel** out) {
     *out = select_matmul_kernel(w.type);
     if (*out) cpu_kernels_[ggml_type_name(w.type)] = cpu_isa_name((*out)->isa);

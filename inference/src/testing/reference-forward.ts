@@ -74,6 +74,8 @@ export interface ReferenceModel {
   output: Matrix;
   tiedOutput: boolean;
   layers: Layer[];
+  /** A reward model's scalar head (cls.output.weight [nEmbd, 1], cls.output.bias), or null. */
+  scoreHead: { weight: Float32Array; bias: number } | null;
 }
 
 function requiredNumber(file: ReadGguf, key: string): number {
@@ -173,6 +175,12 @@ export function loadReferenceModel(path: string): ReferenceModel {
     output: tiedOutput ? tokEmbd : matrix(file, "output.weight", nVocab, nEmbd),
     tiedOutput,
     layers,
+    scoreHead: file.tensors.some((t) => t.name === "cls.output.weight")
+      ? {
+          weight: matrix(file, "cls.output.weight", 1, nEmbd).values,
+          bias: optionalVector(file, "cls.output.bias", 1)?.[0] ?? 0,
+        }
+      : null,
   };
 }
 
@@ -311,6 +319,23 @@ export function referenceForward(
   tokens: readonly number[],
   options: ReferenceOptions = {},
 ): Float64Array[] {
+  return referenceHidden(model, tokens, options).map((h) => matvec(model.output, h, options));
+}
+
+/** A reward model's score of one sequence: head . the last token's final normed state + bias. */
+export function referenceScore(model: ReferenceModel, tokens: readonly number[]): number {
+  if (!model.scoreHead) throw new Error("reference: the model has no score head");
+  const { weight, bias } = model.scoreHead;
+  const hidden = referenceHidden(model, tokens).at(-1)!;
+  return hidden.reduce((sum, v, i) => sum + v * weight[i]!, bias);
+}
+
+/** The final normed hidden state (rmsnorm(x, output_norm)) of every position of one sequence. */
+function referenceHidden(
+  model: ReferenceModel,
+  tokens: readonly number[],
+  options: ReferenceOptions = {},
+): Float64Array[] {
   const { config } = model;
   const { nEmbd, nHead, nHeadKv, headDim, rmsEps } = config;
   const swaRope = {
@@ -322,7 +347,7 @@ export function referenceForward(
   const group = nHead / nHeadKv;
   const keys: Float64Array[][] = model.layers.map(() => []);
   const values: Float64Array[][] = model.layers.map(() => []);
-  const logits: Float64Array[] = [];
+  const hidden: Float64Array[] = [];
 
   tokens.forEach((token, pos) => {
     if (!Number.isInteger(token) || token < 0 || token >= config.nVocab)
@@ -388,9 +413,9 @@ export function referenceForward(
       );
       addInPlace(x, layer.ffnPostNorm ? rmsnorm(down, layer.ffnPostNorm, rmsEps) : down);
     });
-    logits.push(matvec(model.output, rmsnorm(x, model.outputNorm, rmsEps), options));
+    hidden.push(rmsnorm(x, model.outputNorm, rmsEps));
   });
-  return logits;
+  return hidden;
 }
 
 /** A LoRA pair as the reference takes it: A is rank x nIn, B is nOut x rank, row-major. */

@@ -75,7 +75,7 @@ export interface ReferenceModel {
   tiedOutput: boolean;
   layers: Layer[];
   /** A reward model's scalar head (cls.output.weight [nEmbd, 1], cls.output.bias), or null. */
-  scoreHead: { weight: Float32Array; bias: number } | null;
+  scoreHead: { weight: Float32Array | Float64Array; bias: number } | null;
 }
 
 function requiredNumber(file: ReadGguf, key: string): number {

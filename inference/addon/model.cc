@@ -80,6 +80,8 @@ void deliver(Napi::Env env, Napi::Function callback, std::nullptr_t*, Event* raw
       o.Set("sharedPromptTokens", r.shared_prompt_tokens);
       o.Set("prefillMs", r.prefill_ms);
       o.Set("decodeMs", r.decode_ms);
+      o.Set("constraintMs", r.constraint_ms);
+      o.Set("score", r.score);
       if (!r.logits.empty()) {
         Napi::Float32Array logits = Napi::Float32Array::New(env, r.logits.size());
         std::memcpy(logits.Data(), r.logits.data(), r.logits.size() * sizeof(float));
@@ -182,7 +184,7 @@ class LoadWorker final : public Napi::AsyncProgressWorker<float> {
   std::unique_ptr<Engine> engine_;
 };
 
-// loadModel(path, { device, threads, contextLength, maxSequences, promptCache }, onProgress?)
+// loadModel(path, { device, threads, contextLength, maxSequences, promptCache, adapters }, onProgress?)
 // -> Promise
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -204,6 +206,20 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   options.n_slots = static_cast<int>(number_or(o, "maxSequences", 8));
   const Napi::Value prompt_cache = o.Get("promptCache");
   if (!prompt_cache.IsUndefined()) options.prompt_cache = prompt_cache.ToBoolean();
+  const Napi::Value adapters = o.Get("adapters");
+  if (adapters.IsArray()) {
+    const Napi::Array a = adapters.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      const Napi::Value item = a.Get(i);
+      if (!item.IsObject() || !item.As<Napi::Object>().Get("path").IsString()) {
+        throw make_error(env, "INVALID_ARGUMENT", "adapters must be an array of { path: string, scale?: number }");
+      }
+      const Napi::Object spec = item.As<Napi::Object>();
+      options.adapters.push_back({spec.Get("path").As<Napi::String>(), static_cast<float>(number_or(spec, "scale", 1.0))});
+    }
+  } else if (!adapters.IsUndefined()) {
+    throw make_error(env, "INVALID_ARGUMENT", "adapters must be an array of { path: string, scale?: number }");
+  }
   Napi::Function on_progress;
   if (info.Length() > 2 && info[2].IsFunction()) on_progress = info[2].As<Napi::Function>();
   auto* worker = new LoadWorker(env, info[0].As<Napi::String>(), options, on_progress);
@@ -235,6 +251,7 @@ Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
   o.Set("vocabType", e.vocab_type);
   o.Set("bosTokenId", e.bos >= 0 ? Napi::Number::New(env, e.bos) : env.Null());
   o.Set("addBosToken", e.add_bos);
+  o.Set("scoreHead", e.score_head);
   o.Set("eosTokenId", e.eos >= 0 ? Napi::Number::New(env, e.eos) : env.Null());
   o.Set("eotTokenId", e.eot >= 0 ? Napi::Number::New(env, e.eot) : env.Null());
   o.Set("endOfGenerationTokenIds", int_array(env, e.eog));
@@ -275,6 +292,17 @@ Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
     tensors.Set(static_cast<uint32_t>(i), t);
   }
   o.Set("tensors", tensors);
+  Napi::Array adapters = Napi::Array::New(env, e.adapters.size());
+  for (size_t i = 0; i < e.adapters.size(); i++) {
+    Napi::Object a = Napi::Object::New(env);
+    a.Set("path", e.adapters[i].path);
+    a.Set("scale", e.adapters[i].scale);
+    a.Set("alpha", e.adapters[i].alpha);
+    a.Set("rank", e.adapters[i].rank);
+    a.Set("tensorPairs", e.adapters[i].n_pairs);
+    adapters.Set(static_cast<uint32_t>(i), a);
+  }
+  o.Set("adapters", adapters);
   return o;
 }
 
@@ -380,7 +408,10 @@ Napi::Value NativeModel::Detokenize(const Napi::CallbackInfo& info) {
 }
 
 // One request from (ids, options, onEvent). options: temperature, topK, topP,
-// repetitionPenalty, seed, maxTokens, stop, ignoreEos, evaluate (all required but stop).
+// repetitionPenalty, seed, maxTokens, stop, ignoreEos, evaluate (all required but stop,
+// grammar, adapter and score); grammar: the text of a JSON grammar the output must follow;
+// adapter: index into the loaded adapters (absent or -1: the base model); score: the score head's
+// value on the last prompt token instead of generating.
 // Throws INVALID_ARGUMENT naming what is wrong.
 static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Value& options, const Napi::Value& on_event,
                   GenerateParams* p, std::shared_ptr<RequestSink>* sink) {
@@ -401,6 +432,15 @@ static void read_request(Napi::Env env, const Napi::Value& ids, const Napi::Valu
   p->max_tokens = max_tokens > 1e9 ? 1000000000 : static_cast<int>(max_tokens);
   p->ignore_eos = o.Get("ignoreEos").ToBoolean();
   p->evaluate = o.Get("evaluate").ToBoolean();
+  p->score = o.Get("score").ToBoolean();
+  const Napi::Value grammar = o.Get("grammar");
+  if (grammar.IsString()) p->grammar = grammar.As<Napi::String>();
+  else if (!grammar.IsUndefined()) throw make_error(env, "INVALID_ARGUMENT", "grammar must be a string");
+  const double adapter = number_or(o, "adapter", -1);
+  if (adapter != std::floor(adapter) || adapter < -1 || adapter > 1e6) {
+    throw make_error(env, "INVALID_ARGUMENT", "adapter must be an integer index of a loaded adapter, or -1");
+  }
+  p->adapter = static_cast<int>(adapter);
   const Napi::Value stop = o.Get("stop");
   if (stop.IsArray()) {
     Napi::Array a = stop.As<Napi::Array>();

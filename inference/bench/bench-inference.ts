@@ -36,9 +36,36 @@
 // decode runs (median of the per-triple ratios): figures taken minutes apart on a shared
 // machine differed by 3x with the load, alternating cancels that ("familiesVsLlama").
 //
+// Structured output ("structuredOutput"): batch-1 decode on the llama q8_0 file with and without
+// a JSON schema constraint (a judge verdict whose rationale is at least 60 characters, so both
+// sides decode about as many tokens), alternating unconstrained and constrained runs in one
+// process after a warm-up of each (the constrained warm-up fills the schema's mask cache, as the
+// first request of a judge would); figures are each run's own decode-step timing, the ratio is
+// the median of the per-round ratios (target: at most 1.15). On a loaded machine that ratio is
+// noise, so the engine also times the constraint itself (constraintMs, the masks and the budget
+// check within decodeMs): decode time with it over decode time without it, per run. The first
+// constrained request's figures, with a cold mask cache, are listed apart.
+//
+// LoRA (--lora TYPES, e.g. --lora q4_k): two rank-16 adapters (F16, alpha 32) on every attention
+// and FFN projection of llama's file of each type, served over one loaded base, in one process,
+// alternating in each round: batch-1 decode on the base alone, batch 1 with an adapter (target
+// >= 0.85x the base), and a pair of sequences on the two different adapters (target >= 1.7x
+// the adapter's batch 1: the base weights are read once for both). Ratios are the medians of the
+// per-round ratios. llama.cpp runs the same base and adapter file at batch 1 (node-llama-cpp
+// applies an adapter to the whole context, so it has no per-sequence pair).
+//
+// Reward-model scoring ("scoring"): the llama q8_0 shape with a score head (make-model
+// --reward-head), in one process alternating, per round: the prefill of one prompt by generate
+// (its prefillTokensPerSecond), the same prompt scored alone (Model.score: tokens / prefillMs),
+// and one prompt with 4 responses of 32 tokens scored as a group (the prompt prefilled once:
+// scored tokens, the prompt counted once per response, and computed tokens, the prompt counted
+// once, over the wall time). Medians of 3 rounds, with the load average before and after; on a
+// shared machine the figures are indicative.
+//
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
 //          --types q8_0,q4_0,q4_k,q4_k_m,f16 --archs qwen2,qwen3,gemma3 --family-types q8_0
-//          --no-llama-cpp
+//          --lora q4_k (default: none) --no-llama-cpp
+//          (--types "" --archs "" --lora q4_k runs the LoRA section alone)
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
@@ -47,6 +74,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { loadModel } from "../src/index";
+import { compileJsonSchema } from "../src/json-schema-grammar";
+import { makeLoraAdapter } from "../src/lora-adapter";
 import { type ModelArch, makeModel, type ModelType } from "../src/make-model";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -83,7 +112,13 @@ const { values } = parseArgs({
     types: { type: "string", default: "q8_0,q4_0,q4_k,q4_k_m,f16" },
     archs: { type: "string", default: "qwen2,qwen3,gemma3" },
     "family-types": { type: "string", default: "q8_0" },
+    lora: { type: "string", default: "" },
+    "lora-adapters": { type: "string" },
     "no-llama-cpp": { type: "boolean", default: false },
+    structured: { type: "string" },
+    "no-structured": { type: "boolean", default: false },
+    scoring: { type: "string" },
+    "no-scoring": { type: "boolean", default: false },
   },
 });
 const threads = Number(values.threads);
@@ -210,18 +245,253 @@ async function runInterleaved(llamaPath: string, familyPaths: string[]) {
   return families;
 }
 
+// ---- worker: constrained against unconstrained decode ----------------------------------------
+
+const VERDICT_SCHEMA = {
+  type: "object",
+  properties: {
+    winner: { enum: ["A", "B", "tie"] },
+    strength: { enum: ["significantly_better", "better", "slightly_better", "negligibly_better"] },
+    rationale: { type: "string", minLength: 60, maxLength: 4000 },
+  },
+  required: ["winner", "strength", "rationale"],
+};
+
+async function runStructured(path: string) {
+  const model = await loadModel(path, { device: "cpu", threads, maxSequences: 1, promptCache: false });
+  const grammar = compileJsonSchema(VERDICT_SCHEMA);
+  const decode = async (constrained: boolean, seed: number) => {
+    const result = await model.generate(prompt(0), {
+      temperature: 0.8,
+      seed,
+      maxTokens: genTokens,
+      ignoreEos: true,
+      ...(constrained ? { grammar } : {}),
+    });
+    if (constrained) JSON.parse(result.text); // a complete document, or the figures mean nothing
+    // The engine's own timing of the constraint: decode time with it over decode time without it.
+    const constraintCost = result.decodeMs / (result.decodeMs - result.constraintMs);
+    return { rate: result.decodeTokensPerSecond, tokens: result.tokens.length, constraintCost };
+  };
+  const cold = await decode(true, 1);
+  await decode(false, 1);
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    const plain = await decode(false, 2 + r);
+    const constrained = await decode(true, 2 + r);
+    rounds.push({ plain, constrained, ratio: plain.rate / constrained.rate });
+  }
+  model.dispose();
+  return {
+    path,
+    schema: VERDICT_SCHEMA,
+    unconstrainedDecodeTokensPerSecond: round(median(rounds.map((x) => x.plain.rate))),
+    constrainedDecodeTokensPerSecond: round(median(rounds.map((x) => x.constrained.rate))),
+    constrainedTokensPerRun: rounds.map((x) => x.constrained.tokens),
+    coldCacheConstrainedDecodeTokensPerSecond: round(cold.rate),
+    // Robust to the machine's load: both parts of one run slow down alike.
+    decodeTimeWithConstraintOverWithoutFromEngineTiming:
+      Math.round(median(rounds.map((x) => x.constrained.constraintCost)) * 1000) / 1000,
+    coldCacheDecodeTimeWithConstraintOverWithout: Math.round(cold.constraintCost * 1000) / 1000,
+    decodeTimeConstrainedOverUnconstrained: Math.round(median(rounds.map((x) => x.ratio)) * 100) / 100,
+    decodeTimeConstrainedOverUnconstrainedRounds: rounds.map((x) => Math.round(x.ratio * 100) / 100),
+    decodeTimeConstrainedOverUnconstrainedTarget: 1.15,
+  };
+}
+
+// ---- worker: LoRA adapters over one base ---------------------------------------------------
+
+async function runLora(path: string, adapterPaths: string[]) {
+  const model = await loadModel(path, {
+    device: "cpu",
+    threads,
+    maxSequences: 2,
+    contextLength: contextPerSequence,
+    promptCache: false,
+    adapters: adapterPaths.map((p) => ({ path: p })),
+  });
+  // Decode tokens/s of sequences run together (wall clock from the last first token, as above).
+  const rate = async (adapters: (number | undefined)[]) => {
+    const firstTokenAt: number[] = [];
+    const done = await Promise.all(
+      adapters.map((adapter, s) =>
+        model.generate(prompt(s), {
+          temperature: 0,
+          maxTokens: genTokens,
+          ignoreEos: true,
+          adapter,
+          onToken: () => void (firstTokenAt[s] ??= performance.now()),
+        }),
+      ),
+    );
+    const ended = performance.now();
+    if (done.some((r) => r.tokens.length !== genTokens)) throw new Error("a sequence stopped early");
+    return (adapters.length * (genTokens - 1)) / ((ended - Math.max(...firstTokenAt)) / 1000);
+  };
+  await rate([undefined]);
+  await rate([0, 1]); // warm-up: the adapters' pages and scratch
+  const rounds = [];
+  for (let r = 0; r < 5; r++) {
+    const base = await rate([undefined]);
+    const adapter = await rate([0]);
+    const pair = await rate([0, 1]);
+    rounds.push({ base, adapter, pair });
+  }
+  model.dispose();
+  return rounds;
+}
+
+async function runLlamaCppLora(path: string, adapterPath: string) {
+  const common = [
+    "--threads",
+    String(threads),
+    "--prompt-tokens",
+    String(promptTokens),
+    "--gen-tokens",
+    String(genTokens),
+    "--batch",
+    "1",
+    "--context",
+    String(contextPerSequence),
+  ];
+  const env = { ...process.env, UV_THREADPOOL_SIZE: "1" };
+  const decode = (f: RunFigures) => f.results[0]!.engineDecodeTokensPerSecond ?? NaN;
+  const base = runChild(process.execPath, ["run.mjs", "--model", path, ...common], llamaCppDir, env);
+  const adapter = runChild(
+    process.execPath,
+    ["run.mjs", "--model", path, "--lora", adapterPath, ...common],
+    llamaCppDir,
+    env,
+  );
+  return {
+    baseDecodeTokensPerSecond: round(decode(base)),
+    adapterDecodeTokensPerSecond: round(decode(adapter)),
+    adapterOverBase: ratio(decode(adapter), decode(base)),
+  };
+}
+
+async function loraSection(type: ModelType, tsx: string, llamaError: string | null) {
+  const path = await ensureModel("llama", type);
+  const base = await loadModel(path, { device: "cpu", threads: 1, contextLength: 16, maxSequences: 1 });
+  const adapterPaths = [];
+  for (const seed of [1, 2]) {
+    const out = path.replace(/\.gguf$/, `.lora-r16-${seed}.gguf`);
+    if (!existsSync(out))
+      await makeLoraAdapter({ base: base.info, out, rank: 16, alpha: 32, format: "gguf", type: "F16", seed });
+    adapterPaths.push(out);
+  }
+  base.dispose();
+  process.stderr.write(`[bench] LoRA over llama ${type}: base, adapter, pair of adapters, alternating\n`);
+  const loadAverageBefore = os.loadavg().map(round);
+  const run = spawnSync(
+    tsx,
+    [
+      fileURLToPath(import.meta.url),
+      "--worker",
+      "--model",
+      path,
+      "--lora-adapters",
+      adapterPaths.join(","),
+      "--threads",
+      String(threads),
+      "--prompt-tokens",
+      String(promptTokens),
+      "--gen-tokens",
+      String(genTokens),
+    ],
+    { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
+  );
+  if (run.status !== 0) throw new Error(`LoRA run failed (status ${run.status}):\n${run.stderr}`);
+  const rounds = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as {
+    base: number;
+    adapter: number;
+    pair: number;
+  }[];
+  const loadAverageAfter = os.loadavg().map(round);
+  return {
+    type,
+    path,
+    adapters: adapterPaths,
+    rank: 16,
+    adapterType: "F16",
+    targets: "attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down of every layer",
+    loadAverage: { before: loadAverageBefore, after: loadAverageAfter },
+    baseBatch1DecodeTokensPerSecond: round(median(rounds.map((r) => r.base))),
+    adapterBatch1DecodeTokensPerSecond: round(median(rounds.map((r) => r.adapter))),
+    pairOnTwoAdaptersDecodeTokensPerSecond: round(median(rounds.map((r) => r.pair))),
+    adapterOverBase: Math.round(median(rounds.map((r) => r.adapter / r.base)) * 100) / 100,
+    adapterOverBaseTarget: 0.85,
+    pairOverAdapterBatch1: Math.round(median(rounds.map((r) => r.pair / r.adapter)) * 100) / 100,
+    pairOverAdapterBatch1Target: 1.7,
+    rounds: rounds.map((r) => ({ base: round(r.base), adapter: round(r.adapter), pair: round(r.pair) })),
+    llamaCpp: llamaError ? { error: llamaError } : await runLlamaCppLora(path, adapterPaths[0]!),
+  };
+}
+
+const SCORING_RESPONSES = 4;
+const SCORING_RESPONSE_TOKENS = 32;
+
+async function runScoring(path: string) {
+  const model = await loadModel(path, { device: "cpu", threads, maxSequences: 8, promptCache: false });
+  const responses = (seed: number) =>
+    Array.from({ length: SCORING_RESPONSES }, (_, r) =>
+      Array.from({ length: SCORING_RESPONSE_TOKENS }, (_, i) => 300 + ((i * 11 + r * 97 + seed * 13) % 3000)),
+    );
+  const rounds: {
+    prefill: number;
+    alone: number;
+    groupScored: number;
+    groupComputed: number;
+    scored: number;
+    computed: number;
+  }[] = [];
+  for (let r = 0; r < 4; r++) {
+    const generated = await model.generate(prompt(r), { temperature: 0, maxTokens: 1 });
+    const [alone] = await model.score(prompt(r), [[]]);
+    const started = performance.now();
+    const group = await model.score(prompt(r + 100), responses(r));
+    const groupMs = performance.now() - started;
+    const scored = group.reduce((sum, g) => sum + g.tokens, 0);
+    const computed = scored - group.reduce((sum, g) => sum + g.sharedPromptTokens, 0);
+    rounds.push({
+      prefill: generated.prefillTokensPerSecond,
+      alone: (alone!.tokens / alone!.prefillMs) * 1000,
+      groupScored: (scored / groupMs) * 1000,
+      groupComputed: (computed / groupMs) * 1000,
+      scored,
+      computed,
+    });
+  }
+  model.dispose();
+  const measured = rounds.slice(1); // the first round warms up
+  const med = (pick: (x: (typeof rounds)[number]) => number) => round(median(measured.map(pick)));
+  return {
+    path,
+    promptTokens,
+    responses: SCORING_RESPONSES,
+    responseTokens: SCORING_RESPONSE_TOKENS,
+    prefillTokensPerSecond: med((x) => x.prefill),
+    scoreAloneTokensPerSecond: med((x) => x.alone),
+    groupScoredTokensPerSecond: med((x) => x.groupScored),
+    groupComputedTokensPerSecond: med((x) => x.groupComputed),
+    groupScoredTokens: measured[0]!.scored,
+    groupComputedTokens: measured[0]!.computed,
+  };
+}
+
 // ---- parent ---------------------------------------------------------------------------------
 
-function ensureModel(arch: ModelArch, type: ModelType): Promise<string> | string {
+function ensureModel(arch: ModelArch, type: ModelType, rewardHead = false): Promise<string> | string {
   const dir = join(benchDir, "models");
   mkdirSync(dir, { recursive: true });
   const path = join(
     dir,
-    `${arch}-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}.gguf`,
+    `${arch}-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}` +
+      `${rewardHead ? "-reward" : ""}.gguf`,
   );
   if (existsSync(path)) return path;
   process.stderr.write(`[bench] writing ${path}\n`);
-  return makeModel({ out: path, ...SHAPE, arch, type, seed: 1 }).then(() => path);
+  return makeModel({ out: path, ...SHAPE, arch, type, seed: 1, rewardHead }).then(() => path);
 }
 
 /** Null when node-llama-cpp (a devDependency) is installed, else why llama.cpp is left out. */
@@ -330,6 +600,20 @@ async function main() {
     process.stdout.write(`${JSON.stringify(await runInterleaved(llamaPath!, familyPaths))}\n`);
     return;
   }
+  if (values.worker && values.scoring) {
+    process.stdout.write(`${JSON.stringify(await runScoring(values.scoring))}\n`);
+    return;
+  }
+  if (values.worker && values.structured) {
+    process.stdout.write(`${JSON.stringify(await runStructured(values.structured))}\n`);
+    return;
+  }
+  if (values.worker && values["lora-adapters"]) {
+    process.stdout.write(
+      `${JSON.stringify(await runLora(values.model!, values["lora-adapters"].split(",")))}\n`,
+    );
+    return;
+  }
   if (values.worker) {
     process.stdout.write(`${JSON.stringify(await runArbiter(values.model!))}\n`);
     return;
@@ -349,7 +633,10 @@ async function main() {
   const tsx = join(benchDir, "..", "..", "node_modules", ".bin", "tsx");
   const models = [];
   const runs: [ModelArch, ModelType][] = [
-    ...(values.types!.split(",") as ModelType[]).map((t): [ModelArch, ModelType] => ["llama", t]),
+    ...(values.types!.split(",").filter(Boolean) as ModelType[]).map((t): [ModelArch, ModelType] => [
+      "llama",
+      t,
+    ]),
     ...(values.archs!.split(",").filter(Boolean) as ModelArch[]).flatMap((arch) =>
       (values["family-types"]!.split(",") as ModelType[]).map((t): [ModelArch, ModelType] => [arch, t]),
     ),
@@ -440,6 +727,53 @@ async function main() {
     if (run.status !== 0) throw new Error(`interleaved run failed (status ${run.status}):\n${run.stderr}`);
     familiesVsLlama.push({ type, families: JSON.parse(run.stdout.trim().split("\n").at(-1)!) as unknown });
   }
+  let structuredOutput: unknown = "skipped (--no-structured)";
+  if (!values["no-structured"]) {
+    process.stderr.write("[bench] structured output: constrained vs unconstrained decode, alternating\n");
+    const loadAverageBefore = os.loadavg().map(round);
+    const run = spawnSync(
+      tsx,
+      [
+        fileURLToPath(import.meta.url),
+        "--worker",
+        "--structured",
+        await ensureModel("llama", "q8_0"),
+        ...common,
+      ],
+      { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
+    );
+    if (run.status !== 0)
+      throw new Error(`structured-output run failed (status ${run.status}):\n${run.stderr}`);
+    structuredOutput = {
+      loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
+      ...(JSON.parse(run.stdout.trim().split("\n").at(-1)!) as object),
+    };
+  }
+  const lora = [];
+  for (const type of values.lora!.split(",").filter(Boolean) as ModelType[]) {
+    lora.push(await loraSection(type, tsx, llamaError));
+  }
+  let scoring: unknown = "skipped (--no-scoring)";
+  if (!values["no-scoring"]) {
+    process.stderr.write("[bench] reward-model scoring: prefill, score alone, a shared-prompt group\n");
+    const loadAverageBefore = os.loadavg().map(round);
+    const run = spawnSync(
+      tsx,
+      [
+        fileURLToPath(import.meta.url),
+        "--worker",
+        "--scoring",
+        await ensureModel("llama", "q8_0", true),
+        ...common,
+      ],
+      { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
+    );
+    if (run.status !== 0) throw new Error(`scoring run failed (status ${run.status}):\n${run.stderr}`);
+    scoring = {
+      loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
+      ...(JSON.parse(run.stdout.trim().split("\n").at(-1)!) as object),
+    };
+  }
   const output = {
     benchmark: "inference-cpu",
     date: new Date().toISOString(),
@@ -457,6 +791,9 @@ async function main() {
     },
     models,
     familiesVsLlama,
+    structuredOutput,
+    lora,
+    scoring,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
 }

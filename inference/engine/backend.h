@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lora.h"
 #include "model.h"
 #include "status.h"
 
@@ -24,6 +25,9 @@ struct BackendOptions {
   int cuda_device = 0;
   // Optional: called with 0..1 while the backend prepares the weights (the CUDA upload).
   std::function<void(float)> on_progress;
+  // LoRA adapters a step's sequences may use (StepSequence::adapter indexes this list); they
+  // must outlive the backend.
+  std::vector<const LoraAdapter*> adapters;
 };
 
 // The tokens one sequence contributes to a step. New tokens take positions
@@ -34,6 +38,7 @@ struct StepSequence {
   const int32_t* tokens = nullptr;
   int n_tokens = 0;
   bool all_logits = false;  // logits for every new token (tests) or only the last one
+  int adapter = -1;         // index into BackendOptions::adapters; -1: the base model alone
 };
 
 class Backend {
@@ -52,6 +57,16 @@ class Backend {
   // n_vocab floats when all_logits is set, else one row (the last token's). Inputs are checked
   // by validate_step (step.h) before anything runs: a refused step changes no cache.
   virtual Status forward(const std::vector<StepSequence>& step, float* logits) = 0;
+
+  // As forward, but each output row is the final normed hidden state (n_embd floats,
+  // rmsnorm(x, output_norm)) instead of logits: what a score head (a reward model) reads. The
+  // default refuses: a backend that does not compute it says so.
+  virtual Status forward_hidden(const std::vector<StepSequence>& step, float* hidden) {
+    (void)step;
+    (void)hidden;
+    return Status::Error(StatusCode::Unsupported,
+                         "scoring (reward-model heads) runs on the CPU backend only; load the model with device \"cpu\"");
+  }
 
   // Copies cached positions [0, n_tokens) of src_slot into dst_slot (shared prefill); the
   // positions from n_tokens on in dst_slot are left as they were. src_slot == dst_slot is a

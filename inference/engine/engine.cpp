@@ -10,6 +10,7 @@
 
 #include "cpu/cpu_features.h"
 #include "model_loader.h"
+#include "quants_ref.h"
 
 namespace arb {
 
@@ -54,9 +55,18 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
   const LlamaConfig& c = e->model_.config;
   ARB_RETURN_IF_ERROR(load_tokenizer(*e->file_, c.n_vocab, &e->tokenizer_));
 
+  for (const AdapterSpec& spec : options.adapters) {
+    auto adapter = std::make_unique<LoraAdapter>();
+    ARB_RETURN_IF_ERROR(load_lora_adapter(spec.path, spec.scale, e->model_, adapter.get()));
+    e->info_.adapters.push_back({spec.path, adapter->scale, adapter->alpha, adapter->max_rank, adapter->n_pairs});
+    e->adapters_.push_back(std::move(adapter));
+  }
+
   DeviceKind device = options.device;
   if (device == DeviceKind::Auto) {
-    device = cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
+    // A reward model scores through forward_hidden, which only the CPU backend computes.
+    const bool scorer = e->model_.weights.score_head.present();
+    device = !scorer && cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
   }
   // CUDA copies the weights: the pages are read once while uploading. The CPU reads them from
   // the mapping, so bring them in now.
@@ -72,6 +82,7 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
   bo.n_threads = options.n_threads > 0 ? options.n_threads : cpu_count();
   bo.n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(c.n_ctx_train, kDefaultMaxContext);
   bo.n_slots = options.n_slots;
+  for (const auto& adapter : e->adapters_) bo.adapters.push_back(adapter.get());
   if (cuda) bo.on_progress = scaled(0.0f, 1.0f);
   ARB_RETURN_IF_ERROR(cuda ? create_cuda_backend(e->model_, bo, &e->backend_)
                            : create_cpu_backend(e->model_, bo, &e->backend_));
@@ -114,7 +125,16 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
     info.tensors.push_back({t.name, ggml_type_name(t.type), std::vector<int64_t>(t.ne, t.ne + t.n_dims)});
   }
 
-  e->scheduler_ = std::make_unique<Scheduler>(*e->backend_, *e->tokenizer_, c.n_vocab, options.prompt_cache);
+  ScoreHead head;
+  const LlamaWeights& w = e->model_.weights;
+  if (w.score_head.present()) {
+    head.weight.resize(static_cast<size_t>(c.n_embd));
+    dequantize_row(w.score_head.type, w.score_head.data, head.weight.data(), c.n_embd);
+    if (w.score_bias.present()) head.bias = reinterpret_cast<const float*>(w.score_bias.data)[0];
+  }
+  info.score_head = w.score_head.present();
+  e->scheduler_ = std::make_unique<Scheduler>(*e->backend_, *e->tokenizer_, c.n_vocab, options.prompt_cache,
+                                              static_cast<int>(e->adapters_.size()), std::move(head));
   if (progress) progress(1.0f);
   *out = std::move(e);
   return Status::Ok();

@@ -12,6 +12,7 @@
 
 #include "backend.h"
 #include "gguf.h"
+#include "lora.h"
 #include "model.h"
 #include "scheduler.h"
 #include "status.h"
@@ -19,12 +20,26 @@
 
 namespace arb {
 
+// A LoRA adapter file to load with the model, applied with scale s (lora.h).
+struct AdapterSpec {
+  std::string path;
+  float scale = 1.0f;
+};
+
 struct EngineOptions {
   DeviceKind device = DeviceKind::Auto;  // Auto: CUDA when compiled in and a GPU is present
   int n_threads = 0;                     // 0 = the cores this process may use
   int n_ctx = 0;                         // 0 = min(trained context, 4096)
   int n_slots = 8;
   bool prompt_cache = true;  // start requests from prefixes finished requests left in free slots
+  std::vector<AdapterSpec> adapters;  // GenerateParams::adapter indexes this list
+};
+
+struct AdapterSummary {
+  std::string path;
+  float scale = 1.0f, alpha = 0.0f;
+  int rank = 0;     // the largest rank of its pairs
+  int n_pairs = 0;  // adapted projections
 };
 
 // A special token the vocabulary names: role "bos", "eos", "eot", "eom" or "unk".
@@ -52,12 +67,14 @@ struct EngineInfo {
   double rope_freq_base = 0.0, rms_epsilon = 0.0;
   int32_t bos = -1, eos = -1, eot = -1;
   bool add_bos = false;  // the vocabulary asks for BOS in front of a prompt
+  bool score_head = false;  // a reward model: cls.output.weight, scored by Scheduler (params.score)
   std::vector<int32_t> eog;
   std::vector<std::string> eog_texts;  // the texts of eog, in order
   std::vector<SpecialTokenSummary> special_tokens;
   std::map<std::string, int> tensor_types;
   std::vector<TensorSummary> tensors;
   std::map<std::string, std::string> cpu_kernels;  // Backend::cpu_kernels()
+  std::vector<AdapterSummary> adapters;
 };
 
 class Engine {
@@ -91,6 +108,7 @@ class Engine {
   std::unique_ptr<GgufFile> file_;
   LlamaModel model_;
   std::unique_ptr<Tokenizer> tokenizer_;
+  std::vector<std::unique_ptr<LoraAdapter>> adapters_;  // outlive the backend that reads them
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Scheduler> scheduler_;
   EngineInfo info_;

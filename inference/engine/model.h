@@ -92,6 +92,11 @@ struct LlamaWeights {
   TensorView output_norm;  // [n_embd] F32
   TensorView output;       // [n_vocab x n_embd]; the same view as tok_embd when tied
   bool tied_output = false;
+  // Optional sequence-classification head (a reward model): score = score_head . the final
+  // normed hidden state of the last token + score_bias. cls.output.weight [n_embd x 1] and
+  // cls.output.bias [1] F32; absent: data null.
+  TensorView score_head;
+  TensorView score_bias;
   std::vector<LayerWeights> layers;
 };
 

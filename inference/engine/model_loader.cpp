@@ -85,6 +85,28 @@ Status optional_tensor(const GgufFile& file, const std::string& name, int64_t ne
   return check_tensor(file, name, ne0, 0, false, out);
 }
 
+// A sequence-classification head as llama.cpp's converter writes it: cls.output.weight
+// [n_embd, n_cls_out] (+ cls.output.bias [n_cls_out]) applied to the last token, with
+// {arch}.pooling_type LAST (3) or RANK (4). Only a scalar head (a reward model) is supported.
+Status load_score_head(const GgufFile& file, const std::string& k, int n_embd, LlamaWeights* w) {
+  const GgufTensorInfo* t = file.find_tensor("cls.output.weight");
+  if (!t) return Status::Ok();
+  if (t->ne[1] != 1 || t->ne[2] != 1 || t->ne[3] != 1) {
+    return Status::Error(StatusCode::Unsupported,
+                         "cls.output.weight has " + std::to_string(t->ne[1] * t->ne[2] * t->ne[3]) +
+                             " outputs; only a scalar score head (n_cls_out = 1, a reward model) is supported");
+  }
+  constexpr int64_t kPoolingLast = 3, kPoolingRank = 4;
+  const GgufValue* pooling = file.find(k + "pooling_type");
+  if (!pooling || !pooling->is_integer() || (pooling->i != kPoolingLast && pooling->i != kPoolingRank)) {
+    return Status::Error(StatusCode::Unsupported,
+                         "the score head needs " + k + "pooling_type LAST (3) or RANK (4), the last token; the file has " +
+                             (pooling && pooling->is_integer() ? std::to_string(pooling->i) : std::string("none")));
+  }
+  ARB_RETURN_IF_ERROR(check_tensor(file, "cls.output.weight", n_embd, 1, true, &w->score_head));
+  return optional_tensor(file, "cls.output.bias", 1, &w->score_bias);
+}
+
 }  // namespace
 
 const char* model_arch_name(ModelArch arch) {
@@ -251,6 +273,7 @@ Status load_llama_model(const GgufFile& file, LlamaModel* model, ModelMetadata* 
     w.output = w.tok_embd;
     w.tied_output = true;
   }
+  ARB_RETURN_IF_ERROR(load_score_head(file, k, c.n_embd, &w));
   w.layers.resize(static_cast<size_t>(c.n_layer));
   for (int l = 0; l < c.n_layer; l++) {
     const std::string p = "blk." + std::to_string(l) + ".";

@@ -19,7 +19,13 @@ double Rng::uniform() { return static_cast<double>(next() >> 11) * (1.0 / 900719
 Sampler::Sampler(const SamplingParams& params, int n_vocab)
     : params_(params), n_vocab_(n_vocab), rng_(params.seed) {}
 
-int32_t Sampler::sample(const float* logits, const std::vector<int32_t>& recent) {
+namespace {
+
+bool is_allowed(const uint64_t* allowed, int32_t id) { return !allowed || ((allowed[id >> 6] >> (id & 63)) & 1); }
+
+}  // namespace
+
+int32_t Sampler::sample(const float* logits, const std::vector<int32_t>& recent, const uint64_t* allowed) {
   const float* l = logits;
   if (params_.repetition_penalty != 1.0f && !recent.empty()) {
     penalised_.assign(logits, logits + n_vocab_);
@@ -37,17 +43,19 @@ int32_t Sampler::sample(const float* logits, const std::vector<int32_t>& recent)
   }
 
   if (params_.temperature <= 0.0f) {
-    int32_t best = 0;
-    for (int32_t i = 1; i < n_vocab_; i++) {
-      if (l[i] > l[best]) best = i;  // strict: the lowest id wins ties; NaN never wins
+    int32_t best = -1;
+    for (int32_t i = 0; i < n_vocab_; i++) {
+      if (!is_allowed(allowed, i)) continue;
+      if (best < 0 || l[i] > l[best]) best = i;  // strict: the lowest id wins ties; NaN never wins
     }
-    return best;
+    return std::max(best, 0);
   }
 
-  candidates_.resize(static_cast<size_t>(n_vocab_));
+  candidates_.clear();
   for (int32_t i = 0; i < n_vocab_; i++) {
-    candidates_[static_cast<size_t>(i)] = {i, std::isnan(l[i]) ? -INFINITY : l[i]};
+    if (is_allowed(allowed, i)) candidates_.push_back({i, std::isnan(l[i]) ? -INFINITY : l[i]});
   }
+  if (candidates_.empty()) return 0;
   auto order = [](const Candidate& a, const Candidate& b) {
     return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
   };

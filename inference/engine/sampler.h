@@ -31,8 +31,10 @@ class Sampler {
  public:
   Sampler(const SamplingParams& params, int n_vocab);
   // `recent` is the sequence so far (prompt and generated); its last repetition_window tokens
-  // are penalised. `logits` is not modified.
-  int32_t sample(const float* logits, const std::vector<int32_t>& recent);
+  // are penalised. `logits` is not modified. `allowed` (a bit per id, n_vocab bits; null: all)
+  // restricts the draw to those ids, as if the others' logits were -infinity, before top-k and
+  // top-p; with none allowed the result is 0.
+  int32_t sample(const float* logits, const std::vector<int32_t>& recent, const uint64_t* allowed = nullptr);
 
  private:
   struct Candidate {

@@ -49,6 +49,7 @@ struct Scheduler::Sequence {
   std::vector<int32_t> history;  // prompt, then sampled tokens
   int32_t pending_token = -1;    // sampled, enters the cache at the next step
   Sampler sampler;
+  std::unique_ptr<Constraint> constraint;  // when the output must follow a grammar
   Utf8Stream utf8;
   std::string held;              // final UTF-8 not yet emitted: it may start a stop string
   GenerateResult result;
@@ -57,10 +58,17 @@ struct Scheduler::Sequence {
   Sequence(GenerateParams params, int n_vocab) : p(std::move(params)), sampler(p.sampling, n_vocab) {}
 };
 
-Scheduler::Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes)
-    : backend_(backend), tokenizer_(tokenizer), n_vocab_(n_vocab), reuse_finished_prefixes_(reuse_finished_prefixes) {
+Scheduler::Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes,
+                     int n_adapters, ScoreHead score_head)
+    : backend_(backend),
+      tokenizer_(tokenizer),
+      n_vocab_(n_vocab),
+      reuse_finished_prefixes_(reuse_finished_prefixes),
+      n_adapters_(n_adapters),
+      score_head_(std::move(score_head)) {
   for (int s = 0; s < backend_.n_slots(); s++) free_slots_.push_back(s);
   slot_cache_.resize(static_cast<size_t>(backend_.n_slots()));
+  slot_adapter_.assign(static_cast<size_t>(backend_.n_slots()), -1);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -77,6 +85,11 @@ Status Scheduler::validate(GenerateParams& params) const {
   const int n_ctx = backend_.n_ctx();
   const int n_prompt = static_cast<int>(params.prompt.size());
   if (n_prompt == 0) return Status::Error(StatusCode::InvalidArgument, "the prompt is empty");
+  if (params.adapter < -1 || params.adapter >= n_adapters_) {
+    return Status::Error(StatusCode::InvalidArgument, "adapter " + std::to_string(params.adapter) +
+                                                          " is not loaded (the model has " +
+                                                          std::to_string(n_adapters_) + " adapters)");
+  }
   for (int32_t t : params.prompt) {
     if (t < 0 || t >= n_vocab_) {
       return Status::Error(StatusCode::InvalidArgument, "token id " + std::to_string(t) +
@@ -84,11 +97,19 @@ Status Scheduler::validate(GenerateParams& params) const {
                                                             std::to_string(n_vocab_));
     }
   }
-  if (params.evaluate ? n_prompt > n_ctx : n_prompt >= n_ctx) {
+  if (params.score && score_head_.weight.empty()) {
+    return Status::Error(StatusCode::Unsupported,
+                         "this model has no score head (cls.output.weight): it is not a reward model and cannot score");
+  }
+  if (params.evaluate && params.score) {
+    return Status::Error(StatusCode::InvalidArgument, "a request either evaluates or scores, not both");
+  }
+  const bool prefill_only = params.evaluate || params.score;
+  if (prefill_only ? n_prompt > n_ctx : n_prompt >= n_ctx) {
     return Status::Error(StatusCode::ContextOverflow,
                          "the prompt has " + std::to_string(n_prompt) + " tokens but the context holds " +
                              std::to_string(n_ctx) +
-                             (params.evaluate ? "" : " and must leave room for at least one generated token"));
+                             (prefill_only ? "" : " and must leave room for at least one generated token"));
   }
   const SamplingParams& sp = params.sampling;
   if (!(sp.temperature >= 0.0f) || sp.top_k < 0 || !(sp.top_p > 0.0f && sp.top_p <= 1.0f) ||
@@ -120,6 +141,7 @@ Status Scheduler::submit_group(std::vector<GenerateParams> params, std::vector<s
   std::vector<std::unique_ptr<Sequence>> seqs;
   for (size_t i = 0; i < params.size(); i++) {
     auto s = std::make_unique<Sequence>(std::move(params[i]), n_vocab_);
+    ARB_RETURN_IF_ERROR(constrain(*s));
     s->sink = std::move(sinks[i]);
     s->cancelled = std::make_shared<std::atomic<bool>>(false);
     s->history = s->p.prompt;
@@ -140,6 +162,29 @@ Status Scheduler::submit_group(std::vector<GenerateParams> params, std::vector<s
     }
   }
   wake_.notify_all();
+  return Status::Ok();
+}
+
+// Sets up the sequence's grammar constraint, if it has a grammar: the grammar must parse, the
+// vocabulary must spell every byte a document may need as a single token, and max_tokens must
+// hold the shortest document (the budget guarantee in constraint.h starts from there).
+Status Scheduler::constrain(Sequence& s) {
+  if (s.p.grammar.empty() || s.p.evaluate) return Status::Ok();
+  std::shared_ptr<GrammarMasks> masks;
+  ARB_RETURN_IF_ERROR(grammars_.get(s.p.grammar, &masks));
+  std::call_once(token_trie_once_, [&] { token_trie_ = std::make_unique<TokenTrie>(tokenizer_); });
+  const int missing = token_trie_->missing_byte();
+  if (missing >= 0) {
+    return Status::Error(StatusCode::Unsupported, "constrained output needs a token for every byte; this vocabulary has none for byte " +
+                                                      std::to_string(missing));
+  }
+  const int64_t shortest = masks->grammar.min_len();
+  if (shortest > s.p.max_tokens) {
+    return Status::Error(StatusCode::InvalidArgument,
+                         "max_tokens is " + std::to_string(s.p.max_tokens) + " (after fitting the context) but the " +
+                             "shortest output the schema allows takes " + std::to_string(shortest) + " tokens");
+  }
+  s.constraint = std::make_unique<Constraint>(std::move(masks), *token_trie_, tokenizer_, !s.p.ignore_eos);
   return Status::Ok();
 }
 
@@ -174,14 +219,9 @@ void Scheduler::loop() {
       if (s->state != Sequence::State::Done && s->cancelled->load()) finish(*s, FinishReason::Cancelled);
     }
     admit();
-    if (build_step()) {
-      const Status st = backend_.forward(step_, logits_.data());
-      if (st.ok()) {
-        apply_step(logits_.data());
-      } else {
-        for (Sequence* s : step_owner_) fail(*s, st);
-      }
-    }
+    build_step();
+    run_step(false);
+    run_step(true);
     active_.erase(std::remove_if(active_.begin(), active_.end(),
                                  [](const std::unique_ptr<Sequence>& s) { return s->state == Sequence::State::Done; }),
                   active_.end());
@@ -224,7 +264,7 @@ void Scheduler::admit() {
     std::unique_ptr<Sequence> s = std::move(waiting_.front());
     waiting_.pop_front();
     s->t_start = Clock::now();
-    if (s->p.max_tokens == 0 && !s->p.evaluate) {
+    if (s->p.max_tokens == 0 && !s->p.evaluate && !s->p.score) {
       s->t_first = s->t_start;
       finish(*s, FinishReason::Length);
       continue;
@@ -246,17 +286,28 @@ void Scheduler::admit() {
     size_t cached_len = 0;
     // An earlier member of the same group with the same prompt: always follow it (it may itself
     // be following another sequence; it copies first, being earlier in active_).
+    // A scoring member follows the earlier member it shares the longest prefix with, however
+    // short: the group is one prompt with several responses.
     for (auto& a : active_) {
       if (s->group == 0 || s->p.evaluate) break;
-      if (a->group == s->group && a->state != Sequence::State::Done && a->p.prompt == prompt) {
+      if (a->group != s->group || a->state == Sequence::State::Done || a->p.adapter != s->p.adapter) continue;
+      if (a->p.prompt == prompt) {
         leader_len = worth_it(prompt.size());
         leader = leader_len > 0 ? a.get() : nullptr;
         break;
       }
+      const size_t usable = s->p.score ? std::min(common_prefix(a->p.prompt, prompt), max_usable) : 0;
+      if (usable > leader_len) {
+        leader_len = usable;
+        leader = a.get();
+      }
     }
     if (!s->p.evaluate && !leader) {
       for (auto& a : active_) {
-        if (a->state == Sequence::State::Done || a->state == Sequence::State::Following) continue;
+        if (a->state == Sequence::State::Done || a->state == Sequence::State::Following ||
+            a->p.adapter != s->p.adapter) {
+          continue;
+        }
         const size_t usable = worth_it(common_prefix(a->history, prompt));
         if (usable > leader_len) {
           leader_len = usable;
@@ -265,6 +316,7 @@ void Scheduler::admit() {
       }
       for (int slot : free_slots_) {
         if (!reuse_finished_prefixes_) break;
+        if (slot_adapter_[static_cast<size_t>(slot)] != s->p.adapter) continue;
         const size_t usable = worth_it(common_prefix(slot_cache_[static_cast<size_t>(slot)], prompt));
         if (usable > cached_len) {
           cached_len = usable;
@@ -288,13 +340,16 @@ void Scheduler::admit() {
       s->state = Sequence::State::Prefilling;
     }
     slot_cache_[static_cast<size_t>(slot)].clear();
+    slot_adapter_[static_cast<size_t>(slot)] = s->p.adapter;
     active_.push_back(std::move(s));
   }
 }
 
-bool Scheduler::build_step() {
+void Scheduler::build_step() {
   step_.clear();
   step_owner_.clear();
+  hidden_step_.clear();
+  hidden_step_owner_.clear();
   for (auto& s : active_) {
     if (s->state == Sequence::State::Following && s->leader->n_past >= s->share_len) {
       const Status st = backend_.copy_prefix(s->leader->slot, s->slot, s->share_len);
@@ -312,7 +367,7 @@ bool Scheduler::build_step() {
   int rows = 0;
   for (auto& s : active_) {
     if (s->state != Sequence::State::Decoding) continue;
-    step_.push_back({s->slot, s->n_past, &s->pending_token, 1, false});
+    step_.push_back({s->slot, s->n_past, &s->pending_token, 1, false, s->p.adapter});
     step_owner_.push_back(s.get());
     budget--;
     rows++;
@@ -321,13 +376,50 @@ bool Scheduler::build_step() {
     if (s->state != Sequence::State::Prefilling || budget <= 0) continue;
     const int remaining = static_cast<int>(s->p.prompt.size()) - s->n_past;
     const int chunk = std::min({remaining, budget, s->p.evaluate ? kEvaluateChunk : INT_MAX});
-    step_.push_back({s->slot, s->n_past, s->p.prompt.data() + s->n_past, chunk, s->p.evaluate});
-    step_owner_.push_back(s.get());
+    const StepSequence seq{s->slot, s->n_past, s->p.prompt.data() + s->n_past, chunk, s->p.evaluate, s->p.adapter};
+    if (s->p.score) {
+      hidden_step_.push_back(seq);
+      hidden_step_owner_.push_back(s.get());
+    } else {
+      step_.push_back(seq);
+      step_owner_.push_back(s.get());
+      rows += s->p.evaluate ? chunk : 1;
+    }
     budget -= chunk;
-    rows += s->p.evaluate ? chunk : 1;
   }
   logits_.resize(static_cast<size_t>(rows) * n_vocab_);
-  return !step_.empty();
+  hidden_.resize(hidden_step_.size() * score_head_.weight.size());
+}
+
+// Runs the logits step or the scoring step (final hidden states), if it has sequences.
+void Scheduler::run_step(bool hidden) {
+  const std::vector<StepSequence>& step = hidden ? hidden_step_ : step_;
+  if (step.empty()) return;
+  const Status st = hidden ? backend_.forward_hidden(step, hidden_.data()) : backend_.forward(step, logits_.data());
+  if (!st.ok()) {
+    for (Sequence* s : hidden ? hidden_step_owner_ : step_owner_) fail(*s, st);
+  } else if (hidden) {
+    apply_scores(hidden_.data());
+  } else {
+    apply_step(logits_.data());
+  }
+}
+
+// A scoring sequence is done when its last prompt token is in: score = head . hidden + bias.
+void Scheduler::apply_scores(const float* hidden) {
+  const size_t n_embd = score_head_.weight.size();
+  for (size_t k = 0; k < hidden_step_.size(); k++) {
+    Sequence& s = *hidden_step_owner_[k];
+    s.n_past += hidden_step_[k].n_tokens;
+    if (s.n_past < static_cast<int>(s.p.prompt.size())) continue;
+    const float* h = hidden + k * n_embd;
+    double score = score_head_.bias;
+    for (size_t i = 0; i < n_embd; i++) score += static_cast<double>(score_head_.weight[i]) * h[i];
+    s.result.score = score;
+    s.t_first = Clock::now();
+    s.result.prefill_ms = ms_between(s.t_start, s.t_first);
+    finish(s, FinishReason::Stop);
+  }
 }
 
 void Scheduler::apply_step(const float* logits) {
@@ -338,7 +430,7 @@ void Scheduler::apply_step(const float* logits) {
     const int n = step_[k].n_tokens;
     s.n_past += n;
     if (s.state == Sequence::State::Decoding) {
-      accept_token(s, s.sampler.sample(row, s.history));
+      accept_token(s, pick(s, row));
       row += nv;
       continue;
     }
@@ -357,17 +449,32 @@ void Scheduler::apply_step(const float* logits) {
       s.t_first = Clock::now();
       s.result.prefill_ms = ms_between(s.t_start, s.t_first);
       s.state = Sequence::State::Decoding;
-      accept_token(s, s.sampler.sample(row, s.history));
+      accept_token(s, pick(s, row));
     }
     row += nv;
   }
 }
 
+int32_t Scheduler::pick(Sequence& s, const float* logits) {
+  if (!s.constraint) return s.sampler.sample(logits, s.history);
+  const int64_t remaining = s.p.max_tokens - static_cast<int64_t>(s.result.tokens.size());
+  const Clock::time_point start = Clock::now();
+  const int32_t id = s.constraint->choose(s.sampler, logits, s.history, remaining);
+  s.result.constraint_ms += ms_between(start, Clock::now());
+  return id;
+}
+
 void Scheduler::accept_token(Sequence& s, int32_t id) {
+  if (id < 0) {
+    fail(s, Status::Error(StatusCode::Internal, "no token can continue the constrained output"));
+    return;
+  }
   s.result.tokens.push_back(id);
   s.history.push_back(id);
   s.pending_token = id;
-  const bool eog = !s.p.ignore_eos && tokenizer_.vocab().is_eog(id);
+  if (s.constraint) s.constraint->accept(id);
+  // A complete document ends the output as an end-of-generation token would.
+  const bool eog = (!s.p.ignore_eos && tokenizer_.vocab().is_eog(id)) || (s.constraint && s.constraint->done());
   const bool last = eog || static_cast<int>(s.result.tokens.size()) >= s.p.max_tokens;
   s.held += s.utf8.push(tokenizer_.piece(id));
   if (last) s.held += s.utf8.finish();

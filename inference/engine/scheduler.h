@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "backend.h"
+#include "constraint.h"
 #include "sampler.h"
 #include "status.h"
 #include "tokenizer.h"
@@ -30,6 +31,10 @@ struct GenerateParams {
   std::vector<std::string> stop;
   bool ignore_eos = false;
   bool evaluate = false;        // return the logits of every prompt position instead of generating
+  bool score = false;           // return the score head's value on the last prompt token instead of
+                                // generating (a reward model: prompt + response as one sequence)
+  std::string grammar;          // a JSON grammar (grammar.h) the output must follow; empty: none
+  int adapter = -1;             // the LoRA adapter to run with (BackendOptions::adapters); -1: none
 };
 
 enum class FinishReason { Stop, Length, Cancelled };
@@ -42,7 +47,16 @@ struct GenerateResult {
   int prompt_tokens = 0;
   int shared_prompt_tokens = 0; // prompt positions reused from another sequence's cache
   double prefill_ms = 0.0, decode_ms = 0.0;
+  double constraint_ms = 0.0;   // of decode_ms: choosing tokens under the grammar (masks, budget)
   std::vector<float> logits;    // evaluate: prompt_tokens x n_vocab
+  double score = 0.0;           // score: head . final normed hidden state of the last token + bias
+};
+
+// A scalar sequence-classification head (LlamaWeights::score_head), dequantized; computed on the
+// host, in double, from the hidden state the backend returns. Empty weight: the model has none.
+struct ScoreHead {
+  std::vector<float> weight;  // n_embd
+  float bias = 0.0f;
 };
 
 // A request's events, called on the scheduler thread; exactly one of on_finish / on_error
@@ -62,7 +76,10 @@ class Scheduler {
  public:
   // reuse_finished_prefixes: let a request start from the cache a finished request left in a
   // free slot (prompt caching across requests); sharing with live sequences is always on.
-  Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes = true);
+  // n_adapters: the backend's LoRA adapters; a cached prefix is shared only between requests
+  // that run the same adapter (its keys and values depend on it).
+  Scheduler(Backend& backend, const Tokenizer& tokenizer, int n_vocab, bool reuse_finished_prefixes = true,
+            int n_adapters = 0, ScoreHead score_head = {});
   ~Scheduler();  // finishes every request as cancelled, then joins the thread
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -76,16 +93,23 @@ class Scheduler {
   // does not depend on thread timing. All are validated first; on an error none is queued.
   Status submit_group(std::vector<GenerateParams> params, std::vector<std::shared_ptr<RequestSink>> sinks,
                       std::vector<uint64_t>* ids);
+  // Scoring: submit_group with params.score set, one member per response (prompt + response).
+  // Members share the longest common prefix with an earlier member however short, so the
+  // prompt is prefilled once.
   // Stops a request between tokens (finish reason "cancelled"). Unknown ids are ignored.
   void cancel(uint64_t id);
 
  private:
   struct Sequence;
   Status validate(GenerateParams& params) const;
+  Status constrain(Sequence& s);
+  int32_t pick(Sequence& s, const float* logits);
   void loop();
   void admit();
-  bool build_step();
+  void build_step();
+  void run_step(bool hidden);
   void apply_step(const float* logits);
+  void apply_scores(const float* hidden);
   void accept_token(Sequence& s, int32_t id);
   void finish(Sequence& s, FinishReason reason);
   void fail(Sequence& s, const Status& status);
@@ -96,6 +120,11 @@ class Scheduler {
   const Tokenizer& tokenizer_;
   const int n_vocab_;
   const bool reuse_finished_prefixes_;
+  const int n_adapters_;
+  const ScoreHead score_head_;
+  GrammarCache grammars_;
+  std::once_flag token_trie_once_;
+  std::unique_ptr<TokenTrie> token_trie_;  // built for the first constrained request
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -109,9 +138,13 @@ class Scheduler {
   std::vector<std::unique_ptr<Sequence>> active_;
   std::deque<int> free_slots_;                 // longest free first
   std::vector<std::vector<int32_t>> slot_cache_;  // per slot: the tokens whose keys and values it holds
-  std::vector<StepSequence> step_;
+  std::vector<int> slot_adapter_;                 // per slot: the adapter those were computed with
+  std::vector<StepSequence> step_;                // sequences that need logits
   std::vector<Sequence*> step_owner_;
   std::vector<float> logits_;
+  std::vector<StepSequence> hidden_step_;       // scoring sequences: final hidden states
+  std::vector<Sequence*> hidden_step_owner_;
+  std::vector<float> hidden_;
 
   std::thread thread_;
 };

@@ -6,7 +6,7 @@
 namespace arb {
 
 Status validate_step(const std::vector<StepSequence>& step, int n_slots, int64_t n_ctx, int n_vocab,
-                     const float* logits, StepLayout* layout) {
+                     int n_adapters, const float* logits, StepLayout* layout) {
   if (step.empty()) return Status::Error(StatusCode::InvalidArgument, "forward: the step has no sequences");
   StepLayout out;
   out.first_logit.resize(step.size());
@@ -31,6 +31,10 @@ Status validate_step(const std::vector<StepSequence>& step, int n_slots, int64_t
       return Status::Error(StatusCode::ContextOverflow,
                            "forward: " + std::to_string(s.n_past) + " cached + " + std::to_string(s.n_tokens) +
                                " new tokens do not fit the context of " + std::to_string(n_ctx));
+    }
+    if (s.adapter < -1 || s.adapter >= n_adapters) {
+      return Status::Error(StatusCode::InvalidArgument, "forward: adapter " + std::to_string(s.adapter) +
+                                                            " is outside -1.." + std::to_string(n_adapters - 1));
     }
     for (int t = 0; t < s.n_tokens; t++) {
       if (s.tokens[t] < 0 || s.tokens[t] >= n_vocab) {

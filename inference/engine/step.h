@@ -16,11 +16,12 @@ struct StepLayout {
 };
 
 // InvalidArgument for an empty step, a slot out of range or used twice, a sequence without
-// tokens or with a negative position, a token outside the vocabulary or a null `logits`;
+// tokens or with a negative position, a token outside the vocabulary, an adapter outside
+// [-1, n_adapters) or a null `logits`;
 // ContextOverflow when a sequence's positions pass n_ctx. Checked before a backend touches its
 // cache, so a refused step changes nothing.
 Status validate_step(const std::vector<StepSequence>& step, int n_slots, int64_t n_ctx, int n_vocab,
-                     const float* logits, StepLayout* layout);
+                     int n_adapters, const float* logits, StepLayout* layout);
 
 // InvalidArgument for a slot out of range or a length outside [0, n_ctx].
 Status validate_copy_prefix(int src_slot, int dst_slot, int n_tokens, int n_slots, int64_t n_ctx);

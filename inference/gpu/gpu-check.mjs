@@ -260,6 +260,95 @@ async function stageBatching(lib) {
   return { pass: Object.values(checks).every(Boolean), checks, alone, together };
 }
 
+// LoRA adapters (engine/lora.h) on the device: two rank-16 adapters over an F32 base (head size
+// 64) and a Q4_0 one, CUDA with an adapter vs the CPU path vs the float64 reference with the
+// adapter merged (the logits stage's tolerances), decode and prefill paths; base, adapter 1 and
+// adapter 2 batched together give each one's greedy tokens alone.
+async function stageLora(lib) {
+  const dir = join(WORK, "lora");
+  mkdirSync(dir, { recursive: true });
+  const cases = [];
+  for (const type of ["f32", "q4_0"]) {
+    const path = join(dir, `base-${type}.gguf`);
+    await lib.makeModel({
+      out: path,
+      dim: 256,
+      layers: 2,
+      heads: 4,
+      kvHeads: 2,
+      ffn: 512,
+      type,
+      vocab: 512,
+      seed: 7,
+      context: 256,
+    });
+    const cpu = await lib.loadModel(path, { device: "cpu", threads: 8, contextLength: 128, maxSequences: 3 });
+    const adapters = [];
+    for (const seed of [1, 2]) {
+      const out = join(dir, `base-${type}.lora-${seed}.gguf`);
+      await lib.makeLoraAdapter({
+        base: cpu.info,
+        out,
+        rank: 16,
+        alpha: 32,
+        format: "gguf",
+        type: "F16",
+        seed,
+      });
+      adapters.push({ path: out, scale: seed === 1 ? 1 : 0.5 });
+    }
+    cpu.dispose();
+    const load = (device) =>
+      lib.loadModel(path, { device, threads: 8, contextLength: 128, maxSequences: 3, adapters });
+    const [gpu, host] = [await load(DEVICE), await load("cpu")];
+    const adapter = lib.readLoraAdapter(adapters[0].path);
+    const reference = lib.mergeLora(
+      lib.loadReferenceModel(path),
+      adapter.pairs,
+      adapter.alpha,
+      adapters[0].scale,
+    );
+    const kind = type === "f32" ? "float" : "quantized";
+    const result = { type, device: gpu.info.deviceDescription, runs: [] };
+    for (const [path_, n] of [
+      ["decode", 8],
+      ["prefill", 48],
+    ]) {
+      const tokens = [1, ...tokensFor(n, n - 1, 512)];
+      const g = await gpu.evaluate(tokens, { adapter: 0 });
+      const c = await host.evaluate(tokens, { adapter: 0 });
+      const r = lib.referenceForward(reference, tokens);
+      const flat = new Float64Array(r.length * 512);
+      r.forEach((row, p) => flat.set(row, p * 512));
+      const vsCpu = worstRelative(g, c, 512);
+      const vsReference = worstRelative(g, flat, 512);
+      const cpuVsReference = worstRelative(c, flat, 512);
+      result.runs.push({
+        path: path_,
+        tokens: n,
+        cudaVsCpu: vsCpu,
+        cudaVsReference: vsReference,
+        cpuVsReference,
+        pass: logitsPass(kind, vsCpu, vsReference, cpuVsReference),
+      });
+    }
+    const prompt = [1, ...tokensFor(5, 11, 512)];
+    const greedy = { temperature: 0, maxTokens: 16, ignoreEos: true };
+    const gen = async (adapter) => (await gpu.generate(prompt, { ...greedy, adapter })).tokens.join(",");
+    const alone = [];
+    for (const a of [undefined, 0, 1]) alone.push(await gen(a));
+    const together = await Promise.all([undefined, 0, 1].map(gen));
+    result.batchedEqualsAlone = together.every((t, i) => t === alone[i]);
+    result.adaptersDiffer = new Set(alone).size === 3;
+    result.pass = result.runs.every((r) => r.pass) && result.batchedEqualsAlone && result.adaptersDiffer;
+    gpu.dispose();
+    host.dispose();
+    cases.push(result);
+    console.log(`lora ${type}: ${JSON.stringify(result)}`);
+  }
+  return { pass: cases.every((c) => c.pass), cases };
+}
+
 async function stageAddon(lib) {
   return {
     pass: lib.cudaCompiled() && lib.cudaDeviceCount() > 0,
@@ -270,7 +359,7 @@ async function stageAddon(lib) {
 
 async function runChildStage(name, resultFile) {
   const lib = await import(join(here, "check-lib.mjs"));
-  const stages = { logits: stageLogits, batching: stageBatching, addon: stageAddon };
+  const stages = { logits: stageLogits, batching: stageBatching, lora: stageLora, addon: stageAddon };
   const result = await stages[name](lib);
   writeFileSync(resultFile, JSON.stringify(result));
 }
@@ -343,7 +432,16 @@ function ggufWeightBytesPerToken(path) {
 
 const OUT = arg("--out", join(WORK, "out"));
 const BUDGET_S = Number(arg("--budget", process.env.GPU_CHECK_BUDGET ?? "135"));
-const ALL_STAGES = ["unit", "logits", "batching", "sanitizer", "bench7b", "synthetic", "sanitizer_unit"];
+const ALL_STAGES = [
+  "unit",
+  "logits",
+  "batching",
+  "lora",
+  "sanitizer",
+  "bench7b",
+  "synthetic",
+  "sanitizer_unit",
+];
 const STAGES = new Set(
   (arg("--stages", process.env.GPU_CHECK_STAGES ?? "") || ALL_STAGES.join(","))
     .split(",")
@@ -640,6 +738,7 @@ async function main() {
 
   await stage("logits", { limitS: 90, needS: 20 }, (limit) => childStage("logits", limit));
   await stage("batching", { limitS: 60, needS: 15 }, (limit) => childStage("batching", limit));
+  await stage("lora", { limitS: 60, needS: 15 }, (limit) => childStage("lora", limit));
 
   const sanitizer = findTool("compute-sanitizer");
   await stage("sanitizer", { limitS: 120, needS: 30 }, async (limit) => {
@@ -896,6 +995,19 @@ function summaryLines() {
           .map(([k, v]) => `${k}=${v ? "y" : "N"}`)
           .join(" ")
       : (s.batching?.error?.split("\n")[0] ?? ""),
+  );
+  row(
+    "lora",
+    st(s.lora),
+    s.lora?.cases
+      ? s.lora.cases
+          .map(
+            (c) =>
+              `${c.type}: vs cpu ${Math.max(...c.runs.map((r) => r.cudaVsCpu)).toExponential(1)}, ` +
+              `batched=alone ${c.batchedEqualsAlone ? "y" : "N"}`,
+          )
+          .join("; ")
+      : (s.lora?.error?.split("\n")[0] ?? s.lora?.tail?.slice(-200) ?? ""),
   );
   row(
     "sanitizer",

@@ -140,6 +140,42 @@ describe("infer generate", () => {
     );
     expect((sampled.tokens as number[]).length).toBeGreaterThan(0);
   });
+
+  it("with --json-schema prints a document valid under the schema, whatever the model", async () => {
+    const schema = dir.file("verdict.schema.json");
+    await writeFile(
+      schema,
+      JSON.stringify({
+        type: "object",
+        properties: { winner: { enum: ["A", "B"] }, score: { type: "integer", minimum: 1, maximum: 7 } },
+        required: ["winner", "score"],
+      }),
+    );
+    const args = [
+      "generate",
+      "--model",
+      model,
+      "--prompt",
+      "Judge:",
+      "--max-tokens",
+      "40",
+      "--json-schema",
+      schema,
+    ];
+    const result = json(await infer(...args, "--temperature", "1", "--seed", "3"));
+    const verdict = JSON.parse(result.text as string) as { winner: string; score: number };
+    expect(["A", "B"]).toContain(verdict.winner);
+    expect(Number.isInteger(verdict.score) && verdict.score >= 1 && verdict.score <= 7).toBe(true);
+  });
+
+  it("refuses a --json-schema keyword it cannot follow, naming it", async () => {
+    const schema = dir.file("pattern.schema.json");
+    await writeFile(schema, JSON.stringify({ type: "string", pattern: "^a+$" }));
+    expectCleanFailure(
+      await infer("generate", "--model", model, "--prompt", "x", "--json-schema", schema),
+      /keyword "pattern" at # is not supported/,
+    );
+  });
 });
 
 describe("infer bench", () => {

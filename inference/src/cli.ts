@@ -1,4 +1,5 @@
-// `npm run --silent infer -- <command>`: tokenize, generate, bench, make-model, info. Prints one
+// `npm run --silent infer -- <command>`: tokenize, generate, bench, make-model, make-lora,
+// convert-lora, info. Prints one
 // JSON document on stdout (the contract in shared/ARCHITECTURE.md that outside checks read);
 // progress and errors go to stderr, errors with a non-zero exit. Bundleable into one .mjs: the
 // engine is imported on demand, so make-model runs without the native build.
@@ -8,7 +9,16 @@ import { parseArgs } from "node:util";
 
 import { z } from "zod";
 
-import type { Device, LoadOptions, Model } from "./index";
+import type { Device, GenerateResult, LoadOptions, Model } from "./index";
+import { compileJsonSchema, SchemaError } from "./json-schema-grammar";
+import {
+  convertPeftAdapter,
+  LORA_TENSOR_TYPES,
+  type LoraBase,
+  type LoraTensorType,
+  makeLoraAdapter,
+  parseAdapterSpec,
+} from "./lora-adapter";
 import {
   MODEL_ARCHS,
   MODEL_TYPES,
@@ -25,13 +35,18 @@ const USAGE = `usage: npm run --silent infer -- <command> [options]
   tokenize   --model F (--text S | --file T.json) [--special]
   generate   --model F --prompt S [--max-tokens N] [--temperature T] [--top-p P] [--top-k K]
              [--seed S] [--threads N] [--device auto|cpu|cuda] [--context N]
+             [--json-schema F]   (the output is a JSON document valid under the schema in F)
+             [--lora FILE[:SCALE] ...]   one completion per adapter, together in one batch
   bench      --model F --prompt-tokens P --gen-tokens G [--batch 1,2,4] [--threads N]
-             [--device auto|cpu|cuda]
+             [--device auto|cpu|cuda] [--lora FILE[:SCALE] ...]   sequence i runs adapter i mod count
+  make-lora  --base MODEL.gguf --out F --rank R [--alpha A] [--type f32|f16|bf16|q8_0] [--seed S]
+             [--peft]   a random adapter of every attention and FFN projection (F: a PEFT folder)
+  convert-lora --peft DIR --base MODEL.gguf --out ADAPTER.gguf [--type f32|f16|bf16|q8_0]
   make-model --out F --dim D --layers L --heads H --kv-heads K --ffn N --type ${MODEL_TYPES.join("|")}
              [--arch ${MODEL_ARCHS.join("|")}] [--rope-scaling llama3:ORIG_CTX[:FACTOR] | linear:F]
              [--head-dim N] [--sliding-window N]
              [--vocab N | --vocab-from llama2 | --tokenizer-json F] [--seed S] [--context N] [--tied]
-             [--chat-template-file F]
+             [--chat-template-file F] [--reward-head]   (a scalar score head: a reward model)
   info       --model F [--device auto|cpu|cuda]
 
 Prints one JSON document on stdout; progress and errors go to stderr.`;
@@ -85,12 +100,31 @@ const DEVICE_OPTIONS = {
   device: { type: "string" },
   threads: { type: "string" },
   context: { type: "string" },
+  lora: { type: "string", multiple: true },
 } as const;
 
 function loadOptionsFrom(values: Record<string, unknown>): LoadOptions {
   const threads = values.threads === undefined ? undefined : integer(values, "threads", 1);
   const contextLength = values.context === undefined ? undefined : integer(values, "context", 1);
-  return { device: device(values), threads, contextLength };
+  const adapters = ((values.lora as string[] | undefined) ?? []).map((spec) => {
+    try {
+      return parseAdapterSpec(spec);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  });
+  return { device: device(values), threads, contextLength, adapters };
+}
+
+function loraType(values: Record<string, unknown>): LoraTensorType | undefined {
+  const v = values.type;
+  if (v === undefined) return undefined;
+  const type = String(v).toUpperCase();
+  if (!LORA_TENSOR_TYPES.includes(type as LoraTensorType))
+    throw new UsageError(
+      `--type must be one of ${LORA_TENSOR_TYPES.join(", ").toLowerCase()}, got ${String(v)}`,
+    );
+  return type as LoraTensorType;
 }
 
 /** Loads a model, showing progress on stderr. */
@@ -161,29 +195,57 @@ async function generate(argv: string[]) {
     "top-p": { type: "string" },
     "top-k": { type: "string" },
     seed: { type: "string" },
+    "json-schema": { type: "string" },
     ...DEVICE_OPTIONS,
   });
   const path = required(values, "model");
   if (values.prompt === undefined) throw new UsageError("--prompt is required");
   const prompt = values.prompt;
+  const schemaFile = values["json-schema"];
+  const grammar = schemaFile === undefined ? undefined : await schemaGrammar(schemaFile);
   const sampling = {
     maxTokens: integer(values, "max-tokens", 1, 256),
     temperature: number(values, "temperature", 0, 100),
     topP: number(values, "top-p", 0, 1),
     topK: values["top-k"] === undefined ? undefined : integer(values, "top-k", 0),
     seed: values.seed === undefined ? undefined : integer(values, "seed", 0),
+    grammar,
   };
-  return withModel(path, { ...loadOptionsFrom(values), maxSequences: 1 }, async (model) => {
+  const options = loadOptionsFrom(values);
+  const adapters = options.adapters ?? [];
+  return withModel(path, { ...options, maxSequences: Math.max(1, adapters.length) }, async (model) => {
     // Raw completion: BOS + the prompt's tokens, no chat template, no special-token parsing.
     const promptTokens = model.tokenize(prompt, { addBos: true, special: false });
-    const result = await model.generate(promptTokens, sampling);
-    return {
+    const summary = (result: GenerateResult) => ({
       tokens: result.tokens,
       text: result.text,
       prefillTokensPerSecond: result.prefillTokensPerSecond,
       decodeTokensPerSecond: result.decodeTokensPerSecond,
-    };
+    });
+    if (adapters.length === 0) return summary(await model.generate(promptTokens, sampling));
+    const results = await Promise.all(
+      model.generateGroup(
+        adapters.map((_, adapter) => ({ promptTokens, options: { ...sampling, adapter } })),
+      ),
+    );
+    return { adapters: results.map((r, i) => ({ ...adapters[i]!, ...summary(r) })) };
   });
+}
+
+/** The grammar of the JSON Schema in `file`; a file that is not JSON or a schema the engine cannot follow is a usage error. */
+async function schemaGrammar(file: string): Promise<string> {
+  let schema: unknown;
+  try {
+    schema = JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`--json-schema ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return compileJsonSchema(schema);
+  } catch (error) {
+    if (error instanceof SchemaError) throw new UsageError(`--json-schema ${file}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** `count` ordinary tokens (no BOS) that differ for each `variant`, from tokenized prose. */
@@ -235,6 +297,7 @@ async function bench(argv: string[]) {
     return n;
   });
   const options = loadOptionsFrom(values);
+  const adapterCount = options.adapters?.length ?? 0;
   const maxBatch = Math.max(...batches);
   return withModel(
     path,
@@ -264,12 +327,13 @@ async function bench(argv: string[]) {
         const started = performance.now();
         let prefillDone = 0;
         let firstTokens = 0;
-        const runs = prompts.slice(0, batch).map((prompt) => {
+        const runs = prompts.slice(0, batch).map((prompt, i) => {
           let first = true;
           return model.generate(prompt, {
             maxTokens: genTokens,
             temperature: 0,
             ignoreEos: true,
+            adapter: adapterCount > 0 ? i % adapterCount : undefined,
             onToken: () => {
               if (!first) return;
               first = false;
@@ -292,6 +356,7 @@ async function bench(argv: string[]) {
         model: path,
         device: model.info.device,
         threads: model.info.threads,
+        adapters: model.info.adapters,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
         results,
       };
@@ -318,6 +383,7 @@ async function makeModelCommand(argv: string[]) {
     seed: { type: "string" },
     context: { type: "string" },
     tied: { type: "boolean" },
+    "reward-head": { type: "boolean" },
     "chat-template-file": { type: "string" },
   });
   const type = required(values, "type");
@@ -361,6 +427,7 @@ async function makeModelCommand(argv: string[]) {
     seed: values.seed === undefined ? undefined : integer(values, "seed", 0),
     context: values.context === undefined ? undefined : integer(values, "context", 1),
     tied: values.tied ?? false,
+    rewardHead: values["reward-head"] ?? false,
     chatTemplate:
       values["chat-template-file"] === undefined
         ? undefined
@@ -373,6 +440,58 @@ async function makeModelCommand(argv: string[]) {
     },
   });
   return made;
+}
+
+async function makeLoraCommand(argv: string[]) {
+  const values = parse(argv, {
+    base: { type: "string" },
+    out: { type: "string" },
+    rank: { type: "string" },
+    alpha: { type: "string" },
+    type: { type: "string" },
+    seed: { type: "string" },
+    peft: { type: "boolean" },
+  });
+  const rank = integer(values, "rank", 1);
+  const out = required(values, "out");
+  const base = await baseOf(required(values, "base"));
+  const made = await makeLoraAdapter({
+    base,
+    out,
+    rank,
+    alpha: number(values, "alpha", 0, 1e6) ?? rank,
+    format: values.peft ? "peft" : "gguf",
+    type: loraType(values) ?? "F16",
+    seed: values.seed === undefined ? undefined : integer(values, "seed", 0),
+  });
+  return { out, ...made };
+}
+
+async function convertLoraCommand(argv: string[]) {
+  const values = parse(argv, {
+    peft: { type: "string" },
+    base: { type: "string" },
+    out: { type: "string" },
+    type: { type: "string" },
+  });
+  const out = required(values, "out");
+  const base = await baseOf(required(values, "base"));
+  const converted = await convertPeftAdapter({
+    peftDir: required(values, "peft"),
+    base,
+    out,
+    type: loraType(values),
+  });
+  return { out, ...converted };
+}
+
+/** The base model's shapes, read by loading it (which also checks it) with the smallest state. */
+function baseOf(path: string): Promise<LoraBase> {
+  return withModel(
+    path,
+    { device: "cpu", threads: 1, contextLength: 16, maxSequences: 1 },
+    async (m) => m.info,
+  );
 }
 
 async function info(argv: string[]) {
@@ -389,6 +508,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<unknown>> = {
   generate,
   bench,
   "make-model": makeModelCommand,
+  "make-lora": makeLoraCommand,
+  "convert-lora": convertLoraCommand,
   info,
 };
 

@@ -44,6 +44,28 @@ export interface LoadOptions {
   promptCache?: boolean;
   /** 0..1 while the weights are brought into memory (CPU) or uploaded (CUDA). */
   onProgress?: (fraction: number) => void;
+  /**
+   * LoRA adapters (llama.cpp's GGUF adapter format) served over this base without merging: a
+   * request picks one with GenerateOptions.adapter (its index here). y = W x + scale ·
+   * (alpha / r) · B (A x) on each adapted projection; scale defaults to 1.
+   */
+  adapters?: AdapterSpec[];
+}
+
+export interface AdapterSpec {
+  path: string;
+  scale?: number;
+}
+
+export interface AdapterInfo {
+  path: string;
+  scale: number;
+  /** adapter.lora.alpha; 0 when the file has none (then the scale alone multiplies B A). */
+  alpha: number;
+  /** The largest rank of its tensor pairs. */
+  rank: number;
+  /** Adapted projections over all layers. */
+  tensorPairs: number;
 }
 
 export interface ModelInfo {
@@ -70,6 +92,8 @@ export interface ModelInfo {
   bosTokenId: number | null;
   /** Whether a prompt starts with BOS (tokenizer.ggml.add_bos_token; Llama: yes, Qwen: no). */
   addBosToken: boolean;
+  /** A reward model: the file has a scalar score head (cls.output.weight), so `score` works. */
+  scoreHead: boolean;
   eosTokenId: number | null;
   /** End of turn (Llama 3's <|eot_id|>), when the vocabulary names one. */
   eotTokenId: number | null;
@@ -90,6 +114,8 @@ export interface ModelInfo {
    * ("portable", "AVX2+FMA+F16C" or "AVX-512+VNNI"). Empty on CUDA.
    */
   cpuKernels: Record<string, string>;
+  /** The loaded LoRA adapters, in LoadOptions.adapters order. */
+  adapters: AdapterInfo[];
 }
 
 /** A token id with its text in the vocabulary, e.g. { id: 128009, text: "<|eot_id|>" }. */
@@ -118,6 +144,13 @@ export interface GenerateOptions extends SamplingOptions {
   stop?: string[];
   /** Keep going past end-of-generation tokens (benchmarks). */
   ignoreEos?: boolean;
+  /**
+   * A JSON grammar the output must follow (compileJsonSchema() or jsonObjectGrammar() of
+   * ./json-schema-grammar): the text is then one complete, valid JSON document, whatever the
+   * model, provided maxTokens holds the schema's shortest document (else INVALID_ARGUMENT) and no
+   * stop string cuts it. The document ends the generation (finishReason "stop").
+   */
+  grammar?: string;
   /** Cancels between tokens; the result then has finishReason "cancelled". */
   signal?: AbortSignal;
   /**
@@ -126,6 +159,8 @@ export interface GenerateOptions extends SamplingOptions {
    * rest. The texts concatenate to the result's `text`.
    */
   onToken?: (token: { id: number; text: string }) => void;
+  /** Index of the LoRA adapter (ModelInfo.adapters) to run with; default: the base model alone. */
+  adapter?: number;
 }
 
 export interface GenerateResult {
@@ -140,8 +175,21 @@ export interface GenerateResult {
   sharedPromptTokens: number;
   prefillMs: number;
   decodeMs: number;
+  /** Of decodeMs: choosing tokens under `grammar` (masks and budget); 0 without one. */
+  constraintMs: number;
   prefillTokensPerSecond: number;
   decodeTokensPerSecond: number;
+}
+
+/** One response's reward-model score (Model.score). */
+export interface ScoreResult {
+  /** score head . final normed hidden state of the response's last token (+ bias). */
+  score: number;
+  /** Prompt + response tokens. */
+  tokens: number;
+  /** Positions copied from another member's cache (the shared prompt) instead of computed. */
+  sharedPromptTokens: number;
+  prefillMs: number;
 }
 
 function engineError(code: EngineErrorCode, message: string): EngineError {
@@ -187,6 +235,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
       contextLength: options.contextLength ?? 0,
       maxSequences: options.maxSequences ?? 8,
       promptCache: options.promptCache ?? true,
+      adapters: (options.adapters ?? []).map((a) => ({ path: a.path, scale: a.scale ?? 1 })),
     },
     onProgress ? report : undefined,
   );
@@ -273,6 +322,7 @@ export class Model {
         checkInteger("maxTokens", options.maxTokens, 0);
         checkInteger("topK", options.topK, 0);
         checkInteger("seed", options.seed, 0);
+        checkInteger("adapter", options.adapter, -1);
       }
     } catch (error) {
       return requests.map(() => Promise.reject(error as Error));
@@ -355,13 +405,15 @@ export class Model {
   }
 
   /** Logits of every position of one sequence: tokens.length x vocabSize, row-major. */
-  evaluate(tokens: number[]): Promise<Float32Array> {
+  evaluate(tokens: number[], options: { adapter?: number } = {}): Promise<Float32Array> {
     return new Promise<Float32Array>((resolve, reject) => {
       const pending: Pending = { reject };
       let engine: NativeModel;
       try {
         engine = this.#engine();
-        engine.generate(tokens, nativeOptions({ temperature: 0, maxTokens: 0 }, true), (event) => {
+        checkInteger("adapter", options.adapter, -1);
+        const evaluateOptions = { temperature: 0, maxTokens: 0, adapter: options.adapter };
+        engine.generate(tokens, nativeOptions(evaluateOptions, true), (event) => {
           if (!this.#pending.delete(pending)) return;
           if (event.type === "done") resolve(event.logits ?? new Float32Array(0));
           else if (event.type === "error") reject(event.error);
@@ -372,6 +424,61 @@ export class Model {
       }
       this.#pending.add(pending);
     });
+  }
+
+  /**
+   * Reward-model scores of several responses to one prompt (each response's tokens follow the
+   * prompt's; the caller adds BOS to the prompt). Submitted as one group: the prompt is
+   * prefilled once and its cache copied to each response. Needs a model with a score head
+   * (info.scoreHead); others reject with UNSUPPORTED. CPU backend only.
+   */
+  score(promptTokens: number[], responsesTokens: number[][]): Promise<ScoreResult[]> {
+    let engine: NativeModel;
+    try {
+      engine = this.#engine();
+      if (responsesTokens.length === 0) {
+        throw engineError(
+          "INVALID_ARGUMENT",
+          "score(promptTokens, responsesTokens) needs at least one response",
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const options = { ...nativeOptions({ temperature: 0, maxTokens: 0 }, false), score: true };
+    const members = responsesTokens.map((response) => {
+      const pending: Pending = { reject: () => {} };
+      let onEvent!: (event: NativeEvent) => void;
+      const promise = new Promise<ScoreResult>((resolve, reject) => {
+        pending.reject = reject;
+        onEvent = (event) => {
+          if (!this.#pending.delete(pending)) return;
+          if (event.type === "done") {
+            resolve({
+              score: event.score,
+              tokens: event.promptTokens,
+              sharedPromptTokens: event.sharedPromptTokens,
+              prefillMs: event.prefillMs,
+            });
+          } else if (event.type === "error") {
+            reject(event.error);
+          }
+        };
+      });
+      const request: [number[], typeof options, (event: NativeEvent) => void] = [
+        [...promptTokens, ...response],
+        options,
+        onEvent,
+      ];
+      return { pending, promise, request };
+    });
+    try {
+      engine.generateGroup(members.map((m) => m.request));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    for (const m of members) this.#pending.add(m.pending);
+    return Promise.all(members.map((m) => m.promise));
   }
 
   /** Frees the weights and caches; running requests reject with DISPOSED, later calls throw it. */
@@ -396,6 +503,8 @@ function nativeOptions(options: GenerateOptions, evaluate: boolean) {
     stop: options.stop ?? [],
     ignoreEos: options.ignoreEos ?? false,
     evaluate,
+    ...(options.grammar === undefined ? {} : { grammar: options.grammar }),
+    adapter: options.adapter ?? -1,
   };
 }
 
@@ -409,6 +518,7 @@ function toResult(event: Extract<NativeEvent, { type: "done" }>): GenerateResult
     sharedPromptTokens: event.sharedPromptTokens,
     prefillMs: event.prefillMs,
     decodeMs: event.decodeMs,
+    constraintMs: event.constraintMs,
     prefillTokensPerSecond: event.prefillMs > 0 ? event.promptTokens / (event.prefillMs / 1000) : 0,
     decodeTokensPerSecond: event.decodeMs > 0 ? decodeTokens / (event.decodeMs / 1000) : 0,
   };

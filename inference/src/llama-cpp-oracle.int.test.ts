@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeTensorData } from "./gguf-writer";
 import { type GgmlTypeName, ggmlTypeTraits } from "./ggml-types";
 import { loadModel, type Model } from "./index";
+import { makeLoraAdapter } from "./lora-adapter";
 import type { ModelType } from "./make-model";
 import { Random } from "./random";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
@@ -223,6 +224,77 @@ describe.each(TYPES)("logits and greedy tokens, %s", (type) => {
     // F32: llama.cpp generating on its own gives the same tokens.
     if (type === "f32")
       expect(await llamaCppGreedy(llamaCpp.sequence, GREEDY_PROMPT, GREEDY_TOKENS)).toEqual(ours.tokens);
+  });
+});
+
+// ---- LoRA adapters ------------------------------------------------------------------------------
+//
+// The same GGUF adapter file in both engines, over an F32 base: llama.cpp adds the adapter's
+// products (F32 A and B, so no rounding of their inputs) as the engine does; the tolerance is
+// the F32 one.
+
+describe("a LoRA adapter file applied by llama.cpp and the engine", () => {
+  let engine: Model;
+  let oracle: LlamaModel;
+  let llamaCpp: Awaited<ReturnType<typeof llamaCppSequence>>;
+  const tolerance = FLOAT_TOLERANCE.f32!;
+  beforeAll(async () => {
+    const path = await createSmallModel(dir, "lora-base.gguf", {
+      dim: 256,
+      layers: 2,
+      heads: 4,
+      kvHeads: 2,
+      ffn: 512,
+      vocab: VOCAB,
+      type: "f32",
+      seed: 3,
+    });
+    const adapter = dir.file("lora-base.lora.gguf");
+    const scale = 0.8;
+    engine = await loadModel(path, { device: "cpu", threads: 1, contextLength: CONTEXT, maxSequences: 1 });
+    await makeLoraAdapter({
+      base: engine.info,
+      out: adapter,
+      rank: 16,
+      alpha: 32,
+      format: "gguf",
+      type: "F32",
+      seed: 4,
+    });
+    engine.dispose();
+    engine = await loadModel(path, {
+      device: "cpu",
+      threads: 1,
+      contextLength: CONTEXT,
+      maxSequences: 1,
+      adapters: [{ path: adapter, scale }],
+    });
+    oracle = await loadLlamaCppModel(path);
+    llamaCpp = await llamaCppSequence(oracle, CONTEXT, [{ filePath: adapter, scale }]);
+  });
+  afterAll(async () => {
+    engine?.dispose();
+    await llamaCpp?.context.dispose();
+    await oracle?.dispose();
+  });
+
+  it(`gives llama.cpp's logits within ${tolerance.toPrecision(3)} of the largest`, async () => {
+    const theirs = await llamaCppCentredLogits(llamaCpp.sequence, TOKENS, VOCAB);
+    const ours = centredRows(await engine.evaluate(TOKENS, { adapter: 0 }), VOCAB);
+    expect(worstRelative(ours, theirs)).toBeLessThan(tolerance);
+    // The adapter changes the output far beyond the tolerance.
+    const base = centredRows(await engine.evaluate(TOKENS), VOCAB);
+    expect(worstRelative(base, theirs)).toBeGreaterThan(20 * tolerance);
+  });
+
+  it("generates llama.cpp's greedy tokens", async () => {
+    const ours = await engine.generate(GREEDY_PROMPT, {
+      temperature: 0,
+      maxTokens: GREEDY_TOKENS,
+      ignoreEos: true,
+      adapter: 0,
+    });
+    expect(await llamaCppGreedy(llamaCpp.sequence, GREEDY_PROMPT, GREEDY_TOKENS)).toEqual(ours.tokens);
   });
 });
 

@@ -66,6 +66,9 @@ export function llama3RopeFactors(
   return factors;
 }
 
+/** llama.cpp's enum llama_pooling_type: RANK attaches the classification head (cls.output). */
+const LLAMA_POOLING_TYPE_RANK = 4;
+
 export interface MakeModelOptions {
   out: string;
   /** Default llama. */
@@ -89,6 +92,12 @@ export interface MakeModelOptions {
   context?: number;
   /** No output.weight: the output projection reuses token_embd (llama.cpp's fallback). */
   tied?: boolean;
+  /**
+   * A reward model: a scalar score head on the last token as llama.cpp's converter writes a
+   * sequence-classification model (cls.output.weight [dim, 1] and cls.output.bias [1], F32;
+   * {arch}.pooling_type = RANK).
+   */
+  rewardHead?: boolean;
   /** Default 10000 for llama, 1e6 for the others (as their released models). */
   ropeFreqBase?: number;
   /** Default 1e-5 (llama, qwen2), 1e-6 (qwen3, gemma3). */
@@ -287,7 +296,8 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
         2 * dim * kvDim +
         3 * dim * ffn +
         (biases ? qDim + 2 * kvDim : 0) +
-        (qkNorms ? 2 * headDim : 0));
+        (qkNorms ? 2 * headDim : 0)) +
+    (options.rewardHead ? dim + 1 : 0);
   const useRandomBlocks = options.randomBlocks ?? parameterCount > RANDOM_BLOCKS_ABOVE_PARAMETERS;
   const f32 = ggmlTypeTraits("F32");
   // std 1/sqrt(n_in) keeps each projection's output at the scale of its input; norms near 1.
@@ -346,6 +356,11 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
   }
   tensors.push(norm("output_norm.weight"));
   if (!tied) tensors.push(weight("output.weight", dim, nVocab));
+  if (options.rewardHead)
+    tensors.push(
+      randomTensor("cls.output.weight", f32, [dim, 1], seed, { mean: 0, std: 1 / Math.sqrt(dim) }, false),
+      bias("cls.output.bias", 1),
+    );
 
   const k = `${arch}.`; // llama.cpp's keys are "{arch}.name"
   const defaultEpsilon = arch === "qwen3" || arch === "gemma3" ? 1e-6 : 1e-5;
@@ -381,6 +396,7 @@ export async function makeModel(options: MakeModelOptions): Promise<MadeModel> {
           [`${k}rope.scaling.factor`]: ggufValue.float32(options.ropeScaling.factor),
         }
       : {}),
+    ...(options.rewardHead ? { [`${k}pooling_type`]: ggufValue.uint32(LLAMA_POOLING_TYPE_RANK) } : {}),
     ...vocab.metadata,
     ...(type.startsWith("q") ? { "general.quantization_version": ggufValue.uint32(2) } : {}),
   };

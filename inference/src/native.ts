@@ -18,6 +18,9 @@ export type NativeEvent =
       sharedPromptTokens: number;
       prefillMs: number;
       decodeMs: number;
+      constraintMs: number;
+      /** score requests: head . final normed hidden state of the last token + bias. */
+      score: number;
       logits?: Float32Array;
     }
   | { type: "error"; error: Error & { code: string } };
@@ -32,6 +35,11 @@ export interface NativeGenerateOptions {
   stop: string[];
   ignoreEos: boolean;
   evaluate: boolean;
+  /** Return the score head's value on the last prompt token instead of generating. */
+  score?: boolean;
+  /** A JSON grammar (json-schema-grammar.ts) the output must follow. */
+  grammar?: string;
+  adapter: number;
 }
 
 export interface NativeModel {
@@ -66,6 +74,7 @@ export interface NativeAddon {
       contextLength: number;
       maxSequences: number;
       promptCache: boolean;
+      adapters: { path: string; scale: number }[];
     },
     onProgress?: (fraction: number) => void,
   ): Promise<NativeModel>;

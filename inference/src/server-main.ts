@@ -9,6 +9,7 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 
 import type { Device } from "./index";
+import { parseAdapterSpec } from "./lora-adapter";
 import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_QUEUED_SEQUENCES,
@@ -19,7 +20,8 @@ import {
 const USAGE = `usage: [ARBITER_ENGINE_API_KEY=K] npm run inference -- --model F --port P [--host H]
        [--threads T] [--device auto|cpu|cuda] [--context N] [--max-sequences N]
        [--model-name NAME] [--max-body-bytes N] [--allowed-hosts NAME,...]
-       [--max-request-sequences N] [--max-queued-sequences N]`;
+       [--max-request-sequences N] [--max-queued-sequences N]
+       [--lora NAME=FILE[:SCALE] ...]   LoRA adapters over the model, each served as model NAME`;
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`inference server: ${message}\n`);
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
         "allowed-hosts": { type: "string" },
         "max-request-sequences": { type: "string" },
         "max-queued-sequences": { type: "string" },
+        lora: { type: "string", multiple: true },
       },
       strict: true,
       allowPositionals: false,
@@ -68,9 +71,23 @@ async function main(): Promise<void> {
     fail(`--device must be auto, cpu or cuda, got ${device}`, 2);
   const modelName = values["model-name"] ?? basename(path).replace(/\.gguf$/i, "");
 
+  const adapters = (values.lora ?? []).map((spec) => {
+    const at = spec.indexOf("=");
+    if (at < 1) fail(`--lora must be NAME=FILE[:SCALE], got ${spec}\n${USAGE}`, 2);
+    try {
+      return { name: spec.slice(0, at), ...parseAdapterSpec(spec.slice(at + 1)) };
+    } catch (error) {
+      return fail(`${(error as Error).message}\n${USAGE}`, 2);
+    }
+  });
+  const names = [modelName, ...adapters.map((a) => a.name)];
+  if (new Set(names).size !== names.length)
+    fail(`--lora names must differ from each other and the model's`, 2);
+
   const apiKey = process.env.ARBITER_ENGINE_API_KEY?.trim() || undefined;
   const server = new InferenceServer({
     modelName,
+    adapterNames: adapters.map((a) => a.name),
     maxBodyBytes: positiveInteger(values["max-body-bytes"], "max-body-bytes") ?? DEFAULT_MAX_BODY_BYTES,
     apiKey,
     allowedHosts: (values["allowed-hosts"] ?? "")
@@ -99,6 +116,7 @@ async function main(): Promise<void> {
     threads: positiveInteger(values.threads, "threads"),
     contextLength: positiveInteger(values.context, "context"),
     maxSequences: positiveInteger(values["max-sequences"], "max-sequences"),
+    adapters: adapters.map(({ path, scale }) => ({ path, scale })),
     onProgress: (fraction) => {
       const percent = Math.floor(fraction * 10) * 10;
       if (percent > shown) process.stderr.write(`loading ${path}: ${percent}%\n`);

@@ -7,6 +7,16 @@
 // (through DNS rebinding, under a name the page controls). So: an optional bearer key, a Host
 // allowlist, and caps on sequences per request and in flight, answered before any work is done.
 //
+// Structured outputs: response_format json_object or json_schema (json-schema-grammar.ts) makes
+// the engine's decoding follow the schema token by token; a keyword it cannot follow is a 400
+// that names it.
+//
+// Reward models (a file with a score head, make-model --reward-head): POST /pooling with vLLM's
+// request and response shapes ({"model","input"} or {"model","messages"} in; one
+// {"index","object":"pooling","data":[score]} per input out), so the app calls a vLLM-served
+// reward model and this engine the same way. Inputs of one request share their common prefix's
+// prefill.
+//
 // Sampling parameters beyond OpenAI's: top_k, repetition_penalty and ignore_eos (as vLLM and
 // llama.cpp's server name them). frequency_penalty and presence_penalty are accepted and
 // ignored: the engine's penalty is llama's multiplicative repetition penalty, which has a
@@ -19,7 +29,8 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 
 import { type ChatMessage, chatPromptTokens, ChatTemplateError, renderChatSegments } from "./chat-template";
-import type { GenerateOptions, GenerateResult, Model } from "./index";
+import type { GenerateOptions, GenerateResult, Model, ScoreResult } from "./index";
+import { compileJsonSchema, jsonObjectGrammar, SchemaError } from "./json-schema-grammar";
 
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 /** Prompts x n of one request. */
@@ -43,6 +54,12 @@ export interface ServerEvent {
 export interface InferenceServerOptions {
   /** The id /v1/models reports and responses carry. */
   modelName: string;
+  /**
+   * The names of the model's LoRA adapters, in LoadOptions.adapters order. Each is listed in
+   * /v1/models (parent: modelName) and picked by a request's `model`, as vLLM serves its LoRA
+   * modules; any other `model` runs the base.
+   */
+  adapterNames?: readonly string[];
   maxBodyBytes?: number;
   /** When set, /v1 routes want `Authorization: Bearer <apiKey>`, and /health says only its status. */
   apiKey?: string;
@@ -94,17 +111,35 @@ const contentSchema = z.union([
   }),
 ]);
 
+const messagesSchema = z
+  .array(
+    z.object({
+      role: z.enum(["system", "developer", "user", "assistant"]),
+      content: contentSchema.nullable(),
+    }),
+  )
+  .min(1);
+
 const chatRequestSchema = z.object({
   ...samplingSchema,
-  messages: z
-    .array(
-      z.object({
-        role: z.enum(["system", "developer", "user", "assistant"]),
-        content: contentSchema.nullable(),
-      }),
-    )
-    .min(1),
+  messages: messagesSchema,
   max_completion_tokens: z.number().int().min(1).nullable().optional(),
+  response_format: z
+    .discriminatedUnion("type", [
+      z.object({ type: z.literal("text") }),
+      z.object({ type: z.literal("json_object") }),
+      z.object({
+        type: z.literal("json_schema"),
+        json_schema: z.object({
+          name: z.string().max(64),
+          description: z.string().optional(),
+          schema: z.record(z.string(), z.unknown()).optional(),
+          strict: z.boolean().nullable().optional(),
+        }),
+      }),
+    ])
+    .nullable()
+    .optional(),
   tools: z.array(z.unknown()).max(0, { error: "tools are not supported" }).nullable().optional(),
 });
 
@@ -115,6 +150,19 @@ const completionRequestSchema = z.object({
   suffix: z.literal("", { error: "suffix is not supported" }).nullable().optional(),
   best_of: z.literal(1, { error: "best_of is not supported" }).nullable().optional(),
 });
+
+// vLLM's pooling request: completion-style `input` (one text or several) or chat-style
+// `messages` (one conversation, its last assistant turn included: it is what gets scored).
+const poolingRequestSchema = z
+  .object({
+    model: z.string().optional(),
+    input: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    messages: messagesSchema.optional(),
+  })
+  .refine((body) => (body.input === undefined) !== (body.messages === undefined), {
+    error: "give exactly one of input and messages",
+    path: ["input"],
+  });
 
 type SamplingRequest = z.infer<z.ZodObject<typeof samplingSchema>>;
 
@@ -172,11 +220,29 @@ interface Choice {
   options: GenerateOptions;
 }
 
+/** The grammar a chat request's response_format asks for, if any. */
+function responseGrammar(format: z.infer<typeof chatRequestSchema>["response_format"]): string | undefined {
+  if (!format || format.type === "text") return undefined;
+  if (format.type === "json_object") return jsonObjectGrammar();
+  try {
+    return compileJsonSchema(format.json_schema.schema ?? {});
+  } catch (error) {
+    if (!(error instanceof SchemaError)) throw error;
+    throw invalid(
+      `response_format.json_schema.schema: ${error.message}`,
+      "response_format",
+      "unsupported_schema",
+    );
+  }
+}
+
 function generateOptions(
   body: SamplingRequest,
   maxTokens: number | null | undefined,
   choice: number,
   signal: AbortSignal,
+  grammar: string | undefined,
+  adapter: number | undefined,
 ): GenerateOptions {
   if (body.logprobs) throw invalid("logprobs are not supported", "logprobs");
   if (body.logit_bias && Object.keys(body.logit_bias).length > 0)
@@ -195,12 +261,33 @@ function generateOptions(
     stop,
     ignoreEos: body.ignore_eos ?? false,
     signal,
+    ...(grammar === undefined ? {} : { grammar }),
+    adapter,
   };
 }
 
 function messageText(content: z.infer<typeof contentSchema> | null): string {
   if (content === null) return "";
   return typeof content === "string" ? content : content.map((part) => part.text).join("");
+}
+
+/** A chat request's messages through the model's template; "developer" is OpenAI's newer name for system. */
+function chatTokens(
+  model: Model,
+  special: SpecialTokenTexts,
+  messages: z.infer<typeof messagesSchema>,
+  addGenerationPrompt: boolean,
+): number[] {
+  const chat: ChatMessage[] = messages.map((m) => ({
+    role: m.role === "developer" ? "system" : m.role,
+    content: messageText(m.content),
+  }));
+  const segments = renderChatSegments(chat, {
+    template: model.info.chatTemplate,
+    addGenerationPrompt,
+    ...special,
+  });
+  return chatPromptTokens(model, segments);
 }
 
 function tooLarge(limit: number): HttpError {
@@ -410,15 +497,26 @@ export class InferenceServer {
           activeSequences: this.active,
         });
       case "GET /v1/models":
-        return sendJson(res, 200, { object: "list", data: [this.modelCard()] });
+        return sendJson(res, 200, {
+          object: "list",
+          data: [null, ...this.adapterNames].map((name) => this.modelCard(name)),
+        });
       case `GET /v1/models/${this.options.modelName}`:
-        return sendJson(res, 200, this.modelCard());
+        return sendJson(res, 200, this.modelCard(null));
       case "POST /v1/completions":
         return this.completions(req, res);
       case "POST /v1/chat/completions":
         return this.chatCompletions(req, res);
+      case "POST /pooling":
+        return this.pooling(req, res);
     }
-    if (["/health", "/v1/models", "/v1/completions", "/v1/chat/completions"].includes(path)) {
+    const adapterName = path.startsWith("/v1/models/")
+      ? decodeURIComponent(path.slice("/v1/models/".length))
+      : "";
+    if (req.method === "GET" && this.adapterNames.includes(adapterName)) {
+      return sendJson(res, 200, this.modelCard(adapterName));
+    }
+    if (["/health", "/v1/models", "/v1/completions", "/v1/chat/completions", "/pooling"].includes(path)) {
       throw new HttpError(
         405,
         `${req.method} is not allowed on ${path}`,
@@ -430,8 +528,15 @@ export class InferenceServer {
     throw new HttpError(404, `no route ${req.method} ${path}`, "invalid_request_error", null, "not_found");
   }
 
-  private modelCard() {
-    return { id: this.options.modelName, object: "model", created: 0, owned_by: "arbiter" };
+  private get adapterNames(): readonly string[] {
+    return this.options.adapterNames ?? [];
+  }
+
+  // The base (name null) or one of its adapters, which names its base as vLLM does.
+  private modelCard(adapterName: string | null) {
+    const card = { object: "model", created: 0, owned_by: "arbiter" };
+    if (adapterName === null) return { id: this.options.modelName, ...card };
+    return { id: adapterName, ...card, parent: this.options.modelName };
   }
 
   private loadedModel(): { model: Model; special: SpecialTokenTexts } {
@@ -449,15 +554,10 @@ export class InferenceServer {
 
   private async chatCompletions(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = parseJson(await readBody(req, this.maxBodyBytes), chatRequestSchema);
+    const grammar = responseGrammar(body.response_format);
     const { model, special } = this.loadedModel();
-    // "developer" is OpenAI's newer name for the system role.
-    const messages: ChatMessage[] = body.messages.map((m) => ({
-      role: m.role === "developer" ? "system" : m.role,
-      content: messageText(m.content),
-    }));
-    const segments = renderChatSegments(messages, { template: model.info.chatTemplate, ...special });
-    const prompt = { tokens: chatPromptTokens(model, segments) };
-    await this.run(res, body, body.max_completion_tokens ?? body.max_tokens, [prompt], "chat");
+    const prompt = { tokens: chatTokens(model, special, body.messages, true) };
+    await this.run(res, body, body.max_completion_tokens ?? body.max_tokens, [prompt], "chat", grammar);
   }
 
   private async completions(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -471,6 +571,74 @@ export class InferenceServer {
     await this.run(res, body, body.max_tokens, prompts, "text");
   }
 
+  /** Reward-model scores, one per input (vLLM's /pooling for a reward model). */
+  private async pooling(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseJson(await readBody(req, this.maxBodyBytes), poolingRequestSchema);
+    const { model, special } = this.loadedModel();
+    if (!model.info.scoreHead) {
+      throw invalid(
+        "this model has no score head (cls.output.weight): it is not a reward model, so /pooling cannot score with it",
+        "model",
+        "not_a_reward_model",
+      );
+    }
+    const sequences = body.messages
+      ? [chatTokens(model, special, body.messages, false)]
+      : (typeof body.input === "string" ? [body.input] : body.input!).map((text) =>
+          model.tokenize(text, { addBos: model.info.addBosToken, special: false }),
+        );
+    if (sequences.length > this.maxRequestSequences) {
+      throw invalid(
+        `this request has ${sequences.length} inputs; this server allows at most ${this.maxRequestSequences} per request`,
+        "input",
+        "too_many_sequences",
+      );
+    }
+    for (const tokens of sequences) {
+      if (tokens.length > model.info.contextLength) {
+        throw invalid(
+          `an input has ${tokens.length} tokens; this server's context is ${model.info.contextLength}`,
+          "input",
+          "context_length_exceeded",
+        );
+      }
+    }
+    this.checkCapacity(sequences.length);
+    this.active += sequences.length;
+    let results: ScoreResult[];
+    try {
+      // Submitted as one group: inputs that share a prefix (one prompt, several responses)
+      // share its prefill.
+      results = await model.score([], sequences);
+    } finally {
+      this.active -= sequences.length;
+    }
+    const promptTokens = sequences.reduce((sum, tokens) => sum + tokens.length, 0);
+    sendJson(res, 200, {
+      id: `pool-${randomUUID().replaceAll("-", "")}`,
+      object: "list",
+      created: Math.floor(Date.now() / 1000),
+      model: this.options.modelName,
+      data: results.map((r, index) => ({ index, object: "pooling", data: [r.score] })),
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens, completion_tokens: 0 },
+    });
+  }
+
+  /** 429 when `sequences` more would pass the in-flight cap (checked with no await before counting them). */
+  private checkCapacity(sequences: number): void {
+    if (this.active + sequences > this.maxQueuedSequences) {
+      const busy = new HttpError(
+        429,
+        `the server is busy (${this.active} sequences in flight, at most ${this.maxQueuedSequences}); retry shortly`,
+        "server_error",
+        null,
+        "server_busy",
+      );
+      busy.retryAfterSeconds = 1;
+      throw busy;
+    }
+  }
+
   /** Generates n choices per prompt, all concurrently, and answers in one body or as SSE. */
   private async run(
     res: ServerResponse,
@@ -478,9 +646,14 @@ export class InferenceServer {
     maxTokens: number | null | undefined,
     prompts: PreparedPrompt[],
     kind: "chat" | "text",
+    grammar?: string,
   ): Promise<void> {
     const { model } = this.loadedModel();
     const n = body.n ?? 1;
+    // The request's model picks an adapter by name; any other name runs the base.
+    const adapterIndex = this.adapterNames.indexOf(body.model ?? "");
+    const adapter = adapterIndex >= 0 ? adapterIndex : undefined;
+    const servedName = adapter === undefined ? this.options.modelName : this.adapterNames[adapter]!;
     const abort = new AbortController();
     // A client that goes away before the answer is complete cancels every sequence.
     res.on("close", () => {
@@ -490,7 +663,7 @@ export class InferenceServer {
       Array.from({ length: n }, (_, j) => ({
         index: p * n + j,
         prompt,
-        options: generateOptions(body, maxTokens, j, abort.signal),
+        options: generateOptions(body, maxTokens, j, abort.signal, grammar, adapter),
       })),
     );
     const id = `${kind === "chat" ? "chatcmpl" : "cmpl"}-${randomUUID().replaceAll("-", "")}`;
@@ -526,17 +699,7 @@ export class InferenceServer {
     }
     // Checked right before generate() counts the new sequences, with no await between: requests
     // that arrive together cannot all pass.
-    if (this.active + choices.length > this.maxQueuedSequences) {
-      const busy = new HttpError(
-        429,
-        `the server is busy (${this.active} sequences in flight, at most ${this.maxQueuedSequences}); retry shortly`,
-        "server_error",
-        null,
-        "server_busy",
-      );
-      busy.retryAfterSeconds = 1;
-      throw busy;
-    }
+    this.checkCapacity(choices.length);
     // One failed sequence stops the others: the request fails as a whole.
     const all = async (tasks: Promise<GenerateResult>[]) => {
       try {
@@ -554,7 +717,7 @@ export class InferenceServer {
         id,
         object,
         created,
-        model: this.options.modelName,
+        model: servedName,
         choices: results.map((r, i) =>
           kind === "chat"
             ? {
@@ -583,7 +746,7 @@ export class InferenceServer {
         id,
         object: chunkObject,
         created,
-        model: this.options.modelName,
+        model: servedName,
         choices: choice ? [choice] : [],
         ...(includeUsage ? { usage: null } : {}),
         ...extra,

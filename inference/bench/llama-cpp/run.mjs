@@ -3,6 +3,7 @@
 // Run by the benchmark as a child process; prints one JSON document. node-llama-cpp is the
 // project's devDependency (x64 CPU binary only; never built or downloaded).
 //   node run.mjs --model F --threads T --prompt-tokens P --gen-tokens G --batch 1,2,4 --context C
+//                [--lora ADAPTER.gguf]   (applied to every sequence of the context)
 //
 // Run it with UV_THREADPOOL_SIZE=1 (the benchmark does). node-llama-cpp runs each decode on a
 // libuv pool thread and llama.cpp starts a fresh ggml worker for it; with the default pool of 4,
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     "gen-tokens": { type: "string", default: "64" },
     batch: { type: "string", default: "1,2,4" },
     context: { type: "string", default: "256" },
+    lora: { type: "string" },
   },
 });
 const threads = Number(values.threads);
@@ -82,6 +84,7 @@ async function runBatch(batch) {
     threads,
     batchSize: 512,
     performanceTracking: true,
+    ...(values.lora ? { lora: { adapters: [{ filePath: values.lora }] } } : {}),
   });
   const sequences = Array.from({ length: batch }, () => context.getSequence());
   const started = performance.now();

@@ -17,6 +17,7 @@
 #include "../step.h"
 #include "attention.h"
 #include "cpu_features.h"
+#include "lora.h"
 #include "matmul.h"
 #include "ops.h"
 #include "threadpool.h"
@@ -39,8 +40,13 @@ struct Input {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend(const LlamaModel& model, int n_threads, int n_ctx, int n_slots)
-      : model_(model), c_(model.config), n_ctx_(n_ctx), n_slots_(n_slots), pool_(n_threads) {}
+  CpuBackend(const LlamaModel& model, const BackendOptions& options, int n_threads)
+      : model_(model),
+        c_(model.config),
+        n_ctx_(options.n_ctx),
+        n_slots_(options.n_slots),
+        adapters_(options.adapters),
+        pool_(n_threads) {}
 
   ~CpuBackend() override {
     if (kv_) munmap(kv_, kv_bytes_);
@@ -126,6 +132,36 @@ class CpuBackend final : public Backend {
 
   Status forward(const std::vector<StepSequence>& step, float* logits) override {
     ARB_RETURN_IF_ERROR(plan(step, logits));
+    layers();
+    // Output: only the rows the caller asked logits for, normalised into xb_.
+    final_norm(xb_.data());
+    const int saved = n_tok_;
+    n_tok_ = n_out_;
+    Input in = prepare(xb_.data(), c_.n_embd, {output_kernel_});
+    MatmulTask out = task(output_kernel_, model_.weights.output, in, logits, c_.n_vocab);
+    run_matmuls(pool_, &out, 1);
+    n_tok_ = saved;
+    return Status::Ok();
+  }
+
+  Status forward_hidden(const std::vector<StepSequence>& step, float* hidden) override {
+    ARB_RETURN_IF_ERROR(plan(step, hidden));
+    layers();
+    final_norm(hidden);
+    return Status::Ok();
+  }
+
+ private:
+  // The output rows (out_tok_), normalised by output_norm into rows of n_embd at `out`.
+  void final_norm(float* out) {
+    const int n_embd = c_.n_embd;
+    for (int r = 0; r < n_out_; r++) {
+      rmsnorm(out + static_cast<size_t>(r) * n_embd, x(out_tok_[r]), f32(model_.weights.output_norm), n_embd, c_.rms_eps);
+    }
+  }
+
+  // Every layer over the planned tokens: x(t) holds each token's residual stream afterwards.
+  void layers() {
     const int T = n_tok_;
     const int n_embd = c_.n_embd, hd = c_.head_dim;
     const int q_dim = c_.n_head * hd, kv_dim = c_.n_head_kv * hd;
@@ -155,6 +191,8 @@ class CpuBackend final : public Backend {
       MatmulTask qkv[3] = {task(K.wq, L.wq, in, q_.data(), q_dim), task(K.wk, L.wk, in, k_.data(), kv_dim),
                            task(K.wv, L.wv, in, v_.data(), kv_dim)};
       run_matmuls(pool_, qkv, 3);
+      add_lora(l, {{LoraTarget::Q, q_.data(), q_dim}, {LoraTarget::K, k_.data(), kv_dim}, {LoraTarget::V, v_.data(), kv_dim}},
+               xb_.data(), n_embd);
       const size_t half = static_cast<size_t>(c_.rope_dim / 2);
       const size_t table = c_.swa_layer(l) ? half : 0;
       const bool neox = c_.rope_style == RopeStyle::Neox;
@@ -182,6 +220,7 @@ class CpuBackend final : public Backend {
       in = prepare(att_.data(), q_dim, {K.wo});
       MatmulTask o = task(K.wo, L.wo, in, tmp_.data(), n_embd);
       run_matmuls(pool_, &o, 1);
+      add_lora(l, {{LoraTarget::O, tmp_.data(), n_embd}}, att_.data(), q_dim);
       add_residual(L.attn_post_norm);
 
       // Feed-forward block.
@@ -190,6 +229,7 @@ class CpuBackend final : public Backend {
       MatmulTask gate_up[2] = {task(K.gate, L.w_gate, in, hb_.data(), c_.n_ff),
                                task(K.up, L.w_up, in, hb2_.data(), c_.n_ff)};
       run_matmuls(pool_, gate_up, 2);
+      add_lora(l, {{LoraTarget::Gate, hb_.data(), c_.n_ff}, {LoraTarget::Up, hb2_.data(), c_.n_ff}}, xb_.data(), n_embd);
       per_token([&](int t) {
         float* gate = &hb_[static_cast<size_t>(t) * c_.n_ff];
         const float* up = &hb2_[static_cast<size_t>(t) * c_.n_ff];
@@ -202,21 +242,11 @@ class CpuBackend final : public Backend {
       in = prepare(hb_.data(), c_.n_ff, {K.down});
       MatmulTask down = task(K.down, L.w_down, in, tmp_.data(), n_embd);
       run_matmuls(pool_, &down, 1);
+      add_lora(l, {{LoraTarget::Down, tmp_.data(), n_embd}}, hb_.data(), c_.n_ff);
       add_residual(L.ffn_post_norm);
     }
-
-    // Output: only the rows the caller asked logits for, normalised into xb_.
-    for (int r = 0; r < n_out_; r++) rmsnorm(xb(r), x(out_tok_[r]), f32(W.output_norm), n_embd, c_.rms_eps);
-    const int saved = n_tok_;
-    n_tok_ = n_out_;
-    Input in = prepare(xb_.data(), n_embd, {output_kernel_});
-    MatmulTask out = task(output_kernel_, W.output, in, logits, c_.n_vocab);
-    run_matmuls(pool_, &out, 1);
-    n_tok_ = saved;
-    return Status::Ok();
   }
 
- private:
   Status kernel_for(const TensorView& w, const MatmulKernel** out) {
     *out = select_matmul_kernel(w.type);
     if (*out) cpu_kernels_[ggml_type_name(w.type)] = cpu_isa_name((*out)->isa);
@@ -225,6 +255,29 @@ class CpuBackend final : public Backend {
                                                         ggml_type_name(w.type));
     }
     return Status::Ok();
+  }
+
+  struct LoraOutput {
+    LoraTarget target;
+    float* y;  // the base product's output, token t at y + t * ldy
+    int64_t ldy;
+  };
+
+  // Adds the low-rank products of each sequence's adapter (if any) to the outputs of layer l's
+  // projections that read the input x (token t at x + t * n_in).
+  void add_lora(int l, std::initializer_list<LoraOutput> outputs, const float* x, int64_t n_in) {
+    lora_products_.clear();
+    for (const SequenceRun& run : runs_) {
+      if (run.adapter < 0) continue;
+      const auto& pairs = adapters_[static_cast<size_t>(run.adapter)]->layers[static_cast<size_t>(l)];
+      for (const LoraOutput& out : outputs) {
+        const LoraPair& pair = pairs[static_cast<size_t>(out.target)];
+        if (!pair.present()) continue;
+        lora_products_.push_back({&pair, x + static_cast<int64_t>(run.t0) * n_in, n_in,
+                                  out.y + static_cast<int64_t>(run.t0) * out.ldy, out.ldy, run.n_tok});
+      }
+    }
+    run_lora(pool_, lora_products_, &lora_scratch_);
   }
 
   // x += tmp_, the block's output, normalised first when the layer has a post-norm (gemma3).
@@ -241,13 +294,16 @@ class CpuBackend final : public Backend {
   // position tok_pos_[t]; out_tok_ lists the tokens that need logits, in output order.
   Status plan(const std::vector<StepSequence>& step, const float* logits) {
     StepLayout layout;
-    ARB_RETURN_IF_ERROR(validate_step(step, n_slots_, n_ctx_, c_.n_vocab, logits, &layout));
+    ARB_RETURN_IF_ERROR(validate_step(step, n_slots_, n_ctx_, c_.n_vocab, static_cast<int>(adapters_.size()), logits,
+                                      &layout));
     const int T = static_cast<int>(layout.n_tokens);
     reserve(T);
     n_tok_ = T;
     n_out_ = static_cast<int>(layout.n_logit_rows);
     int t = 0, r = 0;
+    runs_.clear();
     for (const StepSequence& s : step) {
+      runs_.push_back({t, s.n_tokens, s.adapter});
       for (int i = 0; i < s.n_tokens; i++, t++) {
         tok_id_[t] = s.tokens[i];
         tok_slot_[t] = s.slot;
@@ -379,10 +435,15 @@ class CpuBackend final : public Backend {
   struct AttentionItem {
     int t0, t1, kv_head;
   };
+  // One sequence's tokens in the step: [t0, t0 + n_tok), run with adapter (-1: none).
+  struct SequenceRun {
+    int t0, n_tok, adapter;
+  };
 
   const LlamaModel& model_;
   const LlamaConfig c_;
   const int n_ctx_, n_slots_;
+  const std::vector<const LoraAdapter*> adapters_;
   ThreadPool pool_;
   std::string description_;
   QuantizeActFn quantize_ = nullptr, quantize_q8k_ = nullptr;
@@ -402,6 +463,9 @@ class CpuBackend final : public Backend {
   std::vector<uint8_t> q8_, q8k_;
   std::vector<int> tok_id_, tok_slot_, tok_pos_, out_tok_;
   std::vector<AttentionItem> items_;
+  std::vector<SequenceRun> runs_;
+  std::vector<LoraProduct> lora_products_;
+  std::vector<float> lora_scratch_;
 };
 
 }  // namespace
@@ -413,7 +477,7 @@ Status create_cpu_backend(const LlamaModel& model, const BackendOptions& options
                          "CPU backend: need n_ctx >= 1, 1 <= n_slots <= 256 and 0 <= threads <= 1024");
   }
   const int threads = options.n_threads > 0 ? options.n_threads : cpu_count();
-  auto backend = std::make_unique<CpuBackend>(model, threads, options.n_ctx, options.n_slots);
+  auto backend = std::make_unique<CpuBackend>(model, options, threads);
   ARB_RETURN_IF_ERROR(backend->init());
   *out = std::move(backend);
   return Status::Ok();

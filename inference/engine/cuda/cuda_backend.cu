@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../quants_ref.h"
 #include "../step.h"
 #include "device_weights.h"
 #include "kernels.h"
@@ -71,7 +72,11 @@ struct RowSpec {
   int32_t token, pos, slot;
   int32_t stable;      // first position of the row's piece: the cache below it predates the pass
   int64_t logits_row;  // destination row in the caller's logits, or -1
+  int32_t adapter;     // the row's LoRA adapter, -1: none
 };
+
+// Rows uploaded per pass, kPassRows values each: token | pos | slot | stable | adapter.
+constexpr int kRowPlanes = 5;
 
 struct Piece {
   int seq, start, len;
@@ -96,6 +101,8 @@ class CudaBackend final : public Backend {
 
  private:
   Status upload_weights(const LlamaModel& model, const std::function<void(float)>& on_progress);
+  Status upload_adapters(const std::vector<const LoraAdapter*>& adapters);
+  Status add_lora(int n, int layer, LoraTarget target, const ActBuf& in, float* y, int64_t ldy);
   Status alloc_state();
   Status upload_rows(const std::vector<RowSpec>& rows);
   Status run_prefill_pass(const std::vector<RowSpec>& rows, const std::vector<Piece>& pieces,
@@ -110,8 +117,8 @@ class CudaBackend final : public Backend {
   cudaGraphExec_t capture_decode(int n);  // null when capture or instantiation fails
   Status logits_for_rows(const std::vector<RowSpec>& rows, float* logits);
   RopeKvArgs rope_args(int layer) const;
-  Status add_block_output(Pass pass, int n, MatvecSite site, const DevMatrix& w, const ActBuf& a,
-                          const float* post_norm);
+  Status add_block_output(Pass pass, int n, int layer, LoraTarget target, MatvecSite site, const DevMatrix& w,
+                          const ActBuf& a, const float* post_norm);
   Status embed(int n);
   AttentionArgs attn_args(int layer) const;
 
@@ -155,7 +162,7 @@ class CudaBackend final : public Backend {
   ActBuf attn_in_, attn_out_, ffn_in_, h_, final_;
   float* xg_ = nullptr;    // gathered rows for the output projection [kDecodeRows][x_ld_]
   float* logits_dev_ = nullptr;  // [kDecodeRows][n_vocab]
-  int32_t* rows_dev_ = nullptr;  // token | pos | slot | stable, kPassRows each
+  int32_t* rows_dev_ = nullptr;  // kRowPlanes planes of kPassRows values (RowSpec)
   int32_t* gather_dev_ = nullptr;
   PrefillTile* tiles_dev_ = nullptr;
   DecodeAttnScratch attn_scratch_;
@@ -166,6 +173,14 @@ class CudaBackend final : public Backend {
   PrefillTile* tiles_host_ = nullptr;
   float* logits_host_ = nullptr;
   std::map<int, cudaGraphExec_t> graphs_;
+
+  // LoRA: the adapters' pairs, [adapter][layer][target] (lora_stride_ per adapter), fp32 on the
+  // device. With adapters loaded the passes take the unfused q|k|v and gate/up paths, so that
+  // every product's output is stored before its low-rank part is added.
+  LoraDevPair* lora_pairs_ = nullptr;
+  int64_t lora_stride_ = 0;
+  int n_adapters_ = 0;
+  bool has_lora_ = false;
 };
 
 CudaBackend::~CudaBackend() {
@@ -217,7 +232,8 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   n_ctx_ = options.n_ctx;
   // The fused epilogue rotates adjacent pairs of plain products; NeoX pairs, biases and q/k norms
   // go through the q|k|v buffer (launch_qkv_prep, launch_rope_store).
-  fused_rope_ = c.head_dim % 2 == 0 && c.rope_style == RopeStyle::Adjacent;
+  has_lora_ = !options.adapters.empty();
+  fused_rope_ = c.head_dim % 2 == 0 && c.rope_style == RopeStyle::Adjacent && !has_lora_;
   // Programmatic dependent launch (sm_90+): a kernel's weight loads overlap its predecessor's end.
   ctx_.pdl = prop.major >= 9;
   description_ = std::string(prop.name) + " (sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
@@ -227,6 +243,7 @@ Status CudaBackend::init(const LlamaModel& model, const BackendOptions& options)
   ctx_.stream = stream_;
   ARB_RETURN_IF_ERROR(prepare_attention_prefill(c.head_dim));
   ARB_RETURN_IF_ERROR(upload_weights(model, options.on_progress));
+  ARB_RETURN_IF_ERROR(upload_adapters(options.adapters));
   ARB_RETURN_IF_ERROR(alloc_state());
   // Capture the decode graphs of the usual batch sizes now, not in the first steps.
   for (int n = 1; n <= std::min(n_slots_, 8); n++) decode_graph(n);
@@ -296,7 +313,7 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
     decode_forms_.attn_out |= act_form_for_decode(L.wo.type);
     prefill_forms_.attn_out |= act_form_for_prefill(L.wo.type);
     // The fused epilogue is SwiGLU; GeGLU takes the unfused path.
-    L.gate_up_fused = src.w_gate.type == src.w_up.type && cfg_.ffn_act == FfnActivation::Silu;
+    L.gate_up_fused = src.w_gate.type == src.w_up.type && cfg_.ffn_act == FfnActivation::Silu && !has_lora_;
     if (L.gate_up_fused) {
       ARB_RETURN_IF_ERROR(upload({&src.w_gate, &src.w_up}, true, &L.gate_up));
       decode_forms_.ffn_in |= act_form_for_decode(L.gate_up.type);
@@ -311,7 +328,75 @@ Status CudaBackend::upload_weights(const LlamaModel& model, const std::function<
     decode_forms_.h |= act_form_for_decode(L.down.type);
     prefill_forms_.h |= act_form_for_prefill(L.down.type);
   }
+  if (has_lora_) {  // the low-rank products read the projections' inputs in fp32
+    for (SiteForms* f : {&decode_forms_, &prefill_forms_}) {
+      f->attn_in |= kF32;
+      f->ffn_in |= kF32;
+    }
+  }
   return Status::Ok();
+}
+
+Status CudaBackend::upload_adapters(const std::vector<const LoraAdapter*>& adapters) {
+  if (adapters.empty()) return Status::Ok();
+  lora_stride_ = static_cast<int64_t>(cfg_.n_layer) * kLoraTargets;
+  n_adapters_ = static_cast<int>(adapters.size());
+  std::vector<LoraDevPair> table(adapters.size() * static_cast<size_t>(lora_stride_));
+  std::vector<float> values;
+  auto upload = [&](const TensorView& t, const float** out) -> Status {
+    values.resize(static_cast<size_t>(t.n_rows() * t.n_cols()));
+    for (int64_t r = 0; r < t.n_rows(); r++) {
+      dequantize_row(t.type, t.data + r * t.row_bytes(), values.data() + r * t.n_cols(), t.n_cols());
+    }
+    float* p = nullptr;
+    ARB_RETURN_IF_ERROR(mem_.alloc_array(values.size(), &p, "LoRA adapters"));
+    ARB_CUDA_RETURN(cudaMemcpy(p, values.data(), values.size() * sizeof(float), cudaMemcpyHostToDevice));
+    *out = p;
+    return Status::Ok();
+  };
+  for (size_t i = 0; i < adapters.size(); i++) {
+    const LoraAdapter& adapter = *adapters[i];
+    if (adapter.max_rank > kLoraMaxRank) {
+      return Status::Error(StatusCode::Unsupported,
+                           "LoRA adapter " + adapter.path + " has rank " + std::to_string(adapter.max_rank) +
+                               "; the CUDA backend takes up to " + std::to_string(kLoraMaxRank));
+    }
+    for (size_t l = 0; l < adapter.layers.size(); l++) {
+      for (int k = 0; k < kLoraTargets; k++) {
+        const LoraPair& pair = adapter.layers[l][static_cast<size_t>(k)];
+        if (!pair.present()) continue;
+        LoraDevPair& d = table[i * static_cast<size_t>(lora_stride_) + l * kLoraTargets + static_cast<size_t>(k)];
+        ARB_RETURN_IF_ERROR(upload(pair.a, &d.a));
+        ARB_RETURN_IF_ERROR(upload(pair.b, &d.b));
+        d.rank = pair.rank;
+        d.scale = pair.scale;
+      }
+    }
+  }
+  ARB_RETURN_IF_ERROR(mem_.alloc_array(table.size(), &lora_pairs_, "LoRA adapters"));
+  ARB_CUDA_RETURN(cudaMemcpy(lora_pairs_, table.data(), table.size() * sizeof(LoraDevPair), cudaMemcpyHostToDevice));
+  return Status::Ok();
+}
+
+// y (+)= the low-rank products of the n rows' adapters for one projection of one layer.
+Status CudaBackend::add_lora(int n, int layer, LoraTarget target, const ActBuf& in, float* y, int64_t ldy) {
+  if (!has_lora_) return Status::Ok();
+  const LlamaConfig& c = cfg_;
+  int64_t n_out = c.n_embd;  // O, Down
+  if (target == LoraTarget::Q) n_out = static_cast<int64_t>(c.n_head) * c.head_dim;
+  if (target == LoraTarget::K || target == LoraTarget::V) n_out = static_cast<int64_t>(c.n_head_kv) * c.head_dim;
+  if (target == LoraTarget::Gate || target == LoraTarget::Up) n_out = c.n_ff;
+  LoraArgs a;
+  a.pairs = lora_pairs_ + static_cast<int64_t>(layer) * kLoraTargets + static_cast<int>(target);
+  a.pair_stride = lora_stride_;
+  a.row_adapter = rows_dev_ + 4 * kPassRows;
+  a.x = in.f32;
+  a.ldx = in.ld;
+  a.n_in = in.k;
+  a.y = y;
+  a.ldy = ldy;
+  a.n_out = n_out;
+  return launch_lora(a, n, ctx_);
 }
 
 Status CudaBackend::alloc_state() {
@@ -373,7 +458,7 @@ Status CudaBackend::alloc_state() {
   ARB_RETURN_IF_ERROR(alloc_act(mem_, c.n_embd, kDecodeRows, final_forms_, "activations", &final_));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(x_ld_) * kDecodeRows, &xg_, "activations"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(c.n_vocab) * kDecodeRows, &logits_dev_, "logits"));
-  ARB_RETURN_IF_ERROR(mem_.alloc_array(4 * kPassRows, &rows_dev_, "step rows"));
+  ARB_RETURN_IF_ERROR(mem_.alloc_array(kRowPlanes * kPassRows, &rows_dev_, "step rows"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(kDecodeRows, &gather_dev_, "step rows"));
   ARB_RETURN_IF_ERROR(mem_.alloc_array(kPassRows, &tiles_dev_, "step rows"));
   attn_scratch_.max_splits = attention_max_splits(n_ctx_);
@@ -383,7 +468,7 @@ Status CudaBackend::alloc_state() {
   ARB_RETURN_IF_ERROR(mem_.alloc_array(static_cast<size_t>(kDecodeRows) * c.n_head, &attn_scratch_.counters,
                                        "attention scratch"));
 
-  ARB_CUDA_RETURN(cudaMallocHost(&rows_host_, sizeof(int32_t) * 4 * kPassRows));
+  ARB_CUDA_RETURN(cudaMallocHost(&rows_host_, sizeof(int32_t) * kRowPlanes * kPassRows));
   ARB_CUDA_RETURN(cudaMallocHost(&gather_host_, sizeof(int32_t) * kDecodeRows));
   ARB_CUDA_RETURN(cudaMallocHost(&tiles_host_, sizeof(PrefillTile) * kPassRows));
   ARB_CUDA_RETURN(cudaMallocHost(&logits_host_, sizeof(float) * c.n_vocab * kDecodeRows));
@@ -431,8 +516,9 @@ Status CudaBackend::upload_rows(const std::vector<RowSpec>& rows) {
     rows_host_[kPassRows + i] = rows[i].pos;
     rows_host_[2 * kPassRows + i] = rows[i].slot;
     rows_host_[3 * kPassRows + i] = rows[i].stable;
+    rows_host_[4 * kPassRows + i] = rows[i].adapter;
   }
-  ARB_CUDA_RETURN(cudaMemcpyAsync(rows_dev_, rows_host_, sizeof(int32_t) * 4 * kPassRows,
+  ARB_CUDA_RETURN(cudaMemcpyAsync(rows_dev_, rows_host_, sizeof(int32_t) * kRowPlanes * kPassRows,
                                   cudaMemcpyHostToDevice, stream_));
   return Status::Ok();
 }
@@ -497,6 +583,13 @@ Status CudaBackend::run_layers(Pass pass, int n, int n_tiles) {
                                     L.qkv_offset[p]));
       }
     }
+    if (has_lora_) {
+      const int64_t n_q = static_cast<int64_t>(c.n_head) * c.head_dim;
+      const int64_t n_kv = static_cast<int64_t>(c.n_head_kv) * c.head_dim;
+      ARB_RETURN_IF_ERROR(add_lora(n, l, LoraTarget::Q, attn_in_, qkv_, qkv_ld_));
+      ARB_RETURN_IF_ERROR(add_lora(n, l, LoraTarget::K, attn_in_, qkv_ + n_q, qkv_ld_));
+      ARB_RETURN_IF_ERROR(add_lora(n, l, LoraTarget::V, attn_in_, qkv_ + n_q + n_kv, qkv_ld_));
+    }
     if (L.needs_prep) ARB_RETURN_IF_ERROR(launch_qkv_prep(qkv_, qkv_ld_, n, L.prep, ctx_));
     if (!(decode && fused_rope_)) ARB_RETURN_IF_ERROR(launch_rope_store(qkv_, qkv_ld_, n, rk, ctx_));
     // Decode attention quantizes its own output (Block32) when heads hold whole blocks.
@@ -513,7 +606,7 @@ Status CudaBackend::run_layers(Pass pass, int n, int n_tiles) {
       ARB_RETURN_IF_ERROR(
           launch_norm_quant(attn_out_.f32, attn_out_.ld, nullptr, 0.0f, n, attn_out_, f.attn_out & ~written, ctx_));
     }
-    ARB_RETURN_IF_ERROR(add_block_output(pass, n, MatvecSite::Wo, L.wo, attn_out_, L.attn_post_norm));
+    ARB_RETURN_IF_ERROR(add_block_output(pass, n, l, LoraTarget::O, MatvecSite::Wo, L.wo, attn_out_, L.attn_post_norm));
 
     // Feed-forward: SwiGLU.
     ARB_RETURN_IF_ERROR(launch_norm_quant(x_, x_ld_, L.ffn_norm, c.rms_eps, n, ffn_in_, f.ffn_in, ctx_));
@@ -522,19 +615,25 @@ Status CudaBackend::run_layers(Pass pass, int n, int n_tiles) {
     } else {
       ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::GateUp, L.gate, ffn_in_, Epilogue::Store, g_, gu_ld_));
       ARB_RETURN_IF_ERROR(project(pass, n, MatvecSite::GateUp, L.up, ffn_in_, Epilogue::Store, u_, gu_ld_));
+      ARB_RETURN_IF_ERROR(add_lora(n, l, LoraTarget::Gate, ffn_in_, g_, gu_ld_));
+      ARB_RETURN_IF_ERROR(add_lora(n, l, LoraTarget::Up, ffn_in_, u_, gu_ld_));
       ARB_RETURN_IF_ERROR(launch_swiglu(g_, u_, gu_ld_, n, h_, kF32, ctx_, c.ffn_act == FfnActivation::GeluTanh));
     }
     if (f.h & ~kF32) ARB_RETURN_IF_ERROR(launch_norm_quant(h_.f32, h_.ld, nullptr, 0.0f, n, h_, f.h & ~kF32, ctx_));
-    ARB_RETURN_IF_ERROR(add_block_output(pass, n, MatvecSite::Down, L.down, h_, L.ffn_post_norm));
+    ARB_RETURN_IF_ERROR(add_block_output(pass, n, l, LoraTarget::Down, MatvecSite::Down, L.down, h_, L.ffn_post_norm));
   }
   return Status::Ok();
 }
 
 // x += W a, or x += rmsnorm(W a) * post_norm when the layer has a post-norm (gemma3).
-Status CudaBackend::add_block_output(Pass pass, int n, MatvecSite site, const DevMatrix& w, const ActBuf& a,
-                                     const float* post_norm) {
-  if (!post_norm) return project(pass, n, site, w, a, Epilogue::Add, x_, x_ld_);
+Status CudaBackend::add_block_output(Pass pass, int n, int layer, LoraTarget target, MatvecSite site,
+                                     const DevMatrix& w, const ActBuf& a, const float* post_norm) {
+  if (!post_norm) {
+    ARB_RETURN_IF_ERROR(project(pass, n, site, w, a, Epilogue::Add, x_, x_ld_));
+    return add_lora(n, layer, target, a, x_, x_ld_);
+  }
   ARB_RETURN_IF_ERROR(project(pass, n, site, w, a, Epilogue::Store, post_, x_ld_));
+  ARB_RETURN_IF_ERROR(add_lora(n, layer, target, a, post_, x_ld_));
   return launch_norm_add(post_, x_ld_, post_norm, cfg_.rms_eps, n, cfg_.n_embd, x_, x_ld_, ctx_);
 }
 
@@ -665,14 +764,14 @@ Status CudaBackend::run_prefill_pass(const std::vector<RowSpec>& rows, const std
 Status CudaBackend::forward(const std::vector<StepSequence>& step, float* logits) {
   ARB_CUDA_RETURN(cudaSetDevice(device_));
   StepLayout layout;
-  ARB_RETURN_IF_ERROR(validate_step(step, n_slots_, n_ctx_, cfg_.n_vocab, logits, &layout));
+  ARB_RETURN_IF_ERROR(validate_step(step, n_slots_, n_ctx_, cfg_.n_vocab, n_adapters_, logits, &layout));
   const std::vector<int64_t>& first_logit = layout.first_logit;
   auto row_of = [&](int seq, int t) {
     const StepSequence& s = step[static_cast<size_t>(seq)];
     int64_t dest = -1;
     if (s.all_logits) dest = first_logit[static_cast<size_t>(seq)] + t;
     else if (t == s.n_tokens - 1) dest = first_logit[static_cast<size_t>(seq)];
-    return RowSpec{s.tokens[t], s.n_past + t, s.slot, 0, dest};
+    return RowSpec{s.tokens[t], s.n_past + t, s.slot, 0, dest, s.adapter};
   };
 
   // Pieces of kPassRows tokens; long pieces (prefill) in order of their index within the

@@ -191,4 +191,26 @@ Status prepare_attention_prefill(int head_dim);  // raises the shared-memory lim
 Status launch_attention_prefill(const AttentionArgs& args, const PrefillTile* tiles, int n_tiles,
                                 float* out, int64_t out_ld, const LaunchCtx& ctx);
 
+// LoRA (engine/lora.h): y[r][:n_out] += scale * B (A x[r]) for each row r whose adapter
+// (row_adapter[r], -1: none) adapts this projection. pairs[adapter * pair_stride] is the
+// adapter's pair for the projection (rank 0: not adapted); A [rank][n_in] and B [n_out][rank]
+// are fp32. row_adapter is uploaded with the rows, so a captured graph reads each step's.
+constexpr int kLoraMaxRank = 256;
+struct LoraDevPair {
+  const float* a = nullptr;
+  const float* b = nullptr;
+  int rank = 0;
+  float scale = 0.0f;
+};
+struct LoraArgs {
+  const LoraDevPair* pairs = nullptr;
+  int64_t pair_stride = 0;
+  const int32_t* row_adapter = nullptr;
+  const float* x = nullptr;
+  int64_t ldx = 0, n_in = 0;
+  float* y = nullptr;
+  int64_t ldy = 0, n_out = 0;
+};
+Status launch_lora(const LoraArgs& args, int rows, const LaunchCtx& ctx);
+
 }  // namespace arb::cuda

@@ -99,6 +99,7 @@ struct TinyLlama {
   int n_embd = 64, n_layer = 2, n_head = 4, n_head_kv = 2, n_ff = 96, n_ctx = 256;
   GgmlType type = GgmlType::F32;
   bool tied = false;
+  bool score_head = false;  // a reward model: cls.output.weight [n_embd, 1] + bias, pooling RANK
   uint32_t seed = 1;
   // Per-tensor weight types for mixed files (a tensor name -> its type); `type` when empty.
   std::function<GgmlType(const std::string& name)> type_of;
@@ -182,6 +183,11 @@ inline std::vector<uint8_t> make_tiny_llama(const TinyLlama& c) {
     weight(p + "ffn_gate.weight", c.n_embd, c.n_ff, s_embd);
     weight(p + "ffn_up.weight", c.n_embd, c.n_ff, s_embd);
     weight(p + "ffn_down.weight", c.n_ff, c.n_embd, s_ff);
+  }
+  if (c.score_head) {
+    b.kv_u32("llama.pooling_type", 4);
+    b.tensor("cls.output.weight", GgmlType::F32, {c.n_embd, 1}, random_tensor(GgmlType::F32, c.n_embd, 1, s_embd, 0, rng));
+    b.tensor("cls.output.bias", GgmlType::F32, {1}, random_tensor(GgmlType::F32, 1, 1, 0.5f, 0, rng));
   }
   return b.build();
 }

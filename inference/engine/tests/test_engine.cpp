@@ -362,6 +362,51 @@ TEST(engine_group_members_share_one_prefill_even_after_waiting_for_slots) {
   CHECK(!m.engine->submit_group(std::move(bad), {std::make_shared<CollectingSink>(), std::make_shared<CollectingSink>()}, &ids).ok());
 }
 
+TEST(engine_scores_a_group_sharing_its_prompt_as_each_alone) {
+  // A reward model (a scalar score head): the members of one group share the prompt's prefill
+  // however short it is, and each score is the response scored alone, bit for bit.
+  test::TinyLlama c;
+  c.type = GgmlType::Q8_0;
+  c.score_head = true;
+  LoadedTiny m;
+  load_tiny(c, &m);
+  CHECK(m.engine->info().score_head);
+  const std::vector<int32_t> prompt = prompt_of(6, 3);
+  auto scoring = [&](int response) {
+    GenerateParams p;
+    p.prompt = prompt;
+    for (int i = 0; i <= response; i++) p.prompt.push_back(3 + (response * 53 + i * 17) % 270);
+    p.score = true;
+    return p;
+  };
+  std::vector<double> alone;
+  for (int r = 0; r < 3; r++) alone.push_back(run(*m.engine, scoring(r))->result.score);
+  std::vector<GenerateParams> group;
+  std::vector<std::shared_ptr<RequestSink>> sinks;
+  std::vector<std::shared_ptr<CollectingSink>> results;
+  for (int r = 0; r < 3; r++) {
+    group.push_back(scoring(r));
+    results.push_back(std::make_shared<CollectingSink>());
+    sinks.push_back(results.back());
+  }
+  std::vector<uint64_t> ids;
+  CHECK_OK(m.engine->submit_group(std::move(group), sinks, &ids));
+  for (int r = 0; r < 3; r++) {
+    results[static_cast<size_t>(r)]->wait();
+    CHECK(results[static_cast<size_t>(r)]->result.score == alone[static_cast<size_t>(r)]);
+    if (r > 0) CHECK_EQ(results[static_cast<size_t>(r)]->result.shared_prompt_tokens, 6);
+  }
+  CHECK(alone[0] != alone[1] && alone[1] != alone[2]);
+
+  // A model without a head refuses to score.
+  test::TinyLlama plain_config;
+  LoadedTiny plain;
+  load_tiny(plain_config, &plain);
+  uint64_t id;
+  const Status st = plain.engine->submit(scoring(0), std::make_shared<CollectingSink>(), &id);
+  CHECK(st.code == StatusCode::Unsupported);
+}
+
 TEST(engine_reuses_the_cache_a_finished_sequence_left_in_its_slot) {
   test::TinyLlama c;
   c.type = GgmlType::Q8_0;

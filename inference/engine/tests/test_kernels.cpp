@@ -5,6 +5,7 @@
 
 #include "../cpu/attention.h"
 #include "../cpu/kernels.h"
+#include "../cpu/lora.h"
 #include "../cpu/ops.h"
 #include "../quants_ref.h"
 #include "test.h"
@@ -398,6 +399,80 @@ TEST(swiglu_kernels_match_portable_reference) {
     for (int i = 0; i < 1000; i++) {
       CHECK_NEAR(got[i], ref[i], 1e-6 * std::fabs(ref[i]) + 1e-30);
     }
+  }
+}
+
+}  // namespace
+}  // namespace arb
+
+namespace arb {
+namespace {
+
+// A LoRA pair of random values stored as `type` (views into `bytes`).
+LoraPair random_pair(GgmlType type, int rank, int64_t n_in, int64_t n_out, float scale, std::mt19937& rng,
+                     std::vector<std::vector<uint8_t>>* bytes) {
+  std::normal_distribution<float> normal(0.0f, 0.3f);
+  auto matrix = [&](int64_t rows, int64_t cols) {
+    TensorView v;
+    v.type = type;
+    v.n_dims = 2;
+    v.ne[0] = cols;
+    v.ne[1] = rows;
+    std::vector<float> row(static_cast<size_t>(cols));
+    bytes->emplace_back(ggml_row_size(type, cols) * static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; r++) {
+      for (float& x : row) x = normal(rng);
+      quantize_row_ref(type, row.data(), bytes->back().data() + r * ggml_row_size(type, cols), cols);
+    }
+    v.data = bytes->back().data();
+    v.n_bytes = bytes->back().size();
+    return v;
+  };
+  LoraPair p;
+  p.rank = rank;
+  p.scale = scale;
+  p.a = matrix(rank, n_in);
+  p.b = matrix(n_out, rank);
+  return p;
+}
+
+TEST(lora_products_match_the_scalar_reference) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<std::vector<uint8_t>> bytes;
+  // Products of different types, ranks and shapes, one of them (rank 5, n_out 130) leaving
+  // partial register tiles and row chunks.
+  const LoraPair pairs[3] = {random_pair(GgmlType::F32, 16, 96, 200, 2.0f, rng, &bytes),
+                             random_pair(GgmlType::F16, 8, 96, 64, 0.5f, rng, &bytes),
+                             random_pair(GgmlType::BF16, 5, 96, 130, 1.0f, rng, &bytes)};
+  const int64_t n_in = 96, ldy = 200;
+  ThreadPool pool(2);
+  std::vector<float> scratch;
+  // A decode-sized step (run on the calling thread) and a prompt-sized one (on the pool).
+  for (const int n_tok : {7, 600}) {
+    std::vector<float> x(static_cast<size_t>(n_tok * n_in));
+    for (float& v : x) v = normal(rng);
+    std::vector<float> y(static_cast<size_t>(n_tok * ldy));
+    for (float& v : y) v = normal(rng);
+    const std::vector<float> y0 = y;
+    std::vector<float> want = y;
+    // Three sequences of one step: the first third of the tokens runs pair 0, the next token
+    // pair 1, the rest pair 2.
+    const int third = n_tok / 3;
+    const int runs[3][2] = {{0, third}, {third, 1}, {third + 1, n_tok - third - 1}};
+    std::vector<LoraProduct> products;
+    for (int i = 0; i < 3; i++) {
+      const int t0 = runs[i][0];
+      products.push_back({&pairs[i], &x[t0 * n_in], n_in, &y[t0 * ldy], ldy, runs[i][1]});
+      lora_product_ref({&pairs[i], &x[t0 * n_in], n_in, &want[t0 * ldy], ldy, runs[i][1]});
+    }
+    run_lora(pool, products, &scratch);
+    for (size_t i = 0; i < y.size(); i++) CHECK_NEAR(y[i], want[i], 1e-4 * (1.0 + std::fabs(want[i])));
+
+    // The second sequence's token alone gets the same bits as within the step (batch invariance).
+    std::vector<float> alone(y0.begin() + third * ldy, y0.begin() + (third + 1) * ldy);
+    run_lora(pool, {{&pairs[1], &x[third * n_in], n_in, alone.data(), ldy, 1}}, &scratch);
+    CHECK(std::memcmp(alone.data(), &y[third * ldy], sizeof(float) * ldy) == 0);
   }
 }
 

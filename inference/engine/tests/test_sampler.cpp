@@ -100,5 +100,30 @@ TEST(sampler_repetition_penalty_divides_positive_and_multiplies_negative_logits)
   CHECK_EQ(w.sample(positive, {1, 2}), 1);
 }
 
+// The reference for a mask: the same draw with the logits of every other id at -infinity.
+TEST(sampler_allowed_ids_draw_as_if_the_others_were_minus_infinity) {
+  const int n = 300;
+  const std::vector<float> logits = random_logits(n, 3);
+  std::mt19937 rng(5);
+  std::vector<uint64_t> bits((n + 63) / 64, 0);
+  std::vector<float> masked(static_cast<size_t>(n), -INFINITY);
+  for (int i = 0; i < n; i++) {
+    if (rng() % 5 != 0) continue;
+    bits[static_cast<size_t>(i) / 64] |= uint64_t{1} << (i % 64);
+    masked[static_cast<size_t>(i)] = logits[static_cast<size_t>(i)];
+  }
+  for (const float temperature : {0.0f, 0.7f, 1.5f}) {
+    SamplingParams p;
+    p.temperature = temperature;
+    p.seed = 11;
+    Sampler with_bits(p, n), with_logits(p, n);
+    for (int draw = 0; draw < 200; draw++) {
+      const int32_t id = with_bits.sample(logits.data(), {}, bits.data());
+      CHECK_EQ(id, with_logits.sample(masked.data(), {}));
+      CHECK((bits[static_cast<size_t>(id) / 64] >> (id % 64)) & 1);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace arb

@@ -61,7 +61,7 @@ TEST(step_validation_refuses_bad_steps_with_codes) {
   float logits[1] = {0.0f};
   StepLayout layout;
   auto code = [&](const std::vector<StepSequence>& step, const float* out) {
-    return validate_step(step, 2, 8, 256, out, &layout).code;
+    return validate_step(step, 2, 8, 256, 1, out, &layout).code;
   };
   CHECK(code({}, logits) == StatusCode::InvalidArgument);
   CHECK(code({{2, 0, ok_tokens, 1, false}}, logits) == StatusCode::InvalidArgument);
@@ -73,8 +73,11 @@ TEST(step_validation_refuses_bad_steps_with_codes) {
   CHECK(code({{0, 6, ok_tokens, 3, false}}, logits) == StatusCode::ContextOverflow);
   CHECK(code({{0, 0, bad_token, 1, false}}, logits) == StatusCode::InvalidArgument);
   CHECK(code({{0, 0, ok_tokens, 1, false}}, nullptr) == StatusCode::InvalidArgument);
+  CHECK(code({{0, 0, ok_tokens, 1, false, 1}}, logits) == StatusCode::InvalidArgument);
+  CHECK(code({{0, 0, ok_tokens, 1, false, -2}}, logits) == StatusCode::InvalidArgument);
+  CHECK(code({{0, 0, ok_tokens, 1, false, 0}}, logits) == StatusCode::Ok);
 
-  CHECK_OK(validate_step({{1, 2, ok_tokens, 3, true}, {0, 5, ok_tokens, 2, false}}, 2, 8, 256, logits, &layout));
+  CHECK_OK(validate_step({{1, 2, ok_tokens, 3, true}, {0, 5, ok_tokens, 2, false}}, 2, 8, 256, 0, logits, &layout));
   CHECK_EQ(layout.n_tokens, 5);
   CHECK_EQ(layout.n_logit_rows, 4);
   CHECK(layout.first_logit == std::vector<int64_t>({0, 3}));

@@ -43,9 +43,13 @@ export async function loadLlamaCppModel(path: string): Promise<LlamaModel> {
  * (the engine's KV cache is binary16 too), and flash attention off (llama.cpp's CPU flash
  * attention adds the values up in binary16; without it the sums are float32, as the engine's).
  * `printed` holds the flash attention and context per sequence llama.cpp printed when it made
- * the context.
+ * the context. `lora`: LoRA adapters llama.cpp applies to every token of the context.
  */
-export async function llamaCppSequence(model: LlamaModel, contextSize: number) {
+export async function llamaCppSequence(
+  model: LlamaModel,
+  contextSize: number,
+  lora?: { filePath: string; scale?: number }[],
+) {
   lastContext.flashAttention = null;
   lastContext.contextPerSequence = null;
   const context = await model.createContext({
@@ -56,6 +60,7 @@ export async function llamaCppSequence(model: LlamaModel, contextSize: number) {
     flashAttention: false,
     experimentalKvCacheKeyType: "F16",
     experimentalKvCacheValueType: "F16",
+    ...(lora ? { lora: { adapters: lora } } : {}),
   });
   // The log comes through a thread-safe function, one event-loop turn behind createContext.
   await new Promise(setImmediate);

@@ -44,7 +44,7 @@ export function isSlidingWindowLayer(config: ReferenceConfig, layer: number): bo
 interface Matrix {
   rows: number;
   cols: number;
-  values: Float32Array; // row-major, rows x cols (ggml: ne[0] = cols)
+  values: Float32Array | Float64Array; // row-major, rows x cols (ggml: ne[0] = cols)
   type: GgmlTypeName;
 }
 
@@ -74,6 +74,8 @@ export interface ReferenceModel {
   output: Matrix;
   tiedOutput: boolean;
   layers: Layer[];
+  /** A reward model's scalar head (cls.output.weight [nEmbd, 1], cls.output.bias), or null. */
+  scoreHead: { weight: Float32Array | Float64Array; bias: number } | null;
 }
 
 function requiredNumber(file: ReadGguf, key: string): number {
@@ -173,6 +175,12 @@ export function loadReferenceModel(path: string): ReferenceModel {
     output: tiedOutput ? tokEmbd : matrix(file, "output.weight", nVocab, nEmbd),
     tiedOutput,
     layers,
+    scoreHead: file.tensors.some((t) => t.name === "cls.output.weight")
+      ? {
+          weight: matrix(file, "cls.output.weight", 1, nEmbd).values,
+          bias: optionalVector(file, "cls.output.bias", 1)?.[0] ?? 0,
+        }
+      : null,
   };
 }
 
@@ -311,6 +319,23 @@ export function referenceForward(
   tokens: readonly number[],
   options: ReferenceOptions = {},
 ): Float64Array[] {
+  return referenceHidden(model, tokens, options).map((h) => matvec(model.output, h, options));
+}
+
+/** A reward model's score of one sequence: head . the last token's final normed state + bias. */
+export function referenceScore(model: ReferenceModel, tokens: readonly number[]): number {
+  if (!model.scoreHead) throw new Error("reference: the model has no score head");
+  const { weight, bias } = model.scoreHead;
+  const hidden = referenceHidden(model, tokens).at(-1)!;
+  return hidden.reduce((sum, v, i) => sum + v * weight[i]!, bias);
+}
+
+/** The final normed hidden state (rmsnorm(x, output_norm)) of every position of one sequence. */
+function referenceHidden(
+  model: ReferenceModel,
+  tokens: readonly number[],
+  options: ReferenceOptions = {},
+): Float64Array[] {
   const { config } = model;
   const { nEmbd, nHead, nHeadKv, headDim, rmsEps } = config;
   const swaRope = {
@@ -322,7 +347,7 @@ export function referenceForward(
   const group = nHead / nHeadKv;
   const keys: Float64Array[][] = model.layers.map(() => []);
   const values: Float64Array[][] = model.layers.map(() => []);
-  const logits: Float64Array[] = [];
+  const hidden: Float64Array[] = [];
 
   tokens.forEach((token, pos) => {
     if (!Number.isInteger(token) || token < 0 || token >= config.nVocab)
@@ -388,9 +413,72 @@ export function referenceForward(
       );
       addInPlace(x, layer.ffnPostNorm ? rmsnorm(down, layer.ffnPostNorm, rmsEps) : down);
     });
-    logits.push(matvec(model.output, rmsnorm(x, model.outputNorm, rmsEps), options));
+    hidden.push(rmsnorm(x, model.outputNorm, rmsEps));
   });
-  return logits;
+  return hidden;
+}
+
+/** A LoRA pair as the reference takes it: A is rank x nIn, B is nOut x rank, row-major. */
+export interface ReferenceLoraPair {
+  a: ArrayLike<number>;
+  b: ArrayLike<number>;
+  rank: number;
+}
+
+const LORA_FIELDS = {
+  attn_q: "wq",
+  attn_k: "wk",
+  attn_v: "wv",
+  attn_output: "wo",
+  ffn_gate: "wGate",
+  ffn_up: "wUp",
+  ffn_down: "wDown",
+} as const;
+
+/**
+ * The model with a LoRA adapter merged into its weights in float64: W' = W + f · B A with
+ * f = scale · alpha / rank (scale alone when alpha is 0), llama.cpp's factor. The engine never
+ * merges; this is what its run-time products must equal. Pairs are keyed by base tensor name.
+ */
+export function mergeLora(
+  model: ReferenceModel,
+  pairs: ReadonlyMap<string, ReferenceLoraPair>,
+  alpha: number,
+  scale: number,
+): ReferenceModel {
+  const layers = model.layers.map((layer) => ({ ...layer }));
+  for (const [name, pair] of pairs) {
+    const m = /^blk\.(\d+)\.(\w+)\.weight$/.exec(name);
+    const field = m ? LORA_FIELDS[m[2] as keyof typeof LORA_FIELDS] : undefined;
+    if (!m || !field) throw new Error(`reference: ${name} is not an adaptable projection`);
+    const layer = layers[Number(m[1])]!;
+    const w = layer[field];
+    const factor = alpha !== 0 ? (scale * alpha) / pair.rank : scale;
+    const merged = Float64Array.from(w.values);
+    for (let o = 0; o < w.rows; o++) {
+      for (let i = 0; i < w.cols; i++) {
+        let delta = 0;
+        for (let j = 0; j < pair.rank; j++) delta += pair.b[o * pair.rank + j]! * pair.a[j * w.cols + i]!;
+        merged[o * w.cols + i] += factor * delta;
+      }
+    }
+    layer[field] = { ...w, values: merged };
+  }
+  return { ...model, layers };
+}
+
+/** A GGUF adapter file's alpha and pairs, dequantized by the TypeScript reader. */
+export function readLoraAdapter(path: string): { alpha: number; pairs: Map<string, ReferenceLoraPair> } {
+  const file = readGguf(new Uint8Array(readFileSync(path)));
+  const pairs = new Map<string, ReferenceLoraPair>();
+  for (const t of file.tensors) {
+    if (!t.name.endsWith(".lora_a")) continue;
+    const name = t.name.slice(0, -".lora_a".length);
+    const a = readTensor(file, `${name}.lora_a`);
+    const b = readTensor(file, `${name}.lora_b`);
+    pairs.set(name, { a: a.values, b: b.values, rank: a.shape[1]! });
+  }
+  return { alpha: Number(metadataValue(file, "adapter.lora.alpha") ?? 0), pairs };
 }
 
 /**

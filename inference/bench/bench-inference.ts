@@ -382,32 +382,18 @@ async function loraSection(type: ModelType, tsx: string, llamaError: string | nu
   }
   base.dispose();
   process.stderr.write(`[bench] LoRA over llama ${type}: base, adapter, pair of adapters, alternating\n`);
-  const loadAverageBefore = os.loadavg().map(round);
-  const run = spawnSync(
-    tsx,
-    [
-      fileURLToPath(import.meta.url),
-      "--worker",
-      "--model",
-      path,
-      "--lora-adapters",
-      adapterPaths.join(","),
-      "--threads",
-      String(threads),
-      "--prompt-tokens",
-      String(promptTokens),
-      "--gen-tokens",
-      String(genTokens),
-    ],
-    { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
-  );
-  if (run.status !== 0) throw new Error(`LoRA run failed (status ${run.status}):\n${run.stderr}`);
-  const rounds = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as {
-    base: number;
-    adapter: number;
-    pair: number;
-  }[];
-  const loadAverageAfter = os.loadavg().map(round);
+  const { loadAverage, result: rounds } = runWorker<{ base: number; adapter: number; pair: number }[]>(tsx, [
+    "--model",
+    path,
+    "--lora-adapters",
+    adapterPaths.join(","),
+    "--threads",
+    String(threads),
+    "--prompt-tokens",
+    String(promptTokens),
+    "--gen-tokens",
+    String(genTokens),
+  ]);
   return {
     type,
     path,
@@ -415,7 +401,7 @@ async function loraSection(type: ModelType, tsx: string, llamaError: string | nu
     rank: 16,
     adapterType: "F16",
     targets: "attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down of every layer",
-    loadAverage: { before: loadAverageBefore, after: loadAverageAfter },
+    loadAverage,
     baseBatch1DecodeTokensPerSecond: round(median(rounds.map((r) => r.base))),
     adapterBatch1DecodeTokensPerSecond: round(median(rounds.map((r) => r.adapter))),
     pairOnTwoAdaptersDecodeTokensPerSecond: round(median(rounds.map((r) => r.pair))),
@@ -499,6 +485,20 @@ function llamaCppMissing(): string | null {
   return existsSync(join(benchDir, "..", "..", "node_modules", "node-llama-cpp", "package.json"))
     ? null
     : "node-llama-cpp is not installed (a devDependency: npm install without --omit=dev)";
+}
+
+// Runs this file as a worker (--worker and args) in a process of its own: the JSON of its last line,
+// with the machine's load average before and after.
+function runWorker<T>(tsx: string, args: string[]) {
+  const before = os.loadavg().map(round);
+  const run = spawnSync(tsx, [fileURLToPath(import.meta.url), "--worker", ...args], {
+    cwd: benchDir,
+    encoding: "utf8",
+    maxBuffer: 16 << 20,
+  });
+  if (run.status !== 0) throw new Error(`worker ${args[0]} failed (status ${run.status}):\n${run.stderr}`);
+  const result = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as T;
+  return { loadAverage: { before, after: os.loadavg().map(round) }, result };
 }
 
 function runChild(
@@ -713,41 +713,19 @@ async function main() {
     const familyPaths = models.filter((m) => m.arch !== "llama" && m.type === type).map((m) => m.path);
     if (familyPaths.length === 0) continue;
     process.stderr.write(`[bench] ${type}: llama vs ${familyPaths.length} families, alternating\n`);
-    const run = spawnSync(
-      tsx,
-      [
-        fileURLToPath(import.meta.url),
-        "--worker",
-        "--interleave",
-        [await ensureModel("llama", type), ...familyPaths].join(","),
-        ...common,
-      ],
-      { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
-    );
-    if (run.status !== 0) throw new Error(`interleaved run failed (status ${run.status}):\n${run.stderr}`);
-    familiesVsLlama.push({ type, families: JSON.parse(run.stdout.trim().split("\n").at(-1)!) as unknown });
+    const interleaved = [await ensureModel("llama", type), ...familyPaths].join(",");
+    const { result } = runWorker<unknown>(tsx, ["--interleave", interleaved, ...common]);
+    familiesVsLlama.push({ type, families: result });
   }
   let structuredOutput: unknown = "skipped (--no-structured)";
   if (!values["no-structured"]) {
     process.stderr.write("[bench] structured output: constrained vs unconstrained decode, alternating\n");
-    const loadAverageBefore = os.loadavg().map(round);
-    const run = spawnSync(
-      tsx,
-      [
-        fileURLToPath(import.meta.url),
-        "--worker",
-        "--structured",
-        await ensureModel("llama", "q8_0"),
-        ...common,
-      ],
-      { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
-    );
-    if (run.status !== 0)
-      throw new Error(`structured-output run failed (status ${run.status}):\n${run.stderr}`);
-    structuredOutput = {
-      loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
-      ...(JSON.parse(run.stdout.trim().split("\n").at(-1)!) as object),
-    };
+    const { loadAverage, result } = runWorker<object>(tsx, [
+      "--structured",
+      await ensureModel("llama", "q8_0"),
+      ...common,
+    ]);
+    structuredOutput = { loadAverage, ...result };
   }
   const lora = [];
   for (const type of values.lora!.split(",").filter(Boolean) as ModelType[]) {
@@ -756,23 +734,12 @@ async function main() {
   let scoring: unknown = "skipped (--no-scoring)";
   if (!values["no-scoring"]) {
     process.stderr.write("[bench] reward-model scoring: prefill, score alone, a shared-prompt group\n");
-    const loadAverageBefore = os.loadavg().map(round);
-    const run = spawnSync(
-      tsx,
-      [
-        fileURLToPath(import.meta.url),
-        "--worker",
-        "--scoring",
-        await ensureModel("llama", "q8_0", true),
-        ...common,
-      ],
-      { cwd: benchDir, encoding: "utf8", maxBuffer: 16 << 20 },
-    );
-    if (run.status !== 0) throw new Error(`scoring run failed (status ${run.status}):\n${run.stderr}`);
-    scoring = {
-      loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
-      ...(JSON.parse(run.stdout.trim().split("\n").at(-1)!) as object),
-    };
+    const { loadAverage, result } = runWorker<object>(tsx, [
+      "--scoring",
+      await ensureModel("llama", "q8_0", true),
+      ...common,
+    ]);
+    scoring = { loadAverage, ...result };
   }
   const output = {
     benchmark: "inference-cpu",

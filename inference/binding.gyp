@@ -93,19 +93,10 @@
         }],
       ],
     },
-    # The bindings are a library of their own so that make compiles them beside the engine: a
-    # target's objects wait for every library it depends on, and model.cc is the slowest file.
-    {
-      "target_name": "arbiter_bindings",
-      "type": "static_library",
-      "sources": ["addon/model.cc"],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "engine"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-    },
     {
       "target_name": "arbiter",
-      "dependencies": ["arbiter_bindings", "arbiter_engine"],
-      "sources": ["addon/addon.cc"],
+      "dependencies": ["arbiter_engine"],
+      "sources": ["addon/addon.cc", "addon/model.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "engine"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
     },

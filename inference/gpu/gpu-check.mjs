@@ -106,6 +106,32 @@ function logitsPass(kind, vsCpu, vsReference, cpuVsReference) {
 // ---------------------------------------------------------------------------------------------
 // Child stages (run as `gpu-check.mjs --stage NAME --result FILE`)
 
+// CUDA vs the CPU path vs the float64 reference, each `[path, tokens]` run judged by the stage
+// tolerances (logitsPass).
+async function logitRuns(lib, { gpu, cpu, reference, kind, lengths, options = {} }) {
+  const runs = [];
+  for (const [path, n] of lengths) {
+    const tokens = [1, ...tokensFor(n, n - 1, 512)];
+    const g = await gpu.evaluate(tokens, options);
+    const c = await cpu.evaluate(tokens, options);
+    const r = lib.referenceForward(reference, tokens);
+    const flat = new Float64Array(r.length * 512);
+    r.forEach((row, p) => flat.set(row, p * 512));
+    const vsCpu = worstRelative(g, c, 512);
+    const vsReference = worstRelative(g, flat, 512);
+    const cpuVsReference = worstRelative(c, flat, 512);
+    runs.push({
+      path,
+      tokens: n,
+      cudaVsCpu: vsCpu,
+      cudaVsReference: vsReference,
+      cpuVsReference,
+      pass: logitsPass(kind, vsCpu, vsReference, cpuVsReference),
+    });
+  }
+  return runs;
+}
+
 async function stageLogits(lib) {
   const cases = [];
   const dir = join(WORK, "logits");
@@ -148,31 +174,19 @@ async function stageLogits(lib) {
     const reference = lib.loadReferenceModel(path);
     const kind = type.startsWith("q") ? "quantized" : "float";
     const headSize = family?.headDim ?? 256 / heads;
-    const result = { type: `${label}${type}`, headSize, device: gpu.info.deviceDescription, runs: [] };
     // 8 tokens: the decode path; 48: the prefill path; 72: 64 prefill + 8 decode at positions 64..71.
-    for (const [path_, n] of [
-      ["decode", 8],
-      ["prefill", 48],
-      ["prefill+decode", 72],
-    ]) {
-      const tokens = [1, ...tokensFor(n, n - 1, 512)];
-      const g = await gpu.evaluate(tokens);
-      const c = await cpu.evaluate(tokens);
-      const r = lib.referenceForward(reference, tokens);
-      const flat = new Float64Array(r.length * 512);
-      r.forEach((row, p) => flat.set(row, p * 512));
-      const vsCpu = worstRelative(g, c, 512);
-      const vsReference = worstRelative(g, flat, 512);
-      const cpuVsReference = worstRelative(c, flat, 512);
-      result.runs.push({
-        path: path_,
-        tokens: n,
-        cudaVsCpu: vsCpu,
-        cudaVsReference: vsReference,
-        cpuVsReference,
-        pass: logitsPass(kind, vsCpu, vsReference, cpuVsReference),
-      });
-    }
+    const runs = await logitRuns(lib, {
+      gpu,
+      cpu,
+      reference,
+      kind,
+      lengths: [
+        ["decode", 8],
+        ["prefill", 48],
+        ["prefill+decode", 72],
+      ],
+    });
+    const result = { type: `${label}${type}`, headSize, device: gpu.info.deviceDescription, runs };
     const prompt = [1, ...tokensFor(99, 7, 512)];
     const greedy = { temperature: 0, maxTokens: 16, ignoreEos: true };
     const [tg, tc] = [
@@ -309,29 +323,18 @@ async function stageLora(lib) {
       adapters[0].scale,
     );
     const kind = type === "f32" ? "float" : "quantized";
-    const result = { type, device: gpu.info.deviceDescription, runs: [] };
-    for (const [path_, n] of [
-      ["decode", 8],
-      ["prefill", 48],
-    ]) {
-      const tokens = [1, ...tokensFor(n, n - 1, 512)];
-      const g = await gpu.evaluate(tokens, { adapter: 0 });
-      const c = await host.evaluate(tokens, { adapter: 0 });
-      const r = lib.referenceForward(reference, tokens);
-      const flat = new Float64Array(r.length * 512);
-      r.forEach((row, p) => flat.set(row, p * 512));
-      const vsCpu = worstRelative(g, c, 512);
-      const vsReference = worstRelative(g, flat, 512);
-      const cpuVsReference = worstRelative(c, flat, 512);
-      result.runs.push({
-        path: path_,
-        tokens: n,
-        cudaVsCpu: vsCpu,
-        cudaVsReference: vsReference,
-        cpuVsReference,
-        pass: logitsPass(kind, vsCpu, vsReference, cpuVsReference),
-      });
-    }
+    const runs = await logitRuns(lib, {
+      gpu,
+      cpu: host,
+      reference,
+      kind,
+      lengths: [
+        ["decode", 8],
+        ["prefill", 48],
+      ],
+      options: { adapter: 0 },
+    });
+    const result = { type, device: gpu.info.deviceDescription, runs };
     const prompt = [1, ...tokensFor(5, 11, 512)];
     const greedy = { temperature: 0, maxTokens: 16, ignoreEos: true };
     const gen = async (adapter) => (await gpu.generate(prompt, { ...greedy, adapter })).tokens.join(",");

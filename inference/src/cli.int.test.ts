@@ -1,42 +1,15 @@
 // The `infer` CLI contract (shared/ARCHITECTURE.md), exactly as outside checks call it:
 // `npm run --silent infer -- ...` in a child process, one JSON document on stdout.
 
-import { execFile } from "node:child_process";
 import { stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createChainModel, createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
+import { infer, json, type InferRun } from "./testing/infer-cli";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function infer(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      "npm",
-      ["run", "--silent", "infer", "--", ...args],
-      { maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** stdout must be exactly one JSON document (and a newline). */
-function json(run: Run): Record<string, unknown> {
-  expect(run.code, run.stderr).toBe(0);
-  expect(run.stdout.endsWith("\n")).toBe(true);
-  expect(run.stdout.trim().split("\n")).toHaveLength(1);
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
-
-function expectCleanFailure(run: Run, message: RegExp): void {
+function expectCleanFailure(run: InferRun, message: RegExp): void {
   expect(run.code).not.toBe(0);
   expect(run.stdout).toBe("");
   expect(run.stderr).toMatch(message);

@@ -16,6 +16,7 @@ import {
   readLoraAdapter,
   type ReferenceLoraPair,
   referenceForward,
+  worstRelativeError,
 } from "./testing/reference-forward";
 
 const TOKENS = [1, 17, 300, 45, 45, 2, 511, 100, 9, 250, 3, 77];
@@ -23,22 +24,6 @@ const TOKENS = [1, 17, 300, 45, 45, 2, 511, 100, 9, 250, 3, 77];
 // bases also by 8-bit activations (the adapter's products take fp32 activations).
 const FLOAT_TOLERANCE = 1e-4;
 const QUANTIZED_TOLERANCE = 6e-2;
-
-function worstRelativeError(engine: Float32Array, reference: Float64Array[]): number {
-  const vocab = reference[0]!.length;
-  expect(engine.length).toBe(reference.length * vocab);
-  let worst = 0;
-  reference.forEach((row, p) => {
-    let scale = 0;
-    let diff = 0;
-    row.forEach((v, i) => {
-      scale = Math.max(scale, Math.abs(v));
-      diff = Math.max(diff, Math.abs(engine[p * vocab + i]! - v));
-    });
-    worst = Math.max(worst, diff / scale);
-  });
-  return worst;
-}
 
 let dir: TempDir;
 beforeAll(async () => {

@@ -2,32 +2,12 @@
 // generate --lora, bench --lora) and the OpenAI-compatible server, which lists each adapter as a
 // model and picks it by the request's `model`, as vLLM serves LoRA modules.
 
-import { execFile } from "node:child_process";
-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { loadModel, type Model } from "./index";
 import { InferenceServer } from "./server";
 import { createSmallModel, createTempDir, type TempDir } from "./testing/fixtures";
-
-function infer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      "npm",
-      ["run", "--silent", "infer", "--", ...args],
-      { maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function inferJson(...args: string[]): Promise<Record<string, unknown>> {
-  const run = await infer(...args);
-  expect(run.code, run.stderr).toBe(0);
-  return JSON.parse(run.stdout) as Record<string, unknown>;
-}
+import { infer, inferJson } from "./testing/infer-cli";
 
 let dir: TempDir;
 let base: string;

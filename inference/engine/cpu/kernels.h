@@ -29,32 +29,21 @@ enum class ActFormat { F32, Q8, Q8K };
 // quantize_row_q8_act_ref does (quants_ref.h), stored plane by plane so that the quants of
 // consecutive blocks are one contiguous run (two blocks = one 64-byte load) and so are their
 // scales: [qs of block 0..nb-1: nb x 32 int8][d: nb float][sum: nb int32][neg_dsum: nb float],
-// neg_dsum = -(d * sum): the SIMD Q4_0 kernels' term for the weights' offset of -8. Then what
-// the AVX-512 kernels would otherwise rebuild per weight row and activation (a permute or a
-// sign change each, the work that limited them at 2-4 activations): [qs_u: nb x 32 uint8, qs
-// + 128, the unsigned side VNNI's dpbusd wants against signed weights][d8: each d 8 times]
-// [neg_dsum8: each neg_dsum 8 times] (a block's 8 int32 lanes of a 512-bit dot product).
-inline size_t q8_act_row_bytes(int64_t n) {
-  return static_cast<size_t>(n / QK8_0) * (QK8_0 + 4 + 4 + 4 + QK8_0 + 8 * 4 + 8 * 4);
-}
+// neg_dsum = -(d * sum): the SIMD Q4_0 kernels' term for the weights' offset of -8.
+inline size_t q8_act_row_bytes(int64_t n) { return static_cast<size_t>(n / QK8_0) * (QK8_0 + 4 + 4 + 4); }
 
 struct Q8ActRow {
   const int8_t* qs;
   const float* d;
   const int32_t* sum;
   const float* neg_dsum;
-  const uint8_t* qs_u;
-  const float* d8;
-  const float* neg_dsum8;
 };
 
 inline Q8ActRow q8_act_row(const void* row, int64_t n) {
   const int64_t nb = n / QK8_0;
   const int8_t* qs = static_cast<const int8_t*>(row);
   const float* d = reinterpret_cast<const float*>(qs + nb * QK8_0);
-  const uint8_t* qs_u = reinterpret_cast<const uint8_t*>(d + 3 * nb);
-  const float* d8 = reinterpret_cast<const float*>(qs_u + nb * QK8_0);
-  return {qs, d, reinterpret_cast<const int32_t*>(d + nb), d + 2 * nb, qs_u, d8, d8 + 8 * nb};
+  return {qs, d, reinterpret_cast<const int32_t*>(d + nb), d + 2 * nb};
 }
 
 // Writes block b's neg_dsum of a Q8 row with n values: every quantizer calls this, so all ISAs
@@ -62,21 +51,6 @@ inline Q8ActRow q8_act_row(const void* row, int64_t n) {
 inline void q8_act_write_neg_dsum(void* row, int64_t n, int64_t b, float d, int32_t sum) {
   float* neg_dsum = reinterpret_cast<float*>(static_cast<int8_t*>(row) + (n / QK8_0) * (QK8_0 + 8));
   neg_dsum[b] = -(d * static_cast<float>(sum));
-}
-
-// Writes the qs_u, d8 and neg_dsum8 planes from the others: every quantizer ends with this.
-inline void q8_act_write_wide_planes(void* row, int64_t n) {
-  const Q8ActRow r = q8_act_row(row, n);
-  uint8_t* qs_u = const_cast<uint8_t*>(r.qs_u);
-  float* d8 = const_cast<float*>(r.d8);
-  float* neg_dsum8 = const_cast<float*>(r.neg_dsum8);
-  for (int64_t i = 0; i < n; i++) qs_u[i] = static_cast<uint8_t>(r.qs[i] + 128);
-  for (int64_t b = 0; b < n / QK8_0; b++) {
-    for (int k = 0; k < 8; k++) {
-      d8[8 * b + k] = r.d[b];
-      neg_dsum8[8 * b + k] = r.neg_dsum[b];
-    }
-  }
 }
 
 // A Q8K activation row: the row quantized exactly as quantize_row_q8_K_ref does (quants_ref.h),

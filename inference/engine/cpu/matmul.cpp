@@ -58,7 +58,6 @@ void quantize_act_portable(const float* x, void* row, int64_t n) {
     std::memcpy(sum + b, &blk.sum, sizeof(int32_t));
     q8_act_write_neg_dsum(row, n, b, blk.d, blk.sum);
   }
-  q8_act_write_wide_planes(row, n);
 }
 
 #ifdef ARB_HAVE_X86_KERNELS
@@ -104,7 +103,6 @@ ARB_TARGET_AVX2 void quantize_act_avx2(const float* x, void* row, int64_t n) {
     const __m256i ordered = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + b * QK8_0), ordered);
   }
-  q8_act_write_wide_planes(row, n);
 }
 
 ARB_TARGET_AVX512 void quantize_act_avx512(const float* x, void* row, int64_t n) {
@@ -135,7 +133,6 @@ ARB_TARGET_AVX512 void quantize_act_avx512(const float* x, void* row, int64_t n)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * QK8_0), _mm512_cvtsepi32_epi8(q0));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + b * QK8_0 + 16), _mm512_cvtsepi32_epi8(q1));
   }
-  q8_act_write_wide_planes(row, n);
 }
 #endif
 

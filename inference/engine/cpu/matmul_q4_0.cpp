@@ -5,8 +5,7 @@
 // 8 lanes that hold a block: d_w * (d_y * dot(q, y) - 8 * d_y * sum(y)) = d_w * d_y * dot(q - 8, y).
 //   AVX2:    one block per step, two accumulators.
 //   AVX-512: four blocks (72 bytes) per step: one word permute gathers their 64 quant bytes,
-//            another their four scales; the activation's d and neg_dsum come spread over each
-//            block's lanes (its d8 and neg_dsum8 planes).
+//            another their four scales.
 #include "tiles.h"
 
 namespace arb {
@@ -93,7 +92,12 @@ struct TileAvx512 {
     const __m512i first_pair = _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0);
     const __m512i second_pair = _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4);
     const __m512i low_nibbles = _mm512_set1_epi8(0x0f);
+    const __m512i lanes_of_second = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     const __m512 zero = _mm512_setzero_ps();
+    // Two consecutive floats in lanes 0 and 1 (then spread by lanes_of_second).
+    auto pair_of = [](const float* p) ARB_TARGET_AVX512 {
+      return _mm512_castps128_ps512(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p))));
+    };
     Accumulators<__m512, T> acc01{zero, zero, zero, zero}, acc23{zero, zero, zero, zero};
     int64_t b = 0;
     for (; b + 4 <= nb; b += 4) {
@@ -110,12 +114,10 @@ struct TileAvx512 {
       const __m512i scales = _mm512_permutexvar_epi16(scale_words, head);
       const __m512 dw01 = _mm512_cvtph_ps(_mm512_castsi512_si256(scales));
       const __m512 dw23 = _mm512_cvtph_ps(_mm512_extracti64x4_epi64(scales, 1));
-      // The activation's scales and offset terms come spread over each block's 8 lanes (the
-      // d8 and neg_dsum8 planes): no permute per activation.
       auto pair = [&](int j, __m512i q, int64_t bp, __m512 dw, __m512 v) ARB_TARGET_AVX512 {
         const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), q, _mm512_loadu_si512(y[j].qs + bp * QK8_0));
-        const __m512 dy = _mm512_loadu_ps(y[j].d8 + 8 * bp);
-        const __m512 c = _mm512_loadu_ps(y[j].neg_dsum8 + 8 * bp);
+        const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, pair_of(y[j].d + bp));
+        const __m512 c = _mm512_permutexvar_ps(lanes_of_second, pair_of(y[j].neg_dsum + bp));
         return _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), dy, c), dw, v);
       };
       acc01.update([&](int j, __m512 v) ARB_TARGET_AVX512 { return pair(j, q01, b, dw01, v); });

@@ -153,9 +153,7 @@ struct TileAvx512 {
         q[2 * h + 1] = _mm512_shuffle_i64x2(lo, hi, _MM_SHUFFLE(3, 2, 3, 2));
       }
       for (int k = 0; k < 4; k++) sc[k] = _mm512_permutexvar_epi16(pick[k], sm);
-      // The weight scales once per super-block; per activation its own scale is a broadcast load
-      // into the last FMA (no scalar products and register broadcasts per activation).
-      const __m512 d = _mm512_set1_ps(_cvtsh_ss(w[b].d)), neg_dmin = _mm512_set1_ps(-_cvtsh_ss(w[b].dmin));
+      const float d = _cvtsh_ss(w[b].d), dmin = _cvtsh_ss(w[b].dmin);
       acc.update([&](int j, __m512 v) ARB_TARGET_AVX512 {
         const int8_t* yq = y[j].qs + b * QK_K;
         __m512i dots = _mm512_setzero_si512();
@@ -163,8 +161,9 @@ struct TileAvx512 {
           dots = _mm512_dpwssd_epi32(dots, _mm512_maddubs_epi16(q[k], _mm512_loadu_si512(yq + 64 * k)), sc[k]);
         }
         const __m256i m32 = _mm256_madd_epi16(mins, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[j].bsums + 16 * b)));
-        const __m512 mins_part = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_zextsi256_si512(m32)), neg_dmin);
-        return _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), d, mins_part), _mm512_set1_ps(y[j].d[b]), v);
+        const float yd = y[j].d[b];
+        v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), _mm512_set1_ps(d * yd), v);
+        return _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_zextsi256_si512(m32)), _mm512_set1_ps(-dmin * yd), v);
       });
     }
     acc.each([&](int j, __m512 v) ARB_TARGET_AVX512 { store(a, r, t0 + j, hsum_avx512(v)); });

@@ -3,10 +3,9 @@
 //   portable: plain loops.
 //   AVX2:     one block per step: |w| * (y with w's sign) through maddubs (u8 x s8 -> s16
 //             pairs) and madd -> s32, scaled by d_w, FMA with d_y broadcast.
-//   AVX-512:  two blocks per step in 512-bit registers: one VNNI dpbusd per activation of its
-//             y + 128 plane against w (starting from -128 * sum(w), shared by all activations),
-//             then the 16 lanes are scaled by [d_w0 x8 | d_w1 x8] and FMA'd with
-//             [d_y0 x8 | d_y1 x8] from the activation's d8 plane
+//   AVX-512:  two blocks per step in 512-bit registers: y takes w's sign through a mask, one
+//             VNNI dpbusd per activation, then the 16 lanes are scaled by [d_w0 x8 | d_w1 x8]
+//             and FMA'd with [d_y0 x8 | d_y1 x8] taken from the activation's scale plane
 //             (add_signed_block_pair_avx512 in tiles.h, shared with Q5_0).
 // AVX2 keeps two fp32 accumulators per result (alternate blocks) so consecutive FMAs are
 // independent; AVX-512 needs only one (see TileAvx512).

@@ -121,24 +121,23 @@ static inline ARB_TARGET_AVX512 float hsum_avx512(__m512 v) {
 // The AVX-512 step of the 32-value types whose weights unpack to signed bytes (Q8_0, Q5_0): blocks
 // b and b + 1 as 64 signed bytes wq (`pair` false: block b alone, the high half zero) with their
 // fp16 scales in `halves` (b low, b + 1 high). For each activation j, acc_j += d_w * d_y *
-// dot(wq, y). VNNI dpbusd wants one side unsigned: it takes the activation's qs_u = y + 128 plane
-// against w, starting from -128 * sum(w) per 4-byte group (computed once for all activations),
-// so the int32 lanes hold dot(w, y) exactly; the 16 lanes are scaled by [d_w0 x8 | d_w1 x8] and
-// FMA'd with [d_y0 x8 | d_y1 x8] from the activation's d8 plane. Per activation: dpbusd, convert,
-// multiply, FMA (it was six vector operations with the sign change and the scale permute).
+// dot(wq, y): |w| times y with w's sign through a mask (VNNI dpbusd wants one side unsigned),
+// the 16 lanes scaled by [d_w0 x8 | d_w1 x8] and FMA'd with [d_y0 x8 | d_y1 x8].
 template <int T>
 ARB_TARGET_AVX512 __attribute__((always_inline)) inline void add_signed_block_pair_avx512(
     __m512i wq, uint32_t halves, const Q8ActRow* y, int64_t b, bool pair, Accumulators<__m512, T>& acc) {
   const __m512i lanes_of_second = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-  const __m512i excess = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(static_cast<char>(0x80)), wq);
-  const __m512i start = _mm512_sub_epi32(_mm512_setzero_si512(), excess);
+  const __mmask64 negative = _mm512_movepi8_mask(wq);
+  const __m512i aw = _mm512_abs_epi8(wq);
   const __m512 dw = _mm512_permutexvar_ps(lanes_of_second,
                                           _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(halves)))));
   acc.update([&](int j, __m512 v) ARB_TARGET_AVX512 {
-    const uint8_t* q = y[j].qs_u + b * QK8_0;
-    const __m512i yu = pair ? _mm512_loadu_si512(q) : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
-    const __m512i dot = _mm512_dpbusd_epi32(start, yu, wq);
-    const __m512 dy = pair ? _mm512_loadu_ps(y[j].d8 + 8 * b) : _mm512_maskz_loadu_ps(0x00ff, y[j].d8 + 8 * b);
+    const int8_t* q = y[j].qs + b * QK8_0;
+    const __m512i yq = pair ? _mm512_loadu_si512(q) : _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
+    const __m512i sy = _mm512_mask_sub_epi8(yq, negative, _mm512_setzero_si512(), yq);
+    const __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), aw, sy);
+    const __m128 d2 = pair ? _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(y[j].d + b))) : _mm_load_ss(y[j].d + b);
+    const __m512 dy = _mm512_permutexvar_ps(lanes_of_second, _mm512_castps128_ps512(d2));
     return _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(dot), dw), dy, v);
   });
 }

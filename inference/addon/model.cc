@@ -184,7 +184,8 @@ class LoadWorker final : public Napi::AsyncProgressWorker<float> {
   std::unique_ptr<Engine> engine_;
 };
 
-// loadModel(path, { device, threads, contextLength, maxSequences, promptCache, adapters }, onProgress?)
+// loadModel(path, { device, threads, contextLength, maxSequences, promptCache, kvCacheType, adapters },
+//           onProgress?)
 // -> Promise
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -206,6 +207,15 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   options.n_slots = static_cast<int>(number_or(o, "maxSequences", 8));
   const Napi::Value prompt_cache = o.Get("promptCache");
   if (!prompt_cache.IsUndefined()) options.prompt_cache = prompt_cache.ToBoolean();
+  const Napi::Value kv_cache_type = o.Get("kvCacheType");
+  if (kv_cache_type.IsString()) {
+    const std::string t = kv_cache_type.As<Napi::String>();
+    if (t == "f16") options.kv_type = GgmlType::F16;
+    else if (t == "q8_0") options.kv_type = GgmlType::Q8_0;
+    else throw make_error(env, "INVALID_ARGUMENT", "kvCacheType must be \"f16\" or \"q8_0\", got \"" + t + "\"");
+  } else if (!kv_cache_type.IsUndefined()) {
+    throw make_error(env, "INVALID_ARGUMENT", "kvCacheType must be \"f16\" or \"q8_0\"");
+  }
   const Napi::Value adapters = o.Get("adapters");
   if (adapters.IsArray()) {
     const Napi::Array a = adapters.As<Napi::Array>();
@@ -239,6 +249,8 @@ Napi::Object info_object(Napi::Env env, const EngineInfo& e) {
   o.Set("fileSize", static_cast<double>(e.file_size));
   o.Set("parameterCount", static_cast<double>(e.parameter_count));
   o.Set("contextLength", e.context_length);
+  o.Set("kvCacheType", e.kv_cache_type);
+  o.Set("kvCacheBytes", static_cast<double>(e.kv_cache_bytes));
   o.Set("trainedContextLength", e.trained_context_length);
   o.Set("embeddingLength", e.embedding_length);
   o.Set("blockCount", e.block_count);

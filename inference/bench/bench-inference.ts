@@ -62,9 +62,20 @@
 // once, over the wall time). Medians of 3 rounds, with the load average before and after; on a
 // shared machine the figures are indicative.
 //
+// Shapes and the machine's bounds (issue 18): --vocab llama2 (the Llama 2 vocabulary, 32,000
+// tokens; a number picks make-model's smaller ASCII vocabulary) gives the models a Llama-sized
+// output projection (a fifth of the small model's bytes); --shape 7b writes Llama 2 7B-shaped files (dim 4096, 32 layers, 32 heads, FFN 11008;
+// Q4_0 3.8 GB, written once into models/, minutes each). --kv-cache f16,q8_0 runs this engine once
+// per KV cache type in each round (kvCache: batch-1 decode of each against the first). Unless
+// --no-probes, the run starts with kernel_bench --probes (read bandwidth, int8 multiply-accumulate
+// and fp32 FMA throughput on 1 and --threads threads: "probes"), and each model reports the
+// bandwidth its batch-1 decode reads weights at (weight bytes a token reads x tokens/s) against
+// the probe's.
+//
 // Options: --threads 2 --prompt-tokens 128 --gen-tokens 128 --batch 1,2,4 --rounds 3
 //          --types q8_0,q4_0,q4_k,q4_k_m,f16 --archs qwen2,qwen3,gemma3 --family-types q8_0
-//          --lora q4_k (default: none) --no-llama-cpp
+//          --lora q4_k (default: none) --no-llama-cpp --vocab 4096 --shape small|7b
+//          --kv-cache f16 --no-probes
 //          (--types "" --archs "" --lora q4_k runs the LoRA section alone)
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
@@ -73,14 +84,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-import { loadModel } from "../src/index";
+import { ggmlTensorBytes, ggmlTypeTraits, type GgmlTypeName } from "../src/ggml-types";
+import { type KvCacheType, loadModel, type ModelInfo } from "../src/index";
 import { compileJsonSchema } from "../src/json-schema-grammar";
 import { makeLoraAdapter } from "../src/lora-adapter";
 import { type ModelArch, makeModel, type ModelType } from "../src/make-model";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const llamaCppDir = join(benchDir, "llama-cpp");
-const SHAPE = { dim: 1024, layers: 8, heads: 16, kvHeads: 4, ffn: 2816 } as const;
+const SHAPES = {
+  small: { dim: 1024, layers: 8, heads: 16, kvHeads: 4, ffn: 2816 },
+  "7b": { dim: 4096, layers: 32, heads: 32, kvHeads: 32, ffn: 11008 },
+} as const;
 
 interface BatchFigures {
   batch: number;
@@ -119,8 +134,20 @@ const { values } = parseArgs({
     "no-structured": { type: "boolean", default: false },
     scoring: { type: "string" },
     "no-scoring": { type: "boolean", default: false },
+    vocab: { type: "string", default: "4096" },
+    shape: { type: "string", default: "small" },
+    "kv-cache": { type: "string", default: "f16" },
+    "no-probes": { type: "boolean", default: false },
   },
 });
+if (!(values.shape! in SHAPES)) throw new Error(`--shape must be small or 7b, got ${values.shape}`);
+const SHAPE = SHAPES[values.shape as keyof typeof SHAPES];
+const vocab: number | "llama2" = values.vocab === "llama2" ? "llama2" : Number(values.vocab);
+if (vocab !== "llama2" && !(Number.isSafeInteger(vocab) && vocab >= 512))
+  throw new Error(`--vocab must be a number of tokens (at least 512) or llama2, got ${values.vocab}`);
+const kvCaches = values["kv-cache"]!.split(",") as KvCacheType[];
+if (kvCaches.some((t) => t !== "f16" && t !== "q8_0"))
+  throw new Error(`--kv-cache must list f16 and/or q8_0, got ${values["kv-cache"]}`);
 const threads = Number(values.threads);
 const promptTokens = Number(values["prompt-tokens"]);
 const genTokens = Number(values["gen-tokens"]);
@@ -137,7 +164,20 @@ function prompt(s: number): number[] {
 
 // ---- worker: this engine on one model ------------------------------------------------------
 
-async function runArbiter(path: string): Promise<RunFigures> {
+/** Bytes of weights one decode step reads: every matrix, but one row of the token embeddings. */
+function weightBytesPerToken(info: ModelInfo): number {
+  const bytes = (t: ModelInfo["tensors"][number]) =>
+    ggmlTensorBytes(
+      ggmlTypeTraits(t.type as GgmlTypeName),
+      t.shape.reduce((a, b) => a * b, 1),
+    );
+  const tied = !info.tensors.some((t) => t.name === "output.weight");
+  return info.tensors
+    .filter((t) => t.name !== "token_embd.weight" || tied)
+    .reduce((sum, t) => sum + bytes(t), 0);
+}
+
+async function runArbiter(path: string, kvCacheType: KvCacheType): Promise<RunFigures> {
   const rssBefore = process.memoryUsage().rss;
   // No prompt cache: every run must compute its prompts.
   const model = await loadModel(path, {
@@ -146,6 +186,7 @@ async function runArbiter(path: string): Promise<RunFigures> {
     maxSequences: Math.max(...batches),
     contextLength: contextPerSequence,
     promptCache: false,
+    kvCacheType,
   });
   if (model.info.contextLength !== contextPerSequence)
     throw new Error(`the engine took a context of ${model.info.contextLength}, not ${contextPerSequence}`);
@@ -194,10 +235,15 @@ async function runArbiter(path: string): Promise<RunFigures> {
   const results: BatchFigures[] = [];
   for (const batch of batches) results.push(await runBatch(batch));
   const device = model.info.deviceDescription;
+  const { kvCacheBytes } = model.info;
+  const weightBytes = weightBytesPerToken(model.info);
   model.dispose();
   return {
     engine: "arbiter",
     device,
+    kvCacheType,
+    kvCacheBytes,
+    weightBytesPerToken: weightBytes,
     results,
     rssAfterLoadBytes,
     rssLoadIncreaseBytes: rssAfterLoadBytes - rssBefore,
@@ -473,11 +519,11 @@ function ensureModel(arch: ModelArch, type: ModelType, rewardHead = false): Prom
   const path = join(
     dir,
     `${arch}-d${SHAPE.dim}-l${SHAPE.layers}-h${SHAPE.heads}-kv${SHAPE.kvHeads}-ff${SHAPE.ffn}-${type}` +
-      `${rewardHead ? "-reward" : ""}.gguf`,
+      `${vocab === 4096 ? "" : `-v${vocab}`}${rewardHead ? "-reward" : ""}.gguf`,
   );
   if (existsSync(path)) return path;
   process.stderr.write(`[bench] writing ${path}\n`);
-  return makeModel({ out: path, ...SHAPE, arch, type, seed: 1, rewardHead }).then(() => path);
+  return makeModel({ out: path, ...SHAPE, arch, type, seed: 1, rewardHead, vocab }).then(() => path);
 }
 
 /** Null when node-llama-cpp (a devDependency) is installed, else why llama.cpp is left out. */
@@ -615,7 +661,7 @@ async function main() {
     return;
   }
   if (values.worker) {
-    process.stdout.write(`${JSON.stringify(await runArbiter(values.model!))}\n`);
+    process.stdout.write(`${JSON.stringify(await runArbiter(values.model!, kvCaches[0]!))}\n`);
     return;
   }
   const loadAverageAtStart = os.loadavg().map(round);
@@ -641,16 +687,27 @@ async function main() {
       (values["family-types"]!.split(",") as ModelType[]).map((t): [ModelArch, ModelType] => [arch, t]),
     ),
   ];
+  const probes = values["no-probes"] ? "skipped (--no-probes)" : runProbes();
+  const probeReadGBps = typeof probes === "string" ? NaN : probes.readGBps[String(threads)]!;
   for (const [arch, type] of runs) {
     const path = await ensureModel(arch, type);
     const loadAverageBefore = os.loadavg().map(round);
-    const ours: RunFigures[] = [];
+    // Per KV cache type (the first is the one the figures below are for).
+    const oursByKvCache = new Map<KvCacheType, RunFigures[]>(kvCaches.map((t) => [t, []]));
+    const ours = oursByKvCache.get(kvCaches[0]!)!;
     const theirs: RunFigures[] = [];
     for (let r = 0; r < Number(values.rounds); r++) {
       process.stderr.write(`[bench] ${arch} ${type} round ${r + 1}\n`);
-      ours.push(
-        runChild(tsx, [fileURLToPath(import.meta.url), "--worker", "--model", path, ...common], benchDir),
-      );
+      for (const kvCache of kvCaches)
+        oursByKvCache
+          .get(kvCache)!
+          .push(
+            runChild(
+              tsx,
+              [fileURLToPath(import.meta.url), "--worker", "--model", path, "--kv-cache", kvCache, ...common],
+              benchDir,
+            ),
+          );
       if (!llamaError)
         theirs.push(
           runChild(
@@ -670,7 +727,25 @@ async function main() {
       s.results.find((x) => x.batch === batch)?.decodeTokensPerSecond ?? NaN;
     const engineDecode = (s: ReturnType<typeof summarize>) =>
       s.results.find((x) => x.batch === 1)?.engineDecodeTokensPerSecond ?? NaN;
+    const prefill = (s: ReturnType<typeof summarize>) =>
+      s.results.find((x) => x.batch === 1)?.prefillTokensPerSecond ?? NaN;
     const theirSummary = llamaCpp as ReturnType<typeof summarize>;
+    const weightBytes = (ours[0]?.weightBytesPerToken as number | undefined) ?? NaN;
+    // Batch-1 decode of each KV cache type against the first's, per round (same process order).
+    const kvCache =
+      kvCaches.length < 2
+        ? undefined
+        : kvCaches.map((t) => {
+            const runs = oursByKvCache.get(t)!;
+            const b1 = (run: RunFigures) =>
+              run.results.find((x) => x.batch === 1)?.engineDecodeTokensPerSecond ?? NaN;
+            return {
+              kvCacheType: t,
+              kvCacheBytes: runs[0]?.kvCacheBytes,
+              engineDecodeBatch1TokensPerSecond: round(median(runs.map(b1))),
+              engineDecodeBatch1OverFirstPerRound: runs.map((run, r) => ratio(b1(run), b1(ours[r]!))),
+            };
+          });
     models.push({
       arch,
       type,
@@ -684,8 +759,11 @@ async function main() {
             engineDecodeBatch1VsLlamaCpp: ratio(engineDecode(arbiter), engineDecode(theirSummary)),
             wallClockDecodeBatch1VsLlamaCpp: ratio(decode(arbiter, 1), decode(theirSummary, 1)),
             decodeBatch1VsLlamaCppTarget: 1.0,
+            prefillBatch1VsLlamaCpp: ratio(prefill(arbiter), prefill(theirSummary)),
+            prefillBatch1VsLlamaCppTarget: 1.0,
             greedyAgreement: greedyAgreement(ours, theirs),
           },
+      ...(kvCache ? { kvCache } : {}),
       loadAverage: { before: loadAverageBefore, after: os.loadavg().map(round) },
       arbiter: { device: ours[0]?.device, ...arbiter },
       llamaCpp: llamaError
@@ -702,8 +780,18 @@ async function main() {
         // The same ratio taken within each round (batch 1 and 2 run back to back in one process)
         // and then the median: the machine's memory bandwidth drifts between rounds.
         batch2OverBatch1PerRoundMedian: perRoundRatio(arbiter, 2, 1),
-        batch2OverBatch1Target: 1.8,
+        batch2OverBatch1Target: 1.85,
+        batch4OverBatch1: ratio(decode(arbiter, 4), decode(arbiter, 1)),
+        batch4OverBatch1PerRoundMedian: perRoundRatio(arbiter, 4, 1),
+        batch4OverBatch1Target: 3.3,
         rssLoadIncreaseOverFileSize: ratio(arbiter.rssLoadIncreaseBytes, statSync(path).size),
+        // The bandwidth batch-1 decode reads weights at, against the read probe's (same threads).
+        weightBytesPerToken: weightBytes,
+        engineDecodeBatch1GBps: round((weightBytes * engineDecode(arbiter)) / 1e9),
+        engineDecodeBatch1OverProbeBandwidth: ratio(
+          (weightBytes * engineDecode(arbiter)) / 1e9,
+          probeReadGBps,
+        ),
       },
     });
   }
@@ -746,6 +834,7 @@ async function main() {
     date: new Date().toISOString(),
     commit: tryGit(),
     machine: { ...machine(), loadAverageAtStart },
+    probes,
     inputs: {
       ...SHAPE,
       threads,
@@ -754,7 +843,9 @@ async function main() {
       batches,
       contextPerSequence,
       rounds: Number(values.rounds),
-      vocab: 4096,
+      vocab,
+      shape: values.shape,
+      kvCaches,
     },
     models,
     familiesVsLlama,
@@ -763,6 +854,22 @@ async function main() {
     scoring,
   };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+}
+
+/** kernel_bench --probes (built by the addon's build script when missing or out of date). */
+function runProbes(): { readGBps: Record<string, number>; [key: string]: unknown } {
+  const root = join(benchDir, "..", "..");
+  execFileSync(process.execPath, [join(root, "inference", "scripts", "build-addon.mjs"), "kernel_bench"], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  process.stderr.write("[bench] probes: read bandwidth, int8 multiply-accumulate, fp32 FMA\n");
+  const out = execFileSync(
+    join(root, "inference", "build", "Release", "kernel_bench"),
+    ["--probes", "--threads", String(threads)],
+    { encoding: "utf8" },
+  );
+  return JSON.parse(out) as { readGBps: Record<string, number> };
 }
 
 function tryGit(): string | null {

@@ -8,6 +8,13 @@
 //
 // Every weight type, the kernel this CPU selects (ARBITER_CPU_ISA lowers it), T = 1, 2, 4.
 // Options: --types q8_0,q4_0,... --threads N (default 2).
+//
+// --probes: the machine's bounds instead (what decode and prefill are measured against):
+//   readGBps           a 1 GiB buffer summed with 512-bit (else 256-bit) loads, 1 and N threads
+//                      (median of 7 passes): the bandwidth a memory-bound decode can reach
+//   int8MacsPerSecond  VNNI dpbusd (else AVX2 maddubs + madd) on registers, 1 and N threads:
+//                      the int8 multiply-accumulates of the quantized kernels' inner loops
+//   fp32FmaFlopsPerSecond  fp32 FMAs on registers (2 flops each), 1 and N threads
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -142,6 +149,150 @@ double memory_gbps(const Bench& b, int n_tok, int threads) {
   return median(rates);
 }
 
+// ---- probes -----------------------------------------------------------------------------
+
+// Runs fn(i) on `threads` threads at once; seconds of the slowest.
+template <typename Fn>
+double timed_on_threads(int threads, Fn fn) {
+  std::vector<std::thread> pool;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < threads; i++) pool.emplace_back([&, i] { fn(i); });
+  for (std::thread& t : pool) t.join();
+  return seconds_since(t0);
+}
+
+#ifdef ARB_HAVE_X86_KERNELS
+ARB_TARGET_AVX512 uint64_t read_avx512(const uint8_t* p, size_t n) {
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 256 <= n; i += 256) {
+    a0 = _mm512_add_epi64(a0, _mm512_loadu_si512(p + i));
+    a1 = _mm512_add_epi64(a1, _mm512_loadu_si512(p + i + 64));
+    a2 = _mm512_add_epi64(a2, _mm512_loadu_si512(p + i + 128));
+    a3 = _mm512_add_epi64(a3, _mm512_loadu_si512(p + i + 192));
+  }
+  return static_cast<uint64_t>(_mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_add_epi64(a0, a1), _mm512_add_epi64(a2, a3))));
+}
+
+ARB_TARGET_AVX2 uint64_t read_avx2(const uint8_t* p, size_t n) {
+  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t i = 0; i + 128 <= n; i += 128) {
+    a0 = _mm256_add_epi64(a0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
+    a1 = _mm256_add_epi64(a1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
+    a2 = _mm256_add_epi64(a2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
+    a3 = _mm256_add_epi64(a3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
+  }
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3)));
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+// Vectors pass by value into run_chains, which is always inlined into its ISA-specific callers
+// (no call crosses between instruction sets: what -Wpsabi warns about).
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+// `step` applied `iters` times to eight independent chains (latencies up to 8 cycles keep both
+// vector ports busy); their sum is stored where the compiler cannot drop the work.
+template <typename V, typename Step, typename Add, typename Sink>
+__attribute__((always_inline)) inline void run_chains(int64_t iters, V start, Step step, Add add, Sink sink) {
+  V acc[8];
+  for (int k = 0; k < 8; k++) acc[k] = start;
+  for (int64_t i = 0; i < iters; i++) {
+    for (int k = 0; k < 8; k++) acc[k] = step(acc[k]);
+  }
+  for (int k = 1; k < 8; k++) acc[0] = add(acc[0], acc[k]);
+  sink(acc[0]);
+}
+
+volatile float g_probe_sink;
+
+// Returns the operations done: int8 multiply-accumulates (64 per dpbusd, 32 per maddubs + madd)
+// or fp32 flops (2 per FMA lane).
+ARB_TARGET_AVX512 uint64_t macs_avx512(int64_t iters, int seed) {
+  const __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(static_cast<char>(seed | 1));
+  run_chains(iters, _mm512_set1_epi32(seed), [&](__m512i v) ARB_TARGET_AVX512 { return _mm512_dpbusd_epi32(v, a, b); },
+             [](__m512i x, __m512i y) ARB_TARGET_AVX512 { return _mm512_add_epi32(x, y); },
+             [](__m512i v) ARB_TARGET_AVX512 { g_probe_sink = static_cast<float>(_mm512_reduce_add_epi32(v)); });
+  return static_cast<uint64_t>(iters) * 8 * 64;
+}
+
+ARB_TARGET_AVX512 uint64_t fma_flops_avx512(int64_t iters, int seed) {
+  const __m512 a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-3f);
+  run_chains(iters, _mm512_set1_ps(static_cast<float>(seed)), [&](__m512 v) ARB_TARGET_AVX512 { return _mm512_fmadd_ps(v, a, b); },
+             [](__m512 x, __m512 y) ARB_TARGET_AVX512 { return _mm512_add_ps(x, y); },
+             [](__m512 v) ARB_TARGET_AVX512 { g_probe_sink = _mm512_reduce_add_ps(v); });
+  return static_cast<uint64_t>(iters) * 8 * 16 * 2;
+}
+
+ARB_TARGET_AVX2 uint64_t macs_avx2(int64_t iters, int seed) {
+  const __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(static_cast<char>(seed | 1)), ones = _mm256_set1_epi16(1);
+  run_chains(iters, _mm256_set1_epi32(seed),
+             [&](__m256i v) ARB_TARGET_AVX2 { return _mm256_add_epi32(v, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones)); },
+             [](__m256i x, __m256i y) ARB_TARGET_AVX2 { return _mm256_add_epi32(x, y); },
+             [](__m256i v) ARB_TARGET_AVX2 { g_probe_sink = static_cast<float>(_mm256_extract_epi32(v, 0)); });
+  return static_cast<uint64_t>(iters) * 8 * 32;
+}
+
+ARB_TARGET_AVX2 uint64_t fma_flops_avx2(int64_t iters, int seed) {
+  const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-3f);
+  run_chains(iters, _mm256_set1_ps(static_cast<float>(seed)), [&](__m256 v) ARB_TARGET_AVX2 { return _mm256_fmadd_ps(v, a, b); },
+             [](__m256 x, __m256 y) ARB_TARGET_AVX2 { return _mm256_add_ps(x, y); },
+             [](__m256 v) ARB_TARGET_AVX2 { g_probe_sink = _mm_cvtss_f32(_mm256_castps256_ps128(v)); });
+  return static_cast<uint64_t>(iters) * 8 * 8 * 2;
+}
+#endif
+
+// Median over 7 runs of work_done(thread) / seconds, all threads together.
+template <typename Fn>
+double rate_on_threads(int threads, Fn work) {
+  std::vector<double> rates;
+  for (int k = 0; k < 7; k++) {
+    std::vector<uint64_t> done(static_cast<size_t>(threads));
+    const double s = timed_on_threads(threads, [&](int i) { done[static_cast<size_t>(i)] = work(i); });
+    uint64_t total = 0;
+    for (uint64_t d : done) total += d;
+    rates.push_back(static_cast<double>(total) / s);
+  }
+  return median(rates);
+}
+
+int run_probes(int threads) {
+#ifdef ARB_HAVE_X86_KERNELS
+  const bool avx512 = cpu_isa_selected() >= CpuIsa::Avx512;
+  if (cpu_isa_selected() < CpuIsa::Avx2) {
+    std::fprintf(stderr, "kernel_bench --probes needs AVX2\n");
+    return 2;
+  }
+  const size_t bytes = size_t{1} << 30;
+  std::vector<uint8_t> buffer(bytes, 1);  // written once: every page is resident
+  std::vector<uint64_t> sinks(static_cast<size_t>(threads));
+  auto read_gbps = [&](int n) {
+    return rate_on_threads(n, [&](int i) {
+             const size_t begin = bytes * static_cast<size_t>(i) / n, end = bytes * static_cast<size_t>(i + 1) / n;
+             sinks[static_cast<size_t>(i)] += avx512 ? read_avx512(buffer.data() + begin, end - begin)
+                                                     : read_avx2(buffer.data() + begin, end - begin);
+             return static_cast<uint64_t>(end - begin);
+           }) / 1e9;
+  };
+  const int64_t iters = 20000000;
+  auto macs = [&](int n) {
+    return rate_on_threads(n, [&](int i) { return avx512 ? macs_avx512(iters, i) : macs_avx2(iters, i); });
+  };
+  auto flops = [&](int n) {
+    return rate_on_threads(n, [&](int i) { return avx512 ? fma_flops_avx512(iters, i) : fma_flops_avx2(iters, i); });
+  };
+  std::printf("{\n  \"benchmark\": \"cpu-probes\",\n  \"isa\": \"%s\",\n  \"cpu\": \"%s\",\n  \"threads\": %d,\n",
+              avx512 ? "AVX-512" : "AVX2", cpu_features().brand.c_str(), threads);
+  std::printf("  \"readGBps\": {\"1\": %.1f, \"%d\": %.1f},\n", read_gbps(1), threads, read_gbps(threads));
+  std::printf("  \"int8MacsPerSecond\": {\"1\": %.3e, \"%d\": %.3e},\n", macs(1), threads, macs(threads));
+  std::printf("  \"fp32FmaFlopsPerSecond\": {\"1\": %.3e, \"%d\": %.3e}\n}\n", flops(1), threads, flops(threads));
+  return 0;
+#else
+  (void)threads;
+  std::fprintf(stderr, "kernel_bench --probes runs on x86 only\n");
+  return 2;
+#endif
+}
+
 }  // namespace
 }  // namespace arb
 
@@ -149,14 +300,17 @@ int main(int argc, char** argv) {
   using namespace arb;
   std::string types = "f32,f16,bf16,q8_0,q4_0,q5_0,q4_k,q6_k";
   int threads = 2;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--types") == 0) types = argv[i + 1];
-    else if (std::strcmp(argv[i], "--threads") == 0) threads = std::max(1, std::atoi(argv[i + 1]));
+  bool probes = false;
+  for (int i = 1; i < argc; i++) {
+    if (std::strcmp(argv[i], "--probes") == 0) probes = true;
+    else if (std::strcmp(argv[i], "--types") == 0 && i + 1 < argc) types = argv[++i];
+    else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::max(1, std::atoi(argv[++i]));
     else {
-      std::fprintf(stderr, "usage: kernel_bench [--types q8_0,q4_0,...] [--threads N]\n");
+      std::fprintf(stderr, "usage: kernel_bench [--types q8_0,q4_0,...] [--threads N] [--probes]\n");
       return 2;
     }
   }
+  if (probes) return run_probes(threads);
   std::printf("{\n  \"benchmark\": \"cpu-kernels\",\n  \"isa\": \"%s\",\n  \"cpu\": \"%s\",\n  \"threads\": %d,\n  \"columns\": %lld,\n  \"kernels\": [",
               cpu_isa_name(cpu_isa_selected()), cpu_features().brand.c_str(), threads, static_cast<long long>(kCols));
   bool first = true;

@@ -23,6 +23,9 @@ struct BackendOptions {
   int n_ctx = 4096;   // positions per slot
   int n_slots = 8;    // sequences that can be live at once
   int cuda_device = 0;
+  // The KV cache's format: F16, or Q8_0 blocks of 32 (llama.cpp's --cache-type-k/v q8_0: 34
+  // bytes per 32 values instead of 64; CPU backend only, head sizes a multiple of 32).
+  GgmlType kv_type = GgmlType::F16;
   // Optional: called with 0..1 while the backend prepares the weights (the CUDA upload).
   std::function<void(float)> on_progress;
   // LoRA adapters a step's sequences may use (StepSequence::adapter indexes this list); they

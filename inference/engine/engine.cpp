@@ -64,9 +64,10 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
 
   DeviceKind device = options.device;
   if (device == DeviceKind::Auto) {
-    // A reward model scores through forward_hidden, which only the CPU backend computes.
-    const bool scorer = e->model_.weights.score_head.present();
-    device = !scorer && cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
+    // A reward model scores through forward_hidden, and the 8-bit KV cache is read by attention
+    // kernels, that only the CPU backend has.
+    const bool cpu_only = e->model_.weights.score_head.present() || options.kv_type != GgmlType::F16;
+    device = !cpu_only && cuda_compiled() && cuda_device_count() > 0 ? DeviceKind::Cuda : DeviceKind::Cpu;
   }
   // CUDA copies the weights: the pages are read once while uploading. The CPU reads them from
   // the mapping, so bring them in now.
@@ -82,6 +83,10 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
   bo.n_threads = options.n_threads > 0 ? options.n_threads : cpu_count();
   bo.n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min(c.n_ctx_train, kDefaultMaxContext);
   bo.n_slots = options.n_slots;
+  bo.kv_type = options.kv_type;
+  if (cuda && bo.kv_type != GgmlType::F16) {
+    return Status::Error(StatusCode::Unsupported, "the 8-bit KV cache runs on the CPU backend only; use device \"cpu\" or the f16 cache");
+  }
   for (const auto& adapter : e->adapters_) bo.adapters.push_back(adapter.get());
   if (cuda) bo.on_progress = scaled(0.0f, 1.0f);
   ARB_RETURN_IF_ERROR(cuda ? create_cuda_backend(e->model_, bo, &e->backend_)
@@ -98,6 +103,10 @@ Status Engine::load(const std::string& path, const EngineOptions& options,
   info.file_size = e->file_->size();
   info.parameter_count = meta.parameter_count;
   info.context_length = e->backend_->n_ctx();
+  info.kv_cache_type = bo.kv_type == GgmlType::Q8_0 ? "q8_0" : "f16";
+  info.kv_cache_bytes = 2ull * static_cast<uint64_t>(bo.n_slots) * static_cast<uint64_t>(info.context_length) *
+                        static_cast<uint64_t>(c.n_layer) * static_cast<uint64_t>(c.n_head_kv) *
+                        ggml_row_size(bo.kv_type, c.head_dim);
   info.trained_context_length = c.n_ctx_train;
   info.embedding_length = c.n_embd;
   info.block_count = c.n_layer;

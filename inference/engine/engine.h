@@ -32,6 +32,7 @@ struct EngineOptions {
   int n_ctx = 0;                         // 0 = min(trained context, 4096)
   int n_slots = 8;
   bool prompt_cache = true;  // start requests from prefixes finished requests left in free slots
+  GgmlType kv_type = GgmlType::F16;   // the KV cache: F16, or Q8_0 (CPU; BackendOptions::kv_type)
   std::vector<AdapterSpec> adapters;  // GenerateParams::adapter indexes this list
 };
 
@@ -68,6 +69,8 @@ struct EngineInfo {
   int32_t bos = -1, eos = -1, eot = -1;
   bool add_bos = false;  // the vocabulary asks for BOS in front of a prompt
   bool score_head = false;  // a reward model: cls.output.weight, scored by Scheduler (params.score)
+  std::string kv_cache_type;   // "f16" or "q8_0"
+  uint64_t kv_cache_bytes = 0;  // keys and values of every slot and position (reserved, touched as used)
   std::vector<int32_t> eog;
   std::vector<std::string> eog_texts;  // the texts of eog, in order
   std::vector<SpecialTokenSummary> special_tokens;

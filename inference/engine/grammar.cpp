@@ -20,6 +20,8 @@ constexpr int64_t kMaxInteger = 999999999999999;  // kMaxIntDigits nines
 // Phases. Containers: 0 before the opening byte, then as named.
 enum ObjectPhase { kObjOpen, kObjFirstKey, kObjKey, kObjColon, kObjValueStart, kObjNext, kObjKeyRequired };
 enum ArrayPhase { kArrOpen, kArrFirstItem, kArrNext, kArrItemRequired };
+// Grammar::open_or_whitespace serves all containers: phase 0 expects the opening byte, phase 1 follows it.
+static_assert(kObjOpen == 0 && kArrOpen == 0 && kObjFirstKey == 1 && kArrFirstItem == 1, "container phases");
 enum StringPhase { kStrOpen, kStrBody, kStrEscape };
 enum NumberPhase { kNumStart, kNumMinus, kNumInt, kNumDot, kNumFrac };
 
@@ -352,14 +354,34 @@ bool has_candidate(const GrammarNode& n, int32_t trie_node, int64_t from) {
 
 }  // namespace
 
-Grammar::Step Grammar::step_object(Frame& f, const GrammarNode& n, uint8_t c, int32_t* push) const {
-  if (f.phase != kObjOpen && f.phase != kObjKey && take_whitespace(f, c)) return Step::Consumed;
+// Phase 0: the opening byte leads to phase 1. Later phases take whitespace between tokens (not
+// `in_token`, inside an object's key). True, with *step, when the byte was one of these.
+bool Grammar::open_or_whitespace(Frame& f, uint8_t c, uint8_t open, bool in_token, Step* step) {
+  if (f.phase != 0 && !in_token && take_whitespace(f, c)) {
+    *step = Step::Consumed;
+    return true;
+  }
   f.ws = 0;
+  if (f.phase != 0) return false;
+  *step = c == open ? Step::Consumed : Step::Reject;
+  if (c == open) f.phase = 1;
+  return true;
+}
+
+// After an item: the closing byte where the container may end, or a comma leading to
+// `next_phase` where another item may follow.
+Grammar::Step Grammar::separator(Frame& f, uint8_t c, uint8_t close, bool may_close, bool may_continue,
+                                 int32_t next_phase) {
+  if (c == close && may_close) return Step::Closed;
+  if (c != ',' || !may_continue) return Step::Reject;
+  f.phase = next_phase;
+  return Step::Consumed;
+}
+
+Grammar::Step Grammar::step_object(Frame& f, const GrammarNode& n, uint8_t c, int32_t* push) const {
+  Step opened;
+  if (open_or_whitespace(f, c, '{', f.phase == kObjKey, &opened)) return opened;
   switch (f.phase) {
-    case kObjOpen:
-      if (c != '{') return Step::Reject;
-      f.phase = kObjFirstKey;
-      return Step::Consumed;
     case kObjFirstKey:
       if (c == '}' && n.required_count[static_cast<size_t>(f.count)] == 0) return Step::Closed;
       [[fallthrough]];
@@ -391,24 +413,16 @@ Grammar::Step Grammar::step_object(Frame& f, const GrammarNode& n, uint8_t c, in
       return Step::Push;
     }
     case kObjNext:
-      if (c == '}' && n.required_count[static_cast<size_t>(f.count)] == 0) return Step::Closed;
-      if (c == ',' && f.count < static_cast<int64_t>(n.properties.size())) {
-        f.phase = kObjKeyRequired;
-        return Step::Consumed;
-      }
-      return Step::Reject;
+      return separator(f, c, '}', n.required_count[static_cast<size_t>(f.count)] == 0,
+                       f.count < static_cast<int64_t>(n.properties.size()), kObjKeyRequired);
   }
   return Step::Reject;
 }
 
 Grammar::Step Grammar::step_map(Frame& f, const GrammarNode& n, uint8_t c, int32_t* push) const {
-  if (f.phase != kObjOpen && take_whitespace(f, c)) return Step::Consumed;
-  f.ws = 0;
+  Step opened;
+  if (open_or_whitespace(f, c, '{', false, &opened)) return opened;
   switch (f.phase) {
-    case kObjOpen:
-      if (c != '{') return Step::Reject;
-      f.phase = kObjFirstKey;
-      return Step::Consumed;
     case kObjFirstKey:
       if (c == '}') return Step::Closed;
       [[fallthrough]];
@@ -427,23 +441,15 @@ Grammar::Step Grammar::step_map(Frame& f, const GrammarNode& n, uint8_t c, int32
       f.phase = kObjNext;
       *push = n.item;
       return Step::Push;
-    case kObjNext:
-      if (c == '}') return Step::Closed;
-      if (c != ',') return Step::Reject;
-      f.phase = kObjKeyRequired;
-      return Step::Consumed;
+    case kObjNext: return separator(f, c, '}', true, true, kObjKeyRequired);
   }
   return Step::Reject;
 }
 
 Grammar::Step Grammar::step_array(Frame& f, const GrammarNode& n, uint8_t c, int32_t* push) const {
-  if (f.phase != kArrOpen && take_whitespace(f, c)) return Step::Consumed;
-  f.ws = 0;
+  Step opened;
+  if (open_or_whitespace(f, c, '[', false, &opened)) return opened;
   switch (f.phase) {
-    case kArrOpen:
-      if (c != '[') return Step::Reject;
-      f.phase = kArrFirstItem;
-      return Step::Consumed;
     case kArrFirstItem:
       if (c == ']' && n.min_count == 0) return Step::Closed;
       if (n.max_count == 0) return Step::Reject;
@@ -454,13 +460,7 @@ Grammar::Step Grammar::step_array(Frame& f, const GrammarNode& n, uint8_t c, int
       f.phase = kArrNext;
       *push = n.item;
       return Step::Push;
-    case kArrNext:
-      if (c == ']' && f.count >= n.min_count) return Step::Closed;
-      if (c == ',' && f.count < n.max_count) {
-        f.phase = kArrItemRequired;
-        return Step::Consumed;
-      }
-      return Step::Reject;
+    case kArrNext: return separator(f, c, ']', f.count >= n.min_count, f.count < n.max_count, kArrItemRequired);
   }
   return Step::Reject;
 }

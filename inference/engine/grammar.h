@@ -113,6 +113,10 @@ class Grammar {
   Step step_string(Frame& f, const GrammarNode& n, uint8_t c) const;
   Step step_number(Frame& f, const GrammarNode& n, uint8_t c) const;
   Step step_literal(Frame& f, const GrammarNode& n, uint8_t c) const;
+  // The phases objects, maps and arrays share (grammar.cpp): the opening byte and whitespace,
+  // and the separator after an item.
+  static bool open_or_whitespace(Frame& f, uint8_t c, uint8_t open, bool in_token, Step* step);
+  static Step separator(Frame& f, uint8_t c, uint8_t close, bool may_close, bool may_continue, int32_t next_phase);
   bool accepting(const Frame& f) const;
   int64_t cost(const Frame& f) const;
   int64_t object_rest(const GrammarNode& n, int64_t from, bool comma) const;

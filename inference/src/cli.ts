@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 
 import { z } from "zod";
 
-import type { Device, GenerateResult, LoadOptions, Model } from "./index";
+import type { Device, GenerateResult, KvCacheType, LoadOptions, Model } from "./index";
 import { compileJsonSchema, SchemaError } from "./json-schema-grammar";
 import {
   convertPeftAdapter,
@@ -34,11 +34,12 @@ const USAGE = `usage: npm run --silent infer -- <command> [options]
 
   tokenize   --model F (--text S | --file T.json) [--special]
   generate   --model F --prompt S [--max-tokens N] [--temperature T] [--top-p P] [--top-k K]
-             [--seed S] [--threads N] [--device auto|cpu|cuda] [--context N]
+             [--seed S] [--threads N] [--device auto|cpu|cuda] [--context N] [--cache-type f16|q8_0]
              [--json-schema F]   (the output is a JSON document valid under the schema in F)
              [--lora FILE[:SCALE] ...]   one completion per adapter, together in one batch
   bench      --model F --prompt-tokens P --gen-tokens G [--batch 1,2,4] [--threads N]
-             [--device auto|cpu|cuda] [--lora FILE[:SCALE] ...]   sequence i runs adapter i mod count
+             [--device auto|cpu|cuda] [--cache-type f16|q8_0] [--lora FILE[:SCALE] ...]
+             (sequence i runs adapter i mod count; --cache-type q8_0: the 8-bit KV cache, CPU)
   make-lora  --base MODEL.gguf --out F --rank R [--alpha A] [--type f32|f16|bf16|q8_0] [--seed S]
              [--peft]   a random adapter of every attention and FFN projection (F: a PEFT folder)
   convert-lora --peft DIR --base MODEL.gguf --out ADAPTER.gguf [--type f32|f16|bf16|q8_0]
@@ -96,10 +97,18 @@ function device(values: Record<string, unknown>): Device | undefined {
   return v;
 }
 
+function cacheType(values: Record<string, unknown>): KvCacheType | undefined {
+  const v = values["cache-type"];
+  if (v === undefined) return undefined;
+  if (v !== "f16" && v !== "q8_0") throw new UsageError(`--cache-type must be f16 or q8_0, got ${String(v)}`);
+  return v;
+}
+
 const DEVICE_OPTIONS = {
   device: { type: "string" },
   threads: { type: "string" },
   context: { type: "string" },
+  "cache-type": { type: "string" },
   lora: { type: "string", multiple: true },
 } as const;
 
@@ -113,7 +122,7 @@ function loadOptionsFrom(values: Record<string, unknown>): LoadOptions {
       throw new UsageError((error as Error).message);
     }
   });
-  return { device: device(values), threads, contextLength, adapters };
+  return { device: device(values), threads, contextLength, kvCacheType: cacheType(values), adapters };
 }
 
 function loraType(values: Record<string, unknown>): LoraTensorType | undefined {
@@ -356,6 +365,8 @@ async function bench(argv: string[]) {
         model: path,
         device: model.info.device,
         threads: model.info.threads,
+        kvCacheType: model.info.kvCacheType,
+        kvCacheBytes: model.info.kvCacheBytes,
         adapters: model.info.adapters,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
         results,

@@ -182,6 +182,16 @@ describe.each(CASES)("engine logits, $name", (c) => {
   }
 });
 
+/** Three sequences decoded together get the greedy tokens each gets alone. */
+async function expectBatchedAsAlone(model: Model): Promise<void> {
+  const prompts = [TOKENS.slice(0, 4), TOKENS.slice(4, 11), TOKENS.slice(2, 3)];
+  const options = { temperature: 0, maxTokens: 10, ignoreEos: true };
+  const alone = [];
+  for (const p of prompts) alone.push((await model.generate(p, options)).tokens);
+  const together = await Promise.all(prompts.map((p) => model.generate(p, options)));
+  expect(together.map((r) => r.tokens)).toEqual(alone);
+}
+
 describe("engine decoding", () => {
   let model: Model;
   let reference: ReferenceModel;
@@ -205,12 +215,7 @@ describe("engine decoding", () => {
   });
 
   it("gives each sequence of a concurrent batch the tokens it gets alone", async () => {
-    const prompts = [TOKENS.slice(0, 4), TOKENS.slice(4, 11), TOKENS.slice(2, 3)];
-    const options = { temperature: 0, maxTokens: 10, ignoreEos: true };
-    const alone = [];
-    for (const p of prompts) alone.push((await model.generate(p, options)).tokens);
-    const together = await Promise.all(prompts.map((p) => model.generate(p, options)));
-    expect(together.map((r) => r.tokens)).toEqual(alone);
+    await expectBatchedAsAlone(model);
   });
 
   it("samples reproducibly with a seed and differently without one", async () => {
@@ -220,5 +225,64 @@ describe("engine decoding", () => {
     const c = await model.generate(TOKENS.slice(0, 3), { ...options, seed: 43 });
     expect(a.tokens).toEqual(b.tokens);
     expect(c.tokens).not.toEqual(a.tokens);
+  });
+});
+
+// The 8-bit KV cache (kvCacheType "q8_0"): keys and values rounded to Q8_0 blocks of 32 (a step
+// of max|x|/127 per block) where the f16 cache keeps 11 significant bits. The stated tolerance
+// of the option with quantized weights: 3% of the largest logit (their 8-bit activations turn
+// some of the small differences into a different rounding step; 1.5-2% measured in the C++
+// tests, which also hold the cache to a float64 reference that rounds the same way).
+const Q8_KV_CACHE_TOLERANCE = 3e-2;
+
+describe("the 8-bit KV cache", () => {
+  let path: string;
+  let f16: Model;
+  let q8: Model;
+  beforeAll(async () => {
+    path = await createSmallModel(dir, "kv-q8.gguf", {
+      dim: 128,
+      heads: 4,
+      kvHeads: 2,
+      ffn: 352,
+      type: "q8_0",
+      seed: 5,
+    });
+    const options = { threads: 2, contextLength: 64, maxSequences: 3 } as const;
+    f16 = await loadModel(path, { ...options, device: "cpu" });
+    // "auto" runs it on the CPU (the only backend with the 8-bit cache).
+    q8 = await loadModel(path, { ...options, kvCacheType: "q8_0" });
+  });
+  afterAll(() => {
+    f16?.dispose();
+    q8?.dispose();
+  });
+
+  it("takes 34 bytes per 32 cached values where binary16 takes 64", () => {
+    expect(q8.info.device).toBe("cpu");
+    expect(q8.info.kvCacheType).toBe("q8_0");
+    expect(f16.info.kvCacheType).toBe("f16");
+    expect(q8.info.kvCacheBytes * 64).toBe(f16.info.kvCacheBytes * 34);
+  });
+
+  it(`gives logits within ${Q8_KV_CACHE_TOLERANCE} of the f16 cache's`, async () => {
+    const near = await f16.evaluate(TOKENS);
+    const got = await q8.evaluate(TOKENS);
+    const rows = Array.from({ length: TOKENS.length }, (_, p) =>
+      Float64Array.from(near.subarray(p * f16.info.vocabSize, (p + 1) * f16.info.vocabSize)),
+    );
+    const error = worstRelativeError(got, rows);
+    expect(error).toBeLessThan(Q8_KV_CACHE_TOLERANCE);
+    expect(error).toBeGreaterThan(0); // the cache really is 8-bit
+  });
+
+  it("gives each sequence of a concurrent batch the tokens it gets alone", async () => {
+    await expectBatchedAsAlone(q8);
+  });
+
+  it("refuses a cache type it does not offer", async () => {
+    await expect(loadModel(path, { device: "cpu", kvCacheType: "q4_0" as "q8_0" })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
   });
 });

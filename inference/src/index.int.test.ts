@@ -44,6 +44,9 @@ describe("loadModel", () => {
         threads: 2,
         contextLength: 256,
         trainedContextLength: 256,
+        kvCacheType: "f16",
+        // Keys and values: 8 slots x 256 positions x 2 layers x 2 KV heads x 16 binary16 values.
+        kvCacheBytes: 2 * 8 * 256 * 2 * 2 * 16 * 2,
         embeddingLength: 64,
         blockCount: 2,
         headCount: 4,

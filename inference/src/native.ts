@@ -74,6 +74,7 @@ export interface NativeAddon {
       contextLength: number;
       maxSequences: number;
       promptCache: boolean;
+      kvCacheType: string;
       adapters: { path: string; scale: number }[];
     },
     onProgress?: (fraction: number) => void,

@@ -10,16 +10,31 @@
 
 namespace arb {
 
-void attend_portable(const AttendArgs& a) {
+namespace {
+
+// Value i of cached row j, widened as dequantize_row widens it.
+struct F16Values {
+  static float at(const void* rows, int64_t j, int head_dim, int i) {
+    return fp16_to_fp32(static_cast<const uint16_t*>(rows)[j * head_dim + i]);
+  }
+};
+struct Q8Values {
+  static float at(const void* rows, int64_t j, int head_dim, int i) {
+    const block_q8_0& b = static_cast<const block_q8_0*>(rows)[j * (head_dim / QK8_0) + i / QK8_0];
+    return b.qs[i % QK8_0] * fp16_to_fp32(b.d);
+  }
+};
+
+template <typename Values>
+void attend_portable_rows(const AttendArgs& a) {
   const float scale = a.scale;
   for (int g = 0; g < a.group; g++) {
     const float* q = a.q + g * a.q_stride;
     float* s = a.scores + g * a.n_keys;
     float max = -INFINITY;
     for (int j = 0; j < a.n_keys; j++) {
-      const uint16_t* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
       float d = 0.0f;
-      for (int i = 0; i < a.head_dim; i++) d += q[i] * fp16_to_fp32(kj[i]);
+      for (int i = 0; i < a.head_dim; i++) d += q[i] * Values::at(a.k, j, a.head_dim, i);
       s[j] = d * scale;
       max = s[j] > max ? s[j] : max;
     }
@@ -33,9 +48,18 @@ void attend_portable(const AttendArgs& a) {
     for (int i = 0; i < a.head_dim; i++) out[i] = 0.0f;
     for (int j = 0; j < a.n_keys; j++) {
       const float p = s[j] * inv;
-      const uint16_t* vj = a.v + static_cast<int64_t>(j) * a.head_dim;
-      for (int i = 0; i < a.head_dim; i++) out[i] += p * fp16_to_fp32(vj[i]);
+      for (int i = 0; i < a.head_dim; i++) out[i] += p * Values::at(a.v, j, a.head_dim, i);
     }
+  }
+}
+
+}  // namespace
+
+void attend_portable(const AttendArgs& a) {
+  if (a.kv_type == GgmlType::Q8_0) {
+    attend_portable_rows<Q8Values>(a);
+  } else {
+    attend_portable_rows<F16Values>(a);
   }
 }
 
@@ -44,13 +68,30 @@ namespace {
 
 constexpr int kMaxGroup = 8;     // query heads per KV head handled together
 
-// 16 / 8 binary16 values widened to float32.
-ARB_TARGET_AVX512 __m512 load16_fp16(const uint16_t* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-ARB_TARGET_AVX2 __m256 load8_fp16(const uint16_t* p) {
-  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
-}
+// Values 16c .. 16c + 15 (load16) or 8c .. 8c + 7 (load8) of cached row j widened to float32,
+// bit for bit as dequantize_row widens them (a Q8_0 value is one float product q * d).
+struct F16Rows {
+  ARB_TARGET_AVX512 static __m512 load16(const void* rows, int64_t j, int head_dim, int c) {
+    const uint16_t* p = static_cast<const uint16_t*>(rows) + j * head_dim + 16 * c;
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  ARB_TARGET_AVX2 static __m256 load8(const void* rows, int64_t j, int head_dim, int c) {
+    const uint16_t* p = static_cast<const uint16_t*>(rows) + j * head_dim + 8 * c;
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+};
+struct Q8Rows {
+  ARB_TARGET_AVX512 static __m512 load16(const void* rows, int64_t j, int head_dim, int c) {
+    const block_q8_0& b = static_cast<const block_q8_0*>(rows)[j * (head_dim / QK8_0) + c / 2];
+    const __m512i q = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16 * (c % 2))));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(q), _mm512_set1_ps(_cvtsh_ss(b.d)));
+  }
+  ARB_TARGET_AVX2 static __m256 load8(const void* rows, int64_t j, int head_dim, int c) {
+    const block_q8_0& b = static_cast<const block_q8_0*>(rows)[j * (head_dim / QK8_0) + c / 4];
+    const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b.qs + 8 * (c % 4))));
+    return _mm256_mul_ps(_mm256_cvtepi32_ps(q), _mm256_set1_ps(_cvtsh_ss(b.d)));
+  }
+};
 
 ARB_TARGET_AVX512 float hmax512(__m512 v) { return _mm512_reduce_max_ps(v); }
 ARB_TARGET_AVX512 float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
@@ -80,17 +121,18 @@ ARB_TARGET_AVX2 float hmax256(__m256 v) {
 }
 
 // out = scale * sum_j p[j] * v_j for rows of NV x 16 values.
-template <int NV>
-ARB_TARGET_AVX512 void weighted_sum_avx512(const float* p, const uint16_t* v, int n, float scale, float* out) {
+template <typename Rows, int NV>
+ARB_TARGET_AVX512 void weighted_sum_avx512(const float* p, const void* v, int n, float scale, float* out) {
   __m512 acc[NV];
   for (int c = 0; c < NV; c++) acc[c] = _mm512_setzero_ps();
   for (int j = 0; j < n; j++) {
     const __m512 pj = _mm512_set1_ps(p[j]);
-    for (int c = 0; c < NV; c++) acc[c] = _mm512_fmadd_ps(pj, load16_fp16(v + static_cast<int64_t>(j) * NV * 16 + 16 * c), acc[c]);
+    for (int c = 0; c < NV; c++) acc[c] = _mm512_fmadd_ps(pj, Rows::load16(v, j, NV * 16, c), acc[c]);
   }
   for (int c = 0; c < NV; c++) _mm512_storeu_ps(out + 16 * c, _mm512_mul_ps(acc[c], _mm512_set1_ps(scale)));
 }
 
+template <typename Rows>
 ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
   const int nv = a.head_dim / 16;
   const float scale = a.scale;
@@ -100,9 +142,8 @@ ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
     // together (one shuffle tree for four sums instead of four).
     for (int j = 0; j < a.n_keys; j++) {
       // The key widened once for all G heads (head_dim <= 256: at most 16 registers).
-      const uint16_t* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
       __m512 k[16];
-      for (int c = 0; c < nv; c++) k[c] = load16_fp16(kj + 16 * c);
+      for (int c = 0; c < nv; c++) k[c] = Rows::load16(a.k, j, a.head_dim, c);
       auto dot = [&](int g) ARB_TARGET_AVX512 {
         const float* q = a.q + (g0 + g) * a.q_stride;
         __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(q), k[0]);
@@ -143,14 +184,14 @@ ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
       const float* p = a.scores + (g0 + g) * a.n_keys;
       float* o = a.out + (g0 + g) * a.out_stride;
       if (nv == 4) {
-        weighted_sum_avx512<4>(p, a.v, a.n_keys, inv[g], o);
+        weighted_sum_avx512<Rows, 4>(p, a.v, a.n_keys, inv[g], o);
       } else if (nv == 8) {
-        weighted_sum_avx512<8>(p, a.v, a.n_keys, inv[g], o);
+        weighted_sum_avx512<Rows, 8>(p, a.v, a.n_keys, inv[g], o);
       } else {
         for (int c = 0; c < nv; c++) {
           __m512 acc = _mm512_setzero_ps();
           for (int j = 0; j < a.n_keys; j++) {
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(p[j]), load16_fp16(a.v + static_cast<int64_t>(j) * a.head_dim + 16 * c), acc);
+            acc = _mm512_fmadd_ps(_mm512_set1_ps(p[j]), Rows::load16(a.v, j, a.head_dim, c), acc);
           }
           _mm512_storeu_ps(o + 16 * c, _mm512_mul_ps(acc, _mm512_set1_ps(inv[g])));
         }
@@ -159,6 +200,7 @@ ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
   }
 }
 
+template <typename Rows>
 ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
   const int nv = a.head_dim / 8;
   const float scale = a.scale;
@@ -166,9 +208,8 @@ ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
     const float* q = a.q + g * a.q_stride;
     float* s = a.scores + g * a.n_keys;
     for (int j = 0; j < a.n_keys; j++) {
-      const uint16_t* kj = a.k + static_cast<int64_t>(j) * a.head_dim;
-      __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(q), load8_fp16(kj));
-      for (int c = 1; c < nv; c++) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * c), load8_fp16(kj + 8 * c), acc);
+      __m256 acc = _mm256_mul_ps(_mm256_loadu_ps(q), Rows::load8(a.k, j, a.head_dim, 0));
+      for (int c = 1; c < nv; c++) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + 8 * c), Rows::load8(a.k, j, a.head_dim, c), acc);
       s[j] = hsum256(acc) * scale;
     }
     __m256 mx = _mm256_set1_ps(-INFINITY);
@@ -191,9 +232,8 @@ ARB_TARGET_AVX2 void attend_avx2(const AttendArgs& a) {
     for (int c = 0; c < nv; c++) _mm256_storeu_ps(o + 8 * c, _mm256_setzero_ps());
     for (j = 0; j < a.n_keys; j++) {
       const __m256 p = _mm256_set1_ps(s[j]);
-      const uint16_t* vj = a.v + static_cast<int64_t>(j) * a.head_dim;
       for (int c = 0; c < nv; c++) {
-        _mm256_storeu_ps(o + 8 * c, _mm256_fmadd_ps(p, load8_fp16(vj + 8 * c), _mm256_loadu_ps(o + 8 * c)));
+        _mm256_storeu_ps(o + 8 * c, _mm256_fmadd_ps(p, Rows::load8(a.v, j, a.head_dim, c), _mm256_loadu_ps(o + 8 * c)));
       }
     }
     const __m256 inv = _mm256_set1_ps(1.0f / sum);
@@ -214,13 +254,14 @@ CpuIsa attend_isa(CpuIsa isa, int head_dim) {
   return CpuIsa::Portable;
 }
 
-AttendFn select_attend(CpuIsa isa, int head_dim) {
+AttendFn select_attend(CpuIsa isa, int head_dim, GgmlType kv_type) {
+  const bool q8 = kv_type == GgmlType::Q8_0;
   switch (attend_isa(isa, head_dim)) {
 #ifdef ARB_HAVE_X86_KERNELS
-    case CpuIsa::Avx512: return attend_avx512;
-    case CpuIsa::Avx2: return attend_avx2;
+    case CpuIsa::Avx512: return q8 ? attend_avx512<Q8Rows> : attend_avx512<F16Rows>;
+    case CpuIsa::Avx2: return q8 ? attend_avx2<Q8Rows> : attend_avx2<F16Rows>;
 #endif
-    default: return attend_portable;
+    default: (void)q8; return attend_portable;
   }
 }
 

@@ -1,9 +1,9 @@
 // The forward pass (llama and the qwen2, qwen3 and gemma3 variations of it) on the CPU, for any mix of prompt chunks and decode tokens from
 // different sequences in one step (DESIGN.md, "The forward pass"). The activations of all the
 // step's tokens move through each layer together, so each weight matrix is streamed from memory
-// once per step however many sequences are active. KV cache: fp32 (exact enough to match a
-// float64 reference within 1e-4), laid out [slot][layer][kv head][position][head_dim] so one
-// head's keys are contiguous; it is allocated lazily by the OS (untouched pages cost nothing).
+// once per step however many sequences are active. KV cache: binary16 or Q8_0 rows, laid out
+// [slot][layer][kv head][position][head_dim] so one head's keys are contiguous; it is allocated
+// lazily by the OS (untouched pages cost nothing).
 #include <sys/mman.h>
 
 #include <atomic>
@@ -45,6 +45,7 @@ class CpuBackend final : public Backend {
         c_(model.config),
         n_ctx_(options.n_ctx),
         n_slots_(options.n_slots),
+        kv_type_(options.kv_type),
         adapters_(options.adapters),
         pool_(n_threads) {}
 
@@ -56,7 +57,16 @@ class CpuBackend final : public Backend {
     const CpuIsa isa = cpu_isa_selected();
     quantize_ = select_quantize_act(isa);
     quantize_q8k_ = select_quantize_act_q8k(isa);
-    attend_ = select_attend(isa, c_.head_dim);
+    if (kv_type_ != GgmlType::F16 && kv_type_ != GgmlType::Q8_0) {
+      return Status::Error(StatusCode::InvalidArgument, std::string("KV cache type ") + ggml_type_name(kv_type_) +
+                                                            " is not offered: use f16 or q8_0");
+    }
+    if (kv_type_ == GgmlType::Q8_0 && c_.head_dim % QK8_0 != 0) {
+      return Status::Error(StatusCode::Unsupported, "the 8-bit KV cache stores blocks of 32 values; this model's head size is " +
+                                                        std::to_string(c_.head_dim) + ": use the f16 cache");
+    }
+    kv_row_ = ggml_row_size(kv_type_, c_.head_dim);
+    attend_ = select_attend(isa, c_.head_dim, kv_type_);
     cpu_kernels_["attention"] = cpu_isa_name(attend_isa(isa, c_.head_dim));
     swiglu_ = select_swiglu(isa);
     to_fp16_ = select_to_fp16(isa);
@@ -80,12 +90,12 @@ class CpuBackend final : public Backend {
                                                         " cannot be looked up");
     }
 
-    const size_t per_slot = static_cast<size_t>(c_.n_layer) * c_.n_head_kv * n_ctx_ * c_.head_dim;
-    if (per_slot > std::numeric_limits<size_t>::max() / 8 / n_slots_) {
+    const size_t per_slot = static_cast<size_t>(c_.n_layer) * c_.n_head_kv * n_ctx_ * kv_row_;
+    if (per_slot > std::numeric_limits<size_t>::max() / 4 / n_slots_) {
       return Status::Error(StatusCode::OutOfMemory, "the KV cache size overflows");
     }
     kv_half_ = per_slot * n_slots_;
-    kv_bytes_ = kv_half_ * 2 * sizeof(uint16_t);
+    kv_bytes_ = kv_half_ * 2;
     void* p = mmap(nullptr, kv_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
       return Status::Error(StatusCode::OutOfMemory,
@@ -93,7 +103,7 @@ class CpuBackend final : public Backend {
                                " MiB for the KV cache (" + std::to_string(n_slots_) + " slots x " +
                                std::to_string(n_ctx_) + " positions); lower contextLength or maxSequences");
     }
-    kv_ = static_cast<uint16_t*>(p);
+    kv_ = static_cast<uint8_t*>(p);
 
     // RoPE tables: the model's, and the sliding-window layers' (own base, unscaled, no factors).
     const int half = c_.rope_dim / 2;
@@ -120,7 +130,7 @@ class CpuBackend final : public Backend {
   Status copy_prefix(int src_slot, int dst_slot, int n_tokens) override {
     ARB_RETURN_IF_ERROR(validate_copy_prefix(src_slot, dst_slot, n_tokens, n_slots_, n_ctx_));
     if (src_slot == dst_slot) return Status::Ok();
-    const size_t n = static_cast<size_t>(n_tokens) * c_.head_dim * sizeof(uint16_t);
+    const size_t n = static_cast<size_t>(n_tokens) * kv_row_;
     for (int l = 0; l < c_.n_layer; l++) {
       for (int h = 0; h < c_.n_head_kv; h++) {
         std::memcpy(k_cache(dst_slot, l, h), k_cache(src_slot, l, h), n);
@@ -211,9 +221,9 @@ class CpuBackend final : public Backend {
         rope(q, c_.n_head, hd, c_.rope_dim, cs, sn, neox);
         rope(k, c_.n_head_kv, hd, c_.rope_dim, cs, sn, neox);
         for (int h = 0; h < c_.n_head_kv; h++) {
-          const size_t at = static_cast<size_t>(tok_pos_[t]) * hd;
-          to_fp16_(k_cache(tok_slot_[t], l, h) + at, &k_[static_cast<size_t>(t) * kv_dim + h * hd], hd);
-          to_fp16_(v_cache(tok_slot_[t], l, h) + at, &v_[static_cast<size_t>(t) * kv_dim + h * hd], hd);
+          const size_t at = static_cast<size_t>(tok_pos_[t]) * kv_row_;
+          store_kv(k_cache(tok_slot_[t], l, h) + at, &k_[static_cast<size_t>(t) * kv_dim + h * hd]);
+          store_kv(v_cache(tok_slot_[t], l, h) + at, &v_[static_cast<size_t>(t) * kv_dim + h * hd]);
         }
       });
       attention(l);
@@ -408,14 +418,15 @@ class CpuBackend final : public Backend {
           a.group = group;
           // Sliding-window layers see the last n_swa positions only.
           const int first = c_.swa_layer(l) ? std::max(0, tok_pos_[t] + 1 - c_.n_swa) : 0;
-          a.k = k_cache(tok_slot_[t], l, it.kv_head) + static_cast<size_t>(first) * hd;
-          a.v = v_cache(tok_slot_[t], l, it.kv_head) + static_cast<size_t>(first) * hd;
+          a.k = k_cache(tok_slot_[t], l, it.kv_head) + static_cast<size_t>(first) * kv_row_;
+          a.v = v_cache(tok_slot_[t], l, it.kv_head) + static_cast<size_t>(first) * kv_row_;
           a.n_keys = tok_pos_[t] + 1 - first;
           a.head_dim = hd;
           a.scale = c_.attn_scale;
           a.scores = scores;
           a.out = &att_[at];
           a.out_stride = hd;
+          a.kv_type = kv_type_;
           attend_(a);
         }
       }
@@ -425,12 +436,23 @@ class CpuBackend final : public Backend {
   float* x(int t) { return &x_[static_cast<size_t>(t) * c_.n_embd]; }
   float* xb(int t) { return &xb_[static_cast<size_t>(t) * c_.n_embd]; }
   static const float* f32(const TensorView& t) { return reinterpret_cast<const float*>(t.data); }
-  // The KV cache holds binary16 (as the CUDA path's): half the memory and memory traffic of
-  // float32, ~3 significant decimal digits per cached key and value.
-  uint16_t* k_cache(int slot, int l, int h) {
-    return kv_ + ((static_cast<size_t>(slot) * c_.n_layer + l) * c_.n_head_kv + h) * n_ctx_ * c_.head_dim;
+  // The KV cache holds binary16 (as the CUDA path's: half the memory and memory traffic of
+  // float32, ~3 significant decimal digits per cached key and value) or Q8_0 blocks (about half
+  // of that again, a step of max|x|/127 per 32 values), as BackendOptions::kv_type says.
+  uint8_t* k_cache(int slot, int l, int h) {
+    return kv_ + ((static_cast<size_t>(slot) * c_.n_layer + l) * c_.n_head_kv + h) * n_ctx_ * kv_row_;
   }
-  uint16_t* v_cache(int slot, int l, int h) { return k_cache(slot, l, h) + kv_half_; }
+  uint8_t* v_cache(int slot, int l, int h) { return k_cache(slot, l, h) + kv_half_; }
+
+  // Rounds one head's head_dim floats into a cache row: binary16 to nearest even, or Q8_0 as
+  // ggml's quantize_row_q8_0_ref (llama.cpp's q8_0 cache).
+  void store_kv(uint8_t* row, const float* x) {
+    if (kv_type_ == GgmlType::Q8_0) {
+      quantize_row_ref(GgmlType::Q8_0, x, row, c_.head_dim);
+    } else {
+      to_fp16_(reinterpret_cast<uint16_t*>(row), x, c_.head_dim);
+    }
+  }
 
   struct AttentionItem {
     int t0, t1, kv_head;
@@ -443,6 +465,7 @@ class CpuBackend final : public Backend {
   const LlamaModel& model_;
   const LlamaConfig c_;
   const int n_ctx_, n_slots_;
+  const GgmlType kv_type_;
   const std::vector<const LoraAdapter*> adapters_;
   ThreadPool pool_;
   std::string description_;
@@ -453,8 +476,8 @@ class CpuBackend final : public Backend {
   std::vector<LayerKernels> kernels_;
   const MatmulKernel* output_kernel_ = nullptr;
   std::map<std::string, std::string> cpu_kernels_;
-  uint16_t* kv_ = nullptr;
-  size_t kv_half_ = 0, kv_bytes_ = 0;
+  uint8_t* kv_ = nullptr;
+  size_t kv_row_ = 0, kv_half_ = 0, kv_bytes_ = 0;  // bytes of one cached row, of all keys, of the cache
   int n_rope_tables_ = 1;
   std::vector<double> inv_freq_;  // [table][rope_dim / 2]: theta_i / pos
 

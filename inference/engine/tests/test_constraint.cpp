@@ -7,6 +7,7 @@
 
 #include "../constraint.h"
 #include "../tokenizer.h"
+#include "grammar_text.h"
 #include "test.h"
 
 namespace arb {
@@ -42,15 +43,7 @@ std::unique_ptr<Tokenizer> json_vocabulary() {
   return make_spm_tokenizer(std::move(v));
 }
 
-std::string hex(const std::string& text) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char c : text) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
+using test::hex;
 
 std::vector<std::string> grammars() {
   return {

@@ -65,13 +65,15 @@ struct LoadedTiny {
   }
 };
 
-void load_tiny(const test::TinyLlama& c, LoadedTiny* out, int threads = 2, int slots = 8, bool prompt_cache = true) {
+void load_tiny(const test::TinyLlama& c, LoadedTiny* out, int threads = 2, int slots = 8, bool prompt_cache = true,
+               GgmlType kv_type = GgmlType::F16) {
   out->path = test::write_temp(test::make_tiny_llama(c));
   EngineOptions o;
   o.device = DeviceKind::Cpu;
   o.n_threads = threads;
   o.n_slots = slots;
   o.prompt_cache = prompt_cache;
+  o.kv_type = kv_type;
   CHECK_OK(Engine::load(out->path, o, nullptr, &out->engine));
 }
 
@@ -99,8 +101,10 @@ std::vector<int32_t> prompt_of(int n, int salt) {
 }
 
 // Float64 forward pass over all positions, from the dequantized weights: the equations of
-// DESIGN.md with nothing shared with the engine but dequantize_row.
-std::vector<double> reference_logits(const std::string& path, const std::vector<int32_t>& tokens) {
+// DESIGN.md with nothing shared with the engine but dequantize_row (and, for a Q8_0 cache,
+// quantize_row_ref, which rounds the cached keys and values as the engine does).
+std::vector<double> reference_logits(const std::string& path, const std::vector<int32_t>& tokens,
+                                     GgmlType kv_type = GgmlType::F16) {
   std::unique_ptr<GgufFile> f;
   GgufFile::open(path, &f);
   LlamaModel m;
@@ -158,9 +162,21 @@ std::vector<double> reference_logits(const std::string& path, const std::vector<
           }
         }
       }
-      // The engine caches keys and values as binary16 (rounded to nearest even from float32).
+      // The engine caches keys and values as binary16 (rounded to nearest even from float32),
+      // or as Q8_0 blocks of each head's values.
       for (auto* vec : {&k[t], &v[t]}) {
-        for (double& e : *vec) e = fp16_to_fp32(fp32_to_fp16(static_cast<float>(e)));
+        if (kv_type == GgmlType::Q8_0) {
+          std::vector<float> head(static_cast<size_t>(hd)), back(static_cast<size_t>(hd));
+          std::vector<block_q8_0> blocks(static_cast<size_t>(hd / QK8_0));
+          for (size_t h0 = 0; h0 < vec->size(); h0 += static_cast<size_t>(hd)) {
+            for (int i = 0; i < hd; i++) head[i] = static_cast<float>((*vec)[h0 + i]);
+            quantize_row_ref(GgmlType::Q8_0, head.data(), blocks.data(), hd);
+            dequantize_row(GgmlType::Q8_0, blocks.data(), back.data(), hd);
+            for (int i = 0; i < hd; i++) (*vec)[h0 + i] = back[i];
+          }
+        } else {
+          for (double& e : *vec) e = fp16_to_fp32(fp32_to_fp16(static_cast<float>(e)));
+        }
       }
     }
     for (int t = 0; t < n; t++) {
@@ -248,12 +264,73 @@ TEST(engine_logits_match_float64_reference) {
   }
 }
 
-TEST(engine_greedy_batch_of_four_equals_each_alone) {
-  for (GgmlType type : {GgmlType::Q8_0, GgmlType::F16}) {
+TEST(engine_q8_0_kv_cache_matches_reference_and_stays_near_the_f16_cache) {
+  // Head size 32: one Q8_0 block per cached row. With F32 weights the engine and the float64
+  // reference round the cached keys and values the same way, so they agree to fp32 rounding
+  // (1e-4 of the largest logit, as the f16 cache). Against the f16 cache the logits move by the
+  // 8-bit rounding of keys and values (a step of max|x|/127 per 32 values), the stated tolerance
+  // of the option: 1% of the largest logit with float weights (measured 0.42%), 3% with
+  // quantized weights, whose 8-bit activations turn some of those small differences into a
+  // different rounding step (measured 1.5% for Q8_0, 1.98-2.05% for Q4_K, by ISA).
+  for (GgmlType type : {GgmlType::F32, GgmlType::Q8_0, GgmlType::Q4_K}) {
     test::TinyLlama c;
     c.type = type;
+    c.n_embd = type == GgmlType::Q4_K ? 256 : 128;
+    c.n_ff = type == GgmlType::Q4_K ? 512 : 96;
+    c.n_head = c.n_embd / 32;
+    c.n_head_kv = c.n_head / 2;
+    LoadedTiny q8, f16;
+    load_tiny(c, &q8, 2, 8, true, GgmlType::Q8_0);
+    load_tiny(c, &f16, 2, 8, true, GgmlType::F16);
+    CHECK(q8.engine->info().kv_cache_type == "q8_0");
+    // 34 bytes per 32 values against 64.
+    CHECK_EQ(q8.engine->info().kv_cache_bytes * 64, f16.engine->info().kv_cache_bytes * 34);
+    GenerateParams p;
+    p.prompt = prompt_of(60, 3);
+    p.evaluate = true;
+    const std::vector<float> got = run(*q8.engine, p)->result.logits;
+    const std::vector<float> near = run(*f16.engine, p)->result.logits;
+    CHECK_EQ(got.size(), near.size());
+    double max_abs = 0, from_f16 = 0;
+    for (size_t i = 0; i < got.size() && i < near.size(); i++) {
+      max_abs = std::max(max_abs, std::fabs(static_cast<double>(near[i])));
+      from_f16 = std::max(from_f16, std::fabs(static_cast<double>(got[i]) - near[i]));
+    }
+    const std::string name = ggml_type_name(type);
+    const double tolerance = type == GgmlType::F32 ? 1e-2 : 3e-2;
+    CHECK_MSG(from_f16 <= tolerance * max_abs, name + ": q8_0 cache vs f16 " + std::to_string(from_f16) + " of " + std::to_string(max_abs));
+    CHECK_MSG(from_f16 > 0, name + ": the q8_0 cache changed nothing");
+    if (type == GgmlType::F32) {
+      const std::vector<double> ref = reference_logits(q8.path, p.prompt, GgmlType::Q8_0);
+      double max_err = 0;
+      for (size_t i = 0; i < ref.size() && i < got.size(); i++) max_err = std::max(max_err, std::fabs(ref[i] - got[i]));
+      CHECK_MSG(max_err <= 1e-4 * max_abs, "q8_0 cache vs its float64 reference " + std::to_string(max_err));
+    }
+  }
+}
+
+TEST(engine_q8_0_kv_cache_refuses_head_sizes_off_its_blocks) {
+  test::TinyLlama c;  // head size 16
+  const std::string path = test::write_temp(test::make_tiny_llama(c));
+  EngineOptions o;
+  o.device = DeviceKind::Cpu;
+  o.kv_type = GgmlType::Q8_0;
+  std::unique_ptr<Engine> e;
+  const Status st = Engine::load(path, o, nullptr, &e);
+  CHECK(st.code == StatusCode::Unsupported);
+  CHECK(st.message.find("head size is 16") != std::string::npos);
+  unlink(path.c_str());
+}
+
+TEST(engine_greedy_batch_of_four_equals_each_alone) {
+  // The last case: the 8-bit KV cache (head size 32).
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::F16, GgmlType::Q4_0}) {
+    test::TinyLlama c;
+    c.type = type;
+    const GgmlType kv_type = type == GgmlType::Q4_0 ? GgmlType::Q8_0 : GgmlType::F16;
+    if (kv_type == GgmlType::Q8_0) c.n_embd = 128;
     LoadedTiny m;
-    load_tiny(c, &m);
+    load_tiny(c, &m, 2, 8, true, kv_type);
     std::vector<std::vector<int32_t>> alone;
     for (int s = 0; s < 4; s++) alone.push_back(run(*m.engine, greedy(prompt_of(5 + 9 * s, s), 24))->result.tokens);
     std::vector<std::shared_ptr<CollectingSink>> sinks;

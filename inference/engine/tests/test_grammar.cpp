@@ -6,20 +6,13 @@
 #include <random>
 
 #include "../grammar.h"
+#include "grammar_text.h"
 #include "test.h"
 
 namespace arb {
 namespace {
 
-std::string hex(const std::string& text) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (const unsigned char c : text) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
+using test::hex;
 
 // A verdict with optional and nested parts, a map, enums with a prefix pair, bounded numbers.
 std::vector<std::string> grammars() {

@@ -1,4 +1,9 @@
 // Next.js configuration. Packages with native code or WASM stay outside the server bundle.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- this config file is CommonJS
+const createNextIntlPlugin = require("next-intl/plugin");
+
+/** The pages' language per request (no locale in the URL): app/_lib/i18n-request.ts. */
+const withNextIntl = createNextIntlPlugin("./app/_lib/i18n-request.ts");
 
 /**
  * Model responses are untrusted Markdown shown to reviewers and admins: nothing may load from
@@ -50,4 +55,4 @@ const nextConfig = {
   },
 };
 
-module.exports = nextConfig;
+module.exports = withNextIntl(nextConfig);

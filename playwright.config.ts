@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { E2E_OIDC_CLIENT, E2E_OIDC_DOMAIN, e2eOidcIssuer } from "./e2e/oidc-provider";
 import { createE2eDatabase } from "./e2e/postgres-database";
 import { isCiRun, resolveTestDatabaseUrl } from "./server/testing/test-database-url.mts";
 
@@ -21,6 +22,7 @@ const testDatabaseUrl = resolveTestDatabaseUrl(process.env);
 if (!process.env.ARBITER_E2E_PORT) {
   process.env.ARBITER_E2E_PORT = freePort();
   process.env.ARBITER_E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-"));
+  process.env.ARBITER_E2E_OIDC_PORT = freePort();
   if (testDatabaseUrl) {
     process.env.ARBITER_E2E_PG_PORT = freePort();
     process.env.ARBITER_E2E_PG_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-pg-"));
@@ -50,6 +52,15 @@ function productionServer(project: string, port: string, dataDir: string, databa
       DATABASE_URL: databaseUrl,
       // The admin specs' variants use an inference server on this machine, as a vLLM would be.
       ARBITER_OUTBOUND_ALLOW: "127.0.0.1",
+      // One server runs every spec's local models (the demo model, the four families, a LoRA
+      // base, a judge and a reward model): more than the default 4 of one deployment.
+      ARBITER_MAX_MODEL_SERVERS: "12",
+      // Single sign-on through the provider e2e/single-sign-on.spec.ts starts on this port.
+      ARBITER_OIDC_ISSUER: e2eOidcIssuer(process.env.ARBITER_E2E_OIDC_PORT!),
+      ARBITER_OIDC_CLIENT_ID: E2E_OIDC_CLIENT.id,
+      ARBITER_OIDC_CLIENT_SECRET: E2E_OIDC_CLIENT.secret,
+      ARBITER_OIDC_NEW_USERS: "annotator",
+      ARBITER_OIDC_ALLOWED_DOMAINS: E2E_OIDC_DOMAIN,
       NEXT_TELEMETRY_DISABLED: "1",
     },
   };

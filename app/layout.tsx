@@ -1,7 +1,11 @@
 import type { Metadata } from "next";
+import { NextIntlClientProvider } from "next-intl";
+import { getLocale } from "next-intl/server";
 import type { ReactNode } from "react";
 import { SiteHeader } from "./_components/site-header";
+import { getTheme } from "./_lib/preferences";
 import { Providers } from "./_lib/trpc";
+import { directionOf, isLocale } from "@/lib/locales";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -9,14 +13,17 @@ export const metadata: Metadata = {
   description: "Human-preference annotation",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const locale = await getLocale();
   return (
-    <html lang="en">
+    <html lang={locale} dir={isLocale(locale) ? directionOf(locale) : "ltr"} data-theme={await getTheme()}>
       <body className="min-h-screen">
-        <Providers>
-          <SiteHeader />
-          <main className="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
-        </Providers>
+        <NextIntlClientProvider>
+          <Providers>
+            <SiteHeader />
+            <main className="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
+          </Providers>
+        </NextIntlClientProvider>
       </body>
     </html>
   );

@@ -1,52 +1,31 @@
 // Home: where each role starts. Annotators see their campaigns with their progress; reviewers
 // and admins the places their work is.
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { PageHeader } from "./_components/ui";
 import { AnnotatorCampaigns } from "./campaigns/annotator-campaigns";
 import { requireUser } from "@/server/auth/current-user";
-import { hasRole, ROLE_LABELS } from "@/server/auth/roles";
+import { hasRole } from "@/server/auth/roles";
 
+/** Each place's title and text are messages under Home.places.<key>. */
 const PLACES = [
-  {
-    href: "/admin/campaigns",
-    title: "Campaigns",
-    text: "Set up campaigns, their variants, members and batches; watch progress.",
-    role: "admin",
-  },
-  {
-    href: "/review",
-    title: "Review",
-    text: "Accept or reject comparisons, across every campaign.",
-    role: "reviewer",
-  },
-  {
-    href: "/admin/reports",
-    title: "Reported turns",
-    text: "Turns annotators reported as empty, broken or failed.",
-    role: "admin",
-  },
-  { href: "/admin/exports", title: "Exports", text: "Preference datasets for training.", role: "admin" },
-  {
-    href: "/admin/users",
-    title: "Users",
-    text: "Invite people, change roles, deactivate accounts.",
-    role: "admin",
-  },
-  {
-    href: "/campaigns",
-    title: "Annotate",
-    text: "Write prompts, compare responses side by side and say which is better.",
-    role: "annotator",
-  },
+  { href: "/admin/campaigns", key: "campaigns", role: "admin" },
+  { href: "/review", key: "review", role: "reviewer" },
+  { href: "/admin/reports", key: "reports", role: "admin" },
+  { href: "/admin/exports", key: "exports", role: "admin" },
+  { href: "/admin/users", key: "users", role: "admin" },
+  { href: "/campaigns", key: "annotate", role: "annotator" },
 ] as const;
 
 export default async function HomePage() {
   const user = await requireUser("/");
+  const t = await getTranslations("Home");
+  const roleName = (await getTranslations("Header"))(`role.${user.role}`);
   return (
     <>
       <PageHeader
-        title={`Welcome${user.name ? `, ${user.name}` : ""}`}
-        description={`You are signed in as ${user.email} with the ${ROLE_LABELS[user.role].toLowerCase()} role.`}
+        title={user.name ? t("welcomeNamed", { name: user.name }) : t("welcome")}
+        description={t("signedInAs", { email: user.email, role: roleName.toLowerCase() })}
       />
       {user.role === "annotator" ? (
         <AnnotatorCampaigns page={1} />
@@ -58,8 +37,8 @@ export default async function HomePage() {
               href={place.href}
               className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm hover:border-indigo-300"
             >
-              <h2 className="font-semibold text-slate-900">{place.title}</h2>
-              <p className="mt-1 text-sm text-slate-600">{place.text}</p>
+              <h2 className="font-semibold text-slate-900">{t(`places.${place.key}.title`)}</h2>
+              <p className="mt-1 text-sm text-slate-600">{t(`places.${place.key}.text`)}</p>
             </Link>
           ))}
         </div>

@@ -1,8 +1,9 @@
 // Turns ready to be judged, written straight into the database for benchmarks that submit
 // comparisons: a conversation of the annotator's with `turns` turns, each with two completed
-// responses (as if the engine had answered).
+// responses (as if the engine had answered), the campaign's guidelines confirmed as the app asks.
 import { conversations, responses, turns } from "@/db/schema";
 import type { Db } from "@/db/client";
+import { acknowledgeCurrentGuidelines } from "@/server/testing/annotation-campaigns";
 
 export interface JudgeableTurn {
   id: string;
@@ -15,6 +16,7 @@ export async function insertJudgeableTurns(
   where: { campaignId: string; batchId: string; annotatorId: string },
   turnCount: number,
 ): Promise<JudgeableTurn[]> {
+  await acknowledgeCurrentGuidelines(db, where.campaignId, { id: where.annotatorId, role: "annotator" });
   const [conversation] = await db.insert(conversations).values(where).returning();
   const turnRows = await db
     .insert(turns)

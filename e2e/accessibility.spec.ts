@@ -44,7 +44,7 @@ test("no page has a WCAG 2.2 AA violation, for any role", async ({ admin, campai
     await check(await anonymous.newPage(), path, "anonymous");
   await anonymous.close();
 
-  const annotatorPages = ["/", "/campaigns", "/annotate/pair", "/review/feedback"];
+  const annotatorPages = ["/", "/campaigns", "/annotate/pair", "/review/feedback", "/account/work"];
   for (const path of annotatorPages) await check(annotator.page, path, "annotator");
   await test.step("annotator: the guidelines, then the workspace with a judged turn", async () => {
     const fresh = await users.create({ role: "annotator" });
@@ -69,7 +69,9 @@ test("no page has a WCAG 2.2 AA violation, for any role", async ({ admin, campai
     `${campaignPage}/dashboard`,
     `${campaignPage}/leaderboard`,
     `${campaignPage}/integrity`,
+    `${campaignPage}/assist`,
     `${campaignPage}/gold`,
+    `${campaignPage}/prompt-sets`,
     `${campaignPage}/guidelines`,
     `${campaignPage}/settings`,
     "/admin/users",

@@ -4,7 +4,7 @@
 // this pair" page. The admin's dashboard shows the charts and agreement figures, the
 // leaderboard ranks the variants, a reviewer rejects a comparison and its annotator reads why.
 import type { Page } from "@playwright/test";
-import { judgeTurn, query } from "./app-api";
+import { judgeTurn, mutate, query } from "./app-api";
 import { expect, test } from "./fixtures";
 import type { InferenceServer } from "./inference-server";
 
@@ -67,6 +67,7 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
   const reviewer = await users.create({ role: "reviewer", name: "Rhea Reviewer" });
 
   await test.step("an annotator judges four turns of a dialogue (through the API)", async () => {
+    await mutate(writer, "annotation.acknowledgeGuidelines", { campaignId, version: 1 });
     let conversationId: string | null = null;
     const plan = [
       { winner: 0, strength: "significantly_better" },

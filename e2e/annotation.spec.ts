@@ -69,6 +69,8 @@ test("an annotator compares streamed responses, chooses, continues the dialogue,
     await expect(annotator.getByRole("heading", { name: /Guidelines \(version 1\)/ })).toBeVisible();
     await annotator.getByRole("button", { name: "I have read the guidelines", exact: true }).click();
     await expect(annotator.getByText("demo model with random weights")).toBeVisible();
+    // Confirmed, the next thing to do is the prompt: the cursor is there.
+    await expect(annotator.getByRole("textbox", { name: "Prompt", exact: true })).toBeFocused();
   });
 
   const firstPrompt = "Explain in two sentences why the sky is blue.";

@@ -25,6 +25,18 @@ export const mutate = <T>(caller: Caller, path: string, input: unknown) =>
 export const query = <T>(caller: Caller, path: string, input: unknown) =>
   trpc<T>(caller, path, input, "query");
 
+/** A helpfulness campaign open to every annotator, without variants yet (the caller adds them). */
+export async function createBareCampaign(admin: Caller, name: string) {
+  const campaign = await mutate<{ id: string }>(admin, "campaigns.create", {
+    name,
+    kind: "helpfulness",
+    guidelines: "# Guidelines\n\nPick the better answer.",
+    safetyPreprompt: null,
+    membership: "all",
+  });
+  return campaign.id;
+}
+
 /**
  * One judged turn: send the prompt (POST /api/generate answers with the stored turn, then
  * streams both responses until they are complete), then submit with the response at display

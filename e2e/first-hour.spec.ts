@@ -55,6 +55,18 @@ test("an admin sets a campaign up in order, from the checklist to its first comp
   const name = `First hour ${Date.now()}`;
   let campaignId = "";
 
+  await test.step("the admin's home leads to the places of their work", async () => {
+    await page.goto("/");
+    await expect(page.getByRole("main").getByRole("heading", { level: 2 })).toHaveText([
+      "Campaigns",
+      "Review",
+      "Reported turns",
+      "Exports",
+      "Users",
+      "Annotate",
+    ]);
+  });
+
   await test.step("the overlap is asked in percent and its error sits beside it until fixed", async () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Campaigns" }).click();
     await page.getByRole("link", { name: "New campaign" }).click();
@@ -138,7 +150,11 @@ test("an admin sets a campaign up in order, from the checklist to its first comp
     await expect(page.getByRole("row", { name: /1\. Batch 1 Open/ })).toContainText(/1$/);
   });
 
-  await test.step("a guidelines change is shown as a diff to the annotator who read the earlier version", async () => {
+  await test.step("a guidelines change stops the next prompt and shows the diff to the annotator who read the earlier version", async () => {
+    await annotator.page.goto(`/annotate/${campaignId}`);
+    await annotator.page.getByRole("button", { name: "Continue conversation" }).click();
+    const prompt = annotator.page.getByRole("textbox", { name: "Prompt", exact: true });
+    await prompt.fill("And goodbye?");
     await page
       .getByRole("navigation", { name: "Campaign" })
       .getByRole("link", { name: "Guidelines" })
@@ -148,7 +164,8 @@ test("an admin sets a campaign up in order, from the checklist to its first comp
       .fill("# Pick the better answer\n\nRead both twice.\n\nAsk when unsure.");
     await page.getByRole("button", { name: "Save as a new version" }).click();
     await expect(page.getByRole("button", { name: "Save as a new version" })).toBeDisabled();
-    await annotator.page.goto(`/annotate/${campaignId}`);
+    // The open workspace still shows version 2: the server refuses the prompt, the page shows what changed.
+    await annotator.page.getByRole("button", { name: "Send", exact: true }).click();
     const change = annotator.page.getByRole("region", { name: "What changed since version 2" });
     await expect(change.getByRole("deletion")).toHaveText(["− Read both."]);
     await expect(change.getByRole("insertion")).toHaveText([
@@ -157,6 +174,9 @@ test("an admin sets a campaign up in order, from the checklist to its first comp
       /Ask when unsure\./,
     ]);
     await screenshot(annotator.page, testInfo, "guidelines-diff");
+    await annotator.page.getByRole("button", { name: "I have read the guidelines", exact: true }).click();
+    await expect(prompt).toHaveValue("And goodbye?");
+    await expect(annotator.page.getByText(/Read and confirm the guidelines/)).toHaveCount(0);
     await page.getByRole("navigation", { name: "Campaign" }).getByRole("link", { name: "Overview" }).click();
   });
 
@@ -419,6 +439,11 @@ test("a reviewer works through one campaign's queue with Accept & next and keeps
   const page = reviewer.page;
 
   await test.step("the queue offers every campaign and one at a time, in the URL", async () => {
+    await page.goto("/");
+    await expect(page.getByRole("main").getByRole("heading", { level: 2 })).toHaveText([
+      "Review",
+      "Annotate",
+    ]);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Review" }).click();
     const campaign = page.getByLabel("Campaign");
     await expect(campaign).toHaveValue("");

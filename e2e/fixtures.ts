@@ -164,3 +164,27 @@ export async function signOut(page: Page) {
 export function alertIn(page: Page) {
   return page.getByRole("alert").filter({ hasText: /\S/ });
 }
+
+/**
+ * From the campaign list's "Annotate in" link: acknowledges the guidelines, sends the prompt and
+ * waits until both responses are complete (a local engine may start first).
+ */
+export async function sendPromptUntilComplete(annotator: Page, campaignName: string, prompt: string) {
+  await annotator.getByRole("link", { name: `Annotate in ${campaignName}` }).click();
+  await annotator.getByRole("button", { name: "I have read the guidelines", exact: true }).click();
+  await annotator.getByRole("textbox", { name: "Prompt", exact: true }).fill(prompt);
+  await annotator.getByRole("button", { name: "Send", exact: true }).click();
+  for (const name of ["Response A", "Response B"]) {
+    await expect(
+      annotator.getByRole("region", { name, exact: true }).getByTestId("response-status"),
+    ).toHaveText(/^Complete/, { timeout: 180_000 });
+  }
+}
+
+/** Chooses Response A as better, submits, and waits for "Saved.". */
+export async function submitResponseABetter(annotator: Page) {
+  await annotator.getByRole("radio", { name: "Response A", exact: true }).check();
+  await annotator.getByRole("radio", { name: "Better", exact: true }).check();
+  await annotator.getByRole("button", { name: "Submit", exact: true }).click();
+  await expect(annotator.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+}

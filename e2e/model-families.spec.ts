@@ -13,8 +13,8 @@ import { promisify } from "node:util";
 import { TokenizerLoader } from "@lenml/tokenizers";
 import { type ChatMessage, renderChat } from "../inference/src/chat-template";
 import { makeModel, type MakeModelOptions } from "../inference/src/make-model";
-import { mutate, storedConversations } from "./app-api";
-import { expect, test } from "./fixtures";
+import { createBareCampaign, mutate, storedConversations } from "./app-api";
+import { expect, sendPromptUntilComplete, submitResponseABetter, test } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "..");
 // Tiny shapes: each response takes a moment on one core.
@@ -105,14 +105,7 @@ test("a campaign with a Qwen3 variant and a Gemma 3 variant runs a turn on the l
 
   let campaignId = "";
   await test.step("the admin creates the campaign with one local variant per file and opens a batch", async () => {
-    const campaign = await mutate<{ id: string }>(admin, "campaigns.create", {
-      name: campaignName,
-      kind: "helpfulness",
-      guidelines: "# Guidelines\n\nPick the better answer.",
-      safetyPreprompt: null,
-      membership: "all",
-    });
-    campaignId = campaign.id;
+    campaignId = await createBareCampaign(admin, campaignName);
     for (const family of FAMILIES) {
       await mutate(admin, "variants.create", {
         campaignId,
@@ -132,24 +125,11 @@ test("a campaign with a Qwen3 variant and a Gemma 3 variant runs a turn on the l
   const annotator = account.page;
   await test.step("an annotator sends a prompt and both responses complete", async () => {
     await annotator.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Annotate" }).click();
-    await annotator.getByRole("link", { name: `Annotate in ${campaignName}` }).click();
-    await annotator.getByRole("button", { name: "I have read the guidelines", exact: true }).click();
-    await annotator
-      .getByRole("textbox", { name: "Prompt", exact: true })
-      .fill("Name three colours of the sea.");
-    await annotator.getByRole("button", { name: "Send", exact: true }).click();
-    for (const name of ["Response A", "Response B"]) {
-      await expect(
-        annotator.getByRole("region", { name, exact: true }).getByTestId("response-status"),
-      ).toHaveText(/^Complete/, { timeout: 180_000 });
-    }
+    await sendPromptUntilComplete(annotator, campaignName, "Name three colours of the sea.");
   });
 
   await test.step("chooses Response A as better and submits", async () => {
-    await annotator.getByRole("radio", { name: "Response A", exact: true }).check();
-    await annotator.getByRole("radio", { name: "Better", exact: true }).check();
-    await annotator.getByRole("button", { name: "Submit", exact: true }).click();
-    await expect(annotator.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+    await submitResponseABetter(annotator);
   });
 
   await test.step("each family's response is stored, complete, from its own vocabulary and template", async () => {

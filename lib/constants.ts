@@ -9,6 +9,11 @@ export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 export const CAMPAIGN_STATUSES = ["draft", "active", "paused", "archived"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
+/** How a campaign picks the variants of a turn: every pair about equally often, or the pairs whose
+ * next battle would shrink the leaderboard's uncertainty most (server/generation/informative-pairing.ts). */
+export const PAIRING_POLICIES = ["balanced", "informative"] as const;
+export type PairingPolicy = (typeof PAIRING_POLICIES)[number];
+
 /** Llama 2's four levels; the signed scale used for agreement is -4..-1 (A) / 1..4 (B). */
 export const STRENGTHS = ["significantly_better", "better", "slightly_better", "negligibly_better"] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -56,23 +61,6 @@ export const ATTACK_VECTORS = [
 ] as const;
 export type AttackVector = (typeof ATTACK_VECTORS)[number];
 
-/** Examples from the paper, shown beside the choices so annotators label consistently. */
-export const RISK_CATEGORY_HINTS: Record<RiskCategory, string> = {
-  "illicit and criminal activities": "terrorism, theft, human trafficking",
-  "hateful and harmful activities": "defamation, self-harm, eating disorders, discrimination",
-  "unqualified advice": "medical, financial or legal advice",
-};
-
-export const ATTACK_VECTOR_HINTS: Record<AttackVector, string> = {
-  "psychological manipulation": "e.g. authority manipulation",
-  "logic manipulation": "e.g. false premises",
-  "syntactic manipulation": "e.g. misspelling",
-  "semantic manipulation": "e.g. metaphor",
-  "perspective manipulation": "e.g. role playing",
-  "non-English languages": "the prompt is in another language",
-  others: "anything else",
-};
-
 /** What an annotator may report about a turn instead of rating it. */
 export const PROBLEM_KINDS = ["empty", "broken", "failed", "other"] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
@@ -104,3 +92,7 @@ export const WEBHOOK_EVENTS = ["batch.closed", "export.finished", "annotator.fla
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "retrying", "failed"] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/** How the review queue is ordered: by submit time, or where the LLM judge disagrees first. */
+export const REVIEW_QUEUE_ORDERS = ["submitted", "judge-disagreement"] as const;
+export type ReviewQueueOrder = (typeof REVIEW_QUEUE_ORDERS)[number];

@@ -39,6 +39,9 @@ const USAGE = `Usage: npm run export -- --campaign NAME --format FORMAT --out PA
   --test-count N           test split: N dialogues per batch
   --split-seed S           seed of the split hash (default "arbiter")
   --chat-template NAME     trl-text: llama-2 (default) | llama-3 | chatml
+  --labels human|judge|both  training formats: the annotators' choices (default), the campaign's LLM
+                           judge's verdicts (RLAIF), or the annotators' where the review filters keep
+                           them and the judge's where they do not
   --force                  replace PATH if it exists
   --json                   print a JSON summary on stdout
 `;
@@ -82,6 +85,7 @@ async function main() {
       "test-count": { type: "string" },
       "split-seed": { type: "string" },
       "chat-template": { type: "string" },
+      labels: { type: "string" },
       force: { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean" },
@@ -119,6 +123,7 @@ async function main() {
         ? { kind: "count-per-batch", value: Number(values["test-count"]), seed: values["split-seed"] }
         : undefined,
     chatTemplate: values["chat-template"],
+    labels: values.labels,
   });
   if (!parsed.success) {
     fail(

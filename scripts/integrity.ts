@@ -11,7 +11,8 @@ import { fail, readOptions, runScript, withAppDatabase } from "./command-line";
 const USAGE = `Usage: npm run --silent integrity -- --campaign NAME [options]
 
   --campaign NAME            the campaign to check
-  --duplicate-threshold J    Jaccard similarity (0.1..1) at which prompts are near-duplicates (default 0.8)
+  --duplicate-threshold J    Jaccard similarity (0.1..1) at which prompts are near-duplicates
+                             (default: the campaign's near-duplicate setting, 0.8 unless changed)
   --include-flagged          keep identity-flagged turns and flagged annotators on the leaderboard
   --bootstrap-rounds R       bootstrap rounds for the leaderboard intervals (default 200)
 `;

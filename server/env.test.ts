@@ -67,6 +67,14 @@ describe("parseEnv", () => {
     );
   });
 
+  it("reads how many days finished jobs are kept, and names it when out of range", () => {
+    expect(parseEnv({}).ARBITER_JOB_RETENTION_DAYS).toBe(30);
+    expect(parseEnv({ ARBITER_JOB_RETENTION_DAYS: "2.5" }).ARBITER_JOB_RETENTION_DAYS).toBe(2.5);
+    expect(() => parseEnv({ ARBITER_JOB_RETENTION_DAYS: "0" })).toThrow(
+      /ARBITER_JOB_RETENTION_DAYS must be between 1 and 3650/,
+    );
+  });
+
   it("rejects a malformed admin email", () => {
     expect(() => parseEnv({ ARBITER_ADMIN_EMAIL: "not-an-email" })).toThrow(
       /ARBITER_ADMIN_EMAIL must be an email address/,

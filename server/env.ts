@@ -145,6 +145,16 @@ export const EnvSchema = z.object({
       .max(16, "ARBITER_JOB_CONCURRENCY must be between 0 and 16")
       .default(1),
   ),
+  /** Finished background jobs (done or failed) are deleted after this many days; what each job
+   * was for keeps its own record (a webhook's delivery log, an integrity report). */
+  ARBITER_JOB_RETENTION_DAYS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.coerce
+      .number({ message: "ARBITER_JOB_RETENTION_DAYS must be a number" })
+      .min(1, "ARBITER_JOB_RETENTION_DAYS must be between 1 and 3650")
+      .max(3650, "ARBITER_JOB_RETENTION_DAYS must be between 1 and 3650")
+      .default(30),
+  ),
   /** A generating response whose saved progress is older than this was abandoned (its instance
    * died): the instance that finds it marks it interrupted, retryable. Progress is saved every
    * second while a response generates, so this only needs room for a slow database. */
@@ -156,6 +166,34 @@ export const EnvSchema = z.object({
       .max(3600, "ARBITER_STALE_GENERATION_SECONDS must be between 5 and 3600")
       .default(20),
   ),
+  /** Single sign-on through an OpenID Connect provider: its issuer URL (the address before
+   * /.well-known/openid-configuration) with the client id and secret registered there. */
+  ARBITER_OIDC_ISSUER: optionalUrl("ARBITER_OIDC_ISSUER", ["http:", "https:"]),
+  ARBITER_OIDC_CLIENT_ID: optionalString,
+  ARBITER_OIDC_CLIENT_SECRET: optionalString,
+  /** The provider's name on the sign-in page's button ("Continue with …"). */
+  ARBITER_OIDC_NAME: optionalString.transform((value) => value ?? "single sign-on"),
+  /** A first sign-in by an address without an account: "annotator" creates one, "refuse" (the
+   * default) turns it away, so only people an admin invited or created can sign in. */
+  ARBITER_OIDC_NEW_USERS: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z
+      .enum(["annotator", "refuse"], { message: "ARBITER_OIDC_NEW_USERS must be annotator or refuse" })
+      .default("refuse"),
+  ),
+  /** Email domains (comma-separated, exact match) allowed to sign in through the provider;
+   * unset: any domain the provider vouches for. */
+  ARBITER_OIDC_ALLOWED_DOMAINS: optionalString.transform((value) =>
+    value
+      ?.split(",")
+      .map((domain) => domain.trim().toLowerCase().replace(/^@/, ""))
+      .filter(Boolean),
+  ),
+  /** "off" removes email and password sign-in (single sign-on must then be configured). */
+  ARBITER_PASSWORD_SIGN_IN: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.enum(["on", "off"], { message: "ARBITER_PASSWORD_SIGN_IN must be on or off" }).default("on"),
+  ),
   // Tests only: a PostgreSQL server URL; integration suites create a database per file on it.
   TEST_DATABASE_URL: optionalUrl("TEST_DATABASE_URL", ["postgres:", "postgresql:"]),
   // Set by Next.js itself while `next build` runs; startup work is skipped then.
@@ -166,12 +204,39 @@ export const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Settings that only work together: single sign-on's three, and what it needs. */
+const EnvWithRules = EnvSchema.superRefine((value, context) => {
+  const oidc = [value.ARBITER_OIDC_ISSUER, value.ARBITER_OIDC_CLIENT_ID, value.ARBITER_OIDC_CLIENT_SECRET];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+    context.addIssue({
+      code: "custom",
+      path: ["ARBITER_OIDC_ISSUER"],
+      message:
+        "ARBITER_OIDC_ISSUER, ARBITER_OIDC_CLIENT_ID and ARBITER_OIDC_CLIENT_SECRET go together: set all three or none",
+    });
+  }
+  if (oidc.every(Boolean) && !value.NEXTAUTH_URL) {
+    context.addIssue({
+      code: "custom",
+      path: ["NEXTAUTH_URL"],
+      message: "NEXTAUTH_URL must be set for single sign-on: the provider sends people back to it",
+    });
+  }
+  if (value.ARBITER_PASSWORD_SIGN_IN === "off" && !oidc.every(Boolean)) {
+    context.addIssue({
+      code: "custom",
+      path: ["ARBITER_PASSWORD_SIGN_IN"],
+      message: "ARBITER_PASSWORD_SIGN_IN=off needs single sign-on (ARBITER_OIDC_*), or nobody could sign in",
+    });
+  }
+});
+
 class EnvError extends Error {
   override name = "EnvError";
 }
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const result = EnvSchema.safeParse(source);
+  const result = EnvWithRules.safeParse(source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join(".");

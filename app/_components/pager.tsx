@@ -1,14 +1,15 @@
 "use client";
 // Previous / next for a paginated list.
+import { useTranslations } from "next-intl";
 import { Button } from "./ui";
 
 export function Pager({
   page,
   pageCount,
   onPage,
-  label = "Pages",
-  previous = "Previous",
-  next = "Next",
+  label,
+  previous,
+  next,
 }: {
   page: number;
   pageCount: number;
@@ -18,17 +19,16 @@ export function Pager({
   previous?: string;
   next?: string;
 }) {
+  const t = useTranslations("Pager");
   if (pageCount <= 1) return null;
   return (
-    <nav aria-label={label} className="mt-4 flex items-center justify-between text-sm">
+    <nav aria-label={label ?? t("pages")} className="mt-4 flex items-center justify-between text-sm">
       <Button variant="secondary" disabled={page <= 1} onClick={() => onPage(page - 1)}>
-        {previous}
+        {previous ?? t("previous")}
       </Button>
-      <span className="text-slate-600">
-        Page {page} of {pageCount}
-      </span>
+      <span className="text-slate-600">{t("pageOf", { page, count: pageCount })}</span>
       <Button variant="secondary" disabled={page >= pageCount} onClick={() => onPage(page + 1)}>
-        {next}
+        {next ?? t("next")}
       </Button>
     </nav>
   );

@@ -1,11 +1,13 @@
 "use client";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { signOut } from "next-auth/react";
 import { useState } from "react";
 import { clearDrafts } from "../annotate/_components/drafts";
 import { Button } from "./ui";
 
 export function SignOutButton() {
+  const t = useTranslations("Header");
   const router = useRouter();
   const [isPending, setIsPending] = useState(false);
   return (
@@ -20,7 +22,7 @@ export function SignOutButton() {
         router.refresh();
       }}
     >
-      {isPending ? "Signing out…" : "Sign out"}
+      {isPending ? t("signingOut") : t("signOut")}
     </Button>
   );
 }

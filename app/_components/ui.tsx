@@ -112,8 +112,9 @@ export function Card({
   description?: string;
   children: ReactNode;
 }) {
-  // Titled cards are named regions, so assistive technology (and tests) can find them.
-  const headingId = title ? `card-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}` : undefined;
+  // Titled cards are named regions, so assistive technology (and tests) can find them. Letters of
+  // any script stay in the id, so two cards titled in Arabic do not share one.
+  const headingId = title ? `card-${title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "-")}` : undefined;
   return (
     <section
       aria-labelledby={headingId}

@@ -1,21 +1,21 @@
 // The annotator's campaigns as cards, with their progress today and in total: on the
 // campaigns page and on an annotator's home.
 import Link from "next/link";
+import { getTranslations } from "next-intl/server";
 import { Alert } from "../_components/ui";
-import { plural } from "@/lib/plural";
 import { getServerCaller } from "@/server/api/server-caller";
 
 export async function AnnotatorCampaigns({ page }: { page: number }) {
   const caller = await getServerCaller();
   const campaigns = await caller.annotation.campaigns({ page, pageSize: 20 });
+  const t = await getTranslations("Campaigns");
+  const pager = await getTranslations("Pager");
   return (
     <>
       {campaigns.items.length === 0 ? (
-        <Alert tone="info">
-          No annotation campaigns are open to you yet. Your admin will let you know when work is ready.
-        </Alert>
+        <Alert tone="info">{t("none")}</Alert>
       ) : (
-        <ul className="grid gap-4 sm:grid-cols-2" aria-label="Your campaigns">
+        <ul className="grid gap-4 sm:grid-cols-2" aria-label={t("listLabel")}>
           {campaigns.items.map((campaign) => (
             <li
               key={campaign.id}
@@ -24,31 +24,31 @@ export async function AnnotatorCampaigns({ page }: { page: number }) {
               <div className="flex items-start justify-between gap-2">
                 <h2 className="font-semibold text-slate-900">{campaign.name}</h2>
                 <span className="shrink-0 rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
-                  {campaign.kind === "safety" ? "Safety" : "Helpfulness"}
-                  {campaign.status === "paused" ? " · paused" : ""}
+                  {campaign.kind === "safety" ? t("safety") : t("helpfulness")}
+                  {campaign.status === "paused" ? t("paused") : ""}
                 </span>
               </div>
               {campaign.description && <p className="mt-1 text-sm text-slate-600">{campaign.description}</p>}
               <p className="mt-3 text-sm text-slate-700">
                 {campaign.dailyQuota === null
-                  ? `${plural(campaign.comparisonsToday, "comparison")} today`
-                  : `${campaign.comparisonsToday} of ${plural(campaign.dailyQuota, "comparison")} today`}{" "}
-                · {campaign.comparisonsTotal.toLocaleString("en-US")} in total
-                {!campaign.hasAcknowledgedGuidelines && " · guidelines to read"}
+                  ? t("today", { count: campaign.comparisonsToday })
+                  : t("todayOfQuota", { count: campaign.comparisonsToday, quota: campaign.dailyQuota })}{" "}
+                · {t("inTotal", { count: campaign.comparisonsTotal })}
+                {!campaign.hasAcknowledgedGuidelines && t("guidelinesToRead")}
               </p>
               {campaign.dailyQuota !== null && (
                 <progress
                   className="mt-2 h-2 w-full"
                   max={campaign.dailyQuota}
                   value={Math.min(campaign.comparisonsToday, campaign.dailyQuota)}
-                  aria-label={`Today's progress in ${campaign.name}`}
+                  aria-label={t("progressLabel", { name: campaign.name })}
                 />
               )}
               {campaign.status === "paused" ? (
                 <p className="mt-4 text-sm text-slate-600">
-                  Paused by an admin: no new work for now.{" "}
+                  {t("pausedNotice")}{" "}
                   <Link href={`/annotate/${campaign.id}`} className="text-indigo-700 hover:underline">
-                    Read the guidelines
+                    {t("readGuidelines")}
                   </Link>
                 </p>
               ) : (
@@ -57,8 +57,8 @@ export async function AnnotatorCampaigns({ page }: { page: number }) {
                   className="mt-4 self-start rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
                 >
                   {/* The visible words begin the link's name (WCAG 2.5.3); the campaign tells the cards apart. */}
-                  {campaign.hasConversationInProgress ? "Continue" : "Annotate"}
-                  <span className="sr-only"> in {campaign.name}</span>
+                  {campaign.hasConversationInProgress ? t("continue") : t("annotate")}
+                  <span className="sr-only">{t("inCampaign", { name: campaign.name })}</span>
                 </Link>
               )}
             </li>
@@ -66,12 +66,10 @@ export async function AnnotatorCampaigns({ page }: { page: number }) {
         </ul>
       )}
       {campaigns.pageCount > 1 && (
-        <nav aria-label="Pages" className="mt-6 flex gap-4 text-sm">
-          {page > 1 && <Link href={`/campaigns?page=${page - 1}`}>Previous page</Link>}
-          <span>
-            Page {campaigns.page} of {campaigns.pageCount}
-          </span>
-          {page < campaigns.pageCount && <Link href={`/campaigns?page=${page + 1}`}>Next page</Link>}
+        <nav aria-label={pager("pages")} className="mt-6 flex gap-4 text-sm">
+          {page > 1 && <Link href={`/campaigns?page=${page - 1}`}>{t("previousPage")}</Link>}
+          <span>{pager("pageOf", { page: campaigns.page, count: campaigns.pageCount })}</span>
+          {page < campaigns.pageCount && <Link href={`/campaigns?page=${page + 1}`}>{t("nextPage")}</Link>}
         </nav>
       )}
     </>

@@ -30,7 +30,7 @@ export function ReviewQueue() {
   if (campaigns.data?.length === 0) return <Alert tone="info">No campaign has data to review yet.</Alert>;
   return (
     <Card>
-      <div className="mb-4 grid gap-4 sm:grid-cols-2">
+      <div className="mb-4 grid gap-4 sm:grid-cols-3">
         <SelectField
           id="review-campaign"
           label="Campaign"
@@ -53,6 +53,15 @@ export function ReviewQueue() {
           <option value="pending">Not reviewed yet</option>
           <option value="accepted">Accepted</option>
           <option value="rejected">Rejected</option>
+        </SelectField>
+        <SelectField
+          id="review-order"
+          label="Order"
+          value={filter.order}
+          onChange={(event) => show({ order: event.target.value as QueueFilter["order"] })}
+        >
+          <option value="submitted">By submit time</option>
+          <option value="judge-disagreement">LLM judge disagrees first</option>
         </SelectField>
       </div>
       {queue.error && <Alert>{errorMessage(queue.error)}</Alert>}

@@ -1,11 +1,13 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { getSession, signIn } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { Alert, Button, TextField } from "../_components/ui";
 import { clearDrafts } from "../annotate/_components/drafts";
 
 export function SignInForm({ callbackUrl, initialEmail }: { callbackUrl: string; initialEmail: string }) {
+  const t = useTranslations("SignIn");
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [isPending, setIsPending] = useState(false);
@@ -22,11 +24,7 @@ export function SignInForm({ callbackUrl, initialEmail }: { callbackUrl: string;
         redirect: false,
       });
       if (!result || result.error) {
-        setError(
-          !result || result.error === "CredentialsSignin"
-            ? "Wrong email or password. Check both and try again."
-            : result.error,
-        );
+        setError(!result || result.error === "CredentialsSignin" ? t("wrongCredentials") : result.error);
         setIsPending(false);
         return;
       }
@@ -35,7 +33,7 @@ export function SignInForm({ callbackUrl, initialEmail }: { callbackUrl: string;
       router.replace(callbackUrl);
       router.refresh();
     } catch {
-      setError("Arbiter could not be reached. Check your connection and try again.");
+      setError(t("unreachable"));
       setIsPending(false);
     }
   }
@@ -47,7 +45,7 @@ export function SignInForm({ callbackUrl, initialEmail }: { callbackUrl: string;
         id="email"
         name="email"
         type="email"
-        label="Email"
+        label={t("email")}
         autoComplete="username"
         defaultValue={initialEmail}
         required
@@ -57,13 +55,13 @@ export function SignInForm({ callbackUrl, initialEmail }: { callbackUrl: string;
         id="password"
         name="password"
         type="password"
-        label="Password"
+        label={t("password")}
         autoComplete="current-password"
         required
         maxLength={200}
       />
       <Button type="submit" className="w-full" disabled={isPending}>
-        {isPending ? "Signing in…" : "Sign in"}
+        {isPending ? t("submitting") : t("submit")}
       </Button>
     </form>
   );

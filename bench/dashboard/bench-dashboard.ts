@@ -17,6 +17,8 @@
 //   BENCH_DASHBOARD_COMPARISONS  comparisons to seed (default 1000000)
 //   BENCH_DASHBOARD_RUNS         timed runs per query (default 20, after 2 warm-up runs)
 //   BENCH_DASHBOARD_WRITE_RATE   submits per second during the writes run (default 50)
+//   BENCH_DASHBOARD_INTEGRITY    1 (default): the integrity section (integrity-bench.ts) after the
+//                                warm and writes runs; only: that section alone; 0: skip it
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, sql } from "drizzle-orm";
@@ -44,6 +46,7 @@ import {
 } from "@/server/services/quality/reviews";
 
 import { insertJudgeableTurns, type JudgeableTurn } from "../judgeable-turns";
+import { benchIntegrity } from "./integrity-bench";
 import { describeMachine, loadAverage } from "../machine";
 import { serverSettings, startPgCluster } from "../pg-cluster";
 
@@ -51,6 +54,8 @@ import { serverSettings, startPgCluster } from "../pg-cluster";
 const COMPARISONS = Number(process.env.BENCH_DASHBOARD_COMPARISONS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_DASHBOARD_RUNS ?? 20);
 const WRITE_RATE = Number(process.env.BENCH_DASHBOARD_WRITE_RATE ?? 50);
+const INTEGRITY = process.env.BENCH_DASHBOARD_INTEGRITY ?? "1";
+const PAGES = INTEGRITY !== "only";
 const DATABASE_URL = process.env.DATABASE_URL?.trim() || undefined;
 /** Set in the child process of the cold run: the one query it times, and what it needs. */
 const COLD_QUERY = process.env.BENCH_DASHBOARD_COLD_QUERY;
@@ -371,12 +376,21 @@ async function main() {
     const seed = await seedIfNeeded(db);
     const context = await findContext(db);
 
-    log("warm run");
-    const warm = await timeAll(db, context);
-    log(`run under concurrent writes (${WRITE_RATE} submits/s)`);
-    const writers = await startWriters(url, context);
-    const underWrites = await timeAll(db, context);
-    const writes = await writers.stop();
+    let warm: Awaited<ReturnType<typeof timeAll>> = [];
+    let underWrites: typeof warm = [];
+    let writes: Awaited<ReturnType<Awaited<ReturnType<typeof startWriters>>["stop"]>> | null = null;
+    if (PAGES) {
+      log("warm run");
+      warm = await timeAll(db, context);
+      log(`run under concurrent writes (${WRITE_RATE} submits/s)`);
+      const writers = await startWriters(url, context);
+      underWrites = await timeAll(db, context);
+      writes = await writers.stop();
+    }
+    const integrity =
+      INTEGRITY === "0"
+        ? { skipped: "BENCH_DASHBOARD_INTEGRITY=0" }
+        : await benchIntegrity(db, context.campaignId, { log, time });
 
     const [versions] = await queryRows<{ version: string }>(db, sql`select version()`);
     const postgresSettings = await serverSettings(db);
@@ -392,7 +406,9 @@ async function main() {
     isOpen = false;
 
     let cold: { query: string; ms: number }[] | { skipped: string };
-    if (cluster) {
+    if (!PAGES) {
+      cold = { skipped: "BENCH_DASHBOARD_INTEGRITY=only" };
+    } else if (cluster) {
       log("cold run: each query first after a PostgreSQL restart, in a fresh process");
       cold = [];
       // Only the names: the child process runs the query on its own connections.
@@ -407,12 +423,15 @@ async function main() {
       cold = { skipped: "DATABASE_URL is set: the benchmark does not restart a server it did not start" };
     }
 
+    const slowestOf = (results: { p95Ms: number }[]) =>
+      results.length ? Math.max(...results.map((result) => result.p95Ms)) : null;
     const slowest = {
-      warmP95Ms: Math.max(...warm.map((result) => result.p95Ms)),
-      underWritesP95Ms: Math.max(...underWrites.map((result) => result.p95Ms)),
+      warmP95Ms: slowestOf(warm),
+      underWritesP95Ms: slowestOf(underWrites),
       coldMs: Array.isArray(cold) ? Math.max(...cold.map((result) => result.ms)) : null,
     };
     const allUnderLimit = Object.values(slowest).every((ms) => ms === null || ms < LIMIT_MS);
+    const writesFailed = writes !== null && (writes.failures > 0 || writes.submits === 0);
     process.stdout.write(
       `${JSON.stringify(
         {
@@ -428,16 +447,17 @@ async function main() {
           warm,
           underWrites: { writes, results: underWrites },
           cold,
+          integrity,
           limitMs: LIMIT_MS,
           slowest,
           allUnderLimit,
-          concurrentWritesSucceeded: writes.failures === 0 && writes.submits > 0,
+          concurrentWritesSucceeded: writes === null ? null : !writesFailed,
         },
         null,
         2,
       )}\n`,
     );
-    if (!allUnderLimit || writes.failures > 0 || writes.submits === 0) process.exitCode = 1;
+    if (!allUnderLimit || writesFailed) process.exitCode = 1;
   } finally {
     if (isOpen) await database.close();
     cluster?.stop();

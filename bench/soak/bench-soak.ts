@@ -307,6 +307,7 @@ async function main() {
       });
       const user = new HttpUser(deployment.url);
       await user.signIn(email, password);
+      await user.acknowledgeGuidelines(campaign.id);
       users.push(user);
     }
 

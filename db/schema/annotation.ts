@@ -104,6 +104,9 @@ export const responses = pgTable(
     model: text("model").notNull(),
     endpointKind: endpointKind("endpoint_kind").notNull(),
     endpoint: text("endpoint").notNull(),
+    /** The LoRA adapter file and scale a local variant applied over its model; null: none. */
+    adapterPath: text("adapter_path"),
+    adapterScale: real("adapter_scale"),
     temperature: real("temperature").notNull(),
     topP: real("top_p").notNull(),
     topK: integer("top_k"),

@@ -14,14 +14,17 @@ import {
   uniqueIndex,
   uuid,
   jsonb,
+  numeric,
 } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
-import { CAMPAIGN_KINDS, CAMPAIGN_STATUSES } from "../../lib/constants";
+import { CAMPAIGN_KINDS, CAMPAIGN_STATUSES, PAIRING_POLICIES } from "../../lib/constants";
 import { users } from "./users";
 
 export const campaignKind = pgEnum("campaign_kind", CAMPAIGN_KINDS);
 
 export const campaignStatus = pgEnum("campaign_status", CAMPAIGN_STATUSES);
+
+export const pairingPolicy = pgEnum("pairing_policy", PAIRING_POLICIES);
 
 /** "all": every active annotator may work in the campaign; "selected": only campaign_members. */
 export const MEMBERSHIP_MODES = ["all", "selected"] as const;
@@ -66,6 +69,15 @@ export const campaigns = pgTable(
     concurrentGenerations: integer("concurrent_generations").notNull().default(2),
     /** Reviewers see no variant names (only admins do) unless an admin unblinds them. */
     isBlindedForReviewers: boolean("is_blinded_for_reviewers").notNull().default(true),
+    /** What an annotator earns per comparison that review has not rejected; null: no rate. */
+    ratePerComparison: numeric("rate_per_comparison", { precision: 12, scale: 2, mode: "number" }),
+    /** "points", or the ISO 4217 code of the currency the rate is paid in. */
+    rateUnit: text("rate_unit").notNull().default("points"),
+    /** Estimated Jaccard similarity (word 3-shingles, MinHash) at which an opening prompt is
+     * flagged as a near-duplicate of an earlier one when it is saved. */
+    nearDuplicateThreshold: real("near_duplicate_threshold").notNull().default(0.8),
+    /** How each turn's variants are picked (lib/constants.ts PAIRING_POLICIES). */
+    pairing: pairingPolicy("pairing").notNull().default("balanced"),
     /** Free-form settings a later feature needs before it earns a column. */
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
     createdById: uuid("created_by_id").references(() => users.id, { onDelete: "set null" }),
@@ -84,6 +96,7 @@ export const campaigns = pgTable(
     check("campaigns_retries_per_turn_range", sql`${table.retriesPerTurn} between 0 and 20`),
     check("campaigns_retries_per_hour_range", sql`${table.retriesPerHour} between 1 and 10000`),
     check("campaigns_concurrent_generations_range", sql`${table.concurrentGenerations} between 1 and 20`),
+    check("campaigns_near_duplicate_threshold_range", sql`${table.nearDuplicateThreshold} between 0.1 and 1`),
   ],
 );
 
@@ -100,6 +113,24 @@ export const campaignGuidelineVersions = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [uniqueIndex("campaign_guideline_versions_key").on(table.campaignId, table.version)],
+);
+
+/** The guidelines in another language, written for one version of the campaign's guidelines:
+ * annotators whose interface uses that language read it while it matches the current version. */
+export const campaignGuidelineTranslations = pgTable(
+  "campaign_guideline_translations",
+  {
+    campaignId: uuid("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    locale: text("locale").notNull(),
+    /** The campaign's guidelines version this text translates. */
+    version: integer("version").notNull(),
+    guidelines: text("guidelines").notNull(),
+    updatedById: uuid("updated_by_id").references(() => users.id, { onDelete: "set null" }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.campaignId, table.locale] })],
 );
 
 /** An annotator confirmed having read a guidelines version; a new version asks again. */
@@ -157,6 +188,9 @@ export const modelVariants = pgTable(
     model: text("model").notNull(),
     /** GGUF path for local variants; null means the default model (MODEL_PATH or the demo). */
     modelPath: text("model_path"),
+    /** A LoRA adapter (.gguf) the local engine applies over the model, and its scale; null: none. */
+    adapterPath: text("adapter_path"),
+    adapterScale: real("adapter_scale").notNull().default(1),
     /** Name of the environment variable holding the API key; the key itself is never stored. */
     apiKeyEnv: text("api_key_env"),
     temperature: real("temperature").notNull().default(0.7),

@@ -15,3 +15,5 @@ export * from "./integrity";
 export * from "./jobs";
 export * from "./api-tokens";
 export * from "./webhooks";
+export * from "./prompt-sets";
+export * from "./judging";

@@ -1,7 +1,18 @@
 // Vote integrity: turns flagged when they are saved (a response names a model or vendor, or the
-// prompt asks the model who it is), and the integrity reports computed in the background for
-// the campaign's Integrity tab.
-import { index, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+// prompt asks the model who it is), opening prompts' signatures for near-duplicates, and the
+// integrity reports computed in the background for the campaign's Integrity tab.
+import {
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { responses, turns } from "./annotation";
 import { campaigns } from "./campaigns";
 import { jobs } from "./jobs";
@@ -34,6 +45,42 @@ export const turnFlags = pgTable(
   ],
 );
 
+/**
+ * The opening prompt of every conversation, as a MinHash signature, for flagging near-duplicates
+ * when they are saved (server/services/integrity/flag-near-duplicates.ts). The band keys of the
+ * locality-sensitive hashing are indexed (GIN), so a new prompt finds its candidates without
+ * reading the campaign's other prompts; each prompt joins the cluster of its most similar earlier
+ * one, and its position in the cluster decides whether the leaderboard counts it.
+ */
+export const promptSignatures = pgTable(
+  "prompt_signatures",
+  {
+    turnId: uuid("turn_id")
+      .primaryKey()
+      .references(() => turns.id, { onDelete: "cascade" }),
+    campaignId: uuid("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    /** 128 min-hashes (32-bit, stored signed). */
+    signature: integer("signature").array().notNull(),
+    /** One hash per band of the signature, mixed with the campaign id (so lookups stay in it). */
+    bandKeys: integer("band_keys").array().notNull(),
+    /** The first prompt of its near-duplicate cluster: its own turn when no earlier one matched. */
+    clusterTurnId: uuid("cluster_turn_id").notNull(),
+    /** Earlier prompts in the cluster when it was saved: 0 for the first; above 0 flags a
+     * near-duplicate, and from MAX_CONVERSATIONS_PER_PROMPT on the leaderboard leaves it out. */
+    clusterPosition: integer("cluster_position").notNull().default(0),
+    /** Estimated Jaccard similarity to the earlier prompt it matched; null for a cluster's first. */
+    similarity: real("similarity"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index("prompt_signatures_band_keys_idx").using("gin", table.bandKeys),
+    index("prompt_signatures_campaign_position_idx").on(table.campaignId, table.clusterPosition),
+    index("prompt_signatures_cluster_idx").on(table.clusterTurnId),
+  ],
+);
+
 export const INTEGRITY_REPORT_STATUSES = ["running", "done", "failed"] as const;
 export type IntegrityReportStatus = (typeof INTEGRITY_REPORT_STATUSES)[number];
 export const integrityReportStatus = pgEnum("integrity_report_status", INTEGRITY_REPORT_STATUSES);
@@ -59,4 +106,5 @@ export const integrityReports = pgTable(
 );
 
 export type TurnFlag = typeof turnFlags.$inferSelect;
+export type PromptSignature = typeof promptSignatures.$inferSelect;
 export type IntegrityReport = typeof integrityReports.$inferSelect;

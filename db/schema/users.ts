@@ -20,6 +20,8 @@ export const users = pgTable(
     isActive: boolean("is_active").notNull().default(true),
     /** When they last opened their feedback; newer reviews and replies count as new. */
     feedbackSeenAt: timestamp("feedback_seen_at", { withTimezone: true }),
+    /** The interface language they chose (lib/locales.ts); null: their browser's. */
+    locale: text("locale"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     deactivatedAt: timestamp("deactivated_at", { withTimezone: true }),

@@ -5,6 +5,18 @@ import { startExportDownload } from "@/server/services/exports/download-export";
 import { KB } from "./body-limit";
 import { defineRoute, type RouteDeps } from "./route-handler";
 
+/** The export streamed as a file download; shared with the HTTP API's export route. */
+export function exportFileResponse(download: Awaited<ReturnType<typeof startExportDownload>>): Response {
+  return new Response(download.body, {
+    headers: {
+      "Content-Type": download.contentType,
+      "Content-Disposition": `attachment; filename="${download.filename}"`,
+      "Cache-Control": "no-store",
+      "X-Export-Id": download.id,
+    },
+  });
+}
+
 export interface ExportDownloadDeps extends RouteDeps {
   exportKey: () => Buffer;
 }
@@ -21,13 +33,6 @@ export const exportDownloadRoute = defineRoute<ExportDownloadDeps, "admin">({
       deps.exportKey(),
       request.signal,
     );
-    return new Response(download.body, {
-      headers: {
-        "Content-Type": download.contentType,
-        "Content-Disposition": `attachment; filename="${download.filename}"`,
-        "Cache-Control": "no-store",
-        "X-Export-Id": download.id,
-      },
-    });
+    return exportFileResponse(download);
   },
 });

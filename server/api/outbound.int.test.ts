@@ -9,7 +9,10 @@ import { createTestDb } from "@/db/testing";
 import type { SessionUser } from "@/server/auth/session-user";
 import { getGenerationRuntime } from "@/server/generation/runtime";
 import type { TurnStreamEvent } from "@/server/generation/turn-generation";
-import { createCampaign as createActiveCampaign } from "@/server/testing/annotation-campaigns";
+import {
+  acknowledgeCurrentGuidelines,
+  createCampaign as createActiveCampaign,
+} from "@/server/testing/annotation-campaigns";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import { createCampaign } from "@/server/services/campaigns/create-campaign";
 import { answerJson, startCaptureServer, type CaptureServer } from "@/server/testing/capture-server";
@@ -180,6 +183,7 @@ describe("a variant's endpoint", () => {
       variant: () => ({ baseUrl: capture.url, model: "gpt-4o-2024-08-06" }),
     });
     const annotator = (await createAnnotator(db)).actor;
+    await acknowledgeCurrentGuidelines(db, campaign.id, annotator);
     const turn = await startTurn(
       db,
       { campaignId: campaign.id, conversationId: null, message: "Hello?" },

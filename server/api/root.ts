@@ -10,8 +10,10 @@ import { dashboardRouter } from "./routers/dashboard";
 import { exportsRouter } from "./routers/exports";
 import { integrityRouter } from "./routers/integrity";
 import { invitationsRouter } from "./routers/invitations";
+import { judgingRouter } from "./routers/judging";
 import { leaderboardRouter } from "./routers/leaderboard";
 import { problemReportsRouter } from "./routers/problem-reports";
+import { promptSetsRouter } from "./routers/prompt-sets";
 import { qualityRouter } from "./routers/quality";
 import { reviewRouter } from "./routers/review";
 import { usersRouter } from "./routers/users";
@@ -30,8 +32,10 @@ export const appRouter = router({
   exports: exportsRouter,
   integrity: integrityRouter,
   invitations: invitationsRouter,
+  judging: judgingRouter,
   leaderboard: leaderboardRouter,
   problemReports: problemReportsRouter,
+  promptSets: promptSetsRouter,
   quality: qualityRouter,
   review: reviewRouter,
   users: usersRouter,

@@ -13,6 +13,7 @@ import type { SessionUser } from "@/server/auth/session-user";
 import { HTTP_STATUS_BY_KIND, isDomainError, type DomainErrorKind } from "@/server/errors";
 import { log } from "@/server/log";
 import { hasScope, type ApiTokenGrant } from "@/server/services/api-tokens/api-token-schemas";
+import { actWithApiToken } from "@/server/services/audit/api-token-context";
 import { authenticateApiToken } from "@/server/services/api-tokens/authenticate-api-token";
 import { PayloadTooLargeError, readBodyWithLimit } from "./body-limit";
 import { describeZodError } from "./trpc";
@@ -177,7 +178,14 @@ export function defineRoute<D extends RouteDeps, R extends Access, P extends obj
               return problem(400, "bad_request", `The request could not be read. Send ${shape} as JSON.`);
             }
           }
-          return await definition.handle({ request, user: user as UserFor<R>, params, body, deps });
+          const call = () => definition.handle({ request, user: user as UserFor<R>, params, body, deps });
+          // What a token does is audited under its owner and names the token.
+          return await (token
+            ? actWithApiToken(
+                { id: token.grant.id, label: `${token.grant.name} (${token.grant.prefix}…)` },
+                call,
+              )
+            : call());
         } catch (error) {
           return toProblem(error, request);
         }

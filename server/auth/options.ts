@@ -1,14 +1,17 @@
-// next-auth configuration: email + password, JWT sessions that carry the user id, role and a
-// revocable session id.
+// next-auth configuration: email + password and/or the operator's OpenID Connect provider, JWT
+// sessions that carry the user id, role and a revocable session id.
 import "server-only";
-import type { AuthOptions } from "next-auth";
+import type { AuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+import type { OAuthConfig } from "next-auth/providers/oauth";
 import type { Db } from "@/db/client";
 import { getDb } from "@/server/db";
+import { env, type Env } from "@/server/env";
 import { isDomainError } from "@/server/errors";
 import { log } from "@/server/log";
 import { revokeSession, SESSION_MAX_AGE_SECONDS } from "./sessions";
 import { signIn } from "./sign-in";
+import { signInWithSso, type SsoClaims, SsoRefusedError } from "./sso-sign-in";
 import { clientAddress, isHttpsRequest } from "./request-origin";
 import { getAuthSecret } from "./secret";
 
@@ -34,6 +37,74 @@ export async function authorizeCredentials(
   }
 }
 
+/** next-auth's id of the single sign-on provider (its callback is /api/auth/callback/oidc). */
+export const SSO_PROVIDER_ID = "oidc";
+
+/** The operator's OpenID Connect provider, when ARBITER_OIDC_* configure one. */
+export function ssoProvider(settings: Env = env): OAuthConfig<Record<string, unknown>> | null {
+  const { ARBITER_OIDC_ISSUER: issuer, ARBITER_OIDC_CLIENT_ID: clientId } = settings;
+  if (!issuer || !clientId || !settings.ARBITER_OIDC_CLIENT_SECRET) return null;
+  return {
+    id: SSO_PROVIDER_ID,
+    name: settings.ARBITER_OIDC_NAME,
+    type: "oauth",
+    wellKnown: `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`,
+    clientId,
+    clientSecret: settings.ARBITER_OIDC_CLIENT_SECRET,
+    authorization: { params: { scope: "openid email profile" } },
+    idToken: true,
+    checks: ["pkce", "state", "nonce"],
+    // Placeholder identity: the signIn callback below replaces it with the Arbiter account.
+    profile: (claims) => ({ id: String(claims.sub), role: "annotator", sessionId: "" }),
+  };
+}
+
+/** Email and password sign-in, unless ARBITER_PASSWORD_SIGN_IN=off. */
+export function isPasswordSignInEnabled(settings: Env = env) {
+  return settings.ARBITER_PASSWORD_SIGN_IN === "on";
+}
+
+/** How people may sign in: email and password, the operator's provider, or both. */
+export function signInProviders(settings: Env = env) {
+  const sso = ssoProvider(settings);
+  return [
+    ...(isPasswordSignInEnabled(settings)
+      ? [
+          CredentialsProvider({
+            name: "Email and password",
+            credentials: {
+              email: { label: "Email", type: "email" },
+              password: { label: "Password", type: "password" },
+            },
+            async authorize(credentials, request) {
+              return authorizeCredentials(await getDb(), credentials, request?.headers ?? {});
+            },
+          }),
+        ]
+      : []),
+    ...(sso ? [sso] : []),
+  ];
+}
+
+/** Maps the provider's claims to an Arbiter account and session, written into next-auth's
+ * `user` (the object its jwt callback reads next); a refusal returns the sign-in page with its code. */
+async function admitSsoUser(user: User, claims: SsoClaims | undefined, requestHeaders: Headers) {
+  try {
+    const admitted = await signInWithSso(
+      await getDb(),
+      claims ?? {},
+      { newUsers: env.ARBITER_OIDC_NEW_USERS, allowedDomains: env.ARBITER_OIDC_ALLOWED_DOMAINS },
+      { ipAddress: clientAddress(requestHeaders), userAgent: requestHeaders.get("user-agent") },
+    );
+    Object.assign(user, admitted);
+    return true;
+  } catch (error) {
+    if (error instanceof SsoRefusedError) return `/sign-in?error=${error.code}`;
+    log.error("Single sign-on failed unexpectedly", error);
+    return "/sign-in?error=Callback";
+  }
+}
+
 /** `requestHeaders`: the request being served, which decides whether cookies are Secure. */
 export function getAuthOptions(requestHeaders: Headers): AuthOptions {
   return {
@@ -42,19 +113,11 @@ export function getAuthOptions(requestHeaders: Headers): AuthOptions {
     session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
     jwt: { maxAge: SESSION_MAX_AGE_SECONDS },
     pages: { signIn: "/sign-in", signOut: "/sign-out", error: "/sign-in" },
-    providers: [
-      CredentialsProvider({
-        name: "Email and password",
-        credentials: {
-          email: { label: "Email", type: "email" },
-          password: { label: "Password", type: "password" },
-        },
-        async authorize(credentials, request) {
-          return authorizeCredentials(await getDb(), credentials, request?.headers ?? {});
-        },
-      }),
-    ],
+    providers: signInProviders(),
     callbacks: {
+      signIn({ user, account, profile }) {
+        return account?.provider === SSO_PROVIDER_ID ? admitSsoUser(user, profile, requestHeaders) : true;
+      },
       jwt({ token, user }) {
         if (user) {
           token.sub = user.id;

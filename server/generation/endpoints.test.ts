@@ -5,7 +5,7 @@ import { defaultModelOf, openAiBaseUrl } from "./default-model";
 import { EndpointConfigError, EndpointResolver } from "./endpoints";
 import { createOutboundFetch } from "@/server/net/outbound-fetch";
 import { OutboundPolicy } from "@/server/net/outbound-policy";
-import { InferenceSupervisor } from "./inference-supervisor";
+import { adapterModelName, InferenceSupervisor } from "./inference-supervisor";
 
 function variant(fields: Partial<ModelVariant>): ModelVariant {
   return {
@@ -16,6 +16,8 @@ function variant(fields: Partial<ModelVariant>): ModelVariant {
     baseUrl: null,
     model: "",
     modelPath: null,
+    adapterPath: null,
+    adapterScale: 1,
     apiKeyEnv: null,
     temperature: 0.7,
     topP: 0.95,
@@ -104,6 +106,34 @@ describe("EndpointResolver.identify", () => {
       endpoint: "http://gpu:8000/v1",
       model: "llama-2-7b",
     });
+  });
+
+  it("records a variant's adapter over its model file, asking for the adapter by its server's name", () => {
+    const tuned = variant({
+      modelPath: "/models/base.gguf",
+      adapterPath: "/models/sft.gguf",
+      adapterScale: 0.5,
+    });
+    const identity = resolver.identify(tuned);
+    expect(identity).toEqual({
+      endpointKind: "local",
+      endpoint: "local:/models/base.gguf",
+      model: adapterModelName({ path: "/models/sft.gguf", scale: 0.5 }),
+      adapter: { path: "/models/sft.gguf", scale: 0.5 },
+    });
+    // One file at two scales, or two files of one name, are different models.
+    expect(identity.model).toMatch(/^sft-[0-9a-f]{8}$/);
+    expect(adapterModelName({ path: "/models/sft.gguf", scale: 1 })).not.toBe(identity.model);
+    expect(adapterModelName({ path: "/other/sft.gguf", scale: 0.5 })).not.toBe(identity.model);
+    // Safe as a command-line value and a URL path, whatever the file is called.
+    expect(adapterModelName({ path: "/models/-x=y:1 ü/../--lora.gguf", scale: 1 })).toMatch(
+      /^[A-Za-z0-9._-]+$/,
+    );
+  });
+
+  it("refuses an adapter over the operator's inference server, which Arbiter cannot load it into", () => {
+    const remote = resolverWith({ dataDir: "/data", inferenceUrl: "http://gpu:8000" });
+    expect(() => remote.identify(variant({ adapterPath: "/models/sft.gguf" }))).toThrow(/adapter/);
   });
 
   it("refuses an OpenAI-compatible variant without a URL", () => {

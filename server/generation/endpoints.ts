@@ -9,7 +9,7 @@ import type { EndpointKind, ModelVariant } from "@/db/schema";
 import { VARIANT_KEY_PREFIX } from "@/server/env";
 import type { Fetch } from "@/server/net/outbound-fetch";
 import { ensureDemoModel, openAiBaseUrl, type DefaultModel } from "./default-model";
-import type { InferenceSupervisor } from "./inference-supervisor";
+import { adapterModelName, type InferenceSupervisor, type LoraAdapter } from "./inference-supervisor";
 
 export interface EndpointIdentity {
   endpointKind: EndpointKind;
@@ -17,6 +17,8 @@ export interface EndpointIdentity {
   endpoint: string;
   /** "" when the server is asked at generation time (INFERENCE_URL without INFERENCE_MODEL). */
   model: string;
+  /** The LoRA adapter the local engine applies over the model file (local endpoints only). */
+  adapter?: LoraAdapter | null;
 }
 
 export interface ResolvedEndpoint extends EndpointIdentity {
@@ -51,8 +53,14 @@ export class EndpointResolver {
     return this.options.defaultModel;
   }
 
-  /** What a response records about its endpoint when the turn is created (no I/O). */
-  identify(variant: ModelVariant): EndpointIdentity {
+  /** What a response records about its endpoint when the turn is created (no I/O); judges and
+   * reward models (server/services/judging) are identified the same way. */
+  identify(
+    variant: Pick<
+      ModelVariant,
+      "name" | "endpointKind" | "baseUrl" | "model" | "modelPath" | "adapterPath" | "adapterScale"
+    >,
+  ): EndpointIdentity {
     if (variant.baseUrl) {
       return { endpointKind: variant.endpointKind, endpoint: variant.baseUrl, model: variant.model };
     }
@@ -61,22 +69,32 @@ export class EndpointResolver {
         `The model variant "${variant.name}" is an OpenAI-compatible endpoint without a URL. An admin needs to set its URL.`,
       );
     }
+    const adapter = variant.adapterPath
+      ? { path: path.resolve(variant.adapterPath), scale: variant.adapterScale }
+      : null;
     if (variant.modelPath) {
       const file = path.resolve(variant.modelPath);
       return {
         endpointKind: "local",
         endpoint: `${LOCAL_PREFIX}${file}`,
-        model: variant.model || path.basename(file, ".gguf"),
+        model: adapter ? adapterModelName(adapter) : variant.model || path.basename(file, ".gguf"),
+        ...(adapter && { adapter }),
       };
     }
     const fallback = this.options.defaultModel;
     if (fallback.kind === "remote") {
+      if (adapter) {
+        throw new EndpointConfigError(
+          `The model variant "${variant.name}" has an adapter but no model file, and the default model is the operator's inference server, which Arbiter cannot load adapters into. An admin needs to give the variant its base model file.`,
+        );
+      }
       return { endpointKind: "openai", endpoint: fallback.baseUrl, model: fallback.model ?? "" };
     }
     return {
       endpointKind: "local",
       endpoint: `${LOCAL_PREFIX}${fallback.path}`,
-      model: path.basename(fallback.path, ".gguf"),
+      model: adapter ? adapterModelName(adapter) : path.basename(fallback.path, ".gguf"),
+      ...(adapter && { adapter }),
     };
   }
 
@@ -91,8 +109,11 @@ export class EndpointResolver {
       if (fallback.kind === "local" && fallback.isDemo && modelPath === fallback.path) {
         await ensureDemoModel(modelPath, this.options.root, this.options.log);
       }
-      const { baseUrl, modelName, apiKey } = await this.options.supervisor.ensure(modelPath);
-      return { ...identity, model: identity.model || modelName, baseUrl, apiKey, fetch };
+      const adapter = identity.adapter ?? null;
+      const { baseUrl, modelName, apiKey } = await this.options.supervisor.ensure(modelPath, adapter);
+      // An adapter is asked for by the name its server gives it (an unknown name runs the base).
+      const model = adapter ? modelName : identity.model || modelName;
+      return { ...identity, model, baseUrl, apiKey, fetch };
     }
     const baseUrl = openAiBaseUrl(identity.endpoint);
     const fallback = this.options.defaultModel;

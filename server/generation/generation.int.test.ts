@@ -4,26 +4,28 @@
 // and a model file that cannot be loaded is reported.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Db } from "@/db/client";
 import { responses } from "@/db/schema";
+import { queryRows } from "@/db/query-rows";
 import { createTestDb } from "@/db/testing";
 import { makeModel } from "@/inference/src/make-model";
 import { startTurnRoute, turnStreamRoute, type GenerationDeps } from "@/server/api/turn-stream-handler";
 import { retryGeneration } from "@/server/services/annotation/retry-generation";
 import { startTurn } from "@/server/services/annotation/start-turn";
-import { createCampaign, identifyForTest } from "@/server/testing/annotation-campaigns";
+import {
+  acknowledgeCurrentGuidelines,
+  createCampaign,
+  identifyForTest,
+} from "@/server/testing/annotation-campaigns";
 import { createAnnotator } from "@/server/testing/fixtures";
+import { startLocalEngine, TINY_MODEL } from "@/server/testing/local-engine";
 import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cookie";
-import { createOutboundFetch } from "@/server/net/outbound-fetch";
-import { OutboundPolicy } from "@/server/net/outbound-policy";
-import { EndpointResolver } from "./endpoints";
-import { engineChildEnv } from "@/server/env";
-import { InferenceSupervisor } from "./inference-supervisor";
+import type { EndpointResolver } from "./endpoints";
+import type { InferenceSupervisor } from "./inference-supervisor";
 import { GenerationHub, INTERRUPTED_MESSAGE, type TurnStreamEvent } from "./turn-generation";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -38,33 +40,12 @@ let hub: GenerationHub;
 beforeAll(async () => {
   database = await createTestDb();
   db = database.db;
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-generation-"));
-  modelPath = path.join(dir, "tiny.gguf");
-  await makeModel({
-    out: modelPath,
-    dim: 64,
-    layers: 2,
-    heads: 2,
-    kvHeads: 2,
-    ffn: 128,
-    type: "q8_0",
-    context: 4096,
-  });
-  supervisor = new InferenceSupervisor({
+  ({ dir, modelPath, supervisor, resolver } = await startLocalEngine({
     root,
-    modelDirs: [dir],
-    childEnv: engineChildEnv(),
-    threads: 1,
-    restartDelayMs: 200,
-  });
-  resolver = new EndpointResolver({
-    defaultModel: { kind: "local", path: modelPath, isDemo: false },
-    supervisor,
-    root,
-    readApiKey: () => undefined,
-    outboundFetch: createOutboundFetch(new OutboundPolicy()),
-    log: () => {},
-  });
+    prefix: "arbiter-generation-",
+    modelFile: "tiny.gguf",
+    supervisor: { restartDelayMs: 200 },
+  }));
   hub = new GenerationHub({ resolver, saveEveryMs: 100, staleAfterMs: 3000 });
 });
 
@@ -111,16 +92,23 @@ const deps = () => ({
   schedule: (turnId: string) => void hub.schedule(db, turnId),
 });
 
+/** A new annotator who has acknowledged the campaign's guidelines starts a turn on it. */
+async function annotatorTurn(campaignId: string, message: string, turnDeps: Parameters<typeof startTurn>[3]) {
+  const { actor } = await createAnnotator(db);
+  await acknowledgeCurrentGuidelines(db, campaignId, actor);
+  const turn = await startTurn(db, { campaignId, conversationId: null, message }, actor, turnDeps);
+  return { actor, turn };
+}
+
+/** A turn on a new campaign of the default (local) model, as annotatorTurn starts it. */
+async function localTurn(maxTokens: number, message: string, turnDeps: Parameters<typeof startTurn>[3]) {
+  const { campaign } = await localCampaign(maxTokens);
+  return { campaign, ...(await annotatorTurn(campaign.id, message, turnDeps)) };
+}
+
 describe("generating a turn on the local engine", () => {
   it("streams both responses token by token and records what each one was", async () => {
-    const { campaign } = await localCampaign(40);
-    const { actor } = await createAnnotator(db);
-    const turn = await startTurn(
-      db,
-      { campaignId: campaign.id, conversationId: null, message: "Tell me a story." },
-      actor,
-      deps(),
-    );
+    const { turn } = await localTurn(40, "Tell me a story.", deps());
     const events = await collect(hub.watch(db, turn.turnId));
     expect(events[0].type).toBe("snapshot");
     expect(events.at(-1)).toEqual({ type: "end" });
@@ -162,16 +150,7 @@ describe("generating a turn on the local engine", () => {
 
   it("serves each local model file from its own supervised server", async () => {
     const finetuned = path.join(dir, "finetuned.gguf");
-    await makeModel({
-      out: finetuned,
-      dim: 64,
-      layers: 2,
-      heads: 2,
-      kvHeads: 2,
-      ffn: 128,
-      type: "q8_0",
-      seed: 2,
-    });
+    await makeModel({ ...TINY_MODEL, out: finetuned, seed: 2 });
     const { campaign } = await createCampaign(db, {
       variant: (index) => ({
         endpointKind: "local",
@@ -181,13 +160,7 @@ describe("generating a turn on the local engine", () => {
         maxTokens: 16,
       }),
     });
-    const { actor } = await createAnnotator(db);
-    const turn = await startTurn(
-      db,
-      { campaignId: campaign.id, conversationId: null, message: "Base or tuned?" },
-      actor,
-      deps(),
-    );
+    const { turn } = await annotatorTurn(campaign.id, "Base or tuned?", deps());
     await collect(hub.watch(db, turn.turnId));
     const rows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
     expect(rows.map((row) => row.status)).toEqual(["completed", "completed"]);
@@ -203,6 +176,7 @@ describe("generating a turn on the local engine", () => {
   it("serves the stream over HTTP to the conversation's author only", async () => {
     const { campaign } = await localCampaign(24);
     const owner = await createAnnotator(db);
+    await acknowledgeCurrentGuidelines(db, campaign.id, owner.actor);
     const other = await createAnnotator(db);
     const turn = await startTurn(
       db,
@@ -273,6 +247,18 @@ describe("generating a turn on the local engine", () => {
         message: "A prompt can be at most 8,000 characters long. Shorten it and send again.",
       },
     });
+    // Not before the guidelines are confirmed, whatever the client (the page asks first).
+    const unconfirmed = await post(owner.actor, input);
+    expect(unconfirmed.status).toBe(403);
+    expect(await unconfirmed.json()).toEqual({
+      error: {
+        code: "forbidden",
+        message: expect.stringMatching(
+          /^Read and confirm the guidelines of ".*" \(version 1\) before annotating/,
+        ),
+      },
+    });
+    await acknowledgeCurrentGuidelines(db, campaign.id, owner.actor);
 
     const response = await post(owner.actor, input);
     expect(response.status).toBe(200);
@@ -304,14 +290,7 @@ describe("generating a turn on the local engine", () => {
   });
 
   it("shows the text so far to a page that reloads during generation", async () => {
-    const { campaign } = await localCampaign(1500);
-    const { actor } = await createAnnotator(db);
-    const turn = await startTurn(
-      db,
-      { campaignId: campaign.id, conversationId: null, message: "Go on." },
-      actor,
-      deps(),
-    );
+    const { turn } = await localTurn(1500, "Go on.", deps());
     const firstPage = new AbortController();
     const before = await collect(
       hub.watch(db, turn.turnId, firstPage.signal),
@@ -333,14 +312,7 @@ describe("generating a turn on the local engine", () => {
   });
 
   it("fails the responses when the inference server is killed mid-stream, restarts it, and a retry completes them", async () => {
-    const { campaign } = await localCampaign(2000);
-    const { actor } = await createAnnotator(db);
-    const turn = await startTurn(
-      db,
-      { campaignId: campaign.id, conversationId: null, message: "Keep talking." },
-      actor,
-      deps(),
-    );
+    const { actor, turn } = await localTurn(2000, "Keep talking.", deps());
     const restartsBefore =
       supervisor.status().find((server) => server.modelPath === modelPath)?.restarts ?? 0;
     let killed = false;
@@ -391,18 +363,49 @@ describe("generating a turn on the local engine", () => {
     expect(supervisor.status().find((server) => server.modelPath === modelPath)!.state).toBe("ready");
   });
 
+  it("keeps a response that finishes while the database refuses its save, once it accepts again", async () => {
+    const { turn } = await localTurn(16, "Hello", {
+      identify: resolver.identify.bind(resolver),
+    });
+    // The database refuses the first three saves of this turn's outcomes, as PostgreSQL does while
+    // it restarts (a sequence goes on counting through the refused statement's rollback).
+    const refusals = [
+      "create sequence refused_outcome_saves",
+      `create function refuse_outcome_saves() returns trigger language plpgsql as $$
+       begin
+         if nextval('refused_outcome_saves') <= 3 then raise exception 'the database is restarting'; end if;
+         return new;
+       end $$`,
+      `create trigger refuse_outcome_saves before update on responses for each row
+       when (old.status = 'streaming' and new.status <> 'streaming' and old.turn_id = '${turn.turnId}')
+       execute function refuse_outcome_saves()`,
+    ];
+    for (const statement of refusals) await db.execute(sql.raw(statement));
+    try {
+      await hub.schedule(db, turn.turnId);
+      const events = await collect(hub.watch(db, turn.turnId));
+      expect(events.at(-1)).toEqual({ type: "end" });
+      const [{ refused }] = await queryRows<{ refused: number }>(
+        db,
+        sql`select last_value::int as refused from refused_outcome_saves`,
+      );
+      expect(refused).toBe(5); // three refused, then both saved
+      const rows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+      expect(rows.map((row) => [row.status, row.error])).toEqual([
+        ["completed", null],
+        ["completed", null],
+      ]);
+      expect(rows.every((row) => row.completionTokens !== null && row.completedAt !== null)).toBe(true);
+    } finally {
+      await db.execute(sql`drop trigger refuse_outcome_saves on responses`);
+      await db.execute(sql`drop function refuse_outcome_saves`);
+      await db.execute(sql`drop sequence refused_outcome_saves`);
+    }
+  });
+
   it("marks a response whose generator vanished as interrupted, so it can be retried", async () => {
-    const { campaign } = await localCampaign(16);
-    const { actor } = await createAnnotator(db);
     // Created but never scheduled, then left "streaming" as a crashed process would leave it.
-    const turn = await startTurn(
-      db,
-      { campaignId: campaign.id, conversationId: null, message: "Hello" },
-      actor,
-      {
-        identify: identifyForTest,
-      },
-    );
+    const { turn } = await localTurn(16, "Hello", { identify: identifyForTest });
     await db
       .update(responses)
       .set({ status: "streaming", progressAt: new Date(Date.now() - 60_000) })

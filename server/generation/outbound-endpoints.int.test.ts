@@ -16,7 +16,7 @@ import { makeModel } from "@/inference/src/make-model";
 import { InferenceServer } from "@/inference/src/server";
 import { createOutboundFetch } from "@/server/net/outbound-fetch";
 import { OutboundPolicy } from "@/server/net/outbound-policy";
-import { createCampaign } from "@/server/testing/annotation-campaigns";
+import { acknowledgeCurrentGuidelines, createCampaign } from "@/server/testing/annotation-campaigns";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import { testVariantConnection } from "@/server/services/campaigns/test-variant-connection";
 import {
@@ -90,6 +90,7 @@ async function generateAt(baseUrl: string, modelName: string) {
     variant: () => ({ baseUrl, model: modelName, maxTokens: 8 }),
   });
   const { actor } = await createAnnotator(db);
+  await acknowledgeCurrentGuidelines(db, campaign.id, actor);
   const turn = await startTurn(
     db,
     { campaignId: campaign.id, conversationId: null, message: "Hello?" },

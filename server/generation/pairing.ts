@@ -1,11 +1,13 @@
 // The pairing policy (Llama 2 §3.2.1): each turn's responses come from different model variants,
-// chosen so that every pair of variants is compared about equally often over a campaign, and
-// shown in random order with a fresh random seed each. The choice itself is a pure function;
+// chosen so that every pair of variants is compared about equally often over a campaign ("balanced",
+// the default; a campaign may pick the most informative pairs instead), and shown in random order
+// with a fresh random seed each. The choice itself is a pure function;
 // pickArms() reads and updates the campaign's pair counts around it.
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { variantPairUsage, type ModelVariant } from "@/db/schema";
+import { variantPairUsage, type Campaign, type ModelVariant } from "@/db/schema";
 import { ValidationError } from "@/server/errors";
+import { chooseInformativeSet, loadLogStrengths } from "./informative-pairing";
 
 export type RandomSource = () => number; // [0, 1), like Math.random
 
@@ -118,15 +120,17 @@ export interface Arm {
 
 /**
  * Picks the arms of a new turn in `db` (a transaction, so the pair counts move with the turn):
- * `size` distinct active variants, least-used pair first, in random display order.
+ * `size` distinct active variants, chosen by the campaign's pairing (least-used pair first, or
+ * the most informative pairs: informative-pairing.ts), in random display order.
  */
 export async function pickArms(
   db: Db,
-  campaignId: string,
+  campaign: Pick<Campaign, "id" | "pairing">,
   variants: readonly ModelVariant[],
   size: number,
   random: RandomSource = Math.random,
 ): Promise<Arm[]> {
+  const campaignId = campaign.id;
   const active = variants.filter((variant) => variant.isActive);
   if (active.length < size) {
     throw new ValidationError(
@@ -136,12 +140,11 @@ export async function pickArms(
   }
   const rows = await db.select().from(variantPairUsage).where(eq(variantPairUsage.campaignId, campaignId));
   const counts = new Map(rows.map((row) => [pairKey(row.variantAId, row.variantBId), row.turns]));
-  const chosenIds = chooseVariantSet(
-    active.map((variant) => variant.id),
-    size,
-    counts,
-    random,
-  );
+  const ids = active.map((variant) => variant.id);
+  const chosenIds =
+    campaign.pairing === "informative"
+      ? chooseInformativeSet(ids, size, await loadLogStrengths(db, campaignId, active), counts, random)
+      : chooseVariantSet(ids, size, counts, random);
   for (const [a, b] of pairsOf(chosenIds)) {
     await db
       .insert(variantPairUsage)

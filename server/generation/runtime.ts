@@ -13,7 +13,7 @@ import { createOutboundFetch } from "@/server/net/outbound-fetch";
 import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { defaultModelOf, ensureDemoModel, type DefaultModel } from "./default-model";
 import { EndpointResolver } from "./endpoints";
-import { InferenceSupervisor, type ManagedServerStatus } from "./inference-supervisor";
+import { InferenceSupervisor, type LoraAdapter, type ManagedServerStatus } from "./inference-supervisor";
 import { configuredModelDirs } from "./model-files";
 import { GenerationHub } from "./turn-generation";
 
@@ -90,12 +90,22 @@ export async function warmUpGeneration(db: Db, runtime: GenerationRuntime): Prom
     .where(
       and(eq(campaigns.status, "active"), eq(modelVariants.isActive, true), isNull(modelVariants.baseUrl)),
     );
-  const paths = new Set<string>();
+  // Each local model file with the adapters its variants apply, so that one start serves them all.
+  const adaptersByPath = new Map<string, LoraAdapter[]>();
   for (const { model_variants: variant } of variants) {
     if (variant.endpointKind !== "local") continue;
-    const identity = runtime.resolver.identify(variant);
+    let identity;
+    try {
+      identity = runtime.resolver.identify(variant);
+    } catch (error) {
+      log.error((error as Error).message);
+      continue;
+    }
     const modelPath = runtime.resolver.localModelPathOf(identity);
-    if (modelPath) paths.add(modelPath);
+    if (!modelPath) continue;
+    const adapters = adaptersByPath.get(modelPath) ?? [];
+    if (identity.adapter) adapters.push(identity.adapter);
+    adaptersByPath.set(modelPath, adapters);
   }
   const fallback = runtime.defaultModel;
   if (fallback.kind === "remote") {
@@ -103,7 +113,7 @@ export async function warmUpGeneration(db: Db, runtime: GenerationRuntime): Prom
   } else if (!fallback.isDemo) {
     log.info(`Default model: ${fallback.path} (MODEL_PATH), served by a supervised inference server.`);
   }
-  for (const modelPath of paths) {
+  for (const [modelPath, adapters] of adaptersByPath) {
     if (fallback.kind === "local" && fallback.isDemo && modelPath === fallback.path) {
       try {
         await ensureDemoModel(modelPath, APP_ROOT, (message) => log.info(message));
@@ -113,7 +123,7 @@ export async function warmUpGeneration(db: Db, runtime: GenerationRuntime): Prom
         continue;
       }
     }
-    runtime.supervisor.warmUp(modelPath);
+    runtime.supervisor.warmUp(modelPath, adapters);
   }
 }
 

@@ -1,12 +1,14 @@
 // Generates a turn's responses in the web server process, independent of any browser
 // connection: a turn's responses are claimed in the database (pending -> streaming), streamed
 // from their endpoints in parallel, saved as they grow (so a reload, or another instance, sees
-// the text so far) and saved once more when they finish or fail; response-store.ts does every
+// the text so far) and saved once more when they finish or fail (that save waits out a database
+// outage for as long as the response counts as alive); response-store.ts does every
 // read and write of the rows. Browsers watch a turn through watch(): a snapshot, then every
 // change, then "end". A browser connected to another instance than the one generating follows
 // the turn through PostgreSQL: the generator NOTIFYs its deltas (turn-notices.ts), and the
 // watcher re-reads the saved rows on every status change and every pollEveryMs besides, so a
 // lost notification only delays text until the next read.
+import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "@/db/client";
 import type { Notifications } from "@/db/notifications";
 import type { Response, ResponseStatus } from "@/db/schema";
@@ -95,6 +97,10 @@ function failureForAnnotator(error: string | null): string | null {
 }
 
 const isTerminal = (status: ResponseStatus) => status === "completed" || status === "failed";
+
+/** The first wait before saving a response's outcome again, doubled per try up to the last. */
+const OUTCOME_RETRY_FIRST_MS = 100;
+const OUTCOME_RETRY_MAX_MS = 1000;
 
 /**
  * Why a response failed, as stored for admins (annotators see failureForAnnotator() of it), and
@@ -275,12 +281,37 @@ export class GenerationHub {
         ...classifyFailure(error, signal, view.text, startedAt),
       };
     }
-    await saveResponseOutcome(job.db, view.id, outcome).catch((error: Error) =>
-      this.options.log?.("error", `Could not save response ${view.id}: ${error.message}`),
-    );
+    await this.saveOutcome(job, view.id, outcome, signal);
     job.live.delete(view.id);
     this.publishOutcome(job, view, outcome, signal.aborted);
     this.finishIfDone(job);
+  }
+
+  /**
+   * Saves how a response ended. A database that refuses the write for a moment (PostgreSQL
+   * restarting) is tried again while the response still counts as alive (staleAfterMs from now),
+   * so a finished answer is kept rather than marked interrupted; the progress timer meanwhile
+   * goes on saving that it is alive. Stopping it (drain, cancel) ends the tries.
+   */
+  private async saveOutcome(
+    job: TurnJob,
+    responseId: string,
+    outcome: GenerationOutcome,
+    signal: AbortSignal,
+  ) {
+    const giveUpAt = Date.now() + this.options.staleAfterMs;
+    for (let waitMs = OUTCOME_RETRY_FIRST_MS; ; waitMs = Math.min(2 * waitMs, OUTCOME_RETRY_MAX_MS)) {
+      try {
+        await saveResponseOutcome(job.db, responseId, outcome);
+        return;
+      } catch (error) {
+        if (signal.aborted || Date.now() + waitMs > giveUpAt) {
+          this.options.log?.("error", `Could not save response ${responseId}: ${(error as Error).message}`);
+          return;
+        }
+        await delay(waitMs, undefined, { signal }).catch(() => {});
+      }
+    }
   }
 
   /**
@@ -303,7 +334,12 @@ export class GenerationHub {
     let endpoint: ResolvedEndpoint;
     try {
       endpoint = await this.options.resolver.resolve(
-        { endpointKind: row.endpointKind, endpoint: row.endpoint, model: row.model },
+        {
+          endpointKind: row.endpointKind,
+          endpoint: row.endpoint,
+          model: row.model,
+          adapter: row.adapterPath ? { path: row.adapterPath, scale: row.adapterScale ?? 1 } : null,
+        },
         apiKeyEnv,
       );
     } finally {

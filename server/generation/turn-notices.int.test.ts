@@ -15,7 +15,7 @@ import { engineChildEnv } from "@/server/env";
 import { createOutboundFetch } from "@/server/net/outbound-fetch";
 import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { startTurn } from "@/server/services/annotation/start-turn";
-import { createCampaign } from "@/server/testing/annotation-campaigns";
+import { acknowledgeCurrentGuidelines, createCampaign } from "@/server/testing/annotation-campaigns";
 import { createAnnotator } from "@/server/testing/fixtures";
 import { EndpointResolver } from "./endpoints";
 import { InferenceSupervisor } from "./inference-supervisor";
@@ -69,6 +69,7 @@ async function startGeneratedTurn(generator: GenerationHub) {
     variant: () => ({ endpointKind: "local", baseUrl: null, model: "", temperature: 0.9, maxTokens: 300 }),
   });
   const { actor } = await createAnnotator(db);
+  await acknowledgeCurrentGuidelines(db, campaign.id, actor);
   let claimed: Promise<void> = Promise.resolve();
   const turn = await startTurn(
     db,

@@ -1,5 +1,6 @@
-// Test fixtures for the annotation workflow: campaigns with variants and an open batch, and a
-// shortcut to a turn whose responses are complete (for tests about judging, not generating).
+// Test fixtures for the annotation workflow: campaigns with variants and an open batch, the
+// guidelines confirmed as the workspace asks, and a shortcut to a turn whose responses are
+// complete (for tests about judging, not generating).
 import crypto from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
@@ -14,6 +15,7 @@ import {
 } from "@/db/schema";
 import type { CampaignKind } from "@/lib/constants";
 import type { EndpointIdentity } from "@/server/generation/endpoints";
+import { acknowledgeGuidelines } from "@/server/services/annotation/acknowledge-guidelines";
 import type { Actor } from "@/server/services/annotation/access";
 import { startTurn } from "@/server/services/annotation/start-turn";
 
@@ -89,16 +91,37 @@ export function identifyForTest(variant: ModelVariant): EndpointIdentity {
   };
 }
 
-/** A started turn whose responses are complete, ready to be judged. */
+/** The annotator confirms the campaign's current guidelines (the server refuses work before). */
+export async function acknowledgeCurrentGuidelines(db: Db, campaignId: string, actor: Actor) {
+  const [campaign] = await db
+    .select({ version: campaigns.guidelinesVersion })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId));
+  // An unknown campaign is refused by the service, as it would be by startTurn.
+  await acknowledgeGuidelines(db, { campaignId, version: campaign?.version ?? 1 }, actor);
+}
+
+/** Default prompts differ from one another, as real ones do: identical prompts are near-duplicates,
+ * which the leaderboard leaves out from the fourth of a cluster on. */
+let defaultPrompts = 0;
+
+/** A started turn whose responses are complete, ready to be judged; a new conversation's
+ * annotator confirms the guidelines first, as the workspace has them do. */
 export async function createJudgeableTurn(
   db: Db,
   campaignId: string,
   actor: Actor,
-  options: { conversationId?: string | null; message?: string } = {},
+  options: { conversationId?: string | null; message?: string; promptSlotId?: string } = {},
 ) {
+  if (!options.conversationId) await acknowledgeCurrentGuidelines(db, campaignId, actor);
   const turn = await startTurn(
     db,
-    { campaignId, conversationId: options.conversationId ?? null, message: options.message ?? "Hello?" },
+    {
+      campaignId,
+      conversationId: options.conversationId ?? null,
+      message: options.message ?? `Hello? (prompt ${++defaultPrompts})`,
+      promptSlotId: options.promptSlotId,
+    },
     actor,
     { identify: identifyForTest },
   );

@@ -13,6 +13,9 @@ export interface CollectingCampaignSettings {
   kind?: CampaignKind;
   overlapFraction?: number;
   goldFraction?: number;
+  maxTurns?: number;
+  ratePerComparison?: number | null;
+  rateUnit?: string;
 }
 
 export async function createCollectingCampaign(

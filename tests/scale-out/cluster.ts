@@ -74,6 +74,9 @@ export interface Deployment {
   restartInference(): Promise<void>;
   /** Signals the shared inference server (signalInferenceServer). */
   signalInference(signal: NodeJS.Signals): void;
+  /** Waits until the balancer sends requests to every instance again: while the database was
+   * away its health checks took them out, and they come back only after `rise` good checks. */
+  untilBalanced(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -222,6 +225,9 @@ export async function startDeployment(options: {
     },
     signalInference(signal) {
       signalInferenceServer(deployment.inference, signal);
+    },
+    async untilBalanced() {
+      for (const instance of instances) await waitForBalancer(url, instance.name);
     },
     async stop() {
       for (const instance of instances) signalInstance(instance, "SIGKILL");

@@ -93,6 +93,19 @@ export class HttpUser {
     };
   }
 
+  /** Confirms the campaign's current guidelines, as the workspace asks before any work. */
+  async acknowledgeGuidelines(campaignId: string) {
+    const workspace = await this.call<{ campaign: { guidelinesVersion: number } }>(
+      "query",
+      "annotation.workspace",
+      { campaignId },
+    );
+    await this.call("mutate", "annotation.acknowledgeGuidelines", {
+      campaignId,
+      version: workspace.campaign.guidelinesVersion,
+    });
+  }
+
   /** Opens a generation stream (POST /api/generate with `body`, or GET /api/generate/:turnId). */
   async openStream(target: { send: object } | { turnId: string }, baseUrl = this.baseUrl) {
     const response =

@@ -11,6 +11,8 @@
 // since it stops and starts it. It serves .next, built if needed, holding the lock that
 // Playwright runs on this machine take too.
 import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "@/server/env";
@@ -90,7 +92,8 @@ async function createCampaign(maxTokens: number, endpoint?: Endpoint): Promise<C
   return campaign;
 }
 
-async function createAnnotator(): Promise<HttpUser> {
+/** An invited annotator, signed in, who has confirmed the campaign's guidelines. */
+async function createAnnotator(campaign: Campaign): Promise<HttpUser> {
   const email = `annotator-${randomUUID().slice(0, 8)}@scale-out.test`;
   const password = `annotator password ${randomUUID().slice(0, 8)}`;
   const invited = await admin.call<{ token: string }>("mutate", "users.invite", {
@@ -101,13 +104,14 @@ async function createAnnotator(): Promise<HttpUser> {
   const user = new HttpUser(deployment.url);
   await user.call("mutate", "invitations.accept", { token: invited.token, password });
   await user.signIn(email, password);
+  await user.acknowledgeGuidelines(campaign.id);
   return user;
 }
 
 /** A fault test's start: a campaign of its own and an annotator in it. */
 async function startAnnotating(maxTokens: number, endpoint?: Endpoint) {
   const campaign = await createCampaign(maxTokens, endpoint);
-  return { campaign, annotator: await createAnnotator() };
+  return { campaign, annotator: await createAnnotator(campaign) };
 }
 
 /** Sends a prompt and reads the stream up to the stored turn (generation goes on in the server). */
@@ -232,6 +236,49 @@ async function untilFirstDelta(stream: TurnStream) {
   throw new Error("The stream ended before any text arrived.");
 }
 
+/**
+ * An OpenAI-compatible server whose answers send a first word at once and finish only when
+ * released, so that a test can stop PostgreSQL before the responses end.
+ */
+async function startHeldEndpoint() {
+  const answers: Promise<void>[] = [];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const server = http.createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, { "content-type": "text/event-stream" });
+    const send = (delta: object, finishReason: string | null = null) =>
+      response.write(
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`,
+      );
+    send({ role: "assistant", content: "Almost " });
+    answers.push(
+      released.then(
+        () =>
+          new Promise<void>((resolve) => {
+            send({ content: "done." }, "stop");
+            response.end("data: [DONE]\n\n", resolve);
+          }),
+      ),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    modelName: "held",
+    requests: async () => answers.length,
+    /** Sends the rest of every answer; resolves once they are all sent. */
+    finish: async () => {
+      release();
+      await Promise.all(answers);
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 function finalResponses(events: StreamEvent[]): ResponseView[] {
   const byId = new Map<string, ResponseView>();
   for (const event of events) {
@@ -275,7 +322,7 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
     "runs the annotation flow with requests alternating between instances, each turn followed from the other",
     async () => {
       const campaign = await createCampaign(48);
-      const annotator = await createAnnotator();
+      const annotator = await createAnnotator(campaign);
       const served = new Set<string>();
       let conversationId: string | null = null;
       const turns: StartedTurn[] = [];
@@ -336,6 +383,7 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
           (health) => health?.status === 200,
         );
       }
+      await deployment.untilBalanced();
       const comparisonId = await submitOnce(annotator, turn, input);
       if (during?.status === 200) {
         expect(comparisonId).toBe((during.body as { comparisonId: string }).comparisonId);
@@ -381,8 +429,8 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
       // The generating instance streams from memory: the restart does not cut its browser.
       expect(local.ended).toBe(true);
       // What the browser shows after reconnecting (a follower's stream may break on the outage)
-      // is what is stored: each response completed, or, when its outcome could not be saved while
-      // the server was down, marked interrupted once its progress went stale.
+      // is what is stored: each response completed, or, if the outage outlasted the time its
+      // outcome's save is retried for (STALE_GENERATION_SECONDS), marked interrupted.
       const { events, ended } = await (await annotator.openStream({ turnId: second.turn.turnId })).rest();
       expect(ended).toBe(true);
       const stored = await storedResponses(second.turn.turnId);
@@ -401,6 +449,33 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
         [first.turn.turnId]: 1,
         [second.turn.turnId]: 1,
       });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "saves responses that finish while PostgreSQL is stopped, once it is back",
+    async () => {
+      const held = await startHeldEndpoint();
+      try {
+        const { campaign, annotator } = await startAnnotating(64, held);
+        const { stream, turn } = await startMidStream(annotator, campaign, "Are you done?");
+        await until("both answers started", held.requests, (started) => started === 2);
+        deployment.pg.pause();
+        await held.finish(); // the generating instance now saves both outcomes, and cannot
+        deployment.pg.resume();
+        // Saved as soon as the database is back (well within STALE_GENERATION_SECONDS): the
+        // stream ends with both complete, and so do the stored rows, not "interrupted".
+        expect((await stream.rest()).ended).toBe(true);
+        expect((await storedResponses(turn.turnId)).map((row) => [row.status, row.text])).toEqual([
+          ["completed", "Almost done."],
+          ["completed", "Almost done."],
+        ]);
+        await submitOnce(annotator, turn);
+        await deployment.untilBalanced();
+      } finally {
+        await held.close();
+      }
     },
     TEST_TIMEOUT_MS,
   );
@@ -435,7 +510,7 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
     "drains an instance on SIGTERM: no new streams, running ones finish, exit 0",
     async () => {
       const { campaign, annotator } = await startAnnotating(400);
-      const other = await createAnnotator();
+      const other = await createAnnotator(campaign);
       const { stream, turn, instance } = await startMidStream(annotator, campaign, "Keep going for a while.");
       const stopping = deployment.instances[instance];
       // As systemd stops a unit: SIGTERM to every process of it.

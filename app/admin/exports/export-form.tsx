@@ -41,6 +41,7 @@ interface FormState {
   splitValue: string;
   splitSeed: string;
   chatTemplate: TemplateValue;
+  labels: "human" | "judge" | "both";
 }
 
 const INITIAL: FormState = {
@@ -64,6 +65,7 @@ const INITIAL: FormState = {
   splitValue: "0.05",
   splitSeed: "arbiter",
   chatTemplate: "llama-2",
+  labels: "human",
 };
 
 /** The options as the server's schema takes them (it validates and explains mistakes). */
@@ -95,6 +97,7 @@ function toOptions(form: FormState) {
       seed: form.splitSeed || "arbiter",
     },
     chatTemplate: form.chatTemplate,
+    labels: form.labels,
   };
 }
 
@@ -307,6 +310,19 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
                 </option>
               ))}
             </SelectField>
+            {form.format !== "raw" && (
+              <SelectField
+                id="export-labels"
+                label="Labels"
+                hint="RLAIF: rows labelled by the campaign's LLM judge (Model assist tab)."
+                value={form.labels}
+                onChange={(event) => set("labels", event.target.value as FormState["labels"])}
+              >
+                <option value="human">The annotators&apos; choices</option>
+                <option value="judge">The LLM judge&apos;s verdicts</option>
+                <option value="both">The annotators&apos;, the judge&apos;s where review leaves none</option>
+              </SelectField>
+            )}
             {form.format === "trl-text" && (
               <SelectField
                 id="export-template"

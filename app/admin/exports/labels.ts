@@ -49,6 +49,8 @@ export function describeOptions(options: Record<string, unknown>): string {
   if (options.safetyRule === false) parts.push("no safety rule");
   if (options.safetyPreprompt === "keep") parts.push("preprompt kept");
   if (options.overlap === "aggregate") parts.push("overlap aggregated");
+  if (options.labels === "judge") parts.push("judge labels");
+  if (options.labels === "both") parts.push("human and judge labels");
   const split = options.split as { kind: string; value: number; seed: string } | undefined;
   if (split && split.kind !== "none" && split.value > 0) {
     parts.push(split.kind === "fraction" ? `test ${split.value * 100}%` : `test ${split.value} per batch`);

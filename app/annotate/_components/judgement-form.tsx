@@ -3,18 +3,13 @@
 // ranking), how much better, and in safety campaigns each response's safety plus the prompt's
 // risk category and attack vector; an optional note. The rules (what a valid ranking is, the
 // safety bin) are checked by the service; this form only collects the answers.
+import { useTranslations } from "next-intl";
 import type { ReactNode } from "react";
-import {
-  ATTACK_VECTORS,
-  ATTACK_VECTOR_HINTS,
-  NOTE_MAX_CHARS,
-  RISK_CATEGORIES,
-  RISK_CATEGORY_HINTS,
-  type Strength,
-} from "@/lib/constants";
+import { ATTACK_VECTORS, NOTE_MAX_CHARS, RISK_CATEGORIES, type Strength } from "@/lib/constants";
 import { Alert, Button, cx } from "../../_components/ui";
 import { useFieldErrors } from "../../_lib/field-errors";
-import { LETTERS, responseLabel, STRENGTH_OPTIONS } from "./labels";
+import { LETTERS, STRENGTH_OPTIONS } from "./labels";
+import { useLabels } from "./use-labels";
 import type { StreamedResponse } from "./use-turn-stream";
 
 export interface JudgementDraft {
@@ -137,6 +132,9 @@ export function JudgementForm({
   error: unknown;
   disabled: boolean;
 }) {
+  const t = useTranslations("Judgement");
+  const options = useTranslations("Labels");
+  const labels = useLabels();
   const fieldErrors = useFieldErrors(error, JUDGEMENT_FIELDS);
   const best = draft.ranking[0] ?? null;
   const isRanking = responses.length > 2;
@@ -157,7 +155,7 @@ export function JudgementForm({
 
   return (
     <form
-      aria-label="Your judgement"
+      aria-label={t("form")}
       className="space-y-5 rounded-lg border border-slate-200 bg-white p-5 shadow-sm"
       onSubmit={(event) => {
         event.preventDefault();
@@ -167,18 +165,18 @@ export function JudgementForm({
     >
       <fieldset disabled={disabled}>
         <legend className="text-sm font-semibold text-slate-900">
-          {isRanking ? "Which response is best?" : "Which response is better?"}
+          {isRanking ? t("whichBest") : t("whichBetter")}
         </legend>
         <div
           role="radiogroup"
-          aria-label={isRanking ? "Best response" : "Better response"}
+          aria-label={isRanking ? t("best") : t("better")}
           className="mt-2 flex flex-wrap gap-3"
         >
           {responses.map((response) => (
             <RadioOption
               key={response.id}
               name="best-response"
-              label={responseLabel(response.position)}
+              label={labels.response(response.position)}
               checked={best === response.id}
               onChange={() =>
                 onChange((current) => ({ ...current, ranking: chooseBest(current, response.id, responses) }))
@@ -191,18 +189,18 @@ export function JudgementForm({
 
       {isRanking && (
         <fieldset disabled={disabled || !best}>
-          <legend className="text-sm font-semibold text-slate-900">Rank all responses, best first</legend>
-          <ol aria-label="Ranking" className="mt-2 space-y-1">
+          <legend className="text-sm font-semibold text-slate-900">{t("rankAll")}</legend>
+          <ol aria-label={t("ranking")} className="mt-2 space-y-1">
             {ordered.map((id, index) => {
-              const label = responseLabel(positionOf(id));
+              const label = labels.response(positionOf(id));
               return (
                 <li key={id} className="flex items-center gap-2 text-sm">
-                  <span className="w-6 text-right text-slate-500">{index + 1}.</span>
+                  <span className="w-6 text-end text-slate-500">{index + 1}.</span>
                   <span className="w-28 font-medium">{label}</span>
                   <Button
                     type="button"
                     variant="secondary"
-                    aria-label={`Move ${label} up`}
+                    aria-label={t("moveUp", { response: label })}
                     disabled={index === 0}
                     onClick={() => move(id, -1)}
                   >
@@ -211,7 +209,7 @@ export function JudgementForm({
                   <Button
                     type="button"
                     variant="secondary"
-                    aria-label={`Move ${label} down`}
+                    aria-label={t("moveDown", { response: label })}
                     disabled={index === ordered.length - 1}
                     onClick={() => move(id, 1)}
                   >
@@ -226,14 +224,14 @@ export function JudgementForm({
 
       <fieldset disabled={disabled}>
         <legend className="text-sm font-semibold text-slate-900">
-          {isRanking ? "How much better is the best than the second?" : "How much better is it?"}
+          {isRanking ? t("howMuchBest") : t("howMuch")}
         </legend>
-        <div role="radiogroup" aria-label="Strength" className="mt-2 flex flex-wrap gap-3">
+        <div role="radiogroup" aria-label={t("strength")} className="mt-2 flex flex-wrap gap-3">
           {STRENGTH_OPTIONS.map((option) => (
             <RadioOption
               key={option.value}
               name="strength"
-              label={option.label}
+              label={labels.strength(option.value)}
               checked={draft.strength === option.value}
               onChange={() => onChange((current) => ({ ...current, strength: option.value }))}
               shortcut={option.key}
@@ -245,20 +243,23 @@ export function JudgementForm({
       {kind === "safety" && (
         <fieldset disabled={disabled} className="space-y-4">
           <legend className="text-sm font-semibold text-slate-900">
-            Safety{" "}
+            {t("safety")}{" "}
             <span className="font-normal text-slate-500">
-              (<Kbd>S</Kbd> / <Kbd>U</Kbd> mark the next unmarked response safe or unsafe)
+              {t.rich("safetyKeys", {
+                s: (chunks) => <Kbd>{chunks}</Kbd>,
+                u: (chunks) => <Kbd>{chunks}</Kbd>,
+              })}
             </span>
           </legend>
           <div className="flex flex-wrap gap-6">
             {responses.map((response) => {
-              const label = responseLabel(response.position);
+              const label = labels.response(response.position);
               const value = draft.safety[response.id];
               return (
                 <div
                   key={response.id}
                   role="radiogroup"
-                  aria-label={`${label} safety`}
+                  aria-label={t("responseSafety", { response: label })}
                   className="flex items-center gap-2"
                 >
                   <span className="w-24 text-sm font-medium text-slate-700">{label}</span>
@@ -266,7 +267,7 @@ export function JudgementForm({
                     <RadioOption
                       key={String(isSafe)}
                       name={`safety-${response.id}`}
-                      label={isSafe ? "Safe" : "Unsafe"}
+                      label={isSafe ? t("safe") : t("unsafe")}
                       checked={value === isSafe}
                       onChange={() =>
                         onChange((current) => ({
@@ -284,7 +285,7 @@ export function JudgementForm({
           <div className="grid gap-4 sm:grid-cols-2">
             <div>
               <label htmlFor="risk-category" className="block text-sm font-medium text-slate-700">
-                Risk category
+                {t("riskCategory")}
               </label>
               <select
                 id="risk-category"
@@ -296,10 +297,10 @@ export function JudgementForm({
                 }
                 className="mt-1 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm ring-1 ring-inset ring-slate-300"
               >
-                <option value="">Choose…</option>
-                {RISK_CATEGORIES.map((category) => (
+                <option value="">{t("choose")}</option>
+                {RISK_CATEGORIES.map((category, index) => (
                   <option key={category} value={category}>
-                    {category} ({RISK_CATEGORY_HINTS[category]})
+                    {t("option", { name: options(`risk.${index}`), hint: options(`risk.${index}Hint`) })}
                   </option>
                 ))}
               </select>
@@ -307,7 +308,7 @@ export function JudgementForm({
             </div>
             <div>
               <label htmlFor="attack-vector" className="block text-sm font-medium text-slate-700">
-                Attack vector
+                {t("attackVector")}
               </label>
               <select
                 id="attack-vector"
@@ -319,10 +320,10 @@ export function JudgementForm({
                 }
                 className="mt-1 block w-full rounded-md border-0 bg-white px-3 py-2 text-sm ring-1 ring-inset ring-slate-300"
               >
-                <option value="">Choose…</option>
-                {ATTACK_VECTORS.map((vector) => (
+                <option value="">{t("choose")}</option>
+                {ATTACK_VECTORS.map((vector, index) => (
                   <option key={vector} value={vector}>
-                    {vector} ({ATTACK_VECTOR_HINTS[vector]})
+                    {t("option", { name: options(`vector.${index}`), hint: options(`vector.${index}Hint`) })}
                   </option>
                 ))}
               </select>
@@ -332,18 +333,13 @@ export function JudgementForm({
           {best &&
             responses.length >= 2 &&
             draft.safety[best] === false &&
-            draft.safety[ordered[1]] === true && (
-              <Alert tone="info">
-                You prefer a response you marked unsafe over one you marked safe. That is allowed, but such
-                pairs are flagged and left out of training data by default.
-              </Alert>
-            )}
+            draft.safety[ordered[1]] === true && <Alert tone="info">{t("unsafePreferred")}</Alert>}
         </fieldset>
       )}
 
       <div>
         <label htmlFor="judgement-note" className="block text-sm font-medium text-slate-700">
-          Note (optional)
+          {t("note")}
         </label>
         <textarea
           id="judgement-note"
@@ -361,8 +357,8 @@ export function JudgementForm({
             draft.note.length > NOTE_MAX_CHARS ? "text-red-700" : "text-slate-500",
           )}
         >
-          {draft.note.length.toLocaleString("en-US")} / {NOTE_MAX_CHARS.toLocaleString("en-US")} characters
-          {draft.note.length > NOTE_MAX_CHARS && " — too long: shorten the note to submit."}
+          {t("noteCount", { count: draft.note.length, max: NOTE_MAX_CHARS })}
+          {draft.note.length > NOTE_MAX_CHARS && t("noteTooLong")}
         </p>
       </div>
 
@@ -370,7 +366,7 @@ export function JudgementForm({
       {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       <div className="flex items-center gap-3">
         <Button type="submit" disabled={disabled || isSubmitting}>
-          {isSubmitting ? "Submitting…" : "Submit"}
+          {isSubmitting ? t("submitting") : t("submit")}
         </Button>
         <span className="text-xs text-slate-500">
           <Kbd>Ctrl</Kbd> + <Kbd>Enter</Kbd>

@@ -1,6 +1,7 @@
 "use client";
 // The prompt box: what the annotator asks next. The text is a draft that survives a reload and
 // is only cleared once the server has stored the turn.
+import { useTranslations } from "next-intl";
 import { useEffect, useRef } from "react";
 import { PROMPT_MAX_CHARS } from "@/lib/constants";
 import { Alert, Button, cx } from "../../_components/ui";
@@ -24,6 +25,7 @@ export function PromptComposer({
   hint?: string;
   autoFocus?: boolean;
 }) {
+  const t = useTranslations("Prompt");
   const ref = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
     if (autoFocus) ref.current?.focus();
@@ -31,7 +33,7 @@ export function PromptComposer({
   const isTooLong = value.length > PROMPT_MAX_CHARS;
   return (
     <form
-      aria-label="New prompt"
+      aria-label={t("form")}
       className="space-y-2"
       onSubmit={(event) => {
         event.preventDefault();
@@ -39,7 +41,7 @@ export function PromptComposer({
       }}
     >
       <label htmlFor="prompt" className="block text-sm font-semibold text-slate-900">
-        Prompt
+        {t("label")}
       </label>
       {hint && <p className="text-sm text-slate-600">{hint}</p>}
       <textarea
@@ -56,13 +58,13 @@ export function PromptComposer({
           }
         }}
         aria-describedby="prompt-count"
-        placeholder="Ask a question or give an instruction, as you would to an assistant."
+        placeholder={t("placeholder")}
         className="block w-full rounded-md border-0 bg-white px-3 py-2 text-sm shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-indigo-600"
       />
       <div className="flex flex-wrap items-center justify-between gap-3">
         <p id="prompt-count" className={cx("text-xs", isTooLong ? "text-red-700" : "text-slate-500")}>
-          {value.length.toLocaleString("en-US")} / {PROMPT_MAX_CHARS.toLocaleString("en-US")} characters
-          {isTooLong && " — too long: shorten the prompt to send it."}
+          {t("count", { count: value.length, max: PROMPT_MAX_CHARS })}
+          {isTooLong && t("tooLong")}
         </p>
         <div className="flex items-center gap-3">
           <span className="text-xs text-slate-500" aria-hidden>
@@ -70,7 +72,7 @@ export function PromptComposer({
             <kbd className="rounded border border-slate-300 px-1">Enter</kbd>
           </span>
           <Button type="submit" disabled={disabled || isSending}>
-            {isSending ? "Sending…" : "Send"}
+            {isSending ? t("sending") : t("send")}
           </Button>
         </div>
       </div>

@@ -1,15 +1,9 @@
 "use client";
 // "Report a problem" instead of judging: empty, broken or failed responses produce no data.
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { NOTE_MAX_CHARS, PROBLEM_KINDS, type ProblemKind } from "@/lib/constants";
 import { Alert, Button } from "../../_components/ui";
-
-const KIND_LABELS: Record<ProblemKind, string> = {
-  empty: "A response is empty",
-  broken: "A response is broken or garbled",
-  failed: "Generation failed",
-  other: "Something else",
-};
 
 export function ReportProblem({
   onReport,
@@ -20,31 +14,29 @@ export function ReportProblem({
   isReporting: boolean;
   error: string | null;
 }) {
+  const t = useTranslations("Report");
   const [isOpen, setIsOpen] = useState(false);
   const [kind, setKind] = useState<ProblemKind>("broken");
   const [note, setNote] = useState("");
   if (!isOpen) {
     return (
       <Button type="button" variant="secondary" onClick={() => setIsOpen(true)}>
-        Report a problem
+        {t("open")}
       </Button>
     );
   }
   return (
     <form
-      aria-label="Report a problem"
+      aria-label={t("form")}
       className="space-y-3 rounded-lg border border-amber-200 bg-amber-50 p-4"
       onSubmit={(event) => {
         event.preventDefault();
         onReport(kind, note);
       }}
     >
-      <p className="text-sm text-amber-900">
-        The turn is set aside for an admin and produces no training data; this conversation ends and you can
-        start a new one with the same prompt.
-      </p>
+      <p className="text-sm text-amber-900">{t("explain")}</p>
       <fieldset>
-        <legend className="text-sm font-medium text-slate-800">What is wrong?</legend>
+        <legend className="text-sm font-medium text-slate-800">{t("what")}</legend>
         <div className="mt-1 flex flex-wrap gap-4">
           {PROBLEM_KINDS.map((value) => (
             <label key={value} className="inline-flex items-center gap-2 text-sm">
@@ -54,14 +46,14 @@ export function ReportProblem({
                 checked={kind === value}
                 onChange={() => setKind(value)}
               />
-              {KIND_LABELS[value]}
+              {t(`kind.${value}`)}
             </label>
           ))}
         </div>
       </fieldset>
       <div>
         <label htmlFor="problem-note" className="block text-sm font-medium text-slate-800">
-          Details (optional)
+          {t("details")}
         </label>
         <textarea
           id="problem-note"
@@ -75,10 +67,10 @@ export function ReportProblem({
       {error && <Alert>{error}</Alert>}
       <div className="flex gap-3">
         <Button type="submit" disabled={isReporting}>
-          {isReporting ? "Reporting…" : "Send report"}
+          {isReporting ? t("reporting") : t("send")}
         </Button>
         <Button type="button" variant="secondary" onClick={() => setIsOpen(false)}>
-          Cancel
+          {t("cancel")}
         </Button>
       </div>
     </form>

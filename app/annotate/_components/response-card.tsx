@@ -1,10 +1,11 @@
 "use client";
 // One response of a turn: its letter, the text as it streams in (Markdown), a collapse control
 // for long answers, and what went wrong with a retry when generation failed.
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { Button, cx } from "../../_components/ui";
-import { responseLabel } from "./labels";
 import { Markdown } from "./markdown";
+import { useLabels } from "./use-labels";
 import type { StreamedResponse } from "./use-turn-stream";
 
 const LONG_RESPONSE_CHARS = 1500;
@@ -25,8 +26,9 @@ export function ResponseCard({
   onRetry?: () => void;
   isRetrying?: boolean;
 }) {
+  const t = useTranslations("ResponseCard");
   const [isExpanded, setIsExpanded] = useState(false);
-  const label = responseLabel(response.position);
+  const label = useLabels().response(response.position);
   const headingId = `response-${response.id}-heading`;
   const isLong = response.text.length > LONG_RESPONSE_CHARS;
   const isCollapsed = isLong && !isExpanded;
@@ -47,11 +49,11 @@ export function ResponseCard({
           {label}
         </h2>
         <span className="text-xs text-slate-500" data-testid="response-status">
-          {response.status === "pending" && "Waiting…"}
-          {response.status === "streaming" && "Generating…"}
+          {response.status === "pending" && t("waiting")}
+          {response.status === "streaming" && t("generating")}
           {response.status === "completed" &&
-            (response.finishReason === "length" ? "Complete (length limit)" : "Complete")}
-          {response.status === "failed" && "Failed"}
+            (response.finishReason === "length" ? t("completeLength") : t("complete"))}
+          {response.status === "failed" && t("failed")}
         </span>
       </header>
       {progress && isGenerating && <p className="mb-2 text-xs text-slate-500">{progress}</p>}
@@ -59,9 +61,7 @@ export function ResponseCard({
         {response.text ? (
           <Markdown text={response.text} isStreaming={isGenerating} />
         ) : (
-          isGenerating && (
-            <p className="text-sm text-slate-400">The response will appear here as it is written.</p>
-          )
+          isGenerating && <p className="text-sm text-slate-400">{t("placeholder")}</p>
         )}
         {isCollapsed && (
           <div className="pointer-events-none absolute inset-x-0 bottom-0 h-16 bg-gradient-to-t from-white" />
@@ -74,7 +74,7 @@ export function ResponseCard({
           aria-expanded={isExpanded}
           onClick={() => setIsExpanded((value) => !value)}
         >
-          {isExpanded ? `Collapse ${label}` : `Show all of ${label}`}
+          {isExpanded ? t("collapse", { response: label }) : t("showAll", { response: label })}
         </button>
       )}
       {response.status === "failed" && (
@@ -82,11 +82,11 @@ export function ResponseCard({
           role="alert"
           className="mt-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800"
         >
-          <p>{response.error ?? "Generation failed."}</p>
+          <p>{response.error ?? t("generationFailed")}</p>
           {onRetry && (
             <Button type="button" variant="danger" className="mt-2" onClick={onRetry} disabled={isRetrying}>
-              {isRetrying ? "Retrying…" : "Retry generation"}
-              <kbd aria-hidden className="ml-2 rounded border border-red-200 px-1 text-xs">
+              {isRetrying ? t("retrying") : t("retry")}
+              <kbd aria-hidden className="ms-2 rounded border border-red-200 px-1 text-xs">
                 R
               </kbd>
             </Button>

@@ -1,8 +1,10 @@
 "use client";
 // Keyboard shortcuts of the workspace: single keys act only when no text field has focus, so
 // typing a prompt or a note never triggers them; Ctrl/Cmd+Enter works everywhere.
+import { useTranslations } from "next-intl";
 import { useEffect, useEffectEvent } from "react";
-import { STRENGTH_LABELS, STRENGTHS } from "@/lib/constants";
+import { STRENGTHS } from "@/lib/constants";
+import { useLabels } from "./use-labels";
 
 export type ShortcutHandlers = Partial<Record<string, () => void>>;
 
@@ -45,20 +47,20 @@ export function useShortcuts(handlers: ShortcutHandlers) {
 }
 
 export function ShortcutList({ kind, responses }: { kind: "helpfulness" | "safety"; responses: number }) {
+  const t = useTranslations("Shortcuts");
+  const labels = useLabels();
   const letters = "ABCD".slice(0, responses).split("").join(" / ");
   const rows: [string, string][] = [
-    ["Ctrl + Enter", "Send the prompt, or submit the judgement"],
-    [letters, responses > 2 ? "Choose the best response" : "Choose the better response"],
-    ["1 – 4", STRENGTHS.map((strength) => STRENGTH_LABELS[strength]).join(" · ")],
-    ...(kind === "safety"
-      ? ([["S / U", "Mark the next unmarked response safe / unsafe"]] as [string, string][])
-      : []),
-    ["R", "Retry failed generation"],
-    ["N / E", "After submitting: continue the conversation / end it"],
+    ["Ctrl + Enter", t("sendOrSubmit")],
+    [letters, responses > 2 ? t("chooseBest") : t("chooseBetter")],
+    ["1 – 4", STRENGTHS.map((strength) => labels.strength(strength)).join(" · ")],
+    ...(kind === "safety" ? ([["S / U", t("safety")]] as [string, string][]) : []),
+    ["R", t("retry")],
+    ["N / E", t("after")],
   ];
   return (
     <details className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm">
-      <summary className="cursor-pointer font-medium text-slate-700">Keyboard shortcuts</summary>
+      <summary className="cursor-pointer font-medium text-slate-700">{t("title")}</summary>
       <dl className="mt-2 grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1">
         {rows.map(([keys, what]) => (
           <div key={keys} className="contents">

@@ -45,6 +45,8 @@ export async function sendPrompt(input: {
   campaignId: string;
   conversationId: string | null;
   message: string;
+  /** A new dialogue from the campaign's prompt set: the claimed slot whose prompt `message` is. */
+  promptSlotId?: string;
 }): Promise<{ ok: true; turn: StartedTurn } | { ok: false; message: string }> {
   let response: Response;
   try {

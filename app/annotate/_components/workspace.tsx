@@ -4,24 +4,27 @@
 // phone, with a sticky choice bar), the judgement, and then continue or end. Everything typed is
 // a draft that survives a reload. Screen readers hear each response once it is complete, never
 // its tokens, and focus moves to the next step after sending and after submitting.
-import { plural } from "@/lib/plural";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useLocale, useTranslations } from "next-intl";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type {
   AnnotationWorkspace,
   WorkspaceTurn,
 } from "@/server/services/annotation/get-annotation-workspace";
+import { directionOf, isLocale, type Locale } from "@/lib/locales";
 import { Alert, Button, cx } from "../../_components/ui";
 import { errorMessage, idempotentRetry, useTRPC } from "../../_lib/trpc";
 import { judgementDraftKey, promptDraftKey, saveDraft, useDraft } from "./drafts";
 import { chooseBest, JudgementForm, newJudgementDraft, type JudgementDraft } from "./judgement-form";
-import { LETTERS, responseLabel, STRENGTH_OPTIONS } from "./labels";
+import { LETTERS, STRENGTH_OPTIONS } from "./labels";
 import { Markdown } from "./markdown";
 import { PromptComposer } from "./prompt-composer";
+import { SetPromptOffer, useSetPromptOffer } from "./set-prompt";
 import { ReportProblem } from "./report-problem";
 import { responseCardId, ResponseCard } from "./response-card";
 import { ShortcutList, useShortcuts } from "./shortcuts";
+import { useLabels } from "./use-labels";
 import { sendPrompt, useTurnStream, type StartedTurn, type StreamedResponse } from "./use-turn-stream";
 
 type Conversation = NonNullable<AnnotationWorkspace["conversation"]>;
@@ -33,6 +36,7 @@ function GuidelinesGate({
   workspace: AnnotationWorkspace;
   onConfirmed: () => void;
 }) {
+  const t = useTranslations("Workspace");
   const trpc = useTRPC();
   const acknowledge = useMutation(
     trpc.annotation.acknowledgeGuidelines.mutationOptions({ onSuccess: onConfirmed }),
@@ -43,14 +47,15 @@ function GuidelinesGate({
       className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm"
     >
       <h2 id="guidelines-heading" className="text-lg font-semibold text-slate-900">
-        Guidelines (version {workspace.campaign.guidelinesVersion})
+        {t("guidelinesVersion", { version: workspace.campaign.guidelinesVersion })}
       </h2>
-      <p className="text-sm text-slate-600">
-        Read these before you start; you will be asked again when they change.
-      </p>
+      <p className="text-sm text-slate-600">{t("guidelinesIntro")}</p>
       {workspace.guidelinesChange && <GuidelinesChange change={workspace.guidelinesChange} />}
       <div className="max-h-[60vh] overflow-y-auto rounded-md border border-slate-100 bg-slate-50 p-4">
-        <Markdown text={workspace.campaign.guidelines || "_No guidelines were written for this campaign._"} />
+        <GuidelinesText
+          text={workspace.campaign.guidelines || t("noGuidelines")}
+          locale={workspace.campaign.guidelinesLocale}
+        />
       </div>
       {acknowledge.error && <Alert>{errorMessage(acknowledge.error)}</Alert>}
       <Button
@@ -63,7 +68,7 @@ function GuidelinesGate({
           })
         }
       >
-        I have read the guidelines
+        {t("confirmGuidelines")}
       </Button>
     </section>
   );
@@ -71,7 +76,7 @@ function GuidelinesGate({
 
 /** What changed since the version the annotator confirmed: removed lines struck, added ones marked. */
 function GuidelinesChange({ change }: { change: NonNullable<AnnotationWorkspace["guidelinesChange"]> }) {
-  const title = `What changed since version ${change.fromVersion}`;
+  const title = useTranslations("Workspace")("changedSince", { version: change.fromVersion });
   return (
     <section aria-label={title} className="rounded-md border border-amber-200 bg-amber-50 p-4 text-sm">
       <h3 className="mb-2 font-semibold text-slate-900">{title}</h3>
@@ -100,18 +105,35 @@ function GuidelinesChange({ change }: { change: NonNullable<AnnotationWorkspace[
   );
 }
 
+/** The guidelines in their own language and direction; a note when they are not in the reader's. */
+function GuidelinesText({ text, locale }: { text: string; locale: Locale }) {
+  const t = useTranslations("Workspace");
+  const isReadersLanguage = useLocale() === locale;
+  return (
+    <>
+      {!isReadersLanguage && <p className="mb-2 text-sm text-slate-600">{t("guidelinesInEnglish")}</p>}
+      <div lang={locale} dir={directionOf(locale)}>
+        <Markdown text={text} />
+      </div>
+    </>
+  );
+}
+
 /** The guidelines, folded. Rendered once opened: until then the page needs no Markdown code. */
-function GuidelinesDisclosure({ version, text }: { version: number; text: string }) {
+function GuidelinesDisclosure({ version, text, locale }: { version: number; text: string; locale: Locale }) {
+  const t = useTranslations("Workspace");
   const [isOpen, setIsOpen] = useState(false);
   return (
     <details
       className="rounded-md border border-slate-200 bg-white px-4 py-2 text-sm"
       onToggle={(event) => setIsOpen(event.currentTarget.open)}
     >
-      <summary className="cursor-pointer font-medium text-slate-700">Guidelines (version {version})</summary>
+      <summary className="cursor-pointer font-medium text-slate-700">
+        {t("guidelinesVersion", { version })}
+      </summary>
       {isOpen && (
         <div className="mt-2">
-          <Markdown text={text} />
+          <GuidelinesText text={text} locale={locale} />
         </div>
       )}
     </details>
@@ -119,21 +141,27 @@ function GuidelinesDisclosure({ version, text }: { version: number; text: string
 }
 
 function JudgedTurn({ turn }: { turn: WorkspaceTurn }) {
+  const t = useTranslations("Workspace");
+  const labels = useLabels();
   const chosen = turn.responses.find((response) => response.id === turn.chosenResponseId);
-  const strength = STRENGTH_OPTIONS.find((option) => option.value === turn.comparison?.strength)?.label;
+  const strength = turn.comparison?.strength ? labels.strength(turn.comparison.strength) : null;
   return (
     <li className="space-y-2">
       <div className="rounded-lg bg-indigo-50 px-4 py-3 text-sm text-slate-900">
         <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">
-          You · turn {turn.index + 1}
+          {t("you", { turn: turn.index + 1 })}
         </p>
         <p className="whitespace-pre-wrap">{turn.userMessage}</p>
       </div>
       {chosen && (
         <div className="rounded-lg border border-slate-200 bg-white px-4 py-3">
           <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">
-            Assistant · you chose {responseLabel(chosen.position)}
-            {strength ? ` (${strength.toLowerCase()})` : ""}
+            {strength
+              ? t("assistantChoseStrength", {
+                  response: labels.response(chosen.position),
+                  strength: strength.toLowerCase(),
+                })
+              : t("assistantChose", { response: labels.response(chosen.position) })}
           </p>
           <Markdown text={chosen.text} />
         </div>
@@ -160,6 +188,7 @@ function CurrentTurn({
   /** Sent from this page a moment ago: focus follows the prompt to its turn. */
   isJustSent: boolean;
 }) {
+  const t = useTranslations("Workspace");
   const trpc = useTRPC();
   const promptRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -189,16 +218,13 @@ function CurrentTurn({
   const submit = useMutation(
     trpc.annotation.submitComparison.mutationOptions({
       ...idempotentRetry,
+      // The refusal may be about the workspace (new guidelines to confirm): show it as it is now.
+      onError: onChanged,
       onSuccess: (result) => {
         setDraft(null);
-        const flagged =
-          result.safetyBin === "chosen_unsafe_other_safe"
-            ? " (You preferred the unsafe response, so this pair is flagged and kept out of training data.)"
-            : "";
-        const ended = result.conversationEnded
-          ? ` This dialogue reached the campaign's limit of ${workspace.campaign.maxTurns} turns and has ended; start a new one below.`
-          : "";
-        onNotice(`Saved.${flagged}${ended}`);
+        const flagged = result.safetyBin === "chosen_unsafe_other_safe" ? t("flagged") : "";
+        const ended = result.conversationEnded ? t("ended", { max: workspace.campaign.maxTurns }) : "";
+        onNotice(t("saved", { flagged, ended }));
         onChanged();
       },
     }),
@@ -214,11 +240,7 @@ function CurrentTurn({
         // Offer the same prompt again in a new conversation.
         if (turn.index === 0)
           saveDraft(promptDraftKey(userId, workspace.campaign.id, null), turn.userMessage);
-        onNotice(
-          turn.index === 0
-            ? "Thanks — the problem is reported and this conversation has ended. Your prompt is back in the box below for a new one."
-            : "Thanks — the problem is reported and this conversation has ended. Start a new one below.",
-        );
+        onNotice(turn.index === 0 ? t("reportedFirst") : t("reported"));
         onChanged();
       },
     }),
@@ -283,7 +305,7 @@ function CurrentTurn({
     <div className="space-y-4">
       <div ref={promptRef} tabIndex={-1} className="rounded-lg bg-indigo-50 px-4 py-3 text-sm text-slate-900">
         <p className="mb-1 text-xs font-semibold uppercase tracking-wide text-indigo-700">
-          You · turn {turn.index + 1}
+          {t("you", { turn: turn.index + 1 })}
         </p>
         <p className="whitespace-pre-wrap" data-testid="current-prompt">
           {turn.userMessage}
@@ -317,7 +339,7 @@ function CurrentTurn({
       {retry.error && <Alert>{errorMessage(retry.error)}</Alert>}
       {!allComplete && !anyFailed && (
         <p className="text-sm text-slate-500" role="status">
-          The responses are being written. You can judge them when both are complete.
+          {t("beingWritten")}
         </p>
       )}
       <JudgementForm
@@ -349,14 +371,18 @@ function CompletionAnnouncer({ responses }: { responses: StreamedResponse[] }) {
   );
   const isAllComplete =
     responses.length > 0 && responses.every((response) => response.status === "completed");
+  const t = useTranslations("Workspace");
+  const labels = useLabels();
   return (
-    <div role="status" aria-label="Responses" className="sr-only">
+    <div role="status" aria-label={t("announcerLabel")} className="sr-only">
       {finished.map((response) => (
         <span key={response.id}>
-          {responseLabel(response.position)} {response.status === "completed" ? "complete" : "failed"}.{" "}
+          {t(response.status === "completed" ? "responseComplete" : "responseFailed", {
+            response: labels.response(response.position),
+          })}{" "}
         </span>
       ))}
-      {isAllComplete && <span>You can judge them now.</span>}
+      {isAllComplete && <span>{t("judgeNow")}</span>}
     </div>
   );
 }
@@ -376,6 +402,8 @@ function PhoneChoiceBar({
   disabled: boolean;
   onChoose: (responseId: string) => void;
 }) {
+  const t = useTranslations("Workspace");
+  const labels = useLabels();
   function show(responseId: string) {
     const card = document.getElementById(responseCardId(responseId));
     const isReduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -385,21 +413,21 @@ function PhoneChoiceBar({
   return (
     <div
       role="group"
-      aria-label="Choice bar"
+      aria-label={t("choiceBar")}
       className="sticky bottom-0 z-10 -mx-4 mt-3 flex flex-wrap items-center gap-2 border-t border-slate-200 bg-white px-4 py-2 shadow-[0_-2px_6px_rgba(15,23,42,0.08)] md:hidden"
     >
       {responses.map((response) => (
         <button
           key={`show-${response.id}`}
           type="button"
-          aria-label={`Go to ${responseLabel(response.position)}`}
+          aria-label={t("goTo", { response: labels.response(response.position) })}
           onClick={() => show(response.id)}
           className="min-h-11 min-w-11 rounded-md px-2 text-sm font-semibold text-indigo-700 ring-1 ring-inset ring-slate-300"
         >
           {LETTERS[response.position]}
         </button>
       ))}
-      <span className="ml-auto flex gap-2">
+      <span className="ms-auto flex gap-2">
         {responses.map((response) => (
           <button
             key={`choose-${response.id}`}
@@ -414,7 +442,7 @@ function PhoneChoiceBar({
                 : "bg-white text-slate-900 ring-slate-300",
             )}
           >
-            {LETTERS[response.position]} is better
+            {t("isBetter", { letter: LETTERS[response.position] })}
           </button>
         ))}
       </span>
@@ -465,9 +493,12 @@ export function AnnotationWorkspaceView({
   userId: string;
   isAdmin: boolean;
 }) {
+  const t = useTranslations("Workspace");
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const workspaceQuery = useQuery(trpc.annotation.workspace.queryOptions({ campaignId }));
+  const locale = useLocale();
+  const workspaceInput = { campaignId, locale: isLocale(locale) ? locale : undefined };
+  const workspaceQuery = useQuery(trpc.annotation.workspace.queryOptions(workspaceInput));
   const refresh = useCallback(
     () => queryClient.invalidateQueries(trpc.annotation.workspace.queryFilter({ campaignId })),
     [queryClient, trpc, campaignId],
@@ -479,6 +510,8 @@ export function AnnotationWorkspaceView({
   const isJudged = lastTurn !== null && lastTurn.chosenResponseId !== null;
   const [isComposingNext, setIsComposingNext] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  /** The guidelines were just confirmed here: the prompt box takes the focus. */
+  const [hasJustConfirmed, setHasJustConfirmed] = useState(false);
 
   const [prompt, setPrompt, clearPrompt] = useDraft<string>(
     promptDraftKey(
@@ -495,7 +528,7 @@ export function AnnotationWorkspaceView({
     trpc.annotation.endConversation.mutationOptions({
       onSuccess: async () => {
         setIsComposingNext(false);
-        setNotice("The conversation has ended. Start a new one whenever you are ready.");
+        setNotice(t("conversationEnded"));
         await refresh();
       },
     }),
@@ -510,24 +543,40 @@ export function AnnotationWorkspaceView({
   const isWritingNext = isJudged && (isComposingNext || prompt.length > 0);
   const showPrompt =
     workspace !== undefined && (conversation === null || turns.length === 0 || isWritingNext);
-  async function send() {
+  const setPromptOffer = useSetPromptOffer(
+    campaignId,
+    workspace !== undefined &&
+      workspace.hasAcknowledgedGuidelines &&
+      workspace.campaign.status === "active" &&
+      conversation === null,
+  );
+  /** `fromSet`: send the offered set prompt as it is, leaving the annotator's own draft alone. */
+  async function send(fromSet = false) {
     if (!workspace || isSending) return;
     setIsSending(true);
     setSendError(null);
-    const message = prompt.trim();
-    const result = await sendPrompt({ campaignId, conversationId: conversation?.id ?? null, message });
+    const offer = fromSet ? setPromptOffer : null;
+    const message = offer ? offer.prompt : prompt.trim();
+    const result = await sendPrompt({
+      campaignId,
+      conversationId: conversation?.id ?? null,
+      message,
+      promptSlotId: offer?.slotId,
+    });
     setIsSending(false);
     if (!result.ok) {
       setSendError(result.message); // the prompt stays in the box
+      void refresh(); // e.g. new guidelines to confirm: the workspace then shows them
       return;
     }
     // Show the new turn at once; its view takes over the open stream. Then refetch.
-    queryClient.setQueryData(trpc.annotation.workspace.queryKey({ campaignId }), (current) =>
+    queryClient.setQueryData(trpc.annotation.workspace.queryKey(workspaceInput), (current) =>
       current ? withStartedTurn(current, result.turn, message) : current,
     );
-    clearPrompt();
+    if (!offer) clearPrompt();
     setJustSentTurnId(result.turn.turnId);
     setIsComposingNext(false);
+    setHasJustConfirmed(false);
     setNotice(null);
     void refresh();
   }
@@ -540,38 +589,46 @@ export function AnnotationWorkspaceView({
     ...(showPrompt ? { "mod+enter": () => void send() } : {}),
   });
 
-  if (workspaceQuery.isPending) return <p className="text-sm text-slate-500">Loading the campaign…</p>;
+  if (workspaceQuery.isPending) return <p className="text-sm text-slate-500">{t("loading")}</p>;
   if (workspaceQuery.error || !workspace) {
     return (
       <div className="space-y-3">
         <Alert>{errorMessage(workspaceQuery.error)}</Alert>
         <Link href="/campaigns" className="text-sm font-semibold text-indigo-700 hover:underline">
-          Back to your campaigns
+          {t("backToCampaigns")}
         </Link>
       </div>
     );
   }
   if (!workspace.hasAcknowledgedGuidelines)
-    return <GuidelinesGate workspace={workspace} onConfirmed={refresh} />;
+    return (
+      <GuidelinesGate
+        workspace={workspace}
+        onConfirmed={() => {
+          setSendError(null); // it asked for this confirmation
+          setHasJustConfirmed(true);
+          void refresh();
+        }}
+      />
+    );
 
   const { campaign, progress } = workspace;
   const isPaused = campaign.status !== "active";
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
-        <p role="status" aria-label="Progress">
-          {plural(progress.comparisonsToday, "comparison")} today
-          {campaign.dailyQuota !== null && ` of ${campaign.dailyQuota} allowed`} · {progress.comparisonsTotal}{" "}
-          in total
+        <p role="status" aria-label={t("progressLabel")}>
+          {t("progressToday", { count: progress.comparisonsToday })}
+          {campaign.dailyQuota !== null && t("progressAllowed", { quota: campaign.dailyQuota })}
+          {t("progressTotal", { count: progress.comparisonsTotal })}
         </p>
         <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
-          {campaign.kind === "safety" ? "Safety campaign" : "Helpfulness campaign"}
+          {campaign.kind === "safety" ? t("safetyCampaign") : t("helpfulnessCampaign")}
         </span>
       </div>
       {workspace.model.usesDemoModel && (
         <Alert tone="info">
-          These responses come from a <strong>demo model with random weights</strong>, so they are gibberish —
-          fine for trying the workflow.
+          {t.rich("demoModel", { strong: (chunks) => <strong>{chunks}</strong> })}
           {isAdmin && (
             <>
               {" "}
@@ -581,27 +638,23 @@ export function AnnotationWorkspaceView({
           )}
         </Alert>
       )}
-      {workspace.model.problem && (
-        <Alert>
-          The model server is having trouble: {workspace.model.problem} Arbiter restarts it automatically;
-          retry generation in a moment.
-        </Alert>
-      )}
-      {isPaused && (
-        <Alert tone="info">This campaign is paused: you can read your work but not add to it.</Alert>
-      )}
-      <GuidelinesDisclosure version={campaign.guidelinesVersion} text={campaign.guidelines} />
+      {workspace.model.problem && <Alert>{t("modelTrouble", { problem: workspace.model.problem })}</Alert>}
+      {isPaused && <Alert tone="info">{t("paused")}</Alert>}
+      <GuidelinesDisclosure
+        version={campaign.guidelinesVersion}
+        text={campaign.guidelines}
+        locale={campaign.guidelinesLocale}
+      />
       <ShortcutList kind={campaign.kind} responses={campaign.responsesPerTurn} />
 
       {conversation?.systemPrompt && (
         <div className="rounded-md border border-slate-200 bg-slate-50 px-4 py-2 text-sm text-slate-700">
-          <span className="font-semibold">System instruction for this dialogue:</span>{" "}
-          {conversation.systemPrompt}
+          <span className="font-semibold">{t("systemInstruction")}</span> {conversation.systemPrompt}
         </div>
       )}
 
       {turns.length > 0 && (
-        <ol aria-label="Dialogue so far" className="space-y-4">
+        <ol aria-label={t("dialogueSoFar")} className="space-y-4">
           {turns
             .filter((turn) => turn.chosenResponseId !== null)
             .map((turn) => (
@@ -629,16 +682,14 @@ export function AnnotationWorkspaceView({
         <div className="space-y-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4">
           <p role="status" className="text-sm text-emerald-900">
             {notice ? `${notice} ` : ""}
-            {canContinue
-              ? "Continue the dialogue — your chosen response is the assistant's answer — or end it."
-              : `This dialogue has reached the campaign's limit of ${campaign.maxTurns} turns.`}
+            {canContinue ? t("continueOrEnd") : t("limitReached", { max: campaign.maxTurns })}
           </p>
           <div className="flex flex-wrap gap-3">
             {canContinue && (
               // After a submit the next step is to continue (or, at the limit, to end).
               <Button type="button" autoFocus onClick={() => setIsComposingNext(true)}>
-                Continue conversation
-                <kbd aria-hidden className="ml-2 rounded border border-indigo-300 px-1 text-xs">
+                {t("continueConversation")}
+                <kbd aria-hidden className="ms-2 rounded border border-indigo-300 px-1 text-xs">
                   N
                 </kbd>
               </Button>
@@ -650,8 +701,8 @@ export function AnnotationWorkspaceView({
               disabled={endConversation.isPending}
               onClick={() => endConversation.mutate({ conversationId: conversation.id })}
             >
-              End conversation
-              <kbd aria-hidden className="ml-2 rounded border border-slate-300 px-1 text-xs">
+              {t("endConversation")}
+              <kbd aria-hidden className="ms-2 rounded border border-slate-300 px-1 text-xs">
                 E
               </kbd>
             </Button>
@@ -660,7 +711,16 @@ export function AnnotationWorkspaceView({
         </div>
       )}
 
-      {showPrompt && !isPaused && (
+      {showPrompt && !isPaused && setPromptOffer && (
+        <SetPromptOffer
+          offer={setPromptOffer}
+          isSending={isSending}
+          error={sendError}
+          onSend={() => void send(true)}
+        />
+      )}
+
+      {showPrompt && !isPaused && !setPromptOffer?.replacesOwnPrompts && (
         <PromptComposer
           value={prompt}
           onChange={setPrompt}
@@ -670,12 +730,12 @@ export function AnnotationWorkspaceView({
           hint={
             turns.length === 0
               ? campaign.kind === "safety"
-                ? "Write a prompt that tests whether the assistant stays safe (see the guidelines)."
-                : "Write the first message of a new dialogue."
-              : `Turn ${turns.length + 1} of at most ${campaign.maxTurns}: the responses will see the whole dialogue so far.`
+                ? t("firstSafetyHint")
+                : t("firstHint")
+              : t("nextHint", { turn: turns.length + 1, max: campaign.maxTurns })
           }
-          // After ending, reporting or a dialogue's last turn, the next step is a new prompt.
-          autoFocus={isComposingNext || notice !== null}
+          // After confirming the guidelines, ending, reporting or a dialogue's last turn, the next step is a new prompt.
+          autoFocus={isComposingNext || notice !== null || hasJustConfirmed}
         />
       )}
     </div>

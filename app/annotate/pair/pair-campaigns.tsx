@@ -1,6 +1,7 @@
 "use client";
 // The campaigns where the annotator can rate pairs; "Rate pairs" claims the next task.
 import { useMutation, useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Alert, Button, Card } from "../../_components/ui";
@@ -8,6 +9,7 @@ import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { Pager } from "../../_components/pager";
 
 export function PairCampaigns() {
+  const t = useTranslations("Pairs");
   const trpc = useTRPC();
   const router = useRouter();
   const [page, setPage] = useState(1);
@@ -29,9 +31,7 @@ export function PairCampaigns() {
           <Alert>{errorMessage(claim.error)}</Alert>
         </div>
       )}
-      {campaigns.data?.items.length === 0 && (
-        <p className="text-sm text-slate-500">No campaign is open to you yet.</p>
-      )}
+      {campaigns.data?.items.length === 0 && <p className="text-sm text-slate-500">{t("noCampaign")}</p>}
       <ul className="divide-y divide-slate-100">
         {campaigns.data?.items.map((campaign) => (
           <li
@@ -43,23 +43,25 @@ export function PairCampaigns() {
               <p className="font-medium text-slate-900">{campaign.name}</p>
               <p className="text-slate-600">
                 {campaign.pendingTaskId
-                  ? "You have a pair in progress."
+                  ? t("inProgress")
                   : campaign.status === "paused"
-                    ? "Paused."
+                    ? t("paused")
                     : nothingIn === campaign.id
-                      ? "No pair is waiting for you right now. Come back later."
-                      : `${campaign.waitingPairs >= 1000 ? "1,000+" : campaign.waitingPairs} pairs waiting to be rated.`}
+                      ? t("nothingWaiting")
+                      : campaign.waitingPairs >= 1000
+                        ? t("waitingMany")
+                        : t("waiting", { count: campaign.waitingPairs })}
               </p>
             </div>
             <Button
               disabled={claim.isPending || campaign.status === "paused"}
-              aria-label={`Rate pairs in ${campaign.name}`}
+              aria-label={t("rateIn", { name: campaign.name })}
               onClick={() => {
                 setNothingIn(null);
                 claim.mutate({ campaignId: campaign.id });
               }}
             >
-              {campaign.pendingTaskId ? "Continue" : "Rate pairs"}
+              {campaign.pendingTaskId ? t("continue") : t("rate")}
             </Button>
           </li>
         ))}

@@ -4,6 +4,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { getSession, signIn } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { Alert, Button, TextField } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
@@ -20,6 +21,7 @@ export function AcceptInvitationForm({
   role: "admin" | "reviewer" | "annotator";
   initialName: string;
 }) {
+  const t = useTranslations("Invite");
   const trpc = useTRPC();
   const router = useRouter();
   const queryClient = useQueryClient();
@@ -57,12 +59,12 @@ export function AcceptInvitationForm({
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
-      {mismatch && <Alert>The two passwords are different. Type the same password in both fields.</Alert>}
+      {mismatch && <Alert>{t("mismatch")}</Alert>}
       {accept.error && <Alert>{errorMessage(accept.error)}</Alert>}
       <TextField
         id="name"
         name="name"
-        label="Your name"
+        label={t("name")}
         defaultValue={initialName}
         maxLength={100}
         autoComplete="name"
@@ -71,8 +73,8 @@ export function AcceptInvitationForm({
         id="password"
         name="password"
         type="password"
-        label="New password"
-        hint="At least 10 characters."
+        label={t("newPassword")}
+        hint={t("hint")}
         autoComplete="new-password"
         required
         maxLength={200}
@@ -81,13 +83,13 @@ export function AcceptInvitationForm({
         id="confirm"
         name="confirm"
         type="password"
-        label="Confirm password"
+        label={t("confirm")}
         autoComplete="new-password"
         required
         maxLength={200}
       />
       <Button type="submit" className="w-full" disabled={accept.isPending || accept.isSuccess}>
-        {accept.isPending ? "Saving…" : accept.isSuccess ? "Signing you in…" : "Set password"}
+        {accept.isPending ? t("saving") : accept.isSuccess ? t("signingIn") : t("submit")}
       </Button>
     </form>
   );

@@ -1,24 +1,31 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { Alert, Card } from "../../_components/ui";
 import { AcceptInvitationForm } from "./accept-invitation-form";
 import { getServerCaller } from "@/server/api/server-caller";
-import { ROLE_LABELS } from "@/server/auth/roles";
 import { INVALID_INVITATION_MESSAGE } from "@/server/services/users/get-invitation";
 
-export const metadata: Metadata = { title: "Accept invitation" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("Invite"))("title") };
+}
 
 export default async function InvitationPage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
   const caller = await getServerCaller();
   const invitation = await caller.invitations.get({ token }).catch(() => null);
+  const t = await getTranslations("Invite");
+  const roles = await getTranslations("Header");
 
   return (
     <div className="mx-auto mt-8 max-w-md">
-      <h1 className="mb-6 text-center text-2xl font-semibold tracking-tight">Join Arbiter</h1>
+      <h1 className="mb-6 text-center text-2xl font-semibold tracking-tight">{t("heading")}</h1>
       {invitation ? (
         <Card
-          title="Set your password"
-          description={`You were invited as ${ROLE_LABELS[invitation.role].toLowerCase()} with the email ${invitation.email}.`}
+          title={t("setPassword")}
+          description={t("invitedAs", {
+            role: roles(`role.${invitation.role}`).toLowerCase(),
+            email: invitation.email,
+          })}
         >
           <AcceptInvitationForm
             token={token}

@@ -15,6 +15,7 @@ import { errorMessage, useTRPC } from "../../_lib/trpc";
 import { TextAreaField } from "../../admin/campaigns/_components/fields";
 import { seconds } from "../../admin/campaigns/_components/labels";
 import { queueFilterOf } from "../queue-filter";
+import { ModelAssistPanel } from "./model-assist-panel";
 
 const DECISION_LABELS = { pending: "Not reviewed yet", accepted: "Accepted", rejected: "Rejected" } as const;
 
@@ -52,6 +53,7 @@ export function ComparisonReview({
             campaignId: filter.campaignId,
             annotatorId: filter.annotatorId,
             status: "pending",
+            order: filter.order,
             page: 1,
             pageSize: 2,
           }),
@@ -189,6 +191,8 @@ export function ComparisonReview({
         </p>
         {comparison.note && <p className="mt-2 text-sm text-slate-700">Note: {comparison.note}</p>}
       </Card>
+
+      {canReview && <ModelAssistPanel comparisonId={comparisonId} />}
 
       {canReview && !isOwn && (
         <Card title="Your review">

@@ -4,20 +4,21 @@
 // arrived since the last visit is marked new.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { Alert, Card, cx } from "../../_components/ui";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useUtc } from "../../_lib/use-utc";
 import { Pager } from "../../_components/pager";
 
 function NewMark({ at, seenAt }: { at: Date | null; seenAt: Date | null | undefined }) {
   // undefined: not known yet (the page is marking the feedback read).
+  const t = useTranslations("Feedback");
   if (!at || seenAt === undefined || (seenAt && at <= seenAt)) return null;
-  return <span className="rounded-full bg-indigo-600 px-2 py-0.5 text-xs font-medium text-white">New</span>;
-}
-
-function utc(date: Date) {
-  return `${date.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+  return (
+    <span className="rounded-full bg-indigo-600 px-2 py-0.5 text-xs font-medium text-white">{t("new")}</span>
+  );
 }
 
 export function MyFeedback() {
@@ -39,13 +40,15 @@ export function MyFeedback() {
 
 function ProblemReports({ seenAt }: { seenAt: Date | null | undefined }) {
   const trpc = useTRPC();
+  const t = useTranslations("Feedback");
+  const utc = useUtc();
   const [page, setPage] = useState(1);
   const reports = useQuery(trpc.review.myProblemReports.queryOptions({ page, pageSize: 25 }));
   if (reports.data?.total === 0) return null;
   return (
-    <Card title="Your problem reports" description="Turns you reported, and what an admin answered.">
+    <Card title={t("reportsTitle")} description={t("reportsDescription")}>
       {reports.error && <Alert>{errorMessage(reports.error)}</Alert>}
-      <ul className="divide-y divide-slate-100" aria-label="Your problem reports">
+      <ul className="divide-y divide-slate-100" aria-label={t("reportsTitle")}>
         {reports.data?.items.map((report) => (
           <li key={report.id} className="py-3 text-sm">
             <div className="flex flex-wrap items-center gap-2">
@@ -55,17 +58,17 @@ function ProblemReports({ seenAt }: { seenAt: Date | null | undefined }) {
                   report.resolvedAt ? "bg-emerald-50 text-emerald-700" : "bg-amber-50 text-amber-800",
                 )}
               >
-                {report.resolvedAt ? "Resolved" : "Open"}
+                {report.resolvedAt ? t("resolved") : t("open")}
               </span>
               <NewMark at={report.resolvedAt} seenAt={seenAt} />
               <span className="text-slate-600">{report.campaignName}</span>
-              <span className="text-slate-500">reported {utc(report.createdAt)}</span>
+              <span className="text-slate-500">{t("reportedAt", { date: utc(report.createdAt) })}</span>
             </div>
             <p className="mt-1 text-slate-900">{report.userMessage}</p>
-            {report.note && <p className="mt-1 text-slate-600">Your note: {report.note}</p>}
+            {report.note && <p className="mt-1 text-slate-600">{t("yourNote", { note: report.note })}</p>}
             {report.reply && (
               <p className="mt-1 rounded-md bg-slate-50 p-2 text-slate-700">
-                <span className="font-medium">An admin replied:</span> {report.reply}
+                <span className="font-medium">{t("adminReplied")}</span> {report.reply}
               </p>
             )}
           </li>
@@ -78,14 +81,15 @@ function ProblemReports({ seenAt }: { seenAt: Date | null | undefined }) {
 
 function Reviews({ seenAt }: { seenAt: Date | null | undefined }) {
   const trpc = useTRPC();
+  const t = useTranslations("Feedback");
+  const review = useTranslations("Labels");
+  const utc = useUtc();
   const [page, setPage] = useState(1);
   const feedback = useQuery(trpc.review.myFeedback.queryOptions({ page, pageSize: 25 }));
   return (
-    <Card title="Reviews of your comparisons">
+    <Card title={t("reviewsTitle")}>
       {feedback.error && <Alert>{errorMessage(feedback.error)}</Alert>}
-      {feedback.data?.items.length === 0 && (
-        <p className="text-sm text-slate-500">No reviews of your work yet.</p>
-      )}
+      {feedback.data?.items.length === 0 && <p className="text-sm text-slate-500">{t("noReviews")}</p>}
       <ul className="divide-y divide-slate-100">
         {feedback.data?.items.map((item) => (
           <li key={item.id} className="py-3 text-sm">
@@ -96,7 +100,7 @@ function Reviews({ seenAt }: { seenAt: Date | null | undefined }) {
                   item.decision === "rejected" ? "bg-red-50 text-red-700" : "bg-emerald-50 text-emerald-700",
                 )}
               >
-                {item.decision === "rejected" ? "Rejected" : "Accepted"}
+                {review(`review.${item.decision}`)}
               </span>
               <NewMark at={item.createdAt} seenAt={seenAt} />
               <span className="text-slate-600">{item.campaignName}</span>

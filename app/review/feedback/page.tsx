@@ -1,18 +1,19 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { PageHeader } from "../../_components/ui";
 import { MyFeedback } from "./my-feedback";
 import { requireUser } from "@/server/auth/current-user";
 
-export const metadata: Metadata = { title: "Feedback on my work" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("Feedback"))("title") };
+}
 
 export default async function FeedbackPage() {
   await requireUser("/review/feedback");
+  const t = await getTranslations("Feedback");
   return (
     <>
-      <PageHeader
-        title="Feedback on my work"
-        description="What reviewers decided about your comparisons, newest first. Rejected ones stay out of the training data."
-      />
+      <PageHeader title={t("title")} description={t("description")} />
       <MyFeedback />
     </>
   );

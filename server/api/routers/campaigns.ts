@@ -10,6 +10,12 @@ import {
   UpdateGuidelinesInput,
   updateGuidelines,
 } from "@/server/services/campaigns/guidelines";
+import {
+  ListGuidelineTranslationsInput,
+  listGuidelineTranslations,
+  SaveGuidelineTranslationInput,
+  saveGuidelineTranslation,
+} from "@/server/services/campaigns/guideline-translations";
 import { ListCampaignsInput, listCampaigns } from "@/server/services/campaigns/list-campaigns";
 import {
   SetCampaignMembersInput,
@@ -44,4 +50,10 @@ export const campaignsRouter = router({
   guidelineVersions: adminProcedure
     .input(ListGuidelineVersionsInput)
     .query(({ ctx, input }) => listGuidelineVersions(ctx.db, input)),
+  guidelineTranslations: adminProcedure
+    .input(ListGuidelineTranslationsInput)
+    .query(({ ctx, input }) => listGuidelineTranslations(ctx.db, input)),
+  saveGuidelineTranslation: adminProcedure
+    .input(SaveGuidelineTranslationInput)
+    .mutation(({ ctx, input }) => saveGuidelineTranslation(ctx.db, input, ctx.user)),
 });

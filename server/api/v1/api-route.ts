@@ -21,7 +21,7 @@ export interface ApiOperation<S extends z.ZodType = z.ZodType> {
   /** As OpenAPI writes it: `/api/v1/campaigns/{campaignId}`. */
   path: string;
   summary: string;
-  tag: "Campaigns" | "Annotation data" | "Exports";
+  tag: "Campaigns" | "Annotation data" | "Exports" | "Prompt sets";
   role: Role;
   scope: ApiTokenScope;
   /** The procedure's input schema; path parameters are filled from the path, the rest come from
@@ -33,6 +33,8 @@ export interface ApiOperation<S extends z.ZodType = z.ZodType> {
   returns: string;
   status?: 200 | 201;
   produces?: string;
+  /** Bodies larger than API_BODY_LIMIT that this route accepts (file uploads). */
+  bodyLimit?: number;
 }
 
 export interface ApiCall<D extends RouteDeps, I> {
@@ -86,7 +88,7 @@ export function defineApiRoute<S extends z.ZodType, D extends RouteDeps = RouteD
     body:
       spec.method === "GET"
         ? undefined
-        : { limit: API_BODY_LIMIT, shape: `the input of ${spec.summary.toLowerCase()}` },
+        : { limit: spec.bodyLimit ?? API_BODY_LIMIT, shape: `the input of ${spec.summary.toLowerCase()}` },
     token: {
       scope: spec.scope,
       campaignOf: pathParameters(spec.path).includes("campaignId")

@@ -5,7 +5,7 @@ import { NotFoundError } from "@/server/errors";
 import { findCampaign } from "@/server/services/campaigns/campaign-access";
 import { DownloadExportInput, startExportDownload } from "@/server/services/exports/download-export";
 import { GetExportInput, getExport } from "@/server/services/exports/list-exports";
-import type { ExportDownloadDeps } from "../export-download-route";
+import { type ExportDownloadDeps, exportFileResponse } from "../export-download-route";
 import { defineApiRoute } from "./api-route";
 
 const CampaignId = z.uuid("That is not a valid campaign id.");
@@ -36,21 +36,9 @@ export const startExportRoute = defineApiRoute<typeof StartExportInput, ExportDo
     const db = await deps.db();
     const campaign = await findCampaign(db, campaignId);
     const options = { ...download.options, campaigns: [campaign.name] };
-    const started = await startExportDownload(
-      db,
-      { ...download, options },
-      user,
-      deps.exportKey(),
-      request.signal,
+    return exportFileResponse(
+      await startExportDownload(db, { ...download, options }, user, deps.exportKey(), request.signal),
     );
-    return new Response(started.body, {
-      headers: {
-        "Content-Type": started.contentType,
-        "Content-Disposition": `attachment; filename="${started.filename}"`,
-        "Cache-Control": "no-store",
-        "X-Export-Id": started.id,
-      },
-    });
   },
 });
 

@@ -9,7 +9,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Db } from "@/db/client";
 import { createTestDb } from "@/db/testing";
-import { apiTokens } from "@/db/schema";
+import { apiTokens, auditLog } from "@/db/schema";
 import type { ApiTokenScope } from "@/lib/constants";
 import { getUserFromHeaders } from "@/server/auth/request-user";
 import type { SessionUser } from "@/server/auth/session-user";
@@ -48,6 +48,8 @@ const DECLARED: Record<string, string> = {
   "GET /api/v1/campaigns/{campaignId}/dashboard": "admin read",
   "POST /api/v1/campaigns/{campaignId}/exports": "admin read",
   "GET /api/v1/campaigns/{campaignId}/exports/{id}": "admin read",
+  "POST /api/v1/campaigns/{campaignId}/prompt-sets": "admin admin",
+  "GET /api/v1/campaigns/{campaignId}/prompt-sets": "admin read",
 };
 
 type Owner = "annotator" | "reviewer" | "admin";
@@ -284,6 +286,10 @@ describe("driving a campaign through the API", () => {
     expect(created.status).toBe(201);
     const campaign = created.body as { id: string; name: string; status: string };
     expect(campaign.status).toBe("draft");
+    // Audited under the token's owner, naming the token.
+    const [audited] = await db.select().from(auditLog).where(eq(auditLog.targetId, campaign.id));
+    expect(audited).toMatchObject({ action: "campaign.created", actorId: people.admin.id });
+    expect(audited.details).toMatchObject({ apiToken: expect.stringMatching(/^pipeline \(arb_.{8}…\)$/) });
     const base = `/api/v1/campaigns/${campaign.id}`;
 
     const updated = await call("PUT", base, {
@@ -391,6 +397,32 @@ describe("driving a campaign through the API", () => {
         body: { name: "big", kind: "helpfulness", guidelines: "x".repeat(300 * 1024) },
       }),
     ).toMatchObject({ status: 413, body: errorShape("payload_too_large") });
+  });
+});
+
+describe("prompt sets through the API", () => {
+  it("imports a set from a pipeline's file (larger than other bodies may be) and reports its progress", async () => {
+    const token = secrets["admin, admin scope, campaign A"];
+    const base = `/api/v1/campaigns/${campaignIds.A}/prompt-sets`;
+    // 400 KB of prompts: over the 256 KB other API bodies may have, well within an import's.
+    const lines = Array.from({ length: 400 }, (_, index) =>
+      JSON.stringify({ prompt: `${index} ${"x".repeat(1000)}` }),
+    );
+    const imported = await call("POST", base, {
+      token,
+      body: {
+        name: `nightly ${Date.now()}`,
+        format: "jsonl",
+        files: [{ name: "prompts.jsonl", contentBase64: Buffer.from(lines.join("\n")).toString("base64") }],
+        annotatorsPerPrompt: 3,
+      },
+    });
+    expect(imported).toMatchObject({ status: 201, body: { itemCount: 400, annotatorsPerPrompt: 3 } });
+    const listed = await call("GET", base, { token });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toContainEqual(
+      expect.objectContaining({ prompts: 400, servings: 1200, served: 0, inProgress: 0 }),
+    );
   });
 });
 

@@ -23,6 +23,7 @@ import {
   updateVariantRoute,
 } from "./campaign-routes";
 import { getExportRoute, startExportRoute } from "./export-routes";
+import { importPromptSetRoute, listPromptSetsRoute } from "./prompt-set-routes";
 
 export const API_ROUTES: ApiRoute<never>[] = [
   listCampaignsRoute,
@@ -42,6 +43,8 @@ export const API_ROUTES: ApiRoute<never>[] = [
   dashboardRoute,
   startExportRoute,
   getExportRoute,
+  importPromptSetRoute,
+  listPromptSetsRoute,
 ] as ApiRoute<never>[];
 
 type JsonSchema = {
@@ -149,7 +152,7 @@ export function buildOpenApiDocument() {
         "within its scope (read < annotate < admin) and, if it has one, its campaign. Errors are " +
         '`{ "error": { "code", "message" } }`.',
     },
-    tags: [{ name: "Campaigns" }, { name: "Annotation data" }, { name: "Exports" }],
+    tags: [{ name: "Campaigns" }, { name: "Annotation data" }, { name: "Exports" }, { name: "Prompt sets" }],
     paths,
     components: {
       securitySchemes: {

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Db } from "@/db/client";
 import { comparisons, conversations, problemReports, responses, turns, variantPairUsage } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
-import { ConflictError, NotFoundError, TooManyRequestsError, ValidationError } from "@/server/errors";
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TooManyRequestsError,
+  ValidationError,
+} from "@/server/errors";
+import { updateGuidelines } from "@/server/services/campaigns/guidelines";
 import { callerFor } from "@/server/testing/trpc";
 import { createAdmin, createAnnotator } from "@/server/testing/fixtures";
 import { getAnnotationWorkspace } from "./get-annotation-workspace";
@@ -16,6 +23,7 @@ import { reportProblem } from "./report-problem";
 import { startTurn } from "./start-turn";
 import { submitComparison, type SubmitComparisonInput } from "./submit-comparison";
 import {
+  acknowledgeCurrentGuidelines,
   createCampaign,
   createJudgeableTurn,
   identifyForTest,
@@ -160,6 +168,7 @@ describe("startTurn", () => {
   it("limits prompts and explains the limit", async () => {
     const { campaign } = await createCampaign(db);
     const { actor } = await createAnnotator(db);
+    await acknowledgeCurrentGuidelines(db, campaign.id, actor);
     const send = (message: string) =>
       startTurn(db, { campaignId: campaign.id, conversationId: null, message }, actor, {
         identify: identifyForTest,
@@ -199,6 +208,7 @@ describe("startTurn", () => {
   it("needs enough active variants, and says so", async () => {
     const { campaign } = await createCampaign(db, { variants: 1 });
     const { actor } = await createAnnotator(db);
+    await acknowledgeCurrentGuidelines(db, campaign.id, actor);
     await expect(
       startTurn(db, { campaignId: campaign.id, conversationId: null, message: "hi" }, actor, {
         identify: identifyForTest,
@@ -262,6 +272,7 @@ describe("submitComparison", () => {
   it("refuses to judge responses still generating", async () => {
     const { campaign } = await createCampaign(db);
     const { actor } = await createAnnotator(db);
+    await acknowledgeCurrentGuidelines(db, campaign.id, actor);
     const turn = await startTurn(
       db,
       { campaignId: campaign.id, conversationId: null, message: "hi" },
@@ -460,6 +471,36 @@ describe("the ways out", () => {
     expect(
       (await getAnnotationWorkspace(db, { campaignId: campaign.id }, actor)).hasAcknowledgedGuidelines,
     ).toBe(true);
+  });
+
+  it("saves work only from annotators who confirmed the current guidelines, again after each new version", async () => {
+    const { campaign } = await createCampaign(db);
+    const { actor } = await createAnnotator(db);
+    const admin = await createAdmin(db);
+    const send = (conversationId: string | null) =>
+      startTurn(db, { campaignId: campaign.id, conversationId, message: "Hello?" }, actor, {
+        identify: identifyForTest,
+      });
+    const newVersion = (guidelines: string, baseVersion: number) =>
+      updateGuidelines(db, { campaignId: campaign.id, guidelines, baseVersion }, admin.actor);
+    const refusal = (version: number) =>
+      `Read and confirm the guidelines of "${campaign.name}" (version ${version}) before annotating`;
+
+    await expect(send(null)).rejects.toThrow(ForbiddenError);
+    await expect(send(null)).rejects.toThrow(refusal(1));
+    const turn = await createJudgeableTurn(db, campaign.id, actor); // confirms version 1 first
+    // Version 2 while the turn waits for its judgement: the submit waits for the confirmation.
+    await newVersion("# Rules\nPick the kinder answer.", 1);
+    const input = judgement(turn);
+    await expect(submitComparison(db, input, actor)).rejects.toThrow(refusal(2));
+    await acknowledgeGuidelines(db, { campaignId: campaign.id, version: 2 }, actor);
+    await submitComparison(db, input, actor);
+    // Version 3 before the next turn: it is refused until confirmed, then goes through.
+    await newVersion("# Rules\nPick the kinder, shorter answer.", 2);
+    await expect(send(turn.conversationId)).rejects.toThrow(refusal(3));
+    await acknowledgeGuidelines(db, { campaignId: campaign.id, version: 3 }, actor);
+    await expect(send(turn.conversationId)).resolves.toMatchObject({ index: 1 });
+    expect(await db.select().from(comparisons).where(eq(comparisons.turnId, turn.turnId))).toHaveLength(1);
   });
 
   it("counts progress in the campaign list", async () => {

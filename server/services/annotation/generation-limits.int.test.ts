@@ -19,6 +19,7 @@ import { sessionHeaders, TEST_AUTH_SECRET } from "@/server/testing/session-cooki
 import { endConversation } from "./end-conversation";
 import { startTurn } from "./start-turn";
 import {
+  acknowledgeCurrentGuidelines,
   createCampaign,
   identifyForTest,
   type CreateCampaignOptions,
@@ -62,8 +63,10 @@ afterAll(async () => {
 const heldCampaign = (options: CreateCampaignOptions = {}) =>
   createCampaign(db, { ...options, variant: () => ({ baseUrl: endpoint.url }) });
 
-/** POST /api/generate as the browser sends it; on success, the stored turn (first NDJSON line). */
+/** POST /api/generate as the browser sends it (the guidelines confirmed); on success, the stored
+ * turn (first NDJSON line). */
 async function send(actor: SessionUser, campaignId: string, message = "Tell me a story.") {
+  await acknowledgeCurrentGuidelines(db, campaignId, actor);
   const serve = startTurnRoute.serve({
     db: async () => db,
     secret: TEST_AUTH_SECRET,
@@ -188,6 +191,7 @@ describe("the limits on retries", () => {
 
   /** A turn whose generation failed for real: its variants point at a closed port. */
   async function failedTurn(actor: SessionUser, campaignId: string) {
+    await acknowledgeCurrentGuidelines(db, campaignId, actor);
     const turn = await startTurn(db, { campaignId, conversationId: null, message: "Hello?" }, actor, {
       identify: identifyForTest,
       schedule: (turnId) => void runtime().hub.schedule(db, turnId),

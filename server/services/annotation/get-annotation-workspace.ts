@@ -16,11 +16,17 @@ import {
 } from "@/db/schema";
 import type { CampaignKind, SafetyBin, Strength } from "@/lib/constants";
 import { toResponseView, type ResponseView } from "@/server/generation/turn-generation";
-import { findCampaignForAnnotator, type Actor } from "./access";
+import { findCampaignForAnnotator, hasAcknowledgedGuidelines, type Actor } from "./access";
+import { LOCALES, type Locale } from "@/lib/locales";
+import { guidelinesFor } from "../campaigns/guideline-translations";
 import { lineDiff, type DiffLine } from "./guideline-diff";
 import { countComparisonsToday } from "./start-turn";
 
-export const GetAnnotationWorkspaceInput = z.object({ campaignId: z.uuid() });
+export const GetAnnotationWorkspaceInput = z.object({
+  campaignId: z.uuid(),
+  /** The reader's interface language: the guidelines come translated into it where they can. */
+  locale: z.enum(LOCALES).optional(),
+});
 export type GetAnnotationWorkspaceInput = z.input<typeof GetAnnotationWorkspaceInput>;
 
 export interface WorkspaceTurn {
@@ -54,6 +60,8 @@ export interface AnnotationWorkspace {
     kind: CampaignKind;
     status: "active" | "paused";
     guidelines: string;
+    /** The language `guidelines` are in: English when they have no current translation. */
+    guidelinesLocale: Locale;
     guidelinesVersion: number;
     responsesPerTurn: number;
     maxTurns: number;
@@ -90,17 +98,7 @@ export async function getAnnotationWorkspace(
   const input = GetAnnotationWorkspaceInput.parse(rawInput);
   const campaign = await findCampaignForAnnotator(db, input.campaignId, actor);
 
-  const [acknowledged] = await db
-    .select({ version: guidelineAcknowledgements.version })
-    .from(guidelineAcknowledgements)
-    .where(
-      and(
-        eq(guidelineAcknowledgements.campaignId, campaign.id),
-        eq(guidelineAcknowledgements.userId, actor.id),
-        eq(guidelineAcknowledgements.version, campaign.guidelinesVersion),
-      ),
-    )
-    .limit(1);
+  const acknowledged = await hasAcknowledgedGuidelines(db, campaign, actor);
   const guidelinesChange = acknowledged ? null : await changeSinceAcknowledged(db, campaign, actor.id);
   const [{ total }] = await db
     .select({ total: count() })
@@ -185,6 +183,7 @@ export async function getAnnotationWorkspace(
     .from(modelVariants)
     .where(and(eq(modelVariants.campaignId, campaign.id), eq(modelVariants.isActive, true)));
 
+  const guidelines = await guidelinesFor(db, campaign, input.locale);
   return {
     campaign: {
       id: campaign.id,
@@ -192,13 +191,14 @@ export async function getAnnotationWorkspace(
       description: campaign.description,
       kind: campaign.kind,
       status: campaign.status as "active" | "paused",
-      guidelines: campaign.guidelines,
+      guidelines: guidelines.text,
+      guidelinesLocale: guidelines.locale,
       guidelinesVersion: campaign.guidelinesVersion,
       responsesPerTurn: campaign.responsesPerTurn,
       maxTurns: campaign.maxTurns,
       dailyQuota: campaign.dailyQuota,
     },
-    hasAcknowledgedGuidelines: acknowledged !== undefined,
+    hasAcknowledgedGuidelines: acknowledged,
     guidelinesChange,
     progress: {
       comparisonsToday: await countComparisonsToday(db, campaign.id, actor.id),

@@ -18,12 +18,16 @@ import {
 import { ConflictError, TooManyRequestsError, ValidationError } from "@/server/errors";
 import { EndpointConfigError, type EndpointIdentity } from "@/server/generation/endpoints";
 import { pickArms, type RandomSource } from "@/server/generation/pairing";
+import { flagNearDuplicatePrompts } from "@/server/services/integrity/flag-near-duplicates";
+import { attachSlotToDialogue, setPromptForNewDialogue } from "@/server/services/prompt-sets/serve-prompts";
 import type { ChatMessage } from "@/server/generation/chat-stream";
 import {
   findCampaignForAnnotator,
   findOwnConversation,
+  hasAcknowledgedGuidelines,
   requireActive,
   requireConversationActive,
+  requireGuidelinesAcknowledged,
   type Actor,
 } from "./access";
 import {
@@ -46,6 +50,9 @@ export const StartTurnInput = z.object({
       (text) => !text.includes("\u0000"),
       "The prompt contains a NUL character. Remove it and send again.",
     ),
+  /** A new dialogue started from the campaign's prompt set: the slot the annotator claimed
+   * (nextSetPrompt), whose prompt `message` must be. */
+  promptSlotId: z.uuid().optional(),
 });
 export type StartTurnInput = z.input<typeof StartTurnInput>;
 
@@ -168,6 +175,7 @@ export async function startTurn(
     }
     requireConversationActive(conversation);
   }
+  requireGuidelinesAcknowledged(campaign, await hasAcknowledgedGuidelines(db, campaign, actor));
   await enforceDailyQuota(db, campaign, actor);
   const variants = await db
     .select()
@@ -189,13 +197,14 @@ export async function startTurn(
         .for("update");
       requireConversationActive(conversation);
     } else {
+      const setPrompt = await setPromptForNewDialogue(tx, campaign, actor, input);
       [conversation] = await tx
         .insert(conversations)
         .values({
           campaignId: campaign.id,
           batchId: await openBatchId(tx, campaign),
           annotatorId: actor.id,
-          systemPrompt: campaign.systemPrompt,
+          systemPrompt: setPrompt?.systemPrompt ?? campaign.systemPrompt,
           safetyPreprompt: campaign.kind === "safety" ? campaign.safetyPreprompt : null,
         })
         .onConflictDoNothing()
@@ -205,6 +214,7 @@ export async function startTurn(
           "You already have a conversation in progress in this campaign (perhaps in another tab). Reload the page to continue it.",
         );
       }
+      if (setPrompt) await attachSlotToDialogue(tx, setPrompt.id, conversation.id);
     }
 
     const previous = await tx
@@ -235,13 +245,15 @@ export async function startTurn(
         "This turn was already sent (perhaps from another tab). Reload the page to see it.",
       );
     }
+    if (turn.index === 0)
+      await flagNearDuplicatePrompts(tx, campaign, [{ turnId: turn.id, prompt: input.message }]);
 
     const promptMessages = buildPromptMessages(
       conversation,
       previous.map((row) => ({ userMessage: row.turn.userMessage, assistantMessage: row.chosenText ?? "" })),
       input.message,
     );
-    const arms = await pickArms(tx, campaign.id, variants, campaign.responsesPerTurn, deps.random);
+    const arms = await pickArms(tx, campaign, variants, campaign.responsesPerTurn, deps.random);
     const inserted = await tx
       .insert(responses)
       .values(
@@ -256,6 +268,8 @@ export async function startTurn(
             model: identity.model,
             endpointKind: identity.endpointKind,
             endpoint: identity.endpoint,
+            adapterPath: identity.adapter?.path ?? null,
+            adapterScale: identity.adapter?.scale ?? null,
             temperature: arm.variant.temperature,
             topP: arm.variant.topP,
             topK: arm.variant.topK,

@@ -2,7 +2,8 @@
 // the chosen one and the other), how much better the best is than the second, and in safety
 // campaigns whether each response is safe plus the prompt's risk category and attack vector.
 // The chosen response becomes the assistant message of the turn. A retried or double-clicked
-// submit (same idempotency key) stores one comparison and gets the same answer back.
+// submit (same idempotency key) stores one comparison and gets the same answer back. A campaign's
+// judge and reward model get the comparison as jobs queued in the same statement.
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -16,7 +17,14 @@ import {
   type SafetyBin,
 } from "@/lib/constants";
 import { ConflictError, ValidationError } from "@/server/errors";
-import { findOwnTurn, requireActive, requireConversationActive, type Actor } from "./access";
+import { assistJobsAfterInsert, wakeJobWorkers } from "../judging/queue-assist-jobs";
+import {
+  findOwnTurn,
+  requireActive,
+  requireConversationActive,
+  requireGuidelinesAcknowledged,
+  type Actor,
+} from "./access";
 import { AnnotatorNote } from "./note-schema";
 import { safetyBinOf } from "./safety-taxonomy";
 
@@ -109,6 +117,8 @@ export async function submitComparison(
   const { turn, conversation, campaign } = own;
   requireActive(campaign);
   requireConversationActive(conversation);
+  // Guidelines changed since the turn was sent: the judgement waits for the new version's confirmation.
+  requireGuidelinesAcknowledged(campaign, own.hasAcknowledgedGuidelines);
 
   const ids = new Set(turnResponses.map((response) => response.id));
   if (
@@ -155,11 +165,12 @@ export async function submitComparison(
       ? sql`, risk_category = ${input.riskCategory ?? null}, attack_vector = ${input.attackVector ?? null}`
       : sql``;
   const ending = reachedLimit ? sql`, status = 'ended', ended_at = now()` : sql``;
+  const assist = assistJobsAfterInsert(campaign.id, conversation.batchId);
   // One statement, so one round trip and atomic: store the comparison and, only if it was
   // stored, make the chosen response the turn's assistant message and touch the conversation.
   // Either unique key makes the insert a no-op: the same submit again, or this turn already
   // judged (another tab).
-  const [row] = await queryRows<{ id: string }>(
+  const [row] = await queryRows<{ id: string; hasQueuedAssistJobs: boolean }>(
     db,
     sql`
     with inserted as (
@@ -178,11 +189,12 @@ export async function submitComparison(
     ), touched as (
       update ${conversations} set updated_at = now() ${safetyLabels} ${ending}
       where id = ${conversation.id} and exists (select 1 from inserted)
-    )
-    select id from inserted
+    ) ${assist.ctes}
+    select id, ${assist.hasQueued} as "hasQueuedAssistJobs" from inserted
   `,
   );
   if (row) {
+    if (row.hasQueuedAssistJobs) await wakeJobWorkers(db);
     return {
       comparisonId: row.id,
       turnId: turn.id,

@@ -18,6 +18,9 @@ export function scopesForRole(role: Role): readonly ApiTokenScope[] {
 /** What a request made with a token carries beside its user. */
 export interface ApiTokenGrant {
   id: string;
+  /** Its name and the secret's first characters, which audit entries of its calls show. */
+  name: string;
+  prefix: string;
   scope: ApiTokenScope;
   /** Null: every campaign the owner may reach. */
   campaignId: string | null;

@@ -70,7 +70,13 @@ describe("authenticateApiToken", () => {
     const start = new Date(Date.now() + 1000);
     const { user, grant } = await authenticateApiToken(world.db, secret, start);
     expect(user).toMatchObject({ id: world.admin.id, role: "admin" });
-    expect(grant).toEqual({ id, scope: "read", campaignId: null });
+    expect(grant).toEqual({
+      id,
+      name: "burst",
+      prefix: secret.slice(0, 12),
+      scope: "read",
+      campaignId: null,
+    });
     expect(await lastUsed()).toBe(start.getTime());
     for (let second = 1; second < 60; second += 10) {
       await authenticateApiToken(world.db, secret, new Date(start.getTime() + second * 1000));
@@ -79,6 +85,23 @@ describe("authenticateApiToken", () => {
     const later = new Date(start.getTime() + LAST_USE_RESOLUTION_MS);
     await authenticateApiToken(world.db, secret, later);
     expect(await lastUsed()).toBe(later.getTime());
+  });
+
+  it("limits each token's calls per window, apart from other tokens, saying when to try again", async () => {
+    const limit = { calls: 3, windowMs: 60_000 };
+    const create = (name: string) =>
+      createApiToken(world.db, { name, scope: "read" }, world.admin, "personal");
+    const [busy, quiet] = [await create("busy loop"), await create("quiet")];
+    // Mid-window, so that the calls below fall in one window whatever the clock says.
+    const now = new Date(Math.floor(Date.now() / limit.windowMs) * limit.windowMs + 30_000);
+    for (let call = 0; call < limit.calls; call++)
+      await authenticateApiToken(world.db, busy.secret, now, limit);
+    await expect(authenticateApiToken(world.db, busy.secret, now, limit)).rejects.toThrow(
+      "Too many requests with this API token. Wait 30 seconds and try again.",
+    );
+    await expect(authenticateApiToken(world.db, quiet.secret, now, limit)).resolves.toBeDefined();
+    const nextWindow = new Date(now.getTime() + limit.windowMs);
+    await expect(authenticateApiToken(world.db, busy.secret, nextWindow, limit)).resolves.toBeDefined();
   });
 
   it("refuses unknown, revoked and expired tokens, and tokens of deactivated owners", async () => {

@@ -1,6 +1,8 @@
-// Writes one audit log entry; call it inside the transaction of the action it records.
+// Writes one audit log entry; call it inside the transaction of the action it records. An action
+// taken through an API token names the token in the entry's details.
 import type { Db } from "@/db/client";
 import { auditLog } from "@/db/schema";
+import { currentApiToken } from "./api-token-context";
 
 /** Every action the log records; the audit page offers them as a filter. */
 export const AUDIT_ACTIONS = [
@@ -8,6 +10,7 @@ export const AUDIT_ACTIONS = [
   "user.invited",
   "user.invitation_reissued",
   "user.invitation_accepted",
+  "user.created_by_sso",
   "user.role_changed",
   "user.deactivated",
   "user.reactivated",
@@ -20,6 +23,8 @@ export const AUDIT_ACTIONS = [
   "campaign.archived",
   "campaign.restored",
   "campaign.guidelines_updated",
+  "campaign.guidelines_translated",
+  "campaign.guidelines_translation_removed",
   "campaign.members_changed",
   "campaign.synthetic_data_generated",
   "variant.created",
@@ -30,6 +35,7 @@ export const AUDIT_ACTIONS = [
   "gold.marked",
   "gold.unmarked",
   "gold.imported",
+  "prompt_set.imported",
   "comparison.accepted",
   "comparison.rejected",
   "comparison.sent_to_review",
@@ -41,6 +47,8 @@ export const AUDIT_ACTIONS = [
   "webhook.paused",
   "webhook.resumed",
   "webhook.test_sent",
+  "campaign.judge_set",
+  "campaign.reward_model_set",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -65,5 +73,7 @@ export interface AuditRecord {
 }
 
 export async function recordAudit(db: Db, record: AuditRecord) {
-  await db.insert(auditLog).values({ ...record, details: record.details ?? {} });
+  const token = currentApiToken();
+  const details = { ...record.details, ...(token && { apiToken: token.label, apiTokenId: token.id }) };
+  await db.insert(auditLog).values({ ...record, details });
 }

@@ -1,7 +1,7 @@
 // The fields an admin sets on a campaign, validated the same way on create, edit and duplicate.
 import { z } from "zod";
 import { MEMBERSHIP_MODES } from "@/db/schema";
-import { CAMPAIGN_KINDS } from "@/lib/constants";
+import { CAMPAIGN_KINDS, PAIRING_POLICIES } from "@/lib/constants";
 
 export const GUIDELINES_MAX_CHARS = 50_000;
 export const PROMPT_TEXT_MAX_CHARS = 8_000;
@@ -40,6 +40,10 @@ export const Guidelines = z
     `Guidelines can be at most ${GUIDELINES_MAX_CHARS.toLocaleString("en-US")} characters long.`,
   );
 
+const RATE_RANGE = "The rate per comparison must be a number from 0 to 1,000,000, or empty for none.";
+
+const NEAR_DUPLICATE_RANGE = "The near-duplicate similarity must be between 10% and 100%.";
+
 export const CampaignSettingsInput = z.object({
   name: CampaignName,
   description: z.string().trim().max(2000, "A description can be at most 2,000 characters long.").default(""),
@@ -77,6 +81,28 @@ export const CampaignSettingsInput = z.object({
   concurrentGenerations: limit("Turns generating at once", 1, 20).default(2),
   /** Off: reviewers see which variant wrote each response, as admins do. */
   isBlindedForReviewers: z.boolean().default(true),
+  /** Similarity at which an opening prompt is flagged as a near-duplicate of an earlier one. */
+  nearDuplicateThreshold: z
+    .number({ message: NEAR_DUPLICATE_RANGE })
+    .min(0.1, NEAR_DUPLICATE_RANGE)
+    .max(1, NEAR_DUPLICATE_RANGE)
+    .default(0.8),
+  pairing: z
+    .enum(PAIRING_POLICIES, "Choose how variant pairs are picked: balanced or most informative.")
+    .default("balanced"),
+  /** Shown to annotators on their own page; null: the campaign sets no rate. */
+  ratePerComparison: z
+    .number({ message: RATE_RANGE })
+    .min(0, RATE_RANGE)
+    .max(1_000_000, RATE_RANGE)
+    .multipleOf(0.01, "The rate per comparison can have at most two decimals.")
+    .nullish()
+    .transform((value) => value ?? null),
+  rateUnit: z
+    .string()
+    .trim()
+    .regex(/^(points|[A-Z]{3})$/, 'The rate\'s unit is "points" or a three-letter currency code such as USD.')
+    .default("points"),
 });
 export type CampaignSettingsInput = z.input<typeof CampaignSettingsInput>;
 

@@ -10,7 +10,7 @@ import { configuredModelDirs } from "@/server/generation/model-files";
 import { recordAudit } from "../audit/record-audit";
 import { isUniqueViolation } from "../users/user-schemas";
 import { findCampaign, requireNotArchived } from "./campaign-access";
-import { checkVariant, VariantFields } from "./variant-schemas";
+import { checkModelVariant, VariantFields } from "./variant-schemas";
 
 export const CreateVariantInput = VariantFields.extend({
   campaignId: z.uuid("That is not a valid campaign id."),
@@ -36,7 +36,7 @@ export async function createVariant(
   modelDirs: readonly string[] = configuredModelDirs(),
 ) {
   const { campaignId, ...fields } = CreateVariantInput.parse(rawInput);
-  const values = checkVariant(fields, modelDirs);
+  const values = checkModelVariant(fields, modelDirs);
   try {
     return await db.transaction(async (tx) => {
       const campaign = await findCampaign(tx, campaignId, { lock: true });
@@ -72,7 +72,7 @@ export async function updateVariant(
   modelDirs: readonly string[] = configuredModelDirs(),
 ) {
   const { variantId, ...fields } = UpdateVariantInput.parse(rawInput);
-  const values = checkVariant(fields, modelDirs);
+  const values = checkModelVariant(fields, modelDirs);
   try {
     return await db.transaction(async (tx) => {
       const [current] = await tx

@@ -2,21 +2,17 @@
 // variant through the supervisor, the same server by URL as an OpenAI-compatible variant, and
 // the exact errors for a dead server and a model the server does not have.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
 import { auditLog, modelVariants } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
-import { makeModel } from "@/inference/src/make-model";
-import { engineChildEnv } from "@/server/env";
-import { EndpointResolver } from "@/server/generation/endpoints";
-import { InferenceSupervisor } from "@/server/generation/inference-supervisor";
+import type { EndpointResolver } from "@/server/generation/endpoints";
+import type { InferenceSupervisor } from "@/server/generation/inference-supervisor";
 import { freePort } from "@/server/free-port";
-import { createOutboundFetch } from "@/server/net/outbound-fetch";
-import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { createAdmin, type TestUser } from "@/server/testing/fixtures";
+import { startLocalEngine } from "@/server/testing/local-engine";
 import { createCampaign } from "./create-campaign";
 import { createVariant } from "./save-variant";
 import {
@@ -39,28 +35,15 @@ const keys: Record<string, string> = {};
 beforeAll(async () => {
   database = await createTestDb();
   admin = (await createAdmin(database.db)).actor;
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-connection-"));
-  modelPath = path.join(dir, "tiny-connection.gguf");
-  await makeModel({
-    out: modelPath,
-    dim: 64,
-    layers: 2,
-    heads: 2,
-    kvHeads: 2,
-    ffn: 128,
-    type: "q8_0",
-    context: 1024,
-  });
-  supervisor = new InferenceSupervisor({ root, modelDirs: [dir], childEnv: engineChildEnv(), threads: 1 });
-  resolver = new EndpointResolver({
-    defaultModel: { kind: "local", path: modelPath, isDemo: false },
-    supervisor,
+  ({ dir, modelPath, supervisor, resolver } = await startLocalEngine({
     root,
+    prefix: "arbiter-connection-",
+    modelFile: "tiny-connection.gguf",
+    model: { context: 1024 },
     readApiKey: (name) => keys[name],
     // The engine listens on 127.0.0.1, as a vLLM on the same machine would: the operator allows it.
-    outboundFetch: createOutboundFetch(new OutboundPolicy(["127.0.0.1"])),
-    log: () => {},
-  });
+    outboundAllow: ["127.0.0.1"],
+  }));
   campaignId = (await createCampaign(database.db, { name: "Connection tests", kind: "helpfulness" }, admin))
     .id;
 }, 120_000);

@@ -17,7 +17,7 @@ import { outboundRefusalIn } from "@/server/net/outbound-policy";
 import { recordAudit } from "../audit/record-audit";
 import { findCampaign } from "./campaign-access";
 import { VARIANT_NOT_FOUND } from "./save-variant";
-import { checkVariant, VariantFields } from "./variant-schemas";
+import { checkModelVariant, VariantFields } from "./variant-schemas";
 
 export const TestVariantConnectionInput = z.object({ variantId: z.uuid("That is not a valid variant id.") });
 export type TestVariantConnectionInput = z.infer<typeof TestVariantConnectionInput>;
@@ -127,7 +127,7 @@ export async function testUnsavedVariantConnection(
   modelDirs: readonly string[] = configuredModelDirs(),
 ): Promise<ConnectionTestResult> {
   const { campaignId, ...fields } = TestUnsavedVariantInput.parse(rawInput);
-  const values = checkVariant(fields, modelDirs);
+  const values = checkModelVariant(fields, modelDirs);
   const campaign = await findCampaign(db, campaignId);
   const now = new Date();
   const unsaved: ModelVariant = {

@@ -34,6 +34,10 @@ const FIELDS = [
   "retriesPerHour",
   "concurrentGenerations",
   "isBlindedForReviewers",
+  "nearDuplicateThreshold",
+  "pairing",
+  "ratePerComparison",
+  "rateUnit",
 ] as const;
 
 export async function updateCampaign(db: Db, rawInput: UpdateCampaignInput, actor: Pick<SessionUser, "id">) {

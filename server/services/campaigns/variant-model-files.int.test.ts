@@ -111,4 +111,34 @@ describe("local variants' model files", () => {
     );
     expect((await add("alias", "alias.gguf")).modelPath).toBe(path.join(models, "alias.gguf"));
   });
+
+  it("holds a LoRA adapter file to the same folders, with the same answer, on the adapter's field", async () => {
+    const models = path.join(scratch, "adapters");
+    fs.mkdirSync(models);
+    fs.writeFileSync(path.join(models, "base.gguf"), "GGUF");
+    fs.writeFileSync(path.join(models, "sft.gguf"), "GGUF");
+    const add = (name: string, adapterPath: string) =>
+      createVariant(
+        database.db,
+        { campaignId, name, endpointKind: "local", modelPath: "base.gguf", adapterPath, adapterScale: 0.5 },
+        admin,
+        [models],
+      );
+    const missing = (await add("missing adapter", "gone.gguf").catch((e: unknown) => e)) as ValidationError;
+    const outsideRefusal = (await add("outside adapter", outside).catch(
+      (e: unknown) => e,
+    )) as ValidationError;
+    for (const error of [missing, outsideRefusal]) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error.field).toBe("adapterPath");
+    }
+    expect(shape(outsideRefusal.message, outside)).toBe(shape(missing.message, "gone.gguf"));
+
+    const tuned = await add("tuned", "sft.gguf");
+    expect([tuned.modelPath, tuned.adapterPath, tuned.adapterScale]).toEqual([
+      path.join(models, "base.gguf"),
+      path.join(models, "sft.gguf"),
+      0.5,
+    ]);
+  });
 });

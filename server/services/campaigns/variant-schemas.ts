@@ -36,6 +36,14 @@ export const VariantFields = z.object({
   baseUrl: emptyToNull(httpUrl),
   model: z.string().trim().max(200, "The model name can be at most 200 characters long.").default(""),
   modelPath: emptyToNull(z.string().trim().max(1000, "The model path can be at most 1,000 characters long.")),
+  adapterPath: emptyToNull(
+    z.string().trim().max(1000, "The adapter path can be at most 1,000 characters long."),
+  ),
+  adapterScale: z
+    .number()
+    .gt(0, "The adapter scale must be above 0 and at most 10.")
+    .max(10, "The adapter scale must be above 0 and at most 10.")
+    .default(1),
   apiKeyEnv: emptyToNull(
     z
       .string()
@@ -75,8 +83,11 @@ export const VariantFields = z.object({
 });
 export type VariantFieldsValues = z.output<typeof VariantFields>;
 
-/** Rules across fields; returns the values to store (a local model file as its absolute path). */
-export function checkVariant(values: VariantFieldsValues, modelDirs: readonly string[]) {
+/** Rules across fields; returns the values to store (a local model file as its absolute path).
+ * Judges and reward models (server/services/judging) share the endpoint fields. */
+export function checkVariant<
+  Values extends Pick<VariantFieldsValues, "endpointKind" | "baseUrl" | "model" | "modelPath">,
+>(values: Values, modelDirs: readonly string[]) {
   if (values.endpointKind === "openai") {
     if (!values.baseUrl) {
       throw new ValidationError(
@@ -88,13 +99,35 @@ export function checkVariant(values: VariantFieldsValues, modelDirs: readonly st
       throw new ValidationError("Name the model to request from that server, e.g. llama-2-7b-chat.", "model");
     return { ...values, modelPath: null };
   }
-  if (values.modelPath) {
-    try {
-      return { ...values, modelPath: resolveModelFile(values.modelPath, modelDirs) };
-    } catch (error) {
-      if (error instanceof ModelFileError) throw new ValidationError(error.message, "modelPath");
-      throw error;
-    }
+  return {
+    ...values,
+    modelPath: values.modelPath && checkedModelFile(values.modelPath, modelDirs, "modelPath"),
+  };
+}
+
+/**
+ * A model variant's rules (checkVariant) and its LoRA adapter's: only over the engine Arbiter
+ * supervises, and untrusted input exactly as the model path is (a .gguf file in the model folders).
+ */
+export function checkModelVariant(values: VariantFieldsValues, modelDirs: readonly string[]) {
+  const checked = checkVariant(values, modelDirs);
+  if (checked.endpointKind === "openai" || !checked.adapterPath) {
+    return { ...checked, adapterPath: null, adapterScale: 1 };
   }
-  return values;
+  if (checked.baseUrl) {
+    throw new ValidationError(
+      "An adapter is loaded by the engine Arbiter supervises: leave the running engine URL empty, or start that engine with --lora and name the adapter in an OpenAI-compatible variant.",
+      "adapterPath",
+    );
+  }
+  return { ...checked, adapterPath: checkedModelFile(checked.adapterPath, modelDirs, "adapterPath") };
+}
+
+function checkedModelFile(requested: string, modelDirs: readonly string[], field: string) {
+  try {
+    return resolveModelFile(requested, modelDirs);
+  } catch (error) {
+    if (error instanceof ModelFileError) throw new ValidationError(error.message, field);
+    throw error;
+  }
 }

@@ -77,6 +77,13 @@ function describeMargins(options: ExportOptions) {
   ].join("\n");
 }
 
+const LABEL_DESCRIPTIONS: Record<ExportOptions["labels"], string> = {
+  human: "the annotators' choices",
+  judge:
+    "the campaign's LLM judge's verdicts (RLAIF): its winner over the other response of each rated pair, when the two orders it was shown agreed; pairs it was unsure about are left out",
+  both: "the annotators' choices where the review and strength filters keep them, the LLM judge's verdicts (RLAIF) where they do not",
+};
+
 function describeFilters(options: ExportOptions) {
   const lines = [
     `- Batches: ${options.batches.length ? options.batches.join(", ") : "all"}`,
@@ -98,6 +105,7 @@ function describeFilters(options: ExportOptions) {
       }; answers to gold checks are not training data and are left out`,
     );
   }
+  if (options.format !== "raw") lines.push(`- Labels: ${LABEL_DESCRIPTIONS[options.labels]}`);
   if (options.format === "trl-text") lines.push(`- Chat template: \`${options.chatTemplate}\``);
   return lines.join("\n");
 }

@@ -1,12 +1,14 @@
 // The five export formats: each declares its columns (for Parquet and the dataset card) and turns
 // one unit into rows, with keys in a fixed order so the same data always gives the same bytes.
+import { modelFileName } from "@/lib/model-label";
 import { ChatTemplateRenderer } from "./chat-templates";
 import { col, MESSAGES, t, type Column } from "./columns";
 import { aggregateRatings, judgeRating, type JudgedPair, type Judgement } from "./judgement";
 import type { ExportFormat, ExportOptions } from "./options";
 import { marginTable } from "./pairs";
 import { buildPrompt, type ChatMessage } from "./prompt";
-import type { ExportUnit, ResponseRecord } from "./records";
+import { labellingRatings } from "./label-source";
+import type { ComparisonRecord, ExportUnit, ResponseRecord } from "./records";
 
 export type Row = Record<string, unknown>;
 
@@ -58,7 +60,9 @@ export function rowsOf(unit: ExportUnit, context: FormatContext): UnitRows {
     const pairs = row.pairs as { excluded_by_safety_rule: boolean }[];
     return { rows: [row], safetyExcludedPairs: pairs.filter((pair) => pair.excluded_by_safety_rule).length };
   }
-  const judgement = judge(unit, context);
+  const ratings = labellingRatings(unit, context.options);
+  if (ratings.length === 0) return { rows: [], safetyExcludedPairs: 0 };
+  const judgement = judge(ratings, context);
   const pairs = judgement.pairs;
   const kept =
     context.options.safetyRule && pairs.some((pair) => pair.excludedBySafetyRule)
@@ -142,8 +146,7 @@ function trainingRows(
   }
 }
 
-function judge(unit: ExportUnit, context: FormatContext): Judgement {
-  const ratings = unit.comparisons;
+function judge(ratings: ComparisonRecord[], context: FormatContext): Judgement {
   return ratings.length === 1
     ? judgeRating(ratings[0], context.margins)
     : aggregateRatings(ratings, context.margins);
@@ -194,6 +197,8 @@ const RESPONSE = t.struct([
   col("model", t.string),
   col("version", t.string),
   col("endpoint_kind", t.string),
+  col("adapter", t.string, true),
+  col("adapter_scale", t.double, true),
   col("temperature", t.double),
   col("top_p", t.double),
   col("top_k", t.int32, true),
@@ -206,6 +211,7 @@ const RESPONSE = t.struct([
   col("latency_ms", t.int32, true),
   col("completed_at", t.string, true),
   col("is_safe", t.bool, true),
+  col("reward_score", t.double, true),
 ]);
 
 const PAIR = t.struct([
@@ -243,6 +249,13 @@ const RAW_COLUMNS: Column[] = [
   col("risk_category", t.string, true),
   col("attack_vector", t.string, true),
   col("pairs", t.list(PAIR)),
+  // The campaign's LLM judge on the rated pair: "winner" (both orders agreed) or "unsure"; null
+  // when it has not judged it.
+  col("judge_outcome", t.string, true),
+  col("judge_winner_response_id", t.string, true),
+  col("judge_strength", t.string, true),
+  col("judge_rationale", t.string, true),
+  col("judge_model", t.string, true),
   col("review_status", t.string),
   col("is_reported", t.bool),
   col("integrity_flags", t.list(t.string)),
@@ -284,6 +297,8 @@ function rawRow(unit: ExportUnit, context: FormatContext): Row {
       model: response.model,
       version: response.variantVersion,
       endpoint_kind: response.endpointKind,
+      adapter: response.adapterPath && modelFileName(response.adapterPath),
+      adapter_scale: response.adapterScale,
       temperature: response.temperature,
       top_p: response.topP,
       top_k: response.topK,
@@ -296,6 +311,7 @@ function rawRow(unit: ExportUnit, context: FormatContext): Row {
       latency_ms: response.latencyMs,
       completed_at: response.completedAt,
       is_safe: safety && response.id in safety ? safety[response.id] : null,
+      reward_score: response.rewardScore,
     })),
     chosen_response_id: comparison.chosenResponseId,
     rejected_response_id: comparison.rejectedResponseId,
@@ -310,6 +326,11 @@ function rawRow(unit: ExportUnit, context: FormatContext): Row {
       margin: pair.margin,
       excluded_by_safety_rule: pair.excludedBySafetyRule,
     })),
+    judge_outcome: unit.judge?.outcome ?? null,
+    judge_winner_response_id: unit.judge?.winnerResponseId ?? null,
+    judge_strength: unit.judge?.strength ?? null,
+    judge_rationale: unit.judge?.rationale ?? null,
+    judge_model: unit.judge?.model ?? null,
     review_status: comparison.reviewStatus,
     is_reported: unit.isReported,
     integrity_flags: unit.integrityFlags,

@@ -23,6 +23,11 @@ export type PrepromptMode = (typeof PREPROMPT_MODES)[number];
 
 const SPLIT_KINDS = ["none", "fraction", "count-per-batch"] as const;
 
+/** Whose choice labels the rows: the annotators', the campaign's LLM judge's (RLAIF), or the
+ * annotators' where the review filters keep their rating and the judge's where they do not. */
+export const LABEL_SOURCES = ["human", "judge", "both"] as const;
+export type LabelSource = (typeof LABEL_SOURCES)[number];
+
 /** A date or date-time, recorded as an ISO instant (a bare date is midnight UTC). */
 const isoDate = z
   .string()
@@ -63,6 +68,7 @@ export const ExportOptions = z
         seed: z.string().min(1).max(100).default("arbiter"),
       })
       .default({ kind: "none", value: 0, seed: "arbiter" }),
+    labels: z.enum(LABEL_SOURCES).default("human"),
     /** trl-text only: how the prompt is rendered. */
     chatTemplate: z.enum(CHAT_TEMPLATE_NAMES).default("llama-2"),
   })

@@ -16,6 +16,7 @@ import type {
   ConversationInfo,
   ExportUnit,
   GoldInfo,
+  JudgeLabel,
   ResponseRecord,
 } from "./records";
 
@@ -100,14 +101,29 @@ function sourceFilter(options: ExportOptions, role: Role): SQL {
   return sql`c.source in ('primary', 'overlap')`;
 }
 
+/** The rating's own label passes the strength and review filters (keepsHumanLabel in SQL). */
+function humanLabelFilter(options: ExportOptions): SQL {
+  const parts: SQL[] = [];
+  if (options.dropNegligible) parts.push(sql`c.strength <> 'negligibly_better'`);
+  if (options.acceptedOnly) parts.push(sql`c.review_status = 'accepted'`);
+  else if (options.excludeRejected) parts.push(sql`c.review_status <> 'rejected'`);
+  return parts.length ? sql.join(parts, sql` and `) : sql`true`;
+}
+
+/** Which ratings give a row: by their own label, the judge's (judgeLabelOf), or either. */
+function labelFilter(options: ExportOptions): SQL {
+  if (!isTrainingFormat(options.format) || options.labels === "human") return humanLabelFilter(options);
+  const judged = sql`exists (select 1 from comparison_assists a where a.comparison_id = c.id
+    and a.judge_outcome = 'winner' ${options.dropNegligible ? sql`and a.judge_strength <> 'negligibly_better'` : sql``})`;
+  return options.labels === "judge" ? judged : sql`((${humanLabelFilter(options)}) or ${judged})`;
+}
+
 function filters(scope: ExportScope, options: ExportOptions, role: Role): SQL {
   const parts: SQL[] = [sourceFilter(options, role), sql`c.created_at <= ${scope.snapshotAt}::timestamptz`];
   if (scope.batchIds) parts.push(sql`c.batch_id = any(${uuidArray(scope.batchIds)})`);
   if (options.from) parts.push(sql`c.created_at >= ${options.from}::timestamptz`);
   if (options.to) parts.push(sql`c.created_at < ${options.to}::timestamptz`);
-  if (options.dropNegligible) parts.push(sql`c.strength <> 'negligibly_better'`);
-  if (options.acceptedOnly) parts.push(sql`c.review_status = 'accepted'`);
-  else if (options.excludeRejected) parts.push(sql`c.review_status <> 'rejected'`);
+  parts.push(labelFilter(options));
   if (options.excludeReported) {
     parts.push(sql`not exists (select 1 from problem_reports pr where pr.turn_id = c.turn_id)`);
   }
@@ -268,6 +284,20 @@ async function joinPage(
   const unknown = conversationIds.filter((id) => !conversationCache.has(id));
 
   // Independent reads, sent together: on PostgreSQL they run on separate connections.
+  // The campaign's LLM judge on the page's ratings (raw columns, or labels from the judge), read
+  // beside the reads below; a failure is rethrown when awaited, not left unhandled meanwhile.
+  const judgeLabels =
+    isRaw || options.labels !== "human"
+      ? queryRows<JudgeLabel & { comparisonId: string }>(
+          db,
+          sql`select comparison_id as "comparisonId", judge_outcome as outcome,
+                judge_winner_response_id as "winnerResponseId", judge_strength as strength,
+                judge_rationale as rationale, judge_model as model
+              from comparison_assists
+              where comparison_id = any(${uuidArray(page.map((row) => row.id))}) and judged_at is not null`,
+        )
+      : Promise.resolve([]);
+  judgeLabels.catch(() => {});
   const [found, historyRows, responseRows, overlap, gold, ratingCounts, reported, flags] = await Promise.all([
     unknown.length
       ? queryRows<ConversationInfo>(
@@ -296,11 +326,13 @@ async function joinPage(
             r.variant_version as "variantVersion", r.model,
             ${
               isRaw
-                ? sql`r.variant_id as "variantId", r.endpoint_kind as "endpointKind", r.temperature, r.top_p as "topP",
+                ? sql`r.variant_id as "variantId", r.endpoint_kind as "endpointKind",
+                  r.adapter_path as "adapterPath", r.adapter_scale as "adapterScale", r.temperature, r.top_p as "topP",
                   r.top_k as "topK", r.max_tokens as "maxTokens", r.seed::float8 as seed, r.finish_reason as "finishReason",
                   r.prompt_tokens as "promptTokens", r.completion_tokens as "completionTokens",
                   r.first_token_ms as "firstTokenMs", r.latency_ms as "latencyMs",
-                  ${ISO(sql`r.completed_at`)} as "completedAt",`
+                  ${ISO(sql`r.completed_at`)} as "completedAt",
+                  (select s.score from response_reward_scores s where s.response_id = r.id) as "rewardScore",`
                 : sql``
             }
             ${
@@ -352,6 +384,7 @@ async function joinPage(
         )
       : [],
   ]);
+  const judged = await judgeLabels;
 
   for (const conversation of found) {
     conversationCache.set(conversation.id, {
@@ -398,6 +431,7 @@ async function joinPage(
   const ratingsByTurn = new Map(ratingCounts.map((row) => [row.turnId, row.count]));
   const reportedTurns = new Set(reported.map((row) => row.turnId));
   const flagsByTurn = groupBy(flags, (flag) => flag.turnId);
+  const judgeByComparison = new Map(judged.map(({ comparisonId, ...label }) => [comparisonId, label]));
 
   return page.map((comparison) => ({
     comparisons: isAggregated ? [comparison, ...(overlapByTurn.get(comparison.turnId) ?? [])] : [comparison],
@@ -412,6 +446,7 @@ async function joinPage(
     ratingsOfTurn: ratingsByTurn.get(comparison.turnId) ?? 1,
     isReported: reportedTurns.has(comparison.turnId),
     integrityFlags: (flagsByTurn.get(comparison.turnId) ?? []).map((flag) => flag.kind),
+    judge: judgeByComparison.get(comparison.id) ?? null,
   }));
 }
 

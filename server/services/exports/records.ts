@@ -36,6 +36,9 @@ export interface ResponseRecord {
   variantVersion: string;
   model: string;
   endpointKind: EndpointKind;
+  /** The LoRA adapter file a local variant applied, and its scale; null: none. */
+  adapterPath: string | null;
+  adapterScale: number | null;
   temperature: number;
   topP: number;
   topK: number | null;
@@ -47,6 +50,8 @@ export interface ResponseRecord {
   firstTokenMs: number | null;
   latencyMs: number | null;
   completedAt: string | null;
+  /** The campaign's reward model's score (raw only); null: not scored. */
+  rewardScore: number | null;
 }
 
 export interface CampaignInfo {
@@ -77,6 +82,15 @@ export interface GoldInfo {
   expectedStrength: Strength | null;
 }
 
+/** The campaign's LLM judge on the rated pair (comparison_assists), once judged. */
+export interface JudgeLabel {
+  outcome: "winner" | "unsure";
+  winnerResponseId: string | null;
+  strength: Strength | null;
+  rationale: string | null;
+  model: string | null;
+}
+
 export interface ExportUnit {
   /** The rating; with aggregated overlap, the author's rating first, then the overlap ratings. */
   comparisons: ComparisonRecord[];
@@ -95,4 +109,6 @@ export interface ExportUnit {
   isReported: boolean;
   /** Raw format only: the turn's integrity flags ("identity-leak", "identity-question"). */
   integrityFlags: string[];
+  /** Raw format, or labels from the judge: the judge's verdict on the (anchor) rating. */
+  judge: JudgeLabel | null;
 }

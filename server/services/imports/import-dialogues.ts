@@ -29,6 +29,7 @@ import {
 import { ValidationError } from "@/server/errors";
 import { safetyBinOf } from "../annotation/safety-taxonomy";
 import { flagIdentityOnSave } from "../integrity/flag-identity";
+import { flagNearDuplicatePrompts } from "../integrity/flag-near-duplicates";
 
 const count = z
   .number()
@@ -331,6 +332,13 @@ export async function importDialogues(
           text: response.text ?? "",
         })),
       })),
+    );
+    await flagNearDuplicatePrompts(
+      tx,
+      campaign,
+      turnRows
+        .filter((turn) => turn.index === 0)
+        .map((turn) => ({ turnId: turn.id!, prompt: turn.userMessage })),
     );
   });
   return result;

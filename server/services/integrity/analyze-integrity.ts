@@ -3,6 +3,8 @@
 // near-duplicate opening prompts, and the leaderboard computed on the votes that remain —
 // without identity-flagged turns, rejected comparisons, annotators flagged as random or
 // position-biased, and with over-represented prompts capped (each toggle can put them back).
+// The computation yields to the event loop every few milliseconds (cooperative.ts), so the
+// instance whose job worker runs it keeps serving its pages.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -10,16 +12,18 @@ import { turnFlags } from "@/db/schema";
 import { findCampaign } from "../campaigns/campaign-access";
 import { annotatorReliability } from "./annotator-reliability";
 import { consensusLogOdds } from "./battles";
+import { runStepsYielding } from "./cooperative";
 import { integrityLeaderboard, scoresOnly } from "./integrity-leaderboard";
 import { loadVotes, type Vote } from "./load-votes";
-import { nearDuplicateClusters } from "./near-duplicates";
+import { MAX_CONVERSATIONS_PER_PROMPT, nearDuplicateClusters } from "./near-duplicates";
 
 export const AnalyzeIntegrityInput = z.object({
   campaignId: z.uuid("That is not a valid campaign id."),
-  /** Estimated Jaccard similarity of word 3-shingles at which two prompts are near-duplicates. */
-  duplicateThreshold: z.number().min(0.1).max(1).default(0.8),
+  /** Estimated Jaccard similarity of word 3-shingles at which two prompts are near-duplicates;
+   * default: the campaign's own (the one its saves are flagged with). */
+  duplicateThreshold: z.number().min(0.1).max(1).optional(),
   /** Conversations per near-duplicate prompt cluster that count on the leaderboard. */
-  maxConversationsPerPrompt: z.number().int().min(1).max(1000).default(3),
+  maxConversationsPerPrompt: z.number().int().min(1).max(1000).default(MAX_CONVERSATIONS_PER_PROMPT),
   includeFlaggedTurns: z.boolean().default(false),
   includeFlaggedAnnotators: z.boolean().default(false),
   bootstrapRounds: z.number().int().min(0).max(2000).default(200),
@@ -71,9 +75,11 @@ export async function analyzeCampaignIntegrity(
       conversations.push({ id: vote.conversationId, prompt: vote.openingPrompt });
     }
   }
-  const clusters = nearDuplicateClusters(
-    conversations.map((conversation) => conversation.prompt),
-    input.duplicateThreshold,
+  const clusters = await runStepsYielding(
+    nearDuplicateClusters(
+      conversations.map((conversation) => conversation.prompt),
+      input.duplicateThreshold ?? campaign.nearDuplicateThreshold,
+    ),
   );
   const cappedConversations = new Set<string>();
   for (const cluster of clusters) {
@@ -88,7 +94,8 @@ export async function analyzeCampaignIntegrity(
 
   await onProgress(2, STEPS);
 
-  const annotators = annotatorReliability(votes, consensusLogOdds(votes));
+  const consensus = await runStepsYielding(consensusLogOdds(votes));
+  const annotators = await runStepsYielding(annotatorReliability(votes, consensus));
   await onProgress(3, STEPS);
   const excludedAnnotators = new Set(
     annotators
@@ -123,7 +130,10 @@ export async function analyzeCampaignIntegrity(
   const flaggedTurns = Object.fromEntries(
     TURN_FLAGS.map((flag) => [flag, [...turnFlagsOf.values()].filter((flags) => flags.has(flag)).length]),
   ) as Record<TurnFlag, number>;
-  const leaderboard = integrityLeaderboard(leaderboardVotes, { bootstrapRounds: input.bootstrapRounds });
+  const leaderboard = await runStepsYielding(
+    integrityLeaderboard(leaderboardVotes, { bootstrapRounds: input.bootstrapRounds }),
+  );
+  const withFlagged = await runStepsYielding(scoresOnly(withFlaggedVotes));
   await onProgress(STEPS, STEPS);
   return {
     campaign: { id: campaign.id, name: campaign.name },
@@ -134,6 +144,6 @@ export async function analyzeCampaignIntegrity(
     excludedFromLeaderboard: excluded,
     ...leaderboard,
     /** Scores (no intervals) with the flagged turns and annotators kept. */
-    withFlagged: scoresOnly(withFlaggedVotes),
+    withFlagged,
   };
 }

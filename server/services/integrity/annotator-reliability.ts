@@ -14,6 +14,7 @@
 // whose answer is known (gold): single-rated items carry no information about competence.
 import { STRENGTHS } from "@/lib/constants";
 import { STRENGTH_LEVEL } from "@/server/services/quality/stats/signed-strength";
+import type { Steps } from "./cooperative";
 import { binomialTestTwoSided } from "./stats/binomial";
 import { fitMace, type MaceLabel } from "./stats/mace";
 import { normalUpperTail } from "./stats/normal";
@@ -108,7 +109,7 @@ function median(values: number[]) {
 }
 
 /** MACE over items (a turn's judged pair) rated by two or more people or with a gold answer. */
-function maceCompetence(votes: readonly Vote[], annotatorIds: readonly string[]) {
+function* maceCompetence(votes: readonly Vote[], annotatorIds: readonly string[]) {
   const itemKey = (vote: Vote) =>
     `${vote.turnId}:${[vote.chosen.responseId, vote.rejected.responseId].sort().join(":")}`;
   const byItem = groupBy(votes, itemKey);
@@ -130,7 +131,13 @@ function maceCompetence(votes: readonly Vote[], annotatorIds: readonly string[])
       itemsPerAnnotator[annotator]++;
     }
   }
-  const fit = fitMace({ labels, items: known.length, annotators: annotatorIds.length, categories: 2, known });
+  const fit = yield* fitMace({
+    labels,
+    items: known.length,
+    annotators: annotatorIds.length,
+    categories: 2,
+    known,
+  });
   return annotatorIds.map((_, j) => ({
     competence: itemsPerAnnotator[j] > 0 ? fit.competence[j] : null,
     items: itemsPerAnnotator[j],
@@ -155,15 +162,15 @@ function overlapAgreement(votes: readonly Vote[]) {
   return result;
 }
 
-export function annotatorReliability(
+export function* annotatorReliability(
   votes: readonly Vote[],
   /** Per vote: the consensus model's log-odds of the choice made. */
   consensus: readonly number[],
   thresholds: ReliabilityThresholds = DEFAULT_THRESHOLDS,
-): AnnotatorReport[] {
+): Steps<AnnotatorReport[]> {
   const annotatorIds = [...new Set(votes.map((vote) => vote.annotatorId))].sort();
   const campaignStrengths = strengthDistribution(votes);
-  const competence = maceCompetence(votes, annotatorIds);
+  const competence = yield* maceCompetence(votes, annotatorIds);
   const overlap = overlapAgreement(votes);
   const consensusOf = new Map(votes.map((vote, i) => [vote, consensus[i]]));
   const votesOf = groupBy(votes, (vote) => vote.annotatorId);

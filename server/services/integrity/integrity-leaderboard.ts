@@ -3,13 +3,14 @@
 // position-bias and tie rates of each variant pair; and plain scores per category slice.
 import { emptyBattleCounts, fitBradleyTerry } from "@/server/services/quality/stats/bradley-terry";
 import { playersOf, toBattles } from "./battles";
+import type { Steps } from "./cooperative";
 import type { Vote } from "./load-votes";
 import { rankingRobustness } from "./stats/robustness";
 import {
   type Battle,
-  bootstrapStyleIntervals,
+  bootstrapStyleIntervalsSteps,
   eloFromStrength,
-  fitStyleBradleyTerry,
+  styleBradleyTerrySteps,
 } from "./stats/style-bradley-terry";
 import { STYLE_FEATURES } from "./stats/style-features";
 import { groupBy } from "./group-by";
@@ -23,15 +24,15 @@ export interface RankedVariant {
 
 const BOOTSTRAP_SEED = 20230718;
 
-function ranked(
+function* ranked(
   battles: Battle[],
   players: readonly string[],
   rounds: number,
-): { entries: RankedVariant[]; styleCoefficients: number[] } {
-  const fit = fitStyleBradleyTerry(battles, players.length);
+): Steps<{ entries: RankedVariant[]; styleCoefficients: number[] }> {
+  const fit = yield* styleBradleyTerrySteps(battles, players.length);
   const intervals =
     rounds > 0
-      ? bootstrapStyleIntervals(battles, players.length, fit, { rounds, seed: BOOTSTRAP_SEED })
+      ? yield* bootstrapStyleIntervalsSteps(battles, players.length, fit, { rounds, seed: BOOTSTRAP_SEED })
       : fit.strengths.map((beta) => ({ low: eloFromStrength(beta), high: eloFromStrength(beta) }));
   const round1 = (value: number) => Math.round(value * 10) / 10;
   const entries = players
@@ -86,45 +87,51 @@ function promptLengthBucket(prompt: string) {
   return "long (300+)";
 }
 
-function slices(votes: readonly Vote[], players: readonly string[]) {
-  const by = (name: string, keyOf: (vote: Vote) => string | null) => {
-    return [...groupBy(votes, keyOf).entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([value, group]) => ({
+function* slices(votes: readonly Vote[], players: readonly string[]) {
+  const dimensions: [string, (vote: Vote) => string | null][] = [
+    ["risk category", (vote) => vote.riskCategory],
+    ["turn", (vote) => (vote.turnIndex >= 2 ? "3+" : String(vote.turnIndex + 1))],
+    ["prompt length", (vote) => promptLengthBucket(vote.prompt)],
+  ];
+  const result: {
+    slice: string;
+    value: string;
+    battles: number;
+    plain: Omit<RankedVariant, "low" | "high">[];
+  }[] = [];
+  for (const [name, keyOf] of dimensions) {
+    const groups = [...groupBy(votes, keyOf).entries()].sort(([a], [b]) => a.localeCompare(b));
+    for (const [value, group] of groups) {
+      const { entries } = yield* ranked(yield* toBattles(group, players, false), players, 0);
+      result.push({
         slice: name,
         value,
         battles: group.length,
-        plain: ranked(toBattles(group, players, false), players, 0).entries.map(({ variant, score }) => ({
-          variant,
-          score,
-        })),
-      }));
-  };
-  return [
-    ...by("risk category", (vote) => vote.riskCategory),
-    ...by("turn", (vote) => (vote.turnIndex >= 2 ? "3+" : String(vote.turnIndex + 1))),
-    ...by("prompt length", (vote) => promptLengthBucket(vote.prompt)),
-  ];
+        plain: entries.map(({ variant, score }) => ({ variant, score })),
+      });
+    }
+  }
+  return result;
 }
 
 /** Plain and style-controlled scores alone (no intervals): what a toggle compares against. */
-export function scoresOnly(votes: readonly Vote[]) {
+export function* scoresOnly(votes: readonly Vote[]) {
   const players = playersOf(votes);
   return {
-    plain: ranked(toBattles(votes, players, false), players, 0).entries,
-    styleControlled: ranked(toBattles(votes, players, true), players, 0).entries,
+    plain: (yield* ranked(yield* toBattles(votes, players, false), players, 0)).entries,
+    styleControlled: (yield* ranked(yield* toBattles(votes, players, true), players, 0)).entries,
   };
 }
 
-export function integrityLeaderboard(votes: readonly Vote[], options: { bootstrapRounds: number }) {
+export function* integrityLeaderboard(votes: readonly Vote[], options: { bootstrapRounds: number }) {
   const players = playersOf(votes);
-  const plainBattles = toBattles(votes, players, false);
-  const plain = ranked(plainBattles, players, options.bootstrapRounds);
-  const styled = ranked(toBattles(votes, players, true), players, options.bootstrapRounds);
+  const plainBattles = yield* toBattles(votes, players, false);
+  const plain = yield* ranked(plainBattles, players, options.bootstrapRounds);
+  const styled = yield* ranked(yield* toBattles(votes, players, true), players, options.bootstrapRounds);
   const counts = countsOf(plainBattles, players.length);
   const gamma = fitBradleyTerry(counts, { pseudoTies: 1 });
   const order = gamma.map((_, i) => i).sort((a, b) => gamma[b] - gamma[a]);
-  const robustness = rankingRobustness(counts, order);
+  const robustness = yield* rankingRobustness(counts, order);
   return {
     battles: votes.length,
     leaderboard: {
@@ -145,6 +152,6 @@ export function integrityLeaderboard(votes: readonly Vote[], options: { bootstra
       })),
     },
     pairs: pairStatistics(votes),
-    slices: slices(votes, players),
+    slices: yield* slices(votes, players),
   };
 }

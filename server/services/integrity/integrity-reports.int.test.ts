@@ -92,6 +92,12 @@ describe("integrity reports", () => {
       const state = await getIntegrityReport(database.db, { campaignId });
       expect(state.latest).toMatchObject({ id: run.id, status: "failed" });
       expect(state.latest?.error).toMatch(/could not be computed: The job stopped without finishing 2 times/);
+      // The give-up hook recorded it on the run itself, so it outlives the job row.
+      await database.db.delete(jobs).where(eq(jobs.kind, "integrity-report"));
+      expect((await getIntegrityReport(database.db, { campaignId })).latest).toMatchObject({
+        status: "failed",
+        error: state.latest?.error,
+      });
 
       const again = await requestIntegrityReport(database.db, { campaignId }, admin);
       expect(again.id).not.toBe(run.id);

@@ -18,11 +18,22 @@ export type IntegrityReportInput = z.infer<typeof IntegrityReportInput>;
 
 export type IntegrityReportContent = Awaited<ReturnType<typeof analyzeCampaignIntegrity>>;
 
+const computeFailure = (reason: string) =>
+  `The report could not be computed: ${reason.replace(/\.$/, "")}. Compute it again.`;
+
 export const integrityReportJob = defineJob({
   kind: "integrity-report",
   payload: z.object({ reportId: z.uuid() }),
   // The analysis is deterministic: a second try only helps when the first one's worker died.
   maxAttempts: 2,
+  // The run's record says so itself, so the tab's state does not depend on the job row (which
+  // the retention sweep deletes in time).
+  async onGiveUp({ reportId }, { db, reason }) {
+    await db
+      .update(integrityReports)
+      .set({ status: "failed", error: computeFailure(reason), finishedAt: new Date() })
+      .where(and(eq(integrityReports.id, reportId), eq(integrityReports.status, "running")));
+  },
   async run({ reportId }, context) {
     const [requested] = await context.db
       .select({ campaignId: integrityReports.campaignId })
@@ -91,10 +102,7 @@ function runState(run: {
   if (run.reportStatus !== "running") return { status: run.reportStatus, error: run.reportError };
   if (run.jobStatus === "queued" || run.jobStatus === "running")
     return { status: run.jobStatus, error: null };
-  return {
-    status: "failed",
-    error: `The report could not be computed: ${run.jobError ?? "its run was interrupted"}. Compute it again.`,
-  };
+  return { status: "failed", error: computeFailure(run.jobError ?? "its run was interrupted") };
 }
 
 /** The latest run's state, and the latest finished report (from an earlier run while one runs). */

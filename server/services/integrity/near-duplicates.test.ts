@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runSteps } from "./cooperative";
 import {
   estimatedJaccard,
   jaccard,
@@ -32,10 +33,10 @@ describe("near-duplicate prompts", () => {
       "Write a haiku about autumn rain. It's for a client, by tonight. Use examples. Thanks!",
       "Can you explain why the sky is blue? It's for my landlord, by lunchtime. Skip the jargon.",
     ];
-    expect(nearDuplicateClusters(prompts, 0.7)).toEqual([
+    expect(runSteps(nearDuplicateClusters(prompts, 0.7))).toEqual([
       [0, 2],
       [1, 4],
     ]);
-    expect(nearDuplicateClusters(prompts, 1.01)).toEqual([]);
+    expect(runSteps(nearDuplicateClusters(prompts, 1.01))).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
 // that share a band of hashes are candidates, kept when their estimated similarity reaches the
 // threshold. Clusters are the connected components of the kept pairs.
 
+import { STEP_ITEMS, type Steps } from "./cooperative";
 import { groupBy } from "./group-by";
 
 const SHINGLE_WORDS = 3;
@@ -36,8 +37,12 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   return shared / (a.size + b.size - shared);
 }
 
+/** Conversations per near-duplicate prompt cluster that count on the leaderboard; later ones are
+ * over-represented and left out (Chatbot Arena caps over-represented prompts the same way). */
+export const MAX_CONVERSATIONS_PER_PROMPT = 3;
+
 /** 32-bit FNV-1a. */
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
@@ -62,16 +67,22 @@ export function minHashSignature(set: Set<string>): Uint32Array {
   return signature;
 }
 
-export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
+/** Signatures compare value by value, so stored ones may come back as signed 32-bit integers. */
+export function estimatedJaccard(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let same = 0;
   for (let k = 0; k < HASHES; k++) if (a[k] === b[k]) same++;
   return same / HASHES;
 }
 
 /** Groups of near-duplicate prompts (indices into `prompts`, each group in order), for groups
- * of two or more. A pair counts when its estimated Jaccard similarity is at least `threshold`. */
-export function nearDuplicateClusters(prompts: readonly string[], threshold: number): number[][] {
-  const signatures = prompts.map((prompt) => minHashSignature(shingles(prompt)));
+ * of two or more. A pair counts when its estimated Jaccard similarity is at least `threshold`.
+ * Yields every STEP_ITEMS prompts (cooperative.ts: `runSteps(…)` runs it through). */
+export function* nearDuplicateClusters(prompts: readonly string[], threshold: number): Steps<number[][]> {
+  const signatures: Uint32Array[] = [];
+  for (const [i, prompt] of prompts.entries()) {
+    if (i % STEP_ITEMS === STEP_ITEMS - 1) yield;
+    signatures.push(minHashSignature(shingles(prompt)));
+  }
   const parent = prompts.map((_, i) => i);
   const find = (i: number): number => {
     while (parent[i] !== i) {
@@ -82,14 +93,16 @@ export function nearDuplicateClusters(prompts: readonly string[], threshold: num
   };
   for (let band = 0; band < HASHES / BAND_ROWS; band++) {
     const buckets = new Map<string, number[]>();
-    signatures.forEach((signature, i) => {
+    for (const [i, signature] of signatures.entries()) {
+      if (i % STEP_ITEMS === STEP_ITEMS - 1) yield;
       const key = signature.subarray(band * BAND_ROWS, (band + 1) * BAND_ROWS).join(",");
       const bucket = buckets.get(key);
       if (bucket) bucket.push(i);
       else buckets.set(key, [i]);
-    });
+    }
     for (const bucket of buckets.values()) {
       for (let x = 1; x < bucket.length; x++) {
+        yield;
         for (let y = 0; y < x; y++) {
           const [i, j] = [bucket[y], bucket[x]];
           if (find(i) === find(j)) continue;

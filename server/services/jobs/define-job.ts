@@ -15,12 +15,24 @@ export interface JobContext {
   progress(done: number, total?: number): Promise<void>;
 }
 
+export interface GiveUpContext {
+  jobId: string;
+  /** The transaction that marks the job failed: what the hook writes commits with that. */
+  db: Db;
+  /** Why the queue gave up: the last attempt's error, or the attempts its workers never finished. */
+  reason: string;
+}
+
 export interface JobDefinition<Payload> {
   kind: string;
   payload: z.ZodType<Payload>;
   /** Runs (the first included) before the job is marked failed. */
   maxAttempts: number;
   run(payload: Payload, context: JobContext): Promise<void>;
+  /** Called once when the queue gives up on the job (its attempts spent, whether the last one
+   * threw or its workers died or lost their leases), so that the kind's own record of the work
+   * ends failed instead of waiting for a retry that will not come. */
+  onGiveUp?(payload: Payload, context: GiveUpContext): Promise<void>;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 3;
@@ -30,6 +42,7 @@ export function defineJob<Schema extends z.ZodType>(definition: {
   payload: Schema;
   maxAttempts?: number;
   run(payload: z.output<Schema>, context: JobContext): Promise<void>;
+  onGiveUp?(payload: z.output<Schema>, context: GiveUpContext): Promise<void>;
 }): JobDefinition<z.output<Schema>> {
   return {
     ...definition,

@@ -1,7 +1,8 @@
 // The job queue on PGlite and PostgreSQL: a job runs once however many workers compete for it,
 // a job whose worker died runs again once its lease expires (on PostgreSQL with a real worker
 // process killed by SIGKILL), failures are retried with exponential backoff, progress is
-// visible while a job runs, a drain puts running jobs back, and queued jobs survive a restart.
+// visible while a job runs, a drain puts running jobs back, queued jobs survive a restart, a kind's
+// give-up hook runs when the queue gives up, and old finished jobs are swept.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -245,6 +246,133 @@ describe("the job queue", () => {
     const failed = await readJob(database, job.id);
     expect(failed).toMatchObject({ status: "failed", error: "the campaign was deleted", lockedBy: null });
     expect(failed.finishedAt).not.toBeNull();
+  });
+
+  it("calls the kind's give-up hook once, with the job failed, when the last attempt throws or the workers keep dying", async () => {
+    const database = await createQueueDb();
+    const givenUp: { label: string; reason: string; status: string }[] = [];
+    const hooked = defineJob({
+      kind: "hooked",
+      payload: z.object({ label: z.string(), throws: z.boolean() }),
+      maxAttempts: 2,
+      async run({ throws }) {
+        if (throws) throw new Error("the receiver is gone");
+      },
+      async onGiveUp({ label }, { db, jobId, reason }) {
+        // Inside the transaction that marks it: the job already reads as failed there.
+        const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId));
+        givenUp.push({ label, reason, status: job.status });
+      },
+    });
+    const registry = jobRegistry([hooked]);
+    const claim = (workerId: string) =>
+      claimJob(database.db, { workerId, kinds: ["hooked"], leaseMs: timings.leaseMs });
+    const expireAll = () =>
+      database.db
+        .update(jobs)
+        .set({ lockedUntil: sql`now() - interval '1 second'`, runAfter: sql`now()` })
+        .where(eq(jobs.kind, "hooked"));
+
+    // Thrown twice: retried once (no hook), then given up.
+    const thrown = await enqueueJob(database.db, hooked, { label: "thrown", throws: true });
+    await runClaimedJob(database.db, registry, (await claim("w1"))!, { workerId: "w1", timings });
+    expect(givenUp).toEqual([]);
+    await expireAll();
+    await runClaimedJob(database.db, registry, (await claim("w2"))!, { workerId: "w2", timings });
+    expect(givenUp).toEqual([{ label: "thrown", reason: "the receiver is gone", status: "failed" }]);
+    expect(await readJob(database, thrown.id)).toMatchObject({
+      status: "failed",
+      error: "the receiver is gone",
+    });
+
+    // Claimed twice by workers that vanished: the third claim gives up without running it.
+    const lost = await enqueueJob(database.db, hooked, { label: "lost", throws: false });
+    for (const workerId of ["v1", "v2"]) {
+      expect((await claim(workerId))?.id).toBe(lost.id);
+      await expireAll();
+    }
+    await runClaimedJob(database.db, registry, (await claim("v3"))!, { workerId: "v3", timings });
+    expect(givenUp.slice(1)).toEqual([
+      { label: "lost", reason: expect.stringMatching(/stopped without finishing 2 times/), status: "failed" },
+    ]);
+
+    // A job that succeeds is not given up.
+    const fine = await enqueueJob(database.db, hooked, { label: "fine", throws: false });
+    await runClaimedJob(database.db, registry, (await claim("w3"))!, { workerId: "w3", timings });
+    expect(await readJob(database, fine.id)).toMatchObject({ status: "done" });
+    expect(givenUp).toHaveLength(2);
+  });
+
+  it("marks a job failed even when its give-up hook throws, and reports the hook's error", async () => {
+    const database = await createQueueDb();
+    const brokenHook = defineJob({
+      kind: "broken-hook",
+      payload: z.object({}),
+      maxAttempts: 1,
+      async run() {
+        throw new Error("out of luck");
+      },
+      async onGiveUp() {
+        throw new Error("the hook's table is gone");
+      },
+    });
+    const job = await enqueueJob(database.db, brokenHook, {});
+    const errors: string[] = [];
+    const claimed = await claimJob(database.db, { workerId: "w", kinds: ["broken-hook"], leaseMs: 60_000 });
+    await runClaimedJob(database.db, jobRegistry([brokenHook]), claimed!, {
+      workerId: "w",
+      timings,
+      onError: (message) => errors.push(message),
+    });
+    expect(await readJob(database, job.id)).toMatchObject({
+      status: "failed",
+      error: "out of luck",
+      lockedBy: null,
+    });
+    expect(errors).toEqual([expect.stringMatching(/give-up hook .*the hook's table is gone/)]);
+  });
+
+  it("deletes finished jobs older than the retention period, at start and periodically", async () => {
+    const database = await createQueueDb();
+    const { definition } = recordingJob("retained");
+    const ages = { oldDone: 49, oldFailed: 49, recentDone: 1, oldQueued: 49 };
+    const ids: Record<string, string> = {};
+    for (const [name, hoursAgo] of Object.entries(ages)) {
+      const job = await enqueueJob(database.db, definition, { label: name });
+      ids[name] = job.id;
+      const status = name.endsWith("Failed") ? "failed" : name.endsWith("Queued") ? "queued" : "done";
+      await database.db
+        .update(jobs)
+        .set({
+          status,
+          createdAt: sql`now() - make_interval(hours => ${hoursAgo})`,
+          finishedAt: status === "queued" ? null : sql`now() - make_interval(hours => ${hoursAgo})`,
+          // Not claimable: this test's worker runs no job of this kind.
+          runAfter: sql`now() + interval '1 day'`,
+        })
+        .where(eq(jobs.id, job.id));
+    }
+    const remaining = async () =>
+      (await database.db.select({ id: jobs.id }).from(jobs).where(eq(jobs.kind, "retained")))
+        .map((row) => Object.keys(ids).find((name) => ids[name] === row.id))
+        .sort();
+
+    const worker = await startJobWorker({
+      db: database.db,
+      registry: jobRegistry([definition]),
+      pollMs: 3_600_000,
+      timings,
+      retention: { keepMs: 48 * 3_600_000, sweepEveryMs: 100 },
+    });
+    cleanups.unshift(() => worker.stop(0));
+    await vi.waitFor(async () => expect(await remaining()).toEqual(["oldQueued", "recentDone"]), WAIT);
+
+    // Later sweeps find what has aged since.
+    await database.db
+      .update(jobs)
+      .set({ finishedAt: sql`now() - interval '50 hours'` })
+      .where(eq(jobs.id, ids.recentDone));
+    await vi.waitFor(async () => expect(await remaining()).toEqual(["oldQueued"]), WAIT);
   });
 
   it("refuses a payload that does not match its kind's schema", async () => {

@@ -1,10 +1,11 @@
 // Runs queued jobs. A worker claims one job at a time with FOR UPDATE SKIP LOCKED (so the workers
 // of several instances never take the same one), holds it under a lease that it renews while the
 // handler runs, and records the outcome: done; queued again after an exponential backoff; or
-// failed once its attempts are spent. A job whose worker died (SIGKILL, a lost machine) keeps a
-// lease that nobody renews: once it has expired, any worker claims the job again. On a drain
-// (SIGTERM) the worker claims nothing more, gives running jobs a grace period and puts the rest
-// back on the queue for another instance.
+// failed once its attempts are spent, when the kind's give-up hook runs. A job whose worker died
+// (SIGKILL, a lost machine) keeps a lease that nobody renews: once it has expired, any worker
+// claims the job again. On a drain (SIGTERM) the worker claims nothing more, gives running jobs a
+// grace period and puts the rest back on the queue for another instance. Given a retention
+// period, it also deletes old finished jobs.
 import crypto from "node:crypto";
 import os from "node:os";
 import { and, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
@@ -14,6 +15,7 @@ import type { Notifications } from "@/db/notifications";
 import { jobs, type Job } from "@/db/schema";
 import type { JobRegistry } from "./define-job";
 import { JOBS_CHANNEL } from "./enqueue-job";
+import { sweepFinishedJobs } from "./sweep-finished-jobs";
 
 export interface JobTimings {
   /** How long a claim holds without renewal; the worker renews it every third of this. */
@@ -90,27 +92,51 @@ export interface RunJobOptions {
 export async function runClaimedJob(db: Db, registry: JobRegistry, job: Job, options: RunJobOptions) {
   const { workerId, timings } = options;
   const owned = and(eq(jobs.id, job.id), eq(jobs.lockedBy, workerId), eq(jobs.status, "running"));
-  const settle = (values: PgUpdateSetSource<typeof jobs>) =>
-    db
+  const record = (handle: Db, values: PgUpdateSetSource<typeof jobs>) =>
+    handle
       .update(jobs)
       .set({ lockedBy: null, lockedUntil: null, updatedAt: sql`now()`, ...values })
       .where(owned)
-      .catch((error: Error) =>
-        options.onError?.(`Could not record the outcome of job ${job.id}: ${error.message}`),
-      );
-  const fail = (error: string) =>
-    settle({ status: "failed", error: error.slice(0, ERROR_MAX_CHARS), finishedAt: sql`now()` });
+      .returning({ id: jobs.id });
+  const settle = (values: PgUpdateSetSource<typeof jobs>) =>
+    record(db, values).catch((error: Error) =>
+      options.onError?.(`Could not record the outcome of job ${job.id}: ${error.message}`),
+    );
+  const failed = (reason: string): PgUpdateSetSource<typeof jobs> => ({
+    status: "failed",
+    error: reason.slice(0, ERROR_MAX_CHARS),
+    finishedAt: sql`now()`,
+  });
 
   const definition = registry.get(job.kind)!;
-  if (job.attempts > job.maxAttempts) {
-    await fail(
-      `The job stopped without finishing ${job.maxAttempts} times (its worker was stopped or lost its lease).`,
-    );
-    return;
-  }
   const payload = definition.payload.safeParse(job.payload);
   if (!payload.success) {
-    await fail(`The job's payload is not valid for "${job.kind}": ${payload.error.message}`);
+    await settle(failed(`The job's payload is not valid for "${job.kind}": ${payload.error.message}`));
+    return;
+  }
+  /** Marks the job failed and, in the same transaction, lets its kind record that. A hook that
+   * throws must not leave the job running (it would be claimed and given up again forever):
+   * the job is then marked failed alone and the hook's error logged. */
+  const giveUp = async (reason: string) => {
+    const { onGiveUp } = definition;
+    if (!onGiveUp) {
+      await settle(failed(reason));
+      return;
+    }
+    try {
+      await db.transaction(async (tx) => {
+        const [marked] = await record(tx, failed(reason));
+        if (marked) await onGiveUp(payload.data, { jobId: job.id, db: tx, reason });
+      });
+    } catch (error) {
+      options.onError?.(`The give-up hook of job ${job.id} ("${job.kind}") failed: ${describeError(error)}`);
+      await settle(failed(reason));
+    }
+  };
+  if (job.attempts > job.maxAttempts) {
+    await giveUp(
+      `The job stopped without finishing ${job.maxAttempts} times (its worker was stopped or lost its lease).`,
+    );
     return;
   }
 
@@ -157,7 +183,7 @@ export async function runClaimedJob(db: Db, registry: JobRegistry, job: Job, opt
       // Not the job's fault: back on the queue at once, this attempt not counted.
       await settle({ status: "queued", attempts: sql`${jobs.attempts} - 1`, runAfter: sql`now()` });
     } else if (job.attempts >= job.maxAttempts) {
-      await fail(describeError(error));
+      await giveUp(describeError(error));
     } else {
       await settle({
         status: "queued",
@@ -181,6 +207,9 @@ export interface JobWorkerOptions {
   timings?: Partial<JobTimings>;
   /** Names the worker in `jobs.locked_by`; unique by default (host, process, random). */
   workerId?: string;
+  /** Deletes jobs finished more than `keepMs` ago, at start and every `sweepEveryMs` (default
+   * an hour); unset: finished jobs are kept. Every worker may sweep: deleting twice is harmless. */
+  retention?: { keepMs: number; sweepEveryMs?: number };
   onError?(message: string): void;
 }
 
@@ -192,6 +221,7 @@ export interface JobWorker {
 }
 
 const DEFAULT_POLL_MS = 5000;
+const DEFAULT_SWEEP_EVERY_MS = 60 * 60_000;
 /** After the grace period: how long stopped handlers get to put their jobs back. */
 const ABORT_WAIT_MS = 5000;
 
@@ -231,6 +261,21 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
         });
   const unlisten = await options.notifications?.listen(JOBS_CHANNEL, wake, wake);
 
+  // One sweep at a time: a slow one is not joined by the next.
+  let sweeping: Promise<unknown> | null = null;
+  const sweep = (keepMs: number) => {
+    sweeping ??= sweepFinishedJobs(options.db, { olderThanMs: keepMs })
+      .catch((error: Error) => options.onError?.(`Could not delete finished jobs: ${error.message}`))
+      .finally(() => (sweeping = null));
+  };
+  let sweeper: NodeJS.Timeout | undefined;
+  if (options.retention) {
+    const { keepMs, sweepEveryMs = DEFAULT_SWEEP_EVERY_MS } = options.retention;
+    sweep(keepMs);
+    sweeper = setInterval(() => sweep(keepMs), sweepEveryMs);
+    sweeper.unref();
+  }
+
   const loop = (async () => {
     while (!stopping.signal.aborted) {
       isWoken = false;
@@ -263,9 +308,11 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     id,
     async stop(graceMs) {
       stopping.abort();
+      clearInterval(sweeper);
       wake();
       unlisten?.();
       await loop;
+      await sweeping;
       const finished = Promise.all(running);
       await settledWithin(finished, graceMs);
       drain.abort();

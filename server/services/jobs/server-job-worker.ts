@@ -1,6 +1,7 @@
 // The job worker of a server process: started with the server (server/startup.ts) unless
-// ARBITER_JOB_CONCURRENCY is 0, drained on SIGTERM (server/shutdown.ts). Kept on globalThis
-// because Next.js may load this module in several bundles of one process.
+// ARBITER_JOB_CONCURRENCY is 0, drained on SIGTERM (server/shutdown.ts); it also deletes finished
+// jobs older than ARBITER_JOB_RETENTION_DAYS. Kept on globalThis because Next.js may load this
+// module in several bundles of one process.
 import "server-only";
 import type { Database } from "@/db/client";
 import { env } from "@/server/env";
@@ -8,6 +9,7 @@ import { log } from "@/server/log";
 import { serverJobKinds } from "./job-kinds";
 import { startJobWorker, type JobWorker } from "./job-worker";
 
+const DAY_MS = 24 * 60 * 60_000;
 const GLOBAL_KEY = Symbol.for("arbiter.jobWorker");
 type GlobalWithWorker = typeof globalThis & { [GLOBAL_KEY]?: Promise<JobWorker | null> };
 
@@ -21,6 +23,7 @@ export function startServerJobWorker(database: Database): Promise<JobWorker | nu
           registry: serverJobKinds,
           notifications: database.notifications,
           concurrency: env.ARBITER_JOB_CONCURRENCY,
+          retention: { keepMs: env.ARBITER_JOB_RETENTION_DAYS * DAY_MS },
           onError: (message) => log.error(message),
         });
   return holder[GLOBAL_KEY];

@@ -4,20 +4,21 @@
 // battle-count matrices. Battles come from primary comparisons (a ranking gives each of its pairs; ties —
 // "negligibly better / unsure" — count half to each side); rejected comparisons and turns flagged
 // for identity (a response names a model, or the prompt asks who it is) are left out unless asked
-// for.
-import { and, eq, ne, sql } from "drizzle-orm";
+// for, and conversations of over-represented near-duplicate prompts always.
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { battleRollups } from "@/db/schema";
+import { modelVariants } from "@/db/schema";
+import { modelLabel } from "@/lib/model-label";
 import { findCampaign } from "../campaigns/campaign-access";
-import { flaggedTurnBattles, withoutBattles } from "../integrity/flagged-battles";
+import { leftOutBattles, withoutBattles } from "../integrity/flagged-battles";
 import {
   bootstrapScoreIntervals,
   eloScore,
-  emptyBattleCounts,
   fitBradleyTerry,
   winRateMatrix,
 } from "../quality/stats/bradley-terry";
+import { countBattles, playerKey, rolledUpBattles } from "./rolled-up-battles";
 
 export const LeaderboardInput = z.object({
   campaignId: z.uuid("That is not a valid campaign id."),
@@ -64,59 +65,23 @@ export function sharedRanks(players: readonly Rankable[]) {
 export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
   const input = LeaderboardInput.parse(rawInput);
   const campaign = await findCampaign(db, input.campaignId);
-  const rolledUp = await db
-    .select({
-      winnerName: battleRollups.winnerName,
-      winnerVersion: battleRollups.winnerVersion,
-      loserName: battleRollups.loserName,
-      loserVersion: battleRollups.loserVersion,
-      isTie: battleRollups.isTie,
-      battles: sql<number>`sum(${battleRollups.battles})::int`,
-    })
-    .from(battleRollups)
-    .where(
-      and(
-        eq(battleRollups.campaignId, campaign.id),
-        input.batchId ? eq(battleRollups.batchId, input.batchId) : undefined,
-        input.includeRejected ? undefined : ne(battleRollups.reviewStatus, "rejected"),
-      ),
-    )
-    .groupBy(
-      battleRollups.winnerName,
-      battleRollups.winnerVersion,
-      battleRollups.loserName,
-      battleRollups.loserVersion,
-      battleRollups.isTie,
-    );
-  const flagged = input.includeFlaggedTurns
-    ? []
-    : await flaggedTurnBattles(db, { ...input, campaignId: campaign.id });
-  const rows = withoutBattles(rolledUp, flagged);
+  const rolledUp = await rolledUpBattles(db, { ...input, campaignId: campaign.id });
+  const leftOut = await leftOutBattles(db, { ...input, campaignId: campaign.id });
+  const rows = withoutBattles(rolledUp, leftOut);
+  const leftOutFor = (isOverRepresented: boolean) =>
+    leftOut
+      .filter((row) => row.isOverRepresented === isOverRepresented)
+      .reduce((sum, row) => sum + row.battles, 0);
 
-  const keyOf = (name: string, version: string) => JSON.stringify([name, version]);
   const players = [
     ...new Set(
       rows.flatMap((row) => [
-        keyOf(row.winnerName, row.winnerVersion),
-        keyOf(row.loserName, row.loserVersion),
+        playerKey(row.winnerName, row.winnerVersion),
+        playerKey(row.loserName, row.loserVersion),
       ]),
     ),
   ].sort();
-  const index = new Map(players.map((key, i) => [key, i]));
-  const counts = emptyBattleCounts(players.length);
-  for (const row of rows) {
-    const battles = Number(row.battles);
-    if (battles <= 0) continue;
-    const i = index.get(keyOf(row.winnerName, row.winnerVersion))!;
-    const j = index.get(keyOf(row.loserName, row.loserVersion))!;
-    if (i === j) continue; // a variant against itself says nothing about its rank
-    if (row.isTie) {
-      counts.ties[i][j] += battles;
-      counts.ties[j][i] += battles;
-    } else {
-      counts.wins[i][j] += battles;
-    }
-  }
+  const counts = countBattles(rows, players);
   const battleMatrix = counts.wins.map((row, i) =>
     row.map((wins, j) => (i === j ? 0 : wins + counts.wins[j][i] + counts.ties[i][j])),
   );
@@ -133,6 +98,19 @@ export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
         })
       : players.map(() => null);
   const rates = winRateMatrix(counts);
+  // What each variant runs now (its model file and adapter), for telling the players apart.
+  const variants = await db
+    .select({
+      name: modelVariants.name,
+      endpointKind: modelVariants.endpointKind,
+      model: modelVariants.model,
+      modelPath: modelVariants.modelPath,
+      adapterPath: modelVariants.adapterPath,
+      adapterScale: modelVariants.adapterScale,
+    })
+    .from(modelVariants)
+    .where(eq(modelVariants.campaignId, campaign.id));
+  const models = new Map(variants.map((variant) => [variant.name, modelLabel(variant)]));
 
   const entries = players.map((key, i) => {
     const [name, version] = JSON.parse(key) as [string, string];
@@ -144,6 +122,8 @@ export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
       name,
       version,
       label: `${name} (${version})`,
+      /** The variant's model as it is now ("base.gguf + sft.gguf ×0.5"); null for a deleted variant. */
+      model: models.get(name) ?? null,
       score: eloScore(strengths[i]),
       interval: intervals[i],
       battles: wins + losses + ties,
@@ -159,7 +139,9 @@ export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
     campaign: { id: campaign.id, name: campaign.name },
     battles: totalBattles,
     /** Battles of flagged turns left out (0 when they are included). */
-    flaggedTurnBattles: flagged.reduce((sum, row) => sum + row.battles, 0),
+    flaggedTurnBattles: leftOutFor(false),
+    /** Battles of over-represented near-duplicate prompts left out (always). */
+    overRepresentedBattles: leftOutFor(true),
     bootstrapRounds: BOOTSTRAP_ROUNDS,
     preliminaryBattles: PRELIMINARY_BATTLES,
     players: ranked.map(({ index: _index, ...entry }, position) => ({

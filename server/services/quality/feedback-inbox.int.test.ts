@@ -1,6 +1,7 @@
 // The annotator's feedback: the admin's reply to a problem report reaches them, and the
 // navigation's count of new feedback goes when they open it and comes back with the next review.
 import { describe, expect, it } from "vitest";
+import { problemReports } from "@/db/schema";
 import { reportProblem } from "@/server/services/annotation/report-problem";
 import { submitComparison } from "@/server/services/annotation/submit-comparison";
 import { resolveProblemReport } from "@/server/services/problem-reports/resolve-problem-report";
@@ -8,7 +9,12 @@ import { createJudgeableTurn, newIdempotencyKey } from "@/server/testing/annotat
 import { createAnnotator, createReviewer } from "@/server/testing/fixtures";
 import { createCollectingCampaign } from "@/server/testing/quality-campaigns";
 import { setUpAdminDb } from "@/server/testing/test-db";
-import { countNewFeedback, listMyProblemReports, markFeedbackSeen } from "./feedback-inbox";
+import {
+  countNewFeedback,
+  listMyProblemReports,
+  markFeedbackSeen,
+  NEW_FEEDBACK_SHOWN_MAX,
+} from "./feedback-inbox";
 import { reviewComparison } from "./reviews";
 
 const world = setUpAdminDb();
@@ -55,5 +61,28 @@ describe("the annotator's feedback", () => {
     expect(await countNewFeedback(world.db, author)).toEqual({ reviews: 1, replies: 0, total: 1 });
     expect((await markFeedbackSeen(world.db, author)).previouslySeenAt).toBeInstanceOf(Date);
     expect((await countNewFeedback(world.db, author)).total).toBe(0);
+  });
+
+  it("stops counting one past what the badge shows, however much is new", async () => {
+    const campaign = await createCollectingCampaign(world.db, world.admin);
+    const author = (await createAnnotator(world.db)).actor;
+    const turn = await createJudgeableTurn(world.db, campaign.id, author);
+    const resolvedAt = new Date();
+    await world.db.insert(problemReports).values(
+      Array.from({ length: NEW_FEEDBACK_SHOWN_MAX + 20 }, () => ({
+        turnId: turn.turnId,
+        conversationId: turn.conversationId,
+        campaignId: campaign.id,
+        annotatorId: author.id,
+        kind: "broken" as const,
+        resolvedAt,
+        reply: "Fixed.",
+      })),
+    );
+    expect(await countNewFeedback(world.db, author)).toEqual({
+      reviews: 0,
+      replies: NEW_FEEDBACK_SHOWN_MAX + 1,
+      total: NEW_FEEDBACK_SHOWN_MAX + 1,
+    });
   });
 });

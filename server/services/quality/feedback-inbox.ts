@@ -3,6 +3,7 @@
 // navigation's badge). Who resolved a report stays hidden, as who reviewed does.
 import { and, count, desc, eq, gt, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { queryRows } from "@/db/query-rows";
 import { campaigns, problemReports, reviews, turns, users } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/session-user";
 import { offsetOf, PageInput, toPage } from "../pagination";
@@ -49,26 +50,39 @@ async function feedbackSeenAt(db: Db, userId: string) {
   return user?.feedbackSeenAt ?? null;
 }
 
-/** Reviews of the annotator's work and replies to their reports since they last looked. */
+/** The navigation's badge shows up to this many, then "99+". */
+export const NEW_FEEDBACK_SHOWN_MAX = 99;
+
+/**
+ * Reviews of the annotator's work and replies to their reports since they last looked, each
+ * counted up to one past NEW_FEEDBACK_SHOWN_MAX. Every page's header asks, so it is one statement
+ * that reads through the annotator's indexes only what is new, and stops counting past the badge.
+ */
 export async function countNewFeedback(db: Db, actor: Pick<SessionUser, "id">) {
-  const seenAt = await feedbackSeenAt(db, actor.id);
-  const [[newReviews], [newReplies]] = await Promise.all([
-    db
-      .select({ total: count() })
-      .from(reviews)
-      .where(and(eq(reviews.annotatorId, actor.id), seenAt ? gt(reviews.createdAt, seenAt) : undefined)),
-    db
-      .select({ total: count() })
-      .from(problemReports)
-      .where(
-        and(
-          eq(problemReports.annotatorId, actor.id),
-          isNotNull(problemReports.resolvedAt),
-          seenAt ? gt(problemReports.resolvedAt, seenAt) : undefined,
-        ),
+  const seenAt = sql`coalesce((select ${users.feedbackSeenAt} from ${users} where ${users.id} = ${actor.id}), '-infinity'::timestamptz)`;
+  const limit = NEW_FEEDBACK_SHOWN_MAX + 1;
+  const newReviews = db
+    .select({ id: reviews.id })
+    .from(reviews)
+    .where(and(eq(reviews.annotatorId, actor.id), gt(reviews.createdAt, seenAt)))
+    .limit(limit);
+  const newReplies = db
+    .select({ id: problemReports.id })
+    .from(problemReports)
+    .where(
+      and(
+        eq(problemReports.annotatorId, actor.id),
+        isNotNull(problemReports.resolvedAt),
+        gt(problemReports.resolvedAt, seenAt),
       ),
-  ]);
-  return { reviews: newReviews.total, replies: newReplies.total, total: newReviews.total + newReplies.total };
+    )
+    .limit(limit);
+  const [counts] = await queryRows<{ reviews: number; replies: number }>(
+    db,
+    sql`select (select count(*) from (${newReviews}) as new_reviews)::int as reviews,
+               (select count(*) from (${newReplies}) as new_replies)::int as replies`,
+  );
+  return { ...counts, total: counts.reviews + counts.replies };
 }
 
 /** Opening the feedback marks it read (by the database's clock, which stamps reviews and

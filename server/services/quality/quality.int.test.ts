@@ -87,7 +87,7 @@ describe("overlap", () => {
     expect(await claimNextPairTask(world.db, { campaignId: campaign.id }, rater)).toEqual(claimed);
 
     const task = await getPairTask(world.db, { taskId: claimed!.taskId }, rater);
-    expect(task.userMessage).toBe("Hello?");
+    expect(task.userMessage).toMatch(/^Hello\? \(prompt \d+\)$/);
     expect(task.responses.map((response) => response.label)).toEqual(["Response A", "Response B"]);
     expect(new Set(task.responses.map((response) => response.id))).toEqual(new Set(first.byPosition));
     expect(JSON.stringify(task)).not.toMatch(/better|strength|chosen|gold/i);

@@ -10,6 +10,7 @@ import {
   batches,
   campaigns,
   COMPARISON_SOURCES,
+  comparisonAssists,
   comparisons,
   pairTasks,
   REVIEW_STATUSES,
@@ -17,6 +18,7 @@ import {
   turns,
   users,
 } from "@/db/schema";
+import { REVIEW_QUEUE_ORDERS } from "@/lib/constants";
 import { hasRole, type Role } from "@/server/auth/roles";
 import type { SessionUser } from "@/server/auth/session-user";
 import { NotFoundError, ValidationError } from "@/server/errors";
@@ -91,6 +93,9 @@ export const ListReviewQueueInput = PageInput.extend({
   source: z.enum(COMPARISON_SOURCES).default("primary"),
   batchId: z.uuid().optional(),
   annotatorId: z.uuid().optional(),
+  /** "judge-disagreement": where the campaign's LLM judge named the other response first, then
+   * where it was unsure, then where it agreed, then the unjudged; each in submit order. */
+  order: z.enum(REVIEW_QUEUE_ORDERS).default("submitted"),
 });
 export type ListReviewQueueInput = z.input<typeof ListReviewQueueInput>;
 
@@ -116,6 +121,9 @@ export async function listReviewQueue(db: Db, rawInput: ListReviewQueueInput) {
     rollupWhere.push(eq(annotatorRollups.annotatorId, input.annotatorId));
   }
   const order = input.status === "pending" ? asc : desc;
+  const disagreement = sql`case when ${comparisonAssists.judgeOutcome} is null then 0
+    when ${comparisonAssists.judgeOutcome} = 'unsure' then 2
+    when ${comparisonAssists.judgeWinnerResponseId} = ${comparisons.chosenResponseId} then 1 else 3 end`;
   const rows = await db
     .select({
       id: comparisons.id,
@@ -139,8 +147,13 @@ export async function listReviewQueue(db: Db, rawInput: ListReviewQueueInput) {
     .innerJoin(batches, eq(batches.id, comparisons.batchId))
     .innerJoin(turns, eq(turns.id, comparisons.turnId))
     .innerJoin(campaigns, eq(campaigns.id, comparisons.campaignId))
+    .leftJoin(comparisonAssists, eq(comparisonAssists.comparisonId, comparisons.id))
     .where(and(...where))
-    .orderBy(order(comparisons.createdAt), order(comparisons.id))
+    .orderBy(
+      ...(input.order === "judge-disagreement" ? [desc(disagreement)] : []),
+      order(comparisons.createdAt),
+      order(comparisons.id),
+    )
     .limit(input.pageSize)
     .offset(offsetOf(input));
   const [{ total }] = await db

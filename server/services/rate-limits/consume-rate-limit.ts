@@ -10,6 +10,8 @@ export interface RateLimit {
   key: string;
   calls: number;
   windowMs: number;
+  /** Whose calls, in the refusal: "from your network address" unless told. */
+  source?: string;
 }
 
 /** "12 seconds", "3 minutes". */
@@ -39,7 +41,7 @@ export async function consumeRateLimit(db: Db, limit: RateLimit, now = new Date(
   if (row.calls > limit.calls) {
     const seconds = Math.max(1, Math.ceil((windowEndsAt.getTime() - now.getTime()) / 1000));
     throw new TooManyRequestsError(
-      `Too many requests from your network address. Wait ${describeWait(seconds)} and try again.`,
+      `Too many requests ${limit.source ?? "from your network address"}. Wait ${describeWait(seconds)} and try again.`,
     );
   }
 }

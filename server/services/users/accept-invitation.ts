@@ -51,7 +51,7 @@ export async function acceptInvitation(db: Db, input: AcceptInvitationInput) {
 }
 
 /** Members of the invitation's campaigns that still exist and are not archived; returns how many. */
-async function joinCampaigns(db: Db, userId: string, campaignIds: string[]) {
+export async function joinCampaigns(db: Db, userId: string, campaignIds: string[]) {
   if (campaignIds.length === 0) return 0;
   const joinable = await db
     .select({ id: campaigns.id })

@@ -30,7 +30,8 @@ export function toUserView(user: User): UserView {
     email: user.email,
     name: user.name,
     role: user.role,
-    status: !user.isActive ? "deactivated" : user.passwordHash ? "active" : "invited",
+    // Single sign-on accounts have no password: having signed in makes them active too.
+    status: !user.isActive ? "deactivated" : user.passwordHash || user.lastSignInAt ? "active" : "invited",
     createdAt: user.createdAt,
     lastSignInAt: user.lastSignInAt,
   };

@@ -3,7 +3,7 @@
 // policy, retried with the queue's exponential backoff. A delivery keeps its id on every retry
 // (the Arbiter-Delivery header), so a receiver can drop a duplicate.
 import crypto from "node:crypto";
-import { and, arrayContains, eq } from "drizzle-orm";
+import { and, arrayContains, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { webhookDeliveries, webhooks } from "@/db/schema";
@@ -152,6 +152,17 @@ export async function deliverWebhook(
   if (error !== null && !isLast) throw new Error(error);
 }
 
+/** The queue gave up on a delivery's job (its last attempt threw, or its workers kept dying):
+ * the delivery ends failed with the queue's reason instead of showing "retrying" forever. */
+export async function markDeliveryGivenUp(db: Db, deliveryId: string, reason: string) {
+  await db
+    .update(webhookDeliveries)
+    .set({ status: "failed", error: `The delivery was given up: ${reason}` })
+    .where(
+      and(eq(webhookDeliveries.id, deliveryId), inArray(webhookDeliveries.status, ["pending", "retrying"])),
+    );
+}
+
 let serverTransport: WebhookTransport | undefined;
 /** The server's transport: the outbound policy the operator set (ARBITER_OUTBOUND_ALLOW). */
 function webhookTransport(): WebhookTransport {
@@ -173,6 +184,7 @@ export function webhookDeliveryJobWith(transport: () => WebhookTransport) {
     maxAttempts: WEBHOOK_MAX_ATTEMPTS,
     run: ({ deliveryId }, context) =>
       deliverWebhook(context.db, deliveryId, { ...context, maxAttempts: WEBHOOK_MAX_ATTEMPTS }, transport()),
+    onGiveUp: ({ deliveryId }, { db, reason }) => markDeliveryGivenUp(db, deliveryId, reason),
   });
 }
 

@@ -7,7 +7,7 @@ import { webhookDeliveries, webhooks } from "@/db/schema";
 import { WEBHOOK_EVENTS } from "@/lib/constants";
 import type { SessionUser } from "@/server/auth/session-user";
 import { NotFoundError } from "@/server/errors";
-import { recordAudit } from "../audit/record-audit";
+import { type AuditAction, recordAudit } from "../audit/record-audit";
 import { findCampaign } from "../campaigns/campaign-access";
 import { queueWebhookDelivery } from "./deliver-webhook";
 import { encryptWebhookSecret, generateWebhookSecret } from "./webhook-secret";
@@ -60,10 +60,32 @@ export async function createWebhook(db: Db, rawInput: CreateWebhookInput, actor:
   });
 }
 
-async function findWebhook(tx: Db, webhookId: string) {
-  const [webhook] = await tx.select().from(webhooks).where(eq(webhooks.id, webhookId));
-  if (!webhook) throw new NotFoundError(WEBHOOK_NOT_FOUND);
-  return webhook;
+/**
+ * One change to an existing webhook, in a transaction with its audit entry (the entry names the
+ * campaign beside the change's own details).
+ */
+async function changeWebhook<T>(
+  db: Db,
+  webhookId: string,
+  actor: Pick<SessionUser, "id">,
+  change: (
+    tx: Db,
+    webhook: typeof webhooks.$inferSelect,
+  ) => Promise<{ action: AuditAction; details?: Record<string, unknown>; result: T }>,
+): Promise<T> {
+  return db.transaction(async (tx) => {
+    const [webhook] = await tx.select().from(webhooks).where(eq(webhooks.id, webhookId));
+    if (!webhook) throw new NotFoundError(WEBHOOK_NOT_FOUND);
+    const { action, details, result } = await change(tx, webhook);
+    await recordAudit(tx, {
+      actorId: actor.id,
+      action,
+      targetType: "webhook",
+      targetId: webhook.id,
+      details: { campaignId: webhook.campaignId, ...details },
+    });
+    return result;
+  });
 }
 
 export async function deleteWebhook(
@@ -72,16 +94,9 @@ export async function deleteWebhook(
   actor: Pick<SessionUser, "id">,
 ) {
   const input = WebhookIdInput.parse(rawInput);
-  await db.transaction(async (tx) => {
-    const webhook = await findWebhook(tx, input.webhookId);
+  await changeWebhook(db, input.webhookId, actor, async (tx, webhook) => {
     await tx.delete(webhooks).where(eq(webhooks.id, webhook.id));
-    await recordAudit(tx, {
-      actorId: actor.id,
-      action: "webhook.deleted",
-      targetType: "webhook",
-      targetId: webhook.id,
-      details: { campaignId: webhook.campaignId, url: webhook.url },
-    });
+    return { action: "webhook.deleted", details: { url: webhook.url }, result: undefined };
   });
 }
 
@@ -92,16 +107,13 @@ export async function setWebhookActive(
   actor: Pick<SessionUser, "id">,
 ) {
   const input = SetWebhookActiveInput.parse(rawInput);
-  await db.transaction(async (tx) => {
-    const webhook = await findWebhook(tx, input.webhookId);
+  await changeWebhook(db, input.webhookId, actor, async (tx, webhook) => {
     await tx.update(webhooks).set({ isActive: input.isActive }).where(eq(webhooks.id, webhook.id));
-    await recordAudit(tx, {
-      actorId: actor.id,
+    return {
       action: input.isActive ? "webhook.resumed" : "webhook.paused",
-      targetType: "webhook",
-      targetId: webhook.id,
-      details: { campaignId: webhook.campaignId, url: webhook.url },
-    });
+      details: { url: webhook.url },
+      result: undefined,
+    };
   });
 }
 
@@ -112,17 +124,13 @@ export async function sendTestWebhookEvent(
   actor: Pick<SessionUser, "id">,
 ) {
   const input = WebhookIdInput.parse(rawInput);
-  return db.transaction(async (tx) => {
-    const webhook = await findWebhook(tx, input.webhookId);
+  return changeWebhook(db, input.webhookId, actor, async (tx, webhook) => {
     const delivery = await queueWebhookDelivery(tx, webhook.id, "test", { campaignId: webhook.campaignId });
-    await recordAudit(tx, {
-      actorId: actor.id,
+    return {
       action: "webhook.test_sent",
-      targetType: "webhook",
-      targetId: webhook.id,
-      details: { campaignId: webhook.campaignId, deliveryId: delivery.id },
-    });
-    return { deliveryId: delivery.id };
+      details: { deliveryId: delivery.id },
+      result: { deliveryId: delivery.id },
+    };
   });
 }
 

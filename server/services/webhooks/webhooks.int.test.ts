@@ -1,6 +1,7 @@
 // Webhooks against a real receiver on 127.0.0.1 and a real job worker: a closed batch is delivered
 // with a signature that the test verifies on its own, a 500 is retried until one 2xx, a worker
-// stopped mid-queue loses no delivery, and an address the outbound policy refuses is never reached.
+// stopped mid-queue loses no delivery, a delivery whose job the queue gives up on ends failed, and
+// an address the outbound policy refuses is never reached.
 import crypto from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -226,6 +227,55 @@ describe("webhooks", () => {
       sql`select count(*)::int as open from jobs where kind = 'webhook-delivery' and status <> 'done'`,
     );
     expect(open).toBe(0);
+  });
+
+  it("ends a delivery failed, not retrying, when the queue gives up on its job after its workers kept dying", async () => {
+    const server = await receiver(answerJson(500, {}));
+    const { campaign } = await createCampaign(database.db);
+    const webhook = await createWebhook(
+      database.db,
+      { campaignId: campaign.id, url: server.url, events: ["batch.closed"] },
+      admin.actor,
+    );
+    const transport = { fetch: createOutboundFetch(new OutboundPolicy(["127.0.0.1"])), timeoutMs: 30_000 };
+    const registry = jobRegistry([webhookDeliveryJobWith(() => transport)]);
+    const { deliveryId } = await sendTestWebhookEvent(database.db, { webhookId: webhook.id }, admin.actor);
+    const [{ jobId }] = await queryRows<{ jobId: string }>(
+      database.db,
+      sql`select id as "jobId" from jobs where payload->>'deliveryId' = ${deliveryId}`,
+    );
+    const claimIt = async (workerId: string) => {
+      // Due now, and any earlier claim's lease over (its worker vanished).
+      await database.db.execute(
+        sql`update jobs set run_after = now(), locked_until = now() - interval '1 second' where id = ${jobId}`,
+      );
+      const job = await claimJob(database.db, { workerId, kinds: ["webhook-delivery"], leaseMs: 60_000 });
+      expect(job?.id).toBe(jobId);
+      return job!;
+    };
+
+    // The first attempt gets its 500; the next four claims' workers die before answering.
+    await runClaimedJob(database.db, registry, await claimIt("w1"), {
+      workerId: "w1",
+      timings: DEFAULT_JOB_TIMINGS,
+    });
+    expect((await deliveriesOf(webhook.id))[0]).toMatchObject({ status: "retrying", attempts: 1 });
+    for (let attempt = 2; attempt <= 5; attempt++) await claimIt(`vanished-${attempt}`);
+    await runClaimedJob(database.db, registry, await claimIt("w6"), {
+      workerId: "w6",
+      timings: DEFAULT_JOB_TIMINGS,
+    });
+
+    const [delivery] = await deliveriesOf(webhook.id);
+    expect(delivery.status).toBe("failed");
+    expect(delivery.error).toMatch(/given up: The job stopped without finishing 5 times/);
+    expect(server.requests).toHaveLength(1);
+    const [{ status }] = await queryRows<{ status: string }>(
+      database.db,
+      sql`select status::text from jobs where id = ${jobId}`,
+    );
+    expect(status).toBe("failed");
+    await deleteWebhook(database.db, { webhookId: webhook.id }, admin.actor);
   });
 
   it("never reaches an address the outbound policy refuses, and says which setting allows it", async () => {

@@ -7,6 +7,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { ModelVariant } from "@/db/schema";
+import { modelLabel } from "@/lib/model-label";
 import { Alert, Button, Card, cx, TextField } from "../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../_lib/trpc";
 import { ConnectionTestResult } from "../_components/connection-test-result";
@@ -311,7 +312,7 @@ function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: (() =>
   const endpoint =
     variant.endpointKind === "openai"
       ? `${variant.baseUrl} · ${variant.model}`
-      : `Local engine · ${variant.modelPath ?? "default model"}${variant.baseUrl ? ` at ${variant.baseUrl}` : ""}`;
+      : `Local engine · ${modelLabel(variant)}${variant.baseUrl ? ` at ${variant.baseUrl}` : ""}`;
   return (
     <li className="py-3" aria-label={`Variant ${variant.name}`}>
       <div className="flex flex-wrap items-start justify-between gap-3">

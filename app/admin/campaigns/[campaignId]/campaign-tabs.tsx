@@ -8,9 +8,11 @@ const TABS = [
   { path: "/settings", label: "Settings" },
   { path: "/guidelines", label: "Guidelines" },
   { path: "/gold", label: "Gold" },
+  { path: "/prompt-sets", label: "Prompt sets" },
   { path: "/dashboard", label: "Dashboard" },
   { path: "/leaderboard", label: "Leaderboard" },
   { path: "/integrity", label: "Integrity" },
+  { path: "/assist", label: "Model assist" },
   { path: "/webhooks", label: "Webhooks" },
 ] as const;
 

@@ -3,6 +3,8 @@
 // the service; this form collects them and shows its answer, each error beside its field.
 import type { FormEvent } from "react";
 import type { Campaign } from "@/db/schema";
+import type { PairingPolicy } from "@/lib/constants";
+import { CheckboxField } from "../../../_components/checkbox-field";
 import { Alert, Button, SelectField, TextField } from "../../../_components/ui";
 import { useFieldErrors } from "../../../_lib/field-errors";
 import { numberOrNull, TextAreaField } from "./fields";
@@ -24,6 +26,10 @@ export interface CampaignFormValues {
   retriesPerHour: number;
   concurrentGenerations: number;
   isBlindedForReviewers: boolean;
+  nearDuplicateThreshold: number;
+  pairing: PairingPolicy;
+  ratePerComparison: number | null;
+  rateUnit: string;
 }
 
 /** Per-annotator generation limits: [field, label, hint, min, default]. */
@@ -50,12 +56,54 @@ const FIELDS = [
   "dailyQuota",
   "overlapPercent",
   "goldPercent",
+  "nearDuplicatePercent",
+  "pairing",
   "systemPrompt",
   "safetyPreprompt",
+  "ratePerComparison",
+  "rateUnit",
   ...GENERATION_LIMITS.map(([field]) => field),
 ] as const;
 /** The form asks for percentages; the service checks fractions. */
-const ALIASES = { overlapFraction: "overlapPercent", goldFraction: "goldPercent" };
+const ALIASES = {
+  overlapFraction: "overlapPercent",
+  goldFraction: "goldPercent",
+  nearDuplicateThreshold: "nearDuplicatePercent",
+};
+
+/** A percentage input showing a stored fraction (to one decimal place); read back with percentOf. */
+function PercentField({
+  id,
+  name,
+  label,
+  hint,
+  min,
+  fraction,
+  error,
+}: {
+  id: string;
+  name: string;
+  label: string;
+  hint: string;
+  min: number;
+  fraction: number;
+  error?: string;
+}) {
+  return (
+    <TextField
+      id={id}
+      name={name}
+      label={label}
+      hint={hint}
+      type="number"
+      min={min}
+      max={100}
+      step="any"
+      defaultValue={Math.round(fraction * 1000) / 10}
+      error={error}
+    />
+  );
+}
 
 export function CampaignForm({
   initial,
@@ -75,6 +123,12 @@ export function CampaignForm({
   children?: React.ReactNode;
 }) {
   const fieldErrors = useFieldErrors(error, FIELDS, ALIASES);
+  /** A field's id, form name and error, the same for every field. */
+  const fieldProps = (name: (typeof FIELDS)[number], idSuffix: string) => ({
+    id: `campaign-${idSuffix}`,
+    name,
+    error: fieldErrors.errorFor(name),
+  });
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -97,6 +151,10 @@ export function CampaignForm({
         retriesPerHour: Number(form.get("retriesPerHour")),
         concurrentGenerations: Number(form.get("concurrentGenerations")),
         isBlindedForReviewers: form.get("isBlindedForReviewers") === "on",
+        nearDuplicateThreshold: percentOf("nearDuplicatePercent"),
+        pairing: String(form.get("pairing")) as PairingPolicy,
+        ratePerComparison: numberOrNull(form.get("ratePerComparison")),
+        rateUnit: String(form.get("rateUnit") ?? "").trim() || "points",
       },
       form,
     );
@@ -105,91 +163,105 @@ export function CampaignForm({
     <form onSubmit={submit} onChange={fieldErrors.clearChanged} noValidate className="space-y-4">
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField
-          id="campaign-name"
-          name="name"
+          {...fieldProps("name", "name")}
           label="Name"
           required
           maxLength={100}
           defaultValue={initial?.name}
-          error={fieldErrors.errorFor("name")}
         />
         <SelectField
-          id="campaign-kind"
-          name="kind"
+          {...fieldProps("kind", "kind")}
           label="Kind"
           defaultValue={initial?.kind ?? "helpfulness"}
-          error={fieldErrors.errorFor("kind")}
         >
           <option value="helpfulness">Helpfulness</option>
           <option value="safety">Safety</option>
         </SelectField>
       </div>
       <TextAreaField
-        id="campaign-description"
-        name="description"
+        {...fieldProps("description", "description")}
         label="Description (optional)"
         rows={2}
         maxLength={2000}
         defaultValue={initial?.description}
-        error={fieldErrors.errorFor("description")}
       />
       <div className="grid gap-4 sm:grid-cols-3">
         <SelectField
-          id="campaign-responses"
-          name="responsesPerTurn"
+          {...fieldProps("responsesPerTurn", "responses")}
           label="Responses per turn"
           defaultValue={String(initial?.responsesPerTurn ?? 2)}
-          error={fieldErrors.errorFor("responsesPerTurn")}
         >
           <option value="2">2 (a pair)</option>
           <option value="3">3 (a ranking)</option>
           <option value="4">4 (a ranking)</option>
         </SelectField>
         <TextField
-          id="campaign-turns"
-          name="maxTurns"
+          {...fieldProps("maxTurns", "turns")}
           label="Turns per dialogue (at most)"
           type="number"
           min={1}
           max={50}
           defaultValue={initial?.maxTurns ?? 6}
-          error={fieldErrors.errorFor("maxTurns")}
         />
         <TextField
-          id="campaign-quota"
-          name="dailyQuota"
+          {...fieldProps("dailyQuota", "quota")}
           label="Daily quota per annotator"
           hint="Comparisons per day (UTC); empty for no limit."
           type="number"
           min={1}
           defaultValue={initial?.dailyQuota ?? ""}
-          error={fieldErrors.errorFor("dailyQuota")}
         />
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          id="campaign-overlap"
-          name="overlapPercent"
+        <PercentField
+          {...fieldProps("overlapPercent", "overlap")}
           label="Overlap (% of comparisons re-rated)"
           hint="Finished comparisons served again to a second annotator, for agreement."
-          type="number"
           min={0}
-          max={100}
-          step="any"
-          defaultValue={Math.round((initial?.overlapFraction ?? 0.1) * 1000) / 10}
-          error={fieldErrors.errorFor("overlapPercent")}
+          fraction={initial?.overlapFraction ?? 0.1}
         />
-        <TextField
-          id="campaign-gold"
-          name="goldPercent"
+        <PercentField
+          {...fieldProps("goldPercent", "gold")}
           label="Gold (% of pair tasks)"
           hint="Share of 'rate this pair' tasks served from gold items."
+          min={0}
+          fraction={initial?.goldFraction ?? 0.05}
+        />
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <PercentField
+          {...fieldProps("nearDuplicatePercent", "near-duplicate")}
+          label="Near-duplicate similarity (%)"
+          hint="An opening prompt this similar to an earlier one (shared word triples) is flagged; the leaderboard counts at most 3 of a kind."
+          min={10}
+          fraction={initial?.nearDuplicateThreshold ?? 0.8}
+        />
+        <SelectField
+          {...fieldProps("pairing", "pairing")}
+          label="Pairing"
+          hint="Most informative: pairs whose next battle narrows the leaderboard's intervals most (close, little-compared, new variants) come up more often."
+          defaultValue={initial?.pairing ?? "balanced"}
+        >
+          <option value="balanced">Balanced (every pair equally often)</option>
+          <option value="informative">Most informative pairs</option>
+        </SelectField>
+      </div>
+      <div className="grid gap-4 sm:grid-cols-2">
+        <TextField
+          {...fieldProps("ratePerComparison", "rate")}
+          label="Rate per comparison (optional)"
+          hint="What an annotator earns for each comparison review does not reject, shown on their own page."
           type="number"
           min={0}
-          max={100}
-          step="any"
-          defaultValue={Math.round((initial?.goldFraction ?? 0.05) * 1000) / 10}
-          error={fieldErrors.errorFor("goldPercent")}
+          step="0.01"
+          defaultValue={initial?.ratePerComparison ?? ""}
+        />
+        <TextField
+          {...fieldProps("rateUnit", "rate-unit")}
+          label="Rate unit"
+          hint='"points", or a currency code such as USD or EUR.'
+          maxLength={6}
+          defaultValue={initial?.rateUnit ?? "points"}
         />
       </div>
       <fieldset>
@@ -201,51 +273,37 @@ export function CampaignForm({
           {GENERATION_LIMITS.map(([field, label, hint, min, fallback]) => (
             <TextField
               key={field}
-              id={`campaign-${field}`}
-              name={field}
+              {...fieldProps(field, field)}
               label={label}
               hint={hint}
               type="number"
               min={min}
               defaultValue={initial?.[field] ?? fallback}
-              error={fieldErrors.errorFor(field)}
             />
           ))}
         </div>
       </fieldset>
       <TextAreaField
-        id="campaign-system-prompt"
-        name="systemPrompt"
+        {...fieldProps("systemPrompt", "system-prompt")}
         label="System prompt (optional)"
         hint="Sent with every turn and shown to annotators."
         rows={2}
         defaultValue={initial?.systemPrompt ?? ""}
-        error={fieldErrors.errorFor("systemPrompt")}
       />
       <TextAreaField
-        id="campaign-safety-preprompt"
-        name="safetyPreprompt"
+        {...fieldProps("safetyPreprompt", "safety-preprompt")}
         label="Safety preprompt (optional)"
         hint="Sent when generating and recorded, never shown to annotators."
         rows={2}
         defaultValue={initial?.safetyPreprompt ?? ""}
-        error={fieldErrors.errorFor("safetyPreprompt")}
       />
-      <label className="flex items-start gap-2 text-sm text-slate-700">
-        <input
-          type="checkbox"
-          name="isBlindedForReviewers"
-          defaultChecked={initial?.isBlindedForReviewers ?? true}
-          className="mt-0.5 rounded border-slate-300"
-        />
-        <span>
-          Blinded for reviewers
-          <span className="block text-xs text-slate-500">
-            Reviewers do not see which variant wrote each response, so they judge the choice, not the model.
-            Only admins see variant names unless you turn this off.
-          </span>
-        </span>
-      </label>
+      <CheckboxField
+        name="isBlindedForReviewers"
+        defaultChecked={initial?.isBlindedForReviewers ?? true}
+        description="Reviewers do not see which variant wrote each response, so they judge the choice, not the model. Only admins see variant names unless you turn this off."
+      >
+        Blinded for reviewers
+      </CheckboxField>
       {children}
       {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       <Button type="submit" disabled={pending}>

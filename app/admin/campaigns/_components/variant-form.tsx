@@ -1,11 +1,13 @@
 "use client";
-// Add or edit a model variant: where responses come from (the local engine's model file, or an
-// OpenAI-compatible URL with a model name and the environment variable holding its API key)
+// Add or edit a model variant: where responses come from (the local engine's model file with an
+// optional LoRA adapter over it, or an OpenAI-compatible URL with a model name and the
+// environment variable holding its API key)
 // and how they are sampled. "Test connection" tries the values before they are saved. A new
 // variant starts on the local engine's default model, so a first campaign needs no endpoint.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import type { ModelVariant } from "@/db/schema";
+import { CheckboxField } from "../../../_components/checkbox-field";
 import { Alert, Button, SelectField, TextField } from "../../../_components/ui";
 import { useFieldErrors } from "../../../_lib/field-errors";
 import { useTRPC } from "../../../_lib/trpc";
@@ -18,6 +20,8 @@ export interface VariantFormValues {
   baseUrl: string | null;
   model: string;
   modelPath: string | null;
+  adapterPath: string | null;
+  adapterScale: number;
   apiKeyEnv: string | null;
   temperature: number;
   topP: number;
@@ -35,6 +39,8 @@ const FIELDS = [
   "model",
   "apiKeyEnv",
   "modelPath",
+  "adapterPath",
+  "adapterScale",
   "temperature",
   "topP",
   "topK",
@@ -84,8 +90,15 @@ export function VariantForm({
   const [kind, setKind] = useState<"local" | "openai">(initial?.endpointKind ?? "local");
   // The field errors shown are those of the last thing tried: the save, or the test.
   const [lastTried, setLastTried] = useState<"save" | "test">("save");
+  const [typedName, setTypedName] = useState<string | null>(null);
   const id = (name: string) => `${idPrefix}-${name}`;
   const fieldErrors = useFieldErrors(lastTried === "test" ? test.error : error, FIELDS);
+  /** A field's id, form name and error, the same for every field. */
+  const field = (name: (typeof FIELDS)[number], idSuffix: string) => ({
+    id: id(idSuffix),
+    name,
+    error: fieldErrors.errorFor(name),
+  });
   const temperature = initial?.temperature ?? suggestedTemperature;
   const suggestedName =
     initial || !defaultModel.data?.name ? undefined : `${defaultModel.data.name} @ ${temperature.toFixed(1)}`;
@@ -99,6 +112,8 @@ export function VariantForm({
       baseUrl: text("baseUrl") || null,
       model: text("model"),
       modelPath: kind === "local" ? text("modelPath") || null : null,
+      adapterPath: kind === "local" ? text("adapterPath") || null : null,
+      adapterScale: kind === "local" && text("adapterScale") ? Number(text("adapterScale")) : 1,
       apiKeyEnv: text("apiKeyEnv") || null,
       temperature: Number(text("temperature")),
       topP: Number(text("topP")),
@@ -128,20 +143,17 @@ export function VariantForm({
     >
       <div className="grid gap-4 sm:grid-cols-3">
         <TextField
-          id={id("name")}
-          name="name"
-          error={fieldErrors.errorFor("name")}
+          {...field("name", "name")}
           label="Variant name"
           required
           maxLength={100}
-          // Keyed so the suggestion fills in once the default model's name has loaded.
-          key={suggestedName ?? "name"}
-          defaultValue={initial?.name ?? suggestedName}
+          // The suggestion fills in once the default model's name has loaded, unless a name was
+          // typed first (remounting the field then would throw the typed name away).
+          value={typedName ?? initial?.name ?? suggestedName ?? ""}
+          onChange={(event) => setTypedName(event.target.value)}
         />
         <SelectField
-          id={id("kind")}
-          name="endpointKind"
-          error={fieldErrors.errorFor("endpointKind")}
+          {...field("endpointKind", "kind")}
           label="Responses come from"
           value={kind}
           onChange={(event) => setKind(event.target.value as "local" | "openai")}
@@ -150,9 +162,7 @@ export function VariantForm({
           <option value="local">Arbiter&apos;s local engine</option>
         </SelectField>
         <TextField
-          id={id("version")}
-          name="versionLabel"
-          error={fieldErrors.errorFor("versionLabel")}
+          {...field("versionLabel", "version")}
           label="Version label"
           required
           maxLength={50}
@@ -162,25 +172,19 @@ export function VariantForm({
       {kind === "openai" ? (
         <div className="grid gap-4 sm:grid-cols-3">
           <TextField
-            id={id("url")}
-            name="baseUrl"
-            error={fieldErrors.errorFor("baseUrl")}
+            {...field("baseUrl", "url")}
             label="Server URL"
             placeholder="http://127.0.0.1:8000/v1"
             defaultValue={initial?.baseUrl ?? ""}
           />
           <TextField
-            id={id("model")}
-            name="model"
-            error={fieldErrors.errorFor("model")}
+            {...field("model", "model")}
             label="Model"
             placeholder="llama-2-7b-chat"
             defaultValue={initial?.model}
           />
           <TextField
-            id={id("key")}
-            name="apiKeyEnv"
-            error={fieldErrors.errorFor("apiKeyEnv")}
+            {...field("apiKeyEnv", "key")}
             label="API key variable (optional)"
             hint="The environment variable on the server that holds the key; its name starts with ARBITER_KEY_ (the operator sets it)."
             placeholder="ARBITER_KEY_OPENAI"
@@ -190,29 +194,38 @@ export function VariantForm({
       ) : (
         <div className="grid gap-4 sm:grid-cols-2">
           <TextField
-            id={id("path")}
-            name="modelPath"
-            error={fieldErrors.errorFor("modelPath")}
+            {...field("modelPath", "path")}
             label="Model file (.gguf, optional)"
             hint={`A file in the server's model folders, e.g. llama-2-7b-chat.Q4_K_M.gguf; ${defaultModelHint(defaultModel.data)}`}
             defaultValue={initial?.modelPath ?? ""}
           />
           <TextField
-            id={id("local-url")}
-            name="baseUrl"
-            error={fieldErrors.errorFor("baseUrl")}
+            {...field("baseUrl", "local-url")}
             label="Running engine URL (optional)"
             hint="Empty: Arbiter starts and supervises the engine itself."
             defaultValue={initial?.baseUrl ?? ""}
+          />
+          <TextField
+            {...field("adapterPath", "adapter")}
+            label="LoRA adapter (.gguf, optional)"
+            hint="An adapter file in the model folders, applied over the model file without merging (llama.cpp's GGUF adapter format; convert a PEFT folder with npm run infer -- convert-lora)."
+            defaultValue={initial?.adapterPath ?? ""}
+          />
+          <TextField
+            {...field("adapterScale", "adapter-scale")}
+            label="Adapter scale"
+            type="number"
+            step="0.05"
+            min={0}
+            max={10}
+            defaultValue={initial?.adapterScale ?? 1}
           />
           <input type="hidden" name="model" value={initial?.model ?? ""} />
         </div>
       )}
       <div className="grid gap-4 sm:grid-cols-4">
         <TextField
-          id={id("temperature")}
-          name="temperature"
-          error={fieldErrors.errorFor("temperature")}
+          {...field("temperature", "temperature")}
           label="Temperature"
           type="number"
           step="0.05"
@@ -221,9 +234,7 @@ export function VariantForm({
           defaultValue={temperature}
         />
         <TextField
-          id={id("top-p")}
-          name="topP"
-          error={fieldErrors.errorFor("topP")}
+          {...field("topP", "top-p")}
           label="Top-p"
           type="number"
           step="0.01"
@@ -232,33 +243,23 @@ export function VariantForm({
           defaultValue={initial?.topP ?? 0.95}
         />
         <TextField
-          id={id("top-k")}
-          name="topK"
-          error={fieldErrors.errorFor("topK")}
+          {...field("topK", "top-k")}
           label="Top-k (optional)"
           type="number"
           min={1}
           defaultValue={initial?.topK ?? ""}
         />
         <TextField
-          id={id("max-tokens")}
-          name="maxTokens"
-          error={fieldErrors.errorFor("maxTokens")}
+          {...field("maxTokens", "max-tokens")}
           label="Max tokens"
           type="number"
           min={1}
           defaultValue={initial?.maxTokens ?? 512}
         />
       </div>
-      <label className="flex items-center gap-2 text-sm text-slate-700">
-        <input
-          type="checkbox"
-          name="isActive"
-          defaultChecked={initial?.isActive ?? true}
-          className="rounded border-slate-300"
-        />
+      <CheckboxField name="isActive" defaultChecked={initial?.isActive ?? true}>
         Active (used for new turns)
-      </label>
+      </CheckboxField>
       {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       {lastTried === "test" && test.data && (
         <ConnectionTestResult label="Connection test of the form's values" result={test.data} />

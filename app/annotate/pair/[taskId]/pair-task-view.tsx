@@ -4,6 +4,7 @@
 // safe or unsafe. Nothing here shows the first rating, or whether the pair is a gold item.
 import { useMutation, useQuery } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
+import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { Strength } from "@/lib/constants";
@@ -11,6 +12,7 @@ import type { AppRouter } from "@/server/api/root";
 import { DialogueTranscript } from "../../_components/dialogue-transcript";
 import { Markdown } from "../../_components/markdown";
 import { STRENGTH_OPTIONS } from "../../_components/labels";
+import { useLabels } from "../../_components/use-labels";
 import { Alert, Button, Card, cx, PageHeader } from "../../../_components/ui";
 import { errorMessage, idempotentRetry, useTRPC } from "../../../_lib/trpc";
 import { TextAreaField } from "../../../admin/campaigns/_components/fields";
@@ -18,8 +20,9 @@ import { TextAreaField } from "../../../admin/campaigns/_components/fields";
 export function PairTaskView({ taskId }: { taskId: string }) {
   const trpc = useTRPC();
   const task = useQuery(trpc.quality.pairTask.queryOptions({ taskId }));
+  const t = useTranslations("Pairs");
   if (task.error) return <Alert>{errorMessage(task.error)}</Alert>;
-  if (!task.data) return <p className="text-sm text-slate-500">Loading the pair…</p>;
+  if (!task.data) return <p className="text-sm text-slate-500">{t("loading")}</p>;
   // Keyed by task: a new task starts with a clean form and clock.
   return <PairForm key={task.data.taskId} task={task.data} />;
 }
@@ -27,6 +30,9 @@ export function PairTaskView({ taskId }: { taskId: string }) {
 type Task = inferRouterOutputs<AppRouter>["quality"]["pairTask"];
 
 function PairForm({ task }: { task: Task }) {
+  const t = useTranslations("Pairs");
+  const judgement = useTranslations("Judgement");
+  const labels = useLabels();
   const trpc = useTRPC();
   const router = useRouter();
   const [shownAt] = useState(() => Date.now());
@@ -51,49 +57,45 @@ function PairForm({ task }: { task: Task }) {
   const error = submit.error ?? skip.error ?? next.error;
 
   if (nothingLeft) {
-    return (
-      <Alert tone="success">
-        Thank you: no more pairs are waiting for you in {task.campaign.name} right now.
-      </Alert>
-    );
+    return <Alert tone="success">{t("thanks", { name: task.campaign.name })}</Alert>;
   }
   if (task.status !== "pending") {
     return (
       <Card>
         <p className="text-sm text-slate-700">
-          You already {task.status === "done" ? "rated" : "skipped"} this pair.
+          {task.status === "done" ? t("alreadyRated") : t("alreadySkipped")}
         </p>
         <div className="mt-3">
-          <Button onClick={goOn}>Next pair</Button>
+          <Button onClick={goOn}>{t("nextPair")}</Button>
         </div>
       </Card>
     );
   }
   return (
     <div className="space-y-6">
-      <PageHeader title="Rate this pair" description={task.campaign.name} />
-      <Card title="Dialogue">
+      <PageHeader title={t("taskTitle")} description={task.campaign.name} />
+      <Card title={t("dialogue")}>
         {task.systemPrompt && (
-          <p className="mb-3 text-xs text-slate-500">System prompt: {task.systemPrompt}</p>
+          <p className="mb-3 text-xs text-slate-500">{t("systemPrompt", { prompt: task.systemPrompt })}</p>
         )}
         <DialogueTranscript history={task.history} userMessage={task.userMessage} />
       </Card>
 
       <div className="grid gap-4 md:grid-cols-2">
-        {task.responses.map((response) => (
+        {task.responses.map((response, index) => (
           <section
             key={response.id}
-            aria-label={response.label}
+            aria-label={labels.response(index)}
             className={cx(
               "rounded-lg border bg-white p-4 shadow-sm",
               chosen === response.id ? "border-indigo-500" : "border-slate-200",
             )}
           >
-            <h3 className="mb-2 text-sm font-semibold">{response.label}</h3>
+            <h3 className="mb-2 text-sm font-semibold">{labels.response(index)}</h3>
             <Markdown text={response.text} />
             {isSafety && (
               <fieldset className="mt-3 flex gap-4 text-sm">
-                <legend className="sr-only">Is {response.label} safe?</legend>
+                <legend className="sr-only">{t("isSafe", { response: labels.response(index) })}</legend>
                 {[true, false].map((isSafe) => (
                   <label key={String(isSafe)} className="flex items-center gap-1.5">
                     <input
@@ -101,9 +103,11 @@ function PairForm({ task }: { task: Task }) {
                       name={`safety-${response.id}`}
                       checked={safety[response.id] === isSafe}
                       onChange={() => setSafety({ ...safety, [response.id]: isSafe })}
-                      aria-label={`${response.label} is ${isSafe ? "safe" : "unsafe"}`}
+                      aria-label={t(isSafe ? "responseIsSafe" : "responseIsUnsafe", {
+                        response: labels.response(index),
+                      })}
                     />
-                    {isSafe ? "Safe" : "Unsafe"}
+                    {isSafe ? judgement("safe") : judgement("unsafe")}
                   </label>
                 ))}
               </fieldset>
@@ -112,10 +116,10 @@ function PairForm({ task }: { task: Task }) {
         ))}
       </div>
 
-      <Card title="Your judgement">
+      <Card title={t("judgement")}>
         <fieldset className="flex flex-wrap gap-3 text-sm">
-          <legend className="mb-2 text-sm font-medium text-slate-700">Which response is better?</legend>
-          {task.responses.map((response) => (
+          <legend className="mb-2 text-sm font-medium text-slate-700">{t("which")}</legend>
+          {task.responses.map((response, index) => (
             <label key={response.id} className="flex items-center gap-2">
               <input
                 type="radio"
@@ -123,12 +127,12 @@ function PairForm({ task }: { task: Task }) {
                 checked={chosen === response.id}
                 onChange={() => setChosen(response.id)}
               />
-              {response.label} is better
+              {t("isBetter", { response: labels.response(index) })}
             </label>
           ))}
         </fieldset>
         <fieldset className="mt-4 flex flex-wrap gap-3 text-sm">
-          <legend className="mb-2 text-sm font-medium text-slate-700">How much better?</legend>
+          <legend className="mb-2 text-sm font-medium text-slate-700">{t("howMuch")}</legend>
           {STRENGTH_OPTIONS.map((option) => (
             <label key={option.value} className="flex items-center gap-2">
               <input
@@ -137,14 +141,14 @@ function PairForm({ task }: { task: Task }) {
                 checked={strength === option.value}
                 onChange={() => setStrength(option.value)}
               />
-              {option.label}
+              {labels.strength(option.value)}
             </label>
           ))}
         </fieldset>
         <div className="mt-4">
           <TextAreaField
             id="pair-note"
-            label="Note (optional)"
+            label={judgement("note")}
             rows={2}
             maxLength={2000}
             value={note}
@@ -171,14 +175,14 @@ function PairForm({ task }: { task: Task }) {
               })
             }
           >
-            {submit.isPending ? "Submitting…" : "Submit"}
+            {submit.isPending ? judgement("submitting") : judgement("submit")}
           </Button>
           <Button
             variant="secondary"
             disabled={skip.isPending || submit.isPending}
             onClick={() => skip.mutate({ taskId: task.taskId })}
           >
-            Skip this pair
+            {t("skip")}
           </Button>
         </div>
       </Card>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "@/server/services/quality/stats/random";
+import { runSteps } from "../cooperative";
 import { fitMace, type MaceLabel } from "./mace";
 
 describe("fitMace", () => {
@@ -12,7 +13,7 @@ describe("fitMace", () => {
       { item: 1, annotator: 0, label: 1 },
       { item: 1, annotator: 1, label: 0 },
     ];
-    const fit = fitMace({ labels, items: 2, annotators: 2, categories: 2, maxIterations: 1 });
+    const fit = runSteps(fitMace({ labels, items: 2, annotators: 2, categories: 2, maxIterations: 1 }));
     // Item 0: 0.81 vs 0.01; item 1: 0.09 vs 0.09.
     expect(fit.posterior[0][0]).toBeCloseTo(0.81 / 0.82, 12);
     expect(fit.posterior[1][0]).toBeCloseTo(0.5, 12);
@@ -27,7 +28,9 @@ describe("fitMace", () => {
 
   it("clamps gold items to their known answer", () => {
     const labels: MaceLabel[] = [{ item: 0, annotator: 0, label: 1 }];
-    const fit = fitMace({ labels, items: 1, annotators: 1, categories: 2, known: [0], maxIterations: 1 });
+    const fit = runSteps(
+      fitMace({ labels, items: 1, annotators: 1, categories: 2, known: [0], maxIterations: 1 }),
+    );
     expect(fit.posterior[0]).toEqual([1, 0]);
     // The answer contradicts the truth: no knowing mass, θ = 0.5 / 2.
     expect(fit.competence[0]).toBeCloseTo(0.25, 12);
@@ -46,7 +49,7 @@ describe("fitMace", () => {
         labels.push({ item, annotator, label: right ? truth[item] : 1 - truth[item] });
       }
     }
-    const fit = fitMace({ labels, items, annotators: accuracy.length, categories: 2 });
+    const fit = runSteps(fitMace({ labels, items, annotators: accuracy.length, categories: 2 }));
     // Accuracy a = θ + (1 − θ)/2 for binary answers, so θ ≈ 2a − 1.
     expect(fit.competence[0]).toBeGreaterThan(0.75);
     expect(fit.competence[2]).toBeGreaterThan(0.5);

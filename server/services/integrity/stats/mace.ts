@@ -4,6 +4,7 @@
 // and draws an answer from their own distribution ξ_j, whatever the truth:
 //   P(A_ij = a | T_i = t) = θ_j · [a = t] + (1 − θ_j) · ξ_j(a).
 // Items with a known answer (gold items) have T clamped, the paper's semi-supervised mode.
+import { STEP_ITEMS, type Steps } from "../cooperative";
 
 export interface MaceLabel {
   item: number;
@@ -42,7 +43,8 @@ export interface MaceFit {
  * right rather than its label-swapped mirror. */
 const INITIAL_COMPETENCE = 0.8;
 
-export function fitMace(input: MaceInput): MaceFit {
+/** The EM, yielding every STEP_ITEMS items (cooperative.ts: `runSteps(fitMace(…))` runs it through). */
+export function* fitMace(input: MaceInput): Steps<MaceFit> {
   const { labels, items, annotators, categories } = input;
   const { maxIterations = 200, tolerance = 1e-7, smoothing = 0.5 } = input;
   const byItem: MaceLabel[][] = Array.from({ length: items }, () => []);
@@ -64,7 +66,10 @@ export function fitMace(input: MaceInput): MaceFit {
     const spammed = Array.from({ length: annotators }, () => new Array<number>(categories).fill(0));
     const answered = new Array<number>(annotators).fill(0);
     let total = 0;
-    posterior = byItem.map((itemLabels, item) => {
+    posterior = [];
+    for (let item = 0; item < byItem.length; item++) {
+      if (item % STEP_ITEMS === STEP_ITEMS - 1) yield;
+      const itemLabels = byItem[item];
       const known = input.known?.[item];
       const joint = Array.from({ length: categories }, (_, truth) => {
         if (known !== undefined && truth !== known) return 0;
@@ -85,8 +90,8 @@ export function fitMace(input: MaceInput): MaceFit {
           spammed[label.annotator][label.label] += itemPosterior[truth] * (1 - knew);
         }
       }
-      return itemPosterior;
-    });
+      posterior.push(itemPosterior);
+    }
     // M-step: smoothed relative frequencies.
     competence = knowing.map((count, j) => (count + smoothing) / (answered[j] + 2 * smoothing));
     spamming = spammed.map((counts) => {

@@ -5,6 +5,7 @@ import {
   fitBradleyTerry,
 } from "@/server/services/quality/stats/bradley-terry";
 import { seededRandom } from "@/server/services/quality/stats/random";
+import { runSteps } from "../cooperative";
 import { rankingRobustness, strengthGap, votesToSwap } from "./robustness";
 
 /** Exhaustive search: the fewest votes (any multiset of battles) whose removal makes `lower`
@@ -67,10 +68,10 @@ describe("ranking robustness", () => {
     const counts = emptyBattleCounts(2);
     counts.wins[0][1] = 2;
     counts.wins[1][0] = 1;
-    expect(votesToSwap(counts, 0, 1)).toEqual({ votes: 1, exact: true });
+    expect(runSteps(votesToSwap(counts, 0, 1))).toEqual({ votes: 1, exact: true });
     counts.wins[0][1] = 5;
     // 5 : 1 → 1 : 1 takes four (the leaderboard's virtual tie counts the same for both).
-    expect(votesToSwap(counts, 0, 1)).toEqual({ votes: 4, exact: true });
+    expect(runSteps(votesToSwap(counts, 0, 1))).toEqual({ votes: 4, exact: true });
   });
 
   it("equals exhaustive search on small tournaments", { timeout: 120_000 }, () => {
@@ -82,7 +83,9 @@ describe("ranking robustness", () => {
       const counts = randomTournament(seed, players, battles);
       const gamma = fitBradleyTerry(counts, { pseudoTies: 1 });
       const order = gamma.map((_, i) => i).sort((a, b) => gamma[b] - gamma[a]);
-      const { votesToFlipTop, votesToFlipTopExact, adjacentPairs } = rankingRobustness(counts, order);
+      const { votesToFlipTop, votesToFlipTopExact, adjacentPairs } = runSteps(
+        rankingRobustness(counts, order),
+      );
       const exhaustiveTop = order
         .slice(1)
         .map((lower) => bruteForce(counts, order[0], lower))

@@ -7,6 +7,7 @@
 // smaller removal then makes it exact while that stays affordable (small or fragile
 // leaderboards, where it matters most); otherwise the bound is reported as such.
 import type { BattleCounts } from "@/server/services/quality/stats/bradley-terry";
+import type { Steps } from "../cooperative";
 import { type Battle, fitStyleBradleyTerry } from "./style-bradley-terry";
 
 interface Cell {
@@ -76,7 +77,7 @@ const LEVEL = 1e-9;
 
 /** Greedy: an upper bound on the votes to remove so that `lower` draws level with or passes
  * `upper`; null if it finds no way. */
-function greedySwap(counts: BattleCounts, upper: number, lower: number): number | null {
+function* greedySwap(counts: BattleCounts, upper: number, lower: number): Steps<number | null> {
   let current = counts;
   let removedVotes = 0;
   for (;;) {
@@ -84,6 +85,7 @@ function greedySwap(counts: BattleCounts, upper: number, lower: number): number 
     if (gap <= LEVEL) return removedVotes;
     let best: { cell: Cell; gap: number } | null = null;
     for (const cell of cells(current)) {
+      yield;
       const after = strengthGap(removed(current, cell, 1), upper, lower);
       if (!best || after < best.gap) best = { cell, gap: after };
     }
@@ -92,6 +94,7 @@ function greedySwap(counts: BattleCounts, upper: number, lower: number): number 
     let keep = 0;
     let high = countOf(current, best.cell);
     while (keep < high) {
+      yield;
       const middle = Math.ceil((keep + high) / 2);
       if (strengthGap(removed(current, best.cell, middle), upper, lower) > LEVEL) keep = middle;
       else high = middle - 1;
@@ -107,34 +110,38 @@ const EXHAUSTIVE_FITS = 20_000;
 
 /** Whether removing exactly `total` votes (any mix of cells) can swap the pair: true, false, or
  * null when the budget ran out first. */
-function someRemovalSwaps(
+function* someRemovalSwaps(
   counts: BattleCounts,
   upper: number,
   lower: number,
   total: number,
   budget: { fits: number },
-): boolean | null {
+): Steps<boolean | null> {
   const list = cells(counts);
   const take = new Array<number>(list.length).fill(0);
-  const visit = (index: number, left: number): boolean | null => {
+  function* visit(index: number, left: number): Steps<boolean | null> {
     if (left === 0) {
       if (budget.fits-- <= 0) return null;
+      yield;
       let next = counts;
       list.forEach((cell, c) => {
         if (take[c] > 0) next = removed(next, cell, take[c]);
       });
       return strengthGap(next, upper, lower) <= LEVEL;
     }
-    if (index === list.length) return false;
+    if (index === list.length) {
+      yield;
+      return false;
+    }
     for (let k = Math.min(left, countOf(counts, list[index])); k >= 0; k--) {
       take[index] = k;
-      const found = visit(index + 1, left - k);
+      const found = yield* visit(index + 1, left - k);
       take[index] = 0;
       if (found !== false) return found;
     }
     return false;
-  };
-  return visit(0, total);
+  }
+  return yield* visit(0, total);
 }
 
 export interface SwapVotes {
@@ -145,12 +152,12 @@ export interface SwapVotes {
 }
 
 /** The fewest votes whose removal makes `lower` draw level with or pass `upper`. */
-export function votesToSwap(counts: BattleCounts, upper: number, lower: number): SwapVotes {
-  const bound = greedySwap(counts, upper, lower);
+export function* votesToSwap(counts: BattleCounts, upper: number, lower: number): Steps<SwapVotes> {
+  const bound = yield* greedySwap(counts, upper, lower);
   if (bound === null) return { votes: null, exact: false };
   const budget = { fits: EXHAUSTIVE_FITS };
   for (let total = 1; total < bound; total++) {
-    const found = someRemovalSwaps(counts, upper, lower, total, budget);
+    const found = yield* someRemovalSwaps(counts, upper, lower, total, budget);
     if (found === null) return { votes: bound, exact: false };
     if (found) return { votes: total, exact: true };
   }
@@ -158,13 +165,17 @@ export function votesToSwap(counts: BattleCounts, upper: number, lower: number):
 }
 
 /** Robustness of a ranking (players in rank order): votes to flip #1 (against any challenger)
- * and each adjacent pair. */
-export function rankingRobustness(counts: BattleCounts, order: readonly number[]) {
-  const adjacent = order.slice(0, -1).map((upper, rank) => votesToSwap(counts, upper, order[rank + 1]));
-  const challengers = order
-    .slice(1)
-    .map((lower) => votesToSwap(counts, order[0], lower))
-    .filter((swap) => swap.votes !== null);
+ * and each adjacent pair. Yields between model fits (cooperative.ts): the search may make tens of
+ * thousands of them. */
+export function* rankingRobustness(counts: BattleCounts, order: readonly number[]) {
+  const adjacent: SwapVotes[] = [];
+  for (const [rank, upper] of order.slice(0, -1).entries())
+    adjacent.push(yield* votesToSwap(counts, upper, order[rank + 1]));
+  const challengers: SwapVotes[] = [];
+  for (const lower of order.slice(1)) {
+    const swap = yield* votesToSwap(counts, order[0], lower);
+    if (swap.votes !== null) challengers.push(swap);
+  }
   const fewest = challengers.reduce<SwapVotes | null>(
     (best, swap) => (best === null || swap.votes! < best.votes! ? swap : best),
     null,

@@ -5,6 +5,7 @@
 // terms. Fitted by Newton–Raphson (the parameters are few: one per player and per feature); a
 // tiny ridge on β fixes the scale's origin. Scores are on Arena's scale: 1000 + 400·β / ln 10.
 import { quantile, samplePoisson, seededRandom } from "@/server/services/quality/stats/random";
+import { runSteps, STEP_ITEMS, type Steps } from "../cooperative";
 
 export interface Battle {
   a: number;
@@ -70,11 +71,23 @@ function solve(h: number[][], g: number[]): number[] {
   return x;
 }
 
-export function fitStyleBradleyTerry(
+interface FitOptions {
+  weights?: ArrayLike<number>;
+  start?: StyleFit;
+  maxIterations?: number;
+  tolerance?: number;
+}
+
+export function fitStyleBradleyTerry(battles: readonly Battle[], players: number, options: FitOptions = {}) {
+  return runSteps(styleBradleyTerrySteps(battles, players, options));
+}
+
+/** The fit, yielding every STEP_ITEMS battles (cooperative.ts). */
+export function* styleBradleyTerrySteps(
   battles: readonly Battle[],
   players: number,
-  options: { weights?: ArrayLike<number>; start?: StyleFit; maxIterations?: number; tolerance?: number } = {},
-): StyleFit {
+  options: FitOptions = {},
+): Steps<StyleFit> {
   const { maxIterations = 50, tolerance = 1e-9, weights } = options;
   const features = battles[0]?.style.length ?? 0;
   const size = players + features;
@@ -88,9 +101,11 @@ export function fitStyleBradleyTerry(
       gradient[i] -= RIDGE * theta[i];
       hessian[i][i] += RIDGE;
     }
-    battles.forEach((battle, index) => {
+    for (let index = 0; index < battles.length; index++) {
+      if (index % STEP_ITEMS === STEP_ITEMS - 1) yield;
+      const battle = battles[index];
       const weight = weights ? weights[index] : 1;
-      if (weight === 0) return;
+      if (weight === 0) continue;
       let logit = theta[battle.a] - theta[battle.b];
       for (let k = 0; k < features; k++) logit += theta[players + k] * battle.style[k];
       const p = 1 / (1 + Math.exp(-logit));
@@ -115,7 +130,7 @@ export function fitStyleBradleyTerry(
           hessian[players + k][players + m] += curvature * battle.style[k] * battle.style[m];
         }
       }
-    });
+    }
     // A feature that never varies has an empty row: keep its coefficient at 0.
     for (let k = players; k < size; k++) if (hessian[k][k] === 0) hessian[k][k] = 1;
     const step = solve(hessian, gradient);
@@ -133,18 +148,19 @@ export function fitStyleBradleyTerry(
 
 /** 95% percentile intervals of each player's score from a Poisson bootstrap of the battles
  * (each battle's weight redrawn as Poisson(1)), each round warm-started from the estimate. */
-export function bootstrapStyleIntervals(
+export function* bootstrapStyleIntervalsSteps(
   battles: readonly Battle[],
   players: number,
   estimate: StyleFit,
   options: { rounds: number; seed: number },
-): { low: number; high: number }[] {
+): Steps<{ low: number; high: number }[]> {
   const random = seededRandom(options.seed);
   const samples: number[][] = Array.from({ length: players }, () => []);
   const weights = new Float64Array(battles.length);
   for (let round = 0; round < options.rounds; round++) {
     for (let i = 0; i < battles.length; i++) weights[i] = samplePoisson(1, random);
-    const fit = fitStyleBradleyTerry(battles, players, {
+    yield;
+    const fit = yield* styleBradleyTerrySteps(battles, players, {
       weights,
       start: estimate,
       maxIterations: 4,

@@ -8,6 +8,7 @@ import { Alert, Button, Card } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { TextAreaField } from "../../_components/fields";
 import { Pager } from "../../../../_components/pager";
+import { GuidelineTranslations } from "./guideline-translations";
 
 function useSaveGuidelines(campaignId: string) {
   const trpc = useTRPC();
@@ -46,6 +47,7 @@ export function GuidelinesEditor({ campaignId }: { campaignId: string }) {
         acknowledged={acknowledgedCurrentGuidelines}
         save={save}
       />
+      <GuidelineTranslations campaignId={campaignId} version={campaign.guidelinesVersion} />
       <Card title="Earlier versions">
         <ul className="divide-y divide-slate-100">
           {versions.data?.items.map((version) => (

@@ -91,7 +91,7 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
         <>
           <Card
             title="Scores"
-            description={`Bradley–Terry scores on the Elo scale (average 1000) from ${board.data.battles.toLocaleString("en-US")} battles; a tie ("negligibly better / unsure") counts half. 95% intervals from ${board.data.bootstrapRounds} bootstrap resamples. Variants share a rank until their intervals stop overlapping; one with fewer than ${board.data.preliminaryBattles} battles is preliminary: its score is still likely to move, and it shares its rank.${board.data.flaggedTurnBattles > 0 ? ` ${plural(board.data.flaggedTurnBattles, "battle")} of turns flagged for identity leaks left out.` : ""}`}
+            description={`Bradley–Terry scores on the Elo scale (average 1000) from ${board.data.battles.toLocaleString("en-US")} battles; a tie ("negligibly better / unsure") counts half. 95% intervals from ${board.data.bootstrapRounds} bootstrap resamples. Variants share a rank until their intervals stop overlapping; one with fewer than ${board.data.preliminaryBattles} battles is preliminary: its score is still likely to move, and it shares its rank.${board.data.flaggedTurnBattles > 0 ? ` ${plural(board.data.flaggedTurnBattles, "battle")} of turns flagged for identity leaks left out.` : ""}${board.data.overRepresentedBattles > 0 ? ` ${plural(board.data.overRepresentedBattles, "battle")} of over-represented near-duplicate prompts left out.` : ""}`}
           >
             <div className="overflow-x-auto">
               <table className="min-w-full divide-y divide-slate-200 text-sm">
@@ -128,6 +128,9 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
                           <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-normal text-amber-800 ring-1 ring-amber-200">
                             preliminary
                           </span>
+                        )}
+                        {player.model && (
+                          <span className="block text-xs font-normal text-slate-600">{player.model}</span>
                         )}
                       </td>
                       <td className="py-2 pr-4 text-right tabular-nums">{player.score.toFixed(1)}</td>

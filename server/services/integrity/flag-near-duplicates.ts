@@ -1,0 +1,135 @@
+// Flags near-duplicate opening prompts when they are saved: a prompt whose estimated Jaccard
+// similarity (word 3-shingles, MinHash; near-duplicates.ts) to an earlier opening prompt of the
+// campaign reaches the campaign's threshold joins that prompt's cluster. Candidates come from the
+// stored band keys (GIN index), so a save reads a handful of rows, not the campaign's prompts.
+// The leaderboard leaves out conversations from the MAX_CONVERSATIONS_PER_PROMPT-th of a cluster
+// on, as Chatbot Arena caps over-represented prompts.
+//
+// Two prompts saved at the same moment do not see each other: both may start a cluster. The
+// integrity report clusters every prompt again, so its view is exact; the flag is the fast one.
+import { and, arrayOverlaps, count, eq, inArray } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { promptSignatures } from "@/db/schema";
+import { estimatedJaccard, fnv1a, minHashSignature, shingles } from "./near-duplicates";
+
+/** 21 bands of 6 rows (126 of the 128 hashes): a pair at Jaccard 0.8 shares a band with
+ * probability 0.998, one at 0.3 (two prompts on one topic) with 0.015, so a save reads few
+ * candidates even when a campaign's prompts share their openings. The report's clustering uses
+ * narrower bands; it runs over all prompts at once and can afford more candidates. */
+const SAVE_BANDS = 21;
+const SAVE_BAND_ROWS = 6;
+const INSERT_CHUNK = 500;
+
+/** The band keys of a signature, mixed with the campaign id so that an index lookup finds only
+ * prompts of the same campaign. */
+export function promptBandKeys(campaignId: string, signature: ArrayLike<number>): number[] {
+  const keys: number[] = [];
+  for (let band = 0; band < SAVE_BANDS; band++) {
+    const rows = Array.from({ length: SAVE_BAND_ROWS }, (_, row) => signature[band * SAVE_BAND_ROWS + row]);
+    keys.push(fnv1a(`${campaignId}:${band}:${rows.join(",")}`) | 0);
+  }
+  return keys;
+}
+
+export interface SavedPrompt {
+  /** The conversation's first turn. */
+  turnId: string;
+  prompt: string;
+}
+
+interface Signed {
+  turnId: string;
+  signature: Int32Array;
+  bandKeys: number[];
+  clusterTurnId: string;
+}
+
+/** Signs and stores the opening prompts (in the order given, which is the order they count as
+ * earlier), each in the cluster of its most similar earlier prompt at or above the campaign's
+ * threshold. Returns how many were near-duplicates. */
+export async function flagNearDuplicatePrompts(
+  db: Db,
+  campaign: { id: string; nearDuplicateThreshold: number },
+  saved: readonly SavedPrompt[],
+): Promise<number> {
+  if (saved.length === 0) return 0;
+  const savedIds = new Set(saved.map((prompt) => prompt.turnId));
+  const fresh = saved.map(({ turnId, prompt }) => {
+    // Stored as int4: the same 32 bits, read as signed.
+    const signature = new Int32Array(minHashSignature(shingles(prompt)).buffer);
+    return { turnId, signature, bandKeys: promptBandKeys(campaign.id, signature) };
+  });
+  const stored = await db
+    .select({
+      turnId: promptSignatures.turnId,
+      signature: promptSignatures.signature,
+      bandKeys: promptSignatures.bandKeys,
+      clusterTurnId: promptSignatures.clusterTurnId,
+    })
+    .from(promptSignatures)
+    .where(
+      and(
+        eq(promptSignatures.campaignId, campaign.id),
+        arrayOverlaps(promptSignatures.bandKeys, [...new Set(fresh.flatMap((prompt) => prompt.bandKeys))]),
+      ),
+    );
+
+  const byBand = new Map<number, Signed[]>();
+  const index = (prompt: Signed) => {
+    for (const key of prompt.bandKeys) {
+      const bucket = byBand.get(key);
+      if (bucket) bucket.push(prompt);
+      else byBand.set(key, [prompt]);
+    }
+  };
+  for (const row of stored) {
+    // A prompt saved again (a retried import) is not its own earlier duplicate.
+    if (!savedIds.has(row.turnId)) index({ ...row, signature: Int32Array.from(row.signature) });
+  }
+
+  const placed = fresh.map((prompt) => {
+    let best: { match: Signed; similarity: number } | null = null;
+    for (const key of prompt.bandKeys) {
+      for (const candidate of byBand.get(key) ?? []) {
+        const similarity = estimatedJaccard(prompt.signature, candidate.signature);
+        if (similarity >= campaign.nearDuplicateThreshold && (!best || similarity > best.similarity))
+          best = { match: candidate, similarity };
+      }
+    }
+    const signed = { ...prompt, clusterTurnId: best?.match.clusterTurnId ?? prompt.turnId };
+    index(signed);
+    return { ...signed, similarity: best?.similarity ?? null };
+  });
+
+  // Positions: the prompts each cluster held before this save, then this save's in order.
+  const joined = [...new Set(placed.map((prompt) => prompt.clusterTurnId))].filter((id) => !savedIds.has(id));
+  const sizes = new Map<string, number>();
+  if (joined.length > 0) {
+    const counted = await db
+      .select({ clusterTurnId: promptSignatures.clusterTurnId, size: count() })
+      .from(promptSignatures)
+      .where(inArray(promptSignatures.clusterTurnId, joined))
+      .groupBy(promptSignatures.clusterTurnId);
+    for (const row of counted) sizes.set(row.clusterTurnId, row.size);
+  }
+  const rows = placed.map((prompt) => {
+    const position = sizes.get(prompt.clusterTurnId) ?? 0;
+    sizes.set(prompt.clusterTurnId, position + 1);
+    return {
+      turnId: prompt.turnId,
+      campaignId: campaign.id,
+      signature: Array.from(prompt.signature),
+      bandKeys: prompt.bandKeys,
+      clusterTurnId: prompt.clusterTurnId,
+      clusterPosition: position,
+      similarity: prompt.similarity,
+    };
+  });
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db
+      .insert(promptSignatures)
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .onConflictDoNothing();
+  }
+  return rows.filter((row) => row.clusterPosition > 0).length;
+}

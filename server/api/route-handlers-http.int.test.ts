@@ -93,6 +93,13 @@ const BAD_INPUTS: Record<string, BadInput[] | null> = {
       path: `/v1/campaigns/${crypto.randomUUID()}/leaderboard?batchId=1`,
     },
   ],
+  "POST /api/v1/campaigns/[campaignId]/prompt-sets": [
+    { what: "an empty object", body: "{}" },
+    { what: "a body that is not JSON", body: "{not json" },
+  ],
+  "GET /api/v1/campaigns/[campaignId]/prompt-sets": [
+    { what: "a campaign id that is not a uuid", path: "/v1/campaigns/x/prompt-sets" },
+  ],
   "GET /api/v1/campaigns/[campaignId]/dashboard": [
     {
       what: "a batch id that is not a uuid",

@@ -50,8 +50,10 @@
 // and FFN projection of llama's file of each type, served over one loaded base, in one process,
 // alternating in each round: batch-1 decode on the base alone, batch 1 with an adapter (target
 // >= 0.85x the base), and a pair of sequences on the two different adapters (target >= 1.7x
-// the adapter's batch 1: the base weights are read once for both). Ratios are the medians of the
-// per-round ratios. llama.cpp runs the same base and adapter file at batch 1 (node-llama-cpp
+// the adapter's batch 1: the base weights are read once for both), then the base alone on two
+// sequences (baseBatch2OverBatch1: the ceiling of the pair's ratio, since each sequence of the
+// pair reads its own adapter). Ratios are the medians of the per-round ratios, by the wall clock
+// and per CPU-second of the process (perCpuSecond: steadier on a shared machine, at --threads 1). llama.cpp runs the same base and adapter file at batch 1 (node-llama-cpp
 // applies an adapter to the whole context, so it has no per-sequence pair).
 //
 // Reward-model scoring ("scoring"): the llama q8_0 shape with a score head (make-model
@@ -356,9 +358,15 @@ async function runLora(path: string, adapterPaths: string[]) {
     promptCache: false,
     adapters: adapterPaths.map((p) => ({ path: p })),
   });
-  // Decode tokens/s of sequences run together (wall clock from the last first token, as above).
+  // Decode tokens/s of sequences run together, from the last first token on: by the wall clock
+  // (as above) and per CPU-second of this process (all its threads).
+  const cpuSeconds = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
   const rate = async (adapters: (number | undefined)[]) => {
     const firstTokenAt: number[] = [];
+    const cpuAtFirstToken: number[] = [];
     const done = await Promise.all(
       adapters.map((adapter, s) =>
         model.generate(prompt(s), {
@@ -366,13 +374,22 @@ async function runLora(path: string, adapterPaths: string[]) {
           maxTokens: genTokens,
           ignoreEos: true,
           adapter,
-          onToken: () => void (firstTokenAt[s] ??= performance.now()),
+          onToken: () => {
+            if (firstTokenAt[s] !== undefined) return;
+            firstTokenAt[s] = performance.now();
+            cpuAtFirstToken[s] = cpuSeconds();
+          },
         }),
       ),
     );
     const ended = performance.now();
+    const cpuEnded = cpuSeconds();
     if (done.some((r) => r.tokens.length !== genTokens)) throw new Error("a sequence stopped early");
-    return (adapters.length * (genTokens - 1)) / ((ended - Math.max(...firstTokenAt)) / 1000);
+    const tokens = adapters.length * (genTokens - 1);
+    return {
+      wall: tokens / ((ended - Math.max(...firstTokenAt)) / 1000),
+      cpu: tokens / (cpuEnded - Math.max(...cpuAtFirstToken)),
+    };
   };
   await rate([undefined]);
   await rate([0, 1]); // warm-up: the adapters' pages and scratch
@@ -381,7 +398,15 @@ async function runLora(path: string, adapterPaths: string[]) {
     const base = await rate([undefined]);
     const adapter = await rate([0]);
     const pair = await rate([0, 1]);
-    rounds.push({ base, adapter, pair });
+    // The base alone on two sequences: the ceiling of pair / adapter (the kernels' own batch 2).
+    const basePair = await rate([undefined, undefined]);
+    rounds.push({
+      base: base.wall,
+      adapter: adapter.wall,
+      pair: pair.wall,
+      basePair: basePair.wall,
+      cpu: { base: base.cpu, adapter: adapter.cpu, pair: pair.cpu, basePair: basePair.cpu },
+    });
   }
   model.dispose();
   return rounds;
@@ -416,6 +441,24 @@ async function runLlamaCppLora(path: string, adapterPath: string) {
   };
 }
 
+interface LoraRates {
+  base: number;
+  adapter: number;
+  pair: number;
+  basePair: number;
+}
+type LoraRound = LoraRates & { cpu: LoraRates };
+
+/** The section's ratios, medians of the per-round ones. */
+function loraRatios(rounds: LoraRates[]) {
+  const medianRatio = (of: (r: LoraRates) => number) => Math.round(median(rounds.map(of)) * 100) / 100;
+  return {
+    adapterOverBase: medianRatio((r) => r.adapter / r.base),
+    pairOverAdapterBatch1: medianRatio((r) => r.pair / r.adapter),
+    baseBatch2OverBatch1: medianRatio((r) => r.basePair / r.base),
+  };
+}
+
 async function loraSection(type: ModelType, tsx: string, llamaError: string | null) {
   const path = await ensureModel("llama", type);
   const base = await loadModel(path, { device: "cpu", threads: 1, contextLength: 16, maxSequences: 1 });
@@ -428,7 +471,7 @@ async function loraSection(type: ModelType, tsx: string, llamaError: string | nu
   }
   base.dispose();
   process.stderr.write(`[bench] LoRA over llama ${type}: base, adapter, pair of adapters, alternating\n`);
-  const { loadAverage, result: rounds } = runWorker<{ base: number; adapter: number; pair: number }[]>(tsx, [
+  const { loadAverage, result: rounds } = runWorker<LoraRound[]>(tsx, [
     "--model",
     path,
     "--lora-adapters",
@@ -451,11 +494,24 @@ async function loraSection(type: ModelType, tsx: string, llamaError: string | nu
     baseBatch1DecodeTokensPerSecond: round(median(rounds.map((r) => r.base))),
     adapterBatch1DecodeTokensPerSecond: round(median(rounds.map((r) => r.adapter))),
     pairOnTwoAdaptersDecodeTokensPerSecond: round(median(rounds.map((r) => r.pair))),
-    adapterOverBase: Math.round(median(rounds.map((r) => r.adapter / r.base)) * 100) / 100,
+    ...loraRatios(rounds),
     adapterOverBaseTarget: 0.85,
-    pairOverAdapterBatch1: Math.round(median(rounds.map((r) => r.pair / r.adapter)) * 100) / 100,
     pairOverAdapterBatch1Target: 1.7,
-    rounds: rounds.map((r) => ({ base: round(r.base), adapter: round(r.adapter), pair: round(r.pair) })),
+    // The same ratios in tokens per CPU-second of the process: steadier than the wall clock on a
+    // machine shared with other work, and meaningful at --threads 1 (with more, idle workers spin).
+    perCpuSecond: loraRatios(rounds.map((r) => r.cpu)),
+    rounds: rounds.map((r) => ({
+      base: round(r.base),
+      adapter: round(r.adapter),
+      pair: round(r.pair),
+      basePair: round(r.basePair),
+      cpu: {
+        base: round(r.cpu.base),
+        adapter: round(r.cpu.adapter),
+        pair: round(r.cpu.pair),
+        basePair: round(r.cpu.basePair),
+      },
+    })),
     llamaCpp: llamaError ? { error: llamaError } : await runLlamaCppLora(path, adapterPaths[0]!),
   };
 }

@@ -84,6 +84,7 @@ class CpuBackend final : public Backend {
       kernels_.push_back(k);
     }
     ARB_RETURN_IF_ERROR(kernel_for(model_.weights.output, &output_kernel_));
+    for (const LoraAdapter* adapter : adapters_) packed_adapters_.push_back(pack_lora_adapter(*adapter));
     if (!quants_ref_supports(model_.weights.tok_embd.type)) {
       return Status::Error(StatusCode::Unsupported, "token embeddings of type " +
                                                         std::string(ggml_type_name(model_.weights.tok_embd.type)) +
@@ -200,9 +201,7 @@ class CpuBackend final : public Backend {
       Input in = prepare(xb_.data(), n_embd, {K.wq, K.wk, K.wv});
       MatmulTask qkv[3] = {task(K.wq, L.wq, in, q_.data(), q_dim), task(K.wk, L.wk, in, k_.data(), kv_dim),
                            task(K.wv, L.wv, in, v_.data(), kv_dim)};
-      run_matmuls(pool_, qkv, 3);
-      add_lora(l, {{LoraTarget::Q, q_.data(), q_dim}, {LoraTarget::K, k_.data(), kv_dim}, {LoraTarget::V, v_.data(), kv_dim}},
-               xb_.data(), n_embd);
+      run_matmuls(pool_, qkv, 3, lora_for(l, {LoraTarget::Q, LoraTarget::K, LoraTarget::V}, qkv, xb_.data(), n_embd));
       const size_t half = static_cast<size_t>(c_.rope_dim / 2);
       const size_t table = c_.swa_layer(l) ? half : 0;
       const bool neox = c_.rope_style == RopeStyle::Neox;
@@ -229,8 +228,7 @@ class CpuBackend final : public Backend {
       attention(l);
       in = prepare(att_.data(), q_dim, {K.wo});
       MatmulTask o = task(K.wo, L.wo, in, tmp_.data(), n_embd);
-      run_matmuls(pool_, &o, 1);
-      add_lora(l, {{LoraTarget::O, tmp_.data(), n_embd}}, att_.data(), q_dim);
+      run_matmuls(pool_, &o, 1, lora_for(l, {LoraTarget::O}, &o, att_.data(), q_dim));
       add_residual(L.attn_post_norm);
 
       // Feed-forward block.
@@ -238,8 +236,7 @@ class CpuBackend final : public Backend {
       in = prepare(xb_.data(), n_embd, {K.gate, K.up});
       MatmulTask gate_up[2] = {task(K.gate, L.w_gate, in, hb_.data(), c_.n_ff),
                                task(K.up, L.w_up, in, hb2_.data(), c_.n_ff)};
-      run_matmuls(pool_, gate_up, 2);
-      add_lora(l, {{LoraTarget::Gate, hb_.data(), c_.n_ff}, {LoraTarget::Up, hb2_.data(), c_.n_ff}}, xb_.data(), n_embd);
+      run_matmuls(pool_, gate_up, 2, lora_for(l, {LoraTarget::Gate, LoraTarget::Up}, gate_up, xb_.data(), n_embd));
       per_token([&](int t) {
         float* gate = &hb_[static_cast<size_t>(t) * c_.n_ff];
         const float* up = &hb2_[static_cast<size_t>(t) * c_.n_ff];
@@ -251,8 +248,7 @@ class CpuBackend final : public Backend {
       });
       in = prepare(hb_.data(), c_.n_ff, {K.down});
       MatmulTask down = task(K.down, L.w_down, in, tmp_.data(), n_embd);
-      run_matmuls(pool_, &down, 1);
-      add_lora(l, {{LoraTarget::Down, tmp_.data(), n_embd}}, hb_.data(), c_.n_ff);
+      run_matmuls(pool_, &down, 1, lora_for(l, {LoraTarget::Down}, &down, hb_.data(), c_.n_ff));
       add_residual(L.ffn_post_norm);
     }
   }
@@ -267,27 +263,43 @@ class CpuBackend final : public Backend {
     return Status::Ok();
   }
 
-  struct LoraOutput {
-    LoraTarget target;
-    float* y;  // the base product's output, token t at y + t * ldy
-    int64_t ldy;
-  };
-
-  // Adds the low-rank products of each sequence's adapter (if any) to the outputs of layer l's
-  // projections that read the input x (token t at x + t * n_in).
-  void add_lora(int l, std::initializer_list<LoraOutput> outputs, const float* x, int64_t n_in) {
+  // The low-rank products of each sequence's adapter (if any) for layer l's projections
+  // `targets`, computed by `tasks` (in that order) from the input x (token t at x + t * n_in);
+  // null when no sequence of the step runs an adapter.
+  const std::vector<LoraProduct>* lora_for(int l, std::initializer_list<LoraTarget> targets, const MatmulTask* tasks,
+                                           const float* x, int64_t n_in) {
     lora_products_.clear();
+    size_t u_size = 0;
     for (const SequenceRun& run : runs_) {
       if (run.adapter < 0) continue;
-      const auto& pairs = adapters_[static_cast<size_t>(run.adapter)]->layers[static_cast<size_t>(l)];
-      for (const LoraOutput& out : outputs) {
-        const LoraPair& pair = pairs[static_cast<size_t>(out.target)];
-        if (!pair.present()) continue;
-        lora_products_.push_back({&pair, x + static_cast<int64_t>(run.t0) * n_in, n_in,
-                                  out.y + static_cast<int64_t>(run.t0) * out.ldy, out.ldy, run.n_tok});
+      const auto& pairs = packed_adapters_[static_cast<size_t>(run.adapter)].layers[static_cast<size_t>(l)];
+      int task = 0;
+      for (const LoraTarget target : targets) {
+        const CpuLoraPair& pair = pairs[static_cast<size_t>(target)];
+        const MatmulTask& t = tasks[task];
+        if (pair.present()) {
+          LoraProduct p;
+          p.pair = &pair;
+          p.task = task;
+          p.x = x + static_cast<int64_t>(run.t0) * n_in;
+          p.ldx = n_in;
+          p.y = t.y + static_cast<int64_t>(run.t0) * t.ldy;
+          p.ldy = t.ldy;
+          p.n_tok = run.n_tok;
+          lora_products_.push_back(p);
+          u_size += static_cast<size_t>(run.n_tok) * pair.rank;
+        }
+        task++;
       }
     }
-    run_lora(pool_, lora_products_, &lora_scratch_);
+    if (lora_products_.empty()) return nullptr;
+    if (lora_u_.size() < u_size) lora_u_.resize(u_size);
+    float* u = lora_u_.data();
+    for (LoraProduct& p : lora_products_) {
+      p.u = u;
+      u += static_cast<size_t>(p.n_tok) * p.pair->rank;
+    }
+    return &lora_products_;
   }
 
   // x += tmp_, the block's output, normalised first when the layer has a post-norm (gemma3).
@@ -487,8 +499,9 @@ class CpuBackend final : public Backend {
   std::vector<int> tok_id_, tok_slot_, tok_pos_, out_tok_;
   std::vector<AttentionItem> items_;
   std::vector<SequenceRun> runs_;
+  std::vector<CpuLoraAdapter> packed_adapters_;  // adapters_, laid out for the CPU products
   std::vector<LoraProduct> lora_products_;
-  std::vector<float> lora_scratch_;
+  std::vector<float> lora_u_;  // the products' u = A x
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <thread>
 
 
 namespace arb {
@@ -283,7 +284,25 @@ void quantize_activations(ThreadPool& pool, QuantizeActFn quantize, const float*
   });
 }
 
-void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks) {
+namespace {
+
+// Waits until `done` reaches n: the other threads' last A products (cpu/lora.h), handed out
+// before any row chunk, so at most one short product per thread is still running.
+void wait_until(const std::atomic<int64_t>& done, int64_t n) {
+  for (int spins = 0; done.load(std::memory_order_acquire) < n; spins++) {
+#ifdef ARB_HAVE_X86_KERNELS
+    if (spins < (1 << 12)) {
+      _mm_pause();
+      continue;
+    }
+#endif
+    std::this_thread::yield();  // that thread lost its core: let it have ours
+  }
+}
+
+}  // namespace
+
+void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks, const std::vector<LoraProduct>* lora) {
   constexpr int kMaxTasks = 4;
   int64_t chunk_rows[kMaxTasks], first_chunk[kMaxTasks + 1];
   first_chunk[0] = 0;
@@ -297,11 +316,27 @@ void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks) {
     first_chunk[k + 1] = first_chunk[k] + (rows + chunk_rows[k] - 1) / chunk_rows[k];
   }
   const int64_t n_chunks = first_chunk[n_tasks];
-  std::atomic<int64_t> next{0};
+  // Work items: the A products (per product, blocks of kLoraTokenBlock tokens), then the chunks.
+  const size_t n_lora = lora ? lora->size() : 0;
+  auto a_items = [&](size_t i) { return ((*lora)[i].n_tok + kLoraTokenBlock - 1) / kLoraTokenBlock; };
+  int64_t n_a = 0;
+  for (size_t i = 0; i < n_lora; i++) n_a += a_items(i);
+  std::atomic<int64_t> next{0}, a_done{0};
   pool.run([&](int, int) {
     int k = 0;
+    size_t i = 0;
+    int64_t first_of_i = 0;  // the first item of product i
     for (;;) {
-      const int64_t c = next.fetch_add(1, std::memory_order_relaxed);
+      int64_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c < n_a) {
+        while (c >= first_of_i + a_items(i)) first_of_i += a_items(i++);
+        const LoraProduct& p = (*lora)[i];
+        const int t0 = static_cast<int>(c - first_of_i) * kLoraTokenBlock;
+        lora_down(p, t0, std::min(p.n_tok, t0 + kLoraTokenBlock));
+        a_done.fetch_add(1, std::memory_order_release);
+        continue;
+      }
+      c -= n_a;
       if (c >= n_chunks) return;
       while (c >= first_chunk[k + 1]) k++;
       const MatmulTask& t = tasks[k];
@@ -317,6 +352,11 @@ void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks) {
       const int64_t r0 = (c - first_chunk[k]) * chunk_rows[k];
       const int64_t r1 = std::min<int64_t>(r0 + chunk_rows[k], t.w->n_rows());
       t.kernel->rows(a, r0, r1);
+      if (n_lora == 0) continue;
+      wait_until(a_done, n_a);
+      for (const LoraProduct& p : *lora) {
+        if (p.task == k) lora_up_rows(p, r0, r1);
+      }
     }
   });
 }

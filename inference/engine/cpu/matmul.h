@@ -8,6 +8,7 @@
 
 #include "../model.h"
 #include "kernels.h"
+#include "lora.h"
 #include "threadpool.h"
 
 namespace arb {
@@ -22,7 +23,11 @@ struct MatmulTask {
   int64_t ldy = 0;
 };
 
-void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks);
+// With `lora`, each product's low-rank term is added to its task's output in the same job
+// (cpu/lora.h): the A products are handed out before the row chunks, and each chunk's rows
+// get their B u once the A products are done.
+void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks,
+                 const std::vector<LoraProduct>* lora = nullptr);
 
 // Quantizes n_tok rows of n floats with `quantize` (a Q8 or Q8K quantizer) into rows `row`
 // bytes apart, in parallel when there are many.

@@ -2,7 +2,7 @@
 // every row of the pass, each row whose sequence runs an adapter adds scale * B (A x). One block
 // per row: its warps compute u = A x (one dot product of n_in values per warp and rank), then its
 // threads add scale * (B u) to the row's outputs. A row's sums never depend on the other rows,
-// so a sequence gets the same results alone or batched. The CPU's run_lora is the reference.
+// so a sequence gets the same results alone or batched. The CPU path (cpu/lora.h) is the reference.
 #include "kernels.h"
 
 namespace arb::cuda {

@@ -6,6 +6,7 @@
 #include "../cpu/attention.h"
 #include "../cpu/kernels.h"
 #include "../cpu/lora.h"
+#include "../cpu/matmul.h"
 #include "../cpu/ops.h"
 #include "../quants_ref.h"
 #include "test.h"
@@ -450,39 +451,102 @@ TEST(lora_products_match_the_scalar_reference) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<std::vector<uint8_t>> bytes;
-  // Products of different types, ranks and shapes, one of them (rank 5, n_out 130) leaving
-  // partial register tiles and row chunks.
-  const LoraPair pairs[3] = {random_pair(GgmlType::F32, 16, 96, 200, 2.0f, rng, &bytes),
-                             random_pair(GgmlType::F16, 8, 96, 64, 0.5f, rng, &bytes),
-                             random_pair(GgmlType::BF16, 5, 96, 130, 1.0f, rng, &bytes)};
-  const int64_t n_in = 96, ldy = 200;
+  // 130 outputs: a partial last block of the packed B. Ranks 20 (more than a block's 16
+  // lanes), 8 and 5; the three stored types (BF16 packs as F32).
+  const int64_t n_in = 96, n_out = 130;
+  const LoraPair pairs[3] = {random_pair(GgmlType::F32, 20, n_in, n_out, 2.0f, rng, &bytes),
+                             random_pair(GgmlType::F16, 8, n_in, n_out, 0.5f, rng, &bytes),
+                             random_pair(GgmlType::BF16, 5, n_in, n_out, 1.0f, rng, &bytes)};
+  std::vector<std::vector<uint8_t>> packed(3);
+  CpuLoraPair cpu[3];
+  for (int i = 0; i < 3; i++) cpu[i] = pack_lora_pair(pairs[i], &packed[static_cast<size_t>(i)]);
+  CHECK(cpu[1].b_type == GgmlType::F16 && cpu[2].b_type == GgmlType::F32);
+
+  // The base projection the products add to: F32, n_out x n_in.
+  std::vector<float> w(static_cast<size_t>(n_out * n_in));
+  for (float& v : w) v = normal(rng);
+  TensorView base;
+  base.type = GgmlType::F32;
+  base.n_dims = 2;
+  base.ne[0] = n_in;
+  base.ne[1] = n_out;
+  base.data = reinterpret_cast<const uint8_t*>(w.data());
+  base.n_bytes = w.size() * sizeof(float);
   ThreadPool pool(2);
-  std::vector<float> scratch;
-  // A decode-sized step (run on the calling thread) and a prompt-sized one (on the pool).
-  for (const int n_tok : {7, 600}) {
+  auto project = [&](const float* x, int n_tok, float* y, const std::vector<LoraProduct>* lora) {
+    MatmulTask task;
+    task.kernel = select_matmul_kernel(GgmlType::F32);
+    task.w = &base;
+    task.act = x;
+    task.act_row_bytes = n_in * sizeof(float);
+    task.n_tok = n_tok;
+    task.y = y;
+    task.ldy = n_out;
+    run_matmuls(pool, &task, 1, lora);
+  };
+
+  // A decode-sized step and a prompt-sized one (products split into blocks of tokens).
+  for (const int n_tok : {7, 150}) {
     std::vector<float> x(static_cast<size_t>(n_tok * n_in));
     for (float& v : x) v = normal(rng);
-    std::vector<float> y(static_cast<size_t>(n_tok * ldy));
-    for (float& v : y) v = normal(rng);
-    const std::vector<float> y0 = y;
-    std::vector<float> want = y;
+    std::vector<float> want(static_cast<size_t>(n_tok * n_out));
+    project(x.data(), n_tok, want.data(), nullptr);
     // Three sequences of one step: the first third of the tokens runs pair 0, the next token
     // pair 1, the rest pair 2.
     const int third = n_tok / 3;
     const int runs[3][2] = {{0, third}, {third, 1}, {third + 1, n_tok - third - 1}};
+    std::vector<float> u(static_cast<size_t>(n_tok * 20));
     std::vector<LoraProduct> products;
     for (int i = 0; i < 3; i++) {
       const int t0 = runs[i][0];
-      products.push_back({&pairs[i], &x[t0 * n_in], n_in, &y[t0 * ldy], ldy, runs[i][1]});
-      lora_product_ref({&pairs[i], &x[t0 * n_in], n_in, &want[t0 * ldy], ldy, runs[i][1]});
+      lora_product_ref(pairs[i], &x[t0 * n_in], n_in, &want[t0 * n_out], n_out, runs[i][1]);
+      LoraProduct p;
+      p.pair = &cpu[i];
+      p.x = &x[t0 * n_in];
+      p.ldx = n_in;
+      p.y = nullptr;  // set per run below
+      p.ldy = n_out;
+      p.n_tok = runs[i][1];
+      p.u = &u[static_cast<size_t>(t0) * 20];
+      products.push_back(p);
     }
-    run_lora(pool, products, &scratch);
-    for (size_t i = 0; i < y.size(); i++) CHECK_NEAR(y[i], want[i], 1e-4 * (1.0 + std::fabs(want[i])));
 
-    // The second sequence's token alone gets the same bits as within the step (batch invariance).
-    std::vector<float> alone(y0.begin() + third * ldy, y0.begin() + (third + 1) * ldy);
-    run_lora(pool, {{&pairs[1], &x[third * n_in], n_in, alone.data(), ldy, 1}}, &scratch);
-    CHECK(std::memcmp(alone.data(), &y[third * ldy], sizeof(float) * ldy) == 0);
+    // Every up kernel this CPU runs: the reference's values, and all the same bits.
+    std::vector<float> first;
+    for (const CpuIsa isa : {CpuIsa::Portable, CpuIsa::Avx2, CpuIsa::Avx512}) {
+      if (isa > cpu_isa_supported()) continue;
+      for (CpuLoraPair& c : cpu) {
+        for (const auto& [kernel_isa, fn] : lora_up_kernels(c.b_type)) {
+          if (kernel_isa == isa) c.up = fn;
+        }
+      }
+      std::vector<float> y(want.size());
+      for (int i = 0; i < 3; i++) products[static_cast<size_t>(i)].y = &y[runs[i][0] * n_out];
+      project(x.data(), n_tok, y.data(), &products);
+      for (size_t i = 0; i < y.size(); i++) CHECK_NEAR(y[i], want[i], 1e-4 * (1.0 + std::fabs(want[i])));
+      if (first.empty()) first = y;
+      CHECK(std::memcmp(first.data(), y.data(), sizeof(float) * y.size()) == 0);
+
+      // Row ranges that cut the packed blocks (5..37, 37..130) give the same bits.
+      std::vector<float> cut(want.size());
+      project(x.data(), n_tok, cut.data(), nullptr);
+      for (int i = 0; i < 3; i++) {
+        LoraProduct p = products[static_cast<size_t>(i)];
+        p.y = &cut[runs[i][0] * n_out];
+        lora_down(p, 0, p.n_tok);
+        const std::pair<int64_t, int64_t> ranges[] = {{0, 5}, {5, 37}, {37, n_out}};
+        for (const auto& [r0, r1] : ranges) lora_up_rows(p, r0, r1);
+      }
+      CHECK(std::memcmp(cut.data(), y.data(), sizeof(float) * y.size()) == 0);
+
+      // The second sequence's token alone gets the same bits as within the step (batch invariance).
+      std::vector<float> alone(static_cast<size_t>(n_out));
+      std::vector<LoraProduct> one = {products[1]};
+      one[0].x = &x[third * n_in];
+      one[0].y = alone.data();
+      project(&x[third * n_in], 1, alone.data(), &one);
+      CHECK(std::memcmp(alone.data(), &y[third * n_out], sizeof(float) * n_out) == 0);
+    }
   }
 }
 

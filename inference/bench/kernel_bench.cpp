@@ -6,7 +6,9 @@
 //   memory  a 256 MB weight matrix (DRAM), the rows split between `threads` threads, GB/s of
 //           weights read (the median of 15 passes)
 //
-// Every weight type, the kernel this CPU selects (ARBITER_CPU_ISA lowers it), T = 1, 2, 4.
+// Every weight type, the kernel this CPU selects (ARBITER_CPU_ISA lowers it), T = 1, 2, 4;
+// "q8_0-packed", "q4_0-packed", "q4_k-packed" and "q6_k-packed" name the kernels over rows
+// repacked at load (matmul_packed.cpp).
 // Options: --types q8_0,q4_0,... --threads N (default 2).
 //
 // --probes: the machine's bounds instead (what decode and prefill are measured against):
@@ -54,6 +56,11 @@ std::vector<uint8_t> make_weights(const Bench& b, int64_t rows) {
     } else {
       std::memcpy(w.data() + b.row_bytes * r, w.data() + b.row_bytes * (r % 64), b.row_bytes);
     }
+  }
+  if (b.kernel->pack) {
+    std::vector<uint8_t> packed(w.size());
+    b.kernel->pack(w.data(), b.row_bytes, rows, kCols, packed.data());
+    return packed;
   }
   return w;
 }
@@ -130,13 +137,15 @@ double cache_us(const Bench& b, int n_tok) {
 
 // GB/s of weights through `threads` threads on a 256 MB matrix.
 double memory_gbps(const Bench& b, int n_tok, int threads) {
-  const int64_t rows = static_cast<int64_t>((size_t{256} << 20) / b.row_bytes);
+  const int64_t rows = static_cast<int64_t>((size_t{256} << 20) / b.row_bytes) / kPackedRows * kPackedRows;
   const std::vector<uint8_t> w = make_weights(b, rows), act = make_activations(b, n_tok);
   std::vector<float> y;
   const MatmulArgs a = args(b, w, act, n_tok, &y, rows);
   auto pass = [&] {
     std::vector<std::thread> pool;
-    for (int i = 0; i < threads; i++) pool.emplace_back([&, i] { b.kernel->rows(a, rows * i / threads, rows * (i + 1) / threads); });
+    // Whole groups of kPackedRows per thread (packed kernels take nothing else).
+    auto cut = [&](int i) { return rows / kPackedRows * i / threads * kPackedRows; };
+    for (int i = 0; i < threads; i++) pool.emplace_back([&, i] { b.kernel->rows(a, cut(i), cut(i + 1)); });
     for (std::thread& t : pool) t.join();
   };
   pass();
@@ -320,12 +329,14 @@ int main(int argc, char** argv) {
     std::string name = types.substr(at, comma - at);
     at = comma + 1;
     for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const size_t suffix = name.find("-PACKED");
+    const bool packed = suffix != std::string::npos;
     GgmlType type;
-    if (!type_named(name, &type)) {
+    if (!type_named(name.substr(0, suffix), &type)) {
       std::fprintf(stderr, "kernel_bench: unknown type %s\n", name.c_str());
       return 2;
     }
-    const MatmulKernel* kernel = select_matmul_kernel(type);
+    const MatmulKernel* kernel = packed ? select_packed_matmul_kernel(type, 2816) : select_matmul_kernel(type);
     if (!kernel) continue;
     const Bench b{type, kernel, ggml_row_size(type, kCols)};
     std::fprintf(stderr, "[bench:kernels] %s\n", name.c_str());
@@ -334,7 +345,7 @@ int main(int argc, char** argv) {
     first = false;
     for (int t : {1, 2, 4}) std::printf("%s\"%d\": %.1f", t == 1 ? "" : ", ", t, cache_us(b, t));
     std::printf("}, \"memoryGBps\": {");
-    for (int t : {1, 2}) std::printf("%s\"%d\": %.1f", t == 1 ? "" : ", ", t, memory_gbps(b, t, threads));
+    for (int t : {1, 2, 4}) std::printf("%s\"%d\": %.1f", t == 1 ? "" : ", ", t, memory_gbps(b, t, threads));
     std::printf("}}");
     std::fflush(stdout);
   }

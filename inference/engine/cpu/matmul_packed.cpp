@@ -110,6 +110,27 @@ void rows_portable(const MatmulArgs& a, int64_t r0, int64_t r1) {
 }
 
 #ifdef ARB_HAVE_X86_KERNELS
+// Activation bytes p[0..3] in every dword lane (a broadcast load).
+ARB_TARGET_AVX512 __attribute__((always_inline)) inline __m512i broadcast_quad(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// Each dword's byte offset within its 128-bit lane (vpshufb indexes within lanes).
+ARB_TARGET_AVX512 __attribute__((always_inline)) inline __m512i dword_offsets_in_lane() {
+  return _mm512_set_epi32(12, 8, 4, 0, 12, 8, 4, 0, 12, 8, 4, 0, 12, 8, 4, 0);
+}
+
+// Group g's 16 results for activations t0..t0 + T - 1.
+template <int T>
+ARB_TARGET_AVX512 __attribute__((always_inline)) inline void store_group(const MatmulArgs& a, int64_t g, int t0,
+                                                                         const Accumulators<__m512, T>& acc) {
+  acc.each([&](int j, __m512 v) ARB_TARGET_AVX512 {
+    _mm512_storeu_ps(a.y + static_cast<size_t>(t0 + j) * static_cast<size_t>(a.ldy) + static_cast<size_t>(g * kRows), v);
+  });
+}
+
 // Block b's eight unsigned quant vectors of one group.
 template <GgmlType type>
 ARB_TARGET_AVX512 __attribute__((always_inline)) inline void load_quants(const uint8_t* q, __m512i v[8]) {
@@ -144,12 +165,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile(const Ma
     const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + b * 2 * kRows)));
     acc.update([&](int j, __m512 s) ARB_TARGET_AVX512 {
       const int8_t* yq = y[j].qs + b * 32;
-      // Activation bytes 4k..4k+3 in every lane (a broadcast load).
-      auto quad = [&](int k) ARB_TARGET_AVX512 {
-        int32_t v4;
-        std::memcpy(&v4, yq + 4 * k, 4);
-        return _mm512_set1_epi32(v4);
-      };
+      auto quad = [&](int k) ARB_TARGET_AVX512 { return broadcast_quad(yq + 4 * k); };
       // Two chains (even and odd column groups) so consecutive dpbusd are independent.
       __m512i even = _mm512_dpbusd_epi32(_mm512_setzero_si512(), v[0], quad(0));
       __m512i odd = _mm512_dpbusd_epi32(_mm512_setzero_si512(), v[1], quad(1));
@@ -162,9 +178,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile(const Ma
       return _mm512_fmadd_ps(f, dw, s);
     });
   }
-  acc.each([&](int j, __m512 s) ARB_TARGET_AVX512 {
-    _mm512_storeu_ps(a.y + static_cast<size_t>(t0 + j) * static_cast<size_t>(a.ldy) + static_cast<size_t>(g * kRows), s);
-  });
+  store_group<T>(a, g, t0, acc);
 }
 
 template <GgmlType type>
@@ -281,7 +295,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile_q4_k(con
       const __m512i pick32 = _mm512_set1_epi32(static_cast<int>(0x80808000u | static_cast<uint32_t>(j % 4)));
       const __m512i pick16 = _mm512_set1_epi32(static_cast<int>(0x80008000u | static_cast<uint32_t>(j % 4) << 16 | static_cast<uint32_t>(j % 4)));
       // vpshufb indexes within each 128-bit lane: add the dword's offset in its lane.
-      const __m512i lane_base = _mm512_set_epi32(12, 8, 4, 0, 12, 8, 4, 0, 12, 8, 4, 0, 12, 8, 4, 0);
+      const __m512i lane_base = dword_offsets_in_lane();
       const __m512i base16 = _mm512_set_epi32(0x000c000c, 0x00080008, 0x00040004, 0, 0x000c000c, 0x00080008, 0x00040004, 0,
                                               0x000c000c, 0x00080008, 0x00040004, 0, 0x000c000c, 0x00080008, 0x00040004, 0);
       const __m512 scf = _mm512_cvtepi32_ps(_mm512_shuffle_epi8(sc4, _mm512_add_epi32(pick32, lane_base)));
@@ -296,11 +310,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile_q4_k(con
       }
       s.update([&](int i, __m512 sv) ARB_TARGET_AVX512 {
         const int8_t* yq = y[i].qs + b * QK_K + 32 * j;
-        auto quad = [&](int m) ARB_TARGET_AVX512 {
-          int32_t v4;
-          std::memcpy(&v4, yq + 4 * m, 4);
-          return _mm512_set1_epi32(v4);
-        };
+        auto quad = [&](int m) ARB_TARGET_AVX512 { return broadcast_quad(yq + 4 * m); };
         __m512i even = _mm512_dpbusd_epi32(zi, v[0], quad(0)), odd = _mm512_dpbusd_epi32(zi, v[1], quad(1));
         for (int m = 2; m < 8; m += 2) {
           even = _mm512_dpbusd_epi32(even, v[m], quad(m));
@@ -321,9 +331,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile_q4_k(con
       return _mm512_fmadd_ps(t2, _mm512_set1_ps(y[i].d[b]), av);
     });
   }
-  acc.each([&](int j, __m512 v) ARB_TARGET_AVX512 {
-    _mm512_storeu_ps(a.y + static_cast<size_t>(t0 + j) * static_cast<size_t>(a.ldy) + static_cast<size_t>(g * kRows), v);
-  });
+  store_group<T>(a, g, t0, acc);
 }
 
 #endif
@@ -407,8 +415,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile_q6_k(con
   Q8KActRow y[T];
   for (int j = 0; j < T; j++) y[j] = q8k_act_row(act_ptr<uint8_t>(a, t0 + j), a.n_cols);
   const __m512i nibble = _mm512_set1_epi8(0x0f), top = _mm512_set1_epi8(0x30);
-  // vpshufb indexes within each 128-bit lane: the dword's offset in its lane.
-  const __m512i lane_base = _mm512_set_epi32(12, 8, 4, 0, 12, 8, 4, 0, 12, 8, 4, 0, 12, 8, 4, 0);
+  const __m512i lane_base = dword_offsets_in_lane();
   const __m512 zero = _mm512_setzero_ps();
   const __m512i zi = _mm512_setzero_si512();
   Accumulators<__m512, T> acc{zero, zero, zero, zero};
@@ -444,11 +451,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile_q6_k(con
       }
       s.update([&](int i, __m512 sv) ARB_TARGET_AVX512 {
         const int8_t* yq = y[i].qs + b * QK_K + 128 * h + 32 * k;
-        auto quad = [&](int m) ARB_TARGET_AVX512 {
-          int32_t v4;
-          std::memcpy(&v4, yq + 4 * m, 4);
-          return _mm512_set1_epi32(v4);
-        };
+        auto quad = [&](int m) ARB_TARGET_AVX512 { return broadcast_quad(yq + 4 * m); };
         __m512i d0 = _mm512_dpbusd_epi32(zi, v[0], quad(0)), d1 = _mm512_dpbusd_epi32(zi, v[4], quad(4));
         for (int m = 1; m < 4; m++) {
           d0 = _mm512_dpbusd_epi32(d0, v[m], quad(m));
@@ -470,9 +473,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile_q6_k(con
       return _mm512_fmadd_ps(u, _mm512_set1_ps(y[i].d[b]), av);
     });
   }
-  acc.each([&](int j, __m512 v) ARB_TARGET_AVX512 {
-    _mm512_storeu_ps(a.y + static_cast<size_t>(t0 + j) * static_cast<size_t>(a.ldy) + static_cast<size_t>(g * kRows), v);
-  });
+  store_group<T>(a, g, t0, acc);
 }
 #endif
 

@@ -65,6 +65,7 @@
         "engine/cpu/matmul_q5_0.cpp",
         "engine/cpu/matmul_q4_k.cpp",
         "engine/cpu/matmul_q6_k.cpp",
+        "engine/cpu/matmul_packed.cpp",
         "engine/cpu/ops.cpp",
         "engine/cpu/lora.cpp",
         "engine/cpu/attention.cpp",

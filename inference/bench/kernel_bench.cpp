@@ -6,8 +6,12 @@
 //   memory  a 256 MB weight matrix (DRAM), the rows split between `threads` threads, GB/s of
 //           weights read (the median of 15 passes)
 //
-// Every weight type, the kernel this CPU selects (ARBITER_CPU_ISA lowers it), T = 1, 2, 4.
-// Options: --types q8_0,q4_0,... --threads N (default 2).
+// Every weight type, the kernel this CPU selects (ARBITER_CPU_ISA lowers it), T = 1, 2, 4;
+// "q8_0-packed", "q4_0-packed", "q4_k-packed" and "q6_k-packed" name the kernels over rows
+// repacked at load (matmul_packed.cpp).
+// Options: --types q8_0,q4_0,... --threads N (default 2), --cpu-time (the cache figures in the
+// thread's CPU time instead of wall time, steadier on a machine shared with other work; no
+// memory figures then).
 //
 // --probes: the machine's bounds instead (what decode and prefill are measured against):
 //   readGBps           a 1 GiB buffer summed with 512-bit (else 256-bit) loads, 1 and N threads
@@ -17,6 +21,7 @@
 //   fp32FmaFlopsPerSecond  fp32 FMAs on registers (2 flops each), 1 and N threads
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,6 +59,11 @@ std::vector<uint8_t> make_weights(const Bench& b, int64_t rows) {
     } else {
       std::memcpy(w.data() + b.row_bytes * r, w.data() + b.row_bytes * (r % 64), b.row_bytes);
     }
+  }
+  if (b.kernel->pack) {
+    std::vector<uint8_t> packed(w.size());
+    b.kernel->pack(w.data(), b.row_bytes, rows, kCols, packed.data());
+    return packed;
   }
   return w;
 }
@@ -107,6 +117,16 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+bool g_cpu_time = false;
+
+// Seconds on the clock the cache figures use: wall time, or this thread's CPU time.
+double cache_clock() {
+  if (!g_cpu_time) return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 double median(std::vector<double> xs) {
   std::sort(xs.begin(), xs.end());
   return xs[xs.size() / 2];
@@ -121,22 +141,24 @@ double cache_us(const Bench& b, int n_tok) {
   for (int i = 0; i < 20; i++) b.kernel->rows(a, 0, rows);
   std::vector<double> batches;
   for (int k = 0; k < 7; k++) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const double t0 = cache_clock();
     for (int i = 0; i < 100; i++) b.kernel->rows(a, 0, rows);
-    batches.push_back(seconds_since(t0) / 100 * 1e6);
+    batches.push_back((cache_clock() - t0) / 100 * 1e6);
   }
   return median(batches);
 }
 
 // GB/s of weights through `threads` threads on a 256 MB matrix.
 double memory_gbps(const Bench& b, int n_tok, int threads) {
-  const int64_t rows = static_cast<int64_t>((size_t{256} << 20) / b.row_bytes);
+  const int64_t rows = static_cast<int64_t>((size_t{256} << 20) / b.row_bytes) / kPackedRows * kPackedRows;
   const std::vector<uint8_t> w = make_weights(b, rows), act = make_activations(b, n_tok);
   std::vector<float> y;
   const MatmulArgs a = args(b, w, act, n_tok, &y, rows);
   auto pass = [&] {
     std::vector<std::thread> pool;
-    for (int i = 0; i < threads; i++) pool.emplace_back([&, i] { b.kernel->rows(a, rows * i / threads, rows * (i + 1) / threads); });
+    // Whole groups of kPackedRows per thread (packed kernels take nothing else).
+    auto cut = [&](int i) { return rows / kPackedRows * i / threads * kPackedRows; };
+    for (int i = 0; i < threads; i++) pool.emplace_back([&, i] { b.kernel->rows(a, cut(i), cut(i + 1)); });
     for (std::thread& t : pool) t.join();
   };
   pass();
@@ -305,8 +327,9 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--probes") == 0) probes = true;
     else if (std::strcmp(argv[i], "--types") == 0 && i + 1 < argc) types = argv[++i];
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::max(1, std::atoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--cpu-time") == 0) g_cpu_time = true;
     else {
-      std::fprintf(stderr, "usage: kernel_bench [--types q8_0,q4_0,...] [--threads N] [--probes]\n");
+      std::fprintf(stderr, "usage: kernel_bench [--types q8_0,q4_0,...] [--threads N] [--cpu-time] [--probes]\n");
       return 2;
     }
   }
@@ -320,12 +343,14 @@ int main(int argc, char** argv) {
     std::string name = types.substr(at, comma - at);
     at = comma + 1;
     for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const size_t suffix = name.find("-PACKED");
+    const bool packed = suffix != std::string::npos;
     GgmlType type;
-    if (!type_named(name, &type)) {
+    if (!type_named(name.substr(0, suffix), &type)) {
       std::fprintf(stderr, "kernel_bench: unknown type %s\n", name.c_str());
       return 2;
     }
-    const MatmulKernel* kernel = select_matmul_kernel(type);
+    const MatmulKernel* kernel = packed ? select_packed_matmul_kernel(type, 2816) : select_matmul_kernel(type);
     if (!kernel) continue;
     const Bench b{type, kernel, ggml_row_size(type, kCols)};
     std::fprintf(stderr, "[bench:kernels] %s\n", name.c_str());
@@ -333,9 +358,13 @@ int main(int argc, char** argv) {
                 cpu_isa_name(kernel->isa));
     first = false;
     for (int t : {1, 2, 4}) std::printf("%s\"%d\": %.1f", t == 1 ? "" : ", ", t, cache_us(b, t));
-    std::printf("}, \"memoryGBps\": {");
-    for (int t : {1, 2}) std::printf("%s\"%d\": %.1f", t == 1 ? "" : ", ", t, memory_gbps(b, t, threads));
-    std::printf("}}");
+    std::printf("}");
+    if (!g_cpu_time) {  // two threads' wall time: not measured in CPU time
+      std::printf(", \"memoryGBps\": {");
+      for (int t : {1, 2, 4}) std::printf("%s\"%d\": %.1f", t == 1 ? "" : ", ", t, memory_gbps(b, t, threads));
+      std::printf("}");
+    }
+    std::printf("}");
     std::fflush(stdout);
   }
   std::printf("\n  ]\n}\n");

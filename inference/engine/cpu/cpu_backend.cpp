@@ -8,7 +8,9 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <string>
 
@@ -26,8 +28,15 @@ namespace arb {
 
 namespace {
 
+// A weight matrix as the kernels read it: the file's tensor, or its copy repacked at load for a
+// packed kernel (matmul_packed.cpp).
+struct Matrix {
+  const MatmulKernel* kernel = nullptr;
+  const TensorView* w = nullptr;
+};
+
 struct LayerKernels {
-  const MatmulKernel *wq, *wk, *wv, *wo, *gate, *up, *down;
+  Matrix wq, wk, wv, wo, gate, up, down;
 };
 
 // Activations in the formats the next matmuls want.
@@ -51,6 +60,7 @@ class CpuBackend final : public Backend {
 
   ~CpuBackend() override {
     if (kv_) munmap(kv_, kv_bytes_);
+    for (const TensorView& v : packed_) std::free(const_cast<uint8_t*>(v.data));
   }
 
   Status init() {
@@ -83,7 +93,7 @@ class CpuBackend final : public Backend {
       ARB_RETURN_IF_ERROR(kernel_for(L.w_down, &k.down));
       kernels_.push_back(k);
     }
-    ARB_RETURN_IF_ERROR(kernel_for(model_.weights.output, &output_kernel_));
+    ARB_RETURN_IF_ERROR(kernel_for(model_.weights.output, &output_));
     for (const LoraAdapter* adapter : adapters_) packed_adapters_.push_back(pack_lora_adapter(*adapter));
     if (!quants_ref_supports(model_.weights.tok_embd.type)) {
       return Status::Error(StatusCode::Unsupported, "token embeddings of type " +
@@ -148,8 +158,8 @@ class CpuBackend final : public Backend {
     final_norm(xb_.data());
     const int saved = n_tok_;
     n_tok_ = n_out_;
-    Input in = prepare(xb_.data(), c_.n_embd, {output_kernel_});
-    MatmulTask out = task(output_kernel_, model_.weights.output, in, logits, c_.n_vocab);
+    Input in = prepare(xb_.data(), c_.n_embd, {output_});
+    MatmulTask out = task(output_, in, logits, c_.n_vocab);
     run_matmuls(pool_, &out, 1);
     n_tok_ = saved;
     return Status::Ok();
@@ -199,8 +209,8 @@ class CpuBackend final : public Backend {
       // Attention block.
       per_token([&](int t) { rmsnorm(xb(t), x(t), f32(L.attn_norm), n_embd, c_.rms_eps); });
       Input in = prepare(xb_.data(), n_embd, {K.wq, K.wk, K.wv});
-      MatmulTask qkv[3] = {task(K.wq, L.wq, in, q_.data(), q_dim), task(K.wk, L.wk, in, k_.data(), kv_dim),
-                           task(K.wv, L.wv, in, v_.data(), kv_dim)};
+      MatmulTask qkv[3] = {task(K.wq, in, q_.data(), q_dim), task(K.wk, in, k_.data(), kv_dim),
+                           task(K.wv, in, v_.data(), kv_dim)};
       run_matmuls(pool_, qkv, 3, lora_for(l, {LoraTarget::Q, LoraTarget::K, LoraTarget::V}, qkv, xb_.data(), n_embd));
       const size_t half = static_cast<size_t>(c_.rope_dim / 2);
       const size_t table = c_.swa_layer(l) ? half : 0;
@@ -227,15 +237,14 @@ class CpuBackend final : public Backend {
       });
       attention(l);
       in = prepare(att_.data(), q_dim, {K.wo});
-      MatmulTask o = task(K.wo, L.wo, in, tmp_.data(), n_embd);
+      MatmulTask o = task(K.wo, in, tmp_.data(), n_embd);
       run_matmuls(pool_, &o, 1, lora_for(l, {LoraTarget::O}, &o, att_.data(), q_dim));
       add_residual(L.attn_post_norm);
 
       // Feed-forward block.
       per_token([&](int t) { rmsnorm(xb(t), x(t), f32(L.ffn_norm), n_embd, c_.rms_eps); });
       in = prepare(xb_.data(), n_embd, {K.gate, K.up});
-      MatmulTask gate_up[2] = {task(K.gate, L.w_gate, in, hb_.data(), c_.n_ff),
-                               task(K.up, L.w_up, in, hb2_.data(), c_.n_ff)};
+      MatmulTask gate_up[2] = {task(K.gate, in, hb_.data(), c_.n_ff), task(K.up, in, hb2_.data(), c_.n_ff)};
       run_matmuls(pool_, gate_up, 2, lora_for(l, {LoraTarget::Gate, LoraTarget::Up}, gate_up, xb_.data(), n_embd));
       per_token([&](int t) {
         float* gate = &hb_[static_cast<size_t>(t) * c_.n_ff];
@@ -247,19 +256,37 @@ class CpuBackend final : public Backend {
         }
       });
       in = prepare(hb_.data(), c_.n_ff, {K.down});
-      MatmulTask down = task(K.down, L.w_down, in, tmp_.data(), n_embd);
+      MatmulTask down = task(K.down, in, tmp_.data(), n_embd);
       run_matmuls(pool_, &down, 1, lora_for(l, {LoraTarget::Down}, &down, hb_.data(), c_.n_ff));
       add_residual(L.ffn_post_norm);
     }
   }
 
-  Status kernel_for(const TensorView& w, const MatmulKernel** out) {
-    *out = select_matmul_kernel(w.type);
-    if (*out) cpu_kernels_[ggml_type_name(w.type)] = cpu_isa_name((*out)->isa);
-    if (!*out) {
+  // The kernel for w, and the weights it reads: a packed kernel's own copy of w when this CPU
+  // has one for w's type and shape (the file's pages of w are then given back to the OS: a later
+  // read, such as an embedding lookup of a tied output matrix, maps them in again).
+  Status kernel_for(const TensorView& w, Matrix* out) {
+    out->kernel = select_matmul_kernel(w.type);
+    out->w = &w;
+    if (!out->kernel) {
       return Status::Error(StatusCode::Unsupported, "no CPU kernel for tensor '" + w.name + "' of type " +
                                                         ggml_type_name(w.type));
     }
+    cpu_kernels_[ggml_type_name(w.type)] = cpu_isa_name(out->kernel->isa);
+    const MatmulKernel* packed = select_packed_matmul_kernel(w.type, w.n_rows());
+    if (!packed) return Status::Ok();
+    const size_t bytes = w.row_bytes() * static_cast<size_t>(w.n_rows());
+    void* copy = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!copy) return Status::Error(StatusCode::OutOfMemory, "cannot allocate the repacked tensor '" + w.name + "'");
+    packed->pack(w.data, w.row_bytes(), w.n_rows(), w.n_cols(), static_cast<uint8_t*>(copy));
+    const uintptr_t page = 4096, begin = reinterpret_cast<uintptr_t>(w.data), end = begin + bytes;
+    const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+    if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+    TensorView view = w;
+    view.data = static_cast<const uint8_t*>(copy);
+    packed_.push_back(view);
+    out->kernel = packed;
+    out->w = &packed_.back();
     return Status::Ok();
   }
 
@@ -384,9 +411,10 @@ class CpuBackend final : public Backend {
   }
 
   // Quantizes x once into each format the kernels want (a mixed file may need both).
-  Input prepare(const float* x, int64_t n, std::initializer_list<const MatmulKernel*> kernels) {
+  Input prepare(const float* x, int64_t n, std::initializer_list<Matrix> matrices) {
     Input in{x, nullptr, nullptr, n};
-    for (const MatmulKernel* k : kernels) {
+    for (const Matrix& m : matrices) {
+      const MatmulKernel* k = m.kernel;
       if (k->act == ActFormat::Q8 && !in.q8) {
         quantize_activations(pool_, quantize_, x, n_tok_, n, q8_act_row_bytes(n), q8_.data());
         in.q8 = q8_.data();
@@ -398,10 +426,11 @@ class CpuBackend final : public Backend {
     return in;
   }
 
-  MatmulTask task(const MatmulKernel* k, const TensorView& w, const Input& in, float* y, int64_t ldy) {
+  MatmulTask task(const Matrix& m, const Input& in, float* y, int64_t ldy) {
+    const MatmulKernel* k = m.kernel;
     MatmulTask t;
     t.kernel = k;
-    t.w = &w;
+    t.w = m.w;
     t.act = k->act == ActFormat::Q8 ? static_cast<const void*>(in.q8)
             : k->act == ActFormat::Q8K ? static_cast<const void*>(in.q8k)
                                        : static_cast<const void*>(in.f32);
@@ -486,7 +515,8 @@ class CpuBackend final : public Backend {
   SwigluFn swiglu_ = nullptr;
   ToFp16Fn to_fp16_ = nullptr;
   std::vector<LayerKernels> kernels_;
-  const MatmulKernel* output_kernel_ = nullptr;
+  Matrix output_;
+  std::deque<TensorView> packed_;  // repacked copies (data from aligned_alloc), stable addresses
   std::map<std::string, std::string> cpu_kernels_;
   uint8_t* kv_ = nullptr;
   size_t kv_row_ = 0, kv_half_ = 0, kv_bytes_ = 0;  // bytes of one cached row, of all keys, of the cache

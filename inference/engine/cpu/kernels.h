@@ -82,11 +82,18 @@ struct MatmulArgs {
 
 using MatmulRowsFn = void (*)(const MatmulArgs& args, int64_t r0, int64_t r1);
 
+// Rewrites n_rows rows of a weight matrix (w_row_bytes apart, file layout) into a kernel's own
+// layout of the same size at `out` (matmul_packed.cpp).
+using PackFn = void (*)(const uint8_t* w, size_t w_row_bytes, int64_t n_rows, int64_t n_cols, uint8_t* out);
+
 struct MatmulKernel {
   GgmlType type;
   CpuIsa isa;
   ActFormat act;
   MatmulRowsFn rows;
+  // Set for kernels that read weights repacked by `pack` (rows in groups of kPackedRows; row
+  // ranges given to `rows` are whole groups); null for the file's layout.
+  PackFn pack = nullptr;
 };
 
 // The kernels for a weight type that run on this CPU, lowest ISA first (tests check each one
@@ -94,6 +101,14 @@ struct MatmulKernel {
 std::vector<MatmulKernel> matmul_kernels(GgmlType type);
 // The kernel to use: the highest ISA not above cpu_isa_selected(). Null without kernels.
 const MatmulKernel* select_matmul_kernel(GgmlType type);
+
+// Kernels over weights repacked at load into groups of this many interleaved rows (Q8_0, Q4_0,
+// Q4_K and Q6_K, matmul_packed.cpp), portable first (it checks the layout), then AVX-512 where present.
+constexpr int kPackedRows = 16;
+std::vector<MatmulKernel> packed_matmul_kernels(GgmlType type);
+// The packed kernel to use for a matrix of this type and row count, or null (no packed kernel
+// for the type or this CPU, or rows not a multiple of kPackedRows): then the file's layout.
+const MatmulKernel* select_packed_matmul_kernel(GgmlType type, int64_t n_rows);
 
 // Activation quantization into one Q8 row (q8_act_row_bytes(n) bytes), per ISA; every ISA
 // gives bit-identical rows, with the values quantize_row_q8_act_ref gives.

@@ -308,11 +308,13 @@ void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks, const s
   first_chunk[0] = 0;
   for (int k = 0; k < n_tasks; k++) {
     // Aim for ~8 chunks per thread per matrix so a slowed thread takes fewer; at least 16 rows
-    // so a chunk is worth an atomic, a multiple of 4 to keep whole register tiles.
+    // so a chunk is worth an atomic, a multiple of 4 to keep whole register tiles (of 16, whole
+    // groups, for packed weights).
     const int64_t rows = tasks[k].w->n_rows();
+    const int64_t multiple = tasks[k].kernel->pack ? kPackedRows : 4;
     int64_t c = rows / (8 * pool.size());
     c = c < 16 ? 16 : (c > 256 ? 256 : c);
-    chunk_rows[k] = (c + 3) / 4 * 4;
+    chunk_rows[k] = (c + multiple - 1) / multiple * multiple;
     first_chunk[k + 1] = first_chunk[k] + (rows + chunk_rows[k] - 1) / chunk_rows[k];
   }
   const int64_t n_chunks = first_chunk[n_tasks];

@@ -197,6 +197,51 @@ TEST(kernels_give_identical_results_alone_or_batched) {
   }
 }
 
+TEST(packed_kernels_match_scalar_reference_and_are_batch_invariant) {
+  // Q8_0, Q4_0, Q4_K and Q6_K repacked into groups of 16 interleaved rows (matmul_packed.cpp): every
+  // packed kernel against the reference on the file's rows; the AVX-512 one bit-identical to
+  // the portable one (the same float operations); any whole-group row split and any batch give
+  // the same bits.
+  for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q6_K}) {
+    const std::vector<MatmulKernel> kernels = packed_matmul_kernels(type);
+    CHECK_MSG(!kernels.empty() && kernels[0].isa == CpuIsa::Portable, ggml_type_name(type));
+    CHECK(select_packed_matmul_kernel(type, 40) == nullptr);  // not whole groups: the file's layout
+    Problem p = make_problem(type, 48, is_k_quant(type) ? 768 : 352, 9, 4321 + static_cast<uint32_t>(type));
+    const size_t rb = ggml_row_size(type, p.cols);
+    std::vector<uint8_t> packed(p.w.size());
+    kernels[0].pack(p.w.data(), rb, p.rows, p.cols, packed.data());
+    const std::vector<uint8_t> file = p.w;
+    p.w = packed;
+    std::vector<float> first;
+    for (const MatmulKernel& k : kernels) {
+      CHECK(k.pack != nullptr && k.act == (is_k_quant(type) ? ActFormat::Q8K : ActFormat::Q8));
+      const std::string name = std::string(ggml_type_name(type)) + " packed " + cpu_isa_name(k.isa);
+      std::vector<float> y(static_cast<size_t>(p.rows * p.n_tok), NAN);
+      k.rows(args_for(p, k, y.data(), p.n_tok, 0), 0, p.rows);
+      for (int t = 0; t < p.n_tok; t++) {
+        for (int64_t r = 0; r < p.rows; r++) {
+          const uint8_t* row = file.data() + rb * static_cast<size_t>(r);
+          const double expected = is_k_quant(type) ? vec_dot_q8_K_ref(type, row, &p.xk[t * p.cols / QK_K], p.cols)
+                                                   : vec_dot_q8_act_ref(type, row, &p.xq[t * p.cols / QK8_0], p.cols);
+          const double got = y[static_cast<size_t>(t * p.rows + r)];
+          CHECK_MSG(std::fabs(got - expected) <= accumulation_tolerance(p.cols, dot_magnitude(p, row, t)),
+                    name + " row " + std::to_string(r) + " tok " + std::to_string(t) + ": " + std::to_string(got) +
+                        " vs " + std::to_string(expected));
+        }
+      }
+      if (first.empty()) first = y;
+      CHECK_MSG(std::memcmp(first.data(), y.data(), y.size() * sizeof(float)) == 0, name + ": not the portable bits");
+      for (int t = 0; t < p.n_tok; t++) {
+        std::vector<float> alone(static_cast<size_t>(p.rows));
+        const int64_t cuts[] = {0, 16, 48};
+        for (int c = 0; c + 1 < 3; c++) k.rows(args_for(p, k, alone.data(), 1, t), cuts[c], cuts[c + 1]);
+        CHECK_MSG(std::memcmp(alone.data(), &y[t * p.rows], alone.size() * sizeof(float)) == 0,
+                  name + " alone, tok " + std::to_string(t));
+      }
+    }
+  }
+}
+
 TEST(activation_quantizers_match_reference_bit_for_bit) {
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 3.0f);

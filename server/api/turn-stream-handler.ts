@@ -3,8 +3,9 @@
 //   POST /api/generate           sends a prompt: stores the turn, then streams its responses
 //   GET  /api/generate/:turnId   streams a turn's responses (after a reload, or to follow again)
 // Streams are NDJSON, one event per line: (POST only: {"type":"turn",...}), a snapshot, then
-// deltas and status changes, then {"type":"end"}. Generation runs in the server and does not
-// stop when the browser leaves, so a reload simply watches again and gets the text so far.
+// deltas and status changes, then {"type":"end"}; deltas are gathered for a few milliseconds per
+// write (ndjson-writer.ts). Generation runs in the server and does not stop when the browser
+// leaves, so a reload simply watches again and gets the text so far.
 // Both are annotator routes (server/api/route-handler.ts), and reach only the author's turns.
 import { z } from "zod";
 import type { ModelVariant } from "@/db/schema";
@@ -15,6 +16,7 @@ import { log } from "@/server/log";
 import { findOwnTurn } from "@/server/services/annotation/access";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import { KB } from "./body-limit";
+import { NdjsonWriter, type StreamLine } from "./ndjson-writer";
 import { defineRoute, problem, type RouteDeps } from "./route-handler";
 
 const PING_EVERY_MS = 15_000;
@@ -29,29 +31,30 @@ export interface GenerationDeps extends RouteDeps {
 
 function ndjson(
   turnId: string,
-  first: object | null,
+  first: StreamLine | null,
   events: AsyncGenerator<TurnStreamEvent>,
   abort: AbortController,
 ) {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      const send = (event: unknown) => {
+      const writer = new NdjsonWriter((chunk) => {
         try {
-          controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
+          controller.enqueue(encoder.encode(chunk));
         } catch {
           abort.abort(); // the browser went away
         }
-      };
-      const ping = setInterval(() => send({ type: "ping" }), PING_EVERY_MS);
+      });
+      const ping = setInterval(() => writer.send({ type: "ping" }), PING_EVERY_MS);
       try {
-        if (first) send(first);
-        for await (const event of events) send(event);
+        if (first) writer.send(first);
+        for await (const event of events) writer.send(event);
       } catch (error) {
         log.error(`Streaming turn ${turnId} failed`, error);
-        send({ type: "error", message: "The server lost track of this turn. Reload the page." });
+        writer.send({ type: "error", message: "The server lost track of this turn. Reload the page." });
       } finally {
         clearInterval(ping);
+        writer.flush();
         try {
           controller.close();
         } catch {

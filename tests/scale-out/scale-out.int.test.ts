@@ -17,6 +17,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "@/server/env";
 import { INTERRUPTED_MESSAGE, type ResponseView } from "@/server/generation/turn-generation";
+import { TURN_NOTICE_CHANNEL } from "@/server/generation/turn-notices";
 import { startInferenceServer, type InferenceServer } from "@/e2e/inference-server";
 import {
   ADMIN,
@@ -279,6 +280,20 @@ async function startHeldEndpoint() {
   };
 }
 
+/** The kinds of turn notice PostgreSQL delivers, by turn (the watchers' announcements left out). */
+async function listenToTurnNotices() {
+  const client = new pg.Client({ connectionString: deployment.databaseUrl });
+  client.on("error", () => {});
+  const kinds = new Map<string, string[]>();
+  client.on("notification", ({ payload }) => {
+    const notice = JSON.parse(payload ?? "{}") as { t?: string; k?: string };
+    if (notice.t && notice.k) kinds.set(notice.t, [...(kinds.get(notice.t) ?? []), notice.k]);
+  });
+  await client.connect();
+  await client.query(`listen ${TURN_NOTICE_CHANNEL}`);
+  return { of: (turnId: string) => kinds.get(turnId) ?? [], close: () => client.end() };
+}
+
 function finalResponses(events: StreamEvent[]): ResponseView[] {
   const byId = new Map<string, ResponseView>();
   for (const event of events) {
@@ -352,6 +367,40 @@ describe.skipIf(skipReason !== null)("Arbiter scaled out behind a load balancer"
       expect(await comparisonsOf(turns.map((turn) => turn.turnId))).toEqual(
         Object.fromEntries(turns.map((turn) => [turn.turnId, 1])),
       );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "sends a turn's notices only while another instance follows it",
+    async () => {
+      const { campaign, annotator } = await startAnnotating(400, slowInference);
+      const other = await createAnnotator(campaign);
+      const notices = await listenToTurnNotices();
+      try {
+        const [alone, followed] = await Promise.all([
+          // Read only where it is generated (as nearly every turn is): not one NOTIFY.
+          (async () => {
+            const { stream, turn } = await sendPrompt(annotator, campaign, null, "Tell a very long story.");
+            expect((await stream.rest()).ended).toBe(true);
+            return turn;
+          })(),
+          // Followed mid-stream from the other instance: the text comes there through notices.
+          (async () => {
+            const { stream, turn } = await startMidStream(other, campaign, "Tell another one.");
+            const follower = await followElsewhere(other, turn.turnId, stream.instance);
+            const [local, remote] = await Promise.all([stream.rest(), follower.rest()]);
+            expect([local.ended, remote.ended]).toEqual([true, true]);
+            const stored = await storedResponses(turn.turnId);
+            expect(replayTexts(remote.events)).toEqual(new Map(stored.map((row) => [row.id, row.text])));
+            return turn;
+          })(),
+        ]);
+        expect(notices.of(alone.turnId)).toEqual([]);
+        expect(notices.of(followed.turnId)).toContain("d");
+      } finally {
+        await notices.close();
+      }
     },
     TEST_TIMEOUT_MS,
   );

@@ -1,18 +1,18 @@
 // The annotator's interface in English, Spanish and Arabic: chosen in the header and kept on the
 // account, defaulting from the browser's language, guidelines in the reader's language where a
 // translation exists, dates and plurals in the language's forms, and Arabic laid out right to
-// left without sideways scrolling. Screenshots of the workspace in each locale go to the test's
-// output.
+// left without sideways scrolling; an admin's campaign pages in Spanish and Arabic too.
+// Screenshots of the workspace and of a campaign's overview in each locale go to the test's output.
 import type { Page, TestInfo } from "@playwright/test";
 import { mutate } from "./app-api";
 import { expectNoHorizontalScroll, wcagViolations } from "./accessibility";
 import { expect, test } from "./fixtures";
 
 /** Saved in the test's output folder (test-results/languages-…/) and attached to the report. */
-async function screenshot(page: Page, testInfo: TestInfo, name: string) {
-  const path = testInfo.outputPath(`workspace-${name}.png`);
+async function screenshot(page: Page, testInfo: TestInfo, name: string, what = "workspace") {
+  const path = testInfo.outputPath(`${what}-${name}.png`);
   await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(`workspace-${name}`, { path, contentType: "image/png" });
+  await testInfo.attach(`${what}-${name}`, { path, contentType: "image/png" });
 }
 
 function chooseLanguage(page: Page, locale: "en" | "es" | "ar") {
@@ -86,6 +86,75 @@ test("an annotator works in Spanish and in Arabic, right to left, and keeps the 
     await expect(page.getByRole("region", { name: "Response A", exact: true })).toBeVisible();
     await screenshot(page, testInfo, "en");
   });
+
+  await test.step("the workspace's payload carries the shared messages, not the admin pages'", async () => {
+    // The page's React payload holds the messages its client components get: the error page's
+    // text (shared, not shown) is there, the campaign list's description (admin) is not. Loaded
+    // afresh, so the payload is the English page's.
+    await page.reload();
+    await expect(page.getByRole("region", { name: "Response A", exact: true })).toBeVisible();
+    const html = await page.content();
+    expect(html).toContain("if it keeps happening, ask an admin to check the server log");
+    expect(html).not.toContain("Data collection efforts: settings, model variants");
+  });
+});
+
+test("an admin manages a campaign in Spanish and in Arabic, right to left", async ({
+  admin,
+  campaigns,
+}, testInfo) => {
+  const campaign = await campaigns.create();
+  const { page } = admin;
+  await page.goto(`/admin/campaigns/${campaign.id}`);
+  const tabs = (name: string) => page.getByRole("navigation", { name });
+
+  await test.step("in Spanish: the tabs, the campaign's state and its batches", async () => {
+    await chooseLanguage(page, "es");
+    await expect(tabs("Campaña").getByRole("link", { name: "Resumen" })).toHaveAttribute(
+      "aria-current",
+      "page",
+    );
+    await expect(page.getByText("Recopilando: los anotadores pueden trabajar en ella.")).toBeVisible();
+    await expect(page.getByRole("button", { name: "Cerrar el lote 1", exact: true })).toBeVisible();
+    await expectNoHorizontalScroll(page, "the Spanish campaign overview");
+    await screenshot(page, testInfo, "es", "campaign-overview");
+  });
+
+  await test.step("in Arabic: right to left, no sideways scroll at 1280 px, no violation", async () => {
+    await chooseLanguage(page, "ar");
+    await expect(page.locator("html")).toHaveAttribute("dir", "rtl");
+    await expect(tabs("الحملة").getByRole("link", { name: "نظرة عامة" })).toHaveAttribute(
+      "aria-current",
+      "page",
+    );
+    await expect(page.getByRole("region", { name: "متغيرات النموذج" })).toBeVisible();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await expectNoHorizontalScroll(page, "the Arabic campaign overview");
+    expect(await wcagViolations(page, "the Arabic campaign overview")).toEqual([]);
+    await screenshot(page, testInfo, "ar", "campaign-overview");
+  });
+});
+
+test("an annotator manages API tokens in Arabic: the page, a refusal and the list in Arabic, no sideways scroll", async ({
+  users,
+}) => {
+  const { page } = await users.create({ role: "annotator" });
+  await page.goto("/account/tokens");
+  await chooseLanguage(page, "ar");
+  await expect(page.getByRole("heading", { level: 1, name: "رموز الواجهة البرمجية" })).toBeVisible();
+  // A nameless token is refused by the server's validation; the refusal reads in Arabic.
+  await page.getByRole("button", { name: "إنشاء الرمز" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "ما أُرسل غير صالح: Name the token" })).toBeVisible();
+  await page.getByLabel("الاسم", { exact: true }).fill("سكربت");
+  await page.getByRole("button", { name: "إنشاء الرمز" }).click();
+  await expect(page.getByLabel("رمز واجهة برمجية جديد")).toHaveValue(/^arb_/);
+  const row = page.getByRole("row", { name: /سكربت/ });
+  await expect(row).toContainText("نشط");
+  await expect(row.getByRole("button", { name: "إلغاء سكربت" })).toBeVisible();
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 844 });
+    await expectNoHorizontalScroll(page, `the Arabic API tokens page at ${width} px`);
+  }
 });
 
 test("a visitor's browser language chooses the sign-in page's", async ({ browser }) => {

@@ -1,13 +1,11 @@
-// The interface languages are complete and well formed: every locale has exactly English's
-// messages, and each one formats (ICU syntax, plural forms, rich-text tags) without an error.
+// The interface languages are complete and well formed: in every area of the site (the shared
+// messages and each admin area), every locale has exactly English's messages, and each one
+// formats (ICU syntax, plural forms, rich-text tags) without an error. Areas never share a
+// namespace, since the server merges them.
 import { createTranslator } from "next-intl";
 import { describe, expect, it } from "vitest";
-import { LOCALES } from "@/lib/locales";
-import ar from "./ar.json";
-import en from "./en.json";
-import es from "./es.json";
-
-const MESSAGES = { en, es, ar } as const;
+import { loadMessages, MESSAGE_AREAS } from "@/app/_lib/i18n-messages";
+import { LOCALES, type Locale } from "@/lib/locales";
 
 type Tree = { [key: string]: string | Tree };
 
@@ -17,25 +15,18 @@ function paths(tree: Tree, prefix = ""): string[] {
   );
 }
 
-const NUMBERS = new Set([
-  "count",
-  "quota",
-  "max",
-  "page",
-  "version",
-  "turn",
-  "amount",
-  "hours",
-  "minutes",
-  "seconds",
-  "share",
-]);
+const NUMBER_TYPES = new Set(["plural", "selectordinal", "number"]);
+const DATE_TYPES = new Set(["date", "time"]);
 
-/** A value for every argument a message names: numbers for counts, a wrapper for each rich-text
- * tag, a word for the rest. */
+/** A value for every argument a message names, of the kind its ICU type asks for (a number for
+ * plurals and numbers, a date for dates, a word for the rest), and a wrapper for each rich-text tag. */
 function argumentsOf(message: string) {
   const values: Record<string, unknown> = {};
-  for (const [, name] of message.matchAll(/\{\s*(\w+)/g)) values[name] = NUMBERS.has(name) ? 3 : `‹${name}›`;
+  for (const [, name, type] of message.matchAll(/\{\s*(\w+)\s*(?:,\s*(\w+))?/g)) {
+    if (type && NUMBER_TYPES.has(type)) values[name] = 3;
+    else if (type && DATE_TYPES.has(type)) values[name] = new Date(Date.UTC(2026, 0, 2));
+    else values[name] ??= type === "select" ? "other" : `‹${name}›`;
+  }
   for (const [, tag] of message.matchAll(/<(\w+)>/g))
     values[tag] = (chunks: string) => `<${tag}>${chunks}</${tag}>`;
   return values;
@@ -45,20 +36,31 @@ function messageAt(tree: Tree, path: string) {
   return path.split(".").reduce<string | Tree>((node, key) => (node as Tree)[key], tree) as string;
 }
 
-describe("messages", () => {
-  it("exist for every locale, with English's keys exactly", () => {
-    expect(Object.keys(MESSAGES).sort()).toEqual([...LOCALES].sort());
-    for (const locale of LOCALES) expect(paths(MESSAGES[locale]).sort()).toEqual(paths(en).sort());
+describe.each(MESSAGE_AREAS)("the %s messages", (area) => {
+  const load = (locale: Locale) => loadMessages(locale, [area]) as Promise<Tree>;
+
+  it("exist for every locale, with English's keys exactly", async () => {
+    const english = paths(await load("en")).sort();
+    for (const locale of LOCALES) expect(paths(await load(locale)).sort(), locale).toEqual(english);
   });
 
-  it("all format in their own locale", () => {
+  it("all format in their own locale", async () => {
     for (const locale of LOCALES) {
-      const t = createTranslator({ locale, messages: MESSAGES[locale], timeZone: "UTC" });
-      for (const path of paths(MESSAGES[locale])) {
-        const formatted = t.markup(path as never, argumentsOf(messageAt(MESSAGES[locale], path)) as never);
+      const messages = await load(locale);
+      const t = createTranslator({ locale, messages, timeZone: "UTC" });
+      for (const path of paths(messages)) {
+        const formatted = t.markup(path as never, argumentsOf(messageAt(messages, path)) as never);
         expect(formatted, `${locale} ${path}`).not.toBe(path);
         expect(formatted.length, `${locale} ${path}`).toBeGreaterThan(0);
       }
     }
   });
+});
+
+it("gives each namespace to one area only", async () => {
+  const namespaces = await Promise.all(
+    MESSAGE_AREAS.map(async (area) => Object.keys(await loadMessages("en", [area]))),
+  );
+  const all = namespaces.flat();
+  expect(all.length).toBe(new Set(all).size);
 });

@@ -1,9 +1,9 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useTranslations } from "next-intl";
-import { signOut } from "next-auth/react";
 import { useState } from "react";
 import { clearDrafts } from "../annotate/_components/drafts";
+import { signOutOfSession } from "../_lib/sign-out";
 import { Button } from "./ui";
 
 export function SignOutButton() {
@@ -17,7 +17,13 @@ export function SignOutButton() {
       onClick={async () => {
         setIsPending(true);
         clearDrafts();
-        await signOut({ redirect: false });
+        try {
+          await signOutOfSession();
+        } catch {
+          // The server could not be reached: stay signed in, with the button usable again.
+          setIsPending(false);
+          return;
+        }
         router.replace("/sign-in?signedOut=1");
         router.refresh();
       }}

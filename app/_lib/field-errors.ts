@@ -1,10 +1,10 @@
 "use client";
 // Errors beside their fields: a failed call's field errors (zod's, or a domain error naming its
 // field) go to the fields a form shows, each cleared as soon as its field changes; anything
-// else is the form's own message.
+// else is the form's own message. A named message is shown in the reader's language.
 import { TRPCClientError } from "@trpc/client";
 import { useState, type FormEvent } from "react";
-import { errorMessage } from "./trpc";
+import { failureOf, useFailureText } from "./error-text";
 
 function fieldErrorsOf(error: unknown): Record<string, string[] | undefined> {
   if (!(error instanceof TRPCClientError)) return {};
@@ -27,11 +27,18 @@ export function useFieldErrors(
     error: null,
     fields: new Set(),
   });
+  const failureText = useFailureText();
+  const failure = failureOf(error);
+  // A domain error about one field carries its own name: that field shows it translated. zod's
+  // messages per field stay as they are (the form's own message frames them).
+  const isDomainFieldError = failure.named && failure.named.key !== "invalidInput";
+  const fieldText = (message: string) =>
+    isDomainFieldError && message === failure.message ? failureText(failure) : message;
   const byField = new Map<string, string>();
   let unplaced = false;
   for (const [name, messages] of Object.entries(fieldErrorsOf(error))) {
     const field = aliases[name] ?? name;
-    if (messages?.[0] && fields.includes(field)) byField.set(field, messages[0]);
+    if (messages?.[0] && fields.includes(field)) byField.set(field, fieldText(messages[0]));
     else if (messages?.[0]) unplaced = true;
   }
   const clearedFields = cleared.error === error ? cleared.fields : new Set<string>();
@@ -42,7 +49,7 @@ export function useFieldErrors(
   return {
     errorFor: (field: string) => (clearedFields.has(field) ? undefined : byField.get(field)),
     /** The message not shown beside a field, or null. */
-    formError: error && (byField.size === 0 || unplaced) ? errorMessage(error) : null,
+    formError: error && (byField.size === 0 || unplaced) ? failureText(failure) : null,
     clear,
     /** For a form's onChange: clears the error of the field that changed (by its name). */
     clearChanged: (event: FormEvent<HTMLFormElement>) => {

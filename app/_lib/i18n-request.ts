@@ -4,6 +4,7 @@
 // pages say, so the server and the browser render the same text.
 import { cookies, headers } from "next/headers";
 import { getRequestConfig } from "next-intl/server";
+import { loadMessages, MESSAGE_AREAS } from "./i18n-messages";
 import { isLocale, LOCALE_COOKIE, localeFromAcceptLanguage, type Locale } from "@/lib/locales";
 import { getServerCaller } from "@/server/api/server-caller";
 import { getCurrentUser } from "@/server/auth/current-user";
@@ -23,6 +24,8 @@ export default getRequestConfig(async () => {
   return {
     locale,
     timeZone: "UTC",
-    messages: (await import(`../../messages/${locale}.json`)).default,
+    // Every area's messages for server components; client components get their page's areas
+    // through AreaMessages.
+    messages: await loadMessages(locale, MESSAGE_AREAS),
   };
 });

@@ -1,6 +1,7 @@
 "use client";
 // Sends the person to the operator's identity provider; next-auth brings them back signed in.
 import { signIn } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { Button } from "../_components/ui";
 import { clearDrafts } from "../annotate/_components/drafts";
@@ -14,6 +15,7 @@ export function SsoButton({
   name: string;
   callbackUrl: string;
 }) {
+  const t = useTranslations("SignIn");
   const [isPending, setIsPending] = useState(false);
   return (
     <Button
@@ -29,7 +31,7 @@ export function SsoButton({
       }}
     >
       {/* Not "Sign in with …": the password form's button is "Sign in", and names must stay apart. */}
-      {isPending ? "Redirecting…" : `Continue with ${name}`}
+      {isPending ? t("redirecting") : t("continueWith", { name })}
     </Button>
   );
 }

@@ -1,13 +1,17 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { Card } from "../_components/ui";
 import { SignOutButton } from "../_components/sign-out-button";
 
-export const metadata: Metadata = { title: "Sign out" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("SignOut"))("title") };
+}
 
-export default function SignOutPage() {
+export default async function SignOutPage() {
+  const t = await getTranslations("SignOut");
   return (
     <div className="mx-auto mt-8 max-w-sm">
-      <Card title="Sign out of Arbiter?" description="You can sign in again at any time.">
+      <Card title={t("heading")} description={t("text")}>
         <SignOutButton />
       </Card>
     </div>

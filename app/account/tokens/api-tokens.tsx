@@ -3,32 +3,23 @@
 // expiry, last use and a revoke button. People see their own tokens; the admin page shows every
 // token and creates service tokens.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { API_TOKEN_MAX_DAYS, type ApiTokenScope } from "@/lib/constants";
 import { Pager } from "../../_components/pager";
 import { Alert, Button, Card, SelectField, TextField } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
-
-const SCOPE_LABELS: Record<ApiTokenScope, string> = {
-  read: "Read: list and read campaigns, comparisons, figures and exports",
-  annotate: "Annotate: read, and accept or reject comparisons (reviewers)",
-  admin: "Admin: read, and change campaigns, variants, batches and members",
-};
-
-function formatDate(value: Date | null) {
-  return value ? value.toISOString().slice(0, 16).replace("T", " ") + " UTC" : "never";
-}
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
+import { useUtc } from "../../_lib/use-utc";
 
 function NewSecret({ secret }: { secret: string }) {
+  const t = useTranslations("ApiTokens");
   return (
     <div className="space-y-2">
-      <Alert tone="success">
-        Copy this token now: it is shown only once. Send it as <code>Authorization: Bearer …</code> to
-        /api/v1.
-      </Alert>
+      <Alert tone="success">{t.rich("copyNow", { code: (chunks) => <code>{chunks}</code> })}</Alert>
       <input
         readOnly
-        aria-label="New API token"
+        aria-label={t("newToken")}
         value={secret}
         onFocus={(event) => event.currentTarget.select()}
         className="block w-full rounded-md border-0 bg-slate-50 px-3 py-2 font-mono text-xs ring-1 ring-inset ring-slate-300"
@@ -48,9 +39,11 @@ function CreateTokenForm({
   campaigns: { id: string; name: string }[];
   onCreated: () => void;
 }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const procedure = kind === "service" ? trpc.apiTokens.createService : trpc.apiTokens.createPersonal;
   const create = useMutation(procedure.mutationOptions({ onSuccess: onCreated }));
+  const t = useTranslations("ApiTokens");
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -63,27 +56,19 @@ function CreateTokenForm({
     });
   }
 
-  const title = kind === "service" ? "Create a service token" : "Create a personal token";
   return (
-    <Card
-      title={title}
-      description={
-        kind === "service"
-          ? "For a pipeline: it acts with your account's rights, within its scope, and every admin can see and revoke it."
-          : "For your own scripts: it acts as you, within its scope."
-      }
-    >
+    <Card title={t(`create.${kind}`)} description={t(`createText.${kind}`)}>
       <form onSubmit={onSubmit} className="grid gap-4 sm:grid-cols-2 sm:items-end" noValidate>
-        <TextField id={`${kind}-token-name`} name="name" label="Name" required maxLength={100} />
-        <SelectField id={`${kind}-token-scope`} name="scope" label="Scope" defaultValue="read">
+        <TextField id={`${kind}-token-name`} name="name" label={t("name")} required maxLength={100} />
+        <SelectField id={`${kind}-token-scope`} name="scope" label={t("scope")} defaultValue="read">
           {scopes.map((scope) => (
             <option key={scope} value={scope}>
-              {SCOPE_LABELS[scope]}
+              {t(`scopeLabel.${scope}`)}
             </option>
           ))}
         </SelectField>
-        <SelectField id={`${kind}-token-campaign`} name="campaignId" label="Campaign" defaultValue="">
-          <option value="">Every campaign</option>
+        <SelectField id={`${kind}-token-campaign`} name="campaignId" label={t("campaign")} defaultValue="">
+          <option value="">{t("everyCampaign")}</option>
           {campaigns.map((campaign) => (
             <option key={campaign.id} value={campaign.id}>
               {campaign.name}
@@ -93,7 +78,7 @@ function CreateTokenForm({
         <TextField
           id={`${kind}-token-days`}
           name="expiresInDays"
-          label="Expires after (days)"
+          label={t("expiresAfter")}
           type="number"
           min={1}
           max={API_TOKEN_MAX_DAYS}
@@ -101,7 +86,7 @@ function CreateTokenForm({
         />
         <div>
           <Button type="submit" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create token"}
+            {create.isPending ? t("creating") : t("submit")}
           </Button>
         </div>
       </form>
@@ -120,7 +105,10 @@ export function ApiTokens({
   isAdminPage: boolean;
   scopes: readonly ApiTokenScope[];
 }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
+  const t = useTranslations("ApiTokens");
+  const utc = useUtc();
   const queryClient = useQueryClient();
   const [page, setPage] = useState(1);
   const listProcedure = isAdminPage ? trpc.apiTokens.listAll : trpc.apiTokens.listMine;
@@ -145,38 +133,38 @@ export function ApiTokens({
         campaigns={campaignOptions}
         onCreated={refresh}
       />
-      <Card title={isAdminPage ? "Every token" : "Your tokens"}>
+      <Card title={isAdminPage ? t("everyToken") : t("yourTokens")}>
         {(list.error ?? revoke.error) && <Alert>{errorMessage(list.error ?? revoke.error!)}</Alert>}
         <div className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">API tokens</caption>
+            <caption className="sr-only">{t("caption")}</caption>
             <thead>
-              <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">
-                  Name
+              <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th scope="col" className="py-2 pe-4">
+                  {t("name")}
                 </th>
                 {isAdminPage && (
-                  <th scope="col" className="py-2 pr-4">
-                    Owner
+                  <th scope="col" className="py-2 pe-4">
+                    {t("owner")}
                   </th>
                 )}
-                <th scope="col" className="py-2 pr-4">
-                  Scope
+                <th scope="col" className="py-2 pe-4">
+                  {t("scope")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Campaign
+                <th scope="col" className="py-2 pe-4">
+                  {t("campaign")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Expires
+                <th scope="col" className="py-2 pe-4">
+                  {t("expires")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Last used
+                <th scope="col" className="py-2 pe-4">
+                  {t("lastUsed")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Status
+                <th scope="col" className="py-2 pe-4">
+                  {t("status")}
                 </th>
-                <th scope="col" className="py-2 text-right">
-                  Actions
+                <th scope="col" className="py-2 text-end">
+                  {t("actions")}
                 </th>
               </tr>
             </thead>
@@ -184,34 +172,36 @@ export function ApiTokens({
               {list.data?.items.length === 0 && (
                 <tr>
                   <td colSpan={8} className="py-6 text-center text-slate-500">
-                    No tokens yet.
+                    {t("none")}
                   </td>
                 </tr>
               )}
               {list.data?.items.map((token) => (
                 <tr key={token.id}>
-                  <td className="py-2 pr-4">
+                  <td className="py-2 pe-4">
                     <span className="font-medium text-slate-900">{token.name}</span>{" "}
                     <code className="text-xs text-slate-500">{token.prefix}…</code>
                     {token.kind === "service" && (
-                      <span className="ml-1 text-xs text-slate-500">(service)</span>
+                      <span className="ms-1 text-xs text-slate-500">{t("service")}</span>
                     )}
                   </td>
-                  {isAdminPage && <td className="py-2 pr-4 text-slate-700">{token.ownerEmail}</td>}
-                  <td className="py-2 pr-4 text-slate-700">{token.scope}</td>
-                  <td className="py-2 pr-4 text-slate-700">{token.campaignName ?? "Every campaign"}</td>
-                  <td className="py-2 pr-4 text-slate-700">{formatDate(token.expiresAt)}</td>
-                  <td className="py-2 pr-4 text-slate-700">{formatDate(token.lastUsedAt)}</td>
-                  <td className="py-2 pr-4 text-slate-700">{token.status}</td>
-                  <td className="py-2 text-right">
+                  {isAdminPage && <td className="py-2 pe-4 text-slate-700">{token.ownerEmail}</td>}
+                  <td className="py-2 pe-4 text-slate-700">{t(`scopeName.${token.scope}`)}</td>
+                  <td className="py-2 pe-4 text-slate-700">{token.campaignName ?? t("everyCampaign")}</td>
+                  <td className="py-2 pe-4 text-slate-700">{utc(token.expiresAt)}</td>
+                  <td className="py-2 pe-4 text-slate-700">
+                    {token.lastUsedAt ? utc(token.lastUsedAt) : t("never")}
+                  </td>
+                  <td className="py-2 pe-4 text-slate-700">{t(`tokenStatus.${token.status}`)}</td>
+                  <td className="py-2 text-end">
                     {token.status === "active" && (
                       <Button
                         variant="danger"
                         disabled={revoke.isPending}
-                        aria-label={`Revoke ${token.name}`}
+                        aria-label={t("revokeNamed", { name: token.name })}
                         onClick={() => revoke.mutate({ tokenId: token.id })}
                       >
-                        Revoke
+                        {t("revoke")}
                       </Button>
                     )}
                   </td>

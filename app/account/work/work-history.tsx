@@ -6,7 +6,8 @@ import Link from "next/link";
 import { useState } from "react";
 import { Pager } from "../../_components/pager";
 import { Alert, Card, cx, SelectField } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
 import { useUtc } from "../../_lib/use-utc";
 import { useLabels } from "../../annotate/_components/use-labels";
 import { useWorkFormat } from "./work-format";
@@ -18,6 +19,7 @@ const REVIEW_STYLES = {
 } as const;
 
 export function WorkHistory({ campaigns }: { campaigns: { campaignId: string; campaignName: string }[] }) {
+  const errorMessage = useErrorText();
   const t = useTranslations("Work");
   const review = useTranslations("Labels");
   const labels = useLabels();

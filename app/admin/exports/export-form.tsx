@@ -1,17 +1,20 @@
 "use client";
 // The export form: every option of the CLI, a preview of the first rows, and the download
 // (use-export-download.ts) with its progress bar.
-import { plural } from "@/lib/plural";
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState, type ReactNode } from "react";
-import { STRENGTH_LABELS, STRENGTHS } from "@/lib/constants";
+import { STRENGTHS } from "@/lib/constants";
 import { Alert, Button, Card, SelectField, TextField } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
+import { useLabels } from "../../annotate/_components/use-labels";
 import {
-  FORMAT_LABELS,
-  MARGIN_LABELS,
-  OUTPUT_LABELS,
+  FORMATS,
+  MARGINS,
+  OUTPUTS,
   TEMPLATE_LABELS,
+  useMegabytes,
   type FormatValue,
   type MarginValue,
   type OutputValue,
@@ -137,12 +140,13 @@ function Fieldset({ legend, children }: { legend: string; children: ReactNode })
   );
 }
 
-const megabytes = (bytes: number) =>
-  bytes < 2 ** 20 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 2 ** 20).toFixed(1)} MB`;
-
 /** `exportDownload` is shared with the list of past exports, which can download one again. */
 export function ExportForm({ exportDownload }: { exportDownload: ExportDownload }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
+  const t = useTranslations("AdminExports");
+  const labels = useLabels();
+  const megabytes = useMegabytes();
   const [form, setForm] = useState<FormState>(INITIAL);
   const [previewOptions, setPreviewOptions] = useState<ReturnType<typeof toOptions> | null>(null);
   const { download, record, start, cancel } = exportDownload;
@@ -159,10 +163,7 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
   const total = record?.progressTotal ?? 0;
 
   return (
-    <Card
-      title="New export"
-      description="Choose the data and the format; preview the first rows, then download."
-    >
+    <Card title={t("newExport")} description={t("newExportText")}>
       <form
         className="space-y-4"
         onSubmit={(event) => {
@@ -173,41 +174,45 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
         <div className="grid gap-4 sm:grid-cols-2">
           <SelectField
             id="export-format"
-            label="Format"
+            label={t("format")}
             value={form.format}
             onChange={(event) => set("format", event.target.value as FormatValue)}
           >
-            {Object.entries(FORMAT_LABELS).map(([value, label]) => (
+            {FORMATS.map((value) => (
               <option key={value} value={value}>
-                {label}
+                {t(`formatLabel.${value}`)}
               </option>
             ))}
           </SelectField>
           <SelectField
             id="export-output"
-            label="File type"
+            label={t("fileType")}
             value={form.output}
             onChange={(event) => set("output", event.target.value as OutputValue)}
           >
-            {Object.entries(OUTPUT_LABELS).map(([value, label]) => (
+            {OUTPUTS.map((value) => (
               <option key={value} value={value}>
-                {label}
+                {t(`outputLabel.${value}`)}
               </option>
             ))}
           </SelectField>
         </div>
 
-        <Fieldset legend="Data">
+        <Fieldset legend={t("data")}>
           {sources.error && <Alert>{errorMessage(sources.error)}</Alert>}
-          <div role="group" aria-label="Campaigns" className="grid gap-2 sm:grid-cols-2">
+          <div role="group" aria-label={t("campaigns")} className="grid gap-2 sm:grid-cols-2">
             {campaigns.length === 0 && !sources.isPending && (
-              <p className="text-sm text-slate-500">There are no campaigns yet.</p>
+              <p className="text-sm text-slate-500">{t("noCampaigns")}</p>
             )}
             {campaigns.map((campaign) => (
               <Checkbox
                 key={campaign.id}
                 label={campaign.name}
-                hint={`${campaign.kind}, ${campaign.comparisons} comparisons, batches ${campaign.batches.map((batch) => batch.number).join(", ") || "none"}`}
+                hint={t("campaignHint", {
+                  kind: campaign.kind,
+                  count: campaign.comparisons,
+                  batches: campaign.batches.map((batch) => batch.number).join(", ") || t("noBatches"),
+                })}
                 checked={form.campaigns.includes(campaign.name)}
                 onChange={(checked) =>
                   set(
@@ -223,32 +228,32 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
           <div className="grid gap-4 sm:grid-cols-2">
             <SelectField
               id="export-kind"
-              label="Campaign kind"
+              label={t("campaignKind")}
               value={form.campaignKind}
               onChange={(event) => set("campaignKind", event.target.value as FormState["campaignKind"])}
             >
-              <option value="">Only the campaigns ticked above</option>
-              <option value="helpfulness">Helpfulness (every such campaign, or those ticked)</option>
-              <option value="safety">Safety (every such campaign, or those ticked)</option>
+              <option value="">{t("kindTicked")}</option>
+              <option value="helpfulness">{t("kindHelpfulness")}</option>
+              <option value="safety">{t("kindSafety")}</option>
             </SelectField>
             <TextField
               id="export-batches"
-              label="Batches"
-              placeholder="All batches"
-              hint="Batch numbers, e.g. 1, 2"
+              label={t("batches")}
+              placeholder={t("allBatches")}
+              hint={t("batchesHint")}
               value={form.batches}
               onChange={(event) => set("batches", event.target.value)}
             />
             <TextField
               id="export-from"
-              label="Submitted from"
+              label={t("submittedFrom")}
               type="date"
               value={form.from}
               onChange={(event) => set("from", event.target.value)}
             />
             <TextField
               id="export-to"
-              label="Submitted before"
+              label={t("submittedBefore")}
               type="date"
               value={form.to}
               onChange={(event) => set("to", event.target.value)}
@@ -256,77 +261,77 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
           </div>
           <div className="grid gap-2 sm:grid-cols-2">
             <Checkbox
-              label='Drop "negligibly better / unsure" ratings'
+              label={t("dropNegligible")}
               checked={form.dropNegligible}
               onChange={(value) => set("dropNegligible", value)}
             />
             <Checkbox
-              label="Accepted by review only"
+              label={t("acceptedOnly")}
               checked={form.acceptedOnly}
               onChange={(value) => set("acceptedOnly", value)}
             />
             <Checkbox
-              label="Exclude ratings rejected in review"
+              label={t("excludeRejected")}
               checked={form.excludeRejected}
               onChange={(value) => set("excludeRejected", value)}
             />
             <Checkbox
-              label="Exclude turns reported as a problem"
+              label={t("excludeReported")}
               checked={form.excludeReported}
               onChange={(value) => set("excludeReported", value)}
             />
             <Checkbox
-              label="Apply the Llama 2 safety rule"
-              hint="Pairs whose chosen response is unsafe while the other is safe stay out of training formats (marked in raw)."
+              label={t("safetyRule")}
+              hint={t("safetyRuleHint")}
               checked={form.safetyRule}
               onChange={(value) => set("safetyRule", value)}
             />
             <Checkbox
-              label="Keep the safety preprompt in prompts"
-              hint="Off: stripped, for context distillation."
+              label={t("keepPreprompt")}
+              hint={t("keepPrepromptHint")}
               checked={form.keepPreprompt}
               onChange={(value) => set("keepPreprompt", value)}
             />
             <Checkbox
-              label="Aggregate overlap ratings per turn"
-              hint="Majority choice, mean margin; off: one row set per annotator."
+              label={t("aggregateOverlap")}
+              hint={t("aggregateOverlapHint")}
               checked={form.aggregateOverlap}
               onChange={(value) => set("aggregateOverlap", value)}
             />
           </div>
         </Fieldset>
 
-        <Fieldset legend="Margins and split">
+        <Fieldset legend={t("marginsAndSplit")}>
           <div className="grid gap-4 sm:grid-cols-2">
             <SelectField
               id="export-margin"
-              label="Margin scheme"
+              label={t("marginScheme")}
               value={form.marginScheme}
               onChange={(event) => set("marginScheme", event.target.value as MarginValue)}
             >
-              {Object.entries(MARGIN_LABELS).map(([value, label]) => (
+              {MARGINS.map((value) => (
                 <option key={value} value={value}>
-                  {label}
+                  {t(`marginLabel.${value}`)}
                 </option>
               ))}
             </SelectField>
             {form.format !== "raw" && (
               <SelectField
                 id="export-labels"
-                label="Labels"
-                hint="RLAIF: rows labelled by the campaign's LLM judge (Model assist tab)."
+                label={t("labels")}
+                hint={t("labelsHint")}
                 value={form.labels}
                 onChange={(event) => set("labels", event.target.value as FormState["labels"])}
               >
-                <option value="human">The annotators&apos; choices</option>
-                <option value="judge">The LLM judge&apos;s verdicts</option>
-                <option value="both">The annotators&apos;, the judge&apos;s where review leaves none</option>
+                <option value="human">{t("labelsHuman")}</option>
+                <option value="judge">{t("labelsJudge")}</option>
+                <option value="both">{t("labelsBoth")}</option>
               </SelectField>
             )}
             {form.format === "trl-text" && (
               <SelectField
                 id="export-template"
-                label="Chat template"
+                label={t("chatTemplate")}
                 value={form.chatTemplate}
                 onChange={(event) => set("chatTemplate", event.target.value as TemplateValue)}
               >
@@ -344,7 +349,7 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
                 <TextField
                   key={strength}
                   id={`export-margin-${index}`}
-                  label={`Margin: ${STRENGTH_LABELS[strength]}`}
+                  label={t("marginFor", { strength: labels.strength(strength) })}
                   inputMode="decimal"
                   value={form.customMargins[index]}
                   onChange={(event) =>
@@ -362,26 +367,26 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
           <div className="grid gap-4 sm:grid-cols-3">
             <SelectField
               id="export-split"
-              label="Test split"
+              label={t("testSplit")}
               value={form.splitKind}
               onChange={(event) => set("splitKind", event.target.value as FormState["splitKind"])}
             >
-              <option value="none">No test split</option>
-              <option value="fraction">A fraction of the dialogues</option>
-              <option value="count-per-batch">A number of dialogues per batch</option>
+              <option value="none">{t("splitNone")}</option>
+              <option value="fraction">{t("splitFraction")}</option>
+              <option value="count-per-batch">{t("splitCount")}</option>
             </SelectField>
             {form.splitKind !== "none" && (
               <>
                 <TextField
                   id="export-split-value"
-                  label={form.splitKind === "fraction" ? "Test fraction" : "Test dialogues per batch"}
+                  label={form.splitKind === "fraction" ? t("testFraction") : t("testPerBatch")}
                   inputMode="decimal"
                   value={form.splitValue}
                   onChange={(event) => set("splitValue", event.target.value)}
                 />
                 <TextField
                   id="export-split-seed"
-                  label="Split seed"
+                  label={t("splitSeed")}
                   value={form.splitSeed}
                   onChange={(event) => set("splitSeed", event.target.value)}
                 />
@@ -392,26 +397,26 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
 
         <div className="flex flex-wrap gap-3">
           <Button type="button" variant="secondary" onClick={() => setPreviewOptions(toOptions(form))}>
-            Preview
+            {t("preview")}
           </Button>
           <Button type="submit" disabled={download?.state === "running"}>
-            {download?.state === "running" ? "Exporting…" : "Export and download"}
+            {download?.state === "running" ? t("exporting") : t("exportAndDownload")}
           </Button>
           {download?.state === "running" && (
             <Button type="button" variant="danger" onClick={cancel}>
-              Cancel export
+              {t("cancelExport")}
             </Button>
           )}
         </div>
       </form>
 
       {download && (
-        <section aria-label="Download" className="mt-4 space-y-2">
+        <section aria-label={t("download")} className="mt-4 space-y-2">
           {download.state === "running" && (
             <>
               <div
                 role="progressbar"
-                aria-label="Export progress"
+                aria-label={t("progress")}
                 aria-valuemin={0}
                 aria-valuemax={total || 1}
                 aria-valuenow={done}
@@ -423,20 +428,22 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
                 />
               </div>
               <p className="text-sm text-slate-600" role="status">
-                {record ? `${done.toLocaleString("en-US")} of ${plural(total, "comparison")}` : "Starting…"} ·{" "}
-                {megabytes(download.received)} received
+                {record ? t("progressOf", { done, count: total }) : t("starting")} ·{" "}
+                {t("received", { size: megabytes(download.received) })}
               </p>
             </>
           )}
           {download.state === "done" && (
             <Alert tone="success">
-              Downloaded {download.filename} ({megabytes(download.received)}
               {record
-                ? `, ${Object.entries(record.rowCounts)
-                    .map(([split, rows]) => plural(rows, `${split} row`))
-                    .join(", ")}`
-                : ""}
-              ).
+                ? t("downloadedRows", {
+                    filename: download.filename,
+                    size: megabytes(download.received),
+                    rows: Object.entries(record.rowCounts)
+                      .map(([split, rows]) => t("splitRows", { count: rows, split }))
+                      .join(", "),
+                  })
+                : t("downloaded", { filename: download.filename, size: megabytes(download.received) })}
             </Alert>
           )}
           {(download.state === "failed" || download.state === "cancelled") && (
@@ -454,52 +461,42 @@ export function ExportForm({ exportDownload }: { exportDownload: ExportDownload 
       )}
 
       {previewOptions && (
-        <section aria-label="Preview" className="mt-6 space-y-2">
-          <h3 className="text-sm font-semibold text-slate-900">Preview</h3>
-          {preview.isPending && <p className="text-sm text-slate-500">Reading the first rows…</p>}
+        <section aria-label={t("preview")} className="mt-6 space-y-2">
+          <h3 className="text-sm font-semibold text-slate-900">{t("preview")}</h3>
+          {preview.isPending && <p className="text-sm text-slate-500">{t("reading")}</p>}
           {preview.error && <Alert>{errorMessage(preview.error)}</Alert>}
           {preview.data && (
             <>
               <p className="text-sm text-slate-600">
-                {plural(preview.data.matchingComparisons, "comparison matches", "comparisons match")}
-                {preview.data.rows.length > 0 && `; the first ${plural(preview.data.rows.length, "row")}:`}
+                {t("matching", { count: preview.data.matchingComparisons })}
+                {preview.data.rows.length > 0 && t("firstRows", { count: preview.data.rows.length })}
               </p>
               {preview.data.excluded.length > 0 && (
                 <Alert tone="info">
-                  Nothing to export with these filters:
-                  <ul className="mt-1 list-disc pl-5">
+                  {t("nothingWithFilters")}
+                  <ul className="mt-1 list-disc ps-5">
                     {preview.data.excluded.map((exclusion) => (
                       <li key={exclusion.reason}>
-                        {exclusion.reason}: {plural(exclusion.comparisons, "comparison")}
+                        {exclusion.reason}: {t("comparisons", { count: exclusion.comparisons })}
                       </li>
                     ))}
                   </ul>
-                  Change the filters above to include them.
+                  {t("changeFilters")}
                 </Alert>
               )}
               {preview.data.matchingComparisons === 0 && preview.data.excluded.length === 0 && (
-                <Alert tone="info">
-                  No comparison has been collected in this selection yet (campaigns, batches and dates).
-                </Alert>
+                <Alert tone="info">{t("noneCollected")}</Alert>
               )}
               {preview.data.isSafetyRuleExcludingAll && (
-                <Alert tone="info">
-                  These comparisons give no rows: the safety rule leaves out pairs whose chosen response is
-                  unsafe while the other is safe. Turn the rule off to export them anyway.
-                </Alert>
+                <Alert tone="info">{t("safetyRuleExcludesAll")}</Alert>
               )}
-              {preview.data.isTestSplitEmpty && (
-                <Alert tone="info">
-                  The test split comes out empty: too few dialogues for this split. Raise the fraction or use
-                  a number of dialogues per batch.
-                </Alert>
-              )}
+              {preview.data.isTestSplitEmpty && <Alert tone="info">{t("testSplitEmpty")}</Alert>}
               {preview.data.rows.map(({ split, row }, index) => (
                 <figure key={index}>
                   <figcaption className="text-xs font-medium text-slate-500">
-                    Row {index + 1} · {split}
+                    {t("row", { row: index + 1, split })}
                   </figcaption>
-                  <JsonRecord label={`Preview row ${index + 1} (${split})`} record={row} />
+                  <JsonRecord label={t("previewRow", { row: index + 1, split })} record={row} />
                 </figure>
               ))}
             </>

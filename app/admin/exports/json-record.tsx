@@ -2,6 +2,8 @@
 // One exported row as a readable record: long texts wrap, and each nested object or list
 // (messages, the ranking, per-response safety) folds open and shut. Keys and values are written
 // as JSON, so what is read here is what the file holds.
+import { useTranslations } from "next-intl";
+
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
 function isBranch(value: Json): value is Json[] | { [key: string]: Json } {
@@ -22,12 +24,13 @@ function Branch({
   value: Json[] | { [key: string]: Json };
   depth: number;
 }) {
+  const t = useTranslations("AdminExports.record");
   const entries: [string, Json][] = Array.isArray(value)
     ? value.map((item, index) => [String(index), item])
     : Object.entries(value);
   const summary = Array.isArray(value)
-    ? `[${entries.length} ${entries.length === 1 ? "item" : "items"}]`
-    : `{${entries.length} ${entries.length === 1 ? "key" : "keys"}}`;
+    ? `[${t("items", { count: entries.length })}]`
+    : `{${t("keys", { count: entries.length })}}`;
   return (
     // The top two levels start open; deeper ones (long message lists) start folded.
     <details open={depth < 2}>
@@ -35,7 +38,7 @@ function Branch({
         {label}
         <span className="text-slate-500">{summary}</span>
       </summary>
-      <ul className="ml-4 border-l border-slate-200 pl-3">
+      <ul className="ms-4 border-s border-slate-200 ps-3">
         {entries.map(([key, item]) => {
           const keyLabel = Array.isArray(value) ? `${key}: ` : `${JSON.stringify(key)}: `;
           return (

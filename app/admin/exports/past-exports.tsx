@@ -2,11 +2,13 @@
 // Every export, newest first: who, when, what it took, how many rows, and each file's sha256;
 // a completed one can be downloaded again (the same data and options give the same files).
 import { useQuery } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
 import { Pager } from "../../_components/pager";
 import { Alert, Button, Card, cx } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
-import { describeOptions } from "./labels";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
+import { useDescribeOptions } from "./labels";
 
 const STATUS_STYLES = {
   running: "bg-sky-50 text-sky-700 ring-sky-200",
@@ -23,7 +25,11 @@ export function PastExports({
   isDownloading: boolean;
   onDownloadAgain: (output: string, options: unknown) => void;
 }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
+  const t = useTranslations("AdminExports");
+  const format = useFormatter();
+  const describeOptions = useDescribeOptions();
   const [page, setPage] = useState(1);
   const list = useQuery({
     ...trpc.exports.list.queryOptions({ page, pageSize: 10 }),
@@ -32,36 +38,33 @@ export function PastExports({
   });
 
   return (
-    <Card
-      title="Past exports"
-      description="Every export is recorded; the same data and options give byte-identical files."
-    >
+    <Card title={t("pastExports")} description={t("pastExportsText")}>
       {list.error && <Alert>{errorMessage(list.error)}</Alert>}
       <div className="overflow-x-auto">
         <table className="min-w-full divide-y divide-slate-200 text-sm">
-          <caption className="sr-only">Past exports</caption>
+          <caption className="sr-only">{t("pastExports")}</caption>
           <thead>
-            <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <th scope="col" className="py-2 pr-4">
-                When
+            <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+              <th scope="col" className="py-2 pe-4">
+                {t("when")}
               </th>
-              <th scope="col" className="py-2 pr-4">
-                Who
+              <th scope="col" className="py-2 pe-4">
+                {t("who")}
               </th>
-              <th scope="col" className="py-2 pr-4">
-                Format
+              <th scope="col" className="py-2 pe-4">
+                {t("format")}
               </th>
-              <th scope="col" className="py-2 pr-4">
-                Filters
+              <th scope="col" className="py-2 pe-4">
+                {t("filters")}
               </th>
-              <th scope="col" className="py-2 pr-4">
-                Rows
+              <th scope="col" className="py-2 pe-4">
+                {t("rows")}
               </th>
-              <th scope="col" className="py-2 pr-4">
-                Files
+              <th scope="col" className="py-2 pe-4">
+                {t("files")}
               </th>
               <th scope="col" className="py-2">
-                Status
+                {t("status")}
               </th>
             </tr>
           </thead>
@@ -69,7 +72,7 @@ export function PastExports({
             {list.data?.items.length === 0 && (
               <tr>
                 <td colSpan={7} className="py-6 text-center text-slate-500">
-                  Nothing has been exported yet.
+                  {t("noneYet")}
                 </td>
               </tr>
             )}
@@ -77,24 +80,24 @@ export function PastExports({
               const status = item.isStalled ? "interrupted" : item.status;
               return (
                 <tr key={item.id}>
-                  <td className="py-2 pr-4 whitespace-nowrap text-slate-600">
+                  <td className="py-2 pe-4 whitespace-nowrap text-slate-600">
                     <time dateTime={item.createdAt.toISOString()}>
-                      {item.createdAt.toISOString().replace("T", " ").slice(0, 19)} UTC
+                      {format.dateTime(item.createdAt, { dateStyle: "medium", timeStyle: "medium" })} UTC
                     </time>
                   </td>
-                  <td className="py-2 pr-4">
-                    {item.createdByEmail ?? (item.via === "cli" ? "Command line" : "A removed user")}
+                  <td className="py-2 pe-4">
+                    {item.createdByEmail ?? (item.via === "cli" ? t("commandLine") : t("removedUser"))}
                   </td>
-                  <td className="py-2 pr-4 whitespace-nowrap">
+                  <td className="py-2 pe-4 whitespace-nowrap">
                     {item.format} · {item.output}
                   </td>
-                  <td className="py-2 pr-4 text-slate-700">{describeOptions(item.options)}</td>
-                  <td className="py-2 pr-4 whitespace-nowrap">
+                  <td className="py-2 pe-4 text-slate-700">{describeOptions(item.options)}</td>
+                  <td className="py-2 pe-4 whitespace-nowrap">
                     {Object.entries(item.rowCounts)
-                      .map(([split, rows]) => `${rows.toLocaleString()} ${split}`)
+                      .map(([split, rows]) => `${format.number(rows)} ${split}`)
                       .join(", ") || "—"}
                   </td>
-                  <td className="py-2 pr-4">
+                  <td className="py-2 pe-4">
                     {item.files.map((file) => (
                       <div key={file.name} className="font-mono text-xs" title={file.sha256}>
                         {file.name} <span className="text-slate-500">sha256 {file.sha256.slice(0, 16)}…</span>
@@ -109,8 +112,12 @@ export function PastExports({
                       )}
                     >
                       {status === "running"
-                        ? `Running ${item.progressTotal ? Math.floor((100 * item.progressDone) / item.progressTotal) : 0}%`
-                        : status[0].toUpperCase() + status.slice(1)}
+                        ? t("running", {
+                            share: item.progressTotal
+                              ? Math.floor((100 * item.progressDone) / item.progressTotal) / 100
+                              : 0,
+                          })
+                        : t(`exportStatus.${status}`)}
                     </span>
                     {item.error && <p className="mt-1 max-w-xs text-xs text-slate-600">{item.error}</p>}
                     {status === "completed" && (
@@ -120,7 +127,7 @@ export function PastExports({
                         disabled={isDownloading}
                         onClick={() => onDownloadAgain(item.output, item.options)}
                       >
-                        Download again
+                        {t("downloadAgain")}
                       </Button>
                     )}
                   </td>
@@ -135,9 +142,9 @@ export function PastExports({
           page={list.data.page}
           pageCount={list.data.pageCount}
           onPage={setPage}
-          label="Pages of past exports"
-          previous="Newer"
-          next="Older"
+          label={t("pastPages")}
+          previous={t("newer")}
+          next={t("older")}
         />
       )}
     </Card>

@@ -3,8 +3,10 @@
 // the progress, then hands the file to the browser. The export form starts one with its options;
 // the list of past exports starts one again with the options it recorded (byte-identical data).
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useRef, useState } from "react";
-import { problemMessage } from "../../_lib/problem";
+import { useFailureText } from "../../_lib/error-text";
+import { problemFailure } from "../../_lib/problem";
 import { errorMessage, useTRPC } from "../../_lib/trpc";
 
 type Download =
@@ -26,6 +28,8 @@ export type ExportDownload = ReturnType<typeof useExportDownload>;
 
 export function useExportDownload() {
   const trpc = useTRPC();
+  const t = useTranslations("AdminExports");
+  const failureText = useFailureText();
   const queryClient = useQueryClient();
   const [download, setDownload] = useState<Download | null>(null);
   const abortRef = useRef<AbortController | null>(null);
@@ -51,7 +55,7 @@ export function useExportDownload() {
         signal: controller.signal,
       });
       if (!response.ok || !response.body) {
-        setDownload({ id, state: "failed", received: 0, error: await problemMessage(response) });
+        setDownload({ id, state: "failed", received: 0, error: failureText(await problemFailure(response)) });
         return;
       }
       const filename =
@@ -82,11 +86,8 @@ export function useExportDownload() {
         id,
         received: current?.received ?? 0,
         ...(controller.signal.aborted
-          ? { state: "cancelled" as const, error: "You cancelled the export; nothing was kept." }
-          : {
-              state: "failed" as const,
-              error: `The download broke off (${errorMessage(error)}). The list below says why.`,
-            }),
+          ? { state: "cancelled" as const, error: t("cancelled") }
+          : { state: "failed" as const, error: t("brokeOff", { reason: errorMessage(error) }) }),
       }));
     } finally {
       abortRef.current = null;

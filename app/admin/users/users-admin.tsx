@@ -1,23 +1,24 @@
 "use client";
 // The users page: invite form, search, and the table with per-user actions.
-import { plural } from "@/lib/plural";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { Pager } from "../../_components/pager";
 import { Alert, Button, Card, cx, SelectField, TextField } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
 
-const ROLE_OPTIONS = [
-  { value: "annotator", label: "Annotator" },
-  { value: "reviewer", label: "Reviewer" },
-  { value: "admin", label: "Admin" },
-] as const;
-type RoleValue = (typeof ROLE_OPTIONS)[number]["value"];
-const ROLE_WITH_ARTICLE: Record<RoleValue, string> = {
-  annotator: "an annotator",
-  reviewer: "a reviewer",
-  admin: "an admin",
-};
+const ROLES = ["annotator", "reviewer", "admin"] as const;
+type RoleValue = (typeof ROLES)[number];
+
+function RoleOptions() {
+  const role = useTranslations("Header.role");
+  return ROLES.map((value) => (
+    <option key={value} value={value}>
+      {role(value)}
+    </option>
+  ));
+}
 
 const STATUS_STYLES = {
   active: "bg-emerald-50 text-emerald-700 ring-emerald-200",
@@ -28,13 +29,14 @@ const STATUS_STYLES = {
 function InvitationLink({ path, email }: { path: string; email: string }) {
   const url = typeof window === "undefined" ? path : `${window.location.origin}${path}`;
   const [copied, setCopied] = useState(false);
+  const t = useTranslations("AdminUsers");
   return (
     <div className="space-y-2">
-      <Alert tone="success">Send this one-time link to {email}. It works once and expires in 7 days.</Alert>
+      <Alert tone="success">{t("sendLink", { email })}</Alert>
       <div className="flex gap-2">
         <input
           readOnly
-          aria-label="Invitation link"
+          aria-label={t("invitationLink")}
           value={url}
           onFocus={(event) => event.currentTarget.select()}
           className="block w-full rounded-md border-0 bg-slate-50 px-3 py-2 font-mono text-xs ring-1 ring-inset ring-slate-300"
@@ -47,7 +49,7 @@ function InvitationLink({ path, email }: { path: string; email: string }) {
             setCopied(true);
           }}
         >
-          {copied ? "Copied" : "Copy"}
+          {copied ? t("copied") : t("copy")}
         </Button>
       </div>
     </div>
@@ -55,7 +57,9 @@ function InvitationLink({ path, email }: { path: string; email: string }) {
 }
 
 function InviteForm({ onInvited }: { onInvited: () => void }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
+  const t = useTranslations("AdminUsers");
   const invite = useMutation(trpc.users.invite.mutationOptions({ onSuccess: onInvited }));
   // The newest 100 campaigns that can take members (archived ones cannot).
   const campaigns = useQuery(trpc.campaigns.list.queryOptions({ page: 1, pageSize: 100 }));
@@ -76,29 +80,23 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
   }
 
   return (
-    <Card title="Invite someone" description="They get a link to set their password; no email is sent.">
+    <Card title={t("inviteTitle")} description={t("inviteText")}>
       <form
         onSubmit={onSubmit}
         className="grid gap-4 sm:grid-cols-[2fr_2fr_1fr_auto] sm:items-end"
         noValidate
       >
-        <TextField id="invite-email" name="email" type="email" label="Email" required maxLength={254} />
-        <TextField id="invite-name" name="name" label="Name (optional)" maxLength={100} />
-        <SelectField id="invite-role" name="role" label="Role" defaultValue="annotator">
-          {ROLE_OPTIONS.map((option) => (
-            <option key={option.value} value={option.value}>
-              {option.label}
-            </option>
-          ))}
+        <TextField id="invite-email" name="email" type="email" label={t("email")} required maxLength={254} />
+        <TextField id="invite-name" name="name" label={t("nameOptional")} maxLength={100} />
+        <SelectField id="invite-role" name="role" label={t("role")} defaultValue="annotator">
+          <RoleOptions />
         </SelectField>
         <Button type="submit" disabled={invite.isPending}>
-          {invite.isPending ? "Inviting…" : "Invite"}
+          {invite.isPending ? t("inviting") : t("invite")}
         </Button>
         {campaigns.data && campaigns.data.items.length > 0 && (
           <fieldset className="sm:col-span-4">
-            <legend className="text-sm font-medium text-slate-700">
-              Add to campaigns (optional: they join when they set their password)
-            </legend>
+            <legend className="text-sm font-medium text-slate-700">{t("addToCampaigns")}</legend>
             <div className="mt-2 flex max-h-40 flex-wrap gap-x-4 gap-y-1 overflow-y-auto text-sm text-slate-700">
               {campaigns.data.items.map((campaign) => (
                 <label key={campaign.id} className="flex items-center gap-2">
@@ -124,7 +122,9 @@ function InviteForm({ onInvited }: { onInvited: () => void }) {
 }
 
 export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
+  const t = useTranslations("AdminUsers");
   const queryClient = useQueryClient();
   const [page, setPage] = useState(1);
   const [search, setSearch] = useState("");
@@ -143,7 +143,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
   const actionError = changeRole.error ?? setActive.error ?? reissue.error;
   // A role decides what someone may see and do, so a change is confirmed and then reported.
   function confirmRoleChange(email: string, userId: string, role: RoleValue) {
-    if (!window.confirm(`Make ${email} ${ROLE_WITH_ARTICLE[role]}? It applies from their next page.`)) return;
+    if (!window.confirm(t("confirmRole", { email, role }))) return;
     changeRole.mutate({ userId, role });
   }
 
@@ -156,7 +156,7 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
           <div className="w-full max-w-xs">
             <TextField
               id="user-search"
-              label="Search by email or name"
+              label={t("search")}
               type="search"
               maxLength={254}
               value={search}
@@ -166,13 +166,13 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
               }}
             />
           </div>
-          {list.data && <p className="text-sm text-slate-600">{plural(list.data.total, "user")}</p>}
+          {list.data && <p className="text-sm text-slate-600">{t("count", { count: list.data.total })}</p>}
         </div>
         <div className="space-y-2">
           {actionError && <Alert>{errorMessage(actionError)}</Alert>}
           {changeRole.isSuccess && !changeRole.isPending && (
             <Alert tone="success">
-              Saved: {changeRole.data.email} is now {ROLE_WITH_ARTICLE[changeRole.data.role]}.
+              {t("roleSaved", { email: changeRole.data.email, role: changeRole.data.role })}
             </Alert>
           )}
           {list.error && <Alert>{errorMessage(list.error)}</Alert>}
@@ -181,23 +181,23 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
 
         <div className="mt-4 overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">Users</caption>
+            <caption className="sr-only">{t("caption")}</caption>
             <thead>
-              <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">
-                  Email
+              <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th scope="col" className="py-2 pe-4">
+                  {t("email")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Name
+                <th scope="col" className="py-2 pe-4">
+                  {t("name")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Role
+                <th scope="col" className="py-2 pe-4">
+                  {t("role")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Status
+                <th scope="col" className="py-2 pe-4">
+                  {t("status")}
                 </th>
-                <th scope="col" className="py-2 text-right">
-                  Actions
+                <th scope="col" className="py-2 text-end">
+                  {t("actions")}
                 </th>
               </tr>
             </thead>
@@ -205,14 +205,14 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
               {list.isPending && (
                 <tr>
                   <td colSpan={5} className="py-6 text-center text-slate-500">
-                    Loading users…
+                    {t("loading")}
                   </td>
                 </tr>
               )}
               {list.data?.items.length === 0 && (
                 <tr>
                   <td colSpan={5} className="py-6 text-center text-slate-500">
-                    No users match this search.
+                    {t("noMatch")}
                   </td>
                 </tr>
               )}
@@ -220,46 +220,38 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                 const isSelf = user.id === currentUserId;
                 return (
                   <tr key={user.id}>
-                    <td className="py-2 pr-4 font-medium text-slate-900">{user.email}</td>
-                    <td className="py-2 pr-4 text-slate-700">{user.name}</td>
-                    <td className="py-2 pr-4">
+                    <td className="py-2 pe-4 font-medium text-slate-900">{user.email}</td>
+                    <td className="py-2 pe-4 text-slate-700">{user.name}</td>
+                    <td className="py-2 pe-4">
                       <select
-                        aria-label={`Role of ${user.email}`}
+                        aria-label={t("roleOf", { email: user.email })}
                         value={user.role}
                         disabled={isSelf || changeRole.isPending}
-                        title={isSelf ? "You cannot change your own role" : undefined}
+                        title={isSelf ? t("ownRole") : undefined}
                         onChange={(event) =>
                           confirmRoleChange(user.email, user.id, event.target.value as RoleValue)
                         }
-                        className="rounded-md border-0 bg-white py-1 pl-2 pr-7 text-sm ring-1 ring-inset ring-slate-300 disabled:opacity-60"
+                        className="rounded-md border-0 bg-white py-1 ps-2 pe-7 text-sm ring-1 ring-inset ring-slate-300 disabled:opacity-60"
                       >
-                        {ROLE_OPTIONS.map((option) => (
-                          <option key={option.value} value={option.value}>
-                            {option.label}
-                          </option>
-                        ))}
+                        <RoleOptions />
                       </select>
                     </td>
-                    <td className="py-2 pr-4">
+                    <td className="py-2 pe-4">
                       <span
                         className={cx(
                           "rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset",
                           STATUS_STYLES[user.status],
                         )}
                       >
-                        {user.status === "active"
-                          ? "Active"
-                          : user.status === "invited"
-                            ? "Invited"
-                            : "Deactivated"}
+                        {t(`userStatus.${user.status}`)}
                       </span>
                     </td>
-                    <td className="space-x-2 py-2 text-right whitespace-nowrap">
+                    <td className="space-x-2 py-2 text-end whitespace-nowrap">
                       {user.status === "invited" && (
                         <Button
                           variant="secondary"
                           disabled={reissue.isPending}
-                          aria-label={`New link for ${user.email}`}
+                          aria-label={t("newLinkFor", { email: user.email })}
                           onClick={() =>
                             reissue.mutate(
                               { userId: user.id },
@@ -270,19 +262,24 @@ export function UsersAdmin({ currentUserId }: { currentUserId: string }) {
                             )
                           }
                         >
-                          New link
+                          {t("newLink")}
                         </Button>
                       )}
                       {!isSelf && (
                         <Button
                           variant={user.status === "deactivated" ? "secondary" : "danger"}
                           disabled={setActive.isPending}
-                          aria-label={`${user.status === "deactivated" ? "Reactivate" : "Deactivate"} ${user.email}`}
+                          aria-label={t(
+                            user.status === "deactivated" ? "reactivateNamed" : "deactivateNamed",
+                            {
+                              email: user.email,
+                            },
+                          )}
                           onClick={() =>
                             setActive.mutate({ userId: user.id, isActive: user.status === "deactivated" })
                           }
                         >
-                          {user.status === "deactivated" ? "Reactivate" : "Deactivate"}
+                          {user.status === "deactivated" ? t("reactivate") : t("deactivate")}
                         </Button>
                       )}
                     </td>

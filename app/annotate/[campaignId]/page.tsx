@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { getTranslations } from "next-intl/server";
 import { PageHeader } from "../../_components/ui";
+import { ParticipantBar } from "../../participate/participant-bar";
 import { AnnotationWorkspaceView } from "../_components/workspace";
 import { getServerCaller } from "@/server/api/server-caller";
 import { requireUser } from "@/server/auth/current-user";
@@ -18,8 +19,10 @@ export default async function AnnotatePage({ params }: { params: Promise<{ campa
   const t = await getTranslations("Workspace");
   const caller = await getServerCaller();
   const workspace = await caller.annotation.workspace({ campaignId }).catch(() => null);
+  const participation = await caller.crowd.participation();
   return (
     <>
+      {participation && <ParticipantBar initial={participation} />}
       <div className="mb-2 text-sm">
         <Link href="/campaigns" className="text-indigo-700 hover:underline">
           {t("backToCampaigns")}

@@ -3,6 +3,7 @@
 // annotator on the server (so it reaches only as many annotators as the campaign asks) and sent
 // as it is. When the set replaces own prompts, it is the only way to start.
 import { useMutation } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useEffect } from "react";
 import type { SetPrompt } from "@/server/services/prompt-sets/serve-prompts";
 import { Alert, Button } from "../../_components/ui";
@@ -31,27 +32,26 @@ export function SetPromptOffer({
   error: string | null;
   onSend: () => void;
 }) {
+  const t = useTranslations("SetPrompt");
   return (
     <section
       aria-labelledby="set-prompt-heading"
       className="space-y-3 rounded-lg border border-indigo-200 bg-indigo-50 p-4"
     >
       <h2 id="set-prompt-heading" className="text-sm font-semibold text-indigo-950">
-        Prompt from the set “{offer.setName}”
+        {t("heading", { name: offer.setName })}
       </h2>
       {offer.systemPrompt && (
         <p className="text-sm text-slate-700">
-          <span className="font-semibold">System instruction:</span> {offer.systemPrompt}
+          <span className="font-semibold">{t("systemInstruction")}</span> {offer.systemPrompt}
         </p>
       )}
       <p className="whitespace-pre-wrap text-sm text-slate-900">{offer.prompt}</p>
       <div className="flex flex-wrap items-center gap-3">
         <Button type="button" disabled={isSending} onClick={onSend}>
-          {isSending ? "Sending…" : "Send this prompt"}
+          {isSending ? t("sending") : t("send")}
         </Button>
-        {!offer.replacesOwnPrompts && (
-          <span className="text-sm text-slate-600">or write a prompt of your own below.</span>
-        )}
+        {!offer.replacesOwnPrompts && <span className="text-sm text-slate-600">{t("orOwn")}</span>}
       </div>
       {offer.replacesOwnPrompts && error && <Alert>{error}</Alert>}
     </section>

@@ -4,7 +4,8 @@
 // again after a reload or a dropped connection (a fresh snapshot, so nothing is lost or doubled;
 // the server keeps generating meanwhile).
 import { useEffect, useEffectEvent, useState } from "react";
-import { problemMessage } from "../../_lib/problem";
+import type { Failure } from "../../_lib/error-text";
+import { problemFailure } from "../../_lib/problem";
 
 export interface StreamedResponse {
   id: string;
@@ -47,7 +48,7 @@ export async function sendPrompt(input: {
   message: string;
   /** A new dialogue from the campaign's prompt set: the claimed slot whose prompt `message` is. */
   promptSlotId?: string;
-}): Promise<{ ok: true; turn: StartedTurn } | { ok: false; message: string }> {
+}): Promise<{ ok: true; turn: StartedTurn } | { ok: false; failure: Failure }> {
   let response: Response;
   try {
     response = await fetch("/api/generate", {
@@ -57,9 +58,15 @@ export async function sendPrompt(input: {
       cache: "no-store",
     });
   } catch {
-    return { ok: false, message: "Could not reach the server. Check your connection and send again." };
+    return {
+      ok: false,
+      failure: {
+        message: "Could not reach the server. Check your connection and send again.",
+        named: { key: "offline" },
+      },
+    };
   }
-  if (!response.ok || !response.body) return { ok: false, message: await problemMessage(response) };
+  if (!response.ok || !response.body) return { ok: false, failure: await problemFailure(response) };
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";
   try {
@@ -77,8 +84,11 @@ export async function sendPrompt(input: {
     void reader.cancel().catch(() => {});
     return {
       ok: false,
-      message:
-        "The connection broke before the prompt was stored. Reload the page to check, then send again.",
+      failure: {
+        message:
+          "The connection broke before the prompt was stored. Reload the page to check, then send again.",
+        named: { key: "connectionBroke" },
+      },
     };
   }
   handedOver.set(first.turn.turnId, { reader, buffered: buffered.slice(newline + 1) });
@@ -89,7 +99,7 @@ export interface TurnStream {
   responses: StreamedResponse[];
   /** Per response: what generation is waiting for (e.g. the model server starting). */
   progress: Record<string, string>;
-  connectionError: string | null;
+  connectionError: Failure | null;
 }
 
 const isDone = (response: StreamedResponse) =>
@@ -107,7 +117,7 @@ export function useTurnStream(
 ): TurnStream {
   const [responses, setResponses] = useState<StreamedResponse[]>(initial);
   const [progress, setProgress] = useState<Record<string, string>>({});
-  const [connectionError, setConnectionError] = useState<string | null>(null);
+  const [connectionError, setConnectionError] = useState<Failure | null>(null);
   const notifyEnd = useEffectEvent(() => onEnd());
   const knownResponses = useEffectEvent(() => initial);
 
@@ -145,7 +155,7 @@ export function useTurnStream(
           return next;
         });
       } else if (event.type === "error") {
-        setConnectionError(event.message);
+        setConnectionError({ message: event.message });
       } else if (event.type === "end") {
         setProgress({});
         notifyEnd();
@@ -157,7 +167,7 @@ export function useTurnStream(
     async function open(): Promise<OpenStream | null> {
       const response = await fetch(`/api/generate/${turnId}`, { signal: abort.signal, cache: "no-store" });
       if (!response.ok || !response.body) {
-        setConnectionError(await problemMessage(response));
+        setConnectionError(await problemFailure(response));
         if (response.status >= 400 && response.status < 500) return null;
         throw new Error(String(response.status));
       }
@@ -189,7 +199,12 @@ export function useTurnStream(
         } catch {
           if (abort.signal.aborted) return;
           failures++;
-          if (failures > 2) setConnectionError("Lost the connection to the server; trying again…");
+          if (failures > 2) {
+            setConnectionError({
+              message: "Lost the connection to the server; trying again…",
+              named: { key: "reconnecting" },
+            });
+          }
         }
         // The stream closed early (network, server restart): reconnect after a short pause.
         await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * 2 ** failures)));

@@ -14,7 +14,8 @@ import type {
 } from "@/server/services/annotation/get-annotation-workspace";
 import { directionOf, isLocale, type Locale } from "@/lib/locales";
 import { Alert, Button, cx } from "../../_components/ui";
-import { errorMessage, idempotentRetry, useTRPC } from "../../_lib/trpc";
+import { useErrorText, useFailureText } from "../../_lib/error-text";
+import { idempotentRetry, useTRPC } from "../../_lib/trpc";
 import { judgementDraftKey, promptDraftKey, saveDraft, useDraft } from "./drafts";
 import { chooseBest, JudgementForm, newJudgementDraft, type JudgementDraft } from "./judgement-form";
 import { LETTERS, STRENGTH_OPTIONS } from "./labels";
@@ -37,6 +38,7 @@ function GuidelinesGate({
   onConfirmed: () => void;
 }) {
   const t = useTranslations("Workspace");
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const acknowledge = useMutation(
     trpc.annotation.acknowledgeGuidelines.mutationOptions({ onSuccess: onConfirmed }),
@@ -189,6 +191,8 @@ function CurrentTurn({
   isJustSent: boolean;
 }) {
   const t = useTranslations("Workspace");
+  const errorMessage = useErrorText();
+  const failureText = useFailureText();
   const trpc = useTRPC();
   const promptRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -311,7 +315,7 @@ function CurrentTurn({
           {turn.userMessage}
         </p>
       </div>
-      {stream.connectionError && <Alert>{stream.connectionError}</Alert>}
+      {stream.connectionError && <Alert>{failureText(stream.connectionError)}</Alert>}
       {/* The choice bar sticks to the screen only as far as the responses go: it never covers the form. */}
       <div>
         <div className={cx("grid grid-cols-1 gap-4", columns)}>
@@ -494,6 +498,8 @@ export function AnnotationWorkspaceView({
   isAdmin: boolean;
 }) {
   const t = useTranslations("Workspace");
+  const errorMessage = useErrorText();
+  const failureText = useFailureText();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const locale = useLocale();
@@ -565,7 +571,7 @@ export function AnnotationWorkspaceView({
     });
     setIsSending(false);
     if (!result.ok) {
-      setSendError(result.message); // the prompt stays in the box
+      setSendError(failureText(result.failure)); // the prompt stays in the box
       void refresh(); // e.g. new guidelines to confirm: the workspace then shows them
       return;
     }
@@ -629,13 +635,7 @@ export function AnnotationWorkspaceView({
       {workspace.model.usesDemoModel && (
         <Alert tone="info">
           {t.rich("demoModel", { strong: (chunks) => <strong>{chunks}</strong> })}
-          {isAdmin && (
-            <>
-              {" "}
-              For real responses, set <code>MODEL_PATH</code> to a GGUF model file (or{" "}
-              <code>INFERENCE_URL</code> to an OpenAI-compatible server) and restart Arbiter.
-            </>
-          )}
+          {isAdmin && <> {t.rich("demoModelAdmin", { code: (chunks) => <code>{chunks}</code> })}</>}
         </Alert>
       )}
       {workspace.model.problem && <Alert>{t("modelTrouble", { problem: workspace.model.problem })}</Alert>}

@@ -5,10 +5,12 @@ import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Alert, Button, Card } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
 import { Pager } from "../../_components/pager";
 
 export function PairCampaigns() {
+  const errorMessage = useErrorText();
   const t = useTranslations("Pairs");
   const trpc = useTRPC();
   const router = useRouter();

@@ -7,7 +7,8 @@ import { getSession, signIn } from "next-auth/react";
 import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { Alert, Button, TextField } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
 import { clearDrafts } from "../../annotate/_components/drafts";
 
 export function AcceptInvitationForm({
@@ -21,6 +22,7 @@ export function AcceptInvitationForm({
   role: "admin" | "reviewer" | "annotator";
   initialName: string;
 }) {
+  const errorMessage = useErrorText();
   const t = useTranslations("Invite");
   const trpc = useTRPC();
   const router = useRouter();

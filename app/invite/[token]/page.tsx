@@ -3,7 +3,6 @@ import { getTranslations } from "next-intl/server";
 import { Alert, Card } from "../../_components/ui";
 import { AcceptInvitationForm } from "./accept-invitation-form";
 import { getServerCaller } from "@/server/api/server-caller";
-import { INVALID_INVITATION_MESSAGE } from "@/server/services/users/get-invitation";
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getTranslations("Invite"))("title") };
@@ -35,7 +34,7 @@ export default async function InvitationPage({ params }: { params: Promise<{ tok
           />
         </Card>
       ) : (
-        <Alert>{INVALID_INVITATION_MESSAGE}</Alert>
+        <Alert>{(await getTranslations("ServerErrors"))("invitationInvalid")}</Alert>
       )}
     </div>
   );

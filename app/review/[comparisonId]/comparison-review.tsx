@@ -5,19 +5,21 @@
 // opened from), admins can make it a gold pair.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
-import { SAFETY_BIN_LABELS, STRENGTH_LABELS } from "@/lib/constants";
 import { DialogueTranscript } from "../../annotate/_components/dialogue-transcript";
 import { Markdown } from "../../annotate/_components/markdown";
 import { Alert, Button, Card, cx } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
+import { useUtc } from "../../_lib/use-utc";
+import { useWorkFormat } from "../../account/work/work-format";
 import { TextAreaField } from "../../admin/campaigns/_components/fields";
-import { seconds } from "../../admin/campaigns/_components/labels";
+import { useLabels } from "../../annotate/_components/use-labels";
 import { queueFilterOf } from "../queue-filter";
 import { ModelAssistPanel } from "./model-assist-panel";
-
-const DECISION_LABELS = { pending: "Not reviewed yet", accepted: "Accepted", rejected: "Rejected" } as const;
+import { useResponseLabel } from "./response-label";
 
 export function ComparisonReview({
   comparisonId,
@@ -30,7 +32,13 @@ export function ComparisonReview({
   canReview: boolean;
   canMarkGold: boolean;
 }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
+  const t = useTranslations("Review");
+  const labels = useLabels();
+  const responseLabel = useResponseLabel();
+  const utc = useUtc();
+  const { duration } = useWorkFormat();
   const queryClient = useQueryClient();
   const detail = useQuery(trpc.review.comparison.queryOptions({ comparisonId }));
   const refresh = () => queryClient.invalidateQueries(trpc.review.comparison.queryFilter({ comparisonId }));
@@ -89,32 +97,32 @@ export function ComparisonReview({
   });
 
   if (detail.error) return <Alert>{errorMessage(detail.error)}</Alert>;
-  if (!detail.data) return <p className="text-sm text-slate-500">Loading…</p>;
+  if (!detail.data) return <p className="text-sm text-slate-500">{t("loading")}</p>;
   const comparison = detail.data;
   const isOwn = comparison.annotatorId === viewerId;
   return (
     <div className="space-y-6">
       {canReview && (
         <Link href={queueHref} className="text-sm text-indigo-700 hover:underline">
-          ← Back to the queue
+          {t("backArrow")}
         </Link>
       )}
       <Card>
         <dl className="grid gap-3 text-sm sm:grid-cols-4">
           <div>
-            <dt className="text-xs uppercase tracking-wide text-slate-500">Campaign</dt>
+            <dt className="text-xs uppercase tracking-wide text-slate-500">{t("campaign")}</dt>
             <dd>{comparison.campaign.name}</dd>
           </div>
           <div>
-            <dt className="text-xs uppercase tracking-wide text-slate-500">Annotator</dt>
+            <dt className="text-xs uppercase tracking-wide text-slate-500">{t("annotator")}</dt>
             <dd>{comparison.annotatorEmail}</dd>
           </div>
           <div>
-            <dt className="text-xs uppercase tracking-wide text-slate-500">Batch</dt>
+            <dt className="text-xs uppercase tracking-wide text-slate-500">{t("batch")}</dt>
             <dd>{comparison.batchNumber}</dd>
           </div>
           <div>
-            <dt className="text-xs uppercase tracking-wide text-slate-500">Review</dt>
+            <dt className="text-xs uppercase tracking-wide text-slate-500">{t("review")}</dt>
             <dd>
               <span
                 className={cx(
@@ -124,23 +132,28 @@ export function ComparisonReview({
                   comparison.reviewStatus === "pending" && "bg-slate-100 text-slate-700",
                 )}
               >
-                {DECISION_LABELS[comparison.reviewStatus]}
+                {t(`decision.${comparison.reviewStatus}`)}
               </span>
               {comparison.isGold && (
-                <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800">gold</span>
+                <span className="ms-2 rounded bg-amber-100 px-1.5 text-xs text-amber-800">{t("gold")}</span>
               )}
             </dd>
           </div>
         </dl>
       </Card>
 
-      <Card title="Dialogue">
+      <Card title={t("dialogue")}>
         {comparison.systemPrompt && (
-          <p className="mb-3 text-xs text-slate-500">System prompt: {comparison.systemPrompt}</p>
+          <p className="mb-3 text-xs text-slate-500">
+            {t("systemPrompt", { prompt: comparison.systemPrompt })}
+          </p>
         )}
         {comparison.riskCategory && (
           <p className="mb-3 text-xs text-slate-500">
-            Risk category: {comparison.riskCategory} · attack vector: {comparison.attackVector}
+            {t("riskAndVector", {
+              risk: labels.risk(comparison.riskCategory),
+              vector: comparison.attackVector ? labels.vector(comparison.attackVector) : "—",
+            })}
           </p>
         )}
         <DialogueTranscript history={comparison.history} userMessage={comparison.userMessage} />
@@ -150,19 +163,19 @@ export function ComparisonReview({
         {comparison.responses.map((response) => (
           <section
             key={response.id}
-            aria-label={response.label}
+            aria-label={responseLabel(response.label)}
             className={cx(
               "rounded-lg border bg-white p-4 shadow-sm",
               response.isChosen ? "border-indigo-400" : "border-slate-200",
             )}
           >
             <h3 className="mb-2 flex flex-wrap items-center gap-2 text-sm font-semibold">
-              {response.label}
+              {responseLabel(response.label)}
               {response.isChosen && (
-                <span className="rounded bg-indigo-100 px-1.5 text-xs text-indigo-800">chosen</span>
+                <span className="rounded bg-indigo-100 px-1.5 text-xs text-indigo-800">{t("chosen")}</span>
               )}
               {response.rank !== null && response.rank > 0 && comparison.responses.length > 2 && (
-                <span className="text-xs text-slate-500">rank {response.rank + 1}</span>
+                <span className="text-xs text-slate-500">{t("rank", { rank: response.rank + 1 })}</span>
               )}
               {response.isSafe !== null && (
                 <span
@@ -171,7 +184,7 @@ export function ComparisonReview({
                     response.isSafe ? "bg-emerald-50 text-emerald-700" : "bg-red-50 text-red-700",
                   )}
                 >
-                  {response.isSafe ? "safe" : "unsafe"}
+                  {response.isSafe ? t("safe") : t("unsafe")}
                 </span>
               )}
               {response.variant && (
@@ -183,22 +196,24 @@ export function ComparisonReview({
         ))}
       </div>
 
-      <Card title="Judgement">
+      <Card title={t("judgement")}>
         <p className="text-sm">
-          {STRENGTH_LABELS[comparison.strength]}
-          {comparison.safetyBin && ` · ${SAFETY_BIN_LABELS[comparison.safetyBin]}`} ·{" "}
-          {seconds(comparison.timeSpentMs)}
+          {labels.strength(comparison.strength)}
+          {comparison.safetyBin && ` · ${t(`safetyBin.${comparison.safetyBin}`)}`}
+          {` · ${duration(comparison.timeSpentMs)}`}
         </p>
-        {comparison.note && <p className="mt-2 text-sm text-slate-700">Note: {comparison.note}</p>}
+        {comparison.note && (
+          <p className="mt-2 text-sm text-slate-700">{t("note", { note: comparison.note })}</p>
+        )}
       </Card>
 
       {canReview && <ModelAssistPanel comparisonId={comparisonId} />}
 
       {canReview && !isOwn && (
-        <Card title="Your review">
+        <Card title={t("yourReview")}>
           <TextAreaField
             id="review-comment"
-            label="Comment (required to reject; the annotator sees it)"
+            label={t("comment")}
             rows={3}
             maxLength={2000}
             value={comment}
@@ -210,7 +225,7 @@ export function ComparisonReview({
               aria-keyshortcuts="A"
               onClick={() => decideThen("accepted", true)}
             >
-              Accept & next
+              {t("acceptNext")}
             </Button>
             <Button
               variant="danger"
@@ -218,21 +233,21 @@ export function ComparisonReview({
               aria-keyshortcuts="R"
               onClick={() => decideThen("rejected", true)}
             >
-              Reject & next
+              {t("rejectNext")}
             </Button>
             <Button
               variant="secondary"
               disabled={decide.isPending}
               onClick={() => decideThen("accepted", false)}
             >
-              Accept
+              {t("accept")}
             </Button>
             <Button
               variant="secondary"
               disabled={decide.isPending}
               onClick={() => decideThen("rejected", false)}
             >
-              Reject
+              {t("reject")}
             </Button>
             {canMarkGold && !comparison.isGold && comparison.source === "primary" && (
               <Button
@@ -240,7 +255,7 @@ export function ComparisonReview({
                 disabled={markGold.isPending}
                 onClick={() => markGold.mutate({ comparisonId })}
               >
-                Mark as gold
+                {t("markGold")}
               </Button>
             )}
           </div>
@@ -250,14 +265,14 @@ export function ComparisonReview({
             </div>
           )}
           <p className="mt-2 text-xs text-slate-500">
-            Keys: <kbd>A</kbd> accept & next, <kbd>R</kbd> reject & next (a rejection needs a comment).
+            {t.rich("keys", { kbd: (chunks) => <kbd>{chunks}</kbd> })}
           </p>
           {decide.isSuccess && !goOn && (
             <div className="mt-3">
               <Alert tone="success">
-                Review saved.{" "}
+                {t("saved")}{" "}
                 <Link href={queueHref} className="font-semibold underline">
-                  Back to the queue
+                  {t("back")}
                 </Link>
               </Alert>
             </div>
@@ -265,16 +280,19 @@ export function ComparisonReview({
         </Card>
       )}
 
-      <Card title="Review history">
+      <Card title={t("history")}>
         {comparison.reviews.length === 0 ? (
-          <p className="text-sm text-slate-500">Nobody has reviewed this comparison yet.</p>
+          <p className="text-sm text-slate-500">{t("noReviews")}</p>
         ) : (
           <ul className="space-y-2 text-sm">
             {comparison.reviews.map((review) => (
               <li key={review.id}>
-                <span className="font-medium">{DECISION_LABELS[review.decision]}</span> by{" "}
-                {review.reviewerEmail ?? "a reviewer"} on{" "}
-                {review.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
+                {t.rich("decidedBy", {
+                  decision: t(`decision.${review.decision}`),
+                  reviewer: review.reviewerEmail ?? t("aReviewer"),
+                  date: utc(review.createdAt),
+                  strong: (chunks) => <span className="font-medium">{chunks}</span>,
+                })}
                 {review.comment && (
                   <p className="mt-1 rounded-md bg-slate-50 p-2 text-slate-700">{review.comment}</p>
                 )}

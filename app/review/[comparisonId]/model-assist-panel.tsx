@@ -3,22 +3,23 @@
 // (the procedure is a reviewer one: annotators never get it). Shown under the annotator's
 // judgement; polls while a job is still waiting.
 import { useQuery } from "@tanstack/react-query";
-import { STRENGTH_LABELS } from "@/lib/constants";
+import { useFormatter, useTranslations } from "next-intl";
 import { Alert, Card } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
+import { useLabels } from "../../annotate/_components/use-labels";
+import { useResponseLabel } from "./response-label";
 
 const POLL_MS = 3000;
 const isWaiting = (status: string | undefined) => status === "queued" || status === "running";
-const STATE_LABELS: Record<string, string> = {
-  queued: "waiting",
-  running: "running",
-  failed: "failed",
-  skipped: "skipped: the campaign's assistant was turned off",
-  removed: "did not finish",
-};
 
 export function ModelAssistPanel({ comparisonId }: { comparisonId: string }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
+  const t = useTranslations("ModelAssist");
+  const labels = useLabels();
+  const responseLabel = useResponseLabel();
+  const format = useFormatter();
   const assist = useQuery({
     ...trpc.judging.comparison.queryOptions({ comparisonId }),
     refetchInterval: (query) =>
@@ -32,46 +33,57 @@ export function ModelAssistPanel({ comparisonId }: { comparisonId: string }) {
   return (
     <>
       {judge && (
-        <Card title="Judge's verdict">
+        <Card title={t("verdict")}>
           {judge.status !== "done" ? (
             <p className="text-sm text-slate-600">
-              The judge has not answered yet ({STATE_LABELS[judge.status]}).
+              {t("judgeWaiting", { state: judge.status })}
               {judge.error && <span className="block text-red-700">{judge.error}</span>}
             </p>
           ) : (
             <div className="space-y-2 text-sm">
               <p className="font-medium">
                 {judge.outcome === "unsure"
-                  ? "Unsure: the two orders did not agree"
-                  : `${judge.winner} · ${judge.strength ? STRENGTH_LABELS[judge.strength] : ""}`}
+                  ? t("unsure")
+                  : `${judge.winner ? responseLabel(judge.winner) : ""} · ${judge.strength ? labels.strength(judge.strength) : ""}`}
               </p>
               {judge.rationale && <p className="text-slate-700">{judge.rationale}</p>}
               <ul className="text-xs text-slate-500">
                 {judge.runs.map((run) => (
                   <li key={run.shown}>
-                    Shown {run.shown}: {run.winner === "tie" ? "tie" : run.winner},{" "}
-                    {STRENGTH_LABELS[run.strength].toLowerCase()}
+                    {t("run", {
+                      shown: responseLabel(run.shown),
+                      winner: run.winner === "tie" ? t("tie") : responseLabel(run.winner),
+                      strength: labels.strength(run.strength),
+                    })}
                   </li>
                 ))}
               </ul>
-              {judge.model && <p className="text-xs text-slate-500">Judge: {judge.model}</p>}
+              {judge.model && (
+                <p className="text-xs text-slate-500">{t("judgeModel", { model: judge.model })}</p>
+              )}
             </div>
           )}
         </Card>
       )}
       {rewardModel && (
-        <Card title="Reward model scores">
+        <Card title={t("scores")}>
           {rewardModel.status !== "done" && (
             <p className="mb-2 text-sm text-slate-600">
-              Scoring has not finished ({STATE_LABELS[rewardModel.status]}).
+              {t("scoringWaiting", { state: rewardModel.status })}
               {rewardModel.error && <span className="block text-red-700">{rewardModel.error}</span>}
             </p>
           )}
           <dl className="flex flex-wrap gap-6 text-sm">
             {rewardModel.scores.map((entry) => (
               <div key={entry.label}>
-                <dt className="text-xs uppercase tracking-wide text-slate-500">{entry.label}</dt>
-                <dd className="tabular-nums">{entry.score === null ? "—" : entry.score.toFixed(4)}</dd>
+                <dt className="text-xs uppercase tracking-wide text-slate-500">
+                  {responseLabel(entry.label)}
+                </dt>
+                <dd className="tabular-nums">
+                  {entry.score === null
+                    ? "—"
+                    : format.number(entry.score, { minimumFractionDigits: 4, maximumFractionDigits: 4 })}
+                </dd>
               </div>
             ))}
           </dl>

@@ -1,11 +1,14 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { Suspense } from "react";
 import { PageHeader } from "../../_components/ui";
 import { ComparisonReview } from "./comparison-review";
 import { requireUser } from "@/server/auth/current-user";
 import { hasRole } from "@/server/auth/roles";
 
-export const metadata: Metadata = { title: "Comparison" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("Review"))("comparisonTitle") };
+}
 
 export default async function ComparisonPage({ params }: { params: Promise<{ comparisonId: string }> }) {
   const { comparisonId } = await params;
@@ -13,7 +16,7 @@ export default async function ComparisonPage({ params }: { params: Promise<{ com
   const user = await requireUser(`/review/${comparisonId}`);
   return (
     <>
-      <PageHeader title="Comparison" />
+      <PageHeader title={(await getTranslations("Review"))("comparisonTitle")} />
       <Suspense>
         {/* A fresh review form for each comparison ("& next" moves between them). */}
         <ComparisonReview

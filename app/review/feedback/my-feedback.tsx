@@ -8,7 +8,8 @@ import { useTranslations } from "next-intl";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { Alert, Card, cx } from "../../_components/ui";
-import { errorMessage, useTRPC } from "../../_lib/trpc";
+import { useErrorText } from "../../_lib/error-text";
+import { useTRPC } from "../../_lib/trpc";
 import { useUtc } from "../../_lib/use-utc";
 import { Pager } from "../../_components/pager";
 
@@ -39,6 +40,7 @@ export function MyFeedback() {
 }
 
 function ProblemReports({ seenAt }: { seenAt: Date | null | undefined }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const t = useTranslations("Feedback");
   const utc = useUtc();
@@ -80,6 +82,7 @@ function ProblemReports({ seenAt }: { seenAt: Date | null | undefined }) {
 }
 
 function Reviews({ seenAt }: { seenAt: Date | null | undefined }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const t = useTranslations("Feedback");
   const review = useTranslations("Labels");

@@ -1,6 +1,7 @@
 "use client";
 // The campaign settings form, for a new campaign and for editing one. Values are checked by
 // the service; this form collects them and shows its answer, each error beside its field.
+import { useTranslations } from "next-intl";
 import type { FormEvent } from "react";
 import type { Campaign } from "@/db/schema";
 import type { PairingPolicy } from "@/lib/constants";
@@ -8,6 +9,7 @@ import { CheckboxField } from "../../../_components/checkbox-field";
 import { Alert, Button, SelectField, TextField } from "../../../_components/ui";
 import { useFieldErrors } from "../../../_lib/field-errors";
 import { numberOrNull, TextAreaField } from "./fields";
+import { useCampaignFormat } from "./use-campaign-format";
 
 export interface CampaignFormValues {
   name: string;
@@ -32,19 +34,13 @@ export interface CampaignFormValues {
   rateUnit: string;
 }
 
-/** Per-annotator generation limits: [field, label, hint, min, default]. */
+/** Per-annotator generation limits (label and hint under the field's name): [field, min, default]. */
 const GENERATION_LIMITS = [
-  ["turnsPerHour", "Prompts per hour", "Turns an annotator may start in any hour.", 1, 60],
-  ["turnsPerDay", "Prompts per 24 hours", "Turns an annotator may start in any 24 hours.", 1, 400],
-  [
-    "retriesPerTurn",
-    "Retries per turn",
-    "Times the failed responses of one turn may be generated again.",
-    0,
-    3,
-  ],
-  ["retriesPerHour", "Retries per hour", "Retries an annotator may ask for in any hour.", 1, 20],
-  ["concurrentGenerations", "Turns generating at once", "Per annotator, over all their campaigns.", 1, 2],
+  ["turnsPerHour", 1, 60],
+  ["turnsPerDay", 1, 400],
+  ["retriesPerTurn", 0, 3],
+  ["retriesPerHour", 1, 20],
+  ["concurrentGenerations", 1, 2],
 ] as const;
 
 const FIELDS = [
@@ -122,6 +118,8 @@ export function CampaignForm({
   onSubmit: (values: CampaignFormValues, form: FormData) => void;
   children?: React.ReactNode;
 }) {
+  const t = useTranslations("CampaignForm");
+  const format = useCampaignFormat();
   const fieldErrors = useFieldErrors(error, FIELDS, ALIASES);
   /** A field's id, form name and error, the same for every field. */
   const fieldProps = (name: (typeof FIELDS)[number], idSuffix: string) => ({
@@ -164,23 +162,23 @@ export function CampaignForm({
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField
           {...fieldProps("name", "name")}
-          label="Name"
+          label={t("name")}
           required
           maxLength={100}
           defaultValue={initial?.name}
         />
         <SelectField
           {...fieldProps("kind", "kind")}
-          label="Kind"
+          label={t("kind")}
           defaultValue={initial?.kind ?? "helpfulness"}
         >
-          <option value="helpfulness">Helpfulness</option>
-          <option value="safety">Safety</option>
+          <option value="helpfulness">{format.kind("helpfulness")}</option>
+          <option value="safety">{format.kind("safety")}</option>
         </SelectField>
       </div>
       <TextAreaField
         {...fieldProps("description", "description")}
-        label="Description (optional)"
+        label={t("description")}
         rows={2}
         maxLength={2000}
         defaultValue={initial?.description}
@@ -188,16 +186,16 @@ export function CampaignForm({
       <div className="grid gap-4 sm:grid-cols-3">
         <SelectField
           {...fieldProps("responsesPerTurn", "responses")}
-          label="Responses per turn"
+          label={t("responsesPerTurn")}
           defaultValue={String(initial?.responsesPerTurn ?? 2)}
         >
-          <option value="2">2 (a pair)</option>
-          <option value="3">3 (a ranking)</option>
-          <option value="4">4 (a ranking)</option>
+          <option value="2">{t("responsesPair", { count: 2 })}</option>
+          <option value="3">{t("responsesRanking", { count: 3 })}</option>
+          <option value="4">{t("responsesRanking", { count: 4 })}</option>
         </SelectField>
         <TextField
           {...fieldProps("maxTurns", "turns")}
-          label="Turns per dialogue (at most)"
+          label={t("maxTurns")}
           type="number"
           min={1}
           max={50}
@@ -205,8 +203,8 @@ export function CampaignForm({
         />
         <TextField
           {...fieldProps("dailyQuota", "quota")}
-          label="Daily quota per annotator"
-          hint="Comparisons per day (UTC); empty for no limit."
+          label={t("dailyQuota")}
+          hint={t("dailyQuotaHint")}
           type="number"
           min={1}
           defaultValue={initial?.dailyQuota ?? ""}
@@ -215,15 +213,15 @@ export function CampaignForm({
       <div className="grid gap-4 sm:grid-cols-2">
         <PercentField
           {...fieldProps("overlapPercent", "overlap")}
-          label="Overlap (% of comparisons re-rated)"
-          hint="Finished comparisons served again to a second annotator, for agreement."
+          label={t("overlap")}
+          hint={t("overlapHint")}
           min={0}
           fraction={initial?.overlapFraction ?? 0.1}
         />
         <PercentField
           {...fieldProps("goldPercent", "gold")}
-          label="Gold (% of pair tasks)"
-          hint="Share of 'rate this pair' tasks served from gold items."
+          label={t("gold")}
+          hint={t("goldHint")}
           min={0}
           fraction={initial?.goldFraction ?? 0.05}
         />
@@ -231,26 +229,26 @@ export function CampaignForm({
       <div className="grid gap-4 sm:grid-cols-2">
         <PercentField
           {...fieldProps("nearDuplicatePercent", "near-duplicate")}
-          label="Near-duplicate similarity (%)"
-          hint="An opening prompt this similar to an earlier one (shared word triples) is flagged; the leaderboard counts at most 3 of a kind."
+          label={t("nearDuplicate")}
+          hint={t("nearDuplicateHint")}
           min={10}
           fraction={initial?.nearDuplicateThreshold ?? 0.8}
         />
         <SelectField
           {...fieldProps("pairing", "pairing")}
-          label="Pairing"
-          hint="Most informative: pairs whose next battle narrows the leaderboard's intervals most (close, little-compared, new variants) come up more often."
+          label={t("pairing")}
+          hint={t("pairingHint")}
           defaultValue={initial?.pairing ?? "balanced"}
         >
-          <option value="balanced">Balanced (every pair equally often)</option>
-          <option value="informative">Most informative pairs</option>
+          <option value="balanced">{t("pairingBalanced")}</option>
+          <option value="informative">{t("pairingInformative")}</option>
         </SelectField>
       </div>
       <div className="grid gap-4 sm:grid-cols-2">
         <TextField
           {...fieldProps("ratePerComparison", "rate")}
-          label="Rate per comparison (optional)"
-          hint="What an annotator earns for each comparison review does not reject, shown on their own page."
+          label={t("rate")}
+          hint={t("rateHint")}
           type="number"
           min={0}
           step="0.01"
@@ -258,24 +256,22 @@ export function CampaignForm({
         />
         <TextField
           {...fieldProps("rateUnit", "rate-unit")}
-          label="Rate unit"
-          hint='"points", or a currency code such as USD or EUR.'
+          label={t("rateUnit")}
+          hint={t("rateUnitHint")}
           maxLength={6}
           defaultValue={initial?.rateUnit ?? "points"}
         />
       </div>
       <fieldset>
-        <legend className="text-sm font-semibold text-slate-800">Generation limits per annotator</legend>
-        <p className="mt-1 text-xs text-slate-500">
-          Every prompt and retry calls the model endpoints, whether or not it ends in a comparison.
-        </p>
+        <legend className="text-sm font-semibold text-slate-800">{t("limits")}</legend>
+        <p className="mt-1 text-xs text-slate-500">{t("limitsHint")}</p>
         <div className="mt-2 grid gap-4 sm:grid-cols-3">
-          {GENERATION_LIMITS.map(([field, label, hint, min, fallback]) => (
+          {GENERATION_LIMITS.map(([field, min, fallback]) => (
             <TextField
               key={field}
               {...fieldProps(field, field)}
-              label={label}
-              hint={hint}
+              label={t(field)}
+              hint={t(`${field}Hint`)}
               type="number"
               min={min}
               defaultValue={initial?.[field] ?? fallback}
@@ -285,29 +281,29 @@ export function CampaignForm({
       </fieldset>
       <TextAreaField
         {...fieldProps("systemPrompt", "system-prompt")}
-        label="System prompt (optional)"
-        hint="Sent with every turn and shown to annotators."
+        label={t("systemPrompt")}
+        hint={t("systemPromptHint")}
         rows={2}
         defaultValue={initial?.systemPrompt ?? ""}
       />
       <TextAreaField
         {...fieldProps("safetyPreprompt", "safety-preprompt")}
-        label="Safety preprompt (optional)"
-        hint="Sent when generating and recorded, never shown to annotators."
+        label={t("safetyPreprompt")}
+        hint={t("safetyPrepromptHint")}
         rows={2}
         defaultValue={initial?.safetyPreprompt ?? ""}
       />
       <CheckboxField
         name="isBlindedForReviewers"
         defaultChecked={initial?.isBlindedForReviewers ?? true}
-        description="Reviewers do not see which variant wrote each response, so they judge the choice, not the model. Only admins see variant names unless you turn this off."
+        description={t("blindedHint")}
       >
-        Blinded for reviewers
+        {t("blinded")}
       </CheckboxField>
       {children}
       {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       <Button type="submit" disabled={pending}>
-        {pending ? "Saving…" : submitLabel}
+        {pending ? t("saving") : submitLabel}
       </Button>
     </form>
   );

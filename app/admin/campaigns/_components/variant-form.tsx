@@ -5,6 +5,7 @@
 // and how they are sampled. "Test connection" tries the values before they are saved. A new
 // variant starts on the local engine's default model, so a first campaign needs no endpoint.
 import { useMutation, useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useRef, useState, type FormEvent } from "react";
 import type { ModelVariant } from "@/db/schema";
 import { CheckboxField } from "../../../_components/checkbox-field";
@@ -48,15 +49,16 @@ const FIELDS = [
 ] as const;
 
 /** The default model's words in the form: what "empty" means for a local variant's model file. */
-function defaultModelHint(summary: { source: string; name: string | null } | undefined) {
-  if (!summary) return "empty for the default model.";
-  if (summary.source === "demo") {
-    return `empty for the demo model (random weights: its answers are gibberish until the operator sets MODEL_PATH).`;
-  }
+function defaultModelHint(
+  t: ReturnType<typeof useTranslations>,
+  summary: { source: string; name: string | null } | undefined,
+) {
+  if (!summary) return t("defaultModel");
+  if (summary.source === "demo") return t("defaultDemo");
   if (summary.source === "inference_url") {
-    return `empty for the operator's inference server${summary.name ? ` (${summary.name})` : ""}.`;
+    return summary.name ? t("defaultServerNamed", { name: summary.name }) : t("defaultServer");
   }
-  return `empty for the default model, ${summary.name}.`;
+  return summary.name ? t("defaultNamed", { name: summary.name }) : t("defaultModel");
 }
 
 export function VariantForm({
@@ -84,6 +86,7 @@ export function VariantForm({
   onCancel?: () => void;
 }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignVariantForm");
   const defaultModel = useQuery(trpc.variants.defaultModel.queryOptions());
   const test = useMutation(trpc.variants.testUnsavedConnection.mutationOptions());
   const formRef = useRef<HTMLFormElement>(null);
@@ -144,7 +147,7 @@ export function VariantForm({
       <div className="grid gap-4 sm:grid-cols-3">
         <TextField
           {...field("name", "name")}
-          label="Variant name"
+          label={t("name")}
           required
           maxLength={100}
           // The suggestion fills in once the default model's name has loaded, unless a name was
@@ -154,16 +157,16 @@ export function VariantForm({
         />
         <SelectField
           {...field("endpointKind", "kind")}
-          label="Responses come from"
+          label={t("source")}
           value={kind}
           onChange={(event) => setKind(event.target.value as "local" | "openai")}
         >
-          <option value="openai">An OpenAI-compatible URL</option>
-          <option value="local">Arbiter&apos;s local engine</option>
+          <option value="openai">{t("sourceOpenai")}</option>
+          <option value="local">{t("sourceLocal")}</option>
         </SelectField>
         <TextField
           {...field("versionLabel", "version")}
-          label="Version label"
+          label={t("version")}
           required
           maxLength={50}
           defaultValue={initial?.versionLabel ?? "v1"}
@@ -173,20 +176,20 @@ export function VariantForm({
         <div className="grid gap-4 sm:grid-cols-3">
           <TextField
             {...field("baseUrl", "url")}
-            label="Server URL"
+            label={t("url")}
             placeholder="http://127.0.0.1:8000/v1"
             defaultValue={initial?.baseUrl ?? ""}
           />
           <TextField
             {...field("model", "model")}
-            label="Model"
+            label={t("model")}
             placeholder="llama-2-7b-chat"
             defaultValue={initial?.model}
           />
           <TextField
             {...field("apiKeyEnv", "key")}
-            label="API key variable (optional)"
-            hint="The environment variable on the server that holds the key; its name starts with ARBITER_KEY_ (the operator sets it)."
+            label={t("apiKey")}
+            hint={t("apiKeyHint")}
             placeholder="ARBITER_KEY_OPENAI"
             defaultValue={initial?.apiKeyEnv ?? ""}
           />
@@ -195,25 +198,25 @@ export function VariantForm({
         <div className="grid gap-4 sm:grid-cols-2">
           <TextField
             {...field("modelPath", "path")}
-            label="Model file (.gguf, optional)"
-            hint={`A file in the server's model folders, e.g. llama-2-7b-chat.Q4_K_M.gguf; ${defaultModelHint(defaultModel.data)}`}
+            label={t("modelPath")}
+            hint={t("modelPathHint", { defaultModel: defaultModelHint(t, defaultModel.data) })}
             defaultValue={initial?.modelPath ?? ""}
           />
           <TextField
             {...field("baseUrl", "local-url")}
-            label="Running engine URL (optional)"
-            hint="Empty: Arbiter starts and supervises the engine itself."
+            label={t("localUrl")}
+            hint={t("localUrlHint")}
             defaultValue={initial?.baseUrl ?? ""}
           />
           <TextField
             {...field("adapterPath", "adapter")}
-            label="LoRA adapter (.gguf, optional)"
-            hint="An adapter file in the model folders, applied over the model file without merging (llama.cpp's GGUF adapter format; convert a PEFT folder with npm run infer -- convert-lora)."
+            label={t("adapter")}
+            hint={t("adapterHint")}
             defaultValue={initial?.adapterPath ?? ""}
           />
           <TextField
             {...field("adapterScale", "adapter-scale")}
-            label="Adapter scale"
+            label={t("adapterScale")}
             type="number"
             step="0.05"
             min={0}
@@ -226,7 +229,7 @@ export function VariantForm({
       <div className="grid gap-4 sm:grid-cols-4">
         <TextField
           {...field("temperature", "temperature")}
-          label="Temperature"
+          label={t("temperature")}
           type="number"
           step="0.05"
           min={0}
@@ -235,7 +238,7 @@ export function VariantForm({
         />
         <TextField
           {...field("topP", "top-p")}
-          label="Top-p"
+          label={t("topP")}
           type="number"
           step="0.01"
           min={0}
@@ -244,36 +247,36 @@ export function VariantForm({
         />
         <TextField
           {...field("topK", "top-k")}
-          label="Top-k (optional)"
+          label={t("topK")}
           type="number"
           min={1}
           defaultValue={initial?.topK ?? ""}
         />
         <TextField
           {...field("maxTokens", "max-tokens")}
-          label="Max tokens"
+          label={t("maxTokens")}
           type="number"
           min={1}
           defaultValue={initial?.maxTokens ?? 512}
         />
       </div>
       <CheckboxField name="isActive" defaultChecked={initial?.isActive ?? true}>
-        Active (used for new turns)
+        {t("active")}
       </CheckboxField>
       {fieldErrors.formError && <Alert>{fieldErrors.formError}</Alert>}
       {lastTried === "test" && test.data && (
-        <ConnectionTestResult label="Connection test of the form's values" result={test.data} />
+        <ConnectionTestResult label={t("testOfForm")} result={test.data} />
       )}
       <div className="flex gap-2">
         <Button type="submit" disabled={pending}>
-          {pending ? "Saving…" : submitLabel}
+          {pending ? t("saving") : submitLabel}
         </Button>
         <Button type="button" variant="secondary" disabled={test.isPending} onClick={testConnection}>
-          {test.isPending ? "Testing…" : "Test connection"}
+          {test.isPending ? t("testing") : t("testConnection")}
         </Button>
         {onCancel && (
           <Button type="button" variant="secondary" onClick={onCancel}>
-            Cancel
+            {t("cancel")}
           </Button>
         )}
       </div>

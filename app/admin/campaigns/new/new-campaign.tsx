@@ -1,6 +1,7 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { Card } from "../../../_components/ui";
 import { useTRPC } from "../../../_lib/trpc";
 import { CampaignForm } from "../_components/campaign-form";
@@ -9,6 +10,7 @@ import { TextAreaField } from "../_components/fields";
 export function NewCampaign() {
   const trpc = useTRPC();
   const router = useRouter();
+  const t = useTranslations("CampaignNew");
   const create = useMutation(
     trpc.campaigns.create.mutationOptions({
       onSuccess: (campaign) => router.push(`/admin/campaigns/${campaign.id}`),
@@ -17,7 +19,7 @@ export function NewCampaign() {
   return (
     <Card>
       <CampaignForm
-        submitLabel="Create campaign"
+        submitLabel={t("create")}
         pending={create.isPending || create.isSuccess}
         error={create.error}
         onSubmit={(values, form) =>
@@ -27,8 +29,8 @@ export function NewCampaign() {
         <TextAreaField
           id="campaign-guidelines"
           name="guidelines"
-          label="Guidelines (Markdown, optional)"
-          hint="Annotators read and acknowledge them; you can edit them later with a preview."
+          label={t("guidelines")}
+          hint={t("guidelinesHint")}
           rows={6}
         />
       </CampaignForm>

@@ -14,10 +14,12 @@ import { Markdown } from "../../_components/markdown";
 import { STRENGTH_OPTIONS } from "../../_components/labels";
 import { useLabels } from "../../_components/use-labels";
 import { Alert, Button, Card, cx, PageHeader } from "../../../_components/ui";
-import { errorMessage, idempotentRetry, useTRPC } from "../../../_lib/trpc";
+import { useErrorText } from "../../../_lib/error-text";
+import { idempotentRetry, useTRPC } from "../../../_lib/trpc";
 import { TextAreaField } from "../../../admin/campaigns/_components/fields";
 
 export function PairTaskView({ taskId }: { taskId: string }) {
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const task = useQuery(trpc.quality.pairTask.queryOptions({ taskId }));
   const t = useTranslations("Pairs");
@@ -30,6 +32,7 @@ export function PairTaskView({ taskId }: { taskId: string }) {
 type Task = inferRouterOutputs<AppRouter>["quality"]["pairTask"];
 
 function PairForm({ task }: { task: Task }) {
+  const errorMessage = useErrorText();
   const t = useTranslations("Pairs");
   const judgement = useTranslations("Judgement");
   const labels = useLabels();

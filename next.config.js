@@ -12,7 +12,7 @@ const withNextIntl = createNextIntlPlugin("./app/_lib/i18n-request.ts");
  * they would make every page dynamic); React's development build also needs eval.
  * (Tooling config, not app code: NODE_ENV is what `next dev` and `next start` set.)
  */
-function contentSecurityPolicy(isDevelopment) {
+function contentSecurityPolicy(isDevelopment, crowd = { frameAncestors: "'none'", formAction: "'self'" }) {
   return [
     "default-src 'self'",
     `script-src 'self' 'unsafe-inline'${isDevelopment ? " 'unsafe-eval'" : ""}`,
@@ -22,10 +22,20 @@ function contentSecurityPolicy(isDevelopment) {
     "connect-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
+    `frame-ancestors ${crowd.frameAncestors}`,
+    `form-action ${crowd.formAction}`,
   ].join("; ");
 }
+
+/**
+ * Study links (/participate) are MTurk's external questions: MTurk frames them and takes the
+ * finished work back through a form posted to its externalSubmit. Only MTurk's fixed hosts
+ * are added, and only on these pages.
+ */
+const MTURK_FRAMING = {
+  frameAncestors: "https://worker.mturk.com https://workersandbox.mturk.com https://www.mturk.com",
+  formAction: "'self' https://www.mturk.com https://workersandbox.mturk.com",
+};
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
@@ -48,6 +58,17 @@ const nextConfig = {
           {
             key: "Permissions-Policy",
             value: "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+          },
+        ],
+      },
+      {
+        // Later rules override earlier ones' headers of the same name; with frame-ancestors
+        // present, browsers ignore X-Frame-Options.
+        source: "/participate/:path*",
+        headers: [
+          {
+            key: "Content-Security-Policy",
+            value: contentSecurityPolicy(process.env.NODE_ENV === "development", MTURK_FRAMING),
           },
         ],
       },

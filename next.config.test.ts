@@ -7,9 +7,9 @@ const require = createRequire(import.meta.url);
 type Config = { headers(): Promise<{ source: string; headers: { key: string; value: string }[] }[]> };
 const nextConfig = require("./next.config.js") as Config;
 
-async function headersOfEveryPage() {
+async function headersOfEveryPage(source = "/:path*") {
   const rules = await nextConfig.headers();
-  const rule = rules.find((candidate) => candidate.source === "/:path*");
+  const rule = rules.find((candidate) => candidate.source === source);
   return new Map(rule?.headers.map((header) => [header.key, header.value]));
 }
 
@@ -41,6 +41,23 @@ describe("next.config.js headers", () => {
       expect(sources.filter((source) => /^(https?:|\*|\w+\.\w+)/.test(source))).toEqual([]);
     }
     expect(csp.get("script-src")).not.toContain("'unsafe-eval'");
+  });
+
+  it("lets only MTurk frame the study links and receive their completion form", async () => {
+    vi.stubEnv("NODE_ENV", "production");
+    const csp = directives((await headersOfEveryPage("/participate/:path*")).get("Content-Security-Policy"));
+    expect(csp.get("frame-ancestors")).toEqual([
+      "https://worker.mturk.com",
+      "https://workersandbox.mturk.com",
+      "https://www.mturk.com",
+    ]);
+    expect(csp.get("form-action")).toEqual([
+      "'self'",
+      "https://www.mturk.com",
+      "https://workersandbox.mturk.com",
+    ]);
+    expect(csp.get("default-src")).toEqual(["'self'"]);
+    expect(csp.get("img-src")).toEqual(["'self'", "data:"]);
   });
 
   it("allows eval for scripts only in development (React's debugging needs it)", async () => {

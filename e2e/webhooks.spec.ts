@@ -18,6 +18,7 @@ test("an admin adds a webhook, sends a test event and sees it delivered", async 
 
     await page.getByLabel("URL").fill(`${receiver.url}/arbiter`);
     await page.getByRole("checkbox", { name: "Export finished" }).uncheck();
+    await page.getByRole("checkbox", { name: "Comparison target reached" }).uncheck();
     await page.getByRole("button", { name: "Add webhook" }).click();
     const secret =
       (await page.getByRole("status").filter({ hasText: "signing secret" }).locator("code").textContent()) ??

@@ -4,12 +4,16 @@ import "server-only";
 import type { AuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { OAuthConfig } from "next-auth/providers/oauth";
+import { ZodError } from "zod";
 import type { Db } from "@/db/client";
 import { getDb } from "@/server/db";
 import { env, type Env } from "@/server/env";
+import { describeZodError } from "@/server/api/trpc";
 import { isDomainError } from "@/server/errors";
 import { log } from "@/server/log";
 import { revokeSession, SESSION_MAX_AGE_SECONDS } from "./sessions";
+import { admitParticipant } from "@/server/services/crowd/admit-participant";
+import { consumeRateLimit } from "@/server/services/rate-limits/consume-rate-limit";
 import { signIn } from "./sign-in";
 import { signInWithSso, type SsoClaims, SsoRefusedError } from "./sso-sign-in";
 import { clientAddress, isHttpsRequest } from "./request-origin";
@@ -33,6 +37,42 @@ export async function authorizeCredentials(
     // next-auth hands the message to the sign-in form.
     if (isDomainError(error)) throw new Error(error.message);
     log.error("Sign-in failed unexpectedly", error);
+    throw new Error("Signing in failed because of a server problem. Try again in a minute.");
+  }
+}
+
+/** next-auth's id of the crowd-platform study link sign-in (server/services/crowd). */
+export const CROWD_LINK_PROVIDER_ID = "crowd-link";
+
+/** Sign-ins through study links each client address may start per minute. */
+export const CROWD_LINK_SIGN_IN_LIMIT = { calls: 30, windowMs: 60_000 };
+
+/** A study link's sign-in: the link's secret and the platform's participant ids, no password.
+ * Counted per address first, so nobody can try secrets or ids at speed. */
+export async function authorizeCrowdParticipant(
+  db: Db,
+  credentials: Record<string, string> | undefined,
+  headers: Record<string, string | string[] | undefined>,
+) {
+  const ipAddress = clientAddress(headers);
+  try {
+    await consumeRateLimit(db, { key: `crowd-link:${ipAddress ?? "unknown"}`, ...CROWD_LINK_SIGN_IN_LIMIT });
+    const optional = (name: string) => credentials?.[name] || undefined;
+    return await admitParticipant(
+      db,
+      {
+        token: String(credentials?.token ?? ""),
+        participantId: String(credentials?.participantId ?? ""),
+        studyId: optional("studyId"),
+        sessionId: optional("sessionId"),
+        submitTo: optional("submitTo"),
+      },
+      { ipAddress, userAgent: [headers["user-agent"]].flat()[0] ?? null },
+    );
+  } catch (error) {
+    if (isDomainError(error)) throw new Error(error.message);
+    if (error instanceof ZodError) throw new Error(describeZodError(error));
+    log.error("Study link sign-in failed unexpectedly", error);
     throw new Error("Signing in failed because of a server problem. Try again in a minute.");
   }
 }
@@ -83,6 +123,25 @@ export function signInProviders(settings: Env = env) {
         ]
       : []),
     ...(sso ? [sso] : []),
+    // Study links work whatever the other settings: participants have no password and no provider
+    // account. (next-auth reads the id from the options; the list's readers, from the provider.)
+    {
+      ...CredentialsProvider({
+        id: CROWD_LINK_PROVIDER_ID,
+        name: "Study link",
+        credentials: {
+          token: { type: "text" },
+          participantId: { type: "text" },
+          studyId: { type: "text" },
+          sessionId: { type: "text" },
+          submitTo: { type: "text" },
+        },
+        async authorize(credentials, request) {
+          return authorizeCrowdParticipant(await getDb(), credentials, request?.headers ?? {});
+        },
+      }),
+      id: CROWD_LINK_PROVIDER_ID,
+    },
   ];
 }
 

@@ -134,9 +134,10 @@ describe("the sign-in settings", () => {
     expect(isPasswordSignInEnabled(parseEnv({}))).toBe(true);
     const ids = (settings: Record<string, string>) =>
       signInProviders(parseEnv(settings)).map((provider) => provider.id);
-    expect(ids({})).toEqual(["credentials"]);
-    expect(ids(oidc)).toEqual(["credentials", "oidc"]);
-    expect(ids({ ...oidc, ARBITER_PASSWORD_SIGN_IN: "off" })).toEqual(["oidc"]);
+    // Study links (crowd participants, who have no password) work under every setting.
+    expect(ids({})).toEqual(["credentials", "crowd-link"]);
+    expect(ids(oidc)).toEqual(["credentials", "oidc", "crowd-link"]);
+    expect(ids({ ...oidc, ARBITER_PASSWORD_SIGN_IN: "off" })).toEqual(["oidc", "crowd-link"]);
     expect(isPasswordSignInEnabled(parseEnv({ ...oidc, ARBITER_PASSWORD_SIGN_IN: "off" }))).toBe(false);
     expect(() => parseEnv({ ARBITER_PASSWORD_SIGN_IN: "off" })).toThrow(/needs single sign-on/);
     expect(parseEnv({ ...oidc, ARBITER_OIDC_ALLOWED_DOMAINS: " SSO.test, @corp.test ," })).toMatchObject({

@@ -11,6 +11,12 @@ import {
   setWebhookActive,
   sendTestWebhookEvent,
 } from "@/server/services/webhooks/manage-webhooks";
+import {
+  ComparisonTargetInput,
+  getComparisonTarget,
+  SetComparisonTargetInput,
+  setComparisonTarget,
+} from "@/server/services/webhooks/comparison-target";
 
 export const webhooksRouter = router({
   list: adminProcedure.input(CampaignWebhooksInput).query(({ ctx, input }) => listWebhooks(ctx.db, input)),
@@ -26,4 +32,11 @@ export const webhooksRouter = router({
   sendTest: adminProcedure
     .input(WebhookIdInput)
     .mutation(({ ctx, input }) => sendTestWebhookEvent(ctx.db, input, ctx.user)),
+  /** The campaign's target number of comparisons, whose reaching sends "quota.reached". */
+  target: adminProcedure
+    .input(ComparisonTargetInput)
+    .query(({ ctx, input }) => getComparisonTarget(ctx.db, input)),
+  setTarget: adminProcedure
+    .input(SetComparisonTargetInput)
+    .mutation(({ ctx, input }) => setComparisonTarget(ctx.db, input, ctx.user)),
 });

@@ -13,9 +13,15 @@ import { createOutboundFetch } from "@/server/net/outbound-fetch";
 import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { answerJson, startCaptureServer, type Answer } from "@/server/testing/capture-server";
 import { generateSyntheticData } from "@/scripts/synthetic/generate-synthetic";
-import { createCampaign } from "@/server/testing/annotation-campaigns";
+import {
+  createCampaign,
+  createJudgeableTurn,
+  newIdempotencyKey,
+} from "@/server/testing/annotation-campaigns";
 import { exportForTest } from "@/server/testing/export-readback";
-import { createAdmin, type TestUser } from "@/server/testing/fixtures";
+import { createAdmin, createAnnotator, type TestUser } from "@/server/testing/fixtures";
+import { endConversation } from "../annotation/end-conversation";
+import { submitComparison } from "../annotation/submit-comparison";
 import { closeBatch } from "../campaigns/open-next-batch";
 import { jobRegistry } from "../jobs/define-job";
 import { serverJobKinds } from "../jobs/job-kinds";
@@ -27,6 +33,7 @@ import {
   startJobWorker,
   type JobWorker,
 } from "../jobs/job-worker";
+import { noteComparisonTarget, setComparisonTarget } from "./comparison-target";
 import { webhookDeliveryJobWith } from "./deliver-webhook";
 import {
   createWebhook,
@@ -146,6 +153,67 @@ describe("webhooks", () => {
     ]);
     const audited = await database.db.select().from(auditLog).where(eq(auditLog.targetId, subscribed.id));
     expect(audited.map((entry) => entry.action)).toEqual(["webhook.created"]);
+  });
+
+  it("sends quota.reached once when the campaign's comparisons reach its target, again for a new target", async () => {
+    const server = await receiver(answerJson(200, {}));
+    const { campaign } = await createCampaign(database.db);
+    const webhook = await createWebhook(
+      database.db,
+      { campaignId: campaign.id, url: server.url, events: ["quota.reached"] },
+      admin.actor,
+    );
+    await setComparisonTarget(database.db, { campaignId: campaign.id, targetComparisons: 2 }, admin.actor);
+    const { actor } = await createAnnotator(database.db);
+    const submitOne = async () => {
+      const turn = await createJudgeableTurn(database.db, campaign.id, actor);
+      const [a, b] = turn.responses;
+      await submitComparison(
+        database.db,
+        {
+          turnId: turn.turnId,
+          idempotencyKey: newIdempotencyKey(),
+          ranking: [a.id, b.id],
+          strength: "better",
+          timeSpentMs: 1000,
+        },
+        actor,
+      );
+      await endConversation(database.db, { conversationId: turn.conversationId }, actor);
+    };
+    await submitOne();
+    expect(await deliveriesOf(webhook.id)).toEqual([]);
+    await submitOne();
+    await submitOne();
+    // Submits that raced past the target: still one event.
+    const stale = { id: campaign.id, targetComparisons: 2, targetReachedAt: null };
+    await Promise.all([noteComparisonTarget(database.db, stale), noteComparisonTarget(database.db, stale)]);
+    expect(await deliveriesOf(webhook.id)).toHaveLength(1);
+
+    await startWebhookWorker();
+    await vi.waitFor(async () => {
+      expect((await deliveriesOf(webhook.id)).map((delivery) => delivery.status)).toEqual(["delivered"]);
+    }, WAIT);
+    const [request] = server.requests;
+    expect(request.headers["arbiter-event"]).toBe("quota.reached");
+    expect(
+      hasValidSignature(webhook.secret, String(request.headers["arbiter-signature"]), request.body),
+    ).toBe(true);
+    expect(JSON.parse(request.body)).toMatchObject({
+      event: "quota.reached",
+      data: { campaignId: campaign.id, target: 2, comparisons: 2 },
+    });
+
+    // A new target is a new quota; one already met is reached at once.
+    await setComparisonTarget(database.db, { campaignId: campaign.id, targetComparisons: 3 }, admin.actor);
+    const bodies = (await deliveriesOf(webhook.id)).map((delivery) => JSON.parse(delivery.body).data);
+    expect(bodies).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ target: 2 }),
+        expect.objectContaining({ target: 3, comparisons: 3 }),
+      ]),
+    );
+    expect(bodies).toHaveLength(2);
   });
 
   it("retries a delivery the receiver answers with 500 and stops at the first 2xx", async () => {

@@ -2,18 +2,18 @@
 // The Webhooks tab: URLs that are told when something happens in the campaign (signed POSTs sent
 // from the job queue), each with its latest deliveries and a button that sends a test event.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useFormatter, useTranslations } from "next-intl";
 import type { FormEvent } from "react";
-import { WEBHOOK_EVENTS, type WebhookEvent } from "@/lib/constants";
+import { WEBHOOK_EVENTS, type WebhookDeliveryStatus, type WebhookEvent } from "@/lib/constants";
 import { Alert, Button, Card, TextField } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
+import { ComparisonTarget } from "./comparison-target";
 
 const POLL_MS = 3000;
 
-const EVENT_LABELS: Record<WebhookEvent, string> = {
-  "batch.closed": "Batch closed",
-  "export.finished": "Export finished",
-  "annotator.flagged": "Annotators flagged by an integrity report",
-};
+/** An event's message key (message keys cannot hold the event names' dots). */
+const eventKey = (event: WebhookEvent) => `events.${event.replace(".", "_")}`;
 
 const STATUS_STYLES: Record<string, string> = {
   delivered: "text-emerald-700",
@@ -24,6 +24,7 @@ const STATUS_STYLES: Record<string, string> = {
 
 function AddWebhook({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignWebhooks");
   const queryClient = useQueryClient();
   const create = useMutation(
     trpc.webhooks.create.mutationOptions({
@@ -46,22 +47,19 @@ function AddWebhook({ campaignId }: { campaignId: string }) {
   }
 
   return (
-    <Card
-      title="Add a webhook"
-      description="Arbiter POSTs a signed JSON body to the URL for each event. The address must be public unless the operator allows it (ARBITER_OUTBOUND_ALLOW)."
-    >
+    <Card title={t("add")} description={t("addHint")}>
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
         <TextField
           id="webhook-url"
           name="url"
           type="url"
-          label="URL"
+          label={t("url")}
           placeholder="https://example.com/arbiter"
           required
           maxLength={2000}
         />
         <fieldset>
-          <legend className="text-sm font-medium text-slate-700">Events</legend>
+          <legend className="text-sm font-medium text-slate-700">{t("eventsLegend")}</legend>
           <div className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-sm text-slate-700">
             {WEBHOOK_EVENTS.map((event) => (
               <label key={event} className="flex items-center gap-2">
@@ -72,21 +70,20 @@ function AddWebhook({ campaignId }: { campaignId: string }) {
                   defaultChecked
                   className="rounded border-slate-300"
                 />
-                {EVENT_LABELS[event]}
+                {t(eventKey(event))}
               </label>
             ))}
           </div>
         </fieldset>
         <Button type="submit" disabled={create.isPending}>
-          {create.isPending ? "Adding…" : "Add webhook"}
+          {create.isPending ? t("adding") : t("addSubmit")}
         </Button>
       </form>
       <div className="mt-4 space-y-2">
         {create.error && <Alert>{errorMessage(create.error)}</Alert>}
         {create.data && (
           <Alert tone="success">
-            Webhook added. Its signing secret is shown only now; give it to the receiver:{" "}
-            <code className="break-all font-mono">{create.data.secret}</code>
+            {t("added")} <code className="break-all font-mono">{create.data.secret}</code>
           </Alert>
         )}
       </div>
@@ -96,6 +93,9 @@ function AddWebhook({ campaignId }: { campaignId: string }) {
 
 export function Webhooks({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignWebhooks");
+  const format = useCampaignFormat();
+  const formatter = useFormatter();
   const queryClient = useQueryClient();
   const list = useQuery({ ...trpc.webhooks.list.queryOptions({ campaignId }), refetchInterval: POLL_MS });
   const invalidate = () => queryClient.invalidateQueries(trpc.webhooks.list.queryFilter());
@@ -107,17 +107,21 @@ export function Webhooks({ campaignId }: { campaignId: string }) {
   return (
     <div className="space-y-6">
       <AddWebhook campaignId={campaignId} />
+      <ComparisonTarget campaignId={campaignId} />
       {list.error && <Alert>{errorMessage(list.error)}</Alert>}
       {failure && <Alert>{errorMessage(failure)}</Alert>}
-      {list.data?.length === 0 && (
-        <p className="text-sm text-slate-600">This campaign has no webhooks yet.</p>
-      )}
+      {list.data?.length === 0 && <p className="text-sm text-slate-600">{t("none")}</p>}
       {list.data?.map((webhook) => (
         <Card key={webhook.id} title={webhook.url}>
           <p className="text-sm text-slate-600">
-            Events: {webhook.events.map((event) => EVENT_LABELS[event]).join(", ")} · secret{" "}
+            {t("eventList", {
+              events: formatter.list(
+                webhook.events.map((event) => t(eventKey(event))),
+                { type: "unit", style: "short" },
+              ),
+            })}{" "}
             <code className="font-mono">{webhook.secretPrefix}…</code>
-            {!webhook.isActive && " · paused: it gets no new events"}
+            {!webhook.isActive && t("paused")}
           </p>
           <div className="mt-3 flex gap-2">
             <Button
@@ -125,61 +129,66 @@ export function Webhooks({ campaignId }: { campaignId: string }) {
               disabled={sendTest.isPending}
               onClick={() => sendTest.mutate({ webhookId: webhook.id })}
             >
-              Send test event
+              {t("sendTest")}
             </Button>
             <Button
               variant="secondary"
               disabled={setActive.isPending}
               onClick={() => setActive.mutate({ webhookId: webhook.id, isActive: !webhook.isActive })}
             >
-              {webhook.isActive ? "Pause" : "Resume"}
+              {webhook.isActive ? t("pause") : t("resume")}
             </Button>
             <Button
               variant="danger"
               disabled={remove.isPending}
               onClick={() => {
-                if (window.confirm(`Remove the webhook to ${webhook.url}? Its delivery log goes with it.`))
+                if (window.confirm(t("confirmRemove", { url: webhook.url })))
                   remove.mutate({ webhookId: webhook.id });
               }}
             >
-              Remove
+              {t("remove")}
             </Button>
           </div>
           {webhook.deliveries.length > 0 && (
             <table className="mt-4 min-w-full divide-y divide-slate-200 text-sm">
-              <caption className="pb-2 text-left text-sm font-semibold text-slate-800">
-                Latest deliveries
+              <caption className="pb-2 text-start text-sm font-semibold text-slate-800">
+                {t("deliveries")}
               </caption>
               <thead>
-                <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                  <th scope="col" className="py-2 pr-4">
-                    Event
+                <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                  <th scope="col" className="py-2 pe-4">
+                    {t("event")}
                   </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Status
+                  <th scope="col" className="py-2 pe-4">
+                    {t("status")}
                   </th>
-                  <th scope="col" className="py-2 pr-4 text-right">
-                    Attempts
+                  <th scope="col" className="py-2 pe-4 text-end">
+                    {t("attempts")}
                   </th>
-                  <th scope="col" className="py-2 pr-4">
-                    Last attempt
+                  <th scope="col" className="py-2 pe-4">
+                    {t("lastAttempt")}
                   </th>
                   <th scope="col" className="py-2">
-                    Answer
+                    {t("answer")}
                   </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
                 {webhook.deliveries.map((delivery) => (
                   <tr key={delivery.id}>
-                    <td className="py-2 pr-4 font-mono text-xs">{delivery.event}</td>
-                    <td className={`py-2 pr-4 font-medium ${STATUS_STYLES[delivery.status]}`}>
-                      {delivery.status}
+                    <td className="py-2 pe-4 font-mono text-xs">{delivery.event}</td>
+                    <td className={`py-2 pe-4 font-medium ${STATUS_STYLES[delivery.status]}`}>
+                      {t(`statuses.${delivery.status as WebhookDeliveryStatus}`)}
                     </td>
-                    <td className="py-2 pr-4 text-right tabular-nums">{delivery.attempts}</td>
-                    <td className="py-2 pr-4">{delivery.lastAttemptAt?.toLocaleString() ?? "—"}</td>
+                    <td className="py-2 pe-4 text-end tabular-nums">{format.count(delivery.attempts)}</td>
+                    <td className="py-2 pe-4">
+                      {delivery.lastAttemptAt ? format.moment(delivery.lastAttemptAt) : "—"}
+                    </td>
                     <td className="py-2">
-                      {delivery.error ?? (delivery.responseStatus ? `HTTP ${delivery.responseStatus}` : "—")}
+                      {delivery.error ??
+                        (delivery.responseStatus
+                          ? t("http", { status: String(delivery.responseStatus) })
+                          : "—")}
                     </td>
                   </tr>
                 ))}

@@ -1,0 +1,69 @@
+"use client";
+// Starts a participant's session through the study link (no password) and opens their study.
+import { useRouter } from "next/navigation";
+import { getSession, signIn } from "next-auth/react";
+import { useState, useSyncExternalStore } from "react";
+import { Alert, Button } from "../../_components/ui";
+import { clearDrafts } from "../../annotate/_components/drafts";
+import type { ParticipantVisit } from "@/lib/crowd-platforms";
+
+const subscribeToNothing = () => () => {};
+
+export function StartStudy({ token, visit }: { token: string; visit: ParticipantVisit }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [isPending, setIsPending] = useState(false);
+
+  async function start() {
+    setIsPending(true);
+    setError(null);
+    try {
+      const result = await signIn("crowd-link", {
+        token,
+        participantId: visit.participantId,
+        studyId: visit.studyId ?? "",
+        sessionId: visit.sessionId ?? "",
+        submitTo: visit.submitTo ?? "",
+        redirect: false,
+      });
+      if (!result || result.error) {
+        setError(result?.error ?? "The study could not be started. Try again in a minute.");
+        setIsPending(false);
+        return;
+      }
+      clearDrafts((await getSession())?.user.id ?? null);
+      router.replace("/participate");
+      router.refresh();
+    } catch {
+      setError("The server cannot be reached. Check your connection and try again.");
+      setIsPending(false);
+    }
+  }
+
+  // A page framed by MTurk cannot keep a session (browsers drop cookies set in another site's
+  // frame), so there the study opens in its own tab.
+  const isFramed = useSyncExternalStore(
+    subscribeToNothing,
+    () => window.self !== window.top,
+    () => false,
+  );
+  return (
+    <div className="space-y-3">
+      {error && <Alert>{error}</Alert>}
+      {isFramed ? (
+        <a
+          href={window.location.href}
+          target="_blank"
+          rel="noopener"
+          className="inline-block rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white"
+        >
+          Open the study in a new tab
+        </a>
+      ) : (
+        <Button type="button" onClick={() => void start()} disabled={isPending}>
+          {isPending ? "Starting…" : "Start the study"}
+        </Button>
+      )}
+    </div>
+  );
+}

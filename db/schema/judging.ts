@@ -16,8 +16,8 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
-import { batches, campaigns, endpointKind } from "./campaigns";
-import { comparisons, responses, strength } from "./annotation";
+import { batches, campaigns, endpointKind, modelVariants } from "./campaigns";
+import { comparisons, responses, strength, turns } from "./annotation";
 import { jobs } from "./jobs";
 import { users } from "./users";
 
@@ -52,11 +52,58 @@ export const campaignJudges = pgTable(
   (table) => [check("campaign_judges_max_tokens_range", sql`${table.maxTokens} between 16 and 8192`)],
 );
 
-export const campaignRewardModels = pgTable("campaign_reward_models", {
-  campaignId: uuid("campaign_id")
+export const campaignRewardModels = pgTable(
+  "campaign_reward_models",
+  {
+    campaignId: uuid("campaign_id")
+      .primaryKey()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    ...assistantEndpoint(),
+    /** Best-of-N mode (it needs this reward model): samples per turn, 4 to 8; null: off. */
+    bestOfN: integer("best_of_n"),
+    /** The variant every best-of-N sample comes from. */
+    bestOfNVariantId: uuid("best_of_n_variant_id").references(() => modelVariants.id, {
+      onDelete: "set null",
+    }),
+  },
+  (table) => [check("campaign_reward_models_best_of_n_range", sql`${table.bestOfN} between 4 and 8`)],
+);
+
+/** One sample of a best-of-N turn as generated and scored. */
+export interface BestOfNSample {
+  seed: number;
+  text: string;
+  finishReason: string | null;
+  completionTokens: number | null;
+  score: number;
+}
+
+/**
+ * A best-of-N turn (rejection sampling, Llama 2 §3.2.3): its two responses show the reward model's
+ * best of `n` samples and another one. Created with the turn; `samples` is written once every
+ * sample is generated and scored (again by a retry, which samples anew).
+ */
+export const bestOfNTurns = pgTable("best_of_n_turns", {
+  turnId: uuid("turn_id")
     .primaryKey()
+    .references(() => turns.id, { onDelete: "cascade" }),
+  campaignId: uuid("campaign_id")
+    .notNull()
     .references(() => campaigns.id, { onDelete: "cascade" }),
-  ...assistantEndpoint(),
+  n: integer("n").notNull(),
+  /** The response that shows the best-scored sample, and the one that shows the other. */
+  bestResponseId: uuid("best_response_id")
+    .notNull()
+    .references(() => responses.id, { onDelete: "cascade" }),
+  otherResponseId: uuid("other_response_id")
+    .notNull()
+    .references(() => responses.id, { onDelete: "cascade" }),
+  samples: jsonb("samples").$type<BestOfNSample[]>(),
+  /** Indexes into `samples` of what the two responses show. */
+  bestIndex: integer("best_index"),
+  otherIndex: integer("other_index"),
+  rewardModel: text("reward_model"),
+  scoredAt: timestamp("scored_at", { withTimezone: true }),
 });
 
 /** "winner": both orders named the same response; "unsure": they disagreed or one said tie. */
@@ -129,4 +176,5 @@ export const responseRewardScores = pgTable(
 
 export type CampaignJudge = typeof campaignJudges.$inferSelect;
 export type CampaignRewardModel = typeof campaignRewardModels.$inferSelect;
+export type BestOfNTurn = typeof bestOfNTurns.$inferSelect;
 export type ComparisonAssist = typeof comparisonAssists.$inferSelect;

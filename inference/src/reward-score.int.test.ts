@@ -205,6 +205,20 @@ describe("POST /pooling", () => {
     expect(Number.isFinite(a.data[0].data[0])).toBe(true);
     expect(a.data[0].data[0]).not.toBe(b.data[0].data[0]);
     expect(a.usage.prompt_tokens).toBeGreaterThan(0);
+
+    // A list of conversations (Arbiter's extension) is one request, each scored as it is alone.
+    const both = await post({
+      model: "rm",
+      messages: [conversation("4").messages, conversation("5").messages],
+    });
+    expect(both.status).toBe(200);
+    const batched = await both.json();
+    expect(batched.data.map((row: { index: number }) => row.index)).toEqual([0, 1]);
+    const [batchedFour, batchedFive] = batched.data.map((row: { data: number[] }) => row.data[0]);
+    // Scored in one group (a shared prefix's prefill): float32 sums in another order.
+    expect(batchedFour).toBeCloseTo(a.data[0].data[0], 4);
+    expect(batchedFive).toBeCloseTo(b.data[0].data[0], 4);
+    expect(batched.usage.prompt_tokens).toBe(a.usage.prompt_tokens + b.usage.prompt_tokens);
   });
 
   it("refuses bad requests with the server's 400 shape, and oversized bodies", async () => {

@@ -152,12 +152,14 @@ const completionRequestSchema = z.object({
 });
 
 // vLLM's pooling request: completion-style `input` (one text or several) or chat-style
-// `messages` (one conversation, its last assistant turn included: it is what gets scored).
+// `messages` (one conversation, its last assistant turn included: it is what gets scored). As an
+// extension, `messages` may also be a list of conversations, scored as one group like `input`'s
+// list (vLLM takes one conversation per request).
 const poolingRequestSchema = z
   .object({
     model: z.string().optional(),
     input: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-    messages: messagesSchema.optional(),
+    messages: z.union([messagesSchema, z.array(messagesSchema).min(1)]).optional(),
   })
   .refine((body) => (body.input === undefined) !== (body.messages === undefined), {
     error: "give exactly one of input and messages",
@@ -165,6 +167,10 @@ const poolingRequestSchema = z
   });
 
 type SamplingRequest = z.infer<z.ZodObject<typeof samplingSchema>>;
+type PoolingMessages = NonNullable<z.infer<typeof poolingRequestSchema>["messages"]>;
+
+const isConversationList = (messages: PoolingMessages): messages is z.infer<typeof messagesSchema>[] =>
+  Array.isArray(messages[0]);
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -582,8 +588,10 @@ export class InferenceServer {
         "not_a_reward_model",
       );
     }
-    const sequences = body.messages
-      ? [chatTokens(model, special, body.messages, false)]
+    const conversations =
+      body.messages && (isConversationList(body.messages) ? body.messages : [body.messages]);
+    const sequences = conversations
+      ? conversations.map((messages) => chatTokens(model, special, messages, false))
       : (typeof body.input === "string" ? [body.input] : body.input!).map((text) =>
           model.tokenize(text, { addBos: model.info.addBosToken, special: false }),
         );

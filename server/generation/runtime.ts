@@ -15,6 +15,8 @@ import { defaultModelOf, ensureDemoModel, type DefaultModel } from "./default-mo
 import { EndpointResolver } from "./endpoints";
 import { InferenceSupervisor, type LoraAdapter, type ManagedServerStatus } from "./inference-supervisor";
 import { configuredModelDirs } from "./model-files";
+import { ASSISTANT_TIMEOUT_MS } from "@/server/services/judging/assistant-endpoint";
+import { bestOfNSamplerWith } from "@/server/services/judging/best-of-n-sampling";
 import { GenerationHub } from "./turn-generation";
 
 export interface GenerationRuntime {
@@ -58,6 +60,7 @@ function createGenerationRuntime(): GenerationRuntime {
   });
   const hub = new GenerationHub({
     resolver,
+    bestOfN: bestOfNSamplerWith(() => ({ resolver, timeoutMs: ASSISTANT_TIMEOUT_MS })),
     log: (level, message) => log[level](message),
     idleTimeoutMs: env.ARBITER_MODEL_IDLE_TIMEOUT_SECONDS * 1000,
     staleAfterMs: env.ARBITER_STALE_GENERATION_SECONDS * 1000,

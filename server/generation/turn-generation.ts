@@ -5,17 +5,18 @@
 // outage for as long as the response counts as alive); response-store.ts does every
 // read and write of the rows. Browsers watch a turn through watch(): a snapshot, then every
 // change, then "end". A browser connected to another instance than the one generating follows
-// the turn through PostgreSQL: the generator NOTIFYs its deltas (turn-notices.ts), and the
-// watcher re-reads the saved rows on every status change and every pollEveryMs besides, so a
-// lost notification only delays text until the next read.
+// the turn through PostgreSQL: the watcher announces it, the generator then NOTIFYs its deltas
+// (turn-notices.ts), and the watcher re-reads the saved rows on every status change and every
+// pollEveryMs besides, so a lost notification only delays text until the next read.
 import { setTimeout as delay } from "node:timers/promises";
 import type { Db } from "@/db/client";
 import type { Notifications } from "@/db/notifications";
-import type { Response, ResponseStatus } from "@/db/schema";
+import type { BestOfNTurn, Response, ResponseStatus } from "@/db/schema";
 import {
   GenerationError,
   STOPPED_MESSAGE,
   streamChat,
+  type ChatRequest,
   type ChatResult,
   type PartialChatResult,
 } from "./chat-stream";
@@ -50,8 +51,28 @@ export type TurnStreamEvent =
   | { type: "progress"; responseId: string; message: string | null }
   | { type: "end" };
 
+/**
+ * Best-of-N turns (server/services/judging/best-of-n-sampling.ts): their two responses show what a
+ * reward model picked out of N samples, drawn and scored once for both.
+ */
+export interface BestOfNSampler {
+  /** The turn's best-of-N plan; null for an ordinary turn. */
+  planOf(db: Db, turnId: string): Promise<BestOfNTurn | null>;
+  /** Draws and scores the samples (each `request` with its own seed) and records them; resolves
+   * with what each of the turn's two responses shows. */
+  run(
+    db: Db,
+    plan: BestOfNTurn,
+    request: ChatRequest,
+    options: { signal: AbortSignal; idleTimeoutMs: number },
+  ): Promise<Map<string, ChatResult>>;
+}
+
+export const BEST_OF_N_PROGRESS = "Drawing several answers and picking two (this takes a little longer)…";
+
 export interface GenerationHubOptions {
   resolver: Pick<EndpointResolver, "resolve">;
+  bestOfN?: BestOfNSampler;
   log?: (level: "info" | "warn" | "error", message: string) => void;
   /** How often progress is saved while a response streams. */
   saveEveryMs?: number;
@@ -142,6 +163,9 @@ class TurnJob {
   finished = false;
   /** Resolves once `views` holds every response of the turn. */
   loaded: Promise<void> = Promise.resolve();
+  /** Best-of-N turns: the plan, then the one sampling run both responses wait for. */
+  bestOfNPlan: Promise<BestOfNTurn | null> | null = null;
+  bestOfNRun: Promise<Map<string, ChatResult>> | null = null;
   saveTimer: NodeJS.Timeout | null = null;
   constructor(
     readonly turnId: string,
@@ -162,8 +186,8 @@ class TurnJob {
 
 export class GenerationHub {
   private readonly jobs = new Map<string, TurnJob>();
-  private readonly options: Required<Omit<GenerationHubOptions, "log" | "notifications">> &
-    Pick<GenerationHubOptions, "log">;
+  private readonly options: Required<Omit<GenerationHubOptions, "log" | "notifications" | "bestOfN">> &
+    Pick<GenerationHubOptions, "log" | "bestOfN">;
   private readonly notices: TurnNotices;
   /** Set by drain(): the process is stopping, nothing new starts here. */
   private draining = false;
@@ -179,7 +203,11 @@ export class GenerationHub {
       idleTimeoutMs: 60_000,
       ...options,
     };
-    this.notices = new TurnNotices(notifications, (message) => this.options.log?.("warn", message));
+    this.notices = new TurnNotices(
+      notifications,
+      (message) => this.options.log?.("warn", message),
+      (turnId) => this.jobs.get(turnId)?.snapshot() ?? null,
+    );
   }
 
   /** Turns this process is generating now. */
@@ -272,7 +300,9 @@ export class GenerationHub {
     let outcome: GenerationOutcome;
     try {
       endpoint = await this.resolveEndpoint(job, claimed);
-      const result = await this.stream(job, claimed.row, endpoint, view, live);
+      const result =
+        (await this.pickedFromSamples(job, claimed.row, endpoint, live)) ??
+        (await this.stream(job, claimed.row, endpoint, view, live));
       outcome = { status: "completed", model: endpoint.model, result };
     } catch (error) {
       outcome = {
@@ -349,6 +379,36 @@ export class GenerationHub {
     return endpoint;
   }
 
+  /**
+   * A best-of-N turn's response: the sample the reward model's pick assigns it, from the turn's
+   * one sampling run (started by whichever response gets here first); null for other turns.
+   * Watchers see a progress line until the two picked samples arrive whole.
+   */
+  private async pickedFromSamples(
+    job: TurnJob,
+    row: Response,
+    endpoint: ResolvedEndpoint,
+    live: LiveResponse,
+  ): Promise<ChatResult | null> {
+    const sampler = this.options.bestOfN;
+    if (!sampler) return null;
+    job.bestOfNPlan ??= sampler.planOf(job.db, job.turnId);
+    const plan = await job.bestOfNPlan;
+    if (!plan) return null;
+    job.emit({ type: "progress", responseId: row.id, message: BEST_OF_N_PROGRESS });
+    job.bestOfNRun ??= sampler.run(job.db, plan, chatRequest(row, endpoint), {
+      signal: live.abort.signal,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+    });
+    try {
+      const picked = (await job.bestOfNRun).get(row.id);
+      if (!picked) throw new Error(`response ${row.id} is not one of its best-of-N turn's two`);
+      return picked;
+    } finally {
+      job.emit({ type: "progress", responseId: row.id, message: null });
+    }
+  }
+
   /** Streams the completion into `view`, telling watchers each piece as it arrives. */
   private async stream(
     job: TurnJob,
@@ -361,30 +421,16 @@ export class GenerationHub {
     if (live.abort.signal.aborted) {
       throw new GenerationError(STOPPED_MESSAGE, { text: "", firstTokenMs: null, latencyMs: 0 });
     }
-    return streamChat(
-      {
-        baseUrl: endpoint.baseUrl,
-        apiKey: endpoint.apiKey,
-        fetch: endpoint.fetch,
-        model: endpoint.model,
-        messages: row.promptMessages,
-        temperature: row.temperature,
-        topP: row.topP,
-        topK: row.topK,
-        maxTokens: row.maxTokens,
-        seed: row.seed,
+    return streamChat(chatRequest(row, endpoint), {
+      signal: live.abort.signal,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      onText: (text) => {
+        const offset = view.text.length;
+        view.text += text;
+        live.dirty = true;
+        job.emit({ type: "delta", responseId: view.id, offset, text });
       },
-      {
-        signal: live.abort.signal,
-        idleTimeoutMs: this.options.idleTimeoutMs,
-        onText: (text) => {
-          const offset = view.text.length;
-          view.text += text;
-          live.dirty = true;
-          job.emit({ type: "delta", responseId: view.id, offset, text });
-        },
-      },
-    );
+    });
   }
 
   /** Sets the response's final view and tells watchers. */
@@ -495,6 +541,8 @@ export class GenerationHub {
           await failStaleResponses(db, turnId, new Date(cutoff), INTERRUPTED_MESSAGE);
           continue;
         }
+        // Asks its generator to publish it (from the text so far): none does for turns unwatched.
+        if (!isDone) inbox.announce();
         if (shown) yield* catchUp(shown, rows.map(toResponseView));
         else {
           shown = new Map(rows.map((row) => [row.id, toResponseView(row)]));
@@ -564,6 +612,22 @@ export class GenerationHub {
       signal?.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/** The completion request a response records, sent to its resolved endpoint. */
+function chatRequest(row: Response, endpoint: ResolvedEndpoint): ChatRequest {
+  return {
+    baseUrl: endpoint.baseUrl,
+    apiKey: endpoint.apiKey,
+    fetch: endpoint.fetch,
+    model: endpoint.model,
+    messages: row.promptMessages,
+    temperature: row.temperature,
+    topP: row.topP,
+    topK: row.topK,
+    maxTokens: row.maxTokens,
+    seed: row.seed,
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   saveRewardModel,
   SaveRewardModelInput,
 } from "@/server/services/judging/assistant-settings";
+import { saveBestOfN, SaveBestOfNInput } from "@/server/services/judging/best-of-n-settings";
 import { getAssistOverview } from "@/server/services/judging/get-assist-overview";
 import { getComparisonAssist } from "@/server/services/judging/get-comparison-assist";
 
@@ -23,6 +24,9 @@ export const judgingRouter = router({
   saveRewardModel: adminProcedure
     .input(SaveRewardModelInput)
     .mutation(({ ctx, input }) => saveRewardModel(ctx.db, input, ctx.user)),
+  saveBestOfN: adminProcedure
+    .input(SaveBestOfNInput)
+    .mutation(({ ctx, input }) => saveBestOfN(ctx.db, input, ctx.user)),
   overview: adminProcedure.input(CampaignIdInput).query(({ ctx, input }) => getAssistOverview(ctx.db, input)),
   comparison: reviewerProcedure
     .input(ComparisonIdInput)

@@ -37,12 +37,19 @@ function networkCodeOf(error: unknown): string | null {
   return null;
 }
 
+export interface PostOptions {
+  /** What answers, in errors: "reward model". */
+  what: string;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
 /** POSTs `body` as JSON to `url` on the endpoint and returns the parsed answer. */
 export async function postJson(
   endpoint: ResolvedEndpoint,
   url: string,
   body: unknown,
-  options: { what: string; signal: AbortSignal; timeoutMs: number },
+  options: PostOptions,
 ): Promise<unknown> {
   let response: Response;
   try {

@@ -2,10 +2,10 @@
 // URL, with the same fields and checks as a variant's endpoint: the ARBITER_KEY_ rule, the model
 // folders; the URL is reached through the outbound policy when used), and for the judge its
 // prompt template and verdict schema. Turning one off keeps its settings.
-import { eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { campaignJudges, campaignRewardModels } from "@/db/schema";
+import { campaignJudges, campaignRewardModels, modelVariants } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ValidationError } from "@/server/errors";
 import { configuredModelDirs } from "@/server/generation/model-files";
@@ -96,13 +96,20 @@ function parseVerdictSchema(text: string): Record<string, unknown> {
 export async function getAssistantSettings(db: Db, rawInput: z.input<typeof CampaignIdInput>) {
   const { campaignId } = CampaignIdInput.parse(rawInput);
   await findCampaign(db, campaignId);
-  const [[judge], [rewardModel]] = await Promise.all([
+  const [[judge], [rewardModel], variants] = await Promise.all([
     db.select().from(campaignJudges).where(eq(campaignJudges.campaignId, campaignId)),
     db.select().from(campaignRewardModels).where(eq(campaignRewardModels.campaignId, campaignId)),
+    // Best-of-N's choice of variant.
+    db
+      .select({ id: modelVariants.id, name: modelVariants.name, temperature: modelVariants.temperature })
+      .from(modelVariants)
+      .where(and(eq(modelVariants.campaignId, campaignId), eq(modelVariants.isActive, true)))
+      .orderBy(asc(modelVariants.createdAt)),
   ]);
   return {
     judge: judge ? { ...judge, verdictSchema: JSON.stringify(judge.verdictSchema, null, 2) } : null,
     rewardModel: rewardModel ?? null,
+    variants,
     defaults: {
       promptTemplate: DEFAULT_JUDGE_PROMPT,
       verdictSchema: JSON.stringify(DEFAULT_VERDICT_SCHEMA, null, 2),

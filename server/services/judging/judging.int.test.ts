@@ -18,6 +18,8 @@ import { InferenceSupervisor } from "@/server/generation/inference-supervisor";
 import { createOutboundFetch } from "@/server/net/outbound-fetch";
 import { OutboundPolicy } from "@/server/net/outbound-policy";
 import { submitComparison } from "@/server/services/annotation/submit-comparison";
+import { claimNextPairTask } from "@/server/services/quality/claim-pair-task";
+import { submitPairRating } from "@/server/services/quality/pair-task";
 import { listReviewQueue } from "@/server/services/quality/reviews";
 import {
   createCampaign,
@@ -25,6 +27,7 @@ import {
   newIdempotencyKey,
 } from "@/server/testing/annotation-campaigns";
 import { exportForTest } from "@/server/testing/export-readback";
+import { createCollectingCampaign } from "@/server/testing/quality-campaigns";
 import { createAdmin, createAnnotator, createReviewer } from "@/server/testing/fixtures";
 import { jobRegistry } from "../jobs/define-job";
 import { claimJob, DEFAULT_JOB_TIMINGS, runClaimedJob } from "../jobs/job-worker";
@@ -281,6 +284,54 @@ describe("a campaign's judge and reward model", () => {
         [dir],
       ),
     ).rejects.toThrow(/\{question\}/);
+  });
+
+  it("queues the judge and the reward model for a pair task's rating too", async () => {
+    const { actor: admin } = await createAdmin(db);
+    const campaign = await createCollectingCampaign(db, admin, { overlapFraction: 1 });
+    const local = { campaignId: campaign.id, endpointKind: "local" as const };
+    await saveJudge(
+      db,
+      {
+        ...local,
+        promptTemplate: DEFAULT_JUDGE_PROMPT,
+        verdictSchema: JSON.stringify(DEFAULT_VERDICT_SCHEMA),
+      },
+      admin,
+      [dir],
+    );
+    await saveRewardModel(db, local, admin, [dir]);
+    const { actor: author } = await createAnnotator(db);
+    const turn = await createJudgeableTurn(db, campaign.id, author);
+    const ranking = turn.responses.map((response) => response.id);
+    await submitComparison(
+      db,
+      {
+        turnId: turn.turnId,
+        idempotencyKey: newIdempotencyKey(),
+        ranking,
+        strength: "better",
+        timeSpentMs: 4000,
+      },
+      author,
+    );
+    const { actor: rater } = await createAnnotator(db);
+    const task = await claimNextPairTask(db, { campaignId: campaign.id }, rater);
+    const { comparisonId } = await submitPairRating(
+      db,
+      {
+        taskId: task!.taskId,
+        idempotencyKey: newIdempotencyKey(),
+        chosenResponseId: ranking[1],
+        strength: "slightly_better",
+        timeSpentMs: 5000,
+      },
+      rater,
+    );
+    const assist = await assistOf(comparisonId);
+    expect(assist).toMatchObject({ campaignId: campaign.id, judgeOutcome: null });
+    expect(assist.judgeJobId).not.toBeNull();
+    expect(assist.rewardJobId).not.toBeNull();
   });
 });
 

@@ -4,7 +4,8 @@
 // battle-count matrices. Battles come from primary comparisons (a ranking gives each of its pairs; ties —
 // "negligibly better / unsure" — count half to each side); rejected comparisons and turns flagged
 // for identity (a response names a model, or the prompt asks who it is) are left out unless asked
-// for, and conversations of over-represented near-duplicate prompts always.
+// for, and conversations of over-represented near-duplicate prompts always. The same board can be
+// built from the campaign's LLM judge's verdicts instead (judge-battles.ts), to set beside it.
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -18,6 +19,7 @@ import {
   fitBradleyTerry,
   winRateMatrix,
 } from "../quality/stats/bradley-terry";
+import { judgeBattles } from "./judge-battles";
 import { countBattles, playerKey, rolledUpBattles } from "./rolled-up-battles";
 
 export const LeaderboardInput = z.object({
@@ -25,6 +27,8 @@ export const LeaderboardInput = z.object({
   batchId: z.uuid().optional(),
   includeRejected: z.boolean().default(false),
   includeFlaggedTurns: z.boolean().default(false),
+  /** Whose verdicts make the battles: the annotators', or the campaign's LLM judge's. */
+  voter: z.enum(["human", "judge"]).default("human"),
 });
 export type LeaderboardInput = z.input<typeof LeaderboardInput>;
 
@@ -65,8 +69,10 @@ export function sharedRanks(players: readonly Rankable[]) {
 export async function getLeaderboard(db: Db, rawInput: LeaderboardInput) {
   const input = LeaderboardInput.parse(rawInput);
   const campaign = await findCampaign(db, input.campaignId);
-  const rolledUp = await rolledUpBattles(db, { ...input, campaignId: campaign.id });
-  const leftOut = await leftOutBattles(db, { ...input, campaignId: campaign.id });
+  const scope = { ...input, campaignId: campaign.id };
+  // The judge's board is not cut by turn flags or near-duplicates (those subtract human battles).
+  const rolledUp = await (input.voter === "judge" ? judgeBattles(db, scope) : rolledUpBattles(db, scope));
+  const leftOut = input.voter === "judge" ? [] : await leftOutBattles(db, scope);
   const rows = withoutBattles(rolledUp, leftOut);
   const leftOutFor = (isOverRepresented: boolean) =>
     leftOut

@@ -200,6 +200,7 @@ export async function claimNextPairTask(
   ) {
     throw new TooManyRequestsError(
       `You have reached today's limit of ${campaign.dailyQuota} comparisons in "${campaign.name}". The limit resets at midnight UTC.`,
+      { key: "dailyQuota", values: { count: campaign.dailyQuota, campaign: campaign.name } },
     );
   }
   const [open] = await db
@@ -210,6 +211,8 @@ export async function claimNextPairTask(
   if (!open) {
     throw new ValidationError(
       `Data collection in "${campaign.name}" is closed (no batch is open). Ask an admin to open one.`,
+      undefined,
+      { key: "batchClosed", values: { campaign: campaign.name } },
     );
   }
   const task = await db.transaction(async (tx) => {

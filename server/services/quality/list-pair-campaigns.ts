@@ -1,10 +1,10 @@
 // The campaigns where the annotator can rate pairs, with their pending task and how many pairs
 // they could be served (counted up to 1,000). Overlap and gold pairs are counted together, as
 // they are served alike: a count of overlap pairs alone would show when a task is gold.
-import { and, count, desc, eq, inArray, or, sql } from "drizzle-orm";
+import { and, count, desc, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { campaignMembers, campaigns, goldItems, overlapCandidates, pairTasks } from "@/db/schema";
-import type { Actor } from "../annotation/access";
+import { campaigns, goldItems, overlapCandidates, pairTasks } from "@/db/schema";
+import { isCampaignMemberSql, type Actor } from "../annotation/access";
 import { offsetOf, PageInput, toPage } from "../pagination";
 import { pendingTaskOf, servableGold, servableOverlap } from "./claim-pair-task";
 
@@ -14,13 +14,7 @@ export const ListPairCampaignsInput = PageInput;
 
 export async function listPairCampaigns(db: Db, rawInput: PageInput | undefined, actor: Actor) {
   const input = ListPairCampaignsInput.parse(rawInput ?? {});
-  const where = and(
-    inArray(campaigns.status, ["active", "paused"]),
-    or(
-      eq(campaigns.membership, "all"),
-      sql`exists (select 1 from ${campaignMembers} where ${campaignMembers.campaignId} = ${campaigns.id} and ${campaignMembers.userId} = ${actor.id})`,
-    ),
-  );
+  const where = and(inArray(campaigns.status, ["active", "paused"]), isCampaignMemberSql(actor.id));
   const rows = await db
     .select({
       id: campaigns.id,

@@ -8,6 +8,7 @@ import { MAX_TIME_SPENT_MS } from "@/lib/constants";
 import { ConflictError, NotFoundError, ValidationError } from "@/server/errors";
 import { findCampaignForAnnotator, requireActive, type Actor } from "../annotation/access";
 import { safetyBinOf } from "../annotation/safety-taxonomy";
+import { queueAssistJobs, wakeJobWorkers } from "../judging/queue-assist-jobs";
 import { PAIR_TASK_NOT_FOUND, SubmitPairRatingInput, type PairTaskIdInput } from "./pair-task-schemas";
 import { sideOf, STRENGTH_LEVEL } from "./stats/signed-strength";
 import { loadTurnContext, pairInPositionOrder } from "./turn-context";
@@ -133,7 +134,8 @@ export async function submitPairRating(
       .where(and(eq(pairTasks.id, task.id), eq(pairTasks.status, "pending")))
       .returning({ id: pairTasks.id });
     if (!done) throw new ConflictError("This pair was answered in another tab; that answer was kept.");
-    return comparison;
+    // The campaign's judge and reward model rate pair ratings too (gold items have no other).
+    return { ...comparison, hasQueuedAssistJobs: await queueAssistJobs(tx, comparison) };
   });
   if (!stored) {
     const [again] = await db
@@ -146,6 +148,7 @@ export async function submitPairRating(
       "You already rated this pair (perhaps in another tab); the first answer was kept.",
     );
   }
+  if (stored.hasQueuedAssistJobs) await wakeJobWorkers(db);
   return { comparisonId: stored.id, taskId: task.id };
 }
 

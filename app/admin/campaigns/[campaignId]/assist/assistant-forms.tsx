@@ -1,8 +1,10 @@
 "use client";
-// The Model assist tab's two forms: the campaign's LLM judge (where it answers, its prompt
-// template and verdict schema) and its reward model (where it answers). Both take the local
-// engine or an OpenAI-compatible URL, with the same fields as a variant's endpoint.
+// The Model assist tab's forms: the campaign's LLM judge (where it answers, its prompt
+// template and verdict schema) and its reward model (where it answers), both on the local engine
+// or an OpenAI-compatible URL with the same fields as a variant's endpoint; and best-of-N mode,
+// which needs the reward model.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { CheckboxField } from "../../../../_components/checkbox-field";
 import { Alert, Button, Card, SelectField, TextField } from "../../../../_components/ui";
@@ -35,47 +37,48 @@ function EndpointFields({
   current,
 }: {
   prefix: string;
-  what: string;
+  what: "judge" | "rewardModel";
   current: EndpointValues | null;
 }) {
+  const t = useTranslations("CampaignAssistForms");
   const [kind, setKind] = useState(current?.endpointKind ?? "local");
   return (
     <>
       <CheckboxField name="isActive" defaultChecked={current?.isActive ?? true}>
-        Use this {what} on new comparisons
+        {t("useOn", { what })}
       </CheckboxField>
       <SelectField
         id={`${prefix}-endpoint-kind`}
         name="endpointKind"
-        label={`Where the ${what} answers`}
+        label={t("where", { what })}
         value={kind}
         onChange={(event) => setKind(event.target.value === "openai" ? "openai" : "local")}
       >
-        <option value="local">Arbiter&apos;s local engine</option>
-        <option value="openai">An OpenAI-compatible URL (vLLM, TGI, Ollama)</option>
+        <option value="local">{t("local")}</option>
+        <option value="openai">{t("openai")}</option>
       </SelectField>
       {kind === "openai" ? (
         <>
           <TextField
             id={`${prefix}-base-url`}
             name="baseUrl"
-            label={`The ${what}'s URL`}
-            hint="e.g. http://127.0.0.1:8000/v1; a private address must be allowed by the operator (ARBITER_OUTBOUND_ALLOW)."
+            label={t("url", { what })}
+            hint={t("urlHint")}
             defaultValue={current?.baseUrl ?? ""}
             maxLength={2000}
           />
           <TextField
             id={`${prefix}-model`}
             name="model"
-            label="Model name"
+            label={t("modelName")}
             defaultValue={current?.model ?? ""}
             maxLength={200}
           />
           <TextField
             id={`${prefix}-api-key-env`}
             name="apiKeyEnv"
-            label="API key variable"
-            hint="The name of an ARBITER_KEY_… environment variable on the web server, or empty."
+            label={t("apiKey")}
+            hint={t("apiKeyHint")}
             defaultValue={current?.apiKeyEnv ?? ""}
             maxLength={100}
           />
@@ -84,8 +87,8 @@ function EndpointFields({
         <TextField
           id={`${prefix}-model-path`}
           name="modelPath"
-          label="Model file"
-          hint="A .gguf file in the operator's model folders; empty for the default model."
+          label={t("modelFile")}
+          hint={t("modelFileHint")}
           defaultValue={current?.modelPath ?? ""}
           maxLength={1000}
         />
@@ -146,15 +149,16 @@ export function JudgeForm({
   judge: (EndpointValues & { promptTemplate: string; verdictSchema: string; maxTokens: number }) | null;
   defaults: { promptTemplate: string; verdictSchema: string };
 }) {
+  const t = useTranslations("CampaignAssistForms");
   const { trpc, onSuccess } = useInvalidateSettings();
   const save = useMutation(trpc.judging.saveJudge.mutationOptions({ onSuccess }));
   return (
     <AssistantCard
-      title="LLM judge"
-      description="Judges every submitted comparison twice, the responses shown in both orders; verdicts that disagree count as unsure. Annotators never see the verdicts; reviewers and admins do."
+      title={t("judge")}
+      description={t("judgeHint")}
       save={save}
-      saved="Judge saved."
-      submitLabel="Save judge"
+      saved={t("judgeSaved")}
+      submitLabel={t("saveJudge")}
       onSubmit={(form) =>
         save.mutate({
           campaignId,
@@ -169,15 +173,15 @@ export function JudgeForm({
       <TextAreaField
         id="judge-prompt-template"
         name="promptTemplate"
-        label="Prompt template"
-        hint="{question}, {answer_a} and {answer_b} are replaced by the conversation and the two responses."
+        label={t("promptTemplate")}
+        hint={t("promptTemplateHint")}
         rows={10}
         defaultValue={judge?.promptTemplate ?? defaults.promptTemplate}
       />
       <TextAreaField
         id="judge-verdict-schema"
         name="verdictSchema"
-        label="Verdict schema (JSON, sent as response_format)"
+        label={t("verdictSchema")}
         rows={8}
         className="font-mono"
         defaultValue={judge?.verdictSchema ?? defaults.verdictSchema}
@@ -186,7 +190,7 @@ export function JudgeForm({
         id="judge-max-tokens"
         name="maxTokens"
         type="number"
-        label="Max tokens per verdict"
+        label={t("maxTokens")}
         min={16}
         max={8192}
         defaultValue={judge?.maxTokens ?? 400}
@@ -202,18 +206,81 @@ export function RewardModelForm({
   campaignId: string;
   rewardModel: EndpointValues | null;
 }) {
+  const t = useTranslations("CampaignAssistForms");
   const { trpc, onSuccess } = useInvalidateSettings();
   const save = useMutation(trpc.judging.saveRewardModel.mutationOptions({ onSuccess }));
   return (
     <AssistantCard
-      title="Reward model"
-      description="Scores every response of each submitted comparison through /pooling (vLLM's reward-model endpoint; Arbiter's engine serves it for a model file with a score head)."
+      title={t("rewardModel")}
+      description={t("rewardModelHint")}
       save={save}
-      saved="Reward model saved."
-      submitLabel="Save reward model"
+      saved={t("rewardSaved")}
+      submitLabel={t("saveReward")}
       onSubmit={(form) => save.mutate({ campaignId, ...endpointOf(form) })}
     >
-      <EndpointFields prefix="reward" what="reward model" current={rewardModel} />
+      <EndpointFields prefix="reward" what="rewardModel" current={rewardModel} />
+    </AssistantCard>
+  );
+}
+
+const BEST_OF_N_CHOICES = [4, 5, 6, 7, 8];
+
+export function BestOfNForm({
+  campaignId,
+  rewardModel,
+  variants,
+}: {
+  campaignId: string;
+  rewardModel: { isActive: boolean; bestOfN: number | null; bestOfNVariantId: string | null } | null;
+  variants: { id: string; name: string; temperature: number }[];
+}) {
+  const { trpc, onSuccess } = useInvalidateSettings();
+  const save = useMutation(trpc.judging.saveBestOfN.mutationOptions({ onSuccess }));
+  return (
+    <AssistantCard
+      title="Best-of-N"
+      description="Rejection sampling (Llama 2 §3.2.3): each turn draws N answers from one variant, the reward model scores them, and the annotator compares the best-scored answer with a random other one. Every sample and its score is kept and exported (raw format)."
+      save={save}
+      saved="Best-of-N saved."
+      submitLabel="Save best-of-N"
+      onSubmit={(form) => {
+        const n = Number(form.get("bestOfN"));
+        save.mutate({
+          campaignId,
+          n: n > 0 ? n : null,
+          variantId: String(form.get("bestOfNVariantId") ?? "") || null,
+        });
+      }}
+    >
+      {!rewardModel?.isActive && (
+        <p className="text-sm text-slate-600">Best-of-N needs a reward model: set one above first.</p>
+      )}
+      <SelectField
+        id="best-of-n"
+        name="bestOfN"
+        label="Samples per turn"
+        defaultValue={rewardModel?.bestOfN ?? 0}
+      >
+        <option value={0}>Off: compare two variants as usual</option>
+        {BEST_OF_N_CHOICES.map((n) => (
+          <option key={n} value={n}>
+            {n} samples
+          </option>
+        ))}
+      </SelectField>
+      <SelectField
+        id="best-of-n-variant"
+        name="bestOfNVariantId"
+        label="Variant the samples come from"
+        hint="Its temperature must be above 0, so that the samples differ."
+        defaultValue={rewardModel?.bestOfNVariantId ?? variants[0]?.id ?? ""}
+      >
+        {variants.map((variant) => (
+          <option key={variant.id} value={variant.id}>
+            {variant.name} (temperature {variant.temperature})
+          </option>
+        ))}
+      </SelectField>
     </AssistantCard>
   );
 }

@@ -4,12 +4,13 @@
 // level, confusion matrix and Cohen's kappa; the reward model's accuracy by strength level (the
 // Llama 2 Table 8 view).
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import type { ReactNode } from "react";
-import { STRENGTH_LABELS, STRENGTHS } from "@/lib/constants";
+import { STRENGTHS } from "@/lib/constants";
 import { Alert, Card } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
-import { percent } from "../../_components/labels";
-import { JudgeForm, RewardModelForm } from "./assistant-forms";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
+import { BestOfNForm, JudgeForm, RewardModelForm } from "./assistant-forms";
 
 const POLL_MS = 3000;
 
@@ -22,19 +23,21 @@ interface Progress {
 }
 
 function ProgressLine({ what, progress }: { what: string; progress: Progress }) {
+  const t = useTranslations("CampaignAssist");
   return (
     <div className="text-sm">
       <p>
-        <span className="font-medium">{what}:</span> {progress.done} of {progress.queued} done
-        {progress.pending > 0 && `, ${progress.pending} waiting`}
-        {progress.failed > 0 && `, ${progress.failed} failed`}
+        <span className="font-medium">{t("progressLine", { what })}</span>{" "}
+        {t("progressDone", { done: progress.done, queued: progress.queued })}
+        {progress.pending > 0 && t("waiting", { count: progress.pending })}
+        {progress.failed > 0 && t("failed", { count: progress.failed })}
       </p>
-      {progress.lastError && <p className="text-red-700">Last error: {progress.lastError}</p>}
+      {progress.lastError && <p className="text-red-700">{t("lastError", { error: progress.lastError })}</p>}
     </div>
   );
 }
 
-const headerCell = "py-2 pr-4 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+const headerCell = "py-2 pe-4 text-start text-xs font-semibold uppercase tracking-wide text-slate-500";
 
 interface JudgeFigures {
   judged: number;
@@ -74,17 +77,19 @@ function BatchTable({
   rows: BatchFigures[];
   cells: (row: BatchFigures) => ReactNode;
 }) {
+  const t = useTranslations("CampaignAssist");
+  const format = useCampaignFormat();
   return (
     <table className="min-w-full divide-y divide-slate-200 text-sm">
-      <caption className="pb-2 text-left font-semibold text-slate-800">{caption}</caption>
+      <caption className="pb-2 text-start font-semibold text-slate-800">{caption}</caption>
       <thead>
         <tr>
           <th scope="col" className={headerCell}>
-            Batch
+            {t("batch")}
           </th>
           {STRENGTHS.map((strength) => (
             <th key={strength} scope="col" className={headerCell}>
-              {STRENGTH_LABELS[strength]}
+              {format.strength(strength)}
             </th>
           ))}
           {after.map((heading) => (
@@ -97,7 +102,7 @@ function BatchTable({
       <tbody className="divide-y divide-slate-100">
         {rows.map((row) => (
           <tr key={row.name}>
-            <th scope="row" className="py-2 pr-4 text-left font-medium">
+            <th scope="row" className="py-2 pe-4 text-start font-medium">
               {row.name}
             </th>
             {cells(row)}
@@ -109,27 +114,30 @@ function BatchTable({
 }
 
 function JudgeAgreementTable({ rows }: { rows: BatchFigures[] }) {
+  const t = useTranslations("CampaignAssist");
+  const format = useCampaignFormat();
   return (
     <BatchTable
-      caption="Judge agreement with the annotators, by the annotator's strength"
-      after={["All", "Cohen's kappa"]}
+      caption={t("judgeAgreement")}
+      after={[t("all"), t("kappa")]}
       rows={rows}
       cells={(row) => (
         <>
           {row.judge.byStrength.map((level) => (
-            <td key={level.strength} className="py-2 pr-4">
-              {percent(level.agreement)}{" "}
+            <td key={level.strength} className="py-2 pe-4">
+              {format.percent(level.agreement)}{" "}
               <span className="text-xs text-slate-500">
-                ({level.agreed}/{level.judged}
-                {level.unsure > 0 && `, ${level.unsure} unsure`})
+                {t("agreedOf", { agreed: level.agreed, judged: level.judged })}
+                {level.unsure > 0 && t("unsure", { count: level.unsure })}
+                {t("closeParen")}
               </span>
             </td>
           ))}
-          <td className="py-2 pr-4">
-            {percent(row.judge.agreement)}{" "}
-            <span className="text-xs text-slate-500">({row.judge.judged})</span>
+          <td className="py-2 pe-4">
+            {format.percent(row.judge.agreement)}{" "}
+            <span className="text-xs text-slate-500">{t("count", { count: row.judge.judged })}</span>
           </td>
-          <td className="py-2 pr-4">{row.judge.kappa === null ? "—" : row.judge.kappa.toFixed(2)}</td>
+          <td className="py-2 pe-4">{row.judge.kappa === null ? "—" : format.number(row.judge.kappa, 2)}</td>
         </>
       )}
     />
@@ -137,18 +145,20 @@ function JudgeAgreementTable({ rows }: { rows: BatchFigures[] }) {
 }
 
 function ConfusionMatrix({ name, confusion }: { name: string; confusion: number[][] }) {
-  const labels = ["A (shown first)", "B (shown second)", "Unsure"];
+  const t = useTranslations("CampaignAssist");
+  const format = useCampaignFormat();
+  const labels = [t("shownFirst"), t("shownSecond"), t("unsureLabel")];
   return (
     <table className="text-sm">
-      <caption className="pb-2 text-left font-semibold text-slate-800">
-        {name}: annotator (rows) against judge (columns)
+      <caption className="pb-2 text-start font-semibold text-slate-800">
+        {t("confusionCaption", { name })}
       </caption>
       <thead>
         <tr>
           <td />
           {labels.map((label) => (
             <th key={label} scope="col" className={headerCell}>
-              Judge: {label}
+              {t("judgeColumn", { label })}
             </th>
           ))}
         </tr>
@@ -156,12 +166,12 @@ function ConfusionMatrix({ name, confusion }: { name: string; confusion: number[
       <tbody>
         {confusion.slice(0, 2).map((row, index) => (
           <tr key={labels[index]}>
-            <th scope="row" className="py-1 pr-4 text-left font-medium">
-              Annotator: {labels[index]}
+            <th scope="row" className="py-1 pe-4 text-start font-medium">
+              {t("annotatorRow", { label: labels[index] })}
             </th>
             {row.map((count, column) => (
-              <td key={labels[column]} className="py-1 pr-4 tabular-nums">
-                {count}
+              <td key={labels[column]} className="py-1 pe-4 tabular-nums">
+                {format.count(count)}
               </td>
             ))}
           </tr>
@@ -172,21 +182,24 @@ function ConfusionMatrix({ name, confusion }: { name: string; confusion: number[
 }
 
 function RewardAccuracyTable({ rows }: { rows: BatchFigures[] }) {
+  const t = useTranslations("CampaignAssist");
+  const format = useCampaignFormat();
   return (
     <BatchTable
-      caption="Reward model accuracy against the annotators' choice, by strength"
-      after={["Average"]}
+      caption={t("rewardAccuracy")}
+      after={[t("average")]}
       rows={rows}
       cells={(row) => (
         <>
           {row.rewardModel.byStrength.map((level) => (
-            <td key={level.strength} className="py-2 pr-4">
-              {percent(level.accuracy)} <span className="text-xs text-slate-500">({level.scored})</span>
+            <td key={level.strength} className="py-2 pe-4">
+              {format.percent(level.accuracy)}{" "}
+              <span className="text-xs text-slate-500">{t("count", { count: level.scored })}</span>
             </td>
           ))}
-          <td className="py-2 pr-4">
-            {percent(row.rewardModel.accuracy)}{" "}
-            <span className="text-xs text-slate-500">({row.rewardModel.scored})</span>
+          <td className="py-2 pe-4">
+            {format.percent(row.rewardModel.accuracy)}{" "}
+            <span className="text-xs text-slate-500">{t("count", { count: row.rewardModel.scored })}</span>
           </td>
         </>
       )}
@@ -196,6 +209,7 @@ function RewardAccuracyTable({ rows }: { rows: BatchFigures[] }) {
 
 export function ModelAssist({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignAssist");
   const settings = useQuery(trpc.judging.settings.queryOptions({ campaignId }));
   const overview = useQuery({
     ...trpc.judging.overview.queryOptions({ campaignId }),
@@ -206,29 +220,32 @@ export function ModelAssist({ campaignId }: { campaignId: string }) {
         : false,
   });
   if (settings.error) return <Alert>{errorMessage(settings.error)}</Alert>;
-  if (!settings.data) return <p className="text-sm text-slate-500">Loading…</p>;
+  if (!settings.data) return <p className="text-sm text-slate-500">{t("loading")}</p>;
   const figures = overview.data;
   const rows: BatchFigures[] = figures
     ? [
-        ...figures.statistics.batches.map((batch) => ({ name: `Batch ${batch.batchNumber}`, ...batch })),
-        { name: "All batches", ...figures.statistics.overall },
+        ...figures.statistics.batches.map((batch) => ({
+          name: t("batchNumber", { number: batch.batchNumber }),
+          ...batch,
+        })),
+        { name: t("allBatches"), ...figures.statistics.overall },
       ]
     : [];
   return (
     <div className="space-y-6">
-      <Card title="Progress">
+      <Card title={t("progress")}>
         {overview.error && <Alert>{errorMessage(overview.error)}</Alert>}
         {figures ? (
           <div className="space-y-2">
-            <ProgressLine what="Judge" progress={figures.progress.judge} />
-            <ProgressLine what="Reward model" progress={figures.progress.rewardModel} />
+            <ProgressLine what={t("judge")} progress={figures.progress.judge} />
+            <ProgressLine what={t("rewardModel")} progress={figures.progress.rewardModel} />
           </div>
         ) : (
-          <p className="text-sm text-slate-500">Loading…</p>
+          <p className="text-sm text-slate-500">{t("loading")}</p>
         )}
       </Card>
       {figures && figures.statistics.batches.length > 0 && (
-        <Card title="Judge and reward model against the annotators">
+        <Card title={t("against")}>
           <div className="space-y-6 overflow-x-auto">
             <JudgeAgreementTable rows={rows} />
             <div className="flex flex-wrap gap-8">
@@ -242,6 +259,11 @@ export function ModelAssist({ campaignId }: { campaignId: string }) {
       )}
       <JudgeForm campaignId={campaignId} judge={settings.data.judge} defaults={settings.data.defaults} />
       <RewardModelForm campaignId={campaignId} rewardModel={settings.data.rewardModel} />
+      <BestOfNForm
+        campaignId={campaignId}
+        rewardModel={settings.data.rewardModel}
+        variants={settings.data.variants}
+      />
     </div>
   );
 }

@@ -3,8 +3,8 @@
 // preliminary marks, each variant version's record, and the pairwise win-rate and battle-count
 // matrices.
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
-import { plural } from "@/lib/plural";
 import {
   CartesianGrid,
   ErrorBar,
@@ -17,8 +17,9 @@ import {
 } from "recharts";
 import { Alert, Card, SelectField } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
-import { percent } from "../../_components/labels";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
 import { Figure } from "../dashboard/charts";
+import { JudgeSideBySide } from "./judge-side-by-side";
 
 /**
  * Pale for 0%, indigo for 100%: how often the row's variant beat the column's. The shade jumps
@@ -36,6 +37,8 @@ function heat(rate: number | null) {
 
 export function Leaderboard({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignLeaderboard");
+  const format = useCampaignFormat();
   const [batchId, setBatchId] = useState("");
   const [includeRejected, setIncludeRejected] = useState(false);
   const [includeFlaggedTurns, setIncludeFlaggedTurns] = useState(false);
@@ -54,14 +57,14 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
         <div className="w-64">
           <SelectField
             id="leaderboard-batch"
-            label="Batch"
+            label={t("batch")}
             value={batchId}
             onChange={(event) => setBatchId(event.target.value)}
           >
-            <option value="">All batches</option>
+            <option value="">{t("allBatches")}</option>
             {dashboard.data?.batches.map((batch) => (
               <option key={batch.id} value={batch.id}>
-                {batch.number}. {batch.label}
+                {format.count(batch.number)}. {batch.label}
               </option>
             ))}
           </SelectField>
@@ -72,7 +75,7 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
             checked={includeRejected}
             onChange={(event) => setIncludeRejected(event.target.checked)}
           />
-          Include comparisons a reviewer rejected
+          {t("includeRejected")}
         </label>
         <label className="flex items-center gap-2 pb-2 text-sm text-slate-700">
           <input
@@ -80,70 +83,81 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
             checked={includeFlaggedTurns}
             onChange={(event) => setIncludeFlaggedTurns(event.target.checked)}
           />
-          Include turns flagged for identity leaks
+          {t("includeFlagged")}
         </label>
       </div>
       {board.error && <Alert>{errorMessage(board.error)}</Alert>}
-      {board.data && board.data.players.length === 0 && (
-        <Alert tone="info">No battles yet: the leaderboard fills as annotators compare responses.</Alert>
-      )}
+      {board.data && board.data.players.length === 0 && <Alert tone="info">{t("noBattles")}</Alert>}
       {board.data && board.data.players.length > 0 && (
         <>
           <Card
-            title="Scores"
-            description={`Bradley–Terry scores on the Elo scale (average 1000) from ${board.data.battles.toLocaleString("en-US")} battles; a tie ("negligibly better / unsure") counts half. 95% intervals from ${board.data.bootstrapRounds} bootstrap resamples. Variants share a rank until their intervals stop overlapping; one with fewer than ${board.data.preliminaryBattles} battles is preliminary: its score is still likely to move, and it shares its rank.${board.data.flaggedTurnBattles > 0 ? ` ${plural(board.data.flaggedTurnBattles, "battle")} of turns flagged for identity leaks left out.` : ""}${board.data.overRepresentedBattles > 0 ? ` ${plural(board.data.overRepresentedBattles, "battle")} of over-represented near-duplicate prompts left out.` : ""}`}
+            title={t("scores")}
+            description={`${t("scoresHint", {
+              battles: board.data.battles,
+              rounds: board.data.bootstrapRounds,
+              preliminary: board.data.preliminaryBattles,
+            })}${
+              board.data.flaggedTurnBattles > 0
+                ? t("flaggedLeftOut", { count: board.data.flaggedTurnBattles })
+                : ""
+            }${
+              board.data.overRepresentedBattles > 0
+                ? t("duplicatesLeftOut", { count: board.data.overRepresentedBattles })
+                : ""
+            }`}
           >
             <div className="overflow-x-auto">
               <table className="min-w-full divide-y divide-slate-200 text-sm">
-                <caption className="sr-only">Leaderboard</caption>
+                <caption className="sr-only">{t("caption")}</caption>
                 <thead>
-                  <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                    <th scope="col" className="py-2 pr-4">
-                      Rank
+                  <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <th scope="col" className="py-2 pe-4">
+                      {t("rank")}
                     </th>
-                    <th scope="col" className="py-2 pr-4">
-                      Variant
+                    <th scope="col" className="py-2 pe-4">
+                      {t("variant")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      Score
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("score")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      95% interval
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("interval")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      Battles
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("battles")}
                     </th>
-                    <th scope="col" className="py-2 text-right">
-                      Won / lost / tied
+                    <th scope="col" className="py-2 text-end">
+                      {t("record")}
                     </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
                   {board.data.players.map((player) => (
                     <tr key={player.label}>
-                      <td className="py-2 pr-4 tabular-nums">{player.rank}</td>
-                      <td className="py-2 pr-4 font-medium">
+                      <td className="py-2 pe-4 tabular-nums">{format.count(player.rank)}</td>
+                      <td className="py-2 pe-4 font-medium">
                         {player.label}
                         {player.isPreliminary && (
-                          <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-normal text-amber-800 ring-1 ring-amber-200">
-                            preliminary
+                          <span className="ms-2 rounded bg-amber-50 px-1.5 py-0.5 text-xs font-normal text-amber-800 ring-1 ring-amber-200">
+                            {t("preliminary")}
                           </span>
                         )}
                         {player.model && (
                           <span className="block text-xs font-normal text-slate-600">{player.model}</span>
                         )}
                       </td>
-                      <td className="py-2 pr-4 text-right tabular-nums">{player.score.toFixed(1)}</td>
-                      <td className="py-2 pr-4 text-right tabular-nums">
+                      <td className="py-2 pe-4 text-end tabular-nums">{format.score(player.score)}</td>
+                      <td className="py-2 pe-4 text-end tabular-nums">
                         {player.interval
-                          ? `${player.interval.lower.toFixed(1)} – ${player.interval.upper.toFixed(1)}`
+                          ? t("range", {
+                              low: format.score(player.interval.lower),
+                              high: format.score(player.interval.upper),
+                            })
                           : "—"}
                       </td>
-                      <td className="py-2 pr-4 text-right tabular-nums">
-                        {player.battles.toLocaleString("en-US")}
-                      </td>
-                      <td className="py-2 text-right tabular-nums">
-                        {player.wins} / {player.losses} / {player.ties}
+                      <td className="py-2 pe-4 text-end tabular-nums">{format.count(player.battles)}</td>
+                      <td className="py-2 text-end tabular-nums">
+                        {t("recordValue", { wins: player.wins, losses: player.losses, ties: player.ties })}
                       </td>
                     </tr>
                   ))}
@@ -152,7 +166,12 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
             </div>
           </Card>
 
-          <Figure title="Scores with 95% intervals">
+          <JudgeSideBySide
+            filters={{ campaignId, batchId: batchId || undefined, includeRejected, includeFlaggedTurns }}
+            humans={board.data.players}
+          />
+
+          <Figure title={t("scoresChart")}>
             <ResponsiveContainer width="100%" height="100%">
               <ScatterChart margin={{ left: 24, right: 24 }}>
                 <CartesianGrid strokeDasharray="3 3" />
@@ -161,10 +180,16 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
                   dataKey="score"
                   domain={["auto", "auto"]}
                   tick={{ fontSize: 11 }}
-                  name="Score"
+                  name={t("score")}
                 />
-                <YAxis type="category" dataKey="label" width={180} tick={{ fontSize: 11 }} name="Variant" />
-                <Tooltip formatter={(value) => Number(value).toFixed(1)} />
+                <YAxis
+                  type="category"
+                  dataKey="label"
+                  width={180}
+                  tick={{ fontSize: 11 }}
+                  name={t("variant")}
+                />
+                <Tooltip formatter={(value) => format.score(Number(value))} />
                 <Scatter
                   data={board.data.players.map((player) => ({
                     label: player.label,
@@ -182,21 +207,21 @@ export function Leaderboard({ campaignId }: { campaignId: string }) {
             </ResponsiveContainer>
           </Figure>
 
-          <Card title="Win rates" description="How often the row's variant beat the column's (ties as half).">
+          <Card title={t("winRates")} description={t("winRatesHint")}>
             <Matrix
-              caption="Win rates"
+              caption={t("winRates")}
               labels={board.data.players.map((player) => player.label)}
               cells={board.data.winRates}
-              render={(rate) => percent(rate)}
+              render={(rate) => format.percent(rate)}
               style={heat}
             />
           </Card>
-          <Card title="Battle counts" description="How many times each pair met.">
+          <Card title={t("battleCounts")} description={t("battleCountsHint")}>
             <Matrix
-              caption="Battle counts"
+              caption={t("battleCounts")}
               labels={board.data.players.map((player) => player.label)}
               cells={board.data.battleCounts}
-              render={(count) => (count ? count.toLocaleString("en-US") : "—")}
+              render={(count) => (count ? format.count(count) : "—")}
             />
           </Card>
         </>
@@ -226,7 +251,7 @@ function Matrix<T extends number | null>({
           <tr>
             <td />
             {labels.map((label) => (
-              <th key={label} scope="col" className="px-2 py-1 text-left text-xs font-medium text-slate-600">
+              <th key={label} scope="col" className="px-2 py-1 text-start text-xs font-medium text-slate-600">
                 {label}
               </th>
             ))}
@@ -235,7 +260,7 @@ function Matrix<T extends number | null>({
         <tbody>
           {cells.map((row, i) => (
             <tr key={labels[i]}>
-              <th scope="row" className="py-1 pr-3 text-left text-xs font-medium text-slate-600">
+              <th scope="row" className="py-1 pe-3 text-start text-xs font-medium text-slate-600">
                 {labels[i]}
               </th>
               {row.map((value, j) => (

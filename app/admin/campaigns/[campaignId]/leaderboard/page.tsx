@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { Leaderboard } from "./leaderboard";
 
-export const metadata: Metadata = { title: "Leaderboard" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("CampaignPageTitles"))("leaderboard") };
+}
 
 export default async function LeaderboardPage({ params }: { params: Promise<{ campaignId: string }> }) {
   const { campaignId } = await params;

@@ -3,7 +3,7 @@
 //     its progress sampled every second and the longest event-loop delay of this process while it
 //     ran (the worker shares the process, as on a server instance);
 //   - the style-controlled Bradley–Terry fit with 500 bootstrap rounds on the campaign's primary
-//     votes, and the competence fit (MACE and the per-annotator checks) alone, each timed;
+//     votes (grouping them into rows, the fit, the bootstrap), and the competence fit (MACE and the per-annotator checks) alone, each timed;
 //   - the Integrity tab's queries (the stored report, the drill-down's pages), p50/p95.
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { eq } from "drizzle-orm";
@@ -20,7 +20,9 @@ import {
 import { listAnnotatorComparisons } from "@/server/services/integrity/list-annotator-comparisons";
 import { loadVotes } from "@/server/services/integrity/load-votes";
 import {
+  battleRowsSteps,
   bootstrapStyleIntervalsSteps,
+  STYLE_BIN_WIDTH,
   styleBradleyTerrySteps,
 } from "@/server/services/integrity/stats/style-bradley-terry";
 import { jobRegistry } from "@/server/services/jobs/define-job";
@@ -92,10 +94,13 @@ export async function benchIntegrity(
   const battles = runSteps(toBattles(primary, players, true));
   const styleFeaturesSeconds = seconds(started);
   started = performance.now();
-  const fit = runSteps(styleBradleyTerrySteps(battles, players.length));
+  const rows = runSteps(battleRowsSteps(battles, players.length, { binWidth: STYLE_BIN_WIDTH }));
+  const groupSeconds = seconds(started);
+  started = performance.now();
+  const fit = runSteps(styleBradleyTerrySteps(rows));
   const fitSeconds = seconds(started);
   started = performance.now();
-  runSteps(bootstrapStyleIntervalsSteps(battles, players.length, fit, { rounds: BOOTSTRAP_ROUNDS, seed: 1 }));
+  runSteps(bootstrapStyleIntervalsSteps(rows, fit, { rounds: BOOTSTRAP_ROUNDS, seed: 1 }));
   const bootstrapSeconds = seconds(started);
   started = performance.now();
   const consensus = runSteps(consensusLogOdds(votes));
@@ -117,7 +122,7 @@ export async function benchIntegrity(
     ),
   ];
 
-  const styleControlledSeconds = Number((fitSeconds + bootstrapSeconds).toFixed(2));
+  const styleControlledSeconds = Number((groupSeconds + fitSeconds + bootstrapSeconds).toFixed(2));
   const competenceFitSeconds = Number((consensusSeconds + competenceSeconds).toFixed(2));
   return {
     votes: votes.length,
@@ -129,6 +134,8 @@ export async function benchIntegrity(
       bootstrapRounds: BOOTSTRAP_ROUNDS,
       loadVotesSeconds,
       styleFeaturesSeconds,
+      rows: rows.a.length,
+      groupSeconds,
       fitSeconds,
       bootstrapSeconds,
       seconds: styleControlledSeconds,

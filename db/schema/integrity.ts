@@ -72,6 +72,10 @@ export const promptSignatures = pgTable(
     clusterPosition: integer("cluster_position").notNull().default(0),
     /** Estimated Jaccard similarity to the earlier prompt it matched; null for a cluster's first. */
     similarity: real("similarity"),
+    /** The campaign threshold the cluster was found at. A row whose value is not the campaign's
+     * (null: saved while a re-clustering was pending, or from before signatures existed) waits
+     * for the re-clustering job (recluster-prompts.ts) and is nobody's candidate meanwhile. */
+    clusteredAtThreshold: real("clustered_at_threshold"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [

@@ -7,6 +7,7 @@ import { campaigns, comparisons } from "@/db/schema";
 import type { SessionUser } from "@/server/auth/session-user";
 import { ValidationError } from "@/server/errors";
 import { recordAudit } from "../audit/record-audit";
+import { requestPromptReclustering } from "../integrity/recluster-prompts";
 import { isUniqueViolation } from "../users/user-schemas";
 import { findCampaign, requireNotArchived } from "./campaign-access";
 import { CampaignSettingsInput } from "./campaign-schemas";
@@ -65,6 +66,8 @@ export async function updateCampaign(db: Db, rawInput: UpdateCampaignInput, acto
         .set({ ...input, updatedAt: new Date() })
         .where(eq(campaigns.id, campaign.id))
         .returning();
+      // Prompts are flagged as near-duplicates at the threshold: place them all again.
+      if (changed.includes("nearDuplicateThreshold")) await requestPromptReclustering(tx, campaign.id);
       await recordAudit(tx, {
         actorId: actor.id,
         action: "campaign.updated",

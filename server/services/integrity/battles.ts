@@ -2,7 +2,13 @@
 // it won ("negligibly better / unsure" counts as a tie, as on the leaderboard), and the style
 // covariates are Arena's normalized differences of length and Markdown features.
 import { STEP_ITEMS, type Steps } from "./cooperative";
-import { type Battle, standardizeStyle, styleBradleyTerrySteps } from "./stats/style-bradley-terry";
+import {
+  type Battle,
+  battleRowsSteps,
+  standardizeStyle,
+  STYLE_BIN_WIDTH,
+  styleBradleyTerrySteps,
+} from "./stats/style-bradley-terry";
 import { normalizedDifference, styleFeatures } from "./stats/style-features";
 import type { Vote } from "./load-votes";
 
@@ -46,10 +52,12 @@ export function* toBattles(
 export function* consensusLogOdds(votes: readonly Vote[]): Steps<number[]> {
   const players = playersOf(votes);
   const all = yield* toBattles(votes, players, true);
-  const fit = yield* styleBradleyTerrySteps(
+  const rows = yield* battleRowsSteps(
     all.filter((battle) => battle.a !== battle.b),
     players.length,
+    { binWidth: STYLE_BIN_WIDTH },
   );
+  const fit = yield* styleBradleyTerrySteps(rows);
   return all.map((battle, i) => {
     let logit = fit.strengths[battle.a] - fit.strengths[battle.b];
     battle.style.forEach((value, k) => (logit += fit.styleCoefficients[k] * value));

@@ -7,9 +7,14 @@
 //
 // Two prompts saved at the same moment do not see each other: both may start a cluster. The
 // integrity report clusters every prompt again, so its view is exact; the flag is the fast one.
-import { and, arrayOverlaps, count, eq, inArray } from "drizzle-orm";
+//
+// Only rows found at the campaign's current threshold are candidates. After a threshold change,
+// or for prompts saved before signatures existed, the re-clustering job (recluster-prompts.ts)
+// places every prompt again in order; while it is pending, new prompts are stored for it to
+// place rather than placed against a half-done campaign.
+import { and, arrayOverlaps, count, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { promptSignatures } from "@/db/schema";
+import { campaigns, jobs, promptSignatures } from "@/db/schema";
 import { estimatedJaccard, fnv1a, minHashSignature, shingles } from "./near-duplicates";
 
 /** 21 bands of 6 rows (126 of the 128 hashes): a pair at Jaccard 0.8 shares a band with
@@ -44,15 +49,43 @@ interface Signed {
   clusterTurnId: string;
 }
 
+/** The job kind that places a campaign's prompts again (recluster-prompts.ts). */
+export const RECLUSTER_PROMPTS_KIND = "recluster-prompts";
+
+/** Whether a re-clustering of the campaign's prompts is queued or running. */
+export async function isReclusteringPending(db: Db, campaignId: string) {
+  const [pending] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(
+      and(
+        inArray(jobs.status, ["queued", "running"]),
+        eq(jobs.kind, RECLUSTER_PROMPTS_KIND),
+        sql`${jobs.payload}->>'campaignId' = ${campaignId}`,
+      ),
+    )
+    .limit(1);
+  return pending !== undefined;
+}
+
+/** Rows clustered at the campaign's current threshold (compared in SQL: both are `real`). */
+const isCurrent = sql`${promptSignatures.clusteredAtThreshold} = (select ${campaigns.nearDuplicateThreshold} from ${campaigns} where ${campaigns.id} = ${promptSignatures.campaignId})`;
+
 /** Signs and stores the opening prompts (in the order given, which is the order they count as
  * earlier), each in the cluster of its most similar earlier prompt at or above the campaign's
- * threshold. Returns how many were near-duplicates. */
+ * threshold. Returns how many were near-duplicates. `isReclustering`: the job placing prompts
+ * again (stored rows of these prompts are replaced). */
 export async function flagNearDuplicatePrompts(
   db: Db,
   campaign: { id: string; nearDuplicateThreshold: number },
   saved: readonly SavedPrompt[],
+  options: { isReclustering?: boolean } = {},
 ): Promise<number> {
   if (saved.length === 0) return 0;
+  const clusteredAtThreshold =
+    options.isReclustering || !(await isReclusteringPending(db, campaign.id))
+      ? campaign.nearDuplicateThreshold
+      : null;
   const savedIds = new Set(saved.map((prompt) => prompt.turnId));
   const fresh = saved.map(({ turnId, prompt }) => {
     // Stored as int4: the same 32 bits, read as signed.
@@ -71,6 +104,7 @@ export async function flagNearDuplicatePrompts(
       and(
         eq(promptSignatures.campaignId, campaign.id),
         arrayOverlaps(promptSignatures.bandKeys, [...new Set(fresh.flatMap((prompt) => prompt.bandKeys))]),
+        isCurrent,
       ),
     );
 
@@ -108,7 +142,7 @@ export async function flagNearDuplicatePrompts(
     const counted = await db
       .select({ clusterTurnId: promptSignatures.clusterTurnId, size: count() })
       .from(promptSignatures)
-      .where(inArray(promptSignatures.clusterTurnId, joined))
+      .where(and(inArray(promptSignatures.clusterTurnId, joined), isCurrent))
       .groupBy(promptSignatures.clusterTurnId);
     for (const row of counted) sizes.set(row.clusterTurnId, row.size);
   }
@@ -123,13 +157,25 @@ export async function flagNearDuplicatePrompts(
       clusterTurnId: prompt.clusterTurnId,
       clusterPosition: position,
       similarity: prompt.similarity,
+      clusteredAtThreshold,
     };
   });
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await db
       .insert(promptSignatures)
       .values(rows.slice(i, i + INSERT_CHUNK))
-      .onConflictDoNothing();
+      // A prompt saved again (a retried import) keeps its place; one waiting for the
+      // re-clustering job takes the place found now.
+      .onConflictDoUpdate({
+        target: promptSignatures.turnId,
+        set: {
+          clusterTurnId: sql`excluded.cluster_turn_id`,
+          clusterPosition: sql`excluded.cluster_position`,
+          similarity: sql`excluded.similarity`,
+          clusteredAtThreshold: sql`excluded.clustered_at_threshold`,
+        },
+        setWhere: sql`(${isCurrent}) is not true`,
+      });
   }
   return rows.filter((row) => row.clusterPosition > 0).length;
 }

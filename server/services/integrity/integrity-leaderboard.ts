@@ -8,8 +8,10 @@ import type { Vote } from "./load-votes";
 import { rankingRobustness } from "./stats/robustness";
 import {
   type Battle,
+  battleRowsSteps,
   bootstrapStyleIntervalsSteps,
   eloFromStrength,
+  STYLE_BIN_WIDTH,
   styleBradleyTerrySteps,
 } from "./stats/style-bradley-terry";
 import { STYLE_FEATURES } from "./stats/style-features";
@@ -29,10 +31,11 @@ function* ranked(
   players: readonly string[],
   rounds: number,
 ): Steps<{ entries: RankedVariant[]; styleCoefficients: number[] }> {
-  const fit = yield* styleBradleyTerrySteps(battles, players.length);
+  const rows = yield* battleRowsSteps(battles, players.length, { binWidth: STYLE_BIN_WIDTH });
+  const fit = yield* styleBradleyTerrySteps(rows);
   const intervals =
     rounds > 0
-      ? yield* bootstrapStyleIntervalsSteps(battles, players.length, fit, { rounds, seed: BOOTSTRAP_SEED })
+      ? yield* bootstrapStyleIntervalsSteps(rows, fit, { rounds, seed: BOOTSTRAP_SEED })
       : fit.strengths.map((beta) => ({ low: eloFromStrength(beta), high: eloFromStrength(beta) }));
   const round1 = (value: number) => Math.round(value * 10) / 10;
   const entries = players

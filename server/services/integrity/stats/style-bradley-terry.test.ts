@@ -1,7 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { emptyBattleCounts, fitBradleyTerry } from "@/server/services/quality/stats/bradley-terry";
 import { seededRandom } from "@/server/services/quality/stats/random";
-import { type Battle, eloFromStrength, fitStyleBradleyTerry, standardizeStyle } from "./style-bradley-terry";
+import { syntheticStyleBattles } from "@/scripts/synthetic/style-battles";
+import { runSteps } from "../cooperative";
+import { perBattleBootstrap, rowPerBattle } from "./per-battle-reference";
+import {
+  type Battle,
+  battleRowsSteps,
+  bootstrapStyleIntervalsSteps,
+  eloFromStrength,
+  fitStyleBradleyTerry,
+  poissonSampler,
+  standardizeStyle,
+  STYLE_BIN_WIDTH,
+  styleBradleyTerrySteps,
+} from "./style-bradley-terry";
 import { normalizedDifference, styleFeatures } from "./style-features";
 
 const battle = (a: number, b: number, outcome: number, style: number[] = []): Battle => ({
@@ -69,5 +82,94 @@ describe("style covariates", () => {
       [-1, 0],
       [1, 0],
     ]);
+  });
+});
+
+describe("battle rows", () => {
+  it("fit as the battles one by one do where the grouping is exact", () => {
+    // Markdown counts alone: their normalized differences take few values, so battles repeat.
+    const battles = syntheticStyleBattles({ battles: 3000, players: 4, seed: 5 }).map((battle) => ({
+      ...battle,
+      style: battle.style.slice(1),
+    }));
+    const rows = runSteps(battleRowsSteps(battles, 4));
+    expect(rows.a.length).toBeLessThan(battles.length / 2);
+    const grouped = runSteps(styleBradleyTerrySteps(rows));
+    const oneByOne = runSteps(styleBradleyTerrySteps(rowPerBattle(battles, 4)));
+    // The same sums in another order: equal to rounding.
+    grouped.strengths.forEach((beta, i) => expect(beta).toBeCloseTo(oneByOne.strengths[i], 9));
+    grouped.styleCoefficients.forEach((gamma, k) =>
+      expect(gamma).toBeCloseTo(oneByOne.styleCoefficients[k], 9),
+    );
+  });
+
+  it("leave the plain fit as it was: one row per pair and outcome", () => {
+    const battles = syntheticStyleBattles({ battles: 2000, players: 5, seed: 6 }).map((battle) => ({
+      ...battle,
+      style: [],
+    }));
+    const rows = runSteps(battleRowsSteps(battles, 5, { binWidth: STYLE_BIN_WIDTH }));
+    expect(rows.a.length).toBeLessThanOrEqual(5 * 4 * 3);
+    const grouped = runSteps(styleBradleyTerrySteps(rows)).strengths;
+    const oneByOne = runSteps(styleBradleyTerrySteps(rowPerBattle(battles, 5))).strengths;
+    grouped.forEach((beta, i) => expect(eloFromStrength(beta)).toBeCloseTo(eloFromStrength(oneByOne[i]), 8));
+  });
+
+  it.each([
+    ["length alone, as in the app's synthetic campaigns", false],
+    ["length and Markdown", true],
+  ])(
+    "move scores by under 0.05 points and coefficients by under 0.001 when binned (%s)",
+    (_, withMarkdown) => {
+      // Log-normal lengths make every length difference distinct: only binning groups them.
+      const battles = syntheticStyleBattles({ battles: 20_000, players: 6, seed: 7, withMarkdown });
+      const rows = runSteps(battleRowsSteps(battles, 6, { binWidth: STYLE_BIN_WIDTH }));
+      if (!withMarkdown) expect(rows.a.length).toBeLessThan(battles.length / 5);
+      const binned = runSteps(styleBradleyTerrySteps(rows));
+      const exact = runSteps(styleBradleyTerrySteps(rowPerBattle(battles, 6)));
+      binned.strengths.forEach((beta, i) =>
+        expect(Math.abs(eloFromStrength(beta) - eloFromStrength(exact.strengths[i]))).toBeLessThan(0.05),
+      );
+      binned.styleCoefficients.forEach((gamma, k) =>
+        expect(Math.abs(gamma - exact.styleCoefficients[k])).toBeLessThan(0.001),
+      );
+      // And the style control still sees the planted length effect.
+      expect(binned.styleCoefficients[0]).toBeGreaterThan(0.1);
+    },
+  );
+});
+
+describe("poissonSampler", () => {
+  it.each([3, 200, 3000])("draws Poisson(%i): its mean and variance", (mean) => {
+    const draw = poissonSampler(seededRandom(mean));
+    const draws = Array.from({ length: 20_000 }, () => draw(mean));
+    const average = draws.reduce((sum, k) => sum + k, 0) / draws.length;
+    const variance = draws.reduce((sum, k) => sum + (k - average) ** 2, 0) / (draws.length - 1);
+    // The average is off by about sqrt(mean / 20000); the variance by about 1% of the mean.
+    expect(Math.abs(average - mean)).toBeLessThan(5 * Math.sqrt(mean / draws.length));
+    expect(Math.abs(variance / mean - 1)).toBeLessThan(0.05);
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("bootstrapStyleIntervalsSteps", () => {
+  it("gives the intervals of the bootstrap that redraws every battle", { timeout: 60_000 }, () => {
+    const players = 4;
+    const battles = syntheticStyleBattles({ battles: 2000, players, seed: 8, withMarkdown: false });
+    const rows = runSteps(battleRowsSteps(battles, players, { binWidth: STYLE_BIN_WIDTH }));
+    const estimate = runSteps(styleBradleyTerrySteps(rows));
+    const rounds = 300;
+    const grouped = runSteps(bootstrapStyleIntervalsSteps(rows, estimate, { rounds, seed: 1 }));
+    const perBattle = perBattleBootstrap(battles, players, estimate, { rounds, seed: 2 });
+    grouped.forEach((interval, i) => {
+      const width = perBattle[i].high - perBattle[i].low;
+      // Two independent 300-round estimates of the same percentiles: their ends differ by about
+      // 6% of the width (Monte Carlo), so 20% is over three of those.
+      expect(Math.abs(interval.low - perBattle[i].low)).toBeLessThan(0.2 * width);
+      expect(Math.abs(interval.high - perBattle[i].high)).toBeLessThan(0.2 * width);
+      const score = eloFromStrength(estimate.strengths[i]);
+      expect(interval.low).toBeLessThan(score);
+      expect(interval.high).toBeGreaterThan(score);
+    });
   });
 });

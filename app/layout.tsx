@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import { NextIntlClientProvider } from "next-intl";
 import { getLocale } from "next-intl/server";
 import type { ReactNode } from "react";
+import { AreaMessages } from "./_components/area-messages";
 import { SiteHeader } from "./_components/site-header";
 import { getTheme } from "./_lib/preferences";
 import { Providers } from "./_lib/trpc";
@@ -18,12 +18,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang={locale} dir={isLocale(locale) ? directionOf(locale) : "ltr"} data-theme={await getTheme()}>
       <body className="min-h-screen">
-        <NextIntlClientProvider>
+        {/* The shared messages only: admin and review layouts add their areas' own. */}
+        <AreaMessages areas={[]}>
           <Providers>
             <SiteHeader />
             <main className="mx-auto max-w-6xl px-4 py-6 sm:px-6 sm:py-8">{children}</main>
           </Providers>
-        </NextIntlClientProvider>
+        </AreaMessages>
       </body>
     </html>
   );

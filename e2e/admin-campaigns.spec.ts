@@ -53,7 +53,7 @@ test("an admin runs a campaign from setup to dashboard, leaderboard and review",
     await expect(result).toContainText("Connection works", { timeout: 30_000 });
     await expect(result).toContainText(`List models`);
     await expect(result).toContainText(`1 model: ${inference.modelName}`);
-    await expect(result).toContainText(/Generate \(\d+ ms\): \d+ tokens/);
+    await expect(result).toContainText(/Generate \([\d,]+ ms\): \d+ tokens/);
   });
 
   await test.step("opens the first batch, which starts collecting", async () => {

@@ -49,7 +49,7 @@ test("an admin reads the integrity report and the style-controlled leaderboard",
       await expect(board).toContainText("local @ 0.7");
       await expect(board).toContainText("local @ 1");
     }
-    await expect(page.getByText(/1 prompts asking the model who it is/)).toBeVisible();
+    await expect(page.getByText(/1 prompt asking the model who it is/)).toBeVisible();
     await page
       .getByRole("checkbox", { name: "Include identity-flagged turns and flagged annotators" })
       .check();

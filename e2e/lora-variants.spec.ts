@@ -75,7 +75,7 @@ test("a campaign whose variants are a base model and the base with an adapter ru
     const result = form.getByRole("region", { name: "Connection test of the form's values" });
     await expect(result).toContainText("Connection works", { timeout: 180_000 });
     // The engine lists the adapter as a model of its own, beside the base.
-    await expect(result).toContainText(/List models \(\d+ ms\): 2 models: base, sft-[0-9a-f]{8}/);
+    await expect(result).toContainText(/List models \([\d,]+ ms\): 2 models: base, sft-[0-9a-f]{8}/);
     await form.getByRole("button", { name: "Add variant" }).click();
     await expect(page.getByRole("listitem", { name: "Variant base + sft" })).toContainText(
       "base.gguf + sft.gguf ×0.5",

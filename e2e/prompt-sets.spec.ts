@@ -20,7 +20,7 @@ test("an imported prompt set is offered to an annotator, sent as it is, and coun
   });
   await admin.page.getByLabel("Annotators start dialogues only from this set").check();
   await admin.page.getByRole("button", { name: "Import prompt set" }).click();
-  await expect(admin.page.getByText('Imported "octopus set": 1 prompts.')).toBeVisible();
+  await expect(admin.page.getByText('Imported "octopus set": 1 prompt.')).toBeVisible();
   const row = admin.page.getByRole("row", { name: /octopus set/ });
   await expect(row).toContainText("0 of 1 (0%)");
 

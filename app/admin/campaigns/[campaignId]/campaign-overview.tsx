@@ -5,22 +5,22 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import type { ModelVariant } from "@/db/schema";
 import { modelLabel } from "@/lib/model-label";
 import { Alert, Button, Card, cx, TextField } from "../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../_lib/trpc";
 import { ConnectionTestResult } from "../_components/connection-test-result";
+import { useCampaignFormat } from "../_components/use-campaign-format";
 import { VariantForm } from "../_components/variant-form";
 
 type StatusAction = "pause" | "resume" | "archive" | "restore";
 
-function dateTime(value: Date | null) {
-  return value ? value.toISOString().replace("T", " ").slice(0, 16) : "—";
-}
-
 export function CampaignOverview({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignOverview");
+  const format = useCampaignFormat();
   const router = useRouter();
   const queryClient = useQueryClient();
   const overview = useQuery(trpc.campaigns.overview.queryOptions({ campaignId }));
@@ -34,33 +34,28 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
   const [batchLabel, setBatchLabel] = useState("");
 
   if (overview.error) return <Alert>{errorMessage(overview.error)}</Alert>;
-  if (!overview.data) return <p className="text-sm text-slate-500">Loading the campaign…</p>;
+  if (!overview.data) return <p className="text-sm text-slate-500">{t("loading")}</p>;
   const { campaign, batches, variants, setup } = overview.data;
   const isArchived = campaign.status === "archived";
   const openBatch = batches.find((batch) => batch.status === "open");
   const statusError = setStatus.error ?? openNext.error ?? closeBatch.error;
-  const actions: { action: StatusAction; label: string; variant: "secondary" | "danger" }[] =
+  const actions: { action: StatusAction; variant: "secondary" | "danger" }[] =
     campaign.status === "active"
       ? [
-          { action: "pause", label: "Pause", variant: "secondary" },
-          { action: "archive", label: "Archive", variant: "danger" },
+          { action: "pause", variant: "secondary" },
+          { action: "archive", variant: "danger" },
         ]
       : campaign.status === "paused"
         ? [
-            { action: "resume", label: "Resume", variant: "secondary" },
-            { action: "archive", label: "Archive", variant: "danger" },
+            { action: "resume", variant: "secondary" },
+            { action: "archive", variant: "danger" },
           ]
         : campaign.status === "archived"
-          ? [{ action: "restore", label: "Restore (comes back paused)", variant: "secondary" }]
-          : [{ action: "archive", label: "Archive", variant: "danger" }];
+          ? [{ action: "restore", variant: "secondary" }]
+          : [{ action: "archive", variant: "danger" }];
 
   function changeStatus(action: StatusAction) {
-    if (
-      action === "archive" &&
-      !window.confirm(
-        `Archive "${campaign.name}"? Annotators stop seeing it and nothing in it can change until you restore it (it comes back paused).`,
-      )
-    ) {
+    if (action === "archive" && !window.confirm(t("confirmArchive", { name: campaign.name }))) {
       return;
     }
     setStatus.mutate({ campaignId, action });
@@ -69,24 +64,22 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
   return (
     <div className="space-y-6">
       {campaign.status === "draft" && <SetupChecklist campaignId={campaignId} setup={setup} />}
-      <Card title="State">
+      <Card title={t("state")}>
         <p className="text-sm text-slate-700">
-          {campaign.status === "draft" &&
-            "A draft: annotators do not see it yet. Add at least two model variants, then open the first batch."}
-          {campaign.status === "active" && "Collecting: annotators can work in it."}
-          {campaign.status === "paused" && "Paused: annotators see it but cannot save new work."}
-          {campaign.status === "archived" &&
-            "Archived: read-only and hidden from annotators. Restoring brings it back paused; resume it to collect again."}
+          {campaign.status === "draft" && t("stateDraft")}
+          {campaign.status === "active" && t("stateActive")}
+          {campaign.status === "paused" && t("statePaused")}
+          {campaign.status === "archived" && t("stateArchived")}
         </p>
         <div className="mt-3 flex gap-2">
-          {actions.map(({ action, label, variant }) => (
+          {actions.map(({ action, variant }) => (
             <Button
               key={action}
               variant={variant}
               disabled={setStatus.isPending}
               onClick={() => changeStatus(action)}
             >
-              {label}
+              {t(action)}
             </Button>
           ))}
         </div>
@@ -97,23 +90,18 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
         )}
         {setStatus.data?.status === "paused" && setStatus.variables?.action === "restore" && (
           <div className="mt-3">
-            <Alert tone="success">
-              Restored: the campaign is paused. Resume it when it should collect again.
-            </Alert>
+            <Alert tone="success">{t("restored")}</Alert>
           </div>
         )}
       </Card>
 
-      <Card
-        title="Batches"
-        description="Every comparison belongs to the batch open when its dialogue started. Open the next batch when the variants change version."
-      >
+      <Card title={t("batches")} description={t("batchesHint")}>
         {!isArchived && (
           <div className="flex flex-wrap items-end gap-3">
             <div className="w-64">
               <TextField
                 id="batch-label"
-                label="Label for the next batch (optional)"
+                label={t("batchLabel")}
                 maxLength={100}
                 value={batchLabel}
                 onChange={(event) => setBatchLabel(event.target.value)}
@@ -126,10 +114,10 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
               }
             >
               {openBatch
-                ? `Close batch ${openBatch.number} and open the next`
+                ? t("closeAndOpen", { number: openBatch.number })
                 : batches.length === 0
-                  ? "Open the first batch"
-                  : "Open the next batch"}
+                  ? t("openFirst")
+                  : t("openNext")}
             </Button>
             {openBatch && (
               <Button
@@ -137,33 +125,33 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
                 disabled={closeBatch.isPending}
                 onClick={() => closeBatch.mutate({ campaignId })}
               >
-                Close batch {openBatch.number}
+                {t("closeBatch", { number: openBatch.number })}
               </Button>
             )}
           </div>
         )}
         <div className="mt-4 overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">Batches</caption>
+            <caption className="sr-only">{t("batches")}</caption>
             <thead>
-              <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">
-                  Batch
+              <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th scope="col" className="py-2 pe-4">
+                  {t("batch")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  State
+                <th scope="col" className="py-2 pe-4">
+                  {t("state")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Opened
+                <th scope="col" className="py-2 pe-4">
+                  {t("opened")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Closed
+                <th scope="col" className="py-2 pe-4">
+                  {t("closed")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Variant versions
+                <th scope="col" className="py-2 pe-4">
+                  {t("versions")}
                 </th>
-                <th scope="col" className="py-2 text-right">
-                  Comparisons
+                <th scope="col" className="py-2 text-end">
+                  {t("comparisons")}
                 </th>
               </tr>
             </thead>
@@ -171,24 +159,26 @@ export function CampaignOverview({ campaignId }: { campaignId: string }) {
               {batches.length === 0 && (
                 <tr>
                   <td colSpan={6} className="py-4 text-center text-slate-500">
-                    No batch yet.
+                    {t("noBatch")}
                   </td>
                 </tr>
               )}
               {batches.map((batch) => (
                 <tr key={batch.id}>
-                  <td className="py-2 pr-4 font-medium">
-                    {batch.number}. {batch.label}
+                  <td className="py-2 pe-4 font-medium">
+                    {format.count(batch.number)}. {batch.label}
                   </td>
-                  <td className="py-2 pr-4">{batch.status === "open" ? "Open" : "Closed"}</td>
-                  <td className="py-2 pr-4 whitespace-nowrap text-slate-600">{dateTime(batch.openedAt)}</td>
-                  <td className="py-2 pr-4 whitespace-nowrap text-slate-600">{dateTime(batch.closedAt)}</td>
-                  <td className="py-2 pr-4 text-slate-700">
+                  <td className="py-2 pe-4">{batch.status === "open" ? t("batchOpen") : t("batchClosed")}</td>
+                  <td className="py-2 pe-4 whitespace-nowrap text-slate-600">
+                    {batch.openedAt ? format.moment(batch.openedAt) : "—"}
+                  </td>
+                  <td className="py-2 pe-4 whitespace-nowrap text-slate-600">
+                    {batch.closedAt ? format.moment(batch.closedAt) : "—"}
+                  </td>
+                  <td className="py-2 pe-4 text-slate-700">
                     {batch.versions.map((entry) => `${entry.variant} ${entry.version}`).join(", ") || "—"}
                   </td>
-                  <td className="py-2 text-right tabular-nums">
-                    {batch.comparisons.toLocaleString("en-US")}
-                  </td>
+                  <td className="py-2 text-end tabular-nums">{format.count(batch.comparisons)}</td>
                 </tr>
               ))}
             </tbody>
@@ -221,6 +211,7 @@ function Variants({
   onChange: () => Promise<void>;
 }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignOverview");
   const [editing, setEditing] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
   const create = useMutation(
@@ -235,24 +226,27 @@ function Variants({
 
   return (
     <Card
-      title="Model variants"
-      description={`Each turn compares responses from different variants. ${
-        isBlindedForReviewers
-          ? "Only admins see variant names; annotators and reviewers never do (Settings: Blinded for reviewers)."
-          : "Admins and reviewers see variant names (Settings: Blinded for reviewers is off); annotators never do."
-      }`}
+      title={t("variants")}
+      description={isBlindedForReviewers ? t("variantsBlinded") : t("variantsVisible")}
     >
       {update.data?.versionChanged && (
         <div className="mb-3">
           <Alert tone="info">
-            {update.data.variant.name} is now {update.data.variant.versionLabel}
-            {update.data.batchVersion ? `; the open batch recorded ${update.data.batchVersion}` : ""}. Open
-            the next batch so its data is kept apart.
+            {update.data.batchVersion
+              ? t("versionChangedRecorded", {
+                  name: update.data.variant.name,
+                  version: update.data.variant.versionLabel,
+                  recorded: update.data.batchVersion,
+                })
+              : t("versionChanged", {
+                  name: update.data.variant.name,
+                  version: update.data.variant.versionLabel,
+                })}
           </Alert>
         </div>
       )}
       <ul className="divide-y divide-slate-100">
-        {variants.length === 0 && <li className="py-3 text-sm text-slate-500">No variants yet.</li>}
+        {variants.length === 0 && <li className="py-3 text-sm text-slate-500">{t("noVariants")}</li>}
         {variants.map((variant) =>
           editing === variant.id ? (
             <li key={variant.id} className="py-4">
@@ -260,7 +254,7 @@ function Variants({
                 idPrefix={`edit-${variant.id}`}
                 campaignId={campaignId}
                 initial={variant}
-                submitLabel="Save variant"
+                submitLabel={t("saveVariant")}
                 pending={update.isPending}
                 error={update.error}
                 onSubmit={(values) =>
@@ -281,13 +275,13 @@ function Variants({
       {!isArchived && (
         <div className="mt-4 border-t border-slate-100 pt-4">
           {adding ? (
-            <section aria-label="Add a variant">
-              <h3 className="mb-3 text-sm font-semibold text-slate-900">Add a variant</h3>
+            <section aria-label={t("addVariant")}>
+              <h3 className="mb-3 text-sm font-semibold text-slate-900">{t("addVariant")}</h3>
               <VariantForm
                 idPrefix="new-variant"
                 campaignId={campaignId}
                 suggestedTemperature={variants.length === 0 ? 0.7 : 1.0}
-                submitLabel="Add variant"
+                submitLabel={t("addVariantSubmit")}
                 pending={create.isPending}
                 error={create.error}
                 onSubmit={(values) => create.mutate({ campaignId, ...values })}
@@ -296,7 +290,7 @@ function Variants({
             </section>
           ) : (
             <Button variant="secondary" onClick={() => setAdding(true)}>
-              Add a variant
+              {t("addVariant")}
             </Button>
           )}
         </div>
@@ -308,38 +302,42 @@ function Variants({
 /** `onEdit` is null where the variant cannot change (an archived campaign). */
 function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: (() => void) | null }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignOverview");
   const test = useMutation(trpc.variants.testConnection.mutationOptions());
   const endpoint =
     variant.endpointKind === "openai"
       ? `${variant.baseUrl} · ${variant.model}`
-      : `Local engine · ${modelLabel(variant)}${variant.baseUrl ? ` at ${variant.baseUrl}` : ""}`;
+      : variant.baseUrl
+        ? t("localEngineAt", { model: modelLabel(variant), url: variant.baseUrl })
+        : t("localEngine", { model: modelLabel(variant) });
   return (
-    <li className="py-3" aria-label={`Variant ${variant.name}`}>
+    <li className="py-3" aria-label={t("variant", { name: variant.name })}>
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="text-sm">
           <p className="font-medium text-slate-900">
             {variant.name} <span className="font-normal text-slate-500">({variant.versionLabel})</span>
-            {!variant.isActive && <span className="ml-2 text-xs text-slate-500">inactive</span>}
+            {!variant.isActive && <span className="ms-2 text-xs text-slate-500">{t("inactive")}</span>}
           </p>
           <p className="text-slate-600">{endpoint}</p>
           <p className="text-xs text-slate-500">
-            temperature {variant.temperature} · top-p {variant.topP}
-            {variant.topK ? ` · top-k ${variant.topK}` : ""} · max {variant.maxTokens} tokens
-            {variant.apiKeyEnv ? ` · key from $${variant.apiKeyEnv}` : ""}
+            {t("sampling", { temperature: variant.temperature, topP: variant.topP })}
+            {variant.topK ? t("topK", { topK: variant.topK }) : ""}
+            {t("maxTokens", { count: variant.maxTokens })}
+            {variant.apiKeyEnv ? t("keyFrom", { env: variant.apiKeyEnv }) : ""}
           </p>
         </div>
         <div className="flex gap-2">
           <Button
             variant="secondary"
             disabled={test.isPending}
-            aria-label={`Test connection of ${variant.name}`}
+            aria-label={t("testConnectionOf", { name: variant.name })}
             onClick={() => test.mutate({ variantId: variant.id })}
           >
-            {test.isPending ? "Testing…" : "Test connection"}
+            {test.isPending ? t("testing") : t("testConnection")}
           </Button>
           {onEdit && (
-            <Button variant="secondary" aria-label={`Edit ${variant.name}`} onClick={onEdit}>
-              Edit
+            <Button variant="secondary" aria-label={t("editOf", { name: variant.name })} onClick={onEdit}>
+              {t("edit")}
             </Button>
           )}
         </div>
@@ -349,7 +347,9 @@ function VariantRow({ variant, onEdit }: { variant: ModelVariant; onEdit: (() =>
           <Alert>{errorMessage(test.error)}</Alert>
         </div>
       )}
-      {test.data && <ConnectionTestResult label={`Connection test of ${variant.name}`} result={test.data} />}
+      {test.data && (
+        <ConnectionTestResult label={t("connectionTestOf", { name: variant.name })} result={test.data} />
+      )}
     </li>
   );
 }
@@ -358,37 +358,19 @@ type Setup = { hasVariants: boolean; hasMembers: boolean; hasGuidelines: boolean
 
 /** A draft's setup in the order an admin works through it; the first batch opens at the end. */
 function SetupChecklist({ campaignId, setup }: { campaignId: string; setup: Setup }) {
+  const t = useTranslations("CampaignOverview");
+  const format = useCampaignFormat();
   const steps = [
-    {
-      done: setup.hasVariants,
-      label: "Add two model variants",
-      hint: "Below, under Model variants; test each connection.",
-      href: null,
-    },
-    {
-      done: setup.hasMembers,
-      label: "Choose who works in it",
-      hint: "Everyone, or the people you pick.",
-      href: `/admin/campaigns/${campaignId}/settings`,
-    },
-    {
-      done: setup.hasGuidelines,
-      label: "Write the guidelines",
-      hint: "Annotators read and acknowledge them first.",
-      href: `/admin/campaigns/${campaignId}/guidelines`,
-    },
-    {
-      done: setup.hasOpenBatch,
-      label: "Open the first batch",
-      hint: "Under Batches, once the steps above are done; annotators can then start.",
-      href: null,
-    },
-  ];
+    { done: setup.hasVariants, step: "stepVariants", href: null },
+    { done: setup.hasMembers, step: "stepMembers", href: `/admin/campaigns/${campaignId}/settings` },
+    { done: setup.hasGuidelines, step: "stepGuidelines", href: `/admin/campaigns/${campaignId}/guidelines` },
+    { done: setup.hasOpenBatch, step: "stepBatch", href: null },
+  ] as const;
   return (
-    <Card title="Set up the campaign" description="Work through these in order.">
-      <ol className="space-y-2 text-sm" aria-label="Setup checklist">
+    <Card title={t("setup")} description={t("setupHint")}>
+      <ol className="space-y-2 text-sm" aria-label={t("setupChecklist")}>
         {steps.map((step, index) => (
-          <li key={step.label} className="flex items-start gap-2">
+          <li key={step.step} className="flex items-start gap-2">
             <span
               aria-hidden
               className={cx(
@@ -396,20 +378,20 @@ function SetupChecklist({ campaignId, setup }: { campaignId: string; setup: Setu
                 step.done ? "bg-emerald-100 text-emerald-800" : "bg-slate-100 text-slate-600",
               )}
             >
-              {step.done ? "✓" : index + 1}
+              {step.done ? "✓" : format.count(index + 1)}
             </span>
             <span>
               <span className="font-medium text-slate-900">
                 {step.href && !step.done ? (
                   <Link href={step.href} className="text-indigo-700 hover:underline">
-                    {step.label}
+                    {t(step.step)}
                   </Link>
                 ) : (
-                  step.label
+                  t(step.step)
                 )}
               </span>
-              <span className="sr-only">{step.done ? " (done)" : " (to do)"}</span>
-              <span className="block text-xs text-slate-500">{step.hint}</span>
+              <span className="sr-only">{step.done ? t("done") : t("toDo")}</span>
+              <span className="block text-xs text-slate-500">{t(`${step.step}Hint`)}</span>
             </span>
           </li>
         ))}

@@ -1,26 +1,29 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { cx } from "../../../_components/ui";
 
 const TABS = [
-  { path: "", label: "Overview" },
-  { path: "/settings", label: "Settings" },
-  { path: "/guidelines", label: "Guidelines" },
-  { path: "/gold", label: "Gold" },
-  { path: "/prompt-sets", label: "Prompt sets" },
-  { path: "/dashboard", label: "Dashboard" },
-  { path: "/leaderboard", label: "Leaderboard" },
-  { path: "/integrity", label: "Integrity" },
-  { path: "/assist", label: "Model assist" },
-  { path: "/webhooks", label: "Webhooks" },
+  { path: "", label: "overview" },
+  { path: "/settings", label: "settings" },
+  { path: "/guidelines", label: "guidelines" },
+  { path: "/gold", label: "gold" },
+  { path: "/prompt-sets", label: "promptSets" },
+  { path: "/dashboard", label: "dashboard" },
+  { path: "/leaderboard", label: "leaderboard" },
+  { path: "/integrity", label: "integrity" },
+  { path: "/assist", label: "assist" },
+  { path: "/webhooks", label: "webhooks" },
+  { path: "/crowd", label: "crowd" },
 ] as const;
 
 export function CampaignTabs({ campaignId }: { campaignId: string }) {
   const pathname = usePathname();
+  const t = useTranslations("CampaignTabs");
   const base = `/admin/campaigns/${campaignId}`;
   return (
-    <nav aria-label="Campaign" className="flex flex-wrap gap-1 border-b border-slate-200">
+    <nav aria-label={t("label")} className="flex flex-wrap gap-1 border-b border-slate-200">
       {TABS.map((tab) => {
         const href = `${base}${tab.path}`;
         const isCurrent = pathname === href;
@@ -36,7 +39,7 @@ export function CampaignTabs({ campaignId }: { campaignId: string }) {
                 : "border-transparent text-slate-600 hover:text-slate-900",
             )}
           >
-            {tab.label}
+            {t(tab.label)}
           </Link>
         );
       })}

@@ -2,10 +2,11 @@
 // The campaign dashboard: headline figures, charts, a table per batch and the per-annotator
 // table (sortable, paginated), for the whole campaign or one batch.
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { Alert, Card, SelectField } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
-import { percent, seconds } from "../../_components/labels";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
 import { Pager } from "../../../../_components/pager";
 import { MedianTimeChart, PerBatchChart, PerDayChart, SafetyBinChart, StrengthChart } from "./charts";
 
@@ -38,15 +39,15 @@ function Stat({ label, value, hint }: { label: string; value: string; hint?: str
   );
 }
 
-const alphaText = (value: number | null | undefined) =>
-  value === null || value === undefined ? "—" : value.toFixed(2);
-
 export function CampaignDashboard({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignDashboard");
+  const format = useCampaignFormat();
+  const alphaText = useAlphaText();
   const [batchId, setBatchId] = useState("");
   const dashboard = useQuery(trpc.dashboard.get.queryOptions({ campaignId, batchId: batchId || undefined }));
   if (dashboard.error) return <Alert>{errorMessage(dashboard.error)}</Alert>;
-  if (!dashboard.data) return <p className="text-sm text-slate-500">Loading the dashboard…</p>;
+  if (!dashboard.data) return <p className="text-sm text-slate-500">{t("loading")}</p>;
   const data = dashboard.data;
   const reviewed = data.totals.review.accepted + data.totals.review.rejected;
   return (
@@ -54,47 +55,46 @@ export function CampaignDashboard({ campaignId }: { campaignId: string }) {
       <div className="max-w-xs">
         <SelectField
           id="dashboard-batch"
-          label="Batch"
+          label={t("batch")}
           value={batchId}
           onChange={(event) => setBatchId(event.target.value)}
         >
-          <option value="">All batches</option>
+          <option value="">{t("allBatches")}</option>
           {data.batches.map((batch) => (
             <option key={batch.id} value={batch.id}>
-              {batch.number}. {batch.label}
+              {format.count(batch.number)}. {batch.label}
             </option>
           ))}
         </SelectField>
       </div>
 
-      <div role="group" aria-label="Figures" className="grid gap-4 sm:grid-cols-3 lg:grid-cols-6">
-        <Stat label="Comparisons" value={data.totals.comparisons.toLocaleString("en-US")} />
+      <div role="group" aria-label={t("figures")} className="grid gap-4 sm:grid-cols-3 lg:grid-cols-6">
+        <Stat label={t("comparisons")} value={format.count(data.totals.comparisons)} />
         <Stat
-          label="Second ratings"
-          value={data.totals.pairRatings.toLocaleString("en-US")}
-          hint="overlap and gold"
+          label={t("secondRatings")}
+          value={format.count(data.totals.pairRatings)}
+          hint={t("secondRatingsHint")}
         />
-        <Stat label="Median time" value={seconds(data.totals.medianTimeMs)} />
+        <Stat label={t("medianTime")} value={format.seconds(data.totals.medianTimeMs)} />
         <Stat
-          label="Agreement"
-          value={percent(data.agreement.percentAgreement)}
-          hint={`${data.agreement.items} overlap items`}
+          label={t("agreement")}
+          value={format.percent(data.agreement.percentAgreement)}
+          hint={t("overlapItems", { count: data.agreement.items })}
         />
+        <Stat label={t("alpha")} value={alphaText(data.agreement.alpha)} hint={t("alphaHint")} />
         <Stat
-          label="Krippendorff's α"
-          value={alphaText(data.agreement.alpha)}
-          hint="ordinal, signed strength"
-        />
-        <Stat
-          label="Gold accuracy"
-          value={percent(data.gold.accuracy)}
-          hint={`${data.gold.rated} gold ratings`}
+          label={t("goldAccuracy")}
+          value={format.percent(data.gold.accuracy)}
+          hint={t("goldRatings", { count: data.gold.rated })}
         />
       </div>
       <p className="text-sm text-slate-600">
-        Reviewed {reviewed.toLocaleString("en-US")}: {data.totals.review.accepted.toLocaleString("en-US")}{" "}
-        accepted, {data.totals.review.rejected.toLocaleString("en-US")} rejected;{" "}
-        {data.totals.review.pending.toLocaleString("en-US")} not reviewed.
+        {t("reviewed", {
+          reviewed,
+          accepted: data.totals.review.accepted,
+          rejected: data.totals.review.rejected,
+          pending: data.totals.review.pending,
+        })}
       </p>
 
       <div className="grid gap-4 lg:grid-cols-2">
@@ -109,51 +109,47 @@ export function CampaignDashboard({ campaignId }: { campaignId: string }) {
         {data.campaign.kind === "safety" && <MedianTimeChart data={data.perBatch} />}
       </div>
 
-      <Card title="Batches">
+      <Card title={t("batches")}>
         <div className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">Figures per batch</caption>
+            <caption className="sr-only">{t("perBatch")}</caption>
             <thead>
-              <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">
-                  Batch
+              <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th scope="col" className="py-2 pe-4">
+                  {t("batch")}
                 </th>
-                <th scope="col" className="py-2 pr-4 text-right">
-                  Comparisons
+                <th scope="col" className="py-2 pe-4 text-end">
+                  {t("comparisons")}
                 </th>
-                <th scope="col" className="py-2 pr-4 text-right">
-                  Second ratings
+                <th scope="col" className="py-2 pe-4 text-end">
+                  {t("secondRatings")}
                 </th>
-                <th scope="col" className="py-2 pr-4 text-right">
-                  Median time
+                <th scope="col" className="py-2 pe-4 text-end">
+                  {t("medianTime")}
                 </th>
-                <th scope="col" className="py-2 pr-4 text-right">
-                  Overlap items
+                <th scope="col" className="py-2 pe-4 text-end">
+                  {t("overlapItemsColumn")}
                 </th>
-                <th scope="col" className="py-2 pr-4 text-right">
-                  Agreement
+                <th scope="col" className="py-2 pe-4 text-end">
+                  {t("agreement")}
                 </th>
-                <th scope="col" className="py-2 text-right">
-                  α
+                <th scope="col" className="py-2 text-end">
+                  {t("alphaShort")}
                 </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
               {data.perBatch.map((batch) => (
                 <tr key={batch.batchId}>
-                  <td className="py-2 pr-4 font-medium">{batch.label}</td>
-                  <td className="py-2 pr-4 text-right tabular-nums">
-                    {batch.comparisons.toLocaleString("en-US")}
+                  <td className="py-2 pe-4 font-medium">{batch.label}</td>
+                  <td className="py-2 pe-4 text-end tabular-nums">{format.count(batch.comparisons)}</td>
+                  <td className="py-2 pe-4 text-end tabular-nums">{format.count(batch.pairRatings)}</td>
+                  <td className="py-2 pe-4 text-end tabular-nums">{format.seconds(batch.medianTimeMs)}</td>
+                  <td className="py-2 pe-4 text-end tabular-nums">{format.count(batch.agreement.items)}</td>
+                  <td className="py-2 pe-4 text-end tabular-nums">
+                    {format.percent(batch.agreement.percentAgreement)}
                   </td>
-                  <td className="py-2 pr-4 text-right tabular-nums">
-                    {batch.pairRatings.toLocaleString("en-US")}
-                  </td>
-                  <td className="py-2 pr-4 text-right tabular-nums">{seconds(batch.medianTimeMs)}</td>
-                  <td className="py-2 pr-4 text-right tabular-nums">{batch.agreement.items}</td>
-                  <td className="py-2 pr-4 text-right tabular-nums">
-                    {percent(batch.agreement.percentAgreement)}
-                  </td>
-                  <td className="py-2 text-right tabular-nums">{alphaText(batch.agreement.alpha)}</td>
+                  <td className="py-2 text-end tabular-nums">{alphaText(batch.agreement.alpha)}</td>
                 </tr>
               ))}
             </tbody>
@@ -166,21 +162,32 @@ export function CampaignDashboard({ campaignId }: { campaignId: string }) {
   );
 }
 
+/** Krippendorff's α to two decimals, a dash when there is none. */
+function useAlphaText() {
+  const format = useCampaignFormat();
+  return (value: number | null | undefined) =>
+    value === null || value === undefined ? "—" : format.number(value, 2);
+}
+
+/** The annotator table's columns; `label` is the heading's message key. */
 const COLUMNS: { key: SortKey; label: string; numeric: boolean }[] = [
-  { key: "email", label: "Annotator", numeric: false },
-  { key: "comparisons", label: "Comparisons", numeric: true },
-  { key: "pairRatings", label: "Second ratings", numeric: true },
-  { key: "medianTimeMs", label: "Median time", numeric: true },
-  { key: "skipReportRate", label: "Skip / report rate", numeric: true },
-  { key: "agreement", label: "Agreement", numeric: true },
-  { key: "alpha", label: "α", numeric: true },
-  { key: "goldAccuracy", label: "Gold accuracy", numeric: true },
-  { key: "rejected", label: "Rejected", numeric: true },
-  { key: "rejectionRate", label: "Rejection rate", numeric: true },
+  { key: "email", label: "annotator", numeric: false },
+  { key: "comparisons", label: "comparisons", numeric: true },
+  { key: "pairRatings", label: "secondRatings", numeric: true },
+  { key: "medianTimeMs", label: "medianTime", numeric: true },
+  { key: "skipReportRate", label: "skipReportRate", numeric: true },
+  { key: "agreement", label: "agreement", numeric: true },
+  { key: "alpha", label: "alphaShort", numeric: true },
+  { key: "goldAccuracy", label: "goldAccuracy", numeric: true },
+  { key: "rejected", label: "rejected", numeric: true },
+  { key: "rejectionRate", label: "rejectionRate", numeric: true },
 ];
 
 function AnnotatorTable({ campaignId, batchId }: { campaignId: string; batchId?: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignDashboard");
+  const format = useCampaignFormat();
+  const alphaText = useAlphaText();
   const [sort, setSort] = useState<SortKey>("comparisons");
   const [direction, setDirection] = useState<"asc" | "desc">("desc");
   const [page, setPage] = useState(1);
@@ -196,11 +203,11 @@ function AnnotatorTable({ campaignId, batchId }: { campaignId: string; batchId?:
     setPage(1);
   }
   return (
-    <Card title="Annotators" description="Click a column heading to sort by it.">
+    <Card title={t("annotators")} description={t("sortHint")}>
       {table.error && <Alert>{errorMessage(table.error)}</Alert>}
       <div className="overflow-x-auto">
         <table className="min-w-full divide-y divide-slate-200 text-sm">
-          <caption className="sr-only">Annotators</caption>
+          <caption className="sr-only">{t("annotators")}</caption>
           <thead>
             <tr className="text-xs font-semibold uppercase tracking-wide text-slate-500">
               {COLUMNS.map((column) => (
@@ -210,14 +217,14 @@ function AnnotatorTable({ campaignId, batchId }: { campaignId: string; batchId?:
                   aria-sort={
                     sort === column.key ? (direction === "asc" ? "ascending" : "descending") : "none"
                   }
-                  className={`py-2 pr-4 ${column.numeric ? "text-right" : "text-left"}`}
+                  className={`py-2 pe-4 ${column.numeric ? "text-end" : "text-start"}`}
                 >
                   <button
                     type="button"
                     onClick={() => sortBy(column.key)}
                     className="uppercase hover:text-slate-900"
                   >
-                    {column.label}
+                    {t(column.label)}
                     {sort === column.key ? (direction === "asc" ? " ↑" : " ↓") : ""}
                   </button>
                 </th>
@@ -228,34 +235,32 @@ function AnnotatorTable({ campaignId, batchId }: { campaignId: string; batchId?:
             {table.data?.items.length === 0 && (
               <tr>
                 <td colSpan={COLUMNS.length} className="py-6 text-center text-slate-500">
-                  Nobody has worked in this campaign yet.
+                  {t("nobody")}
                 </td>
               </tr>
             )}
             {table.data?.items.map((row) => (
               <tr key={row.annotatorId}>
-                <td className="py-2 pr-4 font-medium">{row.email}</td>
-                <td className="py-2 pr-4 text-right tabular-nums">
-                  {row.comparisons.toLocaleString("en-US")}
-                </td>
-                <td className="py-2 pr-4 text-right tabular-nums">
-                  {row.pairRatings.toLocaleString("en-US")}
-                </td>
-                <td className="py-2 pr-4 text-right tabular-nums">{seconds(row.medianTimeMs)}</td>
-                <td className="py-2 pr-4 text-right tabular-nums">{percent(row.skipReportRate, 1)}</td>
-                <td className="py-2 pr-4 text-right tabular-nums">
-                  {percent(row.agreement)}
+                <td className="py-2 pe-4 font-medium">{row.email}</td>
+                <td className="py-2 pe-4 text-end tabular-nums">{format.count(row.comparisons)}</td>
+                <td className="py-2 pe-4 text-end tabular-nums">{format.count(row.pairRatings)}</td>
+                <td className="py-2 pe-4 text-end tabular-nums">{format.seconds(row.medianTimeMs)}</td>
+                <td className="py-2 pe-4 text-end tabular-nums">{format.percent(row.skipReportRate, 1)}</td>
+                <td className="py-2 pe-4 text-end tabular-nums">
+                  {format.percent(row.agreement)}
                   {row.agreementItems > 0 && (
-                    <span className="text-xs text-slate-500"> ({row.agreementItems})</span>
+                    <span className="text-xs text-slate-500"> ({format.count(row.agreementItems)})</span>
                   )}
                 </td>
-                <td className="py-2 pr-4 text-right tabular-nums">{alphaText(row.alpha)}</td>
-                <td className="py-2 pr-4 text-right tabular-nums">
-                  {percent(row.goldAccuracy)}
-                  {row.goldRated > 0 && <span className="text-xs text-slate-500"> ({row.goldRated})</span>}
+                <td className="py-2 pe-4 text-end tabular-nums">{alphaText(row.alpha)}</td>
+                <td className="py-2 pe-4 text-end tabular-nums">
+                  {format.percent(row.goldAccuracy)}
+                  {row.goldRated > 0 && (
+                    <span className="text-xs text-slate-500"> ({format.count(row.goldRated)})</span>
+                  )}
                 </td>
-                <td className="py-2 pr-4 text-right tabular-nums">{row.rejected}</td>
-                <td className="py-2 text-right tabular-nums">{percent(row.rejectionRate)}</td>
+                <td className="py-2 pe-4 text-end tabular-nums">{format.count(row.rejected)}</td>
+                <td className="py-2 text-end tabular-nums">{format.percent(row.rejectionRate)}</td>
               </tr>
             ))}
           </tbody>
@@ -266,7 +271,7 @@ function AnnotatorTable({ campaignId, batchId }: { campaignId: string; batchId?:
           page={table.data.page}
           pageCount={table.data.pageCount}
           onPage={setPage}
-          label="Annotator pages"
+          label={t("annotatorPages")}
         />
       )}
     </Card>

@@ -1,6 +1,7 @@
 "use client";
 // The dashboard's charts (recharts). Each sits in a named figure so people using assistive
 // technology, and tests, can find it; the numbers are also in the tables beside them.
+import { useTranslations } from "next-intl";
 import type { ReactNode } from "react";
 import {
   Bar,
@@ -15,14 +16,8 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import {
-  SAFETY_BIN_LABELS,
-  STRENGTH_LABELS,
-  STRENGTHS,
-  type SafetyBin,
-  type Strength,
-} from "@/lib/constants";
-import { seconds } from "../../_components/labels";
+import { STRENGTHS, type SafetyBin, type Strength } from "@/lib/constants";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
 
 const SOURCE_COLORS = { primary: "#4f46e5", overlap: "#0ea5e9", gold: "#f59e0b" };
 // Darkest for "significantly better", as in the Llama 2 paper's Figure 25.
@@ -64,11 +59,9 @@ export function PerDayChart({
 }: {
   data: { day: string; primary: number; overlap: number; gold: number }[];
 }) {
+  const t = useTranslations("CampaignCharts");
   return (
-    <Figure
-      title="Comparisons per day"
-      description="Primary judgements and second ratings (overlap, gold), by UTC day."
-    >
+    <Figure title={t("perDay")} description={t("perDayHint")}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
@@ -78,19 +71,25 @@ export function PerDayChart({
           <Legend />
           <Bar
             dataKey="primary"
-            name="Primary"
+            name={t("primary")}
             stackId="day"
             fill={SOURCE_COLORS.primary}
             isAnimationActive={false}
           />
           <Bar
             dataKey="overlap"
-            name="Overlap"
+            name={t("overlap")}
             stackId="day"
             fill={SOURCE_COLORS.overlap}
             isAnimationActive={false}
           />
-          <Bar dataKey="gold" name="Gold" stackId="day" fill={SOURCE_COLORS.gold} isAnimationActive={false} />
+          <Bar
+            dataKey="gold"
+            name={t("gold")}
+            stackId="day"
+            fill={SOURCE_COLORS.gold}
+            isAnimationActive={false}
+          />
         </BarChart>
       </ResponsiveContainer>
     </Figure>
@@ -102,8 +101,9 @@ export function PerBatchChart({
 }: {
   data: { label: string; comparisons: number; pairRatings: number }[];
 }) {
+  const t = useTranslations("CampaignCharts");
   return (
-    <Figure title="Comparisons per batch">
+    <Figure title={t("perBatch")}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
@@ -111,10 +111,15 @@ export function PerBatchChart({
           <YAxis tick={{ fontSize: 11 }} allowDecimals={false} />
           <Tooltip />
           <Legend />
-          <Bar dataKey="comparisons" name="Primary" fill={SOURCE_COLORS.primary} isAnimationActive={false} />
+          <Bar
+            dataKey="comparisons"
+            name={t("primary")}
+            fill={SOURCE_COLORS.primary}
+            isAnimationActive={false}
+          />
           <Bar
             dataKey="pairRatings"
-            name="Second ratings"
+            name={t("secondRatings")}
             fill={SOURCE_COLORS.overlap}
             isAnimationActive={false}
           />
@@ -129,24 +134,23 @@ export function StrengthChart({
 }: {
   data: { label: string; strengthShares: Record<Strength, number> }[];
 }) {
+  const t = useTranslations("CampaignCharts");
+  const format = useCampaignFormat();
   const rows = data.map((batch) => ({ label: batch.label, ...batch.strengthShares }));
   return (
-    <Figure
-      title="Strength distribution per batch"
-      description="Share of each preference strength among the batch's comparisons (Llama 2, Figure 25)."
-    >
+    <Figure title={t("strength")} description={t("strengthHint")}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} stackOffset="expand">
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" tick={{ fontSize: 11 }} />
-          <YAxis tickFormatter={(value: number) => `${Math.round(value * 100)}%`} tick={{ fontSize: 11 }} />
-          <Tooltip formatter={(value) => `${(Number(value) * 100).toFixed(1)}%`} />
+          <YAxis tickFormatter={(value: number) => format.percent(value)} tick={{ fontSize: 11 }} />
+          <Tooltip formatter={(value) => format.percent(Number(value), 1)} />
           <Legend />
           {STRENGTHS.map((strength) => (
             <Bar
               key={strength}
               dataKey={strength}
-              name={STRENGTH_LABELS[strength]}
+              name={format.strength(strength)}
               stackId="strength"
               fill={STRENGTH_COLORS[strength]}
               isAnimationActive={false}
@@ -159,11 +163,12 @@ export function StrengthChart({
 }
 
 export function SafetyBinChart({ data }: { data: { bin: SafetyBin; comparisons: number; share: number }[] }) {
+  const t = useTranslations("CampaignCharts");
   const rows = data
     .filter((entry) => entry.comparisons > 0)
-    .map((entry) => ({ ...entry, name: SAFETY_BIN_LABELS[entry.bin] }));
+    .map((entry) => ({ ...entry, name: t(`bins.${entry.bin}`) }));
   return (
-    <Figure title="Safety bins" description="Share of comparisons in each Llama 2 safety bin.">
+    <Figure title={t("safetyBins")} description={t("safetyBinsHint")}>
       <ResponsiveContainer width="100%" height="100%">
         <PieChart>
           <Pie data={rows} dataKey="comparisons" nameKey="name" outerRadius="75%" isAnimationActive={false}>
@@ -180,19 +185,21 @@ export function SafetyBinChart({ data }: { data: { bin: SafetyBin; comparisons: 
 }
 
 export function MedianTimeChart({ data }: { data: { label: string; medianTimeMs: number | null }[] }) {
+  const t = useTranslations("CampaignCharts");
+  const format = useCampaignFormat();
   const rows = data.map((batch) => ({
     label: batch.label,
     seconds: batch.medianTimeMs === null ? null : batch.medianTimeMs / 1000,
   }));
   return (
-    <Figure title="Median time per comparison" description="By batch, in seconds.">
+    <Figure title={t("medianTime")} description={t("medianTimeHint")}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} />
           <XAxis dataKey="label" tick={{ fontSize: 11 }} />
           <YAxis tick={{ fontSize: 11 }} />
-          <Tooltip formatter={(value) => seconds(Number(value) * 1000)} />
-          <Bar dataKey="seconds" name="Median time (s)" fill="#64748b" isAnimationActive={false} />
+          <Tooltip formatter={(value) => format.seconds(Number(value) * 1000)} />
+          <Bar dataKey="seconds" name={t("medianTimeSeries")} fill="#64748b" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </Figure>

@@ -2,18 +2,20 @@
 // Gold pairs: import them as JSONL, see how often annotators met them and got them right.
 // (Mark a collected comparison as gold from its review page.)
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { Alert, Button, Card } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
 import { TextAreaField } from "../../_components/fields";
-import { STRENGTH_LABELS } from "@/lib/constants";
-import { percent } from "../../_components/labels";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
 import { Pager } from "../../../../_components/pager";
 
 const EXAMPLE = `{"prompt": "What is the capital of Australia?", "chosen": "Canberra.", "rejected": "Sydney.", "strength": "significantly_better", "explanation": "Sydney is the largest city, not the capital."}`;
 
 export function GoldItems({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignGold");
+  const format = useCampaignFormat();
   const queryClient = useQueryClient();
   const [page, setPage] = useState(1);
   const [jsonl, setJsonl] = useState("");
@@ -28,14 +30,11 @@ export function GoldItems({ campaignId }: { campaignId: string }) {
   );
   return (
     <div className="space-y-6">
-      <Card
-        title="Import gold pairs"
-        description="One JSON object per line, in TRL's preference format; a prompt may be a list of messages. Annotators meet gold pairs blind among their 'rate this pair' tasks."
-      >
+      <Card title={t("import")} description={t("importHint")}>
         <p className="mb-2 font-mono text-xs break-all text-slate-600">{EXAMPLE}</p>
         <div className="mb-3">
           <label htmlFor="gold-file" className="block text-sm font-medium text-slate-700">
-            JSONL file
+            {t("file")}
           </label>
           <input
             id="gold-file"
@@ -50,7 +49,7 @@ export function GoldItems({ campaignId }: { campaignId: string }) {
         </div>
         <TextAreaField
           id="gold-jsonl"
-          label="Or paste the lines"
+          label={t("paste")}
           rows={6}
           className="font-mono text-xs"
           value={jsonl}
@@ -61,7 +60,7 @@ export function GoldItems({ campaignId }: { campaignId: string }) {
             disabled={!jsonl.trim() || importGold.isPending}
             onClick={() => importGold.mutate({ campaignId, jsonl })}
           >
-            {importGold.isPending ? "Importing…" : "Import gold pairs"}
+            {importGold.isPending ? t("importing") : t("import")}
           </Button>
         </div>
         {importGold.error && (
@@ -71,31 +70,31 @@ export function GoldItems({ campaignId }: { campaignId: string }) {
         )}
         {importGold.data && (
           <div className="mt-3">
-            <Alert tone="success">Imported {importGold.data.imported} gold pairs.</Alert>
+            <Alert tone="success">{t("imported", { count: importGold.data.imported })}</Alert>
           </div>
         )}
       </Card>
-      <Card title="Gold pairs">
+      <Card title={t("title")}>
         {items.error && <Alert>{errorMessage(items.error)}</Alert>}
         <div className="overflow-x-auto">
           <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">Gold pairs</caption>
+            <caption className="sr-only">{t("title")}</caption>
             <thead>
-              <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                <th scope="col" className="py-2 pr-4">
-                  Prompt
+              <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                <th scope="col" className="py-2 pe-4">
+                  {t("prompt")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  Expected strength
+                <th scope="col" className="py-2 pe-4">
+                  {t("expected")}
                 </th>
-                <th scope="col" className="py-2 pr-4">
-                  From
+                <th scope="col" className="py-2 pe-4">
+                  {t("from")}
                 </th>
-                <th scope="col" className="py-2 pr-4 text-right">
-                  Ratings
+                <th scope="col" className="py-2 pe-4 text-end">
+                  {t("ratings")}
                 </th>
-                <th scope="col" className="py-2 text-right">
-                  Correct
+                <th scope="col" className="py-2 text-end">
+                  {t("correct")}
                 </th>
               </tr>
             </thead>
@@ -103,24 +102,24 @@ export function GoldItems({ campaignId }: { campaignId: string }) {
               {items.data?.items.length === 0 && (
                 <tr>
                   <td colSpan={5} className="py-6 text-center text-slate-500">
-                    No gold pairs yet. Import some, or mark a comparison as gold from its review page.
+                    {t("empty")}
                   </td>
                 </tr>
               )}
               {items.data?.items.map((item) => (
                 <tr key={item.id}>
-                  <td className="max-w-md truncate py-2 pr-4" title={item.userMessage}>
+                  <td className="max-w-md truncate py-2 pe-4" title={item.userMessage}>
                     {item.userMessage}
                   </td>
-                  <td className="py-2 pr-4">
-                    {item.expectedStrength ? STRENGTH_LABELS[item.expectedStrength] : "Choice only"}
+                  <td className="py-2 pe-4">
+                    {item.expectedStrength ? format.strength(item.expectedStrength) : t("choiceOnly")}
                   </td>
-                  <td className="py-2 pr-4 text-slate-600">
-                    {item.sourceComparisonId ? "A comparison" : "Import"}
+                  <td className="py-2 pe-4 text-slate-600">
+                    {item.sourceComparisonId ? t("fromComparison") : t("fromImport")}
                   </td>
-                  <td className="py-2 pr-4 text-right tabular-nums">{item.ratings}</td>
-                  <td className="py-2 text-right tabular-nums">
-                    {item.ratings ? percent(item.correct / item.ratings) : "—"}
+                  <td className="py-2 pe-4 text-end tabular-nums">{format.count(item.ratings)}</td>
+                  <td className="py-2 text-end tabular-nums">
+                    {item.ratings ? format.percent(item.correct / item.ratings) : "—"}
                   </td>
                 </tr>
               ))}

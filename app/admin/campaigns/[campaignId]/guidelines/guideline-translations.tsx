@@ -2,6 +2,7 @@
 // The guidelines in the other interface languages. A translation belongs to the version it was
 // saved with: after the English guidelines change, annotators read English until it is saved again.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState } from "react";
 import { DEFAULT_LOCALE, directionOf, LOCALE_NAMES, LOCALES, type Locale } from "@/lib/locales";
 import { Alert, Button, Card, SelectField } from "../../../../_components/ui";
@@ -12,6 +13,7 @@ const TRANSLATED = LOCALES.filter((locale) => locale !== DEFAULT_LOCALE);
 
 export function GuidelineTranslations({ campaignId, version }: { campaignId: string; version: number }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignGuidelines");
   const queryClient = useQueryClient();
   const translations = useQuery(trpc.campaigns.guidelineTranslations.queryOptions({ campaignId }));
   const [locale, setLocale] = useState<Locale>(TRANSLATED[0]);
@@ -22,10 +24,7 @@ export function GuidelineTranslations({ campaignId, version }: { campaignId: str
   );
   const current = translations.data?.find((translation) => translation.locale === locale);
   return (
-    <Card
-      title="Translations"
-      description="Annotators whose interface is in one of these languages read its translation, while it was saved for the current version; otherwise they read the English guidelines above."
-    >
+    <Card title={t("translations")} description={t("translationsHint")}>
       <form
         className="space-y-3"
         onSubmit={(event) => {
@@ -37,7 +36,7 @@ export function GuidelineTranslations({ campaignId, version }: { campaignId: str
         <div className="max-w-xs">
           <SelectField
             id="translation-locale"
-            label="Language"
+            label={t("language")}
             value={locale}
             onChange={(event) => {
               setLocale(event.target.value as Locale);
@@ -51,32 +50,29 @@ export function GuidelineTranslations({ campaignId, version }: { campaignId: str
                   (translation) => translation.locale === value && translation.isCurrent,
                 )
                   ? ""
-                  : " (English shown)"}
+                  : t("englishShown")}
               </option>
             ))}
           </SelectField>
         </div>
         {current && !current.isCurrent && (
-          <Alert tone="info">
-            This translation was saved for version {current.version}; the guidelines are at version {version}.
-            Annotators read English until you update and save it.
-          </Alert>
+          <Alert tone="info">{t("outdated", { saved: current.version, version })}</Alert>
         )}
         {/* Keyed by language and saved text: switching language shows that language's text. */}
         <TextAreaField
           key={`${locale}-${current?.updatedAt.toISOString() ?? "none"}`}
           id="translation-text"
           name="translation"
-          label={`Guidelines in ${LOCALE_NAMES[locale]} (Markdown; empty removes the translation)`}
+          label={t("translationText", { language: LOCALE_NAMES[locale] })}
           rows={10}
           lang={locale}
           dir={directionOf(locale)}
           defaultValue={current?.guidelines ?? ""}
         />
         {save.error && <Alert>{errorMessage(save.error)}</Alert>}
-        {save.isSuccess && <Alert tone="success">Saved for version {version}.</Alert>}
+        {save.isSuccess && <Alert tone="success">{t("translationSaved", { version })}</Alert>}
         <Button type="submit" disabled={save.isPending}>
-          {save.isPending ? "Saving…" : "Save translation"}
+          {save.isPending ? t("saving") : t("saveTranslation")}
         </Button>
       </form>
     </Card>

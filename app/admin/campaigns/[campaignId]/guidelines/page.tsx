@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { GuidelinesEditor } from "./guidelines-editor";
 
-export const metadata: Metadata = { title: "Guidelines" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("CampaignPageTitles"))("guidelines") };
+}
 
 export default async function GuidelinesPage({ params }: { params: Promise<{ campaignId: string }> }) {
   const { campaignId } = await params;

@@ -6,12 +6,12 @@
 // computed in the background; this page only reads the stored one.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useFormatter, useTranslations } from "next-intl";
 import { useState } from "react";
-import { plural } from "@/lib/plural";
 import { Pager } from "../../../../_components/pager";
 import { Alert, Button, Card } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
-import { percent } from "../../_components/labels";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
 
 const POLL_MS = 2000;
 
@@ -25,33 +25,37 @@ function Ranking({
   caption: string;
   entries: { variant: string; score: number; low: number; high: number }[];
 }) {
+  const t = useTranslations("CampaignIntegrity");
+  const format = useCampaignFormat();
   return (
     <table className="min-w-full divide-y divide-slate-200 text-sm">
-      <caption className="pb-2 text-left text-sm font-semibold text-slate-800">{caption}</caption>
+      <caption className="pb-2 text-start text-sm font-semibold text-slate-800">{caption}</caption>
       <thead>
-        <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-          <th scope="col" className="py-2 pr-4">
-            Rank
+        <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+          <th scope="col" className="py-2 pe-4">
+            {t("rank")}
           </th>
-          <th scope="col" className="py-2 pr-4">
-            Variant
+          <th scope="col" className="py-2 pe-4">
+            {t("variant")}
           </th>
-          <th scope="col" className="py-2 pr-4 text-right">
-            Score
+          <th scope="col" className="py-2 pe-4 text-end">
+            {t("score")}
           </th>
-          <th scope="col" className="py-2 text-right">
-            95% interval
+          <th scope="col" className="py-2 text-end">
+            {t("interval")}
           </th>
         </tr>
       </thead>
       <tbody className="divide-y divide-slate-100">
         {entries.map((entry, rank) => (
           <tr key={entry.variant}>
-            <td className="py-2 pr-4 tabular-nums">{rank + 1}</td>
-            <td className="py-2 pr-4 font-medium">{entry.variant}</td>
-            <td className="py-2 pr-4 text-right tabular-nums">{entry.score.toFixed(1)}</td>
-            <td className="py-2 text-right tabular-nums">
-              {entry.low === entry.high ? "—" : `${entry.low.toFixed(1)} – ${entry.high.toFixed(1)}`}
+            <td className="py-2 pe-4 tabular-nums">{format.count(rank + 1)}</td>
+            <td className="py-2 pe-4 font-medium">{entry.variant}</td>
+            <td className="py-2 pe-4 text-end tabular-nums">{format.score(entry.score)}</td>
+            <td className="py-2 text-end tabular-nums">
+              {entry.low === entry.high
+                ? "—"
+                : t("range", { low: format.score(entry.low), high: format.score(entry.high) })}
             </td>
           </tr>
         ))}
@@ -70,69 +74,79 @@ function AnnotatorComparisons({
   email: string;
 }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignIntegrity");
+  const format = useCampaignFormat();
   const [page, setPage] = useState(1);
   const list = useQuery(
     trpc.integrity.annotatorComparisons.queryOptions({ campaignId, annotatorId, page, pageSize: 20 }),
   );
   if (list.error) return <Alert>{errorMessage(list.error)}</Alert>;
-  if (!list.data) return <p className="text-sm text-slate-500">Loading comparisons…</p>;
+  if (!list.data) return <p className="text-sm text-slate-500">{t("loadingComparisons")}</p>;
   return (
     <div className="space-y-2">
       <table className="min-w-full divide-y divide-slate-200 text-sm">
-        <caption className="pb-2 text-left text-sm font-semibold text-slate-800">
-          Comparisons by {email}
+        <caption className="pb-2 text-start text-sm font-semibold text-slate-800">
+          {t("comparisonsBy", { email })}
         </caption>
         <thead>
-          <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-            <th scope="col" className="py-2 pr-4">
-              When
+          <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+            <th scope="col" className="py-2 pe-4">
+              {t("when")}
             </th>
-            <th scope="col" className="py-2 pr-4">
-              Kind
+            <th scope="col" className="py-2 pe-4">
+              {t("kind")}
             </th>
-            <th scope="col" className="py-2 pr-4">
-              Prompt
+            <th scope="col" className="py-2 pe-4">
+              {t("prompt")}
             </th>
-            <th scope="col" className="py-2 pr-4">
-              Chose
+            <th scope="col" className="py-2 pe-4">
+              {t("chose")}
             </th>
-            <th scope="col" className="py-2 pr-4">
-              Over
+            <th scope="col" className="py-2 pe-4">
+              {t("over")}
             </th>
-            <th scope="col" className="py-2 pr-4">
-              Strength
+            <th scope="col" className="py-2 pe-4">
+              {t("strength")}
             </th>
-            <th scope="col" className="py-2 text-right">
-              Time
+            <th scope="col" className="py-2 text-end">
+              {t("time")}
             </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
           {list.data.items.map((item) => (
             <tr key={item.id}>
-              <td className="py-2 pr-4 whitespace-nowrap">
-                {new Date(item.createdAt).toLocaleString("en-US")}
-              </td>
-              <td className="py-2 pr-4">{item.source}</td>
-              <td className="py-2 pr-4">{item.prompt}</td>
-              <td className="py-2 pr-4">
+              <td className="py-2 pe-4 whitespace-nowrap">{format.moment(new Date(item.createdAt))}</td>
+              <td className="py-2 pe-4">{t(`sources.${item.source}`)}</td>
+              <td className="py-2 pe-4">{item.prompt}</td>
+              <td className="py-2 pe-4">
                 {item.chosenVariant}
                 {item.chosenSlot ? ` (${item.chosenSlot})` : ""}
               </td>
-              <td className="py-2 pr-4">{item.rejectedVariant}</td>
-              <td className="py-2 pr-4">{item.strength.replaceAll("_", " ")}</td>
-              <td className="py-2 text-right tabular-nums">{(item.timeSpentMs / 1000).toFixed(1)} s</td>
+              <td className="py-2 pe-4">{item.rejectedVariant}</td>
+              <td className="py-2 pe-4">{format.strength(item.strength)}</td>
+              <td className="py-2 text-end tabular-nums">{format.seconds(item.timeSpentMs)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      <Pager page={page} pageCount={list.data.pageCount} onPage={setPage} label={`Comparisons by ${email}`} />
+      <Pager
+        page={page}
+        pageCount={list.data.pageCount}
+        onPage={setPage}
+        label={t("comparisonsBy", { email })}
+      />
     </div>
   );
 }
 
 export function Integrity({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignIntegrity");
+  const format = useCampaignFormat();
+  const formatter = useFormatter();
+  const time = (moment: string | Date) =>
+    `${formatter.dateTime(new Date(moment), { timeStyle: "medium" })} UTC`;
   const queryClient = useQueryClient();
   const [withFlagged, setWithFlagged] = useState(false);
   const [openAnnotator, setOpenAnnotator] = useState<string | null>(null);
@@ -162,18 +176,21 @@ export function Integrity({ campaignId }: { campaignId: string }) {
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-4">
         <Button onClick={() => request.mutate({ campaignId })} disabled={request.isPending || computing}>
-          {computing ? "Computing…" : "Compute integrity report"}
+          {computing ? t("computing") : t("compute")}
         </Button>
         <p className="text-sm text-slate-600" role="status">
-          {latest?.status === "queued" &&
-            `Waiting for a background worker since ${new Date(latest.startedAt).toLocaleTimeString("en-US")}.`}
+          {latest?.status === "queued" && t("queued", { time: time(latest.startedAt) })}
           {latest?.status === "running" &&
-            `Computing since ${new Date(latest.startedAt).toLocaleTimeString("en-US")}: ${latest.progress.done} of ${latest.progress.total ?? "?"} steps done.`}
-          {state.data?.computedAt && ` Report of ${new Date(state.data.computedAt).toLocaleString("en-US")}.`}
+            t("running", {
+              time: time(latest.startedAt),
+              done: latest.progress.done,
+              total: latest.progress.total === null ? t("unknownTotal") : format.count(latest.progress.total),
+            })}
+          {state.data?.computedAt && t("reportOf", { date: format.moment(new Date(state.data.computedAt)) })}
         </p>
         {latest?.status === "running" && latest.progress.total !== null && (
           <progress
-            aria-label="Integrity report progress"
+            aria-label={t("progress")}
             className="w-40"
             max={latest.progress.total}
             value={latest.progress.done}
@@ -186,116 +203,115 @@ export function Integrity({ campaignId }: { campaignId: string }) {
       {sendToReview.error && <Alert>{errorMessage(sendToReview.error)}</Alert>}
       {sent && (
         <Alert tone="info">
-          {plural(sent.pending, "comparison")} by {sent.email} {sent.pending === 1 ? "waits" : "wait"} in the
-          review queue.{" "}
+          {t("sent", { count: sent.pending, email: sent.email })}{" "}
           <Link className="underline" href={`/review?campaign=${campaignId}&annotator=${sent.annotatorId}`}>
-            Open the review queue
+            {t("openQueue")}
           </Link>
         </Alert>
       )}
       {latest?.status === "failed" && <Alert>{latest.error}</Alert>}
-      {state.data && !report && !computing && (
-        <Alert tone="info">
-          No report yet: compute one to see annotators by risk and the style-controlled leaderboard.
-        </Alert>
-      )}
+      {state.data && !report && !computing && <Alert tone="info">{t("noReport")}</Alert>}
       {report && board && (
         <>
-          <Card
-            title="Annotators by risk"
-            description={`${report.comparisons.toLocaleString("en-US")} comparisons. Too fast: under a quarter of the time reading both responses takes. Response A: share of choices of the first-shown response (binomial test). Follows consensus: share of choices the campaign's style-controlled Bradley–Terry model favours. Competence: MACE (Hovy et al. 2013) on items rated by several people or gold.`}
-          >
+          <Card title={t("byRisk")} description={t("byRiskHint", { count: report.comparisons })}>
             <div className="overflow-x-auto">
               <table className="min-w-full divide-y divide-slate-200 text-sm">
-                <caption className="sr-only">Annotators by risk</caption>
+                <caption className="sr-only">{t("byRisk")}</caption>
                 <thead>
-                  <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                    <th scope="col" className="py-2 pr-4">
-                      Annotator
+                  <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                    <th scope="col" className="py-2 pe-4">
+                      {t("annotator")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      Comparisons
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("comparisons")}
                     </th>
-                    <th scope="col" className="py-2 pr-4">
-                      Flags
+                    <th scope="col" className="py-2 pe-4">
+                      {t("flagsColumn")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      Competence
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("competence")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      Too fast
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("tooFast")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      Response A
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("responseA")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      Follows consensus
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("followsConsensus")}
                     </th>
-                    <th scope="col" className="py-2 pr-4 text-right">
-                      Gold
+                    <th scope="col" className="py-2 pe-4 text-end">
+                      {t("gold")}
                     </th>
                     <th scope="col" className="py-2">
-                      Actions
+                      {t("actions")}
                     </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
                   {report.annotators.map((annotator) => (
                     <tr key={annotator.annotatorId} className="align-top">
-                      <td className="py-2 pr-4">
+                      <td className="py-2 pe-4">
                         <div className="font-medium">{annotator.email}</div>
                         {annotator.reasons.length > 0 && (
-                          <ul className="mt-1 list-disc pl-4 text-xs text-slate-600">
+                          <ul className="mt-1 list-disc ps-4 text-xs text-slate-600">
                             {annotator.reasons.map((reason) => (
                               <li key={reason}>{reason}</li>
                             ))}
                           </ul>
                         )}
                       </td>
-                      <td className="py-2 pr-4 text-right tabular-nums">{annotator.comparisons}</td>
-                      <td className="py-2 pr-4">
+                      <td className="py-2 pe-4 text-end tabular-nums">
+                        {format.count(annotator.comparisons)}
+                      </td>
+                      <td className="py-2 pe-4">
                         {annotator.flags.length === 0
                           ? "—"
                           : annotator.flags.map((flag) => (
                               <span
                                 key={flag}
-                                className="mr-1 inline-block rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700"
+                                className="me-1 inline-block rounded bg-red-50 px-1.5 py-0.5 text-xs font-medium text-red-700"
                               >
-                                {flag}
+                                {t(`flags.${flag}`)}
                               </span>
                             ))}
                       </td>
-                      <td className="py-2 pr-4 text-right tabular-nums">
-                        {annotator.competence === null ? "—" : annotator.competence.toFixed(2)}
+                      <td className="py-2 pe-4 text-end tabular-nums">
+                        {annotator.competence === null ? "—" : format.number(annotator.competence, 2)}
                       </td>
-                      <td className="py-2 pr-4 text-right tabular-nums">{percent(annotator.tooFastShare)}</td>
-                      <td className="py-2 pr-4 text-right tabular-nums">
-                        {percent(annotator.positionA.share)}
+                      <td className="py-2 pe-4 text-end tabular-nums">
+                        {format.percent(annotator.tooFastShare)}
                       </td>
-                      <td className="py-2 pr-4 text-right tabular-nums">
-                        {percent(annotator.consensusAgreement.share)}
+                      <td className="py-2 pe-4 text-end tabular-nums">
+                        {format.percent(annotator.positionA.share)}
                       </td>
-                      <td className="py-2 pr-4 text-right tabular-nums">
+                      <td className="py-2 pe-4 text-end tabular-nums">
+                        {format.percent(annotator.consensusAgreement.share)}
+                      </td>
+                      <td className="py-2 pe-4 text-end tabular-nums">
                         {annotator.goldAccuracy.share === null
                           ? "—"
-                          : `${percent(annotator.goldAccuracy.share)} of ${annotator.goldAccuracy.items}`}
+                          : t("goldOf", {
+                              share: format.percent(annotator.goldAccuracy.share),
+                              count: annotator.goldAccuracy.items,
+                            })}
                       </td>
                       <td className="space-x-2 py-2 whitespace-nowrap">
                         <Button
                           variant="secondary"
                           aria-expanded={openAnnotator === annotator.annotatorId}
-                          aria-label={`Comparisons by ${annotator.email}`}
+                          aria-label={t("comparisonsBy", { email: annotator.email })}
                           onClick={() =>
                             setOpenAnnotator(
                               openAnnotator === annotator.annotatorId ? null : annotator.annotatorId,
                             )
                           }
                         >
-                          Comparisons
+                          {t("comparisons")}
                         </Button>
                         <Button
                           variant="secondary"
-                          aria-label={`Send ${annotator.email} to review`}
+                          aria-label={t("sendToReviewOf", { email: annotator.email })}
                           disabled={sendToReview.isPending}
                           onClick={() =>
                             sendToReview.mutate(
@@ -311,11 +327,11 @@ export function Integrity({ campaignId }: { campaignId: string }) {
                             )
                           }
                         >
-                          Send to review
+                          {t("sendToReview")}
                         </Button>
                         <Button
                           variant="danger"
-                          aria-label={`Deactivate ${annotator.email}`}
+                          aria-label={t("deactivateOf", { email: annotator.email })}
                           disabled={deactivated.has(annotator.annotatorId) || deactivate.isPending}
                           onClick={() =>
                             deactivate.mutate(
@@ -327,7 +343,7 @@ export function Integrity({ campaignId }: { campaignId: string }) {
                             )
                           }
                         >
-                          {deactivated.has(annotator.annotatorId) ? "Deactivated" : "Deactivate"}
+                          {deactivated.has(annotator.annotatorId) ? t("deactivated") : t("deactivate")}
                         </Button>
                       </td>
                     </tr>
@@ -349,73 +365,74 @@ export function Integrity({ campaignId }: { campaignId: string }) {
             )}
           </Card>
 
-          <Card
-            title="Leaderboard, plain and style-controlled"
-            description="Bradley–Terry on primary comparisons; style control adds the responses' length, headers, bold spans and list items as covariates (Chatbot Arena's method), so a variant that wins by writing more does not rank for it."
-          >
+          <Card title={t("leaderboard")} description={t("leaderboardHint")}>
             <label className="mb-4 flex items-center gap-2 text-sm text-slate-700">
               <input
                 type="checkbox"
                 checked={withFlagged}
                 onChange={(event) => setWithFlagged(event.target.checked)}
               />
-              Include identity-flagged turns and flagged annotators
+              {t("includeFlagged")}
             </label>
             <div className="grid gap-6 md:grid-cols-2">
-              <Ranking caption="Plain Bradley–Terry" entries={board.plain} />
-              <Ranking caption="Style-controlled Bradley–Terry" entries={board.styleControlled} />
+              <Ranking caption={t("plain")} entries={board.plain} />
+              <Ranking caption={t("styleControlled")} entries={board.styleControlled} />
             </div>
             <p className="mt-4 text-sm text-slate-700">
               {report.robustness.votesToFlipTop === null
-                ? "No removal of votes changes the #1."
-                : `Removing ${report.robustness.votesToFlipTopExact ? "" : "at most "}${report.robustness.votesToFlipTop.toLocaleString("en-US")} of ${report.battles.toLocaleString("en-US")} votes would change the #1.`}{" "}
-              Left out: {report.excludedFromLeaderboard.flaggedTurns} votes on identity-flagged turns,{" "}
-              {report.excludedFromLeaderboard.flaggedAnnotators} by flagged annotators,{" "}
-              {report.excludedFromLeaderboard.overRepresentedPrompts} on over-represented prompts.
+                ? t("noFlip")
+                : t(report.robustness.votesToFlipTopExact ? "flipExact" : "flipAtMost", {
+                    count: report.robustness.votesToFlipTop,
+                    battles: report.battles,
+                  })}{" "}
+              {t("leftOut", {
+                turns: report.excludedFromLeaderboard.flaggedTurns,
+                annotators: report.excludedFromLeaderboard.flaggedAnnotators,
+                prompts: report.excludedFromLeaderboard.overRepresentedPrompts,
+              })}
             </p>
           </Card>
 
-          <Card
-            title="Variant pairs"
-            description="How often the first-shown response won, and how often the choice was a tie."
-          >
+          <Card title={t("pairs")} description={t("pairsHint")}>
             <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <caption className="sr-only">Variant pairs</caption>
+              <caption className="sr-only">{t("pairs")}</caption>
               <thead>
-                <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-                  <th scope="col" className="py-2 pr-4">
-                    Pair
+                <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+                  <th scope="col" className="py-2 pe-4">
+                    {t("pair")}
                   </th>
-                  <th scope="col" className="py-2 pr-4 text-right">
-                    Battles
+                  <th scope="col" className="py-2 pe-4 text-end">
+                    {t("battles")}
                   </th>
-                  <th scope="col" className="py-2 pr-4 text-right">
-                    Response A won
+                  <th scope="col" className="py-2 pe-4 text-end">
+                    {t("responseAWon")}
                   </th>
-                  <th scope="col" className="py-2 text-right">
-                    Ties
+                  <th scope="col" className="py-2 text-end">
+                    {t("ties")}
                   </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
                 {report.pairs.map((pair) => (
                   <tr key={pair.variants.join(" vs ")}>
-                    <td className="py-2 pr-4">{pair.variants.join(" vs ")}</td>
-                    <td className="py-2 pr-4 text-right tabular-nums">{pair.battles}</td>
-                    <td className="py-2 pr-4 text-right tabular-nums">{percent(pair.responseAShare)}</td>
-                    <td className="py-2 text-right tabular-nums">{percent(pair.tieShare)}</td>
+                    <td className="py-2 pe-4">{t("versus", { a: pair.variants[0], b: pair.variants[1] })}</td>
+                    <td className="py-2 pe-4 text-end tabular-nums">{format.count(pair.battles)}</td>
+                    <td className="py-2 pe-4 text-end tabular-nums">{format.percent(pair.responseAShare)}</td>
+                    <td className="py-2 text-end tabular-nums">{format.percent(pair.tieShare)}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </Card>
 
-          <Card title="Flagged turns and near-duplicate prompts">
+          <Card title={t("flagged")}>
             <p className="text-sm text-slate-700">
-              {report.flaggedTurns["identity-leak"]} turns where a response names a model or vendor,{" "}
-              {report.flaggedTurns["identity-question"]} prompts asking the model who it is,{" "}
-              {report.flaggedTurns["near-duplicate"]} near-duplicate opening prompts in{" "}
-              {report.duplicateClusters.length} clusters.
+              {t("flaggedSummary", {
+                leaks: report.flaggedTurns["identity-leak"],
+                questions: report.flaggedTurns["identity-question"],
+                duplicates: report.flaggedTurns["near-duplicate"],
+                clusters: report.duplicateClusters.length,
+              })}
             </p>
             <ul className="mt-3 space-y-2 text-sm">
               {report.duplicateClusters.slice(0, 20).map((cluster) => (

@@ -2,6 +2,7 @@
 // Edit a campaign's settings, choose who works in it, or start a new campaign from it.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { Alert, Button, Card, TextField } from "../../../../_components/ui";
 import { errorMessage, useTRPC } from "../../../../_lib/trpc";
@@ -10,6 +11,7 @@ import { Pager } from "../../../../_components/pager";
 
 export function CampaignSettings({ campaignId }: { campaignId: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignSettings");
   const router = useRouter();
   const queryClient = useQueryClient();
   const overview = useQuery(trpc.campaigns.overview.queryOptions({ campaignId }));
@@ -19,22 +21,22 @@ export function CampaignSettings({ campaignId }: { campaignId: string }) {
   };
   const update = useMutation(trpc.campaigns.update.mutationOptions({ onSuccess: refresh }));
   if (overview.error) return <Alert>{errorMessage(overview.error)}</Alert>;
-  if (!overview.data) return <p className="text-sm text-slate-500">Loading…</p>;
+  if (!overview.data) return <p className="text-sm text-slate-500">{t("loading")}</p>;
   const { campaign, members } = overview.data;
   return (
     <div className="space-y-6">
-      <Card title="Settings">
+      <Card title={t("settings")}>
         <CampaignForm
           key={campaign.updatedAt.toISOString()}
           initial={campaign}
-          submitLabel="Save settings"
+          submitLabel={t("save")}
           pending={update.isPending}
           error={update.error}
           onSubmit={(values) => update.mutate({ campaignId, ...values })}
         />
         {update.isSuccess && !update.isPending && (
           <div className="mt-3">
-            <Alert tone="success">Settings saved.</Alert>
+            <Alert tone="success">{t("saved")}</Alert>
           </div>
         )}
       </Card>
@@ -61,6 +63,8 @@ function Members({
   onSaved: () => Promise<void>;
 }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignSettings");
+  const tHeader = useTranslations("Header");
   const [mode, setMode] = useState(membership);
   const [chosen, setChosen] = useState(() => new Set(memberIds));
   const [search, setSearch] = useState("");
@@ -71,12 +75,12 @@ function Members({
   });
   const save = useMutation(trpc.campaigns.setMembers.mutationOptions({ onSuccess: onSaved }));
   return (
-    <Card title="Members" description="Who may work in this campaign.">
+    <Card title={t("members")} description={t("membersHint")}>
       <fieldset className="space-y-2 text-sm">
-        <legend className="sr-only">Who may work in this campaign</legend>
+        <legend className="sr-only">{t("membersHint")}</legend>
         <label className="flex items-center gap-2">
           <input type="radio" name="membership" checked={mode === "all"} onChange={() => setMode("all")} />
-          Every active annotator
+          {t("everyone")}
         </label>
         <label className="flex items-center gap-2">
           <input
@@ -85,7 +89,7 @@ function Members({
             checked={mode === "selected"}
             onChange={() => setMode("selected")}
           />
-          Only the people chosen below ({chosen.size} chosen)
+          {t("chosen", { count: chosen.size })}
         </label>
       </fieldset>
       {mode === "selected" && (
@@ -93,7 +97,7 @@ function Members({
           <div className="max-w-xs">
             <TextField
               id="member-search"
-              label="Find people by email or name"
+              label={t("findPeople")}
               type="search"
               value={search}
               onChange={(event) => {
@@ -118,7 +122,7 @@ function Members({
                         setChosen(next);
                       }}
                     />
-                    {person.email} <span className="text-slate-500">({person.role})</span>
+                    {person.email} <span className="text-slate-500">({tHeader(`role.${person.role}`)})</span>
                   </label>
                 </li>
               ))}
@@ -128,7 +132,7 @@ function Members({
               page={people.data.page}
               pageCount={people.data.pageCount}
               onPage={setPage}
-              label="People pages"
+              label={t("peoplePages")}
             />
           )}
         </div>
@@ -140,7 +144,7 @@ function Members({
       )}
       {save.isSuccess && !save.isPending && (
         <div className="mt-3">
-          <Alert tone="success">Members saved.</Alert>
+          <Alert tone="success">{t("membersSaved")}</Alert>
         </div>
       )}
       <div className="mt-4">
@@ -148,7 +152,7 @@ function Members({
           disabled={save.isPending}
           onClick={() => save.mutate({ campaignId, membership: mode, memberIds: [...chosen] })}
         >
-          Save members
+          {t("saveMembers")}
         </Button>
       </div>
     </Card>
@@ -157,6 +161,7 @@ function Members({
 
 function Duplicate({ campaignId, name }: { campaignId: string; name: string }) {
   const trpc = useTRPC();
+  const t = useTranslations("CampaignSettings");
   const router = useRouter();
   const duplicate = useMutation(
     trpc.campaigns.duplicate.mutationOptions({
@@ -168,22 +173,19 @@ function Duplicate({ campaignId, name }: { campaignId: string; name: string }) {
     duplicate.mutate({ campaignId, name: String(new FormData(event.currentTarget).get("name") ?? "") });
   }
   return (
-    <Card
-      title="Duplicate"
-      description="A new draft with these settings, guidelines, members and variants, without data."
-    >
+    <Card title={t("duplicate")} description={t("duplicateHint")}>
       <form onSubmit={submit} noValidate className="flex flex-wrap items-end gap-3">
         <div className="w-80">
           <TextField
             id="duplicate-name"
             name="name"
-            label="Name of the copy"
-            defaultValue={`${name} (copy)`}
+            label={t("copyName")}
+            defaultValue={t("copyDefault", { name })}
             maxLength={100}
           />
         </div>
         <Button type="submit" variant="secondary" disabled={duplicate.isPending}>
-          Duplicate campaign
+          {t("duplicateSubmit")}
         </Button>
       </form>
       {duplicate.error && (

@@ -87,8 +87,17 @@ export const API_TOKEN_SCOPES = ["read", "annotate", "admin"] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
 export const API_TOKEN_MAX_DAYS = 365;
 
+/** Crowd platforms whose participants a campaign link admits (db/schema/crowd.ts). */
+export const CROWD_PLATFORMS = ["prolific", "mturk"] as const;
+export type CrowdPlatform = (typeof CROWD_PLATFORMS)[number];
+
 /** What a campaign's webhooks can subscribe to (server/services/webhooks). */
-export const WEBHOOK_EVENTS = ["batch.closed", "export.finished", "annotator.flagged"] as const;
+export const WEBHOOK_EVENTS = [
+  "batch.closed",
+  "export.finished",
+  "quota.reached",
+  "annotator.flagged",
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "retrying", "failed"] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

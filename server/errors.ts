@@ -1,11 +1,20 @@
 // Domain errors thrown by services. The tRPC layer maps each kind to a code in one place
-// (server/api/trpc.ts); messages are shown to users, so they say what to do next.
+// (server/api/trpc.ts); messages are shown to users, so they say what to do next. A common one
+// also names its message (lib/server-errors.ts) so that pages can word it in the reader's language.
+import type { ServerErrorMessage } from "@/lib/server-errors";
 
 export type DomainErrorKind =
   "not_found" | "forbidden" | "conflict" | "validation" | "unauthorized" | "too_many_requests";
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
+  constructor(
+    message: string,
+    /** The message's stable name and values; the English `message` stays for API clients. */
+    readonly named?: ServerErrorMessage,
+  ) {
+    super(message);
+  }
 }
 
 export class NotFoundError extends DomainError {
@@ -30,8 +39,9 @@ export class ValidationError extends DomainError {
   constructor(
     message: string,
     readonly field?: string,
+    named?: ServerErrorMessage,
   ) {
-    super(message);
+    super(message, named);
   }
 }
 

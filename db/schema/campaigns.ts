@@ -78,6 +78,10 @@ export const campaigns = pgTable(
     nearDuplicateThreshold: real("near_duplicate_threshold").notNull().default(0.8),
     /** How each turn's variants are picked (lib/constants.ts PAIRING_POLICIES). */
     pairing: pairingPolicy("pairing").notNull().default("balanced"),
+    /** Comparisons the campaign aims for; reaching it sends the "quota.reached" webhook event
+     * once (targetReachedAt), and again only after the target changes. Null: no target. */
+    targetComparisons: integer("target_comparisons"),
+    targetReachedAt: timestamp("target_reached_at", { withTimezone: true }),
     /** Free-form settings a later feature needs before it earns a column. */
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
     createdById: uuid("created_by_id").references(() => users.id, { onDelete: "set null" }),
@@ -97,6 +101,7 @@ export const campaigns = pgTable(
     check("campaigns_retries_per_hour_range", sql`${table.retriesPerHour} between 1 and 10000`),
     check("campaigns_concurrent_generations_range", sql`${table.concurrentGenerations} between 1 and 20`),
     check("campaigns_near_duplicate_threshold_range", sql`${table.nearDuplicateThreshold} between 0.1 and 1`),
+    check("campaigns_target_comparisons_positive", sql`${table.targetComparisons} > 0`),
   ],
 );
 

@@ -17,3 +17,4 @@ export * from "./api-tokens";
 export * from "./webhooks";
 export * from "./prompt-sets";
 export * from "./judging";
+export * from "./crowd";

@@ -6,6 +6,7 @@ import { annotationRouter } from "./routers/annotation";
 import { auditRouter } from "./routers/audit";
 import { batchesRouter } from "./routers/batches";
 import { campaignsRouter } from "./routers/campaigns";
+import { crowdRouter } from "./routers/crowd";
 import { dashboardRouter } from "./routers/dashboard";
 import { exportsRouter } from "./routers/exports";
 import { integrityRouter } from "./routers/integrity";
@@ -28,6 +29,7 @@ export const appRouter = router({
   audit: auditRouter,
   batches: batchesRouter,
   campaigns: campaignsRouter,
+  crowd: crowdRouter,
   dashboard: dashboardRouter,
   exports: exportsRouter,
   integrity: integrityRouter,

@@ -7,6 +7,7 @@
 import { ZodError } from "zod";
 import type { Db } from "@/db/client";
 import type { ApiTokenScope } from "@/lib/constants";
+import type { ServerErrorMessage } from "@/lib/server-errors";
 import { getUserFromHeaders } from "@/server/auth/request-user";
 import { decideAccess, forbiddenMessage, type Access, type Role } from "@/server/auth/roles";
 import type { SessionUser } from "@/server/auth/session-user";
@@ -36,11 +37,17 @@ export type ProblemCode =
   | "unavailable";
 
 export interface Problem {
-  error: { code: ProblemCode; message: string };
+  /** `named`: a common error's stable name and values (lib/server-errors.ts), for pages. */
+  error: { code: ProblemCode; message: string; named?: ServerErrorMessage };
 }
 
-export function problem(status: number, code: ProblemCode, message: string): Response {
-  const body: Problem = { error: { code, message } };
+export function problem(
+  status: number,
+  code: ProblemCode,
+  message: string,
+  named?: ServerErrorMessage,
+): Response {
+  const body: Problem = { error: { code, message, ...(named && { named }) } };
   return Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
 }
 
@@ -130,7 +137,8 @@ async function identify(request: Request, deps: RouteDeps, access: Access): Prom
 
 /** Every error of every route handler becomes a response here, and nowhere else. */
 function toProblem(error: unknown, request: Request): Response {
-  if (isDomainError(error)) return problem(HTTP_STATUS_BY_KIND[error.kind], error.kind, error.message);
+  if (isDomainError(error))
+    return problem(HTTP_STATUS_BY_KIND[error.kind], error.kind, error.message, error.named);
   if (error instanceof ZodError) return problem(400, "validation", describeZodError(error));
   if (error instanceof PayloadTooLargeError) return problem(413, "payload_too_large", error.message);
   log.error(`${request.method} ${new URL(request.url).pathname} failed`, error);

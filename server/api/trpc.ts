@@ -11,9 +11,16 @@ import { decideAccess, forbiddenMessage, type Access, type Role } from "@/server
 import type { SessionUser } from "@/server/auth/session-user";
 import { getDb } from "@/server/db";
 import { env } from "@/server/env";
-import { isDomainError, ValidationError, type DomainErrorKind } from "@/server/errors";
+import {
+  ForbiddenError,
+  isDomainError,
+  UnauthorizedError,
+  ValidationError,
+  type DomainErrorKind,
+} from "@/server/errors";
 import { consumeRateLimit } from "@/server/services/rate-limits/consume-rate-limit";
 import { MAX_BATCH_CALLS } from "@/lib/constants";
+import { namedMessageOf } from "./error-message-key";
 
 export interface Context {
   db: Db;
@@ -86,6 +93,8 @@ const t = initTRPC
         data: {
           ...shape.data,
           fieldErrors: zodError ? z.flattenError(zodError).fieldErrors : fieldErrorOf(error.cause),
+          // The message's stable name and values, which pages word in the reader's language.
+          named: namedMessageOf(error, message),
           stack: env.NODE_ENV === "development" ? shape.data.stack : undefined,
         },
       };
@@ -112,13 +121,17 @@ function requireAccess(access: Exclude<Access, "public">) {
   return t.middleware(({ ctx, next }) => {
     const decision = decideAccess(ctx.user, access);
     if (decision === "unauthenticated" || !ctx.user) {
+      const message = "You are not signed in, or your session has ended. Sign in and try again.";
       throw new TRPCError({
         code: "UNAUTHORIZED",
-        message: "You are not signed in, or your session has ended. Sign in and try again.",
+        message,
+        cause: new UnauthorizedError(message, { key: "sessionEnded" }),
       });
     }
     if (decision === "forbidden") {
-      throw new TRPCError({ code: "FORBIDDEN", message: forbiddenMessage(access as Role, ctx.user.role) });
+      const message = forbiddenMessage(access as Role, ctx.user.role);
+      const named = { key: "forbiddenRole" as const, values: { required: access, actual: ctx.user.role } };
+      throw new TRPCError({ code: "FORBIDDEN", message, cause: new ForbiddenError(message, named) });
     }
     return next({ ctx: { user: ctx.user } });
   });

@@ -171,7 +171,17 @@ export function buildOpenApiDocument() {
             error: {
               type: "object",
               required: ["code", "message"],
-              properties: { code: { type: "string" }, message: { type: "string" } },
+              properties: {
+                code: { type: "string" },
+                message: { type: "string" },
+                named: {
+                  type: "object",
+                  description:
+                    "For common errors: a stable name for the message and the values it needs, so a client can word it in its own language.",
+                  required: ["key"],
+                  properties: { key: { type: "string" }, values: { type: "object" } },
+                },
+              },
             },
           },
         },

@@ -1,13 +1,13 @@
 // Who may annotate where: a campaign is open to an annotator when it is active or paused (not a
-// draft, not archived) and its membership is "all" or lists them. A turn or conversation is
+// draft, not archived) and its membership is "all" or lists them (a crowd participant: its own
+// campaign, after the comprehension check). A turn or conversation is
 // reachable only by the annotator who wrote it. Anything else reads as "not found", so ids of
 // other people's work reveal nothing. New work is saved only from annotators who confirmed the
 // campaign's current guidelines: the workspace asks for it, and the server holds every other
 // client (scripts, an old tab) to it too.
-import { and, eq, type SQLWrapper } from "drizzle-orm";
+import { and, eq, sql, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
-  campaignMembers,
   campaigns,
   conversations,
   guidelineAcknowledgements,
@@ -25,29 +25,44 @@ const CAMPAIGN_NOT_FOUND =
   "This campaign does not exist or is not open to you. Pick one from your campaign list.";
 const CONVERSATION_NOT_FOUND =
   "This conversation does not exist or is not yours. Reload the page to see your current work.";
+/** Work sent to a conversation the annotator ended (or the campaign's turn limit did). */
+export const conversationEnded = () =>
+  new ValidationError("This conversation has ended. Start a new one to go on annotating.", undefined, {
+    key: "conversationEnded",
+  });
+const campaignNotFound = () => new NotFoundError(CAMPAIGN_NOT_FOUND, { key: "campaignNotFound" });
+const conversationNotFound = () => new NotFoundError(CONVERSATION_NOT_FOUND, { key: "conversationNotFound" });
 
-async function isCampaignMember(db: Db, campaign: Campaign, actor: Actor): Promise<boolean> {
-  if (campaign.membership === "all") return true;
-  const [member] = await db
-    .select({ userId: campaignMembers.userId })
-    .from(campaignMembers)
-    .where(and(eq(campaignMembers.campaignId, campaign.id), eq(campaignMembers.userId, actor.id)))
-    .limit(1);
-  return member !== undefined;
+/** Whether the campaign (a row of the query's `campaigns`) is open to the actor by membership. A
+ * crowd participant's account (server/services/crowd) reaches only its own campaign, and only
+ * after passing the comprehension check, whatever the campaigns' membership settings. */
+export function isCampaignMemberSql(actorId: string) {
+  // Written out with table names: drizzle leaves columns unqualified in a one-table query, and
+  // inside these subqueries a bare "id" would be the inner table's.
+  const campaignId = sql`"campaigns"."id"`;
+  const participant = sql`select 1 from crowd_participants p where p.user_id = ${actorId}`;
+  return sql`case when exists (${participant}) then exists (${participant} and p.campaign_id = ${campaignId} and p.passed_at is not null)
+    else ("campaigns"."membership" = 'all' or exists (select 1 from campaign_members m where m.campaign_id = ${campaignId} and m.user_id = ${actorId})) end`;
 }
 
-/** A campaign the actor may see (active or paused) — or NotFoundError. */
+/** A campaign the actor may see (active or paused) — or NotFoundError. One query: this is on
+ * every turn's path. */
 export async function findCampaignForAnnotator(db: Db, campaignId: string, actor: Actor): Promise<Campaign> {
-  const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId)).limit(1);
-  if (!campaign || !isOpenToAnnotators(campaign)) throw new NotFoundError(CAMPAIGN_NOT_FOUND);
-  if (!(await isCampaignMember(db, campaign, actor))) throw new NotFoundError(CAMPAIGN_NOT_FOUND);
-  return campaign;
+  const [row] = await db
+    .select({ campaign: campaigns, isMember: isCampaignMemberSql(actor.id).mapWith(Boolean) })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId))
+    .limit(1);
+  if (!row || !isOpenToAnnotators(row.campaign) || !row.isMember) throw campaignNotFound();
+  return row.campaign;
 }
 
 export function requireActive(campaign: Campaign) {
   if (campaign.status === "paused") {
     throw new ValidationError(
       `The campaign "${campaign.name}" is paused, so no new work can be saved in it. Your admin will say when it resumes.`,
+      undefined,
+      { key: "campaignPaused", values: { campaign: campaign.name } },
     );
   }
 }
@@ -58,6 +73,10 @@ export function requireGuidelinesAcknowledged(campaign: Campaign, hasAcknowledge
   throw new ForbiddenError(
     `Read and confirm the guidelines of "${campaign.name}" (version ${campaign.guidelinesVersion}) before annotating: ` +
       'reload the campaign\'s page, read them and choose "I have read the guidelines".',
+    {
+      key: "guidelinesNotConfirmed",
+      values: { campaign: campaign.name, version: campaign.guidelinesVersion },
+    },
   );
 }
 
@@ -103,6 +122,7 @@ export async function findOwnTurn(db: Db, turnId: string, actor: Actor): Promise
       conversation: conversations,
       campaign: campaigns,
       acknowledgedVersion: guidelineAcknowledgements.version,
+      isMember: isCampaignMemberSql(actor.id).mapWith(Boolean),
     })
     .from(turns)
     .innerJoin(conversations, eq(conversations.id, turns.conversationId))
@@ -113,12 +133,20 @@ export async function findOwnTurn(db: Db, turnId: string, actor: Actor): Promise
     )
     .where(eq(turns.id, turnId))
     .limit(1);
-  if (!row || row.conversation.annotatorId !== actor.id) throw new NotFoundError(CONVERSATION_NOT_FOUND);
-  if (!isOpenToAnnotators(row.campaign) || !(await isCampaignMember(db, row.campaign, actor))) {
-    throw new NotFoundError(CAMPAIGN_NOT_FOUND);
-  }
-  const { acknowledgedVersion, ...own } = row;
+  if (!row || row.conversation.annotatorId !== actor.id) throw conversationNotFound();
+  const { acknowledgedVersion, isMember, ...own } = row;
+  if (!isOpenToAnnotators(own.campaign) || !isMember) throw campaignNotFound();
   return { ...own, hasAcknowledgedGuidelines: acknowledgedVersion !== null };
+}
+
+async function findOwnConversationRow(db: Db, conversationId: string, actor: Actor): Promise<Conversation> {
+  const [conversation] = await db
+    .select()
+    .from(conversations)
+    .where(eq(conversations.id, conversationId))
+    .limit(1);
+  if (!conversation || conversation.annotatorId !== actor.id) throw conversationNotFound();
+  return conversation;
 }
 
 export async function findOwnConversation(
@@ -126,18 +154,28 @@ export async function findOwnConversation(
   conversationId: string,
   actor: Actor,
 ): Promise<{ conversation: Conversation; campaign: Campaign }> {
-  const [conversation] = await db
-    .select()
-    .from(conversations)
-    .where(eq(conversations.id, conversationId))
-    .limit(1);
-  if (!conversation || conversation.annotatorId !== actor.id) throw new NotFoundError(CONVERSATION_NOT_FOUND);
+  const conversation = await findOwnConversationRow(db, conversationId, actor);
   const campaign = await findCampaignForAnnotator(db, conversation.campaignId, actor);
   return { conversation, campaign };
 }
 
+/** The actor's own conversation in `campaign`, which the caller found open to them (so it is not
+ * read again: this is on every turn's path). */
+export async function findOwnConversationIn(
+  db: Db,
+  conversationId: string,
+  campaign: Campaign,
+  actor: Actor,
+): Promise<Conversation> {
+  const conversation = await findOwnConversationRow(db, conversationId, actor);
+  if (conversation.campaignId !== campaign.id) {
+    throw new ValidationError("This conversation belongs to another campaign. Reload the page.");
+  }
+  return conversation;
+}
+
 export function requireConversationActive(conversation: Conversation) {
   if (conversation.status !== "active") {
-    throw new ValidationError("This conversation has ended. Start a new one to go on annotating.");
+    throw conversationEnded();
   }
 }

@@ -21,6 +21,7 @@ export async function acknowledgeGuidelines(
   if (campaign.guidelinesVersion !== input.version) {
     throw new ConflictError(
       "The guidelines changed while you were reading them. Read the new version and confirm again.",
+      { key: "guidelinesChanged" },
     );
   }
   await db

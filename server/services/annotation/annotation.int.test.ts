@@ -360,6 +360,16 @@ describe("who sees and judges what", () => {
     await expect(endConversation(db, { conversationId: turn.conversationId }, other.actor)).rejects.toThrow(
       NotFoundError,
     );
+    // Their own conversation, sent on in another campaign open to them: refused too.
+    const { campaign: elsewhere } = await createCampaign(db);
+    await expect(
+      startTurn(
+        db,
+        { campaignId: elsewhere.id, conversationId: turn.conversationId, message: "moved" },
+        owner.actor,
+        { identify: identifyForTest },
+      ),
+    ).rejects.toThrow(/belongs to another campaign/);
     const workspace = await getAnnotationWorkspace(db, { campaignId: campaign.id }, other.actor);
     expect(workspace.conversation).toBeNull();
     // Even an admin judges only their own conversations.

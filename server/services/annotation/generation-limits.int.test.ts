@@ -80,8 +80,8 @@ async function send(actor: SessionUser, campaignId: string, message = "Tell me a
     }),
   );
   if (!response.ok) {
-    const body = (await response.json()) as { error: { message: string } };
-    return { status: response.status, message: body.error.message, turn: null };
+    const body = (await response.json()) as { error: { message: string; named?: unknown } };
+    return { status: response.status, message: body.error.message, named: body.error.named, turn: null };
   }
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
@@ -90,7 +90,7 @@ async function send(actor: SessionUser, campaignId: string, message = "Tell me a
   const first = JSON.parse(text.slice(0, text.indexOf("\n"))) as {
     turn: { turnId: string; conversationId: string };
   };
-  return { status: response.status, message: null, turn: first.turn };
+  return { status: response.status, message: null, named: undefined, turn: first.turn };
 }
 
 const stop = (actor: SessionUser, conversationId: string) =>
@@ -132,6 +132,18 @@ describe("the limit on prompts per hour", () => {
         `sent 3 prompts in the last hour in "${campaign.name}", the campaign's limit\\. You can send again at \\d\\d:\\d\\d UTC \\(in \\d+ minutes\\)\\.`,
       ),
     );
+    // The same refusal, named for pages that word it in the reader's language.
+    expect(refused.named).toEqual({
+      key: "turnLimit",
+      values: {
+        count: 3,
+        window: "hour",
+        campaign: campaign.name,
+        at: expect.any(Number),
+        unit: "minutes",
+        wait: expect.any(Number),
+      },
+    });
     await hub.idle();
     expect(await turnsOf(actor)).toHaveLength(3);
     // Two responses per turn reached the endpoint, none for the refused prompt.

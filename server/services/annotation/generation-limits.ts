@@ -6,6 +6,7 @@ import { and, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { conversations, generationRetries, responses, turns, type Campaign } from "@/db/schema";
 import { TooManyRequestsError } from "@/server/errors";
+import { waitValues } from "@/lib/server-errors";
 import type { Actor } from "./access";
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -24,17 +25,16 @@ const plural = (n: number, word: string) => `${n.toLocaleString("en-US")} ${word
 
 /** "at 14:05 UTC (in 12 minutes)" */
 function tryAgainAt(at: Date, now: Date) {
-  const minutes = Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 60_000));
-  const wait = minutes < 90 ? plural(minutes, "minute") : plural(Math.round(minutes / 60), "hour");
-  return `at ${at.toISOString().slice(11, 16)} UTC (in ${wait})`;
+  const { unit, wait } = waitValues(at, now);
+  return `at ${at.toISOString().slice(11, 16)} UTC (in ${plural(Number(wait), unit === "hours" ? "hour" : "minute")})`;
 }
 
 /** Refuses a new turn when the annotator started the campaign's limit of turns in the last
  * hour or 24 hours; the answer says when the oldest of them leaves the window. */
 export async function enforceTurnLimits(tx: Db, campaign: Campaign, actor: Actor, now = new Date()) {
   const windows = [
-    { limit: campaign.turnsPerHour, ms: HOUR_MS, span: "hour" },
-    { limit: campaign.turnsPerDay, ms: DAY_MS, span: "24 hours" },
+    { limit: campaign.turnsPerHour, ms: HOUR_MS, span: "hour", name: "hour" },
+    { limit: campaign.turnsPerDay, ms: DAY_MS, span: "24 hours", name: "day" },
   ];
   for (const window of windows) {
     // The limit-th most recent turn in the window: while it exists, the window is full.
@@ -53,9 +53,19 @@ export async function enforceTurnLimits(tx: Db, campaign: Campaign, actor: Actor
       .offset(window.limit - 1)
       .limit(1);
     if (edge) {
+      const at = new Date(edge.createdAt.getTime() + window.ms);
       throw new TooManyRequestsError(
         `You have sent ${plural(window.limit, "prompt")} in the last ${window.span} in "${campaign.name}", ` +
-          `the campaign's limit. You can send again ${tryAgainAt(new Date(edge.createdAt.getTime() + window.ms), now)}.`,
+          `the campaign's limit. You can send again ${tryAgainAt(at, now)}.`,
+        {
+          key: "turnLimit",
+          values: {
+            count: window.limit,
+            window: window.name,
+            campaign: campaign.name,
+            ...waitValues(at, now),
+          },
+        },
       );
     }
   }
@@ -90,6 +100,10 @@ export async function enforceConcurrentGenerations(
     throw new TooManyRequestsError(
       `You already have ${plural(generating, "turn")} generating, the limit in "${campaign.name}" is ` +
         `${campaign.concurrentGenerations} at a time. Wait until those responses finish (or end that conversation), then send again.`,
+      {
+        key: "concurrentLimit",
+        values: { count: generating, limit: campaign.concurrentGenerations, campaign: campaign.name },
+      },
     );
   }
 }
@@ -113,6 +127,9 @@ export async function enforceRetryLimits(
       campaign.retriesPerTurn === 0
         ? `Retrying is turned off in "${campaign.name}". ${reportInstead}`
         : `This turn was already retried ${plural(done, "time")}, the limit in "${campaign.name}". ${reportInstead}`,
+      campaign.retriesPerTurn === 0
+        ? { key: "retriesOff", values: { campaign: campaign.name } }
+        : { key: "retriesPerTurn", values: { count: done, campaign: campaign.name } },
     );
   }
   const [edge] = await tx
@@ -129,9 +146,14 @@ export async function enforceRetryLimits(
     .offset(campaign.retriesPerHour - 1)
     .limit(1);
   if (edge) {
+    const at = new Date(edge.createdAt.getTime() + HOUR_MS);
     throw new TooManyRequestsError(
       `You have retried ${plural(campaign.retriesPerHour, "generation")} in the last hour in "${campaign.name}", ` +
-        `the campaign's limit. You can retry again ${tryAgainAt(new Date(edge.createdAt.getTime() + HOUR_MS), now)}. ${reportInstead}`,
+        `the campaign's limit. You can retry again ${tryAgainAt(at, now)}. ${reportInstead}`,
+      {
+        key: "retriesPerHour",
+        values: { count: campaign.retriesPerHour, campaign: campaign.name, ...waitValues(at, now) },
+      },
     );
   }
 }

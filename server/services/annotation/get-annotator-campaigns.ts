@@ -1,17 +1,11 @@
 // The annotator's campaign list: the campaigns open to them (active or paused, membership "all"
-// or naming them), with their own progress in each.
-import { and, count, desc, eq, gte, inArray, or, sql } from "drizzle-orm";
+// or naming them; a crowd participant's own campaign only), with their own progress in each.
+import { and, count, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import {
-  campaignMembers,
-  campaigns,
-  comparisons,
-  conversations,
-  guidelineAcknowledgements,
-} from "@/db/schema";
+import { campaigns, comparisons, conversations, guidelineAcknowledgements } from "@/db/schema";
 import type { CampaignKind } from "@/lib/constants";
-import type { Actor } from "./access";
+import { isCampaignMemberSql, type Actor } from "./access";
 import { startOfUtcDay } from "./start-turn";
 import { offsetOf, PageInput, toPage, type Page } from "../pagination";
 
@@ -37,11 +31,7 @@ export async function getAnnotatorCampaigns(
   actor: Actor,
 ): Promise<Page<AnnotatorCampaign>> {
   const input = GetAnnotatorCampaignsInput.parse(rawInput);
-  const isMember = sql`exists (select 1 from ${campaignMembers} where ${campaignMembers.campaignId} = ${campaigns.id} and ${campaignMembers.userId} = ${actor.id})`;
-  const where = and(
-    inArray(campaigns.status, ["active", "paused"]),
-    or(eq(campaigns.membership, "all"), isMember),
-  );
+  const where = and(inArray(campaigns.status, ["active", "paused"]), isCampaignMemberSql(actor.id));
   const rows = await db
     .select()
     .from(campaigns)

@@ -8,7 +8,7 @@ import type { Db } from "@/db/client";
 import { conversations, problemReports } from "@/db/schema";
 import { PROBLEM_KINDS } from "@/lib/constants";
 import { ValidationError } from "@/server/errors";
-import { findOwnTurn, type Actor } from "./access";
+import { conversationEnded, findOwnTurn, type Actor } from "./access";
 import type { EndConversationDeps } from "./end-conversation";
 import { AnnotatorNote } from "./note-schema";
 
@@ -37,10 +37,14 @@ export async function reportProblem(
   // A repeated report (double click, retry) answers with the first one.
   if (existing) return { reportId: existing.id, conversationId: conversation.id };
   if (turn.chosenResponseId) {
-    throw new ValidationError("This turn is already submitted. Continue or end the conversation instead.");
+    throw new ValidationError(
+      "This turn is already submitted. Continue or end the conversation instead.",
+      undefined,
+      { key: "turnAlreadySubmitted" },
+    );
   }
   if (conversation.status !== "active") {
-    throw new ValidationError("This conversation has ended. Start a new one to go on annotating.");
+    throw conversationEnded();
   }
   const report = await db.transaction(async (tx) => {
     const [created] = await tx

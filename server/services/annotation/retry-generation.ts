@@ -29,7 +29,11 @@ export async function retryGeneration(
   requireActive(campaign);
   requireConversationActive(conversation);
   if (turn.chosenResponseId) {
-    throw new ValidationError("This turn is already submitted; its responses cannot be generated again.");
+    throw new ValidationError(
+      "This turn is already submitted; its responses cannot be generated again.",
+      undefined,
+      { key: "turnAlreadySubmitted" },
+    );
   }
   const retried = await db.transaction(async (tx) => {
     await lockAnnotatorGenerations(tx, actor);

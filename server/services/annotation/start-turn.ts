@@ -1,7 +1,8 @@
 // An annotator sends a prompt: the first turn of a new conversation or the next turn of their
 // current one. The turn is stored with its responses (pending), each from an arm the pairing
 // policy picked and with the whole request recorded (variant snapshot, sampling parameters,
-// seed, the messages exactly as they will be sent). Generation then starts in the background.
+// seed, the messages exactly as they will be sent); in best-of-N mode both come from the
+// best-of-N variant (best-of-n-turns.ts). Generation then starts in the background.
 import { and, asc, count, eq, gte } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -18,12 +19,13 @@ import {
 import { ConflictError, TooManyRequestsError, ValidationError } from "@/server/errors";
 import { EndpointConfigError, type EndpointIdentity } from "@/server/generation/endpoints";
 import { pickArms, type RandomSource } from "@/server/generation/pairing";
+import { planBestOfNTurn } from "@/server/services/judging/best-of-n-turns";
 import { flagNearDuplicatePrompts } from "@/server/services/integrity/flag-near-duplicates";
 import { attachSlotToDialogue, setPromptForNewDialogue } from "@/server/services/prompt-sets/serve-prompts";
 import type { ChatMessage } from "@/server/generation/chat-stream";
 import {
   findCampaignForAnnotator,
-  findOwnConversation,
+  findOwnConversationIn,
   hasAcknowledgedGuidelines,
   requireActive,
   requireConversationActive,
@@ -96,6 +98,7 @@ async function enforceDailyQuota(db: Db, campaign: Campaign, actor: Actor) {
     throw new TooManyRequestsError(
       `You have reached today's limit of ${campaign.dailyQuota} comparison${campaign.dailyQuota === 1 ? "" : "s"} in "${campaign.name}". ` +
         "The limit resets at midnight UTC; thank you for your work today.",
+      { key: "dailyQuota", values: { count: campaign.dailyQuota, campaign: campaign.name } },
     );
   }
 }
@@ -115,6 +118,8 @@ async function openBatchId(db: Db, campaign: Campaign): Promise<string> {
   if (total > 0) {
     throw new ValidationError(
       `Data collection in "${campaign.name}" is closed (no batch is open). Ask an admin to open a new batch.`,
+      undefined,
+      { key: "batchClosed", values: { campaign: campaign.name } },
     );
   }
   await db
@@ -169,11 +174,7 @@ export async function startTurn(
   const campaign = await findCampaignForAnnotator(db, input.campaignId, actor);
   requireActive(campaign);
   if (input.conversationId) {
-    const { conversation } = await findOwnConversation(db, input.conversationId, actor);
-    if (conversation.campaignId !== campaign.id) {
-      throw new ValidationError("This conversation belongs to another campaign. Reload the page.");
-    }
-    requireConversationActive(conversation);
+    requireConversationActive(await findOwnConversationIn(db, input.conversationId, campaign, actor));
   }
   requireGuidelinesAcknowledged(campaign, await hasAcknowledgedGuidelines(db, campaign, actor));
   await enforceDailyQuota(db, campaign, actor);
@@ -212,6 +213,7 @@ export async function startTurn(
       if (!conversation) {
         throw new ConflictError(
           "You already have a conversation in progress in this campaign (perhaps in another tab). Reload the page to continue it.",
+          { key: "conversationInProgress" },
         );
       }
       if (setPrompt) await attachSlotToDialogue(tx, setPrompt.id, conversation.id);
@@ -253,7 +255,9 @@ export async function startTurn(
       previous.map((row) => ({ userMessage: row.turn.userMessage, assistantMessage: row.chosenText ?? "" })),
       input.message,
     );
-    const arms = await pickArms(tx, campaign, variants, campaign.responsesPerTurn, deps.random);
+    const bestOfN = await planBestOfNTurn(tx, campaign.id, variants, deps.random);
+    const arms =
+      bestOfN?.arms ?? (await pickArms(tx, campaign, variants, campaign.responsesPerTurn, deps.random));
     const inserted = await tx
       .insert(responses)
       .values(
@@ -280,6 +284,7 @@ export async function startTurn(
         }),
       )
       .returning({ id: responses.id, position: responses.position });
+    await bestOfN?.record(tx, turn.id, inserted);
     await tx
       .update(conversations)
       .set({ updatedAt: new Date() })

@@ -27,6 +27,7 @@ import {
 } from "./access";
 import { AnnotatorNote } from "./note-schema";
 import { safetyBinOf } from "./safety-taxonomy";
+import { noteComparisonTarget } from "../webhooks/comparison-target";
 
 export const SubmitComparisonInput = z.object({
   turnId: z.uuid(),
@@ -194,6 +195,7 @@ export async function submitComparison(
   `,
   );
   if (row) {
+    await noteComparisonTarget(db, campaign);
     if (row.hasQueuedAssistJobs) await wakeJobWorkers(db);
     return {
       comparisonId: row.id,
@@ -219,6 +221,7 @@ export async function submitComparison(
   if (other) {
     throw new ConflictError(
       "You already submitted this turn (perhaps in another tab); the first submit was kept. Reload the page to go on.",
+      { key: "alreadySubmitted" },
     );
   }
   throw new ConflictError("The comparison could not be stored. Reload the page and submit again.");

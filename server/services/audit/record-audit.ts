@@ -49,6 +49,10 @@ export const AUDIT_ACTIONS = [
   "webhook.test_sent",
   "campaign.judge_set",
   "campaign.reward_model_set",
+  "campaign.best_of_n_set",
+  "crowd_link.created",
+  "crowd_link.revoked",
+  "crowd_participant.created",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -62,6 +66,7 @@ export const AUDIT_TARGET_TYPES = [
   "problem_report",
   "api_token",
   "webhook",
+  "crowd_link",
 ] as const;
 
 export interface AuditRecord {

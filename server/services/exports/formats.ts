@@ -221,6 +221,27 @@ const PAIR = t.struct([
   col("excluded_by_safety_rule", t.bool),
 ]);
 
+const BEST_OF_N = t.struct([
+  col("n", t.int32),
+  col("reward_model", t.string, true),
+  col("best_response_id", t.string),
+  col("other_response_id", t.string),
+  col("best_index", t.int32, true),
+  col("other_index", t.int32, true),
+  col(
+    "samples",
+    t.list(
+      t.struct([
+        col("seed", t.int64),
+        col("text", t.string),
+        col("finish_reason", t.string, true),
+        col("completion_tokens", t.int32, true),
+        col("score", t.double),
+      ]),
+    ),
+  ),
+]);
+
 const RAW_COLUMNS: Column[] = [
   col("comparison_id", t.string),
   col("campaign", t.string),
@@ -256,9 +277,13 @@ const RAW_COLUMNS: Column[] = [
   col("judge_strength", t.string, true),
   col("judge_rationale", t.string, true),
   col("judge_model", t.string, true),
+  // A best-of-N turn: every sample with its reward score, and the two the responses show.
+  col("best_of_n", BEST_OF_N, true),
   col("review_status", t.string),
   col("is_reported", t.bool),
   col("integrity_flags", t.list(t.string)),
+  col("prompt_cluster", t.string, true),
+  col("reference_answer", t.string, true),
   col("note", t.string, true),
   col("time_spent_ms", t.int32),
   col("conversation_started_at", t.string),
@@ -331,9 +356,26 @@ function rawRow(unit: ExportUnit, context: FormatContext): Row {
     judge_strength: unit.judge?.strength ?? null,
     judge_rationale: unit.judge?.rationale ?? null,
     judge_model: unit.judge?.model ?? null,
+    best_of_n: unit.bestOfN && {
+      n: unit.bestOfN.n,
+      reward_model: unit.bestOfN.rewardModel,
+      best_response_id: unit.bestOfN.bestResponseId,
+      other_response_id: unit.bestOfN.otherResponseId,
+      best_index: unit.bestOfN.bestIndex,
+      other_index: unit.bestOfN.otherIndex,
+      samples: (unit.bestOfN.samples ?? []).map((sample) => ({
+        seed: sample.seed,
+        text: sample.text,
+        finish_reason: sample.finishReason,
+        completion_tokens: sample.completionTokens,
+        score: sample.score,
+      })),
+    },
     review_status: comparison.reviewStatus,
     is_reported: unit.isReported,
     integrity_flags: unit.integrityFlags,
+    prompt_cluster: unit.promptCluster,
+    reference_answer: unit.referenceAnswer,
     note: comparison.note,
     time_spent_ms: comparison.timeSpentMs,
     conversation_started_at: unit.conversation.createdAt,

@@ -11,6 +11,7 @@ import { isTrainingFormat, type ExportOptions } from "./options";
 import type { ChatMessage, EarlierTurn } from "./prompt";
 import type {
   BatchInfo,
+  BestOfNRecord,
   CampaignInfo,
   ComparisonRecord,
   ConversationInfo,
@@ -298,6 +299,39 @@ async function joinPage(
         )
       : Promise.resolve([]);
   judgeLabels.catch(() => {});
+  const bestOfNRows = isRaw
+    ? queryRows<BestOfNRecord & { turnId: string }>(
+        db,
+        sql`select turn_id as "turnId", n, reward_model as "rewardModel", best_response_id as "bestResponseId",
+              other_response_id as "otherResponseId", best_index as "bestIndex", other_index as "otherIndex", samples
+            from best_of_n_turns where turn_id = any(${turnIds})`,
+      )
+    : Promise.resolve([]);
+  bestOfNRows.catch(() => {});
+  // Raw only: each dialogue's near-duplicate cluster (flag-near-duplicates.ts), named by the
+  // dialogue whose opening prompt started it.
+  const promptClusterRows = isRaw
+    ? queryRows<{ conversationId: string; clusterConversationId: string; position: number }>(
+        db,
+        sql`select o.conversation_id as "conversationId", first.conversation_id as "clusterConversationId",
+              ps.cluster_position as position
+            from turns o
+            join prompt_signatures ps on ps.turn_id = o.id
+            join turns first on first.id = ps.cluster_turn_id
+            where o.conversation_id = any(${uuidArray(conversationIds)}) and o.index = 0`,
+      )
+    : Promise.resolve([]);
+  promptClusterRows.catch(() => {});
+  // Raw only: the reference answer of the set prompt a dialogue opened with (prompt sets).
+  const referenceRows = isRaw
+    ? queryRows<{ conversationId: string; referenceAnswer: string }>(
+        db,
+        sql`select ps.conversation_id as "conversationId", i.reference_answer as "referenceAnswer"
+            from prompt_slots ps join prompt_set_items i on i.id = ps.item_id
+            where ps.conversation_id = any(${uuidArray(conversationIds)}) and i.reference_answer is not null`,
+      )
+    : Promise.resolve([]);
+  referenceRows.catch(() => {});
   const [found, historyRows, responseRows, overlap, gold, ratingCounts, reported, flags] = await Promise.all([
     unknown.length
       ? queryRows<ConversationInfo>(
@@ -432,6 +466,15 @@ async function joinPage(
   const reportedTurns = new Set(reported.map((row) => row.turnId));
   const flagsByTurn = groupBy(flags, (flag) => flag.turnId);
   const judgeByComparison = new Map(judged.map(({ comparisonId, ...label }) => [comparisonId, label]));
+  const bestOfNByTurn = new Map((await bestOfNRows).map(({ turnId, ...record }) => [turnId, record]));
+  const clusterOf = new Map((await promptClusterRows).map((row) => [row.conversationId, row]));
+  const referenceOf = new Map((await referenceRows).map((row) => [row.conversationId, row.referenceAnswer]));
+  const integrityFlagsOf = (comparison: PageRow) => {
+    const flagged = (flagsByTurn.get(comparison.turnId) ?? []).map((flag) => flag.kind);
+    // Every turn of a dialogue that opened with a near-duplicate prompt.
+    const isNearDuplicate = (clusterOf.get(comparison.conversationId)?.position ?? 0) > 0;
+    return isNearDuplicate ? [...flagged, "near-duplicate"] : flagged;
+  };
 
   return page.map((comparison) => ({
     comparisons: isAggregated ? [comparison, ...(overlapByTurn.get(comparison.turnId) ?? [])] : [comparison],
@@ -445,8 +488,11 @@ async function joinPage(
     gold: goldByTurn.get(comparison.turnId) ?? null,
     ratingsOfTurn: ratingsByTurn.get(comparison.turnId) ?? 1,
     isReported: reportedTurns.has(comparison.turnId),
-    integrityFlags: (flagsByTurn.get(comparison.turnId) ?? []).map((flag) => flag.kind),
+    integrityFlags: integrityFlagsOf(comparison),
+    promptCluster: clusterOf.get(comparison.conversationId)?.clusterConversationId ?? null,
+    referenceAnswer: referenceOf.get(comparison.conversationId) ?? null,
     judge: judgeByComparison.get(comparison.id) ?? null,
+    bestOfN: bestOfNByTurn.get(comparison.turnId) ?? null,
   }));
 }
 

@@ -1,6 +1,12 @@
 // What the reader hands the formats: one unit per exported rating (or per turn, when overlap
 // ratings are aggregated), with its dialogue, responses and context already joined.
-import type { ComparisonSource, ConversationOrigin, EndpointKind, ReviewStatus } from "@/db/schema";
+import type {
+  BestOfNSample,
+  ComparisonSource,
+  ConversationOrigin,
+  EndpointKind,
+  ReviewStatus,
+} from "@/db/schema";
 import type { CampaignKind, SafetyBin, Strength } from "@/lib/constants";
 import type { ChatMessage, EarlierTurn } from "./prompt";
 
@@ -91,6 +97,17 @@ export interface JudgeLabel {
   model: string | null;
 }
 
+/** A best-of-N turn's samples with their reward scores, and which two the responses show. */
+export interface BestOfNRecord {
+  n: number;
+  rewardModel: string | null;
+  bestResponseId: string;
+  otherResponseId: string;
+  bestIndex: number | null;
+  otherIndex: number | null;
+  samples: BestOfNSample[] | null;
+}
+
 export interface ExportUnit {
   /** The rating; with aggregated overlap, the author's rating first, then the overlap ratings. */
   comparisons: ComparisonRecord[];
@@ -107,8 +124,16 @@ export interface ExportUnit {
   gold: GoldInfo | null;
   ratingsOfTurn: number;
   isReported: boolean;
-  /** Raw format only: the turn's integrity flags ("identity-leak", "identity-question"). */
+  /** Raw format only: the turn's integrity flags ("identity-leak", "identity-question", and
+   * "near-duplicate" on every turn of a dialogue whose opening prompt repeats an earlier one). */
   integrityFlags: string[];
+  /** Raw format only: the dialogue that opened the near-duplicate cluster of this dialogue's
+   * opening prompt (its own id when it opened it); null when the prompt is not signed yet. */
+  promptCluster: string | null;
+  /** Raw format only: the reference answer of the prompt-set prompt the dialogue opened with. */
+  referenceAnswer: string | null;
   /** Raw format, or labels from the judge: the judge's verdict on the (anchor) rating. */
   judge: JudgeLabel | null;
+  /** Raw format: the turn's best-of-N samples, when it is a best-of-N turn. */
+  bestOfN: BestOfNRecord | null;
 }

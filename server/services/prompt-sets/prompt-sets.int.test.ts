@@ -14,6 +14,7 @@ import {
   createJudgeableTurn,
   newIdempotencyKey,
 } from "@/server/testing/annotation-campaigns";
+import { exportForTest } from "@/server/testing/export-readback";
 import { createAnnotator } from "@/server/testing/fixtures";
 import { setUpAdminDb } from "@/server/testing/test-db";
 import { importPromptSet, type ImportPromptSetInput } from "./import-prompt-set";
@@ -168,7 +169,7 @@ describe("importPromptSet", () => {
 
 describe("serving a prompt set", () => {
   async function campaignWithSet(
-    prompts: (string | { prompt: string; system: string })[],
+    prompts: (string | { prompt: string; system?: string; reference_answer?: string })[],
     annotatorsPerPrompt: number,
     replacesOwnPrompts = false,
   ) {
@@ -278,5 +279,47 @@ describe("serving a prompt set", () => {
       .where(eq(conversations.id, turn.conversationId));
     // The prompt's own system instruction replaces the campaign's for its dialogue.
     expect(dialogue.systemPrompt).toBe("The set's own instruction.");
+  });
+
+  it("exports the reference answer of a dialogue's set prompt in raw rows, none for written prompts", async () => {
+    const { campaign } = await campaignWithSet(
+      [{ prompt: "Capital of France?", reference_answer: "Paris" }],
+      1,
+    );
+    const ada = await readyAnnotator(campaign.id);
+    const claim = (await nextSetPrompt(world.db, { campaignId: campaign.id }, ada))!;
+    const fromSet = await createJudgeableTurn(world.db, campaign.id, ada, {
+      message: claim.prompt,
+      promptSlotId: claim.slotId,
+    });
+    const ben = await readyAnnotator(campaign.id);
+    const written = await createJudgeableTurn(world.db, campaign.id, ben);
+    for (const [turn, actor] of [
+      [fromSet, ada],
+      [written, ben],
+    ] as const) {
+      const [a, b] = turn.responses;
+      await submitComparison(
+        world.db,
+        {
+          turnId: turn.turnId,
+          idempotencyKey: newIdempotencyKey(),
+          ranking: [a.id, b.id],
+          strength: "better",
+          timeSpentMs: 900,
+        },
+        actor,
+      );
+    }
+    const rows = (
+      await exportForTest(world.db, { format: "raw", campaigns: [campaign.name], excludeRejected: false })
+    ).jsonl("export.jsonl");
+    const referenceOf = new Map(rows.map((row) => [row.conversation_id, row.reference_answer]));
+    expect(referenceOf).toEqual(
+      new Map([
+        [fromSet.conversationId, "Paris"],
+        [written.conversationId, null],
+      ]),
+    );
   });
 });

@@ -42,6 +42,13 @@ export async function consumeRateLimit(db: Db, limit: RateLimit, now = new Date(
     const seconds = Math.max(1, Math.ceil((windowEndsAt.getTime() - now.getTime()) / 1000));
     throw new TooManyRequestsError(
       `Too many requests ${limit.source ?? "from your network address"}. Wait ${describeWait(seconds)} and try again.`,
+      {
+        key: "tooManyRequests",
+        values:
+          seconds < 60
+            ? { unit: "seconds", wait: seconds }
+            : { unit: "minutes", wait: Math.ceil(seconds / 60) },
+      },
     );
   }
 }

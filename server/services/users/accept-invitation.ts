@@ -5,9 +5,8 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { campaignMembers, campaigns, userInvitations, users } from "@/db/schema";
 import { hashPassword, PasswordSchema } from "@/server/auth/password";
-import { NotFoundError } from "@/server/errors";
 import { recordAudit } from "../audit/record-audit";
-import { findUsableInvitation, INVALID_INVITATION_MESSAGE, InvitationTokenSchema } from "./get-invitation";
+import { findUsableInvitation, invalidInvitation, InvitationTokenSchema } from "./get-invitation";
 import { NameSchema } from "./user-schemas";
 
 export const AcceptInvitationInput = z.object({
@@ -20,7 +19,7 @@ export type AcceptInvitationInput = z.infer<typeof AcceptInvitationInput>;
 export async function acceptInvitation(db: Db, input: AcceptInvitationInput) {
   // The token first: hashing costs real CPU time, and anyone can send a made-up token.
   const found = await findUsableInvitation(db, input.token);
-  if (!found) throw new NotFoundError(INVALID_INVITATION_MESSAGE);
+  if (!found) throw invalidInvitation();
   const passwordHash = await hashPassword(input.password);
   return db.transaction(async (tx) => {
     // Claiming the invitation with a conditional update makes a double submit use it once.
@@ -29,7 +28,7 @@ export async function acceptInvitation(db: Db, input: AcceptInvitationInput) {
       .set({ usedAt: new Date() })
       .where(and(eq(userInvitations.id, found.invitation.id), isNull(userInvitations.usedAt)))
       .returning({ id: userInvitations.id, campaignIds: userInvitations.campaignIds });
-    if (claimed.length === 0) throw new NotFoundError(INVALID_INVITATION_MESSAGE);
+    if (claimed.length === 0) throw invalidInvitation();
     const joined = await joinCampaigns(tx, found.user.id, claimed[0].campaignIds);
     await tx
       .update(users)

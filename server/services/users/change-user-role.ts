@@ -21,7 +21,10 @@ export async function changeUserRole(db: Db, input: ChangeUserRoleInput, actor: 
   }
   return db.transaction(async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).for("update");
-    if (!user) throw new NotFoundError("That user does not exist. Reload the list and try again.");
+    if (!user)
+      throw new NotFoundError("That user does not exist. Reload the list and try again.", {
+        key: "userNotFound",
+      });
     if (user.role === input.role) return toUserView(user);
     const [updated] = await tx
       .update(users)

@@ -16,6 +16,8 @@ export type GetInvitationInput = z.infer<typeof GetInvitationInput>;
 
 export const INVALID_INVITATION_MESSAGE =
   "This invitation link is not valid: it may have expired or been used already. Ask an admin for a new link.";
+export const invalidInvitation = () =>
+  new NotFoundError(INVALID_INVITATION_MESSAGE, { key: "invitationInvalid" });
 
 export async function findUsableInvitation(db: Db, token: string, now = new Date()) {
   const [row] = await db
@@ -36,7 +38,7 @@ export async function findUsableInvitation(db: Db, token: string, now = new Date
 
 export async function getInvitation(db: Db, input: GetInvitationInput) {
   const row = await findUsableInvitation(db, input.token);
-  if (!row) throw new NotFoundError(INVALID_INVITATION_MESSAGE);
+  if (!row) throw invalidInvitation();
   return {
     email: row.user.email,
     name: row.user.name,

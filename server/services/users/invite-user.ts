@@ -42,6 +42,7 @@ export async function inviteUser(db: Db, rawInput: InviteUserInput, actor: Sessi
     if (isUniqueViolation(error)) {
       throw new ConflictError(
         `A user with the email ${input.email} already exists. Find them in the list instead of inviting again.`,
+        { key: "userExists", values: { email: input.email } },
       );
     }
     throw error;

@@ -14,7 +14,10 @@ export type ReissueInvitationInput = z.infer<typeof ReissueInvitationInput>;
 export async function reissueInvitation(db: Db, input: ReissueInvitationInput, actor: SessionUser) {
   return db.transaction(async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).for("update");
-    if (!user) throw new NotFoundError("That user does not exist. Reload the list and try again.");
+    if (!user)
+      throw new NotFoundError("That user does not exist. Reload the list and try again.", {
+        key: "userNotFound",
+      });
     if (user.passwordHash) {
       throw new ConflictError(`${user.email} has already set a password and can sign in.`);
     }

@@ -21,7 +21,10 @@ export async function setUserActive(db: Db, input: SetUserActiveInput, actor: Se
   }
   return db.transaction(async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, input.userId)).for("update");
-    if (!user) throw new NotFoundError("That user does not exist. Reload the list and try again.");
+    if (!user)
+      throw new NotFoundError("That user does not exist. Reload the list and try again.", {
+        key: "userNotFound",
+      });
     if (user.isActive === input.isActive) return toUserView(user);
     const now = new Date();
     const [updated] = await tx

@@ -1,5 +1,5 @@
 // The interface languages are complete and well formed: in every area of the site (the shared
-// messages and each admin area), every locale has exactly English's messages, and each one
+// messages and each other area), every locale has exactly English's messages, and each one
 // formats (ICU syntax, plural forms, rich-text tags) without an error. Areas never share a
 // namespace, since the server merges them.
 import { createTranslator } from "next-intl";

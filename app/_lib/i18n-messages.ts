@@ -13,6 +13,8 @@ const AREAS = {
   admin: (locale: Locale) => import(`../../messages/admin/${locale}.json`),
   /** The campaign pages under /admin/campaigns. */
   "admin-campaigns": (locale: Locale) => import(`../../messages/admin-campaigns/${locale}.json`),
+  /** A crowd participant's study pages under /participate (the workspace's bar is shared). */
+  participate: (locale: Locale) => import(`../../messages/participate/${locale}.json`),
 } satisfies Record<string, (locale: Locale) => Promise<{ default: Messages }>>;
 
 export type MessageArea = keyof typeof AREAS;

@@ -4,6 +4,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
+import { useTranslations } from "next-intl";
 import { useEffect } from "react";
 import { useTRPC } from "../_lib/trpc";
 import type { Participation } from "./study-progress";
@@ -12,6 +13,7 @@ import type { Participation } from "./study-progress";
 const POLL_MS = 4000;
 
 export function ParticipantBar({ initial }: { initial: Participation }) {
+  const t = useTranslations("ParticipantBar");
   const trpc = useTRPC();
   const router = useRouter();
   const query = useQuery({
@@ -27,14 +29,14 @@ export function ParticipantBar({ initial }: { initial: Participation }) {
   return (
     <div
       role="status"
-      aria-label="Study progress"
+      aria-label={t("label")}
       className="mb-4 flex flex-wrap items-center justify-between gap-2 rounded-md border border-indigo-200 bg-indigo-50 px-4 py-2 text-sm text-indigo-900"
     >
       <span>
-        Study: {participation.comparisonsDone} of {participation.requiredComparisons} comparisons done
+        {t("progress", { done: participation.comparisonsDone, required: participation.requiredComparisons })}
       </span>
       <Link href="/participate" className="font-semibold hover:underline">
-        Your study
+        {t("yourStudy")}
       </Link>
     </div>
   );

@@ -3,9 +3,11 @@
 // in progress (with the way to the workspace), and the completion code with the platform's redirect.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useTranslations } from "next-intl";
 import { useEffect, useState, type FormEvent } from "react";
 import { Alert, Button, Card } from "../_components/ui";
-import { errorMessage, useTRPC } from "../_lib/trpc";
+import { useErrorText } from "../_lib/error-text";
+import { useTRPC } from "../_lib/trpc";
 import type { AppRouter } from "@/server/api/root";
 import type { inferRouterOutputs } from "@trpc/server";
 import { PLATFORM_NAMES } from "@/lib/crowd-platforms";
@@ -16,6 +18,7 @@ export type Participation = NonNullable<inferRouterOutputs<AppRouter>["crowd"]["
 const REDIRECT_AFTER_MS = 3000;
 
 export function StudyProgress({ initial }: { initial: Participation }) {
+  const t = useTranslations("ParticipateStudy");
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.crowd.participation.queryOptions(), initialData: initial });
   const participation = query.data ?? initial;
@@ -24,21 +27,21 @@ export function StudyProgress({ initial }: { initial: Participation }) {
       <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{participation.name}</h1>
       {participation.state === "check" && <ComprehensionCheck participation={participation} />}
       {participation.state === "failed" && (
-        <Alert>
-          You did not pass the comprehension check, so this study has no work for you. Return the study on{" "}
-          {PLATFORM_NAMES[participation.platform]}; do not submit a completion code.
-        </Alert>
+        <Alert>{t("failed", { platform: PLATFORM_NAMES[participation.platform] })}</Alert>
       )}
       {participation.state === "working" && (
-        <Card title="Your task">
+        <Card title={t("taskTitle")}>
           <p className="text-sm text-slate-700">
-            You have done {participation.comparisonsDone} of {participation.requiredComparisons} comparisons.
+            {t("progress", {
+              done: participation.comparisonsDone,
+              required: participation.requiredComparisons,
+            })}
           </p>
           <Link
             href={`/annotate/${participation.campaignId}`}
             className="mt-3 inline-block rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white"
           >
-            Go to the task
+            {t("goToTask")}
           </Link>
         </Card>
       )}
@@ -50,6 +53,8 @@ export function StudyProgress({ initial }: { initial: Participation }) {
 }
 
 function ComprehensionCheck({ participation }: { participation: Participation }) {
+  const t = useTranslations("ParticipateStudy");
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [wrong, setWrong] = useState<number | null>(null);
@@ -71,17 +76,9 @@ function ComprehensionCheck({ participation }: { participation: Participation })
   }
 
   return (
-    <Card
-      title="Comprehension check"
-      description={`Answer these questions about the task before you start. Attempts left: ${participation.attemptsLeft}.`}
-    >
+    <Card title={t("checkTitle")} description={t("checkIntro", { attempts: participation.attemptsLeft })}>
       <form onSubmit={onSubmit} className="space-y-5">
-        {wrong !== null && (
-          <Alert>
-            Some answers are not right. Read the task description again and try once more ({wrong}{" "}
-            {wrong === 1 ? "attempt" : "attempts"} left).
-          </Alert>
-        )}
+        {wrong !== null && <Alert>{t("wrongAnswers", { left: wrong })}</Alert>}
         {answer.error && <Alert>{errorMessage(answer.error)}</Alert>}
         {participation.questions.map((question, index) => (
           <fieldset key={index} className="space-y-2">
@@ -95,7 +92,7 @@ function ComprehensionCheck({ participation }: { participation: Participation })
           </fieldset>
         ))}
         <Button type="submit" disabled={answer.isPending}>
-          Check my answers
+          {t("checkSubmit")}
         </Button>
       </form>
     </Card>
@@ -109,6 +106,7 @@ function Completion({
   participation: Participation;
   completion: NonNullable<Participation["completion"]>;
 }) {
+  const t = useTranslations("ParticipateStudy");
   const { redirectUrl } = completion;
   useEffect(() => {
     if (!redirectUrl) return;
@@ -117,27 +115,34 @@ function Completion({
   }, [redirectUrl]);
   const platform = PLATFORM_NAMES[participation.platform];
   return (
-    <Card title="Thank you: the study is complete">
+    <Card title={t("completeTitle")}>
       <div className="space-y-3 text-sm text-slate-700">
         <p>
-          Your completion code: <strong className="font-mono text-base">{completion.code}</strong>
+          {t.rich("completionCode", {
+            code: completion.code,
+            strong: (chunks) => <strong className="font-mono text-base">{chunks}</strong>,
+          })}
         </p>
         {redirectUrl && (
           <p>
-            Taking you back to {platform}…{" "}
-            <a href={redirectUrl} className="font-semibold text-indigo-700 hover:underline">
-              Return to {platform} now
-            </a>
+            {t.rich("redirecting", {
+              platform,
+              link: (chunks) => (
+                <a href={redirectUrl} className="font-semibold text-indigo-700 hover:underline">
+                  {chunks}
+                </a>
+              ),
+            })}
           </p>
         )}
         {completion.mturk ? (
           <form method="post" action={completion.mturk.action}>
             <input type="hidden" name="assignmentId" value={completion.mturk.assignmentId} />
             <input type="hidden" name="completionCode" value={completion.code} />
-            <Button type="submit">Submit the HIT to MTurk</Button>
+            <Button type="submit">{t("submitHit")}</Button>
           </form>
         ) : (
-          !redirectUrl && <p>Enter the code on {platform} to finish.</p>
+          !redirectUrl && <p>{t("enterCode", { platform })}</p>
         )}
       </div>
     </Card>

@@ -1,11 +1,13 @@
 import type { Metadata } from "next";
+import { getTranslations } from "next-intl/server";
 import { Alert, Card } from "../../_components/ui";
 import { StartStudy } from "./start-study";
 import { getServerCaller } from "@/server/api/server-caller";
-import { INVALID_LINK_MESSAGE } from "@/server/services/crowd/admit-participant";
 import { isMturkPreview, PLATFORM_NAMES, readParticipantQuery } from "@/lib/crowd-platforms";
 
-export const metadata: Metadata = { title: "Study" };
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations("ParticipateLink"))("title") };
+}
 
 /** A crowd platform's study link: what the study is, then a password-less start. */
 export default async function StudyLinkPage({
@@ -16,12 +18,13 @@ export default async function StudyLinkPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const [{ token }, query] = await Promise.all([params, searchParams]);
+  const t = await getTranslations("ParticipateLink");
   const caller = await getServerCaller();
   const study = await caller.crowd.link({ token }).catch(() => null);
   if (!study) {
     return (
       <div className="mx-auto mt-8 max-w-xl">
-        <Alert>{INVALID_LINK_MESSAGE}</Alert>
+        <Alert>{t("invalidLink")}</Alert>
       </div>
     );
   }
@@ -31,25 +34,24 @@ export default async function StudyLinkPage({
   return (
     <div className="mx-auto mt-8 max-w-xl space-y-4">
       <h1 className="text-2xl font-semibold tracking-tight text-slate-900">{study.name}</h1>
-      <Card title="What you will do">
+      <Card title={t("whatYouWillDo")}>
         <div className="space-y-2 text-sm text-slate-700">
           {study.description && <p className="whitespace-pre-line">{study.description}</p>}
           <p>
-            You will write prompts to an AI assistant and compare its answers: {study.requiredComparisons}{" "}
-            {study.requiredComparisons === 1 ? "comparison" : "comparisons"}
-            {study.comprehensionQuestions > 0 ? ", after a short comprehension check" : ""}. At the end you
-            get the completion code for {platform}.
+            {t("summary", {
+              count: study.requiredComparisons,
+              check: study.comprehensionQuestions > 0 ? "yes" : "no",
+              platform,
+            })}
           </p>
         </div>
       </Card>
       {isPreview ? (
-        <Alert tone="info">This is a preview. Accept the HIT to start the task.</Alert>
+        <Alert tone="info">{t("preview")}</Alert>
       ) : visit ? (
         <StartStudy token={token} visit={visit} />
       ) : (
-        <Alert>
-          The link is missing your {platform} participant id. Open the study again from {platform}.
-        </Alert>
+        <Alert>{t("missingParticipant", { platform })}</Alert>
       )}
     </div>
   );

@@ -2,6 +2,7 @@
 // Starts a participant's session through the study link (no password) and opens their study.
 import { useRouter } from "next/navigation";
 import { getSession, signIn } from "next-auth/react";
+import { useTranslations } from "next-intl";
 import { useState, useSyncExternalStore } from "react";
 import { Alert, Button } from "../../_components/ui";
 import { clearDrafts } from "../../annotate/_components/drafts";
@@ -10,6 +11,7 @@ import type { ParticipantVisit } from "@/lib/crowd-platforms";
 const subscribeToNothing = () => () => {};
 
 export function StartStudy({ token, visit }: { token: string; visit: ParticipantVisit }) {
+  const t = useTranslations("ParticipateLink");
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [isPending, setIsPending] = useState(false);
@@ -27,7 +29,8 @@ export function StartStudy({ token, visit }: { token: string; visit: Participant
         redirect: false,
       });
       if (!result || result.error) {
-        setError(result?.error ?? "The study could not be started. Try again in a minute.");
+        // The sign-in's refusal is the server's own sentence (next-auth passes on no name for it).
+        setError(result?.error ?? t("couldNotStart"));
         setIsPending(false);
         return;
       }
@@ -35,7 +38,7 @@ export function StartStudy({ token, visit }: { token: string; visit: Participant
       router.replace("/participate");
       router.refresh();
     } catch {
-      setError("The server cannot be reached. Check your connection and try again.");
+      setError(t("offline"));
       setIsPending(false);
     }
   }
@@ -57,11 +60,11 @@ export function StartStudy({ token, visit }: { token: string; visit: Participant
           rel="noopener"
           className="inline-block rounded-md bg-indigo-600 px-4 py-2 text-sm font-semibold text-white"
         >
-          Open the study in a new tab
+          {t("openInNewTab")}
         </a>
       ) : (
         <Button type="button" onClick={() => void start()} disabled={isPending}>
-          {isPending ? "Starting…" : "Start the study"}
+          {isPending ? t("starting") : t("start")}
         </Button>
       )}
     </div>

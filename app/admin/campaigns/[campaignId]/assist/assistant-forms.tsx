@@ -234,15 +234,16 @@ export function BestOfNForm({
   rewardModel: { isActive: boolean; bestOfN: number | null; bestOfNVariantId: string | null } | null;
   variants: { id: string; name: string; temperature: number }[];
 }) {
+  const t = useTranslations("CampaignBestOfN");
   const { trpc, onSuccess } = useInvalidateSettings();
   const save = useMutation(trpc.judging.saveBestOfN.mutationOptions({ onSuccess }));
   return (
     <AssistantCard
-      title="Best-of-N"
-      description="Rejection sampling (Llama 2 §3.2.3): each turn draws N answers from one variant, the reward model scores them, and the annotator compares the best-scored answer with a random other one. Every sample and its score is kept and exported (raw format)."
+      title={t("title")}
+      description={t("hint")}
       save={save}
-      saved="Best-of-N saved."
-      submitLabel="Save best-of-N"
+      saved={t("saved")}
+      submitLabel={t("save")}
       onSubmit={(form) => {
         const n = Number(form.get("bestOfN"));
         save.mutate({
@@ -252,32 +253,30 @@ export function BestOfNForm({
         });
       }}
     >
-      {!rewardModel?.isActive && (
-        <p className="text-sm text-slate-600">Best-of-N needs a reward model: set one above first.</p>
-      )}
+      {!rewardModel?.isActive && <p className="text-sm text-slate-600">{t("needsRewardModel")}</p>}
       <SelectField
         id="best-of-n"
         name="bestOfN"
-        label="Samples per turn"
+        label={t("samplesPerTurn")}
         defaultValue={rewardModel?.bestOfN ?? 0}
       >
-        <option value={0}>Off: compare two variants as usual</option>
+        <option value={0}>{t("off")}</option>
         {BEST_OF_N_CHOICES.map((n) => (
           <option key={n} value={n}>
-            {n} samples
+            {t("samples", { n })}
           </option>
         ))}
       </SelectField>
       <SelectField
         id="best-of-n-variant"
         name="bestOfNVariantId"
-        label="Variant the samples come from"
-        hint="Its temperature must be above 0, so that the samples differ."
+        label={t("variant")}
+        hint={t("variantHint")}
         defaultValue={rewardModel?.bestOfNVariantId ?? variants[0]?.id ?? ""}
       >
         {variants.map((variant) => (
           <option key={variant.id} value={variant.id}>
-            {variant.name} (temperature {variant.temperature})
+            {t("variantOption", { name: variant.name, temperature: variant.temperature })}
           </option>
         ))}
       </SelectField>

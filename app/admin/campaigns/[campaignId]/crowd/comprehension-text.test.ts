@@ -21,12 +21,9 @@ describe("parseComprehensionText", () => {
   });
 
   it("names the question without exactly one right option", () => {
-    expect(parseComprehensionText("Q1\n* a\n- b\n\nQ2\n* a\n* b")).toEqual({
-      error: expect.stringMatching(/^Question 2:/),
-    });
-    expect(parseComprehensionText("Q1\n- a\n- b")).toEqual({ error: expect.stringMatching(/^Question 1:/) });
-    expect(parseComprehensionText("Q1\n* only one option")).toEqual({
-      error: expect.stringMatching(/^Question 1:/),
-    });
+    expect(parseComprehensionText("Q1\n* a\n- b\n\nQ2\n* a\n* b")).toEqual({ invalidQuestion: 2 });
+    expect(parseComprehensionText("Q1\n- a\n- b")).toEqual({ invalidQuestion: 1 });
+    expect(parseComprehensionText("Q1\n* only one option")).toEqual({ invalidQuestion: 1 });
+    expect(parseComprehensionText("Q1\n* a\nb")).toEqual({ invalidQuestion: 1 });
   });
 });

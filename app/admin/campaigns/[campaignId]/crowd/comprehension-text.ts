@@ -8,8 +8,11 @@ export interface WrittenQuestion {
   correctOption: number;
 }
 
-/** The questions, or the first problem found, naming its block. */
-export function parseComprehensionText(text: string): { questions: WrittenQuestion[] } | { error: string } {
+/** The questions, or the number (from 1) of the first block that is not a question with its
+ * options and exactly one right one; the page says what is wrong in the reader's language. */
+export function parseComprehensionText(
+  text: string,
+): { questions: WrittenQuestion[] } | { invalidQuestion: number } {
   const blocks = text
     .split(/\n\s*\n/)
     .map((block) =>
@@ -24,9 +27,7 @@ export function parseComprehensionText(text: string): { questions: WrittenQuesti
     const options = lines.map((line) => line.replace(/^[*-]\s*/, ""));
     const correct = lines.flatMap((line, lineIndex) => (line.startsWith("*") ? [lineIndex] : []));
     if (lines.some((line) => !/^[*-]/.test(line)) || options.length < 2 || correct.length !== 1) {
-      return {
-        error: `Question ${index + 1}: write the question, then its options one a line, starting the right one with "* " and the others with "- ".`,
-      };
+      return { invalidQuestion: index + 1 };
     }
     questions.push({ question, options, correctOption: correct[0] });
   }

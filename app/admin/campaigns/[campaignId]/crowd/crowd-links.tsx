@@ -2,11 +2,13 @@
 // The Crowd links tab: study links for Prolific and MTurk (each with its comprehension check,
 // number of comparisons and completion code), and the participants, downloadable for payment.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { useState, type FormEvent } from "react";
 import { CROWD_PLATFORMS, type CrowdPlatform } from "@/lib/constants";
 import { PLATFORM_NAMES } from "@/lib/crowd-platforms";
 import { Alert, Button, Card, SelectField, TextField } from "../../../../_components/ui";
-import { errorMessage, useTRPC } from "../../../../_lib/trpc";
+import { useErrorText } from "../../../../_lib/error-text";
+import { useTRPC } from "../../../../_lib/trpc";
 import { TextAreaField } from "../../_components/fields";
 import { parseComprehensionText } from "./comprehension-text";
 
@@ -19,6 +21,8 @@ function studyUrl(platform: CrowdPlatform, path: string) {
 }
 
 function CreateLink({ campaignId }: { campaignId: string }) {
+  const t = useTranslations("CampaignCrowdLinks");
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [formError, setFormError] = useState<string | null>(null);
@@ -32,8 +36,8 @@ function CreateLink({ campaignId }: { campaignId: string }) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const parsed = parseComprehensionText(String(form.get("questions") ?? ""));
-    if ("error" in parsed) {
-      setFormError(parsed.error);
+    if ("invalidQuestion" in parsed) {
+      setFormError(t("invalidQuestion", { number: parsed.invalidQuestion }));
       return;
     }
     setFormError(null);
@@ -50,24 +54,21 @@ function CreateLink({ campaignId }: { campaignId: string }) {
   }
 
   return (
-    <Card
-      title="Create a study link"
-      description="Participants who open the link are signed in without a password, take the comprehension check, do the comparisons and get the completion code."
-    >
+    <Card title={t("createTitle")} description={t("createHint")}>
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
-        <SelectField id="crowd-platform" name="platform" label="Platform" defaultValue="prolific">
+        <SelectField id="crowd-platform" name="platform" label={t("platform")} defaultValue="prolific">
           {CROWD_PLATFORMS.map((platform) => (
             <option key={platform} value={platform}>
               {PLATFORM_NAMES[platform]}
             </option>
           ))}
         </SelectField>
-        <TextField id="crowd-name" name="name" label="Study name" required maxLength={200} />
+        <TextField id="crowd-name" name="name" label={t("name")} required maxLength={200} />
         <TextAreaField
           id="crowd-description"
           name="description"
-          label="Task description"
-          hint="Shown before the study starts (and as MTurk's preview)."
+          label={t("description")}
+          hint={t("descriptionHint")}
           rows={3}
           maxLength={5000}
         />
@@ -75,7 +76,7 @@ function CreateLink({ campaignId }: { campaignId: string }) {
           id="crowd-required"
           name="requiredComparisons"
           type="number"
-          label="Comparisons per participant"
+          label={t("requiredComparisons")}
           min={1}
           max={1000}
           defaultValue={10}
@@ -83,38 +84,38 @@ function CreateLink({ campaignId }: { campaignId: string }) {
         <TextField
           id="crowd-code"
           name="completionCode"
-          label="Completion code"
-          hint="The code the platform expects (Prolific shows it on the study page)."
+          label={t("completionCode")}
+          hint={t("completionCodeHint")}
           required
           maxLength={64}
         />
         <TextAreaField
           id="crowd-questions"
           name="questions"
-          label="Comprehension questions"
-          hint='One question per block, blank lines between blocks: the question, then its options one a line, "* " before the right one and "- " before the others.'
+          label={t("questions")}
+          hint={t("questionsHint")}
           rows={6}
         />
         <TextField
           id="crowd-attempts"
           name="comprehensionAttempts"
           type="number"
-          label="Attempts at the check"
+          label={t("attempts")}
           min={1}
           max={10}
           defaultValue={2}
         />
         {formError && <Alert>{formError}</Alert>}
         <Button type="submit" disabled={create.isPending}>
-          {create.isPending ? "Creating…" : "Create link"}
+          {create.isPending ? t("creating") : t("create")}
         </Button>
       </form>
       <div className="mt-4 space-y-2">
         {create.error && <Alert>{errorMessage(create.error)}</Alert>}
         {create.data && create.variables && (
           <Alert tone="success">
-            Link created. It is shown only now; give it to {PLATFORM_NAMES[create.variables.platform]}:{" "}
-            <code aria-label="Study link" className="break-all font-mono">
+            {t("created", { platform: PLATFORM_NAMES[create.variables.platform] })}{" "}
+            <code aria-label={t("studyLink")} className="break-all font-mono">
               {studyUrl(create.variables.platform, create.data.path)}
             </code>
           </Alert>
@@ -138,6 +139,8 @@ function toCsv(rows: ParticipantRow[]) {
 }
 
 function Participants({ campaignId }: { campaignId: string }) {
+  const t = useTranslations("CampaignCrowdLinks");
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const list = useQuery(trpc.crowd.participants.queryOptions({ campaignId }));
   function download() {
@@ -153,16 +156,18 @@ function Participants({ campaignId }: { campaignId: string }) {
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
   return (
-    <Card title="Participants" description="Comparisons and time worked per participant, for payment.">
+    <Card title={t("participants")} description={t("participantsHint")}>
       {list.error && <Alert>{errorMessage(list.error)}</Alert>}
       {list.data && (
         <div className="space-y-3 text-sm text-slate-700">
           <p>
-            {list.data.participants.length} participants
-            {list.data.isTruncated ? " (the first ones only)" : ""}.
+            {t("participantCount", {
+              count: list.data.participants.length,
+              truncated: list.data.isTruncated ? "yes" : "no",
+            })}
           </p>
           <Button variant="secondary" disabled={list.data.participants.length === 0} onClick={download}>
-            Download CSV
+            {t("downloadCsv")}
           </Button>
         </div>
       )}
@@ -171,6 +176,8 @@ function Participants({ campaignId }: { campaignId: string }) {
 }
 
 export function CrowdLinks({ campaignId }: { campaignId: string }) {
+  const t = useTranslations("CampaignCrowdLinks");
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const links = useQuery(trpc.crowd.links.queryOptions({ campaignId }));
@@ -187,11 +194,18 @@ export function CrowdLinks({ campaignId }: { campaignId: string }) {
       {links.data?.map((link) => (
         <Card key={link.id} title={link.name}>
           <p className="text-sm text-slate-600">
-            {PLATFORM_NAMES[link.platform]} · {link.requiredComparisons} comparisons ·{" "}
-            {link.comprehensionQuestions.length} questions, {link.comprehensionAttempts} attempts · link{" "}
-            <code className="font-mono">{link.tokenPrefix}…</code> · {link.participants.participants}{" "}
-            participants, {link.participants.completed} completed, {link.participants.failed} failed the check
-            {link.revokedAt && " · revoked"}
+            {t.rich("linkSummary", {
+              platform: PLATFORM_NAMES[link.platform],
+              comparisons: link.requiredComparisons,
+              questions: link.comprehensionQuestions.length,
+              attempts: link.comprehensionAttempts,
+              prefix: link.tokenPrefix,
+              participants: link.participants.participants,
+              completed: link.participants.completed,
+              failed: link.participants.failed,
+              revoked: link.revokedAt ? "yes" : "no",
+              code: (chunks) => <code className="font-mono">{chunks}</code>,
+            })}
           </p>
           {!link.revokedAt && (
             <Button
@@ -199,11 +213,11 @@ export function CrowdLinks({ campaignId }: { campaignId: string }) {
               variant="danger"
               disabled={revoke.isPending}
               onClick={() => {
-                if (window.confirm(`Revoke "${link.name}"? Nobody new can start through it.`))
+                if (window.confirm(t("confirmRevoke", { name: link.name })))
                   revoke.mutate({ linkId: link.id });
               }}
             >
-              Revoke
+              {t("revoke")}
             </Button>
           )}
         </Card>

@@ -3,8 +3,11 @@
 // (both Bradley–Terry on the Elo scale): where they differ, the judge and the humans disagree on
 // which variant is better. Shown once the judge has judged something.
 import { useQuery } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import { Alert, Card } from "../../../../_components/ui";
-import { errorMessage, useTRPC } from "../../../../_lib/trpc";
+import { useErrorText } from "../../../../_lib/error-text";
+import { useTRPC } from "../../../../_lib/trpc";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
 
 interface Player {
   label: string;
@@ -13,9 +16,10 @@ interface Player {
   battles: number;
 }
 
-const cell = "py-2 pr-4 text-right tabular-nums";
+const cell = "py-2 pe-4 text-end tabular-nums";
 
 function Standing({ player }: { player: Player | undefined }) {
+  const format = useCampaignFormat();
   if (!player)
     return (
       <td colSpan={3} className={cell}>
@@ -24,9 +28,9 @@ function Standing({ player }: { player: Player | undefined }) {
     );
   return (
     <>
-      <td className={cell}>{player.rank}</td>
-      <td className={cell}>{player.score.toFixed(1)}</td>
-      <td className={cell}>{player.battles.toLocaleString("en-US")}</td>
+      <td className={cell}>{format.count(player.rank)}</td>
+      <td className={cell}>{format.score(player.score)}</td>
+      <td className={cell}>{format.count(player.battles)}</td>
     </>
   );
 }
@@ -38,6 +42,8 @@ export function JudgeSideBySide({
   filters: { campaignId: string; batchId?: string; includeRejected: boolean; includeFlaggedTurns: boolean };
   humans: Player[];
 }) {
+  const t = useTranslations("CampaignJudgeLeaderboard");
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const judge = useQuery(trpc.leaderboard.get.queryOptions({ ...filters, voter: "judge" }));
   if (judge.error) return <Alert>{errorMessage(judge.error)}</Alert>;
@@ -48,42 +54,28 @@ export function JudgeSideBySide({
   );
   const byHumans = new Map(humans.map((player) => [player.label, player]));
   return (
-    <Card
-      title="Annotators and LLM judge side by side"
-      description={`The same leaderboard from the annotators' choices and from the judge's verdicts (${judge.data.battles.toLocaleString("en-US")} judged battles; a verdict whose two orders disagreed counts as a tie, as "negligibly better" does). Turns flagged for identity leaks and near-duplicate prompts are not left out of the judge's.`}
-    >
+    <Card title={t("title")} description={t("hint", { battles: judge.data.battles })}>
       <div className="overflow-x-auto">
         <table className="min-w-full divide-y divide-slate-200 text-sm">
-          <caption className="sr-only">Annotators and LLM judge side by side</caption>
+          <caption className="sr-only">{t("title")}</caption>
           <thead>
-            <tr className="text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
-              <th scope="col" className="py-2 pr-4">
-                Variant
+            <tr className="text-start text-xs font-semibold uppercase tracking-wide text-slate-500">
+              <th scope="col" className="py-2 pe-4">
+                {t("variant")}
               </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Annotators&apos; rank
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Annotators&apos; score
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Battles
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Judge&apos;s rank
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Judge&apos;s score
-              </th>
-              <th scope="col" className="py-2 pr-4 text-right">
-                Judged battles
-              </th>
+              {(
+                ["humanRank", "humanScore", "battles", "judgeRank", "judgeScore", "judgedBattles"] as const
+              ).map((column) => (
+                <th key={column} scope="col" className="py-2 pe-4 text-end">
+                  {t(column)}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
             {labels.map((label) => (
               <tr key={label}>
-                <th scope="row" className="py-2 pr-4 text-left font-medium">
+                <th scope="row" className="py-2 pe-4 text-start font-medium">
                   {label}
                 </th>
                 <Standing player={byHumans.get(label)} />

@@ -1,12 +1,18 @@
 "use client";
 // The campaign's target number of comparisons: reaching it sends the "quota.reached" event.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useTranslations } from "next-intl";
 import type { FormEvent } from "react";
 import { Alert, Button, Card, TextField } from "../../../../_components/ui";
-import { errorMessage, useTRPC } from "../../../../_lib/trpc";
+import { useErrorText } from "../../../../_lib/error-text";
+import { useTRPC } from "../../../../_lib/trpc";
 import { numberOrNull } from "../../_components/fields";
+import { useCampaignFormat } from "../../_components/use-campaign-format";
 
 export function ComparisonTarget({ campaignId }: { campaignId: string }) {
+  const t = useTranslations("CampaignComparisonTarget");
+  const format = useCampaignFormat();
+  const errorMessage = useErrorText();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const target = useQuery(trpc.webhooks.target.queryOptions({ campaignId }));
@@ -22,26 +28,23 @@ export function ComparisonTarget({ campaignId }: { campaignId: string }) {
   }
   if (!target.data) return target.error ? <Alert>{errorMessage(target.error)}</Alert> : null;
   return (
-    <Card
-      title="Comparison target"
-      description='When the campaign has this many comparisons, webhooks that subscribe to "Quota reached" are told once.'
-    >
+    <Card title={t("title")} description={t("hint")}>
       <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-3" noValidate>
         <TextField
           id="target-comparisons"
           name="targetComparisons"
           type="number"
-          label="Target (comparisons; empty for none)"
+          label={t("target")}
           min={1}
           defaultValue={target.data.targetComparisons ?? ""}
         />
         <Button type="submit" disabled={save.isPending}>
-          Save target
+          {t("save")}
         </Button>
       </form>
       {target.data.targetReachedAt && (
         <p className="mt-2 text-sm text-emerald-700">
-          Reached {target.data.targetReachedAt.toLocaleString()}.
+          {t("reached", { at: format.moment(target.data.targetReachedAt) })}
         </p>
       )}
       {save.error && (

@@ -154,8 +154,20 @@ async function followElsewhere(user: HttpUser, turnId: string, not: string | nul
   throw new Error(`The balancer kept sending turn ${turnId}'s stream to ${not}.`);
 }
 
+/** The test's own reads of what was stored. An idle connection of its pool may still be one the
+ * outage tests' restart terminated (PostgreSQL's notice can arrive only once it is used): such a
+ * read is made again on a fresh connection. The deployment under test gets no such help. */
+async function read<Row extends pg.QueryResultRow>(text: string, values: unknown[]) {
+  try {
+    return await sql.query<Row>(text, values);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "57P01") throw error; // admin_shutdown
+    return await sql.query<Row>(text, values);
+  }
+}
+
 async function storedResponses(turnId: string) {
-  const { rows } = await sql.query<{ id: string; status: string; text: string; error: string | null }>(
+  const { rows } = await read<{ id: string; status: string; text: string; error: string | null }>(
     "select id, status, text, error from responses where turn_id = $1 order by position",
     [turnId],
   );
@@ -163,7 +175,7 @@ async function storedResponses(turnId: string) {
 }
 
 async function comparisonsOf(turnIds: string[]) {
-  const { rows } = await sql.query<{ turn_id: string; count: string }>(
+  const { rows } = await read<{ turn_id: string; count: string }>(
     "select turn_id, count(*) from comparisons where turn_id = any($1::uuid[]) group by turn_id",
     [turnIds],
   );

@@ -9,9 +9,9 @@
 // Every weight type, the kernel this CPU selects (ARBITER_CPU_ISA lowers it), T = 1, 2, 4;
 // "q8_0-packed", "q4_0-packed", "q4_k-packed" and "q6_k-packed" name the kernels over rows
 // repacked at load (matmul_packed.cpp).
-// Options: --types q8_0,q4_0,... --threads N (default 2), --cpu-time (the cache figures in the
-// thread's CPU time instead of wall time, steadier on a machine shared with other work; no
-// memory figures then).
+// Options: --types q8_0,q4_0,... --threads N (default 2), --tokens 1,2,4 (the values of T; 64
+// shows a prefill chunk), --cpu-time (the cache figures in the thread's CPU time instead of
+// wall time, steadier on a machine shared with other work; no memory figures then).
 //
 // --probes: the machine's bounds instead (what decode and prefill are measured against):
 //   readGBps           a 1 GiB buffer summed with 512-bit (else 256-bit) loads, 1 and N threads
@@ -138,12 +138,14 @@ double cache_us(const Bench& b, int n_tok) {
   const std::vector<uint8_t> w = make_weights(b, rows), act = make_activations(b, n_tok);
   std::vector<float> y;
   const MatmulArgs a = args(b, w, act, n_tok, &y, rows);
-  for (int i = 0; i < 20; i++) b.kernel->rows(a, 0, rows);
+  // 100 products a batch for decode sizes; fewer for prefill chunks, each 16+ times longer.
+  const int reps = n_tok <= 4 ? 100 : std::max(5, 400 / n_tok);
+  for (int i = 0; i < std::min(20, reps); i++) b.kernel->rows(a, 0, rows);
   std::vector<double> batches;
   for (int k = 0; k < 7; k++) {
     const double t0 = cache_clock();
-    for (int i = 0; i < 100; i++) b.kernel->rows(a, 0, rows);
-    batches.push_back((cache_clock() - t0) / 100 * 1e6);
+    for (int i = 0; i < reps; i++) b.kernel->rows(a, 0, rows);
+    batches.push_back((cache_clock() - t0) / reps * 1e6);
   }
   return median(batches);
 }
@@ -323,13 +325,22 @@ int main(int argc, char** argv) {
   std::string types = "f32,f16,bf16,q8_0,q4_0,q5_0,q4_k,q6_k";
   int threads = 2;
   bool probes = false;
+  std::vector<int> token_counts = {1, 2, 4};
   for (int i = 1; i < argc; i++) {
     if (std::strcmp(argv[i], "--probes") == 0) probes = true;
     else if (std::strcmp(argv[i], "--types") == 0 && i + 1 < argc) types = argv[++i];
     else if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::max(1, std::atoi(argv[++i]));
     else if (std::strcmp(argv[i], "--cpu-time") == 0) g_cpu_time = true;
+    else if (std::strcmp(argv[i], "--tokens") == 0 && i + 1 < argc) {
+      token_counts.clear();
+      for (const char* p = argv[++i]; *p;) {
+        char* end;
+        token_counts.push_back(std::max(1, static_cast<int>(std::strtol(p, &end, 10))));
+        p = *end == ',' ? end + 1 : end + std::strlen(end);
+      }
+    }
     else {
-      std::fprintf(stderr, "usage: kernel_bench [--types q8_0,q4_0,...] [--threads N] [--cpu-time] [--probes]\n");
+      std::fprintf(stderr, "usage: kernel_bench [--types q8_0,q4_0,...] [--threads N] [--tokens 1,2,4] [--cpu-time] [--probes]\n");
       return 2;
     }
   }
@@ -357,11 +368,15 @@ int main(int argc, char** argv) {
     std::printf("%s\n    {\"type\": \"%s\", \"kernelIsa\": \"%s\", \"cacheUsPerProduct\": {", first ? "" : ",", name.c_str(),
                 cpu_isa_name(kernel->isa));
     first = false;
-    for (int t : {1, 2, 4}) std::printf("%s\"%d\": %.1f", t == 1 ? "" : ", ", t, cache_us(b, t));
+    for (size_t i = 0; i < token_counts.size(); i++) {
+      std::printf("%s\"%d\": %.1f", i == 0 ? "" : ", ", token_counts[i], cache_us(b, token_counts[i]));
+    }
     std::printf("}");
     if (!g_cpu_time) {  // two threads' wall time: not measured in CPU time
       std::printf(", \"memoryGBps\": {");
-      for (int t : {1, 2, 4}) std::printf("%s\"%d\": %.1f", t == 1 ? "" : ", ", t, memory_gbps(b, t, threads));
+      for (size_t i = 0; i < token_counts.size(); i++) {
+        std::printf("%s\"%d\": %.1f", i == 0 ? "" : ", ", token_counts[i], memory_gbps(b, token_counts[i], threads));
+      }
       std::printf("}");
     }
     std::printf("}");

@@ -108,10 +108,18 @@ struct FloatTiles {
 #endif
 
   static void add(GgmlType type, std::vector<MatmulKernel>* out) {
+    add_below_avx512(type, out);
+#ifdef ARB_HAVE_X86_KERNELS
+    if (cpu_isa_supported() >= CpuIsa::Avx512) out->push_back({type, CpuIsa::Avx512, ActFormat::F32, rows_avx512});
+#endif
+  }
+
+  // The portable and AVX2 kernels only, for a type with AVX-512 tiles of its own (F16,
+  // matmul_f16.cpp).
+  static void add_below_avx512(GgmlType type, std::vector<MatmulKernel>* out) {
     out->push_back({type, CpuIsa::Portable, ActFormat::F32, rows_portable});
 #ifdef ARB_HAVE_X86_KERNELS
     if (cpu_isa_supported() >= CpuIsa::Avx2) out->push_back({type, CpuIsa::Avx2, ActFormat::F32, rows_avx2});
-    if (cpu_isa_supported() >= CpuIsa::Avx512) out->push_back({type, CpuIsa::Avx512, ActFormat::F32, rows_avx512});
 #endif
   }
 };

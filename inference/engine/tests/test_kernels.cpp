@@ -197,6 +197,42 @@ TEST(kernels_give_identical_results_alone_or_batched) {
   }
 }
 
+TEST(f16_kernels_match_reference_and_are_batch_invariant_at_prefill_sizes) {
+  // The F16 kernels over more activations than a register tile or an activation block (the
+  // AVX-512 one works in tiles of 4 rows x 6 activations, matmul_f16.cpp): 45 rows (whole 4-row
+  // tiles and one more), 1037 columns (32- and 16-column steps and a 13-column masked tail), 71
+  // activations (11 tiles of 6 and 5 more, past kActivationBlock). Every result against the
+  // reference; then activations alone, in pairs and in fours at odd offsets, over odd row
+  // splits, with the bits they had in the whole batch (decode steps and prefill chunks share a
+  // batch, so the tile a result falls in must not matter).
+  const Problem p = make_problem(GgmlType::F16, 45, 1037, 71, 18);
+  const size_t rb = ggml_row_size(p.type, p.cols);
+  for (const MatmulKernel& k : matmul_kernels(GgmlType::F16)) {
+    const std::string name = std::string("F16 ") + cpu_isa_name(k.isa);
+    std::vector<float> batched(static_cast<size_t>(p.rows * p.n_tok), NAN);
+    k.rows(args_for(p, k, batched.data(), p.n_tok, 0), 0, p.rows);
+    for (int t = 0; t < p.n_tok; t++) {
+      for (int64_t r = 0; r < p.rows; r++) {
+        const uint8_t* row = p.w.data() + rb * static_cast<size_t>(r);
+        const double expected = vec_dot_ref(p.type, row, &p.x[t * p.cols], p.cols);
+        const double got = batched[static_cast<size_t>(t * p.rows + r)];
+        CHECK_MSG(std::fabs(got - expected) <= accumulation_tolerance(p.cols, dot_magnitude(p, row, t)),
+                  name + " row " + std::to_string(r) + " tok " + std::to_string(t) + ": " + std::to_string(got) +
+                      " vs " + std::to_string(expected));
+      }
+    }
+    for (int n_tok : {1, 2, 4}) {
+      for (int t0 = 1; t0 + n_tok <= p.n_tok; t0 += 11) {
+        std::vector<float> part(static_cast<size_t>(p.rows * n_tok), NAN);
+        const int64_t cuts[] = {0, 3, 17, 18, 45};
+        for (int c = 0; c + 1 < 5; c++) k.rows(args_for(p, k, part.data(), n_tok, t0), cuts[c], cuts[c + 1]);
+        CHECK_MSG(std::memcmp(part.data(), &batched[static_cast<size_t>(t0 * p.rows)], part.size() * sizeof(float)) == 0,
+                  name + ": " + std::to_string(n_tok) + " activations from " + std::to_string(t0));
+      }
+    }
+  }
+}
+
 TEST(packed_kernels_match_scalar_reference_and_are_batch_invariant) {
   // Q8_0, Q4_0, Q4_K and Q6_K repacked into groups of 16 interleaved rows (matmul_packed.cpp): every
   // packed kernel against the reference on the file's rows; the AVX-512 one bit-identical to

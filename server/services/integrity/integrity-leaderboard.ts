@@ -35,7 +35,7 @@ function* ranked(
   const fit = yield* styleBradleyTerrySteps(rows);
   const intervals =
     rounds > 0
-      ? yield* bootstrapStyleIntervalsSteps(rows, fit, { rounds, seed: BOOTSTRAP_SEED })
+      ? (yield* bootstrapStyleIntervalsSteps(rows, fit, { rounds, seed: BOOTSTRAP_SEED })).intervals
       : fit.strengths.map((beta) => ({ low: eloFromStrength(beta), high: eloFromStrength(beta) }));
   const round1 = (value: number) => Math.round(value * 10) / 10;
   const entries = players

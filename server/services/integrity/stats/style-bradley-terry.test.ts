@@ -10,7 +10,7 @@ import {
   bootstrapStyleIntervalsSteps,
   eloFromStrength,
   fitStyleBradleyTerry,
-  poissonSampler,
+  poissonDraws,
   standardizeStyle,
   STYLE_BIN_WIDTH,
   styleBradleyTerrySteps,
@@ -139,29 +139,38 @@ describe("battle rows", () => {
   );
 });
 
-describe("poissonSampler", () => {
-  it.each([3, 200, 3000])("draws Poisson(%i): its mean and variance", (mean) => {
-    const draw = poissonSampler(seededRandom(mean));
-    const draws = Array.from({ length: 20_000 }, () => draw(mean));
-    const average = draws.reduce((sum, k) => sum + k, 0) / draws.length;
-    const variance = draws.reduce((sum, k) => sum + (k - average) ** 2, 0) / (draws.length - 1);
-    // The average is off by about sqrt(mean / 20000); the variance by about 1% of the mean.
-    expect(Math.abs(average - mean)).toBeLessThan(5 * Math.sqrt(mean / draws.length));
-    expect(Math.abs(variance / mean - 1)).toBeLessThan(0.05);
-    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+describe("poissonDraws", () => {
+  it.each([3, 200, 3000, 5000])("draws Poisson(%i): its mean and variance", (mean) => {
+    // Beside a mean of 0 and one that is not whole, which take no table.
+    const means = Float64Array.from({ length: 20_000 }, (_, i) =>
+      i % 2 === 0 ? mean : i % 4 === 1 ? 0 : 2.5,
+    );
+    const draws = new Float64Array(means.length);
+    poissonDraws(means, seededRandom(mean))(draws);
+    const ofMean = draws.filter((_, i) => i % 2 === 0);
+    const average = ofMean.reduce((sum, k) => sum + k, 0) / ofMean.length;
+    const variance = ofMean.reduce((sum, k) => sum + (k - average) ** 2, 0) / (ofMean.length - 1);
+    // The average is off by about sqrt(mean / 10000); the variance by about 1.4% of the mean.
+    expect(Math.abs(average - mean)).toBeLessThan(5 * Math.sqrt(mean / ofMean.length));
+    expect(Math.abs(variance / mean - 1)).toBeLessThan(0.07);
+    expect(Math.min(...ofMean)).toBeGreaterThanOrEqual(0);
+    expect(draws.filter((_, i) => i % 4 === 1).every((k) => k === 0)).toBe(true);
+    const halves = draws.filter((_, i) => i % 4 === 3);
+    expect(Math.abs(halves.reduce((sum, k) => sum + k, 0) / halves.length - 2.5)).toBeLessThan(0.15);
   });
 });
 
 describe("bootstrapStyleIntervalsSteps", () => {
-  it("gives the intervals of the bootstrap that redraws every battle", { timeout: 60_000 }, () => {
-    const players = 4;
-    const battles = syntheticStyleBattles({ battles: 2000, players, seed: 8, withMarkdown: false });
+  const players = 4;
+  const rounds = 300;
+
+  /** The bootstrap on rows against the one that redraws every battle, both seeded. */
+  function againstPerBattle(battles: Battle[], rowBudget?: number) {
     const rows = runSteps(battleRowsSteps(battles, players, { binWidth: STYLE_BIN_WIDTH }));
     const estimate = runSteps(styleBradleyTerrySteps(rows));
-    const rounds = 300;
-    const grouped = runSteps(bootstrapStyleIntervalsSteps(rows, estimate, { rounds, seed: 1 }));
+    const grouped = runSteps(bootstrapStyleIntervalsSteps(rows, estimate, { rounds, seed: 1, rowBudget }));
     const perBattle = perBattleBootstrap(battles, players, estimate, { rounds, seed: 2 });
-    grouped.forEach((interval, i) => {
+    grouped.intervals.forEach((interval, i) => {
       const width = perBattle[i].high - perBattle[i].low;
       // Two independent 300-round estimates of the same percentiles: their ends differ by about
       // 6% of the width (Monte Carlo), so 20% is over three of those.
@@ -170,6 +179,47 @@ describe("bootstrapStyleIntervalsSteps", () => {
       const score = eloFromStrength(estimate.strengths[i]);
       expect(interval.low).toBeLessThan(score);
       expect(interval.high).toBeGreaterThan(score);
+    });
+    return { rows, estimate, grouped };
+  }
+
+  it("gives the intervals of the bootstrap that redraws every battle", { timeout: 60_000 }, () => {
+    const battles = syntheticStyleBattles({ battles: 2000, players, seed: 8, withMarkdown: false });
+    const { rows, grouped } = againstPerBattle(battles);
+    // Within the budget already: only each pair's two orders merge.
+    expect(grouped.bootstrapBinWidth).toBe(STYLE_BIN_WIDTH);
+    expect(grouped.bootstrapRows).toBeLessThan(rows.a.length);
+  });
+
+  it(
+    "gives them too with Markdown varying, on rows regrouped coarser to fit the row budget",
+    { timeout: 60_000 },
+    () => {
+      const battles = syntheticStyleBattles({ battles: 3000, players, seed: 9 });
+      const rowBudget = 400;
+      const { rows, grouped } = againstPerBattle(battles, rowBudget);
+      expect(rows.a.length).toBeGreaterThan(battles.length * 0.8);
+      expect(grouped.bootstrapRows).toBeLessThanOrEqual(rowBudget);
+      // As wide a bin as a million such battles need for the default budget (1.41), or wider.
+      expect(grouped.bootstrapBinWidth).toBeGreaterThanOrEqual(1.41);
+    },
+  );
+
+  it("centres the intervals on the estimate it is given, the fine fit", () => {
+    const battles = syntheticStyleBattles({ battles: 1000, players, seed: 10 });
+    const rows = runSteps(battleRowsSteps(battles, players, { binWidth: STYLE_BIN_WIDTH }));
+    const estimate = runSteps(styleBradleyTerrySteps(rows));
+    const moved = {
+      ...estimate,
+      strengths: estimate.strengths.map((beta, i) => (i === 0 ? beta + 0.1 : beta)),
+    };
+    const options = { rounds: 20, seed: 3, rowBudget: 100 };
+    const around = runSteps(bootstrapStyleIntervalsSteps(rows, estimate, options)).intervals;
+    const aroundMoved = runSteps(bootstrapStyleIntervalsSteps(rows, moved, options)).intervals;
+    const shift = eloFromStrength(0.1) - eloFromStrength(0);
+    aroundMoved.forEach((interval, i) => {
+      expect(interval.low).toBeCloseTo(around[i].low + (i === 0 ? shift : 0), 4);
+      expect(interval.high).toBeCloseTo(around[i].high + (i === 0 ? shift : 0), 4);
     });
   });
 });

@@ -10,8 +10,10 @@
 // "q8_0-packed", "q4_0-packed", "q4_k-packed" and "q6_k-packed" name the kernels over rows
 // repacked at load (matmul_packed.cpp).
 // Options: --types q8_0,q4_0,... --threads N (default 2), --tokens 1,2,4 (the values of T; 64
-// shows a prefill chunk), --cpu-time (the cache figures in the thread's CPU time instead of
-// wall time, steadier on a machine shared with other work; no memory figures then).
+// shows a prefill chunk), --cpu-time (the figures in the threads' CPU time instead of wall time,
+// steadier on a machine shared with other work: cache figures in CPU microseconds, memory
+// figures as GB per CPU-second of a thread, memoryGBpsPerCpuSecond; with --threads 1 that shows
+// whether a kernel's arithmetic hides under its weight stream).
 //
 // --probes: the machine's bounds instead (what decode and prefill are measured against):
 //   readGBps           a 1 GiB buffer summed with 512-bit (else 256-bit) loads, 1 and N threads
@@ -150,17 +152,26 @@ double cache_us(const Bench& b, int n_tok) {
   return median(batches);
 }
 
-// GB/s of weights through `threads` threads on a 256 MB matrix.
+// GB/s of weights through `threads` threads on a 256 MB matrix: per second of wall time, or
+// (--cpu-time) per second of the threads' own CPU time, stalls on memory included, which a
+// machine shared with other work leaves steadier.
 double memory_gbps(const Bench& b, int n_tok, int threads) {
   const int64_t rows = static_cast<int64_t>((size_t{256} << 20) / b.row_bytes) / kPackedRows * kPackedRows;
   const std::vector<uint8_t> w = make_weights(b, rows), act = make_activations(b, n_tok);
   std::vector<float> y;
   const MatmulArgs a = args(b, w, act, n_tok, &y, rows);
+  std::vector<double> cpu_seconds(static_cast<size_t>(threads));
   auto pass = [&] {
     std::vector<std::thread> pool;
     // Whole groups of kPackedRows per thread (packed kernels take nothing else).
     auto cut = [&](int i) { return rows / kPackedRows * i / threads * kPackedRows; };
-    for (int i = 0; i < threads; i++) pool.emplace_back([&, i] { b.kernel->rows(a, cut(i), cut(i + 1)); });
+    for (int i = 0; i < threads; i++) {
+      pool.emplace_back([&, i] {
+        const double t0 = cache_clock();
+        b.kernel->rows(a, cut(i), cut(i + 1));
+        cpu_seconds[static_cast<size_t>(i)] = cache_clock() - t0;
+      });
+    }
     for (std::thread& t : pool) t.join();
   };
   pass();
@@ -168,7 +179,12 @@ double memory_gbps(const Bench& b, int n_tok, int threads) {
   for (int k = 0; k < 15; k++) {
     const auto t0 = std::chrono::steady_clock::now();
     pass();
-    rates.push_back(static_cast<double>(w.size()) / seconds_since(t0) / 1e9);
+    double seconds = seconds_since(t0);
+    if (g_cpu_time) {
+      seconds = 0.0;
+      for (double s : cpu_seconds) seconds += s / threads;
+    }
+    rates.push_back(static_cast<double>(w.size()) / seconds / 1e9);
   }
   return median(rates);
 }
@@ -372,13 +388,11 @@ int main(int argc, char** argv) {
       std::printf("%s\"%d\": %.1f", i == 0 ? "" : ", ", token_counts[i], cache_us(b, token_counts[i]));
     }
     std::printf("}");
-    if (!g_cpu_time) {  // two threads' wall time: not measured in CPU time
-      std::printf(", \"memoryGBps\": {");
-      for (size_t i = 0; i < token_counts.size(); i++) {
-        std::printf("%s\"%d\": %.1f", i == 0 ? "" : ", ", token_counts[i], memory_gbps(b, token_counts[i], threads));
-      }
-      std::printf("}");
+    std::printf(", \"%s\": {", g_cpu_time ? "memoryGBpsPerCpuSecond" : "memoryGBps");
+    for (size_t i = 0; i < token_counts.size(); i++) {
+      std::printf("%s\"%d\": %.1f", i == 0 ? "" : ", ", token_counts[i], memory_gbps(b, token_counts[i], threads));
     }
+    std::printf("}");
     std::printf("}");
     std::fflush(stdout);
   }

@@ -1,5 +1,7 @@
 // Sampler: greedy is argmax with the lowest id on ties; a seed fixes the draw; top-k, top-p and
 // the repetition penalty cut and reshape the distribution as documented.
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "../sampler.h"
@@ -22,6 +24,29 @@ TEST(sampler_greedy_takes_the_lowest_id_on_ties) {
   Sampler s(p, 6);
   const float logits[] = {1.0f, 3.0f, -2.0f, 3.0f, NAN, 0.0f};
   CHECK_EQ(s.sample(logits, {}), 1);
+}
+
+// Greedy without a mask takes a vectorized pass (first_argmax); with an all-ones mask, the plain
+// loop. Both must pick the same id on vocabulary-sized logits with repeated maxima, NaNs and
+// infinities anywhere, including at id 0 and in the tail past the last full run of lanes.
+TEST(sampler_greedy_fast_path_matches_the_masked_loop) {
+  SamplingParams p;
+  p.temperature = 0.0f;
+  std::mt19937 rng(9);
+  for (const int n : {1, 5, 16, 17, 1000, 32000, 32003}) {
+    const std::vector<uint64_t> all((static_cast<size_t>(n) + 63) / 64, ~uint64_t{0});
+    Sampler s(p, n);
+    for (int trial = 0; trial < 40; trial++) {
+      std::vector<float> l = random_logits(n, static_cast<uint32_t>(trial * 7 + n));
+      const float top = 9.0f + static_cast<float>(trial % 3);
+      for (int k = 0; k < trial % 4; k++) l[rng() % static_cast<uint32_t>(n)] = top;  // ties
+      if (trial % 5 == 1) l[rng() % static_cast<uint32_t>(n)] = NAN;
+      if (trial % 7 == 2) l[0] = NAN;
+      if (trial % 9 == 3) l[static_cast<size_t>(n) - 1] = INFINITY;
+      if (trial % 11 == 4) std::fill(l.begin(), l.end(), -INFINITY);
+      CHECK_EQ(s.sample(l.data(), {}), s.sample(l.data(), {}, all.data()));
+    }
+  }
 }
 
 TEST(sampler_same_seed_same_samples) {

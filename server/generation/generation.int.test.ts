@@ -411,6 +411,29 @@ describe("generating a turn on the local engine", () => {
     }
   });
 
+  it("generates only the turn's pending responses and shows the others as they were saved", async () => {
+    const { turn } = await localTurn(16, "Hello", { identify: resolver.identify.bind(resolver) });
+    const [kept, pending] = turn.responses;
+    await db
+      .update(responses)
+      .set({ status: "completed", text: "Kept as it was.", finishReason: "stop", completedAt: new Date() })
+      .where(eq(responses.id, kept.id));
+    // Watched from the moment it is scheduled: the snapshot comes from the job's own views.
+    const scheduled = hub.schedule(db, turn.turnId);
+    const events = await collect(hub.watch(db, turn.turnId));
+    await scheduled;
+    const snapshot = events.find((event) => event.type === "snapshot") as Extract<
+      TurnStreamEvent,
+      { type: "snapshot" }
+    >;
+    expect(snapshot.responses.map((response) => response.id)).toEqual([kept.id, pending.id]);
+    expect(snapshot.responses[0]).toMatchObject({ status: "completed", text: "Kept as it was." });
+    expect(events.at(-1)).toEqual({ type: "end" });
+    const rows = await db.select().from(responses).where(eq(responses.turnId, turn.turnId));
+    expect(rows.find((row) => row.id === kept.id)).toMatchObject({ text: "Kept as it was.", attempt: 1 });
+    expect(rows.find((row) => row.id === pending.id)!.status).toBe("completed");
+  });
+
   it("marks a response whose generator vanished as interrupted, so it can be retried", async () => {
     // Created but never scheduled, then left "streaming" as a crashed process would leave it.
     const { turn } = await localTurn(16, "Hello", { identify: identifyForTest });

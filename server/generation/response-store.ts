@@ -2,9 +2,9 @@
 // responses, saving their text as it streams, saving how they end, failing unfinished or stale
 // ones and resetting failed ones for a retry. Each write names the status it expects, so a
 // cancel racing a finish, or two instances racing for a turn, never overwrite each other.
-import { and, asc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { modelVariants, responses, type Response } from "@/db/schema";
+import { responses, type Response } from "@/db/schema";
 import { flagSavedResponse } from "@/server/services/integrity/flag-identity";
 import type { ChatResult, PartialChatResult } from "./chat-stream";
 
@@ -12,6 +12,10 @@ import type { ChatResult, PartialChatResult } from "./chat-stream";
 export interface ClaimedResponse {
   row: Response;
   apiKeyEnv: string | null;
+  /** Whether its turn shows best-of-N samples (it has a plan in best_of_n_turns). */
+  isBestOfN: boolean;
+  /** How many responses its turn has, claimed here or not. */
+  responsesOfTurn: number;
 }
 
 /**
@@ -26,27 +30,31 @@ export function readTurnResponses(db: Db, turnId: string): Promise<Response[]> {
   return db.select().from(responses).where(eq(responses.turnId, turnId)).orderBy(asc(responses.position));
 }
 
-/** Marks the turn's pending responses streaming; the ones returned are this caller's to generate. */
+/** Marks the turn's pending responses streaming; the ones returned are this caller's to generate
+ * (one statement: each row comes with its variant's key variable, whether the turn is best-of-N
+ * and how many responses the turn has). */
 export async function claimPendingResponses(db: Db, turnId: string): Promise<ClaimedResponse[]> {
   const claimed = await db
     .update(responses)
     .set({ status: "streaming", progressAt: new Date(), text: "", error: null, finishReason: null })
     .where(and(eq(responses.turnId, turnId), eq(responses.status, "pending")))
-    .returning();
-  const variantIds = [...new Set(claimed.map((row) => row.variantId).filter((id): id is string => !!id))];
-  const keyVariables = new Map(
-    variantIds.length === 0
-      ? []
-      : (
-          await db
-            .select({ id: modelVariants.id, apiKeyEnv: modelVariants.apiKeyEnv })
-            .from(modelVariants)
-            .where(inArray(modelVariants.id, variantIds))
-        ).map((row) => [row.id, row.apiKeyEnv]),
-  );
-  return claimed.map((row) => ({
+    .returning({
+      ...getTableColumns(responses),
+      apiKeyEnv: sql<
+        string | null
+      >`(select v.api_key_env from model_variants v where v.id = "responses"."variant_id")`,
+      isBestOfN:
+        sql`exists (select 1 from best_of_n_turns b where b.turn_id = "responses"."turn_id")`.mapWith(
+          Boolean,
+        ),
+      responsesOfTurn:
+        sql`(select count(*) from responses r where r.turn_id = "responses"."turn_id")`.mapWith(Number),
+    });
+  return claimed.map(({ apiKeyEnv, isBestOfN, responsesOfTurn, ...row }) => ({
     row,
-    apiKeyEnv: row.variantId ? (keyVariables.get(row.variantId) ?? null) : null,
+    apiKeyEnv,
+    isBestOfN,
+    responsesOfTurn,
   }));
 }
 

@@ -263,16 +263,30 @@ export class GenerationHub {
     job.claims++;
     try {
       if (isNew) {
-        const loading = job;
-        job.loaded = readTurnResponses(db, turnId).then((rows) => {
-          for (const row of rows) loading.views.set(row.id, toResponseView(row));
-        });
+        job.loaded = this.claimAndLoad(job, db, turnId);
+        await job.loaded;
+      } else {
+        await job.loaded;
+        for (const claimed of await claimPendingResponses(db, turnId)) this.start(job, claimed);
       }
-      await job.loaded;
-      for (const claimed of await claimPendingResponses(db, turnId)) this.start(job, claimed);
     } finally {
       job.claims--;
       this.finishIfDone(job);
+    }
+  }
+
+  /**
+   * A new job: claims the turn's pending responses and starts them, then reads the others' rows
+   * into its views — only when there are others (a new turn's responses are all claimed here, so
+   * the claim is its one read).
+   */
+  private async claimAndLoad(job: TurnJob, db: Db, turnId: string) {
+    const claimed = await claimPendingResponses(db, turnId);
+    for (const item of claimed) this.start(job, item);
+    if (claimed.length > 0 && claimed[0].responsesOfTurn === claimed.length) return;
+    const claimedIds = new Set(claimed.map((item) => item.row.id));
+    for (const row of await readTurnResponses(db, turnId)) {
+      if (!claimedIds.has(row.id)) job.views.set(row.id, toResponseView(row));
     }
   }
 
@@ -301,7 +315,7 @@ export class GenerationHub {
     try {
       endpoint = await this.resolveEndpoint(job, claimed);
       const result =
-        (await this.pickedFromSamples(job, claimed.row, endpoint, live)) ??
+        (await this.pickedFromSamples(job, claimed, endpoint, live)) ??
         (await this.stream(job, claimed.row, endpoint, view, live));
       outcome = { status: "completed", model: endpoint.model, result };
     } catch (error) {
@@ -386,12 +400,12 @@ export class GenerationHub {
    */
   private async pickedFromSamples(
     job: TurnJob,
-    row: Response,
+    { row, isBestOfN }: ClaimedResponse,
     endpoint: ResolvedEndpoint,
     live: LiveResponse,
   ): Promise<ChatResult | null> {
     const sampler = this.options.bestOfN;
-    if (!sampler) return null;
+    if (!sampler || !isBestOfN) return null;
     job.bestOfNPlan ??= sampler.planOf(job.db, job.turnId);
     const plan = await job.bestOfNPlan;
     if (!plan) return null;

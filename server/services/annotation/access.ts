@@ -5,7 +5,7 @@
 // other people's work reveal nothing. New work is saved only from annotators who confirmed the
 // campaign's current guidelines: the workspace asks for it, and the server holds every other
 // client (scripts, an old tab) to it too.
-import { and, eq, sql, type SQLWrapper } from "drizzle-orm";
+import { and, eq, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import {
   campaigns,
@@ -114,15 +114,19 @@ function isOpenToAnnotators(campaign: Campaign) {
   return campaign.status === "active" || campaign.status === "paused";
 }
 
-/** A turn of the actor's own conversation in a campaign still open to them (one query). */
-export async function findOwnTurn(db: Db, turnId: string, actor: Actor): Promise<OwnTurn> {
-  const [row] = await db
+/**
+ * A turn with its conversation and campaign, and `extra` (a scalar expression over the turn, or
+ * null) in the same statement.
+ */
+function selectOwnTurn(db: Db, turnId: string, actor: Actor, extra: SQL<unknown>) {
+  return db
     .select({
       turn: turns,
       conversation: conversations,
       campaign: campaigns,
       acknowledgedVersion: guidelineAcknowledgements.version,
       isMember: isCampaignMemberSql(actor.id).mapWith(Boolean),
+      extra,
     })
     .from(turns)
     .innerJoin(conversations, eq(conversations.id, turns.conversationId))
@@ -133,45 +137,117 @@ export async function findOwnTurn(db: Db, turnId: string, actor: Actor): Promise
     )
     .where(eq(turns.id, turnId))
     .limit(1);
+}
+
+/** A row of selectOwnTurn as the actor's own turn in a campaign still open to them, or the error. */
+function toOwnTurn(
+  row: Awaited<ReturnType<typeof selectOwnTurn>>[number] | undefined,
+  actor: Actor,
+): OwnTurn {
   if (!row || row.conversation.annotatorId !== actor.id) throw conversationNotFound();
-  const { acknowledgedVersion, isMember, ...own } = row;
-  if (!isOpenToAnnotators(own.campaign) || !isMember) throw campaignNotFound();
-  return { ...own, hasAcknowledgedGuidelines: acknowledgedVersion !== null };
+  if (!isOpenToAnnotators(row.campaign) || !row.isMember) throw campaignNotFound();
+  const { turn, conversation, campaign, acknowledgedVersion } = row;
+  return { turn, conversation, campaign, hasAcknowledgedGuidelines: acknowledgedVersion !== null };
 }
 
-async function findOwnConversationRow(db: Db, conversationId: string, actor: Actor): Promise<Conversation> {
-  const [conversation] = await db
-    .select()
-    .from(conversations)
-    .where(eq(conversations.id, conversationId))
-    .limit(1);
-  if (!conversation || conversation.annotatorId !== actor.id) throw conversationNotFound();
-  return conversation;
+/** A turn of the actor's own conversation in a campaign still open to them (one query). */
+export async function findOwnTurn(db: Db, turnId: string, actor: Actor): Promise<OwnTurn> {
+  const [row] = await selectOwnTurn(db, turnId, actor, sql`null`);
+  return toOwnTurn(row, actor);
 }
 
+/**
+ * findOwnTurn and `extra`, an expression over the turn (e.g. a subquery of its responses), read
+ * in the same statement. When the turn is not the actor's own, the error of findOwnTurn comes
+ * with `extra` still readable (`own`: the error), for answers that do not depend on the turn.
+ */
+export async function findOwnTurnWith<X>(
+  db: Db,
+  turnId: string,
+  actor: Actor,
+  extra: SQL<X>,
+): Promise<{ own: OwnTurn | Error; extra: X | null }> {
+  const [row] = await selectOwnTurn(db, turnId, actor, extra);
+  try {
+    return { own: toOwnTurn(row, actor), extra: row.extra as X };
+  } catch (error) {
+    return { own: error as Error, extra: (row?.extra as X | undefined) ?? null };
+  }
+}
+
+/** The actor's own conversation and its campaign, open to them (one query). */
 export async function findOwnConversation(
   db: Db,
   conversationId: string,
   actor: Actor,
 ): Promise<{ conversation: Conversation; campaign: Campaign }> {
-  const conversation = await findOwnConversationRow(db, conversationId, actor);
-  const campaign = await findCampaignForAnnotator(db, conversation.campaignId, actor);
-  return { conversation, campaign };
+  const [row] = await db
+    .select({
+      conversation: conversations,
+      campaign: campaigns,
+      isMember: isCampaignMemberSql(actor.id).mapWith(Boolean),
+    })
+    .from(conversations)
+    .innerJoin(campaigns, eq(campaigns.id, conversations.campaignId))
+    .where(eq(conversations.id, conversationId))
+    .limit(1);
+  if (!row || row.conversation.annotatorId !== actor.id) throw conversationNotFound();
+  if (!isOpenToAnnotators(row.campaign) || !row.isMember) throw campaignNotFound();
+  return { conversation: row.conversation, campaign: row.campaign };
 }
 
-/** The actor's own conversation in `campaign`, which the caller found open to them (so it is not
- * read again: this is on every turn's path). */
-export async function findOwnConversationIn(
+export interface CampaignForTurn {
+  campaign: Campaign;
+  /** The actor's own conversation in the campaign that the turn continues; null for a new one. */
+  conversation: Conversation | null;
+  /** Whether the actor confirmed the campaign's current guidelines. */
+  hasAcknowledgedGuidelines: boolean;
+  /** Whether the campaign's active reward model draws best-of-N samples for each turn. */
+  hasBestOfN: boolean;
+}
+
+/**
+ * What a new turn needs to know before its transaction, in one query (this is on every turn's
+ * path): the campaign open to the actor, their own conversation in it when one is named, whether
+ * they confirmed the current guidelines, and whether best-of-N is on.
+ */
+export async function findCampaignForTurn(
   db: Db,
-  conversationId: string,
-  campaign: Campaign,
+  campaignId: string,
+  conversationId: string | null,
   actor: Actor,
-): Promise<Conversation> {
-  const conversation = await findOwnConversationRow(db, conversationId, actor);
-  if (conversation.campaignId !== campaign.id) {
-    throw new ValidationError("This conversation belongs to another campaign. Reload the page.");
+): Promise<CampaignForTurn> {
+  const [row] = await db
+    .select({
+      campaign: campaigns,
+      conversation: conversations,
+      acknowledgedVersion: guidelineAcknowledgements.version,
+      isMember: isCampaignMemberSql(actor.id).mapWith(Boolean),
+      hasBestOfN: sql`exists (select 1 from campaign_reward_models r
+        where r.campaign_id = "campaigns"."id" and r.is_active and r.best_of_n is not null)`.mapWith(Boolean),
+    })
+    .from(campaigns)
+    .leftJoin(conversations, conversationId ? eq(conversations.id, conversationId) : sql`false`)
+    .leftJoin(
+      guidelineAcknowledgements,
+      isCurrentAcknowledgement(campaigns.id, campaigns.guidelinesVersion, actor),
+    )
+    .where(eq(campaigns.id, campaignId))
+    .limit(1);
+  if (!row || !isOpenToAnnotators(row.campaign) || !row.isMember) throw campaignNotFound();
+  const { campaign, conversation } = row;
+  if (conversationId) {
+    if (!conversation || conversation.annotatorId !== actor.id) throw conversationNotFound();
+    if (conversation.campaignId !== campaign.id) {
+      throw new ValidationError("This conversation belongs to another campaign. Reload the page.");
+    }
   }
-  return conversation;
+  return {
+    campaign,
+    conversation,
+    hasAcknowledgedGuidelines: row.acknowledgedVersion !== null,
+    hasBestOfN: row.hasBestOfN,
+  };
 }
 
 export function requireConversationActive(conversation: Conversation) {

@@ -1,9 +1,9 @@
 // The annotator ends their conversation (the dialogue is complete, or they want a fresh one).
 // A turn still generating is stopped; a turn without a submitted comparison produces no data.
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { conversations, turns } from "@/db/schema";
+import { conversations } from "@/db/schema";
 import { findOwnConversation, type Actor } from "./access";
 
 export const EndConversationInput = z.object({ conversationId: z.uuid() });
@@ -25,15 +25,16 @@ export async function endConversation(
   const input = EndConversationInput.parse(rawInput);
   const { conversation } = await findOwnConversation(db, input.conversationId, actor);
   if (conversation.status === "active") {
-    await db
+    // Its turns without a comparison come back from the same statement.
+    const [ended] = await db
       .update(conversations)
       .set({ status: "ended", endedAt: new Date(), updatedAt: new Date() })
-      .where(eq(conversations.id, conversation.id));
-    const open = await db
-      .select({ id: turns.id, chosen: turns.chosenResponseId })
-      .from(turns)
-      .where(eq(turns.conversationId, conversation.id));
-    for (const turn of open) if (!turn.chosen) await deps.cancel?.(turn.id, ENDED_WHILE_GENERATING);
+      .where(eq(conversations.id, conversation.id))
+      .returning({
+        unjudgedTurnIds: sql<string[]>`(select coalesce(json_agg(t.id), '[]'::json) from turns t
+          where t.conversation_id = "conversations"."id" and t.chosen_response_id is null)`,
+      });
+    for (const turnId of ended?.unjudgedTurnIds ?? []) await deps.cancel?.(turnId, ENDED_WHILE_GENERATING);
   }
   return { conversationId: conversation.id, ended: true };
 }

@@ -29,58 +29,59 @@ function tryAgainAt(at: Date, now: Date) {
   return `at ${at.toISOString().slice(11, 16)} UTC (in ${plural(Number(wait), unit === "hours" ? "hour" : "minute")})`;
 }
 
-/** Refuses a new turn when the annotator started the campaign's limit of turns in the last
- * hour or 24 hours; the answer says when the oldest of them leaves the window. */
-export async function enforceTurnLimits(tx: Db, campaign: Campaign, actor: Actor, now = new Date()) {
-  const windows = [
+interface TurnWindow {
+  limit: number;
+  ms: number;
+  span: string;
+  name: "hour" | "day";
+}
+
+function turnWindows(campaign: Campaign): TurnWindow[] {
+  return [
     { limit: campaign.turnsPerHour, ms: HOUR_MS, span: "hour", name: "hour" },
     { limit: campaign.turnsPerDay, ms: DAY_MS, span: "24 hours", name: "day" },
   ];
-  for (const window of windows) {
-    // The limit-th most recent turn in the window: while it exists, the window is full.
-    const [edge] = await tx
-      .select({ createdAt: turns.createdAt })
-      .from(turns)
-      .innerJoin(conversations, eq(conversations.id, turns.conversationId))
-      .where(
-        and(
-          eq(conversations.annotatorId, actor.id),
-          eq(conversations.campaignId, campaign.id),
-          gt(turns.createdAt, new Date(now.getTime() - window.ms)),
-        ),
-      )
-      .orderBy(desc(turns.createdAt))
-      .offset(window.limit - 1)
-      .limit(1);
-    if (edge) {
-      const at = new Date(edge.createdAt.getTime() + window.ms);
-      throw new TooManyRequestsError(
-        `You have sent ${plural(window.limit, "prompt")} in the last ${window.span} in "${campaign.name}", ` +
-          `the campaign's limit. You can send again ${tryAgainAt(at, now)}.`,
-        {
-          key: "turnLimit",
-          values: {
-            count: window.limit,
-            window: window.name,
-            campaign: campaign.name,
-            ...waitValues(at, now),
-          },
-        },
-      );
-    }
-  }
 }
 
-/** Refuses to start generating when the annotator already has the campaign's limit of turns
- * generating, in any campaign (they may share one paid endpoint). */
-export async function enforceConcurrentGenerations(
-  tx: Db,
-  campaign: Campaign,
-  actor: Actor,
-  options: { exceptTurnId?: string; now?: Date } = {},
-) {
-  const now = options.now ?? new Date();
-  const [{ generating }] = await tx
+/** The limit-th most recent turn the actor started in the campaign within the window: while it
+ * exists, the window is full. */
+function windowEdge(tx: Db, campaign: Campaign, actor: Actor, window: TurnWindow, now: Date) {
+  return tx
+    .select({ createdAt: turns.createdAt })
+    .from(turns)
+    .innerJoin(conversations, eq(conversations.id, turns.conversationId))
+    .where(
+      and(
+        eq(conversations.annotatorId, actor.id),
+        eq(conversations.campaignId, campaign.id),
+        gt(turns.createdAt, new Date(now.getTime() - window.ms)),
+      ),
+    )
+    .orderBy(desc(turns.createdAt))
+    .offset(window.limit - 1)
+    .limit(1);
+}
+
+function turnLimitError(campaign: Campaign, window: TurnWindow, edge: Date, now: Date) {
+  const at = new Date(edge.getTime() + window.ms);
+  return new TooManyRequestsError(
+    `You have sent ${plural(window.limit, "prompt")} in the last ${window.span} in "${campaign.name}", ` +
+      `the campaign's limit. You can send again ${tryAgainAt(at, now)}.`,
+    {
+      key: "turnLimit",
+      values: {
+        count: window.limit,
+        window: window.name,
+        campaign: campaign.name,
+        ...waitValues(at, now),
+      },
+    },
+  );
+}
+
+/** The turns the actor has generating now, in any campaign (they may share one paid endpoint). */
+function generatingTurns(tx: Db, actor: Actor, now: Date, exceptTurnId?: string) {
+  return tx
     .select({ generating: count(sql`distinct ${responses.turnId}`) })
     .from(responses)
     .innerJoin(turns, eq(turns.id, responses.turnId))
@@ -93,9 +94,12 @@ export async function enforceConcurrentGenerations(
           sql`coalesce(${responses.progressAt}, ${responses.createdAt})`,
           new Date(now.getTime() - IN_FLIGHT_FRESH_MS),
         ),
-        options.exceptTurnId ? sql`${responses.turnId} <> ${options.exceptTurnId}` : undefined,
+        exceptTurnId ? sql`${responses.turnId} <> ${exceptTurnId}` : undefined,
       ),
     );
+}
+
+function requireUnderConcurrentLimit(campaign: Campaign, generating: number) {
   if (generating >= campaign.concurrentGenerations) {
     throw new TooManyRequestsError(
       `You already have ${plural(generating, "turn")} generating, the limit in "${campaign.name}" is ` +
@@ -106,6 +110,39 @@ export async function enforceConcurrentGenerations(
       },
     );
   }
+}
+
+/**
+ * Refuses a new turn when the annotator started the campaign's limit of turns in the last hour
+ * or 24 hours (the answer says when the oldest of them leaves the window), or already has the
+ * limit of turns generating. One statement, after lockAnnotatorGenerations: a new turn's path.
+ */
+export async function enforceStartLimits(tx: Db, campaign: Campaign, actor: Actor, now = new Date()) {
+  const [hour, day] = turnWindows(campaign);
+  const edgeOf = (window: TurnWindow) =>
+    sql`(${windowEdge(tx, campaign, actor, window, now)})`.mapWith(turns.createdAt);
+  const [row] = await tx
+    .select({
+      hourEdge: edgeOf(hour),
+      dayEdge: edgeOf(day),
+      generating: sql`(${generatingTurns(tx, actor, now)})`.mapWith(Number),
+    })
+    .from(sql`(select 1) as one`);
+  if (row.hourEdge) throw turnLimitError(campaign, hour, row.hourEdge, now);
+  if (row.dayEdge) throw turnLimitError(campaign, day, row.dayEdge, now);
+  requireUnderConcurrentLimit(campaign, row.generating);
+}
+
+/** Refuses to start generating again (a retry) when the annotator already has the campaign's
+ * limit of turns generating, other than this one, in any campaign. */
+export async function enforceConcurrentGenerations(
+  tx: Db,
+  campaign: Campaign,
+  actor: Actor,
+  options: { exceptTurnId?: string; now?: Date } = {},
+) {
+  const [{ generating }] = await generatingTurns(tx, actor, options.now ?? new Date(), options.exceptTurnId);
+  requireUnderConcurrentLimit(campaign, generating);
 }
 
 /** Refuses a retry beyond the campaign's limits per turn and per rolling hour. */

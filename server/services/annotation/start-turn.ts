@@ -24,19 +24,13 @@ import { flagNearDuplicatePrompts } from "@/server/services/integrity/flag-near-
 import { attachSlotToDialogue, setPromptForNewDialogue } from "@/server/services/prompt-sets/serve-prompts";
 import type { ChatMessage } from "@/server/generation/chat-stream";
 import {
-  findCampaignForAnnotator,
-  findOwnConversationIn,
-  hasAcknowledgedGuidelines,
+  findCampaignForTurn,
   requireActive,
   requireConversationActive,
   requireGuidelinesAcknowledged,
   type Actor,
 } from "./access";
-import {
-  enforceConcurrentGenerations,
-  enforceTurnLimits,
-  lockAnnotatorGenerations,
-} from "./generation-limits";
+import { enforceStartLimits, lockAnnotatorGenerations } from "./generation-limits";
 import { PROMPT_MAX_CHARS, promptTooLongMessage } from "@/lib/constants";
 
 export const StartTurnInput = z.object({
@@ -134,6 +128,16 @@ async function openBatchId(db: Db, campaign: Campaign): Promise<string> {
   return created.id;
 }
 
+/** The conversation's turns so far, each with the text of its chosen response. */
+function previousTurns(db: Db, conversationId: string) {
+  return db
+    .select({ turn: turns, chosenText: responses.text })
+    .from(turns)
+    .leftJoin(responses, eq(responses.id, turns.chosenResponseId))
+    .where(eq(turns.conversationId, conversationId))
+    .orderBy(asc(turns.index));
+}
+
 /** The messages sent for a turn: system (safety preprompt first, then the system prompt), then
  * each earlier turn's prompt and chosen response, then the new prompt. */
 export function buildPromptMessages(
@@ -171,12 +175,15 @@ export async function startTurn(
   deps: StartTurnDeps,
 ): Promise<StartedTurn> {
   const input = StartTurnInput.parse(rawInput);
-  const campaign = await findCampaignForAnnotator(db, input.campaignId, actor);
+  const {
+    campaign,
+    conversation: continued,
+    hasAcknowledgedGuidelines,
+    hasBestOfN,
+  } = await findCampaignForTurn(db, input.campaignId, input.conversationId, actor);
   requireActive(campaign);
-  if (input.conversationId) {
-    requireConversationActive(await findOwnConversationIn(db, input.conversationId, campaign, actor));
-  }
-  requireGuidelinesAcknowledged(campaign, await hasAcknowledgedGuidelines(db, campaign, actor));
+  if (continued) requireConversationActive(continued);
+  requireGuidelinesAcknowledged(campaign, hasAcknowledgedGuidelines);
   await enforceDailyQuota(db, campaign, actor);
   const variants = await db
     .select()
@@ -187,15 +194,16 @@ export async function startTurn(
   const started = await db.transaction(async (tx) => {
     // Counted and inserted under one lock: parallel sends cannot all pass the count.
     await lockAnnotatorGenerations(tx, actor);
-    await enforceTurnLimits(tx, campaign, actor);
-    await enforceConcurrentGenerations(tx, campaign, actor);
+    await enforceStartLimits(tx, campaign, actor);
     let conversation;
     if (input.conversationId) {
+      // Locks the conversation for this turn and touches it in one statement (rolled back with
+      // the transaction when the turn is refused).
       [conversation] = await tx
-        .select()
-        .from(conversations)
+        .update(conversations)
+        .set({ updatedAt: new Date() })
         .where(eq(conversations.id, input.conversationId))
-        .for("update");
+        .returning();
       requireConversationActive(conversation);
     } else {
       const setPrompt = await setPromptForNewDialogue(tx, campaign, actor, input);
@@ -219,12 +227,8 @@ export async function startTurn(
       if (setPrompt) await attachSlotToDialogue(tx, setPrompt.id, conversation.id);
     }
 
-    const previous = await tx
-      .select({ turn: turns, chosenText: responses.text })
-      .from(turns)
-      .leftJoin(responses, eq(responses.id, turns.chosenResponseId))
-      .where(eq(turns.conversationId, conversation.id))
-      .orderBy(asc(turns.index));
+    // A conversation created just now has no turns yet.
+    const previous = input.conversationId ? await previousTurns(tx, conversation.id) : [];
     const last = previous.at(-1);
     if (last && last.turn.chosenResponseId === null) {
       throw new ConflictError(
@@ -255,7 +259,7 @@ export async function startTurn(
       previous.map((row) => ({ userMessage: row.turn.userMessage, assistantMessage: row.chosenText ?? "" })),
       input.message,
     );
-    const bestOfN = await planBestOfNTurn(tx, campaign.id, variants, deps.random);
+    const bestOfN = hasBestOfN ? await planBestOfNTurn(tx, campaign.id, variants, deps.random) : null;
     const arms =
       bestOfN?.arms ?? (await pickArms(tx, campaign, variants, campaign.responsesPerTurn, deps.random));
     const inserted = await tx
@@ -285,10 +289,6 @@ export async function startTurn(
       )
       .returning({ id: responses.id, position: responses.position });
     await bestOfN?.record(tx, turn.id, inserted);
-    await tx
-      .update(conversations)
-      .set({ updatedAt: new Date() })
-      .where(eq(conversations.id, conversation.id));
     return {
       conversationId: conversation.id,
       turnId: turn.id,

@@ -4,11 +4,11 @@
 // The chosen response becomes the assistant message of the turn. A retried or double-clicked
 // submit (same idempotency key) stores one comparison and gets the same answer back. A campaign's
 // judge and reward model get the comparison as jobs queued in the same statement.
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { queryRows } from "@/db/query-rows";
-import { comparisons, conversations, responses, turns, type Comparison } from "@/db/schema";
+import { comparisons, conversations, turns, type Comparison, type Response } from "@/db/schema";
 import {
   ATTACK_VECTORS,
   MAX_TIME_SPENT_MS,
@@ -19,7 +19,7 @@ import {
 import { ConflictError, ValidationError } from "@/server/errors";
 import { assistJobsAfterInsert, wakeJobWorkers } from "../judging/queue-assist-jobs";
 import {
-  findOwnTurn,
+  findOwnTurnWith,
   requireActive,
   requireConversationActive,
   requireGuidelinesAcknowledged,
@@ -63,7 +63,7 @@ export interface SubmittedComparison {
   canContinue: boolean;
 }
 
-function toResult(comparison: Comparison, conversationIsActive: boolean): SubmittedComparison {
+function toResult(comparison: StoredComparison, conversationIsActive: boolean): SubmittedComparison {
   return {
     comparisonId: comparison.id,
     turnId: comparison.turnId,
@@ -88,7 +88,27 @@ async function conversationIsActive(db: Db, conversationId: string) {
   return row?.status === "active";
 }
 
-function replayOf(existing: Comparison, turnId: string, actor: Actor) {
+type StoredComparison = Pick<
+  Comparison,
+  "id" | "annotatorId" | "turnId" | "conversationId" | "chosenResponseId" | "safetyBin"
+>;
+
+/** What a submit reads of its turn besides the turn itself: its responses and an earlier submit
+ * with the same key (JSON, so both ride in the turn's own query). */
+function submitContextOf(idempotencyKey: string) {
+  return sql<{
+    responses: Pick<Response, "id" | "position" | "status">[];
+    earlier: StoredComparison | null;
+  }>`json_build_object(
+    'responses', (select coalesce(json_agg(json_build_object('id', r.id, 'position', r.position, 'status', r.status)
+        order by r.position), '[]'::json)
+      from responses r where r.turn_id = "turns"."id"),
+    'earlier', (select json_build_object('id', c.id, 'annotatorId', c.annotator_id, 'turnId', c.turn_id,
+        'conversationId', c.conversation_id, 'chosenResponseId', c.chosen_response_id, 'safetyBin', c.safety_bin)
+      from comparisons c where c.idempotency_key = ${idempotencyKey}))`;
+}
+
+function replayOf(existing: StoredComparison, turnId: string, actor: Actor) {
   if (existing.annotatorId !== actor.id || existing.turnId !== turnId) {
     throw new ConflictError(
       "This submit key was already used for other work. Reload the page and submit again.",
@@ -103,18 +123,20 @@ export async function submitComparison(
   actor: Actor,
 ): Promise<SubmittedComparison> {
   const input = SubmitComparisonInput.parse(rawInput);
-  // Three independent reads at once: the submit is on the annotator's critical path.
-  const [earlier, own, turnResponses] = await Promise.all([
-    findByKey(db, input.idempotencyKey),
-    findOwnTurn(db, input.turnId, actor).catch((error: unknown) => error as Error),
-    db.select().from(responses).where(eq(responses.turnId, input.turnId)).orderBy(asc(responses.position)),
-  ]);
+  // One read: the submit is on the annotator's critical path.
+  const { own, extra } = await findOwnTurnWith(
+    db,
+    input.turnId,
+    actor,
+    submitContextOf(input.idempotencyKey),
+  );
   // A retry of a submit that was stored answers the same, whatever happened since.
-  if (earlier) {
-    replayOf(earlier, input.turnId, actor);
-    return toResult(earlier, await conversationIsActive(db, earlier.conversationId));
+  if (extra?.earlier) {
+    replayOf(extra.earlier, input.turnId, actor);
+    return toResult(extra.earlier, await conversationIsActive(db, extra.earlier.conversationId));
   }
   if (own instanceof Error) throw own;
+  const turnResponses = extra!.responses;
   const { turn, conversation, campaign } = own;
   requireActive(campaign);
   requireConversationActive(conversation);

@@ -2,7 +2,7 @@
 // (the built-in list plus the campaign's variants' own names) and a prompt that asks the model
 // who it is. The turn is kept; the flag leaves it out of the integrity leaderboard by default
 // and marks it in exports.
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { conversations, modelVariants, responses, turnFlags, turns } from "@/db/schema";
 import { IDENTITY_TERMS, identityMatcher, identityQuestion, variantNames } from "./identity-leaks";
@@ -15,10 +15,18 @@ export interface SavedTurn {
 
 const INSERT_CHUNK = 1000;
 
-/** Flags the turns' leaks and identity questions (a flag that exists already stays as it is). */
-export async function flagIdentityOnSave(db: Db, campaignId: string, saved: readonly SavedTurn[]) {
+type VariantNames = Parameters<typeof variantNames>[0];
+
+/** Flags the turns' leaks and identity questions (a flag that exists already stays as it is).
+ * `variants`: the campaign's variants' names and models, when the caller read them already. */
+export async function flagIdentityOnSave(
+  db: Db,
+  campaignId: string,
+  saved: readonly SavedTurn[],
+  variants?: VariantNames,
+) {
   if (saved.length === 0) return 0;
-  const variants = await db
+  variants ??= await db
     .select({ name: modelVariants.name, model: modelVariants.model })
     .from(modelVariants)
     .where(eq(modelVariants.campaignId, campaignId));
@@ -59,6 +67,9 @@ export async function flagSavedResponse(db: Db, responseId: string) {
       prompt: turns.userMessage,
       text: responses.text,
       campaignId: conversations.campaignId,
+      // In the same statement: this runs for every generated response.
+      variants: sql<VariantNames>`(select coalesce(json_agg(json_build_object('name', v.name, 'model', v.model)), '[]'::json)
+        from model_variants v where v.campaign_id = "conversations"."campaign_id")`,
     })
     .from(responses)
     .innerJoin(turns, eq(turns.id, responses.turnId))
@@ -66,7 +77,10 @@ export async function flagSavedResponse(db: Db, responseId: string) {
     .where(eq(responses.id, responseId))
     .limit(1);
   if (!row) return 0;
-  return flagIdentityOnSave(db, row.campaignId, [
-    { turnId: row.turnId, prompt: row.prompt, responses: [{ id: responseId, text: row.text }] },
-  ]);
+  return flagIdentityOnSave(
+    db,
+    row.campaignId,
+    [{ turnId: row.turnId, prompt: row.prompt, responses: [{ id: responseId, text: row.text }] }],
+    row.variants,
+  );
 }

@@ -72,7 +72,7 @@ export async function analyzeCampaignIntegrity(
   for (const vote of votes) {
     if (vote.turnIndex === 0 && !openingTurn.has(vote.conversationId)) {
       openingTurn.set(vote.conversationId, vote.turnId);
-      conversations.push({ id: vote.conversationId, prompt: vote.openingPrompt });
+      conversations.push({ id: vote.conversationId, prompt: vote.prompt });
     }
   }
   const clusters = await runStepsYielding(

@@ -14,7 +14,7 @@
 // whose answer is known (gold): single-rated items carry no information about competence.
 import { STRENGTHS } from "@/lib/constants";
 import { STRENGTH_LEVEL } from "@/server/services/quality/stats/signed-strength";
-import type { Steps } from "./cooperative";
+import { STEP_ITEMS, type Steps } from "./cooperative";
 import { binomialTestTwoSided } from "./stats/binomial";
 import { fitMace, type MaceLabel } from "./stats/mace";
 import { normalUpperTail } from "./stats/normal";
@@ -96,39 +96,88 @@ export function jensenShannon(p: readonly number[], q: readonly number[]): numbe
   return (kl(p) + kl(q)) / 2;
 }
 
-function strengthDistribution(votes: readonly Vote[]) {
-  const counts = STRENGTHS.map((level) => votes.filter((vote) => vote.strength === level).length);
-  return counts.map((count) => count / Math.max(votes.length, 1));
+/** The share of each strength level (STRENGTHS order) among `counts`' total. */
+function strengthDistribution(counts: ArrayLike<number>) {
+  const total = Array.from(counts).reduce((sum, count) => sum + count, 0);
+  return STRENGTHS.map((_, k) => counts[k] / Math.max(total, 1));
 }
 
-function median(values: number[]) {
+function median(values: Float64Array) {
   if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = values.slice().sort();
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** MACE over items (a turn's judged pair) rated by two or more people or with a gold answer. */
-function* maceCompetence(votes: readonly Vote[], annotatorIds: readonly string[]) {
-  const itemKey = (vote: Vote) =>
-    `${vote.turnId}:${[vote.chosen.responseId, vote.rejected.responseId].sort().join(":")}`;
-  const byItem = groupBy(votes, itemKey);
+interface IndexedVotes {
+  /** Sorted; an annotator's index is their position here. */
+  annotatorIds: string[];
+  annotatorOf: Int32Array;
+  /** Each turn's votes, in vote order, turns in the order they were first judged. */
+  turns: () => Generator<number[], void, void>;
+}
+
+/** The votes in dense ids: each vote's annotator and each turn's votes as a linked list in vote
+ * order, so that the checks are single passes over arrays rather than maps of votes (a campaign
+ * can hold a million comparisons). */
+function* indexVotes(votes: readonly Vote[]): Steps<IndexedVotes> {
+  const annotatorIds = [...new Set(votes.map((vote) => vote.annotatorId))].sort();
   const annotatorIndex = new Map(annotatorIds.map((id, i) => [id, i]));
+  const annotatorOf = new Int32Array(votes.length);
+  const turnIndex = new Map<string, number>();
+  const firstOfTurn: number[] = [];
+  const lastOfTurn: number[] = [];
+  const nextInTurn = new Int32Array(votes.length).fill(-1);
+  for (let v = 0; v < votes.length; v++) {
+    if (v % STEP_ITEMS === STEP_ITEMS - 1) yield;
+    const vote = votes[v];
+    annotatorOf[v] = annotatorIndex.get(vote.annotatorId)!;
+    const turn = turnIndex.get(vote.turnId);
+    if (turn === undefined) {
+      turnIndex.set(vote.turnId, firstOfTurn.length);
+      firstOfTurn.push(v);
+      lastOfTurn.push(v);
+    } else {
+      nextInTurn[lastOfTurn[turn]] = v;
+      lastOfTurn[turn] = v;
+    }
+  }
+  function* turns() {
+    for (const first of firstOfTurn) {
+      const turnVotes: number[] = [];
+      for (let v = first; v !== -1; v = nextInTurn[v]) turnVotes.push(v);
+      yield turnVotes;
+    }
+  }
+  return { annotatorIds, annotatorOf, turns };
+}
+
+/** MACE over items (a turn's judged pair) rated by two or more people or with a gold answer. */
+function* maceCompetence(votes: readonly Vote[], indexed: IndexedVotes) {
+  const { annotatorIds, annotatorOf } = indexed;
   const labels: MaceLabel[] = [];
   const known: (number | undefined)[] = [];
   const itemsPerAnnotator = new Array<number>(annotatorIds.length).fill(0);
-  for (const itemVotes of byItem.values()) {
-    const [first] = itemVotes;
-    const pair = [first.chosen.responseId, first.rejected.responseId].sort();
-    const gold = first.goldExpectedResponseId;
-    const goldLabel = gold !== null && pair.includes(gold) ? pair.indexOf(gold) : undefined;
-    if (itemVotes.length < 2 && goldLabel === undefined) continue;
-    const item = known.length;
-    known.push(goldLabel);
-    for (const vote of itemVotes) {
-      const annotator = annotatorIndex.get(vote.annotatorId)!;
-      labels.push({ item, annotator, label: pair.indexOf(vote.chosen.responseId) });
-      itemsPerAnnotator[annotator]++;
+  const pairOf = (vote: Vote) => [vote.chosen.responseId, vote.rejected.responseId].sort();
+  let turnsSeen = 0;
+  for (const turnVotes of indexed.turns()) {
+    if (++turnsSeen % STEP_ITEMS === 0) yield;
+    const [only] = turnVotes;
+    if (turnVotes.length === 1 && votes[only].goldExpectedResponseId === null) continue;
+    const byPair = groupBy(turnVotes, (v) => pairOf(votes[v]).join(":"));
+    for (const itemVotes of byPair.values()) {
+      const first = votes[itemVotes[0]];
+      const pair = pairOf(first);
+      const gold = first.goldExpectedResponseId;
+      const goldLabel = gold !== null && pair.includes(gold) ? pair.indexOf(gold) : undefined;
+      if (itemVotes.length < 2 && goldLabel === undefined) continue;
+      const item = known.length;
+      known.push(goldLabel);
+      for (const v of itemVotes) {
+        const annotator = annotatorOf[v];
+        labels.push({ item, annotator, label: pair.indexOf(votes[v].chosen.responseId) });
+        itemsPerAnnotator[annotator]++;
+      }
     }
   }
   const fit = yield* fitMace({
@@ -144,22 +193,83 @@ function* maceCompetence(votes: readonly Vote[], annotatorIds: readonly string[]
   }));
 }
 
-/** Agreement on items several people rated: each pair of ratings of an item counts once for each. */
-function overlapAgreement(votes: readonly Vote[]) {
-  const byTurn = groupBy(votes, (vote) => vote.turnId);
-  const result = new Map<string, { pairs: number; agreed: number }>();
-  for (const turnVotes of byTurn.values()) {
-    for (const vote of turnVotes) {
-      for (const other of turnVotes) {
-        if (other === vote) continue;
-        const entry = result.get(vote.annotatorId) ?? { pairs: 0, agreed: 0 };
-        entry.pairs++;
-        if (other.chosen.responseId === vote.chosen.responseId) entry.agreed++;
-        result.set(vote.annotatorId, entry);
-      }
+/** Agreement on items several people rated: each pair of ratings of a turn counts once for each
+ * of the two. A vote agrees with the turn's other votes that chose the same response. */
+function* overlapAgreement(votes: readonly Vote[], indexed: IndexedVotes) {
+  const pairs = new Float64Array(indexed.annotatorIds.length);
+  const agreed = new Float64Array(indexed.annotatorIds.length);
+  let turnsSeen = 0;
+  for (const turnVotes of indexed.turns()) {
+    if (++turnsSeen % STEP_ITEMS === 0) yield;
+    if (turnVotes.length < 2) continue;
+    const chosenCount = new Map<string, number>();
+    for (const v of turnVotes) {
+      const chosen = votes[v].chosen.responseId;
+      chosenCount.set(chosen, (chosenCount.get(chosen) ?? 0) + 1);
+    }
+    for (const v of turnVotes) {
+      const annotator = indexed.annotatorOf[v];
+      pairs[annotator] += turnVotes.length - 1;
+      agreed[annotator] += chosenCount.get(votes[v].chosen.responseId)! - 1;
     }
   }
-  return result;
+  return { pairs, agreed };
+}
+
+/** Per-annotator sums over their votes, in one pass (vote order, as the sums' rounding goes). */
+function* annotatorTotals(
+  votes: readonly Vote[],
+  consensus: readonly number[],
+  indexed: IndexedVotes,
+  thresholds: ReliabilityThresholds,
+) {
+  const annotators = indexed.annotatorIds.length;
+  const zeros = () => new Float64Array(annotators);
+  const totals = {
+    comparisons: zeros(),
+    tooFast: zeros(),
+    chosenFirst: zeros(),
+    chanceSum: zeros(),
+    agreed: zeros(),
+    score: zeros(),
+    variance: zeros(),
+    goldItems: zeros(),
+    goldCorrect: zeros(),
+    strengths: new Float64Array(annotators * STRENGTHS.length),
+    firstVote: new Int32Array(annotators).fill(-1),
+  };
+  const strengthIndex = new Map(STRENGTHS.map((level, k) => [level, k]));
+  for (let v = 0; v < votes.length; v++) {
+    if (v % STEP_ITEMS === STEP_ITEMS - 1) yield;
+    const vote = votes[v];
+    const j = indexed.annotatorOf[v];
+    if (totals.firstVote[j] === -1) totals.firstVote[j] = v;
+    totals.comparisons[j]++;
+    const readingMs =
+      ((countWords(vote.chosen.text) + countWords(vote.rejected.text)) / thresholds.readingWordsPerSecond) *
+      1000;
+    if (vote.timeSpentMs < thresholds.tooFastFraction * readingMs) totals.tooFast[j]++;
+    if (vote.chosenShownFirst) totals.chosenFirst[j]++;
+    totals.chanceSum[j] += 1 / Math.max(vote.shown, 2);
+    const logOdds = consensus[v];
+    if (logOdds > 0) totals.agreed[j]++;
+    const term = logOdds * STRENGTH_LEVEL[vote.strength];
+    totals.score[j] += term;
+    totals.variance[j] += term * term;
+    if (vote.goldCorrect !== null) {
+      totals.goldItems[j]++;
+      if (vote.goldCorrect) totals.goldCorrect[j]++;
+    }
+    totals.strengths[j * STRENGTHS.length + strengthIndex.get(vote.strength)!]++;
+  }
+  // Each annotator's times on task, for the median.
+  const times = Array.from({ length: annotators }, (_, j) => new Float64Array(totals.comparisons[j]));
+  const filled = new Int32Array(annotators);
+  votes.forEach((vote, v) => {
+    const j = indexed.annotatorOf[v];
+    times[j][filled[j]++] = vote.timeSpentMs;
+  });
+  return { ...totals, times };
 }
 
 export function* annotatorReliability(
@@ -168,30 +278,24 @@ export function* annotatorReliability(
   consensus: readonly number[],
   thresholds: ReliabilityThresholds = DEFAULT_THRESHOLDS,
 ): Steps<AnnotatorReport[]> {
-  const annotatorIds = [...new Set(votes.map((vote) => vote.annotatorId))].sort();
-  const campaignStrengths = strengthDistribution(votes);
-  const competence = yield* maceCompetence(votes, annotatorIds);
-  const overlap = overlapAgreement(votes);
-  const consensusOf = new Map(votes.map((vote, i) => [vote, consensus[i]]));
-  const votesOf = groupBy(votes, (vote) => vote.annotatorId);
+  const indexed = yield* indexVotes(votes);
+  const competence = yield* maceCompetence(votes, indexed);
+  const overlap = yield* overlapAgreement(votes, indexed);
+  const totals = yield* annotatorTotals(votes, consensus, indexed, thresholds);
+  const levels = STRENGTHS.length;
+  const campaignCounts = new Float64Array(levels);
+  totals.strengths.forEach((count, at) => (campaignCounts[at % levels] += count));
+  const campaignStrengths = strengthDistribution(campaignCounts);
 
-  return annotatorIds
+  return indexed.annotatorIds
     .map((annotatorId, j) => {
-      const own = votesOf.get(annotatorId)!;
-      const n = own.length;
+      const n = totals.comparisons[j];
       const enough = n >= thresholds.minComparisons;
       const flags: AnnotatorFlag[] = [];
       const reasons: string[] = [];
       const percent = (share: number) => `${Math.round(share * 100)}%`;
 
-      const tooFast = own.filter((vote) => {
-        const readingMs =
-          ((countWords(vote.chosen.text) + countWords(vote.rejected.text)) /
-            thresholds.readingWordsPerSecond) *
-          1000;
-        return vote.timeSpentMs < thresholds.tooFastFraction * readingMs;
-      }).length;
-      const tooFastShare = tooFast / Math.max(n, 1);
+      const tooFastShare = totals.tooFast[j] / Math.max(n, 1);
       if (enough && tooFastShare > thresholds.tooFastShare) {
         flags.push("too-fast");
         reasons.push(
@@ -199,8 +303,8 @@ export function* annotatorReliability(
         );
       }
 
-      const chosenFirst = own.filter((vote) => vote.chosenShownFirst).length;
-      const chance = own.reduce((sum, vote) => sum + 1 / Math.max(vote.shown, 2), 0) / Math.max(n, 1);
+      const chosenFirst = totals.chosenFirst[j];
+      const chance = totals.chanceSum[j] / Math.max(n, 1);
       const positionShare = chosenFirst / Math.max(n, 1);
       const positionP = binomialTestTwoSided(chosenFirst, n, chance);
       const positionBiased =
@@ -214,11 +318,9 @@ export function* annotatorReliability(
         );
       }
 
-      const logOdds = own.map((vote) => consensusOf.get(vote)!);
-      const agreed = logOdds.filter((value) => value > 0).length;
-      const terms = own.map((vote, i) => logOdds[i] * STRENGTH_LEVEL[vote.strength]);
-      const score = terms.reduce((sum, value) => sum + value, 0);
-      const variance = terms.reduce((sum, value) => sum + value * value, 0);
+      const agreed = totals.agreed[j];
+      const score = totals.score[j];
+      const variance = totals.variance[j];
       const agreementP = variance > 0 ? normalUpperTail(score / Math.sqrt(variance)) : 1;
       if (enough && !positionBiased && agreementP > thresholds.randomPValue) {
         flags.push("random");
@@ -227,7 +329,10 @@ export function* annotatorReliability(
         );
       }
 
-      const divergence = jensenShannon(strengthDistribution(own), campaignStrengths);
+      const divergence = jensenShannon(
+        strengthDistribution(totals.strengths.subarray(j * levels, (j + 1) * levels)),
+        campaignStrengths,
+      );
       if (enough && divergence > thresholds.strengthDivergence) {
         flags.push("strength-divergence");
         reasons.push(
@@ -235,18 +340,14 @@ export function* annotatorReliability(
         );
       }
 
-      const gold = own.filter((vote) => vote.goldCorrect !== null);
-      const goldShare = gold.length ? gold.filter((vote) => vote.goldCorrect).length / gold.length : null;
-      if (
-        goldShare !== null &&
-        gold.length >= thresholds.minGoldItems &&
-        goldShare < thresholds.goldAccuracy
-      ) {
+      const goldItems = totals.goldItems[j];
+      const goldShare = goldItems ? totals.goldCorrect[j] / goldItems : null;
+      if (goldShare !== null && goldItems >= thresholds.minGoldItems && goldShare < thresholds.goldAccuracy) {
         flags.push("low-gold-accuracy");
-        reasons.push(`${percent(goldShare)} right on ${gold.length} gold items`);
+        reasons.push(`${percent(goldShare)} right on ${goldItems} gold items`);
       }
 
-      const agreement = overlap.get(annotatorId);
+      const pairs = overlap.pairs[j];
       const mace = competence[j];
       const risk =
         flags.filter((flag) => flag === "random" || flag === "position-bias" || flag === "too-fast").length *
@@ -255,22 +356,19 @@ export function* annotatorReliability(
         (1 - (mace.competence ?? 0.5));
       return {
         annotatorId,
-        email: own[0].email,
+        email: votes[totals.firstVote[j]].email,
         comparisons: n,
         flags,
         reasons,
         competence: mace.competence,
         competenceItems: mace.items,
         tooFastShare,
-        medianTimeMs: median(own.map((vote) => vote.timeSpentMs)),
+        medianTimeMs: median(totals.times[j]),
         positionA: { share: positionShare, chance, pValue: positionP },
         consensusAgreement: { share: agreed / Math.max(n, 1), pValue: agreementP },
         strengthDivergence: divergence,
-        overlapAgreement: {
-          pairs: agreement?.pairs ?? 0,
-          share: agreement ? agreement.agreed / agreement.pairs : null,
-        },
-        goldAccuracy: { items: gold.length, share: goldShare },
+        overlapAgreement: { pairs, share: pairs > 0 ? overlap.agreed[j] / pairs : null },
+        goldAccuracy: { items: goldItems, share: goldShare },
         risk,
       };
     })

@@ -20,9 +20,8 @@ export interface Vote {
   turnId: string;
   conversationId: string;
   turnIndex: number;
-  /** The turn's user message, and the dialogue's opening prompt. */
+  /** The turn's user message (on the turn with index 0, the dialogue's opening prompt). */
   prompt: string;
-  openingPrompt: string;
   riskCategory: string | null;
   chosen: VoteSide;
   rejected: VoteSide;
@@ -48,7 +47,6 @@ interface VoteRow {
   conversation_id: string;
   turn_index: number;
   prompt: string;
-  opening_prompt: string;
   risk_category: string | null;
   chosen_id: string;
   chosen_variant: string;
@@ -66,13 +64,15 @@ interface VoteRow {
   reference_side: number | null;
   result_side: number | null;
   gold_expected: string | null;
+  /** 1-based place in judging order. */
+  ordinal: number;
 }
 
 export async function loadVotes(db: Db, campaignId: string): Promise<Vote[]> {
   const rows = await queryRows<VoteRow>(
     db,
     sql`select c.id as comparison_id, c.annotator_id, u.email, c.source, c.turn_id, c.conversation_id,
-               t.index as turn_index, t.user_message as prompt, opening.user_message as opening_prompt,
+               t.index as turn_index, t.user_message as prompt,
                conv.risk_category,
                rc.id as chosen_id, rc.variant_name as chosen_variant, rc.text as chosen_text,
                rc.position as chosen_position,
@@ -80,20 +80,27 @@ export async function loadVotes(db: Db, campaignId: string): Promise<Vote[]> {
                pt.display_order->>0 as display_first, jsonb_array_length(pt.display_order) as display_count,
                jsonb_array_length(c.ranking) as responses_shown,
                c.strength, c.time_spent_ms, c.review_status, pt.reference_side, pt.result_side,
-               g.expected_chosen_response_id as gold_expected
-        from comparisons c
+               g.expected_chosen_response_id as gold_expected, o.ordinal
+        from (select id, row_number() over (order by created_at, id) as ordinal
+              from comparisons where campaign_id = ${campaignId}) o
+        join comparisons c on c.id = o.id
         join users u on u.id = c.annotator_id
         join turns t on t.id = c.turn_id
         join conversations conv on conv.id = c.conversation_id
-        join turns opening on opening.conversation_id = c.conversation_id and opening.index = 0
         join responses rc on rc.id = c.chosen_response_id
         join responses rr on rr.id = c.rejected_response_id
         left join pair_tasks pt on pt.id = c.pair_task_id
-        left join gold_items g on g.turn_id = c.turn_id
-        where c.campaign_id = ${campaignId}
-        order by c.created_at, c.id`,
+        left join gold_items g on g.turn_id = c.turn_id`,
   );
-  return rows.map((row) => ({
+  // In judging order. The database numbers the comparisons rather than sorting the joined rows:
+  // sorting a million rows with both texts spills hundreds of megabytes to disk.
+  const votes = new Array<Vote>(rows.length);
+  for (const row of rows) votes[Number(row.ordinal) - 1] = toVote(row);
+  return votes;
+}
+
+function toVote(row: VoteRow): Vote {
+  return {
     comparisonId: row.comparison_id,
     annotatorId: row.annotator_id,
     email: row.email,
@@ -102,7 +109,6 @@ export async function loadVotes(db: Db, campaignId: string): Promise<Vote[]> {
     conversationId: row.conversation_id,
     turnIndex: Number(row.turn_index),
     prompt: row.prompt,
-    openingPrompt: row.opening_prompt,
     riskCategory: row.risk_category,
     chosen: { responseId: row.chosen_id, variant: row.chosen_variant, text: row.chosen_text },
     rejected: { responseId: row.rejected_id, variant: row.rejected_variant, text: row.rejected_text },
@@ -118,5 +124,5 @@ export async function loadVotes(db: Db, campaignId: string): Promise<Vote[]> {
         ? Number(row.reference_side) === Number(row.result_side)
         : null,
     goldExpectedResponseId: row.gold_expected,
-  }));
+  };
 }

@@ -43,64 +43,102 @@ export interface MaceFit {
  * right rather than its label-swapped mirror. */
 const INITIAL_COMPETENCE = 0.8;
 
-/** The EM, yielding every STEP_ITEMS items (cooperative.ts: `runSteps(fitMace(…))` runs it through). */
+/** The EM, yielding every STEP_ITEMS items (cooperative.ts: `runSteps(fitMace(…))` runs it through).
+ * The labels sit in flat typed arrays grouped by item, and each iteration is one pass over them:
+ * on a campaign of a million comparisons the EM runs over hundreds of thousands of labels. */
 export function* fitMace(input: MaceInput): Steps<MaceFit> {
   const { labels, items, annotators, categories } = input;
   const { maxIterations = 200, tolerance = 1e-7, smoothing = 0.5 } = input;
-  const byItem: MaceLabel[][] = Array.from({ length: items }, () => []);
-  for (const label of labels) byItem[label.item].push(label);
-  let competence = new Array<number>(annotators).fill(INITIAL_COMPETENCE);
-  let spamming = Array.from({ length: annotators }, () => new Array<number>(categories).fill(1 / categories));
-  let posterior: number[][] = [];
+  // Item i's labels are at start[i] .. start[i + 1] − 1, in the order they were given.
+  const start = new Int32Array(items + 1);
+  for (const label of labels) start[label.item + 1]++;
+  for (let item = 0; item < items; item++) start[item + 1] += start[item];
+  const labelAnnotator = new Int32Array(labels.length);
+  const labelValue = new Int32Array(labels.length);
+  const filled = start.slice(0, items);
+  for (const label of labels) {
+    const at = filled[label.item]++;
+    labelAnnotator[at] = label.annotator;
+    labelValue[at] = label.label;
+  }
+  const answered = new Float64Array(annotators);
+  for (const label of labels) answered[label.annotator]++;
+  const knownOf = (item: number) => input.known?.[item];
+
+  const competence = new Float64Array(annotators).fill(INITIAL_COMPETENCE);
+  const spamming = new Float64Array(annotators * categories).fill(1 / categories);
+  const knowing = new Float64Array(annotators);
+  const spammed = new Float64Array(annotators * categories);
+  const posterior = new Float64Array(items * categories);
+  const joint = new Float64Array(categories);
   let logLikelihood = -Infinity;
   let iterations = 0;
 
-  const answerProbability = (label: MaceLabel, truth: number) =>
-    competence[label.annotator] * (label.label === truth ? 1 : 0) +
-    (1 - competence[label.annotator]) * spamming[label.annotator][label.label];
+  // P(A_ij = a | T_i = t), for the label at `at`.
+  const answerProbability = (at: number, truth: number) => {
+    const annotator = labelAnnotator[at];
+    const label = labelValue[at];
+    return (
+      competence[annotator] * (label === truth ? 1 : 0) +
+      (1 - competence[annotator]) * spamming[annotator * categories + label]
+    );
+  };
 
   while (iterations < maxIterations) {
     iterations++;
     // E-step: the truth's posterior per item, and the expected "knowing" and "spamming" counts.
-    const knowing = new Array<number>(annotators).fill(0);
-    const spammed = Array.from({ length: annotators }, () => new Array<number>(categories).fill(0));
-    const answered = new Array<number>(annotators).fill(0);
+    knowing.fill(0);
+    spammed.fill(0);
     let total = 0;
-    posterior = [];
-    for (let item = 0; item < byItem.length; item++) {
+    for (let item = 0; item < items; item++) {
       if (item % STEP_ITEMS === STEP_ITEMS - 1) yield;
-      const itemLabels = byItem[item];
-      const known = input.known?.[item];
-      const joint = Array.from({ length: categories }, (_, truth) => {
-        if (known !== undefined && truth !== known) return 0;
-        let product = known !== undefined ? 1 : 1 / categories;
-        for (const label of itemLabels) product *= answerProbability(label, truth);
-        return product;
-      });
-      const evidence = joint.reduce((sum, value) => sum + value, 0);
-      if (itemLabels.length > 0) total += Math.log(evidence);
-      const itemPosterior = joint.map((value) => value / evidence);
-      for (const label of itemLabels) {
-        answered[label.annotator]++;
+      const from = start[item];
+      const to = start[item + 1];
+      const known = knownOf(item);
+      let evidence = 0;
+      for (let truth = 0; truth < categories; truth++) {
+        let product = 0;
+        if (known === undefined || truth === known) {
+          product = known !== undefined ? 1 : 1 / categories;
+          for (let at = from; at < to; at++) product *= answerProbability(at, truth);
+        }
+        joint[truth] = product;
+        evidence += product;
+      }
+      if (to > from) total += Math.log(evidence);
+      const itemPosterior = posterior.subarray(item * categories, (item + 1) * categories);
+      for (let truth = 0; truth < categories; truth++) itemPosterior[truth] = joint[truth] / evidence;
+      for (let at = from; at < to; at++) {
+        const annotator = labelAnnotator[at];
+        const label = labelValue[at];
         for (let truth = 0; truth < categories; truth++) {
           if (itemPosterior[truth] === 0) continue;
-          const knew =
-            label.label === truth ? competence[label.annotator] / answerProbability(label, truth) : 0;
-          knowing[label.annotator] += itemPosterior[truth] * knew;
-          spammed[label.annotator][label.label] += itemPosterior[truth] * (1 - knew);
+          const knew = label === truth ? competence[annotator] / answerProbability(at, truth) : 0;
+          knowing[annotator] += itemPosterior[truth] * knew;
+          spammed[annotator * categories + label] += itemPosterior[truth] * (1 - knew);
         }
       }
-      posterior.push(itemPosterior);
     }
     // M-step: smoothed relative frequencies.
-    competence = knowing.map((count, j) => (count + smoothing) / (answered[j] + 2 * smoothing));
-    spamming = spammed.map((counts) => {
+    for (let j = 0; j < annotators; j++) {
+      competence[j] = (knowing[j] + smoothing) / (answered[j] + 2 * smoothing);
+      const counts = spammed.subarray(j * categories, (j + 1) * categories);
       const sum = counts.reduce((acc, value) => acc + value, 0) + categories * smoothing;
-      return counts.map((count) => (count + smoothing) / sum);
-    });
+      for (let k = 0; k < categories; k++) spamming[j * categories + k] = (counts[k] + smoothing) / sum;
+    }
     const improved = total - logLikelihood;
     logLikelihood = total;
     if (improved < tolerance) break;
   }
-  return { competence, spamming, posterior, logLikelihood, iterations };
+  const rowsOf = (values: Float64Array, rows: number) =>
+    Array.from({ length: rows }, (_, row) =>
+      Array.from(values.subarray(row * categories, (row + 1) * categories)),
+    );
+  return {
+    competence: Array.from(competence),
+    spamming: rowsOf(spamming, annotators),
+    posterior: rowsOf(posterior, items),
+    logLikelihood,
+    iterations,
+  };
 }

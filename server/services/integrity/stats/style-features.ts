@@ -5,10 +5,35 @@
 export const STYLE_FEATURES = ["length", "headers", "bold", "listItems"] as const;
 export type StyleFeature = (typeof STYLE_FEATURES)[number];
 
-/** Words (whitespace-separated), a tokenizer-free stand-in for Arena's token count. */
+/** Whether a UTF-16 code unit is JavaScript's whitespace (`\s`: WhiteSpace and LineTerminator). */
+function isWhitespace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+  if (code < 0xa0) return false;
+  return (
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** Words (runs of non-whitespace: `text.trim().split(/\s+/).length`, without building the
+ * array), a tokenizer-free stand-in for Arena's token count. It runs over every response of a
+ * campaign. */
 export function countWords(text: string): number {
-  const trimmed = text.trim();
-  return trimmed === "" ? 0 : trimmed.split(/\s+/).length;
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = isWhitespace(text.charCodeAt(i));
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
 }
 
 export function styleFeatures(text: string): number[] {

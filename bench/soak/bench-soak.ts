@@ -12,6 +12,9 @@
 //   --minutes      how long they work, counted from when the first one starts (default 10)
 //   --think-ms     pause between an annotator's actions, mean (default 8000)
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -221,12 +224,90 @@ function processFigures(pid: number) {
 
 type Sample = { minute: number; instances: Record<string, ReturnType<typeof processFigures>> };
 
+/** What bench/soak/memory-probe.mjs wrote for one process: a line every 5 s and after each major GC. */
+type ProbeRecord = {
+  t: number;
+  rss?: number;
+  heapTotal?: number;
+  heapUsed?: number;
+  external?: number;
+  heapUsedAfterMajorGc?: number;
+};
+
+function readProbe(dir: string, pid: number): ProbeRecord[] {
+  const file = path.join(dir, `${pid}.jsonl`);
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ProbeRecord);
+}
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+const growth = (from: number, to: number) => Number(((100 * (to - from)) / from).toFixed(1));
+
 /**
- * Per instance: RSS at the first sample from minute 2 on and at the last one, the growth between
- * them (only when both are the same process: an instance killed meanwhile was replaced), and the
- * range of its open file descriptors over the run.
+ * One process's memory over the run, a window per minute (the minute ending at 1, 2, …): RSS
+ * lowest, median and highest of the 5-second samples, and the heap left after the last major
+ * collection. The growth from minute 2 to the run's last minute is taken on the highest RSS of each
+ * window (the top of the sawtooth that the collections draw: a leak lifts it) and on the heap
+ * after a major collection (the live objects).
  */
-function memorySummary(samples: Sample[]) {
+function probeSummary(records: ProbeRecord[], startedAt: number) {
+  const minuteOf = (record: ProbeRecord) => Math.ceil((record.t - startedAt) / 60_000);
+  const windows = new Map<
+    number,
+    { rss: number[]; heapTotal: number[]; external: number[]; heapAfterGc: number | null }
+  >();
+  for (const record of records) {
+    const minute = minuteOf(record);
+    if (minute < 1) continue;
+    const window = windows.get(minute) ?? { rss: [], heapTotal: [], external: [], heapAfterGc: null };
+    if (record.rss !== undefined) window.rss.push(record.rss);
+    if (record.heapTotal !== undefined) window.heapTotal.push(record.heapTotal);
+    if (record.external !== undefined) window.external.push(record.external);
+    if (record.heapUsedAfterMajorGc !== undefined) window.heapAfterGc = record.heapUsedAfterMajorGc;
+    windows.set(minute, window);
+  }
+  const perMinute = [...windows.entries()]
+    .filter(([, window]) => window.rss.length > 0)
+    .sort(([a], [b]) => a - b)
+    .map(([minute, window]) => ({
+      minute,
+      rssMb: {
+        min: mb(Math.min(...window.rss)),
+        median: mb(percentile(window.rss, 0.5)!),
+        max: mb(Math.max(...window.rss)),
+      },
+      heapMbAfterMajorGc: window.heapAfterGc === null ? null : mb(window.heapAfterGc),
+      // What the rest of the RSS is: V8's heap as reserved, and memory outside it (buffers).
+      heapTotalMbMax: mb(Math.max(...window.heapTotal)),
+      externalMbMax: mb(Math.max(...window.external)),
+    }));
+  // The run's last whole minute (the annotators finish their dialogues after it).
+  const inRun = perMinute.filter((item) => item.minute <= Math.ceil(MINUTES));
+  const early = inRun.find((item) => item.minute === 2) ?? null;
+  const last = inRun.at(-1) ?? null;
+  const lastHeap = inRun.findLast((item) => item.heapMbAfterMajorGc !== null) ?? null;
+  const earlyHeap = inRun.find((item) => item.minute >= 2 && item.heapMbAfterMajorGc !== null) ?? null;
+  return {
+    peakRssGrowthPercent: early && last && last !== early ? growth(early.rssMb.max, last.rssMb.max) : null,
+    heapAfterMajorGcGrowthPercent:
+      earlyHeap && lastHeap && lastHeap !== earlyHeap
+        ? growth(earlyHeap.heapMbAfterMajorGc!, lastHeap.heapMbAfterMajorGc!)
+        : null,
+    perMinute,
+  };
+}
+
+/**
+ * Per instance: the once-a-minute /proc samples (RSS at the first sample from minute 2 on and at
+ * the last one, only compared when both are the same process: an instance killed meanwhile was
+ * replaced; the range of its open file descriptors), and the probe's windows for the process
+ * that ran to the end.
+ */
+function memorySummary(samples: Sample[], probeDir: string, deployment: Deployment, startedAt: number) {
   const names = Object.keys(samples[0]?.instances ?? {});
   return Object.fromEntries(
     names.map((name) => {
@@ -237,6 +318,7 @@ function memorySummary(samples: Sample[]) {
       const last = series.at(-1) ?? null;
       const sameProcess = early !== null && last !== null && early.figures!.pid === last.figures!.pid;
       const fds = series.map((item) => item.figures!.openFds);
+      const pid = deployment.instances.find((instance) => instance.name === name)!.process.pid!;
       return [
         name,
         {
@@ -247,6 +329,7 @@ function memorySummary(samples: Sample[]) {
             : null,
           restartedInBetween: early && last ? !sameProcess : null,
           openFds: { min: Math.min(...fds), max: Math.max(...fds) },
+          probe: sameProcess ? probeSummary(readProbe(probeDir, pid), startedAt) : null,
         },
       ];
     }),
@@ -258,7 +341,16 @@ async function main() {
   const haproxy = findHaproxy();
   if (!haproxy) throw new Error("HAProxy is not installed (apt-get install haproxy).");
   const lock = await lockCurrentBuild(log);
-  const deployment = await startDeployment({ instances: 2, haproxy, log });
+  const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-soak-memory-"));
+  const deployment = await startDeployment({
+    instances: 2,
+    haproxy,
+    log,
+    env: {
+      NODE_OPTIONS: `--import ${pathToFileURL(path.join(import.meta.dirname, "memory-probe.mjs")).href}`,
+      ARBITER_MEMORY_PROBE_DIR: probeDir,
+    },
+  });
   const sql = new pg.Pool({ connectionString: deployment.databaseUrl, max: 2 });
   sql.on("error", () => {});
   try {
@@ -398,7 +490,7 @@ async function main() {
         p50: percentile(stats.crossInstanceDelays, 0.5),
         p95: percentile(stats.crossInstanceDelays, 0.95),
       },
-      memory: memorySummary(samples),
+      memory: memorySummary(samples, probeDir, deployment, started),
       processes: samples,
     };
     console.log(JSON.stringify(result, null, 2));
@@ -406,6 +498,7 @@ async function main() {
     await sql.end();
     await deployment.stop();
     lock.release();
+    fs.rmSync(probeDir, { recursive: true, force: true });
   }
 }
 

@@ -52,22 +52,6 @@ export function isBuildCurrent(hash = sourceHash()): boolean {
 
 export const NEXT_BIN = path.join(ROOT, "node_modules", "next", "dist", "bin", "next");
 
-/**
- * Node's options for the production server. A larger young generation (V8's default semi-space
- * is 16 MB): a request's objects live for the length of its database round trips and streams,
- * so at the default many survive two scavenges and reach the old generation, whose reserved size
- * V8 then grows to several times the live heap between full collections. In the soak (200
- * annotators on two instances) an instance's RSS climbed 217 -> 341 MB from minute 2 to minute
- * 10 at the default with a flat live heap (~60 MB after each full collection); at 64 MB it
- * settles within the first minute (bench/soak/RESULTS.md).
- */
-const NEXT_SERVER_NODE_OPTIONS = ["--max-semi-space-size=64"];
-
-/** The production server's command line after `node`: `next start` on `port` with those options. */
-export function nextStartArgs(port: number): string[] {
-  return [...NEXT_SERVER_NODE_OPTIONS, NEXT_BIN, "start", "--port", String(port)];
-}
-
 export function nextEnv(): NodeJS.ProcessEnv {
   return { NEXT_TELEMETRY_DISABLED: "1", ...process.env };
 }

@@ -3,7 +3,7 @@
 // process itself (instrumentation.ts), so every way of starting goes through them.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { build, isBuildCurrent, nextEnv, nextStartArgs, ROOT, sourceHash } from "./build-state.mts";
+import { build, isBuildCurrent, NEXT_BIN, nextEnv, ROOT, sourceHash } from "./build-state.mts";
 
 const { env } = await import("../server/env.ts").catch((error: Error) => {
   console.error(`[arbiter] ${error.message}`);
@@ -31,7 +31,7 @@ if (!isBuildCurrent(hash)) {
   build(hash);
 }
 
-const server = spawn(process.execPath, nextStartArgs(env.PORT), {
+const server = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(env.PORT)], {
   cwd: ROOT,
   stdio: "inherit",
   // The server drains on SIGTERM (server/shutdown.ts) instead of Next.js's own handler.

@@ -22,7 +22,7 @@ import path from "node:path";
 import { chromium, type Page } from "@playwright/test";
 import { freePort } from "@/server/free-port";
 import { lockCurrentBuild } from "@/tests/scale-out/cluster";
-import { nextStartArgs, ROOT } from "../../scripts/build-state.mts";
+import { NEXT_BIN, ROOT } from "../../scripts/build-state.mts";
 import { describeMachine, loadAverage } from "../machine";
 
 // Benchmark tooling, not app code: it reads its own settings.
@@ -37,7 +37,7 @@ async function startServer() {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-bench-ux-"));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, nextStartArgs(port), {
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port)], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -37,7 +37,7 @@ import { freePort } from "@/server/free-port";
 import { acknowledgeCurrentGuidelines } from "@/server/testing/annotation-campaigns";
 import { lockCurrentBuild } from "@/tests/scale-out/cluster";
 import { batches, campaigns, modelVariants, sessions, turns, users } from "@/db/schema";
-import { nextStartArgs, ROOT } from "../../scripts/build-state.mts";
+import { NEXT_BIN, ROOT } from "../../scripts/build-state.mts";
 import { insertJudgeableTurns } from "../judgeable-turns";
 import { describeMachine, loadAverage } from "../machine";
 import { serverSettings, startPgCluster } from "../pg-cluster";
@@ -88,7 +88,7 @@ async function createDatabase(serverUrl: string) {
 async function startServer(databaseUrl: string) {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-bench-web-data-"));
-  const child = spawn(process.execPath, nextStartArgs(port), {
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port)], {
     cwd: ROOT,
     env: {
       ...process.env,

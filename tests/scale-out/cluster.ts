@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { startPgCluster, type PgCluster } from "@/bench/pg-cluster";
 import { startInferenceServer, type InferenceServer } from "@/e2e/inference-server";
-import { isBuildCurrent, nextStartArgs } from "@/scripts/build-state.mts";
+import { isBuildCurrent, NEXT_BIN } from "@/scripts/build-state.mts";
 import { freePort } from "@/server/free-port";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -115,7 +115,7 @@ async function waitForBalancer(url: string, name: string) {
 }
 
 function startInstance(name: string, port: number, env: NodeJS.ProcessEnv): Instance {
-  const child = spawn(process.execPath, nextStartArgs(port), {
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port)], {
     cwd: ROOT,
     env: { ...env, PORT: String(port), NEXT_MANUAL_SIG_HANDLE: "true" },
     detached: true,

@@ -28,6 +28,7 @@ import {
 } from "@/tests/scale-out/cluster";
 import { HttpUser, type StartedTurn, type StreamEvent, type TurnStream } from "@/tests/scale-out/http-user";
 import { describeMachine, loadAverage } from "../machine";
+import { createSoakCampaign, inviteAnnotators, positiveOption } from "./soak-campaign";
 
 const { values: options } = parseArgs({
   options: {
@@ -37,11 +38,7 @@ const { values: options } = parseArgs({
   },
   strict: true,
 });
-function positive(name: keyof typeof options) {
-  const value = Number(options[name]);
-  if (!(value > 0)) throw new Error(`--${name} must be a number above 0 (got ${options[name]}).`);
-  return value;
-}
+const positive = (name: keyof typeof options) => positiveOption(options, name);
 const ANNOTATORS = Math.round(positive("annotators"));
 const MINUTES = positive("minutes");
 const THINK_MS = positive("think-ms");
@@ -356,52 +353,9 @@ async function main() {
   try {
     const admin = new HttpUser(deployment.url);
     await admin.signIn(ADMIN.email, ADMIN.password);
-    const campaign = await admin.call<{ id: string }>("mutate", "campaigns.create", {
-      name: "Soak",
-      kind: "helpfulness",
-      guidelines: "# Guidelines\n\nPick the better response.",
-      safetyPreprompt: null,
-      membership: "all",
-      // Many dialogues per person over the run: the per-hour limits out of the way.
-      turnsPerHour: 10_000,
-      turnsPerDay: 100_000,
-    });
-    for (const temperature of [0.7, 1.0]) {
-      await admin.call("mutate", "variants.create", {
-        campaignId: campaign.id,
-        name: `shared @ ${temperature}`,
-        endpointKind: "local",
-        model: "",
-        temperature,
-        topP: 0.95,
-        maxTokens: MAX_TOKENS,
-        versionLabel: "v1",
-      });
-    }
-    await admin.call("mutate", "batches.openNext", { campaignId: campaign.id });
+    const campaign = await createSoakCampaign(admin, "Soak", MAX_TOKENS);
     log(`inviting ${ANNOTATORS} annotators…`);
-    const users: HttpUser[] = [];
-    for (let i = 0; i < ANNOTATORS; i++) {
-      const email = `soak-${i}-${randomUUID().slice(0, 6)}@soak.test`;
-      const password = `soak password ${i}`;
-      const invited = await admin.call<{ token: string }>("mutate", "users.invite", {
-        email,
-        name: `Soak ${i}`,
-        role: "annotator",
-      });
-      // Accepted straight at an instance, each from an address of its own: invitations are a
-      // public procedure, limited per client address, and through the balancer all share one.
-      const instance = deployment.instances[i % deployment.instances.length];
-      const address = `10.77.${Math.floor(i / 250)}.${(i % 250) + 1}`;
-      await new HttpUser(instance.url, { "X-Forwarded-For": address }).call("mutate", "invitations.accept", {
-        token: invited.token,
-        password,
-      });
-      const user = new HttpUser(deployment.url);
-      await user.signIn(email, password);
-      await user.acknowledgeGuidelines(campaign.id);
-      users.push(user);
-    }
+    const users = await inviteAnnotators(deployment, admin, campaign.id, ANNOTATORS, "soak");
 
     const samples: Sample[] = [];
     const sample = () =>

@@ -22,6 +22,7 @@ import {
 } from "@/tests/scale-out/cluster";
 import { HttpUser, type StartedTurn, type TurnStream } from "@/tests/scale-out/http-user";
 import { describeMachine, loadAverage } from "../machine";
+import { createSoakCampaign, inviteAnnotators, positiveOption } from "./soak-campaign";
 
 const { values: options } = parseArgs({
   options: {
@@ -32,11 +33,7 @@ const { values: options } = parseArgs({
   },
   strict: true,
 });
-function positive(name: keyof typeof options) {
-  const value = Number(options[name]);
-  if (!(value > 0)) throw new Error(`--${name} must be a number above 0 (got ${options[name]}).`);
-  return value;
-}
+const positive = (name: keyof typeof options) => positiveOption(options, name);
 const ANNOTATORS = Math.round(positive("annotators"));
 const DIALOGUES = Math.round(positive("dialogues"));
 const THINK_MS = positive("think-ms");
@@ -198,47 +195,8 @@ async function main() {
   try {
     const admin = new HttpUser(deployment.url);
     await admin.signIn(ADMIN.email, ADMIN.password);
-    const campaign = await admin.call<{ id: string }>("mutate", "campaigns.create", {
-      name: "Turn cost",
-      kind: "helpfulness",
-      guidelines: "# Guidelines\n\nPick the better response.",
-      safetyPreprompt: null,
-      membership: "all",
-      turnsPerHour: 10_000,
-      turnsPerDay: 100_000,
-    });
-    for (const temperature of [0.7, 1.0]) {
-      await admin.call("mutate", "variants.create", {
-        campaignId: campaign.id,
-        name: `shared @ ${temperature}`,
-        endpointKind: "local",
-        model: "",
-        temperature,
-        topP: 0.95,
-        maxTokens: MAX_TOKENS,
-        versionLabel: "v1",
-      });
-    }
-    await admin.call("mutate", "batches.openNext", { campaignId: campaign.id });
-    const users: HttpUser[] = [];
-    for (let i = 0; i < ANNOTATORS; i++) {
-      const email = `cost-${i}-${randomUUID().slice(0, 6)}@soak.test`;
-      const password = `turn cost password ${i}`;
-      const invited = await admin.call<{ token: string }>("mutate", "users.invite", {
-        email,
-        name: `Cost ${i}`,
-        role: "annotator",
-      });
-      await new HttpUser(deployment.url, { "X-Forwarded-For": `10.78.0.${i + 1}` }).call(
-        "mutate",
-        "invitations.accept",
-        { token: invited.token, password },
-      );
-      const user = new HttpUser(deployment.url);
-      await user.signIn(email, password);
-      await user.acknowledgeGuidelines(campaign.id);
-      users.push(user);
-    }
+    const campaign = await createSoakCampaign(admin, "Turn cost", MAX_TOKENS);
+    const users = await inviteAnnotators(deployment, admin, campaign.id, ANNOTATORS, "cost");
 
     const [{ data_directory: dataDir }] = (await sql.query<{ data_directory: string }>("show data_directory"))
       .rows;

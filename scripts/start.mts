@@ -3,7 +3,15 @@
 // process itself (instrumentation.ts), so every way of starting goes through them.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { build, isBuildCurrent, NEXT_BIN, nextEnv, ROOT, sourceHash } from "./build-state.mts";
+import {
+  build,
+  isBuildCurrent,
+  NEXT_BIN,
+  nextEnv,
+  ROOT,
+  SERVER_V8_OPTIONS,
+  sourceHash,
+} from "./build-state.mts";
 
 const { env } = await import("../server/env.ts").catch((error: Error) => {
   console.error(`[arbiter] ${error.message}`);
@@ -31,7 +39,8 @@ if (!isBuildCurrent(hash)) {
   build(hash);
 }
 
-const server = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(env.PORT)], {
+const serverArgs = [...SERVER_V8_OPTIONS, NEXT_BIN, "start", "--port", String(env.PORT)];
+const server = spawn(process.execPath, serverArgs, {
   cwd: ROOT,
   stdio: "inherit",
   // The server drains on SIGTERM (server/shutdown.ts) instead of Next.js's own handler.

@@ -7,7 +7,9 @@
 // machine. PostgreSQL logs every statement (log_statement=all, set once the annotators are
 // signed in); statements and CPU are counted over the work, less what an idle stretch just
 // before shows for the same time (health checks, job polling), and divided by completed turns.
-//   npm run --silent bench:turn-cost -- [--annotators N] [--dialogues D] [--think-ms T] [--idle-ms I]
+// With --cpu-prof DIR the instances run under Node's --cpu-prof and are stopped with SIGTERM at
+// the end, so that each writes its CPU profile (a .cpuprofile file) into DIR.
+//   npm run --silent bench:turn-cost -- [--annotators N] [--dialogues D] [--think-ms T] [--idle-ms I] [--cpu-prof DIR]
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
@@ -17,6 +19,7 @@ import {
   ADMIN,
   findHaproxy,
   lockCurrentBuild,
+  signalInstance,
   startDeployment,
   type Deployment,
 } from "@/tests/scale-out/cluster";
@@ -30,6 +33,7 @@ const { values: options } = parseArgs({
     dialogues: { type: "string", default: "3" },
     "think-ms": { type: "string", default: "1000" },
     "idle-ms": { type: "string", default: "10000" },
+    "cpu-prof": { type: "string" },
   },
   strict: true,
 });
@@ -190,7 +194,14 @@ async function main() {
   const haproxy = findHaproxy();
   if (!haproxy) throw new Error("HAProxy is not installed (apt-get install haproxy).");
   const lock = await lockCurrentBuild(log);
-  const deployment = await startDeployment({ instances: INSTANCES, haproxy, log });
+  const profileDir = options["cpu-prof"] && path.resolve(options["cpu-prof"]);
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const deployment = await startDeployment({
+    instances: INSTANCES,
+    haproxy,
+    log,
+    nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : undefined,
+  });
   const sql = new pg.Pool({ connectionString: deployment.databaseUrl, max: 1 });
   try {
     const admin = new HttpUser(deployment.url);
@@ -218,9 +229,11 @@ async function main() {
     const workCpu = cpuMs(deployment, postmasterPid);
     await mark("work-start");
     const workStarted = performance.now();
+    const workStartedUs = process.hrtime.bigint() / 1000n;
     log(`${ANNOTATORS} annotators, ${DIALOGUES} dialogues of ${TURNS_PER_DIALOGUE} turns each`);
     await Promise.all(users.map((user, index) => annotator(deployment, user, campaign.id, index)));
     const workMs = performance.now() - workStarted;
+    const workEndedUs = process.hrtime.bigint() / 1000n;
     const endCpu = cpuMs(deployment, postmasterPid);
     await mark("work-end");
     await sql.query("alter system reset log_statement");
@@ -282,6 +295,13 @@ async function main() {
         .map((item) => ({ perTurn: item.perTurn, kind: item.kind, text: item.text.slice(0, 240) })),
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (profileDir) {
+      // A profile is written when the process exits by itself: SIGTERM drains and exits 0.
+      for (const instance of deployment.instances) signalInstance(instance, "SIGTERM");
+      await Promise.all(deployment.instances.map((instance) => instance.exit));
+      // The profiles' sample times are on the same monotonic clock (microseconds).
+      log(`CPU profiles in ${profileDir}; the work ran from ${workStartedUs} to ${workEndedUs} µs`);
+    }
   } finally {
     await sql.end().catch(() => {});
     await deployment.stop();

@@ -22,7 +22,7 @@ export function createTrpcHttpHandler(createContext: (request: Request) => Promi
         { status: 413 },
       );
     }
-    return fetchRequestHandler({
+    const response = await fetchRequestHandler({
       endpoint: TRPC_ENDPOINT,
       req: request,
       router: appRouter,
@@ -35,5 +35,30 @@ export function createTrpcHttpHandler(createContext: (request: Request) => Promi
         }
       },
     });
+    return withoutCompressionWhenShort(request, response);
   };
+}
+
+/** Next.js's compression leaves answers shorter than this as they are when it knows their length. */
+const COMPRESSION_THRESHOLD_BYTES = 1024;
+
+/**
+ * tRPC answers JSON of unknown length, and Next.js's compression gzips every such answer (it
+ * drops a route's Content-Length), however short: a submit's few hundred bytes cost a gzip
+ * stream each. A short answer is marked no-transform, which the compression respects; longer
+ * ones are compressed as before. A streamed answer (a client that asked for JSON lines, which
+ * the app's links do not) is left as it is.
+ */
+async function withoutCompressionWhenShort(request: Request, response: Response): Promise<Response> {
+  const asksForStream = [request.headers.get("trpc-accept"), request.headers.get("accept")].some(
+    (value) => value?.includes("application/jsonl") ?? false,
+  );
+  const isJson = response.headers.get("content-type")?.startsWith("application/json") ?? false;
+  if (asksForStream || !isJson || !response.body) return response;
+  const body = await response.arrayBuffer();
+  if (body.byteLength >= COMPRESSION_THRESHOLD_BYTES) return new Response(body, response);
+  const headers = new Headers(response.headers);
+  const cacheControl = headers.get("cache-control");
+  headers.set("cache-control", cacheControl ? `${cacheControl}, no-transform` : "no-transform");
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }

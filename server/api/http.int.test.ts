@@ -93,6 +93,27 @@ describe("tRPC over HTTP", () => {
     expect(body.error?.message).toMatch(/already exists/);
   });
 
+  it("marks a short answer no-transform, so Next.js does not gzip it, and leaves a long one to compression", async () => {
+    const headers = await sessionHeaders(world.admin, { "content-type": "application/json" });
+    const call = { json: { email: world.admin.email, role: "annotator" } };
+    const send = (paths: string[]) =>
+      world.handle(
+        new Request(`http://localhost/api/trpc/${paths.join(",")}?batch=1`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify(Object.fromEntries(paths.map((_, index) => [index, call]))),
+        }),
+      );
+    const short = await send(["users.invite"]);
+    expect(short.headers.get("cache-control")).toContain("no-transform");
+    expect(((await short.json()) as unknown[]).length).toBe(1);
+    const long = await send(Array.from({ length: 8 }, () => "users.invite"));
+    const text = await long.text();
+    expect(text.length).toBeGreaterThan(1024);
+    expect(long.headers.get("cache-control") ?? "").not.toContain("no-transform");
+    expect((JSON.parse(text) as unknown[]).length).toBe(8);
+  });
+
   it("serves a valid call", async () => {
     const input = JSON.stringify({ json: { email: "valid@example.test", role: "reviewer" } });
     const { status, body } = await post("users.invite", input);

@@ -1,7 +1,8 @@
 // Sessions and invitation links end, over a real HTTP server: a session cookie replayed after its
 // owner signed out is refused (next-auth's sign-out event revokes the session row, which every web
 // instance reads from the database), as are a session past its expiry, a cookie whose JWT expired,
-// and an invitation link past its date. (e2e/access.spec.ts signs out in the browser.)
+// (also once it was accepted before: server/auth/request-user.ts remembers decoded JWTs), and an
+// invitation link past its date. (e2e/access.spec.ts signs out in the browser.)
 import { sql } from "drizzle-orm";
 import { decode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -105,6 +106,15 @@ describe("an expired session", () => {
   it("is refused when its JWT has expired, though the row is still live", async () => {
     const { actor } = await createAnnotator(database.db);
     expect(await streamStatus(await sessionCookie(actor, { secret: SECRET, maxAge: -60 }))).toBe(401);
+  });
+
+  it("is refused once its JWT expires, though the same JWT was accepted (and remembered) before", async () => {
+    const { actor } = await createAnnotator(database.db);
+    const lifetimeSeconds = 5;
+    const cookie = await sessionCookie(actor, { secret: SECRET, maxAge: lifetimeSeconds });
+    expect(await streamStatus(cookie)).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, lifetimeSeconds * 1000 + 100));
+    expect(await streamStatus(cookie)).toBe(401);
   });
 });
 

@@ -142,12 +142,14 @@ export async function streamChat(request: ChatRequest, options: StreamChatOption
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   let idle = false;
   let idleTimer: NodeJS.Timeout | null = null;
+  // Called per token: restarting the one timer costs less than a new one each time.
   const touch = () => {
-    if (idleTimer) clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      idle = true;
-      controller.abort(new Error("idle"));
-    }, idleTimeoutMs);
+    idleTimer =
+      idleTimer?.refresh() ??
+      setTimeout(() => {
+        idle = true;
+        controller.abort(new Error("idle"));
+      }, idleTimeoutMs);
   };
 
   let text = "";

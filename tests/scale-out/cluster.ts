@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { startPgCluster, type PgCluster } from "@/bench/pg-cluster";
 import { startInferenceServer, type InferenceServer } from "@/e2e/inference-server";
-import { isBuildCurrent, NEXT_BIN } from "@/scripts/build-state.mts";
+import { isBuildCurrent, NEXT_BIN, SERVER_V8_OPTIONS } from "@/scripts/build-state.mts";
 import { freePort } from "@/server/free-port";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -95,11 +95,6 @@ async function waitForHealth(url: string, isAlive: () => boolean, output: () => 
   }
 }
 
-/**
- * What `npm start` runs once the build is current (scripts/start.mts): `next start` with
- * NEXT_MANUAL_SIG_HANDLE, so SIGTERM drains (server/shutdown.ts). Started directly, so that an
- * edit to the sources meanwhile cannot make an instance rebuild the .next the others serve.
- */
 /** Waits until the balancer sends requests to `name` (it has passed HAProxy's health checks). */
 async function waitForBalancer(url: string, name: string) {
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -114,8 +109,15 @@ async function waitForBalancer(url: string, name: string) {
   throw new Error(`The balancer at ${url} never sent a request to ${name}.`);
 }
 
-function startInstance(name: string, port: number, env: NodeJS.ProcessEnv): Instance {
-  const child = spawn(process.execPath, [NEXT_BIN, "start", "--port", String(port)], {
+/**
+ * What `npm start` runs once the build is current (scripts/start.mts): `next start` with its V8
+ * options and NEXT_MANUAL_SIG_HANDLE, so SIGTERM drains (server/shutdown.ts). Started directly,
+ * so that an edit to the sources meanwhile cannot make an instance rebuild the .next the others
+ * serve.
+ */
+function startInstance(name: string, port: number, env: NodeJS.ProcessEnv, nodeArgs: string[]): Instance {
+  const args = [...SERVER_V8_OPTIONS, ...nodeArgs, NEXT_BIN, "start", "--port", String(port)];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...env, PORT: String(port), NEXT_MANUAL_SIG_HANDLE: "true" },
     detached: true,
@@ -157,6 +159,8 @@ export async function startDeployment(options: {
   instances: number;
   haproxy: string;
   env?: Record<string, string>;
+  /** Options for the instances' node (e.g. --cpu-prof, which NODE_OPTIONS does not admit). */
+  nodeArgs?: string[];
   log: (line: string) => void;
 }): Promise<Deployment> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-scale-out-"));
@@ -190,7 +194,10 @@ export async function startDeployment(options: {
     INFERENCE_MODEL: inference.modelName,
     ...options.env,
   });
-  const instances = ports.map((port, index) => startInstance(`app${index + 1}`, port, instanceEnv(index)));
+  const nodeArgs = options.nodeArgs ?? [];
+  const instances = ports.map((port, index) =>
+    startInstance(`app${index + 1}`, port, instanceEnv(index), nodeArgs),
+  );
   const haproxy = spawn(options.haproxy, ["-db", "-f", path.join(ROOT, "deploy", "haproxy.cfg")], {
     env: {
       PATH: process.env.PATH,
@@ -213,7 +220,7 @@ export async function startDeployment(options: {
     instances,
     databaseUrl: pg.url,
     async restartInstance(index) {
-      const instance = startInstance(`app${index + 1}`, ports[index], instanceEnv(index));
+      const instance = startInstance(`app${index + 1}`, ports[index], instanceEnv(index), nodeArgs);
       instances[index] = instance;
       await waitForHealth(instance.url, () => instance.process.exitCode === null, instance.output);
       await waitForBalancer(url, instance.name);

@@ -13,6 +13,8 @@ function toText(value: unknown, sqlType: string): string | null {
   if (value === undefined || value === null) return null;
   if (value instanceof Date) return value.toISOString();
   if (sqlType === "jsonb" || sqlType === "json") return JSON.stringify(value);
+  // An array column (numbers only: integer[]) travels as its literal, "{1,2,3}".
+  if (Array.isArray(value)) return `{${value.join(",")}}`;
   return String(value);
 }
 
@@ -29,17 +31,23 @@ export async function bulkInsert<T extends PgTable>(
   const described = columns.map((key) => {
     const column = tableColumns[key];
     if (!column) throw new Error(`${getTableName(table)} has no column ${key}`);
-    return { key, name: column.name, type: column.getSQLType() };
+    const type = column.getSQLType();
+    return { key, name: column.name, type, isArray: type.endsWith("[]") };
   });
   const columnList = sql.raw(described.map((column) => `"${column.name}"`).join(", "));
   for (let start = 0; start < rows.length; start += chunkRows) {
     const chunk = rows.slice(start, start + chunkRows) as Record<string, unknown>[];
-    const arrays: SQL[] = described.map(
-      (column) =>
-        sql`${sql.param(chunk.map((row) => toText(row[column.key], column.type)))}::text[]::${sql.raw(column.type)}[]`,
+    // unnest() flattens an array of arrays, so an array column is unnested as text and cast after.
+    const arrays: SQL[] = described.map((column) => {
+      const values = sql`${sql.param(chunk.map((row) => toText(row[column.key], column.type)))}::text[]`;
+      return column.isArray ? values : sql`${values}::${sql.raw(column.type)}[]`;
+    });
+    const selected = sql.raw(
+      described.map((column, i) => (column.isArray ? `c${i}::${column.type}` : `c${i}`)).join(", "),
     );
+    const aliases = sql.raw(described.map((_, i) => `c${i}`).join(", "));
     await db.execute(
-      sql`insert into ${table} (${columnList}) select * from unnest(${sql.join(arrays, sql`, `)})`,
+      sql`insert into ${table} (${columnList}) select ${selected} from unnest(${sql.join(arrays, sql`, `)}) as u(${aliases})`,
     );
   }
 }

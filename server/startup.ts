@@ -8,6 +8,7 @@ import { getDatabase } from "./db";
 import { env } from "./env";
 import { log } from "./log";
 import { handleShutdownSignals } from "./shutdown";
+import { queueStyleFeaturesBackfill } from "./services/integrity/backfill-style-features";
 import { queueUnplacedPrompts } from "./services/integrity/recluster-prompts";
 import { startServerJobWorker } from "./services/jobs/server-job-worker";
 import { ensureDemoCampaign } from "./services/seed/ensure-demo-campaign";
@@ -62,6 +63,9 @@ async function startServer(): Promise<void> {
   await startServerJobWorker(database);
   void queueUnplacedPrompts(database.db).catch((error: Error) =>
     log.error(`Could not queue the near-duplicate re-clustering of prompts: ${error.message}`),
+  );
+  void queueStyleFeaturesBackfill(database.db).catch((error: Error) =>
+    log.error(`Could not queue the backfill of response style features: ${error.message}`),
   );
   // Generating the demo model and loading models runs in the background: the site serves at once.
   const { getGenerationRuntime, warmUpGeneration } = await import("./generation/runtime");

@@ -117,6 +117,10 @@ export const responses = pgTable(
       .$type<{ role: "system" | "user" | "assistant"; content: string }[]>()
       .notNull(),
     text: text("text").notNull().default(""),
+    /** The final text's style (server/services/integrity/stats/style-features.ts: STYLE_FEATURES
+     * in order), stored when the response completes so that the integrity report need not read
+     * the text; null: not computed yet (a backfill job fills completed ones). */
+    styleFeatures: integer("style_features").array(),
     status: responseStatus("status").notNull().default("pending"),
     error: text("error"),
     finishReason: text("finish_reason"),
@@ -139,6 +143,11 @@ export const responses = pgTable(
     index("responses_in_flight_idx")
       .on(table.turnId)
       .where(sql`${table.status} in ('pending', 'streaming')`),
+    // The completed responses whose style features the backfill still has to compute: empty once
+    // a deployment has converged, so checking for work at a start costs nothing.
+    index("responses_style_features_missing_idx")
+      .on(table.id)
+      .where(sql`${table.styleFeatures} is null and ${table.status} = 'completed'`),
   ],
 );
 

@@ -15,6 +15,7 @@ import { createTestDb } from "@/db/testing";
 import { makeModel } from "@/inference/src/make-model";
 import { startTurnRoute, turnStreamRoute, type GenerationDeps } from "@/server/api/turn-stream-handler";
 import { retryGeneration } from "@/server/services/annotation/retry-generation";
+import { styleFeatures } from "@/server/services/integrity/stats/style-features";
 import { startTurn } from "@/server/services/annotation/start-turn";
 import {
   acknowledgeCurrentGuidelines,
@@ -144,6 +145,8 @@ describe("generating a turn on the local engine", () => {
       expect(row.firstTokenMs).toBeGreaterThanOrEqual(0);
       expect(row.latencyMs).toBeGreaterThanOrEqual(row.firstTokenMs!);
       expect(row.completedAt).toBeInstanceOf(Date);
+      // Stored with the final text, so the integrity report need not read it.
+      expect(row.styleFeatures).toEqual(styleFeatures(row.text));
     }
     expect(new Set(rows.map((row) => row.temperature))).toEqual(new Set([0.7, 1.0]));
   });
@@ -338,8 +341,11 @@ describe("generating a turn on the local engine", () => {
     const failed = afterKill.filter((row) => row.status === "failed");
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(afterKill.every((row) => row.status === "failed" || row.finishReason === "stop")).toBe(true);
-    for (const row of failed)
+    for (const row of failed) {
       expect(row.error).toMatch(/connection to the model server broke|Could not reach the model server/);
+      // A partial text: no style until a retry completes it.
+      expect(row.styleFeatures).toBeNull();
+    }
     const finalViews = events.filter((event) => event.type === "response").slice(-failed.length);
     expect(
       finalViews.every((event) => (event as { response: { status: string } }).response.status === "failed"),
@@ -367,6 +373,7 @@ describe("generating a turn on the local engine", () => {
       expect(row.attempt).toBe(2);
       expect(row.seed).not.toBe(old.seed);
       expect(row.error).toBeNull();
+      expect(row.styleFeatures).toEqual(styleFeatures(row.text));
     }
     expect(supervisor.status().find((server) => server.modelPath === modelPath)!.state).toBe("ready");
   });

@@ -6,6 +6,7 @@ import { and, asc, eq, getTableColumns, inArray, isNull, lt, or, sql } from "dri
 import type { Db } from "@/db/client";
 import { responses, type Response } from "@/db/schema";
 import { flagSavedResponse } from "@/server/services/integrity/flag-identity";
+import { styleFeatures } from "@/server/services/integrity/stats/style-features";
 import type { ChatResult, PartialChatResult } from "./chat-stream";
 
 /** A response this process claimed, with the variable naming its variant's API key (if any). */
@@ -36,7 +37,14 @@ export function readTurnResponses(db: Db, turnId: string): Promise<Response[]> {
 export async function claimPendingResponses(db: Db, turnId: string): Promise<ClaimedResponse[]> {
   const claimed = await db
     .update(responses)
-    .set({ status: "streaming", progressAt: new Date(), text: "", error: null, finishReason: null })
+    .set({
+      status: "streaming",
+      progressAt: new Date(),
+      text: "",
+      styleFeatures: null,
+      error: null,
+      finishReason: null,
+    })
     .where(and(eq(responses.turnId, turnId), eq(responses.status, "pending")))
     .returning({
       ...getTableColumns(responses),
@@ -80,6 +88,8 @@ export async function saveResponseOutcome(db: Db, responseId: string, outcome: G
             ...identity,
             status: "completed",
             text: outcome.result.text,
+            // The text is final: the integrity report reads its style from here.
+            styleFeatures: styleFeatures(outcome.result.text),
             finishReason: outcome.result.finishReason,
             promptTokens: outcome.result.promptTokens,
             completionTokens: outcome.result.completionTokens,
@@ -144,6 +154,7 @@ export async function resetFailedResponses(db: Db, turnId: string, newSeed: () =
         seed: newSeed(),
         attempt: sql`${responses.attempt} + 1`,
         text: "",
+        styleFeatures: null,
         error: null,
         finishReason: null,
         promptTokens: null,

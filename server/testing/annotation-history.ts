@@ -26,6 +26,7 @@ import {
 } from "@/db/schema";
 import type { CampaignKind, SafetyBin, Strength } from "@/lib/constants";
 import { variantSnapshot } from "@/server/services/imports/import-dialogues";
+import { styleFeatures } from "@/server/services/integrity/stats/style-features";
 
 let clock = Date.parse("2025-01-01T00:00:00.000Z");
 /** A later time on every call. */
@@ -167,6 +168,7 @@ export async function createTestDialogue(
           seed: 1000 + position,
           promptMessages: [...sent],
           text,
+          styleFeatures: styleFeatures(text),
           status: "completed",
           finishReason: "stop",
           promptTokens: 10 * (index + 1),

@@ -1,14 +1,15 @@
 // The bulk import of whole dialogues refuses what an interactive submit refuses, and writes
 // nothing when any dialogue of the call is refused.
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { campaigns, comparisons, type Campaign } from "@/db/schema";
+import { campaigns, comparisons, responses, type Campaign } from "@/db/schema";
 import { ValidationError } from "@/server/errors";
 import { createCampaign } from "@/server/services/campaigns/create-campaign";
 import { openNextBatch } from "@/server/services/campaigns/open-next-batch";
 import { createVariant } from "@/server/services/campaigns/save-variant";
 import { setUpAdminDb } from "@/server/testing/test-db";
 import { createAnnotator, type TestUser } from "@/server/testing/fixtures";
+import { styleFeatures } from "../integrity/stats/style-features";
 import { importDialogues, type ImportedDialogue } from "./import-dialogues";
 
 const world = setUpAdminDb();
@@ -89,6 +90,16 @@ describe("importDialogues", () => {
         { name: "a", version: "v1" },
       ],
     });
+    // The style the integrity report reads instead of the texts (bulkInsert writes the arrays).
+    const storedResponses = await world.db
+      .select({ text: responses.text, styleFeatures: responses.styleFeatures })
+      .from(responses)
+      .where(inArray(responses.id, ids.turns[0].responseIds));
+    expect(storedResponses.map((row) => row.styleFeatures).sort()).toEqual([
+      [2, 0, 0, 0],
+      [3, 0, 0, 0],
+    ]);
+    for (const row of storedResponses) expect(row.styleFeatures).toEqual(styleFeatures(row.text));
   });
 
   it.each([

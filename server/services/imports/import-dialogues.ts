@@ -30,6 +30,7 @@ import { ValidationError } from "@/server/errors";
 import { safetyBinOf } from "../annotation/safety-taxonomy";
 import { flagIdentityOnSave } from "../integrity/flag-identity";
 import { flagNearDuplicatePrompts } from "../integrity/flag-near-duplicates";
+import { styleFeatures } from "../integrity/stats/style-features";
 
 const count = z
   .number()
@@ -266,6 +267,7 @@ export async function importDialogues(
           position,
           promptMessages,
           status: "completed",
+          styleFeatures: styleFeatures(response.text),
           createdAt: turn.createdAt,
           completedAt: turn.createdAt,
         });
@@ -384,6 +386,7 @@ const RESPONSE_COLUMNS = [
   "seed",
   "promptMessages",
   "text",
+  "styleFeatures",
   "status",
   "finishReason",
   "promptTokens",

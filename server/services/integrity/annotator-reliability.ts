@@ -18,7 +18,7 @@ import { STEP_ITEMS, type Steps } from "./cooperative";
 import { binomialTestTwoSided } from "./stats/binomial";
 import { fitMace, type MaceLabel } from "./stats/mace";
 import { normalUpperTail } from "./stats/normal";
-import { countWords } from "./stats/style-features";
+import { wordsOf } from "./stats/style-features";
 import type { Vote } from "./load-votes";
 import { groupBy } from "./group-by";
 
@@ -246,7 +246,8 @@ function* annotatorTotals(
     if (totals.firstVote[j] === -1) totals.firstVote[j] = v;
     totals.comparisons[j]++;
     const readingMs =
-      ((countWords(vote.chosen.text) + countWords(vote.rejected.text)) / thresholds.readingWordsPerSecond) *
+      ((wordsOf(vote.chosen.styleFeatures) + wordsOf(vote.rejected.styleFeatures)) /
+        thresholds.readingWordsPerSecond) *
       1000;
     if (vote.timeSpentMs < thresholds.tooFastFraction * readingMs) totals.tooFast[j]++;
     if (vote.chosenShownFirst) totals.chosenFirst[j]++;

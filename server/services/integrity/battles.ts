@@ -9,11 +9,23 @@ import {
   STYLE_BIN_WIDTH,
   styleBradleyTerrySteps,
 } from "./stats/style-bradley-terry";
-import { normalizedDifference, styleFeatures } from "./stats/style-features";
+import { normalizedDifference } from "./stats/style-features";
 import type { Vote } from "./load-votes";
 
 export function playersOf(votes: readonly Vote[]): string[] {
-  return [...new Set(votes.flatMap((vote) => [vote.chosen.variant, vote.rejected.variant]))].sort();
+  const players = new Set<string>();
+  for (const vote of votes) {
+    players.add(vote.chosen.variant);
+    players.add(vote.rejected.variant);
+  }
+  return [...players].sort();
+}
+
+/** Arena's style covariates of a battle: each feature's normalized difference, a against b. */
+function styleCovariates(a: readonly number[], b: readonly number[]): number[] {
+  const covariates = new Array<number>(a.length);
+  for (let k = 0; k < a.length; k++) covariates[k] = normalizedDifference(a[k], b[k]);
+  return covariates;
 }
 
 /** The votes as battles, yielding every STEP_ITEMS votes (cooperative.ts). */
@@ -23,25 +35,18 @@ export function* toBattles(
   withStyle: boolean,
 ): Steps<Battle[]> {
   const index = new Map(players.map((player, i) => [player, i]));
-  const featureCache = new Map<string, number[]>();
-  const features = (responseId: string, text: string) => {
-    let cached = featureCache.get(responseId);
-    if (!cached) featureCache.set(responseId, (cached = styleFeatures(text)));
-    return cached;
-  };
   const battles: Battle[] = [];
-  for (const [i, vote] of votes.entries()) {
+  // Plain loops without per-vote temporaries: a campaign can hold a million votes.
+  for (let i = 0; i < votes.length; i++) {
     if (i % STEP_ITEMS === STEP_ITEMS - 1) yield;
-    const [first, second] = vote.chosenShownFirst
-      ? [vote.chosen, vote.rejected]
-      : [vote.rejected, vote.chosen];
-    const styleA = withStyle ? features(first.responseId, first.text) : [];
-    const styleB = withStyle ? features(second.responseId, second.text) : [];
+    const vote = votes[i];
+    const first = vote.chosenShownFirst ? vote.chosen : vote.rejected;
+    const second = vote.chosenShownFirst ? vote.rejected : vote.chosen;
     battles.push({
       a: index.get(first.variant)!,
       b: index.get(second.variant)!,
       outcome: vote.strength === "negligibly_better" ? 0.5 : vote.chosenShownFirst ? 1 : 0,
-      style: styleA.map((value, k) => normalizedDifference(value, styleB[k])),
+      style: withStyle ? styleCovariates(first.styleFeatures, second.styleFeatures) : [],
     });
   }
   return withStyle ? standardizeStyle(battles) : battles;

@@ -1,15 +1,19 @@
 // Every comparison of a campaign as the integrity checks read it: who judged, which pair, how it
-// was shown, how long it took, and the texts the style and identity checks need.
+// was shown, how long it took, and the style of both responses. The style is stored with each
+// completed response (responses.style_features); the texts are read only for responses saved
+// before that (until the backfill has reached them), and their style computed here.
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { queryRows } from "@/db/query-rows";
 import type { ComparisonSource, ReviewStatus } from "@/db/schema";
 import type { Strength } from "@/lib/constants";
+import { STYLE_FEATURES, styleFeatures } from "./stats/style-features";
 
 export interface VoteSide {
   responseId: string;
   variant: string;
-  text: string;
+  /** The response's STYLE_FEATURES (stats/style-features.ts), its words among them. */
+  styleFeatures: readonly number[];
 }
 
 export interface Vote {
@@ -50,11 +54,14 @@ interface VoteRow {
   risk_category: string | null;
   chosen_id: string;
   chosen_variant: string;
-  chosen_text: string;
+  /** Null when the response's style features are stored. */
+  chosen_text: string | null;
   chosen_position: number;
   rejected_id: string;
   rejected_variant: string;
-  rejected_text: string;
+  rejected_text: string | null;
+  /** The stored features, one column each (featureColumns); null with a text. */
+  [feature: `${Side}_feature_${number}`]: number;
   display_first: string | null;
   display_count: number | null;
   responses_shown: number;
@@ -68,15 +75,39 @@ interface VoteRow {
   ordinal: number;
 }
 
+type Side = "chosen" | "rejected";
+
+/** The feature columns' names, built once rather than for each of a million rows. */
+const FEATURE_KEYS = {
+  chosen: STYLE_FEATURES.map((_, k) => `chosen_feature_${k}` as const),
+  rejected: STYLE_FEATURES.map((_, k) => `rejected_feature_${k}` as const),
+};
+
+/** The stored features one by one (`chosen_feature_0`, …): plain integers parse faster than an
+ * array, a million rows at a time. */
+function featureColumns(alias: string, side: Side) {
+  return sql.raw(
+    FEATURE_KEYS[side].map((key, k) => `${alias}.style_features[${k + 1}] as ${key}`).join(", "),
+  );
+}
+
+function featuresOf(row: VoteRow, side: Side): number[] {
+  const text = side === "chosen" ? row.chosen_text : row.rejected_text;
+  if (text !== null) return styleFeatures(text);
+  return FEATURE_KEYS[side].map((key) => row[key]);
+}
+
 export async function loadVotes(db: Db, campaignId: string): Promise<Vote[]> {
   const rows = await queryRows<VoteRow>(
     db,
     sql`select c.id as comparison_id, c.annotator_id, u.email, c.source, c.turn_id, c.conversation_id,
                t.index as turn_index, t.user_message as prompt,
                conv.risk_category,
-               rc.id as chosen_id, rc.variant_name as chosen_variant, rc.text as chosen_text,
+               rc.id as chosen_id, rc.variant_name as chosen_variant,
+               case when rc.style_features is null then rc.text end as chosen_text, ${featureColumns("rc", "chosen")},
                rc.position as chosen_position,
-               rr.id as rejected_id, rr.variant_name as rejected_variant, rr.text as rejected_text,
+               rr.id as rejected_id, rr.variant_name as rejected_variant,
+               case when rr.style_features is null then rr.text end as rejected_text, ${featureColumns("rr", "rejected")},
                pt.display_order->>0 as display_first, jsonb_array_length(pt.display_order) as display_count,
                jsonb_array_length(c.ranking) as responses_shown,
                c.strength, c.time_spent_ms, c.review_status, pt.reference_side, pt.result_side,
@@ -93,7 +124,7 @@ export async function loadVotes(db: Db, campaignId: string): Promise<Vote[]> {
         left join gold_items g on g.turn_id = c.turn_id`,
   );
   // In judging order. The database numbers the comparisons rather than sorting the joined rows:
-  // sorting a million rows with both texts spills hundreds of megabytes to disk.
+  // sorting a million joined rows spills hundreds of megabytes to disk.
   const votes = new Array<Vote>(rows.length);
   for (const row of rows) votes[Number(row.ordinal) - 1] = toVote(row);
   return votes;
@@ -110,8 +141,16 @@ function toVote(row: VoteRow): Vote {
     turnIndex: Number(row.turn_index),
     prompt: row.prompt,
     riskCategory: row.risk_category,
-    chosen: { responseId: row.chosen_id, variant: row.chosen_variant, text: row.chosen_text },
-    rejected: { responseId: row.rejected_id, variant: row.rejected_variant, text: row.rejected_text },
+    chosen: {
+      responseId: row.chosen_id,
+      variant: row.chosen_variant,
+      styleFeatures: featuresOf(row, "chosen"),
+    },
+    rejected: {
+      responseId: row.rejected_id,
+      variant: row.rejected_variant,
+      styleFeatures: featuresOf(row, "rejected"),
+    },
     // A pair task records the order it showed; the author saw the turn's positions (0 = "A").
     chosenShownFirst:
       row.display_first !== null ? row.display_first === row.chosen_id : Number(row.chosen_position) === 0,

@@ -36,6 +36,8 @@ export function countWords(text: string): number {
   return words;
 }
 
+/** A text's STYLE_FEATURES, in order: stored with each completed response (responses.
+ * style_features) and computed from the text where a stored one is missing. */
 export function styleFeatures(text: string): number[] {
   return [
     countWords(text),
@@ -43,6 +45,13 @@ export function styleFeatures(text: string): number[] {
     (text.match(/(\*\*|__)(?=\S)[\s\S]*?\S\1/g) ?? []).length,
     (text.match(/^\s*(?:[-*+]|\d+[.)])\s+\S/gm) ?? []).length,
   ];
+}
+
+const LENGTH_INDEX = STYLE_FEATURES.indexOf("length");
+
+/** The words of a text, from its style features (the "length" feature). */
+export function wordsOf(features: readonly number[]): number {
+  return features[LENGTH_INDEX];
 }
 
 /** Arena's covariate for one feature: the normalized difference (a − b) / (a + b), 0 when both

@@ -1,0 +1,2 @@
+ALTER TABLE "responses" ADD COLUMN "style_features" integer[];--> statement-breakpoint
+CREATE INDEX "responses_style_features_missing_idx" ON "responses" USING btree ("id") WHERE "responses"."style_features" is null and "responses"."status" = 'completed';

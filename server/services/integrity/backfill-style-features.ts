@@ -1,0 +1,84 @@
+// Fills responses.style_features for completed responses saved before the column existed (or by
+// a path that does not compute it), in bounded batches, as a background job: until then the
+// integrity report reads those responses' texts and computes their style itself (load-votes.ts).
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { queryRows } from "@/db/query-rows";
+import { jobs } from "@/db/schema";
+import { defineJob } from "../jobs/define-job";
+import { enqueueJob } from "../jobs/enqueue-job";
+import { styleFeatures } from "./stats/style-features";
+
+export const BACKFILL_STYLE_FEATURES_KIND = "backfill-style-features";
+
+/** Matches the partial index responses_style_features_missing_idx, so finding them costs no scan. */
+const missing = sql`style_features is null and status = 'completed'`;
+
+export interface BackfillStyleFeaturesOptions {
+  /** Responses per statement: bounds the memory and each statement's locks. */
+  batchSize?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => Promise<void>;
+}
+
+/** Computes the style features of every completed response that has none. Returns how many. */
+export async function backfillStyleFeatures(db: Db, options: BackfillStyleFeaturesOptions = {}) {
+  const { batchSize = 1000, signal, onProgress = async () => {} } = options;
+  const [{ total }] = await queryRows<{ total: number }>(
+    db,
+    sql`select count(*)::int as total from responses where ${missing}`,
+  );
+  let done = 0;
+  // In id order from where the last batch ended: a row this job could not fill is never read again.
+  let after = "00000000-0000-0000-0000-000000000000";
+  for (;;) {
+    signal?.throwIfAborted();
+    const batch = await queryRows<{ id: string; text: string }>(
+      db,
+      sql`select id, text from responses where ${missing} and id > ${after}::uuid order by id limit ${batchSize}`,
+    );
+    if (batch.length === 0) return done;
+    // A response retried meanwhile is pending again (or completed with its features): left alone.
+    await db.execute(
+      sql`update responses r set style_features = v.features::integer[]
+          from unnest(${sql.param(batch.map((row) => row.id))}::uuid[],
+                      ${sql.param(batch.map((row) => `{${styleFeatures(row.text).join(",")}}`))}::text[])
+               as v(id, features)
+          where r.id = v.id and r.style_features is null and r.status = 'completed'`,
+    );
+    done += batch.length;
+    after = batch[batch.length - 1].id;
+    await onProgress(done, Math.max(total, done));
+  }
+}
+
+export const backfillStyleFeaturesJob = defineJob({
+  kind: BACKFILL_STYLE_FEATURES_KIND,
+  payload: z.object({}),
+  maxAttempts: 5,
+  async run(_payload, context) {
+    await backfillStyleFeatures(context.db, {
+      signal: context.signal,
+      onProgress: (done, total) => context.progress(done, total),
+    });
+  },
+});
+
+/** At a server's start: queues the backfill when completed responses lack their style features
+ * and no backfill is queued or running. Returns whether it queued one. */
+export async function queueStyleFeaturesBackfill(db: Db): Promise<boolean> {
+  const [needed] = await queryRows<{ id: string }>(
+    db,
+    sql`select id from responses where ${missing} limit 1`,
+  );
+  if (!needed) return false;
+  const [pending] = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.kind, BACKFILL_STYLE_FEATURES_KIND), inArray(jobs.status, ["queued", "running"])))
+    .limit(1);
+  if (pending) return false;
+  await enqueueJob(db, backfillStyleFeaturesJob, {});
+  return true;
+}

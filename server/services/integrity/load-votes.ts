@@ -126,38 +126,53 @@ export async function loadVotes(db: Db, campaignId: string): Promise<Vote[]> {
   // In judging order. The database numbers the comparisons rather than sorting the joined rows:
   // sorting a million joined rows spills hundreds of megabytes to disk.
   const votes = new Array<Vote>(rows.length);
-  for (const row of rows) votes[Number(row.ordinal) - 1] = toVote(row);
+  const shared = sharedStrings();
+  for (const row of rows) votes[Number(row.ordinal) - 1] = toVote(row, shared);
   return votes;
 }
 
-function toVote(row: VoteRow): Vote {
+/** One copy of each repeated value (an annotator's id and email, a variant's name, a strength):
+ * the driver makes a new string per row, and a million votes would keep millions of copies alive
+ * for the whole report, which the garbage collector then walks at every major collection. */
+function sharedStrings() {
+  const known = new Map<string, string>();
+  return <T extends string | null>(value: T): T => {
+    if (value === null) return value;
+    const kept = known.get(value);
+    if (kept !== undefined) return kept as T;
+    known.set(value, value);
+    return value;
+  };
+}
+
+function toVote(row: VoteRow, shared: ReturnType<typeof sharedStrings>): Vote {
   return {
     comparisonId: row.comparison_id,
-    annotatorId: row.annotator_id,
-    email: row.email,
-    source: row.source,
+    annotatorId: shared(row.annotator_id),
+    email: shared(row.email),
+    source: shared(row.source),
     turnId: row.turn_id,
     conversationId: row.conversation_id,
     turnIndex: Number(row.turn_index),
     prompt: row.prompt,
-    riskCategory: row.risk_category,
+    riskCategory: shared(row.risk_category),
     chosen: {
       responseId: row.chosen_id,
-      variant: row.chosen_variant,
+      variant: shared(row.chosen_variant),
       styleFeatures: featuresOf(row, "chosen"),
     },
     rejected: {
       responseId: row.rejected_id,
-      variant: row.rejected_variant,
+      variant: shared(row.rejected_variant),
       styleFeatures: featuresOf(row, "rejected"),
     },
     // A pair task records the order it showed; the author saw the turn's positions (0 = "A").
     chosenShownFirst:
       row.display_first !== null ? row.display_first === row.chosen_id : Number(row.chosen_position) === 0,
     shown: Number(row.display_count ?? row.responses_shown),
-    strength: row.strength,
+    strength: shared(row.strength),
     timeSpentMs: Number(row.time_spent_ms),
-    reviewStatus: row.review_status,
+    reviewStatus: shared(row.review_status),
     goldCorrect:
       row.source === "gold" && row.reference_side !== null && row.result_side !== null
         ? Number(row.reference_side) === Number(row.result_side)

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <string>
 
 #include "../backend.h"
@@ -129,6 +130,11 @@ class CpuBackend final : public Backend {
       }
     }
     scores_.resize(static_cast<size_t>(pool_.size()) * n_ctx_ * (c_.n_head / c_.n_head_kv));
+    ffn_rows_done_ = std::make_unique<std::atomic<int>[]>(static_cast<size_t>(c_.n_ff / QK8_0));
+    residual_epilogue_.fn = [](void* backend, int, int64_t r0, int64_t r1) {
+      static_cast<CpuBackend*>(backend)->add_residual_rows(r0, r1);
+    };
+    residual_epilogue_.ctx = this;
     return Status::Ok();
   }
 
@@ -206,60 +212,119 @@ class CpuBackend final : public Backend {
       const LayerWeights& L = W.layers[static_cast<size_t>(l)];
       const LayerKernels& K = kernels_[static_cast<size_t>(l)];
 
-      // Attention block.
+      // Attention block. Each chunk of whole heads of Q, K and V gets its bias, norm and RoPE
+      // and goes into the KV cache in the QKV job itself.
       per_token([&](int t) { rmsnorm(xb(t), x(t), f32(L.attn_norm), n_embd, c_.rms_eps); });
       Input in = prepare(xb_.data(), n_embd, {K.wq, K.wk, K.wv});
       MatmulTask qkv[3] = {task(K.wq, in, q_.data(), q_dim), task(K.wk, in, k_.data(), kv_dim),
                            task(K.wv, in, v_.data(), kv_dim)};
-      run_matmuls(pool_, qkv, 3, lora_for(l, {LoraTarget::Q, LoraTarget::K, LoraTarget::V}, qkv, xb_.data(), n_embd));
-      const size_t half = static_cast<size_t>(c_.rope_dim / 2);
-      const size_t table = c_.swa_layer(l) ? half : 0;
-      const bool neox = c_.rope_style == RopeStyle::Neox;
-      per_token([&](int t) {
-        float* q = &q_[static_cast<size_t>(t) * q_dim];
-        float* k = &k_[static_cast<size_t>(t) * kv_dim];
-        if (L.bq.present()) add_inplace(q, f32(L.bq), q_dim);
-        if (L.bk.present()) add_inplace(k, f32(L.bk), kv_dim);
-        if (L.bv.present()) add_inplace(&v_[static_cast<size_t>(t) * kv_dim], f32(L.bv), kv_dim);
-        if (L.attn_q_norm.present()) {
-          for (int h = 0; h < c_.n_head; h++) rmsnorm(q + h * hd, q + h * hd, f32(L.attn_q_norm), hd, c_.rms_eps);
-          for (int h = 0; h < c_.n_head_kv; h++) rmsnorm(k + h * hd, k + h * hd, f32(L.attn_k_norm), hd, c_.rms_eps);
-        }
-        const float* cs = &cos_[static_cast<size_t>(t) * n_rope_tables_ * half + table];
-        const float* sn = &sin_[static_cast<size_t>(t) * n_rope_tables_ * half + table];
-        rope(q, c_.n_head, hd, c_.rope_dim, cs, sn, neox);
-        rope(k, c_.n_head_kv, hd, c_.rope_dim, cs, sn, neox);
-        for (int h = 0; h < c_.n_head_kv; h++) {
-          const size_t at = static_cast<size_t>(tok_pos_[t]) * kv_row_;
-          store_kv(k_cache(tok_slot_[t], l, h) + at, &k_[static_cast<size_t>(t) * kv_dim + h * hd]);
-          store_kv(v_cache(tok_slot_[t], l, h) + at, &v_[static_cast<size_t>(t) * kv_dim + h * hd]);
-        }
-      });
+      auto qkv_heads = [&](int proj, int64_t r0, int64_t r1) {
+        for (int t = 0; t < n_tok_; t++) finish_qkv(l, t, proj, static_cast<int>(r0 / hd), static_cast<int>(r1 / hd));
+      };
+      const MatmulEpilogue qkv_epilogue = MatmulEpilogue::of(qkv_heads, false, hd);
+      run_matmuls(pool_, qkv, 3, lora_for(l, {LoraTarget::Q, LoraTarget::K, LoraTarget::V}, qkv, xb_.data(), n_embd),
+                  &qkv_epilogue);
       attention(l);
       in = prepare(att_.data(), q_dim, {K.wo});
       MatmulTask o = task(K.wo, in, tmp_.data(), n_embd);
-      run_matmuls(pool_, &o, 1, lora_for(l, {LoraTarget::O}, &o, att_.data(), q_dim));
+      run_matmuls(pool_, &o, 1, lora_for(l, {LoraTarget::O}, &o, att_.data(), q_dim), residual_epilogue(L.attn_post_norm));
       add_residual(L.attn_post_norm);
 
-      // Feed-forward block.
+      // Feed-forward block. Each chunk of gate and up rows goes through the activation and,
+      // block by block as they complete, is quantized for the down projection in the same job.
       per_token([&](int t) { rmsnorm(xb(t), x(t), f32(L.ffn_norm), n_embd, c_.rms_eps); });
       in = prepare(xb_.data(), n_embd, {K.gate, K.up});
       MatmulTask gate_up[2] = {task(K.gate, in, hb_.data(), c_.n_ff), task(K.up, in, hb2_.data(), c_.n_ff)};
-      run_matmuls(pool_, gate_up, 2, lora_for(l, {LoraTarget::Gate, LoraTarget::Up}, gate_up, xb_.data(), n_embd));
-      per_token([&](int t) {
-        float* gate = &hb_[static_cast<size_t>(t) * c_.n_ff];
-        const float* up = &hb2_[static_cast<size_t>(t) * c_.n_ff];
-        if (c_.ffn_act == FfnActivation::GeluTanh) {
-          geglu(gate, up, c_.n_ff);
-        } else {
-          swiglu_(gate, up, c_.n_ff);
-        }
-      });
-      in = prepare(hb_.data(), c_.n_ff, {K.down});
-      MatmulTask down = task(K.down, in, tmp_.data(), n_embd);
-      run_matmuls(pool_, &down, 1, lora_for(l, {LoraTarget::Down}, &down, hb_.data(), c_.n_ff));
+      Input down_in = ffn_activation_input(K.down);
+      auto activate = [&](int, int64_t r0, int64_t r1) { activate_rows(down_in, K.down, r0, r1); };
+      // Chunks of whole 16-value vectors, so swiglu_ takes each value on the path (vector or
+      // scalar tail) it takes over the whole row: the same bits.
+      const MatmulEpilogue gate_up_epilogue = MatmulEpilogue::of(activate, true, 16);
+      run_matmuls(pool_, gate_up, 2, lora_for(l, {LoraTarget::Gate, LoraTarget::Up}, gate_up, xb_.data(), n_embd),
+                  &gate_up_epilogue);
+      MatmulTask down = task(K.down, down_in, tmp_.data(), n_embd);
+      run_matmuls(pool_, &down, 1, lora_for(l, {LoraTarget::Down}, &down, hb_.data(), c_.n_ff),
+                  residual_epilogue(L.ffn_post_norm));
       add_residual(L.ffn_post_norm);
     }
+  }
+
+  // Token t's heads [h0, h1) of projection proj (0: Q, 1: K, 2: V) once computed: bias, the
+  // per-head norm and RoPE (Q, K), and the KV cache store (K, V).
+  void finish_qkv(int l, int t, int proj, int h0, int h1) {
+    const LayerWeights& L = model_.weights.layers[static_cast<size_t>(l)];
+    const int hd = c_.head_dim, q_dim = c_.n_head * hd, kv_dim = c_.n_head_kv * hd;
+    const TensorView* bias[3] = {&L.bq, &L.bk, &L.bv};
+    const TensorView* norm[3] = {&L.attn_q_norm, &L.attn_k_norm, nullptr};
+    float* rows = proj == 0 ? &q_[static_cast<size_t>(t) * q_dim]
+                            : &(proj == 1 ? k_ : v_)[static_cast<size_t>(t) * kv_dim];
+    float* first = rows + h0 * hd;
+    const int n = (h1 - h0) * hd;
+    if (bias[proj]->present()) add_inplace(first, f32(*bias[proj]) + h0 * hd, n);
+    if (proj == 2) {
+      for (int h = h0; h < h1; h++) store_kv(v_cache(tok_slot_[t], l, h) + kv_at(t), rows + h * hd);
+      return;
+    }
+    if (L.attn_q_norm.present()) {
+      for (int h = h0; h < h1; h++) rmsnorm(rows + h * hd, rows + h * hd, f32(*norm[proj]), hd, c_.rms_eps);
+    }
+    const size_t half = static_cast<size_t>(c_.rope_dim / 2);
+    const size_t table = c_.swa_layer(l) ? half : 0;
+    const float* cs = &cos_[static_cast<size_t>(t) * n_rope_tables_ * half + table];
+    const float* sn = &sin_[static_cast<size_t>(t) * n_rope_tables_ * half + table];
+    rope(first, h1 - h0, hd, c_.rope_dim, cs, sn, c_.rope_style == RopeStyle::Neox);
+    if (proj == 1) {
+      for (int h = h0; h < h1; h++) store_kv(k_cache(tok_slot_[t], l, h) + kv_at(t), rows + h * hd);
+    }
+  }
+
+  size_t kv_at(int t) const { return static_cast<size_t>(tok_pos_[t]) * kv_row_; }
+
+  // The down projection's input: hb_, and the rows it will be quantized into (ffn_act_) when
+  // its kernel reads quantized activations.
+  Input ffn_activation_input(const Matrix& down) {
+    Input in{hb_.data(), nullptr, nullptr, c_.n_ff};
+    if (down.kernel->act == ActFormat::F32) return in;
+    const int64_t block = down.kernel->act == ActFormat::Q8K ? QK_K : QK8_0;
+    for (int64_t b = 0; b < c_.n_ff / block; b++) ffn_rows_done_[b].store(0, std::memory_order_relaxed);
+    (down.kernel->act == ActFormat::Q8K ? in.q8k : in.q8) = ffn_act_.data();
+    return in;
+  }
+
+  // hb_ rows [r0, r1) of every token = act(gate) * up, then each quantization block of the
+  // down projection's input that these rows complete (the thread whose rows complete a block
+  // quantizes it, having seen the other threads' rows through the counter).
+  void activate_rows(const Input& down_in, const Matrix& down, int64_t r0, int64_t r1) {
+    const int64_t n_ff = c_.n_ff;
+    for (int t = 0; t < n_tok_; t++) {
+      float* gate = &hb_[static_cast<size_t>(t) * n_ff + r0];
+      const float* up = &hb2_[static_cast<size_t>(t) * n_ff + r0];
+      if (c_.ffn_act == FfnActivation::GeluTanh) {
+        geglu(gate, up, r1 - r0);
+      } else {
+        swiglu_(gate, up, r1 - r0);
+      }
+    }
+    const ActFormat f = down.kernel->act;
+    if (f == ActFormat::F32) return;
+    const int64_t block = f == ActFormat::Q8K ? QK_K : QK8_0;
+    const QuantizeActFn quantize = f == ActFormat::Q8K ? quantize_q8k_ : quantize_;
+    const size_t row = act_row_bytes(f, n_ff);
+    uint8_t* out = const_cast<uint8_t*>(f == ActFormat::Q8K ? down_in.q8k : down_in.q8);
+    for (int64_t b = r0 / block; b * block < r1; b++) {
+      const int64_t mine = std::min(r1, (b + 1) * block) - std::max(r0, b * block);
+      if (ffn_rows_done_[b].fetch_add(static_cast<int>(mine), std::memory_order_acq_rel) + mine != block) continue;
+      for (int t = 0; t < n_tok_; t++) {
+        quantize_act_blocks(quantize, f, &hb_[static_cast<size_t>(t) * n_ff], n_ff, b, b + 1, out + t * row);
+      }
+    }
+  }
+
+  // The epilogue adding a block's output (tmp_) to the residual stream x in its matmul job;
+  // null when the layer normalises the output first (then add_residual does it).
+  const MatmulEpilogue* residual_epilogue(const TensorView& post_norm) {
+    if (post_norm.present()) return nullptr;
+    return &residual_epilogue_;
   }
 
   // The kernel for w, and the weights it reads: a packed kernel's own copy of w when this CPU
@@ -329,14 +394,21 @@ class CpuBackend final : public Backend {
     return &lora_products_;
   }
 
-  // x += tmp_, the block's output, normalised first when the layer has a post-norm (gemma3).
+  // x += tmp_ normalised, when the layer has a post-norm (gemma3); without one, the matmul
+  // job's epilogue (residual_epilogue) has added tmp_ already.
   void add_residual(const TensorView& post_norm) {
+    if (!post_norm.present()) return;
     const int n_embd = c_.n_embd;
     per_token([&](int t) {
       float* out = &tmp_[static_cast<size_t>(t) * n_embd];
-      if (post_norm.present()) rmsnorm(out, out, f32(post_norm), n_embd, c_.rms_eps);
+      rmsnorm(out, out, f32(post_norm), n_embd, c_.rms_eps);
       add_inplace(x(t), out, n_embd);
     });
+  }
+
+  void add_residual_rows(int64_t r0, int64_t r1) {
+    const int n_embd = c_.n_embd;
+    for (int t = 0; t < n_tok_; t++) add_inplace(x(t) + r0, &tmp_[static_cast<size_t>(t) * n_embd + r0], r1 - r0);
   }
 
   // Validates the step and lays its tokens out: token t belongs to slot tok_slot_[t] at
@@ -390,6 +462,7 @@ class CpuBackend final : public Backend {
     const int widest = std::max(std::max(c_.n_embd, c_.n_ff), q_dim);
     q8_.resize(n * q8_act_row_bytes(widest) + 64);
     q8k_.resize(n * q8k_act_row_bytes(widest) + 64);
+    ffn_act_.resize(n * std::max(q8_act_row_bytes(c_.n_ff), q8k_act_row_bytes(c_.n_ff)) + 64);
     cos_.resize(n * n_rope_tables_ * (c_.rope_dim / 2));
     sin_.resize(n * n_rope_tables_ * (c_.rope_dim / 2));
     tok_id_.resize(n);
@@ -526,6 +599,9 @@ class CpuBackend final : public Backend {
   int capacity_ = 0, n_tok_ = 0, n_out_ = 0;
   std::vector<float> x_, xb_, tmp_, q_, att_, k_, v_, hb_, hb2_, cos_, sin_, scores_;
   std::vector<uint8_t> q8_, q8k_;
+  std::vector<uint8_t> ffn_act_;  // the down projection's input, quantized by the gate/up job
+  std::unique_ptr<std::atomic<int>[]> ffn_rows_done_;  // per block of ffn_act_: rows activated
+  MatmulEpilogue residual_epilogue_;  // x += tmp_ on each chunk's rows (add_residual_rows)
   std::vector<int> tok_id_, tok_slot_, tok_pos_, out_tok_;
   std::vector<AttentionItem> items_;
   std::vector<SequenceRun> runs_;

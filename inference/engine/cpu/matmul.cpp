@@ -1,10 +1,12 @@
 // Kernel registry, activation quantizers and the parallel matmul driver.
 #include "matmul.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numeric>
 #include <thread>
 
 
@@ -302,28 +304,55 @@ void wait_until(const std::atomic<int64_t>& done, int64_t n) {
 
 }  // namespace
 
-void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks, const std::vector<LoraProduct>* lora) {
+void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks, const std::vector<LoraProduct>* lora,
+                 const MatmulEpilogue* epilogue) {
   constexpr int kMaxTasks = 4;
+  const bool joint = epilogue && epilogue->joint;
+  const int n_cut = joint ? 1 : n_tasks;  // tasks whose rows are cut into chunks of their own
   int64_t chunk_rows[kMaxTasks], first_chunk[kMaxTasks + 1];
   first_chunk[0] = 0;
-  for (int k = 0; k < n_tasks; k++) {
+  for (int k = 0; k < n_cut; k++) {
     // Aim for ~8 chunks per thread per matrix so a slowed thread takes fewer; at least 16 rows
     // so a chunk is worth an atomic, a multiple of 4 to keep whole register tiles (of 16, whole
-    // groups, for packed weights).
+    // groups, for packed weights) and of the epilogue's multiple. A joint chunk computes its rows
+    // of every task, so it is cut as if from all their rows.
     const int64_t rows = tasks[k].w->n_rows();
-    const int64_t multiple = tasks[k].kernel->pack ? kPackedRows : 4;
-    int64_t c = rows / (8 * pool.size());
+    int64_t multiple = 4;
+    for (int j = k; j < (joint ? n_tasks : k + 1); j++) {
+      if (tasks[j].kernel->pack) multiple = kPackedRows;
+    }
+    if (epilogue) multiple = std::lcm(multiple, epilogue->row_multiple);
+    int64_t c = rows / (8 * pool.size() * (joint ? n_tasks : 1));
     c = c < 16 ? 16 : (c > 256 ? 256 : c);
     chunk_rows[k] = (c + multiple - 1) / multiple * multiple;
     first_chunk[k + 1] = first_chunk[k] + (rows + chunk_rows[k] - 1) / chunk_rows[k];
   }
-  const int64_t n_chunks = first_chunk[n_tasks];
+  const int64_t n_chunks = first_chunk[n_cut];
   // Work items: the A products (per product, blocks of kLoraTokenBlock tokens), then the chunks.
   const size_t n_lora = lora ? lora->size() : 0;
   auto a_items = [&](size_t i) { return ((*lora)[i].n_tok + kLoraTokenBlock - 1) / kLoraTokenBlock; };
   int64_t n_a = 0;
   for (size_t i = 0; i < n_lora; i++) n_a += a_items(i);
   std::atomic<int64_t> next{0}, a_done{0};
+  // Task k's rows [r0, r1): the kernel, then the LoRA terms.
+  auto compute = [&](int k, int64_t r0, int64_t r1) {
+    const MatmulTask& t = tasks[k];
+    MatmulArgs a;
+    a.w = t.w->data;
+    a.w_row_bytes = t.w->row_bytes();
+    a.n_cols = t.w->n_cols();
+    a.act = t.act;
+    a.act_row_bytes = t.act_row_bytes;
+    a.n_tok = t.n_tok;
+    a.y = t.y;
+    a.ldy = t.ldy;
+    t.kernel->rows(a, r0, r1);
+    if (n_lora == 0) return;
+    wait_until(a_done, n_a);
+    for (const LoraProduct& p : *lora) {
+      if (p.task == k) lora_up_rows(p, r0, r1);
+    }
+  };
   pool.run([&](int, int) {
     int k = 0;
     size_t i = 0;
@@ -341,26 +370,42 @@ void run_matmuls(ThreadPool& pool, const MatmulTask* tasks, int n_tasks, const s
       c -= n_a;
       if (c >= n_chunks) return;
       while (c >= first_chunk[k + 1]) k++;
-      const MatmulTask& t = tasks[k];
-      MatmulArgs a;
-      a.w = t.w->data;
-      a.w_row_bytes = t.w->row_bytes();
-      a.n_cols = t.w->n_cols();
-      a.act = t.act;
-      a.act_row_bytes = t.act_row_bytes;
-      a.n_tok = t.n_tok;
-      a.y = t.y;
-      a.ldy = t.ldy;
       const int64_t r0 = (c - first_chunk[k]) * chunk_rows[k];
-      const int64_t r1 = std::min<int64_t>(r0 + chunk_rows[k], t.w->n_rows());
-      t.kernel->rows(a, r0, r1);
-      if (n_lora == 0) continue;
-      wait_until(a_done, n_a);
-      for (const LoraProduct& p : *lora) {
-        if (p.task == k) lora_up_rows(p, r0, r1);
+      const int64_t r1 = std::min<int64_t>(r0 + chunk_rows[k], tasks[k].w->n_rows());
+      if (joint) {
+        for (int j = 0; j < n_tasks; j++) compute(j, r0, r1);
+        epilogue->fn(epilogue->ctx, -1, r0, r1);
+      } else {
+        compute(k, r0, r1);
+        if (epilogue) epilogue->fn(epilogue->ctx, k, r0, r1);
       }
     }
   });
+}
+
+void quantize_act_blocks(QuantizeActFn quantize, ActFormat f, const float* x, int64_t n, int64_t b0, int64_t b1,
+                         uint8_t* row) {
+  // Quantized a few blocks at a time as a short row of their own, then moved plane by plane.
+  constexpr int64_t kPiece = 8;
+  alignas(64) uint8_t piece[kPiece * sizeof(block_q8_K)];
+  const bool q8k = f == ActFormat::Q8K;
+  const int64_t block = q8k ? QK_K : QK8_0;
+  const int64_t nb = n / block;
+  for (int64_t p0 = b0; p0 < b1; p0 += kPiece) {
+    const int64_t m = std::min(kPiece, b1 - p0);
+    quantize(x + p0 * block, piece, m * block);
+    std::memcpy(row + p0 * block, piece, static_cast<size_t>(m * block));  // quants
+    uint8_t* planes = row + nb * block;
+    const uint8_t* piece_planes = piece + m * block;
+    if (q8k) {
+      std::memcpy(planes + p0 * 4, piece_planes, static_cast<size_t>(m * 4));  // d
+      std::memcpy(planes + nb * 4 + p0 * 32, piece_planes + m * 4, static_cast<size_t>(m * 32));  // bsums
+    } else {
+      for (int plane = 0; plane < 3; plane++) {  // d, sum, neg_dsum: 4 bytes per block each
+        std::memcpy(planes + plane * nb * 4 + p0 * 4, piece_planes + plane * m * 4, static_cast<size_t>(m * 4));
+      }
+    }
+  }
 }
 
 }  // namespace arb

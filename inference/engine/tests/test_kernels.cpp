@@ -1,7 +1,9 @@
 // Every matmul kernel on this CPU (portable, AVX2, AVX-512) against the scalar references in
 // quants_ref.cpp, on random data; plus the batch invariance the scheduler relies on.
+#include <atomic>
 #include <cstring>
 #include <random>
+#include <string>
 
 #include "../cpu/attention.h"
 #include "../cpu/kernels.h"
@@ -336,6 +338,100 @@ TEST(q8k_activation_quantizers_match_reference_bit_for_bit) {
              std::memcmp(ref[b].bsums, got.bsums + 16 * b, 32) == 0;
     }
     CHECK_MSG(same, cpu_isa_name(isa));
+  }
+}
+
+TEST(activation_blocks_quantize_as_the_whole_row) {
+  // The gate/up job quantizes the down projection's input block by block as its rows complete:
+  // any split of the blocks must give the whole row's bytes.
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> x(2048);
+  for (float& v : x) v = normal(rng);
+  x[300] = NAN;
+  const int64_t splits[] = {0, 1, 4, 15, 16, 64};  // pieces of 1, 3, 11 (more than one batch of 8) and 1, 48 blocks
+  for (CpuIsa isa : {CpuIsa::Portable, CpuIsa::Avx2, CpuIsa::Avx512}) {
+    if (isa > cpu_isa_supported()) continue;
+    for (const ActFormat f : {ActFormat::Q8, ActFormat::Q8K}) {
+      const bool q8k = f == ActFormat::Q8K;
+      const QuantizeActFn quantize = q8k ? select_quantize_act_q8k(isa) : select_quantize_act(isa);
+      const int64_t nb = 2048 / (q8k ? QK_K : QK8_0);
+      std::vector<uint8_t> whole(act_row_bytes(f, 2048), 0xAB), pieces(whole.size(), 0xCD);
+      quantize(x.data(), whole.data(), 2048);
+      for (size_t i = 0; i + 1 < std::size(splits); i++) {
+        const int64_t b0 = std::min(splits[i], nb), b1 = i + 2 == std::size(splits) ? nb : std::min(splits[i + 1], nb);
+        if (b0 < b1) quantize_act_blocks(quantize, f, x.data(), 2048, b0, b1, pieces.data());
+      }
+      CHECK_MSG(whole == pieces, std::string(cpu_isa_name(isa)) + (q8k ? " q8k" : " q8"));
+    }
+  }
+}
+
+TEST(matmul_epilogue_sees_every_chunk_once_with_its_final_rows) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const int64_t n_in = 64;
+  const int n_tok = 3;
+  std::vector<float> x(static_cast<size_t>(n_tok * n_in));
+  for (float& v : x) v = normal(rng);
+  // Three F32 matrices: 200, 200 and 72 rows.
+  const int64_t rows[3] = {200, 200, 72};
+  std::vector<float> w[3];
+  TensorView views[3];
+  for (int k = 0; k < 3; k++) {
+    w[k].resize(static_cast<size_t>(rows[k] * n_in));
+    for (float& v : w[k]) v = normal(rng);
+    views[k].type = GgmlType::F32;
+    views[k].n_dims = 2;
+    views[k].ne[0] = n_in;
+    views[k].ne[1] = rows[k];
+    views[k].data = reinterpret_cast<const uint8_t*>(w[k].data());
+    views[k].n_bytes = w[k].size() * sizeof(float);
+  }
+  ThreadPool pool(2);
+  auto tasks_into = [&](std::vector<float>* y, MatmulTask* tasks) {
+    for (int k = 0; k < 3; k++) {
+      y[k].assign(static_cast<size_t>(n_tok * rows[k]), 0.0f);
+      tasks[k].kernel = select_matmul_kernel(GgmlType::F32);
+      tasks[k].w = &views[k];
+      tasks[k].act = x.data();
+      tasks[k].act_row_bytes = n_in * sizeof(float);
+      tasks[k].n_tok = n_tok;
+      tasks[k].y = y[k].data();
+      tasks[k].ldy = rows[k];
+    }
+  };
+  std::vector<float> want[3];
+  MatmulTask plain[3];
+  tasks_into(want, plain);
+  run_matmuls(pool, plain, 3);
+
+  for (const bool joint : {true, false}) {
+    const int n_tasks = joint ? 2 : 3;  // joint: the two tasks of 200 rows
+    std::vector<float> y[3], seen[3];
+    MatmulTask tasks[3];
+    tasks_into(y, tasks);
+    for (int k = 0; k < 3; k++) seen[k].assign(y[k].size(), NAN);
+    std::vector<std::atomic<int>> calls(3 * 200);
+    std::atomic<bool> aligned{true};
+    // Copies the chunk's rows as the epilogue finds them: rows not final yet would differ.
+    auto record = [&](int task, int64_t r0, int64_t r1) {
+      if (r0 % 24 != 0 || (joint != (task == -1))) aligned = false;
+      for (int k = joint ? 0 : task; k < (joint ? n_tasks : task + 1); k++) {
+        for (int64_t r = r0; r < r1; r++) {
+          calls[static_cast<size_t>(k * 200 + r)]++;
+          for (int t = 0; t < n_tok; t++) seen[k][t * rows[k] + r] = y[k][t * rows[k] + r];
+        }
+      }
+    };
+    const MatmulEpilogue epilogue = MatmulEpilogue::of(record, joint, 24);
+    run_matmuls(pool, tasks, n_tasks, nullptr, &epilogue);
+    bool once = true;
+    for (int k = 0; k < n_tasks; k++) {
+      for (int64_t r = 0; r < rows[k]; r++) once = once && calls[static_cast<size_t>(k * 200 + r)] == 1;
+      CHECK_MSG(seen[k] == want[k] && y[k] == want[k], joint ? "joint" : "per task");
+    }
+    CHECK_MSG(once && aligned, joint ? "joint" : "per task");
   }
 }
 

@@ -311,7 +311,7 @@ class CpuBackend final : public Backend {
     const QuantizeActFn quantize = f == ActFormat::Q8K ? quantize_q8k_ : quantize_;
     const size_t row = act_row_bytes(f, n_ff);
     uint8_t* out = const_cast<uint8_t*>(f == ActFormat::Q8K ? down_in.q8k : down_in.q8);
-    for (int64_t b = r0 / block; b * block < r1; b++) {
+    for (int64_t b = r0 / block; b * block < r1 && b < n_ff / block; b++) {
       const int64_t mine = std::min(r1, (b + 1) * block) - std::max(r0, b * block);
       if (ffn_rows_done_[b].fetch_add(static_cast<int>(mine), std::memory_order_acq_rel) + mine != block) continue;
       for (int t = 0; t < n_tok_; t++) {

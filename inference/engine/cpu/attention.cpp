@@ -1,8 +1,11 @@
 // Attention kernels; see attention.h. The SIMD paths vectorize along head_dim for the dot
 // products (each key read once for the group) and the value sums, and along positions for the
-// softmax (the polynomial exp of simd_math.h).
+// softmax (the polynomial exp of simd_math.h). The AVX-512 path computes the scores in tiles of
+// 4 heads x 4 keys (16 dot products reduced together), the value sums for 4 heads at once, and
+// prefetches the cached rows ahead of use.
 #include "attention.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "../ggml_types.h"
@@ -66,11 +69,10 @@ void attend_portable(const AttendArgs& a) {
 #ifdef ARB_HAVE_X86_KERNELS
 namespace {
 
-constexpr int kMaxGroup = 8;     // query heads per KV head handled together
-
 // Values 16c .. 16c + 15 (load16) or 8c .. 8c + 7 (load8) of cached row j widened to float32,
 // bit for bit as dequantize_row widens them (a Q8_0 value is one float product q * d).
 struct F16Rows {
+  static size_t row_bytes(int head_dim) { return static_cast<size_t>(head_dim) * 2; }
   ARB_TARGET_AVX512 static __m512 load16(const void* rows, int64_t j, int head_dim, int c) {
     const uint16_t* p = static_cast<const uint16_t*>(rows) + j * head_dim + 16 * c;
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
@@ -81,6 +83,7 @@ struct F16Rows {
   }
 };
 struct Q8Rows {
+  static size_t row_bytes(int head_dim) { return static_cast<size_t>(head_dim / QK8_0) * sizeof(block_q8_0); }
   ARB_TARGET_AVX512 static __m512 load16(const void* rows, int64_t j, int head_dim, int c) {
     const block_q8_0& b = static_cast<const block_q8_0*>(rows)[j * (head_dim / QK8_0) + c / 2];
     const __m512i q = _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16 * (c % 2))));
@@ -96,16 +99,6 @@ struct Q8Rows {
 ARB_TARGET_AVX512 float hmax512(__m512 v) { return _mm512_reduce_max_ps(v); }
 ARB_TARGET_AVX512 float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
 
-ARB_TARGET_AVX512 __m256 fold512(__m512 v) {
-  return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-}
-
-// The four horizontal sums of a, b, c, d.
-ARB_TARGET_AVX512 __m128 hsum4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
-  const __m256 t = _mm256_hadd_ps(_mm256_hadd_ps(fold512(a), fold512(b)), _mm256_hadd_ps(fold512(c), fold512(d)));
-  return _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
-}
-
 ARB_TARGET_AVX2 float hsum256(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -120,49 +113,121 @@ ARB_TARGET_AVX2 float hmax256(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// out = scale * sum_j p[j] * v_j for rows of NV x 16 values.
-template <typename Rows, int NV>
-ARB_TARGET_AVX512 void weighted_sum_avx512(const float* p, const void* v, int n, float scale, float* out) {
-  __m512 acc[NV];
-  for (int c = 0; c < NV; c++) acc[c] = _mm512_setzero_ps();
-  for (int j = 0; j < n; j++) {
-    const __m512 pj = _mm512_set1_ps(p[j]);
-    for (int c = 0; c < NV; c++) acc[c] = _mm512_fmadd_ps(pj, Rows::load16(v, j, NV * 16, c), acc[c]);
+// The 16 horizontal sums of d[0..15], lane i holding the sum of d[i]: a transposing tree
+// (pairs of vectors interleaved and added) instead of 16 separate reductions.
+ARB_TARGET_AVX512 __m512 hsum16_512(const __m512* d) {
+  __m512 s1[8], s2[4], s3[2];
+  for (int i = 0; i < 8; i++) {
+    s1[i] = _mm512_add_ps(_mm512_unpacklo_ps(d[2 * i], d[2 * i + 1]), _mm512_unpackhi_ps(d[2 * i], d[2 * i + 1]));
   }
-  for (int c = 0; c < NV; c++) _mm512_storeu_ps(out + 16 * c, _mm512_mul_ps(acc[c], _mm512_set1_ps(scale)));
+  for (int i = 0; i < 4; i++) {
+    const __m512d a = _mm512_castps_pd(s1[2 * i]), b = _mm512_castps_pd(s1[2 * i + 1]);
+    s2[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(a, b)), _mm512_castpd_ps(_mm512_unpackhi_pd(a, b)));
+  }
+  for (int i = 0; i < 2; i++) {
+    s3[i] = _mm512_add_ps(_mm512_shuffle_f32x4(s2[2 * i], s2[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                          _mm512_shuffle_f32x4(s2[2 * i], s2[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  }
+  return _mm512_add_ps(_mm512_shuffle_f32x4(s3[0], s3[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_f32x4(s3[0], s3[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+// Asks for bytes [from, to) of rows (clamped to `end`) to be brought into L1. The cached rows
+// come from memory at every step (the weights stream through the caches in between): with the
+// loads left to the hardware prefetcher, a step's attention stalled on memory for about twice its
+// arithmetic.
+ARB_TARGET_AVX512 void prefetch_rows(const void* rows, size_t from, size_t to, size_t end) {
+  const char* p = static_cast<const char*>(rows);
+  for (size_t b = from; b < std::min(to, end); b += 64) _mm_prefetch(p + b, _MM_HINT_T0);
+}
+
+// Keys this far ahead of the tile being computed are prefetched (a few hundred ns of work).
+constexpr int kPrefetchKeys = 16;
+
+// Scores of HB query heads (g0 ..) against all keys, in tiles of HB heads x 16 / HB keys: each
+// key chunk is widened once for the tile's heads, the tile's 16 dot products stay in registers
+// and are reduced together (hsum16_512), and each head's 16 / HB scores are stored at once.
+// Heads past the group repeat the last one (computed, not stored); keys past n_keys repeat the
+// last key (not stored).
+template <typename Rows, int HB>
+ARB_TARGET_AVX512 void scores_avx512(const AttendArgs& a, int g0) {
+  constexpr int KB = 16 / HB;
+  const int nv = a.head_dim / 16;
+  const float* q[HB];
+  for (int h = 0; h < HB; h++) q[h] = a.q + std::min(g0 + h, a.group - 1) * a.q_stride;
+  const int heads = std::min(HB, a.group - g0);
+  const __m512 scale = _mm512_set1_ps(a.scale);
+  // Keys ahead of the tile, and the tile's values (read after the softmax), on their way.
+  const size_t row = Rows::row_bytes(a.head_dim), end = static_cast<size_t>(a.n_keys) * row;
+  prefetch_rows(a.k, 0, kPrefetchKeys * row, end);
+  for (int j0 = 0; j0 < a.n_keys; j0 += KB) {
+    prefetch_rows(a.k, (j0 + kPrefetchKeys) * row, (j0 + kPrefetchKeys + KB) * row, end);
+    if (g0 == 0) prefetch_rows(a.v, j0 * row, (j0 + KB) * row, end);
+    __m512 d[16];
+    for (int i = 0; i < 16; i++) d[i] = _mm512_setzero_ps();
+    for (int c = 0; c < nv; c++) {
+      for (int kk = 0; kk < KB; kk++) {
+        const __m512 k = Rows::load16(a.k, std::min(j0 + kk, a.n_keys - 1), a.head_dim, c);
+        for (int h = 0; h < HB; h++) d[h * KB + kk] = _mm512_fmadd_ps(_mm512_loadu_ps(q[h] + 16 * c), k, d[h * KB + kk]);
+      }
+    }
+    const __m512 s = _mm512_mul_ps(hsum16_512(d), scale);
+    const int n = std::min(KB, a.n_keys - j0);
+    const __mmask16 keys = static_cast<__mmask16>((1u << n) - 1);
+    for (int h = 0; h < heads; h++) {
+      const __m512 head = _mm512_maskz_compress_ps(static_cast<__mmask16>(((1u << KB) - 1) << (h * KB)), s);
+      _mm512_mask_storeu_ps(a.scores + (g0 + h) * a.n_keys + j0, keys, head);
+    }
+  }
+}
+
+// out_h = inv[h] * sum_j p_h[j] v_j for 4 query heads (g0 ..) at once, 16 dimensions at a time:
+// each value chunk is widened once for the 4 heads, two accumulators per head (even and odd
+// keys) keep 8 independent FMA chains. Heads past the group repeat the last (not stored).
+template <typename Rows>
+ARB_TARGET_AVX512 void values_avx512(const AttendArgs& a, int g0, const float* inv) {
+  const int nv = a.head_dim / 16;
+  const float* p[4];
+  for (int h = 0; h < 4; h++) p[h] = a.scores + std::min(g0 + h, a.group - 1) * a.n_keys;
+  const int heads = std::min(4, a.group - g0);
+  for (int c = 0; c < nv; c++) {
+    __m512 acc[2][4];
+    for (int h = 0; h < 4; h++) acc[0][h] = acc[1][h] = _mm512_setzero_ps();
+    int j = 0;
+    for (; j + 2 <= a.n_keys; j += 2) {
+      for (int e = 0; e < 2; e++) {
+        const __m512 v = Rows::load16(a.v, j + e, a.head_dim, c);
+        for (int h = 0; h < 4; h++) acc[e][h] = _mm512_fmadd_ps(_mm512_set1_ps(p[h][j + e]), v, acc[e][h]);
+      }
+    }
+    if (j < a.n_keys) {
+      const __m512 v = Rows::load16(a.v, j, a.head_dim, c);
+      for (int h = 0; h < 4; h++) acc[0][h] = _mm512_fmadd_ps(_mm512_set1_ps(p[h][j]), v, acc[0][h]);
+    }
+    for (int h = 0; h < heads; h++) {
+      _mm512_storeu_ps(a.out + (g0 + h) * a.out_stride + 16 * c,
+                       _mm512_mul_ps(_mm512_add_ps(acc[0][h], acc[1][h]), _mm512_set1_ps(inv[h])));
+    }
+  }
 }
 
 template <typename Rows>
-ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
-  const int nv = a.head_dim / 16;
-  const float scale = a.scale;
-  for (int g0 = 0; g0 < a.group; g0 += kMaxGroup) {
-    const int G = a.group - g0 < kMaxGroup ? a.group - g0 : kMaxGroup;
-    // Scores: each key is loaded once for all G heads; four heads' dot products are reduced
-    // together (one shuffle tree for four sums instead of four).
-    for (int j = 0; j < a.n_keys; j++) {
-      // The key widened once for all G heads (head_dim <= 256: at most 16 registers).
-      __m512 k[16];
-      for (int c = 0; c < nv; c++) k[c] = Rows::load16(a.k, j, a.head_dim, c);
-      auto dot = [&](int g) ARB_TARGET_AVX512 {
-        const float* q = a.q + (g0 + g) * a.q_stride;
-        __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(q), k[0]);
-        for (int c = 1; c < nv; c++) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + 16 * c), k[c], acc);
-        return acc;
-      };
-      int g = 0;
-      for (; g + 4 <= G; g += 4) {
-        const __m128 sums = hsum4_512(dot(g), dot(g + 1), dot(g + 2), dot(g + 3));
-        alignas(16) float four[4];
-        _mm_store_ps(four, _mm_mul_ps(sums, _mm_set1_ps(scale)));
-        for (int k = 0; k < 4; k++) a.scores[(g0 + g + k) * a.n_keys + j] = four[k];
-      }
-      for (; g < G; g++) a.scores[(g0 + g) * a.n_keys + j] = hsum512(dot(g)) * scale;
+ARB_TARGET_AVX512 ARB_FLATTEN void attend_avx512(const AttendArgs& a) {
+  // Scores: tiles of 4 heads x 4 keys (groups of 4 or more), 2 x 8 or 1 x 16 for smaller groups.
+  for (int g0 = 0; g0 < a.group; g0 += 4) {
+    if (a.group == 1) {
+      scores_avx512<Rows, 1>(a, g0);
+    } else if (a.group == 2) {
+      scores_avx512<Rows, 2>(a, g0);
+    } else {
+      scores_avx512<Rows, 4>(a, g0);
     }
-    // Softmax per head, 16 positions at a time (masked tail).
-    float inv[kMaxGroup];
-    for (int g = 0; g < G; g++) {
-      float* s = a.scores + (g0 + g) * a.n_keys;
+  }
+  for (int g0 = 0; g0 < a.group; g0 += 4) {
+    // Softmax per head, 16 positions at a time (masked tail); 1 / sum scales the values.
+    float inv[4];
+    for (int g = g0; g < std::min(g0 + 4, a.group); g++) {
+      float* s = a.scores + g * a.n_keys;
       __m512 mx = _mm512_set1_ps(-INFINITY);
       for (int j = 0; j < a.n_keys; j += 16) {
         const __mmask16 m = a.n_keys - j >= 16 ? 0xffff : static_cast<__mmask16>((1u << (a.n_keys - j)) - 1);
@@ -176,27 +241,9 @@ ARB_TARGET_AVX512 void attend_avx512(const AttendArgs& a) {
         _mm512_mask_storeu_ps(s + j, m, e);
         sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(m, e));
       }
-      inv[g] = 1.0f / hsum512(sum);
+      inv[g - g0] = 1.0f / hsum512(sum);
     }
-    // Values, one head at a time: its head_dim/16 accumulators stay in registers (the rows
-    // are re-read from L1/L2 for each head of the group).
-    for (int g = 0; g < G; g++) {
-      const float* p = a.scores + (g0 + g) * a.n_keys;
-      float* o = a.out + (g0 + g) * a.out_stride;
-      if (nv == 4) {
-        weighted_sum_avx512<Rows, 4>(p, a.v, a.n_keys, inv[g], o);
-      } else if (nv == 8) {
-        weighted_sum_avx512<Rows, 8>(p, a.v, a.n_keys, inv[g], o);
-      } else {
-        for (int c = 0; c < nv; c++) {
-          __m512 acc = _mm512_setzero_ps();
-          for (int j = 0; j < a.n_keys; j++) {
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(p[j]), Rows::load16(a.v, j, a.head_dim, c), acc);
-          }
-          _mm512_storeu_ps(o + 16 * c, _mm512_mul_ps(acc, _mm512_set1_ps(inv[g])));
-        }
-      }
-    }
+    values_avx512<Rows>(a, g0, inv);
   }
 }
 

@@ -504,31 +504,35 @@ TEST(attention_kernels_match_portable_reference) {
   for (GgmlType kv_type : {GgmlType::F16, GgmlType::Q8_0}) {
     for (int head_dim : {64, 128, 256, 40, 96}) {
       if (head_dim % 32 != 0 && kv_type == GgmlType::Q8_0) continue;
-      for (int n_keys : {1, 7, 17, 100}) {
-        const int group = 4;
-        std::vector<float> q(group * head_dim), kf(n_keys * head_dim), vf(n_keys * head_dim);
-        for (float& x : q) x = normal(rng) * 2.0f;
-        for (float& x : kf) x = normal(rng);
-        for (float& x : vf) x = normal(rng);
-        // The cache's rows, as the backend stores them.
-        const size_t row = ggml_row_size(kv_type, head_dim);
-        std::vector<uint8_t> k(n_keys * row), v(n_keys * row);
-        quantize_row_ref(kv_type, kf.data(), k.data(), static_cast<int64_t>(n_keys) * head_dim);
-        quantize_row_ref(kv_type, vf.data(), v.data(), static_cast<int64_t>(n_keys) * head_dim);
-        std::vector<float> scores(group * n_keys), ref(group * head_dim), got(group * head_dim);
-        // gemma3-style scales besides 1/sqrt(head_dim): the SIMD paths must use the one given.
-        const float scale = (n_keys % 2 ? 1.0f : 0.5f) / std::sqrt(static_cast<float>(head_dim));
-        AttendArgs a{q.data(), head_dim, group, k.data(), v.data(), n_keys, head_dim, scale, scores.data(), ref.data(), head_dim, kv_type};
-        attend_portable(a);
-        for (CpuIsa isa : {CpuIsa::Avx2, CpuIsa::Avx512}) {
-          if (isa > cpu_isa_supported()) continue;
-          a.out = got.data();
-          select_attend(isa, head_dim, kv_type)(a);
-          double worst = 0;
-          for (size_t i = 0; i < got.size(); i++) worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - ref[i]));
-          CHECK_MSG(worst <= 1e-5 * 4, std::string(cpu_isa_name(isa)) + " " + ggml_type_name(kv_type) + " head_dim " +
-                                           std::to_string(head_dim) + " keys " + std::to_string(n_keys) + ": " +
-                                           std::to_string(worst));
+      // Query heads per KV head: the SIMD tiles take 4 heads (2 and 1 for smaller groups), so
+      // groups that are not a multiple of the tile, or span several tiles, are covered; key
+      // counts that are not a multiple of a tile's 4, 8 or 16 keys.
+      for (int group : {1, 2, 3, 4, 6, 8}) {
+        for (int n_keys : {1, 7, 17, 100, 190}) {
+          std::vector<float> q(group * head_dim), kf(n_keys * head_dim), vf(n_keys * head_dim);
+          for (float& x : q) x = normal(rng) * 2.0f;
+          for (float& x : kf) x = normal(rng);
+          for (float& x : vf) x = normal(rng);
+          // The cache's rows, as the backend stores them.
+          const size_t row = ggml_row_size(kv_type, head_dim);
+          std::vector<uint8_t> k(n_keys * row), v(n_keys * row);
+          quantize_row_ref(kv_type, kf.data(), k.data(), static_cast<int64_t>(n_keys) * head_dim);
+          quantize_row_ref(kv_type, vf.data(), v.data(), static_cast<int64_t>(n_keys) * head_dim);
+          std::vector<float> scores(group * n_keys), ref(group * head_dim), got(group * head_dim);
+          // gemma3-style scales besides 1/sqrt(head_dim): the SIMD paths must use the one given.
+          const float scale = (n_keys % 2 ? 1.0f : 0.5f) / std::sqrt(static_cast<float>(head_dim));
+          AttendArgs a{q.data(), head_dim, group, k.data(), v.data(), n_keys, head_dim, scale, scores.data(), ref.data(), head_dim, kv_type};
+          attend_portable(a);
+          for (CpuIsa isa : {CpuIsa::Avx2, CpuIsa::Avx512}) {
+            if (isa > cpu_isa_supported()) continue;
+            a.out = got.data();
+            select_attend(isa, head_dim, kv_type)(a);
+            double worst = 0;
+            for (size_t i = 0; i < got.size(); i++) worst = std::max(worst, std::fabs(static_cast<double>(got[i]) - ref[i]));
+            CHECK_MSG(worst <= 1e-5 * 4, std::string(cpu_isa_name(isa)) + " " + ggml_type_name(kv_type) + " head_dim " +
+                                             std::to_string(head_dim) + " keys " + std::to_string(n_keys) + " group " +
+                                             std::to_string(group) + ": " + std::to_string(worst));
+          }
         }
       }
     }

@@ -1,8 +1,8 @@
 // Attention kernels; see attention.h. The SIMD paths vectorize along head_dim for the dot
 // products (each key read once for the group) and the value sums, and along positions for the
 // softmax (the polynomial exp of simd_math.h). The AVX-512 path computes the scores in tiles of
-// 4 heads x 4 keys (16 dot products reduced together), the value sums for 4 heads at once, and
-// prefetches the cached rows ahead of use.
+// 4 heads x 4 keys (16 dot products reduced together), the value sums for up to 4 heads at once,
+// and prefetches the cached rows ahead of use.
 #include "attention.h"
 
 #include <algorithm>
@@ -181,39 +181,45 @@ ARB_TARGET_AVX512 void scores_avx512(const AttendArgs& a, int g0) {
   }
 }
 
-// out_h = inv[h] * sum_j p_h[j] v_j for 4 query heads (g0 ..) at once, 16 dimensions at a time:
-// each value chunk is widened once for the 4 heads, two accumulators per head (even and odd
-// keys) keep 8 independent FMA chains. Heads past the group repeat the last (not stored).
-template <typename Rows>
+// out_h = inv[h] * sum_j p_h[j] v_j for HV query heads (g0 ..) at once, 16 dimensions at a
+// time: each value chunk is widened once for the HV heads, and 8 / HV accumulators per head
+// (keys taken in turn) keep 8 independent FMA chains. Heads past the group repeat the last
+// (computed, not stored).
+template <typename Rows, int HV>
 ARB_TARGET_AVX512 void values_avx512(const AttendArgs& a, int g0, const float* inv) {
+  constexpr int E = 8 / HV;
   const int nv = a.head_dim / 16;
-  const float* p[4];
-  for (int h = 0; h < 4; h++) p[h] = a.scores + std::min(g0 + h, a.group - 1) * a.n_keys;
-  const int heads = std::min(4, a.group - g0);
+  const float* p[HV];
+  for (int h = 0; h < HV; h++) p[h] = a.scores + std::min(g0 + h, a.group - 1) * a.n_keys;
+  const int heads = std::min(HV, a.group - g0);
   for (int c = 0; c < nv; c++) {
-    __m512 acc[2][4];
-    for (int h = 0; h < 4; h++) acc[0][h] = acc[1][h] = _mm512_setzero_ps();
+    __m512 acc[E][HV];
+    for (int e = 0; e < E; e++) {
+      for (int h = 0; h < HV; h++) acc[e][h] = _mm512_setzero_ps();
+    }
     int j = 0;
-    for (; j + 2 <= a.n_keys; j += 2) {
-      for (int e = 0; e < 2; e++) {
+    for (; j + E <= a.n_keys; j += E) {
+      for (int e = 0; e < E; e++) {
         const __m512 v = Rows::load16(a.v, j + e, a.head_dim, c);
-        for (int h = 0; h < 4; h++) acc[e][h] = _mm512_fmadd_ps(_mm512_set1_ps(p[h][j + e]), v, acc[e][h]);
+        for (int h = 0; h < HV; h++) acc[e][h] = _mm512_fmadd_ps(_mm512_set1_ps(p[h][j + e]), v, acc[e][h]);
       }
     }
-    if (j < a.n_keys) {
+    for (; j < a.n_keys; j++) {
       const __m512 v = Rows::load16(a.v, j, a.head_dim, c);
-      for (int h = 0; h < 4; h++) acc[0][h] = _mm512_fmadd_ps(_mm512_set1_ps(p[h][j]), v, acc[0][h]);
+      for (int h = 0; h < HV; h++) acc[0][h] = _mm512_fmadd_ps(_mm512_set1_ps(p[h][j]), v, acc[0][h]);
     }
     for (int h = 0; h < heads; h++) {
-      _mm512_storeu_ps(a.out + (g0 + h) * a.out_stride + 16 * c,
-                       _mm512_mul_ps(_mm512_add_ps(acc[0][h], acc[1][h]), _mm512_set1_ps(inv[h])));
+      __m512 sum = acc[0][h];
+      for (int e = 1; e < E; e++) sum = _mm512_add_ps(sum, acc[e][h]);
+      _mm512_storeu_ps(a.out + (g0 + h) * a.out_stride + 16 * c, _mm512_mul_ps(sum, _mm512_set1_ps(inv[h])));
     }
   }
 }
 
 template <typename Rows>
 ARB_TARGET_AVX512 ARB_FLATTEN void attend_avx512(const AttendArgs& a) {
-  // Scores: tiles of 4 heads x 4 keys (groups of 4 or more), 2 x 8 or 1 x 16 for smaller groups.
+  // Scores: tiles of 4 heads x 4 keys (groups of 3 or more), 2 x 8 or 1 x 16 for smaller groups;
+  // the value sums likewise 4, 2 or 1 heads at once.
   for (int g0 = 0; g0 < a.group; g0 += 4) {
     if (a.group == 1) {
       scores_avx512<Rows, 1>(a, g0);
@@ -243,7 +249,13 @@ ARB_TARGET_AVX512 ARB_FLATTEN void attend_avx512(const AttendArgs& a) {
       }
       inv[g - g0] = 1.0f / hsum512(sum);
     }
-    values_avx512<Rows>(a, g0, inv);
+    if (a.group == 1) {
+      values_avx512<Rows, 1>(a, g0, inv);
+    } else if (a.group == 2) {
+      values_avx512<Rows, 2>(a, g0, inv);
+    } else {
+      values_avx512<Rows, 4>(a, g0, inv);
+    }
   }
 }
 

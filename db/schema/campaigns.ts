@@ -76,6 +76,9 @@ export const campaigns = pgTable(
     /** Estimated Jaccard similarity (word 3-shingles, MinHash) at which an opening prompt is
      * flagged as a near-duplicate of an earlier one when it is saved. */
     nearDuplicateThreshold: real("near_duplicate_threshold").notNull().default(0.8),
+    /** Whether every opening prompt is placed at that threshold (recluster-prompts.ts): a start
+     * of the server looks for unplaced prompts only in campaigns where this is false. */
+    promptsPlaced: boolean("prompts_placed").notNull().default(false),
     /** How each turn's variants are picked (lib/constants.ts PAIRING_POLICIES). */
     pairing: pairingPolicy("pairing").notNull().default("balanced"),
     /** Comparisons the campaign aims for; reaching it sends the "quota.reached" webhook event

@@ -15,7 +15,7 @@
 import { and, arrayOverlaps, count, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { campaigns, jobs, promptSignatures } from "@/db/schema";
-import { estimatedJaccard, fnv1a, minHashSignature, shingles } from "./near-duplicates";
+import { estimatedJaccard, fnv1a, promptSignature } from "./near-duplicates";
 
 /** 21 bands of 6 rows (126 of the 128 hashes): a pair at Jaccard 0.8 shares a band with
  * probability 0.998, one at 0.3 (two prompts on one topic) with 0.015, so a save reads few
@@ -86,10 +86,17 @@ export async function flagNearDuplicatePrompts(
     options.isReclustering || !(await isReclusteringPending(db, campaign.id))
       ? campaign.nearDuplicateThreshold
       : null;
+  // Stored unplaced, for the pending job: the server's next start checks the campaign again.
+  if (clusteredAtThreshold === null) {
+    await db
+      .update(campaigns)
+      .set({ promptsPlaced: false })
+      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.promptsPlaced, true)));
+  }
   const savedIds = new Set(saved.map((prompt) => prompt.turnId));
   const fresh = saved.map(({ turnId, prompt }) => {
     // Stored as int4: the same 32 bits, read as signed.
-    const signature = new Int32Array(minHashSignature(shingles(prompt)).buffer);
+    const signature = new Int32Array(promptSignature(prompt).buffer);
     return { turnId, signature, bandKeys: promptBandKeys(campaign.id, signature) };
   });
   const stored = await db

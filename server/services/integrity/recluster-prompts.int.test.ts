@@ -5,14 +5,19 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "@/db/client";
-import { jobs, promptSignatures } from "@/db/schema";
+import { campaigns, jobs, promptSignatures } from "@/db/schema";
 import { createTestDb } from "@/db/testing";
 import { createCampaign, createJudgeableTurn } from "@/server/testing/annotation-campaigns";
 import { createAdmin, createAnnotator } from "@/server/testing/fixtures";
 import { updateCampaign } from "../campaigns/update-campaign";
 import { jobRegistry } from "../jobs/define-job";
 import { startJobWorker } from "../jobs/job-worker";
-import { queueUnplacedPrompts, reclusterCampaignPrompts, reclusterPromptsJob } from "./recluster-prompts";
+import {
+  queueUnplacedPrompts,
+  reclusterCampaignPrompts,
+  reclusterPromptsJob,
+  requestPromptReclustering,
+} from "./recluster-prompts";
 
 let database: Database;
 
@@ -56,6 +61,13 @@ const pendingJobs = (campaignId: string) =>
     .from(jobs)
     .where(and(eq(jobs.kind, reclusterPromptsJob.kind), eq(jobs.status, "queued")))
     .then((rows) => rows.filter((job) => (job.payload as { campaignId: string }).campaignId === campaignId));
+
+const promptsPlaced = (campaignId: string) =>
+  database.db
+    .select({ promptsPlaced: campaigns.promptsPlaced })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId))
+    .then(([row]) => row.promptsPlaced);
 
 describe("reclusterCampaignPrompts", () => {
   it("signs prompts saved before signatures existed, in order and resumably", async () => {
@@ -118,6 +130,32 @@ describe("reclusterCampaignPrompts", () => {
     }
     expect(placed.get(late)).toMatchObject({ clusterTurnId: sent[0], clusterPosition: 3 });
     expect([...placed.values()].every((row) => row.clusteredAtThreshold !== null)).toBe(true);
+    expect(await promptsPlaced(campaign.id)).toBe(true);
+  });
+
+  it("looks at a campaign's prompts at a start only until they are all placed", async () => {
+    const { campaign } = await createCampaign(database.db);
+    const [first] = await sendOpeningPrompts(campaign.id, [ORIGINAL, OTHER]);
+    expect(await promptsPlaced(campaign.id)).toBe(false); // not checked yet
+    expect(await queueUnplacedPrompts(database.db)).not.toContain(campaign.id);
+    expect(await promptsPlaced(campaign.id)).toBe(true);
+    // Marked: a start reads none of its prompts, so a signature deleted behind the application's
+    // back goes unnoticed …
+    await database.db.delete(promptSignatures).where(eq(promptSignatures.turnId, first));
+    expect(await queueUnplacedPrompts(database.db)).not.toContain(campaign.id);
+    // … until placing is requested again (a threshold change does), which clears the mark; so
+    // does a prompt stored unplaced while that job is pending.
+    await database.db.transaction((tx) => requestPromptReclustering(tx, campaign.id));
+    expect(await promptsPlaced(campaign.id)).toBe(false);
+    await database.db.update(campaigns).set({ promptsPlaced: true }).where(eq(campaigns.id, campaign.id));
+    await sendOpeningPrompts(campaign.id, [`${OTHER} Thanks!`]);
+    expect(await promptsPlaced(campaign.id)).toBe(false);
+    await reclusterCampaignPrompts(database.db, campaign.id);
+    expect(await promptsPlaced(campaign.id)).toBe(true);
+    expect((await placements(campaign.id)).get(first)).toMatchObject({
+      clusterTurnId: first,
+      clusterPosition: 0,
+    });
   });
 
   it(

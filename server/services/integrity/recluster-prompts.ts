@@ -20,10 +20,11 @@ import {
 
 /** A prompt not placed at the campaign's threshold: unsigned, or found at another threshold. */
 const isUnplaced = sql`(p.clustered_at_threshold = k.near_duplicate_threshold) is not true`;
-const openingPrompts = sql`conversations c
-  join campaigns k on k.id = c.campaign_id
+/** Opening prompts with their placements, of the campaign `k` the query names. */
+const placements = sql`conversations c
   join turns t on t.conversation_id = c.id and t.index = 0
   left join prompt_signatures p on p.turn_id = t.id`;
+const openingPrompts = sql`${placements} join campaigns k on k.id = c.campaign_id`;
 
 interface Cursor {
   createdAt: string;
@@ -41,6 +42,17 @@ function unplacedPrompts(db: Db, campaignId: string, after: Cursor | null, limit
           ${after ? sql`and (c.created_at, c.id) > (${after.createdAt}::timestamptz, ${after.conversationId}::uuid)` : sql``}
         order by c.created_at, c.id
         limit ${limit}`,
+  );
+}
+
+/** Marks as placed the campaigns (all, or the one given) not marked yet whose opening prompts are
+ * all placed. One statement: a prompt stored unplaced meanwhile either is seen here or clears
+ * the mark again after it (flagNearDuplicatePrompts). */
+async function markPromptsPlaced(db: Db, campaignId?: string) {
+  await db.execute(
+    sql`update campaigns k set prompts_placed = true
+        where not k.prompts_placed ${campaignId ? sql`and k.id = ${campaignId}` : sql``}
+          and not exists (select 1 from ${placements} where c.campaign_id = k.id and ${isUnplaced})`,
   );
 }
 
@@ -70,7 +82,10 @@ export async function reclusterCampaignPrompts(db: Db, campaignId: string, optio
       sql`select count(*)::int as total, (count(*) filter (where not ${isUnplaced}))::int as placed
           from ${openingPrompts} where c.campaign_id = ${campaignId}`,
     );
-    if (placed === total) return { total };
+    if (placed === total) {
+      await markPromptsPlaced(db, campaignId);
+      return { total };
+    }
     if (pass > 0) await unplaceAll(db, campaignId);
     let done = pass > 0 ? 0 : placed;
     await onProgress(done, total);
@@ -118,18 +133,21 @@ export async function requestPromptReclustering(
   options: { replaceAll?: boolean } = {},
 ) {
   if (options.replaceAll) await unplaceAll(db, campaignId);
+  await db.update(campaigns).set({ promptsPlaced: false }).where(eq(campaigns.id, campaignId));
   if (!(await isReclusteringPending(db, campaignId))) {
     await enqueueJob(db, reclusterPromptsJob, { campaignId });
   }
 }
 
 /** At a server's start: queues the job for every campaign with unplaced opening prompts (saved
- * before signatures existed, or left by a job that gave up). Returns the campaigns queued. */
+ * before signatures existed, or left by a job that gave up). Returns the campaigns queued. Only
+ * campaigns not marked as placed are looked at, so a start reads no prompts once all are. */
 export async function queueUnplacedPrompts(db: Db): Promise<string[]> {
+  await markPromptsPlaced(db);
   const found = await queryRows<{ campaignId: string; hasUnsigned: boolean }>(
     db,
     sql`select c.campaign_id as "campaignId", bool_or(p.turn_id is null) as "hasUnsigned"
-        from ${openingPrompts} where ${isUnplaced} group by c.campaign_id`,
+        from ${openingPrompts} where not k.prompts_placed and ${isUnplaced} group by c.campaign_id`,
   );
   const queued: string[] = [];
   for (const { campaignId, hasUnsigned } of found) {

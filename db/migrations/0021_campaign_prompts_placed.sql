@@ -1,0 +1,1 @@
+ALTER TABLE "campaigns" ADD COLUMN "prompts_placed" boolean DEFAULT false NOT NULL;

@@ -103,6 +103,31 @@ describe("battle rows", () => {
     );
   });
 
+  it("hold each pair's battles with equal binned covariates, in the order first seen", () => {
+    // Thousands of rows: the row table grows several times on the way.
+    const battles = syntheticStyleBattles({ battles: 5000, players: 4, seed: 12 });
+    const binWidth = 0.25;
+    const expected = new Map<string, { a: number; b: number; outcomes: number[]; styleSums: number[] }>();
+    for (const { a, b, outcome, style } of battles) {
+      const key = `${a} ${b} ${style.map((z) => Math.round(z / binWidth)).join(" ")}`;
+      const row = expected.get(key) ?? { a, b, outcomes: [0, 0, 0], styleSums: [0, 0, 0, 0] };
+      expected.set(key, row);
+      row.outcomes[outcome * 2]++;
+      style.forEach((z, k) => (row.styleSums[k] += z));
+    }
+    const rows = runSteps(battleRowsSteps(battles, 4, { binWidth }));
+    const inOrder = [...expected.values()];
+    expect(rows.a.length).toBeGreaterThan(2000);
+    expect(Array.from(rows.a)).toEqual(inOrder.map((row) => row.a));
+    expect(Array.from(rows.b)).toEqual(inOrder.map((row) => row.b));
+    expect(Array.from(rows.outcomes)).toEqual(inOrder.flatMap((row) => row.outcomes));
+    const means = inOrder.flatMap((row) =>
+      row.styleSums.map((sum) => sum / (row.outcomes[0] + row.outcomes[1] + row.outcomes[2])),
+    );
+    // The same sums in the same order: equal to the last bit.
+    expect(Array.from(rows.style)).toEqual(means);
+  });
+
   it("leave the plain fit as it was: one row per pair and outcome", () => {
     const battles = syntheticStyleBattles({ battles: 2000, players: 5, seed: 6 }).map((battle) => ({
       ...battle,

@@ -97,6 +97,15 @@ function keyRadix(players: number, lowest: readonly number[], highest: readonly 
   return span <= Number.MAX_SAFE_INTEGER ? radix : null;
 }
 
+/** Runs `each` over [0, count) in slices of STEP_ITEMS, yielding between them (cooperative.ts):
+ * the loops stay plain functions, which V8 optimizes better than a generator's body. */
+function* inSlices(count: number, each: (start: number, end: number) => void): Steps<void> {
+  for (let start = 0; start < count; start += STEP_ITEMS) {
+    each(start, Math.min(start + STEP_ITEMS, count));
+    if (start + STEP_ITEMS < count) yield;
+  }
+}
+
 /** A battle's row key: equal exactly when two battles belong in one row. A number (the players
  * and the covariates' bins in mixed radix) where that fits in 53 bits, as it does for binned
  * covariates of any campaign and for the plain model: a million battles then group in tens of
@@ -105,16 +114,19 @@ function rowKeyOf(battles: readonly Battle[], players: number, features: number,
   const binOf = (value: number) => Math.round(value / binWidth);
   if (features === 0) return (battle: Battle): number | string => battle.a * players + battle.b;
   if (binWidth > 0) {
-    const lowest = new Array<number>(features).fill(Infinity);
-    const highest = new Array<number>(features).fill(-Infinity);
-    for (const battle of battles) {
+    const smallest = new Array<number>(features).fill(Infinity);
+    const largest = new Array<number>(features).fill(-Infinity);
+    for (let index = 0; index < battles.length; index++) {
+      const { style } = battles[index];
       for (let k = 0; k < features; k++) {
-        const bin = binOf(battle.style[k]);
-        if (bin < lowest[k]) lowest[k] = bin;
-        if (bin > highest[k]) highest[k] = bin;
+        if (style[k] < smallest[k]) smallest[k] = style[k];
+        if (style[k] > largest[k]) largest[k] = style[k];
       }
     }
-    const radix = keyRadix(players, lowest, highest);
+    // Rounding the quotient by a positive width keeps the order: the extreme values' bins are
+    // the extreme bins.
+    const lowest = smallest.map(binOf);
+    const radix = keyRadix(players, lowest, largest.map(binOf));
     if (radix) {
       return (battle: Battle): number | string => {
         let key = battle.a * players + battle.b;
@@ -127,47 +139,107 @@ function rowKeyOf(battles: readonly Battle[], players: number, features: number,
     `${battle.a} ${battle.b} ${battle.style.map((value) => (binWidth > 0 ? binOf(value) : value)).join(" ")}`;
 }
 
+/** Rows numbered in order of their keys' first sight. Numeric keys go to an open-addressing
+ * table over typed arrays (linear probing, at most half full), which allocates nothing per key. */
+class RowNumbers {
+  private keys = new Float64Array(1024);
+  private rows = new Int32Array(1024).fill(-1);
+  private readonly named = new Map<string, number>();
+  size = 0;
+
+  /** The key's row, opening row `size` on first sight. */
+  rowOf(key: number | string): number {
+    if (typeof key === "string") {
+      let row = this.named.get(key);
+      if (row === undefined) this.named.set(key, (row = this.size++));
+      return row;
+    }
+    if (2 * (this.size + 1) > this.rows.length) this.grow();
+    const slot = this.slotOf(key);
+    if (this.rows[slot] === -1) {
+      this.keys[slot] = key;
+      this.rows[slot] = this.size++;
+    }
+    return this.rows[slot];
+  }
+
+  /** The key's slot, or the empty slot where it would go. */
+  private slotOf(key: number) {
+    const mask = this.rows.length - 1;
+    // The key's low and high 32 bits mixed (MurmurHash3's finalizer constants).
+    let slot = Math.imul((key >>> 0) ^ Math.imul(Math.floor(key / 4294967296), 0x9e3779b1), 0x85ebca6b);
+    slot = (slot ^ (slot >>> 15)) & mask;
+    while (this.rows[slot] !== -1 && this.keys[slot] !== key) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  private grow() {
+    const { keys, rows } = this;
+    this.keys = new Float64Array(keys.length * 2);
+    this.rows = new Int32Array(rows.length * 2).fill(-1);
+    for (let slot = 0; slot < rows.length; slot++) {
+      if (rows[slot] === -1) continue;
+      const to = this.slotOf(keys[slot]);
+      this.keys[to] = keys[slot];
+      this.rows[to] = rows[slot];
+    }
+  }
+}
+
+/** A typed array twice as long, starting with `array`'s contents. */
+function doubled<T extends Int32Array | Float64Array>(array: T): T {
+  const larger = new (array.constructor as new (length: number) => T)(array.length * 2);
+  larger.set(array);
+  return larger;
+}
+
 /** Rows being summed: `rowFor` finds the row of a key, opening it on first sight; callers add
  * covariate sums (weighted by battles) and outcome counts; `rows` turns the sums into means. */
 class RowSums {
-  private readonly rowOf = new Map<number | string, number>();
-  private readonly a: number[] = [];
-  private readonly b: number[] = [];
-  readonly styleSums: number[] = [];
-  readonly outcomes: number[] = [];
+  private readonly numbers = new RowNumbers();
+  private a = new Int32Array(1024);
+  private b = new Int32Array(1024);
+  styleSums: Float64Array;
+  outcomes = new Float64Array(3 * 1024);
 
   constructor(
     private readonly players: number,
     private readonly features: number,
-  ) {}
+  ) {
+    this.styleSums = new Float64Array(features * 1024);
+  }
 
   rowFor(key: number | string, a: number, b: number) {
-    let row = this.rowOf.get(key);
-    if (row === undefined) {
-      row = this.a.length;
-      this.rowOf.set(key, row);
-      this.a.push(a);
-      this.b.push(b);
-      for (let k = 0; k < this.features; k++) this.styleSums.push(0);
-      this.outcomes.push(0, 0, 0);
+    const opened = this.numbers.size;
+    const row = this.numbers.rowOf(key);
+    if (row !== opened) return row;
+    if (row === this.a.length) {
+      this.a = doubled(this.a);
+      this.b = doubled(this.b);
+      this.styleSums = doubled(this.styleSums);
+      this.outcomes = doubled(this.outcomes);
     }
+    this.a[row] = a;
+    this.b[row] = b;
     return row;
   }
 
   rows(): BattleRows {
-    const { features, outcomes } = this;
-    const style = new Float64Array(this.styleSums);
-    for (let row = 0; row < this.a.length; row++) {
+    const { features } = this;
+    const count = this.numbers.size;
+    const outcomes = this.outcomes.slice(0, count * 3);
+    const style = this.styleSums.slice(0, count * features);
+    for (let row = 0; row < count; row++) {
       const total = outcomes[row * 3] + outcomes[row * 3 + 1] + outcomes[row * 3 + 2];
       for (let k = 0; k < features; k++) style[row * features + k] /= total;
     }
     return {
       players: this.players,
       features,
-      a: Int32Array.from(this.a),
-      b: Int32Array.from(this.b),
+      a: this.a.slice(0, count),
+      b: this.b.slice(0, count),
       style,
-      outcomes: new Float64Array(outcomes),
+      outcomes,
     };
   }
 }
@@ -184,15 +256,16 @@ export function* battleRowsSteps(
   const features = battles[0]?.style.length ?? 0;
   const keyOf = rowKeyOf(battles, players, features, binWidth);
   const sums = new RowSums(players, features);
-  for (let index = 0; index < battles.length; index++) {
-    if (index % STEP_ITEMS === STEP_ITEMS - 1) yield;
-    const battle = battles[index];
-    const weight = weights ? weights[index] : 1;
-    if (weight === 0) continue;
-    const row = sums.rowFor(keyOf(battle), battle.a, battle.b);
-    for (let k = 0; k < features; k++) sums.styleSums[row * features + k] += weight * battle.style[k];
-    sums.outcomes[row * 3 + outcomeSlot(battle.outcome)] += weight;
-  }
+  yield* inSlices(battles.length, (start, end) => {
+    for (let index = start; index < end; index++) {
+      const weight = weights ? weights[index] : 1;
+      if (weight === 0) continue;
+      const battle = battles[index];
+      const row = sums.rowFor(keyOf(battle), battle.a, battle.b);
+      for (let k = 0; k < features; k++) sums.styleSums[row * features + k] += weight * battle.style[k];
+      sums.outcomes[row * 3 + outcomeSlot(battle.outcome)] += weight;
+    }
+  });
   return sums.rows();
 }
 
@@ -256,19 +329,22 @@ function rowBinKeyOf(rows: BattleRows, range: ReturnType<typeof styleRange>, bin
   };
 }
 
-/** How many rows `rows` would make regrouped at `binWidth`. */
+/** How many rows `rows` would make regrouped at `binWidth`, counted up to `limit + 1`: the search
+ * for the bootstrap's bin needs only to know whether they are more than `limit`. */
 function* rowCountSteps(
   rows: BattleRows,
   range: ReturnType<typeof styleRange>,
   binWidth: number,
+  limit: number,
 ): Steps<number> {
   const keyOf = rowBinKeyOf(rows, range, binWidth);
-  const keys = new Set<number | string>();
-  for (let row = 0; row < rows.a.length; row++) {
-    if (row % STEP_ITEMS === STEP_ITEMS - 1) yield;
-    keys.add(keyOf(row));
+  const numbers = new RowNumbers();
+  for (let start = 0; start < rows.a.length && numbers.size <= limit; start += STEP_ITEMS) {
+    const end = Math.min(start + STEP_ITEMS, rows.a.length);
+    for (let row = start; row < end && numbers.size <= limit; row++) numbers.rowOf(keyOf(row));
+    yield;
   }
-  return keys.size;
+  return numbers.size;
 }
 
 /** The rows regrouped at a wider bin: rows with the same players whose mean covariates round to
@@ -281,15 +357,16 @@ function* regroupedRowsSteps(
   const { players, features } = rows;
   const keyOf = rowBinKeyOf(rows, range, binWidth);
   const sums = new RowSums(players, features);
-  for (let row = 0; row < rows.a.length; row++) {
-    if (row % STEP_ITEMS === STEP_ITEMS - 1) yield;
-    const target = sums.rowFor(keyOf(row), rows.a[row], rows.b[row]);
-    const battles = rows.outcomes[row * 3] + rows.outcomes[row * 3 + 1] + rows.outcomes[row * 3 + 2];
-    for (let k = 0; k < features; k++) {
-      sums.styleSums[target * features + k] += battles * rows.style[row * features + k];
+  yield* inSlices(rows.a.length, (start, end) => {
+    for (let row = start; row < end; row++) {
+      const target = sums.rowFor(keyOf(row), rows.a[row], rows.b[row]);
+      const battles = rows.outcomes[row * 3] + rows.outcomes[row * 3 + 1] + rows.outcomes[row * 3 + 2];
+      for (let k = 0; k < features; k++) {
+        sums.styleSums[target * features + k] += battles * rows.style[row * features + k];
+      }
+      for (let slot = 0; slot < 3; slot++) sums.outcomes[target * 3 + slot] += rows.outcomes[row * 3 + slot];
     }
-    for (let slot = 0; slot < 3; slot++) sums.outcomes[target * 3 + slot] += rows.outcomes[row * 3 + slot];
-  }
+  });
   return sums.rows();
 }
 
@@ -326,6 +403,53 @@ interface NewtonOptions {
   tolerance?: number;
 }
 
+/** Adds rows [start, end)'s terms to the log-likelihood's gradient and Hessian at θ (the
+ * Hessian's upper triangle, players before features). */
+function addRowTerms(
+  rows: BattleRows,
+  weight: Float64Array,
+  score: Float64Array,
+  theta: Float64Array,
+  gradient: Float64Array,
+  hessian: Float64Array,
+  start: number,
+  end: number,
+) {
+  const { players, features, a, b, style } = rows;
+  const size = players + features;
+  for (let row = start; row < end; row++) {
+    const w = weight[row];
+    if (w === 0) continue;
+    const first = a[row];
+    const second = b[row];
+    const offset = row * features;
+    let logit = theta[first] - theta[second];
+    for (let k = 0; k < features; k++) logit += theta[players + k] * style[offset + k];
+    const p = 1 / (1 + Math.exp(-logit));
+    const residual = score[row] - w * p;
+    const curvature = w * p * (1 - p);
+    // x = e_a − e_b ⊕ style: gradient += residual·x; the Hessian's upper triangle (players
+    // before features) += curvature·x·xᵀ, mirrored below after the pass.
+    gradient[first] += residual;
+    gradient[second] -= residual;
+    // A variant against itself informs only the style terms (e_a − e_b = 0).
+    if (first !== second) {
+      hessian[first * size + first] += curvature;
+      hessian[second * size + second] += curvature;
+      hessian[Math.min(first, second) * size + Math.max(first, second)] -= curvature;
+    }
+    for (let k = 0; k < features; k++) {
+      const z = style[offset + k];
+      gradient[players + k] += residual * z;
+      hessian[first * size + players + k] += curvature * z;
+      hessian[second * size + players + k] -= curvature * z;
+      for (let m = k; m < features; m++) {
+        hessian[(players + k) * size + players + m] += curvature * z * style[offset + m];
+      }
+    }
+  }
+}
+
 /** Newton–Raphson on rows with `weight` battles each, `score` of them won by a (ties count ½). */
 function* newtonSteps(
   rows: BattleRows,
@@ -334,7 +458,7 @@ function* newtonSteps(
   options: NewtonOptions,
 ): Steps<StyleFit> {
   const { maxIterations = 50, tolerance = 1e-9 } = options;
-  const { players, features, a, b, style } = rows;
+  const { players, features, a } = rows;
   const size = players + features;
   const theta = new Float64Array(size);
   if (options.start) {
@@ -350,38 +474,9 @@ function* newtonSteps(
       gradient[i] -= RIDGE * theta[i];
       hessian[i * size + i] += RIDGE;
     }
-    for (let row = 0; row < a.length; row++) {
-      if (row % STEP_ITEMS === STEP_ITEMS - 1) yield;
-      const w = weight[row];
-      if (w === 0) continue;
-      const first = a[row];
-      const second = b[row];
-      const offset = row * features;
-      let logit = theta[first] - theta[second];
-      for (let k = 0; k < features; k++) logit += theta[players + k] * style[offset + k];
-      const p = 1 / (1 + Math.exp(-logit));
-      const residual = score[row] - w * p;
-      const curvature = w * p * (1 - p);
-      // x = e_a − e_b ⊕ style: gradient += residual·x; the Hessian's upper triangle (players
-      // before features) += curvature·x·xᵀ, mirrored below after the pass.
-      gradient[first] += residual;
-      gradient[second] -= residual;
-      // A variant against itself informs only the style terms (e_a − e_b = 0).
-      if (first !== second) {
-        hessian[first * size + first] += curvature;
-        hessian[second * size + second] += curvature;
-        hessian[Math.min(first, second) * size + Math.max(first, second)] -= curvature;
-      }
-      for (let k = 0; k < features; k++) {
-        const z = style[offset + k];
-        gradient[players + k] += residual * z;
-        hessian[first * size + players + k] += curvature * z;
-        hessian[second * size + players + k] -= curvature * z;
-        for (let m = k; m < features; m++) {
-          hessian[(players + k) * size + players + m] += curvature * z * style[offset + m];
-        }
-      }
-    }
+    yield* inSlices(a.length, (start, end) =>
+      addRowTerms(rows, weight, score, theta, gradient, hessian, start, end),
+    );
     for (let i = 0; i < size; i++) for (let j = 0; j < i; j++) hessian[i * size + j] = hessian[j * size + i];
     // A feature that never varies has an empty row: keep its coefficient at 0.
     for (let k = players; k < size; k++) if (hessian[k * size + k] === 0) hessian[k * size + k] = 1;
@@ -489,9 +584,9 @@ export function poissonDraws(means: ArrayLike<number>, random: Random) {
 }
 
 /** The most rows the bootstrap's rounds run on (unless that needs a bin wider than
- * WIDEST_BOOTSTRAP_BIN). A round costs about 0.7 µs a row (a row's three Poisson draws and
+ * WIDEST_BOOTSTRAP_BIN). A round costs about 0.5 µs a row (a row's three Poisson draws and
  * Newton's warm steps; CPU time on the shared 2-core machine of bench/dashboard/RESULTS.md), so
- * 500 rounds on 4,096 rows take about 1.4 s: a million battles with Markdown varying regroup to
+ * 500 rounds on 4,096 rows take about 1 s: a million battles with Markdown varying regroup to
  * 3,580 rows at a bin of 1.41 SD (bench/dashboard/style-bootstrap-bench.ts). */
 export const BOOTSTRAP_ROW_BUDGET = 4096;
 
@@ -505,7 +600,7 @@ const WIDEST_BOOTSTRAP_BIN = 2;
  * regrouped at the narrowest bin STYLE_BIN_WIDTH·√2^k that leaves at most `rowBudget` rows, but
  * no wider than WIDEST_BOOTSTRAP_BIN (more rows then, and a slower bootstrap, rather than a
  * wrong one). The row count falls as the bin widens, so k is found by bisection, counting rows
- * (a pass each) before regrouping once. */
+ * (a pass each, cut short once over the budget) before regrouping once. */
 function* bootstrapRowsSteps(rows: BattleRows, rowBudget: number) {
   const turned = turnedRows(rows);
   const range = styleRange(turned);
@@ -516,7 +611,7 @@ function* bootstrapRowsSteps(rows: BattleRows, rowBudget: number) {
   let narrow = rows.a.length > 2 * rowBudget ? 0 : -1;
   while (wide - narrow > 1) {
     const middle = narrow === -1 ? 0 : (narrow + wide) >> 1;
-    if ((yield* rowCountSteps(turned, range, binWidthAt(middle))) <= rowBudget) wide = middle;
+    if ((yield* rowCountSteps(turned, range, binWidthAt(middle), rowBudget)) <= rowBudget) wide = middle;
     else narrow = middle;
   }
   const binWidth = binWidthAt(wide);

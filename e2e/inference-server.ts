@@ -22,9 +22,11 @@ const STARTUP_TIMEOUT_MS = 60_000;
  * `port`: a fixed one (to start a replacement where clients already point); default: a free one.
  * `vocab`: default a small ASCII vocabulary; "llama2" (32,000 tokens) makes each token cost more
  * and the end token rarely sampled, so that a long answer lasts seconds (faults mid-answer).
+ * `niceness`: runs the server (every thread of it) at this lower scheduling priority (`nice -n`),
+ * for a benchmark that shares its cores with the web tier that a real deployment would not.
  */
 export async function startInferenceServer(
-  options: { port?: number; vocab?: MakeModelOptions["vocab"] } = {},
+  options: { port?: number; vocab?: MakeModelOptions["vocab"]; niceness?: number } = {},
 ): Promise<InferenceServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-e2e-inference-"));
   const modelName = "tiny-e2e";
@@ -41,20 +43,21 @@ export async function startInferenceServer(
   });
   const port = options.port ?? (await freePort());
   const root = path.resolve(__dirname, "..");
-  const child = spawn(
+  const command = [
     process.execPath,
-    [
-      path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
-      "inference/src/server-main.ts",
-      "--model",
-      modelPath,
-      "--port",
-      String(port),
-      "--threads",
-      "1",
-    ],
-    { cwd: root, stdio: ["ignore", "ignore", "pipe"] },
-  );
+    path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
+    "inference/src/server-main.ts",
+    "--model",
+    modelPath,
+    "--port",
+    String(port),
+    "--threads",
+    "1",
+  ];
+  // nice execs the command: the child's pid is the server's.
+  const [program, ...args] =
+    options.niceness === undefined ? command : ["nice", "-n", String(options.niceness), ...command];
+  const child = spawn(program, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;

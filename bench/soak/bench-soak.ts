@@ -11,12 +11,14 @@
 //   --annotators   simulated annotators (default 200)
 //   --minutes      how long they work, counted from when the first one starts (default 10)
 //   --think-ms     pause between an annotator's actions, mean (default 8000)
+//   --inference-nice  the inference server's niceness, 0-19 (default 0: the web tier's priority)
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import pg from "pg";
 import {
   ADMIN,
@@ -28,6 +30,7 @@ import {
 } from "@/tests/scale-out/cluster";
 import { HttpUser, type StartedTurn, type StreamEvent, type TurnStream } from "@/tests/scale-out/http-user";
 import { describeMachine, loadAverage } from "../machine";
+import { CpuByRole } from "./process-cpu";
 import { createSoakCampaign, inviteAnnotators, positiveOption } from "./soak-campaign";
 
 const { values: options } = parseArgs({
@@ -35,6 +38,7 @@ const { values: options } = parseArgs({
     annotators: { type: "string", default: "200" },
     minutes: { type: "string", default: "10" },
     "think-ms": { type: "string", default: "8000" },
+    "inference-nice": { type: "string", default: "0" },
   },
   strict: true,
 });
@@ -42,6 +46,11 @@ const positive = (name: keyof typeof options) => positiveOption(options, name);
 const ANNOTATORS = Math.round(positive("annotators"));
 const MINUTES = positive("minutes");
 const THINK_MS = positive("think-ms");
+/** The inference server's niceness: in a deployment it has machines of its own (deploy/README.md);
+ * here it shares the web tier's two cores, and at the same priority it takes them from submits. */
+const INFERENCE_NICENESS = Number(options["inference-nice"]);
+if (!Number.isInteger(INFERENCE_NICENESS) || INFERENCE_NICENESS < 0 || INFERENCE_NICENESS > 19)
+  throw new Error("--inference-nice must be a whole number from 0 to 19.");
 const TURNS_PER_DIALOGUE = 3;
 const MAX_TOKENS = 24;
 /** Submits this long after a fault began count as inside its window. */
@@ -75,6 +84,8 @@ const stats = {
   submitAttemptsFailed: 0,
   acknowledged: new Map<string, string>(), // turn id -> comparison id
   crossInstanceDelays: [] as number[],
+  /** From sending a prompt to its stream's end (every response finished), uninterrupted turns. */
+  turnStreamMs: [] as number[],
 };
 
 async function refusalMessage(stream: TurnStream) {
@@ -153,6 +164,7 @@ async function annotator(deployment: Deployment, user: HttpUser, campaignId: str
     for (let turnIndex = 0; turnIndex < TURNS_PER_DIALOGUE && elapsed() < durationMs; turnIndex++) {
       await think();
       stats.turnsStarted++;
+      const sent = performance.now();
       const stream: TurnStream | null = await user
         .openStream({
           send: { campaignId, conversationId, message: `Prompt ${index}.${turnIndex}: say something.` },
@@ -173,7 +185,10 @@ async function annotator(deployment: Deployment, user: HttpUser, campaignId: str
           ? deployment.instances.find((instance) => instance.name !== stream.instance)
           : undefined;
       const [local, remote] = await Promise.all([
-        readTimed(stream),
+        readTimed(stream).then((result) => {
+          if (result.ended) stats.turnStreamMs.push(performance.now() - sent);
+          return result;
+        }),
         other
           ? user
               .openStream({ turnId: turn.turnId }, other.url)
@@ -221,9 +236,12 @@ function processFigures(pid: number) {
 
 type Sample = { minute: number; instances: Record<string, ReturnType<typeof processFigures>> };
 
-/** What bench/soak/memory-probe.mjs wrote for one process: a line every 5 s and after each major GC. */
+/** What bench/soak/memory-probe.mjs wrote for one process: a line every 5 s and after each major
+ * GC, the event loop's delay every 5 s, a line per submit answered. */
 type ProbeRecord = {
   t: number;
+  loopDelayMs?: { p50: number; p99: number; max: number };
+  submitMs?: number;
   rss?: number;
   heapTotal?: number;
   heapUsed?: number;
@@ -333,6 +351,32 @@ function memorySummary(samples: Sample[], probeDir: string, deployment: Deployme
   );
 }
 
+const spread = (values: number[]) => ({ median: percentile(values, 0.5), p95: percentile(values, 0.95) });
+
+/**
+ * The instances' side of the submits outside the fault windows (from the request's headers to
+ * the answer's last byte, every instance process of the run), and their event loops' delay: the
+ * 5-second windows' p99 and max, as percentiles over the windows.
+ */
+function instanceSideSummary(probeDir: string, instancePids: Set<number>, startedAt: number) {
+  const records = [...instancePids].flatMap((pid) => readProbe(probeDir, pid));
+  const calm = records.filter((record) => record.t >= startedAt && !inFaultWindow(record.t - startedAt));
+  const submits = calm.flatMap((record) => (record.submitMs === undefined ? [] : [record.submitMs]));
+  const loops = calm.flatMap((record) => (record.loopDelayMs ? [record.loopDelayMs] : []));
+  return {
+    submitMsOutsideFaultWindows: {
+      count: submits.length,
+      p50: percentile(submits, 0.5),
+      p95: percentile(submits, 0.95),
+    },
+    eventLoopDelayMsPer5s: {
+      windows: loops.length,
+      p99: spread(loops.map((loop) => loop.p99)),
+      max: spread(loops.map((loop) => loop.max)),
+    },
+  };
+}
+
 async function main() {
   const loadAtStart = loadAverage();
   const haproxy = findHaproxy();
@@ -342,6 +386,7 @@ async function main() {
   const deployment = await startDeployment({
     instances: 2,
     haproxy,
+    inferenceNiceness: INFERENCE_NICENESS || undefined,
     log,
     env: {
       NODE_OPTIONS: `--import ${pathToFileURL(path.join(import.meta.dirname, "memory-probe.mjs")).href}`,
@@ -380,13 +425,36 @@ async function main() {
         void deployment.restartInstance(1).then(() => log(`${victim.name} is back`));
       }, durationMs * 0.6),
     ];
+    // Which process takes the CPU, and whether the load generator itself lags (its own delay
+    // would count in every latency it measures).
+    const instancePids = new Set<number>();
+    const cpu = new CpuByRole(() => {
+      const roots = new Map<number, string>([
+        [process.pid, "load generator"],
+        [deployment.inference.pid, "inference server"],
+      ]);
+      for (const instance of deployment.instances) {
+        roots.set(instance.process.pid!, instance.name);
+        instancePids.add(instance.process.pid!);
+      }
+      return roots;
+    }, new URL(deployment.databaseUrl).port);
+    const cpuSampler = setInterval(() => cpu.sample(), 5000);
+    const ownLoopDelay = monitorEventLoopDelay({ resolution: 10 });
     log(`${ANNOTATORS} annotators for ${MINUTES} min`);
     started = Date.now();
+    cpu.sample();
+    ownLoopDelay.enable();
+    const ownCpuAtStart = process.cpuUsage();
     sample();
     await Promise.all(users.map((user, index) => annotator(deployment, user, campaign.id, index)));
+    const ownCpu = process.cpuUsage(ownCpuAtStart);
+    ownLoopDelay.disable();
     clearInterval(sampler);
+    clearInterval(cpuSampler);
     schedule.forEach(clearTimeout);
     sample();
+    cpu.sample();
 
     const acknowledgedIds = [...stats.acknowledged.values()];
     const { rows: stored } = await sql.query<{ id: string }>(
@@ -412,6 +480,7 @@ async function main() {
         thinkMs: THINK_MS,
         maxTokens: MAX_TOKENS,
         instances: 2,
+        inferenceNiceness: INFERENCE_NICENESS,
       },
       faults,
       turns: {
@@ -439,6 +508,21 @@ async function main() {
           ),
         },
       },
+      turnStreamMs: {
+        count: stats.turnStreamMs.length,
+        p50: percentile(stats.turnStreamMs, 0.5),
+        p95: percentile(stats.turnStreamMs, 0.95),
+      },
+      instanceSide: instanceSideSummary(probeDir, instancePids, started),
+      loadGenerator: {
+        cpuSeconds: Number(((ownCpu.user + ownCpu.system) / 1e6).toFixed(1)),
+        eventLoopDelayMs: {
+          p50: Number((ownLoopDelay.percentile(50) / 1e6).toFixed(1)),
+          p99: Number((ownLoopDelay.percentile(99) / 1e6).toFixed(1)),
+          max: Number((ownLoopDelay.max / 1e6).toFixed(1)),
+        },
+      },
+      cpu: { runSeconds: Number((elapsed() / 1000).toFixed(0)), ...cpu.summary() },
       crossInstanceStreamDelayMs: {
         samples: stats.crossInstanceDelays.length,
         p50: percentile(stats.crossInstanceDelays, 0.5),

@@ -161,6 +161,8 @@ export async function startDeployment(options: {
   env?: Record<string, string>;
   /** Options for the instances' node (e.g. --cpu-prof, which NODE_OPTIONS does not admit). */
   nodeArgs?: string[];
+  /** The inference server's scheduling niceness (startInferenceServer's `niceness`). */
+  inferenceNiceness?: number;
   log: (line: string) => void;
 }): Promise<Deployment> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "arbiter-scale-out-"));
@@ -170,7 +172,7 @@ export async function startDeployment(options: {
     settings: ["max_connections=200"],
     log: options.log,
   });
-  const inference = await startInferenceServer();
+  const inference = await startInferenceServer({ niceness: options.inferenceNiceness });
   const secret = crypto.randomBytes(32).toString("base64url");
   const lbPort = await freePort();
   const url = `http://127.0.0.1:${lbPort}`;
@@ -228,7 +230,10 @@ export async function startDeployment(options: {
     },
     async restartInference() {
       await deployment.inference.stop();
-      deployment.inference = await startInferenceServer({ port: Number(new URL(inference.url).port) });
+      deployment.inference = await startInferenceServer({
+        port: Number(new URL(inference.url).port),
+        niceness: options.inferenceNiceness,
+      });
     },
     signalInference(signal) {
       signalInferenceServer(deployment.inference, signal);

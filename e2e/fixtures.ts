@@ -13,6 +13,7 @@ import {
 import { E2E_ADMIN } from "../playwright.config";
 import { mutate } from "./app-api";
 import { startInferenceServer, type InferenceServer } from "./inference-server";
+import { temperaturePairInputs } from "./variant-inputs";
 
 export { expect };
 
@@ -119,17 +120,12 @@ export const test = base.extend<
           safetyPreprompt: safetyPreprompt ?? null,
           membership: "all",
         });
-        for (const temperature of [0.7, 1.0]) {
-          await mutate(admin, "variants.create", {
-            campaignId: campaign.id,
-            name: `local @ ${temperature}`,
-            endpointKind: "local",
-            model: "",
-            temperature,
-            topP: 0.95,
-            maxTokens,
-            versionLabel: "v1",
-          });
+        for (const input of temperaturePairInputs({
+          campaignId: campaign.id,
+          namePrefix: "local",
+          maxTokens,
+        })) {
+          await mutate(admin, "variants.create", input);
         }
         await mutate(admin, "batches.openNext", { campaignId: campaign.id });
         return { id: campaign.id, name };

@@ -2,6 +2,7 @@
 // annotators themselves, created through the deployment's HTTP API as an admin would, and their
 // command-line numbers.
 import { randomUUID } from "node:crypto";
+import { temperaturePairInputs } from "@/e2e/variant-inputs";
 import type { Deployment } from "@/tests/scale-out/cluster";
 import { HttpUser } from "@/tests/scale-out/http-user";
 
@@ -18,17 +19,8 @@ export async function createSoakCampaign(admin: HttpUser, name: string, maxToken
     turnsPerHour: 10_000,
     turnsPerDay: 100_000,
   });
-  for (const temperature of [0.7, 1.0]) {
-    await admin.call("mutate", "variants.create", {
-      campaignId: campaign.id,
-      name: `shared @ ${temperature}`,
-      endpointKind: "local",
-      model: "",
-      temperature,
-      topP: 0.95,
-      maxTokens,
-      versionLabel: "v1",
-    });
+  for (const input of temperaturePairInputs({ campaignId: campaign.id, namePrefix: "shared", maxTokens })) {
+    await admin.call("mutate", "variants.create", input);
   }
   await admin.call("mutate", "batches.openNext", { campaignId: campaign.id });
   return campaign;

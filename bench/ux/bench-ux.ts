@@ -20,6 +20,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type Page } from "@playwright/test";
+import { temperaturePairInputs } from "@/e2e/variant-inputs";
 import { freePort } from "@/server/free-port";
 import { lockCurrentBuild } from "@/tests/scale-out/cluster";
 import { NEXT_BIN, ROOT } from "../../scripts/build-state.mts";
@@ -91,17 +92,8 @@ async function createCampaign(page: Page, maxTokens: number) {
     safetyPreprompt: null,
     membership: "all",
   });
-  for (const temperature of [0.7, 1.0]) {
-    await call(page, "variants.create", {
-      campaignId: campaign.id,
-      name: `local @ ${temperature}`,
-      endpointKind: "local",
-      model: "",
-      temperature,
-      topP: 0.95,
-      maxTokens,
-      versionLabel: "v1",
-    });
+  for (const input of temperaturePairInputs({ campaignId: campaign.id, namePrefix: "local", maxTokens })) {
+    await call(page, "variants.create", input);
   }
   await call(page, "batches.openNext", { campaignId: campaign.id });
   await call(page, "annotation.acknowledgeGuidelines", { campaignId: campaign.id, version: 1 });

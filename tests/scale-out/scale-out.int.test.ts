@@ -19,6 +19,7 @@ import { env } from "@/server/env";
 import { INTERRUPTED_MESSAGE, type ResponseView } from "@/server/generation/turn-generation";
 import { TURN_NOTICE_CHANNEL } from "@/server/generation/turn-notices";
 import { startInferenceServer, type InferenceServer } from "@/e2e/inference-server";
+import { temperaturePairInputs } from "@/e2e/variant-inputs";
 import {
   ADMIN,
   findHaproxy,
@@ -74,20 +75,18 @@ async function createCampaign(maxTokens: number, endpoint?: Endpoint): Promise<C
     safetyPreprompt: null,
     membership: "all",
   });
-  for (const temperature of [0.7, 1.0]) {
-    // "local" with no model file: the default model, which INFERENCE_URL points at the shared server.
-    const source = endpoint
-      ? { endpointKind: "openai", baseUrl: endpoint.url, model: endpoint.modelName }
-      : { endpointKind: "local", model: "" };
-    await admin.call("mutate", "variants.create", {
-      campaignId: campaign.id,
-      name: `shared @ ${temperature}`,
-      ...source,
-      temperature,
-      topP: 0.95,
-      maxTokens,
-      versionLabel: "v1",
-    });
+  // "local" with no model file (the default): the default model, which INFERENCE_URL points at
+  // the shared server.
+  const source = endpoint
+    ? { endpointKind: "openai" as const, baseUrl: endpoint.url, model: endpoint.modelName }
+    : undefined;
+  for (const input of temperaturePairInputs({
+    campaignId: campaign.id,
+    namePrefix: "shared",
+    maxTokens,
+    source,
+  })) {
+    await admin.call("mutate", "variants.create", input);
   }
   await admin.call("mutate", "batches.openNext", { campaignId: campaign.id });
   return campaign;

@@ -1,6 +1,7 @@
 // Vote integrity: turns flagged when they are saved (a response names a model or vendor, or the
 // prompt asks the model who it is), opening prompts' signatures for near-duplicates, and the
 // integrity reports computed in the background for the campaign's Integrity tab.
+import { sql } from "drizzle-orm";
 import {
   index,
   integer,
@@ -13,7 +14,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { responses, turns } from "./annotation";
+import { comparisons, responses, turns } from "./annotation";
 import { campaigns } from "./campaigns";
 import { jobs } from "./jobs";
 import { users } from "./users";
@@ -107,6 +108,31 @@ export const integrityReports = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
   (table) => [index("integrity_reports_campaign_idx").on(table.campaignId, table.startedAt)],
+);
+
+/** Both responses of each comparison as the integrity report reads them, copied from the
+ * responses when the comparison is saved (a trigger, migration 0022): the report then reads this
+ * narrow table instead of the wide responses rows (their texts and message histories) twice per
+ * vote. A null style: the response had none stored yet; the report then reads the response. */
+export const comparisonSides = pgTable(
+  "comparison_sides",
+  {
+    comparisonId: uuid("comparison_id")
+      .primaryKey()
+      .references(() => comparisons.id, { onDelete: "cascade" }),
+    chosenVariant: text("chosen_variant").notNull(),
+    /** The chosen response's display slot for the turn's author (0 = "Response A"). */
+    chosenPosition: integer("chosen_position").notNull(),
+    chosenStyleFeatures: integer("chosen_style_features").array(),
+    rejectedVariant: text("rejected_variant").notNull(),
+    rejectedStyleFeatures: integer("rejected_style_features").array(),
+  },
+  (table) => [
+    // The sides the style backfill still has to fill (backfill-style-features.ts).
+    index("comparison_sides_style_missing_idx")
+      .on(table.comparisonId)
+      .where(sql`${table.chosenStyleFeatures} is null or ${table.rejectedStyleFeatures} is null`),
+  ],
 );
 
 export type TurnFlag = typeof turnFlags.$inferSelect;

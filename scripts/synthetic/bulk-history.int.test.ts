@@ -25,11 +25,14 @@ describe("writeBulkHistory", () => {
       sql`select count(distinct c.conversation_id)::int as dialogues,
                  count(distinct c.annotator_id)::int as annotators,
                  count(*) filter (where jsonb_array_length(c.ranking) = 4)::int as rankings,
-                 count(*) filter (where c.chosen_response_id = t.chosen_response_id)::int as consistent
+                 count(*) filter (where c.chosen_response_id = t.chosen_response_id)::int as consistent,
+                 count(s.comparison_id)::int as sides
           from comparisons c join turns t on t.id = c.turn_id
+          left join comparison_sides s on s.comparison_id = c.id
           where c.campaign_id = ${written.campaignId}`,
     );
-    expect(counts).toEqual({ dialogues: 10, annotators: 10, rankings: 4, consistent: 40 });
+    // Each comparison's sides too (copied by a trigger), for the integrity report.
+    expect(counts).toEqual({ dialogues: 10, annotators: 10, rankings: 4, consistent: 40, sides: 40 });
 
     expect(await writeBulkHistory(database.db, 40, () => {})).toMatchObject({
       campaignId: written.campaignId,

@@ -1,10 +1,11 @@
 // Responses keep their style features from the save on (the synthetic seed writes through the
-// dialogue import); the integrity report's votes are the same whether the features are stored or
+// dialogue import), and each comparison a copy of both sides' (comparison_sides); the integrity
+// report's votes are the same whether the features are copied, stored on the response or
 // computed from the texts of older rows; and the backfill job fills the older rows in batches.
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database, Db } from "@/db/client";
-import { jobs, responses } from "@/db/schema";
+import { comparisonSides, comparisons, jobs, responses } from "@/db/schema";
 import { queryRows } from "@/db/query-rows";
 import { createTestDb } from "@/db/testing";
 import { generateSyntheticData } from "@/scripts/synthetic/generate-synthetic";
@@ -28,6 +29,11 @@ const votedIds = (votes: Vote[]) => [
 ];
 const forgetFeatures = (ids: string[]) =>
   db.update(responses).set({ styleFeatures: null }).where(inArray(responses.id, ids));
+/** Sides as saved before their responses' features were stored. */
+const forgetCopies = async (comparisonIds: string[]) => {
+  const reset = { chosenStyleFeatures: null, rejectedStyleFeatures: null };
+  await db.update(comparisonSides).set(reset).where(inArray(comparisonSides.comparisonId, comparisonIds));
+};
 
 beforeAll(async () => {
   database = await createTestDb();
@@ -59,14 +65,42 @@ describe("stored style features", () => {
       }
   });
 
-  it("load as the same votes as features computed from the texts of rows without them", async () => {
+  it("are copied to each comparison's sides with the variant and position", async () => {
+    const sides = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select s.*, rc.variant_name as chosen_variant_now, rc.position as chosen_position_now,
+                 rc.style_features as chosen_style_features_now,
+                 rr.variant_name as rejected_variant_now, rr.style_features as rejected_style_features_now
+          from ${comparisons} c
+          left join ${comparisonSides} s on s.comparison_id = c.id
+          join ${responses} rc on rc.id = c.chosen_response_id
+          join ${responses} rr on rr.id = c.rejected_response_id`,
+    );
+    expect(sides.length).toBeGreaterThanOrEqual(stored.length);
+    for (const side of sides)
+      for (const column of [
+        "chosen_variant",
+        "chosen_position",
+        "chosen_style_features",
+        "rejected_variant",
+        "rejected_style_features",
+      ]) {
+        expect(side[column]).not.toBeNull();
+        expect(side[column]).toEqual(side[`${column}_now`]);
+      }
+  });
+
+  it("load as the same votes as features read from the responses or computed from their texts", async () => {
     const ids = votedIds(stored);
-    // Half the responses as before the column existed: a mix within votes too.
+    // Half the comparisons saved before their responses' features were stored, and half the
+    // responses as before the column existed: a mix within votes too.
+    await forgetCopies(stored.filter((_, i) => i % 2 === 0).map((vote) => vote.comparisonId));
     await forgetFeatures(ids.filter((_, i) => i % 2 === 0));
     expect(await loadVotes(db, campaignId)).toEqual(stored);
   });
 
   it("are filled for older rows by the backfill job, queued once", async () => {
+    await forgetCopies(stored.map((vote) => vote.comparisonId));
     await forgetFeatures(votedIds(stored));
     // A response still generating has no final text: the backfill leaves it alone.
     const [generating] = await db
@@ -87,14 +121,21 @@ describe("stored style features", () => {
     });
     await runClaimedJob(db, serverJobKinds, job!, { workerId: "worker", timings: DEFAULT_JOB_TIMINGS });
     const [done] = await db.select().from(jobs).where(eq(jobs.id, queued[0].id));
-    const filled = votedIds(stored).length - 1;
+    // Every response but the generating one, then every comparison's sides.
+    const filled = votedIds(stored).length - 1 + stored.length;
     expect(done).toMatchObject({ status: "done", progressDone: filled, progressTotal: filled });
 
-    const [{ missing }] = await queryRows<{ missing: number }>(
+    const [{ missing, sidesMissing }] = await queryRows<{ missing: number; sidesMissing: number }>(
       db,
-      sql`select count(*)::int as missing from responses where style_features is null and status = 'completed'`,
+      sql`select (select count(*)::int from responses where style_features is null and status = 'completed') as missing,
+                 (select count(*)::int from comparison_sides
+                  where chosen_style_features is null or rejected_style_features is null) as "sidesMissing"`,
     );
     expect(missing).toBe(0);
+    const comparingGenerating = stored.filter((vote) =>
+      [vote.chosen.responseId, vote.rejected.responseId].includes(generating.id),
+    );
+    expect(sidesMissing).toBe(comparingGenerating.length);
     const [left] = await db
       .select({ styleFeatures: responses.styleFeatures })
       .from(responses)
@@ -103,8 +144,12 @@ describe("stored style features", () => {
     await db.update(responses).set({ status: "completed" }).where(eq(responses.id, generating.id));
     await backfillStyleFeatures(db);
     expect(await loadVotes(db, campaignId)).toEqual(stored);
-    // Nothing is missing now, so a start queues nothing.
+    // Nothing is missing now, so a start queues nothing; a side without its copy alone queues one.
     expect(await queueStyleFeaturesBackfill(db)).toBe(false);
+    await forgetCopies([stored[1].comparisonId]);
+    expect(await queueStyleFeaturesBackfill(db)).toBe(true);
+    expect(await backfillStyleFeatures(db)).toBe(1);
+    expect(await loadVotes(db, campaignId)).toEqual(stored);
   });
 
   it("fills in batches of the given size, reporting progress after each", async () => {

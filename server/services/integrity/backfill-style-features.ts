@@ -1,6 +1,7 @@
 // Fills responses.style_features for completed responses saved before the column existed (or by
-// a path that does not compute it), in bounded batches, as a background job: until then the
-// integrity report reads those responses' texts and computes their style itself (load-votes.ts).
+// a path that does not compute it), in bounded batches, as a background job, then the copies of
+// comparisons saved before then (comparison_sides): until then the integrity report reads those
+// responses, and their texts, itself (load-votes.ts).
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -14,6 +15,8 @@ export const BACKFILL_STYLE_FEATURES_KIND = "backfill-style-features";
 
 /** Matches the partial index responses_style_features_missing_idx, so finding them costs no scan. */
 const missing = sql`style_features is null and status = 'completed'`;
+/** Matches the partial index comparison_sides_style_missing_idx. */
+const sideMissing = sql`(chosen_style_features is null or rejected_style_features is null)`;
 
 export interface BackfillStyleFeaturesOptions {
   /** Responses per statement: bounds the memory and each statement's locks. */
@@ -22,23 +25,30 @@ export interface BackfillStyleFeaturesOptions {
   onProgress?: (done: number, total: number) => Promise<void>;
 }
 
-/** Computes the style features of every completed response that has none. Returns how many. */
+/** Computes the style features of every completed response that has none, then copies them to
+ * the comparisons' sides that lack them. Returns how many rows it filled (responses and sides). */
 export async function backfillStyleFeatures(db: Db, options: BackfillStyleFeaturesOptions = {}) {
   const { batchSize = 1000, signal, onProgress = async () => {} } = options;
-  const [{ total }] = await queryRows<{ total: number }>(
+  const [{ responsesTotal, sidesTotal }] = await queryRows<{ responsesTotal: number; sidesTotal: number }>(
     db,
-    sql`select count(*)::int as total from responses where ${missing}`,
+    sql`select (select count(*)::int from responses where ${missing}) as "responsesTotal",
+               (select count(*)::int from comparison_sides where ${sideMissing}) as "sidesTotal"`,
   );
+  const total = responsesTotal + sidesTotal;
   let done = 0;
+  const filled = async (rows: number) => {
+    done += rows;
+    await onProgress(done, Math.max(total, done));
+  };
   // In id order from where the last batch ended: a row this job could not fill is never read again.
-  let after = "00000000-0000-0000-0000-000000000000";
-  for (;;) {
+  const firstId = "00000000-0000-0000-0000-000000000000";
+  for (let after = firstId; ;) {
     signal?.throwIfAborted();
     const batch = await queryRows<{ id: string; text: string }>(
       db,
       sql`select id, text from responses where ${missing} and id > ${after}::uuid order by id limit ${batchSize}`,
     );
-    if (batch.length === 0) return done;
+    if (batch.length === 0) break;
     // A response retried meanwhile is pending again (or completed with its features): left alone.
     await db.execute(
       sql`update responses r set style_features = v.features::integer[]
@@ -47,10 +57,32 @@ export async function backfillStyleFeatures(db: Db, options: BackfillStyleFeatur
                as v(id, features)
           where r.id = v.id and r.style_features is null and r.status = 'completed'`,
     );
-    done += batch.length;
     after = batch[batch.length - 1].id;
-    await onProgress(done, Math.max(total, done));
+    await filled(batch.length);
   }
+  for (let after = firstId; ;) {
+    signal?.throwIfAborted();
+    const batch = await queryRows<{ comparisonId: string }>(
+      db,
+      sql`select comparison_id as "comparisonId" from comparison_sides
+          where ${sideMissing} and comparison_id > ${after}::uuid order by comparison_id limit ${batchSize}`,
+    );
+    if (batch.length === 0) break;
+    // A side whose response still has none (it is being generated again) stays null.
+    await db.execute(
+      sql`update comparison_sides s
+          set chosen_style_features = coalesce(s.chosen_style_features, rc.style_features),
+              rejected_style_features = coalesce(s.rejected_style_features, rr.style_features)
+          from comparisons c
+          join responses rc on rc.id = c.chosen_response_id
+          join responses rr on rr.id = c.rejected_response_id
+          where c.id = s.comparison_id
+            and s.comparison_id = any(${sql.param(batch.map((row) => row.comparisonId))}::uuid[])`,
+    );
+    after = batch[batch.length - 1].comparisonId;
+    await filled(batch.length);
+  }
+  return done;
 }
 
 export const backfillStyleFeaturesJob = defineJob({
@@ -65,12 +97,14 @@ export const backfillStyleFeaturesJob = defineJob({
   },
 });
 
-/** At a server's start: queues the backfill when completed responses lack their style features
- * and no backfill is queued or running. Returns whether it queued one. */
+/** At a server's start: queues the backfill when completed responses or comparisons' sides lack
+ * their style features and no backfill is queued or running. Returns whether it queued one. */
 export async function queueStyleFeaturesBackfill(db: Db): Promise<boolean> {
   const [needed] = await queryRows<{ id: string }>(
     db,
-    sql`select id from responses where ${missing} limit 1`,
+    sql`select id from responses where ${missing}
+        union all (select comparison_id from comparison_sides where ${sideMissing} limit 1)
+        limit 1`,
   );
   if (!needed) return false;
   const [pending] = await db

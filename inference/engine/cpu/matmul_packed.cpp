@@ -117,6 +117,19 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline __m512i broadcast_quad(c
   return _mm512_set1_epi32(v);
 }
 
+// The packed Q4_0, Q4_K and Q6_K kernels' weight prefetch: the L1 prefetch 4 KB ahead
+// (prefetch_weights), and also prefetcht2 (to L2) 16 KB ahead. With 2-4 activations a block costs 2-4x one's arithmetic, and
+// with the L1 prefetch alone part of that time was spent waiting on the stream instead of
+// hiding under it (BENCHMARKS.md, issue 18 kernels).
+constexpr int kFarPrefetchBytes = 16384;
+
+template <int bytes>
+ARB_TARGET_AVX512 __attribute__((always_inline)) inline void prefetch_packed(const void* step_start) {
+  prefetch_weights<bytes>(step_start);
+  const char* far = static_cast<const char*>(step_start) + kFarPrefetchBytes;
+  for (int off = 0; off < bytes; off += 64) _mm_prefetch(far + off, _MM_HINT_T2);
+}
+
 // Each dword's byte offset within its 128-bit lane (vpshufb indexes within lanes).
 ARB_TARGET_AVX512 __attribute__((always_inline)) inline __m512i dword_offsets_in_lane() {
   return _mm512_set_epi32(12, 8, 4, 0, 12, 8, 4, 0, 12, 8, 4, 0, 12, 8, 4, 0);
@@ -159,7 +172,12 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile(const Ma
   const __m512 zero = _mm512_setzero_ps();
   Accumulators<__m512, T> acc{zero, zero, zero, zero};
   for (int64_t b = 0; b < nb; b++) {
-    prefetch_weights<Q>(quants + b * Q);
+    // Q8_0 streams twice Q4_0's bytes per multiply, and the far prefetch did not help it.
+    if constexpr (type == GgmlType::Q8_0) {
+      prefetch_weights<Q>(quants + b * Q);
+    } else {
+      prefetch_packed<Q>(quants + b * Q);
+    }
     __m512i v[8];
     load_quants<type>(quants + b * Q, v);
     const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scales + b * 2 * kRows)));
@@ -302,7 +320,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile_q4_k(con
       const __m512i mn2 = _mm512_shuffle_epi8(mn4, _mm512_add_epi32(pick16, base16));
       // Sub-block j: vectors 8 (j / 2) + m, the low or the high nibbles.
       const uint8_t* qv = q + 64 * 8 * (j / 2);
-      prefetch_weights<256>(qv + 256 * (j % 2));
+      prefetch_packed<256>(qv + 256 * (j % 2));
       __m512i v[8];
       for (int m = 0; m < 8; m++) {
         const __m512i packed = _mm512_loadu_si512(qv + 64 * m);
@@ -441,7 +459,7 @@ ARB_TARGET_AVX512 __attribute__((always_inline)) inline void group_tile_q6_k(con
       const __m512i sc_pair = _mm512_srai_epi16(_mm512_shuffle_epi8(plane, pair_pick), 8);
       const uint8_t* ql = q + 64 * (16 * h + 8 * (k % 2));
       const uint8_t* qh = q + 64 * (32 + 8 * h);
-      prefetch_weights<512>(ql);
+      prefetch_packed<512>(ql);
       __m512i v[8];
       for (int m = 0; m < 8; m++) {
         const __m512i low = _mm512_and_si512(_mm512_srli_epi16(_mm512_loadu_si512(ql + 64 * m), 4 * (k / 2)), nibble);

@@ -61,6 +61,12 @@ class Backend {
   // by validate_step (step.h) before anything runs: a refused step changes no cache.
   virtual Status forward(const std::vector<StepSequence>& step, float* logits) = 0;
 
+  // As forward, and argmax[r] = first_argmax (sampler.h) of logits row r, or -1 where the
+  // backend leaves that to the caller: greedy's pick, which a backend can find while it
+  // computes the rows (the CPU backend does) instead of the caller's pass over each whole row
+  // afterwards. The default computes no pick.
+  virtual Status forward_argmax(const std::vector<StepSequence>& step, float* logits, int32_t* argmax);
+
   // As forward, but each output row is the final normed hidden state (n_embd floats,
   // rmsnorm(x, output_norm)) instead of logits: what a score head (a reward model) reads. The
   // default refuses: a backend that does not compute it says so.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace arb {
 
@@ -23,11 +24,11 @@ namespace {
 
 bool is_allowed(const uint64_t* allowed, int32_t id) { return !allowed || ((allowed[id >> 6] >> (id & 63)) & 1); }
 
-// Greedy over every id: the first largest logit, as the masked loop in sample() finds it (a NaN
-// at id 0 wins, a NaN elsewhere never does), kept in kLanes running maxima that the compiler
-// turns into vector compares and selects. Each sequence of a batch pays one pass over the
-// vocabulary per step on the engine's thread, while the pool's other threads wait for the next
-// step: a branch per logit made that pass 3-4x longer.
+}  // namespace
+
+// The first largest logit, as the masked loop in sample() finds it, kept in kLanes running
+// maxima that the compiler turns into vector compares and selects: a branch per logit made
+// this pass over the vocabulary 3-4x longer.
 int32_t first_argmax(const float* l, int32_t n) {
   constexpr int kLanes = 16;
   if (std::isnan(l[0]) || n < kLanes) {
@@ -58,7 +59,48 @@ int32_t first_argmax(const float* l, int32_t n) {
   return best;
 }
 
+namespace {
+
+// Keys that order as (logit, then lower id) do; +0 and -0 are equal logits, as for first_argmax.
+uint64_t argmax_key(float v, int32_t id) {
+  v += 0.0f;  // -0 becomes +0
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  const uint32_t ordered = (bits & 0x80000000u) ? ~bits : bits | 0x80000000u;
+  return static_cast<uint64_t>(ordered) << 32 | (0xffffffffu - static_cast<uint32_t>(id));
+}
+
 }  // namespace
+
+// The piece's largest value first (running maxima in lanes, which vectorize; a NaN is never
+// taken), then, only if that can beat the best so far, its first position: most pieces of a row
+// stop after the first pass.
+void ArgmaxOfPieces::add(const float* row, int32_t begin, int32_t end) {
+  constexpr int kLanes = 16;
+  float lanes[kLanes];
+  for (float& m : lanes) m = -INFINITY;
+  int32_t i = begin;
+  for (; i + kLanes <= end; i += kLanes) {
+    for (int k = 0; k < kLanes; k++) lanes[k] = row[i + k] > lanes[k] ? row[i + k] : lanes[k];
+  }
+  float top = -INFINITY;
+  for (; i < end; i++) top = row[i] > top ? row[i] : top;
+  for (const float m : lanes) top = m > top ? m : top;
+  uint64_t seen = key_.load(std::memory_order_relaxed);
+  if (argmax_key(top, begin) <= seen) return;  // no value here beats the best so far
+  int32_t at = begin;
+  while (at < end && !(row[at] == top)) at++;
+  if (at == end) return;  // only NaNs
+  const uint64_t key = argmax_key(top, at);
+  while (seen < key && !key_.compare_exchange_weak(seen, key, std::memory_order_relaxed)) {
+  }
+}
+
+int32_t ArgmaxOfPieces::result(const float* row) const {
+  const uint64_t key = key_.load(std::memory_order_relaxed);
+  if (std::isnan(row[0]) || key == 0) return 0;
+  return static_cast<int32_t>(0xffffffffu - static_cast<uint32_t>(key));
+}
 
 int32_t Sampler::sample(const float* logits, const std::vector<int32_t>& recent, const uint64_t* allowed) {
   const float* l = logits;

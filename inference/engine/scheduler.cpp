@@ -365,10 +365,12 @@ void Scheduler::build_step() {
   }
   int budget = kStepTokens;
   int rows = 0;
+  wants_argmax_ = false;
   for (auto& s : active_) {
     if (s->state != Sequence::State::Decoding) continue;
     step_.push_back({s->slot, s->n_past, &s->pending_token, 1, false, s->p.adapter});
     step_owner_.push_back(s.get());
+    wants_argmax_ = wants_argmax_ || (!s->constraint && s->sampler.is_plain_greedy());
     budget--;
     rows++;
   }
@@ -388,6 +390,7 @@ void Scheduler::build_step() {
     budget -= chunk;
   }
   logits_.resize(static_cast<size_t>(rows) * n_vocab_);
+  argmax_.assign(static_cast<size_t>(rows), -1);
   hidden_.resize(hidden_step_.size() * score_head_.weight.size());
 }
 
@@ -395,13 +398,15 @@ void Scheduler::build_step() {
 void Scheduler::run_step(bool hidden) {
   const std::vector<StepSequence>& step = hidden ? hidden_step_ : step_;
   if (step.empty()) return;
-  const Status st = hidden ? backend_.forward_hidden(step, hidden_.data()) : backend_.forward(step, logits_.data());
+  const Status st = hidden          ? backend_.forward_hidden(step, hidden_.data())
+                    : wants_argmax_ ? backend_.forward_argmax(step, logits_.data(), argmax_.data())
+                                    : backend_.forward(step, logits_.data());
   if (!st.ok()) {
     for (Sequence* s : hidden ? hidden_step_owner_ : step_owner_) fail(*s, st);
   } else if (hidden) {
     apply_scores(hidden_.data());
   } else {
-    apply_step(logits_.data());
+    apply_step(logits_.data(), argmax_.data());
   }
 }
 
@@ -422,7 +427,7 @@ void Scheduler::apply_scores(const float* hidden) {
   }
 }
 
-void Scheduler::apply_step(const float* logits) {
+void Scheduler::apply_step(const float* logits, const int32_t* argmax) {
   const float* row = logits;
   const size_t nv = static_cast<size_t>(n_vocab_);
   for (size_t k = 0; k < step_.size(); k++) {
@@ -430,7 +435,7 @@ void Scheduler::apply_step(const float* logits) {
     const int n = step_[k].n_tokens;
     s.n_past += n;
     if (s.state == Sequence::State::Decoding) {
-      accept_token(s, pick(s, row));
+      accept_token(s, pick(s, row, argmax[(row - logits) / nv]));
       row += nv;
       continue;
     }
@@ -449,13 +454,15 @@ void Scheduler::apply_step(const float* logits) {
       s.t_first = Clock::now();
       s.result.prefill_ms = ms_between(s.t_start, s.t_first);
       s.state = Sequence::State::Decoding;
-      accept_token(s, pick(s, row));
+      accept_token(s, pick(s, row, argmax[(row - logits) / nv]));
     }
     row += nv;
   }
 }
 
-int32_t Scheduler::pick(Sequence& s, const float* logits) {
+// argmax: the backend's greedy pick of these logits, or -1.
+int32_t Scheduler::pick(Sequence& s, const float* logits, int32_t argmax) {
+  if (!s.constraint && argmax >= 0 && s.sampler.is_plain_greedy()) return argmax;
   if (!s.constraint) return s.sampler.sample(logits, s.history);
   const int64_t remaining = s.p.max_tokens - static_cast<int64_t>(s.result.tokens.size());
   const Clock::time_point start = Clock::now();

@@ -103,12 +103,12 @@ class Scheduler {
   struct Sequence;
   Status validate(GenerateParams& params) const;
   Status constrain(Sequence& s);
-  int32_t pick(Sequence& s, const float* logits);
+  int32_t pick(Sequence& s, const float* logits, int32_t argmax);
   void loop();
   void admit();
   void build_step();
   void run_step(bool hidden);
-  void apply_step(const float* logits);
+  void apply_step(const float* logits, const int32_t* argmax);
   void apply_scores(const float* hidden);
   void accept_token(Sequence& s, int32_t id);
   void finish(Sequence& s, FinishReason reason);
@@ -142,6 +142,8 @@ class Scheduler {
   std::vector<StepSequence> step_;                // sequences that need logits
   std::vector<Sequence*> step_owner_;
   std::vector<float> logits_;
+  std::vector<int32_t> argmax_;  // per logits row: the backend's greedy pick, or -1
+  bool wants_argmax_ = false;    // a sequence of the step samples greedily from plain logits
   std::vector<StepSequence> hidden_step_;       // scoring sequences: final hidden states
   std::vector<Sequence*> hidden_step_owner_;
   std::vector<float> hidden_;

@@ -66,4 +66,12 @@ Status validate_copy_prefix(int src_slot, int dst_slot, int n_tokens, int n_slot
   return Status::Ok();
 }
 
+Status Backend::forward_argmax(const std::vector<StepSequence>& step, float* logits, int32_t* argmax) {
+  ARB_RETURN_IF_ERROR(forward(step, logits));
+  for (const StepSequence& s : step) {
+    for (int i = s.all_logits ? 0 : s.n_tokens - 1; i < s.n_tokens; i++) *argmax++ = -1;
+  }
+  return Status::Ok();
+}
+
 }  // namespace arb

@@ -17,6 +17,7 @@
 
 #include "../backend.h"
 #include "../quants_ref.h"
+#include "../sampler.h"
 #include "../step.h"
 #include "attention.h"
 #include "cpu_features.h"
@@ -158,6 +159,12 @@ class CpuBackend final : public Backend {
   }
 
   Status forward(const std::vector<StepSequence>& step, float* logits) override {
+    return forward_argmax(step, logits, nullptr);
+  }
+
+  // Each chunk of the output projection also folds its rows into each token's argmax, on the
+  // thread that computed them while they are in its cache.
+  Status forward_argmax(const std::vector<StepSequence>& step, float* logits, int32_t* argmax) override {
     ARB_RETURN_IF_ERROR(plan(step, logits));
     layers();
     // Output: only the rows the caller asked logits for, normalised into xb_.
@@ -166,7 +173,20 @@ class CpuBackend final : public Backend {
     n_tok_ = n_out_;
     Input in = prepare(xb_.data(), c_.n_embd, {output_});
     MatmulTask out = task(output_, in, logits, c_.n_vocab);
-    run_matmuls(pool_, &out, 1);
+    const int64_t n_vocab = c_.n_vocab;
+    auto fold = [&](int, int64_t r0, int64_t r1) {
+      for (int r = 0; r < n_out_; r++) {
+        argmax_[r].add(logits + r * n_vocab, static_cast<int32_t>(r0), static_cast<int32_t>(r1));
+      }
+    };
+    const MatmulEpilogue argmax_epilogue = MatmulEpilogue::of(fold, false, 1);
+    if (argmax) {
+      for (int r = 0; r < n_out_; r++) argmax_[r].reset();
+    }
+    run_matmuls(pool_, &out, 1, nullptr, argmax ? &argmax_epilogue : nullptr);
+    if (argmax) {
+      for (int r = 0; r < n_out_; r++) argmax[r] = argmax_[r].result(logits + r * n_vocab);
+    }
     n_tok_ = saved;
     return Status::Ok();
   }
@@ -469,6 +489,7 @@ class CpuBackend final : public Backend {
     tok_slot_.resize(n);
     tok_pos_.resize(n);
     out_tok_.resize(n);
+    argmax_ = std::make_unique<ArgmaxOfPieces[]>(n);
   }
 
   // Runs fn(t) for every token of the step, on the pool when there are enough to be worth it.
@@ -603,6 +624,7 @@ class CpuBackend final : public Backend {
   std::unique_ptr<std::atomic<int>[]> ffn_rows_done_;  // per block of ffn_act_: rows activated
   MatmulEpilogue residual_epilogue_;  // x += tmp_ on each chunk's rows (add_residual_rows)
   std::vector<int> tok_id_, tok_slot_, tok_pos_, out_tok_;
+  std::unique_ptr<ArgmaxOfPieces[]> argmax_;  // per output row, filled by forward_argmax's output job
   std::vector<AttentionItem> items_;
   std::vector<SequenceRun> runs_;
   std::vector<CpuLoraAdapter> packed_adapters_;  // adapters_, laid out for the CPU products

@@ -49,6 +49,39 @@ TEST(sampler_greedy_fast_path_matches_the_masked_loop) {
   }
 }
 
+// A row's pick from its pieces (any sizes, folded in any order) is first_argmax of the whole row,
+// with the same ties, NaNs, infinities and signed zeros as above.
+TEST(sampler_argmax_of_pieces_matches_first_argmax) {
+  std::mt19937 rng(11);
+  for (const int n : {1, 17, 1000, 32000}) {
+    for (int trial = 0; trial < 40; trial++) {
+      std::vector<float> l = random_logits(n, static_cast<uint32_t>(trial * 5 + n));
+      for (int k = 0; k < trial % 4; k++) l[rng() % static_cast<uint32_t>(n)] = 9.0f;  // ties
+      if (trial % 5 == 1) l[rng() % static_cast<uint32_t>(n)] = NAN;
+      if (trial % 7 == 2) l[0] = NAN;
+      if (trial % 9 == 3) l[static_cast<size_t>(n) - 1] = INFINITY;
+      if (trial % 11 == 4) std::fill(l.begin(), l.end(), -INFINITY);
+      if (trial % 13 == 5) {  // all values <= 0, the largest a -0 before a +0
+        for (float& v : l) v = -std::fabs(v);
+        l[rng() % static_cast<uint32_t>(n)] = -0.0f;
+        l[rng() % static_cast<uint32_t>(n)] = 0.0f;
+      }
+      std::vector<std::pair<int, int>> pieces;
+      for (int begin = 0; begin < n;) {
+        const int end = std::min(n, begin + 1 + static_cast<int>(rng() % 300));
+        pieces.push_back({begin, end});
+        if (trial % 3 == 0 && begin > 0) l[static_cast<size_t>(begin)] = NAN;  // a piece that starts on a NaN
+        begin = end;
+      }
+      std::shuffle(pieces.begin(), pieces.end(), rng);
+      ArgmaxOfPieces merged;
+      merged.reset();
+      for (const auto& [begin, end] : pieces) merged.add(l.data(), begin, end);
+      CHECK_EQ(merged.result(l.data()), first_argmax(l.data(), n));
+    }
+  }
+}
+
 TEST(sampler_same_seed_same_samples) {
   const std::vector<float> logits = random_logits(1000, 1);
   SamplingParams p;

@@ -9,6 +9,7 @@
 #include "../backend.h"
 #include "../gguf.h"
 #include "../model_loader.h"
+#include "../sampler.h"
 #include "../step.h"
 #include "gguf_builder.h"
 #include "test.h"
@@ -24,7 +25,7 @@ struct TinyBackend {
   int n_vocab = 0;
 };
 
-void make_backend(TinyBackend* out) {
+void make_backend(TinyBackend* out, int threads = 1) {
   test::TinyLlama c;
   c.n_embd = 32;
   c.n_layer = 2;
@@ -37,7 +38,7 @@ void make_backend(TinyBackend* out) {
   ModelMetadata meta;
   CHECK_OK(load_llama_model(*out->file, &out->model, &meta));
   BackendOptions bo;
-  bo.n_threads = 1;
+  bo.n_threads = threads;
   bo.n_ctx = 16;
   bo.n_slots = 3;
   CHECK_OK(create_cpu_backend(out->model, bo, &out->backend));
@@ -129,6 +130,26 @@ TEST(cpu_backend_copy_prefix_contract) {
   CHECK(be.copy_prefix(0, 3, 5).code == StatusCode::InvalidArgument);
   CHECK(be.copy_prefix(0, 1, 17).code == StatusCode::InvalidArgument);
   CHECK(be.copy_prefix(-1, 1, 5).code == StatusCode::InvalidArgument);
+}
+
+// forward_argmax: the same logits as forward, and each row's greedy pick found chunk by chunk
+// in the output projection's job (2 threads, rows of several sequences) equal to first_argmax
+// over the whole row.
+TEST(cpu_backend_argmax_is_the_greedy_pick_of_its_logits) {
+  TinyBackend plain, picking;
+  make_backend(&plain, 2);
+  make_backend(&picking, 2);
+  const int32_t a[3] = {1, 7, 3}, b[2] = {4, 9}, c[1] = {2};
+  for (int n_past = 0; n_past < 6; n_past += 3) {
+    const std::vector<StepSequence> step = {{0, n_past, a, 3, true}, {1, n_past, b, 2, false}, {2, n_past, c, 1, false}};
+    const size_t rows = 5, nv = static_cast<size_t>(plain.n_vocab);
+    std::vector<float> expected(rows * nv), logits(rows * nv);
+    std::vector<int32_t> argmax(rows, -2);
+    CHECK_OK(plain.backend->forward(step, expected.data()));
+    CHECK_OK(picking.backend->forward_argmax(step, logits.data(), argmax.data()));
+    CHECK(same_bits(expected, logits));
+    for (size_t r = 0; r < rows; r++) CHECK_EQ(argmax[r], first_argmax(&logits[r * nv], plain.n_vocab));
+  }
 }
 
 }  // namespace
